@@ -1,0 +1,46 @@
+# ember_bpf_object(<name> <source.bpf.c>)
+# Compiles a CO-RE BPF program with clang -target bpf and generates its libbpf
+# skeleton. Defines the interface target <name>_skel whose include directory
+# holds <name>.skel.h. vmlinux.h comes from the running kernel's BTF.
+
+find_program(BPFTOOL bpftool PATHS /usr/sbin /sbin REQUIRED)
+find_program(BPF_CLANG clang REQUIRED)
+
+set(EMBER_BPF_GEN_DIR ${CMAKE_BINARY_DIR}/bpf-gen)
+set(EMBER_VMLINUX_H ${EMBER_BPF_GEN_DIR}/vmlinux/vmlinux.h)
+set(EMBER_KERNEL_BTF /sys/kernel/btf/vmlinux CACHE FILEPATH "Kernel BTF used to generate vmlinux.h")
+
+add_custom_command(
+  OUTPUT ${EMBER_VMLINUX_H}
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${EMBER_BPF_GEN_DIR}/vmlinux
+  COMMAND ${BPFTOOL} btf dump file ${EMBER_KERNEL_BTF} format c > ${EMBER_VMLINUX_H}
+  COMMENT "Generating vmlinux.h from ${EMBER_KERNEL_BTF}"
+  VERBATIM)
+add_custom_target(ember_vmlinux_h DEPENDS ${EMBER_VMLINUX_H})
+
+function(ember_bpf_object name source)
+  set(obj ${EMBER_BPF_GEN_DIR}/${name}.bpf.o)
+  set(skel ${EMBER_BPF_GEN_DIR}/${name}.skel.h)
+  get_filename_component(abs_source ${source} ABSOLUTE)
+  add_custom_command(
+    OUTPUT ${obj}
+    COMMAND ${BPF_CLANG} -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror
+            -I${EMBER_BPF_GEN_DIR}/vmlinux -I${CMAKE_SOURCE_DIR}/sdk/include
+            -c ${abs_source} -o ${obj}
+    DEPENDS ${abs_source} ${EMBER_VMLINUX_H} ${ARGN}
+            ${CMAKE_SOURCE_DIR}/sdk/include/ember/bpf/sample.h
+    IMPLICIT_DEPENDS C ${abs_source}
+    COMMENT "BPF ${name}"
+    VERBATIM)
+  add_custom_command(
+    OUTPUT ${skel}
+    COMMAND ${BPFTOOL} gen skeleton ${obj} name ${name} > ${skel}
+    DEPENDS ${obj}
+    COMMENT "BPF skeleton ${name}"
+    VERBATIM)
+  add_custom_target(${name}_skel_gen DEPENDS ${skel})
+  add_library(${name}_skel INTERFACE)
+  add_dependencies(${name}_skel ${name}_skel_gen)
+  target_include_directories(${name}_skel INTERFACE ${EMBER_BPF_GEN_DIR})
+  target_link_libraries(${name}_skel INTERFACE PkgConfig::LIBBPF PkgConfig::LIBELF)
+endfunction()

@@ -1,0 +1,51 @@
+// The agent's configuration: configs/ember.toml documents every key.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ember/options.hpp"
+#include "ember/status.hpp"
+
+namespace ember {
+
+// [runtime.<name>] or [sink.<name>]: the host's keys plus the plugin's own.
+struct PluginConfig {
+  bool enabled = false;
+  bool required = false;  // the agent refuses to start without this plugin
+  Options options;        // every other key of the table, for the plugin
+  std::string where;      // "file:line:col" of the table header
+};
+
+struct Config {
+  std::string source;  // path of the file, empty for built-in defaults
+
+  // [agent]
+  std::vector<std::string> plugin_dirs;  // empty: <dir of ember binary>/../lib/ember/plugins
+  std::string log_level = "info";        // trace, debug, info, warn, error, off
+  std::uint32_t window_seconds = 60;     // 1 .. 3600
+
+  // [sampler]
+  std::string event = "cpu-clock";       // "cpu-clock" (software) or "cycles" (hardware)
+  std::uint32_t frequency_hz = 99;       // 1 .. 10000
+  std::uint32_t ring_buffer_kib = 8192;  // power of two, 64 .. 1048576
+
+  // [processes]
+  std::vector<std::uint32_t> pids;       // only these processes; empty = all
+  std::vector<std::string> include;      // regexes on comm or exe; empty = all
+  std::vector<std::string> exclude;      // regexes on comm or exe
+
+  std::map<std::string, PluginConfig> runtimes;  // by plugin name
+  std::map<std::string, PluginConfig> sinks;
+};
+
+// Parses a config file. Errors name the file, line, column and key:
+//   "ember.toml:12:1: sampler.frequency_hz: must be between 1 and 10000, got 0"
+Status load_config_file(const std::string& path, Config& out);
+
+// Parses config text (`source_name` is used in messages).
+Status parse_config(std::string_view text, const std::string& source_name, Config& out);
+
+}  // namespace ember

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of ember from Debian's packages.
+# Idempotent: packages already present are skipped, so a second run is quick.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake clang llvm pkg-config git
+  # BPF: libbpf, bpftool (vmlinux.h + skeletons), kernel BTF is read at build time
+  libbpf-dev bpftool libelf-dev zlib1g-dev
+  # core libraries
+  libboost-dev libboost-filesystem-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
+  libdw-dev libunwind-dev
+  # tests and sanitizers
+  libgtest-dev libgmock-dev libclang-rt-14-dev python3 util-linux
+  # peers for bench/
+  linux-perf bpftrace
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

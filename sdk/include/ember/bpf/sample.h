@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The records the sampler's BPF programs hand to userspace, and the maps the
+ * sampler shares with runtime plugins' BPF programs. Seen by clang -target bpf
+ * and by C++ (which static_asserts the layout in core/sampler/record_layout.cpp).
+ *
+ * Fixed-width fields only, no pointers, no bool. Changing anything here
+ * changes EMBER_ABI_VERSION.
+ */
+#ifndef EMBER_BPF_SAMPLE_H
+#define EMBER_BPF_SAMPLE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define EMBER_COMM_LEN 16
+#define EMBER_MAX_KERNEL_FRAMES 64
+#define EMBER_MAX_USER_FRAMES 128
+#define EMBER_MAX_RUNTIME_FRAMES 128
+/* Upper bound of the user stack snapshot for DWARF unwinding (issue 4). */
+#define EMBER_MAX_STACK_SNAPSHOT 65536
+
+/* Slots of the `ember_programs` prog_array. Slot 0 is the sampler's own
+ * submit program; runtime plugins get slots from the host, 1..MAX-1. */
+#define EMBER_PROG_SUBMIT 0
+#define EMBER_MAX_PROGRAMS 16
+
+/* ember_record_header.type */
+enum ember_record_type {
+	EMBER_RECORD_SAMPLE = 1,
+	EMBER_RECORD_EXEC = 2,
+	EMBER_RECORD_EXIT = 3,
+};
+
+/* ember_sample.flags */
+enum ember_sample_flags {
+	EMBER_SAMPLE_KERNEL_TRUNCATED = 1u << 0,  /* kernel stack deeper than the array */
+	EMBER_SAMPLE_USER_TRUNCATED = 1u << 1,    /* user FP walk filled the array */
+	EMBER_SAMPLE_RUNTIME_TRUNCATED = 1u << 2, /* interpreter walk hit its depth bound */
+	EMBER_SAMPLE_RUNTIME_FAILED = 1u << 3,    /* interpreter walk gave up (bad read) */
+	EMBER_SAMPLE_HAS_SNAPSHOT = 1u << 4,      /* regs + stack_snapshot are valid */
+};
+
+/* Per-pid entry of the `ember_runtimes` map, written by the host for the
+ * runtime plugin that owns the process. */
+struct ember_process_runtime {
+	__u32 program;   /* ember_programs slot to tail-call, 0 = none */
+	__u32 flags;     /* EMBER_PROCESS_* */
+};
+
+enum ember_process_flags {
+	EMBER_PROCESS_STACK_SNAPSHOT = 1u << 0, /* copy regs + stack top for DWARF */
+};
+
+/* One interpreter frame; the two words mean what the runtime says
+ * (CPython: code object address, instruction offset). */
+struct ember_runtime_frame {
+	__u64 word0;
+	__u64 word1;
+};
+
+struct ember_record_header {
+	__u32 type;     /* enum ember_record_type */
+	__u32 cpu;
+	__u64 time_ns;  /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u32 pid;      /* tgid */
+	__u32 tid;
+	char comm[EMBER_COMM_LEN];
+};
+
+/* Exec and exit of a process (sched_process_exec / sched_process_exit of the
+ * group leader). */
+struct ember_process_event {
+	struct ember_record_header header;
+	__u64 cgroup_id;
+};
+
+/*
+ * One stack sample. Arrays are filled from index 0 = leaf. Only the prefix
+ * up to stack_snapshot[snapshot_size] is sent to userspace.
+ */
+struct ember_sample {
+	struct ember_record_header header;
+	__u64 cgroup_id;
+	__u32 flags;                 /* enum ember_sample_flags */
+	__u32 runtime_program;       /* slot that added runtime_frames, 0 = none */
+	__u32 kernel_frame_count;
+	__u32 user_frame_count;
+	__u32 runtime_frame_count;
+	__u32 snapshot_size;         /* bytes valid in stack_snapshot */
+	/* User registers at the sample, for unwinding from the snapshot. */
+	__u64 user_ip;
+	__u64 user_sp;
+	__u64 user_bp;
+	__u64 kernel_frames[EMBER_MAX_KERNEL_FRAMES];
+	__u64 user_frames[EMBER_MAX_USER_FRAMES];
+	struct ember_runtime_frame runtime_frames[EMBER_MAX_RUNTIME_FRAMES];
+	__u8 stack_snapshot[EMBER_MAX_STACK_SNAPSHOT];
+};
+
+/* Counters in the `ember_stats` per-CPU array, index = enum. */
+enum ember_stat {
+	EMBER_STAT_SAMPLES = 0,       /* samples submitted */
+	EMBER_STAT_LOST = 1,          /* ring buffer full: sample dropped */
+	EMBER_STAT_SKIPPED_SELF = 2,  /* samples of ember's own threads */
+	EMBER_STAT_TAIL_CALL_FAILED = 3,
+	EMBER_STAT_EVENTS_LOST = 4,   /* exec/exit events dropped */
+	EMBER_STAT_COUNT = 5,
+};
+
+#endif /* EMBER_BPF_SAMPLE_H */

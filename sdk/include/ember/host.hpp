@@ -1,0 +1,50 @@
+// The host handle: everything a plugin sees of ember. Never the skeleton, never
+// core types: a plugin built against this header works with any host of the
+// same ABI version.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "ember/status.hpp"
+
+namespace ember {
+
+enum class LogLevel { debug, info, warn, error };
+
+class Host {
+ public:
+  virtual ~Host() = default;
+
+  // Logs through the plugin's own spdlog logger ("plugin.<name>").
+  virtual void log(LogLevel level, std::string_view message) = 0;
+
+  // Directory through which the process' files resolve, containers included
+  // ("/proc/PID/root"): prefix it to any path the process names.
+  virtual std::string process_root(std::uint32_t pid) const = 0;
+
+  // Reads the process' memory; false when the range is unmapped or it exited.
+  virtual bool read_memory(std::uint32_t pid, std::uint64_t address, void* buffer,
+                           std::size_t size) = 0;
+
+  // --- BPF (runtime plugins that walk their interpreter in the kernel) ---
+
+  // The fd of one of the sampler's shared maps (ember_scratch, ember_programs,
+  // ember_runtimes, ember_stats, ember_events), for bpf_map__reuse_fd() on the
+  // plugin's own object before it loads. -1 when there is no sampler (tests).
+  virtual int bpf_map_fd(std::string_view map_name) const = 0;
+
+  // Puts a loaded perf_event program into a free ember_programs slot. The
+  // program must end by tail-calling slot EMBER_PROG_SUBMIT.
+  virtual Status register_bpf_program(int program_fd, std::uint32_t& slot) = 0;
+
+  // Samples of `pid` tail-call `slot` (0 = none) before they are submitted.
+  virtual Status set_process_program(std::uint32_t pid, std::uint32_t slot) = 0;
+
+  // Sets or clears EMBER_PROCESS_* flags of `pid` (e.g. the stack snapshot).
+  virtual Status set_process_flags(std::uint32_t pid, std::uint32_t flags, bool on) = 0;
+};
+
+}  // namespace ember

@@ -1,0 +1,139 @@
+// Runtime plugins: how ember learns to name the frames of a language runtime.
+//
+// The host drives a runtime plugin through five steps; each is cheap when
+// repeated because the expensive work is cached at the step that owns it.
+//
+// 1. Configure, once: the plugin reads its [runtime.<name>] options and, if it
+//    walks its interpreter in BPF, loads its BPF object with the sampler's maps
+//    reused (Host::bpf_map_fd) and registers its program (Host::register_bpf_program).
+//
+// 2. Probe, once per binary: for every distinct ELF object a process maps (keyed
+//    by build id, or file identity without one) the host asks "is this yours?".
+//    The answer is nullptr or per-binary data derived from the file alone
+//    (symbol addresses, version, struct offsets). The host caches it: a thousand
+//    Python processes cost one probe.
+//
+// 3. Attach, once per process: when a process maps an object the plugin claimed
+//    (or for every process, if the plugin handles_every_process()), the host
+//    creates a ProcessHandler. The handler writes what its BPF program needs for
+//    this pid and routes the pid to its program (Host::set_process_program).
+//
+// 4. Symbolize, per sample: the handler turns the record's raw values into
+//    Frames, caching by raw value so the steady state is lookups only. Native
+//    handlers produce the user stack; interpreter handlers produce their
+//    frames in groups, one group per native interpreter frame
+//    (is_interpreter_frame), and the host splices each group in place of that
+//    native frame. So every runtime merges with native code the same way.
+//
+// 5. Refresh and detach: mapping changes reach on_mappings_changed; the
+//    handler's destructor runs when the process has exited and the window
+//    holding its last samples has closed. It must clear its BPF state.
+//
+// Exceptions never cross this boundary: failures are Status values or empty
+// results, and a plugin that cannot name a frame still returns one
+// ("libfoo.so+0x1a2b"), never nothing.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ember/bpf/sample.h"
+#include "ember/frame.hpp"
+#include "ember/host.hpp"
+#include "ember/options.hpp"
+#include "ember/proc_maps.hpp"
+#include "ember/status.hpp"
+
+namespace ember {
+
+// One ELF object mapped by some process.
+struct BinaryRef {
+  std::string path;       // as the process names it: /usr/lib/x86_64-linux-gnu/libc.so.6
+  std::string open_path;  // openable by the agent: /proc/PID/root/usr/lib/...
+  std::string build_id;   // lowercase hex, empty when the object has none
+};
+
+// What a plugin learned about one binary in probe(); opaque to the host.
+class BinaryData {
+ public:
+  virtual ~BinaryData() = default;
+};
+
+struct ProcessRef {
+  std::uint32_t pid = 0;
+  std::string root;  // "/proc/PID/root"
+  std::string exe;   // as the process names it
+  const std::vector<Mapping>* mappings = nullptr;  // sorted; valid during the call
+};
+
+// Interpreter frames of one sample, leaf first, split into one group per
+// native interpreter frame (leaf-most group first).
+using RuntimeFrameGroups = std::vector<std::vector<FrameHandle>>;
+
+class ProcessHandler {
+ public:
+  virtual ~ProcessHandler() = default;
+
+  // Native role: the user stack of the sample, leaf first, one Frame per
+  // address (or more, for inlined functions).
+  virtual void unwind_user(const ember_sample& sample, std::vector<FrameHandle>& leaf_first) {
+    (void)sample;
+    (void)leaf_first;
+  }
+
+  // Interpreter role: the sample's runtime_frames (those this plugin's BPF
+  // program recorded) as named frames.
+  virtual void symbolize_runtime(const ember_sample& sample, RuntimeFrameGroups& groups) {
+    (void)sample;
+    (void)groups;
+  }
+
+  // Interpreter role: a native frame the interpreter's frames replace
+  // (CPython: _PyEval_EvalFrameDefault).
+  virtual bool is_interpreter_frame(const Frame& native) const {
+    (void)native;
+    return false;
+  }
+
+  // The process mapped or unmapped something (dlopen, JIT code).
+  virtual void on_mappings_changed(const ProcessRef& process) { (void)process; }
+};
+
+class RuntimePlugin {
+ public:
+  virtual ~RuntimePlugin() = default;
+
+  // Its config section is [runtime.<name>].
+  virtual std::string_view name() const = 0;
+
+  // Once, before any other call. `host` outlives the plugin.
+  virtual Status configure(const Options& options, Host& host) = 0;
+
+  // True for the native plugin: attached to every process without probing.
+  virtual bool handles_every_process() const { return false; }
+
+  // Is this binary mine? nullptr = no.
+  virtual std::shared_ptr<const BinaryData> probe(const BinaryRef& binary) {
+    (void)binary;
+    return nullptr;
+  }
+
+  // A handler for one process; `data` is what probe() returned for the
+  // binary that made the process ours (nullptr for handles_every_process).
+  // nullptr when the process cannot be handled after all (logged by the plugin).
+  virtual std::unique_ptr<ProcessHandler> attach(const ProcessRef& process,
+                                                 std::shared_ptr<const BinaryData> data) = 0;
+
+  // Kernel addresses (native plugin only), leaf first.
+  virtual void symbolize_kernel(std::span<const std::uint64_t> addresses,
+                                std::vector<FrameHandle>& leaf_first) {
+    (void)addresses;
+    (void)leaf_first;
+  }
+};
+
+}  // namespace ember

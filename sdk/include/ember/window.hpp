@@ -1,0 +1,54 @@
+// A closed aggregation window: what sinks receive.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ember/frame.hpp"
+
+namespace ember {
+
+struct ProcessInfo {
+  std::uint32_t pid = 0;
+  std::string comm;          // kernel task name of the group leader
+  std::string exe;           // path of the executable as the process sees it
+  std::string cmdline;       // arguments joined by spaces
+  std::string container_id;  // from the cgroup path, empty on the host
+  std::uint64_t cgroup_id = 0;
+  std::int64_t exit_time_ns = 0;  // wall clock; 0 while running
+};
+
+struct ThreadInfo {
+  std::uint32_t pid = 0;
+  std::uint32_t tid = 0;
+  std::string name;  // comm of the thread at its last sample
+};
+
+// Samples of one stack in one thread.
+struct StackCount {
+  std::uint32_t stack = 0;  // index into Window::stacks
+  std::uint32_t pid = 0;
+  std::uint32_t tid = 0;
+  std::uint64_t count = 0;
+};
+
+struct Window {
+  std::int64_t start_ns = 0;  // wall clock (CLOCK_REALTIME), inclusive
+  std::int64_t end_ns = 0;    // exclusive
+  std::uint32_t frequency_hz = 0;
+  std::vector<Frame> frames;                        // deduplicated
+  std::vector<std::vector<std::uint32_t>> stacks;   // frame indices, root first
+  std::vector<StackCount> samples;
+  std::vector<ProcessInfo> processes;               // every pid in samples
+  std::vector<ThreadInfo> threads;                  // every (pid, tid) in samples
+  std::uint64_t lost_samples = 0;                   // dropped by a full ring buffer
+
+  std::uint64_t total_samples() const {
+    std::uint64_t total = 0;
+    for (const auto& s : samples) total += s.count;
+    return total;
+  }
+};
+
+}  // namespace ember
