@@ -1,0 +1,238 @@
+// The config loader: TOML text -> Config, with every mistake reported as
+// "file:line:col: key: what is wrong".
+#include "config.hpp"
+
+#include <cerrno>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <system_error>
+
+#include <toml++/toml.h>
+
+#include "toml_table_reader.hpp"
+
+namespace ember {
+namespace {
+
+using config_detail::Errors;
+using config_detail::TableReader;
+using config_detail::type_name;
+
+constexpr std::int64_t kMaxPid = 4194304;  // PID_MAX_LIMIT on 64-bit kernels
+
+// The table under `key`, or nullptr (absent, or not a table: reported).
+const toml::table* take_table(TableReader& parent, const std::string& key) {
+  const toml::node* node = parent.take(key);
+  if (!node) return nullptr;
+  if (const toml::table* table = node->as_table()) return table;
+  std::string path = parent.section().empty() ? key : parent.section() + "." + key;
+  parent.fail(key, "expected a table ([" + path + "]), got " + type_name(*node));
+  return nullptr;
+}
+
+bool is_power_of_two(std::uint32_t v) { return v != 0 && (v & (v - 1)) == 0; }
+
+void read_agent(const toml::table& table, Errors& errors, Config& out) {
+  TableReader reader(table, "agent", errors);
+  reader.read_strings("plugin_dirs", out.plugin_dirs);
+  reader.read_string("log_level", out.log_level);
+  static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
+  if (!kLevels.count(out.log_level)) {
+    reader.fail("log_level", "must be one of trace, debug, info, warn, error, off, got \"" +
+                                 out.log_level + "\"");
+  }
+  reader.read_uint32("window_seconds", out.window_seconds, 1, 3600);
+  reader.finish();
+}
+
+void read_sampler(const toml::table& table, Errors& errors, Config& out) {
+  TableReader reader(table, "sampler", errors);
+  reader.read_string("event", out.event);
+  if (out.event != "cpu-clock" && out.event != "cycles") {
+    reader.fail("event", "must be \"cpu-clock\" or \"cycles\", got \"" + out.event + "\"");
+  }
+  reader.read_uint32("frequency_hz", out.frequency_hz, 1, 10000);
+  reader.read_uint32("ring_buffer_kib", out.ring_buffer_kib, 64, 1048576);
+  if (!is_power_of_two(out.ring_buffer_kib)) {
+    reader.fail("ring_buffer_kib", "must be a power of two (64, 128, ... 1048576), got " +
+                                       std::to_string(out.ring_buffer_kib));
+  }
+  reader.finish();
+}
+
+void read_pids(TableReader& reader, std::vector<std::uint32_t>& out) {
+  const toml::node* node = reader.take("pids");
+  if (!node) return;
+  const toml::array* array = node->as_array();
+  if (!array) {
+    reader.fail("pids", "expected an array of process ids, got " + type_name(*node));
+    return;
+  }
+  for (const toml::node& element : *array) {
+    auto pid = element.value_exact<std::int64_t>();
+    if (!pid) {
+      reader.fail_at(element, "pids", "expected process ids (integers), found " + type_name(element));
+      return;
+    }
+    if (*pid < 1 || *pid > kMaxPid) {
+      reader.fail_at(element, "pids", "must be between 1 and " + std::to_string(kMaxPid) +
+                                          ", got " + std::to_string(*pid));
+      return;
+    }
+    out.push_back(static_cast<std::uint32_t>(*pid));
+  }
+}
+
+// Compiles each pattern once so a bad one fails at startup, not at first match.
+void check_regexes(TableReader& reader, const std::string& key,
+                   const std::vector<std::string>& patterns) {
+  const toml::node* node = reader.take(key);
+  const toml::array* array = node ? node->as_array() : nullptr;
+  for (std::size_t i = 0; i < patterns.size(); ++i) {
+    try {
+      std::regex compiled(patterns[i], std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      std::string what = "invalid regex \"" + patterns[i] + "\": " + e.what();
+      if (array && i < array->size()) {
+        reader.fail_at(*array->get(i), key, what);
+      } else {
+        reader.fail(key, what);
+      }
+      return;
+    }
+  }
+}
+
+void read_processes(const toml::table& table, Errors& errors, Config& out) {
+  TableReader reader(table, "processes", errors);
+  read_pids(reader, out.pids);
+  reader.read_strings("include", out.include);
+  check_regexes(reader, "include", out.include);
+  reader.read_strings("exclude", out.exclude);
+  check_regexes(reader, "exclude", out.exclude);
+  reader.finish();
+}
+
+// A plugin option: the plain value types Options can hold.
+bool to_option_value(const toml::node& node, TableReader& reader, const std::string& key,
+                     OptionValue& out) {
+  if (auto v = node.value_exact<std::string>()) {
+    out = *v;
+  } else if (auto i = node.value_exact<std::int64_t>()) {
+    out = *i;
+  } else if (auto d = node.value_exact<double>()) {
+    out = *d;
+  } else if (auto b = node.value_exact<bool>()) {
+    out = *b;
+  } else if (const toml::array* array = node.as_array()) {
+    std::vector<std::string> strings;
+    for (const toml::node& element : *array) {
+      auto s = element.value_exact<std::string>();
+      if (!s) {
+        reader.fail_at(element, key,
+                       "arrays in plugin options hold strings only, found " + type_name(element));
+        return false;
+      }
+      strings.push_back(*s);
+    }
+    out = std::move(strings);
+  } else {
+    reader.fail(key, "unsupported value: " + type_name(node) +
+                         " (plugin options are strings, integers, floats, booleans or arrays of "
+                         "strings)");
+    return false;
+  }
+  return true;
+}
+
+bool is_plugin_name(const std::string& name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// [runtime.<name>] / [sink.<name>]: `enabled` and `required` are the host's,
+// every other key is passed to the plugin, which rejects what it does not know.
+void read_plugins(const toml::table& kind_table, const std::string& kind, Errors& errors,
+                  std::map<std::string, PluginConfig>& out) {
+  TableReader kinds(kind_table, kind, errors);
+  for (const auto& [key, node] : kind_table) {
+    std::string name(key.str());
+    const toml::table* table = take_table(kinds, name);
+    if (!table) continue;
+    if (!is_plugin_name(name)) {
+      kinds.fail(name, "plugin names use lowercase letters, digits, '_' and '-'");
+      continue;
+    }
+    PluginConfig plugin;
+    plugin.where = config_detail::where_of(table->source());
+    TableReader reader(*table, kind + "." + name, errors);
+    reader.read_bool("enabled", plugin.enabled);
+    reader.read_bool("required", plugin.required);
+    for (const auto& [option_key, option_node] : *table) {
+      std::string option_name(option_key.str());
+      if (option_name == "enabled" || option_name == "required") continue;
+      reader.take(option_name);
+      Option option;
+      option.where = reader.where(option_name);
+      if (to_option_value(option_node, reader, option_name, option.value)) {
+        plugin.options.emplace(option_name, std::move(option));
+      }
+    }
+    out[name] = std::move(plugin);
+  }
+}
+
+void read_root(const toml::table& root, Errors& errors, Config& out) {
+  TableReader reader(root, "", errors);
+  if (const toml::table* t = take_table(reader, "agent")) read_agent(*t, errors, out);
+  if (const toml::table* t = take_table(reader, "sampler")) read_sampler(*t, errors, out);
+  if (const toml::table* t = take_table(reader, "processes")) read_processes(*t, errors, out);
+  if (const toml::table* t = take_table(reader, "runtime")) {
+    read_plugins(*t, "runtime", errors, out.runtimes);
+  }
+  if (const toml::table* t = take_table(reader, "sink")) read_plugins(*t, "sink", errors, out.sinks);
+  reader.finish();
+}
+
+}  // namespace
+
+Status parse_config(std::string_view text, const std::string& source_name, Config& out) {
+  toml::table root;
+  try {
+    // The distribution's toml++ is built with exceptions (only toml::ex::parse
+    // is exported), so parse errors arrive as toml::parse_error.
+    root = toml::parse(text, source_name);
+  } catch (const toml::parse_error& e) {
+    return Status::error(config_detail::where_of(e.source()) + ": " +
+                         std::string(e.description()));
+  }
+  Config config;
+  config.source = source_name;
+  Errors errors;
+  read_root(root, errors, config);
+  if (!errors.empty()) return Status::error(errors.first());
+  out = std::move(config);
+  return Status::ok();
+}
+
+Status load_config_file(const std::string& path, Config& out) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return Status::error(path + ": cannot read the config file: " +
+                         std::error_code(errno, std::generic_category()).message());
+  }
+  std::ostringstream text;
+  text << file.rdbuf();
+  if (file.bad()) {
+    return Status::error(path + ": cannot read the config file: " +
+                         std::error_code(errno, std::generic_category()).message());
+  }
+  return parse_config(text.str(), path, out);
+}
+
+}  // namespace ember

@@ -1,0 +1,235 @@
+#include "config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace ember {
+namespace {
+
+// Parses `text` as "ember.toml"; returns the error message ("" when ok).
+std::string parse_error(const std::string& text, Config* out = nullptr) {
+  Config config;
+  Status status = parse_config(text, "ember.toml", config);
+  if (out) *out = config;
+  return status.is_ok() ? std::string() : status.message();
+}
+
+TEST(ConfigTest, EmptyTextGivesDefaults) {
+  Config config;
+  ASSERT_EQ(parse_error("", &config), "");
+  EXPECT_EQ(config.source, "ember.toml");
+  EXPECT_EQ(config.frequency_hz, 99u);
+  EXPECT_EQ(config.window_seconds, 60u);
+  EXPECT_EQ(config.ring_buffer_kib, 8192u);
+  EXPECT_EQ(config.log_level, "info");
+  EXPECT_EQ(config.event, "cpu-clock");
+  EXPECT_TRUE(config.runtimes.empty());
+  EXPECT_TRUE(config.sinks.empty());
+}
+
+TEST(ConfigTest, ReadsEverySection) {
+  Config config;
+  ASSERT_EQ(parse_error(R"(
+[agent]
+plugin_dirs = ["/opt/ember/plugins", "/usr/lib/ember"]
+log_level = "debug"
+window_seconds = 10
+
+[sampler]
+event = "cycles"
+frequency_hz = 999
+ring_buffer_kib = 64
+
+[processes]
+pids = [1, 4194304]
+include = ["^python", "java$"]
+exclude = ["^ember$"]
+)", &config), "");
+  EXPECT_EQ(config.plugin_dirs, (std::vector<std::string>{"/opt/ember/plugins", "/usr/lib/ember"}));
+  EXPECT_EQ(config.log_level, "debug");
+  EXPECT_EQ(config.window_seconds, 10u);
+  EXPECT_EQ(config.event, "cycles");
+  EXPECT_EQ(config.frequency_hz, 999u);
+  EXPECT_EQ(config.ring_buffer_kib, 64u);
+  EXPECT_EQ(config.pids, (std::vector<std::uint32_t>{1, 4194304}));
+  EXPECT_EQ(config.include, (std::vector<std::string>{"^python", "java$"}));
+  EXPECT_EQ(config.exclude, (std::vector<std::string>{"^ember$"}));
+}
+
+TEST(ConfigTest, UnknownKeyNamesFileLineColumnAndKey) {
+  EXPECT_EQ(parse_error("[sampler]\nfrequency_hz = 99\n  frequncy = 3\n"),
+            "ember.toml:3:3: sampler.frequncy: unknown key");
+}
+
+TEST(ConfigTest, UnknownSectionIsAnError) {
+  EXPECT_EQ(parse_error("[agent]\n[samplr]\nfrequency_hz = 1\n"),
+            "ember.toml:2:2: samplr: unknown key");
+}
+
+TEST(ConfigTest, OutOfRangeValue) {
+  EXPECT_EQ(parse_error("[sampler]\n\nfrequency_hz = 0\n"),
+            "ember.toml:3:1: sampler.frequency_hz: must be between 1 and 10000, got 0");
+  EXPECT_EQ(parse_error("[agent]\nwindow_seconds = 3601\n"),
+            "ember.toml:2:1: agent.window_seconds: must be between 1 and 3600, got 3601");
+}
+
+TEST(ConfigTest, WrongType) {
+  EXPECT_EQ(parse_error("[sampler]\nfrequency_hz = \"99\"\n"),
+            "ember.toml:2:1: sampler.frequency_hz: expected an integer, got a string");
+  EXPECT_EQ(parse_error("[agent]\nplugin_dirs = \"/opt\"\n"),
+            "ember.toml:2:1: agent.plugin_dirs: expected an array of strings, got a string");
+  EXPECT_EQ(parse_error("[agent]\nplugin_dirs = [\"/opt\", 3]\n"),
+            "ember.toml:2:24: agent.plugin_dirs: expected an array of strings, found an integer");
+  EXPECT_EQ(parse_error("sampler = 3\n"),
+            "ember.toml:1:1: sampler: expected a table ([sampler]), got an integer");
+  EXPECT_EQ(parse_error("[runtime]\nnative = true\n"),
+            "ember.toml:2:1: runtime.native: expected a table ([runtime.native]), got a boolean");
+  EXPECT_EQ(parse_error("[sink.files]\nenabled = \"yes\"\n"),
+            "ember.toml:2:1: sink.files.enabled: expected true or false, got a string");
+}
+
+TEST(ConfigTest, RingBufferMustBeAPowerOfTwo) {
+  EXPECT_EQ(parse_error("[sampler]\nring_buffer_kib = 100\n"),
+            "ember.toml:2:1: sampler.ring_buffer_kib: must be a power of two (64, 128, ... "
+            "1048576), got 100");
+  EXPECT_EQ(parse_error("[sampler]\nring_buffer_kib = 32\n"),
+            "ember.toml:2:1: sampler.ring_buffer_kib: must be between 64 and 1048576, got 32");
+}
+
+TEST(ConfigTest, LogLevelAndEventFromFixedSets) {
+  EXPECT_EQ(parse_error("[agent]\nlog_level = \"verbose\"\n"),
+            "ember.toml:2:1: agent.log_level: must be one of trace, debug, info, warn, error, "
+            "off, got \"verbose\"");
+  EXPECT_EQ(parse_error("[sampler]\nevent = \"instructions\"\n"),
+            "ember.toml:2:1: sampler.event: must be \"cpu-clock\" or \"cycles\", got "
+            "\"instructions\"");
+}
+
+TEST(ConfigTest, BadPids) {
+  EXPECT_EQ(parse_error("[processes]\npids = [12, 0]\n"),
+            "ember.toml:2:13: processes.pids: must be between 1 and 4194304, got 0");
+  EXPECT_EQ(parse_error("[processes]\npids = [\"12\"]\n"),
+            "ember.toml:2:9: processes.pids: expected process ids (integers), found a string");
+}
+
+TEST(ConfigTest, BadRegexNamesKeyAndRegex) {
+  std::string message = parse_error("[processes]\ninclude = [\"^ok$\", \"(unclosed\"]\n");
+  EXPECT_EQ(message.rfind("ember.toml:2:20: processes.include: invalid regex \"(unclosed\": ", 0),
+            0u)
+      << message;
+  message = parse_error("[processes]\nexclude = [\"[z-a]\"]\n");
+  EXPECT_EQ(message.rfind("ember.toml:2:12: processes.exclude: invalid regex \"[z-a]\": ", 0), 0u)
+      << message;
+}
+
+TEST(ConfigTest, SyntaxErrorGivesPositionAndDescription) {
+  std::string message = parse_error("[agent]\nlog_level = \"info\"\nwindow_seconds = = 3\n");
+  EXPECT_EQ(message.rfind("ember.toml:3:", 0), 0u) << message;
+  EXPECT_GT(message.size(), std::string("ember.toml:3:1: ").size()) << message;
+  message = parse_error("[agent\n");
+  EXPECT_EQ(message.rfind("ember.toml:1:", 0), 0u) << message;
+}
+
+TEST(ConfigTest, PluginTablesPassOptionsThroughWithWhere) {
+  Config config;
+  ASSERT_EQ(parse_error(R"([runtime.cpython]
+enabled = true
+max_depth = 128
+
+[sink.files]
+enabled = true
+required = true
+directory = "/tmp/p"
+formats = ["folded", "speedscope"]
+ratio = 0.5
+thread_frames = true
+)", &config), "");
+  ASSERT_EQ(config.runtimes.count("cpython"), 1u);
+  const PluginConfig& cpython = config.runtimes.at("cpython");
+  EXPECT_TRUE(cpython.enabled);
+  EXPECT_FALSE(cpython.required);
+  EXPECT_EQ(cpython.where, "ember.toml:1:1");
+  ASSERT_EQ(cpython.options.size(), 1u);
+  EXPECT_EQ(std::get<std::int64_t>(cpython.options.at("max_depth").value), 128);
+  EXPECT_EQ(cpython.options.at("max_depth").where, "ember.toml:3:1");
+
+  const PluginConfig& files = config.sinks.at("files");
+  EXPECT_TRUE(files.enabled);
+  EXPECT_TRUE(files.required);
+  EXPECT_EQ(files.where, "ember.toml:5:1");
+  EXPECT_EQ(files.options.count("enabled"), 0u);
+  EXPECT_EQ(files.options.count("required"), 0u);
+  ASSERT_EQ(files.options.size(), 4u);
+  EXPECT_EQ(std::get<std::string>(files.options.at("directory").value), "/tmp/p");
+  EXPECT_EQ(files.options.at("directory").where, "ember.toml:8:1");
+  EXPECT_EQ(std::get<std::vector<std::string>>(files.options.at("formats").value),
+            (std::vector<std::string>{"folded", "speedscope"}));
+  EXPECT_DOUBLE_EQ(std::get<double>(files.options.at("ratio").value), 0.5);
+  EXPECT_TRUE(std::get<bool>(files.options.at("thread_frames").value));
+}
+
+TEST(ConfigTest, PluginOptionOfUnsupportedTypeIsAnError) {
+  EXPECT_EQ(parse_error("[sink.files]\nwhen = 1979-05-27\n"),
+            "ember.toml:2:1: sink.files.when: unsupported value: a date (plugin options are "
+            "strings, integers, floats, booleans or arrays of strings)");
+  EXPECT_EQ(parse_error("[sink.files]\nformats = [\"folded\", 1]\n"),
+            "ember.toml:2:23: sink.files.formats: arrays in plugin options hold strings only, "
+            "found an integer");
+  EXPECT_EQ(parse_error("[sink.files.nested]\nx = 1\n"),
+            "ember.toml:1:13: sink.files.nested: unsupported value: a table (plugin options are "
+            "strings, integers, floats, booleans or arrays of strings)");
+}
+
+TEST(ConfigTest, BadPluginName) {
+  EXPECT_EQ(parse_error("[sink.Files]\nenabled = true\n"),
+            "ember.toml:1:7: sink.Files: plugin names use lowercase letters, digits, '_' and '-'");
+}
+
+TEST(ConfigTest, FailedParseLeavesOutputUntouched) {
+  Config config;
+  config.frequency_hz = 7;
+  EXPECT_FALSE(parse_config("[sampler]\nfrequency_hz = 0\n", "ember.toml", config).is_ok());
+  EXPECT_EQ(config.frequency_hz, 7u);
+}
+
+TEST(ConfigTest, MissingFileNamesThePath) {
+  Config config;
+  Status status = load_config_file("/nonexistent/ember.toml", config);
+  ASSERT_FALSE(status.is_ok());
+  EXPECT_EQ(status.message(),
+            "/nonexistent/ember.toml: cannot read the config file: No such file or directory");
+}
+
+TEST(ConfigTest, TheShippedDefaultConfigLoads) {
+  const std::string path = std::string(EMBER_SOURCE_DIR) + "/configs/ember.toml";
+  Config config;
+  Status status = load_config_file(path, config);
+  ASSERT_TRUE(status.is_ok()) << status.message();
+  EXPECT_EQ(config.source, path);
+
+  // The documented defaults are the built-in ones.
+  Config builtin;
+  EXPECT_EQ(config.plugin_dirs, builtin.plugin_dirs);
+  EXPECT_EQ(config.log_level, builtin.log_level);
+  EXPECT_EQ(config.window_seconds, builtin.window_seconds);
+  EXPECT_EQ(config.event, builtin.event);
+  EXPECT_EQ(config.frequency_hz, builtin.frequency_hz);
+  EXPECT_EQ(config.ring_buffer_kib, builtin.ring_buffer_kib);
+  EXPECT_EQ(config.pids, builtin.pids);
+  EXPECT_EQ(config.include, builtin.include);
+  EXPECT_EQ(config.exclude, builtin.exclude);
+
+  ASSERT_EQ(config.runtimes.count("native"), 1u);
+  EXPECT_TRUE(config.runtimes.at("native").enabled);
+  ASSERT_EQ(config.sinks.count("files"), 1u);
+  const PluginConfig& files = config.sinks.at("files");
+  EXPECT_TRUE(files.enabled);
+  EXPECT_EQ(std::get<std::string>(files.options.at("directory").value), "/var/lib/ember/profiles");
+  EXPECT_EQ(std::get<std::vector<std::string>>(files.options.at("formats").value),
+            (std::vector<std::string>{"folded", "speedscope"}));
+  EXPECT_EQ(files.options.at("directory").where.rfind(path + ":", 0), 0u);
+}
+
+}  // namespace
+}  // namespace ember
