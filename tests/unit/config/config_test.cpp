@@ -174,7 +174,7 @@ TEST(ConfigTest, PluginOptionOfUnsupportedTypeIsAnError) {
             "ember.toml:2:1: sink.files.when: unsupported value: a date (plugin options are "
             "strings, integers, floats, booleans or arrays of strings)");
   EXPECT_EQ(parse_error("[sink.files]\nformats = [\"folded\", 1]\n"),
-            "ember.toml:2:23: sink.files.formats: arrays in plugin options hold strings only, "
+            "ember.toml:2:22: sink.files.formats: arrays in plugin options hold strings only, "
             "found an integer");
   EXPECT_EQ(parse_error("[sink.files.nested]\nx = 1\n"),
             "ember.toml:1:13: sink.files.nested: unsupported value: a table (plugin options are "
