@@ -1,0 +1,328 @@
+// Reads an ELF object with libelf in one pass (ELF_C_READ: sections are read
+// with pread on demand, so a file truncated under us is an error, not SIGBUS).
+#include "ember/elf_file.hpp"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+
+namespace ember {
+namespace {
+
+void init_libelf() {
+  static const bool initialized = elf_version(EV_CURRENT) != EV_NONE;
+  (void)initialized;
+}
+
+std::string libelf_error() {
+  const char* message = elf_errmsg(-1);
+  return message ? message : "unknown libelf error";
+}
+
+std::string to_hex(const unsigned char* bytes, std::size_t size) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    hex.push_back(digits[bytes[i] >> 4]);
+    hex.push_back(digits[bytes[i] & 0xf]);
+  }
+  return hex;
+}
+
+// The GNU build id among the notes of `data`, or "".
+std::string find_build_id(Elf_Data* data) {
+  if (!data || !data->d_buf) return {};
+  const auto* base = static_cast<const unsigned char*>(data->d_buf);
+  std::size_t offset = 0;
+  GElf_Nhdr note;
+  std::size_t name_offset = 0;
+  std::size_t desc_offset = 0;
+  while (offset < data->d_size) {
+    std::size_t next = gelf_getnote(data, offset, &note, &name_offset, &desc_offset);
+    if (next == 0) break;
+    if (note.n_type == NT_GNU_BUILD_ID && note.n_namesz == 4 &&
+        std::memcmp(base + name_offset, "GNU", 4) == 0 && note.n_descsz > 0) {
+      return to_hex(base + desc_offset, note.n_descsz);
+    }
+    offset = next;
+  }
+  return {};
+}
+
+// Owns an Elf handle.
+struct ElfHandle {
+  Elf* elf = nullptr;
+  ~ElfHandle() {
+    if (elf) elf_end(elf);
+  }
+};
+
+}  // namespace
+
+// Collects symbols while the Elf handle is open, then packs them into the
+// ElfFile. Raw names point into libelf's section data.
+class ElfReader {
+ public:
+  ElfReader(Elf* elf, const ElfReadOptions& options) : elf_(elf), options_(options) {}
+
+  Status read(const std::string& name, ElfFile& out) {
+    if (elf_kind(elf_) != ELF_K_ELF) return Status::error(name + ": not an ELF file");
+    GElf_Ehdr header;
+    if (!gelf_getehdr(elf_, &header)) {
+      return Status::error(name + ": truncated or corrupt ELF header (" + libelf_error() + ")");
+    }
+    out.type_ = header.e_type == ET_EXEC  ? ElfType::executable
+                : header.e_type == ET_DYN ? ElfType::shared_object
+                                          : ElfType::other;
+    if (Status status = read_segments(out); !status) return error(name, status);
+    if (Status status = read_sections(out); !status) return error(name, status);
+    if (out.build_id_.empty()) out.build_id_ = build_id_from_segments();
+    pack_functions(out);
+    pack_data(out);
+    return Status::ok();
+  }
+
+ private:
+  struct RawSymbol {
+    std::uint64_t address;
+    std::uint64_t size;
+    const char* name;
+    std::size_t section;  // 0 when unknown (absolute, extended index)
+    int rank;             // which of two aliases names the address
+    SymbolKind kind;
+  };
+
+  static Status error(const std::string& name, const Status& status) {
+    return Status::error(name + ": " + status.message());
+  }
+
+  Status read_segments(ElfFile& out) {
+    std::size_t count = 0;
+    if (elf_getphdrnum(elf_, &count) != 0) {
+      return Status::error("corrupt program headers (" + libelf_error() + ")");
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+      GElf_Phdr phdr;
+      if (!gelf_getphdr(elf_, static_cast<int>(i), &phdr)) {
+        return Status::error("corrupt program header " + std::to_string(i) + " (" +
+                             libelf_error() + ")");
+      }
+      if (phdr.p_type == PT_NOTE) notes_.push_back(phdr);
+      if (phdr.p_type != PT_LOAD) continue;
+      out.segments_.push_back(ElfLoadSegment{phdr.p_vaddr, phdr.p_memsz, phdr.p_offset,
+                                             phdr.p_filesz, (phdr.p_flags & PF_R) != 0,
+                                             (phdr.p_flags & PF_W) != 0,
+                                             (phdr.p_flags & PF_X) != 0});
+    }
+    return Status::ok();
+  }
+
+  Status read_sections(ElfFile& out) {
+    std::size_t count = 0;
+    if (elf_getshdrnum(elf_, &count) != 0) {
+      return Status::error("corrupt section headers (" + libelf_error() + ")");
+    }
+    section_ends_.assign(count, 0);
+    // First pass: section bounds, so zero-size symbols stop at their section's end.
+    for (Elf_Scn* scn = elf_nextscn(elf_, nullptr); scn; scn = elf_nextscn(elf_, scn)) {
+      GElf_Shdr shdr;
+      std::size_t index = elf_ndxscn(scn);
+      if (gelf_getshdr(scn, &shdr) && (shdr.sh_flags & SHF_ALLOC) && index < count) {
+        section_ends_[index] = shdr.sh_addr + shdr.sh_size;
+      }
+    }
+    for (Elf_Scn* scn = elf_nextscn(elf_, nullptr); scn; scn = elf_nextscn(elf_, scn)) {
+      GElf_Shdr shdr;
+      if (!gelf_getshdr(scn, &shdr)) {
+        return Status::error("corrupt section header (" + libelf_error() + ")");
+      }
+      if (shdr.sh_type == SHT_NOTE && out.build_id_.empty()) {
+        out.build_id_ = find_build_id(elf_getdata(scn, nullptr));
+      } else if (shdr.sh_type == SHT_SYMTAB || shdr.sh_type == SHT_DYNSYM) {
+        read_symbols(scn, shdr, count);
+      }
+    }
+    return Status::ok();
+  }
+
+  // A symbol table that does not read is skipped: the other may still name frames.
+  void read_symbols(Elf_Scn* scn, const GElf_Shdr& shdr, std::size_t section_count) {
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    if (!data || !data->d_buf || shdr.sh_link >= section_count) return;
+    std::size_t entry_size = gelf_fsize(elf_, ELF_T_SYM, 1, EV_CURRENT);
+    if (entry_size == 0) return;
+    std::size_t count = data->d_size / entry_size;
+    for (std::size_t i = 1; i < count; ++i) {
+      GElf_Sym sym;
+      if (!gelf_getsym(data, static_cast<int>(i), &sym)) break;
+      if (sym.st_shndx == SHN_UNDEF) continue;
+      unsigned type = GELF_ST_TYPE(sym.st_info);
+      SymbolKind kind;
+      if (type == STT_FUNC || type == STT_GNU_IFUNC) {
+        kind = SymbolKind::function;
+      } else if (!options_.data_symbols) {
+        continue;
+      } else if (type == STT_OBJECT || type == STT_COMMON) {
+        kind = SymbolKind::object;
+      } else if (type == STT_TLS) {
+        kind = SymbolKind::tls;
+      } else {
+        continue;
+      }
+      const char* name = elf_strptr(elf_, shdr.sh_link, sym.st_name);
+      if (!name || !*name) continue;
+      std::size_t section =
+          sym.st_shndx < section_ends_.size() && sym.st_shndx < SHN_LORESERVE ? sym.st_shndx : 0;
+      unsigned binding = GELF_ST_BIND(sym.st_info);
+      int rank = (sym.st_size != 0 ? 4 : 0) + (binding == STB_GLOBAL ? 2 : binding == STB_WEAK);
+      RawSymbol raw{sym.st_value, sym.st_size, name, section, rank, kind};
+      (kind == SymbolKind::function ? functions_ : data_).push_back(raw);
+    }
+  }
+
+  std::string build_id_from_segments() {
+    for (const GElf_Phdr& note : notes_) {
+      Elf_Data* data = elf_getdata_rawchunk(elf_, static_cast<int64_t>(note.p_offset),
+                                            note.p_filesz, ELF_T_NHDR);
+      std::string id = find_build_id(data);
+      if (!id.empty()) return id;
+    }
+    return {};
+  }
+
+  // Sorts, drops aliases (keeping the best-ranked name) and gives zero-size
+  // symbols the room up to the next symbol, unless they sit inside another.
+  void pack_functions(ElfFile& out) {
+    std::sort(functions_.begin(), functions_.end(), [](const RawSymbol& a, const RawSymbol& b) {
+      if (a.address != b.address) return a.address < b.address;
+      if (a.rank != b.rank) return a.rank > b.rank;
+      return std::strcmp(a.name, b.name) < 0;
+    });
+    functions_.erase(std::unique(functions_.begin(), functions_.end(),
+                                 [](const RawSymbol& a, const RawSymbol& b) {
+                                   return a.address == b.address;
+                                 }),
+                     functions_.end());
+    std::uint64_t covered_end = 0;  // end of the furthest-reaching sized symbol so far
+    out.functions_.reserve(functions_.size());
+    for (std::size_t i = 0; i < functions_.size(); ++i) {
+      RawSymbol symbol = functions_[i];
+      if (symbol.size == 0) {
+        if (symbol.address < covered_end) continue;  // a label inside a function
+        std::uint64_t limit = section_ends_[symbol.section];
+        if (i + 1 < functions_.size() && (limit == 0 || functions_[i + 1].address < limit)) {
+          limit = functions_[i + 1].address;
+        }
+        if (limit <= symbol.address) continue;
+        symbol.size = limit - symbol.address;
+      } else {
+        covered_end = std::max(covered_end, symbol.address + symbol.size);
+      }
+      if (auto name = intern(out, symbol.name)) {
+        out.functions_.push_back({symbol.address, symbol.size, *name, symbol.kind});
+      }
+    }
+    out.functions_.shrink_to_fit();
+  }
+
+  void pack_data(ElfFile& out) {
+    out.data_.reserve(data_.size());
+    for (const RawSymbol& symbol : data_) {
+      if (auto name = intern(out, symbol.name)) {
+        out.data_.push_back({symbol.address, symbol.size, *name, symbol.kind});
+      }
+    }
+    out.names_.shrink_to_fit();
+  }
+
+  static std::optional<std::uint32_t> intern(ElfFile& out, const char* name) {
+    std::size_t length = std::strlen(name);
+    if (out.names_.size() + length + 1 > std::numeric_limits<std::uint32_t>::max()) {
+      return std::nullopt;
+    }
+    auto offset = static_cast<std::uint32_t>(out.names_.size());
+    out.names_.insert(out.names_.end(), name, name + length + 1);
+    return offset;
+  }
+
+  Elf* elf_;
+  ElfReadOptions options_;
+  std::vector<GElf_Phdr> notes_;
+  std::vector<std::uint64_t> section_ends_;  // by section index; 0 = not allocated
+  std::vector<RawSymbol> functions_;
+  std::vector<RawSymbol> data_;
+};
+
+Status ElfFile::open(const std::string& path, ElfFile& out, const ElfReadOptions& options) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::error("cannot open " + path + ": " + std::strerror(errno));
+  Status status = open_fd(fd, path, out, options);
+  ::close(fd);
+  return status;
+}
+
+Status ElfFile::open_fd(int fd, const std::string& name, ElfFile& out,
+                        const ElfReadOptions& options) {
+  init_libelf();
+  out = ElfFile();
+  ElfHandle handle{elf_begin(fd, ELF_C_READ, nullptr)};
+  if (!handle.elf) return Status::error(name + ": cannot read as ELF (" + libelf_error() + ")");
+  ElfFile file;
+  Status status = ElfReader(handle.elf, options).read(name, file);
+  if (status) out = std::move(file);
+  return status;
+}
+
+std::optional<std::uint64_t> ElfFile::load_bias(std::uint64_t map_start,
+                                                std::uint64_t map_offset) const {
+  static const std::uint64_t page = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+  // The kernel maps a segment from its page-aligned file offset, so a mapping
+  // may begin up to a page before the segment's p_offset.
+  const ElfLoadSegment* match = nullptr;
+  for (const ElfLoadSegment& segment : segments_) {
+    std::uint64_t aligned = segment.offset & ~(page - 1);
+    if (map_offset >= aligned && map_offset < segment.offset + std::max<std::uint64_t>(segment.filesz, 1)) {
+      match = &segment;  // the last one wins: later segments start later in the file
+    }
+  }
+  if (!match) return std::nullopt;
+  std::uint64_t vaddr_at_start = map_offset + (match->vaddr - match->offset);
+  return map_start - vaddr_at_start;
+}
+
+std::optional<std::size_t> ElfFile::find_function_index(std::uint64_t vaddr) const {
+  auto after = std::upper_bound(functions_.begin(), functions_.end(), vaddr,
+                                [](std::uint64_t a, const StoredSymbol& s) { return a < s.address; });
+  if (after == functions_.begin()) return std::nullopt;
+  auto candidate = std::prev(after);
+  if (vaddr - candidate->address >= candidate->size) return std::nullopt;
+  return static_cast<std::size_t>(candidate - functions_.begin());
+}
+
+std::optional<ElfSymbol> ElfFile::find_function(std::uint64_t vaddr) const {
+  if (auto index = find_function_index(vaddr)) return function(*index);
+  return std::nullopt;
+}
+
+std::optional<ElfSymbol> ElfFile::find_symbol(std::string_view name) const {
+  for (const auto* table : {&functions_, &data_}) {
+    for (const StoredSymbol& symbol : *table) {
+      if (name == std::string_view(names_.data() + symbol.name)) return view(symbol);
+    }
+  }
+  return std::nullopt;
+}
+
+std::size_t ElfFile::memory_bytes() const {
+  return sizeof(*this) + build_id_.capacity() + segments_.capacity() * sizeof(ElfLoadSegment) +
+         (functions_.capacity() + data_.capacity()) * sizeof(StoredSymbol) + names_.capacity();
+}
+
+}  // namespace ember
