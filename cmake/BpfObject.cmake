@@ -1,10 +1,11 @@
 # ember_bpf_object(<name> <source.bpf.c>)
 # Compiles a CO-RE BPF program with clang -target bpf and generates its libbpf
-# skeleton. Defines the interface target <name>_skel whose include directory
+# skeleton (struct <name>_bpf). Defines the interface target <name>_skel whose include directory
 # holds <name>.skel.h. vmlinux.h comes from the running kernel's BTF.
 
 find_program(BPFTOOL bpftool PATHS /usr/sbin /sbin REQUIRED)
 find_program(BPF_CLANG clang REQUIRED)
+find_program(LLVM_STRIP NAMES llvm-strip llvm-strip-14 REQUIRED)
 
 set(EMBER_BPF_GEN_DIR ${CMAKE_BINARY_DIR}/bpf-gen)
 set(EMBER_VMLINUX_H ${EMBER_BPF_GEN_DIR}/vmlinux/vmlinux.h)
@@ -27,18 +28,22 @@ function(ember_bpf_object name source)
     COMMAND ${BPF_CLANG} -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror
             -I${EMBER_BPF_GEN_DIR}/vmlinux -I${CMAKE_SOURCE_DIR}/sdk/include
             -c ${abs_source} -o ${obj}
-    DEPENDS ${abs_source} ${EMBER_VMLINUX_H} ${ARGN}
+    # DWARF is not needed at load time (BTF is kept); it only bloats the skeleton.
+    COMMAND ${LLVM_STRIP} -g ${obj}
+    DEPENDS ${abs_source} ${ARGN}
             ${CMAKE_SOURCE_DIR}/sdk/include/ember/bpf/sample.h
     IMPLICIT_DEPENDS C ${abs_source}
     COMMENT "BPF ${name}"
     VERBATIM)
   add_custom_command(
     OUTPUT ${skel}
-    COMMAND ${BPFTOOL} gen skeleton ${obj} name ${name} > ${skel}
+    COMMAND ${BPFTOOL} gen skeleton ${obj} name ${name}_bpf > ${skel}
     DEPENDS ${obj}
     COMMENT "BPF skeleton ${name}"
     VERBATIM)
   add_custom_target(${name}_skel_gen DEPENDS ${skel})
+  # vmlinux.h is made in the top directory: depend on its target, not its file.
+  add_dependencies(${name}_skel_gen ember_vmlinux_h)
   add_library(${name}_skel INTERFACE)
   add_dependencies(${name}_skel ${name}_skel_gen)
   target_include_directories(${name}_skel INTERFACE ${EMBER_BPF_GEN_DIR})

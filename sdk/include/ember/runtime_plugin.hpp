@@ -129,7 +129,7 @@ class RuntimePlugin {
                                                  std::shared_ptr<const BinaryData> data) = 0;
 
   // Kernel addresses (native plugin only), leaf first.
-  virtual void symbolize_kernel(std::span<const std::uint64_t> addresses,
+  virtual void symbolize_kernel(std::span<const __u64> addresses,
                                 std::vector<FrameHandle>& leaf_first) {
     (void)addresses;
     (void)leaf_first;

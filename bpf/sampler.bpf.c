@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// ember's sampler: one perf_event program on every CPU builds a stack sample
+// in a per-CPU scratch record, lets the process' runtime plugin append
+// interpreter frames (tail call), and submits it to the ring buffer. Two
+// tracepoints report process exec and exit so the process table stays fresh.
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "ember/bpf/sample.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+// Set by the loader before load (core/sampler/sampler.cpp).
+const volatile __u32 agent_tgid = 0;   // ember itself: never sampled
+const volatile __u32 filter_pids = 0;  // 1: only pids in ember_pid_filter
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);  // resized from [sampler] ring_buffer_kib
+} ember_events SEC(".maps");
+
+// One record per CPU. An ARRAY indexed by CPU, not a PERCPU_ARRAY: per-CPU
+// values are limited to 32 KiB and the record holds a 64 KiB stack snapshot.
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);  // resized to the number of possible CPUs
+	__type(key, __u32);
+	__type(value, struct ember_sample);
+} ember_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, EMBER_MAX_PROGRAMS);
+	__type(key, __u32);
+	__type(value, __u32);
+} ember_programs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);  // tgid
+	__type(value, struct ember_process_runtime);
+} ember_runtimes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);  // tgid
+	__type(value, __u8);
+} ember_pid_filter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EMBER_STAT_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} ember_stats SEC(".maps");
+
+static __always_inline void count(__u32 stat)
+{
+	__u64 *value = bpf_map_lookup_elem(&ember_stats, &stat);
+	if (value)
+		*value += 1;
+}
+
+static __always_inline struct ember_sample *scratch(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	return bpf_map_lookup_elem(&ember_scratch, &cpu);
+}
+
+static __always_inline int submit(struct ember_sample *sample)
+{
+	__u64 snapshot = sample->snapshot_size;
+	if (snapshot > EMBER_MAX_STACK_SNAPSHOT)
+		snapshot = EMBER_MAX_STACK_SNAPSHOT;
+	__u64 size = __builtin_offsetof(struct ember_sample, stack_snapshot) + snapshot;
+	if (bpf_ringbuf_output(&ember_events, sample, size, 0))
+		count(EMBER_STAT_LOST);
+	else
+		count(EMBER_STAT_SAMPLES);
+	return 0;
+}
+
+static __always_inline __u32 frames_of(long bytes)
+{
+	return bytes > 0 ? (__u32)(bytes / sizeof(__u64)) : 0;
+}
+
+SEC("perf_event")
+int ember_sample_cpu(struct bpf_perf_event_data *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = id >> 32;
+	__u32 tid = (__u32)id;
+
+	if (tid == 0)  // the idle task
+		return 0;
+	if (pid == agent_tgid) {
+		count(EMBER_STAT_SKIPPED_SELF);
+		return 0;
+	}
+	if (filter_pids && !bpf_map_lookup_elem(&ember_pid_filter, &pid))
+		return 0;
+
+	struct ember_sample *sample = scratch();
+	if (!sample)
+		return 0;
+
+	sample->header.type = EMBER_RECORD_SAMPLE;
+	sample->header.cpu = bpf_get_smp_processor_id();
+	sample->header.time_ns = bpf_ktime_get_ns();
+	sample->header.pid = pid;
+	sample->header.tid = tid;
+	bpf_get_current_comm(sample->header.comm, sizeof(sample->header.comm));
+	sample->cgroup_id = bpf_get_current_cgroup_id();
+	sample->flags = 0;
+	sample->runtime_program = 0;
+	sample->runtime_frame_count = 0;
+	sample->snapshot_size = 0;
+
+	sample->kernel_frame_count =
+		frames_of(bpf_get_stack(ctx, sample->kernel_frames, sizeof(sample->kernel_frames), 0));
+	if (sample->kernel_frame_count == EMBER_MAX_KERNEL_FRAMES)
+		sample->flags |= EMBER_SAMPLE_KERNEL_TRUNCATED;
+
+	// The kernel walks the user stack by frame pointers, from the user
+	// registers even when the sample hit kernel code.
+	sample->user_frame_count = frames_of(bpf_get_stack(
+		ctx, sample->user_frames, sizeof(sample->user_frames), BPF_F_USER_STACK));
+	if (sample->user_frame_count == EMBER_MAX_USER_FRAMES)
+		sample->flags |= EMBER_SAMPLE_USER_TRUNCATED;
+
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	sample->user_ip = BPF_CORE_READ(regs, ip);
+	sample->user_sp = BPF_CORE_READ(regs, sp);
+	sample->user_bp = BPF_CORE_READ(regs, bp);
+
+	struct ember_process_runtime *runtime = bpf_map_lookup_elem(&ember_runtimes, &pid);
+	if (runtime && runtime->program) {
+		sample->runtime_program = runtime->program;
+		bpf_tail_call(ctx, &ember_programs, runtime->program);
+		// Only reached when the slot is empty (plugin detached meanwhile).
+		count(EMBER_STAT_TAIL_CALL_FAILED);
+		sample->runtime_program = 0;
+	}
+	return submit(sample);
+}
+
+// Slot EMBER_PROG_SUBMIT: runtime programs end by tail-calling this, so the
+// record's fate is decided in one place.
+SEC("perf_event")
+int ember_submit(struct bpf_perf_event_data *ctx)
+{
+	struct ember_sample *sample = scratch();
+	if (!sample)
+		return 0;
+	return submit(sample);
+}
+
+static __always_inline void report_process(struct task_struct *task, __u32 type)
+{
+	struct ember_process_event *event =
+		bpf_ringbuf_reserve(&ember_events, sizeof(*event), 0);
+	if (!event) {
+		count(EMBER_STAT_EVENTS_LOST);
+		return;
+	}
+	event->header.type = type;
+	event->header.cpu = bpf_get_smp_processor_id();
+	event->header.time_ns = bpf_ktime_get_ns();
+	event->header.pid = BPF_CORE_READ(task, tgid);
+	event->header.tid = BPF_CORE_READ(task, pid);
+	BPF_CORE_READ_STR_INTO(&event->header.comm, task, comm);
+	event->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_ringbuf_submit(event, 0);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ember_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (BPF_CORE_READ(task, tgid) == agent_tgid)
+		return 0;
+	report_process(task, EMBER_RECORD_EXEC);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(ember_process_exit, struct task_struct *task)
+{
+	// Threads exit too; the process is gone when its last thread is.
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	report_process(task, EMBER_RECORD_EXIT);
+	return 0;
+}

@@ -1,0 +1,202 @@
+#include "agent.hpp"
+
+#include <time.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "logging.hpp"
+#include "sampler/privileges.hpp"
+
+namespace ember {
+
+std::int64_t realtime_ns() {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  return std::int64_t(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
+std::int64_t monotonic_ns() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return std::int64_t(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
+namespace {
+
+// A BPF timestamp (CLOCK_MONOTONIC) as wall-clock time.
+std::int64_t to_realtime(std::uint64_t monotonic) {
+  return realtime_ns() - (monotonic_ns() - static_cast<std::int64_t>(monotonic));
+}
+
+}  // namespace
+
+Status Agent::create(const Config& config, std::unique_ptr<Agent>& out) {
+  std::string missing = missing_privileges();
+  if (!missing.empty()) return Status::error(missing);
+
+  std::unique_ptr<Agent> agent(new Agent());
+  agent->config_ = config;
+  agent->logger_ = component_logger("agent");
+  for (const std::string& pattern : config.include) agent->include_.emplace_back(pattern);
+  for (const std::string& pattern : config.exclude) agent->exclude_.emplace_back(pattern);
+
+  SamplerOptions options;
+  options.frequency_hz = config.frequency_hz;
+  options.event = config.event;
+  options.ring_buffer_kib = config.ring_buffer_kib;
+  options.pids = config.pids;
+  Status sampler = Sampler::open(options, agent->sampler_);
+  if (!sampler) return sampler;
+
+  Status plugins = create_plugins(config, agent->sampler_.get(), agent->plugins_);
+  if (!plugins) return plugins;
+  if (!agent->plugins_.native()) {
+    agent->logger_->warn(
+        "no native runtime plugin is enabled: user frames will not be named "
+        "(enable [runtime.native])");
+  }
+  if (agent->plugins_.sinks.empty()) {
+    agent->logger_->warn("no sink is enabled: profiles will not be kept (enable a [sink.*])");
+  }
+  std::vector<SinkPlugin*> sinks;
+  for (auto& sink : agent->plugins_.sinks) sinks.push_back(sink.plugin.get());
+  agent->sinks_ = std::make_unique<SinkRunner>(std::move(sinks));
+  agent->stacks_ = std::make_unique<StackBuilder>(agent->plugins_.native());
+  out = std::move(agent);
+  return Status::ok();
+}
+
+Agent::~Agent() {
+  if (sinks_) sinks_->finish();
+}
+
+Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
+  const std::int64_t window_ns = std::int64_t(config_.window_seconds) * 1000000000;
+  const std::int64_t started = monotonic_ns();
+  const std::int64_t deadline =
+      duration_seconds > 0 ? started + std::int64_t(duration_seconds * 1e9) : INT64_MAX;
+  std::int64_t next_close = started + window_ns;
+  window_start_ns_ = realtime_ns();
+  logger_->info("sampling {} at {} Hz, {} s windows",
+                config_.pids.empty() ? "every process" : "the given processes",
+                config_.frequency_hz, config_.window_seconds);
+
+  Sampler::RecordHandler handler = [this](const void* data, std::size_t size) {
+    on_record(data, size);
+  };
+  Status result = Status::ok();
+  while (!stop.load() && monotonic_ns() < deadline) {
+    int timeout = static_cast<int>(std::clamp<std::int64_t>(
+        (std::min(deadline, next_close) - monotonic_ns()) / 1000000, 0, 100));
+    Status polled = sampler_->poll(timeout, handler);
+    if (!polled) {
+      result = polled;
+      break;
+    }
+    if (monotonic_ns() >= next_close) {
+      close_window(realtime_ns());
+      next_close += window_ns;
+    }
+  }
+  sampler_->poll(0, handler);  // what is already in the ring buffer
+  close_window(realtime_ns());
+  sinks_->finish();
+  SamplerStats stats = sampler_->stats();
+  logger_->info("done: {} samples, {} lost to a full ring buffer, {} malformed records",
+                stats.samples, stats.lost, malformed_records_);
+  return result;
+}
+
+void Agent::on_record(const void* data, std::size_t size) {
+  if (size < sizeof(ember_record_header)) {
+    ++malformed_records_;
+    return;
+  }
+  const auto* header = static_cast<const ember_record_header*>(data);
+  switch (header->type) {
+    case EMBER_RECORD_SAMPLE:
+      if (size < offsetof(ember_sample, stack_snapshot)) break;
+      on_sample(*static_cast<const ember_sample*>(data));
+      return;
+    case EMBER_RECORD_EXEC:
+      if (processes_.find(header->pid)) process_for(header->pid, true);
+      return;
+    case EMBER_RECORD_EXIT:
+      processes_.mark_exited(header->pid, to_realtime(header->time_ns));
+      return;
+  }
+  ++malformed_records_;
+}
+
+void Agent::on_sample(const ember_sample& sample) {
+  ProcessState& process = process_for(sample.header.pid, false);
+  if (process.filtered_out) return;
+  if (process.info.comm.empty()) {
+    process.info.comm.assign(sample.header.comm, strnlen(sample.header.comm, EMBER_COMM_LEN));
+  }
+  if (!process.info.cgroup_id) process.info.cgroup_id = sample.cgroup_id;
+  stacks_->build(sample, process, stack_);
+  aggregator_.add(sample.header.pid, sample.header.tid, stack_);
+  char thread_name[EMBER_COMM_LEN + 1] = {};
+  std::copy_n(sample.header.comm, EMBER_COMM_LEN, thread_name);
+  aggregator_.name_thread(sample.header.pid, sample.header.tid, thread_name);
+}
+
+ProcessState& Agent::process_for(std::uint32_t pid, bool replace) {
+  bool is_new = replace;
+  ProcessState& process = replace ? processes_.replace(pid) : processes_.get(pid, is_new);
+  if (is_new) {
+    process.filtered_out = filtered_out(process);
+    if (!process.filtered_out) attach_runtimes(process);
+  }
+  return process;
+}
+
+bool Agent::filtered_out(const ProcessState& process) const {
+  auto matches = [&](const std::regex& pattern) {
+    return std::regex_search(process.info.comm, pattern) ||
+           std::regex_search(process.info.exe, pattern);
+  };
+  if (!include_.empty() && std::none_of(include_.begin(), include_.end(), matches)) return true;
+  return std::any_of(exclude_.begin(), exclude_.end(), matches);
+}
+
+void Agent::attach_runtimes(ProcessState& process) {
+  ProcessRef ref{process.info.pid, process.root(), process.info.exe, &process.mappings};
+  for (auto& runtime : plugins_.runtimes) {
+    if (!runtime.plugin->handles_every_process()) continue;  // probing: issue 3
+    auto handler = runtime.plugin->attach(ref, nullptr);
+    if (!handler) continue;
+    process.native = handler.get();
+    process.handlers.push_back(std::move(handler));
+  }
+}
+
+void Agent::close_window(std::int64_t end_ns) {
+  auto window = std::make_shared<Window>(aggregator_.take(window_start_ns_, end_ns));
+  window->frequency_hz = config_.frequency_hz;
+  SamplerStats stats = sampler_->stats();
+  window->lost_samples = stats.lost - lost_reported_;
+  lost_reported_ = stats.lost;
+  if (window->lost_samples > 0) {
+    logger_->warn("{} samples lost in this window: the ring buffer was full "
+                  "(raise [sampler] ring_buffer_kib)", window->lost_samples);
+  }
+
+  std::unordered_set<std::uint32_t> pids;
+  for (const StackCount& count : window->samples) pids.insert(count.pid);
+  for (std::uint32_t pid : pids) {
+    ProcessState* process = processes_.find(pid);
+    if (process) window->processes.push_back(process->info);
+  }
+  logger_->debug("window closed: {} samples, {} stacks, {} processes", window->total_samples(),
+                 window->stacks.size(), window->processes.size());
+  sinks_->submit(std::move(window));
+
+  for (std::uint32_t pid : processes_.remove_exited()) sampler_->forget_process(pid);
+  sampler_->attach_new_cpus();
+  window_start_ns_ = end_ns;
+}
+
+}  // namespace ember

@@ -1,0 +1,65 @@
+// The agent: sampler → process table → stack builder → aggregator → sinks,
+// windows closed on time and on shutdown.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <regex>
+#include <vector>
+
+#include "aggregate/aggregator.hpp"
+#include "config/config.hpp"
+#include "plugin_host/plugin_set.hpp"
+#include "process/process_table.hpp"
+#include "sampler/sampler.hpp"
+#include "sink_runner.hpp"
+#include "stack_builder.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace ember {
+
+class Agent {
+ public:
+  // Checks privileges, loads the sampler and the plugins.
+  static Status create(const Config& config, std::unique_ptr<Agent>& out);
+  ~Agent();
+
+  // Samples until `stop` is set or `duration_seconds` (0 = forever) passed,
+  // then closes the open window and the sinks.
+  Status run(const std::atomic<bool>& stop, double duration_seconds);
+
+ private:
+  Agent() = default;
+  void on_record(const void* data, std::size_t size);
+  void on_sample(const ember_sample& sample);
+  ProcessState& process_for(std::uint32_t pid, bool replace);
+  void attach_runtimes(ProcessState& process);
+  bool filtered_out(const ProcessState& process) const;
+  void close_window(std::int64_t end_ns);
+
+  Config config_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::unique_ptr<Sampler> sampler_;
+  // Declared after the sampler and plugins: destroyed first, so handlers
+  // die before their plugins and libraries.
+  PluginSet plugins_;
+  std::unique_ptr<SinkRunner> sinks_;
+  ProcessTable processes_;
+  std::unique_ptr<StackBuilder> stacks_;
+  Aggregator aggregator_;
+  std::vector<std::regex> include_;
+  std::vector<std::regex> exclude_;
+  std::vector<FrameHandle> stack_;
+  std::int64_t window_start_ns_ = 0;
+  std::uint64_t lost_reported_ = 0;
+  std::uint64_t malformed_records_ = 0;
+};
+
+// Wall clock (CLOCK_REALTIME) and monotonic clock now, in nanoseconds.
+std::int64_t realtime_ns();
+std::int64_t monotonic_ns();
+
+}  // namespace ember

@@ -1,0 +1,38 @@
+// Hands closed windows to the sinks on a thread of its own, so a slow sink
+// delays only itself (and says so), never the sampler.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "ember/sink_plugin.hpp"
+#include "ember/window.hpp"
+
+namespace ember {
+
+class SinkRunner {
+ public:
+  explicit SinkRunner(std::vector<SinkPlugin*> sinks);
+  ~SinkRunner();
+
+  void submit(std::shared_ptr<const Window> window);
+
+  // Delivers every queued window, then flushes and closes the sinks.
+  void finish();
+
+ private:
+  void run();
+
+  std::vector<SinkPlugin*> sinks_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::shared_ptr<const Window>> queue_;
+  bool finishing_ = false;
+  std::thread thread_;
+};
+
+}  // namespace ember

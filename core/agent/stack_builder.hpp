@@ -1,0 +1,39 @@
+// Turns one sample record into one merged stack, root first: native user
+// frames with the interpreter's frames spliced in at its eval-loop frames,
+// then the kernel frames.
+#pragma once
+
+#include <vector>
+
+#include "ember/bpf/sample.h"
+#include "ember/runtime_plugin.hpp"
+#include "process/process_table.hpp"
+
+namespace ember {
+
+// Splices interpreter frame groups into native frames (both leaf first): the
+// k-th native frame the interpreter claims is replaced by the k-th group.
+// Groups left over (the native walk missed eval frames) go rootward of
+// everything else, so interpreter frames are never dropped.
+void merge_interpreter_frames(const std::vector<FrameHandle>& native_leaf_first,
+                              const RuntimeFrameGroups& groups, const ProcessHandler& interpreter,
+                              std::vector<FrameHandle>& merged_leaf_first);
+
+class StackBuilder {
+ public:
+  // `kernel` names kernel addresses (the native plugin); may be null.
+  explicit StackBuilder(RuntimePlugin* kernel);
+
+  void build(const ember_sample& sample, ProcessState& process,
+             std::vector<FrameHandle>& root_first);
+
+ private:
+  RuntimePlugin* kernel_;
+  FrameHandle truncated_;
+  std::vector<FrameHandle> kernel_frames_;
+  std::vector<FrameHandle> user_frames_;
+  std::vector<FrameHandle> merged_;
+  RuntimeFrameGroups groups_;
+};
+
+}  // namespace ember

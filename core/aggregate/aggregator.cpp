@@ -1,0 +1,98 @@
+#include "aggregator.hpp"
+
+#include <functional>
+#include <unordered_set>
+
+namespace ember {
+namespace {
+
+std::size_t mix(std::size_t seed, std::size_t value) {
+  return seed ^ (value + 0x9e3779b97f4a7c15ull + (seed << 6) + (seed >> 2));
+}
+
+struct FrameContentHash {
+  std::size_t operator()(const Frame& frame) const {
+    std::size_t seed = std::hash<std::string>()(frame.name);
+    seed = mix(seed, std::hash<std::string>()(frame.module));
+    seed = mix(seed, std::hash<std::string>()(frame.file));
+    seed = mix(seed, frame.line);
+    return mix(seed, static_cast<std::size_t>(frame.kind) << 1 | frame.inlined);
+  }
+};
+
+}  // namespace
+
+std::size_t Aggregator::StackHash::operator()(const std::vector<const Frame*>& stack) const {
+  std::size_t seed = stack.size();
+  for (const Frame* frame : stack) seed = mix(seed, std::hash<const Frame*>()(frame));
+  return seed;
+}
+
+std::size_t Aggregator::CountKeyHash::operator()(const CountKey& key) const {
+  return mix(mix(key.stack, key.pid), key.tid);
+}
+
+void Aggregator::add(std::uint32_t pid, std::uint32_t tid, std::span<const FrameHandle> root_first,
+                     std::uint64_t count) {
+  scratch_.clear();
+  for (const FrameHandle& frame : root_first) scratch_.push_back(frame.get());
+
+  auto [it, inserted] = stack_ids_.try_emplace(scratch_, static_cast<std::uint32_t>(stacks_.size()));
+  if (inserted) {
+    stacks_.push_back(&it->first);
+    for (const FrameHandle& frame : root_first) frames_.try_emplace(frame.get(), frame);
+  }
+  counts_[CountKey{it->second, pid, tid}] += count;
+  sample_count_ += count;
+}
+
+void Aggregator::name_thread(std::uint32_t pid, std::uint32_t tid, const char* name) {
+  std::string& slot = thread_names_[std::uint64_t(pid) << 32 | tid];
+  if (slot != name) slot = name;
+}
+
+Window Aggregator::take(std::int64_t start_ns, std::int64_t end_ns) {
+  Window window;
+  window.start_ns = start_ns;
+  window.end_ns = end_ns;
+
+  // Frames equal in content (the same function named by two processes'
+  // caches) become one entry.
+  std::unordered_map<Frame, std::uint32_t, FrameContentHash> frame_index;
+  std::unordered_map<const Frame*, std::uint32_t> pointer_index;
+  for (const auto& [pointer, handle] : frames_) {
+    auto [it, inserted] =
+        frame_index.try_emplace(*pointer, static_cast<std::uint32_t>(window.frames.size()));
+    if (inserted) window.frames.push_back(*pointer);
+    pointer_index.emplace(pointer, it->second);
+  }
+
+  window.stacks.reserve(stacks_.size());
+  for (const auto* stack : stacks_) {
+    std::vector<std::uint32_t>& indices = window.stacks.emplace_back();
+    indices.reserve(stack->size());
+    for (const Frame* frame : *stack) indices.push_back(pointer_index.at(frame));
+  }
+
+  window.samples.reserve(counts_.size());
+  std::unordered_set<std::uint64_t> threads;
+  for (const auto& [key, count] : counts_) {
+    window.samples.push_back(StackCount{key.stack, key.pid, key.tid, count});
+    std::uint64_t thread = std::uint64_t(key.pid) << 32 | key.tid;
+    if (threads.insert(thread).second) {
+      auto name = thread_names_.find(thread);
+      window.threads.push_back(ThreadInfo{key.pid, key.tid,
+                                          name != thread_names_.end() ? name->second : ""});
+    }
+  }
+
+  stack_ids_.clear();
+  stacks_.clear();
+  frames_.clear();
+  counts_.clear();
+  thread_names_.clear();
+  sample_count_ = 0;
+  return window;
+}
+
+}  // namespace ember

@@ -1,0 +1,70 @@
+#include <cstdio>
+#include <string>
+
+#include "commands.hpp"
+#include "config/config.hpp"
+#include "run_agent.hpp"
+
+namespace ember::cli {
+namespace {
+
+constexpr const char* kAgentHelp = R"(Usage: %s --config FILE [OPTIONS]
+
+Runs the ember agent in the foreground: profiles the whole host (or what the
+config's [processes] table selects) continuously, closing a window every
+[agent] window_seconds and handing it to the enabled sinks. SIGINT and SIGTERM
+flush the open window and exit.
+
+Options:
+  --config FILE       the TOML config (the documented default is configs/ember.toml)
+  --frequency HZ      override [sampler] frequency_hz
+  --window SECONDS    override [agent] window_seconds
+  --log-level LEVEL   override [agent] log_level
+  -h, --help          this help
+
+Needs root, or the CAP_BPF and CAP_PERFMON capabilities.
+)";
+
+}  // namespace
+
+int agent_command(Arguments& args, const char* program) {
+  std::string config_path, log_level;
+  std::uint32_t frequency = 0, window = 0;
+  while (auto flag = args.next_flag()) {
+    if (*flag == "--help" || *flag == "-h") {
+      std::printf(kAgentHelp, program);
+      return 0;
+    } else if (*flag == "--config") {
+      config_path = args.value();
+    } else if (*flag == "--frequency") {
+      frequency = static_cast<std::uint32_t>(args.number(1, 10000));
+    } else if (*flag == "--window") {
+      window = static_cast<std::uint32_t>(args.number(1, 3600));
+    } else if (*flag == "--log-level") {
+      log_level = args.value();
+    } else {
+      std::fprintf(stderr, "%s: unknown option %s (see --help)\n", program, flag->c_str());
+      return 2;
+    }
+  }
+  if (args.failed()) {
+    std::fprintf(stderr, "%s: %s (see --help)\n", program, args.error().c_str());
+    return 2;
+  }
+  if (config_path.empty()) {
+    std::fprintf(stderr, "%s: --config FILE is required (see --help)\n", program);
+    return 2;
+  }
+  Config config;
+  Status loaded = load_config_file(config_path, config);
+  if (!loaded) {
+    std::fprintf(stderr, "%s: %s\n", program, loaded.message().c_str());
+    return 2;
+  }
+  if (frequency) config.frequency_hz = frequency;
+  if (window) config.window_seconds = window;
+  if (!log_level.empty()) config.log_level = log_level;
+  return run_agent(config, 0);
+}
+
+}  // namespace ember::cli

@@ -1,0 +1,11 @@
+#pragma once
+
+#include "arguments.hpp"
+
+namespace ember::cli {
+
+// Each returns the process exit code.
+int record_command(Arguments& args);
+int agent_command(Arguments& args, const char* program);
+
+}  // namespace ember::cli

@@ -1,0 +1,32 @@
+#include "run_agent.hpp"
+
+#include <cstdio>
+
+#include "agent/agent.hpp"
+#include "logging.hpp"
+#include "signals.hpp"
+
+namespace ember::cli {
+
+int run_agent(const Config& config, double duration_seconds) {
+  Status logging = setup_logging(config.log_level);
+  if (!logging) {
+    std::fprintf(stderr, "ember: %s\n", logging.message().c_str());
+    return 2;
+  }
+  install_stop_handlers();
+  std::unique_ptr<Agent> agent;
+  Status created = Agent::create(config, agent);
+  if (!created) {
+    std::fprintf(stderr, "ember: %s\n", created.message().c_str());
+    return 1;
+  }
+  Status ran = agent->run(stop_requested(), duration_seconds);
+  if (!ran) {
+    std::fprintf(stderr, "ember: %s\n", ran.message().c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace ember::cli

@@ -1,0 +1,20 @@
+// One spdlog logger per component ("sampler", "agent", "plugin.native", ...),
+// all writing to stderr with the same pattern and level.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <memory>
+#include <string>
+
+#include "ember/status.hpp"
+
+namespace ember {
+
+// Sets the level of every logger (trace, debug, info, warn, error, off) and
+// routes libbpf's own messages to the "libbpf" logger (debug when verbose).
+Status setup_logging(const std::string& level);
+
+std::shared_ptr<spdlog::logger> component_logger(const std::string& name);
+
+}  // namespace ember

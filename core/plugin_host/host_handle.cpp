@@ -1,0 +1,52 @@
+#include "host_handle.hpp"
+
+#include <sys/uio.h>
+
+#include "logging.hpp"
+#include "sampler/sampler.hpp"
+
+namespace ember {
+HostHandle::HostHandle(const std::string& plugin_section, Sampler* sampler)
+    : logger_(component_logger(plugin_section)), sampler_(sampler) {}
+
+void HostHandle::log(LogLevel level, std::string_view message) {
+  switch (level) {
+    case LogLevel::debug: logger_->debug("{}", message); break;
+    case LogLevel::info: logger_->info("{}", message); break;
+    case LogLevel::warn: logger_->warn("{}", message); break;
+    case LogLevel::error: logger_->error("{}", message); break;
+  }
+}
+
+std::string HostHandle::process_root(std::uint32_t pid) const {
+  return "/proc/" + std::to_string(pid) + "/root";
+}
+
+bool HostHandle::read_memory(std::uint32_t pid, std::uint64_t address, void* buffer,
+                             std::size_t size) {
+  iovec local{buffer, size};
+  iovec remote{reinterpret_cast<void*>(address), size};
+  return process_vm_readv(static_cast<pid_t>(pid), &local, 1, &remote, 1, 0) ==
+         static_cast<ssize_t>(size);
+}
+
+int HostHandle::bpf_map_fd(std::string_view map_name) const {
+  return sampler_ ? sampler_->map_fd(map_name) : -1;
+}
+
+Status HostHandle::register_bpf_program(int program_fd, std::uint32_t& slot) {
+  if (!sampler_) return Status::error("no BPF sampler is running");
+  return sampler_->add_program(program_fd, slot);
+}
+
+Status HostHandle::set_process_program(std::uint32_t pid, std::uint32_t slot) {
+  if (!sampler_) return Status::error("no BPF sampler is running");
+  return sampler_->set_process_program(pid, slot);
+}
+
+Status HostHandle::set_process_flags(std::uint32_t pid, std::uint32_t flags, bool on) {
+  if (!sampler_) return Status::error("no BPF sampler is running");
+  return sampler_->set_process_flags(pid, flags, on);
+}
+
+}  // namespace ember

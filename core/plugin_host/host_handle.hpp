@@ -1,0 +1,34 @@
+// The Host a plugin talks to: its own logger and the sampler's BPF seams.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <memory>
+#include <string>
+
+#include "ember/host.hpp"
+
+namespace ember {
+
+class Sampler;
+
+class HostHandle final : public Host {
+ public:
+  // `sampler` may be null (no BPF: tests, offline tools).
+  HostHandle(const std::string& plugin_section, Sampler* sampler);
+
+  void log(LogLevel level, std::string_view message) override;
+  std::string process_root(std::uint32_t pid) const override;
+  bool read_memory(std::uint32_t pid, std::uint64_t address, void* buffer,
+                   std::size_t size) override;
+  int bpf_map_fd(std::string_view map_name) const override;
+  Status register_bpf_program(int program_fd, std::uint32_t& slot) override;
+  Status set_process_program(std::uint32_t pid, std::uint32_t slot) override;
+  Status set_process_flags(std::uint32_t pid, std::uint32_t flags, bool on) override;
+
+ private:
+  std::shared_ptr<spdlog::logger> logger_;
+  Sampler* sampler_;
+};
+
+}  // namespace ember

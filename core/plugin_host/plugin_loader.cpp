@@ -1,0 +1,83 @@
+#include "plugin_loader.hpp"
+
+#include <algorithm>
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <filesystem>
+
+namespace ember {
+
+Status load_plugin_library(const std::string& path, LoadedLibrary& out) {
+  auto library = std::make_shared<boost::dll::shared_library>();
+  boost::dll::fs::error_code error;
+  // RTLD_LOCAL: two plugins may carry the same helper symbols without clashing.
+  library->load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, error);
+  if (error) return Status::error("plugin " + path + ": cannot load: " + error.message());
+
+  if (!library->has("ember_abi_version") || !library->has("ember_plugin")) {
+    return Status::error("plugin " + path +
+                         ": not an ember plugin (it does not export ember_abi_version and "
+                         "ember_plugin; was it built with EMBER_RUNTIME_PLUGIN or "
+                         "EMBER_SINK_PLUGIN?)");
+  }
+  std::uint32_t version = library->get_alias<const std::uint32_t>("ember_abi_version");
+  if (version != kAbiVersion) {
+    return Status::error("plugin " + path + ": built for ember plugin ABI version " +
+                         std::to_string(version) + ", this ember supports version " +
+                         std::to_string(kAbiVersion) + "; rebuild the plugin against this SDK");
+  }
+  const auto& descriptor = library->get_alias<const PluginDescriptor>("ember_plugin");
+  bool complete = descriptor.name && *descriptor.name &&
+                  ((descriptor.type == PluginType::runtime && descriptor.create_runtime) ||
+                   (descriptor.type == PluginType::sink && descriptor.create_sink));
+  if (!complete) {
+    return Status::error("plugin " + path + ": its descriptor has no name or no factory");
+  }
+  out.path = path;
+  out.library = std::move(library);
+  out.descriptor = &descriptor;
+  return Status::ok();
+}
+
+std::vector<LoadedLibrary> load_plugin_directories(const std::vector<std::string>& directories,
+                                                   std::vector<std::string>& errors) {
+  std::vector<LoadedLibrary> loaded;
+  for (const std::string& directory : directories) {
+    std::error_code error;
+    std::vector<std::string> paths;
+    for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+      if (entry.path().extension() == ".so") paths.push_back(entry.path().string());
+    }
+    if (error) {
+      errors.push_back("plugin directory " + directory + ": " + error.message());
+      continue;
+    }
+    std::sort(paths.begin(), paths.end());
+    for (const std::string& path : paths) {
+      LoadedLibrary library;
+      Status status = load_plugin_library(path, library);
+      if (!status) {
+        errors.push_back(status.message());
+        continue;
+      }
+      auto same_name = [&](const LoadedLibrary& other) {
+        return other.descriptor->type == library.descriptor->type &&
+               std::string_view(other.descriptor->name) == library.descriptor->name;
+      };
+      auto duplicate = std::find_if(loaded.begin(), loaded.end(), same_name);
+      if (duplicate != loaded.end()) {
+        errors.push_back("plugin " + path + ": a plugin named '" + library.descriptor->name +
+                         "' was already loaded from " + duplicate->path + "; ignoring this one");
+        continue;
+      }
+      loaded.push_back(std::move(library));
+    }
+  }
+  return loaded;
+}
+
+std::string default_plugin_directory() {
+  auto binary_dir = boost::dll::program_location().parent_path();
+  return (binary_dir.parent_path() / "lib" / "ember" / "plugins").string();
+}
+
+}  // namespace ember

@@ -1,0 +1,34 @@
+// Finds and loads plugin shared objects, checking the ABI version before
+// anything else in the plugin runs.
+#pragma once
+
+#include <boost/dll/shared_library.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ember/plugin.hpp"
+#include "ember/status.hpp"
+
+namespace ember {
+
+struct LoadedLibrary {
+  std::string path;
+  std::shared_ptr<boost::dll::shared_library> library;  // outlives what it created
+  const PluginDescriptor* descriptor = nullptr;
+};
+
+// Loads one plugin. Errors name the file and, for a version mismatch, both
+// versions: "plugin /x/y.so: built for ember plugin ABI version 2, this ember
+// supports version 1".
+Status load_plugin_library(const std::string& path, LoadedLibrary& out);
+
+// Loads every *.so in `directories` (sorted by name). Plugins that fail to
+// load are skipped and their errors appended to `errors`.
+std::vector<LoadedLibrary> load_plugin_directories(const std::vector<std::string>& directories,
+                                                   std::vector<std::string>& errors);
+
+// The default plugin directory: <dir of the running binary>/../lib/ember/plugins.
+std::string default_plugin_directory();
+
+}  // namespace ember

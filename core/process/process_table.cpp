@@ -1,0 +1,92 @@
+#include "process_table.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "container_id.hpp"
+
+namespace ember {
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+std::string trim_newline(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\0')) text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+void read_process(std::uint32_t pid, ProcessState& state) {
+  const std::string proc = "/proc/" + std::to_string(pid);
+  state.info.pid = pid;
+
+  std::string comm = trim_newline(read_file(proc + "/comm"));
+  if (!comm.empty()) state.info.comm = comm;
+
+  char exe[4096];
+  ssize_t length = readlink((proc + "/exe").c_str(), exe, sizeof(exe) - 1);
+  if (length > 0) state.info.exe.assign(exe, static_cast<std::size_t>(length));
+
+  std::string cmdline = trim_newline(read_file(proc + "/cmdline"));
+  std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+  if (!cmdline.empty()) state.info.cmdline = cmdline;
+
+  std::string cgroup = read_file(proc + "/cgroup");
+  if (!cgroup.empty()) state.info.container_id = container_id_from_cgroup(cgroup);
+
+  std::vector<Mapping> mappings;
+  if (read_proc_maps(pid, mappings) && !mappings.empty()) state.mappings = std::move(mappings);
+}
+
+ProcessState* ProcessTable::find(std::uint32_t pid) {
+  auto it = processes_.find(pid);
+  return it == processes_.end() ? nullptr : it->second.get();
+}
+
+ProcessState& ProcessTable::get(std::uint32_t pid, bool& is_new) {
+  auto& slot = processes_[pid];
+  is_new = !slot;
+  if (is_new) {
+    slot = std::make_unique<ProcessState>();
+    read_process(pid, *slot);
+  }
+  return *slot;
+}
+
+ProcessState& ProcessTable::replace(std::uint32_t pid) {
+  auto& slot = processes_[pid];
+  slot = std::make_unique<ProcessState>();
+  read_process(pid, *slot);
+  return *slot;
+}
+
+void ProcessTable::mark_exited(std::uint32_t pid, std::int64_t exit_time_ns) {
+  if (ProcessState* state = find(pid)) {
+    state->exited = true;
+    state->info.exit_time_ns = exit_time_ns;
+  }
+}
+
+std::vector<std::uint32_t> ProcessTable::remove_exited() {
+  std::vector<std::uint32_t> removed;
+  for (auto it = processes_.begin(); it != processes_.end();) {
+    if (it->second->exited) {
+      removed.push_back(it->first);
+      it = processes_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return removed;
+}
+
+}  // namespace ember

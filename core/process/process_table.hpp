@@ -1,0 +1,58 @@
+// Every process seen by the sampler, from its first sample (or exec) until the
+// window holding its last samples has closed: its names, container, mappings
+// and the runtime plugins' handlers for it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ember/proc_maps.hpp"
+#include "ember/runtime_plugin.hpp"
+#include "ember/window.hpp"
+
+namespace ember {
+
+struct ProcessState {
+  ProcessInfo info;
+  std::vector<Mapping> mappings;
+  bool filtered_out = false;  // [processes] include/exclude said no
+  bool exited = false;
+  // Handlers of the runtime plugins attached to it (destroyed with the entry).
+  std::vector<std::unique_ptr<ProcessHandler>> handlers;
+  ProcessHandler* native = nullptr;       // unwinds and names native frames
+  ProcessHandler* interpreter = nullptr;  // names interpreter frames, if any
+  std::uint32_t interpreter_program = 0;  // its BPF program slot
+
+  std::string root() const { return "/proc/" + std::to_string(info.pid) + "/root"; }
+};
+
+// Reads what /proc says about a live process into `state` (names, cgroup,
+// container id, mappings); keeps what is already known when it has exited.
+void read_process(std::uint32_t pid, ProcessState& state);
+
+class ProcessTable {
+ public:
+  // The entry for pid, or nullptr.
+  ProcessState* find(std::uint32_t pid);
+
+  // The entry for pid; a new one is read from /proc and `is_new` set.
+  ProcessState& get(std::uint32_t pid, bool& is_new);
+
+  // exec replaced the program: forget everything but the pid.
+  ProcessState& replace(std::uint32_t pid);
+
+  void mark_exited(std::uint32_t pid, std::int64_t exit_time_ns);
+
+  // Drops exited processes (their windows have closed) and returns their pids.
+  std::vector<std::uint32_t> remove_exited();
+
+  std::size_t size() const { return processes_.size(); }
+
+ private:
+  std::unordered_map<std::uint32_t, std::unique_ptr<ProcessState>> processes_;
+};
+
+}  // namespace ember

@@ -1,0 +1,22 @@
+// The kernel and userspace must agree on the record layout byte for byte:
+// a drift fails the build here instead of corrupting samples at run time.
+#include <cstddef>
+
+#include "ember/bpf/sample.h"
+
+static_assert(sizeof(ember_record_header) == 40);
+static_assert(offsetof(ember_record_header, time_ns) == 8);
+static_assert(offsetof(ember_record_header, pid) == 16);
+static_assert(offsetof(ember_record_header, comm) == 24);
+static_assert(sizeof(ember_process_event) == 48);
+static_assert(sizeof(ember_process_runtime) == 8);
+static_assert(sizeof(ember_runtime_frame) == 16);
+static_assert(offsetof(ember_sample, cgroup_id) == 40);
+static_assert(offsetof(ember_sample, flags) == 48);
+static_assert(offsetof(ember_sample, user_ip) == 72);
+static_assert(offsetof(ember_sample, kernel_frames) == 96);
+static_assert(offsetof(ember_sample, user_frames) == 96 + 8 * EMBER_MAX_KERNEL_FRAMES);
+static_assert(offsetof(ember_sample, runtime_frames) ==
+              96 + 8 * (EMBER_MAX_KERNEL_FRAMES + EMBER_MAX_USER_FRAMES));
+static_assert(offsetof(ember_sample, stack_snapshot) ==
+              offsetof(ember_sample, runtime_frames) + 16 * EMBER_MAX_RUNTIME_FRAMES);

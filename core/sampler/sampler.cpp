@@ -1,0 +1,223 @@
+#include "sampler.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "ember/bpf/sample.h"
+#include "online_cpus.hpp"
+#include "sampler.skel.h"
+
+namespace ember {
+namespace {
+
+std::string errno_text(int error) { return std::strerror(error < 0 ? -error : error); }
+
+int open_perf_event(const SamplerOptions& options, int cpu) {
+  perf_event_attr attr{};
+  attr.size = sizeof(attr);
+  if (options.event == "cycles") {
+    attr.type = PERF_TYPE_HARDWARE;
+    attr.config = PERF_COUNT_HW_CPU_CYCLES;
+  } else {
+    attr.type = PERF_TYPE_SOFTWARE;
+    attr.config = PERF_COUNT_SW_CPU_CLOCK;
+  }
+  attr.freq = 1;
+  attr.sample_freq = options.frequency_hz;
+  return static_cast<int>(
+      syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC));
+}
+
+}  // namespace
+
+Status Sampler::open(const SamplerOptions& options, std::unique_ptr<Sampler>& out) {
+  std::unique_ptr<Sampler> sampler(new Sampler());
+  sampler->options_ = options;
+
+  sampler_bpf* skeleton = sampler_bpf::open();
+  if (!skeleton) return Status::error("cannot open the BPF sampler: " + errno_text(errno));
+  sampler->skeleton_ = skeleton;
+
+  skeleton->rodata->agent_tgid = static_cast<__u32>(getpid());
+  skeleton->rodata->filter_pids = options.pids.empty() ? 0 : 1;
+  int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return Status::error("cannot count the possible CPUs: " + errno_text(cpus));
+  bpf_map__set_max_entries(skeleton->maps.ember_scratch, static_cast<__u32>(cpus));
+  bpf_map__set_max_entries(skeleton->maps.ember_events, options.ring_buffer_kib * 1024u);
+
+  if (int error = sampler_bpf::load(skeleton)) {
+    return Status::error("cannot load the BPF sampler into the kernel: " + errno_text(error) +
+                         " (is the kernel built with BTF, and is ember run as root?)");
+  }
+
+  std::uint8_t yes = 1;
+  for (std::uint32_t pid : options.pids) {
+    bpf_map__update_elem(skeleton->maps.ember_pid_filter, &pid, sizeof(pid), &yes, sizeof(yes),
+                         BPF_ANY);
+  }
+  Status submit = sampler->set_program(EMBER_PROG_SUBMIT,
+                                       bpf_program__fd(skeleton->progs.ember_submit));
+  if (!submit) return submit;
+
+  for (bpf_program* program : {skeleton->progs.ember_process_exec,
+                               skeleton->progs.ember_process_exit}) {
+    bpf_link* link = bpf_program__attach(program);
+    if (!link) {
+      return Status::error(std::string("cannot attach ") + bpf_program__name(program) + ": " +
+                           errno_text(errno));
+    }
+    sampler->links_.push_back(link);
+  }
+
+  sampler->ring_ = ring_buffer__new(
+      bpf_map__fd(skeleton->maps.ember_events),
+      [](void* context, void* data, size_t size) -> int {
+        auto* self = static_cast<Sampler*>(context);
+        (*self->current_handler_)(data, size);
+        return 0;
+      },
+      sampler.get(), nullptr);
+  if (!sampler->ring_) return Status::error("cannot open the ring buffer: " + errno_text(errno));
+
+  std::vector<int> online = online_cpus();
+  if (online.empty()) return Status::error("cannot read /sys/devices/system/cpu/online");
+  for (int cpu : online) {
+    Status attached = sampler->attach_cpu(cpu);
+    if (!attached) return attached;
+  }
+  out = std::move(sampler);
+  return Status::ok();
+}
+
+Sampler::~Sampler() {
+  for (bpf_link* link : links_) bpf_link__destroy(link);
+  if (ring_) ring_buffer__free(ring_);
+  if (skeleton_) sampler_bpf::destroy(skeleton_);
+}
+
+Status Sampler::attach_cpu(int cpu) {
+  int fd = open_perf_event(options_, cpu);
+  if (fd < 0) {
+    int error = errno;
+    if (error == ENODEV) return Status::ok();  // CPU went offline meanwhile
+    return Status::error("cannot open a " + options_.event + " perf event on CPU " +
+                         std::to_string(cpu) + ": " + errno_text(error) +
+                         (options_.event == "cycles" ? " (no hardware PMU? use cpu-clock)" : ""));
+  }
+  bpf_link* link = bpf_program__attach_perf_event(skeleton_->progs.ember_sample_cpu, fd);
+  if (!link) {
+    int error = errno;
+    close(fd);
+    return Status::error("cannot attach the sampler to CPU " + std::to_string(cpu) + ": " +
+                         errno_text(error));
+  }
+  links_.push_back(link);  // the link owns the perf event fd
+  attached_cpus_.insert(cpu);
+  return Status::ok();
+}
+
+void Sampler::attach_new_cpus() {
+  for (int cpu : online_cpus()) {
+    if (!attached_cpus_.count(cpu)) attach_cpu(cpu);
+  }
+}
+
+Status Sampler::poll(int timeout_ms, const RecordHandler& handler) {
+  current_handler_ = &handler;
+  int result = ring_buffer__poll(ring_, timeout_ms);
+  current_handler_ = nullptr;
+  if (result < 0 && result != -EINTR) {
+    return Status::error("reading the ring buffer failed: " + errno_text(result));
+  }
+  return Status::ok();
+}
+
+SamplerStats Sampler::stats() const {
+  int cpus = libbpf_num_possible_cpus();
+  std::vector<std::uint64_t> values(static_cast<std::size_t>(cpus));
+  auto sum = [&](std::uint32_t stat) {
+    std::uint64_t total = 0;
+    if (bpf_map__lookup_elem(skeleton_->maps.ember_stats, &stat, sizeof(stat), values.data(),
+                             values.size() * sizeof(std::uint64_t), 0) == 0) {
+      for (std::uint64_t value : values) total += value;
+    }
+    return total;
+  };
+  SamplerStats stats;
+  stats.samples = sum(EMBER_STAT_SAMPLES);
+  stats.lost = sum(EMBER_STAT_LOST);
+  stats.skipped_self = sum(EMBER_STAT_SKIPPED_SELF);
+  stats.tail_call_failed = sum(EMBER_STAT_TAIL_CALL_FAILED);
+  stats.events_lost = sum(EMBER_STAT_EVENTS_LOST);
+  return stats;
+}
+
+int Sampler::map_fd(std::string_view name) const {
+  bpf_map* map = bpf_object__find_map_by_name(skeleton_->obj, std::string(name).c_str());
+  return map ? bpf_map__fd(map) : -1;
+}
+
+Status Sampler::set_program(std::uint32_t slot, int program_fd) {
+  if (slot >= EMBER_MAX_PROGRAMS) return Status::error("program slot out of range");
+  if (bpf_map__update_elem(skeleton_->maps.ember_programs, &slot, sizeof(slot), &program_fd,
+                           sizeof(program_fd), BPF_ANY) != 0) {
+    return Status::error("cannot set program slot " + std::to_string(slot) + ": " +
+                         errno_text(errno));
+  }
+  return Status::ok();
+}
+
+Status Sampler::add_program(int program_fd, std::uint32_t& slot) {
+  if (next_program_slot_ >= EMBER_MAX_PROGRAMS) {
+    return Status::error("all " + std::to_string(EMBER_MAX_PROGRAMS - 1) +
+                         " runtime program slots are taken");
+  }
+  Status status = set_program(next_program_slot_, program_fd);
+  if (status) slot = next_program_slot_++;
+  return status;
+}
+
+namespace {
+
+Status update_runtime(bpf_map* map, std::uint32_t pid, const ember_process_runtime& entry) {
+  int result = entry.program == 0 && entry.flags == 0
+                   ? bpf_map__delete_elem(map, &pid, sizeof(pid), 0)
+                   : bpf_map__update_elem(map, &pid, sizeof(pid), &entry, sizeof(entry), BPF_ANY);
+  if (result != 0 && result != -ENOENT) {
+    return Status::error("cannot update the runtime of pid " + std::to_string(pid) + ": " +
+                         errno_text(result));
+  }
+  return Status::ok();
+}
+
+ember_process_runtime current_runtime(bpf_map* map, std::uint32_t pid) {
+  ember_process_runtime entry{};
+  bpf_map__lookup_elem(map, &pid, sizeof(pid), &entry, sizeof(entry), 0);
+  return entry;
+}
+
+}  // namespace
+
+Status Sampler::set_process_program(std::uint32_t pid, std::uint32_t slot) {
+  ember_process_runtime entry = current_runtime(skeleton_->maps.ember_runtimes, pid);
+  entry.program = slot;
+  return update_runtime(skeleton_->maps.ember_runtimes, pid, entry);
+}
+
+Status Sampler::set_process_flags(std::uint32_t pid, std::uint32_t flags, bool on) {
+  ember_process_runtime entry = current_runtime(skeleton_->maps.ember_runtimes, pid);
+  entry.flags = on ? (entry.flags | flags) : (entry.flags & ~flags);
+  return update_runtime(skeleton_->maps.ember_runtimes, pid, entry);
+}
+
+void Sampler::forget_process(std::uint32_t pid) {
+  bpf_map__delete_elem(skeleton_->maps.ember_runtimes, &pid, sizeof(pid), 0);
+}
+
+}  // namespace ember

@@ -1,0 +1,73 @@
+// Loads the BPF sampler, attaches it to every online CPU and the process
+// tracepoints, and drains its ring buffer. The one place where the config
+// meets the kernel: every tunable is set in open() between open and load.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ember/status.hpp"
+
+struct sampler_bpf;
+struct ring_buffer;
+struct bpf_link;
+
+namespace ember {
+
+struct SamplerOptions {
+  std::uint32_t frequency_hz = 99;
+  std::string event = "cpu-clock";  // or "cycles"
+  std::uint32_t ring_buffer_kib = 8192;
+  std::vector<std::uint32_t> pids;  // empty: every process
+};
+
+struct SamplerStats {
+  std::uint64_t samples = 0;
+  std::uint64_t lost = 0;
+  std::uint64_t skipped_self = 0;
+  std::uint64_t tail_call_failed = 0;
+  std::uint64_t events_lost = 0;
+};
+
+class Sampler {
+ public:
+  // Called for each record in the ring buffer (sample or process event).
+  using RecordHandler = std::function<void(const void* data, std::size_t size)>;
+
+  static Status open(const SamplerOptions& options, std::unique_ptr<Sampler>& out);
+  ~Sampler();
+
+  // Drains records for up to timeout_ms; returns the number handled or an error.
+  Status poll(int timeout_ms, const RecordHandler& handler);
+
+  // Attaches to CPUs that came online since the last call (CPU hotplug).
+  void attach_new_cpus();
+
+  SamplerStats stats() const;
+  int map_fd(std::string_view name) const;
+  // Puts a runtime plugin's program into the next free ember_programs slot.
+  Status add_program(int program_fd, std::uint32_t& slot);
+  Status set_process_program(std::uint32_t pid, std::uint32_t slot);
+  Status set_process_flags(std::uint32_t pid, std::uint32_t flags, bool on);
+  void forget_process(std::uint32_t pid);
+
+ private:
+  Sampler() = default;
+  Status attach_cpu(int cpu);
+  Status set_program(std::uint32_t slot, int program_fd);
+
+  SamplerOptions options_;
+  sampler_bpf* skeleton_ = nullptr;
+  ring_buffer* ring_ = nullptr;
+  std::vector<bpf_link*> links_;
+  std::set<int> attached_cpus_;
+  const RecordHandler* current_handler_ = nullptr;
+  std::uint32_t next_program_slot_ = 1;  // slot 0 is ember_submit
+};
+
+}  // namespace ember
