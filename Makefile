@@ -1,0 +1,38 @@
+# The front door. `make run` starts the agent on this host; `make test` passes
+# the tests. Both install what they need first (scripts/install-deps.sh).
+BUILD ?= build
+BUILD_ASAN ?= build-asan
+CONFIG ?= configs/ember.toml
+JOBS ?= $(shell nproc)
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: all deps build run test test-unit test-integration test-sanitize clean
+
+all: build
+
+deps:
+	./scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j$(JOBS)
+
+# The agent profiling this host into the sinks of $(CONFIG), until Ctrl-C.
+run: build
+	$(SUDO) $(BUILD)/bin/emberd --config $(CONFIG)
+
+# Unit tests in parallel, then the integration tests one at a time (they
+# measure CPU shares, which other tests running beside them would disturb).
+test: build
+	cd $(BUILD) && ctest --output-on-failure -L unit -j$(JOBS)
+	cd $(BUILD) && $(SUDO) ctest --output-on-failure -L integration
+
+# The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-sanitize: deps
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DEMBER_SANITIZE=ON
+	cmake --build $(BUILD_ASAN) -j$(JOBS)
+	cd $(BUILD_ASAN) && ctest --output-on-failure -L unit -j$(JOBS)
+	cd $(BUILD_ASAN) && $(SUDO) ctest --output-on-failure -L integration
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)
