@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Acceptance 1: a frame-pointer program spending ~70% in hot_a and ~30% in
+hot_b, both called from main through work(): `ember record --pid` gives each
+its share within 3 points of the truth, with full stacks main -> work -> hot_x.
+
+Truth: fp_hot runs the same loop body 7 and 3 units per round and measures
+the CPU time of every hot_a and hot_b call with CLOCK_THREAD_CPUTIME_ID
+(outside the hot functions); the steady ratio it prints at exit is the truth
+for any window of its run.
+"""
+import os
+import re
+import unittest
+
+import ember_it as it
+
+FREQUENCY = 999
+DURATION = 5
+TOLERANCE = 3.0  # points
+
+
+class FramePointerShares(unittest.TestCase):
+    def test_hot_a_hot_b_shares_and_stacks(self):
+        out = os.path.join(it.scratch_dir(self), "fp.folded")
+        w = it.start(self, [it.workload("fp_hot"), 60])
+        res = it.record(self, out, pids=[w.pid], duration=DURATION, frequency=FREQUENCY)
+        lines = w.stop()
+
+        truth = dict(re.findall(r"(hot_[ab]_ns)=(\d+)", "\n".join(lines)))
+        self.assertEqual(set(truth), {"hot_a_ns", "hot_b_ns"}, f"fp_hot printed {lines}")
+        a_ns, b_ns = int(truth["hot_a_ns"]), int(truth["hot_b_ns"])
+        true_a = it.share(a_ns, a_ns + b_ns)
+        # The workload itself must be what the test assumes, or nothing below means much.
+        self.assertAlmostEqual(true_a, 70.0, delta=2.0,
+                               msg=f"fp_hot's own split drifted: hot_a {true_a:.1f}%")
+
+        stacks = it.parse_folded(out)
+        mine = it.folded_by_comm(stacks, "fp_hot")
+        others = {frames[0] for frames, _ in stacks if frames} - {"fp_hot"}
+        self.assertFalse(others, f"--pid {w.pid} recorded other processes: {others}")
+        total = sum(c for _, c in mine)
+        # 999 Hz for 5 s of one busy thread: thousands of samples expected; at
+        # least 2000 keep the sampling error (sd ~1 point) well inside 3 points.
+        self.assertGreaterEqual(total, 2000, f"too few samples ({total}) at {FREQUENCY} Hz "
+                                f"for {DURATION} s\n" + it.summarize(mine) + "\n" + res.describe())
+
+        hot = {"hot_a": 0, "hot_b": 0}
+        broken = []
+        for frames, count in mine:
+            user = [f for f in frames if not it.is_kernel(f)]
+            leafs = [h for h in hot if h in user]
+            if not leafs:
+                continue
+            self.assertEqual(len(leafs), 1, f"both hot functions in one stack: {frames}")
+            h = leafs[0]
+            hot[h] += count
+            if not it.contains_run(user, ["main", "work", h]) or user[-1] != h:
+                broken.append((frames, count))
+
+        hot_total = hot["hot_a"] + hot["hot_b"]
+        self.assertGreaterEqual(it.share(hot_total, total), 90.0,
+                                f"only {hot_total} of {total} samples name hot_a/hot_b:\n"
+                                + it.summarize(mine))
+        self.assertEqual(broken, [], "hot samples without the full main;work;hot_x chain "
+                         f"({sum(c for _, c in broken)} of {hot_total}):\n" + it.summarize(broken))
+
+        got_a = it.share(hot["hot_a"], hot_total)
+        got_b = it.share(hot["hot_b"], hot_total)
+        print(f"\nfp_shares: samples={hot_total} hot_a ember={got_a:.2f}% truth={true_a:.2f}% "
+              f"| hot_b ember={got_b:.2f}% truth={100 - true_a:.2f}%")
+        self.assertAlmostEqual(got_a, true_a, delta=TOLERANCE,
+                               msg=f"hot_a: ember {got_a:.2f}% vs truth {true_a:.2f}%")
+        self.assertAlmostEqual(got_b, 100 - true_a, delta=TOLERANCE,
+                               msg=f"hot_b: ember {got_b:.2f}% vs truth {100 - true_a:.2f}%")
+
+
+if __name__ == "__main__":
+    it.main()

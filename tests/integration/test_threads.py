@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Acceptance 2: a multi-threaded program; every busy thread is sampled and
+per-thread counts are within 5 points of the truth.
+
+Truth: three threads (busy-1..3, named with pthread_setname_np) burn 15%,
+30% and 45% of a CPU in 10 ms periods. What each actually got on a busy
+2-CPU machine is read from the kernel's own accounting,
+/proc/PID/task/TID/schedstat (the same clock as CLOCK_THREAD_CPUTIME_ID),
+just before and just after the recording.
+"""
+import os
+import unittest
+
+import ember_it as it
+
+FREQUENCY = 999
+DURATION = 5
+TOLERANCE = 5.0  # points
+THREADS = 3
+
+
+class Threads(unittest.TestCase):
+    def test_every_busy_thread_with_its_share(self):
+        out = os.path.join(it.scratch_dir(self), "threads.speedscope.json")
+        w = it.start(self, [it.workload("threads"), THREADS, 60])
+        busy = {}
+        for line in w.lines:
+            if line.startswith("thread "):
+                _, tid, name = line.split()
+                busy[int(tid)] = name
+        self.assertEqual(len(busy), THREADS, f"threads printed {w.lines}")
+
+        ember = it.Background(it.record_args(output=out, pids=[w.pid], duration=DURATION,
+                                             frequency=FREQUENCY), output=out)
+        self.addCleanup(ember.kill)
+        ember.wait_sampling()
+        before = it.thread_cpu_ns(w.pid)
+        res = ember.finish(timeout=DURATION + 45)
+        after = it.thread_cpu_ns(w.pid)
+        w.stop()
+        self.assertEqual(res.returncode, 0, res.describe())
+
+        cpu = {tid: after[tid][1] - before[tid][1] for tid in busy}
+        cpu_total = sum(cpu.values())
+        truth = {tid: it.share(ns, cpu_total) for tid, ns in cpu.items()}
+
+        doc = it.Speedscope(out)
+        profiles = doc.for_pid(w.pid)
+        self.assertTrue(profiles, f"no profile for pid {w.pid}: "
+                        f"{[p.name for p in doc.profiles]}")
+        by_tid = {p.tid: p for p in profiles}
+        for tid, name in busy.items():
+            self.assertIn(tid, by_tid, f"busy thread {name} (tid {tid}) not sampled; "
+                          f"profiles: {[p.name for p in profiles]}")
+            prof = by_tid[tid]
+            self.assertEqual(prof.thread, name, f"tid {tid} named {prof.thread!r}")
+            self.assertEqual(prof.comm, "threads", f"process comm of {prof.name!r}")
+            named = sum(wt for names, _, wt in prof.stacks if "busy_loop" in names)
+            self.assertGreaterEqual(it.share(named, prof.total), 80.0,
+                                    f"{name}: only {named}/{prof.total} samples in busy_loop")
+
+        counts = {tid: by_tid[tid].total for tid in busy}
+        sampled = sum(counts.values())
+        self.assertGreaterEqual(sampled, 1500, f"too few samples: {counts}")
+        report = []
+        for tid, name in sorted(busy.items(), key=lambda kv: kv[1]):
+            got = it.share(counts[tid], sampled)
+            report.append(f"{name} ember={got:.2f}% truth={truth[tid]:.2f}% "
+                          f"({counts[tid]} samples, {cpu[tid] / 1e6:.0f} ms CPU)")
+        print("\nthreads: " + " | ".join(report))
+        for tid, name in busy.items():
+            got = it.share(counts[tid], sampled)
+            self.assertAlmostEqual(got, truth[tid], delta=TOLERANCE,
+                                   msg=f"{name}: ember {got:.2f}% vs truth "
+                                   f"{truth[tid]:.2f}%\n" + "\n".join(report))
+
+
+if __name__ == "__main__":
+    it.main()

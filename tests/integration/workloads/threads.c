@@ -1,0 +1,81 @@
+/* Acceptance 2: busy threads with different, known duty cycles.
+ *
+ * Thread i (1..N) is named busy-<i> and, every 10 ms of wall time, burns
+ * i * 1.5 ms of its own CPU time (CLOCK_THREAD_CPUTIME_ID) in busy_loop, then
+ * sleeps until the next period: nominally 15%, 30%, 45% ... of a CPU. The truth
+ * the test uses is each thread's measured CPU time over the recording (from
+ * /proc/PID/task/TID/schedstat), so contention on a small machine does not
+ * matter. At start it prints one line per thread: "thread <tid> busy-<i>",
+ * then "ready". Runs argv[2] seconds or until SIGTERM; at exit it prints
+ * "cpu <tid> <ns>" per thread.
+ */
+#include "common.h" /* first: defines _GNU_SOURCE */
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+enum { kMaxThreads = 8, kPeriodNs = 10000000, kStepNs = 1500000 };
+
+struct busy {
+  pthread_t thread;
+  int index;
+  double seconds;
+  volatile pid_t tid;
+  uint64_t cpu_ns;
+};
+
+NOINLINE void burn_chunk(void) { BURN_LOOP(20000, 0x7); }
+
+NOINLINE void busy_loop(uint64_t busy_ns) {
+  uint64_t start = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+  while (clock_ns(CLOCK_THREAD_CPUTIME_ID) - start < busy_ns) burn_chunk();
+}
+
+static void* thread_main(void* arg) {
+  struct busy* b = arg;
+  char name[16];
+  snprintf(name, sizeof name, "busy-%d", b->index);
+  pthread_setname_np(pthread_self(), name);
+  b->tid = (pid_t)syscall(SYS_gettid);
+
+  struct timespec next;
+  clock_gettime(CLOCK_MONOTONIC, &next);
+  uint64_t end = clock_ns(CLOCK_MONOTONIC) + (uint64_t)(b->seconds * 1e9);
+  while (!g_stop && clock_ns(CLOCK_MONOTONIC) < end) {
+    busy_loop((uint64_t)b->index * kStepNs);
+    next.tv_nsec += kPeriodNs;
+    if (next.tv_nsec >= 1000000000) {
+      next.tv_nsec -= 1000000000;
+      next.tv_sec += 1;
+    }
+    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, 0);
+  }
+  b->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  int n = argc > 1 ? atoi(argv[1]) : 3;
+  double seconds = argc > 2 ? atof(argv[2]) : 60.0;
+  if (n < 1 || n > kMaxThreads) return 2;
+  install_stop_handlers();
+
+  static struct busy threads[kMaxThreads];
+  for (int i = 0; i < n; ++i) {
+    threads[i].index = i + 1;
+    threads[i].seconds = seconds;
+    pthread_create(&threads[i].thread, 0, thread_main, &threads[i]);
+  }
+  for (int i = 0; i < n; ++i)
+    while (threads[i].tid == 0) usleep(1000);
+  for (int i = 0; i < n; ++i) printf("thread %d busy-%d\n", (int)threads[i].tid, i + 1);
+  printf("ready\n");
+  fflush(stdout);
+  for (int i = 0; i < n; ++i) pthread_join(threads[i].thread, 0);
+  for (int i = 0; i < n; ++i)
+    printf("cpu %d %llu\n", (int)threads[i].tid, (unsigned long long)threads[i].cpu_ns);
+  return 0;
+}
