@@ -1,0 +1,28 @@
+// Collapsed stacks ("folded", the input of flamegraph.pl, inferno, speedscope):
+//   python3;main;handler;list_remove;copy_user_generic_[k] 42
+// One line per distinct stack, root first, frames joined by ';', then a space
+// and the sample count. Lines are sorted, so equal profiles give equal files.
+#pragma once
+
+#include <string>
+
+#include "ember/window.hpp"
+
+namespace ember::files {
+
+struct CollapsedOptions {
+  // Adds "<thread name>/<tid>" under the process frame, for per-thread views.
+  bool thread_frames = false;
+};
+
+// The first frame of every line is the process' comm, so a whole-system
+// profile groups by program; the same stack in several pids of one comm is one
+// line. For several windows, pass merge_windows(...) (window_merger.hpp).
+std::string collapsed_text(const Window& window, const CollapsedOptions& options = {});
+
+// One frame as it appears in a line: the function name with ';' and control
+// characters replaced by '_' (they would split the line), and the suffix
+// "_[k]" for kernel frames, as flamegraph.pl colors them.
+std::string collapsed_frame(const Frame& frame);
+
+}  // namespace ember::files

@@ -1,0 +1,170 @@
+#include "files_sink.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <filesystem>
+
+#include "ember/option_reader.hpp"
+#include "ember/plugin.hpp"
+#include "output_file.hpp"
+#include "speedscope_writer.hpp"
+#include "utc_time.hpp"
+
+namespace ember::files {
+namespace {
+
+constexpr std::string_view kSection = "sink.files";
+
+bool ends_with(std::string_view text, std::string_view suffix) {
+  return text.size() > suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+bool format_of_path(const std::string& path, Format& out) {
+  if (ends_with(path, ".folded") || ends_with(path, ".collapsed")) {
+    out = Format::collapsed;
+    return true;
+  }
+  if (ends_with(path, ".json")) {  // also .speedscope.json
+    out = Format::speedscope;
+    return true;
+  }
+  return false;
+}
+
+bool format_of_name(const std::string& name, Format& out) {
+  if (name == "folded" || name == "collapsed") {
+    out = Format::collapsed;
+    return true;
+  }
+  if (name == "speedscope") {
+    out = Format::speedscope;
+    return true;
+  }
+  return false;
+}
+
+std::string extension_of(Format format) {
+  return format == Format::collapsed ? ".folded" : ".speedscope.json";
+}
+
+// Exceptions must not cross the plugin boundary: anything unexpected (a
+// malformed window, out of memory) becomes an error Status.
+template <typename F>
+Status guarded(F&& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return Status::error(std::string(kSection) + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+Status FilesSink::configure(const Options& options, Host& host) {
+  return guarded([&] {
+    host_ = &host;
+    OptionReader reader(options, std::string(kSection));
+    path_ = reader.get_string("path", "");
+    directory_ = reader.get_string("directory", "");
+    std::vector<std::string> format_names = reader.get_strings("formats", {"folded", "speedscope"});
+    collapsed_options_.thread_frames = reader.get_bool("thread_frames", false);
+
+    if (!path_.empty() && !directory_.empty()) {
+      reader.fail("directory",
+                  "cannot be used together with path: use path for one merged file, or "
+                  "directory for one file per window");
+    } else if (path_.empty() && directory_.empty()) {
+      reader.fail("directory",
+                  "not set: set directory = \"...\" (one file per window) or path = "
+                  "\"profile.folded\" (one file for the whole run)");
+    } else if (!path_.empty()) {
+      if (options.count("formats")) {
+        reader.fail("formats", "applies to directory only: with path, the extension picks the "
+                               "format");
+      } else if (!format_of_path(path_, path_format_)) {
+        reader.fail("path", "cannot tell the format of \"" + path_ +
+                                "\" from its extension; use .folded or .collapsed (collapsed "
+                                "stacks), .speedscope.json or .json (speedscope)");
+      }
+    } else {
+      formats_.clear();
+      for (const std::string& name : format_names) {
+        Format format;
+        if (!format_of_name(name, format)) {
+          reader.fail("formats", "unknown format \"" + name +
+                                     "\"; accepted: folded (or collapsed), speedscope");
+          break;
+        }
+        if (std::find(formats_.begin(), formats_.end(), format) == formats_.end()) {
+          formats_.push_back(format);
+        }
+      }
+      if (format_names.empty()) reader.fail("formats", "is empty: name at least one format");
+    }
+    Status status = reader.finish();
+    if (!status) return status;
+    if (!directory_.empty()) {
+      Status made = ensure_directory(directory_);
+      if (!made) return Status::error(std::string(kSection) + ": " + made.message());
+    }
+    return Status::ok();
+  });
+}
+
+Status FilesSink::on_window(const Window& window) {
+  return guarded([&] {
+    if (!path_.empty()) {
+      merger_.add(window);
+      return Status::ok();
+    }
+    return write_window(window);
+  });
+}
+
+Status FilesSink::close() {
+  if (closed_ || path_.empty()) return Status::ok();
+  closed_ = true;
+  return guarded([&] { return write_merged(); });
+}
+
+std::string FilesSink::render(Format format, const Window& window, const std::string& name) const {
+  if (format == Format::collapsed) return collapsed_text(window, collapsed_options_);
+  return speedscope_json(window, SpeedscopeOptions{name});
+}
+
+Status FilesSink::write_window(const Window& window) {
+  // Recreated if someone removed it while the agent ran.
+  Status made = ensure_directory(directory_);
+  if (!made) return Status::error(std::string(kSection) + ": " + made.message());
+  std::vector<std::string> extensions;
+  for (Format format : formats_) extensions.push_back(extension_of(format));
+  std::string stem = unused_stem(directory_, "ember-" + utc_compact(window.start_ns), extensions);
+
+  Status result = Status::ok();
+  for (Format format : formats_) {
+    std::string path = (std::filesystem::path(directory_) / (stem + extension_of(format))).string();
+    Status written = write_file_atomically(path, render(format, window, stem));
+    if (!written && result) result = Status::error(std::string(kSection) + ": " + written.message());
+    if (written) host_->log(LogLevel::debug, "wrote " + path);
+  }
+  return result;
+}
+
+Status FilesSink::write_merged() {
+  std::filesystem::path parent = std::filesystem::path(path_).parent_path();
+  if (!parent.empty()) {
+    Status made = ensure_directory(parent.string());
+    if (!made) return Status::error(std::string(kSection) + ": " + made.message());
+  }
+  const Window& merged = merger_.merged();
+  std::string name = std::filesystem::path(path_).filename().string();
+  Status written = write_file_atomically(path_, render(path_format_, merged, name));
+  if (!written) return Status::error(std::string(kSection) + ": " + written.message());
+  host_->log(LogLevel::info, "wrote " + std::to_string(merged.total_samples()) + " samples to " +
+                                 path_);
+  return Status::ok();
+}
+
+}  // namespace ember::files
+
+EMBER_SINK_PLUGIN(ember::files::FilesSink, "files")

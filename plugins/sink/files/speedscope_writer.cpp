@@ -1,0 +1,182 @@
+#include "speedscope_writer.hpp"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "json_string.hpp"
+#include "utc_time.hpp"
+
+#ifndef EMBER_VERSION
+#define EMBER_VERSION "unknown"
+#endif
+
+namespace ember::files {
+namespace {
+
+constexpr std::string_view kSchema = "https://www.speedscope.app/file-format-schema.json";
+
+using ThreadKey = std::pair<std::uint32_t, std::uint32_t>;  // pid, tid
+
+struct Profile {
+  std::string name;
+  std::map<std::uint32_t, std::uint64_t> weights;  // stack -> count, in stack order
+  std::uint64_t total = 0;
+};
+
+void append_key(std::string& out, std::string_view key) {
+  append_json_string(out, key);
+  out += ':';
+}
+
+void append_frames(std::string& out, const Window& window) {
+  out += "\"shared\":{\"frames\":[";
+  for (std::size_t i = 0; i < window.frames.size(); ++i) {
+    const Frame& frame = window.frames[i];
+    if (i) out += ',';
+    out += '{';
+    append_key(out, "name");
+    append_json_string(out, frame.name.empty() ? std::string_view("[unknown]") : frame.name);
+    if (!frame.file.empty()) {
+      out += ',';
+      append_key(out, "file");
+      append_json_string(out, frame.file);
+    }
+    if (frame.line != 0) out += ",\"line\":" + std::to_string(frame.line);
+    out += '}';
+  }
+  out += "]}";
+}
+
+// Profiles by (pid, tid): the order people look for them in.
+std::map<ThreadKey, Profile> build_profiles(const Window& window) {
+  std::map<std::uint32_t, std::string> comms;
+  for (const ProcessInfo& process : window.processes) comms[process.pid] = process.comm;
+  std::map<ThreadKey, std::string> thread_names;
+  for (const ThreadInfo& thread : window.threads) thread_names[{thread.pid, thread.tid}] = thread.name;
+  auto or_unknown = [](const std::string& s) { return s.empty() ? std::string("[unknown]") : s; };
+
+  std::map<ThreadKey, Profile> profiles;
+  for (const StackCount& sample : window.samples) {
+    if (sample.count == 0 || sample.stack >= window.stacks.size()) continue;
+    ThreadKey key{sample.pid, sample.tid};
+    Profile& profile = profiles[key];
+    if (profile.name.empty()) {
+      profile.name = or_unknown(comms[sample.pid]) + " (pid " + std::to_string(sample.pid) +
+                     ") / " + or_unknown(thread_names[key]) + " (tid " +
+                     std::to_string(sample.tid) + ")";
+    }
+    profile.weights[sample.stack] += sample.count;
+    profile.total += sample.count;
+  }
+  return profiles;
+}
+
+void append_profile(std::string& out, const Window& window, const Profile& profile) {
+  out += "{\"type\":\"sampled\",";
+  append_key(out, "name");
+  append_json_string(out, profile.name);
+  out += ",\"unit\":\"none\",\"startValue\":0,\"endValue\":" + std::to_string(profile.total);
+  out += ",\"samples\":[";
+  bool first = true;
+  for (const auto& [stack, weight] : profile.weights) {
+    if (!first) out += ',';
+    first = false;
+    out += '[';
+    const auto& frames = window.stacks[stack];
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      if (i) out += ',';
+      out += std::to_string(frames[i]);
+    }
+    out += ']';
+  }
+  out += "],\"weights\":[";
+  first = true;
+  for (const auto& [stack, weight] : profile.weights) {
+    if (!first) out += ',';
+    first = false;
+    out += std::to_string(weight);
+  }
+  out += "]}";
+}
+
+void append_ember_metadata(std::string& out, const Window& window) {
+  out += "\"ember\":{";
+  out += "\"frequency_hz\":" + std::to_string(window.frequency_hz);
+  out += ",\"start_ns\":" + std::to_string(window.start_ns);
+  out += ",\"end_ns\":" + std::to_string(window.end_ns);
+  out += ",\"lost_samples\":" + std::to_string(window.lost_samples);
+  out += ",\"processes\":[";
+  std::vector<const ProcessInfo*> processes;
+  for (const ProcessInfo& process : window.processes) processes.push_back(&process);
+  std::sort(processes.begin(), processes.end(),
+            [](const ProcessInfo* a, const ProcessInfo* b) { return a->pid < b->pid; });
+  for (std::size_t i = 0; i < processes.size(); ++i) {
+    const ProcessInfo& p = *processes[i];
+    if (i) out += ',';
+    out += "{\"pid\":" + std::to_string(p.pid) + ',';
+    append_key(out, "comm");
+    append_json_string(out, p.comm);
+    out += ',';
+    append_key(out, "exe");
+    append_json_string(out, p.exe);
+    out += ',';
+    append_key(out, "cmdline");
+    append_json_string(out, p.cmdline);
+    out += ',';
+    append_key(out, "container_id");
+    append_json_string(out, p.container_id);
+    out += '}';
+  }
+  out += "],\"frame_kinds\":[";
+  for (std::size_t i = 0; i < window.frames.size(); ++i) {
+    if (i) out += ',';
+    append_json_string(out, to_string(window.frames[i].kind));
+  }
+  out += "]}";
+}
+
+}  // namespace
+
+std::string speedscope_json(const Window& window, const SpeedscopeOptions& options) {
+  std::map<ThreadKey, Profile> profiles = build_profiles(window);
+
+  // Open on the busiest thread: the one most people came to see.
+  std::size_t active = 0;
+  std::uint64_t busiest = 0;
+  std::size_t index = 0;
+  for (const auto& [key, profile] : profiles) {
+    if (profile.total > busiest) {
+      busiest = profile.total;
+      active = index;
+    }
+    ++index;
+  }
+
+  std::string out = "{";
+  append_key(out, "$schema");
+  append_json_string(out, kSchema);
+  out += ',';
+  append_key(out, "exporter");
+  append_json_string(out, "ember " EMBER_VERSION);
+  out += ',';
+  append_key(out, "name");
+  append_json_string(out, options.name.empty() ? "ember " + utc_iso8601(window.start_ns)
+                                               : options.name);
+  out += ",\"activeProfileIndex\":" + std::to_string(active) + ",\n";
+  append_frames(out, window);
+  out += ",\n\"profiles\":[";
+  bool first = true;
+  for (const auto& [key, profile] : profiles) {
+    out += first ? "\n" : ",\n";
+    first = false;
+    append_profile(out, window, profile);
+  }
+  out += "],\n";
+  append_ember_metadata(out, window);
+  out += "}\n";
+  return out;
+}
+
+}  // namespace ember::files

@@ -1,0 +1,24 @@
+// Speedscope's JSON format (https://www.speedscope.app/file-format-schema.json):
+// one "sampled" profile per thread, named "python3 (pid 1234) / worker-1 (tid 1240)",
+// over one shared frame table. An extra top-level "ember" object carries what
+// the schema has no place for (speedscope ignores unknown keys):
+//   {"frequency_hz", "start_ns", "end_ns", "lost_samples",
+//    "processes": [{"pid", "comm", "exe", "cmdline", "container_id"}],
+//    "frame_kinds": ["native", "kernel", ...]}   one per shared frame, same order
+#pragma once
+
+#include <string>
+
+#include "ember/window.hpp"
+
+namespace ember::files {
+
+struct SpeedscopeOptions {
+  // The file's "name"; empty: "ember <window start, UTC>".
+  std::string name;
+};
+
+// For several windows, pass merge_windows(...) (window_merger.hpp).
+std::string speedscope_json(const Window& window, const SpeedscopeOptions& options = {});
+
+}  // namespace ember::files

@@ -1,0 +1,95 @@
+#include "window_merger.hpp"
+
+#include <algorithm>
+#include <functional>
+
+namespace ember::files {
+
+std::size_t FrameHash::operator()(const Frame& frame) const {
+  std::size_t h = std::hash<std::string>()(frame.name);
+  auto mix = [&h](std::size_t v) { h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
+  mix(std::hash<std::string>()(frame.module));
+  mix(std::hash<std::string>()(frame.file));
+  mix(frame.line);
+  mix(static_cast<std::size_t>(frame.kind));
+  mix(frame.inlined);
+  return h;
+}
+
+std::uint32_t WindowMerger::intern_frame(const Frame& frame) {
+  auto [it, inserted] =
+      frame_ids_.try_emplace(frame, static_cast<std::uint32_t>(merged_.frames.size()));
+  if (inserted) merged_.frames.push_back(frame);
+  return it->second;
+}
+
+std::uint32_t WindowMerger::intern_stack(std::vector<std::uint32_t> frames) {
+  auto [it, inserted] =
+      stack_ids_.try_emplace(frames, static_cast<std::uint32_t>(merged_.stacks.size()));
+  if (inserted) merged_.stacks.push_back(std::move(frames));
+  return it->second;
+}
+
+void WindowMerger::add(const Window& window) {
+  if (windows_ == 0) {
+    merged_.start_ns = window.start_ns;
+    merged_.end_ns = window.end_ns;
+  } else {
+    merged_.start_ns = std::min(merged_.start_ns, window.start_ns);
+    merged_.end_ns = std::max(merged_.end_ns, window.end_ns);
+  }
+  ++windows_;
+  if (window.frequency_hz != 0) merged_.frequency_hz = window.frequency_hz;
+  merged_.lost_samples += window.lost_samples;
+
+  std::vector<std::uint32_t> frame_map;
+  frame_map.reserve(window.frames.size());
+  for (const Frame& frame : window.frames) frame_map.push_back(intern_frame(frame));
+
+  std::vector<std::uint32_t> stack_map;
+  stack_map.reserve(window.stacks.size());
+  for (const auto& stack : window.stacks) {
+    std::vector<std::uint32_t> frames;
+    frames.reserve(stack.size());
+    for (std::uint32_t f : stack) frames.push_back(frame_map.at(f));
+    stack_map.push_back(intern_stack(std::move(frames)));
+  }
+
+  for (const StackCount& sample : window.samples) {
+    std::uint32_t stack = stack_map.at(sample.stack);
+    auto [it, inserted] =
+        sample_index_.try_emplace({stack, sample.pid, sample.tid}, merged_.samples.size());
+    if (inserted) {
+      merged_.samples.push_back(StackCount{stack, sample.pid, sample.tid, sample.count});
+    } else {
+      merged_.samples[it->second].count += sample.count;
+    }
+  }
+
+  // The latest window knows a process or thread best (exit time, thread name).
+  for (const ProcessInfo& process : window.processes) {
+    auto [it, inserted] = process_index_.try_emplace(process.pid, merged_.processes.size());
+    if (inserted) {
+      merged_.processes.push_back(process);
+    } else {
+      merged_.processes[it->second] = process;
+    }
+  }
+  for (const ThreadInfo& thread : window.threads) {
+    auto [it, inserted] =
+        thread_index_.try_emplace({thread.pid, thread.tid}, merged_.threads.size());
+    if (inserted) {
+      merged_.threads.push_back(thread);
+    } else {
+      merged_.threads[it->second] = thread;
+    }
+  }
+}
+
+Window merge_windows(std::span<const Window> windows) {
+  WindowMerger merger;
+  for (const Window& window : windows) merger.add(window);
+  return merger.merged();
+}
+
+}  // namespace ember::files

@@ -1,0 +1,48 @@
+// Merges windows into one, so a single file (or `ember report`) can cover a
+// whole run: frames and stacks deduplicated, the counts of one stack in one
+// thread summed, the time range spanning every window. Memory grows with the
+// distinct stacks seen, not with the number of windows.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <span>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "ember/window.hpp"
+
+namespace ember::files {
+
+struct FrameHash {
+  std::size_t operator()(const Frame& frame) const;
+};
+
+class WindowMerger {
+ public:
+  void add(const Window& window);
+
+  // The merge of every window added so far (an empty Window before the first).
+  const Window& merged() const { return merged_; }
+  bool empty() const { return windows_ == 0; }
+
+ private:
+  std::uint32_t intern_frame(const Frame& frame);
+  std::uint32_t intern_stack(std::vector<std::uint32_t> frames);
+
+  Window merged_;
+  std::size_t windows_ = 0;
+  std::unordered_map<Frame, std::uint32_t, FrameHash> frame_ids_;
+  std::map<std::vector<std::uint32_t>, std::uint32_t> stack_ids_;
+  // (stack, pid, tid) -> index in merged_.samples
+  std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>, std::size_t> sample_index_;
+  std::map<std::uint32_t, std::size_t> process_index_;                          // pid
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> thread_index_;  // pid, tid
+};
+
+// All of `windows` merged into one.
+Window merge_windows(std::span<const Window> windows);
+
+}  // namespace ember::files

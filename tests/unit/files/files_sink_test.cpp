@@ -1,0 +1,264 @@
+#include "files_sink.hpp"
+
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "ember/plugin.hpp"
+#include "mini_json.hpp"
+#include "output_file.hpp"
+#include "sample_windows.hpp"
+
+namespace ember::files {
+namespace {
+
+namespace fs = std::filesystem;
+
+class NullHost : public Host {
+ public:
+  void log(LogLevel, std::string_view message) override { logged.emplace_back(message); }
+  std::string process_root(std::uint32_t pid) const override {
+    return "/proc/" + std::to_string(pid) + "/root";
+  }
+  bool read_memory(std::uint32_t, std::uint64_t, void*, std::size_t) override { return false; }
+  int bpf_map_fd(std::string_view) const override { return -1; }
+  Status register_bpf_program(int, std::uint32_t&) override { return Status::error("no BPF"); }
+  Status set_process_program(std::uint32_t, std::uint32_t) override { return Status::ok(); }
+  Status set_process_flags(std::uint32_t, std::uint32_t, bool) override { return Status::ok(); }
+  std::vector<std::string> logged;
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<std::string> list_dir(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) names.push_back(entry.path().filename());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Option opt(OptionValue value, std::string where = "") { return Option{std::move(value), where}; }
+
+class FilesSinkTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "ember-files-test-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  Status configure(FilesSink& sink, Options options) { return sink.configure(options, host_); }
+
+  fs::path dir_;
+  NullHost host_;
+};
+
+TEST_F(FilesSinkTest, PathModeMergesEveryWindowAtClose) {
+  FilesSink sink;
+  fs::path out = dir_ / "profile.folded";
+  ASSERT_TRUE(configure(sink, {{"path", opt(out.string())}}));
+  ASSERT_TRUE(sink.on_window(test::sample_window()));
+  ASSERT_TRUE(sink.on_window(test::later_window()));
+  EXPECT_FALSE(fs::exists(out));  // written once, at close
+  ASSERT_TRUE(sink.close());
+  EXPECT_EQ(read_file(out),
+            "nginx;main;weird_name_x 1\n"
+            "python3;main;handler 15\n"
+            "python3;main;handler;do_sys_open_[k] 2\n"
+            "python3;main;idle 1\n");
+  EXPECT_EQ(list_dir(dir_), (std::vector<std::string>{"profile.folded"}));  // no temp left
+}
+
+TEST_F(FilesSinkTest, PathModeThreadFrames) {
+  FilesSink sink;
+  fs::path out = dir_ / "sub" / "p.collapsed";  // parent created
+  ASSERT_TRUE(configure(sink, {{"path", opt(out.string())}, {"thread_frames", opt(true)}}));
+  ASSERT_TRUE(sink.on_window(test::later_window()));
+  ASSERT_TRUE(sink.close());
+  EXPECT_EQ(read_file(out), "python3;python3/100;main;handler 7\npython3;python3/100;main;idle 1\n");
+}
+
+TEST_F(FilesSinkTest, PathModeSpeedscopeSpansAllWindows) {
+  FilesSink sink;
+  fs::path out = dir_ / "run.speedscope.json";
+  ASSERT_TRUE(configure(sink, {{"path", opt(out.string())}}));
+  ASSERT_TRUE(sink.on_window(test::sample_window()));
+  ASSERT_TRUE(sink.on_window(test::later_window()));
+  ASSERT_TRUE(sink.close());
+  test::Json doc = test::JsonParser::parse(read_file(out));
+  EXPECT_EQ(doc["name"].text, "run.speedscope.json");
+  EXPECT_EQ(doc["ember"]["start_ns"].text, "1795633512000000000");
+  EXPECT_EQ(doc["ember"]["end_ns"].text, "1795633632000000000");
+  EXPECT_EQ(doc["ember"]["lost_samples"].number, 5);
+  EXPECT_EQ(doc["profiles"][0]["endValue"].number, 5 + 8);  // pid 100 / tid 100
+}
+
+TEST_F(FilesSinkTest, PathModeWithoutWindowsWritesAnEmptyProfile) {
+  FilesSink sink;
+  fs::path out = dir_ / "empty.json";
+  ASSERT_TRUE(configure(sink, {{"path", opt(out.string())}}));
+  ASSERT_TRUE(sink.close());
+  ASSERT_TRUE(sink.close());  // a second close is harmless
+  EXPECT_EQ(test::JsonParser::parse(read_file(out))["profiles"].size(), 0u);
+}
+
+TEST_F(FilesSinkTest, DirectoryModeWritesOneFilePerWindowPerFormat) {
+  FilesSink sink;
+  fs::path out = dir_ / "profiles";  // created if missing
+  ASSERT_TRUE(configure(sink, {{"directory", opt(out.string())},
+                               {"formats", opt(std::vector<std::string>{"folded", "speedscope"})}}));
+  EXPECT_TRUE(fs::is_directory(out));
+  ASSERT_TRUE(sink.on_window(test::sample_window()));
+  ASSERT_TRUE(sink.on_window(test::later_window()));
+  Window same_second = test::later_window();
+  same_second.start_ns += 500'000'000;
+  ASSERT_TRUE(sink.on_window(same_second));
+  ASSERT_TRUE(sink.close());
+  EXPECT_EQ(list_dir(out), (std::vector<std::string>{
+                               "ember-20261125T190512Z.folded",
+                               "ember-20261125T190512Z.speedscope.json",
+                               "ember-20261125T190612Z-2.folded",
+                               "ember-20261125T190612Z-2.speedscope.json",
+                               "ember-20261125T190612Z.folded",
+                               "ember-20261125T190612Z.speedscope.json",
+                           }));
+  EXPECT_EQ(read_file(out / "ember-20261125T190612Z.folded"),
+            "python3;main;handler 7\npython3;main;idle 1\n");
+  test::Json doc = test::JsonParser::parse(read_file(out / "ember-20261125T190512Z.speedscope.json"));
+  EXPECT_EQ(doc["profiles"].size(), 4u);
+}
+
+TEST_F(FilesSinkTest, DirectoryModeDefaultsToBothFormats) {
+  FilesSink sink;
+  ASSERT_TRUE(configure(sink, {{"directory", opt(dir_.string())}}));
+  ASSERT_TRUE(sink.on_window(test::later_window()));
+  EXPECT_EQ(list_dir(dir_), (std::vector<std::string>{"ember-20261125T190612Z.folded",
+                                                      "ember-20261125T190612Z.speedscope.json"}));
+}
+
+TEST_F(FilesSinkTest, DirectoryModeRecreatesARemovedDirectory) {
+  FilesSink sink;
+  fs::path out = dir_ / "p";
+  ASSERT_TRUE(configure(sink, {{"directory", opt(out.string())},
+                               {"formats", opt(std::vector<std::string>{"folded"})}}));
+  fs::remove_all(out);
+  ASSERT_TRUE(sink.on_window(test::later_window()));
+  EXPECT_EQ(list_dir(out), (std::vector<std::string>{"ember-20261125T190612Z.folded"}));
+}
+
+TEST_F(FilesSinkTest, BadExtensionListsTheAcceptedOnes) {
+  FilesSink sink;
+  Status status = configure(sink, {{"path", opt("out.txt", "ember.toml:9:1")}});
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.message(),
+            "ember.toml:9:1: sink.files.path: cannot tell the format of \"out.txt\" from its "
+            "extension; use .folded or .collapsed (collapsed stacks), .speedscope.json or .json "
+            "(speedscope)");
+}
+
+TEST_F(FilesSinkTest, PathAndDirectoryTogetherIsAnError) {
+  FilesSink sink;
+  Status status = configure(sink, {{"path", opt("a.folded")},
+                                   {"directory", opt(dir_.string(), "ember.toml:4:1")}});
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.message(),
+            "ember.toml:4:1: sink.files.directory: cannot be used together with path: use path "
+            "for one merged file, or directory for one file per window");
+}
+
+TEST_F(FilesSinkTest, NeitherPathNorDirectoryIsAnError) {
+  FilesSink sink;
+  Status status = configure(sink, {});
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.message().rfind("sink.files.directory: not set", 0), 0u) << status.message();
+}
+
+TEST_F(FilesSinkTest, FormatsWithPathIsAnError) {
+  FilesSink sink;
+  Status status = configure(sink, {{"path", opt("a.folded")},
+                                   {"formats", opt(std::vector<std::string>{"folded"})}});
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.message().rfind("sink.files.formats: applies to directory only", 0), 0u)
+      << status.message();
+}
+
+TEST_F(FilesSinkTest, UnknownFormatAndUnknownKeyAndWrongType) {
+  FilesSink a;
+  Status status = configure(a, {{"directory", opt(dir_.string())},
+                                {"formats", opt(std::vector<std::string>{"svg"})}});
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.message(),
+            "sink.files.formats: unknown format \"svg\"; accepted: folded (or collapsed), speedscope");
+
+  FilesSink b;
+  status = configure(b, {{"directory", opt(dir_.string())}, {"dirctory", opt("x", "ember.toml:7:1")}});
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.message(), "ember.toml:7:1: sink.files.dirctory: unknown key");
+
+  FilesSink c;
+  status = configure(c, {{"directory", opt(dir_.string())}, {"thread_frames", opt("yes")}});
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.message(), "sink.files.thread_frames: expected true or false");
+}
+
+TEST_F(FilesSinkTest, UncreatableDirectoryIsAConfigureError) {
+  fs::path file = dir_ / "a-file";
+  std::ofstream(file) << "x";
+  FilesSink sink;
+  Status status = configure(sink, {{"directory", opt((file / "sub").string())}});
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.message().rfind("sink.files: cannot create directory " + (file / "sub").string() + ": ", 0), 0u)
+      << status.message();
+}
+
+TEST_F(FilesSinkTest, WriteFailureNamesThePathAndErrno) {
+  Status status = write_file_atomically((dir_ / "missing" / "x.folded").string(), "x");
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.message(),
+            "cannot write " + (dir_ / "missing" / "x.folded").string() + ": No such file or directory");
+}
+
+TEST_F(FilesSinkTest, CloseReportsAFailedWrite) {
+  FilesSink sink;
+  fs::path out = dir_ / "blocked" / "p.folded";
+  ASSERT_TRUE(configure(sink, {{"path", opt(out.string())}}));
+  std::ofstream(dir_ / "blocked") << "a file where the directory should be";
+  ASSERT_TRUE(sink.on_window(test::later_window()));
+  Status status = sink.close();
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.message().rfind("sink.files: cannot create directory " + (dir_ / "blocked").string(), 0), 0u)
+      << status.message();
+}
+
+// The shipped .so exports what the host looks for.
+TEST(FilesSinkPluginTest, SharedObjectRegistersASinkNamedFiles) {
+  void* handle = dlopen(EMBER_SINK_FILES_SO, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(handle, nullptr) << dlerror();
+  // Boost.DLL aliases are pointers to the aliased object.
+  auto* abi = static_cast<const void* const*>(dlsym(handle, "ember_abi_version"));
+  auto* descriptor = static_cast<const void* const*>(dlsym(handle, "ember_plugin"));
+  ASSERT_NE(abi, nullptr);
+  ASSERT_NE(descriptor, nullptr);
+  EXPECT_EQ(*static_cast<const std::uint32_t*>(*abi), kAbiVersion);
+  const auto* plugin = static_cast<const PluginDescriptor*>(*descriptor);
+  EXPECT_EQ(plugin->type, PluginType::sink);
+  EXPECT_STREQ(plugin->name, "files");
+  ASSERT_NE(plugin->create_sink, nullptr);
+  SinkPlugin* sink = plugin->create_sink();
+  EXPECT_EQ(sink->name(), "files");
+  delete sink;
+  dlclose(handle);
+}
+
+}  // namespace
+}  // namespace ember::files

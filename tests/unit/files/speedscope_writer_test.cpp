@@ -1,0 +1,157 @@
+#include "speedscope_writer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "mini_json.hpp"
+#include "sample_windows.hpp"
+
+namespace ember::files {
+namespace {
+
+using test::Json;
+using test::JsonParser;
+
+// Every field the speedscope schema requires, with the right types, and
+// frame indices in range.
+void expect_valid_speedscope(const Json& doc) {
+  ASSERT_EQ(doc.type, Json::Type::object);
+  EXPECT_EQ(doc["$schema"].text, "https://www.speedscope.app/file-format-schema.json");
+  ASSERT_EQ(doc["shared"]["frames"].type, Json::Type::array);
+  const Json& frames = doc["shared"]["frames"];
+  for (const Json& frame : frames.array) {
+    EXPECT_EQ(frame["name"].type, Json::Type::string);
+    if (frame.has("file")) {
+      EXPECT_EQ(frame["file"].type, Json::Type::string);
+    }
+    if (frame.has("line")) {
+      EXPECT_EQ(frame["line"].type, Json::Type::number);
+    }
+  }
+  ASSERT_EQ(doc["profiles"].type, Json::Type::array);
+  for (const Json& profile : doc["profiles"].array) {
+    EXPECT_EQ(profile["type"].text, "sampled");
+    EXPECT_EQ(profile["name"].type, Json::Type::string);
+    EXPECT_EQ(profile["unit"].text, "none");
+    EXPECT_EQ(profile["startValue"].type, Json::Type::number);
+    EXPECT_EQ(profile["endValue"].type, Json::Type::number);
+    ASSERT_EQ(profile["samples"].type, Json::Type::array);
+    ASSERT_EQ(profile["weights"].type, Json::Type::array);
+    ASSERT_EQ(profile["samples"].size(), profile["weights"].size());
+    double total = 0;
+    for (const Json& weight : profile["weights"].array) total += weight.number;
+    EXPECT_EQ(profile["endValue"].number - profile["startValue"].number, total);
+    for (const Json& stack : profile["samples"].array) {
+      for (const Json& index : stack.array) {
+        EXPECT_EQ(index.type, Json::Type::number);
+        EXPECT_GE(index.number, 0);
+        EXPECT_LT(index.number, frames.size());
+      }
+    }
+  }
+  if (doc.has("activeProfileIndex") && doc["profiles"].size() > 0) {
+    EXPECT_LT(doc["activeProfileIndex"].number, doc["profiles"].size());
+  }
+  EXPECT_EQ(doc["exporter"].text.rfind("ember ", 0), 0u);
+  EXPECT_EQ(doc["name"].type, Json::Type::string);
+}
+
+// The frame names of one sample, root first.
+std::vector<std::string> names(const Json& doc, const Json& stack) {
+  std::vector<std::string> out;
+  for (const Json& i : stack.array) {
+    out.push_back(doc["shared"]["frames"][static_cast<std::size_t>(i.number)]["name"].text);
+  }
+  return out;
+}
+
+TEST(SpeedscopeWriterTest, OutputFollowsTheSchema) {
+  std::string text = speedscope_json(test::sample_window());
+  Json doc = JsonParser::parse(text);
+  expect_valid_speedscope(doc);
+}
+
+TEST(SpeedscopeWriterTest, OneProfilePerThread) {
+  Json doc = JsonParser::parse(speedscope_json(test::sample_window()));
+  const Json& profiles = doc["profiles"];
+  ASSERT_EQ(profiles.size(), 4u);
+  EXPECT_EQ(profiles[0]["name"].text, "python3 (pid 100) / python3 (tid 100)");
+  EXPECT_EQ(profiles[1]["name"].text, "python3 (pid 100) / worker-1 (tid 101)");
+  EXPECT_EQ(profiles[2]["name"].text, "python3 (pid 200) / python3 (tid 200)");
+  EXPECT_EQ(profiles[3]["name"].text, "nginx (pid 300) / nginx (tid 300)");
+  EXPECT_EQ(doc["activeProfileIndex"].number, 0);  // the busiest thread
+
+  const Json& worker = profiles[1];
+  ASSERT_EQ(worker["samples"].size(), 1u);
+  EXPECT_EQ(names(doc, worker["samples"][0]),
+            (std::vector<std::string>{"main", "handler", "do_sys_open"}));
+  EXPECT_EQ(worker["weights"][0].number, 2);
+  EXPECT_EQ(worker["startValue"].number, 0);
+  EXPECT_EQ(worker["endValue"].number, 2);
+
+  EXPECT_EQ(names(doc, profiles[3]["samples"][0]),
+            (std::vector<std::string>{"main", "weird;name\nx"}));
+}
+
+TEST(SpeedscopeWriterTest, FramesCarryFileAndLineWhenKnown) {
+  Json doc = JsonParser::parse(speedscope_json(test::sample_window()));
+  const Json& frames = doc["shared"]["frames"];
+  ASSERT_EQ(frames.size(), 4u);
+  EXPECT_EQ(frames[0]["name"].text, "main");
+  EXPECT_EQ(frames[0]["file"].text, "main.c");
+  EXPECT_EQ(frames[0]["line"].number, 10);
+  EXPECT_EQ(frames[1]["file"].text, "app.py");
+  EXPECT_FALSE(frames[2].has("file"));
+  EXPECT_FALSE(frames[2].has("line"));
+}
+
+TEST(SpeedscopeWriterTest, EmberMetadata) {
+  Json doc = JsonParser::parse(speedscope_json(test::sample_window()));
+  const Json& ember = doc["ember"];
+  EXPECT_EQ(ember["frequency_hz"].number, 99);
+  EXPECT_EQ(ember["start_ns"].text, "1795633512000000000");  // exact digits, no rounding
+  EXPECT_EQ(ember["end_ns"].text, "1795633572000000000");
+  EXPECT_EQ(ember["lost_samples"].number, 4);
+  ASSERT_EQ(ember["frame_kinds"].size(), 4u);
+  EXPECT_EQ(ember["frame_kinds"][0].text, "native");
+  EXPECT_EQ(ember["frame_kinds"][1].text, "python");
+  EXPECT_EQ(ember["frame_kinds"][2].text, "kernel");
+  EXPECT_EQ(ember["frame_kinds"][3].text, "native");
+
+  const Json& processes = ember["processes"];
+  ASSERT_EQ(processes.size(), 3u);
+  EXPECT_EQ(processes[0]["pid"].number, 100);
+  EXPECT_EQ(processes[0]["comm"].text, "python3");
+  EXPECT_EQ(processes[0]["exe"].text, "/usr/bin/python3.11");
+  EXPECT_EQ(processes[0]["container_id"].text, "");
+  EXPECT_EQ(processes[1]["cmdline"].text, "python3 \"quoted\" \\ back");
+  EXPECT_EQ(processes[2]["cmdline"].text, "nginx: worker \xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(processes[2]["container_id"].text, std::string(64, 'a'));
+}
+
+TEST(SpeedscopeWriterTest, NameAndExporter) {
+  Json doc = JsonParser::parse(speedscope_json(test::sample_window()));
+  EXPECT_EQ(doc["name"].text, "ember 2026-11-25T19:05:12Z");
+  EXPECT_EQ(doc["exporter"].text, std::string("ember ") + EMBER_VERSION);
+  doc = JsonParser::parse(speedscope_json(test::sample_window(), SpeedscopeOptions{"run 7"}));
+  EXPECT_EQ(doc["name"].text, "run 7");
+}
+
+TEST(SpeedscopeWriterTest, EmptyWindowIsStillValid) {
+  Json doc = JsonParser::parse(speedscope_json(Window{}));
+  expect_valid_speedscope(doc);
+  EXPECT_EQ(doc["profiles"].size(), 0u);
+}
+
+TEST(SpeedscopeWriterTest, TheTestParserRejectsInvalidJson) {
+  // So a writer that emits broken JSON cannot pass the tests above.
+  EXPECT_THROW(JsonParser::parse("{\"a\":1,}"), std::runtime_error);
+  EXPECT_THROW(JsonParser::parse("[1 2]"), std::runtime_error);
+  EXPECT_THROW(JsonParser::parse("\"a\nb\""), std::runtime_error);
+  EXPECT_THROW(JsonParser::parse("\"\\x\""), std::runtime_error);
+  EXPECT_THROW(JsonParser::parse("{\"a\":1} x"), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace ember::files

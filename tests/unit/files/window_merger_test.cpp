@@ -1,0 +1,54 @@
+#include "window_merger.hpp"
+
+#include <gtest/gtest.h>
+
+#include "sample_windows.hpp"
+
+namespace ember::files {
+namespace {
+
+TEST(WindowMergerTest, DeduplicatesFramesAndStacksAndSumsCounts) {
+  WindowMerger merger;
+  EXPECT_TRUE(merger.empty());
+  merger.add(test::sample_window());
+  merger.add(test::later_window());
+  EXPECT_FALSE(merger.empty());
+  const Window& w = merger.merged();
+
+  EXPECT_EQ(w.start_ns, test::sample_window().start_ns);
+  EXPECT_EQ(w.end_ns, test::later_window().end_ns);
+  EXPECT_EQ(w.lost_samples, 5u);
+  EXPECT_EQ(w.frequency_hz, 99u);
+  EXPECT_EQ(w.frames.size(), 5u);  // main, handler, do_sys_open, weird, idle
+  EXPECT_EQ(w.stacks.size(), 4u);
+  EXPECT_EQ(w.total_samples(), 11u + 8u);
+  EXPECT_EQ(w.processes.size(), 3u);
+  EXPECT_EQ(w.threads.size(), 4u);
+
+  // main;handler in pid 100 / tid 100: 5 + 7, one entry.
+  std::uint64_t main_handler = 0;
+  int entries = 0;
+  for (const StackCount& s : w.samples) {
+    const auto& stack = w.stacks[s.stack];
+    if (s.pid == 100 && s.tid == 100 && stack.size() == 2 && w.frames[stack[0]].name == "main" &&
+        w.frames[stack[1]].name == "handler") {
+      main_handler += s.count;
+      ++entries;
+    }
+  }
+  EXPECT_EQ(entries, 1);
+  EXPECT_EQ(main_handler, 12u);
+}
+
+TEST(WindowMergerTest, LaterThreadNameWins) {
+  Window a = test::later_window();
+  Window b = test::later_window();
+  b.threads[0].name = "renamed";
+  std::vector<Window> windows = {a, b};
+  Window merged = merge_windows(windows);
+  ASSERT_EQ(merged.threads.size(), 1u);
+  EXPECT_EQ(merged.threads[0].name, "renamed");
+}
+
+}  // namespace
+}  // namespace ember::files
