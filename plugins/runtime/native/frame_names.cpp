@@ -1,0 +1,30 @@
+#include "frame_names.hpp"
+
+#include <cstdio>
+
+namespace ember::native {
+
+std::string_view base_name(std::string_view path) {
+  std::size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+std::string hex(std::uint64_t value) {
+  char buffer[24];
+  std::snprintf(buffer, sizeof buffer, "0x%llx", static_cast<unsigned long long>(value));
+  return buffer;
+}
+
+FrameHandle offset_frame(std::string_view module, std::uint64_t offset, FrameKind kind) {
+  return named_frame(std::string(module) + "+" + hex(offset), module, kind);
+}
+
+FrameHandle named_frame(std::string name, std::string_view module, FrameKind kind) {
+  auto frame = std::make_shared<Frame>();
+  frame->name = std::move(name);
+  frame->module = std::string(module);
+  frame->kind = kind;
+  return frame;
+}
+
+}  // namespace ember::native

@@ -1,0 +1,23 @@
+// How frames that have no symbol are named, in one place so every path of
+// the plugin agrees: "libfoo.so+0x1a2b", "[vdso]+0x10", "[unknown]+0x7f00...".
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "ember/frame.hpp"
+
+namespace ember::native {
+
+// "/usr/lib/libfoo.so" -> "libfoo.so".
+std::string_view base_name(std::string_view path);
+
+std::string hex(std::uint64_t value);  // "0x1a2b"
+
+// A frame named module+offset.
+FrameHandle offset_frame(std::string_view module, std::uint64_t offset, FrameKind kind);
+
+FrameHandle named_frame(std::string name, std::string_view module, FrameKind kind);
+
+}  // namespace ember::native

@@ -1,0 +1,42 @@
+// Names kernel frames: kallsyms is loaded on first use, and frames are cached
+// by address. When kallsyms hides addresses (kptr_restrict), it says so once
+// and names frames "[kernel]+0x...".
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "ember/bpf/sample.h"
+#include "ember/frame.hpp"
+#include "ember/host.hpp"
+#include "kernel_symbols.hpp"
+#include "native_options.hpp"
+
+namespace ember::native {
+
+class KernelSymbolizer {
+ public:
+  KernelSymbolizer(Host& host, const NativeOptions& options)
+      : host_(host), path_(options.kallsyms_path), max_cached_frames_(options.max_cached_frames) {}
+
+  // `addresses` leaf first: [0] is the exact IP, the rest return addresses.
+  void symbolize(std::span<const __u64> addresses, std::vector<FrameHandle>& leaf_first);
+
+ private:
+  FrameHandle resolve(std::uint64_t address);
+  void load();
+
+  Host& host_;
+  std::string path_;
+  std::size_t max_cached_frames_;
+  std::mutex mutex_;
+  bool loaded_ = false;
+  KernelSymbols symbols_;
+  std::unordered_map<std::uint64_t, FrameHandle> frames_;
+};
+
+}  // namespace ember::native

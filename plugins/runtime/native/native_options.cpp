@@ -1,0 +1,23 @@
+#include "native_options.hpp"
+
+#include "ember/option_reader.hpp"
+
+namespace ember::native {
+
+Status read_native_options(const Options& options, NativeOptions& out) {
+  OptionReader reader(options, "runtime.native");
+  NativeOptions read;
+  read.kallsyms_path = reader.get_string("kallsyms_path", read.kallsyms_path);
+  read.maps_refresh_interval = std::chrono::milliseconds(
+      reader.get_int("maps_refresh_interval_ms", read.maps_refresh_interval.count(), 0, 3'600'000));
+  read.max_cached_frames = static_cast<std::size_t>(
+      reader.get_int("max_cached_frames", static_cast<std::int64_t>(read.max_cached_frames), 16,
+                     1 << 26));
+  read.demangle = reader.get_bool("demangle", read.demangle);
+  if (read.kallsyms_path.empty()) reader.fail("kallsyms_path", "must not be empty");
+  Status status = reader.finish();
+  if (status) out = std::move(read);
+  return status;
+}
+
+}  // namespace ember::native

@@ -1,0 +1,27 @@
+// The [runtime.native] section, read once by NativePlugin::configure.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "ember/options.hpp"
+#include "ember/status.hpp"
+
+namespace ember::native {
+
+struct NativeOptions {
+  // Where kernel symbols come from (a copy of kallsyms works for replays and tests).
+  std::string kallsyms_path = "/proc/kallsyms";
+  // A process' maps are re-read at most this often when an address falls
+  // outside every known mapping (dlopen, new threads' stacks).
+  std::chrono::milliseconds maps_refresh_interval{250};
+  // Per process (and for the kernel): above this many cached frames the
+  // cache starts over, so a process with endless garbage addresses stays bounded.
+  std::size_t max_cached_frames = 65536;
+  bool demangle = true;
+};
+
+Status read_native_options(const Options& options, NativeOptions& out);
+
+}  // namespace ember::native

@@ -1,0 +1,167 @@
+#include "process_symbolizer.hpp"
+
+#include <algorithm>
+#include <exception>
+
+#include "frame_names.hpp"
+
+namespace ember::native {
+namespace {
+
+// Garbage from a frame-pointer walk through code built without frame
+// pointers is often tiny or beyond user space: no maps refresh will find it.
+bool could_be_mapped(std::uint64_t address) {
+  return address >= 0x1000 && address < (std::uint64_t{1} << 56);
+}
+
+bool same_mapping(const Mapping& a, const Mapping& b) {
+  return a.start == b.start && a.end == b.end && a.offset == b.offset && a.inode == b.inode &&
+         a.dev_major == b.dev_major && a.dev_minor == b.dev_minor && a.deleted == b.deleted &&
+         a.executable == b.executable && a.path == b.path;
+}
+
+}  // namespace
+
+ProcessSymbolizer::ProcessSymbolizer(const ProcessRef& process, std::shared_ptr<SymbolCache> cache,
+                                     Host& host, const NativeOptions& options)
+    : pid_(process.pid),
+      root_(process.root.empty() ? "/proc/" + std::to_string(process.pid) + "/root"
+                                 : process.root),
+      cache_(std::move(cache)),
+      host_(host),
+      refresh_interval_(options.maps_refresh_interval),
+      max_cached_frames_(options.max_cached_frames),
+      last_refresh_(Clock::now()) {
+  std::vector<Mapping> maps;
+  if (process.mappings) {
+    maps = *process.mappings;
+  } else if (Status status = read_proc_maps(pid_, maps); !status) {
+    host_.log(LogLevel::debug, "pid " + std::to_string(pid_) + ": " + status.message());
+  }
+  set_maps(std::move(maps));
+}
+
+void ProcessSymbolizer::unwind_user(const ember_sample& sample,
+                                    std::vector<FrameHandle>& leaf_first) {
+  std::uint32_t count = std::min<std::uint32_t>(sample.user_frame_count, EMBER_MAX_USER_FRAMES);
+  leaf_first.reserve(leaf_first.size() + count);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    std::uint64_t address = sample.user_frames[i];
+    // Index 0 is the exact IP; the others are return addresses, which point
+    // past the call and may already be in the next function.
+    if (i > 0 && address > 0) --address;
+    try {
+      leaf_first.push_back(symbolize(address));
+    } catch (const std::exception& error) {
+      host_.log(LogLevel::error, std::string("symbolizing a user frame failed: ") + error.what());
+      leaf_first.push_back(offset_frame("[unknown]", address, FrameKind::native));
+    }
+  }
+}
+
+void ProcessSymbolizer::on_mappings_changed(const ProcessRef& process) {
+  last_refresh_ = Clock::now();
+  if (process.mappings) {
+    set_maps(*process.mappings);
+  } else {
+    refresh_maps();
+  }
+}
+
+FrameHandle ProcessSymbolizer::symbolize(std::uint64_t address) {
+  if (auto it = frames_.find(address); it != frames_.end()) return it->second;
+  if (auto it = unmapped_.find(address); it != unmapped_.end()) {
+    if (!could_be_mapped(address) || !refresh_due()) return it->second;
+    refresh_maps();
+  }
+  const Mapping* mapping = find_mapping(maps_, address);
+  if (!mapping && could_be_mapped(address) && refresh_due()) {
+    refresh_maps();
+    mapping = find_mapping(maps_, address);
+  }
+  if (!mapping) {
+    FrameHandle frame = offset_frame("[unknown]", address, FrameKind::native);
+    remember(unmapped_, address, frame);
+    return frame;
+  }
+  FrameHandle frame = resolve_mapped(static_cast<std::size_t>(mapping - maps_.data()), address);
+  remember(frames_, address, frame);
+  return frame;
+}
+
+FrameHandle ProcessSymbolizer::resolve_mapped(std::size_t index, std::uint64_t address) {
+  const Mapping& mapping = maps_[index];
+  if (!mapping.is_file()) {
+    // [vdso], [heap], [stack], JIT code in anonymous memory.
+    return offset_frame(mapping.path.empty() ? "[anon]" : mapping.path, address - mapping.start,
+                        FrameKind::native);
+  }
+  std::string_view module = base_name(mapping.path);
+  ObjectState& object = objects_[index];
+  // Only code is worth opening: an address in data is walk garbage.
+  if (!object.opened && mapping.executable) open_object(index);
+  if (object.symbols && object.symbols->readable() && object.bias) {
+    std::uint64_t vaddr = address - *object.bias;
+    if (auto function = object.symbols->elf().find_function_index(vaddr)) {
+      return object.symbols->function_frame(*function, module);
+    }
+    return offset_frame(module, vaddr, FrameKind::native);  // what addr2line -e wants
+  }
+  return offset_frame(module, address - mapping.start + mapping.offset, FrameKind::native);
+}
+
+void ProcessSymbolizer::open_object(std::size_t index) {
+  const Mapping& mapping = maps_[index];
+  ObjectState& object = objects_[index];
+  object.opened = true;
+  MappedFile file;
+  if (Status status = MappedFile::open(pid_, root_, mapping, file); !status) {
+    host_.log(LogLevel::debug, "pid " + std::to_string(pid_) + ": " + status.message());
+    return;
+  }
+  object.symbols = cache_->get(file, mapping.path);
+  if (object.symbols->readable()) {
+    object.bias = object.symbols->elf().load_bias(mapping.start, mapping.offset);
+  }
+}
+
+bool ProcessSymbolizer::refresh_due() const {
+  return Clock::now() - last_refresh_ >= refresh_interval_;
+}
+
+void ProcessSymbolizer::refresh_maps() {
+  last_refresh_ = Clock::now();
+  std::vector<Mapping> fresh;
+  if (Status status = read_proc_maps(pid_, fresh); !status) {
+    // Most likely the process exited: what we have is the best there is.
+    host_.log(LogLevel::debug, "pid " + std::to_string(pid_) + ": " + status.message());
+    return;
+  }
+  set_maps(std::move(fresh));
+}
+
+void ProcessSymbolizer::set_maps(std::vector<Mapping> maps) {
+  // Keep what was learned about mappings that did not change; only a
+  // removed or changed mapping can make a cached frame wrong.
+  std::vector<ObjectState> objects(maps.size());
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < maps.size(); ++i) {
+    const Mapping* old = find_mapping(maps_, maps[i].start);
+    if (old && same_mapping(*old, maps[i])) {
+      objects[i] = std::move(objects_[static_cast<std::size_t>(old - maps_.data())]);
+      ++kept;
+    }
+  }
+  if (kept != maps_.size()) frames_.clear();
+  unmapped_.clear();
+  maps_ = std::move(maps);
+  objects_ = std::move(objects);
+}
+
+void ProcessSymbolizer::remember(std::unordered_map<std::uint64_t, FrameHandle>& cache,
+                                 std::uint64_t address, const FrameHandle& frame) {
+  if (cache.size() >= max_cached_frames_) cache.clear();
+  cache.emplace(address, frame);
+}
+
+}  // namespace ember::native

@@ -1,0 +1,66 @@
+// The native ProcessHandler: names the user stack of one process from the
+// ELF symbols of what it maps. Each address is resolved once (mapping ->
+// file -> load bias -> symbol) and cached, so the steady state is one hash
+// lookup per frame. Called from one thread at a time (the host's reader).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ember/runtime_plugin.hpp"
+#include "native_options.hpp"
+#include "symbol_cache.hpp"
+
+namespace ember::native {
+
+class ProcessSymbolizer final : public ProcessHandler {
+ public:
+  ProcessSymbolizer(const ProcessRef& process, std::shared_ptr<SymbolCache> cache, Host& host,
+                    const NativeOptions& options);
+
+  void unwind_user(const ember_sample& sample, std::vector<FrameHandle>& leaf_first) override;
+  void on_mappings_changed(const ProcessRef& process) override;
+
+  // The frame of one code address (already moved back into the call
+  // instruction for return addresses).
+  FrameHandle symbolize(std::uint64_t address);
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  // What was learned about the file of one mapping; parallel to maps_.
+  struct ObjectState {
+    bool opened = false;
+    std::shared_ptr<const BinarySymbols> symbols;
+    std::optional<std::uint64_t> bias;
+  };
+
+  FrameHandle resolve_mapped(std::size_t index, std::uint64_t address);
+  void open_object(std::size_t index);
+  bool refresh_due() const;
+  void refresh_maps();
+  void set_maps(std::vector<Mapping> maps);
+  void remember(std::unordered_map<std::uint64_t, FrameHandle>& cache, std::uint64_t address,
+                const FrameHandle& frame);
+
+  std::uint32_t pid_;
+  std::string root_;
+  std::shared_ptr<SymbolCache> cache_;
+  Host& host_;
+  std::chrono::milliseconds refresh_interval_;
+  std::size_t max_cached_frames_;
+
+  std::vector<Mapping> maps_;  // sorted, as /proc/PID/maps
+  std::vector<ObjectState> objects_;
+  std::unordered_map<std::uint64_t, FrameHandle> frames_;
+  // Addresses outside every mapping: retried after the next maps refresh.
+  std::unordered_map<std::uint64_t, FrameHandle> unmapped_;
+  Clock::time_point last_refresh_;
+};
+
+}  // namespace ember::native
