@@ -62,6 +62,7 @@ Status Agent::create(const Config& config, std::unique_ptr<Agent>& out) {
   std::vector<SinkPlugin*> sinks;
   for (auto& sink : agent->plugins_.sinks) sinks.push_back(sink.plugin.get());
   agent->sinks_ = std::make_unique<SinkRunner>(std::move(sinks));
+  agent->runtimes_ = std::make_unique<RuntimeAttacher>(agent->plugins_);
   agent->stacks_ = std::make_unique<StackBuilder>(agent->plugins_.native());
   out = std::move(agent);
   return Status::ok();
@@ -131,6 +132,7 @@ void Agent::on_record(const void* data, std::size_t size) {
 
 void Agent::on_sample(const ember_sample& sample) {
   ProcessState& process = process_for(sample.header.pid, false);
+  process.last_sampled_window = window_number_;
   if (process.filtered_out) return;
   if (process.info.comm.empty()) {
     process.info.comm.assign(sample.header.comm, strnlen(sample.header.comm, EMBER_COMM_LEN));
@@ -148,7 +150,7 @@ ProcessState& Agent::process_for(std::uint32_t pid, bool replace) {
   ProcessState& process = replace ? processes_.replace(pid) : processes_.get(pid, is_new);
   if (is_new) {
     process.filtered_out = filtered_out(process);
-    if (!process.filtered_out) attach_runtimes(process);
+    if (!process.filtered_out) runtimes_->attach(process);
   }
   return process;
 }
@@ -160,17 +162,6 @@ bool Agent::filtered_out(const ProcessState& process) const {
   };
   if (!include_.empty() && std::none_of(include_.begin(), include_.end(), matches)) return true;
   return std::any_of(exclude_.begin(), exclude_.end(), matches);
-}
-
-void Agent::attach_runtimes(ProcessState& process) {
-  ProcessRef ref{process.info.pid, process.root(), process.info.exe, &process.mappings};
-  for (auto& runtime : plugins_.runtimes) {
-    if (!runtime.plugin->handles_every_process()) continue;  // probing: issue 3
-    auto handler = runtime.plugin->attach(ref, nullptr);
-    if (!handler) continue;
-    process.native = handler.get();
-    process.handlers.push_back(std::move(handler));
-  }
 }
 
 void Agent::close_window(std::int64_t end_ns) {
@@ -194,7 +185,13 @@ void Agent::close_window(std::int64_t end_ns) {
                  window->stacks.size(), window->processes.size());
   sinks_->submit(std::move(window));
 
-  for (std::uint32_t pid : processes_.remove_exited()) sampler_->forget_process(pid);
+  // Processes without samples for this many windows are forgotten.
+  constexpr std::uint64_t kIdleWindows = 5;
+  std::uint64_t idle_before = window_number_ > kIdleWindows ? window_number_ - kIdleWindows : 0;
+  for (std::uint32_t pid : processes_.remove_exited_and_idle(idle_before)) {
+    sampler_->forget_process(pid);
+  }
+  ++window_number_;
   sampler_->attach_new_cpus();
   window_start_ns_ = end_ns;
 }

@@ -11,6 +11,7 @@
 #include "config/config.hpp"
 #include "plugin_host/plugin_set.hpp"
 #include "process/process_table.hpp"
+#include "runtime_attacher.hpp"
 #include "sampler/sampler.hpp"
 #include "sink_runner.hpp"
 #include "stack_builder.hpp"
@@ -36,17 +37,17 @@ class Agent {
   void on_record(const void* data, std::size_t size);
   void on_sample(const ember_sample& sample);
   ProcessState& process_for(std::uint32_t pid, bool replace);
-  void attach_runtimes(ProcessState& process);
   bool filtered_out(const ProcessState& process) const;
   void close_window(std::int64_t end_ns);
 
   Config config_;
   std::shared_ptr<spdlog::logger> logger_;
   std::unique_ptr<Sampler> sampler_;
-  // Declared after the sampler and plugins: destroyed first, so handlers
-  // die before their plugins and libraries.
   PluginSet plugins_;
   std::unique_ptr<SinkRunner> sinks_;
+  std::unique_ptr<RuntimeAttacher> runtimes_;
+  // After the plugins: destroyed first, so handlers (and the frames they
+  // made, in the aggregator) go before their plugins' code is unloaded.
   ProcessTable processes_;
   std::unique_ptr<StackBuilder> stacks_;
   Aggregator aggregator_;
@@ -54,6 +55,7 @@ class Agent {
   std::vector<std::regex> exclude_;
   std::vector<FrameHandle> stack_;
   std::int64_t window_start_ns_ = 0;
+  std::uint64_t window_number_ = 1;
   std::uint64_t lost_reported_ = 0;
   std::uint64_t malformed_records_ = 0;
 };

@@ -2,13 +2,13 @@
 // "file:line:col: key: what is wrong".
 #include "config.hpp"
 
+#include <toml++/toml.h>
+
 #include <cerrno>
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <system_error>
-
-#include <toml++/toml.h>
 
 #include "toml_table_reader.hpp"
 
@@ -31,7 +31,9 @@ const toml::table* take_table(TableReader& parent, const std::string& key) {
   return nullptr;
 }
 
-bool is_power_of_two(std::uint32_t v) { return v != 0 && (v & (v - 1)) == 0; }
+bool is_power_of_two(std::uint32_t v) {
+  return v != 0 && (v & (v - 1)) == 0;
+}
 
 void read_agent(const toml::table& table, Errors& errors, Config& out) {
   TableReader reader(table, "agent", errors);
@@ -72,12 +74,14 @@ void read_pids(TableReader& reader, std::vector<std::uint32_t>& out) {
   for (const toml::node& element : *array) {
     auto pid = element.value_exact<std::int64_t>();
     if (!pid) {
-      reader.fail_at(element, "pids", "expected process ids (integers), found " + type_name(element));
+      reader.fail_at(element, "pids",
+                     "expected process ids (integers), found " + type_name(element));
       return;
     }
     if (*pid < 1 || *pid > kMaxPid) {
-      reader.fail_at(element, "pids", "must be between 1 and " + std::to_string(kMaxPid) +
-                                          ", got " + std::to_string(*pid));
+      reader.fail_at(
+          element, "pids",
+          "must be between 1 and " + std::to_string(kMaxPid) + ", got " + std::to_string(*pid));
       return;
     }
     out.push_back(static_cast<std::uint32_t>(*pid));
@@ -195,7 +199,8 @@ void read_root(const toml::table& root, Errors& errors, Config& out) {
   if (const toml::table* t = take_table(reader, "runtime")) {
     read_plugins(*t, "runtime", errors, out.runtimes);
   }
-  if (const toml::table* t = take_table(reader, "sink")) read_plugins(*t, "sink", errors, out.sinks);
+  if (const toml::table* t = take_table(reader, "sink"))
+    read_plugins(*t, "sink", errors, out.sinks);
   reader.finish();
 }
 
@@ -208,8 +213,7 @@ Status parse_config(std::string_view text, const std::string& source_name, Confi
     // is exported), so parse errors arrive as toml::parse_error.
     root = toml::parse(text, source_name);
   } catch (const toml::parse_error& e) {
-    return Status::error(config_detail::where_of(e.source()) + ": " +
-                         std::string(e.description()));
+    return Status::error(config_detail::where_of(e.source()) + ": " + std::string(e.description()));
   }
   Config config;
   config.source = source_name;

@@ -4,8 +4,7 @@ namespace ember::config_detail {
 
 std::string where_of(const toml::source_region& region) {
   std::string file = region.path ? *region.path : std::string("<config>");
-  return file + ":" + std::to_string(region.begin.line) + ":" +
-         std::to_string(region.begin.column);
+  return file + ":" + std::to_string(region.begin.line) + ":" + std::to_string(region.begin.column);
 }
 
 std::string type_name(const toml::node& node) {
@@ -63,8 +62,8 @@ void TableReader::read_uint32(const std::string& key, std::uint32_t& out, std::i
   if (!value) {
     fail(key, "expected an integer, got " + type_name(*node));
   } else if (*value < min || *value > max) {
-    fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                  ", got " + std::to_string(*value));
+    fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+                  std::to_string(*value));
   } else {
     out = static_cast<std::uint32_t>(*value);
   }
@@ -94,12 +93,13 @@ void TableReader::fail(const std::string& key, const std::string& what) {
   errors_.add(region_of(key), qualified(key), what);
 }
 
-void TableReader::fail_at(const toml::node& node, const std::string& key,
-                          const std::string& what) {
+void TableReader::fail_at(const toml::node& node, const std::string& key, const std::string& what) {
   errors_.add(node.source(), qualified(key), what);
 }
 
-std::string TableReader::where(const std::string& key) const { return where_of(region_of(key)); }
+std::string TableReader::where(const std::string& key) const {
+  return where_of(region_of(key));
+}
 
 void TableReader::finish() {
   for (const auto& [key, node] : table_) {

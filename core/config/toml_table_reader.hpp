@@ -3,13 +3,13 @@
 // Internal to the config loader.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <cstdint>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <toml++/toml.h>
 
 namespace ember::config_detail {
 

@@ -36,7 +36,9 @@ int HostHandle::bpf_map_fd(std::string_view map_name) const {
 
 Status HostHandle::register_bpf_program(int program_fd, std::uint32_t& slot) {
   if (!sampler_) return Status::error("no BPF sampler is running");
-  return sampler_->add_program(program_fd, slot);
+  Status status = sampler_->add_program(program_fd, slot);
+  if (status) program_slot_ = slot;
+  return status;
 }
 
 Status HostHandle::set_process_program(std::uint32_t pid, std::uint32_t slot) {

@@ -26,9 +26,13 @@ class HostHandle final : public Host {
   Status set_process_program(std::uint32_t pid, std::uint32_t slot) override;
   Status set_process_flags(std::uint32_t pid, std::uint32_t flags, bool on) override;
 
+  // The ember_programs slot this plugin registered, 0 if none.
+  std::uint32_t program_slot() const { return program_slot_; }
+
  private:
   std::shared_ptr<spdlog::logger> logger_;
   Sampler* sampler_;
+  std::uint32_t program_slot_ = 0;
 };
 
 }  // namespace ember

@@ -76,10 +76,10 @@ void ProcessTable::mark_exited(std::uint32_t pid, std::int64_t exit_time_ns) {
   }
 }
 
-std::vector<std::uint32_t> ProcessTable::remove_exited() {
+std::vector<std::uint32_t> ProcessTable::remove_exited_and_idle(std::uint64_t idle_before) {
   std::vector<std::uint32_t> removed;
   for (auto it = processes_.begin(); it != processes_.end();) {
-    if (it->second->exited) {
+    if (it->second->exited || it->second->last_sampled_window < idle_before) {
       removed.push_back(it->first);
       it = processes_.erase(it);
     } else {

@@ -20,6 +20,7 @@ struct ProcessState {
   std::vector<Mapping> mappings;
   bool filtered_out = false;  // [processes] include/exclude said no
   bool exited = false;
+  std::uint64_t last_sampled_window = 0;  // Agent's window counter
   // Handlers of the runtime plugins attached to it (destroyed with the entry).
   std::vector<std::unique_ptr<ProcessHandler>> handlers;
   ProcessHandler* native = nullptr;       // unwinds and names native frames
@@ -46,8 +47,11 @@ class ProcessTable {
 
   void mark_exited(std::uint32_t pid, std::int64_t exit_time_ns);
 
-  // Drops exited processes (their windows have closed) and returns their pids.
-  std::vector<std::uint32_t> remove_exited();
+  // Drops exited processes (their windows have closed) and those without a
+  // sample since window `idle_before` (a missed exit, or idle: re-read if
+  // they run again), so the table does not grow with the host's history.
+  // Returns the pids dropped.
+  std::vector<std::uint32_t> remove_exited_and_idle(std::uint64_t idle_before);
 
   std::size_t size() const { return processes_.size(); }
 

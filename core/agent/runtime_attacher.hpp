@@ -1,0 +1,42 @@
+// Attaches runtime plugins to processes (steps 2 and 3 of the contract in
+// ember/runtime_plugin.hpp): every distinct binary a process maps is probed
+// once per plugin, the answers cached by file identity and build id; a
+// process gets a handler from the native plugin and from the first plugin
+// that claimed one of its binaries.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "plugin_host/plugin_set.hpp"
+#include "process/process_table.hpp"
+
+namespace ember {
+
+class RuntimeAttacher {
+ public:
+  explicit RuntimeAttacher(PluginSet& plugins);
+
+  void attach(ProcessState& process);
+
+  // Binaries probed so far (for logs and tests).
+  std::size_t probed_binaries() const { return by_build_id_.size(); }
+
+ private:
+  struct Claim {
+    PluginInstance<RuntimePlugin>* runtime = nullptr;
+    std::shared_ptr<const BinaryData> data;
+  };
+  using Claims = std::vector<Claim>;
+
+  const Claims& probe(const ProcessState& process, const Mapping& mapping);
+
+  PluginSet& plugins_;
+  std::vector<PluginInstance<RuntimePlugin>*> probing_;  // plugins that probe binaries
+  std::unordered_map<std::string, std::string> build_id_of_file_;  // "dev:inode" → key
+  std::unordered_map<std::string, Claims> by_build_id_;
+};
+
+}  // namespace ember
