@@ -79,8 +79,9 @@ Status FilesSink::configure(const Options& options, Host& host) {
                   "\"profile.folded\" (one file for the whole run)");
     } else if (!path_.empty()) {
       if (options.count("formats")) {
-        reader.fail("formats", "applies to directory only: with path, the extension picks the "
-                               "format");
+        reader.fail("formats",
+                    "applies to directory only: with path, the extension picks the "
+                    "format");
       } else if (!format_of_path(path_, path_format_)) {
         reader.fail("path", "cannot tell the format of \"" + path_ +
                                 "\" from its extension; use .folded or .collapsed (collapsed "
@@ -144,7 +145,8 @@ Status FilesSink::write_window(const Window& window) {
   for (Format format : formats_) {
     std::string path = (std::filesystem::path(directory_) / (stem + extension_of(format))).string();
     Status written = write_file_atomically(path, render(format, window, stem));
-    if (!written && result) result = Status::error(std::string(kSection) + ": " + written.message());
+    if (!written && result)
+      result = Status::error(std::string(kSection) + ": " + written.message());
     if (written) host_->log(LogLevel::debug, "wrote " + path);
   }
   return result;
@@ -160,8 +162,8 @@ Status FilesSink::write_merged() {
   std::string name = std::filesystem::path(path_).filename().string();
   Status written = write_file_atomically(path_, render(path_format_, merged, name));
   if (!written) return Status::error(std::string(kSection) + ": " + written.message());
-  host_->log(LogLevel::info, "wrote " + std::to_string(merged.total_samples()) + " samples to " +
-                                 path_);
+  host_->log(LogLevel::info,
+             "wrote " + std::to_string(merged.total_samples()) + " samples to " + path_);
   return Status::ok();
 }
 

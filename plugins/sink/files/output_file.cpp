@@ -11,7 +11,9 @@
 namespace ember::files {
 namespace {
 
-std::string errno_text(int error) { return std::error_code(error, std::generic_category()).message(); }
+std::string errno_text(int error) {
+  return std::error_code(error, std::generic_category()).message();
+}
 
 Status write_all(int fd, std::string_view contents) {
   while (!contents.empty()) {
@@ -62,7 +64,8 @@ std::string unused_stem(const std::string& directory, const std::string& stem,
   auto taken = [&](const std::string& candidate) {
     std::error_code error;
     for (const std::string& extension : extensions) {
-      if (std::filesystem::exists(std::filesystem::path(directory) / (candidate + extension), error)) {
+      if (std::filesystem::exists(std::filesystem::path(directory) / (candidate + extension),
+                                  error)) {
         return true;
       }
     }

@@ -54,7 +54,8 @@ std::map<ThreadKey, Profile> build_profiles(const Window& window) {
   std::map<std::uint32_t, std::string> comms;
   for (const ProcessInfo& process : window.processes) comms[process.pid] = process.comm;
   std::map<ThreadKey, std::string> thread_names;
-  for (const ThreadInfo& thread : window.threads) thread_names[{thread.pid, thread.tid}] = thread.name;
+  for (const ThreadInfo& thread : window.threads)
+    thread_names[{thread.pid, thread.tid}] = thread.name;
   auto or_unknown = [](const std::string& s) { return s.empty() ? std::string("[unknown]") : s; };
 
   std::map<ThreadKey, Profile> profiles;
@@ -162,8 +163,8 @@ std::string speedscope_json(const Window& window, const SpeedscopeOptions& optio
   append_json_string(out, "ember " EMBER_VERSION);
   out += ',';
   append_key(out, "name");
-  append_json_string(out, options.name.empty() ? "ember " + utc_iso8601(window.start_ns)
-                                               : options.name);
+  append_json_string(out,
+                     options.name.empty() ? "ember " + utc_iso8601(window.start_ns) : options.name);
   out += ",\"activeProfileIndex\":" + std::to_string(active) + ",\n";
   append_frames(out, window);
   out += ",\n\"profiles\":[";

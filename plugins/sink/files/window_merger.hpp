@@ -38,7 +38,7 @@ class WindowMerger {
   std::map<std::vector<std::uint32_t>, std::uint32_t> stack_ids_;
   // (stack, pid, tid) -> index in merged_.samples
   std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>, std::size_t> sample_index_;
-  std::map<std::uint32_t, std::size_t> process_index_;                          // pid
+  std::map<std::uint32_t, std::size_t> process_index_;                           // pid
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> thread_index_;  // pid, tid
 };
 

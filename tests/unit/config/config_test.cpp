@@ -45,7 +45,9 @@ ring_buffer_kib = 64
 pids = [1, 4194304]
 include = ["^python", "java$"]
 exclude = ["^ember$"]
-)", &config), "");
+)",
+                        &config),
+            "");
   EXPECT_EQ(config.plugin_dirs, (std::vector<std::string>{"/opt/ember/plugins", "/usr/lib/ember"}));
   EXPECT_EQ(config.log_level, "debug");
   EXPECT_EQ(config.window_seconds, 10u);
@@ -144,7 +146,9 @@ directory = "/tmp/p"
 formats = ["folded", "speedscope"]
 ratio = 0.5
 thread_frames = true
-)", &config), "");
+)",
+                        &config),
+            "");
   ASSERT_EQ(config.runtimes.count("cpython"), 1u);
   const PluginConfig& cpython = config.runtimes.at("cpython");
   EXPECT_TRUE(cpython.enabled);

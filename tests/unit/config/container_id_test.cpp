@@ -54,13 +54,12 @@ TEST(ContainerIdTest, KubepodsSystemdDriver) {
   EXPECT_EQ(container_id_from_cgroup(text), kId);
   EXPECT_EQ(pod_uid_from_cgroup(text), kPod);
 
-  text = "0::/kubepods.slice/kubepods-pod" + kPodUnderscored + ".slice/docker-" + kId +
-         ".scope\n";
+  text = "0::/kubepods.slice/kubepods-pod" + kPodUnderscored + ".slice/docker-" + kId + ".scope\n";
   EXPECT_EQ(container_id_from_cgroup(text), kId);
   EXPECT_EQ(pod_uid_from_cgroup(text), kPod);
 
-  text = "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" +
-         kPodUnderscored + ".slice/crio-" + kId + ".scope\n";
+  text = "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" + kPodUnderscored +
+         ".slice/crio-" + kId + ".scope\n";
   EXPECT_EQ(container_id_from_cgroup(text), kId);
 }
 

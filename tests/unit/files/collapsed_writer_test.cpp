@@ -40,7 +40,9 @@ TEST(CollapsedWriterTest, UnknownProcessAndCommWithSemicolon) {
   EXPECT_EQ(collapsed_text(w), "[pid 7];f 2\na_b;f 3\n");
 }
 
-TEST(CollapsedWriterTest, EmptyWindowIsEmptyText) { EXPECT_EQ(collapsed_text(Window{}), ""); }
+TEST(CollapsedWriterTest, EmptyWindowIsEmptyText) {
+  EXPECT_EQ(collapsed_text(Window{}), "");
+}
 
 TEST(CollapsedWriterTest, MergedWindowsSumCounts) {
   std::vector<Window> windows = {test::sample_window(), test::later_window()};

@@ -46,7 +46,9 @@ std::vector<std::string> list_dir(const fs::path& dir) {
   return names;
 }
 
-Option opt(OptionValue value, std::string where = "") { return Option{std::move(value), where}; }
+Option opt(OptionValue value, std::string where = "") {
+  return Option{std::move(value), where};
+}
 
 class FilesSinkTest : public ::testing::Test {
  protected:
@@ -85,7 +87,8 @@ TEST_F(FilesSinkTest, PathModeThreadFrames) {
   ASSERT_TRUE(configure(sink, {{"path", opt(out.string())}, {"thread_frames", opt(true)}}));
   ASSERT_TRUE(sink.on_window(test::later_window()));
   ASSERT_TRUE(sink.close());
-  EXPECT_EQ(read_file(out), "python3;python3/100;main;handler 7\npython3;python3/100;main;idle 1\n");
+  EXPECT_EQ(read_file(out),
+            "python3;python3/100;main;handler 7\npython3;python3/100;main;idle 1\n");
 }
 
 TEST_F(FilesSinkTest, PathModeSpeedscopeSpansAllWindows) {
@@ -115,8 +118,9 @@ TEST_F(FilesSinkTest, PathModeWithoutWindowsWritesAnEmptyProfile) {
 TEST_F(FilesSinkTest, DirectoryModeWritesOneFilePerWindowPerFormat) {
   FilesSink sink;
   fs::path out = dir_ / "profiles";  // created if missing
-  ASSERT_TRUE(configure(sink, {{"directory", opt(out.string())},
-                               {"formats", opt(std::vector<std::string>{"folded", "speedscope"})}}));
+  ASSERT_TRUE(
+      configure(sink, {{"directory", opt(out.string())},
+                       {"formats", opt(std::vector<std::string>{"folded", "speedscope"})}}));
   EXPECT_TRUE(fs::is_directory(out));
   ASSERT_TRUE(sink.on_window(test::sample_window()));
   ASSERT_TRUE(sink.on_window(test::later_window()));
@@ -134,7 +138,8 @@ TEST_F(FilesSinkTest, DirectoryModeWritesOneFilePerWindowPerFormat) {
                            }));
   EXPECT_EQ(read_file(out / "ember-20261125T190612Z.folded"),
             "python3;main;handler 7\npython3;main;idle 1\n");
-  test::Json doc = test::JsonParser::parse(read_file(out / "ember-20261125T190512Z.speedscope.json"));
+  test::Json doc =
+      test::JsonParser::parse(read_file(out / "ember-20261125T190512Z.speedscope.json"));
   EXPECT_EQ(doc["profiles"].size(), 4u);
 }
 
@@ -168,8 +173,8 @@ TEST_F(FilesSinkTest, BadExtensionListsTheAcceptedOnes) {
 
 TEST_F(FilesSinkTest, PathAndDirectoryTogetherIsAnError) {
   FilesSink sink;
-  Status status = configure(sink, {{"path", opt("a.folded")},
-                                   {"directory", opt(dir_.string(), "ember.toml:4:1")}});
+  Status status = configure(
+      sink, {{"path", opt("a.folded")}, {"directory", opt(dir_.string(), "ember.toml:4:1")}});
   ASSERT_FALSE(status);
   EXPECT_EQ(status.message(),
             "ember.toml:4:1: sink.files.directory: cannot be used together with path: use path "
@@ -185,8 +190,8 @@ TEST_F(FilesSinkTest, NeitherPathNorDirectoryIsAnError) {
 
 TEST_F(FilesSinkTest, FormatsWithPathIsAnError) {
   FilesSink sink;
-  Status status = configure(sink, {{"path", opt("a.folded")},
-                                   {"formats", opt(std::vector<std::string>{"folded"})}});
+  Status status = configure(
+      sink, {{"path", opt("a.folded")}, {"formats", opt(std::vector<std::string>{"folded"})}});
   ASSERT_FALSE(status);
   EXPECT_EQ(status.message().rfind("sink.files.formats: applies to directory only", 0), 0u)
       << status.message();
@@ -194,14 +199,16 @@ TEST_F(FilesSinkTest, FormatsWithPathIsAnError) {
 
 TEST_F(FilesSinkTest, UnknownFormatAndUnknownKeyAndWrongType) {
   FilesSink a;
-  Status status = configure(a, {{"directory", opt(dir_.string())},
-                                {"formats", opt(std::vector<std::string>{"svg"})}});
+  Status status = configure(
+      a, {{"directory", opt(dir_.string())}, {"formats", opt(std::vector<std::string>{"svg"})}});
   ASSERT_FALSE(status);
-  EXPECT_EQ(status.message(),
-            "sink.files.formats: unknown format \"svg\"; accepted: folded (or collapsed), speedscope");
+  EXPECT_EQ(
+      status.message(),
+      "sink.files.formats: unknown format \"svg\"; accepted: folded (or collapsed), speedscope");
 
   FilesSink b;
-  status = configure(b, {{"directory", opt(dir_.string())}, {"dirctory", opt("x", "ember.toml:7:1")}});
+  status =
+      configure(b, {{"directory", opt(dir_.string())}, {"dirctory", opt("x", "ember.toml:7:1")}});
   ASSERT_FALSE(status);
   EXPECT_EQ(status.message(), "ember.toml:7:1: sink.files.dirctory: unknown key");
 
@@ -217,15 +224,17 @@ TEST_F(FilesSinkTest, UncreatableDirectoryIsAConfigureError) {
   FilesSink sink;
   Status status = configure(sink, {{"directory", opt((file / "sub").string())}});
   ASSERT_FALSE(status);
-  EXPECT_EQ(status.message().rfind("sink.files: cannot create directory " + (file / "sub").string() + ": ", 0), 0u)
+  EXPECT_EQ(status.message().rfind(
+                "sink.files: cannot create directory " + (file / "sub").string() + ": ", 0),
+            0u)
       << status.message();
 }
 
 TEST_F(FilesSinkTest, WriteFailureNamesThePathAndErrno) {
   Status status = write_file_atomically((dir_ / "missing" / "x.folded").string(), "x");
   ASSERT_FALSE(status);
-  EXPECT_EQ(status.message(),
-            "cannot write " + (dir_ / "missing" / "x.folded").string() + ": No such file or directory");
+  EXPECT_EQ(status.message(), "cannot write " + (dir_ / "missing" / "x.folded").string() +
+                                  ": No such file or directory");
 }
 
 TEST_F(FilesSinkTest, CloseReportsAFailedWrite) {
@@ -236,7 +245,9 @@ TEST_F(FilesSinkTest, CloseReportsAFailedWrite) {
   ASSERT_TRUE(sink.on_window(test::later_window()));
   Status status = sink.close();
   ASSERT_FALSE(status);
-  EXPECT_EQ(status.message().rfind("sink.files: cannot create directory " + (dir_ / "blocked").string(), 0), 0u)
+  EXPECT_EQ(status.message().rfind(
+                "sink.files: cannot create directory " + (dir_ / "blocked").string(), 0),
+            0u)
       << status.message();
 }
 

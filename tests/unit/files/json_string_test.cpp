@@ -27,10 +27,12 @@ TEST(JsonStringTest, KeepsValidUtf8) {
 
 TEST(JsonStringTest, ReplacesInvalidUtf8) {
   const std::string fffd = "\xEF\xBF\xBD";
-  EXPECT_EQ(as_json("a\xff" "b"), "\"a" + fffd + "b\"");
-  EXPECT_EQ(as_json("\xC0\xAF"), "\"" + fffd + fffd + "\"");            // overlong '/'
-  EXPECT_EQ(as_json("\xED\xA0\x80"), "\"" + fffd + fffd + fffd + "\"");  // surrogate
-  EXPECT_EQ(as_json("\xE2\x82"), "\"" + fffd + fffd + "\"");             // truncated €
+  EXPECT_EQ(as_json("a\xff"
+                    "b"),
+            "\"a" + fffd + "b\"");
+  EXPECT_EQ(as_json("\xC0\xAF"), "\"" + fffd + fffd + "\"");                        // overlong '/'
+  EXPECT_EQ(as_json("\xED\xA0\x80"), "\"" + fffd + fffd + fffd + "\"");             // surrogate
+  EXPECT_EQ(as_json("\xE2\x82"), "\"" + fffd + fffd + "\"");                        // truncated €
   EXPECT_EQ(as_json("\xF4\x90\x80\x80"), "\"" + fffd + fffd + fffd + fffd + "\"");  // > U+10FFFF
 }
 

@@ -55,7 +55,9 @@ class JsonParser {
     ++at_;
   }
   void skip_space() {
-    while (at_ < s_.size() && (s_[at_] == ' ' || s_[at_] == '\n' || s_[at_] == '\r' || s_[at_] == '\t')) ++at_;
+    while (at_ < s_.size() &&
+           (s_[at_] == ' ' || s_[at_] == '\n' || s_[at_] == '\r' || s_[at_] == '\t'))
+      ++at_;
   }
   bool literal(std::string_view word) {
     if (s_.substr(at_, word.size()) != word) return false;
@@ -70,7 +72,10 @@ class JsonParser {
       v.type = Json::Type::object;
       ++at_;
       skip_space();
-      if (peek() == '}') { ++at_; return v; }
+      if (peek() == '}') {
+        ++at_;
+        return v;
+      }
       while (true) {
         skip_space();
         std::string key = string();
@@ -80,7 +85,10 @@ class JsonParser {
         if (v.object.count(key)) error("duplicate key " + key);
         v.object[key] = value();
         skip_space();
-        if (peek() == ',') { ++at_; continue; }
+        if (peek() == ',') {
+          ++at_;
+          continue;
+        }
         expect('}');
         return v;
       }
@@ -89,12 +97,18 @@ class JsonParser {
       v.type = Json::Type::array;
       ++at_;
       skip_space();
-      if (peek() == ']') { ++at_; return v; }
+      if (peek() == ']') {
+        ++at_;
+        return v;
+      }
       while (true) {
         skip_space();
         v.array.push_back(value());
         skip_space();
-        if (peek() == ',') { ++at_; continue; }
+        if (peek() == ',') {
+          ++at_;
+          continue;
+        }
         expect(']');
         return v;
       }
@@ -104,8 +118,15 @@ class JsonParser {
       v.text = string();
       return v;
     }
-    if (literal("true")) { v.type = Json::Type::boolean; v.boolean = true; return v; }
-    if (literal("false")) { v.type = Json::Type::boolean; return v; }
+    if (literal("true")) {
+      v.type = Json::Type::boolean;
+      v.boolean = true;
+      return v;
+    }
+    if (literal("false")) {
+      v.type = Json::Type::boolean;
+      return v;
+    }
     if (literal("null")) return v;
     return number();
   }
@@ -144,10 +165,14 @@ class JsonParser {
     for (int i = 0; i < 4; ++i) {
       char c = s_[at_++];
       v <<= 4;
-      if (c >= '0' && c <= '9') v |= c - '0';
-      else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-      else error("bad \\u escape");
+      if (c >= '0' && c <= '9')
+        v |= c - '0';
+      else if (c >= 'a' && c <= 'f')
+        v |= c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        v |= c - 'A' + 10;
+      else
+        error("bad \\u escape");
     }
     return v;
   }
@@ -178,7 +203,10 @@ class JsonParser {
       auto c = static_cast<unsigned char>(s_[at_++]);
       if (c == '"') return out;
       if (c < 0x20) error("raw control character in string");
-      if (c != '\\') { out += static_cast<char>(c); continue; }
+      if (c != '\\') {
+        out += static_cast<char>(c);
+        continue;
+      }
       char e = s_[at_++];
       switch (e) {
         case '"': out += '"'; break;
