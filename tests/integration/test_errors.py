@@ -106,12 +106,18 @@ class PluginErrors(unittest.TestCase):
         self.check_carried_on(res)
 
     def test_wrong_abi_version(self):
-        so = os.path.join(self.extra, "bad_abi.so")
-        shutil.copy(os.path.join(it.FAKE_PLUGINS, "bad_abi.so"), so)
+        # Both a bare version export and one with a (future) descriptor: the
+        # version is what the host must read first.
+        sos = []
+        for name in ("bad_abi.so", "bad_abi_full.so"):
+            sos.append(os.path.join(self.extra, name))
+            shutil.copy(os.path.join(it.FAKE_PLUGINS, name), sos[-1])
         res = self.record_with("bad_abi.so")
-        self.assertIn(f"plugin {so}: built for ember plugin ABI version 999, "
-                      f"this ember supports version {it.ABI_VERSION}", res.stderr,
-                      res.describe())
+        for so in sos:
+            with self.subTest(os.path.basename(so)):
+                self.assertIn(f"plugin {so}: built for ember plugin ABI version 999, "
+                              f"this ember supports version {it.ABI_VERSION}", res.stderr,
+                              res.describe())
         self.check_carried_on(res)
 
     def test_required_plugin_that_fails_is_fatal(self):

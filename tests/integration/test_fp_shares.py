@@ -14,7 +14,7 @@ import unittest
 
 import ember_it as it
 
-FREQUENCY = 999
+FREQUENCY = 1999
 DURATION = 5
 TOLERANCE = 3.0  # points
 
@@ -39,10 +39,12 @@ class FramePointerShares(unittest.TestCase):
         others = {frames[0] for frames, _ in stacks if frames} - {"fp_hot"}
         self.assertFalse(others, f"--pid {w.pid} recorded other processes: {others}")
         total = sum(c for _, c in mine)
-        # 999 Hz for 5 s of one busy thread: thousands of samples expected; at
-        # least 2000 keep the sampling error (sd ~1 point) well inside 3 points.
-        self.assertGreaterEqual(total, 2000, f"too few samples ({total}) at {FREQUENCY} Hz "
-                                f"for {DURATION} s\n" + it.summarize(mine) + "\n" + res.describe())
+        # ~10,000 samples on an idle machine; 2,500 (a busy thread getting a
+        # quarter of a CPU) still keep the sampling error's sd under 1 point,
+        # a third of the tolerance.
+        self.assertGreaterEqual(total, 2500, f"too few samples ({total}) at {FREQUENCY} Hz "
+                                f"for {DURATION} s: is the machine overloaded?\n"
+                                + it.summarize(mine) + "\n" + res.describe())
 
         hot = {"hot_a": 0, "hot_b": 0}
         broken = []
