@@ -16,7 +16,10 @@ void KernelSymbolizer::symbolize(std::span<const __u64> addresses,
     if (i > 0 && address > 0) --address;
     auto it = frames_.find(address);
     if (it == frames_.end()) {
-      if (frames_.size() >= max_cached_frames_) frames_.clear();
+      if (frames_.size() >= max_cached_frames_) {
+        frames_.clear();
+        functions_.clear();
+      }
       it = frames_.emplace(address, resolve(address)).first;
     }
     leaf_first.push_back(it->second);
@@ -26,8 +29,13 @@ void KernelSymbolizer::symbolize(std::span<const __u64> addresses,
 FrameHandle KernelSymbolizer::resolve(std::uint64_t address) {
   auto found = symbols_.find(address);
   if (!found) return offset_frame("[kernel]", address, FrameKind::kernel);
-  return named_frame(std::string(found->name), found->module.empty() ? "vmlinux" : found->module,
-                     FrameKind::kernel);
+  // Every address of one function shares its frame.
+  FrameHandle& frame = functions_[found->address];
+  if (!frame) {
+    frame = named_frame(std::string(found->name),
+                        found->module.empty() ? "vmlinux" : found->module, FrameKind::kernel);
+  }
+  return frame;
 }
 
 void KernelSymbolizer::load() {

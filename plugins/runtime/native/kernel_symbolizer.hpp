@@ -36,7 +36,8 @@ class KernelSymbolizer {
   std::mutex mutex_;
   bool loaded_ = false;
   KernelSymbols symbols_;
-  std::unordered_map<std::uint64_t, FrameHandle> frames_;
+  std::unordered_map<std::uint64_t, FrameHandle> frames_;     // by address
+  std::unordered_map<std::uint64_t, FrameHandle> functions_;  // by symbol address
 };
 
 }  // namespace ember::native

@@ -1,0 +1,297 @@
+// The native handler against real, running fixture processes.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "fixture_process.hpp"
+#include "frame_names.hpp"
+#include "mapped_file.hpp"
+#include "native_plugin.hpp"
+#include "test_host.hpp"
+
+namespace ember::native {
+namespace {
+
+namespace fs = std::filesystem;
+using ember_test::FixtureProcess;
+using ember_test::fixture_path;
+using ember_test::nm_symbol;
+
+// One plugin and host per test, and handlers attached like the host does.
+class NativeHandlerTest : public ::testing::Test {
+ public:
+  void configure(Options options = {}) {
+    plugin_ = std::make_unique<NativePlugin>();
+    Status status = plugin_->configure(options, host_);
+    ASSERT_TRUE(status.is_ok()) << status.message();
+  }
+  void SetUp() override { configure({{"maps_refresh_interval_ms", {std::int64_t{0}, ""}}}); }
+
+  std::unique_ptr<ProcessHandler> attach(const FixtureProcess& process) {
+    std::vector<Mapping> maps;
+    Status status = read_proc_maps(process.pid(), maps);
+    EXPECT_TRUE(status.is_ok()) << status.message();
+    std::string root = host_.process_root(process.pid());
+    auto handler = plugin_->attach(ProcessRef{process.pid(), root, "", &maps}, nullptr);
+    EXPECT_NE(handler, nullptr);
+    return handler;
+  }
+
+  // Frames of a sample whose user stack is `addresses`, leaf first.
+  static std::vector<FrameHandle> unwind(ProcessHandler& handler,
+                                         const std::vector<std::uint64_t>& addresses) {
+    auto sample = std::make_unique<ember_sample>();
+    sample->user_frame_count = static_cast<std::uint32_t>(addresses.size());
+    for (std::size_t i = 0; i < addresses.size(); ++i) sample->user_frames[i] = addresses[i];
+    std::vector<FrameHandle> frames;
+    handler.unwind_user(*sample, frames);
+    EXPECT_EQ(frames.size(), addresses.size());
+    return frames;
+  }
+
+  static std::string name_of(ProcessHandler& handler, std::uint64_t address) {
+    return unwind(handler, {address})[0]->name;
+  }
+
+  ember_test::TestHost host_;
+  std::unique_ptr<NativePlugin> plugin_;
+};
+
+// A temporary directory removed with everything in it.
+struct TempDir {
+  TempDir() {
+    char pattern[] = "/tmp/ember-native-test-XXXXXX";
+    path = mkdtemp(pattern);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  fs::path path;
+};
+
+void expect_fixture_names(ProcessHandler& handler, const FixtureProcess& process,
+                          const std::string& exe_module) {
+  // Index 0 is an exact IP; the rest are return addresses (one past the call).
+  auto frames = NativeHandlerTest::unwind(
+      handler, {process.address("compute_int"), process.address("spin") + 1,
+                process.address("c_function") + 2, process.address("lib_function") + 1,
+                process.address("lib_static") + 1, process.address("asm_nosize") + 6,
+                process.address("compute_long") + 1});
+  ASSERT_EQ(frames.size(), 7u);
+  EXPECT_EQ(frames[0]->name, "ember_fixture::Outer<int>::compute(int)");
+  EXPECT_EQ(frames[1]->name, "ember_fixture::inner::spin(int)");
+  EXPECT_EQ(frames[2]->name, "ember_fixture_c_function");
+  EXPECT_EQ(frames[3]->name, "ember_fixture_lib_function");
+  EXPECT_EQ(frames[4]->name, "ember_fixture_lib_static");
+  EXPECT_EQ(frames[5]->name, "ember_fixture_asm_nosize");
+  EXPECT_EQ(frames[6]->name, "ember_fixture::Outer<long>::compute(long)");
+  EXPECT_EQ(frames[0]->module, exe_module);
+  EXPECT_EQ(frames[3]->module, "libember_fixture_lib.so");
+  EXPECT_EQ(frames[4]->module, "libember_fixture_lib.so");
+  for (const auto& frame : frames) EXPECT_EQ(frame->kind, FrameKind::native);
+}
+
+TEST_F(NativeHandlerTest, PieExecutableAndSharedLibrary) {
+  FixtureProcess process(fixture_path("ember_fixture_pie"));
+  auto handler = attach(process);
+  expect_fixture_names(*handler, process, "ember_fixture_pie");
+}
+
+TEST_F(NativeHandlerTest, NonPieExecutable) {
+  FixtureProcess process(fixture_path("ember_fixture_nopie"));
+  // Loaded where it was linked: the runtime address is the nm address.
+  EXPECT_EQ(process.address("c_function"),
+            nm_symbol("ember_fixture_nopie", "ember_fixture_c_function").address);
+  auto handler = attach(process);
+  expect_fixture_names(*handler, process, "ember_fixture_nopie");
+}
+
+TEST_F(NativeHandlerTest, ReturnAddressAtTheEndOfAFunctionNamesTheCaller) {
+  FixtureProcess process(fixture_path("ember_fixture_pie"));
+  auto handler = attach(process);
+  auto compute = nm_symbol("ember_fixture_pie", "_ZN13ember_fixture5OuterIiE7computeEi");
+  std::uint64_t end = process.address("compute_int") + compute.size;  // first byte after it
+  auto frames = unwind(*handler, {end, end});
+  EXPECT_NE(frames[0]->name, "ember_fixture::Outer<int>::compute(int)") << "exact IP: next function";
+  EXPECT_EQ(frames[1]->name, "ember_fixture::Outer<int>::compute(int)") << "return address";
+}
+
+TEST_F(NativeHandlerTest, StrippedExecutableFallsBackToModuleAndFileAddress) {
+  FixtureProcess process(fixture_path("ember_fixture_pie_stripped"));
+  auto handler = attach(process);
+  auto compute = nm_symbol("ember_fixture_pie", "_ZN13ember_fixture5OuterIiE7computeEi");
+  auto frames = unwind(*handler, {process.address("compute_int") + 2,
+                                  process.address("lib_function") + 1});
+  // The address addr2line -e ember_fixture_pie would take.
+  EXPECT_EQ(frames[0]->name, "ember_fixture_pie_stripped+" + hex(compute.address + 2));
+  EXPECT_EQ(frames[0]->module, "ember_fixture_pie_stripped");
+  EXPECT_EQ(frames[1]->name, "ember_fixture_lib_function") << "the library is not stripped";
+}
+
+TEST_F(NativeHandlerTest, DeletedExecutableIsReadThroughMapFiles) {
+  TempDir dir;
+  fs::path copy = dir.path / "ember_fixture_deleted";
+  fs::copy_file(fixture_path("ember_fixture_pie"), copy);
+  FixtureProcess process(copy.string());
+  ASSERT_EQ(unlink(copy.c_str()), 0);
+  std::vector<Mapping> maps;
+  ASSERT_TRUE(read_proc_maps(process.pid(), maps).is_ok());
+  const Mapping* code = find_mapping(maps, process.address("compute_int"));
+  ASSERT_NE(code, nullptr);
+  ASSERT_TRUE(code->deleted);
+  auto handler = attach(process);
+  expect_fixture_names(*handler, process, "ember_fixture_deleted");
+}
+
+TEST_F(NativeHandlerTest, ReplacedExecutableIsReadThroughMapFiles) {
+  // The process' root (as in a container) holds another binary at the path
+  // the process mapped: the inode differs, so the mapped file is read instead.
+  FixtureProcess process(fixture_path("ember_fixture_pie"));
+  TempDir root;
+  fs::path inside = root.path / fs::path(fixture_path("ember_fixture_pie")).relative_path();
+  fs::create_directories(inside.parent_path());
+  fs::copy_file(fixture_path("ember_fixture_nopie"), inside);
+  std::vector<Mapping> maps;
+  ASSERT_TRUE(read_proc_maps(process.pid(), maps).is_ok());
+  auto handler = plugin_->attach(ProcessRef{process.pid(), root.path.string(), "", &maps}, nullptr);
+  ASSERT_NE(handler, nullptr);
+  expect_fixture_names(*handler, process, "ember_fixture_pie");
+}
+
+TEST(MappedFile, OpensThroughTheProcessRootWhenTheInodeMatches) {
+  FixtureProcess process(fixture_path("ember_fixture_pie"));
+  std::vector<Mapping> maps;
+  ASSERT_TRUE(read_proc_maps(process.pid(), maps).is_ok());
+  const Mapping* code = find_mapping(maps, process.address("compute_int"));
+  ASSERT_NE(code, nullptr);
+  // A root (next to the fixtures, so a hard link works) holding the same inode.
+  fs::path root = fs::path(EMBER_FIXTURE_DIR) / ("root-" + std::to_string(process.pid()));
+  fs::path inside = root / fs::path(code->path).relative_path();
+  fs::create_directories(inside.parent_path());
+  fs::create_hard_link(code->path, inside);
+  MappedFile file;
+  Status status = MappedFile::open(process.pid(), root.string(), *code, file);
+  fs::remove_all(root);
+  ASSERT_TRUE(status.is_ok()) << status.message();
+  EXPECT_EQ(file.opened_path(), root.string() + code->path);
+  EXPECT_EQ(file.identity().inode, code->inode);
+}
+
+TEST(MappedFile, DeletedOrMissingFilesComeFromMapFiles) {
+  FixtureProcess process(fixture_path("ember_fixture_pie"));
+  std::vector<Mapping> maps;
+  ASSERT_TRUE(read_proc_maps(process.pid(), maps).is_ok());
+  Mapping code = *find_mapping(maps, process.address("compute_int"));
+  std::string map_files = "/proc/" + std::to_string(process.pid()) + "/map_files/";
+  MappedFile file;
+  ASSERT_TRUE(MappedFile::open(process.pid(), "/nonexistent-root", code, file).is_ok());
+  EXPECT_TRUE(file.opened_path().starts_with(map_files)) << file.opened_path();
+  code.deleted = true;
+  ASSERT_TRUE(MappedFile::open(process.pid(), "", code, file).is_ok());
+  EXPECT_TRUE(file.opened_path().starts_with(map_files)) << file.opened_path();
+  code.start += 0x1000;  // no such mapping: both ways fail, and the message says both
+  code.path = "/nonexistent/file";
+  Status status = MappedFile::open(process.pid(), "", code, file);
+  EXPECT_FALSE(status.is_ok());
+}
+
+TEST_F(NativeHandlerTest, SpecialMappingsKeepTheirNames) {
+  FixtureProcess process(fixture_path("ember_fixture_pie"));
+  std::vector<Mapping> maps;
+  ASSERT_TRUE(read_proc_maps(process.pid(), maps).is_ok());
+  auto handler = attach(process);
+  EXPECT_EQ(name_of(*handler, 0x10), "[unknown]+0x10");
+  for (const Mapping& mapping : maps) {
+    if (mapping.path == "[stack]" || mapping.path == "[vdso]" || mapping.path == "[heap]") {
+      auto frame = unwind(*handler, {mapping.start + 0x20})[0];
+      EXPECT_EQ(frame->name, mapping.path + "+0x20");
+      EXPECT_EQ(frame->module, mapping.path);
+    }
+  }
+}
+
+TEST_F(NativeHandlerTest, SteadyStateReturnsTheCachedFrame) {
+  FixtureProcess process(fixture_path("ember_fixture_pie"));
+  auto handler = attach(process);
+  auto first = unwind(*handler, {process.address("spin")})[0];
+  auto second = unwind(*handler, {process.address("spin")})[0];
+  EXPECT_EQ(first.get(), second.get());
+}
+
+TEST_F(NativeHandlerTest, SymbolsAreSharedAcrossProcessesAndFreedWithTheirHandlers) {
+  {
+    FixtureProcess one(fixture_path("ember_fixture_pie"));
+    FixtureProcess two(fixture_path("ember_fixture_pie"));
+    auto first = attach(one);
+    auto second = attach(two);
+    auto a = unwind(*first, {one.address("compute_int")})[0];
+    auto b = unwind(*second, {two.address("compute_int")})[0];
+    EXPECT_EQ(a->name, "ember_fixture::Outer<int>::compute(int)");
+    EXPECT_EQ(a.get(), b.get()) << "one frame object for one function of one build";
+    EXPECT_EQ(plugin_->symbol_cache()->live_entries(), 1u) << "files are opened on first use";
+    unwind(*second, {two.address("lib_static")});
+    EXPECT_EQ(plugin_->symbol_cache()->live_entries(), 2u) << "the executable and the library";
+  }
+  EXPECT_EQ(plugin_->symbol_cache()->live_entries(), 0u);
+}
+
+TEST_F(NativeHandlerTest, DlopenedLibraryIsFoundByReReadingMaps) {
+  FixtureProcess process(fixture_path("ember_fixture_pie"));
+  auto handler = attach(process);
+  process.command("dlopen " + fixture_path("libember_fixture_plugin.so"));
+  auto frame = unwind(*handler, {process.address("plugin")})[0];
+  EXPECT_EQ(frame->name, "ember_fixture_plugin_function");
+  EXPECT_EQ(frame->module, "libember_fixture_plugin.so");
+}
+
+TEST_F(NativeHandlerTest, MapsRefreshIsRateLimitedAndMappingChangesAreHeard) {
+  configure({{"maps_refresh_interval_ms", {std::int64_t{3'600'000}, ""}}});
+  FixtureProcess process(fixture_path("ember_fixture_pie"));
+  auto handler = attach(process);
+  process.command("dlopen " + fixture_path("libember_fixture_plugin.so"));
+  std::uint64_t address = process.address("plugin");
+  EXPECT_EQ(name_of(*handler, address), "[unknown]+" + hex(address)) << "no refresh within the hour";
+  std::vector<Mapping> maps;
+  ASSERT_TRUE(read_proc_maps(process.pid(), maps).is_ok());
+  handler->on_mappings_changed(ProcessRef{process.pid(), "", "", &maps});
+  EXPECT_EQ(name_of(*handler, address), "ember_fixture_plugin_function");
+}
+
+TEST_F(NativeHandlerTest, MalformedElfIsLoggedOnceAndNamedByOffset) {
+  TempDir dir;
+  fs::path garbage = dir.path / "libgarbage.so";
+  {
+    std::mt19937 random(7);
+    std::string bytes = "\x7f" "ELF\x02\x01\x01";
+    while (bytes.size() < 3 * 4096) bytes.push_back(static_cast<char>(random()));
+    std::ofstream(garbage, std::ios::binary) << bytes;
+  }
+  FixtureProcess one(fixture_path("ember_fixture_pie"));
+  FixtureProcess two(fixture_path("ember_fixture_pie"));
+  one.command("map " + garbage.string());
+  two.command("map " + garbage.string());
+  ASSERT_NE(one.address("map"), 0u);
+  auto first = attach(one);
+  auto second = attach(two);
+  EXPECT_EQ(name_of(*first, one.address("map") + 0x10), "libgarbage.so+0x10");
+  EXPECT_EQ(name_of(*first, one.address("map") + 0x1010), "libgarbage.so+0x1010");
+  EXPECT_EQ(name_of(*second, two.address("map") + 0x20), "libgarbage.so+0x20");
+  EXPECT_EQ(host_.count(LogLevel::warn, "libgarbage.so"), 1u);
+}
+
+TEST_F(NativeHandlerTest, ExitedProcessStillNamesWhatItOpened) {
+  auto process = std::make_unique<FixtureProcess>(fixture_path("ember_fixture_pie"));
+  auto handler = attach(*process);
+  std::uint64_t spin = process->address("spin");
+  std::uint64_t compute = process->address("compute_int");
+  EXPECT_EQ(name_of(*handler, spin), "ember_fixture::inner::spin(int)");
+  process.reset();  // killed and reaped
+  EXPECT_EQ(name_of(*handler, compute), "ember_fixture::Outer<int>::compute(int)")
+      << "the executable's symbols were read while it was alive";
+}
+
+}  // namespace
+}  // namespace ember::native
