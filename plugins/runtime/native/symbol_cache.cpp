@@ -52,8 +52,10 @@ std::shared_ptr<const BinarySymbols> SymbolCache::get(const MappedFile& file,
     }
   }
   if (!entry->readable() && reported_.insert(identity).second) {
-    host_.log(LogLevel::warn, "cannot read symbols, frames will be named module+offset: " +
-                                  entry->error());
+    // Executable memfds of JITs are not ELF at all: expected, not worth a warning.
+    bool foreign = entry->error().ends_with("not an ELF file");
+    host_.log(foreign ? LogLevel::debug : LogLevel::warn,
+              "cannot read symbols, frames will be named module+offset: " + entry->error());
   }
   by_identity_[identity] = entry;
   if (++inserts_since_sweep_ >= 256) sweep();

@@ -282,6 +282,18 @@ TEST_F(NativeHandlerTest, MalformedElfIsLoggedOnceAndNamedByOffset) {
   EXPECT_EQ(host_.count(LogLevel::warn, "libgarbage.so"), 1u);
 }
 
+TEST_F(NativeHandlerTest, ExecutableNonElfFileIsNamedByOffsetWithoutAWarning) {
+  TempDir dir;
+  fs::path jit = dir.path / "jit-code.bin";
+  std::ofstream(jit, std::ios::binary) << std::string(8192, '\xc3');
+  FixtureProcess process(fixture_path("ember_fixture_pie"));
+  process.command("map " + jit.string());
+  auto handler = attach(process);
+  EXPECT_EQ(name_of(*handler, process.address("map") + 0x42), "jit-code.bin+0x42");
+  EXPECT_EQ(host_.count(LogLevel::warn, ""), 0u);
+  EXPECT_EQ(host_.count(LogLevel::debug, "not an ELF file"), 1u);
+}
+
 TEST_F(NativeHandlerTest, ExitedProcessStillNamesWhatItOpened) {
   auto process = std::make_unique<FixtureProcess>(fixture_path("ember_fixture_pie"));
   auto handler = attach(*process);
