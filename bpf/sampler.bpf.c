@@ -10,6 +10,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "ember/bpf/sample.h"
+#include "ember/bpf/shared_maps.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -21,22 +22,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20);  // resized from [sampler] ring_buffer_kib
 } ember_events SEC(".maps");
-
-// One record per CPU. An ARRAY indexed by CPU, not a PERCPU_ARRAY: per-CPU
-// values are limited to 32 KiB and the record holds a 64 KiB stack snapshot.
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);  // resized to the number of possible CPUs
-	__type(key, __u32);
-	__type(value, struct ember_sample);
-} ember_scratch SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, EMBER_MAX_PROGRAMS);
-	__type(key, __u32);
-	__type(value, __u32);
-} ember_programs SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -52,26 +37,6 @@ struct {
 	__type(value, __u8);
 } ember_pid_filter SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, EMBER_STAT_COUNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} ember_stats SEC(".maps");
-
-static __always_inline void count(__u32 stat)
-{
-	__u64 *value = bpf_map_lookup_elem(&ember_stats, &stat);
-	if (value)
-		*value += 1;
-}
-
-static __always_inline struct ember_sample *scratch(void)
-{
-	__u32 cpu = bpf_get_smp_processor_id();
-	return bpf_map_lookup_elem(&ember_scratch, &cpu);
-}
-
 static __always_inline int submit(struct ember_sample *sample)
 {
 	__u64 snapshot = sample->snapshot_size;
@@ -79,9 +44,9 @@ static __always_inline int submit(struct ember_sample *sample)
 		snapshot = EMBER_MAX_STACK_SNAPSHOT;
 	__u64 size = __builtin_offsetof(struct ember_sample, stack_snapshot) + snapshot;
 	if (bpf_ringbuf_output(&ember_events, sample, size, 0))
-		count(EMBER_STAT_LOST);
+		ember_count(EMBER_STAT_LOST);
 	else
-		count(EMBER_STAT_SAMPLES);
+		ember_count(EMBER_STAT_SAMPLES);
 	return 0;
 }
 
@@ -100,13 +65,13 @@ int ember_sample_cpu(struct bpf_perf_event_data *ctx)
 	if (tid == 0)  // the idle task
 		return 0;
 	if (pid == agent_tgid) {
-		count(EMBER_STAT_SKIPPED_SELF);
+		ember_count(EMBER_STAT_SKIPPED_SELF);
 		return 0;
 	}
 	if (filter_pids && !bpf_map_lookup_elem(&ember_pid_filter, &pid))
 		return 0;
 
-	struct ember_sample *sample = scratch();
+	struct ember_sample *sample = ember_current_sample();
 	if (!sample)
 		return 0;
 
@@ -145,7 +110,7 @@ int ember_sample_cpu(struct bpf_perf_event_data *ctx)
 		sample->runtime_program = runtime->program;
 		bpf_tail_call(ctx, &ember_programs, runtime->program);
 		// Only reached when the slot is empty (plugin detached meanwhile).
-		count(EMBER_STAT_TAIL_CALL_FAILED);
+		ember_count(EMBER_STAT_TAIL_CALL_FAILED);
 		sample->runtime_program = 0;
 	}
 	return submit(sample);
@@ -154,9 +119,9 @@ int ember_sample_cpu(struct bpf_perf_event_data *ctx)
 // Slot EMBER_PROG_SUBMIT: runtime programs end by tail-calling this, so the
 // record's fate is decided in one place.
 SEC("perf_event")
-int ember_submit(struct bpf_perf_event_data *ctx)
+int ember_submit_sample(struct bpf_perf_event_data *ctx)
 {
-	struct ember_sample *sample = scratch();
+	struct ember_sample *sample = ember_current_sample();
 	if (!sample)
 		return 0;
 	return submit(sample);
@@ -167,7 +132,7 @@ static __always_inline void report_process(struct task_struct *task, __u32 type)
 	struct ember_process_event *event =
 		bpf_ringbuf_reserve(&ember_events, sizeof(*event), 0);
 	if (!event) {
-		count(EMBER_STAT_EVENTS_LOST);
+		ember_count(EMBER_STAT_EVENTS_LOST);
 		return;
 	}
 	event->header.type = type;

@@ -32,6 +32,7 @@ function(ember_bpf_object name source)
     COMMAND ${LLVM_STRIP} -g ${obj}
     DEPENDS ${abs_source} ${ARGN}
             ${CMAKE_SOURCE_DIR}/sdk/include/ember/bpf/sample.h
+            ${CMAKE_SOURCE_DIR}/sdk/include/ember/bpf/shared_maps.bpf.h
     IMPLICIT_DEPENDS C ${abs_source}
     COMMENT "BPF ${name}"
     VERBATIM)

@@ -2,7 +2,10 @@
 
 #include <time.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <unordered_set>
 
 #include "logging.hpp"
@@ -73,6 +76,9 @@ Agent::~Agent() {
 }
 
 Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
+  attach_running_processes();
+  if (Status sampling = sampler_->start(); !sampling) return sampling;
+
   const std::int64_t window_ns = std::int64_t(config_.window_seconds) * 1000000000;
   const std::int64_t started = monotonic_ns();
   const std::int64_t deadline =
@@ -153,6 +159,26 @@ ProcessState& Agent::process_for(std::uint32_t pid, bool replace) {
     if (!process.filtered_out) runtimes_->attach(process);
   }
   return process;
+}
+
+// Interpreter plugins walk their frames in BPF only once attached: attach to
+// the processes already running now, so their first samples have them too.
+void Agent::attach_running_processes() {
+  if (!runtimes_->probes_binaries()) return;
+  std::vector<std::uint32_t> pids = config_.pids;
+  if (pids.empty()) {
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+      const std::string name = entry.path().filename().string();
+      if (name.find_first_not_of("0123456789") == std::string::npos) {
+        pids.push_back(static_cast<std::uint32_t>(std::stoul(name)));
+      }
+    }
+  }
+  for (std::uint32_t pid : pids) {
+    if (pid != static_cast<std::uint32_t>(getpid())) process_for(pid, false);
+  }
+  logger_->debug("attached to {} running processes", processes_.size());
 }
 
 bool Agent::filtered_out(const ProcessState& process) const {

@@ -21,6 +21,9 @@ class RuntimeAttacher {
 
   void attach(ProcessState& process);
 
+  // True when some plugin probes binaries (an interpreter plugin is enabled).
+  bool probes_binaries() const { return !probing_.empty(); }
+
   // Binaries probed so far (for logs and tests).
   std::size_t probed_binaries() const { return by_build_id_.size(); }
 

@@ -62,7 +62,7 @@ Status Sampler::open(const SamplerOptions& options, std::unique_ptr<Sampler>& ou
                          BPF_ANY);
   }
   Status submit = sampler->set_program(EMBER_PROG_SUBMIT,
-                                       bpf_program__fd(skeleton->progs.ember_submit));
+                                       bpf_program__fd(skeleton->progs.ember_submit_sample));
   if (!submit) return submit;
 
   for (bpf_program* program : {skeleton->progs.ember_process_exec,
@@ -85,13 +85,17 @@ Status Sampler::open(const SamplerOptions& options, std::unique_ptr<Sampler>& ou
       sampler.get(), nullptr);
   if (!sampler->ring_) return Status::error("cannot open the ring buffer: " + errno_text(errno));
 
+  out = std::move(sampler);
+  return Status::ok();
+}
+
+Status Sampler::start() {
   std::vector<int> online = online_cpus();
   if (online.empty()) return Status::error("cannot read /sys/devices/system/cpu/online");
   for (int cpu : online) {
-    Status attached = sampler->attach_cpu(cpu);
+    Status attached = attach_cpu(cpu);
     if (!attached) return attached;
   }
-  out = std::move(sampler);
   return Status::ok();
 }
 

@@ -39,8 +39,13 @@ class Sampler {
   // Called for each record in the ring buffer (sample or process event).
   using RecordHandler = std::function<void(const void* data, std::size_t size)>;
 
+  // Loads the programs and attaches the process tracepoints; sampling
+  // starts with start(), once runtime plugins could attach.
   static Status open(const SamplerOptions& options, std::unique_ptr<Sampler>& out);
   ~Sampler();
+
+  // Attaches the sampling program to every online CPU.
+  Status start();
 
   // Drains records for up to timeout_ms; returns the number handled or an error.
   Status poll(int timeout_ms, const RecordHandler& handler);
