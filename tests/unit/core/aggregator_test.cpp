@@ -1,0 +1,97 @@
+#include "aggregate/aggregator.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+namespace ember {
+namespace {
+
+FrameHandle make_frame(const std::string& name, FrameKind kind = FrameKind::native) {
+  return std::make_shared<const Frame>(Frame{name, "mod", "", 0, kind, false});
+}
+
+std::vector<std::string> names(const Window& window, std::uint32_t stack) {
+  std::vector<std::string> out;
+  for (std::uint32_t index : window.stacks.at(stack)) out.push_back(window.frames.at(index).name);
+  return out;
+}
+
+TEST(Aggregator, CountsEachStackPerThread) {
+  Aggregator aggregator;
+  std::vector<FrameHandle> a{make_frame("main"), make_frame("hot_a")};
+  std::vector<FrameHandle> b{a[0], make_frame("hot_b")};
+  for (int i = 0; i < 7; ++i) aggregator.add(10, 11, a);
+  for (int i = 0; i < 3; ++i) aggregator.add(10, 11, b);
+  aggregator.add(10, 12, a);
+  EXPECT_EQ(aggregator.sample_count(), 11u);
+
+  Window window = aggregator.take(100, 200);
+  EXPECT_EQ(window.start_ns, 100);
+  EXPECT_EQ(window.end_ns, 200);
+  EXPECT_EQ(window.total_samples(), 11u);
+  ASSERT_EQ(window.stacks.size(), 2u);
+  EXPECT_EQ(window.frames.size(), 3u);  // main shared by both stacks
+
+  std::map<std::pair<std::string, std::uint32_t>, std::uint64_t> counts;
+  for (const StackCount& count : window.samples) {
+    counts[{names(window, count.stack).back(), count.tid}] += count.count;
+    EXPECT_EQ(count.pid, 10u);
+  }
+  EXPECT_EQ((counts[{"hot_a", 11}]), 7u);
+  EXPECT_EQ((counts[{"hot_b", 11}]), 3u);
+  EXPECT_EQ((counts[{"hot_a", 12}]), 1u);
+  EXPECT_EQ(window.threads.size(), 2u);
+}
+
+TEST(Aggregator, FramesEqualInContentBecomeOne) {
+  Aggregator aggregator;
+  // Two processes' caches name the same function with different objects.
+  std::vector<FrameHandle> first{make_frame("main"), make_frame("memcpy")};
+  std::vector<FrameHandle> second{make_frame("main"), make_frame("memcpy")};
+  aggregator.add(1, 1, first);
+  aggregator.add(2, 2, second);
+  Window window = aggregator.take(0, 1);
+  EXPECT_EQ(window.frames.size(), 2u);
+  ASSERT_EQ(window.stacks.size(), 2u);
+  EXPECT_EQ(window.stacks[0], window.stacks[1]);
+}
+
+TEST(Aggregator, KindsKeepFramesApart) {
+  Aggregator aggregator;
+  std::vector<FrameHandle> stack{make_frame("read", FrameKind::native),
+                                 make_frame("read", FrameKind::kernel)};
+  aggregator.add(1, 1, stack);
+  Window window = aggregator.take(0, 1);
+  EXPECT_EQ(window.frames.size(), 2u);
+}
+
+TEST(Aggregator, TakeStartsAnEmptyWindowAndNamesThreads) {
+  Aggregator aggregator;
+  std::vector<FrameHandle> stack{make_frame("main")};
+  aggregator.add(5, 6, stack);
+  aggregator.name_thread(5, 6, "worker-1");
+  Window first = aggregator.take(0, 1);
+  ASSERT_EQ(first.threads.size(), 1u);
+  EXPECT_EQ(first.threads[0].name, "worker-1");
+
+  Window second = aggregator.take(1, 2);
+  EXPECT_EQ(second.total_samples(), 0u);
+  EXPECT_TRUE(second.frames.empty());
+  EXPECT_TRUE(second.stacks.empty());
+  EXPECT_EQ(aggregator.sample_count(), 0u);
+}
+
+TEST(Aggregator, KeepsFramesAliveAfterTheirMakerDropsThem) {
+  Aggregator aggregator;
+  {
+    std::vector<FrameHandle> stack{make_frame("short_lived")};
+    aggregator.add(1, 1, stack);
+  }  // the plugin's cache let go of the frame
+  Window window = aggregator.take(0, 1);
+  ASSERT_EQ(window.frames.size(), 1u);
+  EXPECT_EQ(window.frames[0].name, "short_lived");
+}
+
+}  // namespace
+}  // namespace ember
