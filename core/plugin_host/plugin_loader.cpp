@@ -13,17 +13,22 @@ Status load_plugin_library(const std::string& path, LoadedLibrary& out) {
   library->load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, error);
   if (error) return Status::error("plugin " + path + ": cannot load: " + error.message());
 
-  if (!library->has("ember_abi_version") || !library->has("ember_plugin")) {
+  if (!library->has("ember_abi_version")) {
     return Status::error("plugin " + path +
-                         ": not an ember plugin (it does not export ember_abi_version and "
-                         "ember_plugin; was it built with EMBER_RUNTIME_PLUGIN or "
-                         "EMBER_SINK_PLUGIN?)");
+                         ": not an ember plugin (it does not export ember_abi_version; was it "
+                         "built with EMBER_RUNTIME_PLUGIN or EMBER_SINK_PLUGIN?)");
   }
+  // The version first: in another ABI version, nothing else may be where we
+  // expect it.
   std::uint32_t version = library->get_alias<const std::uint32_t>("ember_abi_version");
   if (version != kAbiVersion) {
     return Status::error("plugin " + path + ": built for ember plugin ABI version " +
                          std::to_string(version) + ", this ember supports version " +
                          std::to_string(kAbiVersion) + "; rebuild the plugin against this SDK");
+  }
+  if (!library->has("ember_plugin")) {
+    return Status::error("plugin " + path + ": exports ember_abi_version but no ember_plugin "
+                         "descriptor");
   }
   const auto& descriptor = library->get_alias<const PluginDescriptor>("ember_plugin");
   bool complete = descriptor.name && *descriptor.name &&
