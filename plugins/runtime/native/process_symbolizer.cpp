@@ -47,9 +47,13 @@ void ProcessSymbolizer::unwind_user(const ember_sample& sample,
   leaf_first.reserve(leaf_first.size() + count);
   for (std::uint32_t i = 0; i < count; ++i) {
     std::uint64_t address = sample.user_frames[i];
+    // A return address that cannot be in user space means the frame-pointer
+    // walk left the real chain (code without frame pointers): the rest is
+    // garbage, not frames.
+    if (i > 0 && !could_be_mapped(address)) break;
     // Index 0 is the exact IP; the others are return addresses, which point
     // past the call and may already be in the next function.
-    if (i > 0 && address > 0) --address;
+    if (i > 0) --address;
     try {
       leaf_first.push_back(symbolize(address));
     } catch (const std::exception& error) {

@@ -119,6 +119,21 @@ TEST_F(NativeHandlerTest, ReturnAddressAtTheEndOfAFunctionNamesTheCaller) {
   EXPECT_EQ(frames[1]->name, "ember_fixture::Outer<int>::compute(int)") << "return address";
 }
 
+TEST_F(NativeHandlerTest, WalkGarbageEndsTheStack) {
+  FixtureProcess process(fixture_path("ember_fixture_pie"));
+  auto handler = attach(process);
+  auto sample = std::make_unique<ember_sample>();
+  // A frame-pointer walk that left the chain: a zero, then kernel-half junk.
+  std::uint64_t addresses[] = {process.address("compute_int"), process.address("spin") + 1, 0,
+                               0x900002b191e90788ull};
+  sample->user_frame_count = 4;
+  std::copy(std::begin(addresses), std::end(addresses), sample->user_frames);
+  std::vector<FrameHandle> frames;
+  handler->unwind_user(*sample, frames);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[1]->name, "ember_fixture::inner::spin(int)");
+}
+
 TEST_F(NativeHandlerTest, StrippedExecutableFallsBackToModuleAndFileAddress) {
   FixtureProcess process(fixture_path("ember_fixture_pie_stripped"));
   auto handler = attach(process);
