@@ -264,6 +264,46 @@ def thread_cpu_ns(pid):
     return out
 
 
+class CpuTracker:
+    """Snapshots of thread_cpu_ns(pid) every `interval` s, stamped with
+    CLOCK_REALTIME ns (the clock of speedscope's ember.start_ns/end_ns), so the
+    truth can be cut to exactly the window ember says it sampled."""
+
+    def __init__(self, pid, interval=0.02):
+        import threading
+        self.pid = pid
+        self.snapshots = []  # [(time_ns, {tid: (name, ns)})]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
+        self._thread.start()
+
+    def _run(self, interval):
+        while not self._stop.is_set():
+            try:
+                snap = thread_cpu_ns(self.pid)
+            except OSError:
+                break
+            self.snapshots.append((time.time_ns(), snap))
+            self._stop.wait(interval)
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+
+    def between(self, start_ns, end_ns):
+        """{tid: on-CPU ns} from the snapshots nearest to start_ns and end_ns."""
+        if not self.snapshots:
+            raise AssertionError(f"no CPU snapshots of pid {self.pid}")
+        first = min(self.snapshots, key=lambda s: abs(s[0] - start_ns))
+        last = min(self.snapshots, key=lambda s: abs(s[0] - end_ns))
+        slack = max(abs(first[0] - start_ns), abs(last[0] - end_ns))
+        if slack > 200_000_000:
+            raise AssertionError(f"CPU snapshots miss ember's window by {slack / 1e6:.0f} ms "
+                                 f"(window {start_ns}..{end_ns}, snapshots "
+                                 f"{self.snapshots[0][0]}..{self.snapshots[-1][0]})")
+        return {tid: last[1][tid][1] - first[1].get(tid, (None, 0))[1] for tid in last[1]}
+
+
 # --- profile formats ---------------------------------------------------------
 
 KERNEL_SUFFIX = "_[k]"

@@ -3,10 +3,11 @@
 per-thread counts are within 5 points of the truth.
 
 Truth: three threads (busy-1..3, named with pthread_setname_np) burn 15%,
-30% and 45% of a CPU in 10 ms periods. What each actually got on a busy
-2-CPU machine is read from the kernel's own accounting,
-/proc/PID/task/TID/schedstat (the same clock as CLOCK_THREAD_CPUTIME_ID),
-just before and just after the recording.
+30% and 45% of a CPU in 10 ms periods, at nice 6, 3 and 0 so that their
+shares differ on a saturated machine too. What each actually got is the
+kernel's own accounting, /proc/PID/task/TID/schedstat (the clock of
+CLOCK_THREAD_CPUTIME_ID), read every 20 ms during the recording and cut to
+the window ember reports (speedscope ember.start_ns..end_ns, CLOCK_REALTIME).
 """
 import os
 import unittest
@@ -30,21 +31,21 @@ class Threads(unittest.TestCase):
                 busy[int(tid)] = name
         self.assertEqual(len(busy), THREADS, f"threads printed {w.lines}")
 
-        ember = it.Background(it.record_args(output=out, pids=[w.pid], duration=DURATION,
-                                             frequency=FREQUENCY), output=out)
-        self.addCleanup(ember.kill)
-        ember.wait_sampling()
-        before = it.thread_cpu_ns(w.pid)
-        res = ember.finish(timeout=DURATION + 45)
-        after = it.thread_cpu_ns(w.pid)
+        tracker = it.CpuTracker(w.pid)
+        self.addCleanup(tracker.stop)
+        res = it.record(self, out, pids=[w.pid], duration=DURATION, frequency=FREQUENCY)
+        tracker.stop()
         w.stop()
-        self.assertEqual(res.returncode, 0, res.describe())
 
-        cpu = {tid: after[tid][1] - before[tid][1] for tid in busy}
+        doc = it.Speedscope(out)
+        start_ns, end_ns = doc.ember.get("start_ns"), doc.ember.get("end_ns")
+        self.assertTrue(start_ns and end_ns and start_ns < end_ns,
+                        f"speedscope ember.start_ns/end_ns: {start_ns}, {end_ns}")
+        window = tracker.between(start_ns, end_ns)
+        cpu = {tid: window[tid] for tid in busy}
         cpu_total = sum(cpu.values())
         truth = {tid: it.share(ns, cpu_total) for tid, ns in cpu.items()}
 
-        doc = it.Speedscope(out)
         profiles = doc.for_pid(w.pid)
         self.assertTrue(profiles, f"no profile for pid {w.pid}: "
                         f"{[p.name for p in doc.profiles]}")

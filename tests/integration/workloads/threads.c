@@ -2,10 +2,11 @@
  *
  * Thread i (1..N) is named busy-<i> and, every 10 ms of wall time, burns
  * i * 1.5 ms of its own CPU time (CLOCK_THREAD_CPUTIME_ID) in busy_loop, then
- * sleeps until the next period: nominally 15%, 30%, 45% ... of a CPU. The truth
- * the test uses is each thread's measured CPU time over the recording (from
- * /proc/PID/task/TID/schedstat), so contention on a small machine does not
- * matter. At start it prints one line per thread: "thread <tid> busy-<i>",
+ * sleeps until the next period: nominally 15%, 30%, 45% ... of a CPU. On a
+ * machine too busy for that, every thread is always runnable and CFS would
+ * even the shares out, so thread i also gets nice 3 * (N - i): the shares stay
+ * different whatever the load. The truth the test uses is each thread's
+ * measured CPU time over the recording (from /proc/PID/task/TID/schedstat). At start it prints one line per thread: "thread <tid> busy-<i>",
  * then "ready". Runs argv[2] seconds or until SIGTERM; at exit it prints
  * "cpu <tid> <ns>" per thread.
  */
@@ -14,6 +15,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -22,6 +24,7 @@ enum { kMaxThreads = 8, kPeriodNs = 10000000, kStepNs = 1500000 };
 struct busy {
   pthread_t thread;
   int index;
+  int count;
   double seconds;
   volatile pid_t tid;
   uint64_t cpu_ns;
@@ -40,6 +43,7 @@ static void* thread_main(void* arg) {
   snprintf(name, sizeof name, "busy-%d", b->index);
   pthread_setname_np(pthread_self(), name);
   b->tid = (pid_t)syscall(SYS_gettid);
+  setpriority(PRIO_PROCESS, (id_t)b->tid, 3 * (b->count - b->index));
 
   struct timespec next;
   clock_gettime(CLOCK_MONOTONIC, &next);
@@ -66,6 +70,7 @@ int main(int argc, char** argv) {
   static struct busy threads[kMaxThreads];
   for (int i = 0; i < n; ++i) {
     threads[i].index = i + 1;
+    threads[i].count = n;
     threads[i].seconds = seconds;
     pthread_create(&threads[i].thread, 0, thread_main, &threads[i]);
   }
