@@ -12,7 +12,7 @@ iteration count, C, frame pointers):
 Configurations run round-robin, several rounds, the start of each round rotated, so
 drift on the machine reaches them all alike.  Per run it records the workload's own
 CPU time (user+sys from wait4), each profiler's CPU time and peak RSS (wait4 rusage of
-the profiler process, plus `perf script`), and the samples each profiler took.  A last
+the profiler process, taken by the small rusage_run.c launcher, plus `perf script`), and the samples each profiler took.  A last
 pass with kernel.bpf_stats_enabled=1 reads ember's and bpftrace's BPF program run time
 per run (bpftool), outside the timed rounds.
 
@@ -67,6 +67,34 @@ def wait_rusage(proc: subprocess.Popen):
     _, status, ru = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     return proc.returncode, ru
+
+
+class Measured:
+    """A command run under rusage_run (see rusage_run.c for why not wait4 directly)."""
+
+    def __init__(self, cmd: list[str], work: Path, tag: str, **popen):
+        self.report = work / f"{tag}.rusage"
+        self.report.unlink(missing_ok=True)
+        self.proc = subprocess.Popen([str(work / "rusage_run"), str(self.report), *cmd],
+                                     stdin=subprocess.DEVNULL, cwd=work, **popen)
+        self.pid = self.proc.pid  # the launcher; it forwards SIGINT/SIGTERM
+
+    def poll(self):
+        return self.proc.poll()
+
+    def send_signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGTERM)
+
+    def wait(self):
+        """(exit code, CPU seconds, peak RSS KiB) of the command."""
+        code, _ = wait_rusage(self.proc)
+        if code != 0 or not self.report.exists():
+            raise RuntimeError(f"rusage_run failed with {code}")
+        f = dict(kv.split("=", 1) for kv in self.report.read_text().split())
+        return int(f["status"]), float(f["utime"]) + float(f["stime"]), int(f["maxrss_kb"])
 
 
 def wait_for_text(path: Path, pattern: str, proc: subprocess.Popen, timeout: float) -> bool:
@@ -145,12 +173,12 @@ class Profiler:
             return
         self.out.unlink(missing_ok=True)
         with open(self.out, "wb") as out:
-            self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, cwd=self.work)
+            self.proc = Measured(cmd, self.work, self.name, stdout=out,
+                                 stderr=subprocess.STDOUT)
         pattern = self.ready_pattern()
         if pattern and not wait_for_text(self.out, pattern, self.proc, 60):
             self.proc.kill()
-            wait_rusage(self.proc)
+            self.proc.wait()
             raise RuntimeError(f"{self.name} did not start:\n{self.out.read_text()[-2000:]}")
         time.sleep(self.args.settle)
 
@@ -158,11 +186,10 @@ class Profiler:
         if not self.proc:
             return
         self.proc.send_signal(signal.SIGINT)
-        code, ru = wait_rusage(self.proc)
+        code, cpu, rss = self.proc.wait()
         if code not in (0, -signal.SIGINT):  # perf re-raises SIGINT after writing its data
             raise RuntimeError(f"{self.name} exited with {code}:\n{self.out.read_text()[-2000:]}")
-        self.result.update(prof_cpu_s=cpu_seconds(ru), prof_maxrss_kb=ru.ru_maxrss,
-                           record_cpu_s=cpu_seconds(ru))
+        self.result.update(prof_cpu_s=cpu, prof_maxrss_kb=rss, record_cpu_s=cpu)
         self.post()
 
     def post(self) -> None:
@@ -203,10 +230,9 @@ class Perf(Profiler):
         self.result["lost"] = sum(int(x) for x in lost)
         script_out = self.work / "perf.script"
         with open(script_out, "wb") as out, open(self.work / "perf-script.err", "wb") as err:
-            p = subprocess.Popen(["perf", "script", "-i", str(self.work / "perf.data")],
-                                 stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                 cwd=self.work)
-            code, ru = wait_rusage(p)
+            p = Measured(["perf", "script", "-i", str(self.work / "perf.data")], self.work,
+                         "perf-script", stdout=out, stderr=err)
+            code, script_cpu, script_rss = p.wait()
         if code != 0:
             raise RuntimeError("perf script failed: "
                                + (self.work / "perf-script.err").read_text()[-2000:])
@@ -216,10 +242,10 @@ class Perf(Profiler):
             for line in f:
                 if line[:1] not in (b" ", b"\t", b"\n", b""):
                     samples += 1
-        self.result.update(samples=samples, script_cpu_s=cpu_seconds(ru),
-                           script_maxrss_kb=ru.ru_maxrss,
-                           prof_cpu_s=self.result["record_cpu_s"] + cpu_seconds(ru),
-                           prof_maxrss_kb=max(self.result["prof_maxrss_kb"], ru.ru_maxrss),
+        self.result.update(samples=samples, script_cpu_s=script_cpu,
+                           script_maxrss_kb=script_rss,
+                           prof_cpu_s=self.result["record_cpu_s"] + script_cpu,
+                           prof_maxrss_kb=max(self.result["prof_maxrss_kb"], script_rss),
                            perf_data_mb=(self.work / "perf.data").stat().st_size / 1e6)
         script_out.unlink()
         (self.work / "perf.data").unlink()
@@ -249,6 +275,25 @@ PROFILERS = {"none": Profiler, "ember": Ember, "perf": Perf, "bpftrace": Bpftrac
 
 # --- one measured run ----------------------------------------------------------------
 
+PROFILER_COMMS = {"ember", "emberd", "perf", "bpftrace"}
+
+
+def foreign_profilers(own: set[int]) -> list[str]:
+    """Profilers on the machine that are not ours (another user's ember, perf, ...):
+    their sampling costs the workload too, so runs they overlap are flagged."""
+    found = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit() or int(d.name) in own:
+            continue
+        try:
+            comm = (d / "comm").read_text().strip()
+        except OSError:
+            continue
+        if comm in PROFILER_COMMS:
+            found.append(f"{comm}[{d.name}]")
+    return found
+
+
 def run_workload(args, work: Path):
     busy0, total0 = proc_stat_busy()
     t0 = time.monotonic()
@@ -270,9 +315,19 @@ def run_workload(args, work: Path):
 def measure(config: str, hz: int, args, work: Path, bpf_stats: bool = False) -> dict:
     prof = PROFILERS[config](hz, work, args)
     prof.start()
+    own = {os.getpid()} | ({prof.proc.pid} if prof.proc else set())
+    if prof.proc:  # the profiler itself is the launcher's child
+        try:
+            own |= {int(x) for x in Path(f"/proc/{prof.proc.pid}/task/{prof.proc.pid}/children")
+                    .read_text().split()}
+        except OSError:
+            pass
+    foreign = foreign_profilers(own)
     res = run_workload(args, work)
+    foreign += [f for f in foreign_profilers(own) if f not in foreign]
+    res["foreign_profilers"] = foreign
     if bpf_stats and prof.proc:
-        res["bpf_progs"] = bpf_prog_stats(prof.proc.pid)
+        res["bpf_progs"] = [p for pid in own - {os.getpid()} for p in bpf_prog_stats(pid)]
     prof.stop()
     res.update(prof.result)
     res.update(config=config, hz=hz)
@@ -411,6 +466,15 @@ def build_report(runs: list[dict], stats_runs: list[dict], info: dict, args) -> 
     L.append("")
     noise = {hz: 100.0 * (max(sel("none", hz, "wl_cpu_s")) - min(sel("none", hz, "wl_cpu_s")))
              / median(sel("none", hz, "wl_cpu_s")) for hz in freqs}
+    flagged = [r for r in runs if r["foreign_profilers"]]
+    if flagged:
+        L.append(f"{len(flagged)} of {len(runs)} runs overlapped a profiler that was not the "
+                 "bench's own (another user's `ember`, `perf` or `bpftrace`): "
+                 + ", ".join(sorted({f"{r['hz']} Hz {r['config']} round {r['round'] + 1}"
+                                     for r in flagged})) + ".")
+    else:
+        L.append("No run overlapped a profiler other than the bench's own.")
+    L.append("")
     L.append("Noise floor: the workload alone varies by "
              + ", ".join(f"{noise[hz]:.1f}% (min–max over median) at {hz} Hz" for hz in freqs)
              + "; differences smaller than that are not resolved by this run.")
@@ -603,6 +667,8 @@ def main() -> int:
     log(f"work directory {work}")
     subprocess.run([args.cc, *CFLAGS, "-o", str(work / "workload"), str(HERE / "workload.c")],
                    check=True)
+    subprocess.run([args.cc, "-O2", "-o", str(work / "rusage_run"), str(HERE / "rusage_run.c")],
+                   check=True)
     info = machine_info(args)
     info["perf_event_max_sample_rate_start"] = sysctl_read("kernel.perf_event_max_sample_rate")
 
@@ -622,6 +688,8 @@ def main() -> int:
             if cfg != "none":
                 extra = (f"; {cfg} {r['prof_cpu_s']:.3f} s CPU, {r['samples']} samples, "
                          f"{r['prof_maxrss_kb'] / 1024:.1f} MB")
+            if r["foreign_profilers"]:
+                extra += f"; other profilers running: {' '.join(r['foreign_profilers'])}"
             log(f"round {rnd + 1}/{args.rounds} {hz:>4} Hz {cfg:<8} workload "
                 f"{r['wl_cpu_s']:.3f} s CPU ({r['wl_wall_s']:.2f} s wall){extra}")
 
