@@ -304,6 +304,37 @@ class CpuTracker:
         return {tid: last[1][tid][1] - first[1].get(tid, (None, 0))[1] for tid in last[1]}
 
 
+def perf_event_users():
+    """'comm (pid)' of every process holding perf events (other profilers)."""
+    users = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+            if any(os.readlink(f"/proc/{pid}/fd/{fd}") == "anon_inode:[perf_event]"
+                   for fd in fds):
+                with open(f"/proc/{pid}/comm") as f:
+                    users.append(f"{f.read().strip()} ({pid})")
+        except OSError:
+            continue
+    return users
+
+
+class Contention:
+    """Notes other profilers seen during a test: several perf samplers on one
+    machine disturb each other's timers, which shows up as skewed shares."""
+
+    def __init__(self):
+        self.seen = set()
+
+    def look(self):
+        self.seen.update(perf_event_users())
+
+    def note(self):
+        return (f"\n(other perf_event users during the test: {sorted(self.seen)}; "
+                "shares are only meaningful without concurrent profilers)"
+                if self.seen else "")
+
+
 # --- profile formats ---------------------------------------------------------
 
 KERNEL_SUFFIX = "_[k]"

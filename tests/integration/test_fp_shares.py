@@ -23,7 +23,10 @@ class FramePointerShares(unittest.TestCase):
     def test_hot_a_hot_b_shares_and_stacks(self):
         out = os.path.join(it.scratch_dir(self), "fp.folded")
         w = it.start(self, [it.workload("fp_hot"), 60])
+        contention = it.Contention()
+        contention.look()
         res = it.record(self, out, pids=[w.pid], duration=DURATION, frequency=FREQUENCY)
+        contention.look()
         lines = w.stop()
 
         truth = dict(re.findall(r"(hot_[ab]_ns)=(\d+)", "\n".join(lines)))
@@ -71,9 +74,11 @@ class FramePointerShares(unittest.TestCase):
         print(f"\nfp_shares: samples={hot_total} hot_a ember={got_a:.2f}% truth={true_a:.2f}% "
               f"| hot_b ember={got_b:.2f}% truth={100 - true_a:.2f}%")
         self.assertAlmostEqual(got_a, true_a, delta=TOLERANCE,
-                               msg=f"hot_a: ember {got_a:.2f}% vs truth {true_a:.2f}%")
+                               msg=f"hot_a: ember {got_a:.2f}% vs truth {true_a:.2f}%"
+                               + contention.note())
         self.assertAlmostEqual(got_b, 100 - true_a, delta=TOLERANCE,
-                               msg=f"hot_b: ember {got_b:.2f}% vs truth {100 - true_a:.2f}%")
+                               msg=f"hot_b: ember {got_b:.2f}% vs truth {100 - true_a:.2f}%"
+                               + contention.note())
 
 
 if __name__ == "__main__":

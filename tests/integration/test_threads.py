@@ -3,7 +3,7 @@
 per-thread counts are within 5 points of the truth.
 
 Truth: three threads (busy-1..3, named with pthread_setname_np) burn 15%,
-30% and 45% of a CPU in 10 ms periods, at nice 6, 3 and 0 so that their
+30% and 45% of a CPU in randomly 5-15 ms long periods, at nice 6, 3 and 0 so that their
 shares differ on a saturated machine too. What each actually got is the
 kernel's own accounting, /proc/PID/task/TID/schedstat (the clock of
 CLOCK_THREAD_CPUTIME_ID), read every 20 ms during the recording and cut to
@@ -33,7 +33,10 @@ class Threads(unittest.TestCase):
 
         tracker = it.CpuTracker(w.pid)
         self.addCleanup(tracker.stop)
+        contention = it.Contention()
+        contention.look()
         res = it.record(self, out, pids=[w.pid], duration=DURATION, frequency=FREQUENCY)
+        contention.look()
         tracker.stop()
         w.stop()
 
@@ -70,7 +73,8 @@ class Threads(unittest.TestCase):
             got = it.share(counts[tid], sampled)
             self.assertAlmostEqual(got, truth[tid], delta=TOLERANCE,
                                    msg=f"{name}: ember {got:.2f}% vs truth "
-                                   f"{truth[tid]:.2f}%\n" + "\n".join(report))
+                                   f"{truth[tid]:.2f}%\n" + "\n".join(report)
+                                   + contention.note())
         for tid, name in busy.items():
             prof = by_tid[tid]
             named = sum(wt for names, _, wt in prof.stacks

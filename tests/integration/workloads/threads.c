@@ -1,8 +1,10 @@
 /* Acceptance 2: busy threads with different, known duty cycles.
  *
- * Thread i (1..N) is named busy-<i> and, every 10 ms of wall time, burns
- * i * 1.5 ms of its own CPU time (CLOCK_THREAD_CPUTIME_ID) in busy_loop, then
- * sleeps until the next period: nominally 15%, 30%, 45% ... of a CPU. On a
+ * Thread i (1..N) is named busy-<i> and, every period of wall time, burns
+ * i * 15% of the period of its own CPU time (CLOCK_THREAD_CPUTIME_ID) in
+ * busy_loop, then sleeps until the next period: nominally 15%, 30%, 45% ...
+ * of a CPU. Periods vary at random between 5 and 15 ms, so the threads do not
+ * run in lock-step with the sampler's timer (no aliasing). On a
  * machine too busy for that, every thread is always runnable and CFS would
  * even the shares out, so thread i also gets nice 3 * (N - i): the shares stay
  * different whatever the load. The truth the test uses is each thread's
@@ -19,7 +21,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-enum { kMaxThreads = 8, kPeriodNs = 10000000, kStepNs = 1500000 };
+enum { kMaxThreads = 8, kMinPeriodNs = 5000000, kPeriodSpanNs = 10000000 };
 
 struct busy {
   pthread_t thread;
@@ -48,9 +50,12 @@ static void* thread_main(void* arg) {
   struct timespec next;
   clock_gettime(CLOCK_MONOTONIC, &next);
   uint64_t end = clock_ns(CLOCK_MONOTONIC) + (uint64_t)(b->seconds * 1e9);
+  uint64_t rng = 0x9e3779b97f4a7c15ull * (uint64_t)b->index;
   while (!g_stop && clock_ns(CLOCK_MONOTONIC) < end) {
-    busy_loop((uint64_t)b->index * kStepNs);
-    next.tv_nsec += kPeriodNs;
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    uint64_t period = kMinPeriodNs + (rng >> 33) % kPeriodSpanNs;
+    busy_loop((uint64_t)b->index * period * 15 / 100);
+    next.tv_nsec += (long)period;
     if (next.tv_nsec >= 1000000000) {
       next.tv_nsec -= 1000000000;
       next.tv_sec += 1;
