@@ -2,9 +2,10 @@
 """Acceptance 2: a multi-threaded program; every busy thread is sampled and
 per-thread counts are within 5 points of the truth.
 
-Truth: three threads (busy-1..3, named with pthread_setname_np) burn 15%,
-30% and 45% of a CPU in randomly 5-15 ms long periods, at nice 6, 3 and 0 so that their
-shares differ on a saturated machine too. What each actually got is the
+Truth: three threads (busy-1..3, named with pthread_setname_np, entering
+through busy_thread_1..3 so a sample given to the wrong thread shows) burn
+15%, 30% and 45% of a CPU in periods of random length (5-15 ms), at nice 6,
+3 and 0 so that their shares differ on a saturated machine too. What each actually got is the
 kernel's own accounting, /proc/PID/task/TID/schedstat (the clock of
 CLOCK_THREAD_CPUTIME_ID), read every 20 ms during the recording and cut to
 the window ember reports (speedscope ember.start_ns..end_ns, CLOCK_REALTIME).
@@ -75,14 +76,20 @@ class Threads(unittest.TestCase):
                                    msg=f"{name}: ember {got:.2f}% vs truth "
                                    f"{truth[tid]:.2f}%\n" + "\n".join(report)
                                    + contention.note())
+        # Thread busy-<i> runs busy_thread_<i>: its samples, and only its, name it.
         for tid, name in busy.items():
             prof = by_tid[tid]
-            named = sum(wt for names, _, wt in prof.stacks
-                        if it.contains_run(names, ["thread_main", "busy_loop"]))
+            entry = "busy_thread_" + name.split("-")[1]
+            stacks = [(n, w) for n, _, w in prof.stacks]
+            named = sum(wt for names, wt in stacks
+                        if it.contains_run(names, [entry, "thread_main", "busy_loop"]))
             self.assertGreaterEqual(it.share(named, prof.total), 80.0,
                                     f"{name}: only {named}/{prof.total} samples under "
-                                    "thread_main;busy_loop:\n"
-                                    + it.summarize([(n, w) for n, _, w in prof.stacks]))
+                                    f"{entry};thread_main;busy_loop:\n" + it.summarize(stacks))
+            foreign = [(n, w) for n, w in stacks
+                       if any(f.startswith("busy_thread_") and f != entry for f in n)]
+            self.assertEqual(foreign, [], f"{name} holds other threads' samples:\n"
+                             + it.summarize(foreign))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 /* Acceptance 2: busy threads with different, known duty cycles.
  *
- * Thread i (1..N) is named busy-<i> and, every period of wall time, burns
+ * Thread i (1..N) runs busy_thread_<i>, is named busy-<i> and, every period of wall time, burns
  * i * 15% of the period of its own CPU time (CLOCK_THREAD_CPUTIME_ID) in
  * busy_loop, then sleeps until the next period: nominally 15%, 30%, 45% ...
  * of a CPU. Periods vary at random between 5 and 15 ms, so the threads do not
@@ -39,7 +39,7 @@ NOINLINE void busy_loop(uint64_t busy_ns) {
   while (clock_ns(CLOCK_THREAD_CPUTIME_ID) - start < busy_ns) burn_chunk();
 }
 
-static void* thread_main(void* arg) {
+NOINLINE void* thread_main(void* arg) {
   struct busy* b = arg;
   char name[16];
   snprintf(name, sizeof name, "busy-%d", b->index);
@@ -66,6 +66,26 @@ static void* thread_main(void* arg) {
   return 0;
 }
 
+/* Each thread enters through its own function, busy_thread_<i>, so a sample
+ * carried to the wrong thread shows in the other thread's stacks. */
+#define BUSY_ENTRY(i)                          \
+  NOINLINE void* busy_thread_##i(void* arg) {  \
+    void* result = thread_main(arg);           \
+    __asm__ volatile("" ::: "memory");         \
+    return result;                             \
+  }
+BUSY_ENTRY(1)
+BUSY_ENTRY(2)
+BUSY_ENTRY(3)
+BUSY_ENTRY(4)
+BUSY_ENTRY(5)
+BUSY_ENTRY(6)
+BUSY_ENTRY(7)
+BUSY_ENTRY(8)
+static void* (*const kEntries[kMaxThreads])(void*) = {
+    busy_thread_1, busy_thread_2, busy_thread_3, busy_thread_4,
+    busy_thread_5, busy_thread_6, busy_thread_7, busy_thread_8};
+
 int main(int argc, char** argv) {
   int n = argc > 1 ? atoi(argv[1]) : 3;
   double seconds = argc > 2 ? atof(argv[2]) : 60.0;
@@ -77,7 +97,7 @@ int main(int argc, char** argv) {
     threads[i].index = i + 1;
     threads[i].count = n;
     threads[i].seconds = seconds;
-    pthread_create(&threads[i].thread, 0, thread_main, &threads[i]);
+    pthread_create(&threads[i].thread, 0, kEntries[i], &threads[i]);
   }
   for (int i = 0; i < n; ++i)
     while (threads[i].tid == 0) usleep(1000);
