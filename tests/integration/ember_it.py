@@ -79,6 +79,18 @@ class Result:
                 f"--- stdout ---\n{self.stdout[-2000:]}")
 
 
+SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def check_sanitizers(res):
+    """In a sanitizer build a report fails the test whatever the exit status
+    (the error tests expect non-zero exits for other reasons)."""
+    for marker in SANITIZER_REPORTS:
+        if marker in res.stderr:
+            raise AssertionError(f"sanitizer report from ember ({marker!r})\n" + res.describe())
+    return res
+
+
 def record_args(output=None, pids=(), duration=None, frequency=None, config=None,
                 extra=()):
     args = ["record"]
@@ -104,7 +116,7 @@ def run_ember(args, timeout=60, output=None, prefix=()):
     except subprocess.TimeoutExpired as e:
         raise AssertionError(f"ember did not finish within {timeout} s: {cmd}\n"
                              f"stderr: {e.stderr}") from None
-    return Result(args, proc.returncode, proc.stdout, proc.stderr, output)
+    return check_sanitizers(Result(args, proc.returncode, proc.stdout, proc.stderr, output))
 
 
 def record(test, output, **kwargs):
@@ -161,7 +173,7 @@ class Background:
             out, err = self.proc.communicate()
             raise AssertionError(f"ember did not finish within {timeout} s: "
                                  f"{self.args}\nstderr: {err}")
-        return Result(self.args, self.proc.returncode, out, err, self.output)
+        return check_sanitizers(Result(self.args, self.proc.returncode, out, err, self.output))
 
     def kill(self):
         if self.proc.poll() is None:
