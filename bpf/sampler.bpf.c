@@ -17,6 +17,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 // Set by the loader before load (core/sampler/sampler.cpp).
 const volatile __u32 agent_tgid = 0;   // ember itself: never sampled
 const volatile __u32 filter_pids = 0;  // 1: only pids in ember_pid_filter
+// Records are sent without waking the reader (it polls every 100 ms) until
+// this much is pending: one wakeup per sample would cost more than the sample.
+const volatile __u64 wakeup_bytes = 1 << 20;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -37,13 +40,61 @@ struct {
 	__type(value, __u8);
 } ember_pid_filter SEC(".maps");
 
+// Where a sample is packed before it goes to the ring buffer (see sample.h).
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);  // resized to the number of possible CPUs
+	__type(key, __u32);
+	__type(value, struct ember_sample);
+} ember_wire SEC(".maps");
+
+#define FIXED_SIZE __builtin_offsetof(struct ember_sample, kernel_frames)
+
+static __always_inline __u64 wakeup_flag(void)
+{
+	return bpf_ringbuf_query(&ember_events, BPF_RB_AVAIL_DATA) >= wakeup_bytes
+		       ? BPF_RB_FORCE_WAKEUP
+		       : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline __u32 at_most(__u32 value, __u32 limit)
+{
+	return value < limit ? value : limit;
+}
+
 static __always_inline int submit(struct ember_sample *sample)
 {
-	__u64 snapshot = sample->snapshot_size;
-	if (snapshot > EMBER_MAX_STACK_SNAPSHOT)
-		snapshot = EMBER_MAX_STACK_SNAPSHOT;
-	__u64 size = __builtin_offsetof(struct ember_sample, stack_snapshot) + snapshot;
-	if (bpf_ringbuf_output(&ember_events, sample, size, 0))
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u8 *wire = bpf_map_lookup_elem(&ember_wire, &cpu);
+	if (!wire)
+		return 0;
+
+	// Every length is clamped where it is used, so the verifier can prove
+	// the packed record fits the wire buffer.
+	__u32 kernel = at_most(sample->kernel_frame_count, EMBER_MAX_KERNEL_FRAMES);
+	__u32 user = at_most(sample->user_frame_count, EMBER_MAX_USER_FRAMES);
+	__u32 runtime = at_most(sample->runtime_frame_count, EMBER_MAX_RUNTIME_FRAMES);
+	__u32 snapshot = at_most(sample->snapshot_size, EMBER_MAX_STACK_SNAPSHOT);
+	sample->kernel_frame_count = kernel;
+	sample->user_frame_count = user;
+	sample->runtime_frame_count = runtime;
+	sample->snapshot_size = snapshot;
+
+	__builtin_memcpy(wire, sample, FIXED_SIZE);
+	__u64 size = FIXED_SIZE;
+	bpf_probe_read_kernel(wire + size, kernel * sizeof(__u64), sample->kernel_frames);
+	size += kernel * sizeof(__u64);
+	bpf_probe_read_kernel(wire + size, user * sizeof(__u64), sample->user_frames);
+	size += user * sizeof(__u64);
+	bpf_probe_read_kernel(wire + size, runtime * sizeof(struct ember_runtime_frame),
+			      sample->runtime_frames);
+	size += runtime * sizeof(struct ember_runtime_frame);
+	if (snapshot) {
+		bpf_probe_read_kernel(wire + size, snapshot, sample->stack_snapshot);
+		size += snapshot;
+	}
+
+	if (bpf_ringbuf_output(&ember_events, wire, size, wakeup_flag()))
 		ember_count(EMBER_STAT_LOST);
 	else
 		ember_count(EMBER_STAT_SAMPLES);
@@ -142,7 +193,7 @@ static __always_inline void report_process(struct task_struct *task, __u32 type)
 	event->header.tid = BPF_CORE_READ(task, pid);
 	BPF_CORE_READ_STR_INTO(&event->header.comm, task, comm);
 	event->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_ringbuf_submit(event, 0);
+	bpf_ringbuf_submit(event, wakeup_flag());
 }
 
 SEC("tp_btf/sched_process_exec")

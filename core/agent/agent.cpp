@@ -10,6 +10,7 @@
 
 #include "logging.hpp"
 #include "sampler/privileges.hpp"
+#include "sampler/wire.hpp"
 
 namespace ember {
 
@@ -123,8 +124,8 @@ void Agent::on_record(const void* data, std::size_t size) {
   const auto* header = static_cast<const ember_record_header*>(data);
   switch (header->type) {
     case EMBER_RECORD_SAMPLE:
-      if (size < offsetof(ember_sample, stack_snapshot)) break;
-      on_sample(*static_cast<const ember_sample*>(data));
+      if (!unpack_sample(data, size, *sample_)) break;
+      on_sample(*sample_);
       return;
     case EMBER_RECORD_EXEC:
       if (processes_.find(header->pid)) process_for(header->pid, true);

@@ -55,6 +55,7 @@ class Agent {
   std::vector<std::regex> include_;
   std::vector<std::regex> exclude_;
   std::vector<FrameHandle> stack_;
+  std::unique_ptr<ember_sample> sample_ = std::make_unique<ember_sample>();  // ~70 KiB, reused
   std::int64_t window_start_ns_ = 0;
   std::uint64_t window_number_ = 1;
   std::uint64_t lost_reported_ = 0;

@@ -30,7 +30,7 @@ struct Config {
   // [sampler]
   std::string event = "cpu-clock";       // "cpu-clock" (software) or "cycles" (hardware)
   std::uint32_t frequency_hz = 99;       // 1 .. 10000
-  std::uint32_t ring_buffer_kib = 8192;  // power of two, 64 .. 1048576
+  std::uint32_t ring_buffer_kib = 1024;  // power of two, 64 .. 1048576
 
   // [processes]
   std::vector<std::uint32_t> pids;       // only these processes; empty = all

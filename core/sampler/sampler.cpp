@@ -49,7 +49,10 @@ Status Sampler::open(const SamplerOptions& options, std::unique_ptr<Sampler>& ou
   int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) return Status::error("cannot count the possible CPUs: " + errno_text(cpus));
   bpf_map__set_max_entries(skeleton->maps.ember_scratch, static_cast<__u32>(cpus));
+  bpf_map__set_max_entries(skeleton->maps.ember_wire, static_cast<__u32>(cpus));
   bpf_map__set_max_entries(skeleton->maps.ember_events, options.ring_buffer_kib * 1024u);
+  // Wake the reader early only when a quarter of the buffer is pending.
+  skeleton->rodata->wakeup_bytes = options.ring_buffer_kib * 1024ull / 4;
 
   if (int error = sampler_bpf::load(skeleton)) {
     return Status::error("cannot load the BPF sampler into the kernel: " + errno_text(error) +
@@ -135,6 +138,9 @@ void Sampler::attach_new_cpus() {
 Status Sampler::poll(int timeout_ms, const RecordHandler& handler) {
   current_handler_ = &handler;
   int result = ring_buffer__poll(ring_, timeout_ms);
+  // Records are submitted without a wakeup (see wakeup_bytes in
+  // sampler.bpf.c): a poll that timed out must still drain what is there.
+  if (result >= 0) result = ring_buffer__consume(ring_);
   current_handler_ = nullptr;
   if (result < 0 && result != -EINTR) {
     return Status::error("reading the ring buffer failed: " + errno_text(result));

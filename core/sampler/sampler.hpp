@@ -22,7 +22,7 @@ namespace ember {
 struct SamplerOptions {
   std::uint32_t frequency_hz = 99;
   std::string event = "cpu-clock";  // or "cycles"
-  std::uint32_t ring_buffer_kib = 8192;
+  std::uint32_t ring_buffer_kib = 1024;
   std::vector<std::uint32_t> pids;  // empty: every process
 };
 

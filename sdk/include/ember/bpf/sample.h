@@ -77,8 +77,15 @@ struct ember_process_event {
 };
 
 /*
- * One stack sample. Arrays are filled from index 0 = leaf. Only the prefix
- * up to stack_snapshot[snapshot_size] is sent to userspace.
+ * One stack sample, as BPF programs build it and plugins read it. Arrays are
+ * filled from index 0 = leaf.
+ *
+ * On the ring buffer a sample travels packed, so a 20-frame stack costs a
+ * few hundred bytes instead of the whole struct: the fixed part (everything
+ * before kernel_frames), then kernel_frame_count kernel frames,
+ * user_frame_count user frames, runtime_frame_count runtime frames and
+ * snapshot_size bytes of stack. The core unpacks it into this struct before
+ * any plugin sees it.
  */
 struct ember_sample {
 	struct ember_record_header header;
