@@ -28,6 +28,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);  // few entries used: don't allocate 64k up front
 	__uint(max_entries, 65536);
 	__type(key, __u32);  // tgid
 	__type(value, struct ember_process_runtime);
@@ -35,6 +36,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 1024);
 	__type(key, __u32);  // tgid
 	__type(value, __u8);

@@ -23,6 +23,7 @@ class KernelSymbols {
   // Parses kallsyms text ("address type name [module]" per line); code
   // symbols only. Lines that do not parse are skipped.
   static KernelSymbols parse(std::string_view text);
+  // Reads the file in chunks: kallsyms is megabytes of text, never held whole.
   static Status load(const std::string& path, KernelSymbols& out);
 
   // True when kallsyms showed only zero addresses (kptr_restrict, no CAP_SYSLOG).
@@ -32,6 +33,8 @@ class KernelSymbols {
   std::optional<Found> find(std::uint64_t address) const;
 
  private:
+  class Builder;
+
   struct Symbol {
     std::uint64_t address;
     std::uint32_t name;    // offset into names_
