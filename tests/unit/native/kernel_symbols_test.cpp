@@ -151,23 +151,5 @@ TEST(KernelSymbolizer, RealKallsymsSymbolResolvesToItself) {
   EXPECT_EQ(host.count(LogLevel::warn, ""), 0u);
 }
 
-TEST(KernelSymbolizer, RealModuleSymbolNamesItsModule) {
-  bool all_zero = false;
-  auto symbols = unique_kernel_symbols(all_zero);
-  if (all_zero) GTEST_SKIP() << "/proc/kallsyms shows zero addresses (kptr_restrict)";
-  // BPF programs and trampolines appear and vanish while we read: only real modules.
-  auto in_module = std::find_if(symbols.begin(), symbols.end(), [](const auto& item) {
-    const std::string& module = item.second.second;
-    return !module.empty() && module != "bpf" && !module.starts_with("__builtin");
-  });
-  if (in_module == symbols.end()) GTEST_SKIP() << "no kernel module is loaded";
-  ember_test::TestHost host;
-  NativePlugin plugin;
-  ASSERT_TRUE(plugin.configure({}, host).is_ok());
-  auto frames = kernel_frames(plugin, {in_module->second.first});
-  EXPECT_EQ(frames[0]->name, in_module->first);
-  EXPECT_EQ(frames[0]->module, in_module->second.second);
-}
-
 }  // namespace
 }  // namespace ember::native
