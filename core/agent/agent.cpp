@@ -109,7 +109,8 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
   }
   sampler_->poll(0, handler);  // what is already in the ring buffer
   close_window(realtime_ns());
-  sinks_->finish();
+  Status closed = sinks_->finish();
+  if (result && !closed) result = closed;
   SamplerStats stats = sampler_->stats();
   logger_->info("done: {} samples, {} lost to a full ring buffer, {} malformed records",
                 stats.samples, stats.lost, malformed_records_);

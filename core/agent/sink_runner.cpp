@@ -19,10 +19,10 @@ void SinkRunner::submit(std::shared_ptr<const Window> window) {
   wake_.notify_one();
 }
 
-void SinkRunner::finish() {
+Status SinkRunner::finish() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (finishing_) return;
+    if (finishing_) return close_status_;
     finishing_ = true;
   }
   wake_.notify_one();
@@ -30,8 +30,12 @@ void SinkRunner::finish() {
   auto logger = component_logger("sinks");
   for (SinkPlugin* sink : sinks_) {
     Status closed = sink->close();
-    if (!closed) logger->error("sink.{}: {}", sink->name(), closed.message());
+    if (!closed) {
+      logger->error("sink.{}: {}", sink->name(), closed.message());
+      if (close_status_) close_status_ = closed;
+    }
   }
+  return close_status_;
 }
 
 void SinkRunner::run() {

@@ -21,8 +21,9 @@ class SinkRunner {
 
   void submit(std::shared_ptr<const Window> window);
 
-  // Delivers every queued window, then flushes and closes the sinks.
-  void finish();
+  // Delivers every queued window, then flushes and closes the sinks. The
+  // first error of a close (the data it had not written is lost) is returned.
+  Status finish();
 
  private:
   void run();
@@ -32,6 +33,7 @@ class SinkRunner {
   std::condition_variable wake_;
   std::deque<std::shared_ptr<const Window>> queue_;
   bool finishing_ = false;
+  Status close_status_ = Status::ok();
   std::thread thread_;
 };
 

@@ -37,7 +37,12 @@ Status create_one(const std::vector<LoadedLibrary>& libraries, PluginType type,
   }
   if (!instance.plugin) return Status::error(label + ": the plugin's factory returned nothing");
   Status configured = instance.plugin->configure(config.options, *instance.host);
-  if (!configured) return Status::error(label + " (" + library->path + "): " + configured.message());
+  if (!configured) {
+    // Plugins' messages usually name their section already ("sink.files: ...").
+    const std::string& message = configured.message();
+    return Status::error(message.find(label) != std::string::npos ? message
+                                                                   : label + ": " + message);
+  }
   out.push_back(std::move(instance));
   return Status::ok();
 }
@@ -54,8 +59,8 @@ Status create_section(const std::vector<LoadedLibrary>& libraries, PluginType ty
     if (status) {
       logger->debug("{}.{} ready", section, name);
     } else if (config.required) {
-      return Status::error("required plugin " + section + "." + name + " failed: " +
-                           status.message());
+      return Status::error(status.message() + " (required plugin " + section + "." + name +
+                           ": not starting without it)");
     } else {
       logger->error("{} (continuing without it)", status.message());
     }

@@ -104,10 +104,14 @@ Status FilesSink::configure(const Options& options, Host& host) {
     }
     Status status = reader.finish();
     if (!status) return status;
-    if (!directory_.empty()) {
-      Status made = ensure_directory(directory_);
-      if (!made) return Status::error(std::string(kSection) + ": " + made.message());
+    // Where the files go must be writable before profiling starts.
+    std::string target = directory_;
+    if (target.empty()) {
+      target = std::filesystem::path(path_).parent_path().string();
+      if (target.empty()) target = ".";
     }
+    Status made = ensure_directory(target);
+    if (!made) return Status::error(std::string(kSection) + ": " + made.message());
     return Status::ok();
   });
 }

@@ -56,6 +56,14 @@ Status ensure_directory(const std::string& directory) {
   if (!std::filesystem::is_directory(directory, error)) {
     return Status::error("cannot create directory " + directory + ": not a directory");
   }
+  // Permissions, read-only filesystems, /proc...: only a real write tells,
+  // and it is better told now than after an hour of profiling.
+  std::string probe = (std::filesystem::path(directory) / ".ember-write-test-").string() +
+                      std::to_string(::getpid());
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::error("cannot write in " + directory + ": " + errno_text(errno));
+  ::close(fd);
+  ::unlink(probe.c_str());
   return Status::ok();
 }
 

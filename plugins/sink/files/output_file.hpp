@@ -13,7 +13,8 @@ namespace ember::files {
 // it over `path`. Errors name the path and the system's reason.
 Status write_file_atomically(const std::string& path, std::string_view contents);
 
-// Creates `directory` and its parents when missing.
+// Creates `directory` and its parents when missing, and checks that a file
+// can be created in it.
 Status ensure_directory(const std::string& directory);
 
 // `stem`, or `stem`-2, -3, ... when some `directory`/<stem><extension> is

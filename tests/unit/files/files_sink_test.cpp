@@ -241,6 +241,7 @@ TEST_F(FilesSinkTest, CloseReportsAFailedWrite) {
   FilesSink sink;
   fs::path out = dir_ / "blocked" / "p.folded";
   ASSERT_TRUE(configure(sink, {{"path", opt(out.string())}}));
+  fs::remove_all(dir_ / "blocked");  // configure made it; something replaced it since
   std::ofstream(dir_ / "blocked") << "a file where the directory should be";
   ASSERT_TRUE(sink.on_window(test::later_window()));
   Status status = sink.close();
@@ -249,6 +250,13 @@ TEST_F(FilesSinkTest, CloseReportsAFailedWrite) {
                 "sink.files: cannot create directory " + (dir_ / "blocked").string(), 0),
             0u)
       << status.message();
+}
+
+TEST_F(FilesSinkTest, UnwritableDestinationFailsAtConfigureNotAtTheEnd) {
+  FilesSink sink;
+  Status status = configure(sink, {{"path", opt("/proc/ember-test.folded")}});
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.message().find("cannot write in /proc"), std::string::npos) << status.message();
 }
 
 // The shipped .so exports what the host looks for.
