@@ -34,15 +34,21 @@ class KernelSymbols::Builder {
     if (!is_code(line[at + 1])) return;
     std::string_view rest = line.substr(at + 3);
     std::string_view name = rest.substr(0, rest.find_first_of(" \t"));
-    if (name.empty()) return;
-    std::uint32_t module = 0;
+    std::string_view module;
     std::size_t open = rest.find('[', name.size());
     std::size_t close = open == std::string_view::npos ? open : rest.find(']', open);
-    if (close != std::string_view::npos) {
-      std::string module_name(rest.substr(open + 1, close - open - 1));
-      auto [it, added] =
-          module_index_.emplace(module_name, static_cast<std::uint32_t>(result_.modules_.size()));
-      if (added) result_.modules_.push_back(module_name);
+    if (close != std::string_view::npos) module = rest.substr(open + 1, close - open - 1);
+    add(address, name, module);
+  }
+
+  // One code symbol; `module` is empty for the kernel image.
+  void add(std::uint64_t address, std::string_view name, std::string_view module_name) {
+    if (name.empty()) return;
+    std::uint32_t module = 0;
+    if (!module_name.empty()) {
+      auto [it, added] = module_index_.emplace(std::string(module_name),
+                                               static_cast<std::uint32_t>(result_.modules_.size()));
+      if (added) result_.modules_.emplace_back(module_name);
       module = it->second;
     }
     any_code_ = true;
