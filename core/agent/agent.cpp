@@ -85,6 +85,7 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
   const std::int64_t deadline =
       duration_seconds > 0 ? started + std::int64_t(duration_seconds * 1e9) : INT64_MAX;
   std::int64_t next_close = started + window_ns;
+  std::int64_t next_cpu_check = started + 1000000000;
   window_start_ns_ = realtime_ns();
   logger_->info("sampling {} at {} Hz, {} s windows",
                 config_.pids.empty() ? "every process" : "the given processes",
@@ -102,7 +103,12 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
       result = polled;
       break;
     }
-    if (monotonic_ns() >= next_close) {
+    const std::int64_t now = monotonic_ns();
+    if (now >= next_cpu_check) {
+      sampler_->attach_new_cpus();  // CPUs brought online (hotplug) start sampling within 1 s
+      next_cpu_check = now + 1000000000;
+    }
+    if (now >= next_close) {
       close_window(realtime_ns());
       next_close += window_ns;
     }
@@ -220,7 +226,6 @@ void Agent::close_window(std::int64_t end_ns) {
     sampler_->forget_process(pid);
   }
   ++window_number_;
-  sampler_->attach_new_cpus();
   window_start_ns_ = end_ns;
 }
 
