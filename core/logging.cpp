@@ -21,9 +21,15 @@ int libbpf_print(enum libbpf_print_level level, const char* format, va_list args
   }
   auto logger = component_logger("libbpf");
   switch (level) {
-    case LIBBPF_WARN: logger->warn("{}", message); break;
-    case LIBBPF_INFO: logger->debug("{}", message); break;
-    case LIBBPF_DEBUG: logger->trace("{}", message); break;
+    case LIBBPF_WARN:
+      logger->warn("{}", message);
+      break;
+    case LIBBPF_INFO:
+      logger->debug("{}", message);
+      break;
+    case LIBBPF_DEBUG:
+      logger->trace("{}", message);
+      break;
   }
   return length;
 }

@@ -1,7 +1,6 @@
 #include "agent.hpp"
 
 #include <time.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include <unordered_set>
 
 #include "logging.hpp"
+#include "plugin_host/guarded_call.hpp"
 #include "sampler/privileges.hpp"
 #include "sampler/wire.hpp"
 
@@ -152,7 +152,12 @@ void Agent::on_sample(const ember_sample& sample) {
     process.info.comm.assign(sample.header.comm, strnlen(sample.header.comm, EMBER_COMM_LEN));
   }
   if (!process.info.cgroup_id) process.info.cgroup_id = sample.cgroup_id;
-  stacks_->build(sample, process, stack_);
+  Status built = guarded_call("a runtime plugin", [&] { stacks_->build(sample, process, stack_); });
+  if (!built) {
+    if (plugin_failures_++ == 0)
+      logger_->error("{} (logged once; the sample is dropped)", built.message());
+    return;
+  }
   aggregator_.add(sample.header.pid, sample.header.tid, stack_);
   char thread_name[EMBER_COMM_LEN + 1] = {};
   std::copy_n(sample.header.comm, EMBER_COMM_LEN, thread_name);
@@ -164,7 +169,11 @@ ProcessState& Agent::process_for(std::uint32_t pid, bool replace) {
   ProcessState& process = replace ? processes_.replace(pid) : processes_.get(pid, is_new);
   if (is_new) {
     process.filtered_out = filtered_out(process);
-    if (!process.filtered_out) runtimes_->attach(process);
+    if (!process.filtered_out) {
+      Status attached =
+          guarded_call("attaching runtime plugins", [&] { runtimes_->attach(process); });
+      if (!attached) logger_->error("pid {}: {}", pid, attached.message());
+    }
   }
   return process;
 }
@@ -205,8 +214,10 @@ void Agent::close_window(std::int64_t end_ns) {
   window->lost_samples = stats.lost - lost_reported_;
   lost_reported_ = stats.lost;
   if (window->lost_samples > 0) {
-    logger_->warn("{} samples lost in this window: the ring buffer was full "
-                  "(raise [sampler] ring_buffer_kib)", window->lost_samples);
+    logger_->warn(
+        "{} samples lost in this window: the ring buffer was full "
+        "(raise [sampler] ring_buffer_kib)",
+        window->lost_samples);
   }
 
   std::unordered_set<std::uint32_t> pids;

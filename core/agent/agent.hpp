@@ -60,6 +60,7 @@ class Agent {
   std::uint64_t window_number_ = 1;
   std::uint64_t lost_reported_ = 0;
   std::uint64_t malformed_records_ = 0;
+  std::uint64_t plugin_failures_ = 0;
 };
 
 // Wall clock (CLOCK_REALTIME) and monotonic clock now, in nanoseconds.

@@ -37,7 +37,7 @@ class RuntimeAttacher {
   const Claims& probe(const ProcessState& process, const Mapping& mapping);
 
   PluginSet& plugins_;
-  std::vector<PluginInstance<RuntimePlugin>*> probing_;  // plugins that probe binaries
+  std::vector<PluginInstance<RuntimePlugin>*> probing_;            // plugins that probe binaries
   std::unordered_map<std::string, std::string> build_id_of_file_;  // "dev:inode" → key
   std::unordered_map<std::string, Claims> by_build_id_;
 };

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "logging.hpp"
+#include "plugin_host/guarded_call.hpp"
 
 namespace ember {
 
@@ -29,7 +30,7 @@ Status SinkRunner::finish() {
   if (thread_.joinable()) thread_.join();
   auto logger = component_logger("sinks");
   for (SinkPlugin* sink : sinks_) {
-    Status closed = sink->close();
+    Status closed = guarded_call("close", [&] { return sink->close(); });
     if (!closed) {
       logger->error("sink.{}: {}", sink->name(), closed.message());
       if (close_status_) close_status_ = closed;
@@ -52,7 +53,7 @@ void SinkRunner::run() {
     }
     for (SinkPlugin* sink : sinks_) {
       auto started = std::chrono::steady_clock::now();
-      Status written = sink->on_window(*window);
+      Status written = guarded_call("on_window", [&] { return sink->on_window(*window); });
       if (!written) logger->error("sink.{}: {}", sink->name(), written.message());
       auto took = std::chrono::steady_clock::now() - started;
       if (took > std::chrono::seconds(1)) {

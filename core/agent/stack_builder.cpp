@@ -24,7 +24,8 @@ void merge_interpreter_frames(const std::vector<FrameHandle>& native_leaf_first,
 
 StackBuilder::StackBuilder(RuntimePlugin* kernel)
     : kernel_(kernel),
-      truncated_(std::make_shared<const Frame>(Frame{"[truncated]", "", "", 0, FrameKind::unknown, false})) {}
+      truncated_(std::make_shared<const Frame>(
+          Frame{"[truncated]", "", "", 0, FrameKind::unknown, false})) {}
 
 void StackBuilder::build(const ember_sample& sample, ProcessState& process,
                          std::vector<FrameHandle>& root_first) {
@@ -48,8 +49,8 @@ void StackBuilder::build(const ember_sample& sample, ProcessState& process,
   if (truncated && !user->empty()) root_first.push_back(truncated_);
   root_first.insert(root_first.end(), user->rbegin(), user->rend());
 
-  std::uint32_t kernel_count = std::min<std::uint32_t>(sample.kernel_frame_count,
-                                                       EMBER_MAX_KERNEL_FRAMES);
+  std::uint32_t kernel_count =
+      std::min<std::uint32_t>(sample.kernel_frame_count, EMBER_MAX_KERNEL_FRAMES);
   if (kernel_ && kernel_count > 0) {
     kernel_->symbolize_kernel(std::span<const __u64>(sample.kernel_frames, kernel_count),
                               kernel_frames_);

@@ -37,7 +37,8 @@ void Aggregator::add(std::uint32_t pid, std::uint32_t tid, std::span<const Frame
   scratch_.clear();
   for (const FrameHandle& frame : root_first) scratch_.push_back(frame.get());
 
-  auto [it, inserted] = stack_ids_.try_emplace(scratch_, static_cast<std::uint32_t>(stacks_.size()));
+  auto [it, inserted] =
+      stack_ids_.try_emplace(scratch_, static_cast<std::uint32_t>(stacks_.size()));
   if (inserted) {
     stacks_.push_back(&it->first);
     for (const FrameHandle& frame : root_first) frames_.try_emplace(frame.get(), frame);
@@ -81,8 +82,8 @@ Window Aggregator::take(std::int64_t start_ns, std::int64_t end_ns) {
     std::uint64_t thread = std::uint64_t(key.pid) << 32 | key.tid;
     if (threads.insert(thread).second) {
       auto name = thread_names_.find(thread);
-      window.threads.push_back(ThreadInfo{key.pid, key.tid,
-                                          name != thread_names_.end() ? name->second : ""});
+      window.threads.push_back(
+          ThreadInfo{key.pid, key.tid, name != thread_names_.end() ? name->second : ""});
     }
   }
 

@@ -31,9 +31,7 @@ const toml::table* take_table(TableReader& parent, const std::string& key) {
   return nullptr;
 }
 
-bool is_power_of_two(std::uint32_t v) {
-  return v != 0 && (v & (v - 1)) == 0;
-}
+bool is_power_of_two(std::uint32_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
 void read_agent(const toml::table& table, Errors& errors, Config& out) {
   TableReader reader(table, "agent", errors);

@@ -33,9 +33,9 @@ struct Config {
   std::uint32_t ring_buffer_kib = 1024;  // power of two, 64 .. 1048576
 
   // [processes]
-  std::vector<std::uint32_t> pids;       // only these processes; empty = all
-  std::vector<std::string> include;      // regexes on comm or exe; empty = all
-  std::vector<std::string> exclude;      // regexes on comm or exe
+  std::vector<std::uint32_t> pids;   // only these processes; empty = all
+  std::vector<std::string> include;  // regexes on comm or exe; empty = all
+  std::vector<std::string> exclude;  // regexes on comm or exe
 
   std::map<std::string, PluginConfig> runtimes;  // by plugin name
   std::map<std::string, PluginConfig> sinks;

@@ -9,16 +9,26 @@ std::string where_of(const toml::source_region& region) {
 
 std::string type_name(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a floating-point number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::none: break;
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a floating-point number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    case toml::node_type::none:
+      break;
   }
   return "nothing";
 }
@@ -97,9 +107,7 @@ void TableReader::fail_at(const toml::node& node, const std::string& key, const 
   errors_.add(node.source(), qualified(key), what);
 }
 
-std::string TableReader::where(const std::string& key) const {
-  return where_of(region_of(key));
-}
+std::string TableReader::where(const std::string& key) const { return where_of(region_of(key)); }
 
 void TableReader::finish() {
   for (const auto& [key, node] : table_) {

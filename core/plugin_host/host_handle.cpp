@@ -11,10 +11,18 @@ HostHandle::HostHandle(const std::string& plugin_section, Sampler* sampler)
 
 void HostHandle::log(LogLevel level, std::string_view message) {
   switch (level) {
-    case LogLevel::debug: logger_->debug("{}", message); break;
-    case LogLevel::info: logger_->info("{}", message); break;
-    case LogLevel::warn: logger_->warn("{}", message); break;
-    case LogLevel::error: logger_->error("{}", message); break;
+    case LogLevel::debug:
+      logger_->debug("{}", message);
+      break;
+    case LogLevel::info:
+      logger_->info("{}", message);
+      break;
+    case LogLevel::warn:
+      logger_->warn("{}", message);
+      break;
+    case LogLevel::error:
+      logger_->error("{}", message);
+      break;
   }
 }
 

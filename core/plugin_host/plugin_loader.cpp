@@ -27,7 +27,8 @@ Status load_plugin_library(const std::string& path, LoadedLibrary& out) {
                          std::to_string(kAbiVersion) + "; rebuild the plugin against this SDK");
   }
   if (!library->has("ember_plugin")) {
-    return Status::error("plugin " + path + ": exports ember_abi_version but no ember_plugin "
+    return Status::error("plugin " + path +
+                         ": exports ember_abi_version but no ember_plugin "
                          "descriptor");
   }
   const auto& descriptor = library->get_alias<const PluginDescriptor>("ember_plugin");

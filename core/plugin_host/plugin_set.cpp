@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "guarded_call.hpp"
 #include "logging.hpp"
 
 namespace ember {
@@ -36,12 +37,13 @@ Status create_one(const std::vector<LoadedLibrary>& libraries, PluginType type,
     instance.plugin.reset(library->descriptor->create_sink());
   }
   if (!instance.plugin) return Status::error(label + ": the plugin's factory returned nothing");
-  Status configured = instance.plugin->configure(config.options, *instance.host);
+  Status configured = guarded_call(
+      "configure", [&] { return instance.plugin->configure(config.options, *instance.host); });
   if (!configured) {
     // Plugins' messages usually name their section already ("sink.files: ...").
     const std::string& message = configured.message();
     return Status::error(message.find(label) != std::string::npos ? message
-                                                                   : label + ": " + message);
+                                                                  : label + ": " + message);
   }
   out.push_back(std::move(instance));
   return Status::ok();

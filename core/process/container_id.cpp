@@ -12,16 +12,10 @@ namespace {
 
 constexpr std::size_t kContainerIdLength = 64;
 
-bool is_hex(char c) {
-  return std::isxdigit(static_cast<unsigned char>(c)) != 0;
-}
-bool is_lower_hex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
+bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+bool is_lower_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 
-bool is_separator(char c) {
-  return c == '/' || c == '-' || c == '.' || c == ':' || c == '_';
-}
+bool is_separator(char c) { return c == '/' || c == '-' || c == '.' || c == ':' || c == '_'; }
 
 // The cgroup path of one line: "hierarchy:controllers:path" -> path.
 std::string_view path_of_line(std::string_view line) {

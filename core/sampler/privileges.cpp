@@ -36,7 +36,8 @@ std::string missing_privileges() {
   if (!bpf) missing += "CAP_BPF";
   if (!perfmon) missing += missing.empty() ? "CAP_PERFMON" : " and CAP_PERFMON";
   return "ember needs root, or the CAP_BPF and CAP_PERFMON capabilities, to load its BPF "
-         "sampler (missing: " + missing +
+         "sampler (missing: " +
+         missing +
          "). Run it as root (sudo), or grant them: sudo setcap "
          "cap_bpf,cap_perfmon,cap_sys_ptrace,cap_dac_read_search+ep $(command -v ember)";
 }

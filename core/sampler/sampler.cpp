@@ -30,8 +30,7 @@ int open_perf_event(const SamplerOptions& options, int cpu) {
   }
   attr.freq = 1;
   attr.sample_freq = options.frequency_hz;
-  return static_cast<int>(
-      syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC));
+  return static_cast<int>(syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC));
 }
 
 }  // namespace
@@ -64,12 +63,12 @@ Status Sampler::open(const SamplerOptions& options, std::unique_ptr<Sampler>& ou
     bpf_map__update_elem(skeleton->maps.ember_pid_filter, &pid, sizeof(pid), &yes, sizeof(yes),
                          BPF_ANY);
   }
-  Status submit = sampler->set_program(EMBER_PROG_SUBMIT,
-                                       bpf_program__fd(skeleton->progs.ember_submit_sample));
+  Status submit =
+      sampler->set_program(EMBER_PROG_SUBMIT, bpf_program__fd(skeleton->progs.ember_submit_sample));
   if (!submit) return submit;
 
-  for (bpf_program* program : {skeleton->progs.ember_process_exec,
-                               skeleton->progs.ember_process_exit}) {
+  for (bpf_program* program :
+       {skeleton->progs.ember_process_exec, skeleton->progs.ember_process_exit}) {
     bpf_link* link = bpf_program__attach(program);
     if (!link) {
       return Status::error(std::string("cannot attach ") + bpf_program__name(program) + ": " +

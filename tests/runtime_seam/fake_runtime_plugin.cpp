@@ -36,8 +36,8 @@ class FakeHandler final : public ember::ProcessHandler {
   std::uint32_t pid_;
   ember::FrameHandle leaf_ = std::make_shared<const ember::Frame>(
       ember::Frame{"fake_leaf", "script.fake", "script.fake", 7, ember::FrameKind::python, false});
-  ember::FrameHandle caller_ = std::make_shared<const ember::Frame>(
-      ember::Frame{"fake_caller", "script.fake", "script.fake", 3, ember::FrameKind::python, false});
+  ember::FrameHandle caller_ = std::make_shared<const ember::Frame>(ember::Frame{
+      "fake_caller", "script.fake", "script.fake", 3, ember::FrameKind::python, false});
 };
 
 class FakeBinary final : public ember::BinaryData {};
@@ -76,8 +76,8 @@ class FakeRuntimePlugin final : public ember::RuntimePlugin {
     return base == binary_ ? std::make_shared<FakeBinary>() : nullptr;
   }
 
-  std::unique_ptr<ember::ProcessHandler> attach(
-      const ember::ProcessRef& process, std::shared_ptr<const ember::BinaryData>) override {
+  std::unique_ptr<ember::ProcessHandler> attach(const ember::ProcessRef& process,
+                                                std::shared_ptr<const ember::BinaryData>) override {
     return std::make_unique<FakeHandler>(*host_, process.pid, slot_);
   }
 

@@ -20,13 +20,13 @@ TEST(PluginLoader, LoadsARealPlugin) {
 
 TEST(PluginLoader, CorruptFileNamesItself) {
   auto path = std::filesystem::temp_directory_path() / "ember_corrupt_plugin_test.so";
-  std::ofstream(path) << "\x7f" "ELF this is not a shared object";
+  std::ofstream(path) << "\x7f"
+                         "ELF this is not a shared object";
   LoadedLibrary library;
   Status status = load_plugin_library(path.string(), library);
   std::filesystem::remove(path);
   ASSERT_FALSE(status);
-  EXPECT_NE(status.message().find("plugin " + path.string() + ": cannot load:"),
-            std::string::npos)
+  EXPECT_NE(status.message().find("plugin " + path.string() + ": cannot load:"), std::string::npos)
       << status.message();
 }
 

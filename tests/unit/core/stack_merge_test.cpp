@@ -27,14 +27,13 @@ TEST(MergeInterpreterFrames, EachGroupReplacesOneEvalFrameInOrder) {
   std::vector<FrameHandle> native{frame("encoder_listencode_obj"),
                                   frame("_PyEval_EvalFrameDefault"), frame("PyObject_Call"),
                                   frame("_PyEval_EvalFrameDefault"), frame("main")};
-  RuntimeFrameGroups groups{{frame("dumps", FrameKind::python)},
-                            {frame("handler", FrameKind::python),
-                             frame("serve", FrameKind::python)}};
+  RuntimeFrameGroups groups{
+      {frame("dumps", FrameKind::python)},
+      {frame("handler", FrameKind::python), frame("serve", FrameKind::python)}};
   std::vector<FrameHandle> merged;
   merge_interpreter_frames(native, groups, EvalLoop(), merged);
-  EXPECT_EQ(names(merged),
-            (std::vector<std::string>{"encoder_listencode_obj", "dumps", "PyObject_Call",
-                                      "handler", "serve", "main"}));
+  EXPECT_EQ(names(merged), (std::vector<std::string>{"encoder_listencode_obj", "dumps",
+                                                     "PyObject_Call", "handler", "serve", "main"}));
 }
 
 TEST(MergeInterpreterFrames, LeftoverGroupsGoRootwardNotLost) {
