@@ -130,6 +130,34 @@ struct cpython_debug_offsets_layout {
 	__u32 size; /* sizeof(_Py_DebugOffsets) */
 };
 
+/* The fields present in both structs, under the same name: X(name). */
+#define CPYTHON_DEBUG_OFFSETS_MIRRORED(X) \
+	X(runtime_interpreters_head) \
+	X(interp_next) \
+	X(interp_threads_head) \
+	X(tstate_next) \
+	X(tstate_interp) \
+	X(tstate_thread_id) \
+	X(tstate_native_thread_id) \
+	X(tstate_current_frame) \
+	X(frame_previous) \
+	X(frame_code) \
+	X(frame_instr) \
+	X(frame_owner) \
+	X(code_name) \
+	X(code_qualname) \
+	X(code_filename) \
+	X(code_firstlineno) \
+	X(code_linetable) \
+	X(code_code_adaptive) \
+	X(code_size) \
+	X(object_type) \
+	X(var_size) \
+	X(bytes_sval) \
+	X(unicode_length) \
+	X(unicode_state) \
+	X(unicode_ascii_size)
+
 #ifndef CPYTHON_OFFSETS_NO_TABLE
 
 static const struct cpython_offsets cpython_offsets_table[] = {
@@ -139,6 +167,7 @@ static const struct cpython_offsets cpython_offsets_table[] = {
 		.frame_model = CPYTHON_FRAMES_PYFRAMEOBJECT,
 		.line_table = CPYTHON_LINES_LNOTAB,
 		.string_model = CPYTHON_STRINGS_BYTES,
+		.reserved = 0,
 		.runtime_interpreters_head = CPYTHON_OFFSET_NONE,
 		.runtime_tstate_current    = CPYTHON_OFFSET_NONE,
 		.runtime_autotss_key       = CPYTHON_OFFSET_NONE,
@@ -183,6 +212,7 @@ static const struct cpython_offsets cpython_offsets_table[] = {
 		.frame_model = CPYTHON_FRAMES_PYFRAMEOBJECT,
 		.line_table = CPYTHON_LINES_LNOTAB,
 		.string_model = CPYTHON_STRINGS_PEP393,
+		.reserved = 0,
 		.runtime_interpreters_head = CPYTHON_OFFSET_NONE,
 		.runtime_tstate_current    = CPYTHON_OFFSET_NONE,
 		.runtime_autotss_key       = CPYTHON_OFFSET_NONE,
@@ -227,6 +257,7 @@ static const struct cpython_offsets cpython_offsets_table[] = {
 		.frame_model = CPYTHON_FRAMES_PYFRAMEOBJECT,
 		.line_table = CPYTHON_LINES_LNOTAB,
 		.string_model = CPYTHON_STRINGS_PEP393,
+		.reserved = 0,
 		.runtime_interpreters_head = 24,
 		.runtime_tstate_current    = 1480,
 		.runtime_autotss_key       = 1508,
@@ -271,6 +302,7 @@ static const struct cpython_offsets cpython_offsets_table[] = {
 		.frame_model = CPYTHON_FRAMES_PYFRAMEOBJECT,
 		.line_table = CPYTHON_LINES_LNOTAB,
 		.string_model = CPYTHON_STRINGS_PEP393,
+		.reserved = 0,
 		.runtime_interpreters_head = 32,
 		.runtime_tstate_current    = 1368,
 		.runtime_autotss_key       = 1396,
@@ -315,6 +347,7 @@ static const struct cpython_offsets cpython_offsets_table[] = {
 		.frame_model = CPYTHON_FRAMES_PYFRAMEOBJECT,
 		.line_table = CPYTHON_LINES_LNOTAB,
 		.string_model = CPYTHON_STRINGS_PEP393,
+		.reserved = 0,
 		.runtime_interpreters_head = 32,
 		.runtime_tstate_current    = 568,
 		.runtime_autotss_key       = 588,
@@ -359,6 +392,7 @@ static const struct cpython_offsets cpython_offsets_table[] = {
 		.frame_model = CPYTHON_FRAMES_PYFRAMEOBJECT,
 		.line_table = CPYTHON_LINES_LINETABLE_310,
 		.string_model = CPYTHON_STRINGS_PEP393,
+		.reserved = 0,
 		.runtime_interpreters_head = 32,
 		.runtime_tstate_current    = 568,
 		.runtime_autotss_key       = 588,
@@ -403,6 +437,7 @@ static const struct cpython_offsets cpython_offsets_table[] = {
 		.frame_model = CPYTHON_FRAMES_311,
 		.line_table = CPYTHON_LINES_LOCATIONS,
 		.string_model = CPYTHON_STRINGS_PEP393,
+		.reserved = 0,
 		.runtime_interpreters_head = 40,
 		.runtime_tstate_current    = 576,
 		.runtime_autotss_key       = 596,
@@ -447,6 +482,7 @@ static const struct cpython_offsets cpython_offsets_table[] = {
 		.frame_model = CPYTHON_FRAMES_312,
 		.line_table = CPYTHON_LINES_LOCATIONS,
 		.string_model = CPYTHON_STRINGS_PEP393,
+		.reserved = 0,
 		.runtime_interpreters_head = 40,
 		.runtime_tstate_current    = CPYTHON_OFFSET_NONE,
 		.runtime_autotss_key       = 1548,
@@ -491,6 +527,7 @@ static const struct cpython_offsets cpython_offsets_table[] = {
 		.frame_model = CPYTHON_FRAMES_313,
 		.line_table = CPYTHON_LINES_LOCATIONS,
 		.string_model = CPYTHON_STRINGS_PEP393,
+		.reserved = 0,
 		.runtime_interpreters_head = 632,
 		.runtime_tstate_current    = CPYTHON_OFFSET_NONE,
 		.runtime_autotss_key       = 2164,

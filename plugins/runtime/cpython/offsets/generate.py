@@ -377,6 +377,12 @@ def render(measured):
         w("\t__u32 %s; /* %s */" % (name, comment))
     w("};")
     w("")
+    w("/* The fields present in both structs, under the same name: X(name). */")
+    w("#define CPYTHON_DEBUG_OFFSETS_MIRRORED(X) \\")
+    mirrored = [name for name, _, mirrors in DEBUG_FIELDS if mirrors]
+    for i, name in enumerate(mirrored):
+        w("\tX(%s)%s" % (name, "" if i == len(mirrored) - 1 else " \\"))
+    w("")
     w("#ifndef CPYTHON_OFFSETS_NO_TABLE")
     w("")
     w("static const struct cpython_offsets cpython_offsets_table[] = {")
@@ -388,6 +394,7 @@ def render(measured):
         w("\t\t.frame_model = %s," % frame_model(v))
         w("\t\t.line_table = %s," % line_table(v))
         w("\t\t.string_model = %s," % ("CPYTHON_STRINGS_BYTES" if v < (3, 0) else "CPYTHON_STRINGS_PEP393"))
+        w("\t\t.reserved = 0,")
         for name in names:
             value = values.get(name)
             w("\t\t.%s = %s," % (name.ljust(width), NONE if value is None else str(value)))
