@@ -34,6 +34,8 @@ class Image {
   Status read_file(std::uint64_t offset, std::span<std::byte> out) const;
 
  private:
+  Status check_size() const;
+
   int fd_ = -1;
   std::string name_;
   ElfFile elf_;
