@@ -55,11 +55,11 @@ Status read_debug_offsets(const Image& image, std::uint64_t runtime_vaddr,
   out.free_threaded = load_u64(bytes, layout->free_threaded) != 0;
   out.offsets = table;
   std::string bad;
-#define EMBER_CPYTHON_READ_FIELD(field)                              \
-  {                                                                  \
-    std::uint64_t value = load_u64(bytes, layout->field);            \
-    if (value >= CPYTHON_OFFSET_NONE) bad = #field;                  \
-    out.offsets.field = static_cast<__u32>(value);                   \
+#define EMBER_CPYTHON_READ_FIELD(field)                   \
+  {                                                       \
+    std::uint64_t value = load_u64(bytes, layout->field); \
+    if (value >= CPYTHON_OFFSET_NONE) bad = #field;       \
+    out.offsets.field = static_cast<__u32>(value);        \
   }
   CPYTHON_DEBUG_OFFSETS_MIRRORED(EMBER_CPYTHON_READ_FIELD)
 #undef EMBER_CPYTHON_READ_FIELD

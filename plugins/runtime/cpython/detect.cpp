@@ -82,8 +82,8 @@ std::optional<Version> version_from_getversion(const Image& image, const ElfSymb
     }
     std::int32_t displacement = 0;
     std::memcpy(&displacement, code.data() + i + 3, sizeof displacement);
-    std::uint64_t target = function.address + i + 7 + static_cast<std::uint64_t>(
-                                                           static_cast<std::int64_t>(displacement));
+    std::uint64_t target = function.address + i + 7 +
+                           static_cast<std::uint64_t>(static_cast<std::int64_t>(displacement));
     if (auto text = read_short_string(image, target)) {
       if (auto v = parse_version(*text)) return v;
     }
@@ -108,8 +108,8 @@ Status version_from_rodata(const Image& image, Version low, Version high, Versio
       std::size_t start = nul;
       while (start > 0 && nul - start < 12) {
         char c = bytes[start - 1];
-        if (!((c >= '0' && c <= '9') || c == '.' || c == '+' || c == 'a' || c == 'b' ||
-              c == 'r' || c == 'c')) {
+        if (!((c >= '0' && c <= '9') || c == '.' || c == '+' || c == 'a' || c == 'b' || c == 'r' ||
+              c == 'c')) {
           break;
         }
         --start;

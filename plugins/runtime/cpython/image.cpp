@@ -28,7 +28,8 @@ Status Image::open(const std::string& path, const std::string& name) {
 // cut-off interpreter for "not CPython" (its symbols are what went missing).
 Status Image::check_size() const {
   struct stat st {};
-  if (::fstat(fd_, &st) != 0) return Status::error("cannot stat " + name_ + ": " + std::strerror(errno));
+  if (::fstat(fd_, &st) != 0)
+    return Status::error("cannot stat " + name_ + ": " + std::strerror(errno));
   auto size = static_cast<std::uint64_t>(st.st_size);
   Elf64_Ehdr header{};
   if (Status s = read_file(0, std::as_writable_bytes(std::span(&header, 1))); !s) return s;
@@ -54,12 +55,13 @@ Status Image::check_size() const {
 Status Image::read_file(std::uint64_t offset, std::span<std::byte> out) const {
   std::size_t done = 0;
   while (done < out.size()) {
-    ssize_t n = ::pread(fd_, out.data() + done, out.size() - done,
-                        static_cast<off_t>(offset + done));
+    ssize_t n =
+        ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Status::error("cannot read " + name_ + ": " + std::strerror(errno));
-    if (n == 0) return Status::error(name_ + " is truncated (wanted bytes at file offset " +
-                                     std::to_string(offset + done) + ")");
+    if (n == 0)
+      return Status::error(name_ + " is truncated (wanted bytes at file offset " +
+                           std::to_string(offset + done) + ")");
     done += static_cast<std::size_t>(n);
   }
   return Status::ok();

@@ -76,8 +76,8 @@ TEST(CPythonDetect, EveryInstalledInterpreter) {
     EXPECT_EQ(found.major, live->major);
     EXPECT_EQ(found.minor, live->minor);
     EXPECT_EQ(found.micro, live->micro);
-    EXPECT_EQ(found.version, std::to_string(live->major) + "." + std::to_string(live->minor) +
-                                 "." + std::to_string(live->micro));
+    EXPECT_EQ(found.version, std::to_string(live->major) + "." + std::to_string(live->minor) + "." +
+                                 std::to_string(live->micro));
     EXPECT_EQ(found.version_source, found.minor >= 11 && found.major == 3
                                         ? VersionSource::py_version
                                         : VersionSource::version_string);
@@ -144,7 +144,9 @@ TEST(CPythonDetect, CorruptFilesAreErrors) {
   // Garbage behind an ELF magic.
   {
     std::ofstream out(dir / "garbage.so", std::ios::binary);
-    out << "\x7f" "ELF\x02\x01\x01" << std::string(200, '\xff');
+    out << "\x7f"
+           "ELF\x02\x01\x01"
+        << std::string(200, '\xff');
   }
   CPythonBinary found;
   EXPECT_FALSE(detect(binary_ref((dir / "garbage.so").string()), found));
@@ -152,7 +154,8 @@ TEST(CPythonDetect, CorruptFilesAreErrors) {
   // A real libpython cut short: its section headers are gone.
   auto pyenv = pyenv_pythons();
   EMBER_REQUIRE_PYENV(pyenv);
-  for (std::uintmax_t size : {std::uintmax_t{64}, std::uintmax_t{1} << 16, std::uintmax_t{1} << 20}) {
+  for (std::uintmax_t size :
+       {std::uintmax_t{64}, std::uintmax_t{1} << 16, std::uintmax_t{1} << 20}) {
     fs::path cut = dir / "cut.so";
     fs::copy_file(pyenv.back().binary, cut, fs::copy_options::overwrite_existing);
     fs::resize_file(cut, size);

@@ -22,20 +22,27 @@ std::string offset_arguments(const cpython_offsets& o) {
     if (value != CPYTHON_OFFSET_NONE) out += std::string(" ") + name + "=" + std::to_string(value);
   };
 #define EMBER_ADD(field) add(#field, o.field);
-  EMBER_ADD(runtime_interpreters_head) EMBER_ADD(runtime_tstate_current)
-  EMBER_ADD(runtime_autotss_key) EMBER_ADD(interp_next) EMBER_ADD(interp_threads_head)
-  EMBER_ADD(tstate_next) EMBER_ADD(tstate_interp) EMBER_ADD(tstate_thread_id)
-  EMBER_ADD(tstate_native_thread_id) EMBER_ADD(tstate_frame) EMBER_ADD(tstate_cframe)
-  EMBER_ADD(cframe_current_frame) EMBER_ADD(tstate_current_frame) EMBER_ADD(frame_previous)
-  EMBER_ADD(frame_code) EMBER_ADD(frame_instr) EMBER_ADD(frame_owner) EMBER_ADD(frame_is_entry)
-  EMBER_ADD(frame_owned_by_cstack) EMBER_ADD(code_name) EMBER_ADD(code_qualname)
-  EMBER_ADD(code_filename) EMBER_ADD(code_firstlineno) EMBER_ADD(code_linetable)
-  EMBER_ADD(code_code) EMBER_ADD(code_code_adaptive) EMBER_ADD(code_size) EMBER_ADD(object_type)
-  EMBER_ADD(var_size) EMBER_ADD(bytes_sval) EMBER_ADD(unicode_length) EMBER_ADD(unicode_state)
-  EMBER_ADD(unicode_ascii_size) EMBER_ADD(unicode_compact_size) EMBER_ADD(unicode_kind_shift)
-  EMBER_ADD(unicode_compact_bit) EMBER_ADD(unicode_ascii_bit)
+  EMBER_ADD(runtime_interpreters_head)
+  EMBER_ADD(runtime_tstate_current) EMBER_ADD(runtime_autotss_key) EMBER_ADD(interp_next)
+      EMBER_ADD(interp_threads_head) EMBER_ADD(tstate_next) EMBER_ADD(tstate_interp)
+          EMBER_ADD(tstate_thread_id) EMBER_ADD(tstate_native_thread_id) EMBER_ADD(tstate_frame)
+              EMBER_ADD(tstate_cframe) EMBER_ADD(cframe_current_frame)
+                  EMBER_ADD(tstate_current_frame) EMBER_ADD(frame_previous) EMBER_ADD(frame_code)
+                      EMBER_ADD(frame_instr) EMBER_ADD(frame_owner) EMBER_ADD(frame_is_entry)
+                          EMBER_ADD(frame_owned_by_cstack) EMBER_ADD(code_name)
+                              EMBER_ADD(code_qualname) EMBER_ADD(code_filename)
+                                  EMBER_ADD(code_firstlineno) EMBER_ADD(code_linetable)
+                                      EMBER_ADD(code_code) EMBER_ADD(code_code_adaptive)
+                                          EMBER_ADD(code_size) EMBER_ADD(object_type)
+                                              EMBER_ADD(var_size) EMBER_ADD(bytes_sval)
+                                                  EMBER_ADD(unicode_length) EMBER_ADD(unicode_state)
+                                                      EMBER_ADD(unicode_ascii_size)
+                                                          EMBER_ADD(unicode_compact_size)
+                                                              EMBER_ADD(unicode_kind_shift)
+                                                                  EMBER_ADD(unicode_compact_bit)
+                                                                      EMBER_ADD(unicode_ascii_bit)
 #undef EMBER_ADD
-  return out;
+                                                                          return out;
 }
 
 TEST(CPythonOffsets, TableCoversEverySupportedVersion) {

@@ -46,7 +46,7 @@ inline std::filesystem::path pyenv_root() {
 
 // The versions ember claims to support, each must be installed.
 inline const std::vector<std::string>& expected_minors() {
-  static const std::vector<std::string> minors = {"2.7", "3.6",  "3.7",  "3.8", "3.9",
+  static const std::vector<std::string> minors = {"2.7",  "3.6",  "3.7",  "3.8", "3.9",
                                                   "3.10", "3.11", "3.12", "3.13"};
   return minors;
 }
@@ -69,20 +69,21 @@ inline std::vector<Python> pyenv_pythons() {
       }
     }
   }
-  std::sort(out.begin(), out.end(), [](const Python& a, const Python& b) { return a.label < b.label; });
+  std::sort(out.begin(), out.end(),
+            [](const Python& a, const Python& b) { return a.label < b.label; });
   return out;
 }
 
 // GTEST_SKIP or FAIL when pyenv is missing; returns false then.
-#define EMBER_REQUIRE_PYENV(pythons)                                                           \
-  do {                                                                                         \
-    if ((pythons).empty()) {                                                                   \
-      std::string why = "no pyenv CPython versions under " +                                   \
-                        ::ember::cpython::testing::pyenv_root().string() +                     \
-                        "/versions (install pyenv's 2.7, 3.6-3.13 with shared libpython)";     \
-      if (std::getenv("CI")) FAIL() << why;                                                    \
-      GTEST_SKIP() << why;                                                                     \
-    }                                                                                          \
+#define EMBER_REQUIRE_PYENV(pythons)                                                       \
+  do {                                                                                     \
+    if ((pythons).empty()) {                                                               \
+      std::string why = "no pyenv CPython versions under " +                               \
+                        ::ember::cpython::testing::pyenv_root().string() +                 \
+                        "/versions (install pyenv's 2.7, 3.6-3.13 with shared libpython)"; \
+      if (std::getenv("CI")) FAIL() << why;                                                \
+      GTEST_SKIP() << why;                                                                 \
+    }                                                                                      \
   } while (0)
 
 inline std::vector<Python> all_pythons() {
