@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// The CPython frame walker, tail-called by the sampler for the processes the
+// CPython plugin attached to. It finds the sampled thread's PyThreadState by
+// walking _PyRuntime.interpreters.head -> threads.head -> next and matching
+// native_thread_id (3.11+) to the sampled tid (cached per tid), then walks
+// the _PyInterpreterFrame chain and records (code object, instruction
+// offset) per frame, leaf first (see cpython_bpf.h for the words' meaning).
+#include "vmlinux.h"
+
+#include <bpf/bpf_helpers.h>
+
+#include "ember/bpf/shared_maps.bpf.h"
+
+#define CPYTHON_OFFSETS_NO_TABLE
+#include "cpython_bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CPYTHON_MAX_PROCESSES);
+	__type(key, __u32); /* tgid */
+	__type(value, struct cpython_process_config);
+} cpython_processes SEC(".maps");
+
+/* tid -> PyThreadState *, checked against native_thread_id on every use. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, CPYTHON_MAX_THREADS_CACHED);
+	__type(key, __u32);
+	__type(value, __u64);
+} cpython_threads SEC(".maps");
+
+static __always_inline __u64 read_u64(__u64 address)
+{
+	__u64 value = 0;
+	if (bpf_probe_read_user(&value, sizeof(value), (const void *)address) != 0)
+		return 0;
+	return value;
+}
+
+static __always_inline __u8 read_u8(__u64 address)
+{
+	__u8 value = 0;
+	if (bpf_probe_read_user(&value, sizeof(value), (const void *)address) != 0)
+		return 0;
+	return value;
+}
+
+struct thread_walk {
+	const struct cpython_process_config *config;
+	__u64 tstate;  /* the current candidate, then the match */
+	__u64 interp;
+	__u32 tid;
+	__u32 interpreters;
+	__u8 found;
+};
+
+static long thread_step(__u64 index, void *data)
+{
+	struct thread_walk *walk = data;
+	const struct cpython_offsets *off = &walk->config->offsets;
+	(void)index;
+	while (!walk->tstate) {
+		if (!walk->interp || walk->interpreters >= CPYTHON_MAX_INTERPRETERS)
+			return 1;
+		walk->interpreters++;
+		walk->tstate = read_u64(walk->interp + off->interp_threads_head);
+		walk->interp = read_u64(walk->interp + off->interp_next);
+		if (!walk->tstate)
+			return 0;  /* next interpreter on the next step */
+	}
+	if (read_u64(walk->tstate + off->tstate_native_thread_id) == walk->tid) {
+		walk->found = 1;
+		return 1;
+	}
+	walk->tstate = read_u64(walk->tstate + off->tstate_next);
+	return 0;
+}
+
+static __always_inline __u64 find_tstate(const struct cpython_process_config *config, __u32 tid)
+{
+	const struct cpython_offsets *off = &config->offsets;
+	__u64 *cached = bpf_map_lookup_elem(&cpython_threads, &tid);
+	if (cached && *cached && read_u64(*cached + off->tstate_native_thread_id) == tid)
+		return *cached;
+
+	struct thread_walk walk = {
+		.config = config,
+		.tid = tid,
+		.interp = read_u64(config->runtime_address + off->runtime_interpreters_head),
+	};
+	bpf_loop(CPYTHON_MAX_THREADS + CPYTHON_MAX_INTERPRETERS, thread_step, &walk, 0);
+	if (!walk.found)
+		return 0;
+	bpf_map_update_elem(&cpython_threads, &tid, &walk.tstate, BPF_ANY);
+	return walk.tstate;
+}
+
+struct frame_walk {
+	const struct cpython_process_config *config;
+	__u64 frame;
+	__u32 count;
+	__u32 max;
+	__u8 truncated;
+	__u8 failed;
+};
+
+static long frame_step(__u64 index, void *data)
+{
+	struct frame_walk *walk = data;
+	const struct cpython_offsets *off = &walk->config->offsets;
+	(void)index;
+	if (!walk->frame)
+		return 1;
+	struct ember_sample *sample = ember_current_sample();
+	if (!sample)
+		return 1;
+	__u64 frame = walk->frame;
+	__u32 count = walk->count;
+
+	if (off->frame_model != CPYTHON_FRAMES_311) {
+		/* 3.12+: the eval loop's entry shim on the C stack ends the group of
+		 * the frame recorded before it. */
+		if (read_u8(frame + off->frame_owner) == off->frame_owned_by_cstack) {
+			if (count > 0 && count <= EMBER_MAX_RUNTIME_FRAMES)
+				sample->runtime_frames[count - 1].word1 |= CPYTHON_FRAME_ENTRY;
+			walk->frame = read_u64(frame + off->frame_previous);
+			return 0;
+		}
+	}
+	if (count >= walk->max || count >= EMBER_MAX_RUNTIME_FRAMES) {
+		walk->truncated = 1;
+		return 1;
+	}
+	__u64 code = read_u64(frame + off->frame_code);
+	if (!code) {
+		walk->failed = 1;
+		return 1;
+	}
+	__u64 instr = read_u64(frame + off->frame_instr);
+	__u64 word1 = instr > code ? (instr - code) & CPYTHON_FRAME_OFFSET_MASK : 0;
+	if (off->frame_model == CPYTHON_FRAMES_311 && read_u8(frame + off->frame_is_entry))
+		word1 |= CPYTHON_FRAME_ENTRY;
+	sample->runtime_frames[count].word0 = code;
+	sample->runtime_frames[count].word1 = word1;
+	walk->count = count + 1;
+	walk->frame = read_u64(frame + off->frame_previous);
+	return 0;
+}
+
+SEC("perf_event")
+int cpython_walk(struct bpf_perf_event_data *ctx)
+{
+	struct ember_sample *sample = ember_current_sample();
+	if (!sample)
+		return 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = (__u32)(pid_tgid >> 32);
+	__u32 tid = (__u32)pid_tgid;
+	const struct cpython_process_config *config = bpf_map_lookup_elem(&cpython_processes, &tgid);
+	if (!config)
+		return ember_submit(ctx);
+	const struct cpython_offsets *off = &config->offsets;
+
+	sample->runtime_frame_count = 0;
+	__u64 tstate = find_tstate(config, tid);
+	if (!tstate)
+		return ember_submit(ctx);  /* a thread that never ran Python */
+
+	__u64 frame = 0;
+	if (off->frame_model == CPYTHON_FRAMES_313) {
+		frame = read_u64(tstate + off->tstate_current_frame);
+	} else if (off->frame_model == CPYTHON_FRAMES_311 || off->frame_model == CPYTHON_FRAMES_312) {
+		__u64 cframe = read_u64(tstate + off->tstate_cframe);
+		if (cframe)
+			frame = read_u64(cframe + off->cframe_current_frame);
+	}
+	if (!frame)
+		return ember_submit(ctx);
+
+	struct frame_walk walk = {
+		.config = config,
+		.frame = frame,
+		.max = config->max_frames,
+	};
+	/* Shim frames take iterations too: one per eval call at most. */
+	bpf_loop(2 * EMBER_MAX_RUNTIME_FRAMES + 2, frame_step, &walk, 0);
+	sample = ember_current_sample();
+	if (!sample)
+		return 0;
+	sample->runtime_frame_count = walk.count;
+	if (walk.truncated || (walk.frame && !walk.failed))
+		sample->flags |= EMBER_SAMPLE_RUNTIME_TRUNCATED;
+	if (walk.failed)
+		sample->flags |= EMBER_SAMPLE_RUNTIME_FAILED;
+	return ember_submit(ctx);
+}

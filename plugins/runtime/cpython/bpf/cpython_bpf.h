@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What cpython.bpf.c and the CPython plugin share: the per-process config the
+ * plugin writes (keyed by tgid) and the meaning of the two words of each
+ * runtime frame the walker records.
+ *
+ *   word0 = address of the frame's code object (PyCodeObject *)
+ *   word1 = bits 0..61: instruction pointer - code object address, in bytes
+ *                       (3.11/3.12 prev_instr, 3.13 instr_ptr; the bytecode
+ *                       starts at code_code_adaptive, code units are 2 bytes)
+ *           bit 63 CPYTHON_FRAME_ENTRY: the first frame its
+ *                       _PyEval_EvalFrameDefault call ran, i.e. the root-most
+ *                       frame of one native eval frame's group
+ */
+#ifndef EMBER_CPYTHON_BPF_H
+#define EMBER_CPYTHON_BPF_H
+
+#include "../offsets/cpython_offsets.h"
+
+#define CPYTHON_FRAME_ENTRY (1ull << 63)
+#define CPYTHON_FRAME_OFFSET_MASK ((1ull << 62) - 1)
+
+#define CPYTHON_MAX_PROCESSES 4096
+#define CPYTHON_MAX_THREADS_CACHED 16384
+#define CPYTHON_MAX_INTERPRETERS 4
+#define CPYTHON_MAX_THREADS 64
+
+struct cpython_process_config {
+	__u64 runtime_address; /* _PyRuntime in the process (load bias applied) */
+	__u32 max_frames;      /* <= EMBER_MAX_RUNTIME_FRAMES */
+	__u32 reserved;
+	struct cpython_offsets offsets;
+};
+
+#endif /* EMBER_CPYTHON_BPF_H */

@@ -1,0 +1,110 @@
+#include "code_reader.hpp"
+
+#include <cstring>
+
+namespace ember::cpython {
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else if (cp <= 0x10ffff) {
+    out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else {
+    out += "\xef\xbf\xbd";  // U+FFFD
+  }
+}
+
+std::optional<std::string> CodeReader::read_str(std::uint64_t address) const {
+  if (address == 0 || offsets_.string_model != CPYTHON_STRINGS_PEP393) return std::nullopt;
+  std::int64_t length = 0;
+  std::uint32_t state = 0;
+  if (!read_value(address + offsets_.unicode_length, length) ||
+      !read_value(address + offsets_.unicode_state, state)) {
+    return std::nullopt;
+  }
+  if (length < 0 || static_cast<std::uint64_t>(length) > kMaxString) return std::nullopt;
+  bool compact = (state >> offsets_.unicode_compact_bit) & 1;
+  bool ascii = (state >> offsets_.unicode_ascii_bit) & 1;
+  unsigned kind = (state >> offsets_.unicode_kind_shift) & 7;
+  if (!compact || (kind != 1 && kind != 2 && kind != 4)) return std::nullopt;
+  std::uint64_t data =
+      address + (ascii ? offsets_.unicode_ascii_size : offsets_.unicode_compact_size);
+  std::vector<std::uint8_t> raw(static_cast<std::size_t>(length) * kind);
+  if (!raw.empty() && !read_(data, raw.data(), raw.size())) return std::nullopt;
+  std::string out;
+  out.reserve(raw.size());
+  for (std::size_t i = 0; i < static_cast<std::size_t>(length); ++i) {
+    std::uint32_t cp = 0;
+    if (kind == 1) {
+      cp = raw[i];
+    } else if (kind == 2) {
+      std::uint16_t v;
+      std::memcpy(&v, raw.data() + 2 * i, 2);
+      cp = v;
+    } else {
+      std::memcpy(&cp, raw.data() + 4 * i, 4);
+    }
+    append_utf8(out, cp);
+  }
+  return out;
+}
+
+std::optional<std::vector<std::uint8_t>> CodeReader::read_bytes(std::uint64_t address) const {
+  if (address == 0) return std::nullopt;
+  std::int64_t size = 0;
+  if (!read_value(address + offsets_.var_size, size)) return std::nullopt;
+  if (size < 0 || static_cast<std::uint64_t>(size) > kMaxBytes) return std::nullopt;
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(size));
+  if (!out.empty() && !read_(address + offsets_.bytes_sval, out.data(), out.size())) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<CodeInfo> CodeReader::read_code(std::uint64_t address) const {
+  if (address == 0 || offsets_.line_table != CPYTHON_LINES_LOCATIONS) return std::nullopt;
+  std::vector<std::uint8_t> raw(offsets_.code_size);
+  if (!read_(address, raw.data(), raw.size())) return std::nullopt;
+  auto field = [&](std::uint32_t offset, auto& out) {
+    if (offset == CPYTHON_OFFSET_NONE || offset + sizeof(out) > raw.size()) return false;
+    std::memcpy(&out, raw.data() + offset, sizeof(out));
+    return true;
+  };
+  std::uint64_t name = 0, qualname = 0, filename = 0, linetable = 0;
+  std::int32_t first_line = 0;
+  if (!field(offsets_.code_filename, filename) || !field(offsets_.code_firstlineno, first_line) ||
+      !field(offsets_.code_linetable, linetable)) {
+    return std::nullopt;
+  }
+  field(offsets_.code_name, name);
+  field(offsets_.code_qualname, qualname);
+
+  CodeInfo info;
+  info.first_line = first_line;
+  std::optional<std::string> n = read_str(qualname);
+  if (!n) n = read_str(name);
+  if (!n) return std::nullopt;
+  info.name = std::move(*n);
+  info.file = read_str(filename).value_or("<unknown>");
+  if (auto table = read_bytes(linetable)) info.lines = LocationTable::decode(*table, first_line);
+  return info;
+}
+
+std::int64_t CodeReader::code_unit(std::uint64_t instr_offset) const {
+  std::int64_t bytes = static_cast<std::int64_t>(instr_offset) -
+                       static_cast<std::int64_t>(offsets_.code_code_adaptive);
+  if (bytes < 0) return -1;
+  return bytes / 2;
+}
+
+}  // namespace ember::cpython

@@ -1,0 +1,60 @@
+// Reads CPython objects out of another process' memory: str (PEP 393),
+// bytes, and code objects (name, file, first line, line table), through the
+// offsets of one CPython version.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "line_table.hpp"
+#include "offsets/cpython_offsets.h"
+
+namespace ember::cpython {
+
+// Copies `size` bytes at `address` of the target; false when unreadable.
+using MemoryReader = std::function<bool(std::uint64_t address, void* buffer, std::size_t size)>;
+
+struct CodeInfo {
+  std::string name;  // co_qualname (3.11+), else co_name
+  std::string file;  // co_filename
+  std::int32_t first_line = 0;
+  LocationTable lines;
+};
+
+class CodeReader {
+ public:
+  CodeReader(const cpython_offsets& offsets, MemoryReader read)
+      : offsets_(offsets), read_(std::move(read)) {}
+
+  // A str object as UTF-8; nullopt when unreadable or not a compact str.
+  std::optional<std::string> read_str(std::uint64_t address) const;
+  // A bytes object's contents; nullopt when unreadable or absurdly large.
+  std::optional<std::vector<std::uint8_t>> read_bytes(std::uint64_t address) const;
+  // A 3.11+ code object; nullopt when it cannot be read.
+  std::optional<CodeInfo> read_code(std::uint64_t address) const;
+
+  // The code unit of a frame's recorded instruction offset (word1 without
+  // flags: instruction pointer - code object address), -1 before the first.
+  std::int64_t code_unit(std::uint64_t instr_offset) const;
+
+  static constexpr std::size_t kMaxString = 4096;
+  static constexpr std::size_t kMaxBytes = 1 << 20;
+
+ private:
+  template <typename T>
+  bool read_value(std::uint64_t address, T& out) const {
+    return read_(address, &out, sizeof(out));
+  }
+
+  cpython_offsets offsets_;
+  MemoryReader read_;
+};
+
+// Appends `code_point` to `out` as UTF-8.
+void append_utf8(std::string& out, std::uint32_t code_point);
+
+}  // namespace ember::cpython

@@ -1,0 +1,243 @@
+// The CPython runtime plugin: claims libpython / statically linked
+// interpreters of the versions its BPF walker supports, routes their samples
+// to cpython.bpf.c and names the recorded frames (qualified name, file, line).
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "bpf/cpython_bpf.h"
+#include "code_reader.hpp"
+#include "cpython.skel.h"
+#include "detect.hpp"
+#include "ember/elf_file.hpp"
+#include "ember/option_reader.hpp"
+#include "ember/plugin.hpp"
+
+namespace ember::cpython {
+namespace {
+
+// Versions the walker handles (frame models 3.11-3.13).
+bool walker_supports(const CPythonBinary& binary) {
+  return binary.major == 3 && binary.minor >= 11 && binary.minor <= 13 &&
+         binary.runtime_address != 0 &&
+         (binary.offsets.frame_model == CPYTHON_FRAMES_311 ||
+          binary.offsets.frame_model == CPYTHON_FRAMES_312 ||
+          binary.offsets.frame_model == CPYTHON_FRAMES_313) &&
+         binary.offsets.line_table == CPYTHON_LINES_LOCATIONS;
+}
+
+class CpythonBinaryData final : public BinaryData {
+ public:
+  std::string path;
+  CPythonBinary info;
+  ElfFile elf;
+};
+
+struct FrameKey {
+  std::uint64_t code;
+  std::uint64_t offset;
+  bool operator==(const FrameKey&) const = default;
+};
+
+struct FrameKeyHash {
+  std::size_t operator()(const FrameKey& key) const {
+    return std::hash<std::uint64_t>()(key.code * 0x9e3779b97f4a7c15ull ^ key.offset);
+  }
+};
+
+class CpythonHandler final : public ProcessHandler {
+ public:
+  CpythonHandler(Host& host, std::uint32_t pid, int config_map_fd, const cpython_offsets& offsets)
+      : host_(host),
+        pid_(pid),
+        config_map_fd_(config_map_fd),
+        reader_(offsets, [&host, pid](std::uint64_t address, void* buffer, std::size_t size) {
+          return host.read_memory(pid, address, buffer, size);
+        }) {}
+
+  ~CpythonHandler() override {
+    if (routed_) host_.set_process_program(pid_, 0);
+    if (configured_) bpf_map_delete_elem(config_map_fd_, &pid_);
+  }
+
+  Status start(const cpython_process_config& config, std::uint32_t slot) {
+    if (bpf_map_update_elem(config_map_fd_, &pid_, &config, BPF_ANY) != 0) {
+      return Status::error("cannot write the CPython config of pid " + std::to_string(pid_));
+    }
+    configured_ = true;
+    if (auto status = host_.set_process_program(pid_, slot); !status) return status;
+    routed_ = true;
+    return Status::ok();
+  }
+
+  void symbolize_runtime(const ember_sample& sample, RuntimeFrameGroups& groups) override {
+    std::vector<FrameHandle> group;
+    std::uint32_t count =
+        std::min<std::uint32_t>(sample.runtime_frame_count, EMBER_MAX_RUNTIME_FRAMES);
+    for (std::uint32_t i = 0; i < count; ++i) {
+      const ember_runtime_frame& raw = sample.runtime_frames[i];
+      group.push_back(frame(raw.word0, raw.word1 & CPYTHON_FRAME_OFFSET_MASK));
+      if (raw.word1 & CPYTHON_FRAME_ENTRY) {
+        groups.push_back(std::move(group));
+        group.clear();
+      }
+    }
+    if (!group.empty()) groups.push_back(std::move(group));
+  }
+
+  bool is_interpreter_frame(const Frame& native) const override {
+    static constexpr std::string_view kEval = "_PyEval_EvalFrameDefault";
+    std::string_view name = native.name;
+    return name.starts_with(kEval) && (name.size() == kEval.size() || name[kEval.size()] == '.');
+  }
+
+ private:
+  static constexpr std::size_t kMaxCachedFrames = 200000;
+
+  FrameHandle frame(std::uint64_t code, std::uint64_t offset) {
+    FrameKey key{code, offset};
+    if (auto it = frames_.find(key); it != frames_.end()) return it->second;
+    if (frames_.size() >= kMaxCachedFrames) {
+      frames_.clear();
+      codes_.clear();
+    }
+    const CodeInfo* info = code_info(code);
+    Frame f;
+    f.kind = FrameKind::python;
+    if (info) {
+      f.name = info->name;
+      f.file = info->file;
+      f.module = info->file;
+      std::int32_t line = info->lines.line_at(reader_.code_unit(offset));
+      if (line < 0) line = info->first_line;
+      f.line = line > 0 ? static_cast<std::uint32_t>(line) : 0;
+    } else {
+      char name[64];
+      std::snprintf(name, sizeof(name), "<python code 0x%" PRIx64 ">", code);
+      f.name = name;
+    }
+    auto handle = std::make_shared<const Frame>(std::move(f));
+    frames_.emplace(key, handle);
+    return handle;
+  }
+
+  const CodeInfo* code_info(std::uint64_t code) {
+    auto it = codes_.find(code);
+    if (it == codes_.end()) {
+      auto info = reader_.read_code(code);
+      it =
+          codes_.emplace(code, info ? std::make_unique<CodeInfo>(std::move(*info)) : nullptr).first;
+    }
+    return it->second.get();
+  }
+
+  Host& host_;
+  std::uint32_t pid_;
+  int config_map_fd_;
+  CodeReader reader_;
+  bool configured_ = false;
+  bool routed_ = false;
+  std::unordered_map<std::uint64_t, std::unique_ptr<CodeInfo>> codes_;
+  std::unordered_map<FrameKey, FrameHandle, FrameKeyHash> frames_;
+};
+
+class CpythonPlugin final : public RuntimePlugin {
+ public:
+  ~CpythonPlugin() override { cpython_bpf::destroy(skeleton_); }
+
+  std::string_view name() const override { return "cpython"; }
+
+  Status configure(const Options& options, Host& host) override {
+    host_ = &host;
+    OptionReader reader(options, "runtime.cpython");
+    max_frames_ = static_cast<std::uint32_t>(
+        reader.get_int("max_frames", EMBER_MAX_RUNTIME_FRAMES, 1, EMBER_MAX_RUNTIME_FRAMES));
+    if (auto status = reader.finish(); !status) return status;
+
+    skeleton_ = cpython_bpf::open();
+    if (!skeleton_) return Status::error("cannot open the CPython BPF object");
+    for (auto* map : {skeleton_->maps.ember_scratch, skeleton_->maps.ember_programs,
+                      skeleton_->maps.ember_stats}) {
+      int fd = host.bpf_map_fd(bpf_map__name(map));
+      if (fd < 0 || bpf_map__reuse_fd(map, fd) != 0) {
+        return Status::error(std::string("cannot share the sampler's map ") + bpf_map__name(map));
+      }
+    }
+    if (int err = cpython_bpf::load(skeleton_); err != 0) {
+      return Status::error("cannot load the CPython BPF walker (error " + std::to_string(err) +
+                           "); run with debug logs for the verifier's output");
+    }
+    return host.register_bpf_program(bpf_program__fd(skeleton_->progs.cpython_walk), slot_);
+  }
+
+  std::shared_ptr<const BinaryData> probe(const BinaryRef& binary) override {
+    auto data = std::make_shared<CpythonBinaryData>();
+    Status status = detect(binary, data->info);
+    if (!data->info.is_cpython) {
+      if (!status) host_->log(LogLevel::debug, binary.path + ": " + status.message());
+      return nullptr;
+    }
+    if (!status || !walker_supports(data->info)) {
+      host_->log(LogLevel::warn, "CPython " + data->info.version + " in " + binary.path +
+                                     " is not supported yet (the walker handles 3.11-3.13)" +
+                                     (status ? std::string() : ": " + status.message()) +
+                                     "; its processes are profiled as native code");
+      return nullptr;
+    }
+    ElfReadOptions elf_options;
+    elf_options.data_symbols = false;
+    if (auto opened = ElfFile::open(binary.open_path, data->elf, elf_options); !opened) {
+      host_->log(LogLevel::warn, binary.path + ": " + opened.message());
+      return nullptr;
+    }
+    data->path = binary.path;
+    host_->log(LogLevel::info, "CPython " + data->info.version + " in " + binary.path);
+    return data;
+  }
+
+  std::unique_ptr<ProcessHandler> attach(const ProcessRef& process,
+                                         std::shared_ptr<const BinaryData> data) override {
+    const auto* binary = dynamic_cast<const CpythonBinaryData*>(data.get());
+    if (!binary || !process.mappings) return nullptr;
+    std::optional<std::uint64_t> bias;
+    for (const Mapping& mapping : *process.mappings) {
+      if (mapping.path == binary->path) {
+        bias = binary->elf.load_bias(mapping.start, mapping.offset);
+        if (bias) break;
+      }
+    }
+    if (!bias) {
+      host_->log(LogLevel::warn, "pid " + std::to_string(process.pid) + ": " + binary->path +
+                                     " is not mapped; not profiling its Python frames");
+      return nullptr;
+    }
+    cpython_process_config config{};
+    config.runtime_address = binary->info.runtime_address + *bias;
+    config.max_frames = max_frames_;
+    config.offsets = binary->info.offsets;
+    auto handler = std::make_unique<CpythonHandler>(
+        *host_, process.pid, bpf_map__fd(skeleton_->maps.cpython_processes), binary->info.offsets);
+    if (auto status = handler->start(config, slot_); !status) {
+      host_->log(LogLevel::warn, status.message());
+      return nullptr;
+    }
+    return handler;
+  }
+
+ private:
+  Host* host_ = nullptr;
+  cpython_bpf* skeleton_ = nullptr;
+  std::uint32_t slot_ = 0;
+  std::uint32_t max_frames_ = EMBER_MAX_RUNTIME_FRAMES;
+};
+
+}  // namespace
+}  // namespace ember::cpython
+
+EMBER_RUNTIME_PLUGIN(ember::cpython::CpythonPlugin, "cpython")
