@@ -10,7 +10,7 @@ import signal
 import sys
 import time
 
-UNIT = 2000
+UNIT = 20000
 spent = {"hot_a": 0.0, "hot_b": 0.0}
 
 
