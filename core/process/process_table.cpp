@@ -3,19 +3,18 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "container_id.hpp"
+#include "ember/text_file.hpp"
 
 namespace ember {
 namespace {
 
+// Empty when the file cannot be read (the process exited, no permission).
 std::string read_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
+  std::string text;
+  read_text_file(path, text);
+  return text;
 }
 
 std::string trim_newline(std::string text) {

@@ -1,9 +1,9 @@
 #include "online_cpus.hpp"
 
 #include <charconv>
-#include <fstream>
-#include <sstream>
 #include <string>
+
+#include "ember/text_file.hpp"
 
 namespace ember {
 
@@ -29,10 +29,9 @@ std::vector<int> parse_cpu_list(std::string_view text) {
 }
 
 std::vector<int> online_cpus() {
-  std::ifstream file("/sys/devices/system/cpu/online");
-  std::stringstream text;
-  text << file.rdbuf();
-  return parse_cpu_list(text.str());
+  std::string text;
+  if (!read_text_file("/sys/devices/system/cpu/online", text)) return {};
+  return parse_cpu_list(text);
 }
 
 }  // namespace ember

@@ -3,6 +3,8 @@
 // where the path runs to the end of the line and may contain spaces.
 #include "ember/proc_maps.hpp"
 
+#include "ember/text_file.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -107,26 +109,8 @@ Status parse_proc_maps(std::string_view text, std::vector<Mapping>& out) {
 
 Status read_proc_maps(std::uint32_t pid, std::vector<Mapping>& out) {
   std::string path = "/proc/" + std::to_string(pid) + "/maps";
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return Status::error("cannot open " + path + ": " + std::strerror(errno) +
-                         (errno == ENOENT ? " (has the process exited?)" : ""));
-  }
-  // procfs files have no size: read until EOF.
   std::string text;
-  char buffer[16384];
-  for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int error = errno;
-      ::close(fd);
-      return Status::error("cannot read " + path + ": " + std::strerror(error));
-    }
-    if (n == 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
+  if (Status read = read_text_file(path, text); !read) return read;
   Status status = parse_proc_maps(text, out);
   if (!status) return Status::error(path + ": " + status.message());
   return status;

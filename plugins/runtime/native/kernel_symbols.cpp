@@ -9,6 +9,8 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "ember/text_file.hpp"
+
 namespace ember::native {
 namespace {
 
@@ -102,28 +104,10 @@ KernelSymbols KernelSymbols::parse(std::string_view text) {
 }
 
 Status KernelSymbols::load(const std::string& path, KernelSymbols& out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::error("cannot open " + path + ": " + std::strerror(errno));
   Builder builder;
-  std::string buffer(1 << 16, '\0');
-  std::size_t kept = 0;  // bytes of an unfinished line at the buffer's start
-  for (;;) {
-    if (kept == buffer.size()) buffer.resize(buffer.size() * 2);  // a very long line
-    ssize_t n = ::read(fd, buffer.data() + kept, buffer.size() - kept);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int error = errno;
-      ::close(fd);
-      return Status::error("cannot read " + path + ": " + std::strerror(error));
-    }
-    if (n == 0) break;
-    std::string_view rest =
-        builder.add_lines(std::string_view(buffer.data(), kept + static_cast<std::size_t>(n)));
-    kept = rest.size();
-    std::memmove(buffer.data(), rest.data(), kept);
-  }
-  ::close(fd);
-  builder.add_line(std::string_view(buffer.data(), kept));
+  Status read = read_lines_in_chunks(
+      path, [&](std::string_view lines) { builder.add_line(builder.add_lines(lines)); });
+  if (!read) return read;
   out = builder.finish();
   if (out.symbols_.empty() && !out.restricted_) {
     return Status::error(path + " has no kernel code symbols");
