@@ -5,16 +5,20 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  build-essential cmake clang llvm pkg-config git
+  build-essential cmake clang llvm pkg-config git ccache
   # BPF: libbpf, bpftool (vmlinux.h + skeletons), kernel BTF is read at build time
   libbpf-dev bpftool libelf-dev zlib1g-dev
   # core libraries
   libboost-dev libboost-filesystem-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
-  libdw-dev libunwind-dev
+  libdw-dev libunwind-dev liblzma-dev libiberty-dev
+  # the local store and exports (pprof is protobuf)
+  libsqlite3-dev sqlite3 protobuf-compiler libprotobuf-dev
   # tests and sanitizers
   libgtest-dev libgmock-dev libclang-rt-14-dev python3 util-linux
+  # test workloads and readers: Flask story, Rust binaries, `go tool pprof`, a real browser
+  python3-flask cargo rustc golang-go chromium
   # peers for bench/
-  linux-perf bpftrace
+  linux-perf bpftrace austin
 )
 
 missing=()

@@ -17,6 +17,9 @@ struct ProcessInfo {
   std::string container_id;  // from the cgroup path, empty on the host
   std::uint64_t cgroup_id = 0;
   std::int64_t exit_time_ns = 0;  // wall clock; 0 while running
+  std::string container_name;     // when the container runtime's state says so
+  std::string pod_uid;            // Kubernetes pod, from the cgroup path
+  std::string service;            // label from the config's service rules, or empty
 };
 
 struct ThreadInfo {
@@ -33,6 +36,22 @@ struct StackCount {
   std::uint64_t count = 0;
 };
 
+// Host utilisation over one metrics step (default 1 s) ending at time_ns.
+struct HostMetrics {
+  std::int64_t time_ns = 0;         // wall clock, end of the step
+  double cpu_utilization = 0;       // busy share of all CPUs, 0..1
+  std::uint64_t memory_total_bytes = 0;
+  std::uint64_t memory_available_bytes = 0;  // MemAvailable
+};
+
+// One profiled process over one metrics step ending at time_ns.
+struct ProcessMetrics {
+  std::int64_t time_ns = 0;
+  std::uint32_t pid = 0;
+  double cpu_cores = 0;             // CPU time / step: 1.0 = one core busy
+  std::uint64_t rss_bytes = 0;
+};
+
 struct Window {
   std::int64_t start_ns = 0;  // wall clock (CLOCK_REALTIME), inclusive
   std::int64_t end_ns = 0;    // exclusive
@@ -43,6 +62,9 @@ struct Window {
   std::vector<ProcessInfo> processes;               // every pid in samples
   std::vector<ThreadInfo> threads;                  // every (pid, tid) in samples
   std::uint64_t lost_samples = 0;                   // dropped by a full ring buffer
+  std::string host;                                 // hostname of the agent
+  std::vector<HostMetrics> host_metrics;            // one per step, oldest first
+  std::vector<ProcessMetrics> process_metrics;      // per step and profiled pid
 
   std::uint64_t total_samples() const {
     std::uint64_t total = 0;

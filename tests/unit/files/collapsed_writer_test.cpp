@@ -36,7 +36,7 @@ TEST(CollapsedWriterTest, UnknownProcessAndCommWithSemicolon) {
   w.frames = {test::frame("f")};
   w.stacks = {{0}};
   w.samples = {{0, 7, 7, 2}, {0, 8, 8, 3}};
-  w.processes = {{8, "a;b", "", "", "", 0, 0}};
+  w.processes = {{8, "a;b", "", "", "", 0, 0, "", "", ""}};
   EXPECT_EQ(collapsed_text(w), "[pid 7];f 2\na_b;f 3\n");
 }
 

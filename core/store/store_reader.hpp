@@ -1,0 +1,47 @@
+// Reading the local profile store (SQLite, written by plugins/sink/store).
+// `ember report` and, later, the web UI and the Python module read through
+// this interface only; they never see the schema.
+//
+// CONTRACT (agreed before the implementation): the store engineer implements
+// it in core/store/, the report engineer codes against it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ember/status.hpp"
+#include "ember/window.hpp"
+
+namespace ember::store {
+
+// What a store holds, for "no data in that range" errors and pickers.
+struct StoreSummary {
+  std::int64_t first_ns = 0;  // start of the oldest window (wall clock), 0 if empty
+  std::int64_t last_ns = 0;   // end of the newest window
+  std::uint64_t windows = 0;
+  std::vector<std::string> hosts;
+  std::vector<std::string> services;   // distinct non-empty ProcessInfo::service
+  std::vector<std::string> processes;  // distinct comm
+};
+
+class StoreReader {
+ public:
+  virtual ~StoreReader() = default;
+
+  // Opens read-only; a missing, corrupt or newer-schema file is an error
+  // whose message says which and what to do.
+  static Status open(const std::string& path, std::unique_ptr<StoreReader>& reader);
+
+  virtual StoreSummary summary() const = 0;
+
+  // Every window that overlaps [from_ns, to_ns) merged into one Window:
+  // frames and stacks deduplicated, StackCount summed per (stack, pid, tid),
+  // processes/threads once per pid/(pid, tid) (the newest metadata wins),
+  // metrics of the range concatenated oldest first, start/end the covered span,
+  // frequency_hz of the windows (the highest if they differ).
+  virtual Status read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const = 0;
+};
+
+}  // namespace ember::store
