@@ -3,18 +3,38 @@
 #include <algorithm>
 
 namespace ember {
+namespace {
+
+// Return addresses no call can have: outside every mapping, or in the heap or
+// a stack (what a frame-pointer walk through code built without them finds).
+bool is_walk_garbage(const Frame& frame) {
+  return frame.module == "[unknown]" || frame.module == "[heap]" || frame.module == "[stack]";
+}
+
+}  // namespace
 
 void merge_interpreter_frames(const std::vector<FrameHandle>& native_leaf_first,
                               const RuntimeFrameGroups& groups, const ProcessHandler& interpreter,
                               std::vector<FrameHandle>& merged_leaf_first) {
   std::size_t next_group = 0;
+  const std::string* interpreter_module = nullptr;  // the object holding the eval loop
   for (const FrameHandle& frame : native_leaf_first) {
     if (next_group < groups.size() && interpreter.is_interpreter_frame(*frame)) {
       const auto& group = groups[next_group++];
       merged_leaf_first.insert(merged_leaf_first.end(), group.begin(), group.end());
-    } else {
-      merged_leaf_first.push_back(frame);
+      interpreter_module = &frame->module;
+      continue;
     }
+    // Between two groups, the interpreter's own frames are its call machinery
+    // or, in builds without frame pointers, garbage return addresses: either
+    // way they only split the interpreted stack. Other objects' frames (C
+    // extensions, libc) stay where they are.
+    if (interpreter_module && next_group < groups.size() &&
+        ((!interpreter_module->empty() && frame->module == *interpreter_module) ||
+         is_walk_garbage(*frame))) {
+      continue;
+    }
+    merged_leaf_first.push_back(frame);
   }
   for (; next_group < groups.size(); ++next_group) {
     const auto& group = groups[next_group];

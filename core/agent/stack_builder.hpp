@@ -14,7 +14,10 @@ namespace ember {
 // Splices interpreter frame groups into native frames (both leaf first): the
 // k-th native frame the interpreter claims is replaced by the k-th group.
 // Groups left over (the native walk missed eval frames) go rootward of
-// everything else, so interpreter frames are never dropped.
+// everything else, so interpreter frames are never dropped. Between groups
+// (and before the leftovers), native frames of the eval loop's own object and
+// addresses outside code ([unknown], [heap], [stack]) are dropped: interpreter
+// call machinery or walk garbage.
 void merge_interpreter_frames(const std::vector<FrameHandle>& native_leaf_first,
                               const RuntimeFrameGroups& groups, const ProcessHandler& interpreter,
                               std::vector<FrameHandle>& merged_leaf_first);

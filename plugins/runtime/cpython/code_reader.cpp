@@ -25,7 +25,13 @@ void append_utf8(std::string& out, std::uint32_t cp) {
 }
 
 std::optional<std::string> CodeReader::read_str(std::uint64_t address) const {
-  if (address == 0 || offsets_.string_model != CPYTHON_STRINGS_PEP393) return std::nullopt;
+  if (address == 0) return std::nullopt;
+  if (offsets_.string_model == CPYTHON_STRINGS_BYTES) {
+    auto bytes = read_bytes(address);
+    if (!bytes || bytes->size() > kMaxString) return std::nullopt;
+    return std::string(bytes->begin(), bytes->end());
+  }
+  if (offsets_.string_model != CPYTHON_STRINGS_PEP393) return std::nullopt;
   std::int64_t length = 0;
   std::uint32_t state = 0;
   if (!read_value(address + offsets_.unicode_length, length) ||
@@ -72,7 +78,7 @@ std::optional<std::vector<std::uint8_t>> CodeReader::read_bytes(std::uint64_t ad
 }
 
 std::optional<CodeInfo> CodeReader::read_code(std::uint64_t address) const {
-  if (address == 0 || offsets_.line_table != CPYTHON_LINES_LOCATIONS) return std::nullopt;
+  if (address == 0) return std::nullopt;
   std::vector<std::uint8_t> raw(offsets_.code_size);
   if (!read_(address, raw.data(), raw.size())) return std::nullopt;
   auto field = [&](std::uint32_t offset, auto& out) {
@@ -96,13 +102,31 @@ std::optional<CodeInfo> CodeReader::read_code(std::uint64_t address) const {
   if (!n) return std::nullopt;
   info.name = std::move(*n);
   info.file = read_str(filename).value_or("<unknown>");
-  if (auto table = read_bytes(linetable)) info.lines = LocationTable::decode(*table, first_line);
+  if (auto table = read_bytes(linetable)) {
+    switch (offsets_.line_table) {
+      case CPYTHON_LINES_LNOTAB:
+        info.lines = LineTable::decode_lnotab(*table, first_line, offsets_.major >= 3);
+        break;
+      case CPYTHON_LINES_LINETABLE_310:
+        info.lines = LineTable::decode_linetable_310(*table, first_line);
+        break;
+      default:
+        info.lines = LineTable::decode_locations(*table, first_line);
+        break;
+    }
+  }
   return info;
 }
 
-std::int64_t CodeReader::code_unit(std::uint64_t instr_offset) const {
-  std::int64_t bytes = static_cast<std::int64_t>(instr_offset) -
-                       static_cast<std::int64_t>(offsets_.code_code_adaptive);
+std::int64_t CodeReader::table_offset(std::uint64_t position) const {
+  if (offsets_.frame_model == CPYTHON_FRAMES_PYFRAMEOBJECT) {
+    auto lasti = static_cast<std::int32_t>(static_cast<std::uint32_t>(position));
+    if (lasti < 0) return -1;
+    // 3.10's f_lasti counts 2-byte code units, its line table bytes.
+    return offsets_.line_table == CPYTHON_LINES_LINETABLE_310 ? std::int64_t{lasti} * 2 : lasti;
+  }
+  std::int64_t bytes =
+      static_cast<std::int64_t>(position) - static_cast<std::int64_t>(offsets_.code_code_adaptive);
   if (bytes < 0) return -1;
   return bytes / 2;
 }

@@ -1,6 +1,6 @@
-// Reads CPython objects out of another process' memory: str (PEP 393),
-// bytes, and code objects (name, file, first line, line table), through the
-// offsets of one CPython version.
+// Reads CPython objects out of another process' memory: str (PEP 393; 2.7's
+// byte strings), bytes, and code objects (name, file, first line, line
+// table), through the offsets of one CPython version.
 #pragma once
 
 #include <cstddef>
@@ -22,7 +22,7 @@ struct CodeInfo {
   std::string name;  // co_qualname (3.11+), else co_name
   std::string file;  // co_filename
   std::int32_t first_line = 0;
-  LocationTable lines;
+  LineTable lines;  // in the units table_offset() returns
 };
 
 class CodeReader {
@@ -30,16 +30,17 @@ class CodeReader {
   CodeReader(const cpython_offsets& offsets, MemoryReader read)
       : offsets_(offsets), read_(std::move(read)) {}
 
-  // A str object as UTF-8; nullopt when unreadable or not a compact str.
+  // A str object as UTF-8 (2.7: the bytes of a str); nullopt when unreadable
+  // or not a compact str.
   std::optional<std::string> read_str(std::uint64_t address) const;
   // A bytes object's contents; nullopt when unreadable or absurdly large.
   std::optional<std::vector<std::uint8_t>> read_bytes(std::uint64_t address) const;
-  // A 3.11+ code object; nullopt when it cannot be read.
+  // A code object; nullopt when it cannot be read.
   std::optional<CodeInfo> read_code(std::uint64_t address) const;
 
-  // The code unit of a frame's recorded instruction offset (word1 without
-  // flags: instruction pointer - code object address), -1 before the first.
-  std::int64_t code_unit(std::uint64_t instr_offset) const;
+  // The line table unit of a frame's recorded position (word1 without flags,
+  // see bpf/cpython_bpf.h), -1 before the first instruction.
+  std::int64_t table_offset(std::uint64_t position) const;
 
   static constexpr std::size_t kMaxString = 4096;
   static constexpr std::size_t kMaxBytes = 1 << 20;

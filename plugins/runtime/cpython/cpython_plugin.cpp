@@ -22,20 +22,25 @@
 namespace ember::cpython {
 namespace {
 
-// Versions the walker handles (frame models 3.11-3.13).
-bool walker_supports(const CPythonBinary& binary) {
-  return binary.major == 3 && binary.minor >= 11 && binary.minor <= 13 &&
-         binary.runtime_address != 0 &&
-         (binary.offsets.frame_model == CPYTHON_FRAMES_311 ||
-          binary.offsets.frame_model == CPYTHON_FRAMES_312 ||
-          binary.offsets.frame_model == CPYTHON_FRAMES_313) &&
-         binary.offsets.line_table == CPYTHON_LINES_LOCATIONS;
+// Why the walker cannot handle this interpreter; empty when it can (2.7 and
+// 3.6-3.13, with the runtime symbols their frame model starts from).
+std::string unsupported_reason(const CPythonBinary& binary) {
+  bool known = (binary.major == 2 && binary.minor == 7) ||
+               (binary.major == 3 && binary.minor >= 6 && binary.minor <= 13);
+  if (!known) return "the walker handles 2.7 and 3.6-3.13";
+  const cpython_offsets& off = binary.offsets;
+  if (off.runtime_interpreters_head != CPYTHON_OFFSET_NONE ? binary.runtime_address == 0
+                                                           : binary.tstate_current_address == 0) {
+    return "its runtime state symbol was not found";
+  }
+  return {};
 }
 
 class CpythonBinaryData final : public BinaryData {
  public:
   std::string path;
   CPythonBinary info;
+  std::string unsupported;  // why its processes are profiled as native code
   ElfFile elf;
 };
 
@@ -57,6 +62,9 @@ class CpythonHandler final : public ProcessHandler {
       : host_(host),
         pid_(pid),
         config_map_fd_(config_map_fd),
+        // 2.7's eval loop is PyEval_EvalFrameEx; 3.x's PyEval_EvalFrameEx
+        // only forwards to _PyEval_EvalFrameDefault.
+        eval_function_(offsets.major == 2 ? "PyEval_EvalFrameEx" : "_PyEval_EvalFrameDefault"),
         reader_(offsets, [&host, pid](std::uint64_t address, void* buffer, std::size_t size) {
           return host.read_memory(pid, address, buffer, size);
         }) {}
@@ -92,9 +100,9 @@ class CpythonHandler final : public ProcessHandler {
   }
 
   bool is_interpreter_frame(const Frame& native) const override {
-    static constexpr std::string_view kEval = "_PyEval_EvalFrameDefault";
     std::string_view name = native.name;
-    return name.starts_with(kEval) && (name.size() == kEval.size() || name[kEval.size()] == '.');
+    return name.starts_with(eval_function_) &&
+           (name.size() == eval_function_.size() || name[eval_function_.size()] == '.');
   }
 
  private:
@@ -114,7 +122,7 @@ class CpythonHandler final : public ProcessHandler {
       f.name = info->name;
       f.file = info->file;
       f.module = info->file;
-      std::int32_t line = info->lines.line_at(reader_.code_unit(offset));
+      std::int32_t line = info->lines.line_at(reader_.table_offset(offset));
       if (line < 0) line = info->first_line;
       f.line = line > 0 ? static_cast<std::uint32_t>(line) : 0;
     } else {
@@ -140,6 +148,7 @@ class CpythonHandler final : public ProcessHandler {
   Host& host_;
   std::uint32_t pid_;
   int config_map_fd_;
+  std::string_view eval_function_;
   CodeReader reader_;
   bool configured_ = false;
   bool routed_ = false;
@@ -183,20 +192,16 @@ class CpythonPlugin final : public RuntimePlugin {
       if (!status) host_->log(LogLevel::debug, binary.path + ": " + status.message());
       return nullptr;
     }
-    if (!status || !walker_supports(data->info)) {
-      host_->log(LogLevel::warn, "CPython " + data->info.version + " in " + binary.path +
-                                     " is not supported yet (the walker handles 3.11-3.13)" +
-                                     (status ? std::string() : ": " + status.message()) +
-                                     "; its processes are profiled as native code");
-      return nullptr;
-    }
+    data->path = binary.path;
+    data->unsupported = status ? unsupported_reason(data->info) : status.message();
+    // Claimed anyway: attach() reports it once per process, with the pid.
+    if (!data->unsupported.empty()) return data;
     ElfReadOptions elf_options;
     elf_options.data_symbols = false;
     if (auto opened = ElfFile::open(binary.open_path, data->elf, elf_options); !opened) {
       host_->log(LogLevel::warn, binary.path + ": " + opened.message());
       return nullptr;
     }
-    data->path = binary.path;
     host_->log(LogLevel::info, "CPython " + data->info.version + " in " + binary.path);
     return data;
   }
@@ -205,6 +210,14 @@ class CpythonPlugin final : public RuntimePlugin {
                                          std::shared_ptr<const BinaryData> data) override {
     const auto* binary = dynamic_cast<const CpythonBinaryData*>(data.get());
     if (!binary || !process.mappings) return nullptr;
+    if (!binary->unsupported.empty()) {
+      std::string version =
+          binary->info.version.empty() ? "(version unknown)" : binary->info.version;
+      host_->log(LogLevel::warn, "pid " + std::to_string(process.pid) + ": CPython " + version +
+                                     " in " + binary->path + " is not supported (" +
+                                     binary->unsupported + "); profiled as native code");
+      return nullptr;
+    }
     std::optional<std::uint64_t> bias;
     for (const Mapping& mapping : *process.mappings) {
       if (mapping.path == binary->path) {
@@ -218,7 +231,10 @@ class CpythonPlugin final : public RuntimePlugin {
       return nullptr;
     }
     cpython_process_config config{};
-    config.runtime_address = binary->info.runtime_address + *bias;
+    if (binary->info.runtime_address) config.runtime_address = binary->info.runtime_address + *bias;
+    if (binary->info.tstate_current_address) {
+      config.tstate_current_address = binary->info.tstate_current_address + *bias;
+    }
     config.max_frames = max_frames_;
     config.offsets = binary->info.offsets;
     auto handler = std::make_unique<CpythonHandler>(

@@ -46,8 +46,9 @@ class Cursor {
 
 }  // namespace
 
-LocationTable LocationTable::decode(std::span<const std::uint8_t> table, std::int32_t first_line) {
-  LocationTable out;
+LineTable LineTable::decode_locations(std::span<const std::uint8_t> table,
+                                      std::int32_t first_line) {
+  LineTable out;
   Cursor cursor(table);
   std::int32_t line = first_line;
   std::uint32_t unit = 0;
@@ -82,7 +83,44 @@ LocationTable LocationTable::decode(std::span<const std::uint8_t> table, std::in
   return out;
 }
 
-std::int32_t LocationTable::line_at(std::int64_t index) const {
+LineTable LineTable::decode_linetable_310(std::span<const std::uint8_t> table,
+                                          std::int32_t first_line) {
+  LineTable out;
+  std::int32_t line = first_line;
+  std::uint32_t end = 0;
+  for (std::size_t i = 0; i + 1 < table.size(); i += 2) {
+    std::uint32_t start = end;
+    end += table[i];
+    auto delta = static_cast<std::int8_t>(table[i + 1]);
+    std::int32_t entry_line = -1;
+    if (delta != -128) {
+      line += delta;
+      entry_line = line;
+    }
+    // Empty ranges only move the line (CPython skips them when looking up).
+    if (end > start) out.ranges_.push_back(LineRange{start, end, entry_line});
+  }
+  return out;
+}
+
+LineTable LineTable::decode_lnotab(std::span<const std::uint8_t> table, std::int32_t first_line,
+                                   bool signed_line_deltas) {
+  LineTable out;
+  std::int32_t line = first_line;
+  std::uint32_t address = 0;
+  for (std::size_t i = 0; i + 1 < table.size(); i += 2) {
+    std::uint32_t delta = table[i];
+    if (delta > 0) {
+      out.ranges_.push_back(LineRange{address, address + delta, line});
+      address += delta;
+    }
+    line += signed_line_deltas ? static_cast<std::int8_t>(table[i + 1]) : table[i + 1];
+  }
+  out.ranges_.push_back(LineRange{address, UINT32_MAX, line});
+  return out;
+}
+
+std::int32_t LineTable::line_at(std::int64_t index) const {
   if (index < 0) return -1;
   auto it = std::upper_bound(
       ranges_.begin(), ranges_.end(), static_cast<std::uint64_t>(index),

@@ -5,9 +5,16 @@
 namespace ember {
 namespace {
 
-FrameHandle frame(const std::string& name, FrameKind kind = FrameKind::native) {
-  return std::make_shared<const Frame>(Frame{name, "", "", 0, kind, false});
+FrameHandle frame(const std::string& name, FrameKind kind = FrameKind::native,
+                  const std::string& module = "") {
+  return std::make_shared<const Frame>(Frame{name, module, "", 0, kind, false});
 }
+
+FrameHandle in_object(const std::string& name, const std::string& module) {
+  return frame(name, FrameKind::native, module);
+}
+
+constexpr const char* kLibpython = "libpython3.9.so.1.0";
 
 class EvalLoop final : public ProcessHandler {
  public:
@@ -24,20 +31,42 @@ std::vector<std::string> names(const std::vector<FrameHandle>& frames) {
 
 TEST(MergeInterpreterFrames, EachGroupReplacesOneEvalFrameInOrder) {
   // Leaf first: a C extension called from Python called from Python.
-  std::vector<FrameHandle> native{frame("encoder_listencode_obj"),
-                                  frame("_PyEval_EvalFrameDefault"), frame("PyObject_Call"),
-                                  frame("_PyEval_EvalFrameDefault"), frame("main")};
+  std::vector<FrameHandle> native{
+      in_object("encoder_listencode_obj", "_json.so"),
+      in_object("_PyEval_EvalFrameDefault", kLibpython), in_object("encoder_call", "_json.so"),
+      in_object("_PyEval_EvalFrameDefault", kLibpython), in_object("main", "python3.9")};
   RuntimeFrameGroups groups{
       {frame("dumps", FrameKind::python)},
       {frame("handler", FrameKind::python), frame("serve", FrameKind::python)}};
   std::vector<FrameHandle> merged;
   merge_interpreter_frames(native, groups, EvalLoop(), merged);
   EXPECT_EQ(names(merged), (std::vector<std::string>{"encoder_listencode_obj", "dumps",
-                                                     "PyObject_Call", "handler", "serve", "main"}));
+                                                     "encoder_call", "handler", "serve", "main"}));
+}
+
+TEST(MergeInterpreterFrames, InterpreterFramesBetweenGroupsAreDropped) {
+  // 3.10 and older: one eval call per Python frame, with the interpreter's
+  // call machinery (or, without frame pointers, garbage) between them. Its
+  // frames stay leafward of the first group and rootward of the last.
+  std::vector<FrameHandle> native{in_object("_PyObject_Malloc", kLibpython),
+                                  in_object("_PyEval_EvalFrameDefault", kLibpython),
+                                  in_object("_PyFunction_Vectorcall", kLibpython),
+                                  in_object("libpython3.9.so.1.0+0x1234", kLibpython),
+                                  in_object("[unknown]+0x530000", "[unknown]"),
+                                  in_object("[heap]+0x29a5f", "[heap]"),
+                                  in_object("_PyEval_EvalFrameDefault", kLibpython),
+                                  in_object("Py_RunMain", kLibpython)};
+  RuntimeFrameGroups groups{{frame("hot", FrameKind::python)}, {frame("work", FrameKind::python)}};
+  std::vector<FrameHandle> merged;
+  merge_interpreter_frames(native, groups, EvalLoop(), merged);
+  EXPECT_EQ(names(merged),
+            (std::vector<std::string>{"_PyObject_Malloc", "hot", "work", "Py_RunMain"}));
 }
 
 TEST(MergeInterpreterFrames, LeftoverGroupsGoRootwardNotLost) {
-  std::vector<FrameHandle> native{frame("_PyEval_EvalFrameDefault"), frame("main")};
+  std::vector<FrameHandle> native{in_object("_PyEval_EvalFrameDefault", kLibpython),
+                                  in_object("libpython3.9.so.1.0+0x1234", kLibpython),
+                                  in_object("main", "python3.9")};
   RuntimeFrameGroups groups{{frame("inner", FrameKind::python)},
                             {frame("outer", FrameKind::python)}};
   std::vector<FrameHandle> merged;

@@ -1,10 +1,12 @@
-// The 3.11+ location table decoder against the interpreters' own
-// co_positions() for every code object of a few stdlib modules, and on
+// The line table decoders (co_lnotab, 3.10's co_linetable, 3.11+'s location
+// table) against each interpreter's own answers (PyCode_Addr2Line,
+// co_positions()) for every code object of a few stdlib modules, and on
 // hand-made tables.
 #include "line_table.hpp"
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -23,7 +25,7 @@ std::vector<std::uint8_t> from_hex(const std::string& hex) {
   return out;
 }
 
-TEST(LocationTable, HandMadeEntries) {
+TEST(LineTable, HandMadeLocationEntries) {
   // long form (+3 lines) over 2 units, short form over 1, one-line form
   // (+2) over 3 units, no location over 1, no-column form (-4) over 1.
   const std::vector<std::uint8_t> table = {
@@ -33,7 +35,7 @@ TEST(LocationTable, HandMadeEntries) {
       0x80 | (15 << 3) | 0,              // none
       0x80 | (13 << 3) | 0, 9,           // svarint 9 = -4
   };
-  LocationTable lines = LocationTable::decode(table, 10);
+  LineTable lines = LineTable::decode_locations(table, 10);
   EXPECT_EQ(lines.line_at(0), 13);
   EXPECT_EQ(lines.line_at(1), 13);
   EXPECT_EQ(lines.line_at(2), 13);
@@ -45,46 +47,88 @@ TEST(LocationTable, HandMadeEntries) {
   EXPECT_EQ(lines.line_at(-1), -1);
 }
 
-TEST(LocationTable, TruncatedTableKeepsWholeEntries) {
+TEST(LineTable, TruncatedLocationTableKeepsWholeEntries) {
   const std::vector<std::uint8_t> table = {0x80 | (13 << 3) | 0, 2, 0x80 | (14 << 3) | 0, 0x42};
-  LocationTable lines = LocationTable::decode(table, 5);
+  LineTable lines = LineTable::decode_locations(table, 5);
   EXPECT_EQ(lines.ranges().size(), 1u);
   EXPECT_EQ(lines.line_at(0), 6);
   EXPECT_EQ(lines.line_at(1), -1);
 }
 
-TEST(LocationTable, MatchesCoPositionsOfRealInterpreters) {
+TEST(LineTable, HandMadeLnotab) {
+  // 4 bytes on line 10, then +2 lines over 6 bytes, then -1 (signed) or +255
+  // (2.7's unsigned deltas) to the end.
+  const std::vector<std::uint8_t> table = {4, 2, 6, 0xff};
+  LineTable lines = LineTable::decode_lnotab(table, 10, true);
+  EXPECT_EQ(lines.line_at(0), 10);
+  EXPECT_EQ(lines.line_at(3), 10);
+  EXPECT_EQ(lines.line_at(4), 12);
+  EXPECT_EQ(lines.line_at(9), 12);
+  EXPECT_EQ(lines.line_at(10), 11);
+  EXPECT_EQ(lines.line_at(1000), 11);
+  EXPECT_EQ(lines.line_at(-1), -1);
+  EXPECT_EQ(LineTable::decode_lnotab(table, 10, false).line_at(10), 267);
+}
+
+TEST(LineTable, HandMadeLinetable310) {
+  // 4 bytes at +1, an empty range at +3, 2 bytes at +2 (so line 16), 2
+  // bytes without a line.
+  const std::vector<std::uint8_t> table = {4, 1, 0, 3, 2, 2, 2, 0x80};
+  LineTable lines = LineTable::decode_linetable_310(table, 10);
+  EXPECT_EQ(lines.line_at(0), 11);
+  EXPECT_EQ(lines.line_at(3), 11);
+  EXPECT_EQ(lines.line_at(4), 16);
+  EXPECT_EQ(lines.line_at(6), -1);
+  EXPECT_EQ(lines.line_at(8), -1);
+}
+
+// One line of dump_linetables.py's output checked against its decoder.
+void check_dumped_code(const std::string& label, const std::string& line, int& codes) {
+  std::istringstream fields(line);
+  std::string kind, hex;
+  std::int32_t first_line = 0;
+  fields >> kind >> first_line >> hex;
+  LineTable table;
+  if (kind == "locations") {
+    table = LineTable::decode_locations(from_hex(hex), first_line);
+  } else if (kind == "linetable310") {
+    table = LineTable::decode_linetable_310(from_hex(hex), first_line);
+  } else if (kind == "lnotab" || kind == "lnotab27") {
+    table = LineTable::decode_lnotab(from_hex(hex), first_line, kind == "lnotab");
+  } else {
+    FAIL() << label << ": unknown table kind " << kind;
+  }
+  std::int32_t expected;
+  std::int64_t unit = 0;
+  for (; fields >> expected; ++unit) {
+    ASSERT_EQ(table.line_at(unit), expected)
+        << label << ": unit " << unit << " of: " << line.substr(0, 200);
+  }
+  if (kind == "locations") {
+    EXPECT_EQ(table.line_at(unit), -1) << label << ": table longer than the code";
+  }
+  ++codes;
+}
+
+TEST(LineTable, MatchesEveryRealInterpreter) {
   auto pythons = testing::all_pythons();
   EMBER_REQUIRE_PYENV(pythons);
-  int versions = 0;
+  std::set<std::string> kinds;
   for (const auto& python : pythons) {
-    auto version =
-        testing::run(python.interpreter + " -c 'import sys; print(sys.version_info >= (3, 11))'");
-    if (!version || version->rfind("True", 0) != 0) continue;
-    ++versions;
     auto out = testing::run(python.interpreter + " " EMBER_CPYTHON_DUMP_LINETABLES);
     ASSERT_TRUE(out) << python.label;
     std::istringstream input(*out);
     std::string line;
     int codes = 0;
     while (std::getline(input, line)) {
-      std::istringstream fields(line);
-      std::int32_t first_line = 0;
-      std::string hex;
-      fields >> first_line >> hex;
-      LocationTable table = LocationTable::decode(from_hex(hex), first_line);
-      std::int32_t expected;
-      std::int64_t unit = 0;
-      for (; fields >> expected; ++unit) {
-        ASSERT_EQ(table.line_at(unit), expected)
-            << python.label << ": code unit " << unit << " of: " << line.substr(0, 200);
-      }
-      EXPECT_EQ(table.line_at(unit), -1) << python.label << ": table longer than the code";
-      ++codes;
+      kinds.insert(line.substr(0, line.find(' ')));
+      check_dumped_code(python.label, line, codes);
+      if (::testing::Test::HasFatalFailure()) return;
     }
     EXPECT_GT(codes, 100) << python.label;
   }
-  EXPECT_GE(versions, 3) << "expected pyenv 3.11, 3.12, 3.13";
+  EXPECT_EQ(kinds, (std::set<std::string>{"lnotab27", "lnotab", "linetable310", "locations"}))
+      << "expected pyenv 2.7, 3.6-3.9, 3.10 and 3.11+";
 }
 
 }  // namespace

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // The CPython frame walker, tail-called by the sampler for the processes the
 // CPython plugin attached to. It finds the sampled thread's PyThreadState by
-// walking _PyRuntime.interpreters.head -> threads.head -> next and matching
-// native_thread_id (3.11+) to the sampled tid (cached per tid), then walks
-// the _PyInterpreterFrame chain and records (code object, instruction
-// offset) per frame, leaf first (see cpython_bpf.h for the words' meaning).
+// walking the interpreters' thread lists and matching native_thread_id (3.11+)
+// to the sampled tid, or thread_id (pthread_self(), the thread's fsbase on
+// x86_64 glibc) before 3.11; the match is cached per tid. Then it walks the
+// frame chain (PyFrameObject up to 3.10, _PyInterpreterFrame from 3.11) and
+// records (code object, instruction offset) per frame, leaf first (see
+// cpython_bpf.h for the words' meaning).
 #include "vmlinux.h"
 
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 
 #include "ember/bpf/shared_maps.bpf.h"
@@ -23,7 +26,7 @@ struct {
 	__type(value, struct cpython_process_config);
 } cpython_processes SEC(".maps");
 
-/* tid -> PyThreadState *, checked against native_thread_id on every use. */
+/* tid -> PyThreadState *, checked against the thread identity on every use. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, CPYTHON_MAX_THREADS_CACHED);
@@ -39,6 +42,14 @@ static __always_inline __u64 read_u64(__u64 address)
 	return value;
 }
 
+static __always_inline __u32 read_u32(__u64 address)
+{
+	__u32 value = 0;
+	if (bpf_probe_read_user(&value, sizeof(value), (const void *)address) != 0)
+		return 0;
+	return value;
+}
+
 static __always_inline __u8 read_u8(__u64 address)
 {
 	__u8 value = 0;
@@ -47,11 +58,23 @@ static __always_inline __u8 read_u8(__u64 address)
 	return value;
 }
 
+/* The sampled thread's identity as its PyThreadState records it: the kernel
+ * tid in native_thread_id (3.11+), else pthread_self() in thread_id. */
+struct thread_identity {
+	__u32 offset; /* of the field in PyThreadState */
+	__u64 value;
+};
+
+static __always_inline int is_thread(__u64 tstate, const struct thread_identity *id)
+{
+	return tstate && read_u64(tstate + id->offset) == id->value;
+}
+
 struct thread_walk {
 	const struct cpython_process_config *config;
+	struct thread_identity id;
 	__u64 tstate;  /* the current candidate, then the match */
 	__u64 interp;
-	__u32 tid;
 	__u32 interpreters;
 	__u8 found;
 };
@@ -70,7 +93,7 @@ static long thread_step(__u64 index, void *data)
 		if (!walk->tstate)
 			return 0;  /* next interpreter on the next step */
 	}
-	if (read_u64(walk->tstate + off->tstate_native_thread_id) == walk->tid) {
+	if (is_thread(walk->tstate, &walk->id)) {
 		walk->found = 1;
 		return 1;
 	}
@@ -78,17 +101,44 @@ static long thread_step(__u64 index, void *data)
 	return 0;
 }
 
-static __always_inline __u64 find_tstate(const struct cpython_process_config *config, __u32 tid)
+/* The first interpreter: _PyRuntime.interpreters.head (3.7+); 2.7 and 3.6
+ * keep their list head static, so the interpreter of the GIL holder, learned
+ * once per process and kept in its config. */
+static __always_inline __u64 first_interpreter(struct cpython_process_config *config)
 {
 	const struct cpython_offsets *off = &config->offsets;
+	if (off->runtime_interpreters_head != CPYTHON_OFFSET_NONE)
+		return read_u64(config->runtime_address + off->runtime_interpreters_head);
+	if (config->interp)
+		return config->interp;
+	__u64 holder = read_u64(config->tstate_current_address);
+	if (holder)
+		config->interp = read_u64(holder + off->tstate_interp);
+	return config->interp;
+}
+
+static __always_inline __u64 find_tstate(struct cpython_process_config *config, __u32 tid)
+{
+	const struct cpython_offsets *off = &config->offsets;
+	struct thread_identity id = {};
+	if (off->tstate_native_thread_id != CPYTHON_OFFSET_NONE) {
+		id.offset = off->tstate_native_thread_id;
+		id.value = tid;
+	} else {
+		struct task_struct *task = bpf_get_current_task_btf();
+		id.offset = off->tstate_thread_id;
+		id.value = BPF_CORE_READ(task, thread.fsbase);
+		if (!id.value)
+			return 0;
+	}
 	__u64 *cached = bpf_map_lookup_elem(&cpython_threads, &tid);
-	if (cached && *cached && read_u64(*cached + off->tstate_native_thread_id) == tid)
+	if (cached && is_thread(*cached, &id))
 		return *cached;
 
 	struct thread_walk walk = {
 		.config = config,
-		.tid = tid,
-		.interp = read_u64(config->runtime_address + off->runtime_interpreters_head),
+		.id = id,
+		.interp = first_interpreter(config),
 	};
 	bpf_loop(CPYTHON_MAX_THREADS + CPYTHON_MAX_INTERPRETERS, thread_step, &walk, 0);
 	if (!walk.found)
@@ -138,10 +188,16 @@ static long frame_step(__u64 index, void *data)
 		walk->failed = 1;
 		return 1;
 	}
-	__u64 instr = read_u64(frame + off->frame_instr);
-	__u64 word1 = instr > code ? (instr - code) & CPYTHON_FRAME_OFFSET_MASK : 0;
-	if (off->frame_model == CPYTHON_FRAMES_311 && read_u8(frame + off->frame_is_entry))
-		word1 |= CPYTHON_FRAME_ENTRY;
+	__u64 word1;
+	if (off->frame_model == CPYTHON_FRAMES_PYFRAMEOBJECT) {
+		/* One _PyEval_EvalFrameDefault call per PyFrameObject. */
+		word1 = read_u32(frame + off->frame_instr) | CPYTHON_FRAME_ENTRY;
+	} else {
+		__u64 instr = read_u64(frame + off->frame_instr);
+		word1 = instr > code ? (instr - code) & CPYTHON_FRAME_OFFSET_MASK : 0;
+		if (off->frame_model == CPYTHON_FRAMES_311 && read_u8(frame + off->frame_is_entry))
+			word1 |= CPYTHON_FRAME_ENTRY;
+	}
 	sample->runtime_frames[count].word0 = code;
 	sample->runtime_frames[count].word1 = word1;
 	walk->count = count + 1;
@@ -158,7 +214,7 @@ int cpython_walk(struct bpf_perf_event_data *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = (__u32)(pid_tgid >> 32);
 	__u32 tid = (__u32)pid_tgid;
-	const struct cpython_process_config *config = bpf_map_lookup_elem(&cpython_processes, &tgid);
+	struct cpython_process_config *config = bpf_map_lookup_elem(&cpython_processes, &tgid);
 	if (!config)
 		return ember_submit(ctx);
 	const struct cpython_offsets *off = &config->offsets;
@@ -169,7 +225,9 @@ int cpython_walk(struct bpf_perf_event_data *ctx)
 		return ember_submit(ctx);  /* a thread that never ran Python */
 
 	__u64 frame = 0;
-	if (off->frame_model == CPYTHON_FRAMES_313) {
+	if (off->frame_model == CPYTHON_FRAMES_PYFRAMEOBJECT) {
+		frame = read_u64(tstate + off->tstate_frame);
+	} else if (off->frame_model == CPYTHON_FRAMES_313) {
 		frame = read_u64(tstate + off->tstate_current_frame);
 	} else if (off->frame_model == CPYTHON_FRAMES_311 || off->frame_model == CPYTHON_FRAMES_312) {
 		__u64 cframe = read_u64(tstate + off->tstate_cframe);

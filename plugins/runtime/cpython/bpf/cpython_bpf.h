@@ -5,12 +5,18 @@
  * runtime frame the walker records.
  *
  *   word0 = address of the frame's code object (PyCodeObject *)
- *   word1 = bits 0..61: instruction pointer - code object address, in bytes
- *                       (3.11/3.12 prev_instr, 3.13 instr_ptr; the bytecode
- *                       starts at code_code_adaptive, code units are 2 bytes)
+ *   word1 = bits 0..61: where the frame is in its bytecode
+ *                       3.11+: instruction pointer - code object address, in
+ *                       bytes (3.11/3.12 prev_instr, 3.13 instr_ptr; the
+ *                       bytecode starts at code_code_adaptive, code units are
+ *                       2 bytes)
+ *                       <= 3.10: f_lasti as an unsigned 32-bit value
+ *                       (0xffffffff = -1, before the first instruction); bytes
+ *                       up to 3.9, code units in 3.10
  *           bit 63 CPYTHON_FRAME_ENTRY: the first frame its
  *                       _PyEval_EvalFrameDefault call ran, i.e. the root-most
- *                       frame of one native eval frame's group
+ *                       frame of one native eval frame's group (<= 3.10:
+ *                       every frame, each has its own eval call)
  */
 #ifndef EMBER_CPYTHON_BPF_H
 #define EMBER_CPYTHON_BPF_H
@@ -26,8 +32,10 @@
 #define CPYTHON_MAX_THREADS 64
 
 struct cpython_process_config {
-	__u64 runtime_address; /* _PyRuntime in the process (load bias applied) */
-	__u32 max_frames;      /* <= EMBER_MAX_RUNTIME_FRAMES */
+	__u64 runtime_address;        /* _PyRuntime in the process (load bias applied), 3.7+ */
+	__u64 tstate_current_address; /* _PyThreadState_Current (load bias applied), 2.7/3.6 */
+	__u64 interp;                 /* 2.7/3.6: the main interpreter, learned by the walker */
+	__u32 max_frames;             /* <= EMBER_MAX_RUNTIME_FRAMES */
 	__u32 reserved;
 	struct cpython_offsets offsets;
 };
