@@ -28,12 +28,21 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  echo "install-deps: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}"
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# npm packages of the export tests (tests/e2e: puppeteer-core drives Debian's
+# chromium, speedscope's schema and page), pinned by its package-lock.json.
+e2e="$(dirname "$0")/../tests/e2e"
+if ! cmp -s "$e2e/package-lock.json" "$e2e/node_modules/.ember-installed-lock" 2>/dev/null; then
+  command -v npm >/dev/null || { echo "install-deps: npm missing (apt-get install npm)"; exit 1; }
+  echo "install-deps: npm ci in tests/e2e"
+  (cd "$e2e" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error &&
+     cp package-lock.json node_modules/.ember-installed-lock)
+fi

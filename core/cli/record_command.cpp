@@ -21,6 +21,8 @@ Options:
   --output FILE       where to write; the format follows the extension:
                         .folded, .collapsed     collapsed stacks (flamegraph.pl)
                         .speedscope.json, .json speedscope (speedscope.app)
+                        .pb.gz, .pprof          pprof (go tool pprof)
+                        .svg                    interactive flame graph
                       default: ember.folded
   --config FILE       take runtimes, process filters and sampler settings from
                       this TOML file (see configs/ember.toml); its sinks are

@@ -7,10 +7,15 @@
 #include "ember/option_reader.hpp"
 #include "ember/plugin.hpp"
 #include "output_file.hpp"
+#include "pprof_writer.hpp"
 #include "speedscope_writer.hpp"
+#include "svg_flamegraph.hpp"
 #include "utc_time.hpp"
 
 namespace ember::files {
+
+using namespace ember::formats;
+
 namespace {
 
 constexpr std::string_view kSection = "sink.files";
@@ -28,6 +33,14 @@ bool format_of_path(const std::string& path, Format& out) {
     out = Format::speedscope;
     return true;
   }
+  if (ends_with(path, ".pb.gz") || ends_with(path, ".pprof")) {
+    out = Format::pprof;
+    return true;
+  }
+  if (ends_with(path, ".svg")) {
+    out = Format::svg;
+    return true;
+  }
   return false;
 }
 
@@ -40,11 +53,29 @@ bool format_of_name(const std::string& name, Format& out) {
     out = Format::speedscope;
     return true;
   }
+  if (name == "pprof") {
+    out = Format::pprof;
+    return true;
+  }
+  if (name == "svg") {
+    out = Format::svg;
+    return true;
+  }
   return false;
 }
 
 std::string extension_of(Format format) {
-  return format == Format::collapsed ? ".folded" : ".speedscope.json";
+  switch (format) {
+    case Format::collapsed:
+      return ".folded";
+    case Format::speedscope:
+      return ".speedscope.json";
+    case Format::pprof:
+      return ".pb.gz";
+    case Format::svg:
+      return ".svg";
+  }
+  return ".folded";
 }
 
 // Exceptions must not cross the plugin boundary: anything unexpected (a
@@ -85,7 +116,8 @@ Status FilesSink::configure(const Options& options, Host& host) {
       } else if (!format_of_path(path_, path_format_)) {
         reader.fail("path", "cannot tell the format of \"" + path_ +
                                 "\" from its extension; use .folded or .collapsed (collapsed "
-                                "stacks), .speedscope.json or .json (speedscope)");
+                                "stacks), .speedscope.json or .json (speedscope), .pb.gz or "
+                                ".pprof (pprof), .svg (flame graph)");
       }
     } else {
       formats_.clear();
@@ -93,7 +125,7 @@ Status FilesSink::configure(const Options& options, Host& host) {
         Format format;
         if (!format_of_name(name, format)) {
           reader.fail("formats", "unknown format \"" + name +
-                                     "\"; accepted: folded (or collapsed), speedscope");
+                                     "\"; accepted: folded (or collapsed), speedscope, pprof, svg");
           break;
         }
         if (std::find(formats_.begin(), formats_.end(), format) == formats_.end()) {
@@ -133,8 +165,17 @@ Status FilesSink::close() {
 }
 
 std::string FilesSink::render(Format format, const Window& window, const std::string& name) const {
-  if (format == Format::collapsed) return collapsed_text(window, collapsed_options_);
-  return speedscope_json(window, SpeedscopeOptions{name});
+  switch (format) {
+    case Format::collapsed:
+      return collapsed_text(window, collapsed_options_);
+    case Format::speedscope:
+      return speedscope_json(window, SpeedscopeOptions{name});
+    case Format::pprof:
+      return pprof_gzip(window);
+    case Format::svg:
+      return svg_flamegraph(window, SvgOptions{name});
+  }
+  return {};
 }
 
 Status FilesSink::write_window(const Window& window) {

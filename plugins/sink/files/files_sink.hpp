@@ -1,5 +1,5 @@
-// The files sink: profiles as files, in collapsed ("folded") or speedscope
-// format. Two modes, chosen in [sink.files]:
+// The files sink: profiles as files, in collapsed ("folded"), speedscope,
+// pprof or SVG flame graph format (writers in formats/). Two modes, chosen in [sink.files]:
 //   path = "out.folded"             every window merged into one file, written
 //                                   at close(); the extension picks the format
 //   directory = "..." + formats     one file per window per format, named from
@@ -17,7 +17,7 @@
 
 namespace ember::files {
 
-enum class Format { collapsed, speedscope };
+enum class Format { collapsed, speedscope, pprof, svg };
 
 class FilesSink final : public SinkPlugin {
  public:
@@ -36,8 +36,8 @@ class FilesSink final : public SinkPlugin {
   Format path_format_ = Format::collapsed;
   std::string directory_;  // directory mode
   std::vector<Format> formats_;
-  CollapsedOptions collapsed_options_;
-  WindowMerger merger_;
+  formats::CollapsedOptions collapsed_options_;
+  formats::WindowMerger merger_;
   bool closed_ = false;
 };
 

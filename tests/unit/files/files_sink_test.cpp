@@ -46,9 +46,7 @@ std::vector<std::string> list_dir(const fs::path& dir) {
   return names;
 }
 
-Option opt(OptionValue value, std::string where = "") {
-  return Option{std::move(value), where};
-}
+Option opt(OptionValue value, std::string where = "") { return Option{std::move(value), where}; }
 
 class FilesSinkTest : public ::testing::Test {
  protected:
@@ -143,6 +141,34 @@ TEST_F(FilesSinkTest, DirectoryModeWritesOneFilePerWindowPerFormat) {
   EXPECT_EQ(doc["profiles"].size(), 4u);
 }
 
+TEST_F(FilesSinkTest, DirectoryModeWritesPprofAndSvg) {
+  FilesSink sink;
+  ASSERT_TRUE(configure(sink, {{"directory", opt(dir_.string())},
+                               {"formats", opt(std::vector<std::string>{"pprof", "svg"})}}));
+  ASSERT_TRUE(sink.on_window(test::later_window()));
+  EXPECT_EQ(list_dir(dir_), (std::vector<std::string>{"ember-20261125T190612Z.pb.gz",
+                                                      "ember-20261125T190612Z.svg"}));
+  std::string pprof = read_file(dir_ / "ember-20261125T190612Z.pb.gz");
+  ASSERT_GE(pprof.size(), 2u);
+  EXPECT_EQ(pprof.substr(0, 2), "\x1f\x8b");  // gzip magic
+  std::string svg = read_file(dir_ / "ember-20261125T190612Z.svg");
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_NE(svg.find("data-n=\"handler\""), std::string::npos);
+}
+
+TEST_F(FilesSinkTest, PathModeFormatFollowsPprofAndSvgExtensions) {
+  for (const char* name : {"run.pb.gz", "run.pprof", "run.svg"}) {
+    FilesSink sink;
+    fs::path out = dir_ / name;
+    ASSERT_TRUE(configure(sink, {{"path", opt(out.string())}}));
+    ASSERT_TRUE(sink.on_window(test::later_window()));
+    ASSERT_TRUE(sink.close());
+    std::string text = read_file(out);
+    bool svg = out.extension() == ".svg";
+    EXPECT_EQ(text.rfind(svg ? "<?xml" : "\x1f\x8b", 0), 0u) << name;
+  }
+}
+
 TEST_F(FilesSinkTest, DirectoryModeDefaultsToBothFormats) {
   FilesSink sink;
   ASSERT_TRUE(configure(sink, {{"directory", opt(dir_.string())}}));
@@ -168,7 +194,7 @@ TEST_F(FilesSinkTest, BadExtensionListsTheAcceptedOnes) {
   EXPECT_EQ(status.message(),
             "ember.toml:9:1: sink.files.path: cannot tell the format of \"out.txt\" from its "
             "extension; use .folded or .collapsed (collapsed stacks), .speedscope.json or .json "
-            "(speedscope)");
+            "(speedscope), .pb.gz or .pprof (pprof), .svg (flame graph)");
 }
 
 TEST_F(FilesSinkTest, PathAndDirectoryTogetherIsAnError) {
@@ -200,11 +226,11 @@ TEST_F(FilesSinkTest, FormatsWithPathIsAnError) {
 TEST_F(FilesSinkTest, UnknownFormatAndUnknownKeyAndWrongType) {
   FilesSink a;
   Status status = configure(
-      a, {{"directory", opt(dir_.string())}, {"formats", opt(std::vector<std::string>{"svg"})}});
+      a, {{"directory", opt(dir_.string())}, {"formats", opt(std::vector<std::string>{"png"})}});
   ASSERT_FALSE(status);
-  EXPECT_EQ(
-      status.message(),
-      "sink.files.formats: unknown format \"svg\"; accepted: folded (or collapsed), speedscope");
+  EXPECT_EQ(status.message(),
+            "sink.files.formats: unknown format \"png\"; accepted: folded (or collapsed), "
+            "speedscope, pprof, svg");
 
   FilesSink b;
   status =
@@ -231,7 +257,7 @@ TEST_F(FilesSinkTest, UncreatableDirectoryIsAConfigureError) {
 }
 
 TEST_F(FilesSinkTest, WriteFailureNamesThePathAndErrno) {
-  Status status = write_file_atomically((dir_ / "missing" / "x.folded").string(), "x");
+  Status status = formats::write_file_atomically((dir_ / "missing" / "x.folded").string(), "x");
   ASSERT_FALSE(status);
   EXPECT_EQ(status.message(), "cannot write " + (dir_ / "missing" / "x.folded").string() +
                                   ": No such file or directory");

@@ -14,7 +14,7 @@
 
 #include "ember/window.hpp"
 
-namespace ember::files {
+namespace ember::formats {
 
 struct FrameHash {
   std::size_t operator()(const Frame& frame) const;
@@ -45,4 +45,4 @@ class WindowMerger {
 // All of `windows` merged into one.
 Window merge_windows(std::span<const Window> windows);
 
-}  // namespace ember::files
+}  // namespace ember::formats

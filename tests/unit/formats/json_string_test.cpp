@@ -4,7 +4,7 @@
 
 #include "mini_json.hpp"
 
-namespace ember::files {
+namespace ember::formats {
 namespace {
 
 std::string as_json(std::string_view text) {
@@ -21,9 +21,7 @@ TEST(JsonStringTest, EscapesQuotesBackslashAndControlCharacters) {
   EXPECT_EQ(as_json(std::string("a\0b", 3)), "\"a\\u0000b\"");
 }
 
-TEST(JsonStringTest, KeepsValidUtf8) {
-  EXPECT_EQ(as_json("π € 😀"), "\"π € 😀\"");
-}
+TEST(JsonStringTest, KeepsValidUtf8) { EXPECT_EQ(as_json("π € 😀"), "\"π € 😀\""); }
 
 TEST(JsonStringTest, ReplacesInvalidUtf8) {
   const std::string fffd = "\xEF\xBF\xBD";
@@ -43,4 +41,4 @@ TEST(JsonStringTest, RoundTripsThroughAParser) {
 }
 
 }  // namespace
-}  // namespace ember::files
+}  // namespace ember::formats

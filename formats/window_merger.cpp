@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <functional>
 
-namespace ember::files {
+namespace ember::formats {
 
 std::size_t FrameHash::operator()(const Frame& frame) const {
   std::size_t h = std::hash<std::string>()(frame.name);
@@ -92,4 +92,4 @@ Window merge_windows(std::span<const Window> windows) {
   return merger.merged();
 }
 
-}  // namespace ember::files
+}  // namespace ember::formats

@@ -7,7 +7,7 @@
 
 #include "ember/status.hpp"
 
-namespace ember::files {
+namespace ember::formats {
 
 // Writes `contents` to a temporary file next to `path`, syncs it and renames
 // it over `path`. Errors name the path and the system's reason.
@@ -23,4 +23,4 @@ Status ensure_directory(const std::string& directory);
 std::string unused_stem(const std::string& directory, const std::string& stem,
                         const std::vector<std::string>& extensions);
 
-}  // namespace ember::files
+}  // namespace ember::formats

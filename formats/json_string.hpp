@@ -5,10 +5,10 @@
 #include <string>
 #include <string_view>
 
-namespace ember::files {
+namespace ember::formats {
 
 // Appends `text` as a quoted JSON string: quotes, backslashes and control
 // characters escaped, invalid UTF-8 replaced by U+FFFD (one per bad byte).
 void append_json_string(std::string& out, std::string_view text);
 
-}  // namespace ember::files
+}  // namespace ember::formats

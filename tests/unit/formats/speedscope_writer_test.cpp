@@ -7,7 +7,7 @@
 #include "mini_json.hpp"
 #include "sample_windows.hpp"
 
-namespace ember::files {
+namespace ember::formats {
 namespace {
 
 using test::Json;
@@ -154,4 +154,4 @@ TEST(SpeedscopeWriterTest, TheTestParserRejectsInvalidJson) {
 }
 
 }  // namespace
-}  // namespace ember::files
+}  // namespace ember::formats

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-namespace ember::files {
+namespace ember::formats {
 
 // "20261125T190512Z": sortable and safe in file names.
 std::string utc_compact(std::int64_t unix_ns);
@@ -12,4 +12,4 @@ std::string utc_compact(std::int64_t unix_ns);
 // "2026-11-25T19:05:12Z": for people.
 std::string utc_iso8601(std::int64_t unix_ns);
 
-}  // namespace ember::files
+}  // namespace ember::formats

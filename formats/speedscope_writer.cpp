@@ -12,7 +12,7 @@
 #define EMBER_VERSION "unknown"
 #endif
 
-namespace ember::files {
+namespace ember::formats {
 namespace {
 
 constexpr std::string_view kSchema = "https://www.speedscope.app/file-format-schema.json";
@@ -180,4 +180,4 @@ std::string speedscope_json(const Window& window, const SpeedscopeOptions& optio
   return out;
 }
 
-}  // namespace ember::files
+}  // namespace ember::formats

@@ -4,7 +4,7 @@
 
 #include "sample_windows.hpp"
 
-namespace ember::files {
+namespace ember::formats {
 namespace {
 
 TEST(WindowMergerTest, DeduplicatesFramesAndStacksAndSumsCounts) {
@@ -51,4 +51,4 @@ TEST(WindowMergerTest, LaterThreadNameWins) {
 }
 
 }  // namespace
-}  // namespace ember::files
+}  // namespace ember::formats

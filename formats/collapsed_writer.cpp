@@ -3,7 +3,7 @@
 #include <map>
 #include <utility>
 
-namespace ember::files {
+namespace ember::formats {
 namespace {
 
 // ';' separates frames and a newline ends the line: neither may appear in one.
@@ -64,4 +64,4 @@ std::string collapsed_text(const Window& window, const CollapsedOptions& options
   return out;
 }
 
-}  // namespace ember::files
+}  // namespace ember::formats

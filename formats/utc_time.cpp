@@ -2,7 +2,7 @@
 
 #include <ctime>
 
-namespace ember::files {
+namespace ember::formats {
 namespace {
 
 std::string format(std::int64_t unix_ns, const char* pattern) {
@@ -19,12 +19,8 @@ std::string format(std::int64_t unix_ns, const char* pattern) {
 
 }  // namespace
 
-std::string utc_compact(std::int64_t unix_ns) {
-  return format(unix_ns, "%Y%m%dT%H%M%SZ");
-}
+std::string utc_compact(std::int64_t unix_ns) { return format(unix_ns, "%Y%m%dT%H%M%SZ"); }
 
-std::string utc_iso8601(std::int64_t unix_ns) {
-  return format(unix_ns, "%Y-%m-%dT%H:%M:%SZ");
-}
+std::string utc_iso8601(std::int64_t unix_ns) { return format(unix_ns, "%Y-%m-%dT%H:%M:%SZ"); }
 
-}  // namespace ember::files
+}  // namespace ember::formats

@@ -11,7 +11,7 @@
 
 #include "ember/window.hpp"
 
-namespace ember::files {
+namespace ember::formats {
 
 struct SpeedscopeOptions {
   // The file's "name"; empty: "ember <window start, UTC>".
@@ -21,4 +21,4 @@ struct SpeedscopeOptions {
 // For several windows, pass merge_windows(...) (window_merger.hpp).
 std::string speedscope_json(const Window& window, const SpeedscopeOptions& options = {});
 
-}  // namespace ember::files
+}  // namespace ember::formats

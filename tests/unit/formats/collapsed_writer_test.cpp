@@ -5,7 +5,7 @@
 #include "sample_windows.hpp"
 #include "window_merger.hpp"
 
-namespace ember::files {
+namespace ember::formats {
 namespace {
 
 TEST(CollapsedWriterTest, OneLinePerStackRootFirstMergedAcrossPidsOfOneComm) {
@@ -40,9 +40,7 @@ TEST(CollapsedWriterTest, UnknownProcessAndCommWithSemicolon) {
   EXPECT_EQ(collapsed_text(w), "[pid 7];f 2\na_b;f 3\n");
 }
 
-TEST(CollapsedWriterTest, EmptyWindowIsEmptyText) {
-  EXPECT_EQ(collapsed_text(Window{}), "");
-}
+TEST(CollapsedWriterTest, EmptyWindowIsEmptyText) { EXPECT_EQ(collapsed_text(Window{}), ""); }
 
 TEST(CollapsedWriterTest, MergedWindowsSumCounts) {
   std::vector<Window> windows = {test::sample_window(), test::later_window()};
@@ -54,4 +52,4 @@ TEST(CollapsedWriterTest, MergedWindowsSumCounts) {
 }
 
 }  // namespace
-}  // namespace ember::files
+}  // namespace ember::formats

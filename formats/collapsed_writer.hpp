@@ -8,7 +8,7 @@
 
 #include "ember/window.hpp"
 
-namespace ember::files {
+namespace ember::formats {
 
 struct CollapsedOptions {
   // Adds "<thread name>/<tid>" under the process frame, for per-thread views.
@@ -25,4 +25,4 @@ std::string collapsed_text(const Window& window, const CollapsedOptions& options
 // "_[k]" for kernel frames, as flamegraph.pl colors them.
 std::string collapsed_frame(const Frame& frame);
 
-}  // namespace ember::files
+}  // namespace ember::formats

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <system_error>
 
-namespace ember::files {
+namespace ember::formats {
 namespace {
 
 std::string errno_text(int error) {
@@ -84,4 +84,4 @@ std::string unused_stem(const std::string& directory, const std::string& stem,
   return candidate;
 }
 
-}  // namespace ember::files
+}  // namespace ember::formats

@@ -1,0 +1,216 @@
+#include "svg_flamegraph.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <string_view>
+
+#include "flame_tree.hpp"
+#include "utc_time.hpp"
+#include "utf8.hpp"
+
+namespace ember::formats {
+namespace {
+
+constexpr double kFrameHeight = 16;
+constexpr double kPad = 10;
+constexpr double kGraphTop = 64;
+constexpr double kCharWidth = 7;  // 12 px Verdana, roughly
+constexpr double kMinWidth = 0.1;
+
+// Text for XML content and attribute values: markup characters escaped,
+// control characters (illegal in XML 1.0) and invalid UTF-8 replaced.
+std::string xml(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      std::size_t length = valid_utf8_length(text.substr(i));
+      out.append(length ? text.substr(i, length) : kUtf8Replacement);
+      i += length ? length : 1;
+      continue;
+    }
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
+    }
+    ++i;
+  }
+  return out;
+}
+
+std::string number(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f", value);
+  return buffer;
+}
+
+struct KindStyle {
+  std::string_view kind;
+  std::string_view label;
+  int hue;  // HSL hue; saturation and lightness vary by name within a kind
+  int saturation;
+};
+
+// Python yellow, as in ember's story; the rest chosen to stay apart.
+constexpr KindStyle kKinds[] = {
+    {"python", "Python", 52, 90}, {"native", "native", 22, 85}, {"kernel", "kernel", 210, 55},
+    {"java", "Java", 110, 55},    {"node", "Node", 280, 50},    {"go", "Go", 180, 65},
+};
+
+std::string color(const FlameNode& node) {
+  if (node.kind == "all" || node.kind == "process" || node.kind == "unknown") {
+    return "hsl(0,0%,78%)";
+  }
+  for (const KindStyle& style : kKinds) {
+    if (style.kind != node.kind) continue;
+    // The same function gets the same shade in every graph.
+    std::size_t h = std::hash<std::string>()(node.name);
+    int lightness = 52 + static_cast<int>(h % 18);
+    int hue = style.hue + static_cast<int>((h >> 8) % 9) - 4;
+    return "hsl(" + std::to_string(hue) + "," + std::to_string(style.saturation) + "%," +
+           std::to_string(lightness) + "%)";
+  }
+  return "hsl(0,0%,78%)";
+}
+
+// The label that fits in `width` pixels; the script redoes this after a zoom.
+std::string fitted(const std::string& name, double width) {
+  auto chars = static_cast<long>(std::floor((width - 6) / kCharWidth));
+  if (chars < 3) return "";
+  if (static_cast<long>(name.size()) <= chars) return name;
+  std::string cut = name.substr(0, static_cast<std::size_t>(chars - 2));
+  // Don't end in the middle of a UTF-8 sequence.
+  while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0x80) cut.pop_back();
+  if (!cut.empty() && static_cast<unsigned char>(cut.back()) >= 0xC0) cut.pop_back();
+  return cut + "..";
+}
+
+class SvgBuilder {
+ public:
+  SvgBuilder(const FlameTree& tree, const Window& window, const SvgOptions& options)
+      : tree_(tree), window_(window), options_(options) {}
+
+  std::string build() {
+    double width = options_.width;
+    double graph_height = (tree_.max_depth + 1) * kFrameHeight;
+    double bottom = kGraphTop + graph_height;
+    double height = bottom + 56;
+    std::uint64_t total = tree_.nodes[0].total;
+    std::string title = options_.title.empty() ? "ember flame graph" : options_.title;
+
+    out_ += "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n";
+    out_ += "<svg version=\"1.1\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + number(width) +
+            "\" height=\"" + number(height) + "\" viewBox=\"0 0 " + number(width) + " " +
+            number(height) + "\" data-width=\"" + number(width) + "\" data-total=\"" +
+            std::to_string(total) + "\" data-pad=\"" + number(kPad) + "\">\n";
+    out_ +=
+        "<style>text{font-family:Verdana,sans-serif;font-size:12px;fill:#000}"
+        "g.f rect{stroke:#fff;stroke-width:0.5}g.f:hover rect{stroke:#000;stroke-width:1}"
+        "g.f text{pointer-events:none}g.f.parent{opacity:0.5}g.f.hidden{display:none}"
+        "#unzoom{cursor:pointer;opacity:0}#unzoom.on{opacity:1}"
+        "#title{font-size:17px}</style>\n";
+    out_ += "<rect x=\"0\" y=\"0\" width=\"100%\" height=\"100%\" fill=\"#f8f8f4\"/>\n";
+    out_ += "<text id=\"title\" x=\"" + number(width / 2) + "\" y=\"22\" text-anchor=\"middle\">" +
+            xml(title) + "</text>\n";
+    std::string subtitle = std::to_string(total) + " samples";
+    if (window_.start_ns) {
+      subtitle += ", " + utc_iso8601(window_.start_ns) + " to " + utc_iso8601(window_.end_ns);
+    }
+    if (window_.frequency_hz) subtitle += " at " + std::to_string(window_.frequency_hz) + " Hz";
+    if (!window_.host.empty()) subtitle += " on " + window_.host;
+    out_ += "<text id=\"subtitle\" x=\"" + number(width / 2) +
+            "\" y=\"38\" text-anchor=\"middle\" style=\"font-size:11px;fill:#555\">" +
+            xml(subtitle) + "</text>\n";
+    out_ += "<foreignObject x=\"" + number(kPad) +
+            "\" y=\"40\" width=\"260\" height=\"22\"><input xmlns=\"http://www.w3.org/1999/xhtml\""
+            " id=\"search\" type=\"search\" placeholder=\"Search functions\" "
+            "style=\"width:250px;font-size:12px\"/></foreignObject>\n";
+    out_ += "<text id=\"unzoom\" x=\"" + number(kPad + 270) + "\" y=\"56\">Reset zoom</text>\n";
+    out_ += "<text id=\"matched\" x=\"" + number(width - kPad) +
+            "\" y=\"56\" text-anchor=\"end\"> </text>\n";
+    out_ += "<g id=\"frames\">\n";
+    if (total > 0) draw(0, 0, total, bottom);
+    out_ += "</g>\n";
+    out_ += "<text id=\"details\" x=\"" + number(kPad) + "\" y=\"" + number(bottom + 18) +
+            "\"> </text>\n";
+    legend(bottom + 32);
+    out_ += "<script type=\"text/ecmascript\"><![CDATA[\n";
+    out_ += kFlameGraphScript;
+    out_ += "\n]]></script>\n</svg>\n";
+    return out_;
+  }
+
+ private:
+  void draw(std::uint32_t index, std::uint64_t start, std::uint64_t total, double bottom) {
+    const FlameNode& node = tree_.nodes[index];
+    double usable = options_.width - 2 * kPad;
+    double x = kPad + usable * static_cast<double>(start) / static_cast<double>(total);
+    double w = usable * static_cast<double>(node.total) / static_cast<double>(total);
+    if (w < kMinWidth) return;
+    double y = bottom - (node.depth + 1) * kFrameHeight;
+    std::string name = xml(node.name);
+    char share[32];
+    std::snprintf(share, sizeof share, "%.2f",
+                  100.0 * static_cast<double>(node.total) / static_cast<double>(total));
+    out_ += "<g class=\"f\" data-n=\"" + name + "\" data-k=\"" + node.kind + "\" data-v=\"" +
+            std::to_string(node.total) + "\" data-x=\"" + std::to_string(start) + "\" data-d=\"" +
+            std::to_string(node.depth) + "\"><title>" + name + " (" + node.kind +
+            "): " + std::to_string(node.total) + " samples, " + share + "%</title><rect x=\"" +
+            number(x) + "\" y=\"" + number(y) + "\" width=\"" + number(w) + "\" height=\"" +
+            number(kFrameHeight - 1) + "\" fill=\"" + color(node) + "\"/><text x=\"" +
+            number(x + 3) + "\" y=\"" + number(y + 11.5) + "\">" + xml(fitted(node.name, w)) +
+            "</text></g>\n";
+    std::uint64_t child_start = start;
+    for (std::uint32_t child : node.children) {
+      draw(child, child_start, total, bottom);
+      child_start += tree_.nodes[child].total;
+    }
+  }
+
+  void legend(double y) {
+    double x = kPad;
+    out_ += "<g id=\"legend\">\n";
+    for (const KindStyle& style : kKinds) {
+      std::string fill =
+          "hsl(" + std::to_string(style.hue) + "," + std::to_string(style.saturation) + "%,60%)";
+      out_ += "<g class=\"legend-item\" data-k=\"" + std::string(style.kind) + "\"><rect x=\"" +
+              number(x) + "\" y=\"" + number(y) + "\" width=\"14\" height=\"14\" fill=\"" + fill +
+              "\"/><text x=\"" + number(x + 19) + "\" y=\"" + number(y + 11.5) + "\">" +
+              std::string(style.label) + "</text></g>\n";
+      x += 90;
+    }
+    out_ += "</g>\n";
+  }
+
+  const FlameTree& tree_;
+  const Window& window_;
+  const SvgOptions& options_;
+  std::string out_;
+};
+
+}  // namespace
+
+std::string svg_flamegraph(const Window& window, const SvgOptions& options) {
+  FlameTree tree = build_flame_tree(window);
+  return SvgBuilder(tree, window, options).build();
+}
+
+}  // namespace ember::formats

@@ -1,0 +1,102 @@
+#include "svg_flamegraph.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <regex>
+
+#include "flame_tree.hpp"
+#include "sample_windows.hpp"
+
+namespace ember::formats {
+namespace {
+
+struct Box {
+  std::string name, kind, fill;
+  std::uint64_t samples = 0, start = 0;
+  unsigned depth = 0;
+  double x = 0, width = 0;
+};
+
+// The boxes the SVG draws, read from their attributes.
+std::vector<Box> boxes(const std::string& svg) {
+  static const std::regex box(
+      "<g class=\"f\" data-n=\"([^\"]*)\" data-k=\"([^\"]*)\" data-v=\"(\\d+)\" "
+      "data-x=\"(\\d+)\" data-d=\"(\\d+)\"><title>[^<]*</title><rect x=\"([0-9.]+)\" "
+      "y=\"[0-9.]+\" width=\"([0-9.]+)\" height=\"[0-9.]+\" fill=\"([^\"]+)\"/>");
+  std::vector<Box> out;
+  for (std::sregex_iterator it(svg.begin(), svg.end(), box), end; it != end; ++it) {
+    const std::smatch& m = *it;
+    out.push_back(Box{m[1], m[2], m[8], std::stoull(m[3]), std::stoull(m[4]),
+                      static_cast<unsigned>(std::stoul(m[5])), std::stod(m[6]), std::stod(m[7])});
+  }
+  return out;
+}
+
+const Box& find(const std::vector<Box>& all, const std::string& name) {
+  for (const Box& b : all) {
+    if (b.name == name) return b;
+  }
+  throw std::runtime_error("no box " + name);
+}
+
+TEST(SvgFlameGraphTest, OneBoxPerTreeNodeWithSharesAsWidths) {
+  Window w = test::sample_window();
+  std::string svg = svg_flamegraph(w, SvgOptions{"story", 1000});
+  std::vector<Box> all = boxes(svg);
+  EXPECT_EQ(all.size(), build_flame_tree(w).nodes.size());
+  const Box& root = find(all, "all");
+  EXPECT_EQ(root.samples, 11u);
+  EXPECT_DOUBLE_EQ(root.width, 980.0);  // 1000 - 2 x 10 padding
+  const Box& handler = find(all, "handler");
+  EXPECT_EQ(handler.kind, "python");
+  EXPECT_EQ(handler.samples, 10u);
+  EXPECT_NEAR(handler.width, 980.0 * 10 / 11, 0.06);
+  // Children start where their parent starts (nginx sorts before python3).
+  EXPECT_EQ(find(all, "python3").start, 1u);
+  EXPECT_EQ(handler.start, 1u);
+  EXPECT_NEAR(handler.x, 10 + 980.0 / 11, 0.06);
+  EXPECT_EQ(find(all, "do_sys_open").depth, 5u - 1);
+  EXPECT_NE(svg.find(">story</text>"), std::string::npos);
+}
+
+TEST(SvgFlameGraphTest, ColorsByKindAndALegendOfEveryKind) {
+  std::string svg = svg_flamegraph(test::sample_window());
+  std::vector<Box> all = boxes(svg);
+  auto hue = [](const std::string& fill) { return std::stoi(fill.substr(4)); };
+  EXPECT_NEAR(hue(find(all, "handler").fill), 52, 4);       // Python yellow
+  EXPECT_NEAR(hue(find(all, "main").fill), 22, 4);          // native orange
+  EXPECT_NEAR(hue(find(all, "do_sys_open").fill), 210, 4);  // kernel blue
+  for (const char* kind : {"python", "native", "kernel", "java", "node", "go"}) {
+    EXPECT_NE(svg.find("class=\"legend-item\" data-k=\"" + std::string(kind) + "\""),
+              std::string::npos)
+        << kind;
+  }
+}
+
+TEST(SvgFlameGraphTest, NamesAreEscapedForXml) {
+  Window w = test::sample_window();
+  w.frames[1].name = "a<b>&\"c\" \xff";
+  std::string svg = svg_flamegraph(w);
+  EXPECT_EQ(find(boxes(svg), "a&lt;b&gt;&amp;&quot;c&quot; \xEF\xBF\xBD").samples, 10u);
+  EXPECT_EQ(find(boxes(svg), "weird;name?x").samples, 1u);  // newline replaced
+  EXPECT_EQ(svg.find("a<b>"), std::string::npos);
+}
+
+TEST(SvgFlameGraphTest, TinyBoxesAreLeftOutAndTheScriptIsEmbedded) {
+  Window w = test::later_window();
+  w.samples[0].count = 1'000'000;  // idle's 1 sample is far below 0.1 px
+  std::string svg = svg_flamegraph(w);
+  EXPECT_THROW(find(boxes(svg), "idle"), std::runtime_error);
+  EXPECT_NE(svg.find(kFlameGraphScript), std::string::npos);
+  EXPECT_EQ(svg.find("http://", svg.find("<script")), std::string::npos);  // no network
+}
+
+TEST(SvgFlameGraphTest, EmptyWindowDrawsNoBoxes) {
+  std::string svg = svg_flamegraph(Window{});
+  EXPECT_TRUE(boxes(svg).empty());
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ember::formats
