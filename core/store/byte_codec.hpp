@@ -1,0 +1,59 @@
+// Compact byte encodings of the store's blobs: LEB128 varints, zigzag for
+// signed deltas, a stable 64-bit hash for deduplication keys, and deflate.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace ember::store {
+
+// A blob that does not decode: the store file is damaged.
+class CorruptBlob : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class ByteWriter {
+ public:
+  void varint(std::uint64_t value);
+  void svarint(std::int64_t value) {  // zigzag: small magnitudes stay small
+    varint((static_cast<std::uint64_t>(value) << 1) ^ static_cast<std::uint64_t>(value >> 63));
+  }
+  void bytes(std::string_view text) {
+    varint(text.size());
+    out_.append(text);
+  }
+  const std::string& data() const { return out_; }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+class ByteReader {
+ public:
+  explicit ByteReader(std::string_view in) : in_(in) {}
+  std::uint64_t varint();
+  std::int64_t svarint() {
+    std::uint64_t raw = varint();
+    return static_cast<std::int64_t>((raw >> 1) ^ (~(raw & 1) + 1));
+  }
+  std::string bytes();
+  // A count that must fit in what is left (each element takes >= 1 byte).
+  std::uint64_t count();
+  bool done() const { return in_.empty(); }
+
+ private:
+  std::string_view in_;
+};
+
+// FNV-1a: stable across builds and machines (it is stored in the file).
+std::uint64_t stable_hash(std::string_view bytes);
+
+// zlib deflate with the raw size in front; inflate checks it.
+std::string deflate_blob(std::string_view raw);
+std::string inflate_blob(std::string_view packed);
+
+}  // namespace ember::store

@@ -1,0 +1,117 @@
+#include "rows.hpp"
+
+#include "byte_codec.hpp"
+
+namespace ember::store {
+
+std::string frame_key(const Frame& frame) {
+  ByteWriter key;
+  key.varint(static_cast<std::uint64_t>(frame.kind));
+  key.varint(frame.inlined ? 1 : 0);
+  key.varint(frame.line);
+  key.bytes(frame.name);
+  key.bytes(frame.module);
+  key.bytes(frame.file);
+  return key.take();
+}
+
+std::string process_key(const ProcessInfo& p) {
+  ByteWriter key;
+  key.varint(p.pid);
+  key.bytes(p.comm);
+  key.bytes(p.exe);
+  key.bytes(p.cmdline);
+  key.bytes(p.container_id);
+  key.varint(p.cgroup_id);
+  key.svarint(p.exit_time_ns);
+  key.bytes(p.container_name);
+  key.bytes(p.pod_uid);
+  key.bytes(p.service);
+  return key.take();
+}
+
+std::string thread_key(const ThreadInfo& t) {
+  ByteWriter key;
+  key.varint(t.pid);
+  key.varint(t.tid);
+  key.bytes(t.name);
+  return key.take();
+}
+
+Frame read_frame(const Statement& row, int first) {
+  Frame frame;
+  auto kind = row.int64(first);
+  frame.kind = kind >= 0 && kind <= static_cast<std::int64_t>(FrameKind::unknown)
+                   ? static_cast<FrameKind>(kind)
+                   : FrameKind::unknown;
+  frame.inlined = row.int64(first + 1) != 0;
+  frame.line = static_cast<std::uint32_t>(row.int64(first + 2));
+  frame.name = row.text(first + 3);
+  frame.module = row.text(first + 4);
+  frame.file = row.text(first + 5);
+  return frame;
+}
+
+ProcessInfo read_process(const Statement& row, int first) {
+  ProcessInfo p;
+  p.pid = static_cast<std::uint32_t>(row.int64(first));
+  p.comm = row.text(first + 1);
+  p.exe = row.text(first + 2);
+  p.cmdline = row.text(first + 3);
+  p.container_id = row.text(first + 4);
+  p.cgroup_id = static_cast<std::uint64_t>(row.int64(first + 5));
+  p.exit_time_ns = row.int64(first + 6);
+  p.container_name = row.text(first + 7);
+  p.pod_uid = row.text(first + 8);
+  p.service = row.text(first + 9);
+  return p;
+}
+
+ThreadInfo read_thread(const Statement& row, int first) {
+  ThreadInfo t;
+  t.pid = static_cast<std::uint32_t>(row.int64(first));
+  t.tid = static_cast<std::uint32_t>(row.int64(first + 1));
+  t.name = row.text(first + 2);
+  return t;
+}
+
+void bind_frame(Statement& s, int first, const Frame& frame) {
+  s.bind(first, static_cast<std::int64_t>(frame.kind))
+      .bind(first + 1, std::int64_t{frame.inlined ? 1 : 0})
+      .bind(first + 2, std::int64_t{frame.line})
+      .bind(first + 3, frame.name)
+      .bind(first + 4, frame.module)
+      .bind(first + 5, frame.file);
+}
+
+void bind_process(Statement& s, int first, const ProcessInfo& p) {
+  s.bind(first, std::int64_t{p.pid})
+      .bind(first + 1, p.comm)
+      .bind(first + 2, p.exe)
+      .bind(first + 3, p.cmdline)
+      .bind(first + 4, p.container_id)
+      .bind(first + 5, static_cast<std::int64_t>(p.cgroup_id))
+      .bind(first + 6, p.exit_time_ns)
+      .bind(first + 7, p.container_name)
+      .bind(first + 8, p.pod_uid)
+      .bind(first + 9, p.service);
+}
+
+void bind_thread(Statement& s, int first, const ThreadInfo& t) {
+  s.bind(first, std::int64_t{t.pid}).bind(first + 1, std::int64_t{t.tid}).bind(first + 2, t.name);
+}
+
+std::string encode_stack(const std::vector<std::int64_t>& frame_ids) {
+  ByteWriter out;
+  for (std::int64_t id : frame_ids) out.varint(static_cast<std::uint64_t>(id));
+  return out.take();
+}
+
+std::vector<std::int64_t> decode_stack(std::string_view blob) {
+  std::vector<std::int64_t> ids;
+  ByteReader in(blob);
+  while (!in.done()) ids.push_back(static_cast<std::int64_t>(in.varint()));
+  return ids;
+}
+
+}  // namespace ember::store

@@ -1,0 +1,40 @@
+// Rows of the dedup tables <-> SDK structs, and each row's canonical key (the
+// bytes whose stable_hash() is the row's `hash` column).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ember/window.hpp"
+#include "sqlite_db.hpp"
+
+namespace ember::store {
+
+// Column lists, in the order read_*() expects them.
+inline constexpr const char* kFrameColumns = "kind, inlined, line, name, module, file";
+inline constexpr const char* kProcessColumns =
+    "pid, comm, exe, cmdline, container_id, cgroup_id, exit_time_ns, container_name, pod_uid, "
+    "service";
+inline constexpr const char* kThreadColumns = "pid, tid, name";
+
+std::string frame_key(const Frame& frame);
+std::string process_key(const ProcessInfo& process);
+std::string thread_key(const ThreadInfo& thread);
+
+// Reads the columns above starting at `first`.
+Frame read_frame(const Statement& row, int first);
+ProcessInfo read_process(const Statement& row, int first);
+ThreadInfo read_thread(const Statement& row, int first);
+
+// Binds the columns above starting at parameter `first`.
+void bind_frame(Statement& statement, int first, const Frame& frame);
+void bind_process(Statement& statement, int first, const ProcessInfo& process);
+void bind_thread(Statement& statement, int first, const ThreadInfo& thread);
+
+// A stack's `frames` blob: frame ids, root first.
+std::string encode_stack(const std::vector<std::int64_t>& frame_ids);
+std::vector<std::int64_t> decode_stack(std::string_view blob);
+
+}  // namespace ember::store

@@ -1,0 +1,98 @@
+#include "schema.hpp"
+
+#include <string>
+
+namespace ember::store {
+namespace {
+
+// Version 1: deduplicated frames, stacks, processes and threads; windows with
+// their samples and metrics as blobs (see window_blobs.hpp). `hash` columns are
+// stable_hash() of a row's content, the dedup lookup key.
+constexpr const char* kVersion1 = R"(
+CREATE TABLE frames (
+  id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, kind INTEGER NOT NULL,
+  inlined INTEGER NOT NULL, line INTEGER NOT NULL,
+  name TEXT NOT NULL, module TEXT NOT NULL, file TEXT NOT NULL);
+CREATE INDEX frames_by_hash ON frames(hash);
+CREATE TABLE stacks (
+  id INTEGER PRIMARY KEY, hash INTEGER NOT NULL,
+  frames BLOB NOT NULL);  -- frame ids, root first, as varints
+CREATE INDEX stacks_by_hash ON stacks(hash);
+CREATE TABLE processes (
+  id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, pid INTEGER NOT NULL,
+  comm TEXT NOT NULL, exe TEXT NOT NULL, cmdline TEXT NOT NULL,
+  container_id TEXT NOT NULL, cgroup_id INTEGER NOT NULL, exit_time_ns INTEGER NOT NULL,
+  container_name TEXT NOT NULL, pod_uid TEXT NOT NULL, service TEXT NOT NULL);
+CREATE INDEX processes_by_hash ON processes(hash);
+CREATE TABLE threads (
+  id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, pid INTEGER NOT NULL,
+  tid INTEGER NOT NULL, name TEXT NOT NULL);
+CREATE INDEX threads_by_hash ON threads(hash);
+CREATE TABLE windows (
+  id INTEGER PRIMARY KEY, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,
+  frequency_hz INTEGER NOT NULL, lost_samples INTEGER NOT NULL, host TEXT NOT NULL,
+  samples BLOB NOT NULL,   -- window_blobs.hpp: encode_refs
+  metrics BLOB NOT NULL);  -- window_blobs.hpp: encode_metrics
+CREATE INDEX windows_by_start ON windows(start_ns);
+)";
+
+// Version 2: who wrote the store and when, for support questions.
+constexpr const char* kVersion2 = R"(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+INSERT INTO meta VALUES ('created_by', 'ember'),
+                        ('migrated_at', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
+)";
+
+// kMigrations[n] brings version n to n + 1.
+constexpr const char* kMigrations[] = {kVersion1, kVersion2};
+static_assert(std::size(kMigrations) == kSchemaVersion);
+
+}  // namespace
+
+void configure_connection(Database& db, bool writer) {
+  sqlite3_busy_timeout(db.handle(), 5000);
+  if (writer) {
+    // Freed pages go back to the filesystem on `PRAGMA incremental_vacuum`
+    // (retention). Takes effect only on a new file, before WAL mode and the
+    // first table; a no-op on an existing store.
+    db.exec("PRAGMA auto_vacuum = INCREMENTAL");
+    // A committed window survives a crash of the agent (kill -9) with NORMAL
+    // in WAL mode; a power cut may lose the last ones but never the file.
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA journal_size_limit = 4194304");
+  }
+}
+
+std::int64_t check_store(Database& db, const std::string& path) {
+  // The first read of the file: a damaged header fails here (SQLITE_NOTADB).
+  std::int64_t version = db.query_int("PRAGMA user_version");
+  std::int64_t application = db.query_int("PRAGMA application_id");
+  std::int64_t tables = db.query_int("SELECT count(*) FROM sqlite_schema");
+  if (application != kApplicationId && (application != 0 || tables != 0 || version != 0)) {
+    throw StoreRefused(StoreRefused::Reason::not_a_store,
+                       path + " is a SQLite file but not an ember store (application_id " +
+                           std::to_string(application) + "); point [sink.store] path elsewhere");
+  }
+  if (version > kSchemaVersion) {
+    throw StoreRefused(StoreRefused::Reason::newer_schema,
+                       path + " has store schema version " + std::to_string(version) +
+                           ", newer than this ember's " + std::to_string(kSchemaVersion) +
+                           " (written by a newer ember); use that ember or a newer one to "
+                           "read it");
+  }
+  return version;
+}
+
+void migrate(Database& db, std::int64_t target) {
+  Transaction transaction(db, true);
+  std::int64_t version = db.query_int("PRAGMA user_version");
+  if (version == 0) db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+  for (; version < target; ++version) {
+    db.exec(kMigrations[version]);
+    db.exec("PRAGMA user_version = " + std::to_string(version + 1));
+  }
+  transaction.commit();
+}
+
+}  // namespace ember::store

@@ -1,0 +1,247 @@
+#include "store_writer.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <optional>
+#include <unordered_map>
+
+#include "byte_codec.hpp"
+#include "garbage.hpp"
+#include "rows.hpp"
+#include "schema.hpp"
+#include "sqlite_db.hpp"
+#include "window_blobs.hpp"
+
+namespace ember::store {
+namespace {
+
+// Rows remembered per table; past this the cache starts over (lookups then go
+// to the hash index), so memory stays bounded on hosts with huge code bases.
+constexpr std::size_t kMaxCachedRows = 1 << 18;
+
+struct DedupTable {
+  DedupTable(Database& db, const std::string& table, const std::string& columns, int count)
+      : find(db.handle(), "SELECT id, " + columns + " FROM " + table + " WHERE hash = ?1"),
+        insert(db.handle(), insert_sql(table, columns, count)) {}
+
+  static std::string insert_sql(const std::string& table, const std::string& columns, int count) {
+    std::string sql = "INSERT INTO " + table + " (hash, " + columns + ") VALUES (?1";
+    for (int i = 2; i <= count + 1; ++i) sql += ", ?" + std::to_string(i);
+    return sql + ")";
+  }
+
+  Statement find;
+  Statement insert;
+  std::unordered_map<std::string, std::int64_t> cache;
+};
+
+// Is the file a SQLite database at all? A non-empty file without the magic
+// header is damage (SQLite would call it "not a database").
+bool has_sqlite_header(const std::string& path, bool& exists) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  exists = fd >= 0;
+  if (fd < 0) return true;
+  char header[16] = {};
+  ssize_t n = ::read(fd, header, sizeof header);
+  ::close(fd);
+  return n == 0 || (n == 16 && std::memcmp(header, "SQLite format 3", 16) == 0);
+}
+
+StoreOutcome failure(StoreProblem problem, std::string message) {
+  return StoreOutcome{problem, std::move(message)};
+}
+
+}  // namespace
+
+StoreProblem problem_of_sqlite_code(int code) {
+  switch (code) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_FORMAT:
+      return StoreProblem::corrupt;
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      return StoreProblem::unwritable;
+    default:
+      return StoreProblem::io;
+  }
+}
+
+class StoreWriter::Impl {
+ public:
+  explicit Impl(const std::string& path)
+      : path(path), db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) {}
+
+  void prepare() {
+    frames.emplace(db, "frames", kFrameColumns, 6);
+    stacks.emplace(db, "stacks", "frames", 1);
+    processes.emplace(db, "processes", kProcessColumns, 10);
+    threads.emplace(db, "threads", kThreadColumns, 3);
+    insert_window.emplace(db.handle(),
+                          "INSERT INTO windows (start_ns, end_ns, frequency_hz, lost_samples, "
+                          "host, samples, metrics) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  }
+
+  template <typename KeyOfRow, typename Bind>
+  std::int64_t intern(DedupTable& table, const std::string& key, KeyOfRow key_of_row, Bind bind) {
+    if (auto it = table.cache.find(key); it != table.cache.end()) return it->second;
+    auto hash = static_cast<std::int64_t>(stable_hash(key));
+    std::int64_t id = 0;
+    table.find.bind(1, hash);
+    while (table.find.step()) {
+      if (key_of_row(table.find) == key) {
+        id = table.find.int64(0);
+        break;
+      }
+    }
+    table.find.reset();
+    if (id == 0) {
+      table.insert.bind(1, hash);
+      bind(table.insert, 2);
+      table.insert.run();
+      id = db.last_insert_id();
+    }
+    if (table.cache.size() >= kMaxCachedRows) table.cache.clear();
+    table.cache.emplace(key, id);
+    return id;
+  }
+
+  void write(const Window& window) {
+    Transaction transaction(db, true);
+    std::vector<std::int64_t> frame_ids;
+    frame_ids.reserve(window.frames.size());
+    for (const Frame& frame : window.frames) {
+      frame_ids.push_back(intern(
+          *frames, frame_key(frame),
+          [](const Statement& row) { return frame_key(read_frame(row, 1)); },
+          [&](Statement& s, int first) { bind_frame(s, first, frame); }));
+    }
+    std::vector<std::int64_t> stack_ids;
+    stack_ids.reserve(window.stacks.size());
+    std::vector<std::int64_t> ids;
+    for (const auto& stack : window.stacks) {
+      ids.clear();
+      for (std::uint32_t f : stack) ids.push_back(frame_ids.at(f));
+      std::string blob = encode_stack(ids);
+      stack_ids.push_back(intern(
+          *stacks, blob, [](const Statement& row) { return std::string(row.blob(1)); },
+          [&](Statement& s, int first) { s.bind_blob(first, blob); }));
+    }
+    WindowRefs refs;
+    for (const ProcessInfo& process : window.processes) {
+      refs.process_ids.push_back(intern(
+          *processes, process_key(process),
+          [](const Statement& row) { return process_key(read_process(row, 1)); },
+          [&](Statement& s, int first) { bind_process(s, first, process); }));
+    }
+    for (const ThreadInfo& thread : window.threads) {
+      refs.thread_ids.push_back(intern(
+          *threads, thread_key(thread),
+          [](const Statement& row) { return thread_key(read_thread(row, 1)); },
+          [&](Statement& s, int first) { bind_thread(s, first, thread); }));
+    }
+    refs.samples.reserve(window.samples.size());
+    for (const StackCount& sample : window.samples) {
+      refs.samples.push_back(
+          StoredSample{stack_ids.at(sample.stack), sample.pid, sample.tid, sample.count});
+    }
+    insert_window->bind(1, window.start_ns)
+        .bind(2, window.end_ns)
+        .bind(3, std::int64_t{window.frequency_hz})
+        .bind(4, static_cast<std::int64_t>(window.lost_samples))
+        .bind(5, window.host)
+        .bind_blob(6, encode_refs(std::move(refs)))
+        .bind_blob(7, encode_metrics(window));
+    insert_window->run();
+    transaction.commit();
+  }
+
+  // Ids in the caches may have been rolled back or collected.
+  void forget_cached_rows() {
+    for (DedupTable* table : {&*frames, &*stacks, &*processes, &*threads}) table->cache.clear();
+  }
+
+  std::string path;
+  Database db;
+  std::optional<DedupTable> frames, stacks, processes, threads;
+  std::optional<Statement> insert_window;
+};
+
+namespace {
+
+// Runs `body`, turning every exception into an outcome that says what to do.
+template <typename Body>
+StoreOutcome guarded(const std::string& path, const char* doing, Body&& body) {
+  try {
+    body();
+    return StoreOutcome{};
+  } catch (const StoreRefused& refused) {
+    return failure(refused.reason() == StoreRefused::Reason::newer_schema
+                       ? StoreProblem::newer_schema
+                       : StoreProblem::not_a_store,
+                   refused.what());
+  } catch (const SqliteError& error) {
+    StoreProblem problem = problem_of_sqlite_code(error.code());
+    std::string what = std::string("cannot ") + doing + " " + path + ": " + error.what();
+    if (problem == StoreProblem::corrupt) what += " (the file is damaged)";
+    return failure(problem, what);
+  } catch (const CorruptBlob& error) {
+    return failure(StoreProblem::corrupt, std::string("cannot ") + doing + " " + path +
+                                              ": damaged data (" + error.what() + ")");
+  } catch (const std::exception& error) {
+    return failure(StoreProblem::io,
+                   std::string("cannot ") + doing + " " + path + ": " + error.what());
+  }
+}
+
+}  // namespace
+
+StoreOutcome StoreWriter::open(const std::string& path, std::unique_ptr<StoreWriter>& writer) {
+  bool exists = false;
+  if (!has_sqlite_header(path, exists)) {
+    return failure(StoreProblem::corrupt,
+                   "cannot open store " + path + ": not a SQLite file (damaged header)");
+  }
+  std::unique_ptr<Impl> impl;
+  StoreOutcome outcome = guarded(path, "open store", [&] {
+    impl = std::make_unique<Impl>(path);
+    check_store(impl->db, path);  // before anything writes to the file
+    configure_connection(impl->db, true);
+    migrate(impl->db);
+    // A truncated or damaged file is found now rather than at the first
+    // write an hour into profiling.
+    Statement check(impl->db.handle(), "PRAGMA quick_check");
+    std::string verdict = check.step() ? check.text(0) : "no answer";
+    if (verdict != "ok") throw SqliteError(SQLITE_CORRUPT, "integrity check: " + verdict);
+    impl->prepare();
+  });
+  if (!outcome.ok()) return outcome;
+  writer.reset(new StoreWriter(std::move(impl)));
+  return outcome;
+}
+
+StoreWriter::StoreWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+StoreWriter::~StoreWriter() = default;
+
+const std::string& StoreWriter::path() const { return impl_->path; }
+
+StoreOutcome StoreWriter::write(const Window& window) {
+  StoreOutcome outcome = guarded(impl_->path, "write a window to", [&] { impl_->write(window); });
+  if (!outcome.ok()) impl_->forget_cached_rows();
+  return outcome;
+}
+
+StoreOutcome StoreWriter::enforce_retention(const RetentionPolicy& policy, std::int64_t now_ns,
+                                            RetentionResult& result) {
+  result = RetentionResult{};
+  StoreOutcome outcome = guarded(impl_->path, "apply retention to",
+                                 [&] { result = apply_retention(impl_->db, policy, now_ns); });
+  if (result.windows_deleted > 0 || !outcome.ok()) impl_->forget_cached_rows();
+  return outcome;
+}
+
+}  // namespace ember::store

@@ -1,0 +1,71 @@
+// Writing the local profile store: one closed window per transaction, so a
+// crash (kill -9 included) loses at most the window being written. Frames,
+// stacks, processes and threads are deduplicated across windows: a row is
+// written once and windows refer to it by id.
+//
+// Used by plugins/sink/store on the sinks' thread; not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "ember/window.hpp"
+
+namespace ember::store {
+
+// What went wrong, so the caller can pick a way to lose no data.
+enum class StoreProblem {
+  none,
+  corrupt,       // damaged or truncated file: move it aside, start a new one
+  newer_schema,  // written by a newer ember: leave it alone
+  not_a_store,   // another program's SQLite file: leave it alone
+  unwritable,    // permissions, read-only filesystem: retry later
+  io,            // disk full, I/O error, locked by another writer: retry later
+};
+
+struct StoreOutcome {
+  StoreProblem problem = StoreProblem::none;
+  std::string message;
+  bool ok() const { return problem == StoreProblem::none; }
+};
+
+struct RetentionPolicy {
+  std::int64_t max_age_ns = 0;  // 0: keep windows of any age
+  std::int64_t max_bytes = 0;   // 0: no size limit (of the database file)
+};
+
+struct RetentionResult {
+  std::uint64_t windows_deleted = 0;
+  std::int64_t bytes_before = 0;  // database file size (without the WAL)
+  std::int64_t bytes_after = 0;
+};
+
+class StoreWriter {
+ public:
+  // Creates the file (and schema) when missing, migrates an older one.
+  static StoreOutcome open(const std::string& path, std::unique_ptr<StoreWriter>& writer);
+  ~StoreWriter();
+
+  StoreOutcome write(const Window& window);
+
+  // Deletes windows older than max_age (once they are a tenth of max_age
+  // past it, so the cleanup runs rarely) and, while the file is over
+  // max_bytes, the oldest windows; then the rows no window refers to, and
+  // gives the freed pages back to the filesystem. The newest window stays.
+  StoreOutcome enforce_retention(const RetentionPolicy& policy, std::int64_t now_ns,
+                                 RetentionResult& result);
+
+  const std::string& path() const;
+
+  class Impl;
+
+ private:
+  explicit StoreWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Which problem a SQLite result code means.
+StoreProblem problem_of_sqlite_code(int primary_code);
+
+}  // namespace ember::store

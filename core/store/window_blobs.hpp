@@ -1,0 +1,39 @@
+// The per-window blobs of the `windows` table. Samples refer to stacks,
+// processes and threads by their store row ids; metrics are delta-coded per
+// series. Both are deflated: a 60 s window of a busy host is a few KiB.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ember/window.hpp"
+
+namespace ember::store {
+
+struct StoredSample {
+  std::int64_t stack_id = 0;
+  std::uint32_t pid = 0;
+  std::uint32_t tid = 0;
+  std::uint64_t count = 0;
+};
+
+// What a window refers to by id. The writer fills it; the reader and the
+// retention's garbage collection decode it.
+struct WindowRefs {
+  std::vector<std::int64_t> process_ids;
+  std::vector<std::int64_t> thread_ids;
+  std::vector<StoredSample> samples;
+};
+
+std::string encode_refs(WindowRefs refs);  // sorts its copy: order is not kept
+WindowRefs decode_refs(std::string_view blob);
+
+// CPU shares are kept to a millionth (of a core, or of the host); metrics come
+// back ordered by time, then pid.
+std::string encode_metrics(const Window& window);
+void decode_metrics(std::string_view blob, std::int64_t start_ns, std::vector<HostMetrics>& host,
+                    std::vector<ProcessMetrics>& processes);
+
+}  // namespace ember::store

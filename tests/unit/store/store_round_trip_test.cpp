@@ -1,0 +1,186 @@
+// Writer -> file -> reader, with every field of a Window, deduplication and
+// the merge of several windows.
+#include <gtest/gtest.h>
+
+#include "schema.hpp"
+#include "store_reader.hpp"
+#include "store_windows.hpp"
+#include "store_writer.hpp"
+#include "test_files.hpp"
+
+namespace ember::store {
+namespace {
+
+constexpr std::int64_t kStart = 1'795'633'512'000'000'000;  // 2026-11-25T19:05:12Z
+constexpr std::int64_t kMinute = 60'000'000'000;
+
+void write_all(const std::string& path, const std::vector<Window>& windows) {
+  std::unique_ptr<StoreWriter> writer;
+  StoreOutcome opened = StoreWriter::open(path, writer);
+  ASSERT_TRUE(opened.ok()) << opened.message;
+  for (const Window& w : windows) {
+    StoreOutcome written = writer->write(w);
+    ASSERT_TRUE(written.ok()) << written.message;
+  }
+}
+
+Window read_range(const std::string& path, std::int64_t from, std::int64_t to) {
+  std::unique_ptr<StoreReader> reader;
+  Status opened = StoreReader::open(path, reader);
+  EXPECT_TRUE(opened) << opened.message();
+  Window merged;
+  if (!opened) return merged;
+  Status read = reader->read(from, to, merged);
+  EXPECT_TRUE(read) << read.message();
+  return merged;
+}
+
+TEST(StoreRoundTrip, EveryFieldOfAWindowComesBack) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  Window w = test::full_window(kStart);
+  write_all(path, {w});
+
+  Window back = read_range(path, kStart, kStart + kMinute);
+  EXPECT_EQ(back.start_ns, w.start_ns);
+  EXPECT_EQ(back.end_ns, w.end_ns);
+  EXPECT_EQ(back.frequency_hz, w.frequency_hz);
+  EXPECT_EQ(back.lost_samples, w.lost_samples);
+  EXPECT_EQ(back.host, w.host);
+  EXPECT_EQ(back.total_samples(), w.total_samples());
+  EXPECT_EQ(test::profile_of(back), test::profile_of(w));
+  // Every frame, including the empty stack's absence of frames, once.
+  EXPECT_EQ(back.frames.size(), w.frames.size());
+  ASSERT_EQ(back.processes.size(), w.processes.size());
+  for (const ProcessInfo& p : w.processes) {
+    auto it = std::find_if(back.processes.begin(), back.processes.end(),
+                           [&](const ProcessInfo& q) { return q.pid == p.pid; });
+    ASSERT_NE(it, back.processes.end()) << p.pid;
+    EXPECT_EQ(it->comm, p.comm);
+    EXPECT_EQ(it->exe, p.exe);
+    EXPECT_EQ(it->cmdline, p.cmdline);
+    EXPECT_EQ(it->container_id, p.container_id);
+    EXPECT_EQ(it->cgroup_id, p.cgroup_id);
+    EXPECT_EQ(it->exit_time_ns, p.exit_time_ns);
+    EXPECT_EQ(it->container_name, p.container_name);
+    EXPECT_EQ(it->pod_uid, p.pod_uid);
+    EXPECT_EQ(it->service, p.service);
+  }
+  ASSERT_EQ(back.threads.size(), w.threads.size());
+  for (const ThreadInfo& t : w.threads) {
+    EXPECT_TRUE(std::any_of(
+        back.threads.begin(), back.threads.end(),
+        [&](const ThreadInfo& u) { return u.pid == t.pid && u.tid == t.tid && u.name == t.name; }))
+        << t.pid << "/" << t.tid;
+  }
+  ASSERT_EQ(back.host_metrics.size(), w.host_metrics.size());
+  for (std::size_t i = 0; i < w.host_metrics.size(); ++i) {
+    EXPECT_EQ(back.host_metrics[i].time_ns, w.host_metrics[i].time_ns);
+    EXPECT_NEAR(back.host_metrics[i].cpu_utilization, w.host_metrics[i].cpu_utilization, 1e-6);
+    EXPECT_EQ(back.host_metrics[i].memory_total_bytes, w.host_metrics[i].memory_total_bytes);
+    EXPECT_EQ(back.host_metrics[i].memory_available_bytes,
+              w.host_metrics[i].memory_available_bytes);
+  }
+  ASSERT_EQ(back.process_metrics.size(), w.process_metrics.size());
+  for (std::size_t i = 0; i < w.process_metrics.size(); ++i) {
+    EXPECT_EQ(back.process_metrics[i].time_ns, w.process_metrics[i].time_ns);
+    EXPECT_EQ(back.process_metrics[i].pid, w.process_metrics[i].pid);
+    EXPECT_NEAR(back.process_metrics[i].cpu_cores, w.process_metrics[i].cpu_cores, 1e-6);
+    EXPECT_EQ(back.process_metrics[i].rss_bytes, w.process_metrics[i].rss_bytes);
+  }
+}
+
+TEST(StoreRoundTrip, FramesStacksProcessesAndThreadsAreStoredOnce) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  std::vector<Window> windows;
+  for (int i = 0; i < 5; ++i) windows.push_back(test::full_window(kStart + i * kMinute));
+  // The same frames in another order in one window: still the same rows.
+  std::reverse(windows[2].frames.begin(), windows[2].frames.end());
+  const auto n = static_cast<std::uint32_t>(windows[2].frames.size());
+  for (auto& stack : windows[2].stacks) {
+    for (auto& f : stack) f = n - 1 - f;
+  }
+  write_all(path, windows);
+  const Window& w = windows[0];
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM frames"),
+            static_cast<long long>(w.frames.size()));
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM stacks"),
+            static_cast<long long>(w.stacks.size()));
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM processes"), 2);
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM threads"), 3);
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM windows"), 5);
+}
+
+TEST(StoreRoundTrip, ARangeMergesItsWindowsAndTheNewestMetadataWins) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  Window first = test::full_window(kStart);
+  Window second = test::full_window(kStart + kMinute);
+  second.processes[0].exit_time_ns = kStart + kMinute + 5;  // python3 exited
+  second.threads[1].name = "worker-renamed";
+  second.frequency_hz = 199;
+  Window third = test::full_window(kStart + 2 * kMinute);
+  write_all(path, {first, second, third});
+
+  Window two = read_range(path, kStart, kStart + 2 * kMinute);
+  EXPECT_EQ(two.start_ns, kStart);
+  EXPECT_EQ(two.end_ns, kStart + 2 * kMinute);
+  EXPECT_EQ(two.total_samples(), 2 * first.total_samples());
+  EXPECT_EQ(two.lost_samples, 2 * first.lost_samples);
+  EXPECT_EQ(two.frequency_hz, 199u);
+  EXPECT_EQ(two.host_metrics.size(), 2 * first.host_metrics.size());
+  EXPECT_EQ(two.process_metrics.size(), 2 * first.process_metrics.size());
+  EXPECT_LT(two.host_metrics.front().time_ns, two.host_metrics.back().time_ns);
+  auto doubled = test::profile_of(first);
+  for (auto& [key, count] : doubled) count *= 2;
+  EXPECT_EQ(test::profile_of(two), doubled);
+  ASSERT_EQ(two.processes.size(), 2u);
+  for (const ProcessInfo& p : two.processes) {
+    if (p.pid == 100) {
+      EXPECT_EQ(p.exit_time_ns, kStart + kMinute + 5);
+    }
+  }
+  EXPECT_TRUE(std::any_of(two.threads.begin(), two.threads.end(),
+                          [](const ThreadInfo& t) { return t.name == "worker-renamed"; }));
+  EXPECT_EQ(two.threads.size(), 3u);
+
+  // A range inside the last window: that window only. Outside: nothing.
+  Window last = read_range(path, kStart + 2 * kMinute + 1, kStart + 2 * kMinute + 2);
+  EXPECT_EQ(last.start_ns, third.start_ns);
+  EXPECT_EQ(last.total_samples(), third.total_samples());
+  Window none = read_range(path, kStart + 10 * kMinute, kStart + 11 * kMinute);
+  EXPECT_EQ(none.total_samples(), 0u);
+  EXPECT_TRUE(none.frames.empty());
+}
+
+TEST(StoreRoundTrip, SummaryNamesSpanHostsServicesAndProcesses) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  Window later = test::full_window(kStart + kMinute);
+  later.host = "other-host";
+  write_all(path, {test::full_window(kStart), later});
+  std::unique_ptr<StoreReader> reader;
+  ASSERT_TRUE(StoreReader::open(path, reader));
+  StoreSummary summary = reader->summary();
+  EXPECT_EQ(summary.first_ns, kStart);
+  EXPECT_EQ(summary.last_ns, kStart + 2 * kMinute);
+  EXPECT_EQ(summary.windows, 2u);
+  EXPECT_EQ(summary.hosts, (std::vector<std::string>{"build-host-7", "other-host"}));
+  EXPECT_EQ(summary.services, (std::vector<std::string>{"BiggestNumbers"}));
+  EXPECT_EQ(summary.processes, (std::vector<std::string>{"java", "python3"}));
+}
+
+TEST(StoreRoundTrip, AWriterReopeningTheStoreAppendsAndStillDeduplicates) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  write_all(path, {test::full_window(kStart)});
+  write_all(path, {test::full_window(kStart + kMinute)});
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM windows"), 2);
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM stacks"), 5);
+  EXPECT_EQ(test::query(path, "PRAGMA user_version"), kSchemaVersion);
+  EXPECT_EQ(test::query(path, "PRAGMA auto_vacuum"), 2);  // incremental: retention can shrink it
+}
+
+}  // namespace
+}  // namespace ember::store

@@ -1,0 +1,81 @@
+#include "window_blobs.hpp"
+
+#include <gtest/gtest.h>
+
+#include "byte_codec.hpp"
+#include "store_windows.hpp"
+
+namespace ember::store {
+namespace {
+
+TEST(ByteCodec, VarintsAndZigzagRoundTripAtTheExtremes) {
+  ByteWriter out;
+  const std::uint64_t unsigned_values[] = {0, 1, 127, 128, 300, ~0ULL};
+  const std::int64_t signed_values[] = {0, -1, 1, -64, 64, INT64_MIN, INT64_MAX};
+  for (auto v : unsigned_values) out.varint(v);
+  for (auto v : signed_values) out.svarint(v);
+  out.bytes(std::string("a\0b", 3));
+  ByteReader in(out.data());
+  for (auto v : unsigned_values) EXPECT_EQ(in.varint(), v);
+  for (auto v : signed_values) EXPECT_EQ(in.svarint(), v);
+  EXPECT_EQ(in.bytes(), std::string("a\0b", 3));
+  EXPECT_TRUE(in.done());
+}
+
+TEST(ByteCodec, DamagedBlobsThrowCorruptBlob) {
+  std::string packed = deflate_blob(std::string(1000, 'x'));
+  EXPECT_EQ(inflate_blob(packed), std::string(1000, 'x'));
+  EXPECT_THROW(inflate_blob(packed.substr(0, packed.size() / 2)), CorruptBlob);
+  std::string flipped = packed;
+  flipped[flipped.size() / 2] ^= 0x55;
+  EXPECT_THROW(inflate_blob(flipped), CorruptBlob);
+  EXPECT_THROW(inflate_blob("\xff\xff\xff\xff\x7f"), CorruptBlob);  // implausible size
+  ByteReader cut("\x80");
+  EXPECT_THROW(cut.varint(), CorruptBlob);
+}
+
+TEST(WindowBlobs, RefsRoundTripAsASetOfSamples) {
+  WindowRefs refs;
+  refs.process_ids = {9, 3, 3, 1'000'000'000'000};
+  refs.thread_ids = {5, 4};
+  refs.samples = {
+      {7, 100, 101, 2}, {3, 100, 100, 5}, {1'000'000, 4'000'000, 1, ~0ULL}, {2, 1, 1, 1}};
+  WindowRefs back = decode_refs(encode_refs(refs));
+  EXPECT_EQ(back.process_ids, (std::vector<std::int64_t>{3, 9, 1'000'000'000'000}));
+  EXPECT_EQ(back.thread_ids, (std::vector<std::int64_t>{4, 5}));
+  ASSERT_EQ(back.samples.size(), 4u);
+  auto has = [&](std::int64_t stack, std::uint32_t pid, std::uint32_t tid, std::uint64_t count) {
+    for (const auto& s : back.samples) {
+      if (s.stack_id == stack && s.pid == pid && s.tid == tid && s.count == count) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has(7, 100, 101, 2));
+  EXPECT_TRUE(has(3, 100, 100, 5));
+  EXPECT_TRUE(has(1'000'000, 4'000'000, 1, ~0ULL));
+  EXPECT_TRUE(has(2, 1, 1, 1));
+}
+
+TEST(WindowBlobs, MetricsRoundTripOrderedByTimeThenPid) {
+  Window w = test::full_window(1'700'000'000'000'000'000);
+  std::vector<HostMetrics> host;
+  std::vector<ProcessMetrics> processes;
+  decode_metrics(encode_metrics(w), w.start_ns, host, processes);
+  ASSERT_EQ(host.size(), w.host_metrics.size());
+  for (std::size_t i = 0; i < host.size(); ++i) {
+    EXPECT_EQ(host[i].time_ns, w.host_metrics[i].time_ns);
+    EXPECT_NEAR(host[i].cpu_utilization, w.host_metrics[i].cpu_utilization, 1e-6);
+    EXPECT_EQ(host[i].memory_total_bytes, w.host_metrics[i].memory_total_bytes);
+    EXPECT_EQ(host[i].memory_available_bytes, w.host_metrics[i].memory_available_bytes);
+  }
+  ASSERT_EQ(processes.size(), w.process_metrics.size());  // already time-then-pid ordered
+  for (std::size_t i = 0; i < processes.size(); ++i) {
+    EXPECT_EQ(processes[i].time_ns, w.process_metrics[i].time_ns) << i;
+    EXPECT_EQ(processes[i].pid, w.process_metrics[i].pid) << i;
+    EXPECT_NEAR(processes[i].cpu_cores, w.process_metrics[i].cpu_cores, 1e-6) << i;
+    EXPECT_EQ(processes[i].rss_bytes, w.process_metrics[i].rss_bytes) << i;
+  }
+}
+
+}  // namespace
+}  // namespace ember::store
