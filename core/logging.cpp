@@ -1,6 +1,7 @@
 #include "logging.hpp"
 
 #include <bpf/libbpf.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -34,16 +35,51 @@ int libbpf_print(enum libbpf_print_level level, const char* format, va_list args
   return length;
 }
 
+// %* : the message as the inside of a JSON string (quotes, backslashes and
+// control characters escaped), for log_format = "json".
+class JsonMessageFlag : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    for (char c : msg.payload) {
+      auto u = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        dest.push_back('\\');
+        dest.push_back(c);
+      } else if (u < 0x20) {
+        char escaped[8];
+        std::snprintf(escaped, sizeof(escaped), "\\u%04x", u);
+        dest.append(escaped, escaped + 6);
+      } else {
+        dest.push_back(c);
+      }
+    }
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonMessageFlag>();
+  }
+};
+
 }  // namespace
 
-Status setup_logging(const std::string& level) {
+Status setup_logging(const std::string& level, const std::string& format) {
   auto parsed = spdlog::level::from_str(level);
   if (parsed == spdlog::level::off && level != "off") {
     return Status::error("unknown log level '" + level +
                          "' (use trace, debug, info, warn, error or off)");
   }
   spdlog::set_level(parsed);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%n] %v");
+  if (format == "json") {
+    // One object per line, UTC time, for log collectors.
+    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+    formatter->add_flag<JsonMessageFlag>('*').set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","component":"%n","message":"%*"})");
+    spdlog::set_formatter(std::move(formatter));
+  } else if (format == "text") {
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%n] %v");
+  } else {
+    return Status::error("unknown log format '" + format + "' (use text or json)");
+  }
   libbpf_set_print(libbpf_print);
   return Status::ok();
 }

@@ -11,9 +11,11 @@
 
 namespace ember {
 
-// Sets the level of every logger (trace, debug, info, warn, error, off) and
-// routes libbpf's own messages to the "libbpf" logger (debug when verbose).
-Status setup_logging(const std::string& level);
+// Sets the level of every logger (trace, debug, info, warn, error, off), the
+// format ("text": time level [component] message; "json": one object per
+// line) and routes libbpf's own messages to the "libbpf" logger (debug when
+// verbose). Called again on a config reload.
+Status setup_logging(const std::string& level, const std::string& format = "text");
 
 std::shared_ptr<spdlog::logger> component_logger(const std::string& name);
 

@@ -1,6 +1,8 @@
 #include "speedscope_writer.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <map>
 #include <utility>
 #include <vector>
@@ -102,12 +104,45 @@ void append_profile(std::string& out, const Window& window, const Profile& profi
   out += "]}";
 }
 
+// A double as JSON (which has no NaN or infinity).
+std::string json_number(double value) {
+  if (!std::isfinite(value)) return "0";
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.4g", value);
+  return text;
+}
+
+// Utilisation steps as arrays of numbers (thousands per window: keep them small).
+void append_metrics(std::string& out, const Window& window) {
+  out += "\"host_metrics\":{\"fields\":[\"time_ns\",\"cpu_utilization\",\"memory_total_bytes\","
+         "\"memory_available_bytes\"],\"steps\":[";
+  for (std::size_t i = 0; i < window.host_metrics.size(); ++i) {
+    const HostMetrics& m = window.host_metrics[i];
+    if (i) out += ',';
+    out += '[' + std::to_string(m.time_ns) + ',' + json_number(m.cpu_utilization) + ',' +
+           std::to_string(m.memory_total_bytes) + ',' + std::to_string(m.memory_available_bytes) +
+           ']';
+  }
+  out += "]},\n\"process_metrics\":{\"fields\":[\"time_ns\",\"pid\",\"cpu_cores\",\"rss_bytes\"],"
+         "\"steps\":[";
+  for (std::size_t i = 0; i < window.process_metrics.size(); ++i) {
+    const ProcessMetrics& m = window.process_metrics[i];
+    if (i) out += ',';
+    out += '[' + std::to_string(m.time_ns) + ',' + std::to_string(m.pid) + ',' +
+           json_number(m.cpu_cores) + ',' + std::to_string(m.rss_bytes) + ']';
+  }
+  out += "]}";
+}
+
 void append_ember_metadata(std::string& out, const Window& window) {
   out += "\"ember\":{";
   out += "\"frequency_hz\":" + std::to_string(window.frequency_hz);
   out += ",\"start_ns\":" + std::to_string(window.start_ns);
   out += ",\"end_ns\":" + std::to_string(window.end_ns);
   out += ",\"lost_samples\":" + std::to_string(window.lost_samples);
+  out += ',';
+  append_key(out, "host");
+  append_json_string(out, window.host);
   out += ",\"processes\":[";
   std::vector<const ProcessInfo*> processes;
   for (const ProcessInfo& process : window.processes) processes.push_back(&process);
@@ -128,9 +163,20 @@ void append_ember_metadata(std::string& out, const Window& window) {
     out += ',';
     append_key(out, "container_id");
     append_json_string(out, p.container_id);
+    out += ',';
+    append_key(out, "container_name");
+    append_json_string(out, p.container_name);
+    out += ',';
+    append_key(out, "pod_uid");
+    append_json_string(out, p.pod_uid);
+    out += ',';
+    append_key(out, "service");
+    append_json_string(out, p.service);
     out += '}';
   }
-  out += "],\"frame_kinds\":[";
+  out += "],\n";
+  append_metrics(out, window);
+  out += ",\"frame_kinds\":[";
   for (std::size_t i = 0; i < window.frames.size(); ++i) {
     if (i) out += ',';
     append_json_string(out, to_string(window.frames[i].kind));

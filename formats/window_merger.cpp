@@ -41,6 +41,11 @@ void WindowMerger::add(const Window& window) {
   ++windows_;
   if (window.frequency_hz != 0) merged_.frequency_hz = window.frequency_hz;
   merged_.lost_samples += window.lost_samples;
+  if (!window.host.empty()) merged_.host = window.host;
+  merged_.host_metrics.insert(merged_.host_metrics.end(), window.host_metrics.begin(),
+                              window.host_metrics.end());
+  merged_.process_metrics.insert(merged_.process_metrics.end(), window.process_metrics.begin(),
+                                 window.process_metrics.end());
 
   std::vector<std::uint32_t> frame_map;
   frame_map.reserve(window.frames.size());

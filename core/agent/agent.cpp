@@ -26,6 +26,12 @@ std::int64_t monotonic_ns() {
   return std::int64_t(now.tv_sec) * 1000000000 + now.tv_nsec;
 }
 
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) return {};
+  return name;
+}
+
 namespace {
 
 // A BPF timestamp (CLOCK_MONOTONIC) as wall-clock time.
@@ -42,6 +48,7 @@ Status Agent::create(const Config& config, std::unique_ptr<Agent>& out) {
   std::unique_ptr<Agent> agent(new Agent());
   agent->config_ = config;
   agent->logger_ = component_logger("agent");
+  agent->hostname_ = host_name();
   for (const std::string& pattern : config.include) agent->include_.emplace_back(pattern);
   for (const std::string& pattern : config.exclude) agent->exclude_.emplace_back(pattern);
 
@@ -86,6 +93,9 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
       duration_seconds > 0 ? started + std::int64_t(duration_seconds * 1e9) : INT64_MAX;
   std::int64_t next_close = started + window_ns;
   std::int64_t next_cpu_check = started + 1000000000;
+  const std::int64_t metrics_ns = std::int64_t(config_.metrics_interval_ms) * 1000000;
+  std::int64_t next_metrics = metrics_ns ? started + metrics_ns : INT64_MAX;
+  if (metrics_ns) step_metrics();  // the bases the first step measures from
   window_start_ns_ = realtime_ns();
   logger_->info("sampling {} at {} Hz, {} s windows",
                 config_.pids.empty() ? "every process" : "the given processes",
@@ -97,7 +107,7 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
   Status result = Status::ok();
   while (!stop.load() && monotonic_ns() < deadline) {
     int timeout = static_cast<int>(std::clamp<std::int64_t>(
-        (std::min(deadline, next_close) - monotonic_ns()) / 1000000, 0, 100));
+        (std::min({deadline, next_close, next_metrics}) - monotonic_ns()) / 1000000, 0, 100));
     Status polled = sampler_->poll(timeout, handler);
     if (!polled) {
       result = polled;
@@ -109,8 +119,13 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
       next_cpu_check = now + 1000000000;
     }
     if (now >= next_close) {
-      close_window(realtime_ns());
+      close_window(realtime_ns());  // takes the step that ends the window
       next_close += window_ns;
+      if (metrics_ns) next_metrics = monotonic_ns() + metrics_ns;
+    } else if (now >= next_metrics) {
+      step_metrics();
+      next_metrics += metrics_ns;
+      if (next_metrics <= now) next_metrics = now + metrics_ns;  // fell behind: skip steps
     }
   }
   sampler_->poll(0, handler);  // what is already in the ring buffer
@@ -170,6 +185,7 @@ ProcessState& Agent::process_for(std::uint32_t pid, bool replace) {
   if (is_new) {
     process.filtered_out = filtered_out(process);
     if (!process.filtered_out) {
+      if (config_.metrics_interval_ms) metrics_.track(pid, monotonic_ns());
       Status attached =
           guarded_call("attaching runtime plugins", [&] { runtimes_->attach(process); });
       if (!attached) logger_->error("pid {}: {}", pid, attached.message());
@@ -207,9 +223,18 @@ bool Agent::filtered_out(const ProcessState& process) const {
   return std::any_of(exclude_.begin(), exclude_.end(), matches);
 }
 
+// Processes sampled in this window or the last: a busy process may not have
+// had its first sample of a new window yet.
+void Agent::step_metrics() {
+  processes_.sampled_since(window_number_ > 1 ? window_number_ - 1 : 0, metrics_pids_);
+  last_metrics_step_ns_ = monotonic_ns();
+  metrics_.step(realtime_ns(), last_metrics_step_ns_, metrics_pids_);
+}
+
 void Agent::close_window(std::int64_t end_ns) {
   auto window = std::make_shared<Window>(aggregator_.take(window_start_ns_, end_ns));
   window->frequency_hz = config_.frequency_hz;
+  window->host = hostname_;
   SamplerStats stats = sampler_->stats();
   window->lost_samples = stats.lost - lost_reported_;
   lost_reported_ = stats.lost;
@@ -225,6 +250,16 @@ void Agent::close_window(std::int64_t end_ns) {
   for (std::uint32_t pid : pids) {
     ProcessState* process = processes_.find(pid);
     if (process) window->processes.push_back(process->info);
+  }
+  if (config_.metrics_interval_ms) {
+    // The step that ends the window, unless one just did (a sliver of a step
+    // measures nothing but tick rounding).
+    const std::int64_t tenth_step = std::int64_t(config_.metrics_interval_ms) * 100000;
+    if (monotonic_ns() - last_metrics_step_ns_ >= tenth_step) step_metrics();
+    metrics_.take(window->host_metrics, window->process_metrics);
+    std::erase_if(window->process_metrics,
+                  [&](const ProcessMetrics& m) { return !pids.count(m.pid); });
+    metrics_.forget_unseen();
   }
   logger_->debug("window closed: {} samples, {} stacks, {} processes", window->total_samples(),
                  window->stacks.size(), window->processes.size());

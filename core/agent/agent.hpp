@@ -9,6 +9,7 @@
 
 #include "aggregate/aggregator.hpp"
 #include "config/config.hpp"
+#include "metrics/metrics_collector.hpp"
 #include "plugin_host/plugin_set.hpp"
 #include "process/process_table.hpp"
 #include "runtime_attacher.hpp"
@@ -40,6 +41,7 @@ class Agent {
   void attach_running_processes();
   bool filtered_out(const ProcessState& process) const;
   void close_window(std::int64_t end_ns);
+  void step_metrics();
 
   Config config_;
   std::shared_ptr<spdlog::logger> logger_;
@@ -54,6 +56,10 @@ class Agent {
   Aggregator aggregator_;
   std::vector<std::regex> include_;
   std::vector<std::regex> exclude_;
+  MetricsCollector metrics_;
+  std::vector<std::uint32_t> metrics_pids_;
+  std::int64_t last_metrics_step_ns_ = 0;
+  std::string hostname_;
   std::vector<FrameHandle> stack_;
   std::unique_ptr<ember_sample> sample_ = std::make_unique<ember_sample>();  // ~70 KiB, reused
   std::int64_t window_start_ns_ = 0;
@@ -66,5 +72,8 @@ class Agent {
 // Wall clock (CLOCK_REALTIME) and monotonic clock now, in nanoseconds.
 std::int64_t realtime_ns();
 std::int64_t monotonic_ns();
+
+// This host's name (the UTS namespace's), empty when it cannot be read.
+std::string host_name();
 
 }  // namespace ember

@@ -9,7 +9,7 @@
 namespace ember::cli {
 
 int run_agent(const Config& config, double duration_seconds) {
-  Status logging = setup_logging(config.log_level);
+  Status logging = setup_logging(config.log_level, config.log_format);
   if (!logging) {
     std::fprintf(stderr, "ember: %s\n", logging.message().c_str());
     return 2;

@@ -42,7 +42,16 @@ void read_agent(const toml::table& table, Errors& errors, Config& out) {
     reader.fail("log_level", "must be one of trace, debug, info, warn, error, off, got \"" +
                                  out.log_level + "\"");
   }
+  reader.read_string("log_format", out.log_format);
+  if (out.log_format != "text" && out.log_format != "json") {
+    reader.fail("log_format", "must be \"text\" or \"json\", got \"" + out.log_format + "\"");
+  }
   reader.read_uint32("window_seconds", out.window_seconds, 1, 3600);
+  reader.read_uint32("metrics_interval_ms", out.metrics_interval_ms, 0, 3600000);
+  if (out.metrics_interval_ms != 0 && out.metrics_interval_ms < 100) {
+    reader.fail("metrics_interval_ms", "must be 0 (no metrics) or between 100 and 3600000, got " +
+                                           std::to_string(out.metrics_interval_ms));
+  }
   reader.finish();
 }
 

@@ -25,7 +25,9 @@ struct Config {
   // [agent]
   std::vector<std::string> plugin_dirs;  // empty: <dir of ember binary>/../lib/ember/plugins
   std::string log_level = "info";        // trace, debug, info, warn, error, off
+  std::string log_format = "text";       // "text" or "json" (one object per line)
   std::uint32_t window_seconds = 60;     // 1 .. 3600
+  std::uint32_t metrics_interval_ms = 1000;  // 0 (off) or 100 .. 3600000
 
   // [sampler]
   std::string event = "cpu-clock";       // "cpu-clock" (software) or "cycles" (hardware)

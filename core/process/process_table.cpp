@@ -75,6 +75,13 @@ void ProcessTable::mark_exited(std::uint32_t pid, std::int64_t exit_time_ns) {
   }
 }
 
+void ProcessTable::sampled_since(std::uint64_t since, std::vector<std::uint32_t>& out) const {
+  out.clear();
+  for (const auto& [pid, state] : processes_) {
+    if (!state->filtered_out && state->last_sampled_window >= since) out.push_back(pid);
+  }
+}
+
 std::vector<std::uint32_t> ProcessTable::remove_exited_and_idle(std::uint64_t idle_before) {
   std::vector<std::uint32_t> removed;
   for (auto it = processes_.begin(); it != processes_.end();) {

@@ -53,6 +53,9 @@ class ProcessTable {
   // Returns the pids dropped.
   std::vector<std::uint32_t> remove_exited_and_idle(std::uint64_t idle_before);
 
+  // Profiled (not filtered out) processes with a sample in window `since` or later.
+  void sampled_since(std::uint64_t since, std::vector<std::uint32_t>& out) const;
+
   std::size_t size() const { return processes_.size(); }
 
  private:

@@ -108,6 +108,22 @@ TEST(ConfigTest, LogLevelAndEventFromFixedSets) {
             "\"instructions\"");
 }
 
+TEST(ConfigTest, MetricsIntervalAndLogFormat) {
+  Config config;
+  ASSERT_EQ(parse_error("", &config), "");
+  EXPECT_EQ(config.metrics_interval_ms, 1000u);
+  EXPECT_EQ(config.log_format, "text");
+  ASSERT_EQ(parse_error("[agent]\nmetrics_interval_ms = 0\nlog_format = \"json\"\n", &config),
+            "");
+  EXPECT_EQ(config.metrics_interval_ms, 0u);
+  EXPECT_EQ(config.log_format, "json");
+  EXPECT_EQ(parse_error("[agent]\nmetrics_interval_ms = 50\n"),
+            "ember.toml:2:1: agent.metrics_interval_ms: must be 0 (no metrics) or between 100 "
+            "and 3600000, got 50");
+  EXPECT_EQ(parse_error("[agent]\nlog_format = \"xml\"\n"),
+            "ember.toml:2:1: agent.log_format: must be \"text\" or \"json\", got \"xml\"");
+}
+
 TEST(ConfigTest, BadPids) {
   EXPECT_EQ(parse_error("[processes]\npids = [12, 0]\n"),
             "ember.toml:2:13: processes.pids: must be between 1 and 4194304, got 0");

@@ -130,6 +130,39 @@ TEST(SpeedscopeWriterTest, EmberMetadata) {
   EXPECT_EQ(processes[2]["container_id"].text, std::string(64, 'a'));
 }
 
+TEST(SpeedscopeWriterTest, HostLabelsAndMetrics) {
+  Window w = test::sample_window();
+  w.host = "web-1";
+  w.processes[0].container_name = "shop/api";
+  w.processes[0].pod_uid = "0d3a1e9c-8f5b-4c2d-9e7f-1a2b3c4d5e6f";
+  w.processes[0].service = "BiggestNumbers";
+  w.host_metrics = {{w.start_ns + 1'000'000'000, 0.25, 8ull << 30, 6ull << 30},
+                    {w.start_ns + 2'000'000'000, 0.5, 8ull << 30, 5ull << 30}};
+  w.process_metrics = {{w.start_ns + 2'000'000'000, 100, 1.5, 123456789}};
+  Json ember = JsonParser::parse(speedscope_json(w))["ember"];
+  EXPECT_EQ(ember["host"].text, "web-1");
+  const Json& p = ember["processes"][0];
+  EXPECT_EQ(p["container_name"].text, "shop/api");
+  EXPECT_EQ(p["pod_uid"].text, "0d3a1e9c-8f5b-4c2d-9e7f-1a2b3c4d5e6f");
+  EXPECT_EQ(p["service"].text, "BiggestNumbers");
+  EXPECT_EQ(ember["processes"][1]["service"].text, "");
+
+  const Json& host = ember["host_metrics"];
+  ASSERT_EQ(host["fields"].size(), 4u);
+  EXPECT_EQ(host["fields"][1].text, "cpu_utilization");
+  ASSERT_EQ(host["steps"].size(), 2u);
+  EXPECT_EQ(host["steps"][1][0].text, "1795633514000000000");
+  EXPECT_DOUBLE_EQ(host["steps"][1][1].number, 0.5);
+  EXPECT_EQ(host["steps"][1][2].number, double(8ull << 30));
+  EXPECT_EQ(host["steps"][1][3].number, double(5ull << 30));
+  const Json& process = ember["process_metrics"];
+  EXPECT_EQ(process["fields"][2].text, "cpu_cores");
+  ASSERT_EQ(process["steps"].size(), 1u);
+  EXPECT_EQ(process["steps"][0][1].number, 100);
+  EXPECT_DOUBLE_EQ(process["steps"][0][2].number, 1.5);
+  EXPECT_EQ(process["steps"][0][3].number, 123456789);
+}
+
 TEST(SpeedscopeWriterTest, NameAndExporter) {
   Json doc = JsonParser::parse(speedscope_json(test::sample_window()));
   EXPECT_EQ(doc["name"].text, "ember 2026-11-25T19:05:12Z");

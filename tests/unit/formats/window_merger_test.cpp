@@ -40,6 +40,25 @@ TEST(WindowMergerTest, DeduplicatesFramesAndStacksAndSumsCounts) {
   EXPECT_EQ(main_handler, 12u);
 }
 
+TEST(WindowMergerTest, MetricsOfEveryWindowInOrderAndTheLatestHost) {
+  Window a = test::sample_window();
+  Window b = test::later_window();
+  a.host = "old-name";
+  b.host = "new-name";
+  a.host_metrics = {{a.start_ns + 1, 0.1, 10, 5}};
+  b.host_metrics = {{b.start_ns + 1, 0.2, 10, 4}, {b.start_ns + 2, 0.3, 10, 3}};
+  a.process_metrics = {{a.start_ns + 1, 100, 1.0, 7}};
+  b.process_metrics = {{b.start_ns + 1, 100, 0.5, 8}};
+  std::vector<Window> windows = {a, b};
+  Window merged = merge_windows(windows);
+  EXPECT_EQ(merged.host, "new-name");
+  ASSERT_EQ(merged.host_metrics.size(), 3u);
+  EXPECT_EQ(merged.host_metrics[0].cpu_utilization, 0.1);
+  EXPECT_EQ(merged.host_metrics[2].memory_available_bytes, 3u);
+  ASSERT_EQ(merged.process_metrics.size(), 2u);
+  EXPECT_EQ(merged.process_metrics[1].rss_bytes, 8u);
+}
+
 TEST(WindowMergerTest, LaterThreadNameWins) {
   Window a = test::later_window();
   Window b = test::later_window();
