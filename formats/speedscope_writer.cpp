@@ -114,8 +114,9 @@ std::string json_number(double value) {
 
 // Utilisation steps as arrays of numbers (thousands per window: keep them small).
 void append_metrics(std::string& out, const Window& window) {
-  out += "\"host_metrics\":{\"fields\":[\"time_ns\",\"cpu_utilization\",\"memory_total_bytes\","
-         "\"memory_available_bytes\"],\"steps\":[";
+  out +=
+      "\"host_metrics\":{\"fields\":[\"time_ns\",\"cpu_utilization\",\"memory_total_bytes\","
+      "\"memory_available_bytes\"],\"steps\":[";
   for (std::size_t i = 0; i < window.host_metrics.size(); ++i) {
     const HostMetrics& m = window.host_metrics[i];
     if (i) out += ',';
@@ -123,8 +124,9 @@ void append_metrics(std::string& out, const Window& window) {
            std::to_string(m.memory_total_bytes) + ',' + std::to_string(m.memory_available_bytes) +
            ']';
   }
-  out += "]},\n\"process_metrics\":{\"fields\":[\"time_ns\",\"pid\",\"cpu_cores\",\"rss_bytes\"],"
-         "\"steps\":[";
+  out +=
+      "]},\n\"process_metrics\":{\"fields\":[\"time_ns\",\"pid\",\"cpu_cores\",\"rss_bytes\"],"
+      "\"steps\":[";
   for (std::size_t i = 0; i < window.process_metrics.size(); ++i) {
     const ProcessMetrics& m = window.process_metrics[i];
     if (i) out += ',';

@@ -34,8 +34,9 @@ int main(int argc, char** argv) {
     auto start = std::chrono::steady_clock::now();
     auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch());
     collector.step(now.count(), now.count() + 1, pids);
-    micros.push_back(std::chrono::duration<double, std::micro>(
-                         std::chrono::steady_clock::now() - start).count());
+    micros.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+            .count());
     if (i % 60 == 59) collector.take(host, process);
   }
   for (std::uint32_t pid : pids) kill(static_cast<pid_t>(pid), SIGKILL);

@@ -31,7 +31,8 @@ void MetricsCollector::step(std::int64_t realtime_ns, std::int64_t monotonic_ns,
   const bool first = !have_cpu_;
   if (read_text_file(proc_root_ + "/stat", buffer_) && parse_proc_stat(buffer_, cpu)) {
     if (have_cpu_ && cpu.total > last_cpu_.total) {
-      host.cpu_utilization = double(cpu.busy - last_cpu_.busy) / double(cpu.total - last_cpu_.total);
+      host.cpu_utilization =
+          double(cpu.busy - last_cpu_.busy) / double(cpu.total - last_cpu_.total);
     }
     last_cpu_ = cpu;
     have_cpu_ = true;

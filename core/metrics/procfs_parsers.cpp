@@ -24,15 +24,13 @@ bool parse_numbers(std::string_view text, std::uint64_t (&out)[N]) {
 
 // The value of "Key:   123 kB" in /proc/meminfo, in bytes.
 bool meminfo_value(std::string_view text, std::string_view key, std::uint64_t& bytes) {
-  for (std::size_t at = text.find(key); at != std::string_view::npos;
-       at = text.find(key, at + 1)) {
+  for (std::size_t at = text.find(key); at != std::string_view::npos; at = text.find(key, at + 1)) {
     if (at != 0 && text[at - 1] != '\n') continue;
     std::size_t colon = at + key.size();
     if (colon >= text.size() || text[colon] != ':') continue;
     std::size_t end = text.find('\n', colon);
-    std::string_view rest = text.substr(colon + 1, end == std::string_view::npos
-                                                       ? std::string_view::npos
-                                                       : end - colon - 1);
+    std::string_view rest = text.substr(
+        colon + 1, end == std::string_view::npos ? std::string_view::npos : end - colon - 1);
     std::uint64_t value[1];
     if (!parse_numbers(rest, value)) return false;
     bool kilobytes = rest.find("kB") != std::string_view::npos;

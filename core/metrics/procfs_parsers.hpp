@@ -24,9 +24,9 @@ bool parse_meminfo(std::string_view text, MemoryInfo& out);
 // /proc/PID/stat: the fields after "(comm)", which may itself hold spaces
 // and parentheses, so parsing starts at the last ')'.
 struct PidStat {
-  std::uint64_t cpu_ticks = 0;        // utime + stime
-  std::uint64_t start_ticks = 0;      // starttime, ticks after boot
-  std::uint64_t rss_pages = 0;        // rss
+  std::uint64_t cpu_ticks = 0;    // utime + stime
+  std::uint64_t start_ticks = 0;  // starttime, ticks after boot
+  std::uint64_t rss_pages = 0;    // rss
 };
 bool parse_pid_stat(std::string_view text, PidStat& out);
 

@@ -113,8 +113,7 @@ TEST(ConfigTest, MetricsIntervalAndLogFormat) {
   ASSERT_EQ(parse_error("", &config), "");
   EXPECT_EQ(config.metrics_interval_ms, 1000u);
   EXPECT_EQ(config.log_format, "text");
-  ASSERT_EQ(parse_error("[agent]\nmetrics_interval_ms = 0\nlog_format = \"json\"\n", &config),
-            "");
+  ASSERT_EQ(parse_error("[agent]\nmetrics_interval_ms = 0\nlog_format = \"json\"\n", &config), "");
   EXPECT_EQ(config.metrics_interval_ms, 0u);
   EXPECT_EQ(config.log_format, "json");
   EXPECT_EQ(parse_error("[agent]\nmetrics_interval_ms = 50\n"),

@@ -25,10 +25,10 @@ TEST(ProcfsParsersTest, ProcStatFirstLine) {
 
 TEST(ProcfsParsersTest, Meminfo) {
   MemoryInfo memory;
-  ASSERT_TRUE(parse_meminfo(
-      "MemTotal:       24684084 kB\nMemFree:         1000000 kB\n"
-      "MemAvailable:   23584084 kB\nBuffers:          123 kB\nSwapTotal: 0 kB\n",
-      memory));
+  ASSERT_TRUE(
+      parse_meminfo("MemTotal:       24684084 kB\nMemFree:         1000000 kB\n"
+                    "MemAvailable:   23584084 kB\nBuffers:          123 kB\nSwapTotal: 0 kB\n",
+                    memory));
   EXPECT_EQ(memory.total_bytes, 24684084ull * 1024);
   EXPECT_EQ(memory.available_bytes, 23584084ull * 1024);
   // "MemAvailable" must not be found inside another key.
@@ -40,8 +40,8 @@ std::string pid_stat(const std::string& comm, std::uint64_t utime, std::uint64_t
                      std::uint64_t start, std::uint64_t rss) {
   // Fields 1..24 and some after, as the kernel prints them (priority -2 is
   // real for RT tasks).
-  return "4242 (" + comm + ") R 1 4242 4242 0 -1 4194560 100 0 0 0 " + std::to_string(utime) +
-         " " + std::to_string(stime) + " 0 0 -2 0 3 0 " + std::to_string(start) + " 123456789 " +
+  return "4242 (" + comm + ") R 1 4242 4242 0 -1 4194560 100 0 0 0 " + std::to_string(utime) + " " +
+         std::to_string(stime) + " 0 0 -2 0 3 0 " + std::to_string(start) + " 123456789 " +
          std::to_string(rss) + " 18446744073709551615 1 1 0 0 0\n";
 }
 
@@ -67,17 +67,16 @@ TEST(ProcfsParsersTest, PidStatOfThisProcess) {
 class FakeProc {
  public:
   FakeProc() {
-    root_ = std::filesystem::temp_directory_path() /
-            ("ember-metrics-test-" + std::to_string(getpid()));
+    root_ =
+        std::filesystem::temp_directory_path() / ("ember-metrics-test-" + std::to_string(getpid()));
     std::filesystem::remove_all(root_);
     std::filesystem::create_directories(root_);
   }
   ~FakeProc() { std::filesystem::remove_all(root_); }
   void host(std::uint64_t busy, std::uint64_t idle, std::uint64_t available_kb) {
-    write("stat", "cpu  " + std::to_string(busy) + " 0 0 " + std::to_string(idle) +
-                      " 0 0 0 0 0 0\n");
-    write("meminfo", "MemTotal: 1000 kB\nMemAvailable: " + std::to_string(available_kb) +
-                         " kB\n");
+    write("stat",
+          "cpu  " + std::to_string(busy) + " 0 0 " + std::to_string(idle) + " 0 0 0 0 0 0\n");
+    write("meminfo", "MemTotal: 1000 kB\nMemAvailable: " + std::to_string(available_kb) + " kB\n");
   }
   void process(std::uint32_t pid, std::uint64_t ticks, std::uint64_t rss_pages) {
     std::filesystem::create_directories(root_ / std::to_string(pid));
@@ -106,7 +105,7 @@ TEST(MetricsCollectorTest, HostAndProcessDeltasPerStep) {
   collector.track(7, 0);  // pid 8 unknown until its first step
   collector.step(50 * kSecond, 0, pids);
 
-  proc.host(100 + 150, 100 + 50, 600);  // 150 of 200 ticks busy
+  proc.host(100 + 150, 100 + 50, 600);            // 150 of 200 ticks busy
   proc.process(7, 1000 + std::uint64_t(hz), 20);  // one second of CPU in 2 s
   proc.process(8, 500, 30);                       // first seen: gets a base only
   collector.step(52 * kSecond, 2 * kSecond, pids);
