@@ -20,6 +20,13 @@ const volatile __u32 filter_pids = 0;  // 1: only pids in ember_pid_filter
 // Records are sent without waking the reader (it polls every 100 ms) until
 // this much is pending: one wakeup per sample would cost more than the sample.
 const volatile __u64 wakeup_bytes = 1 << 20;
+// Bytes of user stack copied from the stack pointer: for processes whose
+// ember_runtimes entry asks for it (EMBER_PROCESS_STACK_SNAPSHOT, DWARF
+// unwinding in userspace), and a small copy for every other process so the
+// leaf frame can be unwound by CFI (a leaf without a frame pointer would
+// hide its caller from the frame-pointer walk). 0 = off.
+const volatile __u32 stack_snapshot_bytes = 16384;
+const volatile __u32 leaf_snapshot_bytes = 1024;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -103,6 +110,37 @@ static __always_inline int submit(struct ember_sample *sample)
 	return 0;
 }
 
+#define SNAPSHOT_CHUNK 4096
+#define SNAPSHOT_CHUNKS (EMBER_MAX_STACK_SNAPSHOT / SNAPSHOT_CHUNK)
+
+// Copies up to `want` bytes of user stack from `sp` in 4 KiB chunks. The stack
+// may end before sp + want (the top of the main thread's stack is near), so a
+// chunk that faults is retried up to its page boundary and the copy stops
+// there. Returns the bytes copied.
+static __always_inline __u32 copy_stack(__u8 *snapshot, __u64 sp, __u32 want)
+{
+	__u32 copied = 0;
+	for (__u32 i = 0; i < SNAPSHOT_CHUNKS; i++) {
+		__u32 offset = i * SNAPSHOT_CHUNK;
+		if (offset >= want)
+			break;
+		__u32 len = want - offset;
+		if (len > SNAPSHOT_CHUNK)
+			len = SNAPSHOT_CHUNK;
+		const void *from = (const void *)(sp + offset);
+		if (bpf_probe_read_user(snapshot + offset, len, from) == 0) {
+			copied = offset + len;
+			continue;
+		}
+		__u32 in_page = SNAPSHOT_CHUNK - ((sp + offset) & (SNAPSHOT_CHUNK - 1));
+		if (in_page < len && in_page > 0 &&
+		    bpf_probe_read_user(snapshot + offset, in_page, from) == 0)
+			copied = offset + in_page;
+		break;
+	}
+	return copied;
+}
+
 static __always_inline __u32 frames_of(long bytes)
 {
 	return bytes > 0 ? (__u32)(bytes / sizeof(__u64)) : 0;
@@ -159,6 +197,20 @@ int ember_sample_cpu(struct bpf_perf_event_data *ctx)
 	sample->user_bp = BPF_CORE_READ(regs, bp);
 
 	struct ember_process_runtime *runtime = bpf_map_lookup_elem(&ember_runtimes, &pid);
+	// No user frames: a kernel thread, whose registers mean nothing.
+	if (sample->user_frame_count > 0) {
+		__u32 want = runtime && (runtime->flags & EMBER_PROCESS_STACK_SNAPSHOT)
+				     ? stack_snapshot_bytes
+				     : leaf_snapshot_bytes;
+		if (want > EMBER_MAX_STACK_SNAPSHOT)
+			want = EMBER_MAX_STACK_SNAPSHOT;
+		if (want) {
+			sample->snapshot_size =
+				copy_stack(sample->stack_snapshot, sample->user_sp, want);
+			if (sample->snapshot_size)
+				sample->flags |= EMBER_SAMPLE_HAS_SNAPSHOT;
+		}
+	}
 	if (runtime && runtime->program) {
 		sample->runtime_program = runtime->program;
 		bpf_tail_call(ctx, &ember_programs, runtime->program);

@@ -56,6 +56,8 @@ Status Agent::create(const Config& config, std::unique_ptr<Agent>& out) {
   options.frequency_hz = config.frequency_hz;
   options.event = config.event;
   options.ring_buffer_kib = config.ring_buffer_kib;
+  options.stack_snapshot_bytes = config.stack_snapshot_bytes;
+  options.leaf_snapshot_bytes = config.leaf_snapshot_bytes;
   options.pids = config.pids;
   Status sampler = Sampler::open(options, agent->sampler_);
   if (!sampler) return sampler;

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "ember/bpf/sample.h"
 #include "toml_table_reader.hpp"
 
 namespace ember {
@@ -67,6 +68,8 @@ void read_sampler(const toml::table& table, Errors& errors, Config& out) {
     reader.fail("ring_buffer_kib", "must be a power of two (64, 128, ... 1048576), got " +
                                        std::to_string(out.ring_buffer_kib));
   }
+  reader.read_uint32("stack_snapshot_bytes", out.stack_snapshot_bytes, 0, EMBER_MAX_STACK_SNAPSHOT);
+  reader.read_uint32("leaf_snapshot_bytes", out.leaf_snapshot_bytes, 0, 4096);
   reader.finish();
 }
 

@@ -33,6 +33,8 @@ struct Config {
   std::string event = "cpu-clock";       // "cpu-clock" (software) or "cycles" (hardware)
   std::uint32_t frequency_hz = 99;       // 1 .. 10000
   std::uint32_t ring_buffer_kib = 1024;  // power of two, 64 .. 1048576
+  std::uint32_t stack_snapshot_bytes = 16384;  // 0 .. 65536, for DWARF unwinding
+  std::uint32_t leaf_snapshot_bytes = 1024;    // 0 .. 4096, every process' leaf frame
 
   // [processes]
   std::vector<std::uint32_t> pids;   // only these processes; empty = all

@@ -52,6 +52,8 @@ Status Sampler::open(const SamplerOptions& options, std::unique_ptr<Sampler>& ou
   bpf_map__set_max_entries(skeleton->maps.ember_events, options.ring_buffer_kib * 1024u);
   // Wake the reader early only when a quarter of the buffer is pending.
   skeleton->rodata->wakeup_bytes = options.ring_buffer_kib * 1024ull / 4;
+  skeleton->rodata->stack_snapshot_bytes = options.stack_snapshot_bytes;
+  skeleton->rodata->leaf_snapshot_bytes = options.leaf_snapshot_bytes;
 
   if (int error = sampler_bpf::load(skeleton)) {
     return Status::error("cannot load the BPF sampler into the kernel: " + errno_text(error) +

@@ -23,6 +23,8 @@ struct SamplerOptions {
   std::uint32_t frequency_hz = 99;
   std::string event = "cpu-clock";  // or "cycles"
   std::uint32_t ring_buffer_kib = 1024;
+  std::uint32_t stack_snapshot_bytes = 16384;  // processes flagged EMBER_PROCESS_STACK_SNAPSHOT
+  std::uint32_t leaf_snapshot_bytes = 1024;    // every other process
   std::vector<std::uint32_t> pids;  // empty: every process
 };
 

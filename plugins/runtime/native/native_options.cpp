@@ -10,10 +10,13 @@ Status read_native_options(const Options& options, NativeOptions& out) {
   read.kallsyms_path = reader.get_string("kallsyms_path", read.kallsyms_path);
   read.maps_refresh_interval = std::chrono::milliseconds(
       reader.get_int("maps_refresh_interval_ms", read.maps_refresh_interval.count(), 0, 3'600'000));
-  read.max_cached_frames = static_cast<std::size_t>(
-      reader.get_int("max_cached_frames", static_cast<std::int64_t>(read.max_cached_frames), 16,
-                     1 << 26));
+  read.max_cached_frames = static_cast<std::size_t>(reader.get_int(
+      "max_cached_frames", static_cast<std::int64_t>(read.max_cached_frames), 16, 1 << 26));
   read.demangle = reader.get_bool("demangle", read.demangle);
+  std::string snapshot = reader.get_string("stack_snapshot", "auto");
+  if (Status mode = parse_snapshot_mode(snapshot, read.stack_snapshot); !mode) {
+    reader.fail("stack_snapshot", mode.message());
+  }
   if (read.kallsyms_path.empty()) reader.fail("kallsyms_path", "must not be empty");
   Status status = reader.finish();
   if (status) out = std::move(read);

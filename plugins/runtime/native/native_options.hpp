@@ -7,6 +7,7 @@
 
 #include "ember/options.hpp"
 #include "ember/status.hpp"
+#include "snapshot_policy.hpp"
 
 namespace ember::native {
 
@@ -20,6 +21,9 @@ struct NativeOptions {
   // cache starts over, so a process with endless garbage addresses stays bounded.
   std::size_t max_cached_frames = 65536;
   bool demangle = true;
+  // Which processes get a full stack snapshot for DWARF unwinding
+  // (snapshot_policy.hpp); the sizes are [sampler] options.
+  SnapshotMode stack_snapshot = SnapshotMode::automatic;
 };
 
 Status read_native_options(const Options& options, NativeOptions& out);

@@ -14,6 +14,7 @@ Status NativePlugin::configure(const Options& options, Host& host) {
     host_ = &host;
     options_ = std::move(read);
     cache_ = std::make_shared<SymbolCache>(host, options_.demangle);
+    unwind_cache_ = std::make_shared<UnwindObjectCache>(host);
     kernel_ = std::make_unique<KernelSymbolizer>(host, options_);
     return Status::ok();
   } catch (const std::exception& error) {
@@ -26,7 +27,7 @@ std::unique_ptr<ProcessHandler> NativePlugin::attach(const ProcessRef& process,
   (void)data;
   if (!host_) return nullptr;  // not configured
   try {
-    return std::make_unique<ProcessSymbolizer>(process, cache_, *host_, options_);
+    return std::make_unique<ProcessSymbolizer>(process, cache_, *host_, options_, unwind_cache_);
   } catch (const std::exception& error) {
     host_->log(LogLevel::error, "pid " + std::to_string(process.pid) +
                                     ": cannot attach the native symbolizer: " + error.what());

@@ -9,6 +9,7 @@
 #include "kernel_symbolizer.hpp"
 #include "native_options.hpp"
 #include "symbol_cache.hpp"
+#include "unwind_object_cache.hpp"
 
 namespace ember::native {
 
@@ -29,6 +30,7 @@ class NativePlugin final : public RuntimePlugin {
   Host* host_ = nullptr;
   NativeOptions options_;
   std::shared_ptr<SymbolCache> cache_;
+  std::shared_ptr<UnwindObjectCache> unwind_cache_;
   std::unique_ptr<KernelSymbolizer> kernel_;
 };
 

@@ -23,15 +23,20 @@ bool same_mapping(const Mapping& a, const Mapping& b) {
 }  // namespace
 
 ProcessSymbolizer::ProcessSymbolizer(const ProcessRef& process, std::shared_ptr<SymbolCache> cache,
-                                     Host& host, const NativeOptions& options)
+                                     Host& host, const NativeOptions& options,
+                                     std::shared_ptr<UnwindObjectCache> unwind_cache)
     : pid_(process.pid),
-      root_(process.root.empty() ? "/proc/" + std::to_string(process.pid) + "/root"
-                                 : process.root),
+      root_(process.root.empty() ? "/proc/" + std::to_string(process.pid) + "/root" : process.root),
       cache_(std::move(cache)),
       host_(host),
       refresh_interval_(options.maps_refresh_interval),
       max_cached_frames_(options.max_cached_frames),
-      last_refresh_(Clock::now()) {
+      last_refresh_(Clock::now()),
+      unwinder_(pid_, root_,
+                unwind_cache ? std::move(unwind_cache) : std::make_shared<UnwindObjectCache>(host),
+                host, options.stack_snapshot),
+      truncated_(std::make_shared<const Frame>(
+          Frame{"[truncated]", "", "", 0, FrameKind::unknown, false})) {
   std::vector<Mapping> maps;
   if (process.mappings) {
     maps = *process.mappings;
@@ -43,14 +48,18 @@ ProcessSymbolizer::ProcessSymbolizer(const ProcessRef& process, std::shared_ptr<
 
 void ProcessSymbolizer::unwind_user(const ember_sample& sample,
                                     std::vector<FrameHandle>& leaf_first) {
-  std::uint32_t count = std::min<std::uint32_t>(sample.user_frame_count, EMBER_MAX_USER_FRAMES);
-  leaf_first.reserve(leaf_first.size() + count);
-  for (std::uint32_t i = 0; i < count; ++i) {
-    std::uint64_t address = sample.user_frames[i];
-    // A return address that cannot be in user space means the frame-pointer
-    // walk left the real chain (code without frame pointers): the rest is
-    // garbage, not frames.
-    if (i > 0 && !could_be_mapped(address)) break;
+  addresses_.clear();
+  bool truncated = false;
+  try {
+    unwinder_.unwind(sample, addresses_, truncated);
+  } catch (const std::exception& error) {
+    host_.log(LogLevel::error, std::string("unwinding a user stack failed: ") + error.what());
+    truncated = true;
+  }
+  std::size_t count = addresses_.size();
+  leaf_first.reserve(leaf_first.size() + count + 1);
+  for (std::size_t i = 0; i < count; ++i) {
+    std::uint64_t address = addresses_[i];
     // Index 0 is the exact IP; the others are return addresses, which point
     // past the call and may already be in the next function.
     if (i > 0) --address;
@@ -61,6 +70,7 @@ void ProcessSymbolizer::unwind_user(const ember_sample& sample,
       leaf_first.push_back(offset_frame("[unknown]", address, FrameKind::native));
     }
   }
+  if (truncated) leaf_first.push_back(truncated_);
 }
 
 void ProcessSymbolizer::on_mappings_changed(const ProcessRef& process) {
@@ -160,6 +170,7 @@ void ProcessSymbolizer::set_maps(std::vector<Mapping> maps) {
   unmapped_.clear();
   maps_ = std::move(maps);
   objects_ = std::move(objects);
+  unwinder_.set_maps(maps_);
 }
 
 void ProcessSymbolizer::remember(std::unordered_map<std::uint64_t, FrameHandle>& cache,

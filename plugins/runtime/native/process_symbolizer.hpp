@@ -15,13 +15,16 @@
 #include "ember/runtime_plugin.hpp"
 #include "native_options.hpp"
 #include "symbol_cache.hpp"
+#include "unwind_object_cache.hpp"
+#include "user_stack_unwinder.hpp"
 
 namespace ember::native {
 
 class ProcessSymbolizer final : public ProcessHandler {
  public:
   ProcessSymbolizer(const ProcessRef& process, std::shared_ptr<SymbolCache> cache, Host& host,
-                    const NativeOptions& options);
+                    const NativeOptions& options,
+                    std::shared_ptr<UnwindObjectCache> unwind_cache = nullptr);
 
   void unwind_user(const ember_sample& sample, std::vector<FrameHandle>& leaf_first) override;
   void on_mappings_changed(const ProcessRef& process) override;
@@ -61,6 +64,9 @@ class ProcessSymbolizer final : public ProcessHandler {
   // Addresses outside every mapping: retried after the next maps refresh.
   std::unordered_map<std::uint64_t, FrameHandle> unmapped_;
   Clock::time_point last_refresh_;
+  UserStackUnwinder unwinder_;
+  std::vector<std::uint64_t> addresses_;
+  FrameHandle truncated_;
 };
 
 }  // namespace ember::native

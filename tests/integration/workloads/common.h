@@ -4,7 +4,9 @@
 #ifndef EMBER_IT_COMMON_H
 #define EMBER_IT_COMMON_H
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>

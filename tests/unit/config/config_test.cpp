@@ -235,6 +235,8 @@ TEST(ConfigTest, TheShippedDefaultConfigLoads) {
   EXPECT_EQ(config.event, builtin.event);
   EXPECT_EQ(config.frequency_hz, builtin.frequency_hz);
   EXPECT_EQ(config.ring_buffer_kib, builtin.ring_buffer_kib);
+  EXPECT_EQ(config.stack_snapshot_bytes, builtin.stack_snapshot_bytes);
+  EXPECT_EQ(config.leaf_snapshot_bytes, builtin.leaf_snapshot_bytes);
   EXPECT_EQ(config.pids, builtin.pids);
   EXPECT_EQ(config.include, builtin.include);
   EXPECT_EQ(config.exclude, builtin.exclude);

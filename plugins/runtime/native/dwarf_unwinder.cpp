@@ -1,0 +1,219 @@
+#include "dwarf_unwinder.hpp"
+
+#include <libunwind.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "mapped_file.hpp"
+
+// Not in libunwind's public headers, but exported: the .eh_frame_hdr binary
+// search perf uses for remote unwinding (tools/perf/util/unwind-libunwind-local.c).
+extern "C" int UNW_OBJ(dwarf_search_unwind_table)(unw_addr_space_t as, unw_word_t ip,
+                                                  unw_dyn_info_t* di, unw_proc_info_t* pi,
+                                                  int need_unwind_info, void* arg);
+
+namespace ember::native {
+namespace {
+
+DwarfUnwinder& self(void* arg) { return *static_cast<DwarfUnwinder*>(arg); }
+
+int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t* pi, int need_unwind_info,
+                   void* arg) {
+  return self(arg).find_proc_info(as, ip, pi, need_unwind_info, arg);
+}
+
+// libunwind frees what dwarf_search_unwind_table allocated itself.
+void put_unwind_info(unw_addr_space_t, unw_proc_info_t*, void*) {}
+
+int get_dyn_info_list_addr(unw_addr_space_t, unw_word_t*, void*) { return -UNW_ENOINFO; }
+
+int access_mem(unw_addr_space_t, unw_word_t address, unw_word_t* value, int write, void* arg) {
+  if (write) return -UNW_EINVAL;
+  std::uint64_t word = 0;
+  if (!self(arg).read_word(address, word)) return -UNW_EINVAL;
+  *value = word;
+  return 0;
+}
+
+int access_reg(unw_addr_space_t, unw_regnum_t reg, unw_word_t* value, int write, void* arg) {
+  if (write) return -UNW_EINVAL;
+  const ember_sample* sample = self(arg).current();
+  switch (reg) {
+    case UNW_X86_64_RIP:
+      *value = sample->user_ip;
+      return 0;
+    case UNW_X86_64_RSP:
+      *value = sample->user_sp;
+      return 0;
+    case UNW_X86_64_RBP:
+      *value = sample->user_bp;
+      return 0;
+    default:
+      return -UNW_EBADREG;  // not in the record: a CFA based on it fails the step
+  }
+}
+
+int access_fpreg(unw_addr_space_t, unw_regnum_t, unw_fpreg_t*, int, void*) { return -UNW_EINVAL; }
+int resume(unw_addr_space_t, unw_cursor_t*, void*) { return -UNW_EINVAL; }
+int get_proc_name(unw_addr_space_t, unw_word_t, char*, size_t, unw_word_t*, void*) {
+  return -UNW_EINVAL;
+}
+
+unw_accessors_t accessors = {find_proc_info, put_unwind_info, get_dyn_info_list_addr,
+                             access_mem,     access_reg,      access_fpreg,
+                             resume,         get_proc_name};
+
+}  // namespace
+
+DwarfUnwinder::DwarfUnwinder(std::uint32_t pid, std::string root,
+                             std::shared_ptr<UnwindObjectCache> cache, Host& host)
+    : pid_(pid), root_(std::move(root)), cache_(std::move(cache)), host_(host) {}
+
+DwarfUnwinder::~DwarfUnwinder() {
+  if (address_space_) unw_destroy_addr_space(static_cast<unw_addr_space_t>(address_space_));
+}
+
+void DwarfUnwinder::set_maps(const std::vector<Mapping>& maps) {
+  // Keep objects of mappings that did not move; cached rules of IPs in
+  // changed code would be wrong, so libunwind's cache starts over.
+  std::vector<MappedObject> objects(maps.size());
+  for (std::size_t i = 0; i < maps.size(); ++i) {
+    const Mapping* old = find_mapping(maps_, maps[i].start);
+    if (old && old->start == maps[i].start && old->end == maps[i].end &&
+        old->offset == maps[i].offset && old->inode == maps[i].inode && old->path == maps[i].path) {
+      objects[i] = std::move(objects_[static_cast<std::size_t>(old - maps_.data())]);
+    }
+  }
+  maps_ = maps;
+  objects_ = std::move(objects);
+  last_mapping_ = 0;
+  if (address_space_) unw_flush_cache(static_cast<unw_addr_space_t>(address_space_), 0, 0);
+}
+
+const Mapping* DwarfUnwinder::mapping_at(std::uint64_t address, std::size_t& index) {
+  if (last_mapping_ < maps_.size() && maps_[last_mapping_].start <= address &&
+      address < maps_[last_mapping_].end) {
+    index = last_mapping_;
+    return &maps_[index];
+  }
+  const Mapping* mapping = find_mapping(maps_, address);
+  if (!mapping) return nullptr;
+  index = last_mapping_ = static_cast<std::size_t>(mapping - maps_.data());
+  return mapping;
+}
+
+DwarfUnwinder::MappedObject& DwarfUnwinder::open(std::size_t index) {
+  MappedObject& entry = objects_[index];
+  if (entry.opened) return entry;
+  entry.opened = true;
+  const Mapping& mapping = maps_[index];
+  if (!mapping.is_file()) return entry;
+  MappedFile file;
+  if (Status status = MappedFile::open(pid_, root_, mapping, file); !status) {
+    host_.log(LogLevel::debug, "pid " + std::to_string(pid_) + ": " + status.message());
+    return entry;
+  }
+  entry.object = cache_->get(file, mapping.path);
+  if (entry.object) entry.bias = entry.object->load_bias(mapping.start, mapping.offset);
+  return entry;
+}
+
+const UnwindObject* DwarfUnwinder::object_at(std::uint64_t address, std::uint64_t* bias) {
+  std::size_t index = 0;
+  if (!mapping_at(address, index)) return nullptr;
+  MappedObject& entry = open(index);
+  if (!entry.object || !entry.bias) return nullptr;
+  if (bias) *bias = *entry.bias;
+  return entry.object.get();
+}
+
+std::vector<std::pair<std::string, const UnwindObject*>> DwarfUnwinder::executable_objects() {
+  std::vector<std::pair<std::string, const UnwindObject*>> out;
+  for (std::size_t i = 0; i < maps_.size(); ++i) {
+    if (!maps_[i].executable || !maps_[i].is_file()) continue;
+    out.emplace_back(maps_[i].path, open(i).object.get());
+  }
+  return out;
+}
+
+bool DwarfUnwinder::read_word(std::uint64_t address, std::uint64_t& value) {
+  const ember_sample& sample = *sample_;
+  std::uint64_t size = std::min<std::uint64_t>(sample.snapshot_size, EMBER_MAX_STACK_SNAPSHOT);
+  if (address >= sample.user_sp && address - sample.user_sp + 8 <= size) {
+    std::memcpy(&value, sample.stack_snapshot + (address - sample.user_sp), 8);
+    return true;
+  }
+  std::size_t index = 0;
+  const Mapping* mapping = mapping_at(address, index);
+  // The stack beyond the snapshot is unknown, and writable memory differs
+  // from the file: only read-only file contents are served.
+  if (!mapping || !mapping->is_file() || mapping->path == "[stack]") return false;
+  MappedObject& entry = open(index);
+  if (!entry.object) return false;
+  return entry.object->read(address - mapping->start + mapping->offset, &value, 8);
+}
+
+int DwarfUnwinder::find_proc_info(void* address_space, std::uint64_t ip, void* proc_info,
+                                  int need_unwind_info, void* arg) {
+  std::size_t index = 0;
+  const Mapping* mapping = mapping_at(ip, index);
+  if (!mapping) return -UNW_ENOINFO;
+  MappedObject& entry = open(index);
+  if (!entry.object || !entry.bias || !entry.object->search_table()) return -UNW_ENOINFO;
+  const UnwindObject::SearchTable& table = *entry.object->search_table();
+  unw_dyn_info_t info;
+  std::memset(&info, 0, sizeof(info));
+  info.format = UNW_INFO_FORMAT_REMOTE_TABLE;
+  info.start_ip = mapping->start;
+  info.end_ip = mapping->end;
+  info.u.rti.segbase = *entry.bias + table.header_vaddr;
+  info.u.rti.table_data = *entry.bias + table.table_vaddr;
+  // Entries are two 4-byte words; the length is counted in unw_word_t.
+  info.u.rti.table_len = table.entries * 8 / sizeof(unw_word_t);
+  return UNW_OBJ(dwarf_search_unwind_table)(static_cast<unw_addr_space_t>(address_space), ip, &info,
+                                            static_cast<unw_proc_info_t*>(proc_info),
+                                            need_unwind_info, arg);
+}
+
+UnwindEnd DwarfUnwinder::unwind(const ember_sample& sample, std::size_t max_frames,
+                                std::vector<UnwoundFrame>& frames, const StopAt& stop) {
+  frames.clear();
+  if (!address_space_) {
+    unw_addr_space_t space = unw_create_addr_space(&accessors, 0);
+    if (!space) return UnwindEnd::failed;
+    unw_set_caching_policy(space, UNW_CACHE_GLOBAL);
+    address_space_ = space;
+  }
+  sample_ = &sample;
+  unw_cursor_t cursor;
+  UnwindEnd end = UnwindEnd::failed;
+  if (unw_init_remote(&cursor, static_cast<unw_addr_space_t>(address_space_), this) == 0) {
+    while (frames.size() < max_frames) {
+      UnwoundFrame frame;
+      unw_word_t value = 0;
+      if (unw_get_reg(&cursor, UNW_REG_IP, &value) != 0 || value == 0) break;
+      frame.ip = value;
+      if (unw_get_reg(&cursor, UNW_REG_SP, &value) == 0) frame.sp = value;
+      if (unw_get_reg(&cursor, UNW_X86_64_RBP, &value) == 0) {
+        frame.bp = value;
+        frame.bp_known = true;
+      }
+      frames.push_back(frame);
+      if (stop && stop(frames)) {
+        end = UnwindEnd::stopped;
+        break;
+      }
+      int step = unw_step(&cursor);
+      if (step == 0) {
+        end = UnwindEnd::complete;
+        break;
+      }
+      if (step < 0) break;
+    }
+  }
+  sample_ = nullptr;
+  return end;
+}
+
+}  // namespace ember::native

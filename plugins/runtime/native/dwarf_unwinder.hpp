@@ -1,0 +1,86 @@
+// DWARF (CFI) unwinding of one process' user stack with libunwind's remote
+// API, over the stack snapshot the sampler copied: registers and stack come
+// from the sample record, .eh_frame_hdr / .eh_frame and code from the mapped
+// ELF files (UnwindObject, shared by build id), never from the live process.
+// libunwind caches the unwind rules per IP, so the steady state is cheap.
+// Called from one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ember/bpf/sample.h"
+#include "ember/host.hpp"
+#include "ember/proc_maps.hpp"
+#include "unwind_object.hpp"
+#include "unwind_object_cache.hpp"
+
+namespace ember::native {
+
+struct UnwoundFrame {
+  std::uint64_t ip = 0;  // exact for frame 0, a return address above
+  std::uint64_t sp = 0;
+  std::uint64_t bp = 0;
+  bool bp_known = false;
+};
+
+enum class UnwindEnd {
+  complete,  // reached the outermost frame (_start, thread start)
+  stopped,   // the caller's `stop` said enough
+  failed,    // ran off the snapshot, or code without unwind info
+};
+
+class DwarfUnwinder {
+ public:
+  DwarfUnwinder(std::uint32_t pid, std::string root, std::shared_ptr<UnwindObjectCache> cache,
+                Host& host);
+  ~DwarfUnwinder();
+  DwarfUnwinder(const DwarfUnwinder&) = delete;
+  DwarfUnwinder& operator=(const DwarfUnwinder&) = delete;
+
+  // The process' mappings (sorted, as /proc/PID/maps) changed.
+  void set_maps(const std::vector<Mapping>& maps);
+
+  // The object behind the mapping holding `address`, opened on first use;
+  // `bias` gets its load bias. nullptr outside file mappings.
+  const UnwindObject* object_at(std::uint64_t address, std::uint64_t* bias = nullptr);
+  // Every executable file mapping's object, for the snapshot policy.
+  std::vector<std::pair<std::string, const UnwindObject*>> executable_objects();
+
+  // Unwinds `sample` (which must carry a snapshot) into `frames`, leaf
+  // first, at most `max_frames`. `stop` is asked after each frame is added.
+  using StopAt = std::function<bool(const std::vector<UnwoundFrame>& frames)>;
+  UnwindEnd unwind(const ember_sample& sample, std::size_t max_frames,
+                   std::vector<UnwoundFrame>& frames, const StopAt& stop = {});
+
+  // Reads 8 bytes of the snapshot or of a mapped file; for the accessors.
+  bool read_word(std::uint64_t address, std::uint64_t& value);
+  // libunwind's find_proc_info for `ip`.
+  int find_proc_info(void* address_space, std::uint64_t ip, void* proc_info, int need_unwind_info,
+                     void* arg);
+  const ember_sample* current() const { return sample_; }
+
+ private:
+  struct MappedObject {
+    bool opened = false;
+    std::shared_ptr<const UnwindObject> object;
+    std::optional<std::uint64_t> bias;
+  };
+  const Mapping* mapping_at(std::uint64_t address, std::size_t& index);
+  MappedObject& open(std::size_t index);
+
+  std::uint32_t pid_;
+  std::string root_;
+  std::shared_ptr<UnwindObjectCache> cache_;
+  Host& host_;
+  void* address_space_ = nullptr;  // unw_addr_space_t, created on first use
+  std::vector<Mapping> maps_;
+  std::vector<MappedObject> objects_;
+  std::size_t last_mapping_ = 0;
+  const ember_sample* sample_ = nullptr;
+};
+
+}  // namespace ember::native

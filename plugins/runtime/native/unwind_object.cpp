@@ -1,0 +1,126 @@
+#include "unwind_object.hpp"
+
+#include <gelf.h>
+#include <libelf.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <span>
+
+namespace ember::native {
+namespace {
+
+// .eh_frame_hdr encodings libunwind's remote table search understands.
+constexpr std::uint8_t kDatarelSdata4 = 0x3b;
+constexpr std::uint8_t kUdata4 = 0x03;
+
+struct ElfCloser {
+  void operator()(Elf* elf) const { elf_end(elf); }
+};
+
+std::string hex(const std::uint8_t* bytes, std::size_t size) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < size; ++i) {
+    out.push_back(digits[bytes[i] >> 4]);
+    out.push_back(digits[bytes[i] & 0xf]);
+  }
+  return out;
+}
+
+}  // namespace
+
+Status UnwindObject::open(int fd, const std::string& name, std::unique_ptr<UnwindObject>& out) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return Status::error(name + ": " + std::strerror(errno));
+  if (st.st_size <= 0) return Status::error(name + ": empty file");
+  void* data = mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  if (data == MAP_FAILED) return Status::error(name + ": cannot map: " + std::strerror(errno));
+  std::unique_ptr<UnwindObject> object(new UnwindObject());
+  object->data_ = static_cast<const std::uint8_t*>(data);
+  object->size_ = static_cast<std::size_t>(st.st_size);
+  if (Status status = object->parse(name); !status) return status;
+  out = std::move(object);
+  return Status::ok();
+}
+
+UnwindObject::~UnwindObject() {
+  if (data_) munmap(const_cast<std::uint8_t*>(data_), size_);
+}
+
+bool UnwindObject::read(std::uint64_t offset, void* out, std::size_t size) const {
+  if (offset > size_ || size > size_ - offset) return false;
+  std::memcpy(out, data_ + offset, size);
+  return true;
+}
+
+std::optional<std::uint64_t> UnwindObject::load_bias(std::uint64_t map_start,
+                                                     std::uint64_t map_offset) const {
+  for (const Segment& segment : segments_) {
+    if (map_offset >= segment.offset && map_offset - segment.offset < segment.filesz) {
+      return map_start - (segment.vaddr + (map_offset - segment.offset));
+    }
+  }
+  return std::nullopt;
+}
+
+Status UnwindObject::parse(const std::string& name) {
+  elf_version(EV_CURRENT);
+  std::unique_ptr<Elf, ElfCloser> elf(
+      elf_memory(reinterpret_cast<char*>(const_cast<std::uint8_t*>(data_)), size_));
+  if (!elf || elf_kind(elf.get()) != ELF_K_ELF) return Status::error(name + ": not an ELF file");
+  GElf_Ehdr ehdr;
+  if (!gelf_getehdr(elf.get(), &ehdr)) return Status::error(name + ": bad ELF header");
+  if (ehdr.e_machine != EM_X86_64) return Status::error(name + ": not an x86-64 object");
+
+  std::size_t phnum = 0;
+  if (elf_getphdrnum(elf.get(), &phnum) != 0) return Status::error(name + ": bad program headers");
+  for (std::size_t i = 0; i < phnum; ++i) {
+    GElf_Phdr phdr;
+    if (gelf_getphdr(elf.get(), static_cast<int>(i), &phdr) && phdr.p_type == PT_LOAD) {
+      segments_.push_back({phdr.p_vaddr, phdr.p_offset, phdr.p_filesz});
+    }
+  }
+
+  std::size_t shstrndx = 0;
+  if (elf_getshdrstrndx(elf.get(), &shstrndx) != 0)
+    return Status::error(name + ": no section names");
+  for (Elf_Scn* scn = elf_nextscn(elf.get(), nullptr); scn; scn = elf_nextscn(elf.get(), scn)) {
+    GElf_Shdr shdr;
+    if (!gelf_getshdr(scn, &shdr) || shdr.sh_type == SHT_NOBITS) continue;
+    const char* section = elf_strptr(elf.get(), shstrndx, shdr.sh_name);
+    if (!section) continue;
+    if (shdr.sh_offset > size_ || shdr.sh_size > size_ - shdr.sh_offset) continue;
+    std::span<const std::uint8_t> bytes(data_ + shdr.sh_offset, shdr.sh_size);
+    std::string_view which(section);
+    if (which == ".note.gnu.build-id" && bytes.size() >= 16) {
+      std::uint32_t namesz, descsz, type;
+      std::memcpy(&namesz, bytes.data(), 4);
+      std::memcpy(&descsz, bytes.data() + 4, 4);
+      std::memcpy(&type, bytes.data() + 8, 4);
+      std::size_t desc = 12 + ((namesz + 3) & ~3u);
+      if (type == NT_GNU_BUILD_ID && desc + descsz <= bytes.size()) {
+        build_id_ = hex(bytes.data() + desc, descsz);
+      }
+    } else if (which == ".eh_frame_hdr" && bytes.size() >= 12 && bytes[0] == 1 &&
+               bytes[2] == kUdata4 && bytes[3] == kDatarelSdata4) {
+      std::uint32_t count;
+      std::memcpy(&count, bytes.data() + 8, 4);
+      // The eh_frame pointer is 4 bytes in every encoding ld and lld emit.
+      if ((bytes[1] & 0x0f) == 0x0b || (bytes[1] & 0x0f) == 0x03) {
+        if (12 + std::uint64_t{count} * 8 <= bytes.size()) {
+          search_table_ = SearchTable{shdr.sh_addr, shdr.sh_addr + 12, count};
+        }
+      }
+    } else if (which == ".eh_frame") {
+      has_eh_frame_ = true;
+      // A malformed tail leaves what was read: the verdict needs a share.
+      (void)scan_eh_frame(bytes, shdr.sh_addr, frame_pointers_);
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace ember::native

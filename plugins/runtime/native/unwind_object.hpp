@@ -1,0 +1,67 @@
+// What the DWARF unwinder needs from one ELF object, shared by every process
+// that maps it: the file mapped read-only (the unwinder reads .eh_frame_hdr,
+// .eh_frame and code from it, never from the live process), where its
+// .eh_frame_hdr search table is, and the frame-pointer scan of its .eh_frame.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cfi_scan.hpp"
+#include "ember/status.hpp"
+
+namespace ember::native {
+
+class UnwindObject {
+ public:
+  // Maps `fd` (not closed; the mapping outlives it); `name` is for messages.
+  static Status open(int fd, const std::string& name, std::unique_ptr<UnwindObject>& out);
+  ~UnwindObject();
+  UnwindObject(const UnwindObject&) = delete;
+  UnwindObject& operator=(const UnwindObject&) = delete;
+
+  const std::string& build_id() const { return build_id_; }
+
+  // Copies `size` bytes at file offset `offset`; false beyond the file.
+  bool read(std::uint64_t offset, void* out, std::size_t size) const;
+
+  // The bias of a mapping of this file at `map_start` with file offset
+  // `map_offset` (runtime address - link-time vaddr); nullopt when no
+  // PT_LOAD segment holds that offset.
+  std::optional<std::uint64_t> load_bias(std::uint64_t map_start, std::uint64_t map_offset) const;
+
+  // .eh_frame_hdr's binary search table, as link-time vaddrs; nullopt when
+  // the object has none (or one libunwind cannot search).
+  struct SearchTable {
+    std::uint64_t header_vaddr = 0;  // .eh_frame_hdr: the table's base (datarel)
+    std::uint64_t table_vaddr = 0;
+    std::uint64_t entries = 0;
+  };
+  const std::optional<SearchTable>& search_table() const { return search_table_; }
+
+  // Which functions keep frame pointers; empty without .eh_frame.
+  const FramePointerScan& frame_pointers() const { return frame_pointers_; }
+  bool has_eh_frame() const { return has_eh_frame_; }
+
+ private:
+  UnwindObject() = default;
+  Status parse(const std::string& name);
+
+  struct Segment {
+    std::uint64_t vaddr, offset, filesz;
+  };
+
+  const std::uint8_t* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::string build_id_;
+  std::vector<Segment> segments_;
+  std::optional<SearchTable> search_table_;
+  FramePointerScan frame_pointers_;
+  bool has_eh_frame_ = false;
+};
+
+}  // namespace ember::native

@@ -1,0 +1,114 @@
+#include "user_stack_unwinder.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace ember::native {
+namespace {
+
+// Garbage from a frame-pointer walk through code built without frame
+// pointers is often tiny or beyond user space.
+bool could_be_mapped(std::uint64_t address) {
+  return address >= 0x1000 && address < (std::uint64_t{1} << 56);
+}
+
+}  // namespace
+
+UserStackUnwinder::UserStackUnwinder(std::uint32_t pid, std::string root,
+                                     std::shared_ptr<UnwindObjectCache> cache, Host& host,
+                                     SnapshotMode mode)
+    : pid_(pid), host_(host), mode_(mode), dwarf_(pid, std::move(root), std::move(cache), host) {}
+
+UserStackUnwinder::~UserStackUnwinder() {
+  // The host drops the process' BPF entry when it exits; nothing to undo here.
+}
+
+void UserStackUnwinder::set_maps(const std::vector<Mapping>& maps) {
+  dwarf_.set_maps(maps);
+  std::vector<MappedCode> code;
+  std::vector<std::pair<std::string, const UnwindObject*>> objects;
+  if (mode_ == SnapshotMode::automatic) objects = dwarf_.executable_objects();
+  for (const auto& [path, object] : objects) {
+    code.push_back({path, object && object->has_eh_frame() ? &object->frame_pointers() : nullptr});
+  }
+  bool full = needs_full_snapshot(mode_, code);
+  if (full == full_snapshot_ && flag_set_) return;
+  if (Status status = host_.set_process_flags(pid_, EMBER_PROCESS_STACK_SNAPSHOT, full); !status) {
+    host_.log(LogLevel::debug, "pid " + std::to_string(pid_) +
+                                   ": cannot set the stack snapshot flag: " + status.message());
+  }
+  full_snapshot_ = full;
+  flag_set_ = true;
+}
+
+void UserStackUnwinder::frame_pointer_chain(const ember_sample& sample) {
+  chain_.clear();
+  std::uint64_t size = std::min<std::uint64_t>(sample.snapshot_size, EMBER_MAX_STACK_SNAPSHOT);
+  std::uint64_t bp = sample.user_bp;
+  std::uint32_t walked = std::min<std::uint32_t>(sample.user_frame_count, EMBER_MAX_USER_FRAMES);
+  // user_frames[k + 1] is the return address at chain_[k] + 8.
+  while (chain_.size() + 1 < walked) {
+    chain_.push_back(bp);
+    if (bp < sample.user_sp || bp - sample.user_sp + 8 > size) break;
+    std::memcpy(&bp, sample.stack_snapshot + (bp - sample.user_sp), 8);
+  }
+}
+
+std::size_t UserStackUnwinder::frame_pointer_continuation(const UnwoundFrame& frame) const {
+  if (!frame.bp_known || frame.bp < frame.sp) return 0;
+  auto at = std::find(chain_.begin(), chain_.end(), frame.bp);
+  if (at == chain_.end()) return 0;
+  // rbp is this function's own frame only if its CFI says it keeps one.
+  std::uint64_t bias = 0;
+  const UnwindObject* object = const_cast<DwarfUnwinder&>(dwarf_).object_at(frame.ip - 1, &bias);
+  if (!object || !object->frame_pointers().rbp_frame_at(frame.ip - 1 - bias)) return 0;
+  return static_cast<std::size_t>(at - chain_.begin()) + 1;
+}
+
+void UserStackUnwinder::append_frame_pointer_walk(const ember_sample& sample, std::size_t from,
+                                                  std::vector<std::uint64_t>& addresses) {
+  std::uint32_t count = std::min<std::uint32_t>(sample.user_frame_count, EMBER_MAX_USER_FRAMES);
+  for (std::size_t i = from; i < count; ++i) {
+    // A return address that cannot be in user space means the walk left
+    // the real chain: the rest is garbage, not frames.
+    if (i > 0 && !could_be_mapped(sample.user_frames[i])) break;
+    addresses.push_back(sample.user_frames[i]);
+  }
+}
+
+void UserStackUnwinder::unwind(const ember_sample& sample, std::vector<std::uint64_t>& addresses,
+                               bool& truncated) {
+  truncated = false;
+  if (!(sample.flags & EMBER_SAMPLE_HAS_SNAPSHOT) || sample.snapshot_size == 0) {
+    append_frame_pointer_walk(sample, 0, addresses);
+    return;
+  }
+  frame_pointer_chain(sample);
+  std::size_t continuation = 0;
+  // On the cheap path, hand over to the frame-pointer walk at the first
+  // frame that keeps a frame pointer; on the full path, only where CFI stops.
+  DwarfUnwinder::StopAt stop;
+  if (!full_snapshot_) {
+    stop = [&](const std::vector<UnwoundFrame>& frames) {
+      if (frames.size() < 2) return false;
+      continuation = frame_pointer_continuation(frames.back());
+      return continuation != 0;
+    };
+  }
+  UnwindEnd end = dwarf_.unwind(sample, EMBER_MAX_USER_FRAMES, frames_, stop);
+  if (end == UnwindEnd::failed && frames_.size() <= 1) {
+    // No CFI for the sampled code (JIT, vdso): the frame-pointer walk is all there is.
+    append_frame_pointer_walk(sample, 0, addresses);
+    truncated = full_snapshot_;
+    return;
+  }
+  for (const UnwoundFrame& frame : frames_) addresses.push_back(frame.ip);
+  if (end == UnwindEnd::failed) continuation = frame_pointer_continuation(frames_.back());
+  if (continuation != 0) {
+    append_frame_pointer_walk(sample, continuation, addresses);
+  } else {
+    truncated = end == UnwindEnd::failed;
+  }
+}
+
+}  // namespace ember::native

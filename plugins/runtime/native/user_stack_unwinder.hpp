@@ -1,0 +1,61 @@
+// The user stack of one sample as code addresses, leaf first: index 0 is the
+// exact IP, the others return addresses.
+//
+// Samples with a stack snapshot are unwound by CFI (DwarfUnwinder). In a
+// process on the cheap path the snapshot is the small leaf copy: CFI names
+// the leaf's caller (which a leaf without a frame pointer hides from the
+// frame-pointer walk) and as soon as a frame that keeps its frame pointer is
+// reached, the kernel's frame-pointer walk continues from it (matched by the
+// rbp value, not by address). A process on the full path is unwound by CFI
+// to the end; where the snapshot ends first, the frames reached are kept and
+// the stack is marked truncated. Without a snapshot: the frame-pointer walk.
+//
+// Also decides, from the objects the process maps, whether the sampler
+// copies the full snapshot for it (snapshot_policy.hpp).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dwarf_unwinder.hpp"
+#include "ember/bpf/sample.h"
+#include "ember/host.hpp"
+#include "snapshot_policy.hpp"
+
+namespace ember::native {
+
+class UserStackUnwinder {
+ public:
+  UserStackUnwinder(std::uint32_t pid, std::string root, std::shared_ptr<UnwindObjectCache> cache,
+                    Host& host, SnapshotMode mode);
+  ~UserStackUnwinder();
+
+  // New mappings: re-decides the snapshot path and tells the sampler.
+  void set_maps(const std::vector<Mapping>& maps);
+  bool full_snapshot() const { return full_snapshot_; }
+
+  // `truncated`: the stack goes on beyond the last address.
+  void unwind(const ember_sample& sample, std::vector<std::uint64_t>& addresses, bool& truncated);
+
+ private:
+  // Where the frame-pointer walk (sample.user_frames) continues the CFI
+  // frames after `frame`, or 0 when it cannot be trusted to.
+  std::size_t frame_pointer_continuation(const UnwoundFrame& frame) const;
+  void frame_pointer_chain(const ember_sample& sample);
+  static void append_frame_pointer_walk(const ember_sample& sample, std::size_t from,
+                                        std::vector<std::uint64_t>& addresses);
+
+  std::uint32_t pid_;
+  Host& host_;
+  SnapshotMode mode_;
+  DwarfUnwinder dwarf_;
+  bool full_snapshot_ = false;
+  bool flag_set_ = false;
+  std::vector<UnwoundFrame> frames_;
+  std::vector<std::uint64_t> chain_;  // rbp values the frame-pointer walk went through
+  const ember_sample* sample_ = nullptr;
+};
+
+}  // namespace ember::native
