@@ -16,6 +16,7 @@ import ember_it as it  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKLOAD = os.path.join(HERE, "workload.py")
 THREADS = os.path.join(HERE, "threads.py")
+DEEP = os.path.join(HERE, "deep.py")
 PYENV_ROOT = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
 # Each version: 4 s at 999 Hz, about 4,000 samples of one busy thread.
 DURATION = 4
@@ -141,6 +142,30 @@ class CpythonTest(unittest.TestCase):
                 # RESUME at entry), `total = 0`, `for`, the body, `return`.
                 self.assertTrue(got <= set(range(line - 3, line + 2)),
                                 f"{label}: {name}: lines {got}")
+
+    def test_depth_bound_is_marked(self):
+        """A stack deeper than max_frames keeps its leaf-most frames and says
+        [truncated] at its root, for both frame models (PyFrameObject chain,
+        _PyInterpreterFrame chain)."""
+        for minor, max_frames in (("3.10", 16), ("3.12", None)):
+            with self.subTest(minor):
+                python = pyenv_python(minor)
+                self.require(python)
+                bound = max_frames or 128
+                extra = f"max_frames = {max_frames}\n" if max_frames else ""
+                output = os.path.join(it.scratch_dir(self), "deep.json")
+                proc = it.start(self, [python, DEEP, "30"])
+                res = it.record(self, output, pids=[proc.pid], duration=2,
+                                frequency=FREQUENCY, config=self.config(extra))
+                proc.stop()
+                stacks = [s for p in it.Speedscope(output).for_pid(proc.pid) for s in p.stacks]
+                leaf = [(names, kinds, w) for names, kinds, w in stacks if "leaf" in names]
+                self.assertGreater(sum(w for _, _, w in leaf), 100, res.describe())
+                for names, kinds, w in leaf:
+                    self.assertEqual(names[0], "[truncated]", f"{minor}: {names}")
+                    self.assertEqual(kinds.count("python"), bound, f"{minor}: {names}")
+                    python_names = [n for n, k in zip(names, kinds) if k == "python"]
+                    self.assertEqual(python_names, ["descend"] * (bound - 1) + ["leaf"])
 
     def test_threads(self):
         """Each thread's samples carry its own function, under its own tid and name."""
