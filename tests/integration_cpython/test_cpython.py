@@ -167,6 +167,38 @@ class CpythonTest(unittest.TestCase):
                     python_names = [n for n, k in zip(names, kinds) if k == "python"]
                     self.assertEqual(python_names, ["descend"] * (bound - 1) + ["leaf"])
 
+    def test_unsupported_version_is_reported_per_process(self):
+        """A CPython the walker has no table for (a copy of 3.9's libpython
+        whose version string says 3.5) is named once per process, with its
+        pid and version, and profiled as native code."""
+        python = pyenv_python("3.9")
+        self.require(python)
+        prefix = os.path.dirname(os.path.dirname(python))
+        version = os.path.basename(prefix)  # "3.9.18"
+        with open(os.path.join(prefix, "lib", "libpython3.9.so.1.0"), "rb") as f:
+            image = f.read()
+        fake = "3.5" + version[3:]
+        self.assertEqual(len(fake), len(version))
+        patched = image.replace(version.encode() + b"\0", fake.encode() + b"\0")
+        self.assertNotEqual(patched, image, "no version string to patch")
+        lib = it.scratch_dir(self)
+        with open(os.path.join(lib, "libpython3.9.so.1.0"), "wb") as f:
+            f.write(patched)
+        env = dict(os.environ, LD_LIBRARY_PATH=lib)
+        procs = [it.start(self, [python, WORKLOAD, "30"], env=env) for _ in range(2)]
+        output = os.path.join(it.scratch_dir(self), "unsupported.json")
+        res = it.record(self, output, pids=[p.pid for p in procs], duration=2,
+                        frequency=FREQUENCY, config=self.config())
+        for proc in procs:
+            proc.stop()
+            reports = [ln for ln in res.stderr.splitlines()
+                       if f"pid {proc.pid}:" in ln and f"CPython {fake}" in ln]
+            self.assertEqual(len(reports), 1, res.describe())
+            self.assertIn("profiled as native", reports[0])
+            stacks = [s for p in it.Speedscope(output).for_pid(proc.pid) for s in p.stacks]
+            self.assertGreater(sum(w for _, _, w in stacks), 100, res.describe())
+            self.assertFalse([names for names, kinds, _ in stacks if "python" in kinds])
+
     def test_threads(self):
         """Each thread's samples carry its own function, under its own tid and name."""
         python = pyenv_python("3.9")

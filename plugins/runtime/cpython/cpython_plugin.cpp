@@ -194,6 +194,9 @@ class CpythonPlugin final : public RuntimePlugin {
     }
     data->path = binary.path;
     data->unsupported = status ? unsupported_reason(data->info) : status.message();
+    if (data->unsupported.starts_with(binary.path + ": ")) {
+      data->unsupported.erase(0, binary.path.size() + 2);
+    }
     // Claimed anyway: attach() reports it once per process, with the pid.
     if (!data->unsupported.empty()) return data;
     ElfReadOptions elf_options;
@@ -215,7 +218,7 @@ class CpythonPlugin final : public RuntimePlugin {
           binary->info.version.empty() ? "(version unknown)" : binary->info.version;
       host_->log(LogLevel::warn, "pid " + std::to_string(process.pid) + ": CPython " + version +
                                      " in " + binary->path + " is not supported (" +
-                                     binary->unsupported + "); profiled as native code");
+                                     binary->unsupported + "; profiled as native code");
       return nullptr;
     }
     std::optional<std::uint64_t> bias;

@@ -199,8 +199,7 @@ Status detect(const BinaryRef& binary, CPythonBinary& out) {
   out.table = find_offsets(version.major, version.minor);
   if (!out.table) {
     return Status::error(name + ": unsupported CPython version " + std::to_string(version.major) +
-                         "." + std::to_string(version.minor) +
-                         " (ember knows 2.7 and 3.6-3.13); its processes are profiled as native");
+                         "." + std::to_string(version.minor) + " (ember knows 2.7 and 3.6-3.13)");
   }
   out.offsets = *out.table;
   if (runtime && find_debug_layout(version.major, version.minor)) {
