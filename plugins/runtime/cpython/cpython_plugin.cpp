@@ -217,7 +217,7 @@ class CpythonPlugin final : public RuntimePlugin {
       std::string version =
           binary->info.version.empty() ? "(version unknown)" : binary->info.version;
       host_->log(LogLevel::warn, "pid " + std::to_string(process.pid) + ": CPython " + version +
-                                     " in " + binary->path + " is not supported (" +
+                                     " in " + binary->path + " is not supported: " +
                                      binary->unsupported + "; profiled as native code");
       return nullptr;
     }
