@@ -60,7 +60,7 @@ overhead = load("overhead_run", REPO / "bench" / "overhead" / "run.py")
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 sys.path.insert(0, str(REPO / "tests" / "integration_cpython"))
 import ember_it  # noqa: E402
-import test_cpython  # noqa: E402  (interpreters(), pyenv_python())
+import cpython_it  # noqa: E402  (interpreters(), pyenv_python())
 
 log, median = overhead.log, overhead.median
 
@@ -110,7 +110,7 @@ class Ember:
 def attribution(args, work: Path) -> list[dict]:
     config = write_config(work, args.ember, True)
     rows = []
-    for label, python in test_cpython.interpreters():
+    for label, python in cpython_it.interpreters():
         if not python or not os.path.exists(python):
             rows.append({"label": label, "missing": True})
             continue
@@ -346,7 +346,7 @@ def main() -> int:
         args.stats_seconds, args.symbolize_seconds = 1, [1, 2]
     if os.geteuid() != 0:
         sys.exit("bench/cpython needs root (BPF, bpf_stats)")
-    python = test_cpython.pyenv_python("3.9")
+    python = cpython_it.pyenv_python("3.9")
     if not python:
         sys.exit("bench/cpython needs pyenv's 3.9")
 

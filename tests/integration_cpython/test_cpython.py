@@ -1,148 +1,16 @@
-"""CPython frames merged with native frames, with real BPF, on every
-supported interpreter (pyenv 2.7, 3.6-3.13 and Debian's static
-/usr/bin/python3.11): a pure-Python workload with a known call tree
-(workload.py) under `ember record` with the CPython plugin enabled, one
-version after another; and two named threads burning CPU in different
-functions (threads.py)."""
+"""CPython plugin behaviour beyond the per-version workload, with real BPF:
+two named threads burning CPU in different functions (threads.py), the depth
+bound and its [truncated] mark (deep.py), and an unsupported version."""
 
 import os
 import re
-import sys
-import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-import ember_it as it  # noqa: E402
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-WORKLOAD = os.path.join(HERE, "workload.py")
-THREADS = os.path.join(HERE, "threads.py")
-DEEP = os.path.join(HERE, "deep.py")
-PYENV_ROOT = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
-# Each version: 4 s at 999 Hz, about 4,000 samples of one busy thread.
-DURATION = 4
-FREQUENCY = 999
-EVAL_FUNCTIONS = ("_PyEval_EvalFrameDefault", "PyEval_EvalFrameEx")
-PYENV_MINORS = ("2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13")
+from cpython_it import (DEEP, FREQUENCY, THREADS, WORKLOAD, CpythonTestCase, marker_lines,
+                        pyenv_python, python_frames)
+import ember_it as it
 
 
-def pyenv_python(minor):
-    versions = os.path.join(PYENV_ROOT, "versions")
-    found = sorted(v for v in (os.listdir(versions) if os.path.isdir(versions) else [])
-                   if v.startswith(minor + "."))
-    return os.path.join(versions, found[-1], "bin", "python" + minor) if found else None
-
-
-def interpreters():
-    """(label, path or None) of every interpreter the plugin supports."""
-    out = [("pyenv " + minor, pyenv_python(minor)) for minor in PYENV_MINORS]
-    out.append(("debian 3.11", "/usr/bin/python3.11"))
-    only = os.environ.get("EMBER_IT_PYTHONS")  # e.g. "3.9,3.10" while iterating
-    if only:
-        out = [(label, path) for label, path in out if label.split()[-1] in only.split(",")]
-    return out
-
-
-def marker_lines(path):
-    lines = {}
-    with open(path) as f:
-        for number, text in enumerate(f, 1):
-            m = re.search(r"# (line-[\w-]+)", text)
-            if m:
-                lines[m.group(1)] = number
-    return lines
-
-
-def python_frames(profile, name):
-    return [fr for fr, kind in zip(profile.frames, profile.kinds)
-            if fr["name"] == name and kind == "python"]
-
-
-class CpythonTest(unittest.TestCase):
-    def config(self, extra=""):
-        config = os.path.join(it.scratch_dir(self), "cpython.toml")
-        with open(config, "w") as f:
-            f.write(f'[agent]\nplugin_dirs = ["{it.PLUGIN_DIR}"]\n'
-                    '[runtime.native]\nenabled = true\n'
-                    '[runtime.cpython]\nenabled = true\nrequired = true\n' + extra)
-        return config
-
-    def require(self, python):
-        if not python or not os.path.exists(python):
-            reason = f"{python or 'the interpreter'} is not installed"
-            if os.environ.get("CI"):
-                self.fail(reason)
-            self.skipTest(reason)
-
-    def test_every_version(self):
-        config = self.config()
-        for label, python in interpreters():
-            with self.subTest(label):
-                self.require(python)
-                self.check_workload(label, python, config)
-
-    def check_workload(self, label, python, config):
-        output = os.path.join(it.scratch_dir(self), label.replace(" ", "-") + ".json")
-        proc = it.start(self, [python, WORKLOAD, "30"])
-        res = it.record(self, output, pids=[proc.pid], duration=DURATION, frequency=FREQUENCY,
-                        config=config)
-        lines = proc.stop()
-        truth = next((ln for ln in lines if ln.startswith("truth ")), None)
-        self.assertIsNotNone(truth, f"{label}: the workload printed no truth: {lines}")
-        truth_a = float(re.search(r"hot_a=([\d.]+)", truth).group(1))
-
-        profile = it.Speedscope(output)
-        stacks = [s for p in profile.for_pid(proc.pid) for s in p.stacks]
-        total = sum(w for _, _, w in stacks)
-        self.assertGreater(total, 500, res.describe())
-        detail = f"\n{label}:\n" + it.summarize(stacks)
-
-        python_samples = sum(w for _, kinds, w in stacks if "python" in kinds)
-        self.assertGreaterEqual(it.share(python_samples, total), 98.0,
-                                "samples without Python frames:" + detail + res.describe())
-        a = sum(w for names, _, w in stacks
-                if it.contains_run(names, ["main", "work", "hot_a"]))
-        b = sum(w for names, _, w in stacks
-                if it.contains_run(names, ["main", "work", "hot_b"]))
-        self.assertGreater(a + b, 0.95 * total, "stacks without main → work → hot_*:" + detail)
-        share_a = it.share(a, a + b)
-        self.assertLess(abs(share_a - truth_a), 3.0,
-                        f"hot_a: {share_a:.1f} % sampled, {truth_a:.1f} % measured" + detail)
-
-        print(f"\n{label}: {total} samples, {it.share(python_samples, total):.2f} % with "
-              f"Python frames, hot_a {share_a:.1f} % sampled vs {truth_a:.1f} % measured",
-              file=sys.stderr)
-        if os.environ.get("EMBER_IT_VERBOSE"):
-            print(it.summarize(stacks, 4), file=sys.stderr)
-        with_eval = sum(w for names, _, w in stacks if set(EVAL_FUNCTIONS) & set(names))
-        self.assertLess(it.share(with_eval, total), 1.0,
-                        "the eval loop was not replaced by Python frames:" + detail)
-        # Python frames sit where the eval frames were: below them only native
-        # frames of the interpreter (the leaf), above them the process' roots.
-        for names, kinds, w in stacks:
-            if "python" in kinds:
-                first = kinds.index("python")
-                last = len(kinds) - 1 - kinds[::-1].index("python")
-                self.assertTrue(all(k == "python" for k in kinds[first:last + 1]),
-                                f"interleaved stack: {names}")
-
-        marks = marker_lines(WORKLOAD)
-        expect = {"hot_a": marks["line-hot_a"], "hot_b": marks["line-hot_b"],
-                  "work": (marks["line-work-a"], marks["line-work-b"]),
-                  "main": marks["line-main"]}
-        for name, line in expect.items():
-            found = python_frames(profile, name)
-            self.assertTrue(found, f"{label}: no Python frame {name}")
-            for fr in found:
-                self.assertEqual(os.path.realpath(fr.get("file", "")), WORKLOAD, fr)
-            got = {fr.get("line") for fr in found}
-            want = set(line) if isinstance(line, tuple) else {line}
-            self.assertTrue(got & want, f"{label}: {name}: lines {got}, expected {want}")
-            if name.startswith("hot_"):
-                # A hot function's samples fall on its own lines: def (the
-                # RESUME at entry), `total = 0`, `for`, the body, `return`.
-                self.assertTrue(got <= set(range(line - 3, line + 2)),
-                                f"{label}: {name}: lines {got}")
-
+class CpythonTest(CpythonTestCase):
     def test_depth_bound_is_marked(self):
         """A stack deeper than max_frames keeps its leaf-most frames and says
         [truncated] at its root, for both frame models (PyFrameObject chain,
