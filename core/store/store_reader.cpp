@@ -37,6 +37,8 @@ class SqliteStoreReader final : public StoreReader {
 
   StoreSummary summary() const override;
   Status read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
+  Status windows(std::int64_t from_ns, std::int64_t to_ns,
+                 std::vector<WindowSpan>& spans) const override;
 
  private:
   void merge(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const;
@@ -137,6 +139,18 @@ Status SqliteStoreReader::read(std::int64_t from_ns, std::int64_t to_ns, Window&
   Status status = guarded(path_, [&] { merge(from_ns, to_ns, merged); });
   if (!status) merged = Window{};
   return status;
+}
+
+Status SqliteStoreReader::windows(std::int64_t from_ns, std::int64_t to_ns,
+                                  std::vector<WindowSpan>& spans) const {
+  spans.clear();
+  return guarded(path_, [&] {
+    Statement query(db_->handle(),
+                    "SELECT start_ns, end_ns FROM windows WHERE start_ns < ?2 AND end_ns > ?1 "
+                    "ORDER BY start_ns, id");
+    query.bind(1, from_ns).bind(2, to_ns);
+    while (query.step()) spans.push_back(WindowSpan{query.int64(0), query.int64(1)});
+  });
 }
 
 void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const {

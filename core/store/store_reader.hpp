@@ -26,6 +26,13 @@ struct StoreSummary {
   std::vector<std::string> processes;  // distinct comm
 };
 
+// One stored window's time span (added after the contract: timelines and
+// per-window reads).
+struct WindowSpan {
+  std::int64_t start_ns = 0;
+  std::int64_t end_ns = 0;
+};
+
 class StoreReader {
  public:
   virtual ~StoreReader() = default;
@@ -42,6 +49,10 @@ class StoreReader {
   // metrics of the range concatenated oldest first, start/end the covered span,
   // frequency_hz of the windows (the highest if they differ).
   virtual Status read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const = 0;
+
+  // The windows that overlap [from_ns, to_ns), oldest first.
+  virtual Status windows(std::int64_t from_ns, std::int64_t to_ns,
+                         std::vector<WindowSpan>& spans) const = 0;
 };
 
 }  // namespace ember::store

@@ -149,6 +149,16 @@ TEST(StoreRoundTrip, ARangeMergesItsWindowsAndTheNewestMetadataWins) {
   Window last = read_range(path, kStart + 2 * kMinute + 1, kStart + 2 * kMinute + 2);
   EXPECT_EQ(last.start_ns, third.start_ns);
   EXPECT_EQ(last.total_samples(), third.total_samples());
+  std::unique_ptr<StoreReader> reader;
+  ASSERT_TRUE(StoreReader::open(path, reader));
+  std::vector<WindowSpan> spans;
+  ASSERT_TRUE(reader->windows(kStart + 1, kStart + 2 * kMinute + 1, spans));
+  ASSERT_EQ(spans.size(), 3u);
+  EXPECT_EQ(spans[0].start_ns, kStart);
+  EXPECT_EQ(spans[2].end_ns, kStart + 3 * kMinute);
+  ASSERT_TRUE(reader->windows(kStart + kMinute, kStart + 2 * kMinute, spans));
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].start_ns, kStart + kMinute);
   Window none = read_range(path, kStart + 10 * kMinute, kStart + 11 * kMinute);
   EXPECT_EQ(none.total_samples(), 0u);
   EXPECT_TRUE(none.frames.empty());

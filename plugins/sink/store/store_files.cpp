@@ -1,0 +1,68 @@
+#include "store_files.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <system_error>
+
+namespace ember::store_sink {
+namespace {
+
+std::string utc_compact(std::int64_t unix_ns) {
+  std::time_t seconds = static_cast<std::time_t>(unix_ns / 1'000'000'000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &tm);
+  return text;
+}
+
+bool exists(const std::string& path) {
+  struct stat info {};
+  return ::lstat(path.c_str(), &info) == 0;
+}
+
+}  // namespace
+
+Status move_aside(const std::string& path, std::int64_t now_ns, std::string& moved_to) {
+  std::string target = path + ".damaged-" + utc_compact(now_ns);
+  for (int n = 2; exists(target); ++n) {
+    target = path + ".damaged-" + utc_compact(now_ns) + "-" + std::to_string(n);
+  }
+  if (::rename(path.c_str(), target.c_str()) != 0) {
+    return Status::error("cannot move " + path + " aside to " + target + ": " +
+                         std::error_code(errno, std::generic_category()).message());
+  }
+  // The WAL may hold the newest committed windows: it travels with the file.
+  std::string wal = path + "-wal";
+  if (exists(wal)) ::rename(wal.c_str(), (target + "-wal").c_str());
+  ::unlink((path + "-shm").c_str());
+  moved_to = target;
+  return Status::ok();
+}
+
+std::string sibling_for_schema(const std::string& path, std::int64_t schema_version) {
+  std::filesystem::path p(path);
+  std::string stem = p.stem().string();
+  std::string extension = p.extension().string();
+  if (stem.empty()) stem = p.filename().string();
+  return (p.parent_path() / (stem + "-schema" + std::to_string(schema_version) + extension))
+      .string();
+}
+
+Status ensure_parent_directory(const std::string& path) {
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) return Status::ok();
+  std::error_code error;
+  std::filesystem::create_directories(parent, error);
+  if (error) {
+    return Status::error("cannot create directory " + parent.string() + ": " + error.message());
+  }
+  return Status::ok();
+}
+
+}  // namespace ember::store_sink

@@ -1,0 +1,24 @@
+// File-level moves around the store: setting a damaged store aside (never
+// deleting it) and the place new windows go when the configured file belongs
+// to a newer ember or another program.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "ember/status.hpp"
+
+namespace ember::store_sink {
+
+// Renames `path` (and its -wal) to "<path>.damaged-<UTC time>" and drops its
+// -shm (a cache). `moved_to` is the new name.
+Status move_aside(const std::string& path, std::int64_t now_ns, std::string& moved_to);
+
+// "/var/lib/ember/ember.db" -> "/var/lib/ember/ember-schema2.db": a file only
+// this schema version writes, beside the one it cannot use.
+std::string sibling_for_schema(const std::string& path, std::int64_t schema_version);
+
+// Creates the store's directory when missing; an error names it.
+Status ensure_parent_directory(const std::string& path);
+
+}  // namespace ember::store_sink

@@ -1,0 +1,225 @@
+#include "store_sink.hpp"
+
+#include <chrono>
+#include <exception>
+
+#include "ember/option_reader.hpp"
+#include "retention_options.hpp"
+#include "schema.hpp"
+#include "store_files.hpp"
+
+namespace ember::store_sink {
+namespace {
+
+constexpr std::string_view kSection = "sink.store";
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Exceptions must not cross the plugin boundary.
+template <typename F>
+Status guarded(F&& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return Status::error(std::string(kSection) + ": " + e.what());
+  }
+}
+
+std::string mib(std::int64_t bytes) { return std::to_string((bytes + (1 << 19)) >> 20) + " MiB"; }
+
+}  // namespace
+
+Status StoreSink::configure(const Options& options, Host& host) {
+  return guarded([&] {
+    host_ = &host;
+    OptionReader reader(options, std::string(kSection));
+    path_ = reader.get_string("path", "/var/lib/ember/ember.db");
+    std::string max_age = reader.get_string("max_age", "7d");
+    std::string max_size = reader.get_string("max_size", "1GiB");
+    max_held_ = static_cast<std::size_t>(reader.get_int("max_held_windows", 60, 1, 100000));
+    if (path_.empty()) reader.fail("path", "is empty: name the store's file");
+    if (auto age = parse_age(max_age)) {
+      retention_.max_age_ns = *age;
+    } else {
+      reader.fail("max_age", "\"" + max_age + "\" is not an age: a number with s, m, h or d " +
+                                 "(\"7d\", \"12h\"), or \"0\" to keep windows of any age");
+    }
+    if (auto size = parse_size(max_size)) {
+      retention_.max_bytes = *size;
+    } else {
+      reader.fail("max_size", "\"" + max_size +
+                                  "\" is not a size: a number with B, KB, MB, GB, KiB, MiB or "
+                                  "GiB (\"1GiB\", \"500MB\"), or \"0\" for no limit");
+    }
+    Status status = reader.finish();
+    if (!status) return status;
+    active_path_ = path_;
+    // Trouble with the file is not a config error: profiling goes on and
+    // the windows are kept (see the header).
+    open_store();
+    return Status::ok();
+  });
+}
+
+void StoreSink::open_store() {
+  // At most: move a damaged file aside, then switch to the sibling file.
+  for (int attempt = 0; attempt < 3 && !writer_; ++attempt) {
+    Status made = ensure_parent_directory(active_path_);
+    if (!made) {
+      handle_problem({store::StoreProblem::unwritable, made.message()});
+      return;
+    }
+    store::StoreOutcome opened = store::StoreWriter::open(active_path_, writer_);
+    if (opened.ok()) {
+      if (!last_problem_.empty() || active_path_ != path_) {
+        host_->log(LogLevel::warn, "windows go to the store at " + active_path_ + " again");
+      } else {
+        host_->log(LogLevel::info, "windows go to the store at " + active_path_);
+      }
+      last_problem_.clear();
+      return;
+    }
+    writer_.reset();
+    handle_problem(opened);
+    if (opened.problem == store::StoreProblem::unwritable ||
+        opened.problem == store::StoreProblem::io) {
+      return;  // retried at the next window
+    }
+  }
+}
+
+void StoreSink::handle_problem(const store::StoreOutcome& outcome) {
+  using store::StoreProblem;
+  switch (outcome.problem) {
+    case StoreProblem::none:
+      return;
+    case StoreProblem::corrupt: {
+      writer_.reset();
+      std::string moved_to;
+      Status moved = move_aside(active_path_, now_ns(), moved_to);
+      if (moved) {
+        host_->log(LogLevel::error, outcome.message + "; moved it to " + moved_to +
+                                        " (sqlite3's .recover may save its windows); new "
+                                        "windows go to a new store at " +
+                                        active_path_);
+        return;
+      }
+      // Cannot even rename it: write beside it instead.
+      std::string sibling = sibling_for_schema(path_, store::kSchemaVersion);
+      host_->log(LogLevel::error,
+                 outcome.message + "; " + moved.message() + "; new windows go to " + sibling);
+      active_path_ = sibling;
+      return;
+    }
+    case StoreProblem::newer_schema:
+    case StoreProblem::not_a_store: {
+      writer_.reset();
+      std::string sibling = sibling_for_schema(path_, store::kSchemaVersion);
+      if (active_path_ == sibling) {
+        last_problem_ = outcome.message;
+        host_->log(LogLevel::error, outcome.message + "; holding windows in memory");
+        return;
+      }
+      host_->log(LogLevel::error, outcome.message + "; left untouched, new windows go to " +
+                                      sibling + " (ember report --store " + sibling + ")");
+      active_path_ = sibling;
+      return;
+    }
+    case StoreProblem::unwritable:
+    case StoreProblem::io:
+      writer_.reset();
+      if (outcome.message != last_problem_) {
+        host_->log(LogLevel::error,
+                   outcome.message + "; holding windows in memory (up to " +
+                       std::to_string(max_held_) +
+                       ", the oldest dropped beyond that) and retrying at every window");
+      }
+      last_problem_ = outcome.message;
+      return;
+  }
+}
+
+void StoreSink::hold(const Window& window) {
+  held_.push_back(window);
+  while (held_.size() > max_held_) {
+    held_.pop_front();
+    ++dropped_;
+    host_->log(LogLevel::error, "dropped the oldest window held in memory (" +
+                                    std::to_string(dropped_) +
+                                    " so far): the store has been unavailable for " +
+                                    std::to_string(max_held_) + " windows (max_held_windows)");
+  }
+}
+
+bool StoreSink::write_held() {
+  // Bounded: a damaged file found while writing is moved aside once per window.
+  for (int attempt = 0; attempt < 3 && !held_.empty(); ++attempt) {
+    if (!writer_) open_store();
+    if (!writer_) return false;
+    while (!held_.empty()) {
+      store::StoreOutcome written = writer_->write(held_.front());
+      if (!written.ok()) {
+        handle_problem(written);
+        break;
+      }
+      held_.pop_front();
+    }
+  }
+  return held_.empty();
+}
+
+void StoreSink::apply_retention() {
+  if (!writer_ || (retention_.max_age_ns == 0 && retention_.max_bytes == 0)) return;
+  store::RetentionResult result;
+  store::StoreOutcome applied = writer_->enforce_retention(retention_, now_ns(), result);
+  if (!applied.ok()) {
+    // The windows are written; retention is tried again after the next one.
+    host_->log(LogLevel::warn, applied.message);
+    return;
+  }
+  if (result.windows_deleted > 0) {
+    host_->log(LogLevel::info, "retention: deleted the " + std::to_string(result.windows_deleted) +
+                                   " oldest windows; store " + mib(result.bytes_before) + " -> " +
+                                   mib(result.bytes_after));
+  }
+}
+
+Status StoreSink::on_window(const Window& window) {
+  return guarded([&] {
+    if (closed_) return Status::error(std::string(kSection) + ": window after close");
+    std::size_t before = held_.size();
+    hold(window);
+    bool written = write_held();
+    if (written) {
+      if (before > 0) {
+        host_->log(LogLevel::warn, "wrote " + std::to_string(before) +
+                                       " windows held in memory to " + active_path_);
+      }
+      apply_retention();
+      return Status::ok();
+    }
+    return Status::error(std::string(kSection) + ": window not stored yet, " +
+                         std::to_string(held_.size()) + " held in memory: " + last_problem_);
+  });
+}
+
+Status StoreSink::close() {
+  if (closed_) return Status::ok();
+  closed_ = true;
+  return guarded([&] {
+    bool written = write_held();
+    writer_.reset();  // folds the WAL into the file
+    if (!written) {
+      return Status::error(std::string(kSection) + ": " + std::to_string(held_.size()) +
+                           " windows held in memory could not be written to " + active_path_ +
+                           " and are lost: " + last_problem_);
+    }
+    return Status::ok();
+  });
+}
+
+}  // namespace ember::store_sink

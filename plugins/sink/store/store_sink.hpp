@@ -1,0 +1,56 @@
+// The store sink: every closed window into the local profile store
+// (core/store, SQLite), one transaction per window, retention by age and size
+// applied after each write on this (the sinks') thread.
+//
+// No window is thrown away because the store is in trouble:
+//   damaged or truncated file  -> moved aside (kept for recovery), a new store
+//                                 starts at the same path
+//   newer schema / not a store -> left untouched; windows go to a sibling file
+//                                 (ember-schema<N>.db) this ember can write
+//   unwritable, disk full, ... -> windows held in memory (up to
+//                                 max_held_windows, then the oldest are
+//                                 dropped, and said so) and retried at every
+//                                 window and at close
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "ember/sink_plugin.hpp"
+#include "store_writer.hpp"
+
+namespace ember::store_sink {
+
+class StoreSink final : public SinkPlugin {
+ public:
+  std::string_view name() const override { return "store"; }
+  Status configure(const Options& options, Host& host) override;
+  Status on_window(const Window& window) override;
+  Status close() override;
+
+ private:
+  // Opens the store at active_path_, handling damaged and foreign files.
+  void open_store();
+  // Writes the held windows, oldest first; false when the store failed.
+  bool write_held();
+  // One failed open or write: what to do about it.
+  void handle_problem(const store::StoreOutcome& outcome);
+  void hold(const Window& window);
+  void apply_retention();
+
+  Host* host_ = nullptr;
+  std::string path_;         // as configured
+  std::string active_path_;  // where windows go now
+  store::RetentionPolicy retention_;
+  std::size_t max_held_ = 60;
+  std::unique_ptr<store::StoreWriter> writer_;
+  std::deque<Window> held_;
+  std::uint64_t dropped_ = 0;
+  std::string last_problem_;  // logged once, not at every retry
+  bool closed_ = false;
+};
+
+}  // namespace ember::store_sink

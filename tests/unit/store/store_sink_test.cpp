@@ -1,0 +1,220 @@
+// The store sink: options, and a window never lost to a damaged, foreign or
+// unwritable store.
+#include "store_sink.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "retention_options.hpp"
+#include "schema.hpp"
+#include "store_reader.hpp"
+#include "store_windows.hpp"
+#include "test_files.hpp"
+
+namespace ember::store_sink {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr std::int64_t kMinute = 60'000'000'000;
+
+class RecordingHost : public Host {
+ public:
+  void log(LogLevel level, std::string_view message) override {
+    lines.push_back({level, std::string(message)});
+  }
+  std::string process_root(std::uint32_t pid) const override {
+    return "/proc/" + std::to_string(pid) + "/root";
+  }
+  bool read_memory(std::uint32_t, std::uint64_t, void*, std::size_t) override { return false; }
+  int bpf_map_fd(std::string_view) const override { return -1; }
+  Status register_bpf_program(int, std::uint32_t&) override { return Status::error("no BPF"); }
+  Status set_process_program(std::uint32_t, std::uint32_t) override { return Status::ok(); }
+  Status set_process_flags(std::uint32_t, std::uint32_t, bool) override { return Status::ok(); }
+
+  // The first line at `level` containing `text`, or "".
+  std::string find(LogLevel level, const std::string& text) const {
+    for (const auto& [l, line] : lines) {
+      if (l == level && line.find(text) != std::string::npos) return line;
+    }
+    return "";
+  }
+  std::vector<std::pair<LogLevel, std::string>> lines;
+};
+
+Options options(const std::string& path, std::map<std::string, OptionValue> more = {}) {
+  Options out;
+  out["path"] = Option{path, "test.toml:2:1"};
+  for (auto& [key, value] : more) out[key] = Option{value, "test.toml:3:1"};
+  return out;
+}
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Windows stamped now, so the default max_age keeps them.
+Window recent_window(int n) { return store::test::full_window(now_ns() - (10 - n) * kMinute); }
+
+std::uint64_t windows_in(const std::string& path) {
+  std::unique_ptr<store::StoreReader> reader;
+  Status opened = store::StoreReader::open(path, reader);
+  EXPECT_TRUE(opened) << opened.message();
+  return opened ? reader->summary().windows : 0;
+}
+
+TEST(RetentionOptions, AgesAndSizesWithUnits) {
+  EXPECT_EQ(parse_age("7d"), 7LL * 86400 * 1'000'000'000);
+  EXPECT_EQ(parse_age("90s"), 90LL * 1'000'000'000);
+  EXPECT_EQ(parse_age("12h"), 12LL * 3600 * 1'000'000'000);
+  EXPECT_EQ(parse_age("0"), 0);
+  EXPECT_FALSE(parse_age("7"));
+  EXPECT_FALSE(parse_age("d"));
+  EXPECT_FALSE(parse_age("7 weeks"));
+  EXPECT_FALSE(parse_age("99999999999999999999d"));
+  EXPECT_EQ(parse_size("1GiB"), 1LL << 30);
+  EXPECT_EQ(parse_size("500MB"), 500'000'000);
+  EXPECT_EQ(parse_size("64 KiB"), 65536);
+  EXPECT_EQ(parse_size("4096"), 4096);
+  EXPECT_FALSE(parse_size("1 gigabyte"));
+  EXPECT_FALSE(parse_size("-5MB"));
+}
+
+TEST(StoreSink, BadOptionsNameTheKeyAndWhere) {
+  RecordingHost host;
+  StoreSink sink;
+  Status status = sink.configure(options("/tmp/x.db", {{"max_size", std::string("lots")}}), host);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.message().find("test.toml:3:1: sink.store.max_size"), std::string::npos)
+      << status.message();
+  StoreSink other;
+  Status unknown = other.configure(options("/tmp/x.db", {{"retention", std::string("7d")}}), host);
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.message().find("sink.store.retention: unknown key"), std::string::npos)
+      << unknown.message();
+}
+
+TEST(StoreSink, WindowsAreReadableWhileTheAgentRunsAndAfterClose) {
+  store::test::ScratchDir dir;
+  std::string path = dir.file("sub/dir/ember.db");  // created
+  RecordingHost host;
+  StoreSink sink;
+  ASSERT_TRUE(sink.configure(options(path), host));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(sink.on_window(recent_window(i)));
+  EXPECT_EQ(windows_in(path), 3u) << "committed windows are visible before close";
+  ASSERT_TRUE(sink.close());
+  EXPECT_FALSE(fs::exists(path + "-wal")) << "closing folds the WAL into the file";
+  EXPECT_EQ(windows_in(path), 3u);
+}
+
+TEST(StoreSink, ADamagedStoreIsMovedAsideAndANewOneStarted) {
+  store::test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  std::ofstream(path) << "this was a store once, before a disk went bad";
+  std::string damaged = store::test::read_bytes(path);
+  RecordingHost host;
+  StoreSink sink;
+  ASSERT_TRUE(sink.configure(options(path), host));
+  ASSERT_TRUE(sink.on_window(recent_window(0)));
+  ASSERT_TRUE(sink.close());
+  EXPECT_EQ(windows_in(path), 1u);
+  std::string line = host.find(LogLevel::error, "moved it to");
+  ASSERT_FALSE(line.empty());
+  std::string moved;
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    if (entry.path().filename().string().starts_with("ember.db.damaged-")) moved = entry.path();
+  }
+  ASSERT_FALSE(moved.empty());
+  EXPECT_NE(line.find(moved), std::string::npos) << line;
+  EXPECT_TRUE(store::test::read_bytes(moved) == damaged)
+      << "the damaged file must be kept as it was";
+}
+
+TEST(StoreSink, ANewerStoreIsLeftAloneAndWindowsGoBesideIt) {
+  store::test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  {
+    RecordingHost host;
+    StoreSink sink;
+    ASSERT_TRUE(sink.configure(options(path), host));
+    ASSERT_TRUE(sink.on_window(recent_window(0)));
+    ASSERT_TRUE(sink.close());
+  }
+  store::test::execute(path, "PRAGMA user_version = 99");
+  std::string before = store::test::read_bytes(path);
+  RecordingHost host;
+  StoreSink sink;
+  ASSERT_TRUE(sink.configure(options(path), host));
+  ASSERT_TRUE(sink.on_window(recent_window(1)));
+  ASSERT_TRUE(sink.close());
+  std::string sibling = dir.file("ember-schema" + std::to_string(store::kSchemaVersion) + ".db");
+  EXPECT_EQ(windows_in(sibling), 1u);
+  EXPECT_TRUE(store::test::read_bytes(path) == before) << "the newer store was modified";
+  std::string line = host.find(LogLevel::error, "newer");
+  EXPECT_NE(line.find(sibling), std::string::npos) << line;
+}
+
+TEST(StoreSink, AnUnwritableStoreHoldsWindowsInMemoryUntilItCanBeWritten) {
+  store::test::ScratchDir dir;
+  // A file where the store's directory should be: no one, root included,
+  // can create the store until it is gone.
+  std::string blocker = dir.file("state");
+  std::ofstream(blocker) << "x";
+  std::string path = blocker + "/ember.db";
+  RecordingHost host;
+  StoreSink sink;
+  ASSERT_TRUE(sink.configure(options(path), host)) << "a store problem is not a config error";
+  EXPECT_NE(host.find(LogLevel::error, "holding windows in memory"), "");
+  Status first = sink.on_window(recent_window(0));
+  EXPECT_FALSE(first);
+  EXPECT_NE(first.message().find("1 held in memory"), std::string::npos) << first.message();
+  EXPECT_FALSE(sink.on_window(recent_window(1)));
+
+  fs::remove(blocker);  // the disk is back
+  ASSERT_TRUE(sink.on_window(recent_window(2)));
+  EXPECT_NE(host.find(LogLevel::warn, "wrote 2 windows held in memory"), "");
+  ASSERT_TRUE(sink.close());
+  EXPECT_EQ(windows_in(path), 3u);
+}
+
+TEST(StoreSink, HeldWindowsAreBoundedAndCloseSaysWhatIsLost) {
+  store::test::ScratchDir dir;
+  std::string blocker = dir.file("state");
+  std::ofstream(blocker) << "x";
+  RecordingHost host;
+  StoreSink sink;
+  ASSERT_TRUE(sink.configure(
+      options(blocker + "/ember.db", {{"max_held_windows", std::int64_t{2}}}), host));
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(sink.on_window(recent_window(i)));
+  EXPECT_NE(host.find(LogLevel::error, "dropped the oldest window"), "");
+  Status closed = sink.close();
+  ASSERT_FALSE(closed);
+  EXPECT_NE(closed.message().find("2 windows held in memory"), std::string::npos)
+      << closed.message();
+}
+
+TEST(StoreSink, MaxSizeIsEnforcedAfterEachWindow) {
+  store::test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  RecordingHost host;
+  StoreSink sink;
+  ASSERT_TRUE(sink.configure(options(path, {{"max_size", std::string("96KiB")}}), host));
+  for (int i = 0; i < 60; ++i) {
+    Window w = recent_window(0);
+    w.start_ns += i;  // distinct, in order
+    for (auto& f : w.frames) f.name += "_" + std::to_string(i) + std::string(300, 'y');
+    ASSERT_TRUE(sink.on_window(w));
+  }
+  ASSERT_TRUE(sink.close());
+  EXPECT_LE(fs::file_size(path), 96u * 1024);
+  EXPECT_NE(host.find(LogLevel::info, "retention: deleted"), "");
+  std::uint64_t kept = windows_in(path);
+  EXPECT_GT(kept, 0u);
+  EXPECT_LT(kept, 60u);
+}
+
+}  // namespace
+}  // namespace ember::store_sink
