@@ -128,7 +128,8 @@ StoreSummary SqliteStoreReader::summary() const {
     summary.hosts = strings(*db_, "SELECT DISTINCT host FROM windows ORDER BY host");
     summary.services = strings(
         *db_, "SELECT DISTINCT service FROM processes WHERE service != '' ORDER BY service");
-    summary.processes = strings(*db_, "SELECT DISTINCT comm FROM processes ORDER BY comm");
+    summary.processes =
+        strings(*db_, "SELECT DISTINCT comm FROM processes WHERE comm != '' ORDER BY comm");
   });
   (void)read;  // a damaged store summarises as what could be read
   return summary;
