@@ -69,6 +69,14 @@ class CpythonVersionsTest(CpythonTestCase):
                 self.assertTrue(all(k == "python" for k in kinds[first:last + 1]),
                                 f"interleaved stack: {names}")
 
+        # Spliced in place, not appended at the root: the interpreter's native
+        # entry (PyEval_EvalCode ...) sits right above <module> (the native
+        # walk is DWARF: these interpreters have no frame pointers).
+        in_place = sum(w for names, kinds, w in stacks if "<module>" in names
+                       and kinds[names.index("<module>") - 1:names.index("<module>")] == ["native"])
+        self.assertGreaterEqual(it.share(in_place, total), 90.0,
+                                "Python frames not under the native entry:" + detail)
+
         marks = marker_lines(WORKLOAD)
         expect = {"hot_a": marks["line-hot_a"], "hot_b": marks["line-hot_b"],
                   "work": (marks["line-work-a"], marks["line-work-b"]),
