@@ -49,6 +49,7 @@ Status Agent::create(const Config& config, std::unique_ptr<Agent>& out) {
   agent->config_ = config;
   agent->logger_ = component_logger("agent");
   agent->hostname_ = host_name();
+  agent->processes_.set_labeler(std::make_unique<ProcessLabeler>(config));
   for (const std::string& pattern : config.include) agent->include_.emplace_back(pattern);
   for (const std::string& pattern : config.exclude) agent->exclude_.emplace_back(pattern);
 

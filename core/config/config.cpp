@@ -128,6 +128,59 @@ void read_processes(const toml::table& table, Errors& errors, Config& out) {
   reader.finish();
 }
 
+void read_containers(const toml::table& table, Errors& errors, Config& out) {
+  TableReader reader(table, "containers", errors);
+  reader.read_string("state_root", out.container_state_root);
+  if (out.container_state_root.empty() || out.container_state_root[0] != '/') {
+    reader.fail("state_root", "must be an absolute path, got \"" + out.container_state_root + "\"");
+  }
+  reader.finish();
+}
+
+// One regex of a [[service]] rule: compiled now so a bad one fails at load.
+void read_match(TableReader& reader, const std::string& key, std::string& out) {
+  reader.read_string(key, out);
+  if (out.empty()) return;
+  try {
+    std::regex compiled(out, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    reader.fail(key, "invalid regex \"" + out + "\": " + e.what());
+  }
+}
+
+void read_services(TableReader& root, Errors& errors, Config& out) {
+  const toml::node* node = root.take("service");
+  if (!node) return;
+  const toml::array* array = node->as_array();
+  if (!array) {
+    root.fail("service", "expected [[service]] tables, got " + type_name(*node));
+    return;
+  }
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const toml::table* table = array->get(i)->as_table();
+    if (!table) {
+      root.fail_at(*array->get(i), "service",
+                   "expected [[service]] tables, got " + type_name(*array->get(i)));
+      return;
+    }
+    ServiceRule rule;
+    rule.where = config_detail::where_of(table->source());
+    TableReader reader(*table, "service[" + std::to_string(i) + "]", errors);
+    reader.read_string("name", rule.name);
+    if (rule.name.empty()) reader.fail("name", "every [[service]] needs a non-empty name");
+    read_match(reader, "match_exe", rule.match_exe);
+    read_match(reader, "match_cmdline", rule.match_cmdline);
+    read_match(reader, "match_container", rule.match_container);
+    if (rule.match_exe.empty() && rule.match_cmdline.empty() && rule.match_container.empty()) {
+      reader.fail("name", "service \"" + rule.name +
+                              "\" matches nothing: give match_exe, match_cmdline or "
+                              "match_container");
+    }
+    reader.finish();
+    out.services.push_back(std::move(rule));
+  }
+}
+
 // A plugin option: the plain value types Options can hold.
 bool to_option_value(const toml::node& node, TableReader& reader, const std::string& key,
                      OptionValue& out) {
@@ -206,6 +259,8 @@ void read_root(const toml::table& root, Errors& errors, Config& out) {
   if (const toml::table* t = take_table(reader, "agent")) read_agent(*t, errors, out);
   if (const toml::table* t = take_table(reader, "sampler")) read_sampler(*t, errors, out);
   if (const toml::table* t = take_table(reader, "processes")) read_processes(*t, errors, out);
+  if (const toml::table* t = take_table(reader, "containers")) read_containers(*t, errors, out);
+  read_services(reader, errors, out);
   if (const toml::table* t = take_table(reader, "runtime")) {
     read_plugins(*t, "runtime", errors, out.runtimes);
   }

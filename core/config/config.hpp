@@ -19,14 +19,23 @@ struct PluginConfig {
   std::string where;      // "file:line:col" of the table header
 };
 
+// [[service]]: processes matching every given regex get the label `name`.
+struct ServiceRule {
+  std::string name;
+  std::string match_exe;        // on the executable path
+  std::string match_cmdline;    // on the command line (arguments joined by spaces)
+  std::string match_container;  // on the container name or id
+  std::string where;            // "file:line:col" of the table
+};
+
 struct Config {
   std::string source;  // path of the file, empty for built-in defaults
 
   // [agent]
-  std::vector<std::string> plugin_dirs;  // empty: <dir of ember binary>/../lib/ember/plugins
-  std::string log_level = "info";        // trace, debug, info, warn, error, off
-  std::string log_format = "text";       // "text" or "json" (one object per line)
-  std::uint32_t window_seconds = 60;     // 1 .. 3600
+  std::vector<std::string> plugin_dirs;      // empty: <dir of ember binary>/../lib/ember/plugins
+  std::string log_level = "info";            // trace, debug, info, warn, error, off
+  std::string log_format = "text";           // "text" or "json" (one object per line)
+  std::uint32_t window_seconds = 60;         // 1 .. 3600
   std::uint32_t metrics_interval_ms = 1000;  // 0 (off) or 100 .. 3600000
 
   // [sampler]
@@ -40,6 +49,11 @@ struct Config {
   std::vector<std::uint32_t> pids;   // only these processes; empty = all
   std::vector<std::string> include;  // regexes on comm or exe; empty = all
   std::vector<std::string> exclude;  // regexes on comm or exe
+
+  // [containers]
+  std::string container_state_root = "/";  // where the runtimes' state dirs are seen
+
+  std::vector<ServiceRule> services;  // [[service]], first match wins
 
   std::map<std::string, PluginConfig> runtimes;  // by plugin name
   std::map<std::string, PluginConfig> sinks;

@@ -40,7 +40,10 @@ void read_process(std::uint32_t pid, ProcessState& state) {
   if (!cmdline.empty()) state.info.cmdline = cmdline;
 
   std::string cgroup = read_file(proc + "/cgroup");
-  if (!cgroup.empty()) state.info.container_id = container_id_from_cgroup(cgroup);
+  if (!cgroup.empty()) {
+    state.info.container_id = container_id_from_cgroup(cgroup);
+    state.info.pod_uid = pod_uid_from_cgroup(cgroup);
+  }
 
   std::vector<Mapping> mappings;
   if (read_proc_maps(pid, mappings) && !mappings.empty()) state.mappings = std::move(mappings);
@@ -57,6 +60,7 @@ ProcessState& ProcessTable::get(std::uint32_t pid, bool& is_new) {
   if (is_new) {
     slot = std::make_unique<ProcessState>();
     read_process(pid, *slot);
+    if (labeler_) labeler_->label(slot->info);
   }
   return *slot;
 }
@@ -65,7 +69,14 @@ ProcessState& ProcessTable::replace(std::uint32_t pid) {
   auto& slot = processes_[pid];
   slot = std::make_unique<ProcessState>();
   read_process(pid, *slot);
+  if (labeler_) labeler_->label(slot->info);
   return *slot;
+}
+
+void ProcessTable::set_labeler(std::unique_ptr<ProcessLabeler> labeler) {
+  labeler_ = std::move(labeler);
+  if (!labeler_) return;
+  for (auto& [pid, state] : processes_) labeler_->label(state->info);
 }
 
 void ProcessTable::mark_exited(std::uint32_t pid, std::int64_t exit_time_ns) {

@@ -12,6 +12,7 @@
 #include "ember/proc_maps.hpp"
 #include "ember/runtime_plugin.hpp"
 #include "ember/window.hpp"
+#include "process_labels.hpp"
 
 namespace ember {
 
@@ -31,11 +32,15 @@ struct ProcessState {
 };
 
 // Reads what /proc says about a live process into `state` (names, cgroup,
-// container id, mappings); keeps what is already known when it has exited.
+// container id, pod uid, mappings); keeps what is already known when it has exited.
 void read_process(std::uint32_t pid, ProcessState& state);
 
 class ProcessTable {
  public:
+  // Labels (container name, service) for every process read from now on, and
+  // again for those already known (a reloaded config's rules).
+  void set_labeler(std::unique_ptr<ProcessLabeler> labeler);
+
   // The entry for pid, or nullptr.
   ProcessState* find(std::uint32_t pid);
 
@@ -60,6 +65,7 @@ class ProcessTable {
 
  private:
   std::unordered_map<std::uint32_t, std::unique_ptr<ProcessState>> processes_;
+  std::unique_ptr<ProcessLabeler> labeler_;
 };
 
 }  // namespace ember

@@ -123,6 +123,49 @@ TEST(ConfigTest, MetricsIntervalAndLogFormat) {
             "ember.toml:2:1: agent.log_format: must be \"text\" or \"json\", got \"xml\"");
 }
 
+TEST(ConfigTest, ServiceRulesAndContainers) {
+  Config config;
+  ASSERT_EQ(parse_error("", &config), "");
+  EXPECT_EQ(config.container_state_root, "/");
+  EXPECT_TRUE(config.services.empty());
+  ASSERT_EQ(parse_error(R"([containers]
+state_root = "/host"
+
+[[service]]
+name = "BiggestNumbers"
+match_exe = "python3"
+match_cmdline = "biggest_numbers"
+
+[[service]]
+name = "Shop"
+match_container = "^shop-"
+)",
+                        &config),
+            "");
+  EXPECT_EQ(config.container_state_root, "/host");
+  ASSERT_EQ(config.services.size(), 2u);
+  EXPECT_EQ(config.services[0].name, "BiggestNumbers");
+  EXPECT_EQ(config.services[0].match_cmdline, "biggest_numbers");
+  EXPECT_EQ(config.services[0].where, "ember.toml:4:1");
+  EXPECT_EQ(config.services[1].match_container, "^shop-");
+  EXPECT_EQ(config.services[1].match_exe, "");
+
+  EXPECT_EQ(parse_error("[[service]]\nname = \"x\"\nmatch_exe = \"([\"\n"),
+            "ember.toml:3:1: service[0].match_exe: invalid regex \"([\": "
+            "Unexpected character within '[...]' in regular expression");
+  EXPECT_EQ(parse_error("[[service]]\nname = \"x\"\n"),
+            "ember.toml:2:1: service[0].name: service \"x\" matches nothing: give match_exe, "
+            "match_cmdline or match_container");
+  EXPECT_EQ(parse_error("[[service]]\nmatch_exe = \"a\"\n"),
+            "ember.toml:1:1: service[0].name: every [[service]] needs a non-empty name");
+  EXPECT_EQ(parse_error("[[service]]\nname = \"x\"\nmatch_exe = \"a\"\nmatch_exec = \"b\"\n"),
+            "ember.toml:4:1: service[0].match_exec: unknown key");
+  EXPECT_EQ(parse_error("service = 3\n"),
+            "ember.toml:1:1: service: expected [[service]] tables, got an integer");
+  EXPECT_EQ(parse_error("[containers]\nstate_root = \"host\"\n"),
+            "ember.toml:2:1: containers.state_root: must be an absolute path, got \"host\"");
+}
+
 TEST(ConfigTest, BadPids) {
   EXPECT_EQ(parse_error("[processes]\npids = [12, 0]\n"),
             "ember.toml:2:13: processes.pids: must be between 1 and 4194304, got 0");

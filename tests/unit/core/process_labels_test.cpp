@@ -1,0 +1,168 @@
+// Container names from runtime state files (in the layouts docker,
+// containerd and cri-o write), environment fallbacks and [[service]] rules.
+#include "process/process_labels.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "process/container_names.hpp"
+
+namespace ember {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kId = "3f2b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b";
+const std::string kOther = std::string(64, 'c');
+
+class TempDir {
+ public:
+  TempDir()
+      : path_(fs::temp_directory_path() /
+              ("ember-labels-" + std::to_string(getpid()) + "-" + std::to_string(++count_))) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  void write(const std::string& relative, const std::string& text) const {
+    fs::create_directories((path_ / relative).parent_path());
+    std::ofstream(path_ / relative) << text;
+  }
+  std::string str() const { return path_.string(); }
+
+ private:
+  static inline int count_ = 0;
+  fs::path path_;
+};
+
+TEST(ContainerNamesTest, DockerConfig) {
+  EXPECT_EQ(container_name_from_docker_config(
+                R"({"ID":"x","Name":"/shop-api","Config":{"Env":["A=1","B=2"],"Labels":{}}})"),
+            "shop-api");
+  // dockershim (Kubernetes on docker) labels win over the generated name.
+  EXPECT_EQ(container_name_from_docker_config(
+                R"({"Name":"/k8s_api_shop-7d9f_default_uid_0","Config":{"Labels":{)"
+                R"("io.kubernetes.pod.name":"shop-7d9f","io.kubernetes.container.name":"api"}}})"),
+            "shop-7d9f/api");
+  EXPECT_EQ(container_name_from_docker_config(R"({"Name":"/half)"), "");  // truncated
+  EXPECT_EQ(container_name_from_docker_config(""), "");
+}
+
+TEST(ContainerNamesTest, OciAnnotations) {
+  EXPECT_EQ(container_name_from_oci_annotations(
+                R"({"ociVersion":"1.0.2","annotations":{"io.kubernetes.cri.container-type":)"
+                R"("container","io.kubernetes.cri.sandbox-name":"web-0",)"
+                R"("io.kubernetes.cri.container-name":"nginx"}})"),
+            "web-0/nginx");
+  EXPECT_EQ(
+      container_name_from_oci_annotations(R"({"annotations":{"io.kubernetes.pod.name":"db-1",)"
+                                          R"("io.kubernetes.container.name":"postgres"}})"),
+      "db-1/postgres");
+  EXPECT_EQ(container_name_from_oci_annotations(R"({"annotations":{"nerdctl/name":"redis"}})"),
+            "redis");
+  EXPECT_EQ(container_name_from_oci_annotations(R"({"annotations":{}})"), "");
+}
+
+TEST(ContainerNamesTest, FindsEachRuntimesStateFileUnderTheRoot) {
+  TempDir root;
+  root.write("var/lib/docker/containers/" + kId + "/config.v2.json", R"({"Name":"/biggest"})");
+  root.write("run/containerd/io.containerd.runtime.v2.task/k8s.io/" + kOther + "/config.json",
+             R"({"annotations":{"io.kubernetes.cri.sandbox-name":"p",)"
+             R"("io.kubernetes.cri.container-name":"c"}})");
+  const std::string crio = std::string(64, 'd');
+  root.write(
+      "run/containers/storage/overlay-containers/" + crio + "/userdata/config.json",
+      R"({"annotations":{"io.kubernetes.pod.name":"q","io.kubernetes.container.name":"r"}})");
+  ContainerNames names(root.str() + "/");
+  EXPECT_EQ(names.name_of(kId), "biggest");
+  EXPECT_EQ(names.name_of(kOther), "p/c");
+  EXPECT_EQ(names.name_of(crio), "q/r");
+  EXPECT_EQ(names.name_of(std::string(64, 'e')), "");
+  EXPECT_EQ(names.name_of(""), "");
+}
+
+TEST(ProcessLabelsTest, EnvironmentValue) {
+  std::string environ("PATH=/bin\0HOSTNAME=web-0\0HOST=x\0EMPTY=\0", 37);
+  EXPECT_EQ(environment_value(environ, "HOSTNAME"), "web-0");
+  EXPECT_EQ(environment_value(environ, "HOST"), "x");
+  EXPECT_EQ(environment_value(environ, "EMPTY"), "");
+  EXPECT_EQ(environment_value(environ, "PATH"), "/bin");
+  EXPECT_EQ(environment_value(environ, "NOPE"), "");
+  EXPECT_EQ(environment_value("", "HOSTNAME"), "");
+}
+
+ServiceRule rule(std::string name, std::string exe, std::string cmdline, std::string container) {
+  return ServiceRule{std::move(name), std::move(exe), std::move(cmdline), std::move(container), ""};
+}
+
+TEST(ProcessLabelsTest, ServiceRulesFirstMatchWinsAndEveryGivenRegexMustMatch) {
+  ServiceRules rules({rule("BiggestNumbers", "python3", "biggest_numbers\\.py", ""),
+                      rule("AnyPython", "python3", "", ""), rule("Shop", "", "", "^shop-"),
+                      rule("Broken", "([", "", "")});
+  ProcessInfo app{};
+  app.exe = "/usr/bin/python3.11";
+  app.cmdline = "python3 examples/biggest_numbers.py --port 8000";
+  EXPECT_EQ(rules.service_of(app), "BiggestNumbers");
+  app.cmdline = "python3 other.py";
+  EXPECT_EQ(rules.service_of(app), "AnyPython");
+
+  ProcessInfo shop{};
+  shop.exe = "/app/server";
+  shop.container_id = kId;
+  shop.container_name = "shop-api";
+  EXPECT_EQ(rules.service_of(shop), "Shop");
+  shop.container_name = "";
+  EXPECT_EQ(rules.service_of(shop), "");  // the id does not start with "shop-"
+  ProcessInfo host{};
+  host.exe = "/usr/sbin/sshd";
+  EXPECT_EQ(rules.service_of(host), "");
+
+  ServiceRules by_id({rule("ById", "", "", kId.substr(0, 12))});
+  EXPECT_EQ(by_id.service_of(shop), "ById");
+}
+
+TEST(ProcessLabelsTest, LabelerUsesStateFilesThenEnvironment) {
+  TempDir state;
+  state.write("var/lib/docker/containers/" + kId + "/config.v2.json", R"({"Name":"/biggest"})");
+  TempDir proc;
+  proc.write("10/environ", std::string("HOSTNAME=3f2b5c6d7e8f\0OTEL_SERVICE_NAME=checkout\0", 50));
+  proc.write("11/environ", std::string("HOSTNAME=web-0\0DD_SERVICE=frontend\0", 36));
+  proc.write("12/environ", std::string("HOSTNAME=laptop\0", 16));
+  Config config;
+  config.container_state_root = state.str();
+  config.services = {rule("Biggest", "", "", "^biggest$")};
+  ProcessLabeler labeler(config, proc.str());
+
+  ProcessInfo named{};
+  named.pid = 10;
+  named.container_id = kId;
+  labeler.label(named);
+  EXPECT_EQ(named.container_name, "biggest");
+  EXPECT_EQ(named.service, "Biggest");  // the rule beats OTEL_SERVICE_NAME
+
+  ProcessInfo pod{};
+  pod.pid = 11;
+  pod.container_id = kOther;  // no state file: the pod's HOSTNAME
+  labeler.label(pod);
+  EXPECT_EQ(pod.container_name, "web-0");
+  EXPECT_EQ(pod.service, "frontend");
+
+  ProcessInfo docker_default{};
+  docker_default.pid = 10;
+  docker_default.container_id = std::string("3f2b5c6d7e8f") + std::string(52, '0');
+  labeler.label(docker_default);
+  EXPECT_EQ(docker_default.container_name, "");  // HOSTNAME is just the short id
+  EXPECT_EQ(docker_default.service, "checkout");
+
+  ProcessInfo host{};
+  host.pid = 12;
+  labeler.label(host);
+  EXPECT_EQ(host.container_name, "");  // HOSTNAME on the host is no container name
+  EXPECT_EQ(host.service, "");
+}
+
+}  // namespace
+}  // namespace ember
