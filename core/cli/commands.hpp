@@ -6,6 +6,7 @@ namespace ember::cli {
 
 // Each returns the process exit code.
 int record_command(Arguments& args);
+int report_command(Arguments& args);
 int agent_command(Arguments& args, const char* program);
 
 }  // namespace ember::cli

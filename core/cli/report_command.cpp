@@ -1,0 +1,180 @@
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <string>
+
+#include "commands.hpp"
+#include "config/config.hpp"
+#include "output_file.hpp"
+#include "report.hpp"
+
+namespace ember::cli {
+namespace {
+
+constexpr const char* kDefaultConfig = "/etc/ember/ember.toml";
+constexpr const char* kDefaultStore = "/var/lib/ember/ember.db";
+
+constexpr const char* kReportHelp = R"(Usage: ember report [OPTIONS]
+
+Reads the agent's local store and prints the hottest functions of a time
+range, compares two ranges, or writes the range as a profile file.
+
+Where the data is:
+  --store PATH        the store file; default: [sink.store] path of --config,
+                      else of /etc/ember/ember.toml, else /var/lib/ember/ember.db
+  --config FILE       take the store path from this config
+
+Which samples (filters of one flag are alternatives, different flags all apply):
+  --from TIME         start of the range; default: the oldest window
+  --to TIME           end of the range; default: now
+                      TIME: now, -15m, -2h, -1d, -1h30m (before now),
+                      2026-11-25T19:05:12Z, '2026-11-25 19:05' (UTC unless a
+                      zone like +02:00 is given), or epoch seconds
+  --pid PID           only this process
+  --process NAME      only processes with this comm or executable name
+  --container NAME    only this container (name, or id or its prefix)
+  --service NAME      only processes with this service label
+  --kind KIND         only samples with a frame of this kind: python, java,
+                      native, kernel, node, go
+
+What to print:
+  --format FORMAT     top         functions by self and total share (default
+                                  on a terminal)
+                      folded      collapsed stacks (default when piped)
+                      speedscope  speedscope JSON
+                      pprof       gzip protobuf for go tool pprof
+                      svg         interactive flame graph for a browser
+                      with --output, the default follows its extension
+  --output FILE       write there instead of standard output
+  --diff FROM..TO     compare the range FROM..TO (after) with --from/--to
+                      (before): functions whose share of the samples changed
+                      most, with signed deltas in percentage points
+                      (e.g. --from -2h --to -1h --diff -1h..now)
+  --limit N           rows of the top or diff table; 0 = all; default 25
+  -h, --help          this help
+
+Examples:
+  ember report --from -15m
+  ember report --service BiggestNumbers --from -1h --format svg --output api.svg
+  ember report --process python3 --from 2026-11-25T14:00Z --to 2026-11-25T14:10Z
+  ember report --pid 4242 --from -2h --to -1h --diff -1h..now
+)";
+
+std::int64_t now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// [sink.store] path of a config file, or empty.
+Status store_of_config(const std::string& path, std::string& store) {
+  Config config;
+  Status loaded = load_config_file(path, config);
+  if (!loaded) return loaded;
+  auto sink = config.sinks.find("store");
+  if (sink == config.sinks.end()) return Status::ok();
+  auto option = sink->second.options.find("path");
+  if (option != sink->second.options.end()) {
+    if (auto* text = std::get_if<std::string>(&option->second.value)) store = *text;
+  }
+  return Status::ok();
+}
+
+int fail(const std::string& message, int code = 1) {
+  std::fprintf(stderr, "ember report: %s\n", message.c_str());
+  return code;
+}
+
+}  // namespace
+
+int report_command(Arguments& args) {
+  report::ReportRequest request;
+  std::string store_path, config_path, output, format_name;
+  while (auto flag = args.next_flag()) {
+    if (*flag == "--help" || *flag == "-h") {
+      std::fputs(kReportHelp, stdout);
+      return 0;
+    } else if (*flag == "--store") {
+      store_path = args.value();
+    } else if (*flag == "--config") {
+      config_path = args.value();
+    } else if (*flag == "--from") {
+      request.from = args.value();
+    } else if (*flag == "--to") {
+      request.to = args.value();
+    } else if (*flag == "--pid") {
+      request.filter.pids.push_back(static_cast<std::uint32_t>(args.number(1, 4194304)));
+    } else if (*flag == "--process") {
+      request.filter.processes.push_back(args.value());
+    } else if (*flag == "--container") {
+      request.filter.containers.push_back(args.value());
+    } else if (*flag == "--service") {
+      request.filter.services.push_back(args.value());
+    } else if (*flag == "--kind") {
+      std::string name = args.value();
+      FrameKind kind;
+      Status parsed = report::parse_kind(name, kind);
+      if (!args.failed() && !parsed) return fail("--kind: " + parsed.message(), 2);
+      request.filter.kinds.push_back(kind);
+    } else if (*flag == "--format") {
+      format_name = args.value();
+    } else if (*flag == "--output") {
+      output = args.value();
+    } else if (*flag == "--diff") {
+      request.diff = args.value();
+    } else if (*flag == "--limit") {
+      request.limit = args.number(0, 1'000'000);
+    } else {
+      return fail("unknown option " + *flag + " (see ember report --help)", 2);
+    }
+  }
+  if (args.failed()) return fail(args.error() + " (see ember report --help)", 2);
+
+  if (!format_name.empty()) {
+    Status parsed = report::parse_format(format_name, request.format);
+    if (!parsed) return fail("--format: " + parsed.message(), 2);
+  } else if (!output.empty()) {
+    if (!report::format_of_path(output, request.format)) request.format = report::ReportFormat::top;
+  } else if (!isatty(STDOUT_FILENO) && request.diff.empty()) {
+    request.format = report::ReportFormat::folded;
+  }
+  if (request.format == report::ReportFormat::pprof && output.empty() && isatty(STDOUT_FILENO)) {
+    return fail("pprof is binary: write it to a file with --output FILE.pb.gz", 2);
+  }
+
+  if (store_path.empty()) {
+    std::error_code error;
+    std::string config = config_path;
+    if (config.empty() && std::filesystem::exists(kDefaultConfig, error)) config = kDefaultConfig;
+    if (!config.empty()) {
+      Status read = store_of_config(config, store_path);
+      if (!read) return fail(read.message(), 2);
+    }
+    if (store_path.empty()) store_path = kDefaultStore;
+  }
+
+  try {
+    std::unique_ptr<store::StoreReader> store;
+    Status opened = store::StoreReader::open(store_path, store);
+    if (!opened) return fail(opened.message());
+    std::string text;
+    Status made = report::run_report(*store, request, now_ns(), text);
+    if (!made) return fail(made.message());
+    if (output.empty()) {
+      if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout)) {
+        return fail("cannot write to standard output");
+      }
+      return 0;
+    }
+    Status written = formats::write_file_atomically(output, text);
+    if (!written) return fail(written.message());
+    return 0;
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+}
+
+}  // namespace ember::cli

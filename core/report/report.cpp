@@ -1,0 +1,223 @@
+#include "report.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "collapsed_writer.hpp"
+#include "function_stats.hpp"
+#include "pprof_writer.hpp"
+#include "profile_diff.hpp"
+#include "report_text.hpp"
+#include "speedscope_writer.hpp"
+#include "svg_flamegraph.hpp"
+#include "time_spec.hpp"
+#include "utc_time.hpp"
+
+namespace ember::report {
+namespace {
+
+using formats::utc_iso8601;
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() > suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string joined(const std::set<std::string>& items, std::size_t most = 12) {
+  std::string out;
+  std::size_t n = 0;
+  for (const std::string& item : items) {
+    if (n++ == most) return out + ", ... (" + std::to_string(items.size()) + " in all)";
+    out += (out.empty() ? "" : ", ") + item;
+  }
+  return out.empty() ? "none" : out;
+}
+
+std::string span(std::int64_t from, std::int64_t to) {
+  return utc_iso8601(from) + " to " + utc_iso8601(to);
+}
+
+std::string store_holds(const store::StoreSummary& summary) {
+  std::set<std::string> services(summary.services.begin(), summary.services.end());
+  std::set<std::string> processes(summary.processes.begin(), summary.processes.end());
+  return "the store holds " + std::to_string(summary.windows) + " windows from " +
+         span(summary.first_ns, summary.last_ns) + "; processes: " + joined(processes) +
+         "; services: " + joined(services);
+}
+
+// What a filtered-out range does hold, so the next try can hit.
+std::string range_holds(const Window& window) {
+  std::set<std::string> processes, services, containers;
+  std::map<std::uint32_t, std::uint64_t> per_pid;
+  for (const StackCount& s : window.samples) per_pid[s.pid] += s.count;
+  for (const ProcessInfo& p : window.processes) {
+    if (!per_pid.count(p.pid)) continue;
+    processes.insert(p.comm + " (pid " + std::to_string(p.pid) + ")");
+    if (!p.service.empty()) services.insert(p.service);
+    if (!p.container_name.empty()) containers.insert(p.container_name);
+    if (!p.container_id.empty()) containers.insert(p.container_id.substr(0, 12));
+  }
+  return "processes: " + joined(processes) + "; services: " + joined(services) +
+         "; containers: " + joined(containers);
+}
+
+struct Range {
+  std::int64_t from = 0, to = 0;
+};
+
+Status read_range(const store::StoreReader& store, const store::StoreSummary& summary,
+                  const Range& range, const ReportFilter& filter, const char* what, Window& out) {
+  Window window;
+  Status read = store.read(range.from, range.to, window);
+  if (!read) return read;
+  if (window.total_samples() == 0) {
+    return Status::error(std::string("no samples ") + what + " " + span(range.from, range.to) +
+                         "; " + store_holds(summary));
+  }
+  out = apply_filter(window, filter);
+  if (out.total_samples() == 0) {
+    return Status::error("no samples match " + filter.describe() + " " + what + " " +
+                         span(range.from, range.to) + "; that range has " + range_holds(window));
+  }
+  return Status::ok();
+}
+
+std::string heading(const Window& w, const ReportFilter& filter) {
+  std::uint64_t samples = w.total_samples();
+  std::string out = "ember report: " + std::to_string(samples) + " samples";
+  if (w.frequency_hz) {
+    char cpu[64];
+    std::snprintf(cpu, sizeof cpu, " (%.1f s of CPU at %u Hz)",
+                  static_cast<double>(samples) / w.frequency_hz, w.frequency_hz);
+    out += cpu;
+  }
+  out += ", " + span(w.start_ns, w.end_ns);
+  if (!w.host.empty()) out += " on " + w.host;
+  if (!filter.empty()) out += "\nfilter: " + filter.describe();
+  return out + "\n";
+}
+
+Status unknown_service(const ReportFilter& filter, const store::StoreSummary& summary) {
+  for (const std::string& service : filter.services) {
+    if (std::find(summary.services.begin(), summary.services.end(), service) !=
+        summary.services.end()) {
+      continue;
+    }
+    std::set<std::string> known(summary.services.begin(), summary.services.end());
+    return Status::error("no service '" + service + "' in the store; " +
+                         (known.empty() ? "no process has a service label (the config's "
+                                          "service rules name them)"
+                                        : "services: " + joined(known, 50)));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status parse_format(const std::string& name, ReportFormat& out) {
+  static const std::map<std::string, ReportFormat> kNames = {
+      {"top", ReportFormat::top},          {"folded", ReportFormat::folded},
+      {"collapsed", ReportFormat::folded}, {"speedscope", ReportFormat::speedscope},
+      {"pprof", ReportFormat::pprof},      {"svg", ReportFormat::svg}};
+  auto it = kNames.find(name);
+  if (it == kNames.end()) {
+    return Status::error("unknown format '" + name +
+                         "'; formats are top, folded, speedscope, pprof, svg");
+  }
+  out = it->second;
+  return Status::ok();
+}
+
+bool format_of_path(const std::string& path, ReportFormat& out) {
+  if (ends_with(path, ".txt")) {
+    out = ReportFormat::top;
+  } else if (ends_with(path, ".folded") || ends_with(path, ".collapsed")) {
+    out = ReportFormat::folded;
+  } else if (ends_with(path, ".json")) {
+    out = ReportFormat::speedscope;
+  } else if (ends_with(path, ".pb.gz") || ends_with(path, ".pprof")) {
+    out = ReportFormat::pprof;
+  } else if (ends_with(path, ".svg")) {
+    out = ReportFormat::svg;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+Status run_report(const store::StoreReader& store, const ReportRequest& request,
+                  std::int64_t now_ns, std::string& out) {
+  store::StoreSummary summary = store.summary();
+  if (summary.windows == 0) {
+    return Status::error(
+        "the store holds no windows yet: is emberd running with [sink.store] enabled? (a "
+        "window is written when it closes, agent.window_seconds after it starts)");
+  }
+  if (!request.diff.empty() && request.format != ReportFormat::top) {
+    return Status::error("--diff prints a table: use it with --format top");
+  }
+  Status known = unknown_service(request.filter, summary);
+  if (!known) return known;
+
+  Range range{summary.first_ns, std::max(now_ns, summary.last_ns)};
+  if (!request.from.empty()) {
+    Status parsed = parse_time(request.from, now_ns, range.from);
+    if (!parsed) return Status::error("--from: " + parsed.message());
+  }
+  if (!request.to.empty()) {
+    Status parsed = parse_time(request.to, now_ns, range.to);
+    if (!parsed) return Status::error("--to: " + parsed.message());
+  }
+  if (range.to <= range.from) {
+    return Status::error("the range " + span(range.from, range.to) + " ends before it starts");
+  }
+
+  Window window;
+  Status read = read_range(store, summary, range, request.filter, "between", window);
+  if (!read) return read;
+
+  if (!request.diff.empty()) {
+    TimeRange second;
+    Status parsed = parse_time_range(request.diff, now_ns, second);
+    if (!parsed) return Status::error("--diff: " + parsed.message());
+    Window after;
+    read = read_range(store, summary, Range{second.from_ns, second.to_ns}, request.filter,
+                      "in the --diff range", after);
+    if (!read) return read;
+    std::string title =
+        "ember report --diff: each function's share of its range's samples, "
+        "delta = after - before (percentage points)\nbefore: " +
+        std::to_string(window.total_samples()) + " samples, " +
+        span(window.start_ns, window.end_ns) +
+        "\nafter:  " + std::to_string(after.total_samples()) + " samples, " +
+        span(after.start_ns, after.end_ns) + "\n";
+    if (!request.filter.empty()) title += "filter: " + request.filter.describe() + "\n";
+    out = diff_table(diff_functions(function_table(window), function_table(after)), title,
+                     request.limit);
+    return Status::ok();
+  }
+
+  std::string name = "ember " + span(window.start_ns, window.end_ns);
+  if (!request.filter.empty()) name += " " + request.filter.describe();
+  switch (request.format) {
+    case ReportFormat::top:
+      out = top_table(function_table(window), heading(window, request.filter), request.limit);
+      break;
+    case ReportFormat::folded:
+      out = formats::collapsed_text(window);
+      break;
+    case ReportFormat::speedscope:
+      out = formats::speedscope_json(window, {name});
+      break;
+    case ReportFormat::pprof:
+      out = formats::pprof_gzip(window);
+      break;
+    case ReportFormat::svg:
+      out = formats::svg_flamegraph(window, {name});
+      break;
+  }
+  return Status::ok();
+}
+
+}  // namespace ember::report

@@ -1,0 +1,114 @@
+#include "report_filter.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+namespace ember::report {
+namespace {
+
+constexpr FrameKind kFilterKinds[] = {FrameKind::python, FrameKind::java, FrameKind::native,
+                                      FrameKind::kernel, FrameKind::node, FrameKind::go};
+
+template <typename T>
+bool any_of_or_empty(const std::vector<T>& wanted, auto&& matches) {
+  return wanted.empty() || std::any_of(wanted.begin(), wanted.end(), matches);
+}
+
+bool process_matches(const ReportFilter& filter, const ProcessInfo* p, std::uint32_t pid) {
+  if (!any_of_or_empty(filter.pids, [&](std::uint32_t want) { return want == pid; })) return false;
+  if (filter.processes.empty() && filter.containers.empty() && filter.services.empty()) {
+    return true;
+  }
+  if (!p) return false;
+  std::string exe_name = std::filesystem::path(p->exe).filename().string();
+  return any_of_or_empty(filter.processes,
+                         [&](const std::string& n) { return n == p->comm || n == exe_name; }) &&
+         any_of_or_empty(filter.containers,
+                         [&](const std::string& c) {
+                           return (!p->container_name.empty() && c == p->container_name) ||
+                                  (!p->container_id.empty() && p->container_id.rfind(c, 0) == 0);
+                         }) &&
+         any_of_or_empty(filter.services, [&](const std::string& s) { return s == p->service; });
+}
+
+}  // namespace
+
+std::string ReportFilter::describe() const {
+  std::string out;
+  auto add = [&out](const std::string& flag, const std::string& value) {
+    if (!out.empty()) out += ' ';
+    out += flag + ' ' + value;
+  };
+  for (std::uint32_t pid : pids) add("--pid", std::to_string(pid));
+  for (const auto& p : processes) add("--process", p);
+  for (const auto& c : containers) add("--container", c);
+  for (const auto& s : services) add("--service", s);
+  for (FrameKind k : kinds) add("--kind", std::string(to_string(k)));
+  return out;
+}
+
+Status parse_kind(const std::string& name, FrameKind& out) {
+  std::string names;
+  for (FrameKind kind : kFilterKinds) {
+    if (to_string(kind) == name) {
+      out = kind;
+      return Status::ok();
+    }
+    names += (names.empty() ? "" : ", ") + std::string(to_string(kind));
+  }
+  return Status::error("unknown kind '" + name + "'; kinds are " + names);
+}
+
+Window apply_filter(const Window& window, const ReportFilter& filter) {
+  Window out;
+  out.start_ns = window.start_ns;
+  out.end_ns = window.end_ns;
+  out.frequency_hz = window.frequency_hz;
+  out.frames = window.frames;
+  out.stacks = window.stacks;
+  out.lost_samples = window.lost_samples;
+  out.host = window.host;
+  out.host_metrics = window.host_metrics;
+
+  std::map<std::uint32_t, const ProcessInfo*> processes;
+  for (const ProcessInfo& p : window.processes) processes[p.pid] = &p;
+  std::map<std::uint32_t, bool> pid_kept;
+  std::vector<char> stack_kept(window.stacks.size(), filter.kinds.empty());
+  if (!filter.kinds.empty()) {
+    for (std::size_t s = 0; s < window.stacks.size(); ++s) {
+      for (std::uint32_t f : window.stacks[s]) {
+        if (f < window.frames.size() &&
+            std::count(filter.kinds.begin(), filter.kinds.end(), window.frames[f].kind)) {
+          stack_kept[s] = true;
+          break;
+        }
+      }
+    }
+  }
+  std::set<std::uint32_t> pids;
+  for (const StackCount& sample : window.samples) {
+    if (sample.stack >= window.stacks.size() || !stack_kept[sample.stack]) continue;
+    auto [it, inserted] = pid_kept.try_emplace(sample.pid, false);
+    if (inserted) {
+      auto p = processes.find(sample.pid);
+      it->second = process_matches(filter, p == processes.end() ? nullptr : p->second, sample.pid);
+    }
+    if (!it->second) continue;
+    out.samples.push_back(sample);
+    pids.insert(sample.pid);
+  }
+  for (const ProcessInfo& p : window.processes) {
+    if (pids.count(p.pid)) out.processes.push_back(p);
+  }
+  for (const ThreadInfo& t : window.threads) {
+    if (pids.count(t.pid)) out.threads.push_back(t);
+  }
+  for (const ProcessMetrics& m : window.process_metrics) {
+    if (pids.count(m.pid)) out.process_metrics.push_back(m);
+  }
+  return out;
+}
+
+}  // namespace ember::report

@@ -1,0 +1,44 @@
+// Which samples a report keeps. Values of one flag are alternatives (--pid 1
+// --pid 2: either); different flags must all match.
+//   pids        the process id
+//   processes   the comm, or the executable's file name
+//   containers  the container name, or a prefix of its id (the 12-digit
+//               short id docker prints works)
+//   services    the service label from the config's rules
+//   kinds       a frame of that kind is in the stack (python, java, native,
+//               kernel, node, go): --kind python keeps samples running Python
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ember/status.hpp"
+#include "ember/window.hpp"
+
+namespace ember::report {
+
+struct ReportFilter {
+  std::vector<std::uint32_t> pids;
+  std::vector<std::string> processes;
+  std::vector<std::string> containers;
+  std::vector<std::string> services;
+  std::vector<FrameKind> kinds;
+
+  bool empty() const {
+    return pids.empty() && processes.empty() && containers.empty() && services.empty() &&
+           kinds.empty();
+  }
+  // "--pid 12 --service api", for messages and titles.
+  std::string describe() const;
+};
+
+// The kind named `name` (python, java, native, kernel, node, go); an error
+// lists them otherwise.
+Status parse_kind(const std::string& name, FrameKind& out);
+
+// `window` with only the samples `filter` keeps, and only their processes and
+// threads. Frames and stacks are left as they are.
+Window apply_filter(const Window& window, const ReportFilter& filter);
+
+}  // namespace ember::report

@@ -1,0 +1,49 @@
+// A StoreReader over windows held in memory, merged the way the contract in
+// store_reader.hpp says, for testing the report without SQLite.
+#pragma once
+
+#include <algorithm>
+
+#include "store_reader.hpp"
+#include "window_merger.hpp"
+
+namespace ember::test {
+
+class MemoryStore : public store::StoreReader {
+ public:
+  explicit MemoryStore(std::vector<Window> windows) : windows_(std::move(windows)) {}
+
+  store::StoreSummary summary() const override {
+    store::StoreSummary s;
+    for (const Window& w : windows_) {
+      s.first_ns = s.windows ? std::min(s.first_ns, w.start_ns) : w.start_ns;
+      s.last_ns = std::max(s.last_ns, w.end_ns);
+      ++s.windows;
+      for (const ProcessInfo& p : w.processes) {
+        add(s.processes, p.comm);
+        if (!p.service.empty()) add(s.services, p.service);
+      }
+    }
+    return s;
+  }
+
+  Status read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override {
+    ++reads;
+    formats::WindowMerger merger;
+    for (const Window& w : windows_) {
+      if (w.start_ns < to_ns && w.end_ns > from_ns) merger.add(w);
+    }
+    merged = merger.merged();
+    return Status::ok();
+  }
+
+  mutable int reads = 0;
+
+ private:
+  static void add(std::vector<std::string>& list, const std::string& item) {
+    if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(item);
+  }
+  std::vector<Window> windows_;
+};
+
+}  // namespace ember::test

@@ -1,0 +1,69 @@
+#include "report_filter.hpp"
+
+#include <gtest/gtest.h>
+
+#include "sample_windows.hpp"
+
+namespace ember::report {
+namespace {
+
+// pid 100 python3 (8 samples, one thread in a syscall), pid 200 python3 (3),
+// pid 300 nginx in a container (1).
+Window labelled() {
+  Window w = test::sample_window();
+  w.processes[0].service = "api";
+  w.processes[1].service = "batch";
+  w.processes[2].container_name = "web-1";
+  w.process_metrics = {{1, 100, 0.5, 1}, {1, 300, 0.1, 1}};
+  return w;
+}
+
+std::uint64_t kept(const ReportFilter& filter) {
+  return apply_filter(labelled(), filter).total_samples();
+}
+
+TEST(ReportFilterTest, EachFlag) {
+  EXPECT_EQ(kept({}), 11u);
+  EXPECT_EQ(kept({.pids = {100}}), 7u);
+  EXPECT_EQ(kept({.processes = {"python3"}}), 10u);
+  EXPECT_EQ(kept({.processes = {"python3.11"}}), 10u);  // executable's name
+  EXPECT_EQ(kept({.processes = {"python"}}), 0u);       // whole names only
+  EXPECT_EQ(kept({.containers = {"web-1"}}), 1u);
+  EXPECT_EQ(kept({.containers = {"aaaaaaaaaaaa"}}), 1u);  // id prefix
+  EXPECT_EQ(kept({.containers = {"b"}}), 0u);
+  EXPECT_EQ(kept({.services = {"api"}}), 7u);
+  EXPECT_EQ(kept({.kinds = {FrameKind::kernel}}), 2u);
+  EXPECT_EQ(kept({.kinds = {FrameKind::python}}), 10u);
+  EXPECT_EQ(kept({.kinds = {FrameKind::java}}), 0u);
+}
+
+TEST(ReportFilterTest, AlternativesWithinAFlagAllFlagsTogether) {
+  EXPECT_EQ(kept({.pids = {100, 300}}), 8u);
+  EXPECT_EQ(kept({.services = {"api", "batch"}}), 10u);
+  EXPECT_EQ(kept({.pids = {100}, .kinds = {FrameKind::kernel}}), 2u);
+  EXPECT_EQ(kept({.pids = {200}, .kinds = {FrameKind::kernel}}), 0u);
+  EXPECT_EQ(kept({.processes = {"nginx"}, .services = {"api"}}), 0u);
+}
+
+TEST(ReportFilterTest, KeepsOnlyTheKeptProcessesThreadsAndMetrics) {
+  Window w = apply_filter(labelled(), {.pids = {100}});
+  ASSERT_EQ(w.processes.size(), 1u);
+  EXPECT_EQ(w.processes[0].pid, 100u);
+  EXPECT_EQ(w.threads.size(), 2u);
+  ASSERT_EQ(w.process_metrics.size(), 1u);
+  EXPECT_EQ(w.frames.size(), labelled().frames.size());
+  EXPECT_EQ(w.start_ns, labelled().start_ns);
+}
+
+TEST(ReportFilterTest, KindsAndDescriptions) {
+  FrameKind kind;
+  ASSERT_TRUE(parse_kind("python", kind));
+  EXPECT_EQ(kind, FrameKind::python);
+  Status bad = parse_kind("ruby", kind);
+  EXPECT_EQ(bad.message(), "unknown kind 'ruby'; kinds are python, java, native, kernel, node, go");
+  ReportFilter f{.pids = {1}, .services = {"api"}, .kinds = {FrameKind::go}};
+  EXPECT_EQ(f.describe(), "--pid 1 --service api --kind go");
+}
+
+}  // namespace
+}  // namespace ember::report
