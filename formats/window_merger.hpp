@@ -1,7 +1,6 @@
 // Merges windows into one, so a single file (or `ember report`) can cover a
 // whole run: frames and stacks deduplicated, the counts of one stack in one
-// thread summed, the time range spanning every window, metrics appended in
-// the order added, the host of the latest window. Memory grows with the
+// thread summed, the time range spanning every window. Memory grows with the
 // distinct stacks seen, not with the number of windows.
 #pragma once
 

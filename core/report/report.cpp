@@ -174,7 +174,7 @@ Status run_report(const store::StoreReader& store, const ReportRequest& request,
   }
 
   Window window;
-  Status read = read_range(store, summary, range, request.filter, "between", window);
+  Status read = read_range(store, summary, range, request.filter, "from", window);
   if (!read) return read;
 
   if (!request.diff.empty()) {

@@ -7,21 +7,6 @@
 namespace ember::formats {
 namespace {
 
-TEST(WindowMergerTest, HostAndMetricsCarryOver) {
-  Window a = test::sample_window();
-  a.host = "h1";
-  a.host_metrics = {{1, 0.5, 10, 5}};
-  a.process_metrics = {{1, 100, 0.25, 4096}};
-  Window b = test::later_window();
-  b.host_metrics = {{2, 0.75, 10, 4}};
-  Window merged = merge_windows(std::vector<Window>{a, b});
-  EXPECT_EQ(merged.host, "h1");
-  ASSERT_EQ(merged.host_metrics.size(), 2u);
-  EXPECT_EQ(merged.host_metrics[1].time_ns, 2);
-  ASSERT_EQ(merged.process_metrics.size(), 1u);
-  EXPECT_EQ(merged.process_metrics[0].rss_bytes, 4096u);
-}
-
 TEST(WindowMergerTest, DeduplicatesFramesAndStacksAndSumsCounts) {
   WindowMerger merger;
   EXPECT_TRUE(merger.empty());

@@ -7,34 +7,15 @@
 #include "gzip.hpp"
 #include "memory_store.hpp"
 #include "sample_windows.hpp"
+#include "story_windows.hpp"
 
 namespace ember::report {
 namespace {
 
-constexpr std::int64_t kS = 1'000'000'000;
-constexpr std::int64_t kT0 = 1'795'633'500LL * kS;  // 2026-11-25T19:05:00Z
+using test::kS;
+using test::kT0;
 
-// One minute of two processes: "api" (pid 10, service shop) spends `hot` of
-// 100 samples in `lookup`, the rest in `render`; "cron" (pid 20) 50 samples.
-Window minute(int index, std::uint64_t hot) {
-  Window w;
-  w.start_ns = kT0 + index * 60 * kS;
-  w.end_ns = w.start_ns + 60 * kS;
-  w.frequency_hz = 100;
-  w.host = "h1";
-  w.frames = {test::frame("main"), test::frame("lookup", FrameKind::python, "shop.py", 7),
-              test::frame("render", FrameKind::python, "shop.py", 20), test::frame("tick")};
-  w.stacks = {{0, 1}, {0, 2}, {0, 3}};
-  w.samples = {{0, 10, 10, hot}, {1, 10, 10, 100 - hot}, {2, 20, 20, 50}};
-  w.processes = {{10, "api", "/srv/api", "api", "", 0, 0, "", "", "shop"},
-                 {20, "cron", "/usr/sbin/cron", "cron", "", 0, 0, "", "", ""}};
-  w.threads = {{10, 10, "api"}, {20, 20, "cron"}};
-  return w;
-}
-
-test::MemoryStore story() {
-  return test::MemoryStore({minute(0, 80), minute(1, 80), minute(2, 20)});
-}
+test::MemoryStore story() { return test::MemoryStore(test::story_windows()); }
 
 std::string run(const test::MemoryStore& store, ReportRequest request, Status* status = nullptr) {
   std::string out;
@@ -141,7 +122,7 @@ TEST(ReportTest, ProfileFormatsOfTheRange) {
 TEST(ReportTest, ErrorsSayWhatTheStoreHolds) {
   auto store = story();
   std::string empty_range = error(store, {.from = "2026-11-24T00:00Z", .to = "2026-11-24T01:00Z"});
-  EXPECT_NE(empty_range.find("no samples between 2026-11-24T00:00:00Z to 2026-11-24T01:00:00Z"),
+  EXPECT_NE(empty_range.find("no samples from 2026-11-24T00:00:00Z to 2026-11-24T01:00:00Z"),
             std::string::npos)
       << empty_range;
   EXPECT_NE(empty_range.find("3 windows from 2026-11-25T19:05:00Z to 2026-11-25T19:08:00Z"),

@@ -1,0 +1,71 @@
+// The report over a real SQLite store written by the store's writer: the
+// contract of store_reader.hpp as `ember report` relies on it.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "report.hpp"
+#include "store_writer.hpp"
+#include "story_windows.hpp"
+
+namespace ember::report {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ReportStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "ember-report-test-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    std::unique_ptr<store::StoreWriter> writer;
+    store::StoreOutcome opened = store::StoreWriter::open((dir_ / "ember.db").string(), writer);
+    ASSERT_TRUE(opened.ok()) << opened.message;
+    for (const Window& w : test::story_windows()) {
+      store::StoreOutcome written = writer->write(w);
+      ASSERT_TRUE(written.ok()) << written.message;
+    }
+    writer.reset();
+    Status status = store::StoreReader::open((dir_ / "ember.db").string(), reader_);
+    ASSERT_TRUE(status) << status.message();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string report(const ReportRequest& request) {
+    std::string out;
+    Status status = run_report(*reader_, request, test::kT0 + 3600 * test::kS, out);
+    EXPECT_TRUE(status) << status.message();
+    return out;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<store::StoreReader> reader_;
+};
+
+TEST_F(ReportStoreTest, TopAndDiffFromTheStore) {
+  std::string top = report({.filter = {.processes = {"api"}}, .format = ReportFormat::folded});
+  EXPECT_EQ(top, "api;main;lookup 180\napi;main;render 120\n");
+  top = report({.from = "2026-11-25T19:07:00Z", .format = ReportFormat::folded});
+  EXPECT_EQ(top, "api;main;lookup 20\napi;main;render 80\ncron;main;tick 50\n");
+  std::string diff = report({.to = "2026-11-25T19:07:00Z",
+                             .filter = {.services = {"shop"}},
+                             .diff = "2026-11-25T19:07:00Z..now"});
+  EXPECT_NE(diff.find("  80.00%   20.00%   -60.00   -60.00  python  lookup  (shop.py)\n"),
+            std::string::npos)
+      << diff;
+}
+
+TEST_F(ReportStoreTest, EmptyRangeNamesTheStoredSpan) {
+  std::string out;
+  Status status = run_report(*reader_, {.from = "2026-11-26T00:00Z", .to = "2026-11-26T01:00Z"},
+                             test::kT0, out);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.message().find("3 windows from 2026-11-25T19:05:00Z to 2026-11-25T19:08:00Z"),
+            std::string::npos)
+      << status.message();
+}
+
+}  // namespace
+}  // namespace ember::report
