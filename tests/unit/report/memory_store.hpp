@@ -37,6 +37,15 @@ class MemoryStore : public store::StoreReader {
     return Status::ok();
   }
 
+  Status windows(std::int64_t from_ns, std::int64_t to_ns,
+                 std::vector<store::WindowSpan>& spans) const override {
+    spans.clear();
+    for (const Window& w : windows_) {
+      if (w.start_ns < to_ns && w.end_ns > from_ns) spans.push_back({w.start_ns, w.end_ns});
+    }
+    return Status::ok();
+  }
+
   mutable int reads = 0;
 
  private:
