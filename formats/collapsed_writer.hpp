@@ -21,8 +21,10 @@ struct CollapsedOptions {
 std::string collapsed_text(const Window& window, const CollapsedOptions& options = {});
 
 // One frame as it appears in a line: the function name with ';' and control
-// characters replaced by '_' (they would split the line), and the suffix
-// "_[k]" for kernel frames, as flamegraph.pl colors them.
+// characters replaced by '_' (they would split the line), and the suffixes
+// flamegraph.pl colors by: "_[k]" for kernel frames, "_[i]" for inlined
+// functions (as `stackcollapse-perf.pl --inline` marks them). File and line
+// have no place in this format: they are in the speedscope output.
 std::string collapsed_frame(const Frame& frame);
 
 }  // namespace ember::formats

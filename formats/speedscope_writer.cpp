@@ -183,6 +183,14 @@ void append_ember_metadata(std::string& out, const Window& window) {
     if (i) out += ',';
     append_json_string(out, to_string(window.frames[i].kind));
   }
+  out += "],\"inlined_frames\":[";
+  bool first = true;
+  for (std::size_t i = 0; i < window.frames.size(); ++i) {
+    if (!window.frames[i].inlined) continue;
+    if (!first) out += ',';
+    first = false;
+    out += std::to_string(i);
+  }
   out += "]}";
 }
 

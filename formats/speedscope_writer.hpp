@@ -4,7 +4,11 @@
 // the schema has no place for (speedscope ignores unknown keys):
 //   {"frequency_hz", "start_ns", "end_ns", "lost_samples",
 //    "processes": [{"pid", "comm", "exe", "cmdline", "container_id"}],
-//    "frame_kinds": ["native", "kernel", ...]}   one per shared frame, same order
+//    "frame_kinds": ["native", "kernel", ...],   one per shared frame, same order
+//    "inlined_frames": [4, 9]}                   shared frames that are inlined functions
+// Frames carry "file" and "line" where known (native frames with DWARF:
+// the line of the address, or of the inlined call for the caller of an
+// inlined function).
 #pragma once
 
 #include <string>

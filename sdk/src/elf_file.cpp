@@ -280,6 +280,18 @@ Status ElfFile::open_fd(int fd, const std::string& name, ElfFile& out,
   return status;
 }
 
+Status ElfFile::open_memory(std::span<unsigned char> image, const std::string& name,
+                           ElfFile& out, const ElfReadOptions& options) {
+  init_libelf();
+  out = ElfFile();
+  ElfHandle handle{elf_memory(reinterpret_cast<char*>(image.data()), image.size())};
+  if (!handle.elf) return Status::error(name + ": cannot read as ELF (" + libelf_error() + ")");
+  ElfFile file;
+  Status status = ElfReader(handle.elf, options).read(name, file);
+  if (status) out = std::move(file);
+  return status;
+}
+
 std::optional<std::uint64_t> ElfFile::load_bias(std::uint64_t map_start,
                                                 std::uint64_t map_offset) const {
   static const std::uint64_t page = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));

@@ -1,4 +1,6 @@
-// C++ (Itanium ABI) names made readable; anything else is returned as is.
+// Mangled names made readable: C++ (Itanium ABI) and Rust, both the legacy
+// scheme (_ZN...17h<hash>E, shown without its ::h<hash>) and v0 (_R...).
+// Anything else is returned as is.
 #pragma once
 
 #include <string>

@@ -27,4 +27,8 @@ FrameHandle named_frame(std::string name, std::string_view module, FrameKind kin
   return frame;
 }
 
+ChainHandle single_frame(FrameHandle frame) {
+  return std::make_shared<const FrameChain>(FrameChain{std::move(frame)});
+}
+
 }  // namespace ember::native

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ember/frame.hpp"
 
@@ -19,5 +20,12 @@ std::string hex(std::uint64_t value);  // "0x1a2b"
 FrameHandle offset_frame(std::string_view module, std::uint64_t offset, FrameKind kind);
 
 FrameHandle named_frame(std::string name, std::string_view module, FrameKind kind);
+
+// The frames of one code address, innermost first: the inlined functions
+// it is in, then the function they were inlined into. Usually just one.
+using FrameChain = std::vector<FrameHandle>;
+using ChainHandle = std::shared_ptr<const FrameChain>;
+
+ChainHandle single_frame(FrameHandle frame);
 
 }  // namespace ember::native

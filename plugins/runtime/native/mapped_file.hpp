@@ -36,9 +36,10 @@ class MappedFile {
   // `root` is "/proc/PID/root" (or "" for the agent's own view).
   static Status open(std::uint32_t pid, const std::string& root, const Mapping& mapping,
                      MappedFile& out);
+  // A regular file by path.
+  static Status open_path(const std::string& path, MappedFile& out);
 
  private:
-  static Status open_path(const std::string& path, MappedFile& out);
 
   int fd_ = -1;
   std::string opened_path_;

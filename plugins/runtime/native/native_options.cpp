@@ -17,6 +17,18 @@ Status read_native_options(const Options& options, NativeOptions& out) {
   if (Status mode = parse_snapshot_mode(snapshot, read.stack_snapshot); !mode) {
     reader.fail("stack_snapshot", mode.message());
   }
+  read.lines = reader.get_bool("lines", read.lines);
+  read.debug_dirs = reader.get_strings("debug_dirs", read.debug_dirs);
+  read.max_debug_info_bytes =
+      static_cast<std::size_t>(reader.get_int("max_debug_info_mb",
+                                              static_cast<std::int64_t>(read.max_debug_info_bytes >> 20),
+                                              1, 65536))
+      << 20;
+  read.max_open_debug_files = static_cast<std::size_t>(reader.get_int(
+      "max_open_debug_files", static_cast<std::int64_t>(read.max_open_debug_files), 1, 1024));
+  for (const std::string& dir : read.debug_dirs) {
+    if (!dir.starts_with("/")) reader.fail("debug_dirs", "\"" + dir + "\" is not an absolute path");
+  }
   if (read.kallsyms_path.empty()) reader.fail("kallsyms_path", "must not be empty");
   Status status = reader.finish();
   if (status) out = std::move(read);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "ember/options.hpp"
 #include "ember/status.hpp"
@@ -24,6 +25,18 @@ struct NativeOptions {
   // Which processes get a full stack snapshot for DWARF unwinding
   // (snapshot_policy.hpp); the sizes are [sampler] options.
   SnapshotMode stack_snapshot = SnapshotMode::automatic;
+  // File and line of native frames, and inlined functions as frames of
+  // their own, where DWARF exists (in the object or its debug file).
+  bool lines = true;
+  // Where separate debug files are looked for (by build id and
+  // .gnu_debuglink), inside the process' root first, then on the host.
+  // Empty: separate debug files are not used.
+  std::vector<std::string> debug_dirs{"/usr/lib/debug"};
+  // Heap that open DWARF handles may hold (line tables of the units read),
+  // estimated; the least recently used handles are closed beyond it.
+  std::size_t max_debug_info_bytes = std::size_t{64} << 20;
+  // DWARF files open at once (each holds a descriptor and a mapping).
+  std::size_t max_open_debug_files = 32;
 };
 
 Status read_native_options(const Options& options, NativeOptions& out);

@@ -13,7 +13,7 @@ Status NativePlugin::configure(const Options& options, Host& host) {
     if (Status status = read_native_options(options, read); !status) return status;
     host_ = &host;
     options_ = std::move(read);
-    cache_ = std::make_shared<SymbolCache>(host, options_.demangle);
+    cache_ = std::make_shared<SymbolCache>(host, options_);
     unwind_cache_ = std::make_shared<UnwindObjectCache>(host);
     kernel_ = std::make_unique<KernelSymbolizer>(host, options_);
     return Status::ok();

@@ -64,7 +64,7 @@ void ProcessSymbolizer::unwind_user(const ember_sample& sample,
     // past the call and may already be in the next function.
     if (i > 0) --address;
     try {
-      leaf_first.push_back(symbolize(address));
+      symbolize(address, leaf_first);
     } catch (const std::exception& error) {
       host_.log(LogLevel::error, std::string("symbolizing a user frame failed: ") + error.what());
       leaf_first.push_back(offset_frame("[unknown]", address, FrameKind::native));
@@ -82,7 +82,12 @@ void ProcessSymbolizer::on_mappings_changed(const ProcessRef& process) {
   }
 }
 
-FrameHandle ProcessSymbolizer::symbolize(std::uint64_t address) {
+void ProcessSymbolizer::symbolize(std::uint64_t address, std::vector<FrameHandle>& leaf_first) {
+  ChainHandle chain = resolve(address);
+  leaf_first.insert(leaf_first.end(), chain->begin(), chain->end());
+}
+
+ChainHandle ProcessSymbolizer::resolve(std::uint64_t address) {
   if (auto it = frames_.find(address); it != frames_.end()) return it->second;
   if (auto it = unmapped_.find(address); it != unmapped_.end()) {
     if (!could_be_mapped(address) || !refresh_due()) return it->second;
@@ -94,21 +99,21 @@ FrameHandle ProcessSymbolizer::symbolize(std::uint64_t address) {
     mapping = find_mapping(maps_, address);
   }
   if (!mapping) {
-    FrameHandle frame = offset_frame("[unknown]", address, FrameKind::native);
-    remember(unmapped_, address, frame);
-    return frame;
+    ChainHandle chain = single_frame(offset_frame("[unknown]", address, FrameKind::native));
+    remember(unmapped_, address, chain);
+    return chain;
   }
-  FrameHandle frame = resolve_mapped(static_cast<std::size_t>(mapping - maps_.data()), address);
-  remember(frames_, address, frame);
-  return frame;
+  ChainHandle chain = resolve_mapped(static_cast<std::size_t>(mapping - maps_.data()), address);
+  remember(frames_, address, chain);
+  return chain;
 }
 
-FrameHandle ProcessSymbolizer::resolve_mapped(std::size_t index, std::uint64_t address) {
+ChainHandle ProcessSymbolizer::resolve_mapped(std::size_t index, std::uint64_t address) {
   const Mapping& mapping = maps_[index];
   if (!mapping.is_file()) {
     // [vdso], [heap], [stack], JIT code in anonymous memory.
-    return offset_frame(mapping.path.empty() ? "[anon]" : mapping.path, address - mapping.start,
-                        FrameKind::native);
+    return single_frame(offset_frame(mapping.path.empty() ? "[anon]" : mapping.path,
+                                     address - mapping.start, FrameKind::native));
   }
   std::string_view module = base_name(mapping.path);
   ObjectState& object = objects_[index];
@@ -116,12 +121,11 @@ FrameHandle ProcessSymbolizer::resolve_mapped(std::size_t index, std::uint64_t a
   if (!object.opened && mapping.executable) open_object(index);
   if (object.symbols && object.symbols->readable() && object.bias) {
     std::uint64_t vaddr = address - *object.bias;
-    if (auto function = object.symbols->elf().find_function_index(vaddr)) {
-      return object.symbols->function_frame(*function, module);
-    }
-    return offset_frame(module, vaddr, FrameKind::native);  // what addr2line -e wants
+    if (ChainHandle chain = object.symbols->frames(vaddr, module)) return chain;
+    return single_frame(offset_frame(module, vaddr, FrameKind::native));  // what addr2line -e wants
   }
-  return offset_frame(module, address - mapping.start + mapping.offset, FrameKind::native);
+  return single_frame(
+      offset_frame(module, address - mapping.start + mapping.offset, FrameKind::native));
 }
 
 void ProcessSymbolizer::open_object(std::size_t index) {
@@ -133,7 +137,7 @@ void ProcessSymbolizer::open_object(std::size_t index) {
     host_.log(LogLevel::debug, "pid " + std::to_string(pid_) + ": " + status.message());
     return;
   }
-  object.symbols = cache_->get(file, mapping.path);
+  object.symbols = cache_->get(file, mapping.path, root_);
   if (object.symbols->readable()) {
     object.bias = object.symbols->elf().load_bias(mapping.start, mapping.offset);
   }
@@ -173,10 +177,10 @@ void ProcessSymbolizer::set_maps(std::vector<Mapping> maps) {
   unwinder_.set_maps(maps_);
 }
 
-void ProcessSymbolizer::remember(std::unordered_map<std::uint64_t, FrameHandle>& cache,
-                                 std::uint64_t address, const FrameHandle& frame) {
+void ProcessSymbolizer::remember(std::unordered_map<std::uint64_t, ChainHandle>& cache,
+                                 std::uint64_t address, const ChainHandle& chain) {
   if (cache.size() >= max_cached_frames_) cache.clear();
-  cache.emplace(address, frame);
+  cache.emplace(address, chain);
 }
 
 }  // namespace ember::native

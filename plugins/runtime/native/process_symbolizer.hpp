@@ -1,7 +1,8 @@
 // The native ProcessHandler: names the user stack of one process from the
-// ELF symbols of what it maps. Each address is resolved once (mapping ->
-// file -> load bias -> symbol) and cached, so the steady state is one hash
-// lookup per frame. Called from one thread at a time (the host's reader).
+// ELF symbols (and DWARF) of what it maps. Each address is resolved once
+// (mapping -> file -> load bias -> frames) and cached, so the steady state is
+// one hash lookup per address. An address may give several frames (inlined
+// functions). Called from one thread at a time (the host's reader).
 #pragma once
 
 #include <chrono>
@@ -29,9 +30,9 @@ class ProcessSymbolizer final : public ProcessHandler {
   void unwind_user(const ember_sample& sample, std::vector<FrameHandle>& leaf_first) override;
   void on_mappings_changed(const ProcessRef& process) override;
 
-  // The frame of one code address (already moved back into the call
-  // instruction for return addresses).
-  FrameHandle symbolize(std::uint64_t address);
+  // Appends the frames of one code address (already moved back into the
+  // call instruction for return addresses), innermost first.
+  void symbolize(std::uint64_t address, std::vector<FrameHandle>& leaf_first);
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -43,13 +44,14 @@ class ProcessSymbolizer final : public ProcessHandler {
     std::optional<std::uint64_t> bias;
   };
 
-  FrameHandle resolve_mapped(std::size_t index, std::uint64_t address);
+  ChainHandle resolve(std::uint64_t address);
+  ChainHandle resolve_mapped(std::size_t index, std::uint64_t address);
   void open_object(std::size_t index);
   bool refresh_due() const;
   void refresh_maps();
   void set_maps(std::vector<Mapping> maps);
-  void remember(std::unordered_map<std::uint64_t, FrameHandle>& cache, std::uint64_t address,
-                const FrameHandle& frame);
+  void remember(std::unordered_map<std::uint64_t, ChainHandle>& cache, std::uint64_t address,
+                const ChainHandle& chain);
 
   std::uint32_t pid_;
   std::string root_;
@@ -60,9 +62,9 @@ class ProcessSymbolizer final : public ProcessHandler {
 
   std::vector<Mapping> maps_;  // sorted, as /proc/PID/maps
   std::vector<ObjectState> objects_;
-  std::unordered_map<std::uint64_t, FrameHandle> frames_;
+  std::unordered_map<std::uint64_t, ChainHandle> frames_;
   // Addresses outside every mapping: retried after the next maps refresh.
-  std::unordered_map<std::uint64_t, FrameHandle> unmapped_;
+  std::unordered_map<std::uint64_t, ChainHandle> unmapped_;
   Clock::time_point last_refresh_;
   UserStackUnwinder unwinder_;
   std::vector<std::uint64_t> addresses_;

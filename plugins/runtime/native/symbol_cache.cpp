@@ -1,26 +1,111 @@
 #include "symbol_cache.hpp"
 
+#include "debug_file_finder.hpp"
+#include "debug_links.hpp"
 #include "demangle.hpp"
-#include "frame_names.hpp"
+#include "minidebuginfo.hpp"
 
 namespace ember::native {
 
-BinarySymbols::BinarySymbols(ElfFile elf, bool demangle)
-    : elf_(std::move(elf)), demangle_(demangle) {}
+BinarySymbols::BinarySymbols(SymbolSources sources, const NativeOptions& options, Host& host)
+    : sources_(std::move(sources)),
+      demangle_(options.demangle),
+      max_cached_(options.max_cached_frames),
+      host_(&host) {}
 
 BinarySymbols::BinarySymbols(std::string error) : error_(std::move(error)) {}
 
-FrameHandle BinarySymbols::function_frame(std::size_t index, std::string_view module) const {
-  std::lock_guard lock(mutex_);
-  auto it = frames_.find(index);
-  if (it != frames_.end() && it->second->module == module) return it->second;
-  std::string_view symbol = elf_.function(index).name;
-  FrameHandle frame = named_frame(demangle_ ? demangle(symbol) : std::string(symbol), module,
-                                  FrameKind::native);
-  // The same object under two names (rare): only the first name is shared.
-  if (it == frames_.end()) frames_.emplace(index, frame);
-  return frame;
+BinarySymbols::~BinarySymbols() {
+  if (sources_.dwarf && sources_.dwarf_id) sources_.dwarf->remove(sources_.dwarf_id);
 }
+
+std::optional<BinarySymbols::Function> BinarySymbols::find_function(std::uint64_t vaddr) const {
+  std::optional<std::size_t> own = sources_.elf.find_function_index(vaddr);
+  std::optional<std::size_t> extra = sources_.extra.find_function_index(vaddr);
+  // Both may hold it: the one starting later is the more precise (a local
+  // function the object's .dynsym does not list, inside an exported one's
+  // stretched range).
+  if (extra && (!own || sources_.extra.function(*extra).address >
+                            sources_.elf.function(*own).address)) {
+    return Function{sources_.extra.function(*extra), sources_.elf.function_count() + *extra};
+  }
+  if (own) return Function{sources_.elf.function(*own), *own};
+  return std::nullopt;
+}
+
+std::string BinarySymbols::display_name(std::string_view symbol) const {
+  return demangle_ ? demangle(symbol) : std::string(symbol);
+}
+
+ChainHandle BinarySymbols::function_chain(const Function& function,
+                                          std::string_view module) const {
+  auto it = by_function_.find(function.key);
+  if (it != by_function_.end() && it->second->front()->module == module) return it->second;
+  ChainHandle chain =
+      single_frame(named_frame(display_name(function.symbol.name), module, FrameKind::native));
+  // The same object under two names (rare): only the first name is shared.
+  if (it == by_function_.end()) by_function_.emplace(function.key, chain);
+  return chain;
+}
+
+ChainHandle BinarySymbols::source_chain(std::uint64_t vaddr, std::string_view module,
+                                        const std::optional<Function>& function) const {
+  std::string error;
+  if (!sources_.dwarf->lookup(sources_.dwarf_id, vaddr, scratch_, error)) {
+    if (!error.empty()) {
+      host_->log(LogLevel::debug, "no source lines, frames keep function names: " + error);
+    }
+    return nullptr;
+  }
+  auto chain = std::make_shared<FrameChain>();
+  chain->reserve(scratch_.size());
+  for (std::size_t i = 0; i < scratch_.size(); ++i) {
+    const SourceFunction& source = scratch_[i];
+    auto frame = std::make_shared<Frame>();
+    // The outermost function keeps its symbol's name, as without DWARF, so
+    // a profile names it the same with or without debug info.
+    if (i + 1 == scratch_.size() && function) {
+      frame->name = display_name(function->symbol.name);
+    } else if (!source.name.empty()) {
+      frame->name = display_name(source.name);
+    } else {
+      frame->name = std::string(module) + "+" + hex(vaddr);
+    }
+    frame->module = std::string(module);
+    frame->file = source.file;
+    frame->line = source.line;
+    frame->kind = FrameKind::native;
+    frame->inlined = source.inlined;
+    chain->push_back(std::move(frame));
+  }
+  return chain;
+}
+
+ChainHandle BinarySymbols::frames(std::uint64_t vaddr, std::string_view module) const {
+  std::lock_guard lock(mutex_);
+  if (!has_dwarf()) {
+    std::optional<Function> function = find_function(vaddr);
+    return function ? function_chain(*function, module) : nullptr;
+  }
+  auto it = by_address_.find(vaddr);
+  if (it != by_address_.end() && it->second->back()->module == module) return it->second;
+  std::optional<Function> function = find_function(vaddr);
+  ChainHandle chain = source_chain(vaddr, module, function);
+  // Addresses DWARF does not cover (PLT, start-up code) are remembered too,
+  // so they are not looked up again.
+  if (!chain && function) chain = function_chain(*function, module);
+  if (chain && it == by_address_.end()) {
+    if (by_address_.size() >= max_cached_) by_address_.clear();
+    by_address_.emplace(vaddr, chain);
+  }
+  return chain;
+}
+
+SymbolCache::SymbolCache(Host& host, const NativeOptions& options)
+    : host_(host),
+      options_(options),
+      dwarf_pool_(std::make_shared<DwarfPool>(options.max_debug_info_bytes,
+                                              options.max_open_debug_files)) {}
 
 std::shared_ptr<const BinarySymbols> SymbolCache::lookup(Entries& entries, const std::string& key) {
   auto it = entries.find(key);
@@ -28,19 +113,66 @@ std::shared_ptr<const BinarySymbols> SymbolCache::lookup(Entries& entries, const
   return it->second.lock();
 }
 
+std::shared_ptr<const BinarySymbols> SymbolCache::read(const MappedFile& file,
+                                                       const std::string& path,
+                                                       const std::string& root) {
+  SymbolSources sources;
+  Status status =
+      ElfFile::open_fd(file.fd(), path, sources.elf, ElfReadOptions{.data_symbols = false});
+  if (!status) return std::make_shared<const BinarySymbols>(status.message());
+  sources.dwarf = dwarf_pool_;
+
+  DebugLinks links;
+  if (Status links_status = read_debug_links(file.fd(), path, links); !links_status) {
+    host_.log(LogLevel::debug, links_status.message());
+  }
+  std::string dwarf_path;
+  FileIdentity dwarf_identity;
+  if (links.has_dwarf) {
+    dwarf_path = file.opened_path();
+    dwarf_identity = file.identity();
+  } else if (!options_.debug_dirs.empty()) {
+    DebugFileQuery query;
+    if (!root.empty() && root != "/") query.roots.push_back(root);
+    query.roots.push_back("");
+    query.debug_dirs = options_.debug_dirs;
+    query.build_id = sources.elf.build_id();
+    query.object_path = path;
+    query.object = file.identity();
+    query.debuglink = links.debuglink;
+    query.debuglink_crc = links.debuglink_crc;
+    DebugFile debug;
+    if (find_debug_file(query, debug)) {
+      host_.log(LogLevel::debug, path + ": debug file " + debug.path);
+      sources.extra = std::move(debug.symbols);
+      if (debug.has_dwarf) {
+        dwarf_path = debug.path;
+        dwarf_identity = debug.identity;
+      }
+    }
+  }
+  if (sources.extra.function_count() == 0 && !links.debugdata.empty()) {
+    if (Status mini = read_minidebuginfo(links.debugdata, path, sources.extra); !mini) {
+      host_.log(LogLevel::warn, "cannot read MiniDebugInfo, stripped functions will be named "
+                                "module+offset: " + mini.message());
+    }
+  }
+  if (options_.lines && !dwarf_path.empty()) {
+    sources.dwarf_id = dwarf_pool_->add(dwarf_path, dwarf_identity);
+  }
+  return std::make_shared<const BinarySymbols>(std::move(sources), options_, host_);
+}
+
 std::shared_ptr<const BinarySymbols> SymbolCache::get(const MappedFile& file,
-                                                      const std::string& path) {
+                                                      const std::string& path,
+                                                      const std::string& root) {
   std::string identity = file.identity().key();
   {
     std::lock_guard lock(mutex_);
     if (auto known = lookup(by_identity_, identity)) return known;
   }
   // Read outside the lock: a big binary takes a while, other processes need not wait.
-  ElfFile elf;
-  Status status = ElfFile::open_fd(file.fd(), path, elf, ElfReadOptions{.data_symbols = false});
-  std::shared_ptr<const BinarySymbols> entry =
-      status ? std::make_shared<const BinarySymbols>(std::move(elf), demangle_)
-             : std::make_shared<const BinarySymbols>(status.message());
+  std::shared_ptr<const BinarySymbols> entry = read(file, path, root);
 
   std::lock_guard lock(mutex_);
   if (entry->readable() && !entry->elf().build_id().empty()) {

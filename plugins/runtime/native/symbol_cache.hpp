@@ -3,6 +3,12 @@
 // identity (device, inode, size, mtime) when it has none; a second key, the
 // identity of each file opened, lets the next process skip reading the file.
 // Entries live as long as some handler holds them.
+//
+// An object's functions come from its own .symtab/.dynsym plus, when it was
+// stripped, its separate debug file's .symtab or its MiniDebugInfo. With
+// `lines` on and DWARF at hand (in the object or its debug file), each
+// address also gets file, line and its inlined functions as frames, cached
+// per (object, address): a thousand processes cost one DWARF lookup.
 #pragma once
 
 #include <cstddef>
@@ -14,53 +20,90 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "dwarf_pool.hpp"
 #include "ember/elf_file.hpp"
 #include "ember/frame.hpp"
 #include "ember/host.hpp"
+#include "frame_names.hpp"
 #include "mapped_file.hpp"
+#include "native_options.hpp"
 
 namespace ember::native {
+
+// Where an object's names and lines come from, once its files are read.
+struct SymbolSources {
+  ElfFile elf;                   // the object
+  ElfFile extra;                 // .symtab of its debug file or MiniDebugInfo; may be empty
+  std::shared_ptr<DwarfPool> dwarf;
+  std::uint64_t dwarf_id = 0;    // 0: no DWARF (or lines off)
+};
 
 // One object's symbols, or the reason it could not be read.
 class BinarySymbols {
  public:
-  BinarySymbols(ElfFile elf, bool demangle);
+  BinarySymbols(SymbolSources sources, const NativeOptions& options, Host& host);
   explicit BinarySymbols(std::string error);
+  ~BinarySymbols();
+  BinarySymbols(const BinarySymbols&) = delete;
+  BinarySymbols& operator=(const BinarySymbols&) = delete;
 
   bool readable() const { return error_.empty(); }
   const std::string& error() const { return error_; }
-  const ElfFile& elf() const { return elf_; }
+  const ElfFile& elf() const { return sources_.elf; }
+  bool has_extra_symbols() const { return sources_.extra.function_count() > 0; }
+  bool has_dwarf() const { return sources_.dwarf_id != 0; }
 
-  // The frame naming function `index` in `module`: demangled once and
-  // shared by every process, so a thousand processes hold one copy.
-  FrameHandle function_frame(std::size_t index, std::string_view module) const;
+  // The frames of link-time address `vaddr` in `module`, innermost first;
+  // null when nothing names it (the caller names it module+offset). Shared
+  // by every process, so a thousand processes hold one copy.
+  ChainHandle frames(std::uint64_t vaddr, std::string_view module) const;
 
  private:
-  ElfFile elf_;
+  struct Function {
+    ElfSymbol symbol;
+    std::size_t key;  // unique across both tables
+  };
+  std::optional<Function> find_function(std::uint64_t vaddr) const;
+  std::string display_name(std::string_view symbol) const;
+  ChainHandle function_chain(const Function& function, std::string_view module) const;
+  ChainHandle source_chain(std::uint64_t vaddr, std::string_view module,
+                           const std::optional<Function>& function) const;
+
+  SymbolSources sources_;
   std::string error_;
   bool demangle_ = true;
+  std::size_t max_cached_ = 65536;
+  Host* host_ = nullptr;
   mutable std::mutex mutex_;
-  mutable std::unordered_map<std::size_t, FrameHandle> frames_;
+  mutable std::unordered_map<std::size_t, ChainHandle> by_function_;
+  mutable std::unordered_map<std::uint64_t, ChainHandle> by_address_;  // with DWARF only
+  mutable std::vector<SourceFunction> scratch_;
 };
 
 class SymbolCache {
  public:
-  SymbolCache(Host& host, bool demangle) : host_(host), demangle_(demangle) {}
+  SymbolCache(Host& host, const NativeOptions& options);
 
-  // The symbols of `file` (opened for `path`, the name the process uses).
+  // The symbols of `file` (opened for `path`, the name the process uses;
+  // its debug file is looked for under `root` first, then on the host).
   // Never null: an unreadable file gives an entry saying why, logged once.
-  std::shared_ptr<const BinarySymbols> get(const MappedFile& file, const std::string& path);
+  std::shared_ptr<const BinarySymbols> get(const MappedFile& file, const std::string& path,
+                                           const std::string& root);
 
   // Entries some handler still holds (for tests and metrics).
   std::size_t live_entries();
+  DwarfPool& dwarf_pool() { return *dwarf_pool_; }
 
  private:
   using Entries = std::unordered_map<std::string, std::weak_ptr<const BinarySymbols>>;
   static std::shared_ptr<const BinarySymbols> lookup(Entries& entries, const std::string& key);
+  std::shared_ptr<const BinarySymbols> read(const MappedFile& file, const std::string& path,
+                                            const std::string& root);
   void sweep();
 
   Host& host_;
-  bool demangle_;
+  NativeOptions options_;
+  std::shared_ptr<DwarfPool> dwarf_pool_;
   std::mutex mutex_;
   Entries by_identity_;
   Entries by_build_id_;

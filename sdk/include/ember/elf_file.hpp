@@ -6,8 +6,7 @@
 // 24 bytes per symbol plus its names.
 //
 // Malformed, truncated or foreign files are a Status error, never a crash.
-// Not read yet (room left for them): .gnu_debugdata, separate debug files,
-// line info through libdw.
+// An image in memory (the ELF inside .gnu_debugdata) reads the same way.
 #pragma once
 
 #include <cstddef>
@@ -68,6 +67,10 @@ class ElfFile {
   // Reads an already open file (not closed); `name` is used in messages.
   static Status open_fd(int fd, const std::string& name, ElfFile& out,
                         const ElfReadOptions& options = {});
+  // Reads an ELF image in memory, which libelf may rewrite in place (byte
+  // order); `out` keeps nothing pointing into it.
+  static Status open_memory(std::span<unsigned char> image, const std::string& name,
+                            ElfFile& out, const ElfReadOptions& options = {});
 
   ElfType type() const { return type_; }
   // GNU build id as lowercase hex; empty when the object has none.

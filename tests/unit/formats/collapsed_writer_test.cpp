@@ -31,6 +31,19 @@ TEST(CollapsedWriterTest, FrameEscapingAndKernelSuffix) {
   EXPECT_EQ(collapsed_frame(test::frame("operator new 2")), "operator new 2");
 }
 
+TEST(CollapsedWriterTest, InlinedFunctionsAreMarked) {
+  Frame inlined = test::frame("mix_inlined", FrameKind::native, "hot.c", 14);
+  inlined.inlined = true;
+  EXPECT_EQ(collapsed_frame(inlined), "mix_inlined_[i]");
+  Window w;
+  w.frames = {test::frame("main", FrameKind::native, "hot.c", 30),
+              test::frame("outer_work", FrameKind::native, "hot.c", 22), inlined};
+  w.stacks = {{0, 1, 2}};
+  w.samples = {{0, 7, 7, 5}};
+  w.processes = {{7, "hot", "", "", "", 0, 0, "", "", ""}};
+  EXPECT_EQ(collapsed_text(w), "hot;main;outer_work;mix_inlined_[i] 5\n");
+}
+
 TEST(CollapsedWriterTest, UnknownProcessAndCommWithSemicolon) {
   Window w;
   w.frames = {test::frame("f")};

@@ -118,6 +118,7 @@ TEST(SpeedscopeWriterTest, EmberMetadata) {
   EXPECT_EQ(ember["frame_kinds"][1].text, "python");
   EXPECT_EQ(ember["frame_kinds"][2].text, "kernel");
   EXPECT_EQ(ember["frame_kinds"][3].text, "native");
+  EXPECT_EQ(ember["inlined_frames"].size(), 0u);
 
   const Json& processes = ember["processes"];
   ASSERT_EQ(processes.size(), 3u);
@@ -184,6 +185,24 @@ TEST(SpeedscopeWriterTest, TheTestParserRejectsInvalidJson) {
   EXPECT_THROW(JsonParser::parse("\"a\nb\""), std::runtime_error);
   EXPECT_THROW(JsonParser::parse("\"\\x\""), std::runtime_error);
   EXPECT_THROW(JsonParser::parse("{\"a\":1} x"), std::runtime_error);
+}
+
+TEST(SpeedscopeWriterTest, InlinedFramesAreListedAndKeepFileAndLine) {
+  Window w = test::sample_window();
+  Frame inlined = test::frame("mix_inlined", FrameKind::native, "/src/hot.c", 14);
+  inlined.inlined = true;
+  w.frames.push_back(inlined);
+  w.frames.push_back(inlined);  // two entries, different lines
+  w.frames.back().line = 15;
+  Json doc = JsonParser::parse(speedscope_json(w));
+  const Json& listed = doc["ember"]["inlined_frames"];
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].number, 4);
+  EXPECT_EQ(listed[1].number, 5);
+  const Json& frame = doc["shared"]["frames"][5];
+  EXPECT_EQ(frame["name"].text, "mix_inlined");
+  EXPECT_EQ(frame["file"].text, "/src/hot.c");
+  EXPECT_EQ(frame["line"].number, 15);
 }
 
 }  // namespace

@@ -1,0 +1,41 @@
+// Finds an object's separate debug file the way gdb and perf do: by build id
+// (<debug dir>/.build-id/ab/cdef....debug), then by .gnu_debuglink (next to
+// the object, in its .debug/ directory, under <debug dir>/<object's dir>/).
+// Inside the process' own root (its mount namespace) first, then the host's.
+// A candidate counts only if it is the object's: the same build id, or the
+// CRC the debuglink records when the object has no build id.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ember/elf_file.hpp"
+#include "mapped_file.hpp"
+
+namespace ember::native {
+
+struct DebugFileQuery {
+  std::vector<std::string> roots;       // "/proc/PID/root", then "" (the host)
+  std::vector<std::string> debug_dirs;  // "/usr/lib/debug"
+  std::string build_id;                 // of the object, lowercase hex
+  std::string object_path;              // as the process names it
+  FileIdentity object;                  // never its own debug file
+  std::string debuglink;
+  std::uint32_t debuglink_crc = 0;
+};
+
+struct DebugFile {
+  std::string path;
+  FileIdentity identity;
+  ElfFile symbols;         // its .symtab (functions)
+  bool has_dwarf = false;  // a debug file may hold symbols only
+};
+
+// Every path looked at, in order.
+std::vector<std::string> debug_file_candidates(const DebugFileQuery& query);
+
+// The first candidate that is the object's debug file; false when none is.
+bool find_debug_file(const DebugFileQuery& query, DebugFile& out);
+
+}  // namespace ember::native

@@ -1,0 +1,25 @@
+// Where an ELF object's debug information is, as the object says: DWARF of
+// its own, a .gnu_debuglink naming a separate file, or a .gnu_debugdata
+// section (MiniDebugInfo: an xz-compressed ELF with the .symtab that strip
+// removed, as Fedora and RHEL ship).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ember/status.hpp"
+
+namespace ember::native {
+
+struct DebugLinks {
+  bool has_dwarf = false;       // .debug_info and .debug_line with contents
+  std::string debuglink;        // file name in .gnu_debuglink, "" when none
+  std::uint32_t debuglink_crc = 0;
+  std::vector<unsigned char> debugdata;  // .gnu_debugdata as stored (xz)
+};
+
+// Reads the sections of the open file `fd` (not closed); `name` is for messages.
+Status read_debug_links(int fd, const std::string& name, DebugLinks& out);
+
+}  // namespace ember::native

@@ -1,0 +1,87 @@
+#include "dwarf_pool.hpp"
+
+#include <sys/stat.h>
+
+namespace ember::native {
+
+std::uint64_t DwarfPool::add(std::string path, FileIdentity identity) {
+  std::lock_guard lock(mutex_);
+  std::uint64_t id = next_id_++;
+  entries_[id] = Entry{std::move(path), identity, nullptr, false, {}};
+  return id;
+}
+
+void DwarfPool::remove(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return;
+  close(it->second);
+  entries_.erase(it);
+}
+
+Status DwarfPool::open(Entry& entry) {
+  // Reopened by path: only the same file (it may have been replaced since).
+  struct stat st;
+  if (::stat(entry.path.c_str(), &st) != 0 ||
+      static_cast<std::uint64_t>(st.st_ino) != entry.identity.inode ||
+      static_cast<std::uint64_t>(st.st_dev) != entry.identity.device ||
+      static_cast<std::uint64_t>(st.st_size) != entry.identity.size) {
+    return Status::error(entry.path + " is gone or was replaced");
+  }
+  return DwarfSource::open(entry.path, entry.source);
+}
+
+void DwarfPool::close(Entry& entry) {
+  if (!entry.source) return;
+  entry.source.reset();
+  recent_.erase(entry.recent);
+}
+
+bool DwarfPool::lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<SourceFunction>& out,
+                       std::string& error) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(id);
+  if (it == entries_.end() || it->second.failed) return false;
+  Entry& entry = it->second;
+  if (!entry.source) {
+    if (Status status = open(entry); !status) {
+      entry.failed = true;
+      error = status.message();
+      return false;
+    }
+    recent_.push_front(id);
+    entry.recent = recent_.begin();
+  } else if (entry.recent != recent_.begin()) {
+    recent_.splice(recent_.begin(), recent_, entry.recent);
+  }
+  bool found = entry.source->lookup(vaddr, out);
+  enforce_budget();
+  return found;
+}
+
+void DwarfPool::enforce_budget() {
+  std::size_t total = 0;
+  for (std::uint64_t id : recent_) total += entries_.at(id).source->memory_estimate();
+  while (!recent_.empty() && (total > budget_ || recent_.size() > max_open_)) {
+    // The file just used is the most recent, so it goes last; alone over
+    // budget it is closed too: its result is out, and memory stays bounded.
+    std::uint64_t oldest = recent_.back();
+    Entry& entry = entries_.at(oldest);
+    total -= entry.source->memory_estimate();
+    close(entry);
+  }
+}
+
+std::size_t DwarfPool::open_count() {
+  std::lock_guard lock(mutex_);
+  return recent_.size();
+}
+
+std::size_t DwarfPool::memory_estimate() {
+  std::lock_guard lock(mutex_);
+  std::size_t total = 0;
+  for (std::uint64_t id : recent_) total += entries_.at(id).source->memory_estimate();
+  return total;
+}
+
+}  // namespace ember::native

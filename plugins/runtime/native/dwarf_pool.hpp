@@ -1,0 +1,63 @@
+// Every object's open DWARF handle under one memory budget. A handle grows
+// with the units it has read (libdw keeps their line tables), so when the
+// estimated total passes the budget the least recently used handles are
+// closed; a closed handle is reopened from its path on its next lookup,
+// which is rare: the frames of each address are cached above this.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "dwarf_source.hpp"
+#include "mapped_file.hpp"
+
+namespace ember::native {
+
+class DwarfPool {
+ public:
+  DwarfPool(std::size_t budget_bytes, std::size_t max_open)
+      : budget_(budget_bytes), max_open_(max_open) {}
+
+  // A DWARF file known by its path and, to be sure a reopen finds the same
+  // bytes, its identity. Returns the id lookups use.
+  std::uint64_t add(std::string path, FileIdentity identity);
+  void remove(std::uint64_t id);
+
+  // The functions at `vaddr` in file `id`, innermost first; false when the
+  // file has no DWARF for it or cannot be (re)opened. `error` gets the reason
+  // a file failed to open, once per file.
+  bool lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<SourceFunction>& out,
+              std::string& error);
+
+  // For tests and metrics.
+  std::size_t open_count();
+  std::size_t memory_estimate();
+
+ private:
+  struct Entry {
+    std::string path;
+    FileIdentity identity;
+    std::unique_ptr<DwarfSource> source;  // null while closed
+    bool failed = false;
+    std::list<std::uint64_t>::iterator recent;  // valid while open
+  };
+
+  Status open(Entry& entry);
+  void close(Entry& entry);
+  void enforce_budget();
+
+  std::size_t budget_;
+  std::size_t max_open_;
+  std::mutex mutex_;
+  std::uint64_t next_id_ = 1;
+  std::unordered_map<std::uint64_t, Entry> entries_;
+  std::list<std::uint64_t> recent_;  // open entries, most recently used first
+};
+
+}  // namespace ember::native

@@ -1,0 +1,277 @@
+#include "dwarf_source.hpp"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <gelf.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <unordered_map>
+
+namespace ember::native {
+namespace {
+
+// An address range and the DIE it belongs to (a unit or a function).
+struct DieRange {
+  std::uint64_t low;
+  std::uint64_t high;
+  Dwarf_Off die;
+};
+
+void sort_ranges(std::vector<DieRange>& ranges) {
+  std::sort(ranges.begin(), ranges.end(),
+            [](const DieRange& a, const DieRange& b) { return a.low < b.low; });
+}
+
+// The range holding `vaddr`; ranges rarely overlap, so a few steps back
+// cover the ones that do.
+const DieRange* find_range(const std::vector<DieRange>& ranges, std::uint64_t vaddr) {
+  auto after = std::upper_bound(ranges.begin(), ranges.end(), vaddr,
+                                [](std::uint64_t a, const DieRange& r) { return a < r.low; });
+  for (int steps = 0; after != ranges.begin() && steps < 8; ++steps) {
+    --after;
+    if (vaddr < after->high) return &*after;
+  }
+  return nullptr;
+}
+
+void add_ranges(Dwarf_Die* die, std::vector<DieRange>& ranges) {
+  Dwarf_Addr base;
+  Dwarf_Addr low;
+  Dwarf_Addr high;
+  ptrdiff_t offset = 0;
+  while ((offset = dwarf_ranges(die, offset, &base, &low, &high)) > 0) {
+    if (low < high) ranges.push_back({low, high, dwarf_dieoffset(die)});
+  }
+}
+
+// The out-of-line functions of a unit, searched once per unit instead of
+// walking its top-level DIEs (thousands of types from headers) per lookup.
+// Namespaces (C++, Rust modules) have no addresses, so they are entered.
+void index_functions(Dwarf_Die* parent, std::vector<DieRange>& functions) {
+  Dwarf_Die child;
+  if (dwarf_child(parent, &child) != 0) return;
+  do {
+    int tag = dwarf_tag(&child);
+    if (tag == DW_TAG_subprogram) {
+      add_ranges(&child, functions);
+    } else if (tag == DW_TAG_namespace || tag == DW_TAG_module) {
+      index_functions(&child, functions);
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
+}
+
+std::string dwarf_error() {
+  const char* message = dwarf_errmsg(-1);
+  return message ? message : "unknown libdw error";
+}
+
+const char* string_attribute(Dwarf_Die* die, unsigned name) {
+  Dwarf_Attribute attribute;
+  // _integrate follows DW_AT_abstract_origin and DW_AT_specification: an
+  // inlined instance names nothing itself.
+  if (!dwarf_attr_integrate(die, name, &attribute)) return nullptr;
+  return dwarf_formstring(&attribute);
+}
+
+// Relative file names (ccache's base_dir, -fdebug-prefix-map) are relative
+// to the unit's compilation directory.
+std::string full_path(const char* file, const char* directory) {
+  if (file[0] == '/' || !directory || directory[0] != '/') return file;
+  return (std::filesystem::path(directory) / file).lexically_normal().string();
+}
+
+std::string function_name(Dwarf_Die* die) {
+  for (unsigned name : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name, DW_AT_name}) {
+    if (const char* text = string_attribute(die, name)) return text;
+  }
+  return {};
+}
+
+// The inlined functions containing `vaddr` inside `function`, outermost
+// first. Only the scope holding the address is entered at each level.
+void collect_inlined(Dwarf_Die* parent, std::uint64_t vaddr, std::vector<Dwarf_Die>& chain) {
+  Dwarf_Die child;
+  if (dwarf_child(parent, &child) != 0) return;
+  do {
+    int tag = dwarf_tag(&child);
+    if ((tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block ||
+         tag == DW_TAG_try_block || tag == DW_TAG_catch_block) &&
+        dwarf_haspc(&child, vaddr) > 0) {
+      if (tag == DW_TAG_inlined_subroutine) chain.push_back(child);
+      collect_inlined(&child, vaddr, chain);
+      return;
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
+}
+
+
+// Estimated heap per unit: its decoded line table, abbreviations and our
+// function index. Units without a readable line-program size count kDefaultUnitCost.
+constexpr std::size_t kLineTableExpansion = 12;
+constexpr std::size_t kUnitOverhead = 8 * 1024;
+constexpr std::size_t kDefaultUnitCost = 256 * 1024;
+
+// The size of the line program at `offset` of .debug_line, from its unit_length.
+std::size_t line_program_size(Elf_Data* lines, Dwarf_Word offset) {
+  if (!lines || !lines->d_buf || offset + 12 > lines->d_size) return 0;
+  const auto* bytes = static_cast<const unsigned char*>(lines->d_buf) + offset;
+  std::uint32_t length32;
+  std::memcpy(&length32, bytes, 4);
+  if (length32 < 0xfffffff0u) return length32;
+  std::uint64_t length64;
+  std::memcpy(&length64, bytes + 4, 8);
+  return length64 < lines->d_size ? static_cast<std::size_t>(length64) : 0;
+}
+
+// .debug_line as stored, or nullptr when it is absent or compressed.
+Elf_Data* line_section(Dwarf* dwarf) {
+  Elf* elf = dwarf_getelf(dwarf);
+  std::size_t names = 0;
+  if (!elf || elf_getshdrstrndx(elf, &names) != 0) return nullptr;
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    if (!gelf_getshdr(scn, &shdr) || (shdr.sh_flags & SHF_COMPRESSED)) continue;
+    const char* name = elf_strptr(elf, names, shdr.sh_name);
+    if (name && std::strcmp(name, ".debug_line") == 0) return elf_rawdata(scn, nullptr);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+struct DwarfSource::Impl {
+  int fd = -1;
+  Dwarf* dwarf = nullptr;
+  Elf_Data* lines = nullptr;
+  std::size_t memory = 0;
+  bool units_indexed = false;
+  std::vector<DieRange> units;  // sorted; built when .debug_aranges fail
+  std::unordered_map<Dwarf_Off, std::vector<DieRange>> functions;  // by unit, sorted
+
+  ~Impl() {
+    if (dwarf) dwarf_end(dwarf);
+    if (fd >= 0) ::close(fd);
+  }
+
+  // Units from their DIEs' ranges, for objects without (complete)
+  // .debug_aranges: LLVM (clang, rustc) does not write them.
+  void index_units() {
+    units_indexed = true;
+    Dwarf_CU* cu = nullptr;
+    Dwarf_Die unit;
+    while (dwarf_get_units(dwarf, cu, &cu, nullptr, nullptr, &unit, nullptr) == 0) {
+      add_ranges(&unit, units);
+      memory += kUnitOverhead;
+    }
+    sort_ranges(units);
+    memory += units.capacity() * sizeof(DieRange);
+  }
+
+  std::size_t unit_cost(Dwarf_Die& unit) const {
+    Dwarf_Attribute attribute;
+    Dwarf_Word offset = 0;
+    if (dwarf_formudata(dwarf_attr(&unit, DW_AT_stmt_list, &attribute), &offset) != 0) {
+      return kUnitOverhead;  // no line table
+    }
+    std::size_t size = line_program_size(lines, offset);
+    return size ? kUnitOverhead + size * kLineTableExpansion : kDefaultUnitCost;
+  }
+
+  bool find_unit(std::uint64_t vaddr, Dwarf_Die& unit) {
+    if (dwarf_addrdie(dwarf, vaddr, &unit)) return true;
+    if (!units_indexed) index_units();
+    const DieRange* range = find_range(units, vaddr);
+    return range && dwarf_offdie(dwarf, range->die, &unit);
+  }
+
+  bool find_function(Dwarf_Die& unit, std::uint64_t vaddr, Dwarf_Die& function) {
+    auto [it, inserted] = functions.try_emplace(dwarf_dieoffset(&unit));
+    if (inserted) {
+      index_functions(&unit, it->second);
+      sort_ranges(it->second);
+      it->second.shrink_to_fit();
+      memory += unit_cost(unit) + it->second.capacity() * sizeof(DieRange);
+    }
+    const DieRange* range = find_range(it->second, vaddr);
+    return range && dwarf_offdie(dwarf, range->die, &function);
+  }
+};
+
+DwarfSource::DwarfSource(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DwarfSource::~DwarfSource() = default;
+
+Status DwarfSource::open(const std::string& path, std::unique_ptr<DwarfSource>& out) {
+  auto impl = std::make_unique<Impl>();
+  impl->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (impl->fd < 0) return Status::error("cannot open " + path + ": " + std::strerror(errno));
+  impl->dwarf = dwarf_begin(impl->fd, DWARF_C_READ);
+  if (!impl->dwarf) return Status::error(path + ": no DWARF (" + dwarf_error() + ")");
+  impl->lines = line_section(impl->dwarf);
+  out.reset(new DwarfSource(std::move(impl)));
+  return Status::ok();
+}
+
+bool DwarfSource::lookup(std::uint64_t vaddr, std::vector<SourceFunction>& out) {
+  out.clear();
+  Dwarf_Die unit;
+  if (!impl_->find_unit(vaddr, unit)) return false;
+  std::vector<Dwarf_Die> chain(1);
+  if (impl_->find_function(unit, vaddr, chain[0])) {
+    collect_inlined(&chain[0], vaddr, chain);
+  } else {
+    chain.clear();
+  }
+  Dwarf_Files* files = nullptr;
+  std::size_t file_count = 0;
+  if (chain.size() > 1 && dwarf_getsrcfiles(&unit, &files, &file_count) != 0) files = nullptr;
+
+  const char* directory = string_attribute(&unit, DW_AT_comp_dir);
+  // The innermost function is where the line table says the address is.
+  SourceFunction leaf;
+  if (Dwarf_Line* line = dwarf_getsrc_die(&unit, vaddr)) {
+    if (const char* file = dwarf_linesrc(line, nullptr, nullptr)) {
+      leaf.file = full_path(file, directory);
+    }
+    int number = 0;
+    if (dwarf_lineno(line, &number) == 0 && number > 0) leaf.line = static_cast<std::uint32_t>(number);
+  }
+  if (chain.empty()) {
+    out.push_back(std::move(leaf));  // an assembler unit: lines, no functions
+    return true;
+  }
+  leaf.name = function_name(&chain.back());
+  leaf.inlined = dwarf_tag(&chain.back()) == DW_TAG_inlined_subroutine;
+  out.push_back(std::move(leaf));
+  // Each caller is at the call site its inlined callee records.
+  for (std::size_t i = chain.size() - 1; i > 0; --i) {
+    Dwarf_Die* callee = &chain[i];
+    Dwarf_Die* caller = &chain[i - 1];
+    SourceFunction frame;
+    frame.name = function_name(caller);
+    frame.inlined = dwarf_tag(caller) == DW_TAG_inlined_subroutine;
+    Dwarf_Attribute attribute;
+    Dwarf_Word value = 0;
+    if (files && dwarf_formudata(dwarf_attr(callee, DW_AT_call_file, &attribute), &value) == 0 &&
+        value < file_count) {
+      if (const char* file = dwarf_filesrc(files, value, nullptr, nullptr)) {
+        frame.file = full_path(file, directory);
+      }
+    }
+    if (dwarf_formudata(dwarf_attr(callee, DW_AT_call_line, &attribute), &value) == 0) {
+      frame.line = static_cast<std::uint32_t>(value);
+    }
+    out.push_back(std::move(frame));
+  }
+  return true;
+}
+
+std::size_t DwarfSource::units_read() const { return impl_->functions.size(); }
+
+std::size_t DwarfSource::memory_estimate() const { return impl_->memory; }
+
+}  // namespace ember::native

@@ -1,0 +1,272 @@
+// Line-level symbols against inlined_hot (tests/integration/workloads), built
+// -O2 -g with its debug info split off and the binary stripped: by build id
+// into a .build-id tree, or named by .gnu_debuglink (no build id, CRC).
+// Expected lines come from the LINE: markers in its source; function ranges
+// from `nm -S` of the debug file.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+
+#include "debug_file_finder.hpp"
+#include "dwarf_pool.hpp"
+#include "symbol_cache.hpp"
+#include "test_host.hpp"
+
+namespace ember::native {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::map<std::string, std::uint32_t> marker_lines() {
+  std::ifstream in(EMBER_INLINED_SOURCE);
+  std::map<std::string, std::uint32_t> lines;
+  std::string text;
+  std::regex marker(R"(LINE:(\w+))");
+  for (std::uint32_t number = 1; std::getline(in, text); ++number) {
+    std::smatch match;
+    if (std::regex_search(text, match, marker)) lines[match[1]] = number;
+  }
+  return lines;
+}
+
+struct NmFunction {
+  std::uint64_t address = 0;
+  std::uint64_t size = 0;
+};
+
+NmFunction nm_function(const std::string& file, const std::string& name) {
+  std::string command = std::string(EMBER_NM) + " -S --defined-only '" + file + "'";
+  FILE* pipe = popen(command.c_str(), "r");
+  NmFunction found;
+  char line[1024];
+  while (pipe && std::fgets(line, sizeof line, pipe)) {
+    unsigned long long address = 0;
+    unsigned long long size = 0;
+    char type = 0;
+    char symbol[512];
+    if (std::sscanf(line, "%llx %llx %c %511s", &address, &size, &type, symbol) == 4 &&
+        name == symbol) {
+      found = {address, size};
+    }
+  }
+  if (pipe) pclose(pipe);
+  return found;
+}
+
+// The one .debug file under `root`.
+std::string debug_file_under(const std::string& root) {
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    if (entry.path().extension() == ".debug") return entry.path().string();
+  }
+  return {};
+}
+
+struct TempDir {
+  TempDir() {
+    char pattern[] = "/tmp/ember-lines-test-XXXXXX";
+    path = mkdtemp(pattern);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  fs::path path;
+};
+
+std::shared_ptr<const BinarySymbols> symbols_of(SymbolCache& cache, const std::string& path,
+                                                const std::string& root = "") {
+  MappedFile file;
+  Status status = MappedFile::open_path(path, file);
+  EXPECT_TRUE(status.is_ok()) << status.message();
+  return cache.get(file, path, root);
+}
+
+// Every address of outer_work names outer_work at a line of its own; the
+// addresses of the inlined loop name mix_inlined, inlined, above it, which
+// is then at the line of the call.
+void expect_outer_work_lines(const BinarySymbols& symbols, const std::string& debug_file) {
+  auto lines = marker_lines();
+  NmFunction outer = nm_function(debug_file, "outer_work");
+  ASSERT_GT(outer.size, 0u) << "no outer_work in " << debug_file;
+  std::size_t inlined = 0;
+  std::size_t at_body = 0;
+  for (std::uint64_t vaddr = outer.address; vaddr < outer.address + outer.size; ++vaddr) {
+    ChainHandle chain = symbols.frames(vaddr, "inlined_hot");
+    ASSERT_TRUE(chain) << hex(vaddr);
+    ASSERT_TRUE(chain->size() == 1 || chain->size() == 2) << chain->size();
+    const Frame& function = *chain->back();
+    EXPECT_EQ(function.name, "outer_work");
+    EXPECT_FALSE(function.inlined);
+    EXPECT_TRUE(function.file.ends_with("/inlined_hot.c")) << function.file;
+    EXPECT_GE(function.line, lines["outer_first"]) << hex(vaddr);
+    EXPECT_LE(function.line, lines["outer_last"]) << hex(vaddr);
+    if (chain->size() == 2) {
+      const Frame& leaf = *chain->front();
+      EXPECT_EQ(leaf.name, "mix_inlined");
+      EXPECT_TRUE(leaf.inlined);
+      EXPECT_EQ(leaf.module, "inlined_hot");
+      EXPECT_TRUE(leaf.file.ends_with("/inlined_hot.c")) << leaf.file;
+      EXPECT_GE(leaf.line, lines["mix_first"]);
+      EXPECT_LE(leaf.line, lines["mix_last"]);
+      EXPECT_EQ(function.line, lines["inlined_call"]);
+      ++inlined;
+      at_body += leaf.line == lines["mix_body"];
+    }
+    EXPECT_EQ(symbols.frames(vaddr, "inlined_hot").get(), chain.get()) << "cached per address";
+  }
+  EXPECT_GT(inlined, 0u) << "no address of outer_work is in the inlined loop";
+  EXPECT_GT(at_body, 0u) << "no address is at the loop body's line";
+}
+
+TEST(SourceLines, DebugFileFoundByBuildIdGivesLinesAndInlinedFrames) {
+  ember_test::TestHost host;
+  NativeOptions options;
+  options.debug_dirs = {EMBER_INLINED_DEBUG_ROOT};
+  SymbolCache cache(host, options);
+  auto symbols = symbols_of(cache, EMBER_INLINED_HOT);
+  ASSERT_TRUE(symbols->readable()) << symbols->error();
+  EXPECT_TRUE(symbols->has_extra_symbols());
+  EXPECT_TRUE(symbols->has_dwarf());
+  expect_outer_work_lines(*symbols, debug_file_under(EMBER_INLINED_DEBUG_ROOT));
+}
+
+TEST(SourceLines, DebugFileInsideTheProcessRootComesFirst) {
+  TempDir root;
+  fs::path inside = root.path / fs::path(EMBER_INLINED_DEBUG_ROOT).relative_path();
+  fs::create_directories(inside.parent_path());
+  fs::copy(EMBER_INLINED_DEBUG_ROOT, inside, fs::copy_options::recursive);
+  ember_test::TestHost host;
+  NativeOptions options;
+  options.debug_dirs = {EMBER_INLINED_DEBUG_ROOT};
+  SymbolCache cache(host, options);
+  auto symbols = symbols_of(cache, EMBER_INLINED_HOT, root.path.string());
+  ASSERT_TRUE(symbols->has_dwarf());
+  EXPECT_EQ(cache.dwarf_pool().open_count(), 0u) << "opened on first lookup";
+  expect_outer_work_lines(*symbols, debug_file_under(inside.string()));
+  EXPECT_EQ(host.count(LogLevel::debug, "debug file " + root.path.string()), 1u)
+      << "the copy inside the root was used";
+}
+
+TEST(SourceLines, StrippedBinaryWithoutItsDebugFileHasNoNames) {
+  ember_test::TestHost host;
+  NativeOptions options;
+  options.debug_dirs = {};
+  SymbolCache cache(host, options);
+  auto symbols = symbols_of(cache, EMBER_INLINED_HOT);
+  NmFunction outer = nm_function(debug_file_under(EMBER_INLINED_DEBUG_ROOT), "outer_work");
+  EXPECT_FALSE(symbols->has_dwarf());
+  EXPECT_EQ(symbols->frames(outer.address + 1, "inlined_hot"), nullptr)
+      << "the symbolizer names it module+offset";
+}
+
+TEST(SourceLines, LinesOffKeepsOneFramePerAddressNamedFromTheDebugFile) {
+  ember_test::TestHost host;
+  NativeOptions options;
+  options.debug_dirs = {EMBER_INLINED_DEBUG_ROOT};
+  options.lines = false;
+  SymbolCache cache(host, options);
+  auto symbols = symbols_of(cache, EMBER_INLINED_HOT);
+  NmFunction outer = nm_function(debug_file_under(EMBER_INLINED_DEBUG_ROOT), "outer_work");
+  for (std::uint64_t vaddr = outer.address; vaddr < outer.address + outer.size; ++vaddr) {
+    ChainHandle chain = symbols->frames(vaddr, "inlined_hot");
+    ASSERT_TRUE(chain);
+    ASSERT_EQ(chain->size(), 1u);
+    EXPECT_EQ(chain->front()->name, "outer_work");
+    EXPECT_EQ(chain->front()->line, 0u);
+  }
+}
+
+TEST(SourceLines, DebuglinkFileIsFoundNextToTheObjectAndCheckedByCrc) {
+  ember_test::TestHost host;
+  NativeOptions options;  // default debug_dirs: the file is next to the object
+  SymbolCache cache(host, options);
+  std::string debug = (fs::path(EMBER_INLINED_NOBID).parent_path() / ".debug" /
+                       "inlined_hot_nobid.debug").string();
+  {
+    auto symbols = symbols_of(cache, EMBER_INLINED_NOBID);
+    ASSERT_TRUE(symbols->elf().build_id().empty()) << "built without a build id";
+    ASSERT_TRUE(symbols->has_dwarf());
+    expect_outer_work_lines(*symbols, debug);
+  }
+  // The same link next to a copy, but another file behind it: its CRC differs.
+  TempDir dir;
+  fs::path copy = dir.path / "inlined_hot_nobid";
+  fs::copy_file(EMBER_INLINED_NOBID, copy);
+  fs::create_directories(dir.path / ".debug");
+  fs::path wrong = dir.path / ".debug" / "inlined_hot_nobid.debug";
+  fs::copy_file(debug, wrong);
+  {
+    std::fstream bytes(wrong, std::ios::in | std::ios::out | std::ios::binary);
+    bytes.seekp(-1, std::ios::end);
+    bytes.put('\x5a');
+  }
+  auto symbols = symbols_of(cache, copy.string());
+  EXPECT_FALSE(symbols->has_dwarf());
+  EXPECT_FALSE(symbols->has_extra_symbols());
+}
+
+TEST(DebugFileFinder, SearchesTheProcessRootThenTheHostByBuildIdThenDebuglink) {
+  DebugFileQuery query;
+  query.roots = {"/proc/7/root", ""};
+  query.debug_dirs = {"/usr/lib/debug"};
+  query.build_id = "abcdef";
+  query.object_path = "/usr/bin/app";
+  query.debuglink = "app.debug";
+  std::vector<std::string> expected = {
+      "/proc/7/root/usr/lib/debug/.build-id/ab/cdef.debug",
+      "/usr/lib/debug/.build-id/ab/cdef.debug",
+      "/proc/7/root/usr/bin/app.debug",
+      "/proc/7/root/usr/bin/.debug/app.debug",
+      "/proc/7/root/usr/lib/debug/usr/bin/app.debug",
+      "/usr/bin/app.debug",
+      "/usr/bin/.debug/app.debug",
+      "/usr/lib/debug/usr/bin/app.debug",
+  };
+  EXPECT_EQ(debug_file_candidates(query), expected);
+  query.debuglink = "../../etc/passwd";
+  EXPECT_EQ(debug_file_candidates(query).size(), 2u) << "a link with a slash is not followed";
+}
+
+TEST(DwarfPool, HandlesBeyondTheLimitsAreClosedAndReopenedOnUse) {
+  std::string by_id = debug_file_under(EMBER_INLINED_DEBUG_ROOT);
+  std::string by_link = (fs::path(EMBER_INLINED_NOBID).parent_path() / ".debug" /
+                         "inlined_hot_nobid.debug").string();
+  NmFunction outer = nm_function(by_id, "outer_work");
+  NmFunction outer_link = nm_function(by_link, "outer_work");
+  auto identity = [](const std::string& path) {
+    MappedFile file;
+    EXPECT_TRUE(MappedFile::open_path(path, file).is_ok());
+    return file.identity();
+  };
+  std::vector<SourceFunction> out;
+  std::string error;
+
+  DwarfPool one_open(std::size_t{64} << 20, 1);
+  std::uint64_t a = one_open.add(by_id, identity(by_id));
+  std::uint64_t b = one_open.add(by_link, identity(by_link));
+  EXPECT_TRUE(one_open.lookup(a, outer.address, out, error));
+  EXPECT_TRUE(one_open.lookup(b, outer_link.address, out, error));
+  EXPECT_EQ(one_open.open_count(), 1u);
+  EXPECT_TRUE(one_open.lookup(a, outer.address, out, error)) << "reopened";
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.back().name, "outer_work");
+
+  DwarfPool no_room(1, 32);  // one byte: every handle is closed after its lookup
+  std::uint64_t c = no_room.add(by_id, identity(by_id));
+  EXPECT_TRUE(no_room.lookup(c, outer.address, out, error));
+  EXPECT_EQ(no_room.open_count(), 0u);
+  EXPECT_EQ(no_room.memory_estimate(), 0u);
+  EXPECT_TRUE(no_room.lookup(c, outer.address, out, error));
+  EXPECT_TRUE(error.empty()) << error;
+
+  DwarfPool replaced(std::size_t{64} << 20, 32);
+  FileIdentity stale = identity(by_id);
+  stale.inode += 1;
+  std::uint64_t d = replaced.add(by_id, stale);
+  EXPECT_FALSE(replaced.lookup(d, outer.address, out, error));
+  EXPECT_NE(error.find("replaced"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace ember::native
