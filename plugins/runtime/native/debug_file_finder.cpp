@@ -40,7 +40,8 @@ bool same_file(const FileIdentity& a, const FileIdentity& b) {
 std::vector<std::string> debug_file_candidates(const DebugFileQuery& query) {
   std::vector<std::string> paths;
   auto add = [&paths](std::string path) {
-    if (std::find(paths.begin(), paths.end(), path) == paths.end()) paths.push_back(std::move(path));
+    if (std::find(paths.begin(), paths.end(), path) == paths.end())
+      paths.push_back(std::move(path));
   };
   if (query.build_id.size() > 2) {
     for (const std::string& root : query.roots) {

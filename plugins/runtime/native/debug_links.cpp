@@ -39,8 +39,7 @@ Status read_debug_links(int fd, const std::string& name, DebugLinks& out) {
   }
   bool info = false;
   bool line = false;
-  for (Elf_Scn* scn = elf_nextscn(handle.elf, nullptr); scn;
-       scn = elf_nextscn(handle.elf, scn)) {
+  for (Elf_Scn* scn = elf_nextscn(handle.elf, nullptr); scn; scn = elf_nextscn(handle.elf, scn)) {
     GElf_Shdr shdr;
     if (!gelf_getshdr(scn, &shdr) || shdr.sh_type == SHT_NOBITS || shdr.sh_size == 0) continue;
     const char* section = elf_strptr(handle.elf, names, shdr.sh_name);

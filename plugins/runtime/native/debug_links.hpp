@@ -13,8 +13,8 @@
 namespace ember::native {
 
 struct DebugLinks {
-  bool has_dwarf = false;       // .debug_info and .debug_line with contents
-  std::string debuglink;        // file name in .gnu_debuglink, "" when none
+  bool has_dwarf = false;  // .debug_info and .debug_line with contents
+  std::string debuglink;   // file name in .gnu_debuglink, "" when none
   std::uint32_t debuglink_crc = 0;
   std::vector<unsigned char> debugdata;  // .gnu_debugdata as stored (xz)
 };

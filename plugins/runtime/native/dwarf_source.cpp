@@ -2,8 +2,8 @@
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include <gelf.h>
 #include <fcntl.h>
+#include <gelf.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -108,7 +108,6 @@ void collect_inlined(Dwarf_Die* parent, std::uint64_t vaddr, std::vector<Dwarf_D
     }
   } while (dwarf_siblingof(&child, &child) == 0);
 }
-
 
 // Estimated heap per unit: its decoded line table, abbreviations and our
 // function index. Units without a readable line-program size count kDefaultUnitCost.
@@ -238,7 +237,8 @@ bool DwarfSource::lookup(std::uint64_t vaddr, std::vector<SourceFunction>& out) 
       leaf.file = full_path(file, directory);
     }
     int number = 0;
-    if (dwarf_lineno(line, &number) == 0 && number > 0) leaf.line = static_cast<std::uint32_t>(number);
+    if (dwarf_lineno(line, &number) == 0 && number > 0)
+      leaf.line = static_cast<std::uint32_t>(number);
   }
   if (chain.empty()) {
     out.push_back(std::move(leaf));  // an assembler unit: lines, no functions

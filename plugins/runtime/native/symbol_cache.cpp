@@ -25,8 +25,8 @@ std::optional<BinarySymbols::Function> BinarySymbols::find_function(std::uint64_
   // Both may hold it: the one starting later is the more precise (a local
   // function the object's .dynsym does not list, inside an exported one's
   // stretched range).
-  if (extra && (!own || sources_.extra.function(*extra).address >
-                            sources_.elf.function(*own).address)) {
+  if (extra &&
+      (!own || sources_.extra.function(*extra).address > sources_.elf.function(*own).address)) {
     return Function{sources_.extra.function(*extra), sources_.elf.function_count() + *extra};
   }
   if (own) return Function{sources_.elf.function(*own), *own};
@@ -37,8 +37,7 @@ std::string BinarySymbols::display_name(std::string_view symbol) const {
   return demangle_ ? demangle(symbol) : std::string(symbol);
 }
 
-ChainHandle BinarySymbols::function_chain(const Function& function,
-                                          std::string_view module) const {
+ChainHandle BinarySymbols::function_chain(const Function& function, std::string_view module) const {
   auto it = by_function_.find(function.key);
   if (it != by_function_.end() && it->second->front()->module == module) return it->second;
   ChainHandle chain =
@@ -153,8 +152,10 @@ std::shared_ptr<const BinarySymbols> SymbolCache::read(const MappedFile& file,
   }
   if (sources.extra.function_count() == 0 && !links.debugdata.empty()) {
     if (Status mini = read_minidebuginfo(links.debugdata, path, sources.extra); !mini) {
-      host_.log(LogLevel::warn, "cannot read MiniDebugInfo, stripped functions will be named "
-                                "module+offset: " + mini.message());
+      host_.log(LogLevel::warn,
+                "cannot read MiniDebugInfo, stripped functions will be named "
+                "module+offset: " +
+                    mini.message());
     }
   }
   if (options_.lines && !dwarf_path.empty()) {

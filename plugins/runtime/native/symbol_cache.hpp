@@ -32,10 +32,10 @@ namespace ember::native {
 
 // Where an object's names and lines come from, once its files are read.
 struct SymbolSources {
-  ElfFile elf;                   // the object
-  ElfFile extra;                 // .symtab of its debug file or MiniDebugInfo; may be empty
+  ElfFile elf;    // the object
+  ElfFile extra;  // .symtab of its debug file or MiniDebugInfo; may be empty
   std::shared_ptr<DwarfPool> dwarf;
-  std::uint64_t dwarf_id = 0;    // 0: no DWARF (or lines off)
+  std::uint64_t dwarf_id = 0;  // 0: no DWARF (or lines off)
 };
 
 // One object's symbols, or the reason it could not be read.

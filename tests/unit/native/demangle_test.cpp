@@ -6,7 +6,8 @@ namespace ember::native {
 namespace {
 
 TEST(Demangle, ItaniumNamesBecomeReadable) {
-  EXPECT_EQ(demangle("_ZN13ember_fixture5OuterIiE7computeEi"), "ember_fixture::Outer<int>::compute(int)");
+  EXPECT_EQ(demangle("_ZN13ember_fixture5OuterIiE7computeEi"),
+            "ember_fixture::Outer<int>::compute(int)");
   EXPECT_EQ(demangle("_ZNSt6vectorIiSaIiEE9push_backERKi"),
             "std::vector<int, std::allocator<int> >::push_back(int const&)");
   EXPECT_EQ(demangle("_ZN2ns1fEv"), "ns::f()") << "_ZN...E without a Rust hash is C++";

@@ -181,8 +181,8 @@ TEST(SourceLines, DebuglinkFileIsFoundNextToTheObjectAndCheckedByCrc) {
   ember_test::TestHost host;
   NativeOptions options;  // default debug_dirs: the file is next to the object
   SymbolCache cache(host, options);
-  std::string debug = (fs::path(EMBER_INLINED_NOBID).parent_path() / ".debug" /
-                       "inlined_hot_nobid.debug").string();
+  std::string debug =
+      (fs::path(EMBER_INLINED_NOBID).parent_path() / ".debug" / "inlined_hot_nobid.debug").string();
   {
     auto symbols = symbols_of(cache, EMBER_INLINED_NOBID);
     ASSERT_TRUE(symbols->elf().build_id().empty()) << "built without a build id";
@@ -230,8 +230,8 @@ TEST(DebugFileFinder, SearchesTheProcessRootThenTheHostByBuildIdThenDebuglink) {
 
 TEST(DwarfPool, HandlesBeyondTheLimitsAreClosedAndReopenedOnUse) {
   std::string by_id = debug_file_under(EMBER_INLINED_DEBUG_ROOT);
-  std::string by_link = (fs::path(EMBER_INLINED_NOBID).parent_path() / ".debug" /
-                         "inlined_hot_nobid.debug").string();
+  std::string by_link =
+      (fs::path(EMBER_INLINED_NOBID).parent_path() / ".debug" / "inlined_hot_nobid.debug").string();
   NmFunction outer = nm_function(by_id, "outer_work");
   NmFunction outer_link = nm_function(by_link, "outer_work");
   auto identity = [](const std::string& path) {
