@@ -37,12 +37,13 @@ def truth_of(lines):
 
 
 class DwarfUnwinding(unittest.TestCase):
-    def record_workload(self, name, argv, comm):
+    def record_workload(self, name, argv, comm, config=None):
         out = os.path.join(it.scratch_dir(self), name + ".folded")
         w = it.start(self, [it.workload(name)] + [str(a) for a in argv])
         contention = it.Contention()
         contention.look()
-        res = it.record(self, out, pids=[w.pid], duration=DURATION, frequency=FREQUENCY)
+        res = it.record(self, out, pids=[w.pid], duration=DURATION, frequency=FREQUENCY,
+                        config=config)
         contention.look()
         lines = w.stop()
         mine = it.folded_by_comm(it.parse_folded(out), comm)
@@ -92,6 +93,101 @@ class DwarfUnwinding(unittest.TestCase):
         self.assertAlmostEqual(got, true_parse, delta=TOLERANCE,
                                msg=f"parse/tokenize: ember {got:.2f}% vs truth {true_parse:.2f}%"
                                + contention.note())
+
+    def test_qsort_comparator_and_memcpy_under_their_callers(self):
+        """Debian's libc has no frame pointers: the comparator is called by
+        qsort's msort, memcpy is a libc leaf; both must hang under the right
+        caller, with the time shares of the workload's own measurement."""
+        mine, lines, res, contention = self.record_workload(
+            "nofp_tree", [60, "--libc"], "nofp_tree")
+        truth = truth_of(lines)
+        self.assertIn("copy_ns", truth, f"nofp_tree printed {lines}")
+        all_ns = sum(truth[k] for k in ("parse_ns", "evaluate_ns", "sort_ns", "copy_ns"))
+        total = sum(c for _, c in mine)
+
+        compare = [(f, c) for f, c in mine if "compare_records" in user_frames(f)]
+        compare_total = sum(c for _, c in compare)
+        self.assertGreaterEqual(compare_total, 20, "too few comparator samples:\n"
+                                + it.summarize(mine))
+        wrong = []
+        for frames, count in compare:
+            user = user_frames(frames)
+            at = user.index("sort_records") if "sort_records" in user else -1
+            qsort = at + 1 < len(user) and at >= 0 and user[at + 1].startswith("qsort")
+            if not (qsort and it.contains_run(user, ["main", "run", "sort_records"])
+                    and user.index("compare_records") > at + 1):
+                wrong.append((frames, count))
+        self.assertLessEqual(it.share(sum(c for _, c in wrong), compare_total), 5.0,
+                             "comparator samples not under main;run;sort_records;qsort*:\n"
+                             + it.summarize(wrong))
+
+        # Everything copy_buffers calls is libc's memcpy; its samples must reach
+        # copy_buffers (and main) in the share the workload measured.
+        for caller, key in (("copy_buffers", "copy_ns"), ("sort_records", "sort_ns")):
+            got = it.share(sum(c for f, c in mine
+                               if it.contains_run(user_frames(f), ["main", "run", caller])),
+                           total)
+            want = it.share(truth[key], all_ns)
+            print(f"\ndwarf_libc: {caller} ember={got:.2f}% truth={want:.2f}%")
+            self.assertAlmostEqual(got, want, delta=TOLERANCE,
+                                   msg=f"{caller}: ember {got:.2f}% vs truth {want:.2f}%\n"
+                                   + it.summarize(mine) + contention.note())
+
+    def test_leaf_without_frame_pointer_keeps_its_caller(self):
+        """fp_leaf is built with frame pointers but without the leaf flag: the
+        frame-pointer walk skips dispatch, the leaf snapshot's CFI keeps it.
+        The control run without leaf snapshots shows the walk alone loses it."""
+        def dispatch_share(mine):
+            leaf = [(user_frames(f), c) for f, c in mine
+                    if any(x in user_frames(f) for x in ("leaf_a", "leaf_b"))]
+            leaf_total = sum(c for _, c in leaf)
+            self.assertGreaterEqual(leaf_total, 500, "too few leaf samples:\n"
+                                    + it.summarize(mine))
+            kept = sum(c for user, c in leaf
+                       if it.contains_run(user, ["main", "dispatch"])
+                       and user[-1] in ("leaf_a", "leaf_b") and user[-2] == "dispatch")
+            return it.share(kept, leaf_total)
+
+        mine, _, _, _ = self.record_workload("fp_leaf", [60], "fp_leaf")
+        with_leaf = dispatch_share(mine)
+        config = os.path.join(it.scratch_dir(self), "no_leaf.toml")
+        with open(config, "w") as f:
+            f.write(f'[agent]\nplugin_dirs = ["{it.PLUGIN_DIR}"]\n'
+                    "[sampler]\nleaf_snapshot_bytes = 0\n"
+                    "[runtime.native]\nenabled = true\n"
+                    "[sink.files]\nenabled = true\n")
+        mine, _, _, _ = self.record_workload("fp_leaf", [60], "fp_leaf", config=config)
+        without = dispatch_share(mine)
+        print(f"\ndwarf_leaf: dispatch kept in {with_leaf:.2f}% of leaf samples "
+              f"(frame-pointer walk alone: {without:.2f}%)")
+        self.assertLess(without, 50.0, "the control run (no leaf snapshot) kept dispatch: "
+                        "is fp_leaf still built without leaf frames?")
+        self.assertGreaterEqual(with_leaf, 95.0, "dispatch missing under leaf_a/leaf_b")
+
+    def test_stack_deeper_than_the_snapshot_is_marked_truncated(self):
+        """deep_stack recurses 2000 x 112-byte frames under a 16 KiB snapshot:
+        the stack ends in [truncated] after the frames CFI reached, which are
+        spin and then only descend, as many as fit in the snapshot."""
+        mine, _, _, _ = self.record_workload("deep_stack", [60, 2000], "deep_stack")
+        spin = [(f, c) for f, c in mine if "spin" in user_frames(f)]
+        spin_total = sum(c for _, c in spin)
+        self.assertGreaterEqual(spin_total, 500, "too few spin samples:\n" + it.summarize(mine))
+        frame_bytes, snapshot = 112, 16384
+        wrong, depths = [], []
+        for frames, count in spin:
+            user = [f for f in frames if not it.is_kernel(f)]
+            names = user_frames(user)
+            depth = len(names) - 2
+            ok = (names[0] == "[truncated]" and names[-1] == "spin"
+                  and all(n == "descend" for n in names[1:-1])
+                  and snapshot // frame_bytes - 8 <= depth <= snapshot // frame_bytes + 1)
+            depths.append(depth)
+            if not ok:
+                wrong.append((frames, count))
+        print(f"\ndwarf_deep: descend frames reached {min(depths)}..{max(depths)}")
+        self.assertLessEqual(it.share(sum(c for _, c in wrong), spin_total), 5.0,
+                             "spin samples not [truncated];descend x ~146;spin:\n"
+                             + it.summarize(wrong))
 
 
 if __name__ == "__main__":

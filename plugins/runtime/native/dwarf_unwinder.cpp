@@ -108,6 +108,11 @@ DwarfUnwinder::MappedObject& DwarfUnwinder::open(std::size_t index) {
   if (entry.opened) return entry;
   entry.opened = true;
   const Mapping& mapping = maps_[index];
+  if (mapping.path == "[vdso]") {
+    entry.object = UnwindObject::own_vdso();
+    if (entry.object) entry.bias = entry.object->load_bias(mapping.start, 0);
+    return entry;
+  }
   if (!mapping.is_file()) return entry;
   MappedFile file;
   if (Status status = MappedFile::open(pid_, root_, mapping, file); !status) {
@@ -148,7 +153,7 @@ bool DwarfUnwinder::read_word(std::uint64_t address, std::uint64_t& value) {
   const Mapping* mapping = mapping_at(address, index);
   // The stack beyond the snapshot is unknown, and writable memory differs
   // from the file: only read-only file contents are served.
-  if (!mapping || !mapping->is_file() || mapping->path == "[stack]") return false;
+  if (!mapping || (!mapping->is_file() && mapping->path != "[vdso]")) return false;
   MappedObject& entry = open(index);
   if (!entry.object) return false;
   return entry.object->read(address - mapping->start + mapping->offset, &value, 8);

@@ -2,12 +2,16 @@
 
 #include <gelf.h>
 #include <libelf.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <span>
+
+#include "ember/proc_maps.hpp"
 
 namespace ember::native {
 namespace {
@@ -46,8 +50,29 @@ Status UnwindObject::open(int fd, const std::string& name, std::unique_ptr<Unwin
   return Status::ok();
 }
 
+std::shared_ptr<const UnwindObject> UnwindObject::own_vdso() {
+  static const std::shared_ptr<const UnwindObject> vdso =
+      []() -> std::shared_ptr<const UnwindObject> {
+    auto base = getauxval(AT_SYSINFO_EHDR);
+    if (!base) return nullptr;
+    // The image's extent is the agent's own [vdso] mapping.
+    std::vector<Mapping> maps;
+    if (!read_proc_maps(static_cast<std::uint32_t>(getpid()), maps)) return nullptr;
+    const Mapping* mapping = find_mapping(maps, base);
+    if (!mapping || mapping->start != base) return nullptr;
+    std::size_t size = mapping->end - mapping->start;
+    std::unique_ptr<UnwindObject> object(new UnwindObject());
+    object->data_ = reinterpret_cast<const std::uint8_t*>(base);
+    object->size_ = size;
+    object->owns_data_ = false;
+    if (!object->parse("[vdso]")) return nullptr;
+    return std::shared_ptr<const UnwindObject>(std::move(object));
+  }();
+  return vdso;
+}
+
 UnwindObject::~UnwindObject() {
-  if (data_) munmap(const_cast<std::uint8_t*>(data_), size_);
+  if (data_ && owns_data_) munmap(const_cast<std::uint8_t*>(data_), size_);
 }
 
 bool UnwindObject::read(std::uint64_t offset, void* out, std::size_t size) const {

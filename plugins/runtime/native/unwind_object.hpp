@@ -20,6 +20,10 @@ class UnwindObject {
  public:
   // Maps `fd` (not closed; the mapping outlives it); `name` is for messages.
   static Status open(int fd, const std::string& name, std::unique_ptr<UnwindObject>& out);
+  // The agent's own [vdso]: every process of this kernel maps the same
+  // image, so its CFI (clock_gettime, gettimeofday) serves them all.
+  // nullptr when there is none.
+  static std::shared_ptr<const UnwindObject> own_vdso();
   ~UnwindObject();
   UnwindObject(const UnwindObject&) = delete;
   UnwindObject& operator=(const UnwindObject&) = delete;
@@ -57,6 +61,7 @@ class UnwindObject {
 
   const std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;
+  bool owns_data_ = true;
   std::string build_id_;
   std::vector<Segment> segments_;
   std::optional<SearchTable> search_table_;

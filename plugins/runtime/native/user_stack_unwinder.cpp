@@ -8,6 +8,9 @@ namespace {
 
 // Garbage from a frame-pointer walk through code built without frame
 // pointers is often tiny or beyond user space.
+// A 64 KiB snapshot holds ~500 small frames; a runaway unwind stops here.
+constexpr std::size_t kMaxFrames = 512;
+
 bool could_be_mapped(std::uint64_t address) {
   return address >= 0x1000 && address < (std::uint64_t{1} << 56);
 }
@@ -95,7 +98,7 @@ void UserStackUnwinder::unwind(const ember_sample& sample, std::vector<std::uint
       return continuation != 0;
     };
   }
-  UnwindEnd end = dwarf_.unwind(sample, EMBER_MAX_USER_FRAMES, frames_, stop);
+  UnwindEnd end = dwarf_.unwind(sample, kMaxFrames, frames_, stop);
   if (end == UnwindEnd::failed && frames_.size() <= 1) {
     // No CFI for the sampled code (JIT, vdso): the frame-pointer walk is all there is.
     append_frame_pointer_walk(sample, 0, addresses);
