@@ -1,0 +1,151 @@
+// The DWARF unwinding parts of the native plugin against real objects: two
+// builds of one C file (with and without frame pointers) for the .eh_frame
+// scan, and this test's own stack for libunwind over a snapshot.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <memory>
+#include <vector>
+
+#include "cfi_scan.hpp"
+#include "dwarf_unwinder.hpp"
+#include "ember/elf_file.hpp"
+#include "ember/proc_maps.hpp"
+#include "snapshot_policy.hpp"
+#include "test_host.hpp"
+#include "unwind_chain.hpp"
+#include "unwind_object.hpp"
+
+namespace ember::native {
+namespace {
+
+std::unique_ptr<UnwindObject> open_object(const char* path) {
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  EXPECT_GE(fd, 0) << path;
+  std::unique_ptr<UnwindObject> object;
+  Status status = UnwindObject::open(fd, path, object);
+  ::close(fd);
+  EXPECT_TRUE(status) << status.message();
+  return object;
+}
+
+std::uint64_t symbol(const char* path, const char* name) {
+  ElfFile elf;
+  EXPECT_TRUE(ElfFile::open(path, elf));
+  auto found = elf.find_symbol(name);
+  EXPECT_TRUE(found) << name << " in " << path;
+  return found ? found->address : 0;
+}
+
+TEST(CfiScanTest, FramePointerBuildKeepsRbpFramesAndOmittingBuildHasNone) {
+  auto fp = open_object(EMBER_CFI_FP);
+  auto nofp = open_object(EMBER_CFI_NOFP);
+  ASSERT_TRUE(fp && nofp);
+  EXPECT_FALSE(fp->build_id().empty());
+  EXPECT_TRUE(fp->search_table().has_value());
+  EXPECT_TRUE(nofp->search_table().has_value());
+
+  EXPECT_GT(fp->frame_pointers().fdes, 0u);
+  EXPECT_EQ(fp->frame_pointers().fdes, nofp->frame_pointers().fdes);
+  EXPECT_FALSE(omits_frame_pointers(fp->frame_pointers()));
+  EXPECT_TRUE(omits_frame_pointers(nofp->frame_pointers()));
+  EXPECT_EQ(nofp->frame_pointers().rbp_frames.size(), 0u);
+
+  // cfi_work has a loop and a call: with -fno-omit-frame-pointer it sets up
+  // rbp; the one-instruction leaf cfi_leaf doesn't even then.
+  std::uint64_t work = symbol(EMBER_CFI_FP, "cfi_work");
+  EXPECT_TRUE(fp->frame_pointers().rbp_frame_at(work + 4));
+  EXPECT_FALSE(nofp->frame_pointers().rbp_frame_at(symbol(EMBER_CFI_NOFP, "cfi_work") + 4));
+  EXPECT_FALSE(fp->frame_pointers().rbp_frame_at(symbol(EMBER_CFI_FP, "cfi_leaf")));
+}
+
+TEST(CfiScanTest, TruncatedSectionIsAnErrorNamingTheOffset) {
+  // A CIE whose length runs past the end of the section.
+  std::vector<std::uint8_t> section = {0x40, 0, 0, 0, 0, 0, 0, 0, 1, 'z', 'R', 0};
+  FramePointerScan scan;
+  Status status = scan_eh_frame(section, 0x1000, scan);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.message().find("offset 0"), std::string::npos) << status.message();
+  EXPECT_EQ(scan.fdes, 0u);
+}
+
+TEST(SnapshotPolicyTest, RuntimeLibrariesDoNotForceTheFullSnapshot) {
+  FramePointerScan with_fp, without_fp;
+  with_fp.fdes = 10;
+  with_fp.rbp_frames.resize(6);
+  without_fp.fdes = 100;
+  without_fp.rbp_frames.resize(2);
+
+  std::vector<MappedCode> fp_program = {
+      {"/usr/bin/app", &with_fp},
+      {"/usr/lib/x86_64-linux-gnu/libc.so.6", &without_fp},
+      {"/usr/lib/x86_64-linux-gnu/libstdc++.so.6", &without_fp},
+      {"/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", &without_fp}};
+  EXPECT_FALSE(needs_full_snapshot(SnapshotMode::automatic, fp_program));
+  EXPECT_TRUE(needs_full_snapshot(SnapshotMode::always, fp_program));
+
+  std::vector<MappedCode> nofp_library = fp_program;
+  nofp_library.push_back({"/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0", &without_fp});
+  EXPECT_TRUE(needs_full_snapshot(SnapshotMode::automatic, nofp_library));
+  EXPECT_FALSE(needs_full_snapshot(SnapshotMode::never, nofp_library));
+
+  std::vector<MappedCode> unknown = {{"/usr/bin/app", nullptr}};
+  EXPECT_FALSE(needs_full_snapshot(SnapshotMode::automatic, unknown));
+
+  EXPECT_TRUE(is_runtime_library("/lib/x86_64-linux-gnu/libc-2.31.so"));
+  EXPECT_FALSE(is_runtime_library("/usr/lib/libcrypto.so.3"));
+  EXPECT_FALSE(is_runtime_library("/usr/lib/libc_malloc_debug.so.0"));
+
+  SnapshotMode mode;
+  Status bad = parse_snapshot_mode("sometimes", mode);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.message().find("\"auto\""), std::string::npos);
+}
+
+class DwarfUnwinderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::vector<Mapping> maps;
+    ASSERT_TRUE(read_proc_maps(static_cast<std::uint32_t>(getpid()), maps));
+    unwinder_ = std::make_unique<DwarfUnwinder>(static_cast<std::uint32_t>(getpid()), "",
+                                                std::make_shared<UnwindObjectCache>(host_), host_);
+    unwinder_->set_maps(maps);
+  }
+
+  ember_test::TestHost host_;
+  std::unique_ptr<DwarfUnwinder> unwinder_;
+};
+
+TEST_F(DwarfUnwinderTest, UnwindsCodeWithoutFramePointersFromTheSnapshot) {
+  auto sample = std::make_unique<ember_sample>();
+  ember_test::ChainTruth truth;
+  ember_test::capture_chain(*sample, 16384, truth);
+  std::vector<UnwoundFrame> frames;
+  UnwindEnd end = unwinder_->unwind(*sample, 512, frames);
+  ASSERT_GE(frames.size(), 4u) << "unwind ended " << static_cast<int>(end);
+  EXPECT_EQ(frames[0].ip, sample->user_ip);
+  EXPECT_EQ(frames[1].ip, truth.into_middle);
+  EXPECT_EQ(frames[2].ip, truth.into_outer);
+  EXPECT_EQ(frames[3].ip, truth.into_caller);
+  for (std::size_t i = 1; i < frames.size(); ++i) EXPECT_GT(frames[i].sp, frames[i - 1].sp);
+}
+
+TEST_F(DwarfUnwinderTest, StopsAtTheSnapshotsEdgeWithTheFramesItReached) {
+  auto sample = std::make_unique<ember_sample>();
+  ember_test::ChainTruth truth;
+  ember_test::capture_chain(*sample, 16384, truth);
+  std::vector<UnwoundFrame> frames;
+  unwinder_->unwind(*sample, 512, frames);
+  ASSERT_GE(frames.size(), 3u);
+  // Cut the copy just below middle's return address: inner unwinds, middle can't.
+  std::uint64_t cut = frames[2].sp - sample->user_sp - 8;
+  sample->snapshot_size = static_cast<std::uint32_t>(cut);
+  std::vector<UnwoundFrame> short_frames;
+  EXPECT_EQ(unwinder_->unwind(*sample, 512, short_frames), UnwindEnd::failed);
+  ASSERT_EQ(short_frames.size(), 2u);
+  EXPECT_EQ(short_frames[1].ip, truth.into_middle);
+}
+
+}  // namespace
+}  // namespace ember::native
