@@ -124,9 +124,12 @@ static __always_inline __u32 copy_stack(__u8 *snapshot, __u64 sp, __u32 want)
 		__u32 offset = i * SNAPSHOT_CHUNK;
 		if (offset >= want)
 			break;
-		__u32 len = want - offset;
-		if (len > SNAPSHOT_CHUNK)
-			len = SNAPSHOT_CHUNK;
+		// Either a whole chunk or a masked remainder: both bounds the
+		// verifier can see whatever the compiler does with `want`.
+		__u32 left = want - offset;
+		__u32 len = left >= SNAPSHOT_CHUNK ? SNAPSHOT_CHUNK : (left & (SNAPSHOT_CHUNK - 1));
+		if (len == 0)
+			break;
 		const void *from = (const void *)(sp + offset);
 		if (bpf_probe_read_user(snapshot + offset, len, from) == 0) {
 			copied = offset + len;
@@ -204,6 +207,11 @@ int ember_sample_cpu(struct bpf_perf_event_data *ctx)
 				     : leaf_snapshot_bytes;
 		if (want > EMBER_MAX_STACK_SNAPSHOT)
 			want = EMBER_MAX_STACK_SNAPSHOT;
+		// On the main thread nothing above the initial stack pointer (argc,
+		// where _start began) is a frame: don't copy the environment.
+		__u64 top = BPF_CORE_READ(task, mm, start_stack);
+		if (top >= sample->user_sp && top - sample->user_sp + 64 < want)
+			want = top - sample->user_sp + 64;
 		if (want) {
 			sample->snapshot_size =
 				copy_stack(sample->stack_snapshot, sample->user_sp, want);

@@ -100,9 +100,9 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
   std::int64_t next_metrics = metrics_ns ? started + metrics_ns : INT64_MAX;
   if (metrics_ns) step_metrics();  // the bases the first step measures from
   window_start_ns_ = realtime_ns();
-  logger_->info("sampling {} at {} Hz, {} s windows",
+  logger_->info("sampling {} at {} Hz, {} s windows, {} KiB ring buffer",
                 config_.pids.empty() ? "every process" : "the given processes",
-                config_.frequency_hz, config_.window_seconds);
+                config_.frequency_hz, config_.window_seconds, sampler_->ring_bytes() / 1024);
 
   Sampler::RecordHandler handler = [this](const void* data, std::size_t size) {
     on_record(data, size);

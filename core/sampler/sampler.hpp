@@ -25,7 +25,7 @@ struct SamplerOptions {
   std::uint32_t ring_buffer_kib = 1024;
   std::uint32_t stack_snapshot_bytes = 16384;  // processes flagged EMBER_PROCESS_STACK_SNAPSHOT
   std::uint32_t leaf_snapshot_bytes = 1024;    // every other process
-  std::vector<std::uint32_t> pids;  // empty: every process
+  std::vector<std::uint32_t> pids;             // empty: every process
 };
 
 struct SamplerStats {
@@ -56,6 +56,9 @@ class Sampler {
   void attach_new_cpus();
 
   SamplerStats stats() const;
+  // The ring buffer's size: ring_buffer_kib, raised to hold a quarter second
+  // of full stack snapshots on every CPU.
+  std::uint32_t ring_bytes() const { return ring_bytes_; }
   int map_fd(std::string_view name) const;
   // Puts a runtime plugin's program into the next free ember_programs slot.
   Status add_program(int program_fd, std::uint32_t& slot);
@@ -75,6 +78,7 @@ class Sampler {
   std::set<int> attached_cpus_;
   const RecordHandler* current_handler_ = nullptr;
   std::uint32_t next_program_slot_ = 1;  // slot 0 is ember_submit
+  std::uint32_t ring_bytes_ = 0;
 };
 
 }  // namespace ember
