@@ -198,7 +198,7 @@ def bpf_stats(args, work: Path, python: str) -> list[dict]:
     rows = []
     try:
         overhead.sysctl_write("kernel.bpf_stats_enabled", "1")
-        for cpython in (True, False):
+        for r, cpython in [(r, c) for r in range(args.rounds) for c in (True, False)]:
             wl = subprocess.Popen([python, str(WORKLOAD), str(args.stats_seconds + 30)],
                                   stdout=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
             try:
@@ -213,7 +213,7 @@ def bpf_stats(args, work: Path, python: str) -> list[dict]:
                 wl.wait()
             for p in progs:
                 if p["type"] == "perf_event" and p["run_cnt"]:
-                    rows.append(dict(p, cpython=cpython, samples=samples))
+                    rows.append(dict(p, cpython=cpython, samples=samples, round=r))
                     log(f"bpf cpython={cpython} {p['name']}: {p['run_cnt']} runs, "
                         f"{p['run_time_ns'] / p['run_cnt']:.0f} ns/run, {samples} samples")
     finally:
@@ -221,14 +221,17 @@ def bpf_stats(args, work: Path, python: str) -> list[dict]:
     return rows
 
 
-def walker_ns_per_sample(rows: list[dict]) -> float:
-    """Extra sampler time per run with the plugin, scaled to the workload's samples."""
-    on = next((r for r in rows if r["cpython"]), None)
-    off = next((r for r in rows if not r["cpython"]), None)
-    if not on or not off or not on["samples"]:
-        return float("nan")
-    extra = on["run_time_ns"] - on["run_cnt"] * off["run_time_ns"] / off["run_cnt"]
-    return extra / on["samples"]
+def walker_ns_per_sample(rows: list[dict]) -> list[float]:
+    """Per round: the extra sampler time per run with the plugin, scaled to the
+    workload's samples."""
+    out = []
+    for r in sorted({row["round"] for row in rows}):
+        on = next((x for x in rows if x["round"] == r and x["cpython"]), None)
+        off = next((x for x in rows if x["round"] == r and not x["cpython"]), None)
+        if on and off and on["samples"]:
+            extra = on["run_time_ns"] - on["run_cnt"] * off["run_time_ns"] / off["run_cnt"]
+            out.append(extra / on["samples"])
+    return out
 
 
 def symbolize_runs(args, work: Path, python: str) -> list[dict]:
@@ -306,15 +309,17 @@ def report(info: dict, attr: list[dict], runs: list[dict], progs: list[dict],
                      f"{'–' if config == 'none' else f'{samples:.0f}'} |")
     L += ["", "### BPF time per Python sample (3.9, 999 Hz, bpf_stats)", "",
           f"`ember record --pid` on the workload for {args.stats_seconds} s with and without "
-          "the CPython plugin. The walker is tail-called, so the kernel counts its time "
-          "under the sampler's program; its cost is the difference, per sample of the "
-          "workload.", "",
-          "| CPython plugin | program | runs | ns per run | workload samples |",
-          "|---|---|---:|---:|---:|"]
+          f"the CPython plugin, {args.rounds} rounds. The walker is tail-called, so the "
+          "kernel counts its time under the sampler's program; its cost is the "
+          "difference, per sample of the workload.", "",
+          "| round | CPython plugin | program | runs | ns per run | workload samples |",
+          "|---:|---|---|---:|---:|---:|"]
     for p in progs:
-        L.append(f"| {'on' if p['cpython'] else 'off'} | `{p['name']}` | {p['run_cnt']} | "
-                 f"{p['run_time_ns'] / p['run_cnt']:.0f} | {p['samples']} |")
-    L += ["", f"The walker: **{walker_ns_per_sample(progs):.0f} ns per Python sample**."]
+        L.append(f"| {p['round']} | {'on' if p['cpython'] else 'off'} | `{p['name']}` | "
+                 f"{p['run_cnt']} | {p['run_time_ns'] / p['run_cnt']:.0f} | {p['samples']} |")
+    walker = walker_ns_per_sample(progs)
+    L += ["", f"The walker: **{median(walker):.0f} ns per Python sample** (median; rounds "
+          f"{overhead.spread(walker, '{:.0f}')} ns)."]
     on, off = slope_us(sym, True), slope_us(sym, False)
     L += ["", "### Userspace cost per sample after warm-up (3.9, 999 Hz)", "",
           f"ember's CPU per sample between a {args.symbolize_seconds[0]} s and a "

@@ -156,6 +156,26 @@ struct frame_walk {
 	__u8 failed;
 };
 
+/* f_code and f_back / previous: one read when they are neighbours (every
+ * version but 3.11), two otherwise. */
+static __always_inline void read_code_and_previous(const struct cpython_offsets *off, __u64 frame,
+						   __u64 *code, __u64 *previous)
+{
+	__u64 pair[2] = {};
+	if (off->frame_previous == off->frame_code + 8) {
+		bpf_probe_read_user(pair, sizeof(pair), (const void *)(frame + off->frame_code));
+		*code = pair[0];
+		*previous = pair[1];
+	} else if (off->frame_code == off->frame_previous + 8) {
+		bpf_probe_read_user(pair, sizeof(pair), (const void *)(frame + off->frame_previous));
+		*previous = pair[0];
+		*code = pair[1];
+	} else {
+		*code = read_u64(frame + off->frame_code);
+		*previous = read_u64(frame + off->frame_previous);
+	}
+}
+
 static long frame_step(__u64 index, void *data)
 {
 	struct frame_walk *walk = data;
@@ -169,9 +189,9 @@ static long frame_step(__u64 index, void *data)
 	__u64 frame = walk->frame;
 	__u32 count = walk->count;
 
-	if (off->frame_model != CPYTHON_FRAMES_311) {
-		/* 3.12+: the eval loop's entry shim on the C stack ends the group of
-		 * the frame recorded before it. */
+	if (off->frame_model == CPYTHON_FRAMES_312 || off->frame_model == CPYTHON_FRAMES_313) {
+		/* The eval loop's entry shim on the C stack ends the group of the
+		 * frame recorded before it. */
 		if (read_u8(frame + off->frame_owner) == off->frame_owned_by_cstack) {
 			if (count > 0 && count <= EMBER_MAX_RUNTIME_FRAMES)
 				sample->runtime_frames[count - 1].word1 |= CPYTHON_FRAME_ENTRY;
@@ -183,7 +203,8 @@ static long frame_step(__u64 index, void *data)
 		walk->truncated = 1;
 		return 1;
 	}
-	__u64 code = read_u64(frame + off->frame_code);
+	__u64 code = 0, previous = 0;
+	read_code_and_previous(off, frame, &code, &previous);
 	if (!code) {
 		walk->failed = 1;
 		return 1;
@@ -201,7 +222,7 @@ static long frame_step(__u64 index, void *data)
 	sample->runtime_frames[count].word0 = code;
 	sample->runtime_frames[count].word1 = word1;
 	walk->count = count + 1;
-	walk->frame = read_u64(frame + off->frame_previous);
+	walk->frame = previous;
 	return 0;
 }
 
