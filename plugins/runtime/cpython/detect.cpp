@@ -205,6 +205,12 @@ Status detect(const BinaryRef& binary, CPythonBinary& out) {
   if (runtime && find_debug_layout(version.major, version.minor)) {
     DebugOffsets debug;
     if (Status s = read_debug_offsets(image, runtime->address, *out.table, debug); s) {
+      // Free-threaded builds lay objects out differently (ob_tid, ...), and
+      // the table's fields the debug offsets don't mirror would be wrong.
+      if (debug.free_threaded) {
+        return Status::error(name + ": free-threaded CPython " + out.version +
+                             " is not supported (its objects have another layout)");
+      }
       out.has_debug_offsets = true;
       out.offsets = debug.offsets;
     } else {

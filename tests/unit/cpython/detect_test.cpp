@@ -7,6 +7,7 @@
 #include <fstream>
 #include <set>
 
+#include "debug_offsets.hpp"
 #include "ember/elf_file.hpp"
 #include "pythons.hpp"
 
@@ -163,6 +164,48 @@ TEST(CPythonDetect, CorruptFilesAreErrors) {
     EXPECT_FALSE(status) << "a " << size << "-byte prefix of " << pyenv.back().binary;
     EXPECT_FALSE(status.message().empty());
   }
+  fs::remove_all(dir);
+}
+
+TEST(CPythonDetect, FreeThreadedBuildsAreNamedButRefused) {
+  // pyenv's 3.13 with its _Py_DebugOffsets saying free-threaded.
+  namespace fs = std::filesystem;
+  auto pythons = pyenv_pythons();
+  EMBER_REQUIRE_PYENV(pythons);
+  auto python = std::find_if(pythons.begin(), pythons.end(),
+                             [](const auto& p) { return p.label.starts_with("pyenv 3.13."); });
+  ASSERT_NE(python, pythons.end()) << "pyenv 3.13 is not installed";
+  const cpython_debug_offsets_layout* layout = find_debug_layout(3, 13);
+  ASSERT_NE(layout, nullptr);
+  // The file offset of _PyRuntime's debug offsets, through its load segment.
+  CPythonBinary real;
+  ASSERT_TRUE(detect(binary_ref(python->binary), real));
+  ElfFile elf;
+  ASSERT_TRUE(ElfFile::open(python->binary, elf));
+  std::uint64_t vaddr = real.runtime_address + layout->runtime_offset;
+  std::optional<std::uint64_t> offset;
+  for (const ElfLoadSegment& segment : elf.load_segments()) {
+    if (vaddr >= segment.vaddr && vaddr + 64 <= segment.vaddr + segment.filesz) {
+      offset = vaddr - segment.vaddr + segment.offset;
+    }
+  }
+  ASSERT_TRUE(offset);
+  std::ifstream in(python->binary, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(bytes.compare(*offset + layout->cookie, 8, "xdebugpy"), 0);
+  bytes[*offset + layout->free_threaded] = 1;
+  fs::path dir = fs::temp_directory_path() / "ember_cpython_free_threaded";
+  fs::create_directories(dir);
+  fs::path copy = dir / "libpython3.13t.so.1.0";
+  std::ofstream(copy, std::ios::binary) << bytes;
+
+  CPythonBinary found;
+  Status status = detect(binary_ref(copy.string()), found);
+  EXPECT_FALSE(status);
+  EXPECT_NE(status.message().find("free-threaded CPython 3.13"), std::string::npos)
+      << status.message();
+  EXPECT_TRUE(found.is_cpython);
+  EXPECT_EQ(found.minor, 13u);
   fs::remove_all(dir);
 }
 
