@@ -4,13 +4,10 @@
 #include <map>
 #include <set>
 
-#include "collapsed_writer.hpp"
 #include "function_stats.hpp"
-#include "pprof_writer.hpp"
 #include "profile_diff.hpp"
+#include "profile_format.hpp"
 #include "report_text.hpp"
-#include "speedscope_writer.hpp"
-#include "svg_flamegraph.hpp"
 #include "time_spec.hpp"
 #include "utc_time.hpp"
 
@@ -19,9 +16,17 @@ namespace {
 
 using formats::utc_iso8601;
 
-bool ends_with(const std::string& text, const std::string& suffix) {
-  return text.size() > suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+// ReportFormat lists top, then ProfileFormat's values in its order.
+static_assert(static_cast<int>(ReportFormat::folded) ==
+              static_cast<int>(formats::ProfileFormat::folded) + 1);
+static_assert(static_cast<int>(ReportFormat::svg) ==
+              static_cast<int>(formats::ProfileFormat::svg) + 1);
+ReportFormat report_format(formats::ProfileFormat format) {
+  return static_cast<ReportFormat>(static_cast<int>(format) + 1);
+}
+
+formats::ProfileFormat profile_format(ReportFormat format) {
+  return static_cast<formats::ProfileFormat>(static_cast<int>(format) - 1);
 }
 
 std::string joined(const std::set<std::string>& items, std::size_t most = 12) {
@@ -116,30 +121,24 @@ Status unknown_service(const ReportFilter& filter, const store::StoreSummary& su
 }  // namespace
 
 Status parse_format(const std::string& name, ReportFormat& out) {
-  static const std::map<std::string, ReportFormat> kNames = {
-      {"top", ReportFormat::top},          {"folded", ReportFormat::folded},
-      {"collapsed", ReportFormat::folded}, {"speedscope", ReportFormat::speedscope},
-      {"pprof", ReportFormat::pprof},      {"svg", ReportFormat::svg}};
-  auto it = kNames.find(name);
-  if (it == kNames.end()) {
-    return Status::error("unknown format '" + name +
-                         "'; formats are top, folded, speedscope, pprof, svg");
+  formats::ProfileFormat format;
+  if (name == "top") {
+    out = ReportFormat::top;
+  } else if (formats::profile_format_of_name(name, format)) {
+    out = report_format(format);
+  } else {
+    return Status::error("unknown format '" + name + "'; formats are top, " +
+                         std::string(formats::kProfileFormatNames));
   }
-  out = it->second;
   return Status::ok();
 }
 
 bool format_of_path(const std::string& path, ReportFormat& out) {
-  if (ends_with(path, ".txt")) {
+  formats::ProfileFormat format;
+  if (path.size() > 4 && path.ends_with(".txt")) {
     out = ReportFormat::top;
-  } else if (ends_with(path, ".folded") || ends_with(path, ".collapsed")) {
-    out = ReportFormat::folded;
-  } else if (ends_with(path, ".json")) {
-    out = ReportFormat::speedscope;
-  } else if (ends_with(path, ".pb.gz") || ends_with(path, ".pprof")) {
-    out = ReportFormat::pprof;
-  } else if (ends_with(path, ".svg")) {
-    out = ReportFormat::svg;
+  } else if (formats::profile_format_of_path(path, format)) {
+    out = report_format(format);
   } else {
     return false;
   }
@@ -200,22 +199,10 @@ Status run_report(const store::StoreReader& store, const ReportRequest& request,
 
   std::string name = "ember " + span(window.start_ns, window.end_ns);
   if (!request.filter.empty()) name += " " + request.filter.describe();
-  switch (request.format) {
-    case ReportFormat::top:
-      out = top_table(function_table(window), heading(window, request.filter), request.limit);
-      break;
-    case ReportFormat::folded:
-      out = formats::collapsed_text(window);
-      break;
-    case ReportFormat::speedscope:
-      out = formats::speedscope_json(window, {name});
-      break;
-    case ReportFormat::pprof:
-      out = formats::pprof_gzip(window);
-      break;
-    case ReportFormat::svg:
-      out = formats::svg_flamegraph(window, {name});
-      break;
+  if (request.format == ReportFormat::top) {
+    out = top_table(function_table(window), heading(window, request.filter), request.limit);
+  } else {
+    out = formats::render_profile(profile_format(request.format), window, {name});
   }
   return Status::ok();
 }

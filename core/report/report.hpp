@@ -15,6 +15,7 @@
 
 namespace ember::report {
 
+// top, then the profile formats in formats::ProfileFormat's order.
 enum class ReportFormat { top, folded, speedscope, pprof, svg };
 
 // "top", "folded" (or "collapsed"), "speedscope", "pprof", "svg".

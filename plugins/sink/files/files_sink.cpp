@@ -7,9 +7,6 @@
 #include "ember/option_reader.hpp"
 #include "ember/plugin.hpp"
 #include "output_file.hpp"
-#include "pprof_writer.hpp"
-#include "speedscope_writer.hpp"
-#include "svg_flamegraph.hpp"
 #include "utc_time.hpp"
 
 namespace ember::files {
@@ -19,64 +16,6 @@ using namespace ember::formats;
 namespace {
 
 constexpr std::string_view kSection = "sink.files";
-
-bool ends_with(std::string_view text, std::string_view suffix) {
-  return text.size() > suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-
-bool format_of_path(const std::string& path, Format& out) {
-  if (ends_with(path, ".folded") || ends_with(path, ".collapsed")) {
-    out = Format::collapsed;
-    return true;
-  }
-  if (ends_with(path, ".json")) {  // also .speedscope.json
-    out = Format::speedscope;
-    return true;
-  }
-  if (ends_with(path, ".pb.gz") || ends_with(path, ".pprof")) {
-    out = Format::pprof;
-    return true;
-  }
-  if (ends_with(path, ".svg")) {
-    out = Format::svg;
-    return true;
-  }
-  return false;
-}
-
-bool format_of_name(const std::string& name, Format& out) {
-  if (name == "folded" || name == "collapsed") {
-    out = Format::collapsed;
-    return true;
-  }
-  if (name == "speedscope") {
-    out = Format::speedscope;
-    return true;
-  }
-  if (name == "pprof") {
-    out = Format::pprof;
-    return true;
-  }
-  if (name == "svg") {
-    out = Format::svg;
-    return true;
-  }
-  return false;
-}
-
-std::string extension_of(Format format) {
-  switch (format) {
-    case Format::collapsed:
-      return ".folded";
-    case Format::speedscope:
-      return ".speedscope.json";
-    case Format::pprof:
-      return ".pb.gz";
-    case Format::svg:
-      return ".svg";
-  }
-  return ".folded";
-}
 
 // Exceptions must not cross the plugin boundary: anything unexpected (a
 // malformed window, out of memory) becomes an error Status.
@@ -98,7 +37,7 @@ Status FilesSink::configure(const Options& options, Host& host) {
     path_ = reader.get_string("path", "");
     directory_ = reader.get_string("directory", "");
     std::vector<std::string> format_names = reader.get_strings("formats", {"folded", "speedscope"});
-    collapsed_options_.thread_frames = reader.get_bool("thread_frames", false);
+    thread_frames_ = reader.get_bool("thread_frames", false);
 
     if (!path_.empty() && !directory_.empty()) {
       reader.fail("directory",
@@ -113,19 +52,17 @@ Status FilesSink::configure(const Options& options, Host& host) {
         reader.fail("formats",
                     "applies to directory only: with path, the extension picks the "
                     "format");
-      } else if (!format_of_path(path_, path_format_)) {
-        reader.fail("path", "cannot tell the format of \"" + path_ +
-                                "\" from its extension; use .folded or .collapsed (collapsed "
-                                "stacks), .speedscope.json or .json (speedscope), .pb.gz or "
-                                ".pprof (pprof), .svg (flame graph)");
+      } else if (!profile_format_of_path(path_, path_format_)) {
+        reader.fail("path", "cannot tell the format of \"" + path_ + "\" from its extension; use " +
+                                std::string(kProfileExtensions));
       }
     } else {
       formats_.clear();
       for (const std::string& name : format_names) {
-        Format format;
-        if (!format_of_name(name, format)) {
+        ProfileFormat format;
+        if (!profile_format_of_name(name, format)) {
           reader.fail("formats", "unknown format \"" + name +
-                                     "\"; accepted: folded (or collapsed), speedscope, pprof, svg");
+                                     "\"; accepted: " + std::string(kProfileFormatNames));
           break;
         }
         if (std::find(formats_.begin(), formats_.end(), format) == formats_.end()) {
@@ -164,18 +101,9 @@ Status FilesSink::close() {
   return guarded([&] { return write_merged(); });
 }
 
-std::string FilesSink::render(Format format, const Window& window, const std::string& name) const {
-  switch (format) {
-    case Format::collapsed:
-      return collapsed_text(window, collapsed_options_);
-    case Format::speedscope:
-      return speedscope_json(window, SpeedscopeOptions{name});
-    case Format::pprof:
-      return pprof_gzip(window);
-    case Format::svg:
-      return svg_flamegraph(window, SvgOptions{name});
-  }
-  return {};
+std::string FilesSink::render(ProfileFormat format, const Window& window,
+                              const std::string& name) const {
+  return render_profile(format, window, RenderOptions{name, thread_frames_});
 }
 
 Status FilesSink::write_window(const Window& window) {
@@ -183,12 +111,13 @@ Status FilesSink::write_window(const Window& window) {
   Status made = ensure_directory(directory_);
   if (!made) return Status::error(std::string(kSection) + ": " + made.message());
   std::vector<std::string> extensions;
-  for (Format format : formats_) extensions.push_back(extension_of(format));
+  for (ProfileFormat format : formats_) extensions.emplace_back(extension_of(format));
   std::string stem = unused_stem(directory_, "ember-" + utc_compact(window.start_ns), extensions);
 
   Status result = Status::ok();
-  for (Format format : formats_) {
-    std::string path = (std::filesystem::path(directory_) / (stem + extension_of(format))).string();
+  for (ProfileFormat format : formats_) {
+    std::string path =
+        (std::filesystem::path(directory_) / (stem + std::string(extension_of(format)))).string();
     Status written = write_file_atomically(path, render(format, window, stem));
     if (!written && result)
       result = Status::error(std::string(kSection) + ": " + written.message());

@@ -11,13 +11,11 @@
 #include <string_view>
 #include <vector>
 
-#include "collapsed_writer.hpp"
 #include "ember/sink_plugin.hpp"
+#include "profile_format.hpp"
 #include "window_merger.hpp"
 
 namespace ember::files {
-
-enum class Format { collapsed, speedscope, pprof, svg };
 
 class FilesSink final : public SinkPlugin {
  public:
@@ -29,14 +27,15 @@ class FilesSink final : public SinkPlugin {
  private:
   Status write_window(const Window& window);
   Status write_merged();
-  std::string render(Format format, const Window& window, const std::string& name) const;
+  std::string render(formats::ProfileFormat format, const Window& window,
+                     const std::string& name) const;
 
   Host* host_ = nullptr;
   std::string path_;  // path mode
-  Format path_format_ = Format::collapsed;
+  formats::ProfileFormat path_format_ = formats::ProfileFormat::folded;
   std::string directory_;  // directory mode
-  std::vector<Format> formats_;
-  formats::CollapsedOptions collapsed_options_;
+  std::vector<formats::ProfileFormat> formats_;
+  bool thread_frames_ = false;
   formats::WindowMerger merger_;
   bool closed_ = false;
 };

@@ -155,7 +155,7 @@ TEST(ReportTest, FormatNamesAndExtensions) {
   ASSERT_TRUE(parse_format("collapsed", f));
   EXPECT_EQ(f, ReportFormat::folded);
   EXPECT_EQ(parse_format("png", f).message(),
-            "unknown format 'png'; formats are top, folded, speedscope, pprof, svg");
+            "unknown format 'png'; formats are top, folded (or collapsed), speedscope, pprof, svg");
   ASSERT_TRUE(format_of_path("x.pb.gz", f));
   EXPECT_EQ(f, ReportFormat::pprof);
   ASSERT_TRUE(format_of_path("x.speedscope.json", f));
