@@ -8,6 +8,7 @@
 
 #include "byte_codec.hpp"
 #include "rows.hpp"
+#include "sample_counter.hpp"
 #include "schema.hpp"
 #include "sqlite_db.hpp"
 #include "store_writer.hpp"
@@ -15,20 +16,6 @@
 
 namespace ember::store {
 namespace {
-
-struct SampleKey {
-  std::int64_t stack;
-  std::uint32_t pid, tid;
-  bool operator==(const SampleKey&) const = default;
-};
-
-struct SampleKeyHash {
-  std::size_t operator()(const SampleKey& k) const {
-    std::uint64_t h = static_cast<std::uint64_t>(k.stack) * 0x9e3779b97f4a7c15ULL;
-    h ^= (static_cast<std::uint64_t>(k.pid) << 32 | k.tid) * 0xc2b2ae3d27d4eb4fULL;
-    return static_cast<std::size_t>(h ^ (h >> 29));
-  }
-};
 
 class SqliteStoreReader final : public StoreReader {
  public:
@@ -64,6 +51,40 @@ std::vector<std::int64_t> newest_last(const std::vector<std::int64_t>& ids) {
   }
   std::reverse(out.begin(), out.end());
   return out;
+}
+
+// Calls `visit(id, row)` for every row of `table` whose id is a key of
+// `wanted` (columns: id, then `columns`); throws when one is missing. Many
+// ids: one pass over the table; few: one lookup each.
+template <typename Visit>
+void load_rows(Database& db, const std::string& table, const std::string& columns,
+               const std::unordered_map<std::int64_t, std::uint32_t>& wanted, Visit&& visit) {
+  if (wanted.empty()) return;
+  std::size_t found = 0;
+  std::int64_t rows = db.query_int("SELECT max(id) FROM " + table);
+  if (static_cast<std::int64_t>(wanted.size()) * 8 > rows) {
+    Statement all(db.handle(), "SELECT id, " + columns + " FROM " + table);
+    while (all.step()) {
+      if (wanted.count(all.int64(0))) {
+        visit(all.int64(0), all);
+        ++found;
+      }
+    }
+  } else {
+    Statement one(db.handle(), "SELECT id, " + columns + " FROM " + table + " WHERE id = ?1");
+    for (const auto& [id, unused] : wanted) {
+      one.bind(1, id);
+      if (one.step()) {
+        visit(id, one);
+        ++found;
+      }
+      one.reset();
+    }
+  }
+  if (found != wanted.size()) {
+    throw CorruptBlob(std::to_string(wanted.size() - found) + " rows of " + table +
+                      " that windows refer to are missing");
+  }
 }
 
 template <typename Body>
@@ -161,7 +182,11 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
                     "FROM windows WHERE start_ns < ?2 AND end_ns > ?1 ORDER BY start_ns, id");
   windows.bind(1, from_ns).bind(2, to_ns);
 
-  std::unordered_map<SampleKey, std::uint64_t, SampleKeyHash> counts;
+  // Samples summed by (thread slot, stack id) in one 64-bit key.
+  constexpr int kStackBits = 40;
+  SampleCounter counts;
+  std::unordered_map<std::uint64_t, std::uint64_t> slot_of_thread;  // pid << 32 | tid
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> thread_of_slot;
   std::vector<std::int64_t> process_rows, thread_rows;  // oldest window first
   bool any = false;
   while (windows.step()) {
@@ -174,8 +199,20 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
     merged.lost_samples += static_cast<std::uint64_t>(windows.int64(3));
     merged.host = windows.text(4);
     WindowRefs refs = decode_refs(windows.blob(5));
-    for (const StoredSample& s : refs.samples)
-      counts[SampleKey{s.stack_id, s.pid, s.tid}] += s.count;
+    std::uint64_t thread = ~0ULL, slot = 0;
+    for (const StoredSample& s : refs.samples) {
+      if (s.stack_id < 0 || s.stack_id >= (std::int64_t{1} << kStackBits)) {
+        throw CorruptBlob("stack id out of range");
+      }
+      std::uint64_t key = std::uint64_t{s.pid} << 32 | s.tid;
+      if (key != thread) {  // samples come grouped by thread
+        thread = key;
+        auto [it, inserted] = slot_of_thread.try_emplace(key, thread_of_slot.size());
+        if (inserted) thread_of_slot.emplace_back(s.pid, s.tid);
+        slot = it->second;
+      }
+      counts.add(slot << kStackBits | static_cast<std::uint64_t>(s.stack_id), s.count);
+    }
     process_rows.insert(process_rows.end(), refs.process_ids.begin(), refs.process_ids.end());
     thread_rows.insert(thread_rows.end(), refs.thread_ids.begin(), refs.thread_ids.end());
     decode_metrics(windows.blob(6), start, merged.host_metrics, merged.process_metrics);
@@ -218,47 +255,38 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
     }
   }
 
-  // Stacks and frames: store ids -> dense indices of the merged window.
-  std::unordered_map<std::int64_t, std::uint32_t> stack_index, frame_index;
-  Statement stack_row(db_->handle(), "SELECT frames FROM stacks WHERE id = ?1");
-  Statement frame_row(db_->handle(),
-                      std::string("SELECT ") + kFrameColumns + " FROM frames WHERE id = ?1");
-  auto frame_of = [&](std::int64_t id) {
-    auto [it, inserted] =
-        frame_index.try_emplace(id, static_cast<std::uint32_t>(merged.frames.size()));
-    if (inserted) {
-      frame_row.bind(1, id);
-      if (!frame_row.step()) throw CorruptBlob("a stack refers to a missing frame row");
-      merged.frames.push_back(read_frame(frame_row, 0));
-      frame_row.reset();
-    }
-    return it->second;
-  };
-  auto stack_of = [&](std::int64_t id) {
-    auto [it, inserted] =
-        stack_index.try_emplace(id, static_cast<std::uint32_t>(merged.stacks.size()));
-    if (inserted) {
-      stack_row.bind(1, id);
-      if (!stack_row.step()) throw CorruptBlob("a window refers to a missing stack row");
-      std::vector<std::int64_t> frame_ids = decode_stack(stack_row.blob(0));
-      stack_row.reset();
-      std::vector<std::uint32_t> frames;
-      frames.reserve(frame_ids.size());
-      for (std::int64_t f : frame_ids) frames.push_back(frame_of(f));
-      merged.stacks.push_back(std::move(frames));
-    }
-    return it->second;
-  };
-  // Stable output: ordered by stack id, then pid and tid.
-  std::vector<std::pair<SampleKey, std::uint64_t>> sorted(counts.begin(), counts.end());
-  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.first.stack, a.first.pid, a.first.tid) <
-           std::tie(b.first.stack, b.first.pid, b.first.tid);
+  // Stacks, then their frames: store ids -> dense indices of the merged window.
+  std::unordered_map<std::int64_t, std::uint32_t> stack_index;
+  counts.for_each([&](std::uint64_t key, std::uint64_t) {
+    auto id = static_cast<std::int64_t>(key & ((std::uint64_t{1} << kStackBits) - 1));
+    stack_index.try_emplace(id, 0);
   });
-  merged.samples.reserve(sorted.size());
-  for (const auto& [key, count] : sorted) {
-    merged.samples.push_back(StackCount{stack_of(key.stack), key.pid, key.tid, count});
+  std::unordered_map<std::int64_t, std::vector<std::int64_t>> stack_frames;
+  load_rows(*db_, "stacks", "frames", stack_index, [&](std::int64_t id, const Statement& row) {
+    stack_frames[id] = decode_stack(row.blob(1));
+  });
+  std::unordered_map<std::int64_t, std::uint32_t> frame_index;
+  for (const auto& [id, frames] : stack_frames) {
+    for (std::int64_t f : frames) frame_index.try_emplace(f, 0);
   }
+  load_rows(*db_, "frames", kFrameColumns, frame_index, [&](std::int64_t id, const Statement& row) {
+    frame_index[id] = static_cast<std::uint32_t>(merged.frames.size());
+    merged.frames.push_back(read_frame(row, 1));
+  });
+  merged.stacks.reserve(stack_frames.size());
+  for (auto& [id, frame_ids] : stack_frames) {
+    stack_index[id] = static_cast<std::uint32_t>(merged.stacks.size());
+    std::vector<std::uint32_t> frames;
+    frames.reserve(frame_ids.size());
+    for (std::int64_t f : frame_ids) frames.push_back(frame_index.at(f));
+    merged.stacks.push_back(std::move(frames));
+  }
+  merged.samples.reserve(counts.size());
+  counts.for_each([&](std::uint64_t key, std::uint64_t count) {
+    auto id = static_cast<std::int64_t>(key & ((std::uint64_t{1} << kStackBits) - 1));
+    const auto& [pid, tid] = thread_of_slot[key >> kStackBits];
+    merged.samples.push_back(StackCount{stack_index.at(id), pid, tid, count});
+  });
 }
 
 }  // namespace ember::store
