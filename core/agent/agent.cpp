@@ -53,14 +53,7 @@ Status Agent::create(const Config& config, std::unique_ptr<Agent>& out) {
   for (const std::string& pattern : config.include) agent->include_.emplace_back(pattern);
   for (const std::string& pattern : config.exclude) agent->exclude_.emplace_back(pattern);
 
-  SamplerOptions options;
-  options.frequency_hz = config.frequency_hz;
-  options.event = config.event;
-  options.ring_buffer_kib = config.ring_buffer_kib;
-  options.stack_snapshot_bytes = config.stack_snapshot_bytes;
-  options.leaf_snapshot_bytes = config.leaf_snapshot_bytes;
-  options.pids = config.pids;
-  Status sampler = Sampler::open(options, agent->sampler_);
+  Status sampler = Sampler::open(sampler_options(config), agent->sampler_);
   if (!sampler) return sampler;
 
   Status plugins = create_plugins(config, agent->sampler_.get(), agent->plugins_);
@@ -78,6 +71,8 @@ Status Agent::create(const Config& config, std::unique_ptr<Agent>& out) {
   agent->sinks_ = std::make_unique<SinkRunner>(std::move(sinks));
   agent->runtimes_ = std::make_unique<RuntimeAttacher>(agent->plugins_);
   agent->stacks_ = std::make_unique<StackBuilder>(agent->plugins_.native());
+  Agent* self = agent.get();
+  agent->handler_ = [self](const void* data, std::size_t size) { self->on_record(data, size); };
   out = std::move(agent);
   return Status::ok();
 }
@@ -90,54 +85,58 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
   attach_running_processes();
   if (Status sampling = sampler_->start(); !sampling) return sampling;
 
-  const std::int64_t window_ns = std::int64_t(config_.window_seconds) * 1000000000;
   const std::int64_t started = monotonic_ns();
   const std::int64_t deadline =
       duration_seconds > 0 ? started + std::int64_t(duration_seconds * 1e9) : INT64_MAX;
-  std::int64_t next_close = started + window_ns;
   std::int64_t next_cpu_check = started + 1000000000;
-  const std::int64_t metrics_ns = std::int64_t(config_.metrics_interval_ms) * 1000000;
-  std::int64_t next_metrics = metrics_ns ? started + metrics_ns : INT64_MAX;
-  if (metrics_ns) step_metrics();  // the bases the first step measures from
+  schedule(started);
+  if (metrics_ns_) step_metrics();  // the bases the first step measures from
   window_start_ns_ = realtime_ns();
   logger_->info("sampling {} at {} Hz, {} s windows, {} KiB ring buffer",
                 config_.pids.empty() ? "every process" : "the given processes",
                 config_.frequency_hz, config_.window_seconds, sampler_->ring_bytes() / 1024);
 
-  Sampler::RecordHandler handler = [this](const void* data, std::size_t size) {
-    on_record(data, size);
-  };
   Status result = Status::ok();
   while (!stop.load() && monotonic_ns() < deadline) {
     int timeout = static_cast<int>(std::clamp<std::int64_t>(
-        (std::min({deadline, next_close, next_metrics}) - monotonic_ns()) / 1000000, 0, 100));
-    Status polled = sampler_->poll(timeout, handler);
+        (std::min({deadline, next_close_, next_metrics_}) - monotonic_ns()) / 1000000, 0, 100));
+    Status polled = sampler_->poll(timeout, handler_);
     if (!polled) {
       result = polled;
       break;
+    }
+    if (reload_requested_ && reload_requested_->exchange(false)) {
+      handle_reload();
+      if (broken_) {
+        result = Status::error("the agent could not restart its sampler after a config reload");
+        break;
+      }
     }
     const std::int64_t now = monotonic_ns();
     if (now >= next_cpu_check) {
       sampler_->attach_new_cpus();  // CPUs brought online (hotplug) start sampling within 1 s
       next_cpu_check = now + 1000000000;
     }
-    if (now >= next_close) {
+    if (now >= next_close_) {
       close_window(realtime_ns());  // takes the step that ends the window
-      next_close += window_ns;
-      if (metrics_ns) next_metrics = monotonic_ns() + metrics_ns;
-    } else if (now >= next_metrics) {
+      next_close_ += window_ns_;
+      if (metrics_ns_) next_metrics_ = monotonic_ns() + metrics_ns_;
+    } else if (now >= next_metrics_) {
       step_metrics();
-      next_metrics += metrics_ns;
-      if (next_metrics <= now) next_metrics = now + metrics_ns;  // fell behind: skip steps
+      next_metrics_ += metrics_ns_;
+      if (next_metrics_ <= now) next_metrics_ = now + metrics_ns_;  // fell behind: skip steps
     }
   }
-  sampler_->poll(0, handler);  // what is already in the ring buffer
-  close_window(realtime_ns());
+  if (!broken_) {
+    sampler_->poll(0, handler_);  // what is already in the ring buffer
+    close_window(realtime_ns());
+  }
   Status closed = sinks_->finish();
   if (result && !closed) result = closed;
-  SamplerStats stats = sampler_->stats();
+  SamplerStats stats = sampler_ ? sampler_->stats() : SamplerStats{};
   logger_->info("done: {} samples, {} lost to a full ring buffer, {} malformed records",
-                stats.samples, stats.lost, malformed_records_);
+                stats.samples + retired_stats_.samples, stats.lost + retired_stats_.lost,
+                malformed_records_);
   return result;
 }
 
@@ -224,6 +223,13 @@ bool Agent::filtered_out(const ProcessState& process) const {
   };
   if (!include_.empty() && std::none_of(include_.begin(), include_.end(), matches)) return true;
   return std::any_of(exclude_.begin(), exclude_.end(), matches);
+}
+
+void Agent::schedule(std::int64_t now) {
+  window_ns_ = std::int64_t(config_.window_seconds) * 1000000000;
+  next_close_ = now + window_ns_;
+  metrics_ns_ = std::int64_t(config_.metrics_interval_ms) * 1000000;
+  next_metrics_ = metrics_ns_ ? now + metrics_ns_ : INT64_MAX;
 }
 
 // Processes sampled in this window or the last: a busy process may not have

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <regex>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "aggregate/aggregator.hpp"
@@ -33,6 +36,19 @@ class Agent {
   // then closes the open window and the sinks.
   Status run(const std::atomic<bool>& stop, double duration_seconds);
 
+  // When `*requested` is set (SIGHUP), the run loop clears it, calls `load`
+  // for the new config and applies it with reload(); a config that does not
+  // load or apply is logged and the running one kept.
+  void enable_reload(std::atomic<bool>* requested, std::function<Status(Config&)> load);
+
+  // Applies `next` while running. Only what changed is rebuilt: the sampler
+  // and runtime plugins when [sampler], [runtime.*] or plugin_dirs changed;
+  // a sink when its table changed (unchanged sinks, like the store, stay
+  // open). The open window is closed first when the sampler, the process
+  // filters, the window length or the metrics step change. Errors before the
+  // switch leave everything as it was.
+  Status reload(const Config& next);
+
  private:
   Agent() = default;
   void on_record(const void* data, std::size_t size);
@@ -42,6 +58,10 @@ class Agent {
   bool filtered_out(const ProcessState& process) const;
   void close_window(std::int64_t end_ns);
   void step_metrics();
+  void handle_reload();
+  void schedule(std::int64_t now);  // window and metrics deadlines from now
+  void replace_sinks(const std::set<std::string>& closing,
+                     std::vector<PluginInstance<SinkPlugin>> added);
 
   Config config_;
   std::shared_ptr<spdlog::logger> logger_;
@@ -62,6 +82,15 @@ class Agent {
   std::string hostname_;
   std::vector<FrameHandle> stack_;
   std::unique_ptr<ember_sample> sample_ = std::make_unique<ember_sample>();  // ~70 KiB, reused
+  Sampler::RecordHandler handler_;
+  std::atomic<bool>* reload_requested_ = nullptr;
+  std::function<Status(Config&)> load_config_;
+  bool broken_ = false;  // a reload failed half-way: run() stops
+  std::int64_t window_ns_ = 0;
+  std::int64_t next_close_ = 0;  // monotonic
+  std::int64_t metrics_ns_ = 0;
+  std::int64_t next_metrics_ = 0;  // monotonic
+  SamplerStats retired_stats_;     // of samplers replaced by reloads
   std::int64_t window_start_ns_ = 0;
   std::uint64_t window_number_ = 1;
   std::uint64_t lost_reported_ = 0;
@@ -72,6 +101,9 @@ class Agent {
 // Wall clock (CLOCK_REALTIME) and monotonic clock now, in nanoseconds.
 std::int64_t realtime_ns();
 std::int64_t monotonic_ns();
+
+// The sampler settings of a config.
+SamplerOptions sampler_options(const Config& config);
 
 // This host's name (the UTS namespace's), empty when it cannot be read.
 std::string host_name();

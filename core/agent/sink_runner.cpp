@@ -20,14 +20,24 @@ void SinkRunner::submit(std::shared_ptr<const Window> window) {
   wake_.notify_one();
 }
 
-Status SinkRunner::finish() {
+void SinkRunner::drain() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (finishing_) return close_status_;
     finishing_ = true;
   }
   wake_.notify_one();
   if (thread_.joinable()) thread_.join();
+}
+
+void SinkRunner::stop() {
+  drain();
+  closed_ = true;  // the sinks are someone else's to close now
+}
+
+Status SinkRunner::finish() {
+  drain();
+  if (closed_) return close_status_;
+  closed_ = true;
   auto logger = component_logger("sinks");
   for (SinkPlugin* sink : sinks_) {
     Status closed = guarded_call("close", [&] { return sink->close(); });

@@ -25,14 +25,20 @@ class SinkRunner {
   // first error of a close (the data it had not written is lost) is returned.
   Status finish();
 
+  // Delivers every queued window and stops, leaving the sinks open (a config
+  // reload hands them to a new runner); finish() will not close them.
+  void stop();
+
  private:
   void run();
+  void drain();
 
   std::vector<SinkPlugin*> sinks_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::shared_ptr<const Window>> queue_;
   bool finishing_ = false;
+  bool closed_ = false;
   Status close_status_ = Status::ok();
   std::thread thread_;
 };

@@ -13,7 +13,9 @@ constexpr const char* kAgentHelp = R"(Usage: %s --config FILE [OPTIONS]
 Runs the ember agent in the foreground: profiles the whole host (or what the
 config's [processes] table selects) continuously, closing a window every
 [agent] window_seconds and handing it to the enabled sinks. SIGINT and SIGTERM
-flush the open window and exit.
+flush the open window and exit. SIGHUP reloads FILE: runtimes and sinks
+enabled or disabled, options changed, rebuilding only what changed (a config
+with an error is logged and the running one kept).
 
 Options:
   --config FILE       the TOML config (the documented default is configs/ember.toml)
@@ -55,16 +57,21 @@ int agent_command(Arguments& args, const char* program) {
     std::fprintf(stderr, "%s: --config FILE is required (see --help)\n", program);
     return 2;
   }
+  // The flags win over the file, at start and at every reload.
+  auto load = [=](Config& out) {
+    Status loaded = load_config_file(config_path, out);
+    if (!loaded) return loaded;
+    if (frequency) out.frequency_hz = frequency;
+    if (window) out.window_seconds = window;
+    if (!log_level.empty()) out.log_level = log_level;
+    return Status::ok();
+  };
   Config config;
-  Status loaded = load_config_file(config_path, config);
-  if (!loaded) {
+  if (Status loaded = load(config); !loaded) {
     std::fprintf(stderr, "%s: %s\n", program, loaded.message().c_str());
     return 2;
   }
-  if (frequency) config.frequency_hz = frequency;
-  if (window) config.window_seconds = window;
-  if (!log_level.empty()) config.log_level = log_level;
-  return run_agent(config, 0);
+  return run_agent(config, 0, load);
 }
 
 }  // namespace ember::cli

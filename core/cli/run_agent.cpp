@@ -8,7 +8,8 @@
 
 namespace ember::cli {
 
-int run_agent(const Config& config, double duration_seconds) {
+int run_agent(const Config& config, double duration_seconds,
+              std::function<Status(Config&)> reload) {
   Status logging = setup_logging(config.log_level, config.log_format);
   if (!logging) {
     std::fprintf(stderr, "ember: %s\n", logging.message().c_str());
@@ -20,6 +21,10 @@ int run_agent(const Config& config, double duration_seconds) {
   if (!created) {
     std::fprintf(stderr, "ember: %s\n", created.message().c_str());
     return 1;
+  }
+  if (reload) {
+    install_reload_handler();
+    agent->enable_reload(&reload_requested(), std::move(reload));
   }
   Status ran = agent->run(stop_requested(), duration_seconds);
   if (!ran) {

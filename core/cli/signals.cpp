@@ -20,3 +20,21 @@ void install_stop_handlers() {
 }
 
 }  // namespace ember::cli
+
+namespace ember::cli {
+
+std::atomic<bool>& reload_requested() {
+  static std::atomic<bool> reload{false};
+  return reload;
+}
+
+void install_reload_handler() {
+  reload_requested();
+  struct sigaction action {};
+  action.sa_handler = [](int) { reload_requested().store(true); };
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: the ring buffer poll returns at once
+  sigaction(SIGHUP, &action, nullptr);
+}
+
+}  // namespace ember::cli

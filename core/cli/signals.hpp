@@ -8,4 +8,8 @@ namespace ember::cli {
 std::atomic<bool>& stop_requested();
 void install_stop_handlers();
 
+// Set by SIGHUP once install_reload_handler() ran; the agent reloads its config.
+std::atomic<bool>& reload_requested();
+void install_reload_handler();
+
 }  // namespace ember::cli

@@ -49,27 +49,6 @@ Status create_one(const std::vector<LoadedLibrary>& libraries, PluginType type,
   return Status::ok();
 }
 
-template <typename Plugin>
-Status create_section(const std::vector<LoadedLibrary>& libraries, PluginType type,
-                      const std::string& section,
-                      const std::map<std::string, PluginConfig>& configs, Sampler* sampler,
-                      std::vector<PluginInstance<Plugin>>& out) {
-  auto logger = component_logger("plugins");
-  for (const auto& [name, config] : configs) {
-    if (!config.enabled) continue;
-    Status status = create_one(libraries, type, section, name, config, sampler, out);
-    if (status) {
-      logger->debug("{}.{} ready", section, name);
-    } else if (config.required) {
-      return Status::error(status.message() + " (required plugin " + section + "." + name +
-                           ": not starting without it)");
-    } else {
-      logger->error("{} (continuing without it)", status.message());
-    }
-  }
-  return Status::ok();
-}
-
 }  // namespace
 
 RuntimePlugin* PluginSet::native() const {
@@ -79,7 +58,7 @@ RuntimePlugin* PluginSet::native() const {
   return nullptr;
 }
 
-Status create_plugins(const Config& config, Sampler* sampler, PluginSet& out) {
+std::vector<LoadedLibrary> load_plugins_of(const Config& config) {
   auto logger = component_logger("plugins");
   std::vector<std::string> directories = config.plugin_dirs;
   if (directories.empty()) directories.push_back(default_plugin_directory());
@@ -90,11 +69,62 @@ Status create_plugins(const Config& config, Sampler* sampler, PluginSet& out) {
   for (const auto& library : libraries) {
     logger->debug("found plugin {} in {}", library.descriptor->name, library.path);
   }
+  return libraries;
+}
 
-  Status runtimes = create_section(libraries, PluginType::runtime, "runtime", config.runtimes,
-                                   sampler, out.runtimes);
+static Status handle_failure(const std::string& label, const PluginConfig& config, Status status) {
+  if (status) {
+    component_logger("plugins")->debug("{} ready", label);
+    return Status::ok();
+  }
+  if (config.required) {
+    return Status::error(status.message() + " (required plugin " + label +
+                         ": not starting without it)");
+  }
+  component_logger("plugins")->error("{} (continuing without it)", status.message());
+  return Status::ok();
+}
+
+Status create_runtime_plugins(const std::vector<LoadedLibrary>& libraries, const Config& config,
+                              Sampler* sampler, std::vector<PluginInstance<RuntimePlugin>>& out) {
+  for (const auto& [name, plugin] : config.runtimes) {
+    if (!plugin.enabled) continue;
+    Status created =
+        create_one(libraries, PluginType::runtime, "runtime", name, plugin, sampler, out);
+    if (Status handled = handle_failure("runtime." + name, plugin, created); !handled)
+      return handled;
+  }
+  return Status::ok();
+}
+
+Status create_sink_plugin(const std::vector<LoadedLibrary>& libraries, const std::string& name,
+                          const PluginConfig& config,
+                          std::vector<PluginInstance<SinkPlugin>>& out) {
+  Status created = create_one(libraries, PluginType::sink, "sink", name, config, nullptr, out);
+  return handle_failure("sink." + name, config, created);
+}
+
+Status create_plugins(const Config& config, Sampler* sampler, PluginSet& out) {
+  std::vector<LoadedLibrary> libraries = load_plugins_of(config);
+  Status runtimes = create_runtime_plugins(libraries, config, sampler, out.runtimes);
   if (!runtimes) return runtimes;
-  return create_section(libraries, PluginType::sink, "sink", config.sinks, sampler, out.sinks);
+  for (const auto& [name, sink] : config.sinks) {
+    if (!sink.enabled) continue;
+    if (Status created = create_sink_plugin(libraries, name, sink, out.sinks); !created)
+      return created;
+  }
+  return Status::ok();
+}
+
+bool same_plugin_config(const PluginConfig& a, const PluginConfig& b) {
+  if (a.enabled != b.enabled) return false;
+  if (!a.enabled) return true;
+  if (a.required != b.required || a.options.size() != b.options.size()) return false;
+  for (const auto& [key, option] : a.options) {
+    auto other = b.options.find(key);
+    if (other == b.options.end() || !(other->second.value == option.value)) return false;
+  }
+  return true;
 }
 
 }  // namespace ember

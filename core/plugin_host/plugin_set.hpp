@@ -37,4 +37,17 @@ struct PluginSet {
 // about a required one is returned.
 Status create_plugins(const Config& config, Sampler* sampler, PluginSet& out);
 
+// The steps of create_plugins, for a config reload that replaces only what
+// changed. Libraries that fail to load are logged.
+std::vector<LoadedLibrary> load_plugins_of(const Config& config);
+Status create_runtime_plugins(const std::vector<LoadedLibrary>& libraries, const Config& config,
+                              Sampler* sampler, std::vector<PluginInstance<RuntimePlugin>>& out);
+// Appends the sink to `out`; a failure is logged, or returned when required.
+Status create_sink_plugin(const std::vector<LoadedLibrary>& libraries, const std::string& name,
+                          const PluginConfig& config, std::vector<PluginInstance<SinkPlugin>>& out);
+
+// Equal for the plugin: both disabled, or enabled with the same options
+// (positions in the file ignored).
+bool same_plugin_config(const PluginConfig& a, const PluginConfig& b);
+
 }  // namespace ember

@@ -86,6 +86,13 @@ void ProcessTable::mark_exited(std::uint32_t pid, std::int64_t exit_time_ns) {
   }
 }
 
+std::vector<std::uint32_t> ProcessTable::clear() {
+  std::vector<std::uint32_t> pids;
+  for (const auto& [pid, state] : processes_) pids.push_back(pid);
+  processes_.clear();
+  return pids;
+}
+
 void ProcessTable::sampled_since(std::uint64_t since, std::vector<std::uint32_t>& out) const {
   out.clear();
   for (const auto& [pid, state] : processes_) {

@@ -58,6 +58,10 @@ class ProcessTable {
   // Returns the pids dropped.
   std::vector<std::uint32_t> remove_exited_and_idle(std::uint64_t idle_before);
 
+  // Forgets every process (their runtime handlers are destroyed); returns
+  // their pids.
+  std::vector<std::uint32_t> clear();
+
   // Profiled (not filtered out) processes with a sample in window `since` or later.
   void sampled_since(std::uint64_t since, std::vector<std::uint32_t>& out) const;
 
