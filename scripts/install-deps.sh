@@ -41,7 +41,12 @@ fi
 # chromium, speedscope's schema and page), pinned by its package-lock.json.
 e2e="$(dirname "$0")/../tests/e2e"
 if ! cmp -s "$e2e/package-lock.json" "$e2e/node_modules/.ember-installed-lock" 2>/dev/null; then
-  command -v npm >/dev/null || { echo "install-deps: npm missing (apt-get install npm)"; exit 1; }
+  if ! command -v npm >/dev/null; then  # a fresh Debian: Debian's nodejs + npm
+    echo "install-deps: installing npm"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends npm
+  fi
   echo "install-deps: npm ci in tests/e2e"
   (cd "$e2e" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error &&
      cp package-lock.json node_modules/.ember-installed-lock)
