@@ -1,9 +1,8 @@
 #!/usr/bin/env python3
 """Acceptance: a Rust release binary (no frame pointers) gets demangled names:
 `crate::module::function`, no `::h<hash>`, for both of rustc's manglings
-(legacy, the default, and v0). How many of its stacks are complete (hot
-functions under rust_hot::run under rust_hot::main) is printed; that is the
-DWARF unwinder's to assert.
+(legacy, the default, and v0), and complete stacks: at least 95% of the
+hot samples under rust_hot::run under rust_hot::main (DWARF unwinding).
 
 Truth: workloads/rust_hot/src/main.rs: main -> run -> work::churn and
 work::inner::stir, both #[inline(never)], where it spends its time.
@@ -45,6 +44,10 @@ class RustNames(unittest.TestCase):
         self.assertGreaterEqual(it.share(hot_total, total), 80.0,
                                 f"{binary}: hot functions not named {HOT}:\n" + it.summarize(mine))
         self.assertTrue(all(hot.values()), f"{binary}: {hot}")
+        # Complete stacks: the DWARF unwinder's part (issue 4).
+        self.assertGreaterEqual(it.share(complete, hot_total), 95.0,
+                                f"{binary}: hot samples not under rust_hot::run and "
+                                "rust_hot::main:\n" + it.summarize(mine))
 
     def test_legacy_mangling(self):
         self.check("rust_hot")

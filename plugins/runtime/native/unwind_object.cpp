@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <span>
@@ -83,12 +84,19 @@ bool UnwindObject::read(std::uint64_t offset, void* out, std::size_t size) const
 
 std::optional<std::uint64_t> UnwindObject::load_bias(std::uint64_t map_start,
                                                      std::uint64_t map_offset) const {
+  // The kernel maps a segment from its page-aligned file offset, so a mapping
+  // may begin up to a page before p_offset (lld packs segments that way);
+  // later segments start later in the file, so the last match is the one.
+  constexpr std::uint64_t kPage = 4096;
+  const Segment* match = nullptr;
   for (const Segment& segment : segments_) {
-    if (map_offset >= segment.offset && map_offset - segment.offset < segment.filesz) {
-      return map_start - (segment.vaddr + (map_offset - segment.offset));
+    if (map_offset >= (segment.offset & ~(kPage - 1)) &&
+        map_offset < segment.offset + std::max<std::uint64_t>(segment.filesz, 1)) {
+      match = &segment;
     }
   }
-  return std::nullopt;
+  if (!match) return std::nullopt;
+  return map_start - (map_offset + (match->vaddr - match->offset));
 }
 
 Status UnwindObject::parse(const std::string& name) {

@@ -34,7 +34,10 @@ void UserStackUnwinder::set_maps(const std::vector<Mapping>& maps) {
   for (const auto& [path, object] : objects) {
     code.push_back({path, object && object->has_eh_frame() ? &object->frame_pointers() : nullptr});
   }
-  bool full = needs_full_snapshot(mode_, code);
+  set_full_snapshot(full_by_evidence_ || needs_full_snapshot(mode_, code));
+}
+
+void UserStackUnwinder::set_full_snapshot(bool full) {
   if (full == full_snapshot_ && flag_set_) return;
   if (Status status = host_.set_process_flags(pid_, EMBER_PROCESS_STACK_SNAPSHOT, full); !status) {
     host_.log(LogLevel::debug, "pid " + std::to_string(pid_) +
@@ -42,6 +45,23 @@ void UserStackUnwinder::set_maps(const std::vector<Mapping>& maps) {
   }
   full_snapshot_ = full;
   flag_set_ = true;
+}
+
+void UserStackUnwinder::judge_cheap_path(bool truncated) {
+  constexpr std::uint32_t kWindow = 64;
+  ++cheap_samples_;
+  cheap_truncated_ += truncated;
+  if (cheap_samples_ < kWindow) return;
+  if (cheap_truncated_ * 20 > cheap_samples_) {
+    host_.log(LogLevel::info, "pid " + std::to_string(pid_) + ": " +
+                                  std::to_string(cheap_truncated_) + " of " +
+                                  std::to_string(cheap_samples_) +
+                                  " stacks ended in code without frame pointers: "
+                                  "switching to full stack snapshots");
+    full_by_evidence_ = true;
+    set_full_snapshot(true);
+  }
+  cheap_samples_ = cheap_truncated_ = 0;
 }
 
 void UserStackUnwinder::frame_pointer_chain(const ember_sample& sample) {
@@ -112,6 +132,7 @@ void UserStackUnwinder::unwind(const ember_sample& sample, std::vector<std::uint
   } else {
     truncated = end == UnwindEnd::failed;
   }
+  if (!full_snapshot_ && mode_ == SnapshotMode::automatic) judge_cheap_path(truncated);
 }
 
 }  // namespace ember::native

@@ -33,6 +33,11 @@ class UserStackUnwinder {
   ~UserStackUnwinder();
 
   // New mappings: re-decides the snapshot path and tells the sampler.
+  // In "auto" mode the samples have a say too: an object judged to keep
+  // frame pointers may still hold hot functions without them (a Rust binary
+  // whose std has frame pointers and whose own code hasn't), so when more
+  // than 1 in 20 cheap-path samples end truncated, the process moves to the
+  // full snapshot for good.
   void set_maps(const std::vector<Mapping>& maps);
   bool full_snapshot() const { return full_snapshot_; }
 
@@ -43,6 +48,8 @@ class UserStackUnwinder {
   // Where the frame-pointer walk (sample.user_frames) continues the CFI
   // frames after `frame`, or 0 when it cannot be trusted to.
   std::size_t frame_pointer_continuation(const UnwoundFrame& frame) const;
+  void set_full_snapshot(bool full);
+  void judge_cheap_path(bool truncated);
   void frame_pointer_chain(const ember_sample& sample);
   static void append_frame_pointer_walk(const ember_sample& sample, std::size_t from,
                                         std::vector<std::uint64_t>& addresses);
@@ -53,6 +60,9 @@ class UserStackUnwinder {
   DwarfUnwinder dwarf_;
   bool full_snapshot_ = false;
   bool flag_set_ = false;
+  bool full_by_evidence_ = false;
+  std::uint32_t cheap_samples_ = 0;
+  std::uint32_t cheap_truncated_ = 0;
   std::vector<UnwoundFrame> frames_;
   std::vector<std::uint64_t> chain_;  // rbp values the frame-pointer walk went through
   const ember_sample* sample_ = nullptr;
