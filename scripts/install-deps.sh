@@ -17,6 +17,8 @@ packages=(
   libgtest-dev libgmock-dev libclang-rt-14-dev python3 util-linux
   # test workloads and readers: Flask story, Rust binaries, `go tool pprof`, a real browser
   python3-flask cargo rustc golang-go chromium
+  # deployment file checks: systemd-analyze verify, the DaemonSet YAML
+  systemd python3-yaml
   # peers for bench/
   linux-perf bpftrace austin
 )

@@ -22,6 +22,8 @@ Options:
   --frequency HZ      override [sampler] frequency_hz
   --window SECONDS    override [agent] window_seconds
   --log-level LEVEL   override [agent] log_level
+  --check-config      load FILE, report the first error or "ok", and exit
+                      (plugin options are checked when the plugins load)
   -h, --help          this help
 
 Needs root, or the CAP_BPF and CAP_PERFMON capabilities.
@@ -32,6 +34,7 @@ Needs root, or the CAP_BPF and CAP_PERFMON capabilities.
 int agent_command(Arguments& args, const char* program) {
   std::string config_path, log_level;
   std::uint32_t frequency = 0, window = 0;
+  bool check_only = false;
   while (auto flag = args.next_flag()) {
     if (*flag == "--help" || *flag == "-h") {
       std::printf(kAgentHelp, program);
@@ -44,6 +47,8 @@ int agent_command(Arguments& args, const char* program) {
       window = static_cast<std::uint32_t>(args.number(1, 3600));
     } else if (*flag == "--log-level") {
       log_level = args.value();
+    } else if (*flag == "--check-config") {
+      check_only = true;
     } else {
       std::fprintf(stderr, "%s: unknown option %s (see --help)\n", program, flag->c_str());
       return 2;
@@ -70,6 +75,10 @@ int agent_command(Arguments& args, const char* program) {
   if (Status loaded = load(config); !loaded) {
     std::fprintf(stderr, "%s: %s\n", program, loaded.message().c_str());
     return 2;
+  }
+  if (check_only) {
+    std::printf("%s: ok\n", config_path.c_str());
+    return 0;
   }
   return run_agent(config, 0, load);
 }
