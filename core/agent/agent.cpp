@@ -196,10 +196,13 @@ ProcessState& Agent::process_for(std::uint32_t pid, bool replace) {
   return process;
 }
 
-// Interpreter plugins walk their frames in BPF only once attached: attach to
-// the processes already running now, so their first samples have them too.
+// Interpreter plugins walk their frames in BPF only once attached, and the
+// native plugin decides which processes get full stack snapshots when it
+// attaches: attach to the processes already running now, so their first
+// samples have it too. Whole-system runs without interpreter plugins attach
+// on first sample instead (most processes never run while profiled).
 void Agent::attach_running_processes() {
-  if (!runtimes_->probes_binaries()) return;
+  if (!runtimes_->probes_binaries() && config_.pids.empty()) return;
   std::vector<std::uint32_t> pids = config_.pids;
   if (pids.empty()) {
     std::error_code error;

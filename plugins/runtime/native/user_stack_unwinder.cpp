@@ -51,8 +51,10 @@ void UserStackUnwinder::judge_cheap_path(bool truncated) {
   constexpr std::uint32_t kWindow = 64;
   ++cheap_samples_;
   cheap_truncated_ += truncated;
-  if (cheap_samples_ < kWindow) return;
-  if (cheap_truncated_ * 20 > cheap_samples_) {
+  // Most stacks truncated: no need to wait for the whole window.
+  bool clear = cheap_samples_ >= 16 && cheap_truncated_ * 2 >= cheap_samples_;
+  if (cheap_samples_ < kWindow && !clear) return;
+  if (clear || cheap_truncated_ * 20 > cheap_samples_) {
     host_.log(LogLevel::info, "pid " + std::to_string(pid_) + ": " +
                                   std::to_string(cheap_truncated_) + " of " +
                                   std::to_string(cheap_samples_) +
