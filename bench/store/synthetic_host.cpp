@@ -33,17 +33,22 @@ Frame make_frame(std::string name, std::string module, FrameKind kind, std::stri
 SyntheticHost::SyntheticHost(const HostShape& shape, std::uint64_t seed)
     : shape_(shape), random_(seed) {
   for (int i = 0; i < 600; ++i) {
-    kernel_frames_.push_back(
-        make_frame("kernel_function_" + std::to_string(i) + "_[k]", "", FrameKind::kernel, "", 0));
+    kernel_frames_.push_back(add_frame(
+        make_frame("kernel_function_" + std::to_string(i) + "_[k]", "", FrameKind::kernel, "", 0)));
   }
   for (int i = 0; i < 400; ++i) {
-    libc_frames_.push_back(
-        make_frame("__libc_function_" + std::to_string(i), "libc.so.6", FrameKind::native, "", 0));
+    libc_frames_.push_back(add_frame(
+        make_frame("__libc_function_" + std::to_string(i), "libc.so.6", FrameKind::native, "", 0)));
   }
   for (int p = 0; p < shape_.processes; ++p) {
     processes_.push_back(make_process(next_pid_++, "service-" + std::to_string(p)));
   }
   process_cdf_ = zipf_cdf(processes_.size(), 1.0);
+}
+
+std::uint32_t SyntheticHost::add_frame(Frame frame) {
+  frames_.push_back(std::move(frame));
+  return static_cast<std::uint32_t>(frames_.size() - 1);
 }
 
 SyntheticHost::Process SyntheticHost::make_process(std::uint32_t pid, const std::string& comm) {
@@ -61,17 +66,17 @@ SyntheticHost::Process SyntheticHost::make_process(std::uint32_t pid, const std:
   p.info.service = comm;
   for (int t = 0; t < shape_.threads_per_process; ++t) p.tids.push_back(pid + (t ? 100000 * t : 0));
   // Function names as a demangler writes them: namespaces, templates, args.
-  std::vector<Frame> functions;
   FrameKind kind = pid % 5 == 0 ? FrameKind::python : FrameKind::native;
-  for (int f = 0; f < shape_.functions_per_process; ++f) {
+  std::vector<std::uint32_t>& functions = functions_of_comm_[comm];
+  for (int f = static_cast<int>(functions.size()); f < shape_.functions_per_process; ++f) {
     std::string name = kind == FrameKind::python
                            ? "handle_request_" + std::to_string(f)
                            : "app::module" + std::to_string(f % 37) + "::Class" +
                                  std::to_string(f % 101) + "::method_" + std::to_string(f) +
                                  "(std::string const&, int)";
-    functions.push_back(make_frame(name, kind == FrameKind::python ? "app.py" : comm, kind,
-                                   "src/module" + std::to_string(f % 37) + ".cc",
-                                   static_cast<std::uint32_t>(10 + f % 900)));
+    functions.push_back(add_frame(make_frame(name, kind == FrameKind::python ? "app.py" : comm,
+                                             kind, "src/module" + std::to_string(f % 37) + ".cc",
+                                             static_cast<std::uint32_t>(10 + f % 900))));
   }
   // The same program (comm) always has the same code and call paths: a
   // re-run cron job brings back its stacks, not new ones.
@@ -83,7 +88,7 @@ SyntheticHost::Process SyntheticHost::make_process(std::uint32_t pid, const std:
   std::bernoulli_distribution in_kernel(0.3);
   // Paths share prefixes (a call tree): each extends an earlier one half the time.
   for (int s = 0; s < shape_.stacks_per_process; ++s) {
-    std::vector<Frame> stack;
+    std::vector<std::uint32_t> stack;
     if (s > 0 && s % 2 == 1) {
       const auto& base = p.stacks[std::uniform_int_distribution<int>(0, s - 1)(random)];
       stack.assign(base.begin(), base.begin() + std::min<std::ptrdiff_t>(base.size(), 6));
@@ -126,35 +131,38 @@ Window SyntheticHost::window(std::int64_t start_ns, int index) {
   std::size_t rotation = static_cast<std::size_t>(index / 60);
   auto samples =
       static_cast<std::uint64_t>(shape_.frequency_hz * shape_.window_seconds * shape_.busy_cpus);
-  std::map<std::tuple<std::size_t, std::size_t, std::uint32_t>, std::uint64_t> counts;
+  // key: process << 32 | stack << 8 | thread
+  std::map<std::uint64_t, std::uint64_t> counts;
   for (std::uint64_t i = 0; i < samples; ++i) {
     std::size_t process = (pick(process_cdf_) + rotation) % processes_.size();
     Process& p = processes_[process];
     std::size_t stack = pick(p.stack_cdf);
-    std::uint32_t tid = p.tids[pick(process_cdf_) % p.tids.size()];
-    ++counts[{process, stack, tid}];
+    std::size_t thread = pick(process_cdf_) % p.tids.size();
+    ++counts[std::uint64_t{process} << 32 | std::uint64_t{stack} << 8 | thread];
   }
-  std::map<std::tuple<std::string, std::string, std::uint32_t>, std::uint32_t> frame_index;
-  std::map<std::pair<std::size_t, std::size_t>, std::uint32_t> stack_index;
-  std::map<std::size_t, bool> seen_process;
+  std::vector<std::int64_t> frame_index(frames_.size(), -1);
+  std::map<std::uint64_t, std::uint32_t> stack_index;
+  std::vector<bool> seen_process(processes_.size());
   std::map<std::pair<std::uint32_t, std::uint32_t>, bool> seen_thread;
   for (const auto& [key, count] : counts) {
-    auto [process, stack, tid] = key;
+    std::size_t process = key >> 32, stack = (key >> 8) & 0xffffff;
     Process& p = processes_[process];
+    std::uint32_t tid = p.tids[key & 0xff];
     auto [it, inserted] =
-        stack_index.try_emplace({process, stack}, static_cast<std::uint32_t>(w.stacks.size()));
+        stack_index.try_emplace(key >> 8, static_cast<std::uint32_t>(w.stacks.size()));
     if (inserted) {
       std::vector<std::uint32_t> ids;
-      for (const Frame& frame : p.stacks[stack]) {
-        auto [f, new_frame] = frame_index.try_emplace({frame.name, frame.module, frame.line},
-                                                      static_cast<std::uint32_t>(w.frames.size()));
-        if (new_frame) w.frames.push_back(frame);
-        ids.push_back(f->second);
+      for (std::uint32_t frame : p.stacks[stack]) {
+        if (frame_index[frame] < 0) {
+          frame_index[frame] = static_cast<std::int64_t>(w.frames.size());
+          w.frames.push_back(frames_[frame]);
+        }
+        ids.push_back(static_cast<std::uint32_t>(frame_index[frame]));
       }
       w.stacks.push_back(std::move(ids));
     }
     w.samples.push_back(StackCount{it->second, p.info.pid, tid, count});
-    if (!seen_process[process]) {
+    if (!seen_process[process]) {  // (vector<bool>: no reference to bind)
       seen_process[process] = true;
       w.processes.push_back(p.info);
     }
@@ -163,17 +171,20 @@ Window SyntheticHost::window(std::int64_t start_ns, int index) {
       w.threads.push_back(ThreadInfo{p.info.pid, tid, p.info.comm + "-worker"});
     }
   }
-  // Metrics: every step, the host and every profiled process.
+  // Metrics: every step, the host and every profiled process, with the
+  // resolution /proc gives them (clock ticks of 10 ms: 0.01 of a core per 1 s
+  // step; 0.005 of a 2-CPU host).
   std::normal_distribution<double> jitter(0, 0.05);
+  auto ticks = [](double value, double tick) { return std::round(value / tick) * tick; };
   for (int step = 1; step <= shape_.window_seconds / shape_.metrics_step_seconds; ++step) {
     std::int64_t t = start_ns + std::int64_t{step} * shape_.metrics_step_seconds * 1'000'000'000;
     w.host_metrics.push_back(HostMetrics{
-        t, std::clamp(0.5 + jitter(random_), 0.0, 1.0), 16ULL << 30,
+        t, ticks(std::clamp(0.5 + jitter(random_), 0.0, 1.0), 0.005), 16ULL << 30,
         (8ULL << 30) + static_cast<std::uint64_t>(std::abs(jitter(random_)) * (1ULL << 30))});
     for (const ProcessInfo& info : w.processes) {
       Process& p = *std::find_if(processes_.begin(), processes_.end(),
                                  [&](const Process& q) { return q.info.pid == info.pid; });
-      p.cpu = std::clamp(p.cpu + jitter(random_), 0.0, 4.0);
+      p.cpu = ticks(std::clamp(p.cpu + jitter(random_), 0.0, 4.0), 0.01);
       if (step % 10 == 0) p.rss += 4096 * static_cast<std::uint64_t>(random_() % 64);
       w.process_metrics.push_back(ProcessMetrics{t, info.pid, p.cpu, p.rss});
     }

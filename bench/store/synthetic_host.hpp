@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -36,7 +37,7 @@ class SyntheticHost {
   struct Process {
     ProcessInfo info;
     std::vector<std::uint32_t> tids;
-    std::vector<std::vector<Frame>> stacks;  // the call paths, root first
+    std::vector<std::vector<std::uint32_t>> stacks;  // indices into frames_, root first
     std::vector<double> stack_cdf;           // Zipf popularity of the paths
     double cpu = 0.5;
     std::uint64_t rss = 100ULL << 20;
@@ -47,8 +48,11 @@ class SyntheticHost {
 
   HostShape shape_;
   std::mt19937_64 random_;
-  std::vector<Frame> kernel_frames_;
-  std::vector<Frame> libc_frames_;
+  std::uint32_t add_frame(Frame frame);
+
+  std::vector<Frame> frames_;  // every frame of the host
+  std::vector<std::uint32_t> kernel_frames_, libc_frames_;
+  std::map<std::string, std::vector<std::uint32_t>> functions_of_comm_;
   std::vector<Process> processes_;
   std::vector<double> process_cdf_;
   std::uint32_t next_pid_ = 1000;
