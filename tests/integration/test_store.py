@@ -6,6 +6,9 @@ SQLite store, and the store answers per process and per window.
   (main -> work -> hot_a / hot_b, 70/30) and spin (main -> spin_outer ->
   spin_leaf). Read back through StoreReader (tools/store_dump), every window
   has both processes, each with its own hot functions and none of the other's.
+- A damaged store, a store from a newer ember and an unwritable store path:
+  the agent keeps profiling, says where the windows go (a new store after
+  moving the damaged one aside, a sibling file, memory) and keeps them.
 - kill -9 of the agent while it writes (1 s windows, killed at varying
   points of a window), three times: after each kill the store opens, holds
   every window seen before the kill, and the restarted agent appends after
@@ -159,6 +162,77 @@ class Store(unittest.TestCase):
                     self.assertEqual([p["comm"] for p in w["processes"]], ["st_kill"])
             before = kept
         print(f"\nstore after 3 kills: {len(before)} windows")
+
+    def run_briefly(self, config, windows=2):
+        """The agent for `windows` 1 s windows, then SIGTERM; its result."""
+        agent = start_agent(self, config)
+        agent.wait_sampling()
+        time.sleep(windows + 0.8)
+        if agent.proc.poll() is not None:
+            self.fail("the agent died:\n" + agent.finish().describe())
+        agent.proc.send_signal(signal.SIGTERM)
+        return agent.finish(timeout=30)
+
+    def test_damaged_newer_and_unwritable_stores_lose_no_window(self):
+        import sqlite3
+        tmp = it.scratch_dir(self)
+        spin = it.start(self, [it.copy_workload(self, "spin", "st_trouble", tmp), 60])
+
+        # Damaged: moved aside, a new store at the same path.
+        store = os.path.join(tmp, "damaged", "ember.db")
+        os.makedirs(os.path.dirname(store))
+        with open(store, "wb") as f:
+            f.write(b"SQLite format 3\x00" + os.urandom(8192))
+        res = self.run_briefly(write_config(self, tmp, store, [spin.pid]))
+        self.assertEqual(res.returncode, 0, res.describe())
+        self.assertRegex(res.stderr, r"moved it to .*ember\.db\.damaged-", res.describe())
+        self.assertTrue(any(n.startswith("ember.db.damaged-")
+                            for n in os.listdir(os.path.dirname(store))))
+        self.assertGreaterEqual(dump(store)["summary"]["windows"], 1, res.describe())
+
+        # Newer schema: untouched, windows in ember-schema<N>.db beside it.
+        newer = os.path.join(tmp, "newer", "ember.db")
+        os.makedirs(os.path.dirname(newer))
+        db = sqlite3.connect(newer)
+        db.execute("PRAGMA application_id = 1701667442")  # "embr"
+        db.execute("CREATE TABLE windows_v99 (x)")
+        db.execute("PRAGMA user_version = 99")
+        db.commit()
+        db.close()
+        with open(newer, "rb") as f:
+            before = f.read()
+        res = self.run_briefly(write_config(self, tmp, newer, [spin.pid]))
+        self.assertEqual(res.returncode, 0, res.describe())
+        self.assertIn("newer", res.stderr, res.describe())
+        siblings = [n for n in os.listdir(os.path.dirname(newer)) if n.startswith("ember-schema")
+                    and n.endswith(".db")]
+        self.assertEqual(len(siblings), 1, f"{os.listdir(os.path.dirname(newer))}\n"
+                         + res.describe())
+        self.assertIn(siblings[0], res.stderr)
+        with open(newer, "rb") as f:
+            self.assertTrue(f.read() == before, "the newer store was modified")
+        sibling = os.path.join(os.path.dirname(newer), siblings[0])
+        self.assertGreaterEqual(dump(sibling)["summary"]["windows"], 1)
+
+        # Unwritable (a file where its directory should be, which stops root
+        # too): held in memory, said so, written once the path is usable.
+        blocker = os.path.join(tmp, "blocked")
+        with open(blocker, "w") as f:
+            f.write("not a directory")
+        held = os.path.join(blocker, "ember.db")
+        agent = start_agent(self, write_config(self, tmp, held, [spin.pid]))
+        agent.wait_sampling()
+        time.sleep(2.8)
+        if agent.proc.poll() is not None:
+            self.fail("the agent died with an unwritable store:\n" + agent.finish().describe())
+        os.unlink(blocker)  # the disk is back
+        time.sleep(1.5)
+        agent.proc.send_signal(signal.SIGTERM)
+        res = agent.finish(timeout=30)
+        self.assertEqual(res.returncode, 0, res.describe())
+        self.assertIn("holding windows in memory", res.stderr, res.describe())
+        self.assertRegex(res.stderr, r"wrote \d+ windows held in memory", res.describe())
+        self.assertGreaterEqual(dump(held)["summary"]["windows"], 3, res.describe())
 
 
 if __name__ == "__main__":
