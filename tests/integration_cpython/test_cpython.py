@@ -67,6 +67,34 @@ class CpythonTest(CpythonTestCase):
             self.assertGreater(sum(w for _, _, w in stacks), 100, res.describe())
             self.assertFalse([names for names, kinds, _ in stacks if "python" in kinds])
 
+    def test_libpython_only_inside_a_private_mount_namespace(self):
+        """A libpython that exists only in the process' mount namespace (as in
+        a container) is detected through /proc/PID/root and walked."""
+        python = pyenv_python("3.10")
+        self.require(python)
+        libpython = os.path.join(os.path.dirname(os.path.dirname(python)), "lib",
+                                 "libpython3.10.so.1.0")
+        mnt = it.scratch_dir(self)
+        private = os.path.join(mnt, "libpython3.10.so.1.0")
+        script = (f"mount -t tmpfs ember-it {mnt} && cp {libpython} {private} && "
+                  f"LD_LIBRARY_PATH={mnt} exec {python} {WORKLOAD} 30")
+        proc = it.start(self, ["unshare", "--mount", "--propagation", "private",
+                               "sh", "-c", script])
+        with open(f"/proc/{proc.pid}/maps") as f:
+            self.assertIn(private, f.read(), "the namespaced libpython is not the one mapped")
+        self.assertFalse(os.path.exists(private), f"{private} is visible outside the namespace")
+        output = os.path.join(it.scratch_dir(self), "ns.json")
+        res = it.record(self, output, pids=[proc.pid], duration=2, frequency=FREQUENCY,
+                        config=self.config())
+        proc.stop()
+        stacks = [s for p in it.Speedscope(output).for_pid(proc.pid) for s in p.stacks]
+        total = sum(w for _, _, w in stacks)
+        self.assertGreater(total, 100, res.describe())
+        hot = sum(w for names, _, w in stacks if it.contains_run(names, ["main", "work"]))
+        self.assertGreaterEqual(it.share(hot, total), 95.0,
+                                "no main → work Python frames:\n" + it.summarize(stacks)
+                                + res.describe())
+
     def test_threads(self):
         """Each thread's samples carry its own function, under its own tid and
         name: 2.7 and 3.6 (thread_id = fsbase, interpreter of the GIL holder),
