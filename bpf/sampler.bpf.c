@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // ember's sampler: one perf_event program on every CPU builds a stack sample
 // in a per-CPU scratch record, lets the process' runtime plugin append
-// interpreter frames (tail call), and submits it to the ring buffer. Two
-// tracepoints report process exec and exit so the process table stays fresh.
+// interpreter frames (tail call), and submits it to the ring buffer.
+// Tracepoints report process exec and exit, so the process table stays fresh,
+// and forks of interpreter processes, so their children are walked at once.
 #include "vmlinux.h"
 
 #include <bpf/bpf_core_read.h>
@@ -71,7 +72,8 @@ static __always_inline __u32 at_most(__u32 value, __u32 limit)
 	return value < limit ? value : limit;
 }
 
-static __always_inline int submit(struct ember_sample *sample)
+// `wake`: wake the reader now (see EMBER_PROCESS_WAKE_READER).
+static __always_inline int submit(struct ember_sample *sample, bool wake)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	__u8 *wire = bpf_map_lookup_elem(&ember_wire, &cpu);
@@ -103,7 +105,8 @@ static __always_inline int submit(struct ember_sample *sample)
 		size += snapshot;
 	}
 
-	if (bpf_ringbuf_output(&ember_events, wire, size, wakeup_flag()))
+	if (bpf_ringbuf_output(&ember_events, wire, size,
+			       wake ? BPF_RB_FORCE_WAKEUP : wakeup_flag()))
 		ember_count(EMBER_STAT_LOST);
 	else
 		ember_count(EMBER_STAT_SAMPLES);
@@ -226,7 +229,7 @@ int ember_sample_cpu(struct bpf_perf_event_data *ctx)
 		ember_count(EMBER_STAT_TAIL_CALL_FAILED);
 		sample->runtime_program = 0;
 	}
-	return submit(sample);
+	return submit(sample, runtime && (runtime->flags & EMBER_PROCESS_WAKE_READER));
 }
 
 // Slot EMBER_PROG_SUBMIT: runtime programs end by tail-calling this, so the
@@ -237,10 +240,10 @@ int ember_submit_sample(struct bpf_perf_event_data *ctx)
 	struct ember_sample *sample = ember_current_sample();
 	if (!sample)
 		return 0;
-	return submit(sample);
+	return submit(sample, false);
 }
 
-static __always_inline void report_process(struct task_struct *task, __u32 type)
+static __always_inline void report_process(struct task_struct *task, __u32 type, __u64 wakeup)
 {
 	struct ember_process_event *event =
 		bpf_ringbuf_reserve(&ember_events, sizeof(*event), 0);
@@ -255,15 +258,34 @@ static __always_inline void report_process(struct task_struct *task, __u32 type)
 	event->header.tid = BPF_CORE_READ(task, pid);
 	BPF_CORE_READ_STR_INTO(&event->header.comm, task, comm);
 	event->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_ringbuf_submit(event, wakeup_flag());
+	bpf_ringbuf_submit(event, wakeup);
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(ember_process_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
-	if (BPF_CORE_READ(task, tgid) == agent_tgid)
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	if (tgid == agent_tgid)
 		return 0;
-	report_process(task, EMBER_RECORD_EXEC);
+	// A new image: what runtime plugins knew of the old one no longer holds.
+	bpf_map_delete_elem(&ember_runtimes, &tgid);
+	// Wake the reader (execs are rare next to samples): it attaches runtime
+	// plugins before the new program's first samples.
+	report_process(task, EMBER_RECORD_EXEC, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(ember_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 parent_tgid = BPF_CORE_READ(parent, tgid);
+	if (BPF_CORE_READ(child, tgid) == parent_tgid)  // a new thread
+		return 0;
+	// Only children of processes walked by a runtime plugin: they run the
+	// same interpreter, which the reader attaches to right away.
+	struct ember_process_runtime *runtime = bpf_map_lookup_elem(&ember_runtimes, &parent_tgid);
+	if (runtime && runtime->program)
+		report_process(child, EMBER_RECORD_FORK, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
 
@@ -273,6 +295,6 @@ int BPF_PROG(ember_process_exit, struct task_struct *task)
 	// Threads exit too; the process is gone when its last thread is.
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
-	report_process(task, EMBER_RECORD_EXIT);
+	report_process(task, EMBER_RECORD_EXIT, wakeup_flag());
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <unordered_set>
 
+#include "auxv.hpp"
 #include "logging.hpp"
 #include "plugin_host/guarded_call.hpp"
 #include "sampler/privileges.hpp"
@@ -152,7 +153,10 @@ void Agent::on_record(const void* data, std::size_t size) {
       on_sample(*sample_);
       return;
     case EMBER_RECORD_EXEC:
-      if (processes_.find(header->pid)) process_for(header->pid, true);
+      on_process_start(header->pid, true);
+      return;
+    case EMBER_RECORD_FORK:
+      on_process_start(header->pid, false);
       return;
     case EMBER_RECORD_EXIT:
       processes_.mark_exited(header->pid, to_realtime(header->time_ns));
@@ -165,6 +169,7 @@ void Agent::on_sample(const ember_sample& sample) {
   ProcessState& process = process_for(sample.header.pid, false);
   process.last_sampled_window = window_number_;
   if (process.filtered_out) return;
+  if (!process.loader_path.empty()) after_loader(process, sample.user_ip);
   if (process.info.comm.empty()) {
     process.info.comm.assign(sample.header.comm, strnlen(sample.header.comm, EMBER_COMM_LEN));
   }
@@ -194,6 +199,39 @@ ProcessState& Agent::process_for(std::uint32_t pid, bool replace) {
     }
   }
   return process;
+}
+
+// Interpreter plugins walk their frames in BPF only once attached, so a
+// process that execs, or that an interpreter process forks, is attached as
+// soon as the sampler says so (it wakes the reader for these), not at its
+// first sample: those would lack interpreter frames.
+void Agent::on_process_start(std::uint32_t pid, bool exec) {
+  bool wanted = config_.pids.empty() ||
+                std::find(config_.pids.begin(), config_.pids.end(), pid) != config_.pids.end();
+  if (!processes_.find(pid) && !(wanted && runtimes_->probes_binaries())) return;
+  ProcessState& process = process_for(pid, true);
+  if (!exec || process.filtered_out || process.interpreter || !runtimes_->probes_binaries()) {
+    return;
+  }
+  // A dynamically linked program: its loader maps the interpreter's library
+  // (libpython...) after exec. Look again at its samples until one runs
+  // outside the loader; the sampler wakes the reader for each meanwhile.
+  std::optional<std::uint64_t> base = loader_base(pid);
+  const Mapping* loader = base && *base ? find_mapping(process.mappings, *base) : nullptr;
+  if (!loader) return;
+  process.loader_path = loader->path;
+  sampler_->set_process_flags(pid, EMBER_PROCESS_WAKE_READER, true);
+}
+
+void Agent::after_loader(ProcessState& process, std::uint64_t user_ip) {
+  Status refreshed =
+      guarded_call("refreshing runtime plugins", [&] { runtimes_->refresh(process); });
+  if (!refreshed) logger_->error("pid {}: {}", process.info.pid, refreshed.message());
+  const Mapping* at = find_mapping(process.mappings, user_ip);
+  if (process.interpreter || !at || at->path != process.loader_path) {
+    process.loader_path.clear();
+    sampler_->set_process_flags(process.info.pid, EMBER_PROCESS_WAKE_READER, false);
+  }
 }
 
 // Interpreter plugins walk their frames in BPF only once attached, and the

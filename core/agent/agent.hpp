@@ -54,6 +54,8 @@ class Agent {
   void on_record(const void* data, std::size_t size);
   void on_sample(const ember_sample& sample);
   ProcessState& process_for(std::uint32_t pid, bool replace);
+  void on_process_start(std::uint32_t pid, bool exec);
+  void after_loader(ProcessState& process, std::uint64_t user_ip);
   void attach_running_processes();
   bool filtered_out(const ProcessState& process) const;
   void close_window(std::int64_t end_ns);

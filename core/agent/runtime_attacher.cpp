@@ -40,8 +40,16 @@ const RuntimeAttacher::Claims& RuntimeAttacher::probe(const ProcessState& proces
   return claims->second;
 }
 
+namespace {
+
+ProcessRef ref_of(ProcessState& process) {
+  return ProcessRef{process.info.pid, process.root(), process.info.exe, &process.mappings};
+}
+
+}  // namespace
+
 void RuntimeAttacher::attach(ProcessState& process) {
-  ProcessRef ref{process.info.pid, process.root(), process.info.exe, &process.mappings};
+  ProcessRef ref = ref_of(process);
   for (auto& runtime : plugins_.runtimes) {
     if (!runtime.plugin->handles_every_process()) continue;
     if (auto handler = runtime.plugin->attach(ref, nullptr)) {
@@ -50,8 +58,20 @@ void RuntimeAttacher::attach(ProcessState& process) {
       break;
     }
   }
-  if (probing_.empty()) return;
+  attach_interpreter(process, ref);
+}
 
+void RuntimeAttacher::refresh(ProcessState& process) {
+  std::vector<Mapping> mappings;
+  if (!read_proc_maps(process.info.pid, mappings) || mappings.empty()) return;  // gone
+  process.mappings = std::move(mappings);
+  ProcessRef ref = ref_of(process);
+  for (auto& handler : process.handlers) handler->on_mappings_changed(ref);
+  if (!process.interpreter) attach_interpreter(process, ref);
+}
+
+void RuntimeAttacher::attach_interpreter(ProcessState& process, const ProcessRef& ref) {
+  if (probing_.empty()) return;
   for (const Mapping& mapping : process.mappings) {
     if (!mapping.executable || !mapping.is_file()) continue;
     for (const Claim& claim : probe(process, mapping)) {

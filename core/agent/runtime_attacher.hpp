@@ -21,6 +21,10 @@ class RuntimeAttacher {
 
   void attach(ProcessState& process);
 
+  // Re-reads the process' mappings, tells its handlers, and probes the new
+  // ones for an interpreter if it has none (a dynamic loader at work).
+  void refresh(ProcessState& process);
+
   // True when some plugin probes binaries (an interpreter plugin is enabled).
   bool probes_binaries() const { return !probing_.empty(); }
 
@@ -35,6 +39,7 @@ class RuntimeAttacher {
   using Claims = std::vector<Claim>;
 
   const Claims& probe(const ProcessState& process, const Mapping& mapping);
+  void attach_interpreter(ProcessState& process, const ProcessRef& ref);
 
   PluginSet& plugins_;
   std::vector<PluginInstance<RuntimePlugin>*> probing_;            // plugins that probe binaries

@@ -27,6 +27,9 @@ struct ProcessState {
   ProcessHandler* native = nullptr;       // unwinds and names native frames
   ProcessHandler* interpreter = nullptr;  // names interpreter frames, if any
   std::uint32_t interpreter_program = 0;  // its BPF program slot
+  // Set after exec while the dynamic loader (this file) may still be mapping
+  // the libraries an interpreter plugin would claim.
+  std::string loader_path;
 
   std::string root() const { return "/proc/" + std::to_string(info.pid) + "/root"; }
 };

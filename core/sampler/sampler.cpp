@@ -84,7 +84,8 @@ Status Sampler::open(const SamplerOptions& options, std::unique_ptr<Sampler>& ou
   if (!submit) return submit;
 
   for (bpf_program* program :
-       {skeleton->progs.ember_process_exec, skeleton->progs.ember_process_exit}) {
+       {skeleton->progs.ember_process_exec, skeleton->progs.ember_process_exit,
+        skeleton->progs.ember_process_fork}) {
     bpf_link* link = bpf_program__attach(program);
     if (!link) {
       return Status::error(std::string("cannot attach ") + bpf_program__name(program) + ": " +

@@ -6,5 +6,5 @@
 #include <cstdint>
 
 namespace ember {
-inline constexpr std::uint32_t kAbiVersion = 2;
+inline constexpr std::uint32_t kAbiVersion = 3;
 }  // namespace ember

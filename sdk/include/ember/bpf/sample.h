@@ -31,6 +31,9 @@ enum ember_record_type {
 	EMBER_RECORD_SAMPLE = 1,
 	EMBER_RECORD_EXEC = 2,
 	EMBER_RECORD_EXIT = 3,
+	/* A process forked by one whose runtime plugin walks it in BPF (header.pid
+	 * is the child): attach to it before its first samples. */
+	EMBER_RECORD_FORK = 4,
 };
 
 /* ember_sample.flags */
@@ -51,6 +54,9 @@ struct ember_process_runtime {
 
 enum ember_process_flags {
 	EMBER_PROCESS_STACK_SNAPSHOT = 1u << 0, /* copy regs + stack top for DWARF */
+	/* Wake the reader at each sample (host only): it waits for the dynamic
+	 * loader of a just exec'd process to map its libraries. */
+	EMBER_PROCESS_WAKE_READER = 1u << 1,
 };
 
 /* One interpreter frame; the two words mean what the runtime says
