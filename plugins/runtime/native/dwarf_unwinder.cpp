@@ -91,6 +91,14 @@ void DwarfUnwinder::set_maps(const std::vector<Mapping>& maps) {
   if (address_space_) unw_flush_cache(static_cast<unw_addr_space_t>(address_space_), 0, 0);
 }
 
+void DwarfUnwinder::set_cache_entries(std::size_t entries) {
+  if (entries == cache_entries_) return;
+  cache_entries_ = entries;
+  if (address_space_ && entries) {
+    unw_set_cache_size(static_cast<unw_addr_space_t>(address_space_), entries, 0);
+  }
+}
+
 const Mapping* DwarfUnwinder::mapping_at(std::uint64_t address, std::size_t& index) {
   if (last_mapping_ < maps_.size() && maps_[last_mapping_].start <= address &&
       address < maps_[last_mapping_].end) {
@@ -188,6 +196,7 @@ UnwindEnd DwarfUnwinder::unwind(const ember_sample& sample, std::size_t max_fram
     unw_addr_space_t space = unw_create_addr_space(&accessors, 0);
     if (!space) return UnwindEnd::failed;
     unw_set_caching_policy(space, UNW_CACHE_GLOBAL);
+    if (cache_entries_) unw_set_cache_size(space, cache_entries_, 0);
     address_space_ = space;
   }
   sample_ = &sample;

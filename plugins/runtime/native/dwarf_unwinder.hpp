@@ -56,6 +56,11 @@ class DwarfUnwinder {
   UnwindEnd unwind(const ember_sample& sample, std::size_t max_frames,
                    std::vector<UnwoundFrame>& frames, const StopAt& stop = {});
 
+  // libunwind's per-IP cache of unwind rules: its default (128 entries) is
+  // enough for the first frames of the cheap path; a process unwound whole
+  // visits more return addresses.
+  void set_cache_entries(std::size_t entries);
+
   // Reads 8 bytes of the snapshot or of a mapped file; for the accessors.
   bool read_word(std::uint64_t address, std::uint64_t& value);
   // libunwind's find_proc_info for `ip`.
@@ -80,6 +85,7 @@ class DwarfUnwinder {
   std::vector<Mapping> maps_;
   std::vector<MappedObject> objects_;
   std::size_t last_mapping_ = 0;
+  std::size_t cache_entries_ = 0;  // 0: libunwind's default
   const ember_sample* sample_ = nullptr;
 };
 

@@ -45,6 +45,7 @@ void UserStackUnwinder::set_full_snapshot(bool full) {
   }
   full_snapshot_ = full;
   flag_set_ = true;
+  if (full) dwarf_.set_cache_entries(1024);
 }
 
 void UserStackUnwinder::judge_cheap_path(bool truncated) {
