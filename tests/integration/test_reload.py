@@ -11,6 +11,7 @@ folded files, profiling a spin workload (`[processes] pids`):
    keeps running on config 2 (B keeps growing).
 4. SIGHUP with the files sink disabled: B stops growing; the BPF programs are
    the same ones (a sink change keeps the sampler).
+The store sink, in every config unchanged, keeps its file open throughout.
 Then SIGTERM: exit status 0. Every stderr line must be one JSON object.
 """
 import json
@@ -25,7 +26,7 @@ import ember_it as it
 EMBERD = os.path.join(os.path.dirname(it.EMBER), "emberd")
 
 
-def config(pid, directory, native, files=True):
+def config(pid, directory, native, files=True, store=None):
     return f"""
 [agent]
 plugin_dirs = ["{it.PLUGIN_DIR}"]
@@ -39,6 +40,9 @@ enabled = {str(native).lower()}
 enabled = {str(files).lower()}
 directory = "{directory}"
 formats = ["folded"]
+[sink.store]
+enabled = true
+path = "{store}"
 """
 
 
@@ -54,6 +58,18 @@ def bpf_prog_ids(pid):
         except OSError:
             pass
     return ids
+
+
+def open_fds(pid, path):
+    """The process' fds open on `path` (a sink kept open keeps them)."""
+    fds = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == path:
+                fds.add(int(fd))
+        except OSError:
+            pass
+    return fds
 
 
 def folded_files(directory):
@@ -79,6 +95,7 @@ class Reload(unittest.TestCase):
         self.log_path = os.path.join(self.tmp, "emberd.log")
         self.dir_a = os.path.join(self.tmp, "A")
         self.dir_b = os.path.join(self.tmp, "B")
+        self.store = os.path.join(self.tmp, "store", "ember.db")
 
     def write(self, text):
         with open(self.path + ".new", "w") as f:
@@ -127,7 +144,7 @@ class Reload(unittest.TestCase):
 
     def test_sighup_reloads_runtimes_and_sinks_and_keeps_a_good_config(self):
         w = it.start(self, [it.copy_workload(self, "spin", "it_reload"), 90])
-        self.write(config(w.pid, self.dir_a, native=False))
+        self.write(config(w.pid, self.dir_a, native=False, store=self.store))
         log = open(self.log_path, "w")
         self.emberd = subprocess.Popen([EMBERD, "--config", self.path], stdout=subprocess.DEVNULL,
                                        stderr=log, stdin=subprocess.DEVNULL,
@@ -141,10 +158,12 @@ class Reload(unittest.TestCase):
         self.assertNotIn("spin_leaf", read_all(folded_files(self.dir_a)),
                          "frames named with the native runtime disabled")
         progs_1 = bpf_prog_ids(self.emberd.pid)
+        store_fds = open_fds(self.emberd.pid, self.store)
+        self.assertTrue(store_fds, f"emberd has no fd on its store {self.store}")
         self.assertTrue(progs_1, "emberd holds no BPF programs")
 
         # 2. Native on, files -> B.
-        self.write(config(w.pid, self.dir_b, native=True))
+        self.write(config(w.pid, self.dir_b, native=True, store=self.store))
         self.hup_and_wait("config reloaded")
         self.wait_for("named frames in B",
                       lambda: "main;spin_outer;spin_leaf" in read_all(folded_files(self.dir_b)))
@@ -152,6 +171,8 @@ class Reload(unittest.TestCase):
         progs_2 = bpf_prog_ids(self.emberd.pid)
         self.assertTrue(progs_2 and not progs_2 & progs_1,
                         f"BPF programs not replaced by the runtime change: {progs_1} -> {progs_2}")
+        self.assertEqual(open_fds(self.emberd.pid, self.store), store_fds,
+                         "the unchanged store sink was reopened by the reload")
 
         # 3. A broken config is reported and changes nothing.
         with open(self.path, "a") as f:
@@ -166,11 +187,13 @@ class Reload(unittest.TestCase):
         self.assertEqual(folded_files(self.dir_a), files_a, "windows went to A after the switch")
 
         # 4. Files sink disabled: nothing more is written; the sampler stays.
-        self.write(config(w.pid, self.dir_b, native=True, files=False))
+        self.write(config(w.pid, self.dir_b, native=True, files=False, store=self.store))
         self.hup_and_wait("config reloaded")
         files_b = folded_files(self.dir_b)
         self.assertEqual(bpf_prog_ids(self.emberd.pid), progs_2,
                          "a sink-only change restarted the sampler")
+        self.assertEqual(open_fds(self.emberd.pid, self.store), store_fds,
+                         "the unchanged store sink was reopened by the reload")
         time.sleep(2.5)  # two more windows close, to no sink
         self.assertEqual(folded_files(self.dir_b), files_b, "windows written after the sink went")
 
