@@ -282,10 +282,19 @@ int BPF_PROG(ember_process_fork, struct task_struct *parent, struct task_struct 
 	if (BPF_CORE_READ(child, tgid) == parent_tgid)  // a new thread
 		return 0;
 	// Only children of processes walked by a runtime plugin: they run the
-	// same interpreter, which the reader attaches to right away.
+	// same interpreter, which the reader attaches to right away. Until then
+	// (and until an exec) the child is walked as its parent: same program,
+	// same flags; the runtime program finds the parent's config.
 	struct ember_process_runtime *runtime = bpf_map_lookup_elem(&ember_runtimes, &parent_tgid);
-	if (runtime && runtime->program)
-		report_process(child, EMBER_RECORD_FORK, BPF_RB_FORCE_WAKEUP);
+	if (!runtime || !runtime->program)
+		return 0;
+	__u32 child_tgid = BPF_CORE_READ(child, tgid);
+	if (!filter_pids) {
+		struct ember_process_runtime inherited = *runtime;
+		inherited.flags &= ~EMBER_PROCESS_WAKE_READER;
+		bpf_map_update_elem(&ember_runtimes, &child_tgid, &inherited, BPF_ANY);
+	}
+	report_process(child, EMBER_RECORD_FORK, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
 

@@ -236,6 +236,14 @@ int cpython_walk(struct bpf_perf_event_data *ctx)
 	__u32 tgid = (__u32)(pid_tgid >> 32);
 	__u32 tid = (__u32)pid_tgid;
 	struct cpython_process_config *config = bpf_map_lookup_elem(&cpython_processes, &tgid);
+	if (!config) {
+		/* A child forked by a walked process, before the host attached to
+		 * it: the sampler routed it here as its parent, and its memory is a
+		 * copy of the parent's, so the parent's config holds (an exec would
+		 * have cleared the route). */
+		__u32 parent = BPF_CORE_READ(bpf_get_current_task_btf(), real_parent, tgid);
+		config = bpf_map_lookup_elem(&cpython_processes, &parent);
+	}
 	if (!config)
 		return ember_submit(ctx);
 	const struct cpython_offsets *off = &config->offsets;
