@@ -56,7 +56,7 @@ std::string deflate_blob(std::string_view raw) {
   out.resize(offset + bound);
   int code = compress2(reinterpret_cast<Bytef*>(out.data() + offset), &bound,
                        reinterpret_cast<const Bytef*>(raw.data()), static_cast<uLong>(raw.size()),
-                       Z_DEFAULT_COMPRESSION);
+                       Z_BEST_COMPRESSION);  // written once, on the sinks' thread
   if (code != Z_OK) throw std::runtime_error("zlib compress2 failed: " + std::to_string(code));
   out.resize(offset + bound);
   return out;

@@ -47,7 +47,7 @@ class SampleCounter {
 
   void grow() {
     std::vector<std::uint64_t> keys = std::move(keys_), counts = std::move(counts_);
-    keys_.assign(keys.empty() ? 1024 : keys.size() * 2, 0);
+    keys_.assign(keys.empty() ? 64 : keys.size() * 2, 0);
     counts_.assign(keys_.size(), 0);
     size_ = 0;
     for (std::size_t i = 0; i < keys.size(); ++i) {

@@ -7,7 +7,8 @@ namespace {
 
 // Version 1: deduplicated frames, stacks, processes and threads; windows with
 // their samples and metrics as blobs (see window_blobs.hpp). `hash` columns are
-// stable_hash() of a row's content, the dedup lookup key.
+// the low 31 bits of stable_hash() of a row's content, the dedup lookup key
+// (a lookup compares content, so the hash may change between versions).
 constexpr const char* kVersion1 = R"(
 CREATE TABLE frames (
   id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, kind INTEGER NOT NULL,

@@ -182,10 +182,11 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
                     "FROM windows WHERE start_ns < ?2 AND end_ns > ?1 ORDER BY start_ns, id");
   windows.bind(1, from_ns).bind(2, to_ns);
 
-  // Samples summed by (thread slot, stack id) in one 64-bit key.
-  constexpr int kStackBits = 40;
-  SampleCounter counts;
-  std::unordered_map<std::uint64_t, std::uint64_t> slot_of_thread;  // pid << 32 | tid
+  // Samples summed per thread slot by stack id: one small table per thread
+  // stays in cache while a window's samples of that thread (stored together)
+  // are added, where one big table would miss the cache at every sample.
+  std::vector<SampleCounter> counts;                                // by thread slot
+  std::unordered_map<std::uint64_t, std::uint32_t> slot_of_thread;  // pid << 32 | tid
   std::vector<std::pair<std::uint32_t, std::uint32_t>> thread_of_slot;
   std::vector<std::int64_t> process_rows, thread_rows;  // oldest window first
   bool any = false;
@@ -199,19 +200,22 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
     merged.lost_samples += static_cast<std::uint64_t>(windows.int64(3));
     merged.host = windows.text(4);
     WindowRefs refs = decode_refs(windows.blob(5));
-    std::uint64_t thread = ~0ULL, slot = 0;
+    std::uint64_t thread = ~0ULL;
+    SampleCounter* counter = nullptr;
     for (const StoredSample& s : refs.samples) {
-      if (s.stack_id < 0 || s.stack_id >= (std::int64_t{1} << kStackBits)) {
-        throw CorruptBlob("stack id out of range");
-      }
+      if (s.stack_id < 0) throw CorruptBlob("negative stack id");
       std::uint64_t key = std::uint64_t{s.pid} << 32 | s.tid;
       if (key != thread) {  // samples come grouped by thread
         thread = key;
-        auto [it, inserted] = slot_of_thread.try_emplace(key, thread_of_slot.size());
-        if (inserted) thread_of_slot.emplace_back(s.pid, s.tid);
-        slot = it->second;
+        auto [it, inserted] =
+            slot_of_thread.try_emplace(key, static_cast<std::uint32_t>(thread_of_slot.size()));
+        if (inserted) {
+          thread_of_slot.emplace_back(s.pid, s.tid);
+          counts.emplace_back();
+        }
+        counter = &counts[it->second];
       }
-      counts.add(slot << kStackBits | static_cast<std::uint64_t>(s.stack_id), s.count);
+      counter->add(static_cast<std::uint64_t>(s.stack_id), s.count);
     }
     process_rows.insert(process_rows.end(), refs.process_ids.begin(), refs.process_ids.end());
     thread_rows.insert(thread_rows.end(), refs.thread_ids.begin(), refs.thread_ids.end());
@@ -257,10 +261,13 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
 
   // Stacks, then their frames: store ids -> dense indices of the merged window.
   std::unordered_map<std::int64_t, std::uint32_t> stack_index;
-  counts.for_each([&](std::uint64_t key, std::uint64_t) {
-    auto id = static_cast<std::int64_t>(key & ((std::uint64_t{1} << kStackBits) - 1));
-    stack_index.try_emplace(id, 0);
-  });
+  std::size_t distinct = 0;
+  for (const SampleCounter& counter : counts) {
+    distinct += counter.size();
+    counter.for_each([&](std::uint64_t id, std::uint64_t) {
+      stack_index.try_emplace(static_cast<std::int64_t>(id), 0);
+    });
+  }
   std::unordered_map<std::int64_t, std::vector<std::int64_t>> stack_frames;
   load_rows(*db_, "stacks", "frames", stack_index, [&](std::int64_t id, const Statement& row) {
     stack_frames[id] = decode_stack(row.blob(1));
@@ -281,12 +288,14 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
     for (std::int64_t f : frame_ids) frames.push_back(frame_index.at(f));
     merged.stacks.push_back(std::move(frames));
   }
-  merged.samples.reserve(counts.size());
-  counts.for_each([&](std::uint64_t key, std::uint64_t count) {
-    auto id = static_cast<std::int64_t>(key & ((std::uint64_t{1} << kStackBits) - 1));
-    const auto& [pid, tid] = thread_of_slot[key >> kStackBits];
-    merged.samples.push_back(StackCount{stack_index.at(id), pid, tid, count});
-  });
+  merged.samples.reserve(distinct);
+  for (std::size_t slot = 0; slot < counts.size(); ++slot) {
+    const auto& [pid, tid] = thread_of_slot[slot];
+    counts[slot].for_each([&](std::uint64_t id, std::uint64_t count) {
+      merged.samples.push_back(
+          StackCount{stack_index.at(static_cast<std::int64_t>(id)), pid, tid, count});
+    });
+  }
 }
 
 }  // namespace ember::store
