@@ -87,7 +87,15 @@ Status Agent::reload(const Config& next) {
       continue;
     closing.insert(name);
     if (!sink.enabled) continue;
+    const std::size_t before = added.size();
     if (Status created = create_sink_plugin(libraries, name, sink, added); !created) return created;
+    const bool running = std::any_of(plugins_.sinks.begin(), plugins_.sinks.end(),
+                                     [&](const auto& instance) { return instance.name == name; });
+    if (added.size() == before && running) {
+      // Its new settings failed (logged): better the sink as it was than none.
+      logger_->warn("sink.{} keeps its previous settings", name);
+      closing.erase(name);
+    }
   }
   for (const auto& [name, sink] : config_.sinks) {
     if (!next.sinks.count(name)) closing.insert(name);

@@ -8,7 +8,9 @@ folded files, profiling a spin workload (`[processes] pids`):
    spin_leaf named, A gets no more; the BPF programs are new (a runtime change
    restarts the sampler).
 3. SIGHUP with a broken file: the error is logged with file and line, emberd
-   keeps running on config 2 (B keeps growing).
+   keeps running on config 2 (B keeps growing). Then a valid file whose files
+   sink cannot start (its directory under a regular file): logged, and the
+   sink keeps writing to B.
 4. SIGHUP with the files sink disabled: B stops growing; the BPF programs are
    the same ones (a sink change keeps the sampler).
 The store sink, in every config unchanged, keeps its file open throughout.
@@ -185,6 +187,14 @@ class Reload(unittest.TestCase):
         self.wait_for("B still growing after the broken reload",
                       lambda: len(folded_files(self.dir_b)) >= grown + 2)
         self.assertEqual(folded_files(self.dir_a), files_a, "windows went to A after the switch")
+
+        not_a_dir = os.path.join(self.tmp, "plain-file")
+        open(not_a_dir, "w").close()
+        self.write(config(w.pid, os.path.join(not_a_dir, "C"), native=True, store=self.store))
+        self.hup_and_wait("keeps its previous settings")
+        grown = len(folded_files(self.dir_b))
+        self.wait_for("B still growing after a sink that cannot start",
+                      lambda: len(folded_files(self.dir_b)) >= grown + 2)
 
         # 4. Files sink disabled: nothing more is written; the sampler stays.
         self.write(config(w.pid, self.dir_b, native=True, files=False, store=self.store))
