@@ -1,5 +1,6 @@
 #include "unwind_object.hpp"
 
+#include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <sys/auxv.h>
@@ -46,7 +47,11 @@ Status UnwindObject::open(int fd, const std::string& name, std::unique_ptr<Unwin
   std::unique_ptr<UnwindObject> object(new UnwindObject());
   object->data_ = static_cast<const std::uint8_t*>(data);
   object->size_ = static_cast<std::size_t>(st.st_size);
-  if (Status status = object->parse(name); !status) return status;
+  Status status = object->parse(name);
+  munmap(data, object->size_);
+  object->data_ = nullptr;
+  if (!status) return status;
+  object->fd_ = fcntl(fd, F_DUPFD_CLOEXEC, 0);
   out = std::move(object);
   return Status::ok();
 }
@@ -65,7 +70,6 @@ std::shared_ptr<const UnwindObject> UnwindObject::own_vdso() {
     std::unique_ptr<UnwindObject> object(new UnwindObject());
     object->data_ = reinterpret_cast<const std::uint8_t*>(base);
     object->size_ = size;
-    object->owns_data_ = false;
     if (!object->parse("[vdso]")) return nullptr;
     return std::shared_ptr<const UnwindObject>(std::move(object));
   }();
@@ -73,13 +77,24 @@ std::shared_ptr<const UnwindObject> UnwindObject::own_vdso() {
 }
 
 UnwindObject::~UnwindObject() {
-  if (data_ && owns_data_) munmap(const_cast<std::uint8_t*>(data_), size_);
+  if (fd_ >= 0) close(fd_);
 }
 
 bool UnwindObject::read(std::uint64_t offset, void* out, std::size_t size) const {
-  if (offset > size_ || size > size_ - offset) return false;
-  std::memcpy(out, data_ + offset, size);
-  return true;
+  for (const Region& region : regions_) {
+    if (offset >= region.offset && offset - region.offset <= region.bytes.size() &&
+        size <= region.bytes.size() - (offset - region.offset)) {
+      std::memcpy(out, region.bytes.data() + (offset - region.offset), size);
+      return true;
+    }
+  }
+  if (data_) {  // [vdso]: the agent's own image
+    if (offset > size_ || size > size_ - offset) return false;
+    std::memcpy(out, data_ + offset, size);
+    return true;
+  }
+  return fd_ >= 0 &&
+         pread(fd_, out, size, static_cast<off_t>(offset)) == static_cast<ssize_t>(size);
 }
 
 std::optional<std::uint64_t> UnwindObject::load_bias(std::uint64_t map_start,
@@ -145,10 +160,12 @@ Status UnwindObject::parse(const std::string& name) {
       if ((bytes[1] & 0x0f) == 0x0b || (bytes[1] & 0x0f) == 0x03) {
         if (12 + std::uint64_t{count} * 8 <= bytes.size()) {
           search_table_ = SearchTable{shdr.sh_addr, shdr.sh_addr + 12, count};
+          regions_.push_back({shdr.sh_offset, {bytes.begin(), bytes.end()}});
         }
       }
     } else if (which == ".eh_frame") {
       has_eh_frame_ = true;
+      regions_.push_back({shdr.sh_offset, {bytes.begin(), bytes.end()}});
       // A malformed tail leaves what was read: the verdict needs a share.
       (void)scan_eh_frame(bytes, shdr.sh_addr, frame_pointers_);
     }

@@ -1,7 +1,9 @@
 // What the DWARF unwinder needs from one ELF object, shared by every process
-// that maps it: the file mapped read-only (the unwinder reads .eh_frame_hdr,
-// .eh_frame and code from it, never from the live process), where its
-// .eh_frame_hdr search table is, and the frame-pointer scan of its .eh_frame.
+// that maps it: copies of its .eh_frame_hdr and .eh_frame (what the unwinder
+// reads, never from the live process), an open descriptor for the rare read
+// elsewhere (a personality pointer), where the .eh_frame_hdr search table
+// is, and the frame-pointer scan of its .eh_frame. Nothing stays mapped: a
+// file truncated in place later gives failed reads, not SIGBUS.
 #pragma once
 
 #include <cstddef>
@@ -18,7 +20,7 @@ namespace ember::native {
 
 class UnwindObject {
  public:
-  // Maps `fd` (not closed; the mapping outlives it); `name` is for messages.
+  // Reads `fd` (not closed; a duplicate is kept); `name` is for messages.
   static Status open(int fd, const std::string& name, std::unique_ptr<UnwindObject>& out);
   // The agent's own [vdso]: every process of this kernel maps the same
   // image, so its CFI (clock_gettime, gettimeofday) serves them all.
@@ -59,9 +61,15 @@ class UnwindObject {
     std::uint64_t vaddr, offset, filesz;
   };
 
-  const std::uint8_t* data_ = nullptr;
+  struct Region {
+    std::uint64_t offset;  // in the file
+    std::vector<std::uint8_t> bytes;
+  };
+
+  const std::uint8_t* data_ = nullptr;  // while parsing; for [vdso], always
   std::size_t size_ = 0;
-  bool owns_data_ = true;
+  int fd_ = -1;
+  std::vector<Region> regions_;
   std::string build_id_;
   std::vector<Segment> segments_;
   std::optional<SearchTable> search_table_;

@@ -60,6 +60,34 @@ TEST(CfiScanTest, FramePointerBuildKeepsRbpFramesAndOmittingBuildHasNone) {
   EXPECT_FALSE(fp->frame_pointers().rbp_frame_at(symbol(EMBER_CFI_FP, "cfi_leaf")));
 }
 
+TEST(UnwindObjectTest, FileTruncatedAfterOpeningGivesFailedReadsNotACrash) {
+  char path[] = "/tmp/ember-unwind-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  {
+    int in = ::open(EMBER_CFI_NOFP, O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(in, 0);
+    char buffer[65536];
+    for (ssize_t n; (n = ::read(in, buffer, sizeof buffer)) > 0;) {
+      ASSERT_EQ(::write(fd, buffer, static_cast<std::size_t>(n)), n);
+    }
+    ::close(in);
+  }
+  std::unique_ptr<UnwindObject> object;
+  ASSERT_TRUE(UnwindObject::open(fd, path, object));
+  ASSERT_TRUE(object->search_table().has_value());
+  std::uint64_t word = 0;
+  ASSERT_TRUE(object->read(64, &word, 8));  // the program headers, read from the file
+  ASSERT_EQ(ftruncate(fd, 0), 0);           // as `cp` over a mapped library would
+  EXPECT_FALSE(object->read(64, &word, 8));
+  // The unwind tables were copied: still there.
+  // .eh_frame_hdr sits in the first segment, where file offset == vaddr.
+  ASSERT_EQ(object->load_bias(0, 0), 0u);
+  EXPECT_TRUE(object->read(object->search_table()->header_vaddr, &word, 8));
+  ::close(fd);
+  ::unlink(path);
+}
+
 TEST(CfiScanTest, TruncatedSectionIsAnErrorNamingTheOffset) {
   // A CIE whose length runs past the end of the section.
   std::vector<std::uint8_t> section = {0x40, 0, 0, 0, 0, 0, 0, 0, 1, 'z', 'R', 0};
