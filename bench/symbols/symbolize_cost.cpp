@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   std::string library = "/root/.pyenv/versions/3.12.1/lib/libpython3.12.so.1.0";
   bool lines = true;
   std::size_t count = 20000;
-  std::int64_t budget_mb = 64;
+  std::int64_t budget_mb = 32;  // the plugin's default
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--lines=", 0) == 0) {

@@ -1,5 +1,6 @@
 #include "dwarf_pool.hpp"
 
+#include <malloc.h>
 #include <sys/stat.h>
 
 namespace ember::native {
@@ -35,6 +36,9 @@ void DwarfPool::close(Entry& entry) {
   if (!entry.source) return;
   entry.source.reset();
   recent_.erase(entry.recent);
+  // libdw frees line tables in many pieces; without a trim the heap keeps
+  // them and the budget would bound nothing the RSS shows.
+  malloc_trim(0);
 }
 
 bool DwarfPool::lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<SourceFunction>& out,

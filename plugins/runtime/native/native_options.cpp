@@ -22,7 +22,7 @@ Status read_native_options(const Options& options, NativeOptions& out) {
   read.max_debug_info_bytes =
       static_cast<std::size_t>(
           reader.get_int("max_debug_info_mb",
-                         static_cast<std::int64_t>(read.max_debug_info_bytes >> 20), 1, 65536))
+                         static_cast<std::int64_t>(read.max_debug_info_bytes >> 20), 8, 65536))
       << 20;
   read.max_open_debug_files = static_cast<std::size_t>(reader.get_int(
       "max_open_debug_files", static_cast<std::int64_t>(read.max_open_debug_files), 1, 1024));
