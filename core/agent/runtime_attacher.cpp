@@ -50,6 +50,9 @@ ProcessRef ref_of(ProcessState& process) {
 
 void RuntimeAttacher::attach(ProcessState& process) {
   ProcessRef ref = ref_of(process);
+  // The interpreter first: its BPF walk starts with its config, while the
+  // native plugin may take longer (unwind tables of a binary seen first).
+  attach_interpreter(process, ref);
   for (auto& runtime : plugins_.runtimes) {
     if (!runtime.plugin->handles_every_process()) continue;
     if (auto handler = runtime.plugin->attach(ref, nullptr)) {
@@ -58,7 +61,6 @@ void RuntimeAttacher::attach(ProcessState& process) {
       break;
     }
   }
-  attach_interpreter(process, ref);
 }
 
 void RuntimeAttacher::refresh(ProcessState& process) {
