@@ -12,6 +12,7 @@ Paths come from the environment, set by tests/integration/CMakeLists.txt:
   EMBER_IT_ABI_VERSION  the ABI version of sdk/include/ember/abi.hpp
 """
 
+import errno
 import json
 import os
 import re
@@ -251,6 +252,22 @@ def scratch_dir(test, mode=None):
     if mode is not None:
         os.chmod(d, mode)
     return d
+
+
+def remove_cgroup(path, seconds=3.0):
+    """rmdir a cgroup the test made; the kernel says EBUSY until its last
+    task is gone, which is a moment after the process was killed."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            os.rmdir(path)
+            return
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            if e.errno != errno.EBUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def copy_workload(test, name, new_name, directory=None):

@@ -10,7 +10,6 @@ the container name from the state files (or the container's HOSTNAME when
 there are none), and the `service` of the first [[service]] rule that matches
 (or OTEL_SERVICE_NAME from its environment).
 """
-import errno
 import json
 import os
 import secrets
@@ -22,20 +21,6 @@ import ember_it as it
 
 FREQUENCY = 199
 DURATION = 3
-
-
-def _rmdir_retry(path, seconds=3.0):
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            os.rmdir(path)
-            return
-        except FileNotFoundError:
-            return
-        except OSError as e:
-            if e.errno != errno.EBUSY or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
 
 
 def _write(path, text):
@@ -60,7 +45,7 @@ class Containers(unittest.TestCase):
         for w in self.workloads:
             w.kill()  # a cgroup with a live process cannot be removed
         for d in sorted(self.created, key=len, reverse=True):
-            _rmdir_retry(d)
+            it.remove_cgroup(d)
 
     def run_in_cgroup(self, name, relative, env=None):
         """A spin copy called `name`, moved into <base>/<relative>."""

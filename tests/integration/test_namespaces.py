@@ -10,7 +10,6 @@
   `ember.processes[].container_id`, once with the cgroup v2 (unified)
   hierarchy and once with a v1 hierarchy, as docker lays them out.
 """
-import errno
 import os
 import secrets
 import time
@@ -57,20 +56,6 @@ def _write(path, text):
         f.write(text)
 
 
-def _rmdir_retry(path, seconds=3.0):
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            os.rmdir(path)
-            return
-        except FileNotFoundError:
-            return
-        except OSError as e:
-            if e.errno != errno.EBUSY or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-
-
 class ContainerId(unittest.TestCase):
     def make_docker_cgroup(self, hierarchy, workload):
         """Moves the workload into <hierarchy>/ember-it-<our pid>/docker/<id>; returns id.
@@ -87,7 +72,7 @@ class ContainerId(unittest.TestCase):
         def cleanup():
             workload.kill()  # a cgroup with a live process cannot be removed
             for d in reversed(created):
-                _rmdir_retry(d)
+                it.remove_cgroup(d)
 
         try:
             for d in (base, os.path.dirname(path), path):
