@@ -222,15 +222,15 @@ def bpf_stats(args, work: Path, python: str) -> list[dict]:
 
 
 def walker_ns_per_sample(rows: list[dict]) -> list[float]:
-    """Per round: the extra sampler time per run with the plugin, scaled to the
-    workload's samples."""
+    """Per round: the sampler's BPF time per workload sample with the plugin
+    minus without. Per sample, not per run: runs on the other, idle CPU return
+    at once and their number differs between runs."""
     out = []
     for r in sorted({row["round"] for row in rows}):
         on = next((x for x in rows if x["round"] == r and x["cpython"]), None)
         off = next((x for x in rows if x["round"] == r and not x["cpython"]), None)
-        if on and off and on["samples"]:
-            extra = on["run_time_ns"] - on["run_cnt"] * off["run_time_ns"] / off["run_cnt"]
-            out.append(extra / on["samples"])
+        if on and off and on["samples"] and off["samples"]:
+            out.append(on["run_time_ns"] / on["samples"] - off["run_time_ns"] / off["samples"])
     return out
 
 
@@ -329,6 +329,15 @@ def report(info: dict, attr: list[dict], runs: list[dict], progs: list[dict],
     return "\n".join(L)
 
 
+def write_section(args, section: str) -> None:
+    text = args.doc.read_text()
+    if BEGIN in text and END in text:
+        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    args.doc.write_text(text)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ember", type=Path, required=True)
@@ -343,12 +352,19 @@ def main() -> int:
     ap.add_argument("--smoke", action="store_true",
                     help="tiny durations, one round; writes neither the docs nor results/")
     ap.add_argument("--doc", type=Path, default=REPO / "docs" / "benchmarks.md")
+    ap.add_argument("--from-results", type=Path,
+                    help="re-render the section from a saved results JSON, measuring nothing")
     args = ap.parse_args()
     args.freqs = [int(x) for x in args.freqs.split(",")]
     args.symbolize_seconds = [int(x) for x in args.symbolize_seconds.split(",")]
     if args.smoke:
         args.rounds, args.cycles, args.attribution_seconds = 1, 10, 1
         args.stats_seconds, args.symbolize_seconds = 1, [1, 2]
+    if args.from_results:
+        saved = json.loads(args.from_results.read_text())
+        write_section(args, report(saved["info"], saved["attribution"], saved["overhead"],
+                                   saved["bpf"], saved["symbolize"], args))
+        return 0
     if os.geteuid() != 0:
         sys.exit("bench/cpython needs root (BPF, bpf_stats)")
     python = cpython_it.pyenv_python("3.9")
@@ -372,12 +388,7 @@ def main() -> int:
         (results / "last-run.json").write_text(json.dumps(
             {"info": info, "attribution": attr, "overhead": runs, "bpf": progs,
              "symbolize": sym}, indent=1))
-        text = args.doc.read_text()
-        if BEGIN in text and END in text:
-            text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section + "\n"
-        args.doc.write_text(text)
+        write_section(args, section)
         log(f"wrote {args.doc} and {results / 'last-run.json'}")
     return 0
 
