@@ -9,7 +9,9 @@ namespace ember {
 MetricsCollector::MetricsCollector(std::string proc_root)
     : proc_root_(std::move(proc_root)),
       ticks_per_second_(static_cast<double>(sysconf(_SC_CLK_TCK))),
-      page_size_(static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE))) {}
+      page_size_(static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE))),
+      min_process_step_ns_(
+          static_cast<std::int64_t>(kMinProcessStepTicks * 1e9 / ticks_per_second_)) {}
 
 bool MetricsCollector::read_pid(std::uint32_t pid, PidStat& out) {
   buffer_.clear();
@@ -56,7 +58,11 @@ void MetricsCollector::step(std::int64_t realtime_ns, std::int64_t monotonic_ns,
     base.seen = true;
     if (is_new) continue;
     std::int64_t elapsed = monotonic_ns - base.monotonic_ns;
-    if (elapsed > 0 && stat.cpu_ticks >= base.cpu_ticks) {
+    // CPU time moves in whole ticks: over a sliver of a step (a process first
+    // seen just before it) one tick would read as several cores. Keep the
+    // base; the next step measures the longer span.
+    if (elapsed < min_process_step_ns_) continue;
+    if (stat.cpu_ticks >= base.cpu_ticks) {
       ProcessMetrics metrics;
       metrics.time_ns = realtime_ns;
       metrics.pid = pid;

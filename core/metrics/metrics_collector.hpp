@@ -28,7 +28,9 @@ class MetricsCollector {
   // One step ending now: host metrics (from the second step on: the first
   // sets the CPU base), and CPU (cores busy since the last
   // step, or since track()) and RSS for each of `pids`. Processes that
-  // vanished are forgotten; those without a base get one and no entry.
+  // vanished are forgotten; those without a base get one and no entry, and
+  // so do those whose base is younger than kMinProcessStepTicks (tick
+  // rounding would dominate: their next step spans from the same base).
   void step(std::int64_t realtime_ns, std::int64_t monotonic_ns,
             std::span<const std::uint32_t> pids);
 
@@ -46,9 +48,13 @@ class MetricsCollector {
   };
   bool read_pid(std::uint32_t pid, PidStat& out);
 
+  // One tick of rounding is at most a tenth of a core over this many ticks.
+  static constexpr int kMinProcessStepTicks = 10;
+
   std::string proc_root_;
   double ticks_per_second_;
   std::uint64_t page_size_;
+  std::int64_t min_process_step_ns_;
   bool have_cpu_ = false;
   CpuTimes last_cpu_;
   std::unordered_map<std::uint32_t, Base> bases_;

@@ -141,6 +141,29 @@ TEST(MetricsCollectorTest, HostAndProcessDeltasPerStep) {
   EXPECT_TRUE(processes.empty());
 }
 
+// A process first seen just before a step: 2 ticks in 30 ms would read as
+// several cores. The step is skipped and the next one spans from the base.
+TEST(MetricsCollectorTest, SliverStepsWaitForTheNextStep) {
+  const std::uint64_t hz = std::uint64_t(sysconf(_SC_CLK_TCK));
+  const std::int64_t ms = kSecond / 1000;
+  FakeProc proc;
+  MetricsCollector collector(proc.root());
+  proc.host(1, 1, 1);
+  proc.process(5, 100, 1);
+  std::vector<std::uint32_t> pids = {5};
+  collector.track(5, 0);
+  proc.process(5, 102, 1);
+  collector.step(30 * ms, 30 * ms, pids);
+  proc.process(5, 100 + hz, 1);
+  collector.step(kSecond, kSecond, pids);
+  std::vector<HostMetrics> host;
+  std::vector<ProcessMetrics> processes;
+  collector.take(host, processes);
+  ASSERT_EQ(processes.size(), 1u);
+  EXPECT_EQ(processes[0].time_ns, kSecond);
+  EXPECT_DOUBLE_EQ(processes[0].cpu_cores, 1.0);  // hz ticks since track(), over 1 s
+}
+
 TEST(MetricsCollectorTest, UnseenBasesAreForgotten) {
   FakeProc proc;
   MetricsCollector collector(proc.root());
