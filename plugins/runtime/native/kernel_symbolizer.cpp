@@ -27,6 +27,11 @@ void KernelSymbolizer::symbolize(std::span<const __u64> addresses,
 }
 
 FrameHandle KernelSymbolizer::resolve(std::uint64_t address) {
+  if (from_saved_ && !saved_covers(address)) {
+    from_saved_ = false;
+    functions_.clear();
+    load_live();
+  }
   auto found = symbols_.find(address);
   if (!found) return offset_frame("[kernel]", address, FrameKind::kernel);
   // Every address of one function shares its frame.
@@ -40,6 +45,41 @@ FrameHandle KernelSymbolizer::resolve(std::uint64_t address) {
 
 void KernelSymbolizer::load() {
   loaded_ = true;
+  if (!saved_path_.empty()) {
+    if (Status status = kernel_symbols_key({.kallsyms = path_}, key_); !status) {
+      host_.log(LogLevel::debug, "kernel symbols are not saved: " + status.message());
+      saved_path_.clear();
+    } else if (load_saved()) {
+      return;
+    }
+  }
+  load_live();
+  if (saved_path_.empty() || symbols_.restricted() || symbols_.size() == 0) return;
+  if (Status status = save_kernel_symbols(saved_path_, key_.text, symbols_); !status) {
+    host_.log(LogLevel::debug, "kernel symbols are not saved: " + status.message());
+  }
+}
+
+bool KernelSymbolizer::load_saved() {
+  if (!read_saved_kernel_symbols(saved_path_, key_.text, symbols_)) return false;
+  from_saved_ = true;
+  covered_ = key_.modules;
+  const auto& image = symbols_.image_text();
+  covered_.insert(covered_.end(), image.begin(), image.end());
+  // Without the image's bounds nothing can be judged: trust the table.
+  if (image.empty()) from_saved_ = false;
+  host_.log(LogLevel::debug, "kernel symbols read from " + saved_path_);
+  return true;
+}
+
+bool KernelSymbolizer::saved_covers(std::uint64_t address) const {
+  for (auto [start, end] : covered_) {
+    if (start <= address && address < end) return true;
+  }
+  return false;
+}
+
+void KernelSymbolizer::load_live() {
   if (Status status = KernelSymbols::load(path_, symbols_); !status) {
     host_.log(LogLevel::warn, "kernel frames will be named [kernel]+0x...: " + status.message());
     return;

@@ -1,6 +1,7 @@
-// Names kernel frames: kallsyms is loaded on first use, and frames are cached
-// by address. When kallsyms hides addresses (kptr_restrict), it says so once
-// and names frames "[kernel]+0x...".
+// Names kernel frames: kallsyms is loaded on first use (from the copy saved
+// for this boot when there is one, kernel_symbols_cache.hpp), and frames are
+// cached by address. When kallsyms hides addresses (kptr_restrict), it says
+// so once and names frames "[kernel]+0x...".
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include "ember/frame.hpp"
 #include "ember/host.hpp"
 #include "kernel_symbols.hpp"
+#include "kernel_symbols_cache.hpp"
 #include "native_options.hpp"
 
 namespace ember::native {
@@ -21,7 +23,10 @@ namespace ember::native {
 class KernelSymbolizer {
  public:
   KernelSymbolizer(Host& host, const NativeOptions& options)
-      : host_(host), path_(options.kallsyms_path), max_cached_frames_(options.max_cached_frames) {}
+      : host_(host),
+        path_(options.kallsyms_path),
+        saved_path_(options.cache_dir.empty() ? "" : options.cache_dir + "/kallsyms"),
+        max_cached_frames_(options.max_cached_frames) {}
 
   // `addresses` leaf first: [0] is the exact IP, the rest return addresses.
   void symbolize(std::span<const __u64> addresses, std::vector<FrameHandle>& leaf_first);
@@ -29,9 +34,18 @@ class KernelSymbolizer {
  private:
   FrameHandle resolve(std::uint64_t address);
   void load();
+  bool load_saved();
+  void load_live();
+  // Whether the saved table knows `address`: the image's text or a module's.
+  // Anything else (a BPF program, a trampoline) needs the live kallsyms.
+  bool saved_covers(std::uint64_t address) const;
 
   Host& host_;
   std::string path_;
+  std::string saved_path_;  // "" = no saved copy
+  KernelSymbolsKey key_;
+  bool from_saved_ = false;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> covered_;
   std::size_t max_cached_frames_;
   std::mutex mutex_;
   bool loaded_ = false;

@@ -55,6 +55,7 @@ class KernelSymbols::Builder {
     }
     any_code_ = true;
     all_zero_ &= address == 0;
+    if (module == 0) note_bound(name, address);
     auto name_offset = static_cast<std::uint32_t>(result_.names_.size());
     result_.names_.insert(result_.names_.end(), name.begin(), name.end());
     result_.names_.push_back('\0');
@@ -70,7 +71,19 @@ class KernelSymbols::Builder {
     return text;
   }
 
+  void note_bound(std::string_view name, std::uint64_t address) {
+    if (name == "_stext" || (name == "_text" && !bounds_[0])) bounds_[0] = address;
+    if (name == "_etext") bounds_[1] = address;
+    if (name == "_sinittext") bounds_[2] = address;
+    if (name == "_einittext") bounds_[3] = address;
+  }
+
   KernelSymbols finish() {
+    for (std::size_t i = 0; i < 4; i += 2) {
+      if (bounds_[i] && bounds_[i] < bounds_[i + 1]) {
+        result_.image_text_.emplace_back(bounds_[i], bounds_[i + 1]);
+      }
+    }
     if (any_code_ && all_zero_) {
       result_.restricted_ = true;
       result_.symbols_.clear();
@@ -93,6 +106,7 @@ class KernelSymbols::Builder {
  private:
   KernelSymbols result_;
   std::unordered_map<std::string, std::uint32_t> module_index_;
+  std::uint64_t bounds_[4] = {};  // _stext, _etext, _sinittext, _einittext
   bool any_code_ = false;
   bool all_zero_ = true;
 };
@@ -123,6 +137,112 @@ std::optional<KernelSymbols::Found> KernelSymbols::find(std::uint64_t address) c
   if (address - symbol.address >= kMaxSymbolReach) return std::nullopt;
   return Found{std::string_view(names_.data() + symbol.name), modules_[symbol.module],
                symbol.address};
+}
+
+}  // namespace ember::native
+
+namespace ember::native {
+namespace {
+
+constexpr std::string_view kMagic = "EMBERKS1";
+
+// Modules that are not modules: symbols the kernel adds and drops at run time.
+bool is_transient_module(std::string_view module) {
+  return module == "bpf" || module.starts_with("__builtin__");
+}
+
+template <typename T>
+void put(std::string& out, const T& value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof(value));
+}
+
+template <typename T>
+bool take(std::string_view& in, T& value) {
+  if (in.size() < sizeof(value)) return false;
+  std::memcpy(&value, in.data(), sizeof(value));
+  in.remove_prefix(sizeof(value));
+  return true;
+}
+
+}  // namespace
+
+std::string KernelSymbols::serialize() const {
+  std::vector<bool> transient(modules_.size());
+  for (std::size_t i = 0; i < modules_.size(); ++i) transient[i] = is_transient_module(modules_[i]);
+  std::string out(kMagic);
+  put(out, static_cast<std::uint8_t>(restricted_));
+  put(out, static_cast<std::uint32_t>(image_text_.size()));
+  for (auto [start, end] : image_text_) {
+    put(out, start);
+    put(out, end);
+  }
+  put(out, static_cast<std::uint32_t>(modules_.size()));
+  for (const std::string& module : modules_) {
+    put(out, static_cast<std::uint32_t>(module.size()));
+    out += module;
+  }
+  std::uint64_t kept = 0;
+  for (const Symbol& symbol : symbols_) kept += !transient[symbol.module];
+  put(out, kept);
+  for (const Symbol& symbol : symbols_) {
+    if (transient[symbol.module]) continue;
+    put(out, symbol.address);
+    put(out, symbol.name);
+    put(out, symbol.module);
+  }
+  put(out, static_cast<std::uint64_t>(names_.size()));
+  out.append(names_.data(), names_.size());
+  return out;
+}
+
+bool KernelSymbols::deserialize(std::string_view in, KernelSymbols& out) {
+  if (!in.starts_with(kMagic)) return false;
+  in.remove_prefix(kMagic.size());
+  KernelSymbols read;
+  std::uint8_t restricted = 0;
+  std::uint32_t ranges = 0;
+  if (!take(in, restricted) || !take(in, ranges) || ranges > 2) return false;
+  for (std::uint32_t i = 0; i < ranges; ++i) {
+    std::uint64_t start = 0;
+    std::uint64_t end = 0;
+    if (!take(in, start) || !take(in, end)) return false;
+    read.image_text_.emplace_back(start, end);
+  }
+  std::uint32_t modules = 0;
+  if (!take(in, modules) || modules == 0 || modules > in.size()) {
+    return false;
+  }
+  read.restricted_ = restricted != 0;
+  read.modules_.clear();
+  for (std::uint32_t i = 0; i < modules; ++i) {
+    std::uint32_t length = 0;
+    if (!take(in, length) || length > in.size()) return false;
+    read.modules_.emplace_back(in.substr(0, length));
+    in.remove_prefix(length);
+  }
+  std::uint64_t count = 0;
+  if (!take(in, count) || count > in.size() / sizeof(Symbol)) return false;
+  read.symbols_.resize(static_cast<std::size_t>(count));
+  for (Symbol& symbol : read.symbols_) {
+    if (!take(in, symbol.address) || !take(in, symbol.name) || !take(in, symbol.module)) {
+      return false;
+    }
+  }
+  std::uint64_t names = 0;
+  if (!take(in, names) || names != in.size()) return false;
+  read.names_.assign(in.begin(), in.end());
+  for (std::size_t i = 0; i < read.symbols_.size(); ++i) {
+    const Symbol& symbol = read.symbols_[i];
+    // Every offset inside the names and every module known, addresses in
+    // order: a damaged file must not make find() read out of bounds.
+    if (symbol.name >= read.names_.size() || symbol.module >= read.modules_.size() ||
+        (i > 0 && read.symbols_[i - 1].address >= symbol.address)) {
+      return false;
+    }
+  }
+  if (!read.names_.empty() && read.names_.back() != '\0') return false;
+  out = std::move(read);
+  return true;
 }
 
 }  // namespace ember::native

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ember/status.hpp"
@@ -31,6 +32,18 @@ class KernelSymbols {
   std::size_t size() const { return symbols_.size(); }
 
   std::optional<Found> find(std::uint64_t address) const;
+  // [start, end) of the image's text and init text (_stext.._etext,
+  // _sinittext.._einittext), where kallsyms lists those bounds.
+  const std::vector<std::pair<std::uint64_t, std::uint64_t>>& image_text() const {
+    return image_text_;
+  }
+
+  // The table as bytes and back, for a copy saved for this boot
+  // (kernel_symbols_cache.hpp). Symbols of BPF programs and ftrace
+  // trampolines come and go while the kernel runs: they are left out.
+  std::string serialize() const;
+  // False (and `out` untouched) when `bytes` is not a whole table.
+  static bool deserialize(std::string_view bytes, KernelSymbols& out);
 
  private:
   class Builder;
@@ -44,6 +57,7 @@ class KernelSymbols {
   std::vector<Symbol> symbols_;  // sorted by address
   std::vector<char> names_;      // NUL-terminated names
   std::vector<std::string> modules_{""};
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> image_text_;
   bool restricted_ = false;
 };
 

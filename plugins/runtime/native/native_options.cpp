@@ -8,6 +8,7 @@ Status read_native_options(const Options& options, NativeOptions& out) {
   OptionReader reader(options, "runtime.native");
   NativeOptions read;
   read.kallsyms_path = reader.get_string("kallsyms_path", read.kallsyms_path);
+  read.cache_dir = reader.get_string("cache_dir", read.cache_dir);
   read.maps_refresh_interval = std::chrono::milliseconds(
       reader.get_int("maps_refresh_interval_ms", read.maps_refresh_interval.count(), 0, 3'600'000));
   read.max_cached_frames = static_cast<std::size_t>(reader.get_int(
@@ -28,6 +29,9 @@ Status read_native_options(const Options& options, NativeOptions& out) {
       "max_open_debug_files", static_cast<std::int64_t>(read.max_open_debug_files), 1, 1024));
   for (const std::string& dir : read.debug_dirs) {
     if (!dir.starts_with("/")) reader.fail("debug_dirs", "\"" + dir + "\" is not an absolute path");
+  }
+  if (!read.cache_dir.empty() && !read.cache_dir.starts_with("/")) {
+    reader.fail("cache_dir", "\"" + read.cache_dir + "\" is not an absolute path");
   }
   if (read.kallsyms_path.empty()) reader.fail("kallsyms_path", "must not be empty");
   Status status = reader.finish();

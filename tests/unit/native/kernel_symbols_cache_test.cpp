@@ -1,0 +1,143 @@
+#include "kernel_symbols_cache.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "native_plugin.hpp"
+#include "test_host.hpp"
+
+namespace ember::native {
+namespace {
+
+constexpr std::string_view kKallsyms =
+    "ffffffff81000000 T _text\n"
+    "ffffffff81000000 T _stext\n"
+    "ffffffff81001000 t do_one_thing\n"
+    "ffffffff81002000 T _etext\n"
+    "ffffffffc0a01000 t ext4_fill_super\t[ext4]\n"
+    "ffffffffc0b00000 t bpf_prog_6deef7357e7b4530_sample\t[bpf]\n";
+
+class TempDir {
+ public:
+  TempDir() {
+    char name[] = "/tmp/ember-kcache-XXXXXX";
+    path_ = mkdtemp(name);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+void write(const std::string& path, std::string_view text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+TEST(KernelSymbolsCache, SavedTableReadsBackWithoutTransientSymbols) {
+  TempDir dir;
+  KernelSymbols symbols = KernelSymbols::parse(kKallsyms);
+  ASSERT_TRUE(save_kernel_symbols(dir.file("kallsyms"), "key 1", symbols).is_ok());
+  KernelSymbols read;
+  ASSERT_TRUE(read_saved_kernel_symbols(dir.file("kallsyms"), "key 1", read));
+  EXPECT_EQ(read.find(0xffffffff81001010)->name, "do_one_thing");
+  EXPECT_EQ(read.find(0xffffffffc0a01010)->module, "ext4");
+  // A BPF program's symbol is stale by the next run: not kept.
+  EXPECT_EQ(read.find(0xffffffffc0b00010)->name, "ext4_fill_super");
+  ASSERT_EQ(read.image_text().size(), 1u);
+  EXPECT_EQ(read.image_text()[0], (std::pair<std::uint64_t, std::uint64_t>{0xffffffff81000000, 0xffffffff81002000}));
+  EXPECT_FALSE(read_saved_kernel_symbols(dir.file("kallsyms"), "key 2", read)) << "another boot";
+}
+
+TEST(KernelSymbolsCache, DamagedFilesAreRefused) {
+  TempDir dir;
+  KernelSymbols symbols = KernelSymbols::parse(kKallsyms);
+  ASSERT_TRUE(save_kernel_symbols(dir.file("kallsyms"), "key", symbols).is_ok());
+  std::string whole;
+  {
+    std::ifstream in(dir.file("kallsyms"), std::ios::binary);
+    whole.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  KernelSymbols read;
+  for (std::size_t cut = 0; cut < whole.size(); cut += 3) {
+    write(dir.file("cut"), std::string_view(whole).substr(0, cut));
+    EXPECT_FALSE(read_saved_kernel_symbols(dir.file("cut"), "key", read)) << cut;
+  }
+  // A name offset beyond the names must not be believed.
+  std::string bad = whole;
+  bad[bad.size() - 1] = 'x';
+  write(dir.file("bad"), bad);
+  EXPECT_FALSE(read_saved_kernel_symbols(dir.file("bad"), "key", read));
+  EXPECT_FALSE(read_saved_kernel_symbols(dir.file("missing"), "key", read));
+}
+
+TEST(KernelSymbolsCache, KeyFollowsBootModulesAndSource) {
+  TempDir dir;
+  write(dir.file("boot_id"), "ae518b67-db09-4a30-9a28-7583954c7212\n");
+  write(dir.file("modules"), "ext4 1081344 2 - Live 0xffffffffc0a00000\n");
+  write(dir.file("kallsyms"), kKallsyms);
+  KernelSymbolsSources sources{dir.file("kallsyms"), dir.file("boot_id"), dir.file("modules")};
+  KernelSymbolsKey first, again, other;
+  ASSERT_TRUE(kernel_symbols_key(sources, first).is_ok());
+  ASSERT_EQ(first.modules.size(), 1u);
+  EXPECT_EQ(first.modules[0], (std::pair<std::uint64_t, std::uint64_t>{0xffffffffc0a00000, 0xffffffffc0b08000}));
+  // A module's reference count changes, its code does not move.
+  write(dir.file("modules"), "ext4 1081344 7 nfs, Live 0xffffffffc0a00000\n");
+  ASSERT_TRUE(kernel_symbols_key(sources, again).is_ok());
+  EXPECT_EQ(first.text, again.text);
+  write(dir.file("modules"), "ext4 1081344 2 - Live 0xffffffffc0c00000\n");
+  ASSERT_TRUE(kernel_symbols_key(sources, other).is_ok());
+  EXPECT_NE(first.text, other.text);
+  write(dir.file("boot_id"), "0e518b67-db09-4a30-9a28-7583954c7212\n");
+  ASSERT_TRUE(kernel_symbols_key(sources, other).is_ok());
+  EXPECT_NE(again.text, other.text);
+  sources.boot_id = dir.file("none");
+  EXPECT_FALSE(kernel_symbols_key(sources, other).is_ok());
+}
+
+std::vector<FrameHandle> kernel_frames(NativePlugin& plugin, std::vector<__u64> addresses) {
+  std::vector<FrameHandle> frames;
+  plugin.symbolize_kernel(addresses, frames);
+  return frames;
+}
+
+TEST(KernelSymbolizer, SecondStartReadsTheSavedTableAndGoesLiveOutsideIt) {
+  TempDir dir;
+  write(dir.file("kallsyms"), kKallsyms);
+  Options options{{"kallsyms_path", {dir.file("kallsyms"), ""}},
+                  {"cache_dir", {dir.file("cache"), ""}}};
+  {
+    ember_test::TestHost host;
+    NativePlugin plugin;
+    ASSERT_TRUE(plugin.configure(options, host).is_ok());
+    EXPECT_EQ(kernel_frames(plugin, {0xffffffff81001010})[0]->name, "do_one_thing");
+  }
+  ASSERT_TRUE(std::filesystem::exists(dir.file("cache/kallsyms")));
+  // Same key, other contents: what the next start names proves it read the copy.
+  KernelSymbolsKey key;
+  ASSERT_TRUE(kernel_symbols_key({.kallsyms = dir.file("kallsyms")}, key).is_ok());
+  KernelSymbols other = KernelSymbols::parse(
+      "ffffffff81000000 T _stext\nffffffff81001000 t saved_thing\nffffffff81002000 T _etext\n");
+  ASSERT_TRUE(save_kernel_symbols(dir.file("cache/kallsyms"), key.text, other).is_ok());
+  ember_test::TestHost host;
+  NativePlugin plugin;
+  ASSERT_TRUE(plugin.configure(options, host).is_ok());
+  EXPECT_EQ(kernel_frames(plugin, {0xffffffff81001010})[0]->name, "saved_thing");
+  // Beyond the image's text and every module: a BPF program, only the live file knows it.
+  EXPECT_EQ(kernel_frames(plugin, {0xffffffffc0b00010})[0]->name,
+            "bpf_prog_6deef7357e7b4530_sample");
+  EXPECT_EQ(kernel_frames(plugin, {0xffffffff81001020})[0]->name, "do_one_thing");
+}
+
+TEST(KernelSymbolizer, RejectsARelativeCacheDir) {
+  ember_test::TestHost host;
+  NativePlugin plugin;
+  EXPECT_FALSE(plugin.configure({{"cache_dir", {std::string("var/cache"), ""}}}, host).is_ok());
+}
+
+}  // namespace
+}  // namespace ember::native
