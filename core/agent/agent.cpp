@@ -129,7 +129,8 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
     }
   }
   if (!broken_) {
-    sampler_->poll(0, handler_);  // what is already in the ring buffer
+    sampler_->stop();
+    sampler_->poll(0, handler_);  // every sample submitted: none is left behind
     close_window(realtime_ns());
   }
   Status closed = sinks_->finish();
@@ -150,6 +151,7 @@ void Agent::on_record(const void* data, std::size_t size) {
   switch (header->type) {
     case EMBER_RECORD_SAMPLE:
       if (!unpack_sample(data, size, *sample_)) break;
+      note_sample_time(header->time_ns);
       on_sample(*sample_);
       return;
     case EMBER_RECORD_EXEC:
@@ -163,6 +165,15 @@ void Agent::on_record(const void* data, std::size_t size) {
       return;
   }
   ++malformed_records_;
+}
+
+// The sample stream's longest pause per window (reported at debug level):
+// what a reload or a full ring buffer cost, from the samples' own times.
+void Agent::note_sample_time(std::uint64_t time_ns) {
+  if (last_sample_ns_ && time_ns > last_sample_ns_) {
+    longest_sample_gap_ns_ = std::max(longest_sample_gap_ns_, time_ns - last_sample_ns_);
+  }
+  last_sample_ns_ = std::max(last_sample_ns_, time_ns);
 }
 
 void Agent::on_sample(const ember_sample& sample) {
@@ -311,8 +322,11 @@ void Agent::close_window(std::int64_t end_ns) {
                   [&](const ProcessMetrics& m) { return !pids.count(m.pid); });
     metrics_.forget_unseen();
   }
-  logger_->debug("window closed: {} samples, {} stacks, {} processes", window->total_samples(),
-                 window->stacks.size(), window->processes.size());
+  logger_->debug(
+      "window closed: {} samples, {} stacks, {} processes, longest gap between samples {:.1f} ms",
+      window->total_samples(), window->stacks.size(), window->processes.size(),
+      longest_sample_gap_ns_ / 1e6);
+  longest_sample_gap_ns_ = 0;
   sinks_->submit(std::move(window));
 
   // Processes without samples for this many windows are forgotten.

@@ -42,17 +42,19 @@ class Agent {
   void enable_reload(std::atomic<bool>* requested, std::function<Status(Config&)> load);
 
   // Applies `next` while running. Only what changed is rebuilt: the sampler
-  // and runtime plugins when [sampler], [runtime.*] or plugin_dirs changed;
-  // a sink when its table changed (unchanged sinks, like the store, stay
-  // open). The open window is closed first when the sampler, the process
-  // filters, the window length or the metrics step change. Errors before the
-  // switch leave everything as it was.
+  // (and every runtime plugin) when [sampler], pids or plugin_dirs changed;
+  // otherwise a [runtime.*] change swaps just those plugins while the sampler
+  // runs on (no sample lost); a sink when its table changed (unchanged sinks,
+  // like the store, stay open). The open window is closed first when the
+  // sampler, a runtime, the process filters, the window length or the
+  // metrics step change. Errors before the switch leave everything as it was.
   Status reload(const Config& next);
 
  private:
   Agent() = default;
   void on_record(const void* data, std::size_t size);
   void on_sample(const ember_sample& sample);
+  void note_sample_time(std::uint64_t time_ns);
   ProcessState& process_for(std::uint32_t pid, bool replace);
   void on_process_start(std::uint32_t pid, bool exec);
   void after_loader(ProcessState& process, std::uint64_t user_ip);
@@ -98,6 +100,8 @@ class Agent {
   std::uint64_t lost_reported_ = 0;
   std::uint64_t malformed_records_ = 0;
   std::uint64_t plugin_failures_ = 0;
+  std::uint64_t last_sample_ns_ = 0;  // BPF time (CLOCK_MONOTONIC) of the latest sample
+  std::uint64_t longest_sample_gap_ns_ = 0;  // in the open window
 };
 
 // Wall clock (CLOCK_REALTIME) and monotonic clock now, in nanoseconds.

@@ -17,18 +17,38 @@ bool same_sampler(const SamplerOptions& a, const SamplerOptions& b) {
          a.leaf_snapshot_bytes == b.leaf_snapshot_bytes && a.pids == b.pids;
 }
 
-bool same_plugins(const std::map<std::string, PluginConfig>& a,
-                  const std::map<std::string, PluginConfig>& b) {
-  auto covered = [](const std::map<std::string, PluginConfig>& one,
-                    const std::map<std::string, PluginConfig>& other) {
+// Names of the plugins whose config differs between `a` and `b`.
+std::set<std::string> changed_plugins(const std::map<std::string, PluginConfig>& a,
+                                      const std::map<std::string, PluginConfig>& b) {
+  std::set<std::string> changed;
+  auto compare = [&](const std::map<std::string, PluginConfig>& one,
+                     const std::map<std::string, PluginConfig>& other) {
     for (const auto& [name, config] : one) {
       auto found = other.find(name);
       if (!same_plugin_config(config, found == other.end() ? PluginConfig{} : found->second))
-        return false;
+        changed.insert(name);
     }
-    return true;
   };
-  return covered(a, b) && covered(b, a);
+  compare(a, b);
+  compare(b, a);
+  return changed;
+}
+
+// Why a reload must replace the sampler, or empty when it can keep it.
+std::string sampler_restart_reason(const Config& running, const Config& next) {
+  if (!same_sampler(sampler_options(running), sampler_options(next))) {
+    return "[sampler] or pids changed: they are fixed when its BPF program loads";
+  }
+  if (running.plugin_dirs != next.plugin_dirs) {
+    return "plugin_dirs changed: every runtime plugin is loaded anew";
+  }
+  return {};
+}
+
+std::string joined(const std::set<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text;
 }
 
 }  // namespace
@@ -63,11 +83,15 @@ void Agent::handle_reload() {
 }
 
 Status Agent::reload(const Config& next) {
-  const bool restart = !same_sampler(sampler_options(config_), sampler_options(next)) ||
-                       !same_plugins(config_.runtimes, next.runtimes) ||
-                       config_.plugin_dirs != next.plugin_dirs;
+  const std::string restart_reason = sampler_restart_reason(config_, next);
+  const bool restart = !restart_reason.empty();
+  // Without a restart, changed runtimes are swapped in place: the sampler
+  // keeps sampling, and their BPF programs join or leave its prog array.
+  const std::set<std::string> swapped =
+      restart ? std::set<std::string>{} : changed_plugins(config_.runtimes, next.runtimes);
+  const bool new_runtimes = restart || !swapped.empty();
   const bool new_filters =
-      restart || config_.include != next.include || config_.exclude != next.exclude;
+      new_runtimes || config_.include != next.include || config_.exclude != next.exclude;
   const bool new_window = new_filters || config_.window_seconds != next.window_seconds ||
                           config_.metrics_interval_ms != next.metrics_interval_ms;
   // 1. Build what is new before touching what runs: a failure changes nothing.
@@ -77,6 +101,11 @@ Status Agent::reload(const Config& next) {
   if (restart) {
     if (Status opened = Sampler::open(sampler_options(next), sampler); !opened) return opened;
     Status created = create_runtime_plugins(libraries, next, sampler.get(), runtimes);
+    if (!created) return created;
+  } else if (!swapped.empty()) {
+    Config changed = next;
+    std::erase_if(changed.runtimes, [&](const auto& entry) { return !swapped.count(entry.first); });
+    Status created = create_runtime_plugins(libraries, changed, sampler_.get(), runtimes);
     if (!created) return created;
   }
   std::set<std::string> closing;  // running sinks whose table changed or went
@@ -104,24 +133,36 @@ Status Agent::reload(const Config& next) {
   // 2. Switch. The open window goes to the sinks it was collected for.
   if (Status logging = setup_logging(next.log_level, next.log_format); !logging) return logging;
   const std::int64_t now = monotonic_ns();
+  if (restart) sampler_->stop();  // its last samples go to the window it closes
   if (new_window) {
     sampler_->poll(0, handler_);
     close_window(realtime_ns());
   }
   if (!closing.empty()) replace_sinks(closing, std::move(added));
-  if (restart) {
-    SamplerStats old = sampler_->stats();
-    retired_stats_.samples += old.samples;
-    retired_stats_.lost += old.lost;
-    lost_reported_ = 0;
-    // Handlers and frames before the plugins that made them, those before the sampler.
-    processes_.clear();
+  if (new_runtimes) {
+    // Handlers and frames before the plugins that made them. A handler clears
+    // its pid's BPF state; what other plugins set is re-set when they attach.
+    for (std::uint32_t pid : processes_.clear()) {
+      if (!restart) sampler_->forget_process(pid);
+    }
     stack_.clear();
     stacks_.reset();
     runtimes_.reset();
-    plugins_.runtimes.clear();
-    sampler_ = std::move(sampler);
-    plugins_.runtimes = std::move(runtimes);
+    auto& running = plugins_.runtimes;
+    if (restart) {
+      SamplerStats old = sampler_->stats();
+      retired_stats_.samples += old.samples;
+      retired_stats_.lost += old.lost;
+      lost_reported_ = 0;
+      running.clear();  // frees their slots in the old sampler, before it goes
+      sampler_ = std::move(sampler);
+    } else {
+      std::erase_if(running, [&](const auto& runtime) { return swapped.count(runtime.name); });
+    }
+    for (auto& runtime : runtimes) running.push_back(std::move(runtime));
+    // In config order, as at start: the order interpreter plugins probe in.
+    std::sort(running.begin(), running.end(),
+              [](const auto& a, const auto& b) { return a.name < b.name; });
     runtimes_ = std::make_unique<RuntimeAttacher>(plugins_);
     stacks_ = std::make_unique<StackBuilder>(plugins_.native());
   } else if (new_filters) {
@@ -138,21 +179,22 @@ Status Agent::reload(const Config& next) {
   processes_.set_labeler(std::make_unique<ProcessLabeler>(config_));
   if (new_window) schedule(now);
 
+  if (new_runtimes) attach_running_processes();
   if (restart) {
-    attach_running_processes();
     if (Status started = sampler_->start(); !started) {
       broken_ = true;
       return started;
     }
+    logger_->info("sampler restarted, samples stopped meanwhile: {}", restart_reason);
   }
-  logger_->info(
-      "config reloaded from {}: {}; sinks: {}", config_.source,
-      restart ? "sampler and runtimes restarted" : "sampler kept",
-      closing.empty() ? std::string("unchanged") : [&] {
-        std::string names;
-        for (const std::string& name : closing) names += (names.empty() ? "" : ", ") + name;
-        return names + " replaced";
-      }());
+  std::string runtime_change = "unchanged";
+  if (restart) {
+    runtime_change = "restarted with the sampler";
+  } else if (!swapped.empty()) {
+    runtime_change = joined(swapped) + " swapped in place, the sampler kept running";
+  }
+  logger_->info("config reloaded from {}: runtimes {}; sinks {}", config_.source, runtime_change,
+                closing.empty() ? std::string("unchanged") : joined(closing) + " replaced");
   if (was_sampling_all != config_.pids.empty()) {
     logger_->info("sampling {}", config_.pids.empty() ? "every process" : "the given processes");
   }

@@ -9,6 +9,10 @@ namespace ember {
 HostHandle::HostHandle(const std::string& plugin_section, Sampler* sampler)
     : logger_(component_logger(plugin_section)), sampler_(sampler) {}
 
+HostHandle::~HostHandle() {
+  if (sampler_ && program_slot_) sampler_->remove_program(program_slot_);
+}
+
 void HostHandle::log(LogLevel level, std::string_view message) {
   switch (level) {
     case LogLevel::debug:

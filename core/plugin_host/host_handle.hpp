@@ -16,6 +16,9 @@ class HostHandle final : public Host {
  public:
   // `sampler` may be null (no BPF: tests, offline tools).
   HostHandle(const std::string& plugin_section, Sampler* sampler);
+  // Frees the plugin's ember_programs slot: destroyed after its plugin
+  // (PluginInstance), while the sampler still runs (a reload toggling it).
+  ~HostHandle() override;
 
   void log(LogLevel level, std::string_view message) override;
   std::string process_root(std::uint32_t pid) const override;

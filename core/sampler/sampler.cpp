@@ -118,7 +118,14 @@ Status Sampler::start() {
   return Status::ok();
 }
 
+void Sampler::stop() {
+  stopped_ = true;
+  for (bpf_link* link : cpu_links_) bpf_link__destroy(link);
+  cpu_links_.clear();
+}
+
 Sampler::~Sampler() {
+  stop();
   for (bpf_link* link : links_) bpf_link__destroy(link);
   if (ring_) ring_buffer__free(ring_);
   if (skeleton_) sampler_bpf::destroy(skeleton_);
@@ -140,12 +147,13 @@ Status Sampler::attach_cpu(int cpu) {
     return Status::error("cannot attach the sampler to CPU " + std::to_string(cpu) + ": " +
                          errno_text(error));
   }
-  links_.push_back(link);  // the link owns the perf event fd
+  cpu_links_.push_back(link);  // the link owns the perf event fd
   attached_cpus_.insert(cpu);
   return Status::ok();
 }
 
 void Sampler::attach_new_cpus() {
+  if (stopped_) return;
   for (int cpu : online_cpus()) {
     if (!attached_cpus_.count(cpu)) attach_cpu(cpu);
   }
@@ -200,13 +208,38 @@ Status Sampler::set_program(std::uint32_t slot, int program_fd) {
 }
 
 Status Sampler::add_program(int program_fd, std::uint32_t& slot) {
-  if (next_program_slot_ >= EMBER_MAX_PROGRAMS) {
-    return Status::error("all " + std::to_string(EMBER_MAX_PROGRAMS - 1) +
-                         " runtime program slots are taken");
+  // The next free slot after the last one given: a slot just freed is taken
+  // last, so a stale route to it meets an empty slot rather than a stranger.
+  for (std::uint32_t i = 0; i + 1 < EMBER_MAX_PROGRAMS; ++i) {
+    const std::uint32_t candidate = 1 + (next_program_slot_ - 1 + i) % (EMBER_MAX_PROGRAMS - 1);
+    if (used_program_slots_.count(candidate)) continue;
+    Status status = set_program(candidate, program_fd);
+    if (!status) return status;
+    used_program_slots_.insert(candidate);
+    slot = candidate;
+    next_program_slot_ = candidate + 1;
+    return status;
   }
-  Status status = set_program(next_program_slot_, program_fd);
-  if (status) slot = next_program_slot_++;
-  return status;
+  return Status::error("all " + std::to_string(EMBER_MAX_PROGRAMS - 1) +
+                       " runtime program slots are taken");
+}
+
+void Sampler::remove_program(std::uint32_t slot) {
+  if (slot == EMBER_PROG_SUBMIT || !used_program_slots_.erase(slot)) return;
+  // Routes first, then the slot: samples meanwhile still reach the program.
+  bpf_map* runtimes = skeleton_->maps.ember_runtimes;
+  std::uint32_t pid = 0;
+  std::vector<std::uint32_t> routed;
+  for (int more = bpf_map__get_next_key(runtimes, nullptr, &pid, sizeof(pid)); more == 0;
+       more = bpf_map__get_next_key(runtimes, &pid, &pid, sizeof(pid))) {
+    ember_process_runtime entry{};
+    if (bpf_map__lookup_elem(runtimes, &pid, sizeof(pid), &entry, sizeof(entry), 0) == 0 &&
+        entry.program == slot) {
+      routed.push_back(pid);
+    }
+  }
+  for (std::uint32_t routed_pid : routed) set_process_program(routed_pid, 0);
+  bpf_map__delete_elem(skeleton_->maps.ember_programs, &slot, sizeof(slot), 0);
 }
 
 namespace {

@@ -49,6 +49,10 @@ class Sampler {
   // Attaches the sampling program to every online CPU.
   Status start();
 
+  // Detaches it: no sample is submitted after this returns, so a last poll()
+  // drains every one (stats() then counts no sample the reader missed).
+  void stop();
+
   // Drains records for up to timeout_ms; returns the number handled or an error.
   Status poll(int timeout_ms, const RecordHandler& handler);
 
@@ -62,6 +66,9 @@ class Sampler {
   int map_fd(std::string_view name) const;
   // Puts a runtime plugin's program into the next free ember_programs slot.
   Status add_program(int program_fd, std::uint32_t& slot);
+  // Empties the slot and routes the pids that tail-called it to none (a
+  // runtime plugin disabled by a reload while the sampler runs).
+  void remove_program(std::uint32_t slot);
   Status set_process_program(std::uint32_t pid, std::uint32_t slot);
   Status set_process_flags(std::uint32_t pid, std::uint32_t flags, bool on);
   void forget_process(std::uint32_t pid);
@@ -74,11 +81,14 @@ class Sampler {
   SamplerOptions options_;
   sampler_bpf* skeleton_ = nullptr;
   ring_buffer* ring_ = nullptr;
-  std::vector<bpf_link*> links_;
+  std::vector<bpf_link*> links_;      // process tracepoints
+  std::vector<bpf_link*> cpu_links_;  // the sampling program on each CPU
   std::set<int> attached_cpus_;
   const RecordHandler* current_handler_ = nullptr;
   std::uint32_t next_program_slot_ = 1;  // slot 0 is ember_submit
+  std::set<std::uint32_t> used_program_slots_;
   std::uint32_t ring_bytes_ = 0;
+  bool stopped_ = false;
 };
 
 }  // namespace ember

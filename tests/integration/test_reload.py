@@ -5,8 +5,8 @@ One emberd runs through four configs, 1 s windows, the files sink writing
 folded files, profiling a spin workload (`[processes] pids`):
 1. native runtime off, files -> A: A's windows hold the workload unnamed.
 2. SIGHUP, native on and files -> B: windows now go to B with main;spin_outer;
-   spin_leaf named, A gets no more; the BPF programs are new (a runtime change
-   restarts the sampler).
+   spin_leaf named, A gets no more; the BPF programs are the same ones (a
+   runtime is swapped in place, the sampler runs on).
 3. SIGHUP with a broken file: the error is logged with file and line, emberd
    keeps running on config 2 (B keeps growing). Then a valid file whose files
    sink cannot start (its directory under a regular file): logged, and the
@@ -15,9 +15,21 @@ folded files, profiling a spin workload (`[processes] pids`):
    the same ones (a sink change keeps the sampler).
 The store sink, in every config unchanged, keeps its file open throughout.
 Then SIGTERM: exit status 0. Every stderr line must be one JSON object.
+
+A second emberd samples the whole host at 99 Hz while a Python process burns
+in `reload_burn` and a spin workload keeps the other CPU busy; SIGHUPs turn
+runtime.cpython on (files -> B) and off again (files -> C). The sampler's BPF
+programs stay the same ones throughout, the CPython walker's program joins
+them and leaves. No sample is lost (the ring buffer's count and every
+window's), every sample the sampler submitted is in a window, and no pause
+in the sample stream (from the samples' own timestamps, logged per window)
+is longer than MAX_GAP_INTERVALS sampling intervals: a sampler restart pauses
+it for the reload's whole length, 100 ms and more. Python frames are in B
+only.
 """
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -26,6 +38,24 @@ import unittest
 import ember_it as it
 
 EMBERD = os.path.join(os.path.dirname(it.EMBER), "emberd")
+PYTHON = "/usr/bin/python3.11"  # Debian's, always installed (scripts/install-deps.sh)
+FREQUENCY = 99
+MAX_GAP_INTERVALS = 3
+BURNER = """
+import sys
+
+
+def reload_burn():
+    total = 0
+    for i in range(200000):
+        total += i * i
+    return total
+
+
+print("ready", flush=True)
+while True:
+    reload_burn()
+"""
 
 
 def config(pid, directory, native, files=True, store=None):
@@ -90,6 +120,34 @@ def read_all(paths):
     return text
 
 
+def cpython_config(directory, cpython, store):
+    return f"""
+[agent]
+plugin_dirs = ["{it.PLUGIN_DIR}"]
+window_seconds = 1
+log_format = "json"
+log_level = "debug"
+[sampler]
+frequency_hz = {FREQUENCY}
+[runtime.native]
+enabled = true
+[runtime.cpython]
+enabled = {str(cpython).lower()}
+[sink.files]
+enabled = true
+directory = "{directory}"
+formats = ["folded"]
+[sink.store]
+enabled = true
+path = "{store}"
+"""
+
+
+WINDOW_CLOSED = re.compile(r"window closed: (\d+) samples, .* longest gap between samples "
+                           r"([\d.]+) ms")
+DONE = re.compile(r"done: (\d+) samples, (\d+) lost")
+
+
 class Reload(unittest.TestCase):
     def setUp(self):
         self.tmp = it.scratch_dir(self)
@@ -144,15 +202,18 @@ class Reload(unittest.TestCase):
                              lambda: len(self.messages(fragment)) > before and
                              self.messages(fragment)[-1])
 
-    def test_sighup_reloads_runtimes_and_sinks_and_keeps_a_good_config(self):
-        w = it.start(self, [it.copy_workload(self, "spin", "it_reload"), 90])
-        self.write(config(w.pid, self.dir_a, native=False, store=self.store))
+    def start_emberd(self):
         log = open(self.log_path, "w")
         self.emberd = subprocess.Popen([EMBERD, "--config", self.path], stdout=subprocess.DEVNULL,
                                        stderr=log, stdin=subprocess.DEVNULL,
                                        start_new_session=True)
         log.close()
         self.addCleanup(lambda: self.emberd.poll() is None and self.emberd.kill())
+
+    def test_sighup_reloads_runtimes_and_sinks_and_keeps_a_good_config(self):
+        w = it.start(self, [it.copy_workload(self, "spin", "it_reload"), 90])
+        self.write(config(w.pid, self.dir_a, native=False, store=self.store))
+        self.start_emberd()
 
         # 1. Unnamed frames into A.
         self.wait_for("a window with it_reload in A",
@@ -171,8 +232,8 @@ class Reload(unittest.TestCase):
                       lambda: "main;spin_outer;spin_leaf" in read_all(folded_files(self.dir_b)))
         files_a = folded_files(self.dir_a)
         progs_2 = bpf_prog_ids(self.emberd.pid)
-        self.assertTrue(progs_2 and not progs_2 & progs_1,
-                        f"BPF programs not replaced by the runtime change: {progs_1} -> {progs_2}")
+        self.assertEqual(progs_2, progs_1,
+                         "the sampler's BPF programs were replaced by a runtime change")
         self.assertEqual(open_fds(self.emberd.pid, self.store), store_fds,
                          "the unchanged store sink was reopened by the reload")
 
@@ -214,6 +275,73 @@ class Reload(unittest.TestCase):
         self.assertTrue(any("done:" in r["message"] for r in records), self.dump())
         print(f"\nreload: A {len(files_a)} files, B {len(files_b)} files, "
               f"programs {sorted(progs_1)} -> {sorted(progs_2)}")
+
+    def test_sighup_toggles_cpython_without_losing_samples(self):
+        if not os.path.exists(PYTHON):
+            self.fail(f"{PYTHON} is not installed (scripts/install-deps.sh installs it)")
+        script = os.path.join(self.tmp, "reload_burner.py")
+        with open(script, "w") as f:
+            f.write(BURNER)
+        py = it.start(self, [PYTHON, script])
+        it.start(self, [it.copy_workload(self, "spin", "it_reload_spin"), 90])
+        dir_c = os.path.join(self.tmp, "C")
+        self.write(cpython_config(self.dir_a, cpython=False, store=self.store))
+        self.start_emberd()
+
+        def python_windows(directory):
+            return [p for p in folded_files(directory)
+                    if any(frames[0] == "python3.11" for frames, _ in it.parse_folded(p))]
+
+        def burns(directory):
+            return [frames for p in folded_files(directory) for frames, _ in it.parse_folded(p)
+                    if "reload_burn" in frames]
+
+        self.wait_for("2 windows of the Python process in A",
+                      lambda: len(python_windows(self.dir_a)) >= 2)
+        progs_off = bpf_prog_ids(self.emberd.pid)
+
+        self.write(cpython_config(self.dir_b, cpython=True, store=self.store))
+        swapped = self.hup_and_wait("config reloaded")
+        self.assertIn("cpython swapped in place", swapped["message"])
+        self.wait_for("reload_burn in B", lambda: burns(self.dir_b))
+        self.wait_for("2 windows in B", lambda: len(folded_files(self.dir_b)) >= 2)
+        progs_on = bpf_prog_ids(self.emberd.pid)
+        self.assertTrue(progs_off < progs_on and len(progs_on - progs_off) == 1,
+                        f"enabling cpython did not just add its program: {progs_off} -> {progs_on}")
+
+        self.write(cpython_config(dir_c, cpython=False, store=self.store))
+        self.hup_and_wait("config reloaded")
+        self.wait_for("2 windows of the Python process in C",
+                      lambda: len(python_windows(dir_c)) >= 2)
+        self.assertEqual(bpf_prog_ids(self.emberd.pid), progs_off,
+                         "disabling cpython did not just remove its program")
+
+        os.kill(self.emberd.pid, signal.SIGTERM)
+        self.assertEqual(self.emberd.wait(timeout=20), 0, self.dump())
+        py.kill()
+        self.assertEqual(burns(self.dir_a), [], "Python frames before cpython was enabled")
+        self.assertEqual(burns(dir_c), [], "Python frames after cpython was disabled")
+        frames = burns(self.dir_b)[0]
+        self.assertEqual(frames[0], "python3.11", frames)
+
+        windows = [WINDOW_CLOSED.search(r["message"]) for r in self.log()]
+        windows = [(int(m[1]), float(m[2])) for m in windows if m]
+        done = [DONE.search(r["message"]) for r in self.log()]
+        done = [m for m in done if m]
+        self.assertEqual(len(done), 1, self.dump())
+        submitted, lost = int(done[0][1]), int(done[0][2])
+        in_windows = sum(count for count, _ in windows)
+        interval_ms = 1000.0 / FREQUENCY
+        longest = max(gap for _, gap in windows)
+        print(f"\ncpython toggled: {len(windows)} windows, {in_windows} of {submitted} samples "
+              f"in windows, {lost} lost, longest gap {longest:.1f} ms "
+              f"({longest / interval_ms:.1f} intervals)")
+        self.assertEqual(lost, 0, self.dump())
+        self.assertEqual(self.messages("samples lost in this window"), [])
+        # emberd stops sampling before it drains the ring buffer a last time.
+        self.assertEqual(in_windows, submitted, "samples submitted but in no window")
+        self.assertLessEqual(longest, MAX_GAP_INTERVALS * interval_ms,
+                             f"a pause in the sample stream: {windows}")
 
 
 if __name__ == "__main__":
