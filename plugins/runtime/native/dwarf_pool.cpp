@@ -29,7 +29,8 @@ Status DwarfPool::open(Entry& entry) {
       static_cast<std::uint64_t>(st.st_size) != entry.identity.size) {
     return Status::error(entry.path + " is gone or was replaced");
   }
-  return DwarfSource::open(entry.path, entry.source);
+  std::string path = copies_ ? copies_->path_for(entry.path, entry.identity) : entry.path;
+  return DwarfSource::open(path, entry.source);
 }
 
 void DwarfPool::close(Entry& entry) {

@@ -16,13 +16,17 @@
 
 #include "dwarf_source.hpp"
 #include "mapped_file.hpp"
+#include "uncompressed_debug.hpp"
 
 namespace ember::native {
 
 class DwarfPool {
  public:
-  DwarfPool(std::size_t budget_bytes, std::size_t max_open)
-      : budget_(budget_bytes), max_open_(max_open) {}
+  // `copies` are uncompressed copies of debug files with compressed sections
+  // (uncompressed_debug.hpp); a pool without it opens every file as it is.
+  DwarfPool(std::size_t budget_bytes, std::size_t max_open,
+            std::shared_ptr<UncompressedDebugFiles> copies = nullptr)
+      : budget_(budget_bytes), max_open_(max_open), copies_(std::move(copies)) {}
 
   // A DWARF file known by its path and, to be sure a reopen finds the same
   // bytes, its identity. Returns the id lookups use.
@@ -54,6 +58,7 @@ class DwarfPool {
 
   std::size_t budget_;
   std::size_t max_open_;
+  std::shared_ptr<UncompressedDebugFiles> copies_;
   std::mutex mutex_;
   std::uint64_t next_id_ = 1;
   std::unordered_map<std::uint64_t, Entry> entries_;

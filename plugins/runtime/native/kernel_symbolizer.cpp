@@ -37,8 +37,8 @@ FrameHandle KernelSymbolizer::resolve(std::uint64_t address) {
   // Every address of one function shares its frame.
   FrameHandle& frame = functions_[found->address];
   if (!frame) {
-    frame = named_frame(std::string(found->name),
-                        found->module.empty() ? "vmlinux" : found->module, FrameKind::kernel);
+    frame = named_frame(std::string(found->name), found->module.empty() ? "vmlinux" : found->module,
+                        FrameKind::kernel);
   }
   return frame;
 }
@@ -86,9 +86,10 @@ void KernelSymbolizer::load_live() {
   }
   if (symbols_.restricted()) {
     host_.log(LogLevel::warn,
-              path_ + " shows only zero addresses (kernel.kptr_restrict, or no CAP_SYSLOG): "
-                      "kernel frames will be named [kernel]+0x...; run the agent as root or "
-                      "set kernel.kptr_restrict=0 to name them");
+              path_ +
+                  " shows only zero addresses (kernel.kptr_restrict, or no CAP_SYSLOG): "
+                  "kernel frames will be named [kernel]+0x...; run the agent as root or "
+                  "set kernel.kptr_restrict=0 to name them");
   }
 }
 

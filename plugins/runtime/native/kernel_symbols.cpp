@@ -93,11 +93,10 @@ class KernelSymbols::Builder {
     auto& symbols = result_.symbols_;
     std::stable_sort(symbols.begin(), symbols.end(),
                      [](const Symbol& a, const Symbol& b) { return a.address < b.address; });
-    symbols.erase(std::unique(symbols.begin(), symbols.end(),
-                              [](const Symbol& a, const Symbol& b) {
-                                return a.address == b.address;
-                              }),
-                  symbols.end());
+    symbols.erase(
+        std::unique(symbols.begin(), symbols.end(),
+                    [](const Symbol& a, const Symbol& b) { return a.address == b.address; }),
+        symbols.end());
     symbols.shrink_to_fit();
     result_.names_.shrink_to_fit();
     return std::move(result_);

@@ -56,8 +56,7 @@ Status kernel_symbols_key(const KernelSymbolsSources& sources, KernelSymbolsKey&
   // A file given in the config (a copy, a test) is known by its size and time.
   struct stat st {};
   if (::stat(sources.kallsyms.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-    text << "file " << st.st_size << ' ' << st.st_mtim.tv_sec << '.' << st.st_mtim.tv_nsec
-         << '\n';
+    text << "file " << st.st_size << ' ' << st.st_mtim.tv_sec << '.' << st.st_mtim.tv_nsec << '\n';
   }
   key.modules.clear();
   std::string modules;

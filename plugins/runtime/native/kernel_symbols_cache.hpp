@@ -32,8 +32,7 @@ struct KernelSymbolsSources {
 Status kernel_symbols_key(const KernelSymbolsSources& sources, KernelSymbolsKey& key);
 
 // False when `file` is missing, damaged or saved under another key.
-bool read_saved_kernel_symbols(const std::string& file, const std::string& key,
-                               KernelSymbols& out);
+bool read_saved_kernel_symbols(const std::string& file, const std::string& key, KernelSymbols& out);
 
 // Written to a temporary file and renamed, so a reader never sees half a table.
 Status save_kernel_symbols(const std::string& file, const std::string& key,

@@ -9,6 +9,10 @@ Status read_native_options(const Options& options, NativeOptions& out) {
   NativeOptions read;
   read.kallsyms_path = reader.get_string("kallsyms_path", read.kallsyms_path);
   read.cache_dir = reader.get_string("cache_dir", read.cache_dir);
+  read.max_cache_bytes =
+      static_cast<std::size_t>(reader.get_int(
+          "max_cache_mb", static_cast<std::int64_t>(read.max_cache_bytes >> 20), 0, 1 << 20))
+      << 20;
   read.maps_refresh_interval = std::chrono::milliseconds(
       reader.get_int("maps_refresh_interval_ms", read.maps_refresh_interval.count(), 0, 3'600'000));
   read.max_cached_frames = static_cast<std::size_t>(reader.get_int(

@@ -15,9 +15,12 @@ namespace ember::native {
 struct NativeOptions {
   // Where kernel symbols come from (a copy of kallsyms works for replays and tests).
   std::string kallsyms_path = "/proc/kallsyms";
-  // What is worth keeping between runs: the parsed kallsyms of this boot.
-  // Empty: nothing is kept.
+  // What is worth keeping between runs: the parsed kallsyms of this boot,
+  // uncompressed copies of debug files with compressed sections. Empty:
+  // nothing is kept.
   std::string cache_dir = "/var/cache/ember";
+  // The debug file copies beyond this are deleted, oldest first.
+  std::size_t max_cache_bytes = std::size_t{512} << 20;
   // A process' maps are re-read at most this often when an address falls
   // outside every known mapping (dlopen, new threads' stacks).
   std::chrono::milliseconds maps_refresh_interval{250};

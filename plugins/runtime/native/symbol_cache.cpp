@@ -103,8 +103,12 @@ ChainHandle BinarySymbols::frames(std::uint64_t vaddr, std::string_view module) 
 SymbolCache::SymbolCache(Host& host, const NativeOptions& options)
     : host_(host),
       options_(options),
-      dwarf_pool_(std::make_shared<DwarfPool>(options.max_debug_info_bytes,
-                                              options.max_open_debug_files)) {}
+      dwarf_pool_(std::make_shared<DwarfPool>(
+          options.max_debug_info_bytes, options.max_open_debug_files,
+          options.cache_dir.empty()
+              ? nullptr
+              : std::make_shared<UncompressedDebugFiles>(options.cache_dir + "/debug",
+                                                         options.max_cache_bytes, host))) {}
 
 std::shared_ptr<const BinarySymbols> SymbolCache::lookup(Entries& entries, const std::string& key) {
   auto it = entries.find(key);

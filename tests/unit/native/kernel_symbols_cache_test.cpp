@@ -49,7 +49,8 @@ TEST(KernelSymbolsCache, SavedTableReadsBackWithoutTransientSymbols) {
   // A BPF program's symbol is stale by the next run: not kept.
   EXPECT_EQ(read.find(0xffffffffc0b00010)->name, "ext4_fill_super");
   ASSERT_EQ(read.image_text().size(), 1u);
-  EXPECT_EQ(read.image_text()[0], (std::pair<std::uint64_t, std::uint64_t>{0xffffffff81000000, 0xffffffff81002000}));
+  EXPECT_EQ(read.image_text()[0],
+            (std::pair<std::uint64_t, std::uint64_t>{0xffffffff81000000, 0xffffffff81002000}));
   EXPECT_FALSE(read_saved_kernel_symbols(dir.file("kallsyms"), "key 2", read)) << "another boot";
 }
 
@@ -84,7 +85,8 @@ TEST(KernelSymbolsCache, KeyFollowsBootModulesAndSource) {
   KernelSymbolsKey first, again, other;
   ASSERT_TRUE(kernel_symbols_key(sources, first).is_ok());
   ASSERT_EQ(first.modules.size(), 1u);
-  EXPECT_EQ(first.modules[0], (std::pair<std::uint64_t, std::uint64_t>{0xffffffffc0a00000, 0xffffffffc0b08000}));
+  EXPECT_EQ(first.modules[0],
+            (std::pair<std::uint64_t, std::uint64_t>{0xffffffffc0a00000, 0xffffffffc0b08000}));
   // A module's reference count changes, its code does not move.
   write(dir.file("modules"), "ext4 1081344 7 nfs, Live 0xffffffffc0a00000\n");
   ASSERT_TRUE(kernel_symbols_key(sources, again).is_ok());
