@@ -17,21 +17,18 @@ void merge_interpreter_frames(const std::vector<FrameHandle>& native_leaf_first,
                               const RuntimeFrameGroups& groups, const ProcessHandler& interpreter,
                               std::vector<FrameHandle>& merged_leaf_first) {
   std::size_t next_group = 0;
-  const std::string* interpreter_module = nullptr;  // the object holding the eval loop
   for (const FrameHandle& frame : native_leaf_first) {
     if (next_group < groups.size() && interpreter.is_interpreter_frame(*frame)) {
       const auto& group = groups[next_group++];
       merged_leaf_first.insert(merged_leaf_first.end(), group.begin(), group.end());
-      interpreter_module = &frame->module;
       continue;
     }
-    // Between two groups, the interpreter's own frames are its call machinery
-    // or, in builds without frame pointers, garbage return addresses: either
-    // way they only split the interpreted stack. Other objects' frames (C
-    // extensions, libc) stay where they are.
-    if (interpreter_module && next_group < groups.size() &&
-        ((!interpreter_module->empty() && frame->module == *interpreter_module) ||
-         is_walk_garbage(*frame))) {
+    // Between two groups, the runtime's call machinery and, in builds without
+    // frame pointers, garbage return addresses only split the interpreted
+    // stack. The C code the runtime does not claim (builtins, C extensions,
+    // libc) stays where it is.
+    if (next_group > 0 && next_group < groups.size() &&
+        (is_walk_garbage(*frame) || interpreter.is_call_machinery(*frame))) {
       continue;
     }
     merged_leaf_first.push_back(frame);

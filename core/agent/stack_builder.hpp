@@ -15,9 +15,9 @@ namespace ember {
 // k-th native frame the interpreter claims is replaced by the k-th group.
 // Groups left over (the native walk missed eval frames) go rootward of
 // everything else, so interpreter frames are never dropped. Between groups
-// (and before the leftovers), native frames of the eval loop's own object and
-// addresses outside code ([unknown], [heap], [stack]) are dropped: interpreter
-// call machinery or walk garbage.
+// (and before the leftovers), the frames the handler calls its call machinery
+// (ProcessHandler::is_call_machinery) and addresses outside code ([unknown],
+// [heap], [stack]: walk garbage) are dropped.
 void merge_interpreter_frames(const std::vector<FrameHandle>& native_leaf_first,
                               const RuntimeFrameGroups& groups, const ProcessHandler& interpreter,
                               std::vector<FrameHandle>& merged_leaf_first);

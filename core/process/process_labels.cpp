@@ -78,6 +78,7 @@ void ProcessLabeler::label(ProcessInfo& info) {
     if (!environ_read) {
       read_text_file(proc_root_ + "/" + std::to_string(info.pid) + "/environ", environ);
       environ_read = true;
+      ++environ_reads_;
     }
     return environment_value(environ, name);
   };

@@ -5,6 +5,7 @@
 // cgroup path (container_id.hpp) before this runs.
 #pragma once
 
+#include <cstdint>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -41,13 +42,19 @@ class ProcessLabeler {
  public:
   explicit ProcessLabeler(const Config& config, std::string proc_root = "/proc");
 
-  // Sets info.container_name and info.service.
+  // Sets info.container_name and info.service. /proc/PID/environ is read
+  // only when a label needs it: a container without a state file (its
+  // HOSTNAME), or no [[service]] rule matched (OTEL_SERVICE_NAME, DD_SERVICE).
   void label(ProcessInfo& info);
+
+  // How many environ files label() has read (for tests).
+  std::uint64_t environ_reads() const { return environ_reads_; }
 
  private:
   ContainerNames names_;
   ServiceRules rules_;
   std::string proc_root_;
+  std::uint64_t environ_reads_ = 0;
 };
 
 }  // namespace ember

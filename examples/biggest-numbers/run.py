@@ -111,14 +111,17 @@ def summarize(frames, kinds, stacks):
     total = sum(stacks.values())
     hot = sum(n for stack, n in stacks.items()
               if any(frames[i]["name"].endswith(HOT_FUNCTION) for i in stack))
-    # The heaviest Python path from the view function down, as a user would
-    # read it in the flame graph.
+    # The heaviest path from the view function down to the last Python frame,
+    # as a user would read it in the flame graph: Python frames and the C
+    # functions between them (a builtin calling back into Python), without
+    # what runs below the last Python frame.
     paths = collections.Counter()
     for stack, n in stacks.items():
-        names = [frames[i]["name"] for i in stack if kinds[i] == "python"]
-        views = [k for k, name in enumerate(names) if name.endswith(VIEW)]
+        names = [frames[i]["name"] for i in stack]
+        python = [k for k, i in enumerate(stack) if kinds[i] == "python"]
+        views = [k for k in python if names[k].endswith(VIEW)]
         if views:
-            paths[" → ".join(names[views[-1]:])] += n
+            paths[" → ".join(names[views[-1]:python[-1] + 1])] += n
     return {"samples": total, "hot_samples": hot,
             "hot_share": 100.0 * hot / total if total else 0.0,
             "hottest_paths": paths.most_common(3)}
@@ -195,7 +198,7 @@ def main():
         print(f"  {impl:5}  {s['hot_share']:5.1f} %  ({s['hot_samples']} of {s['samples']} "
               f"samples; load client: {s['load']})")
     for impl, s in results["versions"].items():
-        print(f"\nheaviest Python stacks under the request handler ({impl}):")
+        print(f"\nheaviest stacks under the request handler, to the last Python frame ({impl}):")
         for path, n in s["hottest_paths"]:
             print(f"  {100.0 * n / s['samples']:5.1f} %  {path}")
     print(f"\nprofiles in {out}:\n"

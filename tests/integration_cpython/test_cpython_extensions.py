@@ -8,6 +8,13 @@ interpreter's entry (PyEval_EvalCode) above the Python frames.
 pyenv's interpreters keep their symbols, so the extension's own functions are
 named; Debian's static /usr/bin/python3.11 is stripped, so there only libz's
 exported deflate is checked by name.
+
+Builtins calling back into Python (max() → Item.__gt__, list.remove() →
+Item.__eq__): between the two Python frames the builtin stays (min_max, the
+function builtin_max jumps to, and list_remove) and the interpreter's call
+machinery (_PyEval_EvalFrameDefault, _PyFunction_Vectorcall,
+slot_tp_richcompare, PyObject_RichCompare) is dropped. Stripped, the builtin is
+unnamed and goes with the machinery: nothing is left between the two.
 """
 
 import os
@@ -23,6 +30,22 @@ WORKLOAD = os.path.join(HERE, "extensions.py")
 FREQUENCY = 999
 DURATION = 4
 ENTRY = "PyEval_EvalCode"
+
+
+# Python caller -> (its Python callee, the native frames expected between
+# them with the interpreter's symbols)
+CALLBACKS = {"do_max": ("Item.__gt__", [["min_max"], ["builtin_max", "min_max"]]),
+             "do_remove": ("Item.__eq__", [["list_remove"]])}
+
+
+def between(names, kinds, caller, callee):
+    """The frames between the last `caller` frame and the `callee` frame right
+    below it, or None when the stack lacks them."""
+    python = [i for i, k in enumerate(kinds) if k == "python"]
+    for at, nxt in zip(python, python[1:]):
+        if names[at] == caller and names[nxt] == callee:
+            return names[at + 1:nxt]
+    return None
 
 
 def below(names, kinds, caller):
@@ -93,6 +116,20 @@ class ExtensionsTest(unittest.TestCase):
                                         f"{work}: {deeper} not below {caller}" + detail)
             report.append(f"{work} {it.share(samples, total):.0f} % "
                           f"({it.share(in_c_samples, samples):.0f} % in C below {caller})")
+        for work, (callee, named_between) in CALLBACKS.items():
+            mine = [(between(n, k, work, callee), w) for n, k, w in stacks]
+            calls = [(b, w) for b, w in mine if b is not None]
+            samples = sum(w for _, w in calls)
+            detail = (f"\n{python} {work} → {callee}, heaviest stacks:\n" +
+                      it.summarize([s for s in stacks if work in s[0]]))
+            self.assertGreater(it.share(samples, total), 3.0,
+                               f"{work}: {samples} of {total} samples reach {callee}" + detail)
+            expected = named_between if named else [[]]
+            good = sum(w for b, w in calls if b in expected)
+            self.assertGreaterEqual(it.share(good, samples), 95.0,
+                                    f"{work}: between it and {callee}, expected one of "
+                                    f"{expected}; found {[b for b, _ in calls[:5]]}" + detail)
+            report.append(f"{work} → {callee} {it.share(samples, total):.0f} %")
         print(f"\n{python}: {total} samples; " + ", ".join(report), file=sys.stderr)
 
     def test_pyenv_311(self):

@@ -1,12 +1,14 @@
 // A complete runtime plugin exercising every seam a real interpreter plugin
 // (CPython, JVM, Node) uses: its own BPF object bound to the sampler's maps,
 // a program slot, per-binary probing, per-process attach, runtime frame
-// symbolization and the merge at the interpreter's native frame.
+// symbolization, the merge at the interpreter's native frames and its call
+// machinery dropped between them.
 #include <bpf/libbpf.h>
 
 #include <memory>
 #include <string>
 
+#include "ember/call_machinery.hpp"
 #include "ember/option_reader.hpp"
 #include "ember/plugin.hpp"
 #include "fake_runtime.skel.h"
@@ -15,15 +17,18 @@ namespace {
 
 class FakeHandler final : public ember::ProcessHandler {
  public:
-  FakeHandler(ember::Host& host, std::uint32_t pid, std::uint32_t slot) : host_(host), pid_(pid) {
+  FakeHandler(ember::Host& host, std::uint32_t pid, std::uint32_t slot,
+              const ember::CallMachinery& machinery)
+      : host_(host), pid_(pid), machinery_(machinery) {
     host_.set_process_program(pid_, slot);
   }
   ~FakeHandler() override { host_.set_process_program(pid_, 0); }
 
+  // One group per interpreter_loop run: the leaf for the inner one, its
+  // caller for the outer one.
   void symbolize_runtime(const ember_sample& sample, ember::RuntimeFrameGroups& groups) override {
-    auto& group = groups.emplace_back();
     for (std::uint32_t i = 0; i < sample.runtime_frame_count && i < EMBER_MAX_RUNTIME_FRAMES; ++i) {
-      group.push_back(sample.runtime_frames[i].word0 == 1 ? leaf_ : caller_);
+      groups.push_back({sample.runtime_frames[i].word0 == 1 ? leaf_ : caller_});
     }
   }
 
@@ -31,9 +36,14 @@ class FakeHandler final : public ember::ProcessHandler {
     return native.name == "interpreter_loop";
   }
 
+  bool is_call_machinery(const ember::Frame& native) const override {
+    return machinery_.contains(native);
+  }
+
  private:
   ember::Host& host_;
   std::uint32_t pid_;
+  const ember::CallMachinery& machinery_;  // the plugin's, which outlives handlers
   ember::FrameHandle leaf_ = std::make_shared<const ember::Frame>(
       ember::Frame{"fake_leaf", "script.fake", "script.fake", 7, ember::FrameKind::python, false});
   ember::FrameHandle caller_ = std::make_shared<const ember::Frame>(ember::Frame{
@@ -53,6 +63,10 @@ class FakeRuntimePlugin final : public ember::RuntimePlugin {
     ember::OptionReader reader(options, "runtime.fake");
     binary_ = reader.get_string("binary", "fake_interpreter");
     if (auto status = reader.finish(); !status) return status;
+    // The interpreter's trampolines between two of its frames; fake_builtin,
+    // a "builtin" calling back into the interpreter, is not one of them.
+    machinery_.add_object(binary_);
+    machinery_.add_symbols({"call_trampoline*"});
 
     skeleton_ = fake_runtime_bpf::open();
     if (!skeleton_) return ember::Status::error("cannot open the fake runtime BPF object");
@@ -78,7 +92,7 @@ class FakeRuntimePlugin final : public ember::RuntimePlugin {
 
   std::unique_ptr<ember::ProcessHandler> attach(const ember::ProcessRef& process,
                                                 std::shared_ptr<const ember::BinaryData>) override {
-    return std::make_unique<FakeHandler>(*host_, process.pid, slot_);
+    return std::make_unique<FakeHandler>(*host_, process.pid, slot_, machinery_);
   }
 
  private:
@@ -86,6 +100,7 @@ class FakeRuntimePlugin final : public ember::RuntimePlugin {
   fake_runtime_bpf* skeleton_ = nullptr;
   std::uint32_t slot_ = 0;
   std::string binary_;
+  ember::CallMachinery machinery_;
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
 """The runtime-plugin seam with real BPF: a fake interpreter plugin's BPF
 program is tail-called by the sampler, its frames come back through
-symbolize_runtime and replace the interpreter's native frame in the stack."""
+symbolize_runtime and replace the interpreter's native frames in the stack;
+between them the C "builtin" stays and the call machinery the plugin claims
+(is_call_machinery) is dropped."""
 
 import os
 import sys
@@ -31,11 +33,13 @@ class RuntimeSeamTest(unittest.TestCase):
         total = sum(w for _, _, w in stacks)
         self.assertGreater(total, 100, res.describe())
 
-        merged = sum(w for names, _, w in stacks
-                     if it.contains_run(names, ["main", "fake_caller", "fake_leaf", "spin"]))
+        run = ["main", "fake_caller", "fake_builtin", "fake_leaf", "spin"]
+        merged = sum(w for names, _, w in stacks if it.contains_run(names, run))
         self.assertGreater(it.share(merged, total), 90.0,
-                           "stacks without main → fake_caller → fake_leaf → spin:\n"
-                           + it.summarize(stacks))
+                           f"stacks without {' → '.join(run)}:\n" + it.summarize(stacks))
+        machinery = sum(w for names, _, w in stacks if "call_trampoline" in names)
+        self.assertEqual(machinery, 0, "the call machinery between the interpreter's frames "
+                         "was not dropped:\n" + it.summarize(stacks))
         replaced = sum(w for names, _, w in stacks if "interpreter_loop" in names)
         self.assertEqual(replaced, 0, "the interpreter's native frame was not replaced:\n"
                          + it.summarize(stacks))

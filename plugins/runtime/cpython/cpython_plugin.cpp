@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "bpf/cpython_bpf.h"
+#include "call_machinery.hpp"
 #include "code_reader.hpp"
 #include "cpython.skel.h"
 #include "detect.hpp"
@@ -42,6 +43,7 @@ class CpythonBinaryData final : public BinaryData {
   CPythonBinary info;
   std::string unsupported;  // why its processes are profiled as native code
   ElfFile elf;
+  CallMachinery machinery;
 };
 
 struct FrameKey {
@@ -58,16 +60,20 @@ struct FrameKeyHash {
 
 class CpythonHandler final : public ProcessHandler {
  public:
-  CpythonHandler(Host& host, std::uint32_t pid, int config_map_fd, const cpython_offsets& offsets)
+  CpythonHandler(Host& host, std::uint32_t pid, int config_map_fd,
+                 std::shared_ptr<const CpythonBinaryData> binary)
       : host_(host),
         pid_(pid),
         config_map_fd_(config_map_fd),
         // 2.7's eval loop is PyEval_EvalFrameEx; 3.x's PyEval_EvalFrameEx
         // only forwards to _PyEval_EvalFrameDefault.
-        eval_function_(offsets.major == 2 ? "PyEval_EvalFrameEx" : "_PyEval_EvalFrameDefault"),
-        reader_(offsets, [&host, pid](std::uint64_t address, void* buffer, std::size_t size) {
-          return host.read_memory(pid, address, buffer, size);
-        }) {}
+        eval_function_(binary->info.offsets.major == 2 ? "PyEval_EvalFrameEx"
+                                                       : "_PyEval_EvalFrameDefault"),
+        binary_(std::move(binary)),
+        reader_(binary_->info.offsets,
+                [&host, pid](std::uint64_t address, void* buffer, std::size_t size) {
+                  return host.read_memory(pid, address, buffer, size);
+                }) {}
 
   ~CpythonHandler() override {
     if (routed_) host_.set_process_program(pid_, 0);
@@ -103,6 +109,10 @@ class CpythonHandler final : public ProcessHandler {
     std::string_view name = native.name;
     return name.starts_with(eval_function_) &&
            (name.size() == eval_function_.size() || name[eval_function_.size()] == '.');
+  }
+
+  bool is_call_machinery(const Frame& native) const override {
+    return binary_->machinery.contains(native);
   }
 
  private:
@@ -149,6 +159,7 @@ class CpythonHandler final : public ProcessHandler {
   std::uint32_t pid_;
   int config_map_fd_;
   std::string_view eval_function_;
+  std::shared_ptr<const CpythonBinaryData> binary_;  // shared by the binary's processes
   CodeReader reader_;
   bool configured_ = false;
   bool routed_ = false;
@@ -199,6 +210,7 @@ class CpythonPlugin final : public RuntimePlugin {
     }
     // Claimed anyway: attach() reports it once per process, with the pid.
     if (!data->unsupported.empty()) return data;
+    data->machinery = call_machinery(binary.path);
     ElfReadOptions elf_options;
     elf_options.data_symbols = false;
     if (auto opened = ElfFile::open(binary.open_path, data->elf, elf_options); !opened) {
@@ -211,7 +223,7 @@ class CpythonPlugin final : public RuntimePlugin {
 
   std::unique_ptr<ProcessHandler> attach(const ProcessRef& process,
                                          std::shared_ptr<const BinaryData> data) override {
-    const auto* binary = dynamic_cast<const CpythonBinaryData*>(data.get());
+    auto binary = std::dynamic_pointer_cast<const CpythonBinaryData>(data);
     if (!binary || !process.mappings) return nullptr;
     if (!binary->unsupported.empty()) {
       std::string version =
@@ -241,7 +253,7 @@ class CpythonPlugin final : public RuntimePlugin {
     config.max_frames = max_frames_;
     config.offsets = binary->info.offsets;
     auto handler = std::make_unique<CpythonHandler>(
-        *host_, process.pid, bpf_map__fd(skeleton_->maps.cpython_processes), binary->info.offsets);
+        *host_, process.pid, bpf_map__fd(skeleton_->maps.cpython_processes), binary);
     if (auto status = handler->start(config, slot_); !status) {
       host_->log(LogLevel::warn, status.message());
       return nullptr;

@@ -23,7 +23,10 @@
 //    handlers produce the user stack; interpreter handlers produce their
 //    frames in groups, one group per native interpreter frame
 //    (is_interpreter_frame), and the host splices each group in place of that
-//    native frame. So every runtime merges with native code the same way.
+//    native frame. Between two groups, the host drops the native frames the
+//    handler calls its call machinery (is_call_machinery: the eval loop's
+//    trampolines, which the groups replace) and keeps the others (builtins,
+//    C extensions, libc). So every runtime merges with native code the same way.
 //
 // 5. Refresh and detach: mapping changes reach on_mappings_changed; the
 //    handler's destructor runs when the process has exited and the window
@@ -95,6 +98,18 @@ class ProcessHandler {
   // Interpreter role: a native frame the interpreter's frames replace
   // (CPython: _PyEval_EvalFrameDefault).
   virtual bool is_interpreter_frame(const Frame& native) const {
+    (void)native;
+    return false;
+  }
+
+  // Interpreter role: asked for the native frames between two groups. True
+  // for the runtime's call machinery, which only carries a call from one
+  // interpreted frame to the next (CPython: _PyFunction_Vectorcall,
+  // slot_tp_richcompare), so the host drops it; false for C code worth
+  // showing (builtin_max, C extensions, libc), which stays in place. See
+  // ember/call_machinery.hpp for a pattern list that implements it. Addresses
+  // outside code ([unknown], [heap], [stack]) are dropped without asking.
+  virtual bool is_call_machinery(const Frame& native) const {
     (void)native;
     return false;
   }

@@ -164,5 +164,37 @@ TEST(ProcessLabelsTest, LabelerUsesStateFilesThenEnvironment) {
   EXPECT_EQ(host.service, "");
 }
 
+TEST(ProcessLabelsTest, EnvironIsReadOnlyWhenNoRuleMatched) {
+  TempDir proc;
+  for (const char* pid : {"20", "21", "22"}) {
+    proc.write(std::string(pid) + "/environ", std::string("OTEL_SERVICE_NAME=from-env\0", 27));
+  }
+  TempDir state;
+  state.write("var/lib/docker/containers/" + kId + "/config.v2.json", R"({"Name":"/shop-api"})");
+  Config config;
+  config.container_state_root = state.str();
+  config.services = {rule("Api", "/srv/api", "", ""), rule("Shop", "", "", "^shop-")};
+  ProcessLabeler labeler(config, proc.str());
+
+  ProcessInfo by_exe{};
+  by_exe.pid = 20;
+  by_exe.exe = "/srv/api";
+  labeler.label(by_exe);
+  EXPECT_EQ(by_exe.service, "Api");
+  ProcessInfo by_container{};
+  by_container.pid = 21;
+  by_container.container_id = kId;  // named by its state file
+  labeler.label(by_container);
+  EXPECT_EQ(by_container.service, "Shop");
+  EXPECT_EQ(labeler.environ_reads(), 0u);
+
+  ProcessInfo unmatched{};
+  unmatched.pid = 22;
+  unmatched.exe = "/usr/bin/other";
+  labeler.label(unmatched);
+  EXPECT_EQ(unmatched.service, "from-env");
+  EXPECT_EQ(labeler.environ_reads(), 1u);
+}
+
 }  // namespace
 }  // namespace ember

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/stack_builder.hpp"
+#include "ember/call_machinery.hpp"
 
 namespace ember {
 namespace {
@@ -16,11 +17,21 @@ FrameHandle in_object(const std::string& name, const std::string& module) {
 
 constexpr const char* kLibpython = "libpython3.9.so.1.0";
 
+// The eval loop, and a little call machinery of libpython.
 class EvalLoop final : public ProcessHandler {
  public:
+  EvalLoop() {
+    machinery_.add_object(kLibpython);
+    machinery_.add_symbols({"_PyEval_EvalFrameDefault", "_PyFunction_*", "slot_*"});
+    machinery_.set_unnamed_are_machinery(true);
+  }
   bool is_interpreter_frame(const Frame& native) const override {
     return native.name == "_PyEval_EvalFrameDefault";
   }
+  bool is_call_machinery(const Frame& native) const override { return machinery_.contains(native); }
+
+ private:
+  CallMachinery machinery_;
 };
 
 std::vector<std::string> names(const std::vector<FrameHandle>& frames) {
@@ -44,13 +55,14 @@ TEST(MergeInterpreterFrames, EachGroupReplacesOneEvalFrameInOrder) {
                                                      "encoder_call", "handler", "serve", "main"}));
 }
 
-TEST(MergeInterpreterFrames, InterpreterFramesBetweenGroupsAreDropped) {
+TEST(MergeInterpreterFrames, CallMachineryBetweenGroupsIsDropped) {
   // 3.10 and older: one eval call per Python frame, with the interpreter's
   // call machinery (or, without frame pointers, garbage) between them. Its
   // frames stay leafward of the first group and rootward of the last.
   std::vector<FrameHandle> native{in_object("_PyObject_Malloc", kLibpython),
                                   in_object("_PyEval_EvalFrameDefault", kLibpython),
                                   in_object("_PyFunction_Vectorcall", kLibpython),
+                                  in_object("slot_tp_call", kLibpython),
                                   in_object("libpython3.9.so.1.0+0x1234", kLibpython),
                                   in_object("[unknown]+0x530000", "[unknown]"),
                                   in_object("[heap]+0x29a5f", "[heap]"),
@@ -61,6 +73,24 @@ TEST(MergeInterpreterFrames, InterpreterFramesBetweenGroupsAreDropped) {
   merge_interpreter_frames(native, groups, EvalLoop(), merged);
   EXPECT_EQ(names(merged),
             (std::vector<std::string>{"_PyObject_Malloc", "hot", "work", "Py_RunMain"}));
+}
+
+TEST(MergeInterpreterFrames, CFunctionsBetweenGroupsStay) {
+  // max(amounts) in Python calling Amount.__gt__: builtin_max (of the
+  // interpreter's own object, but not machinery) and libc stay in place.
+  std::vector<FrameHandle> native{in_object("_PyEval_EvalFrameDefault", kLibpython),
+                                  in_object("_PyFunction_Vectorcall", kLibpython),
+                                  in_object("slot_tp_richcompare", kLibpython),
+                                  in_object("builtin_max", kLibpython),
+                                  in_object("qsort_r", "libc.so.6"),
+                                  in_object("_PyEval_EvalFrameDefault.cold", kLibpython),
+                                  in_object("_PyEval_EvalFrameDefault", kLibpython)};
+  RuntimeFrameGroups groups{{frame("Amount.__gt__", FrameKind::python)},
+                            {frame("biggest", FrameKind::python)}};
+  std::vector<FrameHandle> merged;
+  merge_interpreter_frames(native, groups, EvalLoop(), merged);
+  EXPECT_EQ(names(merged),
+            (std::vector<std::string>{"Amount.__gt__", "builtin_max", "qsort_r", "biggest"}));
 }
 
 TEST(MergeInterpreterFrames, LeftoverGroupsGoRootwardNotLost) {
