@@ -88,6 +88,7 @@ void DwarfUnwinder::set_maps(const std::vector<Mapping>& maps) {
   maps_ = maps;
   objects_ = std::move(objects);
   last_mapping_ = 0;
+  memo_.clear();
   if (address_space_) unw_flush_cache(static_cast<unw_addr_space_t>(address_space_), 0, 0);
 }
 
@@ -155,6 +156,7 @@ bool DwarfUnwinder::read_word(std::uint64_t address, std::uint64_t& value) {
   std::uint64_t size = std::min<std::uint64_t>(sample.snapshot_size, EMBER_MAX_STACK_SNAPSHOT);
   if (address >= sample.user_sp && address - sample.user_sp + 8 <= size) {
     std::memcpy(&value, sample.stack_snapshot + (address - sample.user_sp), 8);
+    memo_.note_read(address, value);
     return true;
   }
   std::size_t index = 0;
@@ -192,6 +194,15 @@ int DwarfUnwinder::find_proc_info(void* address_space, std::uint64_t ip, void* p
 UnwindEnd DwarfUnwinder::unwind(const ember_sample& sample, std::size_t max_frames,
                                 std::vector<UnwoundFrame>& frames, const StopAt& stop) {
   frames.clear();
+  if (const UnwindMemo::Entry* seen = memo_.find(sample, max_frames)) {
+    for (const UnwoundFrame& frame : seen->frames) {
+      frames.push_back(frame);
+      if (stop && stop(frames)) return UnwindEnd::stopped;
+    }
+    if (seen->end != UnwindEnd::stopped) return seen->end;
+    // That unwind was stopped here and this one is not: go on for real.
+    frames.clear();
+  }
   if (!address_space_) {
     unw_addr_space_t space = unw_create_addr_space(&accessors, 0);
     if (!space) return UnwindEnd::failed;
@@ -200,6 +211,7 @@ UnwindEnd DwarfUnwinder::unwind(const ember_sample& sample, std::size_t max_fram
     address_space_ = space;
   }
   sample_ = &sample;
+  memo_.begin(sample, max_frames);
   unw_cursor_t cursor;
   UnwindEnd end = UnwindEnd::failed;
   if (unw_init_remote(&cursor, static_cast<unw_addr_space_t>(address_space_), this) == 0) {
@@ -227,6 +239,7 @@ UnwindEnd DwarfUnwinder::unwind(const ember_sample& sample, std::size_t max_fram
     }
   }
   sample_ = nullptr;
+  memo_.finish(frames, end);
   return end;
 }
 

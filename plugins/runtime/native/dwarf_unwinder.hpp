@@ -2,7 +2,8 @@
 // API, over the stack snapshot the sampler copied: registers and stack come
 // from the sample record, .eh_frame_hdr / .eh_frame and code from the mapped
 // ELF files (UnwindObject, shared by build id), never from the live process.
-// libunwind caches the unwind rules per IP, so the steady state is cheap.
+// libunwind caches the unwind rules per IP, and a sample whose registers and
+// stack words are an earlier one's replays its frames (unwind_memo.hpp).
 // Called from one thread at a time.
 #pragma once
 
@@ -15,23 +16,11 @@
 #include "ember/bpf/sample.h"
 #include "ember/host.hpp"
 #include "ember/proc_maps.hpp"
+#include "unwind_memo.hpp"
 #include "unwind_object.hpp"
 #include "unwind_object_cache.hpp"
 
 namespace ember::native {
-
-struct UnwoundFrame {
-  std::uint64_t ip = 0;  // exact for frame 0, a return address above
-  std::uint64_t sp = 0;
-  std::uint64_t bp = 0;
-  bool bp_known = false;
-};
-
-enum class UnwindEnd {
-  complete,  // reached the outermost frame (_start, thread start)
-  stopped,   // the caller's `stop` said enough
-  failed,    // ran off the snapshot, or code without unwind info
-};
 
 class DwarfUnwinder {
  public:
@@ -51,7 +40,8 @@ class DwarfUnwinder {
   std::vector<std::pair<std::string, const UnwindObject*>> executable_objects();
 
   // Unwinds `sample` (which must carry a snapshot) into `frames`, leaf
-  // first, at most `max_frames`. `stop` is asked after each frame is added.
+  // first, at most `max_frames`. `stop` is asked after each frame is added;
+  // it must depend only on the frames and the sample.
   using StopAt = std::function<bool(const std::vector<UnwoundFrame>& frames)>;
   UnwindEnd unwind(const ember_sample& sample, std::size_t max_frames,
                    std::vector<UnwoundFrame>& frames, const StopAt& stop = {});
@@ -67,6 +57,8 @@ class DwarfUnwinder {
   int find_proc_info(void* address_space, std::uint64_t ip, void* proc_info, int need_unwind_info,
                      void* arg);
   const ember_sample* current() const { return sample_; }
+  // Stacks remembered for replay; for tests.
+  std::size_t memo_entries() const { return memo_.size(); }
 
  private:
   struct MappedObject {
@@ -87,6 +79,7 @@ class DwarfUnwinder {
   std::size_t last_mapping_ = 0;
   std::size_t cache_entries_ = 0;  // 0: libunwind's default
   const ember_sample* sample_ = nullptr;
+  UnwindMemo memo_;
 };
 
 }  // namespace ember::native

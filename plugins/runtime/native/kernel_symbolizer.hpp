@@ -25,7 +25,7 @@ class KernelSymbolizer {
   KernelSymbolizer(Host& host, const NativeOptions& options)
       : host_(host),
         path_(options.kallsyms_path),
-        saved_path_(options.cache_dir.empty() ? "" : options.cache_dir + "/kallsyms"),
+        saved_path_(saved_kernel_symbols_path(options.cache_dir, options.kallsyms_path)),
         max_cached_frames_(options.max_cached_frames) {}
 
   // `addresses` leaf first: [0] is the exact IP, the rest return addresses.

@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <sstream>
 
 #include "ember/text_file.hpp"
@@ -47,6 +49,14 @@ bool read_file(const std::string& path, std::string& out) {
 
 }  // namespace
 
+std::string saved_kernel_symbols_path(const std::string& cache_dir, const std::string& kallsyms) {
+  if (cache_dir.empty()) return {};
+  if (kallsyms == "/proc/kallsyms") return cache_dir + "/kernel-symbols";
+  char name[48];
+  std::snprintf(name, sizeof name, "/kernel-symbols-%016zx", std::hash<std::string>{}(kallsyms));
+  return cache_dir + name;
+}
+
 Status kernel_symbols_key(const KernelSymbolsSources& sources, KernelSymbolsKey& key) {
   std::string boot_id;
   if (Status status = read_text_file(sources.boot_id, boot_id); !status) return status;
@@ -54,8 +64,10 @@ Status kernel_symbols_key(const KernelSymbolsSources& sources, KernelSymbolsKey&
   std::ostringstream text;
   text << "boot " << boot_id << "source " << sources.kallsyms << '\n';
   // A file given in the config (a copy, a test) is known by its size and time.
+  // (procfs files have times too, but they change with the inode cache, not the contents.)
   struct stat st {};
-  if (::stat(sources.kallsyms.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+  if (!sources.kallsyms.starts_with("/proc/") && ::stat(sources.kallsyms.c_str(), &st) == 0 &&
+      S_ISREG(st.st_mode)) {
     text << "file " << st.st_size << ' ' << st.st_mtim.tv_sec << '.' << st.st_mtim.tv_nsec << '\n';
   }
   key.modules.clear();

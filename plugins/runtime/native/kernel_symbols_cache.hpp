@@ -28,6 +28,11 @@ struct KernelSymbolsSources {
   std::string modules = "/proc/modules";  // absent on a kernel without modules
 };
 
+// Where the table read from `kallsyms` is saved under `cache_dir`: one file
+// per source, so a copy of kallsyms given in a config does not displace the
+// live one's table. "" when `cache_dir` is "" (nothing saved).
+std::string saved_kernel_symbols_path(const std::string& cache_dir, const std::string& kallsyms);
+
 // Fails when the boot cannot be identified: then nothing is cached.
 Status kernel_symbols_key(const KernelSymbolsSources& sources, KernelSymbolsKey& key);
 

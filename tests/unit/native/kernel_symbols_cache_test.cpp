@@ -118,13 +118,15 @@ TEST(KernelSymbolizer, SecondStartReadsTheSavedTableAndGoesLiveOutsideIt) {
     ASSERT_TRUE(plugin.configure(options, host).is_ok());
     EXPECT_EQ(kernel_frames(plugin, {0xffffffff81001010})[0]->name, "do_one_thing");
   }
-  ASSERT_TRUE(std::filesystem::exists(dir.file("cache/kallsyms")));
+  std::string saved = saved_kernel_symbols_path(dir.file("cache"), dir.file("kallsyms"));
+  ASSERT_TRUE(std::filesystem::exists(saved));
+  EXPECT_NE(saved, saved_kernel_symbols_path(dir.file("cache"), "/proc/kallsyms"));
   // Same key, other contents: what the next start names proves it read the copy.
   KernelSymbolsKey key;
   ASSERT_TRUE(kernel_symbols_key({.kallsyms = dir.file("kallsyms")}, key).is_ok());
   KernelSymbols other = KernelSymbols::parse(
       "ffffffff81000000 T _stext\nffffffff81001000 t saved_thing\nffffffff81002000 T _etext\n");
-  ASSERT_TRUE(save_kernel_symbols(dir.file("cache/kallsyms"), key.text, other).is_ok());
+  ASSERT_TRUE(save_kernel_symbols(saved, key.text, other).is_ok());
   ember_test::TestHost host;
   NativePlugin plugin;
   ASSERT_TRUE(plugin.configure(options, host).is_ok());

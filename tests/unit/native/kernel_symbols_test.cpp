@@ -71,7 +71,9 @@ TEST(KernelSymbolizer, RestrictedKallsymsNamesFramesByAddressAndWarnsOnce) {
   std::string path = write_temp("0000000000000000 T _text\n0000000000000000 T schedule\n");
   ember_test::TestHost host;
   NativePlugin plugin;
-  ASSERT_TRUE(plugin.configure({{"kallsyms_path", {path, ""}}}, host).is_ok());
+  ASSERT_TRUE(
+      plugin.configure({{"kallsyms_path", {path, ""}}, {"cache_dir", {std::string(), ""}}}, host)
+          .is_ok());
   auto frames = kernel_frames(plugin, {0xffffffff81234567, 0xffffffff81000010});
   ASSERT_EQ(frames.size(), 2u);
   EXPECT_EQ(frames[0]->name, "[kernel]+0xffffffff81234567");
@@ -86,7 +88,9 @@ TEST(KernelSymbolizer, ReturnAddressAtTheStartOfTheNextFunction) {
   std::string path = write_temp(std::string(kKallsyms));
   ember_test::TestHost host;
   NativePlugin plugin;
-  ASSERT_TRUE(plugin.configure({{"kallsyms_path", {path, ""}}}, host).is_ok());
+  ASSERT_TRUE(
+      plugin.configure({{"kallsyms_path", {path, ""}}, {"cache_dir", {std::string(), ""}}}, host)
+          .is_ok());
   // As the leaf the address is the exact IP; further up it is a return address.
   auto frames = kernel_frames(plugin, {0xffffffff81002000, 0xffffffff81002000, 0xffffffffc0a02010});
   ASSERT_EQ(frames.size(), 3u);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -174,6 +175,41 @@ TEST_F(DwarfUnwinderTest, StopsAtTheSnapshotsEdgeWithTheFramesItReached) {
   EXPECT_EQ(unwinder_->unwind(*sample, 512, short_frames), UnwindEnd::failed);
   ASSERT_EQ(short_frames.size(), 2u);
   EXPECT_EQ(short_frames[1].ip, truth.into_middle);
+}
+
+TEST_F(DwarfUnwinderTest, SameStackReplaysOnlyWhileEveryWordReadIsTheSame) {
+  auto sample = std::make_unique<ember_sample>();
+  ember_test::ChainTruth truth;
+  ember_test::capture_chain(*sample, 16384, truth);
+  std::vector<UnwoundFrame> first, again, changed;
+  unwinder_->unwind(*sample, 512, first);
+  ASSERT_GE(first.size(), 4u);
+  EXPECT_EQ(unwinder_->memo_entries(), 1u);
+  unwinder_->unwind(*sample, 512, again);
+  ASSERT_EQ(again.size(), first.size());
+  for (std::size_t i = 0; i < first.size(); ++i) EXPECT_EQ(again[i].ip, first[i].ip) << i;
+  // middle's return address on the stack, as libunwind read it: now garbage.
+  std::uint64_t slot = first[2].sp - 8 - sample->user_sp;
+  std::uint64_t garbage = 0x10;
+  std::memcpy(sample->stack_snapshot + slot, &garbage, 8);
+  EXPECT_EQ(unwinder_->unwind(*sample, 512, changed), UnwindEnd::failed);
+  ASSERT_LT(changed.size(), first.size()) << "replayed a stack whose words changed";
+  EXPECT_EQ(changed[1].ip, truth.into_middle);
+}
+
+TEST_F(DwarfUnwinderTest, AStoppedUnwindIsNotReplayedForACallerThatGoesOn) {
+  auto sample = std::make_unique<ember_sample>();
+  ember_test::ChainTruth truth;
+  ember_test::capture_chain(*sample, 16384, truth);
+  std::vector<UnwoundFrame> frames;
+  auto at_two = [](const std::vector<UnwoundFrame>& so_far) { return so_far.size() == 2; };
+  EXPECT_EQ(unwinder_->unwind(*sample, 512, frames, at_two), UnwindEnd::stopped);
+  EXPECT_EQ(frames.size(), 2u);
+  EXPECT_EQ(unwinder_->unwind(*sample, 512, frames, at_two), UnwindEnd::stopped);
+  EXPECT_EQ(frames.size(), 2u);
+  unwinder_->unwind(*sample, 512, frames);
+  ASSERT_GE(frames.size(), 4u);
+  EXPECT_EQ(frames[3].ip, truth.into_caller);
 }
 
 }  // namespace

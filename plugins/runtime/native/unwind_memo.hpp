@@ -1,0 +1,76 @@
+// Unwinds remembered by their inputs. libunwind's result for a sample depends
+// only on its registers, the stack words it reads and the mapped files: a
+// sample whose registers and every word an earlier unwind read are the same
+// unwinds to the same frames, so those are replayed instead. A hot loop is
+// sampled at the same few stacks again and again, and a libunwind step is
+// not cheap here: its rule cache takes a lock that blocks signals, two
+// sigprocmask calls per frame, ~3/4 of the step's time (Debian's libunwind 1.6).
+// Forgotten when the mappings change (the caller clears it).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "ember/bpf/sample.h"
+
+namespace ember::native {
+
+struct UnwoundFrame {
+  std::uint64_t ip = 0;  // exact for frame 0, a return address above
+  std::uint64_t sp = 0;
+  std::uint64_t bp = 0;
+  bool bp_known = false;
+};
+
+enum class UnwindEnd {
+  complete,  // reached the outermost frame (_start, thread start)
+  stopped,   // the caller's `stop` said enough
+  failed,    // ran off the snapshot, or code without unwind info
+};
+
+class UnwindMemo {
+ public:
+  struct Entry {
+    std::uint64_t ip = 0;
+    std::uint64_t sp = 0;
+    std::uint64_t bp = 0;
+    std::uint64_t snapshot_size = 0;
+    std::size_t max_frames = 0;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> reads;  // stack address, word
+    std::vector<UnwoundFrame> frames;
+    UnwindEnd end = UnwindEnd::failed;
+  };
+
+  explicit UnwindMemo(std::size_t max_entries = 1024) : max_entries_(max_entries) {}
+
+  // The remembered unwind of a sample with these registers and stack words.
+  const Entry* find(const ember_sample& sample, std::size_t max_frames) const;
+
+  // Recording one real unwind: begin, every stack word read, then finish.
+  void begin(const ember_sample& sample, std::size_t max_frames);
+  void note_read(std::uint64_t address, std::uint64_t value) {
+    if (recording_ && current_.reads.size() < kMaxReads) {
+      current_.reads.emplace_back(address, value);
+    } else {
+      recording_ = false;  // a deep stack: not worth keeping
+    }
+  }
+  void finish(const std::vector<UnwoundFrame>& frames, UnwindEnd end);
+
+  void clear() { entries_.clear(); }
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  static constexpr std::size_t kMaxReads = 512;
+  static std::uint64_t snapshot_size(const ember_sample& sample);
+
+  std::size_t max_entries_;
+  std::unordered_map<std::uint64_t, Entry> entries_;  // by IP: the latest stack seen there
+  Entry current_;
+  bool recording_ = false;
+};
+
+}  // namespace ember::native
