@@ -94,6 +94,8 @@ int main(int argc, char** argv) {
       ember::store::RetentionResult retention;
       // As the sink does after each window (limits far away: measures the check).
       writer->enforce_retention({7LL * 86400 * 1'000'000'000, 1LL << 30}, w.end_ns, retention);
+      ember::store::StoreOutcome rolled = writer->roll_up();  // as the sink does
+      if (!rolled.ok()) std::fprintf(stderr, "%s\n", rolled.message.c_str());
       write_ms.push_back(ms_since(began));
       write_cpu_ms.push_back(cpu_ms() - cpu_before);
       if (!written.ok()) {

@@ -44,6 +44,7 @@ class ByteReader {
   // A count that must fit in what is left (each element takes >= 1 byte).
   std::uint64_t count();
   bool done() const { return in_.empty(); }
+  std::size_t remaining() const { return in_.size(); }
 
  private:
   std::string_view in_;

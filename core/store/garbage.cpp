@@ -4,6 +4,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "rollups.hpp"
 #include "rows.hpp"
 #include "window_blobs.hpp"
 
@@ -46,9 +47,9 @@ std::int64_t used_bytes(Database& db) {
 void collect_garbage(Database& db) {
   IdSet stacks, processes, threads, frames;
   {
-    Statement windows(db.handle(), "SELECT samples FROM windows");
+    Statement windows(db.handle(), "SELECT samples, blob_format FROM windows");
     while (windows.step()) {
-      WindowRefs refs = decode_refs(windows.blob(0));
+      WindowRefs refs = decode_refs(windows.blob(0), windows.int64(1));
       processes.insert(refs.process_ids.begin(), refs.process_ids.end());
       threads.insert(refs.thread_ids.begin(), refs.thread_ids.end());
       for (const StoredSample& sample : refs.samples) stacks.insert(sample.stack_id);
@@ -82,7 +83,10 @@ RetentionResult apply_retention(Database& db, const RetentionPolicy& policy, std
         result.windows_deleted += static_cast<std::uint64_t>(db.changes());
       }
     }
-    if (result.windows_deleted > 0) collect_garbage(db);
+    if (result.windows_deleted > 0) {
+      drop_stale_rollups(db);
+      collect_garbage(db);
+    }
     if (policy.max_bytes > 0) {
       // Down to 90% of the limit, so it is not reached again by the next window.
       const std::int64_t target = policy.max_bytes - policy.max_bytes / 10;
@@ -94,6 +98,7 @@ RetentionResult apply_retention(Database& db, const RetentionPolicy& policy, std
             std::clamp<std::int64_t>((windows * excess + used - 1) / used, 1, windows - 1);
         delete_oldest(db, count);
         result.windows_deleted += static_cast<std::uint64_t>(count);
+        drop_stale_rollups(db);
         collect_garbage(db);
         std::int64_t now_used = used_bytes(db);
         if (now_used >= used && count == windows - 1) break;

@@ -44,8 +44,25 @@ INSERT INTO meta VALUES ('created_by', 'ember'),
                         ('migrated_at', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
 )";
 
+// Version 3: hourly rollups (rollups.hpp): the windows that start in an hour,
+// pre-merged when the hour closes, so a day reads 24 rows instead of 1,440
+// windows. `blob_format` says how a window's metrics blob is encoded
+// (window_blobs.hpp); version 2 stores hold format 1 only.
+constexpr const char* kVersion3 = R"(
+CREATE TABLE rollups (
+  hour_ns INTEGER PRIMARY KEY,  -- start of the UTC hour its windows start in
+  windows INTEGER NOT NULL,     -- how many windows it merges
+  start_ns INTEGER NOT NULL,    -- the first window's start
+  end_ns INTEGER NOT NULL,      -- the latest window end
+  frequency_hz INTEGER NOT NULL, lost_samples INTEGER NOT NULL, host TEXT NOT NULL,
+  samples BLOB NOT NULL,   -- window_blobs.hpp: encode_refs, ids in merge order
+  metrics BLOB NOT NULL,   -- window_blobs.hpp: encode_metrics, downsampled
+  blob_format INTEGER NOT NULL);
+ALTER TABLE windows ADD COLUMN blob_format INTEGER NOT NULL DEFAULT 1;
+)";
+
 // kMigrations[n] brings version n to n + 1.
-constexpr const char* kMigrations[] = {kVersion1, kVersion2};
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace

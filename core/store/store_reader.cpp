@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 #include "byte_codec.hpp"
+#include "refs_merger.hpp"
+#include "rollups.hpp"
 #include "rows.hpp"
-#include "sample_counter.hpp"
 #include "schema.hpp"
 #include "sqlite_db.hpp"
 #include "store_writer.hpp"
@@ -38,18 +40,6 @@ std::vector<std::string> strings(Database& db, const char* sql) {
   std::vector<std::string> out;
   Statement query(db.handle(), sql);
   while (query.step()) out.push_back(query.text(0));
-  return out;
-}
-
-// `ids` without repeats, each kept at its last place: a row that windows
-// share is read once, and later rows still overwrite earlier ones.
-std::vector<std::int64_t> newest_last(const std::vector<std::int64_t>& ids) {
-  std::vector<std::int64_t> out;
-  std::unordered_map<std::int64_t, bool> seen;
-  for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
-    if (seen.emplace(*it, true).second) out.push_back(*it);
-  }
-  std::reverse(out.begin(), out.end());
   return out;
 }
 
@@ -175,51 +165,87 @@ Status SqliteStoreReader::windows(std::int64_t from_ns, std::int64_t to_ns,
   });
 }
 
+namespace {
+
+// What a read merges, oldest first: a window, or a rollup standing for the
+// windows of its hour.
+struct Part {
+  bool rollup = false;
+  std::int64_t key = 0;  // window id or the rollup's hour
+};
+
+// The parts that give the same merge as every window overlapping [from, to):
+// the rollups of hours whose windows all lie inside the range, the windows at
+// the edges and of hours not rolled up yet.
+std::vector<Part> parts_of_range(Database& db, bool has_rollups, std::int64_t from_ns,
+                                 std::int64_t to_ns) {
+  std::map<std::int64_t, std::int64_t> rollup_windows;  // hour -> windows it merges
+  if (has_rollups) {
+    Statement rollups(db.handle(),
+                      "SELECT hour_ns, windows FROM rollups WHERE start_ns >= ?1 AND end_ns <= ?2");
+    rollups.bind(1, from_ns).bind(2, to_ns);
+    while (rollups.step()) rollup_windows.emplace(rollups.int64(0), rollups.int64(1));
+  }
+  std::vector<std::pair<std::int64_t, std::int64_t>> windows;  // (id, hour)
+  std::map<std::int64_t, std::int64_t> windows_of_hour;
+  Statement query(db.handle(),
+                  "SELECT id, start_ns FROM windows WHERE start_ns < ?2 AND end_ns > ?1 "
+                  "ORDER BY start_ns, id");
+  query.bind(1, from_ns).bind(2, to_ns);
+  while (query.step()) {
+    std::int64_t hour = hour_of(query.int64(1));
+    windows.emplace_back(query.int64(0), hour);
+    ++windows_of_hour[hour];
+  }
+  std::vector<Part> parts;
+  std::int64_t last_rollup = 0;
+  bool any_rollup = false;
+  for (const auto& [id, hour] : windows) {
+    auto rollup = rollup_windows.find(hour);
+    if (rollup == rollup_windows.end() || rollup->second != windows_of_hour[hour]) {
+      parts.push_back(Part{false, id});
+    } else if (!any_rollup || last_rollup != hour) {
+      parts.push_back(Part{true, hour});
+      any_rollup = true;
+      last_rollup = hour;
+    }
+  }
+  return parts;
+}
+
+}  // namespace
+
 void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const {
   Transaction snapshot(*db_, false);  // one consistent view while the agent writes
-  Statement windows(db_->handle(),
-                    "SELECT start_ns, end_ns, frequency_hz, lost_samples, host, samples, metrics "
-                    "FROM windows WHERE start_ns < ?2 AND end_ns > ?1 ORDER BY start_ns, id");
-  windows.bind(1, from_ns).bind(2, to_ns);
+  bool has_rollups = db_->query_int("PRAGMA user_version") >= 3;
+  std::vector<Part> parts = parts_of_range(*db_, has_rollups, from_ns, to_ns);
+  Statement window(db_->handle(),
+                   std::string("SELECT start_ns, end_ns, frequency_hz, lost_samples, host, "
+                               "samples, metrics, ") +
+                       (has_rollups ? "blob_format" : "1") + " FROM windows WHERE id = ?1");
+  std::optional<Statement> rollup;
+  if (has_rollups) {
+    rollup.emplace(db_->handle(),
+                   "SELECT start_ns, end_ns, frequency_hz, lost_samples, host, samples, metrics, "
+                   "blob_format FROM rollups WHERE hour_ns = ?1");
+  }
 
-  // Samples summed per thread slot by stack id: one small table per thread
-  // stays in cache while a window's samples of that thread (stored together)
-  // are added, where one big table would miss the cache at every sample.
-  std::vector<SampleCounter> counts;                                // by thread slot
-  std::unordered_map<std::uint64_t, std::uint32_t> slot_of_thread;  // pid << 32 | tid
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> thread_of_slot;
-  std::vector<std::int64_t> process_rows, thread_rows;  // oldest window first
+  RefsMerger merger;
   bool any = false;
-  while (windows.step()) {
-    std::int64_t start = windows.int64(0), end = windows.int64(1);
+  for (const Part& part : parts) {
+    Statement& row = part.rollup ? *rollup : window;
+    row.bind(1, part.key);
+    if (!row.step()) throw CorruptBlob("a window or rollup went missing during the read");
+    std::int64_t start = row.int64(0), end = row.int64(1);
     merged.start_ns = any ? std::min(merged.start_ns, start) : start;
     merged.end_ns = any ? std::max(merged.end_ns, end) : end;
     any = true;
-    merged.frequency_hz =
-        std::max(merged.frequency_hz, static_cast<std::uint32_t>(windows.int64(2)));
-    merged.lost_samples += static_cast<std::uint64_t>(windows.int64(3));
-    merged.host = windows.text(4);
-    WindowRefs refs = decode_refs(windows.blob(5));
-    std::uint64_t thread = ~0ULL;
-    SampleCounter* counter = nullptr;
-    for (const StoredSample& s : refs.samples) {
-      if (s.stack_id < 0) throw CorruptBlob("negative stack id");
-      std::uint64_t key = std::uint64_t{s.pid} << 32 | s.tid;
-      if (key != thread) {  // samples come grouped by thread
-        thread = key;
-        auto [it, inserted] =
-            slot_of_thread.try_emplace(key, static_cast<std::uint32_t>(thread_of_slot.size()));
-        if (inserted) {
-          thread_of_slot.emplace_back(s.pid, s.tid);
-          counts.emplace_back();
-        }
-        counter = &counts[it->second];
-      }
-      counter->add(static_cast<std::uint64_t>(s.stack_id), s.count);
-    }
-    process_rows.insert(process_rows.end(), refs.process_ids.begin(), refs.process_ids.end());
-    thread_rows.insert(thread_rows.end(), refs.thread_ids.begin(), refs.thread_ids.end());
-    decode_metrics(windows.blob(6), start, merged.host_metrics, merged.process_metrics);
+    merged.frequency_hz = std::max(merged.frequency_hz, static_cast<std::uint32_t>(row.int64(2)));
+    merged.lost_samples += static_cast<std::uint64_t>(row.int64(3));
+    merged.host = row.text(4);
+    merger.add(decode_refs(row.blob(5), row.int64(7)));
+    decode_metrics(row.blob(6), row.int64(7), start, merged.host_metrics, merged.process_metrics);
+    row.reset();
   }
 
   // Processes and threads: once per pid / (pid, tid), the newest row winning.
@@ -228,7 +254,7 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
   {
     Statement row(db_->handle(),
                   std::string("SELECT ") + kProcessColumns + " FROM processes WHERE id = ?1");
-    for (std::int64_t id : newest_last(process_rows)) {
+    for (std::int64_t id : merger.process_ids()) {
       row.bind(1, id);
       if (!row.step()) throw CorruptBlob("a window refers to a missing process row");
       ProcessInfo process = read_process(row, 0);
@@ -244,7 +270,7 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
   {
     Statement row(db_->handle(),
                   std::string("SELECT ") + kThreadColumns + " FROM threads WHERE id = ?1");
-    for (std::int64_t id : newest_last(thread_rows)) {
+    for (std::int64_t id : merger.thread_ids()) {
       row.bind(1, id);
       if (!row.step()) throw CorruptBlob("a window refers to a missing thread row");
       ThreadInfo thread = read_thread(row, 0);
@@ -259,27 +285,38 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
     }
   }
 
-  // Stacks, then their frames: store ids -> dense indices of the merged window.
+  // Stacks, then their frames, each in store id order (the same merged
+  // Window whether it came from rollups or windows): store ids -> dense
+  // indices of the merged window.
   std::unordered_map<std::int64_t, std::uint32_t> stack_index;
-  std::size_t distinct = 0;
-  for (const SampleCounter& counter : counts) {
-    distinct += counter.size();
+  merger.for_each_thread([&](std::uint32_t, std::uint32_t, const SampleCounter& counter) {
     counter.for_each([&](std::uint64_t id, std::uint64_t) {
       stack_index.try_emplace(static_cast<std::int64_t>(id), 0);
     });
-  }
-  std::unordered_map<std::int64_t, std::vector<std::int64_t>> stack_frames;
-  load_rows(*db_, "stacks", "frames", stack_index, [&](std::int64_t id, const Statement& row) {
-    stack_frames[id] = decode_stack(row.blob(1));
   });
+  std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>> stack_frames;
+  stack_frames.reserve(stack_index.size());
+  load_rows(*db_, "stacks", "frames", stack_index, [&](std::int64_t id, const Statement& row) {
+    stack_frames.emplace_back(id, decode_stack(row.blob(1)));
+  });
+  std::sort(stack_frames.begin(), stack_frames.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   std::unordered_map<std::int64_t, std::uint32_t> frame_index;
   for (const auto& [id, frames] : stack_frames) {
     for (std::int64_t f : frames) frame_index.try_emplace(f, 0);
   }
+  std::vector<std::pair<std::int64_t, Frame>> frames;
+  frames.reserve(frame_index.size());
   load_rows(*db_, "frames", kFrameColumns, frame_index, [&](std::int64_t id, const Statement& row) {
-    frame_index[id] = static_cast<std::uint32_t>(merged.frames.size());
-    merged.frames.push_back(read_frame(row, 1));
+    frames.emplace_back(id, read_frame(row, 1));
   });
+  std::sort(frames.begin(), frames.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  merged.frames.reserve(frames.size());
+  for (auto& [id, frame] : frames) {
+    frame_index[id] = static_cast<std::uint32_t>(merged.frames.size());
+    merged.frames.push_back(std::move(frame));
+  }
   merged.stacks.reserve(stack_frames.size());
   for (auto& [id, frame_ids] : stack_frames) {
     stack_index[id] = static_cast<std::uint32_t>(merged.stacks.size());
@@ -288,14 +325,17 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
     for (std::int64_t f : frame_ids) frames.push_back(frame_index.at(f));
     merged.stacks.push_back(std::move(frames));
   }
-  merged.samples.reserve(distinct);
-  for (std::size_t slot = 0; slot < counts.size(); ++slot) {
-    const auto& [pid, tid] = thread_of_slot[slot];
-    counts[slot].for_each([&](std::uint64_t id, std::uint64_t count) {
+  // Samples by thread, then by stack: the order does not depend on the parts.
+  merged.samples.reserve(merger.distinct_samples());
+  merger.for_each_thread([&](std::uint32_t pid, std::uint32_t tid, const SampleCounter& counter) {
+    std::size_t first = merged.samples.size();
+    counter.for_each([&](std::uint64_t id, std::uint64_t count) {
       merged.samples.push_back(
           StackCount{stack_index.at(static_cast<std::int64_t>(id)), pid, tid, count});
     });
-  }
+    std::sort(merged.samples.begin() + static_cast<std::ptrdiff_t>(first), merged.samples.end(),
+              [](const StackCount& a, const StackCount& b) { return a.stack < b.stack; });
+  });
 }
 
 }  // namespace ember::store

@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <deque>
 #include <optional>
 #include <unordered_map>
 
 #include "byte_codec.hpp"
 #include "garbage.hpp"
+#include "rollups.hpp"
 #include "rows.hpp"
 #include "schema.hpp"
 #include "sqlite_db.hpp"
@@ -83,7 +85,13 @@ class StoreWriter::Impl {
     threads.emplace(db, "threads", kThreadColumns, 3);
     insert_window.emplace(db.handle(),
                           "INSERT INTO windows (start_ns, end_ns, frequency_hz, lost_samples, "
-                          "host, samples, metrics) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+                          "host, samples, metrics, blob_format) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    for (std::int64_t hour : hours_without_rollup(db)) pending_hours.push_back(hour);
+    std::int64_t newest = db.query_int("SELECT count(*) FROM windows")
+                              ? db.query_int("SELECT max(start_ns) FROM windows")
+                              : 0;
+    if (newest) newest_hour = hour_of(newest);
   }
 
   template <typename KeyOfRow, typename Bind>
@@ -157,8 +165,27 @@ class StoreWriter::Impl {
         .bind(4, static_cast<std::int64_t>(window.lost_samples))
         .bind(5, window.host)
         .bind_blob(6, encode_refs(std::move(refs)))
-        .bind_blob(7, encode_metrics(window));
+        .bind_blob(7, encode_metrics(window))
+        .bind(8, kBlobFormat);
     insert_window->run();
+    drop_rollup_of(db, window.start_ns);  // (a window late for its hour)
+    transaction.commit();
+    note_hour(hour_of(window.start_ns));
+  }
+
+  // An hour closes when a window of a later one arrives; a window late for
+  // an hour that closed before makes it roll up again.
+  void note_hour(std::int64_t hour) {
+    if (newest_hour && hour != *newest_hour) pending_hours.push_back(std::min(hour, *newest_hour));
+    if (!newest_hour || hour > *newest_hour) newest_hour = hour;
+  }
+
+  void roll_up_one() {
+    if (pending_hours.empty()) return;
+    std::int64_t hour = pending_hours.front();
+    pending_hours.pop_front();  // first: a rollup that fails is not retried forever
+    Transaction transaction(db, true);
+    build_rollup(db, hour);
     transaction.commit();
   }
 
@@ -171,6 +198,8 @@ class StoreWriter::Impl {
   Database db;
   std::optional<DedupTable> frames, stacks, processes, threads;
   std::optional<Statement> insert_window;
+  std::optional<std::int64_t> newest_hour;  // of the newest window written
+  std::deque<std::int64_t> pending_hours;   // closed hours to roll up, oldest first
 };
 
 namespace {
@@ -236,6 +265,12 @@ StoreOutcome StoreWriter::write(const Window& window) {
   if (!outcome.ok()) impl_->forget_cached_rows();
   return outcome;
 }
+
+StoreOutcome StoreWriter::roll_up() {
+  return guarded(impl_->path, "roll up an hour of", [&] { impl_->roll_up_one(); });
+}
+
+bool StoreWriter::roll_up_pending() const { return !impl_->pending_hours.empty(); }
 
 StoreOutcome StoreWriter::enforce_retention(const RetentionPolicy& policy, std::int64_t now_ns,
                                             RetentionResult& result) {

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "byte_codec.hpp"
+#include "column_codec.hpp"
 
 namespace ember::store {
 namespace {
@@ -23,9 +24,11 @@ std::int64_t delta(std::uint64_t value, std::uint64_t previous) {
   return static_cast<std::int64_t>(value - previous);
 }
 
-void write_ids(ByteWriter& out, std::vector<std::int64_t>& ids) {
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+void write_ids(ByteWriter& out, std::vector<std::int64_t>& ids, IdOrder order) {
+  if (order == IdOrder::sorted) {
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  }
   out.varint(ids.size());
   std::int64_t previous = 0;
   for (std::int64_t id : ids) {
@@ -43,69 +46,101 @@ std::vector<std::int64_t> read_ids(ByteReader& in) {
 
 }  // namespace
 
-std::string encode_refs(WindowRefs refs) {
+std::string encode_refs(WindowRefs refs, IdOrder order, std::int64_t format) {
   ByteWriter out;
-  write_ids(out, refs.process_ids);
-  write_ids(out, refs.thread_ids);
+  write_ids(out, refs.process_ids, order);
+  write_ids(out, refs.thread_ids, order);
   auto& samples = refs.samples;
   std::sort(samples.begin(), samples.end(), [](const StoredSample& a, const StoredSample& b) {
     return std::tie(a.pid, a.tid, a.stack_id) < std::tie(b.pid, b.tid, b.stack_id);
   });
-  // Per thread: the thread's pid/tid once, then its stacks as increasing ids.
-  std::size_t threads = 0;
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    if (i == 0 || samples[i].pid != samples[i - 1].pid || samples[i].tid != samples[i - 1].tid) {
-      ++threads;
-    }
-  }
-  out.varint(threads);
-  std::uint32_t previous_pid = 0;
+  // Per thread: the thread's pid/tid once, then its stacks as increasing ids
+  // (format 1: each with its count; format 2: all threads' stacks, then all
+  // counts, mostly runs of 1).
+  std::vector<std::pair<std::size_t, std::size_t>> threads;  // [begin, end) of samples
   for (std::size_t begin = 0; begin < samples.size();) {
     std::size_t end = begin;
     while (end < samples.size() && samples[end].pid == samples[begin].pid &&
            samples[end].tid == samples[begin].tid) {
       ++end;
     }
+    threads.emplace_back(begin, end);
+    begin = end;
+  }
+  out.varint(threads.size());
+  std::uint32_t previous_pid = 0;
+  for (auto [begin, end] : threads) {
     out.svarint(static_cast<std::int64_t>(samples[begin].pid) - previous_pid);
     out.svarint(static_cast<std::int64_t>(samples[begin].tid) - samples[begin].pid);
     previous_pid = samples[begin].pid;
     out.varint(end - begin);
-    std::int64_t previous_stack = 0;
-    for (std::size_t i = begin; i < end; ++i) {
-      out.svarint(samples[i].stack_id - previous_stack);
-      previous_stack = samples[i].stack_id;
-      out.varint(samples[i].count);
+    if (format == 1) {
+      std::int64_t previous_stack = 0;
+      for (std::size_t i = begin; i < end; ++i) {
+        out.svarint(samples[i].stack_id - previous_stack);
+        previous_stack = samples[i].stack_id;
+        out.varint(samples[i].count);
+      }
     }
-    begin = end;
+  }
+  if (format != 1) {
+    for (auto [begin, end] : threads) {
+      std::int64_t previous_stack = 0;
+      for (std::size_t i = begin; i < end; ++i) {
+        out.svarint(samples[i].stack_id - previous_stack);
+        previous_stack = samples[i].stack_id;
+      }
+    }
+    for (const StoredSample& sample : samples) out.varint(sample.count);
   }
   return deflate_blob(out.data());
 }
 
-WindowRefs decode_refs(std::string_view blob) {
+WindowRefs decode_refs(std::string_view blob, std::int64_t format) {
+  if (format != 1 && format != 2) {
+    throw CorruptBlob("unknown blob format " + std::to_string(format));
+  }
   std::string raw = inflate_blob(blob);
   ByteReader in(raw);
   WindowRefs refs;
   refs.process_ids = read_ids(in);
   refs.thread_ids = read_ids(in);
   std::uint64_t threads = in.count();
+  std::vector<std::size_t> thread_ends;
   std::int64_t pid = 0;
   for (std::uint64_t t = 0; t < threads; ++t) {
     pid += in.svarint();
     std::int64_t tid = pid + in.svarint();
     std::uint64_t stacks = in.count();
+    if (refs.samples.size() + stacks > raw.size()) throw CorruptBlob("more samples than bytes");
     std::int64_t stack = 0;
     for (std::uint64_t s = 0; s < stacks; ++s) {
-      stack += in.svarint();
-      refs.samples.push_back(StoredSample{stack, static_cast<std::uint32_t>(pid),
-                                          static_cast<std::uint32_t>(tid), in.varint()});
+      StoredSample sample{0, static_cast<std::uint32_t>(pid), static_cast<std::uint32_t>(tid), 0};
+      if (format == 1) {
+        stack += in.svarint();
+        sample.stack_id = stack;
+        sample.count = in.varint();
+      }
+      refs.samples.push_back(sample);
     }
+    thread_ends.push_back(refs.samples.size());
+  }
+  if (format == 2) {
+    std::size_t i = 0;
+    for (std::size_t end : thread_ends) {
+      for (std::int64_t stack = 0; i < end; ++i) refs.samples[i].stack_id = stack += in.svarint();
+    }
+    for (StoredSample& sample : refs.samples) sample.count = in.varint();
   }
   if (!in.done()) throw CorruptBlob("trailing bytes after a window's samples");
   return refs;
 }
 
-std::string encode_metrics(const Window& window) {
-  ByteWriter out;
+namespace {
+
+// Format 1: each step's values together, each a delta from the step before.
+void encode_metrics_v1(ByteWriter& out, const Window& window,
+                       const std::vector<ProcessMetrics>& series) {
   out.varint(window.host_metrics.size());
   std::int64_t time = window.start_ns, cpu = 0;
   std::uint64_t total = 0, available = 0;
@@ -119,11 +154,6 @@ std::string encode_metrics(const Window& window) {
     total = m.memory_total_bytes;
     available = m.memory_available_bytes;
   }
-  // One series per pid: steady values delta to zeros, which deflate well.
-  std::vector<ProcessMetrics> series = window.process_metrics;
-  std::stable_sort(series.begin(), series.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.pid, a.time_ns) < std::tie(b.pid, b.time_ns);
-  });
   std::size_t pids = 0;
   for (std::size_t i = 0; i < series.size(); ++i) {
     if (i == 0 || series[i].pid != series[i - 1].pid) ++pids;
@@ -148,13 +178,10 @@ std::string encode_metrics(const Window& window) {
     }
     begin = end;
   }
-  return deflate_blob(out.data());
 }
 
-void decode_metrics(std::string_view blob, std::int64_t start_ns, std::vector<HostMetrics>& host,
-                    std::vector<ProcessMetrics>& processes) {
-  std::string raw = inflate_blob(blob);
-  ByteReader in(raw);
+void decode_metrics_v1(ByteReader& in, std::int64_t start_ns, std::vector<HostMetrics>& host,
+                       std::vector<ProcessMetrics>& processes) {
   std::uint64_t steps = in.count();
   std::int64_t time = start_ns, cpu = 0;
   std::uint64_t total = 0, available = 0;
@@ -165,7 +192,6 @@ void decode_metrics(std::string_view blob, std::int64_t start_ns, std::vector<Ho
     available += static_cast<std::uint64_t>(in.svarint());
     host.push_back(HostMetrics{time, from_millionths(cpu), total, available});
   }
-  std::size_t first = processes.size();
   std::uint64_t pids = in.count();
   std::int64_t pid = 0;
   for (std::uint64_t p = 0; p < pids; ++p) {
@@ -180,6 +206,112 @@ void decode_metrics(std::string_view blob, std::int64_t start_ns, std::vector<Ho
       processes.push_back(
           ProcessMetrics{t, static_cast<std::uint32_t>(pid), from_millionths(c), rss});
     }
+  }
+}
+
+std::int64_t as_signed(std::uint64_t value) { return static_cast<std::int64_t>(value); }
+
+// Format 2: columns (column_codec.hpp); times relative to the window's start.
+void encode_metrics_v2(ByteWriter& out, const Window& window,
+                       const std::vector<ProcessMetrics>& series) {
+  const auto& host = window.host_metrics;
+  std::vector<std::int64_t> times, cpus, totals, availables;
+  for (const HostMetrics& m : host) {
+    times.push_back(m.time_ns - window.start_ns);
+    cpus.push_back(to_millionths(m.cpu_utilization));
+    totals.push_back(as_signed(m.memory_total_bytes));
+    availables.push_back(as_signed(m.memory_available_bytes));
+  }
+  out.varint(host.size());
+  write_column(out, times, 2);
+  write_column(out, cpus, 1);
+  write_column(out, totals, 1);
+  write_column(out, availables, 1);
+  std::vector<std::int64_t> pids, lengths;
+  times.clear();
+  cpus.clear();
+  std::vector<std::int64_t> rss;
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    if (i == 0 || series[i].pid != series[i - 1].pid) {
+      pids.push_back(series[i].pid);
+      lengths.push_back(0);
+    }
+    ++lengths.back();
+    times.push_back(series[i].time_ns - window.start_ns);
+    cpus.push_back(to_millionths(series[i].cpu_cores));
+    rss.push_back(as_signed(series[i].rss_bytes));
+  }
+  out.varint(pids.size());
+  write_column(out, pids, 1);
+  write_column(out, lengths, 0);
+  write_column(out, times, 2);
+  write_column(out, cpus, 1);
+  write_column(out, rss, 1);
+}
+
+void decode_metrics_v2(ByteReader& in, std::int64_t start_ns, std::vector<HostMetrics>& host,
+                       std::vector<ProcessMetrics>& processes) {
+  std::uint64_t steps = in.count();
+  std::vector<std::int64_t> times = read_column(in, steps, 2), cpus = read_column(in, steps, 1),
+                            totals = read_column(in, steps, 1),
+                            availables = read_column(in, steps, 1);
+  for (std::uint64_t i = 0; i < steps; ++i) {
+    host.push_back(HostMetrics{start_ns + times[i], from_millionths(cpus[i]),
+                               static_cast<std::uint64_t>(totals[i]),
+                               static_cast<std::uint64_t>(availables[i])});
+  }
+  std::uint64_t series = in.count();
+  std::vector<std::int64_t> pids = read_column(in, series, 1), lengths = read_column(in, series, 0);
+  std::uint64_t total = 0;
+  for (std::int64_t length : lengths) {
+    if (length < 0 || static_cast<std::uint64_t>(length) > in.remaining()) {
+      throw CorruptBlob("a metrics series longer than the blob");
+    }
+    total += static_cast<std::uint64_t>(length);
+  }
+  if (total > in.remaining()) throw CorruptBlob("more metrics steps than bytes");
+  times = read_column(in, total, 2);
+  cpus = read_column(in, total, 1);
+  std::vector<std::int64_t> rss = read_column(in, total, 1);
+  std::size_t i = 0;
+  for (std::size_t p = 0; p < pids.size(); ++p) {
+    for (std::int64_t n = 0; n < lengths[p]; ++n, ++i) {
+      processes.push_back(ProcessMetrics{start_ns + times[i], static_cast<std::uint32_t>(pids[p]),
+                                         from_millionths(cpus[i]),
+                                         static_cast<std::uint64_t>(rss[i])});
+    }
+  }
+}
+
+}  // namespace
+
+std::string encode_metrics(const Window& window, std::int64_t format) {
+  // One series per pid: steady values delta to zeros, which deflate well.
+  std::vector<ProcessMetrics> series = window.process_metrics;
+  std::stable_sort(series.begin(), series.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.pid, a.time_ns) < std::tie(b.pid, b.time_ns);
+  });
+  ByteWriter out;
+  if (format == 1) {
+    encode_metrics_v1(out, window, series);
+  } else {
+    encode_metrics_v2(out, window, series);
+  }
+  return deflate_blob(out.data());
+}
+
+void decode_metrics(std::string_view blob, std::int64_t format, std::int64_t start_ns,
+                    std::vector<HostMetrics>& host, std::vector<ProcessMetrics>& processes) {
+  if (format != 1 && format != 2) {
+    throw CorruptBlob("unknown blob format " + std::to_string(format));
+  }
+  std::string raw = inflate_blob(blob);
+  ByteReader in(raw);
+  std::size_t first = processes.size();
+  if (format == 1) {
+    decode_metrics_v1(in, start_ns, host, processes);
+  } else {
+    decode_metrics_v2(in, start_ns, host, processes);
   }
   if (!in.done()) throw CorruptBlob("trailing bytes after a window's metrics");
   std::stable_sort(processes.begin() + static_cast<std::ptrdiff_t>(first), processes.end(),

@@ -27,13 +27,23 @@ struct WindowRefs {
   std::vector<StoredSample> samples;
 };
 
-std::string encode_refs(WindowRefs refs);  // sorts its copy: order is not kept
-WindowRefs decode_refs(std::string_view blob);
+// Blob formats: 1 (schema 1-2) interleaves each sample's or step's values;
+// 2 (schema 3) writes them as columns (column_codec.hpp), which deflate
+// better. The windows and rollups tables say which format a row holds;
+// decoding an unknown format throws CorruptBlob.
+inline constexpr std::int64_t kBlobFormat = 2;
+
+// A window's process and thread ids are a set (sorted: they compress best);
+// a rollup's keep their order, newest last, as the reader lets later rows win.
+enum class IdOrder { sorted, kept };
+std::string encode_refs(WindowRefs refs, IdOrder order = IdOrder::sorted,
+                        std::int64_t format = kBlobFormat);  // samples sorted
+WindowRefs decode_refs(std::string_view blob, std::int64_t format);
 
 // CPU shares are kept to a millionth (of a core, or of the host); metrics come
 // back ordered by time, then pid.
-std::string encode_metrics(const Window& window);
-void decode_metrics(std::string_view blob, std::int64_t start_ns, std::vector<HostMetrics>& host,
-                    std::vector<ProcessMetrics>& processes);
+std::string encode_metrics(const Window& window, std::int64_t format = kBlobFormat);
+void decode_metrics(std::string_view blob, std::int64_t format, std::int64_t start_ns,
+                    std::vector<HostMetrics>& host, std::vector<ProcessMetrics>& processes);
 
 }  // namespace ember::store

@@ -188,6 +188,13 @@ void StoreSink::apply_retention() {
   }
 }
 
+void StoreSink::roll_up() {
+  if (!writer_) return;
+  store::StoreOutcome rolled = writer_->roll_up();
+  // The hour's windows are all there; reads of it merge them instead.
+  if (!rolled.ok()) host_->log(LogLevel::warn, rolled.message);
+}
+
 Status StoreSink::on_window(const Window& window) {
   return guarded([&] {
     if (closed_) return Status::error(std::string(kSection) + ": window after close");
@@ -200,6 +207,7 @@ Status StoreSink::on_window(const Window& window) {
                                        " windows held in memory to " + active_path_);
       }
       apply_retention();
+      roll_up();
       return Status::ok();
     }
     return Status::error(std::string(kSection) + ": window not stored yet, " +

@@ -1,6 +1,7 @@
 // The store sink: every closed window into the local profile store
 // (core/store, SQLite), one transaction per window, retention by age and size
-// applied after each write on this (the sinks') thread.
+// applied after each write on this (the sinks') thread, and an hour's windows
+// rolled up (pre-merged) when the hour closes, on this thread too.
 //
 // No window is thrown away because the store is in trouble:
 //   damaged or truncated file  -> moved aside (kept for recovery), a new store
@@ -40,6 +41,8 @@ class StoreSink final : public SinkPlugin {
   void handle_problem(const store::StoreOutcome& outcome);
   void hold(const Window& window);
   void apply_retention();
+  // Rolls up an hour that closed (one per window): fast 24-hour reads.
+  void roll_up();
 
   Host* host_ = nullptr;
   std::string path_;         // as configured

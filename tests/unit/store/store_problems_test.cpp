@@ -10,6 +10,7 @@
 #include "store_windows.hpp"
 #include "store_writer.hpp"
 #include "test_files.hpp"
+#include "version2_store.hpp"
 
 namespace ember::store {
 namespace {
@@ -40,6 +41,7 @@ TEST(StoreSchema, AVersionOneStoreIsMigratedAndKeepsItsWindows) {
   std::string path = dir.file("ember.db");
   ASSERT_TRUE(open_and_write(path, {test::full_window(kStart)}).ok());
   // Back to what version 1 wrote: no meta table.
+  test::downgrade_to_version_2(path);
   test::execute(path, "DROP TABLE meta; PRAGMA user_version = 1;");
   ASSERT_EQ(test::query(path, "PRAGMA user_version"), 1);
   EXPECT_TRUE(open_reader(path)) << "a reader reads version 1 stores as they are";

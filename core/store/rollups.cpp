@@ -1,0 +1,95 @@
+#include "rollups.hpp"
+
+#include <algorithm>
+#include <set>
+#include <string>
+
+#include "metrics_downsampling.hpp"
+#include "refs_merger.hpp"
+#include "window_blobs.hpp"
+
+namespace ember::store {
+
+std::int64_t hour_of(std::int64_t time_ns) {
+  std::int64_t hour = time_ns / kHourNs * kHourNs;
+  return hour > time_ns ? hour - kHourNs : hour;
+}
+
+void build_rollup(Database& db, std::int64_t hour_ns) {
+  Statement windows(db.handle(),
+                    "SELECT start_ns, end_ns, frequency_hz, lost_samples, host, samples, metrics, "
+                    "blob_format FROM windows WHERE start_ns >= ?1 AND start_ns < ?2 "
+                    "ORDER BY start_ns, id");
+  windows.bind(1, hour_ns).bind(2, hour_ns + kHourNs);
+  RefsMerger merger;
+  MetricsDownsampler metrics(hour_ns);
+  std::int64_t count = 0, start = 0, end = 0, frequency = 0, lost = 0;
+  std::string host;
+  std::vector<HostMetrics> host_steps;
+  std::vector<ProcessMetrics> process_steps;
+  while (windows.step()) {
+    std::int64_t window_start = windows.int64(0);
+    start = count ? std::min(start, window_start) : window_start;
+    end = count ? std::max(end, windows.int64(1)) : windows.int64(1);
+    ++count;
+    frequency = std::max(frequency, windows.int64(2));
+    lost += windows.int64(3);
+    host = windows.text(4);
+    merger.add(decode_refs(windows.blob(5), windows.int64(7)));
+    host_steps.clear();
+    process_steps.clear();
+    decode_metrics(windows.blob(6), windows.int64(7), window_start, host_steps, process_steps);
+    metrics.add(window_start, host_steps, process_steps);
+  }
+  windows.reset();
+  if (count == 0) {
+    Statement remove(db.handle(), "DELETE FROM rollups WHERE hour_ns = ?1");
+    remove.bind(1, hour_ns).run();
+    return;
+  }
+  Window coarse;
+  coarse.start_ns = start;
+  metrics.finish(coarse.host_metrics, coarse.process_metrics);
+  Statement insert(db.handle(),
+                   "INSERT OR REPLACE INTO rollups (hour_ns, windows, start_ns, end_ns, "
+                   "frequency_hz, lost_samples, host, samples, metrics, blob_format) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  insert.bind(1, hour_ns)
+      .bind(2, count)
+      .bind(3, start)
+      .bind(4, end)
+      .bind(5, frequency)
+      .bind(6, lost)
+      .bind(7, host)
+      .bind_blob(8, encode_refs(merger.refs(), IdOrder::kept))
+      .bind_blob(9, encode_metrics(coarse))
+      .bind(10, kBlobFormat);
+  insert.run();
+}
+
+void drop_rollup_of(Database& db, std::int64_t time_ns) {
+  Statement remove(db.handle(), "DELETE FROM rollups WHERE hour_ns = ?1");
+  remove.bind(1, hour_of(time_ns)).run();
+}
+
+void drop_stale_rollups(Database& db) {
+  db.exec(
+      "DELETE FROM rollups WHERE windows != (SELECT count(*) FROM windows "
+      "WHERE windows.start_ns >= rollups.hour_ns AND windows.start_ns < rollups.hour_ns + " +
+      std::to_string(kHourNs) + ")");
+}
+
+std::vector<std::int64_t> hours_without_rollup(Database& db) {
+  std::set<std::int64_t> hours;
+  {
+    Statement starts(db.handle(), "SELECT start_ns FROM windows");
+    while (starts.step()) hours.insert(hour_of(starts.int64(0)));
+  }
+  if (hours.empty()) return {};
+  hours.erase(std::prev(hours.end()));  // the open hour
+  Statement rolled(db.handle(), "SELECT hour_ns FROM rollups");
+  while (rolled.step()) hours.erase(rolled.int64(0));
+  return {hours.begin(), hours.end()};
+}
+
+}  // namespace ember::store

@@ -1,0 +1,38 @@
+// Hourly rollups: the windows that start in one UTC hour, merged when the hour
+// closes (samples summed per thread and stack, the newest process and thread
+// rows, metrics downsampled: metrics_downsampling.hpp). A read of a day then
+// merges 24 rollups and the open hour's windows instead of 1,440 windows.
+//
+// A rollup stands for exactly the windows of its hour: writing a window into
+// an hour that has one deletes it (the hour is rolled up again later), and
+// retention deletes the rollups of hours it took windows from. Readers also
+// check the window count before using one.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "sqlite_db.hpp"
+
+namespace ember::store {
+
+inline constexpr std::int64_t kHourNs = 3'600'000'000'000;
+
+// The start of the hour `time_ns` falls in.
+std::int64_t hour_of(std::int64_t time_ns);
+
+// (Re)builds the rollup of the windows starting in [hour_ns, hour_ns + 1 h);
+// deletes it when the hour has none. Part of the caller's transaction.
+void build_rollup(Database& db, std::int64_t hour_ns);
+
+// Deletes the rollup of the hour `time_ns` is in, if any.
+void drop_rollup_of(Database& db, std::int64_t time_ns);
+
+// Deletes rollups whose hour no longer holds the windows they merged.
+void drop_stale_rollups(Database& db);
+
+// Hours before the newest window's hour that hold windows but no rollup,
+// oldest first (an older store, a crash before a rollup was written).
+std::vector<std::int64_t> hours_without_rollup(Database& db);
+
+}  // namespace ember::store

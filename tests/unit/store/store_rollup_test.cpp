@@ -1,0 +1,227 @@
+// Hourly rollups: a read that uses them gives the Window a read of the raw
+// windows gives (metrics aside, which rollups keep coarser); late windows,
+// retention and stores from schema version 2 keep rollups and windows in step.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "rollups.hpp"
+#include "rows.hpp"
+#include "schema.hpp"
+#include "store_reader.hpp"
+#include "store_windows.hpp"
+#include "store_writer.hpp"
+#include "test_files.hpp"
+#include "version2_store.hpp"
+
+namespace ember::store {
+namespace {
+
+constexpr std::int64_t kSecond = 1'000'000'000;
+constexpr std::int64_t kMinute = 60 * kSecond;
+constexpr std::int64_t kStart = 1'795'633'512'000'000'000;  // 2026-11-25T19:05:12Z
+
+// Window `i` of a store: 15 minutes from kStart + i * 15 min, counts and
+// metadata varying with i (pid 300 comes and goes, pid 100's service changes).
+Window varied_window(int i) {
+  Window w = test::full_window(kStart + i * 15 * kMinute);
+  w.end_ns = w.start_ns + 15 * kMinute;
+  for (StackCount& s : w.samples) s.count = s.count % 1000 + static_cast<std::uint64_t>(i * 3 + 1);
+  if (i % 3 == 1) {
+    w.processes.push_back(test::process(300, "cron-" + std::to_string(i % 2)));
+    w.threads.push_back({300, 300, "cron"});
+    w.samples.push_back({static_cast<std::uint32_t>(i % 4), 300, 300, 7});
+  }
+  if (i >= 5) w.processes[0].service = "Renamed";
+  if (i % 4 == 2) w.frequency_hz = 199;
+  w.host_metrics.clear();
+  w.process_metrics.clear();
+  for (int step = 1; step <= 15 * 60; ++step) {
+    std::int64_t t = w.start_ns + step * kSecond;
+    w.host_metrics.push_back(HostMetrics{t, step % 2 ? 0.2 : 0.4, 16ULL << 30,
+                                         (8ULL << 30) - static_cast<std::uint64_t>(step % 7)});
+    w.process_metrics.push_back(
+        ProcessMetrics{t, 100, step % 2 ? 1.0 : 0.5, 1000 + static_cast<std::uint64_t>(step % 9)});
+  }
+  return w;
+}
+
+void write_windows(const std::string& path, int first, int last) {
+  std::unique_ptr<StoreWriter> writer;
+  StoreOutcome opened = StoreWriter::open(path, writer);
+  ASSERT_TRUE(opened.ok()) << opened.message;
+  for (int i = first; i < last; ++i) {
+    StoreOutcome written = writer->write(varied_window(i));
+    ASSERT_TRUE(written.ok()) << written.message;
+    StoreOutcome rolled = writer->roll_up();
+    ASSERT_TRUE(rolled.ok()) << rolled.message;
+  }
+}
+
+Window read_range(const std::string& path, std::int64_t from, std::int64_t to) {
+  std::unique_ptr<StoreReader> reader;
+  Status opened = StoreReader::open(path, reader);
+  EXPECT_TRUE(opened) << opened.message();
+  Window merged;
+  if (!opened) return merged;
+  Status read = reader->read(from, to, merged);
+  EXPECT_TRUE(read) << read.message();
+  return merged;
+}
+
+// Everything but the metrics, in order: frames, stacks, samples, processes
+// and threads come back in the same order from rollups and from windows.
+void expect_same_profile(const Window& a, const Window& b) {
+  EXPECT_EQ(a.start_ns, b.start_ns);
+  EXPECT_EQ(a.end_ns, b.end_ns);
+  EXPECT_EQ(a.frequency_hz, b.frequency_hz);
+  EXPECT_EQ(a.lost_samples, b.lost_samples);
+  EXPECT_EQ(a.host, b.host);
+  ASSERT_EQ(a.frames.size(), b.frames.size());
+  for (std::size_t i = 0; i < a.frames.size(); ++i) {
+    EXPECT_EQ(a.frames[i].name, b.frames[i].name) << i;
+    EXPECT_EQ(a.frames[i].file, b.frames[i].file) << i;
+  }
+  EXPECT_EQ(a.stacks, b.stacks);
+  ASSERT_EQ(a.samples.size(), b.samples.size());
+  for (std::size_t i = 0; i < a.samples.size(); ++i) {
+    EXPECT_EQ(std::tie(a.samples[i].stack, a.samples[i].pid, a.samples[i].tid, a.samples[i].count),
+              std::tie(b.samples[i].stack, b.samples[i].pid, b.samples[i].tid, b.samples[i].count))
+        << i;
+  }
+  ASSERT_EQ(a.processes.size(), b.processes.size());
+  for (std::size_t i = 0; i < a.processes.size(); ++i) {
+    EXPECT_EQ(process_key(a.processes[i]), process_key(b.processes[i])) << i;
+  }
+  ASSERT_EQ(a.threads.size(), b.threads.size());
+  for (std::size_t i = 0; i < a.threads.size(); ++i) {
+    EXPECT_EQ(std::tie(a.threads[i].pid, a.threads[i].tid, a.threads[i].name),
+              std::tie(b.threads[i].pid, b.threads[i].tid, b.threads[i].name));
+  }
+  EXPECT_EQ(test::profile_of(a), test::profile_of(b));
+}
+
+// The same ranges read with the rollups and, from a copy without them, from
+// the windows only.
+void expect_rollups_read_like_windows(const test::ScratchDir& dir, const std::string& path) {
+  std::string raw = dir.file("raw.db");
+  std::filesystem::remove(raw);
+  test::execute(path, "VACUUM INTO '" + raw + "'");
+  test::execute(raw, "DELETE FROM rollups");
+  const std::int64_t end = kStart + 13 * 15 * kMinute;
+  for (auto [from, to] : std::vector<std::pair<std::int64_t, std::int64_t>>{
+           {0, INT64_MAX},
+           {kStart, end},
+           {kStart + 40 * kMinute, end - 20 * kMinute},  // hours cut at both edges
+           {hour_of(kStart) + kHourNs, hour_of(kStart) + 2 * kHourNs},
+           {kStart + 7 * kMinute, kStart + 8 * kMinute}}) {
+    SCOPED_TRACE("from " + std::to_string(from) + " to " + std::to_string(to));
+    expect_same_profile(read_range(path, from, to), read_range(raw, from, to));
+  }
+}
+
+TEST(StoreRollups, ClosedHoursAreRolledUpAndReadLikeTheirWindows) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  write_windows(path, 0, 13);  // 19:05 to 22:20: hours 19, 20 and 21 closed
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM rollups"), 3);
+  EXPECT_EQ(test::query(path, "SELECT sum(windows) FROM rollups"), 12);
+  expect_rollups_read_like_windows(dir, path);
+
+  // The closed hours came from rollups: 10 s host steps from 19:05:13 to
+  // 20:05:12 (buckets 19:05:10-19:05:20 to 20:05:10-20:05:20) for each.
+  std::string raw = dir.file("raw.db");
+  Window rolled = read_range(path, 0, INT64_MAX), windows = read_range(raw, 0, INT64_MAX);
+  EXPECT_EQ(windows.host_metrics.size(), 13u * 900);
+  EXPECT_EQ(rolled.host_metrics.size(), 3u * 361 + 900);
+}
+
+TEST(StoreRollups, RolledUpMetricsAreMeansAndWorstGaugesOfCoarserSteps) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  write_windows(path, 4, 9);  // 20:05:12 to 21:20:12: hour 20 closed
+  Window merged = read_range(path, hour_of(kStart) + kHourNs, kStart + 8 * 15 * kMinute);
+  ASSERT_EQ(merged.host_metrics.size(), 361u);  // 20:05:13 to 21:05:12 in 10 s steps
+  for (std::size_t i = 0; i < merged.host_metrics.size(); ++i) {
+    const HostMetrics& m = merged.host_metrics[i];
+    EXPECT_NEAR(m.cpu_utilization, 0.3, 1e-6) << i;  // 0.2 and 0.4, second by second
+    EXPECT_EQ(m.memory_total_bytes, 16ULL << 30);
+    if (i > 0 && i + 1 < merged.host_metrics.size()) {  // whole steps: the lowest of 7 values
+      EXPECT_EQ(m.memory_available_bytes, (8ULL << 30) - 6) << i;
+    }
+  }
+  EXPECT_EQ(merged.host_metrics[2].time_ns - merged.host_metrics[1].time_ns, 10 * kSecond);
+  ASSERT_EQ(merged.process_metrics.size(), 61u);  // pid 100, one step a minute
+  for (const ProcessMetrics& m : merged.process_metrics) {
+    EXPECT_EQ(m.pid, 100u);
+    EXPECT_NEAR(m.cpu_cores, 0.75, 1e-6);
+    EXPECT_EQ(m.rss_bytes, 1008u);
+  }
+}
+
+TEST(StoreRollups, AWindowLateForItsHourDropsTheRollupUntilTheHourIsRolledUpAgain) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  write_windows(path, 0, 9);
+  ASSERT_EQ(test::query(path, "SELECT windows FROM rollups ORDER BY hour_ns LIMIT 1"), 4);
+  {
+    std::unique_ptr<StoreWriter> writer;
+    ASSERT_TRUE(StoreWriter::open(path, writer).ok());
+    Window late = varied_window(1);
+    late.start_ns += 5 * kMinute;  // 19:25, in the hour rolled up already
+    late.end_ns = late.start_ns + kMinute;
+    ASSERT_TRUE(writer->write(late).ok());
+    EXPECT_EQ(test::query(path, "SELECT count(*) FROM rollups WHERE hour_ns = " +
+                                    std::to_string(hour_of(kStart))),
+              0);
+    expect_rollups_read_like_windows(dir, path);
+    ASSERT_TRUE(writer->roll_up().ok());
+    EXPECT_FALSE(writer->roll_up_pending());
+  }
+  EXPECT_EQ(test::query(path, "SELECT windows FROM rollups ORDER BY hour_ns LIMIT 1"), 5);
+  expect_rollups_read_like_windows(dir, path);
+}
+
+TEST(StoreRollups, RetentionDropsTheRollupsOfHoursItTookWindowsFrom) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  write_windows(path, 0, 13);
+  std::unique_ptr<StoreWriter> writer;
+  ASSERT_TRUE(StoreWriter::open(path, writer).ok());
+  // Windows ending by 20:35 go: all of hour 19, half of hour 20.
+  RetentionPolicy policy{.max_age_ns = 2 * kHourNs, .max_bytes = 0};
+  RetentionResult result;
+  std::int64_t now = kStart + 6 * 15 * kMinute + 2 * kHourNs + policy.max_age_ns / 10;
+  ASSERT_TRUE(writer->enforce_retention(policy, now, result).ok());
+  EXPECT_EQ(result.windows_deleted, 6u);
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM rollups"), 1);  // hour 21 only
+  EXPECT_EQ(test::query(path, "SELECT min(hour_ns) FROM rollups"), hour_of(kStart) + 2 * kHourNs);
+  writer.reset();
+  expect_rollups_read_like_windows(dir, path);
+}
+
+TEST(StoreRollups, AVersion2StoreIsReadAsItIsAndRolledUpAfterItsMigration) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  write_windows(path, 0, 13);
+  Window before = read_range(path, 0, INT64_MAX);
+  test::downgrade_to_version_2(path);
+  Window as_version_2 = read_range(path, 0, INT64_MAX);
+  expect_same_profile(as_version_2, before);
+  EXPECT_EQ(as_version_2.host_metrics.size(), 13u * 900);
+
+  std::unique_ptr<StoreWriter> writer;
+  StoreOutcome opened = StoreWriter::open(path, writer);
+  ASSERT_TRUE(opened.ok()) << opened.message;
+  EXPECT_EQ(test::query(path, "PRAGMA user_version"), kSchemaVersion);
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM rollups"), 0);
+  int rolled = 0;
+  for (; writer->roll_up_pending(); ++rolled) ASSERT_TRUE(writer->roll_up().ok());
+  EXPECT_EQ(rolled, 3);
+  writer.reset();
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM rollups"), 3);
+  expect_rollups_read_like_windows(dir, path);
+}
+
+}  // namespace
+}  // namespace ember::store
