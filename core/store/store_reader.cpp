@@ -10,6 +10,7 @@
 #include "byte_codec.hpp"
 #include "refs_merger.hpp"
 #include "rollups.hpp"
+#include "row_index.hpp"
 #include "rows.hpp"
 #include "schema.hpp"
 #include "sqlite_db.hpp"
@@ -47,29 +48,29 @@ std::vector<std::string> strings(Database& db, const char* sql) {
 // `wanted` (columns: id, then `columns`); throws when one is missing. Many
 // ids: one pass over the table; few: one lookup each.
 template <typename Visit>
-void load_rows(Database& db, const std::string& table, const std::string& columns,
-               const std::unordered_map<std::int64_t, std::uint32_t>& wanted, Visit&& visit) {
-  if (wanted.empty()) return;
+void load_rows(Database& db, const std::string& table, const std::string& columns, RowIndex& wanted,
+               Visit&& visit) {
+  if (wanted.size() == 0) return;
   std::size_t found = 0;
   std::int64_t rows = db.query_int("SELECT max(id) FROM " + table);
   if (static_cast<std::int64_t>(wanted.size()) * 8 > rows) {
     Statement all(db.handle(), "SELECT id, " + columns + " FROM " + table);
     while (all.step()) {
-      if (wanted.count(all.int64(0))) {
+      if (wanted.wanted(all.int64(0))) {
         visit(all.int64(0), all);
         ++found;
       }
     }
   } else {
     Statement one(db.handle(), "SELECT id, " + columns + " FROM " + table + " WHERE id = ?1");
-    for (const auto& [id, unused] : wanted) {
+    wanted.for_each_wanted([&](std::int64_t id) {
       one.bind(1, id);
       if (one.step()) {
         visit(id, one);
         ++found;
       }
       one.reset();
-    }
+    });
   }
   if (found != wanted.size()) {
     throw CorruptBlob(std::to_string(wanted.size() - found) + " rows of " + table +
@@ -288,11 +289,10 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
   // Stacks, then their frames, each in store id order (the same merged
   // Window whether it came from rollups or windows): store ids -> dense
   // indices of the merged window.
-  std::unordered_map<std::int64_t, std::uint32_t> stack_index;
+  RowIndex stack_index(db_->query_int("SELECT max(id) FROM stacks"), merger.distinct_samples());
   merger.for_each_thread([&](std::uint32_t, std::uint32_t, const SampleCounter& counter) {
-    counter.for_each([&](std::uint64_t id, std::uint64_t) {
-      stack_index.try_emplace(static_cast<std::int64_t>(id), 0);
-    });
+    counter.for_each(
+        [&](std::uint64_t id, std::uint64_t) { stack_index.want(static_cast<std::int64_t>(id)); });
   });
   std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>> stack_frames;
   stack_frames.reserve(stack_index.size());
@@ -301,9 +301,9 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
   });
   std::sort(stack_frames.begin(), stack_frames.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::unordered_map<std::int64_t, std::uint32_t> frame_index;
+  RowIndex frame_index(db_->query_int("SELECT max(id) FROM frames"), stack_frames.size());
   for (const auto& [id, frames] : stack_frames) {
-    for (std::int64_t f : frames) frame_index.try_emplace(f, 0);
+    for (std::int64_t f : frames) frame_index.want(f);
   }
   std::vector<std::pair<std::int64_t, Frame>> frames;
   frames.reserve(frame_index.size());
@@ -314,12 +314,12 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
             [](const auto& a, const auto& b) { return a.first < b.first; });
   merged.frames.reserve(frames.size());
   for (auto& [id, frame] : frames) {
-    frame_index[id] = static_cast<std::uint32_t>(merged.frames.size());
+    frame_index.set(id, static_cast<std::uint32_t>(merged.frames.size()));
     merged.frames.push_back(std::move(frame));
   }
   merged.stacks.reserve(stack_frames.size());
   for (auto& [id, frame_ids] : stack_frames) {
-    stack_index[id] = static_cast<std::uint32_t>(merged.stacks.size());
+    stack_index.set(id, static_cast<std::uint32_t>(merged.stacks.size()));
     std::vector<std::uint32_t> frames;
     frames.reserve(frame_ids.size());
     for (std::int64_t f : frame_ids) frames.push_back(frame_index.at(f));
