@@ -216,5 +216,25 @@ TEST(StoreSink, MaxSizeIsEnforcedAfterEachWindow) {
   EXPECT_LT(kept, 60u);
 }
 
+TEST(StoreSink, AnHourIsRolledUpOnceTheNextOneHasAWindow) {
+  store::test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  RecordingHost host;
+  StoreSink sink;
+  ASSERT_TRUE(sink.configure(options(path), host));
+  // Windows 30 minutes apart from an hour ago: the last two hours get windows.
+  constexpr std::int64_t kHour = 60 * kMinute;
+  std::int64_t hour = now_ns() / kHour * kHour - kHour;
+  for (std::int64_t start : {hour + 5 * kMinute, hour + 35 * kMinute}) {
+    ASSERT_TRUE(sink.on_window(store::test::full_window(start)));
+  }
+  EXPECT_EQ(store::test::query(path, "SELECT count(*) FROM rollups"), 0) << "the hour is open";
+  ASSERT_TRUE(sink.on_window(store::test::full_window(hour + kHour + kMinute)));
+  EXPECT_EQ(store::test::query(
+                path, "SELECT windows FROM rollups WHERE hour_ns = " + std::to_string(hour)),
+            2);
+  ASSERT_TRUE(sink.close());
+}
+
 }  // namespace
 }  // namespace ember::store_sink
