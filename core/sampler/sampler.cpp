@@ -11,6 +11,7 @@
 
 #include "ember/bpf/sample.h"
 #include "online_cpus.hpp"
+#include "ring_size.hpp"
 #include "sampler.skel.h"
 
 namespace ember {
@@ -35,19 +36,6 @@ int open_perf_event(const SamplerOptions& options, int cpu) {
 
 }  // namespace
 
-static std::uint32_t ring_size_for(const SamplerOptions& options, std::uint32_t cpus) {
-  std::uint64_t bytes = options.ring_buffer_kib * 1024ull;
-  if (options.stack_snapshot_bytes == 0) return static_cast<std::uint32_t>(bytes);
-  // Full stack snapshots are big (16 KiB at 999 Hz on 2 CPUs is 32 MB/s):
-  // room for a quarter second of them on every CPU, so a reader scheduled
-  // late on a busy host loses nothing. Capped, so many-CPU hosts stay sane.
-  constexpr std::uint64_t kMax = 256ull << 20;
-  std::uint64_t quarter_second =
-      std::uint64_t{cpus} * options.frequency_hz * (options.stack_snapshot_bytes + 2048) / 4;
-  while (bytes < quarter_second && bytes < kMax) bytes *= 2;
-  return static_cast<std::uint32_t>(bytes);
-}
-
 Status Sampler::open(const SamplerOptions& options, std::unique_ptr<Sampler>& out) {
   std::unique_ptr<Sampler> sampler(new Sampler());
   sampler->options_ = options;
@@ -62,7 +50,9 @@ Status Sampler::open(const SamplerOptions& options, std::unique_ptr<Sampler>& ou
   if (cpus <= 0) return Status::error("cannot count the possible CPUs: " + errno_text(cpus));
   bpf_map__set_max_entries(skeleton->maps.ember_scratch, static_cast<__u32>(cpus));
   bpf_map__set_max_entries(skeleton->maps.ember_wire, static_cast<__u32>(cpus));
-  sampler->ring_bytes_ = ring_size_for(options, static_cast<std::uint32_t>(cpus));
+  sampler->ring_bytes_ = ring_bytes_for(options.ring_buffer_kib, options.frequency_hz,
+                                        static_cast<std::uint32_t>(cpus),
+                                        options.stack_snapshot_bytes, options.leaf_snapshot_bytes);
   bpf_map__set_max_entries(skeleton->maps.ember_events, sampler->ring_bytes_);
   // Wake the reader early only when a quarter of the buffer is pending.
   skeleton->rodata->wakeup_bytes = sampler->ring_bytes_ / 4;

@@ -60,8 +60,7 @@ class Sampler {
   void attach_new_cpus();
 
   SamplerStats stats() const;
-  // The ring buffer's size: ring_buffer_kib, raised to hold a quarter second
-  // of full stack snapshots on every CPU.
+  // The ring buffer's size (see ring_bytes_for).
   std::uint32_t ring_bytes() const { return ring_bytes_; }
   int map_fd(std::string_view name) const;
   // Puts a runtime plugin's program into the next free ember_programs slot.

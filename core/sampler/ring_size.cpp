@@ -1,0 +1,27 @@
+#include "ring_size.hpp"
+
+namespace ember {
+
+std::uint32_t ring_bytes_for(std::uint32_t ring_buffer_kib, std::uint32_t frequency_hz,
+                             std::uint32_t cpus, std::uint32_t stack_snapshot_bytes,
+                             std::uint32_t leaf_snapshot_bytes) {
+  // A sample's header, registers and frame addresses besides its stack copy
+  // (127 user frames of 8 bytes at most, usually far fewer).
+  constexpr std::uint64_t kRecordOverhead = 2048;
+  // Capped, so many-CPU hosts stay sane.
+  constexpr std::uint64_t kMax = 256ull << 20;
+  std::uint64_t per_second =
+      std::uint64_t{cpus} * frequency_hz * (leaf_snapshot_bytes + kRecordOverhead);
+  if (stack_snapshot_bytes > 0) {
+    per_second += std::uint64_t{frequency_hz} * (stack_snapshot_bytes + kRecordOverhead);
+  }
+  // The reader is woken once a quarter of the ring is pending and polls every
+  // 100 ms anyway: an eighth of a second, doubled by the rounding up in most
+  // cases, covers a reader scheduled late on a busy host.
+  std::uint64_t eighth_second = per_second / 8;
+  std::uint64_t bytes = std::uint64_t{ring_buffer_kib} * 1024;
+  while (bytes < eighth_second && bytes < kMax) bytes *= 2;
+  return static_cast<std::uint32_t>(bytes);
+}
+
+}  // namespace ember

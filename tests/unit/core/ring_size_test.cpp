@@ -1,0 +1,45 @@
+#include "sampler/ring_size.hpp"
+
+#include <gtest/gtest.h>
+
+namespace ember {
+namespace {
+
+constexpr std::uint32_t kMiB = 1 << 20;
+
+bool power_of_two(std::uint32_t bytes) { return bytes && (bytes & (bytes - 1)) == 0; }
+
+TEST(RingBytes, OneCpuOfFullSnapshotsNotAllOfThem) {
+  // bench/overhead and bench/dwarf: 999 Hz on 2 CPUs, 16 KiB snapshots. The
+  // ring is mapped twice, so 16 MiB (full snapshots on every CPU) cost 32 MB
+  // of the agent's RSS; an eighth of a second of one CPU's snapshots plus
+  // leaf copies on the other fits in 4 MiB.
+  std::uint32_t bytes = ring_bytes_for(1024, 999, 2, 16384, 1024);
+  EXPECT_TRUE(power_of_two(bytes));
+  EXPECT_LE(bytes, 4 * kMiB);
+  EXPECT_GE(bytes, 999u * (16384 + 1024) / 8 + 999u * 1024 / 8);
+}
+
+TEST(RingBytes, LowFrequencyKeepsTheConfiguredSize) {
+  EXPECT_EQ(ring_bytes_for(1024, 99, 2, 16384, 1024), 1024u * 1024);
+  EXPECT_EQ(ring_bytes_for(64, 99, 2, 0, 0), 64u * 1024);
+  // A larger configured ring is never shrunk.
+  EXPECT_EQ(ring_bytes_for(65536, 999, 2, 16384, 1024), 64 * kMiB);
+}
+
+TEST(RingBytes, GrowsWithCpusForLeafCopies) {
+  // 64 CPUs at 999 Hz put ~190 MB/s of leaf copies on the ring.
+  std::uint32_t many = ring_bytes_for(1024, 999, 64, 16384, 1024);
+  EXPECT_TRUE(power_of_two(many));
+  EXPECT_GE(many, 64u * 999 * 1024 / 8);
+  EXPECT_GT(many, ring_bytes_for(1024, 999, 2, 16384, 1024));
+  // Without snapshots less is needed, never more.
+  EXPECT_LE(ring_bytes_for(1024, 999, 64, 0, 1024), many);
+}
+
+TEST(RingBytes, Capped) {
+  EXPECT_EQ(ring_bytes_for(1024, 100000, 4096, 65536, 4096), 256 * kMiB);
+}
+
+}  // namespace
+}  // namespace ember
