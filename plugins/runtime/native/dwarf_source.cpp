@@ -4,6 +4,8 @@
 #include <elfutils/libdw.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +13,8 @@
 #include <cstring>
 #include <filesystem>
 #include <unordered_map>
+
+#include "ember/proc_maps.hpp"
 
 namespace ember::native {
 namespace {
@@ -141,6 +145,49 @@ Elf_Data* line_section(Dwarf* dwarf) {
   return nullptr;
 }
 
+// Bytes of debug sections libdw holds on the heap: a compressed section
+// (SHF_COMPRESSED, as Debian's -dbg packages ship) is inflated whole when the
+// handle opens, and libc6-dbg's inflate to ~10 MB. Sections read in place
+// from the file mapping [raw, raw + raw_size) cost no heap.
+std::size_t inflated_bytes(Elf* elf, const char* raw, std::size_t raw_size) {
+  std::size_t names = 0;
+  if (!elf || elf_getshdrstrndx(elf, &names) != 0) return 0;
+  std::size_t total = 0;
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    const char* name = gelf_getshdr(scn, &shdr) ? elf_strptr(elf, names, shdr.sh_name) : nullptr;
+    if (!name || std::strncmp(name, ".debug_", 7) != 0 || shdr.sh_type == SHT_NOBITS) continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    if (!data || !data->d_buf) continue;
+    const char* bytes = static_cast<const char*>(data->d_buf);
+    bool in_file = raw && bytes >= raw && bytes < raw + raw_size;
+    if (!in_file) total += data->d_size;
+  }
+  return total;
+}
+
+// libelf's mapping of the file, when it has one that is file-backed and
+// read-only (ELF_C_READ_MMAP: PROT_READ, MAP_PRIVATE, so never written);
+// when mmap failed libelf read the file into the heap instead, which must
+// never be given to madvise. Checked once per open in /proc/self/maps.
+bool read_only_file_mapping(int fd, const char* raw, std::size_t size) {
+  struct stat st;
+  if (!raw || size == 0 || fstat(fd, &st) != 0) return false;
+  std::vector<Mapping> maps;
+  if (!read_proc_maps(static_cast<std::uint32_t>(getpid()), maps)) return false;
+  auto at = reinterpret_cast<std::uint64_t>(raw);
+  const std::uint64_t end = at + size;
+  while (at < end) {
+    const Mapping* mapping = find_mapping(maps, at);
+    if (!mapping || !mapping->is_file() || mapping->writable || mapping->shared ||
+        mapping->inode != static_cast<std::uint64_t>(st.st_ino)) {
+      return false;
+    }
+    at = mapping->end;
+  }
+  return true;
+}
+
 }  // namespace
 
 struct DwarfSource::Impl {
@@ -148,6 +195,9 @@ struct DwarfSource::Impl {
   Dwarf* dwarf = nullptr;
   Elf_Data* lines = nullptr;
   std::size_t memory = 0;
+  // libelf's read-only mapping of the file, page-aligned; null when none.
+  void* mapped = nullptr;
+  std::size_t mapped_size = 0;
   bool units_indexed = false;
   std::vector<DieRange> units;  // sorted; built when .debug_aranges fail
   std::unordered_map<Dwarf_Off, std::vector<DieRange>> functions;  // by unit, sorted
@@ -155,6 +205,27 @@ struct DwarfSource::Impl {
   ~Impl() {
     if (dwarf) dwarf_end(dwarf);
     if (fd >= 0) ::close(fd);
+  }
+
+  void find_mapping_and_inflated() {
+    Elf* elf = dwarf_getelf(dwarf);
+    std::size_t size = 0;
+    char* raw = elf ? elf_rawfile(elf, &size) : nullptr;
+    memory += inflated_bytes(elf, raw, size);
+    if (!read_only_file_mapping(fd, raw, size)) return;
+    const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+    auto begin = reinterpret_cast<std::uintptr_t>(raw) & ~(page - 1);
+    auto end = (reinterpret_cast<std::uintptr_t>(raw) + size + page - 1) & ~(page - 1);
+    mapped = reinterpret_cast<void*>(begin);
+    mapped_size = end - begin;
+  }
+
+  // The file pages a lookup touched (a unit's DIEs, line program, strings)
+  // count in the agent's RSS for as long as the handle is open, though the
+  // page cache holds them anyway: dropped after each lookup, and read back
+  // from the page cache by the next (rare: results are cached above).
+  void release_file_pages() const {
+    if (mapped) madvise(mapped, mapped_size, MADV_DONTNEED);
   }
 
   // Units from their DIEs' ranges, for objects without (complete)
@@ -211,11 +282,19 @@ Status DwarfSource::open(const std::string& path, std::unique_ptr<DwarfSource>& 
   impl->dwarf = dwarf_begin(impl->fd, DWARF_C_READ);
   if (!impl->dwarf) return Status::error(path + ": no DWARF (" + dwarf_error() + ")");
   impl->lines = line_section(impl->dwarf);
+  impl->find_mapping_and_inflated();
+  impl->release_file_pages();  // inflating compressed sections read all of them
   out.reset(new DwarfSource(std::move(impl)));
   return Status::ok();
 }
 
 bool DwarfSource::lookup(std::uint64_t vaddr, std::vector<SourceFunction>& out) {
+  bool found = read_functions(vaddr, out);
+  impl_->release_file_pages();
+  return found;
+}
+
+bool DwarfSource::read_functions(std::uint64_t vaddr, std::vector<SourceFunction>& out) {
   out.clear();
   Dwarf_Die unit;
   if (!impl_->find_unit(vaddr, unit)) return false;

@@ -7,7 +7,8 @@
 //
 // libdw keeps what a lookup read (the unit's line table, abbreviations)
 // until the handle is closed; memory_estimate() lets the owner close and
-// reopen the handle to bound that.
+// reopen the handle to bound that. The file is mapped (by libelf), but the
+// pages a lookup touched are released after it.
 #pragma once
 
 #include <cstddef>
@@ -41,14 +42,17 @@ class DwarfSource {
 
   // Compilation units whose lines this handle has read.
   std::size_t units_read() const;
-  // Heap bytes libdw and this handle hold, estimated from the units read:
-  // a line table takes about ten times its encoded size (measured on
-  // libpython3.12: 2.9 MB of .debug_line, 28 MB of heap).
+  // Heap bytes libdw and this handle hold: compressed debug sections
+  // inflated at open, and, estimated from the units read, their line tables
+  // (about ten times their encoded size: measured on libpython3.12, 2.9 MB
+  // of .debug_line, 28 MB of heap). The file's own pages are not counted:
+  // they are dropped from the agent's memory after each lookup.
   std::size_t memory_estimate() const;
 
  private:
   struct Impl;
   explicit DwarfSource(std::unique_ptr<Impl> impl);
+  bool read_functions(std::uint64_t vaddr, std::vector<SourceFunction>& out);
 
   std::unique_ptr<Impl> impl_;
 };

@@ -3,9 +3,14 @@
 // into a .build-id tree, or named by .gnu_debuglink (no build id, CRC).
 // Expected lines come from the LINE: markers in its source; function ranges
 // from `nm -S` of the debug file.
+#include <fcntl.h>
+#include <gelf.h>
 #include <gtest/gtest.h>
+#include <libelf.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -13,6 +18,7 @@
 
 #include "debug_file_finder.hpp"
 #include "dwarf_pool.hpp"
+#include "dwarf_source.hpp"
 #include "symbol_cache.hpp"
 #include "test_host.hpp"
 
@@ -266,6 +272,78 @@ TEST(DwarfPool, HandlesBeyondTheLimitsAreClosedAndReopenedOnUse) {
   std::uint64_t d = replaced.add(by_id, stale);
   EXPECT_FALSE(replaced.lookup(d, outer.address, out, error));
   EXPECT_NE(error.find("replaced"), std::string::npos) << error;
+}
+
+// What the compressed .debug_* sections of `path` inflate to (their
+// compression headers' ch_size), read with libelf apart from libdw.
+std::size_t compressed_debug_bytes(const std::string& path) {
+  elf_version(EV_CURRENT);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  Elf* elf = fd >= 0 ? elf_begin(fd, ELF_C_READ, nullptr) : nullptr;
+  std::size_t names = 0;
+  std::size_t total = 0;
+  if (elf && elf_getshdrstrndx(elf, &names) == 0) {
+    for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
+      GElf_Shdr shdr;
+      GElf_Chdr chdr;
+      if (!gelf_getshdr(scn, &shdr) || !(shdr.sh_flags & SHF_COMPRESSED)) continue;
+      const char* name = elf_strptr(elf, names, shdr.sh_name);
+      if (name && std::strncmp(name, ".debug_", 7) == 0 && gelf_getchdr(scn, &chdr)) {
+        total += chdr.ch_size;
+      }
+    }
+  }
+  if (elf) elf_end(elf);
+  if (fd >= 0) ::close(fd);
+  return total;
+}
+
+// Resident KiB of this process' mappings of `path` (/proc/self/smaps).
+std::size_t resident_kib_of(const std::string& path) {
+  std::ifstream smaps("/proc/self/smaps");
+  std::string canonical = fs::canonical(path).string();
+  std::string line;
+  bool inside = false;
+  std::size_t kib = 0;
+  while (std::getline(smaps, line)) {
+    if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) &&
+        line.find(" ") < line.find(":")) {
+      inside = line.size() >= canonical.size() &&
+               line.compare(line.size() - canonical.size(), canonical.size(), canonical) == 0;
+    } else if (inside && line.rfind("Rss:", 0) == 0) {
+      kib += std::stoul(line.substr(4));
+    }
+  }
+  return kib;
+}
+
+TEST(DwarfSource, InflatedSectionsAreInTheEstimateAndFilePagesAreReleased) {
+  // Compressed DWARF: libdw inflates every section at open, on the heap.
+  std::string gz = EMBER_INLINED_GZ;
+  std::size_t inflated = compressed_debug_bytes(gz);
+  ASSERT_GT(inflated, 0u) << gz << " has no compressed debug sections";
+  std::unique_ptr<DwarfSource> source;
+  ASSERT_TRUE(DwarfSource::open(gz, source).is_ok());
+  EXPECT_GE(source->memory_estimate(), inflated);
+  EXPECT_EQ(resident_kib_of(gz), 0u) << "the compressed bytes stay mapped after inflating";
+  NmFunction outer = nm_function(gz, "outer_work");
+  std::vector<SourceFunction> out;
+  ASSERT_TRUE(source->lookup(outer.address, out));
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.back().name, "outer_work");
+
+  // Uncompressed DWARF is read in place: the pages a lookup touched are let
+  // go after it, and read again by the next lookup.
+  std::string by_id = debug_file_under(EMBER_INLINED_DEBUG_ROOT);
+  NmFunction outer_by_id = nm_function(by_id, "outer_work");
+  ASSERT_TRUE(DwarfSource::open(by_id, source).is_ok());
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_TRUE(source->lookup(outer_by_id.address, out)) << "round " << round;
+    ASSERT_FALSE(out.empty());
+    EXPECT_EQ(out.back().name, "outer_work");
+    EXPECT_GT(out.back().line, 0u);
+    EXPECT_EQ(resident_kib_of(by_id), 0u) << "round " << round;
+  }
 }
 
 }  // namespace
