@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
+
 #include "sample_windows.hpp"
 #include "window_merger.hpp"
 
@@ -62,6 +65,54 @@ TEST(CollapsedWriterTest, MergedWindowsSumCounts) {
             "python3;main;handler 15\n"
             "python3;main;handler;do_sys_open_[k] 2\n"
             "python3;main;idle 1\n");
+}
+
+// The plain way to write the format: every line built, summed in a sorted
+// map. collapsed_text compares lines piecewise instead; it must agree.
+std::string reference_text(const Window& w) {
+  std::map<std::string, std::uint64_t> counts;
+  for (const StackCount& sample : w.samples) {
+    if (sample.count == 0 || sample.stack >= w.stacks.size()) continue;
+    std::string line = "[pid " + std::to_string(sample.pid) + "]";
+    for (const ProcessInfo& process : w.processes) {
+      if (process.pid == sample.pid && !process.comm.empty()) line = process.comm;
+    }
+    for (std::uint32_t frame : w.stacks[sample.stack])
+      line += ";" + collapsed_frame(w.frames[frame]);
+    counts[line] += sample.count;
+  }
+  std::string out;
+  for (const auto& [line, count] : counts) out += line + " " + std::to_string(count) + "\n";
+  return out;
+}
+
+TEST(CollapsedWriterTest, SortedAndMergedAsWholeLinesWouldBe) {
+  // Names that are prefixes of each other, that sort differently once the
+  // next ';' follows, the same name at two addresses (two frames, one text),
+  // and comms that are prefixes of frame texts.
+  const std::vector<std::string> names = {"a", "ab", "a b", "b", "ab;", "", "~", "a\xff", "_"};
+  std::mt19937 random(7);
+  for (int round = 0; round < 50; ++round) {
+    Window w;
+    for (const std::string& name : names) {
+      w.frames.push_back(test::frame(name));
+      w.frames.push_back(test::frame(name, round % 2 ? FrameKind::kernel : FrameKind::native));
+    }
+    for (int i = 0; i < 40; ++i) {
+      std::vector<std::uint32_t> stack(random() % 4);
+      for (std::uint32_t& frame : stack) frame = random() % w.frames.size();
+      w.stacks.push_back(stack);
+    }
+    w.processes = {{1, "a", "", "", "", 0, 0, "", "", ""},
+                   {2, "ab", "", "", "", 0, 0, "", "", ""},
+                   {3, "a", "", "", "", 0, 0, "", "", ""}};
+    for (int i = 0; i < 120; ++i) {
+      std::uint32_t pid = 1 + random() % 4;  // pid 4: no process info
+      w.samples.push_back({static_cast<std::uint32_t>(random() % w.stacks.size()), pid, pid,
+                           static_cast<std::uint32_t>(random() % 3)});
+    }
+    ASSERT_EQ(collapsed_text(w), reference_text(w)) << "round " << round;
+  }
 }
 
 }  // namespace
