@@ -16,11 +16,11 @@ std::uint32_t ring_bytes_for(std::uint32_t ring_buffer_kib, std::uint32_t freque
     per_second += std::uint64_t{frequency_hz} * (stack_snapshot_bytes + kRecordOverhead);
   }
   // The reader is woken once a quarter of the ring is pending and polls every
-  // 100 ms anyway: an eighth of a second, doubled by the rounding up in most
-  // cases, covers a reader scheduled late on a busy host.
-  std::uint64_t eighth_second = per_second / 8;
+  // 100 ms anyway; a quarter of a second covers a reader scheduled late on a
+  // busy host, or busy attaching to a new process' binaries.
+  std::uint64_t quarter_second = per_second / 4;
   std::uint64_t bytes = std::uint64_t{ring_buffer_kib} * 1024;
-  while (bytes < eighth_second && bytes < kMax) bytes *= 2;
+  while (bytes < quarter_second && bytes < kMax) bytes *= 2;
   return static_cast<std::uint32_t>(bytes);
 }
 

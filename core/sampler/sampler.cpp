@@ -11,6 +11,7 @@
 
 #include "ember/bpf/sample.h"
 #include "online_cpus.hpp"
+#include "ring_reader.hpp"
 #include "ring_size.hpp"
 #include "sampler.skel.h"
 
@@ -84,15 +85,9 @@ Status Sampler::open(const SamplerOptions& options, std::unique_ptr<Sampler>& ou
     sampler->links_.push_back(link);
   }
 
-  sampler->ring_ = ring_buffer__new(
-      bpf_map__fd(skeleton->maps.ember_events),
-      [](void* context, void* data, size_t size) -> int {
-        auto* self = static_cast<Sampler*>(context);
-        (*self->current_handler_)(data, size);
-        return 0;
-      },
-      sampler.get(), nullptr);
-  if (!sampler->ring_) return Status::error("cannot open the ring buffer: " + errno_text(errno));
+  Status reader = RingReader::open(bpf_map__fd(skeleton->maps.ember_events), sampler->ring_bytes_,
+                                   sampler->ring_);
+  if (!reader) return Status::error("cannot open the ring buffer: " + reader.message());
 
   out = std::move(sampler);
   return Status::ok();
@@ -117,7 +112,7 @@ void Sampler::stop() {
 Sampler::~Sampler() {
   stop();
   for (bpf_link* link : links_) bpf_link__destroy(link);
-  if (ring_) ring_buffer__free(ring_);
+  ring_.reset();  // before the map it reads goes
   if (skeleton_) sampler_bpf::destroy(skeleton_);
 }
 
@@ -150,16 +145,7 @@ void Sampler::attach_new_cpus() {
 }
 
 Status Sampler::poll(int timeout_ms, const RecordHandler& handler) {
-  current_handler_ = &handler;
-  int result = ring_buffer__poll(ring_, timeout_ms);
-  // Records are submitted without a wakeup (see wakeup_bytes in
-  // sampler.bpf.c): a poll that timed out must still drain what is there.
-  if (result >= 0) result = ring_buffer__consume(ring_);
-  current_handler_ = nullptr;
-  if (result < 0 && result != -EINTR) {
-    return Status::error("reading the ring buffer failed: " + errno_text(result));
-  }
-  return Status::ok();
+  return ring_->poll(timeout_ms, handler);
 }
 
 SamplerStats Sampler::stats() const {

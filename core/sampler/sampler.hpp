@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "ember/status.hpp"
+#include "ring_reader.hpp"
 
 struct sampler_bpf;
-struct ring_buffer;
 struct bpf_link;
 
 namespace ember {
@@ -79,11 +79,10 @@ class Sampler {
 
   SamplerOptions options_;
   sampler_bpf* skeleton_ = nullptr;
-  ring_buffer* ring_ = nullptr;
+  std::unique_ptr<RingReader> ring_;
   std::vector<bpf_link*> links_;      // process tracepoints
   std::vector<bpf_link*> cpu_links_;  // the sampling program on each CPU
   std::set<int> attached_cpus_;
-  const RecordHandler* current_handler_ = nullptr;
   std::uint32_t next_program_slot_ = 1;  // slot 0 is ember_submit
   std::set<std::uint32_t> used_program_slots_;
   std::uint32_t ring_bytes_ = 0;
