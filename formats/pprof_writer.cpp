@@ -158,6 +158,7 @@ class ProfileBuilder {
       add_str(sample, "container", p.container_name.empty() ? p.container_id : p.container_name);
       add_str(sample, "container_id", p.container_id);
       add_str(sample, "pod_uid", p.pod_uid);
+      add_str(sample, "pod", p.pod_name);
       add_str(sample, "service", p.service);
     }
     if (auto it = threads_.find({count.pid, count.tid}); it != threads_.end()) {

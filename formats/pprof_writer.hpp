@@ -10,7 +10,7 @@
 //   One Mapping per module.
 // - Labels on every sample: pid and tid (numbers), process (comm), thread
 //   (thread name), and when known container (name, else id), container_id,
-//   pod_uid, service; plus one `kind` label per frame kind in the stack
+//   pod_uid, pod (the pod's name), service; plus one `kind` label per frame kind in the stack
 //   (python, native, kernel, ...), so `-tagfocus kind=python` keeps the
 //   samples that ran Python.
 #pragma once

@@ -172,6 +172,9 @@ void append_ember_metadata(std::string& out, const Window& window) {
     append_key(out, "pod_uid");
     append_json_string(out, p.pod_uid);
     out += ',';
+    append_key(out, "pod_name");
+    append_json_string(out, p.pod_name);
+    out += ',';
     append_key(out, "service");
     append_json_string(out, p.service);
     out += '}';

@@ -1,5 +1,7 @@
 #include "process_labels.hpp"
 
+#include <unistd.h>
+
 #include "ember/text_file.hpp"
 
 namespace ember {
@@ -68,7 +70,10 @@ std::string environment_value(std::string_view environ, std::string_view name) {
 ProcessLabeler::ProcessLabeler(const Config& config, std::string proc_root)
     : names_(config.container_state_root),
       rules_(config.services),
-      proc_root_(std::move(proc_root)) {}
+      proc_root_(std::move(proc_root)) {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) == 0) host_name_ = name;
+}
 
 void ProcessLabeler::label(ProcessInfo& info) {
   if (!info.container_id.empty()) info.container_name = names_.name_of(info.container_id);
@@ -87,6 +92,15 @@ void ProcessLabeler::label(ProcessInfo& info) {
     // Kubernetes to the pod's name.
     std::string hostname = variable("HOSTNAME");
     if (info.container_id.rfind(hostname, 0) != 0) info.container_name = hostname;
+  }
+  if (!info.pod_uid.empty()) {
+    info.pod_name = names_.pod_of(info.container_id);
+    // Kubernetes sets HOSTNAME to the pod's name, but to the node's in a
+    // hostNetwork pod: a name equal to this host's is not the pod's.
+    if (info.pod_name.empty()) {
+      std::string hostname = variable("HOSTNAME");
+      if (hostname != host_name_) info.pod_name = hostname;
+    }
   }
   info.service = rules_.service_of(info);
   for (std::string_view name : kServiceVariables) {

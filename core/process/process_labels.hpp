@@ -1,5 +1,6 @@
 // The labels a person picks processes by: container name (runtime state
-// files, else the container's HOSTNAME) and service (the config's
+// files, else the container's HOSTNAME), Kubernetes pod name (the same state
+// files, else HOSTNAME, which Kubernetes sets to it) and service (the config's
 // [[service]] rules, first match wins; else OTEL_SERVICE_NAME or DD_SERVICE
 // from the process' environment). Container id and pod uid come from the
 // cgroup path (container_id.hpp) before this runs.
@@ -42,9 +43,10 @@ class ProcessLabeler {
  public:
   explicit ProcessLabeler(const Config& config, std::string proc_root = "/proc");
 
-  // Sets info.container_name and info.service. /proc/PID/environ is read
-  // only when a label needs it: a container without a state file (its
-  // HOSTNAME), or no [[service]] rule matched (OTEL_SERVICE_NAME, DD_SERVICE).
+  // Sets info.container_name, info.pod_name and info.service.
+  // /proc/PID/environ is read only when a label needs it: a container or pod
+  // without a state file (its HOSTNAME), or no [[service]] rule matched
+  // (OTEL_SERVICE_NAME, DD_SERVICE).
   void label(ProcessInfo& info);
 
   // How many environ files label() has read (for tests).
@@ -55,6 +57,7 @@ class ProcessLabeler {
   ServiceRules rules_;
   std::string proc_root_;
   std::uint64_t environ_reads_ = 0;
+  std::string host_name_;  // the agent's: a hostNetwork pod's HOSTNAME
 };
 
 }  // namespace ember

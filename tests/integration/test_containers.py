@@ -6,8 +6,8 @@ cgroups it creates in the path forms each runtime uses, and the runtimes'
 state files under a scratch `[containers] state_root`. Four copies of the spin
 workload run in them (and one on the host); one `ember record` must give each
 process in `ember.processes` the container id and pod uid of its cgroup path,
-the container name from the state files (or the container's HOSTNAME when
-there are none), and the `service` of the first [[service]] rule that matches
+the container name and the pod name from the state files (or the container's
+HOSTNAME when there are none), and the `service` of the first [[service]] rule that matches
 (or OTEL_SERVICE_NAME from its environment).
 """
 import json
@@ -125,13 +125,13 @@ enabled = true
         doc = it.Speedscope(out)
 
         want = {
-            docker.pid: dict(container_id=docker_id, pod_uid="",
+            docker.pid: dict(container_id=docker_id, pod_uid="", pod_name="",
                              container_name="biggest-numbers", service="BiggestNumbers"),
-            containerd.pid: dict(container_id=containerd_id, pod_uid=pod_uid,
+            containerd.pid: dict(container_id=containerd_id, pod_uid=pod_uid, pod_name="web-0",
                                  container_name="web-0/nginx", service="Web"),
-            crio.pid: dict(container_id=crio_id, pod_uid=crio_pod_uid,
+            crio.pid: dict(container_id=crio_id, pod_uid=crio_pod_uid, pod_name="shop-7d9f-x2x",
                            container_name="shop-7d9f-x2x", service="checkout"),
-            host.pid: dict(container_id="", pod_uid="", container_name="",
+            host.pid: dict(container_id="", pod_uid="", pod_name="", container_name="",
                            service="HostSpinner"),
         }
         for pid, fields in want.items():

@@ -20,6 +20,7 @@ struct ProcessInfo {
   std::string container_name;     // when the container runtime's state says so
   std::string pod_uid;            // Kubernetes pod, from the cgroup path
   std::string service;            // label from the config's service rules, or empty
+  std::string pod_name;  // Kubernetes pod: the runtime's state files, else HOSTNAME (ABI 4)
 };
 
 struct ThreadInfo {

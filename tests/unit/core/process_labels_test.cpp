@@ -66,6 +66,23 @@ TEST(ContainerNamesTest, OciAnnotations) {
   EXPECT_EQ(container_name_from_oci_annotations(R"({"annotations":{}})"), "");
 }
 
+TEST(ContainerNamesTest, PodNamesApartFromContainerNames) {
+  EXPECT_EQ(container_labels_from_oci_annotations(
+                R"({"annotations":{"io.kubernetes.cri.sandbox-name":"web-0",)"
+                R"("io.kubernetes.cri.container-name":"nginx"}})")
+                .pod,
+            "web-0");
+  EXPECT_EQ(container_labels_from_oci_annotations(R"({"annotations":{"nerdctl/name":"redis"}})")
+                .pod,
+            "");
+  ContainerLabels docker = container_labels_from_docker_config(
+      R"({"Name":"/k8s_api_shop","Config":{"Labels":{"io.kubernetes.pod.name":"shop-7d9f",)"
+      R"("io.kubernetes.container.name":"api"}}})");
+  EXPECT_EQ(docker.name, "shop-7d9f/api");
+  EXPECT_EQ(docker.pod, "shop-7d9f");
+  EXPECT_EQ(container_labels_from_docker_config(R"({"Name":"/biggest"})").pod, "");
+}
+
 TEST(ContainerNamesTest, FindsEachRuntimesStateFileUnderTheRoot) {
   TempDir root;
   root.write("var/lib/docker/containers/" + kId + "/config.v2.json", R"({"Name":"/biggest"})");
@@ -82,6 +99,9 @@ TEST(ContainerNamesTest, FindsEachRuntimesStateFileUnderTheRoot) {
   EXPECT_EQ(names.name_of(crio), "q/r");
   EXPECT_EQ(names.name_of(std::string(64, 'e')), "");
   EXPECT_EQ(names.name_of(""), "");
+  EXPECT_EQ(names.pod_of(kOther), "p");
+  EXPECT_EQ(names.pod_of(crio), "q");
+  EXPECT_EQ(names.pod_of(kId), "");
 }
 
 TEST(ProcessLabelsTest, EnvironmentValue) {
@@ -162,6 +182,44 @@ TEST(ProcessLabelsTest, LabelerUsesStateFilesThenEnvironment) {
   labeler.label(host);
   EXPECT_EQ(host.container_name, "");  // HOSTNAME on the host is no container name
   EXPECT_EQ(host.service, "");
+  EXPECT_EQ(host.pod_name, "");  // nor a pod name
+}
+
+TEST(ProcessLabelsTest, PodNameFromStateFilesElseHostnameButNotTheNodes) {
+  TempDir state;
+  state.write("run/containerd/io.containerd.runtime.v2.task/k8s.io/" + kOther + "/config.json",
+              R"({"annotations":{"io.kubernetes.cri.sandbox-name":"shop-7d9f",)"
+              R"("io.kubernetes.cri.container-name":"api"}})");
+  char node[256] = {};
+  ASSERT_EQ(gethostname(node, sizeof(node) - 1), 0);
+  TempDir proc;
+  proc.write("20/environ", std::string("HOSTNAME=other\0", 15));
+  proc.write("21/environ", std::string("HOSTNAME=web-0\0", 15));
+  proc.write("22/environ", "HOSTNAME=" + std::string(node) + std::string(1, '\0'));
+  Config config;
+  config.container_state_root = state.str();
+  ProcessLabeler labeler(config, proc.str());
+
+  ProcessInfo stated{};
+  stated.pid = 20;
+  stated.container_id = kOther;
+  stated.pod_uid = "0d3a1e9c-8f5b-4c2d-9e7f-1a2b3c4d5e6f";
+  labeler.label(stated);
+  EXPECT_EQ(stated.pod_name, "shop-7d9f");  // the state file wins over HOSTNAME
+
+  ProcessInfo unstated{};
+  unstated.pid = 21;
+  unstated.container_id = std::string(64, 'f');
+  unstated.pod_uid = "1d3a1e9c-8f5b-4c2d-9e7f-1a2b3c4d5e6f";
+  labeler.label(unstated);
+  EXPECT_EQ(unstated.pod_name, "web-0");
+
+  ProcessInfo host_network{};
+  host_network.pid = 22;
+  host_network.container_id = std::string(64, 'a');
+  host_network.pod_uid = "2d3a1e9c-8f5b-4c2d-9e7f-1a2b3c4d5e6f";
+  labeler.label(host_network);
+  EXPECT_EQ(host_network.pod_name, "");  // the node's name, not the pod's
 }
 
 TEST(ProcessLabelsTest, EnvironIsReadOnlyWhenNoRuleMatched) {

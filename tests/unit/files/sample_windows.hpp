@@ -37,9 +37,9 @@ inline Window sample_window() {
       {2, 300, 300, 1},
   };
   w.processes = {
-      {100, "python3", "/usr/bin/python3.11", "python3 app.py", "", 0, 0, "", "", ""},
-      {200, "python3", "/usr/bin/python3.11", "python3 \"quoted\" \\ back", "", 0, 0, "", "", ""},
-      {300, "nginx", "/usr/sbin/nginx", "nginx: worker \xff\xfe", std::string(64, 'a'), 0, 0, "", "", ""},
+      {100, "python3", "/usr/bin/python3.11", "python3 app.py", "", 0, 0, "", "", "", ""},
+      {200, "python3", "/usr/bin/python3.11", "python3 \"quoted\" \\ back", "", 0, 0, "", "", "", ""},
+      {300, "nginx", "/usr/sbin/nginx", "nginx: worker \xff\xfe", std::string(64, 'a'), 0, 0, "", "", "", ""},
   };
   w.threads = {
       {100, 100, "python3"},
@@ -67,7 +67,7 @@ inline Window later_window() {
       {0, 100, 100, 7},
       {1, 100, 100, 1},
   };
-  w.processes = {{100, "python3", "/usr/bin/python3.11", "python3 app.py", "", 0, 0, "", "", ""}};
+  w.processes = {{100, "python3", "/usr/bin/python3.11", "python3 app.py", "", 0, 0, "", "", "", ""}};
   w.threads = {{100, 100, "python3"}};
   return w;
 }

@@ -43,7 +43,7 @@ TEST(CollapsedWriterTest, InlinedFunctionsAreMarked) {
               test::frame("outer_work", FrameKind::native, "hot.c", 22), inlined};
   w.stacks = {{0, 1, 2}};
   w.samples = {{0, 7, 7, 5}};
-  w.processes = {{7, "hot", "", "", "", 0, 0, "", "", ""}};
+  w.processes = {{7, "hot", "", "", "", 0, 0, "", "", "", ""}};
   EXPECT_EQ(collapsed_text(w), "hot;main;outer_work;mix_inlined_[i] 5\n");
 }
 
@@ -52,7 +52,7 @@ TEST(CollapsedWriterTest, UnknownProcessAndCommWithSemicolon) {
   w.frames = {test::frame("f")};
   w.stacks = {{0}};
   w.samples = {{0, 7, 7, 2}, {0, 8, 8, 3}};
-  w.processes = {{8, "a;b", "", "", "", 0, 0, "", "", ""}};
+  w.processes = {{8, "a;b", "", "", "", 0, 0, "", "", "", ""}};
   EXPECT_EQ(collapsed_text(w), "[pid 7];f 2\na_b;f 3\n");
 }
 

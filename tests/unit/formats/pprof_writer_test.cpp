@@ -110,11 +110,13 @@ TEST(PprofWriterTest, ContainerNameAndServiceWhenKnown) {
   w.processes[2].container_name = "web-1";
   w.processes[2].service = "frontend";
   w.processes[2].pod_uid = "1f2e";
+  w.processes[2].pod_name = "web-1-7d9f";
   Read r(w);
   auto labels = r.str_labels(r.p.sample(3));
   EXPECT_EQ(labels.find("container")->second, "web-1");
   EXPECT_EQ(labels.find("service")->second, "frontend");
   EXPECT_EQ(labels.find("pod_uid")->second, "1f2e");
+  EXPECT_EQ(labels.find("pod")->second, "web-1-7d9f");
 }
 
 TEST(PprofWriterTest, InlinedFramesAreLinesOfOneLocation) {

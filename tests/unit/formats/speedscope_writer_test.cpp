@@ -137,6 +137,7 @@ TEST(SpeedscopeWriterTest, HostLabelsAndMetrics) {
   w.processes[0].container_name = "shop/api";
   w.processes[0].pod_uid = "0d3a1e9c-8f5b-4c2d-9e7f-1a2b3c4d5e6f";
   w.processes[0].service = "BiggestNumbers";
+  w.processes[0].pod_name = "shop-7d9f";
   w.host_metrics = {{w.start_ns + 1'000'000'000, 0.25, 8ull << 30, 6ull << 30},
                     {w.start_ns + 2'000'000'000, 0.5, 8ull << 30, 5ull << 30}};
   w.process_metrics = {{w.start_ns + 2'000'000'000, 100, 1.5, 123456789}};
@@ -146,6 +147,7 @@ TEST(SpeedscopeWriterTest, HostLabelsAndMetrics) {
   EXPECT_EQ(p["container_name"].text, "shop/api");
   EXPECT_EQ(p["pod_uid"].text, "0d3a1e9c-8f5b-4c2d-9e7f-1a2b3c4d5e6f");
   EXPECT_EQ(p["service"].text, "BiggestNumbers");
+  EXPECT_EQ(p["pod_name"].text, "shop-7d9f");
   EXPECT_EQ(ember["processes"][1]["service"].text, "");
 
   const Json& host = ember["host_metrics"];
