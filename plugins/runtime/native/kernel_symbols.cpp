@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstddef>
 #include <cstring>
 #include <unordered_map>
 
@@ -221,12 +222,14 @@ bool KernelSymbols::deserialize(std::string_view in, KernelSymbols& out) {
   }
   std::uint64_t count = 0;
   if (!take(in, count) || count > in.size() / sizeof(Symbol)) return false;
+  // Written field by field in the struct's own layout: one copy reads them all.
+  static_assert(sizeof(Symbol) == 16 && offsetof(Symbol, name) == 8 &&
+                offsetof(Symbol, module) == 12);
+  std::size_t bytes = static_cast<std::size_t>(count) * sizeof(Symbol);
+  if (in.size() < bytes) return false;
   read.symbols_.resize(static_cast<std::size_t>(count));
-  for (Symbol& symbol : read.symbols_) {
-    if (!take(in, symbol.address) || !take(in, symbol.name) || !take(in, symbol.module)) {
-      return false;
-    }
-  }
+  std::memcpy(read.symbols_.data(), in.data(), bytes);
+  in.remove_prefix(bytes);
   std::uint64_t names = 0;
   if (!take(in, names) || names != in.size()) return false;
   read.names_.assign(in.begin(), in.end());

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <sstream>
 
 #include "ember/text_file.hpp"
@@ -28,16 +29,18 @@ Status write_all(int fd, std::string_view bytes, const std::string& path) {
   return Status::ok();
 }
 
-bool read_file(const std::string& path, std::string& out) {
+// Megabytes read once: not zeroed first.
+bool read_file(const std::string& path, std::unique_ptr<char[]>& out, std::size_t& size) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   struct stat st {};
   bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
   if (ok) {
-    out.resize(static_cast<std::size_t>(st.st_size));
+    size = static_cast<std::size_t>(st.st_size);
+    out = std::make_unique_for_overwrite<char[]>(size);
     std::size_t done = 0;
-    while (ok && done < out.size()) {
-      ssize_t got = ::read(fd, out.data() + done, out.size() - done);
+    while (ok && done < size) {
+      ssize_t got = ::read(fd, out.get() + done, size - done);
       if (got < 0 && errno == EINTR) continue;
       ok = got > 0;
       if (ok) done += static_cast<std::size_t>(got);
@@ -93,9 +96,10 @@ Status kernel_symbols_key(const KernelSymbolsSources& sources, KernelSymbolsKey&
 
 bool read_saved_kernel_symbols(const std::string& file, const std::string& key,
                                KernelSymbols& out) {
-  std::string bytes;
-  if (!read_file(file, bytes)) return false;
-  std::string_view in(bytes);
+  std::unique_ptr<char[]> bytes;
+  std::size_t size = 0;
+  if (!read_file(file, bytes, size)) return false;
+  std::string_view in(bytes.get(), size);
   if (!in.starts_with(kMagic)) return false;
   in.remove_prefix(kMagic.size());
   std::uint32_t length = 0;
