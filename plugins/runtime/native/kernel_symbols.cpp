@@ -57,10 +57,10 @@ class KernelSymbols::Builder {
     any_code_ = true;
     all_zero_ &= address == 0;
     if (module == 0) note_bound(name, address);
-    auto name_offset = static_cast<std::uint32_t>(result_.names_.size());
-    result_.names_.insert(result_.names_.end(), name.begin(), name.end());
-    result_.names_.push_back('\0');
-    result_.symbols_.push_back({address, name_offset, module});
+    auto name_offset = static_cast<std::uint32_t>(result_.owned_names_.size());
+    result_.owned_names_.insert(result_.owned_names_.end(), name.begin(), name.end());
+    result_.owned_names_.push_back('\0');
+    result_.owned_symbols_.push_back({address, name_offset, module});
   }
 
   // Complete lines of `text`; returns what is left after the last newline.
@@ -87,11 +87,11 @@ class KernelSymbols::Builder {
     }
     if (any_code_ && all_zero_) {
       result_.restricted_ = true;
-      result_.symbols_.clear();
-      result_.names_.clear();
+      result_.owned_symbols_.clear();
+      result_.owned_names_.clear();
     }
     // Aliases share an address: the first in kallsyms order names it.
-    auto& symbols = result_.symbols_;
+    auto& symbols = result_.owned_symbols_;
     std::stable_sort(symbols.begin(), symbols.end(),
                      [](const Symbol& a, const Symbol& b) { return a.address < b.address; });
     symbols.erase(
@@ -99,7 +99,9 @@ class KernelSymbols::Builder {
                     [](const Symbol& a, const Symbol& b) { return a.address == b.address; }),
         symbols.end());
     symbols.shrink_to_fit();
-    result_.names_.shrink_to_fit();
+    result_.owned_names_.shrink_to_fit();
+    result_.symbols_ = result_.owned_symbols_;
+    result_.names_ = std::string_view(result_.owned_names_.data(), result_.owned_names_.size());
     return std::move(result_);
   }
 
@@ -144,7 +146,7 @@ std::optional<KernelSymbols::Found> KernelSymbols::find(std::uint64_t address) c
 namespace ember::native {
 namespace {
 
-constexpr std::string_view kMagic = "EMBERKS1";
+constexpr std::string_view kMagic = "EMBERKS2";
 
 // Modules that are not modules: symbols the kernel adds and drops at run time.
 bool is_transient_module(std::string_view module) {
@@ -183,6 +185,7 @@ std::string KernelSymbols::serialize() const {
   }
   std::uint64_t kept = 0;
   for (const Symbol& symbol : symbols_) kept += !transient[symbol.module];
+  out.append((8 - out.size() % 8) % 8, '\0');  // the array is read in place
   put(out, kept);
   for (const Symbol& symbol : symbols_) {
     if (transient[symbol.module]) continue;
@@ -195,7 +198,9 @@ std::string KernelSymbols::serialize() const {
   return out;
 }
 
-bool KernelSymbols::deserialize(std::string_view in, KernelSymbols& out) {
+bool KernelSymbols::view(std::string_view in, std::shared_ptr<const void> backing,
+                         KernelSymbols& out) {
+  const char* start = in.data();
   if (!in.starts_with(kMagic)) return false;
   in.remove_prefix(kMagic.size());
   KernelSymbols read;
@@ -203,15 +208,13 @@ bool KernelSymbols::deserialize(std::string_view in, KernelSymbols& out) {
   std::uint32_t ranges = 0;
   if (!take(in, restricted) || !take(in, ranges) || ranges > 2) return false;
   for (std::uint32_t i = 0; i < ranges; ++i) {
-    std::uint64_t start = 0;
+    std::uint64_t first = 0;
     std::uint64_t end = 0;
-    if (!take(in, start) || !take(in, end)) return false;
-    read.image_text_.emplace_back(start, end);
+    if (!take(in, first) || !take(in, end)) return false;
+    read.image_text_.emplace_back(first, end);
   }
   std::uint32_t modules = 0;
-  if (!take(in, modules) || modules == 0 || modules > in.size()) {
-    return false;
-  }
+  if (!take(in, modules) || modules == 0 || modules > in.size()) return false;
   read.restricted_ = restricted != 0;
   read.modules_.clear();
   for (std::uint32_t i = 0; i < modules; ++i) {
@@ -220,19 +223,22 @@ bool KernelSymbols::deserialize(std::string_view in, KernelSymbols& out) {
     read.modules_.emplace_back(in.substr(0, length));
     in.remove_prefix(length);
   }
+  std::size_t padding = (8 - static_cast<std::size_t>(in.data() - start) % 8) % 8;
+  if (in.size() < padding) return false;
+  in.remove_prefix(padding);
   std::uint64_t count = 0;
   if (!take(in, count) || count > in.size() / sizeof(Symbol)) return false;
-  // Written field by field in the struct's own layout: one copy reads them all.
+  // Written field by field in the struct's own layout, aligned: used in place.
   static_assert(sizeof(Symbol) == 16 && offsetof(Symbol, name) == 8 &&
                 offsetof(Symbol, module) == 12);
+  if (reinterpret_cast<std::uintptr_t>(in.data()) % alignof(Symbol) != 0) return false;
   std::size_t bytes = static_cast<std::size_t>(count) * sizeof(Symbol);
-  if (in.size() < bytes) return false;
-  read.symbols_.resize(static_cast<std::size_t>(count));
-  std::memcpy(read.symbols_.data(), in.data(), bytes);
+  read.symbols_ =
+      std::span(reinterpret_cast<const Symbol*>(in.data()), static_cast<std::size_t>(count));
   in.remove_prefix(bytes);
   std::uint64_t names = 0;
   if (!take(in, names) || names != in.size()) return false;
-  read.names_.assign(in.begin(), in.end());
+  read.names_ = in;
   for (std::size_t i = 0; i < read.symbols_.size(); ++i) {
     const Symbol& symbol = read.symbols_[i];
     // Every offset inside the names and every module known, addresses in
@@ -243,6 +249,7 @@ bool KernelSymbols::deserialize(std::string_view in, KernelSymbols& out) {
     }
   }
   if (!read.names_.empty() && read.names_.back() != '\0') return false;
+  read.backing_ = std::move(backing);
   out = std::move(read);
   return true;
 }

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,9 +43,18 @@ class KernelSymbols {
   // The table as bytes and back, for a copy saved for this boot
   // (kernel_symbols_cache.hpp). Symbols of BPF programs and ftrace
   // trampolines come and go while the kernel runs: they are left out.
+  // The symbol array is 8-byte aligned from the start of the bytes.
   std::string serialize() const;
-  // False (and `out` untouched) when `bytes` is not a whole table.
-  static bool deserialize(std::string_view bytes, KernelSymbols& out);
+  // A table over `bytes` in place (8-byte aligned, kept alive by `backing`):
+  // a saved table is used where it was read, not copied. False (and `out`
+  // untouched) when `bytes` is not a whole table.
+  static bool view(std::string_view bytes, std::shared_ptr<const void> backing, KernelSymbols& out);
+
+  KernelSymbols() = default;
+  KernelSymbols(KernelSymbols&&) = default;
+  KernelSymbols& operator=(KernelSymbols&&) = default;
+  KernelSymbols(const KernelSymbols&) = delete;  // the views would point into the original
+  KernelSymbols& operator=(const KernelSymbols&) = delete;
 
  private:
   class Builder;
@@ -54,8 +65,12 @@ class KernelSymbols {
     std::uint32_t module;  // index into modules_, 0 = kernel image
   };
 
-  std::vector<Symbol> symbols_;  // sorted by address
-  std::vector<char> names_;      // NUL-terminated names
+  // What lookups read: the owned vectors below, or a saved table in place.
+  std::span<const Symbol> symbols_;  // sorted by address
+  std::string_view names_;           // NUL-terminated names
+  std::vector<Symbol> owned_symbols_;
+  std::vector<char> owned_names_;
+  std::shared_ptr<const void> backing_;
   std::vector<std::string> modules_{""};
   std::vector<std::pair<std::uint64_t, std::uint64_t>> image_text_;
   bool restricted_ = false;

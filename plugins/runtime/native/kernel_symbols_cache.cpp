@@ -1,6 +1,7 @@
 #include "kernel_symbols_cache.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,7 +18,7 @@
 namespace ember::native {
 namespace {
 
-constexpr std::string_view kMagic = "EMBERKC1";
+constexpr std::string_view kMagic = "EMBERKC2";
 
 Status write_all(int fd, std::string_view bytes, const std::string& path) {
   while (!bytes.empty()) {
@@ -29,25 +30,27 @@ Status write_all(int fd, std::string_view bytes, const std::string& path) {
   return Status::ok();
 }
 
-// Megabytes read once: not zeroed first.
-bool read_file(const std::string& path, std::unique_ptr<char[]>& out, std::size_t& size) {
+// The saved file, mapped read-only. It is only ever replaced by rename, never
+// rewritten in place, so the mapping stays whole while it is used.
+std::shared_ptr<const void> map_file(const std::string& path, std::size_t& size) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+  if (fd < 0) return nullptr;
   struct stat st {};
-  bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-  if (ok) {
+  void* address = MAP_FAILED;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
     size = static_cast<std::size_t>(st.st_size);
-    out = std::make_unique_for_overwrite<char[]>(size);
-    std::size_t done = 0;
-    while (ok && done < size) {
-      ssize_t got = ::read(fd, out.get() + done, size - done);
-      if (got < 0 && errno == EINTR) continue;
-      ok = got > 0;
-      if (ok) done += static_cast<std::size_t>(got);
-    }
+    address = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   }
   ::close(fd);
-  return ok;
+  if (address == MAP_FAILED) return nullptr;
+  return std::shared_ptr<const void>(
+      address, [size](const void* at) { ::munmap(const_cast<void*>(at), size); });
+}
+
+// The table starts 8-byte aligned, so its symbol array can be used in place.
+std::size_t header_size(std::size_t key_size) {
+  std::size_t size = kMagic.size() + sizeof(std::uint32_t) + key_size;
+  return (size + 7) / 8 * 8;
 }
 
 }  // namespace
@@ -96,19 +99,18 @@ Status kernel_symbols_key(const KernelSymbolsSources& sources, KernelSymbolsKey&
 
 bool read_saved_kernel_symbols(const std::string& file, const std::string& key,
                                KernelSymbols& out) {
-  std::unique_ptr<char[]> bytes;
   std::size_t size = 0;
-  if (!read_file(file, bytes, size)) return false;
-  std::string_view in(bytes.get(), size);
-  if (!in.starts_with(kMagic)) return false;
-  in.remove_prefix(kMagic.size());
+  std::shared_ptr<const void> mapped = map_file(file, size);
+  if (!mapped) return false;
+  std::string_view in(static_cast<const char*>(mapped.get()), size);
   std::uint32_t length = 0;
-  if (in.size() < sizeof(length)) return false;
-  std::memcpy(&length, in.data(), sizeof(length));
-  in.remove_prefix(sizeof(length));
-  if (length > in.size() || in.substr(0, length) != key) return false;
-  in.remove_prefix(length);
-  return KernelSymbols::deserialize(in, out);
+  if (!in.starts_with(kMagic) || in.size() < kMagic.size() + sizeof(length)) return false;
+  std::memcpy(&length, in.data() + kMagic.size(), sizeof(length));
+  std::string_view saved_key = in.substr(kMagic.size() + sizeof(length));
+  if (length > saved_key.size() || saved_key.substr(0, length) != key) return false;
+  std::size_t header = header_size(length);
+  if (header > in.size()) return false;
+  return KernelSymbols::view(in.substr(header), std::move(mapped), out);
 }
 
 Status save_kernel_symbols(const std::string& file, const std::string& key,
@@ -126,6 +128,7 @@ Status save_kernel_symbols(const std::string& file, const std::string& key,
   auto length = static_cast<std::uint32_t>(key.size());
   bytes.append(reinterpret_cast<const char*>(&length), sizeof(length));
   bytes += key;
+  bytes.resize(header_size(key.size()), '\0');
   bytes += symbols.serialize();
   Status status = write_all(fd, bytes, temporary);
   if (::close(fd) != 0 && status) {
