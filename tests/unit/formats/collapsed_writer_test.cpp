@@ -103,9 +103,9 @@ TEST(CollapsedWriterTest, SortedAndMergedAsWholeLinesWouldBe) {
       for (std::uint32_t& frame : stack) frame = random() % w.frames.size();
       w.stacks.push_back(stack);
     }
-    w.processes = {{1, "a", "", "", "", 0, 0, "", "", ""},
-                   {2, "ab", "", "", "", 0, 0, "", "", ""},
-                   {3, "a", "", "", "", 0, 0, "", "", ""}};
+    w.processes = {{1, "a", "", "", "", 0, 0, "", "", "", ""},
+                   {2, "ab", "", "", "", 0, 0, "", "", "", ""},
+                   {3, "a", "", "", "", 0, 0, "", "", "", ""}};
     for (int i = 0; i < 120; ++i) {
       std::uint32_t pid = 1 + random() % 4;  // pid 4: no process info
       w.samples.push_back({static_cast<std::uint32_t>(random() % w.stacks.size()), pid, pid,
