@@ -101,17 +101,37 @@ void bind_thread(Statement& s, int first, const ThreadInfo& t) {
   s.bind(first, std::int64_t{t.pid}).bind(first + 1, std::int64_t{t.tid}).bind(first + 2, t.name);
 }
 
-std::string encode_stack(const std::vector<std::int64_t>& frame_ids) {
+std::string encode_stack(const std::vector<std::int64_t>& frame_ids, StackEncoding encoding) {
   ByteWriter out;
-  for (std::int64_t id : frame_ids) out.varint(static_cast<std::uint64_t>(id));
+  std::int64_t previous = 0;
+  for (std::int64_t id : frame_ids) {
+    if (encoding == StackEncoding::ids) {
+      out.varint(static_cast<std::uint64_t>(id));
+    } else {
+      out.svarint(id - previous);
+      previous = id;
+    }
+  }
   return out.take();
 }
 
-std::vector<std::int64_t> decode_stack(std::string_view blob) {
+std::vector<std::int64_t> decode_stack(std::string_view blob, StackEncoding encoding) {
   std::vector<std::int64_t> ids;
+  ids.reserve(blob.size());
   ByteReader in(blob);
-  while (!in.done()) ids.push_back(static_cast<std::int64_t>(in.varint()));
+  std::int64_t id = 0;
+  while (!in.done()) {
+    if (encoding == StackEncoding::ids) {
+      ids.push_back(static_cast<std::int64_t>(in.varint()));
+    } else {
+      ids.push_back(id += in.svarint());
+    }
+  }
   return ids;
+}
+
+std::int64_t dedup_hash(std::string_view key) {
+  return static_cast<std::int64_t>(stable_hash(key)) & kDedupHashMask;
 }
 
 }  // namespace ember::store

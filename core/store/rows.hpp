@@ -33,8 +33,19 @@ void bind_frame(Statement& statement, int first, const Frame& frame);
 void bind_process(Statement& statement, int first, const ProcessInfo& process);
 void bind_thread(Statement& statement, int first, const ThreadInfo& thread);
 
-// A stack's `frames` blob: frame ids, root first.
-std::string encode_stack(const std::vector<std::int64_t>& frame_ids);
-std::vector<std::int64_t> decode_stack(std::string_view blob);
+// A stack's `frames` blob: frame ids, root first. Schema 3 writes each as a
+// zigzag varint of its difference from the id before (a program's frames
+// get ids close together); schemas 1-2 wrote the ids themselves.
+enum class StackEncoding { ids, deltas };
+std::string encode_stack(const std::vector<std::int64_t>& frame_ids,
+                         StackEncoding encoding = StackEncoding::deltas);
+std::vector<std::int64_t> decode_stack(std::string_view blob,
+                                       StackEncoding encoding = StackEncoding::deltas);
+
+// The `hash` column of a row whose canonical key (or stack blob) is `key`:
+// 15 bits, two bytes in the row and its index; the few rows sharing one are
+// told apart by content. Schemas 1-2 kept 31 bits.
+std::int64_t dedup_hash(std::string_view key);
+inline constexpr std::int64_t kDedupHashMask = 0x7fff;
 
 }  // namespace ember::store

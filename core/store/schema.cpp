@@ -1,6 +1,10 @@
 #include "schema.hpp"
 
 #include <string>
+#include <tuple>
+#include <vector>
+
+#include "rows.hpp"
 
 namespace ember::store {
 namespace {
@@ -46,8 +50,9 @@ INSERT INTO meta VALUES ('created_by', 'ember'),
 
 // Version 3: hourly rollups (rollups.hpp): the windows that start in an hour,
 // pre-merged when the hour closes, so a day reads 24 rows instead of 1,440
-// windows. `blob_format` says how a window's metrics blob is encoded
-// (window_blobs.hpp); version 2 stores hold format 1 only.
+// windows. `blob_format` says how a window's blobs are encoded
+// (window_blobs.hpp); version 2 stores hold format 1 only. Hashes shrink to
+// 15 bits and stacks are delta-coded (rows.hpp; rekey_for_version_3).
 constexpr const char* kVersion3 = R"(
 CREATE TABLE rollups (
   hour_ns INTEGER PRIMARY KEY,  -- start of the UTC hour its windows start in
@@ -60,6 +65,26 @@ CREATE TABLE rollups (
   blob_format INTEGER NOT NULL);
 ALTER TABLE windows ADD COLUMN blob_format INTEGER NOT NULL DEFAULT 1;
 )";
+
+// Version 3's new hash width and stack encoding, for the rows already there.
+void rekey_for_version_3(Database& db) {
+  for (const char* table : {"frames", "processes", "threads"}) {
+    db.exec(std::string("UPDATE ") + table + " SET hash = hash & " +
+            std::to_string(kDedupHashMask));
+  }
+  std::vector<std::tuple<std::int64_t, std::string>> stacks;
+  {
+    Statement all(db.handle(), "SELECT id, frames FROM stacks");
+    while (all.step()) {
+      stacks.emplace_back(all.int64(0),
+                          encode_stack(decode_stack(all.blob(1), StackEncoding::ids)));
+    }
+  }
+  Statement update(db.handle(), "UPDATE stacks SET frames = ?2, hash = ?3 WHERE id = ?1");
+  for (const auto& [id, blob] : stacks) {
+    update.bind(1, id).bind_blob(2, blob).bind(3, dedup_hash(blob)).run();
+  }
+}
 
 // kMigrations[n] brings version n to n + 1.
 constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3};
@@ -108,6 +133,7 @@ void migrate(Database& db, std::int64_t target) {
   if (version == 0) db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
   for (; version < target; ++version) {
     db.exec(kMigrations[version]);
+    if (version + 1 == 3) rekey_for_version_3(db);
     db.exec("PRAGMA user_version = " + std::to_string(version + 1));
   }
   transaction.commit();

@@ -297,7 +297,8 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
   std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>> stack_frames;
   stack_frames.reserve(stack_index.size());
   load_rows(*db_, "stacks", "frames", stack_index, [&](std::int64_t id, const Statement& row) {
-    stack_frames.emplace_back(id, decode_stack(row.blob(1)));
+    stack_frames.emplace_back(
+        id, decode_stack(row.blob(1), has_rollups ? StackEncoding::deltas : StackEncoding::ids));
   });
   std::sort(stack_frames.begin(), stack_frames.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -97,9 +97,8 @@ class StoreWriter::Impl {
   template <typename KeyOfRow, typename Bind>
   std::int64_t intern(DedupTable& table, const std::string& key, KeyOfRow key_of_row, Bind bind) {
     if (auto it = table.cache.find(key); it != table.cache.end()) return it->second;
-    // 31 bits: 4 bytes in the row and its index instead of 8; the rare
-    // collision only costs a comparison, rows are matched by content.
-    auto hash = static_cast<std::int64_t>(stable_hash(key) & 0x7fffffff);
+    // Rows are matched by content: a shared hash costs a comparison.
+    std::int64_t hash = dedup_hash(key);
     std::int64_t id = 0;
     table.find.bind(1, hash);
     while (table.find.step()) {
