@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
   const std::int64_t start = 1'795'600'000'000'000'000;
   const std::int64_t window_ns = std::int64_t{shape.window_seconds} * 1'000'000'000;
 
-  std::vector<double> write_ms, write_cpu_ms;
+  std::vector<double> write_ms, write_cpu_ms, roll_up_cpu_ms;  // (rollups: hours closed)
   std::uint64_t samples = 0, sample_rows = 0;
   if (!read_only) {
     ember::bench::SyntheticHost host(shape);
@@ -96,7 +96,10 @@ int main(int argc, char** argv) {
       ember::store::RetentionResult retention;
       // As the sink does after each window (limits far away: measures the check).
       writer->enforce_retention({7LL * 86400 * 1'000'000'000, 1LL << 30}, w.end_ns, retention);
+      double roll_up_before = cpu_ms();
+      bool closing = writer->roll_up_pending();
       ember::store::StoreOutcome rolled = writer->roll_up();  // as the sink does
+      if (closing) roll_up_cpu_ms.push_back(cpu_ms() - roll_up_before);
       if (!rolled.ok()) std::fprintf(stderr, "%s\n", rolled.message.c_str());
       write_ms.push_back(ms_since(began));
       write_cpu_ms.push_back(cpu_ms() - cpu_before);
@@ -149,5 +152,10 @@ int main(int argc, char** argv) {
       frames, report_cpu_ms);
   std::fprintf(stderr, "%d windows, %.1f MB file, merged %llu samples\n", windows, bytes / 1e6,
                static_cast<unsigned long long>(merged_samples));
+  if (!roll_up_cpu_ms.empty()) {
+    std::fprintf(stderr, "%zu hours rolled up: median %.0f ms, max %.0f ms of CPU each\n",
+                 roll_up_cpu_ms.size(), percentile(roll_up_cpu_ms, 0.5),
+                 percentile(roll_up_cpu_ms, 1.0));
+  }
   return 0;
 }
