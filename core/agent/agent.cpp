@@ -143,6 +143,10 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
   logger_->info("done: {} samples, {} lost to a full ring buffer, {} malformed records",
                 stats.samples + retired_stats_.samples, stats.lost + retired_stats_.lost,
                 malformed_records_);
+  if (execs_attached_ + execs_deferred_ > 0) {
+    logger_->debug("execs: {} attached at once, {} at their first sample (if any)", execs_attached_,
+                   execs_deferred_);
+  }
   return result;
 }
 
@@ -166,6 +170,8 @@ void Agent::on_record(const void* data, std::size_t size) {
       return;
     case EMBER_RECORD_EXIT:
       processes_.mark_exited(header->pid, to_realtime(header->time_ns));
+      // Exited before its first sample: only its sampler entry (the wake flag) is left.
+      if (deferred_execs_.erase(header->pid)) sampler_->forget_process(header->pid);
       return;
   }
   ++malformed_records_;
@@ -182,6 +188,9 @@ void Agent::note_sample_time(std::uint64_t time_ns) {
 
 void Agent::on_sample(const ember_sample& sample) {
   ProcessState& process = process_for(sample.header.pid, false);
+  if (!deferred_execs_.empty() && deferred_execs_.erase(sample.header.pid)) {
+    start_deferred(process);
+  }
   process.last_sampled_window = window_number_;
   if (process.filtered_out) return;
   if (!process.loader_path.empty()) after_loader(process, sample.user_ip);
@@ -223,19 +232,59 @@ ProcessState& Agent::process_for(std::uint32_t pid, bool replace) {
 void Agent::on_process_start(std::uint32_t pid, bool exec) {
   bool wanted = config_.pids.empty() ||
                 std::find(config_.pids.begin(), config_.pids.end(), pid) != config_.pids.end();
-  if (!processes_.find(pid) && !(wanted && runtimes_->probes_binaries())) return;
+  const bool known = processes_.find(pid) != nullptr;
+  if (!known && !(wanted && runtimes_->probes_binaries())) return;
+  if (exec && !known) {
+    using Executable = RuntimeAttacher::Executable;
+    Executable program = runtimes_->executable_claimed(pid);
+    if (program == Executable::gone) {  // exited already: nothing to attach
+      logger_->trace("pid {} exec: gone", pid);
+      ++execs_deferred_;
+      return;
+    }
+    if (program == Executable::not_claimed) {
+      // No plugin claims the program itself (a compiler, a shell tool): an
+      // interpreter can only come from a library its loader maps, after
+      // this record. Most such processes exit before their first sample,
+      // so attach at that sample (the sampler wakes the reader for it).
+      sampler_->set_process_flags(pid, EMBER_PROCESS_WAKE_READER, true);
+      deferred_execs_.insert(pid);
+      logger_->trace("pid {} exec: attached at its first sample", pid);
+      ++execs_deferred_;
+      return;
+    }
+  }
+  deferred_execs_.erase(pid);
   ProcessState& process = process_for(pid, true);
+  if (exec) {
+    logger_->trace("pid {} exec: attached at once", pid);
+    ++execs_attached_;
+  }
   if (!exec || process.filtered_out || process.interpreter || !runtimes_->probes_binaries()) {
     return;
   }
-  // A dynamically linked program: its loader maps the interpreter's library
-  // (libpython...) after exec. Look again at its samples until one runs
-  // outside the loader; the sampler wakes the reader for each meanwhile.
-  std::optional<std::uint64_t> base = loader_base(pid);
+  watch_loader(process);
+}
+
+// A dynamically linked program: its loader maps the interpreter's library
+// (libpython...) after exec. Look again at its samples until one runs outside
+// the loader; the sampler wakes the reader for each meanwhile.
+bool Agent::watch_loader(ProcessState& process) {
+  std::optional<std::uint64_t> base = loader_base(process.info.pid);
   const Mapping* loader = base && *base ? find_mapping(process.mappings, *base) : nullptr;
-  if (!loader) return;
+  if (!loader) return false;
   process.loader_path = loader->path;
-  sampler_->set_process_flags(pid, EMBER_PROCESS_WAKE_READER, true);
+  sampler_->set_process_flags(process.info.pid, EMBER_PROCESS_WAKE_READER, true);
+  return true;
+}
+
+// The first sample of a process whose exec was not attached at once: attached
+// now (process_for), then watched like an exec'd one while its loader runs.
+void Agent::start_deferred(ProcessState& process) {
+  if (process.filtered_out || process.interpreter || !runtimes_->probes_binaries() ||
+      !watch_loader(process)) {
+    sampler_->set_process_flags(process.info.pid, EMBER_PROCESS_WAKE_READER, false);
+  }
 }
 
 void Agent::after_loader(ProcessState& process, std::uint64_t user_ip) {

@@ -8,6 +8,7 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "aggregate/aggregator.hpp"
@@ -58,6 +59,8 @@ class Agent {
   ProcessState& process_for(std::uint32_t pid, bool replace);
   void on_process_start(std::uint32_t pid, bool exec);
   void after_loader(ProcessState& process, std::uint64_t user_ip);
+  bool watch_loader(ProcessState& process);
+  void start_deferred(ProcessState& process);
   void attach_running_processes();
   bool filtered_out(const ProcessState& process) const;
   void close_window(std::int64_t end_ns);
@@ -100,7 +103,11 @@ class Agent {
   std::uint64_t lost_reported_ = 0;
   std::uint64_t malformed_records_ = 0;
   std::uint64_t plugin_failures_ = 0;
-  std::uint64_t last_sample_ns_ = 0;  // BPF time (CLOCK_MONOTONIC) of the latest sample
+  // Exec'd programs no plugin claims, not attached until their first sample.
+  std::unordered_set<std::uint32_t> deferred_execs_;
+  std::uint64_t execs_attached_ = 0;
+  std::uint64_t execs_deferred_ = 0;
+  std::uint64_t last_sample_ns_ = 0;         // BPF time (CLOCK_MONOTONIC) of the latest sample
   std::uint64_t longest_sample_gap_ns_ = 0;  // in the open window
 };
 

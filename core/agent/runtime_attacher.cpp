@@ -1,5 +1,7 @@
 #include "runtime_attacher.hpp"
 
+#include <sys/stat.h>
+
 #include "ember/elf_file.hpp"
 #include "logging.hpp"
 
@@ -46,13 +48,49 @@ ProcessRef ref_of(ProcessState& process) {
   return ProcessRef{process.info.pid, process.root(), process.info.exe, &process.mappings};
 }
 
+// The identity of the program a process runs: device, inode and modification
+// time of /proc/PID/exe's target (a file rewritten in place is a new one).
+std::optional<std::string> executable_identity(std::uint32_t pid) {
+  struct stat st {};
+  if (stat(("/proc/" + std::to_string(pid) + "/exe").c_str(), &st) != 0) return std::nullopt;
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+}
+
 }  // namespace
+
+RuntimeAttacher::Executable RuntimeAttacher::executable_claimed(std::uint32_t pid) const {
+  if (probing_.empty()) return Executable::not_claimed;
+  auto identity = executable_identity(pid);
+  if (!identity) return Executable::gone;
+  auto known = executable_claimed_.find(*identity);
+  if (known == executable_claimed_.end()) return Executable::unknown;
+  return known->second ? Executable::claimed : Executable::not_claimed;
+}
+
+void RuntimeAttacher::learn_executable(const ProcessState& process) {
+  auto identity = executable_identity(process.info.pid);
+  if (!identity || executable_claimed_.count(*identity)) return;
+  bool claimed = false;
+  bool found = false;
+  for (const Mapping& mapping : process.mappings) {
+    if (!mapping.executable || !mapping.is_file() || mapping.path != process.info.exe) continue;
+    found = true;
+    claimed = !probe(process, mapping).empty();
+    break;
+  }
+  if (!found) return;  // exited meanwhile, or a deleted file: no verdict
+  // Bounded: a host runs far fewer distinct programs; a rebuilt tree may not.
+  if (executable_claimed_.size() >= 65536) executable_claimed_.clear();
+  executable_claimed_.emplace(std::move(*identity), claimed);
+}
 
 void RuntimeAttacher::attach(ProcessState& process) {
   ProcessRef ref = ref_of(process);
   // The interpreter first: its BPF walk starts with its config, while the
   // native plugin may take longer (unwind tables of a binary seen first).
   attach_interpreter(process, ref);
+  if (!probing_.empty()) learn_executable(process);
   for (auto& runtime : plugins_.runtimes) {
     if (!runtime.plugin->handles_every_process()) continue;
     if (auto handler = runtime.plugin->attach(ref, nullptr)) {

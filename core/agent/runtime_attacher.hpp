@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -31,6 +32,12 @@ class RuntimeAttacher {
   // Binaries probed so far (for logs and tests).
   std::size_t probed_binaries() const { return by_build_id_.size(); }
 
+  // Whether a plugin claims the program `pid` runs: its /proc/PID/exe file,
+  // known by device, inode and modification time from an earlier attach()
+  // of a process running it.
+  enum class Executable { claimed, not_claimed, unknown, gone };
+  Executable executable_claimed(std::uint32_t pid) const;
+
  private:
   struct Claim {
     PluginInstance<RuntimePlugin>* runtime = nullptr;
@@ -40,11 +47,13 @@ class RuntimeAttacher {
 
   const Claims& probe(const ProcessState& process, const Mapping& mapping);
   void attach_interpreter(ProcessState& process, const ProcessRef& ref);
+  void learn_executable(const ProcessState& process);
 
   PluginSet& plugins_;
   std::vector<PluginInstance<RuntimePlugin>*> probing_;            // plugins that probe binaries
   std::unordered_map<std::string, std::string> build_id_of_file_;  // "dev:inode" → key
   std::unordered_map<std::string, Claims> by_build_id_;
+  std::unordered_map<std::string, bool> executable_claimed_;  // exe identity → claimed
 };
 
 }  // namespace ember
