@@ -44,7 +44,8 @@ class UnwindMemo {
     UnwindEnd end = UnwindEnd::failed;
   };
 
-  explicit UnwindMemo(std::size_t max_entries = 1024) : max_entries_(max_entries) {}
+  // Bounded per process: at most max_entries stacks of kMaxReads words (~3 per frame).
+  explicit UnwindMemo(std::size_t max_entries = 256) : max_entries_(max_entries) {}
 
   // The remembered unwind of a sample with these registers and stack words.
   const Entry* find(const ember_sample& sample, std::size_t max_frames) const;
@@ -64,7 +65,7 @@ class UnwindMemo {
   std::size_t size() const { return entries_.size(); }
 
  private:
-  static constexpr std::size_t kMaxReads = 512;
+  static constexpr std::size_t kMaxReads = 128;
   static std::uint64_t snapshot_size(const ember_sample& sample);
 
   std::size_t max_entries_;
