@@ -267,6 +267,10 @@ int BPF_PROG(ember_process_exec, struct task_struct *task, pid_t old_pid, struct
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 	if (tgid == agent_tgid)
 		return 0;
+	// Profiling given pids: another process' exec is no news (on a build
+	// host, dozens a second, each waking the reader).
+	if (filter_pids && !bpf_map_lookup_elem(&ember_pid_filter, &tgid))
+		return 0;
 	// A new image: what runtime plugins knew of the old one no longer holds.
 	bpf_map_delete_elem(&ember_runtimes, &tgid);
 	// Wake the reader (execs are rare next to samples): it attaches runtime
@@ -303,6 +307,9 @@ int BPF_PROG(ember_process_exit, struct task_struct *task)
 {
 	// Threads exit too; the process is gone when its last thread is.
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	if (filter_pids && !bpf_map_lookup_elem(&ember_pid_filter, &tgid))
 		return 0;
 	report_process(task, EMBER_RECORD_EXIT, wakeup_flag());
 	return 0;
