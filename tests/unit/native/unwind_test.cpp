@@ -188,21 +188,19 @@ TEST_F(DwarfUnwinderTest, SameStackReplaysOnlyWhileEveryWordReadIsTheSame) {
   unwinder_->unwind(*sample, 512, again);
   ASSERT_EQ(again.size(), first.size());
   for (std::size_t i = 0; i < first.size(); ++i) EXPECT_EQ(again[i].ip, first[i].ip) << i;
-  // middle's return address on the stack (the word libunwind read for frame
-  // 2, the first holding it above middle's frame): now garbage.
-  auto word_at = [&](std::uint64_t offset) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, sample->stack_snapshot + offset, 8);
-    return word;
-  };
-  std::uint64_t slot = first[1].sp - sample->user_sp;
-  while (slot + 8 < sample->snapshot_size && word_at(slot) != truth.into_outer) slot += 8;
-  ASSERT_EQ(word_at(slot), truth.into_outer);
+  // middle's return address, just below its caller's sp (the CFA): now garbage.
+  std::uint64_t slot = first[2].sp - 8 - sample->user_sp;
+  std::uint64_t word = 0;
+  std::memcpy(&word, sample->stack_snapshot + slot, 8);
+  ASSERT_EQ(word, truth.into_outer);
   std::uint64_t garbage = 0x10;
   std::memcpy(sample->stack_snapshot + slot, &garbage, 8);
-  EXPECT_EQ(unwinder_->unwind(*sample, 512, changed), UnwindEnd::failed);
-  ASSERT_LT(changed.size(), first.size()) << "replayed a stack whose words changed";
+  unwinder_->unwind(*sample, 512, changed);
+  ASSERT_GE(changed.size(), 2u);
   EXPECT_EQ(changed[1].ip, truth.into_middle);
+  // What libunwind makes of the garbage varies; a replay would show outer.
+  EXPECT_TRUE(changed.size() == 2 || changed[2].ip != truth.into_outer)
+      << "replayed a stack whose words changed";
 }
 
 TEST_F(DwarfUnwinderTest, AStoppedUnwindIsNotReplayedForACallerThatGoesOn) {
