@@ -91,8 +91,12 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
   if (Status sampling = sampler_->start(); !sampling) return sampling;
 
   const std::int64_t started = monotonic_ns();
-  const std::int64_t deadline =
+  std::int64_t deadline =
       duration_seconds > 0 ? started + std::int64_t(duration_seconds * 1e9) : INT64_MAX;
+  const std::int64_t last_deadline =
+      min_samples_ && deadline != INT64_MAX
+          ? started + std::int64_t(std::max(max_seconds_, duration_seconds) * 1e9)
+          : deadline;
   std::int64_t next_cpu_check = started + 1000000000;
   schedule(started);
   if (metrics_ns_) step_metrics();  // the bases the first step measures from
@@ -102,7 +106,22 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
                 config_.frequency_hz, config_.window_seconds, sampler_->ring_bytes() / 1024);
 
   Status result = Status::ok();
-  while (!stop.load() && monotonic_ns() < deadline) {
+  bool extended = false;  // past the duration, for min_samples_
+  while (!stop.load()) {
+    if (extended && profiled_samples_ >= min_samples_) break;
+    if (monotonic_ns() >= deadline) {
+      if (extended) {
+        logger_->warn("only {} of the {} samples asked for within {:.1f} s", profiled_samples_,
+                      min_samples_, max_seconds_);
+      }
+      if (extended || deadline == last_deadline || profiled_samples_ >= min_samples_) break;
+      logger_->info("{} of {} samples after {:.1f} s: recording on, for at most {:.1f} s more",
+                    profiled_samples_, min_samples_, duration_seconds,
+                    (last_deadline - deadline) / 1e9);
+      deadline = last_deadline;
+      extended = true;
+      continue;
+    }
     int timeout = static_cast<int>(std::clamp<std::int64_t>(
         (std::min({deadline, next_close_, next_metrics_}) - monotonic_ns()) / 1000000, 0, 100));
     Status polled = sampler_->poll(timeout, handler_);
@@ -205,6 +224,7 @@ void Agent::on_sample(const ember_sample& sample) {
     return;
   }
   aggregator_.add(sample.header.pid, sample.header.tid, stack_);
+  ++profiled_samples_;
   char thread_name[EMBER_COMM_LEN + 1] = {};
   std::copy_n(sample.header.comm, EMBER_COMM_LEN, thread_name);
   aggregator_.name_thread(sample.header.pid, sample.header.tid, thread_name);

@@ -37,6 +37,14 @@ class Agent {
   // then closes the open window and the sinks.
   Status run(const std::atomic<bool>& stop, double duration_seconds);
 
+  // Makes run() go on past its duration until `samples` samples are in the
+  // profile, for at most `max_seconds` in all: a statistic that needs that
+  // many samples gets them on a busy machine too.
+  void extend_until_samples(std::uint64_t samples, double max_seconds) {
+    min_samples_ = samples;
+    max_seconds_ = max_seconds;
+  }
+
   // When `*requested` is set (SIGHUP), the run loop clears it, calls `load`
   // for the new config and applies it with reload(); a config that does not
   // load or apply is logged and the running one kept.
@@ -107,6 +115,9 @@ class Agent {
   std::unordered_set<std::uint32_t> deferred_execs_;
   std::uint64_t execs_attached_ = 0;
   std::uint64_t execs_deferred_ = 0;
+  std::uint64_t profiled_samples_ = 0;  // in every window of this run
+  std::uint64_t min_samples_ = 0;       // extend_until_samples()
+  double max_seconds_ = 0;
   std::uint64_t last_sample_ns_ = 0;         // BPF time (CLOCK_MONOTONIC) of the latest sample
   std::uint64_t longest_sample_gap_ns_ = 0;  // in the open window
 };

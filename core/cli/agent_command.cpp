@@ -80,7 +80,7 @@ int agent_command(Arguments& args, const char* program) {
     std::printf("%s: ok\n", config_path.c_str());
     return 0;
   }
-  return run_agent(config, 0, load);
+  return run_agent(config, RunLimits{}, load);
 }
 
 }  // namespace ember::cli

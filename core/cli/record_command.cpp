@@ -17,6 +17,9 @@ Options:
   --pid PID           profile only this process (repeat for several); default:
                       the whole system
   --duration SECONDS  stop after this long; default: until Ctrl-C / SIGTERM
+  --min-samples N     with --duration: if the profile has fewer than N samples
+                      by then (a busy machine), record on until it has, for
+                      at most 4 times the duration in all
   --frequency HZ      samples per second per CPU (1-10000); default 99
   --output FILE       where to write; the format follows the extension:
                         .folded, .collapsed     collapsed stacks (flamegraph.pl)
@@ -46,6 +49,7 @@ int record_command(Arguments& args) {
   std::vector<std::uint32_t> pids;
   std::uint32_t frequency = 0;
   double duration = 0;
+  std::uint64_t min_samples = 0;
 
   while (auto flag = args.next_flag()) {
     if (*flag == "--help" || *flag == "-h") {
@@ -55,6 +59,8 @@ int record_command(Arguments& args) {
       pids.push_back(static_cast<std::uint32_t>(args.number(1, 4194304)));
     } else if (*flag == "--duration") {
       duration = args.seconds();
+    } else if (*flag == "--min-samples") {
+      min_samples = static_cast<std::uint64_t>(args.number(1, 100000000));
     } else if (*flag == "--frequency") {
       frequency = static_cast<std::uint32_t>(args.number(1, 10000));
     } else if (*flag == "--output") {
@@ -68,6 +74,10 @@ int record_command(Arguments& args) {
                    flag->c_str());
       return 2;
     }
+  }
+  if (!args.failed() && min_samples && duration <= 0) {
+    std::fprintf(stderr, "ember record: --min-samples needs --duration (see ember record --help)\n");
+    return 2;
   }
   if (args.failed()) {
     std::fprintf(stderr, "ember record: %s (see ember record --help)\n", args.error().c_str());
@@ -92,7 +102,11 @@ int record_command(Arguments& args) {
   files.enabled = true;
   files.required = true;
   files.options["path"] = Option{output, "--output"};
-  return run_agent(config, duration);
+  RunLimits limits;
+  limits.duration_seconds = duration;
+  limits.min_samples = min_samples;
+  limits.max_seconds = 4 * duration;
+  return run_agent(config, limits);
 }
 
 }  // namespace ember::cli

@@ -8,7 +8,7 @@
 
 namespace ember::cli {
 
-int run_agent(const Config& config, double duration_seconds,
+int run_agent(const Config& config, const RunLimits& limits,
               std::function<Status(Config&)> reload) {
   Status logging = setup_logging(config.log_level, config.log_format);
   if (!logging) {
@@ -26,7 +26,8 @@ int run_agent(const Config& config, double duration_seconds,
     install_reload_handler();
     agent->enable_reload(&reload_requested(), std::move(reload));
   }
-  Status ran = agent->run(stop_requested(), duration_seconds);
+  if (limits.min_samples) agent->extend_until_samples(limits.min_samples, limits.max_seconds);
+  Status ran = agent->run(stop_requested(), limits.duration_seconds);
   if (!ran) {
     std::fprintf(stderr, "ember: %s\n", ran.message().c_str());
     return 1;

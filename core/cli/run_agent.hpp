@@ -1,15 +1,22 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 
 #include "config/config.hpp"
 
 namespace ember::cli {
 
+struct RunLimits {
+  double duration_seconds = 0;  // 0 = until a signal
+  std::uint64_t min_samples = 0;  // go on past the duration until this many...
+  double max_seconds = 0;         // ...for at most this long in all
+};
+
 // Sets up logging, creates the agent and runs it until a signal or the
-// duration (0 = forever). With `reload`, SIGHUP calls it for a new config
-// and the agent applies it. Prints fatal errors; returns the exit code.
-int run_agent(const Config& config, double duration_seconds,
+// limits. With `reload`, SIGHUP calls it for a new config and the agent
+// applies it. Prints fatal errors; returns the exit code.
+int run_agent(const Config& config, const RunLimits& limits,
               std::function<Status(Config&)> reload = {});
 
 }  // namespace ember::cli

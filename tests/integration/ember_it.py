@@ -93,7 +93,10 @@ def check_sanitizers(res):
 
 
 def record_args(output=None, pids=(), duration=None, frequency=None, config=None,
-                extra=()):
+                extra=(), min_samples=None):
+    """`min_samples`: record past `duration` until the profile has that many
+    samples (at most 4 x duration): a busy CI machine that starves the
+    workload makes the recording longer, not the test's statistics weaker."""
     args = ["record"]
     for pid in pids:
         args += ["--pid", str(pid)]
@@ -105,6 +108,8 @@ def record_args(output=None, pids=(), duration=None, frequency=None, config=None
         args += ["--output", output]
     if config is not None:
         args += ["--config", config]
+    if min_samples is not None:
+        args += ["--min-samples", str(min_samples)]
     return args + list(extra)
 
 
@@ -123,6 +128,8 @@ def run_ember(args, timeout=60, output=None, prefix=()):
 def record(test, output, **kwargs):
     """`ember record`, asserting it succeeded and wrote `output`."""
     duration = kwargs.get("duration") or 5
+    if kwargs.get("min_samples"):
+        duration *= 4
     res = run_ember(record_args(output=output, **kwargs), timeout=duration + 45,
                     output=output)
     test.assertEqual(res.returncode, 0, "ember record failed\n" + res.describe())

@@ -37,13 +37,13 @@ def truth_of(lines):
 
 
 class DwarfUnwinding(unittest.TestCase):
-    def record_workload(self, name, argv, comm, config=None, duration=DURATION):
+    def record_workload(self, name, argv, comm, config=None, duration=DURATION, min_samples=0):
         out = os.path.join(it.scratch_dir(self), name + ".folded")
         w = it.start(self, [it.workload(name)] + [str(a) for a in argv])
         contention = it.Contention()
         contention.look()
         res = it.record(self, out, pids=[w.pid], duration=duration, frequency=FREQUENCY,
-                        config=config)
+                        config=config, min_samples=max(min_samples, 300 * duration))
         contention.look()
         lines = w.stop()
         mine = it.folded_by_comm(it.parse_folded(out), comm)
@@ -56,7 +56,7 @@ class DwarfUnwinding(unittest.TestCase):
 
     def test_no_frame_pointer_tree_reaches_main_with_true_shares(self):
         mine, lines, res, contention = self.record_workload("nofp_tree", [60], "nofp_tree",
-                                                            duration=5)
+                                                            duration=5, min_samples=2000)
         # 2,000 samples keep the sampling error's sd under 1.1 points.
         self.assertGreaterEqual(sum(c for _, c in mine), 2000,
                                 "too few samples: is the machine overloaded?\n" + res.describe())

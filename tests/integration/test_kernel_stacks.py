@@ -20,7 +20,8 @@ class KernelStacks(unittest.TestCase):
     def test_named_kernel_frames_under_user_frames(self):
         out = os.path.join(it.scratch_dir(self), "syscalls.folded")
         w = it.start(self, [it.workload("syscalls"), 60])
-        res = it.record(self, out, pids=[w.pid], duration=DURATION, frequency=FREQUENCY)
+        res = it.record(self, out, pids=[w.pid], duration=DURATION, frequency=FREQUENCY,
+                        min_samples=300)
         w.stop()
 
         mine = it.folded_by_comm(it.parse_folded(out), "syscalls")

@@ -35,7 +35,8 @@ class MountNamespace(unittest.TestCase):
         self.assertFalse(os.path.exists(private), f"{private} is visible outside the namespace")
         self.assertNotEqual(os.readlink(f"/proc/{w.pid}/ns/mnt"), os.readlink("/proc/self/ns/mnt"))
 
-        res = it.record(self, out, pids=[w.pid], duration=DURATION, frequency=FREQUENCY)
+        res = it.record(self, out, pids=[w.pid], duration=DURATION, frequency=FREQUENCY,
+                        min_samples=200)
         w.stop()
 
         mine = it.folded_by_comm(it.parse_folded(out), "ns_spin")

@@ -43,7 +43,8 @@ class SplitDebugLines(unittest.TestCase):
                     f"debug_dirs = [{toml_string(DEBUG_ROOT)}]\n")
         out = os.path.join(tmp, "lines.speedscope.json")
         w = it.start(self, [it.workload("inlined_hot"), 60])
-        res = it.record(self, out, pids=[w.pid], duration=3, frequency=499, config=config)
+        res = it.record(self, out, pids=[w.pid], duration=3, frequency=499, config=config,
+                        min_samples=300)
         w.stop()
 
         with open(out) as f:

@@ -36,7 +36,9 @@ class Threads(unittest.TestCase):
         self.addCleanup(tracker.stop)
         contention = it.Contention()
         contention.look()
-        res = it.record(self, out, pids=[w.pid], duration=DURATION, frequency=FREQUENCY)
+        # The main thread's samples count too: a margin over the 1,500 below.
+        res = it.record(self, out, pids=[w.pid], duration=DURATION, frequency=FREQUENCY,
+                        min_samples=1600)
         contention.look()
         tracker.stop()
         w.stop()

@@ -109,8 +109,9 @@ class CpythonTest(CpythonTestCase):
         output = os.path.join(it.scratch_dir(self), "threads.json")
         proc = it.start(self, [python, THREADS, "30"])
         tids = {}
+        # Two threads of more than 100 samples each (below), and a margin.
         res = it.record(self, output, pids=[proc.pid], duration=2, frequency=FREQUENCY,
-                        config=self.config())
+                        config=self.config(), min_samples=250)
         lines = proc.stop()
         for line in lines:
             m = re.match(r"tid (\w+)=(\d+)", line)
