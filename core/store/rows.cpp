@@ -27,6 +27,7 @@ std::string process_key(const ProcessInfo& p) {
   key.bytes(p.container_name);
   key.bytes(p.pod_uid);
   key.bytes(p.service);
+  key.bytes(p.pod_name);
   return key.take();
 }
 
@@ -64,6 +65,7 @@ ProcessInfo read_process(const Statement& row, int first) {
   p.container_name = row.text(first + 7);
   p.pod_uid = row.text(first + 8);
   p.service = row.text(first + 9);
+  p.pod_name = row.text(first + 10);
   return p;
 }
 
@@ -94,7 +96,8 @@ void bind_process(Statement& s, int first, const ProcessInfo& p) {
       .bind(first + 6, p.exit_time_ns)
       .bind(first + 7, p.container_name)
       .bind(first + 8, p.pod_uid)
-      .bind(first + 9, p.service);
+      .bind(first + 9, p.service)
+      .bind(first + 10, p.pod_name);
 }
 
 void bind_thread(Statement& s, int first, const ThreadInfo& t) {

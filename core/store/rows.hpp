@@ -16,7 +16,11 @@ namespace ember::store {
 inline constexpr const char* kFrameColumns = "kind, inlined, line, name, module, file";
 inline constexpr const char* kProcessColumns =
     "pid, comm, exe, cmdline, container_id, cgroup_id, exit_time_ns, container_name, pod_uid, "
-    "service";
+    "service, pod_name";
+// The same for a reader of a store older than schema 4 (no pod_name column).
+inline constexpr const char* kProcessColumnsBefore4 =
+    "pid, comm, exe, cmdline, container_id, cgroup_id, exit_time_ns, container_name, pod_uid, "
+    "service, ''";
 inline constexpr const char* kThreadColumns = "pid, tid, name";
 
 std::string frame_key(const Frame& frame);

@@ -66,6 +66,24 @@ CREATE TABLE rollups (
 ALTER TABLE windows ADD COLUMN blob_format INTEGER NOT NULL DEFAULT 1;
 )";
 
+// Version 4: the Kubernetes pod's name of a process (SDK ABI 4). Its rows
+// get the hash of their new key (rows.hpp: process_key) in rehash_processes.
+constexpr const char* kVersion4 = R"(
+ALTER TABLE processes ADD COLUMN pod_name TEXT NOT NULL DEFAULT '';
+)";
+
+void rehash_processes(Database& db) {
+  std::vector<std::tuple<std::int64_t, std::int64_t>> hashes;
+  {
+    Statement all(db.handle(), std::string("SELECT id, ") + kProcessColumns + " FROM processes");
+    while (all.step()) {
+      hashes.emplace_back(all.int64(0), dedup_hash(process_key(read_process(all, 1))));
+    }
+  }
+  Statement update(db.handle(), "UPDATE processes SET hash = ?2 WHERE id = ?1");
+  for (const auto& [id, hash] : hashes) update.bind(1, id).bind(2, hash).run();
+}
+
 // Version 3's new hash width and stack encoding, for the rows already there.
 void rekey_for_version_3(Database& db) {
   for (const char* table : {"frames", "processes", "threads"}) {
@@ -87,7 +105,7 @@ void rekey_for_version_3(Database& db) {
 }
 
 // kMigrations[n] brings version n to n + 1.
-constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3};
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace
@@ -134,6 +152,7 @@ void migrate(Database& db, std::int64_t target) {
   for (; version < target; ++version) {
     db.exec(kMigrations[version]);
     if (version + 1 == 3) rekey_for_version_3(db);
+    if (version + 1 == 4) rehash_processes(db);
     db.exec("PRAGMA user_version = " + std::to_string(version + 1));
   }
   transaction.commit();

@@ -218,7 +218,8 @@ std::vector<Part> parts_of_range(Database& db, bool has_rollups, std::int64_t fr
 
 void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const {
   Transaction snapshot(*db_, false);  // one consistent view while the agent writes
-  bool has_rollups = db_->query_int("PRAGMA user_version") >= 3;
+  std::int64_t version = db_->query_int("PRAGMA user_version");
+  bool has_rollups = version >= 3;
   std::vector<Part> parts = parts_of_range(*db_, has_rollups, from_ns, to_ns);
   Statement window(db_->handle(),
                    std::string("SELECT start_ns, end_ns, frequency_hz, lost_samples, host, "
@@ -253,8 +254,9 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
   std::map<std::uint32_t, std::size_t> process_index;
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> thread_index;
   {
-    Statement row(db_->handle(),
-                  std::string("SELECT ") + kProcessColumns + " FROM processes WHERE id = ?1");
+    Statement row(db_->handle(), std::string("SELECT ") +
+                                     (version >= 4 ? kProcessColumns : kProcessColumnsBefore4) +
+                                     " FROM processes WHERE id = ?1");
     for (std::int64_t id : merger.process_ids()) {
       row.bind(1, id);
       if (!row.step()) throw CorruptBlob("a window refers to a missing process row");

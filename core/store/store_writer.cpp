@@ -81,7 +81,7 @@ class StoreWriter::Impl {
   void prepare() {
     frames.emplace(db, "frames", kFrameColumns, 6);
     stacks.emplace(db, "stacks", "frames", 1);
-    processes.emplace(db, "processes", kProcessColumns, 10);
+    processes.emplace(db, "processes", kProcessColumns, 11);
     threads.emplace(db, "threads", kThreadColumns, 3);
     insert_window.emplace(db.handle(),
                           "INSERT INTO windows (start_ns, end_ns, frequency_hz, lost_samples, "

@@ -64,6 +64,7 @@ TEST(StoreRoundTrip, EveryFieldOfAWindowComesBack) {
     EXPECT_EQ(it->exit_time_ns, p.exit_time_ns);
     EXPECT_EQ(it->container_name, p.container_name);
     EXPECT_EQ(it->pod_uid, p.pod_uid);
+    EXPECT_EQ(it->pod_name, p.pod_name);
     EXPECT_EQ(it->service, p.service);
   }
   ASSERT_EQ(back.threads.size(), w.threads.size());

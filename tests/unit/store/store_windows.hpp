@@ -34,6 +34,7 @@ inline ProcessInfo process(std::uint32_t pid, std::string comm, std::string serv
   p.exit_time_ns = 0;
   p.container_name = comm + "-container";
   p.pod_uid = "0b5c9c6a-1111-2222-3333-444455556666";
+  p.pod_name = comm + "-7d4b9c-x2x5q";
   p.service = std::move(service);
   return p;
 }

@@ -60,12 +60,12 @@ inline void downgrade_to_version_2(const std::string& path) {
   };
   rehash("frames", kFrameColumns,
          [](const Statement& row) { return frame_key(read_frame(row, 1)); });
-  rehash("processes", kProcessColumns,
-         [](const Statement& row) { return process_key(read_process(row, 1)); });
+  // (processes keep their hash: the migration to 4 recomputes it)
   rehash("threads", kThreadColumns,
          [](const Statement& row) { return thread_key(read_thread(row, 1)); });
   db.exec(
-      "DROP TABLE rollups; ALTER TABLE windows DROP COLUMN blob_format; "
+      "ALTER TABLE processes DROP COLUMN pod_name; DROP TABLE rollups; ALTER TABLE windows DROP "
+      "COLUMN blob_format; "
       "PRAGMA user_version = 2;");
 }
 
