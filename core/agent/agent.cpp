@@ -1,10 +1,12 @@
 #include "agent.hpp"
 
 #include <malloc.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <unordered_set>
 
@@ -407,6 +409,14 @@ void Agent::close_window(std::int64_t end_ns) {
   std::uint64_t idle_before = window_number_ > kIdleWindows ? window_number_ - kIdleWindows : 0;
   for (std::uint32_t pid : processes_.remove_exited_and_idle(idle_before)) {
     sampler_->forget_process(pid);
+  }
+  // Deferred execs whose exit record was lost (a full ring buffer).
+  if (deferred_execs_.size() > 4096) {
+    std::erase_if(deferred_execs_, [&](std::uint32_t pid) {
+      if (kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) return false;
+      sampler_->forget_process(pid);
+      return true;
+    });
   }
   // What exited processes and the window held is free now; without a trim
   // glibc keeps it, and the agent's RSS only ever grows (a few ms per window).
