@@ -2,10 +2,11 @@
 sample, not at exec (most exit before one: compilers, shell tools), with
 real BPF, whole host, the CPython plugin on: 200 `/bin/sh -c` children of a
 shell loop must not be attached at exec. A Python whose executable only
-links libpython (pyenv's shared 3.12, not claimed itself) runs once to teach
-ember that, then again: that second one is attached at its first
-sample, and its samples still carry Python frames (the loader maps libpython
-after exec; the reader attaches it at the first samples, which wake it).
+links libpython (pyenv's shared 3.12, not claimed itself) runs when ember
+starts, which teaches ember that; a second one started later is attached at
+its first sample, and its samples still carry Python frames (the loader maps
+libpython after exec; the reader attaches it at the first samples, which
+wake it).
 Static interpreters (Debian's python3.11) are claimed and attached at exec
 (test_cpython_lifecycle)."""
 
@@ -41,36 +42,34 @@ class ExecAttachTest(unittest.TestCase):
                     '[runtime.native]\nenabled = true\nlines = false\n'
                     '[runtime.cpython]\nenabled = true\nrequired = true\n')
         output = os.path.join(scratch, "exec.speedscope.json")
-        ember = it.Background(it.record_args(output=output, duration=14, frequency=199,
-                                             config=config, extra=["--log-level", "trace"]),
-                              output)
-        self.addCleanup(ember.kill)
-        ember.wait_sampling()
-        time.sleep(1.0)  # the processes already running are attached
-
-        loop = f'for i in $(seq {CHILDREN}); do /bin/sh -c "echo \\$\\$"; done'
-        children = it.start(self, ["/bin/sh", "-c", loop], ready=None)
-        pids = {int(line) for line in children.proc.communicate(timeout=60)[0].split()}
-        self.assertEqual(len(pids), CHILDREN)
-
         # Started by a shell, not by this (walked) Python: children a walked
-        # process forks are known before their exec and attached then. The
-        # first run, 1 s of CPU, also has the agent build libpython's unwind
-        # tables (seconds on a busy machine, the reader waiting meanwhile).
+        # process forks are known before their exec and attached then.
         def run_python(seconds):
             shell = it.start(self, ["/bin/sh", "-c", '"$0" "$@"; true', python, WORKLOAD,
                                     seconds])
             with open(f"/proc/{shell.pid}/task/{shell.pid}/children") as f:
                 return shell, int(f.read().split()[0])
 
-        taught, taught_pid = run_python(2)
-        taught.proc.communicate(timeout=30)
-        time.sleep(2.0)
+        # Running when ember starts: attached then, which teaches ember that
+        # pyenv's python3.12 executable is not claimed (libpython is).
+        taught, taught_pid = run_python(60)
+        ember = it.Background(it.record_args(output=output, duration=14, frequency=199,
+                                             config=config, extra=["--log-level", "trace"]),
+                              output)
+        self.addCleanup(ember.kill)
+        ember.wait_sampling()
+
+        loop = f'for i in $(seq {CHILDREN}); do /bin/sh -c "echo \\$\\$"; done'
+        children = it.start(self, ["/bin/sh", "-c", loop], ready=None)
+        pids = {int(line) for line in children.proc.communicate(timeout=60)[0].split()}
+        self.assertEqual(len(pids), CHILDREN)
+
         # Alive until ember is done: a reader lagging behind still finds it.
-        shell, pid = run_python(30)
+        shell, pid = run_python(60)
         res = ember.finish(timeout=60)
-        os.kill(pid, signal.SIGTERM)
-        shell.proc.communicate(timeout=30)
+        for process, shell_of in ((pid, shell), (taught_pid, taught)):
+            os.kill(process, signal.SIGTERM)
+            shell_of.proc.communicate(timeout=30)
         self.assertEqual(res.returncode, 0, res.describe())
 
         how = {}
