@@ -14,7 +14,6 @@ import os
 import re
 import signal
 import sys
-import time
 import unittest
 
 from cpython_it import WORKLOAD, pyenv_python
