@@ -141,6 +141,9 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
     const std::int64_t now = monotonic_ns();
     if (now >= next_cpu_check) {
       sampler_->attach_new_cpus();  // CPUs brought online (hotplug) start sampling within 1 s
+      // A second after its exit record, no sample of a process is left in
+      // the ring (it holds a quarter second): its handlers can go.
+      processes_.release_exited_handlers(realtime_ns() - 1000000000);
       next_cpu_check = now + 1000000000;
     }
     if (now >= next_close_) {

@@ -86,6 +86,20 @@ void ProcessTable::mark_exited(std::uint32_t pid, std::int64_t exit_time_ns) {
   }
 }
 
+std::size_t ProcessTable::release_exited_handlers(std::int64_t exited_before_ns) {
+  std::size_t released = 0;
+  for (auto& [pid, state] : processes_) {
+    if (!state->exited || state->info.exit_time_ns >= exited_before_ns) continue;
+    if (state->handlers.empty() && state->mappings.empty()) continue;
+    state->native = nullptr;
+    state->interpreter = nullptr;
+    state->handlers.clear();
+    state->mappings = {};
+    ++released;
+  }
+  return released;
+}
+
 std::vector<std::uint32_t> ProcessTable::clear() {
   std::vector<std::uint32_t> pids;
   for (const auto& [pid, state] : processes_) pids.push_back(pid);

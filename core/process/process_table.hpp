@@ -55,6 +55,14 @@ class ProcessTable {
 
   void mark_exited(std::uint32_t pid, std::int64_t exit_time_ns);
 
+  // Destroys the runtime handlers (unwinder, symbol caches, interpreter
+  // state) and mappings of processes that exited before `exited_before_ns`:
+  // their entries stay until the window closes, for its process list, but a
+  // busy host starts thousands of short processes per window (compilers) and
+  // their handlers were the agent's growth. The caller leaves a margin for
+  // samples still queued behind the exit. Returns how many were released.
+  std::size_t release_exited_handlers(std::int64_t exited_before_ns);
+
   // Drops exited processes (their windows have closed) and those without a
   // sample since window `idle_before` (a missed exit, or idle: re-read if
   // they run again), so the table does not grow with the host's history.
