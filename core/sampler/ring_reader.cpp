@@ -25,32 +25,31 @@ std::size_t consume_ring(const RingView& ring, std::vector<std::uint8_t>& wrappe
   const std::uint64_t mask = ring.size - 1;
   std::size_t handled = 0;
   std::uint64_t consumer = __atomic_load_n(ring.consumer_pos, __ATOMIC_ACQUIRE);
-  for (bool more = true; more;) {
-    more = false;
-    const std::uint64_t producer = __atomic_load_n(ring.producer_pos, __ATOMIC_ACQUIRE);
-    while (consumer < producer) {
-      // Headers are 8-byte aligned in a ring of whole pages: never split.
-      const auto* header = reinterpret_cast<const std::uint32_t*>(ring.data + (consumer & mask));
-      const std::uint32_t word = __atomic_load_n(header, __ATOMIC_ACQUIRE);
-      if (word & BPF_RINGBUF_BUSY_BIT) return handled;  // still being written
-      const std::uint32_t length = word & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
-      if (!(word & BPF_RINGBUF_DISCARD_BIT) && length <= ring.size) {
-        const std::uint64_t start = (consumer + BPF_RINGBUF_HDR_SZ) & mask;
-        if (start + length <= ring.size) {
-          handler(ring.data + start, length);
-        } else {
-          const std::uint64_t first = ring.size - start;
-          wrapped.resize(length);
-          std::memcpy(wrapped.data(), ring.data + start, first);
-          std::memcpy(wrapped.data() + first, ring.data, length - first);
-          handler(wrapped.data(), length);
-        }
-        ++handled;
+  // One pass, up to what was written when it began: a reader slower than the
+  // samplers (a loaded host) would otherwise never return to close windows
+  // or see a stop request; the next poll returns at once for the rest.
+  const std::uint64_t producer = __atomic_load_n(ring.producer_pos, __ATOMIC_ACQUIRE);
+  while (consumer < producer) {
+    // Headers are 8-byte aligned in a ring of whole pages: never split.
+    const auto* header = reinterpret_cast<const std::uint32_t*>(ring.data + (consumer & mask));
+    const std::uint32_t word = __atomic_load_n(header, __ATOMIC_ACQUIRE);
+    if (word & BPF_RINGBUF_BUSY_BIT) return handled;  // still being written
+    const std::uint32_t length = word & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+    if (!(word & BPF_RINGBUF_DISCARD_BIT) && length <= ring.size) {
+      const std::uint64_t start = (consumer + BPF_RINGBUF_HDR_SZ) & mask;
+      if (start + length <= ring.size) {
+        handler(ring.data + start, length);
+      } else {
+        const std::uint64_t first = ring.size - start;
+        wrapped.resize(length);
+        std::memcpy(wrapped.data(), ring.data + start, first);
+        std::memcpy(wrapped.data() + first, ring.data, length - first);
+        handler(wrapped.data(), length);
       }
-      consumer += footprint(length);
-      more = true;
-      __atomic_store_n(ring.consumer_pos, consumer, __ATOMIC_RELEASE);
+      ++handled;
     }
+    consumer += footprint(length);
+    __atomic_store_n(ring.consumer_pos, consumer, __ATOMIC_RELEASE);
   }
   return handled;
 }
@@ -94,8 +93,12 @@ RingReader::~RingReader() {
 }
 
 Status RingReader::poll(int timeout_ms, const RingRecordHandler& handler) {
+  // Records left by the last pass: no wait (samples come without wakeups,
+  // so epoll could sleep the whole timeout with the ring filling).
+  const bool pending = __atomic_load_n(view_.producer_pos, __ATOMIC_ACQUIRE) >
+                       __atomic_load_n(view_.consumer_pos, __ATOMIC_ACQUIRE);
   epoll_event event;
-  if (epoll_wait(epoll_fd_, &event, 1, timeout_ms) < 0 && errno != EINTR) {
+  if (epoll_wait(epoll_fd_, &event, 1, pending ? 0 : timeout_ms) < 0 && errno != EINTR) {
     return Status::error("waiting on the ring buffer failed: " + errno_text(errno));
   }
   consume_ring(view_, wrapped_, handler);

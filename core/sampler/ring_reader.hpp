@@ -29,9 +29,9 @@ struct RingView {
   std::uint64_t size;
 };
 
-// Hands every committed record to `handler`, in order, and releases its
-// space; stops at a record still being written. `wrapped` holds the copy of a
-// record that wraps. Returns the number of records handled.
+// Hands the committed records to `handler`, in order, and releases their
+// space: those written before the call, up to one still being written. `wrapped` holds the copy of
+// a record that wraps. Returns the number of records handled.
 std::size_t consume_ring(const RingView& ring, std::vector<std::uint8_t>& wrapped,
                          const RingRecordHandler& handler);
 
@@ -43,8 +43,8 @@ class RingReader {
   RingReader(const RingReader&) = delete;
   RingReader& operator=(const RingReader&) = delete;
 
-  // Waits up to timeout_ms for the kernel's wakeup, then drains the ring
-  // (records are also sent without a wakeup: a timeout still drains).
+  // Waits up to timeout_ms for the kernel's wakeup, then reads what the ring
+  // holds (records are also sent without a wakeup: a timeout still reads).
   Status poll(int timeout_ms, const RingRecordHandler& handler);
 
  private:

@@ -74,5 +74,19 @@ TEST(RingReader, StopsAtARecordStillBeingWritten) {
   EXPECT_EQ(ring.consumer(), busy_at) << "the busy record is read next time";
 }
 
+TEST(RingReader, OnePassUpToWhatWasWrittenWhenItBegan) {
+  // A reader slower than the samplers must still return to the agent's loop.
+  FakeRing ring(4096);
+  ring.put("one");
+  std::vector<std::string> records;
+  std::vector<std::uint8_t> wrapped;
+  consume_ring(ring.view(), wrapped, [&](const void* data, std::size_t size) {
+    records.emplace_back(static_cast<const char*>(data), size);
+    if (records.size() < 100) ring.put("written meanwhile");
+  });
+  EXPECT_EQ(records, (std::vector<std::string>{"one"}));
+  EXPECT_EQ(drain(ring), (std::vector<std::string>{"written meanwhile"}));
+}
+
 }  // namespace
 }  // namespace ember
