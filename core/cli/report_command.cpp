@@ -37,6 +37,7 @@ Which samples (filters of one flag are alternatives, different flags all apply):
   --process NAME      only processes with this comm or executable name
   --container NAME    only this container (name, or id or its prefix)
   --service NAME      only processes with this service label
+  --pod NAME          only processes of this Kubernetes pod (its name)
   --kind KIND         only samples with a frame of this kind: python, java,
                       native, kernel, node, go
 
@@ -113,6 +114,8 @@ int report_command(Arguments& args) {
       request.filter.containers.push_back(args.value());
     } else if (*flag == "--service") {
       request.filter.services.push_back(args.value());
+    } else if (*flag == "--pod") {
+      request.filter.pods.push_back(args.value());
     } else if (*flag == "--kind") {
       std::string name = args.value();
       FrameKind kind;

@@ -53,7 +53,7 @@ std::string store_holds(const store::StoreSummary& summary) {
 
 // What a filtered-out range does hold, so the next try can hit.
 std::string range_holds(const Window& window) {
-  std::set<std::string> processes, services, containers;
+  std::set<std::string> processes, services, containers, pods;
   std::map<std::uint32_t, std::uint64_t> per_pid;
   for (const StackCount& s : window.samples) per_pid[s.pid] += s.count;
   for (const ProcessInfo& p : window.processes) {
@@ -62,9 +62,10 @@ std::string range_holds(const Window& window) {
     if (!p.service.empty()) services.insert(p.service);
     if (!p.container_name.empty()) containers.insert(p.container_name);
     if (!p.container_id.empty()) containers.insert(p.container_id.substr(0, 12));
+    if (!p.pod_name.empty()) pods.insert(p.pod_name);
   }
   return "processes: " + joined(processes) + "; services: " + joined(services) +
-         "; containers: " + joined(containers);
+         "; containers: " + joined(containers) + "; pods: " + joined(pods);
 }
 
 struct Range {

@@ -18,7 +18,8 @@ bool any_of_or_empty(const std::vector<T>& wanted, auto&& matches) {
 
 bool process_matches(const ReportFilter& filter, const ProcessInfo* p, std::uint32_t pid) {
   if (!any_of_or_empty(filter.pids, [&](std::uint32_t want) { return want == pid; })) return false;
-  if (filter.processes.empty() && filter.containers.empty() && filter.services.empty()) {
+  if (filter.processes.empty() && filter.containers.empty() && filter.services.empty() &&
+      filter.pods.empty()) {
     return true;
   }
   if (!p) return false;
@@ -30,7 +31,10 @@ bool process_matches(const ReportFilter& filter, const ProcessInfo* p, std::uint
                            return (!p->container_name.empty() && c == p->container_name) ||
                                   (!p->container_id.empty() && p->container_id.rfind(c, 0) == 0);
                          }) &&
-         any_of_or_empty(filter.services, [&](const std::string& s) { return s == p->service; });
+         any_of_or_empty(filter.services, [&](const std::string& s) { return s == p->service; }) &&
+         any_of_or_empty(filter.pods, [&](const std::string& n) {
+           return !p->pod_name.empty() && n == p->pod_name;
+         });
 }
 
 }  // namespace
@@ -45,6 +49,7 @@ std::string ReportFilter::describe() const {
   for (const auto& p : processes) add("--process", p);
   for (const auto& c : containers) add("--container", c);
   for (const auto& s : services) add("--service", s);
+  for (const auto& n : pods) add("--pod", n);
   for (FrameKind k : kinds) add("--kind", std::string(to_string(k)));
   return out;
 }

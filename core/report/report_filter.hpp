@@ -5,6 +5,7 @@
 //   containers  the container name, or a prefix of its id (the 12-digit
 //               short id docker prints works)
 //   services    the service label from the config's rules
+//   pods        the Kubernetes pod's name
 //   kinds       a frame of that kind is in the stack (python, java, native,
 //               kernel, node, go): --kind python keeps samples running Python
 #pragma once
@@ -24,10 +25,11 @@ struct ReportFilter {
   std::vector<std::string> containers;
   std::vector<std::string> services;
   std::vector<FrameKind> kinds;
+  std::vector<std::string> pods;
 
   bool empty() const {
     return pids.empty() && processes.empty() && containers.empty() && services.empty() &&
-           kinds.empty();
+           kinds.empty() && pods.empty();
   }
   // "--pid 12 --service api", for messages and titles.
   std::string describe() const;

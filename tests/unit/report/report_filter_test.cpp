@@ -14,6 +14,7 @@ Window labelled() {
   w.processes[0].service = "api";
   w.processes[1].service = "batch";
   w.processes[2].container_name = "web-1";
+  w.processes[1].pod_name = "batch-5c4f";
   w.process_metrics = {{1, 100, 0.5, 1}, {1, 300, 0.1, 1}};
   return w;
 }
@@ -32,6 +33,9 @@ TEST(ReportFilterTest, EachFlag) {
   EXPECT_EQ(kept({.containers = {"aaaaaaaaaaaa"}}), 1u);  // id prefix
   EXPECT_EQ(kept({.containers = {"b"}}), 0u);
   EXPECT_EQ(kept({.services = {"api"}}), 7u);
+  EXPECT_EQ(kept({.pods = {"batch-5c4f"}}), 3u);
+  EXPECT_EQ(kept({.pods = {"batch"}}), 0u);  // whole names only
+  EXPECT_EQ(kept({.pods = {""}}), 0u);       // no pod is no pod name
   EXPECT_EQ(kept({.kinds = {FrameKind::kernel}}), 2u);
   EXPECT_EQ(kept({.kinds = {FrameKind::python}}), 10u);
   EXPECT_EQ(kept({.kinds = {FrameKind::java}}), 0u);
@@ -61,8 +65,8 @@ TEST(ReportFilterTest, KindsAndDescriptions) {
   EXPECT_EQ(kind, FrameKind::python);
   Status bad = parse_kind("ruby", kind);
   EXPECT_EQ(bad.message(), "unknown kind 'ruby'; kinds are python, java, native, kernel, node, go");
-  ReportFilter f{.pids = {1}, .services = {"api"}, .kinds = {FrameKind::go}};
-  EXPECT_EQ(f.describe(), "--pid 1 --service api --kind go");
+  ReportFilter f{.pids = {1}, .services = {"api"}, .kinds = {FrameKind::go}, .pods = {"web-0"}};
+  EXPECT_EQ(f.describe(), "--pid 1 --service api --pod web-0 --kind go");
 }
 
 }  // namespace
