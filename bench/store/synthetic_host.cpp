@@ -174,10 +174,17 @@ Window SyntheticHost::window(std::int64_t start_ns, int index) {
   // Metrics: every step, the host and every profiled process, with the
   // resolution /proc gives them (clock ticks of 10 ms: 0.01 of a core per 1 s
   // step; 0.005 of a 2-CPU host).
+  // The agent's steps are not exactly 1 s apart (its loop wakes a few ms
+  // late), so a step's time is not round and its CPU is whole ticks over a
+  // measured length: cores = ticks x 0.01 / (1 s + lateness).
   std::normal_distribution<double> jitter(0, 0.05);
+  std::normal_distribution<double> lateness_ms(3, 2);
   auto ticks = [](double value, double tick) { return std::round(value / tick) * tick; };
   for (int step = 1; step <= shape_.window_seconds / shape_.metrics_step_seconds; ++step) {
-    std::int64_t t = start_ns + std::int64_t{step} * shape_.metrics_step_seconds * 1'000'000'000;
+    const double late = std::clamp(lateness_ms(random_), 0.0, 20.0);
+    const double stretch = 1.0 / (1.0 + late / 1000.0 / shape_.metrics_step_seconds);
+    std::int64_t t = start_ns + std::int64_t{step} * shape_.metrics_step_seconds * 1'000'000'000 +
+                     std::int64_t(late * 1e6);
     w.host_metrics.push_back(HostMetrics{
         t, ticks(std::clamp(0.5 + jitter(random_), 0.0, 1.0), 0.005), 16ULL << 30,
         (8ULL << 30) + static_cast<std::uint64_t>(std::abs(jitter(random_)) * (1ULL << 30))});
@@ -186,7 +193,7 @@ Window SyntheticHost::window(std::int64_t start_ns, int index) {
                                  [&](const Process& q) { return q.info.pid == info.pid; });
       p.cpu = ticks(std::clamp(p.cpu + jitter(random_), 0.0, 4.0), 0.01);
       if (step % 10 == 0) p.rss += 4096 * static_cast<std::uint64_t>(random_() % 64);
-      w.process_metrics.push_back(ProcessMetrics{t, info.pid, p.cpu, p.rss});
+      w.process_metrics.push_back(ProcessMetrics{t, info.pid, p.cpu * stretch, p.rss});
     }
   }
   return w;

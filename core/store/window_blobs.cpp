@@ -211,14 +211,27 @@ void decode_metrics_v1(ByteReader& in, std::int64_t start_ns, std::vector<HostMe
 
 std::int64_t as_signed(std::uint64_t value) { return static_cast<std::int64_t>(value); }
 
+// Format 2 keeps metrics at the precision they are measured with, not finer:
+// a step's time to the millisecond (steps are >= 1 ms apart) and CPU to a
+// thousandth of a core (a /proc tick over a 1 s step is 0.01). Values on a
+// grid share a divisor the columns take out, so a real host's jittery step
+// lengths cost no more bytes than round ones.
+constexpr std::int64_t kMetricTimeGrainNs = 1'000'000;
+constexpr std::int64_t kCpuGrainMillionths = 1'000;
+
+std::int64_t on_grid(std::int64_t value, std::int64_t grain) {
+  const std::int64_t half = grain / 2;
+  return (value >= 0 ? (value + half) / grain : -((-value + half) / grain)) * grain;
+}
+
 // Format 2: columns (column_codec.hpp); times relative to the window's start.
 void encode_metrics_v2(ByteWriter& out, const Window& window,
                        const std::vector<ProcessMetrics>& series) {
   const auto& host = window.host_metrics;
   std::vector<std::int64_t> times, cpus, totals, availables;
   for (const HostMetrics& m : host) {
-    times.push_back(m.time_ns - window.start_ns);
-    cpus.push_back(to_millionths(m.cpu_utilization));
+    times.push_back(on_grid(m.time_ns - window.start_ns, kMetricTimeGrainNs));
+    cpus.push_back(on_grid(to_millionths(m.cpu_utilization), kCpuGrainMillionths));
     totals.push_back(as_signed(m.memory_total_bytes));
     availables.push_back(as_signed(m.memory_available_bytes));
   }
@@ -237,8 +250,8 @@ void encode_metrics_v2(ByteWriter& out, const Window& window,
       lengths.push_back(0);
     }
     ++lengths.back();
-    times.push_back(series[i].time_ns - window.start_ns);
-    cpus.push_back(to_millionths(series[i].cpu_cores));
+    times.push_back(on_grid(series[i].time_ns - window.start_ns, kMetricTimeGrainNs));
+    cpus.push_back(on_grid(to_millionths(series[i].cpu_cores), kCpuGrainMillionths));
     rss.push_back(as_signed(series[i].rss_bytes));
   }
   out.varint(pids.size());

@@ -77,13 +77,16 @@ TEST(WindowBlobs, MetricsRoundTripOrderedByTimeThenPid) {
   w.host_metrics.push_back(HostMetrics{w.start_ns + 2, 1e-6, ~0ULL, 0});
   for (std::int64_t format : {1, 2}) {
     SCOPED_TRACE("format " + std::to_string(format));
+    // Format 2 keeps times to the millisecond and CPU to a thousandth.
+    const std::int64_t time_slack = format == 1 ? 0 : 500'000;
+    const double cpu_slack = format == 1 ? 1e-6 : 5e-4;
     std::vector<HostMetrics> host;
     std::vector<ProcessMetrics> processes;
     decode_metrics(encode_metrics(w, format), format, w.start_ns, host, processes);
     ASSERT_EQ(host.size(), w.host_metrics.size());
     for (std::size_t i = 0; i < host.size(); ++i) {
-      EXPECT_EQ(host[i].time_ns, w.host_metrics[i].time_ns);
-      EXPECT_NEAR(host[i].cpu_utilization, w.host_metrics[i].cpu_utilization, 1e-6);
+      EXPECT_NEAR(host[i].time_ns, w.host_metrics[i].time_ns, time_slack);
+      EXPECT_NEAR(host[i].cpu_utilization, w.host_metrics[i].cpu_utilization, cpu_slack);
       EXPECT_EQ(host[i].memory_total_bytes, w.host_metrics[i].memory_total_bytes);
       EXPECT_EQ(host[i].memory_available_bytes, w.host_metrics[i].memory_available_bytes);
     }
@@ -93,12 +96,30 @@ TEST(WindowBlobs, MetricsRoundTripOrderedByTimeThenPid) {
     });
     ASSERT_EQ(processes.size(), expected.size());
     for (std::size_t i = 0; i < processes.size(); ++i) {
-      EXPECT_EQ(processes[i].time_ns, expected[i].time_ns) << i;
+      EXPECT_NEAR(processes[i].time_ns, expected[i].time_ns, time_slack) << i;
       EXPECT_EQ(processes[i].pid, expected[i].pid) << i;
-      EXPECT_NEAR(processes[i].cpu_cores, expected[i].cpu_cores, 1e-6) << i;
+      EXPECT_NEAR(processes[i].cpu_cores, expected[i].cpu_cores, cpu_slack) << i;
       EXPECT_EQ(processes[i].rss_bytes, expected[i].rss_bytes) << i;
     }
   }
+}
+
+// A real step is a few ms late and its CPU is ticks over that length: format
+// 2 stores both on the grid they are measured on.
+TEST(WindowBlobs, Format2MetricsAreOnAMillisecondAndThousandthGrid) {
+  Window w;
+  w.start_ns = 1'700'000'000'000'000'000;
+  w.host_metrics.push_back(HostMetrics{w.start_ns + 1'003'456'789, 0.50049, 1, 1});
+  w.process_metrics.push_back(ProcessMetrics{w.start_ns + 1'003'500'001, 3, 0.98765, 1});
+  std::vector<HostMetrics> host;
+  std::vector<ProcessMetrics> processes;
+  decode_metrics(encode_metrics(w, 2), 2, w.start_ns, host, processes);
+  ASSERT_EQ(host.size(), 1u);
+  ASSERT_EQ(processes.size(), 1u);
+  EXPECT_EQ(host[0].time_ns, w.start_ns + 1'003'000'000);
+  EXPECT_DOUBLE_EQ(host[0].cpu_utilization, 0.5);
+  EXPECT_EQ(processes[0].time_ns, w.start_ns + 1'004'000'000);
+  EXPECT_DOUBLE_EQ(processes[0].cpu_cores, 0.988);
 }
 
 TEST(WindowBlobs, ColumnsOfSteadySeriesTakeAboutABytePerValue) {
