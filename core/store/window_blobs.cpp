@@ -212,12 +212,14 @@ void decode_metrics_v1(ByteReader& in, std::int64_t start_ns, std::vector<HostMe
 std::int64_t as_signed(std::uint64_t value) { return static_cast<std::int64_t>(value); }
 
 // Format 2 keeps metrics at the precision they are measured with, not finer:
-// a step's time to the millisecond (steps are >= 1 ms apart) and CPU to a
-// thousandth of a core (a /proc tick over a 1 s step is 0.01). Values on a
+// a step's time to the millisecond (steps are >= 100 ms apart), a process'
+// CPU to a hundredth of a core (one /proc tick over the default 1 s step),
+// the host's to a thousandth (a tick of a 2-CPU host is 0.005). Values on a
 // grid share a divisor the columns take out, so a real host's jittery step
 // lengths cost no more bytes than round ones.
 constexpr std::int64_t kMetricTimeGrainNs = 1'000'000;
-constexpr std::int64_t kCpuGrainMillionths = 1'000;
+constexpr std::int64_t kHostCpuGrainMillionths = 1'000;
+constexpr std::int64_t kProcessCpuGrainMillionths = 10'000;
 
 std::int64_t on_grid(std::int64_t value, std::int64_t grain) {
   const std::int64_t half = grain / 2;
@@ -231,7 +233,7 @@ void encode_metrics_v2(ByteWriter& out, const Window& window,
   std::vector<std::int64_t> times, cpus, totals, availables;
   for (const HostMetrics& m : host) {
     times.push_back(on_grid(m.time_ns - window.start_ns, kMetricTimeGrainNs));
-    cpus.push_back(on_grid(to_millionths(m.cpu_utilization), kCpuGrainMillionths));
+    cpus.push_back(on_grid(to_millionths(m.cpu_utilization), kHostCpuGrainMillionths));
     totals.push_back(as_signed(m.memory_total_bytes));
     availables.push_back(as_signed(m.memory_available_bytes));
   }
@@ -251,7 +253,7 @@ void encode_metrics_v2(ByteWriter& out, const Window& window,
     }
     ++lengths.back();
     times.push_back(on_grid(series[i].time_ns - window.start_ns, kMetricTimeGrainNs));
-    cpus.push_back(on_grid(to_millionths(series[i].cpu_cores), kCpuGrainMillionths));
+    cpus.push_back(on_grid(to_millionths(series[i].cpu_cores), kProcessCpuGrainMillionths));
     rss.push_back(as_signed(series[i].rss_bytes));
   }
   out.varint(pids.size());

@@ -70,7 +70,7 @@ inline Window full_window(std::int64_t start_ns) {
     std::int64_t t = start_ns + step * 1'000'000'000LL;
     w.host_metrics.push_back(HostMetrics{t, 0.25 * step, 16ULL << 30, (8ULL << 30) - step * 4096});
     w.process_metrics.push_back(ProcessMetrics{t, 100, 0.5 + step, 100'000'000ULL + step});
-    w.process_metrics.push_back(ProcessMetrics{t, 200, 0.001, ~0ULL - step});
+    w.process_metrics.push_back(ProcessMetrics{t, 200, 0.01, ~0ULL - step});
   }
   return w;
 }

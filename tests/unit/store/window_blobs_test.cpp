@@ -77,9 +77,11 @@ TEST(WindowBlobs, MetricsRoundTripOrderedByTimeThenPid) {
   w.host_metrics.push_back(HostMetrics{w.start_ns + 2, 1e-6, ~0ULL, 0});
   for (std::int64_t format : {1, 2}) {
     SCOPED_TRACE("format " + std::to_string(format));
-    // Format 2 keeps times to the millisecond and CPU to a thousandth.
+    // Format 2 keeps times to the millisecond, the host's CPU to a
+    // thousandth, a process' to a hundredth of a core.
     const std::int64_t time_slack = format == 1 ? 0 : 500'000;
     const double cpu_slack = format == 1 ? 1e-6 : 5e-4;
+    const double process_cpu_slack = format == 1 ? 1e-6 : 5e-3;
     std::vector<HostMetrics> host;
     std::vector<ProcessMetrics> processes;
     decode_metrics(encode_metrics(w, format), format, w.start_ns, host, processes);
@@ -98,14 +100,15 @@ TEST(WindowBlobs, MetricsRoundTripOrderedByTimeThenPid) {
     for (std::size_t i = 0; i < processes.size(); ++i) {
       EXPECT_NEAR(processes[i].time_ns, expected[i].time_ns, time_slack) << i;
       EXPECT_EQ(processes[i].pid, expected[i].pid) << i;
-      EXPECT_NEAR(processes[i].cpu_cores, expected[i].cpu_cores, cpu_slack) << i;
+      EXPECT_NEAR(processes[i].cpu_cores, expected[i].cpu_cores, process_cpu_slack) << i;
       EXPECT_EQ(processes[i].rss_bytes, expected[i].rss_bytes) << i;
     }
   }
 }
 
 // A real step is a few ms late and its CPU is ticks over that length: format
-// 2 stores both on the grid they are measured on.
+// 2 stores both on the grid they are measured on (host CPU 0.001, process
+// CPU 0.01 of a core, times 1 ms).
 TEST(WindowBlobs, Format2MetricsAreOnAMillisecondAndThousandthGrid) {
   Window w;
   w.start_ns = 1'700'000'000'000'000'000;
@@ -119,7 +122,7 @@ TEST(WindowBlobs, Format2MetricsAreOnAMillisecondAndThousandthGrid) {
   EXPECT_EQ(host[0].time_ns, w.start_ns + 1'003'000'000);
   EXPECT_DOUBLE_EQ(host[0].cpu_utilization, 0.5);
   EXPECT_EQ(processes[0].time_ns, w.start_ns + 1'004'000'000);
-  EXPECT_DOUBLE_EQ(processes[0].cpu_cores, 0.988);
+  EXPECT_DOUBLE_EQ(processes[0].cpu_cores, 0.99);
 }
 
 TEST(WindowBlobs, ColumnsOfSteadySeriesTakeAboutABytePerValue) {
