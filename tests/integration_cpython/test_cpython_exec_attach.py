@@ -80,7 +80,12 @@ class ExecAttachTest(unittest.TestCase):
                              f"{len(unseen)} of {CHILDREN} execs not in the log")
         self.assertLessEqual(len(at_once), CHILDREN // 20,
                              f"{len(at_once)} of {CHILDREN} /bin/sh execs attached at exec")
-        self.assertEqual(how.get(pid), ["attached at its first sample"],
+        # Attached at its first sample, as ember knows the executable is not
+        # claimed; or at once when a sample of the forked shell came before
+        # its exec (the agent knew the pid then: a few percent of execs, as
+        # for the /bin/sh children above). Either way its samples must carry
+        # Python frames (below).
+        self.assertIn(how.get(pid), (["attached at its first sample"], ["attached at once"]),
                          f"pyenv 3.12 exec'd again: {how.get(pid)} (the first time: "
                          f"{how.get(taught_pid)})\n" + "\n".join(
                              line for line in res.stderr.splitlines()
