@@ -14,22 +14,17 @@ import os
 import re
 import signal
 import sys
-import unittest
 
-from cpython_it import WORKLOAD, pyenv_python
+from cpython_it import WORKLOAD, CpythonTestCase, pyenv_python
 import ember_it as it
 
 CHILDREN = 200
 
 
-class ExecAttachTest(unittest.TestCase):
+class ExecAttachTest(CpythonTestCase):
     def test_unclaimed_programs_attach_at_first_sample(self):
         python = pyenv_python("3.12")
-        if not python:
-            reason = "pyenv 3.12 is not installed"
-            if os.environ.get("CI"):
-                self.fail(reason)
-            self.skipTest(reason)
+        self.require(python, "pyenv 3.12")
         scratch = it.scratch_dir(self)
         config = os.path.join(scratch, "exec.toml")
         with open(config, "w") as f:

@@ -19,12 +19,11 @@ unnamed and goes with the machinery: nothing is left between the two.
 
 import os
 import sys
-import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import ember_it as it  # noqa: E402
-from test_cpython import pyenv_python  # noqa: E402
+from cpython_it import CpythonTestCase, pyenv_python  # noqa: E402
 
 WORKLOAD = os.path.join(HERE, "extensions.py")
 FREQUENCY = 999
@@ -54,19 +53,11 @@ def below(names, kinds, caller):
     return names[at + 1:], kinds[at + 1:]
 
 
-class ExtensionsTest(unittest.TestCase):
+class ExtensionsTest(CpythonTestCase):
     def run_workload(self, python, named):
-        if not python or not os.path.exists(python):
-            reason = f"{python or 'the interpreter'} is not installed"
-            if os.environ.get("CI"):
-                self.fail(reason)
-            self.skipTest(reason)
+        self.require(python)
         scratch = it.scratch_dir(self)
-        config = os.path.join(scratch, "extensions.toml")
-        with open(config, "w") as f:
-            f.write(f'[agent]\nplugin_dirs = ["{it.PLUGIN_DIR}"]\n'
-                    '[runtime.native]\nenabled = true\n'
-                    '[runtime.cpython]\nenabled = true\nrequired = true\n')
+        config = self.config()
         output = os.path.join(scratch, "extensions.speedscope.json")
         proc = it.start(self, [python, WORKLOAD, 30])
         res = it.record(self, output, pids=[proc.pid], duration=DURATION, frequency=FREQUENCY,

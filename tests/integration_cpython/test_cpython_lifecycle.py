@@ -29,12 +29,11 @@ import signal
 import subprocess
 import sys
 import time
-import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import ember_it as it  # noqa: E402
-from test_cpython import pyenv_python  # noqa: E402
+from cpython_it import CpythonTestCase, pyenv_python  # noqa: E402
 
 WORKLOAD = os.path.join(HERE, "lifecycle.py")
 FREQUENCY = 199
@@ -44,13 +43,9 @@ SHUTDOWN_MS = 8.0
 DEBIAN = "/usr/bin/python3.11"
 
 
-class LifecycleTest(unittest.TestCase):
+class LifecycleTest(CpythonTestCase):
     def interpreter(self, path, label):
-        if not path or not os.path.exists(path):
-            reason = f"{label} is not installed"
-            if os.environ.get("CI"):
-                self.fail(reason)
-            self.skipTest(reason)
+        self.require(path, label)
         return path
 
     def test_started_exec_and_forked_processes(self):

@@ -7,31 +7,23 @@ pyenv 3.12: its interpreter keeps the symbols that name the wait."""
 import os
 import re
 import sys
-import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import ember_it as it  # noqa: E402
-from test_cpython import pyenv_python  # noqa: E402
+from cpython_it import CpythonTestCase, pyenv_python  # noqa: E402
 
 WORKLOAD = os.path.join(HERE, "waits.py")
 WAIT_FRAMES = ("sock_recv", "sock_call", "PyEval_RestoreThread", "take_gil",
                "pthread_cond_timedwait", "__x64_sys_poll", "__x64_sys_ppoll", "futex_wait")
 
 
-class WaitsTest(unittest.TestCase):
+class WaitsTest(CpythonTestCase):
     def test_waiting_thread_shows_where_it_waits(self):
         python = pyenv_python("3.12")
-        if not python:
-            if os.environ.get("CI"):
-                self.fail("pyenv 3.12 is not installed")
-            self.skipTest("pyenv 3.12 is not installed")
+        self.require(python)
         scratch = it.scratch_dir(self)
-        config = os.path.join(scratch, "waits.toml")
-        with open(config, "w") as f:
-            f.write(f'[agent]\nplugin_dirs = ["{it.PLUGIN_DIR}"]\n'
-                    '[runtime.native]\nenabled = true\n'
-                    '[runtime.cpython]\nenabled = true\nrequired = true\n')
+        config = self.config()
         output = os.path.join(scratch, "waits.speedscope.json")
         proc = it.start(self, [python, WORKLOAD, 30])
         tid = int(re.search(r"tid io-wait=(\d+)", "\n".join(proc.lines)).group(1))
