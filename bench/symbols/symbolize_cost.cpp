@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
       auto& symbolizer = static_cast<ember::native::ProcessSymbolizer&>(handler);
       out.clear();
       Clock::time_point begin = Clock::now();
-      for (std::uint64_t address : addresses) symbolizer.symbolize(address, out);
+      for (std::uint64_t address : addresses) symbolizer.symbolize_native(address, out);
       return Clock::now() - begin;
     };
     if (round == 0) before = Rss();

@@ -44,13 +44,21 @@ StackBuilder::StackBuilder(RuntimePlugin* kernel)
       truncated_(std::make_shared<const Frame>(
           Frame{"[truncated]", "", "", 0, FrameKind::unknown, false})) {}
 
+void StackBuilder::name_user_stack(const ember_sample& sample, ProcessHandler& native) {
+  native_.leaf_first.clear();
+  native_.truncated = false;
+  native.unwind_user(sample, native_);
+  for (const NativeFrame& frame : native_.leaf_first) native.symbolize_native(frame.pc, user_frames_);
+  if (native_.truncated) user_frames_.push_back(truncated_);
+}
+
 void StackBuilder::build(const ember_sample& sample, ProcessState& process,
                          std::vector<FrameHandle>& root_first) {
   root_first.clear();
   kernel_frames_.clear();
   user_frames_.clear();
 
-  if (process.native) process.native->unwind_user(sample, user_frames_);
+  if (process.native) name_user_stack(sample, *process.native);
 
   const std::vector<FrameHandle>* user = &user_frames_;
   if (process.interpreter && sample.runtime_program != 0 &&

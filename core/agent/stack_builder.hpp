@@ -31,8 +31,12 @@ class StackBuilder {
              std::vector<FrameHandle>& root_first);
 
  private:
+  // The native role's user stack, named, into user_frames_ (leaf first).
+  void name_user_stack(const ember_sample& sample, ProcessHandler& native);
+
   RuntimePlugin* kernel_;
   FrameHandle truncated_;
+  NativeStack native_;
   std::vector<FrameHandle> kernel_frames_;
   std::vector<FrameHandle> user_frames_;
   std::vector<FrameHandle> merged_;

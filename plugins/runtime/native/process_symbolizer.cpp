@@ -34,9 +34,7 @@ ProcessSymbolizer::ProcessSymbolizer(const ProcessRef& process, std::shared_ptr<
       last_refresh_(Clock::now()),
       unwinder_(pid_, root_,
                 unwind_cache ? std::move(unwind_cache) : std::make_shared<UnwindObjectCache>(host),
-                host, options.stack_snapshot),
-      truncated_(std::make_shared<const Frame>(
-          Frame{"[truncated]", "", "", 0, FrameKind::unknown, false})) {
+                host, options.stack_snapshot) {
   std::vector<Mapping> maps;
   if (process.mappings) {
     maps = *process.mappings;
@@ -46,31 +44,17 @@ ProcessSymbolizer::ProcessSymbolizer(const ProcessRef& process, std::shared_ptr<
   set_maps(std::move(maps));
 }
 
-void ProcessSymbolizer::unwind_user(const ember_sample& sample,
-                                    std::vector<FrameHandle>& leaf_first) {
-  addresses_.clear();
-  bool truncated = false;
+void ProcessSymbolizer::unwind_user(const ember_sample& sample, NativeStack& stack) {
+  std::size_t first = stack.leaf_first.size();
   try {
-    unwinder_.unwind(sample, addresses_, truncated);
+    unwinder_.unwind(sample, stack.leaf_first, stack.truncated);
   } catch (const std::exception& error) {
     host_.log(LogLevel::error, std::string("unwinding a user stack failed: ") + error.what());
-    truncated = true;
+    stack.truncated = true;
   }
-  std::size_t count = addresses_.size();
-  leaf_first.reserve(leaf_first.size() + count + 1);
-  for (std::size_t i = 0; i < count; ++i) {
-    std::uint64_t address = addresses_[i];
-    // Index 0 is the exact IP; the others are return addresses, which point
-    // past the call and may already be in the next function.
-    if (i > 0) --address;
-    try {
-      symbolize(address, leaf_first);
-    } catch (const std::exception& error) {
-      host_.log(LogLevel::error, std::string("symbolizing a user frame failed: ") + error.what());
-      leaf_first.push_back(offset_frame("[unknown]", address, FrameKind::native));
-    }
-  }
-  if (truncated) leaf_first.push_back(truncated_);
+  // Index 0 is the exact IP; the others are return addresses, which point
+  // past the call and may already be in the next function.
+  for (std::size_t i = first + 1; i < stack.leaf_first.size(); ++i) --stack.leaf_first[i].pc;
 }
 
 void ProcessSymbolizer::on_mappings_changed(const ProcessRef& process) {
@@ -82,9 +66,14 @@ void ProcessSymbolizer::on_mappings_changed(const ProcessRef& process) {
   }
 }
 
-void ProcessSymbolizer::symbolize(std::uint64_t address, std::vector<FrameHandle>& leaf_first) {
-  ChainHandle chain = resolve(address);
-  leaf_first.insert(leaf_first.end(), chain->begin(), chain->end());
+void ProcessSymbolizer::symbolize_native(std::uint64_t pc, std::vector<FrameHandle>& leaf_first) {
+  try {
+    ChainHandle chain = resolve(pc);
+    leaf_first.insert(leaf_first.end(), chain->begin(), chain->end());
+  } catch (const std::exception& error) {
+    host_.log(LogLevel::error, std::string("symbolizing a user frame failed: ") + error.what());
+    leaf_first.push_back(offset_frame("[unknown]", pc, FrameKind::native));
+  }
 }
 
 ChainHandle ProcessSymbolizer::resolve(std::uint64_t address) {

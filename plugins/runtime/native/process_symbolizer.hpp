@@ -1,5 +1,5 @@
-// The native ProcessHandler: names the user stack of one process from the
-// ELF symbols (and DWARF) of what it maps. Each address is resolved once
+// The native ProcessHandler: unwinds the user stack of one process into code
+// addresses and names them from the ELF symbols (and DWARF) of what it maps. Each address is resolved once
 // (mapping -> file -> load bias -> frames) and cached, so the steady state is
 // one hash lookup per address. An address may give several frames (inlined
 // functions). Called from one thread at a time (the host's reader).
@@ -27,12 +27,11 @@ class ProcessSymbolizer final : public ProcessHandler {
                     const NativeOptions& options,
                     std::shared_ptr<UnwindObjectCache> unwind_cache = nullptr);
 
-  void unwind_user(const ember_sample& sample, std::vector<FrameHandle>& leaf_first) override;
-  void on_mappings_changed(const ProcessRef& process) override;
-
+  void unwind_user(const ember_sample& sample, NativeStack& stack) override;
   // Appends the frames of one code address (already moved back into the
   // call instruction for return addresses), innermost first.
-  void symbolize(std::uint64_t address, std::vector<FrameHandle>& leaf_first);
+  void symbolize_native(std::uint64_t pc, std::vector<FrameHandle>& leaf_first) override;
+  void on_mappings_changed(const ProcessRef& process) override;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -67,8 +66,6 @@ class ProcessSymbolizer final : public ProcessHandler {
   std::unordered_map<std::uint64_t, ChainHandle> unmapped_;
   Clock::time_point last_refresh_;
   UserStackUnwinder unwinder_;
-  std::vector<std::uint64_t> addresses_;
-  FrameHandle truncated_;
 };
 
 }  // namespace ember::native

@@ -92,21 +92,21 @@ std::size_t UserStackUnwinder::frame_pointer_continuation(const UnwoundFrame& fr
 }
 
 void UserStackUnwinder::append_frame_pointer_walk(const ember_sample& sample, std::size_t from,
-                                                  std::vector<std::uint64_t>& addresses) {
+                                                  std::vector<NativeFrame>& frames) {
   std::uint32_t count = std::min<std::uint32_t>(sample.user_frame_count, EMBER_MAX_USER_FRAMES);
   for (std::size_t i = from; i < count; ++i) {
     // A return address that cannot be in user space means the walk left
     // the real chain: the rest is garbage, not frames.
     if (i > 0 && !could_be_mapped(sample.user_frames[i])) break;
-    addresses.push_back(sample.user_frames[i]);
+    frames.push_back(NativeFrame{sample.user_frames[i], 0});
   }
 }
 
-void UserStackUnwinder::unwind(const ember_sample& sample, std::vector<std::uint64_t>& addresses,
+void UserStackUnwinder::unwind(const ember_sample& sample, std::vector<NativeFrame>& frames,
                                bool& truncated) {
   truncated = false;
   if (!(sample.flags & EMBER_SAMPLE_HAS_SNAPSHOT) || sample.snapshot_size == 0) {
-    append_frame_pointer_walk(sample, 0, addresses);
+    append_frame_pointer_walk(sample, 0, frames);
     return;
   }
   frame_pointer_chain(sample);
@@ -115,23 +115,29 @@ void UserStackUnwinder::unwind(const ember_sample& sample, std::vector<std::uint
   // frame that keeps a frame pointer; on the full path, only where CFI stops.
   DwarfUnwinder::StopAt stop;
   if (!full_snapshot_) {
-    stop = [&](const std::vector<UnwoundFrame>& frames) {
-      if (frames.size() < 2) return false;
-      continuation = frame_pointer_continuation(frames.back());
+    stop = [&](const std::vector<UnwoundFrame>& unwound) {
+      if (unwound.size() < 2) return false;
+      continuation = frame_pointer_continuation(unwound.back());
       return continuation != 0;
     };
   }
   UnwindEnd end = dwarf_.unwind(sample, kMaxFrames, frames_, stop);
   if (end == UnwindEnd::failed && frames_.size() <= 1) {
     // No CFI for the sampled code (JIT, vdso): the frame-pointer walk is all there is.
-    append_frame_pointer_walk(sample, 0, addresses);
+    append_frame_pointer_walk(sample, 0, frames);
     truncated = full_snapshot_;
     return;
   }
-  for (const UnwoundFrame& frame : frames_) addresses.push_back(frame.ip);
+  // A frame's CFA is the sp its caller unwound to.
+  for (std::size_t k = 0; k < frames_.size(); ++k) {
+    frames.push_back(NativeFrame{frames_[k].ip, k + 1 < frames_.size() ? frames_[k + 1].sp : 0});
+  }
   if (end == UnwindEnd::failed) continuation = frame_pointer_continuation(frames_.back());
   if (continuation != 0) {
-    append_frame_pointer_walk(sample, continuation, addresses);
+    // The frame handing over keeps an rbp frame: its CFA is above the
+    // saved rbp and the return address.
+    frames.back().cfa = frames_.back().bp + 16;
+    append_frame_pointer_walk(sample, continuation, frames);
   } else {
     truncated = end == UnwindEnd::failed;
   }

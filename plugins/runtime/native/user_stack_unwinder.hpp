@@ -1,5 +1,6 @@
 // The user stack of one sample as code addresses, leaf first: index 0 is the
-// exact IP, the others return addresses.
+// exact IP, the others return addresses (not yet moved back into the call),
+// with each frame's CFA where CFI gave it.
 //
 // Samples with a stack snapshot are unwound by CFI (DwarfUnwinder). In a
 // process on the cheap path the snapshot is the small leaf copy: CFI names
@@ -22,6 +23,7 @@
 #include "dwarf_unwinder.hpp"
 #include "ember/bpf/sample.h"
 #include "ember/host.hpp"
+#include "ember/runtime_plugin.hpp"
 #include "snapshot_policy.hpp"
 
 namespace ember::native {
@@ -41,8 +43,8 @@ class UserStackUnwinder {
   void set_maps(const std::vector<Mapping>& maps);
   bool full_snapshot() const { return full_snapshot_; }
 
-  // `truncated`: the stack goes on beyond the last address.
-  void unwind(const ember_sample& sample, std::vector<std::uint64_t>& addresses, bool& truncated);
+  // `truncated`: the stack goes on beyond the last frame. Appends to `frames`.
+  void unwind(const ember_sample& sample, std::vector<NativeFrame>& frames, bool& truncated);
 
  private:
   // Where the frame-pointer walk (sample.user_frames) continues the CFI
@@ -52,7 +54,7 @@ class UserStackUnwinder {
   void judge_cheap_path(bool truncated);
   void frame_pointer_chain(const ember_sample& sample);
   static void append_frame_pointer_walk(const ember_sample& sample, std::size_t from,
-                                        std::vector<std::uint64_t>& addresses);
+                                        std::vector<NativeFrame>& frames);
 
   std::uint32_t pid_;
   Host& host_;

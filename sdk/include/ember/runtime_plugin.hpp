@@ -19,8 +19,10 @@
 //    this pid and routes the pid to its program (Host::set_process_program).
 //
 // 4. Symbolize, per sample: the handler turns the record's raw values into
-//    Frames, caching by raw value so the steady state is lookups only. Native
-//    handlers produce the user stack; interpreter handlers produce their
+//    Frames, caching by raw value so the steady state is lookups only. The
+//    native role unwinds the user stack into code addresses (unwind_user) and
+//    names an address when the host asks (symbolize_native): the host sees
+//    every address between the two steps. Interpreter handlers produce their
 //    frames in groups, one group per native interpreter frame
 //    (is_interpreter_frame), and the host splices each group in place of that
 //    native frame. Between two groups, the host drops the native frames the
@@ -73,6 +75,25 @@ struct ProcessRef {
   const std::vector<Mapping>* mappings = nullptr;  // sorted; valid during the call
 };
 
+// One native frame of a sample's user stack, as unwound.
+struct NativeFrame {
+  // Code address: the exact IP for the leaf; above it a return address
+  // already moved back into its call instruction (so it names the caller,
+  // even when the call is a function's last instruction).
+  std::uint64_t pc = 0;
+  // The frame's canonical frame address (its caller's sp just before the
+  // call), 0 when the unwinder does not know it (frame-pointer walks).
+  std::uint64_t cfa = 0;
+};
+
+// A sample's user stack as code addresses, what the native role unwinds.
+struct NativeStack {
+  std::vector<NativeFrame> leaf_first;
+  // The stack goes on beyond the last frame (the unwinder gave up): the host
+  // puts a "[truncated]" frame rootward of it.
+  bool truncated = false;
+};
+
 // Interpreter frames of one sample, leaf first, split into one group per
 // native interpreter frame (leaf-most group first).
 using RuntimeFrameGroups = std::vector<std::vector<FrameHandle>>;
@@ -81,10 +102,18 @@ class ProcessHandler {
  public:
   virtual ~ProcessHandler() = default;
 
-  // Native role: the user stack of the sample, leaf first, one Frame per
-  // address (or more, for inlined functions).
-  virtual void unwind_user(const ember_sample& sample, std::vector<FrameHandle>& leaf_first) {
+  // Native role: the user stack of the sample as code addresses, leaf first
+  // (`stack` arrives empty). Called once per sample, before any naming.
+  virtual void unwind_user(const ember_sample& sample, NativeStack& stack) {
     (void)sample;
+    (void)stack;
+  }
+
+  // Native role: appends the frames of one code address of this process
+  // (a NativeFrame::pc), innermost first: several for inlined functions,
+  // at least one ("libfoo.so+0x1a2b", "[unknown]+0x...") when unnamed.
+  virtual void symbolize_native(std::uint64_t pc, std::vector<FrameHandle>& leaf_first) {
+    (void)pc;
     (void)leaf_first;
   }
 

@@ -22,6 +22,15 @@ using ember_test::FixtureProcess;
 using ember_test::fixture_path;
 using ember_test::nm_symbol;
 
+// The user stack named by the native role alone, as the host does for
+// addresses no other plugin claims: unwound, then each address named.
+void name_user_stack(ProcessHandler& handler, const ember_sample& sample,
+                     std::vector<FrameHandle>& leaf_first) {
+  NativeStack stack;
+  handler.unwind_user(sample, stack);
+  for (const NativeFrame& frame : stack.leaf_first) handler.symbolize_native(frame.pc, leaf_first);
+}
+
 // One plugin and host per test, and handlers attached like the host does.
 class NativeHandlerTest : public ::testing::Test {
  public:
@@ -49,7 +58,7 @@ class NativeHandlerTest : public ::testing::Test {
     sample->user_frame_count = static_cast<std::uint32_t>(addresses.size());
     for (std::size_t i = 0; i < addresses.size(); ++i) sample->user_frames[i] = addresses[i];
     std::vector<FrameHandle> frames;
-    handler.unwind_user(*sample, frames);
+    name_user_stack(handler, *sample, frames);
     EXPECT_EQ(frames.size(), addresses.size());
     return frames;
   }
@@ -129,7 +138,7 @@ TEST_F(NativeHandlerTest, WalkGarbageEndsTheStack) {
   sample->user_frame_count = 4;
   std::copy(std::begin(addresses), std::end(addresses), sample->user_frames);
   std::vector<FrameHandle> frames;
-  handler->unwind_user(*sample, frames);
+  name_user_stack(*handler, *sample, frames);
   ASSERT_EQ(frames.size(), 2u);
   EXPECT_EQ(frames[1]->name, "ember_fixture::inner::spin(int)");
 }
