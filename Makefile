@@ -25,17 +25,17 @@ run: build
 # measure CPU shares, which other tests running beside them would disturb).
 # An integration test that fails is run once more: a busy neighbour on a
 # 2-CPU machine can starve one run of samples; a real regression fails twice
-# (ctest prints both runs).
+# (ctest prints both runs, and the last line says which tests needed theirs).
 test: build
 	cd $(BUILD) && ctest --output-on-failure -L unit -j$(JOBS)
-	cd $(BUILD) && $(SUDO) ctest --output-on-failure -L integration --repeat until-pass:2
+	$(SUDO) ./scripts/integration-tests.sh $(BUILD)
 
 # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-sanitize: deps
 	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DEMBER_SANITIZE=ON
 	cmake --build $(BUILD_ASAN) -j$(JOBS)
 	cd $(BUILD_ASAN) && ctest --output-on-failure -L unit -j$(JOBS)
-	cd $(BUILD_ASAN) && $(SUDO) ctest --output-on-failure -L integration --repeat until-pass:2
+	$(SUDO) ./scripts/integration-tests.sh $(BUILD_ASAN)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
