@@ -28,6 +28,13 @@ from cpython_it import CpythonTestCase, pyenv_python  # noqa: E402
 WORKLOAD = os.path.join(HERE, "extensions.py")
 FREQUENCY = 999
 DURATION = 4
+# How the work splits between the five calls depends on the machine (how fast
+# its CPU compresses against how fast it interprets), so each call is held to
+# a number of samples the checks below can rest on, not to a share; the
+# recording goes on until the profile has enough for that.
+MIN_TOTAL = 3000
+MIN_PER_CALL = 100
+MIN_PER_CALLBACK = 50
 ENTRY = "PyEval_EvalCode"
 
 
@@ -61,11 +68,11 @@ class ExtensionsTest(CpythonTestCase):
         output = os.path.join(scratch, "extensions.speedscope.json")
         proc = it.start(self, [python, WORKLOAD, 30])
         res = it.record(self, output, pids=[proc.pid], duration=DURATION, frequency=FREQUENCY,
-                        config=config)
+                        config=config, min_samples=MIN_TOTAL)
         proc.stop()
         stacks = [s for p in it.Speedscope(output).for_pid(proc.pid) for s in p.stacks]
         total = sum(w for _, _, w in stacks)
-        self.assertGreater(total, 300, res.describe())
+        self.assertGreaterEqual(total, MIN_TOTAL, res.describe())
 
         # Python caller -> (the extension's entry, at most this many native
         # frames below the caller (the call machinery of libpython may sit
@@ -78,8 +85,8 @@ class ExtensionsTest(CpythonTestCase):
             mine = [(n, k, w) for n, k, w in stacks if work in n]
             samples = sum(w for _, _, w in mine)
             detail = f"\n{python} {work}, heaviest stacks:\n" + it.summarize(mine)
-            self.assertGreater(it.share(samples, total), 10.0,
-                               f"{work}: {samples} of {total} samples" + detail)
+            self.assertGreaterEqual(samples, MIN_PER_CALL,
+                                    f"{work}: {samples} of {total} samples" + detail)
             # Only stacks that reached the caller: the rest ran Python code of
             # the library (json's encode) or the call's own set-up.
             called = [(n, k, w) for n, k, w in mine if caller in n]
@@ -113,8 +120,8 @@ class ExtensionsTest(CpythonTestCase):
             samples = sum(w for _, w in calls)
             detail = (f"\n{python} {work} → {callee}, heaviest stacks:\n" +
                       it.summarize([s for s in stacks if work in s[0]]))
-            self.assertGreater(it.share(samples, total), 3.0,
-                               f"{work}: {samples} of {total} samples reach {callee}" + detail)
+            self.assertGreaterEqual(samples, MIN_PER_CALLBACK,
+                                    f"{work}: {samples} of {total} samples reach {callee}" + detail)
             expected = named_between if named else [[]]
             good = sum(w for b, w in calls if b in expected)
             self.assertGreaterEqual(it.share(good, samples), 95.0,
