@@ -24,7 +24,7 @@ std::string sanitized(std::string_view text) {
 
 std::string collapsed_frame(const Frame& frame) {
   std::string text = sanitized(frame.name.empty() ? std::string_view("[unknown]") : frame.name);
-  if (frame.kind == FrameKind::kernel) text += "_[k]";
+  if (frame.kind == frame_kind::kernel) text += "_[k]";
   if (frame.inlined) text += "_[i]";
   return text;
 }

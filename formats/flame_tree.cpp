@@ -56,7 +56,7 @@ FlameTree build_flame_tree(const Window& window) {
       }
       const Frame& frame = window.frames[index];
       path.push_back(builder.child(path.back(), frame.name.empty() ? "[unknown]" : frame.name,
-                                   std::string(to_string(frame.kind)), frame.file));
+                                   frame.kind, frame.file));
     }
     for (std::uint32_t node : path) tree.nodes[node].total += sample.count;
     tree.nodes[path.back()].self += sample.count;

@@ -15,7 +15,7 @@ namespace ember::formats {
 
 struct FlameNode {
   std::string name;
-  std::string kind;                     // "all", "process", or to_string(FrameKind)
+  std::string kind;                     // "all", "process", or the frame kind
   std::uint64_t total = 0;              // samples in this node and below
   std::uint64_t self = 0;               // samples whose leaf is this node
   std::uint32_t depth = 0;              // 0 for the root

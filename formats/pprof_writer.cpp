@@ -1,7 +1,9 @@
 #include "pprof_writer.hpp"
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <vector>
@@ -105,7 +107,7 @@ class ProfileBuilder {
   }
 
   std::uint64_t function(std::uint32_t frame_index) {
-    static const Frame kUnknown{"[unknown]", "", "", 0, FrameKind::unknown, false};
+    static const Frame kUnknown{"[unknown]", "", "", 0, frame_kind::unknown, false};
     const Frame* frame = frame_at(frame_index);
     if (!frame) frame = &kUnknown;
     const std::string& name = frame->name.empty() ? kUnknown.name : frame->name;
@@ -164,13 +166,14 @@ class ProfileBuilder {
     if (auto it = threads_.find({count.pid, count.tid}); it != threads_.end()) {
       add_str(sample, "thread", it->second->name);
     }
-    bool kinds[8] = {};
+    // Each kind in the stack once, in the order the stack (root first) meets them.
+    kinds_seen_.clear();
     for (std::uint32_t index : stack) {
       const Frame* frame = frame_at(index);
-      auto kind = static_cast<std::size_t>(frame ? frame->kind : FrameKind::unknown);
-      if (kind < std::size(kinds) && !kinds[kind]) {
-        kinds[kind] = true;
-        add_str(sample, "kind", std::string(to_string(static_cast<FrameKind>(kind))));
+      std::string_view kind = frame ? std::string_view(frame->kind) : frame_kind::unknown;
+      if (std::find(kinds_seen_.begin(), kinds_seen_.end(), kind) == kinds_seen_.end()) {
+        kinds_seen_.push_back(kind);
+        add_str(sample, "kind", std::string(kind));
       }
     }
   }
@@ -181,8 +184,9 @@ class ProfileBuilder {
   std::map<std::uint32_t, const ProcessInfo*> processes_;
   std::map<std::pair<std::uint32_t, std::uint32_t>, const ThreadInfo*> threads_;
   std::map<std::vector<std::uint32_t>, std::uint64_t> locations_;
-  std::map<std::tuple<std::string, std::string, FrameKind>, std::uint64_t> functions_;
+  std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> functions_;
   std::map<std::string, std::uint64_t> mappings_;
+  std::vector<std::string_view> kinds_seen_;  // add_labels' scratch
 };
 
 }  // namespace

@@ -184,7 +184,7 @@ void append_ember_metadata(std::string& out, const Window& window) {
   out += ",\"frame_kinds\":[";
   for (std::size_t i = 0; i < window.frames.size(); ++i) {
     if (i) out += ',';
-    append_json_string(out, to_string(window.frames[i].kind));
+    append_json_string(out, window.frames[i].kind);
   }
   out += "],\"inlined_frames\":[";
   bool first = true;

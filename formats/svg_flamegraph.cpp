@@ -1,5 +1,6 @@
 #include "svg_flamegraph.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -62,33 +63,79 @@ std::string number(double value) {
   return buffer;
 }
 
-struct KindStyle {
-  std::string_view kind;
-  std::string_view label;
-  int hue;  // HSL hue; saturation and lightness vary by name within a kind
-  int saturation;
+// A kind's color as HSL: frames vary its hue and lightness a little by name,
+// the legend shows it as it is.
+struct Hsl {
+  int hue = 0;
+  int saturation = 0;
+  int lightness = 0;
 };
 
-// Python yellow, as in ember's story; the rest chosen to stay apart.
-constexpr KindStyle kKinds[] = {
-    {"python", "Python", 52, 90}, {"native", "native", 22, 85}, {"kernel", "kernel", 210, 55},
-    {"java", "Java", 110, 55},    {"node", "Node", 280, 50},    {"go", "Go", 180, 65},
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return 0;
+}
+
+// "#rrggbb" to whole-number HSL; false for anything else.
+bool hsl_of(std::string_view hex, Hsl& out) {
+  if (!is_valid_frame_kind_color(hex)) return false;
+  double rgb[3];
+  for (int i = 0; i < 3; ++i) {
+    rgb[i] = (hex_digit(hex[1 + 2 * i]) * 16 + hex_digit(hex[2 + 2 * i])) / 255.0;
+  }
+  double high = std::max({rgb[0], rgb[1], rgb[2]});
+  double low = std::min({rgb[0], rgb[1], rgb[2]});
+  double lightness = (high + low) / 2;
+  double hue = 0, saturation = 0;
+  if (high > low) {
+    double range = high - low;
+    saturation = lightness > 0.5 ? range / (2 - high - low) : range / (high + low);
+    if (high == rgb[0]) {
+      hue = std::fmod((rgb[1] - rgb[2]) / range + 6, 6);
+    } else if (high == rgb[1]) {
+      hue = (rgb[2] - rgb[0]) / range + 2;
+    } else {
+      hue = (rgb[0] - rgb[1]) / range + 4;
+    }
+  }
+  out.hue = static_cast<int>(std::lround(hue * 60)) % 360;
+  out.saturation = static_cast<int>(std::lround(saturation * 100));
+  out.lightness = static_cast<int>(std::lround(lightness * 100));
+  return true;
+}
+
+std::string css(const Hsl& c) {
+  return "hsl(" + std::to_string(c.hue) + "," + std::to_string(c.saturation) + "%," +
+         std::to_string(c.lightness) + "%)";
+}
+
+const char* const kGray = "hsl(0,0%,78%)";
+
+// The built-in kinds in the legend, Python first (yellow, as in ember's
+// story); registered kinds follow under their own names.
+struct LegendLabel {
+  const char* kind;
+  const char* label;
+};
+constexpr LegendLabel kBuiltinLegend[] = {
+    {frame_kind::python, "Python"}, {frame_kind::native, "native"}, {frame_kind::kernel, "kernel"},
+    {frame_kind::java, "Java"},     {frame_kind::node, "Node"},     {frame_kind::go, "Go"},
 };
 
-std::string color(const FlameNode& node) {
-  if (node.kind == "all" || node.kind == "process" || node.kind == "unknown") {
-    return "hsl(0,0%,78%)";
+std::string color(const FlameNode& node, const Window& window) {
+  Hsl base;
+  if (node.kind == "all" || node.kind == "process" || node.kind == frame_kind::unknown ||
+      !hsl_of(window.kind_color(node.kind), base)) {
+    return kGray;  // (a kind nobody registered too)
   }
-  for (const KindStyle& style : kKinds) {
-    if (style.kind != node.kind) continue;
-    // The same function gets the same shade in every graph.
-    std::size_t h = std::hash<std::string>()(node.name);
-    int lightness = 52 + static_cast<int>(h % 18);
-    int hue = style.hue + static_cast<int>((h >> 8) % 9) - 4;
-    return "hsl(" + std::to_string(hue) + "," + std::to_string(style.saturation) + "%," +
-           std::to_string(lightness) + "%)";
-  }
-  return "hsl(0,0%,78%)";
+  // The same function gets the same shade in every graph.
+  std::size_t h = std::hash<std::string>()(node.name);
+  Hsl shade = base;
+  shade.lightness = std::clamp(base.lightness - 8 + static_cast<int>(h % 18), 0, 100);
+  shade.hue = (base.hue + static_cast<int>((h >> 8) % 9) - 4 + 360) % 360;
+  return css(shade);
 }
 
 // The label that fits in `width` pixels; the script redoes this after a zoom.
@@ -175,7 +222,7 @@ class SvgBuilder {
             std::to_string(node.depth) + "\"><title>" + name + " (" + node.kind +
             "): " + std::to_string(node.total) + " samples, " + share + "%</title><rect x=\"" +
             number(x) + "\" y=\"" + number(y) + "\" width=\"" + number(w) + "\" height=\"" +
-            number(kFrameHeight - 1) + "\" fill=\"" + color(node) + "\"/><text x=\"" +
+            number(kFrameHeight - 1) + "\" fill=\"" + color(node, window_) + "\"/><text x=\"" +
             number(x + 3) + "\" y=\"" + number(y + 11.5) + "\">" + xml(fitted(node.name, w)) +
             "</text></g>\n";
     std::uint64_t child_start = start;
@@ -188,14 +235,18 @@ class SvgBuilder {
   void legend(double y) {
     double x = kPad;
     out_ += "<g id=\"legend\">\n";
-    for (const KindStyle& style : kKinds) {
-      std::string fill =
-          "hsl(" + std::to_string(style.hue) + "," + std::to_string(style.saturation) + "%,60%)";
-      out_ += "<g class=\"legend-item\" data-k=\"" + std::string(style.kind) + "\"><rect x=\"" +
-              number(x) + "\" y=\"" + number(y) + "\" width=\"14\" height=\"14\" fill=\"" + fill +
+    auto item = [&](std::string_view kind, std::string_view label) {
+      Hsl fill;
+      if (!hsl_of(window_.kind_color(kind), fill)) return;
+      out_ += "<g class=\"legend-item\" data-k=\"" + xml(kind) + "\"><rect x=\"" + number(x) +
+              "\" y=\"" + number(y) + "\" width=\"14\" height=\"14\" fill=\"" + css(fill) +
               "\"/><text x=\"" + number(x + 19) + "\" y=\"" + number(y + 11.5) + "\">" +
-              std::string(style.label) + "</text></g>\n";
+              xml(label) + "</text></g>\n";
       x += 90;
+    };
+    for (const LegendLabel& builtin : kBuiltinLegend) item(builtin.kind, builtin.label);
+    for (const FrameKindColor& k : window_.frame_kinds) {
+      if (!builtin_frame_kind_color(k.kind)) item(k.kind, k.kind);
     }
     out_ += "</g>\n";
   }

@@ -11,7 +11,7 @@ std::size_t FrameHash::operator()(const Frame& frame) const {
   mix(std::hash<std::string>()(frame.module));
   mix(std::hash<std::string>()(frame.file));
   mix(frame.line);
-  mix(static_cast<std::size_t>(frame.kind));
+  mix(std::hash<std::string>()(frame.kind));
   mix(frame.inlined);
   return h;
 }
@@ -46,6 +46,18 @@ void WindowMerger::add(const Window& window) {
                               window.host_metrics.end());
   merged_.process_metrics.insert(merged_.process_metrics.end(), window.process_metrics.begin(),
                                  window.process_metrics.end());
+
+  // A kind's color from the latest window that has it; sorted by kind.
+  for (const FrameKindColor& kind : window.frame_kinds) {
+    auto it = std::lower_bound(
+        merged_.frame_kinds.begin(), merged_.frame_kinds.end(), kind.kind,
+        [](const FrameKindColor& a, const std::string& name) { return a.kind < name; });
+    if (it != merged_.frame_kinds.end() && it->kind == kind.kind) {
+      it->color = kind.color;
+    } else {
+      merged_.frame_kinds.insert(it, kind);
+    }
+  }
 
   std::vector<std::uint32_t> frame_map;
   frame_map.reserve(window.frames.size());

@@ -17,12 +17,12 @@ std::vector<double> zipf_cdf(std::size_t n, double exponent) {
   return cdf;
 }
 
-Frame make_frame(std::string name, std::string module, FrameKind kind, std::string file,
+Frame make_frame(std::string name, std::string module, std::string kind, std::string file,
                  std::uint32_t line) {
   Frame f;
   f.name = std::move(name);
   f.module = std::move(module);
-  f.kind = kind;
+  f.kind = std::move(kind);
   f.file = std::move(file);
   f.line = line;
   return f;
@@ -34,11 +34,11 @@ SyntheticHost::SyntheticHost(const HostShape& shape, std::uint64_t seed)
     : shape_(shape), random_(seed) {
   for (int i = 0; i < 600; ++i) {
     kernel_frames_.push_back(add_frame(
-        make_frame("kernel_function_" + std::to_string(i) + "_[k]", "", FrameKind::kernel, "", 0)));
+        make_frame("kernel_function_" + std::to_string(i) + "_[k]", "", frame_kind::kernel, "", 0)));
   }
   for (int i = 0; i < 400; ++i) {
     libc_frames_.push_back(add_frame(
-        make_frame("__libc_function_" + std::to_string(i), "libc.so.6", FrameKind::native, "", 0)));
+        make_frame("__libc_function_" + std::to_string(i), "libc.so.6", frame_kind::native, "", 0)));
   }
   for (int p = 0; p < shape_.processes; ++p) {
     processes_.push_back(make_process(next_pid_++, "service-" + std::to_string(p)));
@@ -66,15 +66,15 @@ SyntheticHost::Process SyntheticHost::make_process(std::uint32_t pid, const std:
   p.info.service = comm;
   for (int t = 0; t < shape_.threads_per_process; ++t) p.tids.push_back(pid + (t ? 100000 * t : 0));
   // Function names as a demangler writes them: namespaces, templates, args.
-  FrameKind kind = pid % 5 == 0 ? FrameKind::python : FrameKind::native;
+  std::string kind = pid % 5 == 0 ? frame_kind::python : frame_kind::native;
   std::vector<std::uint32_t>& functions = functions_of_comm_[comm];
   for (int f = static_cast<int>(functions.size()); f < shape_.functions_per_process; ++f) {
-    std::string name = kind == FrameKind::python
+    std::string name = kind == frame_kind::python
                            ? "handle_request_" + std::to_string(f)
                            : "app::module" + std::to_string(f % 37) + "::Class" +
                                  std::to_string(f % 101) + "::method_" + std::to_string(f) +
                                  "(std::string const&, int)";
-    functions.push_back(add_frame(make_frame(name, kind == FrameKind::python ? "app.py" : comm,
+    functions.push_back(add_frame(make_frame(name, kind == frame_kind::python ? "app.py" : comm,
                                              kind, "src/module" + std::to_string(f % 37) + ".cc",
                                              static_cast<std::uint32_t>(10 + f % 900))));
   }

@@ -12,6 +12,7 @@
 
 #include "auxv.hpp"
 #include "logging.hpp"
+#include "plugin_host/frame_kind_registry.hpp"
 #include "plugin_host/guarded_call.hpp"
 #include "sampler/privileges.hpp"
 #include "sampler/wire.hpp"
@@ -372,6 +373,7 @@ void Agent::step_metrics() {
 
 void Agent::close_window(std::int64_t end_ns) {
   auto window = std::make_shared<Window>(aggregator_.take(window_start_ns_, end_ns));
+  frame_kind_registry().describe(*window);
   window->frequency_hz = config_.frequency_hz;
   window->host = hostname_;
   SamplerStats stats = sampler_->stats();

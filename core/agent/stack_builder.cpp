@@ -42,7 +42,7 @@ void merge_interpreter_frames(const std::vector<FrameHandle>& native_leaf_first,
 StackBuilder::StackBuilder(RuntimePlugin* kernel)
     : kernel_(kernel),
       truncated_(std::make_shared<const Frame>(
-          Frame{"[truncated]", "", "", 0, FrameKind::unknown, false})) {}
+          Frame{"[truncated]", "", "", 0, frame_kind::unknown, false})) {}
 
 void StackBuilder::name_user_stack(const ember_sample& sample, ProcessHandler& native) {
   native_.leaf_first.clear();

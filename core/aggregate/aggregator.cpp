@@ -16,7 +16,8 @@ struct FrameContentHash {
     seed = mix(seed, std::hash<std::string>()(frame.module));
     seed = mix(seed, std::hash<std::string>()(frame.file));
     seed = mix(seed, frame.line);
-    return mix(seed, static_cast<std::size_t>(frame.kind) << 1 | frame.inlined);
+    seed = mix(seed, std::hash<std::string>()(frame.kind));
+    return mix(seed, frame.inlined);
   }
 };
 

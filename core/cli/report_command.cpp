@@ -39,7 +39,8 @@ Which samples (filters of one flag are alternatives, different flags all apply):
   --service NAME      only processes with this service label
   --pod NAME          only processes of this Kubernetes pod (its name)
   --kind KIND         only samples with a frame of this kind: python, java,
-                      native, kernel, node, go
+                      native, kernel, node, go, or one a runtime plugin
+                      registered (an unknown kind's error lists the store's)
 
 What to print:
   --format FORMAT     top         functions by self and total share (default
@@ -118,7 +119,7 @@ int report_command(Arguments& args) {
       request.filter.pods.push_back(args.value());
     } else if (*flag == "--kind") {
       std::string name = args.value();
-      FrameKind kind;
+      std::string kind;
       Status parsed = report::parse_kind(name, kind);
       if (!args.failed() && !parsed) return fail("--kind: " + parsed.message(), 2);
       request.filter.kinds.push_back(kind);

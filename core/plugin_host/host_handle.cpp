@@ -2,6 +2,7 @@
 
 #include <sys/uio.h>
 
+#include "frame_kind_registry.hpp"
 #include "logging.hpp"
 #include "sampler/sampler.hpp"
 
@@ -61,6 +62,12 @@ Status HostHandle::set_process_program(std::uint32_t pid, std::uint32_t slot) {
 Status HostHandle::set_process_flags(std::uint32_t pid, std::uint32_t flags, bool on) {
   if (!sampler_) return Status::error("no BPF sampler is running");
   return sampler_->set_process_flags(pid, flags, on);
+}
+
+Status HostHandle::register_frame_kind(std::string_view kind, std::string_view color) {
+  Status status = frame_kind_registry().register_kind(kind, color);
+  if (status) logger_->debug("frame kind {} registered with color {}", kind, color);
+  return status;
 }
 
 }  // namespace ember

@@ -28,6 +28,8 @@ class HostHandle final : public Host {
   Status register_bpf_program(int program_fd, std::uint32_t& slot) override;
   Status set_process_program(std::uint32_t pid, std::uint32_t slot) override;
   Status set_process_flags(std::uint32_t pid, std::uint32_t flags, bool on) override;
+  // Into frame_kind_registry(), shared by all plugins.
+  Status register_frame_kind(std::string_view kind, std::string_view color) override;
 
   // The ember_programs slot this plugin registered, 0 if none.
   std::uint32_t program_slot() const { return program_slot_; }

@@ -17,7 +17,7 @@ double FunctionTable::total_share(const FunctionStats& f) const {
 FunctionTable function_table(const Window& window) {
   FunctionTable table;
   // Frame index -> function index, so stacks are walked with lookups only.
-  std::map<std::tuple<std::string, FrameKind, std::string>, std::uint32_t> ids;
+  std::map<std::tuple<std::string, std::string, std::string>, std::uint32_t> ids;
   std::vector<std::uint32_t> function_of(window.frames.size());
   for (std::size_t i = 0; i < window.frames.size(); ++i) {
     const Frame& frame = window.frames[i];

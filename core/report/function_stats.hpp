@@ -17,7 +17,7 @@ namespace ember::report {
 
 struct FunctionStats {
   std::string name;
-  FrameKind kind = FrameKind::unknown;
+  std::string kind = frame_kind::unknown;
   std::string file;
   std::uint64_t self = 0;
   std::uint64_t total = 0;

@@ -8,9 +8,13 @@
 namespace ember::report {
 
 std::vector<FunctionDelta> diff_functions(const FunctionTable& before, const FunctionTable& after) {
-  std::map<std::tuple<std::string, FrameKind, std::string>, FunctionDelta> by_function;
+  // Ties in the sort below keep this order: by name, then built-in kinds in
+  // their former enum order, then other kinds by name.
+  std::map<std::tuple<std::string, std::size_t, std::string, std::string>, FunctionDelta>
+      by_function;
   auto entry = [&](const FunctionStats& f) -> FunctionDelta& {
-    FunctionDelta& d = by_function[std::make_tuple(f.name, f.kind, f.file)];
+    FunctionDelta& d = by_function[std::make_tuple(f.name, builtin_frame_kind_index(f.kind),
+                                                   f.kind, f.file)];
     d.name = f.name;
     d.kind = f.kind;
     d.file = f.file;

@@ -12,7 +12,7 @@ namespace ember::report {
 
 struct FunctionDelta {
   std::string name;
-  FrameKind kind = FrameKind::unknown;
+  std::string kind = frame_kind::unknown;
   std::string file;
   double total_before = 0, total_after = 0;
   double self_before = 0, self_after = 0;

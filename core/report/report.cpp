@@ -119,6 +119,18 @@ Status unknown_service(const ReportFilter& filter, const store::StoreSummary& su
   return Status::ok();
 }
 
+Status unknown_kind(const ReportFilter& filter, const store::StoreSummary& summary) {
+  for (const std::string& kind : filter.kinds) {
+    if (std::find(summary.kinds.begin(), summary.kinds.end(), kind) != summary.kinds.end()) {
+      continue;
+    }
+    std::set<std::string> known(summary.kinds.begin(), summary.kinds.end());
+    return Status::error("no frames of kind '" + kind + "' in the store; kinds: " +
+                         joined(known, 50));
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status parse_format(const std::string& name, ReportFormat& out) {
@@ -158,6 +170,8 @@ Status run_report(const store::StoreReader& store, const ReportRequest& request,
     return Status::error("--diff prints a table: use it with --format top");
   }
   Status known = unknown_service(request.filter, summary);
+  if (!known) return known;
+  known = unknown_kind(request.filter, summary);
   if (!known) return known;
 
   Range range{summary.first_ns, std::max(now_ns, summary.last_ns)};

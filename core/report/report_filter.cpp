@@ -8,9 +8,6 @@
 namespace ember::report {
 namespace {
 
-constexpr FrameKind kFilterKinds[] = {FrameKind::python, FrameKind::java, FrameKind::native,
-                                      FrameKind::kernel, FrameKind::node, FrameKind::go};
-
 template <typename T>
 bool any_of_or_empty(const std::vector<T>& wanted, auto&& matches) {
   return wanted.empty() || std::any_of(wanted.begin(), wanted.end(), matches);
@@ -50,20 +47,18 @@ std::string ReportFilter::describe() const {
   for (const auto& c : containers) add("--container", c);
   for (const auto& s : services) add("--service", s);
   for (const auto& n : pods) add("--pod", n);
-  for (FrameKind k : kinds) add("--kind", std::string(to_string(k)));
+  for (const auto& k : kinds) add("--kind", k);
   return out;
 }
 
-Status parse_kind(const std::string& name, FrameKind& out) {
-  std::string names;
-  for (FrameKind kind : kFilterKinds) {
-    if (to_string(kind) == name) {
-      out = kind;
-      return Status::ok();
-    }
-    names += (names.empty() ? "" : ", ") + std::string(to_string(kind));
+Status parse_kind(const std::string& name, std::string& out) {
+  if (!is_valid_frame_kind_name(name)) {
+    return Status::error("'" + name +
+                         "' is not a kind name (python, native, kernel, ...: lowercase letters, "
+                         "digits and _)");
   }
-  return Status::error("unknown kind '" + name + "'; kinds are " + names);
+  out = name;
+  return Status::ok();
 }
 
 Window apply_filter(const Window& window, const ReportFilter& filter) {
@@ -72,6 +67,7 @@ Window apply_filter(const Window& window, const ReportFilter& filter) {
   out.end_ns = window.end_ns;
   out.frequency_hz = window.frequency_hz;
   out.frames = window.frames;
+  out.frame_kinds = window.frame_kinds;
   out.stacks = window.stacks;
   out.lost_samples = window.lost_samples;
   out.host = window.host;

@@ -7,7 +7,8 @@
 //   services    the service label from the config's rules
 //   pods        the Kubernetes pod's name
 //   kinds       a frame of that kind is in the stack (python, java, native,
-//               kernel, node, go): --kind python keeps samples running Python
+//               kernel, node, go, or a kind a runtime plugin registered):
+//               --kind python keeps samples running Python
 #pragma once
 
 #include <cstdint>
@@ -24,7 +25,7 @@ struct ReportFilter {
   std::vector<std::string> processes;
   std::vector<std::string> containers;
   std::vector<std::string> services;
-  std::vector<FrameKind> kinds;
+  std::vector<std::string> kinds;
   std::vector<std::string> pods;
 
   bool empty() const {
@@ -35,9 +36,9 @@ struct ReportFilter {
   std::string describe() const;
 };
 
-// The kind named `name` (python, java, native, kernel, node, go); an error
-// lists them otherwise.
-Status parse_kind(const std::string& name, FrameKind& out);
+// `name` as a kind to filter by, if it can be one (frame_kind.hpp); whether
+// the store knows it is run_report's question.
+Status parse_kind(const std::string& name, std::string& out);
 
 // `window` with only the samples `filter` keeps, and only their processes and
 // threads. Frames and stacks are left as they are.

@@ -29,7 +29,7 @@ std::string top_table(const FunctionTable& table, const std::string& heading, st
     }
     out += line("%6.2f%% %9llu %6.2f%% %9llu  %-7s ", 100 * table.self_share(f),
                 static_cast<unsigned long long>(f.self), 100 * table.total_share(f),
-                static_cast<unsigned long long>(f.total), std::string(to_string(f.kind)).c_str());
+                static_cast<unsigned long long>(f.total), f.kind.c_str());
     out += function_label(f.name, f.file) + "\n";
   }
   return out;
@@ -49,7 +49,7 @@ std::string diff_table(const std::vector<FunctionDelta>& deltas, const std::stri
     }
     out +=
         line("%7.2f%% %7.2f%% %+8.2f %+8.2f  %-7s ", 100 * d.total_before, 100 * d.total_after,
-             100 * d.total_delta(), 100 * d.self_delta(), std::string(to_string(d.kind)).c_str());
+             100 * d.total_delta(), 100 * d.self_delta(), d.kind.c_str());
     out += function_label(d.name, d.file) + "\n";
   }
   return out;

@@ -1,18 +1,44 @@
 #include "rows.hpp"
 
+#include <iterator>
+
 #include "byte_codec.hpp"
 
 namespace ember::store {
 
-std::string frame_key(const Frame& frame) {
+std::string frame_key(const Frame& frame, std::int64_t kind_id) {
   ByteWriter key;
-  key.varint(static_cast<std::uint64_t>(frame.kind));
+  key.varint(static_cast<std::uint64_t>(kind_id));
   key.varint(frame.inlined ? 1 : 0);
   key.varint(frame.line);
   key.bytes(frame.name);
   key.bytes(frame.module);
   key.bytes(frame.file);
   return key.take();
+}
+
+std::string frame_key_of_row(const Statement& row, int first) {
+  Frame frame;
+  frame.inlined = row.int64(first + 1) != 0;
+  frame.line = static_cast<std::uint32_t>(row.int64(first + 2));
+  frame.name = row.text(first + 3);
+  frame.module = row.text(first + 4);
+  frame.file = row.text(first + 5);
+  return frame_key(frame, row.int64(first));
+}
+
+StoredKinds read_kinds(Database& db, std::int64_t version) {
+  StoredKinds kinds;
+  if (version < 5) {
+    for (std::size_t i = 0; i < std::size(kBuiltinFrameKinds); ++i) {
+      kinds.emplace(static_cast<std::int64_t>(i),
+                    FrameKindColor{kBuiltinFrameKinds[i].kind, kBuiltinFrameKinds[i].color});
+    }
+    return kinds;
+  }
+  Statement all(db.handle(), std::string("SELECT id, ") + kKindColumns + " FROM kinds");
+  while (all.step()) kinds.emplace(all.int64(0), FrameKindColor{all.text(1), all.text(2)});
+  return kinds;
 }
 
 std::string process_key(const ProcessInfo& p) {
@@ -39,12 +65,10 @@ std::string thread_key(const ThreadInfo& t) {
   return key.take();
 }
 
-Frame read_frame(const Statement& row, int first) {
+Frame read_frame(const Statement& row, int first, const StoredKinds& kinds) {
   Frame frame;
-  auto kind = row.int64(first);
-  frame.kind = kind >= 0 && kind <= static_cast<std::int64_t>(FrameKind::unknown)
-                   ? static_cast<FrameKind>(kind)
-                   : FrameKind::unknown;
+  auto kind = kinds.find(row.int64(first));
+  frame.kind = kind != kinds.end() ? kind->second.kind : frame_kind::unknown;
   frame.inlined = row.int64(first + 1) != 0;
   frame.line = static_cast<std::uint32_t>(row.int64(first + 2));
   frame.name = row.text(first + 3);
@@ -77,8 +101,8 @@ ThreadInfo read_thread(const Statement& row, int first) {
   return t;
 }
 
-void bind_frame(Statement& s, int first, const Frame& frame) {
-  s.bind(first, static_cast<std::int64_t>(frame.kind))
+void bind_frame(Statement& s, int first, const Frame& frame, std::int64_t kind_id) {
+  s.bind(first, kind_id)
       .bind(first + 1, std::int64_t{frame.inlined ? 1 : 0})
       .bind(first + 2, std::int64_t{frame.line})
       .bind(first + 3, frame.name)

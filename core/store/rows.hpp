@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,7 +14,10 @@
 namespace ember::store {
 
 // Column lists, in the order read_*() expects them.
+// A frame row's `kind` is the id of a `kinds` row (schema 5), or of a
+// built-in kind in kBuiltinFrameKinds' order (before).
 inline constexpr const char* kFrameColumns = "kind, inlined, line, name, module, file";
+inline constexpr const char* kKindColumns = "name, color";
 inline constexpr const char* kProcessColumns =
     "pid, comm, exe, cmdline, container_id, cgroup_id, exit_time_ns, container_name, pod_uid, "
     "service, pod_name";
@@ -23,17 +27,26 @@ inline constexpr const char* kProcessColumnsBefore4 =
     "service, ''";
 inline constexpr const char* kThreadColumns = "pid, tid, name";
 
-std::string frame_key(const Frame& frame);
+// A frame's key holds its kind's id, so the frames stored before kinds had
+// names (built-ins, the same ids) keep their hashes.
+std::string frame_key(const Frame& frame, std::int64_t kind_id);
+std::string frame_key_of_row(const Statement& row, int first);
 std::string process_key(const ProcessInfo& process);
 std::string thread_key(const ThreadInfo& thread);
 
-// Reads the columns above starting at `first`.
-Frame read_frame(const Statement& row, int first);
+// A store's kinds by id: its `kinds` table, or the built-in kinds for a
+// store older than schema 5 (`version`).
+using StoredKinds = std::map<std::int64_t, FrameKindColor>;
+StoredKinds read_kinds(Database& db, std::int64_t version);
+
+// Reads the columns above starting at `first` (a kind id not in `kinds`
+// reads as unknown).
+Frame read_frame(const Statement& row, int first, const StoredKinds& kinds);
 ProcessInfo read_process(const Statement& row, int first);
 ThreadInfo read_thread(const Statement& row, int first);
 
 // Binds the columns above starting at parameter `first`.
-void bind_frame(Statement& statement, int first, const Frame& frame);
+void bind_frame(Statement& statement, int first, const Frame& frame, std::int64_t kind_id);
 void bind_process(Statement& statement, int first, const ProcessInfo& process);
 void bind_thread(Statement& statement, int first, const ThreadInfo& thread);
 

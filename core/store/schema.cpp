@@ -72,6 +72,21 @@ constexpr const char* kVersion4 = R"(
 ALTER TABLE processes ADD COLUMN pod_name TEXT NOT NULL DEFAULT '';
 )";
 
+// Version 5: frame kinds by name (SDK ABI 5), with their display colors.
+// `frames.kind` is the id of a row here; the built-in kinds keep the numbers
+// the closed enum of earlier versions gave them, so the frames already stored
+// and their hashes (rows.hpp: frame_key) stay as they are. Colors as of
+// version 5; a later writer updates a kind's color to its window's.
+constexpr const char* kVersion5 = R"(
+CREATE TABLE kinds (
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+  color TEXT NOT NULL);  -- "#rrggbb", or '' for a kind nobody registered
+INSERT INTO kinds VALUES (0, 'native', '#f08242'), (1, 'kernel', '#6199d1'),
+                         (2, 'python', '#f5dc3d'), (3, 'java', '#74d161'),
+                         (4, 'node', '#aa66cc'), (5, 'go', '#57dbdb'),
+                         (6, 'unknown', '#c7c7c7');
+)";
+
 void rehash_processes(Database& db) {
   std::vector<std::tuple<std::int64_t, std::int64_t>> hashes;
   {
@@ -105,7 +120,7 @@ void rekey_for_version_3(Database& db) {
 }
 
 // kMigrations[n] brings version n to n + 1.
-constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4};
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace

@@ -20,8 +20,9 @@ Statement& Statement::bind(int index, std::int64_t value) {
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
-  int code =
-      sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  // An empty view may have no data: that would bind NULL, not ''.
+  int code = sqlite3_bind_text64(stmt_, index, text.data() ? text.data() : "", text.size(),
+                                 SQLITE_TRANSIENT, SQLITE_UTF8);
   if (code != SQLITE_OK) throw SqliteError(code, sqlite3_errmsg(db_));
   return *this;
 }

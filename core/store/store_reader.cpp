@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 #include <unordered_map>
 
 #include "byte_codec.hpp"
@@ -142,6 +143,9 @@ StoreSummary SqliteStoreReader::summary() const {
         *db_, "SELECT DISTINCT service FROM processes WHERE service != '' ORDER BY service");
     summary.processes =
         strings(*db_, "SELECT DISTINCT comm FROM processes WHERE comm != '' ORDER BY comm");
+    for (auto& [id, kind] : read_kinds(*db_, db_->query_int("PRAGMA user_version"))) {
+      summary.kinds.push_back(std::move(kind.kind));
+    }
   });
   (void)read;  // a damaged store summarises as what could be read
   return summary;
@@ -310,9 +314,20 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
   }
   std::vector<std::pair<std::int64_t, Frame>> frames;
   frames.reserve(frame_index.size());
+  StoredKinds kinds = read_kinds(*db_, version);
+  std::set<std::int64_t> kinds_used;
   load_rows(*db_, "frames", kFrameColumns, frame_index, [&](std::int64_t id, const Statement& row) {
-    frames.emplace_back(id, read_frame(row, 1));
+    frames.emplace_back(id, read_frame(row, 1, kinds));
+    kinds_used.insert(row.int64(1));
   });
+  for (std::int64_t id : kinds_used) {
+    auto kind = kinds.find(id);
+    if (kind != kinds.end() && !kind->second.color.empty()) {
+      merged.frame_kinds.push_back(kind->second);
+    }
+  }
+  std::sort(merged.frame_kinds.begin(), merged.frame_kinds.end(),
+            [](const FrameKindColor& a, const FrameKindColor& b) { return a.kind < b.kind; });
   std::sort(frames.begin(), frames.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   merged.frames.reserve(frames.size());

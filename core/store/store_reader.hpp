@@ -24,6 +24,7 @@ struct StoreSummary {
   std::vector<std::string> hosts;
   std::vector<std::string> services;   // distinct non-empty ProcessInfo::service
   std::vector<std::string> processes;  // distinct comm
+  std::vector<std::string> kinds;      // frame kinds: the built-in ones and those stored
 };
 
 // One stored window's time span (added after the contract: timelines and

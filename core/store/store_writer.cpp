@@ -83,6 +83,9 @@ class StoreWriter::Impl {
     stacks.emplace(db, "stacks", "frames", 1);
     processes.emplace(db, "processes", kProcessColumns, 11);
     threads.emplace(db, "threads", kThreadColumns, 3);
+    find_kind.emplace(db.handle(), "SELECT id, color FROM kinds WHERE name = ?1");
+    insert_kind.emplace(db.handle(), "INSERT INTO kinds (name, color) VALUES (?1, ?2)");
+    update_kind.emplace(db.handle(), "UPDATE kinds SET color = ?2 WHERE id = ?1");
     insert_window.emplace(db.handle(),
                           "INSERT INTO windows (start_ns, end_ns, frequency_hz, lost_samples, "
                           "host, samples, metrics, blob_format) "
@@ -119,15 +122,40 @@ class StoreWriter::Impl {
     return id;
   }
 
+  // The id of `kind`'s row, added at its first frame. A color the window
+  // gives that differs from the stored one replaces it (the newest wins).
+  std::int64_t kind_id(const Window& window, const std::string& kind) {
+    auto it = kinds.find(kind);
+    if (it == kinds.end()) {
+      find_kind->bind(1, kind);
+      if (find_kind->step()) {
+        it = kinds.emplace(kind, StoredKind{find_kind->int64(0), find_kind->text(1)}).first;
+      }
+      find_kind->reset();
+    }
+    std::string_view color = window.kind_color(kind);
+    if (it == kinds.end()) {
+      insert_kind->bind(1, kind).bind(2, color).run();
+      return kinds.emplace(kind, StoredKind{db.last_insert_id(), std::string(color)})
+          .first->second.id;
+    }
+    if (!color.empty() && it->second.color != color) {
+      update_kind->bind(1, it->second.id).bind(2, color).run();
+      it->second.color = color;
+    }
+    return it->second.id;
+  }
+
   void write(const Window& window) {
     Transaction transaction(db, true);
     std::vector<std::int64_t> frame_ids;
     frame_ids.reserve(window.frames.size());
     for (const Frame& frame : window.frames) {
+      std::int64_t kind = kind_id(window, frame.kind);
       frame_ids.push_back(intern(
-          *frames, frame_key(frame),
-          [](const Statement& row) { return frame_key(read_frame(row, 1)); },
-          [&](Statement& s, int first) { bind_frame(s, first, frame); }));
+          *frames, frame_key(frame, kind),
+          [](const Statement& row) { return frame_key_of_row(row, 1); },
+          [&](Statement& s, int first) { bind_frame(s, first, frame, kind); }));
     }
     std::vector<std::int64_t> stack_ids;
     stack_ids.reserve(window.stacks.size());
@@ -191,11 +219,18 @@ class StoreWriter::Impl {
   // Ids in the caches may have been rolled back or collected.
   void forget_cached_rows() {
     for (DedupTable* table : {&*frames, &*stacks, &*processes, &*threads}) table->cache.clear();
+    kinds.clear();
   }
 
   std::string path;
   Database db;
   std::optional<DedupTable> frames, stacks, processes, threads;
+  struct StoredKind {
+    std::int64_t id = 0;
+    std::string color;
+  };
+  std::unordered_map<std::string, StoredKind> kinds;  // rows of `kinds` looked up so far
+  std::optional<Statement> find_kind, insert_kind, update_kind;
   std::optional<Statement> insert_window;
   std::optional<std::int64_t> newest_hour;  // of the newest window written
   std::deque<std::int64_t> pending_hours;   // closed hours to roll up, oldest first

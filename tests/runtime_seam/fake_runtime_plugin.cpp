@@ -45,9 +45,9 @@ class FakeHandler final : public ember::ProcessHandler {
   std::uint32_t pid_;
   const ember::CallMachinery& machinery_;  // the plugin's, which outlives handlers
   ember::FrameHandle leaf_ = std::make_shared<const ember::Frame>(
-      ember::Frame{"fake_leaf", "script.fake", "script.fake", 7, ember::FrameKind::python, false});
+      ember::Frame{"fake_leaf", "script.fake", "script.fake", 7, ember::frame_kind::python, false});
   ember::FrameHandle caller_ = std::make_shared<const ember::Frame>(ember::Frame{
-      "fake_caller", "script.fake", "script.fake", 3, ember::FrameKind::python, false});
+      "fake_caller", "script.fake", "script.fake", 3, ember::frame_kind::python, false});
 };
 
 class FakeBinary final : public ember::BinaryData {};

@@ -127,7 +127,7 @@ class CpythonHandler final : public ProcessHandler {
     }
     const CodeInfo* info = code_info(code);
     Frame f;
-    f.kind = FrameKind::python;
+    f.kind = frame_kind::python;
     if (info) {
       f.name = info->name;
       f.file = info->file;

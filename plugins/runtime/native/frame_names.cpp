@@ -15,15 +15,15 @@ std::string hex(std::uint64_t value) {
   return buffer;
 }
 
-FrameHandle offset_frame(std::string_view module, std::uint64_t offset, FrameKind kind) {
+FrameHandle offset_frame(std::string_view module, std::uint64_t offset, std::string kind) {
   return named_frame(std::string(module) + "+" + hex(offset), module, kind);
 }
 
-FrameHandle named_frame(std::string name, std::string_view module, FrameKind kind) {
+FrameHandle named_frame(std::string name, std::string_view module, std::string kind) {
   auto frame = std::make_shared<Frame>();
   frame->name = std::move(name);
   frame->module = std::string(module);
-  frame->kind = kind;
+  frame->kind = std::move(kind);
   return frame;
 }
 

@@ -17,9 +17,9 @@ std::string_view base_name(std::string_view path);
 std::string hex(std::uint64_t value);  // "0x1a2b"
 
 // A frame named module+offset.
-FrameHandle offset_frame(std::string_view module, std::uint64_t offset, FrameKind kind);
+FrameHandle offset_frame(std::string_view module, std::uint64_t offset, std::string kind);
 
-FrameHandle named_frame(std::string name, std::string_view module, FrameKind kind);
+FrameHandle named_frame(std::string name, std::string_view module, std::string kind);
 
 // The frames of one code address, innermost first: the inlined functions
 // it is in, then the function they were inlined into. Usually just one.

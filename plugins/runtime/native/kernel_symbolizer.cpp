@@ -33,12 +33,12 @@ FrameHandle KernelSymbolizer::resolve(std::uint64_t address) {
     load_live();
   }
   auto found = symbols_.find(address);
-  if (!found) return offset_frame("[kernel]", address, FrameKind::kernel);
+  if (!found) return offset_frame("[kernel]", address, frame_kind::kernel);
   // Every address of one function shares its frame.
   FrameHandle& frame = functions_[found->address];
   if (!frame) {
     frame = named_frame(std::string(found->name), found->module.empty() ? "vmlinux" : found->module,
-                        FrameKind::kernel);
+                        frame_kind::kernel);
   }
   return frame;
 }

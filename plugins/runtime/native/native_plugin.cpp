@@ -45,7 +45,7 @@ void NativePlugin::symbolize_kernel(std::span<const __u64> addresses,
     host_->log(LogLevel::error, std::string("symbolizing kernel frames failed: ") + error.what());
     leaf_first.resize(before);
     for (__u64 address : addresses) {
-      leaf_first.push_back(offset_frame("[kernel]", address, FrameKind::kernel));
+      leaf_first.push_back(offset_frame("[kernel]", address, frame_kind::kernel));
     }
   }
 }

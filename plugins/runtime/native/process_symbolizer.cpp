@@ -72,7 +72,7 @@ void ProcessSymbolizer::symbolize_native(std::uint64_t pc, std::vector<FrameHand
     leaf_first.insert(leaf_first.end(), chain->begin(), chain->end());
   } catch (const std::exception& error) {
     host_.log(LogLevel::error, std::string("symbolizing a user frame failed: ") + error.what());
-    leaf_first.push_back(offset_frame("[unknown]", pc, FrameKind::native));
+    leaf_first.push_back(offset_frame("[unknown]", pc, frame_kind::native));
   }
 }
 
@@ -88,7 +88,7 @@ ChainHandle ProcessSymbolizer::resolve(std::uint64_t address) {
     mapping = find_mapping(maps_, address);
   }
   if (!mapping) {
-    ChainHandle chain = single_frame(offset_frame("[unknown]", address, FrameKind::native));
+    ChainHandle chain = single_frame(offset_frame("[unknown]", address, frame_kind::native));
     remember(unmapped_, address, chain);
     return chain;
   }
@@ -102,7 +102,7 @@ ChainHandle ProcessSymbolizer::resolve_mapped(std::size_t index, std::uint64_t a
   if (!mapping.is_file()) {
     // [vdso], [heap], [stack], JIT code in anonymous memory.
     return single_frame(offset_frame(mapping.path.empty() ? "[anon]" : mapping.path,
-                                     address - mapping.start, FrameKind::native));
+                                     address - mapping.start, frame_kind::native));
   }
   std::string_view module = base_name(mapping.path);
   ObjectState& object = objects_[index];
@@ -111,10 +111,10 @@ ChainHandle ProcessSymbolizer::resolve_mapped(std::size_t index, std::uint64_t a
   if (object.symbols && object.symbols->readable() && object.bias) {
     std::uint64_t vaddr = address - *object.bias;
     if (ChainHandle chain = object.symbols->frames(vaddr, module)) return chain;
-    return single_frame(offset_frame(module, vaddr, FrameKind::native));  // what addr2line -e wants
+    return single_frame(offset_frame(module, vaddr, frame_kind::native));  // what addr2line -e wants
   }
   return single_frame(
-      offset_frame(module, address - mapping.start + mapping.offset, FrameKind::native));
+      offset_frame(module, address - mapping.start + mapping.offset, frame_kind::native));
 }
 
 void ProcessSymbolizer::open_object(std::size_t index) {

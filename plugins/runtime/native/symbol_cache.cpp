@@ -41,7 +41,7 @@ ChainHandle BinarySymbols::function_chain(const Function& function, std::string_
   auto it = by_function_.find(function.key);
   if (it != by_function_.end() && it->second->front()->module == module) return it->second;
   ChainHandle chain =
-      single_frame(named_frame(display_name(function.symbol.name), module, FrameKind::native));
+      single_frame(named_frame(display_name(function.symbol.name), module, frame_kind::native));
   // The same object under two names (rare): only the first name is shared.
   if (it == by_function_.end()) by_function_.emplace(function.key, chain);
   return chain;
@@ -73,7 +73,7 @@ ChainHandle BinarySymbols::source_chain(std::uint64_t vaddr, std::string_view mo
     frame->module = std::string(module);
     frame->file = source.file;
     frame->line = source.line;
-    frame->kind = FrameKind::native;
+    frame->kind = frame_kind::native;
     frame->inlined = source.inlined;
     chain->push_back(std::move(frame));
   }

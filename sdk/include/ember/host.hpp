@@ -45,6 +45,19 @@ class Host {
 
   // Sets or clears EMBER_PROCESS_* flags of `pid` (e.g. the stack snapshot).
   virtual Status set_process_flags(std::uint32_t pid, std::uint32_t flags, bool on) = 0;
+
+  // --- Frame kinds (ABI 5) ---
+
+  // Makes `kind` (frame_kind.hpp: 1-32 characters of [a-z0-9_]) known with
+  // its display color "#rrggbb", for the frames this plugin names with it.
+  // Call it from configure(). A built-in kind may only be registered with its
+  // own color; a kind another plugin registered, only with the same color.
+  // Frames of a kind nobody registered are still kept, drawn gray.
+  virtual Status register_frame_kind(std::string_view kind, std::string_view color) {
+    (void)kind;
+    (void)color;
+    return Status::error("this host keeps no frame kinds");
+  }
 };
 
 }  // namespace ember

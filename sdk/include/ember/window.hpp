@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ember/frame.hpp"
@@ -66,11 +67,24 @@ struct Window {
   std::string host;                                 // hostname of the agent
   std::vector<HostMetrics> host_metrics;            // one per step, oldest first
   std::vector<ProcessMetrics> process_metrics;      // per step and profiled pid
+  // The registered kinds among `frames`, with their colors (ABI 5): a sink
+  // colors a kind it has never heard of. Built-in kinds may be absent.
+  std::vector<FrameKindColor> frame_kinds;
 
   std::uint64_t total_samples() const {
     std::uint64_t total = 0;
     for (const auto& s : samples) total += s.count;
     return total;
+  }
+
+  // The display color of `kind` ("#rrggbb"): this window's, else the
+  // built-in one, else empty (a kind nobody registered).
+  std::string_view kind_color(std::string_view kind) const {
+    for (const FrameKindColor& k : frame_kinds) {
+      if (k.kind == kind) return k.color;
+    }
+    const char* builtin = builtin_frame_kind_color(kind);
+    return builtin ? builtin : std::string_view();
   }
 };
 

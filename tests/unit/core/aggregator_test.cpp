@@ -7,7 +7,7 @@
 namespace ember {
 namespace {
 
-FrameHandle make_frame(const std::string& name, FrameKind kind = FrameKind::native) {
+FrameHandle make_frame(const std::string& name, std::string kind = frame_kind::native) {
   return std::make_shared<const Frame>(Frame{name, "mod", "", 0, kind, false});
 }
 
@@ -59,8 +59,8 @@ TEST(Aggregator, FramesEqualInContentBecomeOne) {
 
 TEST(Aggregator, KindsKeepFramesApart) {
   Aggregator aggregator;
-  std::vector<FrameHandle> stack{make_frame("read", FrameKind::native),
-                                 make_frame("read", FrameKind::kernel)};
+  std::vector<FrameHandle> stack{make_frame("read", frame_kind::native),
+                                 make_frame("read", frame_kind::kernel)};
   aggregator.add(1, 1, stack);
   Window window = aggregator.take(0, 1);
   EXPECT_EQ(window.frames.size(), 2u);

@@ -6,13 +6,13 @@
 namespace ember {
 namespace {
 
-FrameHandle frame(const std::string& name, FrameKind kind = FrameKind::native,
+FrameHandle frame(const std::string& name, std::string kind = frame_kind::native,
                   const std::string& module = "") {
   return std::make_shared<const Frame>(Frame{name, module, "", 0, kind, false});
 }
 
 FrameHandle in_object(const std::string& name, const std::string& module) {
-  return frame(name, FrameKind::native, module);
+  return frame(name, frame_kind::native, module);
 }
 
 constexpr const char* kLibpython = "libpython3.9.so.1.0";
@@ -47,8 +47,8 @@ TEST(MergeInterpreterFrames, EachGroupReplacesOneEvalFrameInOrder) {
       in_object("_PyEval_EvalFrameDefault", kLibpython), in_object("encoder_call", "_json.so"),
       in_object("_PyEval_EvalFrameDefault", kLibpython), in_object("main", "python3.9")};
   RuntimeFrameGroups groups{
-      {frame("dumps", FrameKind::python)},
-      {frame("handler", FrameKind::python), frame("serve", FrameKind::python)}};
+      {frame("dumps", frame_kind::python)},
+      {frame("handler", frame_kind::python), frame("serve", frame_kind::python)}};
   std::vector<FrameHandle> merged;
   merge_interpreter_frames(native, groups, EvalLoop(), merged);
   EXPECT_EQ(names(merged), (std::vector<std::string>{"encoder_listencode_obj", "dumps",
@@ -68,7 +68,7 @@ TEST(MergeInterpreterFrames, CallMachineryBetweenGroupsIsDropped) {
                                   in_object("[heap]+0x29a5f", "[heap]"),
                                   in_object("_PyEval_EvalFrameDefault", kLibpython),
                                   in_object("Py_RunMain", kLibpython)};
-  RuntimeFrameGroups groups{{frame("hot", FrameKind::python)}, {frame("work", FrameKind::python)}};
+  RuntimeFrameGroups groups{{frame("hot", frame_kind::python)}, {frame("work", frame_kind::python)}};
   std::vector<FrameHandle> merged;
   merge_interpreter_frames(native, groups, EvalLoop(), merged);
   EXPECT_EQ(names(merged),
@@ -85,8 +85,8 @@ TEST(MergeInterpreterFrames, CFunctionsBetweenGroupsStay) {
                                   in_object("qsort_r", "libc.so.6"),
                                   in_object("_PyEval_EvalFrameDefault.cold", kLibpython),
                                   in_object("_PyEval_EvalFrameDefault", kLibpython)};
-  RuntimeFrameGroups groups{{frame("Amount.__gt__", FrameKind::python)},
-                            {frame("biggest", FrameKind::python)}};
+  RuntimeFrameGroups groups{{frame("Amount.__gt__", frame_kind::python)},
+                            {frame("biggest", frame_kind::python)}};
   std::vector<FrameHandle> merged;
   merge_interpreter_frames(native, groups, EvalLoop(), merged);
   EXPECT_EQ(names(merged),
@@ -97,8 +97,8 @@ TEST(MergeInterpreterFrames, LeftoverGroupsGoRootwardNotLost) {
   std::vector<FrameHandle> native{in_object("_PyEval_EvalFrameDefault", kLibpython),
                                   in_object("libpython3.9.so.1.0+0x1234", kLibpython),
                                   in_object("main", "python3.9")};
-  RuntimeFrameGroups groups{{frame("inner", FrameKind::python)},
-                            {frame("outer", FrameKind::python)}};
+  RuntimeFrameGroups groups{{frame("inner", frame_kind::python)},
+                            {frame("outer", frame_kind::python)}};
   std::vector<FrameHandle> merged;
   merge_interpreter_frames(native, groups, EvalLoop(), merged);
   EXPECT_EQ(names(merged), (std::vector<std::string>{"inner", "main", "outer"}));

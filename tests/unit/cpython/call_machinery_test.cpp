@@ -29,7 +29,7 @@ std::vector<std::string> functions_of(const std::string& binary) {
 }
 
 Frame native_frame(const std::string& name, const std::string& module) {
-  return Frame{name, module, "", 0, FrameKind::native, false};
+  return Frame{name, module, "", 0, frame_kind::native, false};
 }
 
 TEST(CpythonCallMachinery, TrampolinesAreMachineryBuiltinsAreNot) {

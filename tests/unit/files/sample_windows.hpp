@@ -5,11 +5,11 @@
 
 namespace ember::test {
 
-inline Frame frame(std::string name, FrameKind kind = FrameKind::native, std::string file = "",
+inline Frame frame(std::string name, std::string kind = frame_kind::native, std::string file = "",
                    std::uint32_t line = 0) {
   Frame f;
   f.name = std::move(name);
-  f.kind = kind;
+  f.kind = std::move(kind);
   f.file = std::move(file);
   f.line = line;
   return f;
@@ -24,9 +24,9 @@ inline Window sample_window() {
   w.frequency_hz = 99;
   w.lost_samples = 4;
   w.frames = {
-      frame("main", FrameKind::native, "main.c", 10),
-      frame("handler", FrameKind::python, "app.py", 3),
-      frame("do_sys_open", FrameKind::kernel),
+      frame("main", frame_kind::native, "main.c", 10),
+      frame("handler", frame_kind::python, "app.py", 3),
+      frame("do_sys_open", frame_kind::kernel),
       frame("weird;name\nx"),
   };
   w.stacks = {{0, 1}, {0, 1, 2}, {0, 3}};
@@ -58,8 +58,8 @@ inline Window later_window() {
   w.frequency_hz = 99;
   w.lost_samples = 1;
   w.frames = {
-      frame("handler", FrameKind::python, "app.py", 3),
-      frame("main", FrameKind::native, "main.c", 10),
+      frame("handler", frame_kind::python, "app.py", 3),
+      frame("main", frame_kind::native, "main.c", 10),
       frame("idle"),
   };
   w.stacks = {{1, 0}, {1, 2}};

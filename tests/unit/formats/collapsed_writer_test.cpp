@@ -28,19 +28,19 @@ TEST(CollapsedWriterTest, ThreadFramesSplitByThread) {
 
 TEST(CollapsedWriterTest, FrameEscapingAndKernelSuffix) {
   EXPECT_EQ(collapsed_frame(test::frame("a;b\r\nc\td")), "a_b__c_d");
-  EXPECT_EQ(collapsed_frame(test::frame("schedule", FrameKind::kernel)), "schedule_[k]");
+  EXPECT_EQ(collapsed_frame(test::frame("schedule", frame_kind::kernel)), "schedule_[k]");
   EXPECT_EQ(collapsed_frame(test::frame("")), "[unknown]");
   // Spaces are fine: the count is the last field.
   EXPECT_EQ(collapsed_frame(test::frame("operator new 2")), "operator new 2");
 }
 
 TEST(CollapsedWriterTest, InlinedFunctionsAreMarked) {
-  Frame inlined = test::frame("mix_inlined", FrameKind::native, "hot.c", 14);
+  Frame inlined = test::frame("mix_inlined", frame_kind::native, "hot.c", 14);
   inlined.inlined = true;
   EXPECT_EQ(collapsed_frame(inlined), "mix_inlined_[i]");
   Window w;
-  w.frames = {test::frame("main", FrameKind::native, "hot.c", 30),
-              test::frame("outer_work", FrameKind::native, "hot.c", 22), inlined};
+  w.frames = {test::frame("main", frame_kind::native, "hot.c", 30),
+              test::frame("outer_work", frame_kind::native, "hot.c", 22), inlined};
   w.stacks = {{0, 1, 2}};
   w.samples = {{0, 7, 7, 5}};
   w.processes = {{7, "hot", "", "", "", 0, 0, "", "", "", ""}};
@@ -96,7 +96,7 @@ TEST(CollapsedWriterTest, SortedAndMergedAsWholeLinesWouldBe) {
     Window w;
     for (const std::string& name : names) {
       w.frames.push_back(test::frame(name));
-      w.frames.push_back(test::frame(name, round % 2 ? FrameKind::kernel : FrameKind::native));
+      w.frames.push_back(test::frame(name, round % 2 ? frame_kind::kernel : frame_kind::native));
     }
     for (int i = 0; i < 40; ++i) {
       std::vector<std::uint32_t> stack(random() % 4);

@@ -39,7 +39,7 @@ TEST(FlameTreeTest, ProcessesThenFramesWithTotalsAndSelf) {
 
 TEST(FlameTreeTest, LinesOfOneFunctionAreOneBox) {
   Window w = test::later_window();
-  w.frames.push_back(test::frame("handler", FrameKind::python, "app.py", 9));  // another line
+  w.frames.push_back(test::frame("handler", frame_kind::python, "app.py", 9));  // another line
   w.stacks.push_back({1, 3});
   w.samples.push_back({2, 100, 100, 4});
   FlameTree tree = build_flame_tree(w);

@@ -105,6 +105,19 @@ TEST(PprofWriterTest, StacksLeafFirstWithFilesLinesAndLabels) {
   EXPECT_EQ(nginx_labels.find("container_id")->second, std::string(64, 'a'));
 }
 
+TEST(PprofWriterTest, AnyKindNameIsAKindLabel) {
+  Window w = test::sample_window();
+  w.frames[1].kind = "toyvm";  // handler
+  w.frame_kinds = {{"toyvm", "#3366cc"}};
+  Read r(w);
+  auto labels = r.str_labels(r.p.sample(2));  // main -> handler -> do_sys_open
+  std::vector<std::string> kinds;
+  for (auto [it, end] = labels.equal_range("kind"); it != end; ++it) kinds.push_back(it->second);
+  EXPECT_EQ(kinds, (std::vector<std::string>{"native", "toyvm", "kernel"}));  // root first
+  auto nginx = r.str_labels(r.p.sample(3));
+  EXPECT_EQ(nginx.count("kind"), 1u);  // each kind once: main and "weird" are both native
+}
+
 TEST(PprofWriterTest, ContainerNameAndServiceWhenKnown) {
   Window w = test::sample_window();
   w.processes[2].container_name = "web-1";
@@ -122,10 +135,10 @@ TEST(PprofWriterTest, ContainerNameAndServiceWhenKnown) {
 TEST(PprofWriterTest, InlinedFramesAreLinesOfOneLocation) {
   Window w;
   w.frequency_hz = 100;
-  Frame outer = test::frame("parse", FrameKind::native, "parse.c", 40);
-  Frame inl = test::frame("next_token", FrameKind::native, "lexer.h", 12);
+  Frame outer = test::frame("parse", frame_kind::native, "parse.c", 40);
+  Frame inl = test::frame("next_token", frame_kind::native, "lexer.h", 12);
   inl.inlined = true;
-  w.frames = {test::frame("main", FrameKind::native, "main.c", 5), outer, inl};
+  w.frames = {test::frame("main", frame_kind::native, "main.c", 5), outer, inl};
   w.stacks = {{0, 1, 2}};
   w.samples = {{0, 1, 1, 10}};
   Read r(w);
@@ -142,7 +155,7 @@ TEST(PprofWriterTest, InlinedFramesAreLinesOfOneLocation) {
 
 TEST(PprofWriterTest, OneFunctionPerNameAndFileAcrossLines) {
   Window w = test::later_window();
-  w.frames.push_back(test::frame("handler", FrameKind::python, "app.py", 9));
+  w.frames.push_back(test::frame("handler", frame_kind::python, "app.py", 9));
   w.stacks.push_back({1, 3});
   w.samples.push_back({2, 100, 100, 4});
   Read r(w);

@@ -191,7 +191,7 @@ TEST(SpeedscopeWriterTest, TheTestParserRejectsInvalidJson) {
 
 TEST(SpeedscopeWriterTest, InlinedFramesAreListedAndKeepFileAndLine) {
   Window w = test::sample_window();
-  Frame inlined = test::frame("mix_inlined", FrameKind::native, "/src/hot.c", 14);
+  Frame inlined = test::frame("mix_inlined", frame_kind::native, "/src/hot.c", 14);
   inlined.inlined = true;
   w.frames.push_back(inlined);
   w.frames.push_back(inlined);  // two entries, different lines

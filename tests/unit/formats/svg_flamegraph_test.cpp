@@ -98,5 +98,44 @@ TEST(SvgFlameGraphTest, EmptyWindowDrawsNoBoxes) {
   EXPECT_NE(svg.find("</svg>"), std::string::npos);
 }
 
+// The legend's fill for `kind`, "" when it has no entry.
+std::string legend_fill(const std::string& svg, const std::string& kind) {
+  std::smatch m;
+  std::regex item("<g class=\"legend-item\" data-k=\"" + kind +
+                  "\"><rect [^>]* fill=\"([^\"]+)\"/><text [^>]*>([^<]*)</text>");
+  return std::regex_search(svg, m, item) ? m[1].str() + " " + m[2].str() : "";
+}
+
+TEST(SvgFlameGraphTest, BuiltInKindsKeepTheirLegendColors) {
+  std::string svg = svg_flamegraph(test::sample_window());
+  EXPECT_EQ(legend_fill(svg, "python"), "hsl(52,90%,60%) Python");
+  EXPECT_EQ(legend_fill(svg, "native"), "hsl(22,85%,60%) native");
+  EXPECT_EQ(legend_fill(svg, "kernel"), "hsl(210,55%,60%) kernel");
+  EXPECT_EQ(legend_fill(svg, "java"), "hsl(110,55%,60%) Java");
+  EXPECT_EQ(legend_fill(svg, "node"), "hsl(280,50%,60%) Node");
+  EXPECT_EQ(legend_fill(svg, "go"), "hsl(180,65%,60%) Go");
+}
+
+TEST(SvgFlameGraphTest, ARegisteredKindColorsItsFramesAndItsLegendEntry) {
+  Window w = test::sample_window();
+  ASSERT_EQ(w.frames[1].name, "handler");
+  w.frames[1].kind = "toyvm";
+  w.frames[2].kind = "nobody_registered";  // do_sys_open
+  w.frame_kinds = {{"toyvm", "#3366cc"}};  // hsl(220,60%,50%)
+  std::string svg = svg_flamegraph(w);
+  std::vector<Box> all = boxes(svg);
+  const Box& handler = find(all, "handler");
+  EXPECT_EQ(handler.kind, "toyvm");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(handler.fill, m, std::regex("hsl\\((\\d+),(\\d+)%,(\\d+)%\\)")))
+      << handler.fill;
+  EXPECT_NEAR(std::stoi(m[1]), 220, 4);  // the color's hue, varied a little by name
+  EXPECT_EQ(std::stoi(m[2]), 60);
+  EXPECT_NEAR(std::stoi(m[3]), 50, 9);
+  EXPECT_EQ(legend_fill(svg, "toyvm"), "hsl(220,60%,50%) toyvm");
+  EXPECT_EQ(find(all, "do_sys_open").fill, "hsl(0,0%,78%)");  // gray, and no legend entry
+  EXPECT_EQ(legend_fill(svg, "nobody_registered"), "");
+}
+
 }  // namespace
 }  // namespace ember::formats

@@ -77,7 +77,7 @@ TEST(KernelSymbolizer, RestrictedKallsymsNamesFramesByAddressAndWarnsOnce) {
   auto frames = kernel_frames(plugin, {0xffffffff81234567, 0xffffffff81000010});
   ASSERT_EQ(frames.size(), 2u);
   EXPECT_EQ(frames[0]->name, "[kernel]+0xffffffff81234567");
-  EXPECT_EQ(frames[0]->kind, FrameKind::kernel);
+  EXPECT_EQ(frames[0]->kind, frame_kind::kernel);
   EXPECT_EQ(frames[1]->name, "[kernel]+0xffffffff8100000f");  // a return address
   kernel_frames(plugin, {0xffffffff81234567});
   EXPECT_EQ(host.count(LogLevel::warn, "kptr_restrict"), 1u);
@@ -147,7 +147,7 @@ TEST(KernelSymbolizer, RealKallsymsSymbolResolvesToItself) {
     ASSERT_EQ(frames.size(), 2u);
     EXPECT_EQ(frames[0]->name, name);
     EXPECT_EQ(frames[1]->name, name) << "return address inside " << name;
-    EXPECT_EQ(frames[0]->kind, FrameKind::kernel);
+    EXPECT_EQ(frames[0]->kind, frame_kind::kernel);
     EXPECT_EQ(frames[0]->module, where.second.empty() ? "vmlinux" : where.second);
     if (++checked == 20) break;
   }

@@ -100,7 +100,7 @@ void expect_fixture_names(ProcessHandler& handler, const FixtureProcess& process
   EXPECT_EQ(frames[0]->module, exe_module);
   EXPECT_EQ(frames[3]->module, "libember_fixture_lib.so");
   EXPECT_EQ(frames[4]->module, "libember_fixture_lib.so");
-  for (const auto& frame : frames) EXPECT_EQ(frame->kind, FrameKind::native);
+  for (const auto& frame : frames) EXPECT_EQ(frame->kind, frame_kind::native);
 }
 
 TEST_F(NativeHandlerTest, PieExecutableAndSharedLibrary) {

@@ -23,7 +23,7 @@ TEST(FunctionStatsTest, SelfAndTotalOfTheSampleWindow) {
   EXPECT_EQ(find(t, "handler").self, 8u);
   EXPECT_EQ(find(t, "handler").total, 10u);
   EXPECT_EQ(find(t, "handler").file, "app.py");
-  EXPECT_EQ(find(t, "do_sys_open").kind, FrameKind::kernel);
+  EXPECT_EQ(find(t, "do_sys_open").kind, frame_kind::kernel);
   EXPECT_DOUBLE_EQ(t.self_share(find(t, "do_sys_open")), 2.0 / 11);
   EXPECT_DOUBLE_EQ(t.total_share(find(t, "main")), 1.0);
   // By self, descending; ties by total.
@@ -36,18 +36,18 @@ TEST(FunctionStatsTest, SelfAndTotalOfTheSampleWindow) {
 
 TEST(FunctionStatsTest, RecursionCountsOncePerSampleAndLinesMerge) {
   Window w;
-  w.frames = {test::frame("main"), test::frame("fib", FrameKind::python, "fib.py", 3),
-              test::frame("fib", FrameKind::python, "fib.py", 4),
-              test::frame("fib", FrameKind::native, "", 0)};  // another kind: another function
+  w.frames = {test::frame("main"), test::frame("fib", frame_kind::python, "fib.py", 3),
+              test::frame("fib", frame_kind::python, "fib.py", 4),
+              test::frame("fib", frame_kind::native, "", 0)};  // another kind: another function
   w.stacks = {{0, 1, 2, 1, 2}, {0, 3}};
   w.samples = {{0, 1, 1, 6}, {1, 1, 1, 4}};
   FunctionTable t = function_table(w);
   ASSERT_EQ(t.functions.size(), 3u);
   const FunctionStats& python = t.functions[0];
-  EXPECT_EQ(python.kind, FrameKind::python);
+  EXPECT_EQ(python.kind, frame_kind::python);
   EXPECT_EQ(python.self, 6u);
   EXPECT_EQ(python.total, 6u);  // not 24
-  EXPECT_EQ(t.functions[1].kind, FrameKind::native);
+  EXPECT_EQ(t.functions[1].kind, frame_kind::native);
   EXPECT_EQ(t.functions[1].self, 4u);
   EXPECT_EQ(find(t, "main").total, 10u);
 }

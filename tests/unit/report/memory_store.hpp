@@ -15,7 +15,9 @@ class MemoryStore : public store::StoreReader {
 
   store::StoreSummary summary() const override {
     store::StoreSummary s;
+    for (const BuiltinFrameKind& k : kBuiltinFrameKinds) add(s.kinds, k.kind);
     for (const Window& w : windows_) {
+      for (const Frame& f : w.frames) add(s.kinds, f.kind);
       s.first_ns = s.windows ? std::min(s.first_ns, w.start_ns) : w.start_ns;
       s.last_ns = std::max(s.last_ns, w.end_ns);
       ++s.windows;

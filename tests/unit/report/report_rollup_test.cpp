@@ -34,7 +34,7 @@ std::vector<Window> hours_of_windows() {
     w.lost_samples = static_cast<std::uint64_t>(i % 3);
     for (int f = 0; f < 40; ++f) {
       w.frames.push_back(test::frame("fn_" + std::to_string(f),
-                                     f % 3 ? FrameKind::native : FrameKind::python,
+                                     f % 3 ? frame_kind::native : frame_kind::python,
                                      "file" + std::to_string(f % 4) + ".py", f));
     }
     for (int s = 0; s < 30; ++s) {

@@ -67,5 +67,27 @@ TEST_F(ReportStoreTest, EmptyRangeNamesTheStoredSpan) {
       << status.message();
 }
 
+TEST_F(ReportStoreTest, KindOfARegisteredRuntimeFiltersAndAnUnknownKindListsTheStoresKinds) {
+  Window toyvm = test::story_minute(3, 80);
+  toyvm.frames[3].kind = "toyvm";  // cron's tick
+  toyvm.frame_kinds = {{"toyvm", "#3366cc"}};
+  {
+    std::unique_ptr<store::StoreWriter> writer;
+    ASSERT_TRUE(store::StoreWriter::open((dir_ / "ember.db").string(), writer).ok());
+    ASSERT_TRUE(writer->write(toyvm).ok());
+  }
+  EXPECT_EQ(report({.filter = {.kinds = {"toyvm"}}, .format = ReportFormat::folded}),
+            "cron;main;tick 50\n");
+  EXPECT_EQ(report({.filter = {.kinds = {"python"}}, .format = ReportFormat::folded}),
+            "api;main;lookup 260\napi;main;render 140\n");
+
+  std::string out;
+  Status status = run_report(*reader_, {.filter = {.kinds = {"ruby"}}}, test::kT0, out);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.message(),
+            "no frames of kind 'ruby' in the store; kinds: go, java, kernel, native, node, "
+            "python, toyvm, unknown");
+}
+
 }  // namespace
 }  // namespace ember::report

@@ -17,8 +17,8 @@ inline Window story_minute(int index, std::uint64_t hot) {
   w.end_ns = w.start_ns + 60 * kS;
   w.frequency_hz = 100;
   w.host = "h1";
-  w.frames = {frame("main"), frame("lookup", FrameKind::python, "shop.py", 7),
-              frame("render", FrameKind::python, "shop.py", 20), frame("tick")};
+  w.frames = {frame("main"), frame("lookup", frame_kind::python, "shop.py", 7),
+              frame("render", frame_kind::python, "shop.py", 20), frame("tick")};
   w.stacks = {{0, 1}, {0, 2}, {0, 3}};
   w.samples = {{0, 10, 10, hot}, {1, 10, 10, 100 - hot}, {2, 20, 20, 50}};
   w.processes = {{10, "api", "/srv/api", "api", "", 0, 0, "", "", "shop"},

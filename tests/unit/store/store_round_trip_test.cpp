@@ -193,5 +193,76 @@ TEST(StoreRoundTrip, AWriterReopeningTheStoreAppendsAndStillDeduplicates) {
   EXPECT_EQ(test::query(path, "PRAGMA auto_vacuum"), 2);  // incremental: retention can shrink it
 }
 
+// full_window plus a stack of a registered kind, toyvm, in pid 100.
+Window window_with_toyvm(std::int64_t start_ns, const std::string& color = "#3366cc") {
+  Window w = test::full_window(start_ns);
+  w.frames.push_back(test::frame("toy_main", "toyvm", "hot.toy", "hot.toy", 2));
+  w.frames.push_back(test::frame("toy_spin", "toyvm", "hot.toy", "hot.toy", 9));
+  auto first = static_cast<std::uint32_t>(w.frames.size() - 2);
+  w.stacks.push_back({0, first, first + 1});
+  w.samples.push_back({static_cast<std::uint32_t>(w.stacks.size() - 1), 100, 100, 40});
+  w.frame_kinds = {{"toyvm", color}};
+  return w;
+}
+
+TEST(StoreRoundTrip, ARegisteredKindComesBackByNameWithItsColor) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  Window w = window_with_toyvm(kStart);
+  write_all(path, {w});
+  Window back = read_range(path, kStart, kStart + kMinute);
+  EXPECT_EQ(test::profile_of(back), test::profile_of(w));
+  EXPECT_EQ(back.kind_color("toyvm"), "#3366cc");
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM kinds WHERE name = 'toyvm'"), 1);
+  // Built-in kinds keep the numbers they had before kinds had names.
+  EXPECT_EQ(test::query(path, "SELECT kind FROM frames WHERE name = 'handler'"), 2);
+  std::unique_ptr<StoreReader> reader;
+  ASSERT_TRUE(StoreReader::open(path, reader));
+  std::vector<std::string> kinds = reader->summary().kinds;
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "toyvm"), kinds.end());
+
+  // A later window's color for the kind replaces the stored one.
+  write_all(path, {window_with_toyvm(kStart + kMinute, "#ff0000")});
+  EXPECT_EQ(read_range(path, kStart, kStart + 2 * kMinute).kind_color("toyvm"), "#ff0000");
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM kinds WHERE name = 'toyvm'"), 1);
+}
+
+TEST(StoreRoundTrip, AKindNobodyRegisteredIsKeptByNameWithoutAColor) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  Window w = window_with_toyvm(kStart);
+  w.frame_kinds.clear();
+  write_all(path, {w});
+  Window back = read_range(path, kStart, kStart + kMinute);
+  EXPECT_EQ(test::profile_of(back), test::profile_of(w));
+  EXPECT_EQ(back.kind_color("toyvm"), "");
+  for (const FrameKindColor& k : back.frame_kinds) EXPECT_NE(k.kind, "toyvm");
+  // Registered later: its color arrives with the next window.
+  write_all(path, {window_with_toyvm(kStart + kMinute)});
+  EXPECT_EQ(read_range(path, kStart, kStart + 2 * kMinute).kind_color("toyvm"), "#3366cc");
+}
+
+TEST(StoreRoundTrip, AStoreFromBeforeKindsHadNamesReadsTheSameAndTakesNewKinds) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  write_all(path, {test::full_window(kStart)});
+  Window before = read_range(path, 0, INT64_MAX);
+  // What schema 4 wrote: the same rows, kinds as the enum's numbers, no kinds table.
+  test::execute(path, "DROP TABLE kinds; PRAGMA user_version = 4;");
+  Window as_version_4 = read_range(path, 0, INT64_MAX);
+  EXPECT_EQ(test::profile_of(as_version_4), test::profile_of(before));
+  EXPECT_EQ(as_version_4.frame_kinds, before.frame_kinds);
+  long long frames = test::query(path, "SELECT count(*) FROM frames");
+
+  // Migrated: the same frames are found again (no new row), and a new kind joins them.
+  write_all(path, {test::full_window(kStart + kMinute), window_with_toyvm(kStart + 2 * kMinute)});
+  EXPECT_EQ(test::query(path, "PRAGMA user_version"), kSchemaVersion);
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM frames"), frames + 2);
+  EXPECT_EQ(test::profile_of(read_range(path, 0, kStart + kMinute)), test::profile_of(before));
+  Window toyvm = read_range(path, kStart + 2 * kMinute, kStart + 3 * kMinute);
+  EXPECT_EQ(test::profile_of(toyvm), test::profile_of(window_with_toyvm(kStart)));
+  EXPECT_EQ(toyvm.kind_color("toyvm"), "#3366cc");
+}
+
 }  // namespace
 }  // namespace ember::store

@@ -11,11 +11,11 @@
 
 namespace ember::store::test {
 
-inline Frame frame(std::string name, FrameKind kind, std::string module, std::string file,
+inline Frame frame(std::string name, std::string kind, std::string module, std::string file,
                    std::uint32_t line, bool inlined = false) {
   Frame f;
   f.name = std::move(name);
-  f.kind = kind;
+  f.kind = std::move(kind);
   f.module = std::move(module);
   f.file = std::move(file);
   f.line = line;
@@ -48,15 +48,15 @@ inline Window full_window(std::int64_t start_ns) {
   w.lost_samples = 17;
   w.host = "build-host-7";
   w.frames = {
-      frame("main", FrameKind::native, "app", "main.c", 10),
-      frame("handler", FrameKind::python, "app.py", "app.py", 3),
-      frame("do_sys_open", FrameKind::kernel, "", "", 0),
-      frame("Foo.bar", FrameKind::java, "Foo.class", "Foo.java", 99),
-      frame("lambda", FrameKind::node, "index.js", "index.js", 1),
-      frame("main.work", FrameKind::go, "server", "work.go", 7),
-      frame("[truncated]", FrameKind::unknown, "", "", 0),
-      frame("inlined_helper", FrameKind::native, "app", "helper.h", 4, true),
-      frame("weird;name\nwith\0nul", FrameKind::native, "lib\xfe.so", "", 0),
+      frame("main", frame_kind::native, "app", "main.c", 10),
+      frame("handler", frame_kind::python, "app.py", "app.py", 3),
+      frame("do_sys_open", frame_kind::kernel, "", "", 0),
+      frame("Foo.bar", frame_kind::java, "Foo.class", "Foo.java", 99),
+      frame("lambda", frame_kind::node, "index.js", "index.js", 1),
+      frame("main.work", frame_kind::go, "server", "work.go", 7),
+      frame("[truncated]", frame_kind::unknown, "", "", 0),
+      frame("inlined_helper", frame_kind::native, "app", "helper.h", 4, true),
+      frame("weird;name\nwith\0nul", frame_kind::native, "lib\xfe.so", "", 0),
   };
   w.frames.back().name = std::string("weird;name\nwith\0nul", 19);
   w.stacks = {{0, 1}, {0, 1, 2}, {6, 3, 4, 5}, {0, 7, 8}, {}};
@@ -79,17 +79,17 @@ inline Window full_window(std::int64_t start_ns) {
 // the order of frames and stacks in the Window.
 using Profile = std::map<
     std::tuple<
-        std::vector<std::tuple<std::string, std::string, std::string, std::uint32_t, int, bool>>,
+        std::vector<std::tuple<std::string, std::string, std::string, std::uint32_t, std::string, bool>>,
         std::uint32_t, std::uint32_t>,
     std::uint64_t>;
 
 inline Profile profile_of(const Window& w) {
   Profile out;
   for (const StackCount& s : w.samples) {
-    std::vector<std::tuple<std::string, std::string, std::string, std::uint32_t, int, bool>> fs;
+    std::vector<std::tuple<std::string, std::string, std::string, std::uint32_t, std::string, bool>> fs;
     for (std::uint32_t f : w.stacks.at(s.stack)) {
       const Frame& fr = w.frames.at(f);
-      fs.emplace_back(fr.name, fr.module, fr.file, fr.line, static_cast<int>(fr.kind), fr.inlined);
+      fs.emplace_back(fr.name, fr.module, fr.file, fr.line, fr.kind, fr.inlined);
     }
     out[{fs, s.pid, s.tid}] += s.count;
   }

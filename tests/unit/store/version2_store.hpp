@@ -58,14 +58,13 @@ inline void downgrade_to_version_2(const std::string& path) {
     Statement update(db.handle(), "UPDATE " + table + " SET hash = ?2 WHERE id = ?1");
     for (const auto& [id, hash] : hashes) update.bind(1, id).bind(2, hash).run();
   };
-  rehash("frames", kFrameColumns,
-         [](const Statement& row) { return frame_key(read_frame(row, 1)); });
+  rehash("frames", kFrameColumns, [](const Statement& row) { return frame_key_of_row(row, 1); });
   // (processes keep their hash: the migration to 4 recomputes it)
   rehash("threads", kThreadColumns,
          [](const Statement& row) { return thread_key(read_thread(row, 1)); });
   db.exec(
       "ALTER TABLE processes DROP COLUMN pod_name; DROP TABLE rollups; ALTER TABLE windows DROP "
-      "COLUMN blob_format; "
+      "COLUMN blob_format; DROP TABLE kinds; "
       "PRAGMA user_version = 2;");
 }
 
