@@ -176,6 +176,8 @@ class ProfileBuilder {
         add_str(sample, "kind", std::string(kind));
       }
     }
+    // The runtime plugins' labels, after ember's own.
+    for (const Label& label : window_.labels_of(count)) add_str(sample, label.key, label.value);
   }
 
   const Window& window_;

@@ -72,12 +72,22 @@ void WindowMerger::add(const Window& window) {
     stack_map.push_back(intern_stack(std::move(frames)));
   }
 
+  std::vector<std::uint32_t> label_map;  // window's StackCount::labels - 1 -> merged's
+  label_map.reserve(window.label_sets.size());
+  for (const auto& set : window.label_sets) {
+    auto [it, inserted] = label_set_ids_.try_emplace(
+        set, static_cast<std::uint32_t>(merged_.label_sets.size() + 1));
+    if (inserted) merged_.label_sets.push_back(set);
+    label_map.push_back(it->second);
+  }
+
   for (const StackCount& sample : window.samples) {
     std::uint32_t stack = stack_map.at(sample.stack);
-    auto [it, inserted] =
-        sample_index_.try_emplace({stack, sample.pid, sample.tid}, merged_.samples.size());
+    std::uint32_t labels = sample.labels ? label_map.at(sample.labels - 1) : 0;
+    auto [it, inserted] = sample_index_.try_emplace({stack, sample.pid, sample.tid, labels},
+                                                    merged_.samples.size());
     if (inserted) {
-      merged_.samples.push_back(StackCount{stack, sample.pid, sample.tid, sample.count});
+      merged_.samples.push_back(StackCount{stack, sample.pid, sample.tid, sample.count, labels});
     } else {
       merged_.samples[it->second].count += sample.count;
     }

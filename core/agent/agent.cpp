@@ -229,7 +229,13 @@ void Agent::on_sample(const ember_sample& sample) {
       logger_->error("{} (logged once; the sample is dropped)", built.message());
     return;
   }
-  aggregator_.add(sample.header.pid, sample.header.tid, stack_);
+  labels_.clear();
+  if (!guarded_call("a runtime plugin's labels", [&] {
+        for (const auto& handler : process.handlers) handler->labels(sample, labels_);
+      })) {
+    labels_.clear();  // (the sample is kept, without labels)
+  }
+  aggregator_.add(sample.header.pid, sample.header.tid, stack_, 1, labels_);
   ++profiled_samples_;
   char thread_name[EMBER_COMM_LEN + 1] = {};
   std::copy_n(sample.header.comm, EMBER_COMM_LEN, thread_name);

@@ -96,6 +96,7 @@ class Agent {
   std::int64_t last_metrics_step_ns_ = 0;
   std::string hostname_;
   std::vector<FrameHandle> stack_;
+  std::vector<Label> labels_;  // of the sample at hand
   std::unique_ptr<ember_sample> sample_ = std::make_unique<ember_sample>();  // ~70 KiB, reused
   Sampler::RecordHandler handler_;
   std::atomic<bool>* reload_requested_ = nullptr;

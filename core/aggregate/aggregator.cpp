@@ -1,5 +1,6 @@
 #include "aggregator.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <unordered_set>
 
@@ -30,11 +31,20 @@ std::size_t Aggregator::StackHash::operator()(const std::vector<const Frame*>& s
 }
 
 std::size_t Aggregator::CountKeyHash::operator()(const CountKey& key) const {
-  return mix(mix(key.stack, key.pid), key.tid);
+  return mix(mix(mix(key.stack, key.pid), key.tid), key.labels);
 }
 
 void Aggregator::add(std::uint32_t pid, std::uint32_t tid, std::span<const FrameHandle> root_first,
-                     std::uint64_t count) {
+                     std::uint64_t count, std::span<const Label> labels) {
+  std::uint32_t label_set = 0;
+  if (!labels.empty()) {
+    label_scratch_.assign(labels.begin(), labels.end());
+    std::sort(label_scratch_.begin(), label_scratch_.end());
+    auto [it, inserted] = label_set_ids_.try_emplace(
+        label_scratch_, static_cast<std::uint32_t>(label_sets_.size() + 1));
+    if (inserted) label_sets_.push_back(&it->first);
+    label_set = it->second;
+  }
   scratch_.clear();
   for (const FrameHandle& frame : root_first) scratch_.push_back(frame.get());
 
@@ -44,7 +54,7 @@ void Aggregator::add(std::uint32_t pid, std::uint32_t tid, std::span<const Frame
     stacks_.push_back(&it->first);
     for (const FrameHandle& frame : root_first) frames_.try_emplace(frame.get(), frame);
   }
-  counts_[CountKey{it->second, pid, tid}] += count;
+  counts_[CountKey{it->second, pid, tid, label_set}] += count;
   sample_count_ += count;
 }
 
@@ -79,7 +89,7 @@ Window Aggregator::take(std::int64_t start_ns, std::int64_t end_ns) {
   window.samples.reserve(counts_.size());
   std::unordered_set<std::uint64_t> threads;
   for (const auto& [key, count] : counts_) {
-    window.samples.push_back(StackCount{key.stack, key.pid, key.tid, count});
+    window.samples.push_back(StackCount{key.stack, key.pid, key.tid, count, key.labels});
     std::uint64_t thread = std::uint64_t(key.pid) << 32 | key.tid;
     if (threads.insert(thread).second) {
       auto name = thread_names_.find(thread);
@@ -88,6 +98,11 @@ Window Aggregator::take(std::int64_t start_ns, std::int64_t end_ns) {
     }
   }
 
+  window.label_sets.reserve(label_sets_.size());
+  for (const auto* set : label_sets_) window.label_sets.push_back(*set);
+
+  label_set_ids_.clear();
+  label_sets_.clear();
   stack_ids_.clear();
   stacks_.clear();
   frames_.clear();

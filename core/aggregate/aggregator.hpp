@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -15,9 +16,10 @@ namespace ember {
 
 class Aggregator {
  public:
-  // One sample of `root_first` in thread tid of process pid.
+  // One sample of `root_first` in thread tid of process pid, with `labels`
+  // (any order; samples with other labels are counted apart).
   void add(std::uint32_t pid, std::uint32_t tid, std::span<const FrameHandle> root_first,
-           std::uint64_t count = 1);
+           std::uint64_t count = 1, std::span<const Label> labels = {});
 
   // Thread names as seen in samples (the latest wins).
   void name_thread(std::uint32_t pid, std::uint32_t tid, const char* name);
@@ -36,6 +38,7 @@ class Aggregator {
     std::uint32_t stack;
     std::uint32_t pid;
     std::uint32_t tid;
+    std::uint32_t labels;  // 1 + index into label_sets_; 0: none
     bool operator==(const CountKey&) const = default;
   };
   struct CountKeyHash {
@@ -48,6 +51,9 @@ class Aggregator {
   std::unordered_map<CountKey, std::uint64_t, CountKeyHash> counts_;
   std::unordered_map<std::uint64_t, std::string> thread_names_;  // pid << 32 | tid
   std::vector<const Frame*> scratch_;
+  std::map<std::vector<Label>, std::uint32_t> label_set_ids_;
+  std::vector<const std::vector<Label>*> label_sets_;  // by id - 1, keys of label_set_ids_
+  std::vector<Label> label_scratch_;
   std::uint64_t sample_count_ = 0;
 };
 

@@ -41,6 +41,7 @@ Which samples (filters of one flag are alternatives, different flags all apply):
   --kind KIND         only samples with a frame of this kind: python, java,
                       native, kernel, node, go, or one a runtime plugin
                       registered (an unknown kind's error lists the store's)
+  --label KEY=VALUE   only samples a runtime plugin gave this label
 
 What to print:
   --format FORMAT     top         functions by self and total share (default
@@ -123,6 +124,11 @@ int report_command(Arguments& args) {
       Status parsed = report::parse_kind(name, kind);
       if (!args.failed() && !parsed) return fail("--kind: " + parsed.message(), 2);
       request.filter.kinds.push_back(kind);
+    } else if (*flag == "--label") {
+      std::string label;
+      Status parsed = report::parse_label(args.value(), label);
+      if (!args.failed() && !parsed) return fail("--label: " + parsed.message(), 2);
+      request.filter.labels.push_back(label);
     } else if (*flag == "--format") {
       format_name = args.value();
     } else if (*flag == "--output") {

@@ -48,6 +48,7 @@ std::string ReportFilter::describe() const {
   for (const auto& s : services) add("--service", s);
   for (const auto& n : pods) add("--pod", n);
   for (const auto& k : kinds) add("--kind", k);
+  for (const auto& l : labels) add("--label", l);
   return out;
 }
 
@@ -61,6 +62,15 @@ Status parse_kind(const std::string& name, std::string& out) {
   return Status::ok();
 }
 
+Status parse_label(const std::string& text, std::string& out) {
+  std::size_t equals = text.find('=');
+  if (equals == std::string::npos || equals == 0) {
+    return Status::error("'" + text + "' is not key=value (--label goroutine=worker)");
+  }
+  out = text;
+  return Status::ok();
+}
+
 Window apply_filter(const Window& window, const ReportFilter& filter) {
   Window out;
   out.start_ns = window.start_ns;
@@ -68,6 +78,7 @@ Window apply_filter(const Window& window, const ReportFilter& filter) {
   out.frequency_hz = window.frequency_hz;
   out.frames = window.frames;
   out.frame_kinds = window.frame_kinds;
+  out.label_sets = window.label_sets;
   out.stacks = window.stacks;
   out.lost_samples = window.lost_samples;
   out.host = window.host;
@@ -91,6 +102,16 @@ Window apply_filter(const Window& window, const ReportFilter& filter) {
   std::set<std::uint32_t> pids;
   for (const StackCount& sample : window.samples) {
     if (sample.stack >= window.stacks.size() || !stack_kept[sample.stack]) continue;
+    if (!any_of_or_empty(filter.labels, [&](const std::string& wanted) {
+          std::span<const Label> labels = window.labels_of(sample);
+          return std::any_of(labels.begin(), labels.end(), [&](const Label& l) {
+            return wanted.size() == l.key.size() + 1 + l.value.size() &&
+                   wanted.compare(0, l.key.size(), l.key) == 0 && wanted[l.key.size()] == '=' &&
+                   wanted.compare(l.key.size() + 1, std::string::npos, l.value) == 0;
+          });
+        })) {
+      continue;
+    }
     auto [it, inserted] = pid_kept.try_emplace(sample.pid, false);
     if (inserted) {
       auto p = processes.find(sample.pid);

@@ -9,6 +9,8 @@
 //   kinds       a frame of that kind is in the stack (python, java, native,
 //               kernel, node, go, or a kind a runtime plugin registered):
 //               --kind python keeps samples running Python
+//   labels      "key=value": the sample carries that label (a runtime
+//               plugin's, e.g. a goroutine's name)
 #pragma once
 
 #include <cstdint>
@@ -27,10 +29,11 @@ struct ReportFilter {
   std::vector<std::string> services;
   std::vector<std::string> kinds;
   std::vector<std::string> pods;
+  std::vector<std::string> labels;  // "key=value"
 
   bool empty() const {
     return pids.empty() && processes.empty() && containers.empty() && services.empty() &&
-           kinds.empty() && pods.empty();
+           kinds.empty() && pods.empty() && labels.empty();
   }
   // "--pid 12 --service api", for messages and titles.
   std::string describe() const;
@@ -39,6 +42,9 @@ struct ReportFilter {
 // `name` as a kind to filter by, if it can be one (frame_kind.hpp); whether
 // the store knows it is run_report's question.
 Status parse_kind(const std::string& name, std::string& out);
+
+// `text` as a --label filter, "key=value" with a non-empty key.
+Status parse_label(const std::string& text, std::string& out);
 
 // `window` with only the samples `filter` keeps, and only their processes and
 // threads. Frames and stacks are left as they are.

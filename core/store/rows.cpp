@@ -157,6 +157,34 @@ std::vector<std::int64_t> decode_stack(std::string_view blob, StackEncoding enco
   return ids;
 }
 
+std::string stack_key(std::string_view frames_blob, std::int64_t label_set) {
+  std::string key(frames_blob);
+  if (label_set == 0) return key;
+  ByteWriter suffix;
+  suffix.varint(static_cast<std::uint64_t>(label_set));
+  return key + suffix.take() + '\x80';  // (a varint's last byte is below 0x80)
+}
+
+std::string encode_labels(std::span<const Label> labels) {
+  ByteWriter out;
+  out.varint(labels.size());
+  for (const Label& label : labels) {
+    out.bytes(label.key);
+    out.bytes(label.value);
+  }
+  return out.take();
+}
+
+std::vector<Label> decode_labels(std::string_view blob) {
+  ByteReader in(blob);
+  std::vector<Label> labels(in.count());
+  for (Label& label : labels) {
+    label.key = in.bytes();
+    label.value = in.bytes();
+  }
+  return labels;
+}
+
 std::int64_t dedup_hash(std::string_view key) {
   return static_cast<std::int64_t>(stable_hash(key)) & kDedupHashMask;
 }

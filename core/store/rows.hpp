@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,16 @@ std::string encode_stack(const std::vector<std::int64_t>& frame_ids,
                          StackEncoding encoding = StackEncoding::deltas);
 std::vector<std::int64_t> decode_stack(std::string_view blob,
                                        StackEncoding encoding = StackEncoding::deltas);
+
+// The dedup key of a stack row: its frames blob, and for a labelled sample's
+// row its label set's id after it (ending in a byte no blob ends in, so the
+// two never meet).
+std::string stack_key(std::string_view frames_blob, std::int64_t label_set);
+
+// A label set's `labels` blob: a varint count, then each key and value as
+// length-prefixed bytes.
+std::string encode_labels(std::span<const Label> labels);
+std::vector<Label> decode_labels(std::string_view blob);
 
 // The `hash` column of a row whose canonical key (or stack blob) is `key`:
 // 15 bits, two bytes in the row and its index; the few rows sharing one are

@@ -87,6 +87,18 @@ INSERT INTO kinds VALUES (0, 'native', '#f08242'), (1, 'kernel', '#6199d1'),
                          (6, 'unknown', '#c7c7c7');
 )";
 
+// Version 6: per-sample labels (SDK ABI 5). A labelled sample is stored as a
+// stack row that names its label set, so the samples blobs and the rollups
+// stay as they are; the stacks already stored have no labels (0) and keep
+// their rows and hashes (rows.hpp: stack_key).
+constexpr const char* kVersion6 = R"(
+CREATE TABLE label_sets (
+  id INTEGER PRIMARY KEY, hash INTEGER NOT NULL,
+  labels BLOB NOT NULL);  -- rows.hpp: encode_labels
+CREATE INDEX label_sets_by_hash ON label_sets(hash);
+ALTER TABLE stacks ADD COLUMN labels INTEGER NOT NULL DEFAULT 0;  -- label_sets id, 0: none
+)";
+
 void rehash_processes(Database& db) {
   std::vector<std::tuple<std::int64_t, std::int64_t>> hashes;
   {
@@ -120,7 +132,8 @@ void rekey_for_version_3(Database& db) {
 }
 
 // kMigrations[n] brings version n to n + 1.
-constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5,
+                                       kVersion6};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace

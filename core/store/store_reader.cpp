@@ -301,11 +301,28 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
         [&](std::uint64_t id, std::uint64_t) { stack_index.want(static_cast<std::int64_t>(id)); });
   });
   std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>> stack_frames;
+  std::map<std::int64_t, std::int64_t> stack_label_set;  // stored stack id -> label set id
   stack_frames.reserve(stack_index.size());
-  load_rows(*db_, "stacks", "frames", stack_index, [&](std::int64_t id, const Statement& row) {
-    stack_frames.emplace_back(
-        id, decode_stack(row.blob(1), has_rollups ? StackEncoding::deltas : StackEncoding::ids));
-  });
+  load_rows(*db_, "stacks", version >= 6 ? "frames, labels" : "frames, 0", stack_index,
+            [&](std::int64_t id, const Statement& row) {
+              stack_frames.emplace_back(
+                  id, decode_stack(row.blob(1),
+                                   has_rollups ? StackEncoding::deltas : StackEncoding::ids));
+              if (row.int64(2) != 0) stack_label_set.emplace(id, row.int64(2));
+            });
+  // Label sets -> StackCount::labels of the merged window.
+  std::map<std::int64_t, std::uint32_t> label_set_index;
+  if (!stack_label_set.empty()) {
+    Statement row(db_->handle(), "SELECT labels FROM label_sets WHERE id = ?1");
+    for (const auto& [stack, set] : stack_label_set) {
+      if (label_set_index.count(set)) continue;
+      row.bind(1, set);
+      if (!row.step()) throw CorruptBlob("a stack refers to a missing label set");
+      merged.label_sets.push_back(decode_labels(row.blob(0)));
+      label_set_index.emplace(set, static_cast<std::uint32_t>(merged.label_sets.size()));
+      row.reset();
+    }
+  }
   std::sort(stack_frames.begin(), stack_frames.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   RowIndex frame_index(db_->query_int("SELECT max(id) FROM frames"), stack_frames.size());
@@ -348,8 +365,10 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
   merger.for_each_thread([&](std::uint32_t pid, std::uint32_t tid, const SampleCounter& counter) {
     std::size_t first = merged.samples.size();
     counter.for_each([&](std::uint64_t id, std::uint64_t count) {
+      auto set = stack_label_set.find(static_cast<std::int64_t>(id));
+      std::uint32_t labels = set == stack_label_set.end() ? 0 : label_set_index.at(set->second);
       merged.samples.push_back(
-          StackCount{stack_index.at(static_cast<std::int64_t>(id)), pid, tid, count});
+          StackCount{stack_index.at(static_cast<std::int64_t>(id)), pid, tid, count, labels});
     });
     std::sort(merged.samples.begin() + static_cast<std::ptrdiff_t>(first), merged.samples.end(),
               [](const StackCount& a, const StackCount& b) { return a.stack < b.stack; });

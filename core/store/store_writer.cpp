@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <deque>
+#include <map>
 #include <optional>
 #include <unordered_map>
 
@@ -80,7 +81,8 @@ class StoreWriter::Impl {
 
   void prepare() {
     frames.emplace(db, "frames", kFrameColumns, 6);
-    stacks.emplace(db, "stacks", "frames", 1);
+    stacks.emplace(db, "stacks", "frames, labels", 2);
+    label_sets.emplace(db, "label_sets", "labels", 1);
     processes.emplace(db, "processes", kProcessColumns, 11);
     threads.emplace(db, "threads", kThreadColumns, 3);
     find_kind.emplace(db.handle(), "SELECT id, color FROM kinds WHERE name = ?1");
@@ -157,17 +159,34 @@ class StoreWriter::Impl {
           [](const Statement& row) { return frame_key_of_row(row, 1); },
           [&](Statement& s, int first) { bind_frame(s, first, frame, kind); }));
     }
-    std::vector<std::int64_t> stack_ids;
-    stack_ids.reserve(window.stacks.size());
+    std::vector<std::string> stack_blobs;
+    stack_blobs.reserve(window.stacks.size());
     std::vector<std::int64_t> ids;
     for (const auto& stack : window.stacks) {
       ids.clear();
       for (std::uint32_t f : stack) ids.push_back(frame_ids.at(f));
-      std::string blob = encode_stack(ids);
-      stack_ids.push_back(intern(
-          *stacks, blob, [](const Statement& row) { return std::string(row.blob(1)); },
+      stack_blobs.push_back(encode_stack(ids));
+    }
+    // A stack row per (stack, label set) its samples have; 0: no labels.
+    auto stack_id = [&](std::uint32_t stack, std::int64_t label_set) {
+      const std::string& blob = stack_blobs.at(stack);
+      return intern(
+          *stacks, stack_key(blob, label_set),
+          [](const Statement& row) { return stack_key(row.blob(1), row.int64(2)); },
+          [&](Statement& s, int first) { s.bind_blob(first, blob).bind(first + 1, label_set); });
+    };
+    std::vector<std::int64_t> stack_ids;
+    stack_ids.reserve(window.stacks.size());
+    for (std::uint32_t s = 0; s < window.stacks.size(); ++s) stack_ids.push_back(stack_id(s, 0));
+    std::vector<std::int64_t> label_set_ids;
+    label_set_ids.reserve(window.label_sets.size());
+    for (const auto& set : window.label_sets) {
+      std::string blob = encode_labels(set);
+      label_set_ids.push_back(intern(
+          *label_sets, blob, [](const Statement& row) { return std::string(row.blob(1)); },
           [&](Statement& s, int first) { s.bind_blob(first, blob); }));
     }
+    std::map<std::pair<std::uint32_t, std::int64_t>, std::int64_t> labelled_stack_ids;
     WindowRefs refs;
     for (const ProcessInfo& process : window.processes) {
       refs.process_ids.push_back(intern(
@@ -183,8 +202,14 @@ class StoreWriter::Impl {
     }
     refs.samples.reserve(window.samples.size());
     for (const StackCount& sample : window.samples) {
-      refs.samples.push_back(
-          StoredSample{stack_ids.at(sample.stack), sample.pid, sample.tid, sample.count});
+      std::int64_t stack = stack_ids.at(sample.stack);
+      if (sample.labels != 0) {
+        std::int64_t set = label_set_ids.at(sample.labels - 1);
+        auto [it, inserted] = labelled_stack_ids.try_emplace({sample.stack, set}, 0);
+        if (inserted) it->second = stack_id(sample.stack, set);
+        stack = it->second;
+      }
+      refs.samples.push_back(StoredSample{stack, sample.pid, sample.tid, sample.count});
     }
     insert_window->bind(1, window.start_ns)
         .bind(2, window.end_ns)
@@ -218,13 +243,15 @@ class StoreWriter::Impl {
 
   // Ids in the caches may have been rolled back or collected.
   void forget_cached_rows() {
-    for (DedupTable* table : {&*frames, &*stacks, &*processes, &*threads}) table->cache.clear();
+    for (DedupTable* table : {&*frames, &*stacks, &*processes, &*threads, &*label_sets}) {
+      table->cache.clear();
+    }
     kinds.clear();
   }
 
   std::string path;
   Database db;
-  std::optional<DedupTable> frames, stacks, processes, threads;
+  std::optional<DedupTable> frames, stacks, processes, threads, label_sets;
   struct StoredKind {
     std::int64_t id = 0;
     std::string color;

@@ -50,6 +50,7 @@
 #include "ember/frame.hpp"
 #include "ember/host.hpp"
 #include "ember/options.hpp"
+#include "ember/window.hpp"
 #include "ember/proc_maps.hpp"
 #include "ember/status.hpp"
 
@@ -145,6 +146,15 @@ class ProcessHandler {
 
   // The process mapped or unmapped something (dlopen, JIT code).
   virtual void on_mappings_changed(const ProcessRef& process) { (void)process; }
+
+  // Labels of this sample (ABI 5): a goroutine's or thread's name, a
+  // request's route. Appended to `out`, which other handlers of the process
+  // may have filled first; samples with other labels are counted apart.
+  // Keep the distinct values few (names, not ids): each set costs a row.
+  virtual void labels(const ember_sample& sample, std::vector<Label>& out) {
+    (void)sample;
+    (void)out;
+  }
 };
 
 class RuntimePlugin {

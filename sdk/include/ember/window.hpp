@@ -1,7 +1,9 @@
 // A closed aggregation window: what sinks receive.
 #pragma once
 
+#include <compare>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,12 +32,22 @@ struct ThreadInfo {
   std::string name;  // comm of the thread at its last sample
 };
 
-// Samples of one stack in one thread.
+// A key/value label a runtime plugin attaches to a sample (ABI 5): a
+// goroutine's or thread's name, a request's route.
+struct Label {
+  std::string key;
+  std::string value;
+
+  auto operator<=>(const Label&) const = default;
+};
+
+// Samples of one stack in one thread (with one set of labels).
 struct StackCount {
   std::uint32_t stack = 0;  // index into Window::stacks
   std::uint32_t pid = 0;
   std::uint32_t tid = 0;
   std::uint64_t count = 0;
+  std::uint32_t labels = 0;  // 1 + index into Window::label_sets; 0: none (ABI 5)
 };
 
 // Host utilisation over one metrics step (default 1 s) ending at time_ns.
@@ -70,11 +82,19 @@ struct Window {
   // The registered kinds among `frames`, with their colors (ABI 5): a sink
   // colors a kind it has never heard of. Built-in kinds may be absent.
   std::vector<FrameKindColor> frame_kinds;
+  // The distinct label sets of `samples`, each sorted by key then value (ABI 5).
+  std::vector<std::vector<Label>> label_sets;
 
   std::uint64_t total_samples() const {
     std::uint64_t total = 0;
     for (const auto& s : samples) total += s.count;
     return total;
+  }
+
+  // The labels of a sample (empty for none).
+  std::span<const Label> labels_of(const StackCount& sample) const {
+    if (sample.labels == 0 || sample.labels > label_sets.size()) return {};
+    return label_sets[sample.labels - 1];
   }
 
   // The display color of `kind` ("#rrggbb"): this window's, else the

@@ -93,5 +93,30 @@ TEST(Aggregator, KeepsFramesAliveAfterTheirMakerDropsThem) {
   EXPECT_EQ(window.frames[0].name, "short_lived");
 }
 
+TEST(Aggregator, SamplesWithOtherLabelsAreCountedApart) {
+  Aggregator aggregator;
+  std::vector<FrameHandle> stack{make_frame("main"), make_frame("work")};
+  std::vector<Label> worker{{"goroutine", "worker"}, {"route", "/buy"}};
+  std::vector<Label> same_reordered{{"route", "/buy"}, {"goroutine", "worker"}};
+  std::vector<Label> main{{"goroutine", "main"}};
+  aggregator.add(1, 1, stack, 4, worker);
+  aggregator.add(1, 1, stack, 1, same_reordered);
+  aggregator.add(1, 1, stack, 2, main);
+  aggregator.add(1, 1, stack, 3);
+  Window window = aggregator.take(0, 1);
+  EXPECT_EQ(window.stacks.size(), 1u);
+  ASSERT_EQ(window.label_sets.size(), 2u);
+  std::map<std::vector<Label>, std::uint64_t> counts;
+  for (const StackCount& count : window.samples) {
+    std::span<const Label> labels = window.labels_of(count);
+    counts[std::vector<Label>(labels.begin(), labels.end())] += count.count;
+  }
+  std::vector<Label> worker_sorted{{"goroutine", "worker"}, {"route", "/buy"}};
+  EXPECT_EQ(counts[worker_sorted], 5u);
+  EXPECT_EQ(counts[main], 2u);
+  EXPECT_EQ(counts[{}], 3u);
+  EXPECT_TRUE(aggregator.take(1, 2).label_sets.empty());  // a new window starts without
+}
+
 }  // namespace
 }  // namespace ember

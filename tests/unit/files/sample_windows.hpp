@@ -50,6 +50,19 @@ inline Window sample_window() {
   return w;
 }
 
+// sample_window() with labels a runtime plugin gave: pid 100's 5 samples of
+// stack 0 split into 3 with goroutine=worker and 2 with goroutine=main and
+// route=/buy; its thread-101 sample has goroutine=worker too.
+inline Window labelled_sample_window() {
+  Window w = sample_window();
+  w.label_sets = {{{"goroutine", "worker"}}, {{"goroutine", "main"}, {"route", "/buy"}}};
+  w.samples[0].count = 3;
+  w.samples[0].labels = 1;
+  w.samples[2].labels = 1;
+  w.samples.push_back({0, 100, 100, 2, 2});
+  return w;
+}
+
 // A later window of pid 100 whose frame table is in another order.
 inline Window later_window() {
   Window w;

@@ -172,5 +172,20 @@ TEST(PprofWriterTest, EmptyWindowIsAValidProfile) {
   EXPECT_EQ(r.p.sample_type_size(), 2);
 }
 
+TEST(PprofWriterTest, ARuntimePluginsLabelsAreSampleLabels) {
+  Window w = test::labelled_sample_window();
+  Read r(w);
+  ASSERT_EQ(r.p.sample_size(), 5);
+  auto worker = r.str_labels(r.p.sample(0));
+  EXPECT_EQ(worker.count("goroutine"), 1u);
+  EXPECT_EQ(worker.find("goroutine")->second, "worker");
+  EXPECT_EQ(worker.find("process")->second, "python3");  // ember's own labels stay
+  auto main = r.str_labels(r.p.sample(4));
+  EXPECT_EQ(main.find("goroutine")->second, "main");
+  EXPECT_EQ(main.find("route")->second, "/buy");
+  EXPECT_EQ(r.str_labels(r.p.sample(1)).count("goroutine"), 0u);  // pid 200: none
+  EXPECT_EQ(r.p.sample(0).value(0) + r.p.sample(4).value(0), 5);
+}
+
 }  // namespace
 }  // namespace ember::formats

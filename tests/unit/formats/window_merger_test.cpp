@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <span>
+#include <tuple>
+
 #include "sample_windows.hpp"
 
 namespace ember::formats {
@@ -67,6 +71,25 @@ TEST(WindowMergerTest, LaterThreadNameWins) {
   Window merged = merge_windows(windows);
   ASSERT_EQ(merged.threads.size(), 1u);
   EXPECT_EQ(merged.threads[0].name, "renamed");
+}
+
+TEST(WindowMergerTest, LabelledSamplesStayApart) {
+  Window labelled = test::labelled_sample_window();
+  Window plain = test::sample_window();
+  Window merged = merge_windows(std::vector<Window>{labelled, plain, labelled});
+  EXPECT_EQ(merged.label_sets, labelled.label_sets);
+  std::map<std::pair<std::uint32_t, std::string>, std::uint64_t> counts;  // (pid, goroutine)
+  for (const StackCount& s : merged.samples) {
+    std::string goroutine;
+    for (const Label& l : merged.labels_of(s)) {
+      if (l.key == "goroutine") goroutine = l.value;
+    }
+    counts[{s.pid, goroutine}] += s.count;
+  }
+  EXPECT_EQ((counts[{100, "worker"}]), 2u * 5);
+  EXPECT_EQ((counts[{100, "main"}]), 2u * 2);
+  EXPECT_EQ((counts[{100, ""}]), 7u);  // the plain window's
+  EXPECT_EQ(merged.total_samples(), 3u * 11);
 }
 
 }  // namespace

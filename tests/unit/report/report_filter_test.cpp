@@ -73,5 +73,29 @@ TEST(ReportFilterTest, KindsAndDescriptions) {
   EXPECT_EQ(f.describe(), "--pid 1 --service api --pod web-0 --kind go");
 }
 
+TEST(ReportFilterTest, LabelsOfARuntimePlugin) {
+  auto kept_labelled = [](const ReportFilter& filter) {
+    return apply_filter(test::labelled_sample_window(), filter).total_samples();
+  };
+  EXPECT_EQ(kept_labelled({.labels = {"goroutine=worker"}}), 5u);
+  EXPECT_EQ(kept_labelled({.labels = {"goroutine=main"}}), 2u);
+  EXPECT_EQ(kept_labelled({.labels = {"route=/buy"}}), 2u);
+  EXPECT_EQ(kept_labelled({.labels = {"goroutine=worker", "goroutine=main"}}), 7u);
+  EXPECT_EQ(kept_labelled({.labels = {"goroutine=work"}}), 0u);  // whole values only
+  EXPECT_EQ(kept_labelled({.pids = {200}, .labels = {"goroutine=worker"}}), 0u);
+  Window w = apply_filter(test::labelled_sample_window(), {.labels = {"goroutine=main"}});
+  ASSERT_EQ(w.samples.size(), 1u);
+  EXPECT_EQ(w.labels_of(w.samples[0]).size(), 2u);
+
+  std::string label;
+  ASSERT_TRUE(parse_label("goroutine=worker", label));
+  EXPECT_EQ(label, "goroutine=worker");
+  EXPECT_TRUE(parse_label("empty=", label));
+  EXPECT_EQ(parse_label("goroutine", label).message(),
+            "'goroutine' is not key=value (--label goroutine=worker)");
+  EXPECT_FALSE(parse_label("=worker", label));
+  EXPECT_EQ((ReportFilter{.labels = {"a=b"}}).describe(), "--label a=b");
+}
+
 }  // namespace
 }  // namespace ember::report

@@ -2,6 +2,10 @@
 // the merge of several windows.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <span>
+#include <tuple>
+
 #include "schema.hpp"
 #include "store_reader.hpp"
 #include "store_windows.hpp"
@@ -248,7 +252,9 @@ TEST(StoreRoundTrip, AStoreFromBeforeKindsHadNamesReadsTheSameAndTakesNewKinds) 
   write_all(path, {test::full_window(kStart)});
   Window before = read_range(path, 0, INT64_MAX);
   // What schema 4 wrote: the same rows, kinds as the enum's numbers, no kinds table.
-  test::execute(path, "DROP TABLE kinds; PRAGMA user_version = 4;");
+  test::execute(path,
+                "DROP TABLE kinds; DROP TABLE label_sets; ALTER TABLE stacks DROP COLUMN labels; "
+                "PRAGMA user_version = 4;");
   Window as_version_4 = read_range(path, 0, INT64_MAX);
   EXPECT_EQ(test::profile_of(as_version_4), test::profile_of(before));
   EXPECT_EQ(as_version_4.frame_kinds, before.frame_kinds);
@@ -262,6 +268,46 @@ TEST(StoreRoundTrip, AStoreFromBeforeKindsHadNamesReadsTheSameAndTakesNewKinds) 
   Window toyvm = read_range(path, kStart + 2 * kMinute, kStart + 3 * kMinute);
   EXPECT_EQ(test::profile_of(toyvm), test::profile_of(window_with_toyvm(kStart)));
   EXPECT_EQ(toyvm.kind_color("toyvm"), "#3366cc");
+}
+
+// (stack's frame names, pid, labels) -> count.
+std::map<std::tuple<std::vector<std::string>, std::uint32_t, std::vector<Label>>, std::uint64_t>
+labelled_counts(const Window& w) {
+  std::map<std::tuple<std::vector<std::string>, std::uint32_t, std::vector<Label>>, std::uint64_t>
+      out;
+  for (const StackCount& s : w.samples) {
+    std::vector<std::string> names;
+    for (std::uint32_t f : w.stacks.at(s.stack)) names.push_back(w.frames.at(f).name);
+    std::span<const Label> labels = w.labels_of(s);
+    out[{names, s.pid, std::vector<Label>(labels.begin(), labels.end())}] += s.count;
+  }
+  return out;
+}
+
+TEST(StoreRoundTrip, SampleLabelsComeBackAndKeepTheirSamplesApart) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  Window w = test::full_window(kStart);
+  w.label_sets = {{{"goroutine", "worker"}}, {{"goroutine", "main"}, {"route", "/buy \xff"}}};
+  w.samples[0].count = 3;  // stack 0 in pid 100: 3 + 2 + 4 (labels 1, 2, none)
+  w.samples[0].labels = 1;
+  w.samples.push_back({0, 100, 100, 2, 2});
+  w.samples.push_back({0, 100, 100, 4, 0});
+  Window later = w;
+  later.start_ns += kMinute;
+  later.end_ns += kMinute;
+  write_all(path, {w, later});
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM label_sets"), 2);
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM stacks"), 5 + 2);  // a row per labelled stack
+
+  Window back = read_range(path, kStart, kStart + kMinute);
+  EXPECT_EQ(labelled_counts(back), labelled_counts(w));
+  EXPECT_EQ(test::profile_of(back), test::profile_of(w));
+  Window both = read_range(path, kStart, kStart + 2 * kMinute);
+  auto counts = labelled_counts(both);
+  std::vector<Label> main{{"goroutine", "main"}, {"route", "/buy \xff"}};
+  EXPECT_EQ((counts[{{"main", "handler"}, 100, main}]), 2u * 2);
+  EXPECT_EQ((counts[{{"main", "handler"}, 100, {}}]), 2u * 4);
 }
 
 }  // namespace

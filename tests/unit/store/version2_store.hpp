@@ -64,7 +64,8 @@ inline void downgrade_to_version_2(const std::string& path) {
          [](const Statement& row) { return thread_key(read_thread(row, 1)); });
   db.exec(
       "ALTER TABLE processes DROP COLUMN pod_name; DROP TABLE rollups; ALTER TABLE windows DROP "
-      "COLUMN blob_format; DROP TABLE kinds; "
+      "COLUMN blob_format; DROP TABLE kinds; DROP TABLE label_sets; ALTER TABLE stacks DROP "
+      "COLUMN labels; "
       "PRAGMA user_version = 2;");
 }
 
