@@ -75,7 +75,7 @@ Status Agent::create(const Config& config, std::unique_ptr<Agent>& out) {
   for (auto& sink : agent->plugins_.sinks) sinks.push_back(sink.plugin.get());
   agent->sinks_ = std::make_unique<SinkRunner>(std::move(sinks));
   agent->runtimes_ = std::make_unique<RuntimeAttacher>(agent->plugins_);
-  agent->stacks_ = std::make_unique<StackBuilder>(agent->plugins_.native());
+  agent->stacks_ = agent->make_stack_builder();
   Agent* self = agent.get();
   agent->handler_ = [self](const void* data, std::size_t size) { self->on_record(data, size); };
   out = std::move(agent);
@@ -242,6 +242,14 @@ void Agent::on_sample(const ember_sample& sample) {
   aggregator_.name_thread(sample.header.pid, sample.header.tid, thread_name);
 }
 
+// A sample ran code outside every mapping known of its process (a dlopen,
+// JIT code): its maps are read again and new binaries probed, rate-limited.
+std::unique_ptr<StackBuilder> Agent::make_stack_builder() {
+  return std::make_unique<StackBuilder>(plugins_.native(), [this](ProcessState& process) {
+    return runtimes_->refresh_for_unknown_code(process, monotonic_ns());
+  });
+}
+
 ProcessState& Agent::process_for(std::uint32_t pid, bool replace) {
   bool is_new = replace;
   ProcessState& process = replace ? processes_.replace(pid) : processes_.get(pid, is_new);
@@ -292,7 +300,7 @@ void Agent::on_process_start(std::uint32_t pid, bool exec) {
     logger_->trace("pid {} exec: attached at once", pid);
     ++execs_attached_;
   }
-  if (!exec || process.filtered_out || process.interpreter || !runtimes_->probes_binaries()) {
+  if (!exec || process.filtered_out || process.has_interpreter() || !runtimes_->probes_binaries()) {
     return;
   }
   watch_loader(process);
@@ -313,7 +321,7 @@ bool Agent::watch_loader(ProcessState& process) {
 // The first sample of a process whose exec was not attached at once: attached
 // now (process_for), then watched like an exec'd one while its loader runs.
 void Agent::start_deferred(ProcessState& process) {
-  if (process.filtered_out || process.interpreter || !runtimes_->probes_binaries() ||
+  if (process.filtered_out || process.has_interpreter() || !runtimes_->probes_binaries() ||
       !watch_loader(process)) {
     sampler_->set_process_flags(process.info.pid, EMBER_PROCESS_WAKE_READER, false);
   }
@@ -324,7 +332,7 @@ void Agent::after_loader(ProcessState& process, std::uint64_t user_ip) {
       guarded_call("refreshing runtime plugins", [&] { runtimes_->refresh(process); });
   if (!refreshed) logger_->error("pid {}: {}", process.info.pid, refreshed.message());
   const Mapping* at = find_mapping(process.mappings, user_ip);
-  if (process.interpreter || !at || at->path != process.loader_path) {
+  if (process.has_interpreter() || !at || at->path != process.loader_path) {
     process.loader_path.clear();
     sampler_->set_process_flags(process.info.pid, EMBER_PROCESS_WAKE_READER, false);
   }

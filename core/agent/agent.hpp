@@ -65,6 +65,7 @@ class Agent {
   void on_sample(const ember_sample& sample);
   void note_sample_time(std::uint64_t time_ns);
   ProcessState& process_for(std::uint32_t pid, bool replace);
+  std::unique_ptr<StackBuilder> make_stack_builder();
   void on_process_start(std::uint32_t pid, bool exec);
   void after_loader(ProcessState& process, std::uint64_t user_ip);
   bool watch_loader(ProcessState& process);

@@ -164,7 +164,7 @@ Status Agent::reload(const Config& next) {
     std::sort(running.begin(), running.end(),
               [](const auto& a, const auto& b) { return a.name < b.name; });
     runtimes_ = std::make_unique<RuntimeAttacher>(plugins_);
-    stacks_ = std::make_unique<StackBuilder>(plugins_.native());
+    stacks_ = make_stack_builder();
   } else if (new_filters) {
     for (std::uint32_t pid : processes_.clear()) sampler_->forget_process(pid);  // re-read
   }

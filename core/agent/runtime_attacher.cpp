@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <utility>
+
 #include "ember/elf_file.hpp"
 #include "logging.hpp"
 
@@ -87,9 +89,13 @@ void RuntimeAttacher::learn_executable(const ProcessState& process) {
 
 void RuntimeAttacher::attach(ProcessState& process) {
   ProcessRef ref = ref_of(process);
-  // The interpreter first: its BPF walk starts with its config, while the
-  // native plugin may take longer (unwind tables of a binary seen first).
-  attach_interpreter(process, ref);
+  // The interpreters first: their BPF walk starts with their config, while
+  // the native plugin may take longer (unwind tables of a binary seen first).
+  std::vector<const Mapping*> code;
+  for (const Mapping& mapping : process.mappings) {
+    if (mapping.executable && mapping.is_file()) code.push_back(&mapping);
+  }
+  attach_claimers(process, ref, code);
   if (!probing_.empty()) learn_executable(process);
   for (auto& runtime : plugins_.runtimes) {
     if (!runtime.plugin->handles_every_process()) continue;
@@ -99,30 +105,70 @@ void RuntimeAttacher::attach(ProcessState& process) {
       break;
     }
   }
+  process.code_claims.collect(process.handlers);
 }
 
-void RuntimeAttacher::refresh(ProcessState& process) {
+bool RuntimeAttacher::refresh(ProcessState& process) {
   std::vector<Mapping> mappings;
-  if (!read_proc_maps(process.info.pid, mappings) || mappings.empty()) return;  // gone
-  process.mappings = std::move(mappings);
+  if (!read_proc_maps(process.info.pid, mappings) || mappings.empty()) return false;  // gone
+  if (mappings == process.mappings) return true;
+  std::vector<Mapping> before = std::exchange(process.mappings, std::move(mappings));
+  process.unmapped_pcs.clear();
   ProcessRef ref = ref_of(process);
   for (auto& handler : process.handlers) handler->on_mappings_changed(ref);
-  if (!process.interpreter) attach_interpreter(process, ref);
-}
 
-void RuntimeAttacher::attach_interpreter(ProcessState& process, const ProcessRef& ref) {
-  if (probing_.empty()) return;
+  // Every executable file is asked about (probes are cached: a lookup each
+  // for the known ones), so a plugin whose attach failed before, when what it
+  // needs was not mapped yet, gets another chance.
+  std::vector<const Mapping*> code;
+  std::vector<const Mapping*> added;
   for (const Mapping& mapping : process.mappings) {
     if (!mapping.executable || !mapping.is_file()) continue;
-    for (const Claim& claim : probe(process, mapping)) {
+    code.push_back(&mapping);
+    const Mapping* old = find_mapping(before, mapping.start);
+    if (!old || !(*old == mapping)) added.push_back(&mapping);
+  }
+  std::vector<std::string> attached = attach_claimers(process, ref, code);
+  process.code_claims.collect(process.handlers);
+  process.code_names.forget_changed(process.mappings);
+
+  auto logger = component_logger("agent");
+  if (logger->should_log(spdlog::level::debug) && !added.empty()) {
+    std::string paths;
+    for (const Mapping* mapping : added) paths += (paths.empty() ? "" : ", ") + mapping->path;
+    std::string plugins;
+    for (const std::string& name : attached) plugins += " runtime." + name;
+    logger->debug("pid {}: re-read maps, {} new executable mapping(s) probed: {}; attached:{}",
+                  process.info.pid, added.size(), paths, plugins.empty() ? " none" : plugins);
+  }
+  return true;
+}
+
+bool RuntimeAttacher::refresh_for_unknown_code(ProcessState& process, std::int64_t now_ns) {
+  if (process.unknown_code_read_ns != 0 &&
+      now_ns - process.unknown_code_read_ns < kUnknownCodeInterval) {
+    return false;
+  }
+  process.unknown_code_read_ns = now_ns;
+  return refresh(process);
+}
+
+std::vector<std::string> RuntimeAttacher::attach_claimers(
+    ProcessState& process, const ProcessRef& ref, const std::vector<const Mapping*>& mappings) {
+  std::vector<std::string> attached;
+  if (probing_.empty()) return attached;
+  for (const Mapping* mapping : mappings) {
+    for (const Claim& claim : probe(process, *mapping)) {
+      if (process.runtime(claim.runtime->name)) continue;  // one handler per plugin
       auto handler = claim.runtime->plugin->attach(ref, claim.data);
       if (!handler) continue;
-      process.interpreter = handler.get();
-      process.interpreter_program = claim.runtime->host->program_slot();
+      process.runtimes.push_back(
+          AttachedRuntime{claim.runtime->name, handler.get(), claim.runtime->host->program_slot()});
       process.handlers.push_back(std::move(handler));
-      return;  // one interpreter per process
+      attached.push_back(claim.runtime->name);
     }
   }
+  return attached;
 }
 
 }  // namespace ember

@@ -1,8 +1,9 @@
 // Attaches runtime plugins to processes (steps 2 and 3 of the contract in
 // ember/runtime_plugin.hpp): every distinct binary a process maps is probed
 // once per plugin, the answers cached by file identity and build id; a
-// process gets a handler from the native plugin and from the first plugin
-// that claimed one of its binaries.
+// process gets a handler from the native plugin and one from each plugin
+// that claimed one of its binaries, then or later (mappings re-read when a
+// sample runs code the host has not seen mapped).
 #pragma once
 
 #include <memory>
@@ -22,9 +23,18 @@ class RuntimeAttacher {
 
   void attach(ProcessState& process);
 
-  // Re-reads the process' mappings, tells its handlers, and probes the new
-  // ones for an interpreter if it has none (a dynamic loader at work).
-  void refresh(ProcessState& process);
+  // Re-reads the process' mappings. When they changed: tells its handlers,
+  // probes the executable file mappings it did not have with every probing
+  // plugin, attaches those that claim one and are not attached yet, and asks
+  // every handler for its code ranges again. Returns false when the maps
+  // cannot be read (the process is gone).
+  bool refresh(ProcessState& process);
+
+  // A sample of `process` ran code outside every mapping known of it (a
+  // dlopen, JIT code): refresh(), at most once per kUnknownCodeInterval per
+  // process. Returns whether the maps were read.
+  static constexpr std::int64_t kUnknownCodeInterval = 200'000'000;  // ns
+  bool refresh_for_unknown_code(ProcessState& process, std::int64_t now_ns);
 
   // True when some plugin probes binaries (an interpreter plugin is enabled).
   bool probes_binaries() const { return !probing_.empty(); }
@@ -46,7 +56,10 @@ class RuntimeAttacher {
   using Claims = std::vector<Claim>;
 
   const Claims& probe(const ProcessState& process, const Mapping& mapping);
-  void attach_interpreter(ProcessState& process, const ProcessRef& ref);
+  // Attaches the plugins claiming one of `mappings` (executable files) that
+  // have no handler for the process yet; returns their names.
+  std::vector<std::string> attach_claimers(ProcessState& process, const ProcessRef& ref,
+                                           const std::vector<const Mapping*>& mappings);
   void learn_executable(const ProcessState& process);
 
   PluginSet& plugins_;

@@ -11,6 +11,15 @@ bool is_walk_garbage(const Frame& frame) {
   return frame.module == "[unknown]" || frame.module == "[heap]" || frame.module == "[stack]";
 }
 
+// Garbage from a frame-pointer walk through code built without frame
+// pointers is often tiny or beyond user space: no mapping will hold it.
+bool could_be_mapped(std::uint64_t address) {
+  return address >= 0x1000 && address < (std::uint64_t{1} << 56);
+}
+
+// Walk garbage remembered per process, at most.
+constexpr std::size_t kMaxUnmappedPcs = 1024;
+
 }  // namespace
 
 void merge_interpreter_frames(const std::vector<FrameHandle>& native_leaf_first,
@@ -39,17 +48,101 @@ void merge_interpreter_frames(const std::vector<FrameHandle>& native_leaf_first,
   }
 }
 
-StackBuilder::StackBuilder(RuntimePlugin* kernel)
+bool outside_known_mappings(const NativeStack& stack, const std::vector<Mapping>& mappings,
+                            const std::unordered_set<std::uint64_t>& known_unmapped) {
+  const Mapping* last = nullptr;
+  for (const NativeFrame& frame : stack.leaf_first) {
+    if (!could_be_mapped(frame.pc) || (last && last->contains(frame.pc))) continue;
+    last = find_mapping(mappings, frame.pc);
+    if (!last && !known_unmapped.count(frame.pc)) return true;
+  }
+  return false;
+}
+
+StackBuilder::StackBuilder(RuntimePlugin* kernel, UnknownCode unknown_code)
     : kernel_(kernel),
+      unknown_code_(std::move(unknown_code)),
       truncated_(std::make_shared<const Frame>(
           Frame{"[truncated]", "", "", 0, frame_kind::unknown, false})) {}
 
-void StackBuilder::name_user_stack(const ember_sample& sample, ProcessHandler& native) {
+void StackBuilder::note_unknown_code(ProcessState& process) {
+  if (!unknown_code_(process)) return;
+  // Still outside after a fresh read: walk garbage, not worth another read.
+  for (const NativeFrame& frame : native_.leaf_first) {
+    if (!could_be_mapped(frame.pc) || find_mapping(process.mappings, frame.pc)) continue;
+    if (process.unmapped_pcs.size() >= kMaxUnmappedPcs) process.unmapped_pcs.clear();
+    process.unmapped_pcs.insert(frame.pc);
+  }
+}
+
+void StackBuilder::name_user_stack(const ember_sample& sample, ProcessState& process) {
   native_.leaf_first.clear();
   native_.truncated = false;
-  native.unwind_user(sample, native_);
-  for (const NativeFrame& frame : native_.leaf_first) native.symbolize_native(frame.pc, user_frames_);
+  process.native->unwind_user(sample, native_);
+  if (unknown_code_ && outside_known_mappings(native_, process.mappings, process.unmapped_pcs)) {
+    note_unknown_code(process);
+  }
+  if (process.code_claims.empty()) {
+    for (const NativeFrame& frame : native_.leaf_first) {
+      process.native->symbolize_native(frame.pc, user_frames_);
+    }
+  } else {
+    name_routed(process);
+  }
   if (native_.truncated) user_frames_.push_back(truncated_);
+}
+
+// Each address goes to the handler claiming it, all of one handler's in one
+// call; answers the host cached are not asked again. An address its claimer
+// left unnamed, and any address nobody claims, is the native role's.
+void StackBuilder::name_routed(ProcessState& process) {
+  const CodeClaims& claims = process.code_claims;
+  const auto& frames = native_.leaf_first;
+  routes_.assign(frames.size(), Route{});
+  if (batches_.size() < claims.owners().size()) batches_.resize(claims.owners().size());
+  for (Batch& batch : batches_) batch.pcs.clear();
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    const CodeClaims::Segment* segment = claims.find(frames[i].pc);
+    if (!segment) continue;
+    Route& route = routes_[i];
+    route.cacheable = segment->cacheable;
+    if (segment->cacheable) route.cached = process.code_names.find(frames[i].pc);
+    if (route.cached) continue;
+    Batch& batch = batches_[segment->owner];
+    route.owner = segment->owner;
+    route.index = batch.pcs.size();
+    batch.pcs.push_back(frames[i].pc);
+  }
+  for (std::size_t owner = 0; owner < claims.owners().size(); ++owner) {
+    Batch& batch = batches_[owner];
+    if (batch.pcs.empty()) continue;
+    batch.frames.resize(batch.pcs.size());
+    for (auto& named : batch.frames) named.clear();
+    claims.owners()[owner]->symbolize_addresses(batch.pcs, batch.frames);
+    batch.frames.resize(batch.pcs.size());  // a handler that resized them
+  }
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    const Route& route = routes_[i];
+    if (route.cached) {
+      user_frames_.insert(user_frames_.end(), route.cached->begin(), route.cached->end());
+    } else if (route.owner != SIZE_MAX && !batches_[route.owner].frames[route.index].empty()) {
+      const auto& named = batches_[route.owner].frames[route.index];
+      user_frames_.insert(user_frames_.end(), named.begin(), named.end());
+    } else {
+      process.native->symbolize_native(frames[i].pc, user_frames_);
+    }
+  }
+  // Remembered last: a full cache starts over, which would drop the
+  // entries `cached` points to.
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    const Route& route = routes_[i];
+    if (route.owner == SIZE_MAX || !route.cacheable) continue;
+    const auto& named = batches_[route.owner].frames[route.index];
+    if (named.empty()) continue;
+    if (const Mapping* mapping = find_mapping(process.mappings, frames[i].pc)) {
+      process.code_names.remember(frames[i].pc, *mapping, named);
+    }
+  }
 }
 
 void StackBuilder::build(const ember_sample& sample, ProcessState& process,
@@ -58,15 +151,15 @@ void StackBuilder::build(const ember_sample& sample, ProcessState& process,
   kernel_frames_.clear();
   user_frames_.clear();
 
-  if (process.native) name_user_stack(sample, *process.native);
+  if (process.native) name_user_stack(sample, process);
 
   const std::vector<FrameHandle>* user = &user_frames_;
-  if (process.interpreter && sample.runtime_program != 0 &&
-      sample.runtime_program == process.interpreter_program) {
+  // Frame groups come from the one handler whose BPF program ran.
+  if (ProcessHandler* interpreter = process.interpreter(sample.runtime_program)) {
     groups_.clear();
-    process.interpreter->symbolize_runtime(sample, groups_);
+    interpreter->symbolize_runtime(sample, groups_);
     merged_.clear();
-    merge_interpreter_frames(user_frames_, groups_, *process.interpreter, merged_);
+    merge_interpreter_frames(user_frames_, groups_, *interpreter, merged_);
     user = &merged_;
   }
 

@@ -49,6 +49,28 @@ void read_process(std::uint32_t pid, ProcessState& state) {
   if (read_proc_maps(pid, mappings) && !mappings.empty()) state.mappings = std::move(mappings);
 }
 
+ProcessHandler* ProcessState::runtime(std::string_view plugin) const {
+  for (const AttachedRuntime& attached : runtimes) {
+    if (attached.plugin == plugin) return attached.handler;
+  }
+  return nullptr;
+}
+
+ProcessHandler* ProcessState::interpreter(std::uint32_t program) const {
+  if (program == 0) return nullptr;
+  for (const AttachedRuntime& attached : runtimes) {
+    if (attached.program == program) return attached.handler;
+  }
+  return nullptr;
+}
+
+bool ProcessState::has_interpreter() const {
+  for (const AttachedRuntime& attached : runtimes) {
+    if (attached.program != 0) return true;
+  }
+  return false;
+}
+
 ProcessState* ProcessTable::find(std::uint32_t pid) {
   auto it = processes_.find(pid);
   return it == processes_.end() ? nullptr : it->second.get();
@@ -92,7 +114,9 @@ std::size_t ProcessTable::release_exited_handlers(std::int64_t exited_before_ns)
     if (!state->exited || state->info.exit_time_ns >= exited_before_ns) continue;
     if (state->handlers.empty() && state->mappings.empty()) continue;
     state->native = nullptr;
-    state->interpreter = nullptr;
+    state->runtimes.clear();
+    state->code_claims.clear();
+    state->code_names.clear();
     state->handlers.clear();
     state->mappings = {};
     ++released;

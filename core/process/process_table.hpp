@@ -6,9 +6,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "address_names.hpp"
+#include "code_claims.hpp"
 #include "ember/proc_maps.hpp"
 #include "ember/runtime_plugin.hpp"
 #include "ember/window.hpp"
@@ -16,22 +20,42 @@
 
 namespace ember {
 
+// A runtime plugin's handler attached to a process, besides the native role.
+struct AttachedRuntime {
+  std::string plugin;  // its name: [runtime.<plugin>]
+  ProcessHandler* handler = nullptr;
+  std::uint32_t program = 0;  // its BPF program slot, 0 without one
+};
+
 struct ProcessState {
   ProcessInfo info;
   std::vector<Mapping> mappings;
   bool filtered_out = false;  // [processes] include/exclude said no
   bool exited = false;
   std::uint64_t last_sampled_window = 0;  // Agent's window counter
-  // Handlers of the runtime plugins attached to it (destroyed with the entry).
+  // Handlers of the runtime plugins attached to it, in attach order
+  // (destroyed with the entry).
   std::vector<std::unique_ptr<ProcessHandler>> handlers;
   ProcessHandler* native = nullptr;       // unwinds and names native frames
-  ProcessHandler* interpreter = nullptr;  // names interpreter frames, if any
-  std::uint32_t interpreter_program = 0;  // its BPF program slot
+  std::vector<AttachedRuntime> runtimes;  // every other handler, in attach order
+  CodeClaims code_claims;                 // which of them names which code
+  AddressNames code_names;                // the names they gave, cached
+  // When the host last re-read the maps for code outside them (monotonic
+  // ns), and the addresses still outside every mapping after that read
+  // (walk garbage, not asked about again until the maps change).
+  std::int64_t unknown_code_read_ns = 0;
+  std::unordered_set<std::uint64_t> unmapped_pcs;
   // Set after exec while the dynamic loader (this file) may still be mapping
   // the libraries an interpreter plugin would claim.
   std::string loader_path;
 
   std::string root() const { return "/proc/" + std::to_string(info.pid) + "/root"; }
+  // The handler of the plugin named `plugin`, or nullptr.
+  ProcessHandler* runtime(std::string_view plugin) const;
+  // The handler whose BPF program has slot `program` (not 0), or nullptr.
+  ProcessHandler* interpreter(std::uint32_t program) const;
+  // Whether a handler with a BPF program (an interpreter walk) is attached.
+  bool has_interpreter() const;
 };
 
 // Reads what /proc says about a live process into `state` (names, cgroup,

@@ -25,6 +25,7 @@ struct Mapping {
   bool deleted = false;  // the file was removed or replaced after mapping
 
   bool contains(std::uint64_t address) const { return address >= start && address < end; }
+  bool operator==(const Mapping&) const = default;
   // A file-backed mapping (not anonymous, not [heap], [stack], [vdso], ...).
   bool is_file() const { return !path.empty() && path.front() == '/'; }
 };

@@ -34,6 +34,44 @@
 //    handler's destructor runs when the process has exited and the window
 //    holding its last samples has closed. It must clear its BPF state.
 //
+// Several plugins may serve one process (native + JVM + a JNI library's;
+// Python calling a Go c-shared library): the native role and one handler of
+// each plugin that claimed a binary the process maps, at most one per
+// plugin. Each offers what it implements, and the host merges them per
+// sample in this order:
+//   a. the native role unwinds the user stack into code addresses;
+//   b. each address is named by the handler claiming it (the address
+//      symbolizer, below), else by the native role (symbolize_native);
+//   c. the frame groups of the one handler whose BPF program ran for the
+//      sample (ember_sample::runtime_program) replace its interpreter frames
+//      among those (step 4);
+//   d. the kernel frames go on top.
+//
+// The address symbolizer: a handler names code the native plugin cannot
+// (JIT code, a perf map's range, a stripped Go binary's text) by claiming
+// executable ranges of its process (code_ranges, asked after attach and
+// after every on_mappings_changed). Per sample, the host calls
+// symbolize_addresses once per claiming handler with all of that sample's
+// addresses in its ranges. Overlapping claims: the narrowest range wins,
+// then the handler attached last. The host caches each answer by (mapping
+// identity: the file's device and inode, or an anonymous mapping's start;
+// address) while that mapping stays, at most 16384 addresses per process
+// (then it starts over), and drops the cache with the process' handlers;
+// ranges marked !cacheable are asked every time.
+//
+// Mappings that appear after start (a dlopen, JIT code): when a sample has
+// a user address outside every mapping the host knows of its process, the
+// host re-reads its maps, at most once per 200 ms per process. If they
+// changed, the handlers get on_mappings_changed, every executable file the
+// process maps is offered to the probing plugins (probes cached by build id
+// as in step 2), the plugins claiming one that have no handler for the
+// process yet are attached too, and every handler's code_ranges is asked
+// again, before the sample is named. Addresses still outside every mapping
+// after a read (walk garbage) trigger no further read until the maps change.
+//
+// Every call into a plugin's handlers comes from one thread (the host's
+// reader).
+//
 // Exceptions never cross this boundary: failures are Status values or empty
 // results, and a plugin that cannot name a frame still returns one
 // ("libfoo.so+0x1a2b"), never nothing.
@@ -95,6 +133,18 @@ struct NativeStack {
   bool truncated = false;
 };
 
+// An executable range of a process whose addresses one handler names
+// (ProcessHandler::code_ranges).
+struct CodeRange {
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;  // exclusive
+  // The host may keep the frames named for an address of this range while
+  // the mapping holding it stays. False where code at an address can change
+  // without a mapping change (a JIT reusing its code cache): the host then
+  // asks every time, and the handler caches what it can.
+  bool cacheable = true;
+};
+
 // Interpreter frames of one sample, leaf first, split into one group per
 // native interpreter frame (leaf-most group first).
 using RuntimeFrameGroups = std::vector<std::vector<FrameHandle>>;
@@ -142,6 +192,22 @@ class ProcessHandler {
   virtual bool is_call_machinery(const Frame& native) const {
     (void)native;
     return false;
+  }
+
+  // Address symbolizer: appends the executable ranges of this process whose
+  // addresses this handler names. Asked after attach and again after every
+  // on_mappings_changed; none by default.
+  virtual void code_ranges(std::vector<CodeRange>& ranges) const { (void)ranges; }
+
+  // Address symbolizer: names `pcs` (NativeFrame::pc values in this
+  // handler's ranges: all of one sample's, leaf first, repeats kept).
+  // `frames` has one empty vector per pc; append the frames of pcs[i] to
+  // frames[i], innermost first. A pc left without frames is named by the
+  // native role.
+  virtual void symbolize_addresses(std::span<const std::uint64_t> pcs,
+                                   std::vector<std::vector<FrameHandle>>& frames) {
+    (void)pcs;
+    (void)frames;
   }
 
   // The process mapped or unmapped something (dlopen, JIT code).

@@ -1,0 +1,154 @@
+// Re-probing a running process whose mappings changed: this very process
+// dlopens libember_late.so after it was attached, and a plugin claiming that
+// library is attached next to the native one, its code ranges collected.
+#include "agent/runtime_attacher.hpp"
+
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace ember {
+namespace {
+
+std::string_view base_name(std::string_view path) {
+  return path.substr(path.find_last_of('/') + 1);
+}
+
+struct Counts {
+  int attached = 0;
+  int mappings_changed = 0;
+};
+
+class CountingHandler final : public ProcessHandler {
+ public:
+  CountingHandler(Counts& counts, std::string claimed) : counts_(counts), claimed_(claimed) {}
+  void on_mappings_changed(const ProcessRef& process) override {
+    ++counts_.mappings_changed;
+    mappings_ = *process.mappings;
+  }
+  void code_ranges(std::vector<CodeRange>& ranges) const override {
+    for (const Mapping& m : mappings_) {
+      if (!claimed_.empty() && m.executable && base_name(m.path) == claimed_) {
+        ranges.push_back(CodeRange{m.start, m.end});
+      }
+    }
+  }
+  std::vector<Mapping> mappings_;
+
+ private:
+  Counts& counts_;
+  std::string claimed_;
+};
+
+struct Claimed final : BinaryData {};
+
+// Claims `library` by file name (or, for the native role, every process).
+class FakeRuntime final : public RuntimePlugin {
+ public:
+  FakeRuntime(std::string library, Counts& counts) : library_(std::move(library)), counts_(counts) {}
+  std::string_view name() const override { return library_.empty() ? "native" : "late"; }
+  Status configure(const Options&, Host&) override { return Status::ok(); }
+  bool handles_every_process() const override { return library_.empty(); }
+  std::shared_ptr<const BinaryData> probe(const BinaryRef& binary) override {
+    ++probes;
+    return base_name(binary.path) == library_ ? std::make_shared<Claimed>() : nullptr;
+  }
+  std::unique_ptr<ProcessHandler> attach(const ProcessRef& process,
+                                         std::shared_ptr<const BinaryData>) override {
+    ++counts_.attached;
+    auto handler = std::make_unique<CountingHandler>(counts_, library_);
+    handler->mappings_ = *process.mappings;
+    return handler;
+  }
+  int probes = 0;
+
+ private:
+  std::string library_;
+  Counts& counts_;
+};
+
+template <typename Plugin>
+PluginInstance<RuntimePlugin> instance(std::unique_ptr<Plugin> plugin) {
+  std::string name(plugin->name());
+  return PluginInstance<RuntimePlugin>{name, nullptr,
+                                       std::make_unique<HostHandle>("runtime." + name, nullptr),
+                                       std::move(plugin)};
+}
+
+TEST(RuntimeAttacher, ALibraryMappedLaterIsProbedAndItsClaimerAttached) {
+  Counts native_counts;
+  Counts late_counts;
+  PluginSet plugins;
+  plugins.runtimes.push_back(instance(std::make_unique<FakeRuntime>("", native_counts)));
+  auto late_plugin = std::make_unique<FakeRuntime>("libember_late.so", late_counts);
+  FakeRuntime& late = *late_plugin;
+  plugins.runtimes.push_back(instance(std::move(late_plugin)));
+  RuntimeAttacher attacher(plugins);
+
+  ProcessState process;
+  read_process(static_cast<std::uint32_t>(getpid()), process);
+  attacher.attach(process);
+  ASSERT_NE(process.native, nullptr);
+  EXPECT_TRUE(process.runtimes.empty()) << "libember_late.so is not mapped yet";
+  EXPECT_TRUE(process.code_claims.empty());
+
+  void* library = dlopen(EMBER_LATE_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(library, nullptr) << dlerror();
+  auto* work = reinterpret_cast<std::uint64_t (*)(std::uint64_t)>(dlsym(library, "late_work"));
+  ASSERT_NE(work, nullptr);
+  const auto pc = reinterpret_cast<std::uint64_t>(work);
+  EXPECT_EQ(find_mapping(process.mappings, pc), nullptr);
+
+  const int probes_before = late.probes;
+  EXPECT_TRUE(attacher.refresh_for_unknown_code(process, 1'000'000'000));
+  EXPECT_NE(find_mapping(process.mappings, pc), nullptr);
+  EXPECT_GE(native_counts.mappings_changed, 1);
+  EXPECT_GE(late.probes, probes_before + 1) << "the new library was probed";
+  ASSERT_EQ(process.runtimes.size(), 1u);
+  EXPECT_EQ(process.runtimes[0].plugin, "late");
+  EXPECT_EQ(process.runtime("late"), process.runtimes[0].handler);
+  const CodeClaims::Segment* claim = process.code_claims.find(pc);
+  ASSERT_NE(claim, nullptr) << "the new handler's code ranges were collected";
+  EXPECT_EQ(process.code_claims.owners()[claim->owner], process.runtimes[0].handler);
+
+  // Within 200 ms: not read again. Later, same maps: no second handler.
+  EXPECT_FALSE(attacher.refresh_for_unknown_code(process, 1'100'000'000));
+  EXPECT_TRUE(attacher.refresh_for_unknown_code(process, 1'300'000'000));
+  EXPECT_EQ(late_counts.attached, 1);
+  EXPECT_EQ(process.runtimes.size(), 1u);
+
+  dlclose(library);
+  EXPECT_TRUE(attacher.refresh(process));
+  EXPECT_EQ(process.code_claims.find(pc), nullptr) << "unmapped: claimed no more";
+  EXPECT_EQ(late_counts.attached, 1) << "a handler per plugin, kept while the process lives";
+}
+
+TEST(RuntimeAttacher, UnchangedMapsAreNotPassedOn) {
+  // A paused child: its maps stay as they are (this process' own change
+  // with every allocation).
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  Counts counts;
+  PluginSet plugins;
+  plugins.runtimes.push_back(instance(std::make_unique<FakeRuntime>("", counts)));
+  RuntimeAttacher attacher(plugins);
+  {
+    ProcessState process;
+    read_process(static_cast<std::uint32_t>(child), process);
+    attacher.attach(process);
+    EXPECT_TRUE(attacher.refresh(process));
+    EXPECT_TRUE(attacher.refresh(process));
+    EXPECT_EQ(counts.mappings_changed, 0);
+  }
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+}
+
+}  // namespace
+}  // namespace ember
