@@ -6,5 +6,5 @@
 #include <cstdint>
 
 namespace ember {
-inline constexpr std::uint32_t kAbiVersion = 4;
+inline constexpr std::uint32_t kAbiVersion = 5;
 }  // namespace ember
