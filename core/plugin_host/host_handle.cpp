@@ -7,6 +7,14 @@
 #include "sampler/sampler.hpp"
 
 namespace ember {
+
+bool is_shared_bpf_map(std::string_view map_name) {
+  for (std::string_view shared : kSharedBpfMaps) {
+    if (shared == map_name) return true;
+  }
+  return false;
+}
+
 HostHandle::HostHandle(const std::string& plugin_section, Sampler* sampler)
     : logger_(component_logger(plugin_section)), sampler_(sampler) {}
 
@@ -44,6 +52,14 @@ bool HostHandle::read_memory(std::uint32_t pid, std::uint64_t address, void* buf
 }
 
 int HostHandle::bpf_map_fd(std::string_view map_name) const {
+  if (!is_shared_bpf_map(map_name)) {
+    std::string shared;
+    for (std::string_view name : kSharedBpfMaps) shared += (shared.empty() ? "" : ", ") + std::string(name);
+    logger_->warn("asked for the sampler's BPF map '{}', which is not shared with plugins "
+                  "(shared: {}; see ember/host.hpp)",
+                  map_name, shared);
+    return -1;
+  }
   return sampler_ ? sampler_->map_fd(map_name) : -1;
 }
 

@@ -12,6 +12,9 @@ namespace ember {
 
 class Sampler;
 
+// Whether Host::bpf_map_fd hands out `map_name` (kSharedBpfMaps).
+bool is_shared_bpf_map(std::string_view map_name);
+
 class HostHandle final : public Host {
  public:
   // `sampler` may be null (no BPF: tests, offline tools).

@@ -4,9 +4,52 @@
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <filesystem>
 
+#include "abi_check.hpp"
+
 namespace ember {
 
-Status load_plugin_library(const std::string& path, LoadedLibrary& out) {
+namespace {
+
+std::string version_text(std::uint32_t major, std::uint32_t minor) {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+// The minor and fingerprint, read once the major matched.
+Status check_abi_stamp(const std::string& path, const boost::dll::shared_library& library,
+                       const AbiStamp& host, AbiStamp& out) {
+  if (!library.has("ember_abi_stamp")) {
+    return Status::error("plugin " + path + ": exports ember_abi_version " +
+                         std::to_string(host.major) +
+                         " but no ember_abi_stamp; rebuild it with EMBER_RUNTIME_PLUGIN or "
+                         "EMBER_SINK_PLUGIN from this SDK");
+  }
+  const auto& stamp = library.get_alias<const AbiStamp>("ember_abi_stamp");
+  if (stamp.size < kAbiStampMinimumSize || stamp.major != host.major) {
+    return Status::error("plugin " + path + ": its ember_abi_stamp (size " +
+                         std::to_string(stamp.size) + ", major " + std::to_string(stamp.major) +
+                         ") contradicts its ember_abi_version " + std::to_string(host.major) +
+                         "; rebuild the plugin against this SDK");
+  }
+  if (stamp.minor > host.minor) {
+    return Status::error("plugin " + path + ": built for ember plugin ABI version " +
+                         version_text(stamp.major, stamp.minor) +
+                         ", this ember supports version " + version_text(host.major, host.minor) +
+                         " (plugins built for " + version_text(host.major, 0) + " to " +
+                         version_text(host.major, host.minor) +
+                         "); upgrade ember or rebuild the plugin against this SDK");
+  }
+  if (std::string why = abi_fingerprint_mismatch(stamp, host); !why.empty()) {
+    return Status::error("plugin " + path + ": built with " + abi_fingerprint_text(stamp) +
+                         ", this ember with " + abi_fingerprint_text(host) + ": " + why +
+                         "; rebuild the plugin with the toolchain and Boost ember was built with");
+  }
+  out = stamp;
+  return Status::ok();
+}
+
+}  // namespace
+
+Status load_plugin_library(const std::string& path, LoadedLibrary& out, const AbiStamp& host) {
   auto library = std::make_shared<boost::dll::shared_library>();
   boost::dll::fs::error_code error;
   // RTLD_LOCAL: two plugins may carry the same helper symbols without clashing.
@@ -18,14 +61,17 @@ Status load_plugin_library(const std::string& path, LoadedLibrary& out) {
                          ": not an ember plugin (it does not export ember_abi_version; was it "
                          "built with EMBER_RUNTIME_PLUGIN or EMBER_SINK_PLUGIN?)");
   }
-  // The version first: in another ABI version, nothing else may be where we
-  // expect it.
+  // The major first, as every ember since ABI 1 reads it: in another major,
+  // nothing else may be where we expect it.
   std::uint32_t version = library->get_alias<const std::uint32_t>("ember_abi_version");
-  if (version != kAbiVersion) {
+  if (version != host.major) {
     return Status::error("plugin " + path + ": built for ember plugin ABI version " +
                          std::to_string(version) + ", this ember supports version " +
-                         std::to_string(kAbiVersion) + "; rebuild the plugin against this SDK");
+                         version_text(host.major, host.minor) +
+                         "; rebuild the plugin against this SDK");
   }
+  AbiStamp stamp{};
+  if (Status status = check_abi_stamp(path, *library, host, stamp); !status) return status;
   if (!library->has("ember_plugin")) {
     return Status::error("plugin " + path +
                          ": exports ember_abi_version but no ember_plugin "
@@ -41,11 +87,13 @@ Status load_plugin_library(const std::string& path, LoadedLibrary& out) {
   out.path = path;
   out.library = std::move(library);
   out.descriptor = &descriptor;
+  out.abi = stamp;
   return Status::ok();
 }
 
 std::vector<LoadedLibrary> load_plugin_directories(const std::vector<std::string>& directories,
-                                                   std::vector<std::string>& errors) {
+                                                   std::vector<std::string>& errors,
+                                                   const AbiStamp& host) {
   std::vector<LoadedLibrary> loaded;
   for (const std::string& directory : directories) {
     std::error_code error;
@@ -60,7 +108,7 @@ std::vector<LoadedLibrary> load_plugin_directories(const std::vector<std::string
     std::sort(paths.begin(), paths.end());
     for (const std::string& path : paths) {
       LoadedLibrary library;
-      Status status = load_plugin_library(path, library);
+      Status status = load_plugin_library(path, library, host);
       if (!status) {
         errors.push_back(status.message());
         continue;

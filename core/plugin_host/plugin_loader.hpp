@@ -1,5 +1,5 @@
-// Finds and loads plugin shared objects, checking the ABI version before
-// anything else in the plugin runs.
+// Finds and loads plugin shared objects, checking the ABI version and build
+// fingerprint (ember/abi.hpp) before anything else in the plugin runs.
 #pragma once
 
 #include <boost/dll/shared_library.hpp>
@@ -16,17 +16,23 @@ struct LoadedLibrary {
   std::string path;
   std::shared_ptr<boost::dll::shared_library> library;  // outlives what it created
   const PluginDescriptor* descriptor = nullptr;
+  // What the plugin was built for: gate calls to virtuals added after its
+  // minor (abi.hpp).
+  AbiStamp abi{};
 };
 
-// Loads one plugin. Errors name the file and, for a version mismatch, both
-// versions: "plugin /x/y.so: built for ember plugin ABI version 2, this ember
-// supports version 1".
-Status load_plugin_library(const std::string& path, LoadedLibrary& out);
+// Loads one plugin into a host built as `host` (tests play other hosts).
+// Errors name the file and, for a version mismatch, both versions: "plugin
+// /x/y.so: built for ember plugin ABI version 4, this ember supports version
+// 5.0"; for a fingerprint mismatch, both fingerprints.
+Status load_plugin_library(const std::string& path, LoadedLibrary& out,
+                           const AbiStamp& host = this_build_abi_stamp());
 
 // Loads every *.so in `directories` (sorted by name). Plugins that fail to
 // load are skipped and their errors appended to `errors`.
 std::vector<LoadedLibrary> load_plugin_directories(const std::vector<std::string>& directories,
-                                                   std::vector<std::string>& errors);
+                                                   std::vector<std::string>& errors,
+                                                   const AbiStamp& host = this_build_abi_stamp());
 
 // The default plugin directory: <dir of the running binary>/../lib/ember/plugins.
 std::string default_plugin_directory();

@@ -14,6 +14,15 @@ namespace ember {
 
 enum class LogLevel { debug, info, warn, error };
 
+// The sampler's maps a plugin's BPF object may share, all declared in
+// ember/bpf/shared_maps.bpf.h: the per-CPU sample record (ember_scratch), the
+// program array a plugin's program tail-calls back through (ember_programs),
+// the statistics counters (ember_stats). The others (the per-pid
+// ember_runtimes, the ember_events ring) are the host's: a plugin changes
+// them through the calls below, never directly.
+inline constexpr std::string_view kSharedBpfMaps[] = {"ember_scratch", "ember_programs",
+                                                      "ember_stats"};
+
 class Host {
  public:
   virtual ~Host() = default;
@@ -31,9 +40,9 @@ class Host {
 
   // --- BPF (runtime plugins that walk their interpreter in the kernel) ---
 
-  // The fd of one of the sampler's shared maps (ember_scratch, ember_programs,
-  // ember_runtimes, ember_stats, ember_events), for bpf_map__reuse_fd() on the
-  // plugin's own object before it loads. -1 when there is no sampler (tests).
+  // The fd of one of the sampler's shared maps (kSharedBpfMaps), for
+  // bpf_map__reuse_fd() on the plugin's own object before it loads. -1 for
+  // any other name (logged) and when there is no sampler (tests).
   virtual int bpf_map_fd(std::string_view map_name) const = 0;
 
   // Puts a loaded perf_event program into a free ember_programs slot. The

@@ -4,8 +4,8 @@
  * sampler shares with runtime plugins' BPF programs. Seen by clang -target bpf
  * and by C++ (which static_asserts the layout in core/sampler/record_layout.cpp).
  *
- * Fixed-width fields only, no pointers, no bool. Changing anything here
- * changes EMBER_ABI_VERSION.
+ * Fixed-width fields only, no pointers, no bool. Changing a field here bumps
+ * the ABI major (ember/abi.hpp).
  */
 #ifndef EMBER_BPF_SAMPLE_H
 #define EMBER_BPF_SAMPLE_H
