@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <unordered_set>
 
+#include "agent/unwind_rules.hpp"
 #include "auxv.hpp"
 #include "logging.hpp"
 #include "plugin_host/frame_kind_registry.hpp"
@@ -75,6 +76,7 @@ Status Agent::create(const Config& config, std::unique_ptr<Agent>& out) {
   for (auto& sink : agent->plugins_.sinks) sinks.push_back(sink.plugin.get());
   agent->sinks_ = std::make_unique<SinkRunner>(std::move(sinks));
   agent->runtimes_ = std::make_unique<RuntimeAttacher>(agent->plugins_);
+  share_unwind_rules(agent->plugins_, agent->processes_);
   agent->stacks_ = agent->make_stack_builder();
   Agent* self = agent.get();
   agent->handler_ = [self](const void* data, std::size_t size) { self->on_record(data, size); };

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "agent.hpp"
+#include "agent/unwind_rules.hpp"
 #include "logging.hpp"
 #include "plugin_host/guarded_call.hpp"
 
@@ -164,6 +165,7 @@ Status Agent::reload(const Config& next) {
     std::sort(running.begin(), running.end(),
               [](const auto& a, const auto& b) { return a.name < b.name; });
     runtimes_ = std::make_unique<RuntimeAttacher>(plugins_);
+    share_unwind_rules(plugins_, processes_);
     stacks_ = make_stack_builder();
   } else if (new_filters) {
     for (std::uint32_t pid : processes_.clear()) sampler_->forget_process(pid);  // re-read

@@ -86,4 +86,8 @@ Status HostHandle::register_frame_kind(std::string_view kind, std::string_view c
   return status;
 }
 
+bool HostHandle::unwind_rule(std::uint32_t pid, std::uint64_t pc, UnwindRule& rule) {
+  return unwind_rules_ && unwind_rules_(pid, pc, rule);
+}
+
 }  // namespace ember

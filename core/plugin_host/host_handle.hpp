@@ -3,6 +3,7 @@
 
 #include <spdlog/logger.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,6 +32,12 @@ class HostHandle final : public Host {
   Status register_bpf_program(int program_fd, std::uint32_t& slot) override;
   Status set_process_program(std::uint32_t pid, std::uint32_t slot) override;
   Status set_process_flags(std::uint32_t pid, std::uint32_t flags, bool on) override;
+  bool unwind_rule(std::uint32_t pid, std::uint64_t pc, UnwindRule& rule) override;
+
+  // Where unwind_rule's answers come from (the agent's process table); none
+  // until set.
+  using UnwindRuleSource = std::function<bool(std::uint32_t, std::uint64_t, UnwindRule&)>;
+  void set_unwind_rule_source(UnwindRuleSource source) { unwind_rules_ = std::move(source); }
   // Into frame_kind_registry(), shared by all plugins.
   Status register_frame_kind(std::string_view kind, std::string_view color) override;
 
@@ -41,6 +48,7 @@ class HostHandle final : public Host {
   std::shared_ptr<spdlog::logger> logger_;
   Sampler* sampler_;
   std::uint32_t program_slot_ = 0;
+  UnwindRuleSource unwind_rules_;
 };
 
 }  // namespace ember

@@ -38,16 +38,16 @@ int access_mem(unw_addr_space_t, unw_word_t address, unw_word_t* value, int writ
 
 int access_reg(unw_addr_space_t, unw_regnum_t reg, unw_word_t* value, int write, void* arg) {
   if (write) return -UNW_EINVAL;
-  const ember_sample* sample = self(arg).current();
+  const DwarfUnwinder::Registers& registers = self(arg).registers();
   switch (reg) {
     case UNW_X86_64_RIP:
-      *value = sample->user_ip;
+      *value = registers.ip;
       return 0;
     case UNW_X86_64_RSP:
-      *value = sample->user_sp;
+      *value = registers.sp;
       return 0;
     case UNW_X86_64_RBP:
-      *value = sample->user_bp;
+      *value = registers.bp;
       return 0;
     default:
       return -UNW_EBADREG;  // not in the record: a CFA based on it fails the step
@@ -191,6 +191,29 @@ int DwarfUnwinder::find_proc_info(void* address_space, std::uint64_t ip, void* p
                                             need_unwind_info, arg);
 }
 
+bool DwarfUnwinder::has_cfi(std::uint64_t pc) {
+  unw_proc_info_t info;
+  return find_proc_info(address_space_, pc, &info, 0, this) == 0;
+}
+
+bool DwarfUnwinder::step_by_rule(const UnwoundFrame& frame, bool exact_pc, Registers& caller) {
+  // A return address may be the first byte after its function: look up the call.
+  std::uint64_t pc = exact_pc ? frame.ip : frame.ip - 1;
+  UnwindRule rule;
+  if (!host_.unwind_rule(pid_, pc, rule) || has_cfi(pc)) return false;
+  if (rule.cfa_base == UnwindRule::CfaBase::bp && !frame.bp_known) return false;
+  std::uint64_t base = rule.cfa_base == UnwindRule::CfaBase::sp ? frame.sp : frame.bp;
+  std::uint64_t cfa = base + static_cast<std::uint64_t>(static_cast<std::int64_t>(rule.cfa_offset));
+  if (cfa <= frame.sp) return false;  // the caller's frame lies above: a wrong rule would loop
+  auto at = [&](std::int32_t offset) {
+    return cfa + static_cast<std::uint64_t>(static_cast<std::int64_t>(offset));
+  };
+  caller.sp = cfa;
+  caller.bp = frame.bp;
+  if (!read_word(at(rule.return_address_offset), caller.ip)) return false;
+  return !rule.saves_bp || read_word(at(rule.saved_bp_offset), caller.bp);
+}
+
 UnwindEnd DwarfUnwinder::unwind(const ember_sample& sample, std::size_t max_frames,
                                 std::vector<UnwoundFrame>& frames, const StopAt& stop) {
   frames.clear();
@@ -211,10 +234,13 @@ UnwindEnd DwarfUnwinder::unwind(const ember_sample& sample, std::size_t max_fram
     address_space_ = space;
   }
   sample_ = &sample;
+  registers_ = {sample.user_ip, sample.user_sp, sample.user_bp};
   memo_.begin(sample, max_frames);
   unw_cursor_t cursor;
   UnwindEnd end = UnwindEnd::failed;
-  if (unw_init_remote(&cursor, static_cast<unw_addr_space_t>(address_space_), this) == 0) {
+  auto space = static_cast<unw_addr_space_t>(address_space_);
+  bool exact_pc = true;  // the first frame's ip was sampled, the others are return addresses
+  if (unw_init_remote(&cursor, space, this) == 0) {
     while (frames.size() < max_frames) {
       UnwoundFrame frame;
       unw_word_t value = 0;
@@ -230,6 +256,21 @@ UnwindEnd DwarfUnwinder::unwind(const ember_sample& sample, std::size_t max_fram
         end = UnwindEnd::stopped;
         break;
       }
+      // Code without CFI that a plugin knows how to step over: libunwind
+      // starts again from the caller's registers. (It then looks up the
+      // caller's CFI at the return address itself, not one byte before.)
+      Registers caller;
+      if (step_by_rule(frame, exact_pc, caller)) {
+        exact_pc = false;
+        if (caller.ip == 0) {
+          end = UnwindEnd::complete;
+          break;
+        }
+        registers_ = caller;
+        if (unw_init_remote(&cursor, space, this) != 0) break;
+        continue;
+      }
+      exact_pc = false;
       int step = unw_step(&cursor);
       if (step == 0) {
         end = UnwindEnd::complete;

@@ -4,6 +4,8 @@
 // ELF files (UnwindObject, shared by build id), never from the live process.
 // libunwind caches the unwind rules per IP, and a sample whose registers and
 // stack words are an earlier one's replays its frames (unwind_memo.hpp).
+// A frame whose code has no CFI (a JIT's) is stepped over by the rule of the
+// plugin that owns the code (Host::unwind_rule), when one does.
 // Called from one thread at a time.
 #pragma once
 
@@ -57,6 +59,12 @@ class DwarfUnwinder {
   int find_proc_info(void* address_space, std::uint64_t ip, void* proc_info, int need_unwind_info,
                      void* arg);
   const ember_sample* current() const { return sample_; }
+  // The registers the unwind starts from: the sample's, then, after a frame
+  // stepped over by an UnwindRule, its caller's.
+  struct Registers {
+    std::uint64_t ip = 0, sp = 0, bp = 0;
+  };
+  const Registers& registers() const { return registers_; }
   // Stacks remembered for replay; for tests.
   std::size_t memo_entries() const { return memo_.size(); }
 
@@ -68,6 +76,10 @@ class DwarfUnwinder {
   };
   const Mapping* mapping_at(std::uint64_t address, std::size_t& index);
   MappedObject& open(std::size_t index);
+  bool has_cfi(std::uint64_t pc);
+  // The caller of `frame` by the rule of the plugin owning its code, when
+  // the code has no CFI and the words the rule reads are in the snapshot.
+  bool step_by_rule(const UnwoundFrame& frame, bool exact_pc, Registers& caller);
 
   std::uint32_t pid_;
   std::string root_;
@@ -79,6 +91,7 @@ class DwarfUnwinder {
   std::size_t last_mapping_ = 0;
   std::size_t cache_entries_ = 0;  // 0: libunwind's default
   const ember_sample* sample_ = nullptr;
+  Registers registers_;
   UnwindMemo memo_;
 };
 

@@ -123,7 +123,8 @@ void UserStackUnwinder::unwind(const ember_sample& sample, std::vector<NativeFra
   }
   UnwindEnd end = dwarf_.unwind(sample, kMaxFrames, frames_, stop);
   if (end == UnwindEnd::failed && frames_.size() <= 1) {
-    // No CFI for the sampled code (JIT, vdso): the frame-pointer walk is all there is.
+    // No CFI for the sampled code (JIT code its plugin gives no unwind rule
+    // for, vdso): the frame-pointer walk is all there is.
     append_frame_pointer_walk(sample, 0, frames);
     truncated = full_snapshot_;
     return;

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "ember/status.hpp"
+#include "ember/unwind_rule.hpp"
 
 namespace ember {
 
@@ -66,6 +67,19 @@ class Host {
     (void)kind;
     (void)color;
     return Status::error("this host keeps no frame kinds");
+  }
+
+  // --- Unwinding code without CFI (the native role, ABI 5) ---
+
+  // How to step over a frame of process `pid` at code address `pc` that has
+  // no CFI: the rule of the handler of that process that claims the code
+  // (ProcessHandler::code_ranges, then unwind_rule), false when none does.
+  // Asked by the native unwinder, from unwind_user.
+  virtual bool unwind_rule(std::uint32_t pid, std::uint64_t pc, UnwindRule& rule) {
+    (void)pid;
+    (void)pc;
+    (void)rule;
+    return false;
   }
 };
 

@@ -221,6 +221,16 @@ class ProcessHandler {
     (void)sample;
     (void)out;
   }
+
+  // Unwind help: how to step over a frame at `pc`, in code this handler
+  // claims (code_ranges) and that has no CFI (a JIT's), for the native
+  // unwinder (Host::unwind_rule; ember/unwind_rule.hpp). False: unknown.
+  // Used in userspace only: the BPF frame-pointer walk does not ask.
+  virtual bool unwind_rule(std::uint64_t pc, UnwindRule& rule) const {
+    (void)pc;
+    (void)rule;
+    return false;
+  }
 };
 
 class RuntimePlugin {

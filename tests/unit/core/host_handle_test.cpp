@@ -51,5 +51,18 @@ TEST(HostHandle, RefusedMapIsLogged) {
   EXPECT_EQ(log.str(), "");
 }
 
+TEST(HostHandle, UnwindRulesComeFromTheProcessTable) {
+  HostHandle host("runtime.host_handle_test", nullptr);
+  UnwindRule rule;
+  EXPECT_FALSE(host.unwind_rule(7, 0x1000, rule)) << "no source yet";
+  host.set_unwind_rule_source([](std::uint32_t pid, std::uint64_t pc, UnwindRule& found) {
+    found.cfa_offset = 40;
+    return pid == 7 && pc == 0x1000;
+  });
+  EXPECT_TRUE(host.unwind_rule(7, 0x1000, rule));
+  EXPECT_EQ(rule.cfa_offset, 40);
+  EXPECT_FALSE(host.unwind_rule(8, 0x1000, rule));
+}
+
 }  // namespace
 }  // namespace ember

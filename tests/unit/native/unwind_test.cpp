@@ -1,10 +1,13 @@
 // The DWARF unwinding parts of the native plugin against real objects: two
 // builds of one C file (with and without frame pointers) for the .eh_frame
-// scan, and this test's own stack for libunwind over a snapshot.
+// scan, and this test's own stack for libunwind over a snapshot (under a
+// synthetic JIT frame without CFI, for a plugin's unwind rule).
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -216,6 +219,72 @@ TEST_F(DwarfUnwinderTest, AStoppedUnwindIsNotReplayedForACallerThatGoesOn) {
   unwinder_->unwind(*sample, 512, frames);
   ASSERT_GE(frames.size(), 4u);
   EXPECT_EQ(frames[3].ip, truth.into_caller);
+}
+
+
+// A process with a JIT: code in [start, end) without CFI, whose frames are
+// `frame_size` bytes of locals below the return address.
+class JitHost : public ember_test::TestHost {
+ public:
+  bool unwind_rule(std::uint32_t, std::uint64_t pc, UnwindRule& rule) override {
+    if (pc < start || pc >= end) return false;
+    rule = {UnwindRule::CfaBase::sp, static_cast<std::int32_t>(frame_size + 8), -8, false, 0};
+    return true;
+  }
+  std::uint64_t start = 0, end = 0, frame_size = 16;
+};
+
+// A real stack (capture_chain) under a synthetic JIT frame: the JIT code,
+// in an anonymous mapping, called into inner's code at its sampled IP.
+std::unique_ptr<ember_sample> under_a_jit_frame(const ember_sample& real, std::uint64_t jit_pc,
+                                                std::uint64_t frame_size) {
+  auto sample = std::make_unique<ember_sample>(real);
+  std::uint64_t below = frame_size + 8;
+  sample->user_ip = jit_pc;
+  sample->user_sp = real.user_sp - below;
+  std::memset(sample->stack_snapshot, 0x11, frame_size);  // locals, not addresses
+  std::memcpy(sample->stack_snapshot + frame_size, &real.user_ip, 8);
+  std::uint64_t kept = std::min<std::uint64_t>(real.snapshot_size, EMBER_MAX_STACK_SNAPSHOT - below);
+  std::memcpy(sample->stack_snapshot + below, real.stack_snapshot, kept);
+  sample->snapshot_size = static_cast<std::uint32_t>(kept + below);
+  return sample;
+}
+
+TEST(DwarfUnwinderRuleTest, StepsOverCodeWithoutCfiOnlyByItsOwnersRule) {
+  void* code = mmap(nullptr, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(code, MAP_FAILED);
+  JitHost host;
+  auto pid = static_cast<std::uint32_t>(getpid());
+  std::vector<Mapping> maps;
+  ASSERT_TRUE(read_proc_maps(pid, maps));
+  DwarfUnwinder unwinder(pid, "", std::make_shared<UnwindObjectCache>(host), host);
+  unwinder.set_maps(maps);
+
+  auto real = std::make_unique<ember_sample>();
+  ember_test::ChainTruth truth;
+  ember_test::capture_chain(*real, 16384, truth);
+  std::uint64_t jit_pc = reinterpret_cast<std::uint64_t>(code) + 0x40;
+  auto sample = under_a_jit_frame(*real, jit_pc, host.frame_size);
+
+  // No plugin owns the code: libunwind's own guess misses inner's frame.
+  std::vector<UnwoundFrame> frames;
+  unwinder.unwind(*sample, 512, frames);
+  ASSERT_GE(frames.size(), 1u);
+  EXPECT_EQ(frames[0].ip, jit_pc);
+  EXPECT_TRUE(frames.size() < 2 || frames[1].ip != real->user_ip);
+
+  host.start = reinterpret_cast<std::uint64_t>(code);
+  host.end = host.start + 4096;
+  unwinder.set_maps(maps);  // forgets the replay of the unwind above
+  unwinder.unwind(*sample, 512, frames);
+  ASSERT_GE(frames.size(), 5u);
+  EXPECT_EQ(frames[0].ip, jit_pc);
+  EXPECT_EQ(frames[1].ip, real->user_ip);
+  EXPECT_EQ(frames[1].sp, real->user_sp);
+  EXPECT_EQ(frames[2].ip, truth.into_middle);
+  EXPECT_EQ(frames[3].ip, truth.into_outer);
+  EXPECT_EQ(frames[4].ip, truth.into_caller);
+  munmap(code, 4096);
 }
 
 }  // namespace
