@@ -84,10 +84,24 @@ std::size_t UserStackUnwinder::frame_pointer_continuation(const UnwoundFrame& fr
   if (!frame.bp_known || frame.bp < frame.sp) return 0;
   auto at = std::find(chain_.begin(), chain_.end(), frame.bp);
   if (at == chain_.end()) return 0;
-  // rbp is this function's own frame only if its CFI says it keeps one.
+  // rbp is this function's own frame only if its CFI says it keeps one, or,
+  // for code without CFI (Go), the unwind rule of the plugin claiming it
+  // puts the saved rbp and the return address right above rbp.
   std::uint64_t bias = 0;
   const UnwindObject* object = const_cast<DwarfUnwinder&>(dwarf_).object_at(frame.ip - 1, &bias);
-  if (!object || !object->frame_pointers().rbp_frame_at(frame.ip - 1 - bias)) return 0;
+  bool rbp_frame = object && object->frame_pointers().rbp_frame_at(frame.ip - 1 - bias);
+  if (!rbp_frame) {
+    UnwindRule rule;
+    if (!host_.unwind_rule(pid_, frame.ip - 1, rule) || !rule.saves_bp ||
+        rule.saved_bp_offset != -16 || rule.return_address_offset != -8) {
+      return 0;
+    }
+    std::uint64_t base = rule.cfa_base == UnwindRule::CfaBase::sp ? frame.sp : frame.bp;
+    if (base + static_cast<std::uint64_t>(static_cast<std::int64_t>(rule.cfa_offset)) !=
+        frame.bp + 16) {
+      return 0;
+    }
+  }
   return static_cast<std::size_t>(at - chain_.begin()) + 1;
 }
 

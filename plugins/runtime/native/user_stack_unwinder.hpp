@@ -6,8 +6,9 @@
 // process on the cheap path the snapshot is the small leaf copy: CFI names
 // the leaf's caller (which a leaf without a frame pointer hides from the
 // frame-pointer walk) and as soon as a frame that keeps its frame pointer is
-// reached, the kernel's frame-pointer walk continues from it (matched by the
-// rbp value, not by address). A process on the full path is unwound by CFI
+// reached (by its CFI, or for code without CFI by the unwind rule of the
+// plugin claiming it: Go), the kernel's frame-pointer walk continues from it
+// (matched by the rbp value, not by address). A process on the full path is unwound by CFI
 // to the end; where the snapshot ends first, the frames reached are kept and
 // the stack is marked truncated. Without a snapshot: the frame-pointer walk.
 //
