@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Stripped Go binaries named by the Go runtime plugin, under real BPF.
+
+go_hot (workloads/go_hot, built with -ldflags="-s -w": no .symtab, no
+DWARF) runs main.main -> main.work -> main.hotA (7 units per round) and
+main.hotB (3 units) on its first thread. Truth: the CPU time of every hotA
+and hotB call, measured by the program with CLOCK_THREAD_CPUTIME_ID outside
+the hot functions and printed at exit.
+
+At 999 Hz: at least 98% of the thread's samples reach main.main, every
+main.* frame is of kind go, hotA's and hotB's shares are within 2 points of
+the truth, and hotA's samples sit at its loop's line of main.go. Again with
+hotB inlined into work (go_hot_inlined): hotB is still a frame of its own,
+marked inlined, at its loop's line of hotb_inlined.go, below work at the
+line of the call.
+"""
+import os
+import re
+import unittest
+
+import ember_it as it
+from test_metrics import write_config
+
+FREQUENCY = 999
+DURATION = 5
+MIN_SAMPLES = 3000  # sd of a 70% share under 0.9 points
+TOLERANCE = 2.0  # points
+SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "workloads", "go_hot")
+
+
+def marker_lines():
+    """{marker: (file name, line)} of the `// line-...` comments of go_hot."""
+    lines = {}
+    for name in os.listdir(SOURCE):
+        with open(os.path.join(SOURCE, name)) as f:
+            for number, text in enumerate(f, 1):
+                m = re.search(r"// (line-[\w-]+)", text)
+                if m:
+                    lines.setdefault(m.group(1), {})[name] = number
+    return lines
+
+
+class GoShares(unittest.TestCase):
+    def record_go_hot(self, name):
+        """(truth hotA share, [(frames root first, weight)] of the main
+        thread, where a frame is (name, kind, file, line, inlined), result)."""
+        config = write_config(self, "[runtime.go]\nenabled = true\nrequired = true\n")
+        out = os.path.join(it.scratch_dir(self), name + ".speedscope.json")
+        w = it.start(self, [it.workload(name), 60])
+        contention = it.Contention()
+        contention.look()
+        res = it.record(self, out, pids=[w.pid], duration=DURATION, frequency=FREQUENCY,
+                        config=config, min_samples=MIN_SAMPLES)
+        contention.look()
+        self.contention = contention
+        lines = w.stop()
+        truth = dict(re.findall(r"(hot[AB]_ns)=(\d+)", "\n".join(lines)))
+        self.assertEqual(set(truth), {"hotA_ns", "hotB_ns"}, f"{name} printed {lines}")
+        a_ns, b_ns = int(truth["hotA_ns"]), int(truth["hotB_ns"])
+        true_a = it.share(a_ns, a_ns + b_ns)
+        self.assertAlmostEqual(true_a, 70.0, delta=3.0,
+                               msg=f"{name}'s own split drifted: hotA {true_a:.1f}%")
+
+        sp = it.Speedscope(out)
+        inlined = set(sp.doc["ember"].get("inlined_frames", []))
+        frames = [(fr["name"], kind, fr.get("file", ""), fr.get("line", 0), i in inlined)
+                  for i, (fr, kind) in enumerate(zip(sp.frames, sp.kinds))]
+        stacks = []
+        for doc_profile, profile in zip(sp.doc["profiles"], sp.profiles):
+            self.assertEqual(profile.pid, w.pid, "--pid recorded another process")
+            if profile.tid == w.pid:  # the locked main thread
+                stacks += [([frames[i] for i in sample], weight) for sample, weight
+                           in zip(doc_profile["samples"], doc_profile["weights"])]
+        total = sum(weight for _, weight in stacks)
+        self.assertGreaterEqual(total, MIN_SAMPLES, f"too few samples of {name}'s main "
+                                f"thread ({total})\n" + res.describe())
+        return true_a, stacks, total, res
+
+    def describe(self, stacks, limit=8):
+        top = sorted(stacks, key=lambda s: -s[1])[:limit]
+        return "\n".join(f"  {weight:6d}  " + ";".join(
+            f"{n}{' [inlined]' if inl else ''}@{os.path.basename(f)}:{line}"
+            for n, kind, f, line, inl in frames if kind != "kernel") for frames, weight in top)
+
+    def check(self, name, hot_b_inlined):
+        true_a, stacks, total, res = self.record_go_hot(name)
+        markers = marker_lines()
+        b_file = "hotb_inlined.go" if hot_b_inlined else "hotb_call.go"
+
+        reach_main = 0
+        hot = {"main.hotA": 0, "main.hotB": 0}
+        a_at_loop = 0
+        broken = []
+        for frames, weight in stacks:
+            user = [f for f in frames if f[1] != "kernel"]
+            names = [f[0] for f in user]
+            for n, kind, _, _, _ in user:
+                if n.startswith("main."):
+                    self.assertEqual(kind, "go", f"{n} is of kind {kind}")
+            if "main.main" in names:
+                reach_main += weight
+            leaf = user[-1] if user else None
+            if not leaf or leaf[0] not in hot:
+                continue
+            hot[leaf[0]] += weight
+            if not it.contains_run(names, ["main.main", "main.work", leaf[0]]):
+                broken.append((frames, weight))
+                continue
+            caller = user[-2]
+            if leaf[0] == "main.hotA":
+                ok = (leaf[2].endswith("/go_hot/main.go") and not leaf[4]
+                      and caller[3] == markers["line-hotA-call"]["main.go"])
+                if leaf[3] == markers["line-hotA-loop"]["main.go"]:
+                    a_at_loop += weight
+            else:
+                ok = (leaf[2].endswith("/go_hot/" + b_file) and leaf[4] == hot_b_inlined
+                      and leaf[3] == markers["line-hotB-loop"][b_file]
+                      and caller[3] == markers["line-hotB-call"]["main.go"] and not caller[4])
+            if not ok:
+                broken.append((frames, weight))
+
+        hot_total = hot["main.hotA"] + hot["main.hotB"]
+        got_a = it.share(hot["main.hotA"], hot_total)
+        got_b = it.share(hot["main.hotB"], hot_total)
+        print(f"\n{name}: samples={total} reach main.main={it.share(reach_main, total):.2f}% "
+              f"hot={hot_total} hotA ember={got_a:.2f}% truth={true_a:.2f}% | hotB "
+              f"ember={got_b:.2f}% truth={100 - true_a:.2f}% | hotA at its loop line "
+              f"{it.share(a_at_loop, hot['main.hotA']):.1f}%")
+        self.assertGreaterEqual(it.share(reach_main, total), 98.0,
+                                f"only {reach_main} of {total} samples reach main.main:\n"
+                                + self.describe([s for s in stacks if "main.main" not in
+                                                 [f[0] for f in s[0]]]))
+        self.assertGreaterEqual(it.share(hot_total, total), 90.0,
+                                f"only {hot_total} of {total} samples in hotA/hotB:\n"
+                                + self.describe(stacks))
+        self.assertEqual(broken, [], "hot samples with wrong frames, files, lines or marks "
+                         f"(markers {markers}):\n" + self.describe(broken))
+        self.assertGreaterEqual(it.share(a_at_loop, hot["main.hotA"]), 95.0,
+                                "hotA's samples are not at its loop's line:\n"
+                                + self.describe(stacks))
+        self.assertAlmostEqual(got_a, true_a, delta=TOLERANCE,
+                               msg=f"hotA: ember {got_a:.2f}% vs truth {true_a:.2f}%"
+                               + self.contention.note())
+        self.assertAlmostEqual(got_b, 100 - true_a, delta=TOLERANCE,
+                               msg=f"hotB: ember {got_b:.2f}% vs truth {100 - true_a:.2f}%"
+                               + self.contention.note())
+
+    def test_stripped_shares_and_lines(self):
+        self.check("go_hot", hot_b_inlined=False)
+
+    def test_inlined_call_is_a_frame_of_its_own(self):
+        self.check("go_hot_inlined", hot_b_inlined=True)
+
+
+if __name__ == "__main__":
+    it.main()
