@@ -35,9 +35,13 @@ Status find_pclntab(const ElfView& file, GoBinary& out, bool& found) {
     out.pclntab_vaddr = s->vaddr;
     return Pclntab::parse(file.bytes().subspan(s->offset, s->size), s->vaddr, out.table);
   }
-  // The Go linker always names the section: a file with section headers and
-  // none of these names is not Go, and is not scanned.
-  if (!file.sections().empty()) return Status::ok();
+  // The Go linker names the section; an external link (cgo, c-shared) merges
+  // it into .data.rel.ro but keeps Go's notes. A file with section headers and
+  // neither is not Go, and is not scanned.
+  if (!file.sections().empty() && !file.section(".go.buildinfo") &&
+      !file.section(".note.go.buildid")) {
+    return Status::ok();
+  }
   Status first_error = Status::ok();
   std::span<const std::uint8_t> bytes = file.bytes();
   for (const ElfSegment& segment : file.segments()) {

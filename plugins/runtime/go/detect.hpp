@@ -2,10 +2,13 @@
 //
 // A Go binary (executable, static or not, PIE or not, or a c-shared library)
 // carries its pclntab even when stripped with -ldflags="-s -w". Found by:
-//   1. the section .gopclntab (.data.rel.ro.gopclntab in PIE and c-shared
+//   1. the section .gopclntab (.data.rel.ro.gopclntab in internally linked PIE
 //      builds), when section headers are left;
-//   2. else a scan of the file's PT_LOAD bytes for a header magic
-//      (pclntab.hpp) whose header parses and whose function table holds.
+//   2. else, when the file has no section headers or still has Go's
+//      .go.buildinfo / .note.go.buildid (an external link, as c-shared
+//      builds are, merges the table into .data.rel.ro), a scan of its
+//      non-executable PT_LOAD bytes for a header magic (pclntab.hpp) whose
+//      table parses.
 // The Go version comes from .go.buildinfo (section, else the
 // "\xff Go buildinf:" blob at a 16-byte boundary): runtime.buildVersion, a
 // Go string the blob points at (or inlines, since Go 1.18's format).

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "detect.hpp"
+#include "ember/elf_file.hpp"
 
 namespace ember::go {
 namespace {
@@ -35,14 +36,17 @@ std::string run(const std::string& command) {
   return output;
 }
 
-// Builds callers/main.go with `flags` into the test's build directory.
-std::string build(const std::string& name, const std::string& flags) {
+// Builds `source_dir`/`source` (callers/main.go by default) with `flags` into
+// the test's build directory.
+std::string build(const std::string& name, const std::string& flags,
+                  const std::string& source_dir = EMBER_GO_CALLERS_DIR,
+                  const std::string& source = "main.go") {
   fs::path dir = EMBER_GO_TEST_DIR;
   fs::create_directories(dir);
   fs::path out = dir / name;
-  std::string command = "cd " EMBER_GO_CALLERS_DIR " && env GOCACHE=" + (dir / "cache").string() +
+  std::string command = "cd " + source_dir + " && env GOCACHE=" + (dir / "cache").string() +
                         " GOFLAGS= GO111MODULE=off GOPATH=" + (dir / "gopath").string() + " " +
-                        EMBER_GO_TOOL + " build " + flags + " -o " + out.string() + " main.go";
+                        EMBER_GO_TOOL + " build " + flags + " -o " + out.string() + " " + source;
   std::string output = run(command);
   if (!output.empty()) ADD_FAILURE() << command << "\n" << output;
   return out.string();
@@ -73,6 +77,19 @@ Truth run_callers(const std::string& binary) {
     }
   }
   return truth;
+}
+
+// The linker shortens what brackets hold in the names it writes to the
+// pclntab ("main.Map[...]", "type..eq.[...]T"); .symtab keeps them whole.
+std::string elide_brackets(const std::string& name) {
+  std::string out;
+  int depth = 0;
+  for (char c : name) {
+    if (c == '[' && depth++ == 0) out += "[...";
+    if (c == ']' && --depth == 0) out += ']';
+    if (depth == 0 && c != ']') out += c;
+  }
+  return out;
 }
 
 std::uint64_t entry_of(const Pclntab& table, std::string_view name) {
@@ -202,6 +219,46 @@ TEST_F(GoBinaries, ACorruptTableIsAnErrorNotAGoBinaryToName) {
   EXPECT_TRUE(bad.is_go);
   EXPECT_FALSE(status.is_ok());
   EXPECT_NE(status.message().find("pclntab"), std::string::npos) << status.message();
+}
+
+// A c-shared library is linked by the C toolchain, which merges the table
+// into .data.rel.ro: found by scan, named as the unstripped build's symbols.
+TEST_F(GoBinaries, CSharedLibraryWithoutAPclntabSection) {
+  std::string stripped = build("libcshared_stripped.so", "-buildmode=c-shared -ldflags=-s\\ -w",
+                               EMBER_GO_CSHARED_DIR, "lib.go");
+  std::string full = build("libcshared.so", "-buildmode=c-shared", EMBER_GO_CSHARED_DIR, "lib.go");
+  GoBinary go;
+  Status status = detect(stripped, go);
+  ASSERT_TRUE(status.is_ok()) << status.message();
+  ASSERT_TRUE(go.is_go);
+  EXPECT_EQ(go.file.section(".gopclntab"), nullptr);
+  EXPECT_EQ(go.file.section(".data.rel.ro.gopclntab"), nullptr);
+  EXPECT_TRUE(go.inline_trees) << go.inline_trees_missing;
+
+  ElfFile symbols;
+  ASSERT_TRUE(ElfFile::open(full, symbols).is_ok());
+  std::size_t checked = 0;
+  std::vector<std::string> wrong;
+  for (std::size_t i = 0; i < symbols.function_count(); ++i) {
+    ElfSymbol symbol = symbols.function(i);
+    if (symbol.address < go.table.text_start() || symbol.address >= go.table.text_end()) continue;
+    std::vector<GoFrame> frames;
+    if (!go.table.frames(symbol.address, frames)) continue;  // C code between Go functions
+    std::string expected = elide_brackets(std::string(symbol.name));
+    if (expected.ends_with(".abi0")) expected.resize(expected.size() - 5);  // assembly's ABI
+    ++checked;
+    if (frames.back().function != expected) {
+      wrong.push_back(expected + " named " + std::string(frames.back().function));
+    }
+  }
+  EXPECT_GE(checked, go.table.function_count() * 9 / 10);
+  EXPECT_TRUE(wrong.empty()) << wrong.size() << " of " << checked << ", first: " << wrong.front();
+  std::vector<GoFrame> frames;
+  auto hot = symbols.find_symbol("main.hot");
+  ASSERT_TRUE(hot.has_value());
+  ASSERT_TRUE(go.table.frames(hot->address, frames));
+  EXPECT_EQ(frames.back().function, "main.hot");
+  EXPECT_TRUE(frames.back().file.ends_with("/cshared/lib.go")) << frames.back().file;
 }
 
 TEST(NotGo, AnElfWithoutPclntabIsNotGo) {
