@@ -2,9 +2,11 @@
 // tables broken in the ways a truncated or corrupt file breaks them.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "detect.hpp"
 #include "pclntab.hpp"
 #include "table_builder.hpp"
 
@@ -78,6 +80,48 @@ TEST_P(Layouts, WithoutInlineDataNamesTheOutermostFunction) {
   Pclntab table;
   ASSERT_TRUE(Pclntab::parse(built.table, built.table_vaddr, table).is_ok());
   EXPECT_EQ(frames_at(table, 0x40106a), "main.work /src/deeper.go:41\n");
+}
+
+// The same table inside an ELF image without section headers: found by
+// scan, the version from the build info blob, and (1.18+) the inline trees
+// through the moduledata that points at the table.
+TEST_P(Layouts, DetectedInAnElfWithoutSections) {
+  BuiltTable built = build_table(sample_spec(GetParam()));
+  std::vector<std::uint8_t> image = testing::elf_image(built, GetParam(), "go1.20.14");
+  ElfView file;
+  ASSERT_TRUE(ElfView::from_memory(image, file).is_ok());
+  GoBinary go;
+  Status status = detect(std::move(file), go);
+  ASSERT_TRUE(status.is_ok()) << status.message();
+  ASSERT_TRUE(go.is_go);
+  EXPECT_EQ(go.version, "go1.20.14");
+  EXPECT_EQ(go.pclntab_vaddr, built.table_vaddr);
+  EXPECT_TRUE(go.inline_trees) << go.inline_trees_missing;
+  EXPECT_EQ(frames_at(go.table, 0x40106a),
+            "main.deeper /src/deeper.go:41 [inlined]\n"
+            "main.hot /src/hot.go:31 [inlined]\n"
+            "main.work /src/main.go:21\n");
+}
+
+TEST(Detect, WithoutModuledataInlinedCallsAreNotExpanded) {
+  for (PclntabVersion version : {PclntabVersion::go118, PclntabVersion::go120}) {
+    BuiltTable built = build_table(sample_spec(version));
+    std::vector<std::uint8_t> image = testing::elf_image(built, version, "go1.20.14");
+    // Break the moduledata's pointer at the table: its last occurrence (the
+    // writable segment is the image's last; a program header holds it too).
+    std::uint64_t table = built.table_vaddr;
+    auto at = std::find_end(image.begin(), image.end(), reinterpret_cast<std::uint8_t*>(&table),
+                            reinterpret_cast<std::uint8_t*>(&table) + 8);
+    ASSERT_NE(at, image.end());
+    *at ^= 0x40;
+    ElfView file;
+    ASSERT_TRUE(ElfView::from_memory(image, file).is_ok());
+    GoBinary go;
+    ASSERT_TRUE(detect(std::move(file), go).is_ok());
+    EXPECT_FALSE(go.inline_trees);
+    EXPECT_NE(go.inline_trees_missing.find("moduledata"), std::string::npos);
+    EXPECT_EQ(frames_at(go.table, 0x40106a), "main.work /src/deeper.go:41\n");
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Go, Layouts,

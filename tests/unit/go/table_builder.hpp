@@ -4,6 +4,8 @@
 // as seeds of the fuzz target.
 #pragma once
 
+#include <elf.h>
+
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -256,6 +258,79 @@ inline TableSpec sample_spec(PclntabVersion version) {
   spec.functions.push_back(FunctionSpec{"runtime.goexit", 0x4010a0, {}, {}, {}, {}, {}});
   spec.text_end = 0x4010b0;
   return spec;
+}
+
+// A minimal ELF64 image around a built table, laid out as the Go linker lays
+// out a stripped binary without section headers: an executable segment
+// (the text, zeros), the table's segment, the inline trees' segment (at
+// gofunc_vaddr), and a writable one with the build info blob ("go_version"
+// inline, Go 1.18+ style) and a moduledata pointing at the table, whose
+// gofunc is word 38 (1.18) or 40 (1.20).
+inline std::vector<std::uint8_t> elf_image(const BuiltTable& built, PclntabVersion version,
+                                           const std::string& go_version) {
+  using detail::put;
+  using detail::put_at;
+  const std::uint64_t text_vaddr = 0x401000, data_vaddr = 0x700000;
+  std::vector<std::uint8_t> text(0x100, 0xcc);
+
+  // The build info blob: magic, pointer size, flags (little-endian, strings
+  // inline), padding to 32 bytes, then the version as a uvarint-prefixed string.
+  std::vector<std::uint8_t> data(32, 0);
+  std::memcpy(data.data(), "\xff Go buildinf:", 14);
+  data[14] = 8;
+  data[15] = 2;
+  data.push_back(static_cast<std::uint8_t>(go_version.size()));
+  data.insert(data.end(), go_version.begin(), go_version.end());
+  while (data.size() % 16) data.push_back(0);
+  std::size_t moduledata = data.size();
+  data.resize(data.size() + 64 * 8, 0);
+  std::uint64_t funcnames;
+  std::memcpy(&funcnames, built.table.data() + 8 + 3 * 8, 8);  // 1.18+ header
+  put_at<std::uint64_t>(data, moduledata, built.table_vaddr);
+  put_at<std::uint64_t>(data, moduledata + 8, built.table_vaddr + funcnames);
+  put_at<std::uint64_t>(data, moduledata + 22 * 8, text_vaddr);
+  std::size_t gofunc_word = version == PclntabVersion::go120 ? 40 : 38;
+  put_at<std::uint64_t>(data, moduledata + gofunc_word * 8, built.gofunc_vaddr);
+
+  struct Segment {
+    std::uint64_t vaddr;
+    const std::vector<std::uint8_t>* bytes;
+    std::uint32_t flags;
+  };
+  std::vector<std::uint8_t> gofunc = built.gofunc;
+  if (gofunc.empty()) gofunc.push_back(0);
+  Segment segments[] = {{text_vaddr, &text, PF_R | PF_X},
+                        {built.table_vaddr, &built.table, PF_R},
+                        {built.gofunc_vaddr, &gofunc, PF_R},
+                        {data_vaddr, &data, PF_R | PF_W}};
+  std::vector<std::uint8_t> image(sizeof(Elf64_Ehdr) + 4 * sizeof(Elf64_Phdr), 0);
+  Elf64_Ehdr eh{};
+  std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
+  eh.e_ident[EI_CLASS] = ELFCLASS64;
+  eh.e_ident[EI_DATA] = ELFDATA2LSB;
+  eh.e_ident[EI_VERSION] = EV_CURRENT;
+  eh.e_type = ET_EXEC;
+  eh.e_machine = EM_X86_64;
+  eh.e_version = EV_CURRENT;
+  eh.e_entry = text_vaddr;
+  eh.e_phoff = sizeof(Elf64_Ehdr);
+  eh.e_ehsize = sizeof(Elf64_Ehdr);
+  eh.e_phentsize = sizeof(Elf64_Phdr);
+  eh.e_phnum = 4;
+  std::memcpy(image.data(), &eh, sizeof eh);
+  for (int i = 0; i < 4; ++i) {
+    while (image.size() % 16) image.push_back(0);
+    Elf64_Phdr ph{};
+    ph.p_type = PT_LOAD;
+    ph.p_flags = segments[i].flags;
+    ph.p_offset = image.size();
+    ph.p_vaddr = ph.p_paddr = segments[i].vaddr;
+    ph.p_filesz = ph.p_memsz = segments[i].bytes->size();
+    ph.p_align = 16;
+    std::memcpy(image.data() + sizeof(Elf64_Ehdr) + i * sizeof ph, &ph, sizeof ph);
+    image.insert(image.end(), segments[i].bytes->begin(), segments[i].bytes->end());
+  }
+  return image;
 }
 
 }  // namespace ember::go::testing
