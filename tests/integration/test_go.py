@@ -13,6 +13,10 @@ the truth, and hotA's samples sit at its loop's line of main.go. Again with
 hotB inlined into work (go_hot_inlined): hotB is still a frame of its own,
 marked inlined, at its loop's line of hotb_inlined.go, below work at the
 line of the call.
+
+A Go c-shared library (libgo_cshared.so, stripped) called from Python
+(Debian's python3, through ctypes): Python and Go frames in one stack,
+py_caller above main.hot, for at least 95% of main.hot's samples.
 """
 import os
 import re
@@ -144,6 +148,39 @@ class GoShares(unittest.TestCase):
         self.assertAlmostEqual(got_b, 100 - true_a, delta=TOLERANCE,
                                msg=f"hotB: ember {got_b:.2f}% vs truth {100 - true_a:.2f}%"
                                + self.contention.note())
+
+    def test_python_calls_go_cshared(self):
+        config = write_config(self, "[runtime.go]\nenabled = true\nrequired = true\n"
+                              "[runtime.cpython]\nenabled = true\nrequired = true\n")
+        out = os.path.join(it.scratch_dir(self), "cshared.speedscope.json")
+        script = os.path.join(SOURCE, "..", "go_cshared", "call_go.py")
+        w = it.start(self, ["/usr/bin/python3", script, it.workload("libgo_cshared.so"), 60])
+        res = it.record(self, out, pids=[w.pid], duration=3, frequency=FREQUENCY,
+                        config=config, min_samples=1500)
+        w.stop()
+        sp = it.Speedscope(out)
+        stacks = [(list(zip(names, kinds)), weight) for p in sp.for_pid(w.pid)
+                  if p.tid == w.pid for names, kinds, weight in p.stacks]
+        total = sum(weight for _, weight in stacks)
+        self.assertGreaterEqual(total, 1500, f"too few samples ({total})\n" + res.describe())
+        hot = connected = 0
+        for frames, weight in stacks:
+            user = [f for f in frames if f[1] != "kernel"]
+            names = [n for n, _ in user]
+            if "main.hot" not in names:
+                continue
+            hot += weight
+            self.assertEqual(dict(user)["main.hot"], "go")
+            if ("py_caller", "python") in user[:names.index("main.hot")]:
+                connected += weight
+        print(f"\ngo_cshared: samples={total} in main.hot={it.share(hot, total):.1f}% "
+              f"of which under Python's py_caller={it.share(connected, hot):.1f}%")
+        describe = "\n".join(f"  {w:6d}  " + ";".join(n for n, k in f if k != "kernel")
+                             for f, w in sorted(stacks, key=lambda s: -s[1])[:8])
+        self.assertGreaterEqual(it.share(hot, total), 80.0,
+                                "main.hot is not where the thread spends its time:\n" + describe)
+        self.assertGreaterEqual(it.share(connected, hot), 95.0,
+                                "Go frames not connected to the Python caller:\n" + describe)
 
     def test_stripped_shares_and_lines(self):
         self.check("go_hot", hot_b_inlined=False)
