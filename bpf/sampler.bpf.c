@@ -28,6 +28,9 @@ const volatile __u64 wakeup_bytes = 1 << 20;
 // hide its caller from the frame-pointer walk). 0 = off.
 const volatile __u32 stack_snapshot_bytes = 16384;
 const volatile __u32 leaf_snapshot_bytes = 1024;
+// Entries of a user stack, as kernel.perf_event_max_stack bounds the kernel's
+// walk: the sampler's own walk stops where the kernel's would.
+const volatile __u32 max_user_frames = EMBER_MAX_USER_FRAMES;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -84,11 +87,14 @@ static __always_inline int submit(struct ember_sample *sample, bool wake)
 	// the packed record fits the wire buffer.
 	__u32 kernel = at_most(sample->kernel_frame_count, EMBER_MAX_KERNEL_FRAMES);
 	__u32 user = at_most(sample->user_frame_count, EMBER_MAX_USER_FRAMES);
+	__u32 user_addresses = sample->flags & EMBER_SAMPLE_HAS_FRAME_ADDRESSES ? user : 0;
 	__u32 runtime = at_most(sample->runtime_frame_count, EMBER_MAX_RUNTIME_FRAMES);
+	__u32 anchors = at_most(sample->runtime_anchor_count, EMBER_MAX_RUNTIME_ANCHORS);
 	__u32 snapshot = at_most(sample->snapshot_size, EMBER_MAX_STACK_SNAPSHOT);
 	sample->kernel_frame_count = kernel;
 	sample->user_frame_count = user;
 	sample->runtime_frame_count = runtime;
+	sample->runtime_anchor_count = anchors;
 	sample->snapshot_size = snapshot;
 
 	__builtin_memcpy(wire, sample, FIXED_SIZE);
@@ -97,9 +103,14 @@ static __always_inline int submit(struct ember_sample *sample, bool wake)
 	size += kernel * sizeof(__u64);
 	bpf_probe_read_kernel(wire + size, user * sizeof(__u64), sample->user_frames);
 	size += user * sizeof(__u64);
+	bpf_probe_read_kernel(wire + size, user_addresses * sizeof(__u64),
+			      sample->user_frame_addresses);
+	size += user_addresses * sizeof(__u64);
 	bpf_probe_read_kernel(wire + size, runtime * sizeof(struct ember_runtime_frame),
 			      sample->runtime_frames);
 	size += runtime * sizeof(struct ember_runtime_frame);
+	bpf_probe_read_kernel(wire + size, anchors * sizeof(__u64), sample->runtime_anchors);
+	size += anchors * sizeof(__u64);
 	if (snapshot) {
 		bpf_probe_read_kernel(wire + size, snapshot, sample->stack_snapshot);
 		size += snapshot;
@@ -152,6 +163,64 @@ static __always_inline __u32 frames_of(long bytes)
 	return bytes > 0 ? (__u32)(bytes / sizeof(__u64)) : 0;
 }
 
+#define PF_USER_WORKER 0x00004000
+#define PF_KTHREAD 0x00200000
+
+struct frame_pointer_walk {
+	__u64 fp;
+	__u32 count;
+	__u32 max;
+};
+
+// One step of the walk the kernel does for bpf_get_stack(BPF_F_USER_STACK)
+// (x86 perf_callchain_user): the frame record at fp holds the caller's frame
+// pointer and the return address into the caller.
+static long frame_pointer_step(__u64 index, void *data)
+{
+	struct frame_pointer_walk *walk = data;
+	(void)index;
+	__u32 count = walk->count;
+	if (count >= walk->max || count >= EMBER_MAX_USER_FRAMES)
+		return 1;
+	struct ember_sample *sample = ember_current_sample();
+	if (!sample)
+		return 1;
+	__u64 record[2];
+	if (bpf_probe_read_user(record, sizeof(record), (const void *)walk->fp) != 0)
+		return 1;
+	sample->user_frames[count] = record[1];
+	sample->user_frame_addresses[count] = record[0];
+	walk->fp = record[0];
+	walk->count = count + 1;
+	return 0;
+}
+
+// The user stack by frame pointers, as the kernel walks it, and the frame
+// pointer each frame ran with: where its frame is on the stack, which ties
+// a runtime's frame groups to native frames (their anchors). Only for
+// processes a runtime program walks: it costs a bpf_loop and, on the ring,
+// 8 bytes per frame.
+static __always_inline void walk_user_frame_pointers(struct ember_sample *sample,
+						     struct task_struct *task)
+{
+	sample->user_frame_count = 0;
+	// Kernel threads and io_uring-style workers have no user stack (the
+	// kernel's walk skips them too).
+	if (!BPF_CORE_READ(task, mm) || (BPF_CORE_READ(task, flags) & (PF_KTHREAD | PF_USER_WORKER)) ||
+	    max_user_frames == 0)
+		return;
+	sample->user_frames[0] = sample->user_ip;
+	sample->user_frame_addresses[0] = sample->user_bp;
+	struct frame_pointer_walk walk = {
+		.fp = sample->user_bp,
+		.count = 1,
+		.max = at_most(max_user_frames, EMBER_MAX_USER_FRAMES),
+	};
+	bpf_loop(EMBER_MAX_USER_FRAMES, frame_pointer_step, &walk, 0);
+	sample->user_frame_count = walk.count;
+	sample->flags |= EMBER_SAMPLE_HAS_FRAME_ADDRESSES;
+}
+
 SEC("perf_event")
 int ember_sample_cpu(struct bpf_perf_event_data *ctx)
 {
@@ -182,19 +251,13 @@ int ember_sample_cpu(struct bpf_perf_event_data *ctx)
 	sample->flags = 0;
 	sample->runtime_program = 0;
 	sample->runtime_frame_count = 0;
+	sample->runtime_anchor_count = 0;
 	sample->snapshot_size = 0;
 
 	sample->kernel_frame_count =
 		frames_of(bpf_get_stack(ctx, sample->kernel_frames, sizeof(sample->kernel_frames), 0));
 	if (sample->kernel_frame_count == EMBER_MAX_KERNEL_FRAMES)
 		sample->flags |= EMBER_SAMPLE_KERNEL_TRUNCATED;
-
-	// The kernel walks the user stack by frame pointers, from the user
-	// registers even when the sample hit kernel code.
-	sample->user_frame_count = frames_of(bpf_get_stack(
-		ctx, sample->user_frames, sizeof(sample->user_frames), BPF_F_USER_STACK));
-	if (sample->user_frame_count == EMBER_MAX_USER_FRAMES)
-		sample->flags |= EMBER_SAMPLE_USER_TRUNCATED;
 
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
@@ -203,6 +266,17 @@ int ember_sample_cpu(struct bpf_perf_event_data *ctx)
 	sample->user_bp = BPF_CORE_READ(regs, bp);
 
 	struct ember_process_runtime *runtime = bpf_map_lookup_elem(&ember_runtimes, &pid);
+	// The user stack by frame pointers, from the user registers even when
+	// the sample hit kernel code: by the kernel, or by the sampler where a
+	// runtime program needs each frame's place on the stack too.
+	if (runtime && runtime->program)
+		walk_user_frame_pointers(sample, task);
+	else
+		sample->user_frame_count = frames_of(bpf_get_stack(
+			ctx, sample->user_frames, sizeof(sample->user_frames), BPF_F_USER_STACK));
+	if (sample->user_frame_count == EMBER_MAX_USER_FRAMES)
+		sample->flags |= EMBER_SAMPLE_USER_TRUNCATED;
+
 	// No user frames: a kernel thread, whose registers mean nothing.
 	if (sample->user_frame_count > 0) {
 		__u32 want = runtime && (runtime->flags & EMBER_PROCESS_STACK_SNAPSHOT)

@@ -2,14 +2,10 @@
 
 #include <algorithm>
 
+#include "frame_group_merge.hpp"
+
 namespace ember {
 namespace {
-
-// Return addresses no call can have: outside every mapping, or in the heap or
-// a stack (what a frame-pointer walk through code built without them finds).
-bool is_walk_garbage(const Frame& frame) {
-  return frame.module == "[unknown]" || frame.module == "[heap]" || frame.module == "[stack]";
-}
 
 // Garbage from a frame-pointer walk through code built without frame
 // pointers is often tiny or beyond user space: no mapping will hold it.
@@ -22,31 +18,6 @@ constexpr std::size_t kMaxUnmappedPcs = 1024;
 
 }  // namespace
 
-void merge_interpreter_frames(const std::vector<FrameHandle>& native_leaf_first,
-                              const RuntimeFrameGroups& groups, const ProcessHandler& interpreter,
-                              std::vector<FrameHandle>& merged_leaf_first) {
-  std::size_t next_group = 0;
-  for (const FrameHandle& frame : native_leaf_first) {
-    if (next_group < groups.size() && interpreter.is_interpreter_frame(*frame)) {
-      const auto& group = groups[next_group++];
-      merged_leaf_first.insert(merged_leaf_first.end(), group.begin(), group.end());
-      continue;
-    }
-    // Between two groups, the runtime's call machinery and, in builds without
-    // frame pointers, garbage return addresses only split the interpreted
-    // stack. The C code the runtime does not claim (builtins, C extensions,
-    // libc) stays where it is.
-    if (next_group > 0 && next_group < groups.size() &&
-        (is_walk_garbage(*frame) || interpreter.is_call_machinery(*frame))) {
-      continue;
-    }
-    merged_leaf_first.push_back(frame);
-  }
-  for (; next_group < groups.size(); ++next_group) {
-    const auto& group = groups[next_group];
-    merged_leaf_first.insert(merged_leaf_first.end(), group.begin(), group.end());
-  }
-}
 
 bool outside_known_mappings(const NativeStack& stack, const std::vector<Mapping>& mappings,
                             const std::unordered_set<std::uint64_t>& known_unmapped) {
@@ -85,11 +56,15 @@ void StackBuilder::name_user_stack(const ember_sample& sample, ProcessState& pro
   if (process.code_claims.empty()) {
     for (const NativeFrame& frame : native_.leaf_first) {
       process.native->symbolize_native(frame.pc, user_frames_);
+      user_cfas_.resize(user_frames_.size(), frame.cfa);  // its inlined functions' too
     }
   } else {
     name_routed(process);
   }
-  if (native_.truncated) user_frames_.push_back(truncated_);
+  if (native_.truncated) {
+    user_frames_.push_back(truncated_);
+    user_cfas_.push_back(0);
+  }
 }
 
 // Each address goes to the handler claiming it, all of one handler's in one
@@ -131,6 +106,7 @@ void StackBuilder::name_routed(ProcessState& process) {
     } else {
       process.native->symbolize_native(frames[i].pc, user_frames_);
     }
+    user_cfas_.resize(user_frames_.size(), frames[i].cfa);
   }
   // Remembered last: a full cache starts over, which would drop the
   // entries `cached` points to.
@@ -150,6 +126,7 @@ void StackBuilder::build(const ember_sample& sample, ProcessState& process,
   root_first.clear();
   kernel_frames_.clear();
   user_frames_.clear();
+  user_cfas_.clear();
 
   if (process.native) name_user_stack(sample, process);
 
@@ -159,7 +136,8 @@ void StackBuilder::build(const ember_sample& sample, ProcessState& process,
     groups_.clear();
     interpreter->symbolize_runtime(sample, groups_);
     merged_.clear();
-    merge_interpreter_frames(user_frames_, groups_, *interpreter, merged_);
+    merge_interpreter_frames(user_frames_, user_cfas_, sample.user_sp, groups_, *interpreter,
+                             merged_);
     user = &merged_;
   }
 

@@ -15,17 +15,6 @@
 
 namespace ember {
 
-// Splices interpreter frame groups into native frames (both leaf first): the
-// k-th native frame the interpreter claims is replaced by the k-th group.
-// Groups left over (the native walk missed eval frames) go rootward of
-// everything else, so interpreter frames are never dropped. Between groups
-// (and before the leftovers), the frames the handler calls its call machinery
-// (ProcessHandler::is_call_machinery) and addresses outside code ([unknown],
-// [heap], [stack]: walk garbage) are dropped.
-void merge_interpreter_frames(const std::vector<FrameHandle>& native_leaf_first,
-                              const RuntimeFrameGroups& groups, const ProcessHandler& interpreter,
-                              std::vector<FrameHandle>& merged_leaf_first);
-
 // True when a plausible user address of `stack` lies outside every mapping
 // in `mappings` and is not in `known_unmapped` (walk garbage seen before).
 bool outside_known_mappings(const NativeStack& stack, const std::vector<Mapping>& mappings,
@@ -72,6 +61,7 @@ class StackBuilder {
   std::vector<Batch> batches_;
   std::vector<FrameHandle> kernel_frames_;
   std::vector<FrameHandle> user_frames_;
+  std::vector<std::uint64_t> user_cfas_;  // each user frame's CFA (0 = unknown)
   std::vector<FrameHandle> merged_;
   RuntimeFrameGroups groups_;
 };

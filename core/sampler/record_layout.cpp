@@ -13,10 +13,15 @@ static_assert(sizeof(ember_process_runtime) == 8);
 static_assert(sizeof(ember_runtime_frame) == 16);
 static_assert(offsetof(ember_sample, cgroup_id) == 40);
 static_assert(offsetof(ember_sample, flags) == 48);
-static_assert(offsetof(ember_sample, user_ip) == 72);
-static_assert(offsetof(ember_sample, kernel_frames) == 96);
-static_assert(offsetof(ember_sample, user_frames) == 96 + 8 * EMBER_MAX_KERNEL_FRAMES);
+static_assert(offsetof(ember_sample, runtime_anchor_count) == 72);
+static_assert(offsetof(ember_sample, user_ip) == 80);
+static_assert(offsetof(ember_sample, kernel_frames) == 104);
+static_assert(offsetof(ember_sample, user_frames) == 104 + 8 * EMBER_MAX_KERNEL_FRAMES);
+static_assert(offsetof(ember_sample, user_frame_addresses) ==
+              offsetof(ember_sample, user_frames) + 8 * EMBER_MAX_USER_FRAMES);
 static_assert(offsetof(ember_sample, runtime_frames) ==
-              96 + 8 * (EMBER_MAX_KERNEL_FRAMES + EMBER_MAX_USER_FRAMES));
-static_assert(offsetof(ember_sample, stack_snapshot) ==
+              offsetof(ember_sample, user_frame_addresses) + 8 * EMBER_MAX_USER_FRAMES);
+static_assert(offsetof(ember_sample, runtime_anchors) ==
               offsetof(ember_sample, runtime_frames) + 16 * EMBER_MAX_RUNTIME_FRAMES);
+static_assert(offsetof(ember_sample, stack_snapshot) ==
+              offsetof(ember_sample, runtime_anchors) + 8 * EMBER_MAX_RUNTIME_ANCHORS);

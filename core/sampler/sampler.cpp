@@ -6,10 +6,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "ember/bpf/sample.h"
+#include "ember/text_file.hpp"
 #include "online_cpus.hpp"
 #include "ring_reader.hpp"
 #include "ring_size.hpp"
@@ -19,6 +21,20 @@ namespace ember {
 namespace {
 
 std::string errno_text(int error) { return std::strerror(error < 0 ? -error : error); }
+
+// How deep the kernel walks a user stack for bpf_get_stack
+// (kernel.perf_event_max_stack, 127 by default), within the record's array.
+__u32 kernel_user_stack_depth() {
+  std::string text;
+  std::uint32_t depth = EMBER_MAX_USER_FRAMES;
+  if (read_text_file("/proc/sys/kernel/perf_event_max_stack", text)) {
+    try {
+      depth = static_cast<std::uint32_t>(std::stoul(text));
+    } catch (const std::exception&) {
+    }
+  }
+  return std::min<std::uint32_t>(depth, EMBER_MAX_USER_FRAMES);
+}
 
 int open_perf_event(const SamplerOptions& options, int cpu) {
   perf_event_attr attr{};
@@ -59,6 +75,7 @@ Status Sampler::open(const SamplerOptions& options, std::unique_ptr<Sampler>& ou
   skeleton->rodata->wakeup_bytes = sampler->ring_bytes_ / 4;
   skeleton->rodata->stack_snapshot_bytes = options.stack_snapshot_bytes;
   skeleton->rodata->leaf_snapshot_bytes = options.leaf_snapshot_bytes;
+  skeleton->rodata->max_user_frames = kernel_user_stack_depth();
 
   if (int error = sampler_bpf::load(skeleton)) {
     return Status::error("cannot load the BPF sampler into the kernel: " + errno_text(error) +

@@ -91,18 +91,22 @@ class CpythonHandler final : public ProcessHandler {
   }
 
   void symbolize_runtime(const ember_sample& sample, RuntimeFrameGroups& groups) override {
-    std::vector<FrameHandle> group;
+    RuntimeFrameGroup group;
     std::uint32_t count =
         std::min<std::uint32_t>(sample.runtime_frame_count, EMBER_MAX_RUNTIME_FRAMES);
     for (std::uint32_t i = 0; i < count; ++i) {
       const ember_runtime_frame& raw = sample.runtime_frames[i];
-      group.push_back(frame(raw.word0, raw.word1 & CPYTHON_FRAME_OFFSET_MASK));
+      group.frames.push_back(frame(raw.word0, raw.word1 & CPYTHON_FRAME_OFFSET_MASK));
       if (raw.word1 & CPYTHON_FRAME_ENTRY) {
+        std::size_t index = groups.size();
+        if (index < sample.runtime_anchor_count && index < EMBER_MAX_RUNTIME_ANCHORS) {
+          group.anchor = sample.runtime_anchors[index];
+        }
         groups.push_back(std::move(group));
-        group.clear();
+        group = {};
       }
     }
-    if (!group.empty()) groups.push_back(std::move(group));
+    if (!group.frames.empty()) groups.push_back(std::move(group));
   }
 
   bool is_interpreter_frame(const Frame& native) const override {

@@ -108,11 +108,15 @@ std::size_t UserStackUnwinder::frame_pointer_continuation(const UnwoundFrame& fr
 void UserStackUnwinder::append_frame_pointer_walk(const ember_sample& sample, std::size_t from,
                                                   std::vector<NativeFrame>& frames) {
   std::uint32_t count = std::min<std::uint32_t>(sample.user_frame_count, EMBER_MAX_USER_FRAMES);
+  bool addresses = sample.flags & EMBER_SAMPLE_HAS_FRAME_ADDRESSES;
   for (std::size_t i = from; i < count; ++i) {
     // A return address that cannot be in user space means the walk left
     // the real chain: the rest is garbage, not frames.
     if (i > 0 && !could_be_mapped(sample.user_frames[i])) break;
-    frames.push_back(NativeFrame{sample.user_frames[i], 0});
+    // Where the sampler recorded the frame pointer each frame ran with, its
+    // CFA is above the saved rbp and the return address.
+    std::uint64_t fp = addresses ? sample.user_frame_addresses[i] : 0;
+    frames.push_back(NativeFrame{sample.user_frames[i], fp != 0 ? fp + 16 : 0});
   }
 }
 

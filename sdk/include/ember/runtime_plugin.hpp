@@ -25,10 +25,13 @@
 //    every address between the two steps. Interpreter handlers produce their
 //    frames in groups, one group per native interpreter frame
 //    (is_interpreter_frame), and the host splices each group in place of that
-//    native frame. Between two groups, the host drops the native frames the
-//    handler calls its call machinery (is_call_machinery: the eval loop's
-//    trampolines, which the groups replace) and keeps the others (builtins,
-//    C extensions, libc). So every runtime merges with native code the same way.
+//    native frame: the one whose stack range holds the group's anchor (a
+//    stack address the runtime's BPF program recorded inside that frame),
+//    else, for groups without one, the next such frame by position. Between
+//    two groups, the host drops the native frames the handler calls its call
+//    machinery (is_call_machinery: the eval loop's trampolines, which the
+//    groups replace) and keeps the others (builtins, C extensions, libc). So
+//    every runtime merges with native code the same way.
 //
 // 5. Refresh and detach: mapping changes reach on_mappings_changed; the
 //    handler's destructor runs when the process has exited and the window
@@ -121,7 +124,9 @@ struct NativeFrame {
   // even when the call is a function's last instruction).
   std::uint64_t pc = 0;
   // The frame's canonical frame address (its caller's sp just before the
-  // call), 0 when the unwinder does not know it (frame-pointer walks).
+  // call), 0 when the unwinder does not know it. Frame-pointer walks know
+  // it for processes a runtime program walks (the sampler records their
+  // frame pointers: ember_sample::user_frame_addresses).
   std::uint64_t cfa = 0;
 };
 
@@ -145,9 +150,24 @@ struct CodeRange {
   bool cacheable = true;
 };
 
-// Interpreter frames of one sample, leaf first, split into one group per
-// native interpreter frame (leaf-most group first).
-using RuntimeFrameGroups = std::vector<std::vector<FrameHandle>>;
+// The interpreter frames one native interpreter frame (one call of the eval
+// loop) ran, leaf first.
+struct RuntimeFrameGroup {
+  std::vector<FrameHandle> frames;
+  // A user stack address inside that native frame (CPython 3.11+: the eval
+  // call's _PyCFrame or entry frame, which live on its C stack), from the
+  // sample's runtime_anchors; 0 = none. Native frame i spans from its
+  // callee's CFA up to its own CFA, so the host finds the frame without
+  // counting: a call that has entered the eval loop but not yet pushed its
+  // frame (or popped it, not yet returned) is no longer taken for the next
+  // group's. Groups without an anchor, or whose anchor is in no frame the
+  // host knows the extent of, take the next interpreter frame rootward of
+  // the previous group's.
+  std::uint64_t anchor = 0;
+};
+
+// Interpreter frames of one sample, leaf-most group first.
+using RuntimeFrameGroups = std::vector<RuntimeFrameGroup>;
 
 class ProcessHandler {
  public:

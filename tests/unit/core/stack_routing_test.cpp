@@ -61,7 +61,7 @@ class FakeInterpreter final : public ProcessHandler {
  public:
   FakeInterpreter(std::string name, std::uint64_t eval) : name(std::move(name)), eval(eval) {}
   void symbolize_runtime(const ember_sample&, RuntimeFrameGroups& groups) override {
-    groups.push_back({frame(name, frame_kind::python)});
+    groups.push_back({{frame(name, frame_kind::python)}, 0});
   }
   bool is_interpreter_frame(const Frame& native) const override {
     return native.name == "native@" + hex(eval);

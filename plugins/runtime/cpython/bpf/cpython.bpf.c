@@ -6,7 +6,10 @@
 // x86_64 glibc) before 3.11; the match is cached per tid. Then it walks the
 // frame chain (PyFrameObject up to 3.10, _PyInterpreterFrame from 3.11) and
 // records (code object, instruction offset) per frame, leaf first (see
-// cpython_bpf.h for the words' meaning).
+// cpython_bpf.h for the words' meaning), and per group of frames one eval
+// call ran, the anchor that ties it to that call's native frame: 3.11 the
+// call's _PyCFrame, 3.12+ its entry (shim) frame, both locals of
+// _PyEval_EvalFrameDefault on its C stack. <= 3.10 has none.
 #include "vmlinux.h"
 
 #include <bpf/bpf_core_read.h>
@@ -150,11 +153,27 @@ static __always_inline __u64 find_tstate(struct cpython_process_config *config, 
 struct frame_walk {
 	const struct cpython_process_config *config;
 	__u64 frame;
+	__u64 cframe;  /* 3.11: the _PyCFrame of the eval call whose frames come next */
 	__u32 count;
 	__u32 max;
+	__u32 anchors; /* groups closed, each with its anchor */
+	__u8 open;     /* frames recorded since the last group closed */
 	__u8 truncated;
 	__u8 failed;
 };
+
+/* Closes the group of the frames recorded since the last one with its eval
+ * call's anchor, a struct that call keeps on its C stack. */
+static __always_inline void close_group(struct ember_sample *sample, struct frame_walk *walk,
+					__u64 anchor)
+{
+	__u32 index = walk->anchors;
+	if (!walk->open || index >= EMBER_MAX_RUNTIME_ANCHORS)
+		return;
+	sample->runtime_anchors[index] = anchor;
+	walk->anchors = index + 1;
+	walk->open = 0;
+}
 
 /* f_code and f_back / previous: one read when they are neighbours (every
  * version but 3.11), two otherwise. */
@@ -195,6 +214,8 @@ static long frame_step(__u64 index, void *data)
 		if (read_u8(frame + off->frame_owner) == off->frame_owned_by_cstack) {
 			if (count > 0 && count <= EMBER_MAX_RUNTIME_FRAMES)
 				sample->runtime_frames[count - 1].word1 |= CPYTHON_FRAME_ENTRY;
+			/* The shim is the eval call's entry_frame local. */
+			close_group(sample, walk, frame);
 			walk->frame = read_u64(frame + off->frame_previous);
 			return 0;
 		}
@@ -223,6 +244,12 @@ static long frame_step(__u64 index, void *data)
 	sample->runtime_frames[count].word1 = word1;
 	walk->count = count + 1;
 	walk->frame = previous;
+	walk->open = 1;
+	if (off->frame_model == CPYTHON_FRAMES_311 && (word1 & CPYTHON_FRAME_ENTRY) && walk->cframe) {
+		/* One _PyCFrame per eval call, linked like the calls. */
+		close_group(sample, walk, walk->cframe);
+		walk->cframe = read_u64(walk->cframe + off->cframe_previous);
+	}
 	return 0;
 }
 
@@ -249,17 +276,18 @@ int cpython_walk(struct bpf_perf_event_data *ctx)
 	const struct cpython_offsets *off = &config->offsets;
 
 	sample->runtime_frame_count = 0;
+	sample->runtime_anchor_count = 0;
 	__u64 tstate = find_tstate(config, tid);
 	if (!tstate)
 		return ember_submit(ctx);  /* a thread that never ran Python */
 
-	__u64 frame = 0;
+	__u64 frame = 0, cframe = 0;
 	if (off->frame_model == CPYTHON_FRAMES_PYFRAMEOBJECT) {
 		frame = read_u64(tstate + off->tstate_frame);
 	} else if (off->frame_model == CPYTHON_FRAMES_313) {
 		frame = read_u64(tstate + off->tstate_current_frame);
 	} else if (off->frame_model == CPYTHON_FRAMES_311 || off->frame_model == CPYTHON_FRAMES_312) {
-		__u64 cframe = read_u64(tstate + off->tstate_cframe);
+		cframe = read_u64(tstate + off->tstate_cframe);
 		if (cframe)
 			frame = read_u64(cframe + off->cframe_current_frame);
 	}
@@ -269,6 +297,7 @@ int cpython_walk(struct bpf_perf_event_data *ctx)
 	struct frame_walk walk = {
 		.config = config,
 		.frame = frame,
+		.cframe = off->frame_model == CPYTHON_FRAMES_311 ? cframe : 0,
 		.max = config->max_frames,
 	};
 	/* Shim frames take iterations too: one per eval call at most. */
@@ -277,6 +306,7 @@ int cpython_walk(struct bpf_perf_event_data *ctx)
 	if (!sample)
 		return 0;
 	sample->runtime_frame_count = walk.count;
+	sample->runtime_anchor_count = walk.anchors;
 	if (walk.truncated || (walk.frame && !walk.failed))
 		sample->flags |= EMBER_SAMPLE_RUNTIME_TRUNCATED;
 	if (walk.failed)

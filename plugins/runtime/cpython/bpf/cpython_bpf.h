@@ -17,6 +17,12 @@
  *                       _PyEval_EvalFrameDefault call ran, i.e. the root-most
  *                       frame of one native eval frame's group (<= 3.10:
  *                       every frame, each has its own eval call)
+ *
+ * runtime_anchors[k] (3.11+) = the k-th group's eval call's _PyCFrame (3.11)
+ *                       or entry frame (3.12+), locals of that
+ *                       _PyEval_EvalFrameDefault call; groups are counted
+ *                       leaf first by CPYTHON_FRAME_ENTRY. A group cut off by
+ *                       the depth bound has none.
  */
 #ifndef EMBER_CPYTHON_BPF_H
 #define EMBER_CPYTHON_BPF_H
@@ -38,6 +44,7 @@ struct cpython_process_config {
 	__u32 max_frames;             /* <= EMBER_MAX_RUNTIME_FRAMES */
 	__u32 reserved;
 	struct cpython_offsets offsets;
+	__u32 tail_reserved; /* cpython_offsets is 4 bytes short of 8: no implicit padding */
 };
 
 #endif /* EMBER_CPYTHON_BPF_H */

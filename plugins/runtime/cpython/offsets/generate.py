@@ -116,6 +116,8 @@ FIELDS = [
      since((3, 11), "offsetof(PyThreadState, cframe)", until=(3, 12))),
     ("cframe_current_frame", "_PyCFrame.current_frame (3.11-3.12)",
      since((3, 11), "offsetof(_PyCFrame, current_frame)", until=(3, 12))),
+    ("cframe_previous", "_PyCFrame.previous: the calling eval call's _PyCFrame (3.11-3.12)",
+     since((3, 11), "offsetof(_PyCFrame, previous)", until=(3, 12))),
     ("tstate_current_frame", "PyThreadState.current_frame (3.13+)",
      since((3, 13), "offsetof(PyThreadState, current_frame)")),
     # The frame chain.

@@ -18,6 +18,7 @@
 #define EMBER_MAX_KERNEL_FRAMES 64
 #define EMBER_MAX_USER_FRAMES 128
 #define EMBER_MAX_RUNTIME_FRAMES 128
+#define EMBER_MAX_RUNTIME_ANCHORS 128
 /* Upper bound of the user stack snapshot for DWARF unwinding (issue 4). */
 #define EMBER_MAX_STACK_SNAPSHOT 65536
 
@@ -43,6 +44,8 @@ enum ember_sample_flags {
 	EMBER_SAMPLE_RUNTIME_TRUNCATED = 1u << 2, /* interpreter walk hit its depth bound */
 	EMBER_SAMPLE_RUNTIME_FAILED = 1u << 3,    /* interpreter walk gave up (bad read) */
 	EMBER_SAMPLE_HAS_SNAPSHOT = 1u << 4,      /* regs + stack_snapshot are valid */
+	/* user_frame_addresses are valid (processes walked by a runtime program) */
+	EMBER_SAMPLE_HAS_FRAME_ADDRESSES = 1u << 5,
 };
 
 /* Per-pid entry of the `ember_runtimes` map, written by the host for the
@@ -89,9 +92,17 @@ struct ember_process_event {
  * On the ring buffer a sample travels packed, so a 20-frame stack costs a
  * few hundred bytes instead of the whole struct: the fixed part (everything
  * before kernel_frames), then kernel_frame_count kernel frames,
- * user_frame_count user frames, runtime_frame_count runtime frames and
- * snapshot_size bytes of stack. The core unpacks it into this struct before
- * any plugin sees it.
+ * user_frame_count user frames, as many user frame addresses when
+ * EMBER_SAMPLE_HAS_FRAME_ADDRESSES is set, runtime_frame_count runtime
+ * frames, runtime_anchor_count anchors and snapshot_size bytes of stack. The
+ * core unpacks it into this struct before any plugin sees it.
+ *
+ * Anchors tie interpreter frames to the native frame they run in: a runtime
+ * program records, per group of its frames, a stack address inside the native
+ * frame of the eval call that runs them (CPython 3.11+: the eval call's
+ * _PyCFrame or entry frame, kept on its C stack). What each anchor belongs to
+ * is the runtime's to say; its plugin hands them to the host with the groups
+ * (RuntimeFrameGroup::anchor in ember/runtime_plugin.hpp).
  */
 struct ember_sample {
 	struct ember_record_header header;
@@ -102,13 +113,21 @@ struct ember_sample {
 	__u32 user_frame_count;
 	__u32 runtime_frame_count;
 	__u32 snapshot_size;         /* bytes valid in stack_snapshot */
+	__u32 runtime_anchor_count;
+	__u32 reserved;
 	/* User registers at the sample, for unwinding from the snapshot. */
 	__u64 user_ip;
 	__u64 user_sp;
 	__u64 user_bp;
 	__u64 kernel_frames[EMBER_MAX_KERNEL_FRAMES];
 	__u64 user_frames[EMBER_MAX_USER_FRAMES];
+	/* The frame pointer each user frame ran with (its CFA is this + 16 on
+	 * x86-64), from the sampler's frame-pointer walk: for user_frames[0]
+	 * the sampled rbp, for user_frames[k + 1] the rbp saved at
+	 * user_frame_addresses[k]. Valid with EMBER_SAMPLE_HAS_FRAME_ADDRESSES. */
+	__u64 user_frame_addresses[EMBER_MAX_USER_FRAMES];
 	struct ember_runtime_frame runtime_frames[EMBER_MAX_RUNTIME_FRAMES];
+	__u64 runtime_anchors[EMBER_MAX_RUNTIME_ANCHORS];
 	__u8 stack_snapshot[EMBER_MAX_STACK_SNAPSHOT];
 };
 
