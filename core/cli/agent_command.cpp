@@ -1,5 +1,6 @@
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "config/config.hpp"
@@ -22,6 +23,8 @@ Options:
   --frequency HZ      override [sampler] frequency_hz
   --window SECONDS    override [agent] window_seconds
   --log-level LEVEL   override [agent] log_level
+  --plugin-dir DIR    also load plugins from DIR (repeat for several), after
+                      the built-in ones and [agent] plugin_dirs
   --check-config      load FILE, report the first error or "ok", and exit
                       (plugin options are checked when the plugins load)
   -h, --help          this help
@@ -33,6 +36,7 @@ Needs root, or the CAP_BPF and CAP_PERFMON capabilities.
 
 int agent_command(Arguments& args, const char* program) {
   std::string config_path, log_level;
+  std::vector<std::string> plugin_dirs;
   std::uint32_t frequency = 0, window = 0;
   bool check_only = false;
   while (auto flag = args.next_flag()) {
@@ -47,6 +51,8 @@ int agent_command(Arguments& args, const char* program) {
       window = static_cast<std::uint32_t>(args.number(1, 3600));
     } else if (*flag == "--log-level") {
       log_level = args.value();
+    } else if (*flag == "--plugin-dir") {
+      plugin_dirs.push_back(args.value());
     } else if (*flag == "--check-config") {
       check_only = true;
     } else {
@@ -69,6 +75,7 @@ int agent_command(Arguments& args, const char* program) {
     if (frequency) out.frequency_hz = frequency;
     if (window) out.window_seconds = window;
     if (!log_level.empty()) out.log_level = log_level;
+    out.plugin_dirs.insert(out.plugin_dirs.end(), plugin_dirs.begin(), plugin_dirs.end());
     return Status::ok();
   };
   Config config;

@@ -1,5 +1,6 @@
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "config/config.hpp"
@@ -30,6 +31,8 @@ Options:
   --config FILE       take runtimes, process filters and sampler settings from
                       this TOML file (see configs/ember.toml); its sinks are
                       replaced by --output
+  --plugin-dir DIR    also load plugins from DIR (repeat for several), after
+                      the built-in ones and the config's agent.plugin_dirs
   --log-level LEVEL   trace, debug, info, warn, error or off; default info
   -h, --help          this help
 
@@ -46,6 +49,7 @@ int record_command(Arguments& args) {
   Config config;
   config.runtimes["native"].enabled = true;
   std::string config_path, output = "ember.folded", log_level;
+  std::vector<std::string> plugin_dirs;
   std::vector<std::uint32_t> pids;
   std::uint32_t frequency = 0;
   double duration = 0;
@@ -67,6 +71,8 @@ int record_command(Arguments& args) {
       output = args.value();
     } else if (*flag == "--config") {
       config_path = args.value();
+    } else if (*flag == "--plugin-dir") {
+      plugin_dirs.push_back(args.value());
     } else if (*flag == "--log-level") {
       log_level = args.value();
     } else {
@@ -96,6 +102,7 @@ int record_command(Arguments& args) {
   if (!pids.empty()) config.pids = pids;
   if (frequency) config.frequency_hz = frequency;
   if (!log_level.empty()) config.log_level = log_level;
+  config.plugin_dirs.insert(config.plugin_dirs.end(), plugin_dirs.begin(), plugin_dirs.end());
   for (auto& [name, sink] : config.sinks) sink.enabled = false;
   PluginConfig& files = config.sinks["files"];
   files = PluginConfig{};

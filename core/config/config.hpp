@@ -32,7 +32,7 @@ struct Config {
   std::string source;  // path of the file, empty for built-in defaults
 
   // [agent]
-  std::vector<std::string> plugin_dirs;      // empty: <dir of ember binary>/../lib/ember/plugins
+  std::vector<std::string> plugin_dirs;      // searched after <dir of ember binary>/../lib/ember/plugins
   std::string log_level = "info";            // trace, debug, info, warn, error, off
   std::string log_format = "text";           // "text" or "json" (one object per line)
   std::uint32_t window_seconds = 60;         // 1 .. 3600

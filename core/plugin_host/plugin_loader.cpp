@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "abi_check.hpp"
+#include "plugin_file_trust.hpp"
 
 namespace ember {
 
@@ -96,6 +97,10 @@ std::vector<LoadedLibrary> load_plugin_directories(const std::vector<std::string
                                                    const AbiStamp& host) {
   std::vector<LoadedLibrary> loaded;
   for (const std::string& directory : directories) {
+    if (Status trusted = check_plugin_path_trusted(directory, "plugin directory"); !trusted) {
+      errors.push_back(trusted.message());
+      continue;
+    }
     std::error_code error;
     std::vector<std::string> paths;
     for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
@@ -107,6 +112,10 @@ std::vector<LoadedLibrary> load_plugin_directories(const std::vector<std::string
     }
     std::sort(paths.begin(), paths.end());
     for (const std::string& path : paths) {
+      if (Status trusted = check_plugin_path_trusted(path, "plugin"); !trusted) {
+        errors.push_back(trusted.message());
+        continue;
+      }
       LoadedLibrary library;
       Status status = load_plugin_library(path, library, host);
       if (!status) {
@@ -127,6 +136,33 @@ std::vector<LoadedLibrary> load_plugin_directories(const std::vector<std::string
     }
   }
   return loaded;
+}
+
+namespace {
+
+// One spelling per directory: symlinks resolved where it exists, "." and a
+// trailing "/" gone.
+std::filesystem::path directory_identity(const std::string& directory) {
+  std::error_code error;
+  std::filesystem::path path = std::filesystem::weakly_canonical(directory, error);
+  if (error) path = std::filesystem::path(directory).lexically_normal();
+  if (!path.has_filename() && path.has_parent_path()) path = path.parent_path();
+  return path;
+}
+
+}  // namespace
+
+std::vector<std::string> plugin_directories(const std::vector<std::string>& configured,
+                                            const std::string& built_in) {
+  std::vector<std::string> directories{built_in};
+  std::vector<std::filesystem::path> seen{directory_identity(built_in)};
+  for (const std::string& directory : configured) {
+    std::filesystem::path identity = directory_identity(directory);
+    if (std::find(seen.begin(), seen.end(), identity) != seen.end()) continue;
+    seen.push_back(identity);
+    directories.push_back(directory);
+  }
+  return directories;
 }
 
 std::string default_plugin_directory() {

@@ -28,13 +28,22 @@ struct LoadedLibrary {
 Status load_plugin_library(const std::string& path, LoadedLibrary& out,
                            const AbiStamp& host = this_build_abi_stamp());
 
-// Loads every *.so in `directories` (sorted by name). Plugins that fail to
-// load are skipped and their errors appended to `errors`.
+// Loads every *.so in `directories` (sorted by name), in order; of two
+// plugins with one name, the first directory's wins. A directory or file
+// someone else could write to (plugin_file_trust.hpp), and plugins that fail
+// to load, are skipped and their errors appended to `errors`.
 std::vector<LoadedLibrary> load_plugin_directories(const std::vector<std::string>& directories,
                                                    std::vector<std::string>& errors,
                                                    const AbiStamp& host = this_build_abi_stamp());
 
 // The default plugin directory: <dir of the running binary>/../lib/ember/plugins.
 std::string default_plugin_directory();
+
+// The directories to load plugins from: the built-in one first, then the
+// configured ones (agent.plugin_dirs, --plugin-dir) that are not the same
+// directory again. Configured directories add plugins; they never hide the
+// built-in ones.
+std::vector<std::string> plugin_directories(const std::vector<std::string>& configured,
+                                            const std::string& built_in = default_plugin_directory());
 
 }  // namespace ember

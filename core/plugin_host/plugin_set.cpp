@@ -60,9 +60,7 @@ RuntimePlugin* PluginSet::native() const {
 
 std::vector<LoadedLibrary> load_plugins_of(const Config& config) {
   auto logger = component_logger("plugins");
-  std::vector<std::string> directories = config.plugin_dirs;
-  if (directories.empty()) directories.push_back(default_plugin_directory());
-
+  std::vector<std::string> directories = plugin_directories(config.plugin_dirs);
   std::vector<std::string> errors;
   std::vector<LoadedLibrary> libraries = load_plugin_directories(directories, errors);
   for (const std::string& error : errors) logger->error("{}", error);

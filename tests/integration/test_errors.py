@@ -66,8 +66,9 @@ class PluginErrors(unittest.TestCase):
     def config(self, extra_tables=""):
         path = os.path.join(self.tmp, "ember.toml")
         with open(path, "w") as f:
+            # Only the extra directory: the built-in plugins (native) load anyway.
             f.write("[agent]\n"
-                    f"plugin_dirs = [{toml_string(it.PLUGIN_DIR)}, {toml_string(self.extra)}]\n\n"
+                    f"plugin_dirs = [{toml_string(self.extra)}]\n\n"
                     "[runtime.native]\nenabled = true\n" + extra_tables)
         return path
 
@@ -118,6 +119,17 @@ class PluginErrors(unittest.TestCase):
                 self.assertIn(f"plugin {so}: built for ember plugin ABI version 999, "
                               f"this ember supports version {it.ABI_VERSION}", res.stderr,
                               res.describe())
+        self.check_carried_on(res)
+
+    def test_world_writable_plugin_directory_is_refused(self):
+        so = os.path.join(self.extra, "bad_abi.so")
+        shutil.copy(os.path.join(it.FAKE_PLUGINS, "bad_abi.so"), so)
+        os.chmod(self.extra, 0o777)
+        res = self.record_with("bad_abi.so")
+        self.assertIn(f"plugin directory {self.extra}: refused: writable by everyone (mode 0777)",
+                      res.stderr, res.describe())
+        self.assertNotIn("ABI version 999", res.stderr,
+                         "a plugin in a refused directory was opened\n" + res.describe())
         self.check_carried_on(res)
 
     def test_required_plugin_that_fails_is_fatal(self):

@@ -29,7 +29,7 @@ class LateMappingTest(unittest.TestCase):
         scratch = it.scratch_dir(self)
         config = os.path.join(scratch, "late.toml")
         with open(config, "w") as f:
-            f.write(f'[agent]\nplugin_dirs = ["{it.PLUGIN_DIR}", "{SEAM_PLUGIN_DIR}"]\n'
+            f.write(f'[agent]\nplugin_dirs = ["{SEAM_PLUGIN_DIR}"]\n'
                     '[runtime.native]\nenabled = true\n'
                     '[runtime.late]\nenabled = true\nrequired = true\n'
                     'library = "libember_late.so"\n')

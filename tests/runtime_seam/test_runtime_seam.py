@@ -27,7 +27,7 @@ class RuntimeSeamTest(unittest.TestCase):
         scratch = it.scratch_dir(self)
         config = os.path.join(scratch, "seam.toml")
         with open(config, "w") as f:
-            f.write(f'[agent]\nplugin_dirs = ["{it.PLUGIN_DIR}", "{SEAM_PLUGIN_DIR}"]\n'
+            f.write(f'[agent]\nplugin_dirs = ["{SEAM_PLUGIN_DIR}"]\n'
                     '[runtime.native]\nenabled = true\n'
                     '[runtime.fake]\nenabled = true\nrequired = true\n'
                     f'binary = "fake_interpreter"\nanchors = {str(anchors).lower()}\n')
