@@ -120,13 +120,18 @@ def read_all(paths):
     return text
 
 
-def cpython_config(directory, cpython, store):
+def cpython_config(directory, cpython, store, pids):
+    # Only the test's processes: what it checks is that a reload loses none of
+    # their samples, and a neighbour starting hundreds of processes (a build)
+    # would otherwise keep the agent busy enough to fill the ring buffer.
     return f"""
 [agent]
 plugin_dirs = ["{it.PLUGIN_DIR}"]
 window_seconds = 1
 log_format = "json"
 log_level = "debug"
+[processes]
+pids = [{", ".join(str(pid) for pid in pids)}]
 [sampler]
 frequency_hz = {FREQUENCY}
 [runtime.native]
@@ -283,9 +288,10 @@ class Reload(unittest.TestCase):
         with open(script, "w") as f:
             f.write(BURNER)
         py = it.start(self, [PYTHON, script])
-        it.start(self, [it.copy_workload(self, "spin", "it_reload_spin"), 90])
+        spin = it.start(self, [it.copy_workload(self, "spin", "it_reload_spin"), 90])
+        pids = (py.pid, spin.pid)
         dir_c = os.path.join(self.tmp, "C")
-        self.write(cpython_config(self.dir_a, cpython=False, store=self.store))
+        self.write(cpython_config(self.dir_a, cpython=False, store=self.store, pids=pids))
         self.start_emberd()
 
         def python_windows(directory):
@@ -300,7 +306,7 @@ class Reload(unittest.TestCase):
                       lambda: len(python_windows(self.dir_a)) >= 2)
         progs_off = bpf_prog_ids(self.emberd.pid)
 
-        self.write(cpython_config(self.dir_b, cpython=True, store=self.store))
+        self.write(cpython_config(self.dir_b, cpython=True, store=self.store, pids=pids))
         swapped = self.hup_and_wait("config reloaded")
         self.assertIn("cpython swapped in place", swapped["message"])
         self.wait_for("reload_burn in B", lambda: burns(self.dir_b))
@@ -309,7 +315,7 @@ class Reload(unittest.TestCase):
         self.assertTrue(progs_off < progs_on and len(progs_on - progs_off) == 1,
                         f"enabling cpython did not just add its program: {progs_off} -> {progs_on}")
 
-        self.write(cpython_config(dir_c, cpython=False, store=self.store))
+        self.write(cpython_config(dir_c, cpython=False, store=self.store, pids=pids))
         self.hup_and_wait("config reloaded")
         self.wait_for("2 windows of the Python process in C",
                       lambda: len(python_windows(dir_c)) >= 2)
