@@ -18,8 +18,9 @@ bool write(const std::string& path, const std::vector<std::uint8_t>& a,
     std::perror(path.c_str());
     return false;
   }
-  std::fwrite(a.data(), 1, a.size(), out);
-  std::fwrite(b.data(), 1, b.size(), out);
+  // An empty vector's data() may be null, which fwrite must not get.
+  if (!a.empty()) std::fwrite(a.data(), 1, a.size(), out);
+  if (!b.empty()) std::fwrite(b.data(), 1, b.size(), out);
   return std::fclose(out) == 0;
 }
 
