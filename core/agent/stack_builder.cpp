@@ -59,7 +59,7 @@ void StackBuilder::name_user_stack(const ember_sample& sample, ProcessState& pro
       user_cfas_.resize(user_frames_.size(), frame.cfa);  // its inlined functions' too
     }
   } else {
-    name_routed(process);
+    name_routed(sample, process);
   }
   if (native_.truncated) {
     user_frames_.push_back(truncated_);
@@ -70,12 +70,12 @@ void StackBuilder::name_user_stack(const ember_sample& sample, ProcessState& pro
 // Each address goes to the handler claiming it, all of one handler's in one
 // call; answers the host cached are not asked again. An address its claimer
 // left unnamed, and any address nobody claims, is the native role's.
-void StackBuilder::name_routed(ProcessState& process) {
+void StackBuilder::name_routed(const ember_sample& sample, ProcessState& process) {
   const CodeClaims& claims = process.code_claims;
   const auto& frames = native_.leaf_first;
   routes_.assign(frames.size(), Route{});
   if (batches_.size() < claims.owners().size()) batches_.resize(claims.owners().size());
-  for (Batch& batch : batches_) batch.pcs.clear();
+  for (Batch& batch : batches_) batch.native.clear();
   for (std::size_t i = 0; i < frames.size(); ++i) {
     const CodeClaims::Segment* segment = claims.find(frames[i].pc);
     if (!segment) continue;
@@ -85,16 +85,16 @@ void StackBuilder::name_routed(ProcessState& process) {
     if (route.cached) continue;
     Batch& batch = batches_[segment->owner];
     route.owner = segment->owner;
-    route.index = batch.pcs.size();
-    batch.pcs.push_back(frames[i].pc);
+    route.index = batch.native.size();
+    batch.native.push_back(frames[i]);
   }
   for (std::size_t owner = 0; owner < claims.owners().size(); ++owner) {
     Batch& batch = batches_[owner];
-    if (batch.pcs.empty()) continue;
-    batch.frames.resize(batch.pcs.size());
+    if (batch.native.empty()) continue;
+    batch.frames.resize(batch.native.size());
     for (auto& named : batch.frames) named.clear();
-    claims.owners()[owner]->symbolize_addresses(batch.pcs, batch.frames);
-    batch.frames.resize(batch.pcs.size());  // a handler that resized them
+    claims.owners()[owner]->symbolize_frames(sample, batch.native, batch.frames);
+    batch.frames.resize(batch.native.size());  // a handler that resized them
   }
   for (std::size_t i = 0; i < frames.size(); ++i) {
     const Route& route = routes_[i];

@@ -44,13 +44,13 @@ class StackBuilder {
   };
   // One claiming handler's addresses of this sample.
   struct Batch {
-    std::vector<std::uint64_t> pcs;
+    std::vector<NativeFrame> native;
     std::vector<std::vector<FrameHandle>> frames;
   };
 
   // The native role's user stack, named, into user_frames_ (leaf first).
   void name_user_stack(const ember_sample& sample, ProcessState& process);
-  void name_routed(ProcessState& process);
+  void name_routed(const ember_sample& sample, ProcessState& process);
   void note_unknown_code(ProcessState& process);
 
   RuntimePlugin* kernel_;

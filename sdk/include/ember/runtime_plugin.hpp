@@ -54,8 +54,8 @@
 // (JIT code, a perf map's range, a stripped Go binary's text) by claiming
 // executable ranges of its process (code_ranges, asked after attach and
 // after every on_mappings_changed). Per sample, the host calls
-// symbolize_addresses once per claiming handler with all of that sample's
-// addresses in its ranges. Overlapping claims: the narrowest range wins,
+// symbolize_frames (by default symbolize_addresses) once per claiming
+// handler with all of that sample's addresses in its ranges. Overlapping claims: the narrowest range wins,
 // then the handler attached last. The host caches each answer by (mapping
 // identity: the file's device and inode, or an anonymous mapping's start;
 // address) while that mapping stays, at most 16384 addresses per process
@@ -250,6 +250,21 @@ class ProcessHandler {
     (void)pc;
     (void)rule;
     return false;
+  }
+
+  // Address symbolizer, given each address' frame: what the host calls. For
+  // code whose name lives in its frame, not at its address (an interpreter
+  // that keeps its method pointer in its frame: read it from the sample's
+  // stack_snapshot, user_sp up, NativeFrame::cfa down). `frames` are this
+  // handler's NativeFrames of one sample, as for symbolize_addresses. By
+  // default their pcs go to symbolize_addresses.
+  virtual void symbolize_frames(const ember_sample& sample, std::span<const NativeFrame> frames,
+                                std::vector<std::vector<FrameHandle>>& named) {
+    (void)sample;
+    std::vector<std::uint64_t> pcs;
+    pcs.reserve(frames.size());
+    for (const NativeFrame& frame : frames) pcs.push_back(frame.pc);
+    symbolize_addresses(pcs, named);
   }
 };
 

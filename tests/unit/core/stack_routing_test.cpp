@@ -25,7 +25,9 @@ std::string hex(std::uint64_t value) {
 class FakeNative final : public ProcessHandler {
  public:
   void unwind_user(const ember_sample&, NativeStack& stack) override {
-    for (std::uint64_t pc : pcs) stack.leaf_first.push_back(NativeFrame{pc, 0});
+    for (std::size_t i = 0; i < pcs.size(); ++i) {
+      stack.leaf_first.push_back(NativeFrame{pcs[i], i < cfas.size() ? cfas[i] : 0});
+    }
     stack.truncated = truncated;
   }
   void symbolize_native(std::uint64_t pc, std::vector<FrameHandle>& out) override {
@@ -33,6 +35,7 @@ class FakeNative final : public ProcessHandler {
     out.push_back(frame("native@" + hex(pc), frame_kind::native));
   }
   std::vector<std::uint64_t> pcs;
+  std::vector<std::uint64_t> cfas;
   bool truncated = false;
   int named = 0;
 };
@@ -54,6 +57,23 @@ class FakeJit final : public ProcessHandler {
   std::vector<CodeRange> ranges;
   std::vector<std::vector<std::uint64_t>> batches;
   std::uint64_t unnamed = 0;
+};
+
+// Names code by its frame: "frame@<cfa>" (an interpreter keeping its method in its frame).
+class FakeFramedJit final : public ProcessHandler {
+ public:
+  void code_ranges(std::vector<CodeRange>& out) const override {
+    out.push_back({kFramedJit, kFramedJit + 0x1000, false});
+  }
+  void symbolize_frames(const ember_sample& sample, std::span<const NativeFrame> frames,
+                        std::vector<std::vector<FrameHandle>>& named) override {
+    samples.push_back(&sample);
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      named[i].push_back(frame("frame@" + hex(frames[i].cfa), frame_kind::java));
+    }
+  }
+  static constexpr std::uint64_t kFramedJit = 0x7f0000080000;  // in the JIT mapping
+  std::vector<const ember_sample*> samples;
 };
 
 // An interpreter whose groups are one frame named `name`, replacing "native@<eval>".
@@ -126,6 +146,22 @@ TEST_F(StackRoutingTest, WithoutClaimsTheNativeRoleNamesEverything) {
   StackBuilder builder(nullptr);
   EXPECT_EQ(build(builder), (std::vector<std::string>{"[truncated]", "native@7f0000000020",
                                                       "native@400010"}));
+}
+
+TEST_F(StackRoutingTest, AHandlerNamingByFrameGetsEachAddressCfaAndTheSample) {
+  auto framed = std::make_unique<FakeFramedJit>();
+  FakeFramedJit& handler = *framed;
+  process_.runtimes.push_back(AttachedRuntime{"framed", framed.get(), 0});
+  process_.handlers.push_back(std::move(framed));
+  process_.code_claims.collect(process_.handlers);
+  constexpr std::uint64_t jit = FakeFramedJit::kFramedJit;
+  native_->pcs = {jit + 0x10, kProgram + 0x20, jit + 0x10};
+  native_->cfas = {0x7ffd1000, 0x7ffd1100, 0x7ffd1200};
+  StackBuilder builder(nullptr);
+  EXPECT_EQ(build(builder), (std::vector<std::string>{"frame@7ffd1200", "native@400020",
+                                                      "frame@7ffd1000"}));
+  ASSERT_EQ(handler.samples.size(), 1u);
+  EXPECT_EQ(handler.samples[0], sample_.get());
 }
 
 TEST_F(StackRoutingTest, ClaimedAddressesGoToTheirHandlerInOneCallPerSample) {
