@@ -15,8 +15,9 @@ packages=(
   libsqlite3-dev sqlite3 protobuf-compiler libprotobuf-dev
   # tests and sanitizers
   libgtest-dev libgmock-dev libclang-rt-14-dev python3 util-linux
-  # test workloads and readers: Flask story, Rust binaries, `go tool pprof`, a real browser
-  python3-flask cargo rustc golang-go chromium
+  # test workloads and readers: Flask story, Rust binaries, `go tool pprof`, a real
+  # browser, Java programs (Debian's OpenJDK 17)
+  python3-flask cargo rustc golang-go chromium openjdk-17-jdk-headless
   # deployment file checks: systemd-analyze verify, the DaemonSet YAML
   systemd python3-yaml
   # peers for bench/

@@ -1,0 +1,65 @@
+// The offsets, sizes and static addresses the JVM plugin needs, taken from
+// one VM's vmStructs (vm_structs.hpp) by name: no table per JDK. Where a
+// field moved between JDKs, every known name is tried (nmethod::_method was
+// CompiledMethod::_method before JDK 23). A VM that lacks one is refused
+// with the missing field named.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "ember/status.hpp"
+#include "vm_structs.hpp"
+
+namespace ember::jvm {
+
+struct HotSpotLayout {
+  // CodeCache: a GrowableArray<CodeHeap*>* (static field's address).
+  std::uint64_t code_cache_heaps = 0;
+  std::uint64_t growable_array_len = 0;
+  std::uint64_t growable_array_data = 0;
+  // CodeHeap: its code (_memory) and segment map (_segmap), both VirtualSpace.
+  std::uint64_t code_heap_memory = 0;
+  std::uint64_t code_heap_segmap = 0;
+  std::uint64_t code_heap_log2_segment_size = 0;
+  std::uint64_t virtual_space_low_boundary = 0;
+  std::uint64_t virtual_space_high_boundary = 0;
+  // HeapBlock: the header before each blob.
+  std::uint64_t heap_block_size = 0;
+  std::uint64_t heap_block_used = 0;
+  // CodeBlob.
+  std::uint64_t blob_name = 0;
+  std::uint64_t blob_size = 0;
+  std::uint64_t blob_frame_complete_offset = 0;
+  std::uint64_t blob_frame_size = 0;
+  std::uint64_t blob_code_begin = 0;
+  std::uint64_t blob_code_end = 0;
+  // nmethod.
+  std::uint64_t nmethod_method = 0;
+  std::uint64_t nmethod_compile_id = 0;
+  // Method -> ConstMethod -> ConstantPool -> holder's name; names are
+  // Symbols indexed in the pool.
+  std::uint64_t method_const_method = 0;
+  std::uint64_t const_method_constants = 0;
+  std::uint64_t const_method_name_index = 0;
+  std::uint64_t const_method_signature_index = 0;
+  std::uint64_t const_method_flags = 0;      // bit 0: has a line number table
+  std::uint64_t const_method_code_size = 0;  // the bytecodes follow the ConstMethod
+  std::uint64_t const_method_size = 0;
+  std::uint64_t constant_pool_size = 0;  // the pool's entries follow it
+  std::uint64_t constant_pool_holder = 0;
+  std::uint64_t constant_pool_source_file_index = 0;
+  std::uint64_t klass_name = 0;
+  std::uint64_t symbol_length = 0;
+  std::uint64_t symbol_body = 0;
+  // The VM's version, where exported (0 / empty otherwise).
+  std::uint64_t vm_major_version = 0;  // address of an int
+  std::uint64_t vm_release = 0;        // address of a const char*
+
+  // The last byte of a blob header the plugin reads: one read covers it.
+  std::uint64_t blob_header_bytes() const;
+
+  static Status from(const VmStructs& vm, HotSpotLayout& out);
+};
+
+}  // namespace ember::jvm

@@ -1,0 +1,148 @@
+// The JVM runtime plugin (kind "java"): names the code HotSpot generates and
+// steps over its frames, with nothing from the JVM but its own memory: no
+// agent, no flag, no restart. It reads the VM's vmStructs tables from the
+// live process (libjvm.so exports them for the Serviceability Agent), claims
+// the code cache's heaps through the address symbolizer, names a compiled
+// method's code "package.Class.method" from its nmethod's Method*, and gives
+// the native unwinder a rule per code address from the CodeBlob's frame size
+// (compiled frames keep no frame pointer without -XX:+PreserveFramePointer).
+// Interpreted frames are named by the Method* in their frame, read from the
+// sample's stack copy. Inlined calls are not expanded, and no line numbers
+// yet (see README.md).
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "detect.hpp"
+#include "ember/option_reader.hpp"
+#include "ember/plugin.hpp"
+#include "ember/runtime_plugin.hpp"
+#include "jvm_process.hpp"
+
+namespace ember::jvm {
+namespace {
+
+constexpr const char* kJavaColor = "#74d161";  // the built-in kind's own color
+
+class JvmBinaryData final : public BinaryData {
+ public:
+  std::string path;  // as processes name it
+  LibJvm jvm;
+};
+
+class HostMemory final : public RemoteMemory {
+ public:
+  HostMemory(Host& host, std::uint32_t pid) : host_(host), pid_(pid) {}
+  bool read(std::uint64_t address, void* buffer, std::size_t size) override {
+    return host_.read_memory(pid_, address, buffer, size);
+  }
+
+ private:
+  Host& host_;
+  std::uint32_t pid_;
+};
+
+class JvmHandler final : public ProcessHandler {
+ public:
+  JvmHandler(Host& host, const ProcessRef& process, std::shared_ptr<const JvmBinaryData> data)
+      : host_(host), pid_(process.pid), data_(std::move(data)), memory_(host, process.pid),
+        vm_(memory_) {
+    on_mappings_changed(process);
+  }
+
+  // A VM still starting (libjvm.so just loaded) has no code cache yet: it
+  // is read at a later mapping change, which its code cache's first code
+  // brings.
+  void on_mappings_changed(const ProcessRef& process) override {
+    if (vm_.ready() || !process.mappings) return;
+    auto bias = libjvm_bias(data_->jvm, *process.mappings, data_->path);
+    if (!bias) return;
+    Status status = vm_.refresh(data_->jvm.symbols, *bias);
+    if (!status) {
+      host_.log(LogLevel::debug, "pid " + std::to_string(pid_) + ": " + status.message());
+      return;
+    }
+    host_.log(LogLevel::info, "pid " + std::to_string(pid_) + ": HotSpot " +
+                                  (vm_.version().empty() ? "(version unknown)" : vm_.version()) +
+                                  ", code cache of " + std::to_string(vm_.heaps().size()) +
+                                  " heaps");
+  }
+
+  void code_ranges(std::vector<CodeRange>& ranges) const override {
+    // Code at an address changes without a mapping change: not cacheable.
+    for (const CodeHeap& heap : vm_.heaps()) ranges.push_back(CodeRange{heap.low, heap.high, false});
+  }
+
+  bool unwind_rule(std::uint64_t pc, UnwindRule& rule) const override {
+    return vm_.unwind_rule(pc, rule);
+  }
+
+  void symbolize_frames(const ember_sample& sample, std::span<const NativeFrame> frames,
+                        std::vector<std::vector<FrameHandle>>& named) override {
+    StackCopy stack;
+    if (sample.flags & EMBER_SAMPLE_HAS_SNAPSHOT) {
+      stack.sp = sample.user_sp;
+      stack.bytes = std::span<const unsigned char>(
+          sample.stack_snapshot,
+          std::min<std::size_t>(sample.snapshot_size, EMBER_MAX_STACK_SNAPSHOT));
+    }
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      if (FrameHandle frame = vm_.frame(frames[i].pc, frames[i].cfa, stack)) {
+        named[i].push_back(std::move(frame));
+      }
+    }
+    vm_.next_sample();
+  }
+
+ private:
+  Host& host_;
+  std::uint32_t pid_;
+  std::shared_ptr<const JvmBinaryData> data_;
+  HostMemory memory_;
+  // Its caches change as it is asked (unwind_rule is const in the SDK).
+  mutable JvmProcess vm_;
+};
+
+class JvmPlugin final : public RuntimePlugin {
+ public:
+  std::string_view name() const override { return "java"; }
+
+  Status configure(const Options& options, Host& host) override {
+    host_ = &host;
+    OptionReader reader(options, "runtime.java");
+    if (auto status = reader.finish(); !status) return status;
+    return host.register_frame_kind(frame_kind::java, kJavaColor);
+  }
+
+  std::shared_ptr<const BinaryData> probe(const BinaryRef& binary) override {
+    if (!is_libjvm_name(binary.path)) return nullptr;
+    auto data = std::make_shared<JvmBinaryData>();
+    bool found = false;
+    Status status = detect(binary.open_path, data->jvm, found);
+    if (!status) {
+      host_->log(found ? LogLevel::warn : LogLevel::debug,
+                 binary.path + ": " + status.message() + "; its Java code is not named");
+      return nullptr;
+    }
+    data->path = binary.path;
+    host_->log(LogLevel::info, "HotSpot VM: " + binary.path);
+    return data;
+  }
+
+  std::unique_ptr<ProcessHandler> attach(const ProcessRef& process,
+                                         std::shared_ptr<const BinaryData> data) override {
+    auto jvm = std::dynamic_pointer_cast<const JvmBinaryData>(data);
+    if (!jvm || !host_) return nullptr;
+    return std::make_unique<JvmHandler>(*host_, process, std::move(jvm));
+  }
+
+ private:
+  Host* host_ = nullptr;
+};
+
+}  // namespace
+}  // namespace ember::jvm
+
+EMBER_RUNTIME_PLUGIN(ember::jvm::JvmPlugin, "java")

@@ -1,0 +1,215 @@
+#include "jvm_process.hpp"
+
+#include <cstring>
+#include <iterator>
+
+#include "ember/frame_kind.hpp"
+#include "method_names.hpp"
+
+namespace ember::jvm {
+namespace {
+
+// Blobs a VM's samples ran in: a few hundred hot ones. Past this many the
+// cache starts over (a VM churning through code).
+constexpr std::size_t kMaxBlobs = 16384;
+// An interpreter frame keeps its Method* 3 words and its bytecode pointer 8
+// words below its saved rbp (frame::interpreter_frame_method_offset and
+// _bcp_offset, x86-64, JDK 9 and later), at CFA - 16 - 24 and CFA - 16 - 64.
+constexpr std::uint64_t kInterpreterMethodBelowCfa = 40;
+constexpr std::uint64_t kInterpreterBcpBelowCfa = 80;
+// Frames larger than this (words) are a misread, not a frame.
+constexpr std::int32_t kMaxFrameWords = 1 << 16;
+
+FrameHandle make_frame(std::string name, std::string file) {
+  Frame frame;
+  frame.name = std::move(name);
+  frame.module = file;
+  frame.file = std::move(file);
+  frame.kind = frame_kind::java;
+  return std::make_shared<const Frame>(std::move(frame));
+}
+
+}  // namespace
+
+bool StackCopy::word(std::uint64_t address, std::uint64_t& out) const {
+  if (address < sp || address - sp > bytes.size() || bytes.size() - (address - sp) < 8) {
+    return false;
+  }
+  std::memcpy(&out, bytes.data() + (address - sp), 8);
+  return true;
+}
+
+Status JvmProcess::refresh(const VmStructsSymbols& symbols, std::uint64_t bias) {
+  if (!have_layout_) {
+    VmStructs vm;
+    if (Status status = VmStructs::read(memory_, symbols, bias, vm); !status) return status;
+    if (Status status = HotSpotLayout::from(vm, layout_); !status) return status;
+    have_layout_ = true;
+    if (layout_.vm_release) {
+      std::uint64_t release = 0;
+      if (memory_.value(layout_.vm_release, release) && release) {
+        memory_.c_string(release, version_, 128);
+      }
+    }
+  }
+  if (Status status = code_cache_.load(memory_, layout_); !status) {
+    ready_ = false;
+    return status;
+  }
+  ready_ = true;
+  return Status::ok();
+}
+
+bool JvmProcess::read_blob(std::uint64_t address, BlobInfo& out) {
+  return CodeCache::read_blob(memory_, layout_, address, out);
+}
+
+bool JvmProcess::still_there(const Blob& blob) {
+  BlobInfo now;
+  return read_blob(blob.info.address, now) && now.same_blob(blob.info);
+}
+
+const std::string& JvmProcess::blob_name(std::uint64_t name_address) {
+  auto [it, added] = blob_names_.try_emplace(name_address);
+  if (added && !memory_.c_string(name_address, it->second, 128)) it->second.clear();
+  return it->second;
+}
+
+JvmProcess::Blob* JvmProcess::blob_at(std::uint64_t pc) {
+  if (!ready_ || !code_cache_.contains(pc)) return nullptr;
+  auto next = blobs_.upper_bound(pc);
+  if (next != blobs_.begin()) {
+    auto it = std::prev(next);
+    Blob& blob = it->second;
+    if (pc < blob.info.code_end) {
+      if (blob.checked == generation_) return &blob;
+      if (still_there(blob)) {
+        blob.checked = generation_;
+        return &blob;
+      }
+      blobs_.erase(it);  // freed or replaced: look it up afresh
+    }
+  }
+  auto address = code_cache_.find_blob(memory_, pc);
+  BlobInfo info;
+  if (!address || !read_blob(*address, info) || pc < info.code_begin || pc >= info.code_end) {
+    return nullptr;
+  }
+  if (blobs_.size() >= kMaxBlobs) blobs_.clear();
+  // Cached blobs the new one overlaps are gone from the VM.
+  auto first = blobs_.lower_bound(info.code_begin);
+  if (first != blobs_.begin() && std::prev(first)->second.info.code_end > info.code_begin) --first;
+  blobs_.erase(first, blobs_.lower_bound(info.code_end));
+  Blob blob;
+  blob.info = info;
+  blob.checked = generation_;
+  const std::string& name = blob_name(info.name_address);
+  if (name == "nmethod" || name == "native nmethod") {
+    blob.kind = BlobKind::nmethod;
+  } else {
+    blob.kind = name == "Interpreter" ? BlobKind::interpreter : BlobKind::other;
+    blob.info.method = 0;  // not an nmethod: those words are something else
+    blob.info.compile_id = 0;
+  }
+  return &blobs_.emplace(info.code_begin, std::move(blob)).first->second;
+}
+
+bool JvmProcess::unwind_rule(std::uint64_t pc, UnwindRule& rule) {
+  const Blob* blob = blob_at(pc);
+  if (!blob) return false;
+  const BlobInfo& info = blob->info;
+  if (info.frame_size_words <= 0) {
+    // No fixed frame: the interpreter and the stubs (call stub, adapters)
+    // push rbp and point it at the saved one.
+    rule = UnwindRule{UnwindRule::CfaBase::bp, 16, -8, true, -16};
+    return true;
+  }
+  if (info.frame_size_words > kMaxFrameWords) return false;
+  if (info.frame_complete_offset >= 0 &&
+      pc < info.code_begin + static_cast<std::uint64_t>(info.frame_complete_offset)) {
+    // In the prologue: the frame is not built yet, the return address is on top.
+    rule = UnwindRule{UnwindRule::CfaBase::sp, 8, -8, false, 0};
+    return true;
+  }
+  // Compiled code: a fixed frame of frame_size words, the return address
+  // and the caller's rbp at its top, whether or not rbp is kept as a frame
+  // pointer (-XX:+PreserveFramePointer).
+  rule = UnwindRule{UnwindRule::CfaBase::sp, info.frame_size_words * 8, -8, true, -16};
+  return true;
+}
+
+FrameHandle JvmProcess::name(Blob& blob) {
+  if (blob.frame) return blob.frame;
+  if (blob.kind == BlobKind::nmethod) {
+    MethodName method;
+    if (read_method_name(memory_, layout_, blob.info.method, method)) {
+      blob.frame = make_frame(method.qualified(), method.source_file);
+    } else {
+      blob.frame = make_frame("[unknown Java method]", "");
+    }
+  } else if (blob.kind == BlobKind::interpreter) {
+    blob.frame = make_frame("[interpreted Java]", "");
+  } else {
+    const std::string& name = blob_name(blob.info.name_address);
+    blob.frame = make_frame("[" + (name.empty() ? std::string("JVM stub") : name) + "]", "");
+  }
+  return blob.frame;
+}
+
+FrameHandle JvmProcess::interpreted(std::uint64_t method, std::uint64_t bcp) {
+  auto it = methods_.find(method);
+  if (it != methods_.end() && it->second.checked != generation_) {
+    std::uint64_t const_method = 0;
+    if (memory_.value(method + layout_.method_const_method, const_method) &&
+        const_method == it->second.const_method) {
+      it->second.checked = generation_;
+    } else {
+      methods_.erase(it);  // freed (its class unloaded), or another method there now
+      it = methods_.end();
+    }
+  }
+  if (it == methods_.end()) {
+    MethodName name;
+    Method entry;
+    if (!memory_.value(method + layout_.method_const_method, entry.const_method) ||
+        !read_method_name(memory_, layout_, method, name) ||
+        !read_bytecodes(memory_, layout_, entry.const_method, entry.code)) {
+      return nullptr;  // not a Method*: the frame was not set up yet
+    }
+    if (methods_.size() >= kMaxBlobs) methods_.clear();
+    entry.checked = generation_;
+    entry.name = name.qualified();
+    entry.file = std::move(name.source_file);
+    entry.lines = read_line_table(memory_, layout_, entry.const_method);
+    it = methods_.emplace(method, std::move(entry)).first;
+  }
+  Method& entry = it->second;
+  std::uint32_t line = entry.code.contains(bcp)
+                           ? line_of(entry.lines, static_cast<std::uint32_t>(bcp - entry.code.start))
+                           : 0;
+  FrameHandle& frame = entry.frames[line];
+  if (!frame) {
+    Frame named;
+    named.name = entry.name;
+    named.module = entry.file;
+    named.file = entry.file;
+    named.line = line;
+    named.kind = frame_kind::java;
+    frame = std::make_shared<const Frame>(std::move(named));
+  }
+  return frame;
+}
+
+FrameHandle JvmProcess::frame(std::uint64_t pc, std::uint64_t cfa, const StackCopy& stack) {
+  Blob* blob = blob_at(pc);
+  if (!blob) return nullptr;
+  std::uint64_t method = 0, bcp = 0;
+  if (blob->kind == BlobKind::interpreter && cfa > kInterpreterBcpBelowCfa &&
+      stack.word(cfa - kInterpreterMethodBelowCfa, method) && method != 0) {
+    stack.word(cfa - kInterpreterBcpBelowCfa, bcp);  // no line without it
+    if (FrameHandle frame = interpreted(method, bcp)) return frame;
+  }
+  return name(*blob);
+}
+
+}  // namespace ember::jvm

@@ -1,0 +1,106 @@
+// One HotSpot VM as the JVM plugin sees it, over its memory: the vmStructs
+// layout (read once, when the VM has set its tables up), the code cache's
+// heaps, and a cache of the CodeBlobs that samples ran in, with their names
+// and how to unwind their frames.
+//
+// Code in the cache comes and goes (methods compiled, recompiled, unloaded,
+// the cache swept), so a cached blob is checked against the live VM once per
+// sample that uses it (its heap block still in use, the same name, code
+// start, Method* and compile id), and looked up afresh when it changed. An
+// nmethod's name is kept with its compile id, which the VM never reuses.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "code_cache.hpp"
+#include "ember/frame.hpp"
+#include "ember/status.hpp"
+#include "ember/unwind_rule.hpp"
+#include "hotspot_layout.hpp"
+#include "method_names.hpp"
+#include "remote_memory.hpp"
+#include "vm_structs.hpp"
+
+namespace ember::jvm {
+
+// The sample's copy of the thread's stack, from its sp up.
+struct StackCopy {
+  std::uint64_t sp = 0;
+  std::span<const unsigned char> bytes;
+  bool word(std::uint64_t address, std::uint64_t& out) const;
+};
+
+class JvmProcess {
+ public:
+  explicit JvmProcess(RemoteMemory& memory) : memory_(memory) {}
+
+  // Reads what is not read yet: the layout (once), then the code heaps.
+  // Ok once both are known; an error saying what is missing until then
+  // (a VM still starting has no code cache yet).
+  Status refresh(const VmStructsSymbols& symbols, std::uint64_t bias);
+  bool ready() const { return ready_; }
+  const std::vector<CodeHeap>& heaps() const { return code_cache_.heaps(); }
+  const HotSpotLayout& layout() const { return layout_; }
+  // "17.0.15+6-Debian-1deb12u1", when the VM exports it.
+  const std::string& version() const { return version_; }
+
+  // How to step over the frame of code at `pc` (a code cache address).
+  bool unwind_rule(std::uint64_t pc, UnwindRule& rule);
+  // The frame naming `pc`, nullptr for an address in no blob. An
+  // interpreter frame is named by the method it runs where its CFA is known
+  // and its Method* slot is in `stack` (else "[interpreted Java]"), with the
+  // line of the bytecode its bcp slot points at (the last call or safepoint
+  // the interpreter saved it at, in the leaf frame).
+  FrameHandle frame(std::uint64_t pc, std::uint64_t cfa = 0, const StackCopy& stack = {});
+  // Blobs are checked against the VM again from the next sample on.
+  void next_sample() { ++generation_; }
+
+  std::size_t cached_blobs() const { return blobs_.size(); }
+  std::size_t cached_methods() const { return methods_.size(); }
+
+ private:
+  enum class BlobKind { nmethod, interpreter, other };
+  struct Blob {
+    BlobInfo info;
+    BlobKind kind = BlobKind::other;
+    std::uint64_t checked = 0;  // the generation it was last checked in
+    FrameHandle frame;          // named on first use
+  };
+
+  struct Method {
+    std::uint64_t const_method = 0;  // what it had when named: changed = another method
+    std::uint64_t checked = 0;
+    std::string name;
+    std::string file;
+    Bytecodes code;
+    std::vector<LineEntry> lines;
+    std::unordered_map<std::uint32_t, FrameHandle> frames;  // by line
+  };
+
+  Blob* blob_at(std::uint64_t pc);
+  FrameHandle interpreted(std::uint64_t method, std::uint64_t bcp);
+  bool still_there(const Blob& blob);
+  bool read_blob(std::uint64_t address, BlobInfo& out);
+  const std::string& blob_name(std::uint64_t name_address);
+  FrameHandle name(Blob& blob);
+
+  RemoteMemory& memory_;
+  bool have_layout_ = false;
+  bool ready_ = false;
+  HotSpotLayout layout_;
+  std::string version_;
+  CodeCache code_cache_;
+  std::map<std::uint64_t, Blob> blobs_;  // by code_begin
+  std::unordered_map<std::uint64_t, std::string> blob_names_;  // by _name's address
+  std::unordered_map<std::uint64_t, Method> methods_;          // interpreted, by Method*
+  std::uint64_t generation_ = 1;
+};
+
+}  // namespace ember::jvm

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Java methods named by the JVM runtime plugin, under real BPF, with
+Debian's OpenJDK 17 and nothing from the JVM: no agent, no flag.
+
+java_split (workloads/java_split) runs Main.main -> Main.loop, which calls
+Sieve.mark and Hasher.mix (never inlined: -XX:CompileCommand=dontinline),
+keeping 65:35 of its CPU time between them. Truth: each call's thread CPU
+time, measured by the program around it, and the whole process' CPU time
+(JIT compiler and GC threads too), printed at the end.
+
+- Started after the agent (a shell that execs java once ember samples it),
+  recorded over its whole life, without -XX:+PreserveFramePointer and with
+  it: Sieve.mark's and Hasher.mix's shares of all the process' samples are
+  within 3 points of their shares of its CPU time, interpreted and compiled
+  phases together; at least 95% of the main thread's samples that run Java
+  code reach Main.main, through compiled and interpreted frames.
+- Started before the agent: the same names, and mark's share of the
+  mark+mix samples within 3 points of the program's 65%.
+"""
+import os
+import re
+import subprocess
+import time
+import unittest
+
+import ember_it as it
+from test_metrics import write_config
+
+FREQUENCY = 999
+CPU_SECONDS = 4  # the loop's thread CPU time, started after the agent
+TOLERANCE = 3.0  # points
+MIN_SAMPLES = 3000  # of the main thread's Java code: sd of a 65% share under 0.9 points
+JAVA = os.environ.get("EMBER_IT_JAVA", "/usr/lib/jvm/java-17-openjdk-amd64/bin/java")
+CLASSES = os.path.join(it.WORKLOADS, "java_split")
+JAVA_FLAGS = ["-XX:CompileCommand=quiet", "-XX:CompileCommand=dontinline,Sieve::mark",
+              "-XX:CompileCommand=dontinline,Hasher::mix", "-cp", CLASSES]
+HOT = ("Sieve.mark", "Hasher.mix")
+
+
+def truth(lines):
+    text = "\n".join(lines)
+    found = dict(re.findall(r"(mark_ns|mix_ns|process_ns)=(\d+)", text))
+    if set(found) != {"mark_ns", "mix_ns", "process_ns"}:
+        raise AssertionError(f"java_split printed no truth: {lines}")
+    return {k: int(v) for k, v in found.items()}
+
+
+def describe(stacks, limit=8):
+    top = sorted(stacks, key=lambda s: -s[2])[:limit]
+    return "\n".join(f"  {w:6d}  " + ";".join(n for n, k in zip(names, kinds) if k != "kernel")
+                     for names, kinds, w in top)
+
+
+class JavaNames(unittest.TestCase):
+    def config(self):
+        return write_config(self, "[runtime.java]\nenabled = true\nrequired = true\n")
+
+    def analyse(self, out, pid, label):
+        """(all samples of pid, the main thread's stacks, per-hot-method sample counts)."""
+        sp = it.Speedscope(out)
+        profiles = sp.for_pid(pid)
+        total = sum(p.total for p in profiles)
+        main = max(profiles, key=lambda p: sum(w for names, _, w in p.stacks
+                                               if "Main.loop" in names), default=None)
+        self.assertIsNotNone(main, f"{label}: no samples of pid {pid}")
+        hot = dict.fromkeys(HOT, 0)
+        for p in profiles:
+            for names, kinds, w in p.stacks:
+                for name in HOT:
+                    if name in names:
+                        self.assertEqual(kinds[names.index(name)], "java", f"{name}'s kind")
+                        hot[name] += w
+        return total, main.stacks, hot
+
+    def check_main_thread(self, stacks, label):
+        java = [s for s in stacks if "java" in s[1]]
+        running = sum(w for _, _, w in java)
+        reach = sum(w for names, _, w in java if "Main.main" in names)
+        print(f"{label}: main thread {sum(w for _, _, w in stacks)} samples, "
+              f"{running} running Java, {it.share(reach, running):.1f}% of those reach Main.main")
+        self.assertGreaterEqual(running, MIN_SAMPLES, f"{label}: too few samples of Java code")
+        self.assertGreaterEqual(it.share(reach, running), 95.0,
+                                f"{label}: stacks not reaching Main.main:\n" + describe(
+                                    [s for s in java if "Main.main" not in s[0]]))
+        for name in HOT:
+            self.assertTrue(any(name in names and "Main.loop" in names for names, _, _ in java),
+                            f"{label}: no {name} under Main.loop:\n" + describe(java))
+
+    def record_whole_life(self, label, extra_flags):
+        """A JVM exec'd once ember samples its pid, recorded until it exits."""
+        out = os.path.join(it.scratch_dir(self), label + ".speedscope.json")
+        shell = subprocess.Popen(
+            ["/bin/sh", "-c", 'read go; exec "$@"', "sh", JAVA] + extra_flags + JAVA_FLAGS
+            + ["Main", str(CPU_SECONDS)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            start_new_session=True)
+        self.addCleanup(lambda: shell.poll() is None and shell.kill())
+        ember = it.Background(it.record_args(output=out, pids=[shell.pid], frequency=FREQUENCY,
+                                             config=self.config()), output=out)
+        self.addCleanup(ember.kill)
+        ember.wait_sampling()
+        time.sleep(0.5)
+        shell.stdin.write("go\n")
+        shell.stdin.flush()
+        try:
+            stdout, stderr = shell.communicate(timeout=CPU_SECONDS * 6 + 30)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"{label}: the JVM did not finish")
+        self.assertEqual(shell.returncode, 0, f"{label}: java failed: {stderr}")
+        time.sleep(0.3)
+        ember.proc.send_signal(15)
+        res = ember.finish()
+        self.assertEqual(res.returncode, 0, "ember record failed\n" + res.describe())
+        return out, shell.pid, truth(stdout.splitlines()), res
+
+    def check_whole_life(self, label, extra_flags):
+        out, pid, t, res = self.record_whole_life(label, extra_flags)
+        total, main, hot = self.analyse(out, pid, label)
+        true_mark = it.share(t["mark_ns"], t["process_ns"])
+        true_mix = it.share(t["mix_ns"], t["process_ns"])
+        got_mark, got_mix = it.share(hot["Sieve.mark"], total), it.share(hot["Hasher.mix"], total)
+        print(f"\n{label}: {total} samples of the process ({total / FREQUENCY:.2f} s at "
+              f"{FREQUENCY} Hz; its CPU time {t['process_ns'] / 1e9:.2f} s); "
+              f"Sieve.mark {got_mark:.2f}% "
+              f"(truth {true_mark:.2f}%), Hasher.mix {got_mix:.2f}% (truth {true_mix:.2f}%)")
+        self.check_main_thread(main, label)
+        self.assertAlmostEqual(got_mark, true_mark, delta=TOLERANCE,
+                               msg=f"{label}: Sieve.mark\n" + describe(main))
+        self.assertAlmostEqual(got_mix, true_mix, delta=TOLERANCE,
+                               msg=f"{label}: Hasher.mix\n" + describe(main))
+
+    def test_started_after_the_agent(self):
+        self.check_whole_life("java_after_agent", [])
+
+    def test_started_after_the_agent_preserve_frame_pointer(self):
+        self.check_whole_life("java_preserve_fp", ["-XX:+PreserveFramePointer"])
+
+    def test_started_before_the_agent(self):
+        label = "java_before_agent"
+        w = it.start(self, [JAVA] + JAVA_FLAGS + ["Main", 600])
+        time.sleep(1.0)  # past the JVM's start: attached to a running VM
+        out = os.path.join(it.scratch_dir(self), label + ".speedscope.json")
+        it.record(self, out, pids=[w.pid], duration=4, frequency=FREQUENCY,
+                  config=self.config(), min_samples=MIN_SAMPLES + 500)
+        t = truth(w.stop())
+        _, main, hot = self.analyse(out, w.pid, label)
+        true_mark = it.share(t["mark_ns"], t["mark_ns"] + t["mix_ns"])
+        got_mark = it.share(hot["Sieve.mark"], hot["Sieve.mark"] + hot["Hasher.mix"])
+        print(f"\n{label}: Sieve.mark {got_mark:.2f}% of mark+mix (truth {true_mark:.2f}%)")
+        self.check_main_thread(main, label)
+        self.assertAlmostEqual(got_mark, true_mark, delta=TOLERANCE,
+                               msg=f"{label}: Sieve.mark\n" + describe(main))
+
+
+if __name__ == "__main__":
+    it.main()

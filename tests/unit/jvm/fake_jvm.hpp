@@ -1,0 +1,122 @@
+// A HotSpot VM made up in a fake process memory, for the JVM plugin's unit
+// tests: vmStructs tables with the entry layout JDK 17 exports (stride 48),
+// a code cache of heaps with segment maps, CodeBlobs and nmethods, and the
+// Method -> ConstMethod -> ConstantPool -> Klass -> Symbol chain a name is
+// read through. Offsets are JDK 17's where it matters little which.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "remote_memory.hpp"
+#include "vm_structs.hpp"
+
+namespace ember::jvm::testing {
+
+// Sparse memory: regions of bytes at addresses; reads spanning a hole fail.
+class FakeMemory final : public RemoteMemory {
+ public:
+  bool read(std::uint64_t address, void* buffer, std::size_t size) override {
+    ++reads;
+    auto it = regions_.upper_bound(address);
+    if (it == regions_.begin()) return false;
+    --it;
+    const auto& bytes = it->second;
+    if (address - it->first + size > bytes.size()) return false;
+    std::memcpy(buffer, bytes.data() + (address - it->first), size);
+    return true;
+  }
+  void map(std::uint64_t address, std::size_t size) { regions_[address].assign(size, 0); }
+  void unmap(std::uint64_t address) { regions_.erase(address); }
+  void write(std::uint64_t address, const void* data, std::size_t size) {
+    auto it = regions_.upper_bound(address);
+    --it;
+    std::memcpy(it->second.data() + (address - it->first), data, size);
+  }
+  template <typename T>
+  void put(std::uint64_t address, T value) {
+    write(address, &value, sizeof value);
+  }
+  void put_string(std::uint64_t address, const std::string& text) {
+    write(address, text.c_str(), text.size() + 1);
+  }
+  std::size_t reads = 0;
+
+ private:
+  std::map<std::uint64_t, std::vector<unsigned char>> regions_;
+};
+
+// Offsets of the made-up VM's types (JDK 17's).
+namespace off {
+inline constexpr std::uint64_t kBlobSize = 12, kBlobFrameComplete = 20, kBlobFrameSize = 28,
+                               kBlobCodeBegin = 32, kBlobCodeEnd = 40, kBlobName = 96,
+                               kNmethodMethod = 112, kNmethodCompileId = 304;
+inline constexpr std::uint64_t kHeapBlock = 16, kHeapBlockUsed = 8;
+inline constexpr std::uint64_t kCodeHeapMemory = 8, kCodeHeapSegmap = 120, kCodeHeapLog2 = 256;
+inline constexpr std::uint64_t kConstantPool = 72, kPoolHolder = 24, kPoolSourceFile = 54;
+inline constexpr std::uint64_t kMethodConstMethod = 8, kConstMethodConstants = 8,
+                               kConstMethodFlags = 28, kConstMethodCodeSize = 32,
+                               kConstMethodName = 34, kConstMethodSignature = 36,
+                               kConstMethod = 48;
+inline constexpr std::uint64_t kKlassName = 24, kSymbolLength = 4, kSymbolBody = 6;
+}  // namespace off
+
+class FakeJvm {
+ public:
+  static constexpr std::uint64_t kBias = 0x7f0000000000;
+  static constexpr std::uint32_t kLog2Segment = 7;  // 128-byte segments
+  static constexpr std::uint64_t kSegment = 1u << kLog2Segment;
+
+  FakeJvm();
+
+  FakeMemory memory;
+  VmStructsSymbols symbols;  // link-time addresses; the library sits at kBias
+
+  // Leaves an entry out of gHotSpotVMStructs (before tables(), which writes them).
+  void omit(const std::string& type, const std::string& field) {
+    omitted_.push_back(type + "::" + field);
+  }
+  // Writes the tables into memory; call once, after omit().
+  void tables();
+
+  // A code heap of `segments` segments at `low`. Returns its index.
+  std::size_t add_heap(std::uint64_t low, std::uint64_t segments);
+  // A blob of `segments` segments starting at segment `first` of heap
+  // `heap`: its code from 0x40 bytes into the blob to its end. Returns the
+  // CodeBlob's address.
+  std::uint64_t add_blob(std::size_t heap, std::uint64_t first, std::uint64_t segments,
+                         const std::string& name, std::int32_t frame_words,
+                         std::int32_t frame_complete, std::uint64_t method = 0,
+                         std::int32_t compile_id = 0);
+  void free_blob(std::size_t heap, std::uint64_t first, std::uint64_t segments);
+  // A Method* of class `klass` ("java/util/HashMap") named `name`, in
+  // `source`, with `code_size` bytes of bytecode and, when not empty, a
+  // compressed line number table (terminator included) after them.
+  std::uint64_t add_method(const std::string& klass, const std::string& name,
+                           const std::string& source, std::uint16_t code_size = 16,
+                           const std::vector<unsigned char>& lines = {});
+  // Its ConstMethod's bytecodes start here.
+  std::uint64_t bytecodes(std::uint64_t method);
+
+  std::uint64_t code_begin(std::uint64_t blob) const { return blob + 0x40; }
+
+ private:
+  std::uint64_t alloc(std::size_t size);  // fresh zeroed memory
+  std::uint64_t string(const std::string& text);
+  std::uint64_t symbol(const std::string& text);
+
+  struct Heap {
+    std::uint64_t low, segments, segmap, object;
+  };
+  std::vector<Heap> heaps_;
+  std::uint64_t heaps_array_ = 0;  // GrowableArray<CodeHeap*>
+  std::uint64_t heaps_data_ = 0;
+  std::uint64_t heaps_static_ = 0;  // CodeCache::_heaps
+  std::uint64_t next_ = 0x10000000;
+  std::vector<std::string> omitted_;
+};
+
+}  // namespace ember::jvm::testing
