@@ -14,8 +14,10 @@ time, measured by the program around it, and the whole process' CPU time
   within 3 points of their shares of its CPU time, interpreted and compiled
   phases together; at least 95% of the main thread's samples that run Java
   code reach Main.main, through compiled and interpreted frames.
-- Started before the agent: the same names, and mark's share of the
-  mark+mix samples within 3 points of the program's 65%.
+- Started before the agent: the same names, mark's share of the mark+mix
+  samples within 3 points of the program's 65%, and at least 75% of the
+  samples in Sieve.mark's own code at its inner loop's line (compiled code
+  named by the scope of its next safepoint or call).
 """
 import os
 import re
@@ -32,9 +34,33 @@ TOLERANCE = 3.0  # points
 MIN_SAMPLES = 3000  # of the main thread's Java code: sd of a 65% share under 0.9 points
 JAVA = os.environ.get("EMBER_IT_JAVA", "/usr/lib/jvm/java-17-openjdk-amd64/bin/java")
 CLASSES = os.path.join(it.WORKLOADS, "java_split")
+SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "workloads", "java_split")
 JAVA_FLAGS = ["-XX:CompileCommand=quiet", "-XX:CompileCommand=dontinline,Sieve::mark",
               "-XX:CompileCommand=dontinline,Hasher::mix", "-cp", CLASSES]
 HOT = ("Sieve.mark", "Hasher.mix")
+
+
+def marker_line(source, marker):
+    with open(os.path.join(SOURCE, source)) as f:
+        for number, text in enumerate(f, 1):
+            if "// " + marker in text:
+                return number
+    raise AssertionError(f"no {marker} in {source}")
+
+
+def leaf_lines(out, pid, name):
+    """{line: samples} of the samples whose innermost Java frame is `name`."""
+    sp = it.Speedscope(out)
+    lines = {}
+    for doc_profile, profile in zip(sp.doc["profiles"], sp.profiles):
+        if profile.pid != pid:
+            continue
+        for sample, weight in zip(doc_profile["samples"], doc_profile["weights"]):
+            java = [i for i in sample if sp.kinds[i] == "java"]
+            if java and sp.frames[java[-1]]["name"] == name:
+                line = sp.frames[java[-1]].get("line", 0)
+                lines[line] = lines.get(line, 0) + weight
+    return lines
 
 
 def truth(lines):
@@ -150,6 +176,12 @@ class JavaNames(unittest.TestCase):
         self.check_main_thread(main, label)
         self.assertAlmostEqual(got_mark, true_mark, delta=TOLERANCE,
                                msg=f"{label}: Sieve.mark\n" + describe(main))
+        loop_line = marker_line("Sieve.java", "line-mark-loop")
+        lines = leaf_lines(out, w.pid, "Sieve.mark")
+        at_loop = it.share(lines.get(loop_line, 0), sum(lines.values()))
+        print(f"{label}: {at_loop:.1f}% of Sieve.mark's own samples at Sieve.java:{loop_line} "
+              f"(lines {lines})")
+        self.assertGreaterEqual(at_loop, 75.0, f"{label}: Sieve.mark's lines {lines}")
 
 
 if __name__ == "__main__":

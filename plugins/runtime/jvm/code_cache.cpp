@@ -113,6 +113,18 @@ bool CodeCache::read_blob(RemoteMemory& memory, const HotSpotLayout& layout, std
   // Read for every blob, meaningful for nmethods only (known by name).
   get(layout.nmethod_method, out.method);
   get(layout.nmethod_compile_id, out.compile_id);
+  if (layout.has_scopes) {
+    std::int32_t pcs = 0, dependencies = 0, metadata = 0;
+    get(layout.nmethod_scopes_pcs_offset, pcs);
+    get(layout.nmethod_dependencies_offset, dependencies);
+    get(layout.nmethod_metadata_offset, metadata);
+    get(layout.nmethod_scopes_data_begin, out.scopes_data);
+    if (pcs > 0 && dependencies >= pcs && metadata > 0) {
+      out.pcs_begin = blob + static_cast<std::uint64_t>(pcs);
+      out.pcs_end = blob + static_cast<std::uint64_t>(dependencies);
+      out.metadata_begin = blob + static_cast<std::uint64_t>(metadata);
+    }
+  }
   return out.code_begin >= blob && out.code_end > out.code_begin && out.size > 0 &&
          out.code_end <= blob + static_cast<std::uint64_t>(out.size);
 }

@@ -39,6 +39,13 @@ struct BlobInfo {
   // unique for the VM's life, so a name cached by it never goes stale.
   std::uint64_t method = 0;
   std::int32_t compile_id = 0;
+  // Its scopes (HotSpotLayout::has_scopes): PcDescs in [pcs_begin,
+  // pcs_end), Method*s of its scopes from metadata_begin, scope records at
+  // scopes_data.
+  std::uint64_t pcs_begin = 0;
+  std::uint64_t pcs_end = 0;
+  std::uint64_t metadata_begin = 0;
+  std::uint64_t scopes_data = 0;
   bool same_blob(const BlobInfo& other) const {
     return address == other.address && name_address == other.name_address &&
            code_begin == other.code_begin && method == other.method &&

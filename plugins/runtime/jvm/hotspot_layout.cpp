@@ -55,9 +55,12 @@ class Resolver {
 }  // namespace
 
 std::uint64_t HotSpotLayout::blob_header_bytes() const {
-  return std::max({blob_name + 8, blob_size + 4, blob_frame_complete_offset + 4,
-                   blob_frame_size + 4, blob_code_begin + 8, blob_code_end + 8,
-                   nmethod_method + 8, nmethod_compile_id + 4});
+  std::uint64_t bytes = std::max({blob_name + 8, blob_size + 4, blob_frame_complete_offset + 4,
+                                  blob_frame_size + 4, blob_code_begin + 8, blob_code_end + 8,
+                                  nmethod_method + 8, nmethod_compile_id + 4});
+  if (!has_scopes) return bytes;
+  return std::max({bytes, nmethod_scopes_pcs_offset + 4, nmethod_dependencies_offset + 4,
+                   nmethod_metadata_offset + 4, nmethod_scopes_data_begin + 8});
 }
 
 Status HotSpotLayout::from(const VmStructs& vm, HotSpotLayout& out) {
@@ -102,7 +105,19 @@ Status HotSpotLayout::from(const VmStructs& vm, HotSpotLayout& out) {
   r.offset(out.symbol_body, {{"Symbol", "_body"}});
   r.address(out.vm_major_version, {"Abstract_VM_Version", "_vm_major_version"}, false);
   r.address(out.vm_release, {"Abstract_VM_Version", "_s_vm_release"}, false);
-  return r.status();
+  if (Status status = r.status(); !status) return status;
+
+  Resolver scopes(vm);
+  scopes.offset(out.nmethod_scopes_pcs_offset, {{"nmethod", "_scopes_pcs_offset"}});
+  scopes.offset(out.nmethod_dependencies_offset, {{"nmethod", "_dependencies_offset"}});
+  scopes.offset(out.nmethod_metadata_offset, {{"nmethod", "_metadata_offset"}});
+  scopes.offset(out.nmethod_scopes_data_begin,
+                {{"nmethod", "_scopes_data_begin"}, {"CompiledMethod", "_scopes_data_begin"}});
+  scopes.size(out.pc_desc_size, "PcDesc");
+  scopes.offset(out.pc_desc_pc_offset, {{"PcDesc", "_pc_offset"}});
+  scopes.offset(out.pc_desc_scope_decode_offset, {{"PcDesc", "_scope_decode_offset"}});
+  out.has_scopes = scopes.status().is_ok() && out.pc_desc_size >= 8;
+  return Status::ok();
 }
 
 }  // namespace ember::jvm

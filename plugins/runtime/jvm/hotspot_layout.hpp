@@ -52,6 +52,19 @@ struct HotSpotLayout {
   std::uint64_t klass_name = 0;
   std::uint64_t symbol_length = 0;
   std::uint64_t symbol_body = 0;
+  // An nmethod's scopes, for its inlined calls and lines (has_scopes false
+  // when the VM does not describe them: compiled frames are then named by
+  // their nmethod's method alone). PcDescs lie between the scopes_pcs and
+  // dependencies offsets (from the nmethod), the Method*s its scopes index
+  // from the metadata offset, the scope records at scopes_data_begin.
+  bool has_scopes = false;
+  std::uint64_t nmethod_scopes_pcs_offset = 0;
+  std::uint64_t nmethod_dependencies_offset = 0;
+  std::uint64_t nmethod_metadata_offset = 0;
+  std::uint64_t nmethod_scopes_data_begin = 0;
+  std::uint64_t pc_desc_size = 0;
+  std::uint64_t pc_desc_pc_offset = 0;
+  std::uint64_t pc_desc_scope_decode_offset = 0;
   // The VM's version, where exported (0 / empty otherwise).
   std::uint64_t vm_major_version = 0;  // address of an int
   std::uint64_t vm_release = 0;        // address of a const char*

@@ -7,8 +7,9 @@
 // the native unwinder a rule per code address from the CodeBlob's frame size
 // (compiled frames keep no frame pointer without -XX:+PreserveFramePointer).
 // Interpreted frames are named by the Method* in their frame, read from the
-// sample's stack copy. Inlined calls are not expanded, and no line numbers
-// yet (see README.md).
+// sample's stack copy; compiled ones by their nmethod's scopes, the methods
+// inlined at the pc as frames of their own; lines from the methods' line
+// number tables (see README.md).
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -89,9 +90,7 @@ class JvmHandler final : public ProcessHandler {
           std::min<std::size_t>(sample.snapshot_size, EMBER_MAX_STACK_SNAPSHOT));
     }
     for (std::size_t i = 0; i < frames.size(); ++i) {
-      if (FrameHandle frame = vm_.frame(frames[i].pc, frames[i].cfa, stack)) {
-        named[i].push_back(std::move(frame));
-      }
+      vm_.frames(frames[i].pc, frames[i].cfa, stack, named[i]);
     }
     vm_.next_sample();
   }

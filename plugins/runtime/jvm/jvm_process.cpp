@@ -1,7 +1,10 @@
 #include "jvm_process.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <iterator>
+
+#include "compressed_stream.hpp"
 
 #include "ember/frame_kind.hpp"
 #include "method_names.hpp"
@@ -110,6 +113,7 @@ JvmProcess::Blob* JvmProcess::blob_at(std::uint64_t pc) {
     blob.kind = name == "Interpreter" ? BlobKind::interpreter : BlobKind::other;
     blob.info.method = 0;  // not an nmethod: those words are something else
     blob.info.compile_id = 0;
+    blob.info.pcs_begin = blob.info.pcs_end = 0;
   }
   return &blobs_.emplace(info.code_begin, std::move(blob)).first->second;
 }
@@ -156,7 +160,7 @@ FrameHandle JvmProcess::name(Blob& blob) {
   return blob.frame;
 }
 
-FrameHandle JvmProcess::interpreted(std::uint64_t method, std::uint64_t bcp) {
+JvmProcess::Method* JvmProcess::method_at(std::uint64_t method) {
   auto it = methods_.find(method);
   if (it != methods_.end() && it->second.checked != generation_) {
     std::uint64_t const_method = 0;
@@ -168,36 +172,112 @@ FrameHandle JvmProcess::interpreted(std::uint64_t method, std::uint64_t bcp) {
       it = methods_.end();
     }
   }
-  if (it == methods_.end()) {
-    MethodName name;
-    Method entry;
-    if (!memory_.value(method + layout_.method_const_method, entry.const_method) ||
-        !read_method_name(memory_, layout_, method, name) ||
-        !read_bytecodes(memory_, layout_, entry.const_method, entry.code)) {
-      return nullptr;  // not a Method*: the frame was not set up yet
-    }
-    if (methods_.size() >= kMaxBlobs) methods_.clear();
-    entry.checked = generation_;
-    entry.name = name.qualified();
-    entry.file = std::move(name.source_file);
-    entry.lines = read_line_table(memory_, layout_, entry.const_method);
-    it = methods_.emplace(method, std::move(entry)).first;
+  if (it != methods_.end()) return &it->second;
+  MethodName name;
+  Method entry;
+  if (!memory_.value(method + layout_.method_const_method, entry.const_method) ||
+      !read_method_name(memory_, layout_, method, name) ||
+      !read_bytecodes(memory_, layout_, entry.const_method, entry.code)) {
+    return nullptr;
   }
-  Method& entry = it->second;
-  std::uint32_t line = entry.code.contains(bcp)
-                           ? line_of(entry.lines, static_cast<std::uint32_t>(bcp - entry.code.start))
-                           : 0;
-  FrameHandle& frame = entry.frames[line];
+  if (methods_.size() >= kMaxBlobs) methods_.clear();
+  entry.checked = generation_;
+  entry.name = name.qualified();
+  entry.file = std::move(name.source_file);
+  entry.lines = read_line_table(memory_, layout_, entry.const_method);
+  return &methods_.emplace(method, std::move(entry)).first->second;
+}
+
+FrameHandle JvmProcess::method_frame(Method& method, std::int64_t bci, bool inlined) {
+  // A negative bci (a compiled method's entry) counts as its first bytecode.
+  std::uint32_t line = bci >= 0 && bci < method.code.size
+                           ? line_of(method.lines, static_cast<std::uint32_t>(bci))
+                           : (bci < 0 ? line_of(method.lines, 0) : 0);
+  FrameHandle& frame = method.frames[std::uint64_t{line} * 2 + (inlined ? 1 : 0)];
   if (!frame) {
     Frame named;
-    named.name = entry.name;
-    named.module = entry.file;
-    named.file = entry.file;
+    named.name = method.name;
+    named.module = method.file;
+    named.file = method.file;
     named.line = line;
     named.kind = frame_kind::java;
+    named.inlined = inlined;
     frame = std::make_shared<const Frame>(std::move(named));
   }
   return frame;
+}
+
+FrameHandle JvmProcess::interpreted(std::uint64_t method, std::uint64_t bcp) {
+  Method* entry = method_at(method);
+  if (!entry) return nullptr;  // not a Method*: the frame was not set up yet
+  std::int64_t bci = entry->code.contains(bcp) ? static_cast<std::int64_t>(bcp - entry->code.start)
+                                               : std::int64_t{entry->code.size};  // no line
+  return method_frame(*entry, bci, false);
+}
+
+bool JvmProcess::compiled(Blob& blob, std::uint64_t pc, std::vector<FrameHandle>& out) {
+  // PcDescs of one nmethod: a few per call site and safepoint.
+  constexpr std::uint64_t kMaxPcDescBytes = 1 << 20;
+  constexpr int kMaxScopes = 32;  // inlining depth, far above C2's MaxInlineLevel
+  const BlobInfo& info = blob.info;
+  if (!blob.pcs_read) {
+    blob.pcs_read = true;
+    std::uint64_t bytes = info.pcs_end - info.pcs_begin;
+    if (info.pcs_begin != 0 && bytes <= kMaxPcDescBytes) {
+      std::vector<unsigned char> raw(bytes);
+      if (memory_.read(info.pcs_begin, raw.data(), raw.size())) {
+        for (std::uint64_t at = 0; at + layout_.pc_desc_size <= bytes; at += layout_.pc_desc_size) {
+          PcEntry entry;
+          std::memcpy(&entry.pc_offset, raw.data() + at + layout_.pc_desc_pc_offset, 4);
+          std::memcpy(&entry.scope, raw.data() + at + layout_.pc_desc_scope_decode_offset, 4);
+          blob.pcs.push_back(entry);
+        }
+      }
+    }
+  }
+  std::int64_t offset = static_cast<std::int64_t>(pc - info.code_begin);
+  auto next = std::upper_bound(blob.pcs.begin(), blob.pcs.end(), offset,
+                               [](std::int64_t value, const PcEntry& e) { return value < e.pc_offset; });
+  if (next == blob.pcs.end() || next->scope <= 0) return false;
+  auto [cached, added] = blob.scopes.try_emplace(next->scope);
+  if (added) {
+    std::int32_t scope = next->scope;
+    for (int depth = 0; depth < kMaxScopes && scope > 0; ++depth) {
+      // A scope record starts with three numbers: its caller's scope, its
+      // method (an index into the nmethod's metadata, from 1) and its bci + 1.
+      unsigned char record[16];
+      std::uint32_t sender = 0, index = 0, bci_plus_one = 0;
+      std::size_t at = 0;
+      if (!memory_.read(info.scopes_data + static_cast<std::uint64_t>(scope), record,
+                        sizeof record) ||
+          !read_unsigned5(record, at, sender) || !read_unsigned5(record, at, index) ||
+          !read_unsigned5(record, at, bci_plus_one) || index == 0) {
+        break;
+      }
+      std::uint64_t method = 0;
+      Method* entry = nullptr;
+      if (!memory_.value(info.metadata_begin + (std::uint64_t{index} - 1) * 8, method) ||
+          !(entry = method_at(method))) {
+        break;
+      }
+      cached->second.push_back(
+          method_frame(*entry, std::int64_t{bci_plus_one} - 1, /*inlined=*/sender != 0));
+      if (sender != 0 && static_cast<std::int32_t>(sender) >= scope) break;  // callers come first
+      scope = static_cast<std::int32_t>(sender);
+    }
+    // The outermost scope is the compiled method itself: anything else is a misread.
+    if (!cached->second.empty() && cached->second.back()->inlined) cached->second.clear();
+  }
+  out.insert(out.end(), cached->second.begin(), cached->second.end());
+  return !cached->second.empty();
+}
+
+void JvmProcess::frames(std::uint64_t pc, std::uint64_t cfa, const StackCopy& stack,
+                        std::vector<FrameHandle>& out) {
+  Blob* blob = blob_at(pc);
+  if (!blob) return;
+  if (blob->kind == BlobKind::nmethod && layout_.has_scopes && compiled(*blob, pc, out)) return;
+  out.push_back(frame(pc, cfa, stack));
 }
 
 FrameHandle JvmProcess::frame(std::uint64_t pc, std::uint64_t cfa, const StackCopy& stack) {

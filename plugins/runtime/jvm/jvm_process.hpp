@@ -53,6 +53,13 @@ class JvmProcess {
 
   // How to step over the frame of code at `pc` (a code cache address).
   bool unwind_rule(std::uint64_t pc, UnwindRule& rule);
+  // The frames of `pc`, innermost first, appended to `out`: nothing for an
+  // address in no blob; for compiled code the methods inlined at `pc` (its
+  // nmethod's scope at the next PcDesc: a call's return address, or the
+  // next safepoint after a leaf pc), marked inlined, then the compiled
+  // method, each at the line of its bci. Else as frame().
+  void frames(std::uint64_t pc, std::uint64_t cfa, const StackCopy& stack,
+              std::vector<FrameHandle>& out);
   // The frame naming `pc`, nullptr for an address in no blob. An
   // interpreter frame is named by the method it runs where its CFA is known
   // and its Method* slot is in `stack` (else "[interpreted Java]"), with the
@@ -67,11 +74,18 @@ class JvmProcess {
 
  private:
   enum class BlobKind { nmethod, interpreter, other };
+  struct PcEntry {
+    std::int32_t pc_offset = 0;  // from code_begin
+    std::int32_t scope = 0;      // its scope record's offset in the scope data; 0: none
+  };
   struct Blob {
     BlobInfo info;
     BlobKind kind = BlobKind::other;
     std::uint64_t checked = 0;  // the generation it was last checked in
     FrameHandle frame;          // named on first use
+    bool pcs_read = false;
+    std::vector<PcEntry> pcs;   // sorted by pc_offset, as HotSpot writes them
+    std::unordered_map<std::int32_t, std::vector<FrameHandle>> scopes;  // by PcEntry::scope
   };
 
   struct Method {
@@ -81,11 +95,16 @@ class JvmProcess {
     std::string file;
     Bytecodes code;
     std::vector<LineEntry> lines;
-    std::unordered_map<std::uint32_t, FrameHandle> frames;  // by line
+    std::unordered_map<std::uint64_t, FrameHandle> frames;  // by line * 2 + inlined
   };
 
   Blob* blob_at(std::uint64_t pc);
+  // The named method at `method`, checked once per sample; nullptr when it
+  // is not a readable Method*.
+  Method* method_at(std::uint64_t method);
+  FrameHandle method_frame(Method& method, std::int64_t bci, bool inlined);
   FrameHandle interpreted(std::uint64_t method, std::uint64_t bcp);
+  bool compiled(Blob& blob, std::uint64_t pc, std::vector<FrameHandle>& out);
   bool still_there(const Blob& blob);
   bool read_blob(std::uint64_t address, BlobInfo& out);
   const std::string& blob_name(std::uint64_t name_address);

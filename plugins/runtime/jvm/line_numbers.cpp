@@ -1,32 +1,8 @@
 #include "line_numbers.hpp"
 
+#include "compressed_stream.hpp"
+
 namespace ember::jvm {
-namespace {
-
-// UNSIGNED5 (lg_H = 6, H = 64, L = 192): at most 5 bytes.
-bool read_unsigned5(std::span<const unsigned char> bytes, std::size_t& at, std::uint32_t& out) {
-  constexpr std::uint32_t kL = 192;
-  std::uint32_t sum = 0;
-  for (int i = 0, shift = 0; i < 5; ++i, shift += 6) {
-    if (at >= bytes.size()) return false;
-    std::uint32_t b = bytes[at++];
-    sum += b << shift;
-    if (b < kL || i == 4) {
-      out = sum;
-      return true;
-    }
-  }
-  return false;
-}
-
-bool read_signed(std::span<const unsigned char> bytes, std::size_t& at, std::int32_t& out) {
-  std::uint32_t encoded = 0;
-  if (!read_unsigned5(bytes, at, encoded)) return false;
-  out = static_cast<std::int32_t>((encoded >> 1) ^ (0u - (encoded & 1)));
-  return true;
-}
-
-}  // namespace
 
 std::vector<LineEntry> decode_line_table(std::span<const unsigned char> bytes, bool& complete) {
   std::vector<LineEntry> table;
@@ -44,7 +20,7 @@ std::vector<LineEntry> decode_line_table(std::span<const unsigned char> bytes, b
       line += b & 7;
     } else {
       std::int32_t bci_delta = 0, line_delta = 0;
-      if (!read_signed(bytes, at, bci_delta) || !read_signed(bytes, at, line_delta)) break;
+      if (!read_signed5(bytes, at, bci_delta) || !read_signed5(bytes, at, line_delta)) break;
       bci += bci_delta;
       line += line_delta;
     }

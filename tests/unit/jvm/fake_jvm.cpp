@@ -36,6 +36,12 @@ const Field kFields[] = {
     {"CodeBlob", "_code_end", off::kBlobCodeEnd},
     {"CompiledMethod", "_method", off::kNmethodMethod},  // nmethod::_method since JDK 23
     {"nmethod", "_compile_id", off::kNmethodCompileId},
+    {"CompiledMethod", "_scopes_data_begin", off::kNmethodScopesData},
+    {"nmethod", "_metadata_offset", off::kNmethodMetadata},
+    {"nmethod", "_scopes_pcs_offset", off::kNmethodScopesPcs},
+    {"nmethod", "_dependencies_offset", off::kNmethodDependencies},
+    {"PcDesc", "_pc_offset", off::kPcDescPc},
+    {"PcDesc", "_scope_decode_offset", off::kPcDescScope},
     {"Method", "_constMethod", off::kMethodConstMethod},
     {"ConstMethod", "_constants", off::kConstMethodConstants},
     {"ConstMethod", "_flags", off::kConstMethodFlags},
@@ -110,6 +116,7 @@ void FakeJvm::tables() {
       {"HeapBlock", off::kHeapBlock},
       {"ConstantPool", off::kConstantPool},
       {"ConstMethod", off::kConstMethod},
+      {"PcDesc", off::kPcDesc},
       {"Symbol", 8}};
   std::uint64_t type_table = alloc((std::size(types) + 1) * kStride);
   for (std::size_t i = 0; i < std::size(types); ++i) {
@@ -177,6 +184,25 @@ std::uint64_t FakeJvm::add_blob(std::size_t index, std::uint64_t first, std::uin
   memory.put(blob + off::kNmethodMethod, method);
   memory.put(blob + off::kNmethodCompileId, compile_id);
   return blob;
+}
+
+void FakeJvm::add_scopes(std::uint64_t blob, const std::vector<std::uint64_t>& metadata,
+                         const std::vector<std::pair<std::int32_t, std::int32_t>>& pc_descs,
+                         const std::vector<unsigned char>& scope_data) {
+  // Inside the blob, as HotSpot lays an nmethod out: metadata, then PcDescs.
+  constexpr std::int32_t kMetadata = 0x400, kPcs = 0x500;
+  for (std::size_t i = 0; i < metadata.size(); ++i) memory.put(blob + kMetadata + 8 * i, metadata[i]);
+  for (std::size_t i = 0; i < pc_descs.size(); ++i) {
+    memory.put(blob + kPcs + off::kPcDesc * i + off::kPcDescPc, pc_descs[i].first);
+    memory.put(blob + kPcs + off::kPcDesc * i + off::kPcDescScope, pc_descs[i].second);
+  }
+  std::uint64_t data = alloc(scope_data.size() + 16);
+  memory.write(data, scope_data.data(), scope_data.size());
+  memory.put(blob + off::kNmethodMetadata, kMetadata);
+  memory.put(blob + off::kNmethodScopesPcs, kPcs);
+  memory.put(blob + off::kNmethodDependencies,
+             kPcs + static_cast<std::int32_t>(off::kPcDesc * pc_descs.size()));
+  memory.put(blob + off::kNmethodScopesData, data);
 }
 
 void FakeJvm::free_blob(std::size_t index, std::uint64_t first, std::uint64_t segments) {

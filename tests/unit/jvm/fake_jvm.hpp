@@ -9,6 +9,7 @@
 #include <cstring>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "remote_memory.hpp"
@@ -54,6 +55,9 @@ namespace off {
 inline constexpr std::uint64_t kBlobSize = 12, kBlobFrameComplete = 20, kBlobFrameSize = 28,
                                kBlobCodeBegin = 32, kBlobCodeEnd = 40, kBlobName = 96,
                                kNmethodMethod = 112, kNmethodCompileId = 304;
+inline constexpr std::uint64_t kNmethodScopesData = 120, kNmethodMetadata = 260,
+                               kNmethodScopesPcs = 268, kNmethodDependencies = 272;
+inline constexpr std::uint64_t kPcDesc = 16, kPcDescPc = 0, kPcDescScope = 4;
 inline constexpr std::uint64_t kHeapBlock = 16, kHeapBlockUsed = 8;
 inline constexpr std::uint64_t kCodeHeapMemory = 8, kCodeHeapSegmap = 120, kCodeHeapLog2 = 256;
 inline constexpr std::uint64_t kConstantPool = 72, kPoolHolder = 24, kPoolSourceFile = 54;
@@ -92,6 +96,12 @@ class FakeJvm {
                          std::int32_t frame_complete, std::uint64_t method = 0,
                          std::int32_t compile_id = 0);
   void free_blob(std::size_t heap, std::uint64_t first, std::uint64_t segments);
+  // Scopes of the nmethod at `blob` (at least 16 segments): its metadata
+  // (Method*s, indexed from 1 by the records), PcDescs {pc offset from
+  // code_begin, scope record offset}, and the scope records' bytes.
+  void add_scopes(std::uint64_t blob, const std::vector<std::uint64_t>& metadata,
+                  const std::vector<std::pair<std::int32_t, std::int32_t>>& pc_descs,
+                  const std::vector<unsigned char>& scope_data);
   // A Method* of class `klass` ("java/util/HashMap") named `name`, in
   // `source`, with `code_size` bytes of bytecode and, when not empty, a
   // compressed line number table (terminator included) after them.

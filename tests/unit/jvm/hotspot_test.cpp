@@ -305,6 +305,45 @@ TEST_F(JvmProcessTest, InterpretedFramesNamedByTheMethodInTheirFrame) {
   EXPECT_EQ(name(0x1100), "Other.run");
 }
 
+TEST_F(JvmProcessTest, CompiledFramesExpandInlinedMethodsFromTheirScopes) {
+  // Main.loop: bci 0 at line 30, bci 8 at line 33.
+  std::uint64_t loop =
+      jvm.add_method("Main", "loop", "Main.java", 16, {0xff, 0, 60, (8 << 3) | 3, 0});
+  std::uint64_t mark = jvm.add_method("Sieve", "mark", "Sieve.java");
+  std::uint64_t tiny = jvm.add_method("Helper", "tiny", "Helper.java");
+  std::uint64_t blob = jvm.add_blob(heap, 40, 16, "nmethod", 6, 12, loop, 21);
+  // Scope records {caller's record, method index, bci + 1}: at 1 Main.loop
+  // bci 9; at 8 Sieve.mark bci 5 inlined into it; at 16 Helper.tiny bci 0
+  // inlined into that.
+  std::vector<unsigned char> data(24, 0);
+  auto record = [&](std::size_t at, unsigned char sender, unsigned char index, unsigned char bci) {
+    data[at] = sender;
+    data[at + 1] = index;
+    data[at + 2] = bci + 1;
+  };
+  record(1, 0, 1, 9);
+  record(8, 1, 2, 5);
+  record(16, 8, 3, 0);
+  jvm.add_scopes(blob, {loop, mark, tiny}, {{0x10, 1}, {0x30, 16}, {0x50, 0}}, data);
+  ready();
+  ASSERT_TRUE(process.layout().has_scopes);
+  auto frames_at = [&](std::uint64_t offset) {
+    std::vector<FrameHandle> frames;
+    process.frames(jvm.code_begin(blob) + offset, 0, {}, frames);
+    std::string out;
+    for (const FrameHandle& f : frames) {
+      out += f->name + ":" + std::to_string(f->line) + (f->inlined ? " [inlined]" : "") + "\n";
+    }
+    return out;
+  };
+  // Named at the next PcDesc after the pc (a return address - 1, or a leaf).
+  EXPECT_EQ(frames_at(0x20), "Helper.tiny:0 [inlined]\nSieve.mark:0 [inlined]\nMain.loop:33\n");
+  EXPECT_EQ(frames_at(0x2f), "Helper.tiny:0 [inlined]\nSieve.mark:0 [inlined]\nMain.loop:33\n");
+  EXPECT_EQ(frames_at(0x05), "Main.loop:33\n");
+  EXPECT_EQ(frames_at(0x40), "Main.loop:0\n");  // a PcDesc without a scope: the nmethod's method
+  EXPECT_EQ(frames_at(0x60), "Main.loop:0\n");  // after the last PcDesc
+}
+
 TEST_F(JvmProcessTest, NotReadyWhileTheVmStarts) {
   FakeJvm starting;
   starting.tables();

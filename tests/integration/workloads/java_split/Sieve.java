@@ -6,7 +6,7 @@ public class Sieve {
     for (int i = 2; i < sieve.length; i++) {
       if (sieve[i] != 0) continue;
       primes++;
-      for (int j = i + i; j < sieve.length; j += i) sieve[j] = 1;
+      for (int j = i + i; j < sieve.length; j += i) sieve[j] = 1;  // line-mark-loop
     }
     return primes;
   }
