@@ -57,12 +57,15 @@ class JvmHandler final : public ProcessHandler {
   // is read at a later mapping change, which its code cache's first code
   // brings.
   void on_mappings_changed(const ProcessRef& process) override {
-    if (vm_.ready() || !process.mappings) return;
+    if (vm_.ready() || vm_.unsupported() || !process.mappings) return;
     auto bias = libjvm_bias(data_->jvm, *process.mappings, data_->path);
     if (!bias) return;
     Status status = vm_.refresh(data_->jvm.symbols, *bias);
     if (!status) {
-      host_.log(LogLevel::debug, "pid " + std::to_string(pid_) + ": " + status.message());
+      // Not set up yet is expected while the VM starts; a missing field is final.
+      host_.log(vm_.unsupported() ? LogLevel::warn : LogLevel::debug,
+                "pid " + std::to_string(pid_) + ": " + status.message() +
+                    (vm_.unsupported() ? "; its Java code is profiled as native code" : ""));
       return;
     }
     host_.log(LogLevel::info, "pid " + std::to_string(pid_) + ": HotSpot " +

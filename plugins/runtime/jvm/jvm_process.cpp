@@ -43,10 +43,14 @@ bool StackCopy::word(std::uint64_t address, std::uint64_t& out) const {
 }
 
 Status JvmProcess::refresh(const VmStructsSymbols& symbols, std::uint64_t bias) {
+  if (unsupported_) return Status::error("unsupported HotSpot VM");
   if (!have_layout_) {
     VmStructs vm;
     if (Status status = VmStructs::read(memory_, symbols, bias, vm); !status) return status;
-    if (Status status = HotSpotLayout::from(vm, layout_); !status) return status;
+    if (Status status = HotSpotLayout::from(vm, layout_); !status) {
+      unsupported_ = true;
+      return status;
+    }
     have_layout_ = true;
     if (layout_.vm_release) {
       std::uint64_t release = 0;

@@ -46,6 +46,8 @@ class JvmProcess {
   // (a VM still starting has no code cache yet).
   Status refresh(const VmStructsSymbols& symbols, std::uint64_t bias);
   bool ready() const { return ready_; }
+  // The VM's tables were read but lack a field the plugin needs: final.
+  bool unsupported() const { return unsupported_; }
   const std::vector<CodeHeap>& heaps() const { return code_cache_.heaps(); }
   const HotSpotLayout& layout() const { return layout_; }
   // "17.0.15+6-Debian-1deb12u1", when the VM exports it.
@@ -113,6 +115,7 @@ class JvmProcess {
   RemoteMemory& memory_;
   bool have_layout_ = false;
   bool ready_ = false;
+  bool unsupported_ = false;
   HotSpotLayout layout_;
   std::string version_;
   CodeCache code_cache_;

@@ -344,6 +344,19 @@ TEST_F(JvmProcessTest, CompiledFramesExpandInlinedMethodsFromTheirScopes) {
   EXPECT_EQ(frames_at(0x60), "Main.loop:0\n");  // after the last PcDesc
 }
 
+TEST(JvmProcess, AVmLackingAFieldIsUnsupportedForGood) {
+  FakeJvm jvm;
+  jvm.omit("CodeBlob", "_code_begin");  // JDK 23+: _code_offset
+  jvm.tables();
+  jvm.add_heap(kHeapLow, 64);
+  JvmProcess process{jvm.memory};
+  Status status = process.refresh(jvm.symbols, FakeJvm::kBias);
+  ASSERT_FALSE(status.is_ok());
+  EXPECT_NE(status.message().find("CodeBlob::_code_begin"), std::string::npos) << status.message();
+  EXPECT_TRUE(process.unsupported());
+  EXPECT_FALSE(process.ready());
+}
+
 TEST_F(JvmProcessTest, NotReadyWhileTheVmStarts) {
   FakeJvm starting;
   starting.tables();
@@ -351,6 +364,7 @@ TEST_F(JvmProcessTest, NotReadyWhileTheVmStarts) {
   Status status = early.refresh(starting.symbols, FakeJvm::kBias);
   EXPECT_FALSE(status.is_ok());
   EXPECT_FALSE(early.ready());
+  EXPECT_FALSE(early.unsupported());  // not yet set up is not final
   UnwindRule rule;
   EXPECT_FALSE(early.unwind_rule(kHeapLow, rule));
   starting.add_heap(kHeapLow, 64);
