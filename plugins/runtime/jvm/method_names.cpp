@@ -34,11 +34,16 @@ bool pool_symbol(RemoteMemory& memory, const HotSpotLayout& layout, std::uint64_
 
 std::string java_class_name(std::string_view internal) {
   std::string name(internal);
-  // Hidden classes (lambdas, JDK 15+) end in "/0x<address>".
-  if (auto slash = name.rfind("/0x"); slash != std::string::npos && slash + 3 < name.size() &&
-      std::all_of(name.begin() + static_cast<std::ptrdiff_t>(slash) + 3, name.end(),
-                  [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); })) {
-    name.resize(slash);
+  // Hidden classes (lambdas, JDK 15+) end in "+0x<address>" in the VM
+  // ("/0x<address>" as Class.getName() shows them).
+  for (const char* suffix : {"+0x", "/0x"}) {
+    auto at = name.rfind(suffix);
+    if (at != std::string::npos && at + 3 < name.size() &&
+        std::all_of(name.begin() + static_cast<std::ptrdiff_t>(at) + 3, name.end(),
+                    [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); })) {
+      name.resize(at);
+      break;
+    }
   }
   std::replace(name.begin(), name.end(), '/', '.');
   return name;

@@ -2,7 +2,7 @@
 // the name's index in the class' constant pool, whose holder is the class.
 // Class names come as HotSpot keeps them ("java/util/HashMap$Node") and are
 // shown as Java writes them, "java.util.HashMap$Node"; a hidden class'
-// address suffix ("Main$$Lambda$14/0x0000000800c0b000") is dropped, so one
+// address suffix ("Main$$Lambda$14+0x0000000800c0b000") is dropped, so one
 // lambda reads the same across runs.
 #pragma once
 

@@ -74,6 +74,7 @@ TEST(JavaClassName, DotsAndHiddenClassSuffix) {
   EXPECT_EQ(java_class_name("java/util/HashMap$Node"), "java.util.HashMap$Node");
   EXPECT_EQ(java_class_name("Main"), "Main");
   EXPECT_EQ(java_class_name("Main$$Lambda$14/0x0000000800c0b000"), "Main$$Lambda$14");
+  EXPECT_EQ(java_class_name("Alloc$$Lambda$1+0x00007f3a4c000a08"), "Alloc$$Lambda$1");
   EXPECT_EQ(java_class_name("a/b/0xnothex"), "a.b.0xnothex");
 }
 
