@@ -89,7 +89,9 @@ JvmProcess::Blob* JvmProcess::blob_at(std::uint64_t pc) {
     auto it = std::prev(next);
     Blob& blob = it->second;
     if (pc < blob.info.code_end) {
-      if (blob.checked == generation_) return &blob;
+      // Only nmethods go away (unloaded, recompiled, swept): the interpreter,
+      // stubs and adapters stay for the VM's life.
+      if (blob.checked == generation_ || blob.kind != BlobKind::nmethod) return &blob;
       if (still_there(blob)) {
         blob.checked = generation_;
         return &blob;

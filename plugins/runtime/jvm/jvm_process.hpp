@@ -3,11 +3,12 @@
 // heaps, and a cache of the CodeBlobs that samples ran in, with their names
 // and how to unwind their frames.
 //
-// Code in the cache comes and goes (methods compiled, recompiled, unloaded,
-// the cache swept), so a cached blob is checked against the live VM once per
+// Compiled code comes and goes (methods compiled, recompiled, unloaded, the
+// cache swept), so a cached nmethod is checked against the live VM once per
 // sample that uses it (its heap block still in use, the same name, code
-// start, Method* and compile id), and looked up afresh when it changed. An
-// nmethod's name is kept with its compile id, which the VM never reuses.
+// start, Method* and compile id), and looked up afresh when it changed. The
+// interpreter, stubs and adapters stay for the VM's life and are not checked
+// again: each check is a process_vm_readv, the plugin's main cost.
 #pragma once
 
 #include <cstdint>

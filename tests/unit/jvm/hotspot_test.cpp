@@ -218,20 +218,25 @@ TEST_F(JvmProcessTest, CodeFreedOrReplacedIsNotNamedFromTheCache) {
   EXPECT_EQ(process.cached_blobs(), 1u);
 }
 
-TEST_F(JvmProcessTest, ACachedBlobIsCheckedOncePerSample) {
+TEST_F(JvmProcessTest, ACachedNmethodIsCheckedOncePerSampleAndStubsNever) {
   std::uint64_t method = jvm.add_method("Main", "loop", "Main.java");
   std::uint64_t blob = jvm.add_blob(heap, 40, 8, "nmethod", 6, 12, method, 3);
+  std::uint64_t stub = jvm.add_blob(heap, 30, 4, "StubRoutines (1)", 0, -1);
   ready();
   std::uint64_t pc = jvm.code_begin(blob) + 0x30;
+  std::uint64_t stub_pc = jvm.code_begin(stub) + 0x10;
   UnwindRule rule;
   ASSERT_TRUE(process.unwind_rule(pc, rule));
   ASSERT_TRUE(process.frame(pc));
+  ASSERT_TRUE(process.frame(stub_pc));
   process.next_sample();
   std::size_t before = jvm.memory.reads;
-  // One sample: its unwind and its names check the blob once.
+  // One sample: its unwind and its names check the nmethod once, the stub not.
   ASSERT_TRUE(process.unwind_rule(pc, rule));
   ASSERT_TRUE(process.frame(pc));
   ASSERT_TRUE(process.frame(pc + 4));
+  ASSERT_TRUE(process.unwind_rule(stub_pc, rule));
+  ASSERT_TRUE(process.frame(stub_pc));
   EXPECT_EQ(jvm.memory.reads - before, 1u);
 }
 
