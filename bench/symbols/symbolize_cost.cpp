@@ -23,7 +23,7 @@
 #include "ember/proc_maps.hpp"
 #include "native_plugin.hpp"
 #include "process_symbolizer.hpp"
-#include "test_host.hpp"
+#include "ember/testing/fake_host.hpp"
 
 namespace {
 
@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
   std::size_t open_files = 0;
   std::size_t dwarf_bytes = 0;
   for (int round = 0; round < rounds; ++round) {
-    ember_test::TestHost host;
+    ember::testkit::FakeHost host;
     ember::native::NativePlugin plugin;
     ember::Options options{{"lines", {lines, ""}}, {"max_debug_info_mb", {budget_mb, ""}}};
     if (ember::Status status = plugin.configure(options, host); !status) {

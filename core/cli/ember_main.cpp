@@ -15,6 +15,7 @@ Commands:
   record    profile the system or some processes for a while, write one file
   report    the hottest functions, a comparison or a profile file from the store
   agent     run the continuous agent (same as emberd)
+  plugin    check a plugin file before the agent loads it (ember plugin check)
   version   print the version
 
 Run 'ember COMMAND --help' for a command's options.
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
     std::fputs(kHelp, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
+  if (!std::strcmp(argv[1], "plugin")) return ember::cli::plugin_command(argc, argv);
   ember::cli::Arguments args(argc, argv, 2);
   if (!std::strcmp(argv[1], "record")) return ember::cli::record_command(args);
   if (!std::strcmp(argv[1], "report")) return ember::cli::report_command(args);

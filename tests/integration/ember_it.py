@@ -253,6 +253,19 @@ def start(test, argv, ready="ready", **popen_kwargs):
     return w
 
 
+def config_file(test, body, agent="", plugin_dirs=()):
+    """A config file in a scratch directory: an [agent] table with
+    `plugin_dirs` (added to the built-in one) and the `agent` keys, then
+    `body` (TOML tables). Returns its path."""
+    path = os.path.join(scratch_dir(test), "ember.toml")
+    with open(path, "w") as f:
+        if plugin_dirs or agent:
+            dirs = ", ".join(json.dumps(d) for d in plugin_dirs)
+            f.write(f"[agent]\nplugin_dirs = [{dirs}]\n{agent}\n")
+        f.write(body)
+    return path
+
+
 def scratch_dir(test, mode=None):
     d = tempfile.mkdtemp(prefix="ember-it-")
     test.addCleanup(shutil.rmtree, d, True)

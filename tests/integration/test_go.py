@@ -23,7 +23,6 @@ import re
 import unittest
 
 import ember_it as it
-from test_metrics import write_config
 
 FREQUENCY = 999
 DURATION = 5
@@ -51,7 +50,8 @@ class GoShares(unittest.TestCase):
     def record_go_hot(self, name):
         """(truth hotA share, [(frames root first, weight)] of the main
         thread, where a frame is (name, kind, file, line, inlined), result)."""
-        config = write_config(self, "[runtime.go]\nenabled = true\nrequired = true\n")
+        config = it.config_file(self, "[runtime.native]\nenabled = true\n"
+                                "[runtime.go]\nenabled = true\nrequired = true\n")
         out = os.path.join(it.scratch_dir(self), name + ".speedscope.json")
         w = it.start(self, [it.workload(name), 60])
         contention = it.Contention()
@@ -153,8 +153,9 @@ class GoShares(unittest.TestCase):
                                + self.contention.note())
 
     def test_python_calls_go_cshared(self):
-        config = write_config(self, "[runtime.go]\nenabled = true\nrequired = true\n"
-                              "[runtime.cpython]\nenabled = true\nrequired = true\n")
+        config = it.config_file(self, "[runtime.native]\nenabled = true\n"
+                                "[runtime.go]\nenabled = true\nrequired = true\n"
+                                "[runtime.cpython]\nenabled = true\nrequired = true\n")
         out = os.path.join(it.scratch_dir(self), "cshared.speedscope.json")
         script = os.path.join(SOURCE, "..", "go_cshared", "call_go.py")
         w = it.start(self, ["/usr/bin/python3", script, it.workload("libgo_cshared.so"), 60])

@@ -75,12 +75,8 @@ def metrics(doc):
     return host, procs
 
 
-def write_config(test, text):
-    path = os.path.join(it.scratch_dir(test), "ember.toml")
-    with open(path, "w") as f:
-        f.write(f'[agent]\nplugin_dirs = ["{it.PLUGIN_DIR}"]\n{text}\n'
-                "[runtime.native]\nenabled = true\n")
-    return path
+def write_config(test, agent_keys):
+    return it.config_file(test, "[runtime.native]\nenabled = true\n", agent=agent_keys)
 
 
 class Metrics(unittest.TestCase):

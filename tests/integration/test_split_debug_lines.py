@@ -29,18 +29,11 @@ def marker_lines():
     return lines
 
 
-def toml_string(s):
-    return json.dumps(s)
-
-
 class SplitDebugLines(unittest.TestCase):
     def test_frames_carry_file_line_and_inlined_function(self):
         tmp = it.scratch_dir(self)
-        config = os.path.join(tmp, "ember.toml")
-        with open(config, "w") as f:
-            f.write(f"[agent]\nplugin_dirs = [{toml_string(it.PLUGIN_DIR)}]\n\n"
-                    "[runtime.native]\nenabled = true\nlines = true\n"
-                    f"debug_dirs = [{toml_string(DEBUG_ROOT)}]\n")
+        config = it.config_file(self, "[runtime.native]\nenabled = true\nlines = true\n"
+                                f"debug_dirs = [{json.dumps(DEBUG_ROOT)}]\n")
         out = os.path.join(tmp, "lines.speedscope.json")
         w = it.start(self, [it.workload("inlined_hot"), 60])
         res = it.record(self, out, pids=[w.pid], duration=3, frequency=499, config=config,

@@ -36,15 +36,12 @@ class ExecAttachTest(CpythonTestCase):
         static = "/usr/bin/python3.11"
         self.require(static, "Debian's python3.11")
         scratch = it.scratch_dir(self)
-        config = os.path.join(scratch, "exec.toml")
-        with open(config, "w") as f:
-            # Only this test's programs are symbolized (the reader keeps up
-            # on a busy machine); every exec still goes through the attach.
-            f.write(f'[agent]\nplugin_dirs = ["{it.PLUGIN_DIR}"]\n'
-                    '[processes]\ninclude = ["^sh$", "^dash$", "python3\\\\.1[12]"]\n'
-                    '[sampler]\nring_buffer_kib = 16384\n'
-                    '[runtime.native]\nenabled = true\nlines = false\n'
-                    '[runtime.cpython]\nenabled = true\nrequired = true\n')
+        # Only this test's programs are symbolized (the reader keeps up on a
+        # busy machine); every exec still goes through the attach.
+        config = it.config_file(self, '[processes]\ninclude = ["^sh$", "^dash$", "python3\\\\.1[12]"]\n'
+                                '[sampler]\nring_buffer_kib = 16384\n'
+                                '[runtime.native]\nenabled = true\nlines = false\n'
+                                '[runtime.cpython]\nenabled = true\nrequired = true\n')
         output = os.path.join(scratch, "exec.speedscope.json")
 
         # Started by a shell, not by this (walked) Python: children a walked

@@ -27,12 +27,10 @@ ALLOWED_BEFORE_REPROBE = 3
 class LateMappingTest(unittest.TestCase):
     def test_a_library_dlopened_late_is_claimed_and_named_by_its_plugin(self):
         scratch = it.scratch_dir(self)
-        config = os.path.join(scratch, "late.toml")
-        with open(config, "w") as f:
-            f.write(f'[agent]\nplugin_dirs = ["{SEAM_PLUGIN_DIR}"]\n'
-                    '[runtime.native]\nenabled = true\n'
-                    '[runtime.late]\nenabled = true\nrequired = true\n'
-                    'library = "libember_late.so"\n')
+        config = it.config_file(self, '[runtime.native]\nenabled = true\n'
+                                '[runtime.late]\nenabled = true\nrequired = true\n'
+                                'library = "libember_late.so"\n',
+                                plugin_dirs=[SEAM_PLUGIN_DIR])
         output = os.path.join(scratch, "late.speedscope.json")
         proc = it.start(self, [LOADER, LIBRARY, "5"])
         res = it.record(self, output, pids=[proc.pid], duration=9, frequency=199,

@@ -25,12 +25,10 @@ class RuntimeSeamTest(unittest.TestCase):
     def profile(self, argv, anchors=True):
         """The fake interpreter's stacks, recorded with the fake plugin."""
         scratch = it.scratch_dir(self)
-        config = os.path.join(scratch, "seam.toml")
-        with open(config, "w") as f:
-            f.write(f'[agent]\nplugin_dirs = ["{SEAM_PLUGIN_DIR}"]\n'
-                    '[runtime.native]\nenabled = true\n'
-                    '[runtime.fake]\nenabled = true\nrequired = true\n'
-                    f'binary = "fake_interpreter"\nanchors = {str(anchors).lower()}\n')
+        config = it.config_file(self, '[runtime.native]\nenabled = true\n'
+                                '[runtime.fake]\nenabled = true\nrequired = true\n'
+                                f'binary = "fake_interpreter"\nanchors = {str(anchors).lower()}\n',
+                                plugin_dirs=[SEAM_PLUGIN_DIR])
         output = os.path.join(scratch, "seam.speedscope.json")
         proc = it.start(self, argv, ready=None)
         res = it.record(self, output, pids=[proc.pid], duration=2, frequency=499,

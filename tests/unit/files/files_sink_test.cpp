@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "ember/plugin.hpp"
+#include "ember/testing/fake_host.hpp"
 #include "mini_json.hpp"
 #include "output_file.hpp"
 #include "sample_windows.hpp"
@@ -17,20 +18,6 @@ namespace ember::files {
 namespace {
 
 namespace fs = std::filesystem;
-
-class NullHost : public Host {
- public:
-  void log(LogLevel, std::string_view message) override { logged.emplace_back(message); }
-  std::string process_root(std::uint32_t pid) const override {
-    return "/proc/" + std::to_string(pid) + "/root";
-  }
-  bool read_memory(std::uint32_t, std::uint64_t, void*, std::size_t) override { return false; }
-  int bpf_map_fd(std::string_view) const override { return -1; }
-  Status register_bpf_program(int, std::uint32_t&) override { return Status::error("no BPF"); }
-  Status set_process_program(std::uint32_t, std::uint32_t) override { return Status::ok(); }
-  Status set_process_flags(std::uint32_t, std::uint32_t, bool) override { return Status::ok(); }
-  std::vector<std::string> logged;
-};
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -60,7 +47,7 @@ class FilesSinkTest : public ::testing::Test {
   Status configure(FilesSink& sink, Options options) { return sink.configure(options, host_); }
 
   fs::path dir_;
-  NullHost host_;
+  testkit::FakeHost host_;
 };
 
 TEST_F(FilesSinkTest, PathModeMergesEveryWindowAtClose) {

@@ -258,7 +258,7 @@ TEST_F(GoBinaries, CSharedLibraryWithoutAPclntabSection) {
   ASSERT_TRUE(hot.has_value());
   ASSERT_TRUE(go.table.frames(hot->address, frames));
   EXPECT_EQ(frames.back().function, "main.hot");
-  EXPECT_TRUE(frames.back().file.ends_with("/cshared/lib.go")) << frames.back().file;
+  EXPECT_TRUE(frames.back().file.ends_with("/go_cshared/lib.go")) << frames.back().file;
 }
 
 TEST(NotGo, AnElfWithoutPclntabIsNotGo) {

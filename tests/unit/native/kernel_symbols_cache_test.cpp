@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "native_plugin.hpp"
-#include "test_host.hpp"
+#include "ember/testing/fake_host.hpp"
 
 namespace ember::native {
 namespace {
@@ -113,7 +113,7 @@ TEST(KernelSymbolizer, SecondStartReadsTheSavedTableAndGoesLiveOutsideIt) {
   Options options{{"kallsyms_path", {dir.file("kallsyms"), ""}},
                   {"cache_dir", {dir.file("cache"), ""}}};
   {
-    ember_test::TestHost host;
+    ember::testkit::FakeHost host;
     NativePlugin plugin;
     ASSERT_TRUE(plugin.configure(options, host).is_ok());
     EXPECT_EQ(kernel_frames(plugin, {0xffffffff81001010})[0]->name, "do_one_thing");
@@ -127,7 +127,7 @@ TEST(KernelSymbolizer, SecondStartReadsTheSavedTableAndGoesLiveOutsideIt) {
   KernelSymbols other = KernelSymbols::parse(
       "ffffffff81000000 T _stext\nffffffff81001000 t saved_thing\nffffffff81002000 T _etext\n");
   ASSERT_TRUE(save_kernel_symbols(saved, key.text, other).is_ok());
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   NativePlugin plugin;
   ASSERT_TRUE(plugin.configure(options, host).is_ok());
   EXPECT_EQ(kernel_frames(plugin, {0xffffffff81001010})[0]->name, "saved_thing");
@@ -138,7 +138,7 @@ TEST(KernelSymbolizer, SecondStartReadsTheSavedTableAndGoesLiveOutsideIt) {
 }
 
 TEST(KernelSymbolizer, RejectsARelativeCacheDir) {
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   NativePlugin plugin;
   EXPECT_FALSE(plugin.configure({{"cache_dir", {std::string("var/cache"), ""}}}, host).is_ok());
 }

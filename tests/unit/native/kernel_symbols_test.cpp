@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "native_plugin.hpp"
-#include "test_host.hpp"
+#include "ember/testing/fake_host.hpp"
 
 namespace ember::native {
 namespace {
@@ -69,7 +69,7 @@ std::vector<FrameHandle> kernel_frames(NativePlugin& plugin, std::vector<__u64> 
 
 TEST(KernelSymbolizer, RestrictedKallsymsNamesFramesByAddressAndWarnsOnce) {
   std::string path = write_temp("0000000000000000 T _text\n0000000000000000 T schedule\n");
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   NativePlugin plugin;
   ASSERT_TRUE(
       plugin.configure({{"kallsyms_path", {path, ""}}, {"cache_dir", {std::string(), ""}}}, host)
@@ -86,7 +86,7 @@ TEST(KernelSymbolizer, RestrictedKallsymsNamesFramesByAddressAndWarnsOnce) {
 
 TEST(KernelSymbolizer, ReturnAddressAtTheStartOfTheNextFunction) {
   std::string path = write_temp(std::string(kKallsyms));
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   NativePlugin plugin;
   ASSERT_TRUE(
       plugin.configure({{"kallsyms_path", {path, ""}}, {"cache_dir", {std::string(), ""}}}, host)
@@ -137,7 +137,7 @@ TEST(KernelSymbolizer, RealKallsymsSymbolResolvesToItself) {
     GTEST_SKIP() << "/proc/kallsyms shows zero addresses (kptr_restrict) and this is not root";
   }
   ASSERT_FALSE(symbols.empty());
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   NativePlugin plugin;
   ASSERT_TRUE(plugin.configure({}, host).is_ok());
   int checked = 0;

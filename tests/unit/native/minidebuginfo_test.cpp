@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "symbol_cache.hpp"
-#include "test_host.hpp"
+#include "ember/testing/fake_host.hpp"
 
 namespace ember::native {
 namespace {
@@ -37,7 +37,7 @@ std::shared_ptr<const BinarySymbols> read(SymbolCache& cache, const std::string&
 }
 
 TEST(MiniDebugInfo, StrippedFunctionsAreNamedFromGnuDebugdata) {
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   NativeOptions options;
   options.debug_dirs = {};  // no separate debug file: names can only come from .gnu_debugdata
   SymbolCache cache(host, options);
@@ -55,7 +55,7 @@ TEST(MiniDebugInfo, StrippedFunctionsAreNamedFromGnuDebugdata) {
 }
 
 TEST(MiniDebugInfo, TruncatedGnuDebugdataIsLoggedAndNamesFallBack) {
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   NativeOptions options;
   options.debug_dirs = {};
   SymbolCache cache(host, options);

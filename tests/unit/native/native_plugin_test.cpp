@@ -6,13 +6,13 @@
 
 #include "ember/abi.hpp"
 #include "ember/plugin.hpp"
-#include "test_host.hpp"
+#include "ember/testing/fake_host.hpp"
 
 namespace ember::native {
 namespace {
 
 TEST(NativePlugin, DefaultsConfigure) {
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   NativePlugin plugin;
   EXPECT_TRUE(plugin.configure({}, host).is_ok());
   EXPECT_EQ(plugin.name(), "native");
@@ -20,7 +20,7 @@ TEST(NativePlugin, DefaultsConfigure) {
 }
 
 TEST(NativePlugin, KnownOptionsAreRead) {
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   NativePlugin plugin;
   Options options{{"maps_refresh_interval_ms", {std::int64_t{100}, ""}},
                   {"max_cached_frames", {std::int64_t{1000}, ""}},
@@ -31,7 +31,7 @@ TEST(NativePlugin, KnownOptionsAreRead) {
 }
 
 TEST(NativePlugin, UnknownKeyIsAnError) {
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   NativePlugin plugin;
   Status status = plugin.configure({{"bogus", {true, "ember.toml:12:1"}}}, host);
   ASSERT_FALSE(status.is_ok());
@@ -41,7 +41,7 @@ TEST(NativePlugin, UnknownKeyIsAnError) {
 }
 
 TEST(NativePlugin, BadValuesAreErrors) {
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   NativePlugin plugin;
   Status type = plugin.configure({{"maps_refresh_interval_ms", {std::string("fast"), ""}}}, host);
   EXPECT_FALSE(type.is_ok());
@@ -68,7 +68,7 @@ TEST(NativePlugin, ModuleExportsItsDescriptor) {
   EXPECT_STREQ(descriptor.name, "native");
   ASSERT_NE(descriptor.create_runtime, nullptr);
   std::unique_ptr<RuntimePlugin> plugin(descriptor.create_runtime());
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   EXPECT_TRUE(plugin->configure({}, host).is_ok());
   EXPECT_TRUE(plugin->handles_every_process());
   EXPECT_FALSE(library.has("_ZN5ember6native16ProcessSymbolizer9symbolizeEm"))

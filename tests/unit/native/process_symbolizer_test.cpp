@@ -12,7 +12,7 @@
 #include "frame_names.hpp"
 #include "mapped_file.hpp"
 #include "native_plugin.hpp"
-#include "test_host.hpp"
+#include "ember/testing/fake_host.hpp"
 
 namespace ember::native {
 namespace {
@@ -67,7 +67,7 @@ class NativeHandlerTest : public ::testing::Test {
     return unwind(handler, {address})[0]->name;
   }
 
-  ember_test::TestHost host_;
+  ember::testkit::FakeHost host_;
   std::unique_ptr<NativePlugin> plugin_;
 };
 

@@ -20,7 +20,7 @@
 #include "dwarf_pool.hpp"
 #include "dwarf_source.hpp"
 #include "symbol_cache.hpp"
-#include "test_host.hpp"
+#include "ember/testing/fake_host.hpp"
 
 namespace ember::native {
 namespace {
@@ -126,7 +126,7 @@ void expect_outer_work_lines(const BinarySymbols& symbols, const std::string& de
 }
 
 TEST(SourceLines, DebugFileFoundByBuildIdGivesLinesAndInlinedFrames) {
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   NativeOptions options;
   options.debug_dirs = {EMBER_INLINED_DEBUG_ROOT};
   SymbolCache cache(host, options);
@@ -142,7 +142,7 @@ TEST(SourceLines, DebugFileInsideTheProcessRootComesFirst) {
   fs::path inside = root.path / fs::path(EMBER_INLINED_DEBUG_ROOT).relative_path();
   fs::create_directories(inside.parent_path());
   fs::copy(EMBER_INLINED_DEBUG_ROOT, inside, fs::copy_options::recursive);
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   NativeOptions options;
   options.debug_dirs = {EMBER_INLINED_DEBUG_ROOT};
   SymbolCache cache(host, options);
@@ -155,7 +155,7 @@ TEST(SourceLines, DebugFileInsideTheProcessRootComesFirst) {
 }
 
 TEST(SourceLines, StrippedBinaryWithoutItsDebugFileHasNoNames) {
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   NativeOptions options;
   options.debug_dirs = {};
   SymbolCache cache(host, options);
@@ -167,7 +167,7 @@ TEST(SourceLines, StrippedBinaryWithoutItsDebugFileHasNoNames) {
 }
 
 TEST(SourceLines, LinesOffKeepsOneFramePerAddressNamedFromTheDebugFile) {
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   NativeOptions options;
   options.debug_dirs = {EMBER_INLINED_DEBUG_ROOT};
   options.lines = false;
@@ -184,7 +184,7 @@ TEST(SourceLines, LinesOffKeepsOneFramePerAddressNamedFromTheDebugFile) {
 }
 
 TEST(SourceLines, DebuglinkFileIsFoundNextToTheObjectAndCheckedByCrc) {
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   NativeOptions options;  // default debug_dirs: the file is next to the object
   SymbolCache cache(host, options);
   std::string debug =

@@ -11,7 +11,7 @@
 #include <filesystem>
 
 #include "dwarf_source.hpp"
-#include "test_host.hpp"
+#include "ember/testing/fake_host.hpp"
 
 namespace ember::native {
 namespace {
@@ -84,7 +84,7 @@ std::string lines_of(const std::string& path) {
 TEST(UncompressedDebug, CopyGivesTheSameLinesWithNothingCompressed) {
   ASSERT_GT(debug_sections(EMBER_INLINED_GZ).first, 0) << "the fixture is not compressed";
   TempDir dir;
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   UncompressedDebugFiles copies(dir.file("debug"), std::size_t{64} << 20, host);
   std::string copy = copies.path_for(EMBER_INLINED_GZ, identity_of(EMBER_INLINED_GZ));
   ASSERT_NE(copy, EMBER_INLINED_GZ) << host.count(LogLevel::debug, "");
@@ -102,14 +102,14 @@ TEST(UncompressedDebug, CopyGivesTheSameLinesWithNothingCompressed) {
 
 TEST(UncompressedDebug, FileWithNothingCompressedIsOpenedAsItIs) {
   TempDir dir;
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   UncompressedDebugFiles copies(dir.file("debug"), std::size_t{64} << 20, host);
   EXPECT_EQ(copies.path_for(EMBER_INLINED_HOT, identity_of(EMBER_INLINED_HOT)), EMBER_INLINED_HOT);
   EXPECT_EQ(dir.entries(), 1u) << "only the directory";
 }
 
 TEST(UncompressedDebug, NoCopyWithoutAWritableDirectory) {
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   UncompressedDebugFiles copies("/proc/ember-nowhere", std::size_t{64} << 20, host);
   EXPECT_EQ(copies.path_for(EMBER_INLINED_GZ, identity_of(EMBER_INLINED_GZ)), EMBER_INLINED_GZ);
   copies.path_for(EMBER_INLINED_GZ, identity_of(EMBER_INLINED_GZ));
@@ -118,7 +118,7 @@ TEST(UncompressedDebug, NoCopyWithoutAWritableDirectory) {
 
 TEST(UncompressedDebug, OldestCopiesGoBeyondTheLimit) {
   TempDir dir;
-  ember_test::TestHost host;
+  ember::testkit::FakeHost host;
   UncompressedDebugFiles copies(dir.file("debug"), 1, host);  // room for the newest only
   FileIdentity first = identity_of(EMBER_INLINED_GZ);
   FileIdentity second = first;

@@ -17,7 +17,7 @@
 #include "ember/elf_file.hpp"
 #include "ember/proc_maps.hpp"
 #include "snapshot_policy.hpp"
-#include "test_host.hpp"
+#include "ember/testing/fake_host.hpp"
 #include "unwind_chain.hpp"
 #include "unwind_object.hpp"
 
@@ -145,7 +145,7 @@ class DwarfUnwinderTest : public ::testing::Test {
     unwinder_->set_maps(maps);
   }
 
-  ember_test::TestHost host_;
+  ember::testkit::FakeHost host_;
   std::unique_ptr<DwarfUnwinder> unwinder_;
 };
 
@@ -224,7 +224,7 @@ TEST_F(DwarfUnwinderTest, AStoppedUnwindIsNotReplayedForACallerThatGoesOn) {
 
 // A process with a JIT: code in [start, end) without CFI, whose frames are
 // `frame_size` bytes of locals below the return address.
-class JitHost : public ember_test::TestHost {
+class JitHost : public ember::testkit::FakeHost {
  public:
   bool unwind_rule(std::uint32_t, std::uint64_t pc, UnwindRule& rule) override {
     if (pc < start || pc >= end) return false;

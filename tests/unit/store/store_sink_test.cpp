@@ -7,6 +7,7 @@
 
 #include <fstream>
 
+#include "ember/testing/fake_host.hpp"
 #include "retention_options.hpp"
 #include "schema.hpp"
 #include "store_reader.hpp"
@@ -18,30 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr std::int64_t kMinute = 60'000'000'000;
-
-class RecordingHost : public Host {
- public:
-  void log(LogLevel level, std::string_view message) override {
-    lines.push_back({level, std::string(message)});
-  }
-  std::string process_root(std::uint32_t pid) const override {
-    return "/proc/" + std::to_string(pid) + "/root";
-  }
-  bool read_memory(std::uint32_t, std::uint64_t, void*, std::size_t) override { return false; }
-  int bpf_map_fd(std::string_view) const override { return -1; }
-  Status register_bpf_program(int, std::uint32_t&) override { return Status::error("no BPF"); }
-  Status set_process_program(std::uint32_t, std::uint32_t) override { return Status::ok(); }
-  Status set_process_flags(std::uint32_t, std::uint32_t, bool) override { return Status::ok(); }
-
-  // The first line at `level` containing `text`, or "".
-  std::string find(LogLevel level, const std::string& text) const {
-    for (const auto& [l, line] : lines) {
-      if (l == level && line.find(text) != std::string::npos) return line;
-    }
-    return "";
-  }
-  std::vector<std::pair<LogLevel, std::string>> lines;
-};
 
 Options options(const std::string& path, std::map<std::string, OptionValue> more = {}) {
   Options out;
@@ -84,7 +61,7 @@ TEST(RetentionOptions, AgesAndSizesWithUnits) {
 }
 
 TEST(StoreSink, BadOptionsNameTheKeyAndWhere) {
-  RecordingHost host;
+  testkit::FakeHost host;
   StoreSink sink;
   Status status = sink.configure(options("/tmp/x.db", {{"max_size", std::string("lots")}}), host);
   ASSERT_FALSE(status);
@@ -100,7 +77,7 @@ TEST(StoreSink, BadOptionsNameTheKeyAndWhere) {
 TEST(StoreSink, WindowsAreReadableWhileTheAgentRunsAndAfterClose) {
   store::test::ScratchDir dir;
   std::string path = dir.file("sub/dir/ember.db");  // created
-  RecordingHost host;
+  testkit::FakeHost host;
   StoreSink sink;
   ASSERT_TRUE(sink.configure(options(path), host));
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(sink.on_window(recent_window(i)));
@@ -115,7 +92,7 @@ TEST(StoreSink, ADamagedStoreIsMovedAsideAndANewOneStarted) {
   std::string path = dir.file("ember.db");
   std::ofstream(path) << "this was a store once, before a disk went bad";
   std::string damaged = store::test::read_bytes(path);
-  RecordingHost host;
+  testkit::FakeHost host;
   StoreSink sink;
   ASSERT_TRUE(sink.configure(options(path), host));
   ASSERT_TRUE(sink.on_window(recent_window(0)));
@@ -137,7 +114,7 @@ TEST(StoreSink, ANewerStoreIsLeftAloneAndWindowsGoBesideIt) {
   store::test::ScratchDir dir;
   std::string path = dir.file("ember.db");
   {
-    RecordingHost host;
+    testkit::FakeHost host;
     StoreSink sink;
     ASSERT_TRUE(sink.configure(options(path), host));
     ASSERT_TRUE(sink.on_window(recent_window(0)));
@@ -145,7 +122,7 @@ TEST(StoreSink, ANewerStoreIsLeftAloneAndWindowsGoBesideIt) {
   }
   store::test::execute(path, "PRAGMA user_version = 99");
   std::string before = store::test::read_bytes(path);
-  RecordingHost host;
+  testkit::FakeHost host;
   StoreSink sink;
   ASSERT_TRUE(sink.configure(options(path), host));
   ASSERT_TRUE(sink.on_window(recent_window(1)));
@@ -164,7 +141,7 @@ TEST(StoreSink, AnUnwritableStoreHoldsWindowsInMemoryUntilItCanBeWritten) {
   std::string blocker = dir.file("state");
   std::ofstream(blocker) << "x";
   std::string path = blocker + "/ember.db";
-  RecordingHost host;
+  testkit::FakeHost host;
   StoreSink sink;
   ASSERT_TRUE(sink.configure(options(path), host)) << "a store problem is not a config error";
   EXPECT_NE(host.find(LogLevel::error, "holding windows in memory"), "");
@@ -184,7 +161,7 @@ TEST(StoreSink, HeldWindowsAreBoundedAndCloseSaysWhatIsLost) {
   store::test::ScratchDir dir;
   std::string blocker = dir.file("state");
   std::ofstream(blocker) << "x";
-  RecordingHost host;
+  testkit::FakeHost host;
   StoreSink sink;
   ASSERT_TRUE(sink.configure(
       options(blocker + "/ember.db", {{"max_held_windows", std::int64_t{2}}}), host));
@@ -199,7 +176,7 @@ TEST(StoreSink, HeldWindowsAreBoundedAndCloseSaysWhatIsLost) {
 TEST(StoreSink, MaxSizeIsEnforcedAfterEachWindow) {
   store::test::ScratchDir dir;
   std::string path = dir.file("ember.db");
-  RecordingHost host;
+  testkit::FakeHost host;
   StoreSink sink;
   ASSERT_TRUE(sink.configure(options(path, {{"max_size", std::string("96KiB")}}), host));
   for (int i = 0; i < 60; ++i) {
@@ -219,7 +196,7 @@ TEST(StoreSink, MaxSizeIsEnforcedAfterEachWindow) {
 TEST(StoreSink, AnHourIsRolledUpOnceTheNextOneHasAWindow) {
   store::test::ScratchDir dir;
   std::string path = dir.file("ember.db");
-  RecordingHost host;
+  testkit::FakeHost host;
   StoreSink sink;
   ASSERT_TRUE(sink.configure(options(path), host));
   // Windows 30 minutes apart from an hour ago: the last two hours get windows.

@@ -1,6 +1,8 @@
-// A Go c-shared library for Python to call through ctypes: GoWork(n) spends
-// its time in main.hot (built -buildmode=c-shared -ldflags="-s -w", so the C
-// toolchain links it and the pclntab has no section of its own).
+// A Go c-shared library (built with -buildmode=c-shared, so the C toolchain
+// links it and the pclntab has no section of its own). Python calls GoWork(n)
+// through ctypes in the Go integration test (stripped: -ldflags="-s -w"),
+// which spends its time in main.hot; the pclntab unit tests check the names
+// read from a stripped build against an unstripped build's symbol table.
 package main
 
 import "C"
