@@ -116,7 +116,11 @@ Status HotSpotLayout::from(const VmStructs& vm, HotSpotLayout& out) {
   scopes.size(out.pc_desc_size, "PcDesc");
   scopes.offset(out.pc_desc_pc_offset, {{"PcDesc", "_pc_offset"}});
   scopes.offset(out.pc_desc_scope_decode_offset, {{"PcDesc", "_scope_decode_offset"}});
-  out.has_scopes = scopes.status().is_ok() && out.pc_desc_size >= 8;
+  // Both PcDesc fields are ints inside a PcDesc: a table saying otherwise is
+  // not believed.
+  out.has_scopes = scopes.status().is_ok() && out.pc_desc_size <= 256 &&
+                   out.pc_desc_pc_offset + 4 <= out.pc_desc_size &&
+                   out.pc_desc_scope_decode_offset + 4 <= out.pc_desc_size;
   return Status::ok();
 }
 

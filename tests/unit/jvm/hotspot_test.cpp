@@ -70,6 +70,17 @@ TEST(HotSpotLayout, TakesEveryFieldByNameAndNamesAMissingOne) {
       << status.message();
 }
 
+TEST(HotSpotLayout, ScopesAreOptional) {
+  FakeJvm jvm;
+  jvm.omit("PcDesc", "_scope_decode_offset");
+  jvm.tables();
+  VmStructs vm;
+  ASSERT_TRUE(VmStructs::read(jvm.memory, jvm.symbols, FakeJvm::kBias, vm).is_ok());
+  HotSpotLayout layout;
+  ASSERT_TRUE(HotSpotLayout::from(vm, layout).is_ok());
+  EXPECT_FALSE(layout.has_scopes);  // compiled frames are named by their nmethod alone
+}
+
 TEST(JavaClassName, DotsAndHiddenClassSuffix) {
   EXPECT_EQ(java_class_name("java/util/HashMap$Node"), "java.util.HashMap$Node");
   EXPECT_EQ(java_class_name("Main"), "Main");
