@@ -28,7 +28,6 @@ import time
 import unittest
 
 import ember_it as it
-from test_metrics import write_config
 
 FREQUENCY = 999
 CPU_SECONDS = 4  # the loop's thread CPU time, started after the agent
@@ -81,7 +80,8 @@ def describe(stacks, limit=8):
 
 class JavaNames(unittest.TestCase):
     def config(self):
-        return write_config(self, "[runtime.java]\nenabled = true\nrequired = true\n")
+        return it.config_file(self, "[runtime.native]\nenabled = true\n"
+                              "[runtime.java]\nenabled = true\nrequired = true\n")
 
     def analyse(self, out, pid, label):
         """(all samples of pid, the main thread's stacks, per-hot-method sample counts)."""
