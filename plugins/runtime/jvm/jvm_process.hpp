@@ -46,6 +46,12 @@ class JvmProcess {
   // Ok once both are known; an error saying what is missing until then
   // (a VM still starting has no code cache yet).
   Status refresh(const VmStructsSymbols& symbols, std::uint64_t bias);
+  // Takes `layout` as the VM's instead of reading its tables (the fuzz
+  // target's way in to the code cache and method readers).
+  void set_layout(const HotSpotLayout& layout) {
+    layout_ = layout;
+    have_layout_ = true;
+  }
   bool ready() const { return ready_; }
   // The VM's tables were read but lack a field the plugin needs: final.
   bool unsupported() const { return unsupported_; }

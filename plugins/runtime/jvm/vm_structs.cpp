@@ -41,7 +41,7 @@ Status read_layout(RemoteMemory& memory, const char* what, std::uint64_t table_s
 
 bool field_offset(RemoteMemory& memory, std::uint64_t symbol, std::uint64_t bias,
                   std::uint64_t stride, std::size_t width, std::uint64_t& out) {
-  return memory.value(symbol + bias, out) && out + width <= stride;
+  return memory.value(symbol + bias, out) && out <= stride && width <= stride - out;
 }
 
 template <typename T>
