@@ -16,7 +16,7 @@ rusage of the reaped JVM).
   phases together; at least 95% of the main thread's samples that run Java
   code reach Main.main, through compiled and interpreted frames.
 - Started before the agent: the same names, mark's share of the mark+mix
-  samples within 3 points of the program's 65%, and at least 75% of the
+  samples within 3 points of the program's 65%, and at least 60% of the
   samples in Sieve.mark's own code at its inner loop's line (compiled code
   named by the scope of its next safepoint or call).
 """
@@ -191,7 +191,9 @@ class JavaNames(unittest.TestCase):
         at_loop = it.share(lines.get(loop_line, 0), sum(lines.values()))
         print(f"{label}: {at_loop:.1f}% of Sieve.mark's own samples at Sieve.java:{loop_line} "
               f"(lines {lines})")
-        self.assertGreaterEqual(at_loop, 75.0, f"{label}: Sieve.mark's lines {lines}")
+        # 85-93% in runs here, the rest at the outer loop's line: which PcDesc
+        # follows a pc depends on how C2 laid the method out.
+        self.assertGreaterEqual(at_loop, 60.0, f"{label}: Sieve.mark's lines {lines}")
 
 
 if __name__ == "__main__":
