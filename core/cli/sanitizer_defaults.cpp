@@ -1,4 +1,5 @@
-// Linked into the executables of sanitizer builds only (EMBER_SANITIZE).
+// Linked into ember, emberd and the unit tests of sanitizer builds only
+// (EMBER_SANITIZE).
 //
 // The sanitizer runtime of GCC up to 13 and Clang up to 16 takes a dynamic TLS
 // block that starts 16 bytes into a page for a glibc 2.19-2.24 block, and reads
