@@ -87,10 +87,23 @@ static void account(void)
 	accounted_at = now;
 }
 
+/* Up to one unit more per `work`, as data-dependent work varies: a strictly
+ * periodic program aliases with a profiler's fixed sampling period, which
+ * then sees the same few phases of it over and over. */
+static uint64_t jitter(void)
+{
+	static uint64_t state = 0x9e3779b97f4a7c15u;
+	state ^= state << 13;
+	state ^= state >> 7;
+	state ^= state << 17;
+	return state % WORK_UNIT;
+}
+
 __attribute__((noinline)) static void toyvm_work(uint64_t units)
 {
 	volatile uint64_t sum = 0;
-	for (uint64_t i = 0; i < units * WORK_UNIT; ++i)
+	uint64_t n = units * WORK_UNIT + jitter();
+	for (uint64_t i = 0; i < n; ++i)
 		sum += i;
 }
 
