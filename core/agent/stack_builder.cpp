@@ -93,7 +93,14 @@ void StackBuilder::name_routed(const ember_sample& sample, ProcessState& process
     if (batch.native.empty()) continue;
     batch.frames.resize(batch.native.size());
     for (auto& named : batch.frames) named.clear();
-    claims.owners()[owner]->symbolize_frames(sample, batch.native, batch.frames);
+    ProcessHandler* handler = claims.owners()[owner];
+    if (process.before_symbolize_frames.count(handler)) {
+      std::vector<std::uint64_t> pcs;
+      for (const NativeFrame& frame : batch.native) pcs.push_back(frame.pc);
+      handler->symbolize_addresses(pcs, batch.frames);
+    } else {
+      handler->symbolize_frames(sample, batch.native, batch.frames);
+    }
     batch.frames.resize(batch.native.size());  // a handler that resized them
   }
   for (std::size_t i = 0; i < frames.size(); ++i) {

@@ -30,6 +30,7 @@ Status create_one(const std::vector<LoadedLibrary>& libraries, PluginType type,
   PluginInstance<Plugin> instance;
   instance.name = name;
   instance.library = library->library;
+  instance.abi_minor = library->abi.minor;
   instance.host = std::make_unique<HostHandle>(label, sampler);
   if constexpr (std::is_same_v<Plugin, RuntimePlugin>) {
     instance.plugin.reset(library->descriptor->create_runtime());
