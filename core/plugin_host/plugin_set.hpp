@@ -21,8 +21,8 @@ struct PluginInstance {
   std::string name;
   std::shared_ptr<boost::dll::shared_library> library;
   std::unique_ptr<HostHandle> host;
-  std::uint32_t abi_minor = kAbiMinor;  // what it was built for (LoadedLibrary::abi)
   std::unique_ptr<Plugin> plugin;
+  std::uint32_t abi_minor = kAbiMinor;  // what it was built for (LoadedLibrary::abi)
 };
 
 struct PluginSet {
