@@ -30,7 +30,8 @@ Options:
                       default: ember.folded
   --config FILE       take runtimes, process filters and sampler settings from
                       this TOML file (see configs/ember.toml); its sinks are
-                      replaced by --output
+                      replaced by --output. Without it: the native and go
+                      runtimes
   --plugin-dir DIR    also load plugins from DIR (repeat for several), after
                       the built-in ones and the config's agent.plugin_dirs
   --log-level LEVEL   trace, debug, info, warn, error or off; default info
@@ -46,8 +47,12 @@ Examples:
 }  // namespace
 
 int record_command(Arguments& args) {
+  // Without --config: native code, and Go code named from its own pclntab
+  // (it needs nothing in the process and costs nothing elsewhere: stripped
+  // Go services would otherwise show as bare addresses).
   Config config;
   config.runtimes["native"].enabled = true;
+  config.runtimes["go"].enabled = true;
   std::string config_path, output = "ember.folded", log_level;
   std::vector<std::string> plugin_dirs;
   std::vector<std::uint32_t> pids;

@@ -17,9 +17,20 @@ line of the call.
 A Go c-shared library (libgo_cshared.so, stripped) called from Python
 (Debian's python3, through ctypes): Python and Go frames in one stack,
 py_caller above main.hot, for at least 95% of main.hot's samples.
+
+With no --config, `ember record` names go_hot's Go code all the same.
+
+Goroutine labels: go_labels (stripped) runs its work under pprof.Do with
+phase=alpha (~70%) and phase=beta (~30%), each split 3:1 between main.hotA
+and main.hotB. The agent at 999 Hz writes to a store; `ember report --label
+phase=X` must give each label's share of the labelled samples within 3
+points of the program's own per-call thread CPU time, and within each label
+hotA's share within 3 points of 75%.
 """
 import os
 import re
+import signal
+import time
 import unittest
 
 import ember_it as it
@@ -186,11 +197,94 @@ class GoShares(unittest.TestCase):
         self.assertGreaterEqual(it.share(connected, hot), 95.0,
                                 "Go frames not connected to the Python caller:\n" + describe)
 
+    def test_no_config_names_go(self):
+        out = os.path.join(it.scratch_dir(self), "no_config.folded")
+        w = it.start(self, [it.workload("go_hot"), 60])
+        res = it.record(self, out, pids=[w.pid], duration=2, frequency=FREQUENCY)
+        w.stop()
+        stacks = it.parse_folded(out)
+        total = sum(count for _, count in stacks)
+        named = sum(count for frames, count in stacks
+                    if "main.hotA" in frames or "main.hotB" in frames)
+        print(f"\nno config: {it.share(named, total):.1f}% of {total} samples in main.hotA/B")
+        self.assertGreaterEqual(it.share(named, total), 80.0,
+                                "Go code unnamed without a config:\n"
+                                + it.summarize(stacks) + res.describe())
+
     def test_stripped_shares_and_lines(self):
         self.check("go_hot", hot_b_inlined=False)
 
     def test_inlined_call_is_a_frame_of_its_own(self):
         self.check("go_hot_inlined", hot_b_inlined=True)
+
+
+class GoLabels(unittest.TestCase):
+    LABEL_TOLERANCE = 3.0  # points
+    RECORD_SECONDS = 6
+
+    def report_folded(self, store, pid, label):
+        """{leaf function: samples} of the report filtered by `label`."""
+        out = os.path.join(it.scratch_dir(self), label.replace("=", "_") + ".folded")
+        res = it.run_ember(["report", "--store", store, "--pid", str(pid), "--label", label,
+                            "--output", out], timeout=30)
+        self.assertEqual(res.returncode, 0, res.describe())
+        leaves = {}
+        for frames, count in it.parse_folded(out):
+            user = [f for f in frames if not it.is_kernel(f)]
+            leaf = user[-1] if user else "?"
+            leaves[leaf] = leaves.get(leaf, 0) + count
+        return leaves
+
+    def test_labels_split_the_profile(self):
+        tmp = it.scratch_dir(self)
+        store = os.path.join(tmp, "ember.db")
+        w = it.start(self, [it.workload("go_labels"), 60])
+        config = it.config_file(self, f"[processes]\npids = [{w.pid}]\n"
+                                "[runtime.native]\nenabled = true\nrequired = true\n"
+                                "[runtime.go]\nenabled = true\nrequired = true\n"
+                                f'[sink.store]\nenabled = true\nrequired = true\npath = "{store}"\n')
+        agent = it.Background(["agent", "--config", config, "--window", "2",
+                               "--frequency", str(FREQUENCY)])
+        self.addCleanup(agent.kill)
+        agent.wait_sampling()
+        contention = it.Contention()
+        contention.look()
+        time.sleep(self.RECORD_SECONDS)
+        contention.look()
+        agent.proc.send_signal(signal.SIGTERM)
+        res = agent.finish(timeout=30)
+        self.assertEqual(res.returncode, 0, res.describe())
+        lines = w.stop()
+        truth = dict(re.findall(r"(alpha_ns|beta_ns)=(\d+)", "\n".join(lines)))
+        self.assertEqual(set(truth), {"alpha_ns", "beta_ns"}, f"go_labels printed {lines}")
+        # The truth covers the program's whole run; its split is the same
+        # in every round.
+        true_alpha = it.share(int(truth["alpha_ns"]),
+                              int(truth["alpha_ns"]) + int(truth["beta_ns"]))
+
+        alpha = self.report_folded(store, w.pid, "phase=alpha")
+        beta = self.report_folded(store, w.pid, "phase=beta")
+        res = it.run_ember(["report", "--store", store, "--pid", str(w.pid), "--label",
+                            "phase=gamma"], timeout=30)
+        self.assertIn("no samples match", res.stderr,
+                      "a label value no goroutine had matched samples\n" + res.describe())
+        n_alpha, n_beta = sum(alpha.values()), sum(beta.values())
+        got_alpha = it.share(n_alpha, n_alpha + n_beta)
+        a_in_alpha = it.share(alpha.get("main.hotA", 0), n_alpha)
+        a_in_beta = it.share(beta.get("main.hotA", 0), n_beta)
+        print(f"\ngo_labels: alpha={n_alpha} beta={n_beta} samples; alpha ember={got_alpha:.2f}% "
+              f"truth={true_alpha:.2f}%; hotA within alpha {a_in_alpha:.2f}%, "
+              f"within beta {a_in_beta:.2f}% (program: 75%)")
+        self.assertGreaterEqual(n_alpha + n_beta, 3000,
+                                f"too few labelled samples: {alpha} {beta}\n" + res.describe())
+        for leaves in (alpha, beta):
+            in_hot = leaves.get("main.hotA", 0) + leaves.get("main.hotB", 0)
+            self.assertGreaterEqual(it.share(in_hot, sum(leaves.values())), 90.0, str(leaves))
+        self.assertAlmostEqual(got_alpha, true_alpha, delta=self.LABEL_TOLERANCE,
+                               msg=f"alpha: ember {got_alpha:.2f}% vs truth {true_alpha:.2f}%"
+                               + contention.note())
+        self.assertAlmostEqual(a_in_alpha, 75.0, delta=self.LABEL_TOLERANCE, msg=str(alpha))
+        self.assertAlmostEqual(a_in_beta, 75.0, delta=self.LABEL_TOLERANCE, msg=str(beta))
 
 
 if __name__ == "__main__":

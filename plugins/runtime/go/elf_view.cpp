@@ -35,6 +35,7 @@ ElfView& ElfView::operator=(ElfView&& other) noexcept {
   shared_object_ = other.shared_object_;
   segments_ = std::move(other.segments_);
   sections_ = std::move(other.sections_);
+  tls_ = other.tls_;
   return *this;
 }
 
@@ -94,6 +95,7 @@ Status ElfView::parse() {
     if (!read_struct(bytes_, eh.e_phoff + std::uint64_t{i} * sizeof ph, ph)) {
       return Status::error("truncated program headers");
     }
+    if (ph.p_type == PT_TLS) tls_ = ElfTls{ph.p_memsz, ph.p_align};
     if (ph.p_type != PT_LOAD) continue;
     segments_.push_back(ElfSegment{ph.p_vaddr, ph.p_memsz, ph.p_offset, ph.p_filesz,
                                    (ph.p_flags & PF_X) != 0, (ph.p_flags & PF_W) != 0});

@@ -26,6 +26,12 @@ struct ElfSegment {
   bool writable = false;
 };
 
+// The PT_TLS segment: the size and alignment of the object's thread-local block.
+struct ElfTls {
+  std::uint64_t memsz = 0;
+  std::uint64_t align = 0;
+};
+
 struct ElfSection {
   std::string name;
   std::uint64_t vaddr = 0;
@@ -58,6 +64,7 @@ class ElfView {
   bool is_shared_object() const { return shared_object_; }  // ET_DYN (PIE or library)
   const std::vector<ElfSegment>& segments() const { return segments_; }
   const std::vector<ElfSection>& sections() const { return sections_; }
+  const std::optional<ElfTls>& tls() const { return tls_; }  // PT_TLS, when there is one
   const ElfSection* section(std::string_view name) const;
 
   std::span<const std::uint8_t> at_vaddr(std::uint64_t vaddr, std::uint64_t size) const {
@@ -76,6 +83,7 @@ class ElfView {
   bool shared_object_ = false;
   std::vector<ElfSegment> segments_;
   std::vector<ElfSection> sections_;
+  std::optional<ElfTls> tls_;
 };
 
 }  // namespace ember::go

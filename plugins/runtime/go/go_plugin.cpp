@@ -6,15 +6,28 @@
 // frameless leaf functions, which hide their caller from a frame-pointer
 // walk; the plugin gives the native unwinder a rule per pc from the pcsp
 // table (unwind_rule) to step over them from the sample's leaf snapshot.
+//
+// Goroutine labels (pprof.Do, pprof.SetGoroutineLabels): in Go executables
+// whose version's layout is known (goroutine_layout.hpp), a BPF program
+// records the running goroutine's label map per sample (go_labels.bpf.c) and
+// the handler reads it from the process (label_map.hpp), as sample labels.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "bpf/go_labels_bpf.h"
 #include "detect.hpp"
 #include "ember/option_reader.hpp"
 #include "ember/plugin.hpp"
 #include "ember/runtime_plugin.hpp"
+#include "go_labels.skel.h"
+#include "goroutine_layout.hpp"
+#include "label_map.hpp"
 
 namespace ember::go {
 namespace {
@@ -30,11 +43,51 @@ class GoBinaryData final : public BinaryData {
   GoBinary binary;
 };
 
+// The BPF label finder, loaded once per plugin; absent without a sampler.
+struct LabelProgram {
+  go_labels_bpf* skeleton = nullptr;
+  std::uint32_t slot = 0;
+  int processes_fd() const { return bpf_map__fd(skeleton->maps.go_processes); }
+};
+
 class GoHandler final : public ProcessHandler {
  public:
-  GoHandler(const ProcessRef& process, std::shared_ptr<const GoBinaryData> data)
-      : data_(std::move(data)) {
+  GoHandler(Host& host, const ProcessRef& process, std::shared_ptr<const GoBinaryData> data)
+      : host_(host),
+        pid_(process.pid),
+        data_(std::move(data)),
+        label_maps_([&host, pid = process.pid](std::uint64_t address, void* buffer,
+                                               std::size_t size) {
+          return host.read_memory(pid, address, buffer, size);
+        }) {
     on_mappings_changed(process);
+  }
+
+  ~GoHandler() override {
+    if (!labels_) return;
+    host_.set_process_program(pid_, 0);
+    bpf_map_delete_elem(labels_->processes_fd(), &pid_);
+  }
+
+  // Has the label finder run for this process' samples.
+  Status read_labels(const LabelProgram& program, const go_labels_config& config) {
+    if (bpf_map_update_elem(program.processes_fd(), &pid_, &config, BPF_ANY) != 0) {
+      return Status::error("cannot write the goroutine layout of pid " + std::to_string(pid_));
+    }
+    if (auto status = host_.set_process_program(pid_, program.slot); !status) {
+      bpf_map_delete_elem(program.processes_fd(), &pid_);
+      return status;
+    }
+    labels_ = &program;
+    return Status::ok();
+  }
+
+  void labels(const ember_sample& sample, std::vector<Label>& out) override {
+    if (!labels_ || sample.runtime_program != labels_->slot || sample.runtime_frame_count < 1) {
+      return;
+    }
+    const std::vector<Label>& found = label_maps_.labels(sample.runtime_frames[0].word0);
+    out.insert(out.end(), found.begin(), found.end());
   }
 
   bool claims_code() const { return !code_.empty(); }
@@ -111,20 +164,33 @@ class GoHandler final : public ProcessHandler {
     }
   }
 
+  Host& host_;
+  std::uint32_t pid_;
   std::shared_ptr<const GoBinaryData> data_;
   std::vector<Code> code_;
   std::vector<GoFrame> scratch_;
+  const LabelProgram* labels_ = nullptr;  // the plugin's, which outlives handlers
+  LabelMapCache label_maps_;
 };
 
 class GoPlugin final : public RuntimePlugin {
  public:
+  ~GoPlugin() override { go_labels_bpf::destroy(labels_.skeleton); }
+
   std::string_view name() const override { return "go"; }
 
   Status configure(const Options& options, Host& host) override {
     host_ = &host;
     OptionReader reader(options, "runtime.go");
     if (auto status = reader.finish(); !status) return status;
-    return host.register_frame_kind(frame_kind::go, kGoColor);
+    if (auto status = host.register_frame_kind(frame_kind::go, kGoColor); !status) return status;
+    // Names need no BPF: without the label finder Go code is named all the same.
+    if (auto status = load_label_program(host); !status) {
+      host.log(LogLevel::warn, "goroutine labels are not read: " + status.message());
+      go_labels_bpf::destroy(labels_.skeleton);
+      labels_.skeleton = nullptr;
+    }
+    return Status::ok();
   }
 
   std::shared_ptr<const BinaryData> probe(const BinaryRef& binary) override {
@@ -156,12 +222,67 @@ class GoPlugin final : public RuntimePlugin {
                                          std::shared_ptr<const BinaryData> data) override {
     auto binary = std::dynamic_pointer_cast<const GoBinaryData>(data);
     if (!binary) return nullptr;
-    auto handler = std::make_unique<GoHandler>(process, std::move(binary));
+    auto handler = std::make_unique<GoHandler>(*host_, process, binary);
+    if (labels_.skeleton) {
+      std::string why;
+      auto config = label_config(process, *binary, why);
+      Status status = config ? handler->read_labels(labels_, *config) : Status::error(why);
+      if (!status) {
+        host_->log(LogLevel::info, "pid " + std::to_string(process.pid) +
+                                       ": goroutine labels are not read: " + status.message());
+      }
+    }
     return handler;
   }
 
  private:
+  Status load_label_program(Host& host) {
+    // The program writes into the sampler's sample and ends in its submit
+    // program: it must use the sampler's maps, not copies of its own.
+    labels_.skeleton = go_labels_bpf::open();
+    if (!labels_.skeleton) return Status::error("cannot open the BPF object");
+    for (auto* map : {labels_.skeleton->maps.ember_scratch, labels_.skeleton->maps.ember_programs,
+                      labels_.skeleton->maps.ember_stats}) {
+      int fd = host.bpf_map_fd(bpf_map__name(map));
+      if (fd < 0 || bpf_map__reuse_fd(map, fd) != 0) {
+        return Status::error(std::string("cannot share the sampler's map ") + bpf_map__name(map));
+      }
+    }
+    if (int err = go_labels_bpf::load(labels_.skeleton); err != 0) {
+      return Status::error("cannot load the BPF program (error " + std::to_string(err) + ")");
+    }
+    return host.register_bpf_program(bpf_program__fd(labels_.skeleton->progs.go_labels),
+                                     labels_.slot);
+  }
+
+  // Where this process keeps its labels, or why that is not known.
+  static std::optional<go_labels_config> label_config(const ProcessRef& process,
+                                                      const GoBinaryData& binary,
+                                                      std::string& why) {
+    if (process.exe != binary.path) {
+      why = "read in Go executables only, not in a Go library (" + binary.module + ")";
+      return std::nullopt;
+    }
+    auto layout = goroutine_layout(binary.binary.version);
+    if (!layout) {
+      why = "the goroutine layout of " +
+            (binary.binary.version.empty() ? std::string("this Go version (not found)")
+                                           : binary.binary.version) +
+            " is not known";
+      return std::nullopt;
+    }
+    auto tls = g_tls_offset(binary.binary.file, why);
+    if (!tls) return std::nullopt;
+    go_labels_config config{};
+    config.g_tls_offset = *tls;
+    config.g_m = layout->g_m;
+    config.m_curg = layout->m_curg;
+    config.g_labels = layout->g_labels;
+    return config;
+  }
+
   Host* host_ = nullptr;
+  LabelProgram labels_;
 };
 
 }  // namespace

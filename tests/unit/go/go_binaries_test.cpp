@@ -19,6 +19,7 @@
 
 #include "detect.hpp"
 #include "ember/elf_file.hpp"
+#include "goroutine_layout.hpp"
 
 namespace ember::go {
 namespace {
@@ -259,6 +260,26 @@ TEST_F(GoBinaries, CSharedLibraryWithoutAPclntabSection) {
   ASSERT_TRUE(go.table.frames(hot->address, frames));
   EXPECT_EQ(frames.back().function, "main.hot");
   EXPECT_TRUE(frames.back().file.ends_with("/go_cshared/lib.go")) << frames.back().file;
+}
+
+// The goroutine layout the plugin knows for the installed Go is what that
+// Go's own DWARF says (layout/main.go reads it from itself), and where g is
+// in a Go executable's TLS is known.
+TEST(GoroutineLayout, TheInstalledGosOffsetsAreItsDwarfs) {
+  std::string binary = build("layout", "", EMBER_GO_LAYOUT_DIR);
+  GoBinary go;
+  ASSERT_TRUE(detect(binary, go).is_ok());
+  ASSERT_FALSE(go.version.empty());
+  auto layout = goroutine_layout(go.version);
+  ASSERT_TRUE(layout.has_value()) << "no goroutine layout for " << go.version
+                                  << ": add it from this output: " << run(binary);
+  std::string expected = go.version + " g.m=" + std::to_string(layout->g_m) +
+                         " m.curg=" + std::to_string(layout->m_curg) +
+                         " g.labels=" + std::to_string(layout->g_labels) +
+                         " g.stack=0 stack.lo=0 stack.hi=8\n";
+  EXPECT_EQ(run(binary), expected);
+  std::string why;
+  EXPECT_EQ(g_tls_offset(go.file, why), std::optional<std::int64_t>(-8)) << why;
 }
 
 TEST(NotGo, AnElfWithoutPclntabIsNotGo) {
