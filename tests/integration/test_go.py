@@ -16,7 +16,8 @@ line of the call.
 
 A Go c-shared library (libgo_cshared.so, stripped) called from Python
 (Debian's python3, through ctypes): Python and Go frames in one stack,
-py_caller above main.hot, for at least 95% of main.hot's samples.
+py_caller above main.hot, for at least 95% of main.hot's samples, and no
+runtime.goexit between them (cgocallback is stepped by its frame pointer).
 
 With no --config, `ember record` names go_hot's Go code all the same.
 
@@ -186,6 +187,9 @@ class GoShares(unittest.TestCase):
                 continue
             hot += weight
             self.assertEqual(dict(user)["main.hot"], "go")
+            # cgocallback's frame on the goroutine stack holds goexit's
+            # address, not its caller's: no goexit between Python and Go.
+            self.assertNotIn("runtime.goexit", names, "a stray goexit at the stack switch")
             if ("py_caller", "python") in user[:names.index("main.hot")]:
                 connected += weight
         print(f"\ngo_cshared: samples={total} in main.hot={it.share(hot, total):.1f}% "

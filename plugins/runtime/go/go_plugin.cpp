@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -36,11 +37,20 @@ constexpr const char* kGoColor = "#57dbdb";  // the built-in kind's own color
 
 std::string base_name(const std::string& path) { return path.substr(path.find_last_of('/') + 1); }
 
+// Functions whose caller is on another stack, reached by their frame pointer
+// only: runtime.cgocallback switches from the C thread's stack to the
+// goroutine's and calls cgocallbackg there; its frame on the goroutine stack
+// holds goexit's address (what a callback's goroutine "returns" to), not its
+// caller's, while rbp still points at its own frame on the C stack.
+constexpr std::string_view kStackSwitches[] = {"runtime.cgocallback"};
+
 class GoBinaryData final : public BinaryData {
  public:
   std::string path;    // as processes name it
   std::string module;  // its file name, the frames' module
   GoBinary binary;
+  // Link-time [entry, end) of the kStackSwitches functions the binary has.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> stack_switches;
 };
 
 // The BPF label finder, loaded once per plugin; absent without a sampler.
@@ -118,10 +128,17 @@ class GoHandler final : public ProcessHandler {
 
   // Go code has no CFI. CFA = sp + the pcsp delta + 8 (the return address);
   // a function with a frame saved its caller's rbp just below the return
-  // address (the Go amd64 prologue: SUBQ $n, SP; MOVQ BP, n-8(SP)).
+  // address (the Go amd64 prologue: SUBQ $n, SP; MOVQ BP, n-8(SP)). A stack
+  // switch (kStackSwitches) is stepped by its frame pointer instead.
   bool unwind_rule(std::uint64_t pc, UnwindRule& rule) const override {
     for (const Code& code : code_) {
       if (pc < code.start || pc >= code.end) continue;
+      for (const auto& [entry, end] : data_->stack_switches) {
+        if (pc - code.bias >= entry && pc - code.bias < end) {
+          rule = UnwindRule{UnwindRule::CfaBase::bp, 16, -8, true, -16};
+          return true;
+        }
+      }
       auto delta = data_->binary.table.sp_delta(pc - code.bias);
       if (!delta || *delta > (1 << 24)) return false;
       rule = UnwindRule{UnwindRule::CfaBase::sp, *delta + 8, -8, *delta > 0, -16};
@@ -209,6 +226,14 @@ class GoPlugin final : public RuntimePlugin {
     }
     data->path = binary.path;
     data->module = base_name(binary.path);
+    const Pclntab& table = data->binary.table;
+    for (std::size_t i = 0; i < table.function_count(); ++i) {
+      for (std::string_view name : kStackSwitches) {
+        if (table.function_name(i) == name) {
+          data->stack_switches.emplace_back(table.function_entry(i), table.function_entry(i + 1));
+        }
+      }
+    }
     std::string message = version + " in " + binary.path + ": " +
                           std::to_string(data->binary.table.function_count()) + " functions";
     if (!data->binary.inline_trees) {
