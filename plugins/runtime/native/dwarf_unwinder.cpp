@@ -214,6 +214,19 @@ bool DwarfUnwinder::step_by_rule(const UnwoundFrame& frame, bool exact_pc, Regis
   return !rule.saves_bp || read_word(at(rule.saved_bp_offset), caller.bp);
 }
 
+bool DwarfUnwinder::step_over_return(const UnwoundFrame& frame, Registers& caller) {
+  // GCC's CFI at the `ret` after `pop %rbp` still says rbp is saved at
+  // CFA-16, below sp and so outside the snapshot: libunwind would lose rbp
+  // there, and with it every caller found through rbp.
+  std::uint64_t code = 0;
+  if (!frame.bp_known || !read_word(frame.ip, code)) return false;
+  bool ret = (code & 0xff) == 0xc3 || (code & 0xffff) == 0xc3f3;  // ret, rep ret
+  if (!ret) return false;
+  caller.sp = frame.sp + 8;
+  caller.bp = frame.bp;
+  return read_word(frame.sp, caller.ip);
+}
+
 UnwindEnd DwarfUnwinder::unwind(const ember_sample& sample, std::size_t max_frames,
                                 std::vector<UnwoundFrame>& frames, const StopAt& stop) {
   frames.clear();
@@ -256,11 +269,12 @@ UnwindEnd DwarfUnwinder::unwind(const ember_sample& sample, std::size_t max_fram
         end = UnwindEnd::stopped;
         break;
       }
-      // Code without CFI that a plugin knows how to step over: libunwind
-      // starts again from the caller's registers. (It then looks up the
-      // caller's CFI at the return address itself, not one byte before.)
+      // A sampled `ret`, or code without CFI that a plugin knows how to
+      // step over: libunwind starts again from the caller's registers.
+      // (It then looks up the caller's CFI at the return address itself,
+      // not one byte before.)
       Registers caller;
-      if (step_by_rule(frame, exact_pc, caller)) {
+      if ((exact_pc && step_over_return(frame, caller)) || step_by_rule(frame, exact_pc, caller)) {
         exact_pc = false;
         if (caller.ip == 0) {
           end = UnwindEnd::complete;

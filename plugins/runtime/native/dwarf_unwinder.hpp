@@ -80,6 +80,9 @@ class DwarfUnwinder {
   // The caller of `frame` by the rule of the plugin owning its code, when
   // the code has no CFI and the words the rule reads are in the snapshot.
   bool step_by_rule(const UnwoundFrame& frame, bool exact_pc, Registers& caller);
+  // The caller of a sampled frame stopped on a `ret` instruction: the
+  // return address at sp, every other register already the caller's.
+  bool step_over_return(const UnwoundFrame& frame, Registers& caller);
 
   std::uint32_t pid_;
   std::string root_;

@@ -2,6 +2,7 @@
 // builds of one C file (with and without frame pointers) for the .eh_frame
 // scan, and this test's own stack for libunwind over a snapshot (under a
 // synthetic JIT frame without CFI, for a plugin's unwind rule).
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
@@ -234,13 +235,13 @@ class JitHost : public ember::testkit::FakeHost {
   std::uint64_t start = 0, end = 0, frame_size = 16;
 };
 
-// A real stack (capture_chain) under a synthetic JIT frame: the JIT code,
-// in an anonymous mapping, called into inner's code at its sampled IP.
-std::unique_ptr<ember_sample> under_a_jit_frame(const ember_sample& real, std::uint64_t jit_pc,
-                                                std::uint64_t frame_size) {
+// A real stack (capture_chain) under a synthetic frame of `frame_size`
+// bytes: the code at `pc`, called from inner's code at its sampled IP.
+std::unique_ptr<ember_sample> under_a_frame(const ember_sample& real, std::uint64_t pc,
+                                            std::uint64_t frame_size) {
   auto sample = std::make_unique<ember_sample>(real);
   std::uint64_t below = frame_size + 8;
-  sample->user_ip = jit_pc;
+  sample->user_ip = pc;
   sample->user_sp = real.user_sp - below;
   std::memset(sample->stack_snapshot, 0x11, frame_size);  // locals, not addresses
   std::memcpy(sample->stack_snapshot + frame_size, &real.user_ip, 8);
@@ -248,6 +249,42 @@ std::unique_ptr<ember_sample> under_a_jit_frame(const ember_sample& real, std::u
   std::memcpy(sample->stack_snapshot + below, real.stack_snapshot, kept);
   sample->snapshot_size = static_cast<std::uint32_t>(kept + below);
   return sample;
+}
+
+TEST(DwarfUnwinderReturnTest, AFrameSampledOnItsRetKeepsItsCallersFramePointer) {
+  // cfi_work built with frame pointers ends `pop %rbp; ret`, and its CFI at
+  // the ret still has rbp saved at CFA-16: below sp, outside any snapshot.
+  void* library = dlopen(EMBER_CFI_FP, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(library, nullptr) << dlerror();
+  auto code = static_cast<const std::uint8_t*>(dlsym(library, "cfi_work"));
+  ASSERT_NE(code, nullptr);
+  const std::uint8_t* ret = nullptr;
+  for (int i = 0; i + 1 < 256 && !ret; ++i) {
+    if (code[i] == 0x5d && code[i + 1] == 0xc3) ret = code + i + 1;
+  }
+  ASSERT_NE(ret, nullptr) << "no pop %rbp; ret in cfi_work";
+
+  ember::testkit::FakeHost host;
+  auto pid = static_cast<std::uint32_t>(getpid());
+  std::vector<Mapping> maps;
+  ASSERT_TRUE(read_proc_maps(pid, maps));
+  DwarfUnwinder unwinder(pid, "", std::make_shared<UnwindObjectCache>(host), host);
+  unwinder.set_maps(maps);
+  auto real = std::make_unique<ember_sample>();
+  ember_test::ChainTruth truth;
+  ember_test::capture_chain(*real, 16384, truth);
+  auto sample = under_a_frame(*real, reinterpret_cast<std::uint64_t>(ret), 0);
+
+  std::vector<UnwoundFrame> frames;
+  unwinder.unwind(*sample, 512, frames);
+  ASSERT_GE(frames.size(), 5u);
+  EXPECT_EQ(frames[1].ip, real->user_ip);
+  EXPECT_EQ(frames[1].sp, real->user_sp);
+  EXPECT_TRUE(frames[1].bp_known);
+  EXPECT_EQ(frames[1].bp, real->user_bp);
+  EXPECT_EQ(frames[2].ip, truth.into_middle);
+  EXPECT_EQ(frames[4].ip, truth.into_caller);
+  dlclose(library);
 }
 
 TEST(DwarfUnwinderRuleTest, StepsOverCodeWithoutCfiOnlyByItsOwnersRule) {
@@ -264,7 +301,7 @@ TEST(DwarfUnwinderRuleTest, StepsOverCodeWithoutCfiOnlyByItsOwnersRule) {
   ember_test::ChainTruth truth;
   ember_test::capture_chain(*real, 16384, truth);
   std::uint64_t jit_pc = reinterpret_cast<std::uint64_t>(code) + 0x40;
-  auto sample = under_a_jit_frame(*real, jit_pc, host.frame_size);
+  auto sample = under_a_frame(*real, jit_pc, host.frame_size);
 
   // No plugin owns the code: libunwind's own guess misses inner's frame.
   std::vector<UnwoundFrame> frames;
