@@ -1,5 +1,6 @@
 // The files sink: profiles as files, in collapsed ("folded"), speedscope,
-// pprof or SVG flame graph format (writers in formats/). Two modes, chosen in [sink.files]:
+// pprof or SVG flame graph format (writers in core/profile/formats/). Two
+// modes, chosen in [sink.files]:
 //   path = "out.folded"             every window merged into one file, written
 //                                   at close(); the extension picks the format
 //   directory = "..." + formats     one file per window per format, named from

@@ -1,5 +1,5 @@
 // The store sink: every closed window into the local profile store
-// (core/store, SQLite), one transaction per window, retention by age and size
+// (core/profile/store, SQLite), one transaction per window, retention by age and size
 // applied after each write on this (the sinks') thread, and an hour's windows
 // rolled up (pre-merged) when the hour closes, on this thread too.
 //

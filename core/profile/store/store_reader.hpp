@@ -1,9 +1,6 @@
 // Reading the local profile store (SQLite, written by plugins/sink/store).
 // `ember report` and, later, the web UI and the Python module read through
 // this interface only; they never see the schema.
-//
-// CONTRACT (agreed before the implementation): the store engineer implements
-// it in core/store/, the report engineer codes against it.
 #pragma once
 
 #include <cstdint>
