@@ -18,6 +18,9 @@ packages=(
   # test workloads and readers: Flask story, Rust binaries, `go tool pprof`, a real
   # browser, Java programs (Debian's OpenJDK 17)
   python3-flask cargo rustc golang-go chromium openjdk-17-jdk-headless
+  # the Python package (pybind11 module for /usr/bin/python3), its tests and
+  # DataFrames
+  pybind11-dev python3-dev python3-pytest python3-pandas
   # deployment file checks: systemd-analyze verify, the DaemonSet YAML
   systemd python3-yaml
   # peers for bench/

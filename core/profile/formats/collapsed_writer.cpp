@@ -51,7 +51,7 @@ class LineText {
   std::size_t pieces(const Line& line) const { return 1 + 2 * window_.stacks[line.stack].size(); }
   std::string_view piece(const Line& line, std::size_t i) const {
     if (i == 0) return prefixes_[line.prefix];
-    if (i % 2 == 1) return ";";
+    if (i % 2 == 1) return i == 1 && prefixes_[line.prefix].empty() ? "" : ";";
     std::uint32_t frame = window_.stacks[line.stack][(i - 2) / 2];
     return frame < frame_texts_.size() ? std::string_view(frame_texts_[frame]) : "[unknown]";
   }
@@ -112,7 +112,8 @@ std::string collapsed_text(const Window& window, const CollapsedOptions& options
   for (const StackCount& sample : window.samples) {
     if (sample.count == 0 || sample.stack >= window.stacks.size()) continue;
     auto process = processes.find(sample.pid);
-    std::string prefix = process != processes.end() && !process->second->comm.empty()
+    std::string prefix = !options.process_frames ? ""
+                         : process != processes.end() && !process->second->comm.empty()
                              ? sanitized(process->second->comm)
                              : "[pid " + std::to_string(sample.pid) + "]";
     if (options.thread_frames) {

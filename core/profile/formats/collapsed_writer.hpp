@@ -13,6 +13,8 @@ namespace ember::formats {
 struct CollapsedOptions {
   // Adds "<thread name>/<tid>" under the process frame, for per-thread views.
   bool thread_frames = false;
+  // False: no process frame (profiles read from a format without processes).
+  bool process_frames = true;
 };
 
 // The first frame of every line is the process' comm, so a whole-system

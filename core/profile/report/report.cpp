@@ -51,22 +51,6 @@ std::string store_holds(const store::StoreSummary& summary) {
          "; services: " + joined(services);
 }
 
-// What a filtered-out range does hold, so the next try can hit.
-std::string range_holds(const Window& window) {
-  std::set<std::string> processes, services, containers, pods;
-  std::map<std::uint32_t, std::uint64_t> per_pid;
-  for (const StackCount& s : window.samples) per_pid[s.pid] += s.count;
-  for (const ProcessInfo& p : window.processes) {
-    if (!per_pid.count(p.pid)) continue;
-    processes.insert(p.comm + " (pid " + std::to_string(p.pid) + ")");
-    if (!p.service.empty()) services.insert(p.service);
-    if (!p.container_name.empty()) containers.insert(p.container_name);
-    if (!p.container_id.empty()) containers.insert(p.container_id.substr(0, 12));
-    if (!p.pod_name.empty()) pods.insert(p.pod_name);
-  }
-  return "processes: " + joined(processes) + "; services: " + joined(services) +
-         "; containers: " + joined(containers) + "; pods: " + joined(pods);
-}
 
 struct Range {
   std::int64_t from = 0, to = 0;
@@ -84,7 +68,7 @@ Status read_range(const store::StoreReader& store, const store::StoreSummary& su
   out = apply_filter(window, filter);
   if (out.total_samples() == 0) {
     return Status::error("no samples match " + filter.describe() + " " + what + " " +
-                         span(range.from, range.to) + "; that range has " + range_holds(window));
+                         span(range.from, range.to) + "; that range has " + window_holds(window));
   }
   return Status::ok();
 }
@@ -131,7 +115,29 @@ Status unknown_kind(const ReportFilter& filter, const store::StoreSummary& summa
   return Status::ok();
 }
 
+Status no_windows() {
+  return Status::error(
+      "the store holds no windows yet: is emberd running with [sink.store] enabled? (a "
+      "window is written when it closes, agent.window_seconds after it starts)");
+}
+
 }  // namespace
+
+std::string window_holds(const Window& window) {
+  std::set<std::string> processes, services, containers, pods;
+  std::map<std::uint32_t, std::uint64_t> per_pid;
+  for (const StackCount& s : window.samples) per_pid[s.pid] += s.count;
+  for (const ProcessInfo& p : window.processes) {
+    if (!per_pid.count(p.pid)) continue;
+    processes.insert(p.comm + " (pid " + std::to_string(p.pid) + ")");
+    if (!p.service.empty()) services.insert(p.service);
+    if (!p.container_name.empty()) containers.insert(p.container_name);
+    if (!p.container_id.empty()) containers.insert(p.container_id.substr(0, 12));
+    if (!p.pod_name.empty()) pods.insert(p.pod_name);
+  }
+  return "processes: " + joined(processes) + "; services: " + joined(services) +
+         "; containers: " + joined(containers) + "; pods: " + joined(pods);
+}
 
 Status parse_format(const std::string& name, ReportFormat& out) {
   formats::ProfileFormat format;
@@ -158,37 +164,47 @@ bool format_of_path(const std::string& path, ReportFormat& out) {
   return true;
 }
 
-Status run_report(const store::StoreReader& store, const ReportRequest& request,
-                  std::int64_t now_ns, std::string& out) {
-  store::StoreSummary summary = store.summary();
-  if (summary.windows == 0) {
-    return Status::error(
-        "the store holds no windows yet: is emberd running with [sink.store] enabled? (a "
-        "window is written when it closes, agent.window_seconds after it starts)");
-  }
-  if (!request.diff.empty() && request.format != ReportFormat::top) {
-    return Status::error("--diff prints a table: use it with --format top");
-  }
-  Status known = unknown_service(request.filter, summary);
-  if (!known) return known;
-  known = unknown_kind(request.filter, summary);
-  if (!known) return known;
-
+Status resolve_range(const store::StoreSummary& summary, const std::string& from,
+                     const std::string& to, std::int64_t now_ns, TimeRange& out) {
   Range range{summary.first_ns, std::max(now_ns, summary.last_ns)};
-  if (!request.from.empty()) {
-    Status parsed = parse_time(request.from, now_ns, range.from);
+  if (!from.empty()) {
+    Status parsed = parse_time(from, now_ns, range.from);
     if (!parsed) return Status::error("--from: " + parsed.message());
   }
-  if (!request.to.empty()) {
-    Status parsed = parse_time(request.to, now_ns, range.to);
+  if (!to.empty()) {
+    Status parsed = parse_time(to, now_ns, range.to);
     if (!parsed) return Status::error("--to: " + parsed.message());
   }
   if (range.to <= range.from) {
     return Status::error("the range " + span(range.from, range.to) + " ends before it starts");
   }
+  out = TimeRange{range.from, range.to};
+  return Status::ok();
+}
+
+Status read_report_window(const store::StoreReader& store, const store::StoreSummary& summary,
+                          const TimeRange& range, const ReportFilter& filter, Window& out) {
+  if (summary.windows == 0) return no_windows();
+  Status known = unknown_service(filter, summary);
+  if (!known) return known;
+  known = unknown_kind(filter, summary);
+  if (!known) return known;
+  return read_range(store, summary, Range{range.from_ns, range.to_ns}, filter, "from", out);
+}
+
+Status run_report(const store::StoreReader& store, const ReportRequest& request,
+                  std::int64_t now_ns, std::string& out) {
+  store::StoreSummary summary = store.summary();
+  if (summary.windows == 0) return no_windows();
+  if (!request.diff.empty() && request.format != ReportFormat::top) {
+    return Status::error("--diff prints a table: use it with --format top");
+  }
+  TimeRange range;
+  Status resolved = resolve_range(summary, request.from, request.to, now_ns, range);
+  if (!resolved) return resolved;
 
   Window window;
-  Status read = read_range(store, summary, range, request.filter, "from", window);
+  Status read = read_report_window(store, summary, range, request.filter, window);
   if (!read) return read;
 
   if (!request.diff.empty()) {

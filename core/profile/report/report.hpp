@@ -12,6 +12,7 @@
 #include "ember/status.hpp"
 #include "report_filter.hpp"
 #include "store_reader.hpp"
+#include "time_spec.hpp"
 
 namespace ember::report {
 
@@ -32,6 +33,24 @@ struct ReportRequest {
   std::string diff;        // "FROM..TO" compared against [from, to); empty: no diff
   std::size_t limit = 25;  // rows of top / diff; 0: all
 };
+
+// What a window holds, for an error about a filter that matched nothing, so
+// the next try can hit: "processes: ...; services: ...; containers: ...;
+// pods: ...".
+std::string window_holds(const Window& window);
+
+// --from and --to as run_report reads them (time_spec.hpp): empty `from` is
+// the store's oldest window, empty `to` now (or the newest window's end, if
+// later). Errors name the flag and the accepted forms.
+Status resolve_range(const store::StoreSummary& summary, const std::string& from,
+                     const std::string& to, std::int64_t now_ns, TimeRange& out);
+
+// The samples of `range` that `filter` keeps, merged into one window, checked
+// as run_report checks them: an empty store, an unknown service or kind, an
+// empty range or a filter that matches nothing is an error saying what the
+// store does hold.
+Status read_report_window(const store::StoreReader& store, const store::StoreSummary& summary,
+                          const TimeRange& range, const ReportFilter& filter, Window& out);
 
 // The report's bytes (text or a binary pprof). Errors for an empty store, an
 // empty range or a filter that matches nothing say what the store does hold.
