@@ -21,6 +21,12 @@ runtime.goexit between them (cgocallback is stepped by its frame pointer).
 
 With no --config, `ember record` names go_hot's Go code all the same.
 
+Two Go objects in one process: go_plugin_host (stripped) loads go_plug.so,
+a stripped Go plugin, and spends about half its time in each. The plugin's
+hot function must be a go frame of the plugin's module, below main.main and
+runtime.main, in at least 95% of its samples, and main.hostHot must hold
+at least a quarter of the samples.
+
 Goroutine labels: go_labels (stripped) runs its work under pprof.Do with
 phase=alpha (~70%) and phase=beta (~30%), each split 3:1 between main.hotA
 and main.hotB. The agent at 999 Hz writes to a store; `ember report --label
@@ -214,6 +220,41 @@ class GoShares(unittest.TestCase):
         self.assertGreaterEqual(it.share(named, total), 80.0,
                                 "Go code unnamed without a config:\n"
                                 + it.summarize(stacks) + res.describe())
+
+    def test_two_go_objects_in_one_process(self):
+        config = it.config_file(self, "[runtime.native]\nenabled = true\n"
+                                "[runtime.go]\nenabled = true\nrequired = true\n")
+        out = os.path.join(it.scratch_dir(self), "plugin.speedscope.json")
+        w = it.start(self, [it.workload("go_plugin_host"), it.workload("go_plug.so"), 60])
+        res = it.record(self, out, pids=[w.pid], duration=2, frequency=FREQUENCY,
+                        config=config, min_samples=1500)
+        w.stop()
+        sp = it.Speedscope(out)
+        stacks = [(list(zip(names, kinds)), weight) for p in sp.for_pid(w.pid)
+                  if p.tid == w.pid for names, kinds, weight in p.stacks]
+        total = sum(weight for _, weight in stacks)
+        in_plugin = connected = in_host = 0
+        for frames, weight in stacks:
+            user = [f for f in frames if f[1] != "kernel"]
+            names = [n for n, _ in user]
+            if names and names[-1] == "main.hostHot":
+                in_host += weight
+            if not names or not names[-1].endswith("hot.pluginHot"):
+                continue
+            in_plugin += weight
+            if user[-1][1] == "go" and it.contains_run(names, ["runtime.main", "main.main"]):
+                connected += weight
+        describe = "\n".join(f"  {w:6d}  " + ";".join(f"{n}({k})" for n, k in f if k != "kernel")
+                             for f, w in sorted(stacks, key=lambda s: -s[1])[:8])
+        print(f"\ngo_plugin: samples={total} main.hostHot={it.share(in_host, total):.1f}% "
+              f"pluginHot={it.share(in_plugin, total):.1f}%, of which under main.main "
+              f"{it.share(connected, in_plugin):.1f}%")
+        self.assertGreaterEqual(it.share(in_host, total), 25.0, describe + res.describe())
+        self.assertGreaterEqual(it.share(in_plugin, total), 25.0,
+                                "the plugin's code is not named:\n" + describe)
+        self.assertGreaterEqual(it.share(connected, in_plugin), 95.0,
+                                "the plugin's frames are not go frames under main.main:\n"
+                                + describe)
 
     def test_stripped_shares_and_lines(self):
         self.check("go_hot", hot_b_inlined=False)

@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,6 +54,38 @@ class GoBinaryData final : public BinaryData {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> stack_switches;
 };
 
+// Reads a file's Go tables: the binary data, or null with `message` saying
+// why (a warning when the file is Go but its table unusable).
+std::shared_ptr<GoBinaryData> read_go_object(const std::string& path, const std::string& open_path,
+                                             LogLevel& level, std::string& message);
+
+// The Go objects of every process (executables, c-shared libraries, Go
+// plugins), by file identity (device and inode, as the maps show them), read
+// once for the plugin's life, files that are not Go included. The host
+// attaches one handler per plugin to a process; that handler names every Go
+// object the process maps through this.
+class GoObjects {
+ public:
+  explicit GoObjects(Host& host) : host_(host) {}
+
+  std::shared_ptr<const GoBinaryData> find(const std::string& root, const Mapping& mapping) {
+    std::string key = std::to_string(mapping.dev_major) + ":" + std::to_string(mapping.dev_minor) +
+                      ":" + std::to_string(mapping.inode);
+    if (auto it = by_file_.find(key); it != by_file_.end()) return it->second;
+    if (by_file_.size() >= kMaxFiles) by_file_.clear();
+    LogLevel level = LogLevel::debug;
+    std::string message;
+    auto data = read_go_object(mapping.path, root + mapping.path, level, message);
+    if (!message.empty()) host_.log(data ? LogLevel::debug : level, message);
+    return by_file_[key] = std::move(data);
+  }
+
+ private:
+  static constexpr std::size_t kMaxFiles = 4096;
+  Host& host_;
+  std::map<std::string, std::shared_ptr<const GoBinaryData>> by_file_;
+};
+
 // The BPF label finder, loaded once per plugin; absent without a sampler.
 struct LabelProgram {
   go_labels_bpf* skeleton = nullptr;
@@ -62,8 +95,10 @@ struct LabelProgram {
 
 class GoHandler final : public ProcessHandler {
  public:
-  GoHandler(Host& host, const ProcessRef& process, std::shared_ptr<const GoBinaryData> data)
+  GoHandler(Host& host, GoObjects& objects, const ProcessRef& process,
+            std::shared_ptr<const GoBinaryData> data)
       : host_(host),
+        objects_(objects),
         pid_(process.pid),
         data_(std::move(data)),
         label_maps_([&host, pid = process.pid](std::uint64_t address, void* buffer,
@@ -102,12 +137,18 @@ class GoHandler final : public ProcessHandler {
 
   bool claims_code() const { return !code_.empty(); }
 
+  // The code of every Go object mapped: the one attached for, and any other
+  // (a second c-shared library, a Go plugin beside its executable).
   void on_mappings_changed(const ProcessRef& process) override {
     code_.clear();
+    objects_in_use_.clear();
     if (!process.mappings) return;
-    const GoBinary& binary = data_->binary;
     for (const Mapping& mapping : *process.mappings) {
-      if (!mapping.executable || mapping.path != data_->path) continue;
+      if (!mapping.executable || !mapping.is_file()) continue;
+      auto data = mapping.path == data_->path ? data_ : objects_.find(process.root, mapping);
+      if (!data) continue;
+      if (data != data_) objects_in_use_.push_back(data);
+      const GoBinary& binary = data->binary;
       for (const ElfSegment& segment : binary.file.segments()) {
         if (mapping.offset < segment.offset || mapping.offset - segment.offset >= segment.filesz) {
           continue;
@@ -116,7 +157,7 @@ class GoHandler final : public ProcessHandler {
         // Only the Go functions: C code linked beside them stays native.
         std::uint64_t start = std::max(mapping.start, binary.table.text_start() + bias);
         std::uint64_t end = std::min(mapping.end, binary.table.text_end() + bias);
-        if (start < end) code_.push_back(Code{start, end, bias});
+        if (start < end) code_.push_back(Code{start, end, bias, data.get()});
         break;
       }
     }
@@ -133,13 +174,13 @@ class GoHandler final : public ProcessHandler {
   bool unwind_rule(std::uint64_t pc, UnwindRule& rule) const override {
     for (const Code& code : code_) {
       if (pc < code.start || pc >= code.end) continue;
-      for (const auto& [entry, end] : data_->stack_switches) {
+      for (const auto& [entry, end] : code.data->stack_switches) {
         if (pc - code.bias >= entry && pc - code.bias < end) {
           rule = UnwindRule{UnwindRule::CfaBase::bp, 16, -8, true, -16};
           return true;
         }
       }
-      auto delta = data_->binary.table.sp_delta(pc - code.bias);
+      auto delta = code.data->binary.table.sp_delta(pc - code.bias);
       if (!delta || *delta > (1 << 24)) return false;
       rule = UnwindRule{UnwindRule::CfaBase::sp, *delta + 8, -8, *delta > 0, -16};
       return true;
@@ -152,7 +193,7 @@ class GoHandler final : public ProcessHandler {
     for (std::size_t i = 0; i < pcs.size(); ++i) {
       for (const Code& code : code_) {
         if (pcs[i] < code.start || pcs[i] >= code.end) continue;
-        name(pcs[i] - code.bias, frames[i]);
+        name(*code.data, pcs[i] - code.bias, frames[i]);
         break;
       }
     }
@@ -163,16 +204,17 @@ class GoHandler final : public ProcessHandler {
     std::uint64_t start = 0;
     std::uint64_t end = 0;
     std::uint64_t bias = 0;  // runtime address - link-time address
+    const GoBinaryData* data = nullptr;  // kept alive by data_ or objects_in_use_
   };
 
   // Unnamed pcs (a gap between functions) get no frames: the native role names them.
-  void name(std::uint64_t link_pc, std::vector<FrameHandle>& out) {
+  void name(const GoBinaryData& data, std::uint64_t link_pc, std::vector<FrameHandle>& out) {
     scratch_.clear();
-    if (!data_->binary.table.frames(link_pc, scratch_)) return;
+    if (!data.binary.table.frames(link_pc, scratch_)) return;
     for (const GoFrame& g : scratch_) {
       Frame f;
       f.name = g.function.empty() ? "[unnamed go function]" : std::string(g.function);
-      f.module = data_->module;
+      f.module = data.module;
       f.file = std::string(g.file);
       f.line = g.line;
       f.kind = frame_kind::go;
@@ -182,8 +224,10 @@ class GoHandler final : public ProcessHandler {
   }
 
   Host& host_;
+  GoObjects& objects_;  // the plugin's, which outlives handlers
   std::uint32_t pid_;
   std::shared_ptr<const GoBinaryData> data_;
+  std::vector<std::shared_ptr<const GoBinaryData>> objects_in_use_;
   std::vector<Code> code_;
   std::vector<GoFrame> scratch_;
   const LabelProgram* labels_ = nullptr;  // the plugin's, which outlives handlers
@@ -198,6 +242,7 @@ class GoPlugin final : public RuntimePlugin {
 
   Status configure(const Options& options, Host& host) override {
     host_ = &host;
+    objects_ = std::make_unique<GoObjects>(host);
     OptionReader reader(options, "runtime.go");
     if (auto status = reader.finish(); !status) return status;
     if (auto status = host.register_frame_kind(frame_kind::go, kGoColor); !status) return status;
@@ -211,35 +256,10 @@ class GoPlugin final : public RuntimePlugin {
   }
 
   std::shared_ptr<const BinaryData> probe(const BinaryRef& binary) override {
-    auto data = std::make_shared<GoBinaryData>();
-    Status status = detect(binary.open_path, data->binary);
-    if (!data->binary.is_go) {
-      if (!status) host_->log(LogLevel::debug, binary.path + ": " + status.message());
-      return nullptr;
-    }
-    std::string version = data->binary.version.empty() ? "Go (version unknown)"
-                                                        : data->binary.version;
-    if (!status) {
-      host_->log(LogLevel::warn, binary.path + ": " + version + ", " + status.message() +
-                                     "; its code is profiled as native code");
-      return nullptr;
-    }
-    data->path = binary.path;
-    data->module = base_name(binary.path);
-    const Pclntab& table = data->binary.table;
-    for (std::size_t i = 0; i < table.function_count(); ++i) {
-      for (std::string_view name : kStackSwitches) {
-        if (table.function_name(i) == name) {
-          data->stack_switches.emplace_back(table.function_entry(i), table.function_entry(i + 1));
-        }
-      }
-    }
-    std::string message = version + " in " + binary.path + ": " +
-                          std::to_string(data->binary.table.function_count()) + " functions";
-    if (!data->binary.inline_trees) {
-      message += "; inlined calls not expanded (" + data->binary.inline_trees_missing + ")";
-    }
-    host_->log(LogLevel::info, message);
+    LogLevel level = LogLevel::debug;
+    std::string message;
+    auto data = read_go_object(binary.path, binary.open_path, level, message);
+    if (!message.empty()) host_->log(level, message);
     return data;
   }
 
@@ -247,7 +267,7 @@ class GoPlugin final : public RuntimePlugin {
                                          std::shared_ptr<const BinaryData> data) override {
     auto binary = std::dynamic_pointer_cast<const GoBinaryData>(data);
     if (!binary) return nullptr;
-    auto handler = std::make_unique<GoHandler>(*host_, process, binary);
+    auto handler = std::make_unique<GoHandler>(*host_, *objects_, process, binary);
     if (labels_.skeleton) {
       std::string why;
       auto config = label_config(process, *binary, why);
@@ -307,8 +327,43 @@ class GoPlugin final : public RuntimePlugin {
   }
 
   Host* host_ = nullptr;
+  std::unique_ptr<GoObjects> objects_;
   LabelProgram labels_;
 };
+
+std::shared_ptr<GoBinaryData> read_go_object(const std::string& path, const std::string& open_path,
+                                             LogLevel& level, std::string& message) {
+  auto data = std::make_shared<GoBinaryData>();
+  Status status = detect(open_path, data->binary);
+  if (!data->binary.is_go) {
+    level = LogLevel::debug;
+    if (!status) message = path + ": " + status.message();
+    return nullptr;
+  }
+  std::string version =
+      data->binary.version.empty() ? "Go (version unknown)" : data->binary.version;
+  if (!status) {
+    level = LogLevel::warn;
+    message = path + ": " + version + ", " + status.message() + "; its code is profiled as native code";
+    return nullptr;
+  }
+  data->path = path;
+  data->module = base_name(path);
+  const Pclntab& table = data->binary.table;
+  for (std::size_t i = 0; i < table.function_count(); ++i) {
+    for (std::string_view name : kStackSwitches) {
+      if (table.function_name(i) == name) {
+        data->stack_switches.emplace_back(table.function_entry(i), table.function_entry(i + 1));
+      }
+    }
+  }
+  level = LogLevel::info;
+  message = version + " in " + path + ": " + std::to_string(table.function_count()) + " functions";
+  if (!data->binary.inline_trees) {
+    message += "; inlined calls not expanded (" + data->binary.inline_trees_missing + ")";
+  }
+  return data;
+}
 
 }  // namespace
 }  // namespace ember::go
