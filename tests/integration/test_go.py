@@ -32,7 +32,7 @@ phase=alpha (~70%) and phase=beta (~30%), each split 3:1 between main.hotA
 and main.hotB. The agent at 999 Hz writes to a store; `ember report --label
 phase=X` must give each label's share of the labelled samples within 3
 points of the program's own per-call thread CPU time, and within each label
-hotA's share within 3 points of 75%.
+hotA's share within 4 points of 75%.
 """
 import os
 import re
@@ -264,7 +264,9 @@ class GoShares(unittest.TestCase):
 
 
 class GoLabels(unittest.TestCase):
-    LABEL_TOLERANCE = 3.0  # points
+    LABEL_TOLERANCE = 3.0  # points, the labels' split (~3,700 samples: sd 0.75 points)
+    # hotA's share within beta rests on ~1,100 samples: sd 1.3 points.
+    FUNCTION_TOLERANCE = 4.0
     RECORD_SECONDS = 6
 
     def report_folded(self, store, pid, label):
@@ -328,8 +330,8 @@ class GoLabels(unittest.TestCase):
         self.assertAlmostEqual(got_alpha, true_alpha, delta=self.LABEL_TOLERANCE,
                                msg=f"alpha: ember {got_alpha:.2f}% vs truth {true_alpha:.2f}%"
                                + contention.note())
-        self.assertAlmostEqual(a_in_alpha, 75.0, delta=self.LABEL_TOLERANCE, msg=str(alpha))
-        self.assertAlmostEqual(a_in_beta, 75.0, delta=self.LABEL_TOLERANCE, msg=str(beta))
+        self.assertAlmostEqual(a_in_alpha, 75.0, delta=self.FUNCTION_TOLERANCE, msg=str(alpha))
+        self.assertAlmostEqual(a_in_beta, 75.0, delta=self.FUNCTION_TOLERANCE, msg=str(beta))
 
 
 if __name__ == "__main__":
