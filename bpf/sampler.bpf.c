@@ -18,6 +18,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 // Set by the loader before load (core/sampler/sampler.cpp).
 const volatile __u32 agent_tgid = 0;   // ember itself: never sampled
 const volatile __u32 filter_pids = 0;  // 1: only pids in ember_pid_filter
+const volatile __u32 follow_forks = 0;  // 1: their children join ember_pid_filter
 // Records are sent without waking the reader (it polls every 100 ms) until
 // this much is pending: one wakeup per sample would cost more than the sample.
 const volatile __u64 wakeup_bytes = 1 << 20;
@@ -359,6 +360,14 @@ int BPF_PROG(ember_process_fork, struct task_struct *parent, struct task_struct 
 	__u32 parent_tgid = BPF_CORE_READ(parent, tgid);
 	if (BPF_CORE_READ(child, tgid) == parent_tgid)  // a new thread
 		return 0;
+	__u32 child_tgid = BPF_CORE_READ(child, tgid);
+	// Profiling a command: its descendants are profiled from their birth.
+	bool followed = follow_forks && filter_pids &&
+			bpf_map_lookup_elem(&ember_pid_filter, &parent_tgid);
+	if (followed) {
+		__u8 yes = 1;
+		bpf_map_update_elem(&ember_pid_filter, &child_tgid, &yes, BPF_ANY);
+	}
 	// Only children of processes walked by a runtime plugin: they run the
 	// same interpreter, which the reader attaches to right away. Until then
 	// (and until an exec) the child is walked as its parent: same program,
@@ -366,8 +375,7 @@ int BPF_PROG(ember_process_fork, struct task_struct *parent, struct task_struct 
 	struct ember_process_runtime *runtime = bpf_map_lookup_elem(&ember_runtimes, &parent_tgid);
 	if (!runtime || !runtime->program)
 		return 0;
-	__u32 child_tgid = BPF_CORE_READ(child, tgid);
-	if (!filter_pids) {
+	if (!filter_pids || followed) {
 		struct ember_process_runtime inherited = *runtime;
 		inherited.flags &= ~EMBER_PROCESS_WAKE_READER;
 		bpf_map_update_elem(&ember_runtimes, &child_tgid, &inherited, BPF_ANY);
@@ -386,5 +394,7 @@ int BPF_PROG(ember_process_exit, struct task_struct *task)
 	if (filter_pids && !bpf_map_lookup_elem(&ember_pid_filter, &tgid))
 		return 0;
 	report_process(task, EMBER_RECORD_EXIT, wakeup_flag());
+	if (follow_forks)  // its pid may be reused by anyone
+		bpf_map_delete_elem(&ember_pid_filter, &tgid);
 	return 0;
 }

@@ -109,6 +109,7 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
   logger_->info("sampling {} at {} Hz, {} s windows, {} KiB ring buffer",
                 config_.pids.empty() ? "every process" : "the given processes",
                 config_.frequency_hz, config_.window_seconds, sampler_->ring_bytes() / 1024);
+  if (when_sampling_) when_sampling_();
 
   Status result = Status::ok();
   bool extended = false;  // past the duration, for min_samples_
@@ -272,7 +273,7 @@ ProcessState& Agent::process_for(std::uint32_t pid, bool replace) {
 // soon as the sampler says so (it wakes the reader for these), not at its
 // first sample: those would lack interpreter frames.
 void Agent::on_process_start(std::uint32_t pid, bool exec) {
-  bool wanted = config_.pids.empty() ||
+  bool wanted = config_.pids.empty() || config_.follow_children ||
                 std::find(config_.pids.begin(), config_.pids.end(), pid) != config_.pids.end();
   const bool known = processes_.find(pid) != nullptr;
   if (!known && !(wanted && runtimes_->probes_binaries())) return;

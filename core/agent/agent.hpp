@@ -36,6 +36,8 @@ class Agent {
   // Samples until `stop` is set or `duration_seconds` (0 = forever) passed,
   // then closes the open window and the sinks.
   Status run(const std::atomic<bool>& stop, double duration_seconds);
+  // Called once run() samples (e.g. to let a launched command go on).
+  void when_sampling(std::function<void()> started) { when_sampling_ = std::move(started); }
 
   // Makes run() go on past its duration until `samples` samples are in the
   // profile, for at most `max_seconds` in all: a statistic that needs that
@@ -103,6 +105,7 @@ class Agent {
   std::atomic<bool>* reload_requested_ = nullptr;
   std::function<Status(Config&)> load_config_;
   bool broken_ = false;  // a reload failed half-way: run() stops
+  std::function<void()> when_sampling_;
   std::int64_t window_ns_ = 0;
   std::int64_t next_close_ = 0;  // monotonic
   std::int64_t metrics_ns_ = 0;

@@ -62,6 +62,7 @@ SamplerOptions sampler_options(const Config& config) {
   options.stack_snapshot_bytes = config.stack_snapshot_bytes;
   options.leaf_snapshot_bytes = config.leaf_snapshot_bytes;
   options.pids = config.pids;
+  options.follow_forks = config.follow_children;
   return options;
 }
 

@@ -5,12 +5,26 @@
 namespace ember::cli {
 
 Arguments::Arguments(int argc, char** argv, int first) {
-  for (int i = first; i < argc; ++i) args_.emplace_back(argv[i]);
+  int i = first;
+  for (; i < argc && std::string(argv[i]) != "--"; ++i) args_.emplace_back(argv[i]);
+  double_dash_ = i < argc;
+  for (++i; i < argc; ++i) command_.emplace_back(argv[i]);
+}
+
+void Arguments::alias(std::string short_flag, std::string long_flag) {
+  aliases_.emplace_back(std::move(short_flag), std::move(long_flag));
 }
 
 std::optional<std::string> Arguments::next_flag() {
-  if (failed() || next_ >= args_.size()) return std::nullopt;
+  if (failed()) return std::nullopt;
+  if (next_ >= args_.size()) {
+    if (double_dash_ && !command_allowed_) error_ = "unexpected argument '--'";
+    return std::nullopt;
+  }
   std::string arg = args_[next_++];
+  for (const auto& [short_flag, long_flag] : aliases_) {
+    if (arg == short_flag) arg = long_flag;
+  }
   if (arg.rfind("--", 0) != 0 && arg != "-h") {
     error_ = "unexpected argument '" + arg + "'";
     return std::nullopt;
@@ -53,10 +67,15 @@ double Arguments::seconds() {
   try {
     std::size_t used = 0;
     double parsed = std::stod(text, &used);
-    if (used == text.size() && parsed > 0 && parsed < 1e9) return parsed;
+    std::string unit = text.substr(used);
+    double scale = unit.empty() || unit == "s" ? 1 : unit == "ms" ? 1e-3 : unit == "m" ? 60
+                   : unit == "h" ? 3600 : 0;
+    double seconds = parsed * scale;
+    if (used > 0 && scale > 0 && seconds > 0 && seconds < 1e9) return seconds;
   } catch (const std::exception&) {
   }
-  error_ = flag_ + ": expected a positive number of seconds, got '" + text + "'";
+  error_ = flag_ + ": expected a positive duration (seconds, or with a unit: 500ms, 30s, 2m, "
+           "1h), got '" + text + "'";
   return 0;
 }
 

@@ -1,60 +1,132 @@
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "commands.hpp"
 #include "config/config.hpp"
+#include "exit_watch.hpp"
+#include "launched_command.hpp"
 #include "run_agent.hpp"
+#include "signals.hpp"
 
 namespace ember::cli {
 namespace {
 
-constexpr const char* kRecordHelp = R"(Usage: ember record [OPTIONS]
+constexpr const char* kRecordHelp = R"(Usage: ember record [OPTIONS] [-- COMMAND [ARGS...]]
 
-Samples every process (or the given ones) with the BPF sampler and writes one
-profile when the duration ends or on Ctrl-C.
+Samples every process, the given ones, or COMMAND and its descendants with the
+BPF sampler and writes one profile when the duration ends, when every profiled
+process has exited, or on Ctrl-C. With COMMAND, ember exits with its status.
 
 Options:
-  --pid PID           profile only this process (repeat for several); default:
-                      the whole system
-  --duration SECONDS  stop after this long; default: until Ctrl-C / SIGTERM
-  --min-samples N     with --duration: if the profile has fewer than N samples
-                      by then (a busy machine), record on until it has, for
-                      at most 4 times the duration in all
-  --frequency HZ      samples per second per CPU (1-10000); default 99
-  --output FILE       where to write; the format follows the extension:
-                        .folded, .collapsed     collapsed stacks (flamegraph.pl)
-                        .speedscope.json, .json speedscope (speedscope.app)
-                        .pb.gz, .pprof          pprof (go tool pprof)
-                        .svg                    interactive flame graph
-                      default: ember.folded
-  --config FILE       take runtimes, process filters and sampler settings from
-                      this TOML file (see configs/ember.toml); its sinks are
-                      replaced by --output. Without it: the native and go
-                      runtimes
-  --plugin-dir DIR    also load plugins from DIR (repeat for several), after
-                      the built-in ones and the config's agent.plugin_dirs
-  --log-level LEVEL   trace, debug, info, warn, error or off; default info
-  -h, --help          this help
+  -p, --pid PID         profile only this process (repeat for several); default:
+                        the whole system
+  -d, --duration TIME   stop after this long: seconds, or 500ms, 30s, 2m, 1h;
+                        default: until the profiled processes exit, or Ctrl-C
+  --min-samples N       with --duration: if the profile has fewer than N samples
+                        by then (a busy machine), record on until it has, for
+                        at most 4 times the duration in all
+  -F, --frequency HZ    samples per second per CPU (1-10000); default 99
+  -o, --output FILE     where to write; the format follows the extension:
+                          .folded, .collapsed     collapsed stacks (flamegraph.pl)
+                          .speedscope.json, .json speedscope (speedscope.app)
+                          .pb.gz, .pprof          pprof (go tool pprof)
+                          .svg                    interactive flame graph
+                          -                       collapsed stacks to stdout
+                                                  (COMMAND's stdout goes to stderr)
+                        default: ember.folded
+  --config FILE         take runtimes, process filters and sampler settings from
+                        this TOML file (see configs/ember.toml); its sinks are
+                        replaced by --output. Default: /etc/ember/ember.toml if
+                        it exists, else every runtime ember ships (native,
+                        cpython, go, java, node)
+  --runtime NAME=off    turn a runtime off (or NAME=on: on); repeatable
+  --plugin-dir DIR      also load plugins from DIR (repeat for several), after
+                        the built-in ones and the config's agent.plugin_dirs
+  --log-level LEVEL     trace, debug, info, warn, error or off; default info
+  -h, --help            this help
 
-Needs root, or the CAP_BPF and CAP_PERFMON capabilities.
+Needs root, or the CAP_BPF and CAP_PERFMON capabilities. Under sudo, COMMAND
+runs as the user who ran sudo.
 
 Examples:
-  sudo ember record --duration 30 --output system.folded
-  sudo ember record --pid 1234 --frequency 999 --duration 10 --output app.speedscope.json
+  sudo ember record -o app.svg -- python3 app.py
+  sudo ember record -p 1234 -F 999 -d 10s -o app.speedscope.json
+  sudo ember record -d 30 -o system.folded
 )";
+
+constexpr const char* kSystemConfig = "/etc/ember/ember.toml";
+
+// The runtimes ember ships, all on, as in configs/ember.toml.
+Config shipped_defaults() {
+  Config config;
+  for (const char* name : {"native", "cpython", "go", "java", "node"}) {
+    config.runtimes[name].enabled = true;
+  }
+  config.runtimes["native"].required = true;
+  return config;
+}
+
+Status set_runtime(Config& config, const std::string& setting) {
+  std::size_t equals = setting.find('=');
+  std::string name = setting.substr(0, equals);
+  std::string state = equals == std::string::npos ? "" : setting.substr(equals + 1);
+  if (state != "on" && state != "off") {
+    return Status::error("--runtime: expected NAME=on or NAME=off, got '" + setting + "'");
+  }
+  auto runtime = config.runtimes.find(name);
+  if (runtime == config.runtimes.end()) {
+    std::string known;
+    for (const auto& [each, _] : config.runtimes) known += (known.empty() ? "" : ", ") + each;
+    return Status::error("--runtime: no runtime named '" + name + "' (known: " + known + ")");
+  }
+  if (state == "off" && runtime->second.required) {
+    return Status::error("--runtime: " + name + " is required and cannot be turned off");
+  }
+  runtime->second.enabled = state == "on";
+  return Status::ok();
+}
+
+// `--output -`: the profile goes through a private file to stdout.
+class StdoutOutput {
+ public:
+  ~StdoutOutput() {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  bool open() {
+    char pattern[] = "/tmp/ember-record-XXXXXX";
+    if (!mkdtemp(pattern)) return false;
+    dir_ = pattern;
+    return true;
+  }
+  std::string path() const { return dir_ + "/profile.folded"; }
+  void copy_to_stdout() const {
+    std::ifstream in(path(), std::ios::binary);
+    std::cout << in.rdbuf();
+    std::cout.flush();
+  }
+
+ private:
+  std::string dir_;
+};
 
 }  // namespace
 
 int record_command(Arguments& args) {
-  // Without --config: native code, and Go code named from its own pclntab
-  // (it needs nothing in the process and costs nothing elsewhere: stripped
-  // Go services would otherwise show as bare addresses).
-  Config config;
-  config.runtimes["native"].enabled = true;
-  config.runtimes["go"].enabled = true;
+  args.alias("-p", "--pid");
+  args.alias("-d", "--duration");
+  args.alias("-F", "--frequency");
+  args.alias("-o", "--output");
+  args.allow_command();
   std::string config_path, output = "ember.folded", log_level;
-  std::vector<std::string> plugin_dirs;
+  std::vector<std::string> plugin_dirs, runtime_settings;
   std::vector<std::uint32_t> pids;
   std::uint32_t frequency = 0;
   double duration = 0;
@@ -76,6 +148,8 @@ int record_command(Arguments& args) {
       output = args.value();
     } else if (*flag == "--config") {
       config_path = args.value();
+    } else if (*flag == "--runtime") {
+      runtime_settings.push_back(args.value());
     } else if (*flag == "--plugin-dir") {
       plugin_dirs.push_back(args.value());
     } else if (*flag == "--log-level") {
@@ -86,14 +160,22 @@ int record_command(Arguments& args) {
       return 2;
     }
   }
+  const std::vector<std::string>& command = args.command();
   if (!args.failed() && min_samples && duration <= 0) {
     std::fprintf(stderr, "ember record: --min-samples needs --duration (see ember record --help)\n");
+    return 2;
+  }
+  if (!args.failed() && !command.empty() && !pids.empty()) {
+    std::fprintf(stderr, "ember record: --pid and a command cannot be combined\n");
     return 2;
   }
   if (args.failed()) {
     std::fprintf(stderr, "ember record: %s (see ember record --help)\n", args.error().c_str());
     return 2;
   }
+
+  Config config = shipped_defaults();
+  if (config_path.empty() && access(kSystemConfig, F_OK) == 0) config_path = kSystemConfig;
   if (!config_path.empty()) {
     config = Config();
     Status loaded = load_config_file(config_path, config);
@@ -101,6 +183,29 @@ int record_command(Arguments& args) {
       std::fprintf(stderr, "ember: %s\n", loaded.message().c_str());
       return 2;
     }
+  }
+  for (const std::string& setting : runtime_settings) {
+    if (Status set = set_runtime(config, setting); !set) {
+      std::fprintf(stderr, "ember record: %s\n", set.message().c_str());
+      return 2;
+    }
+  }
+
+  // Watched before the agent starts: a pid with no process is a mistake.
+  ExitWatch exits;
+  if (!pids.empty()) {
+    if (Status watched = exits.start(pids, stop_requested()); !watched) {
+      std::fprintf(stderr, "ember record: %s\n", watched.message().c_str());
+      return 2;
+    }
+  }
+  StdoutOutput to_stdout;
+  if (output == "-") {
+    if (!to_stdout.open()) {
+      std::perror("ember record: cannot create a temporary directory");
+      return 1;
+    }
+    output = to_stdout.path();
   }
 
   // Flags override the file.
@@ -118,7 +223,38 @@ int record_command(Arguments& args) {
   limits.duration_seconds = duration;
   limits.min_samples = min_samples;
   limits.max_seconds = 4 * duration;
-  return run_agent(config, limits);
+
+  std::unique_ptr<LaunchedCommand> launched;
+  bool launch_failed = false;
+  if (!command.empty()) {
+    launched = std::make_unique<LaunchedCommand>();
+    if (Status started = launched->start(command, output == to_stdout.path()); !started) {
+      std::fprintf(stderr, "ember record: %s\n", started.message().c_str());
+      return 1;
+    }
+    std::uint32_t pid = static_cast<std::uint32_t>(launched->pid());
+    config.pids = {pid};
+    config.follow_children = true;
+    if (Status watched = exits.start({pid}, stop_requested()); !watched) {
+      std::fprintf(stderr, "ember record: %s\n", watched.message().c_str());
+      return 1;
+    }
+    limits.on_sampling = [&] {
+      if (Status released = launched->release(); !released) {
+        std::fprintf(stderr, "ember record: %s\n", released.message().c_str());
+        launch_failed = true;
+        stop_requested().store(true);
+      }
+    };
+  }
+  int code = run_agent(config, limits);
+  if (output == to_stdout.path() && code == 0) to_stdout.copy_to_stdout();
+  if (launched) {
+    int status = launched->wait();
+    if (launch_failed) return 127;
+    if (code == 0) return status;
+  }
+  return code;
 }
 
 }  // namespace ember::cli

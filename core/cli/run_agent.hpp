@@ -11,6 +11,7 @@ struct RunLimits {
   double duration_seconds = 0;  // 0 = until a signal
   std::uint64_t min_samples = 0;  // go on past the duration until this many...
   double max_seconds = 0;         // ...for at most this long in all
+  std::function<void()> on_sampling;  // once the sampler runs
 };
 
 // Sets up logging, creates the agent and runs it until a signal or the

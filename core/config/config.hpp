@@ -47,6 +47,7 @@ struct Config {
 
   // [processes]
   std::vector<std::uint32_t> pids;   // only these processes; empty = all
+  bool follow_children = false;      // and their descendants (ember record -- COMMAND)
   std::vector<std::string> include;  // regexes on comm or exe; empty = all
   std::vector<std::string> exclude;  // regexes on comm or exe
 

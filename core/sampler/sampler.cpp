@@ -63,6 +63,7 @@ Status Sampler::open(const SamplerOptions& options, std::unique_ptr<Sampler>& ou
 
   skeleton->rodata->agent_tgid = static_cast<__u32>(getpid());
   skeleton->rodata->filter_pids = options.pids.empty() ? 0 : 1;
+  skeleton->rodata->follow_forks = options.follow_forks ? 1 : 0;
   int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) return Status::error("cannot count the possible CPUs: " + errno_text(cpus));
   bpf_map__set_max_entries(skeleton->maps.ember_scratch, static_cast<__u32>(cpus));

@@ -26,6 +26,7 @@ struct SamplerOptions {
   std::uint32_t stack_snapshot_bytes = 16384;  // processes flagged EMBER_PROCESS_STACK_SNAPSHOT
   std::uint32_t leaf_snapshot_bytes = 1024;    // every other process
   std::vector<std::uint32_t> pids;             // empty: every process
+  bool follow_forks = false;                   // the pids' descendants too
 };
 
 struct SamplerStats {

@@ -46,7 +46,43 @@ TEST(Arguments, Seconds) {
   EXPECT_DOUBLE_EQ(args.seconds(), 2.5);
   args.next_flag();
   args.seconds();
-  EXPECT_NE(args.error().find("positive number of seconds"), std::string::npos);
+  EXPECT_NE(args.error().find("positive duration"), std::string::npos);
+}
+
+TEST(Arguments, DurationsWithUnits) {
+  for (auto [text, seconds] : {std::pair{"500ms", 0.5}, {"30s", 30.0}, {"2m", 120.0},
+                               {"1h", 3600.0}, {"1.5", 1.5}}) {
+    Arguments args = make({"--duration", text});
+    args.next_flag();
+    EXPECT_DOUBLE_EQ(args.seconds(), seconds) << text;
+    EXPECT_FALSE(args.failed()) << text << ": " << args.error();
+  }
+  for (const char* bad : {"2x", "ms", "0s", "-1m", "1 s"}) {
+    Arguments args = make({"--duration", bad});
+    args.next_flag();
+    args.seconds();
+    EXPECT_TRUE(args.failed()) << bad;
+  }
+}
+
+TEST(Arguments, ShortAliasesAndTheCommandAfterDoubleDash) {
+  Arguments args = make({"-p", "7", "-o", "-", "--", "python3", "-c", "pass"});
+  args.alias("-p", "--pid");
+  args.alias("-o", "--output");
+  args.allow_command();
+  EXPECT_EQ(args.next_flag(), "--pid");
+  EXPECT_EQ(args.value(), "7");
+  EXPECT_EQ(args.next_flag(), "--output");
+  EXPECT_EQ(args.value(), "-");
+  EXPECT_EQ(args.next_flag(), std::nullopt);
+  EXPECT_FALSE(args.failed());
+  EXPECT_EQ(args.command(), (std::vector<std::string>{"python3", "-c", "pass"}));
+
+  Arguments refused = make({"--pid", "7", "--", "python3"});
+  refused.next_flag();
+  refused.value();
+  EXPECT_EQ(refused.next_flag(), std::nullopt);
+  EXPECT_EQ(refused.error(), "unexpected argument '--'");
 }
 
 }  // namespace
