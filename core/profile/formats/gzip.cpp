@@ -33,7 +33,7 @@ std::string gzip(std::string_view data) {
   return out;
 }
 
-std::string gunzip(std::string_view data) {
+std::string gunzip(std::string_view data, std::size_t max_size) {
   z_stream stream{};
   int code = inflateInit2(&stream, kGzipWindowBits);
   if (code != Z_OK) throw std::runtime_error(zlib_error("gunzip", stream, code));
@@ -50,7 +50,13 @@ std::string gunzip(std::string_view data) {
       inflateEnd(&stream);
       throw std::runtime_error(code == Z_BUF_ERROR ? "gunzip: truncated data" : message);
     }
-    out.append(buffer, sizeof buffer - stream.avail_out);
+    std::size_t produced = sizeof buffer - stream.avail_out;
+    if (produced > max_size - out.size()) {
+      inflateEnd(&stream);
+      throw std::runtime_error("gunzip: inflates to more than " + std::to_string(max_size) +
+                               " bytes");
+    }
+    out.append(buffer, produced);
   } while (code != Z_STREAM_END);
   inflateEnd(&stream);
   return out;

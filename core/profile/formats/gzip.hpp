@@ -1,6 +1,7 @@
 // gzip (RFC 1952) through zlib: pprof files are gzip-compressed protobuf.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -9,7 +10,9 @@ namespace ember::formats {
 // Throws std::runtime_error when zlib fails (out of memory).
 std::string gzip(std::string_view data);
 
-// Throws std::runtime_error naming zlib's reason for data that is not gzip.
-std::string gunzip(std::string_view data);
+// Throws std::runtime_error naming zlib's reason for data that is not gzip,
+// or when the data would inflate to more than max_size bytes (a small damaged
+// or hostile file can claim gigabytes).
+std::string gunzip(std::string_view data, std::size_t max_size = std::string().max_size());
 
 }  // namespace ember::formats

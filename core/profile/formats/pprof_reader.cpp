@@ -1,5 +1,6 @@
 #include "pprof_reader.hpp"
 
+#include <limits>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -182,11 +183,14 @@ class Reader {
 }  // namespace
 
 Status read_pprof(std::string_view bytes, Window& out) {
+  // protobuf parses at most INT_MAX bytes; a profile that size is not real.
+  constexpr std::size_t kMaxProfileBytes = std::numeric_limits<int>::max();
+  if (bytes.size() > kMaxProfileBytes) return Status::error("pprof: the file is over 2 GiB");
   std::string unzipped;
   if (bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
       static_cast<unsigned char>(bytes[1]) == 0x8b) {
     try {
-      unzipped = gunzip(bytes);
+      unzipped = gunzip(bytes, kMaxProfileBytes);
     } catch (const std::exception& e) {
       return Status::error(std::string("pprof: the gzip stream is damaged: ") + e.what());
     }

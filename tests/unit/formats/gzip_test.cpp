@@ -23,5 +23,20 @@ TEST(GzipTest, TruncatedAndForeignDataAreErrors) {
   EXPECT_THROW(gunzip("not gzip at all"), std::runtime_error);
 }
 
+// A megabyte of one byte packs into about a kilobyte: a small file must not
+// be able to make its reader allocate what it claims.
+TEST(GzipTest, InflatingPastTheLimitIsAnError) {
+  std::string text(1 << 20, 'a');
+  std::string packed = gzip(text);
+  EXPECT_LT(packed.size(), 4096u);
+  EXPECT_EQ(gunzip(packed, text.size()), text);
+  try {
+    gunzip(packed, text.size() - 1);
+    FAIL() << "inflated past its limit";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("more than 1048575 bytes"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace ember::formats
