@@ -35,6 +35,9 @@ Which samples (filters of one flag are alternatives, different flags all apply):
                       zone like +02:00 is given), or epoch seconds
   --pid PID           only this process
   --process NAME      only processes with this comm or executable name
+  --cmdline TEXT      only processes whose command line contains TEXT
+                      (--cmdline server.py finds `python3 server.py`)
+  --thread NAME|TID   only this thread (its name, or its id)
   --container NAME    only this container (name, or id or its prefix)
   --service NAME      only processes with this service label
   --pod NAME          only processes of this Kubernetes pod (its name)
@@ -55,8 +58,17 @@ What to print:
   --diff FROM..TO     compare the range FROM..TO (after) with --from/--to
                       (before): functions whose share of the samples changed
                       most, with signed deltas in percentage points
-                      (e.g. --from -2h --to -1h --diff -1h..now)
+                      (e.g. --from -2h --to -1h --diff -1h..now; FROM alone
+                      means FROM..now: --diff -1m)
   --limit N           rows of the top or diff table; 0 = all; default 25
+  --sort self|total   order of the top table; default self
+  --native            every native frame as recorded. By default the
+                      interpreters' own code (CPython's eval loop and builtins,
+                      libjvm.so, node's V8) folds into the Python, Java or
+                      JavaScript function calling it, as py-spy shows it, and
+                      a module's unsymbolized addresses read as one
+                      "module [no symbols]" frame; C extensions, other
+                      libraries and the kernel always stay
   -h, --help          this help
 
 Examples:
@@ -112,6 +124,10 @@ int report_command(Arguments& args) {
       request.filter.pids.push_back(static_cast<std::uint32_t>(args.number(1, 4194304)));
     } else if (*flag == "--process") {
       request.filter.processes.push_back(args.value());
+    } else if (*flag == "--cmdline") {
+      request.filter.cmdlines.push_back(args.value());
+    } else if (*flag == "--thread") {
+      request.filter.threads.push_back(args.value());
     } else if (*flag == "--container") {
       request.filter.containers.push_back(args.value());
     } else if (*flag == "--service") {
@@ -137,6 +153,14 @@ int report_command(Arguments& args) {
       request.diff = args.value();
     } else if (*flag == "--limit") {
       request.limit = args.number(0, 1'000'000);
+    } else if (*flag == "--sort") {
+      std::string by = args.value();
+      if (!args.failed() && by != "self" && by != "total") {
+        return fail("--sort: '" + by + "' is neither self nor total", 2);
+      }
+      request.sort_by_total = by == "total";
+    } else if (*flag == "--native") {
+      request.native = true;
     } else {
       return fail("unknown option " + *flag + " (see ember report --help)", 2);
     }

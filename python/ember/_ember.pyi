@@ -22,6 +22,8 @@ class ProfileData:
         """(frame indices root first, samples) of every distinct stack."""
     def top_rows(self, by: str, n: int) -> list[tuple[str, str, str, int, int]]:
         """(name, kind, file, self samples, total samples); n=0: all."""
+    def runtime_view(self) -> ProfileData:
+        """Interpreter internals folded into their callers (ember report's default)."""
     def diff_rows(self, after: ProfileData, n: int
                   ) -> list[tuple[str, str, str, float, float, float, float]]:
         """(name, kind, file, total before, total after, self before, self after)."""

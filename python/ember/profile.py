@@ -112,26 +112,43 @@ class Profile:
         """The processes with samples in the profile."""
         return [Process(*p) for p in self._data.processes()]
 
-    def top(self, n: int = 25, by: str = "self") -> list[TopRow]:
+    def top(self, n: int = 25, by: str = "self", native: bool = False) -> list[TopRow]:
         """The n functions with the most samples, as `ember report --format top`
-        counts them; `by` is "self" (the report's order) or "total"; n=0: all."""
+        counts them; `by` is "self" (the report's order) or "total"; n=0: all.
+        In the runtime view (see `runtime_view`) unless native=True, as the
+        report without and with --native."""
         n = _count(n, "n")
         if not isinstance(by, str):
             raise TypeError(f"by: expected \"self\" or \"total\", not {type(by).__name__}")
         total = self.total
         return [TopRow(name, kind, file, s / total if total else 0.0,
                        t / total if total else 0.0, s, t)
-                for name, kind, file, s, t in self._data.top_rows(by, n)]
+                for name, kind, file, s, t in self._view(native).top_rows(by, n)]
 
-    def diff(self, other: "Profile", n: int = 25) -> list[DiffRow]:
+    def diff(self, other: "Profile", n: int = 25, native: bool = False) -> list[DiffRow]:
         """How each function's share of the samples moved from this profile (before)
         to `other` (after), as `ember report --diff` computes it: the biggest
-        |delta| first; delta < 0 means less of the CPU after. n=0: all."""
+        |delta| first; delta < 0 means less of the CPU after. n=0: all. In the
+        runtime view unless native=True."""
         _check_profile(other, "other")
         n = _count(n, "n")
         return [DiffRow(name, kind, file, before, after, after - before, sb, sa)
                 for name, kind, file, before, after, sb, sa
-                in self._data.diff_rows(other._data, n)]
+                in self._view(native).diff_rows(other._view(native), n)]
+
+    def runtime_view(self) -> "Profile":
+        """The profile as `ember report` shows it by default: the interpreters' own
+        code (CPython's eval loop and builtins, libjvm.so, node's V8) folded into
+        the Python, Java or JavaScript frame calling it, C extensions, other
+        libraries and the kernel kept, and a module's unsymbolized addresses as
+        one "module [no symbols]" frame. The profile itself keeps every frame as
+        recorded; exports write what they are called on."""
+        return Profile(self._data.runtime_view())
+
+    def _view(self, native: bool) -> _ember.ProfileData:
+        if not isinstance(native, bool):
+            raise TypeError(f"native: expected a bool, not {type(native).__name__}")
+        return self._data if native else self._data.runtime_view()
 
     def filter(self, *, pid: PidValue = None, process: FilterValue = None,
                service: FilterValue = None, container: FilterValue = None,

@@ -14,6 +14,7 @@
 #include "profile_diff.hpp"
 #include "profile_format.hpp"
 #include "report.hpp"
+#include "runtime_view.hpp"
 #include "window_merger.hpp"
 
 namespace ember::python {
@@ -30,15 +31,8 @@ std::vector<Row> top_rows(const Window& window, const std::string& by, std::size
     throw py::value_error("by must be \"self\" or \"total\", not \"" + by + "\"");
   }
   report::FunctionTable table = report::function_table(window);
+  if (by == "total") report::sort_by_total(table);
   auto& functions = table.functions;
-  if (by == "total") {
-    std::stable_sort(functions.begin(), functions.end(),
-                     [](const report::FunctionStats& a, const report::FunctionStats& b) {
-                       if (a.total != b.total) return a.total > b.total;
-                       if (a.self != b.self) return a.self > b.self;
-                       return a.name < b.name;
-                     });
-  }
   if (n && functions.size() > n) functions.resize(n);
   std::vector<Row> rows;
   rows.reserve(functions.size());
@@ -207,6 +201,15 @@ void bind_profile(py::module_& m) {
           },
           py::arg("pids"), py::arg("processes"), py::arg("containers"), py::arg("services"),
           py::arg("pods"), py::arg("kinds"), "The samples the filter keeps (ember report's).")
+      .def(
+          "runtime_view",
+          [](const ProfileData& p) {
+            py::gil_scoped_release release;
+            return make(report::runtime_view(*p.window).window, p.has_processes);
+          },
+          "The runtime view (`ember report` without --native): interpreter internals "
+          "folded into the Python/Java/JavaScript frame calling them, a module's "
+          "unsymbolized addresses as one frame.")
       .def(
           "focused",
           [](const ProfileData& p, const std::string& name) {

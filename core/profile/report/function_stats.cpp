@@ -54,4 +54,11 @@ FunctionTable function_table(const Window& window) {
   return table;
 }
 
+void sort_by_total(FunctionTable& table) {
+  std::sort(table.functions.begin(), table.functions.end(),
+            [](const FunctionStats& a, const FunctionStats& b) {
+              return std::tie(b.total, b.self, a.name) < std::tie(a.total, a.self, b.name);
+            });
+}
+
 }  // namespace ember::report

@@ -33,4 +33,7 @@ struct FunctionTable {
 
 FunctionTable function_table(const Window& window);
 
+// Reorders the table's functions by total, then self, descending, then name.
+void sort_by_total(FunctionTable& table);
+
 }  // namespace ember::report

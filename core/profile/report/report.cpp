@@ -1,6 +1,7 @@
 #include "report.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -8,6 +9,7 @@
 #include "profile_diff.hpp"
 #include "profile_format.hpp"
 #include "report_text.hpp"
+#include "runtime_view.hpp"
 #include "time_spec.hpp"
 #include "utc_time.hpp"
 
@@ -77,6 +79,22 @@ Status read_range(const store::StoreReader& store, const store::StoreSummary& su
   return Status::ok();
 }
 
+// The runtime view (runtime_view.hpp) unless --native; a line for the heading
+// saying what it changed, empty when nothing.
+std::string apply_view(bool native, Window& window) {
+  if (native) return "";
+  RuntimeView view = runtime_view(window);
+  window = std::move(view.window);
+  if (view.changed_samples == 0) return "";
+  char line[200];
+  std::snprintf(line, sizeof line,
+                "runtime view: interpreter internals folded into their callers in %.1f%% of "
+                "samples (--native shows every native frame)\n",
+                100.0 * static_cast<double>(view.changed_samples) /
+                    static_cast<double>(std::max<std::uint64_t>(window.total_samples(), 1)));
+  return line;
+}
+
 std::string heading(const Window& w, const ReportFilter& filter) {
   std::uint64_t samples = w.total_samples();
   std::string out = "ember report: " + std::to_string(samples) + " samples";
@@ -128,18 +146,35 @@ Status no_windows() {
 }  // namespace
 
 std::string window_holds(const Window& window) {
-  std::set<std::string> processes, services, containers, pods;
+  std::set<std::string> services, containers, pods;
   std::map<std::uint32_t, std::uint64_t> per_pid;
   for (const StackCount& s : window.samples) per_pid[s.pid] += s.count;
+  // The named processes with the most samples: a host's thousands of
+  // short-lived nameless ones would bury what the next try should name.
+  std::vector<std::pair<std::uint64_t, const ProcessInfo*>> named;
   for (const ProcessInfo& p : window.processes) {
     if (!per_pid.count(p.pid)) continue;
-    processes.insert(p.comm + " (pid " + std::to_string(p.pid) + ")");
+    if (!p.comm.empty()) named.emplace_back(per_pid[p.pid], &p);
     if (!p.service.empty()) services.insert(p.service);
     if (!p.container_name.empty()) containers.insert(p.container_name);
     if (!p.container_id.empty()) containers.insert(p.container_id.substr(0, 12));
     if (!p.pod_name.empty()) pods.insert(p.pod_name);
   }
-  return "processes: " + joined(processes) + "; services: " + joined(services) +
+  std::sort(named.begin(), named.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second->pid < b.second->pid;
+  });
+  constexpr std::size_t kMostProcesses = 20;
+  std::string processes;
+  for (std::size_t i = 0; i < named.size() && i < kMostProcesses; ++i) {
+    const ProcessInfo& p = *named[i].second;
+    processes += (i ? ", " : "") + p.comm + " (pid " + std::to_string(p.pid) + ", " +
+                 std::to_string(named[i].first) + " samples)";
+  }
+  if (named.size() > kMostProcesses) {
+    processes += ", ... (" + std::to_string(named.size()) + " named in all)";
+  }
+  if (processes.empty()) processes = "none named";
+  return "processes: " + processes + "; services: " + joined(services) +
          "; containers: " + joined(containers) + "; pods: " + joined(pods);
 }
 
@@ -210,6 +245,7 @@ Status run_report(const store::StoreReader& store, const ReportRequest& request,
   Window window;
   Status read = read_report_window(store, summary, range, request.filter, window);
   if (!read) return read;
+  std::string view_note = apply_view(request.native, window);
 
   if (!request.diff.empty()) {
     TimeRange second;
@@ -219,6 +255,8 @@ Status run_report(const store::StoreReader& store, const ReportRequest& request,
     read = read_range(store, summary, Range{second.from_ns, second.to_ns}, request.filter,
                       "in the --diff range", after);
     if (!read) return read;
+    std::string after_note = apply_view(request.native, after);
+    if (view_note.empty()) view_note = after_note;
     std::string title =
         "ember report --diff: each function's share of its range's samples, "
         "delta = after - before (percentage points)\nbefore: " +
@@ -227,6 +265,7 @@ Status run_report(const store::StoreReader& store, const ReportRequest& request,
         "\nafter:  " + std::to_string(after.total_samples()) + " samples, " +
         span(after.start_ns, after.end_ns) + "\n";
     if (!request.filter.empty()) title += "filter: " + request.filter.describe() + "\n";
+    title += view_note;
     out = diff_table(diff_functions(function_table(window), function_table(after)), title,
                      request.limit);
     return Status::ok();
@@ -235,7 +274,9 @@ Status run_report(const store::StoreReader& store, const ReportRequest& request,
   std::string name = "ember " + span(window.start_ns, window.end_ns);
   if (!request.filter.empty()) name += " " + request.filter.describe();
   if (request.format == ReportFormat::top) {
-    out = top_table(function_table(window), heading(window, request.filter), request.limit);
+    FunctionTable table = function_table(window);
+    if (request.sort_by_total) sort_by_total(table);
+    out = top_table(table, heading(window, request.filter) + view_note, request.limit);
   } else {
     out = formats::render_profile(profile_format(request.format), window, {name});
   }

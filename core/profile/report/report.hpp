@@ -32,6 +32,8 @@ struct ReportRequest {
   ReportFormat format = ReportFormat::top;
   std::string diff;        // "FROM..TO" compared against [from, to); empty: no diff
   std::size_t limit = 25;  // rows of top / diff; 0: all
+  bool native = false;     // every native frame, not the runtime view (runtime_view.hpp)
+  bool sort_by_total = false;  // top's rows by total share, not self
 };
 
 // What a window holds, for an error about a filter that matched nothing, so

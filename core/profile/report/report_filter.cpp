@@ -16,7 +16,7 @@ bool any_of_or_empty(const std::vector<T>& wanted, auto&& matches) {
 bool process_matches(const ReportFilter& filter, const ProcessInfo* p, std::uint32_t pid) {
   if (!any_of_or_empty(filter.pids, [&](std::uint32_t want) { return want == pid; })) return false;
   if (filter.processes.empty() && filter.containers.empty() && filter.services.empty() &&
-      filter.pods.empty()) {
+      filter.pods.empty() && filter.cmdlines.empty()) {
     return true;
   }
   if (!p) return false;
@@ -31,7 +31,16 @@ bool process_matches(const ReportFilter& filter, const ProcessInfo* p, std::uint
          any_of_or_empty(filter.services, [&](const std::string& s) { return s == p->service; }) &&
          any_of_or_empty(filter.pods, [&](const std::string& n) {
            return !p->pod_name.empty() && n == p->pod_name;
+         }) &&
+         any_of_or_empty(filter.cmdlines, [&](const std::string& part) {
+           return p->cmdline.find(part) != std::string::npos;
          });
+}
+
+bool thread_matches(const ReportFilter& filter, const std::string* name, std::uint32_t tid) {
+  return any_of_or_empty(filter.threads, [&](const std::string& wanted) {
+    return (name && wanted == *name) || wanted == std::to_string(tid);
+  });
 }
 
 }  // namespace
@@ -49,6 +58,8 @@ std::string ReportFilter::describe() const {
   for (const auto& n : pods) add("--pod", n);
   for (const auto& k : kinds) add("--kind", k);
   for (const auto& l : labels) add("--label", l);
+  for (const auto& c : cmdlines) add("--cmdline", c);
+  for (const auto& t : threads) add("--thread", t);
   return out;
 }
 
@@ -86,6 +97,8 @@ Window apply_filter(const Window& window, const ReportFilter& filter) {
 
   std::map<std::uint32_t, const ProcessInfo*> processes;
   for (const ProcessInfo& p : window.processes) processes[p.pid] = &p;
+  std::map<std::pair<std::uint32_t, std::uint32_t>, const std::string*> thread_names;
+  for (const ThreadInfo& t : window.threads) thread_names[{t.pid, t.tid}] = &t.name;
   std::map<std::uint32_t, bool> pid_kept;
   std::vector<char> stack_kept(window.stacks.size(), filter.kinds.empty());
   if (!filter.kinds.empty()) {
@@ -112,6 +125,13 @@ Window apply_filter(const Window& window, const ReportFilter& filter) {
         })) {
       continue;
     }
+    if (!filter.threads.empty()) {
+      auto name = thread_names.find({sample.pid, sample.tid});
+      if (!thread_matches(filter, name == thread_names.end() ? nullptr : name->second,
+                          sample.tid)) {
+        continue;
+      }
+    }
     auto [it, inserted] = pid_kept.try_emplace(sample.pid, false);
     if (inserted) {
       auto p = processes.find(sample.pid);
@@ -125,7 +145,7 @@ Window apply_filter(const Window& window, const ReportFilter& filter) {
     if (pids.count(p.pid)) out.processes.push_back(p);
   }
   for (const ThreadInfo& t : window.threads) {
-    if (pids.count(t.pid)) out.threads.push_back(t);
+    if (pids.count(t.pid) && thread_matches(filter, &t.name, t.tid)) out.threads.push_back(t);
   }
   for (const ProcessMetrics& m : window.process_metrics) {
     if (pids.count(m.pid)) out.process_metrics.push_back(m);

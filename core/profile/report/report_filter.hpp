@@ -11,6 +11,9 @@
 //               --kind python keeps samples running Python
 //   labels      "key=value": the sample carries that label (a runtime
 //               plugin's, e.g. a goroutine's name)
+//   cmdlines    a substring of the process's command line (server.py finds
+//               `python3 server.py --port 80`)
+//   threads     the thread's name, or its id
 #pragma once
 
 #include <cstdint>
@@ -30,10 +33,13 @@ struct ReportFilter {
   std::vector<std::string> kinds;
   std::vector<std::string> pods;
   std::vector<std::string> labels;  // "key=value"
+  std::vector<std::string> cmdlines;
+  std::vector<std::string> threads;
 
   bool empty() const {
     return pids.empty() && processes.empty() && containers.empty() && services.empty() &&
-           kinds.empty() && pods.empty() && labels.empty();
+           kinds.empty() && pods.empty() && labels.empty() && cmdlines.empty() &&
+           threads.empty();
   }
   // "--pid 12 --service api", for messages and titles.
   std::string describe() const;

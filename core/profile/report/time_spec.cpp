@@ -179,13 +179,10 @@ Status parse_time(std::string_view text, std::int64_t now_ns, std::int64_t& out_
 
 Status parse_time_range(std::string_view text, std::int64_t now_ns, TimeRange& out) {
   std::size_t dots = text.find("..");
-  if (dots == std::string_view::npos) {
-    return Status::error("cannot read the range '" + std::string(text) +
-                         "': write FROM..TO, e.g. -2h..-1h or 2026-11-25T19:00Z..now");
-  }
+  std::string_view to_text = dots == std::string_view::npos ? "now" : text.substr(dots + 2);
   Status from = parse_time(text.substr(0, dots), now_ns, out.from_ns);
   if (!from) return from;
-  Status to = parse_time(text.substr(dots + 2), now_ns, out.to_ns);
+  Status to = parse_time(to_text, now_ns, out.to_ns);
   if (!to) return to;
   if (out.to_ns <= out.from_ns) {
     return Status::error("the range '" + std::string(text) + "' ends before it starts");

@@ -26,7 +26,8 @@ struct TimeRange {
   std::int64_t to_ns = 0;
 };
 
-// "FROM..TO", each a time as above ("-2h..-1h", "2026-11-25T19:00Z..now").
+// "FROM..TO", each a time as above ("-2h..-1h", "2026-11-25T19:00Z..now"); a
+// time alone is FROM..now ("-1m": the last minute).
 Status parse_time_range(std::string_view text, std::int64_t now_ns, TimeRange& out);
 
 }  // namespace ember::report

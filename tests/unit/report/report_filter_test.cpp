@@ -41,6 +41,22 @@ TEST(ReportFilterTest, EachFlag) {
   EXPECT_EQ(kept({.kinds = {frame_kind::java}}), 0u);
 }
 
+TEST(ReportFilterTest, CommandLineSubstringAndThread) {
+  EXPECT_EQ(kept({.cmdlines = {"app.py"}}), 7u);
+  EXPECT_EQ(kept({.cmdlines = {"python3"}}), 10u);
+  EXPECT_EQ(kept({.cmdlines = {"worker"}}), 1u);  // "nginx: worker"
+  EXPECT_EQ(kept({.cmdlines = {"ruby"}}), 0u);
+  EXPECT_EQ(kept({.threads = {"worker-1"}}), 2u);
+  EXPECT_EQ(kept({.threads = {"101"}}), 2u);      // by id
+  EXPECT_EQ(kept({.threads = {"python3"}}), 8u);  // both processes' main threads
+  EXPECT_EQ(kept({.threads = {"1"}}), 0u);        // whole names and ids only
+  Window worker = apply_filter(labelled(), {.threads = {"worker-1"}});
+  ASSERT_EQ(worker.threads.size(), 1u);
+  EXPECT_EQ(worker.threads[0].tid, 101u);
+  EXPECT_EQ((ReportFilter{.cmdlines = {"app.py"}, .threads = {"7"}}).describe(),
+            "--cmdline app.py --thread 7");
+}
+
 TEST(ReportFilterTest, AlternativesWithinAFlagAllFlagsTogether) {
   EXPECT_EQ(kept({.pids = {100, 300}}), 8u);
   EXPECT_EQ(kept({.services = {"api", "batch"}}), 10u);

@@ -119,6 +119,52 @@ TEST(ReportTest, ProfileFormatsOfTheRange) {
   EXPECT_EQ(json.rfind("{\"$schema\"", 0), 0u);
 }
 
+// A busy host's listing: the named processes with the most samples, 20 at
+// most; the nameless short-lived ones left out.
+TEST(ReportTest, ListingsNameTheBusiestNamedProcesses) {
+  Window w;
+  w.stacks = {{}};
+  for (std::uint32_t pid = 1; pid <= 130; ++pid) {
+    w.samples.push_back({0, pid, pid, pid});
+    w.processes.push_back({pid, pid <= 30 ? "worker" + std::to_string(pid) : ""});
+  }
+  std::string holds = window_holds(w);
+  EXPECT_EQ(holds.rfind("processes: worker30 (pid 30, 30 samples), worker29 (pid 29, ", 0), 0u)
+      << holds;
+  EXPECT_NE(holds.find("worker11 (pid 11, 11 samples), ... (30 named in all); services: none"),
+            std::string::npos)
+      << holds;
+  EXPECT_EQ(holds.find("worker10 "), std::string::npos) << holds;
+  EXPECT_EQ(holds.find("(pid 31"), std::string::npos) << holds;
+}
+
+// A handler whose time is all in a builtin of libpython: the default table
+// gives it to the handler and says so; --native shows the builtin.
+TEST(ReportTest, RuntimeViewByDefaultNativeOnRequest) {
+  Window w = test::story_minute(0, 80);
+  Frame builtin;
+  builtin.name = "builtin_max";
+  builtin.module = "libpython3.12.so.1.0";
+  w.frames.push_back(builtin);
+  w.stacks[0].push_back(static_cast<std::uint32_t>(w.frames.size() - 1));  // main;lookup;max
+  test::MemoryStore store({w});
+
+  std::string runtime = run(store, {.filter = {.pids = {10}}});
+  EXPECT_EQ(first_row_function(runtime, "SELF%"), "lookup") << runtime;
+  EXPECT_NE(runtime.find("runtime view: interpreter internals folded into their callers in "
+                         "80.0% of samples"),
+            std::string::npos)
+      << runtime;
+  EXPECT_EQ(runtime.find("builtin_max"), std::string::npos) << runtime;
+
+  std::string native = run(store, {.filter = {.pids = {10}}, .native = true});
+  EXPECT_EQ(first_row_function(native, "SELF%"), "builtin_max") << native;
+  EXPECT_EQ(native.find("runtime view"), std::string::npos) << native;
+
+  std::string by_total = run(store, {.filter = {.pids = {10}}, .sort_by_total = true});
+  EXPECT_EQ(first_row_function(by_total, "SELF%"), "main") << by_total;
+}
+
 TEST(ReportTest, ErrorsSayWhatTheStoreHolds) {
   auto store = story();
   std::string empty_range = error(store, {.from = "2026-11-24T00:00Z", .to = "2026-11-24T01:00Z"});
@@ -135,7 +181,8 @@ TEST(ReportTest, ErrorsSayWhatTheStoreHolds) {
 
   std::string nothing = error(store, {.filter = {.pids = {999}}});
   EXPECT_NE(nothing.find("no samples match --pid 999"), std::string::npos) << nothing;
-  EXPECT_NE(nothing.find("processes: api (pid 10), cron (pid 20); services: shop"),
+  EXPECT_NE(nothing.find("processes: api (pid 10, 300 samples), cron (pid 20, 150 samples); "
+                         "services: shop"),
             std::string::npos)
       << nothing;
 

@@ -78,7 +78,10 @@ TEST(TimeSpecTest, Ranges) {
   EXPECT_EQ(r.to_ns, kNow - 3600 * kS);
   ASSERT_TRUE(parse_time_range("2026-11-25T19:00Z..now", kNow, r));
   EXPECT_EQ(r.to_ns, kNow);
-  EXPECT_FALSE(parse_time_range("-1h", kNow, r));
+  ASSERT_TRUE(parse_time_range("-1m", kNow, r));  // FROM alone: until now
+  EXPECT_EQ(r.from_ns, kNow - 60 * kS);
+  EXPECT_EQ(r.to_ns, kNow);
+  EXPECT_FALSE(parse_time_range("..-1h", kNow, r));
   EXPECT_FALSE(parse_time_range("-1h..-2h", kNow, r));
   Status bad = parse_time_range("-1h..later", kNow, r);
   EXPECT_NE(bad.message().find("'later'"), std::string::npos);

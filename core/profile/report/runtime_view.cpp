@@ -1,0 +1,118 @@
+#include "runtime_view.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ember::report {
+namespace {
+
+bool only(std::string_view text, std::string_view allowed) {
+  return text.find_first_not_of(allowed) == std::string_view::npos;
+}
+
+// A bit per runtime kind, so a stack's runtimes are one small mask.
+unsigned runtime_bit(std::string_view kind) {
+  if (kind == frame_kind::python) return 1;
+  if (kind == frame_kind::java) return 2;
+  if (kind == frame_kind::node) return 4;
+  return 0;
+}
+
+// "module+0x1a2b": what the native role names an address it has no symbol for.
+bool unsymbolized(const Frame& frame) {
+  std::string_view name = frame.name;
+  return !frame.module.empty() && name.size() > frame.module.size() + 3 &&
+         name.starts_with(frame.module) && name.substr(frame.module.size(), 3) == "+0x" &&
+         only(name.substr(frame.module.size() + 3), "0123456789abcdefABCDEF");
+}
+
+}  // namespace
+
+const char* runtime_of_object(std::string_view module) {
+  module = module.substr(module.rfind('/') + 1);
+  // libpython3.12.so.1.0; python3.11, python3, python2.7, python3.12d
+  if (module.starts_with("libpython")) return frame_kind::python;
+  if (module.starts_with("python") && only(module.substr(6), "0123456789.dmu")) {
+    return frame_kind::python;
+  }
+  if (module == "libjvm.so") return frame_kind::java;
+  if (module == "node" || module == "nodejs" || module.starts_with("libnode.so")) {
+    return frame_kind::node;
+  }
+  return nullptr;
+}
+
+RuntimeView runtime_view(const Window& window) {
+  RuntimeView view;
+  Window& out = view.window;
+  out = window;
+  out.stacks.clear();
+  out.samples.clear();
+
+  // Per frame: the runtime bit of its kind (a runtime frame), the runtime
+  // whose internal it is (a native frame of that runtime's objects), and the
+  // frame it shows as (itself, or its module's [no symbols] frame).
+  const std::size_t frames = window.frames.size();
+  std::vector<unsigned> runtime_frame(frames), internal_of(frames);
+  std::vector<std::uint32_t> shown_as(frames);
+  std::map<std::pair<std::string, std::string>, std::uint32_t> no_symbols;  // (module, kind)
+  for (std::size_t i = 0; i < frames; ++i) {
+    const Frame& frame = window.frames[i];
+    runtime_frame[i] = runtime_bit(frame.kind);
+    if (frame.kind == frame_kind::native) {
+      if (const char* runtime = runtime_of_object(frame.module)) internal_of[i] = runtime_bit(runtime);
+    }
+    shown_as[i] = static_cast<std::uint32_t>(i);
+    if (!unsymbolized(frame)) continue;
+    auto [it, added] = no_symbols.try_emplace(std::make_pair(frame.module, frame.kind),
+                                              static_cast<std::uint32_t>(out.frames.size()));
+    if (added) {
+      Frame grouped;
+      grouped.name = frame.module + " [no symbols]";
+      grouped.module = frame.module;
+      grouped.kind = frame.kind;
+      out.frames.push_back(std::move(grouped));
+    }
+    shown_as[i] = it->second;
+  }
+
+  // Stack index -> its view's index in out.stacks, computed once per stack.
+  std::vector<std::int64_t> viewed(window.stacks.size(), -1);
+  std::vector<bool> changed(window.stacks.size());
+  std::map<std::vector<std::uint32_t>, std::uint32_t> ids;
+  std::vector<std::uint32_t> cut;
+  for (const StackCount& sample : window.samples) {
+    if (sample.stack >= window.stacks.size()) continue;
+    std::int64_t& id = viewed[sample.stack];
+    if (id < 0) {
+      const auto& stack = window.stacks[sample.stack];
+      unsigned runtimes = 0;
+      for (std::uint32_t f : stack) runtimes |= f < frames ? runtime_frame[f] : 0;
+      cut.clear();
+      bool past_first_runtime_frame = false;
+      for (std::uint32_t f : stack) {
+        if (f >= frames) {
+          cut.push_back(f);
+          continue;
+        }
+        if (runtime_frame[f]) past_first_runtime_frame = true;
+        if (past_first_runtime_frame && (internal_of[f] & runtimes)) continue;  // folds
+        // A run of one module's unnamed frames reads as one frame.
+        if (shown_as[f] != f && !cut.empty() && cut.back() == shown_as[f]) continue;
+        cut.push_back(shown_as[f]);
+      }
+      changed[sample.stack] = cut != stack;
+      auto [it, added] = ids.try_emplace(cut, static_cast<std::uint32_t>(out.stacks.size()));
+      if (added) out.stacks.push_back(cut);
+      id = it->second;
+    }
+    StackCount kept = sample;
+    kept.stack = static_cast<std::uint32_t>(id);
+    out.samples.push_back(kept);
+    if (changed[sample.stack]) view.changed_samples += sample.count;
+  }
+  return view;
+}
+
+}  // namespace ember::report
