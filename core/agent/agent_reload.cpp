@@ -119,7 +119,8 @@ Status Agent::reload(const Config& next) {
     closing.insert(name);
     if (!sink.enabled) continue;
     const std::size_t before = added.size();
-    if (Status created = create_sink_plugin(libraries, name, sink, added); !created) return created;
+    if (Status created = create_sink_plugin(libraries, next.plugin_dirs, name, sink, added); !created)
+      return created;
     const bool running = std::any_of(plugins_.sinks.begin(), plugins_.sinks.end(),
                                      [&](const auto& instance) { return instance.name == name; });
     if (added.size() == before && running) {

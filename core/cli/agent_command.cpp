@@ -4,6 +4,7 @@
 
 #include "commands.hpp"
 #include "config/config.hpp"
+#include "plugin_host/plugin_set.hpp"
 #include "run_agent.hpp"
 
 namespace ember::cli {
@@ -25,8 +26,10 @@ Options:
   --log-level LEVEL   override [agent] log_level
   --plugin-dir DIR    also load plugins from DIR (repeat for several), after
                       the built-in ones and [agent] plugin_dirs
-  --check-config      load FILE, report the first error or "ok", and exit
-                      (plugin options are checked when the plugins load)
+  --check-config      load FILE, report the first error or "ok", and exit:
+                      the core keys and every enabled plugin's table (the
+                      plugins are loaded and judge their own keys; no BPF is
+                      loaded and no profile is written)
   -h, --help          this help
 
 Needs root, or the CAP_BPF and CAP_PERFMON capabilities.
@@ -84,6 +87,11 @@ int agent_command(Arguments& args, const char* program) {
     return 2;
   }
   if (check_only) {
+    // The plugins' tables too: a typo there must not wait for the agent.
+    if (Status plugins = check_plugin_tables(config); !plugins) {
+      std::fprintf(stderr, "%s: %s\n", program, plugins.message().c_str());
+      return 2;
+    }
     std::printf("%s: ok\n", config_path.c_str());
     return 0;
   }

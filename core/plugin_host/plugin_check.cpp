@@ -3,54 +3,14 @@
 #include <memory>
 
 #include "abi_check.hpp"
+#include "check_host.hpp"
 #include "ember/elf_file.hpp"
 #include "guarded_call.hpp"
-#include "host_handle.hpp"
 #include "plugin_file_trust.hpp"
 #include "plugin_loader.hpp"
 
 namespace ember {
 namespace {
-
-// The agent's Host without a sampler, noting whether the plugin reached for
-// BPF (then its configure fails for want of a sampler, not of a bad option).
-class CheckHost final : public Host {
- public:
-  explicit CheckHost(const std::string& section) : host_(section, nullptr) {}
-
-  void log(LogLevel level, std::string_view message) override { host_.log(level, message); }
-  std::string process_root(std::uint32_t pid) const override { return host_.process_root(pid); }
-  bool read_memory(std::uint32_t pid, std::uint64_t address, void* buffer,
-                   std::size_t size) override {
-    return host_.read_memory(pid, address, buffer, size);
-  }
-  int bpf_map_fd(std::string_view map_name) const override {
-    wanted_bpf_ = true;
-    return host_.bpf_map_fd(map_name);
-  }
-  Status register_bpf_program(int program_fd, std::uint32_t& slot) override {
-    wanted_bpf_ = true;
-    return host_.register_bpf_program(program_fd, slot);
-  }
-  Status set_process_program(std::uint32_t pid, std::uint32_t slot) override {
-    return host_.set_process_program(pid, slot);
-  }
-  Status set_process_flags(std::uint32_t pid, std::uint32_t flags, bool on) override {
-    return host_.set_process_flags(pid, flags, on);
-  }
-  Status register_frame_kind(std::string_view kind, std::string_view color) override {
-    return host_.register_frame_kind(kind, color);
-  }
-  bool unwind_rule(std::uint32_t pid, std::uint64_t pc, UnwindRule& rule) override {
-    return host_.unwind_rule(pid, pc, rule);
-  }
-
-  bool wanted_bpf() const { return wanted_bpf_; }
-
- private:
-  HostHandle host_;
-  mutable bool wanted_bpf_ = false;
-};
 
 const char* type_name(PluginType type) { return type == PluginType::runtime ? "runtime" : "sink"; }
 

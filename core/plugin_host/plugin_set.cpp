@@ -1,12 +1,121 @@
 #include "plugin_set.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <set>
 
+#include "check_host.hpp"
 #include "guarded_call.hpp"
 #include "logging.hpp"
 
 namespace ember {
 namespace {
+
+const char* type_name(PluginType type) { return type == PluginType::runtime ? "runtime" : "sink"; }
+
+// The plugins ember ships (their files: ember_<type>_<name>.so).
+bool is_shipped(PluginType type, const std::string& name) {
+  static const std::set<std::string> runtimes = {"native", "cpython", "go", "java", "node"};
+  static const std::set<std::string> sinks = {"files", "store"};
+  return (type == PluginType::runtime ? runtimes : sinks).count(name) > 0;
+}
+
+bool plugin_file_exists(const std::vector<std::string>& plugin_dirs, PluginType type,
+                        const std::string& name) {
+  const std::string file = std::string("ember_") + type_name(type) + "_" + name + ".so";
+  std::error_code error;
+  for (const std::string& dir : plugin_directories(plugin_dirs)) {
+    if (std::filesystem::exists(std::filesystem::path(dir) / file, error)) return true;
+  }
+  return false;
+}
+
+std::string names_of(const std::vector<LoadedLibrary>& libraries, PluginType type) {
+  std::set<std::string> names;
+  for (const auto& library : libraries) {
+    if (library.descriptor->type == type) names.insert(library.descriptor->name);
+  }
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out.empty() ? "none" : out;
+}
+
+// An enabled plugin that is not among the loaded ones. Its file missing (an
+// install without it) or broken (its load error is logged above) leaves an
+// optional plugin out with a warning; a name no plugin file has is a mistake
+// in the config.
+Status missing_plugin(const std::vector<LoadedLibrary>& libraries,
+                      const std::vector<std::string>& plugin_dirs, PluginType type,
+                      const std::string& name, const PluginConfig& config) {
+  const std::string label = std::string(type_name(type)) + "." + name;
+  const std::string where = config.where.empty() ? "" : config.where + ": ";
+  const bool known = is_shipped(type, name) || plugin_file_exists(plugin_dirs, type, name);
+  std::string message =
+      known ? where + label + ": enabled, but no plugin named '" + name +
+                  "' could be loaded from the plugin directories"
+            : where + label + ": no plugin named '" + name + "' (" + type_name(type) +
+                  " plugins: " + names_of(libraries, type) + ")";
+  if (config.required) {
+    return Status::error(message + " (required plugin " + label + ": not starting without it)");
+  }
+  if (!known) return Status::error(message);
+  component_logger("plugins")->warn("{} (continuing without it)", message);
+  return Status::ok();
+}
+
+// A configure error that names a key of the plugin's table, as OptionReader
+// writes them ("ember.toml:3:1: runtime.cpython.max_frams: unknown key"): a
+// mistake in the config, an error whether or not the plugin is required.
+// Other failures (no BPF here, a directory that cannot be made) are the
+// host's, and leave an optional plugin out.
+bool names_a_key(const std::string& message, const std::string& label) {
+  return message.find(label + ".") != std::string::npos;
+}
+
+// configure()'s error with the plugin's section in front (plugins' messages
+// usually name it already: "sink.files: ...").
+Status labelled(const Status& failed, const std::string& label) {
+  const std::string& message = failed.message();
+  return Status::error(message.find(label) != std::string::npos ? message
+                                                                 : label + ": " + message);
+}
+
+// How a failed configure of an enabled plugin ends: its table's mistake or a
+// required plugin's failure stops the agent; an optional plugin's failure is
+// logged and the agent goes on without it.
+Status configure_failed(const Status& failed, const std::string& label,
+                        const PluginConfig& config) {
+  Status error = labelled(failed, label);
+  if (names_a_key(error.message(), label)) return error;
+  if (config.required) {
+    return Status::error(error.message() + " (required plugin " + label +
+                         ": not starting without it)");
+  }
+  component_logger("plugins")->error("{} (continuing without it)", error.message());
+  return Status::ok();
+}
+
+// --check-config's question to one plugin: its configure() on a throwaway
+// instance and a host without a sampler. A plugin reads its options before
+// it reaches for BPF, so one that got that far has accepted them.
+Status check_options(const PluginDescriptor& descriptor, const PluginConfig& config) {
+  const std::string label = std::string(type_name(descriptor.type)) + "." + descriptor.name;
+  CheckHost host(label, /*quiet=*/true);
+  std::unique_ptr<RuntimePlugin> runtime;
+  std::unique_ptr<SinkPlugin> sink;
+  Status configured = guarded_call("configure", [&] {
+    if (descriptor.type == PluginType::runtime) {
+      runtime.reset(descriptor.create_runtime());
+      if (!runtime) return Status::error("the plugin's factory returned nothing");
+      return runtime->configure(config.options, host);
+    }
+    sink.reset(descriptor.create_sink());
+    if (!sink) return Status::error("the plugin's factory returned nothing");
+    return sink->configure(config.options, host);
+  });
+  if (configured || host.wanted_bpf()) return Status::ok();
+  return configure_failed(configured, label, config);
+}
 
 const LoadedLibrary* find_library(const std::vector<LoadedLibrary>& libraries, PluginType type,
                                   const std::string& name) {
@@ -16,17 +125,16 @@ const LoadedLibrary* find_library(const std::vector<LoadedLibrary>& libraries, P
   return it == libraries.end() ? nullptr : &*it;
 }
 
+// Creates and configures one enabled plugin (missing_plugin and
+// configure_failed say how a failure ends).
 template <typename Plugin>
-Status create_one(const std::vector<LoadedLibrary>& libraries, PluginType type,
-                  const std::string& section, const std::string& name, const PluginConfig& config,
-                  Sampler* sampler, std::vector<PluginInstance<Plugin>>& out) {
-  const std::string label = section + "." + name;
+Status create_one(const std::vector<LoadedLibrary>& libraries,
+                  const std::vector<std::string>& plugin_dirs, PluginType type,
+                  const std::string& name, const PluginConfig& config, Sampler* sampler,
+                  std::vector<PluginInstance<Plugin>>& out) {
+  const std::string label = std::string(type_name(type)) + "." + name;
   const LoadedLibrary* library = find_library(libraries, type, name);
-  if (!library) {
-    return Status::error((config.where.empty() ? "" : config.where + ": ") + label +
-                         ": enabled, but no plugin named '" + name +
-                         "' was found in the plugin directories");
-  }
+  if (!library) return missing_plugin(libraries, plugin_dirs, type, name, config);
   PluginInstance<Plugin> instance;
   instance.name = name;
   instance.library = library->library;
@@ -37,15 +145,15 @@ Status create_one(const std::vector<LoadedLibrary>& libraries, PluginType type,
   } else {
     instance.plugin.reset(library->descriptor->create_sink());
   }
-  if (!instance.plugin) return Status::error(label + ": the plugin's factory returned nothing");
-  Status configured = guarded_call(
-      "configure", [&] { return instance.plugin->configure(config.options, *instance.host); });
-  if (!configured) {
-    // Plugins' messages usually name their section already ("sink.files: ...").
-    const std::string& message = configured.message();
-    return Status::error(message.find(label) != std::string::npos ? message
-                                                                  : label + ": " + message);
-  }
+  Status configured =
+      instance.plugin ? guarded_call("configure",
+                                     [&] {
+                                       return instance.plugin->configure(config.options,
+                                                                         *instance.host);
+                                     })
+                      : Status::error("the plugin's factory returned nothing");
+  if (!configured) return configure_failed(configured, label, config);
+  component_logger("plugins")->debug("{} ready", label);
   out.push_back(std::move(instance));
   return Status::ok();
 }
@@ -71,36 +179,22 @@ std::vector<LoadedLibrary> load_plugins_of(const Config& config) {
   return libraries;
 }
 
-static Status handle_failure(const std::string& label, const PluginConfig& config, Status status) {
-  if (status) {
-    component_logger("plugins")->debug("{} ready", label);
-    return Status::ok();
-  }
-  if (config.required) {
-    return Status::error(status.message() + " (required plugin " + label +
-                         ": not starting without it)");
-  }
-  component_logger("plugins")->error("{} (continuing without it)", status.message());
-  return Status::ok();
-}
-
 Status create_runtime_plugins(const std::vector<LoadedLibrary>& libraries, const Config& config,
                               Sampler* sampler, std::vector<PluginInstance<RuntimePlugin>>& out) {
   for (const auto& [name, plugin] : config.runtimes) {
     if (!plugin.enabled) continue;
-    Status created =
-        create_one(libraries, PluginType::runtime, "runtime", name, plugin, sampler, out);
-    if (Status handled = handle_failure("runtime." + name, plugin, created); !handled)
-      return handled;
+    Status created = create_one(libraries, config.plugin_dirs, PluginType::runtime, name, plugin,
+                                sampler, out);
+    if (!created) return created;
   }
   return Status::ok();
 }
 
-Status create_sink_plugin(const std::vector<LoadedLibrary>& libraries, const std::string& name,
+Status create_sink_plugin(const std::vector<LoadedLibrary>& libraries,
+                          const std::vector<std::string>& plugin_dirs, const std::string& name,
                           const PluginConfig& config,
                           std::vector<PluginInstance<SinkPlugin>>& out) {
-  Status created = create_one(libraries, PluginType::sink, "sink", name, config, nullptr, out);
-  return handle_failure("sink." + name, config, created);
+  return create_one(libraries, plugin_dirs, PluginType::sink, name, config, nullptr, out);
 }
 
 Status create_plugins(const Config& config, Sampler* sampler, PluginSet& out) {
@@ -109,8 +203,22 @@ Status create_plugins(const Config& config, Sampler* sampler, PluginSet& out) {
   if (!runtimes) return runtimes;
   for (const auto& [name, sink] : config.sinks) {
     if (!sink.enabled) continue;
-    if (Status created = create_sink_plugin(libraries, name, sink, out.sinks); !created)
-      return created;
+    Status created = create_sink_plugin(libraries, config.plugin_dirs, name, sink, out.sinks);
+    if (!created) return created;
+  }
+  return Status::ok();
+}
+
+Status check_plugin_tables(const Config& config) {
+  std::vector<LoadedLibrary> libraries = load_plugins_of(config);
+  for (PluginType type : {PluginType::runtime, PluginType::sink}) {
+    for (const auto& [name, table] : type == PluginType::runtime ? config.runtimes : config.sinks) {
+      if (!table.enabled) continue;
+      const LoadedLibrary* library = find_library(libraries, type, name);
+      Status checked = library ? check_options(*library->descriptor, table)
+                               : missing_plugin(libraries, config.plugin_dirs, type, name, table);
+      if (!checked) return checked;
+    }
   }
   return Status::ok();
 }

@@ -1,5 +1,7 @@
 // The runtime and sink plugins the config enables, loaded, created and
-// configured. A plugin that fails is logged and skipped unless the config
+// configured. A mistake in a plugin's table (unknown key, wrong type, bad
+// value, a plugin name no file has) is an error; a plugin that cannot be
+// loaded or set up on this host is logged and skipped unless the config
 // marks it required.
 #pragma once
 
@@ -34,17 +36,23 @@ struct PluginSet {
 };
 
 // Loads the plugin directories of `config`, then creates and configures each
-// enabled plugin. Errors about optional plugins are logged; the first error
-// about a required one is returned.
+// enabled plugin. Returns the first mistake in a table, or the first failure
+// of a required plugin; failures of optional ones are logged.
 Status create_plugins(const Config& config, Sampler* sampler, PluginSet& out);
+
+// `--check-config`: each enabled plugin's table as create_plugins would judge
+// it, without a sampler (no BPF is loaded, no profile is written).
+Status check_plugin_tables(const Config& config);
 
 // The steps of create_plugins, for a config reload that replaces only what
 // changed. Libraries that fail to load are logged.
 std::vector<LoadedLibrary> load_plugins_of(const Config& config);
 Status create_runtime_plugins(const std::vector<LoadedLibrary>& libraries, const Config& config,
                               Sampler* sampler, std::vector<PluginInstance<RuntimePlugin>>& out);
-// Appends the sink to `out`; a failure is logged, or returned when required.
-Status create_sink_plugin(const std::vector<LoadedLibrary>& libraries, const std::string& name,
+// Appends the sink to `out`; a mistake in its table is returned, a failure
+// to start is logged, or returned when required.
+Status create_sink_plugin(const std::vector<LoadedLibrary>& libraries,
+                          const std::vector<std::string>& plugin_dirs, const std::string& name,
                           const PluginConfig& config, std::vector<PluginInstance<SinkPlugin>>& out);
 
 // Equal for the plugin: both disabled, or enabled with the same options

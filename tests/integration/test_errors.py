@@ -8,6 +8,10 @@
   directory: a message naming the file (and, for the ABI, both versions), and
   the recording carries on with the rest (exit 0, native frames named).
 - The same broken plugin marked `required = true`: ember refuses to run.
+- Mistakes in a plugin's table (a runtime's unknown key, a sink's bad value,
+  a plugin name no plugin has) are errors like the core's: `--check-config`
+  exits non-zero naming file:line:key, and the agent refuses to start; the
+  shipped configs/ember.toml passes `--check-config`.
 
 Truth: the config files and plugins are made by the test; bad_abi.so
 (plugins/bad_abi.cpp) exports ember_abi_version = 999 through BOOST_DLL_ALIAS.
@@ -55,6 +59,46 @@ class ConfigErrors(unittest.TestCase):
                 self.assertRegex(res.stderr, pattern, res.describe())
                 self.assertNotIn("Traceback", res.stderr)
         self.assertFalse(os.path.exists(out), "a failed config still wrote a profile")
+
+
+class PluginTableErrors(unittest.TestCase):
+    CASES = [
+        # (name, text, line, key, message); {tmp} is a scratch directory
+        ("runtime_unknown_key", "[runtime.cpython]\nenabled = true\nmax_frams = 8\n",
+         3, "runtime.cpython.max_frams", "unknown key"),
+        ("runtime_bad_value", "[runtime.node]\nenabled = true\nmax_frames = 0\n",
+         3, "runtime.node.max_frames", "must be between"),
+        ("store_bad_age", '[sink.store]\nenabled = true\npath = "{tmp}/s.db"\n'
+         'max_age = "7 days"\n', 4, "sink.store.max_age", '"7 days" is not an age'),
+        ("files_bad_format", '[sink.files]\nenabled = true\ndirectory = "{tmp}/f"\n'
+         'formats = ["flamegraph"]\n', 4, "sink.files.formats", 'unknown format "flamegraph"'),
+        ("unknown_runtime", "[runtime.native]\nenabled = true\n\n[runtime.cpyton]\n"
+         "enabled = true\n", 4, "runtime.cpyton", "no plugin named 'cpyton' (runtime plugins: "),
+    ]
+
+    def test_check_config_and_start_refuse_plugin_table_mistakes(self):
+        tmp = it.scratch_dir(self)
+        for name, text, line, key, message in self.CASES:
+            with self.subTest(name):
+                path = os.path.join(tmp, f"{name}.toml")
+                with open(path, "w") as f:
+                    f.write(text.replace("{tmp}", tmp))
+                pattern = (re.escape(path) + rf":{line}:\d+: " + re.escape(key) + r": "
+                           + re.escape(message))
+                for args in (["agent", "--config", path, "--check-config"],
+                             ["agent", "--config", path]):
+                    res = it.run_ember(args, timeout=30)
+                    self.assertNotEqual(res.returncode, 0, res.describe())
+                    self.assertRegex(res.stderr, pattern, res.describe())
+                    self.assertNotIn(": ok", res.stdout, res.describe())
+        self.assertFalse(os.path.exists(os.path.join(tmp, "s.db")),
+                         "a refused config created the store")
+
+    def test_the_shipped_config_passes(self):
+        shipped = os.path.join(os.path.dirname(__file__), "..", "..", "configs", "ember.toml")
+        res = it.run_ember(["agent", "--config", shipped, "--check-config"], timeout=30)
+        self.assertEqual(res.returncode, 0, res.describe())
+        self.assertIn(": ok", res.stdout, res.describe())
 
 
 class PluginErrors(unittest.TestCase):

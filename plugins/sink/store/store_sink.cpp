@@ -58,9 +58,9 @@ Status StoreSink::configure(const Options& options, Host& host) {
     Status status = reader.finish();
     if (!status) return status;
     active_path_ = path_;
-    // Trouble with the file is not a config error: profiling goes on and
-    // the windows are kept (see the header).
-    open_store();
+    // The file is opened with the first window: configure only judges the
+    // table (--check-config asks it too), and trouble with the file is not a
+    // config error: profiling goes on and the windows are kept (see the header).
     return Status::ok();
   });
 }

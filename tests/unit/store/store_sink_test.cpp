@@ -80,6 +80,8 @@ TEST(StoreSink, WindowsAreReadableWhileTheAgentRunsAndAfterClose) {
   testkit::FakeHost host;
   StoreSink sink;
   ASSERT_TRUE(sink.configure(options(path), host));
+  // configure judges the table only (--check-config calls it): no file yet.
+  EXPECT_FALSE(fs::exists(dir.file("sub"))) << "configure created the store";
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(sink.on_window(recent_window(i)));
   EXPECT_EQ(windows_in(path), 3u) << "committed windows are visible before close";
   ASSERT_TRUE(sink.close());
@@ -144,8 +146,8 @@ TEST(StoreSink, AnUnwritableStoreHoldsWindowsInMemoryUntilItCanBeWritten) {
   testkit::FakeHost host;
   StoreSink sink;
   ASSERT_TRUE(sink.configure(options(path), host)) << "a store problem is not a config error";
-  EXPECT_NE(host.find(LogLevel::error, "holding windows in memory"), "");
   Status first = sink.on_window(recent_window(0));
+  EXPECT_NE(host.find(LogLevel::error, "holding windows in memory"), "");
   EXPECT_FALSE(first);
   EXPECT_NE(first.message().find("1 held in memory"), std::string::npos) << first.message();
   EXPECT_FALSE(sink.on_window(recent_window(1)));
