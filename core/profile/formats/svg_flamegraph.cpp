@@ -158,8 +158,13 @@ class SvgBuilder {
   std::string build() {
     double width = options_.width;
     double graph_height = (tree_.max_depth + 1) * kFrameHeight;
-    double bottom = kGraphTop + graph_height;
-    double height = bottom + 56;
+    // Icicle: the hover line and the legend under the header, then the graph
+    // from its root down. Flame: the graph up from its root, then those two.
+    double graph_top = options_.flame ? kGraphTop : kGraphTop + 40;
+    double bottom = graph_top + graph_height;
+    double details_y = options_.flame ? bottom + 18 : kGraphTop + 12;
+    double legend_y = options_.flame ? bottom + 32 : kGraphTop + 18;
+    double height = options_.flame ? bottom + 56 : bottom + 16;
     std::uint64_t total = tree_.nodes[0].total;
     std::string title = options_.title.empty() ? "ember flame graph" : options_.title;
 
@@ -194,11 +199,11 @@ class SvgBuilder {
     out_ += "<text id=\"matched\" x=\"" + number(width - kPad) +
             "\" y=\"56\" text-anchor=\"end\"> </text>\n";
     out_ += "<g id=\"frames\">\n";
-    if (total > 0) draw(0, 0, total, bottom);
+    if (total > 0) draw(0, 0, total, graph_top, bottom);
     out_ += "</g>\n";
-    out_ += "<text id=\"details\" x=\"" + number(kPad) + "\" y=\"" + number(bottom + 18) +
+    out_ += "<text id=\"details\" x=\"" + number(kPad) + "\" y=\"" + number(details_y) +
             "\"> </text>\n";
-    legend(bottom + 32);
+    legend(legend_y);
     out_ += "<script type=\"text/ecmascript\"><![CDATA[\n";
     out_ += kFlameGraphScript;
     out_ += "\n]]></script>\n</svg>\n";
@@ -206,13 +211,15 @@ class SvgBuilder {
   }
 
  private:
-  void draw(std::uint32_t index, std::uint64_t start, std::uint64_t total, double bottom) {
+  void draw(std::uint32_t index, std::uint64_t start, std::uint64_t total, double top,
+            double bottom) {
     const FlameNode& node = tree_.nodes[index];
     double usable = options_.width - 2 * kPad;
     double x = kPad + usable * static_cast<double>(start) / static_cast<double>(total);
     double w = usable * static_cast<double>(node.total) / static_cast<double>(total);
     if (w < kMinWidth) return;
-    double y = bottom - (node.depth + 1) * kFrameHeight;
+    double y = options_.flame ? bottom - (node.depth + 1) * kFrameHeight
+                              : top + node.depth * kFrameHeight;
     std::string name = xml(node.name);
     char share[32];
     std::snprintf(share, sizeof share, "%.2f",
@@ -227,7 +234,7 @@ class SvgBuilder {
             "</text></g>\n";
     std::uint64_t child_start = start;
     for (std::uint32_t child : node.children) {
-      draw(child, child_start, total, bottom);
+      draw(child, child_start, total, top, bottom);
       child_start += tree_.nodes[child].total;
     }
   }

@@ -137,5 +137,52 @@ TEST(SvgFlameGraphTest, ARegisteredKindColorsItsFramesAndItsLegendEntry) {
   EXPECT_EQ(legend_fill(svg, "nobody_registered"), "");
 }
 
+// The y of a box, and of the legend's first swatch.
+double box_y(const std::string& svg, const std::string& name) {
+  std::smatch m;
+  std::regex y("data-n=\"" + name + "\"[^>]*><title>[^<]*</title><rect x=\"[0-9.]+\" y=\"([0-9.]+)\"");
+  if (!std::regex_search(svg, m, y)) throw std::runtime_error("no box " + name);
+  return std::stod(m[1]);
+}
+
+double legend_y(const std::string& svg) {
+  std::smatch m;
+  if (!std::regex_search(svg, m, std::regex("class=\"legend-item\"[^>]*><rect x=\"[0-9.]+\" y=\"([0-9.]+)\""))) {
+    throw std::runtime_error("no legend");
+  }
+  return std::stod(m[1]);
+}
+
+// A 120-frame stack (a Python import chain): the icicle opens on its root,
+// legend and hover line at the top of the page; the flame puts them 2,000 px
+// down, below the fold of any window.
+TEST(SvgFlameGraphTest, AnIcicleKeepsTheRootInViewHoweverDeepTheStacks) {
+  Window w;
+  std::vector<std::uint32_t> stack;
+  for (std::uint32_t i = 0; i < 120; ++i) {
+    w.frames.push_back(test::frame("f" + std::to_string(i), frame_kind::python, "m.py"));
+    stack.push_back(i);
+  }
+  w.stacks = {stack};
+  w.samples = {{0, 1, 1, 10}};
+  ProcessInfo python;
+  python.pid = 1;
+  python.comm = "python3";
+  w.processes = {python};
+  std::string icicle = svg_flamegraph(w);
+  EXPECT_LT(box_y(icicle, "all"), 120.0);
+  EXPECT_LT(legend_y(icicle), 120.0);
+  EXPECT_LT(box_y(icicle, "all"), box_y(icicle, "f0"));
+  EXPECT_LT(box_y(icicle, "f0"), box_y(icicle, "f119"));
+
+  SvgOptions flame_options;
+  flame_options.flame = true;
+  std::string flame = svg_flamegraph(w, flame_options);
+  EXPECT_GT(box_y(flame, "all"), 1900.0);
+  EXPECT_GT(legend_y(flame), box_y(flame, "all"));
+  EXPECT_GT(box_y(flame, "f0"), box_y(flame, "f119"));
+  EXPECT_EQ(boxes(icicle).size(), boxes(flame).size());
+}
+
 }  // namespace
 }  // namespace ember::formats
