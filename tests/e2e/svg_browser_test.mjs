@@ -1,6 +1,6 @@
 // The SVG flame graph in headless Chromium: real mouse moves and clicks
 // through the DevTools protocol. Expectations come from story_profile.json.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -78,6 +78,35 @@ test('SVG flame graph: hover, click to zoom, search, legend', async () => {
     const [red, green, blue] = python.match(/\d+/g).map(Number);
     assert.ok(red > 200 && green > 180 && blue < 100, `Python is yellow, got ${python}`);
     assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+// A deep Python profile opens on the graph: in a 1280x1000 window the hot
+// function's box is in view without scrolling (an icicle), as are the legend
+// and the hover line. Screenshot: tests/e2e/artifacts/svg-deep.png.
+test('SVG flame graph: deep stacks open with the hot function in view', async () => {
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1280, height: 1000 });
+    await page.goto('file://' + path.join(process.env.EMBER_E2E_PROFILES, 'deep.svg'),
+        { waitUntil: 'load' });
+    const inView = (selector) => page.$eval(selector, (e) => {
+      const r = e.getBoundingClientRect();
+      return r.top >= 0 && r.bottom <= window.innerHeight && r.width > 0;
+    });
+    const height = await page.$eval('svg', (s) => s.getBoundingClientRect().height);
+    assert.ok(height > 1900, `the graph is ${height} px tall: not a deep profile`);
+    assert.equal(await inView('g.f[data-n="hot_function"] rect'), true, 'hot_function below the fold');
+    assert.equal(await inView('g.legend-item[data-k="python"] rect'), true, 'legend below the fold');
+    await (await box(page, 'hot_function')).hover();
+    assert.match(await text(page, 'details'), /^hot_function \(python\): 90 samples, 90\.00%/);
+    assert.equal(await inView('#details'), true, 'hover line below the fold');
+    const artifacts = path.join(path.dirname(new URL(import.meta.url).pathname), 'artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: path.join(artifacts, 'svg-deep.png') });
   } finally {
     await browser.close();
   }

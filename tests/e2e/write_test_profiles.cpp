@@ -1,7 +1,8 @@
 // write_test_profiles FIXTURE.json OUTDIR: builds a Window from a fixture
 // (story_profile.json) and writes it in every export format, for the checks
 // that read the files with the real readers (go tool pprof, Chromium,
-// speedscope's schema).
+// speedscope's schema). Also deep.svg: a Python service whose import-time
+// stacks are 117 frames deep beside its hot handler 5 frames down.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -70,6 +71,33 @@ ember::Window window_of(const Json& doc) {
   return w;
 }
 
+// 90 samples in handle -> hot_function (depth 5 under the process box), 10 in
+// a 117-frame import chain: the graph is ~2,000 px tall.
+ember::Window deep_window() {
+  ember::Window w;
+  w.frequency_hz = 99;
+  auto frame = [&w](std::string name) {
+    ember::Frame f;
+    f.name = std::move(name);
+    f.kind = ember::frame_kind::python;
+    f.file = "service.py";
+    w.frames.push_back(f);
+    return static_cast<std::uint32_t>(w.frames.size() - 1);
+  };
+  std::vector<std::uint32_t> hot = {frame("<module>"), frame("serve"), frame("handle"),
+                                    frame("hot_function")};
+  std::vector<std::uint32_t> imports = {hot[0]};
+  for (int i = 0; i < 116; ++i) imports.push_back(frame("_find_and_load_" + std::to_string(i)));
+  w.stacks = {hot, imports};
+  w.samples = {{0, 1, 1, 90}, {1, 1, 1, 10}};
+  ember::ProcessInfo p;
+  p.pid = 1;
+  p.comm = "python3";
+  w.processes = {p};
+  w.threads = {{1, 1, "python3"}};
+  return w;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -90,6 +118,7 @@ int main(int argc, char** argv) {
         {"story.speedscope.json", f::speedscope_json(w, {"story"})},
         {"story.pb.gz", f::pprof_gzip(w)},
         {"story.svg", f::svg_flamegraph(w, {"story", 1200})},
+        {"deep.svg", f::svg_flamegraph(deep_window(), {"deep", 1200})},
     };
     for (const auto& [name, contents] : outputs) {
       ember::Status written = f::write_file_atomically((dir / name).string(), contents);
