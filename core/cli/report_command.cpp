@@ -167,6 +167,22 @@ int report_command(Arguments& args) {
   }
   if (args.failed()) return fail(args.error() + " (see ember report --help)", 2);
 
+  // Times that cannot be read are a bad command line (exit 2), found before
+  // the store is opened.
+  const std::int64_t now = now_ns();
+  std::int64_t time_ns = 0;
+  for (const auto& [flag, text] : {std::pair{"--from", request.from}, {"--to", request.to}}) {
+    if (text.empty()) continue;
+    if (Status read = report::parse_time(text, now, time_ns); !read) {
+      return fail(std::string(flag) + ": " + read.message(), 2);
+    }
+  }
+  if (report::TimeRange diff; !request.diff.empty()) {
+    if (Status read = report::parse_time_range(request.diff, now, diff); !read) {
+      return fail("--diff: " + read.message(), 2);
+    }
+  }
+
   if (!format_name.empty()) {
     Status parsed = report::parse_format(format_name, request.format);
     if (!parsed) return fail("--format: " + parsed.message(), 2);
@@ -195,7 +211,7 @@ int report_command(Arguments& args) {
     Status opened = store::StoreReader::open(store_path, store);
     if (!opened) return fail(opened.message());
     std::string text;
-    Status made = report::run_report(*store, request, now_ns(), text);
+    Status made = report::run_report(*store, request, now, text);
     if (!made) return fail(made.message());
     if (output.empty()) {
       if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout)) {

@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -290,6 +291,10 @@ Status parse_config(std::string_view text, const std::string& source_name, Confi
 }
 
 Status load_config_file(const std::string& path, Config& out) {
+  std::error_code type_error;
+  if (std::filesystem::is_directory(path, type_error)) {
+    return Status::error(path + ": cannot read the config file: it is a directory");
+  }
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     return Status::error(path + ": cannot read the config file: " +

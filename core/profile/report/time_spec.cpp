@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 #include <ctime>
+#include <limits>
 
 namespace ember::report {
 namespace {
@@ -141,6 +142,8 @@ Status parse_epoch(std::string_view s, std::int64_t& out_ns) {
     return Status::ok();
   }
   if (length > 12 || !digits(s, at, whole)) return bad(s);
+  // Nanoseconds since the epoch in 64 bits end in 2262.
+  if (whole >= std::numeric_limits<std::int64_t>::max() / kSecond) return bad(s, "after 2262");
   std::int64_t frac = 0;
   if (expect(s, at, '.')) frac = fraction_ns(s, at);
   if (at != s.size()) return bad(s);

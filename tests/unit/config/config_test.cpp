@@ -263,6 +263,16 @@ TEST(ConfigTest, MissingFileNamesThePath) {
             "/nonexistent/ember.toml: cannot read the config file: No such file or directory");
 }
 
+// A directory reads as an empty file through ifstream: it must not pass for
+// a config with every default.
+TEST(ConfigTest, ADirectoryIsNotAConfigFile) {
+  Config config;
+  Status status = load_config_file(EMBER_SOURCE_DIR, config);
+  ASSERT_FALSE(status.is_ok());
+  EXPECT_EQ(status.message(),
+            std::string(EMBER_SOURCE_DIR) + ": cannot read the config file: it is a directory");
+}
+
 TEST(ConfigTest, TheShippedDefaultConfigLoads) {
   const std::string path = std::string(EMBER_SOURCE_DIR) + "/configs/ember.toml";
   Config config;

@@ -69,6 +69,7 @@ TEST(TimeSpecTest, BadTimesSayWhatIsAccepted) {
   error("26-11-25");
   error("179563351200000");  // 15 digits: neither seconds nor nanoseconds
   error("12abc");
+  error("9300000000");  // seconds past 2262: would wrap to 1680
 }
 
 TEST(TimeSpecTest, Ranges) {
