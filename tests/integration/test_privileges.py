@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Acceptance (CLI): without root or CAP_BPF + CAP_PERFMON, `ember record`
 exits non-zero and says what is missing; with just those two capabilities,
-as a non-root user, it records.
+as a non-root user, it records. A user who may read the agent's store but
+not write to its directory runs `ember report` on it after the agent stopped.
 
 Truth: ember is started through setpriv as nobody:nogroup with no
 supplementary groups and exactly the capabilities each case names (inherited
 and ambient, so they survive the exec of a file without file capabilities).
 """
 import os
+import signal
+import time
 import unittest
 
 import ember_it as it
@@ -52,6 +55,28 @@ class Privileges(unittest.TestCase):
                          + res.describe())
         mine = it.folded_by_comm(it.parse_folded(res.output), "priv_spin")
         self.assertGreater(sum(c for _, c in mine), 50, res.describe())
+
+    def test_report_reads_a_stopped_agents_store_without_write_access(self):
+        w = it.start(self, [it.copy_workload(self, "spin", "priv_store"), 30])
+        tmp = it.scratch_dir(self, mode=0o755)  # root's: nobody may read, not write
+        store = os.path.join(tmp, "ember.db")
+        config = it.config_file(self, f"[processes]\npids = [{w.pid}]\n"
+                                "[runtime.native]\nenabled = true\n"
+                                f'[sink.store]\nenabled = true\npath = "{store}"\n')
+        agent = it.Background(["agent", "--config", config, "--window", "1"])
+        self.addCleanup(agent.kill)
+        time.sleep(3.5)
+        agent.proc.send_signal(signal.SIGTERM)
+        stopped = agent.finish(timeout=30)
+        self.assertEqual(stopped.returncode, 0, stopped.describe())
+        self.assertFalse(os.path.exists(store + "-wal"),
+                         "the agent left its WAL: not the case under test\n" + stopped.describe())
+        res = it.run_ember(["report", "--store", store, "--format", "top"], timeout=30,
+                           prefix=as_nobody())
+        self.assertEqual(res.returncode, 0, res.describe())
+        self.assertIn("spin_leaf", res.stdout, res.describe())
+        self.assertEqual(os.listdir(tmp), ["ember.db"],
+                         "the reader wrote beside the store")
 
 
 if __name__ == "__main__":

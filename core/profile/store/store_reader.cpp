@@ -1,8 +1,11 @@
 #include "store_reader.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
@@ -102,6 +105,33 @@ Status guarded(const std::string& path, Body&& body) {
   }
 }
 
+// SQLite's URI for reading `path` as immutable: no locks, no -shm file.
+std::string immutable_uri(const std::string& path) {
+  std::string uri = "file:";
+  for (char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      char escaped[4];
+      std::snprintf(escaped, sizeof escaped, "%%%02X", static_cast<unsigned char>(c));
+      uri += escaped;
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?immutable=1";
+}
+
+// A store in WAL mode is read through its -shm file, which a reader creates
+// when it is missing: a user who may read the store but not write to its
+// directory (ember report after the agent stopped and removed it) could not
+// open it. With no -wal file no agent has the store open, so reading the file
+// as immutable is exact.
+bool read_as_immutable(const std::string& path) {
+  struct stat wal {};
+  if (::stat((path + "-wal").c_str(), &wal) == 0) return false;
+  std::string directory = std::filesystem::path(path).parent_path().string();
+  return ::access(directory.empty() ? "." : directory.c_str(), W_OK) != 0;
+}
+
 }  // namespace
 
 Status StoreReader::open(const std::string& path, std::unique_ptr<StoreReader>& reader) {
@@ -113,7 +143,9 @@ Status StoreReader::open(const std::string& path, std::unique_ptr<StoreReader>& 
   }
   std::unique_ptr<Database> db;
   Status opened = guarded(path, [&] {
-    db = std::make_unique<Database>(path, SQLITE_OPEN_READONLY);
+    db = read_as_immutable(path)
+             ? std::make_unique<Database>(immutable_uri(path), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI)
+             : std::make_unique<Database>(path, SQLITE_OPEN_READONLY);
     configure_connection(*db, false);  // (a reader's settings write nothing)
     std::int64_t version = check_store(*db, path);
     if (version == 0) {
