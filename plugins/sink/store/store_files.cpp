@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <system_error>
@@ -27,6 +28,19 @@ bool exists(const std::string& path) {
 }
 
 }  // namespace
+
+bool is_sqlite_file(const std::string& path) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return false;
+  static constexpr char kHeader[16] = {'S', 'Q', 'L', 'i', 't', 'e', ' ', 'f',
+                                       'o', 'r', 'm', 'a', 't', ' ', '3', '\0'};
+  char header[16] = {};
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (!file) return false;
+  std::size_t read = std::fread(header, 1, sizeof header, file);
+  std::fclose(file);
+  return read == sizeof header && std::memcmp(header, kHeader, sizeof header) == 0;
+}
 
 Status move_aside(const std::string& path, std::int64_t now_ns, std::string& moved_to) {
   std::string target = path + ".damaged-" + utc_compact(now_ns);

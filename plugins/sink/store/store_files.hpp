@@ -10,6 +10,12 @@
 
 namespace ember::store_sink {
 
+// Whether `path` is a regular file that starts as an SQLite database does
+// ("SQLite format 3\0"): only such a file may be a damaged store, set aside.
+// A directory or another program's file at the store's path is a mistake in
+// the path, never moved.
+bool is_sqlite_file(const std::string& path);
+
 // Renames `path` (and its -wal) to "<path>.damaged-<UTC time>" and drops its
 // -shm (a cache). `moved_to` is the new name.
 Status move_aside(const std::string& path, std::int64_t now_ns, std::string& moved_to);

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <exception>
+#include <filesystem>
 
 #include "ember/option_reader.hpp"
 #include "retention_options.hpp"
@@ -98,6 +99,12 @@ void StoreSink::handle_problem(const store::StoreOutcome& outcome) {
     case StoreProblem::none:
       return;
     case StoreProblem::corrupt: {
+      // Only a damaged SQLite file is set aside: a directory or another
+      // program's file at the path is a mistake in it, never moved.
+      if (!is_sqlite_file(active_path_)) {
+        write_beside(outcome.message + " (not an SQLite database)");
+        return;
+      }
       writer_.reset();
       std::string moved_to;
       Status moved = move_aside(active_path_, now_ns(), moved_to);
@@ -116,21 +123,15 @@ void StoreSink::handle_problem(const store::StoreOutcome& outcome) {
       return;
     }
     case StoreProblem::newer_schema:
-    case StoreProblem::not_a_store: {
-      writer_.reset();
-      std::string sibling = sibling_for_schema(path_, store::kSchemaVersion);
-      if (active_path_ == sibling) {
-        last_problem_ = outcome.message;
-        host_->log(LogLevel::error, outcome.message + "; holding windows in memory");
-        return;
-      }
-      host_->log(LogLevel::error, outcome.message + "; left untouched, new windows go to " +
-                                      sibling + " (ember report --store " + sibling + ")");
-      active_path_ = sibling;
+    case StoreProblem::not_a_store:
+      write_beside(outcome.message);
       return;
-    }
     case StoreProblem::unwritable:
     case StoreProblem::io:
+      if (std::filesystem::is_directory(active_path_)) {
+        write_beside(active_path_ + " is a directory");
+        return;
+      }
       writer_.reset();
       if (outcome.message != last_problem_) {
         host_->log(LogLevel::error,
@@ -141,6 +142,19 @@ void StoreSink::handle_problem(const store::StoreOutcome& outcome) {
       last_problem_ = outcome.message;
       return;
   }
+}
+
+void StoreSink::write_beside(const std::string& problem) {
+  writer_.reset();
+  std::string sibling = sibling_for_schema(path_, store::kSchemaVersion);
+  if (active_path_ == sibling) {
+    last_problem_ = problem;
+    host_->log(LogLevel::error, problem + "; holding windows in memory");
+    return;
+  }
+  host_->log(LogLevel::error, problem + "; left untouched, new windows go to " + sibling +
+                                  " (ember report --store " + sibling + ")");
+  active_path_ = sibling;
 }
 
 void StoreSink::hold(const Window& window) {

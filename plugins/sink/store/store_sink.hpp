@@ -5,9 +5,10 @@
 //
 // No window is thrown away because the store is in trouble:
 //   damaged or truncated file  -> moved aside (kept for recovery), a new store
-//                                 starts at the same path
+//   (an SQLite database)          starts at the same path
 //   newer schema / not a store -> left untouched; windows go to a sibling file
-//                                 (ember-schema<N>.db) this ember can write
+//   / a directory or another      (ember-schema<N>.db) this ember can write
+//   program's file
 //   unwritable, disk full, ... -> windows held in memory (up to
 //                                 max_held_windows, then the oldest are
 //                                 dropped, and said so) and retried at every
@@ -37,6 +38,9 @@ class StoreSink final : public SinkPlugin {
   void open_store();
   // Writes the held windows, oldest first; false when the store failed.
   bool write_held();
+  // The file at the path is not ours to use (newer schema, another
+  // program's, a directory): left untouched, windows go to the sibling file.
+  void write_beside(const std::string& problem);
   // One failed open or write: what to do about it.
   void handle_problem(const store::StoreOutcome& outcome);
   void hold(const Window& window);

@@ -92,7 +92,8 @@ TEST(StoreSink, WindowsAreReadableWhileTheAgentRunsAndAfterClose) {
 TEST(StoreSink, ADamagedStoreIsMovedAsideAndANewOneStarted) {
   store::test::ScratchDir dir;
   std::string path = dir.file("ember.db");
-  std::ofstream(path) << "this was a store once, before a disk went bad";
+  // An SQLite header, then garbage: a store whose pages went bad.
+  std::ofstream(path) << std::string("SQLite format 3\0", 16) << std::string(4080, 'x');
   std::string damaged = store::test::read_bytes(path);
   testkit::FakeHost host;
   StoreSink sink;
@@ -110,6 +111,40 @@ TEST(StoreSink, ADamagedStoreIsMovedAsideAndANewOneStarted) {
   EXPECT_NE(line.find(moved), std::string::npos) << line;
   EXPECT_TRUE(store::test::read_bytes(moved) == damaged)
       << "the damaged file must be kept as it was";
+}
+
+// A path typo must not move an admin's files: a directory or another
+// program's file at the store's path stays as it is; windows go beside it.
+TEST(StoreSink, ADirectoryOrAForeignFileIsNeverMoved) {
+  for (bool directory : {true, false}) {
+    SCOPED_TRACE(directory ? "a directory" : "a text file");
+    store::test::ScratchDir dir;
+    std::string path = dir.file("ember.db");
+    if (directory) {
+      fs::create_directory(path);
+      std::ofstream(path + "/notes.txt") << "mine";
+    } else {
+      std::ofstream(path) << "an admin's notes, not a store";
+    }
+    testkit::FakeHost host;
+    StoreSink sink;
+    ASSERT_TRUE(sink.configure(options(path), host));
+    ASSERT_TRUE(sink.on_window(recent_window(0)));
+    ASSERT_TRUE(sink.close());
+    std::string sibling = dir.file("ember-schema" + std::to_string(store::kSchemaVersion) + ".db");
+    EXPECT_EQ(windows_in(sibling), 1u);
+    EXPECT_EQ(fs::is_directory(path), directory);
+    if (directory) {
+      EXPECT_TRUE(fs::exists(path + "/notes.txt"));
+    } else {
+      EXPECT_EQ(store::test::read_bytes(path), "an admin's notes, not a store");
+    }
+    for (const auto& entry : fs::directory_iterator(dir.path())) {
+      EXPECT_EQ(entry.path().filename().string().find(".damaged-"), std::string::npos)
+          << entry.path();
+    }
+    EXPECT_NE(host.find(LogLevel::error, "left untouched").find(sibling), std::string::npos);
+  }
 }
 
 TEST(StoreSink, ANewerStoreIsLeftAloneAndWindowsGoBesideIt) {
