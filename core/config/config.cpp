@@ -186,6 +186,7 @@ void read_services(TableReader& root, Errors& errors, Config& out) {
 bool to_option_value(const toml::node& node, TableReader& reader, const std::string& key,
                      OptionValue& out) {
   if (auto v = node.value_exact<std::string>()) {
+    if (reader.holds_nul(node, key)) return false;
     out = *v;
   } else if (auto i = node.value_exact<std::int64_t>()) {
     out = *i;
@@ -202,6 +203,7 @@ bool to_option_value(const toml::node& node, TableReader& reader, const std::str
                        "arrays in plugin options hold strings only, found " + type_name(element));
         return false;
       }
+      if (reader.holds_nul(element, key)) return false;
       strings.push_back(*s);
     }
     out = std::move(strings);

@@ -58,6 +58,7 @@ void TableReader::read_string(const std::string& key, std::string& out) {
   const toml::node* node = take(key);
   if (!node) return;
   if (auto value = node->value_exact<std::string>()) {
+    if (holds_nul(*node, key)) return;
     out = *value;
   } else {
     fail(key, "expected a string, got " + type_name(*node));
@@ -94,9 +95,18 @@ void TableReader::read_strings(const std::string& key, std::vector<std::string>&
       fail_at(element, key, "expected an array of strings, found " + type_name(element));
       return;
     }
+    if (holds_nul(element, key)) return;
     values.push_back(*value);
   }
   out = std::move(values);
+}
+
+bool TableReader::holds_nul(const toml::node& node, const std::string& key) {
+  auto value = node.value_exact<std::string>();
+  if (!value || value->find('\0') == std::string::npos) return false;
+  // A path "/var/lib/ember\u0000x" would silently become "/var/lib/ember".
+  fail_at(node, key, "holds a NUL character (\\u0000): no path or name can");
+  return true;
 }
 
 void TableReader::fail(const std::string& key, const std::string& what) {

@@ -46,6 +46,8 @@ class TableReader {
   void read_strings(const std::string& key, std::vector<std::string>& out);
 
   // Reports an error about `key` at the key's position (the table's when absent).
+  // A string value holding '\0' is an error (true): reported at `node`.
+  bool holds_nul(const toml::node& node, const std::string& key);
   void fail(const std::string& key, const std::string& what);
   // Reports an error about one node under `key`, e.g. an array element.
   void fail_at(const toml::node& node, const std::string& key, const std::string& what);

@@ -248,6 +248,22 @@ TEST(ConfigTest, BadPluginName) {
             "ember.toml:1:7: sink.Files: plugin names use lowercase letters, digits, '_' and '-'");
 }
 
+// "\u0000" is valid TOML; in a path it would cut the path short where the
+// C library reads it.
+TEST(ConfigTest, ANulCharacterInAStringIsAnError) {
+  EXPECT_EQ(parse_error("[agent]\nlog_level = \"info\\u0000debug\"\n"),
+            "ember.toml:2:13: agent.log_level: holds a NUL character (\\u0000): no path or name can");
+  EXPECT_NE(parse_error("[agent]\nplugin_dirs = [\"/opt\\u0000/x\"]\n")
+                .find("agent.plugin_dirs: holds a NUL character"),
+            std::string::npos);
+  EXPECT_NE(parse_error("[sink.store]\npath = \"/var/lib/ember\\u0000.db\"\n")
+                .find("ember.toml:2:8: sink.store.path: holds a NUL character"),
+            std::string::npos);
+  EXPECT_NE(parse_error("[sink.files]\nformats = [\"folded\", \"svg\\u0000\"]\n")
+                .find("sink.files.formats: holds a NUL character"),
+            std::string::npos);
+}
+
 TEST(ConfigTest, FailedParseLeavesOutputUntouched) {
   Config config;
   config.frequency_hz = 7;
