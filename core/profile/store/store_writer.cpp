@@ -1,8 +1,10 @@
 #include "store_writer.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -78,6 +80,25 @@ class StoreWriter::Impl {
  public:
   explicit Impl(const std::string& path)
       : path(path), db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) {}
+  ~Impl() {
+    if (writer_lock >= 0) ::close(writer_lock);
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  // One writer per store: two agents writing one file would interleave
+  // windows and fight over retention. An flock on the file, held while this
+  // writer lives (SQLite's own locks are fcntl locks, which it does not meet),
+  // released by the kernel when the agent dies however it dies.
+  void lock_writer() {
+    writer_lock = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (writer_lock < 0) return;  // SQLite opened it: nothing to lock against then
+    if (::flock(writer_lock, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+      throw SqliteError(SQLITE_BUSY,
+                        "another process writes this store (a second ember agent with the same "
+                        "[sink.store] path?)");
+    }
+  }
 
   void prepare() {
     frames.emplace(db, "frames", kFrameColumns, 6);
@@ -251,6 +272,7 @@ class StoreWriter::Impl {
 
   std::string path;
   Database db;
+  int writer_lock = -1;
   std::optional<DedupTable> frames, stacks, processes, threads, label_sets;
   struct StoredKind {
     std::int64_t id = 0;
@@ -301,6 +323,7 @@ StoreOutcome StoreWriter::open(const std::string& path, std::unique_ptr<StoreWri
   std::unique_ptr<Impl> impl;
   StoreOutcome outcome = guarded(path, "open store", [&] {
     impl = std::make_unique<Impl>(path);
+    impl->lock_writer();
     check_store(impl->db, path);  // before anything writes to the file
     configure_connection(impl->db, true);
     migrate(impl->db);

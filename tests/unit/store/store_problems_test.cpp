@@ -174,5 +174,25 @@ TEST(StoreDamage, AReadOnlyDirectoryIsUnwritable) {
   EXPECT_EQ(open_as_unprivileged(existing), StoreProblem::unwritable);
 }
 
+// Two agents on one store: the second writer is refused while the first
+// lives (an I/O problem: its sink holds windows and retries), and gets the
+// store once the first is gone.
+TEST(StoreDamage, ASecondWriterWaitsForTheFirst) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  std::unique_ptr<StoreWriter> first;
+  ASSERT_TRUE(StoreWriter::open(path, first).ok());
+  std::unique_ptr<StoreWriter> second;
+  StoreOutcome refused = StoreWriter::open(path, second);
+  EXPECT_EQ(refused.problem, StoreProblem::io);
+  EXPECT_NE(refused.message.find("another process writes this store"), std::string::npos)
+      << refused.message;
+  EXPECT_FALSE(second);
+  ASSERT_TRUE(first->write(test::full_window(kStart)).ok());
+  first.reset();
+  ASSERT_TRUE(StoreWriter::open(path, second).ok());
+  EXPECT_TRUE(second->write(test::full_window(kStart + kMinute)).ok());
+}
+
 }  // namespace
 }  // namespace ember::store
