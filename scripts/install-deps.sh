@@ -13,6 +13,8 @@ packages=(
   libdw-dev libunwind-dev liblzma-dev libiberty-dev
   # the local store and exports (pprof is protobuf)
   libsqlite3-dev sqlite3 protobuf-compiler libprotobuf-dev
+  # `ember ui`'s HTTP server
+  libcpp-httplib-dev
   # tests and sanitizers
   libgtest-dev libgmock-dev libclang-rt-14-dev python3 util-linux
   # test workloads and readers: Flask story, Rust binaries, `go tool pprof`, a real
@@ -43,17 +45,26 @@ else
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm packages of the export tests (tests/e2e: puppeteer-core drives Debian's
-# chromium, speedscope's schema and page), pinned by its package-lock.json.
-e2e="$(dirname "$0")/../tests/e2e"
-if ! cmp -s "$e2e/package-lock.json" "$e2e/node_modules/.ember-installed-lock" 2>/dev/null; then
+# npm packages, each directory pinned by its package-lock.json: web/ (the UI's
+# uPlot, embedded into ember by the build) and tests/e2e (puppeteer-core and
+# playwright-core drive Debian's chromium, no browser is downloaded;
+# speedscope's schema and page).
+npm_ci() {
+  local dir="$1"
+  if cmp -s "$dir/package-lock.json" "$dir/node_modules/.ember-installed-lock" 2>/dev/null; then
+    return
+  fi
   if ! command -v npm >/dev/null; then  # a fresh Debian: Debian's nodejs + npm
     echo "install-deps: installing npm"
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends npm
   fi
-  echo "install-deps: npm ci in tests/e2e"
-  (cd "$e2e" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error &&
+  echo "install-deps: npm ci in $dir"
+  (cd "$dir" && PUPPETEER_SKIP_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+     npm ci --no-audit --no-fund --loglevel=error &&
      cp package-lock.json node_modules/.ember-installed-lock)
-fi
+}
+root="$(dirname "$0")/.."
+npm_ci "$root/web"
+npm_ci "$root/tests/e2e"

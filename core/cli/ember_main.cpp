@@ -14,6 +14,7 @@ process with eBPF and names native, kernel and runtime frames.
 Commands:
   record    profile the system or some processes for a while, write one file
   report    the hottest functions, a comparison or a profile file from the store
+  ui        serve the web UI over the store (flame graphs, time ranges, compare)
   agent     run the continuous agent (same as emberd)
   plugin    check a plugin file before the agent loads it (ember plugin check)
   version   print the version
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   ember::cli::Arguments args(argc, argv, 2);
   if (!std::strcmp(argv[1], "record")) return ember::cli::record_command(args);
   if (!std::strcmp(argv[1], "report")) return ember::cli::report_command(args);
+  if (!std::strcmp(argv[1], "ui")) return ember::cli::ui_command(args);
   if (!std::strcmp(argv[1], "agent")) return ember::cli::agent_command(args, "ember agent");
   if (!std::strcmp(argv[1], "version") || !std::strcmp(argv[1], "--version")) {
     std::printf("ember %s\n", EMBER_VERSION);

@@ -3,19 +3,15 @@
 
 #include <cstdio>
 #include <exception>
-#include <filesystem>
 #include <string>
 
 #include "commands.hpp"
-#include "config/config.hpp"
 #include "output_file.hpp"
 #include "report.hpp"
+#include "store_path.hpp"
 
 namespace ember::cli {
 namespace {
-
-constexpr const char* kDefaultConfig = "/etc/ember/ember.toml";
-constexpr const char* kDefaultStore = "/var/lib/ember/ember.db";
 
 constexpr const char* kReportHelp = R"(Usage: ember report [OPTIONS]
 
@@ -82,20 +78,6 @@ std::int64_t now_ns() {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-// [sink.store] path of a config file, or empty.
-Status store_of_config(const std::string& path, std::string& store) {
-  Config config;
-  Status loaded = load_config_file(path, config);
-  if (!loaded) return loaded;
-  auto sink = config.sinks.find("store");
-  if (sink == config.sinks.end()) return Status::ok();
-  auto option = sink->second.options.find("path");
-  if (option != sink->second.options.end()) {
-    if (auto* text = std::get_if<std::string>(&option->second.value)) store = *text;
-  }
-  return Status::ok();
 }
 
 int fail(const std::string& message, int code = 1) {
@@ -195,16 +177,8 @@ int report_command(Arguments& args) {
     return fail("pprof is binary: write it to a file with --output FILE.pb.gz", 2);
   }
 
-  if (store_path.empty()) {
-    std::error_code error;
-    std::string config = config_path;
-    if (config.empty() && std::filesystem::exists(kDefaultConfig, error)) config = kDefaultConfig;
-    if (!config.empty()) {
-      Status read = store_of_config(config, store_path);
-      if (!read) return fail(read.message(), 2);
-    }
-    if (store_path.empty()) store_path = kDefaultStore;
-  }
+  Status found = resolve_store_path(store_path, config_path, store_path);
+  if (!found) return fail(found.message(), 2);
 
   try {
     std::unique_ptr<store::StoreReader> store;

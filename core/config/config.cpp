@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "ember/bpf/sample.h"
+#include "listen_address.hpp"
 #include "toml_table_reader.hpp"
 
 namespace ember {
@@ -135,6 +136,16 @@ void read_containers(const toml::table& table, Errors& errors, Config& out) {
   if (out.container_state_root.empty() || out.container_state_root[0] != '/') {
     reader.fail("state_root", "must be an absolute path, got \"" + out.container_state_root + "\"");
   }
+  reader.finish();
+}
+
+void read_ui(const toml::table& table, Errors& errors, Config& out) {
+  TableReader reader(table, "ui", errors);
+  reader.read_bool("enabled", out.ui_enabled);
+  reader.read_string("listen", out.ui_listen);
+  ListenAddress address;
+  Status parsed = parse_listen_address(out.ui_listen, address);
+  if (!parsed) reader.fail("listen", parsed.message());
   reader.finish();
 }
 
@@ -264,6 +275,7 @@ void read_root(const toml::table& root, Errors& errors, Config& out) {
   if (const toml::table* t = take_table(reader, "processes")) read_processes(*t, errors, out);
   if (const toml::table* t = take_table(reader, "containers")) read_containers(*t, errors, out);
   read_services(reader, errors, out);
+  if (const toml::table* t = take_table(reader, "ui")) read_ui(*t, errors, out);
   if (const toml::table* t = take_table(reader, "runtime")) {
     read_plugins(*t, "runtime", errors, out.runtimes);
   }

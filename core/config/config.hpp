@@ -56,6 +56,10 @@ struct Config {
 
   std::vector<ServiceRule> services;  // [[service]], first match wins
 
+  // [ui]: the web UI and its JSON API (`ember ui`; the agent does not serve it yet)
+  bool ui_enabled = false;
+  std::string ui_listen = "127.0.0.1:8080";  // HOST:PORT (listen_address.hpp)
+
   std::map<std::string, PluginConfig> runtimes;  // by plugin name
   std::map<std::string, PluginConfig> sinks;
 };

@@ -13,16 +13,17 @@ using ChildKey = std::tuple<std::uint32_t, std::string, std::string, std::string
 class TreeBuilder {
  public:
   explicit TreeBuilder(FlameTree& tree) : tree_(tree) {
-    tree_.nodes.push_back(FlameNode{"all", "all", 0, 0, 0, {}});
+    tree_.nodes.push_back(FlameNode{"all", "all", 0, 0, 0, {}, "", "", 0});
   }
 
   std::uint32_t child(std::uint32_t parent, const std::string& name, const std::string& kind,
-                      const std::string& file) {
+                      const std::string& file, const std::string& module = "",
+                      std::uint32_t line = 0) {
     auto [it, inserted] = ids_.try_emplace(ChildKey{parent, name, kind, file},
                                            static_cast<std::uint32_t>(tree_.nodes.size()));
     if (inserted) {
       std::uint32_t depth = tree_.nodes[parent].depth + 1;
-      tree_.nodes.push_back(FlameNode{name, kind, 0, 0, depth, {}});
+      tree_.nodes.push_back(FlameNode{name, kind, 0, 0, depth, {}, file, module, line});
       tree_.nodes[parent].children.push_back(it->second);
       tree_.max_depth = std::max(tree_.max_depth, depth);
     }
@@ -56,7 +57,7 @@ FlameTree build_flame_tree(const Window& window) {
       }
       const Frame& frame = window.frames[index];
       path.push_back(builder.child(path.back(), frame.name.empty() ? "[unknown]" : frame.name,
-                                   frame.kind, frame.file));
+                                   frame.kind, frame.file, frame.module, frame.line));
     }
     for (std::uint32_t node : path) tree.nodes[node].total += sample.count;
     tree.nodes[path.back()].self += sample.count;

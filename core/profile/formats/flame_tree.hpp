@@ -2,7 +2,8 @@
 // name (comm), then the frames root first. Siblings with the same function
 // name, kind and file are one node (lines of one Python function merge), and
 // children are sorted by name, as flamegraph.pl does, so equal profiles draw
-// equal pictures.
+// equal pictures. A node keeps the module and line of the first frame merged
+// into it, for tooltips.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,9 @@ struct FlameNode {
   std::uint64_t self = 0;               // samples whose leaf is this node
   std::uint32_t depth = 0;              // 0 for the root
   std::vector<std::uint32_t> children;  // indices into FlameTree::nodes, sorted by name
+  std::string file;                     // source file, when known
+  std::string module;                   // of the first frame merged into the node
+  std::uint32_t line = 0;               // of the first frame merged into the node
 };
 
 struct FlameTree {

@@ -71,7 +71,11 @@ Status parse_duration(std::string_view full, std::string_view s, std::int64_t& o
       default:
         return bad(full, "units are s, m, h, d and w");
     }
+    // At most 100 years back, checked per part so the sum cannot overflow.
+    constexpr std::int64_t kMostSeconds = 100LL * 366 * 86400;
+    if (whole * unit > kMostSeconds) return bad(full, "more than 100 years");
     total += whole * unit * kSecond + part_ns * unit;
+    if (total > kMostSeconds * kSecond) return bad(full, "more than 100 years");
   }
   out_ns = total;
   return Status::ok();

@@ -1,6 +1,7 @@
 // Times on `ember report`'s command line, as wall-clock nanoseconds:
 //   now                       the current time
-//   -15m, -2h, -1d, -1h30m    that long before now (units s, m, h, d, w);
+//   -15m, -2h, -1d, -1h30m    that long before now (units s, m, h, d, w; at
+//                             most 100 years);
 //   now-15m                   the same
 //   2026-11-25T19:05:12Z      ISO 8601: date, optional time (T or a space),
 //   2026-11-25 19:05          optional fraction, optional zone (Z, +02:00,

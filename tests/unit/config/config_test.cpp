@@ -309,6 +309,8 @@ TEST(ConfigTest, TheShippedDefaultConfigLoads) {
   EXPECT_EQ(config.pids, builtin.pids);
   EXPECT_EQ(config.include, builtin.include);
   EXPECT_EQ(config.exclude, builtin.exclude);
+  EXPECT_EQ(config.ui_enabled, builtin.ui_enabled);
+  EXPECT_EQ(config.ui_listen, builtin.ui_listen);
 
   ASSERT_EQ(config.runtimes.count("native"), 1u);
   EXPECT_TRUE(config.runtimes.at("native").enabled);
@@ -319,6 +321,19 @@ TEST(ConfigTest, TheShippedDefaultConfigLoads) {
   EXPECT_EQ(std::get<std::vector<std::string>>(files.options.at("formats").value),
             (std::vector<std::string>{"folded", "speedscope"}));
   EXPECT_EQ(files.options.at("directory").where.rfind(path + ":", 0), 0u);
+}
+
+TEST(ConfigTest, UiTableTakesAListenAddress) {
+  Config config;
+  ASSERT_EQ(parse_error("[ui]\nenabled = true\nlisten = \"[::1]:9090\"\n", &config), "");
+  EXPECT_TRUE(config.ui_enabled);
+  EXPECT_EQ(config.ui_listen, "[::1]:9090");
+  EXPECT_EQ(parse_error("[ui]\nlisten = \"localhost\"\n"),
+            "ember.toml:2:1: ui.listen: \"localhost\": no port; expected HOST:PORT, e.g. "
+            "127.0.0.1:8080 or [::1]:8080");
+  EXPECT_NE(parse_error("[ui]\nlisten = \"127.0.0.1:70000\"\n").find("0 (any free port) to 65535"),
+            std::string::npos);
+  EXPECT_NE(parse_error("[ui]\nport = 1\n").find("ui.port"), std::string::npos);
 }
 
 }  // namespace

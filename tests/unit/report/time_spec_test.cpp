@@ -70,6 +70,10 @@ TEST(TimeSpecTest, BadTimesSayWhatIsAccepted) {
   error("179563351200000");  // 15 digits: neither seconds nor nanoseconds
   error("12abc");
   error("9300000000");  // seconds past 2262: would wrap to 1680
+  // Durations past a century are refused before they could overflow.
+  EXPECT_NE(error("-999999999w").find("more than 100 years"), std::string::npos);
+  EXPECT_NE(error("-36600d36600d").find("more than 100 years"), std::string::npos);
+  EXPECT_EQ(at("-5200w"), kNow - 5200LL * 7 * 86400 * kS);
 }
 
 TEST(TimeSpecTest, Ranges) {

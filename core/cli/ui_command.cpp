@@ -1,0 +1,122 @@
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <thread>
+
+#include "agent/agent.hpp"
+#include "api.hpp"
+#include "commands.hpp"
+#include "http_server.hpp"
+#include "listen_address.hpp"
+#include "signals.hpp"
+#include "store_path.hpp"
+#include "ui_assets.hpp"
+
+namespace ember::cli {
+namespace {
+
+constexpr const char* kUiHelp = R"(Usage: ember ui [OPTIONS]
+
+Serves the web UI and its JSON API (docs/api.md) over the agent's local
+store, until Ctrl-C. Open the printed address in a browser: pick a service
+or process, select a time range on the CPU chart, read the flame graph,
+compare two ranges, export what you see. Everything the page needs is in
+this binary: nothing is fetched from the network.
+
+  --store PATH        the store file; default: [sink.store] path of --config,
+                      else of /etc/ember/ember.toml, else /var/lib/ember/ember.db
+  --config FILE       take the store path and [ui] listen from this config
+  --listen HOST:PORT  where to listen; default: [ui] listen of the config,
+                      else 127.0.0.1:8080. Port 0 takes any free port. There
+                      is no authentication: keep it on loopback and use an
+                      SSH tunnel (ssh -L 8080:127.0.0.1:8080 HOST) from afar
+  -h, --help          this help
+
+Examples:
+  ember ui
+  ember ui --store /var/lib/ember/ember.db --listen 127.0.0.1:9090
+)";
+
+int fail(const std::string& message, int code = 1) {
+  std::fprintf(stderr, "ember ui: %s\n", message.c_str());
+  return code;
+}
+
+}  // namespace
+
+int ui_command(Arguments& args) {
+  std::string store_path, config_path, listen;
+  while (auto flag = args.next_flag()) {
+    if (*flag == "--help" || *flag == "-h") {
+      std::fputs(kUiHelp, stdout);
+      return 0;
+    } else if (*flag == "--store") {
+      store_path = args.value();
+    } else if (*flag == "--config") {
+      config_path = args.value();
+    } else if (*flag == "--listen") {
+      listen = args.value();
+    } else {
+      return fail("unknown option " + *flag + " (see ember ui --help)", 2);
+    }
+  }
+  if (args.failed()) return fail(args.error() + " (see ember ui --help)", 2);
+
+  Config config;
+  bool loaded = false;
+  Status read = load_default_config(config_path, config, loaded);
+  if (!read) return fail(read.message(), 2);
+  if (store_path.empty() && loaded) store_path = store_of_config(config);
+  if (store_path.empty()) store_path = kDefaultStore;
+  if (listen.empty()) listen = config.ui_listen;
+  ListenAddress address;
+  Status parsed = parse_listen_address(listen, address);
+  if (!parsed) return fail("--listen: " + parsed.message(), 2);
+
+  try {
+    std::unique_ptr<store::StoreReader> store;
+    Status opened = store::StoreReader::open(store_path, store);
+    if (!opened) return fail(opened.message());
+    ui::Api api(*store, [] { return realtime_ns(); });
+    ui::UiServer server(api);
+    Status bound = server.bind(address);
+    if (!bound) return fail(bound.message());
+
+    std::string host = address.host.find(':') != std::string::npos ? "[" + address.host + "]"
+                                                                    : address.host;
+    std::printf("ember ui: serving http://%s:%d/ (store %s)\n", host.c_str(), server.port(),
+                store_path.c_str());
+    if (ui::ui_assets().empty()) {
+      std::printf("ember ui: this ember was built without its web UI; the API works\n");
+    }
+    if (!is_loopback_host(address.host)) {
+      std::fprintf(stderr,
+                   "ember ui: warning: %s is not a loopback address: anyone who can reach it "
+                   "reads every profile in the store (there is no authentication)\n",
+                   address.host.c_str());
+    }
+    std::fflush(stdout);
+
+    install_stop_handlers();
+    Status served = Status::ok();
+    std::atomic<bool> finished{false};
+    std::thread serving([&] {
+      served = server.run();
+      finished = true;
+    });
+    while (!stop_requested() && !finished) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    while (!finished) {  // a stop before the server runs is lost: repeat it
+      server.stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    serving.join();
+    if (!served) return fail(served.message());
+    return 0;
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+}
+
+}  // namespace ember::cli

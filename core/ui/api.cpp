@@ -1,0 +1,57 @@
+#include "api.hpp"
+
+#include <exception>
+#include <utility>
+
+#include "endpoints.hpp"
+#include "json_writer.hpp"
+
+namespace ember::ui {
+namespace {
+
+using Endpoint = ApiResponse (*)(ApiRequest&);
+
+struct Route {
+  std::string_view path;
+  Endpoint endpoint;
+};
+
+constexpr Route kRoutes[] = {
+    {"/api/v1/summary", summary_endpoint},       {"/api/v1/targets", targets_endpoint},
+    {"/api/v1/timeline", timeline_endpoint},     {"/api/v1/flamegraph", flamegraph_endpoint},
+    {"/api/v1/diff", diff_endpoint},             {"/api/v1/functions", functions_endpoint},
+    {"/api/v1/export", export_endpoint},
+};
+
+}  // namespace
+
+ApiResponse error_response(int status, const std::string& message) {
+  JsonWriter json;
+  json.begin_object().key("error").begin_object();
+  json.field("status", status).field("message", message);
+  json.end_object().end_object();
+  return ApiResponse{status, "application/json", json.take(), ""};
+}
+
+ApiResponse Api::handle(std::string_view path, const Params& params) const {
+  for (const Route& route : kRoutes) {
+    if (route.path != path) continue;
+    try {
+      std::lock_guard lock(mutex_);
+      store::StoreSummary summary = store_.summary();
+      ApiQuery query(params);
+      ApiRequest request{store_, summary, now_(), query};
+      ApiResponse response = route.endpoint(request);
+      Status checked = query.finish();
+      if (!checked) return error_response(400, checked.message());
+      return response;
+    } catch (const std::exception& e) {
+      return error_response(500, std::string("cannot answer: ") + e.what());
+    }
+  }
+  return error_response(404, "no API endpoint " + std::string(path) +
+                                 " (see docs/api.md: /api/v1/summary, targets, timeline, "
+                                 "flamegraph, diff, functions, export)");
+}
+
+}  // namespace ember::ui

@@ -1,0 +1,52 @@
+// GET /api/v1/diff: a baseline range (base_from, base_to) against a second
+// range (from, to) of the same selection: one tree of both with each node's
+// counts in either (flame_json.hpp), and the functions whose share of their
+// range's samples moved most (`ember report --diff`'s table).
+#include <cmath>
+
+#include "endpoints.hpp"
+#include "flame_json.hpp"
+#include "function_stats.hpp"
+#include "profile_diff.hpp"
+
+namespace ember::ui {
+
+ApiResponse diff_endpoint(ApiRequest& request) {
+  ApiQuery& query = request.query;
+  report::TimeRange after_range = query.range(request.summary, request.now_ns);
+  report::TimeRange before_range = query.range(request.summary, request.now_ns, "base_");
+  report::ReportFilter filter = query.filter();
+  std::int64_t max_nodes = query.number("max_nodes", 1, 1'000'000, 200'000);
+  std::int64_t limit = query.number("limit", 1, 100'000, 100);
+  if (auto bad = rejected(query)) return *bad;
+
+  Window before, after;
+  if (auto missing = read_selection(request, before_range, filter, before)) return *missing;
+  if (auto missing = read_selection(request, after_range, filter, after)) return *missing;
+  formats::FlameTree after_tree = formats::build_flame_tree(after);
+  formats::FlameTree before_tree = formats::build_flame_tree(before);
+  std::vector<report::FunctionDelta> deltas =
+      report::diff_functions(report::function_table(before), report::function_table(after));
+  if (deltas.size() > static_cast<std::size_t>(limit)) deltas.resize(limit);
+
+  JsonWriter json;
+  json.begin_object();
+  write_span(json, "before", before);
+  write_span(json, "after", after);
+  write_flame(json, diff_view(after_tree, before_tree), after, true,
+              static_cast<std::size_t>(max_nodes));
+  json.key("functions").begin_array();
+  for (const report::FunctionDelta& d : deltas) {
+    json.begin_object();
+    json.field("name", d.name).field("kind", d.kind).field("file", d.file);
+    json.field("before", d.total_before).field("after", d.total_after);
+    json.field("delta", d.total_delta());
+    json.field("self_before", d.self_before).field("self_after", d.self_after);
+    json.end_object();
+  }
+  json.end_array();
+  json.end_object();
+  return json_response(json);
+}
+
+}  // namespace ember::ui

@@ -1,0 +1,31 @@
+#include "endpoints.hpp"
+#include "report.hpp"
+
+namespace ember::ui {
+
+std::optional<ApiResponse> rejected(ApiQuery& query) {
+  Status checked = query.finish();
+  if (checked) return std::nullopt;
+  return error_response(400, checked.message());
+}
+
+std::optional<ApiResponse> read_selection(const ApiRequest& request,
+                                          const report::TimeRange& range,
+                                          const report::ReportFilter& filter, Window& out) {
+  Status read = report::read_report_window(request.store, request.summary, range, filter, out);
+  if (read) return std::nullopt;
+  return error_response(404, read.message());
+}
+
+void write_span(JsonWriter& json, std::string_view key, const Window& window) {
+  json.key(key).begin_object();
+  json.field("from", seconds_of(window.start_ns)).field("to", seconds_of(window.end_ns));
+  json.field("samples", window.total_samples()).field("frequency_hz", window.frequency_hz);
+  json.end_object();
+}
+
+ApiResponse json_response(JsonWriter& json) {
+  return ApiResponse{200, "application/json", json.take(), ""};
+}
+
+}  // namespace ember::ui

@@ -1,0 +1,42 @@
+// The API's endpoints (docs/api.md), one file each; api.cpp routes to them.
+// Each reads its parameters from request.query and returns JSON (or, for an
+// export, the file); a parameter error is reported by the query, a data
+// problem (no samples, unknown service) as a 404 saying what the store holds.
+#pragma once
+
+#include <optional>
+
+#include "api.hpp"
+#include "ember/window.hpp"
+#include "json_writer.hpp"
+#include "report_filter.hpp"
+#include "time_spec.hpp"
+
+namespace ember::ui {
+
+// The query's first problem as a 400, or nothing: called once every
+// parameter is read, before any work.
+std::optional<ApiResponse> rejected(ApiQuery& query);
+
+// The samples of `range` that `filter` keeps, merged (report.hpp's
+// read_report_window); its errors (empty store or range, unknown service,
+// a filter that matches nothing) as a 404 that says what the store holds.
+std::optional<ApiResponse> read_selection(const ApiRequest& request,
+                                          const report::TimeRange& range,
+                                          const report::ReportFilter& filter, Window& out);
+
+// {"from", "to", "samples", "frequency_hz"} of a read window, as a "key": {...}.
+void write_span(JsonWriter& json, std::string_view key, const Window& window);
+
+// An endpoint's JSON body as a 200.
+ApiResponse json_response(JsonWriter& json);
+
+ApiResponse summary_endpoint(ApiRequest& request);
+ApiResponse targets_endpoint(ApiRequest& request);
+ApiResponse timeline_endpoint(ApiRequest& request);
+ApiResponse flamegraph_endpoint(ApiRequest& request);
+ApiResponse diff_endpoint(ApiRequest& request);
+ApiResponse functions_endpoint(ApiRequest& request);
+ApiResponse export_endpoint(ApiRequest& request);
+
+}  // namespace ember::ui

@@ -1,0 +1,79 @@
+// GET /api/v1/export: the selection (or, with `focus`, one function's
+// subtree) as a file `ember report` writes: svg (the interactive flame
+// graph), folded, pprof or speedscope, named after what it shows.
+#include "endpoints.hpp"
+#include "focus.hpp"
+#include "profile_format.hpp"
+#include "utc_time.hpp"
+
+namespace ember::ui {
+namespace {
+
+// Letters, digits, '.', '_' and '-' of `text`, the rest as '_': safe in any
+// file name and any Content-Disposition header.
+std::string file_safe(const std::string& text) {
+  std::string out;
+  for (char c : text.substr(0, 80)) {
+    bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '.' || c == '_' || c == '-';
+    out += safe ? c : '_';
+  }
+  return out;
+}
+
+// What the file shows, for its name: the focused function, else the first
+// filter value ("api", "1234"), else nothing.
+std::string subject(const std::string& focus, const report::ReportFilter& filter) {
+  if (!focus.empty()) return focus;
+  for (const auto* values : {&filter.services, &filter.processes, &filter.containers,
+                             &filter.pods, &filter.kinds, &filter.labels}) {
+    if (!values->empty()) return values->front();
+  }
+  return filter.pids.empty() ? "" : "pid" + std::to_string(filter.pids.front());
+}
+
+const char* content_type(formats::ProfileFormat format) {
+  switch (format) {
+    case formats::ProfileFormat::svg: return "image/svg+xml";
+    case formats::ProfileFormat::speedscope: return "application/json";
+    case formats::ProfileFormat::pprof: return "application/octet-stream";
+    case formats::ProfileFormat::folded: break;
+  }
+  return "text/plain; charset=utf-8";
+}
+
+}  // namespace
+
+ApiResponse export_endpoint(ApiRequest& request) {
+  ApiQuery& query = request.query;
+  report::TimeRange range = query.range(request.summary, request.now_ns);
+  report::ReportFilter filter = query.filter();
+  std::string focus = query.text("focus");
+  std::string format_name = query.text("format", "svg");
+  if (auto bad = rejected(query)) return *bad;
+  formats::ProfileFormat format;
+  if (!formats::profile_format_of_name(format_name, format)) {
+    return error_response(400, "format: unknown format '" + format_name + "'; formats are " +
+                                   std::string(formats::kProfileFormatNames));
+  }
+
+  Window window;
+  if (auto missing = read_selection(request, range, filter, window)) return *missing;
+  if (!focus.empty()) {
+    window = report::focus_window(window, focus);
+    if (window.total_samples() == 0) {
+      return error_response(404, "no samples of the selection run '" + focus + "'");
+    }
+  }
+  std::string what = subject(focus, filter);
+  std::string title = "ember " + formats::utc_iso8601(window.start_ns) + " to " +
+                      formats::utc_iso8601(window.end_ns) + " " + filter.describe() +
+                      (focus.empty() ? "" : " focus " + focus);
+  std::string name = "ember-" + (what.empty() ? std::string() : file_safe(what) + "-") +
+                     formats::utc_compact(window.start_ns) +
+                     std::string(formats::extension_of(format));
+  return ApiResponse{200, content_type(format),
+                     formats::render_profile(format, window, {title}), name};
+}
+
+}  // namespace ember::ui

@@ -1,0 +1,98 @@
+// GET /api/v1/targets: what a person can pick (services, processes by name,
+// containers, pods, single processes) with their samples in the range, the
+// biggest first; `q` keeps those whose label holds it (any case).
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <tuple>
+
+#include "endpoints.hpp"
+
+namespace ember::ui {
+namespace {
+
+struct Target {
+  std::string param;  // the filter parameter that selects it: service, process, ...
+  std::string value;
+  std::string label;
+  std::uint64_t samples = 0;
+  std::uint32_t processes = 0;
+};
+
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::vector<Target> targets_of(const Window& window) {
+  std::map<std::uint32_t, std::uint64_t> per_pid;
+  for (const StackCount& s : window.samples) per_pid[s.pid] += s.count;
+  std::map<std::tuple<std::string, std::string>, Target> targets;
+  auto add = [&](const std::string& param, const std::string& value, const std::string& label,
+                 std::uint64_t samples) {
+    if (value.empty()) return;
+    Target& t = targets[{param, value}];
+    t.param = param;
+    t.value = value;
+    t.label = label;
+    t.samples += samples;
+    ++t.processes;
+  };
+  for (const ProcessInfo& p : window.processes) {
+    auto found = per_pid.find(p.pid);
+    if (found == per_pid.end()) continue;
+    std::uint64_t n = found->second;
+    add("service", p.service, p.service, n);
+    add("process", p.comm, p.comm, n);
+    std::string container = p.container_name.empty() ? p.container_id.substr(0, 12)
+                                                      : p.container_name;
+    add("container", container, container, n);
+    add("pod", p.pod_name, p.pod_name, n);
+    std::string pid = std::to_string(p.pid);
+    std::string label = p.comm + " (pid " + pid + ")";
+    if (!p.cmdline.empty()) label += " " + p.cmdline.substr(0, 120);
+    add("pid", pid, label, n);
+  }
+  std::vector<Target> out;
+  for (auto& [key, target] : targets) out.push_back(std::move(target));
+  return out;
+}
+
+}  // namespace
+
+ApiResponse targets_endpoint(ApiRequest& request) {
+  ApiQuery& query = request.query;
+  report::TimeRange range = query.range(request.summary, request.now_ns);
+  std::string search = lower(query.text("q"));
+  std::int64_t limit = query.number("limit", 1, 10000, 200);
+  if (auto bad = rejected(query)) return *bad;
+
+  Window window;
+  if (auto missing = read_selection(request, range, {}, window)) return *missing;
+  std::vector<Target> targets = targets_of(window);
+  std::erase_if(targets, [&](const Target& t) {
+    return !search.empty() && lower(t.label).find(search) == std::string::npos;
+  });
+  std::stable_sort(targets.begin(), targets.end(), [](const Target& a, const Target& b) {
+    return a.samples > b.samples;
+  });
+  std::size_t matched = targets.size();
+  if (targets.size() > static_cast<std::size_t>(limit)) targets.resize(limit);
+
+  JsonWriter json;
+  json.begin_object();
+  write_span(json, "range", window);
+  json.field("matched", static_cast<std::uint64_t>(matched));
+  json.key("targets").begin_array();
+  for (const Target& t : targets) {
+    json.begin_object();
+    json.field("param", t.param).field("value", t.value).field("label", t.label);
+    json.field("samples", t.samples).field("processes", t.processes);
+    json.end_object();
+  }
+  json.end_array();
+  json.end_object();
+  return json_response(json);
+}
+
+}  // namespace ember::ui

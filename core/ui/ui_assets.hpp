@@ -1,0 +1,23 @@
+// The web UI's files (web/), embedded into the binary by the build
+// (web/CMakeLists.txt generates their table), so `ember ui` needs nothing
+// beside it and fetches nothing at run time.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace ember::ui {
+
+struct UiAsset {
+  std::string_view path;  // "/index.html", "/app.js", "/vendor/uPlot.esm.js"
+  std::string_view content_type;
+  std::string_view data;
+};
+
+// Empty when the build had no UI (web/node_modules missing: see web/README.md).
+std::span<const UiAsset> ui_assets();
+
+// The asset at a request path ("/" is "/index.html"), or nullptr.
+const UiAsset* find_ui_asset(std::string_view path);
+
+}  // namespace ember::ui

@@ -1,0 +1,159 @@
+// The API's answers over a real store: each figure is the story's truth
+// (api_store.hpp) or what the report library computes for the same range.
+#include <gtest/gtest.h>
+
+#include "api_store.hpp"
+#include "flame_reader.hpp"
+#include "report.hpp"
+
+namespace ember::ui::test {
+namespace {
+
+using AnswersFromTheStore = ApiStoreTest;
+
+const Json* target(const Json& answer, const std::string& param, const std::string& value) {
+  for (const Json& t : answer["targets"].array) {
+    if (t["param"].text == param && t["value"].text == value) return &t;
+  }
+  return nullptr;
+}
+
+TEST_F(AnswersFromTheStore, Summary) {
+  Json s = json("/api/v1/summary");
+  EXPECT_EQ(s["windows"].number, 3);
+  EXPECT_EQ(s["first"].number, static_cast<double>(kT0 / kS));
+  EXPECT_EQ(s["services"].size(), 1u);
+  EXPECT_EQ(s["services"][0].text, "shop");
+  bool python = false;
+  for (const Json& k : s["kinds"].array) python |= k["kind"].text == "python" && k["color"].text == "#f5dc3d";
+  EXPECT_TRUE(python);
+}
+
+TEST_F(AnswersFromTheStore, TargetsWithCountsAndSearch) {
+  Json all = json("/api/v1/targets");
+  ASSERT_NE(target(all, "service", "shop"), nullptr);
+  EXPECT_EQ((*target(all, "service", "shop"))["samples"].number, 300);
+  EXPECT_EQ((*target(all, "process", "cron"))["samples"].number, 150);
+  EXPECT_EQ((*target(all, "pid", "10"))["samples"].number, 300);
+  EXPECT_EQ(all["targets"][0]["samples"].number, 300);  // the biggest first
+  EXPECT_EQ(all["range"]["samples"].number, 450);
+
+  Json searched = json("/api/v1/targets", {{"q", "CRO"}});
+  ASSERT_GT(searched["targets"].size(), 0u);
+  for (const Json& t : searched["targets"].array) {
+    EXPECT_NE(t["label"].text.find("cron"), std::string::npos) << t["label"].text;
+  }
+  Json limited = json("/api/v1/targets", {{"limit", "1"}});
+  EXPECT_EQ(limited["targets"].size(), 1u);
+  EXPECT_EQ(limited["matched"].number, all["targets"].size());
+
+  Json late = json("/api/v1/targets", {{"from", kMinute2}});
+  EXPECT_EQ((*target(late, "service", "shop"))["samples"].number, 100);
+}
+
+TEST_F(AnswersFromTheStore, FlameGraphOfARangeAndAFilter) {
+  ReadNode all = read_tree(json("/api/v1/flamegraph"));
+  EXPECT_EQ(all.total, 450);
+  const ReadNode* lookup = all.at({"api", "main", "lookup"});
+  ASSERT_NE(lookup, nullptr);
+  EXPECT_EQ(lookup->total, 180);
+  EXPECT_EQ(lookup->self, 180);
+  EXPECT_EQ(lookup->kind, "python");
+  EXPECT_EQ(lookup->file, "shop.py");
+  EXPECT_EQ(lookup->line, 7);
+  EXPECT_EQ(all.at({"api"})->kind, "process");
+
+  ReadNode shop = read_tree(json("/api/v1/flamegraph", {{"service", "shop"}, {"from", kMinute2}}));
+  EXPECT_EQ(shop.total, 100);
+  EXPECT_EQ(shop.at({"api", "main", "lookup"})->total, 20);
+  EXPECT_EQ(shop.at({"cron"}), nullptr);
+
+  ReadNode focused = read_tree(json("/api/v1/flamegraph", {{"focus", "render"}}));
+  EXPECT_EQ(focused.total, 120);
+
+  // A tree cut to its biggest nodes is still one tree, and says what it left out.
+  Json pruned = json("/api/v1/flamegraph", {{"max_nodes", "4"}});
+  ReadNode small = read_tree(pruned);
+  EXPECT_LE(pruned["nodes"].size(), 4u);
+  EXPECT_EQ(pruned["pruned"].number, 8 - static_cast<double>(pruned["nodes"].size()));
+  EXPECT_EQ(small.total, 450);
+}
+
+TEST_F(AnswersFromTheStore, TimelineOfHostAndSelection) {
+  Json t = json("/api/v1/timeline", {{"from", "2026-11-25T19:05:00Z"},
+                                     {"to", "2026-11-25T19:08:00Z"},
+                                     {"points", "18"},
+                                     {"service", "shop"}});
+  ASSERT_EQ(t["time"].size(), 18u);
+  EXPECT_EQ(t["step"].number, 10);
+  const Json& cpu = t["selection"]["cpu_cores"];
+  const Json& host = t["host"]["cpu_utilization"];
+  // Steps stamped at 10 s .. 60 s of each minute: bucket 0 (0..10 s) is empty.
+  EXPECT_EQ(cpu[0].type, Json::Type::null);
+  EXPECT_NEAR(cpu[1].number, 0.8, 1e-9);
+  EXPECT_NEAR(cpu[13].number, 0.2, 1e-9);
+  EXPECT_NEAR(host[1].number, 0.1, 1e-9);
+  EXPECT_EQ(t["host"]["memory_used_bytes"][1].number, static_cast<double>(2ull << 30));
+  EXPECT_EQ(t["selection"]["rss_bytes"][1].number, static_cast<double>(100ull << 20));
+  EXPECT_EQ(t["selection"]["processes"].number, 1);
+
+  Json everything = json("/api/v1/timeline", {{"from", "2026-11-25T19:05:00Z"},
+                                              {"to", "2026-11-25T19:08:00Z"},
+                                              {"points", "18"}});
+  EXPECT_NEAR(everything["selection"]["cpu_cores"][1].number, 1.3, 1e-9);
+}
+
+TEST_F(AnswersFromTheStore, DiffOfTwoRanges) {
+  Json d = json("/api/v1/diff", {{"base_to", kMinute2}, {"from", kMinute2}, {"service", "shop"}});
+  EXPECT_EQ(d["before"]["samples"].number, 200);
+  EXPECT_EQ(d["after"]["samples"].number, 100);
+  ReadNode tree = read_tree(d);
+  const ReadNode* lookup = tree.at({"api", "main", "lookup"});
+  ASSERT_NE(lookup, nullptr);
+  EXPECT_EQ(lookup->base_total, 160);
+  EXPECT_EQ(lookup->total, 20);
+  // The table is ember report --diff's: lookup shrank most, render grew.
+  const Json& first = d["functions"][0];
+  EXPECT_TRUE(first["name"].text == "lookup" || first["name"].text == "render");
+  for (const Json& f : d["functions"].array) {
+    if (f["name"].text == "lookup") {
+      EXPECT_NEAR(f["delta"].number, 0.2 - 0.8, 1e-9);
+    }
+    if (f["name"].text == "render") {
+      EXPECT_NEAR(f["delta"].number, 0.8 - 0.2, 1e-9);
+    }
+  }
+}
+
+TEST_F(AnswersFromTheStore, TopFunctions) {
+  Json f = json("/api/v1/functions", {{"process", "api"}});
+  ASSERT_GE(f["functions"].size(), 3u);
+  EXPECT_EQ(f["functions"][0]["name"].text, "lookup");
+  EXPECT_EQ(f["functions"][0]["self"].number, 180);
+  bool main_seen = false;
+  for (const Json& row : f["functions"].array) {
+    if (row["name"].text == "main") main_seen = row["total"].number == 300;
+  }
+  EXPECT_TRUE(main_seen);
+}
+
+TEST_F(AnswersFromTheStore, ExportsAreTheReportsFiles) {
+  ApiResponse folded = get("/api/v1/export", {{"format", "folded"}, {"service", "shop"}});
+  ASSERT_EQ(folded.status, 200) << folded.body;
+  std::string truth;
+  report::ReportRequest request{.filter = {.services = {"shop"}},
+                                .format = report::ReportFormat::folded};
+  ASSERT_TRUE(report::run_report(*reader_, request, kT0 + 3600 * kS, truth));
+  EXPECT_EQ(folded.body, truth);
+  EXPECT_EQ(folded.filename, "ember-shop-20261125T190500Z.folded");
+
+  ApiResponse svg = get("/api/v1/export", {{"focus", "render"}});
+  ASSERT_EQ(svg.status, 200) << svg.body;
+  EXPECT_EQ(svg.content_type, "image/svg+xml");
+  EXPECT_EQ(svg.filename, "ember-render-20261125T190500Z.svg");
+  EXPECT_NE(svg.body.find("render"), std::string::npos);
+  EXPECT_EQ(svg.body.find("lookup"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ember::ui::test
