@@ -1,0 +1,32 @@
+// The JSON API (docs/api.md), relative to the page so the UI works behind a
+// path prefix. Errors carry the API's message.
+export class ApiError extends Error {}
+
+// The selection's parameters: range and target.
+export function selection(state, range = { from: state.from, to: state.to }) {
+  const params = new URLSearchParams();
+  if (range.from) params.set('from', range.from);
+  if (range.to) params.set('to', range.to);
+  if (state.t) {
+    const colon = state.t.indexOf(':');
+    if (colon > 0) params.set(state.t.slice(0, colon), state.t.slice(colon + 1));
+  }
+  return params;
+}
+
+export function apiUrl(endpoint, params) {
+  const query = params.toString();
+  return `api/v1/${endpoint}${query ? '?' + query : ''}`;
+}
+
+export async function getJson(endpoint, params, signal) {
+  const response = await fetch(apiUrl(endpoint, params), { signal });
+  let body;
+  try {
+    body = await response.json();
+  } catch {
+    throw new ApiError(`${endpoint}: ${response.status} ${response.statusText}`);
+  }
+  if (!response.ok) throw new ApiError(body.error ? body.error.message : response.statusText);
+  return body;
+}
