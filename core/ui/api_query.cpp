@@ -66,6 +66,8 @@ report::ReportFilter ApiQuery::filter() {
     if (!parsed) fail("kind: " + parsed.message());
     filter.kinds.push_back(kind);
   }
+  filter.cmdlines = texts("cmdline");
+  filter.threads = texts("thread");
   for (const std::string& text : texts("label")) {
     std::string label;
     Status parsed = report::parse_label(text, label);
@@ -73,6 +75,14 @@ report::ReportFilter ApiQuery::filter() {
     filter.labels.push_back(label);
   }
   return filter;
+}
+
+bool ApiQuery::native_view() {
+  std::string view = text("view", "runtime");
+  if (view != "runtime" && view != "native") {
+    fail("view: expected runtime or native, got \"" + view + "\"");
+  }
+  return view == "native";
 }
 
 report::TimeRange ApiQuery::range(const store::StoreSummary& summary, std::int64_t now_ns,

@@ -31,9 +31,12 @@ class ApiQuery {
   std::vector<std::string> texts(const std::string& key);
   std::int64_t number(const std::string& key, std::int64_t min, std::int64_t max,
                       std::int64_t fallback);
-  // pid, process, service, container, pod, kind, label: as `ember report`'s
-  // flags (report_filter.hpp), each repeatable.
+  // pid, process, service, container, pod, kind, label, cmdline, thread: as
+  // `ember report`'s flags (report_filter.hpp), each repeatable.
   report::ReportFilter filter();
+  // `view`: "runtime" (the default, as ember report: runtime_view.hpp) or
+  // "native" (every native frame); true for native.
+  bool native_view();
   // `from` and `to` (ember report's --from/--to texts, with the same
   // defaults: the oldest window, now) with the given prefix ("", "base_").
   report::TimeRange range(const store::StoreSummary& summary, std::int64_t now_ns,

@@ -16,13 +16,14 @@ ApiResponse diff_endpoint(ApiRequest& request) {
   report::TimeRange after_range = query.range(request.summary, request.now_ns);
   report::TimeRange before_range = query.range(request.summary, request.now_ns, "base_");
   report::ReportFilter filter = query.filter();
+  bool native = query.native_view();
   std::int64_t max_nodes = query.number("max_nodes", 1, 1'000'000, 200'000);
   std::int64_t limit = query.number("limit", 1, 100'000, 100);
   if (auto bad = rejected(query)) return *bad;
 
   Window before, after;
-  if (auto missing = read_selection(request, before_range, filter, before)) return *missing;
-  if (auto missing = read_selection(request, after_range, filter, after)) return *missing;
+  if (auto missing = read_selection(request, before_range, filter, native, before)) return *missing;
+  if (auto missing = read_selection(request, after_range, filter, native, after)) return *missing;
   formats::FlameTree after_tree = formats::build_flame_tree(after);
   formats::FlameTree before_tree = formats::build_flame_tree(before);
   std::vector<report::FunctionDelta> deltas =

@@ -1,5 +1,6 @@
 #include "endpoints.hpp"
 #include "report.hpp"
+#include "runtime_view.hpp"
 
 namespace ember::ui {
 
@@ -11,10 +12,12 @@ std::optional<ApiResponse> rejected(ApiQuery& query) {
 
 std::optional<ApiResponse> read_selection(const ApiRequest& request,
                                           const report::TimeRange& range,
-                                          const report::ReportFilter& filter, Window& out) {
+                                          const report::ReportFilter& filter, bool native,
+                                          Window& out) {
   Status read = report::read_report_window(request.store, request.summary, range, filter, out);
-  if (read) return std::nullopt;
-  return error_response(404, read.message());
+  if (!read) return error_response(404, read.message());
+  if (!native) out = report::runtime_view(out).window;
+  return std::nullopt;
 }
 
 void write_span(JsonWriter& json, std::string_view key, const Window& window) {

@@ -19,11 +19,13 @@ namespace ember::ui {
 std::optional<ApiResponse> rejected(ApiQuery& query);
 
 // The samples of `range` that `filter` keeps, merged (report.hpp's
-// read_report_window); its errors (empty store or range, unknown service,
-// a filter that matches nothing) as a 404 that says what the store holds.
+// read_report_window), in the runtime view unless `native` (as ember
+// report shows them); its errors (empty store or range, unknown service, a
+// filter that matches nothing) as a 404 that says what the store holds.
 std::optional<ApiResponse> read_selection(const ApiRequest& request,
                                           const report::TimeRange& range,
-                                          const report::ReportFilter& filter, Window& out);
+                                          const report::ReportFilter& filter, bool native,
+                                          Window& out);
 
 // {"from", "to", "samples", "frequency_hz"} of a read window, as a "key": {...}.
 void write_span(JsonWriter& json, std::string_view key, const Window& window);

@@ -48,6 +48,7 @@ ApiResponse export_endpoint(ApiRequest& request) {
   ApiQuery& query = request.query;
   report::TimeRange range = query.range(request.summary, request.now_ns);
   report::ReportFilter filter = query.filter();
+  bool native = query.native_view();
   std::string focus = query.text("focus");
   std::string format_name = query.text("format", "svg");
   if (auto bad = rejected(query)) return *bad;
@@ -58,7 +59,7 @@ ApiResponse export_endpoint(ApiRequest& request) {
   }
 
   Window window;
-  if (auto missing = read_selection(request, range, filter, window)) return *missing;
+  if (auto missing = read_selection(request, range, filter, native, window)) return *missing;
   if (!focus.empty()) {
     window = report::focus_window(window, focus);
     if (window.total_samples() == 0) {

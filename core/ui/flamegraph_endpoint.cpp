@@ -10,12 +10,13 @@ ApiResponse flamegraph_endpoint(ApiRequest& request) {
   ApiQuery& query = request.query;
   report::TimeRange range = query.range(request.summary, request.now_ns);
   report::ReportFilter filter = query.filter();
+  bool native = query.native_view();
   std::string focus = query.text("focus");
   std::int64_t max_nodes = query.number("max_nodes", 1, 1'000'000, 200'000);
   if (auto bad = rejected(query)) return *bad;
 
   Window window;
-  if (auto missing = read_selection(request, range, filter, window)) return *missing;
+  if (auto missing = read_selection(request, range, filter, native, window)) return *missing;
   if (!focus.empty()) {
     window = report::focus_window(window, focus);
     if (window.total_samples() == 0) {

@@ -68,7 +68,7 @@ ApiResponse targets_endpoint(ApiRequest& request) {
   if (auto bad = rejected(query)) return *bad;
 
   Window window;
-  if (auto missing = read_selection(request, range, {}, window)) return *missing;
+  if (auto missing = read_selection(request, range, {}, true, window)) return *missing;
   std::vector<Target> targets = targets_of(window);
   std::erase_if(targets, [&](const Target& t) {
     return !search.empty() && lower(t.label).find(search) == std::string::npos;

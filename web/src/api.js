@@ -14,6 +14,14 @@ export function selection(state, range = { from: state.from, to: state.to }) {
   return params;
 }
 
+// The profile endpoints' parameters: the selection and the view (runtime,
+// as ember report shows it, or every native frame).
+export function profileParams(state) {
+  const params = selection(state);
+  if (state.native === '1') params.set('view', 'native');
+  return params;
+}
+
 export function apiUrl(endpoint, params) {
   const query = params.toString();
   return `api/v1/${endpoint}${query ? '?' + query : ''}`;

@@ -1,6 +1,6 @@
 // ember's web UI: state in the URL (state.js), data from the JSON API
 // (api.js), charts (timeline.js), the flame graph (flamegraph.js) and tables.
-import { apiUrl, getJson, selection } from './api.js';
+import { apiUrl, getJson, profileParams, selection } from './api.js';
 import { decodeTree, findPath, pathOf, sandwich, searchTotal } from './flame_data.js';
 import { FlameGraph } from './flamegraph.js';
 import { count, escapeHtml, isoTime, percent } from './format.js';
@@ -59,10 +59,11 @@ function showControls() {
   $('base-from').value = state.bfrom;
   $('base-to').value = state.bto;
   $('flame-up').checked = state.up === '1';
+  $('native').checked = state.native === '1';
   if (document.activeElement !== $('search')) $('search').value = state.q;
   $('compare-bar').hidden = state.mode !== 'compare';
   for (const format of ['svg', 'folded', 'pprof', 'speedscope']) {
-    const params = selection(state);
+    const params = profileParams(state);
     params.set('format', format);
     const focus = state.focus || (state.mode === 'sandwich' ? sandwichName() : '');
     if (focus) params.set('focus', focus);
@@ -119,7 +120,7 @@ async function drawMode(signal) {
   $('compare-summary').textContent = '';
   if (mode === 'top') return drawTop(signal);
   if (mode === 'compare') return drawCompare(signal);
-  const params = selection(state);
+  const params = profileParams(state);
   if (state.focus) params.set('focus', state.focus);
   const answer = await getJson('flamegraph', params, signal);
   root = decodeTree(answer);
@@ -162,7 +163,7 @@ function legend(kinds) {
 }
 
 async function drawTop(signal) {
-  const answer = await getJson('functions', selection(state), signal);
+  const answer = await getJson('functions', profileParams(state), signal);
   table = topTable(table, answer, (name) => update({ mode: 'flame', focus: name, zoom: '' }));
   table.hidden = false;
 }
@@ -174,7 +175,7 @@ function defaultBaseline() {
 }
 
 async function drawCompare(signal) {
-  const params = selection(state);
+  const params = profileParams(state);
   const base = defaultBaseline();
   if (base.from) params.set('base_from', base.from);
   if (base.to) params.set('base_to', base.to);
@@ -217,6 +218,7 @@ for (const b of document.querySelectorAll('#modes button')) {
   b.addEventListener('click', () => update({ mode: b.dataset.mode }));
 }
 $('flame-up').addEventListener('change', (e) => update({ up: e.target.checked ? '1' : '' }));
+$('native').addEventListener('change', (e) => update({ native: e.target.checked ? '1' : '', zoom: '' }));
 let searchTimer = 0;
 $('search').addEventListener('input', (e) => {
   clearTimeout(searchTimer);

@@ -7,6 +7,7 @@ const DEFAULTS = {
   to: '',
   mode: 'flame',  // flame | top | sandwich | compare
   up: '',       // '1': flame (root at the bottom) instead of icicle
+  native: '',   // '1': every native frame instead of the runtime view
   q: '',        // search regex
   zoom: '',     // JSON array of frame names from the root to the zoomed node
   focus: '',    // one function's subtree (top functions table click)

@@ -33,7 +33,7 @@ TEST_F(BadRequests, BadRanges) {
 
 TEST_F(BadRequests, UnknownTargets) {
   expect_error(get("/api/v1/flamegraph", {{"service", "nope"}}), 404, "services: shop");
-  expect_error(get("/api/v1/flamegraph", {{"process", "nope"}}), 404, "processes: api (pid 10)");
+  expect_error(get("/api/v1/flamegraph", {{"process", "nope"}}), 404, "processes: api (pid 10");
   expect_error(get("/api/v1/flamegraph", {{"kind", "Not A Kind"}}), 400, "kind: ");
   expect_error(get("/api/v1/flamegraph", {{"pid", "-3"}}), 400, "pid: ");
   expect_error(get("/api/v1/flamegraph", {{"focus", "nothing_runs_this"}}), 404, "nothing_runs_this");
@@ -51,6 +51,8 @@ TEST_F(BadRequests, HugeAndUnknownParameters) {
   expect_error(get("/api/v1/flamegraph", {{"from", "-1h"}, {"from", "-2h"}}), 400,
                "from: given 2 times");
   expect_error(get("/api/v1/export", {{"format", "png"}}), 400, "unknown format 'png'");
+  expect_error(get("/api/v1/flamegraph", {{"view", "mixed"}}), 400, "view: expected runtime or native");
+  expect_error(get("/api/v1/timeline", {{"view", "native"}}), 400, "unknown parameter 'view'");
 }
 
 TEST_F(BadRequests, UnknownEndpoint) {
