@@ -205,6 +205,7 @@ void bind_profile(py::module_& m) {
           "runtime_view",
           [](const ProfileData& p) {
             py::gil_scoped_release release;
+            if (!report::runtime_view_changes(*p.window)) return p;  // shares the window
             return make(report::runtime_view(*p.window).window, p.has_processes);
           },
           "The runtime view (`ember report` without --native): interpreter internals "

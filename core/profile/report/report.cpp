@@ -83,7 +83,7 @@ Status read_range(const store::StoreReader& store, const store::StoreSummary& su
 // saying what it changed, empty when nothing.
 std::string apply_view(bool native, Window& window) {
   if (native) return "";
-  RuntimeView view = runtime_view(window);
+  RuntimeView view = runtime_view(std::move(window));
   window = std::move(view.window);
   if (view.changed_samples == 0) return "";
   char line[200];

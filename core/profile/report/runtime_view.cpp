@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace ember::report {
@@ -43,28 +44,72 @@ const char* runtime_of_object(std::string_view module) {
   return nullptr;
 }
 
-RuntimeView runtime_view(const Window& window) {
+namespace {
+
+// Per frame: the runtime bit of its kind (a runtime frame), the runtime whose
+// internal it is (a native frame of that runtime's objects), and whether it is
+// an unsymbolized address.
+struct FrameRoles {
+  std::vector<unsigned> runtime_frame, internal_of;
+  std::vector<bool> unnamed;
+  bool any = false;  // an internal or an unnamed frame: the view changes something
+};
+
+FrameRoles roles_of(const Window& window) {
+  FrameRoles roles;
+  const std::size_t frames = window.frames.size();
+  roles.runtime_frame.resize(frames);
+  roles.internal_of.resize(frames);
+  roles.unnamed.resize(frames);
+  for (std::size_t i = 0; i < frames; ++i) {
+    const Frame& frame = window.frames[i];
+    roles.runtime_frame[i] = runtime_bit(frame.kind);
+    if (frame.kind == frame_kind::native) {
+      if (const char* runtime = runtime_of_object(frame.module)) {
+        roles.internal_of[i] = runtime_bit(runtime);
+      }
+    }
+    roles.unnamed[i] = unsymbolized(frame);
+    roles.any = roles.any || roles.internal_of[i] || roles.unnamed[i];
+  }
+  return roles;
+}
+
+struct StackHash {
+  std::size_t operator()(const std::vector<std::uint32_t>& stack) const {
+    std::size_t h = stack.size();
+    for (std::uint32_t f : stack) h = h * 0x9e3779b97f4a7c15ULL + f;
+    return h;
+  }
+};
+
+}  // namespace
+
+bool runtime_view_changes(const Window& window) { return roles_of(window).any; }
+
+RuntimeView runtime_view(Window window) {
   RuntimeView view;
+  const FrameRoles roles = roles_of(window);
+  if (!roles.any) {
+    view.window = std::move(window);
+    return view;
+  }
   Window& out = view.window;
-  out = window;
+  std::vector<std::vector<std::uint32_t>> stacks = std::move(window.stacks);
+  std::vector<StackCount> samples = std::move(window.samples);
+  out = std::move(window);
   out.stacks.clear();
   out.samples.clear();
+  out.samples.reserve(samples.size());
 
-  // Per frame: the runtime bit of its kind (a runtime frame), the runtime
-  // whose internal it is (a native frame of that runtime's objects), and the
-  // frame it shows as (itself, or its module's [no symbols] frame).
-  const std::size_t frames = window.frames.size();
-  std::vector<unsigned> runtime_frame(frames), internal_of(frames);
+  // The frame each shows as: itself, or its module's [no symbols] frame.
+  const std::size_t frames = out.frames.size();
   std::vector<std::uint32_t> shown_as(frames);
   std::map<std::pair<std::string, std::string>, std::uint32_t> no_symbols;  // (module, kind)
   for (std::size_t i = 0; i < frames; ++i) {
-    const Frame& frame = window.frames[i];
-    runtime_frame[i] = runtime_bit(frame.kind);
-    if (frame.kind == frame_kind::native) {
-      if (const char* runtime = runtime_of_object(frame.module)) internal_of[i] = runtime_bit(runtime);
-    }
     shown_as[i] = static_cast<std::uint32_t>(i);
-    if (!unsymbolized(frame)) continue;
+    if (!roles.unnamed[i]) continue;
+    const Frame& frame = out.frames[i];
     auto [it, added] = no_symbols.try_emplace(std::make_pair(frame.module, frame.kind),
                                               static_cast<std::uint32_t>(out.frames.size()));
     if (added) {
@@ -78,17 +123,17 @@ RuntimeView runtime_view(const Window& window) {
   }
 
   // Stack index -> its view's index in out.stacks, computed once per stack.
-  std::vector<std::int64_t> viewed(window.stacks.size(), -1);
-  std::vector<bool> changed(window.stacks.size());
-  std::map<std::vector<std::uint32_t>, std::uint32_t> ids;
+  std::vector<std::int64_t> viewed(stacks.size(), -1);
+  std::vector<bool> changed(stacks.size());
+  std::unordered_map<std::vector<std::uint32_t>, std::uint32_t, StackHash> ids;
   std::vector<std::uint32_t> cut;
-  for (const StackCount& sample : window.samples) {
-    if (sample.stack >= window.stacks.size()) continue;
+  for (const StackCount& sample : samples) {
+    if (sample.stack >= stacks.size()) continue;
     std::int64_t& id = viewed[sample.stack];
     if (id < 0) {
-      const auto& stack = window.stacks[sample.stack];
+      const auto& stack = stacks[sample.stack];
       unsigned runtimes = 0;
-      for (std::uint32_t f : stack) runtimes |= f < frames ? runtime_frame[f] : 0;
+      for (std::uint32_t f : stack) runtimes |= f < frames ? roles.runtime_frame[f] : 0;
       cut.clear();
       bool past_first_runtime_frame = false;
       for (std::uint32_t f : stack) {
@@ -96,8 +141,8 @@ RuntimeView runtime_view(const Window& window) {
           cut.push_back(f);
           continue;
         }
-        if (runtime_frame[f]) past_first_runtime_frame = true;
-        if (past_first_runtime_frame && (internal_of[f] & runtimes)) continue;  // folds
+        if (roles.runtime_frame[f]) past_first_runtime_frame = true;
+        if (past_first_runtime_frame && (roles.internal_of[f] & runtimes)) continue;  // folds
         // A run of one module's unnamed frames reads as one frame.
         if (shown_as[f] != f && !cut.empty() && cut.back() == shown_as[f]) continue;
         cut.push_back(shown_as[f]);

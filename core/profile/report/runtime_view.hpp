@@ -23,7 +23,12 @@ struct RuntimeView {
   std::uint64_t changed_samples = 0;  // samples with a frame folded or grouped
 };
 
-RuntimeView runtime_view(const Window& window);
+// Takes the window by value: one with nothing to fold or group (a native
+// program with every frame named) comes back as it went in, uncopied.
+RuntimeView runtime_view(Window window);
+
+// Whether runtime_view would change anything in `window` (cheap: frames only).
+bool runtime_view_changes(const Window& window);
 
 // The kind of the runtime whose own object `module` (a file name or path) is:
 // python, java or node; nullptr for any other object.
