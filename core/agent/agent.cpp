@@ -128,13 +128,21 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
       extended = true;
       continue;
     }
+    // Samples come without a wakeup until the ring is well filled: the
+    // reader looks every few milliseconds, so that a sample is captured
+    // while its process, and the code objects it ran, still exist.
     int timeout = static_cast<int>(std::clamp<std::int64_t>(
-        (std::min({deadline, next_close_, next_metrics_}) - monotonic_ns()) / 1000000, 0, 100));
-    Status polled = sampler_->poll(timeout, handler_);
-    if (!polled) {
-      result = polled;
-      break;
+        (std::min({deadline, next_close_, next_metrics_}) - monotonic_ns()) / 1000000, 0,
+        kMaxPollWaitMs));
+    if (!pending_.empty()) timeout = 0;  // samples to name: no waiting
+    if (!pending_.full()) {
+      Status polled = sampler_->poll(timeout, handler_, pending_.room());
+      if (!polled) {
+        result = polled;
+        break;
+      }
     }
+    name_pending(monotonic_ns() + kNamingSliceNs);
     if (reload_requested_ && reload_requested_->exchange(false)) {
       handle_reload();
       if (broken_) {
@@ -146,8 +154,16 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
     if (now >= next_cpu_check) {
       sampler_->attach_new_cpus();  // CPUs brought online (hotplug) start sampling within 1 s
       // A second after its exit record, no sample of a process is left in
-      // the ring (it holds a quarter second): its handlers can go.
-      processes_.release_exited_handlers(realtime_ns() - 1000000000);
+      // the ring (it holds a quarter second), nor waiting to be named (a
+      // second before the oldest that is): its handlers can go.
+      std::int64_t horizon = realtime_ns();
+      if (!pending_.empty()) {
+        horizon = std::min(horizon, to_realtime(pending_.oldest_time_ns()));
+      }
+      // What they held (unwind tables, symbol caches) goes back to the
+      // system now, not at the window's close: under process churn the
+      // heap would otherwise grow for a whole window.
+      if (processes_.release_exited_handlers(horizon - 1000000000) > 0) malloc_trim(0);
       next_cpu_check = now + 1000000000;
     }
     if (now >= next_close_) {
@@ -162,7 +178,11 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
   }
   if (!broken_) {
     sampler_->stop();
-    sampler_->poll(0, handler_);  // every sample submitted: none is left behind
+    // Every sample submitted: none is left behind.
+    do {
+      sampler_->poll(0, handler_, pending_.room());
+      name_pending(INT64_MAX);
+    } while (sampler_->has_records());
     close_window(realtime_ns());
   }
   Status closed = sinks_->finish();
@@ -188,7 +208,7 @@ void Agent::on_record(const void* data, std::size_t size) {
     case EMBER_RECORD_SAMPLE:
       if (!unpack_sample(data, size, *sample_)) break;
       note_sample_time(header->time_ns);
-      on_sample(*sample_);
+      capture(*sample_);
       return;
     case EMBER_RECORD_EXEC:
       on_process_start(header->pid, true);
@@ -214,7 +234,10 @@ void Agent::note_sample_time(std::uint64_t time_ns) {
   last_sample_ns_ = std::max(last_sample_ns_, time_ns);
 }
 
-void Agent::on_sample(const ember_sample& sample) {
+// What needs the sample's process alive, as it comes off the ring: attach,
+// unwind, the handlers' reads of its memory (interpreter frames, JIT code,
+// labels). Named and counted later, by name_pending().
+void Agent::capture(const ember_sample& sample) {
   ProcessState& process = process_for(sample.header.pid, false);
   if (!deferred_execs_.empty() && deferred_execs_.erase(sample.header.pid)) {
     start_deferred(process);
@@ -226,23 +249,48 @@ void Agent::on_sample(const ember_sample& sample) {
     process.info.comm.assign(sample.header.comm, strnlen(sample.header.comm, EMBER_COMM_LEN));
   }
   if (!process.info.cgroup_id) process.info.cgroup_id = sample.cgroup_id;
-  Status built = guarded_call("a runtime plugin", [&] { stacks_->build(sample, process, stack_); });
-  if (!built) {
+  PendingSample& pending = pending_.push();
+  pending.process = processes_.share(sample.header.pid);
+  pending.pid = sample.header.pid;
+  pending.tid = sample.header.tid;
+  pending.time_ns = sample.header.time_ns;
+  std::copy_n(sample.header.comm, EMBER_COMM_LEN, pending.comm);
+  Status captured =
+      guarded_call("a runtime plugin", [&] { stacks_->capture(sample, process, pending.stack); });
+  if (!captured) {
+    pending_.cancel_last();
     if (plugin_failures_++ == 0)
-      logger_->error("{} (logged once; the sample is dropped)", built.message());
+      logger_->error("{} (logged once; the sample is dropped)", captured.message());
     return;
   }
-  labels_.clear();
+  pending.labels.clear();
   if (!guarded_call("a runtime plugin's labels", [&] {
-        for (const auto& handler : process.handlers) handler->labels(sample, labels_);
+        for (const auto& handler : process.handlers) handler->labels(sample, pending.labels);
       })) {
-    labels_.clear();  // (the sample is kept, without labels)
+    pending.labels.clear();  // (the sample is kept, without labels)
   }
-  aggregator_.add(sample.header.pid, sample.header.tid, stack_, 1, labels_);
-  ++profiled_samples_;
-  char thread_name[EMBER_COMM_LEN + 1] = {};
-  std::copy_n(sample.header.comm, EMBER_COMM_LEN, thread_name);
-  aggregator_.name_thread(sample.header.pid, sample.header.tid, thread_name);
+}
+
+// Names and counts captured samples, oldest first, until none is left or
+// `deadline` (monotonic ns) has passed.
+void Agent::name_pending(std::int64_t deadline) {
+  while (!pending_.empty()) {
+    PendingSample& pending = pending_.front();
+    Status built = guarded_call("a runtime plugin", [&] {
+      stacks_->finish(pending.stack, *pending.process, stack_);
+    });
+    if (built) {
+      aggregator_.add(pending.pid, pending.tid, stack_, 1, pending.labels);
+      ++profiled_samples_;
+      char thread_name[EMBER_COMM_LEN + 1] = {};
+      std::copy_n(pending.comm, EMBER_COMM_LEN, thread_name);
+      aggregator_.name_thread(pending.pid, pending.tid, thread_name);
+    } else if (plugin_failures_++ == 0) {
+      logger_->error("{} (logged once; the sample is dropped)", built.message());
+    }
+    pending_.pop();
+    if (deadline != INT64_MAX && monotonic_ns() >= deadline) break;
+  }
 }
 
 // A sample ran code outside every mapping known of its process (a dlopen,
@@ -298,6 +346,9 @@ void Agent::on_process_start(std::uint32_t pid, bool exec) {
     }
   }
   deferred_execs_.erase(pid);
+  // The old image's handlers go now (they clear their BPF state for the pid
+  // before the new image's are attached): its samples are named first.
+  if (known && pending_.holds(pid)) name_pending(INT64_MAX);
   ProcessState& process = process_for(pid, true);
   if (exec) {
     logger_->trace("pid {} exec: attached at once", pid);
@@ -389,6 +440,7 @@ void Agent::step_metrics() {
 }
 
 void Agent::close_window(std::int64_t end_ns) {
+  name_pending(INT64_MAX);  // the window's samples are all in it
   auto window = std::make_shared<Window>(aggregator_.take(window_start_ns_, end_ns));
   frame_kind_registry().describe(*window);
   window->frequency_hz = config_.frequency_hz;

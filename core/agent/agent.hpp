@@ -14,6 +14,7 @@
 #include "aggregate/aggregator.hpp"
 #include "config/config.hpp"
 #include "metrics/metrics_collector.hpp"
+#include "pending_samples.hpp"
 #include "plugin_host/plugin_set.hpp"
 #include "process/process_table.hpp"
 #include "runtime_attacher.hpp"
@@ -64,7 +65,8 @@ class Agent {
  private:
   Agent() = default;
   void on_record(const void* data, std::size_t size);
-  void on_sample(const ember_sample& sample);
+  void capture(const ember_sample& sample);
+  void name_pending(std::int64_t deadline);
   void note_sample_time(std::uint64_t time_ns);
   ProcessState& process_for(std::uint32_t pid, bool replace);
   std::unique_ptr<StackBuilder> make_stack_builder();
@@ -91,6 +93,12 @@ class Agent {
   // made, in the aggregator) go before their plugins' code is unloaded.
   ProcessTable processes_;
   std::unique_ptr<StackBuilder> stacks_;
+  // Captured samples waiting to be named (about 1 KiB each): two seconds'
+  // worth at 999 Hz on two busy CPUs; named in slices of kNamingSliceNs
+  // between reads of the ring.
+  PendingSamples pending_{4096};
+  static constexpr std::int64_t kNamingSliceNs = 2'000'000;
+  static constexpr std::int64_t kMaxPollWaitMs = 5;
   Aggregator aggregator_;
   std::vector<std::regex> include_;
   std::vector<std::regex> exclude_;
@@ -99,7 +107,6 @@ class Agent {
   std::int64_t last_metrics_step_ns_ = 0;
   std::string hostname_;
   std::vector<FrameHandle> stack_;
-  std::vector<Label> labels_;  // of the sample at hand
   std::unique_ptr<ember_sample> sample_ = std::make_unique<ember_sample>();  // ~70 KiB, reused
   Sampler::RecordHandler handler_;
   std::atomic<bool>* reload_requested_ = nullptr;

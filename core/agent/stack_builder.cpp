@@ -36,43 +36,52 @@ StackBuilder::StackBuilder(RuntimePlugin* kernel, UnknownCode unknown_code)
       truncated_(std::make_shared<const Frame>(
           Frame{"[truncated]", "", "", 0, frame_kind::unknown, false})) {}
 
-void StackBuilder::note_unknown_code(ProcessState& process) {
+void StackBuilder::note_unknown_code(ProcessState& process, const NativeStack& stack) {
   if (!unknown_code_(process)) return;
   // Still outside after a fresh read: walk garbage, not worth another read.
-  for (const NativeFrame& frame : native_.leaf_first) {
+  for (const NativeFrame& frame : stack.leaf_first) {
     if (!could_be_mapped(frame.pc) || find_mapping(process.mappings, frame.pc)) continue;
     if (process.unmapped_pcs.size() >= kMaxUnmappedPcs) process.unmapped_pcs.clear();
     process.unmapped_pcs.insert(frame.pc);
   }
 }
 
-void StackBuilder::name_user_stack(const ember_sample& sample, ProcessState& process) {
-  native_.leaf_first.clear();
-  native_.truncated = false;
-  process.native->unwind_user(sample, native_);
-  if (unknown_code_ && outside_known_mappings(native_, process.mappings, process.unmapped_pcs)) {
-    note_unknown_code(process);
-  }
-  if (process.code_claims.empty()) {
-    for (const NativeFrame& frame : native_.leaf_first) {
-      process.native->symbolize_native(frame.pc, user_frames_);
-      user_cfas_.resize(user_frames_.size(), frame.cfa);  // its inlined functions' too
+void StackBuilder::capture(const ember_sample& sample, ProcessState& process, CapturedStack& out) {
+  out.native.leaf_first.clear();
+  out.native.truncated = false;
+  out.claimed.clear();
+  out.claimed_first.clear();
+  out.interpreter = nullptr;
+  out.groups.clear();
+  out.user_sp = sample.user_sp;
+  out.flags = sample.flags;
+  std::uint32_t kernel_count =
+      std::min<std::uint32_t>(sample.kernel_frame_count, EMBER_MAX_KERNEL_FRAMES);
+  out.kernel_frames.assign(sample.kernel_frames, sample.kernel_frames + kernel_count);
+
+  if (process.native) {
+    process.native->unwind_user(sample, out.native);
+    if (unknown_code_ &&
+        outside_known_mappings(out.native, process.mappings, process.unmapped_pcs)) {
+      note_unknown_code(process, out.native);
     }
-  } else {
-    name_routed(sample, process);
+    if (!process.code_claims.empty()) name_claimed(sample, process, out);
   }
-  if (native_.truncated) {
-    user_frames_.push_back(truncated_);
-    user_cfas_.push_back(0);
+  // Frame groups come from the one handler whose BPF program ran.
+  if (ProcessHandler* interpreter = process.interpreter(sample.runtime_program)) {
+    out.interpreter = interpreter;
+    interpreter->symbolize_runtime(sample, out.groups);
   }
 }
 
 // Each address goes to the handler claiming it, all of one handler's in one
 // call; answers the host cached are not asked again. An address its claimer
-// left unnamed, and any address nobody claims, is the native role's.
-void StackBuilder::name_routed(const ember_sample& sample, ProcessState& process) {
+// left unnamed, and any address nobody claims, is the native role's (in
+// finish()).
+void StackBuilder::name_claimed(const ember_sample& sample, ProcessState& process,
+                                CapturedStack& out) {
   const CodeClaims& claims = process.code_claims;
-  const auto& frames = native_.leaf_first;
+  const auto& frames = out.native.leaf_first;
   routes_.assign(frames.size(), Route{});
   if (batches_.size() < claims.owners().size()) batches_.resize(claims.owners().size());
   for (Batch& batch : batches_) batch.native.clear();
@@ -103,18 +112,18 @@ void StackBuilder::name_routed(const ember_sample& sample, ProcessState& process
     }
     batch.frames.resize(batch.native.size());  // a handler that resized them
   }
+  out.claimed_first.reserve(frames.size() + 1);
   for (std::size_t i = 0; i < frames.size(); ++i) {
+    out.claimed_first.push_back(static_cast<std::uint32_t>(out.claimed.size()));
     const Route& route = routes_[i];
     if (route.cached) {
-      user_frames_.insert(user_frames_.end(), route.cached->begin(), route.cached->end());
-    } else if (route.owner != SIZE_MAX && !batches_[route.owner].frames[route.index].empty()) {
+      out.claimed.insert(out.claimed.end(), route.cached->begin(), route.cached->end());
+    } else if (route.owner != SIZE_MAX) {
       const auto& named = batches_[route.owner].frames[route.index];
-      user_frames_.insert(user_frames_.end(), named.begin(), named.end());
-    } else {
-      process.native->symbolize_native(frames[i].pc, user_frames_);
+      out.claimed.insert(out.claimed.end(), named.begin(), named.end());
     }
-    user_cfas_.resize(user_frames_.size(), frames[i].cfa);
   }
+  out.claimed_first.push_back(static_cast<std::uint32_t>(out.claimed.size()));
   // Remembered last: a full cache starts over, which would drop the
   // entries `cached` points to.
   for (std::size_t i = 0; i < frames.size(); ++i) {
@@ -128,36 +137,57 @@ void StackBuilder::name_routed(const ember_sample& sample, ProcessState& process
   }
 }
 
+void StackBuilder::name_user_stack(const CapturedStack& captured, ProcessState& process) {
+  const auto& frames = captured.native.leaf_first;
+  const bool routed = captured.claimed_first.size() == frames.size() + 1;
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    std::uint32_t first = routed ? captured.claimed_first[i] : 0;
+    std::uint32_t end = routed ? captured.claimed_first[i + 1] : 0;
+    if (first < end) {
+      user_frames_.insert(user_frames_.end(), captured.claimed.begin() + first,
+                          captured.claimed.begin() + end);
+    } else if (process.native) {
+      process.native->symbolize_native(frames[i].pc, user_frames_);
+    }
+    user_cfas_.resize(user_frames_.size(), frames[i].cfa);  // its inlined functions' too
+  }
+  if (captured.native.truncated) {
+    user_frames_.push_back(truncated_);
+    user_cfas_.push_back(0);
+  }
+}
+
 void StackBuilder::build(const ember_sample& sample, ProcessState& process,
                          std::vector<FrameHandle>& root_first) {
+  capture(sample, process, scratch_);
+  finish(scratch_, process, root_first);
+}
+
+void StackBuilder::finish(const CapturedStack& captured, ProcessState& process,
+                          std::vector<FrameHandle>& root_first) {
   root_first.clear();
   kernel_frames_.clear();
   user_frames_.clear();
   user_cfas_.clear();
 
-  if (process.native) name_user_stack(sample, process);
+  name_user_stack(captured, process);
 
   const std::vector<FrameHandle>* user = &user_frames_;
-  // Frame groups come from the one handler whose BPF program ran.
-  if (ProcessHandler* interpreter = process.interpreter(sample.runtime_program)) {
-    groups_.clear();
-    interpreter->symbolize_runtime(sample, groups_);
+  if (captured.interpreter) {
     merged_.clear();
-    merge_interpreter_frames(user_frames_, user_cfas_, sample.user_sp, groups_, *interpreter,
-                             merged_);
+    merge_interpreter_frames(user_frames_, user_cfas_, captured.user_sp, captured.groups,
+                             *captured.interpreter, merged_);
     user = &merged_;
   }
 
-  bool truncated = sample.flags & (EMBER_SAMPLE_USER_TRUNCATED | EMBER_SAMPLE_RUNTIME_TRUNCATED);
+  bool truncated =
+      captured.flags & (EMBER_SAMPLE_USER_TRUNCATED | EMBER_SAMPLE_RUNTIME_TRUNCATED);
   if (truncated && !user->empty()) root_first.push_back(truncated_);
   root_first.insert(root_first.end(), user->rbegin(), user->rend());
 
-  std::uint32_t kernel_count =
-      std::min<std::uint32_t>(sample.kernel_frame_count, EMBER_MAX_KERNEL_FRAMES);
-  if (kernel_ && kernel_count > 0) {
-    kernel_->symbolize_kernel(std::span<const __u64>(sample.kernel_frames, kernel_count),
-                              kernel_frames_);
-    if ((sample.flags & EMBER_SAMPLE_KERNEL_TRUNCATED) && user->empty()) {
+  if (kernel_ && !captured.kernel_frames.empty()) {
+    kernel_->symbolize_kernel(captured.kernel_frames, kernel_frames_);
+    if ((captured.flags & EMBER_SAMPLE_KERNEL_TRUNCATED) && user->empty()) {
       root_first.push_back(truncated_);
     }
     root_first.insert(root_first.end(), kernel_frames_.rbegin(), kernel_frames_.rend());

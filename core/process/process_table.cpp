@@ -76,11 +76,16 @@ ProcessState* ProcessTable::find(std::uint32_t pid) {
   return it == processes_.end() ? nullptr : it->second.get();
 }
 
+std::shared_ptr<ProcessState> ProcessTable::share(std::uint32_t pid) {
+  auto it = processes_.find(pid);
+  return it == processes_.end() ? nullptr : it->second;
+}
+
 ProcessState& ProcessTable::get(std::uint32_t pid, bool& is_new) {
   auto& slot = processes_[pid];
   is_new = !slot;
   if (is_new) {
-    slot = std::make_unique<ProcessState>();
+    slot = std::make_shared<ProcessState>();
     read_process(pid, *slot);
     if (labeler_) labeler_->label(slot->info);
   }
@@ -89,7 +94,7 @@ ProcessState& ProcessTable::get(std::uint32_t pid, bool& is_new) {
 
 ProcessState& ProcessTable::replace(std::uint32_t pid) {
   auto& slot = processes_[pid];
-  slot = std::make_unique<ProcessState>();
+  slot = std::make_shared<ProcessState>();
   read_process(pid, *slot);
   if (labeler_) labeler_->label(slot->info);
   return *slot;

@@ -73,6 +73,7 @@ class ProcessTable {
 
   // The entry for pid, or nullptr.
   ProcessState* find(std::uint32_t pid);
+  std::shared_ptr<ProcessState> share(std::uint32_t pid);
 
   // The entry for pid; a new one is read from /proc and `is_new` set.
   ProcessState& get(std::uint32_t pid, bool& is_new);
@@ -106,7 +107,9 @@ class ProcessTable {
   std::size_t size() const { return processes_.size(); }
 
  private:
-  std::unordered_map<std::uint32_t, std::unique_ptr<ProcessState>> processes_;
+  // Shared: a sample captured but not yet named keeps the entry it was
+  // captured with, should the table drop it meanwhile.
+  std::unordered_map<std::uint32_t, std::shared_ptr<ProcessState>> processes_;
   std::unique_ptr<ProcessLabeler> labeler_;
 };
 

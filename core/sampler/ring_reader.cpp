@@ -21,7 +21,7 @@ std::uint64_t footprint(std::uint32_t length) {
 }  // namespace
 
 std::size_t consume_ring(const RingView& ring, std::vector<std::uint8_t>& wrapped,
-                         const RingRecordHandler& handler) {
+                         const RingRecordHandler& handler, std::size_t max_records) {
   const std::uint64_t mask = ring.size - 1;
   std::size_t handled = 0;
   std::uint64_t consumer = __atomic_load_n(ring.consumer_pos, __ATOMIC_ACQUIRE);
@@ -29,7 +29,7 @@ std::size_t consume_ring(const RingView& ring, std::vector<std::uint8_t>& wrappe
   // samplers (a loaded host) would otherwise never return to close windows
   // or see a stop request; the next poll returns at once for the rest.
   const std::uint64_t producer = __atomic_load_n(ring.producer_pos, __ATOMIC_ACQUIRE);
-  while (consumer < producer) {
+  while (consumer < producer && handled < max_records) {
     // Headers are 8-byte aligned in a ring of whole pages: never split.
     const auto* header = reinterpret_cast<const std::uint32_t*>(ring.data + (consumer & mask));
     const std::uint32_t word = __atomic_load_n(header, __ATOMIC_ACQUIRE);
@@ -92,16 +92,21 @@ RingReader::~RingReader() {
   if (consumer_page_) munmap(consumer_page_, page_size_);
 }
 
-Status RingReader::poll(int timeout_ms, const RingRecordHandler& handler) {
+bool RingReader::has_records() const {
+  return __atomic_load_n(view_.producer_pos, __ATOMIC_ACQUIRE) >
+         __atomic_load_n(view_.consumer_pos, __ATOMIC_ACQUIRE);
+}
+
+Status RingReader::poll(int timeout_ms, const RingRecordHandler& handler,
+                        std::size_t max_records) {
   // Records left by the last pass: no wait (samples come without wakeups,
   // so epoll could sleep the whole timeout with the ring filling).
-  const bool pending = __atomic_load_n(view_.producer_pos, __ATOMIC_ACQUIRE) >
-                       __atomic_load_n(view_.consumer_pos, __ATOMIC_ACQUIRE);
+  const bool pending = has_records();
   epoll_event event;
   if (epoll_wait(epoll_fd_, &event, 1, pending ? 0 : timeout_ms) < 0 && errno != EINTR) {
     return Status::error("waiting on the ring buffer failed: " + errno_text(errno));
   }
-  consume_ring(view_, wrapped_, handler);
+  consume_ring(view_, wrapped_, handler, max_records);
   return Status::ok();
 }
 

@@ -30,10 +30,12 @@ struct RingView {
 };
 
 // Hands the committed records to `handler`, in order, and releases their
-// space: those written before the call, up to one still being written. `wrapped` holds the copy of
-// a record that wraps. Returns the number of records handled.
+// space: those written before the call, up to one still being written, and
+// at most `max_records` (the rest wait in the ring). `wrapped` holds the copy
+// of a record that wraps. Returns the number of records handled.
 std::size_t consume_ring(const RingView& ring, std::vector<std::uint8_t>& wrapped,
-                         const RingRecordHandler& handler);
+                         const RingRecordHandler& handler,
+                         std::size_t max_records = SIZE_MAX);
 
 class RingReader {
  public:
@@ -45,7 +47,11 @@ class RingReader {
 
   // Waits up to timeout_ms for the kernel's wakeup, then reads what the ring
   // holds (records are also sent without a wakeup: a timeout still reads).
-  Status poll(int timeout_ms, const RingRecordHandler& handler);
+  Status poll(int timeout_ms, const RingRecordHandler& handler,
+              std::size_t max_records = SIZE_MAX);
+
+  // Whether records are waiting to be read.
+  bool has_records() const;
 
  private:
   RingReader() = default;

@@ -162,8 +162,8 @@ void Sampler::attach_new_cpus() {
   }
 }
 
-Status Sampler::poll(int timeout_ms, const RecordHandler& handler) {
-  return ring_->poll(timeout_ms, handler);
+Status Sampler::poll(int timeout_ms, const RecordHandler& handler, std::size_t max_records) {
+  return ring_->poll(timeout_ms, handler, max_records);
 }
 
 SamplerStats Sampler::stats() const {

@@ -54,8 +54,11 @@ class Sampler {
   // drains every one (stats() then counts no sample the reader missed).
   void stop();
 
-  // Drains records for up to timeout_ms; returns the number handled or an error.
-  Status poll(int timeout_ms, const RecordHandler& handler);
+  // Waits up to timeout_ms for records, then hands over those in the ring,
+  // at most `max_records` (the rest wait for the next call).
+  Status poll(int timeout_ms, const RecordHandler& handler, std::size_t max_records = SIZE_MAX);
+  // Whether records wait in the ring.
+  bool has_records() const { return ring_->has_records(); }
 
   // Attaches to CPUs that came online since the last call (CPU hotplug).
   void attach_new_cpus();

@@ -38,8 +38,25 @@ void DwarfPool::close(Entry& entry) {
   entry.source.reset();
   recent_.erase(entry.recent);
   // libdw frees line tables in many pieces; without a trim the heap keeps
-  // them and the budget would bound nothing the RSS shows.
-  malloc_trim(0);
+  // them and the budget would bound nothing the RSS shows (trimmed by the
+  // next release).
+  trim_pending_ = true;
+  pending_.store(true, std::memory_order_relaxed);
+}
+
+void DwarfPool::release_if_due() {
+  if (!pending_.load(std::memory_order_relaxed)) return;
+  std::lock_guard lock(mutex_);
+  Clock::time_point now = Clock::now();
+  if (now - last_release_ >= release_interval_) release_locked(now);
+}
+
+void DwarfPool::release_locked(Clock::time_point now) {
+  for (std::uint64_t id : recent_) entries_.at(id).source->release_file_pages();
+  if (trim_pending_) malloc_trim(0);
+  trim_pending_ = false;
+  pending_.store(false, std::memory_order_relaxed);
+  last_release_ = now;
 }
 
 bool DwarfPool::lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<SourceFunction>& out,
@@ -60,7 +77,10 @@ bool DwarfPool::lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<Source
     recent_.splice(recent_.begin(), recent_, entry.recent);
   }
   bool found = entry.source->lookup(vaddr, out);
+  pending_.store(true, std::memory_order_relaxed);
   enforce_budget();
+  Clock::time_point now = Clock::now();
+  if (now - last_release_ >= release_interval_) release_locked(now);
   return found;
 }
 

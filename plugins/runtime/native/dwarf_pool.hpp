@@ -3,8 +3,18 @@
 // estimated total passes the budget the least recently used handles are
 // closed; a closed handle is reopened from its path on its next lookup,
 // which is rare: the frames of each address are cached above this.
+//
+// What lookups leave behind in the agent's memory is given back on a clock,
+// not after each lookup: the debug files' pages they touched (released at
+// most once per release interval, and by release_if_due() when no lookup
+// comes) and the heap closed handles freed (trimmed as often). A new
+// process' first samples bring hundreds of lookups a second; releasing after
+// each made every lookup fault the file back, and trimming after each close
+// walked the whole heap.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <list>
@@ -24,9 +34,16 @@ class DwarfPool {
  public:
   // `copies` are uncompressed copies of debug files with compressed sections
   // (uncompressed_debug.hpp); a pool without it opens every file as it is.
+  using Clock = std::chrono::steady_clock;
+  static constexpr Clock::duration kReleaseInterval = std::chrono::seconds(1);
+
   DwarfPool(std::size_t budget_bytes, std::size_t max_open,
-            std::shared_ptr<UncompressedDebugFiles> copies = nullptr)
-      : budget_(budget_bytes), max_open_(max_open), copies_(std::move(copies)) {}
+            std::shared_ptr<UncompressedDebugFiles> copies = nullptr,
+            Clock::duration release_interval = kReleaseInterval)
+      : budget_(budget_bytes),
+        max_open_(max_open),
+        copies_(std::move(copies)),
+        release_interval_(release_interval) {}
 
   // A DWARF file known by its path and, to be sure a reopen finds the same
   // bytes, its identity. Returns the id lookups use.
@@ -38,6 +55,11 @@ class DwarfPool {
   // a file failed to open, once per file.
   bool lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<SourceFunction>& out,
               std::string& error);
+
+  // Releases the file pages lookups touched and trims the heap closed
+  // handles freed, when a release interval has passed since the last
+  // release. Cheap when nothing is pending: callers may call it per sample.
+  void release_if_due();
 
   // For tests and metrics.
   std::size_t open_count();
@@ -55,11 +77,17 @@ class DwarfPool {
   Status open(Entry& entry);
   void close(Entry& entry);
   void enforce_budget();
+  void release_locked(Clock::time_point now);
 
   std::size_t budget_;
   std::size_t max_open_;
   std::shared_ptr<UncompressedDebugFiles> copies_;
+  Clock::duration release_interval_;
   std::mutex mutex_;
+  // Pages touched or heap freed since the last release (read without the lock).
+  std::atomic<bool> pending_{false};
+  bool trim_pending_ = false;
+  Clock::time_point last_release_ = Clock::now();
   std::uint64_t next_id_ = 1;
   std::unordered_map<std::uint64_t, Entry> entries_;
   std::list<std::uint64_t> recent_;  // open entries, most recently used first

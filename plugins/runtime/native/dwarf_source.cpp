@@ -220,10 +220,11 @@ struct DwarfSource::Impl {
     mapped_size = end - begin;
   }
 
-  // The file pages a lookup touched (a unit's DIEs, line program, strings)
+  // The file pages lookups touched (a unit's DIEs, line program, strings)
   // count in the agent's RSS for as long as the handle is open, though the
-  // page cache holds them anyway: dropped after each lookup, and read back
-  // from the page cache by the next (rare: results are cached above).
+  // page cache holds them anyway. Not after every lookup: a new process'
+  // first samples bring hundreds of lookups a second, each of which faulted
+  // the same pages back.
   void release_file_pages() const {
     if (mapped) madvise(mapped, mapped_size, MADV_DONTNEED);
   }
@@ -288,13 +289,9 @@ Status DwarfSource::open(const std::string& path, std::unique_ptr<DwarfSource>& 
   return Status::ok();
 }
 
-bool DwarfSource::lookup(std::uint64_t vaddr, std::vector<SourceFunction>& out) {
-  bool found = read_functions(vaddr, out);
-  impl_->release_file_pages();
-  return found;
-}
+void DwarfSource::release_file_pages() { impl_->release_file_pages(); }
 
-bool DwarfSource::read_functions(std::uint64_t vaddr, std::vector<SourceFunction>& out) {
+bool DwarfSource::lookup(std::uint64_t vaddr, std::vector<SourceFunction>& out) {
   out.clear();
   Dwarf_Die unit;
   if (!impl_->find_unit(vaddr, unit)) return false;

@@ -7,8 +7,9 @@
 //
 // libdw keeps what a lookup read (the unit's line table, abbreviations)
 // until the handle is closed; memory_estimate() lets the owner close and
-// reopen the handle to bound that. The file is mapped (by libelf), but the
-// pages a lookup touched are released after it.
+// reopen the handle to bound that. The file is mapped (by libelf); the pages
+// lookups touched stay resident until release_file_pages(), which the owner
+// calls now and then (DwarfPool: at most once a second, and when idle).
 #pragma once
 
 #include <cstddef>
@@ -40,19 +41,22 @@ class DwarfSource {
   // false when no unit covers it.
   bool lookup(std::uint64_t vaddr, std::vector<SourceFunction>& out);
 
+  // Drops the pages of the file that lookups touched from the agent's RSS
+  // (the page cache keeps them; a later lookup faults back what it reads).
+  void release_file_pages();
+
   // Compilation units whose lines this handle has read.
   std::size_t units_read() const;
   // Heap bytes libdw and this handle hold: compressed debug sections
   // inflated at open, and, estimated from the units read, their line tables
   // (about ten times their encoded size: measured on libpython3.12, 2.9 MB
   // of .debug_line, 28 MB of heap). The file's own pages are not counted:
-  // they are dropped from the agent's memory after each lookup.
+  // release_file_pages() drops them.
   std::size_t memory_estimate() const;
 
  private:
   struct Impl;
   explicit DwarfSource(std::unique_ptr<Impl> impl);
-  bool read_functions(std::uint64_t vaddr, std::vector<SourceFunction>& out);
 
   std::unique_ptr<Impl> impl_;
 };

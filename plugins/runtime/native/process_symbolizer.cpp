@@ -45,6 +45,9 @@ ProcessSymbolizer::ProcessSymbolizer(const ProcessRef& process, std::shared_ptr<
 }
 
 void ProcessSymbolizer::unwind_user(const ember_sample& sample, NativeStack& stack) {
+  // Every sample passes here, lookups or not: what the DWARF lookups of a
+  // burst left resident is given back once it is over.
+  cache_->dwarf_pool().release_if_due();
   std::size_t first = stack.leaf_first.size();
   try {
     unwinder_.unwind(sample, stack.leaf_first, stack.truncated);
@@ -55,6 +58,21 @@ void ProcessSymbolizer::unwind_user(const ember_sample& sample, NativeStack& sta
   // Index 0 is the exact IP; the others are return addresses, which point
   // past the call and may already be in the next function.
   for (std::size_t i = first + 1; i < stack.leaf_first.size(); ++i) --stack.leaf_first[i].pc;
+  open_objects_of(stack.leaf_first);
+}
+
+// The host may name a sample's addresses a while after unwinding it, when a
+// short-lived process has exited and its files can no longer be opened
+// through /proc/PID: the objects its frames run in are opened now.
+void ProcessSymbolizer::open_objects_of(const std::vector<NativeFrame>& frames) {
+  const Mapping* last = nullptr;
+  for (const NativeFrame& frame : frames) {
+    if (last && last->contains(frame.pc)) continue;
+    last = find_mapping(maps_, frame.pc);
+    if (!last || !last->is_file() || !last->executable) continue;
+    auto index = static_cast<std::size_t>(last - maps_.data());
+    if (!objects_[index].opened) open_object(index);
+  }
 }
 
 void ProcessSymbolizer::on_mappings_changed(const ProcessRef& process) {

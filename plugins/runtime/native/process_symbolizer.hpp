@@ -46,6 +46,7 @@ class ProcessSymbolizer final : public ProcessHandler {
   ChainHandle resolve(std::uint64_t address);
   ChainHandle resolve_mapped(std::size_t index, std::uint64_t address);
   void open_object(std::size_t index);
+  void open_objects_of(const std::vector<NativeFrame>& frames);
   bool refresh_due() const;
   void refresh_maps();
   void set_maps(std::vector<Mapping> maps);

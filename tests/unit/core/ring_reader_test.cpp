@@ -88,5 +88,24 @@ TEST(RingReader, OnePassUpToWhatWasWrittenWhenItBegan) {
   EXPECT_EQ(drain(ring), (std::vector<std::string>{"written meanwhile"}));
 }
 
+TEST(RingReader, AtMostMaxRecordsThenTheRestNextTime) {
+  // A reader whose queue is nearly full takes only what it has room for.
+  FakeRing ring(4096);
+  ring.put("one");
+  ring.put("two");
+  std::uint64_t after_two = ring.producer();
+  ring.put("three");
+  std::vector<std::string> records;
+  std::vector<std::uint8_t> wrapped;
+  auto keep = [&](const void* data, std::size_t size) {
+    records.emplace_back(static_cast<const char*>(data), size);
+  };
+  EXPECT_EQ(consume_ring(ring.view(), wrapped, keep, 2), 2u);
+  EXPECT_EQ(records, (std::vector<std::string>{"one", "two"}));
+  EXPECT_EQ(ring.consumer(), after_two) << "the third record's space is kept";
+  EXPECT_EQ(consume_ring(ring.view(), wrapped, keep, 0), 0u);
+  EXPECT_EQ(drain(ring), (std::vector<std::string>{"three"}));
+}
+
 }  // namespace
 }  // namespace ember

@@ -285,5 +285,33 @@ TEST_F(StackRoutingTest, InterpreterGroupsComeFromTheHandlerWhoseProgramRan) {
             (std::vector<std::string>{"native@400030", "native@400020", "native@400010"}));
 }
 
+TEST_F(StackRoutingTest, CaptureReadsTheProcessAndFinishNamesTheRestLater) {
+  // What reads the live process (unwinding, claimed code, interpreter
+  // frames) happens in capture(); native names wait for finish(), which
+  // needs no more of the sample than what capture() kept.
+  FakeJit& jit = attach_jit({{kJit, kJit + 0x100000}});
+  auto interpreter = std::make_unique<FakeInterpreter>("py", kProgram + 0x20);
+  process_.runtimes.push_back(AttachedRuntime{"interp", interpreter.get(), 1});
+  process_.handlers.push_back(std::move(interpreter));
+  native_->pcs = {kJit + 0x10, kProgram + 0x20, kProgram + 0x30};
+  sample_->runtime_program = 1;
+  sample_->kernel_frame_count = 0;
+  sample_->flags = EMBER_SAMPLE_USER_TRUNCATED;
+  StackBuilder builder(nullptr);
+  CapturedStack captured;
+  builder.capture(*sample_, process_, captured);
+  EXPECT_EQ(jit.batches.size(), 1u);
+  ASSERT_EQ(captured.groups.size(), 1u);
+  EXPECT_EQ(native_->named, 0) << "native names are left for finish()";
+
+  *sample_ = ember_sample{};  // the record's buffer is reused meanwhile
+  native_->pcs.clear();
+  std::vector<FrameHandle> root_first;
+  builder.finish(captured, process_, root_first);
+  EXPECT_EQ(names(root_first), (std::vector<std::string>{"[truncated]", "native@400030", "py",
+                                                         "jit@7f0000000010"}));
+  EXPECT_EQ(native_->named, 2);
+}
+
 }  // namespace
 }  // namespace ember

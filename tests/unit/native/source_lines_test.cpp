@@ -332,8 +332,8 @@ TEST(DwarfSource, InflatedSectionsAreInTheEstimateAndFilePagesAreReleased) {
   ASSERT_FALSE(out.empty());
   EXPECT_EQ(out.back().name, "outer_work");
 
-  // Uncompressed DWARF is read in place: the pages a lookup touched are let
-  // go after it, and read again by the next lookup.
+  // Uncompressed DWARF is read in place: the pages a lookup touched stay
+  // until released, and are read again by the next lookup.
   std::string by_id = debug_file_under(EMBER_INLINED_DEBUG_ROOT);
   NmFunction outer_by_id = nm_function(by_id, "outer_work");
   ASSERT_TRUE(DwarfSource::open(by_id, source).is_ok());
@@ -342,8 +342,37 @@ TEST(DwarfSource, InflatedSectionsAreInTheEstimateAndFilePagesAreReleased) {
     ASSERT_FALSE(out.empty());
     EXPECT_EQ(out.back().name, "outer_work");
     EXPECT_GT(out.back().line, 0u);
+    EXPECT_GT(resident_kib_of(by_id), 0u) << "round " << round;
+    source->release_file_pages();
     EXPECT_EQ(resident_kib_of(by_id), 0u) << "round " << round;
   }
+}
+
+TEST(DwarfPool, TouchedFilePagesAreReleasedOncePerInterval) {
+  std::string by_id = debug_file_under(EMBER_INLINED_DEBUG_ROOT);
+  NmFunction outer = nm_function(by_id, "outer_work");
+  MappedFile file;
+  ASSERT_TRUE(MappedFile::open_path(by_id, file).is_ok());
+  std::vector<SourceFunction> out;
+  std::string error;
+
+  {
+    // An hour's interval: the lookups' pages stay (no fault-back per lookup).
+    DwarfPool hourly(std::size_t{64} << 20, 4, nullptr, std::chrono::hours(1));
+    std::uint64_t id = hourly.add(by_id, file.identity());
+    ASSERT_TRUE(hourly.lookup(id, outer.address, out, error)) << error;
+    ASSERT_TRUE(hourly.lookup(id, outer.address + 1, out, error)) << error;
+    hourly.release_if_due();
+    EXPECT_GT(resident_kib_of(by_id), 0u) << "released before the interval passed";
+  }  // closed: unmapped
+
+  // Due at every call: released after each lookup, and by release_if_due.
+  DwarfPool always(std::size_t{64} << 20, 4, nullptr, std::chrono::seconds(0));
+  std::uint64_t other = always.add(by_id, file.identity());
+  ASSERT_TRUE(always.lookup(other, outer.address, out, error)) << error;
+  EXPECT_EQ(resident_kib_of(by_id), 0u);
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.back().name, "outer_work");
 }
 
 }  // namespace
