@@ -1,12 +1,16 @@
-"""A Python process that lives a second keeps its Python names: `ember record
--- python workload.py 1` on pyenv 3.12 and Debian's python3.11. Code objects
-are read from the process' memory, so a sample must be captured before the
-process exits, however long its native frames take to name. And no frame
+"""A Python process that lives a fraction of a second keeps its Python names:
+`ember record -- python workload.py 0.3` on pyenv 3.12 and Debian's
+python3.11. Code objects are read from the process' memory, so a sample
+must be captured before the process exits, however long its native frames
+take to name. And no frame
 is another function's: a Python frame in the workload's files names one of
-their functions, and the workload's function names come from those files."""
+their functions, and the workload's function names come from those files;
+a code object freed and its address reused by another (a module's top
+level, once run) never gives its name to the other's frames."""
 
 import ast
 import os
+import re
 
 from cpython_it import FREQUENCY, HERE, WORKLOAD, CpythonTestCase, pyenv_python
 import ember_it as it
@@ -16,11 +20,17 @@ WORKLOAD_FILES = (WORKLOAD, os.path.join(HERE, "thread_clock.py"))
 # Its functions no other code has: only ever in its files.
 DISTINCT = {"hot_a", "hot_b"}
 UNNAMED = ("<python code 0x", "<unknown python")
-# Measured at 999 Hz with 1 s of work: 97.8-99.9% of the samples with Python
-# frames had every one named (before the reader captured samples as they
-# came: 2-49%); the margin is for a busy 2-CPU neighbour.
-MIN_NAMED_SHARE = 90.0
-RUNS = 2
+REUSED_CODE = os.path.join(HERE, "reused_code.py")
+SPIN = re.compile(r"spin_(\d+)$")
+# 0.3 s of work at 999 Hz, on a 2-CPU machine busy with others' builds: 96.7-100%
+# of the samples with Python frames had every one named (pyenv 3.12 and
+# Debian 3.11 alike), 85% in one test run at load 6 (the samples of a
+# process' last milliseconds are read only if the reader gets a CPU before
+# it exits); before the reader captured samples as they came off the ring,
+# 0% on pyenv 3.12 (3 runs of 3, and the test's 6).
+MIN_NAMED_SHARE = 75.0
+SECONDS = "0.3"
+RUNS = 6
 
 
 def functions_of(path):
@@ -48,7 +58,7 @@ def python_stacks(path):
 
 
 class ShortLivedNames(CpythonTestCase):
-    def test_a_one_second_python_keeps_its_names(self):
+    def test_a_short_lived_python_keeps_its_names(self):
         own = {os.path.realpath(p): functions_of(p) for p in WORKLOAD_FILES}
         for label, python in (("pyenv 3.12", pyenv_python("3.12")),
                               ("debian 3.11", "/usr/bin/python3.11")):
@@ -59,7 +69,7 @@ class ShortLivedNames(CpythonTestCase):
                 for run in range(RUNS):
                     output = os.path.join(it.scratch_dir(self), f"short-{run}.json")
                     res = it.run_ember(["record", "-F", str(FREQUENCY), "-o", output, "--",
-                                        python, WORKLOAD, "1"], timeout=60)
+                                        python, WORKLOAD, SECONDS], timeout=60)
                     self.assertEqual(res.returncode, 0, res.describe())
                     for frames, weight in python_stacks(output):
                         if not frames:
@@ -78,7 +88,7 @@ class ShortLivedNames(CpythonTestCase):
                 share = it.share(named, with_python)
                 print(f"{label}: {named} of {with_python} samples with Python frames "
                       f"named ({share:.1f}%), hot_a in {hot_a}")
-                self.assertGreater(with_python, 300 * RUNS,
+                self.assertGreater(with_python, 40 * RUNS,
                                    f"{label}: too few samples with Python frames")
                 self.assertGreaterEqual(share, MIN_NAMED_SHARE,
                                         f"{label}: {named} of {with_python} samples with "
@@ -86,8 +96,45 @@ class ShortLivedNames(CpythonTestCase):
                 # hot_a takes ~70% of the work loop's time.
                 self.assertGreater(hot_a, with_python // 3, f"{label}: hot_a in {hot_a} "
                                    f"of {with_python} samples")
-                self.assertFalse(wrong, f"{label}: frames naming a function their file "
-                                 f"does not have: {sorted(set(wrong))[:20]}")
+                self.assertEqual(len(wrong), 0, f"{label}: frames naming a function their "
+                                 f"file does not have: {sorted(set(wrong))[:20]}")
+
+    def test_a_reused_code_address_never_names_another_module(self):
+        for label, python in (("pyenv 3.12", pyenv_python("3.12")),
+                              ("debian 3.11", "/usr/bin/python3.11")):
+            with self.subTest(label):
+                self.require(python, label)
+                output = os.path.join(it.scratch_dir(self), "reused.json")
+                res = it.run_ember(["record", "-F", str(FREQUENCY), "-o", output, "--",
+                                    python, REUSED_CODE, "3"], timeout=60)
+                self.assertEqual(res.returncode, 0, res.describe())
+                spins = unknown = 0
+                wrong = []
+                for frames, weight in python_stacks(output):
+                    for depth, (name, file) in enumerate(frames):
+                        m = SPIN.match(name)
+                        if not m or depth == 0:
+                            continue
+                        # spin_N's caller is module N's top level, whose code
+                        # object has the address of earlier modules' ones.
+                        spins += weight
+                        module = f"mod{m.group(1)}.py"
+                        caller = frames[depth - 1]
+                        if file != module:
+                            wrong.append(f"{name} in {file}")
+                        elif caller[0].startswith(UNNAMED):
+                            unknown += weight
+                        elif caller != ("<module>", module):
+                            wrong.append(f"{caller[0]} in {caller[1]} calls {name} in {file}")
+                print(f"{label}: {spins} samples in spin_N, {unknown} with an unnamed caller, "
+                      f"{len(wrong)} wrong")
+                self.assertGreater(spins, 500, f"{label}: too few samples in spin_N")
+                self.assertEqual(len(wrong), 0, f"{label}: frames named from another "
+                                 f"module: {sorted(set(wrong))[:20]}")
+                # A sample taken as a module ends and read after it ended
+                # finds another object at that address: unnamed, rightly.
+                self.assertLess(it.share(unknown, spins), 20.0,
+                                f"{label}: {unknown} of {spins} callers of spin_N unnamed")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "bpf/cpython_bpf.h"
+
 namespace ember::cpython {
 
 void append_utf8(std::string& out, std::uint32_t cp) {
@@ -97,6 +99,7 @@ std::optional<CodeInfo> CodeReader::read_code(std::uint64_t address) const {
 
   CodeInfo info;
   info.first_line = first_line;
+  info.check = cpython_code_check(filename, static_cast<std::uint32_t>(first_line));
   std::optional<std::string> n = read_str(qualname);
   if (!n) n = read_str(name);
   if (!n) return std::nullopt;

@@ -23,6 +23,9 @@ struct CodeInfo {
   std::string file;  // co_filename
   std::int32_t first_line = 0;
   LineTable lines;  // in the units table_offset() returns
+  // cpython_code_check() of the object read (bpf/cpython_bpf.h): whether it
+  // is the one a sample recorded.
+  std::uint64_t check = 0;
 };
 
 class CodeReader {

@@ -48,13 +48,13 @@ class CpythonBinaryData final : public BinaryData {
 
 struct FrameKey {
   std::uint64_t code;
-  std::uint64_t offset;
+  std::uint64_t word1;  // position and check
   bool operator==(const FrameKey&) const = default;
 };
 
 struct FrameKeyHash {
   std::size_t operator()(const FrameKey& key) const {
-    return std::hash<std::uint64_t>()(key.code * 0x9e3779b97f4a7c15ull ^ key.offset);
+    return std::hash<std::uint64_t>()(key.code * 0x9e3779b97f4a7c15ull ^ key.word1);
   }
 };
 
@@ -96,7 +96,7 @@ class CpythonHandler final : public ProcessHandler {
         std::min<std::uint32_t>(sample.runtime_frame_count, EMBER_MAX_RUNTIME_FRAMES);
     for (std::uint32_t i = 0; i < count; ++i) {
       const ember_runtime_frame& raw = sample.runtime_frames[i];
-      group.frames.push_back(frame(raw.word0, raw.word1 & CPYTHON_FRAME_OFFSET_MASK));
+      group.frames.push_back(frame(raw.word0, raw.word1 & ~CPYTHON_FRAME_ENTRY));
       if (raw.word1 & CPYTHON_FRAME_ENTRY) {
         std::size_t index = groups.size();
         if (index < sample.runtime_anchor_count && index < EMBER_MAX_RUNTIME_ANCHORS) {
@@ -122,23 +122,32 @@ class CpythonHandler final : public ProcessHandler {
  private:
   static constexpr std::size_t kMaxCachedFrames = 200000;
 
-  FrameHandle frame(std::uint64_t code, std::uint64_t offset) {
-    FrameKey key{code, offset};
+  // `word1` without its entry flag: position and check (bpf/cpython_bpf.h).
+  FrameHandle frame(std::uint64_t code, std::uint64_t word1) {
+    FrameKey key{code, word1};
     if (auto it = frames_.find(key); it != frames_.end()) return it->second;
     if (frames_.size() >= kMaxCachedFrames) {
       frames_.clear();
       codes_.clear();
     }
-    const CodeInfo* info = code_info(code);
+    const std::uint64_t check = (word1 >> CPYTHON_FRAME_CHECK_SHIFT) & CPYTHON_FRAME_CHECK_MASK;
+    const CodeInfo* info = code_info(code, check);
     Frame f;
     f.kind = frame_kind::python;
-    if (info) {
+    if (info && info->check == check) {
       f.name = info->name;
       f.file = info->file;
       f.module = info->file;
-      std::int32_t line = info->lines.line_at(reader_.table_offset(offset));
+      std::int64_t position = reader_.table_offset(word1 & CPYTHON_FRAME_POSITION_MASK);
+      std::int32_t line = info->lines.line_at(position);
       if (line < 0) line = info->first_line;
       f.line = line > 0 ? static_cast<std::uint32_t>(line) : 0;
+    } else if (info) {
+      // The object at that address now is another one: the sampled code
+      // object was freed since (a module's, after its import). Not
+      // remembered: a later sample of the same address is read again.
+      f.name = "<unknown python>";
+      return std::make_shared<const Frame>(std::move(f));
     } else {
       char name[64];
       std::snprintf(name, sizeof(name), "<python code 0x%" PRIx64 ">", code);
@@ -149,13 +158,17 @@ class CpythonHandler final : public ProcessHandler {
     return handle;
   }
 
-  const CodeInfo* code_info(std::uint64_t code) {
+  // The code object at `code`, read again when the one remembered is not
+  // the one with `check` (the address was reused since).
+  const CodeInfo* code_info(std::uint64_t code, std::uint64_t check) {
     auto it = codes_.find(code);
-    if (it == codes_.end()) {
-      auto info = reader_.read_code(code);
-      it =
-          codes_.emplace(code, info ? std::make_unique<CodeInfo>(std::move(*info)) : nullptr).first;
+    if (it != codes_.end() && (!it->second || it->second->check == check)) {
+      return it->second.get();
     }
+    auto info = reader_.read_code(code);
+    auto read = info ? std::make_unique<CodeInfo>(std::move(*info)) : nullptr;
+    if (it == codes_.end()) return codes_.emplace(code, std::move(read)).first->second.get();
+    if (read) it->second = std::move(read);  // else keep what was there
     return it->second.get();
   }
 

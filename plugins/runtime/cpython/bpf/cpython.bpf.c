@@ -230,13 +230,15 @@ static long frame_step(__u64 index, void *data)
 		walk->failed = 1;
 		return 1;
 	}
-	__u64 word1;
+	__u64 word1 = cpython_code_check(read_u64(code + off->code_filename),
+					 read_u32(code + off->code_firstlineno))
+		      << CPYTHON_FRAME_CHECK_SHIFT;
 	if (off->frame_model == CPYTHON_FRAMES_PYFRAMEOBJECT) {
 		/* One _PyEval_EvalFrameDefault call per PyFrameObject. */
-		word1 = read_u32(frame + off->frame_instr) | CPYTHON_FRAME_ENTRY;
+		word1 |= read_u32(frame + off->frame_instr) | CPYTHON_FRAME_ENTRY;
 	} else {
 		__u64 instr = read_u64(frame + off->frame_instr);
-		word1 = instr > code ? (instr - code) & CPYTHON_FRAME_OFFSET_MASK : 0;
+		word1 |= instr > code ? (instr - code) & CPYTHON_FRAME_POSITION_MASK : 0;
 		if (off->frame_model == CPYTHON_FRAMES_311 && read_u8(frame + off->frame_is_entry))
 			word1 |= CPYTHON_FRAME_ENTRY;
 	}

@@ -5,7 +5,7 @@
  * runtime frame the walker records.
  *
  *   word0 = address of the frame's code object (PyCodeObject *)
- *   word1 = bits 0..61: where the frame is in its bytecode
+ *   word1 = bits 0..31: where the frame is in its bytecode
  *                       3.11+: instruction pointer - code object address, in
  *                       bytes (3.11/3.12 prev_instr, 3.13 instr_ptr; the
  *                       bytecode starts at code_code_adaptive, code units are
@@ -13,6 +13,13 @@
  *                       <= 3.10: f_lasti as an unsigned 32-bit value
  *                       (0xffffffff = -1, before the first instruction); bytes
  *                       up to 3.9, code units in 3.10
+ *           bits 32..61 CPYTHON_FRAME_CHECK: cpython_code_check() of the
+ *                       code object at word0 when the sample was taken. A
+ *                       code object freed since (a module's, once imported)
+ *                       may have its address taken by another: the plugin
+ *                       names the frame from the object it reads at word0
+ *                       only when that object's check is the same, so a
+ *                       reused address never names another function.
  *           bit 63 CPYTHON_FRAME_ENTRY: the first frame its
  *                       _PyEval_EvalFrameDefault call ran, i.e. the root-most
  *                       frame of one native eval frame's group (<= 3.10:
@@ -30,7 +37,19 @@
 #include "../offsets/cpython_offsets.h"
 
 #define CPYTHON_FRAME_ENTRY (1ull << 63)
-#define CPYTHON_FRAME_OFFSET_MASK ((1ull << 62) - 1)
+#define CPYTHON_FRAME_POSITION_MASK 0xffffffffull
+#define CPYTHON_FRAME_CHECK_SHIFT 32
+#define CPYTHON_FRAME_CHECK_MASK ((1ull << 30) - 1)
+
+/* Who a code object is, from two of its fields: co_filename (the str
+ * object's address) and co_firstlineno. Two live code objects share both
+ * only when they start on the same line of the same file. */
+static inline __u64 cpython_code_check(__u64 filename, __u32 first_line)
+{
+	__u64 mixed = (filename >> 4) ^ ((__u64)first_line * 0x9e3779b97f4a7c15ull);
+	mixed ^= mixed >> 31;
+	return mixed & CPYTHON_FRAME_CHECK_MASK;
+}
 
 #define CPYTHON_MAX_PROCESSES 4096
 #define CPYTHON_MAX_THREADS_CACHED 16384
