@@ -53,8 +53,9 @@ class Strings {
 }  // namespace
 
 std::vector<FlameViewNode> flame_view(const FlameTree& tree) {
-  std::vector<FlameViewNode> view{FlameViewNode{&tree.nodes[0], 0, 0, 0, 0, {}}};
-  merge(view, 0, tree, 0, false);
+  std::vector<FlameViewNode> view;  // one tree: its nodes as they are
+  view.reserve(tree.nodes.size());
+  for (const FlameNode& n : tree.nodes) view.push_back(FlameViewNode{&n, n.self, n.total, 0, 0, n.children});
   return view;
 }
 

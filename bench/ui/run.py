@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""The web UI's costs over bench/store's synthetic host (`ember_bench_store
+--hours 24` writes the store): `ember ui` on a free loopback port, then
+
+- API latency: wall time of each endpoint for the last hour and the whole
+  day (median of --repeat requests, answer size);
+- in Chromium (playwright-core from tests/e2e): time from navigation to the
+  first drawn flame graph, and to the redraw after a range change, for one
+  process over an hour (about a thousand distinct stacks) and the whole host
+  over the day (~177,000).
+
+    build/bin/ember_bench_store --hours 24
+    bench/ui/run.py --ember build/bin/ember [--store /tmp/ember-bench-store.db]
+
+Prints a table for docs/benchmarks.md; asserts nothing.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+START = 1_795_600_000  # ember_bench_store's first window (epoch seconds)
+DAY = 24 * 3600
+
+
+def get(url):
+    began = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=120) as response:
+        body = response.read()
+    return time.perf_counter() - began, body
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ember", default=os.path.join(ROOT, "build", "bin", "ember"))
+    parser.add_argument("--store", default="/tmp/ember-bench-store.db")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    ui = subprocess.Popen([args.ember, "ui", "--store", args.store, "--listen", "127.0.0.1:0"],
+                          stdout=subprocess.PIPE, text=True)
+    try:
+        url = ui.stdout.readline().split()[3]
+        hour = (START + DAY - 3600, START + DAY)
+        day = (START, START + DAY)
+        targets = json.loads(get(f"{url}api/v1/targets?from={hour[0]}&to={hour[1]}&limit=500")[1])
+        pid = next(t for t in targets["targets"] if t["param"] == "pid")
+        print(f"| endpoint | range | selection | median wall | answer |")
+        print("|---|---|---|---|---|")
+        for name, (a, b) in (("1 h", hour), ("24 h", day)):
+            for endpoint in ("timeline", "targets", "flamegraph", "functions"):
+                for selection in ("", f"&pid={pid['value']}"):
+                    if endpoint == "targets" and selection:
+                        continue
+                    query = f"{url}api/v1/{endpoint}?from={a}&to={b}{selection}"
+                    times, size = [], 0
+                    for _ in range(args.repeat):
+                        seconds, body = get(query)
+                        times.append(seconds)
+                        size = len(body)
+                    what = f"pid {pid['value']}" if selection else "host"
+                    print(f"| {endpoint} | {name} | {what} | {statistics.median(times) * 1000:.0f} ms "
+                          f"| {size / 1024:.0f} KiB |")
+        views = [("one process, 1 h", f"?t=pid:{pid['value']}&from={hour[0]}&to={hour[1]}",
+                  f"{hour[0] + 1800}"),
+                 ("host, 24 h", f"?from={day[0]}&to={day[1]}", f"{day[0] + DAY // 2}")]
+        node = subprocess.run(["node", os.path.join(HERE, "paint.mjs"), url, json.dumps(views)],
+                              capture_output=True, text=True, timeout=600,
+                              cwd=os.path.join(ROOT, "tests", "e2e"))
+        sys.stdout.write(node.stdout + node.stderr)
+    finally:
+        ui.terminate()
+        ui.wait()
+
+
+if __name__ == "__main__":
+    main()
