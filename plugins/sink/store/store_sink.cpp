@@ -157,8 +157,7 @@ void StoreSink::write_beside(const std::string& problem) {
   active_path_ = sibling;
 }
 
-void StoreSink::hold(const Window& window) {
-  held_.push_back(window);
+void StoreSink::drop_beyond_limit() {
   while (held_.size() > max_held_) {
     held_.pop_front();
     ++dropped_;
@@ -213,8 +212,11 @@ Status StoreSink::on_window(const Window& window) {
   return guarded([&] {
     if (closed_) return Status::error(std::string(kSection) + ": window after close");
     std::size_t before = held_.size();
-    hold(window);
+    // Held with the others first, dropped only if the store is still away:
+    // a store that came back takes every window held and this one.
+    held_.push_back(window);
     bool written = write_held();
+    if (!written) drop_beyond_limit();
     if (written) {
       if (before > 0) {
         host_->log(LogLevel::warn, "wrote " + std::to_string(before) +

@@ -43,7 +43,8 @@ class StoreSink final : public SinkPlugin {
   void write_beside(const std::string& problem);
   // One failed open or write: what to do about it.
   void handle_problem(const store::StoreOutcome& outcome);
-  void hold(const Window& window);
+  // Drops the oldest held windows beyond max_held_windows, saying so.
+  void drop_beyond_limit();
   void apply_retention();
   // Rolls up an hour that closed (one per window): fast 24-hour reads.
   void roll_up();

@@ -210,6 +210,24 @@ TEST(StoreSink, HeldWindowsAreBoundedAndCloseSaysWhatIsLost) {
       << closed.message();
 }
 
+// The store comes back with max_held_windows held: the window that arrives
+// then is written with them, none dropped.
+TEST(StoreSink, AStoreThatComesBackTakesEveryHeldWindow) {
+  store::test::ScratchDir dir;
+  std::string blocker = dir.file("state");
+  std::ofstream(blocker) << "x";
+  std::string path = blocker + "/ember.db";
+  testkit::FakeHost host;
+  StoreSink sink;
+  ASSERT_TRUE(sink.configure(options(path, {{"max_held_windows", std::int64_t{2}}}), host));
+  for (int i = 0; i < 2; ++i) EXPECT_FALSE(sink.on_window(recent_window(i)));
+  fs::remove(blocker);
+  ASSERT_TRUE(sink.on_window(recent_window(2)));
+  ASSERT_TRUE(sink.close());
+  EXPECT_EQ(windows_in(path), 3u);
+  EXPECT_EQ(host.find(LogLevel::error, "dropped the oldest window"), "");
+}
+
 TEST(StoreSink, MaxSizeIsEnforcedAfterEachWindow) {
   store::test::ScratchDir dir;
   std::string path = dir.file("ember.db");
