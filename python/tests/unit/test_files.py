@@ -128,6 +128,11 @@ def test_from_pprof_of_a_go_cpu_profile(tmp_path):
     profile = ember.Profile.from_pprof(proto)
     assert profile.total > 50
     top = profile.top(5)
-    assert top[0].name == "main.spinHot" and top[0].kind == "go" and top[0].self > 0.8
+    # spinHot is what the program runs, between getrusage calls: the top row
+    # by self, under nearly every sample. Its exact self share rests on ~150
+    # samples of Go's 100 Hz profiler (sd ~3 points) and on how much of the
+    # machine's time the syscalls take, so the bound leaves room for both.
+    assert top[0].name == "main.spinHot" and top[0].kind == "go"
+    assert top[0].self > 0.5 and top[0].total > 0.9, top[0]
     assert profile.frequency_hz == 100
     assert any(f.name == "main.main" for stack, _ in profile.stacks() for f in stack)
