@@ -88,6 +88,15 @@ class ShortLivedNames(CpythonTestCase):
                 share = it.share(named, with_python)
                 print(f"{label}: {named} of {with_python} samples with Python frames "
                       f"named ({share:.1f}%), hot_a in {hot_a}")
+                self.assertEqual(len(wrong), 0, f"{label}: frames naming a function their "
+                                 f"file does not have: {sorted(set(wrong))[:20]}")
+                if os.environ.get("EMBER_IT_SANITIZED") == "1":
+                    # A Debug+ASan agent is several times slower: a 0.3 s
+                    # process is often gone before it is attached. How many
+                    # samples keep their names is the release build's check;
+                    # here only that no name is wrong.
+                    print(f"{label}: sanitizer build, named share not checked")
+                    continue
                 self.assertGreater(with_python, 40 * RUNS,
                                    f"{label}: too few samples with Python frames")
                 self.assertGreaterEqual(share, MIN_NAMED_SHARE,
