@@ -5,8 +5,11 @@
 // that far has accepted them, and its configure fails for want of a sampler.
 #pragma once
 
+#include <memory>
 #include <string>
 
+#include "ember/plugin.hpp"
+#include "guarded_call.hpp"
 #include "host_handle.hpp"
 
 namespace ember {
@@ -53,5 +56,22 @@ class CheckHost final : public Host {
   bool quiet_;
   mutable bool wanted_bpf_ = false;
 };
+
+// A new instance of the plugin (into `runtime` or `sink`, by its type),
+// configured with `options` on `host`; exceptions become errors.
+inline Status configure_new_plugin(const PluginDescriptor& descriptor, const Options& options,
+                                   Host& host, std::unique_ptr<RuntimePlugin>& runtime,
+                                   std::unique_ptr<SinkPlugin>& sink) {
+  return guarded_call("configure", [&] {
+    if (descriptor.type == PluginType::runtime) {
+      runtime.reset(descriptor.create_runtime());
+      if (!runtime) return Status::error("the plugin's factory returned nothing");
+      return runtime->configure(options, host);
+    }
+    sink.reset(descriptor.create_sink());
+    if (!sink) return Status::error("the plugin's factory returned nothing");
+    return sink->configure(options, host);
+  });
+}
 
 }  // namespace ember

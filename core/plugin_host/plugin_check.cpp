@@ -81,16 +81,7 @@ PluginCheckReport check_plugin(const PluginCheckRequest& request) {
                                       : PluginConfig{};
   std::unique_ptr<RuntimePlugin> runtime;
   std::unique_ptr<SinkPlugin> sink;
-  Status configured = guarded_call("configure", [&] {
-    if (descriptor.type == PluginType::runtime) {
-      runtime.reset(descriptor.create_runtime());
-      if (!runtime) return Status::error("the plugin's factory returned nothing");
-      return runtime->configure(table.options, host);
-    }
-    sink.reset(descriptor.create_sink());
-    if (!sink) return Status::error("the plugin's factory returned nothing");
-    return sink->configure(table.options, host);
-  });
+  Status configured = configure_new_plugin(descriptor, table.options, host, runtime, sink);
   std::string which = request.config ? "[" + section + "] of " + request.config->source
                                      : "an empty [" + section + "] (no --config)";
   if (configured) {

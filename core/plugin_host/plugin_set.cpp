@@ -103,16 +103,7 @@ Status check_options(const PluginDescriptor& descriptor, const PluginConfig& con
   CheckHost host(label, /*quiet=*/true);
   std::unique_ptr<RuntimePlugin> runtime;
   std::unique_ptr<SinkPlugin> sink;
-  Status configured = guarded_call("configure", [&] {
-    if (descriptor.type == PluginType::runtime) {
-      runtime.reset(descriptor.create_runtime());
-      if (!runtime) return Status::error("the plugin's factory returned nothing");
-      return runtime->configure(config.options, host);
-    }
-    sink.reset(descriptor.create_sink());
-    if (!sink) return Status::error("the plugin's factory returned nothing");
-    return sink->configure(config.options, host);
-  });
+  Status configured = configure_new_plugin(descriptor, config.options, host, runtime, sink);
   if (configured || host.wanted_bpf()) return Status::ok();
   return configure_failed(configured, label, config);
 }
