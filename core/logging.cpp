@@ -2,6 +2,7 @@
 
 #include <bpf/libbpf.h>
 #include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -60,7 +61,54 @@ class JsonMessageFlag : public spdlog::custom_flag_formatter {
   }
 };
 
+// Every component's records go to stderr through this one sink, so that a
+// status line on the terminal (ember record's) can be taken down before a
+// record and put back after it, instead of the two running into each other.
+class StderrSink : public spdlog::sinks::sink {
+ public:
+  void log(const spdlog::details::log_msg& msg) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!status_.empty()) std::fputs("\r\033[K", stderr);
+    stderr_->log(msg);
+    stderr_->flush();
+    draw_status();
+  }
+  void flush() override { stderr_->flush(); }
+  void set_pattern(const std::string& pattern) override { stderr_->set_pattern(pattern); }
+  void set_formatter(std::unique_ptr<spdlog::formatter> formatter) override {
+    stderr_->set_formatter(std::move(formatter));
+  }
+  void set_status(std::string text) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    bool was_shown = !status_.empty();
+    status_ = std::move(text);
+    if (was_shown && status_.empty()) std::fputs("\r\033[K", stderr);
+    draw_status();
+  }
+
+ private:
+  void draw_status() {
+    if (status_.empty()) return;
+    std::fputs("\r\033[K", stderr);
+    std::fputs(status_.c_str(), stderr);
+    std::fflush(stderr);
+  }
+
+  std::mutex mutex_;
+  std::string status_;
+  std::shared_ptr<spdlog::sinks::sink> stderr_ =
+      std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+};
+
+// Never destroyed: loggers may still write from static destructors.
+const std::shared_ptr<StderrSink>& stderr_sink() {
+  static auto* sink = new std::shared_ptr<StderrSink>(std::make_shared<StderrSink>());
+  return *sink;
+}
+
 }  // namespace
+
+void set_status_line(std::string text) { stderr_sink()->set_status(std::move(text)); }
 
 Status setup_logging(const std::string& level, const std::string& format) {
   auto parsed = spdlog::level::from_str(level);
@@ -87,8 +135,9 @@ Status setup_logging(const std::string& level, const std::string& format) {
 std::shared_ptr<spdlog::logger> component_logger(const std::string& name) {
   std::lock_guard<std::mutex> lock(loggers_mutex);
   if (auto existing = spdlog::get(name)) return existing;
-  auto logger = spdlog::stderr_color_mt(name);
+  auto logger = std::make_shared<spdlog::logger>(name, stderr_sink());
   logger->set_level(spdlog::get_level());
+  spdlog::initialize_logger(logger);
   return logger;
 }
 

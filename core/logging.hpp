@@ -19,4 +19,9 @@ Status setup_logging(const std::string& level, const std::string& format = "text
 
 std::shared_ptr<spdlog::logger> component_logger(const std::string& name);
 
+// A line kept at the bottom of a terminal (a run's progress): drawn now and
+// again after each log record; an empty text takes it down. Only for a
+// terminal: the caller checks isatty.
+void set_status_line(std::string text);
+
 }  // namespace ember

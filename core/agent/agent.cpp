@@ -165,6 +165,11 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
       // heap would otherwise grow for a whole window.
       if (processes_.release_exited_handlers(horizon - 1000000000) > 0) malloc_trim(0);
       next_cpu_check = now + 1000000000;
+      if (progress_) {
+        SamplerStats stats = sampler_->stats();
+        progress_({(now - started) / 1e9, profiled_samples_, stats.lost + retired_stats_.lost,
+                   sampled_pids_.size()});
+      }
     }
     if (now >= next_close_) {
       close_window(realtime_ns());  // takes the step that ends the window
@@ -176,6 +181,7 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
       if (next_metrics_ <= now) next_metrics_ = now + metrics_ns_;  // fell behind: skip steps
     }
   }
+  if (progress_) progress_({(monotonic_ns() - started) / 1e9, profiled_samples_, 0, 0, false});
   if (!broken_) {
     sampler_->stop();
     // Every sample submitted: none is left behind.
@@ -282,6 +288,7 @@ void Agent::name_pending(std::int64_t deadline) {
     if (built) {
       aggregator_.add(pending.pid, pending.tid, stack_, 1, pending.labels);
       ++profiled_samples_;
+      if (progress_) sampled_pids_.insert(pending.pid);
       char thread_name[EMBER_COMM_LEN + 1] = {};
       std::copy_n(pending.comm, EMBER_COMM_LEN, thread_name);
       aggregator_.name_thread(pending.pid, pending.tid, thread_name);

@@ -28,6 +28,15 @@ class logger;
 
 namespace ember {
 
+// What a run has done so far, for a progress display.
+struct RunProgress {
+  double seconds = 0;           // since sampling started
+  std::uint64_t samples = 0;    // profiled
+  std::uint64_t lost = 0;       // to a full ring buffer
+  std::size_t processes = 0;    // distinct processes with a sample
+  bool sampling = true;         // false once, when sampling has stopped
+};
+
 class Agent {
  public:
   // Checks privileges, loads the sampler and the plugins.
@@ -39,6 +48,12 @@ class Agent {
   Status run(const std::atomic<bool>& stop, double duration_seconds);
   // Called once run() samples (e.g. to let a launched command go on).
   void when_sampling(std::function<void()> started) { when_sampling_ = std::move(started); }
+
+  // Called about once a second while run() samples, and once more when it
+  // stops sampling (with `sampling` false).
+  void report_progress(std::function<void(const RunProgress&)> progress) {
+    progress_ = std::move(progress);
+  }
 
   // Makes run() go on past its duration until `samples` samples are in the
   // profile, for at most `max_seconds` in all: a statistic that needs that
@@ -113,6 +128,8 @@ class Agent {
   std::function<Status(Config&)> load_config_;
   bool broken_ = false;  // a reload failed half-way: run() stops
   std::function<void()> when_sampling_;
+  std::function<void(const RunProgress&)> progress_;
+  std::unordered_set<std::uint32_t> sampled_pids_;  // kept only for progress_
   std::int64_t window_ns_ = 0;
   std::int64_t next_close_ = 0;  // monotonic
   std::int64_t metrics_ns_ = 0;

@@ -13,6 +13,7 @@
 #include "config/config.hpp"
 #include "exit_watch.hpp"
 #include "launched_command.hpp"
+#include "record_status.hpp"
 #include "run_agent.hpp"
 #include "signals.hpp"
 
@@ -52,6 +53,9 @@ Options:
                         the built-in ones and the config's agent.plugin_dirs
   --log-level LEVEL     trace, debug, info, warn, error or off; default info
   -h, --help            this help
+
+On a terminal, a status line shows the time, samples, lost samples and
+processes seen so far.
 
 Needs root, or the CAP_BPF and CAP_PERFMON capabilities. Under sudo, COMMAND
 runs as the user who ran sudo.
@@ -223,6 +227,7 @@ int record_command(Arguments& args) {
   limits.duration_seconds = duration;
   limits.min_samples = min_samples;
   limits.max_seconds = 4 * duration;
+  limits.on_progress = terminal_status_line();
 
   std::unique_ptr<LaunchedCommand> launched;
   bool launch_failed = false;

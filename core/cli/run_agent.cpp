@@ -27,6 +27,7 @@ int run_agent(const Config& config, const RunLimits& limits,
     agent->enable_reload(&reload_requested(), std::move(reload));
   }
   if (limits.on_sampling) agent->when_sampling(limits.on_sampling);
+  if (limits.on_progress) agent->report_progress(limits.on_progress);
   if (limits.min_samples) agent->extend_until_samples(limits.min_samples, limits.max_seconds);
   Status ran = agent->run(stop_requested(), limits.duration_seconds);
   if (!ran) {

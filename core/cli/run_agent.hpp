@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "agent/agent.hpp"
 #include "config/config.hpp"
 
 namespace ember::cli {
@@ -12,6 +13,7 @@ struct RunLimits {
   std::uint64_t min_samples = 0;  // go on past the duration until this many...
   double max_seconds = 0;         // ...for at most this long in all
   std::function<void()> on_sampling;  // once the sampler runs
+  std::function<void(const RunProgress&)> on_progress;  // about once a second
 };
 
 // Sets up logging, creates the agent and runs it until a signal or the
