@@ -40,7 +40,7 @@ ApiResponse Api::handle(std::string_view path, const Params& params) const {
       std::lock_guard lock(mutex_);
       store::StoreSummary summary = store_.summary();
       ApiQuery query(params);
-      ApiRequest request{store_, summary, now_(), query};
+      ApiRequest request{store_, summary, now_(), query, cache_};
       ApiResponse response = route.endpoint(request);
       Status checked = query.finish();
       if (!checked) return error_response(400, checked.message());

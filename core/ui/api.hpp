@@ -7,11 +7,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 
 #include "api_query.hpp"
+#include "lru_cache.hpp"
 #include "store_reader.hpp"
 
 namespace ember::ui {
@@ -25,18 +27,31 @@ struct ApiResponse {
 
 ApiResponse error_response(int status, const std::string& message);
 
+using SharedWindow = std::shared_ptr<const Window>;
+
+// What the API keeps between requests (lru_cache.hpp): reads and selections
+// of the store, and flame graph answers.
+struct ApiCaches {
+  explicit ApiCaches(std::size_t windows) : windows(windows), answers(windows * 2) {}
+  LruCache<SharedWindow> windows;
+  LruCache<std::shared_ptr<const std::string>> answers;
+};
+
 // What every endpoint gets.
 struct ApiRequest {
   const store::StoreReader& store;
   const store::StoreSummary& summary;
   std::int64_t now_ns;
   ApiQuery& query;
+  ApiCaches& cache;
 };
 
 class Api {
  public:
   using Clock = std::function<std::int64_t()>;  // wall-clock nanoseconds
-  Api(const store::StoreReader& store, Clock now) : store_(store), now_(std::move(now)) {}
+  // Keeps up to `cached_windows` reads and selections (lru_cache.hpp).
+  Api(const store::StoreReader& store, Clock now, std::size_t cached_windows = 4)
+      : store_(store), now_(std::move(now)), cache_(cached_windows) {}
 
   // `path` is the request's path ("/api/v1/targets"), `params` its query.
   ApiResponse handle(std::string_view path, const Params& params) const;
@@ -45,6 +60,7 @@ class Api {
   const store::StoreReader& store_;
   Clock now_;
   mutable std::mutex mutex_;  // one SQLite connection: one request at a time
+  mutable ApiCaches cache_;
 };
 
 }  // namespace ember::ui

@@ -17,25 +17,23 @@ ApiResponse diff_endpoint(ApiRequest& request) {
   report::TimeRange before_range = query.range(request.summary, request.now_ns, "base_");
   report::ReportFilter filter = query.filter();
   bool native = query.native_view();
-  std::int64_t max_nodes = query.number("max_nodes", 1, 1'000'000, 200'000);
+  FlameLimits limits = flame_limits(query);
   std::int64_t limit = query.number("limit", 1, 100'000, 100);
   if (auto bad = rejected(query)) return *bad;
 
-  Window before, after;
+  SharedWindow before, after;
   if (auto missing = read_selection(request, before_range, filter, native, before)) return *missing;
   if (auto missing = read_selection(request, after_range, filter, native, after)) return *missing;
-  formats::FlameTree after_tree = formats::build_flame_tree(after);
-  formats::FlameTree before_tree = formats::build_flame_tree(before);
+  CompactFlameTree tree = limited_flame_tree(*after, before.get(), limits);
   std::vector<report::FunctionDelta> deltas =
-      report::diff_functions(report::function_table(before), report::function_table(after));
+      report::diff_functions(report::function_table(*before), report::function_table(*after));
   if (deltas.size() > static_cast<std::size_t>(limit)) deltas.resize(limit);
 
   JsonWriter json;
   json.begin_object();
-  write_span(json, "before", before);
-  write_span(json, "after", after);
-  write_flame(json, diff_view(after_tree, before_tree), after, true,
-              static_cast<std::size_t>(max_nodes));
+  write_span(json, "before", *before);
+  write_span(json, "after", *after);
+  write_flame(json, tree, *after, true);
   json.key("functions").begin_array();
   for (const report::FunctionDelta& d : deltas) {
     json.begin_object();

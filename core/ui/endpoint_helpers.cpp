@@ -1,8 +1,54 @@
+#include <cstdio>
+
 #include "endpoints.hpp"
 #include "report.hpp"
 #include "runtime_view.hpp"
 
 namespace ember::ui {
+namespace {
+
+// What a read of `range` covers: its stored windows (first start, last end,
+// how many, their starts summed), empty when none.
+std::string read_key(const std::vector<store::WindowSpan>& spans) {
+  if (spans.empty()) return "";
+  std::uint64_t starts = 0;
+  for (const store::WindowSpan& s : spans) starts += static_cast<std::uint64_t>(s.start_ns);
+  char key[120];
+  std::snprintf(key, sizeof key, "read %lld %lld %zu %llu",
+                static_cast<long long>(spans.front().start_ns),
+                static_cast<long long>(spans.back().end_ns), spans.size(),
+                static_cast<unsigned long long>(starts));
+  return key;
+}
+
+// The filter as a key: each list's values, separated by bytes no value holds.
+std::string filter_key(const report::ReportFilter& f) {
+  std::string key;
+  auto add = [&key](char name, const auto& values) {
+    key += name;
+    for (const auto& v : values) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>) {
+        key += v;
+      } else {
+        key += std::to_string(v);
+      }
+      key += '\x1f';
+    }
+    key += '\x1e';
+  };
+  add('p', f.pids);
+  add('n', f.processes);
+  add('s', f.services);
+  add('c', f.containers);
+  add('o', f.pods);
+  add('k', f.kinds);
+  add('l', f.labels);
+  add('m', f.cmdlines);
+  add('t', f.threads);
+  return key;
+}
+
+}  // namespace
 
 std::optional<ApiResponse> rejected(ApiQuery& query) {
   Status checked = query.finish();
@@ -10,14 +56,65 @@ std::optional<ApiResponse> rejected(ApiQuery& query) {
   return error_response(400, checked.message());
 }
 
-std::optional<ApiResponse> read_selection(const ApiRequest& request,
-                                          const report::TimeRange& range,
+Status read_range(const ApiRequest& request, const report::TimeRange& range, SharedWindow& out,
+                  std::string* key) {
+  std::vector<store::WindowSpan> spans;
+  Status listed = request.store.windows(range.from_ns, range.to_ns, spans);
+  if (!listed) return listed;
+  std::string covered = read_key(spans);
+  if (key) *key = covered;
+  auto read = [&](SharedWindow& made) {
+    auto window = std::make_shared<Window>();
+    Status status = request.store.read(range.from_ns, range.to_ns, *window);
+    made = std::move(window);
+    return status;
+  };
+  if (covered.empty()) return read(out);  // nothing stored there: nothing to keep
+  return request.cache.windows.get(covered, read, out);
+}
+
+std::optional<ApiResponse> read_selection(const ApiRequest& request, const report::TimeRange& range,
                                           const report::ReportFilter& filter, bool native,
-                                          Window& out) {
-  Status read = report::read_report_window(request.store, request.summary, range, filter, out);
-  if (!read) return error_response(404, read.message());
-  if (!native) out = report::runtime_view(out).window;
+                                          SharedWindow& out, std::string* key) {
+  Status status = report::check_selection(request.summary, filter);
+  if (!status) return error_response(404, status.message());
+  SharedWindow read;
+  std::string covered;
+  status = read_range(request, range, read, &covered);
+  if (!status) return error_response(500, status.message());
+  status = report::check_samples_read(*read, request.summary, range);
+  if (!status) return error_response(404, status.message());
+  std::string selected_key = covered + '|' + filter_key(filter) + (native ? "|native" : "|runtime");
+  if (key) *key = selected_key;
+  if (filter.empty() && (native || !report::runtime_view_changes(*read))) {
+    out = std::move(read);  // the read as it is: not copied
+    return std::nullopt;
+  }
+  status = request.cache.windows.get(
+      selected_key,
+      [&](SharedWindow& made) {
+        Window selected;
+        if (filter.empty()) {
+          selected = *read;
+        } else {
+          Status kept = report::select_samples(*read, range, filter, "from", selected);
+          if (!kept) return kept;
+        }
+        if (!native) selected = report::runtime_view(std::move(selected)).window;
+        made = std::make_shared<const Window>(std::move(selected));
+        return Status::ok();
+      },
+      out);
+  if (!status) return error_response(404, status.message());
   return std::nullopt;
+}
+
+FlameLimits flame_limits(ApiQuery& query) {
+  FlameLimits limits;
+  limits.max_nodes = static_cast<std::size_t>(query.number("max_nodes", 1, 1'000'000, 200'000));
+  limits.resolution =
+      static_cast<std::uint64_t>(query.number("resolution", 0, 1'000'000'000, 10'000));
+  return limits;
 }
 
 void write_span(JsonWriter& json, std::string_view key, const Window& window) {

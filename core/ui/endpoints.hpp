@@ -8,6 +8,7 @@
 
 #include "api.hpp"
 #include "ember/window.hpp"
+#include "flame_json.hpp"
 #include "json_writer.hpp"
 #include "report_filter.hpp"
 #include "time_spec.hpp"
@@ -18,14 +19,25 @@ namespace ember::ui {
 // parameter is read, before any work.
 std::optional<ApiResponse> rejected(ApiQuery& query);
 
-// The samples of `range` that `filter` keeps, merged (report.hpp's
-// read_report_window), in the runtime view unless `native` (as ember
-// report shows them); its errors (empty store or range, unknown service, a
+// Every stored window overlapping `range`, merged (StoreReader::read), kept
+// in the request's cache for the next request covering the same windows;
+// `key`, when given, is set to what the read covers.
+Status read_range(const ApiRequest& request, const report::TimeRange& range, SharedWindow& out,
+                  std::string* key = nullptr);
+
+// The samples of `range` that `filter` keeps, merged, in the runtime view
+// unless `native` (as ember report shows them; report.hpp's
+// read_report_window in steps), from the cache when a request before read
+// or selected the same; its errors (empty store or range, unknown service, a
 // filter that matches nothing) as a 404 that says what the store holds.
-std::optional<ApiResponse> read_selection(const ApiRequest& request,
-                                          const report::TimeRange& range,
+// `key`, when given, is set to what the selection holds (for keeping what
+// is computed from it).
+std::optional<ApiResponse> read_selection(const ApiRequest& request, const report::TimeRange& range,
                                           const report::ReportFilter& filter, bool native,
-                                          Window& out);
+                                          SharedWindow& out, std::string* key = nullptr);
+
+// `max_nodes` and `resolution`: how much of a flame tree to send.
+FlameLimits flame_limits(ApiQuery& query);
 
 // {"from", "to", "samples", "frequency_hz"} of a read window, as a "key": {...}.
 void write_span(JsonWriter& json, std::string_view key, const Window& window);

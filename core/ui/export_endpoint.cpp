@@ -58,14 +58,16 @@ ApiResponse export_endpoint(ApiRequest& request) {
                                    std::string(formats::kProfileFormatNames));
   }
 
-  Window window;
-  if (auto missing = read_selection(request, range, filter, native, window)) return *missing;
+  SharedWindow selected;
+  if (auto missing = read_selection(request, range, filter, native, selected)) return *missing;
+  Window focused;
   if (!focus.empty()) {
-    window = report::focus_window(window, focus);
-    if (window.total_samples() == 0) {
+    focused = report::focus_window(*selected, focus);
+    if (focused.total_samples() == 0) {
       return error_response(404, "no samples of the selection run '" + focus + "'");
     }
   }
+  const Window& window = focus.empty() ? *selected : focused;
   std::string what = subject(focus, filter);
   std::string title = "ember " + formats::utc_iso8601(window.start_ns) + " to " +
                       formats::utc_iso8601(window.end_ns) + " " + filter.describe() +

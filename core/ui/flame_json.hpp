@@ -1,39 +1,35 @@
 // Flame trees as the API sends them: string tables plus nodes in preorder,
 // each [name, kind, file, line, module, self, total, children] (strings as
-// indices into "strings"), so 100k nodes stay a few MB and parse fast. Compare
-// mode adds the baseline's [base_self, base_total] to each node of the union
-// of both trees. Trees over `max_nodes` keep their biggest nodes (a node is
-// never bigger than its parent, so what stays is still one tree); "pruned"
-// says how many were left out.
+// indices into "strings"), so 100k nodes stay a few MB and parse fast.
+// Compare mode adds the baseline's [base_self, base_total] to each node of
+// the union of both trees. Small nodes are left out (flame_builder.hpp);
+// "pruned" says how many.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <string>
-#include <vector>
 
 #include "ember/window.hpp"
-#include "flame_tree.hpp"
+#include "flame_builder.hpp"
 #include "json_writer.hpp"
 
 namespace ember::ui {
 
-struct FlameViewNode {
-  const formats::FlameNode* node = nullptr;  // of either tree (names, file, module)
-  std::uint64_t self = 0, total = 0;
-  std::uint64_t base_self = 0, base_total = 0;
-  std::vector<std::uint32_t> children;  // indices into the view
+// How much of a tree is sent: nodes under 1/resolution of the samples (of
+// either window) are left out (0: none), then the smallest until at most
+// max_nodes remain.
+struct FlameLimits {
+  std::size_t max_nodes = 200'000;
+  std::uint64_t resolution = 0;
 };
 
-// One tree, or the union of `after` and `before` (compare mode). Both trees
-// must outlive the view.
-std::vector<FlameViewNode> flame_view(const formats::FlameTree& tree);
-std::vector<FlameViewNode> diff_view(const formats::FlameTree& after,
-                                     const formats::FlameTree& before);
+// The tree of `window` (with `baseline`: both, compare mode) within `limits`.
+CompactFlameTree limited_flame_tree(const Window& window, const Window* baseline,
+                                    const FlameLimits& limits);
 
 // "strings", "kinds" ([{kind, color}], colors from `window`), "nodes",
 // "pruned" as fields of the object being written.
-void write_flame(JsonWriter& json, const std::vector<FlameViewNode>& view, const Window& window,
-                 bool with_base, std::size_t max_nodes);
+void write_flame(JsonWriter& json, const CompactFlameTree& tree, const Window& window,
+                 bool with_base);
 
 }  // namespace ember::ui

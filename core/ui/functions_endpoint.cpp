@@ -13,14 +13,14 @@ ApiResponse functions_endpoint(ApiRequest& request) {
   std::int64_t limit = query.number("limit", 1, 100'000, 500);
   if (auto bad = rejected(query)) return *bad;
 
-  Window window;
+  SharedWindow window;
   if (auto missing = read_selection(request, range, filter, native, window)) return *missing;
-  report::FunctionTable table = report::function_table(window);
+  report::FunctionTable table = report::function_table(*window);
   if (table.functions.size() > static_cast<std::size_t>(limit)) table.functions.resize(limit);
 
   JsonWriter json;
   json.begin_object();
-  write_span(json, "range", window);
+  write_span(json, "range", *window);
   json.key("functions").begin_array();
   for (const report::FunctionStats& f : table.functions) {
     json.begin_object();

@@ -67,9 +67,9 @@ ApiResponse targets_endpoint(ApiRequest& request) {
   std::int64_t limit = query.number("limit", 1, 10000, 200);
   if (auto bad = rejected(query)) return *bad;
 
-  Window window;
+  SharedWindow window;
   if (auto missing = read_selection(request, range, {}, true, window)) return *missing;
-  std::vector<Target> targets = targets_of(window);
+  std::vector<Target> targets = targets_of(*window);
   std::erase_if(targets, [&](const Target& t) {
     return !search.empty() && lower(t.label).find(search) == std::string::npos;
   });
@@ -81,7 +81,7 @@ ApiResponse targets_endpoint(ApiRequest& request) {
 
   JsonWriter json;
   json.begin_object();
-  write_span(json, "range", window);
+  write_span(json, "range", *window);
   json.field("matched", static_cast<std::uint64_t>(matched));
   json.key("targets").begin_array();
   for (const Target& t : targets) {

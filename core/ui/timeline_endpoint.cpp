@@ -47,9 +47,10 @@ ApiResponse timeline_endpoint(ApiRequest& request) {
   std::int64_t points = query.number("points", 2, 2000, 300);
   if (auto bad = rejected(query)) return *bad;
 
-  Window window;
-  Status read = request.store.read(range.from_ns, range.to_ns, window);
-  if (!read) return error_response(500, read.message());
+  SharedWindow read;
+  Status status = read_range(request, range, read);
+  if (!status) return error_response(500, status.message());
+  const Window& window = *read;
 
   std::int64_t span = range.to_ns - range.from_ns;
   std::int64_t step = std::max<std::int64_t>(kSecondNs, (span + points - 1) / points);

@@ -30,6 +30,8 @@ const picker = new Picker($('target-search'), $('target-list'), {
   onPick: (t) => update({ t, zoom: '', focus: '', fn: '' }),
 });
 
+const DEFAULT_RESOLUTION = 10000;  // the API's default `resolution`
+
 function zoomOf(node) { return node && node.parent ? JSON.stringify(pathOf(node)) : ''; }
 
 function searchRegex() {
@@ -122,8 +124,17 @@ async function drawMode(signal) {
   if (mode === 'compare') return drawCompare(signal);
   const params = profileParams(state);
   if (state.focus) params.set('focus', state.focus);
-  const answer = await getJson('flamegraph', params, signal);
+  let answer = await getJson('flamegraph', params, signal);
   root = decodeTree(answer);
+  // The server leaves out nodes under 1/resolution of the tree (docs/api.md):
+  // zoomed into a node, ask again for the detail its width needs.
+  const zoomed = findPath(root, zoomPath(state));
+  const share = root.total > 0 ? zoomed.total / root.total : 1;
+  if (share < 0.5) {
+    params.set('resolution', String(Math.min(1e9, Math.ceil(DEFAULT_RESOLUTION / Math.max(share, 1e-5)))));
+    answer = await getJson('flamegraph', params, signal);
+    root = decodeTree(answer);
+  }
   legend(answer.kinds);
   if (mode === 'sandwich') return drawSandwich(answer.kinds);
   flame.setData(root, { kinds: answer.kinds });

@@ -63,20 +63,13 @@ Status read_range(const store::StoreReader& store, const store::StoreSummary& su
   Window window;
   Status read = store.read(range.from, range.to, window);
   if (!read) return read;
-  if (window.total_samples() == 0) {
-    return Status::error(std::string("no samples ") + what + " " + span(range.from, range.to) +
-                         "; " + store_holds(summary));
-  }
+  read = check_samples_read(window, summary, TimeRange{range.from, range.to}, what);
+  if (!read) return read;
   if (filter.empty()) {  // a day of windows is not copied to keep all of it
     out = std::move(window);
     return Status::ok();
   }
-  out = apply_filter(window, filter);
-  if (out.total_samples() == 0) {
-    return Status::error("no samples match " + filter.describe() + " " + what + " " +
-                         span(range.from, range.to) + "; that range has " + window_holds(window));
-  }
-  return Status::ok();
+  return select_samples(window, TimeRange{range.from, range.to}, filter, what, out);
 }
 
 // The runtime view (runtime_view.hpp) unless --native; a line for the heading
@@ -221,12 +214,31 @@ Status resolve_range(const store::StoreSummary& summary, const std::string& from
   return Status::ok();
 }
 
-Status read_report_window(const store::StoreReader& store, const store::StoreSummary& summary,
-                          const TimeRange& range, const ReportFilter& filter, Window& out) {
+Status check_selection(const store::StoreSummary& summary, const ReportFilter& filter) {
   if (summary.windows == 0) return no_windows();
   Status known = unknown_service(filter, summary);
   if (!known) return known;
-  known = unknown_kind(filter, summary);
+  return unknown_kind(filter, summary);
+}
+
+Status check_samples_read(const Window& read, const store::StoreSummary& summary,
+                          const TimeRange& range, const char* what) {
+  if (read.total_samples() != 0) return Status::ok();
+  return Status::error(std::string("no samples ") + what + " " + span(range.from_ns, range.to_ns) +
+                       "; " + store_holds(summary));
+}
+
+Status select_samples(const Window& read, const TimeRange& range, const ReportFilter& filter,
+                      const char* what, Window& out) {
+  out = apply_filter(read, filter);
+  if (out.total_samples() != 0) return Status::ok();
+  return Status::error("no samples match " + filter.describe() + " " + what + " " +
+                       span(range.from_ns, range.to_ns) + "; that range has " + window_holds(read));
+}
+
+Status read_report_window(const store::StoreReader& store, const store::StoreSummary& summary,
+                          const TimeRange& range, const ReportFilter& filter, Window& out) {
+  Status known = check_selection(summary, filter);
   if (!known) return known;
   return read_range(store, summary, Range{range.from_ns, range.to_ns}, filter, "from", out);
 }

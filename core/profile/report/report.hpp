@@ -54,6 +54,17 @@ Status resolve_range(const store::StoreSummary& summary, const std::string& from
 Status read_report_window(const store::StoreReader& store, const store::StoreSummary& summary,
                           const TimeRange& range, const ReportFilter& filter, Window& out);
 
+// read_report_window in its steps, for a reader that keeps what it read
+// (the web UI): the checks that need no read (an empty store, an unknown
+// service or kind); that a read of `range` holds samples; the samples of a
+// read that `filter` keeps (an error when none). `what` words the range in
+// the errors ("from": "no samples from <range>").
+Status check_selection(const store::StoreSummary& summary, const ReportFilter& filter);
+Status check_samples_read(const Window& read, const store::StoreSummary& summary,
+                          const TimeRange& range, const char* what = "from");
+Status select_samples(const Window& read, const TimeRange& range, const ReportFilter& filter,
+                      const char* what, Window& out);
+
 // The report's bytes (text or a binary pprof). Errors for an empty store, an
 // empty range or a filter that matches nothing say what the store does hold.
 Status run_report(const store::StoreReader& store, const ReportRequest& request,

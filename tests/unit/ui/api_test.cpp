@@ -155,5 +155,40 @@ TEST_F(AnswersFromTheStore, ExportsAreTheReportsFiles) {
   EXPECT_EQ(svg.body.find("lookup"), std::string::npos);
 }
 
+// What the API keeps between requests (lru_cache.hpp) is what the store
+// held: a window stored since shows in the next answers of a range that
+// covers it, while other views of a kept read stay right.
+TEST_F(AnswersFromTheStore, KeptAnswersFollowTheStore) {
+  EXPECT_EQ(read_tree(json("/api/v1/flamegraph")).total, 450);
+  EXPECT_EQ(read_tree(json("/api/v1/flamegraph", {{"process", "cron"}})).total, 150);
+  EXPECT_EQ(read_tree(json("/api/v1/flamegraph")).total, 450);
+  EXPECT_EQ(json("/api/v1/functions", {{"process", "api"}})["functions"][0]["self"].number, 180);
+  {
+    std::unique_ptr<store::StoreWriter> writer;
+    ASSERT_TRUE(store::StoreWriter::open((dir_ / "ember.db").string(), writer).ok());
+    ASSERT_TRUE(writer->write(ember::test::story_minute(3, 100)).ok());
+  }
+  EXPECT_EQ(read_tree(json("/api/v1/flamegraph")).total, 600);
+  EXPECT_EQ(read_tree(json("/api/v1/flamegraph", {{"process", "cron"}})).total, 200);
+  EXPECT_EQ(json("/api/v1/functions", {{"process", "api"}})["functions"][0]["self"].number, 280);
+  EXPECT_EQ(json("/api/v1/targets")["range"]["samples"].number, 600);
+  // The older range still answers from what it kept, and rightly.
+  EXPECT_EQ(read_tree(json("/api/v1/flamegraph", {{"to", "2026-11-25T19:08:00Z"}})).total, 450);
+}
+
+// A tree cut at 1/resolution of the samples keeps the nodes at or over it.
+TEST_F(AnswersFromTheStore, FlameGraphLeavesOutNodesUnderTheResolution) {
+  Json all = json("/api/v1/flamegraph", {{"resolution", "0"}});
+  Json cut = json("/api/v1/flamegraph", {{"resolution", "3"}});  // 150 samples of 450
+  ReadNode tree = read_tree(cut);
+  EXPECT_EQ(tree.total, 450);
+  ASSERT_NE(tree.at({"api", "main"}), nullptr);
+  EXPECT_EQ(tree.at({"api", "main", "lookup"})->total, 180);
+  EXPECT_NE(tree.at({"cron", "main", "tick"}), nullptr);  // 150: at the threshold, kept
+  EXPECT_EQ(tree.at({"api", "main", "render"}), nullptr);  // 120
+  EXPECT_EQ(cut["pruned"].number, 1);
+  EXPECT_EQ(all["pruned"].number, 0);
+}
+
 }  // namespace
 }  // namespace ember::ui::test

@@ -1,0 +1,57 @@
+// The API's flame tree (docs/api.md), built on integer ids: each distinct
+// function (name, kind, file) and process name is numbered once, in the
+// order siblings are drawn (by name, then kind, then file); each distinct
+// (process, stack) becomes a sequence of those numbers; the sequences are
+// sorted, and one pass over them yields the tree in preorder (a sequence
+// shares its prefix with the one before it). Strings are touched only when
+// functions are numbered and when the kept nodes are written.
+//
+// Nodes with fewer samples than `min_total` (in either window of a compare)
+// are left out with their subtrees while the tree is built: their samples stay
+// in their parent's total. A node is never bigger than its parent, so what
+// stays is still one tree.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ember/window.hpp"
+
+namespace ember::ui {
+
+// A function (or process: kind "process"; the root: kind "all") of the tree.
+struct FlameFunction {
+  std::string_view name, kind, file, module;  // views into the windows
+  std::uint32_t line = 0;                     // of the first frame numbered
+};
+
+struct FlameTreeNode {
+  std::uint32_t function = 0;  // index into CompactFlameTree::functions
+  std::uint32_t children = 0;  // kept children; they follow in preorder
+  std::uint64_t self = 0, total = 0;
+  std::uint64_t base_self = 0, base_total = 0;  // the baseline's, in compare mode
+};
+
+struct CompactFlameTree {
+  std::vector<FlameFunction> functions;
+  std::vector<FlameTreeNode> nodes;     // preorder; nodes[0] is the root "all"
+  std::uint64_t pruned = 0;             // nodes left out
+  std::deque<std::string> owned_names;  // "[pid N]" for processes without a comm
+};
+
+// The tree of `window`, or (with `baseline`) the union of both trees with
+// the baseline's counts in base_self / base_total. The windows must outlive
+// the tree (names are views into them).
+CompactFlameTree build_compact_flame_tree(const Window& window, const Window* baseline,
+                                          std::uint64_t min_total);
+
+// The node count cap as a threshold: the smallest size a node may have and
+// stay when the tree keeps at most `max_nodes` (nodes of the size of the
+// max_nodes-th biggest go too: never more than max_nodes). 0 when it fits.
+std::uint64_t min_total_for(const CompactFlameTree& tree, std::size_t max_nodes);
+
+}  // namespace ember::ui
