@@ -44,6 +44,12 @@ struct ApiRequest {
   std::int64_t now_ns;
   ApiQuery& query;
   ApiCaches& cache;
+
+  // `from` and `to` (with `prefix`: "base_from", "base_to") resolved
+  // against the store and the clock (ApiQuery::range).
+  report::TimeRange range(const std::string& prefix = "") {
+    return query.range(summary, now_ns, prefix);
+  }
 };
 
 class Api {

@@ -12,18 +12,16 @@
 namespace ember::ui {
 
 ApiResponse diff_endpoint(ApiRequest& request) {
-  ApiQuery& query = request.query;
-  report::TimeRange after_range = query.range(request.summary, request.now_ns);
-  report::TimeRange before_range = query.range(request.summary, request.now_ns, "base_");
-  report::ReportFilter filter = query.filter();
-  bool native = query.native_view();
-  FlameLimits limits = flame_limits(query);
-  std::int64_t limit = query.number("limit", 1, 100'000, 100);
-  if (auto bad = rejected(query)) return *bad;
+  Selection after_selection = selection_of(request);
+  Selection before_selection = after_selection;
+  before_selection.range = request.range("base_");
+  FlameLimits limits = flame_limits(request.query);
+  std::int64_t limit = request.query.number("limit", 1, 100'000, 100);
+  if (auto bad = rejected(request.query)) return *bad;
 
   SharedWindow before, after;
-  if (auto missing = read_selection(request, before_range, filter, native, before)) return *missing;
-  if (auto missing = read_selection(request, after_range, filter, native, after)) return *missing;
+  if (auto missing = read_selection(request, before_selection, before)) return *missing;
+  if (auto missing = read_selection(request, after_selection, after)) return *missing;
   CompactFlameTree tree = limited_flame_tree(*after, before.get(), limits);
   std::vector<report::FunctionDelta> deltas =
       report::diff_functions(report::function_table(*before), report::function_table(*after));

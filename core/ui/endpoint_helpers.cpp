@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "endpoints.hpp"
+#include "focus.hpp"
 #include "report.hpp"
 #include "runtime_view.hpp"
 
@@ -73,9 +74,19 @@ Status read_range(const ApiRequest& request, const report::TimeRange& range, Sha
   return request.cache.windows.get(covered, read, out);
 }
 
-std::optional<ApiResponse> read_selection(const ApiRequest& request, const report::TimeRange& range,
-                                          const report::ReportFilter& filter, bool native,
+Selection selection_of(ApiRequest& request, bool with_view) {
+  Selection selection;
+  selection.range = request.range();
+  selection.filter = request.query.filter();
+  if (with_view) selection.native = request.query.native_view();
+  return selection;
+}
+
+std::optional<ApiResponse> read_selection(const ApiRequest& request, const Selection& selection,
                                           SharedWindow& out, std::string* key) {
+  const report::TimeRange& range = selection.range;
+  const report::ReportFilter& filter = selection.filter;
+  bool native = selection.native;
   Status status = report::check_selection(request.summary, filter);
   if (!status) return error_response(404, status.message());
   SharedWindow read;
@@ -107,6 +118,13 @@ std::optional<ApiResponse> read_selection(const ApiRequest& request, const repor
       out);
   if (!status) return error_response(404, status.message());
   return std::nullopt;
+}
+
+std::optional<ApiResponse> focus_on(const std::string& focus, SharedWindow& window) {
+  if (focus.empty()) return std::nullopt;
+  window = std::make_shared<const Window>(report::focus_window(*window, focus));
+  if (window->total_samples() != 0) return std::nullopt;
+  return error_response(404, "no samples of the selection run '" + focus + "'");
 }
 
 FlameLimits flame_limits(ApiQuery& query) {

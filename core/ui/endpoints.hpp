@@ -19,6 +19,17 @@ namespace ember::ui {
 // parameter is read, before any work.
 std::optional<ApiResponse> rejected(ApiQuery& query);
 
+// What a profile endpoint shows: a range, the filters, the view.
+struct Selection {
+  report::TimeRange range;
+  report::ReportFilter filter;
+  bool native = true;  // every native frame, not the runtime view (runtime_view.hpp)
+};
+
+// The common parameters (docs/api.md): `from`, `to`, the filters and, with
+// `with_view`, `view`.
+Selection selection_of(ApiRequest& request, bool with_view = true);
+
 // Every stored window overlapping `range`, merged (StoreReader::read), kept
 // in the request's cache for the next request covering the same windows;
 // `key`, when given, is set to what the read covers.
@@ -32,9 +43,12 @@ Status read_range(const ApiRequest& request, const report::TimeRange& range, Sha
 // filter that matches nothing) as a 404 that says what the store holds.
 // `key`, when given, is set to what the selection holds (for keeping what
 // is computed from it).
-std::optional<ApiResponse> read_selection(const ApiRequest& request, const report::TimeRange& range,
-                                          const report::ReportFilter& filter, bool native,
+std::optional<ApiResponse> read_selection(const ApiRequest& request, const Selection& selection,
                                           SharedWindow& out, std::string* key = nullptr);
+
+// With a `focus` function, `window` becomes that function's subtree
+// (focus.hpp); a 404 when it does not run there.
+std::optional<ApiResponse> focus_on(const std::string& focus, SharedWindow& window);
 
 // `max_nodes` and `resolution`: how much of a flame tree to send.
 FlameLimits flame_limits(ApiQuery& query);

@@ -2,7 +2,6 @@
 // subtree) as a file `ember report` writes: svg (the interactive flame
 // graph), folded, pprof or speedscope, named after what it shows.
 #include "endpoints.hpp"
-#include "focus.hpp"
 #include "profile_format.hpp"
 #include "utc_time.hpp"
 
@@ -25,8 +24,8 @@ std::string file_safe(const std::string& text) {
 // filter value ("api", "1234"), else nothing.
 std::string subject(const std::string& focus, const report::ReportFilter& filter) {
   if (!focus.empty()) return focus;
-  for (const auto* values : {&filter.services, &filter.processes, &filter.containers,
-                             &filter.pods, &filter.kinds, &filter.labels}) {
+  for (const auto* values : {&filter.services, &filter.processes, &filter.containers, &filter.pods,
+                             &filter.kinds, &filter.labels}) {
     if (!values->empty()) return values->front();
   }
   return filter.pids.empty() ? "" : "pid" + std::to_string(filter.pids.front());
@@ -34,10 +33,14 @@ std::string subject(const std::string& focus, const report::ReportFilter& filter
 
 const char* content_type(formats::ProfileFormat format) {
   switch (format) {
-    case formats::ProfileFormat::svg: return "image/svg+xml";
-    case formats::ProfileFormat::speedscope: return "application/json";
-    case formats::ProfileFormat::pprof: return "application/octet-stream";
-    case formats::ProfileFormat::folded: break;
+    case formats::ProfileFormat::svg:
+      return "image/svg+xml";
+    case formats::ProfileFormat::speedscope:
+      return "application/json";
+    case formats::ProfileFormat::pprof:
+      return "application/octet-stream";
+    case formats::ProfileFormat::folded:
+      break;
   }
   return "text/plain; charset=utf-8";
 }
@@ -45,13 +48,10 @@ const char* content_type(formats::ProfileFormat format) {
 }  // namespace
 
 ApiResponse export_endpoint(ApiRequest& request) {
-  ApiQuery& query = request.query;
-  report::TimeRange range = query.range(request.summary, request.now_ns);
-  report::ReportFilter filter = query.filter();
-  bool native = query.native_view();
-  std::string focus = query.text("focus");
-  std::string format_name = query.text("format", "svg");
-  if (auto bad = rejected(query)) return *bad;
+  Selection selection = selection_of(request);
+  std::string focus = request.query.text("focus");
+  std::string format_name = request.query.text("format", "svg");
+  if (auto bad = rejected(request.query)) return *bad;
   formats::ProfileFormat format;
   if (!formats::profile_format_of_name(format_name, format)) {
     return error_response(400, "format: unknown format '" + format_name + "'; formats are " +
@@ -59,15 +59,10 @@ ApiResponse export_endpoint(ApiRequest& request) {
   }
 
   SharedWindow selected;
-  if (auto missing = read_selection(request, range, filter, native, selected)) return *missing;
-  Window focused;
-  if (!focus.empty()) {
-    focused = report::focus_window(*selected, focus);
-    if (focused.total_samples() == 0) {
-      return error_response(404, "no samples of the selection run '" + focus + "'");
-    }
-  }
-  const Window& window = focus.empty() ? *selected : focused;
+  if (auto missing = read_selection(request, selection, selected)) return *missing;
+  if (auto none = focus_on(focus, selected)) return *none;
+  const Window& window = *selected;
+  const report::ReportFilter& filter = selection.filter;
   std::string what = subject(focus, filter);
   std::string title = "ember " + formats::utc_iso8601(window.start_ns) + " to " +
                       formats::utc_iso8601(window.end_ns) + " " + filter.describe() +
@@ -75,8 +70,8 @@ ApiResponse export_endpoint(ApiRequest& request) {
   std::string name = "ember-" + (what.empty() ? std::string() : file_safe(what) + "-") +
                      formats::utc_compact(window.start_ns) +
                      std::string(formats::extension_of(format));
-  return ApiResponse{200, content_type(format),
-                     formats::render_profile(format, window, {title}), name};
+  return ApiResponse{200, content_type(format), formats::render_profile(format, window, {title}),
+                     name};
 }
 
 }  // namespace ember::ui

@@ -3,35 +3,25 @@
 // answer is kept (lru_cache.hpp): the UI asks again on every change of view.
 #include "endpoints.hpp"
 #include "flame_json.hpp"
-#include "focus.hpp"
 
 namespace ember::ui {
 
 ApiResponse flamegraph_endpoint(ApiRequest& request) {
-  ApiQuery& query = request.query;
-  report::TimeRange range = query.range(request.summary, request.now_ns);
-  report::ReportFilter filter = query.filter();
-  bool native = query.native_view();
-  std::string focus = query.text("focus");
-  FlameLimits limits = flame_limits(query);
-  if (auto bad = rejected(query)) return *bad;
+  Selection selection = selection_of(request);
+  std::string focus = request.query.text("focus");
+  FlameLimits limits = flame_limits(request.query);
+  if (auto bad = rejected(request.query)) return *bad;
 
   SharedWindow window;
-  std::string selection;
-  if (auto missing = read_selection(request, range, filter, native, window, &selection))
-    return *missing;
-  std::string key = "flamegraph|" + selection + '|' + std::to_string(limits.max_nodes) + '|' +
+  std::string selected;
+  if (auto missing = read_selection(request, selection, window, &selected)) return *missing;
+  std::string key = "flamegraph|" + selected + '|' + std::to_string(limits.max_nodes) + '|' +
                     std::to_string(limits.resolution) + '|' + focus;
   std::shared_ptr<const std::string> body;
   if (const auto* kept = request.cache.answers.find(key)) {
     body = *kept;
   } else {
-    if (!focus.empty()) {
-      window = std::make_shared<const Window>(report::focus_window(*window, focus));
-      if (window->total_samples() == 0) {
-        return error_response(404, "no samples of the selection run '" + focus + "'");
-      }
-    }
+    if (auto none = focus_on(focus, window)) return *none;
     CompactFlameTree tree = limited_flame_tree(*window, nullptr, limits);
     JsonWriter json;
     json.begin_object();

@@ -6,15 +6,12 @@
 namespace ember::ui {
 
 ApiResponse functions_endpoint(ApiRequest& request) {
-  ApiQuery& query = request.query;
-  report::TimeRange range = query.range(request.summary, request.now_ns);
-  report::ReportFilter filter = query.filter();
-  bool native = query.native_view();
-  std::int64_t limit = query.number("limit", 1, 100'000, 500);
-  if (auto bad = rejected(query)) return *bad;
+  Selection selection = selection_of(request);
+  std::int64_t limit = request.query.number("limit", 1, 100'000, 500);
+  if (auto bad = rejected(request.query)) return *bad;
 
   SharedWindow window;
-  if (auto missing = read_selection(request, range, filter, native, window)) return *missing;
+  if (auto missing = read_selection(request, selection, window)) return *missing;
   report::FunctionTable table = report::function_table(*window);
   if (table.functions.size() > static_cast<std::size_t>(limit)) table.functions.resize(limit);
 

@@ -44,8 +44,8 @@ std::vector<Target> targets_of(const Window& window) {
     std::uint64_t n = found->second;
     add("service", p.service, p.service, n);
     add("process", p.comm, p.comm, n);
-    std::string container = p.container_name.empty() ? p.container_id.substr(0, 12)
-                                                      : p.container_name;
+    std::string container =
+        p.container_name.empty() ? p.container_id.substr(0, 12) : p.container_name;
     add("container", container, container, n);
     add("pod", p.pod_name, p.pod_name, n);
     std::string pid = std::to_string(p.pid);
@@ -62,20 +62,19 @@ std::vector<Target> targets_of(const Window& window) {
 
 ApiResponse targets_endpoint(ApiRequest& request) {
   ApiQuery& query = request.query;
-  report::TimeRange range = query.range(request.summary, request.now_ns);
+  Selection everything{request.range(), {}, true};
   std::string search = lower(query.text("q"));
   std::int64_t limit = query.number("limit", 1, 10000, 200);
   if (auto bad = rejected(query)) return *bad;
 
   SharedWindow window;
-  if (auto missing = read_selection(request, range, {}, true, window)) return *missing;
+  if (auto missing = read_selection(request, everything, window)) return *missing;
   std::vector<Target> targets = targets_of(*window);
   std::erase_if(targets, [&](const Target& t) {
     return !search.empty() && lower(t.label).find(search) == std::string::npos;
   });
-  std::stable_sort(targets.begin(), targets.end(), [](const Target& a, const Target& b) {
-    return a.samples > b.samples;
-  });
+  std::stable_sort(targets.begin(), targets.end(),
+                   [](const Target& a, const Target& b) { return a.samples > b.samples; });
   std::size_t matched = targets.size();
   if (targets.size() > static_cast<std::size_t>(limit)) targets.resize(limit);
 

@@ -42,8 +42,9 @@ void write_series(JsonWriter& json, const std::vector<Bucket>& buckets, const ch
 
 ApiResponse timeline_endpoint(ApiRequest& request) {
   ApiQuery& query = request.query;
-  report::TimeRange range = query.range(request.summary, request.now_ns);
-  report::ReportFilter filter = query.filter();
+  Selection selected = selection_of(request, false);
+  const report::TimeRange& range = selected.range;
+  const report::ReportFilter& filter = selected.filter;
   std::int64_t points = query.number("points", 2, 2000, 300);
   if (auto bad = rejected(query)) return *bad;
 
@@ -56,7 +57,8 @@ ApiResponse timeline_endpoint(ApiRequest& request) {
   std::int64_t step = std::max<std::int64_t>(kSecondNs, (span + points - 1) / points);
   std::size_t count = static_cast<std::size_t>((span + step - 1) / step);
   auto index_of = [&](std::int64_t time_ns) -> std::optional<std::size_t> {
-    if (time_ns < range.from_ns || time_ns >= range.from_ns + static_cast<std::int64_t>(count) * step) {
+    if (time_ns < range.from_ns ||
+        time_ns >= range.from_ns + static_cast<std::int64_t>(count) * step) {
       return std::nullopt;
     }
     return static_cast<std::size_t>((time_ns - range.from_ns) / step);
@@ -102,7 +104,8 @@ ApiResponse timeline_endpoint(ApiRequest& request) {
   write_series(json, host, "cpu_utilization", "memory_used_bytes");
   json.end_object();
   json.key("selection").begin_object();
-  json.field("processes", static_cast<std::uint64_t>(everything ? window.processes.size() : pids.size()));
+  json.field("processes",
+             static_cast<std::uint64_t>(everything ? window.processes.size() : pids.size()));
   write_series(json, selection, "cpu_cores", "rss_bytes");
   json.end_object();
   json.end_object();
