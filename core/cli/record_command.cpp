@@ -43,6 +43,10 @@ Options:
                           -                       collapsed stacks to stdout
                                                   (COMMAND's stdout goes to stderr)
                         default: ember.folded
+  --native              write every frame: the interpreters' own internals too
+                        (by default they fold into the Python, Java or
+                        JavaScript function that ran them, as ember report
+                        shows them)
   --config FILE         take runtimes, process filters and sampler settings from
                         this TOML file (see configs/ember.toml); its sinks are
                         replaced by --output. Default: /etc/ember/ember.toml if
@@ -135,6 +139,7 @@ int record_command(Arguments& args) {
   std::uint32_t frequency = 0;
   double duration = 0;
   std::uint64_t min_samples = 0;
+  bool native = false;
 
   while (auto flag = args.next_flag()) {
     if (*flag == "--help" || *flag == "-h") {
@@ -150,6 +155,8 @@ int record_command(Arguments& args) {
       frequency = static_cast<std::uint32_t>(args.number(1, 10000));
     } else if (*flag == "--output") {
       output = args.value();
+    } else if (*flag == "--native") {
+      native = true;
     } else if (*flag == "--config") {
       config_path = args.value();
     } else if (*flag == "--runtime") {
@@ -223,6 +230,7 @@ int record_command(Arguments& args) {
   files.enabled = true;
   files.required = true;
   files.options["path"] = Option{output, "--output"};
+  files.options["view"] = Option{std::string(native ? "native" : "runtime"), "--native"};
   RunLimits limits;
   limits.duration_seconds = duration;
   limits.min_samples = min_samples;

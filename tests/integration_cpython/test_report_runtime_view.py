@@ -1,11 +1,12 @@
-"""`ember report` of a slow Python service as a first-time user reads it: the
+"""`ember record` and `ember report` of a slow Python service as a first-time user reads it: the
 agent stores a stdlib HTTP server whose handler does a naive top-k
 (slow_service.py), and the default table's first Python row must be the
 culprit, select_top_naive, with the interpreter's builtins folded into it;
 `--native` must show the table as recorded, the interpreter's own functions
 (or a stripped interpreter's unnamed code) on top and the culprit's self time
 near zero. On Debian's stripped python3.11 and a pyenv 3.12 (libpython with
-symbols)."""
+symbols). `ember record`'s file is written in the same view by default: the
+culprit is the leaf of most samples; with --native it is nearly never one."""
 
 import os
 import time
@@ -71,6 +72,29 @@ class ReportRuntimeView(CpythonTestCase):
                 # As recorded, the builtins' time is theirs, not the culprit's.
                 self.assertLess(native_self, culprit_self / 4, why)
                 self.assertNotEqual(native_rows[0][1], "python", why)
+
+    def leaf_share(self, pid, *flags):
+        out = os.path.join(it.scratch_dir(self), "service.folded")
+        res = it.run_ember(it.record_args(output=out, pids=[pid], duration=2,
+                                          extra=list(flags)), timeout=45, output=out)
+        self.assertEqual(res.returncode, 0, res.describe())
+        stacks = it.parse_folded(out)
+        total = sum(count for _, count in stacks)
+        self.assertGreater(total, 50, res.describe())
+        leaf = sum(count for frames, count in stacks if frames[-1] == CULPRIT)
+        return it.share(leaf, total), it.summarize(stacks, 5)
+
+    def test_record_writes_the_runtime_view(self):
+        python = "/usr/bin/python3.11"
+        self.require(python, "debian 3.11")
+        service = it.start(self, [python, SERVICE, "12"])
+        runtime, runtime_top = self.leaf_share(service.pid)
+        native, native_top = self.leaf_share(service.pid, "--native")
+        print(f"\nrecord: {CULPRIT} is the leaf of {runtime:.1f}% of samples by default, "
+              f"{native:.1f}% with --native")
+        why = f"\ndefault:\n{runtime_top}\n--native:\n{native_top}"
+        self.assertGreater(runtime, 40.0, why)
+        self.assertLess(native, runtime / 4, why)
 
 
 if __name__ == "__main__":

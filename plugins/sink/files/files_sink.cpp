@@ -7,6 +7,7 @@
 #include "ember/option_reader.hpp"
 #include "ember/plugin.hpp"
 #include "output_file.hpp"
+#include "runtime_view.hpp"
 #include "utc_time.hpp"
 
 namespace ember::files {
@@ -38,6 +39,12 @@ Status FilesSink::configure(const Options& options, Host& host) {
     directory_ = reader.get_string("directory", "");
     std::vector<std::string> format_names = reader.get_strings("formats", {"folded", "speedscope"});
     thread_frames_ = reader.get_bool("thread_frames", false);
+    std::string view = reader.get_string("view", "runtime");
+    if (view != "runtime" && view != "native") {
+      reader.fail("view", "expected \"runtime\" (interpreters' internals folded into the "
+                          "code they run) or \"native\" (every frame), got \"" + view + "\"");
+    }
+    runtime_view_ = view == "runtime";
 
     if (!path_.empty() && !directory_.empty()) {
       reader.fail("directory",
@@ -103,7 +110,11 @@ Status FilesSink::close() {
 
 std::string FilesSink::render(ProfileFormat format, const Window& window,
                               const std::string& name) const {
-  return render_profile(format, window, RenderOptions{name, thread_frames_});
+  RenderOptions options{name, thread_frames_};
+  if (runtime_view_ && report::runtime_view_changes(window)) {
+    return render_profile(format, report::runtime_view(window).window, options);
+  }
+  return render_profile(format, window, options);
 }
 
 Status FilesSink::write_window(const Window& window) {

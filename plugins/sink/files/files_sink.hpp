@@ -6,6 +6,8 @@
 //   directory = "..." + formats     one file per window per format, named from
 //                                   the window start (ember-20261125T190512Z.folded)
 // thread_frames = true adds a "<thread>/<tid>" frame to collapsed stacks.
+// view = "runtime" (the default) writes the runtime view (runtime_view.hpp),
+// as `ember report` shows it; "native" every frame.
 #pragma once
 
 #include <string>
@@ -37,6 +39,7 @@ class FilesSink final : public SinkPlugin {
   std::string directory_;  // directory mode
   std::vector<formats::ProfileFormat> formats_;
   bool thread_frames_ = false;
+  bool runtime_view_ = true;
   formats::WindowMerger merger_;
   bool closed_ = false;
 };

@@ -231,6 +231,58 @@ TEST_F(FilesSinkTest, UnknownFormatAndUnknownKeyAndWrongType) {
   EXPECT_EQ(status.message(), "sink.files.thread_frames: expected true or false");
 }
 
+// A Python handler whose builtin runs in the interpreter's own code.
+Window python_window() {
+  auto frame = [](std::string module, std::string name, std::string kind) {
+    Frame f;
+    f.name = std::move(name);
+    f.module = std::move(module);
+    f.kind = std::move(kind);
+    return f;
+  };
+  Window w;
+  w.start_ns = 1;
+  w.end_ns = 2;
+  w.frequency_hz = 99;
+  w.frames = {frame("python3.11", "Py_BytesMain", frame_kind::native),
+              frame("server.py", "handle", frame_kind::python),
+              frame("python3.11", "builtin_max", frame_kind::native),
+              frame("python3.11", "python3.11+0x5a22d4", frame_kind::native)};
+  w.stacks = {{0, 1, 2}, {0, 1, 3}};
+  w.samples = {{0, 7, 7, 6}, {1, 7, 7, 4}};
+  ProcessInfo process;
+  process.pid = 7;
+  process.comm = "python3";
+  w.processes = {process};
+  w.threads = {{7, 7, "python3"}};
+  return w;
+}
+
+TEST_F(FilesSinkTest, RuntimeViewByDefaultNativeOnRequest) {
+  FilesSink runtime;
+  fs::path folded = dir_ / "runtime.folded";
+  ASSERT_TRUE(configure(runtime, {{"path", opt(folded.string())}}));
+  ASSERT_TRUE(runtime.on_window(python_window()));
+  ASSERT_TRUE(runtime.close());
+  EXPECT_EQ(read_file(folded), "python3;Py_BytesMain;handle 10\n");
+
+  FilesSink native;
+  fs::path all = dir_ / "native.folded";
+  ASSERT_TRUE(configure(native, {{"path", opt(all.string())}, {"view", opt("native")}}));
+  ASSERT_TRUE(native.on_window(python_window()));
+  ASSERT_TRUE(native.close());
+  EXPECT_EQ(read_file(all),
+            "python3;Py_BytesMain;handle;builtin_max 6\n"
+            "python3;Py_BytesMain;handle;python3.11+0x5a22d4 4\n");
+
+  FilesSink bad;
+  Status status = configure(bad, {{"path", opt(folded.string())}, {"view", opt("py-spy", "x:3:1")}});
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.message().find("x:3:1: sink.files.view: expected \"runtime\""),
+            std::string::npos)
+      << status.message();
+}
+
 TEST_F(FilesSinkTest, UncreatableDirectoryIsAConfigureError) {
   fs::path file = dir_ / "a-file";
   std::ofstream(file) << "x";
