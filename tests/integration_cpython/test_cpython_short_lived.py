@@ -137,9 +137,14 @@ class ShortLivedNames(CpythonTestCase):
                             wrong.append(f"{caller[0]} in {caller[1]} calls {name} in {file}")
                 print(f"{label}: {spins} samples in spin_N, {unknown} with an unnamed caller, "
                       f"{len(wrong)} wrong")
-                self.assertGreater(spins, 500, f"{label}: too few samples in spin_N")
                 self.assertEqual(len(wrong), 0, f"{label}: frames named from another "
                                  f"module: {sorted(set(wrong))[:20]}")
+                if os.environ.get("EMBER_IT_SANITIZED") == "1":
+                    # As above: the Debug+ASan agent attaches and names too
+                    # late for the counts; only that no name is wrong.
+                    print(f"{label}: sanitizer build, counts not checked")
+                    continue
+                self.assertGreater(spins, 500, f"{label}: too few samples in spin_N")
                 # A sample taken as a module ends and read after it ended
                 # finds another object at that address: unnamed, rightly.
                 self.assertLess(it.share(unknown, spins), 20.0,
