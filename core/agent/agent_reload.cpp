@@ -85,6 +85,11 @@ void Agent::handle_reload() {
 }
 
 Status Agent::reload(const Config& next) {
+  if (next.group != config_.group) {
+    // The umask and effective group are set once, before any file is written.
+    logger_->warn("agent.group changed from \"{}\" to \"{}\": it applies at the next start",
+                  config_.group, next.group);
+  }
   const std::string restart_reason = sampler_restart_reason(config_, next);
   const bool restart = !restart_reason.empty();
   // Without a restart, changed runtimes are swapped in place: the sampler

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "agent/agent.hpp"
+#include "agent/file_privacy.hpp"
 #include "logging.hpp"
 #include "signals.hpp"
 
@@ -15,6 +16,14 @@ int run_agent(const Config& config, const RunLimits& limits,
     std::fprintf(stderr, "ember: %s\n", logging.message().c_str());
     return 2;
   }
+  std::string privacy_warning;
+  Status private_files =
+      keep_agent_files_private(FilePrivacy{config.group, config.group_id}, privacy_warning);
+  if (!private_files) {
+    std::fprintf(stderr, "ember: %s\n", private_files.message().c_str());
+    return 1;
+  }
+  if (!privacy_warning.empty()) component_logger("agent")->warn("{}", privacy_warning);
   install_stop_handlers();
   std::unique_ptr<Agent> agent;
   Status created = Agent::create(config, agent);

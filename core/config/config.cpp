@@ -2,11 +2,13 @@
 // "file:line:col: key: what is wrong".
 #include "config.hpp"
 
+#include <grp.h>
 #include <toml++/toml.h>
 
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <system_error>
@@ -34,6 +36,18 @@ const toml::table* take_table(TableReader& parent, const std::string& key) {
   return nullptr;
 }
 
+// The id of group `name`, or nothing when this host has no such group.
+std::optional<std::uint32_t> group_id_of(const std::string& name) {
+  std::vector<char> buffer(16384);
+  struct group entry {};
+  struct group* found = nullptr;
+  while (getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found) == ERANGE) {
+    buffer.resize(buffer.size() * 2);
+  }
+  if (!found) return std::nullopt;
+  return static_cast<std::uint32_t>(found->gr_gid);
+}
+
 bool is_power_of_two(std::uint32_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
 void read_agent(const toml::table& table, Errors& errors, Config& out) {
@@ -48,6 +62,14 @@ void read_agent(const toml::table& table, Errors& errors, Config& out) {
   reader.read_string("log_format", out.log_format);
   if (out.log_format != "text" && out.log_format != "json") {
     reader.fail("log_format", "must be \"text\" or \"json\", got \"" + out.log_format + "\"");
+  }
+  reader.read_string("group", out.group);
+  if (!out.group.empty()) {
+    if (auto id = group_id_of(out.group)) {
+      out.group_id = *id;
+    } else {
+      reader.fail("group", "no group named \"" + out.group + "\" on this host");
+    }
   }
   reader.read_uint32("window_seconds", out.window_seconds, 1, 3600);
   reader.read_uint32("metrics_interval_ms", out.metrics_interval_ms, 0, 3600000);

@@ -37,6 +37,8 @@ struct Config {
   std::string log_format = "text";           // "text" or "json" (one object per line)
   std::uint32_t window_seconds = 60;         // 1 .. 3600
   std::uint32_t metrics_interval_ms = 1000;  // 0 (off) or 100 .. 3600000
+  std::string group;                         // may read the store, profiles, caches; "" = root only
+  std::uint32_t group_id = 0;                // its id, looked up when the config is read
 
   // [sampler]
   std::string event = "cpu-clock";       // "cpu-clock" (software) or "cycles" (hardware)

@@ -1,5 +1,6 @@
 #include "kernel_symbolizer.hpp"
 
+#include "ember/private_files.hpp"
 #include "frame_names.hpp"
 
 namespace ember::native {
@@ -61,6 +62,13 @@ void KernelSymbolizer::load() {
 }
 
 bool KernelSymbolizer::load_saved() {
+  // Kernel addresses are what /proc/kallsyms hides from other users: a file
+  // an older ember left readable is made private before it is used.
+  bool made_private = false;
+  if (Status status = make_private_like_new(saved_path_, made_private); !status) {
+    host_.log(LogLevel::warn, status.message());
+  }
+  if (made_private) host_.log(LogLevel::info, "made " + saved_path_ + " private");
   if (!read_saved_kernel_symbols(saved_path_, key_.text, symbols_)) return false;
   from_saved_ = true;
   covered_ = key_.modules;

@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <vector>
 
+#include "ember/private_files.hpp"
+
 namespace ember::native {
 namespace {
 
@@ -143,7 +145,14 @@ std::string UncompressedDebugFiles::copy_of(const std::string& path, const FileI
                      ".debug";
   std::string copy = dir_ + "/" + name;
   struct stat st {};
-  if (::stat(copy.c_str(), &st) == 0) return copy;
+  if (::stat(copy.c_str(), &st) == 0) {
+    // A copy an older ember left readable is made private before it is used.
+    bool made_private = false;
+    Status status = make_private_like_new(copy, made_private);
+    if (!status) note = status.message();
+    if (made_private) note = "made " + copy + " private";
+    return copy;
+  }
   std::error_code error;
   fs::create_directories(dir_, error);
   if (error) {

@@ -1,10 +1,12 @@
 #include "files_sink.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <exception>
 #include <filesystem>
 
 #include "ember/option_reader.hpp"
+#include "ember/private_files.hpp"
 #include "ember/plugin.hpp"
 #include "output_file.hpp"
 #include "runtime_view.hpp"
@@ -121,6 +123,10 @@ Status FilesSink::write_window(const Window& window) {
   // Recreated if someone removed it while the agent ran.
   Status made = ensure_directory(directory_);
   if (!made) return Status::error(std::string(kSection) + ": " + made.message());
+  if (!made_old_files_private_) {
+    made_old_files_private_ = true;
+    make_old_files_private();
+  }
   std::vector<std::string> extensions;
   for (ProfileFormat format : formats_) extensions.emplace_back(extension_of(format));
   std::string stem = unused_stem(directory_, "ember-" + utc_compact(window.start_ns), extensions);
@@ -135,6 +141,24 @@ Status FilesSink::write_window(const Window& window) {
     if (written) host_->log(LogLevel::debug, "wrote " + path);
   }
   return result;
+}
+
+void FilesSink::make_old_files_private() {
+  std::size_t changed = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(directory_, error)) {
+    if (!entry.path().filename().string().starts_with("ember-")) continue;
+    bool made = false;
+    Status status = make_private_like_new(entry.path().string(), made);
+    if (!status) host_->log(LogLevel::warn, status.message());
+    changed += made;
+  }
+  if (changed == 0) return;
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", 0666 & ~current_umask());
+  host_->log(LogLevel::info, "made " + std::to_string(changed) + " profile files in " + directory_ +
+                                 " private (mode " + mode +
+                                 ", the agent's group): an earlier ember left them readable");
 }
 
 Status FilesSink::write_merged() {

@@ -29,6 +29,9 @@ class FilesSink final : public SinkPlugin {
 
  private:
   Status write_window(const Window& window);
+  // Profiles an older ember left readable in directory_ get the mode and
+  // group of new ones (ember/private_files.hpp), once per run.
+  void make_old_files_private();
   Status write_merged();
   std::string render(formats::ProfileFormat format, const Window& window,
                      const std::string& name) const;
@@ -42,6 +45,7 @@ class FilesSink final : public SinkPlugin {
   bool runtime_view_ = true;
   formats::WindowMerger merger_;
   bool closed_ = false;
+  bool made_old_files_private_ = false;
 };
 
 }  // namespace ember::files

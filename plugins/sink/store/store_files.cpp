@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "ember/private_files.hpp"
+
 namespace ember::store_sink {
 namespace {
 
@@ -66,6 +68,16 @@ std::string sibling_for_schema(const std::string& path, std::int64_t schema_vers
   if (stem.empty()) stem = p.filename().string();
   return (p.parent_path() / (stem + "-schema" + std::to_string(schema_version) + extension))
       .string();
+}
+
+void make_store_private(const std::string& path, std::vector<std::string>& changed,
+                        std::vector<std::string>& problems) {
+  for (const std::string& file : {path, path + "-wal", path + "-shm"}) {
+    bool made = false;
+    Status status = make_private_like_new(file, made);
+    if (!status) problems.push_back(status.message());
+    if (made) changed.push_back(file);
+  }
 }
 
 Status ensure_parent_directory(const std::string& path) {

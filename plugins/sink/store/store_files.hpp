@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "ember/status.hpp"
 
@@ -23,6 +24,13 @@ Status move_aside(const std::string& path, std::int64_t now_ns, std::string& mov
 // "/var/lib/ember/ember.db" -> "/var/lib/ember/ember-schema2.db": a file only
 // this schema version writes, beside the one it cannot use.
 std::string sibling_for_schema(const std::string& path, std::int64_t schema_version);
+
+// Gives the store at `path`, its -wal and -shm, the mode and group a new file
+// of the agent gets (ember/private_files.hpp): a store an older ember left
+// readable to everyone is not anymore. `changed` lists the files it changed;
+// `problems` what it could not do.
+void make_store_private(const std::string& path, std::vector<std::string>& changed,
+                        std::vector<std::string>& problems);
 
 // Creates the store's directory when missing; an error names it.
 Status ensure_parent_directory(const std::string& path);

@@ -1,10 +1,12 @@
 #include "store_sink.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <exception>
 #include <filesystem>
 
 #include "ember/option_reader.hpp"
+#include "ember/private_files.hpp"
 #include "retention_options.hpp"
 #include "schema.hpp"
 #include "store_files.hpp"
@@ -74,6 +76,7 @@ void StoreSink::open_store() {
       handle_problem({store::StoreProblem::unwritable, made.message()});
       return;
     }
+    make_private();
     store::StoreOutcome opened = store::StoreWriter::open(active_path_, writer_);
     if (opened.ok()) {
       if (!last_problem_.empty() || active_path_ != path_) {
@@ -91,6 +94,19 @@ void StoreSink::open_store() {
       return;  // retried at the next window
     }
   }
+}
+
+void StoreSink::make_private() {
+  std::vector<std::string> changed, problems;
+  make_store_private(active_path_, changed, problems);
+  for (const std::string& problem : problems) host_->log(LogLevel::warn, problem);
+  if (changed.empty()) return;
+  std::string files;
+  for (const std::string& file : changed) files += (files.empty() ? "" : ", ") + file;
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", 0666 & ~current_umask());
+  host_->log(LogLevel::info, "made " + files + " private (mode " + mode +
+                                 ", the agent's group): an earlier ember left them readable");
 }
 
 void StoreSink::handle_problem(const store::StoreOutcome& outcome) {

@@ -41,6 +41,8 @@ class StoreSink final : public SinkPlugin {
   // The file at the path is not ours to use (newer schema, another
   // program's, a directory): left untouched, windows go to the sibling file.
   void write_beside(const std::string& problem);
+  // Files of the store an older ember left readable are made private.
+  void make_private();
   // One failed open or write: what to do about it.
   void handle_problem(const store::StoreOutcome& outcome);
   // Drops the oldest held windows beyond max_held_windows, saying so.

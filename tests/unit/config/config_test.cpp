@@ -1,5 +1,6 @@
 #include "config.hpp"
 
+#include <grp.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -89,6 +90,20 @@ TEST(ConfigTest, WrongType) {
             "ember.toml:2:1: runtime.native: expected a table ([runtime.native]), got a boolean");
   EXPECT_EQ(parse_error("[sink.files]\nenabled = \"yes\"\n"),
             "ember.toml:2:1: sink.files.enabled: expected true or false, got a string");
+}
+
+TEST(ConfigTest, GroupIsLookedUpOnThisHost) {
+  Config config;
+  ASSERT_EQ(parse_error("[agent]\ngroup = \"root\"\n", &config), "");
+  EXPECT_EQ(config.group, "root");
+  EXPECT_EQ(config.group_id, 0u);
+  ASSERT_EQ(parse_error("[agent]\ngroup = \"nogroup\"\n", &config), "");
+  ASSERT_NE(getgrnam("nogroup"), nullptr);
+  EXPECT_EQ(config.group_id, getgrnam("nogroup")->gr_gid);
+  EXPECT_EQ(parse_error("[agent]\nlog_level = \"info\"\ngroup = \"no-such-group-here\"\n"),
+            "ember.toml:3:1: agent.group: no group named \"no-such-group-here\" on this host");
+  ASSERT_EQ(parse_error("", &config), "");
+  EXPECT_EQ(config.group, "");
 }
 
 TEST(ConfigTest, RingBufferMustBeAPowerOfTwo) {
