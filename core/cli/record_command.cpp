@@ -13,6 +13,7 @@
 #include "config/config.hpp"
 #include "exit_watch.hpp"
 #include "launched_command.hpp"
+#include "profile_format.hpp"
 #include "record_status.hpp"
 #include "run_agent.hpp"
 #include "signals.hpp"
@@ -43,6 +44,8 @@ Options:
                           -                       collapsed stacks to stdout
                                                   (COMMAND's stdout goes to stderr)
                         default: ember.folded
+  --flame               an .svg with the root at the bottom (a flame graph);
+                        default: an icicle, the root at the top
   --native              write every frame: the interpreters' own internals too
                         (by default they fold into the Python, Java or
                         JavaScript function that ran them, as ember report
@@ -140,6 +143,7 @@ int record_command(Arguments& args) {
   double duration = 0;
   std::uint64_t min_samples = 0;
   bool native = false;
+  bool flame = false;
 
   while (auto flag = args.next_flag()) {
     if (*flag == "--help" || *flag == "-h") {
@@ -157,6 +161,8 @@ int record_command(Arguments& args) {
       output = args.value();
     } else if (*flag == "--native") {
       native = true;
+    } else if (*flag == "--flame") {
+      flame = true;
     } else if (*flag == "--config") {
       config_path = args.value();
     } else if (*flag == "--runtime") {
@@ -174,6 +180,13 @@ int record_command(Arguments& args) {
   const std::vector<std::string>& command = args.command();
   if (!args.failed() && min_samples && duration <= 0) {
     std::fprintf(stderr, "ember record: --min-samples needs --duration (see ember record --help)\n");
+    return 2;
+  }
+  formats::ProfileFormat output_format{};
+  if (!args.failed() && flame &&
+      !(formats::profile_format_of_path(output, output_format) &&
+        output_format == formats::ProfileFormat::svg)) {
+    std::fprintf(stderr, "ember record: --flame applies to an .svg output only\n");
     return 2;
   }
   if (!args.failed() && !command.empty() && !pids.empty()) {
@@ -231,6 +244,7 @@ int record_command(Arguments& args) {
   files.required = true;
   files.options["path"] = Option{output, "--output"};
   files.options["view"] = Option{std::string(native ? "native" : "runtime"), "--native"};
+  if (flame) files.options["flame"] = Option{true, "--flame"};
   RunLimits limits;
   limits.duration_seconds = duration;
   limits.min_samples = min_samples;

@@ -58,6 +58,8 @@ What to print:
                       means FROM..now: --diff -1m)
   --limit N           rows of the top or diff table; 0 = all; default 25
   --sort self|total   order of the top table; default self
+  --flame             svg: the root at the bottom (a flame graph); default: an
+                      icicle, the root at the top, so the graph opens in view
   --native            every native frame as recorded. By default the
                       interpreters' own code (CPython's eval loop and builtins,
                       libjvm.so, node's V8) folds into the Python, Java or
@@ -143,6 +145,8 @@ int report_command(Arguments& args) {
       request.sort_by_total = by == "total";
     } else if (*flag == "--native") {
       request.native = true;
+    } else if (*flag == "--flame") {
+      request.flame = true;
     } else {
       return fail("unknown option " + *flag + " (see ember report --help)", 2);
     }
@@ -172,6 +176,9 @@ int report_command(Arguments& args) {
     if (!report::format_of_path(output, request.format)) request.format = report::ReportFormat::top;
   } else if (!isatty(STDOUT_FILENO) && request.diff.empty()) {
     request.format = report::ReportFormat::folded;
+  }
+  if (request.flame && request.format != report::ReportFormat::svg) {
+    return fail("--flame applies to the svg format only", 2);
   }
   if (request.format == report::ReportFormat::pprof && output.empty() && isatty(STDOUT_FILENO)) {
     return fail("pprof is binary: write it to a file with --output FILE.pb.gz", 2);

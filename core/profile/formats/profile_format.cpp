@@ -64,7 +64,7 @@ std::string render_profile(ProfileFormat format, const Window& window,
     case ProfileFormat::pprof:
       return pprof_gzip(window);
     case ProfileFormat::svg:
-      return svg_flamegraph(window, SvgOptions{options.name});
+      return svg_flamegraph(window, SvgOptions{options.name, 1200, options.flame});
   }
   return {};
 }

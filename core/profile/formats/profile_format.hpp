@@ -29,6 +29,7 @@ std::string_view extension_of(ProfileFormat format);
 struct RenderOptions {
   std::string name;            // speedscope's name, the SVG's title
   bool thread_frames = false;  // folded: a "<thread>/<tid>" frame under the process
+  bool flame = false;          // svg: root at the bottom; default icicle (root on top)
 };
 
 // Throws std::runtime_error if zlib fails (pprof).

@@ -290,7 +290,9 @@ Status run_report(const store::StoreReader& store, const ReportRequest& request,
     if (request.sort_by_total) sort_by_total(table);
     out = top_table(table, heading(window, request.filter) + view_note, request.limit);
   } else {
-    out = formats::render_profile(profile_format(request.format), window, {name});
+    formats::RenderOptions options{name};
+    options.flame = request.flame;
+    out = formats::render_profile(profile_format(request.format), window, options);
   }
   return Status::ok();
 }

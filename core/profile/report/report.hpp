@@ -34,6 +34,7 @@ struct ReportRequest {
   std::size_t limit = 25;  // rows of top / diff; 0: all
   bool native = false;     // every native frame, not the runtime view (runtime_view.hpp)
   bool sort_by_total = false;  // top's rows by total share, not self
+  bool flame = false;          // svg: root at the bottom, not the top
 };
 
 // What a window holds, for an error about a filter that matched nothing, so

@@ -41,6 +41,7 @@ Status FilesSink::configure(const Options& options, Host& host) {
     directory_ = reader.get_string("directory", "");
     std::vector<std::string> format_names = reader.get_strings("formats", {"folded", "speedscope"});
     thread_frames_ = reader.get_bool("thread_frames", false);
+    flame_ = reader.get_bool("flame", false);
     std::string view = reader.get_string("view", "runtime");
     if (view != "runtime" && view != "native") {
       reader.fail("view", "expected \"runtime\" (interpreters' internals folded into the "
@@ -112,7 +113,7 @@ Status FilesSink::close() {
 
 std::string FilesSink::render(ProfileFormat format, const Window& window,
                               const std::string& name) const {
-  RenderOptions options{name, thread_frames_};
+  RenderOptions options{name, thread_frames_, flame_};
   if (runtime_view_ && report::runtime_view_changes(window)) {
     return render_profile(format, report::runtime_view(window).window, options);
   }

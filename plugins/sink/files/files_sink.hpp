@@ -5,7 +5,8 @@
 //                                   at close(); the extension picks the format
 //   directory = "..." + formats     one file per window per format, named from
 //                                   the window start (ember-20261125T190512Z.folded)
-// thread_frames = true adds a "<thread>/<tid>" frame to collapsed stacks.
+// thread_frames = true adds a "<thread>/<tid>" frame to collapsed stacks;
+// flame = true puts an SVG's root at the bottom.
 // view = "runtime" (the default) writes the runtime view (runtime_view.hpp),
 // as `ember report` shows it; "native" every frame.
 #pragma once
@@ -43,6 +44,7 @@ class FilesSink final : public SinkPlugin {
   std::vector<formats::ProfileFormat> formats_;
   bool thread_frames_ = false;
   bool runtime_view_ = true;
+  bool flame_ = false;
   formats::WindowMerger merger_;
   bool closed_ = false;
   bool made_old_files_private_ = false;

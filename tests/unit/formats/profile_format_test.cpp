@@ -5,6 +5,7 @@
 #include "collapsed_writer.hpp"
 #include "gzip.hpp"
 #include "sample_windows.hpp"
+#include "svg_flamegraph.hpp"
 
 namespace ember::formats {
 namespace {
@@ -38,6 +39,18 @@ TEST(ProfileFormatTest, RendersWithTheWriters) {
   EXPECT_NE(render_profile(ProfileFormat::svg, w, {"t"}).find(">t</text>"), std::string::npos);
   EXPECT_NE(render_profile(ProfileFormat::speedscope, w, {"n"}).find("\"name\":\"n\""),
             std::string::npos);
+}
+
+TEST(ProfileFormatTest, SvgOrientationFollowsTheFlameOption) {
+  Window w = test::sample_window();
+  RenderOptions flame{"t"};
+  flame.flame = true;
+  EXPECT_EQ(render_profile(ProfileFormat::svg, w, {"t"}),
+            svg_flamegraph(w, SvgOptions{"t", 1200, false}));
+  EXPECT_EQ(render_profile(ProfileFormat::svg, w, flame),
+            svg_flamegraph(w, SvgOptions{"t", 1200, true}));
+  EXPECT_NE(render_profile(ProfileFormat::svg, w, flame),
+            render_profile(ProfileFormat::svg, w, {"t"}));
 }
 
 }  // namespace
