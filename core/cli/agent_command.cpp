@@ -27,7 +27,7 @@ Options:
   --plugin-dir DIR    also load plugins from DIR (repeat for several), after
                       the built-in ones and [agent] plugin_dirs
   --check-config      load FILE, report the first error or "ok", and exit:
-                      the core keys and every enabled plugin's table (the
+                      the core keys, [ui] and every enabled plugin's table (the
                       plugins are loaded and judge their own keys; no BPF is
                       loaded and no profile is written)
   -h, --help          this help
@@ -90,6 +90,10 @@ int agent_command(Arguments& args, const char* program) {
     // The plugins' tables too: a typo there must not wait for the agent.
     if (Status plugins = check_plugin_tables(config); !plugins) {
       std::fprintf(stderr, "%s: %s\n", program, plugins.message().c_str());
+      return 2;
+    }
+    if (Status ui = check_ui_table(config); !ui) {
+      std::fprintf(stderr, "%s: %s\n", program, ui.message().c_str());
       return 2;
     }
     std::printf("%s: ok\n", config_path.c_str());

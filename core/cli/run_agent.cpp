@@ -4,10 +4,51 @@
 
 #include "agent/agent.hpp"
 #include "agent/file_privacy.hpp"
+#include "listen_address.hpp"
 #include "logging.hpp"
+#include "served_ui.hpp"
 #include "signals.hpp"
+#include "store_path.hpp"
 
 namespace ember::cli {
+namespace {
+
+// [ui] enabled: the agent serves the web UI over its own store
+// (served_ui.hpp). Read at start only: a reload does not move it.
+Status serve_ui(const Config& config, std::unique_ptr<ui::ServedUi>& out) {
+  Status checked = check_ui_table(config);
+  if (!checked) return checked;
+  std::string store = store_of_config(config);
+  if (store.empty()) store = kDefaultStore;
+  ListenAddress address;
+  Status parsed = parse_listen_address(config.ui_listen, address);
+  if (!parsed) return Status::error("ui.listen: " + parsed.message());
+  Status started = ui::ServedUi::start(store, address, realtime_ns, out);
+  if (!started) return Status::error("ui.listen: " + started.message());
+  auto log = component_logger("ui");
+  std::string host = address.host.find(':') != std::string::npos ? "[" + address.host + "]"
+                                                                  : address.host;
+  log->info("serving the web UI on http://{}:{}/ (store {})", host, out->port(), store);
+  if (!is_loopback_host(address.host)) {
+    log->warn("{} is not a loopback address: anyone who can reach it reads every profile in "
+              "the store (there is no authentication)",
+              address.host);
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status check_ui_table(const Config& config) {
+  if (!config.ui_enabled) return Status::ok();
+  auto sink = config.sinks.find("store");
+  if (sink == config.sinks.end() || !sink->second.enabled) {
+    return Status::error(
+        "ui.enabled: the agent serves the web UI over its store, and [sink.store] is not "
+        "enabled (enable it, or run `ember ui` over a store elsewhere; docs/config.md)");
+  }
+  return Status::ok();
+}
 
 int run_agent(const Config& config, const RunLimits& limits,
               std::function<Status(Config&)> reload) {
@@ -30,6 +71,14 @@ int run_agent(const Config& config, const RunLimits& limits,
   if (!created) {
     std::fprintf(stderr, "ember: %s\n", created.message().c_str());
     return 1;
+  }
+  std::unique_ptr<ui::ServedUi> served_ui;
+  if (config.ui_enabled) {
+    Status serving = serve_ui(config, served_ui);
+    if (!serving) {
+      std::fprintf(stderr, "ember: %s\n", serving.message().c_str());
+      return 1;
+    }
   }
   if (reload) {
     install_reload_handler();

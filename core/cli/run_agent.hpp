@@ -16,6 +16,10 @@ struct RunLimits {
   std::function<void(const RunProgress&)> on_progress;  // about once a second
 };
 
+// [ui] enabled = true needs the store sink the UI reads (an error naming
+// ui.enabled otherwise); ok when the UI is off.
+Status check_ui_table(const Config& config);
+
 // Sets up logging, creates the agent and runs it until a signal or the
 // limits. With `reload`, SIGHUP calls it for a new config and the agent
 // applies it. Prints fatal errors; returns the exit code.

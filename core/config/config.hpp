@@ -58,7 +58,8 @@ struct Config {
 
   std::vector<ServiceRule> services;  // [[service]], first match wins
 
-  // [ui]: the web UI and its JSON API (`ember ui`; the agent does not serve it yet)
+  // [ui]: the web UI and its JSON API: `ember ui`'s address, and with
+  // `enabled` the agent serves it over its store (core/ui/served_ui.hpp)
   bool ui_enabled = false;
   std::string ui_listen = "127.0.0.1:8080";  // HOST:PORT (listen_address.hpp)
 

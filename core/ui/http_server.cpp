@@ -92,8 +92,9 @@ Status UiServer::bind(const ListenAddress& address) {
   if (port_ <= 0) {
     return Status::error("cannot listen on " + address.host + ":" + std::to_string(address.port) +
                          ": " + std::strerror(errno) +
-                         " (is another server on that port? --listen HOST:PORT picks another; "
-                         "port 0 takes any free one)");
+                         " (is another server on that port, such as the agent serving the UI "
+                         "([ui] enabled) or another ember ui? Pick another port; port 0 takes "
+                         "any free one)");
   }
   return Status::ok();
 }

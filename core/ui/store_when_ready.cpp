@@ -1,0 +1,36 @@
+#include "store_when_ready.hpp"
+
+namespace ember::ui {
+
+const store::StoreReader* StoreWhenReady::opened(Status* problem) const {
+  std::lock_guard lock(mutex_);
+  if (!reader_) {
+    Status status = store::StoreReader::open(path_, reader_);
+    if (!status) {
+      reader_.reset();
+      if (problem) *problem = status;
+    }
+  }
+  return reader_.get();
+}
+
+store::StoreSummary StoreWhenReady::summary() const {
+  const store::StoreReader* reader = opened();
+  return reader ? reader->summary() : store::StoreSummary{};
+}
+
+Status StoreWhenReady::read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const {
+  Status problem = Status::ok();
+  const store::StoreReader* reader = opened(&problem);
+  if (!reader) return problem;
+  return reader->read(from_ns, to_ns, merged);
+}
+
+Status StoreWhenReady::windows(std::int64_t from_ns, std::int64_t to_ns,
+                               std::vector<store::WindowSpan>& spans) const {
+  spans.clear();
+  const store::StoreReader* reader = opened();
+  return reader ? reader->windows(from_ns, to_ns, spans) : Status::ok();
+}
+
+}  // namespace ember::ui
