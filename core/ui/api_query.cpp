@@ -45,33 +45,33 @@ std::int64_t ApiQuery::number(const std::string& key, std::int64_t min, std::int
   return number;
 }
 
-report::ReportFilter ApiQuery::filter() {
+report::ReportFilter ApiQuery::filter(const std::string& prefix) {
   report::ReportFilter filter;
-  for (const std::string& pid : texts("pid")) {
+  for (const std::string& pid : texts(prefix + "pid")) {
     std::uint32_t value = 0;
     auto [end, error] = std::from_chars(pid.data(), pid.data() + pid.size(), value);
     if (error != std::errc() || end != pid.data() + pid.size() || value == 0 ||
         value > 4194304) {
-      fail("pid: expected a process id from 1 to 4194304, got \"" + pid + "\"");
+      fail(prefix + "pid: expected a process id from 1 to 4194304, got \"" + pid + "\"");
     }
     filter.pids.push_back(value);
   }
-  filter.processes = texts("process");
-  filter.services = texts("service");
-  filter.containers = texts("container");
-  filter.pods = texts("pod");
-  for (const std::string& name : texts("kind")) {
+  filter.processes = texts(prefix + "process");
+  filter.services = texts(prefix + "service");
+  filter.containers = texts(prefix + "container");
+  filter.pods = texts(prefix + "pod");
+  for (const std::string& name : texts(prefix + "kind")) {
     std::string kind;
     Status parsed = report::parse_kind(name, kind);
-    if (!parsed) fail("kind: " + parsed.message());
+    if (!parsed) fail(prefix + "kind: " + parsed.message());
     filter.kinds.push_back(kind);
   }
-  filter.cmdlines = texts("cmdline");
-  filter.threads = texts("thread");
-  for (const std::string& text : texts("label")) {
+  filter.cmdlines = texts(prefix + "cmdline");
+  filter.threads = texts(prefix + "thread");
+  for (const std::string& text : texts(prefix + "label")) {
     std::string label;
     Status parsed = report::parse_label(text, label);
-    if (!parsed) fail("label: " + parsed.message());
+    if (!parsed) fail(prefix + "label: " + parsed.message());
     filter.labels.push_back(label);
   }
   return filter;

@@ -32,8 +32,9 @@ class ApiQuery {
   std::int64_t number(const std::string& key, std::int64_t min, std::int64_t max,
                       std::int64_t fallback);
   // pid, process, service, container, pod, kind, label, cmdline, thread: as
-  // `ember report`'s flags (report_filter.hpp), each repeatable.
-  report::ReportFilter filter();
+  // `ember report`'s flags (report_filter.hpp), each repeatable; with
+  // `prefix` ("base_"), base_pid, base_process, ...
+  report::ReportFilter filter(const std::string& prefix = "");
   // `view`: "runtime" (the default, as ember report: runtime_view.hpp) or
   // "native" (every native frame); true for native.
   bool native_view();

@@ -1,5 +1,6 @@
 // GET /api/v1/diff: a baseline range (base_from, base_to) against a second
-// range (from, to) of the same selection: one tree of both with each node's
+// range (from, to) of the same selection, or of another one (base_pid,
+// base_process, ...: one process against another): one tree of both with each node's
 // counts in either (flame_json.hpp), and the functions whose share of their
 // range's samples moved most (`ember report --diff`'s table).
 #include <cmath>
@@ -15,6 +16,9 @@ ApiResponse diff_endpoint(ApiRequest& request) {
   Selection after_selection = selection_of(request);
   Selection before_selection = after_selection;
   before_selection.range = request.range("base_");
+  // base_pid, base_process, ...: the baseline is another selection.
+  report::ReportFilter base_filter = request.query.filter("base_");
+  if (!base_filter.empty()) before_selection.filter = base_filter;
   FlameLimits limits = flame_limits(request.query);
   std::int64_t limit = request.query.number("limit", 1, 100'000, 100);
   if (auto bad = rejected(request.query)) return *bad;

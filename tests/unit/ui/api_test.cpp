@@ -125,6 +125,20 @@ TEST_F(AnswersFromTheStore, DiffOfTwoRanges) {
   }
 }
 
+// The baseline may be another selection: one process against another.
+TEST_F(AnswersFromTheStore, DiffOfTwoProcesses) {
+  Json d = json("/api/v1/diff", {{"process", "api"}, {"base_process", "cron"}});
+  EXPECT_EQ(d["before"]["samples"].number, 150);
+  EXPECT_EQ(d["after"]["samples"].number, 300);
+  ReadNode tree = read_tree(d);
+  ASSERT_NE(tree.at({"cron", "main", "tick"}), nullptr);
+  EXPECT_EQ(tree.at({"cron", "main", "tick"})->base_total, 150);
+  EXPECT_EQ(tree.at({"cron", "main", "tick"})->total, 0);
+  EXPECT_EQ(tree.at({"api", "main", "lookup"})->total, 180);
+  EXPECT_EQ(tree.at({"api", "main", "lookup"})->base_total, 0);
+  EXPECT_EQ(get("/api/v1/diff", {{"base_pid", "x"}}).status, 400);
+}
+
 TEST_F(AnswersFromTheStore, TopFunctions) {
   Json f = json("/api/v1/functions", {{"process", "api"}});
   ASSERT_GE(f["functions"].size(), 3u);
