@@ -275,7 +275,11 @@ int ember_sample_cpu(struct bpf_perf_event_data *ctx)
 	else
 		sample->user_frame_count = frames_of(bpf_get_stack(
 			ctx, sample->user_frames, sizeof(sample->user_frames), BPF_F_USER_STACK));
-	if (sample->user_frame_count == EMBER_MAX_USER_FRAMES)
+	// Either walk stops at max_user_frames: the array's size, or the
+	// kernel's kernel.perf_event_max_stack (127 by default) when lower. A
+	// stack that reached it was cut.
+	if (max_user_frames > 0 &&
+	    sample->user_frame_count >= at_most(max_user_frames, EMBER_MAX_USER_FRAMES))
 		sample->flags |= EMBER_SAMPLE_USER_TRUNCATED;
 
 	// No user frames: a kernel thread, whose registers mean nothing.

@@ -81,5 +81,27 @@ class FramePointerShares(unittest.TestCase):
                                + contention.note())
 
 
+class FramePointerDepth(unittest.TestCase):
+    def test_a_stack_deeper_than_the_walk_ends_in_truncated(self):
+        """deep_stack built with frame pointers, 200 calls deep: more than the
+        walk's 128 frames (127 under the kernel's default perf_event_max_stack).
+        Its stacks are cut, and say so at the root as DWARF-unwound ones do."""
+        out = os.path.join(it.scratch_dir(self), "deep.folded")
+        w = it.start(self, [it.workload("deep_fp_stack"), 60, 200])
+        res = it.record(self, out, pids=[w.pid], duration=2, frequency=499)
+        w.stop()
+        mine = it.folded_by_comm(it.parse_folded(out), "deep_fp_stack")
+        deep = [(f, c) for f, c in mine if f.count("descend") >= 100]
+        total = sum(c for _, c in deep)
+        self.assertGreater(total, 200, "too few deep stacks\n" + it.summarize(mine)
+                           + "\n" + res.describe())
+        marked = sum(c for f, c in deep if f[0] == "[truncated]")
+        self.assertGreaterEqual(it.share(marked, total), 95.0,
+                                f"{marked}/{total} deep stacks start with [truncated]:\n"
+                                + it.summarize(deep) + "\n" + res.describe())
+        print(f"\nfp depth: {marked}/{total} deep stacks start with [truncated], "
+              f"{max(f.count('descend') for f, _ in deep)} descend frames at most")
+
+
 if __name__ == "__main__":
     it.main()
