@@ -1,5 +1,7 @@
 #include "store_writer.hpp"
 
+#include "check_summary.hpp"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -331,7 +333,10 @@ StoreOutcome StoreWriter::open(const std::string& path, std::unique_ptr<StoreWri
     // write an hour into profiling.
     Statement check(impl->db.handle(), "PRAGMA quick_check");
     std::string verdict = check.step() ? check.text(0) : "no answer";
-    if (verdict != "ok") throw SqliteError(SQLITE_CORRUPT, "integrity check: " + verdict);
+    if (verdict != "ok") {
+      while (check.step()) verdict += "\n" + check.text(0);
+      throw SqliteError(SQLITE_CORRUPT, "integrity check: " + summarize_check(verdict));
+    }
     impl->prepare();
   });
   if (!outcome.ok()) return outcome;
