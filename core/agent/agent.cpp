@@ -165,11 +165,7 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
       // heap would otherwise grow for a whole window.
       if (processes_.release_exited_handlers(horizon - 1000000000) > 0) malloc_trim(0);
       next_cpu_check = now + 1000000000;
-      if (progress_) {
-        SamplerStats stats = sampler_->stats();
-        progress_({(now - started) / 1e9, profiled_samples_, stats.lost + retired_stats_.lost,
-                   sampled_pids_.size()});
-      }
+      if (progress_) report_progress_now(started, true);
     }
     if (now >= next_close_) {
       close_window(realtime_ns());  // takes the step that ends the window
@@ -181,7 +177,7 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
       if (next_metrics_ <= now) next_metrics_ = now + metrics_ns_;  // fell behind: skip steps
     }
   }
-  if (progress_) progress_({(monotonic_ns() - started) / 1e9, profiled_samples_, 0, 0, false});
+  if (progress_) report_progress_now(started, false);
   if (!broken_) {
     sampler_->stop();
     // Every sample submitted: none is left behind.
@@ -275,6 +271,12 @@ void Agent::capture(const ember_sample& sample) {
       })) {
     pending.labels.clear();  // (the sample is kept, without labels)
   }
+}
+
+void Agent::report_progress_now(std::int64_t started, bool sampling) {
+  SamplerStats stats = sampler_->stats();
+  progress_({(monotonic_ns() - started) / 1e9, profiled_samples_, stats.lost + retired_stats_.lost,
+             sampled_pids_.size(), sampling});
 }
 
 // Names and counts captured samples, oldest first, until none is left or

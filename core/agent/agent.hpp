@@ -83,6 +83,7 @@ class Agent {
   void capture(const ember_sample& sample);
   void name_pending(std::int64_t deadline);
   void note_sample_time(std::uint64_t time_ns);
+  void report_progress_now(std::int64_t started, bool sampling);  // to progress_
   ProcessState& process_for(std::uint32_t pid, bool replace);
   std::unique_ptr<StackBuilder> make_stack_builder();
   void on_process_start(std::uint32_t pid, bool exec);

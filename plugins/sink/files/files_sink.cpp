@@ -111,13 +111,15 @@ Status FilesSink::close() {
   return guarded([&] { return write_merged(); });
 }
 
+const Window& FilesSink::shown(const Window& window, Window& viewed) const {
+  if (!runtime_view_ || !report::runtime_view_changes(window)) return window;
+  viewed = report::runtime_view(window).window;
+  return viewed;
+}
+
 std::string FilesSink::render(ProfileFormat format, const Window& window,
                               const std::string& name) const {
-  RenderOptions options{name, thread_frames_, flame_};
-  if (runtime_view_ && report::runtime_view_changes(window)) {
-    return render_profile(format, report::runtime_view(window).window, options);
-  }
-  return render_profile(format, window, options);
+  return render_profile(format, window, RenderOptions{name, thread_frames_, flame_});
 }
 
 Status FilesSink::write_window(const Window& window) {
@@ -132,11 +134,13 @@ Status FilesSink::write_window(const Window& window) {
   for (ProfileFormat format : formats_) extensions.emplace_back(extension_of(format));
   std::string stem = unused_stem(directory_, "ember-" + utc_compact(window.start_ns), extensions);
 
+  Window viewed;
+  const Window& profile = shown(window, viewed);  // once for every format
   Status result = Status::ok();
   for (ProfileFormat format : formats_) {
     std::string path =
         (std::filesystem::path(directory_) / (stem + std::string(extension_of(format)))).string();
-    Status written = write_file_atomically(path, render(format, window, stem));
+    Status written = write_file_atomically(path, render(format, profile, stem));
     if (!written && result)
       result = Status::error(std::string(kSection) + ": " + written.message());
     if (written) host_->log(LogLevel::debug, "wrote " + path);
@@ -170,7 +174,8 @@ Status FilesSink::write_merged() {
   }
   const Window& merged = merger_.merged();
   std::string name = std::filesystem::path(path_).filename().string();
-  Status written = write_file_atomically(path_, render(path_format_, merged, name));
+  Window viewed;
+  Status written = write_file_atomically(path_, render(path_format_, shown(merged, viewed), name));
   if (!written) return Status::error(std::string(kSection) + ": " + written.message());
   host_->log(LogLevel::info,
              "wrote " + std::to_string(merged.total_samples()) + " samples to " + path_);

@@ -34,6 +34,9 @@ class FilesSink final : public SinkPlugin {
   // group of new ones (ember/private_files.hpp), once per run.
   void make_old_files_private();
   Status write_merged();
+  // The window as the files show it: its runtime view (kept in `viewed`)
+  // unless view = "native" or there is nothing to fold.
+  const Window& shown(const Window& window, Window& viewed) const;
   std::string render(formats::ProfileFormat format, const Window& window,
                      const std::string& name) const;
 
