@@ -17,9 +17,10 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(BUILD) -j$(JOBS)
 
-# The agent profiling this host into the sinks of $(CONFIG), until Ctrl-C.
+# The agent profiling this host into the sinks of $(CONFIG), serving the web
+# UI on loopback (http://127.0.0.1:8080/), until Ctrl-C.
 run: build
-	$(SUDO) $(BUILD)/bin/emberd --config $(CONFIG)
+	$(SUDO) $(BUILD)/bin/emberd --config $(CONFIG) --ui
 
 # Unit tests in parallel, then the integration tests one at a time (they
 # measure CPU shares, which other tests running beside them would disturb).

@@ -24,6 +24,8 @@ Options:
   --frequency HZ      override [sampler] frequency_hz
   --window SECONDS    override [agent] window_seconds
   --log-level LEVEL   override [agent] log_level
+  --ui                serve the web UI as [ui] enabled = true does (on [ui]
+                      listen, 127.0.0.1:8080 by default; needs [sink.store])
   --plugin-dir DIR    also load plugins from DIR (repeat for several), after
                       the built-in ones and [agent] plugin_dirs
   --check-config      load FILE, report the first error or "ok", and exit:
@@ -41,7 +43,7 @@ int agent_command(Arguments& args, const char* program) {
   std::string config_path, log_level;
   std::vector<std::string> plugin_dirs;
   std::uint32_t frequency = 0, window = 0;
-  bool check_only = false;
+  bool check_only = false, serve_ui = false;
   while (auto flag = args.next_flag()) {
     if (*flag == "--help" || *flag == "-h") {
       std::printf(kAgentHelp, program);
@@ -56,6 +58,8 @@ int agent_command(Arguments& args, const char* program) {
       log_level = args.value();
     } else if (*flag == "--plugin-dir") {
       plugin_dirs.push_back(args.value());
+    } else if (*flag == "--ui") {
+      serve_ui = true;
     } else if (*flag == "--check-config") {
       check_only = true;
     } else {
@@ -78,6 +82,7 @@ int agent_command(Arguments& args, const char* program) {
     if (frequency) out.frequency_hz = frequency;
     if (window) out.window_seconds = window;
     if (!log_level.empty()) out.log_level = log_level;
+    if (serve_ui) out.ui_enabled = true;
     out.plugin_dirs.insert(out.plugin_dirs.end(), plugin_dirs.begin(), plugin_dirs.end());
     return Status::ok();
   };

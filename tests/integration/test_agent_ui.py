@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The agent serves the web UI over its own store ([ui] enabled = true).
 
-- `ember agent` (what emberd runs) with the store sink and `[ui] listen =
-  127.0.0.1:<free port>` against a spin workload: the API answers on that
+- `ember agent --ui` (what emberd runs under `make run`) with the store sink
+  and `[ui] listen = 127.0.0.1:<free port>` against a spin workload: the API answers on that
   port while the agent profiles; /api/v1/summary names the workload, and the
   flame graph of the first three stored windows holds exactly the samples
   the store holds for the workload in them (read back through StoreReader,
@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 
 import ember_it as it
-from test_store import FREQUENCY, dump, start_agent, wait_windows, write_config
+from test_store import FREQUENCY, dump, wait_windows, write_config
 
 
 def free_port():
@@ -64,8 +64,10 @@ class AgentUi(unittest.TestCase):
         port = free_port()
         config = write_config(self, tmp, store, [spin.pid])
         with open(config, "a") as f:
-            f.write(f'\n[ui]\nenabled = true\nlisten = "127.0.0.1:{port}"\n')
-        agent = start_agent(self, config, window=1)
+            f.write(f'\n[ui]\nlisten = "127.0.0.1:{port}"\n')
+        agent = it.Background(["agent", "--config", config, "--ui", "--window", "1",
+                               "--frequency", str(FREQUENCY)])
+        self.addCleanup(agent.kill)
         wait_api(self, port, agent)
         doc = wait_windows(self, store, 3, agent)
 
