@@ -50,6 +50,33 @@ class SystemdUnit(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, proc.stderr)
 
 
+    def test_the_shipped_config_writes_only_where_the_unit_lets_it(self):
+        """Under ProtectSystem=strict only the unit's State/Cache directories
+        and ReadWritePaths are writable: every path the shipped config writes
+        (store, profile files, debug cache) must be under one of them."""
+        import tomllib
+        with open(os.path.join(SOURCE, "configs", "ember.toml"), "rb") as f:
+            config = tomllib.load(f)
+        written = {
+            "sink.store.path": os.path.dirname(config["sink"]["store"]["path"]),
+            "sink.files.directory": config["sink"]["files"]["directory"],
+            "runtime.native.cache_dir": config["runtime"]["native"]["cache_dir"],
+        }
+        writable = []
+        with open(UNIT) as f:
+            for line in f:
+                key, _, value = line.strip().partition("=")
+                if key == "StateDirectory":
+                    writable += ["/var/lib/" + v for v in value.split()]
+                elif key == "CacheDirectory":
+                    writable += ["/var/cache/" + v for v in value.split()]
+                elif key == "ReadWritePaths":
+                    writable += value.split()
+        for key, path in written.items():
+            self.assertTrue(any(path == w or path.startswith(w.rstrip("/") + "/") for w in writable),
+                            f"{key} = {path} is read-only under the unit (writable: {writable})")
+
+
 class DaemonSet(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
