@@ -276,7 +276,14 @@ void Agent::capture(const ember_sample& sample) {
 void Agent::report_progress_now(std::int64_t started, bool sampling) {
   SamplerStats stats = sampler_->stats();
   progress_({(monotonic_ns() - started) / 1e9, profiled_samples_, stats.lost + retired_stats_.lost,
-             sampled_pids_.size(), sampling});
+             sampled_pid_count_, sampling});
+}
+
+void Agent::note_sampled_pid(std::uint32_t pid) {
+  if (pid >= sampled_pids_.size()) sampled_pids_.resize(std::size_t{pid} + 1 + pid / 2);
+  if (sampled_pids_[pid]) return;
+  sampled_pids_[pid] = true;
+  ++sampled_pid_count_;
 }
 
 // Names and counts captured samples, oldest first, until none is left or
@@ -290,7 +297,7 @@ void Agent::name_pending(std::int64_t deadline) {
     if (built) {
       aggregator_.add(pending.pid, pending.tid, stack_, 1, pending.labels);
       ++profiled_samples_;
-      if (progress_) sampled_pids_.insert(pending.pid);
+      if (progress_) note_sampled_pid(pending.pid);
       char thread_name[EMBER_COMM_LEN + 1] = {};
       std::copy_n(pending.comm, EMBER_COMM_LEN, thread_name);
       aggregator_.name_thread(pending.pid, pending.tid, thread_name);

@@ -84,6 +84,7 @@ class Agent {
   void name_pending(std::int64_t deadline);
   void note_sample_time(std::uint64_t time_ns);
   void report_progress_now(std::int64_t started, bool sampling);  // to progress_
+  void note_sampled_pid(std::uint32_t pid);
   ProcessState& process_for(std::uint32_t pid, bool replace);
   std::unique_ptr<StackBuilder> make_stack_builder();
   void on_process_start(std::uint32_t pid, bool exec);
@@ -130,7 +131,10 @@ class Agent {
   bool broken_ = false;  // a reload failed half-way: run() stops
   std::function<void()> when_sampling_;
   std::function<void(const RunProgress&)> progress_;
-  std::unordered_set<std::uint32_t> sampled_pids_;  // kept only for progress_
+  // Processes seen, kept only for progress_: one bit per pid, so a long
+  // whole-host record under churn stays under 1 MiB (pid_max is at most 2^22).
+  std::vector<bool> sampled_pids_;
+  std::size_t sampled_pid_count_ = 0;
   std::int64_t window_ns_ = 0;
   std::int64_t next_close_ = 0;  // monotonic
   std::int64_t metrics_ns_ = 0;
