@@ -54,7 +54,7 @@ bool PluginCheckReport::ok() const {
 
 PluginCheckReport check_plugin(const PluginCheckRequest& request) {
   PluginCheckReport report;
-  Status trusted = check_plugin_path_trusted(request.path, "plugin");
+  Status trusted = check_plugin_file_chain_trusted(request.path);
   report.steps.push_back({"file", static_cast<bool>(trusted),
                           trusted ? "the agent would load it (owner and mode)"
                                   : trusted.message()});

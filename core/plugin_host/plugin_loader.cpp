@@ -92,50 +92,55 @@ Status load_plugin_library(const std::string& path, LoadedLibrary& out, const Ab
   return Status::ok();
 }
 
-std::vector<LoadedLibrary> load_plugin_directories(const std::vector<std::string>& directories,
-                                                   std::vector<std::string>& errors,
-                                                   const AbiStamp& host) {
-  std::vector<LoadedLibrary> loaded;
+std::string plugin_file_name(PluginType type, const std::string& name) {
+  return std::string("ember_") + (type == PluginType::runtime ? "runtime" : "sink") + "_" + name +
+         ".so";
+}
+
+std::string find_plugin_file(const std::vector<std::string>& directories, PluginType type,
+                             const std::string& name) {
+  const std::string file = plugin_file_name(type, name);
   for (const std::string& directory : directories) {
-    if (Status trusted = check_plugin_path_trusted(directory, "plugin directory"); !trusted) {
-      errors.push_back(trusted.message());
-      continue;
-    }
     std::error_code error;
-    std::vector<std::string> paths;
+    std::filesystem::path path = std::filesystem::path(directory) / file;
+    if (std::filesystem::exists(path, error)) return path.string();
+  }
+  return {};
+}
+
+std::vector<std::string> plugin_names_in(const std::vector<std::string>& directories,
+                                         PluginType type) {
+  const std::string prefix = plugin_file_name(type, "");
+  const std::string head = prefix.substr(0, prefix.size() - 3);  // "ember_runtime_"
+  std::vector<std::string> names;
+  for (const std::string& directory : directories) {
+    std::error_code error;
     for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
-      if (entry.path().extension() == ".so") paths.push_back(entry.path().string());
-    }
-    if (error) {
-      errors.push_back("plugin directory " + directory + ": " + error.message());
-      continue;
-    }
-    std::sort(paths.begin(), paths.end());
-    for (const std::string& path : paths) {
-      if (Status trusted = check_plugin_path_trusted(path, "plugin"); !trusted) {
-        errors.push_back(trusted.message());
-        continue;
+      const std::string file = entry.path().filename().string();
+      if (file.size() > prefix.size() && file.starts_with(head) && file.ends_with(".so")) {
+        names.push_back(file.substr(head.size(), file.size() - prefix.size()));
       }
-      LoadedLibrary library;
-      Status status = load_plugin_library(path, library, host);
-      if (!status) {
-        errors.push_back(status.message());
-        continue;
-      }
-      auto same_name = [&](const LoadedLibrary& other) {
-        return other.descriptor->type == library.descriptor->type &&
-               std::string_view(other.descriptor->name) == library.descriptor->name;
-      };
-      auto duplicate = std::find_if(loaded.begin(), loaded.end(), same_name);
-      if (duplicate != loaded.end()) {
-        errors.push_back("plugin " + path + ": a plugin named '" + library.descriptor->name +
-                         "' was already loaded from " + duplicate->path + "; ignoring this one");
-        continue;
-      }
-      loaded.push_back(std::move(library));
     }
   }
-  return loaded;
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+Status load_enabled_plugin(const std::string& path, PluginType type, const std::string& name,
+                           LoadedLibrary& out, const std::string& checker) {
+  if (Status trusted = check_plugin_file_chain_trusted(path); !trusted) return trusted;
+  if (Status tried = trial_load_plugin(path, checker); !tried) return tried;
+  LoadedLibrary library;
+  if (Status loaded = load_plugin_library(path, library); !loaded) return loaded;
+  if (library.descriptor->type != type || name != library.descriptor->name) {
+    return Status::error("plugin " + path + ": holds the " +
+                         (library.descriptor->type == PluginType::runtime ? "runtime" : "sink") +
+                         " plugin '" + library.descriptor->name + "', not the one its file name says (" +
+                         plugin_file_name(type, name) + "); rename the file after the plugin");
+  }
+  out = std::move(library);
+  return Status::ok();
 }
 
 namespace {

@@ -9,6 +9,7 @@
 
 #include "ember/plugin.hpp"
 #include "ember/status.hpp"
+#include "plugin_load_trial.hpp"
 
 namespace ember {
 
@@ -28,13 +29,29 @@ struct LoadedLibrary {
 Status load_plugin_library(const std::string& path, LoadedLibrary& out,
                            const AbiStamp& host = this_build_abi_stamp());
 
-// Loads every *.so in `directories` (sorted by name), in order; of two
-// plugins with one name, the first directory's wins. A directory or file
-// someone else could write to (plugin_file_trust.hpp), and plugins that fail
-// to load, are skipped and their errors appended to `errors`.
-std::vector<LoadedLibrary> load_plugin_directories(const std::vector<std::string>& directories,
-                                                   std::vector<std::string>& errors,
-                                                   const AbiStamp& host = this_build_abi_stamp());
+// The file a plugin is looked for under: ember_<type>_<name>.so. Only the
+// files of enabled plugins are opened, so a plugin is found by its name
+// without loading anything else.
+std::string plugin_file_name(PluginType type, const std::string& name);
+
+// The first of `directories` holding plugin_file_name(type, name), as a
+// path; empty when none does.
+std::string find_plugin_file(const std::vector<std::string>& directories, PluginType type,
+                             const std::string& name);
+
+// The names the plugin files of `type` in `directories` are named for, for
+// messages ("runtime plugins: cpython, go, ..."); nothing is opened.
+std::vector<std::string> plugin_names_in(const std::vector<std::string>& directories,
+                                         PluginType type);
+
+// Loads the enabled plugin `name` from `path` (find_plugin_file). Refused,
+// before anything in it runs, when the file or a directory above it could be
+// written by someone else (plugin_file_trust.hpp); its first load runs in a
+// trial process (plugin_load_trial.hpp), so a crash while loading is an
+// error naming it; and the plugin inside must be the one the file is named for.
+Status load_enabled_plugin(const std::string& path, PluginType type, const std::string& name,
+                           LoadedLibrary& out,
+                           const std::string& checker = default_plugin_load_checker());
 
 // The default plugin directory: <dir of the running binary>/../lib/ember/plugins.
 std::string default_plugin_directory();

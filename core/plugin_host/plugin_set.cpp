@@ -22,21 +22,14 @@ bool is_shipped(PluginType type, const std::string& name) {
 
 bool plugin_file_exists(const std::vector<std::string>& plugin_dirs, PluginType type,
                         const std::string& name) {
-  const std::string file = std::string("ember_") + type_name(type) + "_" + name + ".so";
-  std::error_code error;
-  for (const std::string& dir : plugin_directories(plugin_dirs)) {
-    if (std::filesystem::exists(std::filesystem::path(dir) / file, error)) return true;
-  }
-  return false;
+  return !find_plugin_file(plugin_directories(plugin_dirs), type, name).empty();
 }
 
-std::string names_of(const std::vector<LoadedLibrary>& libraries, PluginType type) {
-  std::set<std::string> names;
-  for (const auto& library : libraries) {
-    if (library.descriptor->type == type) names.insert(library.descriptor->name);
-  }
+std::string names_of(const std::vector<std::string>& plugin_dirs, PluginType type) {
   std::string out;
-  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
+  for (const std::string& name : plugin_names_in(plugin_directories(plugin_dirs), type)) {
+    out += (out.empty() ? "" : ", ") + name;
+  }
   return out.empty() ? "none" : out;
 }
 
@@ -44,8 +37,7 @@ std::string names_of(const std::vector<LoadedLibrary>& libraries, PluginType typ
 // install without it) or broken (its load error is logged above) leaves an
 // optional plugin out with a warning; a name no plugin file has is a mistake
 // in the config.
-Status missing_plugin(const std::vector<LoadedLibrary>& libraries,
-                      const std::vector<std::string>& plugin_dirs, PluginType type,
+Status missing_plugin(const std::vector<std::string>& plugin_dirs, PluginType type,
                       const std::string& name, const PluginConfig& config) {
   const std::string label = std::string(type_name(type)) + "." + name;
   const std::string where = config.where.empty() ? "" : config.where + ": ";
@@ -54,7 +46,7 @@ Status missing_plugin(const std::vector<LoadedLibrary>& libraries,
       known ? where + label + ": enabled, but no plugin named '" + name +
                   "' could be loaded from the plugin directories"
             : where + label + ": no plugin named '" + name + "' (" + type_name(type) +
-                  " plugins: " + names_of(libraries, type) + ")";
+                  " plugins: " + names_of(plugin_dirs, type) + ")";
   if (config.required) {
     return Status::error(message + " (required plugin " + label + ": not starting without it)");
   }
@@ -125,7 +117,7 @@ Status create_one(const std::vector<LoadedLibrary>& libraries,
                   std::vector<PluginInstance<Plugin>>& out) {
   const std::string label = std::string(type_name(type)) + "." + name;
   const LoadedLibrary* library = find_library(libraries, type, name);
-  if (!library) return missing_plugin(libraries, plugin_dirs, type, name, config);
+  if (!library) return missing_plugin(plugin_dirs, type, name, config);
   PluginInstance<Plugin> instance;
   instance.name = name;
   instance.library = library->library;
@@ -160,12 +152,21 @@ RuntimePlugin* PluginSet::native() const {
 
 std::vector<LoadedLibrary> load_plugins_of(const Config& config) {
   auto logger = component_logger("plugins");
-  std::vector<std::string> directories = plugin_directories(config.plugin_dirs);
-  std::vector<std::string> errors;
-  std::vector<LoadedLibrary> libraries = load_plugin_directories(directories, errors);
-  for (const std::string& error : errors) logger->error("{}", error);
-  for (const auto& library : libraries) {
-    logger->debug("found plugin {} in {}", library.descriptor->name, library.path);
+  const std::vector<std::string> directories = plugin_directories(config.plugin_dirs);
+  std::vector<LoadedLibrary> libraries;
+  for (PluginType type : {PluginType::runtime, PluginType::sink}) {
+    for (const auto& [name, table] : type == PluginType::runtime ? config.runtimes : config.sinks) {
+      if (!table.enabled) continue;
+      const std::string path = find_plugin_file(directories, type, name);
+      if (path.empty()) continue;  // missing_plugin says so
+      LoadedLibrary library;
+      if (Status loaded = load_enabled_plugin(path, type, name, library); !loaded) {
+        logger->error("{}.{}: {}", type_name(type), name, loaded.message());
+        continue;
+      }
+      logger->debug("loaded plugin {}.{} from {}", type_name(type), name, library.path);
+      libraries.push_back(std::move(library));
+    }
   }
   return libraries;
 }
@@ -207,7 +208,7 @@ Status check_plugin_tables(const Config& config) {
       if (!table.enabled) continue;
       const LoadedLibrary* library = find_library(libraries, type, name);
       Status checked = library ? check_options(*library->descriptor, table)
-                               : missing_plugin(libraries, config.plugin_dirs, type, name, table);
+                               : missing_plugin(config.plugin_dirs, type, name, table);
       if (!checked) return checked;
     }
   }

@@ -20,6 +20,30 @@ namespace ember {
 // Members in this order so the plugin dies first and its library last.
 template <typename Plugin>
 struct PluginInstance {
+  PluginInstance() = default;
+  PluginInstance(std::string name, std::shared_ptr<boost::dll::shared_library> library,
+                 std::unique_ptr<HostHandle> host, std::unique_ptr<Plugin> plugin,
+                 std::uint32_t abi_minor = kAbiMinor)
+      : name(std::move(name)),
+        library(std::move(library)),
+        host(std::move(host)),
+        plugin(std::move(plugin)),
+        abi_minor(abi_minor) {}
+  PluginInstance(PluginInstance&&) noexcept = default;
+  // Not the default, which assigns in member order: replacing the library
+  // first may unload it (the last reference, a plugin just disabled) while
+  // the plugin it made, deleted next, still needs its code.
+  PluginInstance& operator=(PluginInstance&& other) noexcept {
+    plugin.reset();
+    host.reset();
+    name = std::move(other.name);
+    library = std::move(other.library);
+    host = std::move(other.host);
+    plugin = std::move(other.plugin);
+    abi_minor = other.abi_minor;
+    return *this;
+  }
+
   std::string name;
   std::shared_ptr<boost::dll::shared_library> library;
   std::unique_ptr<HostHandle> host;

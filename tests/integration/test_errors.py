@@ -4,8 +4,8 @@
 - Config errors (unknown key, wrong type, value out of range): ember exits
   non-zero and the message names the file, the line and the key.
 - Plugin host: a corrupt .so (random bytes), a .so that is not an ember
-  plugin, and a plugin built for ABI version 999, each in an extra plugin
-  directory: a message naming the file (and, for the ABI, both versions), and
+  plugin, and a plugin built for ABI version 999, each enabled and in an
+  extra plugin directory: a message naming the file (and, for the ABI, both versions), and
   the recording carries on with the rest (exit 0, native frames named).
 - The same broken plugin marked `required = true`: ember refuses to run.
 - Mistakes in a plugin's table (a runtime's unknown key, a sink's bad value,
@@ -101,6 +101,12 @@ class PluginTableErrors(unittest.TestCase):
         self.assertIn(": ok", res.stdout, res.describe())
 
 
+def enable(name):
+    """The config table that enables runtime plugin `name`: only enabled
+    plugins' files (ember_runtime_<name>.so) are opened."""
+    return f"\n[runtime.{name}]\nenabled = true\n"
+
+
 class PluginErrors(unittest.TestCase):
     def setUp(self):
         self.tmp = it.scratch_dir(self)
@@ -136,17 +142,17 @@ class PluginErrors(unittest.TestCase):
                            + it.summarize(mine) + "\n" + res.describe())
 
     def test_corrupt_so(self):
-        so = os.path.join(self.extra, "corrupt.so")
+        so = os.path.join(self.extra, "ember_runtime_corrupt.so")
         with open(so, "wb") as f:
             f.write(os.urandom(8192))
-        res = self.record_with("corrupt.so")
+        res = self.record_with("corrupt.so", enable("corrupt"))
         self.assertIn(f"plugin {so}: cannot load:", res.stderr, res.describe())
         self.check_carried_on(res)
 
     def test_not_an_ember_plugin(self):
-        so = os.path.join(self.extra, "not_ember.so")
+        so = os.path.join(self.extra, "ember_runtime_not_ember.so")
         shutil.copy(os.path.join(it.FAKE_PLUGINS, "not_ember.so"), so)
-        res = self.record_with("not_ember.so")
+        res = self.record_with("not_ember.so", enable("not_ember"))
         self.assertIn(f"plugin {so}: not an ember plugin", res.stderr, res.describe())
         self.check_carried_on(res)
 
@@ -154,10 +160,10 @@ class PluginErrors(unittest.TestCase):
         # Both a bare version export and one with a (future) descriptor: the
         # version is what the host must read first.
         sos = []
-        for name in ("bad_abi.so", "bad_abi_full.so"):
-            sos.append(os.path.join(self.extra, name))
-            shutil.copy(os.path.join(it.FAKE_PLUGINS, name), sos[-1])
-        res = self.record_with("bad_abi.so")
+        for name in ("bad_abi", "bad_abi_full"):
+            sos.append(os.path.join(self.extra, f"ember_runtime_{name}.so"))
+            shutil.copy(os.path.join(it.FAKE_PLUGINS, name + ".so"), sos[-1])
+        res = self.record_with("bad_abi.so", enable("bad_abi") + enable("bad_abi_full"))
         for so in sos:
             with self.subTest(os.path.basename(so)):
                 self.assertIn(f"plugin {so}: built for ember plugin ABI version 999, "
@@ -166,10 +172,10 @@ class PluginErrors(unittest.TestCase):
         self.check_carried_on(res)
 
     def test_world_writable_plugin_directory_is_refused(self):
-        so = os.path.join(self.extra, "bad_abi.so")
+        so = os.path.join(self.extra, "ember_runtime_bad_abi.so")
         shutil.copy(os.path.join(it.FAKE_PLUGINS, "bad_abi.so"), so)
         os.chmod(self.extra, 0o777)
-        res = self.record_with("bad_abi.so")
+        res = self.record_with("bad_abi.so", enable("bad_abi"))
         self.assertIn(f"plugin directory {self.extra}: refused: writable by everyone (mode 0777)",
                       res.stderr, res.describe())
         self.assertNotIn("ABI version 999", res.stderr,
@@ -177,7 +183,7 @@ class PluginErrors(unittest.TestCase):
         self.check_carried_on(res)
 
     def test_required_plugin_that_fails_is_fatal(self):
-        so = os.path.join(self.extra, "bad_abi.so")
+        so = os.path.join(self.extra, "ember_runtime_bad_abi.so")
         shutil.copy(os.path.join(it.FAKE_PLUGINS, "bad_abi.so"), so)
         res = self.record_with("bad_abi.so",
                                "\n[runtime.bad_abi]\nenabled = true\nrequired = true\n")

@@ -34,28 +34,6 @@ TEST(PluginLoader, CorruptFileNamesItself) {
       << status.message();
 }
 
-TEST(PluginLoader, DirectoryScanReportsBadFilesAndKeepsGoodOnes) {
-  auto dir = std::filesystem::temp_directory_path() / "ember_plugin_dir_test";
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir / "broken.so") << "garbage";
-  std::vector<std::string> errors;
-  auto loaded = load_plugin_directories({dir.string(), EMBER_TEST_PLUGIN_DIR}, errors);
-  std::filesystem::remove_all(dir);
-  ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].find("broken.so: cannot load"), std::string::npos) << errors[0];
-  bool files = false;
-  for (const auto& library : loaded) files |= std::string(library.descriptor->name) == "files";
-  EXPECT_TRUE(files);
-}
-
-TEST(PluginLoader, MissingDirectoryIsAnError) {
-  std::vector<std::string> errors;
-  auto loaded = load_plugin_directories({"/nonexistent/ember/plugins"}, errors);
-  EXPECT_TRUE(loaded.empty());
-  ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].find("/nonexistent/ember/plugins"), std::string::npos);
-}
-
 // A scratch directory for one test, removed after it.
 class ScratchDir {
  public:
@@ -79,11 +57,11 @@ std::filesystem::path copy_files_plugin(const std::filesystem::path& dir) {
   return copy;
 }
 
-bool loads_files_plugin(const std::vector<LoadedLibrary>& loaded) {
-  for (const auto& library : loaded) {
-    if (std::string(library.descriptor->name) == "files") return true;
-  }
-  return false;
+const std::string kChecker = EMBER_TEST_PLUGIN_LOAD_CHECK;
+
+Status load_files_plugin(const std::filesystem::path& path) {
+  LoadedLibrary library;
+  return load_enabled_plugin(path.string(), PluginType::sink, "files", library, kChecker);
 }
 
 TEST(PluginDirectories, BuiltInFirstThenConfiguredOnesAdded) {
@@ -104,36 +82,137 @@ TEST(PluginDirectories, TheSameDirectoryTwiceIsSearchedOnce) {
             (std::vector<std::string>{built_in, "/opt/a"}));
 }
 
-TEST(PluginTrust, AWorldWritableDirectoryIsRefusedAndNothingInItLoads) {
-  ScratchDir dir("ember_plugin_trust_dir");
-  copy_files_plugin(dir.path());
-  std::filesystem::permissions(dir.path(), std::filesystem::perms(0777));
-  std::vector<std::string> errors;
-  auto loaded = load_plugin_directories({dir.path().string()}, errors);
-  EXPECT_FALSE(loads_files_plugin(loaded));
-  ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].find("plugin directory " + dir.path().string() +
-                           ": refused: writable by everyone (mode 0777)"),
-            std::string::npos)
-      << errors[0];
+TEST(PluginFiles, APluginIsFoundByItsFileNameAndOthersAreNotOpened) {
+  ScratchDir first("ember_plugin_find_first");
+  ScratchDir second("ember_plugin_find_second");
+  std::ofstream(first.path() / "ember_runtime_broken.so") << "garbage";
+  std::ofstream(first.path() / "unrelated.so") << "garbage";
+  copy_files_plugin(second.path());
+  const std::vector<std::string> dirs{first.path().string(), second.path().string()};
+  EXPECT_EQ(find_plugin_file(dirs, PluginType::sink, "files"),
+            (second.path() / "ember_sink_files.so").string());
+  EXPECT_EQ(find_plugin_file(dirs, PluginType::runtime, "files"), "");
+  EXPECT_EQ(plugin_names_in(dirs, PluginType::runtime), (std::vector<std::string>{"broken"}));
+  EXPECT_EQ(plugin_names_in(dirs, PluginType::sink), (std::vector<std::string>{"files"}));
 }
 
-TEST(PluginTrust, AGroupWritablePluginFileIsRefusedItsNeighboursLoad) {
-  ScratchDir dir("ember_plugin_trust_file");
-  copy_files_plugin(dir.path());
-  auto writable = dir.path() / "other.so";
-  std::filesystem::copy_file(std::string(EMBER_TEST_PLUGIN_DIR) + "/ember_sink_store.so",
-                             writable);
-  std::filesystem::permissions(writable, std::filesystem::perms(0664));
-  std::vector<std::string> errors;
-  auto loaded = load_plugin_directories({dir.path().string()}, errors);
-  EXPECT_TRUE(loads_files_plugin(loaded));
-  ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].find("plugin " + writable.string() +
-                           ": refused: writable by its group (mode 0664)"),
+TEST(PluginFiles, AnEnabledPluginLoadsAfterItsTrial) {
+  ScratchDir dir("ember_plugin_enabled_loads");
+  Status status = load_files_plugin(copy_files_plugin(dir.path()));
+  EXPECT_TRUE(status) << status.message();
+}
+
+TEST(PluginFiles, AFileNamedForAnotherPluginIsRefused) {
+  ScratchDir dir("ember_plugin_misnamed");
+  auto misnamed = dir.path() / "ember_sink_store.so";
+  std::filesystem::rename(copy_files_plugin(dir.path()), misnamed);
+  LoadedLibrary library;
+  Status status =
+      load_enabled_plugin(misnamed.string(), PluginType::sink, "store", library, kChecker);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.message().find("holds the sink plugin 'files', not the one its file name says"),
             std::string::npos)
-      << errors[0];
-  EXPECT_NE(errors[0].find("chmod go-w"), std::string::npos) << errors[0];
+      << status.message();
+}
+
+TEST(PluginFiles, ACorruptFileFailsInItsTrialNamingItself) {
+  ScratchDir dir("ember_plugin_corrupt_trial");
+  auto corrupt = dir.path() / "ember_sink_files.so";
+  std::ofstream(corrupt) << "\x7f" "ELF this is not a shared object";
+  std::filesystem::permissions(corrupt, std::filesystem::perms(0644));
+  Status status = load_files_plugin(corrupt);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.message().find("plugin " + corrupt.string() + ": cannot load:"),
+            std::string::npos)
+      << status.message();
+}
+
+TEST(PluginFiles, ACrashWhileLoadingIsAnErrorNamingThePlugin) {
+  ScratchDir dir("ember_plugin_crash_trial");
+  auto crashing = dir.path() / "ember_sink_files.so";
+  std::filesystem::copy_file(EMBER_TEST_CRASHING_PLUGIN, crashing);
+  std::filesystem::permissions(crashing, std::filesystem::perms(0644));
+  Status status = load_files_plugin(crashing);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.message().find("plugin " + crashing.string() +
+                                  ": not loaded: it crashed while loading"),
+            std::string::npos)
+      << status.message();
+  EXPECT_NE(status.message().find("signal 6"), std::string::npos) << status.message();
+}
+
+TEST(PluginFiles, AMissingCheckerRefusesThePlugin) {
+  ScratchDir dir("ember_plugin_no_checker");
+  LoadedLibrary library;
+  Status status = load_enabled_plugin(copy_files_plugin(dir.path()).string(), PluginType::sink,
+                                      "files", library, "/nonexistent/ember-plugin-load-check");
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.message().find("cannot run the plugin load checker"), std::string::npos)
+      << status.message();
+}
+
+TEST(PluginTrust, AWorldWritableDirectoryIsRefusedBeforeItsPluginRuns) {
+  ScratchDir dir("ember_plugin_trust_dir");
+  auto plugin = copy_files_plugin(dir.path());
+  std::filesystem::permissions(dir.path(), std::filesystem::perms(0777));
+  Status status = load_files_plugin(plugin);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.message().find("plugin directory " + dir.path().string() +
+                                  ": refused: writable by everyone (mode 0777)"),
+            std::string::npos)
+      << status.message();
+}
+
+TEST(PluginTrust, AWritableDirectoryAboveIsRefusedAStickyOneIsNot) {
+  ScratchDir dir("ember_plugin_trust_above");
+  auto plugins = dir.path() / "lib" / "plugins";
+  std::filesystem::create_directories(plugins);
+  auto plugin = copy_files_plugin(plugins);
+  std::filesystem::permissions(dir.path(), std::filesystem::perms(0777));
+  Status status = check_plugin_file_chain_trusted(plugin.string());
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.message().find("directory " + dir.path().string() +
+                                  ": refused: writable by everyone (mode 0777)"),
+            std::string::npos)
+      << status.message();
+  EXPECT_NE(status.message().find("(above plugin " + plugin.string() + ")"), std::string::npos)
+      << status.message();
+  // As /tmp: only an entry's owner may rename or remove it.
+  std::filesystem::permissions(dir.path(), std::filesystem::perms(01777));
+  status = check_plugin_file_chain_trusted(plugin.string());
+  EXPECT_TRUE(status) << status.message();
+  // Not for the plugin's own directory.
+  std::filesystem::permissions(plugins, std::filesystem::perms(01777));
+  EXPECT_FALSE(check_plugin_file_chain_trusted(plugin.string()));
+}
+
+TEST(PluginTrust, ASymlinkIsJudgedWhereItLeads) {
+  ScratchDir dir("ember_plugin_trust_link");
+  auto open = dir.path() / "open";
+  std::filesystem::create_directories(open);
+  auto plugin = copy_files_plugin(open);
+  std::filesystem::permissions(open, std::filesystem::perms(0777));
+  auto trusted = dir.path() / "trusted";
+  std::filesystem::create_directories(trusted);
+  std::filesystem::create_symlink(plugin, trusted / "ember_sink_files.so");
+  Status status = check_plugin_file_chain_trusted((trusted / "ember_sink_files.so").string());
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.message().find("plugin directory " + open.string() + ": refused"),
+            std::string::npos)
+      << status.message();
+}
+
+TEST(PluginTrust, AGroupWritablePluginFileIsRefused) {
+  ScratchDir dir("ember_plugin_trust_file");
+  auto writable = copy_files_plugin(dir.path());
+  std::filesystem::permissions(writable, std::filesystem::perms(0664));
+  Status status = load_files_plugin(writable);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.message().find("plugin " + writable.string() +
+                                  ": refused: writable by its group (mode 0664)"),
+            std::string::npos)
+      << status.message();
+  EXPECT_NE(status.message().find("chmod go-w"), std::string::npos) << status.message();
 }
 
 TEST(PluginTrust, APluginOwnedBySomeoneElseIsRefused) {
