@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The web UI end to end: the real agent records a Python service whose hot
 function changes partway (switch_hot.py: parse_requests for 12 s, then
-render_pages for 8 s) into a store; `ember ui` serves it on a free loopback
+render_pages for 8 s) into a store, beside another process of the same
+code outside the service running only render_pages (compare mode's other
+target); `ember ui` serves it on a free loopback
 port; ui_browser_test.mjs drives Debian's Chromium through playwright-core
 and checks what a person sees against the truth `ember report` computes from
 the same store (see that file for the steps). Screenshots of each step go to
@@ -25,10 +27,10 @@ SERVICE = "switcher"
 FIRST, SECOND = "parse_requests", "render_pages"
 
 
-def config(test, store, pid):
+def config(test, store, pids):
     return it.config_file(test, (
-        f"[processes]\npids = [{pid}]\n\n"
-        f'[[service]]\nname = "{SERVICE}"\nmatch_cmdline = "switch_hot\\\\.py"\n\n'
+        f"[processes]\npids = [{', '.join(map(str, pids))}]\n\n"
+        f'[[service]]\nname = "{SERVICE}"\nmatch_cmdline = "switch_hot\\\\.py 12 8"\n\n'
         "[runtime.native]\nenabled = true\n\n"
         "[runtime.cpython]\nenabled = true\nrequired = true\n\n"
         f'[sink.store]\nenabled = true\nrequired = true\npath = "{store}"\n'),
@@ -61,18 +63,23 @@ class UiBrowser(unittest.TestCase):
 
     def record(self, store):
         service = it.start(self, [PYTHON, os.path.join(HERE, "switch_hot.py"), "12", "8"])
-        agent = it.Background(["agent", "--config", config(self, store, service.pid),
+        # Another process of the same code beside the service, outside it (the
+        # service rule matches the arguments too), running only SECOND for the
+        # whole recording: compare mode's other target.
+        other = it.start(self, [PYTHON, os.path.join(HERE, "switch_hot.py"), "0", "20"])
+        agent = it.Background(["agent", "--config", config(self, store, [service.pid, other.pid]),
                                "--frequency", str(FREQUENCY)])
         self.addCleanup(agent.kill)
         agent.wait_sampling()
         time.sleep(1.0)  # the CPython plugin attaches at the first samples
+        other.proc.send_signal(signal.SIGUSR1)
         service.proc.send_signal(signal.SIGUSR1)
         lines = service.wait_line("done", timeout=60)
         agent.proc.send_signal(signal.SIGTERM)
         res = agent.finish()
         self.assertEqual(res.returncode, 0, "the agent failed\n" + res.describe())
         times = {w[0]: int(w[1]) for w in (line.split() for line in lines) if len(w) == 2}
-        return times["start"], times["switch"], times["done"]
+        return times["start"], times["switch"], times["done"], other.pid
 
     def serve(self, store):
         ui = subprocess.Popen([it.EMBER, "ui", "--store", store, "--listen", "127.0.0.1:0"],
@@ -87,7 +94,7 @@ class UiBrowser(unittest.TestCase):
 
     def test_the_story_in_a_browser(self):
         store = os.path.join(it.scratch_dir(self), "ember.db")
-        start, switch, done = self.record(store)
+        start, switch, done, other_pid = self.record(store)
         overall, samples = shares(store)
         self.assertGreater(samples, 1000, "too few samples to check shares")
         self.assertGreater(overall.get(FIRST, 0), overall.get(SECOND, 0),
@@ -101,7 +108,7 @@ class UiBrowser(unittest.TestCase):
             "service": SERVICE, "first": FIRST, "second": SECOND,
             "first_share": overall.get(FIRST, 0), "second_share_late": late.get(SECOND, 0),
             "start": start / 1e9, "switch": switch / 1e9, "done": done / 1e9,
-            "second_from": second_from,
+            "second_from": second_from, "other_pid": other_pid,
         }
         print(f"truth: {samples} samples, {FIRST} {overall.get(FIRST, 0):.2%} overall, "
               f"{SECOND} {late.get(SECOND, 0):.2%} after the switch, "

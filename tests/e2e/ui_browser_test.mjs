@@ -145,13 +145,40 @@ try {
   await again.fill('#base-from', (truth.start - 3).toFixed(3));
   await again.fill('#base-to', truth.switch.toFixed(3));
   await settled(again, () => again.click('#base-apply'));
-  const deltas = await again.$$eval('#table tr.row', (rows) => rows.map((r) => ({
+  const compareRows = () => again.$$eval('#table tr.row', (rows) => rows.map((r) => ({
     name: r.dataset.name, points: Number(r.cells[0].textContent) })));
+  let deltas = await compareRows();
   const grown = deltas.find((d) => d.name === truth.second);
   const shrunk = deltas.find((d) => d.name === truth.first);
   check(grown && grown.points > 20, `compare: ${truth.second} grew ${grown && grown.points} points`);
   check(shrunk && shrunk.points < -20, `compare: ${truth.first} shrank ${shrunk && shrunk.points} points`);
   await shot(again, 'compare');
+
+  // One process against another over the whole recording: the baseline is the
+  // other process (only the second function), so the service's first function
+  // grows and the second shrinks, the reverse of the comparison in time.
+  const whole = [(truth.start - 3).toFixed(3), (truth.done + 3).toFixed(3)];
+  await again.fill('#range-from', whole[0]);
+  await again.fill('#range-to', whole[1]);
+  await settled(again, () => again.click('#range-apply'));
+  await again.fill('#base-from', whole[0]);
+  await again.fill('#base-to', whole[1]);
+  await settled(again, () => again.click('#base-apply'));
+  await again.click('#base-target');
+  await again.fill('#base-target', String(truth.other_pid));
+  const other = again.locator(`#base-target-list li[data-target="pid:${truth.other_pid}"]`);
+  await other.waitFor({ timeout: 10000 });
+  await settled(again, () => other.dispatchEvent('mousedown'));
+  const baseTarget = (await again.evaluate(() => window.ember.state())).bt;
+  check(baseTarget === `pid:${truth.other_pid}`, `the baseline target is ${baseTarget}`);
+  deltas = await compareRows();
+  const gained = deltas.find((d) => d.name === truth.first);
+  const lost = deltas.find((d) => d.name === truth.second);
+  check(gained && gained.points > 20, `compare with ${baseTarget}: ${truth.first} grew ${gained && gained.points} points`);
+  check(lost && lost.points < -20, `compare with ${baseTarget}: ${truth.second} shrank ${lost && lost.points} points`);
+  const summary = await again.textContent('#compare-summary');
+  check(summary.includes(baseTarget.replace(':', ' ')), `the summary does not name the baseline: ${summary}`);
+  await shot(again, 'compare-processes');
 
   // The sandwich of the second function lists its caller, and the SVG export names it.
   await settled(again, () => again.click('#modes button[data-mode="sandwich"]'));
@@ -166,7 +193,8 @@ try {
 
   check(outside.length === 0, `requests left the loopback server: ${outside.join(', ')}`);
   console.log(`ok: ${truth.first} ${expected.toFixed(2)}% (hover ${shown}%), then ${truth.second} hot; ` +
-    `compare ${shrunk.points} / +${grown.points} points; no request left ${origin}`);
+    `compare ${shrunk.points} / +${grown.points} points, against ${baseTarget} +${gained.points} / ` +
+    `${lost.points}; no request left ${origin}`);
 } finally {
   await browser.close();
 }

@@ -7,11 +7,15 @@ export function selection(state, range = { from: state.from, to: state.to }) {
   const params = new URLSearchParams();
   if (range.from) params.set('from', range.from);
   if (range.to) params.set('to', range.to);
-  if (state.t) {
-    const colon = state.t.indexOf(':');
-    if (colon > 0) params.set(state.t.slice(0, colon), state.t.slice(colon + 1));
-  }
+  const target = targetParam(state.t);
+  if (target) params.set(target[0], target[1]);
   return params;
+}
+
+// A target "param:value" as [param, value], or null for everything.
+export function targetParam(target) {
+  const colon = target ? target.indexOf(':') : -1;
+  return colon > 0 ? [target.slice(0, colon), target.slice(colon + 1)] : null;
 }
 
 // The profile endpoints' parameters: the selection and the view (runtime,

@@ -1,6 +1,6 @@
 // ember's web UI: state in the URL (state.js), data from the JSON API
 // (api.js), charts (timeline.js), the flame graph (flamegraph.js) and tables.
-import { apiUrl, getJson, profileParams, selection } from './api.js';
+import { apiUrl, getJson, profileParams, selection, targetParam } from './api.js';
 import { decodeTree, findPath, pathOf, sandwich, searchTotal } from './flame_data.js';
 import { FlameGraph } from './flamegraph.js';
 import { count, escapeHtml, isoTime, percent } from './format.js';
@@ -28,6 +28,14 @@ const timeline = new Timeline($('cpu-chart'), $('memory-chart'), (from, to, shif
 const picker = new Picker($('target-search'), $('target-list'), {
   range: () => state,
   onPick: (t) => update({ t, zoom: '', focus: '', fn: '' }),
+});
+// Compare mode's baseline target: another service or process as the
+// "before" of the same or another range (one process against another).
+const SAME_TARGET = 'the same target';
+const basePicker = new Picker($('base-target'), $('base-target-list'), {
+  range: () => state,
+  onPick: (bt) => update({ bt }),
+  anyLabel: SAME_TARGET,
 });
 
 const DEFAULT_RESOLUTION = 10000;  // the API's default `resolution`
@@ -95,6 +103,7 @@ async function render() {
     range = { from: line.from, to: line.to };
     timeline.show(line, targetLabel());
     picker.show(state.t);
+    basePicker.show(state.bt);
     await drawMode(signal);
   } catch (e) {
     if (e.name === 'AbortError') return;
@@ -190,6 +199,8 @@ async function drawCompare(signal) {
   const base = defaultBaseline();
   if (base.from) params.set('base_from', base.from);
   if (base.to) params.set('base_to', base.to);
+  const baseTarget = targetParam(state.bt);
+  if (baseTarget) params.set(`base_${baseTarget[0]}`, baseTarget[1]);
   const answer = await getJson('diff', params, signal);
   root = decodeTree(answer);
   legend([]);
@@ -198,7 +209,8 @@ async function drawCompare(signal) {
   const b = answer.before, a = answer.after;
   const cpu = (s) => (s.frequency_hz ? `${(s.samples / s.frequency_hz / Math.max(1e-9, s.to - s.from)).toFixed(2)} cores` : '');
   $('compare-summary').textContent =
-    `baseline ${isoTime(b.from)} – ${isoTime(b.to)}: ${count(b.samples)} samples, ${cpu(b)}; ` +
+    `baseline ${state.bt ? state.bt.replace(':', ' ') + ' ' : ''}` +
+    `${isoTime(b.from)} – ${isoTime(b.to)}: ${count(b.samples)} samples, ${cpu(b)}; ` +
     `compared ${isoTime(a.from)} – ${isoTime(a.to)}: ${count(a.samples)} samples, ${cpu(a)}`;
   table = diffTable(table, answer, (name) => update({ q: `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$` }));
   table.hidden = false;

@@ -4,11 +4,14 @@ import { getJson, selection } from './api.js';
 import { count, escapeHtml } from './format.js';
 
 export class Picker {
-  constructor(input, list, { range, onPick }) {
+  // `anyLabel` names the first item, the empty target: everything for the
+  // main picker, "the same as the target" for compare mode's baseline.
+  constructor(input, list, { range, onPick, anyLabel = 'everything' }) {
     this.input = input;
     this.list = list;
     this.range = range;  // () => the current state
     this.onPick = onPick;
+    this.anyLabel = anyLabel;
     this.label = '';
     this.timer = 0;
     this.request = null;
@@ -36,7 +39,7 @@ export class Picker {
   }
 
   show(target, label) {
-    this.label = label || (target ? target.replace(':', ': ') : 'everything');
+    this.label = label || (target ? target.replace(':', ': ') : this.anyLabel);
     if (document.activeElement !== this.input) this.input.value = this.label;
   }
 
@@ -61,8 +64,9 @@ export class Picker {
       this.list.hidden = false;
       return;
     }
-    const items = [`<li data-target="" data-label="everything"><span class="param">all</span>` +
-      `<span class="label">everything</span><span class="count">${count(answer.range.samples)}</span></li>`];
+    const any = escapeHtml(this.anyLabel);
+    const items = [`<li data-target="" data-label="${any}"><span class="param">all</span>` +
+      `<span class="label">${any}</span><span class="count">${count(answer.range.samples)}</span></li>`];
     for (const t of answer.targets) {
       items.push(`<li data-target="${escapeHtml(`${t.param}:${t.value}`)}" data-label="${escapeHtml(t.label)}">` +
         `<span class="param">${escapeHtml(t.param)}</span><span class="label">${escapeHtml(t.label)}</span>` +

@@ -1,6 +1,6 @@
 // The whole view lives in the URL's query string, so a copied link
 // reproduces it: target, range, mode, orientation, search, zoom, focus,
-// baseline and the sandwich's function.
+// baseline (range and target) and the sandwich's function.
 const DEFAULTS = {
   t: '',        // target "param:value", e.g. "service:api", "pid:4242"; '' = everything
   from: '-1h',  // ember report's time texts, or epoch seconds after a drag
@@ -14,6 +14,7 @@ const DEFAULTS = {
   fn: '',       // the sandwich's function
   bfrom: '',    // compare mode's baseline range
   bto: '',
+  bt: '',       // compare mode's baseline target, as t; '' = the same as t
 };
 
 export function readState(search = location.search) {
