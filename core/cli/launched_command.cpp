@@ -10,19 +10,18 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "sudo_user.hpp"
+
 namespace ember::cli {
 namespace {
 
 // Under sudo, the command runs as the user who typed it, not as root.
 void become_sudo_user() {
-  if (geteuid() != 0) return;
-  const char* uid = std::getenv("SUDO_UID");
-  const char* gid = std::getenv("SUDO_GID");
-  const char* user = std::getenv("SUDO_USER");
-  if (!uid || !gid) return;
-  auto group = static_cast<gid_t>(std::strtoul(gid, nullptr, 10));
-  if ((user ? initgroups(user, group) : setgroups(0, nullptr)) != 0 || setgid(group) != 0 ||
-      setuid(static_cast<uid_t>(std::strtoul(uid, nullptr, 10))) != 0) {
+  auto user = sudo_user();
+  if (!user) return;
+  if ((user->name.empty() ? setgroups(0, nullptr) : initgroups(user->name.c_str(), user->gid)) !=
+          0 ||
+      setgid(user->gid) != 0 || setuid(user->uid) != 0) {
     _exit(127);
   }
 }

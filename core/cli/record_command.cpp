@@ -13,6 +13,7 @@
 #include "config/config.hpp"
 #include "exit_watch.hpp"
 #include "launched_command.hpp"
+#include "output_owner.hpp"
 #include "profile_format.hpp"
 #include "record_status.hpp"
 #include "run_agent.hpp"
@@ -65,7 +66,8 @@ On a terminal, a status line shows the time, samples, lost samples and
 processes seen so far.
 
 Needs root, or the CAP_BPF and CAP_PERFMON capabilities. Under sudo, COMMAND
-runs as the user who ran sudo.
+runs as the user who ran sudo, and the output file (and any directory ember
+created for it) belongs to them.
 
 Examples:
   sudo ember record -o app.svg -- python3 app.py
@@ -274,8 +276,13 @@ int record_command(Arguments& args) {
       }
     };
   }
+  const OutputOwner owner(output);
   int code = run_agent(config, limits);
-  if (output == to_stdout.path() && code == 0) to_stdout.copy_to_stdout();
+  if (output == to_stdout.path() && code == 0) {
+    to_stdout.copy_to_stdout();
+  } else if (Status given = owner.hand_over(); !given) {
+    std::fprintf(stderr, "ember record: %s\n", given.message().c_str());
+  }
   if (launched) {
     int status = launched->wait();
     if (launch_failed) return 127;

@@ -5,7 +5,8 @@ as a non-root user, it records. What the agent writes (store, profiles,
 cache) is 0600 in directories 0700, or 0640 for `[agent] group`, also when an
 older ember left it readable: nobody reads any of it, and a member of the
 group, who may not write to the store's directory, runs `ember report` on it
-after the agent stopped.
+after the agent stopped. `sudo ember record -o FILE`: the file, and the
+directories ember made for it, belong to the user who ran sudo.
 
 Truth: ember is started through setpriv as nobody:nogroup with no
 supplementary groups and exactly the capabilities each case names (inherited
@@ -109,6 +110,30 @@ class Privileges(unittest.TestCase):
         self.assertIn("syscall_loop", res.stdout, res.describe())
         self.assertEqual(os.listdir(state), ["ember.db"], "the reader wrote beside the store")
         print(f"\nprivate: {len(files)} files 0640 root:{group.gr_name}, 0 readable by nobody")
+
+    def test_sudo_record_gives_its_output_to_the_user_who_ran_sudo(self):
+        # sudo's variables as sudo sets them, for nobody; the command runs as
+        # nobody too, so it is one nobody may execute.
+        nobody = (65534, 65534)
+        for sudo in (False, True):
+            with self.subTest(sudo=sudo):
+                tmp = it.scratch_dir(self)
+                out = os.path.join(tmp, "made", "by-ember", "out.folded")
+                prefix = ["env", "SUDO_UID=65534", "SUDO_GID=65534", "SUDO_USER=nobody"] \
+                    if sudo else []
+                res = it.run_ember(["record", "-o", out, "--", "/bin/sleep", "1"], timeout=30,
+                                   prefix=prefix, output=out)
+                self.assertEqual(res.returncode, 0, res.describe())
+                owners = {path: (os.lstat(path).st_uid, os.lstat(path).st_gid)
+                          for path in (out, os.path.dirname(out),
+                                       os.path.dirname(os.path.dirname(out)), tmp)}
+                want = nobody if sudo else (0, 0)
+                self.assertEqual(owners[out], want, res.describe())
+                self.assertEqual(owners[os.path.dirname(out)], want)
+                self.assertEqual(owners[os.path.dirname(os.path.dirname(out))], want)
+                self.assertEqual(owners[tmp], (0, 0), "a directory ember did not create "
+                                 "changed hands")
+                self.assertEqual(os.stat(out).st_mode & 0o777, 0o600)
 
 
 # Prints each path (argv) it can read.
