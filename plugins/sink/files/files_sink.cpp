@@ -1,13 +1,13 @@
 #include "files_sink.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <exception>
 #include <filesystem>
 
 #include "ember/option_reader.hpp"
 #include "ember/private_files.hpp"
 #include "ember/plugin.hpp"
+#include "made_private_message.hpp"
 #include "output_file.hpp"
 #include "runtime_view.hpp"
 #include "utc_time.hpp"
@@ -159,11 +159,8 @@ void FilesSink::make_old_files_private() {
     changed += made;
   }
   if (changed == 0) return;
-  char mode[8];
-  std::snprintf(mode, sizeof mode, "%04o", 0666 & ~current_umask());
-  host_->log(LogLevel::info, "made " + std::to_string(changed) + " profile files in " + directory_ +
-                                 " private (mode " + mode +
-                                 ", the agent's group): an earlier ember left them readable");
+  host_->log(LogLevel::info, made_private_message(std::to_string(changed) + " profile files in " +
+                                                  directory_));
 }
 
 Status FilesSink::write_merged() {

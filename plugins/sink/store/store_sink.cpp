@@ -1,12 +1,11 @@
 #include "store_sink.hpp"
 
 #include <chrono>
-#include <cstdio>
 #include <exception>
 #include <filesystem>
 
 #include "ember/option_reader.hpp"
-#include "ember/private_files.hpp"
+#include "made_private_message.hpp"
 #include "retention_options.hpp"
 #include "schema.hpp"
 #include "store_files.hpp"
@@ -103,10 +102,7 @@ void StoreSink::make_private() {
   if (changed.empty()) return;
   std::string files;
   for (const std::string& file : changed) files += (files.empty() ? "" : ", ") + file;
-  char mode[8];
-  std::snprintf(mode, sizeof mode, "%04o", 0666 & ~current_umask());
-  host_->log(LogLevel::info, "made " + files + " private (mode " + mode +
-                                 ", the agent's group): an earlier ember left them readable");
+  host_->log(LogLevel::info, formats::made_private_message(files));
 }
 
 void StoreSink::handle_problem(const store::StoreOutcome& outcome) {
