@@ -7,12 +7,20 @@
 namespace ember::ui {
 
 std::vector<std::string> ApiQuery::texts(const std::string& key) {
+  return values(key, kMaxValuesPerKey);
+}
+
+std::vector<std::string> ApiQuery::path(const std::string& key) {
+  return values(key, kMaxPathValues);
+}
+
+std::vector<std::string> ApiQuery::values(const std::string& key, std::size_t max_values) {
   read_.insert(key);
   std::vector<std::string> out;
   auto [first, last] = params_.equal_range(key);
   for (auto it = first; it != last; ++it) {
-    if (out.size() == kMaxValuesPerKey) {
-      fail(key + ": more than " + std::to_string(kMaxValuesPerKey) + " values");
+    if (out.size() == max_values) {
+      fail(key + ": more than " + std::to_string(max_values) + " values");
       break;
     }
     if (it->second.size() > kMaxValueBytes) {

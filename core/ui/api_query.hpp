@@ -20,6 +20,7 @@ using Params = std::multimap<std::string, std::string>;  // httplib::Params
 
 inline constexpr std::size_t kMaxValueBytes = 512;
 inline constexpr std::size_t kMaxValuesPerKey = 64;
+inline constexpr std::size_t kMaxPathValues = 512;  // a flame graph path, one per level
 
 class ApiQuery {
  public:
@@ -29,6 +30,9 @@ class ApiQuery {
   std::string text(const std::string& key, const std::string& fallback = "");
   // Every value of `key`, in order.
   std::vector<std::string> texts(const std::string& key);
+  // Every value of `key`, in order, up to kMaxPathValues: a path in the
+  // flame graph, one name per level.
+  std::vector<std::string> path(const std::string& key);
   std::int64_t number(const std::string& key, std::int64_t min, std::int64_t max,
                       std::int64_t fallback);
   // pid, process, service, container, pod, kind, label, cmdline, thread: as
@@ -49,6 +53,7 @@ class ApiQuery {
   bool failed() const { return !error_.empty(); }
 
  private:
+  std::vector<std::string> values(const std::string& key, std::size_t max_values);
   void fail(const std::string& message) {
     if (error_.empty()) error_ = message;
   }

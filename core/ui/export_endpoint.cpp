@@ -1,7 +1,9 @@
 // GET /api/v1/export: the selection (or, with `focus`, one function's
-// subtree) as a file `ember report` writes: svg (the interactive flame
-// graph), folded, pprof or speedscope, named after what it shows.
+// subtree; with `zoom`, one node's) as a file `ember report` writes: svg
+// (the interactive flame graph), folded, pprof or speedscope, named after
+// what it shows.
 #include "endpoints.hpp"
+#include "focus.hpp"
 #include "profile_format.hpp"
 #include "utc_time.hpp"
 
@@ -45,11 +47,22 @@ const char* content_type(formats::ProfileFormat format) {
   return "text/plain; charset=utf-8";
 }
 
+// The flame graph node at `path` (process name, then frames from the root):
+// its samples, stacks starting at it.
+std::optional<ApiResponse> zoom_on(const std::vector<std::string>& path, SharedWindow& window) {
+  if (path.empty()) return std::nullopt;
+  window = std::make_shared<const Window>(report::zoom_window(*window, path));
+  if (window->total_samples() != 0) return std::nullopt;
+  return error_response(404, "zoom: no samples of the selection under '" + path.back() + "' at depth " +
+                                 std::to_string(path.size()));
+}
+
 }  // namespace
 
 ApiResponse export_endpoint(ApiRequest& request) {
   Selection selection = selection_of(request);
   std::string focus = request.query.text("focus");
+  std::vector<std::string> zoom = request.query.path("zoom");
   std::string format_name = request.query.text("format", "svg");
   if (auto bad = rejected(request.query)) return *bad;
   formats::ProfileFormat format;
@@ -61,12 +74,14 @@ ApiResponse export_endpoint(ApiRequest& request) {
   SharedWindow selected;
   if (auto missing = read_selection(request, selection, selected)) return *missing;
   if (auto none = focus_on(focus, selected)) return *none;
+  if (auto none = zoom_on(zoom, selected)) return *none;
   const Window& window = *selected;
   const report::ReportFilter& filter = selection.filter;
-  std::string what = subject(focus, filter);
+  std::string what = subject(zoom.empty() ? focus : zoom.back(), filter);
   std::string title = "ember " + formats::utc_iso8601(window.start_ns) + " to " +
                       formats::utc_iso8601(window.end_ns) + " " + filter.describe() +
-                      (focus.empty() ? "" : " focus " + focus);
+                      (focus.empty() ? "" : " focus " + focus) +
+                      (zoom.empty() ? "" : " zoom " + zoom.back());
   std::string name = "ember-" + (what.empty() ? std::string() : file_safe(what) + "-") +
                      formats::utc_compact(window.start_ns) +
                      std::string(formats::extension_of(format));

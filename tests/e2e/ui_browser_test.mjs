@@ -140,6 +140,22 @@ try {
   check(hot.name === truth.second, `the reloaded link shows ${hot.name} hot`);
   await shot(again, 'reloaded-link');
 
+  // Clicking the hot frame zooms to it; the folded export is then that node
+  // alone: its samples, every stack starting at it below its process.
+  await settled(again, () => again.mouse.click(hot.x + hot.w / 2, hot.y + hot.h / 2));
+  const zoomed = JSON.parse((await again.evaluate(() => window.ember.state())).zoom || '[]');
+  check(zoomed[zoomed.length - 1] === truth.second, `the click zoomed to ${zoomed.join(' > ')}`);
+  const [folded] = await Promise.all([again.waitForEvent('download'), again.click('#export-folded')]);
+  const lines = readFileSync(await folded.path(), 'utf8').trim().split('\n');
+  const prefix = `${zoomed[0]};${truth.second}`;
+  const outsideZoom = lines.filter((l) => !(l.startsWith(prefix + ';') || l.startsWith(prefix + ' ')));
+  const exported = lines.reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  check(outsideZoom.length === 0, `the zoomed export has lines outside ${prefix}: ${outsideZoom.slice(0, 3).join(' | ')}`);
+  check(exported === hot.total, `the zoomed export has ${exported} samples, the frame ${hot.total}`);
+  check(folded.suggestedFilename().includes(truth.second), `the zoomed export is named ${folded.suggestedFilename()}`);
+  await shot(again, 'zoomed');
+  await settled(again, () => again.click('#breadcrumb [data-depth="0"]'));
+
   // Compare the two parts: one grown, one shrunk.
   await settled(again, () => again.click('#modes button[data-mode="compare"]'));
   await again.fill('#base-from', (truth.start - 3).toFixed(3));

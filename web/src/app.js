@@ -77,6 +77,8 @@ function showControls() {
     params.set('format', format);
     const focus = state.focus || (state.mode === 'sandwich' ? sandwichName() : '');
     if (focus) params.set('focus', focus);
+    // The zoomed node, as the flame graph shows it (one `zoom` per level).
+    if (state.mode === 'flame') for (const name of zoomPath(state)) params.append('zoom', name);
     $(`export-${format}`).href = apiUrl('export', params);
   }
 }

@@ -1,12 +1,19 @@
 #include "focus.hpp"
 
 #include <map>
+#include <optional>
 #include <set>
+#include <unordered_map>
 #include <vector>
 
 namespace ember::report {
+namespace {
 
-Window focus_window(const Window& window, std::string_view function_name) {
+// The samples `keep` accepts whose stack `cut_of` cuts (the index of the
+// frame the kept stack starts at; nullopt leaves the stack's samples out).
+// cut_of is asked once per stack.
+template <typename Keep, typename CutOf>
+Window cut_window(const Window& window, Keep&& keep, CutOf&& cut_of) {
   Window out;
   out.start_ns = window.start_ns;
   out.end_ns = window.end_ns;
@@ -16,25 +23,23 @@ Window focus_window(const Window& window, std::string_view function_name) {
   out.frame_kinds = window.frame_kinds;
   out.label_sets = window.label_sets;
 
-  // Stack index -> its focused stack's index in out.stacks (or none).
-  std::vector<std::int64_t> focused(window.stacks.size(), -2);  // -2: not yet cut
+  // Stack index -> its cut stack's index in out.stacks (or none).
+  std::vector<std::int64_t> cut(window.stacks.size(), -2);  // -2: not yet cut
   std::map<std::vector<std::uint32_t>, std::uint32_t> ids;
   std::set<std::uint32_t> pids;
   std::set<std::pair<std::uint32_t, std::uint32_t>> threads;
   for (const StackCount& sample : window.samples) {
-    if (sample.stack >= window.stacks.size()) continue;
-    std::int64_t& id = focused[sample.stack];
+    if (sample.stack >= window.stacks.size() || !keep(sample)) continue;
+    std::int64_t& id = cut[sample.stack];
     if (id == -2) {
       id = -1;
       const auto& stack = window.stacks[sample.stack];
-      for (std::size_t i = 0; i < stack.size(); ++i) {
-        if (stack[i] < window.frames.size() && window.frames[stack[i]].name == function_name) {
-          std::vector<std::uint32_t> cut(stack.begin() + i, stack.end());
-          auto [it, inserted] = ids.try_emplace(cut, static_cast<std::uint32_t>(out.stacks.size()));
-          if (inserted) out.stacks.push_back(std::move(cut));
-          id = it->second;
-          break;
-        }
+      if (std::optional<std::size_t> at = cut_of(stack); at && *at <= stack.size()) {
+        std::vector<std::uint32_t> kept(stack.begin() + static_cast<std::ptrdiff_t>(*at),
+                                        stack.end());
+        auto [it, inserted] = ids.try_emplace(kept, static_cast<std::uint32_t>(out.stacks.size()));
+        if (inserted) out.stacks.push_back(std::move(kept));
+        id = it->second;
       }
     }
     if (id < 0) continue;
@@ -51,6 +56,50 @@ Window focus_window(const Window& window, std::string_view function_name) {
     if (threads.count({t.pid, t.tid})) out.threads.push_back(t);
   }
   return out;
+}
+
+bool frame_named(const Window& window, std::uint32_t frame, std::string_view name) {
+  return frame < window.frames.size() && window.frames[frame].name == name;
+}
+
+}  // namespace
+
+std::string flame_process_name(const Window& window, std::uint32_t pid) {
+  for (const ProcessInfo& p : window.processes) {
+    if (p.pid == pid && !p.comm.empty()) return p.comm;
+  }
+  return "[pid " + std::to_string(pid) + "]";
+}
+
+Window focus_window(const Window& window, std::string_view function_name) {
+  return cut_window(
+      window, [](const StackCount&) { return true; },
+      [&](const std::vector<std::uint32_t>& stack) -> std::optional<std::size_t> {
+        for (std::size_t i = 0; i < stack.size(); ++i) {
+          if (frame_named(window, stack[i], function_name)) return i;
+        }
+        return std::nullopt;
+      });
+}
+
+Window zoom_window(const Window& window, const std::vector<std::string>& path) {
+  if (path.empty()) return window;
+  std::unordered_map<std::uint32_t, bool> in_process;  // pid -> named path[0]
+  return cut_window(
+      window,
+      [&](const StackCount& sample) {
+        auto [it, inserted] = in_process.try_emplace(sample.pid, false);
+        if (inserted) it->second = flame_process_name(window, sample.pid) == path.front();
+        return it->second;
+      },
+      [&](const std::vector<std::uint32_t>& stack) -> std::optional<std::size_t> {
+        std::size_t frames = path.size() - 1;  // below the process
+        if (stack.size() < frames) return std::nullopt;
+        for (std::size_t i = 0; i < frames; ++i) {
+          if (!frame_named(window, stack[i], path[i + 1])) return std::nullopt;
+        }
+        return frames == 0 ? 0 : frames - 1;
+      });
 }
 
 }  // namespace ember::report

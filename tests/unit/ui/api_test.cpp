@@ -2,6 +2,8 @@
 // (api_store.hpp) or what the report library computes for the same range.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "api_store.hpp"
 #include "flame_reader.hpp"
 #include "report.hpp"
@@ -167,6 +169,39 @@ TEST_F(AnswersFromTheStore, ExportsAreTheReportsFiles) {
   EXPECT_EQ(svg.filename, "ember-render-20261125T190500Z.svg");
   EXPECT_NE(svg.body.find("render"), std::string::npos);
   EXPECT_EQ(svg.body.find("lookup"), std::string::npos);
+}
+
+// A zoomed node's export holds exactly the samples the flame graph gives that
+// node, each stack starting at the node's frame below its process.
+TEST_F(AnswersFromTheStore, ExportOfAZoomedNode) {
+  ReadNode all = read_tree(json("/api/v1/flamegraph"));
+  const ReadNode* main = all.at({"api", "main"});
+  ASSERT_NE(main, nullptr);
+  ApiResponse folded = get("/api/v1/export", {{"format", "folded"}, {"zoom", "api"}, {"zoom", "main"}});
+  ASSERT_EQ(folded.status, 200) << folded.body;
+  EXPECT_EQ(folded.filename, "ember-main-20261125T190500Z.folded");
+  double samples = 0;
+  std::istringstream lines(folded.body);
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_EQ(line.rfind("api;main", 0), 0u) << line;  // the process, then the zoomed frame
+    samples += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  EXPECT_EQ(samples, main->total);
+
+  const ReadNode* lookup = main->child("lookup");
+  ASSERT_NE(lookup, nullptr);
+  ApiResponse deeper = get("/api/v1/export", {{"format", "folded"}, {"zoom", "api"}, {"zoom", "main"},
+                                              {"zoom", "lookup"}});
+  ASSERT_EQ(deeper.status, 200) << deeper.body;
+  EXPECT_EQ(deeper.body, "api;lookup " + std::to_string(static_cast<int>(lookup->total)) + "\n");
+
+  EXPECT_EQ(get("/api/v1/export", {{"zoom", "api"}, {"zoom", "lookup"}}).status, 404);
+  // A path as deep as the deepest stacks is taken; past 512 levels it is a 400.
+  Params deep{{"zoom", "api"}};
+  for (int i = 0; i < 200; ++i) deep.emplace("zoom", "main");
+  EXPECT_EQ(get("/api/v1/export", deep).status, 404);
+  for (int i = 0; i < 400; ++i) deep.emplace("zoom", "main");
+  EXPECT_EQ(get("/api/v1/export", deep).status, 400);
 }
 
 // What the API keeps between requests (lru_cache.hpp) is what the store
