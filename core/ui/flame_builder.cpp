@@ -5,6 +5,7 @@
 #include <span>
 #include <tuple>
 #include <unordered_map>
+#include "process_name.hpp"
 
 namespace ember::ui {
 namespace {
@@ -78,7 +79,7 @@ WindowIds number_window(const Window& window, FunctionNumbering& numbering,
   }
   for (const StackCount& s : window.samples) {
     if (ids.process.count(s.pid)) continue;
-    owned.push_back("[pid " + std::to_string(s.pid) + "]");
+    owned.push_back(formats::unnamed_process_name(s.pid));
     ids.process[s.pid] = numbering.id(owned.back(), "process", "", "", 0);
   }
   return ids;

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+#include "process_name.hpp"
 
 namespace ember::formats {
 namespace {
@@ -115,7 +116,7 @@ std::string collapsed_text(const Window& window, const CollapsedOptions& options
     std::string prefix = !options.process_frames ? ""
                          : process != processes.end() && !process->second->comm.empty()
                              ? sanitized(process->second->comm)
-                             : "[pid " + std::to_string(sample.pid) + "]";
+                             : unnamed_process_name(sample.pid);
     if (options.thread_frames) {
       auto thread = threads.find({sample.pid, sample.tid});
       std::string name = thread != threads.end() ? sanitized(thread->second->name) : "";

@@ -4,6 +4,7 @@
 #include <map>
 #include <tuple>
 #include <unordered_map>
+#include "process_name.hpp"
 
 namespace ember::formats {
 namespace {
@@ -48,7 +49,7 @@ FlameTree build_flame_tree(const Window& window) {
     auto comm = comms.find(sample.pid);
     std::string process = comm != comms.end() && !comm->second.empty()
                               ? comm->second
-                              : "[pid " + std::to_string(sample.pid) + "]";
+                              : unnamed_process_name(sample.pid);
     std::vector<std::uint32_t> path{0, builder.child(0, process, "process", "")};
     for (std::uint32_t index : window.stacks[sample.stack]) {
       if (index >= window.frames.size()) {

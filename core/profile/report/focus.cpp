@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 #include <vector>
+#include "process_name.hpp"
 
 namespace ember::report {
 namespace {
@@ -68,7 +69,7 @@ std::string flame_process_name(const Window& window, std::uint32_t pid) {
   for (const ProcessInfo& p : window.processes) {
     if (p.pid == pid && !p.comm.empty()) return p.comm;
   }
-  return "[pid " + std::to_string(pid) + "]";
+  return formats::unnamed_process_name(pid);
 }
 
 Window focus_window(const Window& window, std::string_view function_name) {
