@@ -72,9 +72,7 @@ Status Agent::create(const Config& config, std::unique_ptr<Agent>& out) {
   if (agent->plugins_.sinks.empty()) {
     agent->logger_->warn("no sink is enabled: profiles will not be kept (enable a [sink.*])");
   }
-  std::vector<SinkPlugin*> sinks;
-  for (auto& sink : agent->plugins_.sinks) sinks.push_back(sink.plugin.get());
-  agent->sinks_ = std::make_unique<SinkRunner>(std::move(sinks));
+  agent->start_sinks();
   agent->runtimes_ = std::make_unique<RuntimeAttacher>(agent->plugins_);
   share_unwind_rules(agent->plugins_, agent->processes_);
   agent->stacks_ = agent->make_stack_builder();
@@ -84,9 +82,7 @@ Status Agent::create(const Config& config, std::unique_ptr<Agent>& out) {
   return Status::ok();
 }
 
-Agent::~Agent() {
-  if (sinks_) sinks_->finish();
-}
+Agent::~Agent() { finish_sinks(nullptr); }
 
 Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
   attach_running_processes();
@@ -187,7 +183,7 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
     } while (sampler_->has_records());
     close_window(realtime_ns());
   }
-  Status closed = sinks_->finish();
+  Status closed = finish_sinks(nullptr);
   if (result && !closed) result = closed;
   SamplerStats stats = sampler_ ? sampler_->stats() : SamplerStats{};
   logger_->info("done: {} samples, {} lost to a full ring buffer, {} malformed records",
@@ -493,6 +489,7 @@ void Agent::close_window(std::int64_t end_ns) {
       longest_sample_gap_ns_ / 1e6);
   longest_sample_gap_ns_ = 0;
   sinks_->submit(std::move(window));
+  log_sink_status();
 
   // Processes without samples for this many windows are forgotten.
   constexpr std::uint64_t kIdleWindows = 5;

@@ -98,7 +98,13 @@ class Agent {
   void handle_reload();
   void schedule(std::int64_t now);  // window and metrics deadlines from now
   void replace_sinks(const std::set<std::string>& closing,
-                     std::vector<PluginInstance<SinkPlugin>> added);
+                     std::vector<PluginInstance<SinkPlugin>> added, const Config& next);
+  // agent_sinks.cpp
+  void start_sinks();
+  // Finishes the named sinks (null: all, at exit) and drops the named ones'
+  // plugins; those that missed their deadline stay loaded for good.
+  Status finish_sinks(const std::set<std::string>* names);
+  void log_sink_status();  // the counters, at info when something is wrong
 
   Config config_;
   std::shared_ptr<spdlog::logger> logger_;
@@ -155,6 +161,9 @@ class Agent {
   std::uint64_t last_sample_ns_ = 0;         // BPF time (CLOCK_MONOTONIC) of the latest sample
   std::uint64_t longest_sample_gap_ns_ = 0;  // in the open window
 };
+
+// How the agent runs `instance`: its table's queue and deadline in `config`.
+SinkEntry sink_entry(const PluginInstance<SinkPlugin>& instance, const Config& config);
 
 // Wall clock (CLOCK_REALTIME) and monotonic clock now, in nanoseconds.
 std::int64_t realtime_ns();

@@ -146,7 +146,7 @@ Status Agent::reload(const Config& next) {
     sampler_->poll(0, handler_);
     close_window(realtime_ns());
   }
-  if (!closing.empty()) replace_sinks(closing, std::move(added));
+  if (!closing.empty()) replace_sinks(closing, std::move(added), next);
   if (new_runtimes) {
     // Handlers and frames before the plugins that made them. A handler clears
     // its pid's BPF state; what other plugins set is re-set when they attach.
@@ -211,24 +211,15 @@ Status Agent::reload(const Config& next) {
 }
 
 void Agent::replace_sinks(const std::set<std::string>& closing,
-                          std::vector<PluginInstance<SinkPlugin>> added) {
-  sinks_->stop();  // delivers what is queued to the sinks it was meant for
-  auto& sinks = plugins_.sinks;
-  for (auto it = sinks.begin(); it != sinks.end();) {
-    if (!closing.count(it->name)) {
-      ++it;
-      continue;
-    }
-    SinkPlugin* sink = it->plugin.get();
-    Status closed = guarded_call("close", [&] { return sink->close(); });
-    if (!closed) logger_->error("sink.{}: {}", it->name, closed.message());
-    it = sinks.erase(it);
+                          std::vector<PluginInstance<SinkPlugin>> added, const Config& next) {
+  // What is queued for a closing sink is delivered to it first; the other
+  // sinks run on undisturbed.
+  finish_sinks(&closing);
+  for (auto& sink : added) {
+    sinks_->add(sink_entry(sink, next));
+    plugins_.sinks.push_back(std::move(sink));
   }
-  for (auto& sink : added) sinks.push_back(std::move(sink));
-  if (sinks.empty()) logger_->warn("no sink is enabled: profiles will not be kept");
-  std::vector<SinkPlugin*> plugins;
-  for (auto& sink : sinks) plugins.push_back(sink.plugin.get());
-  sinks_ = std::make_unique<SinkRunner>(std::move(plugins));
+  if (plugins_.sinks.empty()) logger_->warn("no sink is enabled: profiles will not be kept");
 }
 
 }  // namespace ember

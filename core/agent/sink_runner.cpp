@@ -1,77 +1,106 @@
 #include "sink_runner.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "logging.hpp"
-#include "plugin_host/guarded_call.hpp"
 
 namespace ember {
 
-SinkRunner::SinkRunner(std::vector<SinkPlugin*> sinks)
-    : sinks_(std::move(sinks)), thread_([this] { run(); }) {}
+SinkRunner::SinkRunner(std::vector<SinkEntry> sinks) {
+  for (const SinkEntry& sink : sinks) add(sink);
+}
 
-SinkRunner::~SinkRunner() { finish(); }
+SinkRunner::~SinkRunner() {
+  std::vector<std::string> abandoned;
+  finish_all(abandoned);
+}
+
+void SinkRunner::add(const SinkEntry& sink) {
+  workers_.push_back(std::make_unique<SinkWorker>(sink.name, sink.plugin, sink.settings));
+}
 
 void SinkRunner::submit(std::shared_ptr<const Window> window) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(std::move(window));
+  for (auto& worker : workers_) worker->submit(window);
+}
+
+Status SinkRunner::finish(const std::set<std::string>& names,
+                          std::vector<std::string>& abandoned) {
+  std::vector<std::unique_ptr<SinkWorker>> finishing;
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    if (names.count((*it)->name())) {
+      finishing.push_back(std::move(*it));
+      it = workers_.erase(it);
+    } else {
+      ++it;
+    }
   }
-  wake_.notify_one();
-}
-
-void SinkRunner::drain() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    finishing_ = true;
-  }
-  wake_.notify_one();
-  if (thread_.joinable()) thread_.join();
-}
-
-void SinkRunner::stop() {
-  drain();
-  closed_ = true;  // the sinks are someone else's to close now
-}
-
-Status SinkRunner::finish() {
-  drain();
-  if (closed_) return close_status_;
-  closed_ = true;
+  // All at once: shutdown waits for the slowest sink, not for their sum.
+  const auto started = std::chrono::steady_clock::now();
+  for (auto& worker : finishing) worker->finish();
   auto logger = component_logger("sinks");
-  for (SinkPlugin* sink : sinks_) {
-    Status closed = guarded_call("close", [&] { return sink->close(); });
+  Status result = Status::ok();
+  for (auto& worker : finishing) {
+    if (!worker->wait(started + worker->settings().flush_timeout)) {
+      SinkCounters counters = worker->counters();
+      logger->error(
+          "sink.{} did not deliver, flush and close within {} s ({} windows still waiting): "
+          "abandoned, what it had not written is lost (raise its flush_timeout_seconds)",
+          worker->name(),
+          std::chrono::duration_cast<std::chrono::seconds>(worker->settings().flush_timeout)
+              .count(),
+          counters.queued);
+      abandoned.push_back(worker->name());
+      continue;
+    }
+    SinkCounters counters = worker->counters();
+    logger->info("sink.{} closed: {} windows written, {} dropped, {} failed", worker->name(),
+                 counters.written, counters.dropped, counters.failed);
+    Status closed = worker->final_status();
     if (!closed) {
-      logger->error("sink.{}: {}", sink->name(), closed.message());
-      if (close_status_) close_status_ = closed;
+      logger->error("sink.{}: {}", worker->name(), closed.message());
+      if (result) result = closed;
     }
   }
-  return close_status_;
+  return result;
 }
 
-void SinkRunner::run() {
-  auto logger = component_logger("sinks");
-  for (;;) {
-    std::shared_ptr<const Window> window;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [this] { return finishing_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // finishing and drained
-      window = std::move(queue_.front());
-      queue_.pop_front();
-      if (queue_.size() > 2) logger->warn("{} windows waiting for slow sinks", queue_.size());
-    }
-    for (SinkPlugin* sink : sinks_) {
-      auto started = std::chrono::steady_clock::now();
-      Status written = guarded_call("on_window", [&] { return sink->on_window(*window); });
-      if (!written) logger->error("sink.{}: {}", sink->name(), written.message());
-      auto took = std::chrono::steady_clock::now() - started;
-      if (took > std::chrono::seconds(1)) {
-        logger->warn("sink.{} took {} ms for one window", sink->name(),
-                     std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
-      }
-    }
+Status SinkRunner::finish_all(std::vector<std::string>& abandoned) {
+  std::set<std::string> names;
+  for (const auto& worker : workers_) names.insert(worker->name());
+  return finish(names, abandoned);
+}
+
+std::vector<std::pair<std::string, SinkCounters>> SinkRunner::counters() const {
+  std::vector<std::pair<std::string, SinkCounters>> all;
+  for (const auto& worker : workers_) all.emplace_back(worker->name(), worker->counters());
+  return all;
+}
+
+std::string SinkRunner::status() const {
+  std::string text;
+  for (const auto& worker : workers_) {
+    SinkCounters c = worker->counters();
+    if (!text.empty()) text += "; ";
+    text += worker->name() + " " + std::to_string(c.written) + " written, " +
+            std::to_string(c.dropped) + " dropped, " + std::to_string(c.failed) + " failed, " +
+            std::to_string(c.queued) + "/" + std::to_string(worker->settings().queue_windows) +
+            " queued";
   }
+  return text.empty() ? "none" : text;
+}
+
+bool SinkRunner::needs_attention() {
+  std::uint64_t trouble = 0;
+  bool backlog = false;
+  for (const auto& worker : workers_) {
+    SinkCounters c = worker->counters();
+    trouble += c.dropped + c.failed;
+    backlog = backlog || c.queued > 1;
+  }
+  const bool news = trouble != trouble_seen_;
+  trouble_seen_ = trouble;
+  return news || backlog;
 }
 
 }  // namespace ember

@@ -1,46 +1,56 @@
-// Hands closed windows to the sinks on a thread of its own, so a slow sink
-// delays only itself (and says so), never the sampler.
+// Hands closed windows to the sinks, each on a worker of its own behind a
+// bounded queue (sink_worker.hpp), so a slow sink delays only itself, never
+// the sampler nor the other sinks. A window is shared by every sink, not
+// copied.
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <memory>
-#include <mutex>
-#include <thread>
+#include <set>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "ember/sink_plugin.hpp"
 #include "ember/window.hpp"
+#include "sink_worker.hpp"
 
 namespace ember {
 
+struct SinkEntry {
+  std::string name;
+  SinkPlugin* plugin = nullptr;
+  SinkSettings settings;
+};
+
 class SinkRunner {
  public:
-  explicit SinkRunner(std::vector<SinkPlugin*> sinks);
+  explicit SinkRunner(std::vector<SinkEntry> sinks);
+  // Finishes what is left (abandoned sinks are the caller's to keep loaded).
   ~SinkRunner();
 
   void submit(std::shared_ptr<const Window> window);
+  void add(const SinkEntry& sink);
 
-  // Delivers every queued window, then flushes and closes the sinks. The
-  // first error of a close (the data it had not written is lost) is returned.
-  Status finish();
+  // Delivers every queued window to the named sinks, flushes and closes them,
+  // all at once, each within its flush_timeout; they leave the runner. The
+  // first error of a flush or close is returned; sinks that missed their
+  // deadline are named in `abandoned`: their threads may still run in them,
+  // so their plugins must never be destroyed nor unloaded.
+  Status finish(const std::set<std::string>& names, std::vector<std::string>& abandoned);
+  // The same for every sink.
+  Status finish_all(std::vector<std::string>& abandoned);
 
-  // Delivers every queued window and stops, leaving the sinks open (a config
-  // reload hands them to a new runner); finish() will not close them.
-  void stop();
+  // Each sink's counters, by name, in the order they were added.
+  std::vector<std::pair<std::string, SinkCounters>> counters() const;
+  // "store 12 written, 0 dropped, 0 failed, 0/8 queued; files ..."
+  std::string status() const;
+  // Whether a sink dropped or failed a window, or has more than one waiting,
+  // since the last call: the status is worth an info line then.
+  bool needs_attention();
 
  private:
-  void run();
-  void drain();
-
-  std::vector<SinkPlugin*> sinks_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<std::shared_ptr<const Window>> queue_;
-  bool finishing_ = false;
-  bool closed_ = false;
-  Status close_status_ = Status::ok();
-  std::thread thread_;
+  std::vector<std::unique_ptr<SinkWorker>> workers_;
+  std::uint64_t trouble_seen_ = 0;  // drops + failures at the last needs_attention()
 };
 
 }  // namespace ember

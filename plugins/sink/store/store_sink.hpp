@@ -32,6 +32,8 @@ class StoreSink final : public SinkPlugin {
   Status configure(const Options& options, Host& host) override;
   Status on_window(const Window& window) override;
   Status close() override;
+  // The store is the host's history: a window dropped before it is a hole.
+  bool keeps_history() const override { return true; }
 
  private:
   // Opens the store at active_path_, handling damaged and foreign files.

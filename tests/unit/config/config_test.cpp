@@ -206,6 +206,30 @@ TEST(ConfigTest, SyntaxErrorGivesPositionAndDescription) {
   EXPECT_EQ(message.rfind("ember.toml:1:", 0), 0u) << message;
 }
 
+TEST(ConfigTest, SinkQueueAndFlushTimeoutAreTheHostsKeys) {
+  Config config;
+  ASSERT_EQ(parse_error("[sink.files]\nenabled = true\nqueue_windows = 3\n"
+                        "flush_timeout_seconds = 30\ndirectory = \"/tmp/p\"\n",
+                        &config),
+            "");
+  const PluginConfig& files = config.sinks.at("files");
+  EXPECT_EQ(files.queue_windows, 3u);
+  EXPECT_EQ(files.flush_timeout_seconds, 30u);
+  EXPECT_EQ(files.options.size(), 1u);  // only directory reaches the plugin
+  EXPECT_EQ(config.sinks.size(), 1u);
+  ASSERT_EQ(parse_error("[sink.store]\nenabled = true\n", &config), "");
+  EXPECT_EQ(config.sinks.at("store").queue_windows, 8u);
+  EXPECT_EQ(config.sinks.at("store").flush_timeout_seconds, 10u);
+
+  EXPECT_EQ(parse_error("[sink.files]\nqueue_windows = 0\n"),
+            "ember.toml:2:1: sink.files.queue_windows: must be between 1 and 1024, got 0");
+  EXPECT_EQ(parse_error("[sink.files]\nflush_timeout_seconds = \"10s\"\n"),
+            "ember.toml:2:1: sink.files.flush_timeout_seconds: expected an integer, got a string");
+  // A runtime has no queue: the key is the plugin's to refuse.
+  ASSERT_EQ(parse_error("[runtime.cpython]\nqueue_windows = 2\n", &config), "");
+  EXPECT_EQ(config.runtimes.at("cpython").options.count("queue_windows"), 1u);
+}
+
 TEST(ConfigTest, PluginTablesPassOptionsThroughWithWhere) {
   Config config;
   ASSERT_EQ(parse_error(R"([runtime.cpython]

@@ -1,0 +1,156 @@
+#include "sink_worker.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+
+#include "logging.hpp"
+#include "plugin_host/guarded_call.hpp"
+
+namespace ember {
+
+struct SinkWorker::State {
+  std::string name;
+  SinkPlugin* sink = nullptr;
+  SinkSettings settings;
+  std::shared_ptr<spdlog::logger> logger;
+
+  mutable std::mutex mutex;
+  std::condition_variable wake;     // the thread: a window, or finish
+  std::condition_variable stopped;  // wait(): the thread is done
+  std::deque<std::shared_ptr<const Window>> queue;
+  bool finishing = false;
+  bool done = false;
+  SinkCounters counters;
+  std::uint64_t burst_dropped = 0;  // since the queue was last empty
+  Status final_status = Status::ok();
+
+  // A drop before a history sink is a hole in the profile's history.
+  spdlog::level::level_enum drop_level() const {
+    return settings.keeps_history ? spdlog::level::err : spdlog::level::warn;
+  }
+};
+
+SinkWorker::SinkWorker(std::string name, SinkPlugin* sink, SinkSettings settings)
+    : name_(std::move(name)), settings_(settings), state_(std::make_shared<State>()) {
+  if (settings_.queue_windows == 0) settings_.queue_windows = 1;
+  state_->name = name_;
+  state_->sink = sink;
+  state_->settings = settings_;
+  state_->logger = component_logger("sinks");
+  thread_ = std::thread(run, state_);
+}
+
+SinkWorker::~SinkWorker() {
+  if (!thread_.joinable()) return;
+  if (abandoned_) {
+    thread_.detach();  // it holds the state; the caller keeps the plugin
+    return;
+  }
+  finish();
+  thread_.join();
+}
+
+void SinkWorker::submit(std::shared_ptr<const Window> window) {
+  bool first_drop_of_burst = false;
+  {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    auto& queue = state_->queue;
+    if (queue.size() >= settings_.queue_windows) {
+      queue.pop_front();
+      ++state_->counters.dropped;
+      first_drop_of_burst = state_->burst_dropped++ == 0;
+    }
+    queue.push_back(std::move(window));
+    state_->counters.queued = queue.size();
+    state_->counters.most_queued = std::max(state_->counters.most_queued, queue.size());
+  }
+  state_->wake.notify_one();
+  if (first_drop_of_burst) {
+    // Once per burst: the count comes when the sink has caught up.
+    state_->logger->log(state_->drop_level(),
+                        "sink.{}: {} windows are waiting for it (its queue_windows): the oldest "
+                        "is dropped, and each next one until it catches up",
+                        name_, settings_.queue_windows);
+  }
+}
+
+void SinkWorker::finish() {
+  {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    state_->finishing = true;
+  }
+  state_->wake.notify_one();
+}
+
+bool SinkWorker::wait(std::chrono::steady_clock::time_point deadline) {
+  if (!thread_.joinable()) return !abandoned_;
+  bool done;
+  {
+    std::unique_lock<std::mutex> lock(state_->mutex);
+    done = state_->stopped.wait_until(lock, deadline, [&] { return state_->done; });
+  }
+  if (done) {
+    thread_.join();
+  } else {
+    abandoned_ = true;
+  }
+  return done;
+}
+
+Status SinkWorker::final_status() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->final_status;
+}
+
+SinkCounters SinkWorker::counters() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->counters;
+}
+
+void SinkWorker::run(std::shared_ptr<State> state) {
+  auto& logger = state->logger;
+  for (;;) {
+    std::shared_ptr<const Window> window;
+    std::uint64_t burst_over = 0;  // windows dropped in a burst that just ended
+    {
+      std::unique_lock<std::mutex> lock(state->mutex);
+      state->wake.wait(lock, [&] { return state->finishing || !state->queue.empty(); });
+      if (state->queue.empty()) break;  // finishing, and everything delivered
+      window = std::move(state->queue.front());
+      state->queue.pop_front();
+      state->counters.queued = state->queue.size();
+      if (state->queue.empty() && state->burst_dropped) {
+        burst_over = state->burst_dropped;
+        state->burst_dropped = 0;
+      }
+    }
+    if (burst_over) {
+      logger->log(state->drop_level(), "sink.{}: caught up; {} windows were dropped before it",
+                  state->name, burst_over);
+    }
+    const auto started = std::chrono::steady_clock::now();
+    Status written = guarded_call("on_window", [&] { return state->sink->on_window(*window); });
+    const auto took = std::chrono::steady_clock::now() - started;
+    window.reset();  // the last sink to let go frees it
+    {
+      std::lock_guard<std::mutex> lock(state->mutex);
+      ++(written ? state->counters.written : state->counters.failed);
+    }
+    if (!written) logger->error("sink.{}: {}", state->name, written.message());
+    if (took > std::chrono::seconds(1)) {
+      logger->warn("sink.{} took {} ms for one window", state->name,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
+    }
+  }
+  Status result = guarded_call("flush", [&] { return state->sink->flush(); });
+  Status closed = guarded_call("close", [&] { return state->sink->close(); });
+  if (result && !closed) result = closed;
+  std::lock_guard<std::mutex> lock(state->mutex);
+  state->final_status = result;
+  state->done = true;
+  state->stopped.notify_all();
+}
+
+}  // namespace ember

@@ -1,0 +1,66 @@
+// One sink on a thread of its own behind a bounded queue: a slow sink delays
+// only itself, and the windows waiting for it are bounded in number (the
+// oldest is dropped first, counted and logged once per burst).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "ember/sink_plugin.hpp"
+#include "ember/window.hpp"
+
+namespace ember {
+
+struct SinkSettings {
+  std::size_t queue_windows = 8;  // waiting windows before the oldest is dropped
+  std::chrono::milliseconds flush_timeout{10000};  // deliver, flush and close at shutdown
+  bool keeps_history = false;  // SinkPlugin::keeps_history: drops are errors
+};
+
+// What a sink has done, for the status log.
+struct SinkCounters {
+  std::uint64_t written = 0;  // windows on_window accepted
+  std::uint64_t dropped = 0;  // oldest windows dropped from a full queue
+  std::uint64_t failed = 0;   // windows on_window returned an error for
+  std::size_t queued = 0;     // windows waiting now
+  std::size_t most_queued = 0;  // the most that ever waited
+};
+
+class SinkWorker {
+ public:
+  SinkWorker(std::string name, SinkPlugin* sink, SinkSettings settings);
+  // Joins the thread, or leaves it running when the sink was abandoned.
+  ~SinkWorker();
+
+  const std::string& name() const { return name_; }
+  const SinkSettings& settings() const { return settings_; }
+
+  // Queues `window`, dropping the oldest waiting one when the queue is full.
+  void submit(std::shared_ptr<const Window> window);
+
+  // Asks the thread to deliver every queued window, then flush and close the
+  // sink, and stop. Returns at once; wait() waits.
+  void finish();
+  // Waits until the thread stopped or `deadline` passed. False when the sink
+  // missed it: it is abandoned (the caller must keep the plugin loaded).
+  bool wait(std::chrono::steady_clock::time_point deadline);
+  // The first error of flush or close, once wait() returned true.
+  Status final_status() const;
+
+  SinkCounters counters() const;
+
+ private:
+  struct State;
+  static void run(std::shared_ptr<State> state);
+
+  std::string name_;
+  SinkSettings settings_;
+  std::shared_ptr<State> state_;  // shared with the thread: it may outlive us
+  std::thread thread_;
+  bool abandoned_ = false;
+};
+
+}  // namespace ember
