@@ -13,8 +13,8 @@ packages=(
   libdw-dev libunwind-dev liblzma-dev libiberty-dev
   # the local store and exports (pprof is protobuf)
   libsqlite3-dev sqlite3 protobuf-compiler libprotobuf-dev
-  # `ember ui`'s HTTP server
-  libcpp-httplib-dev
+  # `ember ui`'s HTTP server; the upload sink's HTTP(S) client
+  libcpp-httplib-dev libcurl4-openssl-dev
   # tests and sanitizers
   libgtest-dev libgmock-dev libclang-rt-14-dev python3 util-linux
   # test workloads and readers: Flask story, Rust binaries, `go tool pprof`, a real

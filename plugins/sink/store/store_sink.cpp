@@ -6,7 +6,7 @@
 
 #include "ember/option_reader.hpp"
 #include "made_private_message.hpp"
-#include "retention_options.hpp"
+#include "option_units.hpp"
 #include "schema.hpp"
 #include "store_files.hpp"
 
@@ -14,6 +14,8 @@ namespace ember::store_sink {
 namespace {
 
 constexpr std::string_view kSection = "sink.store";
+using formats::parse_age;
+using formats::parse_size;
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(

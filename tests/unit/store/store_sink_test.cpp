@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "ember/testing/fake_host.hpp"
-#include "retention_options.hpp"
+#include "option_units.hpp"
 #include "schema.hpp"
 #include "store_reader.hpp"
 #include "store_windows.hpp"
@@ -18,6 +18,8 @@ namespace ember::store_sink {
 namespace {
 
 namespace fs = std::filesystem;
+using formats::parse_age;
+using formats::parse_size;
 constexpr std::int64_t kMinute = 60'000'000'000;
 
 Options options(const std::string& path, std::map<std::string, OptionValue> more = {}) {

@@ -1,13 +1,13 @@
-// Human-friendly retention values of [sink.store]: ages like "7d", "12h",
-// "30m", "90s" and sizes like "1GiB", "500MB", "64KiB", "4096". "0" turns a
-// limit off.
+// Human-friendly values of sink options ([sink.store] max_age and max_size,
+// [sink.upload] max_spool): ages like "7d", "12h", "30m", "90s" and sizes like
+// "1GiB", "500MB", "64KiB", "4096". "0" turns a limit off.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
-namespace ember::store_sink {
+namespace ember::formats {
 
 // Nanoseconds, or nothing when `text` is not a number followed by s, m, h or d.
 std::optional<std::int64_t> parse_age(const std::string& text);
@@ -16,4 +16,4 @@ std::optional<std::int64_t> parse_age(const std::string& text);
 // (B, KB, MB, GB, TB: powers of 1000; KiB, MiB, GiB, TiB: powers of 1024).
 std::optional<std::int64_t> parse_size(const std::string& text);
 
-}  // namespace ember::store_sink
+}  // namespace ember::formats

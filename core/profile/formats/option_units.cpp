@@ -1,10 +1,10 @@
-#include "retention_options.hpp"
+#include "option_units.hpp"
 
 #include <cctype>
 #include <limits>
 #include <utility>
 
-namespace ember::store_sink {
+namespace ember::formats {
 namespace {
 
 // Splits "12GiB" into 12 and "GiB"; nothing without leading digits.
@@ -64,4 +64,4 @@ std::optional<std::int64_t> parse_size(const std::string& text) {
   return std::nullopt;
 }
 
-}  // namespace ember::store_sink
+}  // namespace ember::formats
