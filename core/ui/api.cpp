@@ -38,6 +38,7 @@ ApiResponse Api::handle(std::string_view path, const Params& params) const {
     if (route.path != path) continue;
     try {
       std::lock_guard lock(mutex_);
+      last_request_ = std::chrono::steady_clock::now();
       store::StoreSummary summary = store_.summary();
       ApiQuery query(params);
       ApiRequest request{store_, summary, now_(), query, cache_};
@@ -52,6 +53,20 @@ ApiResponse Api::handle(std::string_view path, const Params& params) const {
   return error_response(404, "no API endpoint " + std::string(path) +
                                  " (see docs/api.md: /api/v1/summary, targets, timeline, "
                                  "flamegraph, diff, functions, export)");
+}
+
+bool Api::forget_when_idle(std::chrono::steady_clock::duration idle) const {
+  std::lock_guard lock(mutex_);
+  if (std::chrono::steady_clock::now() - last_request_ < idle) return false;
+  if (cache_.windows.size() == 0 && cache_.answers.size() == 0) return false;
+  cache_.windows.clear();
+  cache_.answers.clear();
+  return true;
+}
+
+std::size_t Api::kept() const {
+  std::lock_guard lock(mutex_);
+  return cache_.windows.size() + cache_.answers.size();
 }
 
 }  // namespace ember::ui

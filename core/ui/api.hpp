@@ -5,6 +5,7 @@
 // never a crash.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -62,11 +63,18 @@ class Api {
   // `path` is the request's path ("/api/v1/targets"), `params` its query.
   ApiResponse handle(std::string_view path, const Params& params) const;
 
+  // Drops what is kept when no request came for `idle`: a day's read holds
+  // hundreds of MB, which the agent serving the UI should not keep for
+  // nobody. True when something was dropped.
+  bool forget_when_idle(std::chrono::steady_clock::duration idle) const;
+  std::size_t kept() const;  // reads, selections and answers kept
+
  private:
   const store::StoreReader& store_;
   Clock now_;
   mutable std::mutex mutex_;  // one SQLite connection: one request at a time
   mutable ApiCaches cache_;
+  mutable std::chrono::steady_clock::time_point last_request_{};
 };
 
 }  // namespace ember::ui

@@ -40,6 +40,9 @@ class LruCache {
     while (entries_.size() > capacity_) entries_.pop_back();
   }
 
+  std::size_t size() const { return entries_.size(); }
+  void clear() { entries_.clear(); }
+
   // The value kept under `key`, else the one `make(value)` makes (kept when
   // it succeeds).
   template <typename Make>

@@ -1,7 +1,11 @@
 #include "served_ui.hpp"
 
+#include <malloc.h>
+
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "api.hpp"
@@ -12,6 +16,10 @@ namespace ember::ui {
 
 // Reads a day of the store or two at a time, not four: the agent's memory.
 constexpr std::size_t kAgentCachedWindows = 2;
+// And none once nobody has asked for a minute: the agent goes back to its
+// own size when the page is closed.
+constexpr auto kForgetAfter = std::chrono::seconds(60);
+constexpr auto kIdleCheck = std::chrono::seconds(5);
 
 struct ServedUi::Parts {
   Parts(const std::string& store_path, std::int64_t (*now)())
@@ -22,6 +30,17 @@ struct ServedUi::Parts {
   UiServer server;
   std::atomic<bool> finished{false};
   std::thread serving;
+  std::mutex idle_mutex;
+  std::condition_variable idle_wake;
+  bool stopping = false;  // under idle_mutex
+  std::thread forgetting;
+
+  void forget_while_idle() {
+    std::unique_lock lock(idle_mutex);
+    while (!idle_wake.wait_for(lock, kIdleCheck, [this] { return stopping; })) {
+      if (api.forget_when_idle(kForgetAfter)) malloc_trim(0);  // the pages go back now
+    }
+  }
 };
 
 Status ServedUi::start(const std::string& store_path, const ListenAddress& address,
@@ -34,6 +53,7 @@ Status ServedUi::start(const std::string& store_path, const ListenAddress& addre
     (void)p->server.run();
     p->finished = true;
   });
+  p->forgetting = std::thread([p] { p->forget_while_idle(); });
   out.reset(new ServedUi(std::move(parts)));
   return Status::ok();
 }
@@ -47,6 +67,12 @@ ServedUi::~ServedUi() {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   parts_->serving.join();
+  {
+    std::lock_guard lock(parts_->idle_mutex);
+    parts_->stopping = true;
+  }
+  parts_->idle_wake.notify_all();
+  parts_->forgetting.join();
 }
 
 int ServedUi::port() const { return parts_->server.port(); }

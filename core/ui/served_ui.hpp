@@ -2,8 +2,8 @@
 // and API as `ember ui`, over the agent's own store, from threads of its own
 // (cpp-httplib's pool and one listening thread). It reads the store
 // read-only through its own connection, so neither the sampler nor the store
-// sink ever waits for it, and it keeps fewer reads than `ember ui` (the agent
-// stays small). Serving starts when start() returns and stops when the
+// sink ever waits for it, and it keeps fewer reads than `ember ui`, none after
+// a minute without requests (the agent stays small). Serving starts when start() returns and stops when the
 // ServedUi is destroyed.
 #pragma once
 

@@ -204,6 +204,19 @@ TEST_F(AnswersFromTheStore, ExportOfAZoomedNode) {
   EXPECT_EQ(get("/api/v1/export", deep).status, 400);
 }
 
+// What is kept goes once no request came for the idle time, and answers
+// stay the same after.
+TEST_F(AnswersFromTheStore, KeptReadsGoWhenIdle) {
+  EXPECT_EQ(read_tree(json("/api/v1/flamegraph")).total, 450);
+  EXPECT_GT(api_->kept(), 0u);
+  EXPECT_FALSE(api_->forget_when_idle(std::chrono::hours(1)));  // a request just came
+  EXPECT_GT(api_->kept(), 0u);
+  EXPECT_TRUE(api_->forget_when_idle(std::chrono::seconds(0)));
+  EXPECT_EQ(api_->kept(), 0u);
+  EXPECT_FALSE(api_->forget_when_idle(std::chrono::seconds(0)));  // nothing left to drop
+  EXPECT_EQ(read_tree(json("/api/v1/flamegraph")).total, 450);
+}
+
 // What the API keeps between requests (lru_cache.hpp) is what the store
 // held: a window stored since shows in the next answers of a range that
 // covers it, while other views of a kept read stay right.
