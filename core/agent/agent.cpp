@@ -166,6 +166,14 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
     if (now >= next_close_) {
       close_window(realtime_ns());  // takes the step that ends the window
       next_close_ += window_ns_;
+      if (next_close_ <= now) {
+        // Closed a whole window late: the next one starts now, full length,
+        // rather than a burst of windows of a few milliseconds to catch up.
+        logger_->warn("window closed {:.1f} s late: the reader thread did not get the CPU "
+                      "(see [agent] priority)",
+                      (now - (next_close_ - window_ns_)) / 1e9);
+        next_close_ = now + window_ns_;
+      }
       if (metrics_ns_) next_metrics_ = monotonic_ns() + metrics_ns_;
     } else if (now >= next_metrics_) {
       step_metrics();
@@ -186,9 +194,13 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
   Status closed = finish_sinks(nullptr);
   if (result && !closed) result = closed;
   SamplerStats stats = sampler_ ? sampler_->stats() : SamplerStats{};
-  logger_->info("done: {} samples, {} lost to a full ring buffer, {} malformed records",
-                stats.samples + retired_stats_.samples, stats.lost + retired_stats_.lost,
-                malformed_records_);
+  // Lost by cause: what the sampler counts (a sample or a process event
+  // that found the ring buffer full) and what the reader could not use.
+  logger_->info(
+      "done: {} samples, {} lost to a full ring buffer, {} malformed records, {} process events "
+      "lost to a full ring buffer",
+      stats.samples + retired_stats_.samples, stats.lost + retired_stats_.lost, malformed_records_,
+      stats.events_lost + retired_stats_.events_lost);
   if (execs_attached_ + execs_deferred_ > 0) {
     logger_->debug("execs: {} attached at once, {} at their first sample (if any)", execs_attached_,
                    execs_deferred_);

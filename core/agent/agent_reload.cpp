@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "agent.hpp"
+#include "reader_priority.hpp"
 #include "agent/unwind_rules.hpp"
 #include "logging.hpp"
 #include "plugin_host/guarded_call.hpp"
@@ -161,6 +162,7 @@ Status Agent::reload(const Config& next) {
       SamplerStats old = sampler_->stats();
       retired_stats_.samples += old.samples;
       retired_stats_.lost += old.lost;
+      retired_stats_.events_lost += old.events_lost;
       lost_reported_ = 0;
       running.clear();  // frees their slots in the old sampler, before it goes
       sampler_ = std::move(sampler);
@@ -178,6 +180,7 @@ Status Agent::reload(const Config& next) {
     for (std::uint32_t pid : processes_.clear()) sampler_->forget_process(pid);  // re-read
   }
 
+  if (next.priority != config_.priority) apply_reader_priority(next.priority);
   const bool was_sampling_all = config_.pids.empty();
   config_ = next;
   include_.clear();

@@ -27,6 +27,7 @@ SinkEntry sink_entry(const PluginInstance<SinkPlugin>& instance, const Config& c
   SinkEntry entry;
   entry.name = instance.name;
   entry.plugin = instance.plugin.get();
+  entry.settings.priority = config.priority;
   auto table = config.sinks.find(instance.name);
   if (table != config.sinks.end()) {
     entry.settings.queue_windows = table->second.queue_windows;

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "logging.hpp"
+#include "reader_priority.hpp"
 #include "plugin_host/guarded_call.hpp"
 
 namespace ember {
@@ -111,6 +112,7 @@ SinkCounters SinkWorker::counters() const {
 
 void SinkWorker::run(std::shared_ptr<State> state) {
   auto& logger = state->logger;
+  set_helper_priority(state->settings.priority);
   for (;;) {
     std::shared_ptr<const Window> window;
     std::uint64_t burst_over = 0;  // windows dropped in a burst that just ended

@@ -18,6 +18,7 @@ struct SinkSettings {
   std::size_t queue_windows = 8;  // waiting windows before the oldest is dropped
   std::chrono::milliseconds flush_timeout{10000};  // deliver, flush and close at shutdown
   bool keeps_history = false;  // SinkPlugin::keeps_history: drops are errors
+  std::string priority = "normal";  // [agent] priority: the thread runs at set_helper_priority
 };
 
 // What a sink has done, for the status log.

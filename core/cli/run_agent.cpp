@@ -4,6 +4,7 @@
 
 #include "agent/agent.hpp"
 #include "agent/file_privacy.hpp"
+#include "agent/reader_priority.hpp"
 #include "listen_address.hpp"
 #include "logging.hpp"
 #include "served_ui.hpp"
@@ -65,6 +66,7 @@ int run_agent(const Config& config, const RunLimits& limits,
     return 1;
   }
   if (!privacy_warning.empty()) component_logger("agent")->warn("{}", privacy_warning);
+  apply_reader_priority(config.priority);  // this thread starts the agent, then reads
   install_stop_handlers();
   std::unique_ptr<Agent> agent;
   Status created = Agent::create(config, agent);

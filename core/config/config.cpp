@@ -71,6 +71,11 @@ void read_agent(const toml::table& table, Errors& errors, Config& out) {
       reader.fail("group", "no group named \"" + out.group + "\" on this host");
     }
   }
+  reader.read_string("priority", out.priority);
+  if (out.priority != "realtime" && out.priority != "high" && out.priority != "normal") {
+    reader.fail("priority", "must be \"realtime\", \"high\" or \"normal\", got \"" +
+                                out.priority + "\"");
+  }
   reader.read_uint32("window_seconds", out.window_seconds, 1, 3600);
   reader.read_uint32("metrics_interval_ms", out.metrics_interval_ms, 0, 3600000);
   if (out.metrics_interval_ms != 0 && out.metrics_interval_ms < 100) {

@@ -136,6 +136,12 @@ TEST(ConfigTest, MetricsIntervalAndLogFormat) {
             "and 3600000, got 50");
   EXPECT_EQ(parse_error("[agent]\nlog_format = \"xml\"\n"),
             "ember.toml:2:1: agent.log_format: must be \"text\" or \"json\", got \"xml\"");
+  EXPECT_EQ(config.priority, "realtime");
+  ASSERT_EQ(parse_error("[agent]\npriority = \"high\"\n", &config), "");
+  EXPECT_EQ(config.priority, "high");
+  EXPECT_EQ(parse_error("[agent]\npriority = \"nice\"\n"),
+            "ember.toml:2:1: agent.priority: must be \"realtime\", \"high\" or \"normal\", got "
+            "\"nice\"");
 }
 
 TEST(ConfigTest, ServiceRulesAndContainers) {

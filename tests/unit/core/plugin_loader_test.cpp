@@ -37,8 +37,10 @@ TEST(PluginLoader, CorruptFileNamesItself) {
 // A scratch directory for one test, removed after it.
 class ScratchDir {
  public:
+  // Named by the process too: other builds' tests may run at the same time.
   explicit ScratchDir(const std::string& name)
-      : path_(std::filesystem::temp_directory_path() / name) {
+      : path_(std::filesystem::temp_directory_path() /
+              (name + "-" + std::to_string(::getpid()))) {
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
     std::filesystem::permissions(path_, std::filesystem::perms(0755));

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Windows on time under load: beside 500 threads spinning at normal priority,
+emberd sampling every process at 999 Hz with 2 s windows (its reader thread
+at the default [agent] priority, "realtime") writes windows to its store
+that each span their length within 10%, and its last log line counts what
+was lost by cause.
+
+The spinners run in emberd's session: with autogroup scheduling (Debian's
+default) a process in a session of its own shares the CPU with emberd as one
+group, and emberd would not feel the load.
+
+Truth: the windows' start and end times the agent wrote in the store (read
+back through StoreReader, tools/store_dump), not the test's own clock. The
+last window is cut short by SIGTERM and is not judged.
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+import unittest
+
+import ember_it as it
+
+EMBERD = os.path.join(os.path.dirname(it.EMBER), "emberd")
+STORE_DUMP = os.environ.get("EMBER_IT_STORE_DUMP", "")
+WINDOW_S = 2
+DONE = re.compile(r"done: (\d+) samples, (\d+) lost to a full ring buffer, (\d+) malformed "
+                  r"records, (\d+) process events lost to a full ring buffer")
+
+
+class WindowsUnderLoad(unittest.TestCase):
+    def test_500_spinning_threads_at_999_hz(self):
+        tmp = it.scratch_dir(self)
+        store = os.path.join(tmp, "ember.db")
+        config = os.path.join(tmp, "ember.toml")
+        with open(config, "w") as f:
+            f.write(f"""
+[agent]
+plugin_dirs = ["{it.PLUGIN_DIR}"]
+window_seconds = {WINDOW_S}
+[sampler]
+frequency_hz = 999
+[runtime.native]
+enabled = true
+[sink.store]
+enabled = true
+path = "{store}"
+""")
+        # In the test's session, as emberd: with autogroup scheduling, a
+        # process in a session of its own would share the CPU with emberd as
+        # one group, not as 500 threads.
+        spinners = subprocess.Popen([it.workload("spinners"), "500", "60"],
+                                    stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        self.addCleanup(lambda: (spinners.kill(), spinners.wait()))
+        self.assertEqual(spinners.stdout.readline().strip(), b"ready")
+        log_path = os.path.join(tmp, "emberd.log")
+        with open(log_path, "w") as log:
+            agent = subprocess.Popen([EMBERD, "--config", config], stdout=subprocess.DEVNULL,
+                                     stderr=log, stdin=subprocess.DEVNULL)
+        self.addCleanup(lambda: agent.poll() is None and agent.kill())
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and agent.poll() is None:
+            with open(log_path) as f:
+                if "] sampling " in f.read():
+                    break
+            time.sleep(0.2)
+        time.sleep(6 * WINDOW_S + 1)
+        agent.send_signal(signal.SIGTERM)
+        agent.wait(timeout=60)
+        with open(log_path) as f:
+            log_text = f.read()
+        self.assertEqual(agent.returncode, 0, log_text)
+        self.assertIn("reader thread priority: real-time (SCHED_FIFO 1)", log_text)
+
+        spinners.kill()  # the reading below runs at normal priority
+        spinners.wait()
+        proc = subprocess.run([STORE_DUMP, store], capture_output=True, text=True, timeout=30)
+        self.assertEqual(proc.returncode, 0, proc.stderr + "\n" + log_text)
+        windows = json.loads(proc.stdout)["windows"]
+        lengths = [(w["end_ns"] - w["start_ns"]) / 1e9 for w in windows]
+        judged = lengths[:-1]  # the last one ends at SIGTERM
+        self.assertGreaterEqual(len(judged), 4, f"windows: {lengths}\n{log_text}")
+        for length in judged:
+            self.assertLessEqual(abs(length - WINDOW_S), 0.1 * WINDOW_S,
+                                 f"a window of {length:.3f} s, not {WINDOW_S} s: {lengths}\n"
+                                 + log_text)
+
+        done = DONE.search(log_text)
+        self.assertTrue(done, "no losses by cause in the last log line\n" + log_text)
+        samples, ring_full, malformed, events = (int(g) for g in done.groups())
+        lost_in_windows = sum(w["lost_samples"] for w in windows)
+        self.assertEqual(lost_in_windows, ring_full, log_text)
+        print(f"\nunder load: windows {', '.join(f'{l:.3f}' for l in lengths)} s; "
+              f"{samples} samples, lost: {ring_full} ring buffer full, {malformed} malformed, "
+              f"{events} process events")
+
+
+if __name__ == "__main__":
+    it.main()
