@@ -180,13 +180,13 @@ TEST(SinkRunner, ASinkThatMissesItsFlushDeadlineIsAbandonedAndTheOthersClose) {
 TEST(SinkRunner, AReloadFinishesOnlyTheNamedSinks) {
   FakeSink store;
   FakeSink files;
+  FakeSink files_again;  // before the runner: it outlives the runner's workers
   SinkRunner runner({entry("store", store, 8), entry("files", files, 8)});
   runner.submit(window_at(0));
   std::vector<std::string> abandoned;
   ASSERT_TRUE(runner.finish({"files"}, abandoned));
   EXPECT_TRUE(files.closed());
   EXPECT_EQ(files.got().size(), 1u);
-  FakeSink files_again;
   runner.add(entry("files", files_again, 8));
   runner.submit(window_at(1));
   ASSERT_TRUE(store.wait_for_windows(2));
