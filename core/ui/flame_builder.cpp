@@ -5,6 +5,7 @@
 #include <span>
 #include <tuple>
 #include <unordered_map>
+
 #include "process_name.hpp"
 
 namespace ember::ui {

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
 #include "process_name.hpp"
 
 namespace ember::formats {

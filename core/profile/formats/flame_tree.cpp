@@ -4,6 +4,7 @@
 #include <map>
 #include <tuple>
 #include <unordered_map>
+
 #include "process_name.hpp"
 
 namespace ember::formats {

@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 #include <vector>
+
 #include "process_name.hpp"
 
 namespace ember::report {
@@ -65,13 +66,6 @@ bool frame_named(const Window& window, std::uint32_t frame, std::string_view nam
 
 }  // namespace
 
-std::string flame_process_name(const Window& window, std::uint32_t pid) {
-  for (const ProcessInfo& p : window.processes) {
-    if (p.pid == pid && !p.comm.empty()) return p.comm;
-  }
-  return formats::unnamed_process_name(pid);
-}
-
 Window focus_window(const Window& window, std::string_view function_name) {
   return cut_window(
       window, [](const StackCount&) { return true; },
@@ -85,13 +79,16 @@ Window focus_window(const Window& window, std::string_view function_name) {
 
 Window zoom_window(const Window& window, const std::vector<std::string>& path) {
   if (path.empty()) return window;
-  std::unordered_map<std::uint32_t, bool> in_process;  // pid -> named path[0]
+  std::unordered_map<std::uint32_t, std::string_view> comms;  // as the flame graph names them
+  for (const ProcessInfo& p : window.processes) {
+    if (!p.comm.empty()) comms[p.pid] = p.comm;
+  }
   return cut_window(
       window,
       [&](const StackCount& sample) {
-        auto [it, inserted] = in_process.try_emplace(sample.pid, false);
-        if (inserted) it->second = flame_process_name(window, sample.pid) == path.front();
-        return it->second;
+        auto comm = comms.find(sample.pid);
+        return comm != comms.end() ? comm->second == path.front()
+                                   : formats::unnamed_process_name(sample.pid) == path.front();
       },
       [&](const std::vector<std::uint32_t>& stack) -> std::optional<std::size_t> {
         std::size_t frames = path.size() - 1;  // below the process

@@ -22,7 +22,4 @@ Window focus_window(const Window& window, std::string_view function_name);
 // the node's frame (a path of the process alone keeps whole stacks).
 Window zoom_window(const Window& window, const std::vector<std::string>& path);
 
-// The name a process has in flame graphs: its comm, or "[pid N]".
-std::string flame_process_name(const Window& window, std::uint32_t pid);
-
 }  // namespace ember::report
