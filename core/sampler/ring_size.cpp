@@ -1,5 +1,9 @@
 #include "ring_size.hpp"
 
+#include <algorithm>
+
+#include "ember/bpf/sample.h"
+
 namespace ember {
 
 std::uint32_t ring_bytes_for(std::uint32_t ring_buffer_kib, std::uint32_t frequency_hz,
@@ -20,8 +24,19 @@ std::uint32_t ring_bytes_for(std::uint32_t ring_buffer_kib, std::uint32_t freque
   // busy host, or busy attaching to a new process' binaries.
   std::uint64_t quarter_second = per_second / 4;
   std::uint64_t bytes = std::uint64_t{ring_buffer_kib} * 1024;
-  while (bytes < quarter_second && bytes < kMax) bytes *= 2;
+  std::uint64_t room = 4ull * largest_record_bytes(stack_snapshot_bytes, leaf_snapshot_bytes);
+  while ((bytes < quarter_second || bytes < room) && bytes < kMax) bytes *= 2;
   return static_cast<std::uint32_t>(bytes);
+}
+
+std::uint32_t largest_record_bytes(std::uint32_t stack_snapshot_bytes,
+                                   std::uint32_t leaf_snapshot_bytes) {
+  constexpr std::uint32_t kRingRecordHeader = 8;  // BPF_RINGBUF_HDR_SZ
+  std::uint32_t snapshot =
+      std::min<std::uint32_t>(std::max(stack_snapshot_bytes, leaf_snapshot_bytes),
+                              EMBER_MAX_STACK_SNAPSHOT);
+  return static_cast<std::uint32_t>(sizeof(ember_sample)) - EMBER_MAX_STACK_SNAPSHOT + snapshot +
+         kRingRecordHeader;
 }
 
 }  // namespace ember

@@ -37,6 +37,23 @@ TEST(RingBytes, GrowsWithCpusForLeafCopies) {
   EXPECT_LE(ring_bytes_for(1024, 999, 64, 0, 1024), many);
 }
 
+TEST(RingBytes, HoldsFourOfTheLargestRecords) {
+  // 1 Hz with the largest stack copies: a quarter second of samples is
+  // little, but a 64 KiB ring could not take even one 70 KiB record.
+  std::uint32_t largest = largest_record_bytes(65536, 4096);
+  EXPECT_GT(largest, 65536u);
+  std::uint32_t bytes = ring_bytes_for(64, 1, 1, 65536, 4096);
+  EXPECT_TRUE(power_of_two(bytes));
+  EXPECT_GE(bytes, 4 * largest);
+}
+
+TEST(RingBytes, LargestRecordFollowsTheLargerStackCopy) {
+  EXPECT_EQ(largest_record_bytes(16384, 1024) - largest_record_bytes(0, 1024), 16384u - 1024);
+  EXPECT_EQ(largest_record_bytes(0, 4096), largest_record_bytes(4096, 0));
+  // Never more than the sample's own buffer holds.
+  EXPECT_EQ(largest_record_bytes(1 << 20, 0), largest_record_bytes(65536, 0));
+}
+
 TEST(RingBytes, Capped) {
   EXPECT_EQ(ring_bytes_for(1024, 100000, 4096, 65536, 4096), 256 * kMiB);
 }
