@@ -1,4 +1,4 @@
-// The detector and reader on real binaries built by Debian's Go in the test:
+// The detector and reader on real binaries built by Debian's Go with the tests:
 // stripped (-s -w) executables, PIE and not, and one whose section headers
 // are gone. The truth is the binary's own runtime: callers/main.go prints,
 // for each return address of its stack, the frames runtime.CallersFrames
@@ -37,20 +37,11 @@ std::string run(const std::string& command) {
   return output;
 }
 
-// Builds `source_dir`/`source` (callers/main.go by default) with `flags` into
-// the test's build directory.
-std::string build(const std::string& name, const std::string& flags,
-                  const std::string& source_dir = EMBER_GO_CALLERS_DIR,
-                  const std::string& source = "main.go") {
-  fs::path dir = EMBER_GO_TEST_DIR;
-  fs::create_directories(dir);
-  fs::path out = dir / name;
-  std::string command = "cd " + source_dir + " && env GOCACHE=" + (dir / "cache").string() +
-                        " GOFLAGS= GO111MODULE=off GOPATH=" + (dir / "gopath").string() + " " +
-                        EMBER_GO_TOOL + " build " + flags + " -o " + out.string() + " " + source;
-  std::string output = run(command);
-  if (!output.empty()) ADD_FAILURE() << command << "\n" << output;
-  return out.string();
+// A binary the build made in the test's build directory (CMakeLists.txt).
+std::string built(const std::string& name) {
+  fs::path path = fs::path(EMBER_GO_TEST_DIR) / name;
+  if (!fs::exists(path)) ADD_FAILURE() << path << " was not built";
+  return path.string();
 }
 
 struct Truth {
@@ -156,14 +147,8 @@ void check_against_runtime(const std::string& binary, bool pie) {
 class GoBinaries : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (std::string(EMBER_GO_TOOL).empty() || !fs::exists(EMBER_GO_TOOL)) return;
-    stripped_ = build("stripped", "-ldflags=-s\\ -w");
-    pie_ = build("pie", "-buildmode=pie -ldflags=-s\\ -w");
-  }
-  void SetUp() override {
-    ASSERT_TRUE(fs::exists(EMBER_GO_TOOL))
-        << "no Go toolchain at configure time (EMBER_GO_TOOL=" EMBER_GO_TOOL
-           "): apt-get install golang-go";
+    stripped_ = built("stripped");
+    pie_ = built("pie");
   }
   static inline std::string stripped_, pie_;
 };
@@ -225,9 +210,8 @@ TEST_F(GoBinaries, ACorruptTableIsAnErrorNotAGoBinaryToName) {
 // A c-shared library is linked by the C toolchain, which merges the table
 // into .data.rel.ro: found by scan, named as the unstripped build's symbols.
 TEST_F(GoBinaries, CSharedLibraryWithoutAPclntabSection) {
-  std::string stripped = build("libcshared_stripped.so", "-buildmode=c-shared -ldflags=-s\\ -w",
-                               EMBER_GO_CSHARED_DIR, "lib.go");
-  std::string full = build("libcshared.so", "-buildmode=c-shared", EMBER_GO_CSHARED_DIR, "lib.go");
+  std::string stripped = built("libcshared_stripped.so");
+  std::string full = built("libcshared.so");
   GoBinary go;
   Status status = detect(stripped, go);
   ASSERT_TRUE(status.is_ok()) << status.message();
@@ -266,7 +250,7 @@ TEST_F(GoBinaries, CSharedLibraryWithoutAPclntabSection) {
 // Go's own DWARF says (layout/main.go reads it from itself), and where g is
 // in a Go executable's TLS is known.
 TEST(GoroutineLayout, TheInstalledGosOffsetsAreItsDwarfs) {
-  std::string binary = build("layout", "", EMBER_GO_LAYOUT_DIR);
+  std::string binary = built("layout");
   GoBinary go;
   ASSERT_TRUE(detect(binary, go).is_ok());
   ASSERT_FALSE(go.version.empty());
