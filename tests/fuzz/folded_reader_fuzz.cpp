@@ -1,0 +1,28 @@
+// libFuzzer target for the collapsed-stacks reader (`ember report` and the
+// Python API read folded files users hand over). A damaged file must be an
+// error naming its line, never a crash; a file that reads must give a window
+// whose indices all hold.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "folded_reader.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  ember::Window window;
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  ember::Status status = ember::formats::read_collapsed(text, window);
+  if (!status) {
+    if (status.message().empty()) __builtin_trap();
+    return 0;
+  }
+  for (const ember::StackCount& sample : window.samples) {
+    if (sample.stack >= window.stacks.size()) __builtin_trap();
+  }
+  for (const auto& stack : window.stacks) {
+    for (std::uint32_t frame : stack) {
+      if (frame >= window.frames.size()) __builtin_trap();
+    }
+  }
+  return 0;
+}
