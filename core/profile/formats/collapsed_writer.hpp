@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "ember/window.hpp"
 
@@ -19,8 +20,12 @@ struct CollapsedOptions {
 
 // The first frame of every line is the process' comm, so a whole-system
 // profile groups by program; the same stack in several pids of one comm is one
-// line. For several windows, pass merge_windows(...) (window_merger.hpp).
+// line. For several windows, collapsed_lines.hpp adds them one by one.
 std::string collapsed_text(const Window& window, const CollapsedOptions& options = {});
+
+// A name as a line can hold it: ';' and control characters replaced by '_'
+// (they would split the line).
+std::string collapsed_name(std::string_view text);
 
 // One frame as it appears in a line: the function name with ';' and control
 // characters replaced by '_' (they would split the line), and the suffixes

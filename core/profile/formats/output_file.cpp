@@ -29,22 +29,59 @@ Status write_all(int fd, std::string_view contents) {
 
 }  // namespace
 
-Status write_file_atomically(const std::string& path, std::string_view contents) {
-  // Same directory as the target: rename() is atomic only within a filesystem.
-  std::string temp = path + ".tmp-" + std::to_string(::getpid());
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::error("cannot write " + path + ": " + errno_text(errno));
-  Status written = write_all(fd, contents);
-  if (written && ::fsync(fd) != 0) written = Status::error(errno_text(errno));
-  if (::close(fd) != 0 && written) written = Status::error(errno_text(errno));
-  if (written && ::rename(temp.c_str(), path.c_str()) != 0) {
-    written = Status::error(errno_text(errno));
+AtomicFile::~AtomicFile() {
+  if (fd_ < 0) return;
+  ::close(fd_);
+  ::unlink(temp_.c_str());
+}
+
+Status AtomicFile::failed(const std::string& reason) {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+    ::unlink(temp_.c_str());
   }
-  if (!written) {
-    ::unlink(temp.c_str());
-    return Status::error("cannot write " + path + ": " + written.message());
+  return Status::error("cannot write " + path_ + ": " + reason);
+}
+
+Status AtomicFile::open() {
+  // Same directory as the target: rename() is atomic only within a filesystem.
+  temp_ = path_ + ".tmp-" + std::to_string(::getpid());
+  fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) return Status::error("cannot write " + path_ + ": " + errno_text(errno));
+  return Status::ok();
+}
+
+Status AtomicFile::write(std::string_view contents) {
+  if (fd_ < 0) return Status::error("cannot write " + path_ + ": not open");
+  Status written = write_all(fd_, contents);
+  return written ? written : failed(written.message());
+}
+
+Status AtomicFile::commit() {
+  if (fd_ < 0) return Status::error("cannot write " + path_ + ": not open");
+  if (::fsync(fd_) != 0) return failed(errno_text(errno));
+  int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) {
+    int error = errno;
+    ::unlink(temp_.c_str());
+    return Status::error("cannot write " + path_ + ": " + errno_text(error));
+  }
+  if (::rename(temp_.c_str(), path_.c_str()) != 0) {
+    int error = errno;
+    ::unlink(temp_.c_str());
+    return Status::error("cannot write " + path_ + ": " + errno_text(error));
   }
   return Status::ok();
+}
+
+Status write_file_atomically(const std::string& path, std::string_view contents) {
+  AtomicFile file(path);
+  Status status = file.open();
+  if (status) status = file.write(contents);
+  if (status) status = file.commit();
+  return status;
 }
 
 Status ensure_directory(const std::string& directory) {

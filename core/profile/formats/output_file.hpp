@@ -3,14 +3,35 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ember/status.hpp"
 
 namespace ember::formats {
 
-// Writes `contents` to a temporary file next to `path`, syncs it and renames
-// it over `path`. Errors name the path and the system's reason.
+// A file written in pieces that appears at its path whole or not at all: the
+// pieces go to a temporary file next to it, which commit() syncs and renames
+// over the path. Errors name the path and the system's reason.
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string path) : path_(std::move(path)) {}
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  ~AtomicFile();  // an uncommitted file's temporary goes
+
+  Status open();
+  Status write(std::string_view contents);
+  Status commit();
+
+ private:
+  Status failed(const std::string& reason);
+
+  std::string path_, temp_;
+  int fd_ = -1;
+};
+
+// `contents` written as one AtomicFile.
 Status write_file_atomically(const std::string& path, std::string_view contents);
 
 // Creates `directory` and its parents when missing, and checks that a file

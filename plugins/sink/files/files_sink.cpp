@@ -31,6 +31,15 @@ Status guarded(F&& body) {
   }
 }
 
+// Folded text straight from its lines to the file, never whole in memory.
+Status write_lines(const std::string& path, const CollapsedLines& lines) {
+  AtomicFile file(path);
+  Status status = file.open();
+  if (status) status = lines.write([&](std::string_view piece) { return file.write(piece); });
+  if (status) status = file.commit();
+  return status;
+}
+
 }  // namespace
 
 Status FilesSink::configure(const Options& options, Host& host) {
@@ -83,6 +92,9 @@ Status FilesSink::configure(const Options& options, Host& host) {
     }
     Status status = reader.finish();
     if (!status) return status;
+    if (!path_.empty() && path_format_ == ProfileFormat::folded) {
+      folded_ = std::make_unique<CollapsedLines>(CollapsedOptions{thread_frames_});
+    }
     // Where the files go must be writable before profiling starts.
     std::string target = directory_;
     if (target.empty()) {
@@ -97,6 +109,13 @@ Status FilesSink::configure(const Options& options, Host& host) {
 
 Status FilesSink::on_window(const Window& window) {
   return guarded([&] {
+    if (folded_) {
+      // The view per window is the view of their merge: it rewrites each
+      // stack on its own.
+      Window viewed;
+      folded_->add(shown(window, viewed));
+      return Status::ok();
+    }
     if (!path_.empty()) {
       merger_.add(window);
       return Status::ok();
@@ -122,6 +141,16 @@ std::string FilesSink::render(ProfileFormat format, const Window& window,
   return render_profile(format, window, RenderOptions{name, thread_frames_, flame_});
 }
 
+Status FilesSink::write_profile(const std::string& path, ProfileFormat format,
+                                const Window& window, const std::string& name) const {
+  if (format != ProfileFormat::folded) {
+    return write_file_atomically(path, render(format, window, name));
+  }
+  CollapsedLines lines(CollapsedOptions{thread_frames_});
+  lines.add(window);
+  return write_lines(path, lines);
+}
+
 Status FilesSink::write_window(const Window& window) {
   // Recreated if someone removed it while the agent ran.
   Status made = ensure_directory(directory_);
@@ -140,7 +169,7 @@ Status FilesSink::write_window(const Window& window) {
   for (ProfileFormat format : formats_) {
     std::string path =
         (std::filesystem::path(directory_) / (stem + std::string(extension_of(format)))).string();
-    Status written = write_file_atomically(path, render(format, profile, stem));
+    Status written = write_profile(path, format, profile, stem);
     if (!written && result)
       result = Status::error(std::string(kSection) + ": " + written.message());
     if (written) host_->log(LogLevel::debug, "wrote " + path);
@@ -169,13 +198,20 @@ Status FilesSink::write_merged() {
     Status made = ensure_directory(parent.string());
     if (!made) return Status::error(std::string(kSection) + ": " + made.message());
   }
-  const Window& merged = merger_.merged();
-  std::string name = std::filesystem::path(path_).filename().string();
-  Window viewed;
-  Status written = write_file_atomically(path_, render(path_format_, shown(merged, viewed), name));
+  std::uint64_t samples = 0;
+  Status written = Status::ok();
+  if (folded_) {
+    samples = folded_->total_samples();
+    written = write_lines(path_, *folded_);
+  } else {
+    const Window& merged = merger_.merged();
+    samples = merged.total_samples();
+    std::string name = std::filesystem::path(path_).filename().string();
+    Window viewed;
+    written = write_profile(path_, path_format_, shown(merged, viewed), name);
+  }
   if (!written) return Status::error(std::string(kSection) + ": " + written.message());
-  host_->log(LogLevel::info,
-             "wrote " + std::to_string(merged.total_samples()) + " samples to " + path_);
+  host_->log(LogLevel::info, "wrote " + std::to_string(samples) + " samples to " + path_);
   return Status::ok();
 }
 

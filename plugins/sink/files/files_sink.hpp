@@ -3,6 +3,8 @@
 // modes, chosen in [sink.files]:
 //   path = "out.folded"             every window merged into one file, written
 //                                   at close(); the extension picks the format
+//                                   (folded: kept as compact lines, written in
+//                                   pieces; others: one merged Window)
 //   directory = "..." + formats     one file per window per format, named from
 //                                   the window start (ember-20261125T190512Z.folded)
 // thread_frames = true adds a "<thread>/<tid>" frame to collapsed stacks;
@@ -11,11 +13,13 @@
 // as `ember report` shows it; "native" every frame.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "ember/sink_plugin.hpp"
+#include "collapsed_lines.hpp"
 #include "profile_format.hpp"
 #include "window_merger.hpp"
 
@@ -39,6 +43,8 @@ class FilesSink final : public SinkPlugin {
   const Window& shown(const Window& window, Window& viewed) const;
   std::string render(formats::ProfileFormat format, const Window& window,
                      const std::string& name) const;
+  Status write_profile(const std::string& path, formats::ProfileFormat format,
+                       const Window& window, const std::string& name) const;
 
   Host* host_ = nullptr;
   std::string path_;  // path mode
@@ -48,7 +54,8 @@ class FilesSink final : public SinkPlugin {
   bool thread_frames_ = false;
   bool runtime_view_ = true;
   bool flame_ = false;
-  formats::WindowMerger merger_;
+  formats::WindowMerger merger_;                   // path mode, not folded
+  std::unique_ptr<formats::CollapsedLines> folded_;  // path mode, folded
   bool closed_ = false;
   bool made_old_files_private_ = false;
 };

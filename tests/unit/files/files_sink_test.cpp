@@ -11,7 +11,10 @@
 #include "ember/plugin.hpp"
 #include "ember/testing/fake_host.hpp"
 #include "mini_json.hpp"
+#include "collapsed_writer.hpp"
 #include "output_file.hpp"
+#include "runtime_view.hpp"
+#include "window_merger.hpp"
 #include "sample_windows.hpp"
 
 namespace ember::files {
@@ -64,6 +67,39 @@ TEST_F(FilesSinkTest, PathModeMergesEveryWindowAtClose) {
             "python3;main;handler;do_sys_open_[k] 2\n"
             "python3;main;idle 1\n");
   EXPECT_EQ(list_dir(dir_), (std::vector<std::string>{"profile.folded"}));  // no temp left
+}
+
+// What a folded file's lines count, summed.
+std::uint64_t counted(const std::string& folded) {
+  std::uint64_t total = 0;
+  std::istringstream lines(folded);
+  for (std::string line; std::getline(lines, line);) {
+    total += std::stoull(line.substr(line.rfind(' ') + 1));
+  }
+  return total;
+}
+
+TEST_F(FilesSinkTest, PathModeFoldedIsTheMergedRunInEitherViewWithEverySample) {
+  for (unsigned seed = 1; seed <= 8; ++seed) {
+    const std::vector<Window> windows = test::churn_windows(seed, 12);
+    std::uint64_t total = 0;
+    for (const Window& w : windows) total += w.total_samples();
+    const Window merged = formats::merge_windows(windows);
+    for (std::string view : {"runtime", "native"}) {
+      FilesSink sink;
+      fs::path out = dir_ / (view + std::to_string(seed) + ".folded");
+      ASSERT_TRUE(configure(sink, {{"path", opt(out.string())}, {"view", opt(view)}}));
+      for (const Window& w : windows) ASSERT_TRUE(sink.on_window(w));
+      ASSERT_TRUE(sink.close());
+      const std::string folded = read_file(out);
+      const Window shown = view == "native" ? merged : report::runtime_view(merged).window;
+      EXPECT_EQ(folded, formats::collapsed_text(shown)) << view << " seed " << seed;
+      EXPECT_EQ(counted(folded), total) << view << " seed " << seed;
+      EXPECT_EQ(host_.count(LogLevel::info, "wrote " + std::to_string(total) + " samples to " +
+                                                out.string()),
+                1u);
+    }
+  }
 }
 
 TEST_F(FilesSinkTest, PathModeThreadFrames) {

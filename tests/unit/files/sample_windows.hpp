@@ -1,6 +1,9 @@
 // Small hand-built windows shared by the files tests.
 #pragma once
 
+#include <random>
+#include <vector>
+
 #include "ember/window.hpp"
 
 namespace ember::test {
@@ -83,6 +86,54 @@ inline Window later_window() {
   w.processes = {{100, "python3", "/usr/bin/python3.11", "python3 app.py", "", 0, 0, "", "", "", ""}};
   w.threads = {{100, 100, "python3"}};
   return w;
+}
+
+// `count` windows of a churning host: frames that only some windows have
+// (in different orders), the same stack under several pids, names that are
+// prefixes of each other, Python frames over libpython internals and
+// unsymbolized addresses (what the runtime view rewrites), pids whose comm
+// or thread name changes or empties in a later window, zero counts.
+inline std::vector<Window> churn_windows(unsigned seed, int count) {
+  const std::vector<Frame> frames = {
+      frame("main"), frame("ma"), frame("main;x"), frame(""), frame("schedule", frame_kind::kernel),
+      frame("handle", frame_kind::python, "app.py", 3), frame("handle", frame_kind::python, "app.py", 9),
+      [] { Frame f = frame("_PyEval_EvalFrameDefault"); f.module = "libpython3.12.so.1.0"; return f; }(),
+      [] { Frame f = frame("python3.11+0x5a22d4"); f.module = "python3.11"; return f; }(),
+      [] { Frame f = frame("python3.11+0x1f00"); f.module = "python3.11"; return f; }(),
+      [] { Frame f = frame("inl"); f.inlined = true; return f; }()};
+  const std::vector<std::string> comms = {"python3", "py", "sh", "", "a;b"};
+  std::mt19937 random(seed);
+  std::vector<Window> windows;
+  for (int n = 0; n < count; ++n) {
+    Window w;
+    w.start_ns = 1000 + n * 10;
+    w.end_ns = w.start_ns + 10;
+    std::vector<std::uint32_t> order(frames.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::shuffle(order.begin(), order.end(), random);
+    order.resize(3 + random() % (order.size() - 2));
+    for (std::uint32_t f : order) w.frames.push_back(frames[f]);
+    for (int i = 0; i < 30; ++i) {
+      std::vector<std::uint32_t> stack(random() % 6);
+      for (std::uint32_t& f : stack) f = static_cast<std::uint32_t>(random() % w.frames.size());
+      w.stacks.push_back(stack);
+    }
+    for (std::uint32_t pid = 1; pid <= 6; ++pid) {
+      if (random() % 3 == 0) continue;  // no process info this window
+      ProcessInfo process;
+      process.pid = pid;
+      process.comm = comms[random() % comms.size()];
+      w.processes.push_back(process);
+      w.threads.push_back({pid, pid * 10, comms[random() % comms.size()]});
+    }
+    for (int i = 0; i < 80; ++i) {
+      auto pid = static_cast<std::uint32_t>(1 + random() % 7);
+      w.samples.push_back({static_cast<std::uint32_t>(random() % w.stacks.size()), pid,
+                           static_cast<std::uint32_t>(pid * 10 + random() % 2), random() % 4});
+    }
+    windows.push_back(std::move(w));
+  }
+  return windows;
 }
 
 }  // namespace ember::test
