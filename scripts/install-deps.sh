@@ -15,6 +15,8 @@ packages=(
   libsqlite3-dev sqlite3 protobuf-compiler libprotobuf-dev
   # `ember ui`'s HTTP server; the upload sink's HTTP(S) client
   libcpp-httplib-dev libcurl4-openssl-dev
+  # `ember server`'s storage (started as a plain process by scripts/clickhouse.sh)
+  clickhouse-server clickhouse-client
   # tests and sanitizers
   libgtest-dev libgmock-dev libclang-rt-14-dev python3 util-linux
   # test workloads and readers: Flask story, Rust binaries, `go tool pprof`, a real

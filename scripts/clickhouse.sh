@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# A private single-node ClickHouse (Debian's clickhouse-server) for the tests
+# and `make run-server`: a plain process, not the package's service, with its
+# config, data and logs under one directory and loopback ports of its own.
+#
+#   scripts/clickhouse.sh start DIR   installs the package if missing (through
+#                                     install-deps.sh), starts the server, waits
+#                                     until it answers SELECT 1, prints its
+#                                     HTTP URL (also in DIR/url)
+#   scripts/clickhouse.sh stop DIR    stops it (SIGTERM, then SIGKILL after 20 s)
+#
+# Ports: CLICKHOUSE_HTTP_PORT / CLICKHOUSE_TCP_PORT when set, else free ones
+# the kernel picks, so two at once (two engineers, two tests) never collide.
+set -euo pipefail
+
+usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+[ $# -eq 2 ] || usage
+action="$1"
+dir="$2"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+stop() {
+  local pid
+  [ -f "$dir/pid" ] || return 0
+  pid="$(cat "$dir/pid")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    for _ in $(seq 200); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "clickhouse.sh: ClickHouse (pid $pid) ignored SIGTERM for 20 s: killed" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$dir/pid"
+}
+
+start() {
+  if ! command -v clickhouse-server >/dev/null; then
+    "$root/scripts/install-deps.sh" >&2
+  fi
+  command -v clickhouse-server >/dev/null ||
+    { echo "clickhouse.sh: clickhouse-server is not installed and install-deps.sh did not install it" >&2; exit 1; }
+  mkdir -p "$dir/data" "$dir/tmp" "$dir/log"
+  dir="$(cd "$dir" && pwd)"
+  local http_port="${CLICKHOUSE_HTTP_PORT:-$(free_port)}"
+  local tcp_port="${CLICKHOUSE_TCP_PORT:-$(free_port)}"
+  # The root element of 18.16's configs is <yandex>; the packaged users.xml
+  # gives the passwordless `default` user (reachable on loopback only here).
+  cat >"$dir/config.xml" <<EOF
+<yandex>
+  <logger>
+    <level>warning</level>
+    <log>$dir/log/clickhouse-server.log</log>
+    <errorlog>$dir/log/clickhouse-server.err.log</errorlog>
+  </logger>
+  <http_port>$http_port</http_port>
+  <tcp_port>$tcp_port</tcp_port>
+  <listen_host>127.0.0.1</listen_host>
+  <path>$dir/data/</path>
+  <tmp_path>$dir/tmp/</tmp_path>
+  <users_config>/etc/clickhouse-server/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>268435456</mark_cache_size>
+  <max_concurrent_queries>50</max_concurrent_queries>
+</yandex>
+EOF
+  clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 &
+  local pid=$!
+  echo "$pid" >"$dir/pid"
+  local url="http://127.0.0.1:$http_port/"
+  for _ in $(seq 300); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$dir/pid"
+      echo "clickhouse.sh: clickhouse-server exited at start; its log:" >&2
+      tail -20 "$dir/log/clickhouse-server.err.log" "$dir/log/stdout.log" >&2 2>/dev/null || true
+      exit 1
+    fi
+    if [ "$(curl -s --max-time 2 --data-binary 'SELECT 1' "$url" 2>/dev/null)" = "1" ]; then
+      echo "$url" >"$dir/url"
+      echo "$url"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "clickhouse.sh: ClickHouse did not answer SELECT 1 at $url within 30 s; its log:" >&2
+  tail -20 "$dir/log/clickhouse-server.err.log" >&2 2>/dev/null || true
+  stop
+  exit 1
+}
+
+case "$action" in
+  start) start ;;
+  stop) stop ;;
+  *) usage ;;
+esac
