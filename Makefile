@@ -6,7 +6,7 @@ CONFIG ?= configs/ember.toml
 JOBS ?= $(shell nproc)
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps build run test test-unit test-integration test-sanitize clean
+.PHONY: all deps build run run-server test test-unit test-integration test-sanitize clean
 
 all: build
 
@@ -21,6 +21,12 @@ build: deps
 # UI on loopback (http://127.0.0.1:8080/), until Ctrl-C.
 run: build
 	$(SUDO) $(BUILD)/bin/emberd --config $(CONFIG) --ui
+
+# The fleet server on 127.0.0.1:4040 over a private ClickHouse (its data in
+# $(BUILD)/server/clickhouse), until Ctrl-C; agents upload to
+# http://127.0.0.1:4040/ingest with the token in $(BUILD)/server/server-token.
+run-server: build
+	./scripts/run-server.sh $(BUILD)
 
 # Unit tests in parallel, then the integration tests one at a time (they
 # measure CPU shares, which other tests running beside them would disturb).

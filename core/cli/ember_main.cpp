@@ -15,6 +15,7 @@ Commands:
   record    profile the system or some processes for a while, write one file
   report    the hottest functions, a comparison or a profile file from the store
   ui        serve the web UI over the store (flame graphs, time ranges, compare)
+  server    the fleet server: agents upload to it, it stores in ClickHouse
   agent     run the continuous agent (same as emberd)
   plugin    check a plugin file before the agent loads it (ember plugin check)
   version   print the version
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   if (!std::strcmp(argv[1], "record")) return ember::cli::record_command(args);
   if (!std::strcmp(argv[1], "report")) return ember::cli::report_command(args);
   if (!std::strcmp(argv[1], "ui")) return ember::cli::ui_command(args);
+  if (!std::strcmp(argv[1], "server")) return ember::cli::server_command(args);
   if (!std::strcmp(argv[1], "agent")) return ember::cli::agent_command(args, "ember agent");
   if (!std::strcmp(argv[1], "version") || !std::strcmp(argv[1], "--version")) {
     std::printf("ember %s\n", EMBER_VERSION);

@@ -3,9 +3,12 @@
 
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "commands.hpp"
+#include "fleet_client.hpp"
 #include "output_file.hpp"
 #include "report.hpp"
 #include "store_path.hpp"
@@ -22,6 +25,9 @@ Where the data is:
   --store PATH        the store file; default: [sink.store] path of --config,
                       else of /etc/ember/ember.toml, else /var/lib/ember/ember.db
   --config FILE       take the store path from this config
+  --server URL        the fleet server (ember server) instead of a store:
+                      every host's windows, with the same filters plus --host
+  --token-file FILE   with --server: the bearer token to send (its first line)
 
 Which samples (filters of one flag are alternatives, different flags all apply):
   --from TIME         start of the range; default: the oldest window
@@ -29,6 +35,7 @@ Which samples (filters of one flag are alternatives, different flags all apply):
                       TIME: now, -15m, -2h, -1d, -1h30m (before now),
                       2026-11-25T19:05:12Z, '2026-11-25 19:05' (UTC unless a
                       zone like +02:00 is given), or epoch seconds
+  --host NAME         with --server: only this host's samples
   --pid PID           only this process
   --process NAME      only processes with this comm or executable name
   --cmdline TEXT      only processes whose command line contains TEXT
@@ -74,6 +81,7 @@ Examples:
   ember report --service BiggestNumbers --from -1h --format svg --output api.svg
   ember report --process python3 --from 2026-11-25T14:00Z --to 2026-11-25T14:10Z
   ember report --pid 4242 --from -2h --to -1h --diff -1h..now
+  ember report --server http://fleet:4040 --token-file ~/.ember-token --host web-3 --from -1h
 )";
 
 std::int64_t now_ns() {
@@ -87,11 +95,43 @@ int fail(const std::string& message, int code = 1) {
   return code;
 }
 
+// The selection read from the fleet server (its query API cuts the range and
+// applies the filters), as a store holding that one window.
+Status fetch_from_server(const std::string& url, const std::string& token_file,
+                         const std::vector<std::string>& hosts,
+                         const report::ReportRequest& request,
+                         std::unique_ptr<store::StoreReader>& store) {
+  server::FleetRequest fleet;
+  fleet.url = url;
+  if (!token_file.empty()) {
+    if (Status read = server::read_token(token_file, fleet.token); !read) return read;
+  }
+  auto add = [&](const char* key, const std::string& value) { fleet.params.emplace(key, value); };
+  if (!request.from.empty()) add("from", request.from);
+  if (!request.to.empty()) add("to", request.to);
+  const report::ReportFilter& f = request.filter;
+  for (const std::string& v : hosts) add("host", v);
+  for (std::uint32_t pid : f.pids) add("pid", std::to_string(pid));
+  for (const std::string& v : f.processes) add("process", v);
+  for (const std::string& v : f.cmdlines) add("cmdline", v);
+  for (const std::string& v : f.threads) add("thread", v);
+  for (const std::string& v : f.containers) add("container", v);
+  for (const std::string& v : f.services) add("service", v);
+  for (const std::string& v : f.pods) add("pod", v);
+  for (const std::string& v : f.kinds) add("kind", v);
+  for (const std::string& v : f.labels) add("label", v);
+  Window window;
+  if (Status fetched = server::fetch_fleet_window(fleet, window); !fetched) return fetched;
+  store = server::window_store(std::move(window));
+  return Status::ok();
+}
+
 }  // namespace
 
 int report_command(Arguments& args) {
   report::ReportRequest request;
-  std::string store_path, config_path, output, format_name;
+  std::string store_path, config_path, output, format_name, server_url, token_file;
+  std::vector<std::string> hosts;
   while (auto flag = args.next_flag()) {
     if (*flag == "--help" || *flag == "-h") {
       std::fputs(kReportHelp, stdout);
@@ -100,6 +140,12 @@ int report_command(Arguments& args) {
       store_path = args.value();
     } else if (*flag == "--config") {
       config_path = args.value();
+    } else if (*flag == "--server") {
+      server_url = args.value();
+    } else if (*flag == "--token-file") {
+      token_file = args.value();
+    } else if (*flag == "--host") {
+      hosts.push_back(args.value());
     } else if (*flag == "--from") {
       request.from = args.value();
     } else if (*flag == "--to") {
@@ -184,13 +230,29 @@ int report_command(Arguments& args) {
     return fail("pprof is binary: write it to a file with --output FILE.pb.gz", 2);
   }
 
-  Status found = resolve_store_path(store_path, config_path, store_path);
-  if (!found) return fail(found.message(), 2);
+  if (server_url.empty() && (!hosts.empty() || !token_file.empty())) {
+    return fail("--host and --token-file go with --server (a local store has one host)", 2);
+  }
+  if (!server_url.empty() && (!store_path.empty() || !config_path.empty())) {
+    return fail("--server reads the fleet, --store and --config a local store: give one", 2);
+  }
+  if (!server_url.empty() && !request.diff.empty()) {
+    return fail("--diff does not work with --server yet: run two reports", 2);
+  }
+  if (server_url.empty()) {
+    Status found = resolve_store_path(store_path, config_path, store_path);
+    if (!found) return fail(found.message(), 2);
+  }
 
   try {
     std::unique_ptr<store::StoreReader> store;
-    Status opened = store::StoreReader::open(store_path, store);
-    if (!opened) return fail(opened.message());
+    if (server_url.empty()) {
+      Status opened = store::StoreReader::open(store_path, store);
+      if (!opened) return fail(opened.message());
+    } else {
+      Status fetched = fetch_from_server(server_url, token_file, hosts, request, store);
+      if (!fetched) return fail(fetched.message());
+    }
     std::string text;
     Status made = report::run_report(*store, request, now, text);
     if (!made) return fail(made.message());

@@ -53,7 +53,7 @@ std::string gunzip(std::string_view data, std::size_t max_size) {
     std::size_t produced = sizeof buffer - stream.avail_out;
     if (produced > max_size - out.size()) {
       inflateEnd(&stream);
-      throw std::runtime_error("gunzip: inflates to more than " + std::to_string(max_size) +
+      throw InflateLimitError("gunzip: inflates to more than " + std::to_string(max_size) +
                                " bytes");
     }
     out.append(buffer, produced);

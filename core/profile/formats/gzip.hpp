@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -10,9 +11,15 @@ namespace ember::formats {
 // Throws std::runtime_error when zlib fails (out of memory).
 std::string gzip(std::string_view data);
 
+// What gunzip throws for data that would inflate past its limit, so a caller
+// can tell "too big" (HTTP 413) from "damaged" (400).
+struct InflateLimitError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 // Throws std::runtime_error naming zlib's reason for data that is not gzip,
-// or when the data would inflate to more than max_size bytes (a small damaged
-// or hostile file can claim gigabytes).
+// or InflateLimitError when the data would inflate to more than max_size
+// bytes (a small damaged or hostile file can claim gigabytes).
 std::string gunzip(std::string_view data, std::size_t max_size = std::string().max_size());
 
 }  // namespace ember::formats

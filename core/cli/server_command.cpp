@@ -1,0 +1,162 @@
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <thread>
+
+#include "clickhouse_client.hpp"
+#include "clickhouse_schema.hpp"
+#include "commands.hpp"
+#include "fleet_http.hpp"
+#include "ingest.hpp"
+#include "listen_address.hpp"
+#include "logging.hpp"
+#include "option_units.hpp"
+#include "signals.hpp"
+
+namespace ember::cli {
+namespace {
+
+constexpr const char* kServerHelp = R"(Usage: ember server --token-file FILE [OPTIONS]
+
+The fleet server (docs/fleet.md): takes agents' windows on POST /ingest (the
+upload sink's requests, and Pyroscope's /ingest: pprof or folded), stores
+them in ClickHouse, and answers `ember report --server URL` over the fleet.
+Runs until Ctrl-C or SIGTERM.
+
+  --token-file FILE   bearer tokens, one per line (optionally followed by a
+                      name for the logs); required: a request without one of
+                      them is refused (401, 403), queries as well as ingest
+  --listen HOST:PORT  where to listen; default 127.0.0.1:4040. Port 0 takes
+                      any free port (the first line printed says which)
+  --clickhouse URL    ClickHouse's HTTP interface; default
+                      http://127.0.0.1:8123/ (scripts/clickhouse.sh starts one)
+  --database NAME     the ClickHouse database, created with its tables at
+                      start when missing; default ember
+  --max-body SIZE     an ingest body's size at most (413 over it); default 16MiB
+  --max-inflated SIZE what a gzip'd body may inflate to; default 256MiB
+  --log-level LEVEL   trace, debug, info (default), warn, error
+  -h, --help          this help
+
+Example:
+  scripts/clickhouse.sh start /tmp/ch     # prints ClickHouse's URL
+  ember server --token-file tokens --clickhouse http://127.0.0.1:PORT/ --listen 0.0.0.0:4040
+)";
+
+int fail(const std::string& message, int code = 1) {
+  std::fprintf(stderr, "ember server: %s\n", message.c_str());
+  return code;
+}
+
+bool valid_database(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
+      return false;
+    }
+  }
+  return !(name[0] >= '0' && name[0] <= '9');
+}
+
+}  // namespace
+
+int server_command(Arguments& args) {
+  std::string token_file, listen = "127.0.0.1:4040", url = "http://127.0.0.1:8123/";
+  std::string database = "ember", log_level = "info";
+  server::IngestLimits limits;
+  while (auto flag = args.next_flag()) {
+    if (*flag == "--help" || *flag == "-h") {
+      std::fputs(kServerHelp, stdout);
+      return 0;
+    } else if (*flag == "--token-file") {
+      token_file = args.value();
+    } else if (*flag == "--listen") {
+      listen = args.value();
+    } else if (*flag == "--clickhouse") {
+      url = args.value();
+    } else if (*flag == "--database") {
+      database = args.value();
+    } else if (*flag == "--log-level") {
+      log_level = args.value();
+    } else if (*flag == "--max-body" || *flag == "--max-inflated") {
+      const std::string text = args.value();
+      auto size = formats::parse_size(text);
+      if (!args.failed() && (!size || *size < 1024)) {
+        return fail(*flag + ": '" + text + "' is not a size of at least 1KiB (e.g. 16MiB)", 2);
+      }
+      (*flag == "--max-body" ? limits.max_body : limits.max_inflated) =
+          size ? static_cast<std::uint64_t>(*size) : 0;
+    } else {
+      return fail("unknown option " + *flag + " (see ember server --help)", 2);
+    }
+  }
+  if (args.failed()) return fail(args.error() + " (see ember server --help)", 2);
+  if (token_file.empty()) {
+    return fail("--token-file is required: agents and readers authenticate with its tokens", 2);
+  }
+  if (!valid_database(database)) {
+    return fail("--database: '" + database + "' is not a ClickHouse name (letters, digits, _)", 2);
+  }
+  ListenAddress address;
+  if (Status parsed = parse_listen_address(listen, address); !parsed) {
+    return fail("--listen: " + parsed.message(), 2);
+  }
+  if (Status logging = setup_logging(log_level); !logging) return fail(logging.message(), 2);
+  server::Tokens tokens;
+  if (Status loaded = server::Tokens::load(token_file, tokens); !loaded) {
+    return fail(loaded.message(), 2);
+  }
+
+  try {
+    const server::ClickHouse clickhouse(url, database);
+    if (Status created = server::create_schema(clickhouse); !created) {
+      return fail(created.message() +
+                  "\n(is ClickHouse running? scripts/clickhouse.sh start DIR starts one)");
+    }
+    auto log = component_logger("server");
+    server::IngestCounters counters;
+    server::Ingest ingest(clickhouse, tokens, limits, counters, log);
+    server::FleetHttp http(ingest, clickhouse, tokens, counters);
+    if (Status bound = http.bind(address); !bound) return fail(bound.message());
+    const std::string host =
+        address.host.find(':') != std::string::npos ? "[" + address.host + "]" : address.host;
+    std::printf("ember server: listening on http://%s:%d/ (POST /ingest, GET /api/v1/, GET "
+                "/metrics), ClickHouse %s database %s, %zu tokens\n",
+                host.c_str(), http.port(), url.c_str(), database.c_str(), tokens.size());
+    std::fflush(stdout);
+
+    install_stop_handlers();
+    Status served = Status::ok();
+    std::atomic<bool> finished{false};
+    std::thread serving([&] {
+      served = http.run();
+      finished = true;
+    });
+    // The counters in the log once a minute while they change.
+    auto next_report = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    std::string reported = counters.summary();
+    while (!stop_requested() && !finished) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (std::chrono::steady_clock::now() >= next_report) {
+        next_report += std::chrono::minutes(1);
+        if (std::string now = counters.summary(); now != reported) {
+          log->info("ingest: {}", now);
+          reported = now;
+        }
+      }
+    }
+    while (!finished) {  // a stop before the server runs is lost: repeat it
+      http.stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    serving.join();
+    log->info("stopped; ingest: {}", counters.summary());
+    if (!served) return fail(served.message());
+    return 0;
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+}
+
+}  // namespace ember::cli

@@ -1,0 +1,99 @@
+#include "clickhouse_client.hpp"
+
+#include <httplib.h>
+
+#include <stdexcept>
+
+namespace ember::server {
+namespace {
+
+// Inserts of a big window and fleet-wide reads take seconds, not minutes.
+constexpr int kTimeoutSeconds = 60;
+constexpr int kConnectSeconds = 5;
+
+std::string percent_escape(const std::string& text) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string ClickHouseAnswer::describe() const {
+  if (!reached) return "no answer (" + error + ")";
+  std::string text = body.substr(0, 500);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return "HTTP " + std::to_string(status) + ": " + text;
+}
+
+ClickHouse::ClickHouse(std::string url, std::string database)
+    : url_(std::move(url)), database_(std::move(database)) {
+  std::string rest = url_;
+  if (rest.rfind("http://", 0) != 0) {
+    throw std::invalid_argument("'" + url_ + "' is not an http:// URL (ClickHouse's HTTP "
+                                "interface, e.g. http://127.0.0.1:8123/)");
+  }
+  rest = rest.substr(7);
+  if (!rest.empty() && rest.back() == '/') rest.pop_back();
+  if (rest.empty() || rest.find_first_of("/?#@") != std::string::npos) {
+    throw std::invalid_argument("'" + url_ + "' must be http://HOST:PORT/ (no path, query or "
+                                "user)");
+  }
+  const std::size_t colon = rest.rfind(':');
+  host_ = rest.substr(0, colon);
+  if (colon != std::string::npos) {
+    try {
+      std::size_t used = 0;
+      port_ = std::stoi(rest.substr(colon + 1), &used);
+      if (used != rest.size() - colon - 1 || port_ <= 0 || port_ > 65535) throw std::exception();
+    } catch (const std::exception&) {
+      throw std::invalid_argument("'" + url_ + "': the port is not a number from 1 to 65535");
+    }
+  }
+}
+
+ClickHouseAnswer ClickHouse::run(const std::string& statement, const std::string& data) const {
+  httplib::Client client(host_, port_);
+  client.set_connection_timeout(kConnectSeconds);
+  client.set_read_timeout(kTimeoutSeconds);
+  client.set_write_timeout(kTimeoutSeconds);
+  ClickHouseAnswer answer;
+  // The statement travels in the query string when rows follow it in the
+  // body; alone, it is the body (no length limit).
+  std::string path = "/?database=" + percent_escape(database_);
+  std::string body = statement;
+  if (!data.empty()) {
+    path += "&query=" + percent_escape(statement);
+    body = data;
+  }
+  httplib::Result result = client.Post(path, body, "text/plain");
+  if (!result) {
+    answer.error = httplib::to_string(result.error());
+    return answer;
+  }
+  answer.reached = true;
+  answer.status = result->status;
+  answer.body = std::move(result->body);
+  return answer;
+}
+
+std::string sql_quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\\' || c == '\'') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+}  // namespace ember::server

@@ -1,0 +1,48 @@
+#include "clickhouse_schema.hpp"
+
+namespace ember::server {
+
+std::vector<std::string> schema_statements(const std::string& db) {
+  return {
+      "CREATE DATABASE IF NOT EXISTS " + db,
+      // One row per distinct frame, written again by every window that has it:
+      // ReplacingMergeTree folds the repeats, readers take any one.
+      "CREATE TABLE IF NOT EXISTS " + db +
+          ".frames (frame_id UInt64, name String, file String, line UInt32, module String, "
+          "kind String, inlined UInt8) ENGINE = ReplacingMergeTree ORDER BY frame_id",
+      "CREATE TABLE IF NOT EXISTS " + db +
+          ".stacks (stack_id UInt64, frame_ids Array(UInt64)) "
+          "ENGINE = ReplacingMergeTree ORDER BY stack_id",
+      "CREATE TABLE IF NOT EXISTS " + db +
+          ".samples (date Date DEFAULT toDate(ts), ts DateTime, duration_ms UInt32, "
+          "sample_rate UInt32, host String, app String, service String, container String, pod String, "
+          "process String, pid UInt32, tid UInt32, stack_id UInt64, leaf_frame_id UInt64, "
+          "labels Nested(key String, value String), count UInt64) "
+          "ENGINE = MergeTree PARTITION BY date ORDER BY (service, host, ts, stack_id)",
+      "CREATE MATERIALIZED VIEW IF NOT EXISTS " + db +
+          ".samples_hourly ENGINE = SummingMergeTree(count) PARTITION BY toDate(hour) "
+          "ORDER BY (service, host, hour, process, stack_id) AS SELECT toStartOfHour(ts) AS hour, "
+          "service, host, process, stack_id, sum(count) AS count FROM " + db +
+          ".samples GROUP BY hour, service, host, process, stack_id",
+      // The agent's spool entries stored, by host: a repeat is answered 200
+      // and not stored again.
+      "CREATE TABLE IF NOT EXISTS " + db +
+          ".ingested (host String, entry String, ts DateTime) "
+          "ENGINE = ReplacingMergeTree PARTITION BY toDate(ts) ORDER BY (host, entry)",
+  };
+}
+
+Status create_schema(const ClickHouse& clickhouse) {
+  // The database may not exist yet: these statements name it themselves.
+  const ClickHouse server(clickhouse.url(), "default");
+  for (const std::string& statement : schema_statements(clickhouse.database())) {
+    ClickHouseAnswer answer = server.run(statement);
+    if (!answer.ok()) {
+      return Status::error("ClickHouse at " + clickhouse.url() + " refused the schema: " +
+                           answer.describe() + "\n  statement: " + statement.substr(0, 200));
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace ember::server

@@ -1,0 +1,121 @@
+#include "fleet_client.hpp"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "pprof_reader.hpp"
+
+namespace ember::server {
+namespace {
+
+constexpr int kTimeoutSeconds = 120;
+
+// The message of the API's {"error": {"status": N, "message": "..."}}; the
+// body itself when it is not that.
+std::string error_message(const std::string& body) {
+  const std::string key = "\"message\":\"";
+  const std::size_t at = body.find(key);
+  if (at == std::string::npos) return body.substr(0, 300);
+  std::string out;
+  for (std::size_t i = at + key.size(); i < body.size() && body[i] != '"'; ++i) {
+    if (body[i] == '\\' && i + 1 < body.size()) ++i;
+    out += body[i];
+  }
+  return out;
+}
+
+class WindowStore : public store::StoreReader {
+ public:
+  explicit WindowStore(Window window) : window_(std::move(window)) {
+    summary_.windows = window_.samples.empty() ? 0 : 1;
+    summary_.first_ns = window_.start_ns;
+    summary_.last_ns = window_.end_ns;
+    std::set<std::string> hosts, services, processes, kinds;
+    for (const ProcessInfo& p : window_.processes) {
+      if (!p.service.empty()) services.insert(p.service);
+      if (!p.comm.empty()) processes.insert(p.comm);
+    }
+    for (const auto& set : window_.label_sets) {
+      for (const Label& l : set) {
+        if (l.key == "host") hosts.insert(l.value);
+      }
+    }
+    for (const BuiltinFrameKind& k : kBuiltinFrameKinds) kinds.insert(k.kind);
+    for (const Frame& f : window_.frames) kinds.insert(f.kind);
+    summary_.hosts.assign(hosts.begin(), hosts.end());
+    summary_.services.assign(services.begin(), services.end());
+    summary_.processes.assign(processes.begin(), processes.end());
+    summary_.kinds.assign(kinds.begin(), kinds.end());
+  }
+
+  store::StoreSummary summary() const override { return summary_; }
+
+  // The server cut the range: what it sent is the range's.
+  Status read(std::int64_t, std::int64_t, Window& merged) const override {
+    merged = window_;
+    return Status::ok();
+  }
+
+  Status windows(std::int64_t, std::int64_t, std::vector<store::WindowSpan>& spans) const override {
+    spans = {store::WindowSpan{window_.start_ns, window_.end_ns}};
+    return Status::ok();
+  }
+
+ private:
+  Window window_;
+  store::StoreSummary summary_;
+};
+
+}  // namespace
+
+Status fetch_fleet_window(const FleetRequest& request, Window& out) {
+  std::string base = request.url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  if (base.rfind("http://", 0) != 0 && base.rfind("https://", 0) != 0) {
+    return Status::error("--server: '" + request.url + "' is not an http:// or https:// URL");
+  }
+  httplib::Client client(base);
+  if (!client.is_valid()) return Status::error("--server: '" + request.url + "' is not a URL");
+  client.set_connection_timeout(10);
+  client.set_read_timeout(kTimeoutSeconds);
+  httplib::Params params(request.params.begin(), request.params.end());
+  params.emplace("format", "pprof");
+  httplib::Headers headers;
+  if (!request.token.empty()) headers.emplace("Authorization", "Bearer " + request.token);
+  httplib::Result result = client.Get("/api/v1/export", params, headers);
+  if (!result) {
+    return Status::error("cannot reach the server at " + request.url + ": " +
+                         httplib::to_string(result.error()));
+  }
+  if (result->status != 200) {
+    return Status::error("the server at " + request.url + " answered " +
+                         std::to_string(result->status) + ": " + error_message(result->body));
+  }
+  Window window;
+  if (Status read = formats::read_pprof(result->body, window); !read) {
+    return Status::error("the server's answer is not a profile: " + read.message());
+  }
+  out = std::move(window);
+  return Status::ok();
+}
+
+std::unique_ptr<store::StoreReader> window_store(Window window) {
+  return std::make_unique<WindowStore>(std::move(window));
+}
+
+Status read_token(const std::string& path, std::string& token) {
+  std::ifstream in(path);
+  if (!in) return Status::error("cannot read the token file " + path);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    if (words >> token && token[0] != '#') return Status::ok();
+  }
+  return Status::error("the token file " + path + " holds no token");
+}
+
+}  // namespace ember::server

@@ -1,0 +1,33 @@
+// `ember report --server URL`'s side of the query API: the selection fetched
+// from the server's /api/v1/export as pprof, read back into a Window, and
+// served to the report's computations as a store that holds that one window,
+// so a fleet report is computed and printed exactly as a local one.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "ember/status.hpp"
+#include "ember/window.hpp"
+#include "store_reader.hpp"
+
+namespace ember::server {
+
+struct FleetRequest {
+  std::string url;    // the server: http(s)://host:port[/]
+  std::string token;  // sent as a bearer token
+  std::multimap<std::string, std::string> params;  // from, to, host, service, ...
+};
+
+// Errors carry the server's message (no samples, a bad parameter, a refused
+// token, ClickHouse unreachable) or say why it could not be reached.
+Status fetch_fleet_window(const FleetRequest& request, Window& out);
+
+// A store holding one window (the fetched one): what run_report reads.
+std::unique_ptr<store::StoreReader> window_store(Window window);
+
+// The first line of a token file (what `--token-file` names), for requests.
+Status read_token(const std::string& path, std::string& token);
+
+}  // namespace ember::server

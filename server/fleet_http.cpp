@@ -1,0 +1,114 @@
+#include "fleet_http.hpp"
+
+#include <httplib.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "query_endpoints.hpp"
+
+namespace ember::server {
+namespace {
+
+std::multimap<std::string, std::string> params_of(const httplib::Request& req) {
+  return {req.params.begin(), req.params.end()};
+}
+
+void send(httplib::Response& res, const QueryAnswer& answer) {
+  res.status = answer.status;
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(answer.body, answer.content_type.c_str());
+}
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+FleetHttp::FleetHttp(const Ingest& ingest, const ClickHouse& clickhouse, const Tokens& tokens,
+                     const IngestCounters& counters)
+    : ingest_(ingest),
+      clickhouse_(clickhouse),
+      tokens_(tokens),
+      counters_(counters),
+      server_(std::make_unique<httplib::Server>()) {
+  route();
+}
+
+FleetHttp::~FleetHttp() = default;
+
+void FleetHttp::route() {
+  server_->Post("/ingest", [this](const httplib::Request& req, httplib::Response& res,
+                                  const httplib::ContentReader& read_body) {
+    IngestRequest request;
+    request.authorization = req.get_header_value("Authorization");
+    request.entry = req.get_header_value("X-Ember-Entry");
+    request.query = params_of(req);
+    const std::uint64_t limit = ingest_.limits().max_body;
+    // A declared length over the limit is refused unread; a chunked body is
+    // read up to the limit.
+    const std::string length = req.get_header_value("Content-Length");
+    if (!length.empty() && std::strtoull(length.c_str(), nullptr, 10) > limit) {
+      request.body_over_limit = true;
+    } else {
+      read_body([&](const char* data, std::size_t size) {
+        if (request.body.size() + size > limit) {
+          request.body_over_limit = true;
+          return false;
+        }
+        request.body.append(data, size);
+        return true;
+      });
+    }
+    const IngestAnswer answer = ingest_.handle(request);
+    res.status = answer.status;
+    // What was left unread must not be taken for the next request.
+    if (request.body_over_limit) res.set_header("Connection", "close");
+    res.set_content(answer.message + "\n", "text/plain; charset=utf-8");
+  });
+  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(counters_.prometheus(), "text/plain; version=0.0.4");
+  });
+  server_->Get(R"(/api/.*)", [this](const httplib::Request& req, httplib::Response& res) {
+    std::string who;
+    switch (tokens_.check(req.get_header_value("Authorization"), who)) {
+      case TokenCheck::missing:
+        return send(res, query_error(401, "an 'Authorization: Bearer TOKEN' header is required"));
+      case TokenCheck::unknown:
+        return send(res, query_error(403, "the token is not one of the server's"));
+      case TokenCheck::accepted: break;
+    }
+    if (req.path == "/api/v1/summary") return send(res, summary_endpoint(clickhouse_));
+    if (req.path == "/api/v1/export") {
+      return send(res, export_endpoint(clickhouse_, params_of(req), now_ns()));
+    }
+    send(res, query_error(404, "the fleet server does not answer " + req.path +
+                                   " (it serves /api/v1/summary and /api/v1/export)"));
+  });
+}
+
+Status FleetHttp::bind(const ListenAddress& address) {
+  if (address.port == 0) {
+    port_ = server_->bind_to_any_port(address.host);
+  } else {
+    port_ = server_->bind_to_port(address.host, address.port) ? address.port : -1;
+  }
+  if (port_ <= 0) {
+    return Status::error("cannot listen on " + address.host + ":" + std::to_string(address.port) +
+                         ": " + std::strerror(errno) + " (pick another port; 0 takes any free one)");
+  }
+  return Status::ok();
+}
+
+Status FleetHttp::run() {
+  if (!server_->listen_after_bind()) return Status::error("the HTTP server stopped unexpectedly");
+  return Status::ok();
+}
+
+void FleetHttp::stop() { server_->stop(); }
+
+}  // namespace ember::server

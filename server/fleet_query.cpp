@@ -1,0 +1,200 @@
+#include "fleet_query.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <unordered_map>
+
+#include "tsv_reader.hpp"
+
+namespace ember::server {
+namespace {
+
+constexpr std::int64_t kNsPerMs = 1'000'000;
+constexpr std::int64_t kNsPerS = 1'000'000'000;
+// Above the kernel's largest pid (PID_MAX_LIMIT): numbers for a second host's
+// process whose pid another host's process already has.
+constexpr std::uint32_t kFirstSparePid = 4194304 + 1;
+
+std::uint64_t number(const std::string& text) {
+  std::uint64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+std::string in_list(const char* column, const std::vector<std::string>& values) {
+  if (values.empty()) return "";
+  std::string out = std::string(" AND ") + column + " IN (";
+  for (std::size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + sql_quote(values[i]);
+  return out + ")";
+}
+
+std::string where(const FleetSelection& s) {
+  std::string out = "toUInt64(ts) * 1000 + duration_ms > " + std::to_string(s.from_ns / kNsPerMs);
+  if (s.to_ns > 0) {
+    out += " AND ts < toDateTime(" + std::to_string((s.to_ns + kNsPerS - 1) / kNsPerS) + ")";
+  }
+  return out + in_list("host", s.hosts) + in_list("service", s.services) +
+         in_list("process", s.processes);
+}
+
+FleetRead failed(const ClickHouse& clickhouse, const ClickHouseAnswer& answer) {
+  FleetRead read;
+  read.unreachable = !answer.reached;
+  read.status = Status::error("ClickHouse at " + clickhouse.url() +
+                              (answer.reached ? " refused a query: " : " is unreachable: ") +
+                              answer.describe());
+  return read;
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  if (text.empty()) return parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t end = text.find(separator, start);
+    parts.push_back(text.substr(start, end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return parts;
+}
+
+}  // namespace
+
+FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& selection,
+                            Window& out) {
+  const std::string filter = where(selection);
+  const std::string sample_stacks = "SELECT stack_id FROM samples WHERE " + filter;
+  Window window;
+
+  ClickHouseAnswer span = clickhouse.run(
+      "SELECT min(toUInt64(ts)), max(toUInt64(ts) * 1000 + duration_ms), max(sample_rate) "
+      "FROM samples WHERE " + filter + " FORMAT TabSeparated");
+  if (!span.ok()) return failed(clickhouse, span);
+  for_each_tsv_row(span.body, [&](const std::vector<std::string>& f) {
+    if (f.size() < 3 || number(f[1]) == 0) return;
+    window.start_ns = static_cast<std::int64_t>(number(f[0])) * kNsPerS;
+    window.end_ns = static_cast<std::int64_t>(number(f[1])) * kNsPerMs;
+    window.frequency_hz = static_cast<std::uint32_t>(number(f[2]));
+  });
+
+  // Frames, then stacks of frame indices, then the samples of those stacks.
+  std::unordered_map<std::uint64_t, std::uint32_t> frame_index;
+  ClickHouseAnswer frames = clickhouse.run(
+      "SELECT frame_id, any(name), any(file), any(line), any(module), any(kind), any(inlined) "
+      "FROM frames WHERE frame_id IN (SELECT arrayJoin(frame_ids) FROM stacks WHERE stack_id IN (" +
+      sample_stacks + ")) GROUP BY frame_id FORMAT TabSeparated");
+  if (!frames.ok()) return failed(clickhouse, frames);
+  for_each_tsv_row(frames.body, [&](const std::vector<std::string>& f) {
+    if (f.size() < 7) return;
+    Frame frame;
+    frame.name = f[1];
+    frame.file = f[2];
+    frame.line = static_cast<std::uint32_t>(number(f[3]));
+    frame.module = f[4];
+    frame.kind = f[5].empty() ? std::string(frame_kind::native) : f[5];
+    frame.inlined = f[6] == "1";
+    frame_index.emplace(number(f[0]), static_cast<std::uint32_t>(window.frames.size()));
+    window.frames.push_back(std::move(frame));
+  });
+
+  std::unordered_map<std::uint64_t, std::uint32_t> stack_index;
+  ClickHouseAnswer stacks = clickhouse.run(
+      "SELECT stack_id, arrayStringConcat(arrayMap(x -> toString(x), any(frame_ids)), ',') "
+      "FROM stacks WHERE stack_id IN (" + sample_stacks + ") GROUP BY stack_id "
+      "FORMAT TabSeparated");
+  if (!stacks.ok()) return failed(clickhouse, stacks);
+  for_each_tsv_row(stacks.body, [&](const std::vector<std::string>& f) {
+    if (f.size() < 2) return;
+    std::vector<std::uint32_t> stack;
+    for (const std::string& id : split(f[1], ',')) {
+      auto it = frame_index.find(number(id));
+      if (it != frame_index.end()) stack.push_back(it->second);
+    }
+    stack_index.emplace(number(f[0]), static_cast<std::uint32_t>(window.stacks.size()));
+    window.stacks.push_back(std::move(stack));
+  });
+
+  ClickHouseAnswer samples = clickhouse.run(
+      "SELECT host, service, container, pod, process, pid, tid, stack_id, "
+      "arrayStringConcat(arrayMap((k, v) -> concat(k, '\\x02', v), labels.key, labels.value), "
+      "'\\x01') AS l, sum(count) FROM samples WHERE " + filter +
+      " GROUP BY host, service, container, pod, process, pid, tid, stack_id, l "
+      "FORMAT TabSeparated");
+  if (!samples.ok()) return failed(clickhouse, samples);
+  std::map<std::pair<std::string, std::uint32_t>, std::uint32_t> pids;  // (host, pid) -> pid
+  std::map<std::uint32_t, std::string> pid_host;
+  std::map<std::vector<Label>, std::uint32_t> label_sets;
+  std::vector<std::string> hosts;
+  std::uint32_t spare_pid = kFirstSparePid;
+  for_each_tsv_row(samples.body, [&](const std::vector<std::string>& f) {
+    if (f.size() < 10) return;
+    auto stack = stack_index.find(number(f[7]));
+    if (stack == stack_index.end()) return;  // its stack row is not there: nothing to show
+    const std::string& host = f[0];
+    const auto original = static_cast<std::uint32_t>(number(f[5]));
+    auto [entry, added] = pids.try_emplace({host, original}, original);
+    if (added) {
+      auto [owner, first] = pid_host.try_emplace(original, host);
+      if (!first && owner->second != host) entry->second = spare_pid++;
+      pid_host.try_emplace(entry->second, host);
+      ProcessInfo process;
+      process.pid = entry->second;
+      process.service = f[1];
+      process.container_name = f[2];
+      process.pod_name = f[3];
+      process.comm = f[4];
+      window.processes.push_back(std::move(process));
+      if (std::find(hosts.begin(), hosts.end(), host) == hosts.end()) hosts.push_back(host);
+    }
+    std::vector<Label> labels{Label{"host", host}};
+    for (const std::string& pair : split(f[8], '\x01')) {
+      const std::size_t mark = pair.find('\x02');
+      labels.push_back(Label{pair.substr(0, mark), mark == std::string::npos ? "" : pair.substr(mark + 1)});
+    }
+    std::sort(labels.begin(), labels.end());
+    auto [set, new_set] =
+        label_sets.try_emplace(labels, static_cast<std::uint32_t>(window.label_sets.size() + 1));
+    if (new_set) window.label_sets.push_back(labels);
+    StackCount count;
+    count.stack = stack->second;
+    count.pid = entry->second;
+    count.tid = static_cast<std::uint32_t>(number(f[6]));
+    count.count = number(f[9]);
+    count.labels = set->second;
+    window.samples.push_back(count);
+  });
+  if (hosts.size() == 1) window.host = hosts[0];
+  out = std::move(window);
+  return FleetRead{};
+}
+
+FleetRead read_fleet_summary(const ClickHouse& clickhouse, FleetSummary& out) {
+  FleetSummary summary;
+  ClickHouseAnswer span = clickhouse.run(
+      "SELECT count(), min(t), max(e) FROM (SELECT host, toUInt64(ts) AS t, "
+      "max(toUInt64(ts) * 1000 + duration_ms) AS e FROM samples GROUP BY host, t) "
+      "FORMAT TabSeparated");
+  if (!span.ok()) return failed(clickhouse, span);
+  for_each_tsv_row(span.body, [&](const std::vector<std::string>& f) {
+    if (f.size() < 3 || number(f[0]) == 0) return;
+    summary.windows = number(f[0]);
+    summary.first_ns = static_cast<std::int64_t>(number(f[1])) * kNsPerS;
+    summary.last_ns = static_cast<std::int64_t>(number(f[2])) * kNsPerMs;
+  });
+  for (auto [column, list] : {std::pair{"host", &summary.hosts}, {"service", &summary.services},
+                              {"process", &summary.processes}}) {
+    ClickHouseAnswer names = clickhouse.run(std::string("SELECT DISTINCT ") + column +
+                                            " FROM samples ORDER BY " + column +
+                                            " FORMAT TabSeparated");
+    if (!names.ok()) return failed(clickhouse, names);
+    for_each_tsv_row(names.body, [&](const std::vector<std::string>& f) {
+      if (!f[0].empty()) list->push_back(f[0]);
+    });
+  }
+  out = std::move(summary);
+  return FleetRead{};
+}
+
+}  // namespace ember::server

@@ -1,0 +1,58 @@
+// POST /ingest without the HTTP: a request's token, parameters and body in,
+// an HTTP status and a one-line message out, the window stored in ClickHouse
+// on the way (docs/fleet.md, "Ingest API"). Every refusal is counted by
+// reason. Safe to call from many threads at once.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "clickhouse_client.hpp"
+#include "ingest_counters.hpp"
+#include "token_file.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace ember::server {
+
+struct IngestLimits {
+  std::uint64_t max_body = 16ull << 20;       // bytes as sent (gzip'd)
+  std::uint64_t max_inflated = 256ull << 20;  // bytes after gunzip
+};
+
+struct IngestRequest {
+  std::string authorization;  // the Authorization header
+  std::string entry;          // X-Ember-Entry: the agent's spool entry, or ""
+  std::multimap<std::string, std::string> query;
+  std::string body;
+  bool body_over_limit = false;  // the HTTP side stopped reading at max_body
+};
+
+struct IngestAnswer {
+  int status = 200;
+  std::string message;  // one line, for the client and the log
+};
+
+class Ingest {
+ public:
+  Ingest(const ClickHouse& clickhouse, Tokens tokens, IngestLimits limits,
+         IngestCounters& counters, std::shared_ptr<spdlog::logger> log);
+
+  IngestAnswer handle(const IngestRequest& request) const;
+  const IngestLimits& limits() const { return limits_; }
+
+ private:
+  IngestAnswer refuse(Refusal reason, const std::string& why, const std::string& who) const;
+
+  const ClickHouse& clickhouse_;
+  Tokens tokens_;
+  IngestLimits limits_;
+  IngestCounters& counters_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+}  // namespace ember::server

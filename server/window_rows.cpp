@@ -1,0 +1,163 @@
+#include "window_rows.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "byte_codec.hpp"
+
+namespace ember::server {
+namespace {
+
+constexpr std::int64_t kNsPerMs = 1'000'000;
+constexpr std::int64_t kNsPerS = 1'000'000'000;
+
+// ClickHouse's escapes: a backslash before what would end a field, a row or
+// (inside an array's quoted element) the element.
+void put_escaped(std::string& out, std::string_view text, bool quoted) {
+  for (char c : text) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\0': out += "\\0"; break;
+      case '\'': out += quoted ? "\\'" : "'"; break;
+      default: out += c;
+    }
+  }
+}
+
+// An Array(String) field: ['a','b'], read by ClickHouse from the raw field.
+void put_string_array(std::string& out, const std::vector<std::string_view>& items) {
+  out += '[';
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += '\'';
+    put_escaped(out, items[i], true);
+    out += '\'';
+  }
+  out += ']';
+}
+
+template <typename... Fields>
+void put_row(std::string& out, const Fields&... fields) {
+  bool first = true;
+  auto one = [&](const auto& field) {
+    if (!first) out += '\t';
+    first = false;
+    using T = std::decay_t<decltype(field)>;
+    if constexpr (std::is_arithmetic_v<T>) {
+      out += std::to_string(field);
+    } else {
+      put_field(out, field);
+    }
+  };
+  (one(fields), ...);
+  out += '\n';
+}
+
+}  // namespace
+
+void put_field(std::string& out, std::string_view text) { put_escaped(out, text, false); }
+
+const char* const kFrameColumns = "frame_id, name, file, line, module, kind, inlined";
+const char* const kStackColumns = "stack_id, frame_ids";
+const char* const kSampleColumns =
+    "ts, duration_ms, sample_rate, host, app, service, container, pod, process, pid, tid, "
+    "stack_id, leaf_frame_id, labels.key, labels.value, count";
+
+std::uint64_t frame_id(const Frame& frame) {
+  std::string key;
+  for (std::string_view part : {std::string_view(frame.name), std::string_view(frame.file),
+                                std::string_view(frame.module), std::string_view(frame.kind)}) {
+    key += part;
+    key += '\0';
+  }
+  key += std::to_string(frame.line);
+  key += frame.inlined ? '\1' : '\0';
+  return store::stable_hash(key);
+}
+
+std::uint64_t stack_id(const std::vector<std::uint64_t>& frame_ids) {
+  return store::stable_hash(std::string_view(reinterpret_cast<const char*>(frame_ids.data()),
+                                             frame_ids.size() * sizeof(std::uint64_t)));
+}
+
+WindowRows window_rows(const Window& window, const IngestParams& params) {
+  WindowRows rows;
+  std::vector<std::uint64_t> frame_ids(window.frames.size());
+  for (std::size_t i = 0; i < window.frames.size(); ++i) {
+    const Frame& f = window.frames[i];
+    frame_ids[i] = frame_id(f);
+    put_row(rows.frames, frame_ids[i], f.name, f.file, f.line, f.module, f.kind,
+            static_cast<unsigned>(f.inlined));
+  }
+  std::vector<std::uint64_t> stack_ids(window.stacks.size());
+  std::vector<std::uint64_t> leaf_ids(window.stacks.size());
+  std::vector<std::uint64_t> ids;
+  for (std::size_t i = 0; i < window.stacks.size(); ++i) {
+    ids.clear();
+    for (std::uint32_t frame : window.stacks[i]) {
+      ids.push_back(frame < frame_ids.size() ? frame_ids[frame] : 0);
+    }
+    stack_ids[i] = stack_id(ids);
+    leaf_ids[i] = ids.empty() ? 0 : ids.back();
+    rows.stacks += std::to_string(stack_ids[i]);
+    rows.stacks += "\t[";
+    for (std::size_t j = 0; j < ids.size(); ++j) {
+      if (j) rows.stacks += ',';
+      rows.stacks += std::to_string(ids[j]);
+    }
+    rows.stacks += "]\n";
+  }
+
+  // The window's span: the profile's own times, else the request's.
+  std::int64_t start_ns = window.start_ns, end_ns = window.end_ns;
+  if (start_ns <= 0) {
+    start_ns = params.from_s * kNsPerS;
+    end_ns = std::max(params.until_s, params.from_s) * kNsPerS;
+  }
+  const std::int64_t ts = start_ns / kNsPerS;
+  const std::int64_t duration_ms =
+      std::clamp<std::int64_t>((end_ns - start_ns) / kNsPerMs, 0, UINT32_MAX);
+  const std::uint32_t rate = window.frequency_hz ? window.frequency_hz : params.sample_rate;
+
+  std::unordered_map<std::uint32_t, const ProcessInfo*> processes;
+  for (const ProcessInfo& p : window.processes) processes.emplace(p.pid, &p);
+  const ProcessInfo none;
+  std::vector<std::string_view> keys, values;
+  for (const StackCount& s : window.samples) {
+    if (s.count == 0 || s.stack >= window.stacks.size()) continue;
+    auto it = processes.find(s.pid);
+    const ProcessInfo& p = it == processes.end() ? none : *it->second;
+    const std::string& service =
+        !p.service.empty() ? p.service : (window.processes.empty() ? params.app : p.service);
+    const std::string& container = p.container_name.empty() ? p.container_id : p.container_name;
+    const std::string& pod = p.pod_name.empty() ? p.pod_uid : p.pod_name;
+    std::string process = p.comm.empty() && window.processes.empty() ? params.app : p.comm;
+    keys.clear();
+    values.clear();
+    for (const Label& l : params.labels) keys.push_back(l.key), values.push_back(l.value);
+    for (const Label& l : window.labels_of(s)) keys.push_back(l.key), values.push_back(l.value);
+    rows.samples += std::to_string(ts) + '\t' + std::to_string(duration_ms) + '\t' +
+                    std::to_string(rate) + '\t';
+    for (std::string_view text : {std::string_view(params.host), std::string_view(params.app),
+                                  std::string_view(service), std::string_view(container),
+                                  std::string_view(pod), std::string_view(process)}) {
+      put_field(rows.samples, text);
+      rows.samples += '\t';
+    }
+    rows.samples += std::to_string(s.pid) + '\t' + std::to_string(s.tid) + '\t' +
+                    std::to_string(stack_ids[s.stack]) + '\t' + std::to_string(leaf_ids[s.stack]) +
+                    '\t';
+    put_string_array(rows.samples, keys);
+    rows.samples += '\t';
+    put_string_array(rows.samples, values);
+    rows.samples += '\t' + std::to_string(s.count) + '\n';
+    rows.sample_count += s.count;
+    ++rows.sample_rows;
+  }
+  return rows;
+}
+
+}  // namespace ember::server

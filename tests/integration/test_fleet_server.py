@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""The fleet server: an agent uploads to `ember server`, which stores in a
+real ClickHouse (Debian's, started privately by scripts/clickhouse.sh).
+
+- The agent (1 s windows, upload and store sinks) profiles fp_hot (main ->
+  work -> hot_a 70% / hot_b 30%); `ember report --server --host <this host>`
+  names hot_a as the hottest function, and a host that sent nothing gets no
+  samples.
+- The samples in ClickHouse equal the agent's own windows, summed (its store
+  sink got the same windows), and the windows the server stored equal what
+  the agent's upload sink says it sent.
+- A Pyroscope-style folded POST is stored once however often its
+  X-Ember-Entry is repeated, and reads back by host.
+- A missing and an unknown token, an oversized body and a malformed one are
+  refused with 401, 403, 413 and 400, and /metrics counts each reason.
+
+Truth: fp_hot's code, the agent's store and log, the bodies the test sends.
+"""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+import ember_it as it
+
+CLICKHOUSE_SCRIPT = os.environ.get("EMBER_IT_CLICKHOUSE_SCRIPT", "")
+FREQUENCY = 199
+MAX_BODY = 256 * 1024
+TOKEN = "it-agent-token"
+
+
+def post(url, body, token=TOKEN, params="name=it.cpu%7Bhost%3Dit-folded%7D&format=folded",
+         entry=None):
+    request = urllib.request.Request(f"{url}ingest?{params}", data=body, method="POST")
+    if token is not None:
+        request.add_header("Authorization", f"Bearer {token}")
+    if entry is not None:
+        request.add_header("X-Ember-Entry", entry)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(errors="replace")
+
+
+class FleetServer(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="ember-it-fleet-")
+        cls.ch_dir = os.path.join(cls.tmp, "clickhouse")
+        if not CLICKHOUSE_SCRIPT or not os.path.exists(CLICKHOUSE_SCRIPT):
+            raise AssertionError(f"EMBER_IT_CLICKHOUSE_SCRIPT={CLICKHOUSE_SCRIPT!r} does not exist")
+        started = subprocess.run([CLICKHOUSE_SCRIPT, "start", cls.ch_dir], capture_output=True,
+                                 text=True, timeout=600)
+        if started.returncode != 0:
+            raise AssertionError("ClickHouse did not start (scripts/clickhouse.sh start), so the "
+                                 f"fleet server cannot be tested:\n{started.stderr}")
+        cls.clickhouse = started.stdout.strip().splitlines()[-1]
+        cls.database = f"ember_it_{os.getpid()}"
+        cls.tokens = os.path.join(cls.tmp, "tokens")
+        with open(cls.tokens, "w") as f:
+            f.write(f"# the test's agent\n{TOKEN} it-agent\nother-token other\n")
+        # The client's side: the token alone, as the upload sink reads it.
+        cls.token = os.path.join(cls.tmp, "token")
+        with open(cls.token, "w") as f:
+            f.write(TOKEN + "\n")
+        # Its log goes to a file: a pipe nobody reads would block it once full.
+        cls.server_log = os.path.join(cls.tmp, "server.log")
+        cls.server = subprocess.Popen(
+            [it.EMBER, "server", "--token-file", cls.tokens, "--clickhouse", cls.clickhouse,
+             "--database", cls.database, "--listen", "127.0.0.1:0",
+             "--max-body", str(MAX_BODY)],
+            stdout=subprocess.PIPE, stderr=open(cls.server_log, "w"), text=True,
+            stdin=subprocess.DEVNULL, start_new_session=True)
+        line = cls.server.stdout.readline()
+        match = re.search(r"listening on (http://[^ ]+/)", line)
+        if not match:
+            cls.server.kill()
+            cls.server.wait()
+            with open(cls.server_log) as f:
+                err = f.read()
+            cls.tearDownClass()
+            raise AssertionError(f"ember server did not start: {line!r}\n{err}")
+        cls.url = match.group(1)
+
+    @classmethod
+    def tearDownClass(cls):
+        server = getattr(cls, "server", None)
+        log = ""
+        if server and server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+            with open(cls.server_log) as f:
+                log = f.read()
+        subprocess.run([CLICKHOUSE_SCRIPT, "stop", cls.ch_dir], timeout=60)
+        shutil.rmtree(cls.tmp, True)
+        for marker in it.SANITIZER_REPORTS:
+            if marker in log:
+                raise AssertionError(f"sanitizer report from ember server:\n{log[-4000:]}")
+
+    def query(self, sql):
+        request = urllib.request.Request(f"{self.clickhouse}?database={self.database}",
+                                         data=sql.encode(), method="POST")
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.read().decode().strip()
+
+    def metrics(self):
+        with urllib.request.urlopen(f"{self.url}metrics", timeout=10) as answer:
+            text = answer.read().decode()
+        values = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.rsplit(" ", 1)
+                values[name] = int(value)
+        return values
+
+    def report(self, *args):
+        res = it.run_ember(["report", "--server", self.url, "--token-file", self.token] +
+                           list(args), timeout=60)
+        return res
+
+    def test_agent_uploads_and_report_reads_the_fleet(self):
+        tmp = it.scratch_dir(self)
+        store = os.path.join(tmp, "ember.db")
+        workload = it.start(self, [it.workload("fp_hot"), "60"])
+        config = os.path.join(tmp, "ember.toml")
+        with open(config, "w") as f:
+            f.write(f'[agent]\nplugin_dirs = ["{it.PLUGIN_DIR}"]\n\n'
+                    f"[processes]\npids = [{workload.pid}]\n\n"
+                    "[runtime.native]\nenabled = true\nrequired = true\n\n"
+                    f'[sink.store]\nenabled = true\nrequired = true\npath = "{store}"\n\n'
+                    f'[sink.upload]\nenabled = true\nrequired = true\nurl = "{self.url}ingest"\n'
+                    f'token_file = "{self.token}"\nspool_dir = "{tmp}/spool"\n')
+        agent = it.Background(["agent", "--config", config, "--window", "1",
+                               "--frequency", str(FREQUENCY)])
+        self.addCleanup(agent.kill)
+        deadline = time.monotonic() + 30
+        before = self.metrics()["ember_server_ingested_windows_total"]
+        while self.metrics()["ember_server_ingested_windows_total"] < before + 3:
+            if agent.proc.poll() is not None:
+                self.fail("the agent exited early\n" + agent.finish().describe())
+            if time.monotonic() > deadline:
+                agent.kill()
+                self.fail("the server stored fewer than 3 of the agent's windows in 30 s\n" +
+                          agent.finish().describe())
+            time.sleep(0.2)
+        agent.proc.terminate()
+        res = agent.finish(timeout=60)
+        self.assertEqual(res.returncode, 0, res.describe())
+        sent = re.search(r"(\d+) windows sent, (\d+) dropped from the full spool, (\d+) refused",
+                         res.stderr)
+        self.assertTrue(sent, "the upload sink logged no totals\n" + res.describe())
+        windows_sent, dropped, refused = (int(g) for g in sent.groups())
+        self.assertGreaterEqual(windows_sent, 3)
+        self.assertEqual((dropped, refused), (0, 0), res.describe())
+
+        host = socket.gethostname()
+        # Every sample of the agent's windows, as its store sink got them.
+        local = it.run_ember(["report", "--store", store, "--format", "folded"], timeout=60)
+        self.assertEqual(local.returncode, 0, local.describe())
+        agent_samples = sum(int(line.rsplit(" ", 1)[1]) for line in local.stdout.splitlines()
+                            if line.strip())
+        self.assertGreater(agent_samples, 0)
+        stored = int(self.query(
+            f"SELECT sum(count) FROM samples WHERE host = '{host}'") or 0)
+        self.assertEqual(stored, agent_samples,
+                         "samples in ClickHouse vs the agent's windows (its store)")
+        windows = int(self.query(
+            f"SELECT count() FROM (SELECT DISTINCT ts, duration_ms FROM samples "
+            f"WHERE host = '{host}')"))
+        self.assertLessEqual(windows, windows_sent)
+        entries = int(self.query(f"SELECT count() FROM ingested WHERE host = '{host}'"))
+        self.assertEqual(entries, windows_sent, "spool entries the server stored vs sent")
+
+        print(f"agent: {windows_sent} windows sent, {agent_samples} samples; ClickHouse: "
+              f"{stored} samples, {entries} entries, {windows} distinct windows",
+              file=sys.stderr)
+        top = self.report("--host", host, "--format", "top", "--sort", "self")
+        self.assertEqual(top.returncode, 0, top.describe())
+        rows = [line for line in top.stdout.splitlines() if "hot_" in line]
+        self.assertTrue(rows and "hot_a" in rows[0],
+                        "the fleet report's hottest function is not fp_hot's hot_a\n" +
+                        top.describe())
+        folded = self.report("--host", host, "--process", "fp_hot", "--format", "folded")
+        self.assertEqual(folded.returncode, 0, folded.describe())
+        fleet_samples = sum(int(line.rsplit(" ", 1)[1])
+                            for line in folded.stdout.splitlines() if line.strip())
+        self.assertEqual(fleet_samples, agent_samples)
+        a = sum(int(l.rsplit(" ", 1)[1]) for l in folded.stdout.splitlines() if "hot_a" in l)
+        b = sum(int(l.rsplit(" ", 1)[1]) for l in folded.stdout.splitlines() if "hot_b" in l)
+        self.assertGreater(a, b, "hot_a (70% of the work) vs hot_b (30%)\n" + folded.stdout)
+
+        other = self.report("--host", "no-such-host", "--format", "top")
+        self.assertNotEqual(other.returncode, 0, other.describe())
+        self.assertIn("no samples", other.stderr)
+
+    def test_folded_ingest_is_stored_once_per_entry(self):
+        body = b"checkout;handle;parse_json 30\ncheckout;handle;render 10\n"
+        for _ in range(3):
+            status, text = post(self.url, body, entry="spool-000001")
+            self.assertEqual(status, 200, text)
+        stored = self.query("SELECT sum(count) FROM samples WHERE host = 'it-folded'")
+        self.assertEqual(int(stored or 0), 40, "a repeated entry was stored again")
+        self.assertGreaterEqual(self.metrics()["ember_server_repeated_windows_total"], 2)
+        top = self.report("--host", "it-folded", "--format", "top")
+        self.assertEqual(top.returncode, 0, top.describe())
+        rows = [line for line in top.stdout.splitlines() if "parse_json" in line or "render" in line]
+        self.assertTrue(rows and "parse_json" in rows[0], top.describe())
+
+    def test_refusals_are_4xx_and_counted(self):
+        before = self.metrics()
+        folded = b"main;work 5\n"
+        cases = [
+            ("no_token", 401, post(self.url, folded, token=None)),
+            ("bad_token", 403, post(self.url, folded, token="not-a-token")),
+            ("too_large", 413, post(self.url, b"main;work 1\n" * (MAX_BODY // 10))),
+            ("malformed", 400, post(self.url, b"\x1f\x8b\x08 not really gzip",
+                                    params="name=it.cpu%7Bhost%3Dit-bad%7D&format=pprof")),
+            ("malformed", 400, post(self.url, b"main;work five\n")),
+        ]
+        for reason, status, (got, text) in cases:
+            self.assertEqual(got, status, f"{reason}: {text}")
+        after = self.metrics()
+        for reason, count in (("no_token", 1), ("bad_token", 1), ("too_large", 1),
+                              ("malformed", 2)):
+            key = f'ember_server_refused_total{{reason="{reason}"}}'
+            self.assertEqual(after[key] - before.get(key, 0), count, key)
+        self.assertEqual(self.query("SELECT count() FROM samples WHERE host = 'it-bad'"), "0")
+        # The query API takes the same tokens.
+        denied = it.run_ember(["report", "--server", self.url, "--format", "top"], timeout=30)
+        self.assertNotEqual(denied.returncode, 0)
+        self.assertIn("401", denied.stderr)
+
+
+if __name__ == "__main__":
+    it.main()
