@@ -23,8 +23,8 @@ run: build
 	$(SUDO) $(BUILD)/bin/emberd --config $(CONFIG) --ui
 
 # The fleet server on 127.0.0.1:4040 over a private ClickHouse (its data in
-# $(BUILD)/server/clickhouse), until Ctrl-C; agents upload to
-# http://127.0.0.1:4040/ingest with the token in $(BUILD)/server/server-token.
+# $(BUILD)/run-server/clickhouse), until Ctrl-C; agents upload to
+# http://127.0.0.1:4040/ingest with the token in $(BUILD)/run-server/server-token.
 run-server: build
 	./scripts/run-server.sh $(BUILD)
 
