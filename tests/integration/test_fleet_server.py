@@ -9,6 +9,8 @@ real ClickHouse (Debian's, started privately by scripts/clickhouse.sh).
 - The samples in ClickHouse equal the agent's own windows, summed (its store
   sink got the same windows), and the windows the server stored equal what
   the agent's upload sink says it sent.
+- The agent's samples exported as a plain (not gzip'd) pprof and POSTed are
+  stored with the same count.
 - A Pyroscope-style folded POST is stored once however often its
   X-Ember-Entry is repeated, and reads back by host.
 - A missing and an unknown token, an oversized body and a malformed one are
@@ -16,6 +18,7 @@ real ClickHouse (Debian's, started privately by scripts/clickhouse.sh).
 
 Truth: fp_hot's code, the agent's store and log, the bodies the test sends.
 """
+import gzip
 import os
 import re
 import shutil
@@ -200,6 +203,20 @@ class FleetServer(unittest.TestCase):
         a = sum(int(l.rsplit(" ", 1)[1]) for l in folded.stdout.splitlines() if "hot_a" in l)
         b = sum(int(l.rsplit(" ", 1)[1]) for l in folded.stdout.splitlines() if "hot_b" in l)
         self.assertGreater(a, b, "hot_a (70% of the work) vs hot_b (30%)\n" + folded.stdout)
+
+        # The same samples as a plain (not gzip'd) pprof, as other clients send it.
+        pprof_path = os.path.join(tmp, "agent.pb.gz")
+        exported = it.run_ember(["report", "--store", store, "--format", "pprof",
+                                 "--output", pprof_path], timeout=60)
+        self.assertEqual(exported.returncode, 0, exported.describe())
+        with open(pprof_path, "rb") as f:
+            plain = gzip.decompress(f.read())
+        status, text = post(self.url, plain,
+                            params="name=other.cpu%7Bhost%3Dit-plain-pprof%7D&format=pprof")
+        self.assertEqual(status, 200, text)
+        self.assertEqual(
+            int(self.query("SELECT sum(count) FROM samples WHERE host = 'it-plain-pprof'") or 0),
+            agent_samples, "a plain pprof of the agent's samples, stored")
 
         other = self.report("--host", "no-such-host", "--format", "top")
         self.assertNotEqual(other.returncode, 0, other.describe())
