@@ -15,6 +15,8 @@ real ClickHouse (Debian's, started privately by scripts/clickhouse.sh).
   X-Ember-Entry is repeated, and reads back by host.
 - A missing and an unknown token, an oversized body and a malformed one are
   refused with 401, 403, 413 and 400, and /metrics counts each reason.
+- With ClickHouse stopped, ingest answers 503 (counted) and the fleet report
+  fails saying so.
 
 Truth: fp_hot's code, the agent's store and log, the bodies the test sends.
 """
@@ -258,6 +260,18 @@ class FleetServer(unittest.TestCase):
         denied = it.run_ember(["report", "--server", self.url, "--format", "top"], timeout=30)
         self.assertNotEqual(denied.returncode, 0)
         self.assertIn("401", denied.stderr)
+
+    def test_zz_clickhouse_away_is_503(self):
+        """Last (by name): stops ClickHouse under the server."""
+        before = self.metrics()
+        subprocess.run([CLICKHOUSE_SCRIPT, "stop", self.ch_dir], check=True, timeout=60)
+        status, text = post(self.url, b"main;work 5\n", entry="spool-away")
+        self.assertEqual(status, 503, text)
+        key = 'ember_server_refused_total{reason="unavailable"}'
+        self.assertEqual(self.metrics()[key] - before.get(key, 0), 1)
+        res = self.report("--host", "it-folded", "--format", "top")
+        self.assertNotEqual(res.returncode, 0, res.describe())
+        self.assertIn("503", res.stderr)
 
 
 if __name__ == "__main__":
