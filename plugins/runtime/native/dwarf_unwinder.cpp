@@ -74,18 +74,19 @@ DwarfUnwinder::~DwarfUnwinder() {
   if (address_space_) unw_destroy_addr_space(static_cast<unw_addr_space_t>(address_space_));
 }
 
-void DwarfUnwinder::set_maps(const std::vector<Mapping>& maps) {
+void DwarfUnwinder::set_maps(std::shared_ptr<const std::vector<Mapping>> shared) {
   // Keep objects of mappings that did not move; cached rules of IPs in
   // changed code would be wrong, so libunwind's cache starts over.
+  const std::vector<Mapping>& maps = *shared;
   std::vector<MappedObject> objects(maps.size());
   for (std::size_t i = 0; i < maps.size(); ++i) {
-    const Mapping* old = find_mapping(maps_, maps[i].start);
+    const Mapping* old = find_mapping(*maps_, maps[i].start);
     if (old && old->start == maps[i].start && old->end == maps[i].end &&
         old->offset == maps[i].offset && old->inode == maps[i].inode && old->path == maps[i].path) {
-      objects[i] = std::move(objects_[static_cast<std::size_t>(old - maps_.data())]);
+      objects[i] = std::move(objects_[static_cast<std::size_t>(old - maps_->data())]);
     }
   }
-  maps_ = maps;
+  maps_ = std::move(shared);
   objects_ = std::move(objects);
   last_mapping_ = 0;
   memo_.clear();
@@ -101,14 +102,15 @@ void DwarfUnwinder::set_cache_entries(std::size_t entries) {
 }
 
 const Mapping* DwarfUnwinder::mapping_at(std::uint64_t address, std::size_t& index) {
-  if (last_mapping_ < maps_.size() && maps_[last_mapping_].start <= address &&
-      address < maps_[last_mapping_].end) {
+  const std::vector<Mapping>& maps = *maps_;
+  if (last_mapping_ < maps.size() && maps[last_mapping_].start <= address &&
+      address < maps[last_mapping_].end) {
     index = last_mapping_;
-    return &maps_[index];
+    return &maps[index];
   }
-  const Mapping* mapping = find_mapping(maps_, address);
+  const Mapping* mapping = find_mapping(maps, address);
   if (!mapping) return nullptr;
-  index = last_mapping_ = static_cast<std::size_t>(mapping - maps_.data());
+  index = last_mapping_ = static_cast<std::size_t>(mapping - maps.data());
   return mapping;
 }
 
@@ -116,7 +118,7 @@ DwarfUnwinder::MappedObject& DwarfUnwinder::open(std::size_t index) {
   MappedObject& entry = objects_[index];
   if (entry.opened) return entry;
   entry.opened = true;
-  const Mapping& mapping = maps_[index];
+  const Mapping& mapping = (*maps_)[index];
   if (mapping.path == "[vdso]") {
     entry.object = UnwindObject::own_vdso();
     if (entry.object) entry.bias = entry.object->load_bias(mapping.start, 0);
@@ -144,9 +146,10 @@ const UnwindObject* DwarfUnwinder::object_at(std::uint64_t address, std::uint64_
 
 std::vector<std::pair<std::string, const UnwindObject*>> DwarfUnwinder::executable_objects() {
   std::vector<std::pair<std::string, const UnwindObject*>> out;
-  for (std::size_t i = 0; i < maps_.size(); ++i) {
-    if (!maps_[i].executable || !maps_[i].is_file()) continue;
-    out.emplace_back(maps_[i].path, open(i).object.get());
+  const std::vector<Mapping>& maps = *maps_;
+  for (std::size_t i = 0; i < maps.size(); ++i) {
+    if (!maps[i].executable || !maps[i].is_file()) continue;
+    out.emplace_back(maps[i].path, open(i).object.get());
   }
   return out;
 }

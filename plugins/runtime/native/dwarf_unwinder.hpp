@@ -32,8 +32,12 @@ class DwarfUnwinder {
   DwarfUnwinder(const DwarfUnwinder&) = delete;
   DwarfUnwinder& operator=(const DwarfUnwinder&) = delete;
 
-  // The process' mappings (sorted, as /proc/PID/maps) changed.
-  void set_maps(const std::vector<Mapping>& maps);
+  // The process' mappings (sorted, as /proc/PID/maps) changed; shared with
+  // the symbolizer, not copied: a host's processes hold tens of thousands.
+  void set_maps(std::shared_ptr<const std::vector<Mapping>> maps);
+  void set_maps(const std::vector<Mapping>& maps) {
+    set_maps(std::make_shared<const std::vector<Mapping>>(maps));
+  }
 
   // The object behind the mapping holding `address`, opened on first use;
   // `bias` gets its load bias. nullptr outside file mappings.
@@ -89,7 +93,8 @@ class DwarfUnwinder {
   std::shared_ptr<UnwindObjectCache> cache_;
   Host& host_;
   void* address_space_ = nullptr;  // unw_addr_space_t, created on first use
-  std::vector<Mapping> maps_;
+  std::shared_ptr<const std::vector<Mapping>> maps_ =
+      std::make_shared<const std::vector<Mapping>>();
   std::vector<MappedObject> objects_;
   std::size_t last_mapping_ = 0;
   std::size_t cache_entries_ = 0;  // 0: libunwind's default

@@ -68,9 +68,9 @@ void ProcessSymbolizer::open_objects_of(const std::vector<NativeFrame>& frames) 
   const Mapping* last = nullptr;
   for (const NativeFrame& frame : frames) {
     if (last && last->contains(frame.pc)) continue;
-    last = find_mapping(maps_, frame.pc);
+    last = find_mapping(*maps_, frame.pc);
     if (!last || !last->is_file() || !last->executable) continue;
-    auto index = static_cast<std::size_t>(last - maps_.data());
+    auto index = static_cast<std::size_t>(last - maps_->data());
     if (!objects_[index].opened) open_object(index);
   }
 }
@@ -100,23 +100,23 @@ ChainHandle ProcessSymbolizer::resolve(std::uint64_t address) {
     if (!could_be_mapped(address) || !refresh_due()) return it->second;
     refresh_maps();
   }
-  const Mapping* mapping = find_mapping(maps_, address);
+  const Mapping* mapping = find_mapping(*maps_, address);
   if (!mapping && could_be_mapped(address) && refresh_due()) {
     refresh_maps();
-    mapping = find_mapping(maps_, address);
+    mapping = find_mapping(*maps_, address);
   }
   if (!mapping) {
     ChainHandle chain = single_frame(offset_frame("[unknown]", address, frame_kind::native));
     remember(unmapped_, address, chain);
     return chain;
   }
-  ChainHandle chain = resolve_mapped(static_cast<std::size_t>(mapping - maps_.data()), address);
+  ChainHandle chain = resolve_mapped(static_cast<std::size_t>(mapping - maps_->data()), address);
   remember(frames_, address, chain);
   return chain;
 }
 
 ChainHandle ProcessSymbolizer::resolve_mapped(std::size_t index, std::uint64_t address) {
-  const Mapping& mapping = maps_[index];
+  const Mapping& mapping = (*maps_)[index];
   if (!mapping.is_file()) {
     // [vdso], [heap], [stack], JIT code in anonymous memory.
     return single_frame(offset_frame(mapping.path.empty() ? "[anon]" : mapping.path,
@@ -136,7 +136,7 @@ ChainHandle ProcessSymbolizer::resolve_mapped(std::size_t index, std::uint64_t a
 }
 
 void ProcessSymbolizer::open_object(std::size_t index) {
-  const Mapping& mapping = maps_[index];
+  const Mapping& mapping = (*maps_)[index];
   ObjectState& object = objects_[index];
   object.opened = true;
   MappedFile file;
@@ -171,17 +171,18 @@ void ProcessSymbolizer::set_maps(std::vector<Mapping> maps) {
   std::vector<ObjectState> objects(maps.size());
   std::size_t kept = 0;
   for (std::size_t i = 0; i < maps.size(); ++i) {
-    const Mapping* old = find_mapping(maps_, maps[i].start);
+    const Mapping* old = find_mapping(*maps_, maps[i].start);
     if (old && same_mapping(*old, maps[i])) {
-      objects[i] = std::move(objects_[static_cast<std::size_t>(old - maps_.data())]);
+      objects[i] = std::move(objects_[static_cast<std::size_t>(old - maps_->data())]);
       ++kept;
     }
   }
-  if (kept != maps_.size()) frames_.clear();
+  if (kept != maps_->size()) frames_.clear();
   unmapped_.clear();
-  maps_ = std::move(maps);
+  auto shared = std::make_shared<const std::vector<Mapping>>(std::move(maps));
+  unwinder_.set_maps(shared);  // compares with the maps it had, then shares these
+  maps_ = std::move(shared);
   objects_ = std::move(objects);
-  unwinder_.set_maps(maps_);
 }
 
 void ProcessSymbolizer::remember(std::unordered_map<std::uint64_t, ChainHandle>& cache,

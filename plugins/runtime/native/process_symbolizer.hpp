@@ -60,7 +60,9 @@ class ProcessSymbolizer final : public ProcessHandler {
   std::chrono::milliseconds refresh_interval_;
   std::size_t max_cached_frames_;
 
-  std::vector<Mapping> maps_;  // sorted, as /proc/PID/maps
+  // Sorted, as /proc/PID/maps; the unwinder shares it.
+  std::shared_ptr<const std::vector<Mapping>> maps_ =
+      std::make_shared<const std::vector<Mapping>>();
   std::vector<ObjectState> objects_;
   std::unordered_map<std::uint64_t, ChainHandle> frames_;
   // Addresses outside every mapping: retried after the next maps refresh.

@@ -26,8 +26,8 @@ UserStackUnwinder::~UserStackUnwinder() {
   // The host drops the process' BPF entry when it exits; nothing to undo here.
 }
 
-void UserStackUnwinder::set_maps(const std::vector<Mapping>& maps) {
-  dwarf_.set_maps(maps);
+void UserStackUnwinder::set_maps(std::shared_ptr<const std::vector<Mapping>> maps) {
+  dwarf_.set_maps(std::move(maps));
   std::vector<MappedCode> code;
   std::vector<std::pair<std::string, const UnwindObject*>> objects;
   if (mode_ == SnapshotMode::automatic) objects = dwarf_.executable_objects();

@@ -41,7 +41,10 @@ class UserStackUnwinder {
   // whose std has frame pointers and whose own code hasn't), so when more
   // than 1 in 20 cheap-path samples end truncated, the process moves to the
   // full snapshot for good.
-  void set_maps(const std::vector<Mapping>& maps);
+  void set_maps(std::shared_ptr<const std::vector<Mapping>> maps);
+  void set_maps(const std::vector<Mapping>& maps) {
+    set_maps(std::make_shared<const std::vector<Mapping>>(maps));
+  }
   bool full_snapshot() const { return full_snapshot_; }
 
   // `truncated`: the stack goes on beyond the last frame. Appends to `frames`.
