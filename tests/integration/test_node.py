@@ -65,15 +65,17 @@ class NodeShares(unittest.TestCase):
         w = it.start(self, [NODE] + argv)
         self.contention = it.Contention()
         self.contention.look()
-        # Until the profile has min_samples (the work takes CPU seconds, so
-        # as many samples whatever the load), then the workload finishes.
-        ember = it.Background(it.record_args(out, pids=[w.pid], duration=seconds + 1,
-                                             frequency=FREQUENCY, config=config,
-                                             min_samples=min_samples), output=out)
+        # Until the workload exits (--pid ends the recording then), so the
+        # profile covers the whole run the truth measures, not its first
+        # seconds only (a recording cut at a fixed length on a loaded
+        # machine). The work takes CPU seconds: as many samples whatever
+        # the load.
+        ember = it.Background(it.record_args(out, pids=[w.pid], duration=4 * seconds + 20,
+                                             frequency=FREQUENCY, config=config), output=out)
         self.addCleanup(ember.kill)
         ember.wait_sampling()
         w.proc.send_signal(signal.SIGUSR2)
-        res = ember.finish(timeout=4 * (seconds + 1) + 20)
+        res = ember.finish(timeout=4 * seconds + 40)
         w.proc.wait(timeout=4 * seconds + 20)
         lines = w.stop()
         self.contention.look()
