@@ -44,13 +44,19 @@ class Cursor {
   bool ok_ = true;
 };
 
+// Lines are summed in 64 bits: a corrupt table's deltas may run past what
+// an int32 holds (its lines are then -1, "no line"), never overflow.
+std::int32_t as_line(std::int64_t line) {
+  return line >= INT32_MIN && line <= INT32_MAX ? static_cast<std::int32_t>(line) : -1;
+}
+
 }  // namespace
 
 LineTable LineTable::decode_locations(std::span<const std::uint8_t> table,
                                       std::int32_t first_line) {
   LineTable out;
   Cursor cursor(table);
-  std::int32_t line = first_line;
+  std::int64_t line = first_line;
   std::uint32_t unit = 0;
   while (!cursor.done()) {
     std::uint8_t head = cursor.byte();
@@ -60,21 +66,21 @@ LineTable LineTable::decode_locations(std::span<const std::uint8_t> table,
     std::int32_t entry_line = -1;
     if (code <= 9) {
       cursor.byte();
-      entry_line = line;
+      entry_line = as_line(line);
     } else if (code <= 12) {
       line += static_cast<std::int32_t>(code) - 10;
       cursor.byte();
       cursor.byte();
-      entry_line = line;
+      entry_line = as_line(line);
     } else if (code == 13) {
       line += cursor.svarint();
-      entry_line = line;
+      entry_line = as_line(line);
     } else if (code == 14) {
       line += cursor.svarint();
       cursor.varint();
       cursor.varint();
       cursor.varint();
-      entry_line = line;
+      entry_line = as_line(line);
     }
     if (!cursor.ok()) break;
     out.ranges_.push_back(LineRange{unit, unit + length, entry_line});
@@ -86,7 +92,7 @@ LineTable LineTable::decode_locations(std::span<const std::uint8_t> table,
 LineTable LineTable::decode_linetable_310(std::span<const std::uint8_t> table,
                                           std::int32_t first_line) {
   LineTable out;
-  std::int32_t line = first_line;
+  std::int64_t line = first_line;
   std::uint32_t end = 0;
   for (std::size_t i = 0; i + 1 < table.size(); i += 2) {
     std::uint32_t start = end;
@@ -95,7 +101,7 @@ LineTable LineTable::decode_linetable_310(std::span<const std::uint8_t> table,
     std::int32_t entry_line = -1;
     if (delta != -128) {
       line += delta;
-      entry_line = line;
+      entry_line = as_line(line);
     }
     // Empty ranges only move the line (CPython skips them when looking up).
     if (end > start) out.ranges_.push_back(LineRange{start, end, entry_line});
@@ -106,17 +112,17 @@ LineTable LineTable::decode_linetable_310(std::span<const std::uint8_t> table,
 LineTable LineTable::decode_lnotab(std::span<const std::uint8_t> table, std::int32_t first_line,
                                    bool signed_line_deltas) {
   LineTable out;
-  std::int32_t line = first_line;
+  std::int64_t line = first_line;
   std::uint32_t address = 0;
   for (std::size_t i = 0; i + 1 < table.size(); i += 2) {
     std::uint32_t delta = table[i];
     if (delta > 0) {
-      out.ranges_.push_back(LineRange{address, address + delta, line});
+      out.ranges_.push_back(LineRange{address, address + delta, as_line(line)});
       address += delta;
     }
     line += signed_line_deltas ? static_cast<std::int8_t>(table[i + 1]) : table[i + 1];
   }
-  out.ranges_.push_back(LineRange{address, UINT32_MAX, line});
+  out.ranges_.push_back(LineRange{address, UINT32_MAX, as_line(line)});
   return out;
 }
 

@@ -55,6 +55,23 @@ TEST(LineTable, TruncatedLocationTableKeepsWholeEntries) {
   EXPECT_EQ(lines.line_at(1), -1);
 }
 
+TEST(LineTable, LinesPastAnInt32AreNoLineNotAnOverflow) {
+  // A corrupt (or hostile) code object: a first line near INT32_MAX and
+  // deltas that run past it, in each table format. The fuzzer found the
+  // signed overflow; its lines are now "no line".
+  const std::int32_t near_max = INT32_MAX - 1;
+  const std::vector<std::uint8_t> locations = {0x80 | (13 << 3) | 0, 10,  // +5
+                                               0x80 | (13 << 3) | 0, 11};  // -5
+  LineTable lines = LineTable::decode_locations(locations, near_max);
+  EXPECT_EQ(lines.line_at(0), -1);
+  EXPECT_EQ(lines.line_at(1), near_max);
+  EXPECT_EQ(LineTable::decode_linetable_310(std::vector<std::uint8_t>{2, 100}, near_max).line_at(0),
+            -1);
+  EXPECT_EQ(LineTable::decode_lnotab(std::vector<std::uint8_t>{2, 100, 2, 0}, near_max, true)
+                .line_at(3),
+            -1);
+}
+
 TEST(LineTable, HandMadeLnotab) {
   // 4 bytes on line 10, then +2 lines over 6 bytes, then -1 (signed) or +255
   // (2.7's unsigned deltas) to the end.
