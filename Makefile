@@ -6,7 +6,7 @@ CONFIG ?= configs/ember.toml
 JOBS ?= $(shell nproc)
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: all deps build run run-server test test-unit test-integration test-sanitize clean
+.PHONY: all deps build run run-server test test-unit test-integration build-sanitize test-sanitize clean
 
 all: build
 
@@ -38,9 +38,11 @@ test: build
 	$(SUDO) ./scripts/integration-tests.sh $(BUILD)
 
 # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
-test-sanitize: deps
+build-sanitize: deps
 	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DEMBER_SANITIZE=ON
 	cmake --build $(BUILD_ASAN) -j$(JOBS)
+
+test-sanitize: build-sanitize
 	cd $(BUILD_ASAN) && ctest --output-on-failure -L unit -j$(JOBS)
 	$(SUDO) ./scripts/integration-tests.sh $(BUILD_ASAN)
 
