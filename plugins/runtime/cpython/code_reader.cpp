@@ -128,10 +128,9 @@ std::int64_t CodeReader::table_offset(std::uint64_t position) const {
     // 3.10's f_lasti counts 2-byte code units, its line table bytes.
     return offsets_.line_table == CPYTHON_LINES_LINETABLE_310 ? std::int64_t{lasti} * 2 : lasti;
   }
-  std::int64_t bytes =
-      static_cast<std::int64_t>(position) - static_cast<std::int64_t>(offsets_.code_code_adaptive);
-  if (bytes < 0) return -1;
-  return bytes / 2;
+  // Unsigned: a position is a word read from the process, any value at all.
+  if (position < offsets_.code_code_adaptive) return -1;
+  return static_cast<std::int64_t>((position - offsets_.code_code_adaptive) / 2);
 }
 
 }  // namespace ember::cpython

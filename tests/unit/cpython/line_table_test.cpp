@@ -4,6 +4,9 @@
 // hand-made tables.
 #include "line_table.hpp"
 
+#include "code_reader.hpp"
+#include "detect.hpp"
+
 #include <gtest/gtest.h>
 
 #include <set>
@@ -70,6 +73,19 @@ TEST(LineTable, LinesPastAnInt32AreNoLineNotAnOverflow) {
   EXPECT_EQ(LineTable::decode_lnotab(std::vector<std::uint8_t>{2, 100, 2, 0}, near_max, true)
                 .line_at(3),
             -1);
+}
+
+TEST(LineTable, AnyRecordedPositionMapsToAUnitOrNone) {
+  // 3.12: a position is the address of the instruction in the code object's
+  // inline bytecode, read from the process; any 64-bit value may arrive.
+  const cpython_offsets* offsets = find_offsets(3, 12);
+  ASSERT_NE(offsets, nullptr);
+  CodeReader reader(*offsets, [](std::uint64_t, void*, std::size_t) { return false; });
+  const std::uint64_t adaptive = offsets->code_code_adaptive;
+  EXPECT_EQ(reader.table_offset(adaptive + 10), 5);
+  EXPECT_EQ(reader.table_offset(adaptive - 1), -1);
+  EXPECT_EQ(reader.table_offset(0x8000000000000000ull), (0x8000000000000000ull - adaptive) / 2);
+  EXPECT_GE(reader.table_offset(~0ull), 0);
 }
 
 TEST(LineTable, HandMadeLnotab) {
