@@ -22,9 +22,10 @@ const volatile __u32 follow_forks = 0;  // 1: their children join ember_pid_filt
 // Records are sent without waking the reader (it polls every 100 ms) until
 // this much is pending: one wakeup per sample would cost more than the sample.
 const volatile __u64 wakeup_bytes = 1 << 20;
-// The most ring space one sample can take (core/sampler/ring_size.cpp):
-// with less than this free, every sample is dropped alike, whatever its size.
-const volatile __u64 largest_record_bytes = 0;
+// The ring's size less the most space one sample can take
+// (core/sampler/ring_size.cpp): with more than this pending, every sample is
+// dropped alike, whatever its size.
+const volatile __u64 max_pending_bytes = 0;
 // Bytes of user stack copied from the stack pointer: for processes whose
 // ember_runtimes entry asks for it (EMBER_PROCESS_STACK_SNAPSHOT, DWARF
 // unwinding in userspace), and a small copy for every other process so the
@@ -84,8 +85,8 @@ static __always_inline int submit(struct ember_sample *sample, bool wake)
 {
 	// A nearly full ring would still take a shallow stack and refuse a deep
 	// one: losses would bias the profile towards shallow stacks.
-	if (bpf_ringbuf_query(&ember_events, BPF_RB_AVAIL_DATA) + largest_record_bytes >
-	    bpf_ringbuf_query(&ember_events, BPF_RB_RING_SIZE)) {
+	__u64 pending = bpf_ringbuf_query(&ember_events, BPF_RB_AVAIL_DATA);
+	if (pending > max_pending_bytes) {
 		ember_count(EMBER_STAT_LOST);
 		return 0;
 	}
@@ -129,7 +130,8 @@ static __always_inline int submit(struct ember_sample *sample, bool wake)
 	}
 
 	if (bpf_ringbuf_output(&ember_events, wire, size,
-			       wake ? BPF_RB_FORCE_WAKEUP : wakeup_flag()))
+			       wake || pending + size >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+								     : BPF_RB_NO_WAKEUP))
 		ember_count(EMBER_STAT_LOST);
 	else
 		ember_count(EMBER_STAT_SAMPLES);

@@ -74,7 +74,9 @@ Status Sampler::open(const SamplerOptions& options, std::unique_ptr<Sampler>& ou
   bpf_map__set_max_entries(skeleton->maps.ember_events, sampler->ring_bytes_);
   // Wake the reader early only when a quarter of the buffer is pending.
   skeleton->rodata->wakeup_bytes = sampler->ring_bytes_ / 4;
-  skeleton->rodata->largest_record_bytes =
+  // ring_bytes_for() makes the ring at least four largest records.
+  skeleton->rodata->max_pending_bytes =
+      sampler->ring_bytes_ -
       largest_record_bytes(options.stack_snapshot_bytes, options.leaf_snapshot_bytes);
   skeleton->rodata->stack_snapshot_bytes = options.stack_snapshot_bytes;
   skeleton->rodata->leaf_snapshot_bytes = options.leaf_snapshot_bytes;
