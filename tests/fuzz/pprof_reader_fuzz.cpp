@@ -7,18 +7,12 @@
 #include <string_view>
 
 #include "pprof_reader.hpp"
+#include "window_indices.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   ember::Window window;
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
   if (!ember::formats::read_pprof(bytes, window)) return 0;
-  for (const ember::StackCount& sample : window.samples) {
-    if (sample.stack >= window.stacks.size()) __builtin_trap();
-  }
-  for (const auto& stack : window.stacks) {
-    for (std::uint32_t frame : stack) {
-      if (frame >= window.frames.size()) __builtin_trap();
-    }
-  }
+  trap_unless_indices_hold(window);
   return 0;
 }
