@@ -38,6 +38,10 @@ Status create_schema(const ClickHouse& clickhouse) {
   for (const std::string& statement : schema_statements(clickhouse.database())) {
     ClickHouseAnswer answer = server.run(statement);
     if (!answer.ok()) {
+      if (!answer.reached) {
+        return Status::error("ClickHouse at " + clickhouse.url() + " is unreachable: " +
+                             answer.describe());
+      }
       return Status::error("ClickHouse at " + clickhouse.url() + " refused the schema: " +
                            answer.describe() + "\n  statement: " + statement.substr(0, 200));
     }

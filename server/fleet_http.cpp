@@ -29,10 +29,11 @@ std::int64_t now_ns() {
 
 }  // namespace
 
-FleetHttp::FleetHttp(const Ingest& ingest, const ClickHouse& clickhouse, const Tokens& tokens,
-                     const IngestCounters& counters)
+FleetHttp::FleetHttp(const Ingest& ingest, const ClickHouse& clickhouse, const SchemaGate& schema,
+                     const Tokens& tokens, const IngestCounters& counters)
     : ingest_(ingest),
       clickhouse_(clickhouse),
+      schema_(schema),
       tokens_(tokens),
       counters_(counters),
       server_(std::make_unique<httplib::Server>()) {
@@ -81,6 +82,10 @@ void FleetHttp::route() {
       case TokenCheck::unknown:
         return send(res, query_error(403, "the token is not one of the server's"));
       case TokenCheck::accepted: break;
+    }
+    if (!schema_.ready()) {
+      return send(res, query_error(503, "the server cannot read yet (its tables are created "
+                                        "once ClickHouse answers): " + schema_.why_not()));
     }
     if (req.path == "/api/v1/summary") return send(res, summary_endpoint(clickhouse_));
     if (req.path == "/api/v1/export") {

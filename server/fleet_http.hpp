@@ -11,6 +11,7 @@
 #include "ember/status.hpp"
 #include "ingest.hpp"
 #include "listen_address.hpp"
+#include "schema_gate.hpp"
 
 namespace httplib {
 class Server;
@@ -20,8 +21,9 @@ namespace ember::server {
 
 class FleetHttp {
  public:
-  FleetHttp(const Ingest& ingest, const ClickHouse& clickhouse, const Tokens& tokens,
-            const IngestCounters& counters);
+  // Queries answer 503 until `schema` is ready, as ingest does.
+  FleetHttp(const Ingest& ingest, const ClickHouse& clickhouse, const SchemaGate& schema,
+            const Tokens& tokens, const IngestCounters& counters);
   ~FleetHttp();
 
   // Binds the address; port 0 takes a free one (port() says which).
@@ -37,6 +39,7 @@ class FleetHttp {
 
   const Ingest& ingest_;
   const ClickHouse& clickhouse_;
+  const SchemaGate& schema_;
   const Tokens& tokens_;
   const IngestCounters& counters_;
   std::unique_ptr<httplib::Server> server_;

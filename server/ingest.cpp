@@ -34,9 +34,10 @@ std::int64_t now_seconds() {
 
 }  // namespace
 
-Ingest::Ingest(const ClickHouse& clickhouse, Tokens tokens, IngestLimits limits,
-               IngestCounters& counters, std::shared_ptr<spdlog::logger> log)
+Ingest::Ingest(const ClickHouse& clickhouse, const SchemaGate& schema, Tokens tokens,
+               IngestLimits limits, IngestCounters& counters, std::shared_ptr<spdlog::logger> log)
     : clickhouse_(clickhouse),
+      schema_(schema),
       tokens_(std::move(tokens)),
       limits_(limits),
       counters_(counters),
@@ -108,6 +109,14 @@ IngestAnswer Ingest::handle(const IngestRequest& request) const {
     params.from_s = params.until_s - 10;
   } else if (window.start_ns <= 0 && params.until_s == 0) {
     params.until_s = params.from_s + 10;
+  }
+
+  // After the body's checks: a bad body is refused as such even then.
+  if (!schema_.ready()) {
+    return refuse(Refusal::unavailable,
+                  "the server cannot store yet (its tables are created once ClickHouse "
+                  "answers): " + schema_.why_not(),
+                  who);
   }
 
   auto storage_failed = [&](const ClickHouseAnswer& answer, const char* what) {

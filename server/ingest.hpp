@@ -11,6 +11,7 @@
 
 #include "clickhouse_client.hpp"
 #include "ingest_counters.hpp"
+#include "schema_gate.hpp"
 #include "token_file.hpp"
 
 namespace spdlog {
@@ -39,8 +40,9 @@ struct IngestAnswer {
 
 class Ingest {
  public:
-  Ingest(const ClickHouse& clickhouse, Tokens tokens, IngestLimits limits,
-         IngestCounters& counters, std::shared_ptr<spdlog::logger> log);
+  // Until `schema` is ready, every authenticated request is a 503.
+  Ingest(const ClickHouse& clickhouse, const SchemaGate& schema, Tokens tokens,
+         IngestLimits limits, IngestCounters& counters, std::shared_ptr<spdlog::logger> log);
 
   IngestAnswer handle(const IngestRequest& request) const;
   const IngestLimits& limits() const { return limits_; }
@@ -49,6 +51,7 @@ class Ingest {
   IngestAnswer refuse(Refusal reason, const std::string& why, const std::string& who) const;
 
   const ClickHouse& clickhouse_;
+  const SchemaGate& schema_;
   Tokens tokens_;
   IngestLimits limits_;
   IngestCounters& counters_;

@@ -6,13 +6,13 @@
 #include <thread>
 
 #include "clickhouse_client.hpp"
-#include "clickhouse_schema.hpp"
 #include "commands.hpp"
 #include "fleet_http.hpp"
 #include "ingest.hpp"
 #include "listen_address.hpp"
 #include "logging.hpp"
 #include "option_units.hpp"
+#include "schema_gate.hpp"
 #include "signals.hpp"
 
 namespace ember::cli {
@@ -32,8 +32,9 @@ Runs until Ctrl-C or SIGTERM.
                       any free port (the first line printed says which)
   --clickhouse URL    ClickHouse's HTTP interface; default
                       http://127.0.0.1:8123/ (scripts/clickhouse.sh starts one)
-  --database NAME     the ClickHouse database, created with its tables at
-                      start when missing; default ember
+  --database NAME     the ClickHouse database, created with its tables when
+                      missing, at start or, while ClickHouse does not answer,
+                      once it does (503 until then); default ember
   --max-body SIZE     an ingest body's size at most (413 over it); default 16MiB
   --max-inflated SIZE what a gzip'd body may inflate to; default 256MiB
   --log-level LEVEL   trace, debug, info (default), warn, error
@@ -110,20 +111,22 @@ int server_command(Arguments& args) {
 
   try {
     const server::ClickHouse clickhouse(url, database);
-    if (Status created = server::create_schema(clickhouse); !created) {
-      return fail(created.message() +
-                  "\n(is ClickHouse running? scripts/clickhouse.sh start DIR starts one)");
-    }
     auto log = component_logger("server");
+    // ClickHouse may start after the server: until it answers, ingest and
+    // queries are 503 (the agents keep their windows) and the loop below
+    // tries again every second.
+    server::SchemaGate schema(clickhouse, log);
+    schema.attempt();
     server::IngestCounters counters;
-    server::Ingest ingest(clickhouse, tokens, limits, counters, log);
-    server::FleetHttp http(ingest, clickhouse, tokens, counters);
+    server::Ingest ingest(clickhouse, schema, tokens, limits, counters, log);
+    server::FleetHttp http(ingest, clickhouse, schema, tokens, counters);
     if (Status bound = http.bind(address); !bound) return fail(bound.message());
     const std::string host =
         address.host.find(':') != std::string::npos ? "[" + address.host + "]" : address.host;
     std::printf("ember server: listening on http://%s:%d/ (POST /ingest, GET /api/v1/, GET "
-                "/metrics), ClickHouse %s database %s, %zu tokens\n",
-                host.c_str(), http.port(), url.c_str(), database.c_str(), tokens.size());
+                "/metrics), ClickHouse %s database %s%s, %zu tokens\n",
+                host.c_str(), http.port(), url.c_str(), database.c_str(),
+                schema.ready() ? "" : " (not answering yet: 503 until it does)", tokens.size());
     std::fflush(stdout);
 
     install_stop_handlers();
@@ -135,9 +138,14 @@ int server_command(Arguments& args) {
     });
     // The counters in the log once a minute while they change.
     auto next_report = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    auto next_schema_attempt = std::chrono::steady_clock::now() + std::chrono::seconds(1);
     std::string reported = counters.summary();
     while (!stop_requested() && !finished) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (!schema.ready() && std::chrono::steady_clock::now() >= next_schema_attempt) {
+        schema.attempt();
+        next_schema_attempt = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      }
       if (std::chrono::steady_clock::now() >= next_report) {
         next_report += std::chrono::minutes(1);
         if (std::string now = counters.summary(); now != reported) {

@@ -15,6 +15,8 @@ real ClickHouse (Debian's, started privately by scripts/clickhouse.sh).
   X-Ember-Entry is repeated, and reads back by host.
 - A missing and an unknown token, an oversized body and a malformed one are
   refused with 401, 403, 413 and 400, and /metrics counts each reason.
+- The server starts before ClickHouse: ingest and queries answer 503 until
+  ClickHouse answers, then it creates its tables and serves.
 - With ClickHouse stopped, ingest answers 503 (counted) and the fleet report
   fails saying so.
 
@@ -55,6 +57,23 @@ def post(url, body, token=TOKEN, params="name=it.cpu%7Bhost%3Dit-folded%7D&forma
         return e.code, e.read().decode(errors="replace")
 
 
+def get(url, token=TOKEN):
+    request = urllib.request.Request(url)
+    if token is not None:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, answer.read().decode(errors="replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(errors="replace")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class FleetServer(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -62,12 +81,9 @@ class FleetServer(unittest.TestCase):
         cls.ch_dir = os.path.join(cls.tmp, "clickhouse")
         if not CLICKHOUSE_SCRIPT or not os.path.exists(CLICKHOUSE_SCRIPT):
             raise AssertionError(f"EMBER_IT_CLICKHOUSE_SCRIPT={CLICKHOUSE_SCRIPT!r} does not exist")
-        started = subprocess.run([CLICKHOUSE_SCRIPT, "start", cls.ch_dir], capture_output=True,
-                                 text=True, timeout=600)
-        if started.returncode != 0:
-            raise AssertionError("ClickHouse did not start (scripts/clickhouse.sh start), so the "
-                                 f"fleet server cannot be tested:\n{started.stderr}")
-        cls.clickhouse = started.stdout.strip().splitlines()[-1]
+        # The server starts first, ClickHouse after it, on a port chosen here.
+        cls.ch_port = free_port()
+        cls.clickhouse = f"http://127.0.0.1:{cls.ch_port}/"
         cls.database = f"ember_it_{os.getpid()}"
         cls.tokens = os.path.join(cls.tmp, "tokens")
         with open(cls.tokens, "w") as f:
@@ -94,6 +110,26 @@ class FleetServer(unittest.TestCase):
             cls.tearDownClass()
             raise AssertionError(f"ember server did not start: {line!r}\n{err}")
         cls.url = match.group(1)
+
+        # ClickHouse is not there yet: ingest and queries are 503, the server runs on.
+        cls.early_ingest = post(cls.url, b"main;work 5\n", entry="spool-early",
+                                params="name=it.cpu%7Bhost%3Dit-early%7D&format=folded")
+        cls.early_query = get(f"{cls.url}api/v1/summary")
+        started = subprocess.run([CLICKHOUSE_SCRIPT, "start", cls.ch_dir], capture_output=True,
+                                 text=True, timeout=600,
+                                 env=dict(os.environ, CLICKHOUSE_HTTP_PORT=str(cls.ch_port)))
+        if started.returncode != 0:
+            cls.tearDownClass()
+            raise AssertionError("ClickHouse did not start (scripts/clickhouse.sh start), so the "
+                                 f"fleet server cannot be tested:\n{started.stderr}")
+        # The server creates its tables within a second or two of ClickHouse answering.
+        deadline = time.monotonic() + 20
+        while get(f"{cls.url}api/v1/summary")[0] != 200:
+            if cls.server.poll() is not None or time.monotonic() > deadline:
+                cls.tearDownClass()
+                raise AssertionError("ember server did not start serving within 20 s of "
+                                     "ClickHouse answering")
+            time.sleep(0.2)
 
     @classmethod
     def tearDownClass(cls):
@@ -223,6 +259,23 @@ class FleetServer(unittest.TestCase):
         other = self.report("--host", "no-such-host", "--format", "top")
         self.assertNotEqual(other.returncode, 0, other.describe())
         self.assertIn("no samples", other.stderr)
+
+    def test_a_server_started_before_clickhouse_waits_for_it(self):
+        status, text = self.early_ingest
+        self.assertEqual(status, 503, text)
+        self.assertIn("unreachable", text)
+        status, text = self.early_query
+        self.assertEqual(status, 503, text)
+        self.assertEqual(self.server.poll(), None, "the server exited")
+        # The window refused while ClickHouse was away is stored when sent again.
+        status, text = post(self.url, b"main;work 5\n", entry="spool-early",
+                            params="name=it.cpu%7Bhost%3Dit-early%7D&format=folded")
+        self.assertEqual(status, 200, text)
+        self.assertEqual(self.query("SELECT sum(count) FROM samples WHERE host = 'it-early'"), "5")
+        with open(self.server_log) as f:
+            log = f.read()
+        self.assertIn("answer 503 until it answers", log)
+        self.assertIn("its tables are ready; ingest and queries are served from now on", log)
 
     def test_folded_ingest_is_stored_once_per_entry(self):
         body = b"checkout;handle;parse_json 30\ncheckout;handle;render 10\n"

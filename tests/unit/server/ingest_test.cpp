@@ -32,7 +32,8 @@ class IngestTest : public ::testing::Test {
  protected:
   IngestTest()
       : clickhouse_("http://127.0.0.1:" + std::to_string(closed_port()) + "/", "ember"),
-        ingest_(clickhouse_, Tokens::of({{"good", "test"}}), IngestLimits{4096, 65536},
+        schema_(clickhouse_, nullptr),
+        ingest_(clickhouse_, schema_, Tokens::of({{"good", "test"}}), IngestLimits{4096, 65536},
                 counters_, nullptr) {}
 
   IngestAnswer post(std::string body, std::string authorization = "Bearer good",
@@ -45,6 +46,7 @@ class IngestTest : public ::testing::Test {
   }
 
   ClickHouse clickhouse_;
+  SchemaGate schema_;
   IngestCounters counters_;
   Ingest ingest_;
 };
@@ -72,6 +74,10 @@ TEST_F(IngestTest, RefusalsHaveTheirStatusAndAreCounted) {
 }
 
 TEST_F(IngestTest, UnreachableClickHouseIs503) {
+  // The server started before ClickHouse: its tables cannot be created yet.
+  EXPECT_FALSE(schema_.attempt());
+  EXPECT_FALSE(schema_.ready());
+  EXPECT_NE(schema_.why_not().find("unreachable"), std::string::npos) << schema_.why_not();
   IngestAnswer answer = post("main;f 3\nmain;g 2\n");
   EXPECT_EQ(answer.status, 503) << answer.message;
   EXPECT_NE(answer.message.find("unreachable"), std::string::npos) << answer.message;
