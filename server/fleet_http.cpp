@@ -2,10 +2,10 @@
 
 #include <httplib.h>
 
-#include <cerrno>
 #include <chrono>
-#include <cstring>
+#include <cstdlib>
 
+#include "http_bind.hpp"
 #include "query_endpoints.hpp"
 
 namespace ember::server {
@@ -97,16 +97,9 @@ void FleetHttp::route() {
 }
 
 Status FleetHttp::bind(const ListenAddress& address) {
-  if (address.port == 0) {
-    port_ = server_->bind_to_any_port(address.host);
-  } else {
-    port_ = server_->bind_to_port(address.host, address.port) ? address.port : -1;
-  }
-  if (port_ <= 0) {
-    return Status::error("cannot listen on " + address.host + ":" + std::to_string(address.port) +
-                         ": " + std::strerror(errno) + " (pick another port; 0 takes any free one)");
-  }
-  return Status::ok();
+  Status bound = bind_http(*server_, address, port_);
+  if (bound) return bound;
+  return Status::error(bound.message() + " (pick another port; 0 takes any free one)");
 }
 
 Status FleetHttp::run() {

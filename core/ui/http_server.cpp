@@ -2,9 +2,7 @@
 
 #include <httplib.h>
 
-#include <cerrno>
-#include <cstring>
-
+#include "http_bind.hpp"
 #include "ui_assets.hpp"
 
 namespace ember::ui {
@@ -84,19 +82,12 @@ void UiServer::route() {
 
 Status UiServer::bind(const ListenAddress& address) {
   loopback_ = is_loopback_host(address.host);
-  if (address.port == 0) {
-    port_ = server_->bind_to_any_port(address.host);
-  } else {
-    port_ = server_->bind_to_port(address.host, address.port) ? address.port : -1;
-  }
-  if (port_ <= 0) {
-    return Status::error("cannot listen on " + address.host + ":" + std::to_string(address.port) +
-                         ": " + std::strerror(errno) +
-                         " (is another server on that port, such as the agent serving the UI "
-                         "([ui] enabled) or another ember ui? Pick another port; port 0 takes "
-                         "any free one)");
-  }
-  return Status::ok();
+  Status bound = bind_http(*server_, address, port_);
+  if (bound) return bound;
+  return Status::error(bound.message() +
+                       " (is another server on that port, such as the agent serving the UI "
+                       "([ui] enabled) or another ember ui? Pick another port; port 0 takes "
+                       "any free one)");
 }
 
 Status UiServer::run() {
