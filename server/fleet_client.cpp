@@ -84,6 +84,8 @@ Status fetch_fleet_window(const FleetRequest& request, Window& out) {
   client.set_read_timeout(kTimeoutSeconds);
   httplib::Params params(request.params.begin(), request.params.end());
   params.emplace("format", "pprof");
+  // The samples as stored: the report applies the runtime view itself.
+  params.emplace("view", "native");
   httplib::Headers headers;
   if (!request.token.empty()) headers.emplace("Authorization", "Bearer " + request.token);
   httplib::Result result = client.Get("/api/v1/export", params, headers);

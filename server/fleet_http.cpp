@@ -2,11 +2,9 @@
 
 #include <httplib.h>
 
-#include <chrono>
 #include <cstdlib>
 
 #include "http_bind.hpp"
-#include "query_endpoints.hpp"
 
 namespace ember::server {
 namespace {
@@ -15,24 +13,21 @@ std::multimap<std::string, std::string> params_of(const httplib::Request& req) {
   return {req.params.begin(), req.params.end()};
 }
 
-void send(httplib::Response& res, const QueryAnswer& answer) {
+void send(httplib::Response& res, const ui::ApiResponse& answer) {
   res.status = answer.status;
+  if (!answer.filename.empty()) {
+    res.set_header("Content-Disposition", "attachment; filename=\"" + answer.filename + "\"");
+  }
   res.set_header("Cache-Control", "no-store");
   res.set_content(answer.body, answer.content_type.c_str());
 }
 
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
-FleetHttp::FleetHttp(const Ingest& ingest, const ClickHouse& clickhouse, const SchemaGate& schema,
+FleetHttp::FleetHttp(const Ingest& ingest, const FleetApi& api, const SchemaGate& schema,
                      const Tokens& tokens, const IngestCounters& counters)
     : ingest_(ingest),
-      clickhouse_(clickhouse),
+      api_(api),
       schema_(schema),
       tokens_(tokens),
       counters_(counters),
@@ -78,21 +73,16 @@ void FleetHttp::route() {
     std::string who;
     switch (tokens_.check(req.get_header_value("Authorization"), who)) {
       case TokenCheck::missing:
-        return send(res, query_error(401, "an 'Authorization: Bearer TOKEN' header is required"));
+        return send(res, ui::error_response(401, "an 'Authorization: Bearer TOKEN' header is required"));
       case TokenCheck::unknown:
-        return send(res, query_error(403, "the token is not one of the server's"));
+        return send(res, ui::error_response(403, "the token is not one of the server's"));
       case TokenCheck::accepted: break;
     }
     if (!schema_.ready()) {
-      return send(res, query_error(503, "the server cannot read yet (its tables are created "
+      return send(res, ui::error_response(503, "the server cannot read yet (its tables are created "
                                         "once ClickHouse answers): " + schema_.why_not()));
     }
-    if (req.path == "/api/v1/summary") return send(res, summary_endpoint(clickhouse_));
-    if (req.path == "/api/v1/export") {
-      return send(res, export_endpoint(clickhouse_, params_of(req), now_ns()));
-    }
-    send(res, query_error(404, "the fleet server does not answer " + req.path +
-                                   " (it serves /api/v1/summary and /api/v1/export)"));
+    send(res, api_.handle(req.path, params_of(req)));
   });
 }
 

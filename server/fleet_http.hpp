@@ -1,14 +1,14 @@
 // `ember server`'s HTTP side (cpp-httplib): POST /ingest (Ingest), GET
-// /metrics (the counters in Prometheus' text format), and the query API under
-// /api/v1/ (query_endpoints.hpp), which takes the same bearer tokens as
+// /metrics (the counters in Prometheus' text format), and the web UI's API
+// under /api/v1/ (fleet_api.hpp), which takes the same bearer tokens as
 // ingest: it reads every host's profiles.
 #pragma once
 
 #include <memory>
 #include <string>
 
-#include "clickhouse_client.hpp"
 #include "ember/status.hpp"
+#include "fleet_api.hpp"
 #include "ingest.hpp"
 #include "listen_address.hpp"
 #include "schema_gate.hpp"
@@ -22,7 +22,7 @@ namespace ember::server {
 class FleetHttp {
  public:
   // Queries answer 503 until `schema` is ready, as ingest does.
-  FleetHttp(const Ingest& ingest, const ClickHouse& clickhouse, const SchemaGate& schema,
+  FleetHttp(const Ingest& ingest, const FleetApi& api, const SchemaGate& schema,
             const Tokens& tokens, const IngestCounters& counters);
   ~FleetHttp();
 
@@ -38,7 +38,7 @@ class FleetHttp {
   void route();
 
   const Ingest& ingest_;
-  const ClickHouse& clickhouse_;
+  const FleetApi& api_;
   const SchemaGate& schema_;
   const Tokens& tokens_;
   const IngestCounters& counters_;

@@ -136,8 +136,10 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
     const auto original = static_cast<std::uint32_t>(number(f[5]));
     auto [entry, added] = pids.try_emplace({host, original}, original);
     if (added) {
+      // Pid 0: a profile without processes (folded, another profiler's
+      // pprof); a number of its own, as a filter takes no pid 0.
       auto [owner, first] = pid_host.try_emplace(original, host);
-      if (!first && owner->second != host) entry->second = spare_pid++;
+      if (original == 0 || (!first && owner->second != host)) entry->second = spare_pid++;
       pid_host.try_emplace(entry->second, host);
       ProcessInfo process;
       process.pid = entry->second;
@@ -166,15 +168,58 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
     window.samples.push_back(count);
   });
   if (hosts.size() == 1) window.host = hosts[0];
+
+  // Each process's CPU per window, from its samples.
+  ClickHouseAnswer cpu = clickhouse.run(
+      "SELECT host, pid, toUInt64(ts), duration_ms, max(sample_rate), sum(count) FROM samples "
+      "WHERE " + filter + " GROUP BY host, pid, ts, duration_ms ORDER BY ts FORMAT TabSeparated");
+  if (!cpu.ok()) return failed(clickhouse, cpu);
+  for_each_tsv_row(cpu.body, [&](const std::vector<std::string>& f) {
+    if (f.size() < 6) return;
+    auto pid = pids.find({f[0], static_cast<std::uint32_t>(number(f[1]))});
+    const std::uint64_t duration_ms = number(f[3]), rate = number(f[4]);
+    if (pid == pids.end() || duration_ms == 0 || rate == 0) return;
+    // The end rounded down to a multiple of the length: many hosts' windows
+    // of one length share their steps, so their processes add up.
+    const std::uint64_t end_ms = number(f[2]) * 1000 + duration_ms;
+    ProcessMetrics metrics;
+    metrics.time_ns = static_cast<std::int64_t>(end_ms / duration_ms * duration_ms) * kNsPerMs;
+    metrics.pid = pid->second;
+    metrics.cpu_cores = static_cast<double>(number(f[5])) / static_cast<double>(rate) /
+                        (static_cast<double>(duration_ms) / 1000.0);
+    window.process_metrics.push_back(metrics);
+  });
+  std::stable_sort(window.process_metrics.begin(), window.process_metrics.end(),
+                   [](const ProcessMetrics& a, const ProcessMetrics& b) {
+                     return a.time_ns < b.time_ns;
+                   });
   out = std::move(window);
   return FleetRead{};
 }
 
-FleetRead read_fleet_summary(const ClickHouse& clickhouse, FleetSummary& out) {
+FleetRead read_fleet_windows(const ClickHouse& clickhouse, const FleetSelection& selection,
+                             std::vector<FleetWindow>& out) {
+  ClickHouseAnswer rows = clickhouse.run(
+      "SELECT toUInt64(ts) AS t, max(toUInt64(ts) * 1000 + duration_ms) FROM samples WHERE " +
+      where(selection) + " GROUP BY host, t ORDER BY t FORMAT TabSeparated");
+  if (!rows.ok()) return failed(clickhouse, rows);
+  std::vector<FleetWindow> windows;
+  for_each_tsv_row(rows.body, [&](const std::vector<std::string>& f) {
+    if (f.size() < 2) return;
+    windows.push_back(FleetWindow{static_cast<std::int64_t>(number(f[0])) * kNsPerS,
+                                  static_cast<std::int64_t>(number(f[1])) * kNsPerMs});
+  });
+  out = std::move(windows);
+  return FleetRead{};
+}
+
+FleetRead read_fleet_summary(const ClickHouse& clickhouse, const std::vector<std::string>& hosts,
+                             FleetSummary& out) {
   FleetSummary summary;
+  const std::string where = hosts.empty() ? "" : " WHERE 1" + in_list("host", hosts);
   ClickHouseAnswer span = clickhouse.run(
       "SELECT count(), min(t), max(e) FROM (SELECT host, toUInt64(ts) AS t, "
-      "max(toUInt64(ts) * 1000 + duration_ms) AS e FROM samples GROUP BY host, t) "
+      "max(toUInt64(ts) * 1000 + duration_ms) AS e FROM samples" + where + " GROUP BY host, t) "
       "FORMAT TabSeparated");
   if (!span.ok()) return failed(clickhouse, span);
   for_each_tsv_row(span.body, [&](const std::vector<std::string>& f) {
@@ -186,13 +231,19 @@ FleetRead read_fleet_summary(const ClickHouse& clickhouse, FleetSummary& out) {
   for (auto [column, list] : {std::pair{"host", &summary.hosts}, {"service", &summary.services},
                               {"process", &summary.processes}}) {
     ClickHouseAnswer names = clickhouse.run(std::string("SELECT DISTINCT ") + column +
-                                            " FROM samples ORDER BY " + column +
+                                            " FROM samples" + where + " ORDER BY " + column +
                                             " FORMAT TabSeparated");
     if (!names.ok()) return failed(clickhouse, names);
     for_each_tsv_row(names.body, [&](const std::vector<std::string>& f) {
       if (!f[0].empty()) list->push_back(f[0]);
     });
   }
+  ClickHouseAnswer kinds = clickhouse.run("SELECT DISTINCT kind FROM frames ORDER BY kind "
+                                          "FORMAT TabSeparated");
+  if (!kinds.ok()) return failed(clickhouse, kinds);
+  for_each_tsv_row(kinds.body, [&](const std::vector<std::string>& f) {
+    if (!f[0].empty()) summary.kinds.push_back(f[0]);
+  });
   out = std::move(summary);
   return FleetRead{};
 }

@@ -4,9 +4,13 @@
 // thread and label set, with their stacks and frames. What the query API and
 // `ember report --server` compute on.
 //
+// Each process's CPU per window, from its samples, is in process_metrics
+// (fleet_store.hpp says how).
+//
 // Processes are keyed by host and pid: a pid already taken by another host's
 // process gets a number above the kernel's pid limit (4194304), so two hosts'
-// processes never merge. Every sample carries a `host` label.
+// processes never merge; so does a profile without processes (pid 0). Every
+// sample carries a `host` label.
 #pragma once
 
 #include <cstdint>
@@ -35,13 +39,23 @@ struct FleetRead {
 FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& selection,
                             Window& out);
 
-// What the fleet holds, for /api/v1/summary: windows counted as distinct
-// (host, ts), the span, hosts, services and process names.
+// The stored windows overlapping the selection's range, one per (host,
+// start), oldest first.
+struct FleetWindow {
+  std::int64_t start_ns = 0, end_ns = 0;
+};
+FleetRead read_fleet_windows(const ClickHouse& clickhouse, const FleetSelection& selection,
+                             std::vector<FleetWindow>& out);
+
+// What the fleet (or `hosts` of it) holds, for /api/v1/summary: windows
+// counted as distinct (host, ts), the span, hosts, services, process names and
+// the frame kinds stored.
 struct FleetSummary {
   std::uint64_t windows = 0;
   std::int64_t first_ns = 0, last_ns = 0;
-  std::vector<std::string> hosts, services, processes;
+  std::vector<std::string> hosts, services, processes, kinds;
 };
-FleetRead read_fleet_summary(const ClickHouse& clickhouse, FleetSummary& out);
+FleetRead read_fleet_summary(const ClickHouse& clickhouse, const std::vector<std::string>& hosts,
+                             FleetSummary& out);
 
 }  // namespace ember::server

@@ -5,8 +5,10 @@
 #include <string>
 #include <thread>
 
+#include "agent/agent.hpp"
 #include "clickhouse_client.hpp"
 #include "commands.hpp"
+#include "fleet_api.hpp"
 #include "fleet_http.hpp"
 #include "ingest.hpp"
 #include "listen_address.hpp"
@@ -119,7 +121,8 @@ int server_command(Arguments& args) {
     schema.attempt();
     server::IngestCounters counters;
     server::Ingest ingest(clickhouse, schema, tokens, limits, counters, log);
-    server::FleetHttp http(ingest, clickhouse, schema, tokens, counters);
+    server::FleetApi api(clickhouse, [] { return realtime_ns(); });
+    server::FleetHttp http(ingest, api, schema, tokens, counters);
     if (Status bound = http.bind(address); !bound) return fail(bound.message());
     const std::string host =
         address.host.find(':') != std::string::npos ? "[" + address.host + "]" : address.host;

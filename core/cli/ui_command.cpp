@@ -8,6 +8,8 @@
 #include "agent/agent.hpp"
 #include "api.hpp"
 #include "commands.hpp"
+#include "fleet_client.hpp"
+#include "fleet_proxy.hpp"
 #include "http_server.hpp"
 #include "listen_address.hpp"
 #include "signals.hpp"
@@ -18,9 +20,11 @@ namespace ember::cli {
 namespace {
 
 constexpr const char* kUiHelp = R"(Usage: ember ui [OPTIONS]
+       ember ui --server URL --token-file FILE [--listen HOST:PORT]
 
 Serves the web UI and its JSON API (docs/api.md) over the agent's local
-store, until Ctrl-C. Open the printed address in a browser: pick a service
+store, or with --server over the fleet (ember server, docs/fleet.md), until
+Ctrl-C. Open the printed address in a browser: pick a service
 or process, select a time range on the CPU chart, read the flame graph,
 compare two ranges, export what you see. Everything the page needs is in
 this binary: nothing is fetched from the network.
@@ -32,11 +36,17 @@ this binary: nothing is fetched from the network.
                       else 127.0.0.1:8080. Port 0 takes any free port. There
                       is no authentication: keep it on loopback and use an
                       SSH tunnel (ssh -L 8080:127.0.0.1:8080 HOST) from afar
+  --server URL        the fleet server instead of a store: the page is served
+                      here, its API requests asked of the server (every host;
+                      the target picker lists hosts too)
+  --token-file FILE   with --server: the bearer token to send (its first line);
+                      the browser never sees it
   -h, --help          this help
 
 Examples:
   ember ui
   ember ui --store /var/lib/ember/ember.db --listen 127.0.0.1:9090
+  ember ui --server http://fleet:4040 --token-file ~/.ember-token
 )";
 
 int fail(const std::string& message, int code = 1) {
@@ -47,7 +57,7 @@ int fail(const std::string& message, int code = 1) {
 }  // namespace
 
 int ui_command(Arguments& args) {
-  std::string store_path, config_path, listen;
+  std::string store_path, config_path, listen, server_url, token_file;
   while (auto flag = args.next_flag()) {
     if (*flag == "--help" || *flag == "-h") {
       std::fputs(kUiHelp, stdout);
@@ -58,11 +68,21 @@ int ui_command(Arguments& args) {
       config_path = args.value();
     } else if (*flag == "--listen") {
       listen = args.value();
+    } else if (*flag == "--server") {
+      server_url = args.value();
+    } else if (*flag == "--token-file") {
+      token_file = args.value();
     } else {
       return fail("unknown option " + *flag + " (see ember ui --help)", 2);
     }
   }
   if (args.failed()) return fail(args.error() + " (see ember ui --help)", 2);
+  if (server_url.empty() && !token_file.empty()) {
+    return fail("--token-file goes with --server (a local store needs no token)", 2);
+  }
+  if (!server_url.empty() && !store_path.empty()) {
+    return fail("--server reads the fleet, --store a local store: give one", 2);
+  }
 
   Config config;
   bool loaded = false;
@@ -77,25 +97,49 @@ int ui_command(Arguments& args) {
 
   try {
     std::unique_ptr<store::StoreReader> store;
-    Status opened = store::StoreReader::open(store_path, store);
-    if (!opened) return fail(opened.message());
-    ui::Api api(*store, [] { return realtime_ns(); });
-    ui::UiServer server(api);
-    Status bound = server.bind(address);
+    std::unique_ptr<ui::Api> api;
+    std::unique_ptr<ui::UiServer> server;
+    std::string source;
+    if (!server_url.empty()) {
+      std::string token;
+      if (!token_file.empty()) {
+        if (Status read = server::read_token(token_file, token); !read) return fail(read.message(), 2);
+      }
+      server::FleetProxy proxy;
+      if (Status made = server::FleetProxy::make(server_url, token, proxy); !made) {
+        return fail(made.message(), 2);
+      }
+      // A wrong token or address is said now, not on the page.
+      ui::ApiResponse first = proxy.ask("/api/v1/summary", {});
+      if (first.status == 401 || first.status == 403 || first.status == 502) {
+        return fail("the fleet server at " + server_url + " answered " +
+                    std::to_string(first.status) + ": " + first.body);
+      }
+      server = std::make_unique<ui::UiServer>(
+          [proxy](std::string_view path, const ui::Params& params) { return proxy.ask(path, params); });
+      source = "fleet server " + proxy.url();
+    } else {
+      Status opened = store::StoreReader::open(store_path, store);
+      if (!opened) return fail(opened.message());
+      api = std::make_unique<ui::Api>(*store, [] { return realtime_ns(); });
+      server = std::make_unique<ui::UiServer>(*api);
+      source = "store " + store_path;
+    }
+    Status bound = server->bind(address);
     if (!bound) return fail(bound.message());
 
     std::string host = address.host.find(':') != std::string::npos ? "[" + address.host + "]"
                                                                     : address.host;
-    std::printf("ember ui: serving http://%s:%d/ (store %s)\n", host.c_str(), server.port(),
-                store_path.c_str());
+    std::printf("ember ui: serving http://%s:%d/ (%s)\n", host.c_str(), server->port(),
+                source.c_str());
     if (ui::ui_assets().empty()) {
       std::printf("ember ui: this ember was built without its web UI; the API works\n");
     }
     if (!is_loopback_host(address.host)) {
       std::fprintf(stderr,
                    "ember ui: warning: %s is not a loopback address: anyone who can reach it "
-                   "reads every profile in the store (there is no authentication)\n",
-                   address.host.c_str());
+                   "reads every profile %s (there is no authentication)\n",
+                   address.host.c_str(), server_url.empty() ? "in the store" : "of the fleet");
     }
     std::fflush(stdout);
 
@@ -103,12 +147,12 @@ int ui_command(Arguments& args) {
     Status served = Status::ok();
     std::atomic<bool> finished{false};
     std::thread serving([&] {
-      served = server.run();
+      served = server->run();
       finished = true;
     });
     while (!stop_requested() && !finished) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     while (!finished) {  // a stop before the server runs is lost: repeat it
-      server.stop();
+      server->stop();
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     serving.join();

@@ -58,9 +58,10 @@ report::ReportFilter ApiQuery::filter(const std::string& prefix) {
   for (const std::string& pid : texts(prefix + "pid")) {
     std::uint32_t value = 0;
     auto [end, error] = std::from_chars(pid.data(), pid.data() + pid.size(), value);
-    if (error != std::errc() || end != pid.data() + pid.size() || value == 0 ||
-        value > 4194304) {
-      fail(prefix + "pid: expected a process id from 1 to 4194304, got \"" + pid + "\"");
+    // Up to 2^32-1, not the kernel's 4194304: the fleet server numbers a
+    // second host's process with a pid another host has above that.
+    if (error != std::errc() || end != pid.data() + pid.size() || value == 0) {
+      fail(prefix + "pid: expected a process id from 1 to 4294967295, got \"" + pid + "\"");
     }
     filter.pids.push_back(value);
   }

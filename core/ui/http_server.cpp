@@ -32,7 +32,13 @@ Params params_of(const httplib::Request& req) {
 
 }  // namespace
 
-UiServer::UiServer(const Api& api) : api_(api), server_(std::make_unique<httplib::Server>()) {
+UiServer::UiServer(const Api& api)
+    : UiServer([&api](std::string_view path, const Params& params) {
+        return api.handle(path, params);
+      }) {}
+
+UiServer::UiServer(ApiHandler api)
+    : api_(std::move(api)), server_(std::make_unique<httplib::Server>()) {
   route();
 }
 
@@ -52,7 +58,7 @@ void UiServer::route() {
     return httplib::Server::HandlerResponse::Unhandled;
   });
   server_->Get(R"(/api/.*)", [this](const httplib::Request& req, httplib::Response& res) {
-    send(res, api_.handle(req.path, params_of(req)));
+    send(res, api_(req.path, params_of(req)));
   });
   server_->Get(R"(/.*)", [](const httplib::Request& req, httplib::Response& res) {
     const UiAsset* asset = find_ui_asset(req.path);

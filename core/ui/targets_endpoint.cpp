@@ -1,5 +1,5 @@
 // GET /api/v1/targets: what a person can pick (services, processes by name,
-// containers, pods, single processes) with their samples in the range, the
+// containers, pods, single processes, and hosts where samples say theirs) with their samples in the range, the
 // biggest first; `q` keeps those whose label holds it (any case).
 #include <algorithm>
 #include <cctype>
@@ -52,6 +52,18 @@ std::vector<Target> targets_of(const Window& window) {
     std::string label = p.comm + " (pid " + pid + ")";
     if (!p.cmdline.empty()) label += " " + p.cmdline.substr(0, 120);
     add("pid", pid, label, n);
+  }
+  // Hosts, where samples carry a host label (the fleet server's do): picked
+  // as label=host=NAME.
+  std::map<std::pair<std::string_view, std::uint32_t>, std::uint64_t> per_host_pid;
+  for (const StackCount& s : window.samples) {
+    for (const Label& l : window.labels_of(s)) {
+      if (l.key == "host") per_host_pid[{l.value, s.pid}] += s.count;
+    }
+  }
+  for (const auto& [host_pid, n] : per_host_pid) {
+    const std::string host(host_pid.first);
+    add("label", "host=" + host, "host " + host, n);
   }
   std::vector<Target> out;
   for (auto& [key, target] : targets) out.push_back(std::move(target));

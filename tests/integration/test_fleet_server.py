@@ -17,12 +17,16 @@ real ClickHouse (Debian's, started privately by scripts/clickhouse.sh).
   refused with 401, 403, 413 and 400, and /metrics counts each reason.
 - The server starts before ClickHouse: ingest and queries answer 503 until
   ClickHouse answers, then it creates its tables and serves.
+- The web UI's API (flamegraph, targets, functions, diff) answers from
+  ClickHouse with the local UI's shapes, narrowed by host, with a target per
+  host; `ember ui --server` serves it with the server's answers.
 - With ClickHouse stopped, ingest answers 503 (counted) and the fleet report
   fails saying so.
 
 Truth: fp_hot's code, the agent's store and log, the bodies the test sends.
 """
 import gzip
+import json
 import os
 import re
 import shutil
@@ -66,6 +70,17 @@ def get(url, token=TOKEN):
             return answer.status, answer.read().decode(errors="replace")
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode(errors="replace")
+
+
+def flame_totals(answer):
+    """Each function's samples in a flame graph answer (docs/api.md), summed
+    over the nodes of its name, and the root's total."""
+    names = answer["strings"]
+    totals = {}
+    for node in answer["nodes"]:
+        name = names[node[0]]
+        totals[name] = totals.get(name, 0) + node[6]
+    return totals, answer["nodes"][0][6]
 
 
 def free_port():
@@ -256,6 +271,15 @@ class FleetServer(unittest.TestCase):
             int(self.query("SELECT sum(count) FROM samples WHERE host = 'it-plain-pprof'") or 0),
             agent_samples, "a plain pprof of the agent's samples, stored")
 
+        # The UI's flame graph from the server: hot_a's share is the agent's own.
+        status, text = get(f"{self.url}api/v1/flamegraph?host={host}&process=fp_hot&resolution=0")
+        self.assertEqual(status, 200, text)
+        totals, root = flame_totals(json.loads(text))
+        self.assertEqual(root, agent_samples)
+        local_a = sum(int(l.rsplit(" ", 1)[1]) for l in local.stdout.splitlines() if "hot_a" in l)
+        self.assertEqual(totals.get("hot_a", 0), local_a,
+                         "hot_a's samples in the server's flame graph vs the agent's store")
+
         other = self.report("--host", "no-such-host", "--format", "top")
         self.assertNotEqual(other.returncode, 0, other.describe())
         self.assertIn("no samples", other.stderr)
@@ -289,6 +313,60 @@ class FleetServer(unittest.TestCase):
         self.assertEqual(top.returncode, 0, top.describe())
         rows = [line for line in top.stdout.splitlines() if "parse_json" in line or "render" in line]
         self.assertTrue(rows and "parse_json" in rows[0], top.describe())
+
+    def test_ui_api_over_the_fleet(self):
+        """The web UI's API answered from ClickHouse: on the server, and through
+        `ember ui --server` (which adds the token) with the same answers."""
+        now = int(time.time())
+        when = f"&from={now - 30}&until={now - 20}"
+        bodies = {"it-ui-1": b"checkout;handle;parse_json 30\ncheckout;handle;render 10\n",
+                  "it-ui-2": b"checkout;handle;parse_json 5\ncheckout;handle;render 15\n"}
+        for host, body in bodies.items():
+            status, text = post(self.url, body,
+                                params=f"name=shop.cpu%7Bhost%3D{host}%7D&format=folded{when}")
+            self.assertEqual(status, 200, text)
+        status, text = get(f"{self.url}api/v1/flamegraph?host=it-ui-1&from={now - 60}")
+        self.assertEqual(status, 200, text)
+        totals, root = flame_totals(json.loads(text))
+        self.assertEqual(root, 40)
+        self.assertEqual((totals["checkout"], totals["parse_json"], totals["render"]), (40, 30, 10))
+        # Both hosts: the hot frame's share is the sum of what each sent.
+        status, text = get(f"{self.url}api/v1/flamegraph?host=it-ui-1&host=it-ui-2"
+                           f"&from={now - 60}")
+        self.assertEqual(status, 200, text)
+        totals, root = flame_totals(json.loads(text))
+        self.assertEqual((root, totals["parse_json"]), (60, 35))
+        status, text = get(f"{self.url}api/v1/targets?from={now - 60}")
+        self.assertEqual(status, 200, text)
+        hosts = {t["value"]: t["samples"] for t in json.loads(text)["targets"]
+                 if t["param"] == "label"}
+        self.assertEqual((hosts.get("host=it-ui-1"), hosts.get("host=it-ui-2")), (40, 20), text)
+        status, text = get(f"{self.url}api/v1/flamegraph?host=no-such-host")
+        self.assertEqual(status, 404, text)
+        status, text = get(f"{self.url}api/v1/flamegraph", token=None)
+        self.assertEqual(status, 401, text)
+
+        ui = it.Background(["ui", "--server", self.url, "--token-file", self.token,
+                            "--listen", "127.0.0.1:0"])
+        self.addCleanup(ui.kill)
+        line = ui.proc.stdout.readline()
+        match = re.search(r"serving (http://[^ ]+/)", line)
+        self.assertTrue(match, f"ember ui --server did not start: {line!r}\n" +
+                        (ui.finish().describe() if ui.proc.poll() is not None else ""))
+        local = match.group(1)
+        # The picker's host target: the label filter over a fleet-wide read.
+        status, text = get(f"{local}api/v1/flamegraph?label=host%3Dit-ui-2&from={now - 60}",
+                           token=None)
+        self.assertEqual(status, 200, text)
+        totals, root = flame_totals(json.loads(text))
+        self.assertEqual((root, totals["parse_json"], totals["render"]), (20, 5, 15))
+        status, text = get(f"{local}api/v1/functions?host=it-ui-1&from={now - 60}", token=None)
+        self.assertEqual(status, 200, text)
+        top = json.loads(text)["functions"][0]
+        self.assertEqual((top["name"], top["self"]), ("parse_json", 30))
+        status, text = get(f"{local}api/v1/diff?host=it-ui-1&from={now - 60}"
+                           f"&base_from={now - 60}&base_label=host%3Dit-ui-1", token=None)
+        self.assertEqual(status, 200, text)
 
     def test_refusals_are_4xx_and_counted(self):
         before = self.metrics()

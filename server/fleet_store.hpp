@@ -1,0 +1,55 @@
+// The fleet in ClickHouse seen as a profile store (store_reader.hpp), so the
+// web UI's API (core/ui/api.hpp) answers over it exactly as over an agent's
+// SQLite store: summary, the windows of a range, a range read as one Window
+// (fleet_query.hpp). A FleetStore may be narrowed to some hosts, in
+// ClickHouse (`WHERE host IN ...`).
+//
+// The fleet holds no host or process metrics; a read carries each process's
+// CPU from its samples instead (samples / rate / window length, one point per
+// window at its end, rounded down to a multiple of the window's length so the
+// same-length windows of many hosts add up in one step).
+//
+// summary() is what refresh() read last: the API asks for it on every
+// request, and it cannot say that ClickHouse failed; refresh() can.
+// Not thread-safe: the API serialises its requests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "clickhouse_client.hpp"
+#include "fleet_query.hpp"
+#include "store_reader.hpp"
+
+namespace ember::server {
+
+class FleetStore final : public store::StoreReader {
+ public:
+  FleetStore(const ClickHouse& clickhouse, std::vector<std::string> hosts)
+      : clickhouse_(clickhouse), hosts_(std::move(hosts)) {}
+
+  // Reads the summary again (kinds: the built-in ones and every stored one).
+  FleetRead refresh();
+  // True when the last read or windows() found ClickHouse unreachable
+  // (the API says 500 for a failed read; the server makes it 503).
+  bool unreachable() const { return unreachable_; }
+  const std::string& problem() const { return problem_; }  // the last failure's message
+  const std::vector<std::string>& hosts() const { return hosts_; }
+
+  store::StoreSummary summary() const override { return summary_; }
+  Status read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
+  // One span per stored window of each host, oldest first.
+  Status windows(std::int64_t from_ns, std::int64_t to_ns,
+                 std::vector<store::WindowSpan>& spans) const override;
+
+ private:
+  Status failed(const FleetRead& read) const;
+
+  const ClickHouse& clickhouse_;
+  std::vector<std::string> hosts_;
+  store::StoreSummary summary_;
+  mutable bool unreachable_ = false;
+  mutable std::string problem_;
+};
+
+}  // namespace ember::server
