@@ -30,7 +30,8 @@ std::string error_message(const std::string& body) {
 
 class WindowStore : public store::StoreReader {
  public:
-  explicit WindowStore(Window window) : window_(std::move(window)) {
+  WindowStore(Window window, std::optional<RangeWindow> second)
+      : window_(std::move(window)), second_(std::move(second)) {
     summary_.windows = window_.samples.empty() ? 0 : 1;
     summary_.first_ns = window_.start_ns;
     summary_.last_ns = window_.end_ns;
@@ -55,8 +56,9 @@ class WindowStore : public store::StoreReader {
   store::StoreSummary summary() const override { return summary_; }
 
   // The server cut the range: what it sent is the range's.
-  Status read(std::int64_t, std::int64_t, Window& merged) const override {
-    merged = window_;
+  Status read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override {
+    const bool second = second_ && second_->from_ns == from_ns && second_->to_ns == to_ns;
+    merged = second ? second_->window : window_;
     return Status::ok();
   }
 
@@ -67,6 +69,7 @@ class WindowStore : public store::StoreReader {
 
  private:
   Window window_;
+  std::optional<RangeWindow> second_;
   store::StoreSummary summary_;
 };
 
@@ -105,8 +108,8 @@ Status fetch_fleet_window(const FleetRequest& request, Window& out) {
   return Status::ok();
 }
 
-std::unique_ptr<store::StoreReader> window_store(Window window) {
-  return std::make_unique<WindowStore>(std::move(window));
+std::unique_ptr<store::StoreReader> window_store(Window window, std::optional<RangeWindow> second) {
+  return std::make_unique<WindowStore>(std::move(window), std::move(second));
 }
 
 Status read_token(const std::string& path, std::string& token) {

@@ -1,11 +1,13 @@
 // `ember report --server URL`'s side of the query API: the selection fetched
 // from the server's /api/v1/export as pprof, read back into a Window, and
-// served to the report's computations as a store that holds that one window,
-// so a fleet report is computed and printed exactly as a local one.
+// served to the report's computations as a store that holds that window (and,
+// for --diff, the second range's), so a fleet report is computed and printed
+// exactly as a local one.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "ember/status.hpp"
@@ -24,8 +26,17 @@ struct FleetRequest {
 // token, ClickHouse unreachable) or say why it could not be reached.
 Status fetch_fleet_window(const FleetRequest& request, Window& out);
 
-// A store holding one window (the fetched one): what run_report reads.
-std::unique_ptr<store::StoreReader> window_store(Window window);
+// A window fetched for one range.
+struct RangeWindow {
+  std::int64_t from_ns = 0, to_ns = 0;
+  Window window;
+};
+
+// A store holding one window (the fetched one): what run_report reads. With
+// `second` (`ember report --diff`'s range, fetched too), a read of exactly
+// that range is its window; every other read is `window`.
+std::unique_ptr<store::StoreReader> window_store(Window window,
+                                                 std::optional<RangeWindow> second = {});
 
 // The first line of a token file (what `--token-file` names), for requests.
 Status read_token(const std::string& path, std::string& token);

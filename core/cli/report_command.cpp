@@ -96,10 +96,11 @@ int fail(const std::string& message, int code = 1) {
 }
 
 // The selection read from the fleet server (its query API cuts the range and
-// applies the filters), as a store holding that one window.
+// applies the filters), as a store holding that window and, with --diff,
+// the second range's (`now` resolves it as run_report will).
 Status fetch_from_server(const std::string& url, const std::string& token_file,
                          const std::vector<std::string>& hosts,
-                         const report::ReportRequest& request,
+                         const report::ReportRequest& request, std::int64_t now,
                          std::unique_ptr<store::StoreReader>& store) {
   server::FleetRequest fleet;
   fleet.url = url;
@@ -122,7 +123,22 @@ Status fetch_from_server(const std::string& url, const std::string& token_file,
   for (const std::string& v : f.labels) add("label", v);
   Window window;
   if (Status fetched = server::fetch_fleet_window(fleet, window); !fetched) return fetched;
-  store = server::window_store(std::move(window));
+  std::optional<server::RangeWindow> second;
+  if (!request.diff.empty()) {
+    second.emplace();
+    report::TimeRange range;
+    if (Status parsed = report::parse_time_range(request.diff, now, range); !parsed) return parsed;
+    second->from_ns = range.from_ns;
+    second->to_ns = range.to_ns;
+    fleet.params.erase("from");
+    fleet.params.erase("to");
+    add("from", std::to_string(range.from_ns));  // nanoseconds, as resolved here
+    add("to", std::to_string(range.to_ns));
+    if (Status fetched = server::fetch_fleet_window(fleet, second->window); !fetched) {
+      return Status::error("--diff range: " + fetched.message());
+    }
+  }
+  store = server::window_store(std::move(window), std::move(second));
   return Status::ok();
 }
 
@@ -236,9 +252,6 @@ int report_command(Arguments& args) {
   if (!server_url.empty() && (!store_path.empty() || !config_path.empty())) {
     return fail("--server reads the fleet, --store and --config a local store: give one", 2);
   }
-  if (!server_url.empty() && !request.diff.empty()) {
-    return fail("--diff does not work with --server yet: run two reports", 2);
-  }
   if (server_url.empty()) {
     Status found = resolve_store_path(store_path, config_path, store_path);
     if (!found) return fail(found.message(), 2);
@@ -250,7 +263,7 @@ int report_command(Arguments& args) {
       Status opened = store::StoreReader::open(store_path, store);
       if (!opened) return fail(opened.message());
     } else {
-      Status fetched = fetch_from_server(server_url, token_file, hosts, request, store);
+      Status fetched = fetch_from_server(server_url, token_file, hosts, request, now, store);
       if (!fetched) return fail(fetched.message());
     }
     std::string text;

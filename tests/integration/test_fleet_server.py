@@ -20,6 +20,7 @@ real ClickHouse (Debian's, started privately by scripts/clickhouse.sh).
 - The web UI's API (flamegraph, targets, functions, diff) answers from
   ClickHouse with the local UI's shapes, narrowed by host, with a target per
   host; `ember ui --server` serves it with the server's answers.
+- `ember report --server --diff` compares two ranges of one host.
 - With ClickHouse stopped, ingest answers 503 (counted) and the fleet report
   fails saying so.
 
@@ -367,6 +368,25 @@ class FleetServer(unittest.TestCase):
         status, text = get(f"{local}api/v1/diff?host=it-ui-1&from={now - 60}"
                            f"&base_from={now - 60}&base_label=host%3Dit-ui-1", token=None)
         self.assertEqual(status, 200, text)
+
+    def test_report_diff_over_the_fleet(self):
+        """ember report --server --diff: two ranges of one host, each function's
+        share in each as sent."""
+        now = int(time.time())
+        sent = [(now - 40, now - 30, 30, 10), (now - 15, now - 5, 10, 30)]
+        for start, end, parse, render in sent:
+            body = f"checkout;handle;parse_json {parse}\ncheckout;handle;render {render}\n"
+            status, text = post(self.url, body.encode(),
+                                params=f"name=shop.cpu%7Bhost%3Dit-diff%7D&format=folded"
+                                       f"&from={start}&until={end}")
+            self.assertEqual(status, 200, text)
+        res = self.report("--host", "it-diff", "--from", str(now - 45), "--to", str(now - 20),
+                          "--diff", f"{now - 18}..now", "--format", "top")
+        self.assertEqual(res.returncode, 0, res.describe())
+        rows = {line.split()[-1]: line.split() for line in res.stdout.splitlines()
+                if line.strip().endswith(("parse_json", "render"))}
+        self.assertEqual(rows["parse_json"][:2], ["75.00%", "25.00%"], res.stdout)
+        self.assertEqual(rows["render"][:2], ["25.00%", "75.00%"], res.stdout)
 
     def test_refusals_are_4xx_and_counted(self):
         before = self.metrics()
