@@ -1,6 +1,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "listen_address.hpp"
 #include "logging.hpp"
 #include "option_units.hpp"
+#include "retention.hpp"
 #include "schema_gate.hpp"
 #include "signals.hpp"
 
@@ -37,6 +39,9 @@ Runs until Ctrl-C or SIGTERM.
   --database NAME     the ClickHouse database, created with its tables when
                       missing, at start or, while ClickHouse does not answer,
                       once it does (503 until then); default ember
+  --retention DAYS    days of profiles kept: older days' partitions are dropped
+                      once ClickHouse answers and every hour after; 0 keeps
+                      everything; default 30
   --max-body SIZE     an ingest body's size at most (413 over it); default 16MiB
   --max-inflated SIZE what a gzip'd body may inflate to; default 256MiB
   --log-level LEVEL   trace, debug, info (default), warn, error
@@ -67,6 +72,7 @@ bool valid_database(const std::string& name) {
 int server_command(Arguments& args) {
   std::string token_file, listen = "127.0.0.1:4040", url = "http://127.0.0.1:8123/";
   std::string database = "ember", log_level = "info";
+  int retention_days = 30;
   server::IngestLimits limits;
   while (auto flag = args.next_flag()) {
     if (*flag == "--help" || *flag == "-h") {
@@ -80,6 +86,14 @@ int server_command(Arguments& args) {
       url = args.value();
     } else if (*flag == "--database") {
       database = args.value();
+    } else if (*flag == "--retention") {
+      const std::string text = args.value();
+      char* end = nullptr;
+      const long days = std::strtol(text.c_str(), &end, 10);
+      if (!args.failed() && (text.empty() || *end || days < 0 || days > 100000)) {
+        return fail("--retention: '" + text + "' is not a number of days (0 keeps everything)", 2);
+      }
+      retention_days = static_cast<int>(days);
     } else if (*flag == "--log-level") {
       log_level = args.value();
     } else if (*flag == "--max-body" || *flag == "--max-inflated") {
@@ -142,12 +156,28 @@ int server_command(Arguments& args) {
     // The counters in the log once a minute while they change.
     auto next_report = std::chrono::steady_clock::now() + std::chrono::minutes(1);
     auto next_schema_attempt = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    // Retention once the tables are there, then hourly.
+    auto next_retention = std::chrono::steady_clock::now();
+    auto retain = [&] {
+      const server::RetentionPass pass = server::drop_old_partitions(clickhouse, retention_days);
+      if (!pass.status) log->warn("{} (trying again in an hour)", pass.status.message());
+      if (!pass.dropped.empty()) {
+        std::string what;
+        for (const std::string& d : pass.dropped) what += (what.empty() ? "" : ", ") + d;
+        log->info("retention: dropped the partitions older than {} days: {}", retention_days, what);
+      }
+    };
     std::string reported = counters.summary();
     while (!stop_requested() && !finished) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       if (!schema.ready() && std::chrono::steady_clock::now() >= next_schema_attempt) {
         schema.attempt();
         next_schema_attempt = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      }
+      if (retention_days > 0 && schema.ready() &&
+          std::chrono::steady_clock::now() >= next_retention) {
+        retain();
+        next_retention = std::chrono::steady_clock::now() + std::chrono::hours(1);
       }
       if (std::chrono::steady_clock::now() >= next_report) {
         next_report += std::chrono::minutes(1);

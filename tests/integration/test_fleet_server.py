@@ -21,6 +21,7 @@ real ClickHouse (Debian's, started privately by scripts/clickhouse.sh).
   ClickHouse with the local UI's shapes, narrowed by host, with a target per
   host; `ember ui --server` serves it with the server's answers.
 - `ember report --server --diff` compares two ranges of one host.
+- `--retention 30` drops the days before the last 30 and keeps the rest.
 - With ClickHouse stopped, ingest answers 503 (counted) and the fleet report
   fails saying so.
 
@@ -411,6 +412,38 @@ class FleetServer(unittest.TestCase):
         denied = it.run_ember(["report", "--server", self.url, "--format", "top"], timeout=30)
         self.assertNotEqual(denied.returncode, 0)
         self.assertIn("401", denied.stderr)
+
+    def test_retention_drops_old_days(self):
+        """A server with --retention 30 drops the days before the last 30 (ClickHouse
+        has no TTL here) and keeps the rest."""
+        day = 86400
+        now = int(time.time())
+        for host, start in (("it-old", now - 40 * day), ("it-recent", now - 60)):
+            status, text = post(self.url, b"main;work 5\n",
+                                params=f"name=it.cpu%7Bhost%3D{host}%7D&format=folded"
+                                       f"&from={start}&until={start + 10}")
+            self.assertEqual(status, 200, text)
+        self.assertEqual(self.query("SELECT sum(count) FROM samples WHERE host = 'it-old'"), "5")
+        log_path = os.path.join(self.tmp, "retention.log")
+        with open(log_path, "w") as log:
+            server = subprocess.Popen(
+                [it.EMBER, "server", "--token-file", self.tokens, "--clickhouse", self.clickhouse,
+                 "--database", self.database, "--listen", "127.0.0.1:0", "--retention", "30"],
+                stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL,
+                start_new_session=True)
+        try:
+            deadline = time.monotonic() + 20
+            while "retention: dropped" not in open(log_path).read():
+                self.assertIsNone(server.poll(), open(log_path).read())
+                self.assertLess(time.monotonic(), deadline,
+                                "no retention pass in 20 s\n" + open(log_path).read())
+                time.sleep(0.1)
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+        self.assertEqual(self.query("SELECT count() FROM samples WHERE host = 'it-old'"), "0")
+        self.assertEqual(self.query("SELECT sum(count) FROM samples WHERE host = 'it-recent'"), "5")
+        self.assertIn("samples_hourly", open(log_path).read())
 
     def test_zz_clickhouse_away_is_503(self):
         """Last (by name): stops ClickHouse under the server."""
