@@ -1,7 +1,8 @@
 #include "function_stats.hpp"
 
 #include <algorithm>
-#include <map>
+#include <string_view>
+#include <unordered_map>
 #include <tuple>
 
 namespace ember::report {
@@ -17,33 +18,49 @@ double FunctionTable::total_share(const FunctionStats& f) const {
 FunctionTable function_table(const Window& window) {
   FunctionTable table;
   // Frame index -> function index, so stacks are walked with lookups only.
-  std::map<std::tuple<std::string, std::string, std::string>, std::uint32_t> ids;
+  using Key = std::tuple<std::string_view, std::string_view, std::string_view>;
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const {
+      std::hash<std::string_view> h;
+      return h(std::get<0>(k)) ^ (h(std::get<1>(k)) * 31) ^ (h(std::get<2>(k)) * 961);
+    }
+  };
+  std::unordered_map<Key, std::uint32_t, KeyHash> ids;
   std::vector<std::uint32_t> function_of(window.frames.size());
   for (std::size_t i = 0; i < window.frames.size(); ++i) {
     const Frame& frame = window.frames[i];
-    std::string name = frame.name.empty() ? "[unknown]" : frame.name;
-    std::string file = frame.file.empty() ? frame.module : frame.file;
-    auto [it, inserted] = ids.try_emplace(std::make_tuple(name, frame.kind, file),
+    std::string_view name = frame.name.empty() ? std::string_view("[unknown]") : frame.name;
+    std::string_view file = frame.file.empty() ? frame.module : frame.file;
+    auto [it, inserted] = ids.try_emplace(Key{name, frame.kind, file},
                                           static_cast<std::uint32_t>(table.functions.size()));
-    if (inserted) table.functions.push_back(FunctionStats{name, frame.kind, file, 0, 0});
+    if (inserted) {
+      table.functions.push_back(
+          FunctionStats{std::string(name), frame.kind, std::string(file), 0, 0});
+    }
     function_of[i] = it->second;
   }
 
-  std::vector<std::uint64_t> seen_in(table.functions.size(), ~0ULL);  // last sample counted
-  for (std::size_t s = 0; s < window.samples.size(); ++s) {
-    const StackCount& sample = window.samples[s];
-    if (sample.stack >= window.stacks.size()) continue;
-    const auto& stack = window.stacks[sample.stack];
-    table.samples += sample.count;
+  // Samples per stack first: a day holds millions of (stack, thread) rows
+  // over far fewer stacks, and a stack counts the same in every thread.
+  std::vector<std::uint64_t> per_stack(window.stacks.size(), 0);
+  for (const StackCount& sample : window.samples) {
+    if (sample.stack < window.stacks.size()) per_stack[sample.stack] += sample.count;
+  }
+  std::vector<std::uint64_t> seen_in(table.functions.size(), ~0ULL);  // last stack counted
+  for (std::size_t s = 0; s < per_stack.size(); ++s) {
+    std::uint64_t count = per_stack[s];
+    if (count == 0) continue;
+    const auto& stack = window.stacks[s];
+    table.samples += count;
     for (std::uint32_t frame : stack) {
       if (frame >= function_of.size()) continue;
       std::uint32_t f = function_of[frame];
       if (seen_in[f] == s) continue;  // recursion: once per sample
       seen_in[f] = s;
-      table.functions[f].total += sample.count;
+      table.functions[f].total += count;
     }
     if (!stack.empty() && stack.back() < function_of.size()) {
-      table.functions[function_of[stack.back()]].self += sample.count;
+      table.functions[function_of[stack.back()]].self += count;
     }
   }
   std::erase_if(table.functions, [](const FunctionStats& f) { return f.total == 0; });

@@ -12,7 +12,7 @@ void ByteWriter::varint(std::uint64_t value) {
   out_.push_back(static_cast<char>(value));
 }
 
-std::uint64_t ByteReader::varint() {
+std::uint64_t ByteReader::long_varint() {
   std::uint64_t value = 0;
   for (int shift = 0; shift < 64; shift += 7) {
     if (in_.empty()) throw CorruptBlob("blob ends inside a number");

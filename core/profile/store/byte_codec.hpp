@@ -35,7 +35,15 @@ class ByteWriter {
 class ByteReader {
  public:
   explicit ByteReader(std::string_view in) : in_(in) {}
-  std::uint64_t varint();
+  std::uint64_t varint() {
+    // One byte (most deltas and counts) inline; longer ones and damage below.
+    if (!in_.empty() && static_cast<std::uint8_t>(in_.front()) < 0x80) {
+      auto byte = static_cast<std::uint8_t>(in_.front());
+      in_.remove_prefix(1);
+      return byte;
+    }
+    return long_varint();
+  }
   std::int64_t svarint() {
     std::uint64_t raw = varint();
     return static_cast<std::int64_t>((raw >> 1) ^ (~(raw & 1) + 1));
@@ -47,6 +55,8 @@ class ByteReader {
   std::size_t remaining() const { return in_.size(); }
 
  private:
+  std::uint64_t long_varint();
+
   std::string_view in_;
 };
 

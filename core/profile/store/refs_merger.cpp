@@ -1,67 +1,134 @@
 #include "refs_merger.hpp"
 
-#include <numeric>
+#include <algorithm>
+#include <limits>
+#include <tuple>
+#include <unordered_set>
 
 #include "byte_codec.hpp"
 
 namespace ember::store {
+namespace {
 
-void RefsMerger::add(const WindowRefs& refs) {
-  std::uint64_t thread = ~0ULL;
-  SampleCounter* counter = nullptr;
-  for (const StoredSample& s : refs.samples) {
-    if (s.stack_id < 0) throw CorruptBlob("negative stack id");
-    std::uint64_t key = std::uint64_t{s.pid} << 32 | s.tid;
-    if (key != thread) {  // samples come grouped by thread
-      thread = key;
-      auto [it, inserted] =
-          slot_of_thread_.try_emplace(key, static_cast<std::uint32_t>(thread_of_slot_.size()));
-      if (inserted) {
-        thread_of_slot_.emplace_back(s.pid, s.tid);
-        counts_.emplace_back();
-      }
-      counter = &counts_[it->second];
+bool before(const StoredSample& a, const StoredSample& b) {
+  return std::tie(a.pid, a.tid, a.stack_id) < std::tie(b.pid, b.tid, b.stack_id);
+}
+
+std::uint64_t thread_of(const StoredSample& s) { return std::uint64_t{s.pid} << 32 | s.tid; }
+
+struct StackTotal {
+  std::int64_t stack;
+  std::uint64_t count;
+};
+
+// `into` and `slice` (one thread's samples, by stack) merged into `out`.
+void merge_stacks(const std::vector<StackTotal>& into, const StoredSample* slice,
+                  const StoredSample* slice_end, std::vector<StackTotal>& out) {
+  out.clear();
+  auto a = into.begin();
+  while (a != into.end() && slice != slice_end) {
+    if (a->stack < slice->stack_id) {
+      out.push_back(*a++);
+    } else if (slice->stack_id < a->stack) {
+      out.push_back(StackTotal{slice->stack_id, slice->count});
+      ++slice;
+    } else {
+      out.push_back(StackTotal{a->stack, a->count + slice->count});
+      ++a;
+      ++slice;
     }
-    counter->add(static_cast<std::uint64_t>(s.stack_id), s.count);
   }
+  out.insert(out.end(), a, into.end());
+  for (; slice != slice_end; ++slice) out.push_back(StackTotal{slice->stack_id, slice->count});
+}
+
+}  // namespace
+
+void RefsMerger::add(WindowRefs refs) {
+  std::vector<StoredSample>& samples = refs.samples;
+  bool sorted = true, repeated = false;
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    if (samples[i].stack_id < 0) throw CorruptBlob("negative stack id");
+    if (i == 0) continue;
+    std::uint64_t previous = thread_of(samples[i - 1]), thread = thread_of(samples[i]);
+    if (previous == thread && samples[i - 1].stack_id == samples[i].stack_id) {
+      repeated = true;
+    } else if (previous > thread ||
+               (previous == thread && samples[i - 1].stack_id > samples[i].stack_id)) {
+      sorted = false;
+    }
+  }
+  // A damaged blob may hold them in any order or twice: sorted and summed.
+  if (!sorted) std::stable_sort(samples.begin(), samples.end(), before);
+  if (!sorted || repeated) {
+    std::vector<StoredSample> unique;
+    for (const StoredSample& s : samples) {
+      if (!unique.empty() && !before(unique.back(), s)) {
+        unique.back().count += s.count;
+      } else {
+        unique.push_back(s);
+      }
+    }
+    samples = std::move(unique);
+  }
+  if (!samples.empty()) parts_.push_back(std::move(samples));
+  merged_.clear();
   process_rows_.insert(process_rows_.end(), refs.process_ids.begin(), refs.process_ids.end());
   thread_rows_.insert(thread_rows_.end(), refs.thread_ids.begin(), refs.thread_ids.end());
 }
 
+void RefsMerger::merge() {
+  if (parts_.size() == 1) {
+    merged_ = parts_.front();
+    return;
+  }
+  std::size_t biggest = 0;
+  for (const auto& part : parts_) biggest = std::max(biggest, part.size());
+  merged_.reserve(biggest * 2);
+  std::vector<std::size_t> at(parts_.size(), 0);
+  std::vector<StackTotal> stacks, next;
+  constexpr std::uint64_t kDone = std::numeric_limits<std::uint64_t>::max();
+  for (;;) {
+    std::uint64_t thread = kDone;
+    for (std::size_t p = 0; p < parts_.size(); ++p) {
+      if (at[p] < parts_[p].size()) thread = std::min(thread, thread_of(parts_[p][at[p]]));
+    }
+    if (thread == kDone) break;
+    stacks.clear();
+    for (std::size_t p = 0; p < parts_.size(); ++p) {
+      const std::vector<StoredSample>& part = parts_[p];
+      std::size_t begin = at[p], end = begin;
+      while (end < part.size() && thread_of(part[end]) == thread) ++end;
+      if (end == begin) continue;
+      merge_stacks(stacks, part.data() + begin, part.data() + end, next);
+      std::swap(stacks, next);
+      at[p] = end;
+    }
+    auto pid = static_cast<std::uint32_t>(thread >> 32), tid = static_cast<std::uint32_t>(thread);
+    for (const StackTotal& s : stacks) merged_.push_back(StoredSample{s.stack, pid, tid, s.count});
+  }
+}
+
+const std::vector<StoredSample>& RefsMerger::samples() {
+  if (merged_.empty() && !parts_.empty()) merge();
+  return merged_;
+}
+
 std::vector<std::int64_t> RefsMerger::newest_last(const std::vector<std::int64_t>& ids) {
   std::vector<std::int64_t> out;
-  std::unordered_map<std::int64_t, bool> seen;
+  std::unordered_set<std::int64_t> seen;
   for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
-    if (seen.emplace(*it, true).second) out.push_back(*it);
+    if (seen.insert(*it).second) out.push_back(*it);
   }
   std::reverse(out.begin(), out.end());
   return out;
 }
 
-std::vector<std::size_t> RefsMerger::slots_by_thread() const {
-  std::vector<std::size_t> slots(counts_.size());
-  std::iota(slots.begin(), slots.end(), 0);
-  std::sort(slots.begin(), slots.end(),
-            [&](std::size_t a, std::size_t b) { return thread_of_slot_[a] < thread_of_slot_[b]; });
-  return slots;
-}
-
-std::size_t RefsMerger::distinct_samples() const {
-  std::size_t distinct = 0;
-  for (const SampleCounter& counter : counts_) distinct += counter.size();
-  return distinct;
-}
-
-WindowRefs RefsMerger::refs() const {
+WindowRefs RefsMerger::refs() {
   WindowRefs refs;
   refs.process_ids = process_ids();
   refs.thread_ids = thread_ids();
-  refs.samples.reserve(distinct_samples());
-  for_each_thread([&](std::uint32_t pid, std::uint32_t tid, const SampleCounter& counter) {
-    counter.for_each([&](std::uint64_t stack, std::uint64_t count) {
-      refs.samples.push_back(StoredSample{static_cast<std::int64_t>(stack), pid, tid, count});
-    });
-  });
+  refs.samples = samples();
   return refs;
 }
 

@@ -327,11 +327,9 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
   // Stacks, then their frames, each in store id order (the same merged
   // Window whether it came from rollups or windows): store ids -> dense
   // indices of the merged window.
-  RowIndex stack_index(db_->query_int("SELECT max(id) FROM stacks"), merger.distinct_samples());
-  merger.for_each_thread([&](std::uint32_t, std::uint32_t, const SampleCounter& counter) {
-    counter.for_each(
-        [&](std::uint64_t id, std::uint64_t) { stack_index.want(static_cast<std::int64_t>(id)); });
-  });
+  const std::vector<StoredSample>& samples = merger.samples();
+  RowIndex stack_index(db_->query_int("SELECT max(id) FROM stacks"), samples.size());
+  for (const StoredSample& s : samples) stack_index.want(s.stack_id);
   std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>> stack_frames;
   std::map<std::int64_t, std::int64_t> stack_label_set;  // stored stack id -> label set id
   stack_frames.reserve(stack_index.size());
@@ -392,19 +390,17 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
     for (std::int64_t f : frame_ids) frames.push_back(frame_index.at(f));
     merged.stacks.push_back(std::move(frames));
   }
-  // Samples by thread, then by stack: the order does not depend on the parts.
-  merged.samples.reserve(merger.distinct_samples());
-  merger.for_each_thread([&](std::uint32_t pid, std::uint32_t tid, const SampleCounter& counter) {
-    std::size_t first = merged.samples.size();
-    counter.for_each([&](std::uint64_t id, std::uint64_t count) {
-      auto set = stack_label_set.find(static_cast<std::int64_t>(id));
-      std::uint32_t labels = set == stack_label_set.end() ? 0 : label_set_index.at(set->second);
-      merged.samples.push_back(
-          StackCount{stack_index.at(static_cast<std::int64_t>(id)), pid, tid, count, labels});
-    });
-    std::sort(merged.samples.begin() + static_cast<std::ptrdiff_t>(first), merged.samples.end(),
-              [](const StackCount& a, const StackCount& b) { return a.stack < b.stack; });
-  });
+  // Samples by thread, then by stack (the merger's order, as stack indices
+  // follow store ids): the order does not depend on the parts.
+  merged.samples.reserve(samples.size());
+  for (const StoredSample& s : samples) {
+    std::uint32_t labels = 0;
+    if (!stack_label_set.empty()) {
+      auto set = stack_label_set.find(s.stack_id);
+      if (set != stack_label_set.end()) labels = label_set_index.at(set->second);
+    }
+    merged.samples.push_back(StackCount{stack_index.at(s.stack_id), s.pid, s.tid, s.count, labels});
+  }
 }
 
 }  // namespace ember::store

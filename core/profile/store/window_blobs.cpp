@@ -97,43 +97,60 @@ std::string encode_refs(WindowRefs refs, IdOrder order, std::int64_t format) {
 }
 
 WindowRefs decode_refs(std::string_view blob, std::int64_t format) {
+  WindowRefs refs;
+  decode_refs(blob, format, refs);
+  return refs;
+}
+
+void decode_refs(std::string_view blob, std::int64_t format, WindowRefs& refs) {
   if (format != 1 && format != 2) {
     throw CorruptBlob("unknown blob format " + std::to_string(format));
   }
   std::string raw = inflate_blob(blob);
   ByteReader in(raw);
-  WindowRefs refs;
   refs.process_ids = read_ids(in);
   refs.thread_ids = read_ids(in);
+  refs.samples.clear();
   std::uint64_t threads = in.count();
-  std::vector<std::size_t> thread_ends;
+  // Format 2 lists every thread before any stack: the samples are counted
+  // and allocated once (a day's read decodes millions).
+  struct Thread {
+    std::uint32_t pid, tid;
+    std::uint64_t stacks;
+  };
+  std::vector<Thread> listed;
+  if (format == 2) listed.reserve(threads);
   std::int64_t pid = 0;
+  std::uint64_t total = 0;
   for (std::uint64_t t = 0; t < threads; ++t) {
     pid += in.svarint();
     std::int64_t tid = pid + in.svarint();
     std::uint64_t stacks = in.count();
-    if (refs.samples.size() + stacks > raw.size()) throw CorruptBlob("more samples than bytes");
+    if (total + stacks > raw.size()) throw CorruptBlob("more samples than bytes");
+    total += stacks;
+    auto thread = Thread{static_cast<std::uint32_t>(pid), static_cast<std::uint32_t>(tid), stacks};
+    if (format == 2) {
+      listed.push_back(thread);
+      continue;
+    }
     std::int64_t stack = 0;
     for (std::uint64_t s = 0; s < stacks; ++s) {
-      StoredSample sample{0, static_cast<std::uint32_t>(pid), static_cast<std::uint32_t>(tid), 0};
-      if (format == 1) {
-        stack += in.svarint();
-        sample.stack_id = stack;
-        sample.count = in.varint();
-      }
-      refs.samples.push_back(sample);
+      stack += in.svarint();
+      refs.samples.push_back(StoredSample{stack, thread.pid, thread.tid, in.varint()});
     }
-    thread_ends.push_back(refs.samples.size());
   }
   if (format == 2) {
-    std::size_t i = 0;
-    for (std::size_t end : thread_ends) {
-      for (std::int64_t stack = 0; i < end; ++i) refs.samples[i].stack_id = stack += in.svarint();
+    refs.samples.resize(total);
+    StoredSample* sample = refs.samples.data();
+    for (const Thread& thread : listed) {
+      std::int64_t stack = 0;
+      for (std::uint64_t s = 0; s < thread.stacks; ++s, ++sample) {
+        *sample = StoredSample{stack += in.svarint(), thread.pid, thread.tid, 0};
+      }
     }
     for (StoredSample& sample : refs.samples) sample.count = in.varint();
   }
   if (!in.done()) throw CorruptBlob("trailing bytes after a window's samples");
-  return refs;
 }
 
 namespace {

@@ -39,6 +39,8 @@ enum class IdOrder { sorted, kept };
 std::string encode_refs(WindowRefs refs, IdOrder order = IdOrder::sorted,
                         std::int64_t format = kBlobFormat);  // samples sorted
 WindowRefs decode_refs(std::string_view blob, std::int64_t format);
+// The same into `refs`, reusing its vectors' memory (a read decodes many).
+void decode_refs(std::string_view blob, std::int64_t format, WindowRefs& refs);
 
 // CPU shares are kept to a millionth (of a core, or of the host); metrics come
 // back ordered by time, then pid.
