@@ -17,7 +17,7 @@ std::vector<std::string> schema_statements(const std::string& db) {
           ".samples (date Date DEFAULT toDate(ts), ts DateTime, duration_ms UInt32, "
           "sample_rate UInt32, host String, app String, service String, container String, pod String, "
           "process String, pid UInt32, tid UInt32, stack_id UInt64, leaf_frame_id UInt64, "
-          "labels Nested(key String, value String), count UInt64) "
+          "labels Nested(key String, value String), count UInt64, entry String) "
           "ENGINE = MergeTree PARTITION BY date ORDER BY (service, host, ts, stack_id)",
       "CREATE MATERIALIZED VIEW IF NOT EXISTS " + db +
           ".samples_hourly ENGINE = SummingMergeTree(count) PARTITION BY toDate(hour) "
@@ -32,10 +32,37 @@ std::vector<std::string> schema_statements(const std::string& db) {
   };
 }
 
+std::vector<std::string> marker_statements(const std::string& db) {
+  return {
+      // Written by ClickHouse from the samples' own INSERT: a window's rows
+      // and its mark are stored together or not at all, so a window sent
+      // again after a failure is never stored twice.
+      "CREATE MATERIALIZED VIEW IF NOT EXISTS " + db + ".ingested_marks TO " + db +
+          ".ingested AS SELECT host, entry, now() AS ts FROM " + db +
+          ".samples WHERE entry != '' GROUP BY host, entry",
+  };
+}
+
 Status create_schema(const ClickHouse& clickhouse) {
   // The database may not exist yet: these statements name it themselves.
   const ClickHouse server(clickhouse.url(), "default");
-  for (const std::string& statement : schema_statements(clickhouse.database())) {
+  const std::string& db = clickhouse.database();
+  std::vector<std::string> statements = schema_statements(db);
+  // A samples table from before its entry column (18.16 has no ADD COLUMN
+  // IF NOT EXISTS): the column added when missing.
+  const ClickHouseAnswer entry_column = server.run(
+      "SELECT count() FROM system.columns WHERE database = " + sql_quote(db) +
+      " AND table = 'samples' AND name = 'entry'");
+  if (entry_column.ok() && entry_column.body == "0\n") {
+    const ClickHouseAnswer table = server.run(
+        "SELECT count() FROM system.tables WHERE database = " + sql_quote(db) +
+        " AND name = 'samples'");
+    if (table.ok() && table.body != "0\n") {
+      statements.push_back("ALTER TABLE " + db + ".samples ADD COLUMN entry String");
+    }
+  }
+  for (std::string& statement : marker_statements(db)) statements.push_back(std::move(statement));
+  for (const std::string& statement : statements) {
     ClickHouseAnswer answer = server.run(statement);
     if (!answer.ok()) {
       if (!answer.reached) {

@@ -16,6 +16,9 @@ namespace ember::server {
 
 // The CREATE statements, in order, for `database` (created first).
 std::vector<std::string> schema_statements(const std::string& database);
+// Then the materialized view that marks a window's spool entry stored from
+// the INSERT of its samples.
+std::vector<std::string> marker_statements(const std::string& database);
 
 // Runs them; an unreachable ClickHouse or a refused statement is an error
 // naming the statement and ClickHouse's answer.

@@ -138,7 +138,10 @@ IngestAnswer Ingest::handle(const IngestRequest& request) const {
       return IngestAnswer{200, "already stored: " + request.entry};
     }
   }
-  const WindowRows rows = window_rows(window, params);
+  // The samples last, with the entry on each row: ClickHouse marks the entry
+  // stored from that one INSERT (clickhouse_schema.hpp), so a failure before
+  // it leaves the window to be sent again and stored whole, once.
+  const WindowRows rows = window_rows(window, params, request.entry);
   const std::pair<const char*, const std::string*> inserts[] = {
       {"frames", &rows.frames}, {"stacks", &rows.stacks}, {"samples", &rows.samples}};
   const char* columns[] = {kFrameColumns, kStackColumns, kSampleColumns};
@@ -150,9 +153,9 @@ IngestAnswer Ingest::handle(const IngestRequest& request) const {
                         *inserts[i].second);
     if (!inserted.ok()) return storage_failed(inserted, inserts[i].first);
   }
-  // Marked stored last: a failure before this leaves the entry to be sent
-  // again and stored whole.
-  if (!request.entry.empty()) {
+  // A window without samples has no rows to carry its mark: marked here (a
+  // repeat of it stores nothing either way).
+  if (rows.samples.empty() && !request.entry.empty()) {
     std::string row;
     put_field(row, params.host);
     row += '\t';

@@ -64,7 +64,7 @@ const char* const kFrameColumns = "frame_id, name, file, line, module, kind, inl
 const char* const kStackColumns = "stack_id, frame_ids";
 const char* const kSampleColumns =
     "ts, duration_ms, sample_rate, host, app, service, container, pod, process, pid, tid, "
-    "stack_id, leaf_frame_id, labels.key, labels.value, count";
+    "stack_id, leaf_frame_id, labels.key, labels.value, count, entry";
 
 std::uint64_t frame_id(const Frame& frame) {
   std::string key;
@@ -83,7 +83,8 @@ std::uint64_t stack_id(const std::vector<std::uint64_t>& frame_ids) {
                                              frame_ids.size() * sizeof(std::uint64_t)));
 }
 
-WindowRows window_rows(const Window& window, const IngestParams& params) {
+WindowRows window_rows(const Window& window, const IngestParams& params,
+                       const std::string& entry) {
   WindowRows rows;
   std::vector<std::uint64_t> frame_ids(window.frames.size());
   for (std::size_t i = 0; i < window.frames.size(); ++i) {
@@ -153,7 +154,9 @@ WindowRows window_rows(const Window& window, const IngestParams& params) {
     put_string_array(rows.samples, keys);
     rows.samples += '\t';
     put_string_array(rows.samples, values);
-    rows.samples += '\t' + std::to_string(s.count) + '\n';
+    rows.samples += '\t' + std::to_string(s.count) + '\t';
+    put_field(rows.samples, entry);
+    rows.samples += '\n';
     rows.sample_count += s.count;
     ++rows.sample_rows;
   }

@@ -28,8 +28,11 @@ struct WindowRows {
 // `window` holds the samples; its start/end (else params' from/until) give
 // ts and duration_ms. `service` of a sample: its process's service label,
 // else, for a profile without processes (folded, other profilers' pprof),
-// the application name.
-WindowRows window_rows(const Window& window, const IngestParams& params);
+// the application name. `entry` (the agent's spool entry, or "") is on every
+// sample row: ClickHouse marks the entry stored from the same INSERT
+// (clickhouse_schema.hpp).
+WindowRows window_rows(const Window& window, const IngestParams& params,
+                       const std::string& entry = "");
 
 // `text` appended as a TabSeparated field: backslash escapes for what would
 // break the row.

@@ -22,6 +22,8 @@ real ClickHouse (Debian's, started privately by scripts/clickhouse.sh).
   host; `ember ui --server` serves it with the server's answers.
 - `ember report --server --diff` compares two ranges of one host.
 - `--retention 30` drops the days before the last 30 and keeps the rest.
+- An agent uploading while ClickHouse stops and returns and while the server
+  is killed and restarted: its windows' samples are all in ClickHouse, once.
 - With ClickHouse stopped, ingest answers 503 (counted) and the fleet report
   fails saying so.
 
@@ -109,24 +111,8 @@ class FleetServer(unittest.TestCase):
         cls.token = os.path.join(cls.tmp, "token")
         with open(cls.token, "w") as f:
             f.write(TOKEN + "\n")
-        # Its log goes to a file: a pipe nobody reads would block it once full.
         cls.server_log = os.path.join(cls.tmp, "server.log")
-        cls.server = subprocess.Popen(
-            [it.EMBER, "server", "--token-file", cls.tokens, "--clickhouse", cls.clickhouse,
-             "--database", cls.database, "--listen", "127.0.0.1:0",
-             "--max-body", str(MAX_BODY)],
-            stdout=subprocess.PIPE, stderr=open(cls.server_log, "w"), text=True,
-            stdin=subprocess.DEVNULL, start_new_session=True)
-        line = cls.server.stdout.readline()
-        match = re.search(r"listening on (http://[^ ]+/)", line)
-        if not match:
-            cls.server.kill()
-            cls.server.wait()
-            with open(cls.server_log) as f:
-                err = f.read()
-            cls.tearDownClass()
-            raise AssertionError(f"ember server did not start: {line!r}\n{err}")
-        cls.url = match.group(1)
+        cls.url = cls.start_server("127.0.0.1:0")
 
         # ClickHouse is not there yet: ingest and queries are 503, the server runs on.
         cls.early_ingest = post(cls.url, b"main;work 5\n", entry="spool-early",
@@ -147,6 +133,26 @@ class FleetServer(unittest.TestCase):
                 raise AssertionError("ember server did not start serving within 20 s of "
                                      "ClickHouse answering")
             time.sleep(0.2)
+
+    @classmethod
+    def start_server(cls, listen):
+        """Starts ember server (cls.server) on `listen`; returns its URL."""
+        # Its log goes to a file: a pipe nobody reads would block it once full.
+        cls.server = subprocess.Popen(
+            [it.EMBER, "server", "--token-file", cls.tokens, "--clickhouse", cls.clickhouse,
+             "--database", cls.database, "--listen", listen, "--max-body", str(MAX_BODY)],
+            stdout=subprocess.PIPE, stderr=open(cls.server_log, "a"), text=True,
+            stdin=subprocess.DEVNULL, start_new_session=True)
+        line = cls.server.stdout.readline()
+        match = re.search(r"listening on (http://[^ ]+/)", line)
+        if not match:
+            cls.server.kill()
+            cls.server.wait()
+            with open(cls.server_log) as f:
+                err = f.read()
+            cls.tearDownClass()
+            raise AssertionError(f"ember server did not start: {line!r}\n{err}")
+        return match.group(1)
 
     @classmethod
     def tearDownClass(cls):
@@ -444,6 +450,81 @@ class FleetServer(unittest.TestCase):
         self.assertEqual(self.query("SELECT count() FROM samples WHERE host = 'it-old'"), "0")
         self.assertEqual(self.query("SELECT sum(count) FROM samples WHERE host = 'it-recent'"), "5")
         self.assertIn("samples_hourly", open(log_path).read())
+
+    def test_zy_outages_under_a_running_agent_lose_nothing(self):
+        """An agent uploading while ClickHouse stops and comes back, then while
+        the server is killed and started again: every sample of its windows is
+        in ClickHouse once, none dropped or refused."""
+        tmp = it.scratch_dir(self)
+        store = os.path.join(tmp, "ember.db")
+        host = socket.gethostname()
+        before = int(self.query(f"SELECT sum(count) FROM samples WHERE host = '{host}'") or 0)
+        entries_before = int(self.query(f"SELECT count() FROM ingested WHERE host = '{host}'"))
+        workload = it.start(self, [it.workload("fp_hot"), "60"])
+        config = os.path.join(tmp, "ember.toml")
+        with open(config, "w") as f:
+            f.write(f'[agent]\nplugin_dirs = ["{it.PLUGIN_DIR}"]\n\n'
+                    f"[processes]\npids = [{workload.pid}]\n\n"
+                    "[runtime.native]\nenabled = true\nrequired = true\n\n"
+                    f'[sink.store]\nenabled = true\nrequired = true\npath = "{store}"\n\n'
+                    f'[sink.upload]\nenabled = true\nrequired = true\nurl = "{self.url}ingest"\n'
+                    f'token_file = "{self.token}"\nspool_dir = "{tmp}/spool"\n'
+                    "retry_max_seconds = 1\n")
+        agent = it.Background(["agent", "--config", config, "--window", "1",
+                               "--frequency", str(FREQUENCY)])
+        self.addCleanup(agent.kill)
+
+        def wait_for(what, done, seconds=30):
+            deadline = time.monotonic() + seconds
+            while not done():
+                if agent.proc.poll() is not None:
+                    self.fail("the agent exited\n" + agent.finish().describe())
+                if time.monotonic() > deadline:
+                    agent.kill()
+                    self.fail(f"{what} within {seconds} s\n" + agent.finish().describe())
+                time.sleep(0.2)
+
+        stored = self.metrics()["ember_server_ingested_windows_total"]
+        wait_for("2 windows stored",
+                 lambda: self.metrics()["ember_server_ingested_windows_total"] >= stored + 2)
+        # ClickHouse away: the server answers 503, the agent keeps its windows.
+        key = 'ember_server_refused_total{reason="unavailable"}'
+        unavailable = self.metrics()[key]
+        subprocess.run([CLICKHOUSE_SCRIPT, "stop", self.ch_dir], check=True, timeout=60)
+        wait_for("a 503 for the agent", lambda: self.metrics()[key] > unavailable)
+        subprocess.run([CLICKHOUSE_SCRIPT, "start", self.ch_dir], check=True, timeout=120,
+                       capture_output=True,
+                       env=dict(os.environ, CLICKHOUSE_HTTP_PORT=str(self.ch_port)))
+        stored = self.metrics()["ember_server_ingested_windows_total"]
+        wait_for("a window stored after ClickHouse came back",
+                 lambda: self.metrics()["ember_server_ingested_windows_total"] > stored)
+        # The server killed: the agent cannot connect, and sends it all to the next one.
+        self.server.kill()
+        self.server.wait()
+        time.sleep(1)
+        self.assertEqual(self.start_server(self.url[len("http://"):-1]), self.url)
+        wait_for("a window stored by the restarted server",
+                 lambda: self.metrics()["ember_server_ingested_windows_total"] >= 1)
+        agent.proc.terminate()
+        res = agent.finish(timeout=60)
+        self.assertEqual(res.returncode, 0, res.describe())
+        sent = re.search(r"(\d+) windows sent, (\d+) dropped from the full spool, (\d+) refused",
+                         res.stderr)
+        self.assertTrue(sent, "the upload sink logged no totals\n" + res.describe())
+        windows_sent, dropped, refused = (int(g) for g in sent.groups())
+        self.assertEqual((dropped, refused), (0, 0), res.describe())
+
+        local = it.run_ember(["report", "--store", store, "--format", "folded"], timeout=60)
+        self.assertEqual(local.returncode, 0, local.describe())
+        agent_samples = sum(int(line.rsplit(" ", 1)[1]) for line in local.stdout.splitlines()
+                            if line.strip())
+        after = int(self.query(f"SELECT sum(count) FROM samples WHERE host = '{host}'") or 0)
+        entries = int(self.query(f"SELECT count() FROM ingested WHERE host = '{host}'"))
+        print(f"outages: {windows_sent} windows sent, {agent_samples} samples; ClickHouse: "
+              f"{after - before} samples, {entries - entries_before} entries", file=sys.stderr)
+        self.assertEqual(after - before, agent_samples,
+                         "samples in ClickHouse vs the agent's windows across both outages")
+        self.assertEqual(entries - entries_before, windows_sent)
 
     def test_zz_clickhouse_away_is_503(self):
         """Last (by name): stops ClickHouse under the server."""

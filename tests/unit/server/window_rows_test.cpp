@@ -36,7 +36,7 @@ TEST(WindowRows, OddTextSurvivesTheRoundTrip) {
   IngestParams params;
   params.app = "ember.cpu";
   params.host = "web\t3";
-  WindowRows rows = window_rows(w, params);
+  WindowRows rows = window_rows(w, params, "spool-0001");
 
   auto frames = rows_of(rows.frames);
   ASSERT_EQ(frames.size(), 2u);
@@ -47,16 +47,17 @@ TEST(WindowRows, OddTextSurvivesTheRoundTrip) {
 
   auto samples = rows_of(rows.samples);
   ASSERT_EQ(samples.size(), 1u);
-  ASSERT_EQ(samples[0].size(), 16u);
+  ASSERT_EQ(samples[0].size(), 17u);
   EXPECT_EQ(samples[0][0], "1795633500");  // ts
   EXPECT_EQ(samples[0][1], "2500");        // duration_ms
   EXPECT_EQ(samples[0][3], "web\t3");
   EXPECT_EQ(samples[0][5], "shop");
   EXPECT_EQ(samples[0][8], "api");
   EXPECT_EQ(samples[0][15], "5");
+  EXPECT_EQ(samples[0][16], "spool-0001");  // entry
   // Arrays are read by ClickHouse from the raw field, quoted, their own
   // escapes keeping tabs out of the row.
-  EXPECT_NE(rows.samples.find("\t['route']\t['/a\\t\\'b\\'']\t5\n"), std::string::npos)
+  EXPECT_NE(rows.samples.find("\t['route']\t['/a\\t\\'b\\'']\t5\tspool-0001\n"), std::string::npos)
       << rows.samples;
   EXPECT_EQ(rows.sample_count, 5u);
 }
