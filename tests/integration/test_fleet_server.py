@@ -10,7 +10,8 @@ real ClickHouse (Debian's, started privately by scripts/clickhouse.sh).
   sink got the same windows), and the windows the server stored equal what
   the agent's upload sink says it sent.
 - The agent's samples exported as a plain (not gzip'd) pprof and POSTed are
-  stored with the same count.
+  stored with the same count; so are they as `go tool pprof -proto` writes
+  them, and the report over those names hot_a.
 - A Pyroscope-style folded POST is stored once however often its
   X-Ember-Entry is repeated, and reads back by host.
 - A missing and an unknown token, an oversized body and a malformed one are
@@ -278,6 +279,31 @@ class FleetServer(unittest.TestCase):
         self.assertEqual(
             int(self.query("SELECT sum(count) FROM samples WHERE host = 'it-plain-pprof'") or 0),
             agent_samples, "a plain pprof of the agent's samples, stored")
+
+        # The same profile as Go's pprof tool writes it (`go tool pprof -proto`:
+        # Go's own encoder), as a Pyroscope client would send it.
+        go_pprof = os.path.join(tmp, "go.pb.gz")
+        env = dict(os.environ, GOTOOLCHAIN="local", GOPROXY="off", HOME=tmp,
+                   GOCACHE=os.path.join(tmp, "gocache"), PPROF_TMPDIR=tmp)
+        try:
+            converted = subprocess.run(["go", "tool", "pprof", "-proto", "-output", go_pprof,
+                                        pprof_path], env=env, capture_output=True, text=True,
+                                       timeout=60)
+        except FileNotFoundError:
+            self.fail("go is not installed (scripts/install-deps.sh installs it): the test "
+                      "posts a profile written by go tool pprof -proto")
+        self.assertEqual(converted.returncode, 0, converted.stderr)
+        with open(go_pprof, "rb") as f:
+            status, text = post(self.url, f.read(),
+                                params="name=go.cpu%7Bhost%3Dit-go-pprof%7D&format=pprof")
+        self.assertEqual(status, 200, text)
+        self.assertEqual(
+            int(self.query("SELECT sum(count) FROM samples WHERE host = 'it-go-pprof'") or 0),
+            agent_samples, "the agent's samples as go tool pprof -proto wrote them, stored")
+        top = self.report("--host", "it-go-pprof", "--format", "top", "--sort", "self")
+        self.assertEqual(top.returncode, 0, top.describe())
+        rows = [line for line in top.stdout.splitlines() if "hot_" in line]
+        self.assertTrue(rows and "hot_a" in rows[0], top.describe())
 
         # The UI's flame graph from the server: hot_a's share is the agent's own.
         status, text = get(f"{self.url}api/v1/flamegraph?host={host}&process=fp_hot&resolution=0")
