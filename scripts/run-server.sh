@@ -18,4 +18,5 @@ fi
 url="$("$root/scripts/clickhouse.sh" start "$dir/clickhouse")"
 trap '"$root/scripts/clickhouse.sh" stop "$dir/clickhouse"' EXIT
 echo "run-server: ClickHouse at $url (data in $dir/clickhouse)"
+echo "run-server: the fleet's web UI: $build/bin/ember ui --server http://$listen --token-file $dir/server-token"
 "$build/bin/ember" server --token-file "$dir/server-token" --clickhouse "$url" --listen "$listen"
