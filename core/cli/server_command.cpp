@@ -26,8 +26,10 @@ constexpr const char* kServerHelp = R"(Usage: ember server --token-file FILE [OP
 
 The fleet server (docs/fleet.md): takes agents' windows on POST /ingest (the
 upload sink's requests, and Pyroscope's /ingest: pprof or folded), stores
-them in ClickHouse, and answers `ember report --server URL` over the fleet.
-Runs until Ctrl-C or SIGTERM.
+them in ClickHouse, and answers the web UI's API over the fleet (docs/api.md,
+plus `host`) for `ember ui --server URL` and `ember report --server URL`.
+Starts whether or not ClickHouse answers (503 until it does). Runs until
+Ctrl-C or SIGTERM.
 
   --token-file FILE   bearer tokens, one per line (optionally followed by a
                       name for the logs); required: a request without one of
