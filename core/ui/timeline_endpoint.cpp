@@ -75,10 +75,7 @@ ApiResponse timeline_endpoint(ApiRequest& request) {
   }
   std::set<std::uint32_t> pids;
   bool everything = filter.empty();
-  if (!everything) {
-    Window selected = report::apply_filter(window, filter);
-    for (const ProcessInfo& p : selected.processes) pids.insert(p.pid);
-  }
+  if (!everything) pids = report::selected_pids(window, filter);
   // The selection's processes summed per metrics step, then the steps averaged.
   std::map<std::int64_t, std::pair<double, std::uint64_t>> per_step;
   for (const ProcessMetrics& m : window.process_metrics) {

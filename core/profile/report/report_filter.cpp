@@ -82,19 +82,11 @@ Status parse_label(const std::string& text, std::string& out) {
   return Status::ok();
 }
 
-Window apply_filter(const Window& window, const ReportFilter& filter) {
-  Window out;
-  out.start_ns = window.start_ns;
-  out.end_ns = window.end_ns;
-  out.frequency_hz = window.frequency_hz;
-  out.frames = window.frames;
-  out.frame_kinds = window.frame_kinds;
-  out.label_sets = window.label_sets;
-  out.stacks = window.stacks;
-  out.lost_samples = window.lost_samples;
-  out.host = window.host;
-  out.host_metrics = window.host_metrics;
+namespace {
 
+// Calls keep(sample) for each sample `filter` keeps, in order.
+template <typename Keep>
+void for_each_kept(const Window& window, const ReportFilter& filter, Keep&& keep) {
   std::map<std::uint32_t, const ProcessInfo*> processes;
   for (const ProcessInfo& p : window.processes) processes[p.pid] = &p;
   std::map<std::pair<std::uint32_t, std::uint32_t>, const std::string*> thread_names;
@@ -112,7 +104,6 @@ Window apply_filter(const Window& window, const ReportFilter& filter) {
       }
     }
   }
-  std::set<std::uint32_t> pids;
   for (const StackCount& sample : window.samples) {
     if (sample.stack >= window.stacks.size() || !stack_kept[sample.stack]) continue;
     if (!any_of_or_empty(filter.labels, [&](const std::string& wanted) {
@@ -138,9 +129,39 @@ Window apply_filter(const Window& window, const ReportFilter& filter) {
       it->second = process_matches(filter, p == processes.end() ? nullptr : p->second, sample.pid);
     }
     if (!it->second) continue;
+    keep(sample);
+  }
+}
+
+}  // namespace
+
+std::set<std::uint32_t> selected_pids(const Window& window, const ReportFilter& filter) {
+  std::set<std::uint32_t> pids;
+  std::uint32_t last = 0;  // samples come by process: one insert per run
+  for_each_kept(window, filter, [&](const StackCount& sample) {
+    if (pids.empty() || sample.pid != last) pids.insert(last = sample.pid);
+  });
+  return pids;
+}
+
+Window apply_filter(const Window& window, const ReportFilter& filter) {
+  Window out;
+  out.start_ns = window.start_ns;
+  out.end_ns = window.end_ns;
+  out.frequency_hz = window.frequency_hz;
+  out.frames = window.frames;
+  out.frame_kinds = window.frame_kinds;
+  out.label_sets = window.label_sets;
+  out.stacks = window.stacks;
+  out.lost_samples = window.lost_samples;
+  out.host = window.host;
+  out.host_metrics = window.host_metrics;
+
+  std::set<std::uint32_t> pids;
+  for_each_kept(window, filter, [&](const StackCount& sample) {
     out.samples.push_back(sample);
     pids.insert(sample.pid);
-  }
+  });
   for (const ProcessInfo& p : window.processes) {
     if (pids.count(p.pid)) out.processes.push_back(p);
   }

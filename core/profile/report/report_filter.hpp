@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -55,5 +56,9 @@ Status parse_label(const std::string& text, std::string& out);
 // `window` with only the samples `filter` keeps, and only their processes and
 // threads. Frames and stacks are left as they are.
 Window apply_filter(const Window& window, const ReportFilter& filter);
+
+// The pids of the samples `filter` keeps (apply_filter's processes), without
+// copying the window.
+std::set<std::uint32_t> selected_pids(const Window& window, const ReportFilter& filter);
 
 }  // namespace ember::report

@@ -65,6 +65,19 @@ TEST(ReportFilterTest, AlternativesWithinAFlagAllFlagsTogether) {
   EXPECT_EQ(kept({.processes = {"nginx"}, .services = {"api"}}), 0u);
 }
 
+TEST(ReportFilterTest, SelectedPidsAreTheFilteredWindowsProcesses) {
+  for (const ReportFilter& filter : std::vector<ReportFilter>{
+           {}, {.pids = {100, 300}}, {.services = {"batch"}}, {.kinds = {frame_kind::kernel}},
+           {.threads = {"worker-1"}}, {.processes = {"python"}}}) {
+    SCOPED_TRACE(filter.describe());
+    std::set<std::uint32_t> expected;
+    for (const ProcessInfo& p : apply_filter(labelled(), filter).processes) expected.insert(p.pid);
+    EXPECT_EQ(selected_pids(labelled(), filter), expected);
+  }
+  EXPECT_EQ(selected_pids(labelled(), {.kinds = {frame_kind::kernel}}),
+            (std::set<std::uint32_t>{100}));
+}
+
 TEST(ReportFilterTest, KeepsOnlyTheKeptProcessesThreadsAndMetrics) {
   Window w = apply_filter(labelled(), {.pids = {100}});
   ASSERT_EQ(w.processes.size(), 1u);
