@@ -26,7 +26,7 @@ ApiResponse diff_endpoint(ApiRequest& request) {
   SharedWindow before, after;
   if (auto missing = read_selection(request, before_selection, before)) return *missing;
   if (auto missing = read_selection(request, after_selection, after)) return *missing;
-  CompactFlameTree tree = limited_flame_tree(*after, before.get(), limits);
+  formats::FlameTree tree = limited_flame_tree(*after, before.get(), limits);
   std::vector<report::FunctionDelta> deltas =
       report::diff_functions(report::function_table(*before), report::function_table(*after));
   if (deltas.size() > static_cast<std::size_t>(limit)) deltas.resize(limit);

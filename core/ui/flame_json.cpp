@@ -34,29 +34,29 @@ std::uint64_t samples_of(const Window& window, const Window* baseline) {
 
 }  // namespace
 
-CompactFlameTree limited_flame_tree(const Window& window, const Window* baseline,
+formats::FlameTree limited_flame_tree(const Window& window, const Window* baseline,
                                     const FlameLimits& limits) {
   std::uint64_t min_total = 0;
   if (limits.resolution > 0) {
     min_total = samples_of(window, baseline) / limits.resolution;  // below: under 1/resolution
   }
-  CompactFlameTree tree = build_compact_flame_tree(window, baseline, min_total);
-  std::uint64_t cap = min_total_for(tree, limits.max_nodes);
-  if (cap > min_total) tree = build_compact_flame_tree(window, baseline, cap);
+  formats::FlameTree tree = formats::build_flame_tree(window, baseline, min_total);
+  std::uint64_t cap = formats::min_total_for(tree, limits.max_nodes);
+  if (cap > min_total) tree = formats::build_flame_tree(window, baseline, cap);
   return tree;
 }
 
-void write_flame(JsonWriter& json, const CompactFlameTree& tree, const Window& window,
+void write_flame(JsonWriter& json, const formats::FlameTree& tree, const Window& window,
                  bool with_base) {
   Strings strings;
   std::vector<FunctionStrings> ids(tree.functions.size());
   std::map<std::string_view, bool> kinds;
   JsonWriter nodes;
   nodes.begin_array();
-  for (const FlameTreeNode& n : tree.nodes) {
+  for (const formats::FlameNode& n : tree.nodes) {
     FunctionStrings& s = ids[n.function];
     if (!s.numbered) {
-      const FlameFunction& f = tree.functions[n.function];
+      const formats::FlameFunction& f = tree.functions[n.function];
       s = FunctionStrings{true, strings.id(f.name), strings.id(f.kind), strings.id(f.file),
                           strings.id(f.module)};
       kinds[f.kind] = true;

@@ -2,7 +2,7 @@
 // each [name, kind, file, line, module, self, total, children] (strings as
 // indices into "strings"), so 100k nodes stay a few MB and parse fast.
 // Compare mode adds the baseline's [base_self, base_total] to each node of
-// the union of both trees. Small nodes are left out (flame_builder.hpp);
+// the union of both trees. Small nodes are left out (flame_tree.hpp);
 // "pruned" says how many.
 #pragma once
 
@@ -10,7 +10,7 @@
 #include <cstdint>
 
 #include "ember/window.hpp"
-#include "flame_builder.hpp"
+#include "flame_tree.hpp"
 #include "json_writer.hpp"
 
 namespace ember::ui {
@@ -24,12 +24,12 @@ struct FlameLimits {
 };
 
 // The tree of `window` (with `baseline`: both, compare mode) within `limits`.
-CompactFlameTree limited_flame_tree(const Window& window, const Window* baseline,
+formats::FlameTree limited_flame_tree(const Window& window, const Window* baseline,
                                     const FlameLimits& limits);
 
 // "strings", "kinds" ([{kind, color}], colors from `window`), "nodes",
 // "pruned" as fields of the object being written.
-void write_flame(JsonWriter& json, const CompactFlameTree& tree, const Window& window,
+void write_flame(JsonWriter& json, const formats::FlameTree& tree, const Window& window,
                  bool with_base);
 
 }  // namespace ember::ui

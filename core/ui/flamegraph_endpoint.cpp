@@ -22,7 +22,7 @@ ApiResponse flamegraph_endpoint(ApiRequest& request) {
     body = *kept;
   } else {
     if (auto none = focus_on(focus, window)) return *none;
-    CompactFlameTree tree = limited_flame_tree(*window, nullptr, limits);
+    formats::FlameTree tree = limited_flame_tree(*window, nullptr, limits);
     JsonWriter json;
     json.begin_object();
     write_span(json, "range", *window);

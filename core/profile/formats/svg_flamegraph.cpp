@@ -124,14 +124,14 @@ constexpr LegendLabel kBuiltinLegend[] = {
     {frame_kind::java, "Java"},     {frame_kind::node, "Node"},     {frame_kind::go, "Go"},
 };
 
-std::string color(const FlameNode& node, const Window& window) {
+std::string color(const FlameFunction& node, const Window& window) {
   Hsl base;
   if (node.kind == "all" || node.kind == "process" || node.kind == frame_kind::unknown ||
       !hsl_of(window.kind_color(node.kind), base)) {
     return kGray;  // (a kind nobody registered too)
   }
   // The same function gets the same shade in every graph.
-  std::size_t h = std::hash<std::string>()(node.name);
+  std::size_t h = std::hash<std::string_view>()(node.name);
   Hsl shade = base;
   shade.lightness = std::clamp(base.lightness - 8 + static_cast<int>(h % 18), 0, 100);
   shade.hue = (base.hue + static_cast<int>((h >> 8) % 9) - 4 + 360) % 360;
@@ -139,11 +139,11 @@ std::string color(const FlameNode& node, const Window& window) {
 }
 
 // The label that fits in `width` pixels; the script redoes this after a zoom.
-std::string fitted(const std::string& name, double width) {
+std::string fitted(std::string_view name, double width) {
   auto chars = static_cast<long>(std::floor((width - 6) / kCharWidth));
   if (chars < 3) return "";
-  if (static_cast<long>(name.size()) <= chars) return name;
-  std::string cut = name.substr(0, static_cast<std::size_t>(chars - 2));
+  if (static_cast<long>(name.size()) <= chars) return std::string(name);
+  std::string cut(name.substr(0, static_cast<std::size_t>(chars - 2)));
   // Don't end in the middle of a UTF-8 sequence.
   while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0x80) cut.pop_back();
   if (!cut.empty() && static_cast<unsigned char>(cut.back()) >= 0xC0) cut.pop_back();
@@ -157,7 +157,7 @@ class SvgBuilder {
 
   std::string build() {
     double width = options_.width;
-    double graph_height = (tree_.max_depth + 1) * kFrameHeight;
+    double graph_height = (max_depth(tree_) + 1) * kFrameHeight;
     // Icicle: the hover line and the legend under the header, then the graph
     // from its root down. Flame: the graph up from its root, then those two.
     double graph_top = options_.flame ? kGraphTop : kGraphTop + 40;
@@ -199,7 +199,7 @@ class SvgBuilder {
     out_ += "<text id=\"matched\" x=\"" + number(width - kPad) +
             "\" y=\"56\" text-anchor=\"end\"> </text>\n";
     out_ += "<g id=\"frames\">\n";
-    if (total > 0) draw(0, 0, total, graph_top, bottom);
+    if (total > 0) draw(0, 0, 0, total, graph_top, bottom);
     out_ += "</g>\n";
     out_ += "<text id=\"details\" x=\"" + number(kPad) + "\" y=\"" + number(details_y) +
             "\"> </text>\n";
@@ -211,32 +211,40 @@ class SvgBuilder {
   }
 
  private:
-  void draw(std::uint32_t index, std::uint64_t start, std::uint64_t total, double top,
-            double bottom) {
+  // Draws the node at `index` (preorder) and its subtree; the index after it.
+  // A node under kMinWidth is skipped with its subtree (all smaller still).
+  std::uint32_t draw(std::uint32_t index, std::uint32_t depth, std::uint64_t start,
+                     std::uint64_t total, double top, double bottom, bool visible = true) {
     const FlameNode& node = tree_.nodes[index];
     double usable = options_.width - 2 * kPad;
     double x = kPad + usable * static_cast<double>(start) / static_cast<double>(total);
     double w = usable * static_cast<double>(node.total) / static_cast<double>(total);
-    if (w < kMinWidth) return;
-    double y = options_.flame ? bottom - (node.depth + 1) * kFrameHeight
-                              : top + node.depth * kFrameHeight;
-    std::string name = xml(node.name);
-    char share[32];
-    std::snprintf(share, sizeof share, "%.2f",
-                  100.0 * static_cast<double>(node.total) / static_cast<double>(total));
-    out_ += "<g class=\"f\" data-n=\"" + name + "\" data-k=\"" + node.kind + "\" data-v=\"" +
-            std::to_string(node.total) + "\" data-x=\"" + std::to_string(start) + "\" data-d=\"" +
-            std::to_string(node.depth) + "\"><title>" + name + " (" + node.kind +
-            "): " + std::to_string(node.total) + " samples, " + share + "%</title><rect x=\"" +
-            number(x) + "\" y=\"" + number(y) + "\" width=\"" + number(w) + "\" height=\"" +
-            number(kFrameHeight - 1) + "\" fill=\"" + color(node, window_) + "\"/><text x=\"" +
-            number(x + 3) + "\" y=\"" + number(y + 11.5) + "\">" + xml(fitted(node.name, w)) +
-            "</text></g>\n";
-    std::uint64_t child_start = start;
-    for (std::uint32_t child : node.children) {
-      draw(child, child_start, total, top, bottom);
-      child_start += tree_.nodes[child].total;
+    visible = visible && w >= kMinWidth;
+    if (visible) {
+      const FlameFunction& f = tree_.functions[node.function];
+      double y = options_.flame ? bottom - (depth + 1) * kFrameHeight : top + depth * kFrameHeight;
+      std::string name = xml(f.name);
+      std::string kind(f.kind);
+      char share[32];
+      std::snprintf(share, sizeof share, "%.2f",
+                    100.0 * static_cast<double>(node.total) / static_cast<double>(total));
+      out_ += "<g class=\"f\" data-n=\"" + name + "\" data-k=\"" + kind + "\" data-v=\"" +
+              std::to_string(node.total) + "\" data-x=\"" + std::to_string(start) +
+              "\" data-d=\"" + std::to_string(depth) + "\"><title>" + name + " (" + kind +
+              "): " + std::to_string(node.total) + " samples, " + share + "%</title><rect x=\"" +
+              number(x) + "\" y=\"" + number(y) + "\" width=\"" + number(w) + "\" height=\"" +
+              number(kFrameHeight - 1) + "\" fill=\"" + color(f, window_) + "\"/><text x=\"" +
+              number(x + 3) + "\" y=\"" + number(y + 11.5) + "\">" + xml(fitted(f.name, w)) +
+              "</text></g>\n";
     }
+    std::uint32_t next = index + 1;
+    std::uint64_t child_start = start;
+    for (std::uint32_t c = 0; c < node.children; ++c) {
+      std::uint64_t child_total = tree_.nodes[next].total;
+      next = draw(next, depth + 1, child_start, total, top, bottom, visible);
+      child_start += child_total;
+    }
+    return next;
   }
 
   void legend(double y) {
