@@ -58,7 +58,7 @@ std::optional<ApiResponse> rejected(ApiQuery& query) {
 }
 
 Status read_range(const ApiRequest& request, const report::TimeRange& range, SharedWindow& out,
-                  std::string* key) {
+                  std::string* key, bool metrics_only) {
   std::vector<store::WindowSpan> spans;
   Status listed = request.store.windows(range.from_ns, range.to_ns, spans);
   if (!listed) return listed;
@@ -66,11 +66,20 @@ Status read_range(const ApiRequest& request, const report::TimeRange& range, Sha
   if (key) *key = covered;
   auto read = [&](SharedWindow& made) {
     auto window = std::make_shared<Window>();
-    Status status = request.store.read(range.from_ns, range.to_ns, *window);
+    Status status = metrics_only ? request.store.read_metrics(range.from_ns, range.to_ns, *window)
+                                 : request.store.read(range.from_ns, range.to_ns, *window);
     made = std::move(window);
     return status;
   };
   if (covered.empty()) return read(out);  // nothing stored there: nothing to keep
+  if (metrics_only) {
+    // A whole read of the range, when kept, holds the metrics too.
+    if (const SharedWindow* whole = request.cache.windows.find(covered)) {
+      out = *whole;
+      return Status::ok();
+    }
+    return request.cache.windows.get("metrics " + covered, read, out);
+  }
   return request.cache.windows.get(covered, read, out);
 }
 

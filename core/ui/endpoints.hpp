@@ -32,9 +32,11 @@ Selection selection_of(ApiRequest& request, bool with_view = true);
 
 // Every stored window overlapping `range`, merged (StoreReader::read), kept
 // in the request's cache for the next request covering the same windows;
-// `key`, when given, is set to what the read covers.
+// `key`, when given, is set to what the read covers. With `metrics_only`,
+// a read without samples, stacks and frames (StoreReader::read_metrics)
+// unless a whole read of the range is kept.
 Status read_range(const ApiRequest& request, const report::TimeRange& range, SharedWindow& out,
-                  std::string* key = nullptr);
+                  std::string* key = nullptr, bool metrics_only = false);
 
 // The samples of `range` that `filter` keeps, merged, in the runtime view
 // unless `native` (as ember report shows them; report.hpp's

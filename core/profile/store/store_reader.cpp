@@ -31,11 +31,12 @@ class SqliteStoreReader final : public StoreReader {
 
   StoreSummary summary() const override;
   Status read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
+  Status read_metrics(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
   Status windows(std::int64_t from_ns, std::int64_t to_ns,
                  std::vector<WindowSpan>& spans) const override;
 
  private:
-  void merge(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const;
+  void merge(std::int64_t from_ns, std::int64_t to_ns, bool with_samples, Window& merged) const;
 
   std::string path_;
   std::unique_ptr<Database> db_;
@@ -185,7 +186,15 @@ StoreSummary SqliteStoreReader::summary() const {
 
 Status SqliteStoreReader::read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const {
   merged = Window{};
-  Status status = guarded(path_, [&] { merge(from_ns, to_ns, merged); });
+  Status status = guarded(path_, [&] { merge(from_ns, to_ns, true, merged); });
+  if (!status) merged = Window{};
+  return status;
+}
+
+Status SqliteStoreReader::read_metrics(std::int64_t from_ns, std::int64_t to_ns,
+                                       Window& merged) const {
+  merged = Window{};
+  Status status = guarded(path_, [&] { merge(from_ns, to_ns, false, merged); });
   if (!status) merged = Window{};
   return status;
 }
@@ -252,7 +261,8 @@ std::vector<Part> parts_of_range(Database& db, bool has_rollups, std::int64_t fr
 
 }  // namespace
 
-void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const {
+void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, bool with_samples,
+                              Window& merged) const {
   Transaction snapshot(*db_, false);  // one consistent view while the agent writes
   std::int64_t version = db_->query_int("PRAGMA user_version");
   bool has_rollups = version >= 3;
@@ -281,7 +291,9 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
     merged.frequency_hz = std::max(merged.frequency_hz, static_cast<std::uint32_t>(row.int64(2)));
     merged.lost_samples += static_cast<std::uint64_t>(row.int64(3));
     merged.host = row.text(4);
-    merger.add(decode_refs(row.blob(5), row.int64(7)));
+    WindowRefs refs;
+    decode_refs(row.blob(5), row.int64(7), refs, with_samples);
+    merger.add(std::move(refs));
     decode_metrics(row.blob(6), row.int64(7), start, merged.host_metrics, merged.process_metrics);
     row.reset();
   }
@@ -323,6 +335,8 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Window& 
       }
     }
   }
+
+  if (!with_samples) return;
 
   // Stacks, then their frames, each in store id order (the same merged
   // Window whether it came from rollups or windows): store ids -> dense

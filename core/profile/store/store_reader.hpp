@@ -48,6 +48,13 @@ class StoreReader {
   // frequency_hz of the windows (the highest if they differ).
   virtual Status read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const = 0;
 
+  // The same without samples, stacks and frames: the range's span, metrics,
+  // processes and threads (what a chart of the range needs, a fraction of a
+  // read's cost). By default a whole read.
+  virtual Status read_metrics(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const {
+    return read(from_ns, to_ns, merged);
+  }
+
   // The windows that overlap [from_ns, to_ns), oldest first.
   virtual Status windows(std::int64_t from_ns, std::int64_t to_ns,
                          std::vector<WindowSpan>& spans) const = 0;

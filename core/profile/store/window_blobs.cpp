@@ -102,7 +102,7 @@ WindowRefs decode_refs(std::string_view blob, std::int64_t format) {
   return refs;
 }
 
-void decode_refs(std::string_view blob, std::int64_t format, WindowRefs& refs) {
+void decode_refs(std::string_view blob, std::int64_t format, WindowRefs& refs, bool samples) {
   if (format != 1 && format != 2) {
     throw CorruptBlob("unknown blob format " + std::to_string(format));
   }
@@ -111,6 +111,7 @@ void decode_refs(std::string_view blob, std::int64_t format, WindowRefs& refs) {
   refs.process_ids = read_ids(in);
   refs.thread_ids = read_ids(in);
   refs.samples.clear();
+  if (!samples) return;
   std::uint64_t threads = in.count();
   // Format 2 lists every thread before any stack: the samples are counted
   // and allocated once (a day's read decodes millions).

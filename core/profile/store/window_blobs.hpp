@@ -39,8 +39,10 @@ enum class IdOrder { sorted, kept };
 std::string encode_refs(WindowRefs refs, IdOrder order = IdOrder::sorted,
                         std::int64_t format = kBlobFormat);  // samples sorted
 WindowRefs decode_refs(std::string_view blob, std::int64_t format);
-// The same into `refs`, reusing its vectors' memory (a read decodes many).
-void decode_refs(std::string_view blob, std::int64_t format, WindowRefs& refs);
+// The same into `refs`, reusing its vectors' memory (a read decodes many);
+// without `samples`, the process and thread ids only.
+void decode_refs(std::string_view blob, std::int64_t format, WindowRefs& refs,
+                 bool samples = true);
 
 // CPU shares are kept to a millionth (of a core, or of the host); metrics come
 // back ordered by time, then pid.

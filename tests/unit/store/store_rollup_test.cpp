@@ -136,6 +136,36 @@ TEST(StoreRollups, ClosedHoursAreRolledUpAndReadLikeTheirWindows) {
   EXPECT_EQ(rolled.host_metrics.size(), 3u * 361 + 900);
 }
 
+TEST(StoreRollups, AMetricsReadIsTheReadWithoutSamplesStacksAndFrames) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  write_windows(path, 0, 13);
+  std::unique_ptr<StoreReader> reader;
+  ASSERT_TRUE(StoreReader::open(path, reader));
+  const std::int64_t end = kStart + 13 * 15 * kMinute;
+  for (auto [from, to] : std::vector<std::pair<std::int64_t, std::int64_t>>{
+           {0, INT64_MAX}, {kStart + 40 * kMinute, end - 20 * kMinute}}) {
+    Window whole, metrics;
+    ASSERT_TRUE(reader->read(from, to, whole));
+    ASSERT_TRUE(reader->read_metrics(from, to, metrics));
+    EXPECT_FALSE(whole.samples.empty());
+    EXPECT_TRUE(metrics.samples.empty() && metrics.stacks.empty() && metrics.frames.empty());
+    EXPECT_EQ(std::tie(metrics.start_ns, metrics.end_ns, metrics.frequency_hz, metrics.host),
+              std::tie(whole.start_ns, whole.end_ns, whole.frequency_hz, whole.host));
+    ASSERT_EQ(metrics.host_metrics.size(), whole.host_metrics.size());
+    for (std::size_t i = 0; i < whole.host_metrics.size(); ++i) {
+      EXPECT_EQ(metrics.host_metrics[i].time_ns, whole.host_metrics[i].time_ns);
+      EXPECT_EQ(metrics.host_metrics[i].cpu_utilization, whole.host_metrics[i].cpu_utilization);
+    }
+    ASSERT_EQ(metrics.process_metrics.size(), whole.process_metrics.size());
+    ASSERT_EQ(metrics.processes.size(), whole.processes.size());
+    for (std::size_t i = 0; i < whole.processes.size(); ++i) {
+      EXPECT_EQ(process_key(metrics.processes[i]), process_key(whole.processes[i]));
+    }
+    EXPECT_EQ(metrics.threads.size(), whole.threads.size());
+  }
+}
+
 TEST(StoreRollups, RolledUpMetricsAreMeansAndWorstGaugesOfCoarserSteps) {
   test::ScratchDir dir;
   std::string path = dir.file("ember.db");
