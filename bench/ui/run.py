@@ -14,8 +14,11 @@
 
     build/bin/ember_bench_store --hours 24
     bench/ui/run.py --ember build/bin/ember [--store /tmp/ember-bench-store.db]
+                    [--baseline OLD_EMBER]
 
-Prints a table for docs/benchmarks.md; asserts nothing.
+With --baseline (an older `ember` binary), each measurement is taken with
+both binaries in turn, in the same run, and the table shows before -> after
+and their ratio. Prints tables for docs/benchmarks.md; asserts nothing.
 """
 import argparse
 import json
@@ -44,12 +47,21 @@ def main():
     parser.add_argument("--ember", default=os.path.join(ROOT, "build", "bin", "ember"))
     parser.add_argument("--store", default="/tmp/ember-bench-store.db")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--baseline", help="an older ember binary to measure side by side")
     args = parser.parse_args()
+    binaries = [args.baseline, args.ember] if args.baseline else [args.ember]
 
-    def serve():
-        ui = subprocess.Popen([args.ember, "ui", "--store", args.store, "--listen", "127.0.0.1:0"],
+    def serve(binary=args.ember):
+        ui = subprocess.Popen([binary, "ui", "--store", args.store, "--listen", "127.0.0.1:0"],
                               stdout=subprocess.PIPE, text=True)
         return ui, ui.stdout.readline().split()[3]
+
+    def shown(times):
+        """"1,234 ms" or, with a baseline, "1,234 -> 123 ms (10.0x)"."""
+        if len(times) == 1:
+            return f"{times[0] * 1000:,.0f} ms"
+        return (f"{times[0] * 1000:,.0f} -> {times[1] * 1000:,.0f} ms "
+                f"({times[0] / times[1]:.1f}x)")
 
     def stop(ui):
         ui.terminate()
@@ -69,33 +81,39 @@ def main():
                 if endpoint == "targets" and selection:
                     continue
                 path = f"api/v1/{endpoint}?from={a}&to={b}{selection}"
-                ui, url = serve()
-                try:
-                    first, body = get(url + path)
-                finally:
-                    stop(ui)
-                ui, url = serve()
-                try:
-                    get(f"{url}api/v1/timeline?from={a}&to={b}{selection}")
-                    after_timeline = get(url + path)[0]
-                    times = [get(url + path)[0] for _ in range(args.repeat)]
-                finally:
-                    stop(ui)
+                firsts, afters, agains = [], [], []
+                for binary in binaries:
+                    ui, url = serve(binary)
+                    try:
+                        first, body = get(url + path)
+                    finally:
+                        stop(ui)
+                    ui, url = serve(binary)
+                    try:
+                        get(f"{url}api/v1/timeline?from={a}&to={b}{selection}")
+                        after_timeline = get(url + path)[0]
+                        times = [get(url + path)[0] for _ in range(args.repeat)]
+                    finally:
+                        stop(ui)
+                    firsts.append(first)
+                    afters.append(after_timeline)
+                    agains.append(statistics.median(times))
                 what = f"pid {pid['value']}" if selection else "host"
-                print(f"| {endpoint} | {name} | {what} | {first * 1000:,.0f} ms "
-                      f"| {after_timeline * 1000:,.0f} ms | {statistics.median(times) * 1000:,.0f} ms "
-                      f"| {len(body) / 1024:,.0f} KiB |")
-    ui, url = serve()
-    try:
-        views = [("one process, 1 h", f"?t=pid:{pid['value']}&from={hour[0]}&to={hour[1]}",
-                  f"{hour[0] + 1800}"),
-                 ("host, 24 h", f"?from={day[0]}&to={day[1]}", f"{day[0] + DAY // 2}")]
-        node = subprocess.run(["node", os.path.join(HERE, "paint.mjs"), url, json.dumps(views)],
-                              capture_output=True, text=True, timeout=600,
-                              cwd=os.path.join(ROOT, "tests", "e2e"))
-        sys.stdout.write(node.stdout + node.stderr)
-    finally:
-        stop(ui)
+                print(f"| {endpoint} | {name} | {what} | {shown(firsts)} | {shown(afters)} "
+                      f"| {shown(agains)} | {len(body) / 1024:,.0f} KiB |", flush=True)
+    views = [("one process, 1 h", f"?t=pid:{pid['value']}&from={hour[0]}&to={hour[1]}",
+              f"{hour[0] + 1800}"),
+             ("host, 24 h", f"?from={day[0]}&to={day[1]}", f"{day[0] + DAY // 2}")]
+    for binary in binaries:
+        print(f"\n{binary}:")
+        ui, url = serve(binary)
+        try:
+            node = subprocess.run(["node", os.path.join(HERE, "paint.mjs"), url, json.dumps(views)],
+                                  capture_output=True, text=True, timeout=600,
+                                  cwd=os.path.join(ROOT, "tests", "e2e"))
+            sys.stdout.write(node.stdout + node.stderr)
+        finally:
+            stop(ui)
 
 
 if __name__ == "__main__":
