@@ -8,6 +8,7 @@
 
 #include "metrics/metrics_collector.hpp"
 #include "metrics/procfs_parsers.hpp"
+#include "scratch_dir.hpp"
 
 namespace ember {
 namespace {
@@ -66,13 +67,6 @@ TEST(ProcfsParsersTest, PidStatOfThisProcess) {
 
 class FakeProc {
  public:
-  FakeProc() {
-    root_ =
-        std::filesystem::temp_directory_path() / ("ember-metrics-test-" + std::to_string(getpid()));
-    std::filesystem::remove_all(root_);
-    std::filesystem::create_directories(root_);
-  }
-  ~FakeProc() { std::filesystem::remove_all(root_); }
   void host(std::uint64_t busy, std::uint64_t idle, std::uint64_t available_kb) {
     write("stat",
           "cpu  " + std::to_string(busy) + " 0 0 " + std::to_string(idle) + " 0 0 0 0 0 0\n");
@@ -89,7 +83,8 @@ class FakeProc {
   void write(const std::string& name, const std::string& text) {
     std::ofstream(root_ / name) << text;
   }
-  std::filesystem::path root_;
+  ember::test::ScratchDir scratch_{"ember-metrics-test"};
+  const std::filesystem::path root_ = scratch_.path();
 };
 
 constexpr std::int64_t kSecond = 1'000'000'000;

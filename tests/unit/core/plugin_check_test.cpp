@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "ember/abi.hpp"
+#include "scratch_dir.hpp"
 
 namespace ember {
 namespace {
@@ -35,13 +36,13 @@ Config parsed(const std::string& text) {
 }
 
 TEST(PluginCheck, AcceptedConfigPassesEveryStep) {
-  auto directory = std::filesystem::temp_directory_path() / "ember_plugin_check_files";
+  ember::test::ScratchDir scratch("ember-plugin-check");
+  auto directory = scratch.path() / "profiles";
   PluginCheckRequest request{kFilesSink,
                              parsed("[sink.files]\nenabled = true\ndirectory = \"" +
                                     directory.string() + "\"\n"),
                              {}};
   PluginCheckReport report = check_plugin(request);
-  std::filesystem::remove_all(directory);
   EXPECT_TRUE(report.ok()) << describe(report);
   const PluginCheckStep* plugin = find_step(report, "plugin");
   ASSERT_NE(plugin, nullptr) << describe(report);
@@ -53,8 +54,10 @@ TEST(PluginCheck, AcceptedConfigPassesEveryStep) {
 }
 
 TEST(PluginCheck, ConfigThePluginRefusesFailsWithItsMessage) {
+  ember::test::ScratchDir scratch("ember-plugin-check");
   PluginCheckRequest request{kFilesSink,
-                             parsed("[sink.files]\nenabled = true\ndirectory = \"/tmp/x\"\n"
+                             parsed("[sink.files]\nenabled = true\ndirectory = \"" +
+                                    scratch.file("profiles") + "\"\n"
                                     "formatz = [\"folded\"]\n"),
                              {}};
   PluginCheckReport report = check_plugin(request);
@@ -103,8 +106,10 @@ TEST(PluginCheck, BpfPluginOptionsCheckedAndBinariesProbed) {
 }
 
 TEST(PluginCheck, ProbingWithASinkFails) {
+  ember::test::ScratchDir scratch("ember-plugin-check");
   PluginCheckRequest request{kFilesSink,
-                             parsed("[sink.files]\nenabled = true\ndirectory = \"/tmp/x\"\n"),
+                             parsed("[sink.files]\nenabled = true\ndirectory = \"" +
+                                    scratch.file("profiles") + "\"\n"),
                              {"/bin/true"}};
   PluginCheckReport report = check_plugin(request);
   EXPECT_FALSE(report.ok());

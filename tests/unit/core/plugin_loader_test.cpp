@@ -9,9 +9,12 @@
 #include <unistd.h>
 
 #include "plugin_host/plugin_file_trust.hpp"
+#include "scratch_dir.hpp"
 
 namespace ember {
 namespace {
+
+using test::ScratchDir;
 
 TEST(PluginLoader, LoadsARealPlugin) {
   LoadedLibrary library;
@@ -23,34 +26,16 @@ TEST(PluginLoader, LoadsARealPlugin) {
 }
 
 TEST(PluginLoader, CorruptFileNamesItself) {
-  auto path = std::filesystem::temp_directory_path() / "ember_corrupt_plugin_test.so";
+  ScratchDir dir("ember_corrupt_plugin");
+  auto path = dir.path() / "ember_corrupt_plugin_test.so";
   std::ofstream(path) << "\x7f"
                          "ELF this is not a shared object";
   LoadedLibrary library;
   Status status = load_plugin_library(path.string(), library);
-  std::filesystem::remove(path);
   ASSERT_FALSE(status);
   EXPECT_NE(status.message().find("plugin " + path.string() + ": cannot load:"), std::string::npos)
       << status.message();
 }
-
-// A scratch directory for one test, removed after it.
-class ScratchDir {
- public:
-  // Named by the process too: other builds' tests may run at the same time.
-  explicit ScratchDir(const std::string& name)
-      : path_(std::filesystem::temp_directory_path() /
-              (name + "-" + std::to_string(::getpid()))) {
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-    std::filesystem::permissions(path_, std::filesystem::perms(0755));
-  }
-  ~ScratchDir() { std::filesystem::remove_all(path_); }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 std::filesystem::path copy_files_plugin(const std::filesystem::path& dir) {
   auto copy = dir / "ember_sink_files.so";

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "process/container_names.hpp"
+#include "scratch_dir.hpp"
 
 namespace ember {
 namespace {
@@ -18,24 +19,17 @@ namespace fs = std::filesystem;
 const std::string kId = "3f2b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b";
 const std::string kOther = std::string(64, 'c');
 
+// A scratch directory to lay out runtime state files and /proc entries in.
 class TempDir {
  public:
-  TempDir()
-      : path_(fs::temp_directory_path() /
-              ("ember-labels-" + std::to_string(getpid()) + "-" + std::to_string(++count_))) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
   void write(const std::string& relative, const std::string& text) const {
-    fs::create_directories((path_ / relative).parent_path());
-    std::ofstream(path_ / relative) << text;
+    fs::create_directories((dir_.path() / relative).parent_path());
+    std::ofstream(dir_.path() / relative) << text;
   }
-  std::string str() const { return path_.string(); }
+  std::string str() const { return dir_.path().string(); }
 
  private:
-  static inline int count_ = 0;
-  fs::path path_;
+  test::ScratchDir dir_{"ember-labels"};
 };
 
 TEST(ContainerNamesTest, DockerConfig) {

@@ -10,6 +10,7 @@
 #include "debug_offsets.hpp"
 #include "ember/elf_file.hpp"
 #include "pythons.hpp"
+#include "scratch_dir.hpp"
 
 namespace ember::cpython {
 namespace {
@@ -41,7 +42,8 @@ std::optional<Live> ask(const testing::Python& python) {
       "        break\n"
       "print('%d %d %d %s %d %d' % (sys.version_info[0], sys.version_info[1],\n"
       "                             sys.version_info[2], name, addr, start))\n";
-  std::string path = std::filesystem::temp_directory_path() / "ember_cpython_ask.py";
+  ember::test::ScratchDir dir("ember-cpython-ask");
+  std::string path = dir.file("ask.py");
   std::ofstream(path) << script;
   auto out = run(python.interpreter + " " + path + " " + python.binary);
   if (!out) return std::nullopt;
@@ -140,8 +142,8 @@ TEST(CPythonDetect, NotCPython) {
 
 TEST(CPythonDetect, CorruptFilesAreErrors) {
   namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() / "ember_cpython_corrupt";
-  fs::create_directories(dir);
+  ember::test::ScratchDir scratch("ember-cpython-corrupt");
+  const fs::path& dir = scratch.path();
   // Garbage behind an ELF magic.
   {
     std::ofstream out(dir / "garbage.so", std::ios::binary);
@@ -164,7 +166,6 @@ TEST(CPythonDetect, CorruptFilesAreErrors) {
     EXPECT_FALSE(status) << "a " << size << "-byte prefix of " << pyenv.back().binary;
     EXPECT_FALSE(status.message().empty());
   }
-  fs::remove_all(dir);
 }
 
 TEST(CPythonDetect, FreeThreadedBuildsAreNamedButRefused) {
@@ -194,9 +195,8 @@ TEST(CPythonDetect, FreeThreadedBuildsAreNamedButRefused) {
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   ASSERT_EQ(bytes.compare(*offset + layout->cookie, 8, "xdebugpy"), 0);
   bytes[*offset + layout->free_threaded] = 1;
-  fs::path dir = fs::temp_directory_path() / "ember_cpython_free_threaded";
-  fs::create_directories(dir);
-  fs::path copy = dir / "libpython3.13t.so.1.0";
+  ember::test::ScratchDir dir("ember-cpython-free-threaded");
+  fs::path copy = dir.path() / "libpython3.13t.so.1.0";
   std::ofstream(copy, std::ios::binary) << bytes;
 
   CPythonBinary found;
@@ -206,7 +206,6 @@ TEST(CPythonDetect, FreeThreadedBuildsAreNamedButRefused) {
       << status.message();
   EXPECT_TRUE(found.is_cpython);
   EXPECT_EQ(found.minor, 13u);
-  fs::remove_all(dir);
 }
 
 TEST(CPythonDetect, UnknownVersionsHaveNoTable) {

@@ -63,14 +63,15 @@ TEST(RetentionOptions, AgesAndSizesWithUnits) {
 }
 
 TEST(StoreSink, BadOptionsNameTheKeyAndWhere) {
+  store::test::ScratchDir dir;
   testkit::FakeHost host;
   StoreSink sink;
-  Status status = sink.configure(options("/tmp/x.db", {{"max_size", std::string("lots")}}), host);
+  Status status = sink.configure(options(dir.file("ember.db"), {{"max_size", std::string("lots")}}), host);
   ASSERT_FALSE(status);
   EXPECT_NE(status.message().find("test.toml:3:1: sink.store.max_size"), std::string::npos)
       << status.message();
   StoreSink other;
-  Status unknown = other.configure(options("/tmp/x.db", {{"retention", std::string("7d")}}), host);
+  Status unknown = other.configure(options(dir.file("ember.db"), {{"retention", std::string("7d")}}), host);
   ASSERT_FALSE(unknown);
   EXPECT_NE(unknown.message().find("sink.store.retention: unknown key"), std::string::npos)
       << unknown.message();

@@ -10,25 +10,11 @@
 #include <filesystem>
 #include <string>
 
+#include "scratch_dir.hpp"
+
 namespace ember::store::test {
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    char pattern[] = "/tmp/ember-store-test-XXXXXX";
-    path_ = ::mkdtemp(pattern);
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::permissions(path_, std::filesystem::perms::owner_all, ignored);
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ScratchDir = ember::test::ScratchDir;
 
 // First column of the first row of `sql` on the file, through SQLite itself.
 inline long long query(const std::string& path, const std::string& sql) {

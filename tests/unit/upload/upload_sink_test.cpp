@@ -18,6 +18,7 @@
 #include "ember/testing/fake_host.hpp"
 #include "gzip.hpp"
 #include "pprof_reader.hpp"
+#include "scratch_dir.hpp"
 #include "upload_request.hpp"
 
 namespace ember::upload_sink {
@@ -135,15 +136,7 @@ Window window_at(int n) {
 
 class UploadSinkTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("ember-upload-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    write_token("secret\n");
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { write_token("secret\n"); }
 
   void write_token(const std::string& token) { std::ofstream(dir_ / "token") << token; }
   std::string spool() const { return (dir_ / "spool").string(); }
@@ -164,7 +157,8 @@ class UploadSinkTest : public ::testing::Test {
     return status ? "" : status.message();
   }
 
-  fs::path dir_;
+  ember::test::ScratchDir scratch_{"ember-upload-test"};
+  const fs::path dir_ = scratch_.path();
   testkit::FakeHost host_;
 };
 
