@@ -71,32 +71,43 @@ void RefsMerger::add(WindowRefs refs) {
     }
     samples = std::move(unique);
   }
-  if (!samples.empty()) parts_.push_back(std::move(samples));
-  merged_.clear();
+  if (!samples.empty()) {
+    pending_rows_ += samples.size();
+    parts_.push_back(std::move(samples));
+  }
+  // Parts kept whole until the end would hold every row of the range (78 MB
+  // for a day of the bench host): they are merged once they hold as many
+  // rows as the merge so far, so a row is copied about twice and memory
+  // stays near twice the merged size.
+  if (pending_rows_ >= std::max(merged_.size(), kMergeRows)) merge();
   process_rows_.insert(process_rows_.end(), refs.process_ids.begin(), refs.process_ids.end());
   thread_rows_.insert(thread_rows_.end(), refs.thread_ids.begin(), refs.thread_ids.end());
 }
 
 void RefsMerger::merge() {
-  if (parts_.size() == 1) {
-    merged_ = parts_.front();
-    return;
+  std::vector<const std::vector<StoredSample>*> inputs;
+  if (!merged_.empty()) inputs.push_back(&merged_);
+  for (const auto& part : parts_) inputs.push_back(&part);
+  std::vector<StoredSample> out;
+  if (inputs.size() == 1) {
+    out = *inputs.front();
+  } else {
+    std::size_t biggest = 0;
+    for (const auto* input : inputs) biggest = std::max(biggest, input->size());
+    out.reserve(biggest * 2);
   }
-  std::size_t biggest = 0;
-  for (const auto& part : parts_) biggest = std::max(biggest, part.size());
-  merged_.reserve(biggest * 2);
-  std::vector<std::size_t> at(parts_.size(), 0);
+  std::vector<std::size_t> at(inputs.size(), 0);
   std::vector<StackTotal> stacks, next;
   constexpr std::uint64_t kDone = std::numeric_limits<std::uint64_t>::max();
-  for (;;) {
+  while (inputs.size() > 1) {
     std::uint64_t thread = kDone;
-    for (std::size_t p = 0; p < parts_.size(); ++p) {
-      if (at[p] < parts_[p].size()) thread = std::min(thread, thread_of(parts_[p][at[p]]));
+    for (std::size_t p = 0; p < inputs.size(); ++p) {
+      if (at[p] < inputs[p]->size()) thread = std::min(thread, thread_of((*inputs[p])[at[p]]));
     }
     if (thread == kDone) break;
     stacks.clear();
-    for (std::size_t p = 0; p < parts_.size(); ++p) {
-      const std::vector<StoredSample>& part = parts_[p];
+    for (std::size_t p = 0; p < inputs.size(); ++p) {
+      const std::vector<StoredSample>& part = *inputs[p];
       std::size_t begin = at[p], end = begin;
       while (end < part.size() && thread_of(part[end]) == thread) ++end;
       if (end == begin) continue;
@@ -105,12 +116,15 @@ void RefsMerger::merge() {
       at[p] = end;
     }
     auto pid = static_cast<std::uint32_t>(thread >> 32), tid = static_cast<std::uint32_t>(thread);
-    for (const StackTotal& s : stacks) merged_.push_back(StoredSample{s.stack, pid, tid, s.count});
+    for (const StackTotal& s : stacks) out.push_back(StoredSample{s.stack, pid, tid, s.count});
   }
+  merged_ = std::move(out);
+  parts_.clear();
+  pending_rows_ = 0;
 }
 
 const std::vector<StoredSample>& RefsMerger::samples() {
-  if (merged_.empty() && !parts_.empty()) merge();
+  if (!parts_.empty()) merge();
   return merged_;
 }
 

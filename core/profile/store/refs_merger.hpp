@@ -9,6 +9,8 @@
 // part is merged into a buffer that stays in the cache (a day of 24 rollups
 // is 3.3 million rows; a hash table per thread missed the cache at every
 // row), and the result comes out in the order a read hands samples on.
+// Parts are merged in batches as they come, so memory stays near twice the
+// merged size however long the range.
 #pragma once
 
 #include <cstdint>
@@ -36,8 +38,13 @@ class RefsMerger {
   static std::vector<std::int64_t> newest_last(const std::vector<std::int64_t>& ids);
   void merge();
 
-  std::vector<std::vector<StoredSample>> parts_;  // each sorted, each key once
-  std::vector<StoredSample> merged_;
+  // Merged in turn when the parts hold at least this many rows (and as many
+  // as the merge so far).
+  static constexpr std::size_t kMergeRows = 1 << 18;
+
+  std::vector<StoredSample> merged_;              // the parts merged so far
+  std::vector<std::vector<StoredSample>> parts_;  // since; each sorted, each key once
+  std::size_t pending_rows_ = 0;
   std::vector<std::int64_t> process_rows_, thread_rows_;  // oldest first
 };
 

@@ -14,11 +14,13 @@ namespace {
 
 using Key = std::tuple<std::uint32_t, std::uint32_t, std::int64_t>;  // pid, tid, stack
 
-std::vector<StoredSample> sorted_part(std::mt19937& random, std::map<Key, std::uint64_t>& truth) {
+std::vector<StoredSample> sorted_part(std::mt19937& random, std::map<Key, std::uint64_t>& truth,
+                                      int rows = 300, std::int64_t stacks = 90) {
   std::map<Key, std::uint64_t> part;
-  for (int i = 0; i < 300; ++i) {
+  for (int i = 0; i < rows; ++i) {
     auto pid = static_cast<std::uint32_t>(random() % 12 + 1);
-    Key key{pid, pid + static_cast<std::uint32_t>(random() % 3), random() % 90};
+    Key key{pid, pid + static_cast<std::uint32_t>(random() % 3),
+            static_cast<std::int64_t>(random() % stacks)};
     part[key] += random() % 5 + 1;
   }
   std::vector<StoredSample> samples;
@@ -51,6 +53,18 @@ TEST(RefsMerger, SumsEveryKeyOfEveryPartInKeyOrder) {
   }
   expect_merged(merger, truth);
   EXPECT_EQ(merger.refs().samples.size(), truth.size());
+}
+
+TEST(RefsMerger, PartsMergedInBatchesAsTheyComeSumTheSame) {
+  std::mt19937 random(3);
+  std::map<Key, std::uint64_t> truth;
+  RefsMerger merger;
+  for (int part = 0; part < 12; ++part) {  // 360,000 rows: merged twice on the way
+    WindowRefs refs;
+    refs.samples = sorted_part(random, truth, 30'000, 20'000);
+    merger.add(std::move(refs));
+  }
+  expect_merged(merger, truth);
 }
 
 TEST(RefsMerger, ADamagedPartOutOfOrderOrWithRepeatsCountsAsItsRows) {
