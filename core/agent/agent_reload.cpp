@@ -180,7 +180,10 @@ Status Agent::reload(const Config& next) {
     for (std::uint32_t pid : processes_.clear()) sampler_->forget_process(pid);  // re-read
   }
 
-  if (next.priority != config_.priority) apply_reader_priority(next.priority);
+  if (next.priority != config_.priority) {
+    apply_reader_priority(next.priority);
+    if (sinks_) sinks_->set_priority(next.priority);
+  }
   const bool was_sampling_all = config_.pids.empty();
   config_ = next;
   include_.clear();

@@ -44,9 +44,9 @@ Status set_reader_priority(const std::string& priority) {
   return Status::ok();
 }
 
-void set_helper_priority(const std::string& priority) {
-  if (priority == "normal") return;
-  (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), kHighNice);
+void set_helper_priority(pid_t thread, const std::string& priority) {
+  const int nice = priority == "normal" ? 0 : kHighNice;
+  (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(thread), nice);
 }
 
 void apply_reader_priority(const std::string& priority) {

@@ -6,6 +6,8 @@
 // (SCHED_RESET_ON_FORK).
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 
 #include "ember/status.hpp"
@@ -22,9 +24,10 @@ Status set_reader_priority(const std::string& priority);
 
 // For each sink's thread: not time-critical, but not to be starved either
 // (under 500 busy threads at normal priority one window took the store 5 to
-// 10 s to write): nice -10 unless `priority` is "normal". Best effort and
-// silent: without CAP_SYS_NICE the reader's warning already said so.
-void set_helper_priority(const std::string& priority);
+// 10 s to write): nice -10 unless `priority` is "normal" (nice 0). Any
+// thread may set it for `thread` (a thread id), as a reload does. Best effort
+// and silent: without CAP_SYS_NICE the reader's warning already said so.
+void set_helper_priority(pid_t thread, const std::string& priority);
 
 // set_reader_priority, logged: what the thread got, or a warning saying why
 // not. Called first thing on the thread that will read (the agent's start

@@ -20,6 +20,10 @@ void SinkRunner::add(const SinkEntry& sink) {
   workers_.push_back(std::make_unique<SinkWorker>(sink.name, sink.plugin, sink.settings));
 }
 
+void SinkRunner::set_priority(const std::string& priority) {
+  for (auto& worker : workers_) worker->set_priority(priority);
+}
+
 void SinkRunner::submit(std::shared_ptr<const Window> window) {
   for (auto& worker : workers_) worker->submit(window);
 }

@@ -47,6 +47,8 @@ class SinkRunner {
   // Whether a sink dropped or failed a window, or has more than one waiting,
   // since the last call: the status is worth an info line then.
   bool needs_attention();
+  // [agent] priority changed on reload: every sink's thread takes it.
+  void set_priority(const std::string& priority);
 
  private:
   std::vector<std::unique_ptr<SinkWorker>> workers_;

@@ -1,5 +1,8 @@
 #include "sink_worker.hpp"
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -23,6 +26,7 @@ struct SinkWorker::State {
   std::deque<std::shared_ptr<const Window>> queue;
   bool finishing = false;
   bool done = false;
+  pid_t thread_id = 0;  // once the thread runs
   SinkCounters counters;
   std::uint64_t burst_dropped = 0;  // since the queue was last empty
   Status final_status = Status::ok();
@@ -110,9 +114,22 @@ SinkCounters SinkWorker::counters() const {
   return state_->counters;
 }
 
+void SinkWorker::set_priority(const std::string& priority) {
+  settings_.priority = priority;
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->settings.priority = priority;
+  // Not after it stopped: its id may belong to another thread by then.
+  if (state_->thread_id != 0 && !state_->done) set_helper_priority(state_->thread_id, priority);
+}
+
 void SinkWorker::run(std::shared_ptr<State> state) {
   auto& logger = state->logger;
-  set_helper_priority(state->settings.priority);
+  {
+    // Under the lock: a set_priority meanwhile is not lost.
+    std::lock_guard<std::mutex> lock(state->mutex);
+    state->thread_id = static_cast<pid_t>(::syscall(SYS_gettid));
+    set_helper_priority(state->thread_id, state->settings.priority);
+  }
   for (;;) {
     std::shared_ptr<const Window> window;
     std::uint64_t burst_over = 0;  // windows dropped in a burst that just ended

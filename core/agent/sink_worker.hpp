@@ -53,6 +53,10 @@ class SinkWorker {
 
   SinkCounters counters() const;
 
+  // [agent] priority changed on reload: the thread runs at the new one from
+  // now on (set_helper_priority).
+  void set_priority(const std::string& priority);
+
  private:
   struct State;
   static void run(std::shared_ptr<State> state);

@@ -1,9 +1,13 @@
 #include "agent/sink_runner.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <vector>
 
@@ -29,6 +33,7 @@ class FakeSink : public SinkPlugin {
     changed_.notify_all();
     changed_.wait(lock, [&] { return !hold_windows_; });
     got_.push_back(window.start_ns);
+    nices_.push_back(::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid))));
     changed_.notify_all();
     return Status::ok();
   }
@@ -65,6 +70,11 @@ class FakeSink : public SinkPlugin {
     std::lock_guard<std::mutex> lock(mutex_);
     return got_;
   }
+  // The nice value of the sink's thread at each window.
+  std::vector<int> nices() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return nices_;
+  }
   bool closed() {
     std::lock_guard<std::mutex> lock(mutex_);
     return closed_;
@@ -78,6 +88,7 @@ class FakeSink : public SinkPlugin {
   int entered_ = 0;
   bool closed_ = false;
   std::vector<std::int64_t> got_;
+  std::vector<int> nices_;
 };
 
 // Lets a held sink go at the end of a scope.
@@ -193,6 +204,29 @@ TEST(SinkRunner, AReloadFinishesOnlyTheNamedSinks) {
   ASSERT_TRUE(files_again.wait_for_windows(1));
   EXPECT_FALSE(store.closed());
   EXPECT_EQ(files_again.got(), (std::vector<std::int64_t>{1}));
+}
+
+TEST(SinkRunner, APriorityChangeReachesEverySinkThread) {
+  if (::geteuid() != 0) {
+    if (std::getenv("CI")) FAIL() << "needs root (CAP_SYS_NICE)";
+    GTEST_SKIP() << "needs root (CAP_SYS_NICE); CI runs it as root";
+  }
+  FakeSink store;
+  FakeSink files;
+  SinkRunner runner({entry("store", store, 8), entry("files", files, 8)});  // "normal"
+  runner.submit(window_at(0));
+  ASSERT_TRUE(store.wait_for_windows(1));
+  ASSERT_TRUE(files.wait_for_windows(1));
+  runner.set_priority("realtime");  // a reload: the reader is real-time, sinks nice -10
+  runner.submit(window_at(1));
+  ASSERT_TRUE(store.wait_for_windows(2));
+  ASSERT_TRUE(files.wait_for_windows(2));
+  runner.set_priority("normal");  // and back
+  runner.submit(window_at(2));
+  ASSERT_TRUE(store.wait_for_windows(3));
+  ASSERT_TRUE(files.wait_for_windows(3));
+  EXPECT_EQ(store.nices(), (std::vector<int>{0, -10, 0}));
+  EXPECT_EQ(files.nices(), (std::vector<int>{0, -10, 0}));
 }
 
 }  // namespace
