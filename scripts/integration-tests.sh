@@ -12,8 +12,9 @@ trap 'rm -f "$log"' EXIT
 (cd "$build" && ctest --output-on-failure -L integration --repeat until-pass:2 "$@") | tee "$log"
 status=${PIPESTATUS[0]}
 # A first run that failed prints "***Failed" (or "***Exception", "***Timeout");
-# when the second passes, the test still counts as passed.
-retried=$(grep -E '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .*\*\*\*' "$log" |
+# when the second passes, the test still counts as passed. ("***Skipped" and
+# "***Not Run (Disabled)" are no failure.)
+retried=$(grep -E '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .*\*\*\*(Failed|Exception|Timeout)' "$log" |
           sed -E 's/^.*Test +#[0-9]+: ([^ ]+) .*$/\1/' | sort -u | tr '\n' ' ')
 if [ -z "$retried" ]; then
   echo "retries: none"
