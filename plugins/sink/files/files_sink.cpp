@@ -216,5 +216,3 @@ Status FilesSink::write_merged() {
 }
 
 }  // namespace ember::files
-
-EMBER_SINK_PLUGIN(ember::files::FilesSink, "files")
