@@ -12,8 +12,6 @@
 namespace ember {
 namespace {
 
-const char* type_name(PluginType type) { return type == PluginType::runtime ? "runtime" : "sink"; }
-
 // The plugin's table in the config, or an empty one.
 PluginConfig table_of(const Config& config, PluginType type, const std::string& name) {
   const auto& tables = type == PluginType::runtime ? config.runtimes : config.sinks;
@@ -71,8 +69,8 @@ PluginCheckReport check_plugin(const PluginCheckRequest& request) {
                               abi_fingerprint_text(library.abi) + "); this ember is " +
                               std::to_string(kAbiMajor) + "." + std::to_string(kAbiMinor)});
   const PluginDescriptor& descriptor = *library.descriptor;
-  const std::string section = std::string(type_name(descriptor.type)) + "." + descriptor.name;
-  report.steps.push_back({"plugin", true, std::string(type_name(descriptor.type)) +
+  const std::string section = std::string(plugin_type_name(descriptor.type)) + "." + descriptor.name;
+  report.steps.push_back({"plugin", true, std::string(plugin_type_name(descriptor.type)) +
                                               " plugin '" + descriptor.name + "', configured by [" +
                                               section + "]"});
 

@@ -92,9 +92,12 @@ Status load_plugin_library(const std::string& path, LoadedLibrary& out, const Ab
   return Status::ok();
 }
 
+const char* plugin_type_name(PluginType type) {
+  return type == PluginType::runtime ? "runtime" : "sink";
+}
+
 std::string plugin_file_name(PluginType type, const std::string& name) {
-  return std::string("ember_") + (type == PluginType::runtime ? "runtime" : "sink") + "_" + name +
-         ".so";
+  return std::string("ember_") + plugin_type_name(type) + "_" + name + ".so";
 }
 
 std::string find_plugin_file(const std::vector<std::string>& directories, PluginType type,

@@ -29,6 +29,9 @@ struct LoadedLibrary {
 Status load_plugin_library(const std::string& path, LoadedLibrary& out,
                            const AbiStamp& host = this_build_abi_stamp());
 
+// "runtime" or "sink", as in the config's tables and the plugins' files.
+const char* plugin_type_name(PluginType type);
+
 // The file a plugin is looked for under: ember_<type>_<name>.so. Only the
 // files of enabled plugins are opened, so a plugin is found by its name
 // without loading anything else.

@@ -11,8 +11,6 @@
 namespace ember {
 namespace {
 
-const char* type_name(PluginType type) { return type == PluginType::runtime ? "runtime" : "sink"; }
-
 // The plugins ember ships (their files: ember_<type>_<name>.so).
 bool is_shipped(PluginType type, const std::string& name) {
   static const std::set<std::string> runtimes = {"native", "cpython", "go", "java", "node"};
@@ -39,13 +37,13 @@ std::string names_of(const std::vector<std::string>& plugin_dirs, PluginType typ
 // in the config.
 Status missing_plugin(const std::vector<std::string>& plugin_dirs, PluginType type,
                       const std::string& name, const PluginConfig& config) {
-  const std::string label = std::string(type_name(type)) + "." + name;
+  const std::string label = std::string(plugin_type_name(type)) + "." + name;
   const std::string where = config.where.empty() ? "" : config.where + ": ";
   const bool known = is_shipped(type, name) || plugin_file_exists(plugin_dirs, type, name);
   std::string message =
       known ? where + label + ": enabled, but no plugin named '" + name +
                   "' could be loaded from the plugin directories"
-            : where + label + ": no plugin named '" + name + "' (" + type_name(type) +
+            : where + label + ": no plugin named '" + name + "' (" + plugin_type_name(type) +
                   " plugins: " + names_of(plugin_dirs, type) + ")";
   if (config.required) {
     return Status::error(message + " (required plugin " + label + ": not starting without it)");
@@ -91,7 +89,7 @@ Status configure_failed(const Status& failed, const std::string& label,
 // instance and a host without a sampler. A plugin reads its options before
 // it reaches for BPF, so one that got that far has accepted them.
 Status check_options(const PluginDescriptor& descriptor, const PluginConfig& config) {
-  const std::string label = std::string(type_name(descriptor.type)) + "." + descriptor.name;
+  const std::string label = std::string(plugin_type_name(descriptor.type)) + "." + descriptor.name;
   CheckHost host(label, /*quiet=*/true);
   std::unique_ptr<RuntimePlugin> runtime;
   std::unique_ptr<SinkPlugin> sink;
@@ -115,7 +113,7 @@ Status create_one(const std::vector<LoadedLibrary>& libraries,
                   const std::vector<std::string>& plugin_dirs, PluginType type,
                   const std::string& name, const PluginConfig& config, Sampler* sampler,
                   std::vector<PluginInstance<Plugin>>& out) {
-  const std::string label = std::string(type_name(type)) + "." + name;
+  const std::string label = std::string(plugin_type_name(type)) + "." + name;
   const LoadedLibrary* library = find_library(libraries, type, name);
   if (!library) return missing_plugin(plugin_dirs, type, name, config);
   PluginInstance<Plugin> instance;
@@ -161,10 +159,10 @@ std::vector<LoadedLibrary> load_plugins_of(const Config& config) {
       if (path.empty()) continue;  // missing_plugin says so
       LoadedLibrary library;
       if (Status loaded = load_enabled_plugin(path, type, name, library); !loaded) {
-        logger->error("{}.{}: {}", type_name(type), name, loaded.message());
+        logger->error("{}.{}: {}", plugin_type_name(type), name, loaded.message());
         continue;
       }
-      logger->debug("loaded plugin {}.{} from {}", type_name(type), name, library.path);
+      logger->debug("loaded plugin {}.{} from {}", plugin_type_name(type), name, library.path);
       libraries.push_back(std::move(library));
     }
   }

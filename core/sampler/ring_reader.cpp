@@ -8,10 +8,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include "errno_text.hpp"
+
 namespace ember {
 namespace {
-
-std::string errno_text(int error) { return std::strerror(error); }
 
 // A record's length in the ring: header plus bytes, padded to 8.
 std::uint64_t footprint(std::uint32_t length) {

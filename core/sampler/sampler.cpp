@@ -12,6 +12,7 @@
 
 #include "ember/bpf/sample.h"
 #include "ember/text_file.hpp"
+#include "errno_text.hpp"
 #include "online_cpus.hpp"
 #include "ring_reader.hpp"
 #include "ring_size.hpp"
@@ -19,8 +20,6 @@
 
 namespace ember {
 namespace {
-
-std::string errno_text(int error) { return std::strerror(error < 0 ? -error : error); }
 
 // How deep the kernel walks a user stack for bpf_get_stack
 // (kernel.perf_event_max_stack, 127 by default), within the record's array.

@@ -146,7 +146,7 @@ std::optional<KernelSymbols::Found> KernelSymbols::find(std::uint64_t address) c
 namespace ember::native {
 namespace {
 
-constexpr std::string_view kMagic = "EMBERKS2";
+constexpr std::string_view kSymbolsMagic = "EMBERKS2";
 
 // Modules that are not modules: symbols the kernel adds and drops at run time.
 bool is_transient_module(std::string_view module) {
@@ -171,7 +171,7 @@ bool take(std::string_view& in, T& value) {
 std::string KernelSymbols::serialize() const {
   std::vector<bool> transient(modules_.size());
   for (std::size_t i = 0; i < modules_.size(); ++i) transient[i] = is_transient_module(modules_[i]);
-  std::string out(kMagic);
+  std::string out(kSymbolsMagic);
   put(out, static_cast<std::uint8_t>(restricted_));
   put(out, static_cast<std::uint32_t>(image_text_.size()));
   for (auto [start, end] : image_text_) {
@@ -201,8 +201,8 @@ std::string KernelSymbols::serialize() const {
 bool KernelSymbols::view(std::string_view in, std::shared_ptr<const void> backing,
                          KernelSymbols& out) {
   const char* start = in.data();
-  if (!in.starts_with(kMagic)) return false;
-  in.remove_prefix(kMagic.size());
+  if (!in.starts_with(kSymbolsMagic)) return false;
+  in.remove_prefix(kSymbolsMagic.size());
   KernelSymbols read;
   std::uint8_t restricted = 0;
   std::uint32_t ranges = 0;

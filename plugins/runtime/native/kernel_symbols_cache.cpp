@@ -18,7 +18,7 @@
 namespace ember::native {
 namespace {
 
-constexpr std::string_view kMagic = "EMBERKC2";
+constexpr std::string_view kCacheMagic = "EMBERKC2";
 
 Status write_all(int fd, std::string_view bytes, const std::string& path) {
   while (!bytes.empty()) {
@@ -49,7 +49,7 @@ std::shared_ptr<const void> map_file(const std::string& path, std::size_t& size)
 
 // The table starts 8-byte aligned, so its symbol array can be used in place.
 std::size_t header_size(std::size_t key_size) {
-  std::size_t size = kMagic.size() + sizeof(std::uint32_t) + key_size;
+  std::size_t size = kCacheMagic.size() + sizeof(std::uint32_t) + key_size;
   return (size + 7) / 8 * 8;
 }
 
@@ -104,9 +104,9 @@ bool read_saved_kernel_symbols(const std::string& file, const std::string& key,
   if (!mapped) return false;
   std::string_view in(static_cast<const char*>(mapped.get()), size);
   std::uint32_t length = 0;
-  if (!in.starts_with(kMagic) || in.size() < kMagic.size() + sizeof(length)) return false;
-  std::memcpy(&length, in.data() + kMagic.size(), sizeof(length));
-  std::string_view saved_key = in.substr(kMagic.size() + sizeof(length));
+  if (!in.starts_with(kCacheMagic) || in.size() < kCacheMagic.size() + sizeof(length)) return false;
+  std::memcpy(&length, in.data() + kCacheMagic.size(), sizeof(length));
+  std::string_view saved_key = in.substr(kCacheMagic.size() + sizeof(length));
   if (length > saved_key.size() || saved_key.substr(0, length) != key) return false;
   std::size_t header = header_size(length);
   if (header > in.size()) return false;
@@ -124,7 +124,7 @@ Status save_kernel_symbols(const std::string& file, const std::string& key,
   std::string temporary = file + ".tmp." + std::to_string(::getpid());
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::error("cannot create " + temporary + ": " + std::strerror(errno));
-  std::string bytes(kMagic);
+  std::string bytes(kCacheMagic);
   auto length = static_cast<std::uint32_t>(key.size());
   bytes.append(reinterpret_cast<const char*>(&length), sizeof(length));
   bytes += key;

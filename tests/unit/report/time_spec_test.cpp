@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "story_windows.hpp"
+
 namespace ember::report {
 namespace {
 
-constexpr std::int64_t kS = 1'000'000'000;
+using test::kS;
 constexpr std::int64_t kNow = 1'795'633'512LL * kS;  // 2026-11-25T19:05:12Z
 
 std::int64_t at(const std::string& text) {

@@ -15,8 +15,8 @@
 namespace ember::store {
 namespace {
 
-constexpr std::int64_t kStart = 1'795'633'512'000'000'000;
-constexpr std::int64_t kMinute = 60'000'000'000;
+using test::kMinute;
+using test::kStart;
 
 StoreOutcome open_and_write(const std::string& path, const std::vector<Window>& windows) {
   std::unique_ptr<StoreWriter> writer;

@@ -10,7 +10,7 @@
 namespace ember::store {
 namespace {
 
-constexpr std::int64_t kMinute = 60'000'000'000;
+using test::kMinute;
 constexpr std::int64_t kDay = 24 * 60 * kMinute;
 constexpr std::int64_t kNow = 1'795'633'512'000'000'000;
 

@@ -10,6 +10,7 @@
 #include "rows.hpp"
 #include "schema.hpp"
 #include "store_reader.hpp"
+#include "store_reads.hpp"
 #include "store_windows.hpp"
 #include "store_writer.hpp"
 #include "test_files.hpp"
@@ -19,8 +20,9 @@ namespace ember::store {
 namespace {
 
 constexpr std::int64_t kSecond = 1'000'000'000;
-constexpr std::int64_t kMinute = 60 * kSecond;
-constexpr std::int64_t kStart = 1'795'633'512'000'000'000;  // 2026-11-25T19:05:12Z
+using test::kMinute;
+using test::kStart;
+using test::read_range;
 
 // Window `i` of a store: 15 minutes from kStart + i * 15 min, counts and
 // metadata varying with i (pid 300 comes and goes, pid 100's service changes).
@@ -57,17 +59,6 @@ void write_windows(const std::string& path, int first, int last) {
     StoreOutcome rolled = writer->roll_up();
     ASSERT_TRUE(rolled.ok()) << rolled.message;
   }
-}
-
-Window read_range(const std::string& path, std::int64_t from, std::int64_t to) {
-  std::unique_ptr<StoreReader> reader;
-  Status opened = StoreReader::open(path, reader);
-  EXPECT_TRUE(opened) << opened.message();
-  Window merged;
-  if (!opened) return merged;
-  Status read = reader->read(from, to, merged);
-  EXPECT_TRUE(read) << read.message();
-  return merged;
 }
 
 // Everything but the metrics, in order: frames, stacks, samples, processes

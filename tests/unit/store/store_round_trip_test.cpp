@@ -8,6 +8,7 @@
 
 #include "schema.hpp"
 #include "store_reader.hpp"
+#include "store_reads.hpp"
 #include "store_windows.hpp"
 #include "store_writer.hpp"
 #include "test_files.hpp"
@@ -15,8 +16,9 @@
 namespace ember::store {
 namespace {
 
-constexpr std::int64_t kStart = 1'795'633'512'000'000'000;  // 2026-11-25T19:05:12Z
-constexpr std::int64_t kMinute = 60'000'000'000;
+using test::kMinute;
+using test::kStart;
+using test::read_range;
 
 void write_all(const std::string& path, const std::vector<Window>& windows) {
   std::unique_ptr<StoreWriter> writer;
@@ -26,17 +28,6 @@ void write_all(const std::string& path, const std::vector<Window>& windows) {
     StoreOutcome written = writer->write(w);
     ASSERT_TRUE(written.ok()) << written.message;
   }
-}
-
-Window read_range(const std::string& path, std::int64_t from, std::int64_t to) {
-  std::unique_ptr<StoreReader> reader;
-  Status opened = StoreReader::open(path, reader);
-  EXPECT_TRUE(opened) << opened.message();
-  Window merged;
-  if (!opened) return merged;
-  Status read = reader->read(from, to, merged);
-  EXPECT_TRUE(read) << read.message();
-  return merged;
 }
 
 TEST(StoreRoundTrip, EveryFieldOfAWindowComesBack) {

@@ -11,6 +11,10 @@
 
 namespace ember::store::test {
 
+// The tests' clock: a minute, and a start at 2026-11-25T19:05:12Z.
+inline constexpr std::int64_t kMinute = 60'000'000'000;
+inline constexpr std::int64_t kStart = 1'795'633'512'000'000'000;
+
 inline Frame frame(std::string name, std::string kind, std::string module, std::string file,
                    std::uint32_t line, bool inlined = false) {
   Frame f;
