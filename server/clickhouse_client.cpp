@@ -8,7 +8,7 @@ namespace ember::server {
 namespace {
 
 // Inserts of a big window and fleet-wide reads take seconds, not minutes.
-constexpr int kTimeoutSeconds = 60;
+constexpr int kClickHouseTimeoutSeconds = 60;
 constexpr int kConnectSeconds = 5;
 
 std::string percent_escape(const std::string& text) {
@@ -65,8 +65,8 @@ ClickHouse::ClickHouse(std::string url, std::string database)
 ClickHouseAnswer ClickHouse::run(const std::string& statement, const std::string& data) const {
   httplib::Client client(host_, port_);
   client.set_connection_timeout(kConnectSeconds);
-  client.set_read_timeout(kTimeoutSeconds);
-  client.set_write_timeout(kTimeoutSeconds);
+  client.set_read_timeout(kClickHouseTimeoutSeconds);
+  client.set_write_timeout(kClickHouseTimeoutSeconds);
   ClickHouseAnswer answer;
   // The statement travels in the query string when rows follow it in the
   // body; alone, it is the body (no length limit).

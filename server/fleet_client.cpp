@@ -12,7 +12,7 @@
 namespace ember::server {
 namespace {
 
-constexpr int kTimeoutSeconds = 120;
+constexpr int kServerTimeoutSeconds = 120;
 
 // The message of the API's {"error": {"status": N, "message": "..."}}; the
 // body itself when it is not that.
@@ -84,7 +84,7 @@ Status fetch_fleet_window(const FleetRequest& request, Window& out) {
   httplib::Client client(base);
   if (!client.is_valid()) return Status::error("--server: '" + request.url + "' is not a URL");
   client.set_connection_timeout(10);
-  client.set_read_timeout(kTimeoutSeconds);
+  client.set_read_timeout(kServerTimeoutSeconds);
   httplib::Params params(request.params.begin(), request.params.end());
   params.emplace("format", "pprof");
   // The samples as stored: the report applies the runtime view itself.

@@ -1,6 +1,7 @@
 #include "arguments.hpp"
 
 #include <charconv>
+#include <cstdio>
 
 namespace ember::cli {
 
@@ -77,6 +78,11 @@ double Arguments::seconds() {
   error_ = flag_ + ": expected a positive duration (seconds, or with a unit: 500ms, 30s, 2m, "
            "1h), got '" + text + "'";
   return 0;
+}
+
+int command_failed(const char* command, const std::string& message, int code) {
+  std::fprintf(stderr, "ember %s: %s\n", command, message.c_str());
+  return code;
 }
 
 }  // namespace ember::cli

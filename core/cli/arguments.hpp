@@ -46,4 +46,7 @@ class Arguments {
   bool command_allowed_ = false;
 };
 
+// Says "ember <command>: <message>" on stderr; returns `code`, the exit status.
+int command_failed(const char* command, const std::string& message, int code = 1);
+
 }  // namespace ember::cli

@@ -90,11 +90,6 @@ std::int64_t now_ns() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-int fail(const std::string& message, int code = 1) {
-  std::fprintf(stderr, "ember report: %s\n", message.c_str());
-  return code;
-}
-
 // The selection read from the fleet server (its query API cuts the range and
 // applies the filters), as a store holding that window and, with --diff,
 // the second range's (`now` resolves it as run_report will).
@@ -184,12 +179,12 @@ int report_command(Arguments& args) {
       std::string name = args.value();
       std::string kind;
       Status parsed = report::parse_kind(name, kind);
-      if (!args.failed() && !parsed) return fail("--kind: " + parsed.message(), 2);
+      if (!args.failed() && !parsed) return command_failed("report", "--kind: " + parsed.message(), 2);
       request.filter.kinds.push_back(kind);
     } else if (*flag == "--label") {
       std::string label;
       Status parsed = report::parse_label(args.value(), label);
-      if (!args.failed() && !parsed) return fail("--label: " + parsed.message(), 2);
+      if (!args.failed() && !parsed) return command_failed("report", "--label: " + parsed.message(), 2);
       request.filter.labels.push_back(label);
     } else if (*flag == "--format") {
       format_name = args.value();
@@ -202,7 +197,7 @@ int report_command(Arguments& args) {
     } else if (*flag == "--sort") {
       std::string by = args.value();
       if (!args.failed() && by != "self" && by != "total") {
-        return fail("--sort: '" + by + "' is neither self nor total", 2);
+        return command_failed("report", "--sort: '" + by + "' is neither self nor total", 2);
       }
       request.sort_by_total = by == "total";
     } else if (*flag == "--native") {
@@ -210,10 +205,10 @@ int report_command(Arguments& args) {
     } else if (*flag == "--flame") {
       request.flame = true;
     } else {
-      return fail("unknown option " + *flag + " (see ember report --help)", 2);
+      return command_failed("report", "unknown option " + *flag + " (see ember report --help)", 2);
     }
   }
-  if (args.failed()) return fail(args.error() + " (see ember report --help)", 2);
+  if (args.failed()) return command_failed("report", args.error() + " (see ember report --help)", 2);
 
   // Times that cannot be read are a bad command line (exit 2), found before
   // the store is opened.
@@ -222,64 +217,64 @@ int report_command(Arguments& args) {
   for (const auto& [flag, text] : {std::pair{"--from", request.from}, {"--to", request.to}}) {
     if (text.empty()) continue;
     if (Status read = report::parse_time(text, now, time_ns); !read) {
-      return fail(std::string(flag) + ": " + read.message(), 2);
+      return command_failed("report", std::string(flag) + ": " + read.message(), 2);
     }
   }
   if (report::TimeRange diff; !request.diff.empty()) {
     if (Status read = report::parse_time_range(request.diff, now, diff); !read) {
-      return fail("--diff: " + read.message(), 2);
+      return command_failed("report", "--diff: " + read.message(), 2);
     }
   }
 
   if (!format_name.empty()) {
     Status parsed = report::parse_format(format_name, request.format);
-    if (!parsed) return fail("--format: " + parsed.message(), 2);
+    if (!parsed) return command_failed("report", "--format: " + parsed.message(), 2);
   } else if (!output.empty()) {
     if (!report::format_of_path(output, request.format)) request.format = report::ReportFormat::top;
   } else if (!isatty(STDOUT_FILENO) && request.diff.empty()) {
     request.format = report::ReportFormat::folded;
   }
   if (request.flame && request.format != report::ReportFormat::svg) {
-    return fail("--flame applies to the svg format only", 2);
+    return command_failed("report", "--flame applies to the svg format only", 2);
   }
   if (request.format == report::ReportFormat::pprof && output.empty() && isatty(STDOUT_FILENO)) {
-    return fail("pprof is binary: write it to a file with --output FILE.pb.gz", 2);
+    return command_failed("report", "pprof is binary: write it to a file with --output FILE.pb.gz", 2);
   }
 
   if (server_url.empty() && (!hosts.empty() || !token_file.empty())) {
-    return fail("--host and --token-file go with --server (a local store has one host)", 2);
+    return command_failed("report", "--host and --token-file go with --server (a local store has one host)", 2);
   }
   if (!server_url.empty() && (!store_path.empty() || !config_path.empty())) {
-    return fail("--server reads the fleet, --store and --config a local store: give one", 2);
+    return command_failed("report", "--server reads the fleet, --store and --config a local store: give one", 2);
   }
   if (server_url.empty()) {
     Status found = resolve_store_path(store_path, config_path, store_path);
-    if (!found) return fail(found.message(), 2);
+    if (!found) return command_failed("report", found.message(), 2);
   }
 
   try {
     std::unique_ptr<store::StoreReader> store;
     if (server_url.empty()) {
       Status opened = store::StoreReader::open(store_path, store);
-      if (!opened) return fail(opened.message());
+      if (!opened) return command_failed("report", opened.message());
     } else {
       Status fetched = fetch_from_server(server_url, token_file, hosts, request, now, store);
-      if (!fetched) return fail(fetched.message());
+      if (!fetched) return command_failed("report", fetched.message());
     }
     std::string text;
     Status made = report::run_report(*store, request, now, text);
-    if (!made) return fail(made.message());
+    if (!made) return command_failed("report", made.message());
     if (output.empty()) {
       if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout)) {
-        return fail("cannot write to standard output");
+        return command_failed("report", "cannot write to standard output");
       }
       return 0;
     }
     Status written = formats::write_file_atomically(output, text);
-    if (!written) return fail(written.message());
+    if (!written) return command_failed("report", written.message());
     return 0;
   } catch (const std::exception& e) {
-    return fail(e.what());
+    return command_failed("report", e.what());
   }
 }
 

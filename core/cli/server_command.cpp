@@ -54,11 +54,6 @@ Example:
   ember server --token-file tokens --clickhouse http://127.0.0.1:PORT/ --listen 0.0.0.0:4040
 )";
 
-int fail(const std::string& message, int code = 1) {
-  std::fprintf(stderr, "ember server: %s\n", message.c_str());
-  return code;
-}
-
 bool valid_database(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
   for (char c : name) {
@@ -93,7 +88,7 @@ int server_command(Arguments& args) {
       char* end = nullptr;
       const long days = std::strtol(text.c_str(), &end, 10);
       if (!args.failed() && (text.empty() || *end || days < 0 || days > 100000)) {
-        return fail("--retention: '" + text + "' is not a number of days (0 keeps everything)", 2);
+        return command_failed("server", "--retention: '" + text + "' is not a number of days (0 keeps everything)", 2);
       }
       retention_days = static_cast<int>(days);
     } else if (*flag == "--log-level") {
@@ -102,29 +97,29 @@ int server_command(Arguments& args) {
       const std::string text = args.value();
       auto size = formats::parse_size(text);
       if (!args.failed() && (!size || *size < 1024)) {
-        return fail(*flag + ": '" + text + "' is not a size of at least 1KiB (e.g. 16MiB)", 2);
+        return command_failed("server", *flag + ": '" + text + "' is not a size of at least 1KiB (e.g. 16MiB)", 2);
       }
       (*flag == "--max-body" ? limits.max_body : limits.max_inflated) =
           size ? static_cast<std::uint64_t>(*size) : 0;
     } else {
-      return fail("unknown option " + *flag + " (see ember server --help)", 2);
+      return command_failed("server", "unknown option " + *flag + " (see ember server --help)", 2);
     }
   }
-  if (args.failed()) return fail(args.error() + " (see ember server --help)", 2);
+  if (args.failed()) return command_failed("server", args.error() + " (see ember server --help)", 2);
   if (token_file.empty()) {
-    return fail("--token-file is required: agents and readers authenticate with its tokens", 2);
+    return command_failed("server", "--token-file is required: agents and readers authenticate with its tokens", 2);
   }
   if (!valid_database(database)) {
-    return fail("--database: '" + database + "' is not a ClickHouse name (letters, digits, _)", 2);
+    return command_failed("server", "--database: '" + database + "' is not a ClickHouse name (letters, digits, _)", 2);
   }
   ListenAddress address;
   if (Status parsed = parse_listen_address(listen, address); !parsed) {
-    return fail("--listen: " + parsed.message(), 2);
+    return command_failed("server", "--listen: " + parsed.message(), 2);
   }
-  if (Status logging = setup_logging(log_level); !logging) return fail(logging.message(), 2);
+  if (Status logging = setup_logging(log_level); !logging) return command_failed("server", logging.message(), 2);
   server::Tokens tokens;
   if (Status loaded = server::Tokens::load(token_file, tokens); !loaded) {
-    return fail(loaded.message(), 2);
+    return command_failed("server", loaded.message(), 2);
   }
 
   try {
@@ -139,7 +134,7 @@ int server_command(Arguments& args) {
     server::Ingest ingest(clickhouse, schema, tokens, limits, counters, log);
     server::FleetApi api(clickhouse, [] { return realtime_ns(); });
     server::FleetHttp http(ingest, api, schema, tokens, counters);
-    if (Status bound = http.bind(address); !bound) return fail(bound.message());
+    if (Status bound = http.bind(address); !bound) return command_failed("server", bound.message());
     const std::string host =
         address.host.find(':') != std::string::npos ? "[" + address.host + "]" : address.host;
     std::printf("ember server: listening on http://%s:%d/ (POST /ingest, GET /api/v1/, GET "
@@ -195,10 +190,10 @@ int server_command(Arguments& args) {
     }
     serving.join();
     log->info("stopped; ingest: {}", counters.summary());
-    if (!served) return fail(served.message());
+    if (!served) return command_failed("server", served.message());
     return 0;
   } catch (const std::exception& e) {
-    return fail(e.what());
+    return command_failed("server", e.what());
   }
 }
 

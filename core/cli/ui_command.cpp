@@ -49,11 +49,6 @@ Examples:
   ember ui --server http://fleet:4040 --token-file ~/.ember-token
 )";
 
-int fail(const std::string& message, int code = 1) {
-  std::fprintf(stderr, "ember ui: %s\n", message.c_str());
-  return code;
-}
-
 }  // namespace
 
 int ui_command(Arguments& args) {
@@ -73,27 +68,27 @@ int ui_command(Arguments& args) {
     } else if (*flag == "--token-file") {
       token_file = args.value();
     } else {
-      return fail("unknown option " + *flag + " (see ember ui --help)", 2);
+      return command_failed("ui", "unknown option " + *flag + " (see ember ui --help)", 2);
     }
   }
-  if (args.failed()) return fail(args.error() + " (see ember ui --help)", 2);
+  if (args.failed()) return command_failed("ui", args.error() + " (see ember ui --help)", 2);
   if (server_url.empty() && !token_file.empty()) {
-    return fail("--token-file goes with --server (a local store needs no token)", 2);
+    return command_failed("ui", "--token-file goes with --server (a local store needs no token)", 2);
   }
   if (!server_url.empty() && !store_path.empty()) {
-    return fail("--server reads the fleet, --store a local store: give one", 2);
+    return command_failed("ui", "--server reads the fleet, --store a local store: give one", 2);
   }
 
   Config config;
   bool loaded = false;
   Status read = load_default_config(config_path, config, loaded);
-  if (!read) return fail(read.message(), 2);
+  if (!read) return command_failed("ui", read.message(), 2);
   if (store_path.empty() && loaded) store_path = store_of_config(config);
   if (store_path.empty()) store_path = kDefaultStore;
   if (listen.empty()) listen = config.ui_listen;
   ListenAddress address;
   Status parsed = parse_listen_address(listen, address);
-  if (!parsed) return fail("--listen: " + parsed.message(), 2);
+  if (!parsed) return command_failed("ui", "--listen: " + parsed.message(), 2);
 
   try {
     std::unique_ptr<store::StoreReader> store;
@@ -103,16 +98,16 @@ int ui_command(Arguments& args) {
     if (!server_url.empty()) {
       std::string token;
       if (!token_file.empty()) {
-        if (Status read = server::read_token(token_file, token); !read) return fail(read.message(), 2);
+        if (Status read = server::read_token(token_file, token); !read) return command_failed("ui", read.message(), 2);
       }
       server::FleetProxy proxy;
       if (Status made = server::FleetProxy::make(server_url, token, proxy); !made) {
-        return fail(made.message(), 2);
+        return command_failed("ui", made.message(), 2);
       }
       // A wrong token or address is said now, not on the page.
       ui::ApiResponse first = proxy.ask("/api/v1/summary", {});
       if (first.status == 401 || first.status == 403 || first.status == 502) {
-        return fail("the fleet server at " + server_url + " answered " +
+        return command_failed("ui", "the fleet server at " + server_url + " answered " +
                     std::to_string(first.status) + ": " + first.body);
       }
       server = std::make_unique<ui::UiServer>(
@@ -120,13 +115,13 @@ int ui_command(Arguments& args) {
       source = "fleet server " + proxy.url();
     } else {
       Status opened = store::StoreReader::open(store_path, store);
-      if (!opened) return fail(opened.message());
+      if (!opened) return command_failed("ui", opened.message());
       api = std::make_unique<ui::Api>(*store, [] { return realtime_ns(); });
       server = std::make_unique<ui::UiServer>(*api);
       source = "store " + store_path;
     }
     Status bound = server->bind(address);
-    if (!bound) return fail(bound.message());
+    if (!bound) return command_failed("ui", bound.message());
 
     std::string host = address.host.find(':') != std::string::npos ? "[" + address.host + "]"
                                                                     : address.host;
@@ -156,10 +151,10 @@ int ui_command(Arguments& args) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     serving.join();
-    if (!served) return fail(served.message());
+    if (!served) return command_failed("ui", served.message());
     return 0;
   } catch (const std::exception& e) {
-    return fail(e.what());
+    return command_failed("ui", e.what());
   }
 }
 

@@ -6,13 +6,16 @@
 #include <filesystem>
 #include <fstream>
 
+#include "kernel_frames.hpp"
 #include "native_plugin.hpp"
 #include "ember/testing/fake_host.hpp"
 
 namespace ember::native {
 namespace {
 
-constexpr std::string_view kKallsyms =
+using test::kernel_frames;
+
+constexpr std::string_view kCachedKallsyms =
     "ffffffff81000000 T _text\n"
     "ffffffff81000000 T _stext\n"
     "ffffffff81001000 t do_one_thing\n"
@@ -40,7 +43,7 @@ void write(const std::string& path, std::string_view text) {
 
 TEST(KernelSymbolsCache, SavedTableReadsBackWithoutTransientSymbols) {
   TempDir dir;
-  KernelSymbols symbols = KernelSymbols::parse(kKallsyms);
+  KernelSymbols symbols = KernelSymbols::parse(kCachedKallsyms);
   ASSERT_TRUE(save_kernel_symbols(dir.file("kallsyms"), "key 1", symbols).is_ok());
   KernelSymbols read;
   ASSERT_TRUE(read_saved_kernel_symbols(dir.file("kallsyms"), "key 1", read));
@@ -56,7 +59,7 @@ TEST(KernelSymbolsCache, SavedTableReadsBackWithoutTransientSymbols) {
 
 TEST(KernelSymbolsCache, DamagedFilesAreRefused) {
   TempDir dir;
-  KernelSymbols symbols = KernelSymbols::parse(kKallsyms);
+  KernelSymbols symbols = KernelSymbols::parse(kCachedKallsyms);
   ASSERT_TRUE(save_kernel_symbols(dir.file("kallsyms"), "key", symbols).is_ok());
   std::string whole;
   {
@@ -80,7 +83,7 @@ TEST(KernelSymbolsCache, KeyFollowsBootModulesAndSource) {
   TempDir dir;
   write(dir.file("boot_id"), "ae518b67-db09-4a30-9a28-7583954c7212\n");
   write(dir.file("modules"), "ext4 1081344 2 - Live 0xffffffffc0a00000\n");
-  write(dir.file("kallsyms"), kKallsyms);
+  write(dir.file("kallsyms"), kCachedKallsyms);
   KernelSymbolsSources sources{dir.file("kallsyms"), dir.file("boot_id"), dir.file("modules")};
   KernelSymbolsKey first, again, other;
   ASSERT_TRUE(kernel_symbols_key(sources, first).is_ok());
@@ -101,15 +104,9 @@ TEST(KernelSymbolsCache, KeyFollowsBootModulesAndSource) {
   EXPECT_FALSE(kernel_symbols_key(sources, other).is_ok());
 }
 
-std::vector<FrameHandle> kernel_frames(NativePlugin& plugin, std::vector<__u64> addresses) {
-  std::vector<FrameHandle> frames;
-  plugin.symbolize_kernel(addresses, frames);
-  return frames;
-}
-
 TEST(KernelSymbolizer, SecondStartReadsTheSavedTableAndGoesLiveOutsideIt) {
   TempDir dir;
-  write(dir.file("kallsyms"), kKallsyms);
+  write(dir.file("kallsyms"), kCachedKallsyms);
   Options options{{"kallsyms_path", {dir.file("kallsyms"), ""}},
                   {"cache_dir", {dir.file("cache"), ""}}};
   {

@@ -7,11 +7,14 @@
 #include <map>
 #include <sstream>
 
+#include "kernel_frames.hpp"
 #include "native_plugin.hpp"
 #include "ember/testing/fake_host.hpp"
 
 namespace ember::native {
 namespace {
+
+using test::kernel_frames;
 
 constexpr std::string_view kKallsyms =
     "ffffffff81000000 T _text\n"
@@ -59,12 +62,6 @@ std::string write_temp(const std::string& text) {
   EXPECT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
   close(fd);
   return path;
-}
-
-std::vector<FrameHandle> kernel_frames(NativePlugin& plugin, std::vector<__u64> addresses) {
-  std::vector<FrameHandle> frames;
-  plugin.symbolize_kernel(addresses, frames);
-  return frames;
 }
 
 TEST(KernelSymbolizer, RestrictedKallsymsNamesFramesByAddressAndWarnsOnce) {
