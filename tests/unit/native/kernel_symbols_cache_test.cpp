@@ -9,9 +9,12 @@
 #include "kernel_frames.hpp"
 #include "native_plugin.hpp"
 #include "ember/testing/fake_host.hpp"
+#include "scratch_dir.hpp"
 
 namespace ember::native {
 namespace {
+
+using ember::test::ScratchDir;
 
 using test::kernel_frames;
 
@@ -23,26 +26,12 @@ constexpr std::string_view kCachedKallsyms =
     "ffffffffc0a01000 t ext4_fill_super\t[ext4]\n"
     "ffffffffc0b00000 t bpf_prog_6deef7357e7b4530_sample\t[bpf]\n";
 
-class TempDir {
- public:
-  TempDir() {
-    char name[] = "/tmp/ember-kcache-XXXXXX";
-    path_ = mkdtemp(name);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 void write(const std::string& path, std::string_view text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
 TEST(KernelSymbolsCache, SavedTableReadsBackWithoutTransientSymbols) {
-  TempDir dir;
+  ScratchDir dir;
   KernelSymbols symbols = KernelSymbols::parse(kCachedKallsyms);
   ASSERT_TRUE(save_kernel_symbols(dir.file("kallsyms"), "key 1", symbols).is_ok());
   KernelSymbols read;
@@ -58,7 +47,7 @@ TEST(KernelSymbolsCache, SavedTableReadsBackWithoutTransientSymbols) {
 }
 
 TEST(KernelSymbolsCache, DamagedFilesAreRefused) {
-  TempDir dir;
+  ScratchDir dir;
   KernelSymbols symbols = KernelSymbols::parse(kCachedKallsyms);
   ASSERT_TRUE(save_kernel_symbols(dir.file("kallsyms"), "key", symbols).is_ok());
   std::string whole;
@@ -80,7 +69,7 @@ TEST(KernelSymbolsCache, DamagedFilesAreRefused) {
 }
 
 TEST(KernelSymbolsCache, KeyFollowsBootModulesAndSource) {
-  TempDir dir;
+  ScratchDir dir;
   write(dir.file("boot_id"), "ae518b67-db09-4a30-9a28-7583954c7212\n");
   write(dir.file("modules"), "ext4 1081344 2 - Live 0xffffffffc0a00000\n");
   write(dir.file("kallsyms"), kCachedKallsyms);
@@ -105,7 +94,7 @@ TEST(KernelSymbolsCache, KeyFollowsBootModulesAndSource) {
 }
 
 TEST(KernelSymbolizer, SecondStartReadsTheSavedTableAndGoesLiveOutsideIt) {
-  TempDir dir;
+  ScratchDir dir;
   write(dir.file("kallsyms"), kCachedKallsyms);
   Options options{{"kallsyms_path", {dir.file("kallsyms"), ""}},
                   {"cache_dir", {dir.file("cache"), ""}}};

@@ -11,11 +11,14 @@
 #include "fixture_process.hpp"
 #include "frame_names.hpp"
 #include "mapped_file.hpp"
+#include "scratch_dir.hpp"
 #include "native_plugin.hpp"
 #include "ember/testing/fake_host.hpp"
 
 namespace ember::native {
 namespace {
+
+using ember::test::ScratchDir;
 
 namespace fs = std::filesystem;
 using ember_test::FixtureProcess;
@@ -69,16 +72,6 @@ class NativeHandlerTest : public ::testing::Test {
 
   ember::testkit::FakeHost host_;
   std::unique_ptr<NativePlugin> plugin_;
-};
-
-// A temporary directory removed with everything in it.
-struct TempDir {
-  TempDir() {
-    char pattern[] = "/tmp/ember-native-test-XXXXXX";
-    path = mkdtemp(pattern);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
 };
 
 void expect_fixture_names(ProcessHandler& handler, const FixtureProcess& process,
@@ -156,8 +149,8 @@ TEST_F(NativeHandlerTest, StrippedExecutableFallsBackToModuleAndFileAddress) {
 }
 
 TEST_F(NativeHandlerTest, DeletedExecutableIsReadThroughMapFiles) {
-  TempDir dir;
-  fs::path copy = dir.path / "ember_fixture_deleted";
+  ScratchDir dir;
+  fs::path copy = dir.path() / "ember_fixture_deleted";
   fs::copy_file(fixture_path("ember_fixture_pie"), copy);
   FixtureProcess process(copy.string());
   ASSERT_EQ(unlink(copy.c_str()), 0);
@@ -174,13 +167,13 @@ TEST_F(NativeHandlerTest, ReplacedExecutableIsReadThroughMapFiles) {
   // The process' root (as in a container) holds another binary at the path
   // the process mapped: the inode differs, so the mapped file is read instead.
   FixtureProcess process(fixture_path("ember_fixture_pie"));
-  TempDir root;
-  fs::path inside = root.path / fs::path(fixture_path("ember_fixture_pie")).relative_path();
+  ScratchDir root;
+  fs::path inside = root.path() / fs::path(fixture_path("ember_fixture_pie")).relative_path();
   fs::create_directories(inside.parent_path());
   fs::copy_file(fixture_path("ember_fixture_nopie"), inside);
   std::vector<Mapping> maps;
   ASSERT_TRUE(read_proc_maps(process.pid(), maps).is_ok());
-  auto handler = plugin_->attach(ProcessRef{process.pid(), root.path.string(), "", &maps}, nullptr);
+  auto handler = plugin_->attach(ProcessRef{process.pid(), root.path().string(), "", &maps}, nullptr);
   ASSERT_NE(handler, nullptr);
   expect_fixture_names(*handler, process, "ember_fixture_pie");
 }
@@ -285,8 +278,8 @@ TEST_F(NativeHandlerTest, MapsRefreshIsRateLimitedAndMappingChangesAreHeard) {
 }
 
 TEST_F(NativeHandlerTest, MalformedElfIsLoggedOnceAndNamedByOffset) {
-  TempDir dir;
-  fs::path garbage = dir.path / "libgarbage.so";
+  ScratchDir dir;
+  fs::path garbage = dir.path() / "libgarbage.so";
   {
     std::mt19937 random(7);
     std::string bytes = "\x7f" "ELF\x02\x01\x01";
@@ -307,8 +300,8 @@ TEST_F(NativeHandlerTest, MalformedElfIsLoggedOnceAndNamedByOffset) {
 }
 
 TEST_F(NativeHandlerTest, ExecutableNonElfFileIsNamedByOffsetWithoutAWarning) {
-  TempDir dir;
-  fs::path jit = dir.path / "jit-code.bin";
+  ScratchDir dir;
+  fs::path jit = dir.path() / "jit-code.bin";
   std::ofstream(jit, std::ios::binary) << std::string(8192, '\xc3');
   FixtureProcess process(fixture_path("ember_fixture_pie"));
   process.command("map " + jit.string());

@@ -19,11 +19,14 @@
 #include "debug_file_finder.hpp"
 #include "dwarf_pool.hpp"
 #include "dwarf_source.hpp"
+#include "scratch_dir.hpp"
 #include "symbol_cache.hpp"
 #include "ember/testing/fake_host.hpp"
 
 namespace ember::native {
 namespace {
+
+using ember::test::ScratchDir;
 
 namespace fs = std::filesystem;
 
@@ -70,15 +73,6 @@ std::string debug_file_under(const std::string& root) {
   }
   return {};
 }
-
-struct TempDir {
-  TempDir() {
-    char pattern[] = "/tmp/ember-lines-test-XXXXXX";
-    path = mkdtemp(pattern);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
-};
 
 std::shared_ptr<const BinarySymbols> symbols_of(SymbolCache& cache, const std::string& path,
                                                 const std::string& root = "") {
@@ -138,19 +132,19 @@ TEST(SourceLines, DebugFileFoundByBuildIdGivesLinesAndInlinedFrames) {
 }
 
 TEST(SourceLines, DebugFileInsideTheProcessRootComesFirst) {
-  TempDir root;
-  fs::path inside = root.path / fs::path(EMBER_INLINED_DEBUG_ROOT).relative_path();
+  ScratchDir root;
+  fs::path inside = root.path() / fs::path(EMBER_INLINED_DEBUG_ROOT).relative_path();
   fs::create_directories(inside.parent_path());
   fs::copy(EMBER_INLINED_DEBUG_ROOT, inside, fs::copy_options::recursive);
   ember::testkit::FakeHost host;
   NativeOptions options;
   options.debug_dirs = {EMBER_INLINED_DEBUG_ROOT};
   SymbolCache cache(host, options);
-  auto symbols = symbols_of(cache, EMBER_INLINED_HOT, root.path.string());
+  auto symbols = symbols_of(cache, EMBER_INLINED_HOT, root.path().string());
   ASSERT_TRUE(symbols->has_dwarf());
   EXPECT_EQ(cache.dwarf_pool().open_count(), 0u) << "opened on first lookup";
   expect_outer_work_lines(*symbols, debug_file_under(inside.string()));
-  EXPECT_EQ(host.count(LogLevel::debug, "debug file " + root.path.string()), 1u)
+  EXPECT_EQ(host.count(LogLevel::debug, "debug file " + root.path().string()), 1u)
       << "the copy inside the root was used";
 }
 
@@ -196,11 +190,11 @@ TEST(SourceLines, DebuglinkFileIsFoundNextToTheObjectAndCheckedByCrc) {
     expect_outer_work_lines(*symbols, debug);
   }
   // The same link next to a copy, but another file behind it: its CRC differs.
-  TempDir dir;
-  fs::path copy = dir.path / "inlined_hot_nobid";
+  ScratchDir dir;
+  fs::path copy = dir.path() / "inlined_hot_nobid";
   fs::copy_file(EMBER_INLINED_NOBID, copy);
-  fs::create_directories(dir.path / ".debug");
-  fs::path wrong = dir.path / ".debug" / "inlined_hot_nobid.debug";
+  fs::create_directories(dir.path() / ".debug");
+  fs::path wrong = dir.path() / ".debug" / "inlined_hot_nobid.debug";
   fs::copy_file(debug, wrong);
   {
     std::fstream bytes(wrong, std::ios::in | std::ios::out | std::ios::binary);

@@ -12,29 +12,20 @@
 
 #include "dwarf_source.hpp"
 #include "ember/testing/fake_host.hpp"
+#include "scratch_dir.hpp"
 
 namespace ember::native {
 namespace {
 
+using ember::test::ScratchDir;
+
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    char name[] = "/tmp/ember-uncompressed-XXXXXX";
-    path_ = mkdtemp(name);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  std::size_t entries() const {
-    std::size_t count = 0;
-    for ([[maybe_unused]] const auto& entry : fs::recursive_directory_iterator(path_)) ++count;
-    return count;
-  }
-
- private:
-  std::string path_;
-};
+std::size_t entries_under(const fs::path& directory) {
+  std::size_t count = 0;
+  for ([[maybe_unused]] const auto& entry : fs::recursive_directory_iterator(directory)) ++count;
+  return count;
+}
 
 // Debug sections that are compressed, and debug sections at all.
 std::pair<int, int> debug_sections(const std::string& path) {
@@ -83,7 +74,7 @@ std::string lines_of(const std::string& path) {
 
 TEST(UncompressedDebug, CopyGivesTheSameLinesWithNothingCompressed) {
   ASSERT_GT(debug_sections(EMBER_INLINED_GZ).first, 0) << "the fixture is not compressed";
-  TempDir dir;
+  ScratchDir dir;
   ember::testkit::FakeHost host;
   UncompressedDebugFiles copies(dir.file("debug"), std::size_t{64} << 20, host);
   std::string copy = copies.path_for(EMBER_INLINED_GZ, identity_of(EMBER_INLINED_GZ));
@@ -101,11 +92,11 @@ TEST(UncompressedDebug, CopyGivesTheSameLinesWithNothingCompressed) {
 }
 
 TEST(UncompressedDebug, FileWithNothingCompressedIsOpenedAsItIs) {
-  TempDir dir;
+  ScratchDir dir;
   ember::testkit::FakeHost host;
   UncompressedDebugFiles copies(dir.file("debug"), std::size_t{64} << 20, host);
   EXPECT_EQ(copies.path_for(EMBER_INLINED_HOT, identity_of(EMBER_INLINED_HOT)), EMBER_INLINED_HOT);
-  EXPECT_EQ(dir.entries(), 1u) << "only the directory";
+  EXPECT_EQ(entries_under(dir.path()), 1u) << "only the directory";
 }
 
 TEST(UncompressedDebug, NoCopyWithoutAWritableDirectory) {
@@ -117,7 +108,7 @@ TEST(UncompressedDebug, NoCopyWithoutAWritableDirectory) {
 }
 
 TEST(UncompressedDebug, OldestCopiesGoBeyondTheLimit) {
-  TempDir dir;
+  ScratchDir dir;
   ember::testkit::FakeHost host;
   UncompressedDebugFiles copies(dir.file("debug"), 1, host);  // room for the newest only
   FileIdentity first = identity_of(EMBER_INLINED_GZ);
@@ -131,7 +122,7 @@ TEST(UncompressedDebug, OldestCopiesGoBeyondTheLimit) {
 }
 
 TEST(UncompressedDebug, NotAnElfFileIsAnError) {
-  TempDir dir;
+  ScratchDir dir;
   bool compressed = true;
   Status status = write_uncompressed_elf("/proc/self/status", dir.file("out"), compressed);
   EXPECT_FALSE(status.is_ok());

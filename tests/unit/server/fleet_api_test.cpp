@@ -5,24 +5,13 @@
 #include "fleet_api.hpp"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+
+#include "closed_port.hpp"
 
 namespace ember::server {
 namespace {
 
-int closed_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  socklen_t size = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
+using test::closed_port;
 
 TEST(FleetApi, UnreachableClickHouseIs503OnEveryEndpoint) {
   const ClickHouse clickhouse("http://127.0.0.1:" + std::to_string(closed_port()) + "/", "ember");
