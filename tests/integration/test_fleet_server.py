@@ -195,18 +195,23 @@ class FleetServer(unittest.TestCase):
                            list(args), timeout=60)
         return res
 
+    def agent_config(self, tmp, store, pid, upload_extra=""):
+        """A config profiling `pid` into the local store and uploading to this server."""
+        config = os.path.join(tmp, "ember.toml")
+        with open(config, "w") as f:
+            f.write(f'[agent]\nplugin_dirs = ["{it.PLUGIN_DIR}"]\n\n'
+                    f"[processes]\npids = [{pid}]\n\n"
+                    "[runtime.native]\nenabled = true\nrequired = true\n\n"
+                    f'[sink.store]\nenabled = true\nrequired = true\npath = "{store}"\n\n'
+                    f'[sink.upload]\nenabled = true\nrequired = true\nurl = "{self.url}ingest"\n'
+                    f'token_file = "{self.token}"\nspool_dir = "{tmp}/spool"\n' + upload_extra)
+        return config
+
     def test_agent_uploads_and_report_reads_the_fleet(self):
         tmp = it.scratch_dir(self)
         store = os.path.join(tmp, "ember.db")
         workload = it.start(self, [it.workload("fp_hot"), "60"])
-        config = os.path.join(tmp, "ember.toml")
-        with open(config, "w") as f:
-            f.write(f'[agent]\nplugin_dirs = ["{it.PLUGIN_DIR}"]\n\n'
-                    f"[processes]\npids = [{workload.pid}]\n\n"
-                    "[runtime.native]\nenabled = true\nrequired = true\n\n"
-                    f'[sink.store]\nenabled = true\nrequired = true\npath = "{store}"\n\n'
-                    f'[sink.upload]\nenabled = true\nrequired = true\nurl = "{self.url}ingest"\n'
-                    f'token_file = "{self.token}"\nspool_dir = "{tmp}/spool"\n')
+        config = self.agent_config(tmp, store, workload.pid)
         agent = it.Background(["agent", "--config", config, "--window", "1",
                                "--frequency", str(FREQUENCY)])
         self.addCleanup(agent.kill)
@@ -487,15 +492,7 @@ class FleetServer(unittest.TestCase):
         before = int(self.query(f"SELECT sum(count) FROM samples WHERE host = '{host}'") or 0)
         entries_before = int(self.query(f"SELECT count() FROM ingested WHERE host = '{host}'"))
         workload = it.start(self, [it.workload("fp_hot"), "60"])
-        config = os.path.join(tmp, "ember.toml")
-        with open(config, "w") as f:
-            f.write(f'[agent]\nplugin_dirs = ["{it.PLUGIN_DIR}"]\n\n'
-                    f"[processes]\npids = [{workload.pid}]\n\n"
-                    "[runtime.native]\nenabled = true\nrequired = true\n\n"
-                    f'[sink.store]\nenabled = true\nrequired = true\npath = "{store}"\n\n'
-                    f'[sink.upload]\nenabled = true\nrequired = true\nurl = "{self.url}ingest"\n'
-                    f'token_file = "{self.token}"\nspool_dir = "{tmp}/spool"\n'
-                    "retry_max_seconds = 1\n")
+        config = self.agent_config(tmp, store, workload.pid, "retry_max_seconds = 1\n")
         agent = it.Background(["agent", "--config", config, "--window", "1",
                                "--frequency", str(FREQUENCY)])
         self.addCleanup(agent.kill)
