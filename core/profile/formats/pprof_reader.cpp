@@ -98,7 +98,13 @@ class Reader {
     }
     Window& window = builder_.window();
     window.start_ns = profile_.time_nanos();
-    window.end_ns = profile_.time_nanos() + std::max<std::int64_t>(0, profile_.duration_nanos());
+    if (__builtin_add_overflow(profile_.time_nanos(),
+                               std::max<std::int64_t>(0, profile_.duration_nanos()),
+                               &window.end_ns)) {
+      return Status::error("pprof: time_nanos " + std::to_string(profile_.time_nanos()) +
+                           " + duration_nanos " + std::to_string(profile_.duration_nanos()) +
+                           " is past the year 2262");
+    }
     if (profile_.period() > 0 && str(profile_.period_type().unit()) == "nanoseconds") {
       window.frequency_hz = static_cast<std::uint32_t>(1e9 / profile_.period() + 0.5);
     }
