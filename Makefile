@@ -28,8 +28,9 @@ run: build
 run-server: build
 	./scripts/run-server.sh $(BUILD)
 
-# Unit tests in parallel, then the integration tests one at a time (they
-# measure CPU shares, which other tests running beside them would disturb).
+# Unit tests in parallel, then the integration tests: a few that check
+# nothing a neighbour's CPU use could change two at a time, the others one at
+# a time (they measure CPU shares, which tests beside them would disturb).
 # An integration test that fails is run once more: a busy neighbour on a
 # 2-CPU machine can starve one run of samples; a real regression fails twice
 # (ctest prints both runs, and the last line says which tests needed theirs).
