@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "commands.hpp"
@@ -114,8 +115,12 @@ class StdoutOutput {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
   bool open() {
-    char pattern[] = "/tmp/ember-record-XXXXXX";
-    if (!mkdtemp(pattern)) return false;
+    // $TMPDIR when it names a directory (as mktemp does), else /tmp.
+    std::error_code no_tmpdir;
+    std::filesystem::path tmp = std::filesystem::temp_directory_path(no_tmpdir);
+    if (no_tmpdir) tmp = "/tmp";
+    std::string pattern = (tmp / "ember-record-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) return false;
     dir_ = pattern;
     return true;
   }

@@ -16,6 +16,7 @@
 #include "runtime_view.hpp"
 #include "window_merger.hpp"
 #include "sample_windows.hpp"
+#include "scratch_dir.hpp"
 
 namespace ember::files {
 namespace {
@@ -40,16 +41,10 @@ Option opt(OptionValue value, std::string where = "") { return Option{std::move(
 
 class FilesSinkTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "ember-files-test-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   Status configure(FilesSink& sink, Options options) { return sink.configure(options, host_); }
 
-  fs::path dir_;
+  ember::test::ScratchDir scratch_{"ember-files-test"};
+  fs::path dir_ = scratch_.path();
   testkit::FakeHost host_;
 };
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "kernel_frames.hpp"
+#include "scratch_dir.hpp"
 #include "native_plugin.hpp"
 #include "ember/testing/fake_host.hpp"
 
@@ -55,17 +56,15 @@ TEST(KernelSymbols, AllZeroAddressesMeanRestricted) {
   EXPECT_FALSE(symbols.find(0xffffffff81000010));
 }
 
-std::string write_temp(const std::string& text) {
-  char path[] = "/tmp/ember-kallsyms-XXXXXX";
-  int fd = mkstemp(path);
-  EXPECT_GE(fd, 0);
-  EXPECT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
-  close(fd);
+std::string write_temp(const ember::test::ScratchDir& dir, const std::string& text) {
+  std::string path = dir.file("kallsyms");
+  std::ofstream(path) << text;
   return path;
 }
 
 TEST(KernelSymbolizer, RestrictedKallsymsNamesFramesByAddressAndWarnsOnce) {
-  std::string path = write_temp("0000000000000000 T _text\n0000000000000000 T schedule\n");
+  ember::test::ScratchDir dir("ember-kallsyms");
+  std::string path = write_temp(dir, "0000000000000000 T _text\n0000000000000000 T schedule\n");
   ember::testkit::FakeHost host;
   NativePlugin plugin;
   ASSERT_TRUE(
@@ -78,11 +77,11 @@ TEST(KernelSymbolizer, RestrictedKallsymsNamesFramesByAddressAndWarnsOnce) {
   EXPECT_EQ(frames[1]->name, "[kernel]+0xffffffff8100000f");  // a return address
   kernel_frames(plugin, {0xffffffff81234567});
   EXPECT_EQ(host.count(LogLevel::warn, "kptr_restrict"), 1u);
-  unlink(path.c_str());
 }
 
 TEST(KernelSymbolizer, ReturnAddressAtTheStartOfTheNextFunction) {
-  std::string path = write_temp(std::string(kKallsyms));
+  ember::test::ScratchDir dir("ember-kallsyms");
+  std::string path = write_temp(dir, std::string(kKallsyms));
   ember::testkit::FakeHost host;
   NativePlugin plugin;
   ASSERT_TRUE(
@@ -99,7 +98,6 @@ TEST(KernelSymbolizer, ReturnAddressAtTheStartOfTheNextFunction) {
   // One frame object per function, whatever the address inside it.
   EXPECT_EQ(kernel_frames(plugin, {0xffffffffc0a02010})[0].get(), frames[2].get());
   EXPECT_EQ(kernel_frames(plugin, {0xffffffffc0a02400})[0].get(), frames[2].get());
-  unlink(path.c_str());
 }
 
 // Symbols of the running kernel whose address no other code symbol shares.

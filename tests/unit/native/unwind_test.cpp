@@ -17,6 +17,7 @@
 #include "dwarf_unwinder.hpp"
 #include "ember/elf_file.hpp"
 #include "ember/proc_maps.hpp"
+#include "scratch_dir.hpp"
 #include "snapshot_policy.hpp"
 #include "ember/testing/fake_host.hpp"
 #include "unwind_chain.hpp"
@@ -66,8 +67,9 @@ TEST(CfiScanTest, FramePointerBuildKeepsRbpFramesAndOmittingBuildHasNone) {
 }
 
 TEST(UnwindObjectTest, FileTruncatedAfterOpeningGivesFailedReadsNotACrash) {
-  char path[] = "/tmp/ember-unwind-XXXXXX";
-  int fd = mkstemp(path);
+  ember::test::ScratchDir dir("ember-unwind");
+  const std::string path = dir.file("copy");
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   ASSERT_GE(fd, 0);
   {
     int in = ::open(EMBER_CFI_NOFP, O_RDONLY | O_CLOEXEC);
@@ -90,7 +92,6 @@ TEST(UnwindObjectTest, FileTruncatedAfterOpeningGivesFailedReadsNotACrash) {
   ASSERT_EQ(object->load_bias(0, 0), 0u);
   EXPECT_TRUE(object->read(object->search_table()->header_vaddr, &word, 8));
   ::close(fd);
-  ::unlink(path);
 }
 
 TEST(CfiScanTest, TruncatedSectionIsAnErrorNamingTheOffset) {

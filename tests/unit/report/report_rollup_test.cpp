@@ -12,6 +12,7 @@
 #include "report.hpp"
 #include "store_writer.hpp"
 #include "story_windows.hpp"
+#include "scratch_dir.hpp"
 
 namespace ember::report {
 namespace {
@@ -62,9 +63,6 @@ std::vector<Window> hours_of_windows() {
 class ReportRollupTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "ember-rollup-test-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     std::string path = (dir_ / "ember.db").string();
     std::unique_ptr<store::StoreWriter> writer;
     store::StoreOutcome opened = store::StoreWriter::open(path, writer);
@@ -81,7 +79,6 @@ class ReportRollupTest : public ::testing::Test {
     ASSERT_TRUE(store::StoreReader::open(raw, windows_only_));
     execute(raw, "DELETE FROM rollups");
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   static void execute(const std::string& path, const char* sql) {
     sqlite3* db = nullptr;
@@ -98,7 +95,8 @@ class ReportRollupTest : public ::testing::Test {
     return out;
   }
 
-  fs::path dir_;
+  ember::test::ScratchDir scratch_{"ember-rollup-test"};
+  fs::path dir_ = scratch_.path();
   std::unique_ptr<store::StoreReader> rolled_up_, windows_only_;
 };
 

@@ -8,6 +8,7 @@
 #include "report.hpp"
 #include "store_writer.hpp"
 #include "story_windows.hpp"
+#include "scratch_dir.hpp"
 
 namespace ember::report {
 namespace {
@@ -17,9 +18,6 @@ namespace fs = std::filesystem;
 class ReportStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "ember-report-test-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     std::unique_ptr<store::StoreWriter> writer;
     store::StoreOutcome opened = store::StoreWriter::open((dir_ / "ember.db").string(), writer);
     ASSERT_TRUE(opened.ok()) << opened.message;
@@ -31,7 +29,6 @@ class ReportStoreTest : public ::testing::Test {
     Status status = store::StoreReader::open((dir_ / "ember.db").string(), reader_);
     ASSERT_TRUE(status) << status.message();
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   std::string report(const ReportRequest& request) {
     std::string out;
@@ -40,7 +37,8 @@ class ReportStoreTest : public ::testing::Test {
     return out;
   }
 
-  fs::path dir_;
+  ember::test::ScratchDir scratch_{"ember-report-test"};
+  fs::path dir_ = scratch_.path();
   std::unique_ptr<store::StoreReader> reader_;
 };
 

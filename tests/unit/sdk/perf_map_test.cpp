@@ -7,21 +7,18 @@
 #include <fstream>
 #include <string>
 
+#include "scratch_dir.hpp"
+
 namespace ember {
 namespace {
 
 struct TempMap {
-  TempMap() {
-    char pattern[] = "/tmp/ember-perf-map-XXXXXX";
-    int fd = mkstemp(pattern);
-    close(fd);
-    path = pattern;
-  }
-  ~TempMap() { unlink(path.c_str()); }
+  TempMap() { std::ofstream(path, std::ios::binary).flush(); }
+  ember::test::ScratchDir dir{"ember-perf-map"};
   void write(const std::string& text, bool append) {
     std::ofstream(path, append ? std::ios::binary | std::ios::app : std::ios::binary) << text;
   }
-  std::string path;
+  std::string path = dir.file("perf-1.map");
 };
 
 std::string name_at(const PerfMap& map, std::uint64_t address) {

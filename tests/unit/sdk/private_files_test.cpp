@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <string>
+
+#include "scratch_dir.hpp"
 
 namespace ember {
 namespace {
@@ -13,23 +16,18 @@ namespace {
 // put back (the test runs on one thread).
 struct Fixture {
   Fixture(mode_t mask, mode_t mode) : old_mask(::umask(mask)) {
-    char pattern[] = "/tmp/ember-private-XXXXXX";
-    int fd = mkstemp(pattern);
-    close(fd);
-    path = pattern;
+    std::ofstream(path).flush();
     ::chmod(path.c_str(), mode);
   }
-  ~Fixture() {
-    unlink(path.c_str());
-    ::umask(old_mask);
-  }
+  ~Fixture() { ::umask(old_mask); }
   mode_t mode() const {
     struct stat st {};
     ::stat(path.c_str(), &st);
     return st.st_mode & 07777;
   }
   mode_t old_mask;
-  std::string path;
+  ember::test::ScratchDir dir{"ember-private"};
+  std::string path = dir.file("file");
 };
 
 TEST(PrivateFiles, ReadsTheUmaskWithoutChangingIt) {

@@ -8,19 +8,17 @@
 #include <string>
 #include <vector>
 
+#include "scratch_dir.hpp"
+
 namespace ember {
 namespace {
 
 struct TempFile {
   explicit TempFile(const std::string& contents) {
-    char pattern[] = "/tmp/ember-text-file-XXXXXX";
-    int fd = mkstemp(pattern);
-    close(fd);
-    path = pattern;
     std::ofstream(path, std::ios::binary) << contents;
   }
-  ~TempFile() { unlink(path.c_str()); }
-  std::string path;
+  ember::test::ScratchDir dir{"ember-text-file"};
+  std::string path = dir.file("text");
 };
 
 TEST(TextFile, ChunksEndAtLineEndsAndLoseNothing) {

@@ -7,24 +7,24 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <string>
+
+#include "scratch_dir.hpp"
 
 namespace ember::server {
 namespace {
 
-std::string write_temp(const std::string& text) {
-  char path[] = "/tmp/ember-tokens-XXXXXX";
-  int fd = mkstemp(path);
-  EXPECT_GE(fd, 0);
-  close(fd);
+std::string write_temp(const ember::test::ScratchDir& dir, const std::string& text) {
+  std::string path = dir.file("tokens");
   std::ofstream(path) << text;
   return path;
 }
 
 TEST(Tokens, NamesCommentsAndChecks) {
-  const std::string path = write_temp("# fleet tokens\n\ns3cr3t web-hosts\n  other\n");
+  ember::test::ScratchDir dir("ember-tokens");
+  const std::string path = write_temp(dir, "# fleet tokens\n\ns3cr3t web-hosts\n  other\n");
   Tokens tokens;
   Status loaded = Tokens::load(path, tokens);
-  unlink(path.c_str());
   ASSERT_TRUE(loaded) << loaded.message();
   EXPECT_EQ(tokens.size(), 2u);
   std::string name;
@@ -39,10 +39,10 @@ TEST(Tokens, NamesCommentsAndChecks) {
 }
 
 TEST(Tokens, AFileWithoutTokensIsAnError) {
-  const std::string path = write_temp("# nothing yet\n\n");
+  ember::test::ScratchDir dir("ember-tokens");
+  const std::string path = write_temp(dir, "# nothing yet\n\n");
   Tokens tokens;
   Status loaded = Tokens::load(path, tokens);
-  unlink(path.c_str());
   EXPECT_FALSE(loaded);
   EXPECT_NE(loaded.message().find("holds no token"), std::string::npos) << loaded.message();
   EXPECT_FALSE(Tokens::load("/nonexistent/tokens", tokens));

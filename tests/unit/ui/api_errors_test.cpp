@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "api_store.hpp"
+#include "scratch_dir.hpp"
 
 namespace ember::ui::test {
 namespace {
@@ -60,10 +61,8 @@ TEST_F(BadRequests, UnknownEndpoint) {
 }
 
 TEST(EmptyStore, SaysHowWindowsArrive) {
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "ember-ui-empty-XXXXXX").string();
-  ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-  std::string path = pattern + "/ember.db";
+  ember::test::ScratchDir dir("ember-ui-empty");
+  std::string path = dir.file("ember.db");
   {
     std::unique_ptr<store::StoreWriter> writer;
     ASSERT_TRUE(store::StoreWriter::open(path, writer).ok());
@@ -75,7 +74,6 @@ TEST(EmptyStore, SaysHowWindowsArrive) {
   Json summary = JsonParser::parse(api.handle("/api/v1/summary", {}).body);
   EXPECT_EQ(summary["windows"].number, 0);
   EXPECT_EQ(summary["first"].type, Json::Type::null);
-  std::filesystem::remove_all(pattern);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "mini_json.hpp"
 #include "store_writer.hpp"
 #include "story_windows.hpp"
+#include "scratch_dir.hpp"
 
 namespace ember::ui::test {
 
@@ -24,10 +25,6 @@ using ember::test::kT0;
 class ApiStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "ember-ui-test-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     std::unique_ptr<store::StoreWriter> writer;
     store::StoreOutcome opened = store::StoreWriter::open((dir_ / "ember.db").string(), writer);
     ASSERT_TRUE(opened.ok()) << opened.message;
@@ -48,7 +45,6 @@ class ApiStoreTest : public ::testing::Test {
     ASSERT_TRUE(status) << status.message();
     api_ = std::make_unique<Api>(*reader_, [] { return kT0 + 3600 * kS; });
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   ApiResponse get(const std::string& path, const Params& params = {}) {
     return api_->handle(path, params);
@@ -61,7 +57,8 @@ class ApiStoreTest : public ::testing::Test {
     return JsonParser::parse(r.body);
   }
 
-  std::filesystem::path dir_;
+  ember::test::ScratchDir scratch_{"ember-ui-test"};
+  std::filesystem::path dir_ = scratch_.path();
   std::unique_ptr<store::StoreReader> reader_;
   std::unique_ptr<Api> api_;
 };
