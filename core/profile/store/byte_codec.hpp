@@ -15,12 +15,24 @@ class CorruptBlob : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Deltas wrap (two's complement, as unsigned arithmetic does): any pair of
+// values round-trips, and a damaged blob decodes to a wrong value, never to
+// a signed overflow.
+inline std::int64_t wrapping_add(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+}
+inline std::int64_t wrapping_sub(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b));
+}
+
 class ByteWriter {
  public:
   void varint(std::uint64_t value);
   void svarint(std::int64_t value) {  // zigzag: small magnitudes stay small
     varint((static_cast<std::uint64_t>(value) << 1) ^ static_cast<std::uint64_t>(value >> 63));
   }
+  // `value` as a delta from `previous` (ByteReader::delta_from reads it).
+  void delta(std::int64_t value, std::int64_t previous) { svarint(wrapping_sub(value, previous)); }
   void bytes(std::string_view text) {
     varint(text.size());
     out_.append(text);
@@ -48,6 +60,8 @@ class ByteReader {
     std::uint64_t raw = varint();
     return static_cast<std::int64_t>((raw >> 1) ^ (~(raw & 1) + 1));
   }
+  // `previous` plus the next signed delta (see wrapping_add).
+  std::int64_t delta_from(std::int64_t previous) { return wrapping_add(previous, svarint()); }
   std::string bytes();
   // A count that must fit in what is left (each element takes >= 1 byte).
   std::uint64_t count();

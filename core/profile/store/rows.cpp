@@ -135,7 +135,7 @@ std::string encode_stack(const std::vector<std::int64_t>& frame_ids, StackEncodi
     if (encoding == StackEncoding::ids) {
       out.varint(static_cast<std::uint64_t>(id));
     } else {
-      out.svarint(id - previous);
+      out.delta(id, previous);
       previous = id;
     }
   }
@@ -151,7 +151,7 @@ std::vector<std::int64_t> decode_stack(std::string_view blob, StackEncoding enco
     if (encoding == StackEncoding::ids) {
       ids.push_back(static_cast<std::int64_t>(in.varint()));
     } else {
-      ids.push_back(id += in.svarint());
+      ids.push_back(id = in.delta_from(id));
     }
   }
   return ids;

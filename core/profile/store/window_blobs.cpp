@@ -32,7 +32,7 @@ void write_ids(ByteWriter& out, std::vector<std::int64_t>& ids, IdOrder order) {
   out.varint(ids.size());
   std::int64_t previous = 0;
   for (std::int64_t id : ids) {
-    out.svarint(id - previous);
+    out.delta(id, previous);
     previous = id;
   }
 }
@@ -40,7 +40,7 @@ void write_ids(ByteWriter& out, std::vector<std::int64_t>& ids, IdOrder order) {
 std::vector<std::int64_t> read_ids(ByteReader& in) {
   std::vector<std::int64_t> ids(in.count());
   std::int64_t previous = 0;
-  for (auto& id : ids) previous = id = previous + in.svarint();
+  for (auto& id : ids) previous = id = in.delta_from(previous);
   return ids;
 }
 
@@ -77,7 +77,7 @@ std::string encode_refs(WindowRefs refs, IdOrder order, std::int64_t format) {
     if (format == 1) {
       std::int64_t previous_stack = 0;
       for (std::size_t i = begin; i < end; ++i) {
-        out.svarint(samples[i].stack_id - previous_stack);
+        out.delta(samples[i].stack_id, previous_stack);
         previous_stack = samples[i].stack_id;
         out.varint(samples[i].count);
       }
@@ -87,7 +87,7 @@ std::string encode_refs(WindowRefs refs, IdOrder order, std::int64_t format) {
     for (auto [begin, end] : threads) {
       std::int64_t previous_stack = 0;
       for (std::size_t i = begin; i < end; ++i) {
-        out.svarint(samples[i].stack_id - previous_stack);
+        out.delta(samples[i].stack_id, previous_stack);
         previous_stack = samples[i].stack_id;
       }
     }
@@ -124,8 +124,8 @@ void decode_refs(std::string_view blob, std::int64_t format, WindowRefs& refs, b
   std::int64_t pid = 0;
   std::uint64_t total = 0;
   for (std::uint64_t t = 0; t < threads; ++t) {
-    pid += in.svarint();
-    std::int64_t tid = pid + in.svarint();
+    pid = in.delta_from(pid);
+    std::int64_t tid = in.delta_from(pid);
     std::uint64_t stacks = in.count();
     if (total + stacks > raw.size()) throw CorruptBlob("more samples than bytes");
     total += stacks;
@@ -136,7 +136,7 @@ void decode_refs(std::string_view blob, std::int64_t format, WindowRefs& refs, b
     }
     std::int64_t stack = 0;
     for (std::uint64_t s = 0; s < stacks; ++s) {
-      stack += in.svarint();
+      stack = in.delta_from(stack);
       refs.samples.push_back(StoredSample{stack, thread.pid, thread.tid, in.varint()});
     }
   }
@@ -146,7 +146,7 @@ void decode_refs(std::string_view blob, std::int64_t format, WindowRefs& refs, b
     for (const Thread& thread : listed) {
       std::int64_t stack = 0;
       for (std::uint64_t s = 0; s < thread.stacks; ++s, ++sample) {
-        *sample = StoredSample{stack += in.svarint(), thread.pid, thread.tid, 0};
+        *sample = StoredSample{stack = in.delta_from(stack), thread.pid, thread.tid, 0};
       }
     }
     for (StoredSample& sample : refs.samples) sample.count = in.varint();
@@ -163,8 +163,8 @@ void encode_metrics_v1(ByteWriter& out, const Window& window,
   std::int64_t time = window.start_ns, cpu = 0;
   std::uint64_t total = 0, available = 0;
   for (const HostMetrics& m : window.host_metrics) {
-    out.svarint(m.time_ns - time);
-    out.svarint(to_millionths(m.cpu_utilization) - cpu);
+    out.delta(m.time_ns, time);
+    out.delta(to_millionths(m.cpu_utilization), cpu);
     out.svarint(delta(m.memory_total_bytes, total));
     out.svarint(delta(m.memory_available_bytes, available));
     time = m.time_ns;
@@ -187,8 +187,8 @@ void encode_metrics_v1(ByteWriter& out, const Window& window,
     std::int64_t t = window.start_ns, c = 0;
     std::uint64_t rss = 0;
     for (std::size_t i = begin; i < end; ++i) {
-      out.svarint(series[i].time_ns - t);
-      out.svarint(to_millionths(series[i].cpu_cores) - c);
+      out.delta(series[i].time_ns, t);
+      out.delta(to_millionths(series[i].cpu_cores), c);
       out.svarint(delta(series[i].rss_bytes, rss));
       t = series[i].time_ns;
       c = to_millionths(series[i].cpu_cores);
@@ -204,8 +204,8 @@ void decode_metrics_v1(ByteReader& in, std::int64_t start_ns, std::vector<HostMe
   std::int64_t time = start_ns, cpu = 0;
   std::uint64_t total = 0, available = 0;
   for (std::uint64_t i = 0; i < steps; ++i) {
-    time += in.svarint();
-    cpu += in.svarint();
+    time = in.delta_from(time);
+    cpu = in.delta_from(cpu);
     total += static_cast<std::uint64_t>(in.svarint());
     available += static_cast<std::uint64_t>(in.svarint());
     host.push_back(HostMetrics{time, from_millionths(cpu), total, available});
@@ -213,13 +213,13 @@ void decode_metrics_v1(ByteReader& in, std::int64_t start_ns, std::vector<HostMe
   std::uint64_t pids = in.count();
   std::int64_t pid = 0;
   for (std::uint64_t p = 0; p < pids; ++p) {
-    pid += in.svarint();
+    pid = in.delta_from(pid);
     std::uint64_t n = in.count();
     std::int64_t t = start_ns, c = 0;
     std::uint64_t rss = 0;
     for (std::uint64_t i = 0; i < n; ++i) {
-      t += in.svarint();
-      c += in.svarint();
+      t = in.delta_from(t);
+      c = in.delta_from(c);
       rss += static_cast<std::uint64_t>(in.svarint());
       processes.push_back(
           ProcessMetrics{t, static_cast<std::uint32_t>(pid), from_millionths(c), rss});
@@ -289,7 +289,7 @@ void decode_metrics_v2(ByteReader& in, std::int64_t start_ns, std::vector<HostMe
                             totals = read_column(in, steps, 1),
                             availables = read_column(in, steps, 1);
   for (std::uint64_t i = 0; i < steps; ++i) {
-    host.push_back(HostMetrics{start_ns + times[i], from_millionths(cpus[i]),
+    host.push_back(HostMetrics{wrapping_add(start_ns, times[i]), from_millionths(cpus[i]),
                                static_cast<std::uint64_t>(totals[i]),
                                static_cast<std::uint64_t>(availables[i])});
   }
@@ -309,7 +309,8 @@ void decode_metrics_v2(ByteReader& in, std::int64_t start_ns, std::vector<HostMe
   std::size_t i = 0;
   for (std::size_t p = 0; p < pids.size(); ++p) {
     for (std::int64_t n = 0; n < lengths[p]; ++n, ++i) {
-      processes.push_back(ProcessMetrics{start_ns + times[i], static_cast<std::uint32_t>(pids[p]),
+      processes.push_back(ProcessMetrics{wrapping_add(start_ns, times[i]),
+                                         static_cast<std::uint32_t>(pids[p]),
                                          from_millionths(cpus[i]),
                                          static_cast<std::uint64_t>(rss[i])});
     }

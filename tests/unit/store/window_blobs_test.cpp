@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "byte_codec.hpp"
 #include "store_windows.hpp"
@@ -66,6 +67,23 @@ TEST(WindowBlobs, RefsRoundTripAsASetOfSamples) {
     EXPECT_TRUE(has(3, 100, 100, 5));
     EXPECT_TRUE(has(1'000'000, 4'000'000, 1, ~0ULL));
     EXPECT_TRUE(has(2, 1, 1, 1));
+  }
+}
+
+TEST(WindowBlobs, IdsAtTheExtremesRoundTripThroughWrappingDeltas) {
+  // A damaged store can hand the encoder ids whose differences overflow (a
+  // rollup re-encodes what it decoded); the deltas wrap, so they round-trip.
+  WindowRefs refs;
+  refs.process_ids = {INT64_MAX, -443, INT64_MIN, 0};
+  refs.samples = {{INT64_MAX, 1, 1, 1}, {INT64_MIN, 1, 1, 2}, {-1, 2, 2, 3}};
+  for (std::int64_t format : {1, 2}) {
+    SCOPED_TRACE("format " + std::to_string(format));
+    WindowRefs back = decode_refs(encode_refs(refs, IdOrder::kept, format), format);
+    EXPECT_EQ(back.process_ids, refs.process_ids);
+    std::vector<std::int64_t> stacks;
+    for (const StoredSample& sample : back.samples) stacks.push_back(sample.stack_id);
+    std::sort(stacks.begin(), stacks.end());
+    EXPECT_EQ(stacks, (std::vector<std::int64_t>{INT64_MIN, -1, INT64_MAX}));
   }
 }
 
