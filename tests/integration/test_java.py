@@ -39,6 +39,9 @@ SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "workloads", "
 JAVA_FLAGS = ["-XX:CompileCommand=quiet", "-XX:CompileCommand=dontinline,Sieve::mark",
               "-XX:CompileCommand=dontinline,Hasher::mix", "-cp", CLASSES]
 HOT = ("Sieve.mark", "Hasher.mix")
+UNLOAD_CLASSES = os.path.join(it.WORKLOADS, "java_unload")
+UNLOAD_ROUNDS = 6
+UNLOAD_ROUND_SECONDS = 0.3  # each round's thread CPU time
 
 
 def marker_line(source, marker):
@@ -114,12 +117,12 @@ class JavaNames(unittest.TestCase):
             self.assertTrue(any(name in names and "Main.loop" in names for names, _, _ in java),
                             f"{label}: no {name} under Main.loop:\n" + describe(java))
 
-    def record_whole_life(self, label, extra_flags):
-        """A JVM exec'd once ember samples its pid, recorded until it exits."""
+    def run_after_agent(self, label, java_args, timeout):
+        """A JVM exec'd once ember samples its pid, recorded until it exits:
+        (speedscope path, pid, its stdout lines, its CPU time over its life in ns)."""
         out = os.path.join(it.scratch_dir(self), label + ".speedscope.json")
         shell = subprocess.Popen(
-            ["/bin/sh", "-c", 'read go; exec "$@"', "sh", JAVA] + extra_flags + JAVA_FLAGS
-            + ["Main", str(CPU_SECONDS)],
+            ["/bin/sh", "-c", 'read go; exec "$@"', "sh", JAVA] + java_args,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             start_new_session=True)
         self.addCleanup(lambda: shell.poll() is None and shell.kill())
@@ -132,7 +135,7 @@ class JavaNames(unittest.TestCase):
         shell.stdin.write("go\n")
         shell.stdin.flush()
         try:
-            stdout, stderr = shell.communicate(timeout=CPU_SECONDS * 6 + 30)
+            stdout, stderr = shell.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             raise AssertionError(f"{label}: the JVM did not finish")
         self.assertEqual(shell.returncode, 0, f"{label}: java failed: {stderr}")
@@ -141,13 +144,18 @@ class JavaNames(unittest.TestCase):
         ember.proc.send_signal(15)
         res = ember.finish()
         self.assertEqual(res.returncode, 0, "ember record failed\n" + res.describe())
-        t = truth(stdout.splitlines())
-        t["life_ns"] = int(1e9 * (after.ru_utime + after.ru_stime
-                                  - before.ru_utime - before.ru_stime))
-        return out, shell.pid, t, res
+        life_ns = int(1e9 * (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime))
+        return out, shell.pid, stdout.splitlines(), life_ns
+
+    def record_whole_life(self, label, extra_flags):
+        out, pid, lines, life_ns = self.run_after_agent(
+            label, extra_flags + JAVA_FLAGS + ["Main", str(CPU_SECONDS)], CPU_SECONDS * 6 + 30)
+        t = truth(lines)
+        t["life_ns"] = life_ns
+        return out, pid, t
 
     def check_whole_life(self, label, extra_flags):
-        out, pid, t, res = self.record_whole_life(label, extra_flags)
+        out, pid, t = self.record_whole_life(label, extra_flags)
         total, main, hot = self.analyse(out, pid, label)
         # Over the JVM's whole life, as recorded: its exit after the program's
         # last word included.
@@ -194,6 +202,65 @@ class JavaNames(unittest.TestCase):
         # 85-93% in runs here, the rest at the outer loop's line: which PcDesc
         # follows a pc depends on how C2 laid the method out.
         self.assertGreaterEqual(at_loop, 60.0, f"{label}: Sieve.mark's lines {lines}")
+
+    def test_class_unloaded_and_its_code_replaced(self):
+        """java_unload: Alpha and Omega (the same code) defined in turn by a
+        class loader of their own, run on a thread named after the class and
+        the round until compiled, then unloaded; the VM puts the next one's
+        class where the last one's was. Each round's thread names only its own
+        class' methods (a name kept by address would be the last round's),
+        spin(), which C2 inlines into run(), shows as an inlined frame above
+        mix() (never inlined), and the threads carry their Java names."""
+        label = "java_unload"
+        out, pid, lines, _ = self.run_after_agent(
+            label, ["-XX:CompileCommand=quiet", "-XX:CompileCommand=dontinline,*::mix",
+                    "-cp", UNLOAD_CLASSES, "Unload", str(UNLOAD_ROUNDS),
+                    str(UNLOAD_ROUND_SECONDS)], 60)
+        self.assertIn("done", lines, f"{label}: {lines}")
+        sp = it.Speedscope(out)
+        inlined = set(sp.doc["ember"].get("inlined_frames", []))
+        by_thread = {}
+        for doc_profile, profile in zip(sp.doc["profiles"], sp.profiles):
+            if profile.pid == pid:
+                by_thread.setdefault(profile.thread, []).extend(
+                    zip(doc_profile["samples"], doc_profile["weights"]))
+        inlined_spin = 0
+        for round_ in range(UNLOAD_ROUNDS):
+            own, other = ("Alpha", "Omega") if round_ % 2 == 0 else ("Omega", "Alpha")
+            thread = f"{own}-{round_}"
+            samples = by_thread.get(thread, [])
+            total = sum(w for _, w in samples)
+            named = lambda sample, cls: any(sp.names[i].startswith(cls + ".") for i in sample)
+            mine = sum(w for sample, w in samples if named(sample, own))
+            stale = [(sample, w) for sample, w in samples if named(sample, other)]
+            inlined_spin += sum(w for sample, w in samples
+                                if any(i in inlined and sp.names[i] == own + ".spin"
+                                       for i in sample))
+            print(f"{label}: thread {thread}: {total} samples, {it.share(mine, total):.1f}% "
+                  f"in {own}, {sum(w for _, w in stale)} naming {other}")
+            self.assertGreaterEqual(total, 100, f"{label}: too few samples of thread {thread} "
+                                    f"(threads {sorted(by_thread)})")
+            self.assertGreaterEqual(it.share(mine, total), 80.0,
+                                    f"{label}: thread {thread} mostly not in {own}")
+            self.assertEqual(sum(w for _, w in stale), 0,
+                             f"{label}: thread {thread} runs {own}, named {other}:\n" + describe([([sp.names[i] for i in s], [sp.kinds[i] for i in s], w)
+                                         for s, w in stale]))
+        print(f"{label}: {inlined_spin} samples with spin() inlined")
+        self.assertGreater(inlined_spin, 0, f"{label}: spin() never shown inlined into run()")
+        # The VM's own threads (JIT compilers each round, the GC and VM
+        # thread for each System.gc()) by their names, their frames named
+        # from libjvm.so's symbols (C++ names: nothing else in a JVM has them).
+        internal = [(s, w) for t, v in by_thread.items()
+                    if t.startswith(("C1 CompilerThre", "C2 CompilerThre", "VM Thread", "GC Thread"))
+                    for s, w in v]
+        total = sum(w for _, w in internal)
+        cxx = sum(w for s, w in internal
+                  if any(sp.kinds[i] == "native" and "::" in sp.names[i] for i in s))
+        print(f"{label}: {total} samples of the VM's compiler, GC and VM threads, "
+              f"{it.share(cxx, total):.1f}% with libjvm.so frames named")
+        self.assertGreaterEqual(total, 10, f"{label}: few samples of the VM's own threads "
+                                f"(threads {sorted(by_thread)})")
+        self.assertGreaterEqual(it.share(cxx, total), 80.0, f"{label}: the VM's threads unnamed")
 
 
 if __name__ == "__main__":

@@ -116,6 +116,11 @@ Status HotSpotLayout::from(const VmStructs& vm, HotSpotLayout& out) {
   scopes.size(out.pc_desc_size, "PcDesc");
   scopes.offset(out.pc_desc_pc_offset, {{"PcDesc", "_pc_offset"}});
   scopes.offset(out.pc_desc_scope_decode_offset, {{"PcDesc", "_scope_decode_offset"}});
+  Resolver epoch(vm);
+  epoch.address(out.universe_collected_heap, {"Universe", "_collectedHeap"});
+  epoch.offset(out.collected_heap_total_collections, {{"CollectedHeap", "_total_collections"}});
+  epoch.address(out.class_loader_data_graph_head, {"ClassLoaderDataGraph", "_head"});
+  out.has_unload_epoch = epoch.status().is_ok();
   // Both PcDesc fields are ints inside a PcDesc: a table saying otherwise is
   // not believed.
   out.has_scopes = scopes.status().is_ok() && out.pc_desc_size <= 256 &&

@@ -65,6 +65,15 @@ struct HotSpotLayout {
   std::uint64_t pc_desc_size = 0;
   std::uint64_t pc_desc_pc_offset = 0;
   std::uint64_t pc_desc_scope_decode_offset = 0;
+  // What changes when classes may have been unloaded and their metadata
+  // taken by others (has_unload_epoch false when the VM does not describe
+  // it: a cached method is then checked by its ConstMethod* alone): the
+  // heap's collection count (classes are unloaded by collections) and the
+  // newest class loader's data (a new loader may get the metadata freed).
+  bool has_unload_epoch = false;
+  std::uint64_t universe_collected_heap = 0;  // address of a CollectedHeap*
+  std::uint64_t collected_heap_total_collections = 0;
+  std::uint64_t class_loader_data_graph_head = 0;  // address of a ClassLoaderData*
   // The VM's version, where exported (0 / empty otherwise).
   std::uint64_t vm_major_version = 0;  // address of an int
   std::uint64_t vm_release = 0;        // address of a const char*

@@ -52,6 +52,13 @@ class JvmHandler final : public ProcessHandler {
         vm_(memory_) {
     on_mappings_changed(process);
   }
+  ~JvmHandler() override {
+    if (!vm_.ready()) return;
+    host_.log(LogLevel::debug, "pid " + std::to_string(pid_) + ": caches held " +
+                                   std::to_string(vm_.cached_blobs()) + " code blobs and " +
+                                   std::to_string(vm_.cached_methods()) + " methods, ~" +
+                                   std::to_string(vm_.cache_bytes()) + " bytes");
+  }
 
   // A VM still starting (libjvm.so just loaded) has no code cache yet: it
   // is read at a later mapping change, which its code cache's first code

@@ -32,7 +32,46 @@ FrameHandle make_frame(std::string name, std::string file) {
   return std::make_shared<const Frame>(std::move(frame));
 }
 
+// Heap bytes of a string beyond the object (none while it fits inline).
+std::size_t string_heap_bytes(const std::string& text) {
+  return text.capacity() > std::string().capacity() ? text.capacity() + 1 : 0;
+}
+
+// A frame made by make_shared: the frame, its control block, its strings.
+std::size_t frame_bytes(const FrameHandle& frame) {
+  if (!frame) return 0;
+  return sizeof(Frame) + 2 * sizeof(void*) + string_heap_bytes(frame->name) +
+         string_heap_bytes(frame->module) + string_heap_bytes(frame->file) +
+         string_heap_bytes(frame->kind);
+}
+
+// A node of a std::map or std::unordered_map beside its value.
+constexpr std::size_t kNodeBytes = 4 * sizeof(void*);
+
 }  // namespace
+
+std::size_t JvmProcess::cache_bytes() const {
+  std::size_t bytes = 0;
+  for (const auto& [address, blob] : blobs_) {
+    bytes += kNodeBytes + sizeof blob + frame_bytes(blob.frame) +
+             blob.pcs.capacity() * sizeof(PcEntry) +
+             blob.scopes.bucket_count() * sizeof(void*);
+    for (const auto& [scope, frames] : blob.scopes) {
+      // The frames are the methods' (counted there).
+      bytes += kNodeBytes + sizeof frames + frames.capacity() * sizeof(FrameHandle);
+    }
+  }
+  for (const auto& [address, name] : blob_names_) {
+    bytes += kNodeBytes + sizeof name + string_heap_bytes(name);
+  }
+  for (const auto& [address, method] : methods_) {
+    bytes += kNodeBytes + sizeof method + string_heap_bytes(method.name) +
+             string_heap_bytes(method.file) + method.lines.capacity() * sizeof(LineEntry) +
+             method.frames.bucket_count() * sizeof(void*);
+    for (const auto& [key, frame] : method.frames) bytes += kNodeBytes + frame_bytes(frame);
+  }
+  return bytes + (blob_names_.bucket_count() + methods_.bucket_count()) * sizeof(void*);
+}
 
 bool StackCopy::word(std::uint64_t address, std::uint64_t& out) const {
   if (address < sp || address - sp > bytes.size() || bytes.size() - (address - sp) < 8) {
@@ -166,21 +205,40 @@ FrameHandle JvmProcess::name(Blob& blob) {
   return blob.frame;
 }
 
+const JvmProcess::UnloadEpoch& JvmProcess::unload_epoch() {
+  if (epoch_generation_ == generation_ || !layout_.has_unload_epoch) return epoch_;
+  epoch_generation_ = generation_;
+  if (!collected_heap_) memory_.value(layout_.universe_collected_heap, collected_heap_);
+  UnloadEpoch now;
+  if (collected_heap_ &&
+      memory_.value(collected_heap_ + layout_.collected_heap_total_collections, now.collections) &&
+      memory_.value(layout_.class_loader_data_graph_head, now.newest_loader)) {
+    epoch_ = now;
+  } else {
+    epoch_ = UnloadEpoch{~0u, ~std::uint64_t{0}};  // unreadable: trust no cached method
+  }
+  return epoch_;
+}
+
 JvmProcess::Method* JvmProcess::method_at(std::uint64_t method) {
   auto it = methods_.find(method);
   if (it != methods_.end() && it->second.checked != generation_) {
     std::uint64_t const_method = 0;
     if (memory_.value(method + layout_.method_const_method, const_method) &&
-        const_method == it->second.const_method) {
+        const_method == it->second.const_method && it->second.epoch == unload_epoch()) {
       it->second.checked = generation_;
     } else {
-      methods_.erase(it);  // freed (its class unloaded), or another method there now
+      // Freed (its class unloaded), another method there now, or classes
+      // unloaded since it was named: a class of the same shape may have
+      // taken its Method and ConstMethod.
+      methods_.erase(it);
       it = methods_.end();
     }
   }
   if (it != methods_.end()) return &it->second;
   MethodName name;
   Method entry;
+  entry.epoch = unload_epoch();  // before the name: an unload while reading names it again
   if (!memory_.value(method + layout_.method_const_method, entry.const_method) ||
       !read_method_name(memory_, layout_, method, name) ||
       !read_bytecodes(memory_, layout_, entry.const_method, entry.code)) {

@@ -8,7 +8,10 @@
 // sample that uses it (its heap block still in use, the same name, code
 // start, Method* and compile id), and looked up afresh when it changed. The
 // interpreter, stubs and adapters stay for the VM's life and are not checked
-// again: each check is a process_vm_readv, the plugin's main cost.
+// again: each check is a process_vm_readv, the plugin's main cost. A cached
+// method is checked by its ConstMethod*, and named afresh when the VM may
+// have unloaded classes since it was named (a class defined again, or one
+// of the same shape, can take the very addresses of one unloaded).
 #pragma once
 
 #include <cstdint>
@@ -80,6 +83,9 @@ class JvmProcess {
 
   std::size_t cached_blobs() const { return blobs_.size(); }
   std::size_t cached_methods() const { return methods_.size(); }
+  // The heap the caches hold, estimated from their entries, vectors and
+  // strings and the frames they made (not the allocator's own overhead).
+  std::size_t cache_bytes() const;
 
  private:
   enum class BlobKind { nmethod, interpreter, other };
@@ -97,8 +103,17 @@ class JvmProcess {
     std::unordered_map<std::int32_t, std::vector<FrameHandle>> scopes;  // by PcEntry::scope
   };
 
+  // HotSpotLayout::has_unload_epoch's values: changed, classes may have
+  // been unloaded.
+  struct UnloadEpoch {
+    std::uint32_t collections = 0;
+    std::uint64_t newest_loader = 0;
+    bool operator==(const UnloadEpoch&) const = default;
+  };
+
   struct Method {
     std::uint64_t const_method = 0;  // what it had when named: changed = another method
+    UnloadEpoch epoch;               // the VM's when named: changed = named afresh
     std::uint64_t checked = 0;
     std::string name;
     std::string file;
@@ -115,6 +130,8 @@ class JvmProcess {
   FrameHandle interpreted(std::uint64_t method, std::uint64_t bcp);
   bool compiled(Blob& blob, std::uint64_t pc, std::vector<FrameHandle>& out);
   bool still_there(const Blob& blob);
+  // The VM's unload epoch, read once per sample (zero when not described).
+  const UnloadEpoch& unload_epoch();
   bool read_blob(std::uint64_t address, BlobInfo& out);
   const std::string& blob_name(std::uint64_t name_address);
   FrameHandle name(Blob& blob);
@@ -130,6 +147,9 @@ class JvmProcess {
   std::unordered_map<std::uint64_t, std::string> blob_names_;  // by _name's address
   std::unordered_map<std::uint64_t, Method> methods_;          // interpreted, by Method*
   std::uint64_t generation_ = 1;
+  std::uint64_t collected_heap_ = 0;  // the VM's CollectedHeap*, once set up
+  UnloadEpoch epoch_;
+  std::uint64_t epoch_generation_ = 0;  // the generation epoch_ was read in
 };
 
 }  // namespace ember::jvm

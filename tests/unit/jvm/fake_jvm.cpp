@@ -53,6 +53,7 @@ const Field kFields[] = {
     {"Klass", "_name", off::kKlassName},
     {"Symbol", "_length", off::kSymbolLength},
     {"Symbol", "_body", off::kSymbolBody},
+    {"CollectedHeap", "_total_collections", off::kHeapTotalCollections},
     {"EpsilonHeap", "_space", 312},  // one the plugin has no use for
 };
 
@@ -65,6 +66,11 @@ FakeJvm::FakeJvm() {
     symbol_slot(symbols, i) = at;
   }
   heaps_static_ = alloc(8);
+  heap_static_ = alloc(8);
+  heap_object_ = alloc(off::kHeapTotalCollections + 8);
+  memory.put(heap_static_, heap_object_);
+  loaders_static_ = alloc(8);
+  new_class_loader();
 }
 
 std::uint64_t FakeJvm::alloc(std::size_t size) {
@@ -94,6 +100,8 @@ void FakeJvm::tables() {
   std::vector<std::tuple<std::string, std::string, bool, std::uint64_t>> entries;
   for (const Field& f : kFields) entries.emplace_back(f.type, f.field, false, f.offset);
   entries.emplace_back("CodeCache", "_heaps", true, heaps_static_);
+  entries.emplace_back("Universe", "_collectedHeap", true, heap_static_);
+  entries.emplace_back("ClassLoaderDataGraph", "_head", true, loaders_static_);
   std::uint64_t release = alloc(8);
   memory.put(release, string("17.0.99+1-test"));
   entries.emplace_back("Abstract_VM_Version", "_s_vm_release", true, release);
@@ -235,6 +243,14 @@ std::uint64_t FakeJvm::add_method(const std::string& klass, const std::string& n
   std::uint64_t method = alloc(88);
   memory.put(method + off::kMethodConstMethod, const_method);
   return method;
+}
+
+void FakeJvm::rename_class(std::uint64_t method, const std::string& klass) {
+  std::uint64_t const_method = 0, pool = 0, holder = 0;
+  memory.value(method + off::kMethodConstMethod, const_method);
+  memory.value(const_method + off::kConstMethodConstants, pool);
+  memory.value(pool + off::kPoolHolder, holder);
+  memory.put(holder + off::kKlassName, symbol(klass));
 }
 
 std::uint64_t FakeJvm::bytecodes(std::uint64_t method) {

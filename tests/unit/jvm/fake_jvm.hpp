@@ -66,6 +66,7 @@ inline constexpr std::uint64_t kMethodConstMethod = 8, kConstMethodConstants = 8
                                kConstMethodName = 34, kConstMethodSignature = 36,
                                kConstMethod = 48;
 inline constexpr std::uint64_t kKlassName = 24, kSymbolLength = 4, kSymbolBody = 6;
+inline constexpr std::uint64_t kHeapTotalCollections = 64;
 }  // namespace off
 
 class FakeJvm {
@@ -110,6 +111,12 @@ class FakeJvm {
                            const std::vector<unsigned char>& lines = {});
   // Its ConstMethod's bytecodes start here.
   std::uint64_t bytecodes(std::uint64_t method);
+  // The class of `method` now named `klass`: another class, of the same
+  // shape, defined where an unloaded one's metadata was.
+  void rename_class(std::uint64_t method, const std::string& klass);
+  // A collection (which may unload classes), and a new class loader.
+  void collect() { memory.put(heap_object_ + off::kHeapTotalCollections, ++collections_); }
+  void new_class_loader() { memory.put(loaders_static_, alloc(8)); }
 
   std::uint64_t code_begin(std::uint64_t blob) const { return blob + 0x40; }
 
@@ -125,6 +132,10 @@ class FakeJvm {
   std::uint64_t heaps_array_ = 0;  // GrowableArray<CodeHeap*>
   std::uint64_t heaps_data_ = 0;
   std::uint64_t heaps_static_ = 0;  // CodeCache::_heaps
+  std::uint64_t heap_static_ = 0;   // Universe::_collectedHeap
+  std::uint64_t heap_object_ = 0;   // the CollectedHeap
+  std::uint32_t collections_ = 0;
+  std::uint64_t loaders_static_ = 0;  // ClassLoaderDataGraph::_head
   std::uint64_t next_ = 0x10000000;
   std::vector<std::string> omitted_;
 };

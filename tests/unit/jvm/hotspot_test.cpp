@@ -322,6 +322,42 @@ TEST_F(JvmProcessTest, InterpretedFramesNamedByTheMethodInTheirFrame) {
   EXPECT_EQ(name(0x1100), "Other.run");
 }
 
+TEST_F(JvmProcessTest, AMethodIsNamedAfreshOnceClassesMayHaveBeenUnloaded) {
+  // Alpha unloaded and Omega, of the same shape, defined where it was: the
+  // same Method* and ConstMethod*, another name.
+  std::uint64_t spin = jvm.add_method("Alpha", "spin", "Spin.java");
+  std::uint64_t main_method = jvm.add_method("Main", "main", "Main.java");
+  std::uint64_t interpreter = jvm.add_blob(heap, 0, 30, "Interpreter", 0, -1);
+  ready();
+  std::vector<unsigned char> bytes(0x400);
+  auto put = [&](std::uint64_t address, std::uint64_t value) {
+    std::memcpy(bytes.data() + (address - 0x1000), &value, 8);
+  };
+  put(0x1100 - 40, spin);
+  put(0x1200 - 40, main_method);
+  StackCopy stack{0x1000, bytes};
+  std::uint64_t pc = jvm.code_begin(interpreter) + 0x80;
+  // One sample's names: its two interpreted frames.
+  auto sample = [&] {
+    std::string names = process.frame(pc, 0x1100, stack)->name + " < " +
+                        process.frame(pc, 0x1200, stack)->name;
+    process.next_sample();
+    return names;
+  };
+  EXPECT_EQ(sample(), "Alpha.spin < Main.main");
+  std::size_t before = jvm.memory.reads;
+  EXPECT_EQ(sample(), "Alpha.spin < Main.main");
+  // Per sample: each method's ConstMethod*, and the epoch once (two values).
+  EXPECT_EQ(jvm.memory.reads - before, 4u);
+
+  jvm.rename_class(spin, "Omega");
+  jvm.collect();
+  EXPECT_EQ(sample(), "Omega.spin < Main.main");
+  jvm.rename_class(spin, "Gamma");
+  jvm.new_class_loader();
+  EXPECT_EQ(sample(), "Gamma.spin < Main.main");
+}
+
 TEST_F(JvmProcessTest, CompiledFramesExpandInlinedMethodsFromTheirScopes) {
   // Main.loop: bci 0 at line 30, bci 8 at line 33.
   std::uint64_t loop =
