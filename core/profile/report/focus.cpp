@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "process_name.hpp"
+#include "window_without_samples.hpp"
 
 namespace ember::report {
 namespace {
@@ -16,14 +17,7 @@ namespace {
 // cut_of is asked once per stack.
 template <typename Keep, typename CutOf>
 Window cut_window(const Window& window, Keep&& keep, CutOf&& cut_of) {
-  Window out;
-  out.start_ns = window.start_ns;
-  out.end_ns = window.end_ns;
-  out.frequency_hz = window.frequency_hz;
-  out.frames = window.frames;
-  out.host = window.host;
-  out.frame_kinds = window.frame_kinds;
-  out.label_sets = window.label_sets;
+  Window out = window_without_samples(window, false);  // stacks: the cut ones
 
   // Stack index -> its cut stack's index in out.stacks (or none).
   std::vector<std::int64_t> cut(window.stacks.size(), -2);  // -2: not yet cut

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "window_without_samples.hpp"
+
 namespace ember::report {
 namespace {
 
@@ -145,18 +147,7 @@ std::set<std::uint32_t> selected_pids(const Window& window, const ReportFilter& 
 }
 
 Window apply_filter(const Window& window, const ReportFilter& filter) {
-  Window out;
-  out.start_ns = window.start_ns;
-  out.end_ns = window.end_ns;
-  out.frequency_hz = window.frequency_hz;
-  out.frames = window.frames;
-  out.frame_kinds = window.frame_kinds;
-  out.label_sets = window.label_sets;
-  out.stacks = window.stacks;
-  out.lost_samples = window.lost_samples;
-  out.host = window.host;
-  out.host_metrics = window.host_metrics;
-
+  Window out = window_without_samples(window, true);
   std::set<std::uint32_t> pids;
   for_each_kept(window, filter, [&](const StackCount& sample) {
     out.samples.push_back(sample);
