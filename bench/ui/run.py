@@ -14,11 +14,13 @@
 
     build/bin/ember_bench_store --hours 24
     bench/ui/run.py --ember build/bin/ember [--store /tmp/ember-bench-store.db]
-                    [--baseline OLD_EMBER]
+                    [--baseline OLD_EMBER [--baseline-store OLD_STORE]]
 
 With --baseline (an older `ember` binary), each measurement is taken with
 both binaries in turn, in the same run, and the table shows before -> after
-and their ratio. Prints tables for docs/benchmarks.md; asserts nothing.
+and their ratio; an older ember refuses a store of a newer schema, so it may
+read its own copy of the synthetic host (--baseline-store). Prints tables
+for docs/benchmarks.md; asserts nothing.
 """
 import argparse
 import json
@@ -48,11 +50,17 @@ def main():
     parser.add_argument("--store", default="/tmp/ember-bench-store.db")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--baseline", help="an older ember binary to measure side by side")
+    parser.add_argument("--baseline-store",
+                        help="the store the baseline reads (a copy of --store written by the "
+                             "older ember, when its schema is older); default --store")
     args = parser.parse_args()
     binaries = [args.baseline, args.ember] if args.baseline else [args.ember]
+    stores = {args.ember: args.store}
+    if args.baseline:
+        stores[args.baseline] = args.baseline_store or args.store
 
     def serve(binary=args.ember):
-        ui = subprocess.Popen([binary, "ui", "--store", args.store, "--listen", "127.0.0.1:0"],
+        ui = subprocess.Popen([binary, "ui", "--store", stores[binary], "--listen", "127.0.0.1:0"],
                               stdout=subprocess.PIPE, text=True)
         return ui, ui.stdout.readline().split()[3]
 

@@ -58,29 +58,39 @@ std::optional<ApiResponse> rejected(ApiQuery& query) {
 }
 
 Status read_range(const ApiRequest& request, const report::TimeRange& range, SharedWindow& out,
-                  std::string* key, bool metrics_only) {
+                  std::string* key, ReadDetail detail) {
   std::vector<store::WindowSpan> spans;
   Status listed = request.store.windows(range.from_ns, range.to_ns, spans);
   if (!listed) return listed;
   std::string covered = read_key(spans);
-  if (key) *key = covered;
+  if (key) *key = covered + (detail == ReadDetail::threads ? "" : " per process");
   auto read = [&](SharedWindow& made) {
     auto window = std::make_shared<Window>();
-    Status status = metrics_only ? request.store.read_metrics(range.from_ns, range.to_ns, *window)
-                                 : request.store.read(range.from_ns, range.to_ns, *window);
+    const store::StoreReader& store = request.store;
+    Status status =
+        detail == ReadDetail::metrics     ? store.read_metrics(range.from_ns, range.to_ns, *window)
+        : detail == ReadDetail::processes ? store.read_per_process(range.from_ns, range.to_ns,
+                                                                   *window)
+                                          : store.read(range.from_ns, range.to_ns, *window);
     made = std::move(window);
     return status;
   };
   if (covered.empty()) return read(out);  // nothing stored there: nothing to keep
-  if (metrics_only) {
-    // A whole read of the range, when kept, holds the metrics too.
-    if (const SharedWindow* whole = request.cache.windows.find(covered)) {
-      out = *whole;
+  // A kept read with more detail holds what one with less would.
+  const std::string per_process = "processes " + covered;
+  std::vector<const std::string*> fuller;
+  if (detail != ReadDetail::threads) fuller.push_back(&covered);
+  if (detail == ReadDetail::metrics) fuller.push_back(&per_process);
+  for (const std::string* more : fuller) {
+    if (const SharedWindow* kept = request.cache.windows.find(*more)) {
+      out = *kept;
       return Status::ok();
     }
-    return request.cache.windows.get("metrics " + covered, read, out);
   }
-  return request.cache.windows.get(covered, read, out);
+  std::string kept_as = detail == ReadDetail::metrics     ? "metrics " + covered
+                        : detail == ReadDetail::processes ? per_process
+                                                          : covered;
+  return request.cache.windows.get(kept_as, read, out);
 }
 
 Selection selection_of(ApiRequest& request, bool with_view) {
@@ -100,7 +110,9 @@ std::optional<ApiResponse> read_selection(const ApiRequest& request, const Selec
   if (!status) return error_response(404, status.message());
   SharedWindow read;
   std::string covered;
-  status = read_range(request, range, read, &covered);
+  bool threads = selection.threads || !filter.threads.empty();
+  status = read_range(request, range, read, &covered,
+                      threads ? ReadDetail::threads : ReadDetail::processes);
   if (!status) return error_response(500, status.message());
   status = report::check_samples_read(*read, request.summary, range);
   if (!status) return error_response(404, status.message());

@@ -24,7 +24,15 @@ struct Selection {
   report::TimeRange range;
   report::ReportFilter filter;
   bool native = true;  // every native frame, not the runtime view (runtime_view.hpp)
+  // Samples per thread (an export's): a whole read. Otherwise, unless the
+  // filter names threads, each process' threads come summed
+  // (StoreReader::read_per_process): the same flame graph and tables.
+  bool threads = false;
 };
+
+// How much of a range read_range reads (StoreReader): samples per thread,
+// summed per process, or the metrics and processes only.
+enum class ReadDetail { threads, processes, metrics };
 
 // The common parameters (docs/api.md): `from`, `to`, the filters and, with
 // `with_view`, `view`.
@@ -32,11 +40,11 @@ Selection selection_of(ApiRequest& request, bool with_view = true);
 
 // Every stored window overlapping `range`, merged (StoreReader::read), kept
 // in the request's cache for the next request covering the same windows;
-// `key`, when given, is set to what the read covers. With `metrics_only`,
-// a read without samples, stacks and frames (StoreReader::read_metrics)
-// unless a whole read of the range is kept.
+// `key`, when given, is set to what the read covers. With less `detail`, a
+// read per process or without samples (StoreReader::read_per_process,
+// read_metrics), unless a read with more of the range is kept.
 Status read_range(const ApiRequest& request, const report::TimeRange& range, SharedWindow& out,
-                  std::string* key = nullptr, bool metrics_only = false);
+                  std::string* key = nullptr, ReadDetail detail = ReadDetail::threads);
 
 // The samples of `range` that `filter` keeps, merged, in the runtime view
 // unless `native` (as ember report shows them; report.hpp's

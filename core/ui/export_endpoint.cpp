@@ -61,6 +61,7 @@ std::optional<ApiResponse> zoom_on(const std::vector<std::string>& path, SharedW
 
 ApiResponse export_endpoint(ApiRequest& request) {
   Selection selection = selection_of(request);
+  selection.threads = true;  // pprof and speedscope name them
   std::string focus = request.query.text("focus");
   std::vector<std::string> zoom = request.query.path("zoom");
   std::string format_name = request.query.text("format", "svg");

@@ -19,11 +19,27 @@ store::StoreSummary StoreWhenReady::summary() const {
   return reader ? reader->summary() : store::StoreSummary{};
 }
 
-Status StoreWhenReady::read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const {
+Status StoreWhenReady::reading(
+    const std::function<Status(const store::StoreReader&)>& read) const {
   Status problem = Status::ok();
   const store::StoreReader* reader = opened(&problem);
-  if (!reader) return problem;
-  return reader->read(from_ns, to_ns, merged);
+  return reader ? read(*reader) : problem;
+}
+
+Status StoreWhenReady::read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const {
+  return reading([&](const store::StoreReader& r) { return r.read(from_ns, to_ns, merged); });
+}
+
+Status StoreWhenReady::read_metrics(std::int64_t from_ns, std::int64_t to_ns,
+                                    Window& merged) const {
+  return reading(
+      [&](const store::StoreReader& r) { return r.read_metrics(from_ns, to_ns, merged); });
+}
+
+Status StoreWhenReady::read_per_process(std::int64_t from_ns, std::int64_t to_ns,
+                                        Window& merged) const {
+  return reading(
+      [&](const store::StoreReader& r) { return r.read_per_process(from_ns, to_ns, merged); });
 }
 
 Status StoreWhenReady::windows(std::int64_t from_ns, std::int64_t to_ns,

@@ -5,6 +5,7 @@
 // wrote a window sees it. Read-only, as every StoreReader.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,6 +20,8 @@ class StoreWhenReady final : public store::StoreReader {
 
   store::StoreSummary summary() const override;
   Status read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
+  Status read_metrics(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
+  Status read_per_process(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
   Status windows(std::int64_t from_ns, std::int64_t to_ns,
                  std::vector<store::WindowSpan>& spans) const override;
 
@@ -26,6 +29,8 @@ class StoreWhenReady final : public store::StoreReader {
   // The store, opened now if it was not; nullptr (and why in `problem`) while
   // it cannot be.
   const store::StoreReader* opened(Status* problem = nullptr) const;
+  // `read` of the store, or why it cannot be opened yet.
+  Status reading(const std::function<Status(const store::StoreReader&)>& read) const;
 
   std::string path_;
   mutable std::mutex mutex_;

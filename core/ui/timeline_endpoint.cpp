@@ -48,9 +48,13 @@ ApiResponse timeline_endpoint(ApiRequest& request) {
   std::int64_t points = query.number("points", 2, 2000, 300);
   if (auto bad = rejected(query)) return *bad;
 
-  // Without a filter only the metrics are drawn: no samples need reading.
+  // Without a filter only the metrics are drawn: no samples need reading;
+  // with one, threads only when it names some.
   SharedWindow read;
-  Status status = read_range(request, range, read, nullptr, filter.empty());
+  Status status = read_range(request, range, read, nullptr,
+                             filter.empty()             ? ReadDetail::metrics
+                             : filter.threads.empty()   ? ReadDetail::processes
+                                                        : ReadDetail::threads);
   if (!status) return error_response(500, status.message());
   const Window& window = *read;
 

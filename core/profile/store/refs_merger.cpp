@@ -44,6 +44,20 @@ void merge_stacks(const std::vector<StackTotal>& into, const StoredSample* slice
 
 }  // namespace
 
+void sum_threads(std::vector<StoredSample>& samples) {
+  for (StoredSample& s : samples) s.tid = 0;
+  std::sort(samples.begin(), samples.end(), before);
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    if (kept != 0 && !before(samples[kept - 1], samples[i])) {
+      samples[kept - 1].count += samples[i].count;
+    } else {
+      samples[kept++] = samples[i];
+    }
+  }
+  samples.resize(kept);
+}
+
 void RefsMerger::add(WindowRefs refs) {
   std::vector<StoredSample>& samples = refs.samples;
   bool sorted = true, repeated = false;

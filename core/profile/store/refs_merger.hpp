@@ -20,6 +20,11 @@
 
 namespace ember::store {
 
+// `samples` with each process' threads summed: tid 0, one row per (pid,
+// stack id), sorted by them (a rollup's per-process samples, and what a read
+// without threads makes of the parts that have none).
+void sum_threads(std::vector<StoredSample>& samples);
+
 class RefsMerger {
  public:
   void add(WindowRefs refs);

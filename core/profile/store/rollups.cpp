@@ -50,10 +50,15 @@ void build_rollup(Database& db, std::int64_t hour_ns) {
   Window coarse;
   coarse.start_ns = start;
   metrics.finish(coarse.host_metrics, coarse.process_metrics);
+  WindowRefs per_thread = merger.refs();
+  WindowRefs per_process;
+  per_process.process_ids = per_thread.process_ids;
+  per_process.samples = per_thread.samples;
+  sum_threads(per_process.samples);
   Statement insert(db.handle(),
                    "INSERT OR REPLACE INTO rollups (hour_ns, windows, start_ns, end_ns, "
-                   "frequency_hz, lost_samples, host, samples, metrics, blob_format) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+                   "frequency_hz, lost_samples, host, samples, metrics, blob_format, "
+                   "process_samples) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   insert.bind(1, hour_ns)
       .bind(2, count)
       .bind(3, start)
@@ -61,9 +66,10 @@ void build_rollup(Database& db, std::int64_t hour_ns) {
       .bind(5, frequency)
       .bind(6, lost)
       .bind(7, host)
-      .bind_blob(8, encode_refs(merger.refs(), IdOrder::kept))
+      .bind_blob(8, encode_refs(std::move(per_thread), IdOrder::kept))
       .bind_blob(9, encode_metrics(coarse))
-      .bind(10, kBlobFormat);
+      .bind(10, kBlobFormat)
+      .bind_blob(11, encode_refs(std::move(per_process), IdOrder::kept));
   insert.run();
 }
 
@@ -87,7 +93,8 @@ std::vector<std::int64_t> hours_without_rollup(Database& db) {
   }
   if (hours.empty()) return {};
   hours.erase(std::prev(hours.end()));  // the open hour
-  Statement rolled(db.handle(), "SELECT hour_ns FROM rollups");
+  // A rollup from before schema 7 has no per-process samples: rolled up again.
+  Statement rolled(db.handle(), "SELECT hour_ns FROM rollups WHERE process_samples IS NOT NULL");
   while (rolled.step()) hours.erase(rolled.int64(0));
   return {hours.begin(), hours.end()};
 }

@@ -1,6 +1,7 @@
 // Hourly rollups: the windows that start in one UTC hour, merged when the hour
-// closes (samples summed per thread and stack, the newest process and thread
-// rows, metrics downsampled: metrics_downsampling.hpp). A read of a day then
+// closes (samples summed per thread and stack, and again per process and
+// stack, the newest process and thread rows, metrics downsampled:
+// metrics_downsampling.hpp). A read of a day then
 // merges 24 rollups and the open hour's windows instead of 1,440 windows.
 //
 // A rollup stands for exactly the windows of its hour: writing a window into
@@ -31,8 +32,9 @@ void drop_rollup_of(Database& db, std::int64_t time_ns);
 // Deletes rollups whose hour no longer holds the windows they merged.
 void drop_stale_rollups(Database& db);
 
-// Hours before the newest window's hour that hold windows but no rollup,
-// oldest first (an older store, a crash before a rollup was written).
+// Hours before the newest window's hour that hold windows but no rollup, or
+// one without per-process samples, oldest first (an older store, a crash
+// before a rollup was written).
 std::vector<std::int64_t> hours_without_rollup(Database& db);
 
 }  // namespace ember::store

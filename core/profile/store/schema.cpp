@@ -99,6 +99,14 @@ CREATE INDEX label_sets_by_hash ON label_sets(hash);
 ALTER TABLE stacks ADD COLUMN labels INTEGER NOT NULL DEFAULT 0;  -- label_sets id, 0: none
 )";
 
+// Version 7: a rollup's samples summed per (process, stack) beside the
+// per-thread ones, for reads that need no threads (a flame graph of a day
+// merges half the rows). NULL in a rollup built before: readers sum its
+// per-thread samples instead, and the writer rolls such hours up again.
+constexpr const char* kVersion7 = R"(
+ALTER TABLE rollups ADD COLUMN process_samples BLOB;  -- window_blobs.hpp: encode_refs, tid 0
+)";
+
 void rehash_processes(Database& db) {
   std::vector<std::tuple<std::int64_t, std::int64_t>> hashes;
   {
@@ -132,8 +140,8 @@ void rekey_for_version_3(Database& db) {
 }
 
 // kMigrations[n] brings version n to n + 1.
-constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5,
-                                       kVersion6};
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4,
+                                       kVersion5, kVersion6, kVersion7};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "byte_codec.hpp"
@@ -32,11 +33,15 @@ class SqliteStoreReader final : public StoreReader {
   StoreSummary summary() const override;
   Status read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
   Status read_metrics(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
+  Status read_per_process(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
   Status windows(std::int64_t from_ns, std::int64_t to_ns,
                  std::vector<WindowSpan>& spans) const override;
 
  private:
-  void merge(std::int64_t from_ns, std::int64_t to_ns, bool with_samples, Window& merged) const;
+  // What a merge reads: metrics and processes only, or with the samples
+  // per thread or summed per process.
+  enum class Samples { none, per_thread, per_process };
+  void merge(std::int64_t from_ns, std::int64_t to_ns, Samples samples, Window& merged) const;
 
   std::string path_;
   std::unique_ptr<Database> db_;
@@ -184,9 +189,34 @@ StoreSummary SqliteStoreReader::summary() const {
   return summary;
 }
 
+Status StoreReader::read_per_process(std::int64_t from_ns, std::int64_t to_ns,
+                                     Window& merged) const {
+  Status status = read(from_ns, to_ns, merged);
+  if (status) sum_threads(merged);
+  return status;
+}
+
+void sum_threads(Window& window) {
+  std::vector<StackCount>& samples = window.samples;
+  for (StackCount& s : samples) s.tid = 0;
+  auto key = [](const StackCount& s) { return std::tie(s.pid, s.stack, s.labels); };
+  std::sort(samples.begin(), samples.end(),
+            [&](const StackCount& a, const StackCount& b) { return key(a) < key(b); });
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    if (kept != 0 && key(samples[kept - 1]) == key(samples[i])) {
+      samples[kept - 1].count += samples[i].count;
+    } else {
+      samples[kept++] = samples[i];
+    }
+  }
+  samples.resize(kept);
+  window.threads.clear();
+}
+
 Status SqliteStoreReader::read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const {
   merged = Window{};
-  Status status = guarded(path_, [&] { merge(from_ns, to_ns, true, merged); });
+  Status status = guarded(path_, [&] { merge(from_ns, to_ns, Samples::per_thread, merged); });
   if (!status) merged = Window{};
   return status;
 }
@@ -194,7 +224,15 @@ Status SqliteStoreReader::read(std::int64_t from_ns, std::int64_t to_ns, Window&
 Status SqliteStoreReader::read_metrics(std::int64_t from_ns, std::int64_t to_ns,
                                        Window& merged) const {
   merged = Window{};
-  Status status = guarded(path_, [&] { merge(from_ns, to_ns, false, merged); });
+  Status status = guarded(path_, [&] { merge(from_ns, to_ns, Samples::none, merged); });
+  if (!status) merged = Window{};
+  return status;
+}
+
+Status SqliteStoreReader::read_per_process(std::int64_t from_ns, std::int64_t to_ns,
+                                           Window& merged) const {
+  merged = Window{};
+  Status status = guarded(path_, [&] { merge(from_ns, to_ns, Samples::per_process, merged); });
   if (!status) merged = Window{};
   return status;
 }
@@ -261,11 +299,13 @@ std::vector<Part> parts_of_range(Database& db, bool has_rollups, std::int64_t fr
 
 }  // namespace
 
-void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, bool with_samples,
+void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples wanted,
                               Window& merged) const {
   Transaction snapshot(*db_, false);  // one consistent view while the agent writes
   std::int64_t version = db_->query_int("PRAGMA user_version");
   bool has_rollups = version >= 3;
+  bool with_samples = wanted != Samples::none;
+  bool per_process = wanted == Samples::per_process;
   std::vector<Part> parts = parts_of_range(*db_, has_rollups, from_ns, to_ns);
   Statement window(db_->handle(),
                    std::string("SELECT start_ns, end_ns, frequency_hz, lost_samples, host, "
@@ -273,9 +313,15 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, bool wit
                        (has_rollups ? "blob_format" : "1") + " FROM windows WHERE id = ?1");
   std::optional<Statement> rollup;
   if (has_rollups) {
+    // Reading per process, a rollup's per-process samples (schema 7) stand
+    // in for its samples when it has them.
     rollup.emplace(db_->handle(),
-                   "SELECT start_ns, end_ns, frequency_hz, lost_samples, host, samples, metrics, "
-                   "blob_format FROM rollups WHERE hour_ns = ?1");
+                   std::string("SELECT start_ns, end_ns, frequency_hz, lost_samples, host, ") +
+                       (per_process && version >= 7 ? "ifnull(process_samples, samples)"
+                                                    : "samples") +
+                       ", metrics, blob_format, " +
+                       (per_process && version >= 7 ? "process_samples IS NOT NULL" : "0") +
+                       " FROM rollups WHERE hour_ns = ?1");
   }
 
   RefsMerger merger;
@@ -293,6 +339,11 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, bool wit
     merged.host = row.text(4);
     WindowRefs refs;
     decode_refs(row.blob(5), row.int64(7), refs, with_samples);
+    if (per_process) {
+      bool summed = part.rollup && row.int64(8) != 0;
+      if (!summed) sum_threads(refs.samples);
+      refs.thread_ids.clear();
+    }
     merger.add(std::move(refs));
     decode_metrics(row.blob(6), row.int64(7), start, merged.host_metrics, merged.process_metrics);
     row.reset();

@@ -55,9 +55,20 @@ class StoreReader {
     return read(from_ns, to_ns, merged);
   }
 
+  // The same as a read with each process' threads summed: every sample's
+  // tid is 0 and there are no threads. A flame graph, a function table or a
+  // target list of it is a read's; a day of rollups holds half as many rows
+  // per process as per thread. By default a read, summed (sum_threads).
+  virtual Status read_per_process(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const;
+
   // The windows that overlap [from_ns, to_ns), oldest first.
   virtual Status windows(std::int64_t from_ns, std::int64_t to_ns,
                          std::vector<WindowSpan>& spans) const = 0;
 };
+
+// `window` with each process' threads summed (read_per_process): samples
+// with the same pid, stack and labels become one, with tid 0, sorted by
+// them; `threads` is emptied.
+void sum_threads(Window& window);
 
 }  // namespace ember::store

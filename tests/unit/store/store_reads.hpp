@@ -11,13 +11,16 @@
 
 namespace ember::store::test {
 
-inline Window read_range(const std::string& path, std::int64_t from, std::int64_t to) {
+// With `per_process`, StoreReader::read_per_process.
+inline Window read_range(const std::string& path, std::int64_t from, std::int64_t to,
+                         bool per_process = false) {
   std::unique_ptr<StoreReader> reader;
   Status opened = StoreReader::open(path, reader);
   EXPECT_TRUE(opened) << opened.message();
   Window merged;
   if (!opened) return merged;
-  Status read = reader->read(from, to, merged);
+  Status read = per_process ? reader->read_per_process(from, to, merged)
+                            : reader->read(from, to, merged);
   EXPECT_TRUE(read) << read.message();
   return merged;
 }

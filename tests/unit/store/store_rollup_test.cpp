@@ -35,6 +35,7 @@ Window varied_window(int i) {
     w.threads.push_back({300, 300, "cron"});
     w.samples.push_back({static_cast<std::uint32_t>(i % 4), 300, 300, 7});
   }
+  w.samples.push_back({0, 100, 101, static_cast<std::uint64_t>(i + 2)});  // a stack two threads run
   if (i >= 5) w.processes[0].service = "Renamed";
   if (i % 4 == 2) w.frequency_hz = 199;
   w.host_metrics.clear();
@@ -102,23 +103,46 @@ void expect_same_profile(const Window& a, const Window& b) {
   }
 }
 
+const std::vector<std::pair<std::int64_t, std::int64_t>>& ranges_to_read() {
+  static const std::int64_t end = kStart + 13 * 15 * kMinute;
+  static const std::vector<std::pair<std::int64_t, std::int64_t>> ranges = {
+      {0, INT64_MAX},
+      {kStart, end},
+      {kStart + 40 * kMinute, end - 20 * kMinute},  // hours cut at both edges
+      {hour_of(kStart) + kHourNs, hour_of(kStart) + 2 * kHourNs},
+      {kStart + 7 * kMinute, kStart + 8 * kMinute}};
+  return ranges;
+}
+
+// A read per process of `path` is its read with the threads summed, node
+// for node.
+void expect_read_per_process_like_summed_read(const std::string& path) {
+  for (auto [from, to] : ranges_to_read()) {
+    SCOPED_TRACE("per process from " + std::to_string(from) + " to " + std::to_string(to));
+    Window summed = read_range(path, from, to);
+    std::size_t per_thread = summed.samples.size();
+    sum_threads(summed);
+    EXPECT_TRUE(summed.threads.empty());
+    if (from == 0) {
+      EXPECT_LT(summed.samples.size(), per_thread) << "threads of a stack summed";
+    }
+    expect_same_profile(read_range(path, from, to, true), summed);
+  }
+}
+
 // The same ranges read with the rollups and, from a copy without them, from
-// the windows only.
+// the windows only; per thread and per process.
 void expect_rollups_read_like_windows(const test::ScratchDir& dir, const std::string& path) {
   std::string raw = dir.file("raw.db");
   std::filesystem::remove(raw);
   test::execute(path, "VACUUM INTO '" + raw + "'");
   test::execute(raw, "DELETE FROM rollups");
-  const std::int64_t end = kStart + 13 * 15 * kMinute;
-  for (auto [from, to] : std::vector<std::pair<std::int64_t, std::int64_t>>{
-           {0, INT64_MAX},
-           {kStart, end},
-           {kStart + 40 * kMinute, end - 20 * kMinute},  // hours cut at both edges
-           {hour_of(kStart) + kHourNs, hour_of(kStart) + 2 * kHourNs},
-           {kStart + 7 * kMinute, kStart + 8 * kMinute}}) {
+  for (auto [from, to] : ranges_to_read()) {
     SCOPED_TRACE("from " + std::to_string(from) + " to " + std::to_string(to));
     expect_same_profile(read_range(path, from, to), read_range(raw, from, to));
+    expect_same_profile(read_range(path, from, to, true), read_range(raw, from, to, true));
   }
+  expect_read_per_process_like_summed_read(path);
 }
 
 TEST(StoreRollups, ClosedHoursAreRolledUpAndReadLikeTheirWindows) {
@@ -135,6 +159,36 @@ TEST(StoreRollups, ClosedHoursAreRolledUpAndReadLikeTheirWindows) {
   Window rolled = read_range(path, 0, INT64_MAX), windows = read_range(raw, 0, INT64_MAX);
   EXPECT_EQ(windows.host_metrics.size(), 13u * 900);
   EXPECT_EQ(rolled.host_metrics.size(), 3u * 361 + 900);
+}
+
+TEST(StoreRollups, RollupsHoldTheirSamplesPerProcessAndAreRolledUpAgainWithoutThem) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  write_windows(path, 0, 13);
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM rollups WHERE process_samples IS NOT NULL"),
+            3);
+  // Rollups from before schema 7, without per-process samples: a read per
+  // process sums their threads instead.
+  Window before = read_range(path, 0, INT64_MAX, true);
+  test::execute(path, "UPDATE rollups SET process_samples = NULL WHERE hour_ns = " +
+                          std::to_string(hour_of(kStart) + kHourNs));
+  expect_same_profile(read_range(path, 0, INT64_MAX, true), before);
+  expect_read_per_process_like_summed_read(path);
+  test::execute(path, "ALTER TABLE rollups DROP COLUMN process_samples; PRAGMA user_version = 6");
+  expect_same_profile(read_range(path, 0, INT64_MAX, true), before);
+  expect_read_per_process_like_summed_read(path);
+
+  // The writer migrates the store and rolls those hours up again.
+  std::unique_ptr<StoreWriter> writer;
+  StoreOutcome opened = StoreWriter::open(path, writer);
+  ASSERT_TRUE(opened.ok()) << opened.message;
+  int rolled = 0;
+  for (; writer->roll_up_pending(); ++rolled) ASSERT_TRUE(writer->roll_up().ok());
+  EXPECT_EQ(rolled, 3);
+  writer.reset();
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM rollups WHERE process_samples IS NOT NULL"),
+            3);
+  expect_rollups_read_like_windows(dir, path);
 }
 
 TEST(StoreRollups, AMetricsReadIsTheReadWithoutSamplesStacksAndFrames) {

@@ -171,6 +171,27 @@ TEST_F(AnswersFromTheStore, ExportsAreTheReportsFiles) {
   EXPECT_EQ(svg.body.find("lookup"), std::string::npos);
 }
 
+// The flame graph, table and targets read each process' threads summed
+// (StoreReader::read_per_process); what names threads after them still
+// gets them: a thread filter, and an export's thread labels.
+TEST_F(AnswersFromTheStore, ThreadsAreThereForWhatNamesThemAfterAReadPerProcess) {
+  EXPECT_EQ(read_tree(json("/api/v1/flamegraph")).total, 450);
+  EXPECT_EQ(read_tree(json("/api/v1/flamegraph", {{"thread", "cron"}})).total, 150);
+  EXPECT_EQ(json("/api/v1/timeline", {{"thread", "api"}})["selection"]["processes"].number, 1);
+  for (const char* format : {"pprof", "speedscope"}) {
+    ApiResponse exported = get("/api/v1/export", {{"format", format}});
+    ASSERT_EQ(exported.status, 200) << exported.body;
+    std::string truth;
+    report::ReportRequest request{.format = format == std::string("pprof")
+                                                ? report::ReportFormat::pprof
+                                                : report::ReportFormat::speedscope};
+    ASSERT_TRUE(report::run_report(*reader_, request, kT0 + 3600 * kS, truth));
+    // (speedscope's first line holds the title, which names the filter)
+    EXPECT_EQ(exported.body.substr(exported.body.find('\n')), truth.substr(truth.find('\n')))
+        << format;
+  }
+}
+
 // A zoomed node's export holds exactly the samples the flame graph gives that
 // node, each stack starting at the node's frame below its process.
 TEST_F(AnswersFromTheStore, ExportOfAZoomedNode) {
