@@ -154,10 +154,21 @@ void V8HeapReader::read_scope_info(std::uint64_t tagged, V8Function& out,
   // FunctionVariableInfo {name, slot index}, then the inferred name (a
   // String or undefined), then PositionInfo {start, end}.
   int i = 0;
-  if (auto name = read_string(slots[0])) {
-    out.name = *name;
-    i = 1;
-    if (is_smi(slots[1])) i = 2;
+  if (is_heap_object(slots[0])) {
+    // A name being moved (its map word a forwarding address) or that does
+    // not read is no anonymous function: nothing named.
+    auto type = instance_type(slots[0]);
+    if (!type) return;
+    if (*type < layout_.first_nonstring_type) {
+      auto name = read_string(slots[0]);
+      if (!name) return;
+      // The name String moved while it was read: its slot says so after.
+      std::uint64_t again = 0;
+      if (!read_word(slot_address(first), again) || again != slots[0]) return;
+      out.name = *name;
+      i = 1;
+      if (is_smi(slots[1])) i = 2;
+    }
   }
   for (; i + 1 < kWindow; ++i) {
     if (is_smi(slots[i]) && is_smi(slots[i + 1]) && smi(slots[i]) >= 0 &&
@@ -184,6 +195,7 @@ const V8HeapReader::Script* V8HeapReader::script(std::uint64_t tagged) {
   if (auto name = read_string(word, 4096)) script->name = *name;
   // Line ends as V8 computed them, else from the source text.
   std::uint64_t ends = 0;
+  std::uint64_t source = 0;
   if (read_word(field(tagged, layout_.script_line_ends), ends) &&
       instance_type(ends) == layout_.type_fixed_array) {
     std::uint64_t length_smi = 0;
@@ -197,7 +209,8 @@ const V8HeapReader::Script* V8HeapReader::script(std::uint64_t tagged) {
       }
     }
   }
-  if (script->line_ends.empty() && read_word(field(tagged, layout_.script_source), word)) {
+  if (script->line_ends.empty() && read_word(field(tagged, layout_.script_source), source)) {
+    word = source;
     auto source_type = instance_type(word);
     if (source_type && (*source_type >= layout_.first_nonstring_type ||
                         (*source_type & layout_.string_representation_mask) ==
@@ -214,6 +227,19 @@ const V8HeapReader::Script* V8HeapReader::script(std::uint64_t tagged) {
       }
       script->line_ends.push_back(position);
     }
+  }
+  // What was read came from the objects the script pointed to before and
+  // after: one the GC moved while it was read (and put something else in
+  // its place) changed the script's field, and nothing read is kept.
+  std::uint64_t name_after = 0, ends_after = 0, source_after = 0;
+  if (!read_word(field(tagged, layout_.script_name), name_after) ||
+      name_after != script->name_word ||
+      !read_word(field(tagged, layout_.script_line_ends), ends_after) || ends_after != ends ||
+      (source != 0 &&
+       (!read_word(field(tagged, layout_.script_source), source_after) ||
+        source_after != source))) {
+    script->line_ends.clear();
+    script->lines_unavailable = false;
   }
   // No line ends for want of a read (the source being moved by the GC as
   // it was read): asked again next time.
@@ -250,6 +276,16 @@ std::optional<V8Function> V8HeapReader::read_function(std::uint64_t sfi) {
       out.line = line_of_position(s->line_ends, start_position);
       if (out.line == 0 && !s->lines_unavailable) out.complete = false;
     }
+  }
+  // The name and the script were read after the words pointing to them: a
+  // GC that moved either meanwhile (and put another object where it was)
+  // changed the word. Read again, they must not have changed.
+  std::uint64_t name_after = 0, script_after = 0;
+  if (!read_word(field(sfi, layout_.sfi_name_or_scope_info), name_after) ||
+      name_after != out.name_or_scope_info ||
+      !read_word(field(sfi, layout_.sfi_script_or_debug_info), script_after) ||
+      script_after != script_word) {
+    out.complete = false;
   }
   return out;
 }

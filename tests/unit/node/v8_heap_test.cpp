@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -73,6 +74,7 @@ class FakeHeap {
   ReadMemory reader() {
     return [this](std::uint64_t address, void* buffer, std::size_t size) {
       ++reads;
+      if (before_read) before_read(address);
       if (address < kBase || address + size > kBase + used_ || address + size < address) {
         return false;
       }
@@ -157,7 +159,20 @@ class FakeHeap {
     return s;
   }
 
+  // An object moved by the GC: copied to a new place; returns it tagged.
+  std::uint64_t copy(std::uint64_t tagged, std::size_t size) {
+    std::uint64_t to = raw(size);
+    std::memmove(at(to), at(tagged - 1), size);
+    return to + 1;
+  }
+  // Another object of the same size written where `tagged` was.
+  void overwrite(std::uint64_t tagged, std::uint64_t other, std::size_t size) {
+    std::memmove(at(tagged - 1), at(other - 1), size);
+  }
+
   int reads = 0;
+  // Called with each address read before it is read: the GC at work.
+  std::function<void(std::uint64_t)> before_read;
 
  private:
   std::uint64_t raw(std::size_t size) {
@@ -243,6 +258,66 @@ TEST(V8Heap, AReadRacingTheGcIsIncomplete) {
   auto function = reader.read_function(sfi);
   ASSERT_TRUE(function);
   EXPECT_FALSE(function->complete);
+  // The function's name String being evacuated: not an anonymous function.
+  std::uint64_t name = heap.one_byte("churn");
+  std::uint64_t named = heap.scope_info({}, name, heap.undefined(), 28, 40);
+  heap.put(name - 1, 0x7f0000100000);
+  function = reader.read_function(heap.sfi(named, script));
+  ASSERT_TRUE(function);
+  EXPECT_FALSE(function->complete) << "named '" << function->name << "'";
+}
+
+// The GC moves an object between the read of the word that points to it
+// and the read of the object, and puts another function's object in its
+// place: the name or line read is another function's, never complete.
+TEST(V8Heap, AnObjectMovedWhileReadIsNotTakenForTheOldOne) {
+  FakeHeap heap;
+  V8HeapReader reader(node20_layout(), heap.reader());
+  std::uint64_t script = heap.script("/srv/app.js", {15, 60}, "");
+  std::uint64_t scope = heap.scope_info({}, heap.one_byte("fib"), heap.undefined(), 28, 40);
+  std::uint64_t other = heap.scope_info({}, heap.one_byte("oth"), heap.undefined(), 3, 4);
+  std::uint64_t sfi = heap.sfi(scope, script);
+  constexpr std::size_t kScopeSize = 8 + 8 * 9 + 64;
+  // The ScopeInfo, when its local count is first read.
+  bool moved = false;
+  heap.before_read = [&](std::uint64_t address) {
+    if (moved || address != scope - 1 + 8 + 16) return;
+    moved = true;
+    heap.put(sfi - 1 + 16, heap.copy(scope, kScopeSize));
+    heap.overwrite(scope, other, kScopeSize);
+  };
+  auto function = reader.read_function(sfi);
+  ASSERT_TRUE(function);
+  EXPECT_EQ(function->name_or_scope_info, scope);
+  EXPECT_FALSE(function->complete) << function->name << " line " << function->line;
+  function = reader.read_function(sfi);  // after the GC: where it is now
+  EXPECT_TRUE(function->complete);
+  EXPECT_EQ(function->name, "fib");
+  EXPECT_EQ(function->line, 2u);
+
+  // The script's line ends, when their first line end is read: another
+  // script's ends where they were.
+  std::uint64_t script2 = heap.script("/srv/b.js", {15, 60}, "");
+  std::uint64_t ends = 0;
+  ASSERT_TRUE(heap.reader()(script2 - 1 + 56, &ends, 8));
+  std::uint64_t other_ends = 0;
+  std::uint64_t other_script = heap.script("/srv/c.js", {1, 2}, "");
+  ASSERT_TRUE(heap.reader()(other_script - 1 + 56, &other_ends, 8));
+  std::uint64_t sfi2 = heap.sfi(heap.scope_info({}, heap.one_byte("g"), heap.undefined(), 28, 40),
+                                script2);
+  moved = false;
+  heap.before_read = [&](std::uint64_t address) {
+    if (moved || address != ends - 1 + 16) return;
+    moved = true;
+    heap.put(script2 - 1 + 56, heap.copy(ends, 32));
+    heap.overwrite(ends, other_ends, 32);
+  };
+  function = reader.read_function(sfi2);
+  ASSERT_TRUE(function);
+  EXPECT_FALSE(function->complete) << function->name << " line " << function->line;
+  function = reader.read_function(sfi2);  // the ends are read again, not cached wrong
+  EXPECT_TRUE(function->complete);
+  EXPECT_EQ(function->line, 2u);
 }
 
 TEST(V8Heap, AnonymousFunctionsAndManyLocals) {

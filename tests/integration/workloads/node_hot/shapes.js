@@ -1,8 +1,13 @@
 // Functions of every shape the Node.js plugin names, for its test: a class
-// method, an anonymous arrow function, and (mode "gc") allocation heavy
-// enough that V8 scavenges, marks and compacts all along. Prints "ready",
-// waits for SIGUSR2, works for the CPU seconds given as argv[3], exits.
+// method, an anonymous arrow function, a call into a native addon (the
+// N-API module whose path is argv[4], when given), and (mode "gc")
+// allocation heavy enough that V8 scavenges, marks and compacts all along,
+// code space included (--stress-compaction: every full GC compacts). Mode
+// "both" runs the shapes, then the GC churn, each for the CPU seconds given
+// as argv[3]. Prints "ready", waits for SIGUSR2, works, exits.
 'use strict';
+
+const addon = process.argv[4] ? require(process.argv[4]) : null;
 
 class Mixer {  // line-Mixer
   spin(rounds) {  // line-spin
@@ -27,6 +32,10 @@ function churn(n) {  // line-churn
   return out.length;
 }
 
+function viaAddon(rounds) {  // line-viaAddon
+  return addon ? addon.mix(rounds) : 0;
+}
+
 function cpuSeconds(since) {  // line-cpuSeconds
   const u = process.cpuUsage(since);
   return (u.user + u.system) / 1e6;
@@ -44,13 +53,21 @@ function drive(mode, seconds) {  // line-drive
     } else {
       sink += mixer.spin(200000);
       sink += passes[0](200000);
+      sink += viaAddon(400000);
     }
   }
-  console.log(`done sink=${sink & 1}`);
+  return sink;
 }
 
 process.on('SIGUSR2', function onSignal() {  // line-onSignal
-  drive(process.argv[2], Number(process.argv[3] || 3));
+  const mode = process.argv[2];
+  const seconds = Number(process.argv[3] || 3);
+  let sink = drive(mode === 'both' ? 'shapes' : mode, seconds);
+  if (mode === 'both') {
+    require('v8').setFlagsFromString('--stress-compaction');
+    sink += drive('gc', seconds);
+  }
+  console.log(`done sink=${sink & 1}`);
   process.exit(0);
 });
 setInterval(() => {}, 1 << 30);
