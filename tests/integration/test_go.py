@@ -25,7 +25,14 @@ Two Go objects in one process: go_plugin_host (stripped) loads go_plug.so,
 a stripped Go plugin, and spends about half its time in each. The plugin's
 hot function must be a go frame of the plugin's module, below main.main and
 runtime.main, in at least 95% of its samples, and main.hostHot must hold
-at least a quarter of the samples.
+at least a quarter of the samples. The same recording checks the paths of a
+cgo program: main.hostHot runs in a Go -> C -> Go callback, which must be
+one stack from runtime.main through main.main and runtime.cgocallback, with
+no runtime.goexit but the root, in at least 95% of its samples outside
+signal handlers; and a second thread sends the first SIGUSR1 ~10,000 times
+a second: samples in Go's signal handler (runtime.sigtramp) must either
+reach main.main through the interrupted function or start with
+[truncated], never another root, and some must reach it.
 
 Goroutine labels: go_labels (stripped) runs its work under pprof.Do with
 phase=alpha (~70%) and phase=beta (~30%), each split 3:1 between main.hotA
@@ -177,8 +184,10 @@ class GoShares(unittest.TestCase):
         out = os.path.join(it.scratch_dir(self), "cshared.speedscope.json")
         script = os.path.join(SOURCE, "..", "go_cshared", "call_go.py")
         w = it.start(self, ["/usr/bin/python3", script, it.workload("libgo_cshared.so"), 60])
+        # Recorded until the whole profile has 1,700 samples: the Go
+        # runtime's own threads take a few of them.
         res = it.record(self, out, pids=[w.pid], duration=3, frequency=FREQUENCY,
-                        config=config, min_samples=1500)
+                        config=config, min_samples=1700)
         w.stop()
         sp = it.Speedscope(out)
         stacks = [(list(zip(names, kinds)), weight) for p in sp.for_pid(w.pid)
@@ -234,27 +243,60 @@ class GoShares(unittest.TestCase):
                   if p.tid == w.pid for names, kinds, weight in p.stacks]
         total = sum(weight for _, weight in stacks)
         in_plugin = connected = in_host = 0
+        callback = callback_connected = 0
+        in_handler = handler_connected = 0
+        bad_roots = []
         for frames, weight in stacks:
             user = [f for f in frames if f[1] != "kernel"]
             names = [n for n, _ in user]
+            handler = next((i for i, n in enumerate(names)
+                            if n in ("runtime.sigtramp", "runtime.cgoSigtramp")), None)
+            if handler is not None:
+                in_handler += weight
+                if names[0] == "runtime.goexit" and "main.main" in names[:handler]:
+                    handler_connected += weight
+                elif names[0] != "[truncated]":
+                    bad_roots.append((frames, weight))
+                continue
             if names and names[-1] == "main.hostHot":
                 in_host += weight
+                callback += weight
+                if (names[0] == "runtime.goexit" and "runtime.goexit" not in names[1:]
+                        and it.contains_run(names, ["runtime.main", "main.main"])
+                        and "runtime.cgocallback" in names[names.index("main.main"):]):
+                    callback_connected += weight
             if not names or not names[-1].endswith("hot.pluginHot"):
                 continue
             in_plugin += weight
             if user[-1][1] == "go" and it.contains_run(names, ["runtime.main", "main.main"]):
                 connected += weight
-        describe = "\n".join(f"  {w:6d}  " + ";".join(f"{n}({k})" for n, k in f if k != "kernel")
-                             for f, w in sorted(stacks, key=lambda s: -s[1])[:8])
+
+        def describe(chosen):
+            return "\n".join(f"  {w:6d}  " + ";".join(f"{n}({k})" for n, k in f if k != "kernel")
+                             for f, w in sorted(chosen, key=lambda s: -s[1])[:8])
         print(f"\ngo_plugin: samples={total} main.hostHot={it.share(in_host, total):.1f}% "
               f"pluginHot={it.share(in_plugin, total):.1f}%, of which under main.main "
-              f"{it.share(connected, in_plugin):.1f}%")
-        self.assertGreaterEqual(it.share(in_host, total), 25.0, describe + res.describe())
+              f"{it.share(connected, in_plugin):.1f}%; callback connected "
+              f"{it.share(callback_connected, callback):.1f}%; in the signal handler "
+              f"{in_handler}, reaching main.main {handler_connected}, other roots "
+              f"{sum(w for _, w in bad_roots)}")
+        self.assertGreaterEqual(it.share(in_host, total), 25.0, describe(stacks) + res.describe())
         self.assertGreaterEqual(it.share(in_plugin, total), 25.0,
-                                "the plugin's code is not named:\n" + describe)
+                                "the plugin's code is not named:\n" + describe(stacks))
         self.assertGreaterEqual(it.share(connected, in_plugin), 95.0,
                                 "the plugin's frames are not go frames under main.main:\n"
-                                + describe)
+                                + describe(stacks))
+        self.assertGreaterEqual(it.share(callback_connected, callback), 95.0,
+                                "the Go -> C -> Go callback is not one stack:\n"
+                                + describe(stacks))
+        self.assertGreaterEqual(in_handler, 10, "too few samples in Go's signal handler "
+                                "to judge its stacks:\n" + describe(stacks))
+        self.assertEqual(bad_roots, [], "signal handler stacks with a root that is neither "
+                         "runtime.goexit under main.main nor [truncated]:\n" + describe(bad_roots))
+        self.assertGreater(handler_connected, 0, "no signal handler stack reaches main.main "
+                           "through the interrupted function:\n"
+                           + describe([s for s in stacks if "runtime.sigtramp" in
+                                       [n for n, _ in s[0]]]))
 
     def test_stripped_shares_and_lines(self):
         self.check("go_hot", hot_b_inlined=False)

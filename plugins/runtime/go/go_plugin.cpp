@@ -38,21 +38,41 @@ constexpr const char* kGoColor = "#57dbdb";  // the built-in kind's own color
 
 std::string base_name(const std::string& path) { return path.substr(path.find_last_of('/') + 1); }
 
-// Functions whose caller is on another stack, reached by their frame pointer
-// only: runtime.cgocallback switches from the C thread's stack to the
-// goroutine's and calls cgocallbackg there; its frame on the goroutine stack
-// holds goexit's address (what a callback's goroutine "returns" to), not its
-// caller's, while rbp still points at its own frame on the C stack.
-constexpr std::string_view kStackSwitches[] = {"runtime.cgocallback"};
+// A C -> Go call: runtime.cgocallback switches from the C thread's stack to
+// the goroutine's and calls cgocallbackg there. Its frame on the goroutine
+// stack holds, as its return address, the pc the goroutine was saved at:
+//  - on a thread the C side created (a c-shared library's caller), a fresh
+//    goroutine's, runtime.goexit: the caller is reached by the frame
+//    pointer only, which still points at cgocallback's frame on the C stack;
+//  - on a Go thread that called C (Go -> C -> Go in a Go executable),
+//    runtime.systemstack_switch's entry, where asmcgocall left the goroutine
+//    for the C call: a marker frame whose return address, just above it, is
+//    runtime.cgocall's, on the same stack (as Go's own traceback goes). As
+//    a return address it is moved back into the function before it: a pc
+//    just before the marker is the marker.
+// Which one a sample holds is not known from the pc: callbacks in Go
+// executables are taken to be the second kind, in libraries the first.
+constexpr std::string_view kCallback = "runtime.cgocallback";
+constexpr std::string_view kSwitchMarker = "runtime.systemstack_switch";
 
 class GoBinaryData final : public BinaryData {
  public:
   std::string path;    // as processes name it
   std::string module;  // its file name, the frames' module
   GoBinary binary;
-  // Link-time [entry, end) of the kStackSwitches functions the binary has.
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> stack_switches;
+  // Link-time [entry, end) of kCallback and kSwitchMarker, when present.
+  std::pair<std::uint64_t, std::uint64_t> callback{0, 0};
+  std::pair<std::uint64_t, std::uint64_t> switch_marker{0, 0};
 };
+
+bool within(std::uint64_t pc, const std::pair<std::uint64_t, std::uint64_t>& range) {
+  return pc >= range.first && pc < range.second;
+}
+
+bool at_switch_marker(const GoBinaryData& data, std::uint64_t link_pc) {
+  return data.switch_marker.first != 0 &&
+         (link_pc + 1 == data.switch_marker.first || within(link_pc, data.switch_marker));
+}
 
 // Reads a file's Go tables: the binary data, or null with `message` saying
 // why (a warning when the file is Go but its table unusable).
@@ -157,7 +177,8 @@ class GoHandler final : public ProcessHandler {
         // Only the Go functions: C code linked beside them stays native.
         std::uint64_t start = std::max(mapping.start, binary.table.text_start() + bias);
         std::uint64_t end = std::min(mapping.end, binary.table.text_end() + bias);
-        if (start < end) code_.push_back(Code{start, end, bias, data.get()});
+        bool executable = process.exe == data->path;
+        if (start < end) code_.push_back(Code{start, end, bias, data.get(), executable});
         break;
       }
     }
@@ -169,20 +190,25 @@ class GoHandler final : public ProcessHandler {
 
   // Go code has no CFI. CFA = sp + the pcsp delta + 8 (the return address);
   // a function with a frame saved its caller's rbp just below the return
-  // address (the Go amd64 prologue: SUBQ $n, SP; MOVQ BP, n-8(SP)). A stack
-  // switch (kStackSwitches) is stepped by its frame pointer instead.
+  // address (the Go amd64 prologue: SUBQ $n, SP; MOVQ BP, n-8(SP)). A C -> Go
+  // callback and its marker are stepped as kCallback says.
   bool unwind_rule(std::uint64_t pc, UnwindRule& rule) const override {
     for (const Code& code : code_) {
       if (pc < code.start || pc >= code.end) continue;
-      for (const auto& [entry, end] : code.data->stack_switches) {
-        if (pc - code.bias >= entry && pc - code.bias < end) {
-          rule = UnwindRule{UnwindRule::CfaBase::bp, 16, -8, true, -16};
-          return true;
-        }
+      std::uint64_t link_pc = pc - code.bias;
+      if (at_switch_marker(*code.data, link_pc)) {
+        rule = UnwindRule{UnwindRule::CfaBase::sp, 8, -8, false, -16};
+        return true;
       }
-      auto delta = code.data->binary.table.sp_delta(pc - code.bias);
+      bool callback = within(link_pc, code.data->callback);
+      if (callback && !code.executable) {
+        rule = UnwindRule{UnwindRule::CfaBase::bp, 16, -8, true, -16};
+        return true;
+      }
+      auto delta = code.data->binary.table.sp_delta(link_pc);
       if (!delta || *delta > (1 << 24)) return false;
-      rule = UnwindRule{UnwindRule::CfaBase::sp, *delta + 8, -8, *delta > 0, -16};
+      // The callback's frame on the goroutine stack never saved an rbp.
+      rule = UnwindRule{UnwindRule::CfaBase::sp, *delta + 8, -8, *delta > 0 && !callback, -16};
       return true;
     }
     return false;
@@ -205,11 +231,13 @@ class GoHandler final : public ProcessHandler {
     std::uint64_t end = 0;
     std::uint64_t bias = 0;  // runtime address - link-time address
     const GoBinaryData* data = nullptr;  // kept alive by data_ or objects_in_use_
+    bool executable = false;             // the process' executable, not a library
   };
 
   // Unnamed pcs (a gap between functions) get no frames: the native role names them.
   void name(const GoBinaryData& data, std::uint64_t link_pc, std::vector<FrameHandle>& out) {
     scratch_.clear();
+    if (at_switch_marker(data, link_pc)) link_pc = data.switch_marker.first;
     if (!data.binary.table.frames(link_pc, scratch_)) return;
     for (const GoFrame& g : scratch_) {
       Frame f;
@@ -351,11 +379,10 @@ std::shared_ptr<GoBinaryData> read_go_object(const std::string& path, const std:
   data->module = base_name(path);
   const Pclntab& table = data->binary.table;
   for (std::size_t i = 0; i < table.function_count(); ++i) {
-    for (std::string_view name : kStackSwitches) {
-      if (table.function_name(i) == name) {
-        data->stack_switches.emplace_back(table.function_entry(i), table.function_entry(i + 1));
-      }
-    }
+    std::string_view name = table.function_name(i);
+    auto range = std::make_pair(table.function_entry(i), table.function_entry(i + 1));
+    if (name == kCallback) data->callback = range;
+    if (name == kSwitchMarker) data->switch_marker = range;
   }
   level = LogLevel::info;
   message = version + " in " + path + ": " + std::to_string(table.function_count()) + " functions";

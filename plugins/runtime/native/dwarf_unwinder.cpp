@@ -1,8 +1,10 @@
 #include "dwarf_unwinder.hpp"
 
 #include <libunwind.h>
+#include <sys/ucontext.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 
 #include "mapped_file.hpp"
@@ -17,6 +19,18 @@ namespace ember::native {
 namespace {
 
 DwarfUnwinder& self(void* arg) { return *static_cast<DwarfUnwinder*>(arg); }
+
+bool snapshot_word(const ember_sample& sample, std::uint64_t address, std::uint64_t& value) {
+  std::uint64_t size = std::min<std::uint64_t>(sample.snapshot_size, EMBER_MAX_STACK_SNAPSHOT);
+  if (address < sample.user_sp || address - sample.user_sp + 8 > size) return false;
+  std::memcpy(&value, sample.stack_snapshot + (address - sample.user_sp), 8);
+  return true;
+}
+
+// Where the interrupted registers are in the kernel's ucontext (x86-64).
+constexpr std::uint64_t ucontext_register(int reg) {
+  return offsetof(ucontext_t, uc_mcontext.gregs) + static_cast<std::uint64_t>(reg) * 8;
+}
 
 int find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t* pi, int need_unwind_info,
                    void* arg) {
@@ -155,10 +169,7 @@ std::vector<std::pair<std::string, const UnwindObject*>> DwarfUnwinder::executab
 }
 
 bool DwarfUnwinder::read_word(std::uint64_t address, std::uint64_t& value) {
-  const ember_sample& sample = *sample_;
-  std::uint64_t size = std::min<std::uint64_t>(sample.snapshot_size, EMBER_MAX_STACK_SNAPSHOT);
-  if (address >= sample.user_sp && address - sample.user_sp + 8 <= size) {
-    std::memcpy(&value, sample.stack_snapshot + (address - sample.user_sp), 8);
+  if (sample_ && snapshot_word(*sample_, address, value)) {
     memo_.note_read(address, value);
     return true;
   }
@@ -199,22 +210,57 @@ bool DwarfUnwinder::has_cfi(std::uint64_t pc) {
   return find_proc_info(address_space_, pc, &info, 0, this) == 0;
 }
 
-bool DwarfUnwinder::step_by_rule(const UnwoundFrame& frame, bool exact_pc, Registers& caller) {
+DwarfUnwinder::RuleStep DwarfUnwinder::step_by_rule(const UnwoundFrame& frame,
+                                                    Registers& caller) {
   // A return address may be the first byte after its function: look up the call.
-  std::uint64_t pc = exact_pc ? frame.ip : frame.ip - 1;
+  std::uint64_t pc = frame.exact ? frame.ip : frame.ip - 1;
   UnwindRule rule;
-  if (!host_.unwind_rule(pid_, pc, rule) || has_cfi(pc)) return false;
-  if (rule.cfa_base == UnwindRule::CfaBase::bp && !frame.bp_known) return false;
+  if (!host_.unwind_rule(pid_, pc, rule) || has_cfi(pc)) return RuleStep::none;
+  // From here the code is the plugin's: libunwind, which knows nothing of
+  // it, would take a failed read for the end of the stack.
+  if (rule.cfa_base == UnwindRule::CfaBase::bp && !frame.bp_known) return RuleStep::failed;
   std::uint64_t base = rule.cfa_base == UnwindRule::CfaBase::sp ? frame.sp : frame.bp;
   std::uint64_t cfa = base + static_cast<std::uint64_t>(static_cast<std::int64_t>(rule.cfa_offset));
-  if (cfa <= frame.sp) return false;  // the caller's frame lies above: a wrong rule would loop
+  // The caller's frame lies above: a wrong rule would loop.
+  if (cfa <= frame.sp) return RuleStep::failed;
   auto at = [&](std::int32_t offset) {
     return cfa + static_cast<std::uint64_t>(static_cast<std::int64_t>(offset));
   };
   caller.sp = cfa;
   caller.bp = frame.bp;
-  if (!read_word(at(rule.return_address_offset), caller.ip)) return false;
-  return !rule.saves_bp || read_word(at(rule.saved_bp_offset), caller.bp);
+  if (!read_word(at(rule.return_address_offset), caller.ip)) return RuleStep::failed;
+  if (rule.saves_bp && !read_word(at(rule.saved_bp_offset), caller.bp)) return RuleStep::failed;
+  return RuleStep::stepped;
+}
+
+bool DwarfUnwinder::is_signal_return(std::uint64_t pc) {
+  // mov $15, %rax (48 c7 c0 0f 00 00 00); syscall (0f 05)
+  std::uint64_t code = 0, next = 0;
+  return read_word(pc, code) && code == 0x0f0000000fc0c748 && read_word(pc + 8, next) &&
+         (next & 0xff) == 0x05;
+}
+
+bool DwarfUnwinder::interrupted_registers(const ember_sample& sample, std::uint64_t ucontext,
+                                          Registers& out) {
+  return snapshot_word(sample, ucontext + ucontext_register(REG_RIP), out.ip) &&
+         snapshot_word(sample, ucontext + ucontext_register(REG_RSP), out.sp) &&
+         snapshot_word(sample, ucontext + ucontext_register(REG_RBP), out.bp);
+}
+
+bool DwarfUnwinder::step_over_signal_return(const UnwoundFrame& frame, Registers& caller) {
+  // Returned to (a handler's return address is the first instruction), or
+  // sampled at the syscall or in it (the ip after it): sp is at the
+  // ucontext in each case.
+  auto at = [&](std::uint64_t offset) {
+    return frame.ip >= offset && is_signal_return(frame.ip - offset);
+  };
+  bool at_syscall = frame.exact && (at(7) || at(9));
+  if (!at_syscall && !is_signal_return(frame.ip)) return false;
+  if (!interrupted_registers(*sample_, frame.sp, caller)) return false;
+  memo_.note_read(frame.sp + ucontext_register(REG_RIP), caller.ip);
+  memo_.note_read(frame.sp + ucontext_register(REG_RSP), caller.sp);
+  memo_.note_read(frame.sp + ucontext_register(REG_RBP), caller.bp);
+  return caller.ip != 0;
 }
 
 bool DwarfUnwinder::step_over_return(const UnwoundFrame& frame, Registers& caller) {
@@ -262,6 +308,7 @@ UnwindEnd DwarfUnwinder::unwind(const ember_sample& sample, std::size_t max_fram
       unw_word_t value = 0;
       if (unw_get_reg(&cursor, UNW_REG_IP, &value) != 0 || value == 0) break;
       frame.ip = value;
+      frame.exact = exact_pc;
       if (unw_get_reg(&cursor, UNW_REG_SP, &value) == 0) frame.sp = value;
       if (unw_get_reg(&cursor, UNW_X86_64_RBP, &value) == 0) {
         frame.bp = value;
@@ -272,13 +319,22 @@ UnwindEnd DwarfUnwinder::unwind(const ember_sample& sample, std::size_t max_fram
         end = UnwindEnd::stopped;
         break;
       }
-      // A sampled `ret`, or code without CFI that a plugin knows how to
-      // step over: libunwind starts again from the caller's registers.
-      // (It then looks up the caller's CFI at the return address itself,
-      // not one byte before.)
+      // A signal frame, a sampled `ret`, or code without CFI that a plugin
+      // knows how to step over: libunwind starts again from the caller's
+      // registers. (It then looks up the caller's CFI at the return address
+      // itself, not one byte before.)
       Registers caller;
-      if ((exact_pc && step_over_return(frame, caller)) || step_by_rule(frame, exact_pc, caller)) {
-        exact_pc = false;
+      bool signal = step_over_signal_return(frame, caller);
+      bool stepped = signal || (exact_pc && step_over_return(frame, caller));
+      if (signal) frames.back().exact = true;  // named at the trampoline, not the code before it
+      if (!stepped) {
+        RuleStep rule = step_by_rule(frame, caller);
+        if (rule == RuleStep::failed) break;
+        stepped = rule == RuleStep::stepped;
+      }
+      if (stepped) {
+        // The interrupted code's ip is exact; a caller's is a return address.
+        exact_pc = signal;
         if (caller.ip == 0) {
           end = UnwindEnd::complete;
           break;

@@ -57,7 +57,8 @@ class DwarfUnwinder {
   // visits more return addresses.
   void set_cache_entries(std::size_t entries);
 
-  // Reads 8 bytes of the snapshot or of a mapped file; for the accessors.
+  // Reads 8 bytes of the snapshot (while unwinding) or of a mapped file; for
+  // the accessors.
   bool read_word(std::uint64_t address, std::uint64_t& value);
   // libunwind's find_proc_info for `ip`.
   int find_proc_info(void* address_space, std::uint64_t ip, void* proc_info, int need_unwind_info,
@@ -69,6 +70,18 @@ class DwarfUnwinder {
     std::uint64_t ip = 0, sp = 0, bp = 0;
   };
   const Registers& registers() const { return registers_; }
+
+  // Signal frames. The kernel delivers a signal by pushing a ucontext (the
+  // interrupted registers) and a return address, the handler's
+  // sa_restorer, then runs the handler. That trampoline is
+  // `mov $15, %rax; syscall` (rt_sigreturn) in glibc, musl and the Go
+  // runtime (runtime.sigreturn, which has no CFI) alike; when the handler
+  // returns, sp points at the ucontext.
+  // Whether `pc` is such a trampoline's first instruction.
+  bool is_signal_return(std::uint64_t pc);
+  // The registers the signal interrupted, from the ucontext at `ucontext`
+  // in `sample`'s snapshot.
+  bool interrupted_registers(const ember_sample& sample, std::uint64_t ucontext, Registers& out);
   // Stacks remembered for replay; for tests.
   std::size_t memo_entries() const { return memo_.size(); }
 
@@ -82,8 +95,13 @@ class DwarfUnwinder {
   MappedObject& open(std::size_t index);
   bool has_cfi(std::uint64_t pc);
   // The caller of `frame` by the rule of the plugin owning its code, when
-  // the code has no CFI and the words the rule reads are in the snapshot.
-  bool step_by_rule(const UnwoundFrame& frame, bool exact_pc, Registers& caller);
+  // the code has no CFI: `stepped`, or `failed` when the words the rule
+  // reads are not in the snapshot (the stack goes on, unknown here).
+  enum class RuleStep { none, stepped, failed };
+  RuleStep step_by_rule(const UnwoundFrame& frame, Registers& caller);
+  // The interrupted code's registers when `frame` is a signal return
+  // trampoline (sampled at it, or returned to).
+  bool step_over_signal_return(const UnwoundFrame& frame, Registers& caller);
   // The caller of a sampled frame stopped on a `ret` instruction: the
   // return address at sp, every other register already the caller's.
   bool step_over_return(const UnwoundFrame& frame, Registers& caller);

@@ -23,6 +23,9 @@ struct UnwoundFrame {
   std::uint64_t sp = 0;
   std::uint64_t bp = 0;
   bool bp_known = false;
+  // ip is exact above frame 0 too: where a signal interrupted the code, or
+  // a signal return trampoline's first instruction (its return address).
+  bool exact = false;
 };
 
 enum class UnwindEnd {

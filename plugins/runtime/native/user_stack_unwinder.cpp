@@ -87,12 +87,13 @@ std::size_t UserStackUnwinder::frame_pointer_continuation(const UnwoundFrame& fr
   // rbp is this function's own frame only if its CFI says it keeps one, or,
   // for code without CFI (Go), the unwind rule of the plugin claiming it
   // puts the saved rbp and the return address right above rbp.
+  std::uint64_t pc = frame.exact ? frame.ip : frame.ip - 1;  // a return address: its call
   std::uint64_t bias = 0;
-  const UnwindObject* object = const_cast<DwarfUnwinder&>(dwarf_).object_at(frame.ip - 1, &bias);
-  bool rbp_frame = object && object->frame_pointers().rbp_frame_at(frame.ip - 1 - bias);
+  const UnwindObject* object = const_cast<DwarfUnwinder&>(dwarf_).object_at(pc, &bias);
+  bool rbp_frame = object && object->frame_pointers().rbp_frame_at(pc - bias);
   if (!rbp_frame) {
     UnwindRule rule;
-    if (!host_.unwind_rule(pid_, frame.ip - 1, rule) || !rule.saves_bp ||
+    if (!host_.unwind_rule(pid_, pc, rule) || !rule.saves_bp ||
         rule.saved_bp_offset != -16 || rule.return_address_offset != -8) {
       return 0;
     }
@@ -105,8 +106,15 @@ std::size_t UserStackUnwinder::frame_pointer_continuation(const UnwoundFrame& fr
   return static_cast<std::size_t>(at - chain_.begin()) + 1;
 }
 
-void UserStackUnwinder::append_frame_pointer_walk(const ember_sample& sample, std::size_t from,
-                                                  std::vector<NativeFrame>& frames) {
+bool UserStackUnwinder::keeps_no_frame(std::uint64_t return_address) const {
+  UnwindRule rule;
+  return host_.unwind_rule(pid_, return_address - 1, rule) && !rule.saves_bp &&
+         rule.cfa_base == UnwindRule::CfaBase::sp;
+}
+
+bool UserStackUnwinder::append_frame_pointer_walk(const ember_sample& sample, std::size_t from,
+                                                  std::vector<NativeFrame>& frames,
+                                                  bool after_signal) {
   std::uint32_t count = std::min<std::uint32_t>(sample.user_frame_count, EMBER_MAX_USER_FRAMES);
   bool addresses = sample.flags & EMBER_SAMPLE_HAS_FRAME_ADDRESSES;
   for (std::size_t i = from; i < count; ++i) {
@@ -117,14 +125,38 @@ void UserStackUnwinder::append_frame_pointer_walk(const ember_sample& sample, st
     // CFA is above the saved rbp and the return address.
     std::uint64_t fp = addresses ? sample.user_frame_addresses[i] : 0;
     frames.push_back(NativeFrame{sample.user_frames[i], fp != 0 ? fp + 16 : 0});
+    // Below a signal handler the chain runs through code a signal can stop
+    // anywhere: where the owner of a frame's code says it keeps no rbp
+    // frame (a Go callback's frame on the goroutine stack), rbp leads
+    // elsewhere, and the walk stops after it.
+    if (after_signal && i > 0 && i + 1 < count && keeps_no_frame(sample.user_frames[i])) {
+      return false;
+    }
+    if (i > 0 && dwarf_.is_signal_return(sample.user_frames[i])) {
+      frames.back().pc += 1;  // named at the trampoline, not the code before it
+      // The handler's outermost frame kept rbp: the ucontext is above its
+      // return address. The walk goes on only where the interrupted code
+      // keeps its own rbp frame; otherwise its caller is unknown here.
+      DwarfUnwinder::Registers interrupted;
+      if (!addresses || !dwarf_.interrupted_registers(
+                            sample, sample.user_frame_addresses[i - 1] + 16, interrupted)) {
+        return false;
+      }
+      frames.push_back(NativeFrame{interrupted.ip + 1, 0});  // exact: +1 undoes the move back
+      UnwoundFrame at{interrupted.ip, interrupted.sp, interrupted.bp, true, true};
+      if (frame_pointer_continuation(at) != i + 1) return false;
+      after_signal = true;
+    }
   }
+  return true;
 }
 
 void UserStackUnwinder::unwind(const ember_sample& sample, std::vector<NativeFrame>& frames,
                                bool& truncated) {
   truncated = false;
+  chain_.clear();
   if (!(sample.flags & EMBER_SAMPLE_HAS_SNAPSHOT) || sample.snapshot_size == 0) {
-    append_frame_pointer_walk(sample, 0, frames);
+    truncated = !append_frame_pointer_walk(sample, 0, frames);
     return;
   }
   frame_pointer_chain(sample);
@@ -143,20 +175,23 @@ void UserStackUnwinder::unwind(const ember_sample& sample, std::vector<NativeFra
   if (end == UnwindEnd::failed && frames_.size() <= 1) {
     // No CFI for the sampled code (JIT code its plugin gives no unwind rule
     // for, vdso): the frame-pointer walk is all there is.
-    append_frame_pointer_walk(sample, 0, frames);
-    truncated = full_snapshot_;
+    truncated = !append_frame_pointer_walk(sample, 0, frames) || full_snapshot_;
     return;
   }
-  // A frame's CFA is the sp its caller unwound to.
+  // A frame's CFA is the sp its caller unwound to. Above frame 0 an exact
+  // ip gets 1 more: the caller moves every one of them back into its call.
   for (std::size_t k = 0; k < frames_.size(); ++k) {
-    frames.push_back(NativeFrame{frames_[k].ip, k + 1 < frames_.size() ? frames_[k + 1].sp : 0});
+    frames.push_back(NativeFrame{frames_[k].ip + (k > 0 && frames_[k].exact),
+                                 k + 1 < frames_.size() ? frames_[k + 1].sp : 0});
   }
   if (end == UnwindEnd::failed) continuation = frame_pointer_continuation(frames_.back());
   if (continuation != 0) {
     // The frame handing over keeps an rbp frame: its CFA is above the
     // saved rbp and the return address.
     frames.back().cfa = frames_.back().bp + 16;
-    append_frame_pointer_walk(sample, continuation, frames);
+    bool after_signal = std::any_of(frames_.begin() + 1, frames_.end(),
+                                    [](const UnwoundFrame& f) { return f.exact; });
+    truncated = !append_frame_pointer_walk(sample, continuation, frames, after_signal);
   } else {
     truncated = end == UnwindEnd::failed;
   }

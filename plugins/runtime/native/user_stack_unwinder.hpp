@@ -57,8 +57,14 @@ class UserStackUnwinder {
   void set_full_snapshot(bool full);
   void judge_cheap_path(bool truncated);
   void frame_pointer_chain(const ember_sample& sample);
-  static void append_frame_pointer_walk(const ember_sample& sample, std::size_t from,
-                                        std::vector<NativeFrame>& frames);
+  // Appends the frame-pointer walk's frames from `from` on, through signal
+  // frames where the interrupted code keeps an rbp frame; false where the
+  // walk cannot go on past one (the stack is truncated there).
+  bool append_frame_pointer_walk(const ember_sample& sample, std::size_t from,
+                                 std::vector<NativeFrame>& frames, bool after_signal = false);
+  // Whether the code a return address is in keeps no rbp frame there, by
+  // the unwind rule of the plugin owning it.
+  bool keeps_no_frame(std::uint64_t return_address) const;
 
   std::uint32_t pid_;
   Host& host_;

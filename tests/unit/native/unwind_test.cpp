@@ -1,14 +1,17 @@
 // The DWARF unwinding parts of the native plugin against real objects: two
 // builds of one C file (with and without frame pointers) for the .eh_frame
 // scan, and this test's own stack for libunwind over a snapshot (under a
-// synthetic JIT frame without CFI, for a plugin's unwind rule).
+// synthetic JIT frame without CFI, for a plugin's unwind rule, and under a
+// signal frame).
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
+#include <sys/ucontext.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -323,6 +326,65 @@ TEST(DwarfUnwinderRuleTest, StepsOverCodeWithoutCfiOnlyByItsOwnersRule) {
   EXPECT_EQ(frames[3].ip, truth.into_outer);
   EXPECT_EQ(frames[4].ip, truth.into_caller);
   munmap(code, 4096);
+}
+
+}  // namespace
+}  // namespace ember::native
+
+// A signal return trampoline without CFI, as the Go runtime's
+// runtime.sigreturn: rt_sigreturn, `mov $15, %rax; syscall`. Never called.
+extern "C" void ember_test_signal_return();
+asm(".pushsection .text\n"
+    ".globl ember_test_signal_return\n"
+    "ember_test_signal_return:\n"
+    "  movq $15, %rax\n"
+    "  syscall\n"
+    ".popsection\n");
+
+namespace ember::native {
+namespace {
+
+// A real stack (capture_chain) interrupted by a signal whose handler has
+// just returned to the trampoline: sp at the kernel's ucontext, which holds
+// the interrupted registers, the real stack above it.
+std::unique_ptr<ember_sample> at_signal_return(const ember_sample& real) {
+  auto sample = std::make_unique<ember_sample>(real);
+  ucontext_t context{};
+  context.uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(real.user_ip);
+  context.uc_mcontext.gregs[REG_RSP] = static_cast<greg_t>(real.user_sp);
+  context.uc_mcontext.gregs[REG_RBP] = static_cast<greg_t>(real.user_bp);
+  std::uint64_t below = (sizeof context + 15) & ~std::uint64_t{15};
+  sample->user_ip = reinterpret_cast<std::uint64_t>(&ember_test_signal_return);
+  sample->user_sp = real.user_sp - below;
+  sample->user_bp = 0x11;  // the handler's, gone
+  std::memset(sample->stack_snapshot, 0, below);
+  std::memcpy(sample->stack_snapshot, &context, sizeof context);
+  std::uint64_t kept = std::min<std::uint64_t>(real.snapshot_size, EMBER_MAX_STACK_SNAPSHOT - below);
+  std::memcpy(sample->stack_snapshot + below, real.stack_snapshot, kept);
+  sample->snapshot_size = static_cast<std::uint32_t>(kept + below);
+  return sample;
+}
+
+TEST_F(DwarfUnwinderTest, ASignalFrameGoesOnWithTheInterruptedCode) {
+  auto real = std::make_unique<ember_sample>();
+  ember_test::ChainTruth truth;
+  ember_test::capture_chain(*real, 16384, truth);
+  auto sample = at_signal_return(*real);
+  EXPECT_TRUE(unwinder_->is_signal_return(sample->user_ip));
+  EXPECT_FALSE(unwinder_->is_signal_return(real->user_ip));
+
+  std::vector<UnwoundFrame> frames;
+  unwinder_->unwind(*sample, 512, frames);
+  ASSERT_GE(frames.size(), 5u);
+  EXPECT_EQ(frames[0].ip, sample->user_ip);
+  // The interrupted code at its exact ip, with its registers.
+  EXPECT_EQ(frames[1].ip, real->user_ip);
+  EXPECT_TRUE(frames[1].exact);
+  EXPECT_EQ(frames[1].sp, real->user_sp);
+  EXPECT_EQ(frames[2].ip, truth.into_middle);
+  EXPECT_FALSE(frames[2].exact);
+  EXPECT_EQ(frames[3].ip, truth.into_outer);
+  EXPECT_EQ(frames[4].ip, truth.into_caller);
 }
 
 }  // namespace
