@@ -39,11 +39,13 @@ phase=alpha (~70%) and phase=beta (~30%), each split 3:1 between main.hotA
 and main.hotB. The agent at 999 Hz writes to a store; `ember report --label
 phase=X` must give each label's share of the labelled samples within 3
 points of the program's own per-call thread CPU time, and within each label
-hotA's share within 4 points of 75%.
+hotA's share within 4 points of 75%. The store's pprof export, read by `go
+tool pprof -tags`, must carry the same phase labels on the same samples.
 """
 import os
 import re
 import signal
+import subprocess
 import time
 import unittest
 
@@ -324,6 +326,26 @@ class GoLabels(unittest.TestCase):
             leaves[leaf] = leaves.get(leaf, 0) + count
         return leaves
 
+    def pprof_label_counts(self, store, pid):
+        """{phase value: samples} of the store's pprof export, as Go's own pprof
+        reads its labels (`go tool pprof -tags`, offline)."""
+        tmp = it.scratch_dir(self)
+        out = os.path.join(tmp, "labels.pb.gz")
+        res = it.run_ember(["report", "--store", store, "--pid", str(pid), "--output", out],
+                           timeout=30)
+        self.assertEqual(res.returncode, 0, res.describe())
+        env = dict(os.environ, GOFLAGS="", GOPROXY="off", GOTOOLCHAIN="local", HOME=tmp,
+                   GOCACHE=os.path.join(tmp, "gocache"), PPROF_TMPDIR=tmp)
+        tags = subprocess.run(["go", "tool", "pprof", "-tags", "-sample_index=samples", out],
+                              env=env, capture_output=True, text=True, timeout=60)
+        self.assertEqual(tags.returncode, 0, tags.stderr)
+        # " phase: Total 1956.0\n        1380.0 (70.55%): alpha\n ..."
+        section = re.search(r"^ *phase: Total [\d.]+\n((?: +[\d.]+ \( *[\d.]+%\): .+\n?)+)",
+                            tags.stdout, re.M)
+        self.assertIsNotNone(section, "no phase label in the pprof export:\n" + tags.stdout)
+        return {m[2]: int(float(m[1])) for m in re.finditer(r"([\d.]+) \( *[\d.]+%\): (\S+)",
+                                                              section.group(1))}
+
     def test_labels_split_the_profile(self):
         tmp = it.scratch_dir(self)
         store = os.path.join(tmp, "ember.db")
@@ -353,6 +375,7 @@ class GoLabels(unittest.TestCase):
 
         alpha = self.report_folded(store, w.pid, "phase=alpha")
         beta = self.report_folded(store, w.pid, "phase=beta")
+        pprof_split = self.pprof_label_counts(store, w.pid)
         res = it.run_ember(["report", "--store", store, "--pid", str(w.pid), "--label",
                             "phase=gamma"], timeout=30)
         self.assertIn("no samples match", res.stderr,
@@ -372,6 +395,9 @@ class GoLabels(unittest.TestCase):
         self.assertAlmostEqual(got_alpha, true_alpha, delta=self.LABEL_TOLERANCE,
                                msg=f"alpha: ember {got_alpha:.2f}% vs truth {true_alpha:.2f}%"
                                + contention.note())
+        self.assertEqual(pprof_split, {"alpha": n_alpha, "beta": n_beta},
+                         "the pprof export's phase labels, as go tool pprof reads them, differ "
+                         "from what ember report --label counts")
         self.assertAlmostEqual(a_in_alpha, 75.0, delta=self.FUNCTION_TOLERANCE, msg=str(alpha))
         self.assertAlmostEqual(a_in_beta, 75.0, delta=self.FUNCTION_TOLERANCE, msg=str(beta))
 

@@ -50,10 +50,12 @@ std::string base_name(const std::string& path) { return path.substr(path.find_la
 //    runtime.cgocall's, on the same stack (as Go's own traceback goes). As
 //    a return address it is moved back into the function before it: a pc
 //    just before the marker is the marker.
-// Which one a sample holds is not known from the pc: callbacks in Go
-// executables are taken to be the second kind, in libraries the first.
+// Which one a sample holds is not known from the pc: callbacks into Go
+// libraries (c-shared, c-archive: they have kLibraryEntry) are taken to be
+// the first kind, into Go programs the second.
 constexpr std::string_view kCallback = "runtime.cgocallback";
 constexpr std::string_view kSwitchMarker = "runtime.systemstack_switch";
+constexpr std::string_view kLibraryEntry = "_rt0_amd64_lib";
 
 class GoBinaryData final : public BinaryData {
  public:
@@ -63,6 +65,7 @@ class GoBinaryData final : public BinaryData {
   // Link-time [entry, end) of kCallback and kSwitchMarker, when present.
   std::pair<std::uint64_t, std::uint64_t> callback{0, 0};
   std::pair<std::uint64_t, std::uint64_t> switch_marker{0, 0};
+  bool library = false;  // a Go library's code, C -> Go callbacks come from C threads
 };
 
 bool within(std::uint64_t pc, const std::pair<std::uint64_t, std::uint64_t>& range) {
@@ -177,8 +180,7 @@ class GoHandler final : public ProcessHandler {
         // Only the Go functions: C code linked beside them stays native.
         std::uint64_t start = std::max(mapping.start, binary.table.text_start() + bias);
         std::uint64_t end = std::min(mapping.end, binary.table.text_end() + bias);
-        bool executable = process.exe == data->path;
-        if (start < end) code_.push_back(Code{start, end, bias, data.get(), executable});
+        if (start < end) code_.push_back(Code{start, end, bias, data.get()});
         break;
       }
     }
@@ -201,7 +203,7 @@ class GoHandler final : public ProcessHandler {
         return true;
       }
       bool callback = within(link_pc, code.data->callback);
-      if (callback && !code.executable) {
+      if (callback && code.data->library) {
         rule = UnwindRule{UnwindRule::CfaBase::bp, 16, -8, true, -16};
         return true;
       }
@@ -231,7 +233,6 @@ class GoHandler final : public ProcessHandler {
     std::uint64_t end = 0;
     std::uint64_t bias = 0;  // runtime address - link-time address
     const GoBinaryData* data = nullptr;  // kept alive by data_ or objects_in_use_
-    bool executable = false;             // the process' executable, not a library
   };
 
   // Unnamed pcs (a gap between functions) get no frames: the native role names them.
@@ -383,6 +384,7 @@ std::shared_ptr<GoBinaryData> read_go_object(const std::string& path, const std:
     auto range = std::make_pair(table.function_entry(i), table.function_entry(i + 1));
     if (name == kCallback) data->callback = range;
     if (name == kSwitchMarker) data->switch_marker = range;
+    if (name == kLibraryEntry) data->library = true;
   }
   level = LogLevel::info;
   message = version + " in " + path + ": " + std::to_string(table.function_count()) + " functions";
