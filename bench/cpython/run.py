@@ -66,11 +66,7 @@ log, median = overhead.log, overhead.median
 
 
 def write_config(work: Path, ember: Path, cpython: bool) -> Path:
-    plugins = ember.resolve().parent.parent / "lib" / "ember" / "plugins"
-    path = work / ("cpython.toml" if cpython else "native.toml")
-    path.write_text(f'[agent]\nplugin_dirs = ["{plugins}"]\n[runtime.native]\nenabled = true\n'
-                    f'[runtime.cpython]\nenabled = {"true" if cpython else "false"}\n')
-    return path
+    return overhead.runtime_config(work, ember, "cpython", cpython)
 
 
 def samples_of(log_text: str) -> int:
@@ -330,12 +326,7 @@ def report(info: dict, attr: list[dict], runs: list[dict], progs: list[dict],
 
 
 def write_section(args, section: str) -> None:
-    text = args.doc.read_text()
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    args.doc.write_text(text)
+    overhead.replace_section(args.doc, BEGIN, END, section)
 
 
 def main() -> int:

@@ -69,11 +69,7 @@ log, median, spread = overhead.log, overhead.median, overhead.spread
 
 
 def write_config(work: Path, ember: Path, java: bool) -> Path:
-    plugins = ember.resolve().parent.parent / "lib" / "ember" / "plugins"
-    path = work / ("java.toml" if java else "native.toml")
-    path.write_text(f'[agent]\nplugin_dirs = ["{plugins}"]\n[runtime.native]\nenabled = true\n'
-                    f'[runtime.java]\nenabled = {"true" if java else "false"}\n')
-    return path
+    return overhead.runtime_config(work, ember, "java", java)
 
 
 class Ember:
@@ -342,12 +338,7 @@ def report(info: dict, slow: list[dict], frames: list[dict], start: dict, args) 
 
 
 def write_section(args, section: str) -> None:
-    text = args.doc.read_text()
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    args.doc.write_text(text)
+    overhead.replace_section(args.doc, BEGIN, END, section)
 
 
 def main() -> int:

@@ -71,11 +71,7 @@ log, median, spread = overhead.log, overhead.median, overhead.spread
 
 
 def write_config(work: Path, ember: Path, node: bool) -> Path:
-    plugins = ember.resolve().parent.parent / "lib" / "ember" / "plugins"
-    path = work / ("node.toml" if node else "native.toml")
-    path.write_text(f'[agent]\nplugin_dirs = ["{plugins}"]\n[runtime.native]\nenabled = true\n'
-                    f'[runtime.node]\nenabled = {"true" if node else "false"}\n')
-    return path
+    return overhead.runtime_config(work, ember, "node", node)
 
 
 class Workload:
@@ -399,12 +395,7 @@ def report(info: dict, runs, progs, user, mem, args) -> str:
 
 
 def write_section(doc: Path, section: str) -> None:
-    text = doc.read_text()
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    doc.write_text(text)
+    overhead.replace_section(doc, BEGIN, END, section)
 
 
 def main() -> int:

@@ -863,15 +863,29 @@ What each number means:
 """
 
 
-def write_doc(section: str, doc: Path) -> None:
-    text = doc.read_text() if doc.exists() else DOC_HEAD
-    if BEGIN in text and END in text:
-        pre = text[:text.index(BEGIN)]
-        post = text[text.index(END) + len(END):]
-        text = pre + section + post
+def replace_section(doc: Path, begin: str, end: str, section: str, head: str = "") -> None:
+    """`section` (markers included) in place of doc's begin..end, or appended;
+    a missing doc starts as `head`. Every bench/ script writes its results so."""
+    text = doc.read_text() if doc.exists() else head
+    if begin in text and end in text:
+        text = text[:text.index(begin)] + section + text[text.index(end) + len(end):]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     doc.write_text(text)
+
+
+def write_doc(section: str, doc: Path) -> None:
+    replace_section(doc, BEGIN, END, section, DOC_HEAD)
+
+
+def runtime_config(work: Path, ember: Path, runtime: str, enabled: bool) -> Path:
+    """A config in `work` for the build's own plugins: the native runtime, and
+    `runtime` on or off (RUNTIME.toml or native.toml)."""
+    plugins = ember.resolve().parent.parent / "lib" / "ember" / "plugins"
+    path = work / (f"{runtime}.toml" if enabled else "native.toml")
+    path.write_text(f'[agent]\nplugin_dirs = ["{plugins}"]\n[runtime.native]\nenabled = true\n'
+                    f'[runtime.{runtime}]\nenabled = {"true" if enabled else "false"}\n')
+    return path
 
 
 # --- main ----------------------------------------------------------------------------
