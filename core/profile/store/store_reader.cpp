@@ -42,6 +42,9 @@ class SqliteStoreReader final : public StoreReader {
   // per thread or summed per process.
   enum class Samples { none, per_thread, per_process };
   void merge(std::int64_t from_ns, std::int64_t to_ns, Samples samples, Window& merged) const;
+  // merge() guarded: on an error `merged` is left empty.
+  Status read_merged(std::int64_t from_ns, std::int64_t to_ns, Samples samples,
+                     Window& merged) const;
 
   std::string path_;
   std::unique_ptr<Database> db_;
@@ -214,27 +217,26 @@ void sum_threads(Window& window) {
   window.threads.clear();
 }
 
-Status SqliteStoreReader::read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const {
+Status SqliteStoreReader::read_merged(std::int64_t from_ns, std::int64_t to_ns, Samples samples,
+                                      Window& merged) const {
   merged = Window{};
-  Status status = guarded(path_, [&] { merge(from_ns, to_ns, Samples::per_thread, merged); });
+  Status status = guarded(path_, [&] { merge(from_ns, to_ns, samples, merged); });
   if (!status) merged = Window{};
   return status;
+}
+
+Status SqliteStoreReader::read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const {
+  return read_merged(from_ns, to_ns, Samples::per_thread, merged);
 }
 
 Status SqliteStoreReader::read_metrics(std::int64_t from_ns, std::int64_t to_ns,
                                        Window& merged) const {
-  merged = Window{};
-  Status status = guarded(path_, [&] { merge(from_ns, to_ns, Samples::none, merged); });
-  if (!status) merged = Window{};
-  return status;
+  return read_merged(from_ns, to_ns, Samples::none, merged);
 }
 
 Status SqliteStoreReader::read_per_process(std::int64_t from_ns, std::int64_t to_ns,
                                            Window& merged) const {
-  merged = Window{};
-  Status status = guarded(path_, [&] { merge(from_ns, to_ns, Samples::per_process, merged); });
-  if (!status) merged = Window{};
-  return status;
+  return read_merged(from_ns, to_ns, Samples::per_process, merged);
 }
 
 Status SqliteStoreReader::windows(std::int64_t from_ns, std::int64_t to_ns,
