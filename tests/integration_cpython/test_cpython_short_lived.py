@@ -21,6 +21,11 @@ WORKLOAD_FILES = (WORKLOAD, os.path.join(HERE, "thread_clock.py"))
 DISTINCT = {"hot_a", "hot_b"}
 UNNAMED = ("<python code 0x", "<unknown python")
 REUSED_CODE = os.path.join(HERE, "reused_code.py")
+IMPORTS = os.path.join(HERE, "imports.py")
+IMPORT_PYTHONS = ("3.8", "3.11", "3.12", "3.13")
+MODULES = 40
+MODULE_FILE = re.compile(r"(?:^|/)mod(\d\d)\.py$")
+OWN_FUNCTION = re.compile(r"(?:^|\.)m(\d\d)_\w+$|^M(\d\d)Thing(?:\.|$)")
 SPIN = re.compile(r"spin_(\d+)$")
 # 0.3 s of work at 999 Hz, on a 2-CPU machine busy with others' builds: 96.7-100%
 # of the samples with Python frames had every one named (pyenv 3.12 and
@@ -150,6 +155,71 @@ class ShortLivedNames(CpythonTestCase):
                 self.assertLess(it.share(unknown, spins), 20.0,
                                 f"{label}: {unknown} of {spins} callers of spin_N unnamed")
 
+    def test_imported_modules_name_only_their_own_frames(self):
+        """Fresh interpreters of 3.8, 3.11, 3.12 and 3.13, each importing 40
+        generated modules that run their own functions at import (and import
+        a stdlib module each, whose code objects come and go around them): a
+        frame in modNN.py is its top level or one of modNN's functions, a
+        function of modNN is in modNN.py, and none is `<python code 0x...>`
+        (a frame that cannot be named is `<unknown python>`)."""
+        pythons = [(minor, pyenv_python(minor)) for minor in IMPORT_PYTHONS]
+        for minor, python in pythons:
+            self.require(python, "pyenv " + minor)
+        scratch = it.scratch_dir(self)
+        # Two fresh interpreters per version, each importing the same 40
+        # modules (compiled afresh: -B writes no bytecode), 10 ms of work each.
+        script = " && ".join(f"{python} -B {IMPORTS} {scratch} {MODULES} 0.01"
+                             for _, python in pythons for _ in range(2))
+        output = os.path.join(scratch, "imports.json")
+        res = it.run_ember(["record", "-F", str(FREQUENCY), "-o", output, "--",
+                            "sh", "-c", script], timeout=120)
+        self.assertEqual(res.returncode, 0, res.describe())
+        doc = it.Speedscope(output)
+        frames = doc.doc["shared"]["frames"]
+        # Per version: samples in a module, unknown frames (with a file), samples.
+        counts = {minor: [0, 0, 0, 0] for minor in IMPORT_PYTHONS}
+        wrong = {minor: [] for minor in IMPORT_PYTHONS}
+        for prof in doc.doc["profiles"]:
+            comm = prof["name"].split(" ")[0]
+            minor = comm[len("python"):] if comm.startswith("python") else None
+            if minor not in counts:
+                continue
+            for sample, weight in zip(prof["samples"], prof["weights"]):
+                counts[minor][3] += weight
+                in_any = False
+                for i in sample:
+                    if doc.kinds[i] != "python":
+                        continue
+                    name, file = frames[i]["name"], frames[i].get("file", "")
+                    in_module = MODULE_FILE.search(file)
+                    own = OWN_FUNCTION.search(name)
+                    number = own and (own.group(1) or own.group(2))
+                    in_any = in_any or bool(in_module)
+                    if name.startswith("<python code 0x"):
+                        wrong[minor].append(f"{name} in {file or '(no file)'}")
+                    elif name.startswith("<unknown python"):
+                        counts[minor][1] += weight
+                        counts[minor][2] += weight if file else 0
+                    elif in_module:
+                        if name != "<module>" and number != in_module.group(1):
+                            wrong[minor].append(f"{name} in {file}")
+                    elif own:
+                        wrong[minor].append(f"{name} in {file or '(no file)'}")
+                counts[minor][0] += weight if in_any else 0
+        for minor in IMPORT_PYTHONS:
+            in_modules, unknown, with_file, samples = counts[minor]
+            print(f"pyenv {minor}: {samples} samples, {in_modules} in a generated module, "
+                  f"{unknown} <unknown python> frames ({with_file} with their file), "
+                  f"{len(wrong[minor])} wrong")
+        for minor in IMPORT_PYTHONS:
+            with self.subTest(minor):
+                self.assertEqual(wrong[minor], [], f"pyenv {minor}: misnamed frames: "
+                                 f"{sorted(set(wrong[minor]))[:20]}")
+                if os.environ.get("EMBER_IT_SANITIZED") == "1":
+                    continue
+                # 2 x 40 x 10 ms in the modules' functions at 999 Hz.
+                self.assertGreater(counts[minor][0], 300, f"pyenv {minor}: too few samples "
+                                   "in the generated modules\n" + res.describe())
 
 if __name__ == "__main__":
     it.main()

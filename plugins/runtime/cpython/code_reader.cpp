@@ -105,6 +105,7 @@ std::optional<CodeInfo> CodeReader::read_code(std::uint64_t address) const {
   if (!n) return std::nullopt;
   info.name = std::move(*n);
   info.file = read_str(filename).value_or("<unknown>");
+  info.file_address = filename;
   if (auto table = read_bytes(linetable)) {
     switch (offsets_.line_table) {
       case CPYTHON_LINES_LNOTAB:

@@ -21,6 +21,7 @@ using MemoryReader = std::function<bool(std::uint64_t address, void* buffer, std
 struct CodeInfo {
   std::string name;  // co_qualname (3.11+), else co_name
   std::string file;  // co_filename
+  std::uint64_t file_address = 0;  // the co_filename str object
   std::int32_t first_line = 0;
   LineTable lines;  // in the units table_offset() returns
   // cpython_code_check() of the object read (bpf/cpython_bpf.h): whether it

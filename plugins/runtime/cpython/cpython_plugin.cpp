@@ -4,8 +4,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include <cinttypes>
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -129,6 +127,7 @@ class CpythonHandler final : public ProcessHandler {
     if (frames_.size() >= kMaxCachedFrames) {
       frames_.clear();
       codes_.clear();
+      files_.clear();
     }
     const std::uint64_t check = (word1 >> CPYTHON_FRAME_CHECK_SHIFT) & CPYTHON_FRAME_CHECK_MASK;
     const CodeInfo* info = code_info(code, check);
@@ -142,16 +141,19 @@ class CpythonHandler final : public ProcessHandler {
       std::int32_t line = info->lines.line_at(position);
       if (line < 0) line = info->first_line;
       f.line = line > 0 ? static_cast<std::uint32_t>(line) : 0;
-    } else if (info) {
-      // The object at that address now is another one: the sampled code
-      // object was freed since (a module's, after its import). Not
-      // remembered: a later sample of the same address is read again.
-      f.name = "<unknown python>";
-      return std::make_shared<const Frame>(std::move(f));
     } else {
-      char name[64];
-      std::snprintf(name, sizeof(name), "<python code 0x%" PRIx64 ">", code);
-      f.name = name;
+      // The sampled code object was freed before it could be read (a
+      // module's top level once imported, exec'd code), and the address
+      // holds another object or none. Never another's name; the file when
+      // the check matches a file of this process near its top.
+      f.name = "<unknown python>";
+      f.file = file_of_freed_code(check);
+      f.module = f.file;
+      if (info) {
+        // Another live object is at that address: not remembered, a
+        // later sample of the address is read again.
+        return std::make_shared<const Frame>(std::move(f));
+      }
     }
     auto handle = std::make_shared<const Frame>(std::move(f));
     frames_.emplace(key, handle);
@@ -159,17 +161,34 @@ class CpythonHandler final : public ProcessHandler {
   }
 
   // The code object at `code`, read again when the one remembered is not
-  // the one with `check` (the address was reused since).
+  // the one with `check` (the address was reused since); null when nothing
+  // readable is there. A failed read is not remembered: the next object at
+  // the address is another one.
   const CodeInfo* code_info(std::uint64_t code, std::uint64_t check) {
     auto it = codes_.find(code);
-    if (it != codes_.end() && (!it->second || it->second->check == check)) {
-      return it->second.get();
-    }
+    if (it != codes_.end() && it->second->check == check) return it->second.get();
     auto info = reader_.read_code(code);
-    auto read = info ? std::make_unique<CodeInfo>(std::move(*info)) : nullptr;
+    if (!info) return it == codes_.end() ? nullptr : it->second.get();
+    if (info->file_address != 0) files_.try_emplace(info->file_address, info->file);
+    auto read = std::make_unique<CodeInfo>(std::move(*info));
     if (it == codes_.end()) return codes_.emplace(code, std::move(read)).first->second.get();
-    if (read) it->second = std::move(read);  // else keep what was there
+    it->second = std::move(read);
     return it->second.get();
+  }
+
+  // The file of a freed code object whose check is `check`, when it starts
+  // on one of the first lines of a file some code object read in this
+  // process came from (a module's top level: line 1 from 3.11, its first
+  // statement before; a docstring is one). A false match takes 1 in 2^30
+  // per candidate. Empty when none matches.
+  std::string file_of_freed_code(std::uint64_t check) const {
+    static constexpr std::uint32_t kTopLines = 16;
+    for (const auto& [address, file] : files_) {
+      for (std::uint32_t line = 1; line <= kTopLines; ++line) {
+        if (cpython_code_check(address, line) == check) return file;
+      }
+    }
+    return {};
   }
 
   Host& host_;
@@ -182,6 +201,8 @@ class CpythonHandler final : public ProcessHandler {
   bool routed_ = false;
   std::unordered_map<std::uint64_t, std::unique_ptr<CodeInfo>> codes_;
   std::unordered_map<FrameKey, FrameHandle, FrameKeyHash> frames_;
+  // co_filename str address -> its text, from every code object read.
+  std::unordered_map<std::uint64_t, std::string> files_;
 };
 
 class CpythonPlugin final : public RuntimePlugin {
