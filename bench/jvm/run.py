@@ -19,7 +19,8 @@
              ember's peak RSS with and without the plugin.
 
 The results replace the section between the markers in docs/benchmarks.md (not
-with --smoke); the raw numbers go to results/last-run.json.
+with --smoke); the raw numbers go to results/last-run.json, with the arguments the
+report renders (rounds, work sizes), which --from-results renders again.
 
     sudo bench/jvm/run.py --ember build/bin/ember
     sudo bench/jvm/run.py --ember build/bin/ember --smoke     # ~1 min, no docs
@@ -341,6 +342,10 @@ def write_section(args, section: str) -> None:
     overhead.replace_section(args.doc, BEGIN, END, section)
 
 
+# What report() renders from the command line: saved with the results.
+REPORTED_ARGS = ("rounds", "freqs", "work_rounds", "depth", "warmup", "frame_seconds")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ember", type=Path, required=True)
@@ -364,6 +369,7 @@ def main() -> int:
         args.rounds, args.work_rounds, args.warmup, args.frame_seconds = 1, 300, 1.0, [1, 2]
     if args.from_results:
         saved = json.loads(args.from_results.read_text())
+        overhead.restore_run_args(args, saved)
         write_section(args, report(saved["info"], saved["slowdown"], saved["frames"],
                                    saved["from_start"], args))
         return 0
@@ -390,7 +396,8 @@ def main() -> int:
         results = HERE / "results"
         results.mkdir(exist_ok=True)
         (results / "last-run.json").write_text(json.dumps(
-            {"info": info, "slowdown": slow, "frames": frames, "from_start": start},
+            {"info": info, "args": overhead.run_args(args, REPORTED_ARGS), "slowdown": slow,
+             "frames": frames, "from_start": start},
             indent=1))
         write_section(args, section)
         log(f"wrote {args.doc} and {results / 'last-run.json'}")

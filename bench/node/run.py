@@ -29,7 +29,8 @@ generated functions, each its own SharedFunctionInfo). Four measurements:
     sudo bench/node/run.py --ember build/bin/ember --smoke  # ~1 min, prints only
 
 The results replace the section between the markers in docs/benchmarks.md
-(not with --smoke); the raw numbers go to results/last-run.json. Python 3
+(not with --smoke); the raw numbers go to results/last-run.json, with the arguments
+the report renders (rounds, work sizes), which --from-results renders again. Python 3
 standard library; reuses bench/overhead's helpers. Needs root and node.
 """
 
@@ -398,6 +399,11 @@ def write_section(doc: Path, section: str) -> None:
     overhead.replace_section(doc, BEGIN, END, section)
 
 
+# What report() renders from the command line: saved with the results.
+REPORTED_ARGS = ("rounds", "cycles", "functions", "stats_seconds", "user_seconds", "procs",
+                 "memory_rounds", "memory_seconds")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ember", type=Path, required=True)
@@ -424,6 +430,7 @@ def main() -> int:
         args.procs = 2
     if args.from_results:
         saved = json.loads(args.from_results.read_text())
+        overhead.restore_run_args(args, saved)
         write_section(args.doc, report(saved["info"], saved["slowdown"], saved["bpf"],
                                        saved["userspace"], saved["memory"], args))
         return 0
@@ -446,7 +453,8 @@ def main() -> int:
         results = HERE / "results"
         results.mkdir(exist_ok=True)
         (results / "last-run.json").write_text(json.dumps(
-            {"info": info, "slowdown": runs, "bpf": progs, "userspace": user, "memory": mem},
+            {"info": info, "args": overhead.run_args(args, REPORTED_ARGS), "slowdown": runs,
+             "bpf": progs, "userspace": user, "memory": mem},
             indent=1))
         write_section(args.doc, section)
         log(f"wrote {args.doc} and {results / 'last-run.json'}")

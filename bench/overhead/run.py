@@ -878,6 +878,19 @@ def write_doc(section: str, doc: Path) -> None:
     replace_section(doc, BEGIN, END, section, DOC_HEAD)
 
 
+def run_args(args, names: tuple[str, ...]) -> dict:
+    """The arguments a run's report renders (rounds, work sizes), saved with
+    its results so that --from-results renders the run's, not the defaults."""
+    return {name: getattr(args, name) for name in names}
+
+
+def restore_run_args(args, saved: dict) -> None:
+    """A saved run's arguments over the command line's (a results file
+    written before they were saved keeps the command line's)."""
+    for name, value in saved.get("args", {}).items():
+        setattr(args, name, value)
+
+
 def runtime_config(work: Path, ember: Path, runtime: str, enabled: bool) -> Path:
     """A config in `work` for the build's own plugins: the native runtime, and
     `runtime` on or off (RUNTIME.toml or native.toml)."""
