@@ -57,8 +57,11 @@ PluginCheckReport check_plugin(const PluginCheckRequest& request) {
                           trusted ? "the agent would load it (owner and mode)"
                                   : trusted.message()});
 
+  // Its first load in a child, as the agent does it: a plugin that crashes
+  // while loading fails this step instead of taking the check with it.
   LoadedLibrary library;
-  Status loaded = load_plugin_library(request.path, library);
+  Status loaded = trial_load_plugin(request.path, request.checker);
+  if (loaded) loaded = load_plugin_library(request.path, library);
   if (!loaded) {
     report.steps.push_back({"abi", false, loaded.message()});
     return report;

@@ -1,6 +1,7 @@
 // `ember plugin check`: what a plugin author (or an operator about to deploy
 // a plugin) wants to know before the agent loads it, without root: would the
-// agent trust the file, does it load here (ABI, build fingerprint), what it
+// agent trust the file, does it load here (in a child first, as the agent
+// loads it: ABI, build fingerprint, constructors), what it
 // is, does its config table pass its own configure, which binaries it claims.
 #pragma once
 
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "plugin_load_trial.hpp"
 
 namespace ember {
 
@@ -16,6 +18,7 @@ struct PluginCheckRequest {
   std::string path;                       // the plugin's .so
   std::optional<Config> config;           // its [runtime.X]/[sink.X] table is configured
   std::vector<std::string> probe_paths;   // binaries to probe (runtime plugins)
+  std::string checker = default_plugin_load_checker();  // runs its first load
 };
 
 struct PluginCheckStep {

@@ -68,6 +68,19 @@ TEST(PluginCheck, ConfigThePluginRefusesFailsWithItsMessage) {
   EXPECT_NE(config->text.find("formatz"), std::string::npos) << config->text;
 }
 
+TEST(PluginCheck, APluginThatCrashesWhileLoadingFailsItsLoadStepInsteadOfTheCheck) {
+  // Loaded in this process, its constructor's abort() would end the test.
+  PluginCheckRequest request{EMBER_TEST_CRASHING_PLUGIN, {}, {}, EMBER_TEST_PLUGIN_LOAD_CHECK};
+  PluginCheckReport report = check_plugin(request);
+  EXPECT_FALSE(report.ok());
+  const PluginCheckStep* abi = find_step(report, "abi");
+  ASSERT_NE(abi, nullptr) << describe(report);
+  EXPECT_FALSE(abi->ok);
+  EXPECT_NE(abi->text.find("crashed while loading"), std::string::npos) << abi->text;
+  EXPECT_NE(abi->text.find("signal 6"), std::string::npos) << abi->text;
+  EXPECT_EQ(find_step(report, "plugin"), nullptr) << describe(report);
+}
+
 TEST(PluginCheck, OtherMajorStopsAtTheAbiStep) {
   PluginCheckRequest request{std::string(EMBER_TEST_ABI_FIXTURE_DIR) + "/abi_4.so", {}, {}};
   PluginCheckReport report = check_plugin(request);
