@@ -11,8 +11,9 @@ folded files, profiling a spin workload (`[processes] pids`):
    keeps running on config 2 (B keeps growing). Then a valid file whose files
    sink cannot start (its directory under a regular file): logged, and the
    sink keeps writing to B.
-4. SIGHUP with the files sink disabled: B stops growing; the BPF programs are
-   the same ones (a sink change keeps the sampler).
+4. SIGHUP with the files sink disabled and [agent] priority "normal": B stops
+   growing; the BPF programs are the same ones (a sink change keeps the
+   sampler); no thread keeps SCHED_FIFO or nice -10 (it had both before).
 The store sink, in every config unchanged, keeps its file open throughout.
 Then SIGTERM: exit status 0. Every stderr line must be one JSON object.
 
@@ -60,12 +61,13 @@ while True:
 """
 
 
-def config(pid, directory, native, files=True, store=None):
+def config(pid, directory, native, files=True, store=None, priority="realtime"):
     return f"""
 [agent]
 plugin_dirs = ["{it.PLUGIN_DIR}"]
 window_seconds = 1
 log_format = "json"
+priority = "{priority}"
 [processes]
 pids = [{pid}]
 [runtime.native]
@@ -92,6 +94,19 @@ def bpf_prog_ids(pid):
         except OSError:
             pass
     return ids
+
+
+def thread_scheduling(pid):
+    """{thread id: (policy, nice)} of the process' threads (policy 1: SCHED_FIFO)."""
+    threads = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        threads[int(tid)] = (int(fields[38]), int(fields[16]))
+    return threads
 
 
 def open_fds(pid, path):
@@ -264,9 +279,21 @@ class Reload(unittest.TestCase):
         self.wait_for("B still growing after a sink that cannot start",
                       lambda: len(folded_files(self.dir_b)) >= grown + 2)
 
+        # The default priority: the reader real-time, the sinks' threads nice -10.
+        scheduling = thread_scheduling(self.emberd.pid)
+        self.assertIn(1, [policy for policy, _ in scheduling.values()],
+                      f"no SCHED_FIFO thread at priority realtime: {scheduling}")
+        self.assertIn(-10, [nice for _, nice in scheduling.values()],
+                      f"no sink thread at nice -10: {scheduling}")
+
         # 4. Files sink disabled: nothing more is written; the sampler stays.
-        self.write(config(w.pid, self.dir_b, native=True, files=False, store=self.store))
+        # And priority "normal": the reader and the sink left run as any thread.
+        self.write(config(w.pid, self.dir_b, native=True, files=False, store=self.store,
+                          priority="normal"))
         self.hup_and_wait("config reloaded")
+        scheduling = thread_scheduling(self.emberd.pid)
+        self.assertEqual({(0, 0)}, set(scheduling.values()),
+                         f"threads kept their priority after a reload to normal: {scheduling}")
         files_b = folded_files(self.dir_b)
         self.assertEqual(bpf_prog_ids(self.emberd.pid), progs_2,
                          "a sink-only change restarted the sampler")
