@@ -176,6 +176,12 @@ def run(args, work: Path) -> dict:
     text = agent.out.read_text(errors="replace")
     done = re.search(r"done: (\d+) samples, (\d+) lost", text)
     window_losses = [int(n) for n in re.findall(r"(\d+) samples lost in this window", text)]
+    # Warnings and errors, numbers masked, counted: what went wrong how often.
+    warnings: dict[str, int] = {}
+    for line in text.splitlines():
+        if re.search(r"\b(warn|warning|error|critical)\b", line, re.I):
+            key = re.sub(r"\d+", "N", line.split("] ", 1)[-1])[:160]
+            warnings[key] = warnings.get(key, 0) + 1
     cpu_pct = [(samples[i][0], 100 * (samples[i][3] - samples[i - 1][3])
                 / (samples[i][0] - samples[i - 1][0])) for i in range(1, len(samples))]
     return {
@@ -184,6 +190,7 @@ def run(args, work: Path) -> dict:
         "cpu_s": end["cpu_s"],
         "samples": int(done.group(1)) if done else None,
         "lost": int(done.group(2)) if done else None,
+        "warnings": warnings,
         "windows_with_losses": len(window_losses), "largest_window_loss": max(window_losses, default=0),
         "rss_mb": series_summary([(t, kb / 1024) for t, kb, _, _ in samples]),
         "fds": series_summary([(t, fds) for t, _, fds, _ in samples]),
@@ -209,12 +216,16 @@ def table(r: dict, args, head: str) -> str:
              f"{r['peak_rss_kb'] / 1024:.1f} MB.", "",
              "| series | start | end | peak | slope per hour | slope per hour, 2nd half |",
              "|---|---:|---:|---:|---:|---:|"]
+    tail = [f"- {count} × `{message}`" for message, count in
+            sorted(r["warnings"].items(), key=lambda kv: -kv[1])[:8]]
     for key, label, fmt in (("rss_mb", "RSS, MB", "{:.1f}"), ("fds", "open fds", "{:.0f}"),
                             ("cpu_pct", "agent CPU, % of one CPU", "{:.2f}")):
         s = r[key]
         lines.append(f"| {label} | {fmt.format(s['start'])} | {fmt.format(s['end'])} | "
                      f"{fmt.format(s['peak'])} | {s['slope_per_hour']:+.2f} | "
                      f"{s['slope_second_half_per_hour']:+.2f} |")
+    if tail:
+        lines += ["", "The agent's warnings and errors (numbers as N), most frequent first:", ""] + tail
     return "\n".join(lines) + "\n"
 
 
