@@ -246,12 +246,13 @@ def main() -> int:
         print("bench/soak needs cc", file=sys.stderr)
         return 2
     args.ember = args.ember.resolve()
+    # The commit the run starts from (the tree may move during half an hour).
+    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip()
     with tempfile.TemporaryDirectory(prefix="ember-soak-") as tmp:
         log(f"soak: {args.minutes:g} min, {args.rate}/s processes, a Python every "
             f"{args.python_every:g} s")
         result = run(args, Path(tmp))
-    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True).stdout.strip()
     load_avg = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     head = (f"Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC at `{commit}`, "
             f"{os.cpu_count()} CPUs, load average at end {load_avg} (the machine is shared).")
