@@ -1,6 +1,8 @@
-"""Two named threads burning CPU in different functions while the main
-thread waits: spin_left in "left", spin_right in "right". Prints
-`tid <name>=<kernel tid>` for each, then "ready"."""
+"""Three named threads burning CPU in different functions while the main
+thread waits: spin_left in "left", spin_right in "right", and spin_calls in
+"calls", which spends its time calling a Python function from C (map), so
+entering the eval loop from C. Prints `tid <name>=<kernel tid>` for each,
+then "ready"."""
 
 import ctypes
 import signal
@@ -36,6 +38,18 @@ def spin_right():
     return total
 
 
+def key_of(value):
+    return value
+
+
+def spin_calls():
+    data = list(range(1000))
+    total = 0
+    while not stop.is_set():
+        total += len(list(map(key_of, data)))  # line-calls
+    return total
+
+
 def run(name, function):
     set_name(name)
     tids[name] = ctypes.CDLL("libc.so.6").syscall(SYS_GETTID)
@@ -45,10 +59,11 @@ def run(name, function):
 def main():
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     threads = [threading.Thread(target=run, args=("left", spin_left)),
-               threading.Thread(target=run, args=("right", spin_right))]
+               threading.Thread(target=run, args=("right", spin_right)),
+               threading.Thread(target=run, args=("calls", spin_calls))]
     for t in threads:
         t.start()
-    while len(tids) < 2:
+    while len(tids) < len(threads):
         time.sleep(0.01)
     for name in sorted(tids):
         print("tid %s=%d" % (name, tids[name]))

@@ -255,6 +255,37 @@ static long frame_step(__u64 index, void *data)
 	return 0;
 }
 
+/* How far up the C stack an eval call's caller keeps its _PyCFrame. */
+#define CPYTHON_MAX_CFRAME_DISTANCE (1ull << 20)
+
+/* 3.11/3.12: an eval call makes its _PyCFrame (on its C stack) the thread's
+ * before it fills it in, and links its first frame (3.12: its entry shim)
+ * to the frame its caller's _PyCFrame holds only then. Sampled in between,
+ * the _PyCFrame holds what the last eval call at that place of the C stack
+ * left there: an entry frame (3.11) or that call's entry shim (3.12) whose
+ * link back is stale. Its caller's frame is the stack then; the caller's
+ * _PyCFrame is further up the C stack. `frame` is where `*cframe_io` says
+ * the thread is; returns the frame to walk from (0: none), and the
+ * _PyCFrame it belongs to in `*cframe_io`. */
+static __always_inline __u64 unless_stale(const struct cpython_offsets *off, __u64 *cframe_io,
+					  __u64 frame)
+{
+	__u64 cframe = *cframe_io;
+	int entry = off->frame_model == CPYTHON_FRAMES_312
+			    ? read_u8(frame + off->frame_owner) == off->frame_owned_by_cstack
+			    : read_u8(frame + off->frame_is_entry) != 0;
+	if (!entry)
+		return frame;
+	__u64 caller = read_u64(cframe + off->cframe_previous);
+	__u64 expected = caller ? read_u64(caller + off->cframe_current_frame) : 0;
+	if (read_u64(frame + off->frame_previous) == expected)
+		return frame;
+	if (caller <= cframe || caller - cframe >= CPYTHON_MAX_CFRAME_DISTANCE)
+		return 0;
+	*cframe_io = caller;
+	return expected;
+}
+
 SEC("perf_event")
 int cpython_walk(struct bpf_perf_event_data *ctx)
 {
@@ -293,6 +324,8 @@ int cpython_walk(struct bpf_perf_event_data *ctx)
 		if (cframe)
 			frame = read_u64(cframe + off->cframe_current_frame);
 	}
+	if (cframe && frame)
+		frame = unless_stale(off, &cframe, frame);
 	if (!frame)
 		return ember_submit(ctx);
 
