@@ -141,10 +141,11 @@ def record(test, output, **kwargs):
 class Background:
     """ember started without waiting, e.g. to start processes while it records."""
 
-    def __init__(self, args, output=None):
+    def __init__(self, args, output=None, prefix=()):
+        """`prefix` wraps ember (nsenter ... --) and must exec it."""
         self.args = args
         self.output = output
-        self.proc = subprocess.Popen([EMBER] + list(args), stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen(list(prefix) + [EMBER] + list(args), stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True,
                                      stdin=subprocess.DEVNULL,
                                      start_new_session=True)
