@@ -145,6 +145,12 @@ std::string encode_stack(const std::vector<std::int64_t>& frame_ids, StackEncodi
 std::vector<std::int64_t> decode_stack(std::string_view blob, StackEncoding encoding) {
   std::vector<std::int64_t> ids;
   ids.reserve(blob.size());
+  decode_stack_into(blob, encoding, ids);
+  return ids;
+}
+
+void decode_stack_into(std::string_view blob, StackEncoding encoding,
+                       std::vector<std::int64_t>& ids) {
   ByteReader in(blob);
   std::int64_t id = 0;
   while (!in.done()) {
@@ -154,7 +160,6 @@ std::vector<std::int64_t> decode_stack(std::string_view blob, StackEncoding enco
       ids.push_back(id = in.delta_from(id));
     }
   }
-  return ids;
 }
 
 std::string stack_key(std::string_view frames_blob, std::int64_t label_set) {

@@ -59,6 +59,10 @@ std::string encode_stack(const std::vector<std::int64_t>& frame_ids,
                          StackEncoding encoding = StackEncoding::deltas);
 std::vector<std::int64_t> decode_stack(std::string_view blob,
                                        StackEncoding encoding = StackEncoding::deltas);
+// The same appended to `ids`: a read decodes every stack of a range into one
+// array, not one allocation each.
+void decode_stack_into(std::string_view blob, StackEncoding encoding,
+                       std::vector<std::int64_t>& ids);
 
 // The dedup key of a stack row: its frames blob, and for a labelled sample's
 // row its label set's id after it (ending in a byte no blob ends in, so the

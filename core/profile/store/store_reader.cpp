@@ -397,14 +397,23 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
   const std::vector<StoredSample>& samples = merger.samples();
   RowIndex stack_index(db_->query_int("SELECT max(id) FROM stacks"), samples.size());
   for (const StoredSample& s : samples) stack_index.want(s.stack_id);
-  std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>> stack_frames;
+  // Every stack's frame ids in one array (a day's read has ~177,000 stacks:
+  // one allocation each cost more than decoding them).
+  struct StoredStack {
+    std::int64_t id;
+    std::size_t offset;
+    std::size_t length;
+  };
+  std::vector<StoredStack> stacks;
+  std::vector<std::int64_t> stack_frame_ids;
   std::map<std::int64_t, std::int64_t> stack_label_set;  // stored stack id -> label set id
-  stack_frames.reserve(stack_index.size());
+  stacks.reserve(stack_index.size());
+  StackEncoding encoding = has_rollups ? StackEncoding::deltas : StackEncoding::ids;
   load_rows(*db_, "stacks", version >= 6 ? "frames, labels" : "frames, 0", stack_index,
             [&](std::int64_t id, const Statement& row) {
-              stack_frames.emplace_back(
-                  id, decode_stack(row.blob(1),
-                                   has_rollups ? StackEncoding::deltas : StackEncoding::ids));
+              std::size_t offset = stack_frame_ids.size();
+              decode_stack_into(row.blob(1), encoding, stack_frame_ids);
+              stacks.push_back(StoredStack{id, offset, stack_frame_ids.size() - offset});
               if (row.int64(2) != 0) stack_label_set.emplace(id, row.int64(2));
             });
   // Label sets -> StackCount::labels of the merged window.
@@ -420,12 +429,12 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
       row.reset();
     }
   }
-  std::sort(stack_frames.begin(), stack_frames.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  RowIndex frame_index(db_->query_int("SELECT max(id) FROM frames"), stack_frames.size());
-  for (const auto& [id, frames] : stack_frames) {
-    for (std::int64_t f : frames) frame_index.want(f);
+  auto by_id = [](const StoredStack& a, const StoredStack& b) { return a.id < b.id; };
+  if (!std::is_sorted(stacks.begin(), stacks.end(), by_id)) {
+    std::sort(stacks.begin(), stacks.end(), by_id);
   }
+  RowIndex frame_index(db_->query_int("SELECT max(id) FROM frames"), stacks.size());
+  for (std::int64_t f : stack_frame_ids) frame_index.want(f);
   std::vector<std::pair<std::int64_t, Frame>> frames;
   frames.reserve(frame_index.size());
   StoredKinds kinds = read_kinds(*db_, version);
@@ -442,20 +451,21 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
   }
   std::sort(merged.frame_kinds.begin(), merged.frame_kinds.end(),
             [](const FrameKindColor& a, const FrameKindColor& b) { return a.kind < b.kind; });
-  std::sort(frames.begin(), frames.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  auto frame_by_id = [](const auto& a, const auto& b) { return a.first < b.first; };
+  if (!std::is_sorted(frames.begin(), frames.end(), frame_by_id)) {
+    std::sort(frames.begin(), frames.end(), frame_by_id);
+  }
   merged.frames.reserve(frames.size());
   for (auto& [id, frame] : frames) {
     frame_index.set(id, static_cast<std::uint32_t>(merged.frames.size()));
     merged.frames.push_back(std::move(frame));
   }
-  merged.stacks.reserve(stack_frames.size());
-  for (auto& [id, frame_ids] : stack_frames) {
-    stack_index.set(id, static_cast<std::uint32_t>(merged.stacks.size()));
-    std::vector<std::uint32_t> frames;
-    frames.reserve(frame_ids.size());
-    for (std::int64_t f : frame_ids) frames.push_back(frame_index.at(f));
-    merged.stacks.push_back(std::move(frames));
+  merged.stacks.reserve(stacks.size());
+  for (const StoredStack& stack : stacks) {
+    stack_index.set(stack.id, static_cast<std::uint32_t>(merged.stacks.size()));
+    std::vector<std::uint32_t>& frames = merged.stacks.emplace_back(stack.length);
+    const std::int64_t* ids = stack_frame_ids.data() + stack.offset;
+    for (std::size_t i = 0; i < stack.length; ++i) frames[i] = frame_index.at(ids[i]);
   }
   // Samples by thread, then by stack (the merger's order, as stack indices
   // follow store ids): the order does not depend on the parts.
