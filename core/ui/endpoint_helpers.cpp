@@ -63,12 +63,18 @@ Status read_range(const ApiRequest& request, const report::TimeRange& range, Sha
   Status listed = request.store.windows(range.from_ns, range.to_ns, spans);
   if (!listed) return listed;
   std::string covered = read_key(spans);
-  if (key) *key = covered + (detail == ReadDetail::threads ? "" : " per process");
+  if (key) {
+    *key = covered + (detail == ReadDetail::threads  ? ""
+                      : detail == ReadDetail::counts ? " counts"
+                                                     : " per process");
+  }
   auto read = [&](SharedWindow& made) {
     auto window = std::make_shared<Window>();
     const store::StoreReader& store = request.store;
     Status status =
         detail == ReadDetail::metrics     ? store.read_metrics(range.from_ns, range.to_ns, *window)
+        : detail == ReadDetail::counts    ? store.read_process_counts(range.from_ns, range.to_ns,
+                                                                      *window)
         : detail == ReadDetail::processes ? store.read_per_process(range.from_ns, range.to_ns,
                                                                    *window)
                                           : store.read(range.from_ns, range.to_ns, *window);
@@ -80,7 +86,9 @@ Status read_range(const ApiRequest& request, const report::TimeRange& range, Sha
   const std::string per_process = "processes " + covered;
   std::vector<const std::string*> fuller;
   if (detail != ReadDetail::threads) fuller.push_back(&covered);
-  if (detail == ReadDetail::metrics) fuller.push_back(&per_process);
+  if (detail == ReadDetail::metrics || detail == ReadDetail::counts) {
+    fuller.push_back(&per_process);
+  }
   for (const std::string* more : fuller) {
     if (const SharedWindow* kept = request.cache.windows.find(*more)) {
       out = *kept;
@@ -88,6 +96,7 @@ Status read_range(const ApiRequest& request, const report::TimeRange& range, Sha
     }
   }
   std::string kept_as = detail == ReadDetail::metrics     ? "metrics " + covered
+                        : detail == ReadDetail::counts    ? "counts " + covered
                         : detail == ReadDetail::processes ? per_process
                                                           : covered;
   return request.cache.windows.get(kept_as, read, out);
@@ -110,9 +119,12 @@ std::optional<ApiResponse> read_selection(const ApiRequest& request, const Selec
   if (!status) return error_response(404, status.message());
   SharedWindow read;
   std::string covered;
-  bool threads = selection.threads || !filter.threads.empty();
-  status = read_range(request, range, read, &covered,
-                      threads ? ReadDetail::threads : ReadDetail::processes);
+  // Counts alone serve only what neither a filter nor the runtime view reads
+  // frames for.
+  ReadDetail detail = selection.threads || !filter.threads.empty()  ? ReadDetail::threads
+                      : selection.counts && filter.empty() && native ? ReadDetail::counts
+                                                                     : ReadDetail::processes;
+  status = read_range(request, range, read, &covered, detail);
   if (!status) return error_response(500, status.message());
   status = report::check_samples_read(*read, request.summary, range);
   if (!status) return error_response(404, status.message());

@@ -75,6 +75,7 @@ std::vector<Target> targets_of(const Window& window) {
 ApiResponse targets_endpoint(ApiRequest& request) {
   ApiQuery& query = request.query;
   Selection everything{request.range(), {}, true};
+  everything.counts = true;  // the processes' samples, not their stacks
   std::string search = lower(query.text("q"));
   std::int64_t limit = query.number("limit", 1, 10000, 200);
   if (auto bad = rejected(query)) return *bad;

@@ -34,13 +34,15 @@ class SqliteStoreReader final : public StoreReader {
   Status read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
   Status read_metrics(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
   Status read_per_process(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
+  Status read_process_counts(std::int64_t from_ns, std::int64_t to_ns,
+                             Window& merged) const override;
   Status windows(std::int64_t from_ns, std::int64_t to_ns,
                  std::vector<WindowSpan>& spans) const override;
 
  private:
   // What a merge reads: metrics and processes only, or with the samples
-  // per thread or summed per process.
-  enum class Samples { none, per_thread, per_process };
+  // per thread or summed per process, or counted per process (no stacks).
+  enum class Samples { none, per_thread, per_process, counts };
   void merge(std::int64_t from_ns, std::int64_t to_ns, Samples samples, Window& merged) const;
   // merge() guarded: on an error `merged` is left empty.
   Status read_merged(std::int64_t from_ns, std::int64_t to_ns, Samples samples,
@@ -239,6 +241,11 @@ Status SqliteStoreReader::read_per_process(std::int64_t from_ns, std::int64_t to
   return read_merged(from_ns, to_ns, Samples::per_process, merged);
 }
 
+Status SqliteStoreReader::read_process_counts(std::int64_t from_ns, std::int64_t to_ns,
+                                              Window& merged) const {
+  return read_merged(from_ns, to_ns, Samples::counts, merged);
+}
+
 Status SqliteStoreReader::windows(std::int64_t from_ns, std::int64_t to_ns,
                                   std::vector<WindowSpan>& spans) const {
   spans.clear();
@@ -307,7 +314,7 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
   std::int64_t version = db_->query_int("PRAGMA user_version");
   bool has_rollups = version >= 3;
   bool with_samples = wanted != Samples::none;
-  bool per_process = wanted == Samples::per_process;
+  bool per_process = wanted == Samples::per_process || wanted == Samples::counts;
   std::vector<Part> parts = parts_of_range(*db_, has_rollups, from_ns, to_ns);
   Statement window(db_->handle(),
                    std::string("SELECT start_ns, end_ns, frequency_hz, lost_samples, host, "
@@ -407,15 +414,28 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
   std::vector<StoredStack> stacks;
   std::vector<std::int64_t> stack_frame_ids;
   std::map<std::int64_t, std::int64_t> stack_label_set;  // stored stack id -> label set id
-  stacks.reserve(stack_index.size());
-  StackEncoding encoding = has_rollups ? StackEncoding::deltas : StackEncoding::ids;
-  load_rows(*db_, "stacks", version >= 6 ? "frames, labels" : "frames, 0", stack_index,
-            [&](std::int64_t id, const Statement& row) {
-              std::size_t offset = stack_frame_ids.size();
-              decode_stack_into(row.blob(1), encoding, stack_frame_ids);
-              stacks.push_back(StoredStack{id, offset, stack_frame_ids.size() - offset});
-              if (row.int64(2) != 0) stack_label_set.emplace(id, row.int64(2));
-            });
+  if (wanted == Samples::counts) {
+    // No frames: only the stacks' label sets, when the store holds any.
+    if (version >= 6 && db_->query_int("SELECT EXISTS (SELECT 1 FROM label_sets)") != 0) {
+      load_rows(*db_, "stacks", "labels", stack_index, [&](std::int64_t id, const Statement& row) {
+        if (row.int64(1) != 0) stack_label_set.emplace(id, row.int64(1));
+      });
+    }
+  } else {
+    stacks.reserve(stack_index.size());
+    // Room for 32 frames a stack (the bench host's average is ~25): growing
+    // the array copies it and touches fresh pages each time; pages reserved
+    // but never written cost nothing.
+    stack_frame_ids.reserve(stack_index.size() * 32);
+    StackEncoding encoding = has_rollups ? StackEncoding::deltas : StackEncoding::ids;
+    load_rows(*db_, "stacks", version >= 6 ? "frames, labels" : "frames, 0", stack_index,
+              [&](std::int64_t id, const Statement& row) {
+                std::size_t offset = stack_frame_ids.size();
+                decode_stack_into(row.blob(1), encoding, stack_frame_ids);
+                stacks.push_back(StoredStack{id, offset, stack_frame_ids.size() - offset});
+                if (row.int64(2) != 0) stack_label_set.emplace(id, row.int64(2));
+              });
+  }
   // Label sets -> StackCount::labels of the merged window.
   std::map<std::int64_t, std::uint32_t> label_set_index;
   if (!stack_label_set.empty()) {
@@ -428,6 +448,25 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
       label_set_index.emplace(set, static_cast<std::uint32_t>(merged.label_sets.size()));
       row.reset();
     }
+  }
+  auto labels_of = [&](std::int64_t stack_id) -> std::uint32_t {
+    if (stack_label_set.empty()) return 0;
+    auto set = stack_label_set.find(stack_id);
+    return set == stack_label_set.end() ? 0 : label_set_index.at(set->second);
+  };
+  if (wanted == Samples::counts) {
+    // Each process' samples summed per label set (the merger's samples come
+    // by pid).
+    std::map<std::uint32_t, std::uint64_t> per_labels;
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      per_labels[labels_of(samples[i].stack_id)] += samples[i].count;
+      if (i + 1 < samples.size() && samples[i + 1].pid == samples[i].pid) continue;
+      for (const auto& [labels, count] : per_labels) {
+        merged.samples.push_back(StackCount{0, samples[i].pid, 0, count, labels});
+      }
+      per_labels.clear();
+    }
+    return;
   }
   auto by_id = [](const StoredStack& a, const StoredStack& b) { return a.id < b.id; };
   if (!std::is_sorted(stacks.begin(), stacks.end(), by_id)) {
@@ -471,12 +510,8 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
   // follow store ids): the order does not depend on the parts.
   merged.samples.reserve(samples.size());
   for (const StoredSample& s : samples) {
-    std::uint32_t labels = 0;
-    if (!stack_label_set.empty()) {
-      auto set = stack_label_set.find(s.stack_id);
-      if (set != stack_label_set.end()) labels = label_set_index.at(set->second);
-    }
-    merged.samples.push_back(StackCount{stack_index.at(s.stack_id), s.pid, s.tid, s.count, labels});
+    merged.samples.push_back(
+        StackCount{stack_index.at(s.stack_id), s.pid, s.tid, s.count, labels_of(s.stack_id)});
   }
 }
 

@@ -61,6 +61,15 @@ class StoreReader {
   // per process as per thread. By default a read, summed (sum_threads).
   virtual Status read_per_process(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const;
 
+  // The samples counted per process without their stacks: a read per
+  // process whose `stacks` and `frames` are empty, each (pid, labels) once
+  // with stack 0. What a list of the range's targets needs, without decoding
+  // a stack. By default a read_per_process (the stacks kept).
+  virtual Status read_process_counts(std::int64_t from_ns, std::int64_t to_ns,
+                                     Window& merged) const {
+    return read_per_process(from_ns, to_ns, merged);
+  }
+
   // The windows that overlap [from_ns, to_ns), oldest first.
   virtual Status windows(std::int64_t from_ns, std::int64_t to_ns,
                          std::vector<WindowSpan>& spans) const = 0;

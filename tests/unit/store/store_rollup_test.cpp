@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
+#include <span>
+#include <tuple>
 
 #include "flame_tree.hpp"
 #include "rollups.hpp"
@@ -130,6 +133,42 @@ void expect_read_per_process_like_summed_read(const std::string& path) {
   }
 }
 
+// Samples per (pid, labels): what a read of counts keeps.
+std::map<std::pair<std::uint32_t, std::vector<Label>>, std::uint64_t> process_counts(
+    const Window& w) {
+  std::map<std::pair<std::uint32_t, std::vector<Label>>, std::uint64_t> out;
+  for (const StackCount& s : w.samples) {
+    std::span<const Label> labels = w.labels_of(s);
+    out[{s.pid, std::vector<Label>(labels.begin(), labels.end())}] += s.count;
+  }
+  return out;
+}
+
+// A read of counts of `path` is its read per process without stacks or
+// frames: each (pid, labels) once with its samples, the same processes and
+// span.
+void expect_counts_like_read_per_process(const std::string& path) {
+  std::unique_ptr<StoreReader> reader;
+  ASSERT_TRUE(StoreReader::open(path, reader));
+  for (auto [from, to] : ranges_to_read()) {
+    SCOPED_TRACE("counts from " + std::to_string(from) + " to " + std::to_string(to));
+    Window per_process, counts;
+    ASSERT_TRUE(reader->read_per_process(from, to, per_process));
+    ASSERT_TRUE(reader->read_process_counts(from, to, counts));
+    EXPECT_TRUE(counts.stacks.empty() && counts.frames.empty());
+    EXPECT_EQ(process_counts(counts), process_counts(per_process));
+    EXPECT_EQ(counts.samples.size(), process_counts(per_process).size()) << "each (pid, labels) once";
+    EXPECT_EQ(std::tie(counts.start_ns, counts.end_ns, counts.frequency_hz, counts.host),
+              std::tie(per_process.start_ns, per_process.end_ns, per_process.frequency_hz,
+                       per_process.host));
+    ASSERT_EQ(counts.processes.size(), per_process.processes.size());
+    for (std::size_t i = 0; i < counts.processes.size(); ++i) {
+      EXPECT_EQ(process_key(counts.processes[i]), process_key(per_process.processes[i]));
+    }
+    EXPECT_EQ(counts.process_metrics.size(), per_process.process_metrics.size());
+  }
+}
+
 // The same ranges read with the rollups and, from a copy without them, from
 // the windows only; per thread and per process.
 void expect_rollups_read_like_windows(const test::ScratchDir& dir, const std::string& path) {
@@ -143,6 +182,8 @@ void expect_rollups_read_like_windows(const test::ScratchDir& dir, const std::st
     expect_same_profile(read_range(path, from, to, true), read_range(raw, from, to, true));
   }
   expect_read_per_process_like_summed_read(path);
+  expect_counts_like_read_per_process(path);
+  expect_counts_like_read_per_process(raw);
 }
 
 TEST(StoreRollups, ClosedHoursAreRolledUpAndReadLikeTheirWindows) {
@@ -174,9 +215,11 @@ TEST(StoreRollups, RollupsHoldTheirSamplesPerProcessAndAreRolledUpAgainWithoutTh
                           std::to_string(hour_of(kStart) + kHourNs));
   expect_same_profile(read_range(path, 0, INT64_MAX, true), before);
   expect_read_per_process_like_summed_read(path);
+  expect_counts_like_read_per_process(path);
   test::execute(path, "ALTER TABLE rollups DROP COLUMN process_samples; PRAGMA user_version = 6");
   expect_same_profile(read_range(path, 0, INT64_MAX, true), before);
   expect_read_per_process_like_summed_read(path);
+  expect_counts_like_read_per_process(path);
 
   // The writer migrates the store and rolls those hours up again.
   std::unique_ptr<StoreWriter> writer;

@@ -299,6 +299,20 @@ TEST(StoreRoundTrip, SampleLabelsComeBackAndKeepTheirSamplesApart) {
   std::vector<Label> main{{"goroutine", "main"}, {"route", "/buy \xff"}};
   EXPECT_EQ((counts[{{"main", "handler"}, 100, main}]), 2u * 2);
   EXPECT_EQ((counts[{{"main", "handler"}, 100, {}}]), 2u * 4);
+
+  // Counted per process without stacks, the labels still keep them apart.
+  std::unique_ptr<StoreReader> reader;
+  ASSERT_TRUE(StoreReader::open(path, reader));
+  Window per_process;
+  ASSERT_TRUE(reader->read_process_counts(kStart, kStart + 2 * kMinute, per_process));
+  EXPECT_TRUE(per_process.stacks.empty());
+  std::map<std::vector<Label>, std::uint64_t> of_pid_100;
+  for (const StackCount& s : per_process.samples) {
+    std::span<const Label> labels = per_process.labels_of(s);
+    if (s.pid == 100) of_pid_100[std::vector<Label>(labels.begin(), labels.end())] += s.count;
+  }
+  EXPECT_EQ(of_pid_100[main], 2u * 2);
+  EXPECT_EQ((of_pid_100[{{"goroutine", "worker"}}]), 2u * 3);
 }
 
 }  // namespace
