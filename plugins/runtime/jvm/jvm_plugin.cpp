@@ -92,6 +92,7 @@ class JvmHandler final : public ProcessHandler {
 
   void symbolize_frames(const ember_sample& sample, std::span<const NativeFrame> frames,
                         std::vector<std::vector<FrameHandle>>& named) override {
+    vm_.sample_taken(sample.header.time_ns);
     StackCopy stack;
     if (sample.flags & EMBER_SAMPLE_HAS_SNAPSHOT) {
       stack.sp = sample.user_sp;

@@ -1,6 +1,7 @@
 #include "jvm_process.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <iterator>
 
@@ -71,6 +72,12 @@ std::size_t JvmProcess::cache_bytes() const {
     for (const auto& [key, frame] : method.frames) bytes += kNodeBytes + frame_bytes(frame);
   }
   return bytes + (blob_names_.bucket_count() + methods_.bucket_count()) * sizeof(void*);
+}
+
+std::uint64_t JvmProcess::monotonic_ns() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
 }
 
 bool StackCopy::word(std::uint64_t address, std::uint64_t& out) const {
@@ -151,6 +158,7 @@ JvmProcess::Blob* JvmProcess::blob_at(std::uint64_t pc) {
   Blob blob;
   blob.info = info;
   blob.checked = generation_;
+  blob.seen_ns = clock_();
   const std::string& name = blob_name(info.name_address);
   if (name == "nmethod" || name == "native nmethod") {
     blob.kind = BlobKind::nmethod;
@@ -210,27 +218,43 @@ const JvmProcess::UnloadEpoch& JvmProcess::unload_epoch() {
   epoch_generation_ = generation_;
   if (!collected_heap_) memory_.value(layout_.universe_collected_heap, collected_heap_);
   UnloadEpoch now;
-  if (collected_heap_ &&
-      memory_.value(collected_heap_ + layout_.collected_heap_total_collections, now.collections) &&
-      memory_.value(layout_.class_loader_data_graph_head, now.newest_loader)) {
-    epoch_ = now;
-  } else {
-    epoch_ = UnloadEpoch{~0u, ~std::uint64_t{0}};  // unreadable: trust no cached method
+  if (!collected_heap_ ||
+      !memory_.value(collected_heap_ + layout_.collected_heap_total_collections, now.collections) ||
+      !memory_.value(layout_.class_loader_data_graph_head, now.newest_loader)) {
+    now = UnloadEpoch{~0u, ~std::uint64_t{0}};  // unreadable: trust no cached method
   }
+  if (!epoch_read_ || now.collections != epoch_.collections) {
+    collections_since_ns_ = !epoch_read_ && now.collections == 0 ? 0 : clock_();
+  }
+  epoch_read_ = true;
+  epoch_ = now;
   return epoch_;
 }
 
+bool JvmProcess::unverifiable(std::uint64_t known_ns) {
+  if (sample_ns_ >= known_ns || !layout_.has_unload_epoch) return false;
+  unload_epoch();
+  return sample_ns_ < collections_since_ns_;
+}
+
 JvmProcess::Method* JvmProcess::method_at(std::uint64_t method) {
+  std::uint64_t known_ns = clock_();  // since when the method is known as it is named
+  std::string known_name;               // the name it was known by since then
   auto it = methods_.find(method);
   if (it != methods_.end() && it->second.checked != generation_) {
-    std::uint64_t const_method = 0;
-    if (memory_.value(method + layout_.method_const_method, const_method) &&
-        const_method == it->second.const_method && it->second.epoch == unload_epoch()) {
+    MethodIdentity now;
+    bool same = read_method_identity(memory_, layout_, method, now) && now == it->second.identity;
+    if (same && it->second.epoch == unload_epoch()) {
       it->second.checked = generation_;
     } else {
-      // Freed (its class unloaded), another method there now, or classes
-      // unloaded since it was named: a class of the same shape may have
-      // taken its Method and ConstMethod.
+      // Freed (its class unloaded), another method or class there now, or
+      // classes unloaded since it was named: one of the same shape and name
+      // may have taken its Method and ConstMethod. Named afresh; the same
+      // name through the same words is known since it was first named.
+      if (same) {
+        known_ns = it->second.named_ns;
+        known_name = std::move(it->second.name);
+      }
       methods_.erase(it);
       it = methods_.end();
     }
@@ -238,17 +262,24 @@ JvmProcess::Method* JvmProcess::method_at(std::uint64_t method) {
   if (it != methods_.end()) return &it->second;
   MethodName name;
   Method entry;
+  MethodIdentity after;
   entry.epoch = unload_epoch();  // before the name: an unload while reading names it again
-  if (!memory_.value(method + layout_.method_const_method, entry.const_method) ||
-      !read_method_name(memory_, layout_, method, name) ||
-      !read_bytecodes(memory_, layout_, entry.const_method, entry.code)) {
+  if (!read_method_identity(memory_, layout_, method, entry.identity) ||
+      !read_method_name(memory_, layout_, entry.identity, name) ||
+      !read_bytecodes(memory_, layout_, entry.identity.const_method, entry.code)) {
+    return nullptr;
+  }
+  entry.lines = read_line_table(memory_, layout_, entry.identity.const_method);
+  // Read again after the name: a class unloaded, or another defined in its
+  // place, while it was read changed them, and the name may be either's.
+  if (!read_method_identity(memory_, layout_, method, after) || !(after == entry.identity)) {
     return nullptr;
   }
   if (methods_.size() >= kMaxBlobs) methods_.clear();
   entry.checked = generation_;
   entry.name = name.qualified();
+  entry.named_ns = entry.name == known_name ? known_ns : clock_();
   entry.file = std::move(name.source_file);
-  entry.lines = read_line_table(memory_, layout_, entry.const_method);
   return &methods_.emplace(method, std::move(entry)).first->second;
 }
 
@@ -273,7 +304,9 @@ FrameHandle JvmProcess::method_frame(Method& method, std::int64_t bci, bool inli
 
 FrameHandle JvmProcess::interpreted(std::uint64_t method, std::uint64_t bcp) {
   Method* entry = method_at(method);
-  if (!entry) return nullptr;  // not a Method*: the frame was not set up yet
+  // Not a Method* (the frame was not set up yet), or one the sample may
+  // not have run: named after it was taken, and the VM collected since.
+  if (!entry || unverifiable(entry->named_ns)) return nullptr;
   std::int64_t bci = entry->code.contains(bcp) ? static_cast<std::int64_t>(bcp - entry->code.start)
                                                : std::int64_t{entry->code.size};  // no line
   return method_frame(*entry, bci, false);
@@ -331,6 +364,10 @@ bool JvmProcess::compiled(Blob& blob, std::uint64_t pc, std::vector<FrameHandle>
     }
     // The outermost scope is the compiled method itself: anything else is a misread.
     if (!cached->second.empty() && cached->second.back()->inlined) cached->second.clear();
+    if (cached->second.empty()) {
+      blob.scopes.erase(cached);  // a method unreadable for now: asked again next time
+      return false;
+    }
   }
   out.insert(out.end(), cached->second.begin(), cached->second.end());
   return !cached->second.empty();
@@ -340,13 +377,21 @@ void JvmProcess::frames(std::uint64_t pc, std::uint64_t cfa, const StackCopy& st
                         std::vector<FrameHandle>& out) {
   Blob* blob = blob_at(pc);
   if (!blob) return;
-  if (blob->kind == BlobKind::nmethod && layout_.has_scopes && compiled(*blob, pc, out)) return;
+  if (blob->kind == BlobKind::nmethod && layout_.has_scopes && !unverifiable(blob->seen_ns) &&
+      compiled(*blob, pc, out)) {
+    return;
+  }
   out.push_back(frame(pc, cfa, stack));
 }
 
 FrameHandle JvmProcess::frame(std::uint64_t pc, std::uint64_t cfa, const StackCopy& stack) {
   Blob* blob = blob_at(pc);
   if (!blob) return nullptr;
+  if (blob->kind == BlobKind::nmethod && unverifiable(blob->seen_ns)) {
+    // Compiled after the sample was taken, maybe where its code was.
+    if (!unknown_method_) unknown_method_ = make_frame("[unknown Java method]", "");
+    return unknown_method_;
+  }
   std::uint64_t method = 0, bcp = 0;
   if (blob->kind == BlobKind::interpreter && cfa > kInterpreterBcpBelowCfa &&
       stack.word(cfa - kInterpreterMethodBelowCfa, method) && method != 0) {

@@ -9,9 +9,19 @@
 // start, Method* and compile id), and looked up afresh when it changed. The
 // interpreter, stubs and adapters stay for the VM's life and are not checked
 // again: each check is a process_vm_readv, the plugin's main cost. A cached
-// method is checked by its ConstMethod*, and named afresh when the VM may
-// have unloaded classes since it was named (a class defined again, or one
-// of the same shape, can take the very addresses of one unloaded).
+// method is checked by the words its name is read through (its ConstMethod*,
+// constant pool, holder class and the class' name Symbol*), and named afresh
+// when the VM may have unloaded classes since it was named (a class defined
+// again, or one of the same shape, can take the very addresses of one
+// unloaded).
+//
+// A sample is named when the agent reads it, which may be well after it was
+// taken (a busy agent, a full ring): its code and methods may have been
+// unloaded and their addresses reused by then, which takes a collection.
+// So a blob or method first known after the sample was taken names it only
+// when the VM has run no collection since the sample (else "[unknown Java
+// method]" / "[interpreted Java]"); those known before it and unchanged since
+// were there when it was taken.
 #pragma once
 
 #include <cstdint>
@@ -43,7 +53,12 @@ struct StackCopy {
 
 class JvmProcess {
  public:
-  explicit JvmProcess(RemoteMemory& memory) : memory_(memory) {}
+  // CLOCK_MONOTONIC in ns, as samples are stamped (a test's own clock).
+  using Clock = std::uint64_t (*)();
+  static std::uint64_t monotonic_ns();
+
+  explicit JvmProcess(RemoteMemory& memory, Clock clock = monotonic_ns)
+      : memory_(memory), clock_(clock) {}
 
   // Reads what is not read yet: the layout (once), then the code heaps.
   // Ok once both are known; an error saying what is missing until then
@@ -78,8 +93,14 @@ class JvmProcess {
   // line of the bytecode its bcp slot points at (the last call or safepoint
   // the interpreter saved it at, in the leaf frame).
   FrameHandle frame(std::uint64_t pc, std::uint64_t cfa = 0, const StackCopy& stack = {});
+  // The sample being named was taken at `taken_ns` (CLOCK_MONOTONIC);
+  // without it a sample counts as taken now.
+  void sample_taken(std::uint64_t taken_ns) { sample_ns_ = taken_ns; }
   // Blobs are checked against the VM again from the next sample on.
-  void next_sample() { ++generation_; }
+  void next_sample() {
+    ++generation_;
+    sample_ns_ = kTakenNow;
+  }
 
   std::size_t cached_blobs() const { return blobs_.size(); }
   std::size_t cached_methods() const { return methods_.size(); }
@@ -97,6 +118,7 @@ class JvmProcess {
     BlobInfo info;
     BlobKind kind = BlobKind::other;
     std::uint64_t checked = 0;  // the generation it was last checked in
+    std::uint64_t seen_ns = 0;  // when it was found (it existed from then on)
     FrameHandle frame;          // named on first use
     bool pcs_read = false;
     std::vector<PcEntry> pcs;   // sorted by pc_offset, as HotSpot writes them
@@ -112,9 +134,10 @@ class JvmProcess {
   };
 
   struct Method {
-    std::uint64_t const_method = 0;  // what it had when named: changed = another method
-    UnloadEpoch epoch;               // the VM's when named: changed = named afresh
+    MethodIdentity identity;  // what it had when named: changed = another method
+    UnloadEpoch epoch;        // the VM's when named: changed = named afresh
     std::uint64_t checked = 0;
+    std::uint64_t named_ns = 0;  // since when it is known as it is
     std::string name;
     std::string file;
     Bytecodes code;
@@ -132,6 +155,9 @@ class JvmProcess {
   bool still_there(const Blob& blob);
   // The VM's unload epoch, read once per sample (zero when not described).
   const UnloadEpoch& unload_epoch();
+  // Whether what is known as it is since `known_ns` may not be what the
+  // sample ran: the sample is older, and the VM collected since it.
+  bool unverifiable(std::uint64_t known_ns);
   bool read_blob(std::uint64_t address, BlobInfo& out);
   const std::string& blob_name(std::uint64_t name_address);
   FrameHandle name(Blob& blob);
@@ -150,6 +176,14 @@ class JvmProcess {
   std::uint64_t collected_heap_ = 0;  // the VM's CollectedHeap*, once set up
   UnloadEpoch epoch_;
   std::uint64_t epoch_generation_ = 0;  // the generation epoch_ was read in
+  bool epoch_read_ = false;
+  // When the collection count was first seen at its value: no collection
+  // since then. 0 when it was 0 at the first read (none ever).
+  std::uint64_t collections_since_ns_ = 0;
+  static constexpr std::uint64_t kTakenNow = ~std::uint64_t{0};
+  std::uint64_t sample_ns_ = kTakenNow;
+  Clock clock_;
+  FrameHandle unknown_method_;  // a compiled method's frame that cannot be vouched for
 };
 
 }  // namespace ember::jvm

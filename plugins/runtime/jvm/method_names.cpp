@@ -49,30 +49,41 @@ std::string java_class_name(std::string_view internal) {
   return name;
 }
 
-bool read_method_name(RemoteMemory& memory, const HotSpotLayout& layout, std::uint64_t method,
-                      MethodName& out) {
+bool read_method_identity(RemoteMemory& memory, const HotSpotLayout& layout, std::uint64_t method,
+                          MethodIdentity& out) {
+  out = MethodIdentity{};
+  return method != 0 && memory.value(method + layout.method_const_method, out.const_method) &&
+         out.const_method != 0 &&
+         memory.value(out.const_method + layout.const_method_constants, out.pool) &&
+         out.pool != 0 && memory.value(out.pool + layout.constant_pool_holder, out.holder) &&
+         out.holder != 0 && memory.value(out.holder + layout.klass_name, out.class_symbol) &&
+         out.class_symbol != 0;
+}
+
+bool read_method_name(RemoteMemory& memory, const HotSpotLayout& layout,
+                      const MethodIdentity& identity, MethodName& out) {
   out = MethodName{};
-  std::uint64_t const_method = 0, pool = 0, holder = 0, class_symbol = 0;
   std::uint16_t name_index = 0, source_index = 0;
-  if (method == 0 || !memory.value(method + layout.method_const_method, const_method) ||
-      const_method == 0 ||
-      !memory.value(const_method + layout.const_method_constants, pool) || pool == 0 ||
-      !memory.value(const_method + layout.const_method_name_index, name_index) ||
-      !memory.value(pool + layout.constant_pool_holder, holder) || holder == 0 ||
-      !memory.value(holder + layout.klass_name, class_symbol)) {
-    return false;
-  }
   std::string internal;
-  if (!read_symbol(memory, layout, class_symbol, internal) || internal.empty() ||
-      !pool_symbol(memory, layout, pool, name_index, out.method_name) ||
+  if (!memory.value(identity.const_method + layout.const_method_name_index, name_index) ||
+      !read_symbol(memory, layout, identity.class_symbol, internal) || internal.empty() ||
+      !pool_symbol(memory, layout, identity.pool, name_index, out.method_name) ||
       out.method_name.empty()) {
     return false;
   }
   out.class_name = java_class_name(internal);
-  if (memory.value(pool + layout.constant_pool_source_file_index, source_index)) {
-    pool_symbol(memory, layout, pool, source_index, out.source_file);  // optional
+  if (memory.value(identity.pool + layout.constant_pool_source_file_index, source_index)) {
+    pool_symbol(memory, layout, identity.pool, source_index, out.source_file);  // optional
   }
   return true;
+}
+
+bool read_method_name(RemoteMemory& memory, const HotSpotLayout& layout, std::uint64_t method,
+                      MethodName& out) {
+  MethodIdentity identity;
+  out = MethodName{};
+  return read_method_identity(memory, layout, method, identity) &&
+         read_method_name(memory, layout, identity, out);
 }
 
 bool read_bytecodes(RemoteMemory& memory, const HotSpotLayout& layout, std::uint64_t const_method,

@@ -26,9 +26,29 @@ struct MethodName {
 // "java/util/HashMap$Node" -> "java.util.HashMap$Node", hidden class suffix dropped.
 std::string java_class_name(std::string_view internal);
 
+// The words a method's name is read through: its ConstMethod*, the
+// ConstantPool* that holds its name, the pool's holder Klass* and the
+// class' name Symbol*. A class unloaded and another of the same shape
+// defined where it was keeps the first three (the same metadata
+// addresses) but not the last, unless it has the same name.
+struct MethodIdentity {
+  std::uint64_t const_method = 0;
+  std::uint64_t pool = 0;
+  std::uint64_t holder = 0;
+  std::uint64_t class_symbol = 0;
+  bool operator==(const MethodIdentity&) const = default;
+};
+
+// False when a word is unreadable or null (freed, or not a Method*).
+bool read_method_identity(RemoteMemory& memory, const HotSpotLayout& layout, std::uint64_t method,
+                          MethodIdentity& out);
+
 // False when the method cannot be read (freed, or not a Method*).
 bool read_method_name(RemoteMemory& memory, const HotSpotLayout& layout, std::uint64_t method,
                       MethodName& out);
+// The name through `identity` (read by read_method_identity).
+bool read_method_name(RemoteMemory& memory, const HotSpotLayout& layout,
+                      const MethodIdentity& identity, MethodName& out);
 
 // The bytecodes of a ConstMethod: [start, start + size).
 struct Bytecodes {
