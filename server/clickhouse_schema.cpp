@@ -1,6 +1,12 @@
 #include "clickhouse_schema.hpp"
 
 namespace ember::server {
+namespace {
+
+// The samples columns added since its first version (String, in this order).
+const char* const kLaterSampleColumns[] = {"entry", "thread", "exe", "cmdline"};
+
+}  // namespace
 
 std::vector<std::string> schema_statements(const std::string& db) {
   return {
@@ -17,7 +23,8 @@ std::vector<std::string> schema_statements(const std::string& db) {
           ".samples (date Date DEFAULT toDate(ts), ts DateTime, duration_ms UInt32, "
           "sample_rate UInt32, host String, app String, service String, container String, pod String, "
           "process String, pid UInt32, tid UInt32, stack_id UInt64, leaf_frame_id UInt64, "
-          "labels Nested(key String, value String), count UInt64, entry String) "
+          "labels Nested(key String, value String), count UInt64, entry String, thread String, "
+          "exe String, cmdline String) "
           "ENGINE = MergeTree PARTITION BY date ORDER BY (service, host, ts, stack_id)",
       "CREATE MATERIALIZED VIEW IF NOT EXISTS " + db +
           ".samples_hourly ENGINE = SummingMergeTree(count) PARTITION BY toDate(hour) "
@@ -48,17 +55,17 @@ Status create_schema(const ClickHouse& clickhouse) {
   const ClickHouse server(clickhouse.url(), "default");
   const std::string& db = clickhouse.database();
   std::vector<std::string> statements = schema_statements(db);
-  // A samples table from before its entry column (18.16 has no ADD COLUMN
-  // IF NOT EXISTS): the column added when missing.
-  const ClickHouseAnswer entry_column = server.run(
-      "SELECT count() FROM system.columns WHERE database = " + sql_quote(db) +
-      " AND table = 'samples' AND name = 'entry'");
-  if (entry_column.ok() && entry_column.body == "0\n") {
-    const ClickHouseAnswer table = server.run(
-        "SELECT count() FROM system.tables WHERE database = " + sql_quote(db) +
-        " AND name = 'samples'");
-    if (table.ok() && table.body != "0\n") {
-      statements.push_back("ALTER TABLE " + db + ".samples ADD COLUMN entry String");
+  // A samples table from before its later columns (18.16 has no ADD COLUMN
+  // IF NOT EXISTS): the missing ones added, in their order.
+  const ClickHouseAnswer columns = server.run(
+      "SELECT name FROM system.columns WHERE database = " + sql_quote(db) +
+      " AND table = 'samples' FORMAT TabSeparated");
+  if (columns.ok() && !columns.body.empty()) {  // the table is there
+    const std::string names = "\n" + columns.body;
+    for (const char* column : kLaterSampleColumns) {
+      if (names.find("\n" + std::string(column) + "\n") == std::string::npos) {
+        statements.push_back("ALTER TABLE " + db + ".samples ADD COLUMN " + column + " String");
+      }
     }
   }
   for (std::string& statement : marker_statements(db)) statements.push_back(std::move(statement));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "tsv_reader.hpp"
@@ -119,17 +120,18 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
   ClickHouseAnswer samples = clickhouse.run(
       "SELECT host, service, container, pod, process, pid, tid, stack_id, "
       "arrayStringConcat(arrayMap((k, v) -> concat(k, '\\x02', v), labels.key, labels.value), "
-      "'\\x01') AS l, sum(count) FROM samples WHERE " + filter +
-      " GROUP BY host, service, container, pod, process, pid, tid, stack_id, l "
-      "FORMAT TabSeparated");
+      "'\\x01') AS l, sum(count), thread, exe, cmdline FROM samples WHERE " + filter +
+      " GROUP BY host, service, container, pod, process, pid, tid, stack_id, l, thread, exe, "
+      "cmdline FORMAT TabSeparated");
   if (!samples.ok()) return failed(clickhouse, samples);
   std::map<std::pair<std::string, std::uint32_t>, std::uint32_t> pids;  // (host, pid) -> pid
   std::map<std::uint32_t, std::string> pid_host;
   std::map<std::vector<Label>, std::uint32_t> label_sets;
   std::vector<std::string> hosts;
   std::uint32_t spare_pid = kFirstSparePid;
+  std::set<std::pair<std::uint32_t, std::uint32_t>> threads;  // (pid, tid) named
   for_each_tsv_row(samples.body, [&](const std::vector<std::string>& f) {
-    if (f.size() < 10) return;
+    if (f.size() < 13) return;
     auto stack = stack_index.find(number(f[7]));
     if (stack == stack_index.end()) return;  // its stack row is not there: nothing to show
     const std::string& host = f[0];
@@ -147,8 +149,14 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
       process.container_name = f[2];
       process.pod_name = f[3];
       process.comm = f[4];
+      process.exe = f[11];
+      process.cmdline = f[12];
       window.processes.push_back(std::move(process));
       if (std::find(hosts.begin(), hosts.end(), host) == hosts.end()) hosts.push_back(host);
+    }
+    const auto tid = static_cast<std::uint32_t>(number(f[6]));
+    if (!f[10].empty() && threads.emplace(entry->second, tid).second) {
+      window.threads.push_back(ThreadInfo{entry->second, tid, f[10]});
     }
     std::vector<Label> labels{Label{"host", host}};
     for (const std::string& pair : split(f[8], '\x01')) {
@@ -162,7 +170,7 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
     StackCount count;
     count.stack = stack->second;
     count.pid = entry->second;
-    count.tid = static_cast<std::uint32_t>(number(f[6]));
+    count.tid = tid;
     count.count = number(f[9]);
     count.labels = set->second;
     window.samples.push_back(count);

@@ -1,6 +1,7 @@
 #include "window_rows.hpp"
 
 #include <algorithm>
+#include <map>
 #include <unordered_map>
 
 #include "byte_codec.hpp"
@@ -64,7 +65,7 @@ const char* const kFrameColumns = "frame_id, name, file, line, module, kind, inl
 const char* const kStackColumns = "stack_id, frame_ids";
 const char* const kSampleColumns =
     "ts, duration_ms, sample_rate, host, app, service, container, pod, process, pid, tid, "
-    "stack_id, leaf_frame_id, labels.key, labels.value, count, entry";
+    "stack_id, leaf_frame_id, labels.key, labels.value, count, entry, thread, exe, cmdline";
 
 std::uint64_t frame_id(const Frame& frame) {
   std::string key;
@@ -125,6 +126,8 @@ WindowRows window_rows(const Window& window, const IngestParams& params,
 
   std::unordered_map<std::uint32_t, const ProcessInfo*> processes;
   for (const ProcessInfo& p : window.processes) processes.emplace(p.pid, &p);
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::string_view> threads;
+  for (const ThreadInfo& t : window.threads) threads.emplace(std::pair{t.pid, t.tid}, t.name);
   const ProcessInfo none;
   std::vector<std::string_view> keys, values;
   for (const StackCount& s : window.samples) {
@@ -156,6 +159,12 @@ WindowRows window_rows(const Window& window, const IngestParams& params,
     put_string_array(rows.samples, values);
     rows.samples += '\t' + std::to_string(s.count) + '\t';
     put_field(rows.samples, entry);
+    auto thread = threads.find({s.pid, s.tid});
+    for (std::string_view text : {thread == threads.end() ? std::string_view() : thread->second,
+                                  std::string_view(p.exe), std::string_view(p.cmdline)}) {
+      rows.samples += '\t';
+      put_field(rows.samples, text);
+    }
     rows.samples += '\n';
     rows.sample_count += s.count;
     ++rows.sample_rows;

@@ -123,11 +123,12 @@ def start_server(tokens, clickhouse, database, listen, log, extra=()):
     """ember server on `listen`, its log appended to `log`; returns the
     process and its URL."""
     # Its log goes to a file: a pipe nobody reads would block it once full.
-    server = subprocess.Popen(
-        [it.EMBER, "server", "--token-file", tokens, "--clickhouse", clickhouse,
-         "--database", database, "--listen", listen] + list(extra),
-        stdout=subprocess.PIPE, stderr=open(log, "a"), text=True,
-        stdin=subprocess.DEVNULL, start_new_session=True)
+    with open(log, "a") as err:
+        server = subprocess.Popen(
+            [it.EMBER, "server", "--token-file", tokens, "--clickhouse", clickhouse,
+             "--database", database, "--listen", listen] + list(extra),
+            stdout=subprocess.PIPE, stderr=err, text=True, stdin=subprocess.DEVNULL,
+            start_new_session=True)
     line = server.stdout.readline()
     match = re.search(r"listening on (http://[^ ]+/)", line)
     if not match:
@@ -540,11 +541,11 @@ class FleetServer(unittest.TestCase):
         agent's windows (its store), none dropped or refused, one entry per
         window sent; the report of each host names its workload's hot
         function first, and the fleet-wide one names the three, with every
-        host's samples summed."""
+        host's samples summed, and narrowed by a workload's command line or
+        thread name to that host's."""
         hosts = net_hosts.NetHosts(len(HOST_WORKLOADS))
         self.addCleanup(hosts.remove)
         database = f"{self.database}_hosts"
-        self.addCleanup(self.query, f"DROP DATABASE IF EXISTS {database}")
         log = os.path.join(self.tmp, "hosts-server.log")
         listen = f"{hosts.server_address}:{free_port(hosts.server_address)}"
         server, url = start_server(self.tokens, self.clickhouse, database, listen, log)
@@ -666,6 +667,12 @@ class FleetServer(unittest.TestCase):
             self.assertEqual(functions[0], hot, f"{name}'s hottest function\n{functions}")
             self.assertEqual(folded_total(report("--host", name, "--format", "folded")),
                              totals[name][1], f"{name}'s samples in its report")
+        # The command line and thread names are stored too: the fleet-wide
+        # report narrowed by them holds that workload's host alone.
+        for (name, _, _), (workload, _, _) in zip(agents, HOST_WORKLOADS):
+            for narrowed in (("--cmdline", f"{workload} 120"), ("--thread", workload)):
+                self.assertEqual(folded_total(report("--format", "folded", *narrowed)),
+                                 totals[name][1], f"the fleet's samples of {narrowed}")
         functions = top_functions(report("--format", "top", "--sort", "self"))
         self.assertEqual(set(functions[:3]), {hot for _, hot, _ in HOST_WORKLOADS},
                          f"the fleet's three hottest functions\n{functions}")

@@ -72,6 +72,8 @@ class Reader {
         else if (key == "pod_uid") process.pod_uid = text;
         else if (key == "pod") process.pod_name = text;
         else if (key == "service") process.service = text;
+        else if (key == "exe") process.exe = text;
+        else if (key == "cmdline") process.cmdline = text;
         else if (key == "thread") thread = text;
         else if (key == "kind") kind = text, ++kinds;
         else if (!text.empty()) labels.push_back(Label{key, text});

@@ -10,6 +10,7 @@
 
 #include "gzip.hpp"
 #include "profile.pb.h"
+#include "utf8.hpp"
 
 #ifndef EMBER_VERSION
 #define EMBER_VERSION "unknown"
@@ -25,7 +26,7 @@ class StringTable {
   explicit StringTable(pb::Profile& profile) : profile_(profile) { index(""); }
   std::int64_t index(const std::string& text) {
     auto [it, inserted] = ids_.try_emplace(text, profile_.string_table_size());
-    if (inserted) profile_.add_string_table(text);
+    if (inserted) profile_.add_string_table(valid_utf8(text));
     return it->second;
   }
 
@@ -162,6 +163,8 @@ class ProfileBuilder {
       add_str(sample, "pod_uid", p.pod_uid);
       add_str(sample, "pod", p.pod_name);
       add_str(sample, "service", p.service);
+      add_str(sample, "exe", p.exe);
+      add_str(sample, "cmdline", p.cmdline);
     }
     if (auto it = threads_.find({count.pid, count.tid}); it != threads_.end()) {
       add_str(sample, "thread", it->second->name);

@@ -33,4 +33,16 @@ std::size_t valid_utf8_length(std::string_view s) {
   return length;
 }
 
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const std::size_t length = valid_utf8_length(s.substr(i));
+    out.append(length ? s.substr(i, length) : kUtf8Replacement);
+    i += length ? length : 1;
+  }
+  return out;
+}
+
 }  // namespace ember::formats

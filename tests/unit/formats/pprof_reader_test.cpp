@@ -33,6 +33,19 @@ TEST(PprofReaderTest, ReadsBackTheWindowsTimeAndSamples) {
   EXPECT_EQ(back.total_samples(), original.total_samples());
 }
 
+TEST(PprofReaderTest, ReadsBackEachProcesssExecutableAndCommandLine) {
+  Window back;
+  Status read = read_pprof(written_profile().SerializeAsString(), back);
+  ASSERT_TRUE(read) << read.message();
+  std::map<std::uint32_t, std::pair<std::string, std::string>> seen;
+  for (const ProcessInfo& p : back.processes) seen[p.pid] = {p.exe, p.cmdline};
+  EXPECT_EQ(seen[100], (std::pair<std::string, std::string>{"/usr/bin/python3.11", "python3 app.py"}));
+  EXPECT_EQ(seen[200].second, "python3 \"quoted\" \\ back");
+  // Invalid UTF-8 is replaced: a proto3 string must be UTF-8, or the
+  // profile does not parse at all.
+  EXPECT_EQ(seen[300].second, "nginx: worker \xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
 TEST(PprofReaderTest, AnEndPastWhatNanosecondsHoldIsAnError) {
   // Found by the fuzz target: time_nanos + duration_nanos overflowed.
   pb::Profile profile = written_profile();

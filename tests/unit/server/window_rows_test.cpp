@@ -32,7 +32,9 @@ std::vector<std::vector<std::string>> rows_of(const std::string& tsv) {
 
 TEST(WindowRows, OddTextSurvivesTheRoundTrip) {
   Window w = two_frame_window(false);
-  w.processes = {ProcessInfo{.pid = 10, .comm = "api", .service = "shop"}};
+  w.processes = {ProcessInfo{.pid = 10, .comm = "api", .exe = "/srv/api",
+                             .cmdline = "api --port\t80", .service = "shop"}};
+  w.threads = {ThreadInfo{10, 11, "worker\\1"}};
   IngestParams params;
   params.app = "ember.cpu";
   params.host = "web\t3";
@@ -47,7 +49,7 @@ TEST(WindowRows, OddTextSurvivesTheRoundTrip) {
 
   auto samples = rows_of(rows.samples);
   ASSERT_EQ(samples.size(), 1u);
-  ASSERT_EQ(samples[0].size(), 17u);
+  ASSERT_EQ(samples[0].size(), 20u);
   EXPECT_EQ(samples[0][0], "1795633500");  // ts
   EXPECT_EQ(samples[0][1], "2500");        // duration_ms
   EXPECT_EQ(samples[0][3], "web\t3");
@@ -55,9 +57,12 @@ TEST(WindowRows, OddTextSurvivesTheRoundTrip) {
   EXPECT_EQ(samples[0][8], "api");
   EXPECT_EQ(samples[0][15], "5");
   EXPECT_EQ(samples[0][16], "spool-0001");  // entry
+  EXPECT_EQ(samples[0][17], "worker\\1");    // thread
+  EXPECT_EQ(samples[0][18], "/srv/api");
+  EXPECT_EQ(samples[0][19], "api --port\t80");
   // Arrays are read by ClickHouse from the raw field, quoted, their own
   // escapes keeping tabs out of the row.
-  EXPECT_NE(rows.samples.find("\t['route']\t['/a\\t\\'b\\'']\t5\tspool-0001\n"), std::string::npos)
+  EXPECT_NE(rows.samples.find("\t['route']\t['/a\\t\\'b\\'']\t5\tspool-0001\t"), std::string::npos)
       << rows.samples;
   EXPECT_EQ(rows.sample_count, 5u);
 }
