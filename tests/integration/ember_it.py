@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -141,14 +142,38 @@ def record(test, output, **kwargs):
 class Background:
     """ember started without waiting, e.g. to start processes while it records."""
 
-    def __init__(self, args, output=None, prefix=()):
-        """`prefix` wraps ember (nsenter ... --) and must exec it."""
+    def __init__(self, args, output=None, prefix=(), watch_log=False):
+        """`prefix` wraps ember (nsenter ... --) and must exec it; with
+        `watch_log` its log (stderr) is read as it comes, for wait_log()."""
         self.args = args
         self.output = output
         self.proc = subprocess.Popen(list(prefix) + [EMBER] + list(args), stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True,
                                      stdin=subprocess.DEVNULL,
                                      start_new_session=True)
+        self.log_lines, self.out_lines = [], []
+        self.log_reader = self.out_reader = None
+        if watch_log:  # both pipes read by threads: communicate() would race them
+            self.log_reader = threading.Thread(
+                target=lambda: self.log_lines.extend(iter(self.proc.stderr.readline, "")),
+                daemon=True)
+            self.out_reader = threading.Thread(
+                target=lambda: self.out_lines.extend(iter(self.proc.stdout.readline, "")),
+                daemon=True)
+            self.log_reader.start()
+            self.out_reader.start()
+
+    def wait_log(self, pattern, timeout=30.0):
+        """Waits until a log line matches `pattern` (a regex; watch_log=True).
+        True when one did, False at the timeout or ember's exit."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(re.search(pattern, line) for line in list(self.log_lines)):
+                return True
+            if self.proc.poll() is not None and not self.log_reader.is_alive():
+                return False
+            time.sleep(0.05)
+        return False
 
     def wait_sampling(self, timeout=15.0):
         """Waits until ember has its perf events open (sampling started).
@@ -175,6 +200,18 @@ class Background:
         return time.monotonic() - start
 
     def finish(self, timeout=60):
+        if self.log_reader:
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise AssertionError(f"ember did not finish within {timeout} s: "
+                                     f"{self.args}\nstderr: {''.join(self.log_lines)}")
+            self.log_reader.join()
+            self.out_reader.join()
+            return check_sanitizers(Result(self.args, self.proc.returncode,
+                                           "".join(self.out_lines), "".join(self.log_lines),
+                                           self.output))
         try:
             out, err = self.proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -117,9 +117,11 @@ class JavaNames(unittest.TestCase):
             self.assertTrue(any(name in names and "Main.loop" in names for names, _, _ in java),
                             f"{label}: no {name} under Main.loop:\n" + describe(java))
 
-    def run_after_agent(self, label, java_args, timeout):
+    def run_after_agent(self, label, java_args, timeout, go_once_attached=False):
         """A JVM exec'd once ember samples its pid, recorded until it exits:
-        (speedscope path, pid, its stdout lines, its CPU time over its life in ns)."""
+        (speedscope path, pid, its stdout lines, its CPU time over its life in ns).
+        go_once_attached: a second "go" on its stdin once ember has attached
+        the JVM plugin to it (a program waiting for it starts its work then)."""
         out = os.path.join(it.scratch_dir(self), label + ".speedscope.json")
         shell = subprocess.Popen(
             ["/bin/sh", "-c", 'read go; exec "$@"', "sh", JAVA] + java_args,
@@ -128,12 +130,19 @@ class JavaNames(unittest.TestCase):
         self.addCleanup(lambda: shell.poll() is None and shell.kill())
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         ember = it.Background(it.record_args(output=out, pids=[shell.pid], frequency=FREQUENCY,
-                                             config=self.config()), output=out)
+                                             config=self.config()), output=out,
+                               watch_log=go_once_attached)
         self.addCleanup(ember.kill)
         ember.wait_sampling()
         time.sleep(0.5)
         shell.stdin.write("go\n")
         shell.stdin.flush()
+        if go_once_attached:
+            attached = ember.wait_log(rf"pid {shell.pid}: HotSpot ", timeout=60)
+            self.assertTrue(attached, f"{label}: ember did not attach to the JVM:\n"
+                            + "".join(ember.log_lines))
+            shell.stdin.write("go\n")
+            shell.stdin.flush()
         try:
             stdout, stderr = shell.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -210,12 +219,14 @@ class JavaNames(unittest.TestCase):
         class where the last one's was. Each round's thread names only its own
         class' methods (a name kept by address would be the last round's),
         spin(), which C2 inlines into run(), shows as an inlined frame above
-        mix() (never inlined), and the threads carry their Java names."""
+        mix() (never inlined), and the threads carry their Java names. The
+        rounds start once ember has attached to the JVM: an agent still
+        attaching reads the first round's samples after its class is gone."""
         label = "java_unload"
         out, pid, lines, _ = self.run_after_agent(
             label, ["-XX:CompileCommand=quiet", "-XX:CompileCommand=dontinline,*::mix",
                     "-cp", UNLOAD_CLASSES, "Unload", str(UNLOAD_ROUNDS),
-                    str(UNLOAD_ROUND_SECONDS)], 60)
+                    str(UNLOAD_ROUND_SECONDS)], 60, go_once_attached=True)
         self.assertIn("done", lines, f"{label}: {lines}")
         sp = it.Speedscope(out)
         inlined = set(sp.doc["ember"].get("inlined_frames", []))

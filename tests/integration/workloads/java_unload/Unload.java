@@ -5,7 +5,8 @@
 // collected, unloading the class and freeing its compiled code. The next
 // class' metadata and code may then take the addresses the last one had: a
 // profiler that kept names by address would name Omega's code Alpha.
-// Prints "ready", then "unloaded <class> <round>" per round, then "done".
+// Prints "ready", waits for a line on stdin, then prints "unloaded <class>
+// <round>" per round, then "done".
 import java.io.InputStream;
 import java.lang.ref.WeakReference;
 
@@ -53,6 +54,10 @@ public class Unload {
     long cpuNanos = (long) (Double.parseDouble(args[1]) * 1e9);
     System.out.println("ready");
     System.out.flush();
+    // The first round waits for a line on stdin: its class would be
+    // unloaded before an agent still attaching (several times slower under
+    // sanitizers) reads its samples, and they could not be named then.
+    new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
     for (int i = 0; i < rounds; i++) {
       String name = i % 2 == 0 ? "Alpha" : "Omega";
       WeakReference<ClassLoader> loader = round(name, i, cpuNanos);
