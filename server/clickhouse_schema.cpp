@@ -31,6 +31,16 @@ std::vector<std::string> schema_statements(const std::string& db) {
           "ORDER BY (service, host, hour, process, stack_id) AS SELECT toStartOfHour(ts) AS hour, "
           "service, host, process, stack_id, sum(count) AS count FROM " + db +
           ".samples GROUP BY hour, service, host, process, stack_id",
+      // The agents' host and process metrics, one row per step (repeats of a
+      // window sent again fold).
+      "CREATE TABLE IF NOT EXISTS " + db +
+          ".host_metrics (date Date DEFAULT toDate(ts), ts DateTime, time_ms UInt64, host String, "
+          "cpu_utilization Float64, memory_total UInt64, memory_available UInt64) "
+          "ENGINE = ReplacingMergeTree PARTITION BY date ORDER BY (host, time_ms)",
+      "CREATE TABLE IF NOT EXISTS " + db +
+          ".process_metrics (date Date DEFAULT toDate(ts), ts DateTime, time_ms UInt64, "
+          "host String, pid UInt32, cpu_cores Float64, rss_bytes UInt64) "
+          "ENGINE = ReplacingMergeTree PARTITION BY date ORDER BY (host, time_ms, pid)",
       // The agent's spool entries stored, by host: a repeat is answered 200
       // and not stored again.
       "CREATE TABLE IF NOT EXISTS " + db +

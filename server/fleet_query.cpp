@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -177,7 +178,43 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
   });
   if (hosts.size() == 1) window.host = hosts[0];
 
-  // Each process's CPU per window, from its samples.
+  // The agents' own metrics, where they sent them: their hosts' steps, and
+  // each process's CPU and RSS, in place of its CPU from its samples.
+  std::set<std::pair<std::string, std::uint32_t>> measured;  // (host, pid as sent)
+  if (!hosts.empty()) {
+    const std::string when =
+        "time_ms > " + std::to_string(selection.from_ns / kNsPerMs) +
+        (selection.to_ns > 0 ? " AND time_ms <= " + std::to_string(selection.to_ns / kNsPerMs)
+                             : "") +
+        in_list("host", hosts);
+    ClickHouseAnswer host_steps = clickhouse.run(
+        "SELECT time_ms, any(cpu_utilization), any(memory_total), any(memory_available) "
+        "FROM host_metrics WHERE " + when + " GROUP BY host, time_ms ORDER BY time_ms "
+        "FORMAT TabSeparated");
+    if (!host_steps.ok()) return failed(clickhouse, host_steps);
+    for_each_tsv_row(host_steps.body, [&](const std::vector<std::string>& f) {
+      if (f.size() < 4) return;
+      window.host_metrics.push_back(HostMetrics{
+          static_cast<std::int64_t>(number(f[0])) * kNsPerMs, std::strtod(f[1].c_str(), nullptr),
+          number(f[2]), number(f[3])});
+    });
+    ClickHouseAnswer process_steps = clickhouse.run(
+        "SELECT host, pid, time_ms, any(cpu_cores), any(rss_bytes) FROM process_metrics WHERE " +
+        when + " GROUP BY host, pid, time_ms FORMAT TabSeparated");
+    if (!process_steps.ok()) return failed(clickhouse, process_steps);
+    for_each_tsv_row(process_steps.body, [&](const std::vector<std::string>& f) {
+      if (f.size() < 5) return;
+      const auto original = static_cast<std::uint32_t>(number(f[1]));
+      auto pid = pids.find({f[0], original});
+      if (pid == pids.end()) return;  // no samples in the selection
+      measured.emplace(f[0], original);
+      window.process_metrics.push_back(ProcessMetrics{
+          static_cast<std::int64_t>(number(f[2])) * kNsPerMs, pid->second,
+          std::strtod(f[3].c_str(), nullptr), number(f[4])});
+    });
+  }
+
+  // The CPU of each process without metrics of its own, per window, from its samples.
   ClickHouseAnswer cpu = clickhouse.run(
       "SELECT host, pid, toUInt64(ts), duration_ms, max(sample_rate), sum(count) FROM samples "
       "WHERE " + filter + " GROUP BY host, pid, ts, duration_ms ORDER BY ts FORMAT TabSeparated");
@@ -186,7 +223,7 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
     if (f.size() < 6) return;
     auto pid = pids.find({f[0], static_cast<std::uint32_t>(number(f[1]))});
     const std::uint64_t duration_ms = number(f[3]), rate = number(f[4]);
-    if (pid == pids.end() || duration_ms == 0 || rate == 0) return;
+    if (pid == pids.end() || duration_ms == 0 || rate == 0 || measured.count(pid->first)) return;
     // The end rounded down to a multiple of the length: many hosts' windows
     // of one length share their steps, so their processes add up.
     const std::uint64_t end_ms = number(f[2]) * 1000 + duration_ms;

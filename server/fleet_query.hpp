@@ -4,8 +4,8 @@
 // thread and label set, with their stacks and frames. What the query API and
 // `ember report --server` compute on.
 //
-// Each process's CPU per window, from its samples, is in process_metrics
-// (fleet_store.hpp says how).
+// The agents' host and process metrics come with it (a process without
+// any: its CPU per window from its samples, as fleet_store.hpp says).
 //
 // Processes are keyed by host and pid: a pid already taken by another host's
 // process gets a number above the kernel's pid limit (4194304), so two hosts'

@@ -4,10 +4,10 @@
 // (fleet_query.hpp). A FleetStore may be narrowed to some hosts, in
 // ClickHouse (`WHERE host IN ...`).
 //
-// The fleet holds no host or process metrics; a read carries each process's
-// CPU from its samples instead (samples / rate / window length, one point per
-// window at its end, rounded down to a multiple of the window's length so the
-// same-length windows of many hosts add up in one step).
+// A read carries the agents' host and process metrics; a process whose agent
+// sent none has its CPU from its samples (samples / rate / window length, one
+// point per window at its end, rounded down to a multiple of the window's
+// length so the same-length windows of many hosts add up in one step).
 //
 // summary() is what refresh() read last: the API asks for it on every
 // request, and it cannot say that ClickHouse failed; refresh() can.

@@ -3,6 +3,7 @@
 #include <spdlog/logger.h>
 
 #include <chrono>
+#include <iterator>
 
 #include "folded_reader.hpp"
 #include "gzip.hpp"
@@ -143,9 +144,14 @@ IngestAnswer Ingest::handle(const IngestRequest& request) const {
   // it leaves the window to be sent again and stored whole, once.
   const WindowRows rows = window_rows(window, params, request.entry);
   const std::pair<const char*, const std::string*> inserts[] = {
-      {"frames", &rows.frames}, {"stacks", &rows.stacks}, {"samples", &rows.samples}};
-  const char* columns[] = {kFrameColumns, kStackColumns, kSampleColumns};
-  for (std::size_t i = 0; i < 3; ++i) {
+      {"frames", &rows.frames},
+      {"stacks", &rows.stacks},
+      {"host_metrics", &rows.host_metrics},
+      {"process_metrics", &rows.process_metrics},
+      {"samples", &rows.samples}};
+  const char* columns[] = {kFrameColumns, kStackColumns, kHostMetricColumns,
+                           kProcessMetricColumns, kSampleColumns};
+  for (std::size_t i = 0; i < std::size(inserts); ++i) {
     if (inserts[i].second->empty()) continue;
     ClickHouseAnswer inserted =
         clickhouse_.run(std::string("INSERT INTO ") + inserts[i].first + " (" + columns[i] +

@@ -13,7 +13,11 @@ struct Partitioned {
   const char* alter_table;
 };
 constexpr Partitioned kPartitioned[] = {
-    {"samples", "samples"}, {".inner.samples_hourly", "samples_hourly"}, {"ingested", "ingested"}};
+    {"samples", "samples"},
+    {".inner.samples_hourly", "samples_hourly"},
+    {"ingested", "ingested"},
+    {"host_metrics", "host_metrics"},
+    {"process_metrics", "process_metrics"}};
 
 bool all_digits(const std::string& text) {
   if (text.empty()) return false;

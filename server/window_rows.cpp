@@ -67,6 +67,10 @@ const char* const kSampleColumns =
     "ts, duration_ms, sample_rate, host, app, service, container, pod, process, pid, tid, "
     "stack_id, leaf_frame_id, labels.key, labels.value, count, entry, thread, exe, cmdline";
 
+const char* const kHostMetricColumns =
+    "ts, time_ms, host, cpu_utilization, memory_total, memory_available";
+const char* const kProcessMetricColumns = "ts, time_ms, host, pid, cpu_cores, rss_bytes";
+
 std::uint64_t frame_id(const Frame& frame) {
   std::string key;
   for (std::string_view part : {std::string_view(frame.name), std::string_view(frame.file),
@@ -168,6 +172,23 @@ WindowRows window_rows(const Window& window, const IngestParams& params,
     rows.samples += '\n';
     rows.sample_count += s.count;
     ++rows.sample_rows;
+  }
+  auto when = [&](std::string& out, std::int64_t time_ns) {
+    const std::int64_t time_ms = std::max<std::int64_t>(0, time_ns / kNsPerMs);
+    out += std::to_string(time_ms / 1000) + '\t' + std::to_string(time_ms) + '\t';
+    put_field(out, params.host);
+    out += '\t';
+  };
+  for (const HostMetrics& m : window.host_metrics) {
+    when(rows.host_metrics, m.time_ns);
+    rows.host_metrics += std::to_string(m.cpu_utilization) + '\t' +
+                         std::to_string(m.memory_total_bytes) + '\t' +
+                         std::to_string(m.memory_available_bytes) + '\n';
+  }
+  for (const ProcessMetrics& m : window.process_metrics) {
+    when(rows.process_metrics, m.time_ns);
+    rows.process_metrics += std::to_string(m.pid) + '\t' + std::to_string(m.cpu_cores) + '\t' +
+                            std::to_string(m.rss_bytes) + '\n';
   }
   return rows;
 }

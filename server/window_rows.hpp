@@ -16,11 +16,14 @@ namespace ember::server {
 extern const char* const kFrameColumns;
 extern const char* const kStackColumns;
 extern const char* const kSampleColumns;
+extern const char* const kHostMetricColumns;
+extern const char* const kProcessMetricColumns;
 
 struct WindowRows {
   std::string frames;
   std::string stacks;
   std::string samples;
+  std::string host_metrics, process_metrics;  // the window's steps, when it has them
   std::uint64_t sample_count = 0;  // the samples' counts summed
   std::size_t sample_rows = 0;
 };

@@ -667,6 +667,16 @@ class FleetServer(unittest.TestCase):
             self.assertEqual(functions[0], hot, f"{name}'s hottest function\n{functions}")
             self.assertEqual(folded_total(report("--host", name, "--format", "folded")),
                              totals[name][1], f"{name}'s samples in its report")
+        # The agents' host and process metrics are stored too: a host's
+        # timeline has its CPU and memory and its workload's RSS.
+        status, text = get(f"{url}api/v1/timeline?host={agents[0][0]}&from=-10m&points=60")
+        self.assertEqual(status, 200, text)
+        timeline = json.loads(text)
+        cpu = [v for v in timeline["host"]["cpu_utilization"] if v is not None]
+        memory = [v for v in timeline["host"]["memory_used_bytes"] if v is not None]
+        rss = [v for v in timeline["selection"]["rss_bytes"] if v]
+        self.assertTrue(cpu and memory and all(0 <= v <= 1 for v in cpu), text[:2000])
+        self.assertTrue(rss, "no RSS in the host's timeline\n" + text[:2000])
         # The command line and thread names are stored too: the fleet-wide
         # report narrowed by them holds that workload's host alone.
         for (name, _, _), (workload, _, _) in zip(agents, HOST_WORKLOADS):

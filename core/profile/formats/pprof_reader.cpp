@@ -114,6 +114,16 @@ class Reader {
       if (pid != 0 || !process.comm.empty()) window.processes.push_back(process);
     }
     for (auto& [key, thread] : threads) window.threads.push_back(thread);
+    // ember's own metrics fields, when an agent's upload sink wrote them.
+    for (const pb::EmberHostMetric& m : profile_.ember_host_metric()) {
+      window.host_metrics.push_back(HostMetrics{m.time_nanos(), m.cpu_utilization(),
+                                                m.memory_total_bytes(),
+                                                m.memory_available_bytes()});
+    }
+    for (const pb::EmberProcessMetric& m : profile_.ember_process_metric()) {
+      window.process_metrics.push_back(
+          ProcessMetrics{m.time_nanos(), m.pid(), m.cpu_cores(), m.rss_bytes()});
+    }
     if (!bad_.empty()) return Status::error(bad_);
     out = std::move(window);
     return Status::ok();

@@ -196,14 +196,32 @@ class ProfileBuilder {
 
 }  // namespace
 
-std::string pprof_protobuf(const Window& window) {
+std::string pprof_protobuf(const Window& window, PprofOptions options) {
   pb::Profile profile;
   ProfileBuilder(window, profile).build();
+  if (options.metrics) {
+    for (const HostMetrics& m : window.host_metrics) {
+      pb::EmberHostMetric* out = profile.add_ember_host_metric();
+      out->set_time_nanos(m.time_ns);
+      out->set_cpu_utilization(m.cpu_utilization);
+      out->set_memory_total_bytes(m.memory_total_bytes);
+      out->set_memory_available_bytes(m.memory_available_bytes);
+    }
+    for (const ProcessMetrics& m : window.process_metrics) {
+      pb::EmberProcessMetric* out = profile.add_ember_process_metric();
+      out->set_time_nanos(m.time_ns);
+      out->set_pid(m.pid);
+      out->set_cpu_cores(m.cpu_cores);
+      out->set_rss_bytes(m.rss_bytes);
+    }
+  }
   std::string out;
   if (!profile.SerializeToString(&out)) throw std::runtime_error("pprof: cannot serialize");
   return out;
 }
 
-std::string pprof_gzip(const Window& window) { return gzip(pprof_protobuf(window)); }
+std::string pprof_gzip(const Window& window, PprofOptions options) {
+  return gzip(pprof_protobuf(window, options));
+}
 
 }  // namespace ember::formats

@@ -10,7 +10,7 @@
 //   One Mapping per module.
 // - Labels on every sample: pid and tid (numbers), process (comm), thread
 //   (thread name), and when known container (name, else id), container_id,
-//   pod_uid, pod (the pod's name), service; plus one `kind` label per frame kind in the stack
+//   pod_uid, pod (the pod's name), service, exe, cmdline; plus one `kind` label per frame kind in the stack
 //   (python, native, kernel, ...), so `-tagfocus kind=python` keeps the
 //   samples that ran Python.
 #pragma once
@@ -21,11 +21,18 @@
 
 namespace ember::formats {
 
+// With `metrics`, the window's host and process metrics too, in fields of
+// ember's own (profile.proto): what the upload sink sends, so the fleet's
+// timeline has them; files and exports leave them out.
+struct PprofOptions {
+  bool metrics = false;
+};
+
 // The serialized Profile message, uncompressed.
-std::string pprof_protobuf(const Window& window);
+std::string pprof_protobuf(const Window& window, PprofOptions options = {});
 
 // The file: pprof_protobuf() gzip-compressed. Throws std::runtime_error if
 // zlib fails.
-std::string pprof_gzip(const Window& window);
+std::string pprof_gzip(const Window& window, PprofOptions options = {});
 
 }  // namespace ember::formats

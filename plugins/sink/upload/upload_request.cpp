@@ -15,7 +15,7 @@ std::string spool_entry(const Window& window, const std::string& app_name) {
                       "&from=" + std::to_string(from) + "&until=" + std::to_string(until) +
                       "&format=pprof&sampleRate=" + std::to_string(window.frequency_hz) +
                       "&spyName=ember&units=samples&aggregationType=sum\n";
-  entry += formats::pprof_gzip(window);
+  entry += formats::pprof_gzip(window, formats::PprofOptions{.metrics = true});
   return entry;
 }
 

@@ -33,6 +33,25 @@ TEST(PprofReaderTest, ReadsBackTheWindowsTimeAndSamples) {
   EXPECT_EQ(back.total_samples(), original.total_samples());
 }
 
+TEST(PprofReaderTest, MetricsGoOnlyWhereAskedForAndComeBack) {
+  Window original = sample_window();
+  original.host_metrics = {HostMetrics{original.start_ns + 1'000'000'000, 0.25, 8000, 6000}};
+  original.process_metrics = {ProcessMetrics{original.start_ns + 1'000'000'000, 100, 1.5, 4096}};
+  Window plain, with;
+  ASSERT_TRUE(read_pprof(gunzip(pprof_gzip(original)), plain));
+  EXPECT_TRUE(plain.host_metrics.empty());
+  EXPECT_TRUE(plain.process_metrics.empty());
+  ASSERT_TRUE(read_pprof(gunzip(pprof_gzip(original, PprofOptions{.metrics = true})), with));
+  ASSERT_EQ(with.host_metrics.size(), 1u);
+  EXPECT_EQ(with.host_metrics[0].time_ns, original.host_metrics[0].time_ns);
+  EXPECT_EQ(with.host_metrics[0].cpu_utilization, 0.25);
+  EXPECT_EQ(with.host_metrics[0].memory_available_bytes, 6000u);
+  ASSERT_EQ(with.process_metrics.size(), 1u);
+  EXPECT_EQ(with.process_metrics[0].pid, 100u);
+  EXPECT_EQ(with.process_metrics[0].cpu_cores, 1.5);
+  EXPECT_EQ(with.process_metrics[0].rss_bytes, 4096u);
+}
+
 TEST(PprofReaderTest, ReadsBackEachProcesssExecutableAndCommandLine) {
   Window back;
   Status read = read_pprof(written_profile().SerializeAsString(), back);

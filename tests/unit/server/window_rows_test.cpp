@@ -67,6 +67,23 @@ TEST(WindowRows, OddTextSurvivesTheRoundTrip) {
   EXPECT_EQ(rows.sample_count, 5u);
 }
 
+TEST(WindowRows, MetricsAreRowsOfTheirOwnTables) {
+  Window w = two_frame_window(false);
+  w.host_metrics = {HostMetrics{1795633501'250'000'000, 0.5, 8000, 3000}};
+  w.process_metrics = {ProcessMetrics{1795633501'250'000'000, 10, 1.25, 4096}};
+  IngestParams params;
+  params.host = "web-3";
+  WindowRows rows = window_rows(w, params);
+  auto host = rows_of(rows.host_metrics), process = rows_of(rows.process_metrics);
+  ASSERT_EQ(host.size(), 1u);
+  EXPECT_EQ(host[0], (std::vector<std::string>{"1795633501", "1795633501250", "web-3",
+                                               "0.500000", "8000", "3000"}));
+  ASSERT_EQ(process.size(), 1u);
+  EXPECT_EQ(process[0], (std::vector<std::string>{"1795633501", "1795633501250", "web-3", "10",
+                                                  "1.250000", "4096"}));
+  EXPECT_TRUE(window_rows(two_frame_window(false), params).host_metrics.empty());
+}
+
 TEST(WindowRows, IdsFollowContentNotPosition) {
   IngestParams params;
   params.app = "x";
