@@ -559,7 +559,7 @@ class FleetServer(unittest.TestCase):
             spools.append(os.path.join(tmp, "spool"))
             config = self.agent_config(tmp, os.path.join(tmp, "ember.db"), workload.pid,
                                        f"retry_max_seconds = {RETRY_MAX_SECONDS}\n", url=url)
-            agent = it.Background(["agent", "--config", config, "--window", "1",
+            agent = it.Background(["agent", "--config", config, "--window", "2",
                                    "--frequency", str(FREQUENCY)],
                                   prefix=hosts.beside(workload.pid))
             self.addCleanup(agent.kill)
