@@ -180,8 +180,11 @@ void StackBuilder::finish(const CapturedStack& captured, ProcessState& process,
     user = &merged_;
   }
 
-  bool truncated =
-      captured.flags & (EMBER_SAMPLE_USER_TRUNCATED | EMBER_SAMPLE_RUNTIME_TRUNCATED);
+  // A native unwinder says itself whether the user stack goes on (the
+  // sampler's frame-pointer walk may have run to its bound through garbage
+  // the unwinder replaced).
+  bool truncated = (captured.flags & EMBER_SAMPLE_RUNTIME_TRUNCATED) ||
+                   (!process.native && (captured.flags & EMBER_SAMPLE_USER_TRUNCATED));
   if (truncated && !user->empty()) root_first.push_back(truncated_);
   root_first.insert(root_first.end(), user->rbegin(), user->rend());
 

@@ -9,6 +9,8 @@ from cpython_it import (DEEP, FREQUENCY, THREADS, WORKLOAD, CpythonTestCase, int
                         marker_lines, pyenv_python, python_frames)
 import ember_it as it
 
+THREAD_START = re.compile(r"(?:^|_)clone3?$|^start_thread$")
+
 
 class CpythonTest(CpythonTestCase):
     def test_depth_bound_is_marked(self):
@@ -118,7 +120,29 @@ class CpythonTest(CpythonTestCase):
         profile = it.Speedscope(output)
         for label, proc in procs:
             with self.subTest(label):
-                self.check_threads(label, proc, profile, marks, res)
+                tids = self.check_threads(label, proc, profile, marks, res)
+                self.check_thread_roots(label, proc, profile, tids)
+
+    def check_thread_roots(self, label, proc, profile, tids):
+        """No frame is rootward of a thread's start (clone, clone3,
+        start_thread): the spawner's short threads are sampled from their
+        first instructions, where their registers are still the parent's.
+        (In the threads that start others, clone3 has callers.)"""
+        bogus = []
+        starts = 0
+        for thread in profile.for_pid(proc.pid):
+            if thread.tid in (proc.pid, tids["spawner"]):
+                continue
+            for names, _, weight in thread.stacks:
+                at = [i for i, name in enumerate(names) if THREAD_START.search(name)]
+                if not at:
+                    continue
+                starts += weight
+                if at[0] > 0:
+                    bogus.append(";".join(names[:at[0] + 1][-4:]))
+        print(f"{label}: {starts} samples under a thread start, {len(bogus)} with frames "
+              "rootward of it")
+        self.assertEqual(bogus, [], f"{label}: frames rootward of a thread's start")
 
     def check_threads(self, label, proc, profile, marks, res):
         tids = {}
@@ -126,7 +150,7 @@ class CpythonTest(CpythonTestCase):
             m = re.match(r"tid (\w+)=(\d+)", line)
             if m:
                 tids[m.group(1)] = int(m.group(2))
-        self.assertEqual(set(tids), {"left", "right", "calls"},
+        self.assertEqual(set(tids), {"left", "right", "calls", "spawner"},
                          f"{label}: workload output: {proc.lines}")
         by_tid = {p.tid: p for p in profile.for_pid(proc.pid)}
         for name, function, other in (("left", "spin_left", "spin_right"),
@@ -150,6 +174,7 @@ class CpythonTest(CpythonTestCase):
                              + it.summarize(thread.stacks))
             lines_seen = {fr.get("line") for fr in python_frames(profile, function)}
             self.assertIn(marks["line-" + name], lines_seen)
+        return tids
 
 if __name__ == "__main__":
     it.main()

@@ -1,8 +1,9 @@
 """Three named threads burning CPU in different functions while the main
 thread waits: spin_left in "left", spin_right in "right", and spin_calls in
 "calls", which spends its time calling a Python function from C (map), so
-entering the eval loop from C. Prints `tid <name>=<kernel tid>` for each,
-then "ready"."""
+entering the eval loop from C; a fourth, "spawner", starts short threads
+over and over (each a new thread's first instructions to sample). Prints
+`tid <name>=<kernel tid>` for each, then "ready"."""
 
 import ctypes
 import signal
@@ -50,6 +51,25 @@ def spin_calls():
     return total
 
 
+def short_work():
+    total = 0
+    for i in range(2000):
+        total += i
+    return total
+
+
+def spawn():
+    set_name("spawner")
+    tids["spawner"] = ctypes.CDLL("libc.so.6").syscall(SYS_GETTID)
+    while not stop.is_set():
+        batch = [threading.Thread(target=short_work) for _ in range(4)]
+        for t in batch:
+            t.start()
+        for t in batch:
+            t.join()
+        time.sleep(0.005)
+
+
 def run(name, function):
     set_name(name)
     tids[name] = ctypes.CDLL("libc.so.6").syscall(SYS_GETTID)
@@ -63,7 +83,10 @@ def main():
                threading.Thread(target=run, args=("calls", spin_calls))]
     for t in threads:
         t.start()
-    while len(tids) < len(threads):
+    spawner = threading.Thread(target=spawn)
+    spawner.start()
+    threads.append(spawner)
+    while len(tids) < 4:
         time.sleep(0.01)
     for name in sorted(tids):
         print("tid %s=%d" % (name, tids[name]))

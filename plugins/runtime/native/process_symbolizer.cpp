@@ -1,7 +1,10 @@
 #include "process_symbolizer.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <exception>
+#include <string_view>
 
 #include "frame_names.hpp"
 
@@ -49,6 +52,11 @@ void ProcessSymbolizer::unwind_user(const ember_sample& sample, NativeStack& sta
   // burst left resident is given back once it is over.
   cache_->dwarf_pool().release_if_due();
   std::size_t first = stack.leaf_first.size();
+  if (at_thread_start(sample)) {
+    stack.leaf_first.push_back(NativeFrame{sample.user_ip, 0});
+    open_objects_of(stack.leaf_first);
+    return;
+  }
   try {
     unwinder_.unwind(sample, stack.leaf_first, stack.truncated);
   } catch (const std::exception& error) {
@@ -59,6 +67,35 @@ void ProcessSymbolizer::unwind_user(const ember_sample& sample, NativeStack& sta
   // past the call and may already be in the next function.
   for (std::size_t i = first + 1; i < stack.leaf_first.size(); ++i) --stack.leaf_first[i].pc;
   open_objects_of(stack.leaf_first);
+}
+
+// clone and clone3 return to the same instruction, after their syscall, in
+// the parent and in the new thread, whose registers (rbp too) are then the
+// parent's and whose stack is empty: any unwind from there goes on into the
+// parent's frames or garbage. Only in the parent is the word at sp a return
+// address into code (clone3 pushes nothing before its syscall).
+bool ProcessSymbolizer::at_thread_start(const ember_sample& sample) {
+  static constexpr std::array<std::string_view, 6> kStarts = {
+      "clone3", "__clone3", "__GI___clone3", "clone", "__clone", "__GI___clone"};
+  std::uint64_t ip = sample.user_ip;
+  std::uint16_t code = 0;
+  if (ip < 2 || !host_.read_memory(pid_, ip - 2, &code, sizeof(code)) || code != 0x050f) {
+    return false;  // not right after a syscall instruction (0f 05)
+  }
+  ChainHandle chain = resolve(ip);
+  bool in_clone = std::any_of(chain->begin(), chain->end(), [](const FrameHandle& frame) {
+    return std::find(kStarts.begin(), kStarts.end(), frame->name) != kStarts.end();
+  });
+  if (!in_clone) return false;
+  std::uint64_t top = 0;
+  std::uint64_t size = std::min<std::uint64_t>(sample.snapshot_size, EMBER_MAX_STACK_SNAPSHOT);
+  if (size >= sizeof(top)) {
+    std::memcpy(&top, sample.stack_snapshot, sizeof(top));
+  } else if (!host_.read_memory(pid_, sample.user_sp, &top, sizeof(top))) {
+    return false;
+  }
+  const Mapping* mapping = find_mapping(*maps_, top);
+  return !mapping || !mapping->executable;
 }
 
 // The host may name a sample's addresses a while after unwinding it, when a

@@ -148,7 +148,8 @@ bool UserStackUnwinder::append_frame_pointer_walk(const ember_sample& sample, st
       after_signal = true;
     }
   }
-  return true;
+  // The sampler's walk ended at its bound, not at the stack's root.
+  return !(sample.flags & EMBER_SAMPLE_USER_TRUNCATED);
 }
 
 void UserStackUnwinder::unwind(const ember_sample& sample, std::vector<NativeFrame>& frames,

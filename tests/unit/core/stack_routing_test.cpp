@@ -296,7 +296,7 @@ TEST_F(StackRoutingTest, CaptureReadsTheProcessAndFinishNamesTheRestLater) {
   native_->pcs = {kJit + 0x10, kProgram + 0x20, kProgram + 0x30};
   sample_->runtime_program = 1;
   sample_->kernel_frame_count = 0;
-  sample_->flags = EMBER_SAMPLE_USER_TRUNCATED;
+  sample_->flags = EMBER_SAMPLE_RUNTIME_TRUNCATED;
   StackBuilder builder(nullptr);
   CapturedStack captured;
   builder.capture(*sample_, process_, captured);
@@ -311,6 +311,19 @@ TEST_F(StackRoutingTest, CaptureReadsTheProcessAndFinishNamesTheRestLater) {
   EXPECT_EQ(names(root_first), (std::vector<std::string>{"[truncated]", "native@400030", "py",
                                                          "jit@7f0000000010"}));
   EXPECT_EQ(native_->named, 2);
+}
+
+TEST_F(StackRoutingTest, TheNativeUnwinderSaysWhetherTheUserStackGoesOn) {
+  // The sampler's frame-pointer walk ran to its bound through the parent's
+  // frames or garbage; the unwinder replaced them with a complete stack.
+  native_->pcs = {kProgram + 0x20, kProgram + 0x30};
+  sample_->kernel_frame_count = 0;
+  sample_->flags = EMBER_SAMPLE_USER_TRUNCATED;
+  StackBuilder builder(nullptr);
+  EXPECT_EQ(build(builder), (std::vector<std::string>{"native@400030", "native@400020"}));
+  native_->truncated = true;
+  EXPECT_EQ(build(builder),
+            (std::vector<std::string>{"[truncated]", "native@400030", "native@400020"}));
 }
 
 }  // namespace
