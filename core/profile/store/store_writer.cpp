@@ -15,6 +15,7 @@
 
 #include "byte_codec.hpp"
 #include "garbage.hpp"
+#include "id_cache.hpp"
 #include "rollups.hpp"
 #include "rows.hpp"
 #include "schema.hpp"
@@ -24,14 +25,17 @@
 namespace ember::store {
 namespace {
 
-// Rows remembered per table; past this the cache starts over (lookups then go
-// to the hash index), so memory stays bounded on hosts with huge code bases.
-constexpr std::size_t kMaxCachedRows = 1 << 18;
+// Heap for the rows remembered per table (IdCache); a row not remembered is
+// looked up in the table's hash index.
+constexpr std::size_t kLargeTableCacheBytes = std::size_t{4} << 20;  // frames, stacks
+constexpr std::size_t kSmallTableCacheBytes = std::size_t{1} << 20;
 
 struct DedupTable {
-  DedupTable(Database& db, const std::string& table, const std::string& columns, int count)
+  DedupTable(Database& db, const std::string& table, const std::string& columns, int count,
+             std::size_t cache_bytes)
       : find(db.handle(), "SELECT id, " + columns + " FROM " + table + " WHERE hash = ?1"),
-        insert(db.handle(), insert_sql(table, columns, count)) {}
+        insert(db.handle(), insert_sql(table, columns, count)),
+        cache(cache_bytes) {}
 
   static std::string insert_sql(const std::string& table, const std::string& columns, int count) {
     std::string sql = "INSERT INTO " + table + " (hash, " + columns + ") VALUES (?1";
@@ -41,7 +45,7 @@ struct DedupTable {
 
   Statement find;
   Statement insert;
-  std::unordered_map<std::string, std::int64_t> cache;
+  IdCache cache;
 };
 
 // Is the file a SQLite database at all? A non-empty file without the magic
@@ -103,11 +107,11 @@ class StoreWriter::Impl {
   }
 
   void prepare() {
-    frames.emplace(db, "frames", kFrameColumns, 6);
-    stacks.emplace(db, "stacks", "frames, labels", 2);
-    label_sets.emplace(db, "label_sets", "labels", 1);
-    processes.emplace(db, "processes", kProcessColumns, 11);
-    threads.emplace(db, "threads", kThreadColumns, 3);
+    frames.emplace(db, "frames", kFrameColumns, 6, kLargeTableCacheBytes);
+    stacks.emplace(db, "stacks", "frames, labels", 2, kLargeTableCacheBytes);
+    label_sets.emplace(db, "label_sets", "labels", 1, kSmallTableCacheBytes);
+    processes.emplace(db, "processes", kProcessColumns, 11, kSmallTableCacheBytes);
+    threads.emplace(db, "threads", kThreadColumns, 3, kSmallTableCacheBytes);
     find_kind.emplace(db.handle(), "SELECT id, color FROM kinds WHERE name = ?1");
     insert_kind.emplace(db.handle(), "INSERT INTO kinds (name, color) VALUES (?1, ?2)");
     update_kind.emplace(db.handle(), "UPDATE kinds SET color = ?2 WHERE id = ?1");
@@ -124,7 +128,7 @@ class StoreWriter::Impl {
 
   template <typename KeyOfRow, typename Bind>
   std::int64_t intern(DedupTable& table, const std::string& key, KeyOfRow key_of_row, Bind bind) {
-    if (auto it = table.cache.find(key); it != table.cache.end()) return it->second;
+    if (auto id = table.cache.find(key)) return *id;
     // Rows are matched by content: a shared hash costs a comparison.
     std::int64_t hash = dedup_hash(key);
     std::int64_t id = 0;
@@ -142,8 +146,7 @@ class StoreWriter::Impl {
       table.insert.run();
       id = db.last_insert_id();
     }
-    if (table.cache.size() >= kMaxCachedRows) table.cache.clear();
-    table.cache.emplace(key, id);
+    table.cache.insert(key, id);
     return id;
   }
 
