@@ -81,20 +81,50 @@ UnwindObject::~UnwindObject() {
 }
 
 bool UnwindObject::read(std::uint64_t offset, void* out, std::size_t size) const {
-  for (const Region& region : regions_) {
-    if (offset >= region.offset && offset - region.offset <= region.bytes.size() &&
-        size <= region.bytes.size() - (offset - region.offset)) {
-      std::memcpy(out, region.bytes.data() + (offset - region.offset), size);
-      return true;
-    }
-  }
   if (data_) {  // [vdso]: the agent's own image
     if (offset > size_ || size > size_ - offset) return false;
     std::memcpy(out, data_ + offset, size);
     return true;
   }
-  return fd_ >= 0 &&
-         pread(fd_, out, size, static_cast<off_t>(offset)) == static_cast<ssize_t>(size);
+  if (fd_ < 0) return false;
+  if (in_region(offset, size)) return read_cached(offset, static_cast<std::uint8_t*>(out), size);
+  return pread(fd_, out, size, static_cast<off_t>(offset)) == static_cast<ssize_t>(size);
+}
+
+bool UnwindObject::in_region(std::uint64_t offset, std::size_t size) const {
+  for (const Region& region : regions_) {
+    if (offset >= region.offset && offset - region.offset <= region.size &&
+        size <= region.size - (offset - region.offset)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool UnwindObject::read_cached(std::uint64_t offset, std::uint8_t* out, std::size_t size) const {
+  std::lock_guard lock(blocks_mutex_);
+  if (!blocks_) blocks_ = std::make_unique<Block[]>(kBlocks);
+  while (size > 0) {
+    std::uint64_t index = offset / kBlockBytes;
+    Block& block = blocks_[index % kBlocks];
+    if (block.index != index) {
+      ssize_t n = pread(fd_, block.bytes, kBlockBytes, static_cast<off_t>(index * kBlockBytes));
+      if (n <= 0) {
+        block.index = ~std::uint64_t{0};
+        return false;
+      }
+      block.index = index;
+      block.size = static_cast<std::size_t>(n);
+    }
+    std::size_t at = static_cast<std::size_t>(offset - index * kBlockBytes);
+    if (at >= block.size) return false;  // the file ends here
+    std::size_t take = std::min(size, block.size - at);
+    std::memcpy(out, block.bytes + at, take);
+    out += take;
+    offset += take;
+    size -= take;
+  }
+  return true;
 }
 
 std::optional<std::uint64_t> UnwindObject::load_bias(std::uint64_t map_start,
@@ -160,12 +190,12 @@ Status UnwindObject::parse(const std::string& name) {
       if ((bytes[1] & 0x0f) == 0x0b || (bytes[1] & 0x0f) == 0x03) {
         if (12 + std::uint64_t{count} * 8 <= bytes.size()) {
           search_table_ = SearchTable{shdr.sh_addr, shdr.sh_addr + 12, count};
-          regions_.push_back({shdr.sh_offset, {bytes.begin(), bytes.end()}});
+          regions_.push_back({shdr.sh_offset, shdr.sh_size});
         }
       }
     } else if (which == ".eh_frame") {
       has_eh_frame_ = true;
-      regions_.push_back({shdr.sh_offset, {bytes.begin(), bytes.end()}});
+      regions_.push_back({shdr.sh_offset, shdr.sh_size});
       // A malformed tail leaves what was read: the verdict needs a share.
       (void)scan_eh_frame(bytes, shdr.sh_addr, frame_pointers_);
     }

@@ -1,7 +1,8 @@
 // What the DWARF unwinder needs from one ELF object, shared by every process
-// that maps it: copies of its .eh_frame_hdr and .eh_frame (what the unwinder
-// reads, never from the live process), an open descriptor for the rare read
-// elsewhere (a personality pointer), where the .eh_frame_hdr search table
+// that maps it: an open descriptor that its .eh_frame_hdr and .eh_frame are
+// read from on demand (through a few small cached blocks: a lookup reads a
+// handful of words, and a copy of every touched object's tables was most of
+// the agent's heap on a busy host), where the .eh_frame_hdr search table
 // is, and the frame-pointer scan of its .eh_frame. Nothing stays mapped: a
 // file truncated in place later gives failed reads, not SIGBUS.
 #pragma once
@@ -9,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,15 +63,26 @@ class UnwindObject {
     std::uint64_t vaddr, offset, filesz;
   };
 
-  struct Region {
-    std::uint64_t offset;  // in the file
-    std::vector<std::uint8_t> bytes;
+  struct Region {  // .eh_frame_hdr or .eh_frame, in the file
+    std::uint64_t offset, size;
   };
+  // A block of a region as last read from the file; direct-mapped by index.
+  static constexpr std::size_t kBlockBytes = 256;
+  static constexpr std::size_t kBlocks = 8;
+  struct Block {
+    std::uint64_t index = ~std::uint64_t{0};  // file offset / kBlockBytes
+    std::size_t size = 0;                     // bytes read (short at the file's end)
+    std::uint8_t bytes[kBlockBytes];
+  };
+  bool in_region(std::uint64_t offset, std::size_t size) const;
+  bool read_cached(std::uint64_t offset, std::uint8_t* out, std::size_t size) const;
 
   const std::uint8_t* data_ = nullptr;  // while parsing; for [vdso], always
   std::size_t size_ = 0;
   int fd_ = -1;
   std::vector<Region> regions_;
+  mutable std::mutex blocks_mutex_;  // processes are unwound on several threads
+  mutable std::unique_ptr<Block[]> blocks_;  // on the first read
   std::string build_id_;
   std::vector<Segment> segments_;
   std::optional<SearchTable> search_table_;

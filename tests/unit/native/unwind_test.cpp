@@ -90,10 +90,32 @@ TEST(UnwindObjectTest, FileTruncatedAfterOpeningGivesFailedReadsNotACrash) {
   ASSERT_TRUE(object->read(64, &word, 8));  // the program headers, read from the file
   ASSERT_EQ(ftruncate(fd, 0), 0);           // as `cp` over a mapped library would
   EXPECT_FALSE(object->read(64, &word, 8));
-  // The unwind tables were copied: still there.
+  // The unwind tables are read on demand, not copied: gone with the file.
   // .eh_frame_hdr sits in the first segment, where file offset == vaddr.
   ASSERT_EQ(object->load_bias(0, 0), 0u);
-  EXPECT_TRUE(object->read(object->search_table()->header_vaddr, &word, 8));
+  EXPECT_FALSE(object->read(object->search_table()->header_vaddr, &word, 8));
+  ::close(fd);
+}
+
+TEST(UnwindObjectTest, UnwindTablesReadOnDemandAreTheFileBytesAtAnyOffsetAndSize) {
+  int fd = ::open(EMBER_CFI_NOFP, O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  std::unique_ptr<UnwindObject> object;
+  ASSERT_TRUE(UnwindObject::open(fd, EMBER_CFI_NOFP, object));
+  ASSERT_TRUE(object->search_table().has_value());
+  // .eh_frame_hdr sits in the first segment, where file offset == vaddr;
+  // odd offsets and sizes cross the cache's blocks and evict each other.
+  const std::uint64_t start = object->search_table()->header_vaddr;
+  const std::uint64_t size = 12 + object->search_table()->entries * 8;
+  std::vector<std::uint8_t> file(size), read(size);
+  ASSERT_EQ(::pread(fd, file.data(), size, static_cast<off_t>(start)), static_cast<ssize_t>(size));
+  for (int pass = 0; pass < 2; ++pass) {
+    for (std::uint64_t at = 0; at < size; at += 7) {
+      std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(pass ? 13 : 7, size - at));
+      ASSERT_TRUE(object->read(start + at, read.data() + at, n)) << "at " << at;
+    }
+    EXPECT_EQ(read, file) << "pass " << pass;
+  }
   ::close(fd);
 }
 
