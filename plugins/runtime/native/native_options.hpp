@@ -40,7 +40,7 @@ struct NativeOptions {
   std::vector<std::string> debug_dirs{"/usr/lib/debug"};
   // Heap that open DWARF handles may hold (line tables of the units read),
   // estimated; the least recently used handles are closed beyond it.
-  std::size_t max_debug_info_bytes = std::size_t{32} << 20;
+  std::size_t max_debug_info_bytes = std::size_t{16} << 20;
   // DWARF files open at once (each holds a descriptor and a mapping).
   std::size_t max_open_debug_files = 16;
 };
