@@ -31,7 +31,6 @@ bpftool, austin, pyenv's CPythons.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import re
@@ -49,14 +48,8 @@ END = "<!-- bench/cpython:end -->"
 WORKLOAD = REPO / "tests" / "integration_cpython" / "workload.py"
 
 
-def load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-overhead = load("overhead_run", REPO / "bench" / "overhead" / "run.py")
+sys.path.insert(0, str(REPO / "bench"))  # the other benchmarks: bench/<name>/run.py
+from overhead import run as overhead  # noqa: E402
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 sys.path.insert(0, str(REPO / "tests" / "integration_cpython"))
 import ember_it  # noqa: E402

@@ -32,7 +32,6 @@ helpers. Needs root and Debian's OpenJDK 17 (javac).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import re
@@ -55,14 +54,8 @@ JAVA_FLAGS = ["-XX:CompileCommand=quiet", "-XX:CompileCommand=dontinline,Work::d
 CACHE_LINE = re.compile(r"pid (\d+): caches held (\d+) code blobs and (\d+) methods, ~(\d+) bytes")
 
 
-def load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-overhead = load("overhead_run", REPO / "bench" / "overhead" / "run.py")
+sys.path.insert(0, str(REPO / "bench"))  # the other benchmarks: bench/<name>/run.py
+from overhead import run as overhead  # noqa: E402
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 import ember_it  # noqa: E402
 

@@ -37,7 +37,6 @@ standard library; reuses bench/overhead's helpers. Needs root and node.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import re
@@ -57,14 +56,8 @@ NODE = "/usr/bin/node"
 VARIANTS = ("plain", "perf-basic-prof", "ember")
 
 
-def load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-overhead = load("overhead_run", REPO / "bench" / "overhead" / "run.py")
+sys.path.insert(0, str(REPO / "bench"))  # the other benchmarks: bench/<name>/run.py
+from overhead import run as overhead  # noqa: E402
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 import ember_it  # noqa: E402  (Speedscope)
 

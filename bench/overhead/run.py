@@ -863,6 +863,30 @@ What each number means:
 """
 
 
+def short_commit() -> str:
+    return subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()
+
+
+def run_heading(commit: str) -> str:
+    """The line above a results table: when, at which commit, on how loaded a machine."""
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    return (f"Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC at `{commit}`, "
+            f"{os.cpu_count()} CPUs, load average at end {load} (the machine is shared).")
+
+
+def publish(here: Path, args, results: dict, table: str, begin: str, end: str) -> None:
+    """Prints the table, saves the run to <bench>/results/last-run.json and,
+    with --doc, puts the table between begin and end in docs/benchmarks.md."""
+    print(table)
+    (here / "results").mkdir(exist_ok=True)
+    (here / "results" / "last-run.json").write_text(json.dumps(
+        {"args": {k: str(v) for k, v in vars(args).items()}, **results}, indent=1))
+    if args.doc:
+        replace_section(REPO / "docs" / "benchmarks.md", begin, end,
+                        begin + "\n\n" + table + "\n" + end)
+
+
 def replace_section(doc: Path, begin: str, end: str, section: str, head: str = "") -> None:
     """`section` (markers included) in place of doc's begin..end, or appended;
     a missing doc starts as `head`. Every bench/ script writes its results so."""

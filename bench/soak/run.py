@@ -28,8 +28,6 @@ library only; needs root and cc.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import importlib.util
 import json
 import os
 import re
@@ -70,15 +68,9 @@ short_work()
 """
 
 
-def load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-footprint = load("footprint_run", REPO / "bench" / "footprint" / "run.py")
-overhead = load("overhead_run", REPO / "bench" / "overhead" / "run.py")
+sys.path.insert(0, str(REPO / "bench"))  # the other benchmarks: bench/<name>/run.py
+from footprint import run as footprint  # noqa: E402
+from overhead import run as overhead  # noqa: E402
 log = footprint.log
 
 
@@ -247,23 +239,13 @@ def main() -> int:
         return 2
     args.ember = args.ember.resolve()
     # The commit the run starts from (the tree may move during half an hour).
-    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True).stdout.strip()
+    commit = overhead.short_commit()
     with tempfile.TemporaryDirectory(prefix="ember-soak-") as tmp:
         log(f"soak: {args.minutes:g} min, {args.rate}/s processes, a Python every "
             f"{args.python_every:g} s")
         result = run(args, Path(tmp))
-    load_avg = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    head = (f"Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC at `{commit}`, "
-            f"{os.cpu_count()} CPUs, load average at end {load_avg} (the machine is shared).")
-    out = table(result, args, head)
-    print(out)
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "last-run.json").write_text(json.dumps(
-        {"args": {k: str(v) for k, v in vars(args).items()}, "result": result}, indent=1))
-    if args.doc:
-        overhead.replace_section(REPO / "docs" / "benchmarks.md", BEGIN, END,
-                                 BEGIN + "\n\n" + out + "\n" + END)
+    overhead.publish(HERE, args, {"result": result}, table(result, args, overhead.run_heading(commit)),
+                     BEGIN, END)
     return 0
 
 
