@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "jvm_process.hpp"
 #include "remote_memory.hpp"
 #include "vm_structs.hpp"
 
@@ -68,6 +69,21 @@ inline constexpr std::uint64_t kMethodConstMethod = 8, kConstMethodConstants = 8
 inline constexpr std::uint64_t kKlassName = 24, kSymbolLength = 4, kSymbolBody = 6;
 inline constexpr std::uint64_t kHeapTotalCollections = 64;
 }  // namespace off
+
+// A sample's copy of a thread's stack from sp 0x1000 (0x400 bytes), with
+// words put where interpreter frames keep them (a Method* at CFA - 40, the
+// bcp at CFA - 80).
+class FakeStack {
+ public:
+  void put(std::uint64_t address, std::uint64_t value) {
+    std::memcpy(bytes_.data() + (address - kSp), &value, 8);
+  }
+  StackCopy copy() const { return {kSp, bytes_}; }
+
+ private:
+  static constexpr std::uint64_t kSp = 0x1000;
+  std::vector<unsigned char> bytes_ = std::vector<unsigned char>(0x400);
+};
 
 class FakeJvm {
  public:

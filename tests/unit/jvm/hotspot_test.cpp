@@ -3,7 +3,6 @@
 // map, Java names, unwind rules, and blobs freed or replaced under the cache.
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <vector>
 
 #include "code_cache.hpp"
@@ -17,6 +16,7 @@ namespace ember::jvm {
 namespace {
 
 using testing::FakeJvm;
+using testing::FakeStack;
 
 constexpr std::uint64_t kHeapLow = 0x7e0000000000;
 
@@ -289,15 +289,12 @@ TEST_F(JvmProcessTest, InterpretedFramesNamedByTheMethodInTheirFrame) {
   ready();
   // A stack copy from sp 0x1000: two interpreter frames, their CFAs at
   // 0x1100 and 0x1200, each with its Method* at CFA - 40.
-  std::vector<unsigned char> bytes(0x400);
-  auto put = [&](std::uint64_t address, std::uint64_t value) {
-    std::memcpy(bytes.data() + (address - 0x1000), &value, 8);
-  };
-  put(0x1100 - 40, loop_method);
-  put(0x1200 - 40, main_method);
-  put(0x1200 - 80, jvm.bytecodes(main_method) + 9);  // its bcp: bci 9
-  put(0x1300 - 40, 0xdead0000);  // not a Method*
-  StackCopy stack{0x1000, bytes};
+  FakeStack fake_stack;
+  fake_stack.put(0x1100 - 40, loop_method);
+  fake_stack.put(0x1200 - 40, main_method);
+  fake_stack.put(0x1200 - 80, jvm.bytecodes(main_method) + 9);  // its bcp: bci 9
+  fake_stack.put(0x1300 - 40, 0xdead0000);  // not a Method*
+  StackCopy stack = fake_stack.copy();
   std::uint64_t pc = jvm.code_begin(interpreter) + 0x80;
   auto name = [&](std::uint64_t cfa) {
     FrameHandle frame = process.frame(pc, cfa, stack);
@@ -329,13 +326,10 @@ TEST_F(JvmProcessTest, AMethodIsNamedAfreshOnceClassesMayHaveBeenUnloaded) {
   std::uint64_t main_method = jvm.add_method("Main", "main", "Main.java");
   std::uint64_t interpreter = jvm.add_blob(heap, 0, 30, "Interpreter", 0, -1);
   ready();
-  std::vector<unsigned char> bytes(0x400);
-  auto put = [&](std::uint64_t address, std::uint64_t value) {
-    std::memcpy(bytes.data() + (address - 0x1000), &value, 8);
-  };
-  put(0x1100 - 40, spin);
-  put(0x1200 - 40, main_method);
-  StackCopy stack{0x1000, bytes};
+  FakeStack fake_stack;
+  fake_stack.put(0x1100 - 40, spin);
+  fake_stack.put(0x1200 - 40, main_method);
+  StackCopy stack = fake_stack.copy();
   std::uint64_t pc = jvm.code_begin(interpreter) + 0x80;
   // One sample's names: its two interpreted frames.
   auto sample = [&] {

@@ -4,7 +4,6 @@
 // only when the VM ran no collection in between.
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -15,6 +14,7 @@ namespace ember::jvm {
 namespace {
 
 using testing::FakeJvm;
+using testing::FakeStack;
 
 constexpr std::uint64_t kLateHeapLow = 0x7e0000000000;
 std::uint64_t g_now = 0;  // the test's CLOCK_MONOTONIC
@@ -81,13 +81,10 @@ TEST_F(LateSampleTest, AMethodRenamedAfterTheSampleAndACollectionDoesNotNameIt) 
   std::uint64_t main_method = jvm.add_method("Main", "main", "Main.java");
   std::uint64_t interpreter = jvm.add_blob(heap, 0, 30, "Interpreter", 0, -1);
   ready();
-  std::vector<unsigned char> bytes(0x400);
-  auto put = [&](std::uint64_t address, std::uint64_t value) {
-    std::memcpy(bytes.data() + (address - 0x1000), &value, 8);
-  };
-  put(0x1100 - 40, spin);
-  put(0x1200 - 40, main_method);
-  StackCopy stack{0x1000, bytes};
+  FakeStack fake_stack;
+  fake_stack.put(0x1100 - 40, spin);
+  fake_stack.put(0x1200 - 40, main_method);
+  StackCopy stack = fake_stack.copy();
   std::uint64_t pc = jvm.code_begin(interpreter) + 0x80;
   EXPECT_EQ(name_at(100, 110, pc, 0x1100, stack), "Alpha.spin");
   EXPECT_EQ(name_at(100, 110, pc, 0x1200, stack), "Main.main");
