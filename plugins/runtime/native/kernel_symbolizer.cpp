@@ -28,12 +28,12 @@ void KernelSymbolizer::symbolize(std::span<const __u64> addresses,
 }
 
 FrameHandle KernelSymbolizer::resolve(std::uint64_t address) {
+  const KernelSymbols* table = &symbols_;
   if (from_saved_ && !saved_covers(address)) {
-    from_saved_ = false;
-    functions_.clear();
-    load_live();
+    table = &outside_;
+    if (!outside_.find(address)) load_outside();
   }
-  auto found = symbols_.find(address);
+  auto found = table->find(address);
   if (!found) return offset_frame("[kernel]", address, frame_kind::kernel);
   // Every address of one function shares its frame.
   FrameHandle& frame = functions_[found->address];
@@ -85,6 +85,22 @@ bool KernelSymbolizer::saved_covers(std::uint64_t address) const {
     if (start <= address && address < end) return true;
   }
   return false;
+}
+
+void KernelSymbolizer::load_outside() {
+  constexpr auto kReadAgainAfter = std::chrono::minutes(1);
+  auto now = std::chrono::steady_clock::now();
+  if (outside_read_ && now - *outside_read_ < kReadAgainAfter) return;
+  outside_read_ = now;
+  KernelSymbols read;
+  Status status = KernelSymbols::load(path_, read,
+                                      [this](std::uint64_t at) { return !saved_covers(at); });
+  if (!status) {
+    host_.log(LogLevel::debug, "kernel symbols outside the saved table: " + status.message());
+    return;
+  }
+  outside_ = std::move(read);
+  functions_.clear();  // an address may name another program now
 }
 
 void KernelSymbolizer::load_live() {

@@ -4,9 +4,11 @@
 // so once and names frames "[kernel]+0x...".
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -39,6 +41,10 @@ class KernelSymbolizer {
   // Whether the saved table knows `address`: the image's text or a module's.
   // Anything else (a BPF program, a trampoline) needs the live kallsyms.
   bool saved_covers(std::uint64_t address) const;
+  // The live kallsyms' symbols the saved table does not cover, read again at
+  // most once a minute (programs come and go): a few hundred, where keeping
+  // the whole live table held 5 MB beside the saved one.
+  void load_outside();
 
   Host& host_;
   std::string path_;
@@ -50,6 +56,8 @@ class KernelSymbolizer {
   std::mutex mutex_;
   bool loaded_ = false;
   KernelSymbols symbols_;
+  KernelSymbols outside_;  // beside a saved table: what it does not cover
+  std::optional<std::chrono::steady_clock::time_point> outside_read_;
   std::unordered_map<std::uint64_t, FrameHandle> frames_;     // by address
   std::unordered_map<std::uint64_t, FrameHandle> functions_;  // by symbol address
 };

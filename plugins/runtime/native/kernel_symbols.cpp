@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstring>
 #include <unordered_map>
+#include <utility>
 
 #include "ember/text_file.hpp"
 
@@ -26,6 +27,8 @@ bool is_code(char type) { return type == 't' || type == 'T' || type == 'w' || ty
 // Collects code symbols line by line, then sorts them once.
 class KernelSymbols::Builder {
  public:
+  explicit Builder(std::function<bool(std::uint64_t)> keep = {}) : keep_(std::move(keep)) {}
+
   void add_line(std::string_view line) {
     // "ffffffff81000000 T _text" or "ffffffffc0a01000 t ext4_fill_super\t[ext4]"
     std::uint64_t address = 0;
@@ -57,6 +60,7 @@ class KernelSymbols::Builder {
     any_code_ = true;
     all_zero_ &= address == 0;
     if (module == 0) note_bound(name, address);
+    if (keep_ && !keep_(address)) return;
     auto name_offset = static_cast<std::uint32_t>(result_.owned_names_.size());
     result_.owned_names_.insert(result_.owned_names_.end(), name.begin(), name.end());
     result_.owned_names_.push_back('\0');
@@ -106,6 +110,7 @@ class KernelSymbols::Builder {
   }
 
  private:
+  std::function<bool(std::uint64_t)> keep_;
   KernelSymbols result_;
   std::unordered_map<std::string, std::uint32_t> module_index_;
   std::uint64_t bounds_[4] = {};  // _stext, _etext, _sinittext, _einittext
@@ -119,13 +124,14 @@ KernelSymbols KernelSymbols::parse(std::string_view text) {
   return builder.finish();
 }
 
-Status KernelSymbols::load(const std::string& path, KernelSymbols& out) {
-  Builder builder;
+Status KernelSymbols::load(const std::string& path, KernelSymbols& out,
+                           const std::function<bool(std::uint64_t)>& keep) {
+  Builder builder(keep);
   Status read = read_lines_in_chunks(
       path, [&](std::string_view lines) { builder.add_line(builder.add_lines(lines)); });
   if (!read) return read;
   out = builder.finish();
-  if (out.symbols_.empty() && !out.restricted_) {
+  if (!keep && out.symbols_.empty() && !out.restricted_) {
     return Status::error(path + " has no kernel code symbols");
   }
   return Status::ok();

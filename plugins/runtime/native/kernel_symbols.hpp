@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -27,7 +28,9 @@ class KernelSymbols {
   // symbols only. Lines that do not parse are skipped.
   static KernelSymbols parse(std::string_view text);
   // Reads the file in chunks: kallsyms is megabytes of text, never held whole.
-  static Status load(const std::string& path, KernelSymbols& out);
+  // With `keep`, only the code symbols whose address it accepts are held.
+  static Status load(const std::string& path, KernelSymbols& out,
+                     const std::function<bool(std::uint64_t)>& keep = {});
 
   // True when kallsyms showed only zero addresses (kptr_restrict, no CAP_SYSLOG).
   bool restricted() const { return restricted_; }

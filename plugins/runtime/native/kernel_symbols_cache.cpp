@@ -110,7 +110,12 @@ bool read_saved_kernel_symbols(const std::string& file, const std::string& key,
   if (length > saved_key.size() || saved_key.substr(0, length) != key) return false;
   std::size_t header = header_size(length);
   if (header > in.size()) return false;
-  return KernelSymbols::view(in.substr(header), std::move(mapped), out);
+  void* pages = const_cast<void*>(mapped.get());
+  if (!KernelSymbols::view(in.substr(header), std::move(mapped), out)) return false;
+  // Checking the table read all of it; lookups touch a few pages again. The
+  // mapping is private and never written, so its pages are the file's.
+  ::madvise(pages, size, MADV_DONTNEED);
+  return true;
 }
 
 Status save_kernel_symbols(const std::string& file, const std::string& key,

@@ -93,7 +93,7 @@ TEST(KernelSymbolsCache, KeyFollowsBootModulesAndSource) {
   EXPECT_FALSE(kernel_symbols_key(sources, other).is_ok());
 }
 
-TEST(KernelSymbolizer, SecondStartReadsTheSavedTableAndGoesLiveOutsideIt) {
+TEST(KernelSymbolizer, SecondStartReadsTheSavedTableAndReadsLiveOnlyOutsideIt) {
   ScratchDir dir;
   write(dir.file("kallsyms"), kCachedKallsyms);
   Options options{{"kallsyms_path", {dir.file("kallsyms"), ""}},
@@ -120,7 +120,21 @@ TEST(KernelSymbolizer, SecondStartReadsTheSavedTableAndGoesLiveOutsideIt) {
   // Beyond the image's text and every module: a BPF program, only the live file knows it.
   EXPECT_EQ(kernel_frames(plugin, {0xffffffffc0b00010})[0]->name,
             "bpf_prog_6deef7357e7b4530_sample");
-  EXPECT_EQ(kernel_frames(plugin, {0xffffffff81001020})[0]->name, "do_one_thing");
+  // The saved table still names what it covers: the live read kept only the rest.
+  EXPECT_EQ(kernel_frames(plugin, {0xffffffff81001020})[0]->name, "saved_thing");
+}
+
+TEST(KernelSymbols, LoadKeepsOnlyTheSymbolsAsked) {
+  ScratchDir dir;
+  write(dir.file("kallsyms"), kCachedKallsyms);
+  KernelSymbols outside;
+  ASSERT_TRUE(KernelSymbols::load(dir.file("kallsyms"), outside,
+                                  [](std::uint64_t at) { return at >= 0xffffffffc0b00000; })
+                  .is_ok());
+  EXPECT_EQ(outside.size(), 1u);
+  EXPECT_EQ(outside.find(0xffffffffc0b00010)->name, "bpf_prog_6deef7357e7b4530_sample");
+  EXPECT_FALSE(outside.find(0xffffffff81001010));
+  EXPECT_FALSE(outside.restricted());
 }
 
 TEST(KernelSymbolizer, RejectsARelativeCacheDir) {
