@@ -27,6 +27,7 @@ const RuntimeAttacher::Claims& RuntimeAttacher::probe(const ProcessState& proces
   binary.open_path = process.root() + mapping.path;
   ElfFile elf;
   ElfReadOptions options;
+  options.symbols = false;  // the key is all this read is for
   if (ElfFile::open(binary.open_path, elf, options)) binary.build_id = elf.build_id();
   // Without a build id, the file identity is the key.
   const std::string key = binary.build_id.empty() ? "file:" + file : binary.build_id;

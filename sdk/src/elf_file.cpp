@@ -145,7 +145,7 @@ class ElfReader {
       }
       if (shdr.sh_type == SHT_NOTE && out.build_id_.empty()) {
         out.build_id_ = find_build_id(elf_getdata(scn, nullptr));
-      } else if (shdr.sh_type == SHT_SYMTAB || shdr.sh_type == SHT_DYNSYM) {
+      } else if (options_.symbols && (shdr.sh_type == SHT_SYMTAB || shdr.sh_type == SHT_DYNSYM)) {
         read_symbols(scn, shdr, count);
       }
     }
@@ -159,6 +159,7 @@ class ElfReader {
     std::size_t entry_size = gelf_fsize(elf_, ELF_T_SYM, 1, EV_CURRENT);
     if (entry_size == 0) return;
     std::size_t count = data->d_size / entry_size;
+    if (options_.only_names.empty()) functions_.reserve(functions_.size() + count);
     for (std::size_t i = 1; i < count; ++i) {
       GElf_Sym sym;
       if (!gelf_getsym(data, static_cast<int>(i), &sym)) break;
@@ -177,7 +178,7 @@ class ElfReader {
         continue;
       }
       const char* name = elf_strptr(elf_, shdr.sh_link, sym.st_name);
-      if (!name || !*name) continue;
+      if (!name || !*name || !wanted(name)) continue;
       std::size_t section =
           sym.st_shndx < section_ends_.size() && sym.st_shndx < SHN_LORESERVE ? sym.st_shndx : 0;
       unsigned binding = GELF_ST_BIND(sym.st_info);
@@ -185,6 +186,12 @@ class ElfReader {
       RawSymbol raw{sym.st_value, sym.st_size, name, section, rank, kind};
       (kind == SymbolKind::function ? functions_ : data_).push_back(raw);
     }
+  }
+
+  bool wanted(std::string_view name) const {
+    return options_.only_names.empty() ||
+           std::find(options_.only_names.begin(), options_.only_names.end(), name) !=
+               options_.only_names.end();
   }
 
   std::string build_id_from_segments() {
@@ -210,6 +217,7 @@ class ElfReader {
                                    return a.address == b.address;
                                  }),
                      functions_.end());
+    reserve_names(out);
     std::uint64_t covered_end = 0;  // end of the furthest-reaching sized symbol so far
     out.functions_.reserve(functions_.size());
     for (std::size_t i = 0; i < functions_.size(); ++i) {
@@ -239,7 +247,16 @@ class ElfReader {
         out.data_.push_back({symbol.address, symbol.size, *name, symbol.kind});
       }
     }
-    out.names_.shrink_to_fit();
+  }
+
+  // The names' bytes counted before they are copied: grown by doubling and
+  // shrunk, a large binary's names were held up to three times at once.
+  void reserve_names(ElfFile& out) const {
+    std::size_t bytes = 0;
+    for (const auto* symbols : {&functions_, &data_}) {
+      for (const RawSymbol& symbol : *symbols) bytes += std::strlen(symbol.name) + 1;
+    }
+    out.names_.reserve(std::min<std::size_t>(bytes, std::numeric_limits<std::uint32_t>::max()));
   }
 
   static std::optional<std::uint32_t> intern(ElfFile& out, const char* name) {

@@ -146,7 +146,11 @@ Status detect(const BinaryRef& binary, CPythonBinary& out) {
   out = CPythonBinary{};
   const std::string& name = binary.path.empty() ? binary.open_path : binary.path;
   Image image;
-  if (Status s = image.open(binary.open_path, name); !s) return s;
+  // Every binary a process maps is probed: only the names read below are kept.
+  ElfReadOptions options;
+  options.only_names = {"Py_GetVersion", "_PyRuntime", "_PyThreadState_Current",
+                        "_Py_tss_tstate", "Py_Version"};
+  if (Status s = image.open(binary.open_path, name, options); !s) return s;
   const ElfFile& elf = image.elf();
 
   auto defined = [&](std::string_view symbol, SymbolKind kind) -> std::optional<ElfSymbol> {

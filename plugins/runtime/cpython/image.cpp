@@ -16,11 +16,12 @@ Image::~Image() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Status Image::open(const std::string& path, const std::string& name) {
+Status Image::open(const std::string& path, const std::string& name,
+                   const ElfReadOptions& options) {
   name_ = name;
   fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) return Status::error("cannot open " + name + ": " + std::strerror(errno));
-  if (Status s = ElfFile::open_fd(fd_, name, elf_); !s) return s;
+  if (Status s = ElfFile::open_fd(fd_, name, elf_, options); !s) return s;
   return check_size();
 }
 

@@ -20,8 +20,10 @@ class Image {
   Image(const Image&) = delete;
   Image& operator=(const Image&) = delete;
 
-  // Opens and parses `path` (with data symbols); `name` is used in messages.
-  Status open(const std::string& path, const std::string& name);
+  // Opens and parses `path` (with data symbols, or what `options` keeps);
+  // `name` is used in messages.
+  Status open(const std::string& path, const std::string& name,
+              const ElfReadOptions& options = {});
 
   const ElfFile& elf() const { return elf_; }
   const std::string& name() const { return name_; }

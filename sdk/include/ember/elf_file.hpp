@@ -56,6 +56,12 @@ struct ElfReadOptions {
   // Keep object and TLS symbols for find_symbol(); a symbolizer that only
   // names code can drop them to save memory.
   bool data_symbols = true;
+  // Read the symbol tables at all: a caller that wants only the build id and
+  // segments leaves them unread (a large binary's tables are megabytes).
+  bool symbols = true;
+  // When not empty, only the symbols of these names are kept: a probe looking
+  // for a few symbols need not copy every name of a large binary.
+  std::vector<std::string> only_names{};
 };
 
 class ElfFile {

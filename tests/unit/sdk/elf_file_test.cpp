@@ -166,6 +166,33 @@ TEST(ElfFile, FindSymbolByNameIncludingObjects) {
   EXPECT_EQ(counter->address, nm_symbol("libember_fixture_lib.so", "ember_fixture_lib_counter").address);
 }
 
+TEST(ElfFile, OnlyTheNamesAskedAreKept) {
+  ElfFile file = open_fixture("ember_fixture_pie");
+  ElfFile few = open_fixture("ember_fixture_pie",
+                             ElfReadOptions{.only_names = {"ember_fixture_data_object",
+                                                           "ember_fixture_c_function"}});
+  for (const char* name : {"ember_fixture_data_object", "ember_fixture_c_function"}) {
+    auto kept = few.find_symbol(name);
+    ASSERT_TRUE(kept) << name;
+    EXPECT_EQ(kept->address, file.find_symbol(name)->address);
+    EXPECT_EQ(kept->kind, file.find_symbol(name)->kind);
+  }
+  EXPECT_EQ(few.function_count(), 1u);
+  EXPECT_GT(file.function_count(), 10u);
+  EXPECT_FALSE(few.find_symbol("main"));
+  EXPECT_LT(few.memory_bytes(), file.memory_bytes());
+}
+
+TEST(ElfFile, WithoutSymbolsTheBuildIdAndSegmentsStillRead) {
+  ElfFile file = open_fixture("ember_fixture_pie");
+  ElfFile bare = open_fixture("ember_fixture_pie", ElfReadOptions{.symbols = false});
+  EXPECT_FALSE(bare.build_id().empty());
+  EXPECT_EQ(bare.build_id(), file.build_id());
+  EXPECT_EQ(bare.load_segments().size(), file.load_segments().size());
+  EXPECT_EQ(bare.function_count(), 0u);
+  EXPECT_FALSE(bare.find_symbol("ember_fixture_data_object"));
+}
+
 TEST(ElfFile, StrippedFileKeepsOnlyDynamicSymbols) {
   ElfFile stripped = open_fixture("ember_fixture_pie_stripped");
   EXPECT_FALSE(stripped.find_symbol("ember_fixture_c_function"));
