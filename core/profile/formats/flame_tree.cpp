@@ -86,9 +86,10 @@ WindowIds number_window(const Window& window, FunctionNumbering& numbering,
   return ids;
 }
 
-// A distinct (process, stack) of one window: its ids in `flat`, its samples.
+// A distinct (process, stack) of one window: its process, its stack's ids
+// in `flat`, its samples.
 struct Path {
-  std::uint32_t offset = 0, length = 0;
+  std::uint32_t process = 0, offset = 0, length = 0;
   std::uint64_t count = 0, base_count = 0;
 };
 
@@ -96,12 +97,15 @@ class PathTable {
  public:
   void add(const Window& window, const WindowIds& ids, bool base) {
     // A stack is nearly always one process's: its first process's path in
-    // `first`, the others (a stack shared by processes) in `shared`.
+    // `first`, the others (a stack shared by processes) in `shared`. The
+    // paths of one stack share its ids in `flat_` (a day of a host has three
+    // times as many paths as stacks).
     constexpr std::uint32_t kNone = ~0u;
     std::vector<std::pair<std::uint32_t, std::uint32_t>> first(window.stacks.size(), {kNone, 0});
+    std::vector<std::uint32_t> offset(window.stacks.size(), kNone);
     std::unordered_map<std::uint64_t, std::uint32_t> shared;  // process << 32 | stack
     std::size_t frames = 0;
-    for (const auto& stack : window.stacks) frames += stack.size() + 1;
+    for (const auto& stack : window.stacks) frames += stack.size();
     flat_.reserve(flat_.size() + frames);
     paths_.reserve(paths_.size() + window.stacks.size());
     for (const StackCount& s : window.samples) {
@@ -119,16 +123,23 @@ class PathTable {
                                                        static_cast<std::uint32_t>(paths_.size()));
         path = is_first ? static_cast<std::uint32_t>(paths_.size()) : it->second;
         if (is_first) first[s.stack] = {process, path};
-        if (inserted) append(window.stacks[s.stack], ids, process);
+        if (inserted) {
+          if (offset[s.stack] == kNone) offset[s.stack] = append(window.stacks[s.stack], ids);
+          paths_.push_back(Path{process, offset[s.stack],
+                                static_cast<std::uint32_t>(window.stacks[s.stack].size()), 0, 0});
+        }
       }
       (base ? paths_[path].base_count : paths_[path].count) += s.count;
     }
   }
 
-  // Ids in drawing order, then the paths sorted: siblings come out in order.
+  // Ids in drawing order, then the paths sorted (by process, then stack):
+  // siblings come out in order.
   void sort(const std::vector<std::uint32_t>& rank) {
     for (std::uint32_t& id : flat_) id = rank[id];
+    for (Path& p : paths_) p.process = rank[p.process];
     std::sort(paths_.begin(), paths_.end(), [&](const Path& a, const Path& b) {
+      if (a.process != b.process) return a.process < b.process;
       return std::lexicographical_compare(
           flat_.begin() + a.offset, flat_.begin() + a.offset + a.length, flat_.begin() + b.offset,
           flat_.begin() + b.offset + b.length);
@@ -136,18 +147,16 @@ class PathTable {
   }
 
   const std::vector<Path>& paths() const { return paths_; }
-  std::span<const std::uint32_t> ids(const Path& p) const {
+  std::span<const std::uint32_t> stack(const Path& p) const {
     return {flat_.data() + p.offset, p.length};
   }
 
  private:
-  void append(const std::vector<std::uint32_t>& frames, const WindowIds& ids,
-              std::uint32_t process) {
-    paths_.push_back(Path{static_cast<std::uint32_t>(flat_.size()),
-                          static_cast<std::uint32_t>(frames.size() + 1), 0, 0});
-    flat_.push_back(process);
+  std::uint32_t append(const std::vector<std::uint32_t>& frames, const WindowIds& ids) {
+    auto offset = static_cast<std::uint32_t>(flat_.size());
     for (std::uint32_t f : frames)
       flat_.push_back(f < ids.frame.size() ? ids.frame[f] : ids.unknown);
+    return offset;
   }
 
   std::vector<std::uint32_t> flat_;
@@ -165,13 +174,17 @@ class PreorderBuilder {
     open_.push_back(0);
   }
 
-  void add(std::span<const std::uint32_t> ids, std::uint64_t count, std::uint64_t base_count) {
-    std::size_t shared = 0, most = std::min(open_.size() - 1, ids.size());
-    while (shared < most && nodes_[open_[shared + 1]].function == ids[shared]) ++shared;
+  // The path `head`, then `tail`.
+  void add(std::uint32_t head, std::span<const std::uint32_t> tail, std::uint64_t count,
+           std::uint64_t base_count) {
+    std::size_t length = tail.size() + 1;
+    auto id = [&](std::size_t k) { return k == 0 ? head : tail[k - 1]; };
+    std::size_t shared = 0, most = std::min(open_.size() - 1, length);
+    while (shared < most && nodes_[open_[shared + 1]].function == id(shared)) ++shared;
     while (open_.size() > shared + 1) close();
-    for (std::size_t k = shared; k < ids.size(); ++k) {
+    for (std::size_t k = shared; k < length; ++k) {
       open_.push_back(static_cast<std::uint32_t>(nodes_.size()));
-      nodes_.push_back(FlameNode{ids[k], 0, 0, 0, 0, 0});
+      nodes_.push_back(FlameNode{id(k), 0, 0, 0, 0, 0});
       ++created_;
     }
     FlameNode& leaf = nodes_[open_.back()];
@@ -226,7 +239,7 @@ FlameTree build_flame_tree(const Window& window, const Window* baseline, std::ui
   paths.sort(rank);
 
   PreorderBuilder builder(tree.nodes, rank[root], min_total);
-  for (const Path& p : paths.paths()) builder.add(paths.ids(p), p.count, p.base_count);
+  for (const Path& p : paths.paths()) builder.add(p.process, paths.stack(p), p.count, p.base_count);
   tree.pruned = builder.finish();
   return tree;
 }
