@@ -1,3 +1,5 @@
+#include <malloc.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -114,6 +116,14 @@ int ui_command(Arguments& args) {
           [proxy](std::string_view path, const ui::Params& params) { return proxy.ask(path, params); });
       source = "fleet server " + proxy.url();
     } else {
+#ifdef __GLIBC__
+      // A read of a day allocates and frees arrays of several MB over and
+      // over (~150 MB at its peak): kept in the heap when freed instead of
+      // unmapped, the next one reuses their pages instead of faulting fresh
+      // ones in (a day's first flame graph: 50,000 -> 36,000 page faults).
+      mallopt(M_MMAP_THRESHOLD, 32 << 20);
+      mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
       Status opened = store::StoreReader::open(store_path, store);
       if (!opened) return command_failed("ui", opened.message());
       api = std::make_unique<ui::Api>(*store, [] { return realtime_ns(); });

@@ -162,6 +162,21 @@ void decode_stack_into(std::string_view blob, StackEncoding encoding,
   }
 }
 
+void decode_stack_into(std::string_view blob, StackEncoding encoding,
+                       std::vector<std::uint32_t>& ids) {
+  ByteReader in(blob);
+  std::int64_t id = 0;
+  while (!in.done()) {
+    id = encoding == StackEncoding::ids ? static_cast<std::int64_t>(in.varint())
+                                        : in.delta_from(id);
+    if (id < 0 || id > std::int64_t{UINT32_MAX}) {
+      throw CorruptBlob("a stack refers to frame id " + std::to_string(id) +
+                        ", outside the 32 bits frame ids have");
+    }
+    ids.push_back(static_cast<std::uint32_t>(id));
+  }
+}
+
 std::string stack_key(std::string_view frames_blob, std::int64_t label_set) {
   std::string key(frames_blob);
   if (label_set == 0) return key;

@@ -63,6 +63,11 @@ std::vector<std::int64_t> decode_stack(std::string_view blob,
 // array, not one allocation each.
 void decode_stack_into(std::string_view blob, StackEncoding encoding,
                        std::vector<std::int64_t>& ids);
+// The same as 32-bit ids, as a read keeps them (a day's read holds ~4
+// million); an id that does not fit, which no writer makes (frames are
+// numbered from 1, one row each), is a damaged row: CorruptBlob.
+void decode_stack_into(std::string_view blob, StackEncoding encoding,
+                       std::vector<std::uint32_t>& ids);
 
 // The dedup key of a stack row: its frames blob, and for a labelled sample's
 // row its label set's id after it (ending in a byte no blob ends in, so the

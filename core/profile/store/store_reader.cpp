@@ -412,7 +412,7 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
     std::size_t length;
   };
   std::vector<StoredStack> stacks;
-  std::vector<std::int64_t> stack_frame_ids;
+  std::vector<std::uint32_t> stack_frame_ids;
   std::map<std::int64_t, std::int64_t> stack_label_set;  // stored stack id -> label set id
   if (wanted == Samples::counts) {
     // No frames: only the stacks' label sets, when the store holds any.
@@ -473,7 +473,7 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
     std::sort(stacks.begin(), stacks.end(), by_id);
   }
   RowIndex frame_index(db_->query_int("SELECT max(id) FROM frames"), stacks.size());
-  for (std::int64_t f : stack_frame_ids) frame_index.want(f);
+  for (std::uint32_t f : stack_frame_ids) frame_index.want(f);
   std::vector<std::pair<std::int64_t, Frame>> frames;
   frames.reserve(frame_index.size());
   StoredKinds kinds = read_kinds(*db_, version);
@@ -503,7 +503,7 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
   for (const StoredStack& stack : stacks) {
     stack_index.set(stack.id, static_cast<std::uint32_t>(merged.stacks.size()));
     std::vector<std::uint32_t>& frames = merged.stacks.emplace_back(stack.length);
-    const std::int64_t* ids = stack_frame_ids.data() + stack.offset;
+    const std::uint32_t* ids = stack_frame_ids.data() + stack.offset;
     for (std::size_t i = 0; i < stack.length; ++i) frames[i] = frame_index.at(ids[i]);
   }
   // Samples by thread, then by stack (the merger's order, as stack indices

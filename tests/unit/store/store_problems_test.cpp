@@ -1,10 +1,12 @@
 // Stores the writer must refuse or repair: older and newer schemas, files
 // that are not stores, damaged and truncated files, unwritable directories.
 #include <fcntl.h>
+#include <cstdio>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rows.hpp"
 #include "schema.hpp"
 #include "store_reader.hpp"
 #include "store_windows.hpp"
@@ -129,6 +131,25 @@ TEST(StoreDamage, ATruncatedStoreIsCorruptForWriterAndReader) {
   Status read = open_reader(path);
   EXPECT_FALSE(read);
   EXPECT_NE(read.message().find("damaged"), std::string::npos) << read.message();
+}
+
+TEST(StoreDamage, AStackRowWithAFrameIdBeyond32BitsIsDamagedAndNamesIt) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  ASSERT_TRUE(open_and_write(path, {test::full_window(kStart)}).ok());
+  std::string blob = encode_stack({1, std::int64_t{1} << 33});
+  std::string hex;
+  for (unsigned char c : blob) {
+    char byte[3];
+    std::snprintf(byte, sizeof byte, "%02x", c);
+    hex += byte;
+  }
+  test::execute(path, "UPDATE stacks SET frames = X'" + hex + "' WHERE id = (SELECT min(id) FROM stacks)");
+  Status read = open_reader(path);
+  EXPECT_FALSE(read);
+  EXPECT_NE(read.message().find("damaged"), std::string::npos) << read.message();
+  EXPECT_NE(read.message().find(std::to_string(std::int64_t{1} << 33)), std::string::npos)
+      << read.message();
 }
 
 TEST(StoreDamage, AMissingStoreIsAClearReaderError) {
