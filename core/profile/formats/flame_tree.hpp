@@ -6,10 +6,11 @@
 // both draw this tree.
 //
 // Built on integer ids: each distinct function (name, kind, file) and
-// process name is numbered once, in drawing order; each distinct (process,
-// stack) becomes a sequence of those numbers; the sequences are sorted, and
-// one pass over them yields the tree in preorder (a sequence shares its
-// prefix with the one before it). Strings are touched only when functions
+// process name is numbered once, in drawing order; each distinct stack
+// becomes a sequence of those numbers (once, however many processes ran
+// it); the (process, stack) paths are sorted by process, then sequence, and
+// one pass over them yields the tree in preorder (a path shares its prefix
+// with the one before it). Strings are touched only when functions
 // are numbered and when the kept nodes are written.
 //
 // Nodes with fewer samples than `min_total` (in either window of a compare)
