@@ -24,11 +24,6 @@ REUSED_CODE = os.path.join(HERE, "reused_code.py")
 IMPORTS = os.path.join(HERE, "imports.py")
 IMPORT_PYTHONS = ("3.8", "3.11", "3.12", "3.13")
 MODULES = 40
-# Open bug: under the Debug+ASan agent (samples read seconds late) pyenv 3.11
-# names 3 frames of a generated module's class and method with the file of the
-# stdlib module it imports (M20Thing in configparser.py), every run; the
-# release build names none wrong. Checked everywhere else.
-KNOWN_SANITIZED_MISNAMES = ("3.11",)
 MODULE_FILE = re.compile(r"(?:^|/)mod(\d\d)\.py$")
 OWN_FUNCTION = re.compile(r"(?:^|\.)m(\d\d)_\w+$|^M(\d\d)Thing(?:\.|$)")
 SPIN = re.compile(r"spin_(\d+)$")
@@ -218,10 +213,6 @@ class ShortLivedNames(CpythonTestCase):
                   f"{len(wrong[minor])} wrong")
         for minor in IMPORT_PYTHONS:
             with self.subTest(minor):
-                if os.environ.get("EMBER_IT_SANITIZED") == "1" and minor in KNOWN_SANITIZED_MISNAMES:
-                    print(f"pyenv {minor}: sanitizer build, misnamed frames not checked (open): "
-                          f"{sorted(set(wrong[minor]))[:20]}")
-                    continue
                 self.assertEqual(wrong[minor], [], f"pyenv {minor}: misnamed frames: "
                                  f"{sorted(set(wrong[minor]))[:20]}")
                 if os.environ.get("EMBER_IT_SANITIZED") == "1":

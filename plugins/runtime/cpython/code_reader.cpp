@@ -1,10 +1,24 @@
 #include "code_reader.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "bpf/cpython_bpf.h"
 
 namespace ember::cpython {
+namespace {
+
+// PyObject's header in every supported build (neither Py_TRACE_REFS nor
+// free-threaded): ob_refcnt, then ob_type.
+constexpr std::size_t kRefcountOffset = 0;
+constexpr std::size_t kTypeOffset = 8;
+constexpr std::size_t kHeaderSize = 16;
+// A live object's count is at least 1 and, immortal ones included (3.12+
+// saturate at UINT32_MAX), at most 2^32 - 1. A block pymalloc or malloc
+// freed starts with a free-list link instead: 0 or a heap address.
+constexpr std::uint64_t kMaxRefcount = 0xffffffffull;
+
+}  // namespace
 
 void append_utf8(std::string& out, std::uint32_t cp) {
   if (cp < 0x80) {
@@ -26,6 +40,18 @@ void append_utf8(std::string& out, std::uint32_t cp) {
   }
 }
 
+bool CodeReader::live_object(const std::uint8_t* raw, std::uint64_t type) {
+  std::uint64_t refcount = 0, actual_type = 0;
+  std::memcpy(&refcount, raw + kRefcountOffset, sizeof(refcount));
+  std::memcpy(&actual_type, raw + kTypeOffset, sizeof(actual_type));
+  return refcount >= 1 && refcount <= kMaxRefcount && (type == 0 || actual_type == type);
+}
+
+bool CodeReader::is_live(std::uint64_t address, std::uint64_t type) const {
+  std::uint8_t header[kHeaderSize];
+  return read_(address, header, sizeof(header)) && live_object(header, type);
+}
+
 std::optional<std::string> CodeReader::read_str(std::uint64_t address) const {
   if (address == 0) return std::nullopt;
   if (offsets_.string_model == CPYTHON_STRINGS_BYTES) {
@@ -34,6 +60,7 @@ std::optional<std::string> CodeReader::read_str(std::uint64_t address) const {
     return std::string(bytes->begin(), bytes->end());
   }
   if (offsets_.string_model != CPYTHON_STRINGS_PEP393) return std::nullopt;
+  if (!is_live(address, types_.str)) return std::nullopt;
   std::int64_t length = 0;
   std::uint32_t state = 0;
   if (!read_value(address + offsets_.unicode_length, length) ||
@@ -68,7 +95,7 @@ std::optional<std::string> CodeReader::read_str(std::uint64_t address) const {
 }
 
 std::optional<std::vector<std::uint8_t>> CodeReader::read_bytes(std::uint64_t address) const {
-  if (address == 0) return std::nullopt;
+  if (address == 0 || !is_live(address, types_.bytes)) return std::nullopt;
   std::int64_t size = 0;
   if (!read_value(address + offsets_.var_size, size)) return std::nullopt;
   if (size < 0 || static_cast<std::uint64_t>(size) > kMaxBytes) return std::nullopt;
@@ -81,8 +108,10 @@ std::optional<std::vector<std::uint8_t>> CodeReader::read_bytes(std::uint64_t ad
 
 std::optional<CodeInfo> CodeReader::read_code(std::uint64_t address) const {
   if (address == 0) return std::nullopt;
-  std::vector<std::uint8_t> raw(offsets_.code_size);
-  if (!read_(address, raw.data(), raw.size())) return std::nullopt;
+  std::vector<std::uint8_t> raw(std::max<std::size_t>(offsets_.code_size, kHeaderSize));
+  if (!read_(address, raw.data(), raw.size()) || !live_object(raw.data(), types_.code)) {
+    return std::nullopt;
+  }
   auto field = [&](std::uint32_t offset, auto& out) {
     if (offset == CPYTHON_OFFSET_NONE || offset + sizeof(out) > raw.size()) return false;
     std::memcpy(&out, raw.data() + offset, sizeof(out));
@@ -118,6 +147,20 @@ std::optional<CodeInfo> CodeReader::read_code(std::uint64_t address) const {
         info.lines = LineTable::decode_locations(*table, first_line);
         break;
     }
+  }
+  // Still the same live code object: one freed while its strings were read
+  // may have left them to other objects. (Only the fields read are
+  // compared: the interpreter rewrites others as the code runs.)
+  std::vector<std::uint8_t> again(raw.size());
+  if (!read_(address, again.data(), again.size()) || !live_object(again.data(), types_.code)) {
+    return std::nullopt;
+  }
+  for (std::uint32_t offset :
+       {std::uint32_t{kTypeOffset}, offsets_.code_filename, offsets_.code_firstlineno,
+        offsets_.code_linetable, offsets_.code_name, offsets_.code_qualname}) {
+    std::size_t size = offset == offsets_.code_firstlineno ? sizeof(first_line) : 8;
+    if (offset == CPYTHON_OFFSET_NONE || offset + size > raw.size()) continue;
+    if (std::memcmp(raw.data() + offset, again.data() + offset, size) != 0) return std::nullopt;
   }
   return info;
 }

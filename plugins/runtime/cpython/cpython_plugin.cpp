@@ -32,6 +32,9 @@ std::string unsupported_reason(const CPythonBinary& binary) {
                                                            : binary.tstate_current_address == 0) {
     return "its runtime state symbol was not found";
   }
+  if (!binary.code_type_address || !binary.str_type_address || !binary.bytes_type_address) {
+    return "its PyCode_Type, str or bytes type symbol was not found";
+  }
   return {};
 }
 
@@ -59,7 +62,7 @@ struct FrameKeyHash {
 class CpythonHandler final : public ProcessHandler {
  public:
   CpythonHandler(Host& host, std::uint32_t pid, int config_map_fd,
-                 std::shared_ptr<const CpythonBinaryData> binary)
+                 std::shared_ptr<const CpythonBinaryData> binary, ObjectTypes types)
       : host_(host),
         pid_(pid),
         config_map_fd_(config_map_fd),
@@ -68,10 +71,12 @@ class CpythonHandler final : public ProcessHandler {
         eval_function_(binary->info.offsets.major == 2 ? "PyEval_EvalFrameEx"
                                                        : "_PyEval_EvalFrameDefault"),
         binary_(std::move(binary)),
-        reader_(binary_->info.offsets,
-                [&host, pid](std::uint64_t address, void* buffer, std::size_t size) {
-                  return host.read_memory(pid, address, buffer, size);
-                }) {}
+        reader_(
+            binary_->info.offsets,
+            [&host, pid](std::uint64_t address, void* buffer, std::size_t size) {
+              return host.read_memory(pid, address, buffer, size);
+            },
+            types) {}
 
   ~CpythonHandler() override {
     if (routed_) host_.set_process_program(pid_, 0);
@@ -290,8 +295,10 @@ class CpythonPlugin final : public RuntimePlugin {
     }
     config.max_frames = max_frames_;
     config.offsets = binary->info.offsets;
+    ObjectTypes types{binary->info.code_type_address + *bias, binary->info.str_type_address + *bias,
+                      binary->info.bytes_type_address + *bias};
     auto handler = std::make_unique<CpythonHandler>(
-        *host_, process.pid, bpf_map__fd(skeleton_->maps.cpython_processes), binary);
+        *host_, process.pid, bpf_map__fd(skeleton_->maps.cpython_processes), binary, types);
     if (auto status = handler->start(config, slot_); !status) {
       host_->log(LogLevel::warn, status.message());
       return nullptr;

@@ -148,8 +148,9 @@ Status detect(const BinaryRef& binary, CPythonBinary& out) {
   Image image;
   // Every binary a process maps is probed: only the names read below are kept.
   ElfReadOptions options;
-  options.only_names = {"Py_GetVersion", "_PyRuntime", "_PyThreadState_Current",
-                        "_Py_tss_tstate", "Py_Version"};
+  options.only_names = {"Py_GetVersion",  "_PyRuntime",   "_PyThreadState_Current",
+                        "_Py_tss_tstate", "Py_Version",   "PyCode_Type",
+                        "PyUnicode_Type", "PyBytes_Type", "PyString_Type"};
   if (Status s = image.open(binary.open_path, name, options); !s) return s;
   const ElfFile& elf = image.elf();
 
@@ -195,6 +196,13 @@ Status detect(const BinaryRef& binary, CPythonBinary& out) {
     Version high = runtime ? Version{3, 10, 0} : Version{3, 6, 0};
     if (Status s = version_from_rodata(image, low, high, version); !s) return s;
   }
+  auto type_address = [&](std::string_view symbol) -> std::uint64_t {
+    auto found = defined(symbol, SymbolKind::object);
+    return found ? found->address : 0;
+  };
+  out.code_type_address = type_address("PyCode_Type");
+  out.str_type_address = type_address(version.major == 2 ? "PyString_Type" : "PyUnicode_Type");
+  out.bytes_type_address = type_address(version.major == 2 ? "PyString_Type" : "PyBytes_Type");
   out.major = version.major;
   out.minor = version.minor;
   out.micro = version.micro;

@@ -7,6 +7,8 @@
 //   _PyThreadState_Current   2.7 and 3.6 (the GIL holder's thread state)
 //   Py_Version               3.11+ (PY_VERSION_HEX as a const unsigned long in .rodata)
 //   Py_GetVersion            every version (formats the PY_VERSION string)
+//   PyCode_Type, PyUnicode_Type, PyBytes_Type (2.7: PyString_Type)
+//                            what a code object and its strings are
 // The version comes from the binary, never from its file name: Py_Version's
 // value, else the PY_VERSION string Py_GetVersion passes to snprintf (found
 // through its RIP-relative loads on x86_64, else by scanning the read-only
@@ -43,6 +45,12 @@ struct CPythonBinary {
   // Link-time vaddrs (add the load bias of the mapping), 0 when absent.
   std::uint64_t runtime_address = 0;         // _PyRuntime, 3.7+
   std::uint64_t tstate_current_address = 0;  // _PyThreadState_Current, 2.7 and 3.6
+  // The type objects the symbolizer checks what it reads against:
+  // PyCode_Type; PyUnicode_Type (2.7: PyString_Type); PyBytes_Type (2.7:
+  // PyString_Type).
+  std::uint64_t code_type_address = 0;
+  std::uint64_t str_type_address = 0;
+  std::uint64_t bytes_type_address = 0;
   // _Py_tss_tstate's offset in the object's TLS block (3.12+), only when the
   // binary kept its .symtab (pyenv builds do, Debian's stripped ones don't).
   std::optional<std::uint64_t> tss_tstate_tls_offset;

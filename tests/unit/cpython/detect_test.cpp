@@ -91,6 +91,11 @@ TEST(CPythonDetect, EveryInstalledInterpreter) {
       EXPECT_EQ(found.tstate_current_address, live->vaddr);
       EXPECT_EQ(found.runtime_address, 0u);
     }
+    // The types the code reader checks objects against.
+    EXPECT_NE(found.code_type_address, 0u);
+    EXPECT_NE(found.str_type_address, 0u);
+    EXPECT_NE(found.str_type_address, found.code_type_address);
+    EXPECT_EQ(found.bytes_type_address == found.str_type_address, found.major == 2);
     ASSERT_NE(found.table, nullptr);
     EXPECT_EQ(found.table->major, found.major);
     EXPECT_EQ(found.table->minor, found.minor);
@@ -117,6 +122,7 @@ TEST(CPythonDetect, DebianStaticInterpreter) {
   EXPECT_TRUE(found.is_cpython);
   EXPECT_EQ(found.minor, 11u);
   EXPECT_NE(found.runtime_address, 0u);
+  EXPECT_NE(found.code_type_address, 0u);  // exported: stripping keeps them
   EXPECT_FALSE(found.tss_tstate_tls_offset);  // stripped
 }
 

@@ -286,6 +286,54 @@ static __always_inline __u64 unless_stale(const struct cpython_offsets *off, __u
 	return expected;
 }
 
+struct first_group {
+	const struct cpython_offsets *off;
+	__u64 frame;
+	__u64 expected; /* the frame the caller's _PyCFrame holds */
+	__u8 ended;     /* reached the group's entry frame, or the chain's end */
+	__u8 linked;    /* and that entry frame links to `expected` */
+};
+
+static long first_group_step(__u64 index, void *data)
+{
+	struct first_group *group = data;
+	const struct cpython_offsets *off = group->off;
+	(void)index;
+	if (!group->frame) {
+		group->ended = 1;
+		return 1;
+	}
+	__u64 previous = read_u64(group->frame + off->frame_previous);
+	if (read_u8(group->frame + off->frame_is_entry)) {
+		group->ended = 1;
+		group->linked = previous == group->expected;
+		return 1;
+	}
+	group->frame = previous;
+	return 0;
+}
+
+/* 3.11: whether the frames from `frame` on are the thread's. An eval call
+ * links its entry frame to the frame its caller's _PyCFrame holds, and
+ * neither changes while the call runs; every thread's root-most frame is
+ * an entry frame. A new frame starts as not-an-entry, so where the eval
+ * call just starting left a stale frame in its _PyCFrame (a datastack slot
+ * since reused by another call's frames, or holding freed code), the walk
+ * from it runs into an entry frame that links elsewhere, or into none. A
+ * group deeper than the walker's bound counts as linked. */
+static __always_inline int first_group_linked(const struct cpython_offsets *off, __u64 cframe,
+					      __u64 frame)
+{
+	__u64 caller = read_u64(cframe + off->cframe_previous);
+	struct first_group group = {
+		.off = off,
+		.frame = frame,
+		.expected = caller ? read_u64(caller + off->cframe_current_frame) : 0,
+	};
+	bpf_loop(EMBER_MAX_RUNTIME_FRAMES, first_group_step, &group, 0);
+	return !group.ended || group.linked;
+}
+
 SEC("perf_event")
 int cpython_walk(struct bpf_perf_event_data *ctx)
 {
@@ -326,6 +374,15 @@ int cpython_walk(struct bpf_perf_event_data *ctx)
 	}
 	if (cframe && frame)
 		frame = unless_stale(off, &cframe, frame);
+	if (off->frame_model == CPYTHON_FRAMES_311 && cframe && frame &&
+	    !first_group_linked(off, cframe, frame)) {
+		/* Its caller's frames are the thread's. */
+		__u64 caller = read_u64(cframe + off->cframe_previous);
+		frame = caller > cframe && caller - cframe < CPYTHON_MAX_CFRAME_DISTANCE
+				? read_u64(caller + off->cframe_current_frame)
+				: 0;
+		cframe = caller;
+	}
 	if (!frame)
 		return ember_submit(ctx);
 
