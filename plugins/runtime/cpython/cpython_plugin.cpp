@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "address_space.hpp"
 #include "bpf/cpython_bpf.h"
 #include "call_machinery.hpp"
 #include "code_reader.hpp"
@@ -284,8 +285,13 @@ class CpythonPlugin final : public RuntimePlugin {
       }
     }
     if (!bias) {
-      host_->log(LogLevel::warn, "pid " + std::to_string(process.pid) + ": " + binary->path +
-                                     " is not mapped; not profiling its Python frames");
+      // A process that exited since the probe has no mappings left: not
+      // worth a warning.
+      bool gone = !has_address_space(process.pid);
+      host_->log(gone ? LogLevel::debug : LogLevel::warn,
+                 "pid " + std::to_string(process.pid) + ": " + binary->path + " is not mapped" +
+                     (gone ? " (the process has exited)" : "") +
+                     "; not profiling its Python frames");
       return nullptr;
     }
     cpython_process_config config{};
