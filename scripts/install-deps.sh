@@ -11,6 +11,9 @@ packages=(
   # core libraries
   libboost-dev libboost-filesystem-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libdw-dev libunwind-dev liblzma-dev libiberty-dev
+  # debuginfod: the client library (dlopened when turned on) and its header;
+  # the server for the integration test
+  libdebuginfod-dev libdebuginfod1 debuginfod
   # the local store and exports (pprof is protobuf)
   libsqlite3-dev sqlite3 protobuf-compiler libprotobuf-dev
   # `ember ui`'s HTTP server; the upload sink's HTTP(S) client

@@ -126,13 +126,14 @@ def run_ember(args, timeout=60, output=None, prefix=()):
     return check_sanitizers(Result(args, proc.returncode, proc.stdout, proc.stderr, output))
 
 
-def record(test, output, **kwargs):
-    """`ember record`, asserting it succeeded and wrote `output`."""
+def record(test, output, prefix=(), **kwargs):
+    """`ember record`, asserting it succeeded and wrote `output`; `prefix`
+    wraps it (env VAR=value ...)."""
     duration = kwargs.get("duration") or 5
     if kwargs.get("min_samples"):
         duration *= 4
     res = run_ember(record_args(output=output, **kwargs), timeout=duration + 45,
-                    output=output)
+                    output=output, prefix=prefix)
     test.assertEqual(res.returncode, 0, "ember record failed\n" + res.describe())
     test.assertTrue(os.path.exists(output) and os.path.getsize(output) > 0,
                     f"ember wrote no {output}\n" + res.describe())

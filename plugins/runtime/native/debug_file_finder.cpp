@@ -35,6 +35,14 @@ bool same_file(const FileIdentity& a, const FileIdentity& b) {
   return a.device == b.device && a.inode == b.inode;
 }
 
+// What a debug file that is the object's adds: whether it has DWARF, where it is.
+void finish_debug_file(const MappedFile& file, const std::string& path, DebugFile& found) {
+  DebugLinks links;
+  found.has_dwarf = read_debug_links(file.fd(), path, links) && links.has_dwarf;
+  found.path = path;
+  found.identity = file.identity();
+}
+
 }  // namespace
 
 std::vector<std::string> debug_file_candidates(const DebugFileQuery& query) {
@@ -79,14 +87,34 @@ bool find_debug_file(const DebugFileQuery& query, DebugFile& out) {
       std::uint32_t crc = 0;
       if (!file_crc(file, crc) || crc != query.debuglink_crc) continue;
     }
-    DebugLinks links;
-    found.has_dwarf = read_debug_links(file.fd(), path, links) && links.has_dwarf;
-    found.path = path;
-    found.identity = file.identity();
+    finish_debug_file(file, path, found);
     out = std::move(found);
     return true;
   }
   return false;
+}
+
+bool open_debug_file(const std::string& path, const std::string& build_id, DebugFile& out,
+                     std::string& error) {
+  MappedFile file;
+  if (Status opened = MappedFile::open_path(path, file); !opened) {
+    error = opened.message();
+    return false;
+  }
+  DebugFile found;
+  if (Status read = ElfFile::open_fd(file.fd(), path, found.symbols,
+                                     ElfReadOptions{.data_symbols = false});
+      !read) {
+    error = read.message();
+    return false;
+  }
+  if (found.symbols.build_id() != build_id) {
+    error = path + " has build id \"" + found.symbols.build_id() + "\", not " + build_id;
+    return false;
+  }
+  finish_debug_file(file, path, found);
+  out = std::move(found);
+  return true;
 }
 
 }  // namespace ember::native

@@ -38,4 +38,9 @@ std::vector<std::string> debug_file_candidates(const DebugFileQuery& query);
 // The first candidate that is the object's debug file; false when none is.
 bool find_debug_file(const DebugFileQuery& query, DebugFile& out);
 
+// The debug file at `path` (one fetched by build id), if it is the one of
+// `build_id`; false with `error` saying why not.
+bool open_debug_file(const std::string& path, const std::string& build_id, DebugFile& out,
+                     std::string& error);
+
 }  // namespace ember::native

@@ -1,8 +1,58 @@
 #include "native_options.hpp"
 
+#include <cstdlib>
+#include <sstream>
+
 #include "ember/option_reader.hpp"
 
 namespace ember::native {
+namespace {
+
+constexpr const char* kUrlsKey = "debuginfod_urls";
+
+// The key (a string as DEBUGINFOD_URLS takes it, or an array of URLs) when
+// the section has it, else the environment variable when it is set.
+void read_debuginfod_urls(const Options& options, OptionReader& reader, NativeOptions& read) {
+  auto it = options.find(kUrlsKey);
+  if (it == options.end()) {
+    const char* env = std::getenv("DEBUGINFOD_URLS");
+    read.debuginfod_urls = split_debuginfod_urls(env ? env : "");
+    if (!read.debuginfod_urls.empty()) read.debuginfod_urls_from = "DEBUGINFOD_URLS";
+    return;
+  }
+  std::vector<std::string> values;
+  if (std::holds_alternative<std::string>(it->second.value)) {
+    values.push_back(reader.get_string(kUrlsKey, ""));
+  } else if (std::holds_alternative<std::vector<std::string>>(it->second.value)) {
+    values = reader.get_strings(kUrlsKey, {});
+  } else {
+    reader.fail(kUrlsKey, "expected a string or an array of strings");
+    reader.get_string(kUrlsKey, "");  // read: not also an unknown key
+    return;
+  }
+  read.debuginfod_urls_from = kUrlsKey;
+  for (const std::string& value : values) {
+    for (std::string& url : split_debuginfod_urls(value)) {
+      if (!url.starts_with("http://") && !url.starts_with("https://") &&
+          !url.starts_with("file://")) {
+        reader.fail(kUrlsKey, "\"" + url + "\" is not an http://, https:// or file:// URL");
+      }
+      read.debuginfod_urls.push_back(std::move(url));
+    }
+  }
+  if (!read.debuginfod_urls.empty() && read.cache_dir.empty()) {
+    reader.fail(kUrlsKey, "needs cache_dir: fetched debug files are kept there");
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> split_debuginfod_urls(const std::string& value) {
+  std::vector<std::string> urls;
+  std::istringstream words(value);
+  for (std::string url; words >> url;) urls.push_back(std::move(url));
+  return urls;
+}
 
 Status read_native_options(const Options& options, NativeOptions& out) {
   OptionReader reader(options, "runtime.native");
@@ -31,6 +81,7 @@ Status read_native_options(const Options& options, NativeOptions& out) {
       << 20;
   read.max_open_debug_files = static_cast<std::size_t>(reader.get_int(
       "max_open_debug_files", static_cast<std::int64_t>(read.max_open_debug_files), 1, 1024));
+  read_debuginfod_urls(options, reader, read);
   for (const std::string& dir : read.debug_dirs) {
     if (!dir.starts_with("/")) reader.fail("debug_dirs", "\"" + dir + "\" is not an absolute path");
   }

@@ -43,7 +43,16 @@ struct NativeOptions {
   std::size_t max_debug_info_bytes = std::size_t{16} << 20;
   // DWARF files open at once (each holds a descriptor and a mapping).
   std::size_t max_open_debug_files = 16;
+  // debuginfod servers, asked by build id for the debug files of objects no
+  // local source has DWARF for (debuginfod_fetcher.hpp). From the
+  // `debuginfod_urls` key when it is there (empty: off, whatever the
+  // environment says), else from DEBUGINFOD_URLS; empty: off.
+  std::vector<std::string> debuginfod_urls;
+  std::string debuginfod_urls_from;  // "debuginfod_urls" or "DEBUGINFOD_URLS", for the log
 };
+
+// The URLs of a DEBUGINFOD_URLS-style value: separated by spaces.
+std::vector<std::string> split_debuginfod_urls(const std::string& value);
 
 Status read_native_options(const Options& options, NativeOptions& out);
 

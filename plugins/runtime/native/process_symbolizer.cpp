@@ -11,12 +11,6 @@
 namespace ember::native {
 namespace {
 
-// Garbage from a frame-pointer walk through code built without frame
-// pointers is often tiny or beyond user space: no maps refresh will find it.
-bool could_be_mapped(std::uint64_t address) {
-  return address >= 0x1000 && address < (std::uint64_t{1} << 56);
-}
-
 bool same_mapping(const Mapping& a, const Mapping& b) {
   return a.start == b.start && a.end == b.end && a.offset == b.offset && a.inode == b.inode &&
          a.dev_major == b.dev_major && a.dev_minor == b.dev_minor && a.deleted == b.deleted &&
@@ -147,8 +141,11 @@ ChainHandle ProcessSymbolizer::resolve(std::uint64_t address) {
     remember(unmapped_, address, chain);
     return chain;
   }
-  ChainHandle chain = resolve_mapped(static_cast<std::size_t>(mapping - maps_->data()), address);
-  remember(frames_, address, chain);
+  auto index = static_cast<std::size_t>(mapping - maps_->data());
+  ChainHandle chain = resolve_mapped(index, address);
+  // Named before the object's debug file arrived: named again next time.
+  const ObjectState& object = objects_[index];
+  if (!object.symbols || !object.symbols->awaiting_debug_file()) remember(frames_, address, chain);
   return chain;
 }
 

@@ -11,12 +11,45 @@ BinarySymbols::BinarySymbols(SymbolSources sources, const NativeOptions& options
     : sources_(std::move(sources)),
       demangle_(options.demangle),
       max_cached_(options.max_cached_frames),
-      host_(&host) {}
+      host_(&host) {
+  awaiting_.store(sources_.fetched != nullptr, std::memory_order_release);
+  lines_ = options.lines;
+}
 
 BinarySymbols::BinarySymbols(std::string error) : error_(std::move(error)) {}
 
 BinarySymbols::~BinarySymbols() {
   if (sources_.dwarf && sources_.dwarf_id) sources_.dwarf->remove(sources_.dwarf_id);
+}
+
+bool BinarySymbols::has_extra_symbols() const {
+  std::lock_guard lock(mutex_);
+  if (awaiting_.load(std::memory_order_relaxed)) take_fetched();
+  return sources_.extra.function_count() > 0;
+}
+
+bool BinarySymbols::has_dwarf() const {
+  std::lock_guard lock(mutex_);
+  if (awaiting_.load(std::memory_order_relaxed)) take_fetched();
+  return sources_.dwarf_id != 0;
+}
+
+void BinarySymbols::take_fetched() const {
+  FetchedDebugFile::State state = sources_.fetched->state();
+  if (state == FetchedDebugFile::State::pending) return;
+  if (state == FetchedDebugFile::State::ready) {
+    DebugFile debug = sources_.fetched->take();
+    // A debug file's .symtab holds what MiniDebugInfo's does, and more.
+    if (debug.symbols.function_count() > 0) sources_.extra = std::move(debug.symbols);
+    if (lines_ && debug.has_dwarf && sources_.dwarf) {
+      sources_.dwarf_id = sources_.dwarf->add(debug.path, debug.identity);
+    }
+    // Function keys and chains came from the tables just replaced.
+    by_function_.clear();
+    by_address_.clear();
+  }
+  sources_.fetched.reset();
+  awaiting_.store(false, std::memory_order_release);
 }
 
 std::optional<BinarySymbols::Function> BinarySymbols::find_function(std::uint64_t vaddr) const {
@@ -82,7 +115,8 @@ ChainHandle BinarySymbols::source_chain(std::uint64_t vaddr, std::string_view mo
 
 ChainHandle BinarySymbols::frames(std::uint64_t vaddr, std::string_view module) const {
   std::lock_guard lock(mutex_);
-  if (!has_dwarf()) {
+  if (awaiting_.load(std::memory_order_relaxed)) take_fetched();
+  if (sources_.dwarf_id == 0) {
     std::optional<Function> function = find_function(vaddr);
     return function ? function_chain(*function, module) : nullptr;
   }
@@ -108,7 +142,29 @@ SymbolCache::SymbolCache(Host& host, const NativeOptions& options)
           options.cache_dir.empty()
               ? nullptr
               : std::make_shared<UncompressedDebugFiles>(options.cache_dir + "/debug",
-                                                         options.max_cache_bytes, host))) {}
+                                                         options.max_cache_bytes, host))) {
+  if (options.debuginfod_urls.empty()) return;
+  if (options.cache_dir.empty()) {
+    host_.log(LogLevel::warn, "debuginfod is off: " + options.debuginfod_urls_from +
+                                  " is set but [runtime.native] cache_dir is empty, and "
+                                  "fetched debug files are kept there");
+    return;
+  }
+  DebuginfodFetcher::Settings settings;
+  settings.urls = options.debuginfod_urls;
+  settings.cache_path = options.cache_dir + "/debuginfod";
+  std::string error;
+  fetcher_ = DebuginfodFetcher::start(settings, host, error);
+  if (!fetcher_) {
+    host_.log(LogLevel::warn, "debuginfod is off: " + error);
+    return;
+  }
+  host_.log(LogLevel::info, "debuginfod: debug files no local source has are fetched from " +
+                                options.debuginfod_urls.front() +
+                                (options.debuginfod_urls.size() > 1 ? " and others" : "") +
+                                " (" + options.debuginfod_urls_from + ") into " +
+                                settings.cache_path);
+}
 
 std::shared_ptr<const BinarySymbols> SymbolCache::lookup(Entries& entries, const std::string& key) {
   auto it = entries.find(key);
@@ -164,6 +220,11 @@ std::shared_ptr<const BinarySymbols> SymbolCache::read(const MappedFile& file,
   }
   if (options_.lines && !dwarf_path.empty()) {
     sources.dwarf_id = dwarf_pool_->add(dwarf_path, dwarf_identity);
+  }
+  // The last source: asked in the background, taken in by a later lookup.
+  if (fetcher_ && dwarf_path.empty() && !sources.elf.build_id().empty() &&
+      (options_.lines || sources.extra.function_count() == 0)) {
+    sources.fetched = fetcher_->request(sources.elf.build_id());
   }
   return std::make_shared<const BinarySymbols>(std::move(sources), options_, host_);
 }

@@ -9,17 +9,23 @@
 // `lines` on and DWARF at hand (in the object or its debug file), each
 // address also gets file, line and its inlined functions as frames, cached
 // per (object, address): a thousand processes cost one DWARF lookup.
+//
+// With debuginfod on, an object no local source has DWARF for asks for its
+// debug file by build id (debuginfod_fetcher.hpp); until it arrives the
+// object is "awaiting" it, and the frames it names then are not for keeping.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <atomic>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "debuginfod_fetcher.hpp"
 #include "dwarf_pool.hpp"
 #include "ember/elf_file.hpp"
 #include "ember/frame.hpp"
@@ -36,6 +42,7 @@ struct SymbolSources {
   ElfFile extra;  // .symtab of its debug file or MiniDebugInfo; may be empty
   std::shared_ptr<DwarfPool> dwarf;
   std::uint64_t dwarf_id = 0;  // 0: no DWARF (or lines off)
+  std::shared_ptr<FetchedDebugFile> fetched;  // asked of debuginfod; null: not asked
 };
 
 // One object's symbols, or the reason it could not be read.
@@ -50,8 +57,11 @@ class BinarySymbols {
   bool readable() const { return error_.empty(); }
   const std::string& error() const { return error_; }
   const ElfFile& elf() const { return sources_.elf; }
-  bool has_extra_symbols() const { return sources_.extra.function_count() > 0; }
-  bool has_dwarf() const { return sources_.dwarf_id != 0; }
+  bool has_extra_symbols() const;
+  bool has_dwarf() const;
+  // Whether its debug file is still being fetched: what frames() names now
+  // may be named better later.
+  bool awaiting_debug_file() const { return awaiting_.load(std::memory_order_acquire); }
 
   // The frames of link-time address `vaddr` in `module`, innermost first;
   // null when nothing names it (the caller names it module+offset). Shared
@@ -68,10 +78,15 @@ class BinarySymbols {
   ChainHandle function_chain(const Function& function, std::string_view module) const;
   ChainHandle source_chain(std::uint64_t vaddr, std::string_view module,
                            const std::optional<Function>& function) const;
+  // Takes in the fetched debug file once it is there (under mutex_).
+  void take_fetched() const;
 
-  SymbolSources sources_;
+  // Gains a debug file's symbols and DWARF when a fetch ends (under mutex_).
+  mutable SymbolSources sources_;
+  mutable std::atomic<bool> awaiting_{false};
   std::string error_;
   bool demangle_ = true;
+  bool lines_ = true;
   std::size_t max_cached_ = 65536;
   Host* host_ = nullptr;
   mutable std::mutex mutex_;
@@ -93,6 +108,8 @@ class SymbolCache {
   // Entries some handler still holds (for tests and metrics).
   std::size_t live_entries();
   DwarfPool& dwarf_pool() { return *dwarf_pool_; }
+  // Null when debuginfod is off.
+  DebuginfodFetcher* debuginfod() { return fetcher_.get(); }
 
  private:
   using Entries = std::unordered_map<std::string, std::weak_ptr<const BinarySymbols>>;
@@ -104,6 +121,7 @@ class SymbolCache {
   Host& host_;
   NativeOptions options_;
   std::shared_ptr<DwarfPool> dwarf_pool_;
+  std::shared_ptr<DebuginfodFetcher> fetcher_;
   std::mutex mutex_;
   Entries by_identity_;
   Entries by_build_id_;

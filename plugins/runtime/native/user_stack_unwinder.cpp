@@ -6,14 +6,8 @@
 namespace ember::native {
 namespace {
 
-// Garbage from a frame-pointer walk through code built without frame
-// pointers is often tiny or beyond user space.
 // A 64 KiB snapshot holds ~500 small frames; a runaway unwind stops here.
 constexpr std::size_t kMaxFrames = 512;
-
-bool could_be_mapped(std::uint64_t address) {
-  return address >= 0x1000 && address < (std::uint64_t{1} << 56);
-}
 
 }  // namespace
 

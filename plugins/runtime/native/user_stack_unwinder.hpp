@@ -29,6 +29,12 @@
 
 namespace ember::native {
 
+// Garbage from a frame-pointer walk through code built without frame
+// pointers is often tiny or beyond user space: no maps refresh will find it.
+inline bool could_be_mapped(std::uint64_t address) {
+  return address >= 0x1000 && address < (std::uint64_t{1} << 56);
+}
+
 class UserStackUnwinder {
  public:
   UserStackUnwinder(std::uint32_t pid, std::string root, std::shared_ptr<UnwindObjectCache> cache,
