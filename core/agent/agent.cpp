@@ -73,6 +73,10 @@ Status Agent::create(const Config& config, std::unique_ptr<Agent>& out) {
     agent->logger_->warn("no sink is enabled: profiles will not be kept (enable a [sink.*])");
   }
   agent->start_sinks();
+  // Twice the ring: a worker busy for a while (a burst of new processes'
+  // binaries read and named the first time) finds what came meanwhile.
+  // Only a backlog touches its memory.
+  agent->queue_ = std::make_unique<RecordQueue>(2 * std::size_t{agent->sampler_->ring_bytes()});
   agent->runtimes_ = std::make_unique<RuntimeAttacher>(agent->plugins_);
   share_unwind_rules(agent->plugins_, agent->processes_);
   agent->stacks_ = agent->make_stack_builder();
@@ -82,7 +86,19 @@ Status Agent::create(const Config& config, std::unique_ptr<Agent>& out) {
   return Status::ok();
 }
 
-Agent::~Agent() { finish_sinks(nullptr); }
+Agent::~Agent() {
+  stop_reader();
+  finish_sinks(nullptr);
+}
+
+void Agent::start_reader() {
+  reader_ = std::make_unique<ReaderThread>(*sampler_, *queue_, queue_drops_, config_.priority);
+}
+
+void Agent::stop_reader() {
+  if (reader_) reader_->stop();
+  reader_.reset();
+}
 
 Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
   attach_running_processes();
@@ -90,6 +106,7 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
   // temporary buffers: give the freed heap back before sampling starts.
   malloc_trim(0);
   if (Status sampling = sampler_->start(); !sampling) return sampling;
+  start_reader();
 
   const std::int64_t started = monotonic_ns();
   std::int64_t deadline =
@@ -131,12 +148,12 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
         (std::min({deadline, next_close_, next_metrics_}) - monotonic_ns()) / 1000000, 0,
         kMaxPollWaitMs));
     if (!pending_.empty()) timeout = 0;  // samples to name: no waiting
+    if (reader_->failed()) {
+      result = reader_->error();
+      break;
+    }
     if (!pending_.full()) {
-      Status polled = sampler_->poll(timeout, handler_, pending_.room());
-      if (!polled) {
-        result = polled;
-        break;
-      }
+      queue_->take(timeout, handler_, pending_.room(), monotonic_ns() + kTakeSliceNs);
     }
     name_pending(monotonic_ns() + kNamingSliceNs);
     if (reload_requested_ && reload_requested_->exchange(false)) {
@@ -150,9 +167,11 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
     if (now >= next_cpu_check) {
       sampler_->attach_new_cpus();  // CPUs brought online (hotplug) start sampling within 1 s
       // A second after its exit record, no sample of a process is left in
-      // the ring (it holds a quarter second), nor waiting to be named (a
-      // second before the oldest that is): its handlers can go.
+      // the ring or the queue (a second before the newest sample taken from
+      // it), nor waiting to be named (a second before the oldest that is):
+      // its handlers can go.
       std::int64_t horizon = realtime_ns();
+      if (last_sample_ns_) horizon = std::min(horizon, to_realtime(last_sample_ns_));
       if (!pending_.empty()) {
         horizon = std::min(horizon, to_realtime(pending_.oldest_time_ns()));
       }
@@ -183,14 +202,20 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
   }
   if (progress_) report_progress_now(started, false);
   if (!broken_) {
+    const std::int64_t stopping = monotonic_ns();
     sampler_->stop();
-    // Every sample submitted: none is left behind.
-    do {
-      sampler_->poll(0, handler_, pending_.room());
-      name_pending(INT64_MAX);
-    } while (sampler_->has_records());
+    const std::int64_t detached = monotonic_ns();
+    stop_reader();  // every sample submitted is now queued, or counted lost
+    drain_until(monotonic_ns() + kStopDrainNs);
+    const std::int64_t drained = monotonic_ns();
     close_window(realtime_ns());
+    logger_->debug("stop: {:.0f} ms past the deadline, sampler detached in {:.0f} ms, queue "
+                   "drained in {:.0f} ms, window closed in {:.0f} ms",
+                   deadline == INT64_MAX ? 0.0 : (stopping - deadline) / 1e6,
+                   (detached - stopping) / 1e6, (drained - detached) / 1e6,
+                   (monotonic_ns() - drained) / 1e6);
   }
+  stop_reader();
   Status closed = finish_sinks(nullptr);
   if (result && !closed) result = closed;
   SamplerStats stats = sampler_ ? sampler_->stats() : SamplerStats{};
@@ -198,9 +223,13 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
   // that found the ring buffer full) and what the reader could not use.
   logger_->info(
       "done: {} samples, {} lost to a full ring buffer, {} malformed records, {} process events "
-      "lost to a full ring buffer",
+      "lost to a full ring buffer, {} samples and {} process events lost to a full queue (the "
+      "agent fell behind), {} samples still unnamed {} ms after the stop (dropped)",
       stats.samples + retired_stats_.samples, stats.lost + retired_stats_.lost, malformed_records_,
-      stats.events_lost + retired_stats_.events_lost);
+      stats.events_lost + retired_stats_.events_lost, queue_drops_.samples.load(),
+      queue_drops_.events.load(), unnamed_at_stop_, kStopDrainNs / 1000000);
+  logger_->debug("record queue: at most {:.1f} of {:.1f} MiB used", queue_->peak_bytes() / 1048576.0,
+                 queue_->capacity_bytes() / 1048576.0);
   if (execs_attached_ + execs_deferred_ > 0) {
     logger_->debug("execs: {} attached at once, {} at their first sample (if any)", execs_attached_,
                    execs_deferred_);
@@ -283,7 +312,8 @@ void Agent::capture(const ember_sample& sample) {
 
 void Agent::report_progress_now(std::int64_t started, bool sampling) {
   SamplerStats stats = sampler_->stats();
-  progress_({(monotonic_ns() - started) / 1e9, profiled_samples_, stats.lost + retired_stats_.lost,
+  progress_({(monotonic_ns() - started) / 1e9, profiled_samples_,
+             stats.lost + retired_stats_.lost + queue_dropped_samples() + unnamed_at_stop_,
              sampled_pid_count_, sampling});
 }
 
@@ -292,6 +322,28 @@ void Agent::note_sampled_pid(std::uint32_t pid) {
   if (sampled_pids_[pid]) return;
   sampled_pids_[pid] = true;
   ++sampled_pid_count_;
+}
+
+void Agent::drain_until(std::int64_t deadline) {
+  while (!queue_->empty() && monotonic_ns() < deadline) {
+    queue_->take(0, handler_, pending_.room(), deadline);
+    name_pending(deadline);
+  }
+  name_pending(deadline);
+  // Past the deadline: counted in the last window's lost samples and the
+  // final log line, so the profile never claims more than it holds.
+  unnamed_at_stop_ += queue_->discard([](const void* data, std::size_t size) {
+    return size >= sizeof(ember_record_header) &&
+           static_cast<const ember_record_header*>(data)->type == EMBER_RECORD_SAMPLE;
+  });
+  while (!pending_.empty()) {
+    pending_.pop();
+    ++unnamed_at_stop_;
+  }
+  if (unnamed_at_stop_ > 0) {
+    logger_->warn("{} samples were still unnamed {} ms after the stop: dropped, counted lost",
+                  unnamed_at_stop_, kStopDrainNs / 1000000);
+  }
 }
 
 // Names and counts captured samples, oldest first, until none is left or
@@ -477,6 +529,15 @@ void Agent::close_window(std::int64_t end_ns) {
         "{} samples lost in this window: the ring buffer was full "
         "(raise [sampler] ring_buffer_kib)",
         window->lost_samples);
+  }
+  // The queue's and the stop's losses are the worker's: a bigger ring
+  // would not have kept them.
+  const std::uint64_t queue_lost = queue_dropped_samples() + unnamed_at_stop_;
+  if (queue_lost > queue_lost_reported_) {
+    logger_->warn("{} samples lost in this window: the agent fell behind reading them",
+                  queue_lost - queue_lost_reported_);
+    window->lost_samples += queue_lost - queue_lost_reported_;
+    queue_lost_reported_ = queue_lost;
   }
 
   std::unordered_set<std::uint32_t> pids;

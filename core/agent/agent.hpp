@@ -17,6 +17,8 @@
 #include "pending_samples.hpp"
 #include "plugin_host/plugin_set.hpp"
 #include "process/process_table.hpp"
+#include "reader_thread.hpp"
+#include "record_queue.hpp"
 #include "runtime_attacher.hpp"
 #include "sampler/sampler.hpp"
 #include "sink_runner.hpp"
@@ -32,7 +34,7 @@ namespace ember {
 struct RunProgress {
   double seconds = 0;           // since sampling started
   std::uint64_t samples = 0;    // profiled
-  std::uint64_t lost = 0;       // to a full ring buffer
+  std::uint64_t lost = 0;       // to a full ring buffer or a full queue
   std::size_t processes = 0;    // distinct processes with a sample
   bool sampling = true;         // false once, when sampling has stopped
 };
@@ -82,6 +84,12 @@ class Agent {
   void on_record(const void* data, std::size_t size);
   void capture(const ember_sample& sample);
   void name_pending(std::int64_t deadline);
+  // After the sampler stopped: what is queued is captured and named until
+  // `deadline`; what is left then is counted (unnamed_at_stop_), not kept.
+  void drain_until(std::int64_t deadline);
+  void start_reader();
+  void stop_reader();
+  std::uint64_t queue_dropped_samples() const { return queue_drops_.samples.load(); }
   void note_sample_time(std::uint64_t time_ns);
   void report_progress_now(std::int64_t started, bool sampling);  // to progress_
   void note_sampled_pid(std::uint32_t pid);
@@ -121,7 +129,18 @@ class Agent {
   // between reads of the ring.
   PendingSamples pending_{4096};
   static constexpr std::int64_t kNamingSliceNs = 2'000'000;
+  // Records taken from the queue in one go, at most (then the clock, the
+  // naming and the stop request get their turn).
+  static constexpr std::int64_t kTakeSliceNs = 10'000'000;
   static constexpr std::int64_t kMaxPollWaitMs = 5;
+  // How long a stop may spend on what is still queued and unnamed: a
+  // backlog (a worker that fell behind) does not hold up `--duration`.
+  static constexpr std::int64_t kStopDrainNs = 200'000'000;
+  // Raw records between the reader thread and this one (the worker), sized
+  // from the ring at create(); the reader thread only copies into it.
+  std::unique_ptr<RecordQueue> queue_;
+  QueueDrops queue_drops_;
+  std::unique_ptr<ReaderThread> reader_;  // after what it uses: stopped first
   Aggregator aggregator_;
   std::vector<std::regex> include_;
   std::vector<std::regex> exclude_;
@@ -149,6 +168,8 @@ class Agent {
   std::int64_t window_start_ns_ = 0;
   std::uint64_t window_number_ = 1;
   std::uint64_t lost_reported_ = 0;
+  std::uint64_t queue_lost_reported_ = 0;  // queue_drops_.samples in closed windows
+  std::uint64_t unnamed_at_stop_ = 0;      // left by drain_until()
   std::uint64_t malformed_records_ = 0;
   std::uint64_t plugin_failures_ = 0;
   // Exec'd programs no plugin claims, not attached until their first sample.

@@ -142,8 +142,13 @@ Status Agent::reload(const Config& next) {
   // 2. Switch. The open window goes to the sinks it was collected for.
   if (Status logging = setup_logging(next.log_level, next.log_format); !logging) return logging;
   const std::int64_t now = monotonic_ns();
+  // The ring is read here, in order after what the reader thread queued,
+  // until the switch is done.
+  const bool reading = reader_ != nullptr;
+  stop_reader();
   if (restart) sampler_->stop();  // its last samples go to the window it closes
   if (new_window) {
+    queue_->take(0, handler_, SIZE_MAX, INT64_MAX);
     sampler_->poll(0, handler_);
     close_window(realtime_ns());
   }
@@ -202,6 +207,7 @@ Status Agent::reload(const Config& next) {
     }
     logger_->info("sampler restarted, samples stopped meanwhile: {}", restart_reason);
   }
+  if (reading) start_reader();
   std::string runtime_change = "unchanged";
   if (restart) {
     runtime_change = "restarted with the sampler";
