@@ -11,6 +11,9 @@
 #
 # Ports: CLICKHOUSE_HTTP_PORT / CLICKHOUSE_TCP_PORT when set, else free ones
 # the kernel picks, so two at once (two engineers, two tests) never collide.
+# CLICKHOUSE_CLUSTER="NAME HOST:TCP_PORT HOST:TCP_PORT ..." names a cluster of
+# one-replica shards in the server's <remote_servers> (docs/fleet.md, "Sharded
+# layout"): start each shard's server with the same value and its own ports.
 set -euo pipefail
 
 usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
@@ -21,6 +24,17 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+remote_servers() {
+  [ -n "${CLICKHOUSE_CLUSTER:-}" ] || return 0
+  local name nodes node
+  read -r name nodes <<<"$CLICKHOUSE_CLUSTER"
+  echo "  <remote_servers><$name>"
+  for node in $nodes; do
+    echo "    <shard><replica><host>${node%:*}</host><port>${node##*:}</port></replica></shard>"
+  done
+  echo "  </$name></remote_servers>"
 }
 
 stop() {
@@ -70,6 +84,7 @@ start() {
   <default_database>default</default_database>
   <mark_cache_size>268435456</mark_cache_size>
   <max_concurrent_queries>50</max_concurrent_queries>
+$(remote_servers)
 </yandex>
 EOF
   clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 &

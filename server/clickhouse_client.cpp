@@ -62,6 +62,30 @@ ClickHouse::ClickHouse(std::string url, std::string database)
   }
 }
 
+ClickHouse::ClickHouse(const std::vector<std::string>& urls, std::string database,
+                       std::string cluster)
+    : ClickHouse(urls.empty() ? std::string() : urls.front(), std::move(database)) {
+  cluster_ = std::move(cluster);
+  for (const std::string& url : urls) {
+    ClickHouse(url, database_);  // each checked as the first was
+    node_urls_.push_back(url);
+  }
+}
+
+std::vector<ClickHouse> ClickHouse::nodes() const {
+  if (cluster_.empty()) return {*this};
+  std::vector<ClickHouse> nodes;
+  for (const std::string& url : node_urls_) {
+    nodes.emplace_back(url, database_);
+    nodes.back().cluster_ = cluster_;
+  }
+  return nodes;
+}
+
+std::string ClickHouse::local_table(const std::string& table) const {
+  return cluster_.empty() ? table : table + "_local";
+}
+
 ClickHouseAnswer ClickHouse::run(const std::string& statement, const std::string& data) const {
   httplib::Client client(host_, port_);
   client.set_connection_timeout(kConnectSeconds);
@@ -71,6 +95,12 @@ ClickHouseAnswer ClickHouse::run(const std::string& statement, const std::string
   // The statement travels in the query string when rows follow it in the
   // body; alone, it is the body (no length limit).
   std::string path = "/?database=" + percent_escape(database_);
+  if (!cluster_.empty()) {
+    // IN (subquery over a Distributed table) is refused on a Distributed
+    // table by default; GLOBAL sends the subquery's result to the shards.
+    // An INSERT returns once its rows are on their shards, not queued.
+    path += "&distributed_product_mode=global&insert_distributed_sync=1";
+  }
   std::string body = statement;
   if (!data.empty()) {
     path += "&query=" + percent_escape(statement);

@@ -26,15 +26,19 @@ namespace ember::server {
 
 class FleetApi {
  public:
-  FleetApi(const ClickHouse& clickhouse, ui::Api::Clock now)
-      : clickhouse_(clickhouse), now_(std::move(now)) {}
+  // `rollup_from_ns`: reads of ranges this long or longer take their whole
+  // hours from the hourly rollup (fleet_query.hpp); 0: never.
+  FleetApi(const ClickHouse& clickhouse, ui::Api::Clock now,
+           std::int64_t rollup_from_ns = kRollupFromNs)
+      : clickhouse_(clickhouse), now_(std::move(now)), rollup_from_ns_(rollup_from_ns) {}
 
   // `path` is the request's path ("/api/v1/flamegraph"), `params` its query.
   ui::ApiResponse handle(std::string_view path, const ui::Params& params) const;
 
  private:
   struct View {  // one set of hosts: its store and the API's cache over it
-    View(const ClickHouse& clickhouse, std::vector<std::string> hosts, const ui::Api::Clock& now);
+    View(const ClickHouse& clickhouse, std::vector<std::string> hosts, const ui::Api::Clock& now,
+         std::int64_t rollup_from_ns);
     FleetStore store;
     ui::Api api;
   };
@@ -42,6 +46,7 @@ class FleetApi {
 
   const ClickHouse& clickhouse_;
   ui::Api::Clock now_;
+  std::int64_t rollup_from_ns_;
   mutable std::mutex mutex_;
   mutable std::list<std::pair<std::string, std::unique_ptr<View>>> views_;  // most recent first
 };

@@ -7,6 +7,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "clickhouse_schema.hpp"
 #include "tsv_reader.hpp"
 
 namespace ember::server {
@@ -49,6 +50,60 @@ FleetRead failed(const ClickHouse& clickhouse, const ClickHouseAnswer& answer) {
   return read;
 }
 
+// Runs `sql` and hands each row's fields to `row`; false (and `read` says
+// why) when ClickHouse does not answer it.
+template <typename RowFn>
+bool query(const ClickHouse& clickhouse, const std::string& sql, FleetRead& read, RowFn&& row) {
+  const ClickHouseAnswer answer = clickhouse.run(sql + " FORMAT TabSeparated");
+  if (!answer.ok()) {
+    read = failed(clickhouse, answer);
+    return false;
+  }
+  for_each_tsv_row(answer.body, row);
+  return true;
+}
+
+// The whole hours a read takes from the hourly rollup: those of its windows
+// whose hour (toStartOfHour(ts), in ClickHouse's time zone) lies wholly in
+// the range, so every window of them overlaps it; the rest come from samples.
+// "" when the read takes none.
+std::string rollup_hours(const FleetSelection& s, const char* hour) {
+  if (s.rollup_from_ns <= 0) return "";
+  if (s.to_ns > 0 && s.to_ns - s.from_ns < s.rollup_from_ns) return "";
+  // An hour after the range's first second: its windows end after it.
+  std::string out = std::string(hour) + " > toDateTime(" + std::to_string(s.from_ns / kNsPerS) + ")";
+  if (s.to_ns > 0) {
+    // And ends by the range's last second: its windows start before it.
+    const std::int64_t to_s = (s.to_ns + kNsPerS - 1) / kNsPerS;
+    out += std::string(" AND ") + hour + " <= toDateTime(" + std::to_string(to_s - 3600) + ")";
+  }
+  return out;
+}
+
+// The samples of the selection summed by `columns` (of samples and of
+// samples_hourly alike; `label_set` is a sample's labels as one string, as
+// the rollup keeps them), as the columns and `c`: the whole hours the rollup
+// holds from it, the rest from samples. Each part summed where it is read
+// (on a cluster, on the shards).
+std::string summed_samples(const FleetSelection& s, const std::vector<std::string>& columns) {
+  std::string names, raw;
+  for (const std::string& column : columns) {
+    names += (names.empty() ? "" : ", ") + column;
+    raw += (raw.empty() ? "" : ", ") +
+           (column == "label_set" ? std::string(kLabelSet) + " AS label_set" : column);
+  }
+  const std::string group = " GROUP BY " + names;
+  const std::string hours = rollup_hours(s, "hour");
+  if (hours.empty()) {
+    return "SELECT " + raw + ", sum(count) AS c FROM samples WHERE " + where(s) + group;
+  }
+  return "SELECT " + names + ", sum(c) AS c FROM (SELECT " + raw +
+         ", sum(count) AS c FROM samples WHERE " + where(s) + " AND NOT (" +
+         rollup_hours(s, "toStartOfHour(ts)") + ")" + group + " UNION ALL SELECT " + names +
+         ", sum(count) AS c FROM samples_hourly WHERE " + hours + in_list("host", s.hosts) +
+         in_list("service", s.services) + in_list("process", s.processes) + group + ")" + group;
+}
+
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;
   if (text.empty()) return parts;
@@ -67,71 +122,79 @@ std::vector<std::string> split(const std::string& text, char separator) {
 FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& selection,
                             Window& out) {
   const std::string filter = where(selection);
-  const std::string sample_stacks = "SELECT stack_id FROM samples WHERE " + filter;
+  const std::string sample_stacks =
+      "SELECT stack_id FROM (" + summed_samples(selection, {"stack_id"}) + ")";
   Window window;
+  FleetRead read;
 
-  ClickHouseAnswer span = clickhouse.run(
-      "SELECT min(toUInt64(ts)), max(toUInt64(ts) * 1000 + duration_ms), max(sample_rate) "
-      "FROM samples WHERE " + filter + " FORMAT TabSeparated");
-  if (!span.ok()) return failed(clickhouse, span);
-  for_each_tsv_row(span.body, [&](const std::vector<std::string>& f) {
-    if (f.size() < 3 || number(f[1]) == 0) return;
-    window.start_ns = static_cast<std::int64_t>(number(f[0])) * kNsPerS;
-    window.end_ns = static_cast<std::int64_t>(number(f[1])) * kNsPerMs;
-    window.frequency_hz = static_cast<std::uint32_t>(number(f[2]));
-  });
+  if (!query(clickhouse,
+             "SELECT min(toUInt64(ts)), max(toUInt64(ts) * 1000 + duration_ms), max(sample_rate) "
+             "FROM samples WHERE " + filter,
+             read, [&](const std::vector<std::string>& f) {
+               if (f.size() < 3 || number(f[1]) == 0) return;
+               window.start_ns = static_cast<std::int64_t>(number(f[0])) * kNsPerS;
+               window.end_ns = static_cast<std::int64_t>(number(f[1])) * kNsPerMs;
+               window.frequency_hz = static_cast<std::uint32_t>(number(f[2]));
+             })) {
+    return read;
+  }
 
-  // Frames, then stacks of frame indices, then the samples of those stacks.
+  // Frames, then stacks of frame indices, then the samples of those stacks;
+  // each in a set order, so the answers do not depend on how ClickHouse
+  // (or a cluster's shards) returned the rows.
   std::unordered_map<std::uint64_t, std::uint32_t> frame_index;
-  ClickHouseAnswer frames = clickhouse.run(
-      "SELECT frame_id, any(name), any(file), any(line), any(module), any(kind), any(inlined) "
-      "FROM frames WHERE frame_id IN (SELECT arrayJoin(frame_ids) FROM stacks WHERE stack_id IN (" +
-      sample_stacks + ")) GROUP BY frame_id FORMAT TabSeparated");
-  if (!frames.ok()) return failed(clickhouse, frames);
-  for_each_tsv_row(frames.body, [&](const std::vector<std::string>& f) {
-    if (f.size() < 7) return;
-    Frame frame;
-    frame.name = f[1];
-    frame.file = f[2];
-    frame.line = static_cast<std::uint32_t>(number(f[3]));
-    frame.module = f[4];
-    frame.kind = f[5].empty() ? std::string(frame_kind::native) : f[5];
-    frame.inlined = f[6] == "1";
-    frame_index.emplace(number(f[0]), static_cast<std::uint32_t>(window.frames.size()));
-    window.frames.push_back(std::move(frame));
-  });
+  if (!query(clickhouse,
+             "SELECT frame_id, any(name), any(file), any(line), any(module), any(kind), "
+             "any(inlined) FROM frames WHERE frame_id IN (SELECT arrayJoin(frame_ids) FROM stacks "
+             "WHERE stack_id IN (" + sample_stacks + ")) GROUP BY frame_id ORDER BY frame_id",
+             read, [&](const std::vector<std::string>& f) {
+               if (f.size() < 7) return;
+               Frame frame;
+               frame.name = f[1];
+               frame.file = f[2];
+               frame.line = static_cast<std::uint32_t>(number(f[3]));
+               frame.module = f[4];
+               frame.kind = f[5].empty() ? std::string(frame_kind::native) : f[5];
+               frame.inlined = f[6] == "1";
+               frame_index.emplace(number(f[0]), static_cast<std::uint32_t>(window.frames.size()));
+               window.frames.push_back(std::move(frame));
+             })) {
+    return read;
+  }
 
   std::unordered_map<std::uint64_t, std::uint32_t> stack_index;
-  ClickHouseAnswer stacks = clickhouse.run(
-      "SELECT stack_id, arrayStringConcat(arrayMap(x -> toString(x), any(frame_ids)), ',') "
-      "FROM stacks WHERE stack_id IN (" + sample_stacks + ") GROUP BY stack_id "
-      "FORMAT TabSeparated");
-  if (!stacks.ok()) return failed(clickhouse, stacks);
-  for_each_tsv_row(stacks.body, [&](const std::vector<std::string>& f) {
-    if (f.size() < 2) return;
-    std::vector<std::uint32_t> stack;
-    for (const std::string& id : split(f[1], ',')) {
-      auto it = frame_index.find(number(id));
-      if (it != frame_index.end()) stack.push_back(it->second);
-    }
-    stack_index.emplace(number(f[0]), static_cast<std::uint32_t>(window.stacks.size()));
-    window.stacks.push_back(std::move(stack));
-  });
+  if (!query(clickhouse,
+             "SELECT stack_id, arrayStringConcat(arrayMap(x -> toString(x), any(frame_ids)), ',') "
+             "FROM stacks WHERE stack_id IN (" + sample_stacks + ") GROUP BY stack_id "
+             "ORDER BY stack_id",
+             read, [&](const std::vector<std::string>& f) {
+               if (f.size() < 2) return;
+               std::vector<std::uint32_t> stack;
+               for (const std::string& id : split(f[1], ',')) {
+                 auto it = frame_index.find(number(id));
+                 if (it != frame_index.end()) stack.push_back(it->second);
+               }
+               stack_index.emplace(number(f[0]), static_cast<std::uint32_t>(window.stacks.size()));
+               window.stacks.push_back(std::move(stack));
+             })) {
+    return read;
+  }
 
-  ClickHouseAnswer samples = clickhouse.run(
-      "SELECT host, service, container, pod, process, pid, tid, stack_id, "
-      "arrayStringConcat(arrayMap((k, v) -> concat(k, '\\x02', v), labels.key, labels.value), "
-      "'\\x01') AS l, sum(count), thread, exe, cmdline FROM samples WHERE " + filter +
-      " GROUP BY host, service, container, pod, process, pid, tid, stack_id, l, thread, exe, "
-      "cmdline FORMAT TabSeparated");
-  if (!samples.ok()) return failed(clickhouse, samples);
   std::map<std::pair<std::string, std::uint32_t>, std::uint32_t> pids;  // (host, pid) -> pid
   std::map<std::uint32_t, std::string> pid_host;
   std::map<std::vector<Label>, std::uint32_t> label_sets;
   std::vector<std::string> hosts;
   std::uint32_t spare_pid = kFirstSparePid;
   std::set<std::pair<std::uint32_t, std::uint32_t>> threads;  // (pid, tid) named
-  for_each_tsv_row(samples.body, [&](const std::vector<std::string>& f) {
+  const std::vector<std::string> sample_columns{"host", "service", "container", "pod", "process",
+                                                "pid", "tid", "stack_id", "label_set", "thread",
+                                                "exe", "cmdline"};
+  if (!query(clickhouse,
+             "SELECT host, service, container, pod, process, pid, tid, stack_id, label_set, c, "
+             "thread, exe, cmdline FROM (" + summed_samples(selection, sample_columns) +
+             ") ORDER BY host, pid, tid, stack_id, label_set, thread, service, container, pod, "
+             "process, exe, cmdline",
+             read, [&](const std::vector<std::string>& f) {
     if (f.size() < 13) return;
     auto stack = stack_index.find(number(f[7]));
     if (stack == stack_index.end()) return;  // its stack row is not there: nothing to show
@@ -175,7 +238,9 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
     count.count = number(f[9]);
     count.labels = set->second;
     window.samples.push_back(count);
-  });
+  })) {
+    return read;
+  }
   if (hosts.size() == 1) window.host = hosts[0];
 
   // The agents' own metrics, where they sent them: their hosts' steps, and
@@ -187,39 +252,40 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
         (selection.to_ns > 0 ? " AND time_ms <= " + std::to_string(selection.to_ns / kNsPerMs)
                              : "") +
         in_list("host", hosts);
-    ClickHouseAnswer host_steps = clickhouse.run(
-        "SELECT time_ms, any(cpu_utilization), any(memory_total), any(memory_available) "
-        "FROM host_metrics WHERE " + when + " GROUP BY host, time_ms ORDER BY time_ms "
-        "FORMAT TabSeparated");
-    if (!host_steps.ok()) return failed(clickhouse, host_steps);
-    for_each_tsv_row(host_steps.body, [&](const std::vector<std::string>& f) {
-      if (f.size() < 4) return;
-      window.host_metrics.push_back(HostMetrics{
-          static_cast<std::int64_t>(number(f[0])) * kNsPerMs, std::strtod(f[1].c_str(), nullptr),
-          number(f[2]), number(f[3])});
-    });
-    ClickHouseAnswer process_steps = clickhouse.run(
-        "SELECT host, pid, time_ms, any(cpu_cores), any(rss_bytes) FROM process_metrics WHERE " +
-        when + " GROUP BY host, pid, time_ms FORMAT TabSeparated");
-    if (!process_steps.ok()) return failed(clickhouse, process_steps);
-    for_each_tsv_row(process_steps.body, [&](const std::vector<std::string>& f) {
-      if (f.size() < 5) return;
-      const auto original = static_cast<std::uint32_t>(number(f[1]));
-      auto pid = pids.find({f[0], original});
-      if (pid == pids.end()) return;  // no samples in the selection
-      measured.emplace(f[0], original);
-      window.process_metrics.push_back(ProcessMetrics{
-          static_cast<std::int64_t>(number(f[2])) * kNsPerMs, pid->second,
-          std::strtod(f[3].c_str(), nullptr), number(f[4])});
-    });
+    if (!query(clickhouse,
+               "SELECT time_ms, any(cpu_utilization), any(memory_total), any(memory_available) "
+               "FROM host_metrics WHERE " + when + " GROUP BY host, time_ms ORDER BY time_ms, host",
+               read, [&](const std::vector<std::string>& f) {
+                 if (f.size() < 4) return;
+                 window.host_metrics.push_back(HostMetrics{
+                     static_cast<std::int64_t>(number(f[0])) * kNsPerMs,
+                     std::strtod(f[1].c_str(), nullptr), number(f[2]), number(f[3])});
+               })) {
+      return read;
+    }
+    if (!query(clickhouse,
+               "SELECT host, pid, time_ms, any(cpu_cores), any(rss_bytes) FROM process_metrics "
+               "WHERE " + when + " GROUP BY host, pid, time_ms ORDER BY time_ms, host, pid",
+               read, [&](const std::vector<std::string>& f) {
+                 if (f.size() < 5) return;
+                 const auto original = static_cast<std::uint32_t>(number(f[1]));
+                 auto pid = pids.find({f[0], original});
+                 if (pid == pids.end()) return;  // no samples in the selection
+                 measured.emplace(f[0], original);
+                 window.process_metrics.push_back(ProcessMetrics{
+                     static_cast<std::int64_t>(number(f[2])) * kNsPerMs, pid->second,
+                     std::strtod(f[3].c_str(), nullptr), number(f[4])});
+               })) {
+      return read;
+    }
   }
 
   // The CPU of each process without metrics of its own, per window, from its samples.
-  ClickHouseAnswer cpu = clickhouse.run(
-      "SELECT host, pid, toUInt64(ts), duration_ms, max(sample_rate), sum(count) FROM samples "
-      "WHERE " + filter + " GROUP BY host, pid, ts, duration_ms ORDER BY ts FORMAT TabSeparated");
-  if (!cpu.ok()) return failed(clickhouse, cpu);
-  for_each_tsv_row(cpu.body, [&](const std::vector<std::string>& f) {
+  if (!query(clickhouse,
+             "SELECT host, pid, toUInt64(ts), duration_ms, max(sample_rate), sum(count) FROM "
+             "samples WHERE " + filter + " GROUP BY host, pid, ts, duration_ms "
+             "ORDER BY ts, host, pid, duration_ms",
+             read, [&](const std::vector<std::string>& f) {
     if (f.size() < 6) return;
     auto pid = pids.find({f[0], static_cast<std::uint32_t>(number(f[1]))});
     const std::uint64_t duration_ms = number(f[3]), rate = number(f[4]);
@@ -233,7 +299,9 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
     metrics.cpu_cores = static_cast<double>(number(f[5])) / static_cast<double>(rate) /
                         (static_cast<double>(duration_ms) / 1000.0);
     window.process_metrics.push_back(metrics);
-  });
+  })) {
+    return read;
+  }
   std::stable_sort(window.process_metrics.begin(), window.process_metrics.end(),
                    [](const ProcessMetrics& a, const ProcessMetrics& b) {
                      return a.time_ns < b.time_ns;
@@ -244,16 +312,18 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
 
 FleetRead read_fleet_windows(const ClickHouse& clickhouse, const FleetSelection& selection,
                              std::vector<FleetWindow>& out) {
-  ClickHouseAnswer rows = clickhouse.run(
-      "SELECT toUInt64(ts) AS t, max(toUInt64(ts) * 1000 + duration_ms) FROM samples WHERE " +
-      where(selection) + " GROUP BY host, t ORDER BY t FORMAT TabSeparated");
-  if (!rows.ok()) return failed(clickhouse, rows);
   std::vector<FleetWindow> windows;
-  for_each_tsv_row(rows.body, [&](const std::vector<std::string>& f) {
-    if (f.size() < 2) return;
-    windows.push_back(FleetWindow{static_cast<std::int64_t>(number(f[0])) * kNsPerS,
-                                  static_cast<std::int64_t>(number(f[1])) * kNsPerMs});
-  });
+  FleetRead read;
+  if (!query(clickhouse,
+             "SELECT toUInt64(ts) AS t, max(toUInt64(ts) * 1000 + duration_ms) FROM samples "
+             "WHERE " + where(selection) + " GROUP BY host, t ORDER BY t, host",
+             read, [&](const std::vector<std::string>& f) {
+               if (f.size() < 2) return;
+               windows.push_back(FleetWindow{static_cast<std::int64_t>(number(f[0])) * kNsPerS,
+                                             static_cast<std::int64_t>(number(f[1])) * kNsPerMs});
+             })) {
+    return read;
+  }
   out = std::move(windows);
   return FleetRead{};
 }
@@ -261,36 +331,36 @@ FleetRead read_fleet_windows(const ClickHouse& clickhouse, const FleetSelection&
 FleetRead read_fleet_summary(const ClickHouse& clickhouse, const std::vector<std::string>& hosts,
                              FleetSummary& out) {
   FleetSummary summary;
+  FleetRead read;
   const std::string where = hosts.empty() ? "" : " WHERE 1" + in_list("host", hosts);
-  ClickHouseAnswer span = clickhouse.run(
-      "SELECT count(), min(t), max(e) FROM (SELECT host, toUInt64(ts) AS t, "
-      "max(toUInt64(ts) * 1000 + duration_ms) AS e FROM samples" + where + " GROUP BY host, t) "
-      "FORMAT TabSeparated");
-  if (!span.ok()) return failed(clickhouse, span);
-  for_each_tsv_row(span.body, [&](const std::vector<std::string>& f) {
-    if (f.size() < 3 || number(f[0]) == 0) return;
-    summary.windows = number(f[0]);
-    summary.first_ns = static_cast<std::int64_t>(number(f[1])) * kNsPerS;
-    summary.last_ns = static_cast<std::int64_t>(number(f[2])) * kNsPerMs;
-  });
+  if (!query(clickhouse,
+             "SELECT count(), min(t), max(e) FROM (SELECT host, toUInt64(ts) AS t, "
+             "max(toUInt64(ts) * 1000 + duration_ms) AS e FROM samples" + where +
+             " GROUP BY host, t)",
+             read, [&](const std::vector<std::string>& f) {
+               if (f.size() < 3 || number(f[0]) == 0) return;
+               summary.windows = number(f[0]);
+               summary.first_ns = static_cast<std::int64_t>(number(f[1])) * kNsPerS;
+               summary.last_ns = static_cast<std::int64_t>(number(f[2])) * kNsPerMs;
+             })) {
+    return read;
+  }
+  auto names = [&](const std::string& sql, std::vector<std::string>& list) {
+    return query(clickhouse, sql, read, [&](const std::vector<std::string>& f) {
+      if (!f[0].empty()) list.push_back(f[0]);
+    });
+  };
   for (auto [column, list] : {std::pair{"host", &summary.hosts}, {"service", &summary.services},
                               {"process", &summary.processes}}) {
     // From the hourly rollup (written with every insert): the same names,
     // a fraction of the rows.
-    ClickHouseAnswer names = clickhouse.run(std::string("SELECT DISTINCT ") + column +
-                                            " FROM samples_hourly" + where + " ORDER BY " +
-                                            column + " FORMAT TabSeparated");
-    if (!names.ok()) return failed(clickhouse, names);
-    for_each_tsv_row(names.body, [&](const std::vector<std::string>& f) {
-      if (!f[0].empty()) list->push_back(f[0]);
-    });
+    if (!names(std::string("SELECT DISTINCT ") + column + " FROM samples_hourly" + where +
+                   " ORDER BY " + column,
+               *list)) {
+      return read;
+    }
   }
-  ClickHouseAnswer kinds = clickhouse.run("SELECT DISTINCT kind FROM frames ORDER BY kind "
-                                          "FORMAT TabSeparated");
-  if (!kinds.ok()) return failed(clickhouse, kinds);
-  for_each_tsv_row(kinds.body, [&](const std::vector<std::string>& f) {
-    if (!f[0].empty()) summary.kinds.push_back(f[0]);
-  });
+  if (!names("SELECT DISTINCT kind FROM frames ORDER BY kind", summary.kinds)) return read;
   out = std::move(summary);
   return FleetRead{};
 }

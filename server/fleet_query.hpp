@@ -1,7 +1,9 @@
 // Reading the fleet's samples back from ClickHouse as one Window: the samples
 // of the windows that overlap a time range, narrowed in ClickHouse by the
 // ordering columns (host, service) and the process name, summed per stack,
-// thread and label set, with their stacks and frames. What the query API and
+// thread and label set, with their stacks and frames; a day or more of them
+// from the hourly rollup. Rows are taken in a set order, so a read gives the
+// same Window from one node as from a cluster. What the query API and
 // `ember report --server` compute on.
 //
 // The agents' host and process metrics come with it (a process without
@@ -23,12 +25,19 @@
 
 namespace ember::server {
 
+// Reads of a day or longer take the hourly rollup by default.
+inline constexpr std::int64_t kRollupFromNs = 24LL * 3600 * 1'000'000'000;
+
 struct FleetSelection {
   std::int64_t from_ns = 0;  // windows ending after this
   std::int64_t to_ns = 0;    // and starting before this; 0: no end
   std::vector<std::string> hosts;      // alternatives; empty: all
   std::vector<std::string> services;
   std::vector<std::string> processes;  // comm
+  // A range this long or longer (or without an end) takes its whole hours
+  // from the hourly rollup, samples_hourly (the same sums, fewer rows), the
+  // rest from samples; 0: samples alone.
+  std::int64_t rollup_from_ns = 0;
 };
 
 struct FleetRead {

@@ -37,6 +37,7 @@ Status FleetStore::read(std::int64_t from_ns, std::int64_t to_ns, Window& merged
   selection.from_ns = from_ns;
   selection.to_ns = to_ns;
   selection.hosts = hosts_;
+  selection.rollup_from_ns = rollup_from_ns_;
   return failed(read_fleet_window(clickhouse_, selection, merged));
 }
 

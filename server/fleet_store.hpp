@@ -25,8 +25,10 @@ namespace ember::server {
 
 class FleetStore final : public store::StoreReader {
  public:
-  FleetStore(const ClickHouse& clickhouse, std::vector<std::string> hosts)
-      : clickhouse_(clickhouse), hosts_(std::move(hosts)) {}
+  // `rollup_from_ns`: FleetSelection's (0: samples alone).
+  FleetStore(const ClickHouse& clickhouse, std::vector<std::string> hosts,
+             std::int64_t rollup_from_ns = 0)
+      : clickhouse_(clickhouse), hosts_(std::move(hosts)), rollup_from_ns_(rollup_from_ns) {}
 
   // Reads the summary again (kinds: the built-in ones and every stored one).
   FleetRead refresh();
@@ -47,6 +49,7 @@ class FleetStore final : public store::StoreReader {
 
   const ClickHouse& clickhouse_;
   std::vector<std::string> hosts_;
+  std::int64_t rollup_from_ns_;
   store::StoreSummary summary_;
   mutable bool unreachable_ = false;
   mutable std::string problem_;

@@ -1,8 +1,8 @@
 // Retention on ClickHouse 18.16, which has no table TTL: the daily partitions
 // of samples, their hourly rollup and the stored spool entries older than the
 // kept days are dropped (ALTER TABLE ... DROP PARTITION ID), by ClickHouse's
-// own calendar (its today()). Frames and stacks are kept (plan: a sweep of
-// those no sample refers to).
+// own calendar (its today()), on every node of a cluster. Frames and stacks
+// are kept (plan: a sweep of those no sample refers to).
 #pragma once
 
 #include <string>

@@ -117,7 +117,8 @@ std::size_t SyntheticHost::pick(const std::vector<double>& cdf) {
 Window SyntheticHost::window(std::int64_t start_ns, int index) {
   // Cron-like processes: each window some exit and new ones (new pids) start.
   for (int i = 0; i < shape_.short_lived_per_window && !processes_.empty(); ++i) {
-    std::size_t victim = processes_.size() - 1 - static_cast<std::size_t>(index % 10);
+    std::size_t victim =
+        processes_.size() - 1 - static_cast<std::size_t>(index % 10) % processes_.size();
     processes_[victim] = make_process(next_pid_++, "job-" + std::to_string(index % 20));
   }
   Window w;

@@ -5,6 +5,7 @@
 #include <exception>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "agent/agent.hpp"
 #include "clickhouse_client.hpp"
@@ -37,13 +38,22 @@ Ctrl-C or SIGTERM.
   --listen HOST:PORT  where to listen; default 127.0.0.1:4040. Port 0 takes
                       any free port (the first line printed says which)
   --clickhouse URL    ClickHouse's HTTP interface; default
-                      http://127.0.0.1:8123/ (scripts/clickhouse.sh starts one)
+                      http://127.0.0.1:8123/ (scripts/clickhouse.sh starts one).
+                      With --cluster: once per node of the cluster; the
+                      first is written and read through
+  --cluster NAME      the sharded layout: a cluster of ClickHouse's
+                      <remote_servers>; the server creates each node's
+                      tables (NAME_local) and Distributed tables over them,
+                      and writes and reads through those (docs/fleet.md)
   --database NAME     the ClickHouse database, created with its tables when
                       missing, at start or, while ClickHouse does not answer,
                       once it does (503 until then); default ember
   --retention DAYS    days of profiles kept: older days' partitions are dropped
                       once ClickHouse answers and every hour after; 0 keeps
                       everything; default 30
+  --rollup-hours N    queries of ranges of N hours or longer read their whole
+                      hours from the hourly rollup (same answers, fewer
+                      rows); 0: never; default 24
   --max-body SIZE     an ingest body's size at most (413 over it); default 16MiB
   --max-inflated SIZE what a gzip'd body may inflate to; default 256MiB
   --log-level LEVEL   trace, debug, info (default), warn, error
@@ -67,9 +77,11 @@ bool valid_database(const std::string& name) {
 }  // namespace
 
 int server_command(Arguments& args) {
-  std::string token_file, listen = "127.0.0.1:4040", url = "http://127.0.0.1:8123/";
-  std::string database = "ember", log_level = "info";
+  std::string token_file, listen = "127.0.0.1:4040";
+  std::vector<std::string> urls;
+  std::string database = "ember", cluster, log_level = "info";
   int retention_days = 30;
+  long rollup_hours = 24;
   server::IngestLimits limits;
   while (auto flag = args.next_flag()) {
     if (*flag == "--help" || *flag == "-h") {
@@ -80,7 +92,16 @@ int server_command(Arguments& args) {
     } else if (*flag == "--listen") {
       listen = args.value();
     } else if (*flag == "--clickhouse") {
-      url = args.value();
+      urls.push_back(args.value());
+    } else if (*flag == "--cluster") {
+      cluster = args.value();
+    } else if (*flag == "--rollup-hours") {
+      const std::string text = args.value();
+      char* end = nullptr;
+      rollup_hours = std::strtol(text.c_str(), &end, 10);
+      if (!args.failed() && (text.empty() || *end || rollup_hours < 0 || rollup_hours > 100000)) {
+        return command_failed("server", "--rollup-hours: '" + text + "' is not a number of hours (0: never)", 2);
+      }
     } else if (*flag == "--database") {
       database = args.value();
     } else if (*flag == "--retention") {
@@ -112,6 +133,14 @@ int server_command(Arguments& args) {
   if (!valid_database(database)) {
     return command_failed("server", "--database: '" + database + "' is not a ClickHouse name (letters, digits, _)", 2);
   }
+  if (!cluster.empty() && !valid_database(cluster)) {
+    return command_failed("server", "--cluster: '" + cluster + "' is not a ClickHouse name (letters, digits, _)", 2);
+  }
+  if (urls.empty()) urls.push_back("http://127.0.0.1:8123/");
+  if (cluster.empty() && urls.size() > 1) {
+    return command_failed("server", "--clickhouse is given once without --cluster (one node)", 2);
+  }
+  const std::string url = urls.front();
   ListenAddress address;
   if (Status parsed = parse_listen_address(listen, address); !parsed) {
     return command_failed("server", "--listen: " + parsed.message(), 2);
@@ -123,7 +152,9 @@ int server_command(Arguments& args) {
   }
 
   try {
-    const server::ClickHouse clickhouse(url, database);
+    const server::ClickHouse clickhouse =
+        cluster.empty() ? server::ClickHouse(url, database)
+                        : server::ClickHouse(urls, database, cluster);
     auto log = component_logger("server");
     // ClickHouse may start after the server: until it answers, ingest and
     // queries are 503 (the agents keep their windows) and the loop below
@@ -132,14 +163,16 @@ int server_command(Arguments& args) {
     schema.attempt();
     server::IngestCounters counters;
     server::Ingest ingest(clickhouse, schema, tokens, limits, counters, log);
-    server::FleetApi api(clickhouse, [] { return realtime_ns(); });
+    server::FleetApi api(clickhouse, [] { return realtime_ns(); },
+                         rollup_hours * 3600LL * 1'000'000'000);
     server::FleetHttp http(ingest, api, schema, tokens, counters);
     if (Status bound = http.bind(address); !bound) return command_failed("server", bound.message());
     const std::string host =
         address.host.find(':') != std::string::npos ? "[" + address.host + "]" : address.host;
     std::printf("ember server: listening on http://%s:%d/ (POST /ingest, GET /api/v1/, GET "
-                "/metrics), ClickHouse %s database %s%s, %zu tokens\n",
+                "/metrics), ClickHouse %s database %s%s%s, %zu tokens\n",
                 host.c_str(), http.port(), url.c_str(), database.c_str(),
+                cluster.empty() ? "" : (" cluster " + cluster + " (" + std::to_string(urls.size()) + " nodes)").c_str(),
                 schema.ready() ? "" : " (not answering yet: 503 until it does)", tokens.size());
     std::fflush(stdout);
 
