@@ -36,6 +36,15 @@ const volatile __u32 leaf_snapshot_bytes = 1024;
 // Entries of a user stack, as kernel.perf_event_max_stack bounds the kernel's
 // walk: the sampler's own walk stops where the kernel's would.
 const volatile __u32 max_user_frames = EMBER_MAX_USER_FRAMES;
+// Set by the agent while a runtime plugin unwinds user stacks
+// (Sampler::set_snapshot_new_processes): a process starts on the full
+// snapshot at exec, or at its fork from a process on it, until that plugin
+// judged its binaries. A short-lived program (a shell loop's readlink) has
+// its few samples before it is judged; on the leaf copy alone, those of code
+// without frame pointers (most distributions' binaries, the dynamic loader)
+// would end early. Early in a process its stack is shallow: the copy, bounded
+// by the stack's top, is small.
+__u32 snapshot_new_processes = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -335,7 +344,9 @@ int ember_submit_sample(struct bpf_perf_event_data *ctx)
 	return submit(sample, false);
 }
 
-static __always_inline void report_process(struct task_struct *task, __u32 type, __u64 wakeup)
+// `tid`: the record's tid (the parent's tgid in a fork record).
+static __always_inline void report_process_as(struct task_struct *task, __u32 type, __u32 tid,
+					      __u64 wakeup)
 {
 	struct ember_process_event *event =
 		bpf_ringbuf_reserve(&ember_events, sizeof(*event), 0);
@@ -347,10 +358,15 @@ static __always_inline void report_process(struct task_struct *task, __u32 type,
 	event->header.cpu = bpf_get_smp_processor_id();
 	event->header.time_ns = bpf_ktime_get_ns();
 	event->header.pid = BPF_CORE_READ(task, tgid);
-	event->header.tid = BPF_CORE_READ(task, pid);
+	event->header.tid = tid;
 	BPF_CORE_READ_STR_INTO(&event->header.comm, task, comm);
 	event->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_ringbuf_submit(event, wakeup);
+}
+
+static __always_inline void report_process(struct task_struct *task, __u32 type, __u64 wakeup)
+{
+	report_process_as(task, type, BPF_CORE_READ(task, pid), wakeup);
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -364,7 +380,12 @@ int BPF_PROG(ember_process_exec, struct task_struct *task, pid_t old_pid, struct
 	if (filter_pids && !bpf_map_lookup_elem(&ember_pid_filter, &tgid))
 		return 0;
 	// A new image: what runtime plugins knew of the old one no longer holds.
-	bpf_map_delete_elem(&ember_runtimes, &tgid);
+	if (snapshot_new_processes) {
+		struct ember_process_runtime fresh = {.flags = EMBER_PROCESS_STACK_SNAPSHOT};
+		bpf_map_update_elem(&ember_runtimes, &tgid, &fresh, BPF_ANY);
+	} else {
+		bpf_map_delete_elem(&ember_runtimes, &tgid);
+	}
 	// Wake the reader (execs are rare next to samples): it attaches runtime
 	// plugins before the new program's first samples.
 	report_process(task, EMBER_RECORD_EXEC, BPF_RB_FORCE_WAKEUP);
@@ -385,19 +406,33 @@ int BPF_PROG(ember_process_fork, struct task_struct *parent, struct task_struct 
 		__u8 yes = 1;
 		bpf_map_update_elem(&ember_pid_filter, &child_tgid, &yes, BPF_ANY);
 	}
-	// Only children of processes walked by a runtime plugin: they run the
+	// Children of processes walked by a runtime plugin run the
 	// same interpreter, which the reader attaches to right away. Until then
 	// (and until an exec) the child is walked as its parent: same program,
 	// same flags; the runtime program finds the parent's config.
 	struct ember_process_runtime *runtime = bpf_map_lookup_elem(&ember_runtimes, &parent_tgid);
-	if (!runtime || !runtime->program)
+	if (!runtime || !runtime->program) {
+		// While the native runtime unwinds stacks: a child runs its
+		// parent's code (a shell's, until it execs), which the agent
+		// unwinds over the parent's mappings, not over those /proc shows
+		// once the child has exec'd. The record (no wakeup: it is news for
+		// the child's next sample only) names the parent in `tid`; a
+		// parent on the snapshot path passes it on until the child is judged.
+		if (!snapshot_new_processes || (filter_pids && !followed))
+			return 0;
+		if (runtime && (runtime->flags & EMBER_PROCESS_STACK_SNAPSHOT)) {
+			struct ember_process_runtime inherited = {.flags = EMBER_PROCESS_STACK_SNAPSHOT};
+			bpf_map_update_elem(&ember_runtimes, &child_tgid, &inherited, BPF_ANY);
+		}
+		report_process_as(child, EMBER_RECORD_FORK, parent_tgid, BPF_RB_NO_WAKEUP);
 		return 0;
+	}
 	if (!filter_pids || followed) {
 		struct ember_process_runtime inherited = *runtime;
 		inherited.flags &= ~EMBER_PROCESS_WAKE_READER;
 		bpf_map_update_elem(&ember_runtimes, &child_tgid, &inherited, BPF_ANY);
 	}
-	report_process(child, EMBER_RECORD_FORK, BPF_RB_FORCE_WAKEUP);
+	report_process_as(child, EMBER_RECORD_FORK, parent_tgid, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
 
@@ -408,6 +443,9 @@ int BPF_PROG(ember_process_exit, struct task_struct *task)
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
 	__u32 tgid = BPF_CORE_READ(task, tgid);
+	// Entries the sampler made (exec, fork) for a process the agent never
+	// saw a sample of go with it.
+	bpf_map_delete_elem(&ember_runtimes, &tgid);
 	if (filter_pids && !bpf_map_lookup_elem(&ember_pid_filter, &tgid))
 		return 0;
 	report_process(task, EMBER_RECORD_EXIT, wakeup_flag());

@@ -78,6 +78,7 @@ Status Agent::create(const Config& config, std::unique_ptr<Agent>& out) {
   // Only a backlog touches its memory.
   agent->queue_ = std::make_unique<RecordQueue>(2 * std::size_t{agent->sampler_->ring_bytes()});
   agent->runtimes_ = std::make_unique<RuntimeAttacher>(agent->plugins_);
+  agent->sampler_->set_snapshot_new_processes(agent->plugins_.native() != nullptr);
   share_unwind_rules(agent->plugins_, agent->processes_);
   agent->stacks_ = agent->make_stack_builder();
   Agent* self = agent.get();
@@ -252,10 +253,11 @@ void Agent::on_record(const void* data, std::size_t size) {
     case EMBER_RECORD_EXEC:
       on_process_start(header->pid, true);
       return;
-    case EMBER_RECORD_FORK:
-      on_process_start(header->pid, false);
+    case EMBER_RECORD_FORK:  // tid: the parent's pid
+      on_process_fork(header->pid, header->tid);
       return;
     case EMBER_RECORD_EXIT:
+      forked_from_.erase(header->pid);
       processes_.mark_exited(header->pid, to_realtime(header->time_ns));
       // Exited before its first sample: only its sampler entry (the wake flag) is left.
       if (deferred_execs_.erase(header->pid)) sampler_->forget_process(header->pid);
@@ -378,8 +380,23 @@ std::unique_ptr<StackBuilder> Agent::make_stack_builder() {
 }
 
 ProcessState& Agent::process_for(std::uint32_t pid, bool replace) {
+  ProcessState* parent = nullptr;
+  if (!forked_from_.empty()) {
+    auto forked = forked_from_.find(pid);
+    if (forked != forked_from_.end()) {
+      const std::uint32_t parent_pid = forked->second;
+      forked_from_.erase(forked);
+      replace = true;  // not an exited process whose pid it reuses
+      // By the time the reader sees the child's first sample, the child
+      // may have exec'd: /proc shows the new image, the sample ran the old.
+      if (parent_pid != pid) parent = &process_for(parent_pid, false);
+      if (parent && (parent->filtered_out || parent->mappings.empty())) parent = nullptr;
+    }
+  }
   bool is_new = replace;
-  ProcessState& process = replace ? processes_.replace(pid) : processes_.get(pid, is_new);
+  ProcessState& process = parent    ? processes_.fork(pid, *parent)
+                          : replace ? processes_.replace(pid)
+                                    : processes_.get(pid, is_new);
   if (is_new) {
     process.filtered_out = filtered_out(process);
     if (!process.filtered_out) {
@@ -387,9 +404,25 @@ ProcessState& Agent::process_for(std::uint32_t pid, bool replace) {
       Status attached =
           guarded_call("attaching runtime plugins", [&] { runtimes_->attach(process); });
       if (!attached) logger_->error("pid {}: {}", pid, attached.message());
+    } else {
+      // Never unwound: the snapshot a new process starts with is no use.
+      sampler_->set_process_flags(pid, EMBER_PROCESS_STACK_SNAPSHOT, false);
     }
   }
   return process;
+}
+
+void Agent::on_process_fork(std::uint32_t pid, std::uint32_t parent) {
+  const ProcessState* from = processes_.find(parent);
+  if (from && from->has_interpreter()) {
+    on_process_start(pid, false);
+    return;
+  }
+  // A pid of an exited process reused: the child is not that process.
+  if (const ProcessState* known = processes_.find(pid); known && !known->exited) return;
+  // Bounded: exit records lost to a full ring buffer leave entries behind.
+  if (forked_from_.size() >= 4096) forked_from_.clear();
+  forked_from_[pid] = parent;
 }
 
 // Interpreter plugins walk their frames in BPF only once attached, so a
@@ -397,6 +430,7 @@ ProcessState& Agent::process_for(std::uint32_t pid, bool replace) {
 // soon as the sampler says so (it wakes the reader for these), not at its
 // first sample: those would lack interpreter frames.
 void Agent::on_process_start(std::uint32_t pid, bool exec) {
+  if (exec) forked_from_.erase(pid);  // its samples from now on run the new image
   bool wanted = config_.pids.empty() || config_.follow_children ||
                 std::find(config_.pids.begin(), config_.pids.end(), pid) != config_.pids.end();
   const bool known = processes_.find(pid) != nullptr;

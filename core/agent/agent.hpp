@@ -96,6 +96,7 @@ class Agent {
   ProcessState& process_for(std::uint32_t pid, bool replace);
   std::unique_ptr<StackBuilder> make_stack_builder();
   void on_process_start(std::uint32_t pid, bool exec);
+  void on_process_fork(std::uint32_t pid, std::uint32_t parent);
   void after_loader(ProcessState& process, std::uint64_t user_ip);
   bool watch_loader(ProcessState& process);
   void start_deferred(ProcessState& process);
@@ -174,6 +175,10 @@ class Agent {
   std::uint64_t plugin_failures_ = 0;
   // Exec'd programs no plugin claims, not attached until their first sample.
   std::unordered_set<std::uint32_t> deferred_execs_;
+  // Children of processes without an interpreter walk, by pid, until their
+  // first sample, exec or exit: their parent's pid. A sample before the
+  // child's exec runs the parent's image (see process_for).
+  std::unordered_map<std::uint32_t, std::uint32_t> forked_from_;
   std::uint64_t execs_attached_ = 0;
   std::uint64_t execs_deferred_ = 0;
   std::uint64_t profiled_samples_ = 0;  // in every window of this run

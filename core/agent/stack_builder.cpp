@@ -36,8 +36,15 @@ StackBuilder::StackBuilder(RuntimePlugin* kernel, UnknownCode unknown_code)
       truncated_(std::make_shared<const Frame>(
           Frame{"[truncated]", "", "", 0, frame_kind::unknown, false})) {}
 
-void StackBuilder::note_unknown_code(ProcessState& process, const NativeStack& stack) {
+void StackBuilder::note_unknown_code(const ember_sample& sample, ProcessState& process,
+                                     NativeStack& stack) {
   if (!unknown_code_(process)) return;
+  // The maps were read again: unwound over them, the sample reaches through
+  // what was mapped since the last read (a new program's libraries, which
+  // its loader maps after the exec the process was attached at).
+  stack.leaf_first.clear();
+  stack.truncated = false;
+  process.native->unwind_user(sample, stack);
   // Still outside after a fresh read: walk garbage, not worth another read.
   for (const NativeFrame& frame : stack.leaf_first) {
     if (!could_be_mapped(frame.pc) || find_mapping(process.mappings, frame.pc)) continue;
@@ -63,7 +70,7 @@ void StackBuilder::capture(const ember_sample& sample, ProcessState& process, Ca
     process.native->unwind_user(sample, out.native);
     if (unknown_code_ &&
         outside_known_mappings(out.native, process.mappings, process.unmapped_pcs)) {
-      note_unknown_code(process, out.native);
+      note_unknown_code(sample, process, out.native);
     }
     if (!process.code_claims.empty()) name_claimed(sample, process, out);
   }

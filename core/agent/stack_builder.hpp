@@ -78,7 +78,7 @@ class StackBuilder {
   };
 
   void name_claimed(const ember_sample& sample, ProcessState& process, CapturedStack& out);
-  void note_unknown_code(ProcessState& process, const NativeStack& stack);
+  void note_unknown_code(const ember_sample& sample, ProcessState& process, NativeStack& stack);
   // The native user frames, named, into user_frames_ (leaf first).
   void name_user_stack(const CapturedStack& captured, ProcessState& process);
 

@@ -100,6 +100,16 @@ ProcessState& ProcessTable::replace(std::uint32_t pid) {
   return *slot;
 }
 
+ProcessState& ProcessTable::fork(std::uint32_t pid, const ProcessState& parent) {
+  auto& slot = processes_[pid];
+  slot = std::make_shared<ProcessState>();
+  slot->info = parent.info;
+  slot->info.pid = pid;
+  slot->info.exit_time_ns = 0;
+  slot->mappings = parent.mappings;
+  return *slot;
+}
+
 void ProcessTable::set_labeler(std::unique_ptr<ProcessLabeler> labeler) {
   labeler_ = std::move(labeler);
   if (!labeler_) return;

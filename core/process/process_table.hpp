@@ -81,6 +81,10 @@ class ProcessTable {
   // exec replaced the program: forget everything but the pid.
   ProcessState& replace(std::uint32_t pid);
 
+  // A child not yet exec'd: a new entry with its parent's names and
+  // mappings (the same image), not what /proc shows of the child by now.
+  ProcessState& fork(std::uint32_t pid, const ProcessState& parent);
+
   void mark_exited(std::uint32_t pid, std::int64_t exit_time_ns);
 
   // Destroys the runtime handlers (unwinder, symbol caches, interpreter

@@ -272,6 +272,10 @@ Status Sampler::set_process_flags(std::uint32_t pid, std::uint32_t flags, bool o
   return update_runtime(skeleton_->maps.ember_runtimes, pid, entry);
 }
 
+void Sampler::set_snapshot_new_processes(bool on) {
+  skeleton_->bss->snapshot_new_processes = on ? 1 : 0;
+}
+
 void Sampler::forget_process(std::uint32_t pid) {
   bpf_map__delete_elem(skeleton_->maps.ember_runtimes, &pid, sizeof(pid), 0);
 }

@@ -74,6 +74,11 @@ class Sampler {
   void remove_program(std::uint32_t slot);
   Status set_process_program(std::uint32_t pid, std::uint32_t slot);
   Status set_process_flags(std::uint32_t pid, std::uint32_t flags, bool on);
+  // While on, a process starts with EMBER_PROCESS_STACK_SNAPSHOT at exec (and
+  // at a fork from one that has it), until a runtime plugin judges it: set
+  // while a plugin unwinds user stacks and so clears the flag where it is
+  // not needed.
+  void set_snapshot_new_processes(bool on);
   void forget_process(std::uint32_t pid);
 
  private:

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -77,6 +78,16 @@ Status MappedFile::open(std::uint32_t pid, const std::string& root, const Mappin
   // is still the best guess.
   if (path_status) {
     out = std::move(by_path);
+    return Status::ok();
+  }
+  // The process is gone (a shell loop's tool lives a millisecond), and with
+  // it /proc/PID/root: the path in the agent's own view serves if it is the
+  // very file that was mapped, the same device and inode.
+  MappedFile own;
+  if (!root.empty() && !mapping.deleted && mapping.inode != 0 &&
+      open_path(mapping.path, own) && own.identity_.inode == mapping.inode &&
+      own.identity_.device == makedev(mapping.dev_major, mapping.dev_minor)) {
+    out = std::move(own);
     return Status::ok();
   }
   return Status::error(path_status.message() + "; " + map_status.message());

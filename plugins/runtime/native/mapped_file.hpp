@@ -1,6 +1,8 @@
 // Opens the file behind a mapping of another process, as that process sees
 // it: through /proc/PID/root (containers, other mount namespaces), or through
-// /proc/PID/map_files when the file was deleted or replaced since it was mapped.
+// /proc/PID/map_files when the file was deleted or replaced since it was mapped;
+// once the process is gone, through the agent's own view of the path when
+// that is the same device and inode.
 #pragma once
 
 #include <cstdint>
