@@ -47,14 +47,9 @@ def marker_lines(path):
     return lines
 
 
-def python_frames(profile, name, pid=None):
-    """The Python frames named `name`; with `pid`, only those of its samples."""
-    ids = range(len(profile.frames))
-    if pid is not None:
-        ids = sorted({i for doc, prof in zip(profile.doc["profiles"], profile.profiles)
-                      if prof.pid == pid for sample in doc["samples"] for i in sample})
-    return [profile.frames[i] for i in ids
-            if profile.frames[i]["name"] == name and profile.kinds[i] == "python"]
+def python_frames(profile, name):
+    return [fr for fr, kind in zip(profile.frames, profile.kinds)
+            if fr["name"] == name and kind == "python"]
 
 
 class CpythonTestCase(unittest.TestCase):

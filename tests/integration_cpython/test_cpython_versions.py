@@ -1,8 +1,8 @@
 """CPython frames merged with native frames, with real BPF, on every
-supported interpreter, two at a time: a pure-Python workload with a known
+supported interpreter, one after another: a pure-Python workload with a known
 call tree (workload.py) under `ember record` with the CPython plugin enabled.
 EMBER_IT_PYTHONS (e.g. "2.7,3.6") picks the interpreters; CMake registers
-the file twice (before and from 3.11) to keep each run short."""
+the file twice (before and from 3.11) so each run stays near 30 s."""
 
 import os
 import re
@@ -20,37 +20,24 @@ MIN_SAMPLES = 3000
 class CpythonVersionsTest(CpythonTestCase):
     def test_every_version(self):
         config = self.config()
-        versions = interpreters()
-        # Two versions at a time under one recording: each workload is one
-        # busy thread, and the machine has two CPUs.
-        for pair in (versions[i:i + 2] for i in range(0, len(versions), 2)):
-            present = []
-            for label, python in pair:
-                with self.subTest(label):
-                    self.require(python)
-                    present.append((label, python))
-            if not present:
-                continue
-            procs = [(label, it.start(self, [python, WORKLOAD, "30"])) for label, python in present]
-            name = "+".join(label.replace(" ", "-") for label, _ in present)
-            output = os.path.join(it.scratch_dir(self), name + ".json")
-            # 3,000 samples each keep the sampling error's sd under 0.9 points
-            # (3 points allowed below) however busy the machine is; a fifth
-            # more in all leaves room for one workload getting less CPU.
-            res = it.record(self, output, pids=[proc.pid for _, proc in procs], duration=DURATION,
-                            frequency=FREQUENCY, config=config,
-                            min_samples=int(MIN_SAMPLES * len(procs) * 1.2))
-            profile = it.Speedscope(output)
-            for label, proc in procs:
-                with self.subTest(label):
-                    self.check_workload(label, proc, profile, res)
+        for label, python in interpreters():
+            with self.subTest(label):
+                self.require(python)
+                self.check_workload(label, python, config)
 
-    def check_workload(self, label, proc, profile, res):
+    def check_workload(self, label, python, config):
+        output = os.path.join(it.scratch_dir(self), label.replace(" ", "-") + ".json")
+        proc = it.start(self, [python, WORKLOAD, "30"])
+        # 3,000 samples keep the sampling error's sd under 0.9 points (3 points
+        # allowed below) however busy the machine is.
+        res = it.record(self, output, pids=[proc.pid], duration=DURATION, frequency=FREQUENCY,
+                        config=config, min_samples=MIN_SAMPLES)
         lines = proc.stop()
         truth = next((ln for ln in lines if ln.startswith("truth ")), None)
         self.assertIsNotNone(truth, f"{label}: the workload printed no truth: {lines}")
         truth_a = float(re.search(r"hot_a=([\d.]+)", truth).group(1))
 
+        profile = it.Speedscope(output)
         stacks = [s for p in profile.for_pid(proc.pid) for s in p.stacks]
         total = sum(w for _, _, w in stacks)
         self.assertGreaterEqual(total, MIN_SAMPLES, res.describe())
@@ -98,7 +85,7 @@ class CpythonVersionsTest(CpythonTestCase):
                   "work": (marks["line-work-a"], marks["line-work-b"]),
                   "main": marks["line-main"]}
         for name, line in expect.items():
-            found = python_frames(profile, name, proc.pid)
+            found = python_frames(profile, name)
             self.assertTrue(found, f"{label}: no Python frame {name}")
             for fr in found:
                 self.assertEqual(os.path.realpath(fr.get("file", "")), WORKLOAD, fr)
