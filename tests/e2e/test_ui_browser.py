@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The web UI end to end: the real agent records a Python service whose hot
-function changes partway (switch_hot.py: parse_requests for 12 s, then
-render_pages for 8 s) into a store, beside another process of the same
+function changes partway (switch_hot.py: parse_requests for 12 s of CPU
+time, then render_pages for 8 s) into a store, beside another process of the same
 code outside the service running only render_pages (compare mode's other
 target); `ember ui` serves it on a free loopback
 port; ui_browser_test.mjs drives Debian's Chromium through playwright-core
