@@ -110,11 +110,12 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
   start_reader();
 
   const std::int64_t started = monotonic_ns();
-  std::int64_t deadline =
-      duration_seconds > 0 ? started + std::int64_t(duration_seconds * 1e9) : INT64_MAX;
+  const std::int64_t origin = duration_origin_ns_ ? std::min(duration_origin_ns_, started) : started;
+  std::int64_t deadline = sampling_deadline(started, duration_seconds);
   const std::int64_t last_deadline =
       min_samples_ && deadline != INT64_MAX
-          ? started + std::int64_t(std::max(max_seconds_, duration_seconds) * 1e9)
+          ? std::max(deadline,
+                     origin + std::int64_t(std::max(max_seconds_, duration_seconds) * 1e9))
           : deadline;
   std::int64_t next_cpu_check = started + 1000000000;
   schedule(started);
@@ -123,6 +124,10 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
   logger_->info("sampling {} at {} Hz, {} s windows, {} KiB ring buffer",
                 config_.pids.empty() ? "every process" : "the given processes",
                 config_.frequency_hz, config_.window_seconds, sampler_->ring_bytes() / 1024);
+  if (deadline != INT64_MAX && origin != started) {
+    logger_->debug("setting up took {:.2f} s of the {:.1f} s duration: sampling for {:.2f} s",
+                   (started - origin) / 1e9, duration_seconds, (deadline - started) / 1e9);
+  }
   if (when_sampling_) when_sampling_();
 
   Status result = Status::ok();
@@ -236,6 +241,19 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
                    execs_deferred_);
   }
   return result;
+}
+
+// Counted from the command's start (count_duration_from), the sampling ends
+// the stop's reserve before the duration does; setting up and the reserve
+// take at most a tenth of the duration, and at most 1 s, from the sampling
+// (a short recording on a busy host still samples for most of its time).
+std::int64_t Agent::sampling_deadline(std::int64_t started, double duration_seconds) const {
+  if (duration_seconds <= 0) return INT64_MAX;
+  const auto length = std::int64_t(duration_seconds * 1e9);
+  if (!duration_origin_ns_) return started + length;
+  const std::int64_t at_most_taken = std::min(kMaxSetupTakenNs, length / 10);
+  return std::max(duration_origin_ns_ + length - kStopReserveNs,
+                  started + length - at_most_taken);
 }
 
 void Agent::on_record(const void* data, std::size_t size) {

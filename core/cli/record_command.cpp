@@ -1,11 +1,14 @@
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -32,7 +35,10 @@ process has exited, or on Ctrl-C. With COMMAND, ember exits with its status.
 Options:
   -p, --pid PID         profile only this process (repeat for several); default:
                         the whole system
-  -d, --duration TIME   stop after this long: seconds, or 500ms, 30s, 2m, 1h;
+  -d, --duration TIME   end this long after the command started (setting up
+                        and writing the profile included, taking at most a
+                        tenth of it, 1 s, from the sampling): seconds, or
+                        500ms, 30s, 2m, 1h;
                         default: until the profiled processes exit, or Ctrl-C
   --min-samples N       with --duration: if the profile has fewer than N samples
                         by then (a busy machine), record on until it has, for
@@ -77,6 +83,29 @@ Examples:
 )";
 
 constexpr const char* kSystemConfig = "/etc/ember/ember.toml";
+
+// When this process started (exec), on the monotonic clock: `--duration` is
+// the command's wall time, loading ember itself included. /proc's start time
+// is in clock ticks since boot; now, if it cannot be read.
+std::int64_t process_start_ns() {
+  const std::int64_t now = monotonic_ns();
+  std::ifstream stat("/proc/self/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // The fields after the command name (which may hold spaces): 3 on.
+  const std::size_t name_end = text.rfind(')');
+  std::istringstream fields(name_end == std::string::npos ? "" : text.substr(name_end + 1));
+  std::string field;
+  unsigned long long start_ticks = 0;
+  for (int number = 3; number <= 22 && fields >> field; ++number) {
+    if (number == 22) start_ticks = std::strtoull(field.c_str(), nullptr, 10);
+  }
+  const long ticks = sysconf(_SC_CLK_TCK);
+  timespec boot{};
+  if (!start_ticks || ticks <= 0 || clock_gettime(CLOCK_BOOTTIME, &boot) != 0) return now;
+  const std::int64_t since_boot = std::int64_t(boot.tv_sec) * 1000000000 + boot.tv_nsec;
+  const std::int64_t age = since_boot - std::int64_t(start_ticks) * (1000000000 / ticks);
+  return age > 0 && age < 60 * std::int64_t{1000000000} ? now - age : now;
+}
 
 // The runtimes ember ships, all on, as in configs/ember.toml.
 Config shipped_defaults() {
@@ -138,6 +167,7 @@ class StdoutOutput {
 }  // namespace
 
 int record_command(Arguments& args) {
+  const std::int64_t started = process_start_ns();
   args.alias("-p", "--pid");
   args.alias("-d", "--duration");
   args.alias("-F", "--frequency");
@@ -254,6 +284,7 @@ int record_command(Arguments& args) {
   if (flame) files.options["flame"] = Option{true, "--flame"};
   RunLimits limits;
   limits.duration_seconds = duration;
+  limits.started_ns = started;
   limits.min_samples = min_samples;
   limits.max_seconds = 4 * duration;
   limits.on_progress = terminal_status_line();

@@ -88,6 +88,7 @@ int run_agent(const Config& config, const RunLimits& limits,
   }
   if (limits.on_sampling) agent->when_sampling(limits.on_sampling);
   if (limits.on_progress) agent->report_progress(limits.on_progress);
+  if (limits.started_ns) agent->count_duration_from(limits.started_ns);
   if (limits.min_samples) agent->extend_until_samples(limits.min_samples, limits.max_seconds);
   Status ran = agent->run(stop_requested(), limits.duration_seconds);
   if (!ran) {

@@ -10,6 +10,7 @@ namespace ember::cli {
 
 struct RunLimits {
   double duration_seconds = 0;  // 0 = until a signal
+  std::int64_t started_ns = 0;    // monotonic: the duration counts from here (0: from sampling)
   std::uint64_t min_samples = 0;  // go on past the duration until this many...
   double max_seconds = 0;         // ...for at most this long in all
   std::function<void()> on_sampling;  // once the sampler runs

@@ -9,14 +9,15 @@ their binaries and naming their frames happen on the agent's worker. So:
 - the losses are reported, by cause, in the final log line, and every sample
   the sampler submitted is either in the profile or counted there;
 - they stay under 0.5% of the samples;
-- the command ends within 1 s of its duration once sampling started (the
-  last samples, the profile's writing and the exit included: the stop gives
-  what is still queued a bounded time, however far behind the worker is).
-  Setting up before (attaching to every running process) is printed, not
-  judged.
+- the command takes its duration of wall time, within 1 s: `--duration`
+  counts from the command's start, so setting up (attaching to every
+  running process), the last samples, the profile's writing and the exit
+  are all in it (the stop gives what is still queued a bounded time,
+  however far behind the worker is).
 
 Truth: the counts in ember's final log line and the written profile; the
-time from ember's "sampling" line to its exit by the test's clock."""
+time from starting ember to its exit by the test's clock (the time from its
+"sampling" line is printed)."""
 
 import os
 import re
@@ -85,7 +86,7 @@ class Churn(CpythonTestCase):
         self.assertIsNotNone(record.returncode, stderr)
         self.assertTrue(sampling_at, "ember never said it was sampling\n" + stderr)
         setting_up = sampling_at[0] - began
-        took = ended - sampling_at[0]
+        took = ended - began
         churn.terminate()
         started = churn.communicate(timeout=30)[0].strip()
         for starter in starters:
@@ -103,12 +104,13 @@ class Churn(CpythonTestCase):
         share = 100.0 * lost / max(1, samples + ring_full)
         summary = (f"{samples + ring_full} samples, lost: {ring_full} ring buffer full, "
                    f"{queue_full} queue full, {unnamed} unnamed at stop ({share:.2f}%); "
-                   f"record ended {took:.2f} s after sampling started for --duration {DURATION} "
-                   f"(setting up {setting_up:.2f} s before); churn {started}")
+                   f"record took {took:.2f} s for --duration {DURATION} (setting up "
+                   f"{setting_up:.2f} s, {ended - sampling_at[0]:.2f} s from sampling to exit); "
+                   f"churn {started}")
         print("\n" + summary)
         self.assertGreater(samples, 0, summary + "\n" + stderr)
         self.assertLess(share, MAX_LOST_SHARE, summary + "\n" + stderr)
-        self.assertLessEqual(took, DURATION + 1.0, summary + "\n" + stderr)
+        self.assertLessEqual(abs(took - DURATION), 1.0, summary + "\n" + stderr)
 
 
 if __name__ == "__main__":
