@@ -67,8 +67,9 @@ ClickHouse::ClickHouse(const std::vector<std::string>& urls, std::string databas
     : ClickHouse(urls.empty() ? std::string() : urls.front(), std::move(database)) {
   cluster_ = std::move(cluster);
   for (const std::string& url : urls) {
-    ClickHouse(url, database_);  // each checked as the first was
+    const ClickHouse node(url, database_);  // each checked as the first was
     node_urls_.push_back(url);
+    node_addresses_.push_back(Address{node.host_, node.port_});
   }
 }
 
@@ -87,7 +88,36 @@ std::string ClickHouse::local_table(const std::string& table) const {
 }
 
 ClickHouseAnswer ClickHouse::run(const std::string& statement, const std::string& data) const {
-  httplib::Client client(host_, port_);
+  bool unconnected = false;
+  if (node_addresses_.size() < 2) {
+    ClickHouseAnswer answer = run_on(host_, port_, statement, data, unconnected);
+    answer.url = url_;
+    return answer;
+  }
+  // Any node's Distributed tables reach every shard: the nodes take the
+  // statements in turn, so no one node coordinates every read and write.
+  const std::size_t nodes = node_addresses_.size();
+  const std::size_t first = next_node_->fetch_add(1, std::memory_order_relaxed) % nodes;
+  ClickHouseAnswer answer;
+  std::string refused;
+  for (std::size_t i = 0; i < nodes; ++i) {
+    const std::size_t node = (first + i) % nodes;
+    answer = run_on(node_addresses_[node].host, node_addresses_[node].port, statement, data,
+                    unconnected);
+    answer.url = node_urls_[node];
+    // Only a refused connection goes on to the next node: a statement that
+    // was sent (an INSERT, perhaps done) is not sent again.
+    if (!unconnected) return answer;
+    refused += (refused.empty() ? "" : ", ") + node_urls_[node] + " " + answer.error;
+  }
+  answer.error = "no node of cluster " + cluster_ + " took the connection: " + refused;
+  return answer;
+}
+
+ClickHouseAnswer ClickHouse::run_on(const std::string& host, int port,
+                                    const std::string& statement, const std::string& data,
+                                    bool& unconnected) const {
+  httplib::Client client(host, port);
   client.set_connection_timeout(kConnectSeconds);
   client.set_read_timeout(kClickHouseTimeoutSeconds);
   client.set_write_timeout(kClickHouseTimeoutSeconds);
@@ -107,6 +137,8 @@ ClickHouseAnswer ClickHouse::run(const std::string& statement, const std::string
     body = data;
   }
   httplib::Result result = client.Post(path, body, "text/plain");
+  unconnected = !result && (result.error() == httplib::Error::Connection ||
+                            result.error() == httplib::Error::ConnectionTimeout);
   if (!result) {
     answer.error = httplib::to_string(result.error());
     return answer;

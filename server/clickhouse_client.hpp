@@ -9,9 +9,14 @@
 // shards' `<table>_local` tables. Statements name the tables the same way in
 // both; on a cluster every statement runs with a subquery over a Distributed
 // table sent to the shards as its result (GLOBAL IN) and an INSERT answered
-// once the rows are on their shards, as a single node answers.
+// once the rows are on their shards, as a single node answers. Every node
+// has the Distributed tables, so any node can take a statement: they take
+// them in turn, and one that refuses the connection passes the statement to
+// the next (nothing was sent, so nothing is written twice).
 #pragma once
 
+#include <atomic>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,6 +27,7 @@ struct ClickHouseAnswer {
   int status = 0;        // HTTP status when reached
   std::string body;      // the result, or ClickHouse's error text
   std::string error;     // the transport's reason when not reached
+  std::string url;       // the node that answered (or was asked last)
 
   bool ok() const { return reached && status == 200; }
   // For logs and messages: "ClickHouse at URL: ..." with the reason.
@@ -33,11 +39,12 @@ class ClickHouse {
   // `url`: http://host:port/ (a path or query is not accepted);
   // `database`: used for every statement that does not name one.
   ClickHouse(std::string url, std::string database);
-  // A cluster: statements go to `urls[0]`; every node's URL (each shard's
-  // replicas included) for what runs on each node (tables, retention).
+  // A cluster: every node's URL (each shard's replicas included); statements
+  // go to the nodes in turn, and what runs on each node (tables, retention)
+  // to each.
   ClickHouse(const std::vector<std::string>& urls, std::string database, std::string cluster);
 
-  const std::string& url() const { return url_; }
+  const std::string& url() const { return url_; }  // a cluster's first node
   const std::string& database() const { return database_; }
   const std::string& cluster() const { return cluster_; }  // "": a single node
   // Each node alone (its own tables), the first being this one's: one for a
@@ -47,16 +54,29 @@ class ClickHouse {
   // `table_local` under a cluster's Distributed `table`.
   std::string local_table(const std::string& table) const;
 
-  // `statement` alone, or followed by `data` (the rows of an INSERT).
+  // `statement` alone, or followed by `data` (the rows of an INSERT); on a
+  // cluster, by the next node in turn, or the one after it when that one
+  // refuses the connection.
   ClickHouseAnswer run(const std::string& statement, const std::string& data = "") const;
 
  private:
+  // One node's answer; `unconnected`: it did not take the connection.
+  ClickHouseAnswer run_on(const std::string& host, int port, const std::string& statement,
+                          const std::string& data, bool& unconnected) const;
+
   std::string url_;
   std::string host_;
   int port_ = 8123;
   std::string database_;
   std::string cluster_;
   std::vector<std::string> node_urls_;  // a cluster's; empty for a single node
+  struct Address {
+    std::string host;
+    int port;
+  };
+  std::vector<Address> node_addresses_;  // node_urls_'
+  // The node a cluster's next statement goes to first (shared by copies).
+  std::shared_ptr<std::atomic<std::size_t>> next_node_ = std::make_shared<std::atomic<std::size_t>>(0);
 };
 
 // `text` as a ClickHouse string literal ('...' with \\ and \' escaped).

@@ -147,25 +147,27 @@ Status run_all(const ClickHouse& node, const ClickHouse& server,
   return Status::ok();
 }
 
-// The cluster is in the node's <remote_servers> with as many nodes as the
-// server was given: a node without the tables would fail every read.
-Status check_cluster(const ClickHouse& clickhouse, std::size_t nodes) {
-  const ClickHouse server(clickhouse.url(), "default");  // the database may not exist yet
+// The cluster is in each node's <remote_servers> with as many nodes as the
+// server was given: a node without the tables would fail every read, and
+// every node takes statements through its Distributed tables.
+Status check_cluster(const ClickHouse& node, std::size_t nodes) {
+  const ClickHouse server(node.url(), "default");  // the database may not exist yet
   const ClickHouseAnswer listed = server.run(
-      "SELECT count() FROM system.clusters WHERE cluster = " + sql_quote(clickhouse.cluster()));
+      "SELECT count() FROM system.clusters WHERE cluster = " + sql_quote(node.cluster()));
   if (!listed.ok()) {
-    return Status::error("ClickHouse at " + clickhouse.url() + (listed.reached ? " refused" : " is unreachable") +
+    return Status::error("ClickHouse at " + node.url() + (listed.reached ? " refused" : " is unreachable") +
                          " (its clusters): " + listed.describe());
   }
   const std::string count = listed.body.substr(0, listed.body.find('\n'));
   if (count == "0") {
-    return Status::error("ClickHouse at " + clickhouse.url() + " has no cluster '" +
-                         clickhouse.cluster() + "' in its <remote_servers>");
+    return Status::error("ClickHouse at " + node.url() + " has no cluster '" +
+                         node.cluster() + "' in its <remote_servers>");
   }
   if (count != std::to_string(nodes)) {
-    return Status::error("cluster '" + clickhouse.cluster() + "' has " + count +
-                         " nodes in ClickHouse's <remote_servers>, the server was given " +
-                         std::to_string(nodes) + " (--clickhouse, one per node)");
+    return Status::error("cluster '" + node.cluster() + "' has " + count +
+                         " nodes in the <remote_servers> of ClickHouse at " + node.url() +
+                         ", the server was given " + std::to_string(nodes) +
+                         " (--clickhouse, one per node)");
   }
   return Status::ok();
 }
@@ -175,8 +177,10 @@ Status check_cluster(const ClickHouse& clickhouse, std::size_t nodes) {
 Status create_schema(const ClickHouse& clickhouse) {
   const std::string& db = clickhouse.database();
   const std::vector<ClickHouse> nodes = clickhouse.nodes();
-  if (!clickhouse.cluster().empty()) {
-    if (Status checked = check_cluster(clickhouse, nodes.size()); !checked) return checked;
+  for (const ClickHouse& node : nodes) {
+    if (!clickhouse.cluster().empty()) {
+      if (Status checked = check_cluster(node, nodes.size()); !checked) return checked;
+    }
   }
   for (const ClickHouse& node : nodes) {
     // The database may not exist yet: these statements name it themselves.

@@ -41,10 +41,10 @@ std::string where(const FleetSelection& s) {
          in_list("process", s.processes);
 }
 
-FleetRead failed(const ClickHouse& clickhouse, const ClickHouseAnswer& answer) {
+FleetRead failed(const ClickHouseAnswer& answer) {
   FleetRead read;
   read.unreachable = !answer.reached;
-  read.status = Status::error("ClickHouse at " + clickhouse.url() +
+  read.status = Status::error("ClickHouse at " + answer.url +
                               (answer.reached ? " refused a query: " : " is unreachable: ") +
                               answer.describe());
   return read;
@@ -56,7 +56,7 @@ template <typename RowFn>
 bool query(const ClickHouse& clickhouse, const std::string& sql, FleetRead& read, RowFn&& row) {
   const ClickHouseAnswer answer = clickhouse.run(sql + " FORMAT TabSeparated");
   if (!answer.ok()) {
-    read = failed(clickhouse, answer);
+    read = failed(answer);
     return false;
   }
   for_each_tsv_row(answer.body, row);

@@ -122,7 +122,7 @@ IngestAnswer Ingest::handle(const IngestRequest& request) const {
 
   auto storage_failed = [&](const ClickHouseAnswer& answer, const char* what) {
     const bool unreachable = !answer.reached;
-    const std::string message = std::string("ClickHouse at ") + clickhouse_.url() + " " +
+    const std::string message = std::string("ClickHouse at ") + answer.url + " " +
                                 (unreachable ? "is unreachable" : "refused") + " (" + what +
                                 "): " + answer.describe();
     if (log_) log_->error("{}", message);

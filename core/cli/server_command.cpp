@@ -40,7 +40,7 @@ Ctrl-C or SIGTERM.
   --clickhouse URL    ClickHouse's HTTP interface; default
                       http://127.0.0.1:8123/ (scripts/clickhouse.sh starts one).
                       With --cluster: once per node of the cluster; the
-                      first is written and read through
+                      nodes take the statements in turn
   --cluster NAME      the sharded layout: a cluster of ClickHouse's
                       <remote_servers>; the server creates each node's
                       tables (NAME_local) and Distributed tables over them,
