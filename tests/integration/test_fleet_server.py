@@ -20,7 +20,8 @@ real ClickHouse (Debian's, started privately by scripts/clickhouse.sh).
   ClickHouse answers, then it creates its tables and serves.
 - The web UI's API (flamegraph, targets, functions, diff) answers from
   ClickHouse with the local UI's shapes, narrowed by host, with a target per
-  host; `ember ui --server` serves it with the server's answers.
+  host; `ember ui --server` serves it with the server's answers, and
+  Chromium shows the page over it (a target per host, a host's flame graph).
 - `ember report --server --diff` compares two ranges of one host.
 - `--retention 30` drops the days before the last 30 and keeps the rest.
 - An agent uploading while ClickHouse stops and returns and while the server
@@ -48,6 +49,8 @@ import ember_it as it
 import net_hosts
 
 CLICKHOUSE_SCRIPT = os.environ.get("EMBER_IT_CLICKHOUSE_SCRIPT", "")
+# The browser tests' folder: its node_modules and the page's fleet check.
+E2E = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e")
 FREQUENCY = 199
 MAX_BODY = 256 * 1024
 TOKEN = "it-agent-token"
@@ -139,6 +142,18 @@ def start_server(tokens, clickhouse, database, listen, log, extra=()):
     return server, match.group(1)
 
 
+def wait_until(what, done, seconds=30, check=lambda: None, describe=lambda: ""):
+    """Polls done() every 0.2 s; fails saying `what` did not happen within
+    `seconds` (with describe()). check() runs each round and fails when
+    waiting longer is pointless (a process it watches exited)."""
+    deadline = time.monotonic() + seconds
+    while not done():
+        check()
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} within {seconds} s\n{describe()}")
+        time.sleep(0.2)
+
+
 def stop_process(proc):
     if proc.poll() is None:
         proc.terminate()
@@ -182,13 +197,15 @@ class FleetServer(unittest.TestCase):
             raise AssertionError("ClickHouse did not start (scripts/clickhouse.sh start), so the "
                                  f"fleet server cannot be tested:\n{started.stderr}")
         # The server creates its tables within a second or two of ClickHouse answering.
-        deadline = time.monotonic() + 20
-        while get(f"{cls.url}api/v1/summary")[0] != 200:
-            if cls.server.poll() is not None or time.monotonic() > deadline:
-                cls.tearDownClass()
-                raise AssertionError("ember server did not start serving within 20 s of "
-                                     "ClickHouse answering")
-            time.sleep(0.2)
+        def alive():
+            if cls.server.poll() is not None:
+                raise AssertionError(f"ember server exited ({cls.server.returncode})")
+        try:
+            wait_until("ember server serving after ClickHouse answered",
+                       lambda: get(f"{cls.url}api/v1/summary")[0] == 200, 20, alive)
+        except AssertionError:
+            cls.tearDownClass()
+            raise
 
     @classmethod
     def start_server(cls, listen):
@@ -206,12 +223,7 @@ class FleetServer(unittest.TestCase):
         server = getattr(cls, "server", None)
         log = ""
         if server and server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_process(server)
             with open(cls.server_log) as f:
                 log = f.read()
         subprocess.run([CLICKHOUSE_SCRIPT, "stop", cls.ch_dir], timeout=60)
@@ -263,16 +275,14 @@ class FleetServer(unittest.TestCase):
         agent = it.Background(["agent", "--config", config, "--window", "1",
                                "--frequency", str(FREQUENCY)])
         self.addCleanup(agent.kill)
-        deadline = time.monotonic() + 30
         before = self.metrics()["ember_server_ingested_windows_total"]
-        while self.metrics()["ember_server_ingested_windows_total"] < before + 3:
+
+        def agent_runs():
             if agent.proc.poll() is not None:
                 self.fail("the agent exited early\n" + agent.finish().describe())
-            if time.monotonic() > deadline:
-                agent.kill()
-                self.fail("the server stored fewer than 3 of the agent's windows in 30 s\n" +
-                          agent.finish().describe())
-            time.sleep(0.2)
+        wait_until("3 of the agent's windows stored by the server",
+                   lambda: self.metrics()["ember_server_ingested_windows_total"] >= before + 3,
+                   30, agent_runs, lambda: (agent.kill(), agent.finish().describe())[1])
         agent.proc.terminate()
         res = agent.finish(timeout=60)
         self.assertEqual(res.returncode, 0, res.describe())
@@ -406,10 +416,11 @@ class FleetServer(unittest.TestCase):
         `ember ui --server` (which adds the token) with the same answers."""
         now = int(time.time())
         when = f"&from={now - 30}&until={now - 20}"
-        bodies = {"it-ui-1": b"checkout;handle;parse_json 30\ncheckout;handle;render 10\n",
-                  "it-ui-2": b"checkout;handle;parse_json 5\ncheckout;handle;render 15\n"}
-        for host, body in bodies.items():
-            status, text = post(self.url, body,
+        sent = {"it-ui-1": {"parse_json": 30, "render": 10},
+                "it-ui-2": {"parse_json": 5, "render": 15}}
+        for host, counts in sent.items():
+            body = "".join(f"checkout;handle;{name} {n}\n" for name, n in counts.items())
+            status, text = post(self.url, body.encode(),
                                 params=f"name=shop.cpu%7Bhost%3D{host}%7D&format=folded{when}")
             self.assertEqual(status, 200, text)
         status, text = get(f"{self.url}api/v1/flamegraph?host=it-ui-1&from={now - 60}")
@@ -454,6 +465,23 @@ class FleetServer(unittest.TestCase):
         status, text = get(f"{local}api/v1/diff?host=it-ui-1&from={now - 60}"
                            f"&base_from={now - 60}&base_label=host%3Dit-ui-1", token=None)
         self.assertEqual(status, 200, text)
+
+        # The page itself in Chromium over `ember ui --server`: a target per
+        # host with its samples, and a host's flame graph as it sent.
+        for path, what in (("/usr/bin/chromium", "chromium"),
+                           (os.path.join(E2E, "node_modules", "playwright-core"),
+                            "playwright-core (scripts/install-deps.sh runs npm ci in tests/e2e)")):
+            self.assertTrue(os.path.exists(path), f"{what} is missing: {path}")
+        artifacts = os.environ.get("EMBER_E2E_ARTIFACTS", os.path.join(E2E, "artifacts"))
+        os.makedirs(artifacts, exist_ok=True)
+        browser = subprocess.run(
+            ["node", os.path.join(E2E, "ui_fleet_browser_test.mjs")], capture_output=True,
+            text=True, timeout=120, env=dict(os.environ, EMBER_UI_URL=local,
+                                             EMBER_UI_TRUTH=json.dumps({"hosts": sent}),
+                                             EMBER_E2E_ARTIFACTS=artifacts))
+        sys.stderr.write(browser.stdout)
+        self.assertEqual(browser.returncode, 0, f"the browser over ember ui --server failed:\n"
+                         f"{browser.stdout}\n{browser.stderr}")
 
     def test_report_diff_over_the_fleet(self):
         """ember report --server --diff: two ranges of one host, each function's
@@ -517,15 +545,11 @@ class FleetServer(unittest.TestCase):
                 stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL,
                 start_new_session=True)
         try:
-            deadline = time.monotonic() + 20
-            while "retention: dropped" not in open(log_path).read():
-                self.assertIsNone(server.poll(), open(log_path).read())
-                self.assertLess(time.monotonic(), deadline,
-                                "no retention pass in 20 s\n" + open(log_path).read())
-                time.sleep(0.1)
+            wait_until("a retention pass", lambda: "retention: dropped" in open(log_path).read(),
+                       20, lambda: self.assertIsNone(server.poll(), open(log_path).read()),
+                       lambda: open(log_path).read())
         finally:
-            server.terminate()
-            server.wait(timeout=15)
+            stop_process(server)
         self.assertEqual(self.query("SELECT count() FROM samples WHERE host = 'it-old'"), "0")
         self.assertEqual(self.query("SELECT sum(count) FROM samples WHERE host = 'it-recent'"), "5")
         self.assertIn("samples_hourly", open(log_path).read())
@@ -572,16 +596,14 @@ class FleetServer(unittest.TestCase):
             peak[:] = [max(a, b) for a, b in zip(peak, counts)]
             return counts
 
+        def agents_run():
+            for name, _, agent in agents:
+                if agent.proc.poll() is not None:
+                    self.fail(f"the agent of {name} exited\n" + agent.finish().describe())
+            waiting()
+
         def wait_for(what, done, seconds=30):
-            deadline = time.monotonic() + seconds
-            while not done():
-                for name, _, agent in agents:
-                    if agent.proc.poll() is not None:
-                        self.fail(f"the agent of {name} exited\n" + agent.finish().describe())
-                if time.monotonic() > deadline:
-                    self.fail(f"{what} within {seconds} s\n" + open(log).read()[-3000:])
-                waiting()
-                time.sleep(0.2)
+            wait_until(what, done, seconds, agents_run, lambda: open(log).read()[-3000:])
 
         def stored(server_url):
             return self.metrics(server_url)["ember_server_ingested_windows_total"]
