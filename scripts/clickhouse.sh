@@ -84,6 +84,9 @@ start() {
   <default_database>default</default_database>
   <mark_cache_size>268435456</mark_cache_size>
   <max_concurrent_queries>50</max_concurrent_queries>
+  <!-- zstd instead of LZ4 for every part (18.16 has no per-column codecs):
+       the fleet's tables take about a third less disk (docs/fleet.md) -->
+  <compression><case><min_part_size>0</min_part_size><min_part_size_ratio>0</min_part_size_ratio><method>${CLICKHOUSE_COMPRESSION:-zstd}</method></case></compression>
 $(remote_servers)
 </yandex>
 EOF
