@@ -78,6 +78,8 @@ Status Agent::create(const Config& config, std::unique_ptr<Agent>& out) {
   // Only a backlog touches its memory.
   agent->queue_ = std::make_unique<RecordQueue>(2 * std::size_t{agent->sampler_->ring_bytes()});
   agent->runtimes_ = std::make_unique<RuntimeAttacher>(agent->plugins_);
+  agent->runtimes_->set_exec_images(agent->exec_image_lookup());
+  agent->processes_.set_exec_images(agent->exec_image_lookup());
   agent->sampler_->set_snapshot_new_processes(agent->plugins_.native() != nullptr);
   share_unwind_rules(agent->plugins_, agent->processes_);
   agent->stacks_ = agent->make_stack_builder();
@@ -106,6 +108,7 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
   // Attaching read every process' binaries (symbols, unwind tables) through
   // temporary buffers: give the freed heap back before sampling starts.
   malloc_trim(0);
+  open_mmap_events();
   if (Status sampling = sampler_->start(); !sampling) return sampling;
   start_reader();
 
@@ -158,6 +161,7 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
       result = reader_->error();
       break;
     }
+    if (mmap_events_) mmap_events_->drain();  // before the samples that need them
     if (!pending_.full()) {
       queue_->take(timeout, handler_, pending_.room(), monotonic_ns() + kTakeSliceNs);
     }
@@ -185,6 +189,7 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
       // system now, not at the window's close: under process churn the
       // heap would otherwise grow for a whole window.
       if (processes_.release_exited_handlers(horizon - 1000000000) > 0) malloc_trim(0);
+      forget_old_exec_images();
       next_cpu_check = now + 1000000000;
       if (progress_) report_progress_now(started, true);
     }

@@ -20,6 +20,7 @@
 #include "reader_thread.hpp"
 #include "record_queue.hpp"
 #include "runtime_attacher.hpp"
+#include "sampler/mmap_event_stream.hpp"
 #include "sampler/sampler.hpp"
 #include "sink_runner.hpp"
 #include "stack_builder.hpp"
@@ -101,6 +102,10 @@ class Agent {
   void note_sampled_pid(std::uint32_t pid);
   ProcessState& process_for(std::uint32_t pid, bool replace);
   std::unique_ptr<StackBuilder> make_stack_builder();
+  // agent_mmap_events.cpp
+  void open_mmap_events();
+  ExecImageLookup exec_image_lookup();
+  void forget_old_exec_images();
   void on_process_start(std::uint32_t pid, bool exec);
   void on_process_fork(std::uint32_t pid, std::uint32_t parent);
   void after_loader(ProcessState& process, std::uint64_t user_ip);
@@ -124,6 +129,9 @@ class Agent {
   Config config_;
   std::shared_ptr<spdlog::logger> logger_;
   std::unique_ptr<Sampler> sampler_;
+  // The kernel's mmap, exec and exit records (agent_mmap_events.cpp).
+  std::unique_ptr<MmapEventStream> mmap_events_;
+  std::uint64_t mmap_events_lost_reported_ = 0;
   PluginSet plugins_;
   std::unique_ptr<SinkRunner> sinks_;
   std::unique_ptr<RuntimeAttacher> runtimes_;

@@ -179,6 +179,7 @@ Status Agent::reload(const Config& next) {
     std::sort(running.begin(), running.end(),
               [](const auto& a, const auto& b) { return a.name < b.name; });
     runtimes_ = std::make_unique<RuntimeAttacher>(plugins_);
+    runtimes_->set_exec_images(exec_image_lookup());
     sampler_->set_snapshot_new_processes(plugins_.native() != nullptr);
     share_unwind_rules(plugins_, processes_);
     stacks_ = make_stack_builder();

@@ -119,7 +119,13 @@ void RuntimeAttacher::attach(ProcessState& process) {
 
 bool RuntimeAttacher::refresh(ProcessState& process) {
   std::vector<Mapping> mappings;
-  if (!read_proc_maps(process.info.pid, mappings) || mappings.empty()) return false;  // gone
+  if (!read_proc_maps(process.info.pid, mappings) || mappings.empty()) {
+    // Gone: what it mapped since it was read, if the kernel's records say.
+    if (!exec_images_ || !mappings_after_exit(exec_images_(process.info.pid), process.mappings,
+                                              mappings)) {
+      return false;
+    }
+  }
   if (mappings == process.mappings) return true;
   std::vector<Mapping> before = std::exchange(process.mappings, std::move(mappings));
   process.unmapped_pcs.clear();

@@ -21,13 +21,17 @@ class RuntimeAttacher {
  public:
   explicit RuntimeAttacher(PluginSet& plugins);
 
+  // Where refresh() takes the mappings of a process gone from /proc.
+  void set_exec_images(ExecImageLookup lookup) { exec_images_ = std::move(lookup); }
+
   void attach(ProcessState& process);
 
   // Re-reads the process' mappings. When they changed: tells its handlers,
   // probes the executable file mappings it did not have with every probing
   // plugin, attaches those that claim one and are not attached yet, and asks
   // every handler for its code ranges again. Returns false when the maps
-  // cannot be read (the process is gone).
+  // cannot be read (the process is gone, and what it mapped since its exec
+  // is not known either).
   bool refresh(ProcessState& process);
 
   // A sample of `process` ran code outside every mapping known of it (a
@@ -54,6 +58,7 @@ class RuntimeAttacher {
     std::shared_ptr<const BinaryData> data;
   };
   using Claims = std::vector<Claim>;
+  ExecImageLookup exec_images_;
 
   const Claims& probe(const ProcessState& process, const Mapping& mapping);
   // Attaches the plugins claiming one of `mappings` (executable files) that

@@ -1,10 +1,13 @@
 #include "process_table.hpp"
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
 
 #include "container_id.hpp"
+#include "ember/elf_file.hpp"
 #include "ember/text_file.hpp"
 
 namespace ember {
@@ -49,6 +52,96 @@ void read_process(std::uint32_t pid, ProcessState& state) {
   if (read_proc_maps(pid, mappings) && !mappings.empty()) state.mappings = std::move(mappings);
 }
 
+namespace {
+
+// The PT_LOAD segments of the file `code` maps, read in the agent's view
+// when it is that very file (device and inode), cached by file identity.
+const std::vector<ElfLoadSegment>* file_segments(const Mapping& code) {
+  static std::unordered_map<std::string, std::vector<ElfLoadSegment>> cache;
+  const std::string key = std::to_string(code.dev_major) + ":" + std::to_string(code.dev_minor) +
+                          ":" + std::to_string(code.inode);
+  if (auto known = cache.find(key); known != cache.end()) return &known->second;
+  struct stat st {};
+  if (stat(code.path.c_str(), &st) != 0 || st.st_ino != code.inode ||
+      major(st.st_dev) != code.dev_major || minor(st.st_dev) != code.dev_minor) {
+    return nullptr;
+  }
+  ElfFile elf;
+  ElfReadOptions options;
+  options.symbols = false;
+  if (!ElfFile::open(code.path, elf, options)) return nullptr;
+  if (cache.size() >= 256) cache.clear();  // bounded: the libraries of a host's programs
+  auto& segments = cache[key];
+  segments.assign(elf.load_segments().begin(), elf.load_segments().end());
+  return &segments;
+}
+
+// The kernel reports executable mappings only; the unwinder also reads the
+// read-only ones (.eh_frame_hdr and .eh_frame sit outside the code segment).
+// They are where the file's other PT_LOAD segments go, by the code's bias.
+void add_read_only_segments(const Mapping& code, std::vector<Mapping>& out) {
+  if (!code.is_file()) return;
+  const std::vector<ElfLoadSegment>* segments = file_segments(code);
+  if (!segments) return;
+  std::optional<std::uint64_t> bias;
+  for (const ElfLoadSegment& segment : *segments) {
+    if (segment.executable && segment.offset <= code.offset &&
+        code.offset < segment.offset + std::max(segment.filesz, std::uint64_t{1})) {
+      bias = code.start - code.offset - (segment.vaddr - segment.offset);
+    }
+  }
+  if (!bias) return;
+  constexpr std::uint64_t kPage = 4096;
+  for (const ElfLoadSegment& segment : *segments) {
+    if (segment.executable || segment.writable || !segment.readable || segment.filesz == 0) continue;
+    Mapping data = code;
+    data.start = (*bias + segment.vaddr) & ~(kPage - 1);
+    data.end = (*bias + segment.vaddr + segment.filesz + kPage - 1) & ~(kPage - 1);
+    data.offset = segment.offset & ~(kPage - 1);
+    data.executable = data.writable = data.shared = false;
+    data.readable = true;
+    // Only where nothing is known to be mapped.
+    auto overlaps = [&](const Mapping& m) { return m.start < data.end && data.start < m.end; };
+    if (data.start < data.end && std::none_of(out.begin(), out.end(), overlaps)) {
+      insert_mapping(out, data);
+    }
+  }
+}
+
+}  // namespace
+
+bool mappings_after_exit(const ExecImage* image, const std::vector<Mapping>& known,
+                         std::vector<Mapping>& out) {
+  if (!image || image->mappings.empty()) return false;
+  bool same_image = known.empty();
+  for (const Mapping& code : image->mappings) {
+    const Mapping* at = find_mapping(known, code.start);
+    if (!at || !at->executable || !code.is_file()) continue;
+    // Another file, or the same one elsewhere: the image of a later exec.
+    if (at->inode != code.inode || at->dev_major != code.dev_major ||
+        at->dev_minor != code.dev_minor || at->start - at->offset != code.start - code.offset) {
+      return false;
+    }
+    same_image = true;
+  }
+  if (!same_image) return false;
+  out = known;
+  for (const Mapping& code : image->mappings) insert_mapping(out, code);
+  for (const Mapping& code : image->mappings) add_read_only_segments(code, out);
+  return true;
+}
+
+void ProcessTable::read(std::uint32_t pid, ProcessState& state) {
+  read_process(pid, state);
+  if (!state.mappings.empty() || !exec_images_) return;
+  // Gone from /proc already (a program that ran for a millisecond).
+  const ExecImage* image = exec_images_(pid);
+  std::vector<Mapping> mappings;
+  if (!mappings_after_exit(image, {}, mappings)) return;
+  state.mappings = std::move(mappings);
+  if (state.info.exe.empty()) state.info.exe = image->exe;
+}
+
 ProcessHandler* ProcessState::runtime(std::string_view plugin) const {
   for (const AttachedRuntime& attached : runtimes) {
     if (attached.plugin == plugin) return attached.handler;
@@ -86,7 +179,7 @@ ProcessState& ProcessTable::get(std::uint32_t pid, bool& is_new) {
   is_new = !slot;
   if (is_new) {
     slot = std::make_shared<ProcessState>();
-    read_process(pid, *slot);
+    read(pid, *slot);
     if (labeler_) labeler_->label(slot->info);
   }
   return *slot;
@@ -95,7 +188,7 @@ ProcessState& ProcessTable::get(std::uint32_t pid, bool& is_new) {
 ProcessState& ProcessTable::replace(std::uint32_t pid) {
   auto& slot = processes_[pid];
   slot = std::make_shared<ProcessState>();
-  read_process(pid, *slot);
+  read(pid, *slot);
   if (labeler_) labeler_->label(slot->info);
   return *slot;
 }

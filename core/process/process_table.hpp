@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 
 #include "address_names.hpp"
 #include "code_claims.hpp"
+#include "mapping_history.hpp"
 #include "ember/proc_maps.hpp"
 #include "ember/runtime_plugin.hpp"
 #include "ember/window.hpp"
@@ -65,11 +67,25 @@ struct ProcessState {
 // container id, pod uid, mappings); keeps what is already known when it has exited.
 void read_process(std::uint32_t pid, ProcessState& state);
 
+// What a process exec'd while the agent runs mapped executable, known after
+// its exit (MmapEventStream), or nullptr.
+using ExecImageLookup = std::function<const ExecImage*(std::uint32_t pid)>;
+
+// Mappings for a process /proc no longer shows: `known`, what was read of it
+// before (empty if nothing), with the executable mappings of its image laid
+// over them, if that image is the one `known` came from (one of its
+// executable files at the same place; any image when `known` is empty).
+// False when there is no such image.
+bool mappings_after_exit(const ExecImage* image, const std::vector<Mapping>& known,
+                         std::vector<Mapping>& out);
+
 class ProcessTable {
  public:
   // Labels (container name, service) for every process read from now on, and
   // again for those already known (a reloaded config's rules).
   void set_labeler(std::unique_ptr<ProcessLabeler> labeler);
+  // Where the mappings of a process gone from /proc come from.
+  void set_exec_images(ExecImageLookup lookup) { exec_images_ = std::move(lookup); }
 
   // The entry for pid, or nullptr.
   ProcessState* find(std::uint32_t pid);
@@ -115,6 +131,9 @@ class ProcessTable {
   // captured with, should the table drop it meanwhile.
   std::unordered_map<std::uint32_t, std::shared_ptr<ProcessState>> processes_;
   std::unique_ptr<ProcessLabeler> labeler_;
+  ExecImageLookup exec_images_;
+
+  void read(std::uint32_t pid, ProcessState& state);
 };
 
 }  // namespace ember
