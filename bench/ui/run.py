@@ -3,8 +3,9 @@
 --hours 24` writes the store): `ember ui` on a free loopback port, then
 
 - API latency: wall time of each endpoint for the last hour and the whole
-  day: the first request of a fresh `ember ui` (it reads the store) and the
-  first request after the range's timeline (as the UI asks: the store was
+  day: the first request of a fresh `ember ui` (it reads the store; also
+  that process' CPU time for it, steadier than wall time on a busy machine)
+  and the first request after the range's timeline (as the UI asks: the store was
   read by the timeline), and the median of --repeat more (answered from
   what was kept: core/ui/lru_cache.hpp), answer size;
 - in Chromium (playwright-core from tests/e2e): time from navigation to the
@@ -35,6 +36,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 START = 1_795_600_000  # ember_bench_store's first window (epoch seconds)
 DAY = 24 * 3600
+
+
+def cpu_seconds(pid):
+    """User + system CPU of a process so far (/proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def get(url):
@@ -81,19 +89,22 @@ def main():
     targets = json.loads(get(f"{url}api/v1/targets?from={hour[0]}&to={hour[1]}&limit=500")[1])
     stop(ui)
     pid = next(t for t in targets["targets"] if t["param"] == "pid")
-    print("| endpoint | range | selection | first request | after the timeline | again (median) | answer |")
-    print("|---|---|---|---|---|---|---|")
+    print("| endpoint | range | selection | first request | its CPU | after the timeline "
+          "| again (median) | answer |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, (a, b) in (("1 h", hour), ("24 h", day)):
         for endpoint in ("timeline", "targets", "flamegraph", "functions"):
             for selection in ("", f"&pid={pid['value']}"):
                 if endpoint == "targets" and selection:
                     continue
                 path = f"api/v1/{endpoint}?from={a}&to={b}{selection}"
-                firsts, afters, agains = [], [], []
+                firsts, cpus, afters, agains = [], [], [], []
                 for binary in binaries:
                     ui, url = serve(binary)
                     try:
+                        cpu_before = cpu_seconds(ui.pid)
                         first, body = get(url + path)
+                        cpus.append(cpu_seconds(ui.pid) - cpu_before)
                     finally:
                         stop(ui)
                     ui, url = serve(binary)
@@ -107,7 +118,8 @@ def main():
                     afters.append(after_timeline)
                     agains.append(statistics.median(times))
                 what = f"pid {pid['value']}" if selection else "host"
-                print(f"| {endpoint} | {name} | {what} | {shown(firsts)} | {shown(afters)} "
+                print(f"| {endpoint} | {name} | {what} | {shown(firsts)} | {shown(cpus)} "
+                      f"| {shown(afters)} "
                       f"| {shown(agains)} | {len(body) / 1024:,.0f} KiB |", flush=True)
     views = [("one process, 1 h", f"?t=pid:{pid['value']}&from={hour[0]}&to={hour[1]}",
               f"{hour[0] + 1800}"),

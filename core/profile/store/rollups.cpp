@@ -1,6 +1,7 @@
 #include "rollups.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 
@@ -13,6 +14,11 @@ namespace ember::store {
 std::int64_t hour_of(std::int64_t time_ns) {
   std::int64_t hour = time_ns / kHourNs * kHourNs;
   return hour > time_ns ? hour - kHourNs : hour;
+}
+
+std::int64_t span_of(std::int64_t time_ns) {
+  std::int64_t span = time_ns / kSpanNs * kSpanNs;
+  return span > time_ns ? span - kSpanNs : span;
 }
 
 void build_rollup(Database& db, std::int64_t hour_ns) {
@@ -73,9 +79,57 @@ void build_rollup(Database& db, std::int64_t hour_ns) {
   insert.run();
 }
 
+bool build_span_rollup(Database& db, std::int64_t span_ns) {
+  // Windows per hour of the block, against what each hour's rollup merged.
+  std::map<std::int64_t, std::int64_t> windows_of_hour;
+  {
+    Statement starts(db.handle(),
+                     "SELECT start_ns FROM windows WHERE start_ns >= ?1 AND start_ns < ?2");
+    starts.bind(1, span_ns).bind(2, span_ns + kSpanNs);
+    while (starts.step()) ++windows_of_hour[hour_of(starts.int64(0))];
+  }
+  Statement hours(db.handle(),
+                  "SELECT hour_ns, windows, process_samples, blob_format FROM rollups "
+                  "WHERE hour_ns >= ?1 AND hour_ns < ?2 AND process_samples IS NOT NULL "
+                  "ORDER BY hour_ns");
+  hours.bind(1, span_ns).bind(2, span_ns + kSpanNs);
+  RefsMerger merger;
+  std::int64_t rolled = 0, windows = 0;
+  bool complete = true;
+  while (hours.step()) {
+    auto hour = windows_of_hour.find(hours.int64(0));
+    if (hour == windows_of_hour.end() || hour->second != hours.int64(1)) {
+      complete = false;  // a stale rollup: the hour is rolled up again first
+      break;
+    }
+    ++rolled;
+    windows += hours.int64(1);
+    merger.add(decode_refs(hours.blob(2), hours.int64(3)));
+  }
+  hours.reset();
+  complete = complete && rolled > 0 && rolled == static_cast<std::int64_t>(windows_of_hour.size());
+  if (!complete) {
+    Statement remove(db.handle(), "DELETE FROM span_rollups WHERE span_ns = ?1");
+    remove.bind(1, span_ns).run();
+    return false;
+  }
+  Statement insert(db.handle(),
+                   "INSERT OR REPLACE INTO span_rollups (span_ns, hours, windows, "
+                   "process_samples, blob_format) VALUES (?1, ?2, ?3, ?4, ?5)");
+  insert.bind(1, span_ns)
+      .bind(2, rolled)
+      .bind(3, windows)
+      .bind_blob(4, encode_refs(merger.refs(), IdOrder::kept))
+      .bind(5, kBlobFormat)
+      .run();
+  return true;
+}
+
 void drop_rollup_of(Database& db, std::int64_t time_ns) {
   Statement remove(db.handle(), "DELETE FROM rollups WHERE hour_ns = ?1");
   remove.bind(1, hour_of(time_ns)).run();
+  Statement remove_span(db.handle(), "DELETE FROM span_rollups WHERE span_ns = ?1");
+  remove_span.bind(1, span_of(time_ns)).run();
 }
 
 void drop_stale_rollups(Database& db) {
@@ -83,6 +137,11 @@ void drop_stale_rollups(Database& db) {
       "DELETE FROM rollups WHERE windows != (SELECT count(*) FROM windows "
       "WHERE windows.start_ns >= rollups.hour_ns AND windows.start_ns < rollups.hour_ns + " +
       std::to_string(kHourNs) + ")");
+  db.exec(
+      "DELETE FROM span_rollups WHERE windows != (SELECT count(*) FROM windows "
+      "WHERE windows.start_ns >= span_rollups.span_ns AND windows.start_ns < "
+      "span_rollups.span_ns + " +
+      std::to_string(kSpanNs) + ")");
 }
 
 std::vector<std::int64_t> hours_without_rollup(Database& db) {
@@ -97,6 +156,19 @@ std::vector<std::int64_t> hours_without_rollup(Database& db) {
   Statement rolled(db.handle(), "SELECT hour_ns FROM rollups WHERE process_samples IS NOT NULL");
   while (rolled.step()) hours.erase(rolled.int64(0));
   return {hours.begin(), hours.end()};
+}
+
+std::vector<std::int64_t> spans_without_rollup(Database& db) {
+  std::set<std::int64_t> spans;
+  {
+    Statement starts(db.handle(), "SELECT start_ns FROM windows");
+    while (starts.step()) spans.insert(span_of(starts.int64(0)));
+  }
+  if (spans.empty()) return {};
+  spans.erase(std::prev(spans.end()));  // the open block
+  Statement rolled(db.handle(), "SELECT span_ns FROM span_rollups");
+  while (rolled.step()) spans.erase(rolled.int64(0));
+  return {spans.begin(), spans.end()};
 }
 
 }  // namespace ember::store

@@ -264,7 +264,10 @@ namespace {
 // windows of its hour.
 struct Part {
   bool rollup = false;
-  std::int64_t key = 0;  // window id or the rollup's hour
+  std::int64_t key = 0;      // window id or the rollup's hour
+  std::int64_t hour = 0;     // the hour it starts in
+  std::int64_t windows = 1;  // how many windows it stands for
+  bool in_span = false;      // its samples come from its block's span rollup
 };
 
 // The parts that give the same merge as every window overlapping [from, to):
@@ -296,14 +299,40 @@ std::vector<Part> parts_of_range(Database& db, bool has_rollups, std::int64_t fr
   for (const auto& [id, hour] : windows) {
     auto rollup = rollup_windows.find(hour);
     if (rollup == rollup_windows.end() || rollup->second != windows_of_hour[hour]) {
-      parts.push_back(Part{false, id});
+      parts.push_back(Part{false, id, hour});
     } else if (!any_rollup || last_rollup != hour) {
-      parts.push_back(Part{true, hour});
+      parts.push_back(Part{true, hour, hour, rollup->second});
       any_rollup = true;
       last_rollup = hour;
     }
   }
   return parts;
+}
+
+// Marks the rollups of `parts` whose samples per process a span rollup
+// (rollups.hpp) holds, and returns those spans by the index of their first
+// part: a block whose parts in the range are all rollups, as many as the
+// span merged, standing for as many windows.
+std::map<std::size_t, std::int64_t> spans_of_parts(Database& db, std::vector<Part>& parts) {
+  std::map<std::size_t, std::int64_t> spans;
+  Statement span(db.handle(), "SELECT hours, windows FROM span_rollups WHERE span_ns = ?1");
+  for (std::size_t first = 0, end = 0; first < parts.size(); first = end) {
+    std::int64_t block = span_of(parts[first].hour), windows = 0;
+    bool all_rollups = true;
+    for (end = first; end < parts.size() && span_of(parts[end].hour) == block; ++end) {
+      all_rollups = all_rollups && parts[end].rollup;
+      windows += parts[end].windows;
+    }
+    if (!all_rollups || end - first < 2) continue;
+    span.bind(1, block);
+    if (span.step() && span.int64(0) == static_cast<std::int64_t>(end - first) &&
+        span.int64(1) == windows) {
+      for (std::size_t i = first; i < end; ++i) parts[i].in_span = true;
+      spans.emplace(first, block);
+    }
+    span.reset();
+  }
+  return spans;
 }
 
 }  // namespace
@@ -333,10 +362,32 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
                        " FROM rollups WHERE hour_ns = ?1");
   }
 
+  // Reading per process, a block's hours may take their samples from its
+  // span rollup (schema 8): their rows give the rest.
+  std::map<std::size_t, std::int64_t> spans;
+  std::optional<Statement> rollup_without_samples, span_samples;
+  if (per_process && version >= 8) {
+    spans = spans_of_parts(*db_, parts);
+    rollup_without_samples.emplace(db_->handle(),
+                                   "SELECT start_ns, end_ns, frequency_hz, lost_samples, host, "
+                                   "NULL, metrics, blob_format, 1 FROM rollups WHERE hour_ns = ?1");
+    span_samples.emplace(db_->handle(),
+                         "SELECT process_samples, blob_format FROM span_rollups WHERE span_ns = ?1");
+  }
+
   RefsMerger merger;
   bool any = false;
-  for (const Part& part : parts) {
-    Statement& row = part.rollup ? *rollup : window;
+  for (std::size_t p = 0; p < parts.size(); ++p) {
+    const Part& part = parts[p];
+    if (auto span = spans.find(p); span != spans.end()) {
+      span_samples->bind(1, span->second);
+      if (!span_samples->step()) throw CorruptBlob("a span rollup went missing during the read");
+      WindowRefs refs;
+      decode_refs(span_samples->blob(0), span_samples->int64(1), refs, with_samples);
+      merger.add(std::move(refs));
+      span_samples->reset();
+    }
+    Statement& row = part.in_span ? *rollup_without_samples : part.rollup ? *rollup : window;
     row.bind(1, part.key);
     if (!row.step()) throw CorruptBlob("a window or rollup went missing during the read");
     std::int64_t start = row.int64(0), end = row.int64(1);
@@ -346,14 +397,16 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
     merged.frequency_hz = std::max(merged.frequency_hz, static_cast<std::uint32_t>(row.int64(2)));
     merged.lost_samples += static_cast<std::uint64_t>(row.int64(3));
     merged.host = row.text(4);
-    WindowRefs refs;
-    decode_refs(row.blob(5), row.int64(7), refs, with_samples);
-    if (per_process) {
-      bool summed = part.rollup && row.int64(8) != 0;
-      if (!summed) sum_threads(refs.samples);
-      refs.thread_ids.clear();
+    if (!part.in_span) {
+      WindowRefs refs;
+      decode_refs(row.blob(5), row.int64(7), refs, with_samples);
+      if (per_process) {
+        bool summed = part.rollup && row.int64(8) != 0;
+        if (!summed) sum_threads(refs.samples);
+        refs.thread_ids.clear();
+      }
+      merger.add(std::move(refs));
     }
-    merger.add(std::move(refs));
     decode_metrics(row.blob(6), row.int64(7), start, merged.host_metrics, merged.process_metrics);
     row.reset();
   }

@@ -11,6 +11,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <unordered_map>
 
 #include "byte_codec.hpp"
@@ -120,6 +121,7 @@ class StoreWriter::Impl {
                           "host, samples, metrics, blob_format) "
                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     for (std::int64_t hour : hours_without_rollup(db)) pending_hours.push_back(hour);
+    for (std::int64_t span : spans_without_rollup(db)) pending_spans.insert(span);
     std::int64_t newest = db.query_int("SELECT count(*) FROM windows")
                               ? db.query_int("SELECT max(start_ns) FROM windows")
                               : 0;
@@ -258,12 +260,23 @@ class StoreWriter::Impl {
     if (!newest_hour || hour > *newest_hour) newest_hour = hour;
   }
 
+  // One closed hour, or once no hour waits, one closed block's span rollup
+  // (its hours' rollups come first).
   void roll_up_one() {
-    if (pending_hours.empty()) return;
-    std::int64_t hour = pending_hours.front();
-    pending_hours.pop_front();  // first: a rollup that fails is not retried forever
+    if (!pending_hours.empty()) {
+      std::int64_t hour = pending_hours.front();
+      pending_hours.pop_front();  // first: a rollup that fails is not retried forever
+      Transaction transaction(db, true);
+      build_rollup(db, hour);
+      transaction.commit();
+      if (newest_hour && span_of(hour) < span_of(*newest_hour)) pending_spans.insert(span_of(hour));
+      return;
+    }
+    if (pending_spans.empty()) return;
+    std::int64_t span = *pending_spans.begin();
+    pending_spans.erase(pending_spans.begin());
     Transaction transaction(db, true);
-    build_rollup(db, hour);
+    build_span_rollup(db, span);
     transaction.commit();
   }
 
@@ -288,6 +301,7 @@ class StoreWriter::Impl {
   std::optional<Statement> insert_window;
   std::optional<std::int64_t> newest_hour;  // of the newest window written
   std::deque<std::int64_t> pending_hours;   // closed hours to roll up, oldest first
+  std::set<std::int64_t> pending_spans;     // closed blocks to roll up once more
 };
 
 namespace {
@@ -362,7 +376,9 @@ StoreOutcome StoreWriter::roll_up() {
   return guarded(impl_->path, "roll up an hour of", [&] { impl_->roll_up_one(); });
 }
 
-bool StoreWriter::roll_up_pending() const { return !impl_->pending_hours.empty(); }
+bool StoreWriter::roll_up_pending() const {
+  return !impl_->pending_hours.empty() || !impl_->pending_spans.empty();
+}
 
 StoreOutcome StoreWriter::enforce_retention(const RetentionPolicy& policy, std::int64_t now_ns,
                                             RetentionResult& result) {

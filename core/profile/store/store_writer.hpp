@@ -49,11 +49,13 @@ class StoreWriter {
 
   StoreOutcome write(const Window& window);
 
-  // Writes the rollup (rollups.hpp) of one closed hour not rolled up yet, if
-  // any: called after write() on the same thread, in its own transaction. A
-  // failure loses nothing (that hour is read from its windows).
+  // Writes the rollup (rollups.hpp) of one closed hour not rolled up yet, or
+  // when none waits, the span rollup of one closed block, if any: called
+  // after write() on the same thread, in its own transaction. A failure
+  // loses nothing (that hour is read from its windows, that block from its
+  // hours).
   StoreOutcome roll_up();
-  bool roll_up_pending() const;  // more closed hours wait
+  bool roll_up_pending() const;  // more closed hours or blocks wait
 
   // Deletes windows older than max_age (once they are a tenth of max_age
   // past it, so the cleanup runs rarely) and, while the file is over

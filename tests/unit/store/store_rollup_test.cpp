@@ -106,9 +106,11 @@ void expect_same_profile(const Window& a, const Window& b) {
   }
 }
 
-const std::vector<std::pair<std::int64_t, std::int64_t>>& ranges_to_read() {
+using Ranges = std::vector<std::pair<std::int64_t, std::int64_t>>;
+
+const Ranges& ranges_to_read() {
   static const std::int64_t end = kStart + 13 * 15 * kMinute;
-  static const std::vector<std::pair<std::int64_t, std::int64_t>> ranges = {
+  static const Ranges ranges = {
       {0, INT64_MAX},
       {kStart, end},
       {kStart + 40 * kMinute, end - 20 * kMinute},  // hours cut at both edges
@@ -119,8 +121,9 @@ const std::vector<std::pair<std::int64_t, std::int64_t>>& ranges_to_read() {
 
 // A read per process of `path` is its read with the threads summed, node
 // for node.
-void expect_read_per_process_like_summed_read(const std::string& path) {
-  for (auto [from, to] : ranges_to_read()) {
+void expect_read_per_process_like_summed_read(const std::string& path,
+                                              const Ranges& ranges = ranges_to_read()) {
+  for (auto [from, to] : ranges) {
     SCOPED_TRACE("per process from " + std::to_string(from) + " to " + std::to_string(to));
     Window summed = read_range(path, from, to);
     std::size_t per_thread = summed.samples.size();
@@ -147,10 +150,11 @@ std::map<std::pair<std::uint32_t, std::vector<Label>>, std::uint64_t> process_co
 // A read of counts of `path` is its read per process without stacks or
 // frames: each (pid, labels) once with its samples, the same processes and
 // span.
-void expect_counts_like_read_per_process(const std::string& path) {
+void expect_counts_like_read_per_process(const std::string& path,
+                                         const Ranges& ranges = ranges_to_read()) {
   std::unique_ptr<StoreReader> reader;
   ASSERT_TRUE(StoreReader::open(path, reader));
-  for (auto [from, to] : ranges_to_read()) {
+  for (auto [from, to] : ranges) {
     SCOPED_TRACE("counts from " + std::to_string(from) + " to " + std::to_string(to));
     Window per_process, counts;
     ASSERT_TRUE(reader->read_per_process(from, to, per_process));
@@ -169,21 +173,49 @@ void expect_counts_like_read_per_process(const std::string& path) {
   }
 }
 
+bool has_span_rollups(const std::string& path) {
+  return test::query(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'span_rollups'") == 1;
+}
+
 // The same ranges read with the rollups and, from a copy without them, from
 // the windows only; per thread and per process.
-void expect_rollups_read_like_windows(const test::ScratchDir& dir, const std::string& path) {
+void expect_rollups_read_like_windows(const test::ScratchDir& dir, const std::string& path,
+                                      const Ranges& ranges = ranges_to_read()) {
   std::string raw = dir.file("raw.db");
   std::filesystem::remove(raw);
   test::execute(path, "VACUUM INTO '" + raw + "'");
   test::execute(raw, "DELETE FROM rollups");
-  for (auto [from, to] : ranges_to_read()) {
+  if (has_span_rollups(raw)) test::execute(raw, "DELETE FROM span_rollups");
+  for (auto [from, to] : ranges) {
     SCOPED_TRACE("from " + std::to_string(from) + " to " + std::to_string(to));
     expect_same_profile(read_range(path, from, to), read_range(raw, from, to));
     expect_same_profile(read_range(path, from, to, true), read_range(raw, from, to, true));
   }
-  expect_read_per_process_like_summed_read(path);
-  expect_counts_like_read_per_process(path);
-  expect_counts_like_read_per_process(raw);
+  expect_read_per_process_like_summed_read(path, ranges);
+  expect_counts_like_read_per_process(path, ranges);
+  expect_counts_like_read_per_process(raw, ranges);
+}
+
+// 25 windows from 19:05 to 01:20: hours 19 to 00 closed, the block of hours
+// 18 to 23 closed (five of them hold windows), the block from 00 open.
+constexpr int kWindowsOverABlock = 25;
+
+const Ranges& ranges_over_a_block() {
+  static const std::int64_t block = span_of(kStart), end = kStart + 25 * 15 * kMinute;
+  static const Ranges ranges = {
+      {0, INT64_MAX},
+      {block, block + kSpanNs + 10 * kMinute},       // the block whole: its span rollup
+      {block + 2 * kHourNs, block + kSpanNs},        // three of its hours: their rollups
+      {kStart + 40 * kMinute, end - 20 * kMinute},   // hours cut at both edges
+      {block + kSpanNs - kHourNs, end}};
+  return ranges;
+}
+
+void roll_up_all(const std::string& path, int& rolled) {
+  std::unique_ptr<StoreWriter> writer;
+  StoreOutcome opened = StoreWriter::open(path, writer);
+  ASSERT_TRUE(opened.ok()) << opened.message;
+  for (rolled = 0; writer->roll_up_pending(); ++rolled) ASSERT_TRUE(writer->roll_up().ok());
 }
 
 TEST(StoreRollups, ClosedHoursAreRolledUpAndReadLikeTheirWindows) {
@@ -216,7 +248,9 @@ TEST(StoreRollups, RollupsHoldTheirSamplesPerProcessAndAreRolledUpAgainWithoutTh
   expect_same_profile(read_range(path, 0, INT64_MAX, true), before);
   expect_read_per_process_like_summed_read(path);
   expect_counts_like_read_per_process(path);
-  test::execute(path, "ALTER TABLE rollups DROP COLUMN process_samples; PRAGMA user_version = 6");
+  test::execute(path,
+                "ALTER TABLE rollups DROP COLUMN process_samples; DROP TABLE span_rollups; "
+                "PRAGMA user_version = 6");
   expect_same_profile(read_range(path, 0, INT64_MAX, true), before);
   expect_read_per_process_like_summed_read(path);
   expect_counts_like_read_per_process(path);
@@ -364,6 +398,101 @@ TEST(StoreRollups, AVersion2StoreIsReadAsItIsAndRolledUpAfterItsMigration) {
   test::execute(path, "DELETE FROM windows WHERE id = (SELECT max(id) FROM windows)");
   EXPECT_EQ(test::query(path, "SELECT count(*) FROM rollups"), 3);
   expect_rollups_read_like_windows(dir, path);
+}
+
+TEST(StoreRollups, AClosedBlockIsRolledUpOnceMoreAndReadLikeItsWindows) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  write_windows(path, 0, kWindowsOverABlock);
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM rollups"), 6);
+  ASSERT_EQ(test::query(path, "SELECT count(*) FROM span_rollups"), 1);
+  EXPECT_EQ(test::query(path, "SELECT span_ns FROM span_rollups"), span_of(kStart));
+  EXPECT_EQ(test::query(path, "SELECT hours FROM span_rollups"), 5);
+  EXPECT_EQ(test::query(path, "SELECT windows FROM span_rollups"), 20);  // 19:05 to 23:50
+  expect_rollups_read_like_windows(dir, path, ranges_over_a_block());
+
+  // The span's stack counts are the raw windows' summed per (process,
+  // stack) over its hours.
+  using Counts = std::map<std::pair<std::uint32_t, std::vector<std::string>>, std::uint64_t>;
+  auto counts = [](const Window& w) {
+    Counts out;
+    for (const StackCount& s : w.samples) {
+      std::vector<std::string> names;
+      for (std::uint32_t f : w.stacks[s.stack]) names.push_back(w.frames[f].name);
+      out[{s.pid, names}] += s.count;
+    }
+    return out;
+  };
+  // (The block's last window ends at 00:05.)
+  const std::int64_t block = span_of(kStart), block_end = block + kSpanNs + 10 * kMinute;
+  Window from_windows = read_range(dir.file("raw.db"), block, block_end);
+  Window from_span = read_range(path, block, block_end, true);
+  EXPECT_EQ(counts(from_span), counts(from_windows));
+  EXPECT_GE(from_span.samples.size(), 5u);
+  EXPECT_EQ(from_span.total_samples(), from_windows.total_samples());
+
+  // The read per process takes the span's samples, not its hours': a span
+  // holding only its first hour's reads fewer.
+  test::execute(path,
+                "UPDATE span_rollups SET process_samples = (SELECT process_samples FROM rollups "
+                "ORDER BY hour_ns LIMIT 1)");
+  EXPECT_LT(read_range(path, block, block_end, true).total_samples(), from_span.total_samples());
+  EXPECT_EQ(read_range(path, block, block_end).total_samples(), from_span.total_samples())
+      << "a read per thread takes the hours";
+}
+
+TEST(StoreRollups, ALateWindowOrRetentionDropsTheBlocksSpanRollup) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  write_windows(path, 0, kWindowsOverABlock);
+  {
+    std::unique_ptr<StoreWriter> writer;
+    ASSERT_TRUE(StoreWriter::open(path, writer).ok());
+    Window late = varied_window(9);
+    late.start_ns += 5 * kMinute;  // 21:25, in a block rolled up already
+    late.end_ns = late.start_ns + kMinute;
+    ASSERT_TRUE(writer->write(late).ok());
+    EXPECT_EQ(test::query(path, "SELECT count(*) FROM span_rollups"), 0);
+    expect_rollups_read_like_windows(dir, path, ranges_over_a_block());
+    ASSERT_TRUE(writer->roll_up().ok());  // the hour
+    ASSERT_TRUE(writer->roll_up().ok());  // its block
+    EXPECT_FALSE(writer->roll_up_pending());
+    EXPECT_EQ(test::query(path, "SELECT windows FROM span_rollups"), 21);
+    expect_rollups_read_like_windows(dir, path, ranges_over_a_block());
+
+    // Windows ending by 20:35 go: the block's span with them.
+    RetentionPolicy policy{.max_age_ns = 5 * kHourNs, .max_bytes = 0};
+    RetentionResult result;
+    std::int64_t now = kStart + 6 * 15 * kMinute + policy.max_age_ns;
+    ASSERT_TRUE(writer->enforce_retention(policy, now, result).ok());
+    EXPECT_EQ(result.windows_deleted, 6u);
+  }
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM span_rollups"), 0);
+  expect_rollups_read_like_windows(dir, path, ranges_over_a_block());
+}
+
+TEST(StoreRollups, AVersion7StoreIsReadAsItIsAndGetsItsSpanRollupsAfterItsMigration) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  write_windows(path, 0, kWindowsOverABlock);
+  Window before = read_range(path, 0, INT64_MAX, true);
+  Window before_threads = read_range(path, 0, INT64_MAX);
+  test::execute(path, "DROP TABLE span_rollups; PRAGMA user_version = 7");
+  long long windows = test::query(path, "SELECT count(*) FROM windows");
+  long long rollups = test::query(path, "SELECT count(*) FROM rollups");
+  expect_same_profile(read_range(path, 0, INT64_MAX, true), before);
+  expect_rollups_read_like_windows(dir, path, ranges_over_a_block());
+
+  int rolled = 0;
+  roll_up_all(path, rolled);
+  EXPECT_EQ(rolled, 1);
+  EXPECT_EQ(test::query(path, "PRAGMA user_version"), kSchemaVersion);
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM span_rollups"), 1);
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM windows"), windows);
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM rollups"), rollups);
+  expect_same_profile(read_range(path, 0, INT64_MAX, true), before);
+  expect_same_profile(read_range(path, 0, INT64_MAX), before_threads);
+  expect_rollups_read_like_windows(dir, path, ranges_over_a_block());
 }
 
 }  // namespace

@@ -245,7 +245,8 @@ TEST(StoreRoundTrip, AStoreFromBeforeKindsHadNamesReadsTheSameAndTakesNewKinds) 
   // What schema 4 wrote: the same rows, kinds as the enum's numbers, no kinds table.
   test::execute(path,
                 "DROP TABLE kinds; DROP TABLE label_sets; ALTER TABLE stacks DROP COLUMN labels; "
-                "ALTER TABLE rollups DROP COLUMN process_samples; PRAGMA user_version = 4;");
+                "ALTER TABLE rollups DROP COLUMN process_samples; DROP TABLE span_rollups; "
+                "PRAGMA user_version = 4;");
   Window as_version_4 = read_range(path, 0, INT64_MAX);
   EXPECT_EQ(test::profile_of(as_version_4), test::profile_of(before));
   EXPECT_EQ(as_version_4.frame_kinds, before.frame_kinds);

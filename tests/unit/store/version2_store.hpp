@@ -63,6 +63,7 @@ inline void downgrade_to_version_2(const std::string& path) {
   rehash("threads", kThreadColumns,
          [](const Statement& row) { return thread_key(read_thread(row, 1)); });
   db.exec(
+      "DROP TABLE span_rollups; "
       "ALTER TABLE processes DROP COLUMN pod_name; DROP TABLE rollups; ALTER TABLE windows DROP "
       "COLUMN blob_format; DROP TABLE kinds; DROP TABLE label_sets; ALTER TABLE stacks DROP "
       "COLUMN labels; "
