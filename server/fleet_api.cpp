@@ -19,8 +19,8 @@ std::string joined(const std::vector<std::string>& names) {
 }  // namespace
 
 FleetApi::View::View(const ClickHouse& clickhouse, std::vector<std::string> hosts,
-                     const ui::Api::Clock& now, std::int64_t rollup_from_ns)
-    : store(clickhouse, std::move(hosts), rollup_from_ns), api(store, now, kReadsPerView) {}
+                     const ui::Api::Clock& now, std::int64_t rollup_from_ns, bool summed)
+    : store(clickhouse, std::move(hosts), rollup_from_ns, summed), api(store, now, kReadsPerView) {}
 
 FleetApi::View& FleetApi::view_of(const std::vector<std::string>& hosts) const {
   std::string key;
@@ -30,7 +30,7 @@ FleetApi::View& FleetApi::view_of(const std::vector<std::string>& hosts) const {
     views_.splice(views_.begin(), views_, it);
     return *views_.front().second;
   }
-  views_.emplace_front(key, std::make_unique<View>(clickhouse_, hosts, now_, rollup_from_ns_));
+  views_.emplace_front(key, std::make_unique<View>(clickhouse_, hosts, now_, rollup_from_ns_, summed_));
   while (views_.size() > kViews) views_.pop_back();
   return *views_.front().second;
 }

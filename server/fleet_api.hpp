@@ -27,10 +27,14 @@ namespace ember::server {
 class FleetApi {
  public:
   // `rollup_from_ns`: reads of ranges this long or longer take their whole
-  // hours from the hourly rollup (fleet_query.hpp); 0: never.
+  // hours from the hourly rollup (fleet_query.hpp); 0: never. `summed`:
+  // FleetStore's (false: every read takes the rows as stored).
   FleetApi(const ClickHouse& clickhouse, ui::Api::Clock now,
-           std::int64_t rollup_from_ns = kRollupFromNs)
-      : clickhouse_(clickhouse), now_(std::move(now)), rollup_from_ns_(rollup_from_ns) {}
+           std::int64_t rollup_from_ns = kRollupFromNs, bool summed = true)
+      : clickhouse_(clickhouse),
+        now_(std::move(now)),
+        rollup_from_ns_(rollup_from_ns),
+        summed_(summed) {}
 
   // `path` is the request's path ("/api/v1/flamegraph"), `params` its query.
   ui::ApiResponse handle(std::string_view path, const ui::Params& params) const;
@@ -38,7 +42,7 @@ class FleetApi {
  private:
   struct View {  // one set of hosts: its store and the API's cache over it
     View(const ClickHouse& clickhouse, std::vector<std::string> hosts, const ui::Api::Clock& now,
-         std::int64_t rollup_from_ns);
+         std::int64_t rollup_from_ns, bool summed);
     FleetStore store;
     ui::Api api;
   };
@@ -47,6 +51,7 @@ class FleetApi {
   const ClickHouse& clickhouse_;
   ui::Api::Clock now_;
   std::int64_t rollup_from_ns_;
+  bool summed_;
   mutable std::mutex mutex_;
   mutable std::list<std::pair<std::string, std::unique_ptr<View>>> views_;  // most recent first
 };

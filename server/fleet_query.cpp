@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "clickhouse_schema.hpp"
+#include "store_reader.hpp"
 #include "tsv_reader.hpp"
 
 namespace ember::server {
@@ -104,6 +105,52 @@ std::string summed_samples(const FleetSelection& s, const std::vector<std::strin
          in_list("service", s.services) + in_list("process", s.processes) + group + ")" + group;
 }
 
+// The ids of the stacks the selection's samples have (each part read where
+// a read of its samples reads it), unsummed: a set for IN.
+std::string selected_stacks(const FleetSelection& s) {
+  const std::string hours = rollup_hours(s, "hour");
+  if (hours.empty()) return "SELECT stack_id FROM samples WHERE " + where(s);
+  return "SELECT stack_id FROM (SELECT stack_id FROM samples WHERE " + where(s) + " AND NOT (" +
+         rollup_hours(s, "toStartOfHour(ts)") + ") UNION ALL SELECT stack_id FROM samples_hourly "
+         "WHERE " + hours + in_list("host", s.hosts) + in_list("service", s.services) +
+         in_list("process", s.processes) + ")";
+}
+
+// The columns a read of `detail` sums the samples by (each row as stored:
+// all of them; per process: no thread; counts: no stack either; metrics: no
+// stack or labels), the order its rows are taken in, and where each column
+// is in a row (0: not read; the host is always first).
+struct SampleColumns {
+  explicit SampleColumns(FleetDetail detail) {
+    const bool per_thread = detail == FleetDetail::threads || detail == FleetDetail::metrics;
+    const bool stacks = detail == FleetDetail::threads || detail == FleetDetail::processes;
+    const bool labels = detail != FleetDetail::metrics;
+    // The order rows are taken in: a process's attributes are its first row's.
+    add("host", &host);
+    add("pid", &pid);
+    if (per_thread) add("tid", &tid);
+    if (stacks) add("stack_id", &stack_id);
+    if (labels) add("label_set", &label_set);
+    if (per_thread) add("thread", &thread);
+    for (auto [name, at] : {std::pair{"service", &service}, {"container", &container},
+                            {"pod", &pod}, {"process", &process}, {"exe", &exe},
+                            {"cmdline", &cmdline}}) {
+      add(name, at);
+    }
+  }
+  std::vector<std::string> grouped;
+  std::string names;  // as a SELECT list and the ORDER BY
+  std::size_t host = 0, pid = 0, tid = 0, stack_id = 0, label_set = 0, thread = 0, service = 0,
+              container = 0, pod = 0, process = 0, exe = 0, cmdline = 0;
+
+ private:
+  void add(const char* name, std::size_t* at) {
+    *at = grouped.size();
+    grouped.emplace_back(name);
+    names += (names.empty() ? "" : ", ") + std::string(name);
+  }
+};
+
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;
   if (text.empty()) return parts;
@@ -122,8 +169,9 @@ std::vector<std::string> split(const std::string& text, char separator) {
 FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& selection,
                             Window& out) {
   const std::string filter = where(selection);
-  const std::string sample_stacks =
-      "SELECT stack_id FROM (" + summed_samples(selection, {"stack_id"}) + ")";
+  const FleetDetail detail = selection.detail;
+  const bool with_stacks = detail == FleetDetail::threads || detail == FleetDetail::processes;
+  const std::string sample_stacks = selected_stacks(selection);
   Window window;
   FleetRead read;
 
@@ -143,7 +191,7 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
   // each in a set order, so the answers do not depend on how ClickHouse
   // (or a cluster's shards) returned the rows.
   std::unordered_map<std::uint64_t, std::uint32_t> frame_index;
-  if (!query(clickhouse,
+  if (with_stacks && !query(clickhouse,
              "SELECT frame_id, any(name), any(file), any(line), any(module), any(kind), "
              "any(inlined) FROM frames WHERE frame_id IN (SELECT arrayJoin(frame_ids) FROM stacks "
              "WHERE stack_id IN (" + sample_stacks + ")) GROUP BY frame_id ORDER BY frame_id",
@@ -163,7 +211,7 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
   }
 
   std::unordered_map<std::uint64_t, std::uint32_t> stack_index;
-  if (!query(clickhouse,
+  if (with_stacks && !query(clickhouse,
              "SELECT stack_id, arrayStringConcat(arrayMap(x -> toString(x), any(frame_ids)), ',') "
              "FROM stacks WHERE stack_id IN (" + sample_stacks + ") GROUP BY stack_id "
              "ORDER BY stack_id",
@@ -182,24 +230,26 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
 
   std::map<std::pair<std::string, std::uint32_t>, std::uint32_t> pids;  // (host, pid) -> pid
   std::map<std::uint32_t, std::string> pid_host;
-  std::map<std::vector<Label>, std::uint32_t> label_sets;
+  using LabelSets = std::map<std::vector<Label>, std::uint32_t>;  // numbered once all are read
+  LabelSets label_sets;
+  std::vector<LabelSets::iterator> sample_labels;  // each sample's set
   std::vector<std::string> hosts;
   std::uint32_t spare_pid = kFirstSparePid;
   std::set<std::pair<std::uint32_t, std::uint32_t>> threads;  // (pid, tid) named
-  const std::vector<std::string> sample_columns{"host", "service", "container", "pod", "process",
-                                                "pid", "tid", "stack_id", "label_set", "thread",
-                                                "exe", "cmdline"};
+  const SampleColumns columns(detail);
   if (!query(clickhouse,
-             "SELECT host, service, container, pod, process, pid, tid, stack_id, label_set, c, "
-             "thread, exe, cmdline FROM (" + summed_samples(selection, sample_columns) +
-             ") ORDER BY host, pid, tid, stack_id, label_set, thread, service, container, pod, "
-             "process, exe, cmdline",
+             "SELECT " + columns.names + ", c FROM (" +
+                 summed_samples(selection, columns.grouped) + ") ORDER BY " + columns.names,
              read, [&](const std::vector<std::string>& f) {
-    if (f.size() < 13) return;
-    auto stack = stack_index.find(number(f[7]));
-    if (stack == stack_index.end()) return;  // its stack row is not there: nothing to show
-    const std::string& host = f[0];
-    const auto original = static_cast<std::uint32_t>(number(f[5]));
+    if (f.size() < columns.grouped.size() + 1) return;
+    const std::string& host = f[columns.host];
+    std::uint32_t stack_index_of = 0;
+    if (with_stacks) {
+      auto stack = stack_index.find(number(f[columns.stack_id]));
+      if (stack == stack_index.end()) return;  // its stack row is not there: nothing to show
+      stack_index_of = stack->second;
+    }
+    const auto original = static_cast<std::uint32_t>(number(f[columns.pid]));
     auto [entry, added] = pids.try_emplace({host, original}, original);
     if (added) {
       // Pid 0: a profile without processes (folded, another profiler's
@@ -209,38 +259,49 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
       pid_host.try_emplace(entry->second, host);
       ProcessInfo process;
       process.pid = entry->second;
-      process.service = f[1];
-      process.container_name = f[2];
-      process.pod_name = f[3];
-      process.comm = f[4];
-      process.exe = f[11];
-      process.cmdline = f[12];
+      process.service = f[columns.service];
+      process.container_name = f[columns.container];
+      process.pod_name = f[columns.pod];
+      process.comm = f[columns.process];
+      process.exe = f[columns.exe];
+      process.cmdline = f[columns.cmdline];
       window.processes.push_back(std::move(process));
       if (std::find(hosts.begin(), hosts.end(), host) == hosts.end()) hosts.push_back(host);
     }
-    const auto tid = static_cast<std::uint32_t>(number(f[6]));
-    if (!f[10].empty() && threads.emplace(entry->second, tid).second) {
-      window.threads.push_back(ThreadInfo{entry->second, tid, f[10]});
+    const auto tid = columns.tid ? static_cast<std::uint32_t>(number(f[columns.tid])) : 0;
+    if (columns.thread && !f[columns.thread].empty() &&
+        threads.emplace(entry->second, tid).second) {
+      window.threads.push_back(ThreadInfo{entry->second, tid, f[columns.thread]});
     }
+    if (detail == FleetDetail::metrics) return;  // the processes and threads only
     std::vector<Label> labels{Label{"host", host}};
-    for (const std::string& pair : split(f[8], '\x01')) {
+    for (const std::string& pair : split(f[columns.label_set], '\x01')) {
       const std::size_t mark = pair.find('\x02');
       labels.push_back(Label{pair.substr(0, mark), mark == std::string::npos ? "" : pair.substr(mark + 1)});
     }
     std::sort(labels.begin(), labels.end());
-    auto [set, new_set] =
-        label_sets.try_emplace(labels, static_cast<std::uint32_t>(window.label_sets.size() + 1));
-    if (new_set) window.label_sets.push_back(labels);
+    auto set = label_sets.try_emplace(std::move(labels), 0).first;
+    sample_labels.push_back(set);
     StackCount count;
-    count.stack = stack->second;
+    count.stack = stack_index_of;
     count.pid = entry->second;
     count.tid = tid;
-    count.count = number(f[9]);
-    count.labels = set->second;
+    count.count = number(f.back());
     window.samples.push_back(count);
   })) {
     return read;
   }
+  // The label sets numbered in their order (1 on: 0 is none).
+  for (auto& [labels, index] : label_sets) {
+    index = static_cast<std::uint32_t>(window.label_sets.size() + 1);
+    window.label_sets.push_back(labels);
+  }
+  for (std::size_t i = 0; i < window.samples.size(); ++i) {
+    window.samples[i].labels = sample_labels[i]->second;
+  }
+  // As StoreReader's reads per process give them: sorted by process, stack
+  // and labels, without threads.
+  if (detail == FleetDetail::processes || detail == FleetDetail::counts) store::sum_threads(window);
   if (hosts.size() == 1) window.host = hosts[0];
 
   // The agents' own metrics, where they sent them: their hosts' steps, and

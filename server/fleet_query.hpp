@@ -9,9 +9,10 @@
 // The agents' host and process metrics come with it (a process without
 // any: its CPU per window from its samples, as fleet_store.hpp says).
 //
-// Processes are keyed by host and pid: a pid already taken by another host's
-// process gets a number above the kernel's pid limit (4194304), so two hosts'
-// processes never merge; so does a profile without processes (pid 0). Every
+// Label sets are numbered in their sorted order, so reads of every detail
+// number them alike. Processes are keyed by host and pid: a pid already
+// taken by another host's process gets a number above the kernel's pid limit
+// (4194304), so two hosts' processes never merge; so does a profile without processes (pid 0). Every
 // sample carries a `host` label.
 #pragma once
 
@@ -28,6 +29,13 @@ namespace ember::server {
 // Reads of a day or longer take the hourly rollup by default.
 inline constexpr std::int64_t kRollupFromNs = 24LL * 3600 * 1'000'000'000;
 
+// How much of the samples a read takes (StoreReader's reads): each row as
+// stored (per thread); each process' threads summed (tid 0, no threads);
+// each process' samples per label set without stacks (stack 0, no stacks or
+// frames); or no samples at all (the processes, threads and metrics). Each
+// summed in ClickHouse, so only the rows the read keeps are sent.
+enum class FleetDetail { threads, processes, counts, metrics };
+
 struct FleetSelection {
   std::int64_t from_ns = 0;  // windows ending after this
   std::int64_t to_ns = 0;    // and starting before this; 0: no end
@@ -38,6 +46,7 @@ struct FleetSelection {
   // from the hourly rollup, samples_hourly (the same sums, fewer rows), the
   // rest from samples; 0: samples alone.
   std::int64_t rollup_from_ns = 0;
+  FleetDetail detail = FleetDetail::threads;
 };
 
 struct FleetRead {

@@ -32,13 +32,36 @@ Status FleetStore::failed(const FleetRead& read) const {
   return read.status;
 }
 
-Status FleetStore::read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const {
+Status FleetStore::read_detail(std::int64_t from_ns, std::int64_t to_ns, FleetDetail detail,
+                               Window& merged) const {
   FleetSelection selection;
   selection.from_ns = from_ns;
   selection.to_ns = to_ns;
   selection.hosts = hosts_;
   selection.rollup_from_ns = rollup_from_ns_;
+  selection.detail = detail;
   return failed(read_fleet_window(clickhouse_, selection, merged));
+}
+
+Status FleetStore::read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const {
+  return read_detail(from_ns, to_ns, FleetDetail::threads, merged);
+}
+
+Status FleetStore::read_per_process(std::int64_t from_ns, std::int64_t to_ns,
+                                    Window& merged) const {
+  if (!summed_) return StoreReader::read_per_process(from_ns, to_ns, merged);
+  return read_detail(from_ns, to_ns, FleetDetail::processes, merged);
+}
+
+Status FleetStore::read_process_counts(std::int64_t from_ns, std::int64_t to_ns,
+                                       Window& merged) const {
+  if (!summed_) return StoreReader::read_process_counts(from_ns, to_ns, merged);
+  return read_detail(from_ns, to_ns, FleetDetail::counts, merged);
+}
+
+Status FleetStore::read_metrics(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const {
+  if (!summed_) return StoreReader::read_metrics(from_ns, to_ns, merged);
+  return read_detail(from_ns, to_ns, FleetDetail::metrics, merged);
 }
 
 Status FleetStore::windows(std::int64_t from_ns, std::int64_t to_ns,

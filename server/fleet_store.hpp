@@ -25,10 +25,16 @@ namespace ember::server {
 
 class FleetStore final : public store::StoreReader {
  public:
-  // `rollup_from_ns`: FleetSelection's (0: samples alone).
+  // `rollup_from_ns`: FleetSelection's (0: samples alone). `summed`: the
+  // reads per process, of counts and of metrics summed in ClickHouse; false:
+  // each is a whole read summed here (StoreReader's defaults: the same
+  // Window, every row sent; what the tests compare with).
   FleetStore(const ClickHouse& clickhouse, std::vector<std::string> hosts,
-             std::int64_t rollup_from_ns = 0)
-      : clickhouse_(clickhouse), hosts_(std::move(hosts)), rollup_from_ns_(rollup_from_ns) {}
+             std::int64_t rollup_from_ns = 0, bool summed = true)
+      : clickhouse_(clickhouse),
+        hosts_(std::move(hosts)),
+        rollup_from_ns_(rollup_from_ns),
+        summed_(summed) {}
 
   // Reads the summary again (kinds: the built-in ones and every stored one).
   FleetRead refresh();
@@ -40,16 +46,25 @@ class FleetStore final : public store::StoreReader {
 
   store::StoreSummary summary() const override { return summary_; }
   Status read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
+  // Each summed in ClickHouse (FleetDetail), not from a whole read: only the
+  // rows kept are sent.
+  Status read_per_process(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
+  Status read_process_counts(std::int64_t from_ns, std::int64_t to_ns,
+                             Window& merged) const override;
+  Status read_metrics(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
   // One span per stored window of each host, oldest first.
   Status windows(std::int64_t from_ns, std::int64_t to_ns,
                  std::vector<store::WindowSpan>& spans) const override;
 
  private:
   Status failed(const FleetRead& read) const;
+  Status read_detail(std::int64_t from_ns, std::int64_t to_ns, FleetDetail detail,
+                     Window& merged) const;
 
   const ClickHouse& clickhouse_;
   std::vector<std::string> hosts_;
   std::int64_t rollup_from_ns_;
+  bool summed_;
   store::StoreSummary summary_;
   mutable bool unreachable_ = false;
   mutable std::string problem_;

@@ -13,11 +13,17 @@
 #       (a window every QUERY_EVERY minutes), then `ember report --server
 #       --format top` over the 24 h, fleet-wide (a fresh server each time, so
 #       no read is cached), wall time and the CPU seconds of the server and of
-#       ClickHouse; beside it, ClickHouse alone summing the same day's samples
-#       by leaf function in SQL
+#       ClickHouse, then the same again (the server's read kept), then each
+#       of the UI's fleet-wide reads of the day (functions, flamegraph,
+#       targets, timeline) first on a fresh server and again; with PEER=BUILD
+#       (e.g. main's build) the peer's server answers each of them too, in
+#       turn with this one's, over the same rows; beside them, ClickHouse
+#       alone summing the same day's samples by leaf function in SQL
 #
 # Knobs (environment): INGEST_HOSTS=5 INGEST_HOURS=0.5 BYTES_HOURS=4
-# QUERY_HOSTS=50 QUERY_EVERY=60 RUNS=3 WORK=/tmp/ember-fleet-bench (kept).
+# QUERY_HOSTS=50 QUERY_EVERY=60 RUNS=3 PEER= KEEP_LOADED= (1: query the rows a
+# query run before loaded, same hosts and spacing) WORK=/tmp/ember-fleet-bench
+# (kept).
 set -euo pipefail
 
 build="${1:?usage: $0 BUILD_DIR ingest|bytes|query}"
@@ -43,10 +49,11 @@ sql() { curl -sS --fail-with-body --data-binary "$1" "$ch"; }
 cpu_s() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$1/stat"; }
 
 # Starts ember server on database $1 (extra flags after it); sets $server_url.
+# $server_ember: the ember binary to start (default this build's).
 start_server() {
   local db="$1"
   shift
-  "$ember" server --token-file "$work/token" --clickhouse "$ch" --database "$db" \
+  "${server_ember:-$ember}" server --token-file "$work/token" --clickhouse "$ch" --database "$db" \
     --listen 127.0.0.1:0 --retention 0 "$@" >"$work/server.out" 2>"$work/server.log" &
   server_pid=$!
   for _ in $(seq 300); do
@@ -109,29 +116,63 @@ case "$what" in
     ;;
   query)
     hosts="${QUERY_HOSTS:-50}" every="${QUERY_EVERY:-60}"
-    start_s=$(( $(date +%s) / 3600 * 3600 - 24 * 3600 + 120 ))
-    sql "DROP DATABASE IF EXISTS bench_query"
-    start_server bench_query
-    stop_server
-    "$loader" --clickhouse "$ch" --database bench_query --hosts "$hosts" --hours 24 \
-      --every-minutes "$every" --start-s "$start_s"
+    if [ "${KEEP_LOADED:-}" = 1 ] && [ -f "$work/query-start" ]; then
+      start_s="$(cat "$work/query-start")"
+    else
+      start_s=$(( $(date +%s) / 3600 * 3600 - 24 * 3600 + 120 ))
+      sql "DROP DATABASE IF EXISTS bench_query"
+      start_server bench_query
+      stop_server
+      "$loader" --clickhouse "$ch" --database bench_query --hosts "$hosts" --hours 24 \
+        --every-minutes "$every" --start-s "$start_s"
+      echo "$start_s" >"$work/query-start"
+    fi
     sql "SELECT 'rows: samples', count() FROM bench_query.samples FORMAT TSV"
     sql "SELECT 'rows: samples_hourly', count() FROM bench_query.samples_hourly FORMAT TSV"
     from=$((start_s - 60)) to=$((start_s + 24 * 3600 - 60))
-    for run in $(seq "${RUNS:-3}"); do
-      start_server bench_query
+    builds=("$build")
+    [ -n "${PEER:-}" ] && builds+=("$(cd "$PEER" && pwd)")
+    # One request timed: "LABEL: N s wall; CPU s: server S, ClickHouse C".
+    timed() {
+      local label="$1"
+      shift
+      local before_server before_ch began ended
       before_server="$(cpu_s "$server_pid")" before_ch="$(cpu_s "$ch_pid")"
       began=$(date +%s.%N)
-      "$ember" report --server "$server_url" --token-file "$work/token" --from "$from" \
-        --to "$to" --format top --limit 10 >"$work/top.txt"
+      "$@"
       ended=$(date +%s.%N)
-      echo "run $run: ember report --server --format top over 24 h of $hosts hosts:" \
-        "$(echo "$ended - $began" | bc) s wall; CPU s: server" \
+      echo "  $label: $(echo "$ended - $began" | bc) s wall; CPU s: server" \
         "$(echo "$(cpu_s "$server_pid") - $before_server" | bc), ClickHouse" \
         "$(echo "$(cpu_s "$ch_pid") - $before_ch" | bc); load $(cut -d' ' -f1 /proc/loadavg)"
-      stop_server
+    }
+    top() {
+      "$server_ember" report --server "$server_url" --token-file "$work/token" --from "$from" \
+        --to "$to" --format top --limit 10 >"$work/top.txt"
+    }
+    api() {
+      curl -sS --fail-with-body -o "$work/answer.json" -H 'Authorization: Bearer bench-token' \
+        "${server_url}api/v1/$1"
+    }
+    for run in $(seq "${RUNS:-3}"); do
+      for b in "${builds[@]}"; do
+        server_ember="$b/bin/ember"
+        echo "run $run, $server_ember ($(git -C "$b/.." rev-parse --short HEAD 2>/dev/null || echo ?)), $hosts hosts' 24 h, fleet-wide:"
+        start_server bench_query
+        timed "ember report --server --format top, first read" top
+        timed "ember report --server --format top, again (kept)" top
+        head -4 "$work/top.txt" | tail -2 | sed 's/^/    /'
+        stop_server
+        for endpoint in "functions?from=$from&to=$to" "flamegraph?from=$from&to=$to" \
+                        "targets?from=$from&to=$to" "timeline?from=$from&to=$to"; do
+          start_server bench_query
+          timed "GET ${endpoint%%\?*}, first read" api "$endpoint"
+          timed "GET ${endpoint%%\?*}, again (kept)" api "$endpoint"
+          echo "    $(wc -c <"$work/answer.json") bytes, sha1 $(sha1sum "$work/answer.json" | cut -c1-12)"
+          stop_server
+        done
+      done
     done
-    head -5 "$work/top.txt"
+    server_ember=""
     for run in $(seq "${RUNS:-3}"); do
       began=$(date +%s.%N)
       sql "SELECT leaf_frame_id, sum(count) AS c FROM bench_query.samples

@@ -116,6 +116,9 @@ Status fetch_from_server(const std::string& url, const std::string& token_file,
   for (const std::string& v : f.pods) add("pod", v);
   for (const std::string& v : f.kinds) add("kind", v);
   for (const std::string& v : f.labels) add("label", v);
+  // A table (top, --diff) names no threads: each process' threads summed by
+  // the server, a fraction of the rows of a fleet's day.
+  if (request.format == report::ReportFormat::top && f.threads.empty()) add("threads", "0");
   Window window;
   if (Status fetched = server::fetch_fleet_window(fleet, window); !fetched) return fetched;
   std::optional<server::RangeWindow> second;

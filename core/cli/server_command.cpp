@@ -54,6 +54,13 @@ Ctrl-C or SIGTERM.
   --rollup-hours N    queries of ranges of N hours or longer read their whole
                       hours from the hourly rollup (same answers, fewer
                       rows); 0: never; default 24
+  --reads HOW         summed (default): a read of the fleet takes its rows
+                      summed in ClickHouse to what the answer needs (per
+                      process for a flame graph or table, per process
+                      without stacks for targets, no samples for a chart);
+                      whole: every read takes the rows as stored and the
+                      server sums them (the same answers, every row sent;
+                      for checking)
   --max-body SIZE     an ingest body's size at most (413 over it); default 16MiB
   --max-inflated SIZE what a gzip'd body may inflate to; default 256MiB
   --log-level LEVEL   trace, debug, info (default), warn, error
@@ -82,6 +89,7 @@ int server_command(Arguments& args) {
   std::string database = "ember", cluster, log_level = "info";
   int retention_days = 30;
   long rollup_hours = 24;
+  bool summed_reads = true;
   server::IngestLimits limits;
   while (auto flag = args.next_flag()) {
     if (*flag == "--help" || *flag == "-h") {
@@ -102,6 +110,12 @@ int server_command(Arguments& args) {
       if (!args.failed() && (text.empty() || *end || rollup_hours < 0 || rollup_hours > 100000)) {
         return command_failed("server", "--rollup-hours: '" + text + "' is not a number of hours (0: never)", 2);
       }
+    } else if (*flag == "--reads") {
+      const std::string how = args.value();
+      if (!args.failed() && how != "summed" && how != "whole") {
+        return command_failed("server", "--reads: '" + how + "' is not summed or whole", 2);
+      }
+      summed_reads = how != "whole";
     } else if (*flag == "--database") {
       database = args.value();
     } else if (*flag == "--retention") {
@@ -164,7 +178,7 @@ int server_command(Arguments& args) {
     server::IngestCounters counters;
     server::Ingest ingest(clickhouse, schema, tokens, limits, counters, log);
     server::FleetApi api(clickhouse, [] { return realtime_ns(); },
-                         rollup_hours * 3600LL * 1'000'000'000);
+                         rollup_hours * 3600LL * 1'000'000'000, summed_reads);
     server::FleetHttp http(ingest, api, schema, tokens, counters);
     if (Status bound = http.bind(address); !bound) return command_failed("server", bound.message());
     const std::string host =

@@ -1,7 +1,7 @@
 // GET /api/v1/export: the selection (or, with `focus`, one function's
 // subtree; with `zoom`, one node's) as a file `ember report` writes: svg
 // (the interactive flame graph), folded, pprof or speedscope, named after
-// what it shows.
+// what it shows, per thread unless `threads=0`.
 #include "endpoints.hpp"
 #include "focus.hpp"
 #include "profile_format.hpp"
@@ -61,7 +61,9 @@ std::optional<ApiResponse> zoom_on(const std::vector<std::string>& path, SharedW
 
 ApiResponse export_endpoint(ApiRequest& request) {
   Selection selection = selection_of(request);
-  selection.threads = true;  // pprof and speedscope name them
+  // pprof and speedscope name the threads; `threads=0` sums each process'
+  // threads (what a table needs: `ember report --server --format top`).
+  selection.threads = request.query.number("threads", 0, 1, 1) != 0;
   std::string focus = request.query.text("focus");
   std::vector<std::string> zoom = request.query.path("zoom");
   std::string format_name = request.query.text("format", "svg");
