@@ -1,5 +1,6 @@
-// Headless Chromium (Debian's) driven through puppeteer-core: no browser is
-// downloaded. Fails with a clear message when the npm packages are missing.
+// Headless Chromium (Debian's) driven through puppeteer-core (launch) or
+// playwright-core (launchPlaywright): no browser is downloaded. Fails with a
+// clear message when the npm packages are missing.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -15,6 +16,21 @@ export async function launch() {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--allow-file-access-from-files'],
+  });
+}
+
+// The web UI tests use playwright-core for its request routing.
+export async function launchPlaywright() {
+  let chromium;
+  try {
+    ({ chromium } = require('playwright-core'));
+  } catch {
+    throw new Error('playwright-core is missing: run scripts/install-deps.sh (npm ci in tests/e2e)');
+  }
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu'],
   });
 }
 

@@ -4,18 +4,9 @@
 // Every request the page makes is intercepted: one that leaves the server's
 // loopback origin fails the test. Screenshots of each step go to
 // $EMBER_E2E_ARTIFACTS/ui-*.png.
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { check } from './browser.mjs';
-
-const require = createRequire(import.meta.url);
-let chromium;
-try {
-  ({ chromium } = require('playwright-core'));
-} catch {
-  throw new Error('playwright-core is missing: run scripts/install-deps.sh (npm ci in tests/e2e)');
-}
+import { check, launchPlaywright } from './browser.mjs';
 
 const url = process.env.EMBER_UI_URL;
 const truth = JSON.parse(process.env.EMBER_UI_TRUTH);
@@ -23,11 +14,7 @@ const artifacts = process.env.EMBER_E2E_ARTIFACTS;
 const origin = new URL(url).origin;
 const POINTS = 3;  // the hover share may differ from the truth by this much
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu'],
-});
+const browser = await launchPlaywright();
 const outside = [];
 const pageErrors = [];
 let step = 0;

@@ -5,28 +5,15 @@
 // page lists a target per host with its samples; picking one draws that
 // host's flame graph with the functions' samples as sent. No request may
 // leave the loopback origin. A screenshot goes to $EMBER_E2E_ARTIFACTS.
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { check } from './browser.mjs';
-
-const require = createRequire(import.meta.url);
-let chromium;
-try {
-  ({ chromium } = require('playwright-core'));
-} catch {
-  throw new Error('playwright-core is missing: run scripts/install-deps.sh (npm ci in tests/e2e)');
-}
+import { check, launchPlaywright } from './browser.mjs';
 
 const url = process.env.EMBER_UI_URL;
 const truth = JSON.parse(process.env.EMBER_UI_TRUTH);
 const origin = new URL(url).origin;
 const sum = (counts) => Object.values(counts).reduce((a, b) => a + b, 0);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu'],
-});
+const browser = await launchPlaywright();
 const outside = [];
 const pageErrors = [];
 try {

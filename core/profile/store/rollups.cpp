@@ -10,16 +10,60 @@
 #include "window_blobs.hpp"
 
 namespace ember::store {
+namespace {
 
-std::int64_t hour_of(std::int64_t time_ns) {
-  std::int64_t hour = time_ns / kHourNs * kHourNs;
-  return hour > time_ns ? hour - kHourNs : hour;
+// The two rollup tables differ only in name, key and bucket length (and in
+// which of their rows count as rolled up), so their upkeep is one code.
+struct RollupTable {
+  const char* name;
+  const char* key;  // the bucket's start
+  std::int64_t length_ns;
+  const char* rolled_up;  // the rows that need no new roll-up
+};
+// A rollup from before schema 7 has no per-process samples: rolled up again.
+constexpr RollupTable kHourRollups{"rollups", "hour_ns", kHourNs, "process_samples IS NOT NULL"};
+constexpr RollupTable kSpanRollups{"span_rollups", "span_ns", kSpanNs, "1"};
+
+std::int64_t bucket_start(const RollupTable& table, std::int64_t time_ns) {
+  std::int64_t start = time_ns / table.length_ns * table.length_ns;
+  return start > time_ns ? start - table.length_ns : start;
 }
 
-std::int64_t span_of(std::int64_t time_ns) {
-  std::int64_t span = time_ns / kSpanNs * kSpanNs;
-  return span > time_ns ? span - kSpanNs : span;
+void drop_rollup_at(Database& db, const RollupTable& table, std::int64_t time_ns) {
+  Statement remove(db.handle(),
+                   std::string("DELETE FROM ") + table.name + " WHERE " + table.key + " = ?1");
+  remove.bind(1, bucket_start(table, time_ns)).run();
 }
+
+// Rows whose window count no longer matches the windows of their bucket.
+void drop_stale(Database& db, const RollupTable& table) {
+  std::string key = std::string(table.name) + "." + table.key;
+  db.exec(std::string("DELETE FROM ") + table.name +
+          " WHERE windows != (SELECT count(*) FROM windows WHERE windows.start_ns >= " + key +
+          " AND windows.start_ns < " + key + " + " + std::to_string(table.length_ns) + ")");
+}
+
+// The closed buckets (all that hold windows but the last, the open one)
+// with no row rolled up.
+std::vector<std::int64_t> closed_without_rollup(Database& db, const RollupTable& table) {
+  std::set<std::int64_t> buckets;
+  {
+    Statement starts(db.handle(), "SELECT start_ns FROM windows");
+    while (starts.step()) buckets.insert(bucket_start(table, starts.int64(0)));
+  }
+  if (buckets.empty()) return {};
+  buckets.erase(std::prev(buckets.end()));
+  Statement rolled(db.handle(), std::string("SELECT ") + table.key + " FROM " + table.name +
+                                    " WHERE " + table.rolled_up);
+  while (rolled.step()) buckets.erase(rolled.int64(0));
+  return {buckets.begin(), buckets.end()};
+}
+
+}  // namespace
+
+std::int64_t hour_of(std::int64_t time_ns) { return bucket_start(kHourRollups, time_ns); }
+
+std::int64_t span_of(std::int64_t time_ns) { return bucket_start(kSpanRollups, time_ns); }
 
 void build_rollup(Database& db, std::int64_t hour_ns) {
   Statement windows(db.handle(),
@@ -126,49 +170,21 @@ bool build_span_rollup(Database& db, std::int64_t span_ns) {
 }
 
 void drop_rollup_of(Database& db, std::int64_t time_ns) {
-  Statement remove(db.handle(), "DELETE FROM rollups WHERE hour_ns = ?1");
-  remove.bind(1, hour_of(time_ns)).run();
-  Statement remove_span(db.handle(), "DELETE FROM span_rollups WHERE span_ns = ?1");
-  remove_span.bind(1, span_of(time_ns)).run();
+  drop_rollup_at(db, kHourRollups, time_ns);
+  drop_rollup_at(db, kSpanRollups, time_ns);
 }
 
 void drop_stale_rollups(Database& db) {
-  db.exec(
-      "DELETE FROM rollups WHERE windows != (SELECT count(*) FROM windows "
-      "WHERE windows.start_ns >= rollups.hour_ns AND windows.start_ns < rollups.hour_ns + " +
-      std::to_string(kHourNs) + ")");
-  db.exec(
-      "DELETE FROM span_rollups WHERE windows != (SELECT count(*) FROM windows "
-      "WHERE windows.start_ns >= span_rollups.span_ns AND windows.start_ns < "
-      "span_rollups.span_ns + " +
-      std::to_string(kSpanNs) + ")");
+  drop_stale(db, kHourRollups);
+  drop_stale(db, kSpanRollups);
 }
 
 std::vector<std::int64_t> hours_without_rollup(Database& db) {
-  std::set<std::int64_t> hours;
-  {
-    Statement starts(db.handle(), "SELECT start_ns FROM windows");
-    while (starts.step()) hours.insert(hour_of(starts.int64(0)));
-  }
-  if (hours.empty()) return {};
-  hours.erase(std::prev(hours.end()));  // the open hour
-  // A rollup from before schema 7 has no per-process samples: rolled up again.
-  Statement rolled(db.handle(), "SELECT hour_ns FROM rollups WHERE process_samples IS NOT NULL");
-  while (rolled.step()) hours.erase(rolled.int64(0));
-  return {hours.begin(), hours.end()};
+  return closed_without_rollup(db, kHourRollups);
 }
 
 std::vector<std::int64_t> spans_without_rollup(Database& db) {
-  std::set<std::int64_t> spans;
-  {
-    Statement starts(db.handle(), "SELECT start_ns FROM windows");
-    while (starts.step()) spans.insert(span_of(starts.int64(0)));
-  }
-  if (spans.empty()) return {};
-  spans.erase(std::prev(spans.end()));  // the open block
-  Statement rolled(db.handle(), "SELECT span_ns FROM span_rollups");
-  while (rolled.step()) spans.erase(rolled.int64(0));
-  return {spans.begin(), spans.end()};
+  return closed_without_rollup(db, kSpanRollups);
 }
 
 }  // namespace ember::store

@@ -65,6 +65,16 @@ void write_windows(const std::string& path, int first, int last) {
   }
 }
 
+// A minute of window `i`'s data 5 minutes into it: late for an hour (and
+// block) rolled up already.
+void write_late_window(StoreWriter& writer, int i) {
+  Window late = varied_window(i);
+  late.start_ns += 5 * kMinute;
+  late.end_ns = late.start_ns + kMinute;
+  StoreOutcome written = writer.write(late);
+  ASSERT_TRUE(written.ok()) << written.message;
+}
+
 // Everything but the metrics, in order: frames, stacks, samples, processes
 // and threads come back in the same order from rollups and from windows.
 void expect_same_profile(const Window& a, const Window& b) {
@@ -329,10 +339,7 @@ TEST(StoreRollups, AWindowLateForItsHourDropsTheRollupUntilTheHourIsRolledUpAgai
   {
     std::unique_ptr<StoreWriter> writer;
     ASSERT_TRUE(StoreWriter::open(path, writer).ok());
-    Window late = varied_window(1);
-    late.start_ns += 5 * kMinute;  // 19:25, in the hour rolled up already
-    late.end_ns = late.start_ns + kMinute;
-    ASSERT_TRUE(writer->write(late).ok());
+    ASSERT_NO_FATAL_FAILURE(write_late_window(*writer, 1));  // 19:25: in the hour rolled up already
     EXPECT_EQ(test::query(path, "SELECT count(*) FROM rollups WHERE hour_ns = " +
                                     std::to_string(hour_of(kStart))),
               0);
@@ -448,10 +455,7 @@ TEST(StoreRollups, ALateWindowOrRetentionDropsTheBlocksSpanRollup) {
   {
     std::unique_ptr<StoreWriter> writer;
     ASSERT_TRUE(StoreWriter::open(path, writer).ok());
-    Window late = varied_window(9);
-    late.start_ns += 5 * kMinute;  // 21:25, in a block rolled up already
-    late.end_ns = late.start_ns + kMinute;
-    ASSERT_TRUE(writer->write(late).ok());
+    ASSERT_NO_FATAL_FAILURE(write_late_window(*writer, 9));  // 21:25: in a block rolled up already
     EXPECT_EQ(test::query(path, "SELECT count(*) FROM span_rollups"), 0);
     expect_rollups_read_like_windows(dir, path, ranges_over_a_block());
     ASSERT_TRUE(writer->roll_up().ok());  // the hour
