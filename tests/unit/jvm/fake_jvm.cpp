@@ -259,4 +259,17 @@ std::uint64_t FakeJvm::bytecodes(std::uint64_t method) {
   return const_method + off::kConstMethod;
 }
 
+InterpretedSample FakeJvm::add_interpreted_sample(std::size_t heap) {
+  InterpretedSample sample;
+  sample.spin = add_method("Alpha", "spin", "Spin.java");
+  std::uint64_t main_method = add_method("Main", "main", "Main.java");
+  std::uint64_t interpreter = add_blob(heap, 0, 30, "Interpreter", 0, -1);
+  FakeStack stack;
+  stack.put(0x1100 - 40, sample.spin);
+  stack.put(0x1200 - 40, main_method);
+  sample.stack = stack.copy();
+  sample.pc = code_begin(interpreter) + 0x80;
+  return sample;
+}
+
 }  // namespace ember::jvm::testing

@@ -85,6 +85,14 @@ class FakeStack {
   std::vector<unsigned char> bytes_ = std::vector<unsigned char>(0x400);
 };
 
+// A sample in the interpreter (its blob: segments 0-30 of a heap): Alpha.spin
+// (Method* `spin`, CFA 0x1100) called by Main.main (CFA 0x1200).
+struct InterpretedSample {
+  std::uint64_t spin = 0;
+  std::uint64_t pc = 0;
+  StackCopy stack;
+};
+
 class FakeJvm {
  public:
   static constexpr std::uint64_t kBias = 0x7f0000000000;
@@ -135,6 +143,8 @@ class FakeJvm {
   void new_class_loader() { memory.put(loaders_static_, alloc(8)); }
 
   std::uint64_t code_begin(std::uint64_t blob) const { return blob + 0x40; }
+
+  InterpretedSample add_interpreted_sample(std::size_t heap);
 
  private:
   std::uint64_t alloc(std::size_t size);  // fresh zeroed memory

@@ -322,15 +322,8 @@ TEST_F(JvmProcessTest, InterpretedFramesNamedByTheMethodInTheirFrame) {
 TEST_F(JvmProcessTest, AMethodIsNamedAfreshOnceClassesMayHaveBeenUnloaded) {
   // Alpha unloaded and Omega, of the same shape, defined where it was: the
   // same Method* and ConstMethod*, another name.
-  std::uint64_t spin = jvm.add_method("Alpha", "spin", "Spin.java");
-  std::uint64_t main_method = jvm.add_method("Main", "main", "Main.java");
-  std::uint64_t interpreter = jvm.add_blob(heap, 0, 30, "Interpreter", 0, -1);
+  auto [spin, pc, stack] = jvm.add_interpreted_sample(heap);
   ready();
-  FakeStack fake_stack;
-  fake_stack.put(0x1100 - 40, spin);
-  fake_stack.put(0x1200 - 40, main_method);
-  StackCopy stack = fake_stack.copy();
-  std::uint64_t pc = jvm.code_begin(interpreter) + 0x80;
   // One sample's names: its two interpreted frames.
   auto sample = [&] {
     std::string names = process.frame(pc, 0x1100, stack)->name + " < " +

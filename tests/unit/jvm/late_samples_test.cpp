@@ -77,15 +77,8 @@ TEST_F(LateSampleTest, CodeCompiledAfterTheSampleAndACollectionDoesNotNameIt) {
 }
 
 TEST_F(LateSampleTest, AMethodRenamedAfterTheSampleAndACollectionDoesNotNameIt) {
-  std::uint64_t spin = jvm.add_method("Alpha", "spin", "Spin.java");
-  std::uint64_t main_method = jvm.add_method("Main", "main", "Main.java");
-  std::uint64_t interpreter = jvm.add_blob(heap, 0, 30, "Interpreter", 0, -1);
+  auto [spin, pc, stack] = jvm.add_interpreted_sample(heap);
   ready();
-  FakeStack fake_stack;
-  fake_stack.put(0x1100 - 40, spin);
-  fake_stack.put(0x1200 - 40, main_method);
-  StackCopy stack = fake_stack.copy();
-  std::uint64_t pc = jvm.code_begin(interpreter) + 0x80;
   EXPECT_EQ(name_at(100, 110, pc, 0x1100, stack), "Alpha.spin");
   EXPECT_EQ(name_at(100, 110, pc, 0x1200, stack), "Main.main");
 

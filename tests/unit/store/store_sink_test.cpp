@@ -38,6 +38,14 @@ std::int64_t now_ns() {
 // Windows stamped now, so the default max_age keeps them.
 Window recent_window(int n) { return store::test::full_window(now_ns() - (10 - n) * kMinute); }
 
+// A file where the store's directory should be: no one, root included, can
+// create the store below it until the file is gone. Returns the file.
+std::string blocking_file(const store::test::ScratchDir& dir) {
+  std::string blocker = dir.file("state");
+  std::ofstream(blocker) << "x";
+  return blocker;
+}
+
 std::uint64_t windows_in(const std::string& path) {
   std::unique_ptr<store::StoreReader> reader;
   Status opened = store::StoreReader::open(path, reader);
@@ -176,10 +184,7 @@ TEST(StoreSink, ANewerStoreIsLeftAloneAndWindowsGoBesideIt) {
 
 TEST(StoreSink, AnUnwritableStoreHoldsWindowsInMemoryUntilItCanBeWritten) {
   store::test::ScratchDir dir;
-  // A file where the store's directory should be: no one, root included,
-  // can create the store until it is gone.
-  std::string blocker = dir.file("state");
-  std::ofstream(blocker) << "x";
+  std::string blocker = blocking_file(dir);
   std::string path = blocker + "/ember.db";
   testkit::FakeHost host;
   StoreSink sink;
@@ -199,8 +204,7 @@ TEST(StoreSink, AnUnwritableStoreHoldsWindowsInMemoryUntilItCanBeWritten) {
 
 TEST(StoreSink, HeldWindowsAreBoundedAndCloseSaysWhatIsLost) {
   store::test::ScratchDir dir;
-  std::string blocker = dir.file("state");
-  std::ofstream(blocker) << "x";
+  std::string blocker = blocking_file(dir);
   testkit::FakeHost host;
   StoreSink sink;
   ASSERT_TRUE(sink.configure(
@@ -217,8 +221,7 @@ TEST(StoreSink, HeldWindowsAreBoundedAndCloseSaysWhatIsLost) {
 // then is written with them, none dropped.
 TEST(StoreSink, AStoreThatComesBackTakesEveryHeldWindow) {
   store::test::ScratchDir dir;
-  std::string blocker = dir.file("state");
-  std::ofstream(blocker) << "x";
+  std::string blocker = blocking_file(dir);
   std::string path = blocker + "/ember.db";
   testkit::FakeHost host;
   StoreSink sink;
