@@ -2,16 +2,27 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
+#include <limits>
+
+#include "debuginfod_cache.hpp"
 
 namespace ember::native {
 namespace {
 
 // Failed build ids remembered at most; beyond it the expired ones go, then all.
 constexpr std::size_t kMaxRemembered = 4096;
+
+std::int64_t realtime_ns() {
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
 
 // What a worker's fetch in flight checks to be cut short.
 thread_local const std::atomic<bool>* t_stopping = nullptr;
@@ -45,8 +56,19 @@ std::shared_ptr<DebuginfodFetcher> DebuginfodFetcher::start(Settings settings, H
   }
   set_environment(DEBUGINFOD_URLS_ENV_VAR, joined(settings.urls));
   set_environment(DEBUGINFOD_CACHE_PATH_ENV_VAR, settings.cache_path);
-  return std::shared_ptr<DebuginfodFetcher>(
+  // A file larger than the whole cache is not downloaded; a lower limit the
+  // agent's environment had at its first start stays.
+  static const std::uint64_t limit_given = [] {
+    const char* value = std::getenv(DEBUGINFOD_MAXSIZE_ENV_VAR);
+    return value ? std::strtoull(value, nullptr, 10) : 0;
+  }();
+  std::uint64_t limit = settings.max_cache_bytes;
+  if (limit_given > 0) limit = std::min(limit, limit_given);
+  set_environment(DEBUGINFOD_MAXSIZE_ENV_VAR, std::to_string(limit));
+  std::shared_ptr<DebuginfodFetcher> fetcher(
       new DebuginfodFetcher(std::move(settings), host, *library));
+  fetcher->trim_cache(std::numeric_limits<std::int64_t>::max());
+  return fetcher;
 }
 
 DebuginfodFetcher::DebuginfodFetcher(Settings settings, Host& host,
@@ -126,6 +148,7 @@ void DebuginfodFetcher::work() {
 
 void DebuginfodFetcher::fetch(const std::string& build_id, debuginfod_client* client) {
   ++fetches_;
+  std::int64_t started_ns = realtime_ns();
   char* fetched = nullptr;
   int fd = client ? library_.find_debuginfo(
                         client, reinterpret_cast<const unsigned char*>(build_id.c_str()), 0,
@@ -169,6 +192,10 @@ void DebuginfodFetcher::fetch(const std::string& build_id, debuginfod_client* cl
     return;
   }
   host_.log(LogLevel::debug, "debuginfod: build id " + build_id + ": " + path);
+  // Files written or used since this fetch began stay: this one, and what
+  // other workers are downloading.
+  mark_used(path);
+  trim_cache(started_ns);
   bool first = true;
   for (const auto& weak : waiting) {
     auto slot = weak.lock();
@@ -183,6 +210,18 @@ void DebuginfodFetcher::fetch(const std::string& build_id, debuginfod_client* cl
     }
     slot->state_.store(FetchedDebugFile::State::ready, std::memory_order_release);
   }
+}
+
+void DebuginfodFetcher::trim_cache(std::int64_t keep_since_ns) {
+  std::lock_guard lock(trim_mutex_);
+  CacheTrim trim =
+      trim_debuginfod_cache(settings_.cache_path, settings_.max_cache_bytes, keep_since_ns);
+  if (trim.removed_files == 0) return;
+  host_.log(LogLevel::debug, "debuginfod: removed " + std::to_string(trim.removed_files) +
+                                 " least recently used files (" +
+                                 std::to_string(trim.removed_bytes >> 20) + " MB) from " +
+                                 settings_.cache_path + ", " +
+                                 std::to_string(trim.kept_bytes >> 20) + " MB kept");
 }
 
 void DebuginfodFetcher::report_failure(const std::string& build_id, const std::string& why,

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -53,13 +54,18 @@ class DebuginfodFetcher {
   struct Settings {
     std::vector<std::string> urls;  // as DEBUGINFOD_URLS lists them
     std::string cache_path;         // libdebuginfod's cache (DEBUGINFOD_CACHE_PATH)
+    // The cache is trimmed to this at start and after each fetch, least
+    // recently used files first (debuginfod_cache.hpp); a larger file is not
+    // downloaded (DEBUGINFOD_MAXSIZE).
+    std::uint64_t max_cache_bytes = std::uint64_t{1} << 30;
     std::size_t workers = 2;        // fetches at once
     std::size_t max_queued = 256;
     Clock::duration retry_after = std::chrono::minutes(10);
   };
 
-  // Starts the workers. Sets DEBUGINFOD_URLS and DEBUGINFOD_CACHE_PATH in
-  // the agent's environment (the only way libdebuginfod takes them). Null,
+  // Trims the cache and starts the workers. Sets DEBUGINFOD_URLS,
+  // DEBUGINFOD_CACHE_PATH and DEBUGINFOD_MAXSIZE in the agent's environment
+  // (the only way libdebuginfod takes them). Null,
   // with `error` saying why, when libdebuginfod cannot be loaded or the
   // cache directory cannot be made.
   static std::shared_ptr<DebuginfodFetcher> start(Settings settings, Host& host,
@@ -80,6 +86,7 @@ class DebuginfodFetcher {
   DebuginfodFetcher(Settings settings, Host& host, const DebuginfodLibrary& library);
   void work();
   void fetch(const std::string& build_id, debuginfod_client* client);
+  void trim_cache(std::int64_t keep_since_ns);
   void report_failure(const std::string& build_id, const std::string& why, bool missing);
   static int progress(debuginfod_client* client, long done, long total);
 
@@ -90,6 +97,7 @@ class DebuginfodFetcher {
   std::atomic<bool> warned_{false};
   std::atomic<std::size_t> fetches_{0};
   std::mutex mutex_;
+  std::mutex trim_mutex_;  // one trim at a time
   std::condition_variable wake_;
   std::deque<std::string> queue_;
   // Build ids queued or in flight, and who waits for each.

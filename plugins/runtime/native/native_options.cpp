@@ -82,6 +82,11 @@ Status read_native_options(const Options& options, NativeOptions& out) {
   read.max_open_debug_files = static_cast<std::size_t>(reader.get_int(
       "max_open_debug_files", static_cast<std::int64_t>(read.max_open_debug_files), 1, 1024));
   read_debuginfod_urls(options, reader, read);
+  read.max_debuginfod_cache_bytes =
+      static_cast<std::uint64_t>(reader.get_int(
+          "debuginfod_cache_mb", static_cast<std::int64_t>(read.max_debuginfod_cache_bytes >> 20),
+          1, 1 << 20))
+      << 20;
   for (const std::string& dir : read.debug_dirs) {
     if (!dir.starts_with("/")) reader.fail("debug_dirs", "\"" + dir + "\" is not an absolute path");
   }

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,9 @@ struct NativeOptions {
   // environment says), else from DEBUGINFOD_URLS; empty: off.
   std::vector<std::string> debuginfod_urls;
   std::string debuginfod_urls_from;  // "debuginfod_urls" or "DEBUGINFOD_URLS", for the log
+  // Fetched debug files kept in cache_dir/debuginfod beyond this are
+  // deleted, least recently used first.
+  std::uint64_t max_debuginfod_cache_bytes = std::uint64_t{1} << 30;
 };
 
 // The URLs of a DEBUGINFOD_URLS-style value: separated by spaces.

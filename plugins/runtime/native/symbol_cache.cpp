@@ -153,6 +153,7 @@ SymbolCache::SymbolCache(Host& host, const NativeOptions& options)
   DebuginfodFetcher::Settings settings;
   settings.urls = options.debuginfod_urls;
   settings.cache_path = options.cache_dir + "/debuginfod";
+  settings.max_cache_bytes = options.max_debuginfod_cache_bytes;
   std::string error;
   fetcher_ = DebuginfodFetcher::start(settings, host, error);
   if (!fetcher_) {

@@ -5,14 +5,17 @@
 // integration test (test_debuginfod.py) does the same against Debian's
 // debuginfod server under the real agent.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <thread>
 
@@ -130,6 +133,48 @@ TEST(Debuginfod, StrippedBinaryGetsNamesAndLinesFromTheFetchedDebugFile) {
   EXPECT_EQ(named_again->back()->name, "outer_work");
 }
 
+// A file as an earlier fetch left it, of `bytes`, last used long ago.
+void old_cached_file(const fs::path& path, std::size_t bytes, std::int64_t seconds) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path) << std::string(bytes, 'x');
+  const timespec times[2] = {{seconds, 0}, {seconds, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
+}
+
+TEST(Debuginfod, TheCacheIsTrimmedToItsCapAtStartAndAfterAFetchTheFetchedFileKept) {
+  ScratchDir scratch;
+  ember::testkit::FakeHost host;
+  NativeOptions options = debuginfod_options(scratch, file_server(scratch));
+  options.max_debuginfod_cache_bytes = 1 << 20;
+  fs::path cache = fs::path(options.cache_dir) / "debuginfod";
+  old_cached_file(cache / "aa01" / "debuginfo", 700 << 10, 1'700'000'000);
+  old_cached_file(cache / "aa02" / "debuginfo", 700 << 10, 1'700'000'100);
+  SymbolCache cache_of_symbols(host, options);
+  ASSERT_NE(cache_of_symbols.debuginfod(), nullptr) << host.find(LogLevel::warn, "debuginfod");
+  EXPECT_FALSE(fs::exists(cache / "aa01")) << "over the cap at start: the older goes";
+  EXPECT_TRUE(fs::exists(cache / "aa02" / "debuginfo"));
+
+  // Another agent's file lands meanwhile and fills the cache to its cap;
+  // the fetch brings it over, and what was used least recently goes.
+  old_cached_file(cache / "aa03" / "debuginfo", (1 << 20) - (700 << 10), 1'700'000'200);
+  auto symbols = stripped_inlined_hot(cache_of_symbols);
+  ElfFile debug;
+  ASSERT_TRUE(ElfFile::open(inlined_debug_file(), debug).is_ok());
+  std::optional<ElfSymbol> outer = debug.find_symbol("outer_work");
+  ASSERT_TRUE(outer);
+  ChainHandle chain = frames_once_fetched(*symbols, outer->address);
+  ASSERT_TRUE(chain) << "still unnamed after the fetch";
+  EXPECT_EQ(chain->back()->name, "outer_work");
+  EXPECT_TRUE(fs::exists(cache / build_id_of(EMBER_INLINED_HOT) / "debuginfo"));
+  EXPECT_FALSE(fs::exists(cache / "aa02")) << "the least recently used goes";
+  EXPECT_TRUE(fs::exists(cache / "aa03" / "debuginfo"));
+  std::uintmax_t total = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(cache)) {
+    if (entry.is_regular_file() && entry.path().parent_path() != cache) total += entry.file_size();
+  }
+  EXPECT_LE(total, options.max_debuginfod_cache_bytes);
+}
+
 TEST(Debuginfod, WithoutItTheStrippedBinaryStaysUnnamed) {
   ScratchDir scratch;
   ember::testkit::FakeHost host;
@@ -229,6 +274,17 @@ TEST(DebuginfodOptions, OffByDefault) {
   NativeOptions read;
   ASSERT_TRUE(read_native_options({}, read).is_ok());
   EXPECT_TRUE(read.debuginfod_urls.empty());
+}
+
+TEST(DebuginfodOptions, TheCacheCapIsInMegabytes) {
+  NativeOptions read;
+  ASSERT_TRUE(read_native_options({}, read).is_ok());
+  EXPECT_EQ(read.max_debuginfod_cache_bytes, std::uint64_t{1} << 30);
+  ASSERT_TRUE(read_native_options({{"debuginfod_cache_mb", {std::int64_t{64}, ""}}}, read).is_ok());
+  EXPECT_EQ(read.max_debuginfod_cache_bytes, std::uint64_t{64} << 20);
+  Status zero = read_native_options({{"debuginfod_cache_mb", {std::int64_t{0}, ""}}}, read);
+  ASSERT_FALSE(zero.is_ok());
+  EXPECT_NE(zero.message().find("debuginfod_cache_mb"), std::string::npos) << zero.message();
 }
 
 TEST(DebuginfodOptions, BadValuesAreErrors) {
