@@ -156,7 +156,7 @@ case "$what" in
     for run in $(seq "${RUNS:-3}"); do
       for b in "${builds[@]}"; do
         server_ember="$b/bin/ember"
-        echo "run $run, $server_ember ($(git -C "$b/.." rev-parse --short HEAD 2>/dev/null || echo ?)), $hosts hosts' 24 h, fleet-wide:"
+        echo "run $run, $server_ember, $hosts hosts' 24 h, fleet-wide:"
         if [ "${QUERY_REPORT:-1}" = 1 ]; then
           start_server bench_query
           timed "ember report --server --format top, first read" top || echo "    (failed)"
