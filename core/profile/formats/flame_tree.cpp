@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <span>
 #include <tuple>
 #include <unordered_map>
 
@@ -59,11 +58,18 @@ class FunctionNumbering {
   std::vector<FlameFunction> functions_;
 };
 
-// One window's frames and processes as function ids.
+// One window's frames and processes as function ids, then (rank) as their
+// places in drawing order.
 struct WindowIds {
   std::vector<std::uint32_t> frame;
   std::unordered_map<std::uint32_t, std::uint32_t> process;  // pid -> id
   std::uint32_t unknown = 0;                                 // a frame index out of range
+
+  void rank(const std::vector<std::uint32_t>& rank_of) {
+    for (std::uint32_t& id : frame) id = rank_of[id];
+    for (auto& [pid, id] : process) id = rank_of[id];
+    unknown = rank_of[unknown];
+  }
 };
 
 WindowIds number_window(const Window& window, FunctionNumbering& numbering,
@@ -86,139 +92,179 @@ WindowIds number_window(const Window& window, FunctionNumbering& numbering,
   return ids;
 }
 
-// A distinct (process, stack) of one window: its process, its stack's ids
-// in `flat`, its samples.
+// A distinct (process, stack) of one window: its process, its stack's
+// frames (indices into the window's frames, whose drawing ranks `ranks`
+// holds), its samples.
 struct Path {
-  std::uint32_t process = 0, offset = 0, length = 0;
+  const std::uint32_t* frames = nullptr;
+  std::uint32_t length = 0;
+  std::uint32_t process = 0;  // drawing rank
+  const WindowIds* ids = nullptr;
   std::uint64_t count = 0, base_count = 0;
 };
 
-class PathTable {
- public:
-  void add(const Window& window, const WindowIds& ids, bool base) {
-    // A stack is nearly always one process's: its first process's path in
-    // `first`, the others (a stack shared by processes) in `shared`. The
-    // paths of one stack share its ids in `flat_` (a day of a host has three
-    // times as many paths as stacks).
-    constexpr std::uint32_t kNone = ~0u;
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> first(window.stacks.size(), {kNone, 0});
-    std::vector<std::uint32_t> offset(window.stacks.size(), kNone);
-    std::unordered_map<std::uint64_t, std::uint32_t> shared;  // process << 32 | stack
-    std::size_t frames = 0;
-    for (const auto& stack : window.stacks) frames += stack.size();
-    flat_.reserve(flat_.size() + frames);
-    paths_.reserve(paths_.size() + window.stacks.size());
-    for (const StackCount& s : window.samples) {
-      if (s.count == 0 || s.stack >= window.stacks.size()) continue;
-      std::uint32_t process = ids.process.at(s.pid);
-      auto& [first_process, first_path] = first[s.stack];
-      std::uint32_t path = 0;
-      if (first_process == process) {
-        path = first_path;
-      } else {
-        bool is_first = first_process == kNone;
-        auto [it, inserted] = is_first
-                                  ? std::pair{shared.end(), true}
-                                  : shared.try_emplace(std::uint64_t{process} << 32 | s.stack,
-                                                       static_cast<std::uint32_t>(paths_.size()));
-        path = is_first ? static_cast<std::uint32_t>(paths_.size()) : it->second;
-        if (is_first) first[s.stack] = {process, path};
-        if (inserted) {
-          if (offset[s.stack] == kNone) offset[s.stack] = append(window.stacks[s.stack], ids);
-          paths_.push_back(Path{process, offset[s.stack],
-                                static_cast<std::uint32_t>(window.stacks[s.stack].size()), 0, 0});
-        }
-      }
-      (base ? paths_[path].base_count : paths_[path].count) += s.count;
+// Every distinct (process, stack) of a window, with its samples.
+void add_paths(const Window& window, const WindowIds& ids, bool base, std::vector<Path>& paths) {
+  // A stack is nearly always one process's: its first process's path in
+  // `first`, the others (a stack shared by processes) in `shared`.
+  constexpr std::uint32_t kNone = ~0u;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> first(window.stacks.size(), {kNone, 0});
+  std::unordered_map<std::uint64_t, std::uint32_t> shared;  // process << 32 | stack
+  paths.reserve(paths.size() + window.stacks.size());
+  std::uint32_t last_pid = 0, process = 0;  // samples come by pid: one lookup a process
+  bool looked_up = false;
+  for (const StackCount& s : window.samples) {
+    if (s.count == 0 || s.stack >= window.stacks.size()) continue;
+    if (!looked_up || s.pid != last_pid) {
+      process = ids.process.at(s.pid);
+      last_pid = s.pid;
+      looked_up = true;
     }
-  }
-
-  // Ids in drawing order, then the paths sorted (by process, then stack):
-  // siblings come out in order.
-  void sort(const std::vector<std::uint32_t>& rank) {
-    for (std::uint32_t& id : flat_) id = rank[id];
-    for (Path& p : paths_) p.process = rank[p.process];
-    std::sort(paths_.begin(), paths_.end(), [&](const Path& a, const Path& b) {
-      if (a.process != b.process) return a.process < b.process;
-      return std::lexicographical_compare(
-          flat_.begin() + a.offset, flat_.begin() + a.offset + a.length, flat_.begin() + b.offset,
-          flat_.begin() + b.offset + b.length);
-    });
-  }
-
-  const std::vector<Path>& paths() const { return paths_; }
-  std::span<const std::uint32_t> stack(const Path& p) const {
-    return {flat_.data() + p.offset, p.length};
-  }
-
- private:
-  std::uint32_t append(const std::vector<std::uint32_t>& frames, const WindowIds& ids) {
-    auto offset = static_cast<std::uint32_t>(flat_.size());
-    for (std::uint32_t f : frames)
-      flat_.push_back(f < ids.frame.size() ? ids.frame[f] : ids.unknown);
-    return offset;
-  }
-
-  std::vector<std::uint32_t> flat_;
-  std::vector<Path> paths_;
-};
-
-// The preorder tree from sorted paths: a path opens the nodes below the
-// prefix it shares with the open path; a node closes (its total is final)
-// when a path leaves it, and is dropped then with its subtree if too small.
-class PreorderBuilder {
- public:
-  PreorderBuilder(std::vector<FlameNode>& nodes, std::uint32_t root, std::uint64_t min_total)
-      : nodes_(nodes), min_total_(min_total) {
-    nodes_.push_back(FlameNode{root, 0, 0, 0, 0, 0});
-    open_.push_back(0);
-  }
-
-  // The path `head`, then `tail`.
-  void add(std::uint32_t head, std::span<const std::uint32_t> tail, std::uint64_t count,
-           std::uint64_t base_count) {
-    std::size_t length = tail.size() + 1;
-    auto id = [&](std::size_t k) { return k == 0 ? head : tail[k - 1]; };
-    std::size_t shared = 0, most = std::min(open_.size() - 1, length);
-    while (shared < most && nodes_[open_[shared + 1]].function == id(shared)) ++shared;
-    while (open_.size() > shared + 1) close();
-    for (std::size_t k = shared; k < length; ++k) {
-      open_.push_back(static_cast<std::uint32_t>(nodes_.size()));
-      nodes_.push_back(FlameNode{id(k), 0, 0, 0, 0, 0});
-      ++created_;
-    }
-    FlameNode& leaf = nodes_[open_.back()];
-    leaf.self += count;
-    leaf.total += count;
-    leaf.base_self += base_count;
-    leaf.base_total += base_count;
-  }
-
-  // Closes every open node; the nodes left out.
-  std::uint64_t finish() {
-    while (open_.size() > 1) close();
-    return created_ + 1 - nodes_.size();
-  }
-
- private:
-  void close() {
-    std::uint32_t node = open_.back();
-    open_.pop_back();
-    FlameNode& parent = nodes_[open_.back()];
-    std::uint64_t total = nodes_[node].total, base_total = nodes_[node].base_total;
-    parent.total += total;
-    parent.base_total += base_total;
-    if (std::max(total, base_total) < min_total_) {
-      nodes_.resize(node);
+    auto& [first_process, first_path] = first[s.stack];
+    std::uint32_t path = 0;
+    if (first_process == process) {
+      path = first_path;
     } else {
-      ++parent.children;
+      bool is_first = first_process == kNone;
+      auto [it, inserted] = is_first
+                                ? std::pair{shared.end(), true}
+                                : shared.try_emplace(std::uint64_t{process} << 32 | s.stack,
+                                                     static_cast<std::uint32_t>(paths.size()));
+      path = is_first ? static_cast<std::uint32_t>(paths.size()) : it->second;
+      if (is_first) first[s.stack] = {process, path};
+      if (inserted) {
+        const std::vector<std::uint32_t>& stack = window.stacks[s.stack];
+        paths.push_back(
+            Path{stack.data(), static_cast<std::uint32_t>(stack.size()), process, &ids, 0, 0});
+      }
+    }
+    (base ? paths[path].base_count : paths[path].count) += s.count;
+  }
+}
+
+// The tree top down: a node's paths (a range of `order_`) are sorted by
+// their function one level down, which groups them into its children in
+// drawing order; a node's size is known before its children are looked at,
+// so a node under min_total is left out at once, its subtree only counted.
+// A node that one path alone runs through is the top of a chain: its nodes
+// are written (or counted) without sorting.
+class TopDownBuilder {
+ public:
+  TopDownBuilder(const std::vector<Path>& paths, std::vector<FlameNode>& nodes,
+                 std::uint64_t min_total)
+      : paths_(paths), nodes_(nodes), min_total_(min_total) {}
+
+  // The tree under the root `root`; the nodes left out.
+  std::uint64_t build(std::uint32_t root) {
+    order_.resize(paths_.size());
+    std::uint64_t total = 0, base_total = 0;
+    for (std::uint32_t i = 0; i < paths_.size(); ++i) {
+      order_[i] = i;
+      total += paths_[i].count;
+      base_total += paths_[i].base_count;
+    }
+    todo_.push_back(Item{0, static_cast<std::uint32_t>(paths_.size()), 0, root, true, total,
+                         base_total});
+    while (!todo_.empty()) {
+      Item item = todo_.back();
+      todo_.pop_back();
+      visit(item);
+    }
+    return pruned_;
+  }
+
+ private:
+  struct Item {
+    std::uint32_t begin, end;  // its paths in order_
+    std::uint32_t depth;       // the root's is 0, a process's 1
+    std::uint32_t function;
+    bool kept;                 // else counted only
+    std::uint64_t total, base_total;
+  };
+
+  static constexpr std::uint32_t kEnds = 0;  // the key of a path that ends at the node
+
+  // The function (its rank + 1) of `path` one level below `depth`, or kEnds.
+  std::uint32_t key(const Path& path, std::uint32_t depth) const {
+    if (depth == 0) return path.process + 1;
+    if (depth > path.length) return kEnds;
+    std::uint32_t frame = path.frames[depth - 1];
+    const WindowIds& ids = *path.ids;
+    return (frame < ids.frame.size() ? ids.frame[frame] : ids.unknown) + 1;
+  }
+
+  void visit(const Item& item) {
+    if (item.end - item.begin == 1) return chain(item);
+    if (!item.kept) ++pruned_;
+    // Sorted by key; among equal keys, paths stay in order.
+    keyed_.clear();
+    for (std::uint32_t i = item.begin; i < item.end; ++i) {
+      keyed_.push_back(std::uint64_t{key(paths_[order_[i]], item.depth)} << 32 | order_[i]);
+    }
+    if (!std::is_sorted(keyed_.begin(), keyed_.end())) std::sort(keyed_.begin(), keyed_.end());
+    for (std::uint32_t i = item.begin; i < item.end; ++i) {
+      order_[i] = static_cast<std::uint32_t>(keyed_[i - item.begin]);
+    }
+    // Its children, in drawing order; those that end here are its self.
+    std::uint64_t self = 0, base_self = 0;
+    std::uint32_t children = 0;
+    std::size_t first_child = children_.size();
+    for (std::size_t i = 0; i < keyed_.size();) {
+      auto k = static_cast<std::uint32_t>(keyed_[i] >> 32);
+      std::size_t j = i;
+      std::uint64_t total = 0, base_total = 0;
+      for (; j < keyed_.size() && keyed_[j] >> 32 == k; ++j) {
+        const Path& p = paths_[static_cast<std::uint32_t>(keyed_[j])];
+        total += p.count;
+        base_total += p.base_count;
+      }
+      if (k == kEnds) {
+        self = total;
+        base_self = base_total;
+      } else {
+        bool kept = item.kept && std::max(total, base_total) >= min_total_;
+        children += kept;
+        children_.push_back(Item{item.begin + static_cast<std::uint32_t>(i),
+                                 item.begin + static_cast<std::uint32_t>(j), item.depth + 1, k - 1,
+                                 kept, total, base_total});
+      }
+      i = j;
+    }
+    if (item.kept) {
+      nodes_.push_back(
+          FlameNode{item.function, children, self, item.total, base_self, item.base_total});
+    }
+    // Visited first child first: preorder.
+    todo_.insert(todo_.end(), children_.rbegin(), children_.rend() - first_child);
+    children_.resize(first_child);
+  }
+
+  // A node only `path` runs through, and the nodes below it: one each level
+  // to its end.
+  void chain(const Item& item) {
+    const Path& path = paths_[order_[item.begin]];
+    std::uint32_t below = path.length + 1 - item.depth;  // nodes under this one
+    if (!item.kept) {
+      pruned_ += 1 + below;
+      return;
+    }
+    std::uint32_t function = item.function;
+    for (std::uint32_t depth = item.depth;; ++depth) {
+      bool last = depth == path.length + 1;
+      nodes_.push_back(FlameNode{function, last ? 0u : 1u, last ? path.count : 0, path.count,
+                                 last ? path.base_count : 0, path.base_count});
+      if (last) break;
+      function = key(path, depth) - 1;
     }
   }
 
+  const std::vector<Path>& paths_;
   std::vector<FlameNode>& nodes_;
   std::uint64_t min_total_;
-  std::vector<std::uint32_t> open_;  // the path of open nodes from the root
-  std::uint64_t created_ = 0;
+  std::vector<std::uint32_t> order_;   // path indices, each node's contiguous
+  std::vector<std::uint64_t> keyed_;   // key << 32 | path, of the node being visited
+  std::vector<Item> todo_, children_;  // nodes to visit, last first
+  std::uint64_t pruned_ = 0;
 };
 
 }  // namespace
@@ -228,19 +274,19 @@ FlameTree build_flame_tree(const Window& window, const Window* baseline, std::ui
   FunctionNumbering numbering;
   std::uint32_t root = numbering.id("all", "all", "", "", 0);
   WindowIds ids = number_window(window, numbering, tree.owned_names);
-  PathTable paths;
-  paths.add(window, ids, false);
-  if (baseline) {
-    WindowIds base_ids = number_window(*baseline, numbering, tree.owned_names);
-    paths.add(*baseline, base_ids, true);
-  }
+  WindowIds base_ids;
+  if (baseline) base_ids = number_window(*baseline, numbering, tree.owned_names);
   std::vector<std::uint32_t> rank;
   tree.functions = numbering.sorted(rank);
-  paths.sort(rank);
-
-  PreorderBuilder builder(tree.nodes, rank[root], min_total);
-  for (const Path& p : paths.paths()) builder.add(p.process, paths.stack(p), p.count, p.base_count);
-  tree.pruned = builder.finish();
+  ids.rank(rank);
+  std::vector<Path> paths;
+  add_paths(window, ids, false, paths);
+  if (baseline) {
+    base_ids.rank(rank);
+    add_paths(*baseline, base_ids, true, paths);
+  }
+  TopDownBuilder builder(paths, tree.nodes, min_total);
+  tree.pruned = builder.build(rank[root]);
   return tree;
 }
 

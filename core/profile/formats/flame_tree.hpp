@@ -6,17 +6,19 @@
 // both draw this tree.
 //
 // Built on integer ids: each distinct function (name, kind, file) and
-// process name is numbered once, in drawing order; each distinct stack
-// becomes a sequence of those numbers (once, however many processes ran
-// it); the (process, stack) paths are sorted by process, then sequence, and
-// one pass over them yields the tree in preorder (a path shares its prefix
-// with the one before it). Strings are touched only when functions
-// are numbered and when the kept nodes are written.
+// process name is numbered once, in drawing order; each distinct (process,
+// stack) is a path. The tree grows top down: a node's paths, sorted by
+// their function one level down, are its children in drawing order, each
+// with its size. Strings are touched only when functions are numbered and
+// when the kept nodes are written.
 //
 // Nodes with fewer samples than `min_total` (in either window of a compare)
-// are left out with their subtrees while the tree is built: their samples stay
-// in their parent's total. A node is never bigger than its parent, so what
-// stays is still one tree.
+// are left out with their subtrees: their samples stay in their parent's
+// total. A node is never bigger than its parent, so what stays is still one
+// tree. A left-out subtree is only counted (`pruned`), and a node only one
+// path runs through heads a chain that is written or counted whole, so a
+// day's tree at the web UI's resolution looks at the first few frames of
+// most stacks only.
 #pragma once
 
 #include <cstddef>

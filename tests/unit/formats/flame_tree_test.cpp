@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <tuple>
 
 #include "sample_windows.hpp"
 
@@ -135,6 +136,141 @@ std::vector<std::string> children(const FlameTree& tree, int parent) {
     while (pending > 0) pending += tree.nodes[i++].children, --pending;
   }
   return names;
+}
+
+// The tree as a plain trie would make it: each sample's path of (name,
+// kind, file) added to nested maps (siblings in name, kind, file order),
+// each function's line and module those of its first frame in numbering
+// order, then written in preorder without the nodes under min_total; every
+// field of every node, the functions and `pruned` as build_flame_tree gives
+// them.
+struct PlainNode {
+  std::uint32_t function = 0, children = 0;
+  std::uint64_t self = 0, total = 0, base_self = 0, base_total = 0;
+  std::string name, kind, file, module;
+  std::uint32_t line = 0;
+  bool operator==(const PlainNode&) const = default;
+};
+
+std::vector<PlainNode> plain_nodes(const FlameTree& tree) {
+  std::vector<PlainNode> out;
+  for (const FlameNode& n : tree.nodes) {
+    const FlameFunction& f = tree.functions[n.function];
+    out.push_back(PlainNode{0, n.children, n.self, n.total, n.base_self, n.base_total,
+                            std::string(f.name), std::string(f.kind), std::string(f.file),
+                            std::string(f.module), f.line});
+  }
+  return out;
+}
+
+struct PlainTree {
+  using Key = std::tuple<std::string, std::string, std::string>;  // name, kind, file
+  struct Trie {
+    std::map<Key, Trie> children;
+    Counts counts;
+  };
+  Trie root;
+  std::map<Key, std::pair<std::uint32_t, std::string>> first;  // line, module
+
+  void number(const Window& w) {
+    first.try_emplace(Key{"[unknown]", "unknown", ""}, 0, "");
+    for (const Frame& f : w.frames) {
+      first.try_emplace(Key{f.name.empty() ? "[unknown]" : f.name, f.kind, f.file}, f.line,
+                        f.module);
+    }
+  }
+
+  void add(const Window& w, bool base) {
+    std::map<std::uint32_t, std::string> comm;
+    for (const ProcessInfo& p : w.processes) comm[p.pid] = p.comm;
+    for (const StackCount& s : w.samples) {
+      if (s.count == 0 || s.stack >= w.stacks.size()) continue;
+      std::string process =
+          comm[s.pid].empty() ? "[pid " + std::to_string(s.pid) + "]" : comm[s.pid];
+      std::vector<Key> path{Key{process, "process", ""}};
+      for (std::uint32_t f : w.stacks[s.stack]) {
+        if (f >= w.frames.size()) {
+          path.push_back(Key{"[unknown]", "unknown", ""});
+        } else {
+          const Frame& frame = w.frames[f];
+          path.push_back(Key{frame.name.empty() ? "[unknown]" : frame.name, frame.kind, frame.file});
+        }
+      }
+      Trie* node = &root;
+      auto count = [&](Trie& t, bool last) {
+        (base ? t.counts.base_total : t.counts.total) += s.count;
+        if (last) (base ? t.counts.base_self : t.counts.self) += s.count;
+      };
+      count(root, false);
+      for (std::size_t i = 0; i < path.size(); ++i) {
+        node = &node->children[path[i]];
+        count(*node, i + 1 == path.size());
+      }
+    }
+  }
+
+  static std::uint64_t size(const Trie& t) {
+    std::uint64_t n = 1;
+    for (const auto& [key, child] : t.children) n += size(child);
+    return n;
+  }
+
+  void write(const Key& key, const Trie& t, std::uint64_t min_total, std::vector<PlainNode>& out,
+             std::uint64_t& pruned) const {
+    const auto& [name, kind, file] = key;
+    auto numbered = first.find(key);
+    std::uint32_t line = numbered == first.end() ? 0 : numbered->second.first;
+    std::string module = numbered == first.end() ? "" : numbered->second.second;
+    std::size_t at = out.size();
+    out.push_back(PlainNode{0, 0, t.counts.self, t.counts.total, t.counts.base_self,
+                            t.counts.base_total, name, kind, file, module, line});
+    for (const auto& [child_key, child] : t.children) {
+      if (std::max(child.counts.total, child.counts.base_total) < min_total) {
+        pruned += size(child);
+        continue;
+      }
+      ++out[at].children;
+      write(child_key, child, min_total, out, pruned);
+    }
+  }
+};
+
+void expect_plain_tree(const Window& w, const Window* baseline, std::uint64_t min_total) {
+  PlainTree plain;
+  plain.first.try_emplace(PlainTree::Key{"all", "all", ""}, 0, "");
+  plain.number(w);
+  if (baseline) plain.number(*baseline);
+  plain.add(w, false);
+  if (baseline) plain.add(*baseline, true);
+  std::vector<PlainNode> expected;
+  std::uint64_t pruned = 0;
+  plain.write(PlainTree::Key{"all", "all", ""}, plain.root, min_total, expected, pruned);
+
+  FlameTree tree = build_flame_tree(w, baseline, min_total);
+  std::vector<PlainNode> nodes = plain_nodes(tree);
+  ASSERT_EQ(nodes.size(), expected.size()) << "min_total " << min_total;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    ASSERT_EQ(nodes[i], expected[i]) << "node " << i << " (" << expected[i].name << "), min_total "
+                                     << min_total;
+  }
+  EXPECT_EQ(tree.pruned, pruned);
+}
+
+TEST(FlameTree, EqualsAPlainTrieNodeByNode) {
+  for (std::uint64_t seed = 10; seed < 14; ++seed) {
+    Window w = random_host(seed);
+    for (std::uint64_t share : {0, 10000, 500, 50, 5}) {
+      expect_plain_tree(w, nullptr, share ? w.total_samples() / share : 0);
+    }
+    Window before = random_host(seed + 100);
+    before.frames[3].name = "only_before";
+    before.frames[4].line = 4444;  // not the first frame of its function: not its line
+    for (std::uint64_t share : {0, 1000, 50}) {
+      expect_plain_tree(w, &before, share ? w.total_samples() / share : 0);
+    }
+  }
+  expect_plain_tree(Window{}, nullptr, 0);
+  expect_plain_tree(test::sample_window(), nullptr, 3);
 }
 
 TEST(FlameTree, ProcessesThenFramesWithTotalsAndSelf) {
