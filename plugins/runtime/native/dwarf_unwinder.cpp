@@ -234,10 +234,12 @@ DwarfUnwinder::RuleStep DwarfUnwinder::step_by_rule(const UnwoundFrame& frame,
 }
 
 bool DwarfUnwinder::is_signal_return(std::uint64_t pc) {
-  // mov $15, %rax (48 c7 c0 0f 00 00 00); syscall (0f 05)
-  std::uint64_t code = 0, next = 0;
-  return read_word(pc, code) && code == 0x0f0000000fc0c748 && read_word(pc + 8, next) &&
-         (next & 0xff) == 0x05;
+  // Asked of every frame: the object knows its trampolines, no code is read.
+  std::size_t index = 0;
+  const Mapping* mapping = mapping_at(pc, index);
+  if (!mapping || (!mapping->is_file() && mapping->path != "[vdso]")) return false;
+  MappedObject& entry = open(index);
+  return entry.object && entry.object->signal_return_at(pc - mapping->start + mapping->offset);
 }
 
 bool DwarfUnwinder::interrupted_registers(const ember_sample& sample, std::uint64_t ucontext,

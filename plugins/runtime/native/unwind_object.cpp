@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <span>
+#include <string_view>
 
 #include "ember/proc_maps.hpp"
 
@@ -21,6 +22,10 @@ namespace {
 // .eh_frame_hdr encodings libunwind's remote table search understands.
 constexpr std::uint8_t kDatarelSdata4 = 0x3b;
 constexpr std::uint8_t kUdata4 = 0x03;
+
+// rt_sigreturn as glibc's and musl's __restore_rt and Go's runtime.sigreturn
+// issue it: mov $15, %rax (48 c7 c0 0f 00 00 00); syscall (0f 05).
+constexpr std::string_view kSignalReturn("\x48\xc7\xc0\x0f\x00\x00\x00\x0f\x05", 9);
 
 struct ElfCloser {
   void operator()(Elf* elf) const { elf_end(elf); }
@@ -144,6 +149,20 @@ std::optional<std::uint64_t> UnwindObject::load_bias(std::uint64_t map_start,
   return map_start - (map_offset + (match->vaddr - match->offset));
 }
 
+void UnwindObject::find_signal_returns(std::uint64_t offset, std::uint64_t size) {
+  if (offset > size_ || size > size_ - offset) return;
+  // memmem skips through code (x86 code is full of the first byte, 0x48).
+  const std::uint8_t* end = data_ + offset + size;
+  for (const std::uint8_t* at = data_ + offset; at < end;) {
+    const void* found = memmem(at, static_cast<std::size_t>(end - at), kSignalReturn.data(),
+                               kSignalReturn.size());
+    if (!found) break;
+    at = static_cast<const std::uint8_t*>(found);
+    signal_returns_.push_back(static_cast<std::uint64_t>(at - data_));
+    ++at;
+  }
+}
+
 Status UnwindObject::parse(const std::string& name) {
   elf_version(EV_CURRENT);
   std::unique_ptr<Elf, ElfCloser> elf(
@@ -159,8 +178,10 @@ Status UnwindObject::parse(const std::string& name) {
     GElf_Phdr phdr;
     if (gelf_getphdr(elf.get(), static_cast<int>(i), &phdr) && phdr.p_type == PT_LOAD) {
       segments_.push_back({phdr.p_vaddr, phdr.p_offset, phdr.p_filesz});
+      if (phdr.p_flags & PF_X) find_signal_returns(phdr.p_offset, phdr.p_filesz);
     }
   }
+  std::sort(signal_returns_.begin(), signal_returns_.end());
 
   std::size_t shstrndx = 0;
   if (elf_getshdrstrndx(elf.get(), &shstrndx) != 0)

@@ -7,6 +7,7 @@
 // file truncated in place later gives failed reads, not SIGBUS.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -51,6 +52,14 @@ class UnwindObject {
   };
   const std::optional<SearchTable>& search_table() const { return search_table_; }
 
+  // Whether the code at file offset `offset` is a signal return trampoline,
+  // `mov $15, %rax; syscall` (rt_sigreturn): found once, by a scan of the
+  // executable segments when the object is opened, so asking about every
+  // frame of every sample reads nothing.
+  bool signal_return_at(std::uint64_t offset) const {
+    return std::binary_search(signal_returns_.begin(), signal_returns_.end(), offset);
+  }
+
   // Which functions keep frame pointers; empty without .eh_frame.
   const FramePointerScan& frame_pointers() const { return frame_pointers_; }
   bool has_eh_frame() const { return has_eh_frame_; }
@@ -58,6 +67,8 @@ class UnwindObject {
  private:
   UnwindObject() = default;
   Status parse(const std::string& name);
+  // Adds the signal return trampolines in [offset, offset + size) of the file.
+  void find_signal_returns(std::uint64_t offset, std::uint64_t size);
 
   struct Segment {
     std::uint64_t vaddr, offset, filesz;
@@ -86,6 +97,7 @@ class UnwindObject {
   std::string build_id_;
   std::vector<Segment> segments_;
   std::optional<SearchTable> search_table_;
+  std::vector<std::uint64_t> signal_returns_;  // file offsets, sorted
   FramePointerScan frame_pointers_;
   bool has_eh_frame_ = false;
 };
