@@ -205,9 +205,21 @@ int DwarfUnwinder::find_proc_info(void* address_space, std::uint64_t ip, void* p
                                             need_unwind_info, arg);
 }
 
+void* DwarfUnwinder::address_space() {
+  if (!address_space_) {
+    unw_addr_space_t space = unw_create_addr_space(&accessors, 0);
+    if (!space) return nullptr;
+    unw_set_caching_policy(space, UNW_CACHE_GLOBAL);
+    if (cache_entries_) unw_set_cache_size(space, cache_entries_, 0);
+    address_space_ = space;
+  }
+  return address_space_;
+}
+
 bool DwarfUnwinder::has_cfi(std::uint64_t pc) {
+  void* space = address_space();
   unw_proc_info_t info;
-  return find_proc_info(address_space_, pc, &info, 0, this) == 0;
+  return space && find_proc_info(space, pc, &info, 0, this) == 0;
 }
 
 DwarfUnwinder::RuleStep DwarfUnwinder::step_by_rule(const UnwoundFrame& frame,
@@ -290,13 +302,7 @@ UnwindEnd DwarfUnwinder::unwind(const ember_sample& sample, std::size_t max_fram
     // That unwind was stopped here and this one is not: go on for real.
     frames.clear();
   }
-  if (!address_space_) {
-    unw_addr_space_t space = unw_create_addr_space(&accessors, 0);
-    if (!space) return UnwindEnd::failed;
-    unw_set_caching_policy(space, UNW_CACHE_GLOBAL);
-    if (cache_entries_) unw_set_cache_size(space, cache_entries_, 0);
-    address_space_ = space;
-  }
+  if (!address_space()) return UnwindEnd::failed;
   sample_ = &sample;
   registers_ = {sample.user_ip, sample.user_sp, sample.user_bp};
   memo_.begin(sample, max_frames);

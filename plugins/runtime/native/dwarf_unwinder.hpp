@@ -60,6 +60,8 @@ class DwarfUnwinder {
   // Reads 8 bytes of the snapshot (while unwinding) or of a mapped file; for
   // the accessors.
   bool read_word(std::uint64_t address, std::uint64_t& value);
+  // Whether the code at `pc` has CFI (its FDE in .eh_frame_hdr's table).
+  bool has_cfi(std::uint64_t pc);
   // libunwind's find_proc_info for `ip`.
   int find_proc_info(void* address_space, std::uint64_t ip, void* proc_info, int need_unwind_info,
                      void* arg);
@@ -92,8 +94,9 @@ class DwarfUnwinder {
     std::optional<std::uint64_t> bias;
   };
   const Mapping* mapping_at(std::uint64_t address, std::size_t& index);
+  // libunwind's address space over these accessors, created on first use.
+  void* address_space();
   MappedObject& open(std::size_t index);
-  bool has_cfi(std::uint64_t pc);
   // The caller of `frame` by the rule of the plugin owning its code, when
   // the code has no CFI: `stepped`, or `failed` when the words the rule
   // reads are not in the snapshot (the stack goes on, unknown here).

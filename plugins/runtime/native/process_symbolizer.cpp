@@ -66,21 +66,21 @@ void ProcessSymbolizer::unwind_user(const ember_sample& sample, NativeStack& sta
 // clone and clone3 return to the same instruction, after their syscall, in
 // the parent and in the new thread, whose registers (rbp too) are then the
 // parent's and whose stack is empty: any unwind from there goes on into the
-// parent's frames or garbage. Only in the parent is the word at sp a return
-// address into code (clone3 pushes nothing before its syscall).
+// parent's frames or garbage. glibc ends their CFI before the syscall and
+// starts the child's at the branch target its `jz` takes, so the few
+// instructions between (test, jl, jz; and ret, the parent's) have none: a
+// new thread sampled on any of them is its start. Only in the parent is the
+// word at sp a return address into code (clone3 pushes nothing before its
+// syscall).
 bool ProcessSymbolizer::at_thread_start(const ember_sample& sample) {
   static constexpr std::array<std::string_view, 6> kStarts = {
       "clone3", "__clone3", "__GI___clone3", "clone", "__clone", "__GI___clone"};
   std::uint64_t ip = sample.user_ip;
-  std::uint16_t code = 0;
-  if (ip < 2 || !host_.read_memory(pid_, ip - 2, &code, sizeof(code)) || code != 0x050f) {
-    return false;  // not right after a syscall instruction (0f 05)
-  }
-  ChainHandle chain = resolve(ip);
+  ChainHandle chain = resolve(ip);  // cached: a lookup for all but the first sample there
   bool in_clone = std::any_of(chain->begin(), chain->end(), [](const FrameHandle& frame) {
     return std::find(kStarts.begin(), kStarts.end(), frame->name) != kStarts.end();
   });
-  if (!in_clone) return false;
+  if (!in_clone || unwinder_.has_cfi(ip)) return false;
   std::uint64_t top = 0;
   std::uint64_t size = std::min<std::uint64_t>(sample.snapshot_size, EMBER_MAX_STACK_SNAPSHOT);
   if (size >= sizeof(top)) {

@@ -47,7 +47,7 @@ class ProcessSymbolizer final : public ProcessHandler {
   ChainHandle resolve_mapped(std::size_t index, std::uint64_t address);
   void open_object(std::size_t index);
   void open_objects_of(const std::vector<NativeFrame>& frames);
-  // Whether the sample is a new thread's first instruction (see .cpp).
+  // Whether the sample is a new thread's first instructions (see .cpp).
   bool at_thread_start(const ember_sample& sample);
   bool refresh_due() const;
   void refresh_maps();

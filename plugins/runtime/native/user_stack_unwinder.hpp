@@ -52,6 +52,8 @@ class UserStackUnwinder {
     set_maps(std::make_shared<const std::vector<Mapping>>(maps));
   }
   bool full_snapshot() const { return full_snapshot_; }
+  // Whether the code at `pc` has CFI.
+  bool has_cfi(std::uint64_t pc) { return dwarf_.has_cfi(pc); }
 
   // `truncated`: the stack goes on beyond the last frame. Appends to `frames`.
   void unwind(const ember_sample& sample, std::vector<NativeFrame>& frames, bool& truncated);

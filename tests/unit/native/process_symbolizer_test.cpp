@@ -4,8 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 
 #include "fixture_process.hpp"
@@ -320,6 +322,66 @@ TEST_F(NativeHandlerTest, ExitedProcessStillNamesWhatItOpened) {
   process.reset();  // killed and reaped
   EXPECT_EQ(name_of(*handler, compute), "ember_fixture::Outer<int>::compute(int)")
       << "the executable's symbols were read while it was alive";
+}
+
+// Where libc's clone3 returns to, in parent and child alike: the instruction
+// after its syscall (test %rax,%rax; jl; jz follow), found in the fixture's
+// libc by its bytes and the name the symbolizer gives them.
+std::uint64_t after_clone3_syscall(ProcessHandler& handler, std::uint32_t pid) {
+  std::vector<Mapping> maps;
+  EXPECT_TRUE(read_proc_maps(pid, maps));
+  for (const Mapping& mapping : maps) {
+    if (!mapping.executable || mapping.path.find("/libc.so") == std::string::npos) continue;
+    std::ifstream file(mapping.path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    const std::string pattern("\x0f\x05\x48\x85\xc0\x7c", 6);
+    std::uint64_t end = std::min<std::uint64_t>(bytes.size(), mapping.offset + mapping.end - mapping.start);
+    for (std::size_t at = bytes.find(pattern, mapping.offset); at != std::string::npos && at < end;
+         at = bytes.find(pattern, at + 1)) {
+      std::uint64_t address = mapping.start + (at - mapping.offset) + 2;
+      std::vector<FrameHandle> frames;
+      handler.symbolize_native(address, frames);
+      if (!frames.empty() && frames[0]->name.find("clone3") != std::string::npos) return address;
+    }
+  }
+  return 0;
+}
+
+TEST_F(NativeHandlerTest, ANewThreadSampledBeforeItsStartCodeIsOneFrame) {
+  FixtureProcess process(fixture_path("ember_fixture_pie"));
+  auto handler = attach(process);
+  std::uint64_t returned = after_clone3_syscall(*handler, process.pid());
+  ASSERT_NE(returned, 0u) << "no clone3 named in the fixture's libc (libc6-dbg has its symbols)";
+  // The thread's registers are the parent's: rbp leads into the parent's
+  // frames (here a frame above sp whose return address is compute_int's).
+  // On the thread's empty stack, the word at sp is no return address; the
+  // parent's is one (clone3 pushes nothing).
+  std::uint64_t parent_return = process.address("spin") + 1;
+  for (std::uint64_t ip : {returned, returned + 3, returned + 5}) {  // test, jl, jz
+    for (bool child : {true, false}) {
+      auto sample = std::make_unique<ember_sample>();
+      sample->user_ip = ip;
+      sample->user_sp = 0x7ffd00001000;
+      sample->user_bp = sample->user_sp + 16;
+      std::uint64_t words[4] = {child ? 0 : parent_return, 0, 0,
+                                process.address("compute_int") + 1};
+      std::memcpy(sample->stack_snapshot, words, sizeof(words));
+      sample->snapshot_size = 64;
+      sample->flags = EMBER_SAMPLE_HAS_SNAPSHOT;
+      sample->user_frame_count = 2;
+      sample->user_frames[0] = ip;
+      sample->user_frames[1] = words[3];
+      NativeStack stack;
+      handler->unwind_user(*sample, stack);
+      if (child) {
+        ASSERT_EQ(stack.leaf_first.size(), 1u) << std::hex << "ip " << ip;
+        EXPECT_EQ(stack.leaf_first[0].pc, ip);
+        EXPECT_FALSE(stack.truncated);
+      } else {
+        EXPECT_GT(stack.leaf_first.size(), 1u) << std::hex << "the parent at ip " << ip;
+      }
+    }
+  }
 }
 
 }  // namespace
