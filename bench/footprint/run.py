@@ -2,18 +2,23 @@
 """bench/footprint — ember's resident memory under process churn, beside perf's.
 
 One run starts, for each mode asked for, ember sampling the whole host at --freq Hz
-and, in the same run as the peer, `perf record -F HZ -a -g`:
+and, in the same run as the peers, `perf record -F HZ -a -g` (unless --no-perf) and
+other builds of ember in the same mode (--peer LABEL PATH [K=V ...], e.g. main's, or
+this one under other malloc settings; the first peer is what ratios are to):
 
   record   `ember record --frequency HZ --output OUT` (the files sink merges the
            whole run into OUT at exit)
   agent    `emberd --config C --frequency HZ`, C being configs/ember.toml with its
            store and profile directory moved into a scratch directory
 
-Once both say they are sampling (and --settle seconds), it runs --procs short
-processes one after another (--churn, `python3 -c pass` by default) and reads both
-profilers' VmRSS every --interval seconds.  Then both get SIGINT; their peak RSS is
-the kernel's high-water mark from wait4 (for `ember record`, writing the output
-included), taken by bench/overhead/rusage_run.c so a parent's pages never count.
+Once all say they are sampling (and --settle seconds), it runs --procs short
+processes one after another (--churn, `python3 -c pass` by default; several
+commands separated by `;` take turns), or as many as fit in --seconds, and reads
+every profiler's VmRSS every --interval seconds.  Then all get SIGINT; their peak
+RSS is the kernel's high-water mark from wait4 (for `ember record`, writing the
+output included), taken by bench/overhead/rusage_run.c so a parent's pages never
+count.  Each ember runs at debug log level; its log is searched for sinks that
+missed their flush deadline or took over a second for a window.
 
 Reported per profiler: RSS when the churn starts, when it ends, peak; the slope of
 RSS over the churn (least squares, MB per 100 processes), over the whole churn and
@@ -21,6 +26,8 @@ over its second half (what "flat" is judged by, after warm-up).
 
     sudo bench/footprint/run.py --ember build/bin/ember            # both modes, 400 procs
     sudo bench/footprint/run.py --ember build/bin/ember --modes record --procs 200
+    sudo bench/footprint/run.py --ember build/bin/ember --peer main ../main/build/bin/ember \
+        --no-perf --modes record --seconds 360 --churn 'python3 -c pass; /bin/true'
 
 The table goes to stdout (and docs/benchmarks.md between the markers with --doc);
 the raw samples to bench/footprint/results/last-run.json.  Python 3 standard library
@@ -130,90 +137,146 @@ class Launched:
                 "cpu_s": float(fields["utime"]) + float(fields["stime"])}
 
 
-def agent_config(work: Path) -> Path:
+def agent_config(work: Path, tag: str) -> Path:
     text = (REPO / "configs" / "ember.toml").read_text()
-    text = text.replace('"/var/lib/ember/ember.db"', json.dumps(str(work / "ember.db")))
-    text = text.replace('"/var/lib/ember/profiles"', json.dumps(str(work / "profiles")))
-    text = text.replace('"/var/lib/ember/spool"', json.dumps(str(work / "spool")))
-    path = work / "ember.toml"
+    text = text.replace('"/var/lib/ember/ember.db"', json.dumps(str(work / f"{tag}.db")))
+    text = text.replace('"/var/lib/ember/profiles"', json.dumps(str(work / f"{tag}-profiles")))
+    text = text.replace('"/var/lib/ember/spool"', json.dumps(str(work / f"{tag}-spool")))
+    path = work / f"{tag}.toml"
     path.write_text(text)
     return path
 
 
+def ember_command(ember: Path, mode: str, hz: str, work: Path, tag: str) -> list[str]:
+    if mode == "record":
+        return [str(ember), "record", "--frequency", hz, "--log-level", "debug", "--output",
+                str(work / f"{tag}.folded")]
+    emberd = ember.parent / "emberd"
+    return [str(emberd), "--config", str(agent_config(work, tag)), "--frequency", hz,
+            "--log-level", "debug"]
+
+
+def sink_trouble(log_text: str) -> dict:
+    """What the agent's log says about its sinks: flush deadlines missed, slow windows."""
+    return {
+        "flush_deadline_missed": len(re.findall(r"did not deliver, flush and close", log_text)),
+        "slow_windows": len(re.findall(r"took \d+ ms for one window", log_text)),
+        "windows_dropped": sum(int(n) for n in
+                               re.findall(r"(\d+) windows were dropped before it", log_text)),
+    }
+
+
 def run_mode(mode: str, args, work: Path) -> dict:
     hz = str(args.freq)
-    if mode == "record":
-        cmd = [str(args.ember), "record", "--frequency", hz, "--output",
-               str(work / "ember.folded")]
-    else:
-        emberd = args.ember.parent / "emberd"
-        cmd = [str(emberd), "--config", str(agent_config(work)), "--frequency", hz]
-    ember = Launched("ember-" + mode, cmd, work)
-    perf = Launched("perf-" + mode, ["perf", "record", "-F", hz, "-a", "-g", "-q", "-o",
-                                     str(work / f"perf-{mode}.data")], work)
+    tags = ["ember"] + [peer[0] for peer in args.peer]
+    binaries = {"ember": args.ember, **{peer[0]: Path(peer[1]).resolve() for peer in args.peer}}
+    launched: dict[str, Launched] = {}
+    env_for = {"ember": args.ember_env, **{peer[0]: peer[2:] for peer in args.peer}}
+    for tag in tags:
+        cmd = ember_command(binaries[tag], mode, hz, work, tag)
+        env = [kv for kv in env_for[tag] if kv]
+        launched[tag] = Launched(f"{tag}-{mode}", (["env", *env] if env else []) + cmd, work)
+    if not args.no_perf:
+        launched["perf"] = Launched("perf-" + mode, ["perf", "record", "-F", hz, "-a", "-g", "-q",
+                                                     "-o", str(work / f"perf-{mode}.data")], work)
+    ends = {}
     try:
-        ember.wait_ready(r"sampling every process")
-        perf.wait_ready(None)
+        for tag in tags:
+            launched[tag].wait_ready(r"sampling every process")
+        if "perf" in launched:
+            launched["perf"].wait_ready(None)
         time.sleep(args.settle)
-        churn = shlex.split(args.churn)
+        churns = [shlex.split(c) for c in args.churn.split(";") if c.strip()]
         start = time.monotonic()
         last = -1.0
-        for done in range(args.procs + 1):
+        done = 0
+        while True:
             now = time.monotonic() - start
-            if now - last >= args.interval or done == args.procs:
-                ember.sample(now, done)
-                perf.sample(now, done)
+            over = done >= args.procs if not args.seconds else now >= args.seconds
+            if now - last >= args.interval or over:
+                for one in launched.values():
+                    one.sample(now, done)
                 last = now
-            if done < args.procs:
-                subprocess.run(churn, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if over:
+                break
+            subprocess.run(churns[done % len(churns)], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            done += 1
         churn_s = time.monotonic() - start
     finally:
-        ember_end = ember.stop()
-        perf_end = perf.stop()
-    result = {"mode": mode, "churn_seconds": churn_s, "command": cmd}
-    for tag, launched, end in (("ember", ember, ember_end), ("perf", perf, perf_end)):
-        pts = [(done, kb / 1024) for _, done, kb in launched.samples]
-        half = [p for p in pts if p[0] >= args.procs / 2]
+        for tag, one in launched.items():
+            ends[tag] = one.stop()
+    result = {"mode": mode, "churn_seconds": churn_s, "procs": done,
+              "commands": {tag: launched[tag].proc.args for tag in launched},
+              "profilers": list(launched)}
+    for tag, one in launched.items():
+        pts = [(n, kb / 1024) for _, n, kb in one.samples]
+        half = [p for p in pts if p[0] >= done / 2]
         result[tag] = {
-            **end,
+            **ends[tag],
             "start_mb": pts[0][1] if pts else float("nan"),
             "end_mb": pts[-1][1] if pts else float("nan"),
             "max_sampled_mb": max((m for _, m in pts), default=float("nan")),
             "slope_mb_per_100": slope_per_100(pts),
             "slope_second_half_mb_per_100": slope_per_100(half),
-            "samples": launched.samples,
+            "samples": one.samples,
         }
-    text = ember.out.read_text(errors="replace")
-    m = re.search(r"done: (\d+) samples, (\d+) lost", text)
-    if m:
-        result["ember"].update(samples=int(m.group(1)), lost=int(m.group(2)))
+        if tag == "perf":
+            continue
+        text = one.out.read_text(errors="replace")
+        m = re.search(r"done: (\d+) samples, (\d+) lost", text)
+        if m:
+            result[tag].update(samples=int(m.group(1)), lost=int(m.group(2)))
+        result[tag].update(sink_trouble(text))
     return result
 
 
 def table(results: list[dict], args, head: str) -> str:
+    peer = args.peer[0][0] if args.peer else "perf"
+    churn = f"`{args.churn}`" if ";" not in args.churn else " and ".join(
+        f"`{c.strip()}`" for c in args.churn.split(";") if c.strip())
+    amount = f"{results[0]['procs']} × {churn} in turn" if results else churn
+    names = {"ember": f"ember ({args.ember_label})", "perf": "perf",
+             **{p[0]: f"ember ({' '.join([p[0], *p[2:]])})" for p in args.peer}}
     lines = [head, "",
-             f"Churn: {args.procs} × `{args.churn}`, one after another; {args.freq} Hz; "
-             "RSS read every "
+             f"Churn: {amount}, one after another; {args.freq} Hz; RSS read every "
              f"{args.interval:g} s. Slope = least squares of RSS against processes run, "
-             "MB per 100 processes (second half: after the first half's warm-up).", "",
-             "| mode | profiler | RSS at start MB | at end MB | peak MB | peak vs perf | "
-             "slope MB/100 | slope, 2nd half | churn s |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "MB per 100 processes (second half: after the first half's warm-up). "
+             f"Peak and end as ratios to {peer}'s in the same run. Sinks: flush deadlines "
+             "missed / windows that took a sink over 1 s.", "",
+             f"| mode | profiler | RSS at start MB | at end MB | end vs {peer} | peak MB | "
+             f"peak vs {peer} | slope MB/100 | slope, 2nd half | lost | sinks | churn s |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
-        perf_peak = r["perf"]["peak_kb"] / 1024
-        for tag in ("ember", "perf"):
+        peer_peak = r[peer]["peak_kb"] / 1024
+        peer_end = r[peer]["end_mb"]
+        for tag in r["profilers"]:
             x = r[tag]
             peak = x["peak_kb"] / 1024
-            lines.append(f"| {r['mode']} | {tag} | {x['start_mb']:.1f} | {x['end_mb']:.1f} | "
-                         f"{peak:.1f} | {peak / perf_peak:.2f}× | "
+            lost = f"{x['lost']} of {x['samples']}" if "samples" in x else "–"
+            sinks = (f"{x['flush_deadline_missed']} / {x['slow_windows']}"
+                     if "flush_deadline_missed" in x else "–")
+            lines.append(f"| {r['mode']} | {names[tag]} | {x['start_mb']:.1f} | "
+                         f"{x['end_mb']:.1f} | {x['end_mb'] / peer_end:.2f}× | "
+                         f"{peak:.1f} | {peak / peer_peak:.2f}× | "
                          f"{x['slope_mb_per_100']:+.2f} | "
-                         f"{x['slope_second_half_mb_per_100']:+.2f} | {r['churn_seconds']:.0f} |")
+                         f"{x['slope_second_half_mb_per_100']:+.2f} | {lost} | {sinks} | "
+                         f"{r['churn_seconds']:.0f} |")
     return "\n".join(lines) + "\n"
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--ember", type=Path, required=True, help="path to the ember binary")
+    p.add_argument("--peer", action="append", nargs="+", default=[],
+                   metavar="LABEL PATH [K=V", help="another ember binary run beside it in the "
+                   "same mode, with this environment (repeatable; ratios are to the first)")
+    p.add_argument("--ember-env", action="append", default=[], metavar="K=V",
+                   help="environment for --ember's process (repeatable)")
+    p.add_argument("--ember-label", default="this tree")
+    p.add_argument("--no-perf", action="store_true", help="no perf record beside it")
+    p.add_argument("--seconds", type=float, default=0,
+                   help="churn for this long instead of --procs processes")
     p.add_argument("--modes", default="record,agent")
     p.add_argument("--freq", type=int, default=999)
     p.add_argument("--procs", type=int, default=400)
@@ -226,13 +289,18 @@ def main() -> int:
         print("bench/footprint needs root (BPF, perf -a)", file=sys.stderr)
         return 2
     args.ember = args.ember.resolve()
+    if any(len(peer) < 2 for peer in args.peer):
+        p.error("--peer takes a label and a path, then K=V environment entries")
+    if args.no_perf and not args.peer:
+        p.error("--no-perf needs a --peer: the ratios need one")
     results = []
     with tempfile.TemporaryDirectory(prefix="ember-footprint-") as tmp:
         work = Path(tmp)
         subprocess.run(["cc", "-O2", "-o", str(work / "rusage_run"),
                         str(REPO / "bench" / "overhead" / "rusage_run.c")], check=True)
         for mode in args.modes.split(","):
-            log(f"{mode}: {args.procs} × {args.churn} at {args.freq} Hz")
+            amount = f"{args.seconds:g} s of" if args.seconds else f"{args.procs} ×"
+            log(f"{mode}: {amount} {args.churn} at {args.freq} Hz")
             results.append(run_mode(mode, args, work))
     out = table(results, args, overhead.run_heading(overhead.short_commit()))
     overhead.publish(HERE, args, {"results": results}, out, BEGIN, END)

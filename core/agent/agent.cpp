@@ -10,7 +10,10 @@
 #include <filesystem>
 #include <unordered_set>
 
+#include "agent/malloc_tuning.hpp"
+#include "agent/memory_report.hpp"
 #include "agent/unwind_rules.hpp"
+#include "agent/window_bytes.hpp"
 #include "auxv.hpp"
 #include "logging.hpp"
 #include "plugin_host/frame_kind_registry.hpp"
@@ -51,9 +54,12 @@ Status Agent::create(const Config& config, std::unique_ptr<Agent>& out) {
   std::string missing = missing_privileges();
   if (!missing.empty()) return Status::error(missing);
 
+  // Before the agent's threads (sinks, reader) make arenas of their own.
+  const std::string malloc_tuned = configure_malloc();
   std::unique_ptr<Agent> agent(new Agent());
   agent->config_ = config;
   agent->logger_ = component_logger("agent");
+  agent->logger_->debug("{}", malloc_tuned);
   agent->hostname_ = host_name();
   agent->processes_.set_labeler(std::make_unique<ProcessLabeler>(config));
   for (const std::string& pattern : config.include) agent->include_.emplace_back(pattern);
@@ -618,6 +624,8 @@ void Agent::close_window(std::int64_t end_ns) {
       window->total_samples(), window->stacks.size(), window->processes.size(),
       longest_sample_gap_ns_ / 1e6);
   longest_sample_gap_ns_ = 0;
+  const std::size_t closed_bytes =
+      logger_->should_log(spdlog::level::debug) ? window_bytes(*window) : 0;
   sinks_->submit(std::move(window));
   log_sink_status();
 
@@ -638,6 +646,15 @@ void Agent::close_window(std::int64_t end_ns) {
   // What exited processes and the window held is free now; without a trim
   // glibc keeps it, and the agent's RSS only ever grows (a few ms per window).
   malloc_trim(0);
+  // What grows, if anything: the bounded structures beside the RSS.
+  if (logger_->should_log(spdlog::level::debug)) {
+    logger_->debug(
+        "memory: {}; {} processes tracked, {} exec images, {} samples pending, record queue "
+        "{:.1f} MiB, sinks' queues {:.1f} MiB, the window just closed ~{:.1f} MiB",
+        describe_memory(own_memory()), processes_.size(), mmap_events_ ? mmap_events_->images() : 0,
+        pending_.size(), queue_->queued_bytes() / 1048576.0, sinks_->queued_bytes() / 1048576.0,
+        closed_bytes / 1048576.0);
+  }
   ++window_number_;
   window_start_ns_ = end_ns;
 }

@@ -31,6 +31,7 @@ SinkEntry sink_entry(const PluginInstance<SinkPlugin>& instance, const Config& c
   auto table = config.sinks.find(instance.name);
   if (table != config.sinks.end()) {
     entry.settings.queue_windows = table->second.queue_windows;
+    entry.settings.queue_bytes = std::size_t{table->second.queue_mb} << 20;
     entry.settings.flush_timeout = std::chrono::seconds(table->second.flush_timeout_seconds);
   }
   if (instance.abi_minor >= kKeepsHistoryMinor) {

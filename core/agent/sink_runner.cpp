@@ -1,9 +1,12 @@
 #include "sink_runner.hpp"
 
+#include <spdlog/fmt/fmt.h>
+
 #include <algorithm>
 #include <chrono>
 
 #include "logging.hpp"
+#include "window_bytes.hpp"
 
 namespace ember {
 
@@ -25,7 +28,15 @@ void SinkRunner::set_priority(const std::string& priority) {
 }
 
 void SinkRunner::submit(std::shared_ptr<const Window> window) {
-  for (auto& worker : workers_) worker->submit(window);
+  const std::size_t bytes = window_bytes(*window);
+  for (auto& worker : workers_) worker->submit(window, bytes);
+}
+
+std::size_t SinkRunner::queued_bytes() const {
+  // Windows are shared: one waiting for two sinks is counted once.
+  std::size_t most = 0;
+  for (const auto& worker : workers_) most = std::max(most, worker->counters().queued_bytes);
+  return most;
 }
 
 Status SinkRunner::finish(const std::set<std::string>& names,
@@ -89,7 +100,8 @@ std::string SinkRunner::status() const {
     text += worker->name() + " " + std::to_string(c.written) + " written, " +
             std::to_string(c.dropped) + " dropped, " + std::to_string(c.failed) + " failed, " +
             std::to_string(c.queued) + "/" + std::to_string(worker->settings().queue_windows) +
-            " queued";
+            " queued (" + fmt::format("{:.1f}", c.queued_bytes / 1048576.0) + " of " +
+            std::to_string(worker->settings().queue_bytes >> 20) + " MiB)";
   }
   return text.empty() ? "none" : text;
 }

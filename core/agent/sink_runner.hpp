@@ -42,7 +42,10 @@ class SinkRunner {
 
   // Each sink's counters, by name, in the order they were added.
   std::vector<std::pair<std::string, SinkCounters>> counters() const;
-  // "store 12 written, 0 dropped, 0 failed, 0/8 queued; files ..."
+  // The most estimated bytes of windows waiting for one sink (windows are
+  // shared, so this is at most what the queues hold apart from each other).
+  std::size_t queued_bytes() const;
+  // "store 12 written, 0 dropped, 0 failed, 0/8 queued (0.0 of 32 MiB); files ..."
   std::string status() const;
   // Whether a sink dropped or failed a window, or has more than one waiting,
   // since the last call: the status is worth an info line then.

@@ -23,7 +23,11 @@ struct SinkWorker::State {
   mutable std::mutex mutex;
   std::condition_variable wake;     // the thread: a window, or finish
   std::condition_variable stopped;  // wait(): the thread is done
-  std::deque<std::shared_ptr<const Window>> queue;
+  struct Queued {
+    std::shared_ptr<const Window> window;
+    std::size_t bytes = 0;
+  };
+  std::deque<Queued> queue;
   bool finishing = false;
   bool done = false;
   pid_t thread_id = 0;  // once the thread runs
@@ -57,27 +61,56 @@ SinkWorker::~SinkWorker() {
   thread_.join();
 }
 
-void SinkWorker::submit(std::shared_ptr<const Window> window) {
+void SinkWorker::submit(std::shared_ptr<const Window> window, std::size_t bytes) {
+  // The oldest waiting window is the one dropped, not the new one: the newest
+  // describes the present, which is what a user reads first, and a sink
+  // that catches up then writes current windows rather than a stale backlog
+  // while the recent ones are lost. Either way the hole is counted and logged.
   bool first_drop_of_burst = false;
+  bool for_bytes = false;
+  std::size_t waiting = 0;
+  std::size_t waiting_bytes = 0;
   {
     std::lock_guard<std::mutex> lock(state_->mutex);
     auto& queue = state_->queue;
-    if (queue.size() >= settings_.queue_windows) {
+    SinkCounters& counters = state_->counters;
+    while (!queue.empty() && (queue.size() >= settings_.queue_windows ||
+                              counters.queued_bytes + bytes > settings_.queue_bytes)) {
+      if (!first_drop_of_burst && state_->burst_dropped == 0) {
+        first_drop_of_burst = true;
+        for_bytes = queue.size() < settings_.queue_windows;
+        waiting = queue.size();
+        waiting_bytes = counters.queued_bytes;
+      }
+      const bool over_bytes = queue.size() < settings_.queue_windows;
+      counters.queued_bytes -= queue.front().bytes;
       queue.pop_front();
-      ++state_->counters.dropped;
-      first_drop_of_burst = state_->burst_dropped++ == 0;
+      ++counters.dropped;
+      counters.dropped_for_bytes += over_bytes;
+      ++state_->burst_dropped;
     }
-    queue.push_back(std::move(window));
-    state_->counters.queued = queue.size();
-    state_->counters.most_queued = std::max(state_->counters.most_queued, queue.size());
+    queue.push_back({std::move(window), bytes});
+    counters.queued = queue.size();
+    counters.queued_bytes += bytes;
+    counters.most_queued = std::max(counters.most_queued, queue.size());
   }
   state_->wake.notify_one();
   if (first_drop_of_burst) {
     // Once per burst: the count comes when the sink has caught up.
-    state_->logger->log(state_->drop_level(),
-                        "sink.{}: {} windows are waiting for it (its queue_windows): the oldest "
-                        "is dropped, and each next one until it catches up",
-                        name_, settings_.queue_windows);
+    if (for_bytes) {
+      state_->logger->log(
+          state_->drop_level(),
+          "sink.{}: {} windows of {:.1f} MiB are waiting for it and a new one of {:.1f} MiB "
+          "came (its queue_mb is {}): the oldest is dropped, and each next one until it "
+          "catches up",
+          name_, waiting, waiting_bytes / 1048576.0, bytes / 1048576.0,
+          settings_.queue_bytes >> 20);
+    } else {
+      state_->logger->log(state_->drop_level(),
+                          "sink.{}: {} windows are waiting for it (its queue_windows): the oldest "
+                          "is dropped, and each next one until it catches up",
+                          name_, settings_.queue_windows);
+    }
   }
 }
 
@@ -137,7 +170,8 @@ void SinkWorker::run(std::shared_ptr<State> state) {
       std::unique_lock<std::mutex> lock(state->mutex);
       state->wake.wait(lock, [&] { return state->finishing || !state->queue.empty(); });
       if (state->queue.empty()) break;  // finishing, and everything delivered
-      window = std::move(state->queue.front());
+      window = std::move(state->queue.front().window);
+      state->counters.queued_bytes -= state->queue.front().bytes;
       state->queue.pop_front();
       state->counters.queued = state->queue.size();
       if (state->queue.empty() && state->burst_dropped) {

@@ -1,6 +1,6 @@
 // One sink on a thread of its own behind a bounded queue: a slow sink delays
-// only itself, and the windows waiting for it are bounded in number (the
-// oldest is dropped first, counted and logged once per burst).
+// only itself, and the windows waiting for it are bounded in number and in
+// bytes (the oldest is dropped first, counted and logged once per burst).
 #pragma once
 
 #include <chrono>
@@ -16,6 +16,7 @@ namespace ember {
 
 struct SinkSettings {
   std::size_t queue_windows = 8;  // waiting windows before the oldest is dropped
+  std::size_t queue_bytes = std::size_t{32} << 20;  // their estimated bytes, the same
   std::chrono::milliseconds flush_timeout{10000};  // deliver, flush and close at shutdown
   bool keeps_history = false;  // SinkPlugin::keeps_history: drops are errors
   std::string priority = "normal";  // [agent] priority: the thread runs at set_helper_priority
@@ -24,10 +25,12 @@ struct SinkSettings {
 // What a sink has done, for the status log.
 struct SinkCounters {
   std::uint64_t written = 0;  // windows on_window accepted
-  std::uint64_t dropped = 0;  // oldest windows dropped from a full queue
+  std::uint64_t dropped = 0;  // oldest windows dropped from a full queue (either bound)
+  std::uint64_t dropped_for_bytes = 0;  // of those, dropped for queue_bytes
   std::uint64_t failed = 0;   // windows on_window returned an error for
   std::size_t queued = 0;     // windows waiting now
   std::size_t most_queued = 0;  // the most that ever waited
+  std::size_t queued_bytes = 0;  // estimated bytes of the windows waiting now
 };
 
 class SinkWorker {
@@ -39,8 +42,10 @@ class SinkWorker {
   const std::string& name() const { return name_; }
   const SinkSettings& settings() const { return settings_; }
 
-  // Queues `window`, dropping the oldest waiting one when the queue is full.
-  void submit(std::shared_ptr<const Window> window);
+  // Queues `window` (`bytes`: its window_bytes()), dropping the oldest
+  // waiting ones while the queue is full by count or by bytes. A window
+  // larger than queue_bytes on its own is still queued when nothing waits.
+  void submit(std::shared_ptr<const Window> window, std::size_t bytes);
 
   // Asks the thread to deliver every queued window, then flush and close the
   // sink, and stop. Returns at once; wait() waits.

@@ -11,8 +11,11 @@ std::size_t mix(std::size_t seed, std::size_t value) {
   return seed ^ (value + 0x9e3779b97f4a7c15ull + (seed << 6) + (seed >> 2));
 }
 
+// Frames by content, through pointers to the interned frames: the index
+// holds no copy of a frame's strings (a busy window names ~100k frames).
 struct FrameContentHash {
-  std::size_t operator()(const Frame& frame) const {
+  std::size_t operator()(const Frame* pointer) const {
+    const Frame& frame = *pointer;
     std::size_t seed = std::hash<std::string>()(frame.name);
     seed = mix(seed, std::hash<std::string>()(frame.module));
     seed = mix(seed, std::hash<std::string>()(frame.file));
@@ -20,6 +23,10 @@ struct FrameContentHash {
     seed = mix(seed, std::hash<std::string>()(frame.kind));
     return mix(seed, frame.inlined);
   }
+};
+
+struct SameFrameContent {
+  bool operator()(const Frame* a, const Frame* b) const { return *a == *b; }
 };
 
 }  // namespace
@@ -70,11 +77,15 @@ Window Aggregator::take(std::int64_t start_ns, std::int64_t end_ns) {
 
   // Frames equal in content (the same function named by two processes'
   // caches) become one entry.
-  std::unordered_map<Frame, std::uint32_t, FrameContentHash> frame_index;
+  // The frames stay alive (frames_) until the end.
+  std::unordered_map<const Frame*, std::uint32_t, FrameContentHash, SameFrameContent> frame_index;
   std::unordered_map<const Frame*, std::uint32_t> pointer_index;
+  frame_index.reserve(frames_.size());
+  pointer_index.reserve(frames_.size());
+  window.frames.reserve(frames_.size());
   for (const auto& [pointer, handle] : frames_) {
     auto [it, inserted] =
-        frame_index.try_emplace(*pointer, static_cast<std::uint32_t>(window.frames.size()));
+        frame_index.try_emplace(pointer, static_cast<std::uint32_t>(window.frames.size()));
     if (inserted) window.frames.push_back(*pointer);
     pointer_index.emplace(pointer, it->second);
   }
@@ -94,14 +105,17 @@ Window Aggregator::take(std::int64_t start_ns, std::int64_t end_ns) {
     if (threads.insert(thread).second) {
       auto name = thread_names_.find(thread);
       window.threads.push_back(
-          ThreadInfo{key.pid, key.tid, name != thread_names_.end() ? name->second : ""});
+          ThreadInfo{key.pid, key.tid, name != thread_names_.end() ? std::move(name->second) : ""});
     }
   }
 
-  window.label_sets.reserve(label_sets_.size());
-  for (const auto* set : label_sets_) window.label_sets.push_back(*set);
+  // Moved out of the index, which empties as they go, by id.
+  window.label_sets.resize(label_sets_.size());
+  while (!label_set_ids_.empty()) {
+    auto node = label_set_ids_.extract(label_set_ids_.begin());
+    window.label_sets[node.mapped() - 1] = std::move(node.key());
+  }
 
-  label_set_ids_.clear();
   label_sets_.clear();
   stack_ids_.clear();
   stacks_.clear();

@@ -264,7 +264,7 @@ bool is_plugin_name(const std::string& name) {
 }
 
 // [runtime.<name>] / [sink.<name>]: `enabled` and `required` are the host's
-// (and a sink's queue_windows and flush_timeout_seconds), every other key is
+// (and a sink's queue_windows, queue_mb and flush_timeout_seconds), every other key is
 // passed to the plugin, which rejects what it does not know.
 void read_plugins(const toml::table& kind_table, const std::string& kind, Errors& errors,
                   std::map<std::string, PluginConfig>& out) {
@@ -285,12 +285,14 @@ void read_plugins(const toml::table& kind_table, const std::string& kind, Errors
     const bool sink = kind == "sink";
     if (sink) {
       reader.read_uint32("queue_windows", plugin.queue_windows, 1, 1024);
+      reader.read_uint32("queue_mb", plugin.queue_mb, 1, 65536);
       reader.read_uint32("flush_timeout_seconds", plugin.flush_timeout_seconds, 1, 3600);
     }
     for (const auto& [option_key, option_node] : *table) {
       std::string option_name(option_key.str());
       if (option_name == "enabled" || option_name == "required") continue;
-      if (sink && (option_name == "queue_windows" || option_name == "flush_timeout_seconds"))
+      if (sink && (option_name == "queue_windows" || option_name == "queue_mb" ||
+                   option_name == "flush_timeout_seconds"))
         continue;
       reader.take(option_name);
       Option option;

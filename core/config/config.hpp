@@ -17,9 +17,11 @@ struct PluginConfig {
   bool required = false;  // the agent refuses to start without this plugin
   Options options;        // every other key of the table, for the plugin
   std::string where;      // "file:line:col" of the table header
-  // Sinks only: windows waiting for the sink before the oldest is dropped,
-  // and how long shutdown waits for it to deliver them, flush and close.
+  // Sinks only: windows waiting for the sink before the oldest is dropped
+  // (by count, and by their estimated bytes), and how long shutdown waits
+  // for it to deliver them, flush and close.
   std::uint32_t queue_windows = 8;           // 1 .. 1024
+  std::uint32_t queue_mb = 32;               // 1 .. 65536
   std::uint32_t flush_timeout_seconds = 10;  // 1 .. 3600
 };
 

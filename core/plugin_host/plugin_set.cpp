@@ -217,7 +217,8 @@ bool same_plugin_config(const PluginConfig& a, const PluginConfig& b) {
   if (a.enabled != b.enabled) return false;
   if (!a.enabled) return true;
   if (a.required != b.required || a.options.size() != b.options.size()) return false;
-  if (a.queue_windows != b.queue_windows || a.flush_timeout_seconds != b.flush_timeout_seconds)
+  if (a.queue_windows != b.queue_windows || a.queue_mb != b.queue_mb ||
+      a.flush_timeout_seconds != b.flush_timeout_seconds)
     return false;
   for (const auto& [key, option] : a.options) {
     auto other = b.options.find(key);

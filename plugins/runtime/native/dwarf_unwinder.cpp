@@ -95,8 +95,9 @@ void DwarfUnwinder::set_maps(std::shared_ptr<const std::vector<Mapping>> shared)
   std::vector<MappedObject> objects(maps.size());
   for (std::size_t i = 0; i < maps.size(); ++i) {
     const Mapping* old = find_mapping(*maps_, maps[i].start);
-    if (old && old->start == maps[i].start && old->end == maps[i].end &&
-        old->offset == maps[i].offset && old->inode == maps[i].inode && old->path == maps[i].path) {
+    if (old && objects_.size() == maps_->size() && old->start == maps[i].start &&
+        old->end == maps[i].end && old->offset == maps[i].offset && old->inode == maps[i].inode &&
+        old->path == maps[i].path) {
       objects[i] = std::move(objects_[static_cast<std::size_t>(old - maps_->data())]);
     }
   }
@@ -105,6 +106,14 @@ void DwarfUnwinder::set_maps(std::shared_ptr<const std::vector<Mapping>> shared)
   last_mapping_ = 0;
   memo_.clear();
   if (address_space_) unw_flush_cache(static_cast<unw_addr_space_t>(address_space_), 0, 0);
+}
+
+void DwarfUnwinder::drop_state() {
+  if (address_space_) unw_destroy_addr_space(static_cast<unw_addr_space_t>(address_space_));
+  address_space_ = nullptr;
+  memo_.release();
+  objects_ = {};
+  last_mapping_ = 0;
 }
 
 void DwarfUnwinder::set_cache_entries(std::size_t entries) {
@@ -129,6 +138,7 @@ const Mapping* DwarfUnwinder::mapping_at(std::uint64_t address, std::size_t& ind
 }
 
 DwarfUnwinder::MappedObject& DwarfUnwinder::open(std::size_t index) {
+  if (objects_.size() != maps_->size()) objects_.resize(maps_->size());  // after drop_state()
   MappedObject& entry = objects_[index];
   if (entry.opened) return entry;
   entry.opened = true;

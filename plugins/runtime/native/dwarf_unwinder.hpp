@@ -87,6 +87,12 @@ class DwarfUnwinder {
   // Stacks remembered for replay; for tests.
   std::size_t memo_entries() const { return memo_.size(); }
 
+  // Frees what the next unwind rebuilds: libunwind's address space and its
+  // rule cache, the replay memo, the mappings' objects (unwind_state_lru.hpp).
+  // Not while unwinding.
+  void drop_state();
+  bool holds_state() const { return address_space_ || memo_.size() || !objects_.empty(); }
+
  private:
   struct MappedObject {
     bool opened = false;

@@ -15,6 +15,7 @@ Status NativePlugin::configure(const Options& options, Host& host) {
     options_ = std::move(read);
     cache_ = std::make_shared<SymbolCache>(host, options_);
     unwind_cache_ = std::make_shared<UnwindObjectCache>(host);
+    unwind_states_ = std::make_shared<UnwindStateLru>();
     kernel_ = std::make_unique<KernelSymbolizer>(host, options_);
     return Status::ok();
   } catch (const std::exception& error) {
@@ -27,7 +28,8 @@ std::unique_ptr<ProcessHandler> NativePlugin::attach(const ProcessRef& process,
   (void)data;
   if (!host_) return nullptr;  // not configured
   try {
-    return std::make_unique<ProcessSymbolizer>(process, cache_, *host_, options_, unwind_cache_);
+    return std::make_unique<ProcessSymbolizer>(process, cache_, *host_, options_, unwind_cache_,
+                                               unwind_states_);
   } catch (const std::exception& error) {
     host_->log(LogLevel::error, "pid " + std::to_string(process.pid) +
                                     ": cannot attach the native symbolizer: " + error.what());

@@ -10,6 +10,7 @@
 #include "native_options.hpp"
 #include "symbol_cache.hpp"
 #include "unwind_object_cache.hpp"
+#include "unwind_state_lru.hpp"
 
 namespace ember::native {
 
@@ -31,6 +32,7 @@ class NativePlugin final : public RuntimePlugin {
   NativeOptions options_;
   std::shared_ptr<SymbolCache> cache_;
   std::shared_ptr<UnwindObjectCache> unwind_cache_;
+  std::shared_ptr<UnwindStateLru> unwind_states_;
   std::unique_ptr<KernelSymbolizer> kernel_;
 };
 

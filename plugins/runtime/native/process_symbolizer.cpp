@@ -21,7 +21,8 @@ bool same_mapping(const Mapping& a, const Mapping& b) {
 
 ProcessSymbolizer::ProcessSymbolizer(const ProcessRef& process, std::shared_ptr<SymbolCache> cache,
                                      Host& host, const NativeOptions& options,
-                                     std::shared_ptr<UnwindObjectCache> unwind_cache)
+                                     std::shared_ptr<UnwindObjectCache> unwind_cache,
+                                     std::shared_ptr<UnwindStateLru> lru)
     : pid_(process.pid),
       root_(process.root.empty() ? "/proc/" + std::to_string(process.pid) + "/root" : process.root),
       cache_(std::move(cache)),
@@ -29,6 +30,7 @@ ProcessSymbolizer::ProcessSymbolizer(const ProcessRef& process, std::shared_ptr<
       refresh_interval_(options.maps_refresh_interval),
       max_cached_frames_(options.max_cached_frames),
       last_refresh_(Clock::now()),
+      lru_(lru ? std::move(lru) : std::make_shared<UnwindStateLru>()),
       unwinder_(pid_, root_,
                 unwind_cache ? std::move(unwind_cache) : std::make_shared<UnwindObjectCache>(host),
                 host, options.stack_snapshot) {
@@ -41,10 +43,31 @@ ProcessSymbolizer::ProcessSymbolizer(const ProcessRef& process, std::shared_ptr<
   set_maps(std::move(maps));
 }
 
+ProcessSymbolizer::~ProcessSymbolizer() { lru_->forget(*this); }
+
+void ProcessSymbolizer::use_unwind_state() {
+  if (lru_->use(*this)) {
+    host_.log(LogLevel::info,
+              "unwind state is kept for the " + std::to_string(lru_->capacity()) +
+                  " most recently sampled processes: the others' is dropped and rebuilt at "
+                  "their next sample");
+  }
+}
+
+void ProcessSymbolizer::drop_unwind_state() {
+  unwinder_.drop_state();
+  std::unordered_map<std::uint64_t, ChainHandle>().swap(frames_);
+  std::unordered_map<std::uint64_t, ChainHandle>().swap(unmapped_);
+}
+
 void ProcessSymbolizer::unwind_user(const ember_sample& sample, NativeStack& stack) {
   // Every sample passes here, lookups or not: what the DWARF lookups of a
   // burst left resident is given back once it is over.
   cache_->dwarf_pool().release_if_due();
+  use_unwind_state();
+  if (std::string report = lru_->report_if_due(Clock::now()); !report.empty()) {
+    host_.log(LogLevel::debug, report);
+  }
   std::size_t first = stack.leaf_first.size();
   if (at_thread_start(sample)) {
     stack.leaf_first.push_back(NativeFrame{sample.user_ip, 0});
@@ -116,6 +139,7 @@ void ProcessSymbolizer::on_mappings_changed(const ProcessRef& process) {
 }
 
 void ProcessSymbolizer::symbolize_native(std::uint64_t pc, std::vector<FrameHandle>& leaf_first) {
+  use_unwind_state();
   try {
     ChainHandle chain = resolve(pc);
     leaf_first.insert(leaf_first.end(), chain->begin(), chain->end());
@@ -200,6 +224,7 @@ void ProcessSymbolizer::refresh_maps() {
 }
 
 void ProcessSymbolizer::set_maps(std::vector<Mapping> maps) {
+  use_unwind_state();
   // Keep what was learned about mappings that did not change; only a
   // removed or changed mapping can make a cached frame wrong.
   std::vector<ObjectState> objects(maps.size());

@@ -17,15 +17,20 @@
 #include "native_options.hpp"
 #include "symbol_cache.hpp"
 #include "unwind_object_cache.hpp"
+#include "unwind_state_lru.hpp"
 #include "user_stack_unwinder.hpp"
 
 namespace ember::native {
 
-class ProcessSymbolizer final : public ProcessHandler {
+class ProcessSymbolizer final : public ProcessHandler, private UnwindStateLru::Member {
  public:
+  // `lru`: which processes keep their unwind state, shared by the plugin's
+  // handlers (null: a bound of this handler's own, never reached).
   ProcessSymbolizer(const ProcessRef& process, std::shared_ptr<SymbolCache> cache, Host& host,
                     const NativeOptions& options,
-                    std::shared_ptr<UnwindObjectCache> unwind_cache = nullptr);
+                    std::shared_ptr<UnwindObjectCache> unwind_cache = nullptr,
+                    std::shared_ptr<UnwindStateLru> lru = nullptr);
+  ~ProcessSymbolizer() override;
 
   void unwind_user(const ember_sample& sample, NativeStack& stack) override;
   // Appends the frames of one code address (already moved back into the
@@ -33,7 +38,18 @@ class ProcessSymbolizer final : public ProcessHandler {
   void symbolize_native(std::uint64_t pc, std::vector<FrameHandle>& leaf_first) override;
   void on_mappings_changed(const ProcessRef& process) override;
 
+  // Whether this process holds unwind state now (its LRU may have dropped
+  // it); for tests.
+  bool holds_unwind_state() const { return unwinder_.holds_state() || !frames_.empty(); }
+
  private:
+  // UnwindStateLru::Member: the unwinder's caches and the named addresses;
+  // the maps and the opened symbols stay (a process that exited still
+  // names what it opened).
+  void drop_unwind_state() override;
+  // Before the state is built or used: the LRU may drop another's.
+  void use_unwind_state();
+
   using Clock = std::chrono::steady_clock;
 
   // What was learned about the file of one mapping; parallel to maps_.
@@ -70,6 +86,7 @@ class ProcessSymbolizer final : public ProcessHandler {
   // Addresses outside every mapping: retried after the next maps refresh.
   std::unordered_map<std::uint64_t, ChainHandle> unmapped_;
   Clock::time_point last_refresh_;
+  std::shared_ptr<UnwindStateLru> lru_;
   UserStackUnwinder unwinder_;
 };
 

@@ -65,6 +65,12 @@ class UnwindMemo {
   void finish(const std::vector<UnwoundFrame>& frames, UnwindEnd end);
 
   void clear() { entries_.clear(); }
+  // clear(), and the table's and the recording's memory given back too.
+  void release() {
+    std::unordered_map<std::uint64_t, Entry>().swap(entries_);
+    current_ = Entry{};
+    recording_ = false;
+  }
   std::size_t size() const { return entries_.size(); }
 
  private:

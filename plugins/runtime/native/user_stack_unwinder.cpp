@@ -31,6 +31,12 @@ void UserStackUnwinder::set_maps(std::shared_ptr<const std::vector<Mapping>> map
   set_full_snapshot(full_by_evidence_ || needs_full_snapshot(mode_, code));
 }
 
+void UserStackUnwinder::drop_state() {
+  dwarf_.drop_state();
+  frames_ = {};
+  chain_ = {};
+}
+
 void UserStackUnwinder::set_full_snapshot(bool full) {
   if (full == full_snapshot_ && flag_set_) return;
   if (Status status = host_.set_process_flags(pid_, EMBER_PROCESS_STACK_SNAPSHOT, full); !status) {

@@ -55,6 +55,11 @@ class UserStackUnwinder {
   // Whether the code at `pc` has CFI.
   bool has_cfi(std::uint64_t pc) { return dwarf_.has_cfi(pc); }
 
+  // Frees the unwinding caches (DwarfUnwinder::drop_state); the snapshot
+  // decision stays. The next unwind rebuilds them.
+  void drop_state();
+  bool holds_state() const { return dwarf_.holds_state(); }
+
   // `truncated`: the stack goes on beyond the last frame. Appends to `frames`.
   void unwind(const ember_sample& sample, std::vector<NativeFrame>& frames, bool& truncated);
 

@@ -182,20 +182,17 @@ void StoreSink::drop_beyond_limit() {
   }
 }
 
-bool StoreSink::write_held() {
+bool StoreSink::write_held(const Window* next) {
   // Bounded: a damaged file found while writing is moved aside once per window.
-  for (int attempt = 0; attempt < 3 && !held_.empty(); ++attempt) {
+  for (int attempt = 0; attempt < 3 && (!held_.empty() || next); ++attempt) {
     if (!writer_) open_store();
-    if (!writer_) return false;
-    while (!held_.empty()) {
-      store::StoreOutcome written = writer_->write(held_.front());
-      if (!written.ok()) {
-        handle_problem(written);
-        break;
-      }
-      held_.pop_front();
-    }
+    if (!writer_) break;
+    store::StoreOutcome written;
+    while (!held_.empty() && (written = writer_->write(held_.front())).ok()) held_.pop_front();
+    if (held_.empty() && next && (written = writer_->write(*next)).ok()) next = nullptr;
+    if (!written.ok()) handle_problem(written);
   }
+  if (next) held_.push_back(*next);  // written after the others once the store is back
   return held_.empty();
 }
 
@@ -226,10 +223,10 @@ Status StoreSink::on_window(const Window& window) {
   return guarded([&] {
     if (closed_) return Status::error(std::string(kSection) + ": window after close");
     std::size_t before = held_.size();
-    // Held with the others first, dropped only if the store is still away:
-    // a store that came back takes every window held and this one.
-    held_.push_back(window);
-    bool written = write_held();
+    // After the held ones, held itself only if the store is still away (and
+    // then dropped, oldest first, beyond the limit): a store that came back
+    // takes every window held and this one.
+    bool written = write_held(&window);
     if (!written) drop_beyond_limit();
     if (written) {
       if (before > 0) {

@@ -38,8 +38,11 @@ class StoreSink final : public SinkPlugin {
  private:
   // Opens the store at active_path_, handling damaged and foreign files.
   void open_store();
-  // Writes the held windows, oldest first; false when the store failed.
-  bool write_held();
+  // Writes the held windows, oldest first, then `next` when given; false
+  // when the store failed. `next` is copied into the held windows only if
+  // it could not be written: a window the store takes at once is never
+  // copied (a busy host's is tens of MB).
+  bool write_held(const Window* next = nullptr);
   // The file at the path is not ours to use (newer schema, another
   // program's, a directory): left untouched, windows go to the sibling file.
   void write_beside(const std::string& problem);

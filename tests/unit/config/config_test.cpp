@@ -220,6 +220,7 @@ TEST(ConfigTest, SinkQueueAndFlushTimeoutAreTheHostsKeys) {
             "");
   const PluginConfig& files = config.sinks.at("files");
   EXPECT_EQ(files.queue_windows, 3u);
+  EXPECT_EQ(files.queue_mb, 32u);  // the default
   EXPECT_EQ(files.flush_timeout_seconds, 30u);
   EXPECT_EQ(files.options.size(), 1u);  // only directory reaches the plugin
   EXPECT_EQ(config.sinks.size(), 1u);
@@ -229,6 +230,14 @@ TEST(ConfigTest, SinkQueueAndFlushTimeoutAreTheHostsKeys) {
 
   EXPECT_EQ(parse_error("[sink.files]\nqueue_windows = 0\n"),
             "ember.toml:2:1: sink.files.queue_windows: must be between 1 and 1024, got 0");
+  ASSERT_EQ(parse_error("[sink.files]\nqueue_mb = 64\n", &config), "");
+  EXPECT_EQ(config.sinks.at("files").queue_mb, 64u);
+  EXPECT_EQ(config.sinks.at("files").options.count("queue_mb"), 0u);
+  EXPECT_EQ(parse_error("[sink.files]\nqueue_mb = 0\n"),
+            "ember.toml:2:1: sink.files.queue_mb: must be between 1 and 65536, got 0");
+  EXPECT_EQ(
+      parse_error("[sink.files]\nqueue_mb = 1.5\n"),
+      "ember.toml:2:1: sink.files.queue_mb: expected an integer, got a floating-point number");
   EXPECT_EQ(parse_error("[sink.files]\nflush_timeout_seconds = \"10s\"\n"),
             "ember.toml:2:1: sink.files.flush_timeout_seconds: expected an integer, got a string");
   // A runtime has no queue: the key is the plugin's to refuse.

@@ -11,6 +11,8 @@
 #include <mutex>
 #include <vector>
 
+#include "agent/window_bytes.hpp"
+
 namespace ember {
 namespace {
 
@@ -156,6 +158,72 @@ TEST(SinkRunner, ASlowSinkNeitherStallsTheStoreNorHoldsMoreThanItsQueue) {
   EXPECT_EQ(slow.got(), (std::vector<std::int64_t>{0, 46, 47, 48, 49}));
   EXPECT_TRUE(slow.closed());
   EXPECT_TRUE(store.closed());
+}
+
+// A window holding about `mib` MiB: its frames' names.
+std::shared_ptr<const Window> big_window_at(std::int64_t start, std::size_t mib) {
+  auto window = std::make_shared<Window>();
+  window->start_ns = start;
+  window->end_ns = start + 1;
+  for (std::size_t i = 0; i < mib * 16; ++i) {
+    Frame& frame = window->frames.emplace_back();
+    frame.name = std::string(64 << 10, 'f');
+  }
+  return window;
+}
+
+TEST(WindowBytes, CountsWhatTheWindowHolds) {
+  const std::size_t empty = window_bytes(*window_at(0));
+  const std::size_t one = window_bytes(*big_window_at(0, 1));
+  EXPECT_GE(one, empty + (std::size_t{1} << 20));
+  EXPECT_LE(one, empty + (std::size_t{11} << 20) / 10);  // within 10% of what it holds
+  Window full;
+  full.stacks.push_back(std::vector<std::uint32_t>(1000, 1));
+  full.samples.resize(100);
+  full.processes.emplace_back().cmdline = std::string(5000, 'c');
+  full.label_sets.push_back({Label{"route", std::string(2000, 'r')}});
+  EXPECT_GE(window_bytes(full),
+            window_bytes(Window{}) + 4000 + 100 * sizeof(StackCount) + 5000 + 2000);
+}
+
+TEST(SinkRunner, AQueueOverItsByteBudgetDropsTheOldestAndCountsThem) {
+  FakeSink slow(/*hold_windows=*/true);
+  SinkEntry e = entry("slow", slow, /*queue=*/100);
+  // Three 1 MiB windows fit, a fourth does not.
+  e.settings.queue_bytes = window_bytes(*big_window_at(0, 1)) * 7 / 2;
+  SinkRunner runner({e});
+  Releaser releaser{slow};
+
+  runner.submit(window_at(0));
+  ASSERT_TRUE(slow.wait_until_entered());  // held in its first window
+  std::vector<std::weak_ptr<const Window>> submitted;
+  for (int i = 1; i <= 6; ++i) {
+    auto window = big_window_at(i, 1);
+    submitted.push_back(window);
+    runner.submit(std::move(window));
+  }
+  SinkCounters counters = runner.counters().at(0).second;
+  EXPECT_EQ(counters.queued, 3u);
+  EXPECT_EQ(counters.dropped, 3u);
+  EXPECT_EQ(counters.dropped_for_bytes, 3u);
+  EXPECT_LE(counters.queued_bytes, e.settings.queue_bytes);
+  EXPECT_EQ(runner.queued_bytes(), counters.queued_bytes);
+  std::size_t alive = 0;
+  for (const auto& window : submitted) alive += !window.expired();
+  EXPECT_EQ(alive, 3u);  // the dropped ones are freed
+  EXPECT_NE(runner.status().find("3 dropped"), std::string::npos) << runner.status();
+
+  // A window bigger than the whole budget replaces what waits, alone.
+  runner.submit(big_window_at(7, 4));
+  counters = runner.counters().at(0).second;
+  EXPECT_EQ(counters.queued, 1u);
+  EXPECT_EQ(counters.dropped, 6u);
+
+  slow.release();
+  std::vector<std::string> abandoned;
+  ASSERT_TRUE(runner.finish_all(abandoned));
+  EXPECT_EQ(slow.got(), (std::vector<std::int64_t>{0, 7}));
+  EXPECT_EQ(runner.counters().size(), 0u);
 }
 
 TEST(SinkRunner, ShutdownDeliversTheQueueThenFlushesAndCloses) {
