@@ -56,15 +56,10 @@ std::shared_ptr<DebuginfodFetcher> DebuginfodFetcher::start(Settings settings, H
   }
   set_environment(DEBUGINFOD_URLS_ENV_VAR, joined(settings.urls));
   set_environment(DEBUGINFOD_CACHE_PATH_ENV_VAR, settings.cache_path);
-  // A file larger than the whole cache is not downloaded; a lower limit the
-  // agent's environment had at its first start stays.
-  static const std::uint64_t limit_given = [] {
-    const char* value = std::getenv(DEBUGINFOD_MAXSIZE_ENV_VAR);
-    return value ? std::strtoull(value, nullptr, 10) : 0;
-  }();
-  std::uint64_t limit = settings.max_cache_bytes;
-  if (limit_given > 0) limit = std::min(limit, limit_given);
-  set_environment(DEBUGINFOD_MAXSIZE_ENV_VAR, std::to_string(limit));
+  // No DEBUGINFOD_MAXSIZE: libdebuginfod 0.188 then prints "using max size"
+  // to its verbose fd even when it has none (-1), and glibc keeps that
+  // dprintf's 8 KiB buffer: a leak per fetch. The trim after a fetch bounds
+  // the cache instead.
   std::shared_ptr<DebuginfodFetcher> fetcher(
       new DebuginfodFetcher(std::move(settings), host, *library));
   fetcher->trim_cache(std::numeric_limits<std::int64_t>::max());

@@ -55,17 +55,16 @@ class DebuginfodFetcher {
     std::vector<std::string> urls;  // as DEBUGINFOD_URLS lists them
     std::string cache_path;         // libdebuginfod's cache (DEBUGINFOD_CACHE_PATH)
     // The cache is trimmed to this at start and after each fetch, least
-    // recently used files first (debuginfod_cache.hpp); a larger file is not
-    // downloaded (DEBUGINFOD_MAXSIZE).
+    // recently used files first (debuginfod_cache.hpp).
     std::uint64_t max_cache_bytes = std::uint64_t{1} << 30;
     std::size_t workers = 2;        // fetches at once
     std::size_t max_queued = 256;
     Clock::duration retry_after = std::chrono::minutes(10);
   };
 
-  // Trims the cache and starts the workers. Sets DEBUGINFOD_URLS,
-  // DEBUGINFOD_CACHE_PATH and DEBUGINFOD_MAXSIZE in the agent's environment
-  // (the only way libdebuginfod takes them). Null,
+  // Trims the cache and starts the workers. Sets DEBUGINFOD_URLS and
+  // DEBUGINFOD_CACHE_PATH in the agent's environment (the only way
+  // libdebuginfod takes them). Null,
   // with `error` saying why, when libdebuginfod cannot be loaded or the
   // cache directory cannot be made.
   static std::shared_ptr<DebuginfodFetcher> start(Settings settings, Host& host,

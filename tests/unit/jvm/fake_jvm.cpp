@@ -264,10 +264,9 @@ InterpretedSample FakeJvm::add_interpreted_sample(std::size_t heap) {
   sample.spin = add_method("Alpha", "spin", "Spin.java");
   std::uint64_t main_method = add_method("Main", "main", "Main.java");
   std::uint64_t interpreter = add_blob(heap, 0, 30, "Interpreter", 0, -1);
-  FakeStack stack;
-  stack.put(0x1100 - 40, sample.spin);
-  stack.put(0x1200 - 40, main_method);
-  sample.stack = stack.copy();
+  interpreted_stack_.put(0x1100 - 40, sample.spin);
+  interpreted_stack_.put(0x1200 - 40, main_method);
+  sample.stack = interpreted_stack_.copy();
   sample.pc = code_begin(interpreter) + 0x80;
   return sample;
 }

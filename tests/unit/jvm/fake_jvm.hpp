@@ -144,6 +144,7 @@ class FakeJvm {
 
   std::uint64_t code_begin(std::uint64_t blob) const { return blob + 0x40; }
 
+  // The sample's stack copy views a stack this FakeJvm keeps.
   InterpretedSample add_interpreted_sample(std::size_t heap);
 
  private:
@@ -164,6 +165,7 @@ class FakeJvm {
   std::uint64_t loaders_static_ = 0;  // ClassLoaderDataGraph::_head
   std::uint64_t next_ = 0x10000000;
   std::vector<std::string> omitted_;
+  FakeStack interpreted_stack_;  // add_interpreted_sample's
 };
 
 }  // namespace ember::jvm::testing
