@@ -287,6 +287,7 @@ int ember_sample_cpu(struct bpf_perf_event_data *ctx)
 	sample->user_ip = BPF_CORE_READ(regs, ip);
 	sample->user_sp = BPF_CORE_READ(regs, sp);
 	sample->user_bp = BPF_CORE_READ(regs, bp);
+	sample->user_bx = BPF_CORE_READ(regs, bx);
 
 	struct ember_process_runtime *runtime = bpf_map_lookup_elem(&ember_runtimes, &pid);
 	// The user stack by frame pointers, from the user registers even when

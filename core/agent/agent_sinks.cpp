@@ -10,9 +10,6 @@
 namespace ember {
 namespace {
 
-// SinkPlugin::keeps_history came with ABI 5.3.
-constexpr std::uint32_t kKeepsHistoryMinor = 3;
-
 // A sink still running in its abandoned thread: its object, host handle and
 // library stay as they are until the process exits.
 void keep_forever(PluginInstance<SinkPlugin>& instance) {
@@ -34,12 +31,10 @@ SinkEntry sink_entry(const PluginInstance<SinkPlugin>& instance, const Config& c
     entry.settings.queue_bytes = std::size_t{table->second.queue_mb} << 20;
     entry.settings.flush_timeout = std::chrono::seconds(table->second.flush_timeout_seconds);
   }
-  if (instance.abi_minor >= kKeepsHistoryMinor) {
-    SinkPlugin* plugin = instance.plugin.get();
-    bool keeps = false;
-    if (guarded_call("keeps_history", [&] { keeps = plugin->keeps_history(); })) {
-      entry.settings.keeps_history = keeps;
-    }
+  SinkPlugin* plugin = instance.plugin.get();
+  bool keeps = false;
+  if (guarded_call("keeps_history", [&] { keeps = plugin->keeps_history(); })) {
+    entry.settings.keeps_history = keeps;
   }
   return entry;
 }

@@ -60,13 +60,6 @@ std::optional<std::string> executable_identity(std::uint32_t pid) {
          std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
 }
 
-// Calls added to ProcessHandler after 5.0 are not in an older plugin's vtable.
-void note_abi(ProcessState& process, const PluginInstance<RuntimePlugin>& runtime,
-              const ProcessHandler& handler) {
-  constexpr std::uint32_t kSymbolizeFramesMinor = 1;
-  if (runtime.abi_minor < kSymbolizeFramesMinor) process.before_symbolize_frames.insert(&handler);
-}
-
 }  // namespace
 
 RuntimeAttacher::Executable RuntimeAttacher::executable_claimed(std::uint32_t pid) const {
@@ -108,7 +101,6 @@ void RuntimeAttacher::attach(ProcessState& process) {
   for (auto& runtime : plugins_.runtimes) {
     if (!runtime.plugin->handles_every_process()) continue;
     if (auto handler = runtime.plugin->attach(ref, nullptr)) {
-      note_abi(process, runtime, *handler);
       process.native = handler.get();
       process.handlers.push_back(std::move(handler));
       break;
@@ -177,7 +169,6 @@ std::vector<std::string> RuntimeAttacher::attach_claimers(
       if (process.runtime(claim.runtime->name)) continue;  // one handler per plugin
       auto handler = claim.runtime->plugin->attach(ref, claim.data);
       if (!handler) continue;
-      note_abi(process, *claim.runtime, *handler);
       process.runtimes.push_back(
           AttachedRuntime{claim.runtime->name, handler.get(), claim.runtime->host->program_slot()});
       process.handlers.push_back(std::move(handler));

@@ -110,13 +110,7 @@ void StackBuilder::name_claimed(const ember_sample& sample, ProcessState& proces
     batch.frames.resize(batch.native.size());
     for (auto& named : batch.frames) named.clear();
     ProcessHandler* handler = claims.owners()[owner];
-    if (process.before_symbolize_frames.count(handler)) {
-      std::vector<std::uint64_t> pcs;
-      for (const NativeFrame& frame : batch.native) pcs.push_back(frame.pc);
-      handler->symbolize_addresses(pcs, batch.frames);
-    } else {
-      handler->symbolize_frames(sample, batch.native, batch.frames);
-    }
+    handler->symbolize_frames(sample, batch.native, batch.frames);
     batch.frames.resize(batch.native.size());  // a handler that resized them
   }
   out.claimed_first.reserve(frames.size() + 1);

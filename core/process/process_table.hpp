@@ -41,9 +41,6 @@ struct ProcessState {
   ProcessHandler* native = nullptr;       // unwinds and names native frames
   std::vector<AttachedRuntime> runtimes;  // every other handler, in attach order
   CodeClaims code_claims;                 // which of them names which code
-  // Handlers of plugins built for ABI 5.0: their vtable has no
-  // symbolize_frames (5.1), so the host asks their symbolize_addresses.
-  std::unordered_set<const ProcessHandler*> before_symbolize_frames;
   AddressNames code_names;                // the names they gave, cached
   // When the host last re-read the maps for code outside them (monotonic
   // ns), and the addresses still outside every mapping after that read

@@ -15,8 +15,8 @@ static_assert(offsetof(ember_sample, cgroup_id) == 40);
 static_assert(offsetof(ember_sample, flags) == 48);
 static_assert(offsetof(ember_sample, runtime_anchor_count) == 72);
 static_assert(offsetof(ember_sample, user_ip) == 80);
-static_assert(offsetof(ember_sample, kernel_frames) == 104);
-static_assert(offsetof(ember_sample, user_frames) == 104 + 8 * EMBER_MAX_KERNEL_FRAMES);
+static_assert(offsetof(ember_sample, kernel_frames) == 112);
+static_assert(offsetof(ember_sample, user_frames) == 112 + 8 * EMBER_MAX_KERNEL_FRAMES);
 static_assert(offsetof(ember_sample, user_frame_addresses) ==
               offsetof(ember_sample, user_frames) + 8 * EMBER_MAX_USER_FRAMES);
 static_assert(offsetof(ember_sample, runtime_frames) ==

@@ -82,6 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   sample->snapshot_size = static_cast<std::uint32_t>(words * 8);
   sample->user_sp = kStackTop - sample->snapshot_size;
   sample->user_bp = sample->user_sp + (word_at(data, size, 1) % (sample->snapshot_size + 1));
+  sample->user_bx = sample->user_sp + (word_at(data, size, 2) % (sample->snapshot_size + 1));
 
   std::vector<ember::native::UnwoundFrame> frames;
   for (std::uint64_t ip : starts) {

@@ -77,12 +77,12 @@ class SdkExampleTest(unittest.TestCase):
                             for _, _, files in os.walk(self.prefix) for n in files))
 
     def test_another_major_is_refused(self):
-        """find_package(EmberSDK 4) against SDK 5 fails at configure time."""
-        project = os.path.join(self.scratch, "major4")
+        """find_package(EmberSDK 5) against SDK 6 fails at configure time."""
+        project = os.path.join(self.scratch, "major5")
         os.makedirs(project, exist_ok=True)
         with open(os.path.join(project, "CMakeLists.txt"), "w") as f:
             f.write("cmake_minimum_required(VERSION 3.20)\nproject(old LANGUAGES CXX)\n"
-                    "find_package(EmberSDK 4 REQUIRED)\n")
+                    "find_package(EmberSDK 5 REQUIRED)\n")
         proc = subprocess.run(["cmake", "-S", project, "-B", os.path.join(project, "build"),
                                f"-DCMAKE_PREFIX_PATH={self.prefix}"],
                               capture_output=True, text=True, timeout=120)

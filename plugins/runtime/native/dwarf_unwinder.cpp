@@ -63,6 +63,11 @@ int access_reg(unw_addr_space_t, unw_regnum_t reg, unw_word_t* value, int write,
     case UNW_X86_64_RBP:
       *value = registers.bp;
       return 0;
+    case UNW_X86_64_RBX:
+      if (!registers.bx_known) return -UNW_EBADREG;
+      self(arg).note_bx_read();
+      *value = registers.bx;
+      return 0;
     default:
       return -UNW_EBADREG;  // not in the record: a CFA based on it fails the step
   }
@@ -266,6 +271,7 @@ bool DwarfUnwinder::is_signal_return(std::uint64_t pc) {
 
 bool DwarfUnwinder::interrupted_registers(const ember_sample& sample, std::uint64_t ucontext,
                                           Registers& out) {
+  out.bx_known = snapshot_word(sample, ucontext + ucontext_register(REG_RBX), out.bx);
   return snapshot_word(sample, ucontext + ucontext_register(REG_RIP), out.ip) &&
          snapshot_word(sample, ucontext + ucontext_register(REG_RSP), out.sp) &&
          snapshot_word(sample, ucontext + ucontext_register(REG_RBP), out.bp);
@@ -284,6 +290,7 @@ bool DwarfUnwinder::step_over_signal_return(const UnwoundFrame& frame, Registers
   memo_.note_read(frame.sp + ucontext_register(REG_RIP), caller.ip);
   memo_.note_read(frame.sp + ucontext_register(REG_RSP), caller.sp);
   memo_.note_read(frame.sp + ucontext_register(REG_RBP), caller.bp);
+  if (caller.bx_known) memo_.note_read(frame.sp + ucontext_register(REG_RBX), caller.bx);
   return caller.ip != 0;
 }
 
@@ -314,7 +321,7 @@ UnwindEnd DwarfUnwinder::unwind(const ember_sample& sample, std::size_t max_fram
   }
   if (!address_space()) return UnwindEnd::failed;
   sample_ = &sample;
-  registers_ = {sample.user_ip, sample.user_sp, sample.user_bp};
+  registers_ = {sample.user_ip, sample.user_sp, sample.user_bp, sample.user_bx};
   memo_.begin(sample, max_frames);
   unw_cursor_t cursor;
   UnwindEnd end = UnwindEnd::failed;
@@ -351,6 +358,13 @@ UnwindEnd DwarfUnwinder::unwind(const ember_sample& sample, std::size_t max_fram
         stepped = rule == RuleStep::stepped;
       }
       if (stepped) {
+        // A `ret` or a plugin's rule leaves rbx as the frame had it (asked
+        // of libunwind only now: a word it reads is one more the replay of
+        // this stack depends on).
+        if (!signal) {
+          caller.bx_known = unw_get_reg(&cursor, UNW_X86_64_RBX, &value) == 0;
+          caller.bx = caller.bx_known ? value : 0;
+        }
         // The interrupted code's ip is exact; a caller's is a return address.
         exact_pc = signal;
         if (caller.ip == 0) {

@@ -67,11 +67,18 @@ class DwarfUnwinder {
                      void* arg);
   const ember_sample* current() const { return sample_; }
   // The registers the unwind starts from: the sample's, then, after a frame
-  // stepped over by an UnwindRule, its caller's.
+  // stepped over here (signal return, `ret`, an UnwindRule), its caller's.
+  // rbx is there for code that keeps its CFA in it; it can be unknown after
+  // a step (saved outside the snapshot).
   struct Registers {
-    std::uint64_t ip = 0, sp = 0, bp = 0;
+    std::uint64_t ip = 0, sp = 0, bp = 0, bx = 0;
+    bool bx_known = true;
   };
   const Registers& registers() const { return registers_; }
+  // libunwind asked for rbx: a replay of this unwind needs the same rbx.
+  void note_bx_read() {
+    if (sample_) memo_.note_bx_read();
+  }
 
   // Signal frames. The kernel delivers a signal by pushing a ucontext (the
   // interrupted registers) and a return address, the handler's

@@ -16,7 +16,7 @@ const UnwindMemo::Entry* UnwindMemo::find(const ember_sample& sample,
   const Entry& entry = it->second;
   std::uint64_t size = snapshot_size(sample);
   if (entry.sp != sample.user_sp || entry.bp != sample.user_bp || entry.snapshot_size != size ||
-      entry.max_frames != max_frames) {
+      entry.max_frames != max_frames || (entry.reads_bx && entry.bx != sample.user_bx)) {
     return nullptr;
   }
   for (const auto& [address, value] : entry.reads) {
@@ -33,6 +33,8 @@ void UnwindMemo::begin(const ember_sample& sample, std::size_t max_frames) {
   current_.ip = sample.user_ip;
   current_.sp = sample.user_sp;
   current_.bp = sample.user_bp;
+  current_.bx = sample.user_bx;
+  current_.reads_bx = false;
   current_.snapshot_size = snapshot_size(sample);
   current_.max_frames = max_frames;
   current_.reads.clear();

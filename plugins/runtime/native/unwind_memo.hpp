@@ -40,6 +40,8 @@ class UnwindMemo {
     std::uint64_t ip = 0;
     std::uint64_t sp = 0;
     std::uint64_t bp = 0;
+    std::uint64_t bx = 0;
+    bool reads_bx = false;  // rbx was an input: only samples with the same rbx replay it
     std::uint64_t snapshot_size = 0;
     std::size_t max_frames = 0;
     std::vector<std::pair<std::uint64_t, std::uint64_t>> reads;  // stack address, word
@@ -62,6 +64,9 @@ class UnwindMemo {
       recording_ = false;  // a deep stack: not worth keeping
     }
   }
+  // The unwind asked for the sample's rbx (most never do: only code that
+  // keeps its CFA in rbx needs it, and rbx changes more often than sp).
+  void note_bx_read() { current_.reads_bx = true; }
   void finish(const std::vector<UnwoundFrame>& frames, UnwindEnd end);
 
   void clear() { entries_.clear(); }

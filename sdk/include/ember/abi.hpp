@@ -2,7 +2,7 @@
 // fingerprint (compiler, standard library, Boost) a plugin was compiled with.
 // The host checks both before it calls anything in a plugin.
 //
-// Versioning rule (docs/plugin-sdk.md, "ABI 5"):
+// Versioning rule (docs/plugin-sdk.md, "ABI 6"):
 // - Minor bump (kAbiMinor + 1): additive changes an old plugin cannot notice.
 //   A field appended to a struct the host allocates and hands to plugins
 //   (ProcessInfo, BinaryRef, ...); a virtual with a default appended after
@@ -51,8 +51,8 @@
 
 namespace ember {
 
-inline constexpr std::uint32_t kAbiMajor = 5;
-inline constexpr std::uint32_t kAbiMinor = 4;
+inline constexpr std::uint32_t kAbiMajor = 6;
+inline constexpr std::uint32_t kAbiMinor = 0;
 // The major under its ABI 4 name (what `ember_abi_version` holds).
 inline constexpr std::uint32_t kAbiVersion = kAbiMajor;
 

@@ -252,8 +252,7 @@ class ProcessHandler {
     return false;
   }
 
-  // Address symbolizer, given each address' frame (ABI 5.1): what the host
-  // calls on plugins built for 5.1 or later (5.0 ones get symbolize_addresses). For
+  // Address symbolizer, given each address' frame: what the host calls. For
   // code whose name lives in its frame, not at its address (an interpreter
   // that keeps its method pointer in its frame: read it from the sample's
   // stack_snapshot, user_sp up, NativeFrame::cfa down). `frames` are this

@@ -36,8 +36,7 @@ class SinkPlugin {
   // True for a sink whose windows are the profile's history (the store, an
   // upload): a window dropped before it reaches this sink is a hole nobody
   // can fill later, so its drops are logged as errors, not warnings. Called
-  // once, after configure (ABI 5.3; plugins built for an older minor are
-  // taken as false).
+  // once, after configure.
   virtual bool keeps_history() const { return false; }
 };
 

@@ -1,5 +1,5 @@
 // The loader against plugins that declare other ABI versions and toolchains
-// (abi_fixtures/, built with faked stamps), on a host that plays ABI 5.1.
+// (abi_fixtures/, built with faked stamps), on a host that plays this build's major, minor 1.
 #include <gtest/gtest.h>
 
 #include "plugin_host/abi_check.hpp"
@@ -12,13 +12,13 @@ std::string fixture(const std::string& name) {
   return std::string(EMBER_TEST_ABI_FIXTURE_DIR) + "/" + name + ".so";
 }
 
-AbiStamp host_5_1() {
+AbiStamp host_minor_1() {
   AbiStamp host = this_build_abi_stamp();
   host.minor = 1;
   return host;
 }
 
-std::string refusal(const std::string& name, const AbiStamp& host = host_5_1()) {
+std::string refusal(const std::string& name, const AbiStamp& host = host_minor_1()) {
   LoadedLibrary library;
   Status status = load_plugin_library(fixture(name), library, host);
   EXPECT_FALSE(status) << name << " loaded";
@@ -27,19 +27,19 @@ std::string refusal(const std::string& name, const AbiStamp& host = host_5_1()) 
 }
 
 TEST(PluginAbi, OlderMinorLoadsOnNewerHost) {
-  for (const char* name : {"abi_5_0", "abi_5_1"}) {
+  for (const char* name : {"abi_minor_0", "abi_minor_1"}) {
     LoadedLibrary library;
-    Status status = load_plugin_library(fixture(name), library, host_5_1());
+    Status status = load_plugin_library(fixture(name), library, host_minor_1());
     ASSERT_TRUE(status) << name << ": " << status.message();
     EXPECT_STREQ(library.descriptor->name, "abi_fixture");
-    EXPECT_EQ(library.abi.minor, name == std::string("abi_5_0") ? 0u : 1u);
+    EXPECT_EQ(library.abi.minor, name == std::string("abi_minor_0") ? 0u : 1u);
   }
 }
 
 TEST(PluginAbi, NewerMinorIsRefused) {
-  std::string message = refusal("abi_5_2");
+  std::string message = refusal("abi_minor_2");
   std::string major = std::to_string(kAbiMajor);
-  EXPECT_NE(message.find("plugin " + fixture("abi_5_2") + ": built for ember plugin ABI version " +
+  EXPECT_NE(message.find("plugin " + fixture("abi_minor_2") + ": built for ember plugin ABI version " +
                          major + ".2, this ember supports version " + major + ".1"),
             std::string::npos)
       << message;
@@ -56,8 +56,8 @@ TEST(PluginAbi, OldMajorIsRefusedBeforeItsDescriptorIsRead) {
 }
 
 TEST(PluginAbi, CurrentMajorWithoutStampIsRefused) {
-  std::string message = refusal("abi_5_without_stamp");
-  EXPECT_NE(message.find("plugin " + fixture("abi_5_without_stamp") + ": exports "
+  std::string message = refusal("abi_major_without_stamp");
+  EXPECT_NE(message.find("plugin " + fixture("abi_major_without_stamp") + ": exports "
                          "ember_abi_version " + std::to_string(kAbiMajor) +
                          " but no ember_abi_stamp"),
             std::string::npos)
@@ -75,7 +75,7 @@ TEST(PluginAbi, OtherFingerprintIsRefusedNamingBoth) {
       {"abi_other_stdlib_release", [](AbiStamp& s) { s.stdlib_release += 1; }},
       {"abi_other_boost", [](AbiStamp& s) { s.boost_version += 100; }},
   };
-  AbiStamp host = host_5_1();
+  AbiStamp host = host_minor_1();
   for (const Case& c : cases) {
     AbiStamp plugin = this_build_abi_stamp();
     c.fake(plugin);
@@ -91,7 +91,7 @@ TEST(PluginAbi, OtherFingerprintIsRefusedNamingBoth) {
 
 TEST(PluginAbi, OtherCompilerVersionLoads) {
   LoadedLibrary library;
-  Status status = load_plugin_library(fixture("abi_other_compiler"), library, host_5_1());
+  Status status = load_plugin_library(fixture("abi_other_compiler"), library, host_minor_1());
   ASSERT_TRUE(status) << status.message();
   EXPECT_EQ(library.abi.compiler_version, 990000u);
 }

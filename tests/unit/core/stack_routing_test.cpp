@@ -164,20 +164,6 @@ TEST_F(StackRoutingTest, AHandlerNamingByFrameGetsEachAddressCfaAndTheSample) {
   EXPECT_EQ(handler.samples[0], sample_.get());
 }
 
-TEST_F(StackRoutingTest, AHandlerOfAnAbi50PluginIsNotAskedByFrame) {
-  auto framed = std::make_unique<FakeFramedJit>();
-  FakeFramedJit& handler = *framed;
-  process_.runtimes.push_back(AttachedRuntime{"framed", framed.get(), 0});
-  process_.before_symbolize_frames.insert(framed.get());
-  process_.handlers.push_back(std::move(framed));
-  process_.code_claims.collect(process_.handlers);
-  native_->pcs = {FakeFramedJit::kFramedJit + 0x10};
-  native_->cfas = {0x7ffd1000};
-  StackBuilder builder(nullptr);
-  EXPECT_EQ(build(builder), (std::vector<std::string>{"native@7f0000080010"}));
-  EXPECT_TRUE(handler.samples.empty()) << "symbolize_frames (ABI 5.1) called on a 5.0 handler";
-}
-
 TEST_F(StackRoutingTest, ClaimedAddressesGoToTheirHandlerInOneCallPerSample) {
   FakeJit& jit = attach_jit({{kJit, kJit + 0x100000}});
   native_->pcs = {kJit + 0x10, kProgram + 0x20, kJit + 0x30, kProgram + 0x40};

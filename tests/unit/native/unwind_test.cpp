@@ -375,10 +375,12 @@ std::unique_ptr<ember_sample> at_signal_return(const ember_sample& real) {
   context.uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(real.user_ip);
   context.uc_mcontext.gregs[REG_RSP] = static_cast<greg_t>(real.user_sp);
   context.uc_mcontext.gregs[REG_RBP] = static_cast<greg_t>(real.user_bp);
+  context.uc_mcontext.gregs[REG_RBX] = static_cast<greg_t>(real.user_bx);
   std::uint64_t below = (sizeof context + 15) & ~std::uint64_t{15};
   sample->user_ip = reinterpret_cast<std::uint64_t>(&ember_test_signal_return);
   sample->user_sp = real.user_sp - below;
   sample->user_bp = 0x11;  // the handler's, gone
+  sample->user_bx = 0x13;
   std::memset(sample->stack_snapshot, 0, below);
   std::memcpy(sample->stack_snapshot, &context, sizeof context);
   std::uint64_t kept = std::min<std::uint64_t>(real.snapshot_size, EMBER_MAX_STACK_SNAPSHOT - below);
@@ -407,6 +409,79 @@ TEST_F(DwarfUnwinderTest, ASignalFrameGoesOnWithTheInterruptedCode) {
   EXPECT_FALSE(frames[2].exact);
   EXPECT_EQ(frames[3].ip, truth.into_outer);
   EXPECT_EQ(frames[4].ip, truth.into_caller);
+}
+
+// Code that keeps its CFA in rbx (glibc's _dl_runtime_resolve_xsavec) is
+// unwound through with the sampled rbx, or the one a signal frame saved, or
+// the one a frame stepped over here left.
+TEST_F(DwarfUnwinderTest, AFrameWhoseCfaIsInRbxUnwindsToItsCallers) {
+  auto sample = std::make_unique<ember_sample>();
+  ember_test::RbxChainTruth truth;
+  ember_test::capture_rbx_chain(*sample, 16384, truth);
+  std::vector<UnwoundFrame> frames;
+  UnwindEnd end = unwinder_->unwind(*sample, 512, frames);
+  ASSERT_GE(frames.size(), 3u) << "unwind ended " << static_cast<int>(end);
+  EXPECT_EQ(frames[0].ip, sample->user_ip);
+  EXPECT_EQ(frames[1].ip, truth.into_caller);
+  EXPECT_EQ(frames[2].ip, truth.into_test);
+}
+
+TEST_F(DwarfUnwinderTest, AStackThatReadRbxReplaysOnlyForTheSameRbx) {
+  auto sample = std::make_unique<ember_sample>();
+  ember_test::RbxChainTruth truth;
+  ember_test::capture_rbx_chain(*sample, 16384, truth);
+  std::vector<UnwoundFrame> first, other;
+  unwinder_->unwind(*sample, 512, first);
+  ASSERT_GE(first.size(), 3u);
+  ASSERT_EQ(unwinder_->memo_entries(), 1u);
+  // Every stack word the same, rbx below the snapshot: no CFA to step to.
+  sample->user_bx = sample->user_sp - 4096;
+  unwinder_->unwind(*sample, 512, other);
+  EXPECT_EQ(other.size(), 1u) << "replayed a stack whose rbx changed";
+}
+
+TEST_F(DwarfUnwinderTest, RbxComesFromTheSignalFrame) {
+  auto real = std::make_unique<ember_sample>();
+  ember_test::RbxChainTruth truth;
+  ember_test::capture_rbx_chain(*real, 16384, truth);
+  auto sample = at_signal_return(*real);
+  std::vector<UnwoundFrame> frames;
+  unwinder_->unwind(*sample, 512, frames);
+  ASSERT_GE(frames.size(), 4u);
+  EXPECT_EQ(frames[1].ip, real->user_ip);
+  EXPECT_EQ(frames[2].ip, truth.into_caller);
+  EXPECT_EQ(frames[3].ip, truth.into_test);
+}
+
+TEST(DwarfUnwinderReturnTest, RbxIsKeptOverAFrameSampledOnItsRet) {
+  void* library = dlopen(EMBER_CFI_FP, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(library, nullptr) << dlerror();
+  auto code = static_cast<const std::uint8_t*>(dlsym(library, "cfi_leaf"));
+  ASSERT_NE(code, nullptr);
+  const std::uint8_t* ret = nullptr;
+  for (int i = 0; i < 64 && !ret; ++i) {
+    if (code[i] == 0xc3) ret = code + i;
+  }
+  ASSERT_NE(ret, nullptr) << "no ret in cfi_leaf";
+
+  ember::testkit::FakeHost host;
+  auto pid = static_cast<std::uint32_t>(getpid());
+  std::vector<Mapping> maps;
+  ASSERT_TRUE(read_proc_maps(pid, maps));
+  DwarfUnwinder unwinder(pid, "", std::make_shared<UnwindObjectCache>(host), host);
+  unwinder.set_maps(maps);
+  auto real = std::make_unique<ember_sample>();
+  ember_test::RbxChainTruth truth;
+  ember_test::capture_rbx_chain(*real, 16384, truth);
+  auto sample = under_a_frame(*real, reinterpret_cast<std::uint64_t>(ret), 0);
+
+  std::vector<UnwoundFrame> frames;
+  unwinder.unwind(*sample, 512, frames);
+  ASSERT_GE(frames.size(), 4u);
+  EXPECT_EQ(frames[1].ip, real->user_ip);
+  EXPECT_EQ(frames[2].ip, truth.into_caller);
+  EXPECT_EQ(frames[3].ip, truth.into_test);
+  dlclose(library);
 }
 
 }  // namespace

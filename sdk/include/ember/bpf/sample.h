@@ -119,6 +119,9 @@ struct ember_sample {
 	__u64 user_ip;
 	__u64 user_sp;
 	__u64 user_bp;
+	/* Code may keep its CFA in rbx (glibc's _dl_runtime_resolve aligns the
+	 * stack for xsave and keeps the old sp there). */
+	__u64 user_bx;
 	__u64 kernel_frames[EMBER_MAX_KERNEL_FRAMES];
 	__u64 user_frames[EMBER_MAX_USER_FRAMES];
 	/* The frame pointer each user frame ran with (its CFA is this + 16 on

@@ -79,10 +79,12 @@ class SampleBuilder {
     sample_->flags |= flags;
     return *this;
   }
-  SampleBuilder& registers(std::uint64_t ip, std::uint64_t sp, std::uint64_t bp) {
+  SampleBuilder& registers(std::uint64_t ip, std::uint64_t sp, std::uint64_t bp,
+                           std::uint64_t bx = 0) {
     sample_->user_ip = ip;
     sample_->user_sp = sp;
     sample_->user_bp = bp;
+    sample_->user_bx = bx;
     return *this;
   }
 
