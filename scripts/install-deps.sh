@@ -20,6 +20,8 @@ packages=(
   libcpp-httplib-dev libcurl4-openssl-dev
   # `ember server`'s storage (started as a plain process by scripts/clickhouse.sh)
   clickhouse-server clickhouse-client
+  # ZooKeeper for the replicated cluster's test (scripts/zookeeper.sh)
+  zookeeperd
   # tests and sanitizers
   libgtest-dev libgmock-dev libclang-rt-14-dev python3 util-linux
   # test workloads and readers: Flask story, Rust binaries, `go tool pprof`, a real

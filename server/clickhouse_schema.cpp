@@ -56,6 +56,24 @@ std::string distributed(const std::string& db, const std::string& cluster, const
          shard_key + ")";
 }
 
+// On a cluster with replicas: `engine` as its Replicated* kind, its rows
+// under the shard's path in ZooKeeper, one entry per replica (the nodes'
+// {shard} and {replica} macros), e.g. "SummingMergeTree(count) ORDER BY x"
+// -> "ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/db/t', '{replica}',
+// count) ORDER BY x".
+std::string replicated(const std::string& engine, const std::string& db, const std::string& table) {
+  const std::size_t name_end = engine.find_first_of(" (");
+  const std::string name = engine.substr(0, name_end);
+  std::string rest = name_end == std::string::npos ? "" : engine.substr(name_end);
+  std::string arguments = "'/clickhouse/tables/{shard}/" + db + "/" + table + "', '{replica}'";
+  if (!rest.empty() && rest[0] == '(') {
+    const std::size_t close = rest.find(')');
+    arguments += ", " + rest.substr(1, close - 1);
+    rest = rest.substr(close + 1);
+  }
+  return "Replicated" + name + "(" + arguments + ")" + rest;
+}
+
 }  // namespace
 
 std::string hourly_select(const std::string& samples) {
@@ -65,21 +83,28 @@ std::string hourly_select(const std::string& samples) {
          "process, pid, tid, stack_id, label_set, thread, exe, cmdline";
 }
 
-std::vector<std::string> schema_statements(const std::string& db, const std::string& cluster) {
+std::vector<std::string> schema_statements(const std::string& db, const std::string& cluster,
+                                           bool replicas) {
   const std::string local = cluster.empty() ? "" : "_local";
+  const auto engine = [&](const std::string& kind, const std::string& table) {
+    return replicas ? replicated(kind, db, table) : kind;
+  };
   std::vector<std::string> statements{"CREATE DATABASE IF NOT EXISTS " + db};
   for (const Table& table : kTables) {
     statements.push_back("CREATE TABLE IF NOT EXISTS " + db + "." + table.name + local + " (" +
-                         table.columns + ") ENGINE = " + table.engine);
+                         table.columns + ") ENGINE = " +
+                         engine(table.engine, table.name + local));
     if (!cluster.empty()) statements.push_back(distributed(db, cluster, table.name, table.shard_key));
   }
   // The hourly rollup: a read of a day or more takes its whole hours from
   // it (fleet_query.hpp), so it keeps every column such a read groups by.
   statements.push_back("CREATE MATERIALIZED VIEW IF NOT EXISTS " + db + ".samples_hourly" + local +
-                       " ENGINE = SummingMergeTree(count) PARTITION BY toDate(hour) ORDER BY "
-                       "(service, host, hour, process, pid, tid, stack_id, label_set, thread, "
-                       "exe, cmdline, container, pod) AS " +
-                       hourly_select(db + ".samples" + local));
+                       " ENGINE = " +
+                       engine("SummingMergeTree(count) PARTITION BY toDate(hour) ORDER BY "
+                              "(service, host, hour, process, pid, tid, stack_id, label_set, "
+                              "thread, exe, cmdline, container, pod)",
+                              "samples_hourly" + local) +
+                       " AS " + hourly_select(db + ".samples" + local));
   if (!cluster.empty()) {
     statements.push_back(distributed(db, cluster, "samples_hourly", "cityHash64(host)"));
   }
@@ -149,16 +174,20 @@ Status run_all(const ClickHouse& node, const ClickHouse& server,
 
 // The cluster is in each node's <remote_servers> with as many nodes as the
 // server was given: a node without the tables would fail every read, and
-// every node takes statements through its Distributed tables.
-Status check_cluster(const ClickHouse& node, std::size_t nodes) {
+// every node takes statements through its Distributed tables. `replicas`:
+// some shard has more than one, so the node must name its shard and replica
+// ({shard}, {replica} in <macros>) and reach ZooKeeper.
+Status check_cluster(const ClickHouse& node, std::size_t nodes, bool& replicas) {
   const ClickHouse server(node.url(), "default");  // the database may not exist yet
   const ClickHouseAnswer listed = server.run(
-      "SELECT count() FROM system.clusters WHERE cluster = " + sql_quote(node.cluster()));
+      "SELECT count(), max(replica_num) FROM system.clusters WHERE cluster = " +
+      sql_quote(node.cluster()) + " FORMAT TabSeparated");
   if (!listed.ok()) {
     return Status::error("ClickHouse at " + node.url() + (listed.reached ? " refused" : " is unreachable") +
                          " (its clusters): " + listed.describe());
   }
-  const std::string count = listed.body.substr(0, listed.body.find('\n'));
+  const std::string row = listed.body.substr(0, listed.body.find('\n'));
+  const std::string count = row.substr(0, row.find('\t'));
   if (count == "0") {
     return Status::error("ClickHouse at " + node.url() + " has no cluster '" +
                          node.cluster() + "' in its <remote_servers>");
@@ -169,6 +198,23 @@ Status check_cluster(const ClickHouse& node, std::size_t nodes) {
                          ", the server was given " + std::to_string(nodes) +
                          " (--clickhouse, one per node)");
   }
+  replicas = row.substr(row.find('\t') + 1) != "1";
+  if (!replicas) return Status::ok();
+  const ClickHouseAnswer macros = server.run(
+      "SELECT count() FROM system.macros WHERE macro IN ('shard', 'replica')");
+  if (!macros.ok() || macros.body.substr(0, macros.body.find('\n')) != "2") {
+    return Status::error("cluster '" + node.cluster() + "' has replicas, but ClickHouse at " +
+                         node.url() + " does not name its shard and replica (<macros> with " +
+                         "<shard> and <replica>, docs/fleet.md)" +
+                         (macros.ok() ? "" : ": " + macros.describe()));
+  }
+  const ClickHouseAnswer zookeeper =
+      server.run("SELECT count() FROM system.zookeeper WHERE path = '/'");
+  if (!zookeeper.ok()) {
+    return Status::error("cluster '" + node.cluster() + "' has replicas, but ClickHouse at " +
+                         node.url() + " cannot reach ZooKeeper (its <zookeeper>): " +
+                         zookeeper.describe());
+  }
   return Status::ok();
 }
 
@@ -177,9 +223,10 @@ Status check_cluster(const ClickHouse& node, std::size_t nodes) {
 Status create_schema(const ClickHouse& clickhouse) {
   const std::string& db = clickhouse.database();
   const std::vector<ClickHouse> nodes = clickhouse.nodes();
+  bool replicas = false;
   for (const ClickHouse& node : nodes) {
     if (!clickhouse.cluster().empty()) {
-      if (Status checked = check_cluster(node, nodes.size()); !checked) return checked;
+      if (Status checked = check_cluster(node, nodes.size(), replicas); !checked) return checked;
     }
   }
   for (const ClickHouse& node : nodes) {
@@ -188,7 +235,7 @@ Status create_schema(const ClickHouse& clickhouse) {
     bool refill_hourly = false;
     std::vector<std::string> statements;
     if (clickhouse.cluster().empty()) statements = upgrade_statements(server, db, refill_hourly);
-    for (std::string& s : schema_statements(db, clickhouse.cluster())) statements.push_back(std::move(s));
+    for (std::string& s : schema_statements(db, clickhouse.cluster(), replicas)) statements.push_back(std::move(s));
     if (refill_hourly) {
       statements.push_back("INSERT INTO " + db + ".samples_hourly " + hourly_select(db + ".samples"));
     }

@@ -22,9 +22,12 @@ inline constexpr const char* kLabelSet =
 
 // The CREATE statements, in order, for `database` (created first); on a
 // cluster (`cluster` not empty) one node's `_local` tables and the
-// Distributed tables over them.
+// Distributed tables over them; with `replicas` (a cluster whose shards
+// have more than one) the `_local` tables Replicated*, kept in step by
+// ClickHouse through ZooKeeper.
 std::vector<std::string> schema_statements(const std::string& database,
-                                           const std::string& cluster = "");
+                                           const std::string& cluster = "",
+                                           bool replicas = false);
 // Then the materialized view that marks a window's spool entry stored from
 // the INSERT of its samples.
 std::vector<std::string> marker_statements(const std::string& database,

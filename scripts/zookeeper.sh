@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# A private standalone ZooKeeper (Debian's zookeeperd) for the replicated
+# ClickHouse test and a local trial of the layout in docs/fleet.md: a plain
+# process, not the package's service, with its config, data and log under one
+# directory and a loopback port of its own.
+#
+#   scripts/zookeeper.sh start DIR   installs the package if missing (through
+#                                    install-deps.sh), starts the server, waits
+#                                    until it answers `srvr`, prints its
+#                                    HOST:PORT (also in DIR/address)
+#   scripts/zookeeper.sh stop DIR    stops it (SIGTERM, then SIGKILL after 20 s)
+#
+# Port: ZOOKEEPER_PORT when set, else a free one the kernel picks.
+set -euo pipefail
+
+usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+[ $# -eq 2 ] || usage
+action="$1"
+dir="$2"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+jar=/usr/share/java/zookeeper.jar  # its manifest names the jars it needs
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# The server's answer to a four-letter command, or nothing.
+ask() {
+  python3 - "$1" "$2" <<'PY' 2>/dev/null || true
+import socket, sys
+with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2) as s:
+    s.sendall(sys.argv[2].encode())
+    print(s.makefile().read(), end="")
+PY
+}
+
+stop() {
+  local pid
+  [ -f "$dir/pid" ] || return 0
+  pid="$(cat "$dir/pid")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    for _ in $(seq 200); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "zookeeper.sh: ZooKeeper (pid $pid) ignored SIGTERM for 20 s: killed" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$dir/pid"
+}
+
+start() {
+  [ -f "$jar" ] || "$root/scripts/install-deps.sh" >&2
+  [ -f "$jar" ] ||
+    { echo "zookeeper.sh: $jar is missing and install-deps.sh did not install zookeeperd" >&2; exit 1; }
+  mkdir -p "$dir/data" "$dir/log"
+  dir="$(cd "$dir" && pwd)"
+  local port="${ZOOKEEPER_PORT:-$(free_port)}"
+  # Loopback only, no admin web server (it would take port 8080).
+  cat >"$dir/zoo.cfg" <<EOF2
+tickTime=2000
+dataDir=$dir/data
+clientPort=$port
+clientPortAddress=127.0.0.1
+admin.enableServer=false
+4lw.commands.whitelist=srvr
+EOF2
+  java -Dzookeeper.log.dir="$dir/log" -cp "$jar" \
+    org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/zoo.cfg" >"$dir/log/stdout.log" 2>&1 &
+  local pid=$!
+  echo "$pid" >"$dir/pid"
+  for _ in $(seq 300); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$dir/pid"
+      echo "zookeeper.sh: ZooKeeper exited at start; its output:" >&2
+      tail -20 "$dir/log/stdout.log" >&2 2>/dev/null || true
+      exit 1
+    fi
+    if ask "$port" srvr | grep -q "^Mode: standalone"; then
+      echo "127.0.0.1:$port" >"$dir/address"
+      echo "127.0.0.1:$port"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "zookeeper.sh: ZooKeeper did not answer srvr on 127.0.0.1:$port within 30 s; its output:" >&2
+  tail -20 "$dir/log/stdout.log" >&2 2>/dev/null || true
+  stop
+  exit 1
+}
+
+case "$action" in
+  start) start ;;
+  stop) stop ;;
+  *) usage ;;
+esac
