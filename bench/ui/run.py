@@ -16,6 +16,11 @@
     build/bin/ember_bench_store --hours 24
     bench/ui/run.py --ember build/bin/ember [--store /tmp/ember-bench-store.db]
                     [--baseline OLD_EMBER [--baseline-store OLD_STORE]]
+                    [--first-cpu RUNS]
+
+--first-cpu RUNS measures only the CPU of a fresh `ember ui`'s first flame
+graph and function table of the host (1 h and 24 h), RUNS times each,
+the binaries alternating, and prints their medians (and ratio).
 
 With --baseline (an older `ember` binary), each measurement is taken with
 both binaries in turn, in the same run, and the table shows before -> after
@@ -58,6 +63,8 @@ def main():
     parser.add_argument("--store", default="/tmp/ember-bench-store.db")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--baseline", help="an older ember binary to measure side by side")
+    parser.add_argument("--first-cpu", type=int, metavar="RUNS",
+                        help="only the first requests' CPU, RUNS times each, alternating")
     parser.add_argument("--baseline-store",
                         help="the store the baseline reads (a copy of --store written by the "
                              "older ember, when its schema is older); default --store")
@@ -85,6 +92,8 @@ def main():
 
     hour = (START + DAY - 3600, START + DAY)
     day = (START, START + DAY)
+    if args.first_cpu:
+        return first_cpu(args.first_cpu, binaries, serve, stop, hour, day)
     ui, url = serve()
     targets = json.loads(get(f"{url}api/v1/targets?from={hour[0]}&to={hour[1]}&limit=500")[1])
     stop(ui)
@@ -134,6 +143,30 @@ def main():
             sys.stdout.write(node.stdout + node.stderr)
         finally:
             stop(ui)
+
+
+def first_cpu(runs, binaries, serve, stop, hour, day):
+    """CPU of a fresh `ember ui`'s first request, `runs` times per binary in turn."""
+    print("| first request, CPU (ms) | range | " + " | ".join(binaries) +
+          (" | ratio |" if len(binaries) == 2 else " |"))
+    print("|---|---|" + "---|" * (len(binaries) + (len(binaries) == 2)))
+    for name, (a, b) in (("1 h", hour), ("24 h", day)):
+        for endpoint in ("flamegraph", "functions"):
+            cpus = {binary: [] for binary in binaries}
+            for _ in range(runs):
+                for binary in binaries:
+                    ui, url = serve(binary)
+                    try:
+                        before = cpu_seconds(ui.pid)
+                        get(f"{url}api/v1/{endpoint}?from={a}&to={b}")
+                        cpus[binary].append((cpu_seconds(ui.pid) - before) * 1000)
+                    finally:
+                        stop(ui)
+            medians = [statistics.median(cpus[binary]) for binary in binaries]
+            cells = [f"{m:,.0f} ({min(cpus[x]):,.0f}-{max(cpus[x]):,.0f})"
+                     for m, x in zip(medians, binaries)]
+            ratio = f" | {medians[0] / medians[1]:.2f}x" if len(binaries) == 2 else ""
+            print(f"| {endpoint}, host | {name} | " + " | ".join(cells) + ratio + " |", flush=True)
 
 
 if __name__ == "__main__":

@@ -48,8 +48,24 @@ class ByteReader {
  public:
   explicit ByteReader(std::string_view in) : in_(in) {}
   std::uint64_t varint() {
-    // One byte (most deltas and counts) inline; longer ones and damage below.
-    if (!in_.empty() && static_cast<std::uint8_t>(in_.front()) < 0x80) {
+    // Up to three bytes (most deltas and counts, a stack's frame id deltas)
+    // inline; longer ones and damage below.
+    if (in_.size() >= 2) {
+      auto first = static_cast<std::uint8_t>(in_[0]), second = static_cast<std::uint8_t>(in_[1]);
+      if (first < 0x80) {
+        in_.remove_prefix(1);
+        return first;
+      }
+      if (second < 0x80) {
+        in_.remove_prefix(2);
+        return (first & 0x7fu) | std::uint64_t{second} << 7;
+      }
+      if (in_.size() >= 3 && static_cast<std::uint8_t>(in_[2]) < 0x80) {
+        auto third = static_cast<std::uint8_t>(in_[2]);
+        in_.remove_prefix(3);
+        return (first & 0x7fu) | std::uint64_t{second & 0x7fu} << 7 | std::uint64_t{third} << 14;
+      }
+    } else if (!in_.empty() && static_cast<std::uint8_t>(in_.front()) < 0x80) {
       auto byte = static_cast<std::uint8_t>(in_.front());
       in_.remove_prefix(1);
       return byte;

@@ -13,40 +13,102 @@ namespace {
 bool before(const StoredSample& a, const StoredSample& b) {
   return std::tie(a.pid, a.tid, a.stack_id) < std::tie(b.pid, b.tid, b.stack_id);
 }
+// The same as a type, which std::sort inlines (a function pointer it calls).
+constexpr auto kBefore = [](const StoredSample& a, const StoredSample& b) {
+  return std::tie(a.pid, a.tid, a.stack_id) < std::tie(b.pid, b.tid, b.stack_id);
+};
 
 std::uint64_t thread_of(const StoredSample& s) { return std::uint64_t{s.pid} << 32 | s.tid; }
 
-struct StackTotal {
-  std::int64_t stack;
-  std::uint64_t count;
-};
+using Slice = std::pair<const StoredSample*, const StoredSample*>;
 
-// `into` and `slice` (one thread's samples, by stack) merged into `out`.
-void merge_stacks(const std::vector<StackTotal>& into, const StoredSample* slice,
-                  const StoredSample* slice_end, std::vector<StackTotal>& out) {
-  out.clear();
-  auto a = into.begin();
-  while (a != into.end() && slice != slice_end) {
-    if (a->stack < slice->stack_id) {
-      out.push_back(*a++);
-    } else if (slice->stack_id < a->stack) {
-      out.push_back(StackTotal{slice->stack_id, slice->count});
-      ++slice;
+// Two runs of one thread's samples, each by stack, merged into `out`, which
+// has room for both; returns the end of what was written.
+StoredSample* merge_stacks(Slice a, Slice b, StoredSample* out) {
+  while (a.first != a.second && b.first != b.second) {
+    if (a.first->stack_id < b.first->stack_id) {
+      *out++ = *a.first++;
+    } else if (b.first->stack_id < a.first->stack_id) {
+      *out++ = *b.first++;
     } else {
-      out.push_back(StackTotal{a->stack, a->count + slice->count});
-      ++a;
-      ++slice;
+      *out = *a.first++;
+      out++->count += b.first++->count;
     }
   }
-  out.insert(out.end(), a, into.end());
-  for (; slice != slice_end; ++slice) out.push_back(StackTotal{slice->stack_id, slice->count});
+  out = std::copy(a.first, a.second, out);
+  return std::copy(b.first, b.second, out);
 }
+
+std::size_t rows_of(const std::vector<Slice>& slices) {
+  std::size_t rows = 0;
+  for (const Slice& s : slices) rows += static_cast<std::size_t>(s.second - s.first);
+  return rows;
+}
+
+// One thread's slices of the parts merged pairwise, level by level: each
+// row is copied about log2(parts) times, where folding the slices in one by
+// one into a growing run copied the run once per part (a day's read merges
+// ~50 parts: the spans, the open block's hours and the open hour's windows).
+class ThreadMerge {
+ public:
+  // The slices' samples summed per stack, appended to `out` (`slices` is used up).
+  void merge(std::vector<Slice>& slices, std::vector<StoredSample>& out) {
+    for (int level = 0; slices.size() > 2; level ^= 1) {
+      // Each pair into the level's buffer (the odd one out copied too: the
+      // buffer it is in is written two levels on).
+      std::vector<StoredSample>& buffer = buffers_[level];
+      if (buffer.size() < rows_of(slices)) buffer.resize(rows_of(slices));
+      StoredSample* end = buffer.data();
+      std::size_t runs = 0;
+      for (std::size_t i = 0; i < slices.size(); i += 2) {
+        StoredSample* begin = end;
+        end = i + 1 < slices.size() ? merge_stacks(slices[i], slices[i + 1], begin)
+                                    : std::copy(slices[i].first, slices[i].second, begin);
+        slices[runs++] = Slice{begin, end};
+      }
+      slices.resize(runs);
+    }
+    std::size_t at = out.size();
+    out.resize(at + rows_of(slices));
+    StoredSample* end = slices.size() == 1
+                            ? std::copy(slices[0].first, slices[0].second, out.data() + at)
+                            : merge_stacks(slices[0], slices[1], out.data() + at);
+    out.resize(static_cast<std::size_t>(end - out.data()));
+  }
+
+ private:
+  std::vector<StoredSample> buffers_[2];  // the levels' runs, in turn (their memory reused)
+};
 
 }  // namespace
 
 void sum_threads(std::vector<StoredSample>& samples) {
+  // A blob's samples come sorted by (pid, tid, stack), each once: a
+  // process' threads are sorted runs, merged. A damaged blob's are sorted.
+  auto out_of_order = [](const StoredSample& a, const StoredSample& b) { return !kBefore(a, b); };
+  if (std::adjacent_find(samples.begin(), samples.end(), out_of_order) == samples.end()) {
+    std::vector<StoredSample> summed;
+    summed.reserve(samples.size());
+    std::vector<Slice> slices;
+    ThreadMerge thread_merge;
+    const StoredSample* row = samples.data();
+    const StoredSample* end = row + samples.size();
+    while (row != end) {
+      std::uint32_t pid = row->pid;
+      slices.clear();
+      while (row != end && row->pid == pid) {
+        const StoredSample* run = row;
+        while (row != end && row->pid == pid && row->tid == run->tid) ++row;
+        slices.emplace_back(run, row);
+      }
+      thread_merge.merge(slices, summed);
+    }
+    for (StoredSample& s : summed) s.tid = 0;
+    samples = std::move(summed);
+    return;
+  }
   for (StoredSample& s : samples) s.tid = 0;
-  std::sort(samples.begin(), samples.end(), before);
+  std::sort(samples.begin(), samples.end(), kBefore);
   std::size_t kept = 0;
   for (std::size_t i = 0; i < samples.size(); ++i) {
     if (kept != 0 && !before(samples[kept - 1], samples[i])) {
@@ -73,7 +135,7 @@ void RefsMerger::add(WindowRefs refs) {
     }
   }
   // A damaged blob may hold them in any order or twice: sorted and summed.
-  if (!sorted) std::stable_sort(samples.begin(), samples.end(), before);
+  if (!sorted) std::stable_sort(samples.begin(), samples.end(), kBefore);
   if (!sorted || repeated) {
     std::vector<StoredSample> unique;
     for (const StoredSample& s : samples) {
@@ -99,39 +161,43 @@ void RefsMerger::add(WindowRefs refs) {
 }
 
 void RefsMerger::merge() {
+  if (merged_.empty() && parts_.size() == 1) {  // nothing to merge with: taken as it is
+    merged_ = std::move(parts_.front());
+    parts_.clear();
+    pending_rows_ = 0;
+    return;
+  }
   std::vector<const std::vector<StoredSample>*> inputs;
   if (!merged_.empty()) inputs.push_back(&merged_);
   for (const auto& part : parts_) inputs.push_back(&part);
-  std::vector<StoredSample> out;
-  if (inputs.size() == 1) {
-    out = *inputs.front();
-  } else {
-    std::size_t biggest = 0;
-    for (const auto* input : inputs) biggest = std::max(biggest, input->size());
-    out.reserve(biggest * 2);
-  }
+  // Into the memory of the merge before last: fresh pages cost a fault each.
+  std::vector<StoredSample> out = std::move(spare_);
+  out.clear();
+  std::size_t biggest = 0;
+  for (const auto* input : inputs) biggest = std::max(biggest, input->size());
+  out.reserve(biggest * 2);
   std::vector<std::size_t> at(inputs.size(), 0);
-  std::vector<StackTotal> stacks, next;
+  std::vector<Slice> slices;
+  ThreadMerge thread_merge;
   constexpr std::uint64_t kDone = std::numeric_limits<std::uint64_t>::max();
-  while (inputs.size() > 1) {
+  for (;;) {
     std::uint64_t thread = kDone;
     for (std::size_t p = 0; p < inputs.size(); ++p) {
       if (at[p] < inputs[p]->size()) thread = std::min(thread, thread_of((*inputs[p])[at[p]]));
     }
     if (thread == kDone) break;
-    stacks.clear();
+    slices.clear();
     for (std::size_t p = 0; p < inputs.size(); ++p) {
       const std::vector<StoredSample>& part = *inputs[p];
       std::size_t begin = at[p], end = begin;
       while (end < part.size() && thread_of(part[end]) == thread) ++end;
       if (end == begin) continue;
-      merge_stacks(stacks, part.data() + begin, part.data() + end, next);
-      std::swap(stacks, next);
+      slices.emplace_back(part.data() + begin, part.data() + end);
       at[p] = end;
     }
-    auto pid = static_cast<std::uint32_t>(thread >> 32), tid = static_cast<std::uint32_t>(thread);
-    for (const StackTotal& s : stacks) out.push_back(StoredSample{s.stack, pid, tid, s.count});
+    thread_merge.merge(slices, out);
   }
+  spare_ = std::move(merged_);
   merged_ = std::move(out);
   parts_.clear();
   pending_rows_ = 0;
@@ -139,6 +205,7 @@ void RefsMerger::merge() {
 
 const std::vector<StoredSample>& RefsMerger::samples() {
   if (!parts_.empty()) merge();
+  spare_ = {};  // no merge after the last
   return merged_;
 }
 

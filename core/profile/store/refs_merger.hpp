@@ -48,6 +48,7 @@ class RefsMerger {
   static constexpr std::size_t kMergeRows = 1 << 18;
 
   std::vector<StoredSample> merged_;              // the parts merged so far
+  std::vector<StoredSample> spare_;               // the merge before, its memory reused
   std::vector<std::vector<StoredSample>> parts_;  // since; each sorted, each key once
   std::size_t pending_rows_ = 0;
   std::vector<std::int64_t> process_rows_, thread_rows_;  // oldest first

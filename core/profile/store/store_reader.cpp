@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <map>
 #include <optional>
-#include <set>
 #include <tuple>
 #include <unordered_map>
 
@@ -154,9 +153,9 @@ Status StoreReader::open(const std::string& path, std::unique_ptr<StoreReader>& 
   }
   std::unique_ptr<Database> db;
   Status opened = guarded(path, [&] {
-    db = read_as_immutable(path)
-             ? std::make_unique<Database>(immutable_uri(path), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI)
-             : std::make_unique<Database>(path, SQLITE_OPEN_READONLY);
+    db = read_as_immutable(path) ? std::make_unique<Database>(
+                                       immutable_uri(path), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI)
+                                 : std::make_unique<Database>(path, SQLITE_OPEN_READONLY);
     configure_connection(*db, false);  // (a reader's settings write nothing)
     std::int64_t version = check_store(*db, path);
     if (version == 0) {
@@ -335,6 +334,24 @@ std::map<std::size_t, std::int64_t> spans_of_parts(Database& db, std::vector<Par
   return spans;
 }
 
+// `rows` and their store `ids` (one each, distinct) put in id order.
+template <typename Row>
+void sort_by_id(std::vector<Row>& rows, std::vector<std::int64_t>& ids) {
+  if (std::is_sorted(ids.begin(), ids.end())) return;
+  std::vector<std::size_t> order(ids.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
+  std::vector<Row> sorted_rows(order.size());
+  std::vector<std::int64_t> sorted_ids(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    sorted_rows[i] = std::move(rows[order[i]]);
+    sorted_ids[i] = ids[order[i]];
+  }
+  rows = std::move(sorted_rows);
+  ids = std::move(sorted_ids);
+}
+
 }  // namespace
 
 void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples wanted,
@@ -353,13 +370,13 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
   if (has_rollups) {
     // Reading per process, a rollup's per-process samples (schema 7) stand
     // in for its samples when it has them.
-    rollup.emplace(db_->handle(),
-                   std::string("SELECT start_ns, end_ns, frequency_hz, lost_samples, host, ") +
-                       (per_process && version >= 7 ? "ifnull(process_samples, samples)"
-                                                    : "samples") +
-                       ", metrics, blob_format, " +
-                       (per_process && version >= 7 ? "process_samples IS NOT NULL" : "0") +
-                       " FROM rollups WHERE hour_ns = ?1");
+    rollup.emplace(
+        db_->handle(),
+        std::string("SELECT start_ns, end_ns, frequency_hz, lost_samples, host, ") +
+            (per_process && version >= 7 ? "ifnull(process_samples, samples)" : "samples") +
+            ", metrics, blob_format, " +
+            (per_process && version >= 7 ? "process_samples IS NOT NULL" : "0") +
+            " FROM rollups WHERE hour_ns = ?1");
   }
 
   // Reading per process, a block's hours may take their samples from its
@@ -371,8 +388,8 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
     rollup_without_samples.emplace(db_->handle(),
                                    "SELECT start_ns, end_ns, frequency_hz, lost_samples, host, "
                                    "NULL, metrics, blob_format, 1 FROM rollups WHERE hour_ns = ?1");
-    span_samples.emplace(db_->handle(),
-                         "SELECT process_samples, blob_format FROM span_rollups WHERE span_ns = ?1");
+    span_samples.emplace(
+        db_->handle(), "SELECT process_samples, blob_format FROM span_rollups WHERE span_ns = ?1");
   }
 
   RefsMerger merger;
@@ -457,16 +474,12 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
   const std::vector<StoredSample>& samples = merger.samples();
   RowIndex stack_index(db_->query_int("SELECT max(id) FROM stacks"), samples.size());
   for (const StoredSample& s : samples) stack_index.want(s.stack_id);
-  // Every stack's frame ids in one array (a day's read has ~177,000 stacks:
-  // one allocation each cost more than decoding them).
-  struct StoredStack {
-    std::int64_t id;
-    std::size_t offset;
-    std::size_t length;
-  };
-  std::vector<StoredStack> stacks;
-  std::vector<std::uint32_t> stack_frame_ids;
+  // Each stack is decoded into its own vector of merged.stacks, holding
+  // store frame ids until the frames are numbered (a day's read has ~177,000
+  // stacks, ~4 million frame ids: no second copy of them).
+  std::vector<std::int64_t> stack_ids;                   // store id of each of merged.stacks
   std::map<std::int64_t, std::int64_t> stack_label_set;  // stored stack id -> label set id
+  std::optional<RowIndex> frame_index;
   if (wanted == Samples::counts) {
     // No frames: only the stacks' label sets, when the store holds any.
     if (version >= 6 && db_->query_int("SELECT EXISTS (SELECT 1 FROM label_sets)") != 0) {
@@ -475,17 +488,18 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
       });
     }
   } else {
-    stacks.reserve(stack_index.size());
-    // Room for 32 frames a stack (the bench host's average is ~25): growing
-    // the array copies it and touches fresh pages each time; pages reserved
-    // but never written cost nothing.
-    stack_frame_ids.reserve(stack_index.size() * 32);
+    frame_index.emplace(db_->query_int("SELECT max(id) FROM frames"), stack_index.size());
+    stack_ids.reserve(stack_index.size());
+    merged.stacks.reserve(stack_index.size());
+    std::vector<std::uint32_t> ids;
     StackEncoding encoding = has_rollups ? StackEncoding::deltas : StackEncoding::ids;
     load_rows(*db_, "stacks", version >= 6 ? "frames, labels" : "frames, 0", stack_index,
               [&](std::int64_t id, const Statement& row) {
-                std::size_t offset = stack_frame_ids.size();
-                decode_stack_into(row.blob(1), encoding, stack_frame_ids);
-                stacks.push_back(StoredStack{id, offset, stack_frame_ids.size() - offset});
+                ids.clear();
+                decode_stack_into(row.blob(1), encoding, ids);
+                for (std::uint32_t f : ids) frame_index->want(f);
+                merged.stacks.emplace_back(ids.begin(), ids.end());
+                stack_ids.push_back(id);
                 if (row.int64(2) != 0) stack_label_set.emplace(id, row.int64(2));
               });
   }
@@ -521,20 +535,25 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
     }
     return;
   }
-  auto by_id = [](const StoredStack& a, const StoredStack& b) { return a.id < b.id; };
-  if (!std::is_sorted(stacks.begin(), stacks.end(), by_id)) {
-    std::sort(stacks.begin(), stacks.end(), by_id);
-  }
-  RowIndex frame_index(db_->query_int("SELECT max(id) FROM frames"), stacks.size());
-  for (std::uint32_t f : stack_frame_ids) frame_index.want(f);
-  std::vector<std::pair<std::int64_t, Frame>> frames;
-  frames.reserve(frame_index.size());
+  // Stacks in store id order (the same merged Window whether it came from
+  // rollups or windows); a table scan and the lookups by id give them so.
+  sort_by_id(merged.stacks, stack_ids);
+  // Frames, in store id order likewise, straight into the merged window.
+  std::vector<std::int64_t> frame_ids;
+  frame_ids.reserve(frame_index->size());
+  merged.frames.reserve(frame_index->size());
   StoredKinds kinds = read_kinds(*db_, version);
-  std::set<std::int64_t> kinds_used;
-  load_rows(*db_, "frames", kFrameColumns, frame_index, [&](std::int64_t id, const Statement& row) {
-    frames.emplace_back(id, read_frame(row, 1, kinds));
-    kinds_used.insert(row.int64(1));
-  });
+  std::vector<std::int64_t> kinds_used;
+  load_rows(*db_, "frames", kFrameColumns, *frame_index,
+            [&](std::int64_t id, const Statement& row) {
+              merged.frames.push_back(read_frame(row, 1, kinds));
+              frame_ids.push_back(id);
+              std::int64_t kind = row.int64(1);
+              if (std::find(kinds_used.begin(), kinds_used.end(), kind) == kinds_used.end()) {
+                kinds_used.push_back(kind);
+              }
+            });
+  std::sort(kinds_used.begin(), kinds_used.end());
   for (std::int64_t id : kinds_used) {
     auto kind = kinds.find(id);
     if (kind != kinds.end() && !kind->second.color.empty()) {
@@ -543,21 +562,14 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
   }
   std::sort(merged.frame_kinds.begin(), merged.frame_kinds.end(),
             [](const FrameKindColor& a, const FrameKindColor& b) { return a.kind < b.kind; });
-  auto frame_by_id = [](const auto& a, const auto& b) { return a.first < b.first; };
-  if (!std::is_sorted(frames.begin(), frames.end(), frame_by_id)) {
-    std::sort(frames.begin(), frames.end(), frame_by_id);
+  sort_by_id(merged.frames, frame_ids);
+  for (std::size_t i = 0; i < frame_ids.size(); ++i) {
+    frame_index->set(frame_ids[i], static_cast<std::uint32_t>(i));
   }
-  merged.frames.reserve(frames.size());
-  for (auto& [id, frame] : frames) {
-    frame_index.set(id, static_cast<std::uint32_t>(merged.frames.size()));
-    merged.frames.push_back(std::move(frame));
-  }
-  merged.stacks.reserve(stacks.size());
-  for (const StoredStack& stack : stacks) {
-    stack_index.set(stack.id, static_cast<std::uint32_t>(merged.stacks.size()));
-    std::vector<std::uint32_t>& frames = merged.stacks.emplace_back(stack.length);
-    const std::uint32_t* ids = stack_frame_ids.data() + stack.offset;
-    for (std::size_t i = 0; i < stack.length; ++i) frames[i] = frame_index.at(ids[i]);
+  // Store frame ids -> the merged window's frame indices.
+  for (std::size_t i = 0; i < merged.stacks.size(); ++i) {
+    stack_index.set(stack_ids[i], static_cast<std::uint32_t>(i));
+    for (std::uint32_t& f : merged.stacks[i]) f = frame_index->at(f);
   }
   // Samples by thread, then by stack (the merger's order, as stack indices
   // follow store ids): the order does not depend on the parts.

@@ -1,13 +1,14 @@
 // The merge of windows' references: counts summed per (pid, tid, stack id)
 // whatever the order the parts come in, sorted by them, and a damaged part
 // (unsorted, a key twice) merged as its rows say.
+#include "refs_merger.hpp"
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <tuple>
-
-#include "refs_merger.hpp"
 
 namespace ember::store {
 namespace {
@@ -82,6 +83,29 @@ TEST(RefsMerger, ADamagedPartOutOfOrderOrWithRepeatsCountsAsItsRows) {
   std::shuffle(damaged.samples.begin(), damaged.samples.end(), random);
   merger.add(std::move(damaged));
   expect_merged(merger, truth);
+}
+
+TEST(RefsMerger, ThreadsSummedPerProcessAsSortedOrShuffledRows) {
+  std::mt19937 random(5);
+  for (int round = 0; round < 20; ++round) {
+    std::map<Key, std::uint64_t> rows;
+    std::vector<StoredSample> samples = sorted_part(random, rows, 400, 60);
+    std::map<Key, std::uint64_t> truth;  // (pid, 0, stack)
+    for (const auto& [key, count] : rows)
+      truth[Key(std::get<0>(key), 0, std::get<2>(key))] += count;
+    std::vector<StoredSample> shuffled = samples;
+    std::shuffle(shuffled.begin(), shuffled.end(), random);
+    for (std::vector<StoredSample>* part : {&samples, &shuffled}) {
+      sum_threads(*part);
+      ASSERT_EQ(part->size(), truth.size());
+      auto expected = truth.begin();
+      for (const StoredSample& s : *part) {
+        EXPECT_EQ(Key(s.pid, s.tid, s.stack_id), expected->first);
+        EXPECT_EQ(s.count, expected->second);
+        ++expected;
+      }
+    }
+  }
 }
 
 TEST(RefsMerger, LaterProcessAndThreadRowsWin) {

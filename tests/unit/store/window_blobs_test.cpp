@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "byte_codec.hpp"
 #include "store_windows.hpp"
@@ -23,6 +25,32 @@ TEST(ByteCodec, VarintsAndZigzagRoundTripAtTheExtremes) {
   for (auto v : signed_values) EXPECT_EQ(in.svarint(), v);
   EXPECT_EQ(in.bytes(), std::string("a\0b", 3));
   EXPECT_TRUE(in.done());
+}
+
+TEST(ByteCodec, EveryVarintLengthReadsBackInsideABlobAndAtItsEnd) {
+  // The reader takes up to three bytes inline and longer ones apart: each
+  // length at its limits, followed by more bytes and as the blob's last.
+  std::vector<std::uint64_t> values;
+  for (int bits = 7; bits <= 63; bits += 7) {
+    values.push_back((std::uint64_t{1} << bits) - 1);
+    values.push_back(std::uint64_t{1} << bits);
+  }
+  for (std::uint64_t value : values) {
+    ByteWriter out;
+    out.varint(value);
+    std::string alone = out.data();
+    out.varint(value);
+    ByteReader both(out.data());
+    EXPECT_EQ(both.varint(), value);
+    EXPECT_EQ(both.varint(), value);
+    EXPECT_TRUE(both.done());
+    ByteReader last(alone);
+    EXPECT_EQ(last.varint(), value);
+    EXPECT_TRUE(last.done());
+    // Cut before its last byte: damage, whatever its length.
+    ByteReader cut(std::string_view(alone).substr(0, alone.size() - 1));
+    EXPECT_THROW(cut.varint(), CorruptBlob) << value;
+  }
 }
 
 TEST(ByteCodec, DamagedBlobsThrowCorruptBlob) {
