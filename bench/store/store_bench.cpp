@@ -46,6 +46,13 @@ double cpu_ms() {
          (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e3;
 }
 
+const char* const kUsage =
+    "usage: %s [--hours 24] [--busy-cpus 2] [--processes 50]\n"
+    "          [--path /tmp/ember-bench-store.db] [--read-only 1 | --migrate 1]\n"
+    "Writes a synthetic host's store at --path (replacing it), then times its reads;\n"
+    "--read-only 1 only reads the store there; --migrate 1 opens an older one for\n"
+    "writing first.\n";
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -56,8 +63,15 @@ int main(int argc, char** argv) {
   // --migrate 1: open an existing (older) bench store for writing first: its
   // migration and the rollups it then lacks, timed; then its reads.
   bool migrate = false;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
     std::string flag = argv[i];
+    // A lone flag (--help) must not start a run: a run first deletes --path.
+    const bool help = flag == "--help" || flag == "-h";
+    if (help || i + 1 == argc) {
+      if (!help) std::fprintf(stderr, "option %s needs a value\n", flag.c_str());
+      std::fprintf(help ? stdout : stderr, kUsage, argv[0]);
+      return help ? 0 : 2;
+    }
     if (flag == "--hours")
       hours = std::atof(argv[i + 1]);
     else if (flag == "--busy-cpus")
