@@ -149,18 +149,49 @@ std::optional<std::uint64_t> UnwindObject::load_bias(std::uint64_t map_start,
   return map_start - (map_offset + (match->vaddr - match->offset));
 }
 
-void UnwindObject::find_signal_returns(std::uint64_t offset, std::uint64_t size) {
-  if (offset > size_ || size > size_ - offset) return;
+void UnwindObject::add_signal_returns(const std::uint8_t* bytes, std::size_t size,
+                                      std::uint64_t offset, std::size_t limit) const {
   // memmem skips through code (x86 code is full of the first byte, 0x48).
-  const std::uint8_t* end = data_ + offset + size;
-  for (const std::uint8_t* at = data_ + offset; at < end;) {
+  const std::uint8_t* end = bytes + size;
+  for (const std::uint8_t* at = bytes; at < end;) {
     const void* found = memmem(at, static_cast<std::size_t>(end - at), kSignalReturn.data(),
                                kSignalReturn.size());
     if (!found) break;
     at = static_cast<const std::uint8_t*>(found);
-    signal_returns_.push_back(static_cast<std::uint64_t>(at - data_));
+    if (static_cast<std::size_t>(at - bytes) >= limit) break;
+    signal_returns_.push_back(offset + static_cast<std::uint64_t>(at - bytes));
     ++at;
   }
+}
+
+void UnwindObject::find_signal_returns() const {
+  // Read in pieces: the file is not kept mapped (a file truncated in place
+  // gives a short read, not SIGBUS). Each piece overlaps the next by a
+  // trampoline's length less one, so none is missed at a piece's end.
+  constexpr std::size_t kPiece = 1 << 20;
+  constexpr std::size_t kOverlap = kSignalReturn.size() - 1;
+  std::vector<std::uint8_t> buffer;
+  for (const Region& code : code_) {
+    if (data_) {  // [vdso]: the agent's own image
+      if (code.offset <= size_ && code.size <= size_ - code.offset) {
+        add_signal_returns(data_ + code.offset, code.size, code.offset, code.size);
+      }
+      continue;
+    }
+    if (fd_ < 0) break;
+    buffer.resize(kPiece + kOverlap);
+    for (std::uint64_t done = 0; done < code.size; done += kPiece) {
+      std::size_t want = static_cast<std::size_t>(
+          std::min<std::uint64_t>(kPiece + kOverlap, code.size - done));
+      ssize_t n = pread(fd_, buffer.data(), want, static_cast<off_t>(code.offset + done));
+      if (n <= 0) break;
+      add_signal_returns(buffer.data(), static_cast<std::size_t>(n), code.offset + done, kPiece);
+      if (static_cast<std::size_t>(n) < want) break;  // the file ends here
+    }
+  }
+  std::sort(signal_returns_.begin(), signal_returns_.end());
+  signal_returns_.erase(std::unique(signal_returns_.begin(), signal_returns_.end()),
+                        signal_returns_.end());
 }
 
 Status UnwindObject::parse(const std::string& name) {
@@ -178,10 +209,9 @@ Status UnwindObject::parse(const std::string& name) {
     GElf_Phdr phdr;
     if (gelf_getphdr(elf.get(), static_cast<int>(i), &phdr) && phdr.p_type == PT_LOAD) {
       segments_.push_back({phdr.p_vaddr, phdr.p_offset, phdr.p_filesz});
-      if (phdr.p_flags & PF_X) find_signal_returns(phdr.p_offset, phdr.p_filesz);
+      if (phdr.p_flags & PF_X) code_.push_back({phdr.p_offset, phdr.p_filesz});
     }
   }
-  std::sort(signal_returns_.begin(), signal_returns_.end());
 
   std::size_t shstrndx = 0;
   if (elf_getshdrstrndx(elf.get(), &shstrndx) != 0)

@@ -54,9 +54,11 @@ class UnwindObject {
 
   // Whether the code at file offset `offset` is a signal return trampoline,
   // `mov $15, %rax; syscall` (rt_sigreturn): found once, by a scan of the
-  // executable segments when the object is opened, so asking about every
-  // frame of every sample reads nothing.
+  // executable segments at the first question (not at open: a large
+  // program's code is read only if a stack goes through it), so asking
+  // about every frame of every sample reads nothing after that.
   bool signal_return_at(std::uint64_t offset) const {
+    std::call_once(signal_returns_found_, [this] { find_signal_returns(); });
     return std::binary_search(signal_returns_.begin(), signal_returns_.end(), offset);
   }
 
@@ -67,8 +69,12 @@ class UnwindObject {
  private:
   UnwindObject() = default;
   Status parse(const std::string& name);
-  // Adds the signal return trampolines in [offset, offset + size) of the file.
-  void find_signal_returns(std::uint64_t offset, std::uint64_t size);
+  // Fills signal_returns_ from the executable segments.
+  void find_signal_returns() const;
+  // Adds the trampolines in `bytes`, which are the file's from `offset`,
+  // that start before `offset + limit`.
+  void add_signal_returns(const std::uint8_t* bytes, std::size_t size, std::uint64_t offset,
+                          std::size_t limit) const;
 
   struct Segment {
     std::uint64_t vaddr, offset, filesz;
@@ -97,7 +103,9 @@ class UnwindObject {
   std::string build_id_;
   std::vector<Segment> segments_;
   std::optional<SearchTable> search_table_;
-  std::vector<std::uint64_t> signal_returns_;  // file offsets, sorted
+  std::vector<Region> code_;  // the executable segments, in the file
+  mutable std::once_flag signal_returns_found_;
+  mutable std::vector<std::uint64_t> signal_returns_;  // file offsets, sorted
   FramePointerScan frame_pointers_;
   bool has_eh_frame_ = false;
 };

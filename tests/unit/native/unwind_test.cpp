@@ -4,6 +4,7 @@
 // synthetic JIT frame without CFI, for a plugin's unwind rule, and under a
 // signal frame).
 #include <dlfcn.h>
+#include <elf.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
@@ -14,6 +15,7 @@
 #include <cstddef>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "cfi_scan.hpp"
@@ -94,6 +96,8 @@ TEST(UnwindObjectTest, FileTruncatedAfterOpeningGivesFailedReadsNotACrash) {
   // .eh_frame_hdr sits in the first segment, where file offset == vaddr.
   ASSERT_EQ(object->load_bias(0, 0), 0u);
   EXPECT_FALSE(object->read(object->search_table()->header_vaddr, &word, 8));
+  // The code is scanned for signal returns at the first question: none now.
+  EXPECT_FALSE(object->signal_return_at(0));
   ::close(fd);
 }
 
@@ -117,6 +121,59 @@ TEST(UnwindObjectTest, UnwindTablesReadOnDemandAreTheFileBytesAtAnyOffsetAndSize
     EXPECT_EQ(read, file) << "pass " << pass;
   }
   ::close(fd);
+}
+
+// A minimal ELF file: one executable PT_LOAD over the whole file, no
+// sections, with rt_sigreturn trampolines at `at`.
+std::string elf_with_trampolines(const std::string& path, std::size_t size,
+                                 const std::vector<std::size_t>& at) {
+  std::vector<std::uint8_t> file(size, 0x90);
+  Elf64_Ehdr ehdr{};
+  std::memcpy(ehdr.e_ident, ELFMAG, SELFMAG);
+  ehdr.e_ident[EI_CLASS] = ELFCLASS64;
+  ehdr.e_ident[EI_DATA] = ELFDATA2LSB;
+  ehdr.e_ident[EI_VERSION] = EV_CURRENT;
+  ehdr.e_type = ET_DYN;
+  ehdr.e_machine = EM_X86_64;
+  ehdr.e_version = EV_CURRENT;
+  ehdr.e_phoff = sizeof ehdr;
+  ehdr.e_ehsize = sizeof ehdr;
+  ehdr.e_phentsize = sizeof(Elf64_Phdr);
+  ehdr.e_phnum = 1;
+  Elf64_Phdr phdr{};
+  phdr.p_type = PT_LOAD;
+  phdr.p_flags = PF_R | PF_X;
+  phdr.p_filesz = phdr.p_memsz = size;
+  phdr.p_align = 4096;
+  std::memcpy(file.data(), &ehdr, sizeof ehdr);
+  std::memcpy(file.data() + sizeof ehdr, &phdr, sizeof phdr);
+  static const std::uint8_t trampoline[] = {0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05};
+  for (std::size_t offset : at) std::memcpy(file.data() + offset, trampoline, sizeof trampoline);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(::write(fd, file.data(), size), static_cast<ssize_t>(size));
+  ::close(fd);
+  return path;
+}
+
+TEST(UnwindObjectTest, SignalReturnsAreFoundAcrossTheScansPiecesUpToTheFilesEnd) {
+  ember::test::ScratchDir dir("ember-unwind");
+  // Pieces of the scan are 1 MiB: one trampoline across the first boundary,
+  // one just after it, one ending the file.
+  constexpr std::size_t kMiB = 1 << 20;
+  const std::size_t size = 3 * kMiB + 100;
+  const std::vector<std::size_t> at = {0x1000, kMiB - 4, kMiB + 16, 2 * kMiB + 7, size - 9};
+  std::string path = elf_with_trampolines(dir.file("code"), size, at);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  std::unique_ptr<UnwindObject> object;
+  Status status = UnwindObject::open(fd, path, object);
+  ::close(fd);
+  ASSERT_TRUE(status) << status.message();
+  for (std::size_t offset : at) EXPECT_TRUE(object->signal_return_at(offset)) << offset;
+  EXPECT_FALSE(object->signal_return_at(kMiB - 3));
+  EXPECT_FALSE(object->signal_return_at(0x1001));
+  EXPECT_FALSE(object->signal_return_at(size));
 }
 
 TEST(CfiScanTest, TruncatedSectionIsAnErrorNamingTheOffset) {
