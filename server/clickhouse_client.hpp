@@ -34,6 +34,14 @@ struct ClickHouseAnswer {
   std::string describe() const;
 };
 
+// A table sent with a statement (ClickHouse's external data): `rows` in
+// TabSeparated, `structure` its columns ("id UInt64"). A statement reads it
+// by `name` (`WHERE frame_id IN ids`): a set of many ids without a
+// statement of that length, and without a subquery computing it again.
+struct ExternalTable {
+  std::string name, structure, rows;
+};
+
 class ClickHouse {
  public:
   // `url`: http://host:port/ (a path or query is not accepted);
@@ -58,11 +66,17 @@ class ClickHouse {
   // cluster, by the next node in turn, or the one after it when that one
   // refuses the connection.
   ClickHouseAnswer run(const std::string& statement, const std::string& data = "") const;
+  // `statement` reading `table`.
+  ClickHouseAnswer run(const std::string& statement, const ExternalTable& table) const;
 
  private:
+  // run() without its debug line: on the node, or the cluster's next nodes.
+  ClickHouseAnswer run_on_any(const std::string& statement, const std::string& data,
+                              const ExternalTable* table) const;
   // One node's answer; `unconnected`: it did not take the connection.
   ClickHouseAnswer run_on(const std::string& host, int port, const std::string& statement,
-                          const std::string& data, bool& unconnected) const;
+                          const std::string& data, const ExternalTable* table,
+                          bool& unconnected) const;
 
   std::string url_;
   std::string host_;

@@ -3,6 +3,8 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <boost/property_tree/json_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -73,9 +75,10 @@ class WindowStore : public store::StoreReader {
   store::StoreSummary summary_;
 };
 
-}  // namespace
-
-Status fetch_fleet_window(const FleetRequest& request, Window& out) {
+// GET `path` with `params` and the token; the body of a 200, else an error
+// with the server's message.
+Status fetch_body(const FleetRequest& request, const std::string& path,
+                  const httplib::Params& params, std::string& body) {
   std::string base = request.url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   if (base.rfind("http://", 0) != 0 && base.rfind("https://", 0) != 0) {
@@ -85,13 +88,9 @@ Status fetch_fleet_window(const FleetRequest& request, Window& out) {
   if (!client.is_valid()) return Status::error("--server: '" + request.url + "' is not a URL");
   client.set_connection_timeout(10);
   client.set_read_timeout(kServerTimeoutSeconds);
-  httplib::Params params(request.params.begin(), request.params.end());
-  params.emplace("format", "pprof");
-  // The samples as stored: the report applies the runtime view itself.
-  params.emplace("view", "native");
   httplib::Headers headers;
   if (!request.token.empty()) headers.emplace("Authorization", "Bearer " + request.token);
-  httplib::Result result = client.Get("/api/v1/export", params, headers);
+  httplib::Result result = client.Get(path, params, headers);
   if (!result) {
     return Status::error("cannot reach the server at " + request.url + ": " +
                          httplib::to_string(result.error()));
@@ -100,11 +99,70 @@ Status fetch_fleet_window(const FleetRequest& request, Window& out) {
     return Status::error("the server at " + request.url + " answered " +
                          std::to_string(result->status) + ": " + error_message(result->body));
   }
+  body = std::move(result->body);
+  return Status::ok();
+}
+
+// The API's seconds ("1795633512.25", at most nanosecond digits) as
+// nanoseconds, digit by digit: a double would round them.
+std::int64_t ns_of_seconds(const std::string& text) {
+  const std::size_t point = text.find('.');
+  std::int64_t ns = std::stoll(text.substr(0, point)) * 1'000'000'000;
+  if (point == std::string::npos) return ns;
+  std::string digits = text.substr(point + 1, 9);
+  digits.resize(9, '0');
+  const std::int64_t fraction = std::stoll(digits);
+  return text[0] == '-' ? ns - fraction : ns + fraction;
+}
+
+}  // namespace
+
+Status fetch_fleet_window(const FleetRequest& request, Window& out) {
+  httplib::Params params(request.params.begin(), request.params.end());
+  params.emplace("format", "pprof");
+  // The samples as stored: the report applies the runtime view itself.
+  params.emplace("view", "native");
+  std::string body;
+  if (Status got = fetch_body(request, "/api/v1/export", params, body); !got) return got;
   Window window;
-  if (Status read = formats::read_pprof(result->body, window); !read) {
+  if (Status read = formats::read_pprof(body, window); !read) {
     return Status::error("the server's answer is not a profile: " + read.message());
   }
   out = std::move(window);
+  return Status::ok();
+}
+
+Status fetch_fleet_functions(const FleetRequest& request, report::TopTable& out) {
+  const httplib::Params params(request.params.begin(), request.params.end());
+  std::string body;
+  if (Status got = fetch_body(request, "/api/v1/functions", params, body); !got) return got;
+  return read_functions_answer(body, out);
+}
+
+Status read_functions_answer(const std::string& json, report::TopTable& out) {
+  namespace pt = boost::property_tree;
+  pt::ptree answer;
+  try {
+    std::istringstream in(json);
+    pt::read_json(in, answer);
+    report::TopTable top;
+    top.start_ns = ns_of_seconds(answer.get<std::string>("range.from"));
+    top.end_ns = ns_of_seconds(answer.get<std::string>("range.to"));
+    top.frequency_hz = answer.get<std::uint32_t>("range.frequency_hz");
+    top.table.samples = answer.get<std::uint64_t>("range.samples");
+    top.view_changed = answer.get<std::uint64_t>("view_changed");
+    for (const auto& [key, row] : answer.get_child("functions")) {
+      top.table.functions.push_back(report::FunctionStats{
+          row.get<std::string>("name"), row.get<std::string>("kind"), row.get<std::string>("file"),
+          row.get<std::uint64_t>("self"), row.get<std::uint64_t>("total")});
+    }
+    const auto matched = answer.get<std::size_t>("matched");
+    top.table.left_out =
+        matched > top.table.functions.size() ? matched - top.table.functions.size() : 0;
+    out = std::move(top);
+  } catch (const pt::ptree_error& e) {
+    return Status::error(std::string("the server's functions answer cannot be read: ") + e.what());
+  }
   return Status::ok();
 }
 

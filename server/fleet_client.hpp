@@ -12,6 +12,7 @@
 
 #include "ember/status.hpp"
 #include "ember/window.hpp"
+#include "report.hpp"
 #include "store_reader.hpp"
 
 namespace ember::server {
@@ -25,6 +26,14 @@ struct FleetRequest {
 // Errors carry the server's message (no samples, a bad parameter, a refused
 // token, ClickHouse unreachable) or say why it could not be reached.
 Status fetch_fleet_window(const FleetRequest& request, Window& out);
+
+// `ember report --server --format top`'s table: the server's
+// /api/v1/functions answer (params: view, sort, limit besides the
+// selection), one request of a few rows where an export is every sample.
+Status fetch_fleet_functions(const FleetRequest& request, report::TopTable& out);
+
+// That answer's JSON read back (docs/api.md's functions).
+Status read_functions_answer(const std::string& json, report::TopTable& out);
 
 // A window fetched for one range.
 struct RangeWindow {

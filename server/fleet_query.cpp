@@ -1,8 +1,10 @@
 #include "fleet_query.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -61,6 +63,57 @@ bool query(const ClickHouse& clickhouse, const std::string& sql, FleetRead& read
     return false;
   }
   for_each_tsv_row(answer.body, row);
+  return true;
+}
+
+// `sql` reading `table` (ClickHouse::run's external data), as query() does.
+template <typename RowFn>
+bool query(const ClickHouse& clickhouse, const std::string& sql, const ExternalTable& table,
+           FleetRead& read, RowFn&& row) {
+  const ClickHouseAnswer answer = clickhouse.run(sql + " FORMAT TabSeparated", table);
+  if (!answer.ok()) {
+    read = failed(answer);
+    return false;
+  }
+  for_each_tsv_row(answer.body, row);
+  return true;
+}
+
+// A stacks row as RowBinary gives it: the id (UInt64, little-endian), then
+// the frame ids (Array(UInt64): a LEB128 length, then the elements).
+struct StackRow {
+  std::uint64_t stack_id = 0;
+  std::vector<std::uint64_t> frame_ids;
+};
+
+// Sorted by id; false when the bytes end inside a row.
+bool read_stack_rows(const std::string& body, std::vector<StackRow>& out) {
+  static_assert(std::endian::native == std::endian::little, "RowBinary is little-endian");
+  const char* at = body.data();
+  const char* const end = at + body.size();
+  auto u64 = [&](std::uint64_t& value) {
+    if (end - at < 8) return false;
+    std::memcpy(&value, at, 8);
+    at += 8;
+    return true;
+  };
+  while (at < end) {
+    StackRow row;
+    if (!u64(row.stack_id)) return false;
+    std::uint64_t length = 0;
+    for (int shift = 0;; shift += 7) {
+      if (at == end || shift > 63) return false;
+      const auto byte = static_cast<unsigned char>(*at++);
+      length |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+      if (!(byte & 0x80)) break;
+    }
+    if (length > static_cast<std::uint64_t>(end - at) / 8) return false;
+    row.frame_ids.resize(length);
+    for (std::uint64_t& id : row.frame_ids) u64(id);
+    out.push_back(std::move(row));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const StackRow& a, const StackRow& b) { return a.stack_id < b.stack_id; });
   return true;
 }
 
@@ -164,13 +217,81 @@ std::vector<std::string> split(const std::string& text, char separator) {
   return parts;
 }
 
+// The stacks the selection's samples have (`sample_stacks`: their ids),
+// then the frames they name, into `window`, each in id order, so the answers
+// do not depend on how ClickHouse (or a cluster's shards) returned the rows;
+// `stack_index` maps a stack id to its index. Stacks come as RowBinary
+// (their arrays of ids as text were most of a day's read) and each once (the
+// table folds repeats only when it merges); the frames by the ids the stacks
+// name, sent with the statement: no second pass over the samples.
+bool read_stacks(const ClickHouse& clickhouse, const std::string& sample_stacks, Window& window,
+                 std::unordered_map<std::uint64_t, std::uint32_t>& stack_index, FleetRead& read) {
+  std::unordered_map<std::uint64_t, std::uint32_t> frame_index;
+  std::vector<StackRow> stacks;
+  const ClickHouseAnswer answer =
+      clickhouse.run("SELECT stack_id, frame_ids FROM stacks WHERE stack_id IN (" + sample_stacks +
+                     ") LIMIT 1 BY stack_id FORMAT RowBinary");
+  if (!answer.ok()) {
+    read = failed(answer);
+    return false;
+  }
+  if (!read_stack_rows(answer.body, stacks)) {
+    read.status = Status::error("ClickHouse at " + answer.url +
+                                " answered the stacks' read with damaged RowBinary");
+    return false;
+  }
+  std::vector<std::uint64_t> ids;
+  for (const StackRow& stack : stacks)
+    ids.insert(ids.end(), stack.frame_ids.begin(), stack.frame_ids.end());
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<std::pair<std::uint64_t, Frame>> frames;
+  ExternalTable names{"ids", "id UInt64", ""};
+  for (std::uint64_t id : ids) names.rows += std::to_string(id) + '\n';
+  if (!ids.empty() && !query(clickhouse,
+                             "SELECT frame_id, name, file, line, module, kind, inlined FROM frames "
+                             "WHERE frame_id IN ids LIMIT 1 BY frame_id",
+                             names, read, [&](const std::vector<std::string>& f) {
+                               if (f.size() < 7) return;
+                               Frame frame;
+                               frame.name = f[1];
+                               frame.file = f[2];
+                               frame.line = static_cast<std::uint32_t>(number(f[3]));
+                               frame.module = f[4];
+                               frame.kind = f[5].empty() ? std::string(frame_kind::native) : f[5];
+                               frame.inlined = f[6] == "1";
+                               frames.emplace_back(number(f[0]), std::move(frame));
+                             })) {
+    return false;
+  }
+  std::sort(frames.begin(), frames.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [id, frame] : frames) {
+    if (!frame_index.emplace(id, static_cast<std::uint32_t>(window.frames.size())).second) continue;
+    window.frames.push_back(std::move(frame));
+  }
+  for (const StackRow& row : stacks) {
+    if (!stack_index.emplace(row.stack_id, static_cast<std::uint32_t>(window.stacks.size())).second)
+      continue;
+    std::vector<std::uint32_t> stack;
+    stack.reserve(row.frame_ids.size());
+    for (std::uint64_t id : row.frame_ids) {
+      auto it = frame_index.find(id);
+      if (it != frame_index.end()) stack.push_back(it->second);
+    }
+    window.stacks.push_back(std::move(stack));
+  }
+  return true;
+}
+
 }  // namespace
 
 FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& selection,
                             Window& out) {
   const std::string filter = where(selection);
   const FleetDetail detail = selection.detail;
-  const bool with_stacks = detail == FleetDetail::threads || detail == FleetDetail::processes;
+  const bool with_stacks = detail == FleetDetail::threads || detail == FleetDetail::processes ||
+                           detail == FleetDetail::stacks;
   const std::string sample_stacks = selected_stacks(selection);
   Window window;
   FleetRead read;
@@ -187,45 +308,30 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
     return read;
   }
 
-  // Frames, then stacks of frame indices, then the samples of those stacks;
-  // each in a set order, so the answers do not depend on how ClickHouse
-  // (or a cluster's shards) returned the rows.
-  std::unordered_map<std::uint64_t, std::uint32_t> frame_index;
-  if (with_stacks && !query(clickhouse,
-             "SELECT frame_id, any(name), any(file), any(line), any(module), any(kind), "
-             "any(inlined) FROM frames WHERE frame_id IN (SELECT arrayJoin(frame_ids) FROM stacks "
-             "WHERE stack_id IN (" + sample_stacks + ")) GROUP BY frame_id ORDER BY frame_id",
-             read, [&](const std::vector<std::string>& f) {
-               if (f.size() < 7) return;
-               Frame frame;
-               frame.name = f[1];
-               frame.file = f[2];
-               frame.line = static_cast<std::uint32_t>(number(f[3]));
-               frame.module = f[4];
-               frame.kind = f[5].empty() ? std::string(frame_kind::native) : f[5];
-               frame.inlined = f[6] == "1";
-               frame_index.emplace(number(f[0]), static_cast<std::uint32_t>(window.frames.size()));
-               window.frames.push_back(std::move(frame));
-             })) {
+  // The stacks and their frames, then the samples of those stacks.
+  std::unordered_map<std::uint64_t, std::uint32_t> stack_index;
+  if (with_stacks && !read_stacks(clickhouse, sample_stacks, window, stack_index, read)) {
     return read;
   }
 
-  std::unordered_map<std::uint64_t, std::uint32_t> stack_index;
-  if (with_stacks && !query(clickhouse,
-             "SELECT stack_id, arrayStringConcat(arrayMap(x -> toString(x), any(frame_ids)), ',') "
-             "FROM stacks WHERE stack_id IN (" + sample_stacks + ") GROUP BY stack_id "
-             "ORDER BY stack_id",
-             read, [&](const std::vector<std::string>& f) {
-               if (f.size() < 2) return;
-               std::vector<std::uint32_t> stack;
-               for (const std::string& id : split(f[1], ',')) {
-                 auto it = frame_index.find(number(id));
-                 if (it != frame_index.end()) stack.push_back(it->second);
-               }
-               stack_index.emplace(number(f[0]), static_cast<std::uint32_t>(window.stacks.size()));
-               window.stacks.push_back(std::move(stack));
-             })) {
-    return read;
+  if (detail == FleetDetail::stacks) {
+    // Each stack's samples alone: no processes, threads, labels or metrics.
+    if (!query(clickhouse,
+               "SELECT stack_id, c FROM (" + summed_samples(selection, {"stack_id"}) +
+                   ") ORDER BY stack_id",
+               read, [&](const std::vector<std::string>& f) {
+                 if (f.size() < 2) return;
+                 auto stack = stack_index.find(number(f[0]));
+                 if (stack == stack_index.end()) return;  // its stack row is not there
+                 StackCount count;
+                 count.stack = stack->second;
+                 count.count = number(f[1]);
+                 window.samples.push_back(count);
+               })) {
+      return read;
+    }
+    out = std::move(window);
+    return FleetRead{};
   }
 
   std::map<std::pair<std::string, std::uint32_t>, std::uint32_t> pids;  // (host, pid) -> pid

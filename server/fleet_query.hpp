@@ -12,8 +12,8 @@
 // Label sets are numbered in their sorted order, so reads of every detail
 // number them alike. Processes are keyed by host and pid: a pid already
 // taken by another host's process gets a number above the kernel's pid limit
-// (4194304), so two hosts' processes never merge; so does a profile without processes (pid 0). Every
-// sample carries a `host` label.
+// (4194304), so two hosts' processes never merge; so does a profile without processes (pid 0).
+// Every sample carries a `host` label.
 #pragma once
 
 #include <cstdint>
@@ -32,9 +32,11 @@ inline constexpr std::int64_t kRollupFromNs = 24LL * 3600 * 1'000'000'000;
 // How much of the samples a read takes (StoreReader's reads): each row as
 // stored (per thread); each process' threads summed (tid 0, no threads);
 // each process' samples per label set without stacks (stack 0, no stacks or
-// frames); or no samples at all (the processes, threads and metrics). Each
-// summed in ClickHouse, so only the rows the read keeps are sent.
-enum class FleetDetail { threads, processes, counts, metrics };
+// frames); each stack's samples alone (pid, tid and labels 0, no processes,
+// threads or metrics); or no samples at all (the processes, threads and
+// metrics). Each summed in ClickHouse, so only the rows the read keeps are
+// sent.
+enum class FleetDetail { threads, processes, stacks, counts, metrics };
 
 struct FleetSelection {
   std::int64_t from_ns = 0;  // windows ending after this

@@ -59,6 +59,11 @@ Status FleetStore::read_process_counts(std::int64_t from_ns, std::int64_t to_ns,
   return read_detail(from_ns, to_ns, FleetDetail::counts, merged);
 }
 
+Status FleetStore::read_per_stack(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const {
+  if (!summed_) return StoreReader::read_per_stack(from_ns, to_ns, merged);
+  return read_detail(from_ns, to_ns, FleetDetail::stacks, merged);
+}
+
 Status FleetStore::read_metrics(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const {
   if (!summed_) return StoreReader::read_metrics(from_ns, to_ns, merged);
   return read_detail(from_ns, to_ns, FleetDetail::metrics, merged);

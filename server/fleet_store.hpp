@@ -51,6 +51,8 @@ class FleetStore final : public store::StoreReader {
   Status read_per_process(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
   Status read_process_counts(std::int64_t from_ns, std::int64_t to_ns,
                              Window& merged) const override;
+  Status read_per_stack(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
+  bool sums_per_stack() const override { return summed_; }
   Status read_metrics(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
   // One span per stored window of each host, oldest first.
   Status windows(std::int64_t from_ns, std::int64_t to_ns,

@@ -90,14 +90,10 @@ std::int64_t now_ns() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-// The selection read from the fleet server (its query API cuts the range and
-// applies the filters), as a store holding that window and, with --diff,
-// the second range's (`now` resolves it as run_report will).
-Status fetch_from_server(const std::string& url, const std::string& token_file,
-                         const std::vector<std::string>& hosts,
-                         const report::ReportRequest& request, std::int64_t now,
-                         std::unique_ptr<store::StoreReader>& store) {
-  server::FleetRequest fleet;
+// A request to the fleet server for the report's range and filters.
+Status fleet_request(const std::string& url, const std::string& token_file,
+                     const std::vector<std::string>& hosts, const report::ReportRequest& request,
+                     server::FleetRequest& fleet) {
   fleet.url = url;
   if (!token_file.empty()) {
     if (Status read = server::read_token(token_file, fleet.token); !read) return read;
@@ -116,9 +112,43 @@ Status fetch_from_server(const std::string& url, const std::string& token_file,
   for (const std::string& v : f.pods) add("pod", v);
   for (const std::string& v : f.kinds) add("kind", v);
   for (const std::string& v : f.labels) add("label", v);
-  // A table (top, --diff) names no threads: each process' threads summed by
-  // the server, a fraction of the rows of a fleet's day.
-  if (request.format == report::ReportFormat::top && f.threads.empty()) add("threads", "0");
+  return Status::ok();
+}
+
+// The top table computed by the fleet server (its functions answer: the
+// day's samples never leave it), printed as run_report prints a store's.
+Status top_from_server(const std::string& url, const std::string& token_file,
+                       const std::vector<std::string>& hosts, const report::ReportRequest& request,
+                       std::string& text) {
+  server::FleetRequest fleet;
+  if (Status made = fleet_request(url, token_file, hosts, request, fleet); !made) return made;
+  fleet.params.emplace("view", request.native ? "native" : "runtime");
+  fleet.params.emplace("sort", request.sort_by_total ? "total" : "self");
+  // --limit 0 (all): as many as the API gives; the table says how many more.
+  const std::size_t most = 100'000;
+  fleet.params.emplace(
+      "limit", std::to_string(request.limit && request.limit < most ? request.limit : most));
+  report::TopTable top;
+  if (Status fetched = server::fetch_fleet_functions(fleet, top); !fetched) return fetched;
+  text = report::top_text(top, request);
+  return Status::ok();
+}
+
+// The selection read from the fleet server (its query API cuts the range and
+// applies the filters), as a store holding that window and, with --diff,
+// the second range's (`now` resolves it as run_report will).
+Status fetch_from_server(const std::string& url, const std::string& token_file,
+                         const std::vector<std::string>& hosts,
+                         const report::ReportRequest& request, std::int64_t now,
+                         std::unique_ptr<store::StoreReader>& store) {
+  server::FleetRequest fleet;
+  if (Status made = fleet_request(url, token_file, hosts, request, fleet); !made) return made;
+  auto add = [&](const char* key, const std::string& value) { fleet.params.emplace(key, value); };
+  // A table (--diff) names no threads: each process' threads summed by the
+  // server, a fraction of the rows of a fleet's day.
+  if (request.format == report::ReportFormat::top && request.filter.threads.empty()) {
+    add("threads", "0");
+  }
   Window window;
   if (Status fetched = server::fetch_fleet_window(fleet, window); !fetched) return fetched;
   std::optional<server::RangeWindow> second;
@@ -257,16 +287,21 @@ int report_command(Arguments& args) {
 
   try {
     std::unique_ptr<store::StoreReader> store;
+    std::string text;
     if (server_url.empty()) {
       Status opened = store::StoreReader::open(store_path, store);
       if (!opened) return command_failed("report", opened.message());
+    } else if (request.format == report::ReportFormat::top && request.diff.empty()) {
+      Status fetched = top_from_server(server_url, token_file, hosts, request, text);
+      if (!fetched) return command_failed("report", fetched.message());
     } else {
       Status fetched = fetch_from_server(server_url, token_file, hosts, request, now, store);
       if (!fetched) return command_failed("report", fetched.message());
     }
-    std::string text;
-    Status made = report::run_report(*store, request, now, text);
-    if (!made) return command_failed("report", made.message());
+    if (store) {
+      Status made = report::run_report(*store, request, now, text);
+      if (!made) return command_failed("report", made.message());
+    }
     if (output.empty()) {
       if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout)) {
         return command_failed("report", "cannot write to standard output");

@@ -61,6 +61,7 @@ bool Api::forget_when_idle(std::chrono::steady_clock::duration idle) const {
   if (cache_.windows.size() == 0 && cache_.answers.size() == 0) return false;
   cache_.windows.clear();
   cache_.answers.clear();
+  cache_.view_changed.clear();
   return true;
 }
 

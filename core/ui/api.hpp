@@ -33,9 +33,13 @@ using SharedWindow = std::shared_ptr<const Window>;
 // What the API keeps between requests (lru_cache.hpp): reads and selections
 // of the store, and flame graph answers.
 struct ApiCaches {
-  explicit ApiCaches(std::size_t windows) : windows(windows), answers(windows * 2) {}
+  explicit ApiCaches(std::size_t windows)
+      : windows(windows), answers(windows * 2), view_changed(windows * 4) {}
   LruCache<SharedWindow> windows;
   LruCache<std::shared_ptr<const std::string>> answers;
+  // Per runtime-view selection kept, the samples the view changed (a
+  // number: more are kept than windows, so a kept view keeps its count).
+  LruCache<std::uint64_t> view_changed;
 };
 
 // What every endpoint gets.

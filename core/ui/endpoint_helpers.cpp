@@ -66,18 +66,20 @@ Status read_range(const ApiRequest& request, const report::TimeRange& range, Sha
   if (key) {
     *key = covered + (detail == ReadDetail::threads  ? ""
                       : detail == ReadDetail::counts ? " counts"
+                      : detail == ReadDetail::stacks ? " per stack"
                                                      : " per process");
   }
   auto read = [&](SharedWindow& made) {
     auto window = std::make_shared<Window>();
     const store::StoreReader& store = request.store;
     Status status =
-        detail == ReadDetail::metrics     ? store.read_metrics(range.from_ns, range.to_ns, *window)
-        : detail == ReadDetail::counts    ? store.read_process_counts(range.from_ns, range.to_ns,
-                                                                      *window)
-        : detail == ReadDetail::processes ? store.read_per_process(range.from_ns, range.to_ns,
-                                                                   *window)
-                                          : store.read(range.from_ns, range.to_ns, *window);
+        detail == ReadDetail::metrics ? store.read_metrics(range.from_ns, range.to_ns, *window)
+        : detail == ReadDetail::counts
+            ? store.read_process_counts(range.from_ns, range.to_ns, *window)
+        : detail == ReadDetail::processes
+            ? store.read_per_process(range.from_ns, range.to_ns, *window)
+        : detail == ReadDetail::stacks ? store.read_per_stack(range.from_ns, range.to_ns, *window)
+                                       : store.read(range.from_ns, range.to_ns, *window);
     made = std::move(window);
     return status;
   };
@@ -86,7 +88,8 @@ Status read_range(const ApiRequest& request, const report::TimeRange& range, Sha
   const std::string per_process = "processes " + covered;
   std::vector<const std::string*> fuller;
   if (detail != ReadDetail::threads) fuller.push_back(&covered);
-  if (detail == ReadDetail::metrics || detail == ReadDetail::counts) {
+  if (detail == ReadDetail::metrics || detail == ReadDetail::counts ||
+      detail == ReadDetail::stacks) {
     fuller.push_back(&per_process);
   }
   for (const std::string* more : fuller) {
@@ -97,6 +100,7 @@ Status read_range(const ApiRequest& request, const report::TimeRange& range, Sha
   }
   std::string kept_as = detail == ReadDetail::metrics     ? "metrics " + covered
                         : detail == ReadDetail::counts    ? "counts " + covered
+                        : detail == ReadDetail::stacks    ? "stacks " + covered
                         : detail == ReadDetail::processes ? per_process
                                                           : covered;
   return request.cache.windows.get(kept_as, read, out);
@@ -111,7 +115,8 @@ Selection selection_of(ApiRequest& request, bool with_view) {
 }
 
 std::optional<ApiResponse> read_selection(const ApiRequest& request, const Selection& selection,
-                                          SharedWindow& out, std::string* key) {
+                                          SharedWindow& out, std::string* key,
+                                          std::uint64_t* view_changed) {
   const report::TimeRange& range = selection.range;
   const report::ReportFilter& filter = selection.filter;
   bool native = selection.native;
@@ -120,36 +125,59 @@ std::optional<ApiResponse> read_selection(const ApiRequest& request, const Selec
   SharedWindow read;
   std::string covered;
   // Counts alone serve only what neither a filter nor the runtime view reads
-  // frames for.
-  ReadDetail detail = selection.threads || !filter.threads.empty()  ? ReadDetail::threads
+  // frames for; stacks alone what no filter reads processes for (the runtime
+  // view needs stacks only).
+  ReadDetail detail = selection.threads || !filter.threads.empty()   ? ReadDetail::threads
                       : selection.counts && filter.empty() && native ? ReadDetail::counts
-                                                                     : ReadDetail::processes;
+                      : selection.stacks && filter.empty() && request.store.sums_per_stack()
+                          ? ReadDetail::stacks
+                          : ReadDetail::processes;
   status = read_range(request, range, read, &covered, detail);
   if (!status) return error_response(500, status.message());
   status = report::check_samples_read(*read, request.summary, range);
   if (!status) return error_response(404, status.message());
   std::string selected_key = covered + '|' + filter_key(filter) + (native ? "|native" : "|runtime");
   if (key) *key = selected_key;
+  if (view_changed) *view_changed = 0;
   if (filter.empty() && (native || !report::runtime_view_changes(*read))) {
     out = std::move(read);  // the read as it is: not copied
     return std::nullopt;
   }
+  auto select = [&](Window& selected) {
+    if (filter.empty()) {
+      selected = *read;
+      return Status::ok();
+    }
+    return report::select_samples(*read, range, filter, "from", selected);
+  };
   status = request.cache.windows.get(
       selected_key,
       [&](SharedWindow& made) {
         Window selected;
-        if (filter.empty()) {
-          selected = *read;
-        } else {
-          Status kept = report::select_samples(*read, range, filter, "from", selected);
-          if (!kept) return kept;
+        if (Status kept = select(selected); !kept) return kept;
+        if (!native) {
+          report::RuntimeView view = report::runtime_view(std::move(selected));
+          request.cache.view_changed.put(selected_key, view.changed_samples);
+          selected = std::move(view.window);
         }
-        if (!native) selected = report::runtime_view(std::move(selected)).window;
         made = std::make_shared<const Window>(std::move(selected));
         return Status::ok();
       },
       out);
   if (!status) return error_response(404, status.message());
+  if (view_changed && !native) {
+    if (const std::uint64_t* kept = request.cache.view_changed.find(selected_key)) {
+      *view_changed = *kept;
+    } else {  // the view was kept longer than its count: count it again
+      Window selected;
+      if (filter.empty()) {
+        *view_changed = report::runtime_view_changed_samples(*read);
+      } else if (select(selected)) {
+        *view_changed = report::runtime_view_changed_samples(selected);
+      }
+      request.cache.view_changed.put(selected_key, *view_changed);
+    }
+  }
   return std::nullopt;
 }
 

@@ -31,12 +31,15 @@ struct Selection {
   // Only each process' sample count (a target list's): no stacks are read
   // (StoreReader::read_process_counts) when nothing is filtered.
   bool counts = false;
+  // Only each stack's samples (a function table's): no processes are read
+  // (StoreReader::read_per_stack) when nothing is filtered.
+  bool stacks = false;
 };
 
 // How much of a range read_range reads (StoreReader): samples per thread,
-// summed per process, counted per process without stacks, or the metrics
-// and processes only.
-enum class ReadDetail { threads, processes, counts, metrics };
+// summed per process, summed per stack alone, counted per process without
+// stacks, or the metrics and processes only.
+enum class ReadDetail { threads, processes, stacks, counts, metrics };
 
 // The common parameters (docs/api.md): `from`, `to`, the filters and, with
 // `with_view`, `view`.
@@ -57,9 +60,11 @@ Status read_range(const ApiRequest& request, const report::TimeRange& range, Sha
 // or selected the same; its errors (empty store or range, unknown service, a
 // filter that matches nothing) as a 404 that says what the store holds.
 // `key`, when given, is set to what the selection holds (for keeping what
-// is computed from it).
+// is computed from it); `view_changed` to the samples the runtime view
+// changed (ember report's note; 0 in the native view).
 std::optional<ApiResponse> read_selection(const ApiRequest& request, const Selection& selection,
-                                          SharedWindow& out, std::string* key = nullptr);
+                                          SharedWindow& out, std::string* key = nullptr,
+                                          std::uint64_t* view_changed = nullptr);
 
 // With a `focus` function, `window` becomes that function's subtree
 // (focus.hpp); a 404 when it does not run there.

@@ -19,9 +19,10 @@ long range with the same bytes too; and once the rollup alone is changed
 not: the long read does take the rollup. A fourth server over the
 single-node database with `--reads whole` (every read takes the rows as
 stored and sums them itself) gives the same bytes as the default, which
-sums in ClickHouse (per process, counts per process, metrics alone), for
-every endpoint, with and without a filter, and `ember report --server
---format top` prints the same table from both.
+sums in ClickHouse (per process, per stack alone for an unfiltered table,
+counts per process, metrics alone), for every endpoint, with and without a
+filter, and `ember report --server --format top` prints the same table from
+both.
 
 No BPF: runs unprivileged. Truth: the loader's windows, the answers of the
 single-node server reading samples alone.
@@ -187,9 +188,12 @@ class FleetSharded(unittest.TestCase):
         for host in ("", "&host=host-01"):
             # The chart and the targets first: a read with more detail kept
             # would answer them (core/ui's read_range), not their own reads.
+            # The tables first too: summed per stack alone (no processes).
             for endpoint in ("timeline", "targets", "functions?limit=200",
+                             "functions?view=native&sort=total&limit=100000",
                              "flamegraph?view=native", "timeline?label=host%3Dhost-02",
                              "flamegraph?view=native&label=host%3Dhost-02",
+                             "functions?label=host%3Dhost-02",
                              "export?format=folded&threads=0"):
                 sep = "&" if "?" in endpoint else "?"
                 if "host-02" in endpoint and host:

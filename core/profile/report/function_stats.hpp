@@ -26,6 +26,9 @@ struct FunctionStats {
 struct FunctionTable {
   std::uint64_t samples = 0;             // of the whole window
   std::vector<FunctionStats> functions;  // by self, then total, descending, then name
+  // Functions the table has beyond `functions` (cut by whoever computed it:
+  // the fleet server's /api/v1/functions `limit`).
+  std::size_t left_out = 0;
 
   double self_share(const FunctionStats& f) const;
   double total_share(const FunctionStats& f) const;

@@ -53,7 +53,6 @@ std::string store_holds(const store::StoreSummary& summary) {
          "; services: " + joined(services);
 }
 
-
 struct Range {
   std::int64_t from = 0, to = 0;
 };
@@ -72,35 +71,44 @@ Status read_range(const store::StoreReader& store, const store::StoreSummary& su
   return select_samples(window, TimeRange{range.from, range.to}, filter, what, out);
 }
 
-// The runtime view (runtime_view.hpp) unless --native; a line for the heading
-// saying what it changed, empty when nothing.
-std::string apply_view(bool native, Window& window) {
-  if (native) return "";
-  RuntimeView view = runtime_view(std::move(window));
-  window = std::move(view.window);
-  if (view.changed_samples == 0) return "";
+// A line for the heading saying what the runtime view changed, empty when
+// nothing.
+std::string view_note(std::uint64_t changed, std::uint64_t samples) {
+  if (changed == 0) return "";
   char line[200];
   std::snprintf(line, sizeof line,
                 "runtime view: interpreter internals folded into their callers in %.1f%% of "
                 "samples (--native shows every native frame)\n",
-                100.0 * static_cast<double>(view.changed_samples) /
-                    static_cast<double>(std::max<std::uint64_t>(window.total_samples(), 1)));
+                100.0 * static_cast<double>(changed) /
+                    static_cast<double>(std::max<std::uint64_t>(samples, 1)));
   return line;
 }
 
-std::string heading(const Window& w, const ReportFilter& filter) {
-  std::uint64_t samples = w.total_samples();
+// The runtime view (runtime_view.hpp) unless --native; view_note's line.
+std::string apply_view(bool native, Window& window) {
+  if (native) return "";
+  RuntimeView view = runtime_view(std::move(window));
+  window = std::move(view.window);
+  return view_note(view.changed_samples, window.total_samples());
+}
+
+std::string heading(std::uint64_t samples, std::uint32_t frequency_hz, std::int64_t start_ns,
+                    std::int64_t end_ns, const std::string& host, const ReportFilter& filter) {
   std::string out = "ember report: " + std::to_string(samples) + " samples";
-  if (w.frequency_hz) {
+  if (frequency_hz) {
     char cpu[64];
     std::snprintf(cpu, sizeof cpu, " (%.1f s of CPU at %u Hz)",
-                  static_cast<double>(samples) / w.frequency_hz, w.frequency_hz);
+                  static_cast<double>(samples) / frequency_hz, frequency_hz);
     out += cpu;
   }
-  out += ", " + span(w.start_ns, w.end_ns);
-  if (!w.host.empty()) out += " on " + w.host;
+  out += ", " + span(start_ns, end_ns);
+  if (!host.empty()) out += " on " + host;
   if (!filter.empty()) out += "\nfilter: " + filter.describe();
   return out + "\n";
+}
+
+std::string heading(const Window& w, const ReportFilter& filter) {
+  return heading(w.total_samples(), w.frequency_hz, w.start_ns, w.end_ns, w.host, filter);
 }
 
 Status unknown_service(const ReportFilter& filter, const store::StoreSummary& summary) {
@@ -241,6 +249,15 @@ Status read_report_window(const store::StoreReader& store, const store::StoreSum
   Status known = check_selection(summary, filter);
   if (!known) return known;
   return read_range(store, summary, Range{range.from_ns, range.to_ns}, filter, "from", out);
+}
+
+std::string top_text(const TopTable& top, const ReportRequest& request) {
+  const std::uint64_t samples = top.table.samples;
+  return top_table(
+      top.table,
+      heading(samples, top.frequency_hz, top.start_ns, top.end_ns, top.host, request.filter) +
+          view_note(top.view_changed, samples),
+      request.limit);
 }
 
 Status run_report(const store::StoreReader& store, const ReportRequest& request,

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "ember/status.hpp"
+#include "function_stats.hpp"
 #include "report_filter.hpp"
 #include "store_reader.hpp"
 #include "time_spec.hpp"
@@ -65,6 +66,22 @@ Status check_samples_read(const Window& read, const store::StoreSummary& summary
                           const TimeRange& range, const char* what = "from");
 Status select_samples(const Window& read, const TimeRange& range, const ReportFilter& filter,
                       const char* what, Window& out);
+
+// A function table computed elsewhere (the fleet server's /api/v1/functions)
+// with what `ember report --format top` heads it with: the window's span,
+// rate and host, and the samples the runtime view changed (0 in the native
+// view).
+struct TopTable {
+  FunctionTable table;  // its `samples`: the window's
+  std::int64_t start_ns = 0, end_ns = 0;
+  std::uint32_t frequency_hz = 0;
+  std::string host;
+  std::uint64_t view_changed = 0;
+};
+
+// `ember report --format top`'s text for such a table, as run_report prints
+// it for a window (the table's order as it is: sorted by whoever computed it).
+std::string top_text(const TopTable& top, const ReportRequest& request);
 
 // The report's bytes (text or a binary pprof). Errors for an empty store, an
 // empty range or a filter that matches nothing say what the store does hold.

@@ -23,14 +23,15 @@ std::string top_table(const FunctionTable& table, const std::string& heading, st
       line("\n%7s %9s %7s %9s  %-7s %s\n", "SELF%", "SELF", "TOTAL%", "TOTAL", "KIND", "FUNCTION");
   std::size_t rows = 0;
   for (const FunctionStats& f : table.functions) {
-    if (limit && rows++ == limit) {
-      out += line("(%zu more; --limit 0 shows all)\n", table.functions.size() - limit);
-      break;
-    }
+    if (limit && rows == limit) break;
+    ++rows;
     out += line("%6.2f%% %9llu %6.2f%% %9llu  %-7s ", 100 * table.self_share(f),
                 static_cast<unsigned long long>(f.self), 100 * table.total_share(f),
                 static_cast<unsigned long long>(f.total), f.kind.c_str());
     out += function_label(f.name, f.file) + "\n";
+  }
+  if (std::size_t more = table.functions.size() - rows + table.left_out) {
+    out += line("(%zu more; --limit 0 shows all)\n", more);
   }
   return out;
 }

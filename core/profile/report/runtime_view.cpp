@@ -87,6 +87,37 @@ struct StackHash {
 
 bool runtime_view_changes(const Window& window) { return roles_of(window).any; }
 
+std::uint64_t runtime_view_changed_samples(const Window& window) {
+  const FrameRoles roles = roles_of(window);
+  if (!roles.any) return 0;
+  const std::size_t frames = window.frames.size();
+  // runtime_view changes a stack where a frame folds or an unsymbolized one
+  // becomes its module's [no symbols] frame: -1 not looked at yet, else 0/1.
+  std::vector<signed char> changed(window.stacks.size(), -1);
+  std::uint64_t samples = 0;
+  for (const StackCount& sample : window.samples) {
+    if (sample.stack >= window.stacks.size()) continue;
+    signed char& is = changed[sample.stack];
+    if (is < 0) {
+      const auto& stack = window.stacks[sample.stack];
+      unsigned runtimes = 0;
+      for (std::uint32_t f : stack) runtimes |= f < frames ? roles.runtime_frame[f] : 0;
+      bool past_first_runtime_frame = false;
+      is = 0;
+      for (std::uint32_t f : stack) {
+        if (f >= frames) continue;
+        if (roles.runtime_frame[f]) past_first_runtime_frame = true;
+        if (roles.unnamed[f] || (past_first_runtime_frame && (roles.internal_of[f] & runtimes))) {
+          is = 1;
+          break;
+        }
+      }
+    }
+    if (is) samples += sample.count;
+  }
+  return samples;
+}
+
 RuntimeView runtime_view(Window window) {
   RuntimeView view;
   const FrameRoles roles = roles_of(window);

@@ -30,6 +30,10 @@ RuntimeView runtime_view(Window window);
 // Whether runtime_view would change anything in `window` (cheap: frames only).
 bool runtime_view_changes(const Window& window);
 
+// runtime_view(window).changed_samples without making the view: each stack
+// looked at once, nothing copied.
+std::uint64_t runtime_view_changed_samples(const Window& window);
+
 // The kind of the runtime whose own object `module` (a file name or path) is:
 // python, java or node; nullptr for any other object.
 const char* runtime_of_object(std::string_view module);

@@ -70,6 +70,18 @@ class StoreReader {
     return read_per_process(from_ns, to_ns, merged);
   }
 
+  // The samples summed per stack alone: no processes, threads or metrics,
+  // each stack once with pid and tid 0 and no labels. What a function table
+  // of the whole range needs (a fleet's day has many times more (process,
+  // stack) rows than stacks). By default a read_per_process (the processes
+  // kept: the same table).
+  virtual Status read_per_stack(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const {
+    return read_per_process(from_ns, to_ns, merged);
+  }
+  // Whether read_per_stack reads less than read_per_process (else a reader
+  // that keeps reads asks for the fuller one, which serves both).
+  virtual bool sums_per_stack() const { return false; }
+
   // The windows that overlap [from_ns, to_ns), oldest first.
   virtual Status windows(std::int64_t from_ns, std::int64_t to_ns,
                          std::vector<WindowSpan>& spans) const = 0;

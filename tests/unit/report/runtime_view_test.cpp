@@ -150,5 +150,23 @@ TEST(RuntimeViewTest, ANativeProgramOnlyGroupsItsUnnamedAddresses) {
   EXPECT_EQ(view.changed_samples, 6u);
 }
 
+TEST(RuntimeViewTest, ChangedSamplesAreCountedWithoutMakingTheView) {
+  Window java;
+  java.frames = {in("libjvm.so", "thread_native_entry"),
+                 in("Main.java", "Main.run", frame_kind::java),
+                 in("libjvm.so", "InterpreterRuntime::resolve"), in("libc.so.6", "read")};
+  java.stacks = {{0, 1, 2}, {0, 2}, {0, 1, 3}, {0, 1, 2, 9}};  // 9: past the frames
+  java.samples = {{0, 1, 1, 3}, {1, 1, 2, 5}, {2, 1, 1, 7}, {3, 1, 1, 11}, {0, 1, 2, 13}};
+  Window native;
+  native.frames = {in("xz", "main")};
+  native.stacks = {{0}};
+  native.samples = {{0, 1, 1, 4}};
+  for (const Window& w : {service_window(), java, native}) {
+    EXPECT_EQ(runtime_view_changed_samples(w), runtime_view(w).changed_samples);
+  }
+  EXPECT_EQ(runtime_view_changed_samples(java), 3u + 11 + 13);
+  EXPECT_EQ(runtime_view_changed_samples(service_window()), 60u + 20 + 5 + 3 + 2);
+}
+
 }  // namespace
 }  // namespace ember::report
