@@ -42,7 +42,9 @@ Ingest::Ingest(const ClickHouse& clickhouse, const SchemaGate& schema, Tokens to
       tokens_(std::move(tokens)),
       limits_(limits),
       counters_(counters),
-      log_(std::move(log)) {}
+      log_(std::move(log)),
+      known_frames_(kKnownIds),
+      known_stacks_(kKnownIds) {}
 
 IngestAnswer Ingest::refuse(Refusal reason, const std::string& why, const std::string& who) const {
   counters_.refused(reason);
@@ -126,6 +128,11 @@ IngestAnswer Ingest::handle(const IngestRequest& request) const {
                                 (unreachable ? "is unreachable" : "refused") + " (" + what +
                                 "): " + answer.describe();
     if (log_) log_->error("{}", message);
+    // A ClickHouse that went away may come back without what it held.
+    if (unreachable) {
+      known_frames_.clear();
+      known_stacks_.clear();
+    }
     return refuse(unreachable ? Refusal::unavailable : Refusal::storage_error, message, who);
   };
 
@@ -142,7 +149,8 @@ IngestAnswer Ingest::handle(const IngestRequest& request) const {
   // The samples last, with the entry on each row: ClickHouse marks the entry
   // stored from that one INSERT (clickhouse_schema.hpp), so a failure before
   // it leaves the window to be sent again and stored whole, once.
-  const WindowRows rows = window_rows(window, params, request.entry);
+  const WindowRows rows =
+      window_rows(window, params, request.entry, KnownRows{&known_frames_, &known_stacks_});
   const std::pair<const char*, const std::string*> inserts[] = {
       {"frames", &rows.frames},
       {"stacks", &rows.stacks},
@@ -158,6 +166,8 @@ IngestAnswer Ingest::handle(const IngestRequest& request) const {
                             ") FORMAT TabSeparated",
                         *inserts[i].second);
     if (!inserted.ok()) return storage_failed(inserted, inserts[i].first);
+    if (inserts[i].second == &rows.frames) known_frames_.add(rows.frame_ids);
+    if (inserts[i].second == &rows.stacks) known_stacks_.add(rows.stack_ids);
   }
   // A window without samples has no rows to carry its mark: marked here (a
   // repeat of it stores nothing either way).

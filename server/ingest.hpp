@@ -11,6 +11,7 @@
 
 #include "clickhouse_client.hpp"
 #include "ingest_counters.hpp"
+#include "known_ids.hpp"
 #include "schema_gate.hpp"
 #include "token_file.hpp"
 
@@ -38,6 +39,9 @@ struct IngestAnswer {
   std::string message;  // one line, for the client and the log
 };
 
+// Frame and stack ids remembered as stored, each: up to ~40 MB together.
+inline constexpr std::size_t kKnownIds = 1 << 19;
+
 class Ingest {
  public:
   // Until `schema` is ready, every authenticated request is a 503.
@@ -56,6 +60,9 @@ class Ingest {
   IngestLimits limits_;
   IngestCounters& counters_;
   std::shared_ptr<spdlog::logger> log_;
+  // The frames and stacks stored by this server's INSERTs (known_ids.hpp),
+  // left out of later windows' rows.
+  mutable KnownIds known_frames_, known_stacks_;
 };
 
 }  // namespace ember::server

@@ -88,13 +88,15 @@ std::uint64_t stack_id(const std::vector<std::uint64_t>& frame_ids) {
                                              frame_ids.size() * sizeof(std::uint64_t)));
 }
 
-WindowRows window_rows(const Window& window, const IngestParams& params,
-                       const std::string& entry) {
+WindowRows window_rows(const Window& window, const IngestParams& params, const std::string& entry,
+                       KnownRows known) {
   WindowRows rows;
   std::vector<std::uint64_t> frame_ids(window.frames.size());
   for (std::size_t i = 0; i < window.frames.size(); ++i) {
     const Frame& f = window.frames[i];
     frame_ids[i] = frame_id(f);
+    if (known.frames && known.frames->contains(frame_ids[i])) continue;
+    rows.frame_ids.push_back(frame_ids[i]);
     put_row(rows.frames, frame_ids[i], f.name, f.file, f.line, f.module, f.kind,
             static_cast<unsigned>(f.inlined));
   }
@@ -108,6 +110,8 @@ WindowRows window_rows(const Window& window, const IngestParams& params,
     }
     stack_ids[i] = stack_id(ids);
     leaf_ids[i] = ids.empty() ? 0 : ids.back();
+    if (known.stacks && known.stacks->contains(stack_ids[i])) continue;
+    rows.stack_ids.push_back(stack_ids[i]);
     rows.stacks += std::to_string(stack_ids[i]);
     rows.stacks += "\t[";
     for (std::size_t j = 0; j < ids.size(); ++j) {

@@ -9,6 +9,7 @@
 
 #include "ember/window.hpp"
 #include "ingest_params.hpp"
+#include "known_ids.hpp"
 
 namespace ember::server {
 
@@ -26,6 +27,14 @@ struct WindowRows {
   std::string host_metrics, process_metrics;  // the window's steps, when it has them
   std::uint64_t sample_count = 0;  // the samples' counts summed
   std::size_t sample_rows = 0;
+  // The ids of the frame and stack rows written (those not known stored).
+  std::vector<std::uint64_t> frame_ids, stack_ids;
+};
+
+// Frames and stacks ClickHouse holds already: their rows are left out.
+struct KnownRows {
+  KnownIds* frames = nullptr;
+  KnownIds* stacks = nullptr;
 };
 
 // `window` holds the samples; its start/end (else params' from/until) give
@@ -35,7 +44,7 @@ struct WindowRows {
 // sample row: ClickHouse marks the entry stored from the same INSERT
 // (clickhouse_schema.hpp).
 WindowRows window_rows(const Window& window, const IngestParams& params,
-                       const std::string& entry = "");
+                       const std::string& entry = "", KnownRows known = {});
 
 // `text` appended as a TabSeparated field: backslash escapes for what would
 // break the row.

@@ -3,9 +3,11 @@
 # private ClickHouse (scripts/clickhouse.sh) and `ember server` over it:
 #
 #   bench/fleet/fleet_bench.sh BUILD_DIR ingest   the same synthetic windows
-#       POSTed through the server's /ingest (as agents send them) and INSERTed
-#       straight into ClickHouse as the server writes them (ClickHouse's own
-#       write of the same rows): windows/s, samples/s of each
+#       POSTed through the server's /ingest (as agents send them; with PEER=
+#       through the peer's server too, in turn, each into a fresh database)
+#       and INSERTed straight into ClickHouse as the server writes them
+#       (ClickHouse's own write of the same rows): windows/s, samples/s and
+#       CPU of each, the rows stored
 #   bench/fleet/fleet_bench.sh BUILD_DIR bytes    one host's BYTES_HOURS hours
 #       straight into ClickHouse, merged (OPTIMIZE FINAL), then the bytes of
 #       each table and of each samples column (system.parts, system.columns)
@@ -21,7 +23,7 @@
 #       alone summing the same day's samples by leaf function in SQL
 #
 # Knobs (environment): INGEST_HOSTS=5 INGEST_HOURS=0.5 BYTES_HOURS=4
-# QUERY_HOSTS=50 QUERY_EVERY=60 RUNS=3 PEER= KEEP_LOADED= (1: query the rows a
+# QUERY_HOSTS=50 QUERY_EVERY=60 RUNS=3 (ingest: 1) PEER= (ingest and query) KEEP_LOADED= (1: query the rows a
 # query run before loaded, same hosts and spacing) QUERY_REPORT=1 (0: the UI's
 # reads alone) WORK=/tmp/ember-fleet-bench (kept).
 set -euo pipefail
@@ -78,15 +80,27 @@ echo "# $(date -u +%FT%TZ) at $(git -C "$root" rev-parse --short HEAD); load: $(
 case "$what" in
   ingest)
     hosts="${INGEST_HOSTS:-5}" hours="${INGEST_HOURS:-0.5}"
-    for db in bench_post bench_insert; do sql "DROP DATABASE IF EXISTS $db"; done
-    start_server bench_post
-    echo "POST through ember server:"
-    before_server="$(cpu_s "$server_pid")" before_ch="$(cpu_s "$ch_pid")"
-    "$loader" --post "${server_url}ingest" --token-file "$work/token" --hosts "$hosts" \
-      --hours "$hours"
-    echo "  CPU s: server $(echo "$(cpu_s "$server_pid") - $before_server" | bc)," \
-      "ClickHouse $(echo "$(cpu_s "$ch_pid") - $before_ch" | bc)"
-    stop_server
+    builds=("$build")
+    [ -n "${PEER:-}" ] && builds+=("$(cd "$PEER" && pwd)")
+    for run in $(seq "${RUNS:-1}"); do
+      for b in "${builds[@]}"; do
+        server_ember="$b/bin/ember"
+        sql "DROP DATABASE IF EXISTS bench_post"
+        start_server bench_post
+        echo "run $run: POST through ember server ($server_ember):"
+        before_server="$(cpu_s "$server_pid")" before_ch="$(cpu_s "$ch_pid")"
+        "$loader" --post "${server_url}ingest" --token-file "$work/token" --hosts "$hosts" \
+          --hours "$hours" | sed 's/^/  /'
+        echo "  CPU s: server $(echo "$(cpu_s "$server_pid") - $before_server" | bc)," \
+          "ClickHouse $(echo "$(cpu_s "$ch_pid") - $before_ch" | bc)"
+        echo "  rows: $(sql "SELECT 'frames', count() FROM bench_post.frames FORMAT TSV" | tr '\t' ' ')," \
+          "$(sql "SELECT 'stacks', count() FROM bench_post.stacks FORMAT TSV" | tr '\t' ' ')," \
+          "$(sql "SELECT 'samples', sum(count) FROM bench_post.samples FORMAT TSV" | tr '\t' ' ')"
+        stop_server
+      done
+    done
+    server_ember=""
+    sql "DROP DATABASE IF EXISTS bench_insert"
     start_server bench_insert  # creates the tables
     stop_server
     echo "INSERT straight into ClickHouse (an hour of a host's windows per INSERT):"

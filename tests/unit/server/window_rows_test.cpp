@@ -114,5 +114,43 @@ TEST(WindowRows, WithoutProcessesTheApplicationIsTheService) {
   EXPECT_EQ(samples[0][8], "checkout");
 }
 
+TEST(WindowRows, KnownFramesAndStacksAreLeftOutTheSamplesStay) {
+  KnownIds frames(16), stacks(16);
+  IngestParams params;
+  params.host = "h1";
+  const Window w = two_frame_window(false);
+  WindowRows first = window_rows(w, params, "", KnownRows{&frames, &stacks});
+  EXPECT_EQ(rows_of(first.frames).size(), 2u);
+  EXPECT_EQ(rows_of(first.stacks).size(), 1u);
+  ASSERT_EQ(first.frame_ids.size(), 2u);
+  ASSERT_EQ(first.stack_ids.size(), 1u);
+  // Not known until their INSERT answered: written again.
+  EXPECT_EQ(rows_of(window_rows(w, params, "", KnownRows{&frames, &stacks}).frames).size(), 2u);
+  frames.add({first.frame_ids[0]});
+  stacks.add(first.stack_ids);
+  WindowRows next = window_rows(w, params, "", KnownRows{&frames, &stacks});
+  auto left = rows_of(next.frames);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0][0], std::to_string(first.frame_ids[1]));
+  EXPECT_TRUE(next.stacks.empty());
+  EXPECT_TRUE(next.stack_ids.empty());
+  EXPECT_EQ(next.samples, first.samples);
+}
+
+TEST(KnownIdsTest, BoundedTheRecentlyUsedStay) {
+  KnownIds ids(4);  // two generations of two
+  ids.add({1, 2});
+  ids.add({3});                  // 1 and 2 the older generation
+  EXPECT_TRUE(ids.contains(1));  // back to the newer: 3, 1; 2 older
+  ids.add({4});                  // the newer was full: 3 and 1 older, 2 gone
+  EXPECT_FALSE(ids.contains(2));
+  EXPECT_TRUE(ids.contains(3));
+  EXPECT_TRUE(ids.contains(4));
+  EXPECT_LE(ids.size(), 4u);
+  ids.clear();
+  EXPECT_FALSE(ids.contains(4));
+  EXPECT_EQ(ids.size(), 0u);
+}
+
 }  // namespace
 }  // namespace ember::server
