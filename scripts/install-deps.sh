@@ -14,6 +14,8 @@ packages=(
   # debuginfod: the client library (dlopened when turned on) and its header;
   # the server for the integration test
   libdebuginfod-dev libdebuginfod1 debuginfod
+  # dwz, to build debug files split as Debian's -dbgsym packages are (tests)
+  dwz
   # the local store and exports (pprof is protobuf)
   libsqlite3-dev sqlite3 protobuf-compiler libprotobuf-dev
   # `ember ui`'s HTTP server; the upload sink's HTTP(S) client

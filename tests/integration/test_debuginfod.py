@@ -9,6 +9,12 @@ inlined_hot+0x...; with DEBUGINFOD_URLS pointing at the server they are
 main -> outer_work -> mix_inlined with file and line, after the fetch, which
 runs beside sampling (frames sampled before the file arrives may stay
 unnamed, so a share is asked, not every sample).
+
+The same for inlined_dwz, whose debug file dwz compressed as Debian's
+-dbgsym packages are (workloads/dwz_debug.sh): it names mix_inlined only in
+the alt file it shares with its twin's, linked as a path the host does not
+have. The server holds both; the agent fetches the alt file by the build id
+the debug file's .gnu_debugaltlink records.
 """
 import json
 import os
@@ -106,6 +112,39 @@ class Debuginfod(unittest.TestCase):
             doc = json.load(f)
         return doc, res
 
+    def named_share(self, doc, pid, binary):
+        """(samples main -> outer_work -> mix_inlined [inlined] with files and
+        lines, all samples); fails on a named sample with wrong frames."""
+        stacks = pid_samples(doc, pid)
+        frames = doc["shared"]["frames"]
+        inlined = set(doc["ember"]["inlined_frames"])
+        total = sum(weight for _, weight in stacks)
+        kinds = doc["ember"]["frame_kinds"]
+        good, wrong = 0, []
+        for stack, weight in stacks:
+            stack = [i for i in stack if kinds[i] != "kernel"]  # a syscall or interrupt's
+            names = [frames[i]["name"] for i in stack]
+            if not NAMED & set(names):
+                continue  # sampled before the debug file arrived
+            last = max(k for k, name in enumerate(names) if name in NAMED)
+            if last < len(stack) - 1 and not any(
+                    frames[i].get("file", "").endswith("/inlined_hot.c") for i in stack[last + 1:]):
+                continue  # in a call out of the program (main's clock_gettime in the vDSO)
+            ok = (names[-3:] == ["main", "outer_work", "mix_inlined"]
+                  and stack[-1] in inlined
+                  and all(frames[i].get("file", "").endswith("/inlined_hot.c")
+                          and frames[i].get("line", 0) > 0 for i in stack[-3:]))
+            if ok:
+                good += weight
+            else:
+                wrong.append((" <- ".join(f"{frames[i]['name']} {frames[i].get('file', '')}:"
+                                          f"{frames[i].get('line', 0)}"
+                                          for i in reversed(stack[-3:])), weight))
+        print(f"debuginfod: {binary}: {good} of {total} samples are "
+              "main -> outer_work -> mix_inlined [inlined] with files and lines")
+        self.assertEqual(wrong, [], "named samples with wrong frames, files or lines")
+        return good, total
+
     def test_stripped_binary_named_with_lines_through_debuginfod(self):
         scratch = it.scratch_dir(self)
         stripped = it.workload("inlined_hot")
@@ -138,35 +177,8 @@ class Debuginfod(unittest.TestCase):
         doc, res = self.record(w.pid, config, [f"DEBUGINFOD_URLS={url}"], duration=2,
                                min_samples=300)
         w.stop()
-        stacks = pid_samples(doc, w.pid)
-        frames = doc["shared"]["frames"]
-        inlined = set(doc["ember"]["inlined_frames"])
-        total = sum(weight for _, weight in stacks)
+        good, total = self.named_share(doc, w.pid, "inlined_hot")
         self.assertGreaterEqual(total, 300, f"too few samples ({total})\n" + res.describe())
-        kinds = doc["ember"]["frame_kinds"]
-        good, wrong = 0, []
-        for stack, weight in stacks:
-            stack = [i for i in stack if kinds[i] != "kernel"]  # a syscall or interrupt's
-            names = [frames[i]["name"] for i in stack]
-            if not NAMED & set(names):
-                continue  # sampled before the debug file arrived
-            last = max(k for k, name in enumerate(names) if name in NAMED)
-            if last < len(stack) - 1 and not any(
-                    frames[i].get("file", "").endswith("/inlined_hot.c") for i in stack[last + 1:]):
-                continue  # in a call out of the program (main's clock_gettime in the vDSO)
-            ok = (names[-3:] == ["main", "outer_work", "mix_inlined"]
-                  and stack[-1] in inlined
-                  and all(frames[i].get("file", "").endswith("/inlined_hot.c")
-                          and frames[i].get("line", 0) > 0 for i in stack[-3:]))
-            if ok:
-                good += weight
-            else:
-                wrong.append((" <- ".join(f"{frames[i]['name']} {frames[i].get('file', '')}:"
-                                          f"{frames[i].get('line', 0)}"
-                                          for i in reversed(stack[-3:])), weight))
-        print(f"debuginfod: with it {good} of {total} samples are "
-              "main -> outer_work -> mix_inlined [inlined] with files and lines")
-        self.assertEqual(wrong, [], "named samples with wrong frames, files or lines")
         self.assertGreaterEqual(it.share(good, total), 50.0,
                                 f"only {good} of {total} samples named through debuginfod\n"
                                 + res.describe())
@@ -174,6 +186,46 @@ class Debuginfod(unittest.TestCase):
                             "a warning about debuginfod\n" + res.describe())
         self.assertTrue(os.path.exists(os.path.join(cache_dir, "debuginfod", build, "debuginfo")),
                         "the fetched file is not in cache_dir/debuginfod")
+
+    def test_dwz_debug_file_named_through_its_fetched_alt_file(self):
+        scratch = it.scratch_dir(self)
+        stripped = it.workload("inlined_dwz")
+        build = build_id(stripped)
+        dwz_dir = os.path.join(it.WORKLOADS, "dwz")
+        debug_file = os.path.join(dwz_dir, "debug", ".build-id", build[:2], build[2:] + ".debug")
+        alt_file = os.path.join(dwz_dir, "alt.debug")
+        alt_build = build_id(alt_file)
+        links = subprocess.run(["readelf", "--string-dump=.gnu_debugaltlink", debug_file],
+                               capture_output=True, text=True, check=True).stdout
+        alt_name = re.search(r"\]\s+(/\S+)", links).group(1)
+        self.assertFalse(os.path.exists(alt_name),
+                         f"the host has the alt file {alt_name}: libdw would find it itself")
+        served = os.path.join(scratch, "served")
+        os.mkdir(served)
+        shutil.copy(debug_file, os.path.join(served, "inlined_dwz.debug"))
+        shutil.copy(alt_file, os.path.join(served, "inlined_dwz.dwz"))
+        server, url, log_path = start_server(self, served, scratch)
+
+        cache_dir = os.path.join(scratch, "cache")
+        config = it.config_file(self, "[runtime.native]\nenabled = true\nlines = true\n"
+                                f"debug_dirs = []\ncache_dir = \"{cache_dir}\"\n")
+        w = it.start(self, [stripped, 60])
+        wait_indexed(self, server, url, build, log_path)
+        wait_indexed(self, server, url, alt_build, log_path)
+        doc, res = self.record(w.pid, config, [f"DEBUGINFOD_URLS={url}"], duration=2,
+                               min_samples=300)
+        w.stop()
+        good, total = self.named_share(doc, w.pid, "inlined_dwz")
+        self.assertGreaterEqual(total, 300, f"too few samples ({total})\n" + res.describe())
+        self.assertGreaterEqual(it.share(good, total), 50.0,
+                                f"only {good} of {total} samples named through debuginfod and "
+                                "the alt file\n" + res.describe())
+        self.assertNotRegex(res.stderr, r"(?i)warn.*debuginfod",
+                            "a warning about debuginfod\n" + res.describe())
+        for fetched in (build, alt_build):
+            self.assertTrue(
+                os.path.exists(os.path.join(cache_dir, "debuginfod", fetched, "debuginfo")),
+                f"build id {fetched} is not in cache_dir/debuginfod")
 
 
 if __name__ == "__main__":

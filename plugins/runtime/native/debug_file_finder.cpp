@@ -39,6 +39,7 @@ bool same_file(const FileIdentity& a, const FileIdentity& b) {
 void finish_debug_file(const MappedFile& file, const std::string& path, DebugFile& found) {
   DebugLinks links;
   found.has_dwarf = read_debug_links(file.fd(), path, links) && links.has_dwarf;
+  found.alt = linked_alt_file(links);
   found.path = path;
   found.identity = file.identity();
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "alt_debug_file.hpp"
 #include "ember/elf_file.hpp"
 #include "mapped_file.hpp"
 
@@ -30,6 +31,7 @@ struct DebugFile {
   FileIdentity identity;
   ElfFile symbols;         // its .symtab (functions)
   bool has_dwarf = false;  // a debug file may hold symbols only
+  AltDebugFile alt;        // when dwz compressed its DWARF (not looked for here)
 };
 
 // Every path looked at, in order.

@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "frame_names.hpp"
+
 namespace ember::native {
 namespace {
 
@@ -58,6 +60,16 @@ Status read_debug_links(int fd, const std::string& name, DebugLinks& out) {
       if (length == 0 || crc_at + 4 > data->d_size) continue;
       out.debuglink.assign(bytes, length);
       std::memcpy(&out.debuglink_crc, bytes + crc_at, 4);
+    } else if (std::strcmp(section, ".gnu_debugaltlink") == 0) {
+      // A NUL-terminated path, then the alt file's build id (the rest).
+      Elf_Data* data = elf_rawdata(scn, nullptr);
+      if (!data || !data->d_buf) continue;
+      const char* bytes = static_cast<const char*>(data->d_buf);
+      std::size_t length = strnlen(bytes, data->d_size);
+      if (length == 0 || length + 1 >= data->d_size) continue;
+      out.altlink.assign(bytes, length);
+      out.altlink_build_id = hex(reinterpret_cast<const std::uint8_t*>(bytes) + length + 1,
+                                 data->d_size - length - 1);
     } else if (std::strcmp(section, ".gnu_debugdata") == 0 && shdr.sh_size <= kMaxDebugdata) {
       Elf_Data* data = elf_rawdata(scn, nullptr);
       if (!data || !data->d_buf) continue;
@@ -66,6 +78,7 @@ Status read_debug_links(int fd, const std::string& name, DebugLinks& out) {
     }
   }
   out.has_dwarf = info && line;
+  out.has_debug_info = info;
   return Status::ok();
 }
 

@@ -141,25 +141,77 @@ void DebuginfodFetcher::work() {
   if (client) library_.end(client);
 }
 
-void DebuginfodFetcher::fetch(const std::string& build_id, debuginfod_client* client) {
+bool DebuginfodFetcher::download(const std::string& build_id, debuginfod_client* client,
+                                 std::string& path, std::string& why, bool& missing) {
   ++fetches_;
-  std::int64_t started_ns = realtime_ns();
   char* fetched = nullptr;
   int fd = client ? library_.find_debuginfo(
                         client, reinterpret_cast<const unsigned char*>(build_id.c_str()), 0,
                         &fetched)
                   : -ENOMEM;
-  std::string path = fetched ? fetched : "";
+  path = fetched ? fetched : "";
   std::free(fetched);
-  DebugFile file;
-  std::string why;
-  bool ok = false;
-  if (fd >= 0) {
-    ::close(fd);
-    ok = open_debug_file(path, build_id, file, why);
-  } else {
+  if (fd < 0) {
     why = std::strerror(-fd);
+    missing = fd == -ENOENT;
+    return false;
   }
+  ::close(fd);
+  return true;
+}
+
+void DebuginfodFetcher::remember_failure_locked(const std::string& build_id) {
+  Clock::time_point now = Clock::now();
+  if (failed_until_.size() >= kMaxRemembered) {
+    std::erase_if(failed_until_, [now](const auto& item) { return item.second <= now; });
+    if (failed_until_.size() >= kMaxRemembered) failed_until_.clear();
+  }
+  failed_until_[build_id] = now + settings_.retry_after;
+}
+
+void DebuginfodFetcher::add_alt_file(DebugFile& file, const std::string& build_id,
+                                     debuginfod_client* client) {
+  AltDebugFile& alt = file.alt;
+  if (!alt.wanted() || find_alt_file(file.path, {""}, settings_.debug_dirs, alt)) return;
+  std::string what = "debuginfod: the debug file of build id " + build_id +
+                     " is taken without its dwz alt file " + alt.name + " (build id " +
+                     alt.build_id + "): ";
+  {
+    std::lock_guard lock(mutex_);
+    auto failed = failed_until_.find(alt.build_id);
+    if (failed != failed_until_.end() && Clock::now() < failed->second) {
+      host_.log(LogLevel::debug, what + "it failed less than a retry interval ago");
+      return;
+    }
+  }
+  std::string path;
+  std::string why;
+  bool missing = false;
+  if (download(alt.build_id, client, path, why, missing) && open_alt_file(path, alt, why)) {
+    host_.log(LogLevel::debug, "debuginfod: dwz alt file of build id " + build_id + ": " + path);
+    mark_used(path);
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    remember_failure_locked(alt.build_id);
+  }
+  // A server with the debug file but not its alt file is worth a warning.
+  if (!stopping_) {
+    report_failure(what + why + "; the names dwz moved there (inlined functions') stay missing",
+                   false);
+  }
+}
+
+void DebuginfodFetcher::fetch(const std::string& build_id, debuginfod_client* client) {
+  std::int64_t started_ns = realtime_ns();
+  std::string path;
+  std::string why;
+  bool missing = false;
+  DebugFile file;
+  bool ok = download(build_id, client, path, why, missing) &&
+            open_debug_file(path, build_id, file, why);
+  if (ok) add_alt_file(file, build_id, client);
 
   std::vector<std::weak_ptr<FetchedDebugFile>> waiting;
   {
@@ -168,17 +220,14 @@ void DebuginfodFetcher::fetch(const std::string& build_id, debuginfod_client* cl
       waiting = std::move(it->second);
       waiting_.erase(it);
     }
-    if (!ok) {
-      Clock::time_point now = Clock::now();
-      if (failed_until_.size() >= kMaxRemembered) {
-        std::erase_if(failed_until_, [now](const auto& item) { return item.second <= now; });
-        if (failed_until_.size() >= kMaxRemembered) failed_until_.clear();
-      }
-      failed_until_[build_id] = now + settings_.retry_after;
-    }
+    if (!ok) remember_failure_locked(build_id);
   }
   if (!ok) {
-    if (!stopping_) report_failure(build_id, why, fd == -ENOENT);
+    if (!stopping_) {
+      report_failure("debuginfod: no debug file for build id " + build_id + ": " + why +
+                         "; objects without local debug info keep module+offset names",
+                     missing);
+    }
     for (const auto& weak : waiting) {
       if (auto slot = weak.lock()) {
         slot->state_.store(FetchedDebugFile::State::failed, std::memory_order_release);
@@ -187,10 +236,11 @@ void DebuginfodFetcher::fetch(const std::string& build_id, debuginfod_client* cl
     return;
   }
   host_.log(LogLevel::debug, "debuginfod: build id " + build_id + ": " + path);
-  // Files written or used since this fetch began stay: this one, and what
-  // other workers are downloading.
+  // Files written or used since this fetch began stay: this one (and its
+  // alt file), and what other workers are downloading.
   mark_used(path);
   trim_cache(started_ns);
+  AltDebugFile alt = file.alt;
   bool first = true;
   for (const auto& weak : waiting) {
     auto slot = weak.lock();
@@ -199,7 +249,9 @@ void DebuginfodFetcher::fetch(const std::string& build_id, debuginfod_client* cl
     if (first) {
       slot->file_ = std::move(file);
       first = false;
-    } else if (!open_debug_file(path, build_id, slot->file_, why)) {
+    } else if (open_debug_file(path, build_id, slot->file_, why)) {
+      slot->file_.alt = alt;
+    } else {
       slot->state_.store(FetchedDebugFile::State::failed, std::memory_order_release);
       continue;
     }
@@ -219,9 +271,7 @@ void DebuginfodFetcher::trim_cache(std::int64_t keep_since_ns) {
                                  std::to_string(trim.kept_bytes >> 20) + " MB kept");
 }
 
-void DebuginfodFetcher::report_failure(const std::string& build_id, const std::string& why,
-                                       bool missing) {
-  std::string what = "debuginfod: no debug file for build id " + build_id + ": " + why;
+void DebuginfodFetcher::report_failure(const std::string& what, bool missing) {
   // A server that answers "not here" works: most objects are not on it.
   if (missing || warned_.exchange(true)) {
     host_.log(LogLevel::debug, what);
@@ -229,9 +279,7 @@ void DebuginfodFetcher::report_failure(const std::string& build_id, const std::s
   }
   auto seconds = std::chrono::duration_cast<std::chrono::seconds>(settings_.retry_after).count();
   host_.log(LogLevel::warn,
-            what + " (servers: " + joined(settings_.urls) +
-                "); objects without local debug info keep module+offset names, a build id "
-                "is asked again after " +
+            what + " (servers: " + joined(settings_.urls) + "); a build id is asked again after " +
                 std::to_string(seconds) + " s, and later failures are logged at debug level");
 }
 

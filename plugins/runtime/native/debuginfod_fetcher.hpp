@@ -12,6 +12,13 @@
 // whoever requests it, so a server that is down or lacks the file costs one
 // request per object per retry interval. The first failure that is not "the
 // servers have no such file" is a warning; the rest are debug lines.
+//
+// A debug file that dwz compressed comes with its alt file: from the host
+// when it is there, else fetched by its build id the same way (as elfutils'
+// own tools do) before the debug file is handed over. A debug file whose
+// alt file cannot be had is handed over without it (said once at warning
+// level, then at debug): its lines stay, what dwz moved (names of inlined
+// functions, strings) is missing.
 #pragma once
 
 #include <atomic>
@@ -54,6 +61,7 @@ class DebuginfodFetcher {
   struct Settings {
     std::vector<std::string> urls;  // as DEBUGINFOD_URLS lists them
     std::string cache_path;         // libdebuginfod's cache (DEBUGINFOD_CACHE_PATH)
+    std::vector<std::string> debug_dirs;  // where alt files are looked for on the host first
     // The cache is trimmed to this at start and after each fetch, least
     // recently used files first (debuginfod_cache.hpp).
     std::uint64_t max_cache_bytes = std::uint64_t{1} << 30;
@@ -75,7 +83,8 @@ class DebuginfodFetcher {
   DebuginfodFetcher& operator=(const DebuginfodFetcher&) = delete;
 
   // The debug file of `build_id` (lowercase hex), fetched in the background.
-  // Never blocks on the network.
+  // Never blocks on the network. Also fetches a dwz alt file by its build
+  // id (for a local debug file whose alt file is not on the host).
   std::shared_ptr<FetchedDebugFile> request(const std::string& build_id);
 
   // Downloads asked of libdebuginfod so far (for tests and metrics).
@@ -85,8 +94,15 @@ class DebuginfodFetcher {
   DebuginfodFetcher(Settings settings, Host& host, const DebuginfodLibrary& library);
   void work();
   void fetch(const std::string& build_id, debuginfod_client* client);
+  // The downloaded file of `build_id` (its path in the cache); false with
+  // `why` (and `missing`: the servers have no such file).
+  bool download(const std::string& build_id, debuginfod_client* client, std::string& path,
+                std::string& why, bool& missing);
+  void add_alt_file(DebugFile& file, const std::string& build_id, debuginfod_client* client);
+  // A failed build id is not asked again for a while (under mutex_).
+  void remember_failure_locked(const std::string& build_id);
   void trim_cache(std::int64_t keep_since_ns);
-  void report_failure(const std::string& build_id, const std::string& why, bool missing);
+  void report_failure(const std::string& what, bool missing);
   static int progress(debuginfod_client* client, long done, long total);
 
   Settings settings_;

@@ -5,11 +5,32 @@
 
 namespace ember::native {
 
-std::uint64_t DwarfPool::add(std::string path, FileIdentity identity) {
+namespace {
+
+// Whether `path` is still the file `identity` was taken of.
+bool still_same_file(const std::string& path, const FileIdentity& identity) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 &&
+         static_cast<std::uint64_t>(st.st_ino) == identity.inode &&
+         static_cast<std::uint64_t>(st.st_dev) == identity.device &&
+         static_cast<std::uint64_t>(st.st_size) == identity.size;
+}
+
+}  // namespace
+
+std::uint64_t DwarfPool::add(std::string path, FileIdentity identity, AltDebugFile alt) {
   std::lock_guard lock(mutex_);
   std::uint64_t id = next_id_++;
-  entries_[id] = Entry{std::move(path), identity, nullptr, false, {}};
+  entries_[id] = Entry{std::move(path), identity, std::move(alt), nullptr, false, {}};
   return id;
+}
+
+void DwarfPool::set_alt(std::uint64_t id, AltDebugFile alt) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return;
+  close(it->second);
+  it->second.alt = std::move(alt);
 }
 
 void DwarfPool::remove(std::uint64_t id) {
@@ -20,17 +41,22 @@ void DwarfPool::remove(std::uint64_t id) {
   entries_.erase(it);
 }
 
-Status DwarfPool::open(Entry& entry) {
+Status DwarfPool::open(Entry& entry, std::string& note) {
   // Reopened by path: only the same file (it may have been replaced since).
-  struct stat st;
-  if (::stat(entry.path.c_str(), &st) != 0 ||
-      static_cast<std::uint64_t>(st.st_ino) != entry.identity.inode ||
-      static_cast<std::uint64_t>(st.st_dev) != entry.identity.device ||
-      static_cast<std::uint64_t>(st.st_size) != entry.identity.size) {
+  if (!still_same_file(entry.path, entry.identity)) {
     return Status::error(entry.path + " is gone or was replaced");
   }
   std::string path = copies_ ? copies_->path_for(entry.path, entry.identity) : entry.path;
-  return DwarfSource::open(path, entry.source);
+  std::string alt_path;
+  if (entry.alt.found()) {
+    if (still_same_file(entry.alt.path, entry.alt.identity)) {
+      alt_path = copies_ ? copies_->path_for(entry.alt.path, entry.alt.identity) : entry.alt.path;
+    } else {
+      note = entry.path + ": its dwz alt file " + entry.alt.path +
+             " is gone or was replaced, names dwz moved there stay missing";
+    }
+  }
+  return DwarfSource::open(path, alt_path, entry.source, note);
 }
 
 void DwarfPool::close(Entry& entry) {
@@ -66,7 +92,7 @@ bool DwarfPool::lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<Source
   if (it == entries_.end() || it->second.failed) return false;
   Entry& entry = it->second;
   if (!entry.source) {
-    if (Status status = open(entry); !status) {
+    if (Status status = open(entry, error); !status) {
       entry.failed = true;
       error = status.message();
       return false;

@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "alt_debug_file.hpp"
 #include "dwarf_source.hpp"
 #include "mapped_file.hpp"
 #include "uncompressed_debug.hpp"
@@ -46,13 +47,18 @@ class DwarfPool {
         release_interval_(release_interval) {}
 
   // A DWARF file known by its path and, to be sure a reopen finds the same
-  // bytes, its identity. Returns the id lookups use.
-  std::uint64_t add(std::string path, FileIdentity identity);
+  // bytes, its identity; with `alt`, when found, the dwz alt file its
+  // DWARF points into. Returns the id lookups use.
+  std::uint64_t add(std::string path, FileIdentity identity, AltDebugFile alt = {});
+  // Gives file `id` its alt file, found (fetched) after it was added: its
+  // open handle is closed, the next lookup opens it with the alt file.
+  void set_alt(std::uint64_t id, AltDebugFile alt);
   void remove(std::uint64_t id);
 
   // The functions at `vaddr` in file `id`, innermost first; false when the
   // file has no DWARF for it or cannot be (re)opened. `error` gets the reason
-  // a file failed to open, once per file.
+  // a file failed to open, once per file, or (lookup true or false) why its
+  // alt file was left out, at each (re)open without it.
   bool lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<SourceFunction>& out,
               std::string& error);
 
@@ -69,12 +75,13 @@ class DwarfPool {
   struct Entry {
     std::string path;
     FileIdentity identity;
+    AltDebugFile alt;
     std::unique_ptr<DwarfSource> source;  // null while closed
     bool failed = false;
     std::list<std::uint64_t>::iterator recent;  // valid while open
   };
 
-  Status open(Entry& entry);
+  Status open(Entry& entry, std::string& note);
   void close(Entry& entry);
   void enforce_budget();
   void release_locked(Clock::time_point now);

@@ -188,37 +188,63 @@ bool read_only_file_mapping(int fd, const char* raw, std::size_t size) {
   return true;
 }
 
-}  // namespace
-
-struct DwarfSource::Impl {
+// One file libdw reads: the DWARF's own, or its dwz alt file.
+struct DwarfFile {
   int fd = -1;
   Dwarf* dwarf = nullptr;
-  Elf_Data* lines = nullptr;
-  std::size_t memory = 0;
   // libelf's read-only mapping of the file, page-aligned; null when none.
   void* mapped = nullptr;
   std::size_t mapped_size = 0;
-  bool units_indexed = false;
-  std::vector<DieRange> units;  // sorted; built when .debug_aranges fail
-  std::unordered_map<Dwarf_Off, std::vector<DieRange>> functions;  // by unit, sorted
 
-  ~Impl() {
+  DwarfFile() = default;
+  DwarfFile(const DwarfFile&) = delete;
+  DwarfFile& operator=(const DwarfFile&) = delete;
+  ~DwarfFile() {
     if (dwarf) dwarf_end(dwarf);
     if (fd >= 0) ::close(fd);
   }
 
-  void find_mapping_and_inflated() {
+  Status open(const std::string& path) {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::error("cannot open " + path + ": " + std::strerror(errno));
+    dwarf = dwarf_begin(fd, DWARF_C_READ);
+    if (!dwarf) return Status::error(path + ": no DWARF (" + dwarf_error() + ")");
+    return Status::ok();
+  }
+
+  // Finds libelf's mapping; returns the heap its compressed sections were
+  // inflated into.
+  std::size_t find_mapping_and_inflated() {
     Elf* elf = dwarf_getelf(dwarf);
     std::size_t size = 0;
     char* raw = elf ? elf_rawfile(elf, &size) : nullptr;
-    memory += inflated_bytes(elf, raw, size);
-    if (!read_only_file_mapping(fd, raw, size)) return;
+    std::size_t inflated = inflated_bytes(elf, raw, size);
+    if (!read_only_file_mapping(fd, raw, size)) return inflated;
     const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
     auto begin = reinterpret_cast<std::uintptr_t>(raw) & ~(page - 1);
     auto end = (reinterpret_cast<std::uintptr_t>(raw) + size + page - 1) & ~(page - 1);
     mapped = reinterpret_cast<void*>(begin);
     mapped_size = end - begin;
+    return inflated;
   }
+
+  void release_file_pages() const {
+    if (mapped) madvise(mapped, mapped_size, MADV_DONTNEED);
+  }
+};
+
+}  // namespace
+
+struct DwarfSource::Impl {
+  // Declared first so it is ended last: the DWARF's handle points into it.
+  std::unique_ptr<DwarfFile> alt;
+  DwarfFile file;
+  Dwarf* dwarf = nullptr;  // file's
+  Elf_Data* lines = nullptr;
+  std::size_t memory = 0;
+  bool units_indexed = false;
+  std::vector<DieRange> units;  // sorted; built when .debug_aranges fail
+  std::unordered_map<Dwarf_Off, std::vector<DieRange>> functions;  // by unit, sorted
 
   // The file pages lookups touched (a unit's DIEs, line program, strings)
   // count in the agent's RSS for as long as the handle is open, though the
@@ -226,7 +252,8 @@ struct DwarfSource::Impl {
   // first samples bring hundreds of lookups a second, each of which faulted
   // the same pages back.
   void release_file_pages() const {
-    if (mapped) madvise(mapped, mapped_size, MADV_DONTNEED);
+    file.release_file_pages();
+    if (alt) alt->release_file_pages();
   }
 
   // Units from their DIEs' ranges, for objects without (complete)
@@ -277,13 +304,28 @@ DwarfSource::DwarfSource(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 DwarfSource::~DwarfSource() = default;
 
 Status DwarfSource::open(const std::string& path, std::unique_ptr<DwarfSource>& out) {
+  std::string note;
+  return open(path, "", out, note);
+}
+
+Status DwarfSource::open(const std::string& path, const std::string& alt_path,
+                         std::unique_ptr<DwarfSource>& out, std::string& note) {
   auto impl = std::make_unique<Impl>();
-  impl->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (impl->fd < 0) return Status::error("cannot open " + path + ": " + std::strerror(errno));
-  impl->dwarf = dwarf_begin(impl->fd, DWARF_C_READ);
-  if (!impl->dwarf) return Status::error(path + ": no DWARF (" + dwarf_error() + ")");
+  if (Status opened = impl->file.open(path); !opened) return opened;
+  impl->dwarf = impl->file.dwarf;
   impl->lines = line_section(impl->dwarf);
-  impl->find_mapping_and_inflated();
+  impl->memory += impl->file.find_mapping_and_inflated();
+  if (!alt_path.empty()) {
+    auto alt = std::make_unique<DwarfFile>();
+    if (Status opened = alt->open(alt_path); !opened) {
+      note = path + ": its dwz alt file is left out, names dwz moved there stay missing: " +
+             opened.message();
+    } else {
+      impl->memory += alt->find_mapping_and_inflated();
+      dwarf_setalt(impl->dwarf, alt->dwarf);
+      impl->alt = std::move(alt);
+    }
+  }
   impl->release_file_pages();  // inflating compressed sections read all of them
   out.reset(new DwarfSource(std::move(impl)));
   return Status::ok();

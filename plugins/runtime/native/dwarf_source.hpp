@@ -3,7 +3,8 @@
 // link-time address into its functions, innermost first: the inlined
 // functions the address is in, then the function they were inlined into,
 // each with the file and line it is at (for an inlined function's callers:
-// the line of the inlined call).
+// the line of the inlined call). DWARF that dwz compressed is read with
+// its alt file.
 //
 // libdw keeps what a lookup read (the unit's line table, abbreviations)
 // until the handle is closed; memory_estimate() lets the owner close and
@@ -33,6 +34,11 @@ class DwarfSource {
  public:
   // Opens `path`; a file without DWARF is an error.
   static Status open(const std::string& path, std::unique_ptr<DwarfSource>& out);
+  // Opens `path` with `alt_path`, the dwz alt file its DWARF points into
+  // (alt_debug_file.hpp), given to libdw. An alt file libdw cannot read is
+  // left out, and `note` says so: what dwz moved there stays unnamed.
+  static Status open(const std::string& path, const std::string& alt_path,
+                     std::unique_ptr<DwarfSource>& out, std::string& note);
   ~DwarfSource();
   DwarfSource(const DwarfSource&) = delete;
   DwarfSource& operator=(const DwarfSource&) = delete;

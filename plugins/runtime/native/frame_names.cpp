@@ -15,6 +15,17 @@ std::string hex(std::uint64_t value) {
   return buffer;
 }
 
+std::string hex(const std::uint8_t* bytes, std::size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    out.push_back(kDigits[bytes[i] >> 4]);
+    out.push_back(kDigits[bytes[i] & 0xf]);
+  }
+  return out;
+}
+
 FrameHandle offset_frame(std::string_view module, std::uint64_t offset, std::string kind) {
   return named_frame(std::string(module) + "+" + hex(offset), module, kind);
 }

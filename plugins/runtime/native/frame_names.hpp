@@ -15,6 +15,8 @@ namespace ember::native {
 std::string_view base_name(std::string_view path);
 
 std::string hex(std::uint64_t value);  // "0x1a2b"
+// Bytes as lowercase hex digits, as build ids are written: "1a2b...".
+std::string hex(const std::uint8_t* bytes, std::size_t size);
 
 // A frame named module+offset.
 FrameHandle offset_frame(std::string_view module, std::uint64_t offset, std::string kind);

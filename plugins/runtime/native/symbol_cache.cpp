@@ -12,7 +12,7 @@ BinarySymbols::BinarySymbols(SymbolSources sources, const NativeOptions& options
       demangle_(options.demangle),
       max_cached_(options.max_cached_frames),
       host_(&host) {
-  awaiting_.store(sources_.fetched != nullptr, std::memory_order_release);
+  awaiting_.store(sources_.fetched || sources_.fetched_alt, std::memory_order_release);
   lines_ = options.lines;
 }
 
@@ -35,6 +35,12 @@ bool BinarySymbols::has_dwarf() const {
 }
 
 void BinarySymbols::take_fetched() const {
+  if (sources_.fetched) take_fetched_debug_file();
+  if (sources_.fetched_alt) take_fetched_alt_file();
+  awaiting_.store(sources_.fetched || sources_.fetched_alt, std::memory_order_release);
+}
+
+void BinarySymbols::take_fetched_debug_file() const {
   FetchedDebugFile::State state = sources_.fetched->state();
   if (state == FetchedDebugFile::State::pending) return;
   if (state == FetchedDebugFile::State::ready) {
@@ -42,14 +48,28 @@ void BinarySymbols::take_fetched() const {
     // A debug file's .symtab holds what MiniDebugInfo's does, and more.
     if (debug.symbols.function_count() > 0) sources_.extra = std::move(debug.symbols);
     if (lines_ && debug.has_dwarf && sources_.dwarf) {
-      sources_.dwarf_id = sources_.dwarf->add(debug.path, debug.identity);
+      sources_.dwarf_id = sources_.dwarf->add(debug.path, debug.identity, std::move(debug.alt));
     }
     // Function keys and chains came from the tables just replaced.
     by_function_.clear();
     by_address_.clear();
   }
   sources_.fetched.reset();
-  awaiting_.store(false, std::memory_order_release);
+}
+
+void BinarySymbols::take_fetched_alt_file() const {
+  FetchedDebugFile::State state = sources_.fetched_alt->state();
+  if (state == FetchedDebugFile::State::pending) return;
+  if (state == FetchedDebugFile::State::ready && sources_.dwarf_id != 0) {
+    DebugFile file = sources_.fetched_alt->take();
+    AltDebugFile alt;
+    alt.build_id = file.symbols.build_id();
+    alt.path = std::move(file.path);
+    alt.identity = file.identity;
+    sources_.dwarf->set_alt(sources_.dwarf_id, std::move(alt));
+    by_address_.clear();  // named without the alt file's names
+  }
+  sources_.fetched_alt.reset();
 }
 
 std::optional<BinarySymbols::Function> BinarySymbols::find_function(std::uint64_t vaddr) const {
@@ -83,12 +103,14 @@ ChainHandle BinarySymbols::function_chain(const Function& function, std::string_
 ChainHandle BinarySymbols::source_chain(std::uint64_t vaddr, std::string_view module,
                                         const std::optional<Function>& function) const {
   std::string error;
-  if (!sources_.dwarf->lookup(sources_.dwarf_id, vaddr, scratch_, error)) {
+  bool found = sources_.dwarf->lookup(sources_.dwarf_id, vaddr, scratch_, error);
+  if (!found) {
     if (!error.empty()) {
       host_->log(LogLevel::debug, "no source lines, frames keep function names: " + error);
     }
     return nullptr;
   }
+  if (!error.empty()) host_->log(LogLevel::debug, error);  // its alt file was left out
   auto chain = std::make_shared<FrameChain>();
   chain->reserve(scratch_.size());
   for (std::size_t i = 0; i < scratch_.size(); ++i) {
@@ -154,6 +176,7 @@ SymbolCache::SymbolCache(Host& host, const NativeOptions& options)
   settings.urls = options.debuginfod_urls;
   settings.cache_path = options.cache_dir + "/debuginfod";
   settings.max_cache_bytes = options.max_debuginfod_cache_bytes;
+  settings.debug_dirs = options.debug_dirs;
   std::string error;
   fetcher_ = DebuginfodFetcher::start(settings, host, error);
   if (!fetcher_) {
@@ -188,13 +211,17 @@ std::shared_ptr<const BinarySymbols> SymbolCache::read(const MappedFile& file,
   }
   std::string dwarf_path;
   FileIdentity dwarf_identity;
+  AltDebugFile alt;
+  std::vector<std::string> roots;
+  if (!root.empty() && root != "/") roots.push_back(root);
+  roots.push_back("");
   if (links.has_dwarf) {
     dwarf_path = file.opened_path();
     dwarf_identity = file.identity();
+    alt = linked_alt_file(links);
   } else if (!options_.debug_dirs.empty()) {
     DebugFileQuery query;
-    if (!root.empty() && root != "/") query.roots.push_back(root);
-    query.roots.push_back("");
+    query.roots = roots;
     query.debug_dirs = options_.debug_dirs;
     query.build_id = sources.elf.build_id();
     query.object_path = path;
@@ -208,6 +235,7 @@ std::shared_ptr<const BinarySymbols> SymbolCache::read(const MappedFile& file,
       if (debug.has_dwarf) {
         dwarf_path = debug.path;
         dwarf_identity = debug.identity;
+        alt = std::move(debug.alt);
       }
     }
   }
@@ -220,7 +248,18 @@ std::shared_ptr<const BinarySymbols> SymbolCache::read(const MappedFile& file,
     }
   }
   if (options_.lines && !dwarf_path.empty()) {
-    sources.dwarf_id = dwarf_pool_->add(dwarf_path, dwarf_identity);
+    // libdw looks for a dwz alt file only on the host, and not beside an
+    // uncompressed copy: found here and handed to it, or fetched.
+    if (alt.wanted() && !find_alt_file(dwarf_path, roots, options_.debug_dirs, alt)) {
+      if (fetcher_) {
+        sources.fetched_alt = fetcher_->request(alt.build_id);
+      } else {
+        host_.log(LogLevel::debug, dwarf_path + ": no dwz alt file " + alt.name + " (build id " +
+                                       alt.build_id +
+                                       "), the names dwz moved there stay missing");
+      }
+    }
+    sources.dwarf_id = dwarf_pool_->add(dwarf_path, dwarf_identity, alt);
   }
   // The last source: asked in the background, taken in by a later lookup.
   if (fetcher_ && dwarf_path.empty() && !sources.elf.build_id().empty() &&

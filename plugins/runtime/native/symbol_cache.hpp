@@ -13,6 +13,8 @@
 // With debuginfod on, an object no local source has DWARF for asks for its
 // debug file by build id (debuginfod_fetcher.hpp); until it arrives the
 // object is "awaiting" it, and the frames it names then are not for keeping.
+// So is an object whose local DWARF dwz compressed and whose alt file is
+// not on the host: that alt file is asked for by its build id.
 #pragma once
 
 #include <cstddef>
@@ -43,6 +45,7 @@ struct SymbolSources {
   std::shared_ptr<DwarfPool> dwarf;
   std::uint64_t dwarf_id = 0;  // 0: no DWARF (or lines off)
   std::shared_ptr<FetchedDebugFile> fetched;  // asked of debuginfod; null: not asked
+  std::shared_ptr<FetchedDebugFile> fetched_alt;  // the local DWARF's dwz alt file, asked
 };
 
 // One object's symbols, or the reason it could not be read.
@@ -78,8 +81,10 @@ class BinarySymbols {
   ChainHandle function_chain(const Function& function, std::string_view module) const;
   ChainHandle source_chain(std::uint64_t vaddr, std::string_view module,
                            const std::optional<Function>& function) const;
-  // Takes in the fetched debug file once it is there (under mutex_).
+  // Takes in the fetched debug file (or alt file) once it is there (under mutex_).
   void take_fetched() const;
+  void take_fetched_debug_file() const;
+  void take_fetched_alt_file() const;
 
   // Gains a debug file's symbols and DWARF when a fetch ends (under mutex_).
   mutable SymbolSources sources_;

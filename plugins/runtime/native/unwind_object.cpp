@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "ember/proc_maps.hpp"
+#include "frame_names.hpp"
 
 namespace ember::native {
 namespace {
@@ -30,16 +31,6 @@ constexpr std::string_view kSignalReturn("\x48\xc7\xc0\x0f\x00\x00\x00\x0f\x05",
 struct ElfCloser {
   void operator()(Elf* elf) const { elf_end(elf); }
 };
-
-std::string hex(const std::uint8_t* bytes, std::size_t size) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < size; ++i) {
-    out.push_back(digits[bytes[i] >> 4]);
-    out.push_back(digits[bytes[i] & 0xf]);
-  }
-  return out;
-}
 
 }  // namespace
 
