@@ -112,6 +112,23 @@ class Debuginfod(unittest.TestCase):
             doc = json.load(f)
         return doc, res
 
+    def serve_and_start(self, scratch, files, stripped, builds):
+        """Debian's debuginfod serving `files` (name: path), the agent's
+        config (no local debug file, cache_dir in `scratch`) and `stripped`
+        running, once the server has indexed `builds`."""
+        served = os.path.join(scratch, "served")
+        os.mkdir(served)
+        for name, path in files.items():
+            shutil.copy(path, os.path.join(served, name))
+        server, url, log_path = start_server(self, served, scratch)
+        cache_dir = os.path.join(scratch, "cache")
+        config = it.config_file(self, "[runtime.native]\nenabled = true\nlines = true\n"
+                                f"debug_dirs = []\ncache_dir = \"{cache_dir}\"\n")
+        w = it.start(self, [stripped, 60])
+        for build in builds:
+            wait_indexed(self, server, url, build, log_path)
+        return url, config, cache_dir, w
+
     def named_share(self, doc, pid, binary):
         """(samples main -> outer_work -> mix_inlined [inlined] with files and
         lines, all samples); fails on a named sample with wrong frames."""
@@ -147,22 +164,28 @@ class Debuginfod(unittest.TestCase):
         self.assertEqual(wrong, [], "named samples with wrong frames, files or lines")
         return good, total
 
+    def expect_named_through(self, url, config, w, binary):
+        """Records `w` with DEBUGINFOD_URLS=`url`, then stops it: most samples
+        named, none wrongly, no warning about debuginfod."""
+        doc, res = self.record(w.pid, config, [f"DEBUGINFOD_URLS={url}"], duration=2,
+                               min_samples=300)
+        w.stop()
+        good, total = self.named_share(doc, w.pid, binary)
+        self.assertGreaterEqual(total, 300, f"too few samples ({total})\n" + res.describe())
+        self.assertGreaterEqual(it.share(good, total), 50.0,
+                                f"only {good} of {total} samples named through debuginfod\n"
+                                + res.describe())
+        self.assertNotRegex(res.stderr, r"(?i)warn.*debuginfod",
+                            "a warning about debuginfod\n" + res.describe())
+
     def test_stripped_binary_named_with_lines_through_debuginfod(self):
         scratch = it.scratch_dir(self)
         stripped = it.workload("inlined_hot")
         build = build_id(stripped)
         debug_file = os.path.join(DEBUG_ROOT, ".build-id", build[:2], build[2:] + ".debug")
         self.assertTrue(os.path.exists(debug_file), f"no split debug file {debug_file}")
-        served = os.path.join(scratch, "served")
-        os.mkdir(served)
-        shutil.copy(debug_file, os.path.join(served, "inlined_hot.debug"))
-        server, url, log_path = start_server(self, served, scratch)
-
-        cache_dir = os.path.join(scratch, "cache")
-        config = it.config_file(self, "[runtime.native]\nenabled = true\nlines = true\n"
-                                f"debug_dirs = []\ncache_dir = \"{cache_dir}\"\n")
-        w = it.start(self, [stripped, 60])
-        wait_indexed(self, server, url, build, log_path)
+        url, config, cache_dir, w = self.serve_and_start(
+            scratch, {"inlined_hot.debug": debug_file}, stripped, [build])
 
         # Without debuginfod: nothing names the stripped binary's functions.
         doc, res = self.record(w.pid, config, [], duration=1, min_samples=100)
@@ -176,16 +199,7 @@ class Debuginfod(unittest.TestCase):
         self.assertEqual(named, 0, "named without debuginfod: the test would prove nothing")
 
         # With DEBUGINFOD_URLS pointing at the server.
-        doc, res = self.record(w.pid, config, [f"DEBUGINFOD_URLS={url}"], duration=2,
-                               min_samples=300)
-        w.stop()
-        good, total = self.named_share(doc, w.pid, "inlined_hot")
-        self.assertGreaterEqual(total, 300, f"too few samples ({total})\n" + res.describe())
-        self.assertGreaterEqual(it.share(good, total), 50.0,
-                                f"only {good} of {total} samples named through debuginfod\n"
-                                + res.describe())
-        self.assertNotRegex(res.stderr, r"(?i)warn.*debuginfod",
-                            "a warning about debuginfod\n" + res.describe())
+        self.expect_named_through(url, config, w, "inlined_hot")
         self.assertTrue(os.path.exists(os.path.join(cache_dir, "debuginfod", build, "debuginfo")),
                         "the fetched file is not in cache_dir/debuginfod")
 
@@ -204,28 +218,10 @@ class Debuginfod(unittest.TestCase):
         alt_name = re.search(r"\]\s+(/\S+)", links).group(1)
         self.assertFalse(os.path.exists(alt_name),
                          f"the host has the alt file {alt_name}: libdw would find it itself")
-        served = os.path.join(scratch, "served")
-        os.mkdir(served)
-        shutil.copy(debug_file, os.path.join(served, "inlined_dwz.debug"))
-        shutil.copy(alt_file, os.path.join(served, "inlined_dwz.dwz"))
-        server, url, log_path = start_server(self, served, scratch)
-
-        cache_dir = os.path.join(scratch, "cache")
-        config = it.config_file(self, "[runtime.native]\nenabled = true\nlines = true\n"
-                                f"debug_dirs = []\ncache_dir = \"{cache_dir}\"\n")
-        w = it.start(self, [stripped, 60])
-        wait_indexed(self, server, url, build, log_path)
-        wait_indexed(self, server, url, alt_build, log_path)
-        doc, res = self.record(w.pid, config, [f"DEBUGINFOD_URLS={url}"], duration=2,
-                               min_samples=300)
-        w.stop()
-        good, total = self.named_share(doc, w.pid, "inlined_dwz")
-        self.assertGreaterEqual(total, 300, f"too few samples ({total})\n" + res.describe())
-        self.assertGreaterEqual(it.share(good, total), 50.0,
-                                f"only {good} of {total} samples named through debuginfod and "
-                                "the alt file\n" + res.describe())
-        self.assertNotRegex(res.stderr, r"(?i)warn.*debuginfod",
-                            "a warning about debuginfod\n" + res.describe())
+        url, config, cache_dir, w = self.serve_and_start(
+            scratch, {"inlined_dwz.debug": debug_file, "inlined_dwz.dwz": alt_file}, stripped,
+            [build, alt_build])
+        self.expect_named_through(url, config, w, "inlined_dwz")
         for fetched in (build, alt_build):
             self.assertTrue(
                 os.path.exists(os.path.join(cache_dir, "debuginfod", fetched, "debuginfo")),
