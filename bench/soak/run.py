@@ -119,7 +119,8 @@ def run(args, work: Path) -> dict:
     subprocess.run(["cc", "-O2", "-o", str(work / "churn"), str(HERE / "churn.c")], check=True)
     (work / "threads.py").write_text(THREADS_WORKLOAD)
     (work / "work.py").write_text(PYTHON_WORK)
-    cmd = [str(args.ember.parent / "emberd"), "--config", str(footprint.agent_config(work))]
+    cmd = [str(args.ember.parent / "emberd"), "--config",
+           str(footprint.agent_config(work, "soak"))]
     if args.freq:
         cmd += ["--frequency", str(args.freq)]
     agent = footprint.Launched("emberd", cmd, work)
