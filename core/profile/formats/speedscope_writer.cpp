@@ -21,6 +21,31 @@ constexpr std::string_view kSchema = "https://www.speedscope.app/file-format-sch
 
 using ThreadKey = std::pair<std::uint32_t, std::uint32_t>;  // pid, tid
 
+// Hands the text so far to the writer once it passes a piece's size, so a
+// window of tens of MB of JSON is never held whole; without a writer the
+// text stays whole (speedscope_json).
+class Spill {
+ public:
+  static constexpr std::size_t kPieceBytes = 64 * 1024;
+  explicit Spill(const SpeedscopePieceWriter* write) : write_(write) {}
+
+  void operator()(std::string& out) {
+    if (write_ && out.size() >= kPieceBytes) flush(out);
+  }
+  Status finish(std::string& out) {
+    if (write_ && !out.empty()) flush(out);
+    return status_;
+  }
+
+ private:
+  void flush(std::string& out) {
+    if (status_) status_ = (*write_)(out);
+    out.clear();
+  }
+  const SpeedscopePieceWriter* write_;
+  Status status_ = Status::ok();
+};
+
 struct Profile {
   std::string name;
   std::map<std::uint32_t, std::uint64_t> weights;  // stack -> count, in stack order
@@ -32,7 +57,7 @@ void append_key(std::string& out, std::string_view key) {
   out += ':';
 }
 
-void append_frames(std::string& out, const Window& window) {
+void append_frames(std::string& out, const Window& window, Spill& spill) {
   out += "\"shared\":{\"frames\":[";
   for (std::size_t i = 0; i < window.frames.size(); ++i) {
     const Frame& frame = window.frames[i];
@@ -47,6 +72,7 @@ void append_frames(std::string& out, const Window& window) {
     }
     if (frame.line != 0) out += ",\"line\":" + std::to_string(frame.line);
     out += '}';
+    spill(out);
   }
   out += "]}";
 }
@@ -76,7 +102,8 @@ std::map<ThreadKey, Profile> build_profiles(const Window& window) {
   return profiles;
 }
 
-void append_profile(std::string& out, const Window& window, const Profile& profile) {
+void append_profile(std::string& out, const Window& window, const Profile& profile,
+                    Spill& spill) {
   out += "{\"type\":\"sampled\",";
   append_key(out, "name");
   append_json_string(out, profile.name);
@@ -93,6 +120,7 @@ void append_profile(std::string& out, const Window& window, const Profile& profi
       out += std::to_string(frames[i]);
     }
     out += ']';
+    spill(out);
   }
   out += "],\"weights\":[";
   first = true;
@@ -100,6 +128,7 @@ void append_profile(std::string& out, const Window& window, const Profile& profi
     if (!first) out += ',';
     first = false;
     out += std::to_string(weight);
+    spill(out);
   }
   out += "]}";
 }
@@ -113,7 +142,7 @@ std::string json_number(double value) {
 }
 
 // Utilisation steps as arrays of numbers (thousands per window: keep them small).
-void append_metrics(std::string& out, const Window& window) {
+void append_metrics(std::string& out, const Window& window, Spill& spill) {
   out +=
       "\"host_metrics\":{\"fields\":[\"time_ns\",\"cpu_utilization\",\"memory_total_bytes\","
       "\"memory_available_bytes\"],\"steps\":[";
@@ -123,6 +152,7 @@ void append_metrics(std::string& out, const Window& window) {
     out += '[' + std::to_string(m.time_ns) + ',' + json_number(m.cpu_utilization) + ',' +
            std::to_string(m.memory_total_bytes) + ',' + std::to_string(m.memory_available_bytes) +
            ']';
+    spill(out);
   }
   out +=
       "]},\n\"process_metrics\":{\"fields\":[\"time_ns\",\"pid\",\"cpu_cores\",\"rss_bytes\"],"
@@ -132,11 +162,12 @@ void append_metrics(std::string& out, const Window& window) {
     if (i) out += ',';
     out += '[' + std::to_string(m.time_ns) + ',' + std::to_string(m.pid) + ',' +
            json_number(m.cpu_cores) + ',' + std::to_string(m.rss_bytes) + ']';
+    spill(out);
   }
   out += "]}";
 }
 
-void append_ember_metadata(std::string& out, const Window& window) {
+void append_ember_metadata(std::string& out, const Window& window, Spill& spill) {
   out += "\"ember\":{";
   out += "\"frequency_hz\":" + std::to_string(window.frequency_hz);
   out += ",\"start_ns\":" + std::to_string(window.start_ns);
@@ -178,13 +209,15 @@ void append_ember_metadata(std::string& out, const Window& window) {
     append_key(out, "service");
     append_json_string(out, p.service);
     out += '}';
+    spill(out);
   }
   out += "],\n";
-  append_metrics(out, window);
+  append_metrics(out, window, spill);
   out += ",\"frame_kinds\":[";
   for (std::size_t i = 0; i < window.frames.size(); ++i) {
     if (i) out += ',';
     append_json_string(out, window.frames[i].kind);
+    spill(out);
   }
   out += "],\"inlined_frames\":[";
   bool first = true;
@@ -193,13 +226,15 @@ void append_ember_metadata(std::string& out, const Window& window) {
     if (!first) out += ',';
     first = false;
     out += std::to_string(i);
+    spill(out);
   }
   out += "]}";
 }
 
-}  // namespace
-
-std::string speedscope_json(const Window& window, const SpeedscopeOptions& options) {
+// The whole file into `out`, or in pieces to `write` when it is given.
+Status render_speedscope(const Window& window, const SpeedscopeOptions& options,
+              const SpeedscopePieceWriter* write, std::string& out) {
+  Spill spill(write);
   std::map<ThreadKey, Profile> profiles = build_profiles(window);
 
   // Open on the busiest thread: the one most people came to see.
@@ -214,7 +249,7 @@ std::string speedscope_json(const Window& window, const SpeedscopeOptions& optio
     ++index;
   }
 
-  std::string out = "{";
+  out = "{";
   append_key(out, "$schema");
   append_json_string(out, kSchema);
   out += ',';
@@ -225,18 +260,32 @@ std::string speedscope_json(const Window& window, const SpeedscopeOptions& optio
   append_json_string(out,
                      options.name.empty() ? "ember " + utc_iso8601(window.start_ns) : options.name);
   out += ",\"activeProfileIndex\":" + std::to_string(active) + ",\n";
-  append_frames(out, window);
+  append_frames(out, window, spill);
   out += ",\n\"profiles\":[";
   bool first = true;
   for (const auto& [key, profile] : profiles) {
     out += first ? "\n" : ",\n";
     first = false;
-    append_profile(out, window, profile);
+    append_profile(out, window, profile, spill);
   }
   out += "],\n";
-  append_ember_metadata(out, window);
+  append_ember_metadata(out, window, spill);
   out += "}\n";
+  return spill.finish(out);
+}
+
+}  // namespace
+
+std::string speedscope_json(const Window& window, const SpeedscopeOptions& options) {
+  std::string out;
+  render_speedscope(window, options, nullptr, out);
   return out;
+}
+
+Status write_speedscope(const Window& window, const SpeedscopeOptions& options,
+                        const SpeedscopePieceWriter& write) {
+  std::string piece;
+  return render_speedscope(window, options, &write, piece);
 }
 
 }  // namespace ember::formats

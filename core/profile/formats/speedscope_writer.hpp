@@ -11,8 +11,11 @@
 // inlined function).
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 
+#include "ember/status.hpp"
 #include "ember/window.hpp"
 
 namespace ember::formats {
@@ -24,5 +27,11 @@ struct SpeedscopeOptions {
 
 // For several windows, pass merge_windows(...) (window_merger.hpp).
 std::string speedscope_json(const Window& window, const SpeedscopeOptions& options = {});
+
+// The same bytes handed to `write` in pieces of about 64 KiB, so the file
+// is never held whole; stops at the first error `write` returns.
+using SpeedscopePieceWriter = std::function<Status(std::string_view)>;
+Status write_speedscope(const Window& window, const SpeedscopeOptions& options,
+                        const SpeedscopePieceWriter& write);
 
 }  // namespace ember::formats

@@ -10,6 +10,7 @@
 #include "made_private_message.hpp"
 #include "output_file.hpp"
 #include "runtime_view.hpp"
+#include "speedscope_writer.hpp"
 #include "utc_time.hpp"
 
 namespace ember::files {
@@ -36,6 +37,19 @@ Status write_lines(const std::string& path, const CollapsedLines& lines) {
   AtomicFile file(path);
   Status status = file.open();
   if (status) status = lines.write([&](std::string_view piece) { return file.write(piece); });
+  if (status) status = file.commit();
+  return status;
+}
+
+// Written as it is rendered: a busy window's JSON is tens of MB.
+Status write_speedscope_file(const std::string& path, const Window& window,
+                             const std::string& name) {
+  AtomicFile file(path);
+  Status status = file.open();
+  if (status) {
+    status = write_speedscope(window, SpeedscopeOptions{name},
+                              [&](std::string_view piece) { return file.write(piece); });
+  }
   if (status) status = file.commit();
   return status;
 }
@@ -143,6 +157,7 @@ std::string FilesSink::render(ProfileFormat format, const Window& window,
 
 Status FilesSink::write_profile(const std::string& path, ProfileFormat format,
                                 const Window& window, const std::string& name) const {
+  if (format == ProfileFormat::speedscope) return write_speedscope_file(path, window, name);
   if (format != ProfileFormat::folded) {
     return write_file_atomically(path, render(format, window, name));
   }

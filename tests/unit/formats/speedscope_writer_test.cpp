@@ -209,3 +209,72 @@ TEST(SpeedscopeWriterTest, InlinedFramesAreListedAndKeepFileAndLine) {
 
 }  // namespace
 }  // namespace ember::formats
+
+namespace ember::formats {
+namespace {
+
+// A window whose JSON is several MB: many long frame names, stacks, threads.
+Window big_speedscope_window() {
+  Window window;
+  for (std::uint32_t i = 0; i < 20000; ++i) {
+    Frame frame;
+    frame.name = "ember_fixture::Outer<std::vector<int>>::compute_" + std::to_string(i);
+    frame.module = "libbig.so";
+    frame.file = "/src/big/outer_" + std::to_string(i % 97) + ".cpp";
+    frame.line = i;
+    frame.inlined = i % 5 == 0;
+    window.frames.push_back(frame);
+  }
+  for (std::uint32_t s = 0; s < 5000; ++s) {
+    std::vector<std::uint32_t> stack;
+    for (std::uint32_t d = 0; d < 12; ++d) stack.push_back((s * 31 + d * 7) % 20000);
+    window.stacks.push_back(stack);
+  }
+  for (std::uint32_t pid = 1; pid <= 40; ++pid) {
+    ProcessInfo process;
+    process.pid = pid;
+    process.comm = "worker";
+    window.processes.push_back(process);
+    for (std::uint32_t s = pid; s < 5000; s += 3) window.samples.push_back({s, pid, pid, 1 + s % 4});
+  }
+  return window;
+}
+
+TEST(SpeedscopeWriterTest, WrittenInPiecesIsTheSameBytes) {
+  std::vector<Window> windows = test::churn_windows(7, 5);
+  windows.push_back(test::sample_window());
+  windows.push_back(big_speedscope_window());
+  for (const Window& window : windows) {
+    std::string whole = speedscope_json(window, SpeedscopeOptions{"n"});
+    std::string pieces;
+    std::size_t count = 0;
+    std::size_t largest = 0;
+    Status status = write_speedscope(window, SpeedscopeOptions{"n"}, [&](std::string_view piece) {
+      pieces += piece;
+      ++count;
+      largest = std::max(largest, piece.size());
+      return Status::ok();
+    });
+    ASSERT_TRUE(status.is_ok()) << status.message();
+    EXPECT_EQ(pieces, whole);
+    if (whole.size() > 1000000) {
+      // Never held whole: pieces of about 64 KiB.
+      EXPECT_GT(count, whole.size() / (96 * 1024)) << whole.size();
+      EXPECT_LT(largest, 96u * 1024) << whole.size();
+    }
+  }
+}
+
+TEST(SpeedscopeWriterTest, AWriteErrorStopsTheWriting) {
+  std::size_t calls = 0;
+  Status status = write_speedscope(big_speedscope_window(), {}, [&](std::string_view) {
+    ++calls;
+    return calls == 2 ? Status::error("disk full") : Status::ok();
+  });
+  ASSERT_FALSE(status.is_ok());
+  EXPECT_EQ(status.message(), "disk full");
+  EXPECT_EQ(calls, 2u);
+}
+
+}  // namespace
+}  // namespace ember::formats
