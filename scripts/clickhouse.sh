@@ -26,10 +26,7 @@ usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
 action="$1"
 dir="$2"
 root="$(cd "$(dirname "$0")/.." && pwd)"
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$root/scripts/private-server.sh"
 
 remote_servers() {
   [ -n "${CLICKHOUSE_CLUSTER:-}" ] || return 0
@@ -70,23 +67,7 @@ replication() {
   return 1
 }
 
-stop() {
-  local pid
-  [ -f "$dir/pid" ] || return 0
-  pid="$(cat "$dir/pid")"
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid"
-    for _ in $(seq 200); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      echo "clickhouse.sh: ClickHouse (pid $pid) ignored SIGTERM for 20 s: killed" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  rm -f "$dir/pid"
-}
+stop() { stop_private_server clickhouse.sh ClickHouse; }
 
 start() {
   if ! command -v clickhouse-server >/dev/null; then

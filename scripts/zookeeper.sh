@@ -18,11 +18,8 @@ usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
 action="$1"
 dir="$2"
 root="$(cd "$(dirname "$0")/.." && pwd)"
+. "$root/scripts/private-server.sh"
 jar=/usr/share/java/zookeeper.jar  # its manifest names the jars it needs
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # The server's answer to a four-letter command, or nothing.
 ask() {
@@ -34,23 +31,7 @@ with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2) as s:
 PY
 }
 
-stop() {
-  local pid
-  [ -f "$dir/pid" ] || return 0
-  pid="$(cat "$dir/pid")"
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid"
-    for _ in $(seq 200); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      echo "zookeeper.sh: ZooKeeper (pid $pid) ignored SIGTERM for 20 s: killed" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  rm -f "$dir/pid"
-}
+stop() { stop_private_server zookeeper.sh ZooKeeper; }
 
 start() {
   [ -f "$jar" ] || "$root/scripts/install-deps.sh" >&2

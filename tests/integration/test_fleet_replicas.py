@@ -20,17 +20,15 @@ single-node database on the first node, whose answers are the truth.
 No BPF: runs unprivileged.
 """
 import os
-import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
-import urllib.error
-import urllib.request
+
+from fleet_it import Servers, api_get, assert_same, clickhouse, free_port
 
 EMBER = os.environ.get("EMBER_BIN", "")
 LOADER = os.environ.get("EMBER_IT_FLEET_LOAD", "")
@@ -44,32 +42,15 @@ HALF_HOURS = 18
 START = int(time.time()) // 3600 * 3600 - 34 * 3600 + 437
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def get(url):
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {TOKEN}"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as answer:
-            return answer.status, answer.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-
-
-def clickhouse(url, sql):
-    request = urllib.request.Request(url, data=sql.encode(), method="POST")
-    with urllib.request.urlopen(request, timeout=60) as answer:
-        return answer.read().decode().strip()
+    return api_get(url, TOKEN)
 
 
 class FleetReplicas(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="ember-it-replicas-")
-        cls.servers = []
+        cls.servers = None
         cls.nodes = []  # (directory, environment, url)
         cls.zookeeper_dir = os.path.join(cls.tmp, "zookeeper")
         try:
@@ -107,8 +88,9 @@ class FleetReplicas(unittest.TestCase):
         cls.tokens = os.path.join(cls.tmp, "tokens")
         with open(cls.tokens, "w") as f:
             f.write(TOKEN + "\n")
-        cls.single = cls.start_server("single", ["--clickhouse", cls.nodes[0][2]])
-        cls.replicated = cls.start_server(
+        cls.servers = Servers(EMBER, cls.tokens, cls.tmp)
+        cls.single = cls.servers.start("single", ["--clickhouse", cls.nodes[0][2]])
+        cls.replicated = cls.servers.start(
             "replicated", [a for _, _, url in cls.nodes for a in ("--clickhouse", url)]
             + ["--cluster", CLUSTER])
         for url in (cls.single, cls.replicated):
@@ -116,7 +98,7 @@ class FleetReplicas(unittest.TestCase):
             while get(f"{url}api/v1/summary")[0] != 200:
                 if time.monotonic() > deadline:
                     raise AssertionError(f"ember server at {url} did not serve within 30 s:\n"
-                                         + cls.logs())
+                                         + cls.servers.logs())
                 time.sleep(0.1)
 
     @classmethod
@@ -144,40 +126,9 @@ class FleetReplicas(unittest.TestCase):
             time.sleep(0.05)
 
     @classmethod
-    def start_server(cls, database, args):
-        log = os.path.join(cls.tmp, f"server-{len(cls.servers)}.log")
-        with open(log, "w") as err:
-            server = subprocess.Popen(
-                [EMBER, "server", "--token-file", cls.tokens, "--database", database,
-                 "--listen", "127.0.0.1:0"] + args,
-                stdout=subprocess.PIPE, stderr=err, text=True, stdin=subprocess.DEVNULL)
-        cls.servers.append((server, log))
-        line = server.stdout.readline()
-        match = re.search(r"listening on (http://[^ ]+/)", line)
-        if not match:
-            raise AssertionError(f"ember server did not start: {line!r}\n{cls.logs()}")
-        return match.group(1)
-
-    @classmethod
-    def logs(cls):
-        text = ""
-        for _, log in cls.servers:
-            with open(log) as f:
-                text += f"--- {log}\n{f.read()[-3000:]}"
-        return text
-
-    @classmethod
     def tearDownClass(cls):
-        for server, _ in cls.servers:
-            if server.poll() is None:
-                server.terminate()
-        for server, _ in cls.servers:
-            if server.poll() is None:
-                try:
-                    server.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait()
+        if cls.servers:
+            cls.servers.stop()
         stops = [subprocess.Popen([CLICKHOUSE_SCRIPT, "stop", directory])
                  for directory, _, _ in cls.nodes]
         for stop in stops:
@@ -197,7 +148,7 @@ class FleetReplicas(unittest.TestCase):
             for url in (self.single, self.replicated)]
         for loader in loaders:
             out, err = loader.communicate(timeout=120)
-            self.assertEqual(loader.returncode, 0, f"the loader failed:\n{err}\n{self.logs()}")
+            self.assertEqual(loader.returncode, 0, f"the loader failed:\n{err}\n{self.servers.logs()}")
             print(f"loaded: {out.strip()}", file=sys.stderr)
 
     def answers(self, url, frm, to):
@@ -209,16 +160,9 @@ class FleetReplicas(unittest.TestCase):
                 sep = "&" if "?" in endpoint else "?"
                 status, body = get(f"{url}api/v1/{endpoint}{sep}{span}{host}")
                 self.assertEqual(status, 200, f"{url} {endpoint} {span}{host}: {body[:300]!r}\n"
-                                 + self.logs())
+                                 + self.servers.logs())
                 out[endpoint + host] = body
         return out
-
-    def assert_same(self, a, b, what):
-        for key in a:
-            if a[key] != b[key]:
-                at = next(i for i, (x, y) in enumerate(zip(a[key] + b" ", b[key])) if x != y)
-                self.fail(f"{what}: {key} differs at byte {at}: "
-                          f"{a[key][max(0, at - 80):at + 80]!r} vs {b[key][max(0, at - 80):at + 80]!r}")
 
     def local_sum(self, i):
         return int(clickhouse(self.nodes[i][2],
@@ -240,7 +184,7 @@ class FleetReplicas(unittest.TestCase):
                   (START + 7 * 3600 + 11, START + 31 * 3600)]
         truth = [self.answers(self.single, *r) for r in ranges]
         for r, expected in list(zip(ranges, truth))[:2]:
-            self.assert_same(expected, self.answers(self.replicated, *r),
+            assert_same(self, expected, self.answers(self.replicated, *r),
                              f"single node vs replicas, one down, over {r[1] - r[0]} s")
 
         self.wait_node(self.start_node(1))
@@ -257,7 +201,7 @@ class FleetReplicas(unittest.TestCase):
 
         self.kill_node(0)  # the replica that took the second half's writes
         for r, expected in list(zip(ranges, truth))[2:]:
-            self.assert_same(expected, self.answers(self.replicated, *r),
+            assert_same(self, expected, self.answers(self.replicated, *r),
                              f"single node vs the restarted replica over {r[1] - r[0]} s")
 
 

@@ -29,16 +29,14 @@ single-node server reading samples alone.
 """
 import json
 import os
-import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
-import urllib.error
-import urllib.request
+
+from fleet_it import Servers, api_get, assert_same, clickhouse, free_port
 
 EMBER = os.environ.get("EMBER_BIN", "")
 LOADER = os.environ.get("EMBER_IT_FLEET_LOAD", "")
@@ -52,32 +50,15 @@ HOURS = 36
 START = int(time.time()) // 3600 * 3600 - 34 * 3600 + 437
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def get(url):
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {TOKEN}"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as answer:
-            return answer.status, answer.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-
-
-def clickhouse(url, sql):
-    request = urllib.request.Request(url, data=sql.encode(), method="POST")
-    with urllib.request.urlopen(request, timeout=60) as answer:
-        return answer.read().decode().strip()
+    return api_get(url, TOKEN)
 
 
 class FleetSharded(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="ember-it-sharded-")
-        cls.servers = []
+        cls.servers = None
         cls.ch_dirs = []
         try:
             cls.start_all()
@@ -110,19 +91,20 @@ class FleetSharded(unittest.TestCase):
         cls.tokens = os.path.join(cls.tmp, "tokens")
         with open(cls.tokens, "w") as f:
             f.write(TOKEN + "\n")
+        cls.servers = Servers(EMBER, cls.tokens, cls.tmp)
         node_args = [a for node in cls.nodes for a in ("--clickhouse", node)]
-        cls.single = cls.start_server("single", ["--clickhouse", cls.nodes[0]])
-        cls.raw = cls.start_server("single", ["--clickhouse", cls.nodes[0],
-                                              "--rollup-hours", "0"])
-        cls.sharded = cls.start_server("sharded", node_args + ["--cluster", CLUSTER])
-        cls.whole = cls.start_server("single", ["--clickhouse", cls.nodes[0],
-                                                "--reads", "whole"])
+        cls.single = cls.servers.start("single", ["--clickhouse", cls.nodes[0]])
+        cls.raw = cls.servers.start("single", ["--clickhouse", cls.nodes[0],
+                                               "--rollup-hours", "0"])
+        cls.sharded = cls.servers.start("sharded", node_args + ["--cluster", CLUSTER])
+        cls.whole = cls.servers.start("single", ["--clickhouse", cls.nodes[0],
+                                                 "--reads", "whole"])
         for url in (cls.single, cls.raw, cls.sharded, cls.whole):
             deadline = time.monotonic() + 20
             while get(f"{url}api/v1/summary")[0] != 200:
                 if time.monotonic() > deadline:
                     raise AssertionError(f"ember server at {url} did not serve within 20 s:\n"
-                                         + cls.logs())
+                                         + cls.servers.logs())
                 time.sleep(0.1)
         # Both loaded at once: the same windows (the loader's seeds).
         loaders = [subprocess.Popen(
@@ -136,44 +118,13 @@ class FleetSharded(unittest.TestCase):
             out, err = loader.communicate(timeout=120)
             if loader.returncode != 0:
                 raise AssertionError(f"the loader failed ({loader.returncode}):\n{err}\n"
-                                     + cls.logs())
+                                     + cls.servers.logs())
             print(f"loaded: {out.strip()}", file=sys.stderr)
 
     @classmethod
-    def start_server(cls, database, args):
-        log = os.path.join(cls.tmp, f"server-{len(cls.servers)}.log")
-        with open(log, "w") as err:
-            server = subprocess.Popen(
-                [EMBER, "server", "--token-file", cls.tokens, "--database", database,
-                 "--listen", "127.0.0.1:0"] + args,
-                stdout=subprocess.PIPE, stderr=err, text=True, stdin=subprocess.DEVNULL)
-        cls.servers.append((server, log))
-        line = server.stdout.readline()
-        match = re.search(r"listening on (http://[^ ]+/)", line)
-        if not match:
-            raise AssertionError(f"ember server did not start: {line!r}\n{cls.logs()}")
-        return match.group(1)
-
-    @classmethod
-    def logs(cls):
-        text = ""
-        for _, log in cls.servers:
-            with open(log) as f:
-                text += f"--- {log}\n{f.read()[-3000:]}"
-        return text
-
-    @classmethod
     def tearDownClass(cls):
-        for server, _ in cls.servers:
-            if server.poll() is None:
-                server.terminate()
-        for server, _ in cls.servers:
-            if server.poll() is None:
-                try:
-                    server.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait()
+        if cls.servers:
+            cls.servers.stop()
         stops = [subprocess.Popen([CLICKHOUSE_SCRIPT, "stop", directory])
                  for directory in cls.ch_dirs]
         for stop in stops:
@@ -211,14 +162,6 @@ class FleetSharded(unittest.TestCase):
         self.assertEqual(done.returncode, 0, done.stderr)
         return done.stdout
 
-    def assert_same(self, a, b, what):
-        for key in a:
-            # (The answers' bytes in the message only at their first difference.)
-            if a[key] != b[key]:
-                at = next(i for i, (x, y) in enumerate(zip(a[key] + b" ", b[key])) if x != y)
-                self.fail(f"{what}: {key} differs at byte {at}: "
-                          f"{a[key][max(0, at - 80):at + 80]!r} vs {b[key][max(0, at - 80):at + 80]!r}")
-
     def test_1_shards_hold_the_hosts_and_the_sums_match(self):
         per_shard = [int(clickhouse(node, "SELECT sum(count) FROM sharded.samples_local"))
                      for node in self.nodes]
@@ -238,11 +181,11 @@ class FleetSharded(unittest.TestCase):
         long = (START + 17, START + 25 * 3600)
         for frm, to in (short, long):
             single = self.answers(self.single, frm, to)
-            self.assert_same(single, self.answers(self.sharded, frm, to),
+            assert_same(self, single, self.answers(self.sharded, frm, to),
                              f"single-node vs two shards over {to - frm} s")
-            self.assert_same(single, self.answers(self.raw, frm, to),
+            assert_same(self, single, self.answers(self.raw, frm, to),
                              f"rollup vs samples alone over {to - frm} s")
-            self.assert_same(single, self.answers(self.whole, frm, to),
+            assert_same(self, single, self.answers(self.whole, frm, to),
                              f"summed in ClickHouse vs whole reads over {to - frm} s")
             tables = [self.report_top(url, frm, to) for url in (self.single, self.whole)]
             self.assertIn("samples", tables[0])
@@ -268,7 +211,7 @@ class FleetSharded(unittest.TestCase):
         a, b = self.answers(self.single, *long), self.answers(self.raw, *long)
         self.assertTrue(a["functions?limit=200"] != b["functions?limit=200"],
                         "a read of 30 h does not take the hourly rollup")
-        self.assert_same(self.answers(self.single, *short), self.answers(self.raw, *short),
+        assert_same(self, self.answers(self.single, *short), self.answers(self.raw, *short),
                          "a read of 7 h")
 
 
