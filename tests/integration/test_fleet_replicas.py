@@ -164,6 +164,23 @@ class FleetReplicas(unittest.TestCase):
                 out[endpoint + host] = body
         return out
 
+    def wait_copied(self, *pairs):
+        """Until each pair of replicas (node indexes) holds the same rows in
+        every table: a Distributed INSERT returns once one replica has its
+        rows, and the other fetches them a moment later."""
+        tables = [name + "_local" for name in ("frames", "stacks", "samples", "host_metrics",
+                                               "process_metrics", "ingested", "samples_hourly")]
+        counts = " UNION ALL ".join(f"SELECT '{t}', count() FROM replicated.{t}" for t in tables)
+        deadline = time.monotonic() + 60
+        for a, b in pairs:
+            while True:
+                rows = [sorted(clickhouse(self.nodes[i][2], counts).splitlines()) for i in (a, b)]
+                if rows[0] == rows[1]:
+                    break
+                if time.monotonic() > deadline:
+                    self.fail(f"replicas {a} and {b} differ after 60 s: {rows}")
+                time.sleep(0.2)
+
     def local_sum(self, i):
         return int(clickhouse(self.nodes[i][2],
                               "SELECT sum(count) FROM replicated.samples_local"))
@@ -173,8 +190,12 @@ class FleetReplicas(unittest.TestCase):
                              "database = 'replicated' AND name = 'samples_local'")
         self.assertEqual(engines, "ReplicatedMergeTree")
         self.load(START, HALF_HOURS)
+        # A replica goes down once it holds what was written (one that goes
+        # down first makes its rows unreadable until it is back).
+        self.wait_copied((0, 1), (2, 3))
         self.kill_node(1)  # the first shard's second replica
         self.load(START + HALF_HOURS * 3600, HALF_HOURS)
+        self.wait_copied((2, 3))
         total = int(clickhouse(self.nodes[0][2], "SELECT sum(count) FROM single.samples"))
         # Ranges of whole windows and parts: each read below is a new one (the
         # API keeps its last reads).
@@ -185,15 +206,10 @@ class FleetReplicas(unittest.TestCase):
         truth = [self.answers(self.single, *r) for r in ranges]
         for r, expected in list(zip(ranges, truth))[:2]:
             assert_same(self, expected, self.answers(self.replicated, *r),
-                             f"single node vs replicas, one down, over {r[1] - r[0]} s")
+                        f"single node vs replicas, one down, over {r[1] - r[0]} s")
 
         self.wait_node(self.start_node(1))
-        deadline = time.monotonic() + 60
-        while self.local_sum(1) != self.local_sum(0):
-            if time.monotonic() > deadline:
-                self.fail(f"the restarted replica has {self.local_sum(1)} samples after 60 s, "
-                          f"its peer {self.local_sum(0)}")
-            time.sleep(0.2)
+        self.wait_copied((0, 1))  # it fetches what it missed
         self.assertEqual(self.local_sum(2), self.local_sum(3))
         self.assertGreater(self.local_sum(0), 0)
         self.assertGreater(self.local_sum(2), 0)
@@ -202,7 +218,7 @@ class FleetReplicas(unittest.TestCase):
         self.kill_node(0)  # the replica that took the second half's writes
         for r, expected in list(zip(ranges, truth))[2:]:
             assert_same(self, expected, self.answers(self.replicated, *r),
-                             f"single node vs the restarted replica over {r[1] - r[0]} s")
+                        f"single node vs the restarted replica over {r[1] - r[0]} s")
 
 
 if __name__ == "__main__":
