@@ -32,8 +32,7 @@ std::string error_message(const std::string& body) {
 
 class WindowStore : public store::StoreReader {
  public:
-  WindowStore(Window window, std::optional<RangeWindow> second)
-      : window_(std::move(window)), second_(std::move(second)) {
+  explicit WindowStore(Window window) : window_(std::move(window)) {
     summary_.windows = window_.samples.empty() ? 0 : 1;
     summary_.first_ns = window_.start_ns;
     summary_.last_ns = window_.end_ns;
@@ -58,9 +57,8 @@ class WindowStore : public store::StoreReader {
   store::StoreSummary summary() const override { return summary_; }
 
   // The server cut the range: what it sent is the range's.
-  Status read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override {
-    const bool second = second_ && second_->from_ns == from_ns && second_->to_ns == to_ns;
-    merged = second ? second_->window : window_;
+  Status read(std::int64_t, std::int64_t, Window& merged) const override {
+    merged = window_;
     return Status::ok();
   }
 
@@ -71,7 +69,6 @@ class WindowStore : public store::StoreReader {
 
  private:
   Window window_;
-  std::optional<RangeWindow> second_;
   store::StoreSummary summary_;
 };
 
@@ -113,6 +110,13 @@ std::int64_t ns_of_seconds(const std::string& text) {
   digits.resize(9, '0');
   const std::int64_t fraction = std::stoll(digits);
   return text[0] == '-' ? ns - fraction : ns + fraction;
+}
+
+// A table's rows at most: --limit 0 (all) is as many as the API gives; the
+// table says how many more there are.
+std::string limit_param(const report::ReportRequest& request) {
+  const std::size_t most = 100'000;
+  return std::to_string(request.limit && request.limit < most ? request.limit : most);
 }
 
 }  // namespace
@@ -166,8 +170,76 @@ Status read_functions_answer(const std::string& json, report::TopTable& out) {
   return Status::ok();
 }
 
-std::unique_ptr<store::StoreReader> window_store(Window window, std::optional<RangeWindow> second) {
-  return std::make_unique<WindowStore>(std::move(window), std::move(second));
+void top_params(const report::ReportRequest& request,
+                std::multimap<std::string, std::string>& params) {
+  params.emplace("view", request.native ? "native" : "runtime");
+  params.emplace("sort", request.sort_by_total ? "total" : "self");
+  params.emplace("limit", limit_param(request));
+}
+
+Status diff_params(const report::ReportRequest& request, std::int64_t now_ns,
+                   std::multimap<std::string, std::string>& params) {
+  report::TimeRange second;
+  if (Status parsed = report::parse_time_range(request.diff, now_ns, second); !parsed) {
+    return Status::error("--diff: " + parsed.message());
+  }
+  for (auto [key, base] : {std::pair{"from", "base_from"}, {"to", "base_to"}}) {
+    auto given = params.extract(key);
+    if (!given.empty()) params.emplace(base, given.mapped());
+  }
+  params.emplace("from", std::to_string(second.from_ns));
+  params.emplace("to", std::to_string(second.to_ns));
+  params.emplace("view", request.native ? "native" : "runtime");
+  params.emplace("limit", limit_param(request));
+  return Status::ok();
+}
+
+Status fetch_fleet_diff(const FleetRequest& request, report::DiffTable& out) {
+  httplib::Params params(request.params.begin(), request.params.end());
+  params.emplace("tree", "0");
+  std::string body;
+  if (Status got = fetch_body(request, "/api/v1/diff", params, body); !got) return got;
+  return read_diff_answer(body, out);
+}
+
+Status read_diff_answer(const std::string& json, report::DiffTable& out) {
+  namespace pt = boost::property_tree;
+  pt::ptree answer;
+  try {
+    std::istringstream in(json);
+    pt::read_json(in, answer);
+    report::DiffTable diff;
+    auto range = [&](const char* key, report::DiffRange& r) {
+      const pt::ptree& span = answer.get_child(key);
+      r.start_ns = ns_of_seconds(span.get<std::string>("from"));
+      r.end_ns = ns_of_seconds(span.get<std::string>("to"));
+      r.samples = span.get<std::uint64_t>("samples");
+      r.view_changed = span.get<std::uint64_t>("view_changed");
+    };
+    range("before", diff.before);
+    range("after", diff.after);
+    for (const auto& [key, row] : answer.get_child("functions")) {
+      report::FunctionDelta d;
+      d.name = row.get<std::string>("name");
+      d.kind = row.get<std::string>("kind");
+      d.file = row.get<std::string>("file");
+      d.total_before = row.get<double>("before");
+      d.total_after = row.get<double>("after");
+      d.self_before = row.get<double>("self_before");
+      d.self_after = row.get<double>("self_after");
+      diff.deltas.push_back(std::move(d));
+    }
+    const auto matched = answer.get<std::size_t>("matched");
+    diff.left_out = matched > diff.deltas.size() ? matched - diff.deltas.size() : 0;
+    out = std::move(diff);
+  } catch (const pt::ptree_error& e) {
+    return Status::error(std::string("the server's diff answer cannot be read: ") + e.what());
+  }
+  return Status::ok();
+}
+
+std::unique_ptr<store::StoreReader> window_store(Window window) {
+  return std::make_unique<WindowStore>(std::move(window));
 }
 
 Status read_token(const std::string& path, std::string& token) {

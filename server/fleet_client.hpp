@@ -1,13 +1,13 @@
-// `ember report --server URL`'s side of the query API: the selection fetched
-// from the server's /api/v1/export as pprof, read back into a Window, and
-// served to the report's computations as a store that holds that window (and,
-// for --diff, the second range's), so a fleet report is computed and printed
-// exactly as a local one.
+// `ember report --server URL`'s side of the query API. A table is the
+// server's answer, computed there as the UI's (its functions and diff
+// answers: the frames' kinds as stored); a profile file (folded, svg, ...)
+// is the selection fetched from /api/v1/export as pprof, read back into a
+// Window and served to the report's computations as a store that holds that
+// window, so it is written exactly as a local one.
 #pragma once
 
 #include <map>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "ember/status.hpp"
@@ -35,17 +35,28 @@ Status fetch_fleet_functions(const FleetRequest& request, report::TopTable& out)
 // That answer's JSON read back (docs/api.md's functions).
 Status read_functions_answer(const std::string& json, report::TopTable& out);
 
-// A window fetched for one range.
-struct RangeWindow {
-  std::int64_t from_ns = 0, to_ns = 0;
-  Window window;
-};
+// The parameters of `ember report --server --format top`'s functions
+// request, added to the selection's: the report's view, sort and limit.
+void top_params(const report::ReportRequest& request,
+                std::multimap<std::string, std::string>& params);
 
-// A store holding one window (the fetched one): what run_report reads. With
-// `second` (`ember report --diff`'s range, fetched too), a read of exactly
-// that range is its window; every other read is `window`.
-std::unique_ptr<store::StoreReader> window_store(Window window,
-                                                 std::optional<RangeWindow> second = {});
+// The parameters of `ember report --server --diff`'s diff request, from the
+// selection's (from, to and the filters, as sent for a table): the
+// report's --from/--to are the baseline (base_from, base_to), its --diff
+// range the second (resolved with `now_ns`, sent as nanoseconds); the view
+// and limit as the report's.
+Status diff_params(const report::ReportRequest& request, std::int64_t now_ns,
+                   std::multimap<std::string, std::string>& params);
+
+// `ember report --server --diff`'s table: the server's /api/v1/diff answer
+// without its tree (request.params: diff_params's).
+Status fetch_fleet_diff(const FleetRequest& request, report::DiffTable& out);
+
+// That answer's JSON read back (docs/api.md's diff).
+Status read_diff_answer(const std::string& json, report::DiffTable& out);
+
+// A store holding one window (the fetched one): what run_report reads.
+std::unique_ptr<store::StoreReader> window_store(Window window);
 
 // The first line of a token file (what `--token-file` names), for requests.
 Status read_token(const std::string& path, std::string& token);

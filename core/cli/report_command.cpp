@@ -122,51 +122,40 @@ Status top_from_server(const std::string& url, const std::string& token_file,
                        std::string& text) {
   server::FleetRequest fleet;
   if (Status made = fleet_request(url, token_file, hosts, request, fleet); !made) return made;
-  fleet.params.emplace("view", request.native ? "native" : "runtime");
-  fleet.params.emplace("sort", request.sort_by_total ? "total" : "self");
-  // --limit 0 (all): as many as the API gives; the table says how many more.
-  const std::size_t most = 100'000;
-  fleet.params.emplace(
-      "limit", std::to_string(request.limit && request.limit < most ? request.limit : most));
+  server::top_params(request, fleet.params);
   report::TopTable top;
   if (Status fetched = server::fetch_fleet_functions(fleet, top); !fetched) return fetched;
   text = report::top_text(top, request);
   return Status::ok();
 }
 
+// `ember report --diff` computed by the fleet server (its diff answer
+// without the tree): --from/--to are the baseline, the --diff range (its
+// times resolved here, as run_report would, sent as nanoseconds) the second.
+Status diff_from_server(const std::string& url, const std::string& token_file,
+                        const std::vector<std::string>& hosts, const report::ReportRequest& request,
+                        std::int64_t now, std::string& text) {
+  if (Status table = report::check_diff_format(request); !table) return table;
+  server::FleetRequest fleet;
+  if (Status made = fleet_request(url, token_file, hosts, request, fleet); !made) return made;
+  if (Status made = server::diff_params(request, now, fleet.params); !made) return made;
+  report::DiffTable diff;
+  if (Status fetched = server::fetch_fleet_diff(fleet, diff); !fetched) return fetched;
+  text = report::diff_text(diff, request);
+  return Status::ok();
+}
+
 // The selection read from the fleet server (its query API cuts the range and
-// applies the filters), as a store holding that window and, with --diff,
-// the second range's (`now` resolves it as run_report will).
+// applies the filters), as a store holding that window.
 Status fetch_from_server(const std::string& url, const std::string& token_file,
                          const std::vector<std::string>& hosts,
-                         const report::ReportRequest& request, std::int64_t now,
+                         const report::ReportRequest& request,
                          std::unique_ptr<store::StoreReader>& store) {
   server::FleetRequest fleet;
   if (Status made = fleet_request(url, token_file, hosts, request, fleet); !made) return made;
-  auto add = [&](const char* key, const std::string& value) { fleet.params.emplace(key, value); };
-  // A table (--diff) names no threads: each process' threads summed by the
-  // server, a fraction of the rows of a fleet's day.
-  if (request.format == report::ReportFormat::top && request.filter.threads.empty()) {
-    add("threads", "0");
-  }
   Window window;
   if (Status fetched = server::fetch_fleet_window(fleet, window); !fetched) return fetched;
-  std::optional<server::RangeWindow> second;
-  if (!request.diff.empty()) {
-    second.emplace();
-    report::TimeRange range;
-    if (Status parsed = report::parse_time_range(request.diff, now, range); !parsed) return parsed;
-    second->from_ns = range.from_ns;
-    second->to_ns = range.to_ns;
-    fleet.params.erase("from");
-    fleet.params.erase("to");
-    add("from", std::to_string(range.from_ns));  // nanoseconds, as resolved here
-    add("to", std::to_string(range.to_ns));
-    if (Status fetched = server::fetch_fleet_window(fleet, second->window); !fetched) {
-      return Status::error("--diff range: " + fetched.message());
-    }
-  }
-  store = server::window_store(std::move(window), std::move(second));
+  store = server::window_store(std::move(window));
   return Status::ok();
 }
 
@@ -294,8 +283,11 @@ int report_command(Arguments& args) {
     } else if (request.format == report::ReportFormat::top && request.diff.empty()) {
       Status fetched = top_from_server(server_url, token_file, hosts, request, text);
       if (!fetched) return command_failed("report", fetched.message());
+    } else if (!request.diff.empty()) {
+      Status fetched = diff_from_server(server_url, token_file, hosts, request, now, text);
+      if (!fetched) return command_failed("report", fetched.message());
     } else {
-      Status fetched = fetch_from_server(server_url, token_file, hosts, request, now, store);
+      Status fetched = fetch_from_server(server_url, token_file, hosts, request, store);
       if (!fetched) return command_failed("report", fetched.message());
     }
     if (store) {

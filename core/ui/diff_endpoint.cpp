@@ -2,7 +2,8 @@
 // range (from, to) of the same selection, or of another one (base_pid,
 // base_process, ...: one process against another): one tree of both with each node's
 // counts in either (flame_json.hpp), and the functions whose share of their
-// range's samples moved most (`ember report --diff`'s table).
+// range's samples moved most (`ember report --diff`'s table, which `ember
+// report --server --diff` prints: `tree=0` leaves the tree out).
 #include <cmath>
 
 #include "endpoints.hpp"
@@ -21,21 +22,32 @@ ApiResponse diff_endpoint(ApiRequest& request) {
   if (!base_filter.empty()) before_selection.filter = base_filter;
   FlameLimits limits = flame_limits(request.query);
   std::int64_t limit = request.query.number("limit", 1, 100'000, 100);
+  const bool with_tree = request.query.number("tree", 0, 1, 1) != 0;
   if (auto bad = rejected(request.query)) return *bad;
+  // The table alone names no processes: each stack's samples will do.
+  after_selection.stacks = before_selection.stacks = !with_tree;
 
   SharedWindow before, after;
-  if (auto missing = read_selection(request, before_selection, before)) return *missing;
-  if (auto missing = read_selection(request, after_selection, after)) return *missing;
-  formats::FlameTree tree = limited_flame_tree(*after, before.get(), limits);
+  std::uint64_t before_changed = 0, after_changed = 0;
+  if (auto missing = read_selection(request, before_selection, before, nullptr, &before_changed)) {
+    return *missing;
+  }
+  if (auto missing = read_selection(request, after_selection, after, nullptr, &after_changed)) {
+    return *missing;
+  }
+  formats::FlameTree tree;
+  if (with_tree) tree = limited_flame_tree(*after, before.get(), limits);
   std::vector<report::FunctionDelta> deltas =
       report::diff_functions(report::function_table(*before), report::function_table(*after));
+  const std::size_t matched = deltas.size();
   if (deltas.size() > static_cast<std::size_t>(limit)) deltas.resize(limit);
 
   JsonWriter json;
   json.begin_object();
-  write_span(json, "before", *before);
-  write_span(json, "after", *after);
+  write_span(json, "before", *before, before_changed);
+  write_span(json, "after", *after, after_changed);
   write_flame(json, tree, *after, true);
+  json.field("matched", matched);
   json.key("functions").begin_array();
   for (const report::FunctionDelta& d : deltas) {
     json.begin_object();

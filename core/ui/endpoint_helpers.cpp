@@ -196,10 +196,12 @@ FlameLimits flame_limits(ApiQuery& query) {
   return limits;
 }
 
-void write_span(JsonWriter& json, std::string_view key, const Window& window) {
+void write_span(JsonWriter& json, std::string_view key, const Window& window,
+                std::optional<std::uint64_t> view_changed) {
   json.key(key).begin_object();
   json.field("from", seconds_of(window.start_ns)).field("to", seconds_of(window.end_ns));
   json.field("samples", window.total_samples()).field("frequency_hz", window.frequency_hz);
+  if (view_changed) json.field("view_changed", *view_changed);
   json.end_object();
 }
 

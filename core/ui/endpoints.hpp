@@ -73,8 +73,10 @@ std::optional<ApiResponse> focus_on(const std::string& focus, SharedWindow& wind
 // `max_nodes` and `resolution`: how much of a flame tree to send.
 FlameLimits flame_limits(ApiQuery& query);
 
-// {"from", "to", "samples", "frequency_hz"} of a read window, as a "key": {...}.
-void write_span(JsonWriter& json, std::string_view key, const Window& window);
+// {"from", "to", "samples", "frequency_hz"} of a read window, as a "key": {...};
+// with `view_changed`, that field too (the samples the runtime view changed).
+void write_span(JsonWriter& json, std::string_view key, const Window& window,
+                std::optional<std::uint64_t> view_changed = std::nullopt);
 
 // An endpoint's JSON body as a 200.
 ApiResponse json_response(JsonWriter& json);

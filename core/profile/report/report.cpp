@@ -84,12 +84,16 @@ std::string view_note(std::uint64_t changed, std::uint64_t samples) {
   return line;
 }
 
-// The runtime view (runtime_view.hpp) unless --native; view_note's line.
-std::string apply_view(bool native, Window& window) {
-  if (native) return "";
+// The runtime view (runtime_view.hpp) unless --native; the samples it changed.
+std::uint64_t apply_view(bool native, Window& window) {
+  if (native) return 0;
   RuntimeView view = runtime_view(std::move(window));
   window = std::move(view.window);
-  return view_note(view.changed_samples, window.total_samples());
+  return view.changed_samples;
+}
+
+DiffRange diff_range(const Window& window, std::uint64_t view_changed) {
+  return DiffRange{window.start_ns, window.end_ns, window.total_samples(), view_changed};
 }
 
 std::string heading(std::uint64_t samples, std::uint32_t frequency_hz, std::int64_t start_ns,
@@ -260,13 +264,33 @@ std::string top_text(const TopTable& top, const ReportRequest& request) {
       request.limit);
 }
 
+std::string diff_text(const DiffTable& diff, const ReportRequest& request) {
+  std::string title =
+      "ember report --diff: each function's share of its range's samples, "
+      "delta = after - before (percentage points)\nbefore: " +
+      std::to_string(diff.before.samples) + " samples, " +
+      span(diff.before.start_ns, diff.before.end_ns) +
+      "\nafter:  " + std::to_string(diff.after.samples) + " samples, " +
+      span(diff.after.start_ns, diff.after.end_ns) + "\n";
+  if (!request.filter.empty()) title += "filter: " + request.filter.describe() + "\n";
+  // The baseline's share of changed samples, else the second range's.
+  const DiffRange& noted = diff.before.view_changed ? diff.before : diff.after;
+  title += view_note(noted.view_changed, noted.samples);
+  return diff_table(diff.deltas, title, request.limit, diff.left_out);
+}
+
+Status check_diff_format(const ReportRequest& request) {
+  if (!request.diff.empty() && request.format != ReportFormat::top) {
+    return Status::error("--diff prints a table: use it with --format top");
+  }
+  return Status::ok();
+}
+
 Status run_report(const store::StoreReader& store, const ReportRequest& request,
                   std::int64_t now_ns, std::string& out) {
   store::StoreSummary summary = store.summary();
   if (summary.windows == 0) return no_windows();
-  if (!request.diff.empty() && request.format != ReportFormat::top) {
-    return Status::error("--diff prints a table: use it with --format top");
-  }
+  if (Status table = check_diff_format(request); !table) return table;
   TimeRange range;
   Status resolved = resolve_range(summary, request.from, request.to, now_ns, range);
   if (!resolved) return resolved;
@@ -274,7 +298,7 @@ Status run_report(const store::StoreReader& store, const ReportRequest& request,
   Window window;
   Status read = read_report_window(store, summary, range, request.filter, window);
   if (!read) return read;
-  std::string view_note = apply_view(request.native, window);
+  const std::uint64_t view_changed = apply_view(request.native, window);
 
   if (!request.diff.empty()) {
     TimeRange second;
@@ -284,19 +308,11 @@ Status run_report(const store::StoreReader& store, const ReportRequest& request,
     read = read_range(store, summary, Range{second.from_ns, second.to_ns}, request.filter,
                       "in the --diff range", after);
     if (!read) return read;
-    std::string after_note = apply_view(request.native, after);
-    if (view_note.empty()) view_note = after_note;
-    std::string title =
-        "ember report --diff: each function's share of its range's samples, "
-        "delta = after - before (percentage points)\nbefore: " +
-        std::to_string(window.total_samples()) + " samples, " +
-        span(window.start_ns, window.end_ns) +
-        "\nafter:  " + std::to_string(after.total_samples()) + " samples, " +
-        span(after.start_ns, after.end_ns) + "\n";
-    if (!request.filter.empty()) title += "filter: " + request.filter.describe() + "\n";
-    title += view_note;
-    out = diff_table(diff_functions(function_table(window), function_table(after)), title,
-                     request.limit);
+    DiffTable diff;
+    diff.before = diff_range(window, view_changed);
+    diff.after = diff_range(after, apply_view(request.native, after));
+    diff.deltas = diff_functions(function_table(window), function_table(after));
+    out = diff_text(diff, request);
     return Status::ok();
   }
 
@@ -305,7 +321,9 @@ Status run_report(const store::StoreReader& store, const ReportRequest& request,
   if (request.format == ReportFormat::top) {
     FunctionTable table = function_table(window);
     if (request.sort_by_total) sort_by_total(table);
-    out = top_table(table, heading(window, request.filter) + view_note, request.limit);
+    out = top_table(
+        table, heading(window, request.filter) + view_note(view_changed, window.total_samples()),
+        request.limit);
   } else {
     formats::RenderOptions options{name};
     options.flame = request.flame;

@@ -11,6 +11,7 @@
 
 #include "ember/status.hpp"
 #include "function_stats.hpp"
+#include "profile_diff.hpp"
 #include "report_filter.hpp"
 #include "store_reader.hpp"
 #include "time_spec.hpp"
@@ -82,6 +83,26 @@ struct TopTable {
 // `ember report --format top`'s text for such a table, as run_report prints
 // it for a window (the table's order as it is: sorted by whoever computed it).
 std::string top_text(const TopTable& top, const ReportRequest& request);
+
+// `ember report --diff`'s comparison computed elsewhere (the fleet server's
+// /api/v1/diff) with what the report heads it with: each range's span, its
+// samples and those the runtime view changed (0 in the native view).
+struct DiffRange {
+  std::int64_t start_ns = 0, end_ns = 0;
+  std::uint64_t samples = 0, view_changed = 0;
+};
+struct DiffTable {
+  DiffRange before, after;
+  std::vector<FunctionDelta> deltas;  // the biggest change first (diff_functions)
+  std::size_t left_out = 0;           // functions beyond `deltas`, cut by whoever computed them
+};
+
+// `ember report --diff`'s text for such a comparison, as run_report prints
+// it for two windows.
+std::string diff_text(const DiffTable& diff, const ReportRequest& request);
+
+// --diff prints a table: an error for another --format.
+Status check_diff_format(const ReportRequest& request);
 
 // The report's bytes (text or a binary pprof). Errors for an empty store, an
 // empty range or a filter that matches nothing say what the store does hold.

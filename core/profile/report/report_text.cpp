@@ -37,21 +37,21 @@ std::string top_table(const FunctionTable& table, const std::string& heading, st
 }
 
 std::string diff_table(const std::vector<FunctionDelta>& deltas, const std::string& heading,
-                       std::size_t limit) {
+                       std::size_t limit, std::size_t left_out) {
   std::string out = heading;
   out += "\n  TOTAL%                      SELF%\n";
   out +=
       line("%8s %8s %8s %8s  %-7s %s\n", "before", "after", "delta", "delta", "KIND", "FUNCTION");
   std::size_t rows = 0;
   for (const FunctionDelta& d : deltas) {
-    if (limit && rows++ == limit) {
-      out += line("(%zu more; --limit 0 shows all)\n", deltas.size() - limit);
-      break;
-    }
-    out +=
-        line("%7.2f%% %7.2f%% %+8.2f %+8.2f  %-7s ", 100 * d.total_before, 100 * d.total_after,
-             100 * d.total_delta(), 100 * d.self_delta(), d.kind.c_str());
+    if (limit && rows == limit) break;
+    ++rows;
+    out += line("%7.2f%% %7.2f%% %+8.2f %+8.2f  %-7s ", 100 * d.total_before, 100 * d.total_after,
+                100 * d.total_delta(), 100 * d.self_delta(), d.kind.c_str());
     out += function_label(d.name, d.file) + "\n";
+  }
+  if (std::size_t more = deltas.size() - rows + left_out) {
+    out += line("(%zu more; --limit 0 shows all)\n", more);
   }
   return out;
 }

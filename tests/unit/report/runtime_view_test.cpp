@@ -6,55 +6,13 @@
 #include <vector>
 
 #include "function_stats.hpp"
+#include "python_service_window.hpp"
 
 namespace ember::report {
 namespace {
 
-Frame in(std::string module, std::string name, std::string kind = frame_kind::native) {
-  Frame f;
-  f.name = std::move(name);
-  f.module = std::move(module);
-  f.kind = std::move(kind);
-  return f;
-}
-
-// The slow-service story as the agent records it: a Python handler whose
-// builtins run in Debian's stripped python3.11.
-Window service_window() {
-  Window w;
-  w.start_ns = 1;
-  w.end_ns = 2;
-  w.frequency_hz = 99;
-  w.frames = {
-      in("python3.11", "_start"),                             // 0
-      in("python3.11", "Py_BytesMain"),                       // 1
-      in("server.py", "<module>", frame_kind::python),        // 2
-      in("server.py", "handle", frame_kind::python),          // 3
-      in("server.py", "select_top_naive", frame_kind::python),  // 4
-      in("python3.11", "builtin_max"),                        // 5
-      in("python3.11", "PyIter_Next"),                        // 6
-      in("python3.11", "python3.11+0x5a22d4"),                // 7
-      in("python3.11", "python3.11+0x5a1000"),                // 8
-      in("_multiarray_umath.cpython-311-x86_64-linux-gnu.so", "ufunc_add"),  // 9
-      in("libc.so.6", "__memmove_avx_unaligned"),             // 10
-      in("", "entry_SYSCALL_64", frame_kind::kernel),         // 11
-      in("libfoo.so", "libfoo.so+0x1234"),                    // 12
-      in("libfoo.so", "libfoo.so+0x5678"),                    // 13
-  };
-  w.stacks = {
-      {0, 1, 2, 3, 4, 5, 6},  // builtin_max's work: select_top_naive's
-      {0, 1, 2, 3, 4, 7, 8},  // unnamed interpreter code: the same
-      {0, 1, 2, 3, 9, 10},    // a C extension and libc stay
-      {0, 1, 2, 3, 5, 11},    // the kernel stays
-      {0, 7, 8},              // a thread without Python: nothing folds
-      {0, 1, 12, 13},         // an unnamed library
-  };
-  w.samples = {{0, 7, 7, 60}, {1, 7, 7, 20}, {2, 7, 7, 10},
-               {3, 7, 7, 5},  {4, 7, 8, 3},  {5, 7, 7, 2}};
-  w.processes = {{7, "python3.11", "/usr/bin/python3.11", "python3 server.py"}};
-  w.threads = {{7, 7, "python3.11"}, {7, 8, "gc"}};
-  return w;
-}
+using test::module_frame;
+using test::python_service_window;
 
 std::vector<std::string> names(const Window& w, std::uint32_t stack) {
   std::vector<std::string> out;
@@ -75,7 +33,7 @@ const FunctionStats* function(const FunctionTable& table, const std::string& nam
 }
 
 TEST(RuntimeViewTest, InterpreterInternalsFoldIntoThePythonFrameCallingThem) {
-  Window recorded = service_window();
+  Window recorded = python_service_window();
   RuntimeView view = runtime_view(recorded);
   using V = std::vector<std::string>;
   V handler = {"_start", "Py_BytesMain", "<module>", "handle", "select_top_naive"};
@@ -97,8 +55,8 @@ TEST(RuntimeViewTest, InterpreterInternalsFoldIntoThePythonFrameCallingThem) {
 }
 
 TEST(RuntimeViewTest, TheCulpritIsTheFirstPythonRowBySelf) {
-  FunctionTable native = function_table(service_window());
-  FunctionTable runtime = function_table(runtime_view(service_window()).window);
+  FunctionTable native = function_table(python_service_window());
+  FunctionTable runtime = function_table(runtime_view(python_service_window()).window);
   ASSERT_NE(function(native, "select_top_naive"), nullptr);
   EXPECT_EQ(function(native, "select_top_naive")->self, 0u);
   EXPECT_EQ(function(runtime, "select_top_naive")->self, 80u);
@@ -112,9 +70,12 @@ TEST(RuntimeViewTest, TheCulpritIsTheFirstPythonRowBySelf) {
 
 TEST(RuntimeViewTest, JavaAndNodeInternalsFoldOnlyUnderTheirOwnFrames) {
   Window w;
-  w.frames = {in("libjvm.so", "thread_native_entry"), in("Main.java", "Main.run", frame_kind::java),
-              in("libjvm.so", "InterpreterRuntime::resolve"), in("app.js", "handler", frame_kind::node),
-              in("node", "Builtins_ArrayMap"), in("libnode.so.108", "v8::internal::Heap::Scavenge")};
+  w.frames = {module_frame("libjvm.so", "thread_native_entry"),
+              module_frame("Main.java", "Main.run", frame_kind::java),
+              module_frame("libjvm.so", "InterpreterRuntime::resolve"),
+              module_frame("app.js", "handler", frame_kind::node),
+              module_frame("node", "Builtins_ArrayMap"),
+              module_frame("libnode.so.108", "v8::internal::Heap::Scavenge")};
   w.stacks = {{0, 1, 2}, {0, 2}, {3, 4, 5}, {1, 4}};
   w.samples = {{0, 1, 1, 1}, {1, 1, 2, 1}, {2, 2, 2, 1}, {3, 3, 3, 1}};
   RuntimeView view = runtime_view(w);
@@ -141,7 +102,8 @@ TEST(RuntimeViewTest, RuntimeObjectsAreTheShippedRuntimesOwn) {
 
 TEST(RuntimeViewTest, ANativeProgramOnlyGroupsItsUnnamedAddresses) {
   Window w;
-  w.frames = {in("xz", "main"), in("xz", "lzma_code"), in("liblzma.so.5", "liblzma.so.5+0x1a2b")};
+  w.frames = {module_frame("xz", "main"), module_frame("xz", "lzma_code"),
+              module_frame("liblzma.so.5", "liblzma.so.5+0x1a2b")};
   w.stacks = {{0, 1}, {0, 2}};
   w.samples = {{0, 1, 1, 4}, {1, 1, 1, 6}};
   RuntimeView view = runtime_view(w);
@@ -152,20 +114,21 @@ TEST(RuntimeViewTest, ANativeProgramOnlyGroupsItsUnnamedAddresses) {
 
 TEST(RuntimeViewTest, ChangedSamplesAreCountedWithoutMakingTheView) {
   Window java;
-  java.frames = {in("libjvm.so", "thread_native_entry"),
-                 in("Main.java", "Main.run", frame_kind::java),
-                 in("libjvm.so", "InterpreterRuntime::resolve"), in("libc.so.6", "read")};
+  java.frames = {module_frame("libjvm.so", "thread_native_entry"),
+                 module_frame("Main.java", "Main.run", frame_kind::java),
+                 module_frame("libjvm.so", "InterpreterRuntime::resolve"),
+                 module_frame("libc.so.6", "read")};
   java.stacks = {{0, 1, 2}, {0, 2}, {0, 1, 3}, {0, 1, 2, 9}};  // 9: past the frames
   java.samples = {{0, 1, 1, 3}, {1, 1, 2, 5}, {2, 1, 1, 7}, {3, 1, 1, 11}, {0, 1, 2, 13}};
   Window native;
-  native.frames = {in("xz", "main")};
+  native.frames = {module_frame("xz", "main")};
   native.stacks = {{0}};
   native.samples = {{0, 1, 1, 4}};
-  for (const Window& w : {service_window(), java, native}) {
+  for (const Window& w : {python_service_window(), java, native}) {
     EXPECT_EQ(runtime_view_changed_samples(w), runtime_view(w).changed_samples);
   }
   EXPECT_EQ(runtime_view_changed_samples(java), 3u + 11 + 13);
-  EXPECT_EQ(runtime_view_changed_samples(service_window()), 60u + 20 + 5 + 3 + 2);
+  EXPECT_EQ(runtime_view_changed_samples(python_service_window()), 60u + 20 + 5 + 3 + 2);
 }
 
 }  // namespace
