@@ -111,7 +111,8 @@ void RuntimeAttacher::attach(ProcessState& process) {
 
 bool RuntimeAttacher::refresh(ProcessState& process) {
   std::vector<Mapping> mappings;
-  if (!read_proc_maps(process.info.pid, mappings) || mappings.empty()) {
+  const bool alive = read_proc_maps(process.info.pid, mappings) && !mappings.empty();
+  if (!alive) {
     // Gone: what it mapped since it was read, if the kernel's records say.
     if (!exec_images_ || !mappings_after_exit(exec_images_(process.info.pid), process.mappings,
                                               mappings)) {
@@ -119,6 +120,17 @@ bool RuntimeAttacher::refresh(ProcessState& process) {
     }
   }
   if (mappings == process.mappings) return true;
+  if (alive) {
+    // A child known as a copy of its parent may have exec'd since: plugins
+    // attach to the new image under its own names, not the parent's.
+    ProcessInfo now;
+    read_process_names(process.info.pid, now);
+    if (!now.exe.empty() && now.exe != process.info.exe) {
+      process.info.comm = now.comm;
+      process.info.exe = now.exe;
+      process.info.cmdline = now.cmdline;
+    }
+  }
   std::vector<Mapping> before = std::exchange(process.mappings, std::move(mappings));
   process.unmapped_pcs.clear();
   ProcessRef ref = ref_of(process);

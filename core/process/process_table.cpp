@@ -27,20 +27,24 @@ std::string trim_newline(std::string text) {
 
 }  // namespace
 
-void read_process(std::uint32_t pid, ProcessState& state) {
+void read_process_names(std::uint32_t pid, ProcessInfo& info) {
   const std::string proc = "/proc/" + std::to_string(pid);
-  state.info.pid = pid;
-
   std::string comm = trim_newline(read_file(proc + "/comm"));
-  if (!comm.empty()) state.info.comm = comm;
+  if (!comm.empty()) info.comm = comm;
 
   char exe[4096];
   ssize_t length = readlink((proc + "/exe").c_str(), exe, sizeof(exe) - 1);
-  if (length > 0) state.info.exe.assign(exe, static_cast<std::size_t>(length));
+  if (length > 0) info.exe.assign(exe, static_cast<std::size_t>(length));
 
   std::string cmdline = trim_newline(read_file(proc + "/cmdline"));
   std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-  if (!cmdline.empty()) state.info.cmdline = cmdline;
+  if (!cmdline.empty()) info.cmdline = cmdline;
+}
+
+void read_process(std::uint32_t pid, ProcessState& state) {
+  const std::string proc = "/proc/" + std::to_string(pid);
+  state.info.pid = pid;
+  read_process_names(pid, state.info);
 
   std::string cgroup = read_file(proc + "/cgroup");
   if (!cgroup.empty()) {

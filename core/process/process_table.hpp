@@ -64,6 +64,10 @@ struct ProcessState {
 // container id, pod uid, mappings); keeps what is already known when it has exited.
 void read_process(std::uint32_t pid, ProcessState& state);
 
+// Reads a live process's names (comm, exe, cmdline) into `info`; keeps what
+// is already known of those it can't read.
+void read_process_names(std::uint32_t pid, ProcessInfo& info);
+
 // What a process exec'd while the agent runs mapped executable, known after
 // its exit (MmapEventStream), or nullptr.
 using ExecImageLookup = std::function<const ExecImage*(std::uint32_t pid)>;

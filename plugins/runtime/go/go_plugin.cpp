@@ -334,7 +334,8 @@ class GoPlugin final : public RuntimePlugin {
                                                       const GoBinaryData& binary,
                                                       std::string& why) {
     if (process.exe != binary.path) {
-      why = "read in Go executables only, not in a Go library (" + binary.module + ")";
+      why = "read in Go executables only: the Go code is in " + binary.path + ", the process runs " +
+            (process.exe.empty() ? std::string("an executable not known") : process.exe);
       return std::nullopt;
     }
     auto layout = goroutine_layout(binary.binary.version);

@@ -58,11 +58,13 @@ class FakeRuntime final : public RuntimePlugin {
   std::unique_ptr<ProcessHandler> attach(const ProcessRef& process,
                                          std::shared_ptr<const BinaryData>) override {
     ++counts_.attached;
+    attached_exe = process.exe;
     auto handler = std::make_unique<CountingHandler>(counts_, library_);
     handler->mappings_ = *process.mappings;
     return handler;
   }
   int probes = 0;
+  std::string attached_exe;  // the last attach's
 
  private:
   std::string library_;
@@ -123,6 +125,42 @@ TEST(RuntimeAttacher, ALibraryMappedLaterIsProbedAndItsClaimerAttached) {
   EXPECT_TRUE(attacher.refresh(process));
   EXPECT_EQ(process.code_claims.find(pc), nullptr) << "unmapped: claimed no more";
   EXPECT_EQ(late_counts.attached, 1) << "a handler per plugin, kept while the process lives";
+}
+
+TEST(RuntimeAttacher, AChildThatExecdIsAttachedUnderItsNewProgramsNames) {
+  // Known first as a copy of this process (as a fork's child is), read again
+  // after it exec'd sleep: the plugins see sleep's maps and sleep's names.
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    execl("/bin/sleep", "sleep", "30", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  ProcessState process;
+  read_process(static_cast<std::uint32_t>(getpid()), process);
+  process.info.pid = static_cast<std::uint32_t>(child);
+  const std::string parent_exe = process.info.exe;
+  ProcessInfo now;
+  for (int i = 0; i < 500 && (now.exe.empty() || now.exe == parent_exe); ++i) {
+    usleep(10'000);
+    read_process_names(static_cast<std::uint32_t>(child), now);
+  }
+  ASSERT_NE(now.exe, parent_exe) << "the child did not exec sleep in 5 s";
+
+  Counts counts;
+  PluginSet plugins;
+  auto sleep_plugin = std::make_unique<FakeRuntime>("sleep", counts);
+  FakeRuntime& sleep_runtime = *sleep_plugin;
+  plugins.runtimes.push_back(instance(std::move(sleep_plugin)));
+  RuntimeAttacher attacher(plugins);
+  EXPECT_TRUE(attacher.refresh(process));
+  EXPECT_EQ(counts.attached, 1);
+  EXPECT_EQ(base_name(sleep_runtime.attached_exe), "sleep") << "attached under the parent's exe";
+  EXPECT_EQ(base_name(process.info.exe), "sleep");
+  EXPECT_EQ(process.info.comm, "sleep");
+  EXPECT_EQ(process.info.cmdline, "sleep 30");
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
 }
 
 TEST(RuntimeAttacher, UnchangedMapsAreNotPassedOn) {

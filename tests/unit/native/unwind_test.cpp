@@ -219,15 +219,31 @@ TEST(SnapshotPolicyTest, RuntimeLibrariesDoNotForceTheFullSnapshot) {
   EXPECT_NE(bad.message().find("\"auto\""), std::string::npos);
 }
 
+// An unwinder of this process over its mappings as they are now (so after
+// any dlopen of the test), `host` answering as the plugins' host.
+std::unique_ptr<DwarfUnwinder> unwinder_of_this_process(ember::testkit::FakeHost& host) {
+  auto pid = static_cast<std::uint32_t>(getpid());
+  std::vector<Mapping> maps;
+  EXPECT_TRUE(read_proc_maps(pid, maps));
+  auto unwinder =
+      std::make_unique<DwarfUnwinder>(pid, "", std::make_shared<UnwindObjectCache>(host), host);
+  unwinder->set_maps(maps);
+  return unwinder;
+}
+
+// The first `ret` in the first `limit` bytes of `code`; only one right after
+// `pop %rbp` when `after_pop_rbp`.
+const std::uint8_t* first_ret(const void* code, int limit, bool after_pop_rbp) {
+  auto bytes = static_cast<const std::uint8_t*>(code);
+  for (int i = after_pop_rbp ? 1 : 0; i < limit; ++i) {
+    if (bytes[i] == 0xc3 && (!after_pop_rbp || bytes[i - 1] == 0x5d)) return bytes + i;
+  }
+  return nullptr;
+}
+
 class DwarfUnwinderTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::vector<Mapping> maps;
-    ASSERT_TRUE(read_proc_maps(static_cast<std::uint32_t>(getpid()), maps));
-    unwinder_ = std::make_unique<DwarfUnwinder>(static_cast<std::uint32_t>(getpid()), "",
-                                                std::make_shared<UnwindObjectCache>(host_), host_);
-    unwinder_->set_maps(maps);
-  }
+  void SetUp() override { unwinder_ = unwinder_of_this_process(host_); }
 
   ember::testkit::FakeHost host_;
   std::unique_ptr<DwarfUnwinder> unwinder_;
@@ -339,27 +355,20 @@ TEST(DwarfUnwinderReturnTest, AFrameSampledOnItsRetKeepsItsCallersFramePointer) 
   // the ret still has rbp saved at CFA-16: below sp, outside any snapshot.
   void* library = dlopen(EMBER_CFI_FP, RTLD_NOW | RTLD_LOCAL);
   ASSERT_NE(library, nullptr) << dlerror();
-  auto code = static_cast<const std::uint8_t*>(dlsym(library, "cfi_work"));
+  void* code = dlsym(library, "cfi_work");
   ASSERT_NE(code, nullptr);
-  const std::uint8_t* ret = nullptr;
-  for (int i = 0; i + 1 < 256 && !ret; ++i) {
-    if (code[i] == 0x5d && code[i + 1] == 0xc3) ret = code + i + 1;
-  }
+  const std::uint8_t* ret = first_ret(code, 256, true);
   ASSERT_NE(ret, nullptr) << "no pop %rbp; ret in cfi_work";
 
   ember::testkit::FakeHost host;
-  auto pid = static_cast<std::uint32_t>(getpid());
-  std::vector<Mapping> maps;
-  ASSERT_TRUE(read_proc_maps(pid, maps));
-  DwarfUnwinder unwinder(pid, "", std::make_shared<UnwindObjectCache>(host), host);
-  unwinder.set_maps(maps);
+  auto unwinder = unwinder_of_this_process(host);
   auto real = std::make_unique<ember_sample>();
   ember_test::ChainTruth truth;
   ember_test::capture_chain(*real, 16384, truth);
   auto sample = under_a_frame(*real, reinterpret_cast<std::uint64_t>(ret), 0);
 
   std::vector<UnwoundFrame> frames;
-  unwinder.unwind(*sample, 512, frames);
+  unwinder->unwind(*sample, 512, frames);
   ASSERT_GE(frames.size(), 5u);
   EXPECT_EQ(frames[1].ip, real->user_ip);
   EXPECT_EQ(frames[1].sp, real->user_sp);
@@ -374,11 +383,7 @@ TEST(DwarfUnwinderRuleTest, StepsOverCodeWithoutCfiOnlyByItsOwnersRule) {
   void* code = mmap(nullptr, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   ASSERT_NE(code, MAP_FAILED);
   JitHost host;
-  auto pid = static_cast<std::uint32_t>(getpid());
-  std::vector<Mapping> maps;
-  ASSERT_TRUE(read_proc_maps(pid, maps));
-  DwarfUnwinder unwinder(pid, "", std::make_shared<UnwindObjectCache>(host), host);
-  unwinder.set_maps(maps);
+  auto unwinder = unwinder_of_this_process(host);
 
   auto real = std::make_unique<ember_sample>();
   ember_test::ChainTruth truth;
@@ -388,15 +393,17 @@ TEST(DwarfUnwinderRuleTest, StepsOverCodeWithoutCfiOnlyByItsOwnersRule) {
 
   // No plugin owns the code: libunwind's own guess misses inner's frame.
   std::vector<UnwoundFrame> frames;
-  unwinder.unwind(*sample, 512, frames);
+  unwinder->unwind(*sample, 512, frames);
   ASSERT_GE(frames.size(), 1u);
   EXPECT_EQ(frames[0].ip, jit_pc);
   EXPECT_TRUE(frames.size() < 2 || frames[1].ip != real->user_ip);
 
   host.start = reinterpret_cast<std::uint64_t>(code);
   host.end = host.start + 4096;
-  unwinder.set_maps(maps);  // forgets the replay of the unwind above
-  unwinder.unwind(*sample, 512, frames);
+  std::vector<Mapping> maps;
+  ASSERT_TRUE(read_proc_maps(static_cast<std::uint32_t>(getpid()), maps));
+  unwinder->set_maps(maps);  // forgets the replay of the unwind above
+  unwinder->unwind(*sample, 512, frames);
   ASSERT_GE(frames.size(), 5u);
   EXPECT_EQ(frames[0].ip, jit_pc);
   EXPECT_EQ(frames[1].ip, real->user_ip);
@@ -513,27 +520,20 @@ TEST_F(DwarfUnwinderTest, RbxComesFromTheSignalFrame) {
 TEST(DwarfUnwinderReturnTest, RbxIsKeptOverAFrameSampledOnItsRet) {
   void* library = dlopen(EMBER_CFI_FP, RTLD_NOW | RTLD_LOCAL);
   ASSERT_NE(library, nullptr) << dlerror();
-  auto code = static_cast<const std::uint8_t*>(dlsym(library, "cfi_leaf"));
+  void* code = dlsym(library, "cfi_leaf");
   ASSERT_NE(code, nullptr);
-  const std::uint8_t* ret = nullptr;
-  for (int i = 0; i < 64 && !ret; ++i) {
-    if (code[i] == 0xc3) ret = code + i;
-  }
+  const std::uint8_t* ret = first_ret(code, 64, false);
   ASSERT_NE(ret, nullptr) << "no ret in cfi_leaf";
 
   ember::testkit::FakeHost host;
-  auto pid = static_cast<std::uint32_t>(getpid());
-  std::vector<Mapping> maps;
-  ASSERT_TRUE(read_proc_maps(pid, maps));
-  DwarfUnwinder unwinder(pid, "", std::make_shared<UnwindObjectCache>(host), host);
-  unwinder.set_maps(maps);
+  auto unwinder = unwinder_of_this_process(host);
   auto real = std::make_unique<ember_sample>();
   ember_test::RbxChainTruth truth;
   ember_test::capture_rbx_chain(*real, 16384, truth);
   auto sample = under_a_frame(*real, reinterpret_cast<std::uint64_t>(ret), 0);
 
   std::vector<UnwoundFrame> frames;
-  unwinder.unwind(*sample, 512, frames);
+  unwinder->unwind(*sample, 512, frames);
   ASSERT_GE(frames.size(), 4u);
   EXPECT_EQ(frames[1].ip, real->user_ip);
   EXPECT_EQ(frames[2].ip, truth.into_caller);
