@@ -21,10 +21,6 @@
 # (HOST-TCP_PORT), found by its 127.0.0.1:TCP_PORT in the cluster.
 set -euo pipefail
 
-usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
-[ $# -eq 2 ] || usage
-action="$1"
-dir="$2"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 . "$root/scripts/private-server.sh"
 
@@ -108,31 +104,13 @@ $replication_xml
 </yandex>
 EOF
   clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 &
-  local pid=$!
-  echo "$pid" >"$dir/pid"
+  echo $! >"$dir/pid"
   local url="http://127.0.0.1:$http_port/"
-  for _ in $(seq 300); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      rm -f "$dir/pid"
-      echo "clickhouse.sh: clickhouse-server exited at start; its log:" >&2
-      tail -20 "$dir/log/clickhouse-server.err.log" "$dir/log/stdout.log" >&2 2>/dev/null || true
-      exit 1
-    fi
-    if [ "$(curl -s --max-time 2 --data-binary 'SELECT 1' "$url" 2>/dev/null)" = "1" ]; then
-      echo "$url" >"$dir/url"
-      echo "$url"
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "clickhouse.sh: ClickHouse did not answer SELECT 1 at $url within 30 s; its log:" >&2
-  tail -20 "$dir/log/clickhouse-server.err.log" >&2 2>/dev/null || true
-  stop
-  exit 1
+  answers() { [ "$(curl -s --max-time 2 --data-binary 'SELECT 1' "$url" 2>/dev/null)" = "1" ]; }
+  wait_private_server clickhouse.sh ClickHouse "SELECT 1 at $url" answers \
+    "$dir/log/clickhouse-server.err.log" "$dir/log/stdout.log"
+  echo "$url" >"$dir/url"
+  echo "$url"
 }
 
-case "$action" in
-  start) start ;;
-  stop) stop ;;
-  *) usage ;;
-esac
+private_server_command "$@"

@@ -13,10 +13,6 @@
 # Port: ZOOKEEPER_PORT when set, else a free one the kernel picks.
 set -euo pipefail
 
-usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
-[ $# -eq 2 ] || usage
-action="$1"
-dir="$2"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 . "$root/scripts/private-server.sh"
 jar=/usr/share/java/zookeeper.jar  # its manifest names the jars it needs
@@ -51,30 +47,11 @@ admin.enableServer=false
 EOF2
   java -Dzookeeper.log.dir="$dir/log" -cp "$jar" \
     org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/zoo.cfg" >"$dir/log/stdout.log" 2>&1 &
-  local pid=$!
-  echo "$pid" >"$dir/pid"
-  for _ in $(seq 300); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      rm -f "$dir/pid"
-      echo "zookeeper.sh: ZooKeeper exited at start; its output:" >&2
-      tail -20 "$dir/log/stdout.log" >&2 2>/dev/null || true
-      exit 1
-    fi
-    if ask "$port" srvr | grep -q "^Mode: standalone"; then
-      echo "127.0.0.1:$port" >"$dir/address"
-      echo "127.0.0.1:$port"
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "zookeeper.sh: ZooKeeper did not answer srvr on 127.0.0.1:$port within 30 s; its output:" >&2
-  tail -20 "$dir/log/stdout.log" >&2 2>/dev/null || true
-  stop
-  exit 1
+  echo $! >"$dir/pid"
+  answers() { ask "$port" srvr | grep -q "^Mode: standalone"; }
+  wait_private_server zookeeper.sh ZooKeeper "srvr on 127.0.0.1:$port" answers "$dir/log/stdout.log"
+  echo "127.0.0.1:$port" >"$dir/address"
+  echo "127.0.0.1:$port"
 }
 
-case "$action" in
-  start) start ;;
-  stop) stop ;;
-  *) usage ;;
-esac
+private_server_command "$@"

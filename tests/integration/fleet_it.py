@@ -10,6 +10,14 @@ import urllib.error
 import urllib.request
 
 
+def require(**paths):
+    """Each path ctest's environment gives (EMBER_BIN=..., ...) exists: a
+    clear error otherwise, never a skip."""
+    for name, path in paths.items():
+        if not path or not os.path.exists(path):
+            raise AssertionError(f"{name}={path!r} does not exist; run through ctest")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -28,7 +28,7 @@ import tempfile
 import time
 import unittest
 
-from fleet_it import Servers, api_get, assert_same, clickhouse, free_port
+from fleet_it import Servers, api_get, assert_same, clickhouse, free_port, require
 
 EMBER = os.environ.get("EMBER_BIN", "")
 LOADER = os.environ.get("EMBER_IT_FLEET_LOAD", "")
@@ -61,11 +61,9 @@ class FleetReplicas(unittest.TestCase):
 
     @classmethod
     def start_all(cls):
-        for name, path in (("EMBER_BIN", EMBER), ("EMBER_IT_FLEET_LOAD", LOADER),
-                           ("EMBER_IT_CLICKHOUSE_SCRIPT", CLICKHOUSE_SCRIPT),
-                           ("EMBER_IT_ZOOKEEPER_SCRIPT", ZOOKEEPER_SCRIPT)):
-            if not path or not os.path.exists(path):
-                raise AssertionError(f"{name}={path!r} does not exist; run through ctest")
+        require(EMBER_BIN=EMBER, EMBER_IT_FLEET_LOAD=LOADER,
+                EMBER_IT_CLICKHOUSE_SCRIPT=CLICKHOUSE_SCRIPT,
+                EMBER_IT_ZOOKEEPER_SCRIPT=ZOOKEEPER_SCRIPT)
         zookeeper = subprocess.run([ZOOKEEPER_SCRIPT, "start", cls.zookeeper_dir],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                    timeout=600)

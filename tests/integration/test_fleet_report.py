@@ -25,9 +25,8 @@ import sys
 import tempfile
 import time
 import unittest
-import urllib.parse
 
-from fleet_it import Servers, api_get, clickhouse
+from fleet_it import Servers, api_get, clickhouse, require
 
 EMBER = os.environ.get("EMBER_BIN", "")
 LOADER = os.environ.get("EMBER_IT_FLEET_LOAD", "")
@@ -63,10 +62,8 @@ class FleetReport(unittest.TestCase):
 
     @classmethod
     def start_all(cls):
-        for name, path in (("EMBER_BIN", EMBER), ("EMBER_IT_FLEET_LOAD", LOADER),
-                           ("EMBER_IT_CLICKHOUSE_SCRIPT", CLICKHOUSE_SCRIPT)):
-            if not path or not os.path.exists(path):
-                raise AssertionError(f"{name}={path!r} does not exist; run through ctest")
+        require(EMBER_BIN=EMBER, EMBER_IT_FLEET_LOAD=LOADER,
+                EMBER_IT_CLICKHOUSE_SCRIPT=CLICKHOUSE_SCRIPT)
         start = subprocess.run([CLICKHOUSE_SCRIPT, "start", cls.ch_dir], capture_output=True,
                                text=True, timeout=600)
         if start.returncode != 0:

@@ -36,7 +36,7 @@ import tempfile
 import time
 import unittest
 
-from fleet_it import Servers, api_get, assert_same, clickhouse, free_port
+from fleet_it import Servers, api_get, assert_same, clickhouse, free_port, require
 
 EMBER = os.environ.get("EMBER_BIN", "")
 LOADER = os.environ.get("EMBER_IT_FLEET_LOAD", "")
@@ -68,10 +68,8 @@ class FleetSharded(unittest.TestCase):
 
     @classmethod
     def start_all(cls):
-        for name, path in (("EMBER_BIN", EMBER), ("EMBER_IT_FLEET_LOAD", LOADER),
-                           ("EMBER_IT_CLICKHOUSE_SCRIPT", CLICKHOUSE_SCRIPT)):
-            if not path or not os.path.exists(path):
-                raise AssertionError(f"{name}={path!r} does not exist; run through ctest")
+        require(EMBER_BIN=EMBER, EMBER_IT_FLEET_LOAD=LOADER,
+                EMBER_IT_CLICKHOUSE_SCRIPT=CLICKHOUSE_SCRIPT)
         ports = [(free_port(), free_port()) for _ in range(2)]
         cluster = CLUSTER + "".join(f" 127.0.0.1:{tcp}" for _, tcp in ports)
         starts = []
