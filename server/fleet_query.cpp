@@ -172,29 +172,24 @@ std::string selected_stacks(const FleetSelection& s) {
 // The columns a read of `detail` sums the samples by (each row as stored:
 // all of them; per process: no thread; counts: no stack either; metrics: no
 // stack or labels), the order its rows are taken in, and where each column
-// is in a row (0: not read; the host is always first).
+// is in a row (the host is first, the pid second). A process's attributes
+// (kProcessAttributes) are read once per process (process_attributes), not
+// with each of its rows.
 struct SampleColumns {
   explicit SampleColumns(FleetDetail detail) {
     const bool per_thread = detail == FleetDetail::threads || detail == FleetDetail::metrics;
     const bool stacks = detail == FleetDetail::threads || detail == FleetDetail::processes;
     const bool labels = detail != FleetDetail::metrics;
-    // The order rows are taken in: a process's attributes are its first row's.
     add("host", &host);
     add("pid", &pid);
     if (per_thread) add("tid", &tid);
     if (stacks) add("stack_id", &stack_id);
     if (labels) add("label_set", &label_set);
     if (per_thread) add("thread", &thread);
-    for (auto [name, at] : {std::pair{"service", &service}, {"container", &container},
-                            {"pod", &pod}, {"process", &process}, {"exe", &exe},
-                            {"cmdline", &cmdline}}) {
-      add(name, at);
-    }
   }
   std::vector<std::string> grouped;
   std::string names;  // as a SELECT list and the ORDER BY
-  std::size_t host = 0, pid = 0, tid = 0, stack_id = 0, label_set = 0, thread = 0, service = 0,
-              container = 0, pod = 0, process = 0, exe = 0, cmdline = 0;
+  std::size_t host = 0, pid = 0, tid = 0, stack_id = 0, label_set = 0, thread = 0;
 
  private:
   void add(const char* name, std::size_t* at) {
@@ -203,6 +198,58 @@ struct SampleColumns {
     names += (names.empty() ? "" : ", ") + std::string(name);
   }
 };
+
+// What a process is, besides its host and pid, in the order a read takes
+// them in after its sample columns.
+constexpr const char* kProcessAttributes[] = {"service", "container", "pod",
+                                              "process", "exe",       "cmdline"};
+
+// Each process's attributes (host, pid, then kProcessAttributes): those of
+// its first row in the order a read with `columns` took its rows in when
+// they came with them (the sample columns, then the attributes), i.e. of the
+// least such tuple among its rows. Each part of the read gives each
+// process's distinct attributes with the least sample columns they come
+// with (one row a process, as a rule: a pid reused or a process renamed in
+// the range gives more), summed where it is read (on a cluster, on the
+// shards) as summed_samples does; the least of those is the process's.
+std::string process_attributes(const FleetSelection& s, const SampleColumns& columns) {
+  std::string attributes;
+  for (const char* column : kProcessAttributes) {
+    attributes += std::string(attributes.empty() ? "" : ", ") + column;
+  }
+  // A row's sample columns after host and pid, as a tuple: `label_set` as
+  // samples computes it, or the rollup's column.
+  auto first = [&](bool rollup) {
+    std::string out;
+    for (std::size_t i = 2; i < columns.grouped.size(); ++i) {
+      const std::string& column = columns.grouped[i];
+      out += (out.empty() ? "" : ", ") +
+             (column == "label_set" && !rollup ? std::string(kLabelSet) : column);
+    }
+    return "tuple(" + (out.empty() ? "0" : out) + ")";
+  };
+  auto part = [&](bool rollup, const std::string& table, const std::string& filter) {
+    return "SELECT host, pid, " + attributes + ", min(" + first(rollup) + ") AS first FROM " +
+           table + " WHERE " + filter + " GROUP BY host, pid, " + attributes;
+  };
+  const std::string hours = rollup_hours(s, "hour");
+  std::string parts = part(false, "samples",
+                           hours.empty() ? where(s)
+                                         : where(s) + " AND NOT (" +
+                                               rollup_hours(s, "toStartOfHour(ts)") + ")");
+  if (!hours.empty()) {
+    parts += " UNION ALL " + part(true, "samples_hourly",
+                                  hours + in_list("host", s.hosts) +
+                                      in_list("service", s.services) +
+                                      in_list("process", s.processes));
+  }
+  std::string out = "SELECT host, pid";
+  for (const char* column : kProcessAttributes) {
+    out += std::string(", argMin(") + column + ", tuple(first, " + attributes + ")) AS " + column +
+           "_first";
+  }
+  return out + " FROM (" + parts + ") GROUP BY host, pid";
+}
 
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;
@@ -343,6 +390,15 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
   std::uint32_t spare_pid = kFirstSparePid;
   std::set<std::pair<std::uint32_t, std::uint32_t>> threads;  // (pid, tid) named
   const SampleColumns columns(detail);
+  std::map<std::pair<std::string, std::uint32_t>, std::vector<std::string>> attributes;
+  if (!query(clickhouse, process_attributes(selection, columns), read,
+             [&](std::vector<std::string> f) {
+               if (f.size() < 2 + std::size(kProcessAttributes)) return;
+               attributes[{f[0], static_cast<std::uint32_t>(number(f[1]))}].assign(
+                   std::make_move_iterator(f.begin() + 2), std::make_move_iterator(f.end()));
+             })) {
+    return read;
+  }
   if (!query(clickhouse,
              "SELECT " + columns.names + ", c FROM (" +
                  summed_samples(selection, columns.grouped) + ") ORDER BY " + columns.names,
@@ -365,12 +421,15 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
       pid_host.try_emplace(entry->second, host);
       ProcessInfo process;
       process.pid = entry->second;
-      process.service = f[columns.service];
-      process.container_name = f[columns.container];
-      process.pod_name = f[columns.pod];
-      process.comm = f[columns.process];
-      process.exe = f[columns.exe];
-      process.cmdline = f[columns.cmdline];
+      if (auto known = attributes.find({host, original}); known != attributes.end()) {
+        std::vector<std::string>& a = known->second;  // kProcessAttributes' order
+        process.service = std::move(a[0]);
+        process.container_name = std::move(a[1]);
+        process.pod_name = std::move(a[2]);
+        process.comm = std::move(a[3]);
+        process.exe = std::move(a[4]);
+        process.cmdline = std::move(a[5]);
+      }
       window.processes.push_back(std::move(process));
       if (std::find(hosts.begin(), hosts.end(), host) == hosts.end()) hosts.push_back(host);
     }
