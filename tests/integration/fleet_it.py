@@ -6,6 +6,8 @@ import os
 import re
 import socket
 import subprocess
+import tempfile
+import unittest
 import urllib.error
 import urllib.request
 
@@ -91,3 +93,27 @@ def assert_same(test, a, b, what):
             at = next(i for i, (x, y) in enumerate(zip(a[key] + b" ", b[key])) if x != y)
             test.fail(f"{what}: {key} differs at byte {at}: "
                       f"{a[key][max(0, at - 80):at + 80]!r} vs {b[key][max(0, at - 80):at + 80]!r}")
+
+
+class StartedOnce(unittest.TestCase):
+    """A test class whose servers start once for all its tests: setUpClass
+    makes cls.tmp (prefix TMP_PREFIX), sets cls.servers to None, calls
+    prepare() (what tearDownClass needs, even when a start fails) and
+    start_all(); a failure in them tears down what did start."""
+
+    TMP_PREFIX = "ember-it-"
+
+    @classmethod
+    def prepare(cls):
+        pass
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix=cls.TMP_PREFIX)
+        cls.servers = None
+        cls.prepare()
+        try:
+            cls.start_all()
+        except BaseException:
+            cls.tearDownClass()
+            raise

@@ -24,11 +24,10 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
-from fleet_it import Servers, api_get, assert_same, clickhouse, free_port, require
+from fleet_it import Servers, StartedOnce, api_get, assert_same, clickhouse, free_port, require
 
 EMBER = os.environ.get("EMBER_BIN", "")
 LOADER = os.environ.get("EMBER_IT_FLEET_LOAD", "")
@@ -46,18 +45,13 @@ def get(url):
     return api_get(url, TOKEN)
 
 
-class FleetReplicas(unittest.TestCase):
+class FleetReplicas(StartedOnce):
+    TMP_PREFIX = "ember-it-replicas-"
+
     @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="ember-it-replicas-")
-        cls.servers = None
+    def prepare(cls):
         cls.nodes = []  # (directory, environment, url)
         cls.zookeeper_dir = os.path.join(cls.tmp, "zookeeper")
-        try:
-            cls.start_all()
-        except BaseException:
-            cls.tearDownClass()
-            raise
 
     @classmethod
     def start_all(cls):

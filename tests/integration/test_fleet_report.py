@@ -22,11 +22,10 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
-from fleet_it import Servers, api_get, clickhouse, require
+from fleet_it import Servers, StartedOnce, api_get, clickhouse, require
 
 EMBER = os.environ.get("EMBER_BIN", "")
 LOADER = os.environ.get("EMBER_IT_FLEET_LOAD", "")
@@ -48,17 +47,12 @@ def report_row(f):
         100 * (f["self_after"] - f["self_before"]), f["kind"], label)
 
 
-class FleetReport(unittest.TestCase):
+class FleetReport(StartedOnce):
+    TMP_PREFIX = "ember-it-report-"
+
     @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="ember-it-report-")
-        cls.servers = None
+    def prepare(cls):
         cls.ch_dir = os.path.join(cls.tmp, "clickhouse")
-        try:
-            cls.start_all()
-        except BaseException:
-            cls.tearDownClass()
-            raise
 
     @classmethod
     def start_all(cls):
@@ -67,7 +61,8 @@ class FleetReport(unittest.TestCase):
         start = subprocess.run([CLICKHOUSE_SCRIPT, "start", cls.ch_dir], capture_output=True,
                                text=True, timeout=600)
         if start.returncode != 0:
-            raise AssertionError(f"ClickHouse did not start (scripts/clickhouse.sh):\n{start.stderr}")
+            raise AssertionError("ClickHouse did not start (scripts/clickhouse.sh):\n"
+                                 + start.stderr)
         cls.node = start.stdout.strip().splitlines()[-1]
         cls.tokens = os.path.join(cls.tmp, "tokens")
         with open(cls.tokens, "w") as f:

@@ -32,11 +32,10 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
-from fleet_it import Servers, api_get, assert_same, clickhouse, free_port, require
+from fleet_it import Servers, StartedOnce, api_get, assert_same, clickhouse, free_port, require
 
 EMBER = os.environ.get("EMBER_BIN", "")
 LOADER = os.environ.get("EMBER_IT_FLEET_LOAD", "")
@@ -54,17 +53,12 @@ def get(url):
     return api_get(url, TOKEN)
 
 
-class FleetSharded(unittest.TestCase):
+class FleetSharded(StartedOnce):
+    TMP_PREFIX = "ember-it-sharded-"
+
     @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="ember-it-sharded-")
-        cls.servers = None
+    def prepare(cls):
         cls.ch_dirs = []
-        try:
-            cls.start_all()
-        except BaseException:
-            cls.tearDownClass()
-            raise
 
     @classmethod
     def start_all(cls):
