@@ -64,10 +64,11 @@ Status read_range(const ApiRequest& request, const report::TimeRange& range, Sha
   if (!listed) return listed;
   std::string covered = read_key(spans);
   if (key) {
-    *key = covered + (detail == ReadDetail::threads  ? ""
-                      : detail == ReadDetail::counts ? " counts"
-                      : detail == ReadDetail::stacks ? " per stack"
-                                                     : " per process");
+    *key = covered + (detail == ReadDetail::threads   ? ""
+                      : detail == ReadDetail::counts  ? " counts"
+                      : detail == ReadDetail::stacks  ? " per stack"
+                      : detail == ReadDetail::samples ? " process samples"
+                                                      : " per process");
   }
   auto read = [&](SharedWindow& made) {
     auto window = std::make_shared<Window>();
@@ -78,6 +79,8 @@ Status read_range(const ApiRequest& request, const report::TimeRange& range, Sha
             ? store.read_process_counts(range.from_ns, range.to_ns, *window)
         : detail == ReadDetail::processes
             ? store.read_per_process(range.from_ns, range.to_ns, *window)
+        : detail == ReadDetail::samples
+            ? store.read_process_samples(range.from_ns, range.to_ns, *window)
         : detail == ReadDetail::stacks ? store.read_per_stack(range.from_ns, range.to_ns, *window)
                                        : store.read(range.from_ns, range.to_ns, *window);
     made = std::move(window);
@@ -86,11 +89,16 @@ Status read_range(const ApiRequest& request, const report::TimeRange& range, Sha
   if (covered.empty()) return read(out);  // nothing stored there: nothing to keep
   // A kept read with more detail holds what one with less would.
   const std::string per_process = "processes " + covered;
+  const std::string process_samples = "process samples " + covered;
   std::vector<const std::string*> fuller;
   if (detail != ReadDetail::threads) fuller.push_back(&covered);
   if (detail == ReadDetail::metrics || detail == ReadDetail::counts ||
-      detail == ReadDetail::stacks) {
+      detail == ReadDetail::stacks || detail == ReadDetail::samples) {
     fuller.push_back(&per_process);
+  }
+  // Without metrics: what serves everything but a chart.
+  if (detail == ReadDetail::counts || detail == ReadDetail::stacks) {
+    fuller.push_back(&process_samples);
   }
   for (const std::string* more : fuller) {
     if (const SharedWindow* kept = request.cache.windows.find(*more)) {
@@ -102,6 +110,7 @@ Status read_range(const ApiRequest& request, const report::TimeRange& range, Sha
                         : detail == ReadDetail::counts    ? "counts " + covered
                         : detail == ReadDetail::stacks    ? "stacks " + covered
                         : detail == ReadDetail::processes ? per_process
+                        : detail == ReadDetail::samples   ? process_samples
                                                           : covered;
   return request.cache.windows.get(kept_as, read, out);
 }
@@ -131,7 +140,8 @@ std::optional<ApiResponse> read_selection(const ApiRequest& request, const Selec
                       : selection.counts && filter.empty() && native ? ReadDetail::counts
                       : selection.stacks && filter.empty() && request.store.sums_per_stack()
                           ? ReadDetail::stacks
-                          : ReadDetail::processes;
+                      : selection.metrics ? ReadDetail::processes
+                                          : ReadDetail::samples;
   status = read_range(request, range, read, &covered, detail);
   if (!status) return error_response(500, status.message());
   status = report::check_samples_read(*read, request.summary, range);

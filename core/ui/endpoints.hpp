@@ -34,12 +34,16 @@ struct Selection {
   // Only each stack's samples (a function table's): no processes are read
   // (StoreReader::read_per_stack) when nothing is filtered.
   bool stacks = false;
+  // The range's metrics too (an export writes them); a flame graph, table or
+  // target list is read without (StoreReader::read_process_samples).
+  bool metrics = false;
 };
 
 // How much of a range read_range reads (StoreReader): samples per thread,
-// summed per process, summed per stack alone, counted per process without
-// stacks, or the metrics and processes only.
-enum class ReadDetail { threads, processes, stacks, counts, metrics };
+// summed per process (with the metrics, or without: `samples`), summed per
+// stack alone, counted per process without stacks, or the metrics and
+// processes only.
+enum class ReadDetail { threads, processes, samples, stacks, counts, metrics };
 
 // The common parameters (docs/api.md): `from`, `to`, the filters and, with
 // `with_view`, `view`.
@@ -49,8 +53,8 @@ Selection selection_of(ApiRequest& request, bool with_view = true);
 // in the request's cache for the next request covering the same windows;
 // `key`, when given, is set to what the read covers. With less `detail`, a
 // read per process or without samples (StoreReader::read_per_process,
-// read_process_counts, read_metrics), unless a read with more of the range
-// is kept.
+// read_process_samples, read_process_counts, read_metrics), unless a read
+// with more of the range is kept.
 Status read_range(const ApiRequest& request, const report::TimeRange& range, SharedWindow& out,
                   std::string* key = nullptr, ReadDetail detail = ReadDetail::threads);
 

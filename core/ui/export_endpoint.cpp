@@ -64,6 +64,7 @@ ApiResponse export_endpoint(ApiRequest& request) {
   // pprof and speedscope name the threads; `threads=0` sums each process'
   // threads (what a table needs: `ember report --server --format top`).
   selection.threads = request.query.number("threads", 0, 1, 1) != 0;
+  selection.metrics = true;  // pprof and speedscope carry them
   std::string focus = request.query.text("focus");
   std::vector<std::string> zoom = request.query.path("zoom");
   std::string format_name = request.query.text("format", "svg");

@@ -42,6 +42,12 @@ Status StoreWhenReady::read_per_process(std::int64_t from_ns, std::int64_t to_ns
       [&](const store::StoreReader& r) { return r.read_per_process(from_ns, to_ns, merged); });
 }
 
+Status StoreWhenReady::read_process_samples(std::int64_t from_ns, std::int64_t to_ns,
+                                            Window& merged) const {
+  return reading(
+      [&](const store::StoreReader& r) { return r.read_process_samples(from_ns, to_ns, merged); });
+}
+
 Status StoreWhenReady::read_process_counts(std::int64_t from_ns, std::int64_t to_ns,
                                            Window& merged) const {
   return reading(

@@ -84,7 +84,10 @@ WindowIds number_window(const Window& window, FunctionNumbering& numbering,
   for (const ProcessInfo& p : window.processes) {
     if (!p.comm.empty()) ids.process[p.pid] = numbering.id(p.comm, "process", "", "", 0);
   }
+  const StackCount* previous = nullptr;  // samples come by pid: one lookup a process
   for (const StackCount& s : window.samples) {
+    if (previous && previous->pid == s.pid) continue;
+    previous = &s;
     if (ids.process.count(s.pid)) continue;
     owned.push_back(unnamed_process_name(s.pid));
     ids.process[s.pid] = numbering.id(owned.back(), "process", "", "", 0);
@@ -198,10 +201,13 @@ class TopDownBuilder {
     if (!item.kept) ++pruned_;
     // Sorted by key; among equal keys, paths stay in order.
     keyed_.clear();
+    std::uint32_t most = 0;
     for (std::uint32_t i = item.begin; i < item.end; ++i) {
-      keyed_.push_back(std::uint64_t{key(paths_[order_[i]], item.depth)} << 32 | order_[i]);
+      std::uint32_t k = key(paths_[order_[i]], item.depth);
+      most = std::max(most, k);
+      keyed_.push_back(std::uint64_t{k} << 32 | order_[i]);
     }
-    if (!std::is_sorted(keyed_.begin(), keyed_.end())) std::sort(keyed_.begin(), keyed_.end());
+    sort_keyed(most);
     for (std::uint32_t i = item.begin; i < item.end; ++i) {
       order_[i] = static_cast<std::uint32_t>(keyed_[i - item.begin]);
     }
@@ -239,6 +245,24 @@ class TopDownBuilder {
     children_.resize(first_child);
   }
 
+  // keyed_ sorted, its keys at most `most`. A node's paths come in path
+  // order (its parent's sort put equal keys so), so counting them by key,
+  // stable, sorts as comparing would: many paths over few keys (the root's
+  // ~550,000 paths of a day over its processes) are counted, not compared.
+  void sort_keyed(std::uint32_t most) {
+    if (std::is_sorted(keyed_.begin(), keyed_.end())) return;
+    if (keyed_.size() < kCountedFrom || most >= keyed_.size()) {
+      std::sort(keyed_.begin(), keyed_.end());
+      return;
+    }
+    starts_.assign(std::size_t{most} + 2, 0);
+    for (std::uint64_t k : keyed_) ++starts_[(k >> 32) + 1];
+    for (std::size_t i = 1; i < starts_.size(); ++i) starts_[i] += starts_[i - 1];
+    counted_.resize(keyed_.size());
+    for (std::uint64_t k : keyed_) counted_[starts_[k >> 32]++] = k;
+    keyed_.swap(counted_);
+  }
+
   // A node only `path` runs through, and the nodes below it: one each level
   // to its end.
   void chain(const Item& item) {
@@ -263,6 +287,11 @@ class TopDownBuilder {
   std::uint64_t min_total_;
   std::vector<std::uint32_t> order_;   // path indices, each node's contiguous
   std::vector<std::uint64_t> keyed_;   // key << 32 | path, of the node being visited
+  std::vector<std::uint64_t> counted_;  // keyed_ counted into place (sort_keyed)
+  std::vector<std::uint32_t> starts_;   // each key's first place in counted_
+  // Below this many paths a node's keys are compared (a count costs its
+  // range of keys too).
+  static constexpr std::size_t kCountedFrom = 1024;
   std::vector<Item> todo_, children_;  // nodes to visit, last first
   std::uint64_t pruned_ = 0;
 };

@@ -33,6 +33,8 @@ class SqliteStoreReader final : public StoreReader {
   Status read(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
   Status read_metrics(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
   Status read_per_process(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
+  Status read_process_samples(std::int64_t from_ns, std::int64_t to_ns,
+                              Window& merged) const override;
   Status read_process_counts(std::int64_t from_ns, std::int64_t to_ns,
                              Window& merged) const override;
   Status windows(std::int64_t from_ns, std::int64_t to_ns,
@@ -42,10 +44,14 @@ class SqliteStoreReader final : public StoreReader {
   // What a merge reads: metrics and processes only, or with the samples
   // per thread or summed per process, or counted per process (no stacks).
   enum class Samples { none, per_thread, per_process, counts };
-  void merge(std::int64_t from_ns, std::int64_t to_ns, Samples samples, Window& merged) const;
+  // Whether a merge decodes the parts' metrics (their blobs are not even read
+  // without).
+  enum class Metrics { with, without };
+  void merge(std::int64_t from_ns, std::int64_t to_ns, Samples samples, Metrics metrics,
+             Window& merged) const;
   // merge() guarded: on an error `merged` is left empty.
   Status read_merged(std::int64_t from_ns, std::int64_t to_ns, Samples samples,
-                     Window& merged) const;
+                     Window& merged, Metrics metrics = Metrics::with) const;
 
   std::string path_;
   std::unique_ptr<Database> db_;
@@ -115,6 +121,10 @@ Status guarded(const std::string& path, Body&& body) {
   }
 }
 
+// How much of a store file a reader maps (PRAGMA mmap_size; SQLite's
+// build caps it, Debian's at 2 GB).
+constexpr std::int64_t kReadMapBytes = std::int64_t{1} << 30;
+
 // SQLite's URI for reading `path` as immutable: no locks, no -shm file.
 std::string immutable_uri(const std::string& path) {
   std::string uri = "file:";
@@ -157,6 +167,10 @@ Status StoreReader::open(const std::string& path, std::unique_ptr<StoreReader>& 
                                        immutable_uri(path), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI)
                                  : std::make_unique<Database>(path, SQLITE_OPEN_READONLY);
     configure_connection(*db, false);  // (a reader's settings write nothing)
+    // Pages read in place from a mapping of the file, not each copied in by
+    // a pread (a day's first read takes ~10,000 pages of stacks and frames).
+    // SQLite maps no further than the file's size and remaps as it changes.
+    db->exec("PRAGMA mmap_size = " + std::to_string(kReadMapBytes));
     std::int64_t version = check_store(*db, path);
     if (version == 0) {
       throw StoreRefused(StoreRefused::Reason::not_a_store,
@@ -219,9 +233,9 @@ void sum_threads(Window& window) {
 }
 
 Status SqliteStoreReader::read_merged(std::int64_t from_ns, std::int64_t to_ns, Samples samples,
-                                      Window& merged) const {
+                                      Window& merged, Metrics metrics) const {
   merged = Window{};
-  Status status = guarded(path_, [&] { merge(from_ns, to_ns, samples, merged); });
+  Status status = guarded(path_, [&] { merge(from_ns, to_ns, samples, metrics, merged); });
   if (!status) merged = Window{};
   return status;
 }
@@ -238,6 +252,11 @@ Status SqliteStoreReader::read_metrics(std::int64_t from_ns, std::int64_t to_ns,
 Status SqliteStoreReader::read_per_process(std::int64_t from_ns, std::int64_t to_ns,
                                            Window& merged) const {
   return read_merged(from_ns, to_ns, Samples::per_process, merged);
+}
+
+Status SqliteStoreReader::read_process_samples(std::int64_t from_ns, std::int64_t to_ns,
+                                               Window& merged) const {
+  return read_merged(from_ns, to_ns, Samples::per_process, merged, Metrics::without);
 }
 
 Status SqliteStoreReader::read_process_counts(std::int64_t from_ns, std::int64_t to_ns,
@@ -355,16 +374,18 @@ void sort_by_id(std::vector<Row>& rows, std::vector<std::int64_t>& ids) {
 }  // namespace
 
 void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples wanted,
-                              Window& merged) const {
+                              Metrics metrics, Window& merged) const {
   Transaction snapshot(*db_, false);  // one consistent view while the agent writes
   std::int64_t version = db_->query_int("PRAGMA user_version");
   bool has_rollups = version >= 3;
   bool with_samples = wanted != Samples::none;
   bool per_process = wanted == Samples::per_process || wanted == Samples::counts;
   std::vector<Part> parts = parts_of_range(*db_, has_rollups, from_ns, to_ns);
+  // Without metrics their column reads as NULL: SQLite leaves its pages unread.
+  const std::string metrics_column = metrics == Metrics::with ? "metrics" : "NULL";
   Statement window(db_->handle(),
-                   std::string("SELECT start_ns, end_ns, frequency_hz, lost_samples, host, "
-                               "samples, metrics, ") +
+                   "SELECT start_ns, end_ns, frequency_hz, lost_samples, host, samples, " +
+                       metrics_column + ", " +
                        (has_rollups ? "blob_format" : "1") + " FROM windows WHERE id = ?1");
   std::optional<Statement> rollup;
   if (has_rollups) {
@@ -374,7 +395,7 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
         db_->handle(),
         std::string("SELECT start_ns, end_ns, frequency_hz, lost_samples, host, ") +
             (per_process && version >= 7 ? "ifnull(process_samples, samples)" : "samples") +
-            ", metrics, blob_format, " +
+            ", " + metrics_column + ", blob_format, " +
             (per_process && version >= 7 ? "process_samples IS NOT NULL" : "0") +
             " FROM rollups WHERE hour_ns = ?1");
   }
@@ -387,7 +408,9 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
     spans = spans_of_parts(*db_, parts);
     rollup_without_samples.emplace(db_->handle(),
                                    "SELECT start_ns, end_ns, frequency_hz, lost_samples, host, "
-                                   "NULL, metrics, blob_format, 1 FROM rollups WHERE hour_ns = ?1");
+                                   "NULL, " +
+                                       metrics_column +
+                                       ", blob_format, 1 FROM rollups WHERE hour_ns = ?1");
     span_samples.emplace(
         db_->handle(), "SELECT process_samples, blob_format FROM span_rollups WHERE span_ns = ?1");
   }
@@ -424,7 +447,10 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
       }
       merger.add(std::move(refs));
     }
-    decode_metrics(row.blob(6), row.int64(7), start, merged.host_metrics, merged.process_metrics);
+    if (metrics == Metrics::with) {
+      decode_metrics(row.blob(6), row.int64(7), start, merged.host_metrics,
+                     merged.process_metrics);
+    }
     row.reset();
   }
 

@@ -25,8 +25,8 @@ using Paths = std::map<std::vector<std::string>, Counts>;
 
 // Many processes sharing function names, stacks shared by processes, lines
 // of one function in separate frames, a process without a comm, a frame
-// index out of range.
-Window random_host(std::uint64_t seed) {
+// index out of range. `stacks` and `samples` many.
+Window random_host(std::uint64_t seed, int stacks = 300, int samples = 2000) {
   std::mt19937_64 random(seed);
   Window w;
   for (int f = 0; f < 40; ++f) {
@@ -38,7 +38,7 @@ Window random_host(std::uint64_t seed) {
     frame.module = "mod" + std::to_string(f % 4);
     w.frames.push_back(frame);
   }
-  for (int s = 0; s < 300; ++s) {
+  for (int s = 0; s < stacks; ++s) {
     std::vector<std::uint32_t> stack;
     int depth = 1 + static_cast<int>(random() % 8);
     for (int d = 0; d < depth; ++d)
@@ -52,10 +52,10 @@ Window random_host(std::uint64_t seed) {
     process.comm = pid == 6 ? "" : "comm" + std::to_string(pid % 3);
     w.processes.push_back(process);
   }
-  for (int n = 0; n < 2000; ++n) {
+  for (int n = 0; n < samples; ++n) {
     std::uint32_t pid = 1 + static_cast<std::uint32_t>(random() % 7);  // pid 7: no process row
-    w.samples.push_back(
-        StackCount{static_cast<std::uint32_t>(random() % 300), pid, pid, 1 + random() % 20, 0});
+    w.samples.push_back(StackCount{static_cast<std::uint32_t>(random() % stacks), pid, pid,
+                                   1 + random() % 20, 0});
   }
   return w;
 }
@@ -271,6 +271,16 @@ TEST(FlameTree, EqualsAPlainTrieNodeByNode) {
   }
   expect_plain_tree(Window{}, nullptr, 0);
   expect_plain_tree(test::sample_window(), nullptr, 3);
+}
+
+// Nodes of thousands of paths (the root, each process, their first frames)
+// have their paths counted into place rather than compared: the same tree.
+TEST(FlameTree, ManyPathsEqualAPlainTrieNodeByNode) {
+  Window w = random_host(20, 4000, 40000);
+  for (std::uint64_t share : {0, 10000, 50}) {
+    expect_plain_tree(w, nullptr, share ? w.total_samples() / share : 0);
+  }
+  expect_plain_tree(w, &w, 0);
 }
 
 TEST(FlameTree, ProcessesThenFramesWithTotalsAndSelf) {

@@ -183,6 +183,26 @@ void expect_counts_like_read_per_process(const std::string& path,
   }
 }
 
+// A read of process samples of `path` is its read per process without the
+// metrics: the same profile, no host or process metrics.
+void expect_process_samples_like_read_per_process(const std::string& path,
+                                                  const Ranges& ranges = ranges_to_read()) {
+  std::unique_ptr<StoreReader> reader;
+  ASSERT_TRUE(StoreReader::open(path, reader));
+  bool any_metrics = false;
+  for (auto [from, to] : ranges) {
+    SCOPED_TRACE("process samples from " + std::to_string(from) + " to " + std::to_string(to));
+    Window per_process, samples;
+    ASSERT_TRUE(reader->read_per_process(from, to, per_process));
+    ASSERT_TRUE(reader->read_process_samples(from, to, samples));
+    expect_same_profile(samples, per_process);
+    EXPECT_TRUE(samples.host_metrics.empty());
+    EXPECT_TRUE(samples.process_metrics.empty());
+    any_metrics = any_metrics || !per_process.host_metrics.empty();
+  }
+  EXPECT_TRUE(any_metrics) << "the store's windows hold metrics a read per process gives";
+}
+
 bool has_span_rollups(const std::string& path) {
   return test::query(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'span_rollups'") == 1;
 }
@@ -204,6 +224,8 @@ void expect_rollups_read_like_windows(const test::ScratchDir& dir, const std::st
   expect_read_per_process_like_summed_read(path, ranges);
   expect_counts_like_read_per_process(path, ranges);
   expect_counts_like_read_per_process(raw, ranges);
+  expect_process_samples_like_read_per_process(path, ranges);
+  expect_process_samples_like_read_per_process(raw, ranges);
 }
 
 // 25 windows from 19:05 to 01:20: hours 19 to 00 closed, the block of hours

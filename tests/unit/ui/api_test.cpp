@@ -192,6 +192,27 @@ TEST_F(AnswersFromTheStore, ThreadsAreThereForWhatNamesThemAfterAReadPerProcess)
   }
 }
 
+// A flame graph, table or target list reads the samples without the metrics
+// (StoreReader::read_process_samples); what draws or writes them after the
+// same selection still has them: a chart of the process, a pprof export.
+TEST_F(AnswersFromTheStore, ChartsAndExportsKeepTheirMetricsAfterReadsWithout) {
+  const Params pid{{"pid", "10"}};
+  const Params pprof{{"pid", "10"}, {"format", "pprof"}, {"threads", "0"}};
+  ApiResponse chart = get("/api/v1/timeline", pid), exported = get("/api/v1/export", pprof);
+  ASSERT_EQ(chart.status, 200) << chart.body;
+  ASSERT_EQ(exported.status, 200) << exported.body;
+  Json cpu = json("/api/v1/timeline", pid)["selection"]["cpu_cores"];
+  double drawn = 0;
+  for (const Json& point : cpu.array) drawn += point.number;
+  EXPECT_GT(drawn, 0) << "the process' CPU is charted";
+  api_->forget_when_idle(std::chrono::seconds(0));
+  ASSERT_EQ(get("/api/v1/flamegraph", pid).status, 200);
+  ASSERT_EQ(get("/api/v1/functions", pid).status, 200);
+  ASSERT_EQ(get("/api/v1/targets").status, 200);
+  EXPECT_EQ(get("/api/v1/timeline", pid).body, chart.body);
+  EXPECT_EQ(get("/api/v1/export", pprof).body, exported.body);
+}
+
 // A zoomed node's export holds exactly the samples the flame graph gives that
 // node, each stack starting at the node's frame below its process.
 TEST_F(AnswersFromTheStore, ExportOfAZoomedNode) {
