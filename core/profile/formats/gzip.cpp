@@ -15,9 +15,9 @@ std::string zlib_error(const char* what, const z_stream& stream, int code) {
 
 }  // namespace
 
-std::string gzip(std::string_view data) {
+std::string gzip(std::string_view data, int level) {
   z_stream stream{};
-  int code = deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, kGzipWindowBits, 8,
+  int code = deflateInit2(&stream, level, Z_DEFLATED, kGzipWindowBits, 8,
                           Z_DEFAULT_STRATEGY);
   if (code != Z_OK) throw std::runtime_error(zlib_error("gzip", stream, code));
   std::string out(deflateBound(&stream, data.size()), '\0');

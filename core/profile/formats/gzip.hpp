@@ -8,8 +8,9 @@
 
 namespace ember::formats {
 
-// Throws std::runtime_error when zlib fails (out of memory).
-std::string gzip(std::string_view data);
+// Throws std::runtime_error when zlib fails (out of memory). `level`:
+// zlib's, 1 (fastest) to 9 (smallest); -1 its default (6).
+std::string gzip(std::string_view data, int level = -1);
 
 // What gunzip throws for data that would inflate past its limit, so a caller
 // can tell "too big" (HTTP 413) from "damaged" (400).

@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "api_store.hpp"
+#include "gzip.hpp"
+#include "http_encoding.hpp"
 #include "ui_assets.hpp"
 
 namespace ember::ui::test {
@@ -64,6 +66,52 @@ TEST_F(HttpServerTest, AnswersTheApi) {
   ASSERT_TRUE(file);
   EXPECT_EQ(file->get_header_value("Content-Disposition"),
             "attachment; filename=\"ember-shop-20261125T190500Z.folded\"");
+}
+
+// Text goes gzipped to a client that takes gzip, never as Brotli (which
+// cpp-httplib picks at its slowest quality for any browser), and as it is
+// to one that does not take gzip.
+TEST_F(HttpServerTest, GzipsTextForClientsThatTakeIt) {
+  client_->set_decompress(false);
+  const char* svg = "/api/v1/export?format=svg";
+  auto plain = client_->Get(svg);
+  ASSERT_TRUE(plain);
+  ASSERT_EQ(plain->status, 200);
+  EXPECT_FALSE(plain->has_header("Content-Encoding"));
+  ASSERT_GE(plain->body.size(), 1024u) << "a body worth compressing";
+  auto zipped = client_->Get(svg, {{"Accept-Encoding", "gzip, deflate, br"}});
+  ASSERT_TRUE(zipped);
+  EXPECT_EQ(zipped->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(zipped->get_header_value("Content-Type"), "image/svg+xml");
+  EXPECT_EQ(zipped->get_header_value("Vary"), "Accept-Encoding");
+  EXPECT_LT(zipped->body.size(), plain->body.size());
+  EXPECT_EQ(formats::gunzip(zipped->body), plain->body);
+  for (const char* refused : {"br", "gzip;q=0, br", "identity"}) {
+    auto as_is = client_->Get(svg, {{"Accept-Encoding", refused}});
+    ASSERT_TRUE(as_is);
+    EXPECT_FALSE(as_is->has_header("Content-Encoding")) << refused;
+    EXPECT_EQ(as_is->body, plain->body) << refused;
+  }
+}
+
+TEST(HttpEncoding, GzipWhenAcceptedForTextOfAKilobyteOrMore) {
+  EXPECT_TRUE(accepts_gzip("gzip"));
+  EXPECT_TRUE(accepts_gzip("deflate, gzip, br"));
+  EXPECT_TRUE(accepts_gzip("br;q=1.0, gzip;q=0.5"));
+  EXPECT_TRUE(accepts_gzip("*"));
+  EXPECT_FALSE(accepts_gzip(""));
+  EXPECT_FALSE(accepts_gzip("br, deflate"));
+  EXPECT_FALSE(accepts_gzip("gzip;q=0"));
+  EXPECT_FALSE(accepts_gzip("x-gzip2"));
+  std::string text(4096, 'a');
+  auto zipped = gzipped_body("gzip", "application/json", text);
+  ASSERT_TRUE(zipped);
+  EXPECT_EQ(formats::gunzip(*zipped), text);
+  EXPECT_TRUE(gzipped_body("gzip", "text/css; charset=utf-8", text));
+  EXPECT_TRUE(gzipped_body("gzip", "application/javascript", text));
+  EXPECT_FALSE(gzipped_body("gzip", "application/octet-stream", text));  // pprof: gzip already
+  EXPECT_FALSE(gzipped_body("gzip", "application/json", text.substr(0, 1023)));
+  EXPECT_FALSE(gzipped_body("br", "application/json", text));
 }
 
 TEST_F(HttpServerTest, ServesTheEmbeddedPage) {
