@@ -5,6 +5,7 @@
 #include "endpoints.hpp"
 #include "focus.hpp"
 #include "profile_format.hpp"
+#include "store_reader.hpp"
 #include "utc_time.hpp"
 
 namespace ember::ui {
@@ -77,6 +78,12 @@ ApiResponse export_endpoint(ApiRequest& request) {
 
   SharedWindow selected;
   if (auto missing = read_selection(request, selection, selected)) return *missing;
+  if (!selection.threads && !selected->threads.empty()) {
+    // A kept read per thread served it: summed as a read per process is.
+    auto summed = std::make_shared<Window>(*selected);
+    store::sum_threads(*summed);
+    selected = std::move(summed);
+  }
   if (auto none = focus_on(focus, selected)) return *none;
   if (auto none = zoom_on(zoom, selected)) return *none;
   const Window& window = *selected;

@@ -213,6 +213,21 @@ TEST_F(AnswersFromTheStore, ChartsAndExportsKeepTheirMetricsAfterReadsWithout) {
   EXPECT_EQ(get("/api/v1/export", pprof).body, exported.body);
 }
 
+// An export with threads=0 sums each process' threads whether the read it
+// comes from was per process or a kept one per thread (an export with
+// threads read it first).
+TEST_F(AnswersFromTheStore, ExportsWithoutThreadsAreTheSameAfterAReadPerThread) {
+  for (const char* format : {"pprof", "speedscope", "folded"}) {
+    const Params summed{{"format", format}, {"threads", "0"}};
+    ApiResponse fresh = get("/api/v1/export", summed);
+    ASSERT_EQ(fresh.status, 200) << fresh.body;
+    api_->forget_when_idle(std::chrono::seconds(0));
+    ASSERT_EQ(get("/api/v1/export", {{"format", format}, {"threads", "1"}}).status, 200);
+    EXPECT_EQ(get("/api/v1/export", summed).body, fresh.body) << format;
+    api_->forget_when_idle(std::chrono::seconds(0));
+  }
+}
+
 // A zoomed node's export holds exactly the samples the flame graph gives that
 // node, each stack starting at the node's frame below its process.
 TEST_F(AnswersFromTheStore, ExportOfAZoomedNode) {
