@@ -47,11 +47,13 @@ double cpu_ms() {
 }
 
 const char* const kUsage =
-    "usage: %s [--hours 24] [--busy-cpus 2] [--processes 50]\n"
+    "usage: %s [--hours 24] [--busy-cpus 2] [--processes 50] [--stacks-per-process 3000]\n"
+    "          [--short-lived 1]\n"
     "          [--path /tmp/ember-bench-store.db] [--read-only 1 | --migrate 1]\n"
     "Writes a synthetic host's store at --path (replacing it), then times its reads;\n"
     "--read-only 1 only reads the store there; --migrate 1 opens an older one for\n"
-    "writing first.\n";
+    "writing first. --stacks-per-process: the distinct call paths each process may\n"
+    "be caught in; --short-lived: new processes a window (their own paths each).\n";
 
 }  // namespace
 
@@ -78,6 +80,10 @@ int main(int argc, char** argv) {
       shape.busy_cpus = std::atof(argv[i + 1]);
     else if (flag == "--processes")
       shape.processes = std::atoi(argv[i + 1]);
+    else if (flag == "--stacks-per-process")
+      shape.stacks_per_process = std::atoi(argv[i + 1]);
+    else if (flag == "--short-lived")
+      shape.short_lived_per_window = std::atoi(argv[i + 1]);
     else if (flag == "--path")
       path = argv[i + 1];
     else if (flag == "--read-only")

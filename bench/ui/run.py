@@ -8,15 +8,19 @@
   and the first request after the range's timeline (as the UI asks: the store was
   read by the timeline), and the median of --repeat more (answered from
   what was kept: core/ui/lru_cache.hpp), answer size;
-- in Chromium (playwright-core from tests/e2e): time from navigation to the
-  first drawn flame graph, and to the redraw after a range change, for one
-  process over an hour (about a thousand distinct stacks) and the whole host
-  over the day (~177,000).
+- with --paint RUNS, in Chromium (playwright-core from tests/e2e,
+  paint.mjs): over the whole span of each --paint-store, a fresh `ember ui`
+  per run, the time from navigation to the first drawn flame graph, the
+  redraw after a range change (the span's second half) and after a click to
+  zoom, the canvas draw alone and a hover's tooltip; medians of the runs.
+  The UI marks each render (`ember:render-start`, `ember:drawn`, the measure
+  `ember:render`: web/src/app.js).
 
     build/bin/ember_bench_store --hours 24
     bench/ui/run.py --ember build/bin/ember [--store /tmp/ember-bench-store.db]
                     [--baseline OLD_EMBER [--baseline-store OLD_STORE]]
                     [--first-cpu RUNS]
+                    [--paint RUNS [--paint-store STORE]...]
 
 --first-cpu RUNS measures only the CPU of a fresh `ember ui`'s first flame
 graph and function table of the host (1 h and 24 h), RUNS times each,
@@ -31,6 +35,7 @@ for docs/benchmarks.md; asserts nothing.
 import argparse
 import json
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -65,6 +70,11 @@ def main():
     parser.add_argument("--baseline", help="an older ember binary to measure side by side")
     parser.add_argument("--first-cpu", type=int, metavar="RUNS",
                         help="only the first requests' CPU, RUNS times each, alternating")
+    parser.add_argument("--paint", type=int, metavar="RUNS",
+                        help="only the browser's times, RUNS fresh `ember ui` each")
+    parser.add_argument("--paint-store", action="append", metavar="STORE",
+                        help="a store whose whole span --paint shows (repeatable; "
+                             "default --store)")
     parser.add_argument("--baseline-store",
                         help="the store the baseline reads (a copy of --store written by the "
                              "older ember, when its schema is older); default --store")
@@ -94,6 +104,12 @@ def main():
     day = (START, START + DAY)
     if args.first_cpu:
         return first_cpu(args.first_cpu, binaries, serve, stop, hour, day)
+    if args.paint:
+        def serve_store(binary, path):
+            ui = subprocess.Popen([binary, "ui", "--store", path, "--listen", "127.0.0.1:0"],
+                                  stdout=subprocess.PIPE, text=True)
+            return ui, ui.stdout.readline().split()[3]
+        return paint(args.paint, args.paint_store or [args.store], args.ember, serve_store)
     ui, url = serve()
     targets = json.loads(get(f"{url}api/v1/targets?from={hour[0]}&to={hour[1]}&limit=500")[1])
     stop(ui)
@@ -130,19 +146,53 @@ def main():
                 print(f"| {endpoint} | {name} | {what} | {shown(firsts)} | {shown(cpus)} "
                       f"| {shown(afters)} "
                       f"| {shown(agains)} | {len(body) / 1024:,.0f} KiB |", flush=True)
-    views = [("one process, 1 h", f"?t=pid:{pid['value']}&from={hour[0]}&to={hour[1]}",
-              f"{hour[0] + 1800}"),
-             ("host, 24 h", f"?from={day[0]}&to={day[1]}", f"{day[0] + DAY // 2}")]
-    for binary in binaries:
-        print(f"\n{binary}:")
-        ui, url = serve(binary)
-        try:
-            node = subprocess.run(["node", os.path.join(HERE, "paint.mjs"), url, json.dumps(views)],
-                                  capture_output=True, text=True, timeout=600,
-                                  cwd=os.path.join(ROOT, "tests", "e2e"))
-            sys.stdout.write(node.stdout + node.stderr)
-        finally:
-            stop(ui)
+
+
+def store_span(path):
+    """(first window start, last window end, distinct stacks) of a store, epoch seconds."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        first, last = db.execute("SELECT min(start_ns), max(end_ns) FROM windows").fetchone()
+        stacks = db.execute("SELECT count(*) FROM stacks").fetchone()[0]
+    finally:
+        db.close()
+    return first // 10**9, -(-last // 10**9), stacks
+
+
+def paint(runs, store_paths, binary, serve_store):
+    """The browser's times (paint.mjs) over each store's whole span, a fresh
+    `ember ui` per run; medians (and ranges) in a table."""
+    print("| store | distinct stacks | tree nodes | frames drawn | first paint | of which scripts "
+          "loaded | of which API answers | redraw after a range change | click to zoom "
+          "| canvas draw | hover to next frame |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for path in store_paths:
+        first, last, stacks = store_span(path)
+        query = f"?from={first}&to={last}"
+        new_from = str((first + last) // 2)
+        results = []
+        for _ in range(runs):
+            ui, url = serve_store(binary, path)
+            try:
+                node = subprocess.run(["node", os.path.join(HERE, "paint.mjs"), url, query, new_from],
+                                      capture_output=True, text=True, timeout=900,
+                                      cwd=os.path.join(ROOT, "tests", "e2e"))
+            finally:
+                ui.terminate()
+                ui.wait()
+            if node.returncode != 0:
+                sys.exit(f"paint.mjs failed over {path}:\n{node.stdout}{node.stderr}")
+            results.append(json.loads(node.stdout.strip().splitlines()[-1]))
+
+        def cell(key):
+            values = [r[key] for r in results]
+            return (f"{statistics.median(values):,.0f} ms "
+                    f"({min(values):,.0f}-{max(values):,.0f})")
+        hover = statistics.median(r["hover"] for r in results)
+        print(f"| {os.path.basename(path)} | {stacks:,} | {results[0]['nodes']:,} "
+              f"| {results[0]['drawn']:,} | {cell('first')} | {cell('scripts')} | {cell('api')} "
+              f"| {cell('redraw')} | {cell('zoom')} "
+              f"| {cell('draw')} | {hover:,.1f} ms |", flush=True)
 
 
 def first_cpu(runs, binaries, serve, stop, hour, day):

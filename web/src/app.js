@@ -92,6 +92,9 @@ function sandwichName() {
 function targetLabel() { return state.t ? state.t.slice(state.t.indexOf(':') + 1) : 'all processes'; }
 
 async function render() {
+  // Marks for scripts (bench/ui/paint.mjs): each render's start, and when
+  // its views are drawn, the measure `ember:render` between them.
+  performance.mark('ember:render-start');
   showControls();
   if (loading) loading.abort();
   loading = new AbortController();
@@ -114,6 +117,8 @@ async function render() {
   }
   if (signal.aborted) return;
   document.body.dataset.busy = '';
+  performance.mark('ember:drawn');
+  performance.measure('ember:render', 'ember:render-start', 'ember:drawn');
   window.ember.renders++;
 }
 
