@@ -77,7 +77,6 @@ Window Aggregator::take(std::int64_t start_ns, std::int64_t end_ns) {
 
   // Frames equal in content (the same function named by two processes'
   // caches) become one entry.
-  // The frames stay alive (frames_) until the end.
   std::unordered_map<const Frame*, std::uint32_t, FrameContentHash, SameFrameContent> frame_index;
   std::unordered_map<const Frame*, std::uint32_t> pointer_index;
   frame_index.reserve(frames_.size());
@@ -90,17 +89,27 @@ Window Aggregator::take(std::int64_t start_ns, std::int64_t end_ns) {
     pointer_index.emplace(pointer, it->second);
   }
 
-  window.stacks.reserve(stacks_.size());
-  for (const auto* stack : stacks_) {
-    std::vector<std::uint32_t>& indices = window.stacks.emplace_back();
-    indices.reserve(stack->size());
-    for (const Frame* frame : *stack) indices.push_back(pointer_index.at(frame));
+  // The open window's parts are freed as the Window's are made, not after:
+  // the two are never whole at once (the close is the agent's peak).
+  frame_index = {};
+  frames_ = {};  // only the pointers are looked up from here on
+
+  stacks_.clear();  // pointed into stack_ids_, which empties below
+  window.stacks.resize(stack_ids_.size());
+  while (!stack_ids_.empty()) {
+    auto node = stack_ids_.extract(stack_ids_.begin());
+    std::vector<std::uint32_t>& indices = window.stacks[node.mapped()];
+    indices.reserve(node.key().size());
+    for (const Frame* frame : node.key()) indices.push_back(pointer_index.at(frame));
   }
+  pointer_index = {};
 
   window.samples.reserve(counts_.size());
   std::unordered_set<std::uint64_t> threads;
-  for (const auto& [key, count] : counts_) {
-    window.samples.push_back(StackCount{key.stack, key.pid, key.tid, count, key.labels});
+  while (!counts_.empty()) {
+    auto node = counts_.extract(counts_.begin());
+    const CountKey& key = node.key();
+    window.samples.push_back(StackCount{key.stack, key.pid, key.tid, node.mapped(), key.labels});
     std::uint64_t thread = std::uint64_t(key.pid) << 32 | key.tid;
     if (threads.insert(thread).second) {
       auto name = thread_names_.find(thread);
@@ -108,6 +117,8 @@ Window Aggregator::take(std::int64_t start_ns, std::int64_t end_ns) {
           ThreadInfo{key.pid, key.tid, name != thread_names_.end() ? std::move(name->second) : ""});
     }
   }
+  stack_ids_ = {};
+  counts_ = {};
 
   // Moved out of the index, which empties as they go, by id.
   window.label_sets.resize(label_sets_.size());
@@ -117,10 +128,6 @@ Window Aggregator::take(std::int64_t start_ns, std::int64_t end_ns) {
   }
 
   label_sets_.clear();
-  stack_ids_.clear();
-  stacks_.clear();
-  frames_.clear();
-  counts_.clear();
   thread_names_.clear();
   sample_count_ = 0;
   return window;

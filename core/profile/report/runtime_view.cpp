@@ -1,8 +1,10 @@
 #include "runtime_view.hpp"
 
+#include <iterator>
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace ember::report {
@@ -118,45 +120,57 @@ std::uint64_t runtime_view_changed_samples(const Window& window) {
   return samples;
 }
 
-RuntimeView runtime_view(Window window) {
-  RuntimeView view;
-  const FrameRoles roles = roles_of(window);
-  if (!roles.any) {
-    view.window = std::move(window);
-    return view;
-  }
-  Window& out = view.window;
-  std::vector<std::vector<std::uint32_t>> stacks = std::move(window.stacks);
-  std::vector<StackCount> samples = std::move(window.samples);
-  out = std::move(window);
-  out.stacks.clear();
-  out.samples.clear();
-  out.samples.reserve(samples.size());
+namespace {
 
-  // The frame each shows as: itself, or its module's [no symbols] frame.
-  const std::size_t frames = out.frames.size();
-  std::vector<std::uint32_t> shown_as(frames);
+// The view's stacks by content, as indices into the view's own stacks: each
+// stack is held once, not again as a key.
+struct ViewStackHash {
+  const std::vector<std::vector<std::uint32_t>>* stacks;
+  std::size_t operator()(std::uint32_t id) const { return StackHash()((*stacks)[id]); }
+};
+struct ViewStackEqual {
+  const std::vector<std::vector<std::uint32_t>>* stacks;
+  bool operator()(std::uint32_t a, std::uint32_t b) const { return (*stacks)[a] == (*stacks)[b]; }
+};
+
+// The frame each frame of `frames` shows as (itself, or its module's
+// [no symbols] frame, numbered from frames.size() on) and those grouped frames.
+std::vector<Frame> group_unnamed(const std::vector<Frame>& frames, const FrameRoles& roles,
+                                 std::vector<std::uint32_t>& shown_as) {
+  std::vector<Frame> grouped;
+  shown_as.resize(frames.size());
   std::map<std::pair<std::string, std::string>, std::uint32_t> no_symbols;  // (module, kind)
-  for (std::size_t i = 0; i < frames; ++i) {
+  for (std::size_t i = 0; i < frames.size(); ++i) {
     shown_as[i] = static_cast<std::uint32_t>(i);
     if (!roles.unnamed[i]) continue;
-    const Frame& frame = out.frames[i];
-    auto [it, added] = no_symbols.try_emplace(std::make_pair(frame.module, frame.kind),
-                                              static_cast<std::uint32_t>(out.frames.size()));
+    const Frame& frame = frames[i];
+    auto [it, added] = no_symbols.try_emplace(
+        std::make_pair(frame.module, frame.kind),
+        static_cast<std::uint32_t>(frames.size() + grouped.size()));
     if (added) {
-      Frame grouped;
-      grouped.name = frame.module + " [no symbols]";
-      grouped.module = frame.module;
-      grouped.kind = frame.kind;
-      out.frames.push_back(std::move(grouped));
+      Frame& group = grouped.emplace_back();
+      group.name = frame.module + " [no symbols]";
+      group.module = frame.module;
+      group.kind = frame.kind;
     }
     shown_as[i] = it->second;
   }
+  return grouped;
+}
 
+// The view's stacks and samples into `out` (whose frames are the input's,
+// then the grouped ones), from the input's; returns the samples changed.
+std::uint64_t view_stacks(const FrameRoles& roles, const std::vector<std::uint32_t>& shown_as,
+                          const std::vector<std::vector<std::uint32_t>>& stacks,
+                          const std::vector<StackCount>& samples, Window& out) {
+  const std::size_t frames = shown_as.size();
+  std::uint64_t changed_samples = 0;
+  out.samples.reserve(samples.size());
   // Stack index -> its view's index in out.stacks, computed once per stack.
   std::vector<std::int64_t> viewed(stacks.size(), -1);
   std::vector<bool> changed(stacks.size());
-  std::unordered_map<std::vector<std::uint32_t>, std::uint32_t, StackHash> ids;
+  std::unordered_set<std::uint32_t, ViewStackHash, ViewStackEqual> ids(
+      0, ViewStackHash{&out.stacks}, ViewStackEqual{&out.stacks});
   std::vector<std::uint32_t> cut;
   for (const StackCount& sample : samples) {
     if (sample.stack >= stacks.size()) continue;
@@ -179,15 +193,73 @@ RuntimeView runtime_view(Window window) {
         cut.push_back(shown_as[f]);
       }
       changed[sample.stack] = cut != stack;
-      auto [it, added] = ids.try_emplace(cut, static_cast<std::uint32_t>(out.stacks.size()));
-      if (added) out.stacks.push_back(cut);
-      id = it->second;
+      out.stacks.push_back(cut);
+      auto [it, added] = ids.insert(static_cast<std::uint32_t>(out.stacks.size() - 1));
+      if (!added) out.stacks.pop_back();  // the same view as an earlier stack's
+      id = *it;
     }
     StackCount kept = sample;
     kept.stack = static_cast<std::uint32_t>(id);
     out.samples.push_back(kept);
-    if (changed[sample.stack]) view.changed_samples += sample.count;
+    if (changed[sample.stack]) changed_samples += sample.count;
   }
+  return changed_samples;
+}
+
+}  // namespace
+
+RuntimeView runtime_view(Window window) {
+  RuntimeView view;
+  const FrameRoles roles = roles_of(window);
+  if (!roles.any) {
+    view.window = std::move(window);
+    return view;
+  }
+  Window& out = view.window;
+  std::vector<std::vector<std::uint32_t>> stacks = std::move(window.stacks);
+  std::vector<StackCount> samples = std::move(window.samples);
+  out = std::move(window);
+  out.stacks.clear();
+  out.samples.clear();
+  std::vector<std::uint32_t> shown_as;
+  std::vector<Frame> grouped = group_unnamed(out.frames, roles, shown_as);
+  // Grown once to its size: a push_back past capacity would double it.
+  out.frames.reserve(out.frames.size() + grouped.size());
+  std::move(grouped.begin(), grouped.end(), std::back_inserter(out.frames));
+  view.changed_samples = view_stacks(roles, shown_as, stacks, samples, out);
+  return view;
+}
+
+RuntimeView runtime_view_of(const Window& window) {
+  RuntimeView view;
+  const FrameRoles roles = roles_of(window);
+  if (!roles.any) {
+    view.window = window;
+    return view;
+  }
+  // Every field but frames, stacks and samples as they are: a field added to
+  // Window must be copied here too.
+  static_assert(sizeof(Window) == 4 * sizeof(std::int64_t) + 9 * sizeof(std::vector<int>) +
+                                      sizeof(std::string),
+                "Window has a new field: copy it into the view");
+  Window& out = view.window;
+  out.start_ns = window.start_ns;
+  out.end_ns = window.end_ns;
+  out.frequency_hz = window.frequency_hz;
+  out.processes = window.processes;
+  out.threads = window.threads;
+  out.lost_samples = window.lost_samples;
+  out.host = window.host;
+  out.host_metrics = window.host_metrics;
+  out.process_metrics = window.process_metrics;
+  out.frame_kinds = window.frame_kinds;
+  out.label_sets = window.label_sets;
+  std::vector<std::uint32_t> shown_as;
+  std::vector<Frame> grouped = group_unnamed(window.frames, roles, shown_as);
+  out.frames.reserve(window.frames.size() + grouped.size());
+  out.frames.insert(out.frames.end(), window.frames.begin(), window.frames.end());
+  std::move(grouped.begin(), grouped.end(), std::back_inserter(out.frames));
+  view.changed_samples = view_stacks(roles, shown_as, window.stacks, window.samples, out);
   return view;
 }
 

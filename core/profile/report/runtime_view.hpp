@@ -27,6 +27,10 @@ struct RuntimeView {
 // program with every frame named) comes back as it went in, uncopied.
 RuntimeView runtime_view(Window window);
 
+// The same view of a window the caller keeps (a sink's shared window): only
+// its frames and metadata are copied, never its stacks and samples.
+RuntimeView runtime_view_of(const Window& window);
+
 // Whether runtime_view would change anything in `window` (cheap: frames only).
 bool runtime_view_changes(const Window& window);
 

@@ -146,7 +146,7 @@ Status FilesSink::close() {
 
 const Window& FilesSink::shown(const Window& window, Window& viewed) const {
   if (!runtime_view_ || !report::runtime_view_changes(window)) return window;
-  viewed = report::runtime_view(window).window;
+  viewed = report::runtime_view_of(window).window;
   return viewed;
 }
 

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
+#include <random>
 
 namespace ember {
 namespace {
@@ -116,6 +118,39 @@ TEST(Aggregator, SamplesWithOtherLabelsAreCountedApart) {
   EXPECT_EQ(counts[main], 2u);
   EXPECT_EQ(counts[{}], 3u);
   EXPECT_TRUE(aggregator.take(1, 2).label_sets.empty());  // a new window starts without
+}
+
+TEST(Aggregator, ManyStacksKeepTheirFramesAndCountsThroughTake) {
+  std::mt19937 random(3);
+  std::vector<FrameHandle> pool;
+  for (int i = 0; i < 50; ++i) pool.push_back(make_frame("f" + std::to_string(i)));
+  std::weak_ptr<const Frame> dropped;
+  {
+    FrameHandle gone = make_frame("gone");
+    dropped = gone;
+    pool.push_back(gone);
+    Aggregator aggregator;
+    std::map<std::pair<std::vector<std::string>, std::uint32_t>, std::uint64_t> expected;
+    for (int i = 0; i < 3000; ++i) {
+      std::vector<FrameHandle> stack;
+      std::vector<std::string> text;
+      for (std::size_t depth = 1 + random() % 6; depth > 0; --depth) {
+        stack.push_back(pool[random() % pool.size()]);
+        text.push_back(stack.back()->name);
+      }
+      const auto tid = static_cast<std::uint32_t>(random() % 4);
+      aggregator.add(1, tid, stack, 1 + i % 3);
+      expected[{text, tid}] += 1 + i % 3;
+    }
+    pool.pop_back();
+    gone.reset();
+    Window window = aggregator.take(0, 1);
+    std::map<std::pair<std::vector<std::string>, std::uint32_t>, std::uint64_t> got;
+    for (const StackCount& count : window.samples) got[{names(window, count.stack), count.tid}] += count.count;
+    EXPECT_EQ(got, expected);
+    EXPECT_EQ(window.threads.size(), 4u);
+  }
+  EXPECT_TRUE(dropped.expired());  // the aggregator let go of it
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -129,6 +130,96 @@ TEST(RuntimeViewTest, ChangedSamplesAreCountedWithoutMakingTheView) {
   }
   EXPECT_EQ(runtime_view_changed_samples(java), 3u + 11 + 13);
   EXPECT_EQ(runtime_view_changed_samples(python_service_window()), 60u + 20 + 5 + 3 + 2);
+}
+
+// Windows of several runtimes' stacks, unnamed addresses among their frames
+// and frame indices past the frames.
+Window random_runtime_window(std::mt19937& random) {
+  const char* modules[] = {"python3.11", "libjvm.so", "node", "libc.so.6", "libfoo.so", "app"};
+  const char* kinds[] = {frame_kind::native, frame_kind::python, frame_kind::java,
+                         frame_kind::node, frame_kind::kernel};
+  Window w;
+  w.start_ns = random();
+  w.end_ns = w.start_ns + 60;
+  w.frequency_hz = 999;
+  w.lost_samples = random() % 5;
+  w.host = "host";
+  const std::size_t frames = 1 + random() % 300;
+  for (std::size_t i = 0; i < frames; ++i) {
+    std::string module = modules[random() % 6];
+    const char* kind = kinds[random() % 5];
+    std::string name = random() % 3 == 0 ? module + "+0x" + std::to_string(1000 + random() % 50)
+                                         : "f" + std::to_string(random() % 200);
+    w.frames.push_back(module_frame(module, name, kind));
+  }
+  const std::size_t stacks = 1 + random() % 400;
+  for (std::size_t i = 0; i < stacks; ++i) {
+    std::vector<std::uint32_t>& stack = w.stacks.emplace_back();
+    for (std::size_t depth = 1 + random() % 12; depth > 0; --depth) {
+      stack.push_back(static_cast<std::uint32_t>(random() % (frames + 2)));
+    }
+  }
+  for (std::size_t i = random() % 600; i > 0; --i) {
+    w.samples.push_back({static_cast<std::uint32_t>(random() % (stacks + 1)), 7,
+                         static_cast<std::uint32_t>(7 + random() % 3), 1 + random() % 9});
+  }
+  w.processes = {{7, "python3.11", "/usr/bin/python3.11", "python3 server.py"}};
+  w.threads = {{7, 7, "a"}, {7, 8, "b"}, {7, 9, "c"}};
+  w.host_metrics = {{w.end_ns, 0.5, 100, 50}};
+  w.process_metrics = {{w.end_ns, 7, 0.25, 1000}};
+  w.frame_kinds = {{"toy", "#123456"}};
+  w.label_sets = {{{"k", "v"}}};
+  return w;
+}
+
+void expect_same_view_window(const Window& a, const Window& b) {
+  EXPECT_EQ(a.start_ns, b.start_ns);
+  EXPECT_EQ(a.end_ns, b.end_ns);
+  EXPECT_EQ(a.frequency_hz, b.frequency_hz);
+  EXPECT_EQ(a.frames, b.frames);
+  EXPECT_EQ(a.stacks, b.stacks);
+  ASSERT_EQ(a.samples.size(), b.samples.size());
+  for (std::size_t i = 0; i < a.samples.size(); ++i) {
+    EXPECT_EQ(a.samples[i].stack, b.samples[i].stack);
+    EXPECT_EQ(a.samples[i].tid, b.samples[i].tid);
+    EXPECT_EQ(a.samples[i].count, b.samples[i].count);
+  }
+  ASSERT_EQ(a.processes.size(), b.processes.size());
+  EXPECT_EQ(a.processes[0].cmdline, b.processes[0].cmdline);
+  ASSERT_EQ(a.threads.size(), b.threads.size());
+  EXPECT_EQ(a.threads.back().name, b.threads.back().name);
+  EXPECT_EQ(a.lost_samples, b.lost_samples);
+  EXPECT_EQ(a.host, b.host);
+  ASSERT_EQ(a.host_metrics.size(), b.host_metrics.size());
+  ASSERT_EQ(a.process_metrics.size(), b.process_metrics.size());
+  ASSERT_EQ(a.frame_kinds.size(), b.frame_kinds.size());
+  EXPECT_EQ(a.label_sets, b.label_sets);
+}
+
+TEST(RuntimeViewTest, TheViewOfAKeptWindowIsTheViewOfItsCopy) {
+  std::mt19937 random(7);
+  for (int round = 0; round < 200; ++round) {
+    const Window w = random_runtime_window(random);
+    const Window before = w;
+    RuntimeView copied = runtime_view(Window(w));
+    RuntimeView kept = runtime_view_of(w);
+    expect_same_view_window(kept.window, copied.window);
+    EXPECT_EQ(kept.changed_samples, copied.changed_samples);
+    expect_same_view_window(w, before);  // untouched
+    // The frames grew once, to their size: a push_back past the capacity
+    // would have doubled the largest array of the view.
+    if (runtime_view_changes(w)) {
+      EXPECT_EQ(kept.window.frames.capacity(), kept.window.frames.size());
+    }
+    if (HasFailure()) break;
+  }
+}
+
+TEST(RuntimeViewTest, TheViewOfAWindowGrowsItsFramesOnce) {
+  Window w = python_service_window();
+  w.frames.shrink_to_fit();
+  RuntimeView view = runtime_view(std::move(w));
+  EXPECT_EQ(view.window.frames.capacity(), view.window.frames.size());
 }
 
 }  // namespace
