@@ -61,6 +61,15 @@ void CollapsedLines::add(const Window& window) {
   const std::uint32_t unknown = intern_text("[unknown]");
 
   std::vector<std::int64_t> stack_ids(window.stacks.size(), -1);  // window's -> ours
+  if (stack_texts_.empty()) {
+    // A first (or only) window's stacks in one allocation of their size:
+    // grown by doubling, the array held up to twice that, and three times
+    // while it moved (a busy window's is several MB).
+    std::size_t frames = 0;
+    for (const auto& stack : window.stacks) frames += stack.size();
+    stack_texts_.reserve(frames);
+    stack_starts_.reserve(window.stacks.size());
+  }
   for (const StackCount& sample : window.samples) {
     if (sample.count == 0 || sample.stack >= window.stacks.size()) continue;
     std::int64_t& id = stack_ids[sample.stack];

@@ -34,6 +34,11 @@ class CollapsedLines {
   // The samples the lines will count.
   std::uint64_t total_samples() const { return total_; }
 
+  // Bytes the stacks' arrays hold (their capacity): for tests.
+  std::size_t stack_array_bytes() const {
+    return (stack_texts_.capacity() + stack_starts_.capacity()) * sizeof(std::uint32_t);
+  }
+
   // The text: lines sorted, lines of equal text merged, handed to `out` in
   // pieces of about 64 KiB; stops at the first error `out` returns.
   Status write(const std::function<Status(std::string_view)>& out) const;

@@ -79,5 +79,19 @@ TEST(CollapsedLinesTest, WrittenInPiecesThatMakeTheText) {
   EXPECT_EQ(calls, 1);  // nothing written after the error
 }
 
+TEST(CollapsedLinesTest, AWindowsStacksAreHeldInArraysOfTheirSize) {
+  Window w;
+  for (int f = 0; f < 5000; ++f) w.frames.push_back(test::frame("f" + std::to_string(f)));
+  for (std::uint32_t s = 0; s < 1000; ++s) {
+    w.stacks.push_back({5 * s, 5 * s + 1, 5 * s + 2, 5 * s + 3, 5 * s + 4});
+    w.samples.push_back({s, 1, 1, 1});
+  }
+  CollapsedLines lines;
+  lines.add(w);
+  // 5,000 frame texts and 1,000 stack starts: doubling would have held 8,192 + 1,024.
+  EXPECT_EQ(lines.stack_array_bytes(), (5000 + 1000) * sizeof(std::uint32_t));
+  EXPECT_EQ(lines.total_samples(), 1000u);
+}
+
 }  // namespace
 }  // namespace ember::formats
