@@ -2,15 +2,19 @@
 // with pread on demand, so a file truncated under us is an error, not SIGBUS).
 #include "ember/elf_file.hpp"
 
+#include "ember/elf_function_table.hpp"
+
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <memory>
 
 namespace ember {
 namespace {
@@ -73,6 +77,76 @@ class ElfReader {
   ElfReader(Elf* elf, const ElfReadOptions& options) : elf_(elf), options_(options) {}
 
   Status read(const std::string& name, ElfFile& out) {
+    if (Status status = scan(name, out); !status) return status;
+    const std::vector<RawSymbol>& functions = select_functions();
+    reserve_names(out, functions);
+    out.functions_.reserve(functions.size());
+    for (const RawSymbol& symbol : functions) {
+      if (auto name_at = intern(out.names_, symbol.name)) {
+        out.functions_.push_back({symbol.address, symbol.size, *name_at, symbol.kind});
+      }
+    }
+    pack_data(out);
+    return Status::ok();
+  }
+
+  // The same functions as read(), each with where its name lies in `file`
+  // (when there is one and every name is in a plain string table of it) or
+  // with its name copied.
+  Status read_table(const std::string& name, ElfFunctionTable& out,
+                    std::shared_ptr<const ElfFunctionTable::File> file) {
+    ElfFile header;
+    if (Status status = scan(name, header); !status) return status;
+    out.build_id_ = header.build_id_;
+    const std::vector<RawSymbol>& functions = select_functions();
+    if (functions.empty()) return Status::ok();
+    // The string tables' places in the file: at most two (.symtab's and
+    // .dynsym's), each name's offset under the entry's table bit.
+    bool in_file = file != nullptr;
+    std::size_t tables_used = 0;
+    std::array<std::size_t, 2> table_section{};
+    for (const RawSymbol& symbol : functions) {
+      if (!in_file) break;
+      const StringSection& strings = string_sections_[symbol.strtab];
+      std::size_t slot = 0;
+      while (slot < tables_used && table_section[slot] != symbol.strtab) ++slot;
+      if (slot == tables_used && tables_used < 2) {
+        table_section[tables_used++] = symbol.strtab;
+        out.tables_[slot] = {strings.offset, strings.size};
+      }
+      in_file = slot < tables_used && strings.plain && symbol.name_offset < strings.size &&
+                symbol.name_offset < ElfFunctionTable::kTableBit;
+    }
+    if (!in_file) {
+      out.tables_ = {};
+      std::size_t bytes = 0;
+      for (const RawSymbol& symbol : functions) bytes += std::strlen(symbol.name) + 1;
+      out.names_.reserve(std::min<std::size_t>(bytes, std::numeric_limits<std::uint32_t>::max()));
+    }
+    constexpr std::uint64_t kMax32 = std::numeric_limits<std::uint32_t>::max();
+    out.base_ = functions.front().address;
+    out.functions_.reserve(functions.size());
+    for (const RawSymbol& symbol : functions) {
+      std::uint64_t offset = symbol.address - out.base_;
+      if (offset > kMax32) break;  // sorted: the rest are further still
+      auto size = static_cast<std::uint32_t>(std::min(symbol.size, kMax32));
+      if (in_file) {
+        std::uint32_t table = table_section[0] == symbol.strtab ? 0 : ElfFunctionTable::kTableBit;
+        out.functions_.push_back({static_cast<std::uint32_t>(offset), size,
+                                  table | static_cast<std::uint32_t>(symbol.name_offset)});
+      } else if (auto name_at = intern(out.names_, symbol.name)) {
+        out.functions_.push_back({static_cast<std::uint32_t>(offset), size, *name_at});
+      }
+    }
+    out.functions_.shrink_to_fit();
+    if (in_file) out.file_ = std::move(file);
+    return Status::ok();
+  }
+
+ private:
+  // What read() and read_table() share: type, segments, build id and the
+  // raw symbols.
+  Status scan(const std::string& name, ElfFile& out) {
     if (elf_kind(elf_) != ELF_K_ELF) return Status::error(name + ": not an ELF file");
     GElf_Ehdr header;
     if (!gelf_getehdr(elf_, &header)) {
@@ -84,19 +158,26 @@ class ElfReader {
     if (Status status = read_segments(out); !status) return error(name, status);
     if (Status status = read_sections(out); !status) return error(name, status);
     if (out.build_id_.empty()) out.build_id_ = build_id_from_segments();
-    pack_functions(out);
-    pack_data(out);
     return Status::ok();
   }
 
- private:
+  // 40 bytes: a large binary has ~10^5 of them while it is read.
   struct RawSymbol {
     std::uint64_t address;
     std::uint64_t size;
     const char* name;
-    std::size_t section;  // 0 when unknown (absolute, extended index)
-    int rank;             // which of two aliases names the address
+    std::uint32_t section;      // 0 when unknown (absolute, extended index)
+    std::uint32_t name_offset;  // st_name: where `name` is in its string table
+    std::uint32_t strtab;       // that string table's section index
+    std::int8_t rank;           // which of two aliases names the address
     SymbolKind kind;
+  };
+  static_assert(sizeof(RawSymbol) <= 40);
+  // A string table section as it lies in the file.
+  struct StringSection {
+    std::uint64_t offset = 0;
+    std::uint64_t size = 0;
+    bool plain = false;  // its bytes are the file's (not compressed, not NOBITS)
   };
 
   static Status error(const std::string& name, const Status& status) {
@@ -130,6 +211,7 @@ class ElfReader {
       return Status::error("corrupt section headers (" + libelf_error() + ")");
     }
     section_ends_.assign(count, 0);
+    string_sections_.assign(count, StringSection{});
     // First pass: section bounds, so zero-size symbols stop at their section's end.
     for (Elf_Scn* scn = elf_nextscn(elf_, nullptr); scn; scn = elf_nextscn(elf_, scn)) {
       GElf_Shdr shdr;
@@ -156,6 +238,12 @@ class ElfReader {
   void read_symbols(Elf_Scn* scn, const GElf_Shdr& shdr, std::size_t section_count) {
     Elf_Data* data = elf_getdata(scn, nullptr);
     if (!data || !data->d_buf || shdr.sh_link >= section_count) return;
+    GElf_Shdr strings;
+    if (Elf_Scn* link = elf_getscn(elf_, shdr.sh_link); link && gelf_getshdr(link, &strings)) {
+      string_sections_[shdr.sh_link] = StringSection{
+          strings.sh_offset, strings.sh_size,
+          strings.sh_type == SHT_STRTAB && (strings.sh_flags & SHF_COMPRESSED) == 0};
+    }
     std::size_t entry_size = gelf_fsize(elf_, ELF_T_SYM, 1, EV_CURRENT);
     if (entry_size == 0) return;
     std::size_t count = data->d_size / entry_size;
@@ -179,11 +267,12 @@ class ElfReader {
       }
       const char* name = elf_strptr(elf_, shdr.sh_link, sym.st_name);
       if (!name || !*name || !wanted(name)) continue;
-      std::size_t section =
-          sym.st_shndx < section_ends_.size() && sym.st_shndx < SHN_LORESERVE ? sym.st_shndx : 0;
+      auto section = static_cast<std::uint32_t>(
+          sym.st_shndx < section_ends_.size() && sym.st_shndx < SHN_LORESERVE ? sym.st_shndx : 0);
       unsigned binding = GELF_ST_BIND(sym.st_info);
       int rank = (sym.st_size != 0 ? 4 : 0) + (binding == STB_GLOBAL ? 2 : binding == STB_WEAK);
-      RawSymbol raw{sym.st_value, sym.st_size, name, section, rank, kind};
+      RawSymbol raw{sym.st_value, sym.st_size, name, section, sym.st_name,
+                    static_cast<std::uint32_t>(shdr.sh_link), static_cast<std::int8_t>(rank), kind};
       (kind == SymbolKind::function ? functions_ : data_).push_back(raw);
     }
   }
@@ -206,7 +295,8 @@ class ElfReader {
 
   // Sorts, drops aliases (keeping the best-ranked name) and gives zero-size
   // symbols the room up to the next symbol, unless they sit inside another.
-  void pack_functions(ElfFile& out) {
+  // Compacts them in place (a large binary has ~100k): the kept ones, in order.
+  const std::vector<RawSymbol>& select_functions() {
     std::sort(functions_.begin(), functions_.end(), [](const RawSymbol& a, const RawSymbol& b) {
       if (a.address != b.address) return a.address < b.address;
       if (a.rank != b.rank) return a.rank > b.rank;
@@ -217,9 +307,8 @@ class ElfReader {
                                    return a.address == b.address;
                                  }),
                      functions_.end());
-    reserve_names(out);
     std::uint64_t covered_end = 0;  // end of the furthest-reaching sized symbol so far
-    out.functions_.reserve(functions_.size());
+    std::size_t kept = 0;  // functions_[kept] is written after [i + 1] was read
     for (std::size_t i = 0; i < functions_.size(); ++i) {
       RawSymbol symbol = functions_[i];
       if (symbol.size == 0) {
@@ -233,17 +322,16 @@ class ElfReader {
       } else {
         covered_end = std::max(covered_end, symbol.address + symbol.size);
       }
-      if (auto name = intern(out, symbol.name)) {
-        out.functions_.push_back({symbol.address, symbol.size, *name, symbol.kind});
-      }
+      functions_[kept++] = symbol;
     }
-    out.functions_.shrink_to_fit();
+    functions_.resize(kept);
+    return functions_;
   }
 
   void pack_data(ElfFile& out) {
     out.data_.reserve(data_.size());
     for (const RawSymbol& symbol : data_) {
-      if (auto name = intern(out, symbol.name)) {
+      if (auto name = intern(out.names_, symbol.name)) {
         out.data_.push_back({symbol.address, symbol.size, *name, symbol.kind});
       }
     }
@@ -251,21 +339,21 @@ class ElfReader {
 
   // The names' bytes counted before they are copied: grown by doubling and
   // shrunk, a large binary's names were held up to three times at once.
-  void reserve_names(ElfFile& out) const {
+  void reserve_names(ElfFile& out, const std::vector<RawSymbol>& functions) const {
     std::size_t bytes = 0;
-    for (const auto* symbols : {&functions_, &data_}) {
+    for (const auto* symbols : {&functions, &data_}) {
       for (const RawSymbol& symbol : *symbols) bytes += std::strlen(symbol.name) + 1;
     }
     out.names_.reserve(std::min<std::size_t>(bytes, std::numeric_limits<std::uint32_t>::max()));
   }
 
-  static std::optional<std::uint32_t> intern(ElfFile& out, const char* name) {
+  static std::optional<std::uint32_t> intern(std::vector<char>& names, const char* name) {
     std::size_t length = std::strlen(name);
-    if (out.names_.size() + length + 1 > std::numeric_limits<std::uint32_t>::max()) {
+    if (names.size() + length + 1 > std::numeric_limits<std::uint32_t>::max()) {
       return std::nullopt;
     }
-    auto offset = static_cast<std::uint32_t>(out.names_.size());
-    out.names_.insert(out.names_.end(), name, name + length + 1);
+    auto offset = static_cast<std::uint32_t>(names.size());
+    names.insert(names.end(), name, name + length + 1);
     return offset;
   }
 
@@ -273,6 +361,7 @@ class ElfReader {
   ElfReadOptions options_;
   std::vector<GElf_Phdr> notes_;
   std::vector<std::uint64_t> section_ends_;  // by section index; 0 = not allocated
+  std::vector<StringSection> string_sections_;  // by section index
   std::vector<RawSymbol> functions_;
   std::vector<RawSymbol> data_;
 };
@@ -306,6 +395,32 @@ Status ElfFile::open_memory(std::span<unsigned char> image, const std::string& n
   ElfFile file;
   Status status = ElfReader(handle.elf, options).read(name, file);
   if (status) out = std::move(file);
+  return status;
+}
+
+Status ElfFunctionTable::open_fd(int fd, const std::string& name, ElfFunctionTable& out) {
+  init_libelf();
+  out = ElfFunctionTable();
+  ElfHandle handle{elf_begin(fd, ELF_C_READ, nullptr)};
+  if (!handle.elf) return Status::error(name + ": cannot read as ELF (" + libelf_error() + ")");
+  // Kept before the read: without a descriptor the names are copied.
+  ElfFunctionTable table;
+  Status status = ElfReader(handle.elf, ElfReadOptions{.data_symbols = false})
+                      .read_table(name, table, keep_file(fd));
+  if (status) out = std::move(table);
+  return status;
+}
+
+Status ElfFunctionTable::open_memory(std::span<unsigned char> image, const std::string& name,
+                                     ElfFunctionTable& out) {
+  init_libelf();
+  out = ElfFunctionTable();
+  ElfHandle handle{elf_memory(reinterpret_cast<char*>(image.data()), image.size())};
+  if (!handle.elf) return Status::error(name + ": cannot read as ELF (" + libelf_error() + ")");
+  ElfFunctionTable table;
+  Status status = ElfReader(handle.elf, ElfReadOptions{.data_symbols = false})
+                      .read_table(name, table, nullptr);
+  if (status) out = std::move(table);
   return status;
 }
 

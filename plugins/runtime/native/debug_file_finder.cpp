@@ -79,7 +79,7 @@ bool find_debug_file(const DebugFileQuery& query, DebugFile& out) {
     MappedFile file;
     if (!MappedFile::open_path(path, file) || same_file(file.identity(), query.object)) continue;
     DebugFile found;
-    if (!ElfFile::open_fd(file.fd(), path, found.symbols, ElfReadOptions{.data_symbols = false})) {
+    if (!ElfFunctionTable::open_fd(file.fd(), path, found.symbols)) {
       continue;
     }
     if (!query.build_id.empty()) {
@@ -103,9 +103,7 @@ bool open_debug_file(const std::string& path, const std::string& build_id, Debug
     return false;
   }
   DebugFile found;
-  if (Status read = ElfFile::open_fd(file.fd(), path, found.symbols,
-                                     ElfReadOptions{.data_symbols = false});
-      !read) {
+  if (Status read = ElfFunctionTable::open_fd(file.fd(), path, found.symbols); !read) {
     error = read.message();
     return false;
   }

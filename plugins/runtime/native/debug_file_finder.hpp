@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "alt_debug_file.hpp"
-#include "ember/elf_file.hpp"
+#include "ember/elf_function_table.hpp"
 #include "mapped_file.hpp"
 
 namespace ember::native {
@@ -29,7 +29,7 @@ struct DebugFileQuery {
 struct DebugFile {
   std::string path;
   FileIdentity identity;
-  ElfFile symbols;         // its .symtab (functions)
+  ElfFunctionTable symbols;  // its .symtab (functions)
   bool has_dwarf = false;  // a debug file may hold symbols only
   AltDebugFile alt;        // when dwz compressed its DWARF (not looked for here)
 };

@@ -45,13 +45,12 @@ Status decompress_xz(std::span<const unsigned char> input, std::size_t limit,
 }
 
 Status read_minidebuginfo(std::span<const unsigned char> debugdata, const std::string& name,
-                          ElfFile& out) {
+                          ElfFunctionTable& out) {
   std::vector<unsigned char> image;
   if (Status status = decompress_xz(debugdata, kMaxImage, image); !status) {
     return Status::error(name + ": .gnu_debugdata: " + status.message());
   }
-  return ElfFile::open_memory(image, name + " (.gnu_debugdata)", out,
-                              ElfReadOptions{.data_symbols = false});
+  return ElfFunctionTable::open_memory(image, name + " (.gnu_debugdata)", out);
 }
 
 }  // namespace ember::native

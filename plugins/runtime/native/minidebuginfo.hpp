@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "ember/elf_file.hpp"
+#include "ember/elf_function_table.hpp"
 #include "ember/status.hpp"
 
 namespace ember::native {
@@ -18,6 +18,6 @@ Status decompress_xz(std::span<const unsigned char> input, std::size_t limit,
 
 // The functions of the ELF inside `debugdata`; `name` is for messages.
 Status read_minidebuginfo(std::span<const unsigned char> debugdata, const std::string& name,
-                          ElfFile& out);
+                          ElfFunctionTable& out);
 
 }  // namespace ember::native

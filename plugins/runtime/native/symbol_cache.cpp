@@ -73,16 +73,16 @@ void BinarySymbols::take_fetched_alt_file() const {
 }
 
 std::optional<BinarySymbols::Function> BinarySymbols::find_function(std::uint64_t vaddr) const {
-  std::optional<std::size_t> own = sources_.elf.find_function_index(vaddr);
+  const ElfFunctionTable& elf = sources_.functions;
+  std::optional<std::size_t> own = elf.find_function_index(vaddr);
   std::optional<std::size_t> extra = sources_.extra.find_function_index(vaddr);
   // Both may hold it: the one starting later is the more precise (a local
   // function the object's .dynsym does not list, inside an exported one's
   // stretched range).
-  if (extra &&
-      (!own || sources_.extra.function(*extra).address > sources_.elf.function(*own).address)) {
-    return Function{sources_.extra.function(*extra), sources_.elf.function_count() + *extra};
+  if (extra && (!own || sources_.extra.function(*extra).address > elf.function(*own).address)) {
+    return Function{&sources_.extra, *extra, elf.function_count() + *extra};
   }
-  if (own) return Function{sources_.elf.function(*own), *own};
+  if (own) return Function{&elf, *own, *own};
   return std::nullopt;
 }
 
@@ -90,11 +90,24 @@ std::string BinarySymbols::display_name(std::string_view symbol) const {
   return demangle_ ? demangle(symbol) : std::string(symbol);
 }
 
+std::string BinarySymbols::function_name(const Function& function, std::string_view module) const {
+  std::string name = function.table->name(function.index);
+  if (name.empty() && !names_unreadable_) {
+    names_unreadable_ = true;  // once: every later sample in it would say the same
+    host_->log(LogLevel::info, std::string(module) +
+                                   ": function names can no longer be read from the file (changed "
+                                   "or truncated since it was opened): the names already read are "
+                                   "kept, others are module+offset");
+  }
+  return name;
+}
+
 ChainHandle BinarySymbols::function_chain(const Function& function, std::string_view module) const {
   auto it = by_function_.find(function.key);
   if (it != by_function_.end() && it->second->front()->module == module) return it->second;
-  ChainHandle chain =
-      single_frame(named_frame(display_name(function.symbol.name), module, frame_kind::native));
+  std::string name = function_name(function, module);
+  if (name.empty()) return nullptr;
+  ChainHandle chain = single_frame(named_frame(display_name(name), module, frame_kind::native));
   // The same object under two names (rare): only the first name is shared.
   if (it == by_function_.end()) by_function_.emplace(function.key, chain);
   return chain;
@@ -118,8 +131,9 @@ ChainHandle BinarySymbols::source_chain(std::uint64_t vaddr, std::string_view mo
     auto frame = std::make_shared<Frame>();
     // The outermost function keeps its symbol's name, as without DWARF, so
     // a profile names it the same with or without debug info.
-    if (i + 1 == scratch_.size() && function) {
-      frame->name = display_name(function->symbol.name);
+    std::string symbol = i + 1 == scratch_.size() && function ? function_name(*function, module) : "";
+    if (!symbol.empty()) {
+      frame->name = display_name(symbol);
     } else if (!source.name.empty()) {
       frame->name = display_name(source.name);
     } else {
@@ -200,8 +214,8 @@ std::shared_ptr<const BinarySymbols> SymbolCache::read(const MappedFile& file,
                                                        const std::string& path,
                                                        const std::string& root) {
   SymbolSources sources;
-  Status status =
-      ElfFile::open_fd(file.fd(), path, sources.elf, ElfReadOptions{.data_symbols = false});
+  Status status = ElfFile::open_fd(file.fd(), path, sources.elf, ElfReadOptions{.symbols = false});
+  if (status) status = ElfFunctionTable::open_fd(file.fd(), path, sources.functions);
   if (!status) return std::make_shared<const BinarySymbols>(status.message());
   sources.dwarf = dwarf_pool_;
 

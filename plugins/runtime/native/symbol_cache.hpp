@@ -30,6 +30,7 @@
 #include "debuginfod_fetcher.hpp"
 #include "dwarf_pool.hpp"
 #include "ember/elf_file.hpp"
+#include "ember/elf_function_table.hpp"
 #include "ember/frame.hpp"
 #include "ember/host.hpp"
 #include "frame_names.hpp"
@@ -39,9 +40,12 @@
 namespace ember::native {
 
 // Where an object's names and lines come from, once its files are read.
+// Functions' names stay in the files (ElfFunctionTable): only the names of
+// functions a sample ran in are read, once each.
 struct SymbolSources {
-  ElfFile elf;    // the object
-  ElfFile extra;  // .symtab of its debug file or MiniDebugInfo; may be empty
+  ElfFile elf;                 // the object: build id and segments, no symbols
+  ElfFunctionTable functions;  // the object's .symtab and .dynsym
+  ElfFunctionTable extra;      // .symtab of its debug file or MiniDebugInfo; may be empty
   std::shared_ptr<DwarfPool> dwarf;
   std::uint64_t dwarf_id = 0;  // 0: no DWARF (or lines off)
   std::shared_ptr<FetchedDebugFile> fetched;  // asked of debuginfod; null: not asked
@@ -73,11 +77,14 @@ class BinarySymbols {
 
  private:
   struct Function {
-    ElfSymbol symbol;
-    std::size_t key;  // unique across both tables
+    const ElfFunctionTable* table;
+    std::size_t index;  // in `table`
+    std::size_t key;    // unique across both tables
   };
   std::optional<Function> find_function(std::uint64_t vaddr) const;
   std::string display_name(std::string_view symbol) const;
+  // Empty when its name cannot be read (the file changed since it was opened).
+  std::string function_name(const Function& function, std::string_view module) const;
   ChainHandle function_chain(const Function& function, std::string_view module) const;
   ChainHandle source_chain(std::uint64_t vaddr, std::string_view module,
                            const std::optional<Function>& function) const;
@@ -98,6 +105,7 @@ class BinarySymbols {
   mutable std::unordered_map<std::size_t, ChainHandle> by_function_;
   mutable std::unordered_map<std::uint64_t, ChainHandle> by_address_;  // with DWARF only
   mutable std::vector<SourceFunction> scratch_;
+  mutable bool names_unreadable_ = false;  // and said so
 };
 
 class SymbolCache {

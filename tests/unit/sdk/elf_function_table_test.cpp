@@ -1,0 +1,199 @@
+// ElfFunctionTable names the same functions as ElfFile, with the names left
+// in the file, and none of another function when the file changed.
+#include "ember/elf_function_table.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
+#include "fixture_process.hpp"
+
+namespace ember {
+namespace {
+
+using ember_test::fixture_path;
+
+constexpr const char* kTableFixtures[] = {"ember_fixture_nopie", "ember_fixture_pie",
+                                          "libember_fixture_lib.so", "ember_fixture_pie_stripped"};
+
+ElfFile read_whole(const std::string& path) {
+  ElfFile file;
+  Status status = ElfFile::open(path, file, ElfReadOptions{.data_symbols = false});
+  EXPECT_TRUE(status.is_ok()) << status.message();
+  return file;
+}
+
+ElfFunctionTable read_table(const std::string& path) {
+  ElfFunctionTable table;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  EXPECT_GE(fd, 0) << path;
+  Status status = ElfFunctionTable::open_fd(fd, path, table);
+  EXPECT_TRUE(status.is_ok()) << status.message();
+  ::close(fd);  // the table keeps its own descriptor
+  return table;
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void expect_same_functions(const ElfFile& file, const ElfFunctionTable& table,
+                           const std::string& what) {
+  ASSERT_EQ(table.function_count(), file.function_count()) << what;
+  ASSERT_GT(table.function_count(), 3u) << what;
+  EXPECT_EQ(table.build_id(), file.build_id()) << what;
+  for (std::size_t i = 0; i < file.function_count(); ++i) {
+    ElfSymbol expected = file.function(i);
+    EXPECT_EQ(table.function(i).address, expected.address) << what << " #" << i;
+    EXPECT_EQ(table.function(i).size, expected.size) << what << " #" << i;
+    EXPECT_EQ(table.name(i), expected.name) << what << " #" << i;
+    for (std::uint64_t address : {expected.address, expected.address + expected.size - 1,
+                                  expected.address + expected.size}) {
+      EXPECT_EQ(table.find_function_index(address), file.find_function_index(address))
+          << what << " at 0x" << std::hex << address;
+    }
+  }
+}
+
+TEST(ElfFunctionTable, SameFunctionsSizesAndNamesAsElfFile) {
+  for (const char* name : kTableFixtures) {
+    std::string path = fixture_path(name);
+    expect_same_functions(read_whole(path), read_table(path), name);
+  }
+}
+
+TEST(ElfFunctionTable, NamesStayInTheFile) {
+  for (const char* name : kTableFixtures) {
+    std::string path = fixture_path(name);
+    ElfFile file = read_whole(path);
+    ElfFunctionTable table = read_table(path);
+    EXPECT_TRUE(table.names_in_file()) << name;
+    std::size_t name_bytes = 0;
+    for (std::size_t i = 0; i < file.function_count(); ++i) {
+      name_bytes += file.function(i).name.size() + 1;
+    }
+    EXPECT_LE(table.memory_bytes() + name_bytes, file.memory_bytes()) << name;
+    // 12 bytes a function, half of ElfFile's 24 before its names.
+    EXPECT_LE(table.memory_bytes(), 12 * table.function_count() + 512) << name;
+    EXPECT_TRUE(table.function(0).name.empty()) << "names are read with name()";
+  }
+}
+
+TEST(ElfFunctionTable, FromMemoryTheNamesAreCopied) {
+  std::string path = fixture_path("ember_fixture_pie");
+  std::string bytes = file_bytes(path);
+  std::vector<unsigned char> image(bytes.begin(), bytes.end());
+  ElfFunctionTable table;
+  ASSERT_TRUE(ElfFunctionTable::open_memory(image, "image", table).is_ok());
+  EXPECT_FALSE(table.names_in_file());
+  std::fill(image.begin(), image.end(), 0);  // nothing may point into it
+  expect_same_functions(read_whole(path), table, "from memory");
+}
+
+// A memfd holding `bytes`, open for writing.
+int memfd_with(const std::string& bytes) {
+  int fd = memfd_create("ember-table-test", MFD_CLOEXEC);
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  return fd;
+}
+
+TEST(ElfFunctionTable, AFileTruncatedAfterItWasReadGivesEmptyNames) {
+  int fd = memfd_with(file_bytes(fixture_path("ember_fixture_pie")));
+  ElfFunctionTable table;
+  ASSERT_TRUE(ElfFunctionTable::open_fd(fd, "memfd", table).is_ok());
+  ASSERT_GT(table.function_count(), 3u);
+  EXPECT_FALSE(table.name(0).empty());
+  ASSERT_EQ(ftruncate(fd, 0), 0);
+  close(fd);
+  for (std::size_t i = 0; i < table.function_count(); ++i) EXPECT_EQ(table.name(i), "") << i;
+  EXPECT_TRUE(table.find_function_index(table.function(0).address).has_value());
+}
+
+// The same size, other bytes (cp of another build over it): each name read
+// would be another string, so none is given.
+TEST(ElfFunctionTable, AFileRewrittenInPlaceGivesNoOtherNames) {
+  std::string bytes = file_bytes(fixture_path("ember_fixture_pie"));
+  int fd = memfd_with(bytes);
+  ElfFunctionTable table;
+  ASSERT_TRUE(ElfFunctionTable::open_fd(fd, "memfd", table).is_ok());
+  ASSERT_TRUE(table.names_in_file());
+  std::string first = table.name(0);
+  ASSERT_FALSE(first.empty());
+  for (char& c : bytes) {
+    if (c >= 'a' && c < 'z') ++c;
+  }
+  ASSERT_EQ(pwrite(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
+  // Its own modification time, whatever the clock's granularity.
+  struct timespec times[2] = {{0, UTIME_OMIT}, {12345, 0}};
+  ASSERT_EQ(futimens(fd, times), 0);
+  close(fd);
+  for (std::size_t i = 0; i < table.function_count(); ++i) EXPECT_EQ(table.name(i), "") << i;
+}
+
+TEST(ElfFunctionTable, AFileDeletedOrReplacedAfterItWasReadStillNamesItsFunctions) {
+  std::string source = fixture_path("libember_fixture_lib.so");
+  std::string path = ::testing::TempDir() + "ember_table_replaced.so";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << file_bytes(source);
+  }
+  ElfFunctionTable table = read_table(path);
+  ASSERT_TRUE(table.names_in_file());
+  // A new file renamed over the path (an upgrade), then deleted.
+  std::string other = path + ".new";
+  {
+    std::ofstream out(other, std::ios::binary);
+    out << file_bytes(fixture_path("ember_fixture_pie"));
+  }
+  ASSERT_EQ(std::rename(other.c_str(), path.c_str()), 0);
+  expect_same_functions(read_whole(source), table, "replaced");
+  ASSERT_EQ(std::remove(path.c_str()), 0);
+  expect_same_functions(read_whole(source), table, "deleted");
+}
+
+// No descriptor left to keep (RLIMIT_NOFILE reached): the names are copied.
+TEST(ElfFunctionTable, WithoutADescriptorToKeepTheNamesAreInMemory) {
+  std::string path = fixture_path("ember_fixture_pie");
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  int lowest_free = dup(fd);
+  ASSERT_GE(lowest_free, 0);
+  close(lowest_free);
+  struct rlimit saved {};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  struct rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(lowest_free);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  ElfFunctionTable table;
+  Status status = ElfFunctionTable::open_fd(fd, path, table);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  close(fd);
+  ASSERT_TRUE(status.is_ok()) << status.message();
+  EXPECT_FALSE(table.names_in_file());
+  expect_same_functions(read_whole(path), table, "names in memory");
+}
+
+TEST(ElfFunctionTable, NonElfIsAClearError) {
+  int fd = memfd_create("ember-table-text", MFD_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "#!/bin/sh\n", 10), 10);
+  ElfFunctionTable table;
+  Status status = ElfFunctionTable::open_fd(fd, "script", table);
+  close(fd);
+  ASSERT_FALSE(status.is_ok());
+  EXPECT_NE(status.message().find("script: not an ELF file"), std::string::npos)
+      << status.message();
+  EXPECT_EQ(table.function_count(), 0u);
+}
+
+}  // namespace
+}  // namespace ember
