@@ -44,7 +44,7 @@ class CpythonBinaryData final : public BinaryData {
   std::string path;
   CPythonBinary info;
   std::string unsupported;  // why its processes are profiled as native code
-  ElfFile elf;
+  ElfFile elf;  // segments, for the load bias (no symbols: the probe looked them up)
   CallMachinery machinery;
 };
 
@@ -256,7 +256,7 @@ class CpythonPlugin final : public RuntimePlugin {
     if (!data->unsupported.empty()) return data;
     data->machinery = call_machinery(binary.path);
     ElfReadOptions elf_options;
-    elf_options.data_symbols = false;
+    elf_options.symbols = false;
     if (auto opened = ElfFile::open(binary.open_path, data->elf, elf_options); !opened) {
       host_->log(LogLevel::warn, binary.path + ": " + opened.message());
       return nullptr;

@@ -43,7 +43,7 @@ class NodeBinaryData final : public BinaryData {
   std::string path;
   std::string module;  // its file name, for V8's own functions
   V8Layout layout;
-  ElfFile elf;
+  ElfFile elf;  // segments, for the load bias
   // V8's embedded builtins (Builtins_* symbols), link-time; empty when the
   // binary has no .symtab.
   std::uint64_t builtins_start = 0;
@@ -303,17 +303,25 @@ class NodePlugin final : public RuntimePlugin {
                                      "; its JavaScript is profiled as native code");
       return nullptr;
     }
+    // The functions are read for the builtins' range only: what is kept for
+    // every process is the segments (node's function names are megabytes).
+    ElfFile functions;
     ElfReadOptions elf_options;
     elf_options.data_symbols = false;
-    if (auto opened = ElfFile::open(binary.open_path, data->elf, elf_options); !opened) {
+    if (auto opened = ElfFile::open(binary.open_path, functions, elf_options); !opened) {
       host_->log(LogLevel::warn, binary.path + ": " + opened.message());
       return nullptr;
     }
-    for (std::size_t i = 0; i < data->elf.function_count(); ++i) {
-      ElfSymbol symbol = data->elf.function(i);
+    for (std::size_t i = 0; i < functions.function_count(); ++i) {
+      ElfSymbol symbol = functions.function(i);
       if (!symbol.name.starts_with(kBuiltinPrefix)) continue;
       if (data->builtins_start == 0) data->builtins_start = symbol.address;
       data->builtins_end = symbol.address + symbol.size;
+    }
+    elf_options.symbols = false;
+    if (auto opened = ElfFile::open(binary.open_path, data->elf, elf_options); !opened) {
+      host_->log(LogLevel::warn, binary.path + ": " + opened.message());
+      return nullptr;
     }
     data->path = binary.path;
     data->module = base_name(binary.path);
