@@ -183,7 +183,10 @@ class Reader {
       // ember's writer puts the module where no source file is known.
       if (frame.file == module) frame.file.clear();
       frame.line = line.line() > 0 ? static_cast<std::uint32_t>(line.line()) : 0;
-      frame.kind = kind.empty() ? kind_of_file(frame.file) : kind;
+      // The function's own kind (ember writes it), else the sample's only
+      // kind, else a guess from the file.
+      frame.kind = str(it->second->ember_kind());
+      if (frame.kind.empty()) frame.kind = kind.empty() ? kind_of_file(frame.file) : kind;
       frame.inlined = i != location.line_size() - 1;
       frames.push_back(builder_.frame(frame));
     }

@@ -121,6 +121,7 @@ class ProfileBuilder {
     function->set_name(strings_.index(name));
     function->set_system_name(strings_.index(name));
     function->set_filename(strings_.index(file));
+    function->set_ember_kind(strings_.index(frame->kind));
     return it->second;
   }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <map>
 #include <string>
 
 #include "gzip.hpp"
@@ -31,6 +32,31 @@ TEST(PprofReaderTest, ReadsBackTheWindowsTimeAndSamples) {
   EXPECT_EQ(back.start_ns, original.start_ns);
   EXPECT_EQ(back.end_ns, original.end_ns);
   EXPECT_EQ(back.total_samples(), original.total_samples());
+}
+
+TEST(PprofReaderTest, EachFrameKeepsItsKindInAStackOfSeveralKinds) {
+  // Guessed from the file, the kernel frame and a Python frame of frozen
+  // code would both come back native.
+  Window original = sample_window();
+  original.frames[1].file = "<frozen runpy>";
+  Window back;
+  Status read = read_pprof(gunzip(pprof_gzip(original)), back);
+  ASSERT_TRUE(read) << read.message();
+  std::map<std::string, std::string> kinds;
+  for (const Frame& frame : back.frames) kinds[frame.name] = frame.kind;
+  EXPECT_EQ(kinds["main"], frame_kind::native);
+  EXPECT_EQ(kinds["handler"], frame_kind::python);
+  EXPECT_EQ(kinds["do_sys_open"], frame_kind::kernel);
+
+  // A profile without ember's kinds (another writer's, an older ember's):
+  // the guess from the file, as before.
+  pb::Profile profile;
+  ASSERT_TRUE(profile.ParseFromString(gunzip(pprof_gzip(original))));
+  for (pb::Function& function : *profile.mutable_function()) function.clear_ember_kind();
+  ASSERT_TRUE(read_pprof(profile.SerializeAsString(), back));
+  kinds.clear();
+  for (const Frame& frame : back.frames) kinds[frame.name] = frame.kind;
+  EXPECT_EQ(kinds["do_sys_open"], frame_kind::native);
 }
 
 TEST(PprofReaderTest, MetricsGoOnlyWhereAskedForAndComeBack) {
