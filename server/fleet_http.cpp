@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "http_answer.hpp"
 #include "http_bind.hpp"
 
 namespace ember::server {
@@ -11,15 +12,6 @@ namespace {
 
 std::multimap<std::string, std::string> params_of(const httplib::Request& req) {
   return {req.params.begin(), req.params.end()};
-}
-
-void send(httplib::Response& res, const ui::ApiResponse& answer) {
-  res.status = answer.status;
-  if (!answer.filename.empty()) {
-    res.set_header("Content-Disposition", "attachment; filename=\"" + answer.filename + "\"");
-  }
-  res.set_header("Cache-Control", "no-store");
-  res.set_content(answer.body, answer.content_type.c_str());
 }
 
 }  // namespace
@@ -73,16 +65,16 @@ void FleetHttp::route() {
     std::string who;
     switch (tokens_.check(req.get_header_value("Authorization"), who)) {
       case TokenCheck::missing:
-        return send(res, ui::error_response(401, "an 'Authorization: Bearer TOKEN' header is required"));
+        return ui::send_answer(req, res, ui::error_response(401, "an 'Authorization: Bearer TOKEN' header is required"));
       case TokenCheck::unknown:
-        return send(res, ui::error_response(403, "the token is not one of the server's"));
+        return ui::send_answer(req, res, ui::error_response(403, "the token is not one of the server's"));
       case TokenCheck::accepted: break;
     }
     if (!schema_.ready()) {
-      return send(res, ui::error_response(503, "the server cannot read yet (its tables are created "
+      return ui::send_answer(req, res, ui::error_response(503, "the server cannot read yet (its tables are created "
                                         "once ClickHouse answers): " + schema_.why_not()));
     }
-    send(res, api_.handle(req.path, params_of(req)));
+    ui::send_answer(req, res, api_.handle(req.path, params_of(req)));
   });
 }
 

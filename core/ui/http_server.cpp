@@ -3,7 +3,7 @@
 #include <httplib.h>
 
 #include "http_bind.hpp"
-#include "http_encoding.hpp"
+#include "http_answer.hpp"
 #include "ui_assets.hpp"
 
 namespace ember::ui {
@@ -16,33 +16,6 @@ std::string host_of(const std::string& header) {
     return close == std::string::npos ? header : header.substr(1, close - 1);
   }
   return header.substr(0, header.find(':'));
-}
-
-// `body` as the answer, gzipped when the client takes it (http_encoding.hpp).
-// Given as content of a known length, which cpp-httplib sends as it is (a
-// body set with set_content it would compress again, with Brotli).
-void set_body(const httplib::Request& req, httplib::Response& res, std::string body,
-              const std::string& content_type) {
-  res.set_header("Vary", "Accept-Encoding");
-  if (auto gzipped = gzipped_body(req.get_header_value("Accept-Encoding"), content_type, body)) {
-    res.set_header("Content-Encoding", "gzip");
-    body = std::move(*gzipped);
-  }
-  if (body.empty()) return res.set_content(body, content_type);
-  auto shared = std::make_shared<const std::string>(std::move(body));
-  res.set_content_provider(shared->size(), content_type,
-                           [shared](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-                             return sink.write(shared->data() + offset, length);
-                           });
-}
-
-void send(const httplib::Request& req, httplib::Response& res, const ApiResponse& response) {
-  res.status = response.status;
-  if (!response.filename.empty()) {
-    res.set_header("Content-Disposition", "attachment; filename=\"" + response.filename + "\"");
-  }
-  res.set_header("Cache-Control", "no-store");
-  set_body(req, res, response.body, response.content_type);
 }
 
 Params params_of(const httplib::Request& req) {
@@ -70,14 +43,14 @@ void UiServer::route() {
     res.set_header("Content-Security-Policy",
                    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:");
     if (loopback_ && !is_loopback_host(host_of(req.get_header_value("Host")))) {
-      send(req, res, error_response(403, "this server answers loopback names only (Host: " +
+      send_answer(req, res, error_response(403, "this server answers loopback names only (Host: " +
                                         req.get_header_value("Host") + ")"));
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
   server_->Get(R"(/api/.*)", [this](const httplib::Request& req, httplib::Response& res) {
-    send(req, res, api_(req.path, params_of(req)));
+    send_answer(req, res, api_(req.path, params_of(req)));
   });
   server_->Get(R"(/.*)", [](const httplib::Request& req, httplib::Response& res) {
     const UiAsset* asset = find_ui_asset(req.path);
@@ -98,7 +71,7 @@ void UiServer::route() {
     set_body(req, res, std::string(asset->data), std::string(asset->content_type));
   });
   auto refuse = [](const httplib::Request& req, httplib::Response& res) {
-    send(req, res, error_response(405, "the UI's server answers GET requests only"));
+    send_answer(req, res, error_response(405, "the UI's server answers GET requests only"));
   };
   server_->Post(R"(/.*)", refuse);
   server_->Put(R"(/.*)", refuse);

@@ -122,6 +122,16 @@ def top_functions(text):
     return names
 
 
+def top_kinds(text):
+    """{function name: its kinds} of a `--format top` report."""
+    kinds = {}
+    for line in text.splitlines():
+        row = re.match(r"\s*[\d.]+%\s+\d+\s+[\d.]+%\s+\d+\s+(\S+)\s+(.*?)(?:  \(.*\))?$", line)
+        if row:
+            kinds.setdefault(row.group(2), set()).add(row.group(1))
+    return kinds
+
+
 def start_server(tokens, clickhouse, database, listen, log, extra=()):
     """ember server on `listen`, its log appended to `log`; returns the
     process and its URL."""
@@ -320,6 +330,16 @@ class FleetServer(unittest.TestCase):
         self.assertTrue(rows and "hot_a" in rows[0],
                         "the fleet report's hottest function is not fp_hot's hot_a\n" +
                         top.describe())
+        # Each function with the kind the agent gave it (the kernel's too, in
+        # stacks that mix kinds): the upload carries each frame's kind.
+        local_top = it.run_ember(["report", "--store", store, "--format", "top", "--limit", "0"],
+                                 timeout=60)
+        self.assertEqual(local_top.returncode, 0, local_top.describe())
+        fleet_top = self.report("--host", host, "--format", "top", "--limit", "0")
+        self.assertEqual(fleet_top.returncode, 0, fleet_top.describe())
+        self.assertEqual(top_kinds(fleet_top.stdout), top_kinds(local_top.stdout),
+                         "kinds of the fleet's functions vs the agent's store\n" +
+                         fleet_top.stdout + "\n" + local_top.stdout)
         folded = self.report("--host", host, "--process", "fp_hot", "--format", "folded")
         self.assertEqual(folded.returncode, 0, folded.describe())
         fleet_samples = sum(int(line.rsplit(" ", 1)[1])
@@ -428,6 +448,16 @@ class FleetServer(unittest.TestCase):
         totals, root = flame_totals(json.loads(text))
         self.assertEqual(root, 40)
         self.assertEqual((totals["checkout"], totals["parse_json"], totals["render"]), (40, 30, 10))
+        # Asked as a browser asks: never Brotli (cpp-httplib's own choice,
+        # at its slowest), gzip or as it is, the same answer.
+        request = urllib.request.Request(f"{self.url}api/v1/flamegraph?host=it-ui-1&from={now - 60}",
+                                         headers={"Authorization": f"Bearer {TOKEN}",
+                                                  "Accept-Encoding": "gzip, deflate, br"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            encoding = answer.headers.get("Content-Encoding")
+            body = answer.read()
+        self.assertIn(encoding, (None, "gzip"))
+        self.assertEqual((gzip.decompress(body) if encoding else body).decode(), text)
         # Both hosts: the hot frame's share is the sum of what each sent.
         status, text = get(f"{self.url}api/v1/flamegraph?host=it-ui-1&host=it-ui-2"
                            f"&from={now - 60}")
