@@ -22,12 +22,11 @@ A second emberd samples two processes at 99 Hz, a Python process burning in
 runtime.cpython on (files -> B) and off again (files -> C). The sampler's BPF
 programs stay the same ones throughout, the CPython walker's program joins
 them and leaves. No sample is lost (the ring buffer's count and every
-window's), every sample the sampler submitted is in a window, and no pause
-in the sample stream (from the samples' own timestamps, logged per window)
-is longer than MAX_GAP_INTERVALS sampling intervals: a sampler restart pauses
-it for the reload's whole length, 100 ms and more, while a busy neighbour on
-one CPU leaves both processes off-CPU for 3 intervals now and then (5, 50.5
-ms, with a build running beside it too).
+window's), every sample the sampler submitted is in a window, and the sampler is
+never restarted: its perf event links (BPF link ids, which a restart makes
+anew) are the same ones throughout. The longest pause in the sample stream
+(from the samples' own timestamps, logged per window) is printed, not
+asserted: on a loaded host the profiled processes wait for a CPU longer.
 Python frames are in B only.
 """
 import json
@@ -43,7 +42,6 @@ import ember_it as it
 EMBERD = os.path.join(os.path.dirname(it.EMBER), "emberd")
 PYTHON = "/usr/bin/python3.11"  # Debian's, always installed (scripts/install-deps.sh)
 FREQUENCY = 99
-MAX_GAP_INTERVALS = 8
 BURNER = """
 import sys
 
@@ -93,6 +91,21 @@ def bpf_prog_ids(pid):
                         ids.add(int(line.split()[1]))
         except OSError:
             pass
+    return ids
+
+
+def bpf_link_ids(pid, link_type):
+    """Ids of the BPF links of `link_type` (perf: the sampler's perf events)
+    the process holds fds of."""
+    ids = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                info = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        if info.get("link_type", "").strip() == link_type and "link_id" in info:
+            ids.add(int(info["link_id"]))
     return ids
 
 
@@ -334,6 +347,8 @@ class Reload(unittest.TestCase):
         self.wait_for("2 windows of the Python process in A",
                       lambda: len(python_windows(self.dir_a)) >= 2)
         progs_off = bpf_prog_ids(self.emberd.pid)
+        sampler_links = bpf_link_ids(self.emberd.pid, "perf")
+        self.assertTrue(sampler_links, "emberd holds no perf event links")
 
         self.write(cpython_config(self.dir_b, cpython=True, store=self.store, pids=pids))
         swapped = self.hup_and_wait("config reloaded")
@@ -350,6 +365,8 @@ class Reload(unittest.TestCase):
                       lambda: len(python_windows(dir_c)) >= 2)
         self.assertEqual(bpf_prog_ids(self.emberd.pid), progs_off,
                          "disabling cpython did not just remove its program")
+        self.assertEqual(bpf_link_ids(self.emberd.pid, "perf"), sampler_links,
+                         "the sampler's perf events were attached anew by a reload")
 
         os.kill(self.emberd.pid, signal.SIGTERM)
         self.assertEqual(self.emberd.wait(timeout=20), 0, self.dump())
@@ -375,8 +392,6 @@ class Reload(unittest.TestCase):
         self.assertEqual(self.messages("samples lost in this window"), [])
         # emberd stops sampling before it drains the ring buffer a last time.
         self.assertEqual(in_windows, submitted, "samples submitted but in no window")
-        self.assertLessEqual(longest, MAX_GAP_INTERVALS * interval_ms,
-                             f"a pause in the sample stream: {windows}")
 
 
 if __name__ == "__main__":
