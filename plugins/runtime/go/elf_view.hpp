@@ -70,6 +70,9 @@ class ElfView {
   std::span<const std::uint8_t> at_vaddr(std::uint64_t vaddr, std::uint64_t size) const {
     return bytes_at_vaddr(bytes_, segments_, vaddr, size);
   }
+  // The file's mapping (null for a view of memory), for giving its pages back.
+  const void* mapping() const { return mapping_; }
+  std::size_t mapping_size() const { return mapping_size_; }
   // The link-time vaddr of a file offset, when a PT_LOAD segment maps it.
   std::optional<std::uint64_t> vaddr_of_offset(std::uint64_t offset) const;
 

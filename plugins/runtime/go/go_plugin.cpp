@@ -24,6 +24,7 @@
 
 #include "bpf/go_labels_bpf.h"
 #include "detect.hpp"
+#include "file_pages.hpp"
 #include "ember/option_reader.hpp"
 #include "ember/plugin.hpp"
 #include "ember/runtime_plugin.hpp"
@@ -66,6 +67,13 @@ class GoBinaryData final : public BinaryData {
   std::pair<std::uint64_t, std::uint64_t> callback{0, 0};
   std::pair<std::uint64_t, std::uint64_t> switch_marker{0, 0};
   bool library = false;  // a Go library's code, C -> Go callbacks come from C threads
+
+  // The file's pages naming and unwinding touched (its tables are read in
+  // place), given back at most once a second.
+  void release_pages_if_due() const {
+    pages.release_if_due(binary.file.mapping(), binary.file.mapping_size());
+  }
+  mutable FilePagesRelease pages;
 };
 
 bool within(std::uint64_t pc, const std::pair<std::uint64_t, std::uint64_t>& range) {
@@ -218,6 +226,7 @@ class GoHandler final : public ProcessHandler {
 
   void symbolize_addresses(std::span<const std::uint64_t> pcs,
                            std::vector<std::vector<FrameHandle>>& frames) override {
+    for (const Code& code : code_) code.data->release_pages_if_due();
     for (std::size_t i = 0; i < pcs.size(); ++i) {
       for (const Code& code : code_) {
         if (pcs[i] < code.start || pcs[i] >= code.end) continue;
@@ -387,6 +396,8 @@ std::shared_ptr<GoBinaryData> read_go_object(const std::string& path, const std:
     if (name == kSwitchMarker) data->switch_marker = range;
     if (name == kLibraryEntry) data->library = true;
   }
+  // Finding the markers read every function's name.
+  FilePagesRelease::release(data->binary.file.mapping(), data->binary.file.mapping_size());
   level = LogLevel::info;
   message = version + " in " + path + ": " + std::to_string(table.function_count()) + " functions";
   if (!data->binary.inline_trees) {

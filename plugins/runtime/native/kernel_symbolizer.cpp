@@ -10,6 +10,7 @@ void KernelSymbolizer::symbolize(std::span<const __u64> addresses,
   std::lock_guard lock(mutex_);
   if (!loaded_) load();
   leaf_first.reserve(leaf_first.size() + addresses.size());
+  bool looked_up = false;
   for (std::size_t i = 0; i < addresses.size(); ++i) {
     std::uint64_t address = addresses[i];
     // A return address may be the first byte of the next function (after a
@@ -22,8 +23,13 @@ void KernelSymbolizer::symbolize(std::span<const __u64> addresses,
         functions_.clear();
       }
       it = frames_.emplace(address, resolve(address)).first;
+      looked_up = true;
     }
     leaf_first.push_back(it->second);
+  }
+  if (looked_up) {
+    std::string_view saved = symbols_.in_place_bytes();
+    saved_pages_.release_if_due(saved.data(), saved.size());
   }
 }
 

@@ -16,6 +16,7 @@
 #include "ember/bpf/sample.h"
 #include "ember/frame.hpp"
 #include "ember/host.hpp"
+#include "file_pages.hpp"
 #include "kernel_symbols.hpp"
 #include "kernel_symbols_cache.hpp"
 #include "native_options.hpp"
@@ -60,6 +61,9 @@ class KernelSymbolizer {
   std::optional<std::chrono::steady_clock::time_point> outside_read_;
   std::unordered_map<std::uint64_t, FrameHandle> frames_;     // by address
   std::unordered_map<std::uint64_t, FrameHandle> functions_;  // by symbol address
+  // The saved table's pages new addresses' lookups faulted in (64 KiB
+  // around each fault): without this, after a while, the whole table.
+  FilePagesRelease saved_pages_;
 };
 
 }  // namespace ember::native

@@ -137,6 +137,12 @@ Status KernelSymbols::load(const std::string& path, KernelSymbols& out,
   return Status::ok();
 }
 
+std::string_view KernelSymbols::in_place_bytes() const {
+  if (!backing_ || symbols_.empty()) return {};
+  const char* begin = reinterpret_cast<const char*>(symbols_.data());
+  return std::string_view(begin, static_cast<std::size_t>(names_.data() + names_.size() - begin));
+}
+
 std::optional<KernelSymbols::Found> KernelSymbols::find(std::uint64_t address) const {
   auto after = std::upper_bound(symbols_.begin(), symbols_.end(), address,
                                 [](std::uint64_t a, const Symbol& s) { return a < s.address; });

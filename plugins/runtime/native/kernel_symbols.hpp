@@ -52,6 +52,9 @@ class KernelSymbols {
   // a saved table is used where it was read, not copied. False (and `out`
   // untouched) when `bytes` is not a whole table.
   static bool view(std::string_view bytes, std::shared_ptr<const void> backing, KernelSymbols& out);
+  // What find() reads of a table used in place (its symbols and names);
+  // empty for a table held in the heap.
+  std::string_view in_place_bytes() const;
 
   KernelSymbols() = default;
   KernelSymbols(KernelSymbols&&) = default;

@@ -3,17 +3,20 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 #include "kernel_frames.hpp"
 #include "native_plugin.hpp"
+#include "resident_pages.hpp"
 #include "ember/testing/fake_host.hpp"
 #include "scratch_dir.hpp"
 
 namespace ember::native {
 namespace {
 
+using ember::test::resident_kib_of;
 using ember::test::ScratchDir;
 
 using test::kernel_frames;
@@ -122,6 +125,47 @@ TEST(KernelSymbolizer, SecondStartReadsTheSavedTableAndReadsLiveOnlyOutsideIt) {
             "bpf_prog_6deef7357e7b4530_sample");
   // The saved table still names what it covers: the live read kept only the rest.
   EXPECT_EQ(kernel_frames(plugin, {0xffffffff81001020})[0]->name, "saved_thing");
+}
+
+TEST(KernelSymbolizer, SavedTablePagesLookupsTouchedAreGivenBack) {
+  // A kernel's worth of symbols: ~4 MB saved.
+  constexpr std::uint64_t kStart = 0xffffffff81000000;
+  constexpr int kSymbols = 120000;
+  std::string kallsyms = "ffffffff81000000 T _stext\n";
+  char line[96];
+  for (int i = 1; i <= kSymbols; ++i) {
+    std::snprintf(line, sizeof line, "%016llx t some_kernel_function_number_%d\n",
+                  static_cast<unsigned long long>(kStart + i * 0x100ull), i);
+    kallsyms += line;
+  }
+  std::snprintf(line, sizeof line, "%016llx T _etext\n",
+                static_cast<unsigned long long>(kStart + (kSymbols + 1) * 0x100ull));
+  kallsyms += line;
+  ScratchDir dir;
+  write(dir.file("kallsyms"), kallsyms);
+  Options options{{"kallsyms_path", {dir.file("kallsyms"), ""}},
+                  {"cache_dir", {dir.file("cache"), ""}}};
+  {
+    ember::testkit::FakeHost host;
+    NativePlugin plugin;
+    ASSERT_TRUE(plugin.configure(options, host).is_ok());
+    kernel_frames(plugin, {kStart + 0x110});  // saves the table
+  }
+  std::string saved = saved_kernel_symbols_path(dir.file("cache"), dir.file("kallsyms"));
+  ASSERT_GT(std::filesystem::file_size(saved), std::uintmax_t{3} << 20);
+
+  ember::testkit::FakeHost host;
+  NativePlugin plugin;
+  ASSERT_TRUE(plugin.configure(options, host).is_ok());
+  // New addresses all over the table, as a busy host's stacks bring them.
+  std::vector<__u64> addresses;
+  for (int i = 1; i <= kSymbols; i += 97) addresses.push_back(kStart + i * 0x100ull + 0x11);
+  std::vector<FrameHandle> frames = kernel_frames(plugin, addresses);
+  ASSERT_EQ(frames.size(), addresses.size());
+  EXPECT_EQ(frames[0]->name, "some_kernel_function_number_1");
+  EXPECT_EQ(frames.back()->name,
+            "some_kernel_function_number_" + std::to_string(1 + (kSymbols - 1) / 97 * 97));
+  EXPECT_EQ(resident_kib_of(saved), 0u) << "the saved table's pages the lookups touched stayed";
 }
 
 TEST(KernelSymbols, LoadKeepsOnlyTheSymbolsAsked) {

@@ -19,6 +19,7 @@
 #include "debug_file_finder.hpp"
 #include "dwarf_pool.hpp"
 #include "dwarf_source.hpp"
+#include "resident_pages.hpp"
 #include "scratch_dir.hpp"
 #include "symbol_cache.hpp"
 #include "ember/testing/fake_host.hpp"
@@ -26,6 +27,7 @@
 namespace ember::native {
 namespace {
 
+using ember::test::resident_kib_of;
 using ember::test::ScratchDir;
 
 namespace fs = std::filesystem;
@@ -290,25 +292,6 @@ std::size_t compressed_debug_bytes(const std::string& path) {
   if (elf) elf_end(elf);
   if (fd >= 0) ::close(fd);
   return total;
-}
-
-// Resident KiB of this process' mappings of `path` (/proc/self/smaps).
-std::size_t resident_kib_of(const std::string& path) {
-  std::ifstream smaps("/proc/self/smaps");
-  std::string canonical = fs::canonical(path).string();
-  std::string line;
-  bool inside = false;
-  std::size_t kib = 0;
-  while (std::getline(smaps, line)) {
-    if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) &&
-        line.find(" ") < line.find(":")) {
-      inside = line.size() >= canonical.size() &&
-               line.compare(line.size() - canonical.size(), canonical.size(), canonical) == 0;
-    } else if (inside && line.rfind("Rss:", 0) == 0) {
-      kib += std::stoul(line.substr(4));
-    }
-  }
-  return kib;
 }
 
 TEST(DwarfSource, InflatedSectionsAreInTheEstimateAndFilePagesAreReleased) {

@@ -1,0 +1,53 @@
+// The clean pages a read-only, private file mapping faulted in count in the
+// agent's RSS for as long as the mapping lives, though they are the page
+// cache's: a lookup table read in place (a Go pclntab, the saved kernel
+// symbols) ends up resident whole after enough lookups, the kernel mapping
+// 64 KiB around every fault. They are given back at most once an interval;
+// the next lookup faults in the few it needs again.
+#pragma once
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace ember {
+
+class FilePagesRelease {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit FilePagesRelease(Clock::duration interval = std::chrono::seconds(1))
+      : interval_ns_(std::chrono::duration_cast<std::chrono::nanoseconds>(interval).count()) {}
+
+  // Drops the pages of [address, address + size) from the RSS now. The
+  // mapping must be read-only and private (never written): its pages are
+  // the file's. `address` need not be page-aligned; its page must be mapped.
+  static void release(const void* address, std::size_t size) {
+    if (!address || !size) return;
+    static const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+    auto begin = reinterpret_cast<std::uintptr_t>(address) & ~(page - 1);
+    auto end = reinterpret_cast<std::uintptr_t>(address) + size;
+    madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  }
+
+  // release() when the interval has passed since the last; true when it did.
+  // Safe from several threads: one of them releases.
+  bool release_if_due(const void* address, std::size_t size, Clock::time_point now = Clock::now()) {
+    const std::int64_t at = now.time_since_epoch() / std::chrono::nanoseconds(1);
+    std::int64_t last = last_ns_.load(std::memory_order_relaxed);
+    if (at - last < interval_ns_) return false;
+    if (!last_ns_.compare_exchange_strong(last, at, std::memory_order_relaxed)) return false;
+    release(address, size);
+    return true;
+  }
+
+ private:
+  std::int64_t interval_ns_;
+  std::atomic<std::int64_t> last_ns_{0};
+};
+
+}  // namespace ember
