@@ -1,5 +1,7 @@
 // Reads an ELF object with libelf in one pass (ELF_C_READ: sections are read
 // with pread on demand, so a file truncated under us is an error, not SIGBUS).
+// From a file, symbol tables and (when names stay in the file) their string
+// tables are read in chunks (elf_chunks.hpp), not whole into the heap.
 #include "ember/elf_file.hpp"
 
 #include "ember/elf_function_table.hpp"
@@ -7,14 +9,19 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <memory>
+#include <optional>
+
+#include "elf_chunks.hpp"
 
 namespace ember {
 namespace {
@@ -74,7 +81,20 @@ struct ElfHandle {
 // ElfFile. Raw names point into libelf's section data.
 class ElfReader {
  public:
-  ElfReader(Elf* elf, const ElfReadOptions& options) : elf_(elf), options_(options) {}
+  // With `fd` (the file `elf` reads), symbol tables are read from it in chunks.
+  ElfReader(Elf* elf, const ElfReadOptions& options, int fd = -1)
+      : elf_(elf), options_(options) {
+    struct stat st {};
+    if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+      fd_ = fd;
+      file_size_ = static_cast<std::uint64_t>(st.st_size);
+    }
+  }
+
+  // Names are read when a caller asks for them (the table keeps the file):
+  // the string tables are not read whole, only the bytes that decide which
+  // symbols are kept (whether a name is empty, which of two aliases wins).
+  void keep_names_in_file() { names_later_wanted_ = fd_ >= 0 && options_.only_names.empty(); }
 
   Status read(const std::string& name, ElfFile& out) {
     if (Status status = scan(name, out); !status) return status;
@@ -98,6 +118,9 @@ class ElfReader {
     ElfFile header;
     if (Status status = scan(name, header); !status) return status;
     out.build_id_ = header.build_id_;
+    if (names_later_) {
+      if (Status status = read_deciding_bytes(); !status) return error(name, status);
+    }
     const std::vector<RawSymbol>& functions = select_functions();
     if (functions.empty()) return Status::ok();
     // The string tables' places in the file: at most two (.symtab's and
@@ -116,6 +139,10 @@ class ElfReader {
       }
       in_file = slot < tables_used && strings.plain && symbol.name_offset < strings.size &&
                 symbol.name_offset < ElfFunctionTable::kTableBit;
+    }
+    if (!in_file && names_later_) {
+      // Not reached: names_later_ is only chosen when every name can stay.
+      return Status::error(name + ": symbol names cannot stay in the file");
     }
     if (!in_file) {
       out.tables_ = {};
@@ -157,6 +184,9 @@ class ElfReader {
                                           : ElfType::other;
     if (Status status = read_segments(out); !status) return error(name, status);
     if (Status status = read_sections(out); !status) return error(name, status);
+    if (chunk_read_failed_) {
+      return Status::error(name + ": a symbol table came short while read (file truncated?)");
+    }
     if (out.build_id_.empty()) out.build_id_ = build_id_from_segments();
     return Status::ok();
   }
@@ -171,6 +201,7 @@ class ElfReader {
     std::uint32_t strtab;       // that string table's section index
     std::int8_t rank;           // which of two aliases names the address
     SymbolKind kind;
+    bool whole_name = false;    // names_later_: its name decides between aliases
   };
   static_assert(sizeof(RawSymbol) <= 40);
   // A string table section as it lies in the file.
@@ -220,6 +251,7 @@ class ElfReader {
         section_ends_[index] = shdr.sh_addr + shdr.sh_size;
       }
     }
+    names_later_ = names_later_wanted_ && options_.symbols && names_can_stay_in_file(count);
     for (Elf_Scn* scn = elf_nextscn(elf_, nullptr); scn; scn = elf_nextscn(elf_, scn)) {
       GElf_Shdr shdr;
       if (!gelf_getshdr(scn, &shdr)) {
@@ -234,16 +266,66 @@ class ElfReader {
     return Status::ok();
   }
 
-  // A symbol table that does not read is skipped: the other may still name frames.
+  // Whether a section lies whole inside the file, so that pread reads what
+  // libelf would (libelf rejects a section past the file's end).
+  bool inside_file(const GElf_Shdr& shdr) const {
+    return shdr.sh_offset <= file_size_ && file_size_ - shdr.sh_offset >= shdr.sh_size;
+  }
+
+  // Whether libelf would read this symbol table's bytes as they are: not
+  // compressed, whole entries, inside the file.
+  bool symbols_in_chunks(const GElf_Shdr& shdr) const {
+    std::size_t entry_size = gelf_fsize(elf_, ELF_T_SYM, 1, EV_CURRENT);
+    return fd_ >= 0 && entry_size != 0 && (shdr.sh_flags & SHF_COMPRESSED) == 0 &&
+           shdr.sh_size % entry_size == 0 && inside_file(shdr);
+  }
+
+  // Every symbol table is read in chunks and its names can stay where they
+  // are: plain string tables inside the file, at most two of them, offsets
+  // under the table bit. Otherwise names are read (and copied) as before.
+  bool names_can_stay_in_file(std::size_t section_count) const {
+    std::array<std::size_t, 2> tables{};
+    std::size_t used = 0;
+    for (Elf_Scn* scn = elf_nextscn(elf_, nullptr); scn; scn = elf_nextscn(elf_, scn)) {
+      GElf_Shdr shdr;
+      if (!gelf_getshdr(scn, &shdr)) return false;
+      if (shdr.sh_type != SHT_SYMTAB && shdr.sh_type != SHT_DYNSYM) continue;
+      if (shdr.sh_size == 0) continue;  // no entries: libelf gives it no data
+      GElf_Shdr strings;
+      Elf_Scn* link = shdr.sh_link < section_count ? elf_getscn(elf_, shdr.sh_link) : nullptr;
+      if (!symbols_in_chunks(shdr) || !link || !gelf_getshdr(link, &strings) ||
+          strings.sh_type != SHT_STRTAB || (strings.sh_flags & SHF_COMPRESSED) != 0 ||
+          !inside_file(strings) || strings.sh_size > ElfFunctionTable::kTableBit) {
+        return false;
+      }
+      if (std::find(tables.begin(), tables.begin() + used, shdr.sh_link) == tables.begin() + used) {
+        if (used == tables.size()) return false;
+        tables[used++] = shdr.sh_link;
+      }
+    }
+    return true;
+  }
+
+  // A symbol table that does not read is skipped: the other may still name
+  // frames. One cut short while read in chunks (the file truncated since it
+  // was opened) fails the whole read.
   void read_symbols(Elf_Scn* scn, const GElf_Shdr& shdr, std::size_t section_count) {
+    if (symbols_in_chunks(shdr)) {
+      if (shdr.sh_size == 0 || shdr.sh_link >= section_count) return;
+      note_string_section(shdr.sh_link);
+      elf_chunks::SymbolChunks chunks(elf_, fd_, shdr.sh_offset, shdr.sh_size);
+      std::size_t entry_size = gelf_fsize(elf_, ELF_T_SYM, 1, EV_CURRENT);
+      if (options_.only_names.empty()) functions_.reserve(functions_.size() + shdr.sh_size / entry_size);
+      GElf_Sym sym;
+      for (std::size_t i = 0; chunks.next(sym); ++i) {
+        if (i > 0) add_symbol(sym, shdr.sh_link);
+      }
+      if (chunks.failed()) chunk_read_failed_ = true;
+      return;
+    }
     Elf_Data* data = elf_getdata(scn, nullptr);
     if (!data || !data->d_buf || shdr.sh_link >= section_count) return;
-    GElf_Shdr strings;
-    if (Elf_Scn* link = elf_getscn(elf_, shdr.sh_link); link && gelf_getshdr(link, &strings)) {
-      string_sections_[shdr.sh_link] = StringSection{
-          strings.sh_offset, strings.sh_size,
-          strings.sh_type == SHT_STRTAB && (strings.sh_flags & SHF_COMPRESSED) == 0};
-    }
+    note_string_section(shdr.sh_link);
     std::size_t entry_size = gelf_fsize(elf_, ELF_T_SYM, 1, EV_CURRENT);
     if (entry_size == 0) return;
     std::size_t count = data->d_size / entry_size;
@@ -251,31 +333,121 @@ class ElfReader {
     for (std::size_t i = 1; i < count; ++i) {
       GElf_Sym sym;
       if (!gelf_getsym(data, static_cast<int>(i), &sym)) break;
-      if (sym.st_shndx == SHN_UNDEF) continue;
-      unsigned type = GELF_ST_TYPE(sym.st_info);
-      SymbolKind kind;
-      if (type == STT_FUNC || type == STT_GNU_IFUNC) {
-        kind = SymbolKind::function;
-      } else if (!options_.data_symbols) {
-        continue;
-      } else if (type == STT_OBJECT || type == STT_COMMON) {
-        kind = SymbolKind::object;
-      } else if (type == STT_TLS) {
-        kind = SymbolKind::tls;
-      } else {
-        continue;
-      }
-      const char* name = elf_strptr(elf_, shdr.sh_link, sym.st_name);
-      if (!name || !*name || !wanted(name)) continue;
-      auto section = static_cast<std::uint32_t>(
-          sym.st_shndx < section_ends_.size() && sym.st_shndx < SHN_LORESERVE ? sym.st_shndx : 0);
-      unsigned binding = GELF_ST_BIND(sym.st_info);
-      int rank = (sym.st_size != 0 ? 4 : 0) + (binding == STB_GLOBAL ? 2 : binding == STB_WEAK);
-      RawSymbol raw{sym.st_value, sym.st_size, name, section, sym.st_name,
-                    static_cast<std::uint32_t>(shdr.sh_link), static_cast<std::int8_t>(rank), kind};
-      (kind == SymbolKind::function ? functions_ : data_).push_back(raw);
+      add_symbol(sym, shdr.sh_link);
     }
   }
+
+  void note_string_section(std::size_t index) {
+    GElf_Shdr strings;
+    if (Elf_Scn* link = elf_getscn(elf_, index); link && gelf_getshdr(link, &strings)) {
+      string_sections_[index] = StringSection{
+          strings.sh_offset, strings.sh_size,
+          strings.sh_type == SHT_STRTAB && (strings.sh_flags & SHF_COMPRESSED) == 0};
+    }
+  }
+
+  // One entry of a symbol table whose names are in section `strtab`.
+  void add_symbol(const GElf_Sym& sym, std::size_t strtab) {
+    if (sym.st_shndx == SHN_UNDEF) return;
+    unsigned type = GELF_ST_TYPE(sym.st_info);
+    SymbolKind kind;
+    if (type == STT_FUNC || type == STT_GNU_IFUNC) {
+      kind = SymbolKind::function;
+    } else if (!options_.data_symbols) {
+      return;
+    } else if (type == STT_OBJECT || type == STT_COMMON) {
+      kind = SymbolKind::object;
+    } else if (type == STT_TLS) {
+      kind = SymbolKind::tls;
+    } else {
+      return;
+    }
+    const char* name = nullptr;  // names_later_: read by read_deciding_bytes()
+    if (names_later_) {
+      if (sym.st_name >= string_sections_[strtab].size) return;  // as elf_strptr
+    } else {
+      name = elf_strptr(elf_, strtab, sym.st_name);
+      if (!name || !*name || !wanted(name)) return;
+    }
+    auto section = static_cast<std::uint32_t>(
+        sym.st_shndx < section_ends_.size() && sym.st_shndx < SHN_LORESERVE ? sym.st_shndx : 0);
+    unsigned binding = GELF_ST_BIND(sym.st_info);
+    int rank = (sym.st_size != 0 ? 4 : 0) + (binding == STB_GLOBAL ? 2 : binding == STB_WEAK);
+    RawSymbol raw{sym.st_value, sym.st_size, name, section, sym.st_name,
+                  static_cast<std::uint32_t>(strtab), static_cast<std::int8_t>(rank), kind};
+    (kind == SymbolKind::function ? functions_ : data_).push_back(raw);
+  }
+
+  // With names_later_: reads from the string tables, in chunks and in file
+  // order, what decides which functions are kept, as elf_strptr would: a
+  // name missing or empty drops its symbol, and aliases of one rank at one
+  // address are told apart by their whole names (kept in names_read_).
+  Status read_deciding_bytes() {
+    std::sort(functions_.begin(), functions_.end(), [](const RawSymbol& a, const RawSymbol& b) {
+      return a.address != b.address ? a.address < b.address : a.rank > b.rank;
+    });
+    auto same_place = [](const RawSymbol& a, const RawSymbol& b) {
+      return a.address == b.address && a.rank == b.rank;
+    };
+    for (std::size_t i = 0; i < functions_.size(); ++i) {
+      functions_[i].whole_name = (i > 0 && same_place(functions_[i - 1], functions_[i])) ||
+                                 (i + 1 < functions_.size() && same_place(functions_[i], functions_[i + 1]));
+    }
+    // (string table, offset) packed, sorted without touching the symbols.
+    struct InFile {
+      std::uint64_t place;
+      std::uint32_t index;
+    };
+    std::vector<InFile> in_file_order(functions_.size());
+    for (std::size_t i = 0; i < in_file_order.size(); ++i) {
+      in_file_order[i] = {std::uint64_t{functions_[i].strtab} << 32 | functions_[i].name_offset,
+                          static_cast<std::uint32_t>(i)};
+    }
+    std::sort(in_file_order.begin(), in_file_order.end(),
+              [](const InFile& a, const InFile& b) { return a.place < b.place; });
+    static constexpr char kNameInFile[] = "";  // kept, its name read when asked
+    std::optional<elf_chunks::StringChunks> strings;
+    std::size_t strings_section = 0;
+    std::string text;
+    bool any_dropped = false;
+    for (const auto [place, index] : in_file_order) {
+      RawSymbol& symbol = functions_[index];
+      if (!strings || strings_section != symbol.strtab) {
+        const StringSection& section = string_sections_[symbol.strtab];
+        strings.emplace(fd_, section.offset, section.size);
+        strings_section = symbol.strtab;
+      }
+      auto read = strings->string_at(symbol.name_offset, symbol.whole_name, text);
+      if (read == elf_chunks::StringChunks::Read::failed) {
+        return Status::error("a string table came short while read (file truncated?)");
+      }
+      if (read == elf_chunks::StringChunks::Read::invalid || text.empty()) {
+        symbol.rank = kDropped;
+        any_dropped = true;
+      } else if (symbol.whole_name) {
+        symbol.name = names_read_.emplace_back(text).c_str();
+      } else {
+        symbol.name = kNameInFile;
+      }
+    }
+    std::vector<InFile>().swap(in_file_order);
+    if (any_dropped) {
+      std::erase_if(functions_, [](const RawSymbol& symbol) { return symbol.rank == kDropped; });
+    }
+    // Aliases by name: select_functions() then finds them all in order.
+    for (std::size_t begin = 0; begin < functions_.size();) {
+      std::size_t end = begin + 1;
+      while (end < functions_.size() && same_place(functions_[begin], functions_[end])) ++end;
+      if (end - begin > 1) {
+        std::sort(functions_.begin() + static_cast<std::ptrdiff_t>(begin),
+                  functions_.begin() + static_cast<std::ptrdiff_t>(end),
+                  [](const RawSymbol& a, const RawSymbol& b) { return std::strcmp(a.name, b.name) < 0; });
+      }
+      begin = end;
+    }
+    return Status::ok();
+  }
+  static constexpr std::int8_t kDropped = -1;
 
   bool wanted(std::string_view name) const {
     return options_.only_names.empty() ||
@@ -297,11 +469,14 @@ class ElfReader {
   // symbols the room up to the next symbol, unless they sit inside another.
   // Compacts them in place (a large binary has ~100k): the kept ones, in order.
   const std::vector<RawSymbol>& select_functions() {
-    std::sort(functions_.begin(), functions_.end(), [](const RawSymbol& a, const RawSymbol& b) {
+    auto before = [](const RawSymbol& a, const RawSymbol& b) {
       if (a.address != b.address) return a.address < b.address;
       if (a.rank != b.rank) return a.rank > b.rank;
       return std::strcmp(a.name, b.name) < 0;
-    });
+    };
+    if (!std::is_sorted(functions_.begin(), functions_.end(), before)) {
+      std::sort(functions_.begin(), functions_.end(), before);
+    }
     functions_.erase(std::unique(functions_.begin(), functions_.end(),
                                  [](const RawSymbol& a, const RawSymbol& b) {
                                    return a.address == b.address;
@@ -359,6 +534,12 @@ class ElfReader {
 
   Elf* elf_;
   ElfReadOptions options_;
+  int fd_ = -1;  // the file, when symbol tables are read from it in chunks
+  std::uint64_t file_size_ = 0;
+  bool names_later_wanted_ = false;
+  bool names_later_ = false;  // only what decides the selection is read of the names
+  bool chunk_read_failed_ = false;
+  std::deque<std::string> names_read_;  // whole names of aliases, while reading
   std::vector<GElf_Phdr> notes_;
   std::vector<std::uint64_t> section_ends_;  // by section index; 0 = not allocated
   std::vector<StringSection> string_sections_;  // by section index
@@ -381,7 +562,7 @@ Status ElfFile::open_fd(int fd, const std::string& name, ElfFile& out,
   ElfHandle handle{elf_begin(fd, ELF_C_READ, nullptr)};
   if (!handle.elf) return Status::error(name + ": cannot read as ELF (" + libelf_error() + ")");
   ElfFile file;
-  Status status = ElfReader(handle.elf, options).read(name, file);
+  Status status = ElfReader(handle.elf, options, fd).read(name, file);
   if (status) out = std::move(file);
   return status;
 }
@@ -404,9 +585,11 @@ Status ElfFunctionTable::open_fd(int fd, const std::string& name, ElfFunctionTab
   ElfHandle handle{elf_begin(fd, ELF_C_READ, nullptr)};
   if (!handle.elf) return Status::error(name + ": cannot read as ELF (" + libelf_error() + ")");
   // Kept before the read: without a descriptor the names are copied.
+  std::shared_ptr<const File> file = keep_file(fd);
+  ElfReader reader(handle.elf, ElfReadOptions{.data_symbols = false}, fd);
+  if (file) reader.keep_names_in_file();
   ElfFunctionTable table;
-  Status status = ElfReader(handle.elf, ElfReadOptions{.data_symbols = false})
-                      .read_table(name, table, keep_file(fd));
+  Status status = reader.read_table(name, table, std::move(file));
   if (status) out = std::move(table);
   return status;
 }

@@ -3,6 +3,7 @@
 #include "ember/elf_function_table.hpp"
 
 #include <fcntl.h>
+#include <gelf.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "elf_chunks.hpp"
 #include "fixture_process.hpp"
 
 namespace ember {
@@ -193,6 +195,105 @@ TEST(ElfFunctionTable, NonElfIsAClearError) {
   EXPECT_NE(status.message().find("script: not an ELF file"), std::string::npos)
       << status.message();
   EXPECT_EQ(table.function_count(), 0u);
+}
+
+
+// The section headers' sizes of `path`'s symbol and string tables, by type.
+std::uint64_t largest_section(const std::string& path, unsigned type) {
+  elf_version(EV_CURRENT);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
+  std::uint64_t largest = 0;
+  for (Elf_Scn* scn = elf ? elf_nextscn(elf, nullptr) : nullptr; scn; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    if (gelf_getshdr(scn, &shdr) && shdr.sh_type == type) largest = std::max(largest, shdr.sh_size);
+  }
+  if (elf) elf_end(elf);
+  ::close(fd);
+  return largest;
+}
+
+// A .symtab and .strtab over two chunks long, aliases at one address, names
+// across chunk ends: read from the file in chunks, the functions and names
+// are those libelf gives from the whole image in memory.
+TEST(ElfFunctionTable, SymbolTablesLargerThanAChunkReadTheSameAsWhole) {
+  std::string path = fixture_path("libember_fixture_many.so");
+  ASSERT_GT(largest_section(path, SHT_SYMTAB), 2 * elf_chunks::kChunkBytes);
+  ASSERT_GT(largest_section(path, SHT_STRTAB), 2 * elf_chunks::kChunkBytes);
+  std::string bytes = file_bytes(path);
+  std::vector<unsigned char> image(bytes.begin(), bytes.end());
+  ElfFile whole;
+  ASSERT_TRUE(ElfFile::open_memory(image, "image", whole, ElfReadOptions{.data_symbols = false})
+                  .is_ok());
+  ASSERT_GT(whole.function_count(), 6000u);
+  EXPECT_EQ(whole.find_function(whole.find_symbol("fixture_many_alias_7")->address)->name,
+            "fixture_many_alias_7")
+      << "of two global aliases of one size, the first by name";
+  ElfFunctionTable table = read_table(path);
+  EXPECT_TRUE(table.names_in_file());
+  expect_same_functions(whole, table, "names in the file");
+  // ElfFile from the file: its symbols in chunks, its names as before.
+  ElfFile chunked = read_whole(path);
+  ASSERT_EQ(chunked.function_count(), whole.function_count());
+  for (std::size_t i = 0; i < whole.function_count(); ++i) {
+    ASSERT_EQ(chunked.function(i).address, whole.function(i).address) << i;
+    ASSERT_EQ(chunked.function(i).name, whole.function(i).name) << i;
+  }
+}
+
+// A file cut anywhere reads as libelf reads the same bytes in memory: a
+// table past the end is left out, what remains is named right; never a
+// crash nor a read past the end.
+TEST(ElfFunctionTable, ATruncatedFileReadsAsLibelfReadsItInMemory) {
+  std::string bytes = file_bytes(fixture_path("ember_fixture_pie"));
+  for (std::size_t cut = bytes.size() / 8; cut < bytes.size(); cut += bytes.size() / 61) {
+    std::string part = bytes.substr(0, cut);
+    std::vector<unsigned char> image(part.begin(), part.end());
+    ElfFile whole;
+    Status in_memory =
+        ElfFile::open_memory(image, "image", whole, ElfReadOptions{.data_symbols = false});
+    int fd = memfd_with(part);
+    ElfFunctionTable table;
+    Status from_file = ElfFunctionTable::open_fd(fd, "memfd", table);
+    close(fd);
+    ASSERT_EQ(from_file.is_ok(), in_memory.is_ok()) << "cut at " << cut << ": "
+                                                    << from_file.message() << in_memory.message();
+    ASSERT_EQ(table.function_count(), whole.function_count()) << "cut at " << cut;
+    for (std::size_t i = 0; i < whole.function_count(); ++i) {
+      EXPECT_EQ(table.function(i).address, whole.function(i).address) << cut << " #" << i;
+      EXPECT_EQ(table.name(i), whole.function(i).name) << cut << " #" << i;
+    }
+  }
+}
+
+// A table that comes short while read (the file truncated under the
+// reader) is an error, not what was read before the end.
+TEST(ElfChunks, AReadThatComesShortFails) {
+  std::string bytes = file_bytes(fixture_path("ember_fixture_pie"));
+  int fd = memfd_with(bytes);
+  std::string text;
+  elf_chunks::StringChunks strings(fd, 0, bytes.size() + 1);
+  EXPECT_EQ(strings.string_at(bytes.size() - 1, true, text),
+            elf_chunks::StringChunks::Read::failed);
+  EXPECT_EQ(strings.string_at(bytes.size() + 1, true, text),
+            elf_chunks::StringChunks::Read::invalid) << "past the table";
+
+  elf_version(EV_CURRENT);
+  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
+  ASSERT_NE(elf, nullptr);
+  std::size_t entry = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
+  // Two chunks and a half claimed where only the first and a bit exist.
+  std::uint64_t claimed = (5 * elf_chunks::kChunkBytes / 2) / entry * entry;
+  ASSERT_EQ(ftruncate(fd, static_cast<off_t>(elf_chunks::kChunkBytes + 100)), 0);
+  elf_chunks::SymbolChunks symbols(elf, fd, 0, claimed);
+  GElf_Sym sym;
+  std::size_t read = 0;
+  while (symbols.next(sym)) ++read;
+  EXPECT_TRUE(symbols.failed());
+  EXPECT_LE(read * entry, elf_chunks::kChunkBytes);
+  elf_end(elf);
+  close(fd);
 }
 
 }  // namespace
