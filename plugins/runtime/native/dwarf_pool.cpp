@@ -63,6 +63,7 @@ void DwarfPool::close(Entry& entry) {
   if (!entry.source) return;
   entry.source.reset();
   recent_.erase(entry.recent);
+  any_open_.store(!recent_.empty(), std::memory_order_relaxed);
   // libdw frees line tables in many pieces; without a trim the heap keeps
   // them and the budget would bound nothing the RSS shows (trimmed by the
   // next release).
@@ -71,18 +72,36 @@ void DwarfPool::close(Entry& entry) {
 }
 
 void DwarfPool::release_if_due() {
-  if (!pending_.load(std::memory_order_relaxed)) return;
+  if (!pending_.load(std::memory_order_relaxed) && !any_open_.load(std::memory_order_relaxed)) {
+    return;
+  }
+  Clock::time_point now = now_();
+  if (now.time_since_epoch().count() < next_release_.load(std::memory_order_relaxed)) return;
   std::lock_guard lock(mutex_);
-  Clock::time_point now = Clock::now();
   if (now - last_release_ >= release_interval_) release_locked(now);
 }
 
+void DwarfPool::close_idle(Clock::time_point now) {
+  if (idle_close_ <= Clock::duration::zero()) return;
+  // Least recently used last: the idle ones are at the back.
+  while (!recent_.empty()) {
+    Entry& entry = entries_.at(recent_.back());
+    if (now - entry.last_lookup < idle_close_) break;
+    close(entry);
+  }
+}
+
 void DwarfPool::release_locked(Clock::time_point now) {
-  for (std::uint64_t id : recent_) entries_.at(id).source->release_file_pages();
-  if (trim_pending_) malloc_trim(0);
-  trim_pending_ = false;
-  pending_.store(false, std::memory_order_relaxed);
+  close_idle(now);
+  if (pending_.load(std::memory_order_relaxed)) {
+    for (std::uint64_t id : recent_) entries_.at(id).source->release_file_pages();
+    if (trim_pending_) malloc_trim(0);
+    trim_pending_ = false;
+    pending_.store(false, std::memory_order_relaxed);
+  }
   last_release_ = now;
+  next_release_.store((now + release_interval_).time_since_epoch().count(),
+                      std::memory_order_relaxed);
 }
 
 bool DwarfPool::lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<SourceFunction>& out,
@@ -99,13 +118,15 @@ bool DwarfPool::lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<Source
     }
     recent_.push_front(id);
     entry.recent = recent_.begin();
+    any_open_.store(true, std::memory_order_relaxed);
   } else if (entry.recent != recent_.begin()) {
     recent_.splice(recent_.begin(), recent_, entry.recent);
   }
   bool found = entry.source->lookup(vaddr, out);
+  Clock::time_point now = now_();
+  entry.last_lookup = now;
   pending_.store(true, std::memory_order_relaxed);
   enforce_budget();
-  Clock::time_point now = Clock::now();
   if (now - last_release_ >= release_interval_) release_locked(now);
   return found;
 }

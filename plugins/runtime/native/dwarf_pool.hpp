@@ -4,6 +4,11 @@
 // closed; a closed handle is reopened from its path on its next lookup,
 // which is rare: the frames of each address are cached above this.
 //
+// A handle no lookup has used for the idle interval is closed too, and the
+// heap it held trimmed: the frames of a binary's addresses are cached above,
+// so after a new process' first seconds its DWARF is seldom looked up again,
+// and left open it held its line tables until the budget pushed it out.
+//
 // What lookups leave behind in the agent's memory is given back on a clock,
 // not after each lookup: the debug files' pages they touched (released at
 // most once per release interval, and by release_if_due() when no lookup
@@ -17,6 +22,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -37,14 +43,23 @@ class DwarfPool {
   // (uncompressed_debug.hpp); a pool without it opens every file as it is.
   using Clock = std::chrono::steady_clock;
   static constexpr Clock::duration kReleaseInterval = std::chrono::seconds(1);
+  static constexpr Clock::duration kIdleClose = std::chrono::seconds(10);
 
+  // `idle_close` zero: handles are closed only past the budget. `now` is
+  // the clock (tests pass their own).
   DwarfPool(std::size_t budget_bytes, std::size_t max_open,
             std::shared_ptr<UncompressedDebugFiles> copies = nullptr,
-            Clock::duration release_interval = kReleaseInterval)
+            Clock::duration release_interval = kReleaseInterval,
+            Clock::duration idle_close = kIdleClose,
+            std::function<Clock::time_point()> now = &Clock::now)
       : budget_(budget_bytes),
         max_open_(max_open),
         copies_(std::move(copies)),
-        release_interval_(release_interval) {}
+        release_interval_(release_interval),
+        idle_close_(idle_close),
+        now_(std::move(now)),
+        last_release_(now_()),
+        next_release_((last_release_ + release_interval_).time_since_epoch().count()) {}
 
   // A DWARF file known by its path and, to be sure a reopen finds the same
   // bytes, its identity; with `alt`, when found, the dwz alt file its
@@ -62,9 +77,10 @@ class DwarfPool {
   bool lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<SourceFunction>& out,
               std::string& error);
 
-  // Releases the file pages lookups touched and trims the heap closed
-  // handles freed, when a release interval has passed since the last
-  // release. Cheap when nothing is pending: callers may call it per sample.
+  // Closes the handles idle for the idle interval, releases the file pages
+  // lookups touched and trims the heap closed handles freed, when a release
+  // interval has passed since the last release. Cheap when nothing is open
+  // or pending: callers may call it per sample.
   void release_if_due();
 
   // For tests and metrics.
@@ -79,22 +95,29 @@ class DwarfPool {
     std::unique_ptr<DwarfSource> source;  // null while closed
     bool failed = false;
     std::list<std::uint64_t>::iterator recent;  // valid while open
+    Clock::time_point last_lookup{};
   };
 
   Status open(Entry& entry, std::string& note);
   void close(Entry& entry);
   void enforce_budget();
+  void close_idle(Clock::time_point now);
   void release_locked(Clock::time_point now);
 
   std::size_t budget_;
   std::size_t max_open_;
   std::shared_ptr<UncompressedDebugFiles> copies_;
   Clock::duration release_interval_;
+  Clock::duration idle_close_;
+  std::function<Clock::time_point()> now_;
   std::mutex mutex_;
   // Pages touched or heap freed since the last release (read without the lock).
   std::atomic<bool> pending_{false};
+  std::atomic<bool> any_open_{false};  // idle handles may need closing
   bool trim_pending_ = false;
-  Clock::time_point last_release_ = Clock::now();
+  Clock::time_point last_release_;
+  // last_release_ + release_interval_, read without the lock.
+  std::atomic<Clock::rep> next_release_{0};
   std::uint64_t next_id_ = 1;
   std::unordered_map<std::uint64_t, Entry> entries_;
   std::list<std::uint64_t> recent_;  // open entries, most recently used first

@@ -81,6 +81,8 @@ Status read_native_options(const Options& options, NativeOptions& out) {
       << 20;
   read.max_open_debug_files = static_cast<std::size_t>(reader.get_int(
       "max_open_debug_files", static_cast<std::int64_t>(read.max_open_debug_files), 1, 1024));
+  read.debug_file_idle_close = std::chrono::seconds(reader.get_int(
+      "debug_file_idle_close_s", read.debug_file_idle_close.count(), 0, 86'400));
   read_debuginfod_urls(options, reader, read);
   read.max_debuginfod_cache_bytes =
       static_cast<std::uint64_t>(reader.get_int(

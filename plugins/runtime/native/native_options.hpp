@@ -44,6 +44,9 @@ struct NativeOptions {
   std::size_t max_debug_info_bytes = std::size_t{16} << 20;
   // DWARF files open at once (each holds a descriptor and a mapping).
   std::size_t max_open_debug_files = 16;
+  // A DWARF file no lookup used for this long is closed (its heap trimmed);
+  // zero: closed only beyond the two limits above.
+  std::chrono::seconds debug_file_idle_close{10};
   // debuginfod servers, asked by build id for the debug files of objects no
   // local source has DWARF for (debuginfod_fetcher.hpp). From the
   // `debuginfod_urls` key when it is there (empty: off, whatever the

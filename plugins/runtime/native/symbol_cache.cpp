@@ -178,7 +178,8 @@ SymbolCache::SymbolCache(Host& host, const NativeOptions& options)
           options.cache_dir.empty()
               ? nullptr
               : std::make_shared<UncompressedDebugFiles>(options.cache_dir + "/debug",
-                                                         options.max_cache_bytes, host))) {
+                                                         options.max_cache_bytes, host),
+          DwarfPool::kReleaseInterval, options.debug_file_idle_close)) {
   if (options.debuginfod_urls.empty()) return;
   if (options.cache_dir.empty()) {
     host_.log(LogLevel::warn, "debuginfod is off: " + options.debuginfod_urls_from +

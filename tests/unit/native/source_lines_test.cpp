@@ -352,5 +352,59 @@ TEST(DwarfPool, TouchedFilePagesAreReleasedOncePerInterval) {
   EXPECT_EQ(out.back().name, "outer_work");
 }
 
+
+// A handle no lookup used for the idle interval is closed at the next
+// release, on the pool's clock; the others stay; a closed one reopens.
+TEST(DwarfPool, AFileIdleForTheIntervalIsClosed) {
+  std::string by_id = debug_file_under(EMBER_INLINED_DEBUG_ROOT);
+  std::string by_link =
+      (fs::path(EMBER_INLINED_NOBID).parent_path() / ".debug" / "inlined_hot_nobid.debug").string();
+  NmFunction outer = nm_function(by_id, "outer_work");
+  NmFunction outer_link = nm_function(by_link, "outer_work");
+  auto identity = [](const std::string& path) {
+    MappedFile file;
+    EXPECT_TRUE(MappedFile::open_path(path, file).is_ok());
+    return file.identity();
+  };
+  static DwarfPool::Clock::time_point fake_now{};
+  fake_now = DwarfPool::Clock::time_point(std::chrono::hours(1));
+  DwarfPool pool(std::size_t{64} << 20, 8, nullptr, std::chrono::seconds(1),
+                 std::chrono::seconds(30), [] { return fake_now; });
+  std::uint64_t a = pool.add(by_id, identity(by_id));
+  std::uint64_t b = pool.add(by_link, identity(by_link));
+  std::vector<SourceFunction> out;
+  std::string error;
+  ASSERT_TRUE(pool.lookup(a, outer.address, out, error)) << error;
+  fake_now += std::chrono::seconds(20);
+  ASSERT_TRUE(pool.lookup(b, outer_link.address, out, error)) << error;
+  EXPECT_EQ(pool.open_count(), 2u);
+
+  fake_now += std::chrono::seconds(9);  // a: 29 s idle
+  pool.release_if_due();
+  EXPECT_EQ(pool.open_count(), 2u) << "closed before the interval";
+  fake_now += std::chrono::seconds(2);  // a: 31 s, b: 11 s
+  pool.release_if_due();
+  EXPECT_EQ(pool.open_count(), 1u) << "the idle file stays open";
+  EXPECT_LT(pool.memory_estimate(), std::size_t{64} << 20);
+
+  fake_now += std::chrono::seconds(30);  // b too
+  pool.release_if_due();
+  EXPECT_EQ(pool.open_count(), 0u);
+  EXPECT_EQ(pool.memory_estimate(), 0u);
+  out.clear();
+  ASSERT_TRUE(pool.lookup(a, outer.address, out, error)) << "reopened: " << error;
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.back().name, "outer_work");
+  EXPECT_EQ(pool.open_count(), 1u);
+
+  DwarfPool never(std::size_t{64} << 20, 8, nullptr, std::chrono::seconds(1),
+                  DwarfPool::Clock::duration::zero(), [] { return fake_now; });
+  std::uint64_t c = never.add(by_id, identity(by_id));
+  ASSERT_TRUE(never.lookup(c, outer.address, out, error)) << error;
+  fake_now += std::chrono::hours(5);
+  never.release_if_due();
+  EXPECT_EQ(never.open_count(), 1u) << "an idle interval of zero closes nothing";
+}
+
 }  // namespace
 }  // namespace ember::native
