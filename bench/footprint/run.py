@@ -241,11 +241,28 @@ def run_mode(mode: str, args, work: Path) -> dict:
         if tag == "perf":
             continue
         text = one.out.read_text(errors="replace")
-        m = re.search(r"done: (\d+) samples, (\d+) lost", text)
-        if m:
-            result[tag].update(samples=int(m.group(1)), lost=int(m.group(2)))
+        result[tag].update(lost_samples(text))
         result[tag].update(sink_trouble(text))
     return result
+
+
+def lost_samples(log_text: str) -> dict:
+    """Samples taken and lost, by every cause the agent's last line counts: a
+    full ring buffer, a full queue (the worker behind), unnamed at the stop;
+    and the longest read of the ring in any window (the reader's wait for a
+    CPU beyond its poll), where the build logs it."""
+    out = {}
+    m = re.search(r"done: (\d+) samples, (\d+) lost", log_text)
+    if m:
+        out.update(samples=int(m.group(1)), lost=int(m.group(2)), lost_ring=int(m.group(2)))
+    m = re.search(r"(\d+) samples and \d+ process events lost to a full queue.*?"
+                  r"(\d+) samples still unnamed", log_text)
+    if m and "lost" in out:
+        out["lost"] += int(m.group(1)) + int(m.group(2))
+    reads = [float(x) for x in re.findall(r"longest read of the ring ([\d.]+) ms", log_text)]
+    if reads:
+        out["longest_ring_read_ms"] = max(reads)
+    return out
 
 
 def table(results: list[dict], args, head: str) -> str:
@@ -260,24 +277,35 @@ def table(results: list[dict], args, head: str) -> str:
              f"{args.interval:g} s. Slope = least squares of RSS against processes run, "
              "MB per 100 processes (second half: after the first half's warm-up). "
              f"Peak and end as ratios to {peer}'s in the same run. Sinks: flush deadlines "
-             "missed / windows that took a sink over 1 s.", "",
+             "missed / windows that took a sink over 1 s. Lost: samples lost by every cause "
+             "(full ring buffer, full queue, unnamed at the stop), of those taken; ring: "
+             "the full ring buffer's share of them, and the longest read of the ring (the "
+             "reader's wait for a CPU, where the build logs it). CPU: user+system seconds "
+             "per 1,000 samples taken.", "",
              f"| mode | profiler | RSS at start MB | at end MB | end vs {peer} | peak MB | "
-             f"peak vs {peer} | slope MB/100 | slope, 2nd half | lost | sinks | churn s |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             f"peak vs {peer} | slope MB/100 | slope, 2nd half | lost | ring | "
+             f"CPU s/1k | sinks | churn s |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         peer_peak = r[peer]["peak_kb"] / 1024
         peer_end = r[peer]["end_mb"]
         for tag in r["profilers"]:
             x = r[tag]
             peak = x["peak_kb"] / 1024
-            lost = f"{x['lost']} of {x['samples']}" if "samples" in x else "–"
+            lost = (f"{x['lost']} of {x['samples']} ({100 * x['lost'] / max(x['samples'], 1):.2f}%)"
+                    if "samples" in x else "–")
+            ring = f"{x['lost_ring']}" if "lost_ring" in x else "–"
+            if "longest_ring_read_ms" in x:
+                ring += f", {x['longest_ring_read_ms']:.0f} ms"
+            cpu = (f"{1000 * x['cpu_s'] / x['samples']:.3f}" if x.get("samples") else "–")
             sinks = (f"{x['flush_deadline_missed']} / {x['slow_windows']}"
                      if "flush_deadline_missed" in x else "–")
             lines.append(f"| {r['mode']} | {names[tag]} | {x['start_mb']:.1f} | "
                          f"{x['end_mb']:.1f} | {x['end_mb'] / peer_end:.2f}× | "
                          f"{peak:.1f} | {peak / peer_peak:.2f}× | "
                          f"{x['slope_mb_per_100']:+.2f} | "
-                         f"{x['slope_second_half_mb_per_100']:+.2f} | {lost} | {sinks} | "
+                         f"{x['slope_second_half_mb_per_100']:+.2f} | {lost} | {ring} | "
+                         f"{cpu} | {sinks} | "
                          f"{r['churn_seconds']:.0f} |")
     return "\n".join(lines) + "\n"
 

@@ -105,7 +105,10 @@ void Agent::start_reader() {
 }
 
 void Agent::stop_reader() {
-  if (reader_) reader_->stop();
+  if (reader_) {
+    reader_->stop();
+    longest_ring_read_ns_ = std::max(longest_ring_read_ns_, reader_->take_longest_pass_ns());
+  }
   reader_.reset();
 }
 
@@ -619,10 +622,16 @@ void Agent::close_window(std::int64_t end_ns) {
                   [&](const ProcessMetrics& m) { return !pids.count(m.pid); });
     metrics_.forget_unseen();
   }
+  // The longest read of the ring: past the poll's wait, the reader waited
+  // for a CPU (what a full ring buffer would come from).
+  const std::int64_t longest_read_ns =
+      std::max(longest_ring_read_ns_, reader_ ? reader_->take_longest_pass_ns() : 0);
+  longest_ring_read_ns_ = 0;
   logger_->debug(
-      "window closed: {} samples, {} stacks, {} processes, longest gap between samples {:.1f} ms",
+      "window closed: {} samples, {} stacks, {} processes, longest gap between samples {:.1f} ms, "
+      "longest read of the ring {:.1f} ms",
       window->total_samples(), window->stacks.size(), window->processes.size(),
-      longest_sample_gap_ns_ / 1e6);
+      longest_sample_gap_ns_ / 1e6, longest_read_ns / 1e6);
   longest_sample_gap_ns_ = 0;
   const std::size_t closed_bytes =
       logger_->should_log(spdlog::level::debug) ? window_bytes(*window) : 0;

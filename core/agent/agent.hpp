@@ -206,6 +206,7 @@ class Agent {
   double max_seconds_ = 0;
   std::uint64_t last_sample_ns_ = 0;         // BPF time (CLOCK_MONOTONIC) of the latest sample
   std::uint64_t longest_sample_gap_ns_ = 0;  // in the open window
+  std::int64_t longest_ring_read_ns_ = 0;    // of reader threads stopped in the open window
 };
 
 // How the agent runs `instance`: its table's queue and deadline in `config`.

@@ -14,6 +14,11 @@ namespace ember {
 namespace {
 
 constexpr int kHighNice = -10;
+// Real-time, the ring's reader runs one level above the worker: woken, it
+// takes the CPU from the worker at once (same-level SCHED_FIFO threads wait
+// for each other to block), so no attach, probe or naming keeps it waiting.
+constexpr int kWorkerFifo = 1;
+constexpr int kRingReaderFifo = 2;
 
 Status failed(const std::string& what) {
   return Status::error("cannot give the reader thread " + what + ": " + std::strerror(errno) +
@@ -21,15 +26,14 @@ Status failed(const std::string& what) {
                        "ask)");
 }
 
-}  // namespace
-
-Status set_reader_priority(const std::string& priority) {
+// `fifo`: the SCHED_FIFO priority "realtime" stands for on this thread.
+Status set_priority(const std::string& priority, int fifo) {
   const pid_t thread = static_cast<pid_t>(::syscall(SYS_gettid));
   sched_param param{};
   if (priority == "realtime") {
-    param.sched_priority = 1;
+    param.sched_priority = fifo;
     if (::sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &param) != 0) {
-      return failed("real-time priority (SCHED_FIFO 1)");
+      return failed("real-time priority (SCHED_FIFO " + std::to_string(fifo) + ")");
     }
     return Status::ok();
   }
@@ -44,6 +48,16 @@ Status set_reader_priority(const std::string& priority) {
   return Status::ok();
 }
 
+}  // namespace
+
+Status set_reader_priority(const std::string& priority) {
+  return set_priority(priority, kWorkerFifo);
+}
+
+Status set_ring_reader_priority(const std::string& priority) {
+  return set_priority(priority, kRingReaderFifo);
+}
+
 void set_helper_priority(pid_t thread, const std::string& priority) {
   const int nice = priority == "normal" ? 0 : kHighNice;
   (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(thread), nice);
@@ -55,7 +69,8 @@ void apply_reader_priority(const std::string& priority) {
     logger->warn("{}", set.message());
     return;
   }
-  logger->info("reader thread priority: {}", priority == "realtime" ? "real-time (SCHED_FIFO 1)"
+  logger->info("reader thread priority: {}", priority == "realtime"
+                                                 ? "real-time (SCHED_FIFO 1; the ring's reader 2)"
                                              : priority == "high"   ? "high (nice -10)"
                                                                     : "normal");
 }

@@ -22,6 +22,13 @@ namespace ember {
 // do; the thread then stays as it was.
 Status set_reader_priority(const std::string& priority);
 
+// The same for the thread that only copies records off the ring buffer,
+// except that "realtime" is SCHED_FIFO priority 2: one above the worker, so
+// that the worker's attaching, probing and naming never keep it from the
+// CPU (SCHED_FIFO threads of one level run until they block). "high" and
+// "normal" are as for the worker.
+Status set_ring_reader_priority(const std::string& priority);
+
 // For each sink's thread: not time-critical, but not to be starved either
 // (under 500 busy threads at normal priority one window took the store 5 to
 // 10 s to write): nice -10 unless `priority` is "normal" (nice 0). Any

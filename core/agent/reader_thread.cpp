@@ -1,5 +1,7 @@
 #include "reader_thread.hpp"
 
+#include <time.h>
+
 #include "ember/bpf/sample.h"
 #include "reader_priority.hpp"
 
@@ -13,6 +15,12 @@ constexpr int kPollMs = 5;
 // Reads of the ring after the stop request: enough to empty it once the
 // sampler stopped (one pass reads what was written when it began).
 constexpr int kLastPasses = 4;
+
+std::int64_t reader_clock_ns() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return std::int64_t(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
 
 }  // namespace
 
@@ -46,8 +54,9 @@ void ReaderThread::queue_record(const void* data, std::size_t size) {
 
 void ReaderThread::run(std::string priority) {
   // Threads do not inherit the reader's priority (SCHED_RESET_ON_FORK): set
-  // it here. The worker's start already logged whether it could be had.
-  (void)set_reader_priority(priority);
+  // it here, above the worker's. The worker's start already logged whether
+  // it could be had.
+  (void)set_ring_reader_priority(priority);
   auto fail = [this](const Status& status) {
     {
       std::lock_guard lock(error_mutex_);
@@ -58,8 +67,14 @@ void ReaderThread::run(std::string priority) {
   };
   while (!stopping_.load(std::memory_order_acquire)) {
     queued_in_pass_ = 0;
+    const std::int64_t began = reader_clock_ns();
     if (Status polled = sampler_.poll(kPollMs, to_queue_); !polled) return fail(polled);
     if (queued_in_pass_ > 0) queue_.notify();
+    const std::int64_t took = reader_clock_ns() - began;
+    std::int64_t longest = longest_pass_ns_.load(std::memory_order_relaxed);
+    while (took > longest &&
+           !longest_pass_ns_.compare_exchange_weak(longest, took, std::memory_order_relaxed)) {
+    }
   }
   for (int pass = 0; pass < kLastPasses && sampler_.has_records(); ++pass) {
     if (Status polled = sampler_.poll(0, to_queue_); !polled) return fail(polled);

@@ -3,7 +3,8 @@
 // /proc read or symbolization on the agent's worker ever keeps the ring from
 // being read. A record the queue has no room for is counted by kind (the
 // worker is that far behind) and reported with the ring buffer's own losses.
-// It runs at the reader's [agent] priority, like the worker.
+// It runs at the reader's [agent] priority, real-time one level above the
+// worker (set_ring_reader_priority).
 #pragma once
 
 #include <atomic>
@@ -43,6 +44,11 @@ class ReaderThread {
   bool failed() const { return failed_.load(std::memory_order_acquire); }
   Status error() const;
 
+  // The longest read of the ring (a poll, its wait included) since the last
+  // call, in ns: beyond the poll's few milliseconds, the time the reader
+  // waited for a CPU. Reported with each window (debug).
+  std::int64_t take_longest_pass_ns() { return longest_pass_ns_.exchange(0); }
+
  private:
   void run(std::string priority);
   void queue_record(const void* data, std::size_t size);
@@ -54,6 +60,7 @@ class ReaderThread {
   std::atomic<bool> failed_{false};
   QueueDrops& drops_;
   std::size_t queued_in_pass_ = 0;  // the thread's own
+  std::atomic<std::int64_t> longest_pass_ns_{0};
   mutable std::mutex error_mutex_;
   std::string error_;
   std::thread thread_;  // last: started once the rest is set

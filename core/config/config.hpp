@@ -42,8 +42,8 @@ struct Config {
   std::string log_level = "info";            // trace, debug, info, warn, error, off
   std::string log_format = "text";           // "text" or "json" (one object per line)
   std::uint32_t window_seconds = 60;         // 1 .. 3600
-  // The reader thread's scheduling (reader_priority.hpp): "realtime"
-  // (SCHED_FIFO 1), "high" (nice -10) or "normal".
+  // The reading threads' scheduling (reader_priority.hpp): "realtime"
+  // (SCHED_FIFO 1, the ring's reader 2), "high" (nice -10) or "normal".
   std::string priority = "realtime";
   std::uint32_t metrics_interval_ms = 1000;  // 0 (off) or 100 .. 3600000
   std::string group;                         // may read the store, profiles, caches; "" = root only
