@@ -63,7 +63,9 @@ class KernelSymbolizer {
   std::unordered_map<std::uint64_t, FrameHandle> functions_;  // by symbol address
   // The saved table's pages new addresses' lookups faulted in (64 KiB
   // around each fault): without this, after a while, the whole table.
-  FilePagesRelease saved_pages_;
+  // Given back after every call that looked an address up: under a steady
+  // stream of new addresses, a second's lookups fault most of it back.
+  FilePagesRelease saved_pages_{std::chrono::seconds(0)};
 };
 
 }  // namespace ember::native
