@@ -22,9 +22,13 @@ on their paths; sampling one another, they spent most of their CPU naming each
 other's stacks).  Each ember runs at debug log level; its log is searched for sinks that
 missed their flush deadline or took over a second for a window.
 
-Reported per profiler: RSS when the churn starts, when it ends, peak; the slope of
-RSS over the churn (least squares, MB per 100 processes), over the whole churn and
-over its second half (what "flat" is judged by, after warm-up).
+Reported per profiler: RSS when the churn starts, when it ends, peak; the median of
+the RSS readings over the churn's second half (the level between windows' closes,
+which a close's spike moves little); the slope of RSS over the churn (least squares,
+MB per 100 processes), over the whole churn and over its second half (what "flat" is
+judged by, after warm-up).  Each ember's memory lines (the one logged as a window
+closes, and the one once its sinks wrote it) are printed after the table and kept
+in the results.
 
     sudo bench/footprint/run.py --ember build/bin/ember            # both modes, 400 procs
     sudo bench/footprint/run.py --ember build/bin/ember --modes record --procs 200
@@ -172,6 +176,20 @@ def ember_command(ember: Path, mode: str, hz: str, work: Path, tag: str,
             "--log-level", "debug"]
 
 
+def median(values: list[float]) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def memory_lines(log_text: str) -> list[str]:
+    """The agent's memory lines: at each window's close, and once its sinks wrote it."""
+    return re.findall(r"^.*memory(?: once the sinks wrote the window)?: RSS .*$", log_text,
+                      re.MULTILINE)
+
+
 def sink_trouble(log_text: str) -> dict:
     """What the agent's log says about its sinks: flush deadlines missed, slow windows."""
     return {
@@ -234,6 +252,7 @@ def run_mode(mode: str, args, work: Path) -> dict:
             "start_mb": pts[0][1] if pts else float("nan"),
             "end_mb": pts[-1][1] if pts else float("nan"),
             "max_sampled_mb": max((m for _, m in pts), default=float("nan")),
+            "median_second_half_mb": median([m for _, m in half]),
             "slope_mb_per_100": slope_per_100(pts),
             "slope_second_half_mb_per_100": slope_per_100(half),
             "samples": one.samples,
@@ -243,6 +262,7 @@ def run_mode(mode: str, args, work: Path) -> dict:
         text = one.out.read_text(errors="replace")
         result[tag].update(lost_samples(text))
         result[tag].update(sink_trouble(text))
+        result[tag]["memory_lines"] = memory_lines(text)
     return result
 
 
@@ -283,12 +303,13 @@ def table(results: list[dict], args, head: str) -> str:
              "reader's wait for a CPU, where the build logs it). CPU: user+system seconds "
              "per 1,000 samples taken.", "",
              f"| mode | profiler | RSS at start MB | at end MB | end vs {peer} | peak MB | "
-             f"peak vs {peer} | slope MB/100 | slope, 2nd half | lost | ring | "
-             f"CPU s/1k | sinks | churn s |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             f"peak vs {peer} | median, 2nd half MB | median vs {peer} | slope MB/100 | "
+             f"slope, 2nd half | lost | ring | CPU s/1k | sinks | churn s |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         peer_peak = r[peer]["peak_kb"] / 1024
         peer_end = r[peer]["end_mb"]
+        peer_median = r[peer]["median_second_half_mb"]
         for tag in r["profilers"]:
             x = r[tag]
             peak = x["peak_kb"] / 1024
@@ -303,10 +324,17 @@ def table(results: list[dict], args, head: str) -> str:
             lines.append(f"| {r['mode']} | {names[tag]} | {x['start_mb']:.1f} | "
                          f"{x['end_mb']:.1f} | {x['end_mb'] / peer_end:.2f}× | "
                          f"{peak:.1f} | {peak / peer_peak:.2f}× | "
+                         f"{x['median_second_half_mb']:.1f} | "
+                         f"{x['median_second_half_mb'] / peer_median:.2f}× | "
                          f"{x['slope_mb_per_100']:+.2f} | "
                          f"{x['slope_second_half_mb_per_100']:+.2f} | {lost} | {ring} | "
                          f"{cpu} | {sinks} | "
                          f"{r['churn_seconds']:.0f} |")
+    for r in results:
+        for tag in r["profilers"]:
+            if r[tag].get("memory_lines"):
+                lines += ["", f"{r['mode']}, {names[tag]}: its memory lines, in order:", ""]
+                lines += [f"    {line}" for line in r[tag]["memory_lines"]]
     return "\n".join(lines) + "\n"
 
 

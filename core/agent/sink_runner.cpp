@@ -9,8 +9,27 @@
 #include "window_bytes.hpp"
 
 namespace ember {
+namespace {
 
-SinkRunner::SinkRunner(std::vector<SinkEntry> sinks) {
+// The same window, whose last owner frees it and then runs `hook`.
+std::shared_ptr<const Window> with_release_hook(std::shared_ptr<const Window> window,
+                                                std::function<void()> hook) {
+  const Window* shared = window.get();
+  return std::shared_ptr<const Window>(
+      shared, [window = std::move(window), hook = std::move(hook)](const Window*) mutable {
+        window.reset();
+        try {
+          hook();
+        } catch (...) {
+          // A deleter must not throw; a trim or a log line missed is no loss.
+        }
+      });
+}
+
+}  // namespace
+
+SinkRunner::SinkRunner(std::vector<SinkEntry> sinks, std::function<void()> after_window)
+    : after_window_(std::move(after_window)) {
   for (const SinkEntry& sink : sinks) add(sink);
 }
 
@@ -29,6 +48,9 @@ void SinkRunner::set_priority(const std::string& priority) {
 
 void SinkRunner::submit(std::shared_ptr<const Window> window) {
   const std::size_t bytes = window_bytes(*window);
+  if (after_window_ && !workers_.empty()) {
+    window = with_release_hook(std::move(window), after_window_);
+  }
   for (auto& worker : workers_) worker->submit(window, bytes);
 }
 

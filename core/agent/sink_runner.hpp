@@ -1,9 +1,11 @@
 // Hands closed windows to the sinks, each on a worker of its own behind a
 // bounded queue (sink_worker.hpp), so a slow sink delays only itself, never
 // the sampler nor the other sinks. A window is shared by every sink, not
-// copied.
+// copied. Once the last sink lets go of a window, a hook runs (the agent
+// gives the heap the sinks freed writing it back to the system then).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -24,7 +26,10 @@ struct SinkEntry {
 
 class SinkRunner {
  public:
-  explicit SinkRunner(std::vector<SinkEntry> sinks);
+  // `after_window` runs once for each submitted window, right after the last
+  // sink holding it let go of it, on that sink's thread (or the submitter's,
+  // when every queue dropped it); it must not throw.
+  explicit SinkRunner(std::vector<SinkEntry> sinks, std::function<void()> after_window = {});
   // Finishes what is left (abandoned sinks are the caller's to keep loaded).
   ~SinkRunner();
 
@@ -55,6 +60,7 @@ class SinkRunner {
 
  private:
   std::vector<std::unique_ptr<SinkWorker>> workers_;
+  std::function<void()> after_window_;
   std::uint64_t trouble_seen_ = 0;  // drops + failures at the last needs_attention()
 };
 

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <vector>
 
 #include "logging.hpp"
 #include "reader_priority.hpp"
@@ -70,6 +71,7 @@ void SinkWorker::submit(std::shared_ptr<const Window> window, std::size_t bytes)
   bool for_bytes = false;
   std::size_t waiting = 0;
   std::size_t waiting_bytes = 0;
+  std::vector<std::shared_ptr<const Window>> dropped;  // let go of outside the lock
   {
     std::lock_guard<std::mutex> lock(state_->mutex);
     auto& queue = state_->queue;
@@ -84,6 +86,7 @@ void SinkWorker::submit(std::shared_ptr<const Window> window, std::size_t bytes)
       }
       const bool over_bytes = queue.size() < settings_.queue_windows;
       counters.queued_bytes -= queue.front().bytes;
+      dropped.push_back(std::move(queue.front().window));
       queue.pop_front();
       ++counters.dropped;
       counters.dropped_for_bytes += over_bytes;
@@ -95,6 +98,7 @@ void SinkWorker::submit(std::shared_ptr<const Window> window, std::size_t bytes)
     counters.most_queued = std::max(counters.most_queued, queue.size());
   }
   state_->wake.notify_one();
+  dropped.clear();  // the last owner of a window frees it, and runs its release hook
   if (first_drop_of_burst) {
     // Once per burst: the count comes when the sink has caught up.
     if (for_bytes) {

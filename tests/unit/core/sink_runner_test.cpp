@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -224,6 +225,69 @@ TEST(SinkRunner, AQueueOverItsByteBudgetDropsTheOldestAndCountsThem) {
   ASSERT_TRUE(runner.finish_all(abandoned));
   EXPECT_EQ(slow.got(), (std::vector<std::int64_t>{0, 7}));
   EXPECT_EQ(runner.counters().size(), 0u);
+}
+
+// What the release hook saw each time it ran.
+struct Release {
+  std::size_t store_got = 0;
+  std::size_t files_got = 0;
+  bool window_freed = false;
+};
+
+TEST(SinkRunner, TheReleaseHookRunsOnceAWindowAfterEverySinkLetGoOfIt) {
+  FakeSink store;
+  FakeSink files(/*hold_windows=*/true);  // the last to let go
+  std::mutex mutex;
+  std::condition_variable ran;
+  std::vector<Release> releases;
+  std::vector<std::weak_ptr<const Window>> submitted;
+  {
+    SinkRunner runner({entry("store", store, 8), entry("files", files, 8)}, [&] {
+      Release seen{store.got().size(), files.got().size(), false};
+      std::lock_guard<std::mutex> lock(mutex);
+      seen.window_freed = submitted[releases.size()].expired();
+      releases.push_back(seen);
+      ran.notify_all();
+    });
+    Releaser releaser{files};
+    for (int i = 0; i < 3; ++i) {
+      auto window = window_at(i);
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        submitted.push_back(window);
+      }
+      runner.submit(std::move(window));
+    }
+    ASSERT_TRUE(store.wait_for_windows(3));
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      EXPECT_TRUE(releases.empty());  // the files sink still holds all three
+    }
+    files.release();
+    std::unique_lock<std::mutex> lock(mutex);
+    ASSERT_TRUE(ran.wait_for(lock, kPatience, [&] { return releases.size() == 3; }));
+  }
+  ASSERT_EQ(releases.size(), 3u);  // once each, none again at the runner's end
+  for (std::size_t i = 0; i < releases.size(); ++i) {
+    EXPECT_EQ(releases[i].store_got, 3u) << i;
+    EXPECT_EQ(releases[i].files_got, i + 1) << i;  // right after the last sink wrote it
+    EXPECT_TRUE(releases[i].window_freed) << i;   // and freed it
+  }
+}
+
+TEST(SinkRunner, TheReleaseHookRunsForADroppedWindowToo) {
+  FakeSink slow(/*hold_windows=*/true);
+  std::atomic<int> released{0};
+  SinkRunner runner({entry("slow", slow, /*queue=*/1)}, [&] { ++released; });
+  Releaser releaser{slow};
+  runner.submit(window_at(0));
+  ASSERT_TRUE(slow.wait_until_entered());
+  for (int i = 1; i <= 4; ++i) runner.submit(window_at(i));  // 1, 2, 3 dropped in turn
+  EXPECT_EQ(released.load(), 3);
+  slow.release();
+  std::vector<std::string> abandoned;
+  ASSERT_TRUE(runner.finish_all(abandoned));
+  EXPECT_EQ(released.load(), 5);
 }
 
 TEST(SinkRunner, ShutdownDeliversTheQueueThenFlushesAndCloses) {
