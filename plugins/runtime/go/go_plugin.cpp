@@ -140,6 +140,10 @@ class GoHandler final : public ProcessHandler {
   }
 
   ~GoHandler() override {
+    // What unwinding and naming this process touched (a short-lived Go
+    // tool's stacks are unwound and named, then the process is gone).
+    data_->release_pages_if_due();
+    for (const auto& data : objects_in_use_) data->release_pages_if_due();
     if (!labels_) return;
     host_.set_process_program(pid_, 0);
     bpf_map_delete_elem(labels_->processes_fd(), &pid_);
@@ -226,7 +230,6 @@ class GoHandler final : public ProcessHandler {
 
   void symbolize_addresses(std::span<const std::uint64_t> pcs,
                            std::vector<std::vector<FrameHandle>>& frames) override {
-    for (const Code& code : code_) code.data->release_pages_if_due();
     for (std::size_t i = 0; i < pcs.size(); ++i) {
       for (const Code& code : code_) {
         if (pcs[i] < code.start || pcs[i] >= code.end) continue;
@@ -234,6 +237,7 @@ class GoHandler final : public ProcessHandler {
         break;
       }
     }
+    for (const Code& code : code_) code.data->release_pages_if_due();
   }
 
  private:
