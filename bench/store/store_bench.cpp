@@ -4,7 +4,7 @@
 // `top` table (the read included).
 //
 //   build/bin/ember_bench_store [--hours 24] [--busy-cpus 2] [--processes 50]
-//                               [--path /tmp/ember-bench-store.db]
+//                               [--frequency 99] [--path /tmp/ember-bench-store.db]
 //                               [--read-only 1 | --migrate 1]
 //
 // Prints one markdown table row (the columns of docs/benchmarks.md).
@@ -48,7 +48,7 @@ double cpu_ms() {
 
 const char* const kUsage =
     "usage: %s [--hours 24] [--busy-cpus 2] [--processes 50] [--stacks-per-process 3000]\n"
-    "          [--short-lived 1]\n"
+    "          [--short-lived 1] [--frequency 99]\n"
     "          [--path /tmp/ember-bench-store.db] [--read-only 1 | --migrate 1]\n"
     "Writes a synthetic host's store at --path (replacing it), then times its reads;\n"
     "--read-only 1 only reads the store there; --migrate 1 opens an older one for\n"
@@ -82,6 +82,8 @@ int main(int argc, char** argv) {
       shape.processes = std::atoi(argv[i + 1]);
     else if (flag == "--stacks-per-process")
       shape.stacks_per_process = std::atoi(argv[i + 1]);
+    else if (flag == "--frequency")
+      shape.frequency_hz = std::atoi(argv[i + 1]);
     else if (flag == "--short-lived")
       shape.short_lived_per_window = std::atoi(argv[i + 1]);
     else if (flag == "--path")
@@ -102,7 +104,8 @@ int main(int argc, char** argv) {
   const std::int64_t start = 1'795'600'000'000'000'000;
   const std::int64_t window_ns = std::int64_t{shape.window_seconds} * 1'000'000'000;
 
-  std::vector<double> write_ms, write_cpu_ms, roll_up_cpu_ms;  // (rollups: hours closed)
+  std::vector<double> write_ms, write_cpu_ms, roll_up_cpu_ms;
+  std::vector<double> window_cpu_ms;  // the window's own transaction alone  // (rollups: hours closed)
   if (migrate) {
     double cpu_before = cpu_ms();
     std::unique_ptr<ember::store::StoreWriter> writer;
@@ -139,6 +142,7 @@ int main(int argc, char** argv) {
       double cpu_before = cpu_ms();
       auto began = Clock::now();
       ember::store::StoreOutcome written = writer->write(w);
+      window_cpu_ms.push_back(cpu_ms() - cpu_before);
       ember::store::RetentionResult retention;
       // As the sink does after each window (limits far away: measures the check).
       writer->enforce_retention({7LL * 86400 * 1'000'000'000, 1LL << 30}, w.end_ns, retention);
@@ -198,6 +202,19 @@ int main(int argc, char** argv) {
       frames, report_cpu_ms);
   std::fprintf(stderr, "%d windows, %.1f MB file, merged %llu samples\n", windows, bytes / 1e6,
                static_cast<unsigned long long>(merged_samples));
+  if (!write_cpu_ms.empty()) {
+    // Does a window's write grow with the store? The first window against the last tenth.
+    std::vector<double> last(
+        window_cpu_ms.end() - std::max<std::size_t>(1, window_cpu_ms.size() / 10),
+        window_cpu_ms.end());
+    std::fprintf(stderr,
+                 "window's transaction CPU: first %.0f ms, median %.1f ms, last tenth's median "
+                 "%.1f ms, max %.0f ms; with retention and rollups: median %.1f ms CPU, wall "
+                 "median %.1f ms, max %.0f ms\n",
+                 window_cpu_ms.front(), percentile(window_cpu_ms, 0.5), percentile(last, 0.5),
+                 percentile(window_cpu_ms, 1.0), percentile(write_cpu_ms, 0.5),
+                 percentile(write_ms, 0.5), percentile(write_ms, 1.0));
+  }
   if (!roll_up_cpu_ms.empty()) {
     std::fprintf(stderr, "%zu hours rolled up: median %.0f ms, max %.0f ms of CPU each\n",
                  roll_up_cpu_ms.size(), percentile(roll_up_cpu_ms, 0.5),

@@ -228,6 +228,7 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
     stop_reader();  // every sample submitted is now queued, or counted lost
     drain_until(monotonic_ns() + kStopDrainNs);
     const std::int64_t drained = monotonic_ns();
+    stopping_ = true;  // the last window: it pushes no queued one out
     close_window(realtime_ns());
     logger_->debug("stop: {:.0f} ms past the deadline, sampler detached in {:.0f} ms, queue "
                    "drained in {:.0f} ms, window closed in {:.0f} ms",
@@ -635,7 +636,7 @@ void Agent::close_window(std::int64_t end_ns) {
   longest_sample_gap_ns_ = 0;
   const std::size_t closed_bytes =
       logger_->should_log(spdlog::level::debug) ? window_bytes(*window) : 0;
-  sinks_->submit(std::move(window));
+  sinks_->submit(std::move(window), stopping_);
   log_sink_status();
 
   // Processes without samples for this many windows are forgotten.

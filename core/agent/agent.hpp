@@ -175,6 +175,7 @@ class Agent {
   std::atomic<bool>* reload_requested_ = nullptr;
   std::function<Status(Config&)> load_config_;
   bool broken_ = false;  // a reload failed half-way: run() stops
+  bool stopping_ = false;  // run() is closing its last window
   std::function<void()> when_sampling_;
   std::function<void(const RunProgress&)> progress_;
   // Processes seen, kept only for progress_: one bit per pid, so a long

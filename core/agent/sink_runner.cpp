@@ -46,12 +46,13 @@ void SinkRunner::set_priority(const std::string& priority) {
   for (auto& worker : workers_) worker->set_priority(priority);
 }
 
-void SinkRunner::submit(std::shared_ptr<const Window> window) {
+void SinkRunner::submit(std::shared_ptr<const Window> window, bool last) {
   const std::size_t bytes = window_bytes(*window);
+  const std::uint64_t samples = window->total_samples();
   if (after_window_ && !workers_.empty()) {
     window = with_release_hook(std::move(window), after_window_);
   }
-  for (auto& worker : workers_) worker->submit(window, bytes);
+  for (auto& worker : workers_) worker->submit(window, bytes, samples, last);
 }
 
 std::size_t SinkRunner::queued_bytes() const {
@@ -80,13 +81,22 @@ Status SinkRunner::finish(const std::set<std::string>& names,
   for (auto& worker : finishing) {
     if (!worker->wait(started + worker->settings().flush_timeout)) {
       SinkCounters counters = worker->counters();
-      logger->error(
-          "sink.{} did not deliver, flush and close within {} s ({} windows still waiting): "
-          "abandoned, what it had not written is lost (raise its flush_timeout_seconds)",
-          worker->name(),
+      const std::size_t windows = counters.queued + (counters.writing ? 1 : 0);
+      const std::uint64_t samples = counters.queued_samples + counters.writing_samples;
+      const auto seconds =
           std::chrono::duration_cast<std::chrono::seconds>(worker->settings().flush_timeout)
-              .count(),
-          counters.queued);
+              .count();
+      if (windows == 0) {
+        logger->error(
+            "sink.{} did not deliver, flush and close within {} s: abandoned in its flush or "
+            "close, every window handed to it (raise its flush_timeout_seconds)",
+            worker->name(), seconds);
+      } else {
+        logger->error(
+            "sink.{} did not deliver, flush and close within {} s: abandoned, {} windows ({} "
+            "samples) it had not written are lost (raise its flush_timeout_seconds)",
+            worker->name(), seconds, windows, samples);
+      }
       abandoned.push_back(worker->name());
       continue;
     }

@@ -33,7 +33,9 @@ class SinkRunner {
   // Finishes what is left (abandoned sinks are the caller's to keep loaded).
   ~SinkRunner();
 
-  void submit(std::shared_ptr<const Window> window);
+  // `last`: the agent's stop window, which drops no queued window
+  // (SinkWorker::submit).
+  void submit(std::shared_ptr<const Window> window, bool last = false);
   void add(const SinkEntry& sink);
 
   // Delivers every queued window to the named sinks, flushes and closes them,

@@ -27,6 +27,7 @@ struct SinkWorker::State {
   struct Queued {
     std::shared_ptr<const Window> window;
     std::size_t bytes = 0;
+    std::uint64_t samples = 0;
   };
   std::deque<Queued> queue;
   bool finishing = false;
@@ -62,7 +63,8 @@ SinkWorker::~SinkWorker() {
   thread_.join();
 }
 
-void SinkWorker::submit(std::shared_ptr<const Window> window, std::size_t bytes) {
+void SinkWorker::submit(std::shared_ptr<const Window> window, std::size_t bytes,
+                        std::uint64_t samples, bool last) {
   // The oldest waiting window is the one dropped, not the new one: the newest
   // describes the present, which is what a user reads first, and a sink
   // that catches up then writes current windows rather than a stale backlog
@@ -76,8 +78,9 @@ void SinkWorker::submit(std::shared_ptr<const Window> window, std::size_t bytes)
     std::lock_guard<std::mutex> lock(state_->mutex);
     auto& queue = state_->queue;
     SinkCounters& counters = state_->counters;
-    while (!queue.empty() && (queue.size() >= settings_.queue_windows ||
-                              counters.queued_bytes + bytes > settings_.queue_bytes)) {
+    while (!last && !queue.empty() &&
+           (queue.size() >= settings_.queue_windows ||
+            counters.queued_bytes + bytes > settings_.queue_bytes)) {
       if (!first_drop_of_burst && state_->burst_dropped == 0) {
         first_drop_of_burst = true;
         for_bytes = queue.size() < settings_.queue_windows;
@@ -86,15 +89,17 @@ void SinkWorker::submit(std::shared_ptr<const Window> window, std::size_t bytes)
       }
       const bool over_bytes = queue.size() < settings_.queue_windows;
       counters.queued_bytes -= queue.front().bytes;
+      counters.queued_samples -= queue.front().samples;
       dropped.push_back(std::move(queue.front().window));
       queue.pop_front();
       ++counters.dropped;
       counters.dropped_for_bytes += over_bytes;
       ++state_->burst_dropped;
     }
-    queue.push_back({std::move(window), bytes});
+    queue.push_back({std::move(window), bytes, samples});
     counters.queued = queue.size();
     counters.queued_bytes += bytes;
+    counters.queued_samples += samples;
     counters.most_queued = std::max(counters.most_queued, queue.size());
   }
   state_->wake.notify_one();
@@ -176,6 +181,9 @@ void SinkWorker::run(std::shared_ptr<State> state) {
       if (state->queue.empty()) break;  // finishing, and everything delivered
       window = std::move(state->queue.front().window);
       state->counters.queued_bytes -= state->queue.front().bytes;
+      state->counters.queued_samples -= state->queue.front().samples;
+      state->counters.writing = true;
+      state->counters.writing_samples = state->queue.front().samples;
       state->queue.pop_front();
       state->counters.queued = state->queue.size();
       if (state->queue.empty() && state->burst_dropped) {
@@ -194,6 +202,8 @@ void SinkWorker::run(std::shared_ptr<State> state) {
     {
       std::lock_guard<std::mutex> lock(state->mutex);
       ++(written ? state->counters.written : state->counters.failed);
+      state->counters.writing = false;
+      state->counters.writing_samples = 0;
     }
     if (!written) logger->error("sink.{}: {}", state->name, written.message());
     if (took > std::chrono::seconds(1)) {

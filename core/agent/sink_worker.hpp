@@ -31,6 +31,9 @@ struct SinkCounters {
   std::size_t queued = 0;     // windows waiting now
   std::size_t most_queued = 0;  // the most that ever waited
   std::size_t queued_bytes = 0;  // estimated bytes of the windows waiting now
+  std::uint64_t queued_samples = 0;  // samples of the windows waiting now
+  bool writing = false;              // on_window runs now
+  std::uint64_t writing_samples = 0;  // samples of the window it is writing
 };
 
 class SinkWorker {
@@ -42,10 +45,14 @@ class SinkWorker {
   const std::string& name() const { return name_; }
   const SinkSettings& settings() const { return settings_; }
 
-  // Queues `window` (`bytes`: its window_bytes()), dropping the oldest
-  // waiting ones while the queue is full by count or by bytes. A window
-  // larger than queue_bytes on its own is still queued when nothing waits.
-  void submit(std::shared_ptr<const Window> window, std::size_t bytes);
+  // Queues `window` (`bytes`: its window_bytes(), `samples`: its
+  // total_samples()), dropping the oldest waiting ones while the queue is
+  // full by count or by bytes. A window larger than queue_bytes on its own is
+  // still queued when nothing waits. The agent's last window (`last`, at its
+  // stop) drops none: no window comes after it, and every one closed is
+  // written unless the flush deadline passes.
+  void submit(std::shared_ptr<const Window> window, std::size_t bytes, std::uint64_t samples,
+              bool last = false);
 
   // Asks the thread to deliver every queued window, then flush and close the
   // sink, and stop. Returns at once; wait() waits.

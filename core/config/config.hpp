@@ -22,7 +22,7 @@ struct PluginConfig {
   // for it to deliver them, flush and close.
   std::uint32_t queue_windows = 8;           // 1 .. 1024
   std::uint32_t queue_mb = 32;               // 1 .. 65536
-  std::uint32_t flush_timeout_seconds = 10;  // 1 .. 3600
+  std::uint32_t flush_timeout_seconds = 30;  // 1 .. 3600
 };
 
 // [[service]]: processes matching every given regex get the label `name`.

@@ -80,9 +80,12 @@ std::string encode_labels(std::span<const Label> labels);
 std::vector<Label> decode_labels(std::string_view blob);
 
 // The `hash` column of a row whose canonical key (or stack blob) is `key`:
-// 15 bits, two bytes in the row and its index; the few rows sharing one are
-// told apart by content. Schemas 1-2 kept 31 bits.
+// 31 bits, four bytes in the row and its index, so a lookup of a row not in
+// the table finds no candidate and one in it about one, whatever the table's
+// size (schemas 3-8 kept 15 bits: a store of a million stacks had ~30 rows
+// per hash, each read and compared at every lookup). Rows sharing one are
+// told apart by content.
 std::int64_t dedup_hash(std::string_view key);
-inline constexpr std::int64_t kDedupHashMask = 0x7fff;
+inline constexpr std::int64_t kDedupHashMask = 0x7fffffff;
 
 }  // namespace ember::store

@@ -133,12 +133,9 @@ void rehash_processes(Database& db) {
   for (const auto& [id, hash] : hashes) update.bind(1, id).bind(2, hash).run();
 }
 
-// Version 3's new hash width and stack encoding, for the rows already there.
+// Version 3's stack encoding, for the rows already there (and their hashes:
+// version 9 computes every row's again).
 void rekey_for_version_3(Database& db) {
-  for (const char* table : {"frames", "processes", "threads"}) {
-    db.exec(std::string("UPDATE ") + table + " SET hash = hash & " +
-            std::to_string(kDedupHashMask));
-  }
   std::vector<std::tuple<std::int64_t, std::string>> stacks;
   {
     Statement all(db.handle(), "SELECT id, frames FROM stacks");
@@ -153,9 +150,45 @@ void rekey_for_version_3(Database& db) {
   }
 }
 
+// Version 9: `hash` columns of 31 bits (rows.hpp: dedup_hash) instead of 15,
+// so the writer's lookup of a row reads about one candidate, not one per
+// 32,768 rows of the table. Nothing else changes; rehash_for_version_9 gives
+// the rows already there their new hash.
+constexpr const char* kVersion9 = "";
+
+// Each dedup table's rows get the hash of their key as dedup_hash computes
+// it now, with the index dropped meanwhile (rebuilt once, not per row).
+void rehash_for_version_9(Database& db) {
+  struct Table {
+    const char* name;
+    std::string columns;
+    std::string (*key)(const Statement& row);
+  };
+  const Table tables[] = {
+      {"frames", kFrameColumns, [](const Statement& row) { return frame_key_of_row(row, 1); }},
+      {"stacks", "frames, labels",
+       [](const Statement& row) { return stack_key(row.blob(1), row.int64(2)); }},
+      {"label_sets", "labels", [](const Statement& row) { return std::string(row.blob(1)); }},
+      {"processes", kProcessColumns,
+       [](const Statement& row) { return process_key(read_process(row, 1)); }},
+      {"threads", kThreadColumns,
+       [](const Statement& row) { return thread_key(read_thread(row, 1)); }},
+  };
+  for (const Table& table : tables) {
+    const std::string name = table.name;
+    db.exec("DROP INDEX " + name + "_by_hash");
+    {
+      Statement all(db.handle(), "SELECT id, " + table.columns + " FROM " + name);
+      Statement update(db.handle(), "UPDATE " + name + " SET hash = ?2 WHERE id = ?1");
+      while (all.step()) update.bind(1, all.int64(0)).bind(2, dedup_hash(table.key(all))).run();
+    }
+    db.exec("CREATE INDEX " + name + "_by_hash ON " + name + "(hash)");
+  }
+}
+
 // kMigrations[n] brings version n to n + 1.
-constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4,
-                                       kVersion5, kVersion6, kVersion7, kVersion8};
+constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5,
+                                       kVersion6, kVersion7, kVersion8, kVersion9};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace
@@ -203,6 +236,7 @@ void migrate(Database& db, std::int64_t target) {
     db.exec(kMigrations[version]);
     if (version + 1 == 3) rekey_for_version_3(db);
     if (version + 1 == 4) rehash_processes(db);
+    if (version + 1 == 9) rehash_for_version_9(db);
     db.exec("PRAGMA user_version = " + std::to_string(version + 1));
   }
   transaction.commit();

@@ -6,13 +6,16 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <deque>
 #include <map>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <unordered_map>
+#include <vector>
 
 #include "byte_codec.hpp"
 #include "garbage.hpp"
@@ -30,6 +33,7 @@ namespace {
 // looked up in the table's hash index.
 constexpr std::size_t kLargeTableCacheBytes = std::size_t{4} << 20;  // frames, stacks
 constexpr std::size_t kSmallTableCacheBytes = std::size_t{1} << 20;
+constexpr std::size_t kNone = SIZE_MAX;
 
 struct DedupTable {
   DedupTable(Database& db, const std::string& table, const std::string& columns, int count,
@@ -128,28 +132,75 @@ class StoreWriter::Impl {
     if (newest) newest_hour = hour_of(newest);
   }
 
+  // The row ids of `keys` in `table`, each row added when missing. The keys
+  // not remembered are looked up in hash order, so the table's hash index is
+  // read front to back once per window instead of at a random page per key
+  // (a window of a busy host has tens of thousands: pages touched at random
+  // left SQLite's cache again and again and were read back from the WAL).
+  // New rows are added in the window's order, which keeps the ids of one
+  // program's frames and stacks close together (their deltas stay small).
+  // `bind(statement, first, i)` binds the columns of keys[i]'s row.
   template <typename KeyOfRow, typename Bind>
-  std::int64_t intern(DedupTable& table, const std::string& key, KeyOfRow key_of_row, Bind bind) {
-    if (auto id = table.cache.find(key)) return *id;
-    // Rows are matched by content: a shared hash costs a comparison.
-    std::int64_t hash = dedup_hash(key);
-    std::int64_t id = 0;
-    table.find.bind(1, hash);
-    while (table.find.step()) {
-      if (key_of_row(table.find) == key) {
-        id = table.find.int64(0);
-        break;
+  std::vector<std::int64_t> intern_all(DedupTable& table, const std::vector<std::string>& keys,
+                                       KeyOfRow key_of_row, Bind bind) {
+    std::vector<std::int64_t> ids(keys.size(), 0);
+    stats.rows += keys.size();
+    std::vector<std::pair<std::int64_t, std::size_t>> unknown;  // (hash, index)
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (auto id = table.cache.find(keys[i])) {
+        ids[i] = *id;
+      } else {
+        unknown.emplace_back(dedup_hash(keys[i]), i);
       }
     }
-    table.find.reset();
-    if (id == 0) {
-      table.insert.bind(1, hash);
-      bind(table.insert, 2);
-      table.insert.run();
-      id = db.last_insert_id();
+    std::sort(unknown.begin(), unknown.end());
+    stats.looked_up += unknown.size();
+    // A key twice in the window (two frames that read the same) is one row:
+    // its later copies take the first one's id.
+    std::vector<std::size_t> first_copy(keys.size(), kNone);
+    for (std::size_t run = 0; run < unknown.size();) {
+      const std::int64_t hash = unknown[run].first;
+      std::size_t end = run;
+      while (end < unknown.size() && unknown[end].first == hash) ++end;
+      for (std::size_t k = run + 1; k < end; ++k) {
+        for (std::size_t j = run; j < k; ++j) {
+          if (first_copy[unknown[j].second] == kNone &&
+              keys[unknown[j].second] == keys[unknown[k].second]) {
+            first_copy[unknown[k].second] = unknown[j].second;
+            break;
+          }
+        }
+      }
+      // Rows are matched by content: a shared hash costs a comparison.
+      table.find.bind(1, hash);
+      while (table.find.step()) {
+        ++stats.compared;
+        const std::string stored = key_of_row(table.find);
+        for (std::size_t k = run; k < end; ++k) {
+          const std::size_t i = unknown[k].second;
+          if (ids[i] == 0 && first_copy[i] == kNone && keys[i] == stored) {
+            ids[i] = table.find.int64(0);
+          }
+        }
+      }
+      table.find.reset();
+      run = end;
     }
-    table.cache.insert(key, id);
-    return id;
+    std::sort(unknown.begin(), unknown.end(),
+              [](const auto& a, const auto& b) { return a.second < b.second; });
+    for (const auto& [hash, i] : unknown) {
+      if (first_copy[i] != kNone) {
+        ids[i] = ids[first_copy[i]];  // (added or found just before: a smaller index)
+      } else if (ids[i] == 0) {
+        ++stats.added;
+        table.insert.bind(1, hash);
+        bind(table.insert, 2, i);
+        table.insert.run();
+        ids[i] = db.last_insert_id();
+      }
+      table.cache.insert(keys[i], ids[i]);
+    }
+    return ids;
   }
 
   // The id of `kind`'s row, added at its first frame. A color the window
@@ -177,16 +228,21 @@ class StoreWriter::Impl {
   }
 
   void write(const Window& window) {
+    stats = WriteStats{};
     Transaction transaction(db, true);
-    std::vector<std::int64_t> frame_ids;
-    frame_ids.reserve(window.frames.size());
+    std::vector<std::int64_t> kind_ids;
+    std::vector<std::string> keys;
+    kind_ids.reserve(window.frames.size());
+    keys.reserve(window.frames.size());
     for (const Frame& frame : window.frames) {
-      std::int64_t kind = kind_id(window, frame.kind);
-      frame_ids.push_back(intern(
-          *frames, frame_key(frame, kind),
-          [](const Statement& row) { return frame_key_of_row(row, 1); },
-          [&](Statement& s, int first) { bind_frame(s, first, frame, kind); }));
+      kind_ids.push_back(kind_id(window, frame.kind));
+      keys.push_back(frame_key(frame, kind_ids.back()));
     }
+    const std::vector<std::int64_t> frame_ids = intern_all(
+        *frames, keys, [](const Statement& row) { return frame_key_of_row(row, 1); },
+        [&](Statement& s, int first, std::size_t i) {
+          bind_frame(s, first, window.frames[i], kind_ids[i]);
+        });
     std::vector<std::string> stack_blobs;
     stack_blobs.reserve(window.stacks.size());
     std::vector<std::int64_t> ids;
@@ -195,49 +251,58 @@ class StoreWriter::Impl {
       for (std::uint32_t f : stack) ids.push_back(frame_ids.at(f));
       stack_blobs.push_back(encode_stack(ids));
     }
-    // A stack row per (stack, label set) its samples have; 0: no labels.
-    auto stack_id = [&](std::uint32_t stack, std::int64_t label_set) {
-      const std::string& blob = stack_blobs.at(stack);
-      return intern(
-          *stacks, stack_key(blob, label_set),
-          [](const Statement& row) { return stack_key(row.blob(1), row.int64(2)); },
-          [&](Statement& s, int first) { s.bind_blob(first, blob).bind(first + 1, label_set); });
-    };
-    std::vector<std::int64_t> stack_ids;
-    stack_ids.reserve(window.stacks.size());
-    for (std::uint32_t s = 0; s < window.stacks.size(); ++s) stack_ids.push_back(stack_id(s, 0));
     std::vector<std::int64_t> label_set_ids;
-    label_set_ids.reserve(window.label_sets.size());
-    for (const auto& set : window.label_sets) {
-      std::string blob = encode_labels(set);
-      label_set_ids.push_back(intern(
-          *label_sets, blob, [](const Statement& row) { return std::string(row.blob(1)); },
-          [&](Statement& s, int first) { s.bind_blob(first, blob); }));
+    {
+      keys.clear();
+      for (const auto& set : window.label_sets) keys.push_back(encode_labels(set));
+      label_set_ids = intern_all(
+          *label_sets, keys, [](const Statement& row) { return std::string(row.blob(1)); },
+          [&](Statement& s, int first, std::size_t i) { s.bind_blob(first, keys[i]); });
     }
-    std::map<std::pair<std::uint32_t, std::int64_t>, std::int64_t> labelled_stack_ids;
+    // A stack row per (stack, label set) its samples have; 0: no labels.
+    std::vector<std::pair<std::uint32_t, std::int64_t>> stack_rows;
+    stack_rows.reserve(window.stacks.size());
+    for (std::uint32_t s = 0; s < window.stacks.size(); ++s) stack_rows.emplace_back(s, 0);
+    std::map<std::pair<std::uint32_t, std::int64_t>, std::size_t> labelled_rows;
+    for (const StackCount& sample : window.samples) {
+      if (sample.stack >= window.stacks.size()) {
+        throw std::out_of_range("a sample of stack " + std::to_string(sample.stack) + " of " +
+                                std::to_string(window.stacks.size()));
+      }
+      if (sample.labels == 0) continue;
+      std::pair<std::uint32_t, std::int64_t> row{sample.stack,
+                                                 label_set_ids.at(sample.labels - 1)};
+      if (labelled_rows.try_emplace(row, stack_rows.size()).second) stack_rows.push_back(row);
+    }
+    keys.clear();
+    keys.reserve(stack_rows.size());
+    for (const auto& [stack, set] : stack_rows) keys.push_back(stack_key(stack_blobs[stack], set));
+    const std::vector<std::int64_t> stack_ids = intern_all(
+        *stacks, keys,
+        [](const Statement& row) { return stack_key(row.blob(1), row.int64(2)); },
+        [&](Statement& s, int first, std::size_t i) {
+          s.bind_blob(first, stack_blobs[stack_rows[i].first]).bind(first + 1, stack_rows[i].second);
+        });
     WindowRefs refs;
-    for (const ProcessInfo& process : window.processes) {
-      refs.process_ids.push_back(intern(
-          *processes, process_key(process),
-          [](const Statement& row) { return process_key(read_process(row, 1)); },
-          [&](Statement& s, int first) { bind_process(s, first, process); }));
-    }
-    for (const ThreadInfo& thread : window.threads) {
-      refs.thread_ids.push_back(intern(
-          *threads, thread_key(thread),
-          [](const Statement& row) { return thread_key(read_thread(row, 1)); },
-          [&](Statement& s, int first) { bind_thread(s, first, thread); }));
-    }
+    keys.clear();
+    for (const ProcessInfo& process : window.processes) keys.push_back(process_key(process));
+    refs.process_ids = intern_all(
+        *processes, keys, [](const Statement& row) { return process_key(read_process(row, 1)); },
+        [&](Statement& s, int first, std::size_t i) {
+          bind_process(s, first, window.processes[i]);
+        });
+    keys.clear();
+    for (const ThreadInfo& thread : window.threads) keys.push_back(thread_key(thread));
+    refs.thread_ids = intern_all(
+        *threads, keys, [](const Statement& row) { return thread_key(read_thread(row, 1)); },
+        [&](Statement& s, int first, std::size_t i) { bind_thread(s, first, window.threads[i]); });
     refs.samples.reserve(window.samples.size());
     for (const StackCount& sample : window.samples) {
-      std::int64_t stack = stack_ids.at(sample.stack);
+      std::size_t row = sample.stack;
       if (sample.labels != 0) {
-        std::int64_t set = label_set_ids.at(sample.labels - 1);
-        auto [it, inserted] = labelled_stack_ids.try_emplace({sample.stack, set}, 0);
-        if (inserted) it->second = stack_id(sample.stack, set);
-        stack = it->second;
+        row = labelled_rows.at({sample.stack, label_set_ids.at(sample.labels - 1)});
       }
-      refs.samples.push_back(StoredSample{stack, sample.pid, sample.tid, sample.count});
+      refs.samples.push_back(StoredSample{stack_ids.at(row), sample.pid, sample.tid, sample.count});
     }
     insert_window->bind(1, window.start_ns)
         .bind(2, window.end_ns)
@@ -299,6 +364,7 @@ class StoreWriter::Impl {
   std::unordered_map<std::string, StoredKind> kinds;  // rows of `kinds` looked up so far
   std::optional<Statement> find_kind, insert_kind, update_kind;
   std::optional<Statement> insert_window;
+  WriteStats stats;                          // of the last write
   std::optional<std::int64_t> newest_hour;  // of the newest window written
   std::deque<std::int64_t> pending_hours;   // closed hours to roll up, oldest first
   std::set<std::int64_t> pending_spans;     // closed blocks to roll up once more
@@ -371,6 +437,8 @@ StoreOutcome StoreWriter::write(const Window& window) {
   if (!outcome.ok()) impl_->forget_cached_rows();
   return outcome;
 }
+
+const WriteStats& StoreWriter::last_write() const { return impl_->stats; }
 
 StoreOutcome StoreWriter::roll_up() {
   return guarded(impl_->path, "roll up an hour of", [&] { impl_->roll_up_one(); });

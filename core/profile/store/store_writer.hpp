@@ -41,6 +41,16 @@ struct RetentionResult {
   std::int64_t bytes_after = 0;
 };
 
+// What the last write() did to the deduplicated tables (frames, stacks,
+// label sets, processes, threads): the debug log's account of a window, and
+// how tests see that a write is proportional to its window, not to the store.
+struct WriteStats {
+  std::uint64_t rows = 0;        // rows the window refers to
+  std::uint64_t looked_up = 0;   // of those, looked up in their table (not remembered)
+  std::uint64_t added = 0;       // of those, new rows
+  std::uint64_t compared = 0;    // stored rows read and compared with a looked-up one
+};
+
 class StoreWriter {
  public:
   // Creates the file (and schema) when missing, migrates an older one.
@@ -48,6 +58,7 @@ class StoreWriter {
   ~StoreWriter();
 
   StoreOutcome write(const Window& window);
+  const WriteStats& last_write() const;
 
   // Writes the rollup (rollups.hpp) of one closed hour not rolled up yet, or
   // when none waits, the span rollup of one closed block, if any: called

@@ -43,6 +43,8 @@ class StoreSink final : public SinkPlugin {
   // it could not be written: a window the store takes at once is never
   // copied (a busy host's is tens of MB).
   bool write_held(const Window* next = nullptr);
+  // One window into the open store, its cost logged at debug level.
+  store::StoreOutcome write_one(const Window& window);
   // The file at the path is not ours to use (newer schema, another
   // program's, a directory): left untouched, windows go to the sibling file.
   void write_beside(const std::string& problem);

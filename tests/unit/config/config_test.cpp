@@ -226,7 +226,7 @@ TEST(ConfigTest, SinkQueueAndFlushTimeoutAreTheHostsKeys) {
   EXPECT_EQ(config.sinks.size(), 1u);
   ASSERT_EQ(parse_error("[sink.store]\nenabled = true\n", &config), "");
   EXPECT_EQ(config.sinks.at("store").queue_windows, 8u);
-  EXPECT_EQ(config.sinks.at("store").flush_timeout_seconds, 10u);
+  EXPECT_EQ(config.sinks.at("store").flush_timeout_seconds, 30u);
 
   EXPECT_EQ(parse_error("[sink.files]\nqueue_windows = 0\n"),
             "ember.toml:2:1: sink.files.queue_windows: must be between 1 and 1024, got 0");

@@ -320,6 +320,60 @@ TEST(SinkRunner, ASinkThatMissesItsFlushDeadlineIsAbandonedAndTheOthersClose) {
   EXPECT_TRUE(stuck.wait_until_closed());  // and finishes on its own when it can
 }
 
+// A window of `samples` samples (one stack, one count).
+std::shared_ptr<const Window> window_of_samples(std::int64_t start, std::uint64_t samples) {
+  auto window = std::make_shared<Window>();
+  window->start_ns = start;
+  window->end_ns = start + 1;
+  window->stacks.push_back({});
+  window->samples.push_back(StackCount{0, 1, 1, samples, 0});
+  return window;
+}
+
+TEST(SinkRunner, TheLastWindowAtAStopPushesNoQueuedWindowOut) {
+  FakeSink store(/*hold_windows=*/true);
+  SinkRunner runner({entry("store", store, 2)});
+  Releaser releaser{store};
+  runner.submit(window_at(0));
+  ASSERT_TRUE(store.wait_until_entered());  // writing it; 1 and 2 fill the queue
+  runner.submit(window_at(1));
+  runner.submit(window_at(2));
+  runner.submit(window_at(3), /*last=*/true);  // the window closed at the stop
+  SinkCounters counters = runner.counters().at(0).second;
+  EXPECT_EQ(counters.dropped, 0u);
+  EXPECT_EQ(counters.queued, 3u);
+  store.release();
+  std::vector<std::string> abandoned;
+  ASSERT_TRUE(runner.finish_all(abandoned));
+  EXPECT_TRUE(abandoned.empty());
+  EXPECT_EQ(store.got(), (std::vector<std::int64_t>{0, 1, 2, 3}));
+}
+
+TEST(SinkRunner, ASinkAbandonedAtItsDeadlineCountsTheWindowsAndSamplesItLoses) {
+  FakeSink stuck(/*hold_windows=*/true);
+  {
+    SinkRunner runner({entry("stuck", stuck, 8, std::chrono::milliseconds(100))});
+    Releaser releaser{stuck};
+    runner.submit(window_of_samples(0, 10));
+    ASSERT_TRUE(stuck.wait_until_entered());
+    runner.submit(window_of_samples(1, 20));
+    runner.submit(window_of_samples(2, 40));
+    // What the log says at the deadline: the window being written and the
+    // queued ones, with their samples.
+    SinkCounters counters = runner.counters().at(0).second;
+    EXPECT_TRUE(counters.writing);
+    EXPECT_EQ(counters.writing_samples, 10u);
+    EXPECT_EQ(counters.queued, 2u);
+    EXPECT_EQ(counters.queued_samples, 60u);
+    std::vector<std::string> abandoned;
+    ASSERT_TRUE(runner.finish_all(abandoned));
+    EXPECT_EQ(abandoned, (std::vector<std::string>{"stuck"}));
+  }
+  stuck.release();
+  EXPECT_TRUE(stuck.wait_until_closed());
+  EXPECT_EQ(stuck.got(), (std::vector<std::int64_t>{0, 1, 2}));
+}
+
 TEST(SinkRunner, AReloadFinishesOnlyTheNamedSinks) {
   FakeSink store;
   FakeSink files;
