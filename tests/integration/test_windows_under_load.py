@@ -74,7 +74,9 @@ path = "{store}"
         with open(log_path) as f:
             log_text = f.read()
         self.assertEqual(agent.returncode, 0, log_text)
-        self.assertIn("reader thread priority: real-time (SCHED_FIFO 1)", log_text)
+        # The worker at SCHED_FIFO 1, the ring's reader one level above it.
+        self.assertIn("reader thread priority: real-time (SCHED_FIFO 1; the ring's reader 2)",
+                      log_text)
 
         spinners.kill()  # the reading below runs at normal priority
         spinners.wait()
