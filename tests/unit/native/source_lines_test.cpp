@@ -19,6 +19,7 @@
 #include "debug_file_finder.hpp"
 #include "dwarf_pool.hpp"
 #include "dwarf_source.hpp"
+#include "identity_of.hpp"
 #include "resident_pages.hpp"
 #include "scratch_dir.hpp"
 #include "symbol_cache.hpp"
@@ -26,6 +27,8 @@
 
 namespace ember::native {
 namespace {
+
+using test::identity_of;
 
 using ember::test::resident_kib_of;
 using ember::test::ScratchDir;
@@ -230,23 +233,23 @@ TEST(DebugFileFinder, SearchesTheProcessRootThenTheHostByBuildIdThenDebuglink) {
   EXPECT_EQ(debug_file_candidates(query).size(), 2u) << "a link with a slash is not followed";
 }
 
+// The debug file inlined_hot_nobid's .gnu_debuglink names, in .debug/ beside it.
+std::string nobid_debug_file() {
+  return (fs::path(EMBER_INLINED_NOBID).parent_path() / ".debug" / "inlined_hot_nobid.debug")
+      .string();
+}
+
 TEST(DwarfPool, HandlesBeyondTheLimitsAreClosedAndReopenedOnUse) {
   std::string by_id = debug_file_under(EMBER_INLINED_DEBUG_ROOT);
-  std::string by_link =
-      (fs::path(EMBER_INLINED_NOBID).parent_path() / ".debug" / "inlined_hot_nobid.debug").string();
+  std::string by_link = nobid_debug_file();
   NmFunction outer = nm_function(by_id, "outer_work");
   NmFunction outer_link = nm_function(by_link, "outer_work");
-  auto identity = [](const std::string& path) {
-    MappedFile file;
-    EXPECT_TRUE(MappedFile::open_path(path, file).is_ok());
-    return file.identity();
-  };
   std::vector<SourceFunction> out;
   std::string error;
 
   DwarfPool one_open(std::size_t{64} << 20, 1);
-  std::uint64_t a = one_open.add(by_id, identity(by_id));
-  std::uint64_t b = one_open.add(by_link, identity(by_link));
+  std::uint64_t a = one_open.add(by_id, identity_of(by_id));
+  std::uint64_t b = one_open.add(by_link, identity_of(by_link));
   EXPECT_TRUE(one_open.lookup(a, outer.address, out, error));
   EXPECT_TRUE(one_open.lookup(b, outer_link.address, out, error));
   EXPECT_EQ(one_open.open_count(), 1u);
@@ -255,7 +258,7 @@ TEST(DwarfPool, HandlesBeyondTheLimitsAreClosedAndReopenedOnUse) {
   EXPECT_EQ(out.back().name, "outer_work");
 
   DwarfPool no_room(1, 32);  // one byte: every handle is closed after its lookup
-  std::uint64_t c = no_room.add(by_id, identity(by_id));
+  std::uint64_t c = no_room.add(by_id, identity_of(by_id));
   EXPECT_TRUE(no_room.lookup(c, outer.address, out, error));
   EXPECT_EQ(no_room.open_count(), 0u);
   EXPECT_EQ(no_room.memory_estimate(), 0u);
@@ -263,7 +266,7 @@ TEST(DwarfPool, HandlesBeyondTheLimitsAreClosedAndReopenedOnUse) {
   EXPECT_TRUE(error.empty()) << error;
 
   DwarfPool replaced(std::size_t{64} << 20, 32);
-  FileIdentity stale = identity(by_id);
+  FileIdentity stale = identity_of(by_id);
   stale.inode += 1;
   std::uint64_t d = replaced.add(by_id, stale);
   EXPECT_FALSE(replaced.lookup(d, outer.address, out, error));
@@ -357,21 +360,15 @@ TEST(DwarfPool, TouchedFilePagesAreReleasedOncePerInterval) {
 // release, on the pool's clock; the others stay; a closed one reopens.
 TEST(DwarfPool, AFileIdleForTheIntervalIsClosed) {
   std::string by_id = debug_file_under(EMBER_INLINED_DEBUG_ROOT);
-  std::string by_link =
-      (fs::path(EMBER_INLINED_NOBID).parent_path() / ".debug" / "inlined_hot_nobid.debug").string();
+  std::string by_link = nobid_debug_file();
   NmFunction outer = nm_function(by_id, "outer_work");
   NmFunction outer_link = nm_function(by_link, "outer_work");
-  auto identity = [](const std::string& path) {
-    MappedFile file;
-    EXPECT_TRUE(MappedFile::open_path(path, file).is_ok());
-    return file.identity();
-  };
   static DwarfPool::Clock::time_point fake_now{};
   fake_now = DwarfPool::Clock::time_point(std::chrono::hours(1));
   DwarfPool pool(std::size_t{64} << 20, 8, nullptr, std::chrono::seconds(1),
                  std::chrono::seconds(30), [] { return fake_now; });
-  std::uint64_t a = pool.add(by_id, identity(by_id));
-  std::uint64_t b = pool.add(by_link, identity(by_link));
+  std::uint64_t a = pool.add(by_id, identity_of(by_id));
+  std::uint64_t b = pool.add(by_link, identity_of(by_link));
   std::vector<SourceFunction> out;
   std::string error;
   ASSERT_TRUE(pool.lookup(a, outer.address, out, error)) << error;
@@ -399,7 +396,7 @@ TEST(DwarfPool, AFileIdleForTheIntervalIsClosed) {
 
   DwarfPool never(std::size_t{64} << 20, 8, nullptr, std::chrono::seconds(1),
                   DwarfPool::Clock::duration::zero(), [] { return fake_now; });
-  std::uint64_t c = never.add(by_id, identity(by_id));
+  std::uint64_t c = never.add(by_id, identity_of(by_id));
   ASSERT_TRUE(never.lookup(c, outer.address, out, error)) << error;
   fake_now += std::chrono::hours(5);
   never.release_if_due();

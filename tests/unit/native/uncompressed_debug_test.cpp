@@ -11,11 +11,14 @@
 #include <filesystem>
 
 #include "dwarf_source.hpp"
+#include "identity_of.hpp"
 #include "ember/testing/fake_host.hpp"
 #include "scratch_dir.hpp"
 
 namespace ember::native {
 namespace {
+
+using test::identity_of;
 
 using ember::test::ScratchDir;
 
@@ -46,12 +49,6 @@ std::pair<int, int> debug_sections(const std::string& path) {
   elf_end(elf);
   ::close(fd);
   return count;
-}
-
-FileIdentity identity_of(const std::string& path) {
-  MappedFile file;
-  EXPECT_TRUE(MappedFile::open_path(path, file).is_ok());
-  return file.identity();
 }
 
 // Every function and inlined frame, file and line, at each address of the text.
