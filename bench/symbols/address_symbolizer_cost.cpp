@@ -24,23 +24,13 @@
 
 #include "agent/runtime_attacher.hpp"
 #include "agent/stack_builder.hpp"
+#include "bench_clock.hpp"
 #include "native_plugin.hpp"
 
 namespace {
 
-struct Clock {
-  using duration = std::chrono::nanoseconds;
-  using time_point = std::chrono::time_point<Clock, duration>;
-  static time_point now() {
-    timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return time_point(duration(std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec));
-  }
-};
-
-double ns_per(Clock::duration elapsed, std::size_t count) {
-  return std::chrono::duration<double, std::nano>(elapsed).count() / static_cast<double>(count);
-}
+using Clock = ember::bench::ThreadCpuClock;
+using ember::bench::ns_per;
 
 // Claims [start, end) and names each address from a table made up front.
 class TableSymbolizer final : public ember::ProcessHandler {

@@ -20,6 +20,7 @@
 #include <fstream>
 #include <string>
 
+#include "bench_clock.hpp"
 #include "ember/proc_maps.hpp"
 #include "native_plugin.hpp"
 #include "process_symbolizer.hpp"
@@ -27,34 +28,14 @@
 
 namespace {
 
-// Thread CPU time: on a busy machine wall time mostly measures the others.
-struct Clock {
-  using duration = std::chrono::nanoseconds;
-  using time_point = std::chrono::time_point<Clock, duration>;
-  static time_point now() {
-    timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return time_point(duration(std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec));
-  }
-};
-
-long status_kib(const char* key) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(key, 0) == 0) return std::atol(line.c_str() + std::strlen(key));
-  }
-  return -1;
-}
+using Clock = ember::bench::ThreadCpuClock;
+using ember::bench::ns_per;
+using ember::bench::status_kib;
 
 struct Rss {
   long anon = status_kib("RssAnon:");
   long file = status_kib("RssFile:");
 };
-
-double ns_per(Clock::duration elapsed, std::size_t count) {
-  return std::chrono::duration<double, std::nano>(elapsed).count() / static_cast<double>(count);
-}
 
 }  // namespace
 
