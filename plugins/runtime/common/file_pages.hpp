@@ -1,8 +1,8 @@
 // The clean pages a read-only, private file mapping faulted in count in the
 // agent's RSS for as long as the mapping lives, though they are the page
-// cache's: a lookup table read in place (a Go pclntab, the saved kernel
-// symbols) ends up resident whole after enough lookups, the kernel mapping
-// 64 KiB around every fault. They are given back at most once an interval;
+// cache's: a lookup table read in place (a Go binary's pclntab) ends up
+// resident whole after enough lookups, the kernel mapping 64 KiB around
+// every fault. They are given back at most once an interval;
 // the next lookup faults in the few it needs again.
 #pragma once
 

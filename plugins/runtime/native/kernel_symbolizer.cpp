@@ -10,7 +10,6 @@ void KernelSymbolizer::symbolize(std::span<const __u64> addresses,
   std::lock_guard lock(mutex_);
   if (!loaded_) load();
   leaf_first.reserve(leaf_first.size() + addresses.size());
-  bool looked_up = false;
   for (std::size_t i = 0; i < addresses.size(); ++i) {
     std::uint64_t address = addresses[i];
     // A return address may be the first byte of the next function (after a
@@ -23,13 +22,8 @@ void KernelSymbolizer::symbolize(std::span<const __u64> addresses,
         functions_.clear();
       }
       it = frames_.emplace(address, resolve(address)).first;
-      looked_up = true;
     }
     leaf_first.push_back(it->second);
-  }
-  if (looked_up) {
-    std::string_view saved = symbols_.in_place_bytes();
-    saved_pages_.release_if_due(saved.data(), saved.size());
   }
 }
 
@@ -44,7 +38,7 @@ FrameHandle KernelSymbolizer::resolve(std::uint64_t address) {
   // Every address of one function shares its frame.
   FrameHandle& frame = functions_[found->address];
   if (!frame) {
-    frame = named_frame(std::string(found->name), found->module.empty() ? "vmlinux" : found->module,
+    frame = named_frame(std::move(found->name), found->module.empty() ? "vmlinux" : found->module,
                         frame_kind::kernel);
   }
   return frame;
@@ -75,7 +69,10 @@ bool KernelSymbolizer::load_saved() {
     host_.log(LogLevel::warn, status.message());
   }
   if (made_private) host_.log(LogLevel::info, "made " + saved_path_ + " private");
-  if (!read_saved_kernel_symbols(saved_path_, key_.text, symbols_)) return false;
+  if (Status status = read_saved_kernel_symbols(saved_path_, key_.text, symbols_); !status) {
+    host_.log(LogLevel::debug, "reading " + path_ + ": " + status.message());
+    return false;
+  }
   from_saved_ = true;
   covered_ = key_.modules;
   const auto& image = symbols_.image_text();

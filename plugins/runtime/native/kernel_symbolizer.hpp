@@ -1,6 +1,6 @@
 // Names kernel frames: kallsyms is loaded on first use (from the copy saved
-// for this boot when there is one, kernel_symbols_cache.hpp), and frames are
-// cached by address. When kallsyms hides addresses (kptr_restrict), it says
+// for this boot when there is one, kernel_symbols_cache.hpp, looked up in its
+// file), and frames are cached by address. When kallsyms hides addresses (kptr_restrict), it says
 // so once and names frames "[kernel]+0x...".
 #pragma once
 
@@ -16,7 +16,6 @@
 #include "ember/bpf/sample.h"
 #include "ember/frame.hpp"
 #include "ember/host.hpp"
-#include "file_pages.hpp"
 #include "kernel_symbols.hpp"
 #include "kernel_symbols_cache.hpp"
 #include "native_options.hpp"
@@ -61,11 +60,6 @@ class KernelSymbolizer {
   std::optional<std::chrono::steady_clock::time_point> outside_read_;
   std::unordered_map<std::uint64_t, FrameHandle> frames_;     // by address
   std::unordered_map<std::uint64_t, FrameHandle> functions_;  // by symbol address
-  // The saved table's pages new addresses' lookups faulted in (64 KiB
-  // around each fault): without this, after a while, the whole table.
-  // Given back after every call that looked an address up: under a steady
-  // stream of new addresses, a second's lookups fault most of it back.
-  FilePagesRelease saved_pages_{std::chrono::seconds(0)};
 };
 
 }  // namespace ember::native

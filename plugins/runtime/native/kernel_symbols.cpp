@@ -16,10 +16,6 @@
 namespace ember::native {
 namespace {
 
-// No kernel function is this long: an address further past the last symbol
-// before it sits in a gap (between the image and modules, or past the end).
-constexpr std::uint64_t kMaxSymbolReach = 1 << 20;
-
 bool is_code(char type) { return type == 't' || type == 'T' || type == 'w' || type == 'W'; }
 
 }  // namespace
@@ -61,10 +57,10 @@ class KernelSymbols::Builder {
     all_zero_ &= address == 0;
     if (module == 0) note_bound(name, address);
     if (keep_ && !keep_(address)) return;
-    auto name_offset = static_cast<std::uint32_t>(result_.owned_names_.size());
-    result_.owned_names_.insert(result_.owned_names_.end(), name.begin(), name.end());
-    result_.owned_names_.push_back('\0');
-    result_.owned_symbols_.push_back({address, name_offset, module});
+    auto name_offset = static_cast<std::uint32_t>(result_.names_.size());
+    result_.names_.insert(result_.names_.end(), name.begin(), name.end());
+    result_.names_.push_back('\0');
+    result_.symbols_.push_back({address, name_offset, module});
   }
 
   // Complete lines of `text`; returns what is left after the last newline.
@@ -91,11 +87,11 @@ class KernelSymbols::Builder {
     }
     if (any_code_ && all_zero_) {
       result_.restricted_ = true;
-      result_.owned_symbols_.clear();
-      result_.owned_names_.clear();
+      result_.symbols_.clear();
+      result_.names_.clear();
     }
     // Aliases share an address: the first in kallsyms order names it.
-    auto& symbols = result_.owned_symbols_;
+    auto& symbols = result_.symbols_;
     std::stable_sort(symbols.begin(), symbols.end(),
                      [](const Symbol& a, const Symbol& b) { return a.address < b.address; });
     symbols.erase(
@@ -103,9 +99,7 @@ class KernelSymbols::Builder {
                     [](const Symbol& a, const Symbol& b) { return a.address == b.address; }),
         symbols.end());
     symbols.shrink_to_fit();
-    result_.owned_names_.shrink_to_fit();
-    result_.symbols_ = result_.owned_symbols_;
-    result_.names_ = std::string_view(result_.owned_names_.data(), result_.owned_names_.size());
+    result_.names_.shrink_to_fit();
     return std::move(result_);
   }
 
@@ -137,133 +131,32 @@ Status KernelSymbols::load(const std::string& path, KernelSymbols& out,
   return Status::ok();
 }
 
-std::string_view KernelSymbols::in_place_bytes() const {
-  if (!backing_ || symbols_.empty()) return {};
-  const char* begin = reinterpret_cast<const char*>(symbols_.data());
-  return std::string_view(begin, static_cast<std::size_t>(names_.data() + names_.size() - begin));
+const KernelSymbols::Symbol* KernelSymbols::symbol_before(std::span<const Symbol> symbols,
+                                                          std::uint64_t address) {
+  // No kernel function is this long: an address further past the last symbol
+  // before it sits in a gap (between the image and modules, or past the end).
+  constexpr std::uint64_t kMaxSymbolReach = 1 << 20;
+  auto after = std::upper_bound(symbols.begin(), symbols.end(), address,
+                                [](std::uint64_t a, const Symbol& s) { return a < s.address; });
+  if (after == symbols.begin()) return nullptr;
+  const Symbol& symbol = *std::prev(after);
+  if (address - symbol.address >= kMaxSymbolReach) return nullptr;
+  return &symbol;
+}
+
+std::size_t KernelSymbols::heap_bytes() const {
+  std::size_t bytes = symbols_.capacity() * sizeof(Symbol) + names_.capacity();
+  if (file_) bytes += sizeof(InFile) + file_->index.capacity() * sizeof(std::uint64_t);
+  for (const std::string& module : modules_) bytes += sizeof(module) + module.capacity();
+  return bytes;
 }
 
 std::optional<KernelSymbols::Found> KernelSymbols::find(std::uint64_t address) const {
-  auto after = std::upper_bound(symbols_.begin(), symbols_.end(), address,
-                                [](std::uint64_t a, const Symbol& s) { return a < s.address; });
-  if (after == symbols_.begin()) return std::nullopt;
-  const Symbol& symbol = *std::prev(after);
-  if (address - symbol.address >= kMaxSymbolReach) return std::nullopt;
-  return Found{std::string_view(names_.data() + symbol.name), modules_[symbol.module],
-               symbol.address};
-}
-
-}  // namespace ember::native
-
-namespace ember::native {
-namespace {
-
-constexpr std::string_view kSymbolsMagic = "EMBERKS2";
-
-// Modules that are not modules: symbols the kernel adds and drops at run time.
-bool is_transient_module(std::string_view module) {
-  return module == "bpf" || module.starts_with("__builtin__");
-}
-
-template <typename T>
-void put(std::string& out, const T& value) {
-  out.append(reinterpret_cast<const char*>(&value), sizeof(value));
-}
-
-template <typename T>
-bool take(std::string_view& in, T& value) {
-  if (in.size() < sizeof(value)) return false;
-  std::memcpy(&value, in.data(), sizeof(value));
-  in.remove_prefix(sizeof(value));
-  return true;
-}
-
-}  // namespace
-
-std::string KernelSymbols::serialize() const {
-  std::vector<bool> transient(modules_.size());
-  for (std::size_t i = 0; i < modules_.size(); ++i) transient[i] = is_transient_module(modules_[i]);
-  std::string out(kSymbolsMagic);
-  put(out, static_cast<std::uint8_t>(restricted_));
-  put(out, static_cast<std::uint32_t>(image_text_.size()));
-  for (auto [start, end] : image_text_) {
-    put(out, start);
-    put(out, end);
-  }
-  put(out, static_cast<std::uint32_t>(modules_.size()));
-  for (const std::string& module : modules_) {
-    put(out, static_cast<std::uint32_t>(module.size()));
-    out += module;
-  }
-  std::uint64_t kept = 0;
-  for (const Symbol& symbol : symbols_) kept += !transient[symbol.module];
-  out.append((8 - out.size() % 8) % 8, '\0');  // the array is read in place
-  put(out, kept);
-  for (const Symbol& symbol : symbols_) {
-    if (transient[symbol.module]) continue;
-    put(out, symbol.address);
-    put(out, symbol.name);
-    put(out, symbol.module);
-  }
-  put(out, static_cast<std::uint64_t>(names_.size()));
-  out.append(names_.data(), names_.size());
-  return out;
-}
-
-bool KernelSymbols::view(std::string_view in, std::shared_ptr<const void> backing,
-                         KernelSymbols& out) {
-  const char* start = in.data();
-  if (!in.starts_with(kSymbolsMagic)) return false;
-  in.remove_prefix(kSymbolsMagic.size());
-  KernelSymbols read;
-  std::uint8_t restricted = 0;
-  std::uint32_t ranges = 0;
-  if (!take(in, restricted) || !take(in, ranges) || ranges > 2) return false;
-  for (std::uint32_t i = 0; i < ranges; ++i) {
-    std::uint64_t first = 0;
-    std::uint64_t end = 0;
-    if (!take(in, first) || !take(in, end)) return false;
-    read.image_text_.emplace_back(first, end);
-  }
-  std::uint32_t modules = 0;
-  if (!take(in, modules) || modules == 0 || modules > in.size()) return false;
-  read.restricted_ = restricted != 0;
-  read.modules_.clear();
-  for (std::uint32_t i = 0; i < modules; ++i) {
-    std::uint32_t length = 0;
-    if (!take(in, length) || length > in.size()) return false;
-    read.modules_.emplace_back(in.substr(0, length));
-    in.remove_prefix(length);
-  }
-  std::size_t padding = (8 - static_cast<std::size_t>(in.data() - start) % 8) % 8;
-  if (in.size() < padding) return false;
-  in.remove_prefix(padding);
-  std::uint64_t count = 0;
-  if (!take(in, count) || count > in.size() / sizeof(Symbol)) return false;
-  // Written field by field in the struct's own layout, aligned: used in place.
-  static_assert(sizeof(Symbol) == 16 && offsetof(Symbol, name) == 8 &&
-                offsetof(Symbol, module) == 12);
-  if (reinterpret_cast<std::uintptr_t>(in.data()) % alignof(Symbol) != 0) return false;
-  std::size_t bytes = static_cast<std::size_t>(count) * sizeof(Symbol);
-  read.symbols_ =
-      std::span(reinterpret_cast<const Symbol*>(in.data()), static_cast<std::size_t>(count));
-  in.remove_prefix(bytes);
-  std::uint64_t names = 0;
-  if (!take(in, names) || names != in.size()) return false;
-  read.names_ = in;
-  for (std::size_t i = 0; i < read.symbols_.size(); ++i) {
-    const Symbol& symbol = read.symbols_[i];
-    // Every offset inside the names and every module known, addresses in
-    // order: a damaged file must not make find() read out of bounds.
-    if (symbol.name >= read.names_.size() || symbol.module >= read.modules_.size() ||
-        (i > 0 && read.symbols_[i - 1].address >= symbol.address)) {
-      return false;
-    }
-  }
-  if (!read.names_.empty() && read.names_.back() != '\0') return false;
-  read.backing_ = std::move(backing);
-  out = std::move(read);
-  return true;
+  if (file_) return find_in_file(address);
+  const Symbol* symbol = symbol_before(symbols_, address);
+  if (!symbol) return std::nullopt;
+  return Found{std::string(names_.data() + symbol->name), modules_[symbol->module],
+               symbol->address};
 }
 
 }  // namespace ember::native

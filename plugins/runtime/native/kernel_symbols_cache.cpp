@@ -1,7 +1,6 @@
 #include "kernel_symbols_cache.hpp"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,24 +29,15 @@ Status write_all(int fd, std::string_view bytes, const std::string& path) {
   return Status::ok();
 }
 
-// The saved file, mapped read-only. It is only ever replaced by rename, never
-// rewritten in place, so the mapping stays whole while it is used.
-std::shared_ptr<const void> map_file(const std::string& path, std::size_t& size) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return nullptr;
-  struct stat st {};
-  void* address = MAP_FAILED;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    size = static_cast<std::size_t>(st.st_size);
-    address = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+// An open file closed with its scope.
+struct SavedFileDescriptor {
+  int fd;
+  ~SavedFileDescriptor() {
+    if (fd >= 0) ::close(fd);
   }
-  ::close(fd);
-  if (address == MAP_FAILED) return nullptr;
-  return std::shared_ptr<const void>(
-      address, [size](const void* at) { ::munmap(const_cast<void*>(at), size); });
-}
+};
 
-// The table starts 8-byte aligned, so its symbol array can be used in place.
+// The table starts 8-byte aligned, as its symbol array.
 std::size_t header_size(std::size_t key_size) {
   std::size_t size = kCacheMagic.size() + sizeof(std::uint32_t) + key_size;
   return (size + 7) / 8 * 8;
@@ -97,25 +87,30 @@ Status kernel_symbols_key(const KernelSymbolsSources& sources, KernelSymbolsKey&
   return Status::ok();
 }
 
-bool read_saved_kernel_symbols(const std::string& file, const std::string& key,
-                               KernelSymbols& out) {
-  std::size_t size = 0;
-  std::shared_ptr<const void> mapped = map_file(file, size);
-  if (!mapped) return false;
-  std::string_view in(static_cast<const char*>(mapped.get()), size);
+Status read_saved_kernel_symbols(const std::string& file, const std::string& key,
+                                 KernelSymbols& out) {
+  SavedFileDescriptor saved{::open(file.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (saved.fd < 0) return Status::error("cannot open " + file + ": " + std::strerror(errno));
+  // The file is only ever replaced by rename, never rewritten in place: what
+  // this descriptor reads stays one table.
   std::uint32_t length = 0;
-  if (!in.starts_with(kCacheMagic) || in.size() < kCacheMagic.size() + sizeof(length)) return false;
-  std::memcpy(&length, in.data() + kCacheMagic.size(), sizeof(length));
-  std::string_view saved_key = in.substr(kCacheMagic.size() + sizeof(length));
-  if (length > saved_key.size() || saved_key.substr(0, length) != key) return false;
-  std::size_t header = header_size(length);
-  if (header > in.size()) return false;
-  void* pages = const_cast<void*>(mapped.get());
-  if (!KernelSymbols::view(in.substr(header), std::move(mapped), out)) return false;
-  // Checking the table read all of it; lookups touch a few pages again. The
-  // mapping is private and never written, so its pages are the file's.
-  ::madvise(pages, size, MADV_DONTNEED);
-  return true;
+  char head[kCacheMagic.size() + sizeof(length)];
+  ssize_t got = ::pread(saved.fd, head, sizeof head, 0);
+  if (got != static_cast<ssize_t>(sizeof head) || std::string_view(head, kCacheMagic.size()) != kCacheMagic) {
+    return Status::error(file + " is not a saved kernel symbol table");
+  }
+  std::memcpy(&length, head + kCacheMagic.size(), sizeof(length));
+  std::string saved_key(key.size(), '\0');
+  if (length != key.size() ||
+      ::pread(saved.fd, saved_key.data(), key.size(), sizeof head) !=
+          static_cast<ssize_t>(key.size()) ||
+      saved_key != key) {
+    return Status::error(file + " was saved for another boot, set of modules or source");
+  }
+  if (Status status = KernelSymbols::read_saved(saved.fd, header_size(length), out); !status) {
+    return Status::error(file + " is damaged: " + status.message());
+  }
+  return Status::ok();
 }
 
 Status save_kernel_symbols(const std::string& file, const std::string& key,

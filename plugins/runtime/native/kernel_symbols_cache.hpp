@@ -36,8 +36,11 @@ std::string saved_kernel_symbols_path(const std::string& cache_dir, const std::s
 // Fails when the boot cannot be identified: then nothing is cached.
 Status kernel_symbols_key(const KernelSymbolsSources& sources, KernelSymbolsKey& key);
 
-// False when `file` is missing, damaged or saved under another key.
-bool read_saved_kernel_symbols(const std::string& file, const std::string& key, KernelSymbols& out);
+// The table saved in `file` under `key`, used from the file
+// (KernelSymbols::read_saved). An error naming the file when it is missing,
+// saved under another key or damaged (then `out` is untouched).
+Status read_saved_kernel_symbols(const std::string& file, const std::string& key,
+                                 KernelSymbols& out);
 
 // Written to a temporary file and renamed, so a reader never sees half a table.
 Status save_kernel_symbols(const std::string& file, const std::string& key,

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -16,6 +17,7 @@
 namespace ember::native {
 namespace {
 
+using ember::test::mapped_kib_of;
 using ember::test::resident_kib_of;
 using ember::test::ScratchDir;
 
@@ -38,7 +40,7 @@ TEST(KernelSymbolsCache, SavedTableReadsBackWithoutTransientSymbols) {
   KernelSymbols symbols = KernelSymbols::parse(kCachedKallsyms);
   ASSERT_TRUE(save_kernel_symbols(dir.file("kallsyms"), "key 1", symbols).is_ok());
   KernelSymbols read;
-  ASSERT_TRUE(read_saved_kernel_symbols(dir.file("kallsyms"), "key 1", read));
+  ASSERT_TRUE(read_saved_kernel_symbols(dir.file("kallsyms"), "key 1", read).is_ok());
   EXPECT_EQ(read.find(0xffffffff81001010)->name, "do_one_thing");
   EXPECT_EQ(read.find(0xffffffffc0a01010)->module, "ext4");
   // A BPF program's symbol is stale by the next run: not kept.
@@ -46,10 +48,19 @@ TEST(KernelSymbolsCache, SavedTableReadsBackWithoutTransientSymbols) {
   ASSERT_EQ(read.image_text().size(), 1u);
   EXPECT_EQ(read.image_text()[0],
             (std::pair<std::uint64_t, std::uint64_t>{0xffffffff81000000, 0xffffffff81002000}));
-  EXPECT_FALSE(read_saved_kernel_symbols(dir.file("kallsyms"), "key 2", read)) << "another boot";
+  Status other = read_saved_kernel_symbols(dir.file("kallsyms"), "key 2", read);
+  EXPECT_NE(other.message().find("another boot"), std::string::npos) << other.message();
 }
 
-TEST(KernelSymbolsCache, DamagedFilesAreRefused) {
+// The reason a damaged file was refused; "" when it was read.
+std::string refusal(const std::string& path, std::string_view bytes) {
+  write(path, bytes);
+  KernelSymbols read;
+  Status status = read_saved_kernel_symbols(path, "key", read);
+  return status ? "" : status.message();
+}
+
+TEST(KernelSymbolsCache, DamagedFilesAreRefusedSayingWhy) {
   ScratchDir dir;
   KernelSymbols symbols = KernelSymbols::parse(kCachedKallsyms);
   ASSERT_TRUE(save_kernel_symbols(dir.file("kallsyms"), "key", symbols).is_ok());
@@ -58,17 +69,45 @@ TEST(KernelSymbolsCache, DamagedFilesAreRefused) {
     std::ifstream in(dir.file("kallsyms"), std::ios::binary);
     whole.assign(std::istreambuf_iterator<char>(in), {});
   }
-  KernelSymbols read;
-  for (std::size_t cut = 0; cut < whole.size(); cut += 3) {
-    write(dir.file("cut"), std::string_view(whole).substr(0, cut));
-    EXPECT_FALSE(read_saved_kernel_symbols(dir.file("cut"), "key", read)) << cut;
+  ASSERT_EQ(refusal(dir.file("whole"), whole), "");
+  std::string cut = dir.file("cut");
+  for (std::size_t size = 0; size < whole.size(); size += 3) {
+    std::string why = refusal(cut, std::string_view(whole).substr(0, size));
+    EXPECT_EQ(why.rfind(cut + " ", 0), 0u) << size << ": " << why;
+    // Cut inside the table (past the header and key): damaged.
+    if (size >= whole.find("EMBERKS2") + 8) {
+      EXPECT_NE(why.find(" is damaged: "), std::string::npos) << size << ": " << why;
+    }
   }
-  // A name offset beyond the names must not be believed.
+  // The last name's NUL gone: a lookup would read past the names.
   std::string bad = whole;
-  bad[bad.size() - 1] = 'x';
-  write(dir.file("bad"), bad);
-  EXPECT_FALSE(read_saved_kernel_symbols(dir.file("bad"), "key", read));
-  EXPECT_FALSE(read_saved_kernel_symbols(dir.file("missing"), "key", read));
+  bad.back() = 'x';
+  EXPECT_EQ(refusal(dir.file("bad"), bad), dir.file("bad") + " is damaged: its last name does not end");
+  // A symbol's fields pointing elsewhere: do_one_thing's record is found by its address.
+  std::uint64_t address = 0xffffffff81001000;
+  std::size_t record = whole.find(std::string_view(reinterpret_cast<const char*>(&address), 8));
+  ASSERT_NE(record, std::string::npos);
+  auto patched = [&](std::size_t at, std::uint32_t value) {
+    std::string bytes = whole;
+    std::memcpy(bytes.data() + at, &value, sizeof value);
+    return refusal(dir.file("patched"), bytes);
+  };
+  EXPECT_NE(patched(record + 8, 1 << 20).find("is damaged: its symbol 1 is out of place"),
+            std::string::npos)
+      << "a name offset past the names";
+  EXPECT_NE(patched(record + 12, 99).find("is damaged: its symbol 1 is out of place"),
+            std::string::npos)
+      << "a module that is not listed";
+  EXPECT_NE(patched(record + 4, 0).find("is damaged: its symbol 1 is out of place"),
+            std::string::npos)
+      << "an address before the one before";
+  EXPECT_NE(refusal(dir.file("junk"), "EMBERKC2 and then nothing that parses").find(" was saved for another"),
+            std::string::npos);
+  EXPECT_NE(refusal(dir.file("other"), "not a table at all").find(" is not a saved kernel symbol table"),
+            std::string::npos);
+  KernelSymbols read;
+  Status missing = read_saved_kernel_symbols(dir.file("missing"), "key", read);
+  EXPECT_EQ(missing.message().rfind("cannot open " + dir.file("missing"), 0), 0u) << missing.message();
 }
 
 TEST(KernelSymbolsCache, KeyFollowsBootModulesAndSource) {
@@ -127,7 +166,7 @@ TEST(KernelSymbolizer, SecondStartReadsTheSavedTableAndReadsLiveOnlyOutsideIt) {
   EXPECT_EQ(kernel_frames(plugin, {0xffffffff81001020})[0]->name, "saved_thing");
 }
 
-TEST(KernelSymbolizer, SavedTablePagesLookupsTouchedAreGivenBack) {
+TEST(KernelSymbolizer, SavedTableLookupsLeaveNoPagesOfItResident) {
   // A kernel's worth of symbols: ~4 MB saved.
   constexpr std::uint64_t kStart = 0xffffffff81000000;
   constexpr int kSymbols = 120000;
@@ -165,6 +204,9 @@ TEST(KernelSymbolizer, SavedTablePagesLookupsTouchedAreGivenBack) {
   EXPECT_EQ(frames[0]->name, "some_kernel_function_number_1");
   EXPECT_EQ(frames.back()->name,
             "some_kernel_function_number_" + std::to_string(1 + (kSymbols - 1) / 97 * 97));
+  EXPECT_EQ(host.count(LogLevel::debug, "kernel symbols read from " + saved), 1u);
+  // Looked up with pread, not through a mapping whose pages would stay.
+  EXPECT_EQ(mapped_kib_of(saved), 0u) << "the saved table is mapped";
   EXPECT_EQ(resident_kib_of(saved), 0u) << "the saved table's pages the lookups touched stayed";
 }
 
