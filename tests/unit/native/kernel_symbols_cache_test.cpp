@@ -135,18 +135,30 @@ TEST(KernelSymbolsCache, KeyFollowsBootModulesAndSource) {
   EXPECT_FALSE(kernel_symbols_key(sources, other).is_ok());
 }
 
+// A plugin reading `kallsyms` and saving its table under `dir`/cache.
+Options saving_options(const ScratchDir& dir) {
+  return {{"kallsyms_path", {dir.file("kallsyms"), ""}}, {"cache_dir", {dir.file("cache"), ""}}};
+}
+
+// The first start on a boot: a plugin names `addresses` (reading kallsyms
+// and saving the table) and is gone. Returns the saved table's path.
+std::string first_start(const ScratchDir& dir, std::vector<__u64> addresses,
+                        std::vector<FrameHandle>& frames) {
+  ember::testkit::FakeHost host;
+  NativePlugin plugin;
+  Status status = plugin.configure(saving_options(dir), host);
+  EXPECT_TRUE(status.is_ok()) << status.message();
+  if (status) frames = kernel_frames(plugin, std::move(addresses));
+  return saved_kernel_symbols_path(dir.file("cache"), dir.file("kallsyms"));
+}
+
 TEST(KernelSymbolizer, SecondStartReadsTheSavedTableAndReadsLiveOnlyOutsideIt) {
   ScratchDir dir;
   write(dir.file("kallsyms"), kCachedKallsyms);
-  Options options{{"kallsyms_path", {dir.file("kallsyms"), ""}},
-                  {"cache_dir", {dir.file("cache"), ""}}};
-  {
-    ember::testkit::FakeHost host;
-    NativePlugin plugin;
-    ASSERT_TRUE(plugin.configure(options, host).is_ok());
-    EXPECT_EQ(kernel_frames(plugin, {0xffffffff81001010})[0]->name, "do_one_thing");
-  }
-  std::string saved = saved_kernel_symbols_path(dir.file("cache"), dir.file("kallsyms"));
+  std::vector<FrameHandle> frames;
+  std::string saved = first_start(dir, {0xffffffff81001010}, frames);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0]->name, "do_one_thing");
   ASSERT_TRUE(std::filesystem::exists(saved));
   EXPECT_NE(saved, saved_kernel_symbols_path(dir.file("cache"), "/proc/kallsyms"));
   // Same key, other contents: what the next start names proves it read the copy.
@@ -157,7 +169,7 @@ TEST(KernelSymbolizer, SecondStartReadsTheSavedTableAndReadsLiveOnlyOutsideIt) {
   ASSERT_TRUE(save_kernel_symbols(saved, key.text, other).is_ok());
   ember::testkit::FakeHost host;
   NativePlugin plugin;
-  ASSERT_TRUE(plugin.configure(options, host).is_ok());
+  ASSERT_TRUE(plugin.configure(saving_options(dir), host).is_ok());
   EXPECT_EQ(kernel_frames(plugin, {0xffffffff81001010})[0]->name, "saved_thing");
   // Beyond the image's text and every module: a BPF program, only the live file knows it.
   EXPECT_EQ(kernel_frames(plugin, {0xffffffffc0b00010})[0]->name,
@@ -182,24 +194,17 @@ TEST(KernelSymbolizer, SavedTableLookupsLeaveNoPagesOfItResident) {
   kallsyms += line;
   ScratchDir dir;
   write(dir.file("kallsyms"), kallsyms);
-  Options options{{"kallsyms_path", {dir.file("kallsyms"), ""}},
-                  {"cache_dir", {dir.file("cache"), ""}}};
-  {
-    ember::testkit::FakeHost host;
-    NativePlugin plugin;
-    ASSERT_TRUE(plugin.configure(options, host).is_ok());
-    kernel_frames(plugin, {kStart + 0x110});  // saves the table
-  }
-  std::string saved = saved_kernel_symbols_path(dir.file("cache"), dir.file("kallsyms"));
+  std::vector<FrameHandle> frames;
+  std::string saved = first_start(dir, {kStart + 0x110}, frames);
   ASSERT_GT(std::filesystem::file_size(saved), std::uintmax_t{3} << 20);
 
   ember::testkit::FakeHost host;
   NativePlugin plugin;
-  ASSERT_TRUE(plugin.configure(options, host).is_ok());
+  ASSERT_TRUE(plugin.configure(saving_options(dir), host).is_ok());
   // New addresses all over the table, as a busy host's stacks bring them.
   std::vector<__u64> addresses;
   for (int i = 1; i <= kSymbols; i += 97) addresses.push_back(kStart + i * 0x100ull + 0x11);
-  std::vector<FrameHandle> frames = kernel_frames(plugin, addresses);
+  frames = kernel_frames(plugin, addresses);
   ASSERT_EQ(frames.size(), addresses.size());
   EXPECT_EQ(frames[0]->name, "some_kernel_function_number_1");
   EXPECT_EQ(frames.back()->name,
