@@ -23,16 +23,10 @@ struct FleetRequest {
   std::multimap<std::string, std::string> params;  // from, to, host, service, ...
 };
 
-// Errors carry the server's message (no samples, a bad parameter, a refused
-// token, ClickHouse unreachable) or say why it could not be reached.
-Status fetch_fleet_window(const FleetRequest& request, Window& out);
+// The requests themselves are in fleet_fetch.hpp (HTTP): here what is sent
+// and what comes back, no HTTP in it.
 
-// `ember report --server --format top`'s table: the server's
-// /api/v1/functions answer (params: view, sort, limit besides the
-// selection), one request of a few rows where an export is every sample.
-Status fetch_fleet_functions(const FleetRequest& request, report::TopTable& out);
-
-// That answer's JSON read back (docs/api.md's functions).
+// The server's functions answer's JSON read back (docs/api.md's functions).
 Status read_functions_answer(const std::string& json, report::TopTable& out);
 
 // The parameters of `ember report --server --format top`'s functions
@@ -48,11 +42,7 @@ void top_params(const report::ReportRequest& request,
 Status diff_params(const report::ReportRequest& request, std::int64_t now_ns,
                    std::multimap<std::string, std::string>& params);
 
-// `ember report --server --diff`'s table: the server's /api/v1/diff answer
-// without its tree (request.params: diff_params's).
-Status fetch_fleet_diff(const FleetRequest& request, report::DiffTable& out);
-
-// That answer's JSON read back (docs/api.md's diff).
+// The server's diff answer's JSON read back (docs/api.md's diff).
 Status read_diff_answer(const std::string& json, report::DiffTable& out);
 
 // A store holding one window (the fetched one): what run_report reads.

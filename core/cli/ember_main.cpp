@@ -35,8 +35,9 @@ int main(int argc, char** argv) {
   ember::cli::Arguments args(argc, argv, 2);
   if (!std::strcmp(argv[1], "record")) return ember::cli::record_command(args);
   if (!std::strcmp(argv[1], "report")) return ember::cli::report_command(args);
-  if (!std::strcmp(argv[1], "ui")) return ember::cli::ui_command(args);
-  if (!std::strcmp(argv[1], "server")) return ember::cli::server_command(args);
+  if (!std::strcmp(argv[1], "ui") || !std::strcmp(argv[1], "server")) {
+    return ember::cli::http_command(argv[1], argc, argv);
+  }
   if (!std::strcmp(argv[1], "agent")) return ember::cli::agent_command(args, "ember agent");
   if (!std::strcmp(argv[1], "version") || !std::strcmp(argv[1], "--version")) {
     std::printf("ember %s\n", EMBER_VERSION);

@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "fleet_client.hpp"
+#include "http_module.hpp"
 #include "output_file.hpp"
 #include "report.hpp"
 #include "store_path.hpp"
@@ -124,7 +125,9 @@ Status top_from_server(const std::string& url, const std::string& token_file,
   if (Status made = fleet_request(url, token_file, hosts, request, fleet); !made) return made;
   server::top_params(request, fleet.params);
   report::TopTable top;
-  if (Status fetched = server::fetch_fleet_functions(fleet, top); !fetched) return fetched;
+  const http::Entry* http = nullptr;
+  if (Status loaded = load_http_module(http); !loaded) return loaded;
+  if (Status fetched = http->fetch_fleet_functions(fleet, top); !fetched) return fetched;
   text = report::top_text(top, request);
   return Status::ok();
 }
@@ -140,7 +143,9 @@ Status diff_from_server(const std::string& url, const std::string& token_file,
   if (Status made = fleet_request(url, token_file, hosts, request, fleet); !made) return made;
   if (Status made = server::diff_params(request, now, fleet.params); !made) return made;
   report::DiffTable diff;
-  if (Status fetched = server::fetch_fleet_diff(fleet, diff); !fetched) return fetched;
+  const http::Entry* http = nullptr;
+  if (Status loaded = load_http_module(http); !loaded) return loaded;
+  if (Status fetched = http->fetch_fleet_diff(fleet, diff); !fetched) return fetched;
   text = report::diff_text(diff, request);
   return Status::ok();
 }
@@ -154,7 +159,9 @@ Status fetch_from_server(const std::string& url, const std::string& token_file,
   server::FleetRequest fleet;
   if (Status made = fleet_request(url, token_file, hosts, request, fleet); !made) return made;
   Window window;
-  if (Status fetched = server::fetch_fleet_window(fleet, window); !fetched) return fetched;
+  const http::Entry* http = nullptr;
+  if (Status loaded = load_http_module(http); !loaded) return loaded;
+  if (Status fetched = http->fetch_fleet_window(fleet, window); !fetched) return fetched;
   store = server::window_store(std::move(window));
   return Status::ok();
 }

@@ -5,9 +5,9 @@
 #include "agent/agent.hpp"
 #include "agent/file_privacy.hpp"
 #include "agent/reader_priority.hpp"
+#include "http_module.hpp"
 #include "listen_address.hpp"
 #include "logging.hpp"
-#include "served_ui.hpp"
 #include "signals.hpp"
 #include "store_path.hpp"
 
@@ -15,16 +15,19 @@ namespace ember::cli {
 namespace {
 
 // [ui] enabled: the agent serves the web UI over its own store
-// (served_ui.hpp). Read at start only: a reload does not move it.
-Status serve_ui(const Config& config, std::unique_ptr<ui::ServedUi>& out) {
+// (core/ui/served_ui.hpp), from the HTTP module. Read at start only: a
+// reload does not move it.
+Status serve_ui(const Config& config, std::unique_ptr<http::AgentUi>& out) {
   Status checked = check_ui_table(config);
   if (!checked) return checked;
+  const http::Entry* module = nullptr;  // loaded by the check: this is its entry
+  if (Status loaded = load_http_module(module); !loaded) return loaded;
   std::string store = store_of_config(config);
   if (store.empty()) store = kDefaultStore;
   ListenAddress address;
   Status parsed = parse_listen_address(config.ui_listen, address);
   if (!parsed) return Status::error("ui.listen: " + parsed.message());
-  Status started = ui::ServedUi::start(store, address, realtime_ns, out);
+  Status started = module->serve_agent_ui(store, address, realtime_ns, out);
   if (!started) return Status::error("ui.listen: " + started.message());
   auto log = component_logger("ui");
   std::string host = address.host.find(':') != std::string::npos ? "[" + address.host + "]"
@@ -47,6 +50,10 @@ Status check_ui_table(const Config& config) {
     return Status::error(
         "ui.enabled: the agent serves the web UI over its store, and [sink.store] is not "
         "enabled (enable it, or run `ember ui` over a store elsewhere; docs/config.md)");
+  }
+  const http::Entry* module = nullptr;
+  if (Status loaded = load_http_module(module); !loaded) {
+    return Status::error("ui.enabled: " + loaded.message());
   }
   return Status::ok();
 }
@@ -74,7 +81,7 @@ int run_agent(const Config& config, const RunLimits& limits,
     std::fprintf(stderr, "ember: %s\n", created.message().c_str());
     return 1;
   }
-  std::unique_ptr<ui::ServedUi> served_ui;
+  std::unique_ptr<http::AgentUi> served_ui;
   if (config.ui_enabled) {
     Status serving = serve_ui(config, served_ui);
     if (!serving) {

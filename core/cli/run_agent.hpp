@@ -17,8 +17,9 @@ struct RunLimits {
   std::function<void(const RunProgress&)> on_progress;  // about once a second
 };
 
-// [ui] enabled = true needs the store sink the UI reads (an error naming
-// ui.enabled otherwise); ok when the UI is off.
+// [ui] enabled = true needs the store sink the UI reads and the HTTP module
+// that serves it (http_module.hpp), loaded here (an error naming ui.enabled
+// otherwise); ok when the UI is off.
 Status check_ui_table(const Config& config);
 
 // Sets up logging, creates the agent and runs it until a signal or the

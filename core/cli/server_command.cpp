@@ -7,9 +7,8 @@
 #include <thread>
 #include <vector>
 
-#include "agent/agent.hpp"
 #include "clickhouse_client.hpp"
-#include "commands.hpp"
+#include "http_commands.hpp"
 #include "fleet_api.hpp"
 #include "fleet_http.hpp"
 #include "ingest.hpp"
@@ -83,7 +82,7 @@ bool valid_database(const std::string& name) {
 
 }  // namespace
 
-int server_command(Arguments& args) {
+int server_command(Arguments& args, std::int64_t (*now)()) {
   std::string token_file, listen = "127.0.0.1:4040";
   std::vector<std::string> urls;
   std::string database = "ember", cluster, log_level = "info";
@@ -177,7 +176,7 @@ int server_command(Arguments& args) {
     schema.attempt();
     server::IngestCounters counters;
     server::Ingest ingest(clickhouse, schema, tokens, limits, counters, log);
-    server::FleetApi api(clickhouse, [] { return realtime_ns(); },
+    server::FleetApi api(clickhouse, now,
                          rollup_hours * 3600LL * 1'000'000'000, summed_reads);
     server::FleetHttp http(ingest, api, schema, tokens, counters);
     if (Status bound = http.bind(address); !bound) return command_failed("server", bound.message());

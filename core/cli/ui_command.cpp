@@ -7,9 +7,8 @@
 #include <string>
 #include <thread>
 
-#include "agent/agent.hpp"
 #include "api.hpp"
-#include "commands.hpp"
+#include "http_commands.hpp"
 #include "fleet_client.hpp"
 #include "fleet_proxy.hpp"
 #include "http_server.hpp"
@@ -29,7 +28,7 @@ store, or with --server over the fleet (ember server, docs/fleet.md), until
 Ctrl-C. Open the printed address in a browser: pick a service
 or process, select a time range on the CPU chart, read the flame graph,
 compare two ranges, export what you see. Everything the page needs is in
-this binary: nothing is fetched from the network.
+ember (lib/ember/ember-http.so): nothing is fetched from the network.
 
   --store PATH        the store file; default: [sink.store] path of --config,
                       else of /etc/ember/ember.toml, else /var/lib/ember/ember.db
@@ -53,7 +52,7 @@ Examples:
 
 }  // namespace
 
-int ui_command(Arguments& args) {
+int ui_command(Arguments& args, std::int64_t (*now)()) {
   std::string store_path, config_path, listen, server_url, token_file;
   while (auto flag = args.next_flag()) {
     if (*flag == "--help" || *flag == "-h") {
@@ -126,7 +125,7 @@ int ui_command(Arguments& args) {
 #endif
       Status opened = store::StoreReader::open(store_path, store);
       if (!opened) return command_failed("ui", opened.message());
-      api = std::make_unique<ui::Api>(*store, [] { return realtime_ns(); });
+      api = std::make_unique<ui::Api>(*store, now);
       server = std::make_unique<ui::UiServer>(*api);
       source = "store " + store_path;
     }

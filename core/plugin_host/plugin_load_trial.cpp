@@ -7,7 +7,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/dll/runtime_symbol_info.hpp>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -15,6 +14,8 @@
 #include <map>
 #include <mutex>
 #include <tuple>
+
+#include "install_layout.hpp"
 
 extern char** environ;
 
@@ -119,8 +120,7 @@ Status run_trial(const std::string& path, const std::string& checker) {
 }  // namespace
 
 std::string default_plugin_load_checker() {
-  auto binary_dir = boost::dll::program_location().parent_path();
-  return (binary_dir.parent_path() / "lib" / "ember" / "ember-plugin-load-check").string();
+  return ember_lib_path("ember-plugin-load-check");
 }
 
 Status trial_load_plugin(const std::string& path, const std::string& checker) {

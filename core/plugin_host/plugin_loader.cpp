@@ -1,10 +1,10 @@
 #include "plugin_loader.hpp"
 
 #include <algorithm>
-#include <boost/dll/runtime_symbol_info.hpp>
 #include <filesystem>
 
 #include "abi_check.hpp"
+#include "install_layout.hpp"
 #include "plugin_file_trust.hpp"
 
 namespace ember {
@@ -174,8 +174,7 @@ std::vector<std::string> plugin_directories(const std::vector<std::string>& conf
 }
 
 std::string default_plugin_directory() {
-  auto binary_dir = boost::dll::program_location().parent_path();
-  return (binary_dir.parent_path() / "lib" / "ember" / "plugins").string();
+  return ember_lib_path("plugins");
 }
 
 }  // namespace ember

@@ -1,6 +1,6 @@
-// The web UI's files (web/), embedded into the binary by the build
-// (web/CMakeLists.txt generates their table), so `ember ui` needs nothing
-// beside it and fetches nothing at run time.
+// The web UI's files (web/), embedded by the build into the HTTP module (ember-http.so)
+// (web/CMakeLists.txt generates their table), so the page needs no other
+// file and fetches nothing at run time.
 #pragma once
 
 #include <span>

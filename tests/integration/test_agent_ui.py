@@ -12,6 +12,10 @@
   samples in each.
 - `[ui] enabled` without the store sink is refused at start and by
   --check-config, naming the key.
+- The HTTP side is a module (lib/ember/ember-http.so) loaded only for the UI:
+  the agent without it maps neither the module nor cpp-httplib, OpenSSL or
+  Brotli (/proc/PID/maps once it stored a window); with --ui it maps the
+  module and cpp-httplib, and the UI answers.
 
 Truth: the store the agent wrote (and the workload's code).
 """
@@ -38,6 +42,31 @@ def get(port, path, timeout=30):
         return json.loads(r.read())
 
 
+# The HTTP module and what it pulls in, as the file names in /proc/PID/maps start.
+HTTP_LIBRARIES = ("ember-http.so", "libcpp-httplib", "libssl", "libcrypto", "libbrotli")
+
+
+def mapped_http_libraries(pid):
+    """The HTTP libraries among the files `pid` maps, by file name."""
+    with open(f"/proc/{pid}/maps") as f:
+        paths = {line.split()[-1] for line in f if len(line.split()) >= 6}
+    return sorted({os.path.basename(p) for p in paths
+                   if os.path.basename(p).startswith(HTTP_LIBRARIES)})
+
+
+def ui_config(test, comm):
+    """A spin workload named `comm`, a store and a config with the store sink
+    and [ui] listen on a free port: (workload, store, port, config)."""
+    tmp = it.scratch_dir(test)
+    store = os.path.join(tmp, "ember.db")
+    spin = it.start(test, [it.copy_workload(test, "spin", comm, tmp), 60])
+    port = free_port()
+    config = write_config(test, tmp, store, [spin.pid])
+    with open(config, "a") as f:
+        f.write(f'\n[ui]\nlisten = "127.0.0.1:{port}"\n')
+    return spin, store, port, config
+
+
 def wait_api(test, port, agent, timeout=15.0):
     """The summary, once the agent's server answers."""
     deadline = time.monotonic() + timeout
@@ -58,13 +87,7 @@ class AgentUi(unittest.TestCase):
             self.fail(f"EMBER_IT_STORE_DUMP={store_dump!r} does not exist; build first")
 
     def test_agent_serves_what_it_stored(self):
-        tmp = it.scratch_dir(self)
-        store = os.path.join(tmp, "ember.db")
-        spin = it.start(self, [it.copy_workload(self, "spin", "ui_spin", tmp), 60])
-        port = free_port()
-        config = write_config(self, tmp, store, [spin.pid])
-        with open(config, "a") as f:
-            f.write(f'\n[ui]\nlisten = "127.0.0.1:{port}"\n')
+        spin, store, port, config = ui_config(self, "ui_spin")
         agent = it.Background(["agent", "--config", config, "--ui", "--window", "1",
                                "--frequency", str(FREQUENCY)])
         self.addCleanup(agent.kill)
@@ -104,6 +127,26 @@ class AgentUi(unittest.TestCase):
                                f"of ui_spin while the UI answered")
         print(f"\nagent ui: {truth} samples in 3 windows; 24 requests in "
               f"{time.monotonic() - began:.1f} s")
+
+    def test_http_libraries_are_mapped_only_with_the_ui(self):
+        _, store, port, config = ui_config(self, "ui_spin3")
+        run = ["agent", "--config", config, "--window", "1", "--frequency", str(FREQUENCY)]
+
+        without = it.Background(run)
+        self.addCleanup(without.kill)
+        wait_windows(self, store, 1, without)  # started, sampled and stored: all loaded
+        self.assertEqual(mapped_http_libraries(without.proc.pid), [],
+                         "the agent without its UI maps HTTP libraries")
+        without.kill()
+
+        served = it.Background(run + ["--ui"])
+        self.addCleanup(served.kill)
+        summary = wait_api(self, port, served)
+        self.assertIn("windows", summary)
+        mapped = mapped_http_libraries(served.proc.pid)
+        for name in ("ember-http.so", "libcpp-httplib"):
+            self.assertTrue(any(m.startswith(name) for m in mapped),
+                            f"the agent serving its UI maps {mapped}, not {name}")
 
     def test_ui_without_the_store_sink_is_refused(self):
         tmp = it.scratch_dir(self)
