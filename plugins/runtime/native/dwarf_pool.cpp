@@ -76,9 +76,9 @@ void DwarfPool::release_if_due() {
     return;
   }
   Clock::time_point now = now_();
-  if (now.time_since_epoch().count() < next_release_.load(std::memory_order_relaxed)) return;
+  if (!release_.due(now)) return;
   std::lock_guard lock(mutex_);
-  if (now - last_release_ >= release_interval_) release_locked(now);
+  release_locked(now);
 }
 
 void DwarfPool::close_idle(Clock::time_point now) {
@@ -99,9 +99,6 @@ void DwarfPool::release_locked(Clock::time_point now) {
     trim_pending_ = false;
     pending_.store(false, std::memory_order_relaxed);
   }
-  last_release_ = now;
-  next_release_.store((now + release_interval_).time_since_epoch().count(),
-                      std::memory_order_relaxed);
 }
 
 bool DwarfPool::lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<SourceFunction>& out,
@@ -127,7 +124,7 @@ bool DwarfPool::lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<Source
   entry.last_lookup = now;
   pending_.store(true, std::memory_order_relaxed);
   enforce_budget();
-  if (now - last_release_ >= release_interval_) release_locked(now);
+  if (release_.due(now)) release_locked(now);
   return found;
 }
 

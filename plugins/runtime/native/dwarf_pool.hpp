@@ -32,6 +32,7 @@
 
 #include "alt_debug_file.hpp"
 #include "dwarf_source.hpp"
+#include "file_pages.hpp"
 #include "mapped_file.hpp"
 #include "uncompressed_debug.hpp"
 
@@ -55,11 +56,9 @@ class DwarfPool {
       : budget_(budget_bytes),
         max_open_(max_open),
         copies_(std::move(copies)),
-        release_interval_(release_interval),
         idle_close_(idle_close),
         now_(std::move(now)),
-        last_release_(now_()),
-        next_release_((last_release_ + release_interval_).time_since_epoch().count()) {}
+        release_(release_interval, now_()) {}
 
   // A DWARF file known by its path and, to be sure a reopen finds the same
   // bytes, its identity; with `alt`, when found, the dwz alt file its
@@ -107,7 +106,6 @@ class DwarfPool {
   std::size_t budget_;
   std::size_t max_open_;
   std::shared_ptr<UncompressedDebugFiles> copies_;
-  Clock::duration release_interval_;
   Clock::duration idle_close_;
   std::function<Clock::time_point()> now_;
   std::mutex mutex_;
@@ -115,9 +113,9 @@ class DwarfPool {
   std::atomic<bool> pending_{false};
   std::atomic<bool> any_open_{false};  // idle handles may need closing
   bool trim_pending_ = false;
-  Clock::time_point last_release_;
-  // last_release_ + release_interval_, read without the lock.
-  std::atomic<Clock::rep> next_release_{0};
+  // When the next release is due: the file pages', and the idle closes and
+  // the trim that come with it (read without the lock).
+  FilePagesRelease release_;
   std::uint64_t next_id_ = 1;
   std::unordered_map<std::uint64_t, Entry> entries_;
   std::list<std::uint64_t> recent_;  // open entries, most recently used first

@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "ember/proc_maps.hpp"
+#include "file_pages.hpp"
 
 namespace ember::native {
 namespace {
@@ -229,7 +230,7 @@ struct DwarfFile {
   }
 
   void release_file_pages() const {
-    if (mapped) madvise(mapped, mapped_size, MADV_DONTNEED);
+    if (mapped) FilePagesRelease::release(mapped, mapped_size);
   }
 };
 

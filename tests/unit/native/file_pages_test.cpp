@@ -56,5 +56,20 @@ TEST(FilePagesRelease, GivesTouchedPagesBackAtMostOnceAnInterval) {
   munmap(mapped, kFileBytes);
 }
 
+// An owner giving back several things on one clock asks due() alone.
+TEST(FilePagesRelease, DueOnceAnIntervalFromItsStart) {
+  const auto start = FilePagesRelease::Clock::time_point(std::chrono::hours(5));
+  FilePagesRelease gate(std::chrono::seconds(1), start);
+  EXPECT_FALSE(gate.due(start + std::chrono::milliseconds(999))) << "due before the first interval";
+  EXPECT_TRUE(gate.due(start + std::chrono::seconds(1)));
+  EXPECT_FALSE(gate.due(start + std::chrono::milliseconds(1999))) << "due twice in an interval";
+  EXPECT_TRUE(gate.due(start + std::chrono::seconds(3)));
+  FilePagesRelease at_once(std::chrono::seconds(1));
+  EXPECT_TRUE(at_once.due(start));
+  FilePagesRelease always(std::chrono::seconds(0), start);
+  EXPECT_TRUE(always.due(start));
+  EXPECT_TRUE(always.due(start));
+}
+
 }  // namespace
 }  // namespace ember
