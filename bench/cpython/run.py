@@ -24,8 +24,8 @@ with --smoke); the raw numbers go to results/last-run.json.
     sudo bench/cpython/run.py --ember build/bin/ember --wait-quiet 20
     sudo bench/cpython/run.py --ember build/bin/ember --smoke     # seconds, no docs
 
-Python 3 standard library; reuses bench/overhead/run.py's helpers. Needs root,
-bpftool, austin, pyenv's CPythons.
+Python 3 standard library; reuses bench/overhead/run.py's and bench/runtime_driver.py's
+helpers. Needs root, bpftool, austin, pyenv's CPythons.
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ WORKLOAD = REPO / "tests" / "integration_cpython" / "workload.py"
 
 sys.path.insert(0, str(REPO / "bench"))  # the other benchmarks: bench/<name>/run.py
 from overhead import run as overhead  # noqa: E402
+import runtime_driver  # noqa: E402
+from runtime_driver import EmberRecord  # noqa: E402
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 sys.path.insert(0, str(REPO / "tests" / "integration_cpython"))
 import ember_it  # noqa: E402
@@ -60,38 +62,6 @@ log, median = overhead.log, overhead.median
 
 def write_config(work: Path, ember: Path, cpython: bool) -> Path:
     return overhead.runtime_config(work, ember, "cpython", cpython)
-
-
-def samples_of(log_text: str) -> int:
-    m = re.search(r"done: (\d+) samples", log_text)
-    return int(m.group(1)) if m else 0
-
-
-class Ember:
-    """`ember record` in the background; stop() = SIGINT, returns (CPU s, samples, log)."""
-
-    def __init__(self, args, config: Path, hz: int, out: Path, pids=(), duration=None):
-        cmd = [str(args.ember), "record", "--frequency", str(hz), "--config", str(config),
-               "--output", str(out)]
-        for pid in pids:
-            cmd += ["--pid", str(pid)]
-        if duration:
-            cmd += ["--duration", str(duration)]
-        self.log = Path(str(out) + ".log")
-        with open(self.log, "wb") as f:
-            self.proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL)
-        if not overhead.wait_for_text(self.log, r"sampling .* at \d+ Hz", self.proc, 60):
-            raise RuntimeError(f"ember did not start:\n{self.log.read_text()[-2000:]}")
-
-    def stop(self, interrupt=True):
-        if interrupt and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-        code, ru = overhead.wait_rusage(self.proc)
-        text = self.log.read_text(errors="replace")
-        if code != 0:
-            raise RuntimeError(f"ember exited with {code}:\n{text[-2000:]}")
-        return overhead.cpu_seconds(ru), samples_of(text), text
 
 
 # --- attribution ---------------------------------------------------------------------
@@ -107,8 +77,8 @@ def attribution(args, work: Path) -> list[dict]:
                                 stdout=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
         proc.stdout.readline()  # ready
         out = work / f"attr-{label.replace(' ', '-')}.speedscope.json"
-        Ember(args, config, 999, out, pids=[proc.pid],
-              duration=args.attribution_seconds).stop(interrupt=False)
+        EmberRecord(args.ember, config, out, 999, pids=[proc.pid],
+                    duration=args.attribution_seconds).stop(interrupt=False)
         proc.send_signal(signal.SIGTERM)
         truth_line = next((ln for ln in proc.communicate()[0].splitlines()
                            if ln.startswith("truth ")), "")
@@ -135,7 +105,8 @@ def one_overhead_run(args, work: Path, python: str, config: str, hz: int) -> dic
     prof = None
     austin_proc = None
     if config == "ember":
-        prof = Ember(args, write_config(work, args.ember, True), hz, work / "overhead.folded")
+        prof = EmberRecord(args.ember, write_config(work, args.ember, True), work / "overhead.folded",
+                           hz)
         time.sleep(1)
     elif config == "austin":
         austin_proc = subprocess.Popen(
@@ -152,7 +123,7 @@ def one_overhead_run(args, work: Path, python: str, config: str, hz: int) -> dic
     row = {"config": config, "hz": hz, "wl_cpu_s": float(m.group(1)),
            "wl_wall_s": float(m.group(2))}
     if prof:
-        row["prof_cpu_s"], row["samples"], _ = prof.stop()
+        row["prof_cpu_s"], row["samples"], _, _ = prof.stop()
     if austin_proc:
         _, ru = overhead.wait_rusage(austin_proc)  # exits with the process it follows
         row["prof_cpu_s"] = overhead.cpu_seconds(ru)
@@ -192,11 +163,11 @@ def bpf_stats(args, work: Path, python: str) -> list[dict]:
                                   stdout=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
             try:
                 wl.stdout.readline()
-                ember = Ember(args, write_config(work, args.ember, cpython), 999,
-                              work / "bpf-stats.folded", pids=[wl.pid])
+                ember = EmberRecord(args.ember, write_config(work, args.ember, cpython),
+                                    work / "bpf-stats.folded", 999, pids=[wl.pid])
                 time.sleep(args.stats_seconds)
                 progs = overhead.bpf_prog_stats(ember.proc.pid)
-                _, samples, _ = ember.stop()
+                samples = ember.stop().samples
             finally:
                 wl.kill()
                 wl.wait()
@@ -232,9 +203,10 @@ def symbolize_runs(args, work: Path, python: str) -> list[dict]:
                                       stdout=subprocess.PIPE, text=True,
                                       stdin=subprocess.DEVNULL)
                 wl.stdout.readline()
-                ember = Ember(args, write_config(work, args.ember, cpython), 999,
-                              work / "symbolize.folded", pids=[wl.pid], duration=seconds)
-                cpu, samples, _ = ember.stop(interrupt=False)
+                ember = EmberRecord(args.ember, write_config(work, args.ember, cpython),
+                                    work / "symbolize.folded", 999, pids=[wl.pid],
+                                    duration=seconds)
+                cpu, samples, _, _ = ember.stop(interrupt=False)
                 wl.kill()
                 wl.wait()
                 runs.append({"round": r, "cpython": cpython, "seconds": seconds,
@@ -324,20 +296,12 @@ def write_section(args, section: str) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--ember", type=Path, required=True)
-    ap.add_argument("--rounds", type=int, default=5)
+    runtime_driver.add_common_arguments(ap)
     ap.add_argument("--freqs", default="99,999")
     ap.add_argument("--cycles", type=int, default=300, help="fixed_work.py cycles (~5 s on 3.9)")
     ap.add_argument("--attribution-seconds", type=int, default=10)
     ap.add_argument("--stats-seconds", type=int, default=5)
     ap.add_argument("--symbolize-seconds", default="4,16")
-    ap.add_argument("--wait-quiet", type=float, default=0, help="minutes, see bench/overhead")
-    ap.add_argument("--max-load", type=float, default=0.5)
-    ap.add_argument("--smoke", action="store_true",
-                    help="tiny durations, one round; writes neither the docs nor results/")
-    ap.add_argument("--doc", type=Path, default=REPO / "docs" / "benchmarks.md")
-    ap.add_argument("--from-results", type=Path,
-                    help="re-render the section from a saved results JSON, measuring nothing")
     args = ap.parse_args()
     args.freqs = [int(x) for x in args.freqs.split(",")]
     args.symbolize_seconds = [int(x) for x in args.symbolize_seconds.split(",")]
@@ -355,9 +319,7 @@ def main() -> int:
     if not python:
         sys.exit("bench/cpython needs pyenv's 3.9")
 
-    q = overhead.wait_quiet(args.wait_quiet, args.max_load) if args.wait_quiet else None
-    info = overhead.machine_info(argparse.Namespace(cc="cc"))
-    info["quiet"] = overhead.quiet_text(q, args)
+    info = runtime_driver.machine_before(args)
     with tempfile.TemporaryDirectory(prefix="ember-bench-cpython-") as tmp:
         work = Path(tmp)
         attr = attribution(args, work)
@@ -367,13 +329,9 @@ def main() -> int:
     section = report(info, attr, runs, progs, sym, args)
     print(section)
     if not args.smoke:
-        results = HERE / "results"
-        results.mkdir(exist_ok=True)
-        (results / "last-run.json").write_text(json.dumps(
-            {"info": info, "attribution": attr, "overhead": runs, "bpf": progs,
-             "symbolize": sym}, indent=1))
-        write_section(args, section)
-        log(f"wrote {args.doc} and {results / 'last-run.json'}")
+        runtime_driver.save_run(HERE, args, {"info": info, "attribution": attr, "overhead": runs,
+                                             "bpf": progs, "symbolize": sym},
+                                section, BEGIN, END)
     return 0
 
 

@@ -25,7 +25,7 @@ report renders (rounds, work sizes), which --from-results renders again.
     sudo bench/jvm/run.py --ember build/bin/ember
     sudo bench/jvm/run.py --ember build/bin/ember --smoke     # ~1 min, no docs
 
-Python 3 standard library; reuses bench/overhead/run.py's and bench/cpython's
+Python 3 standard library; reuses bench/overhead/run.py's and bench/runtime_driver.py's
 helpers. Needs root and Debian's OpenJDK 17 (javac).
 """
 
@@ -35,7 +35,6 @@ import argparse
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -56,6 +55,7 @@ CACHE_LINE = re.compile(r"pid (\d+): caches held (\d+) code blobs and (\d+) meth
 
 sys.path.insert(0, str(REPO / "bench"))  # the other benchmarks: bench/<name>/run.py
 from overhead import run as overhead  # noqa: E402
+import runtime_driver  # noqa: E402
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 import ember_it  # noqa: E402
 
@@ -66,32 +66,11 @@ def write_config(work: Path, ember: Path, java: bool) -> Path:
     return overhead.runtime_config(work, ember, "java", java)
 
 
-class Ember:
-    """`ember record` in the background; stop() returns (CPU s, samples, peak RSS KiB, log)."""
-
-    def __init__(self, args, config: Path, hz: int, out: Path, pids=(), duration=None):
-        cmd = [str(args.ember), "record", "--frequency", str(hz), "--config", str(config),
-               "--output", str(out), "--log-level", "debug"]
-        for pid in pids:
-            cmd += ["--pid", str(pid)]
-        if duration:
-            cmd += ["--duration", str(duration)]
-        self.log = Path(str(out) + ".log")
-        with open(self.log, "wb") as f:
-            self.proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL)
-        if not overhead.wait_for_text(self.log, r"sampling .* at \d+ Hz", self.proc, 60):
-            raise RuntimeError(f"ember did not start:\n{self.log.read_text()[-2000:]}")
-
-    def stop(self, interrupt=True):
-        if interrupt and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-        code, ru = overhead.wait_rusage(self.proc)
-        text = self.log.read_text(errors="replace")
-        if code != 0:
-            raise RuntimeError(f"ember exited with {code}:\n{text[-2000:]}")
-        m = re.search(r"done: (\d+) samples", text)
-        return overhead.cpu_seconds(ru), int(m.group(1)) if m else 0, ru.ru_maxrss, text
+def Ember(args, config: Path, hz: int, out: Path, pids=(), duration=None):
+    """`ember record` at debug level (its caches' lines); stop() gives (CPU s, samples,
+    peak RSS KiB, log)."""
+    return runtime_driver.EmberRecord(args.ember, config, out, hz, pids, duration,
+                                      extra=["--log-level", "debug"])
 
 
 def caches(text: str, pid: int) -> dict | None:
@@ -341,20 +320,12 @@ REPORTED_ARGS = ("rounds", "freqs", "work_rounds", "depth", "warmup", "frame_sec
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--ember", type=Path, required=True)
-    ap.add_argument("--rounds", type=int, default=5)
+    runtime_driver.add_common_arguments(ap)
     ap.add_argument("--freqs", default="99,999")
     ap.add_argument("--work-rounds", type=int, default=5000, help="Work fixed rounds (~5 s)")
     ap.add_argument("--depth", type=int, default=64)
     ap.add_argument("--warmup", type=float, default=3.0)
     ap.add_argument("--frame-seconds", default="2,6")
-    ap.add_argument("--wait-quiet", type=float, default=0, help="minutes, see bench/overhead")
-    ap.add_argument("--max-load", type=float, default=0.5)
-    ap.add_argument("--smoke", action="store_true",
-                    help="tiny durations, one round; writes neither the docs nor results/")
-    ap.add_argument("--doc", type=Path, default=REPO / "docs" / "benchmarks.md")
-    ap.add_argument("--from-results", type=Path,
-                    help="re-render the section from a saved results JSON, measuring nothing")
     args = ap.parse_args()
     args.freqs = [int(x) for x in args.freqs.split(",")]
     args.frame_seconds = [int(x) for x in args.frame_seconds.split(",")]
@@ -371,9 +342,7 @@ def main() -> int:
     if not (JDK / "bin" / "javac").exists():
         sys.exit(f"bench/jvm needs a JDK at {JDK} (Debian's openjdk-17-jdk)")
 
-    q = overhead.wait_quiet(args.wait_quiet, args.max_load) if args.wait_quiet else None
-    info = overhead.machine_info(argparse.Namespace(cc="cc"))
-    info["quiet"] = overhead.quiet_text(q, args)
+    info = runtime_driver.machine_before(args)
     info["java"] = subprocess.run([str(JDK / "bin" / "java"), "-version"], capture_output=True,
                                   text=True).stderr.splitlines()[0]
     with tempfile.TemporaryDirectory(prefix="ember-bench-jvm-") as tmp:
@@ -386,14 +355,11 @@ def main() -> int:
     section = report(info, slow, frames, start, args)
     print(section)
     if not args.smoke:
-        results = HERE / "results"
-        results.mkdir(exist_ok=True)
-        (results / "last-run.json").write_text(json.dumps(
-            {"info": info, "args": overhead.run_args(args, REPORTED_ARGS), "slowdown": slow,
-             "frames": frames, "from_start": start},
-            indent=1))
-        write_section(args, section)
-        log(f"wrote {args.doc} and {results / 'last-run.json'}")
+        runtime_driver.save_run(HERE, args, {"info": info,
+                                             "args": overhead.run_args(args, REPORTED_ARGS),
+                                             "slowdown": slow, "frames": frames,
+                                             "from_start": start},
+                                section, BEGIN, END)
     return 0
 
 

@@ -31,7 +31,8 @@ generated functions, each its own SharedFunctionInfo). Four measurements:
 The results replace the section between the markers in docs/benchmarks.md
 (not with --smoke); the raw numbers go to results/last-run.json, with the arguments
 the report renders (rounds, work sizes), which --from-results renders again. Python 3
-standard library; reuses bench/overhead's helpers. Needs root and node.
+standard library; reuses bench/overhead's and bench/runtime_driver.py's helpers. Needs root
+and node.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ import argparse
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -58,6 +58,7 @@ VARIANTS = ("plain", "perf-basic-prof", "ember")
 
 sys.path.insert(0, str(REPO / "bench"))  # the other benchmarks: bench/<name>/run.py
 from overhead import run as overhead  # noqa: E402
+import runtime_driver  # noqa: E402
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 import ember_it  # noqa: E402  (Speedscope)
 
@@ -98,37 +99,9 @@ class Workload:
         self.proc.wait()
 
 
-class Ember:
+def Ember(args, config: Path, out: Path, pids, duration=None):
     """`ember record --pid` at 999 Hz in the background."""
-
-    def __init__(self, args, config: Path, out: Path, pids, duration=None):
-        cmd = [str(args.ember), "record", "--frequency", "999", "--config", str(config),
-               "--output", str(out)]
-        for pid in pids:
-            cmd += ["--pid", str(pid)]
-        if duration:
-            cmd += ["--duration", str(duration)]
-        self.log = Path(str(out) + ".log")
-        with open(self.log, "wb") as f:
-            self.proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL)
-        if not overhead.wait_for_text(self.log, r"sampling .* at \d+ Hz", self.proc, 60):
-            raise RuntimeError(f"ember did not start:\n{self.log.read_text()[-2000:]}")
-
-    def rss_kb(self) -> int:
-        status = Path(f"/proc/{self.proc.pid}/status").read_text()
-        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
-
-    def stop(self, interrupt=True):
-        """(CPU seconds, samples) of the whole run."""
-        if interrupt and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-        code, ru = overhead.wait_rusage(self.proc)
-        text = self.log.read_text(errors="replace")
-        if code != 0:
-            raise RuntimeError(f"ember exited with {code}:\n{text[-2000:]}")
-        m = re.search(r"done: (\d+) samples", text)
-        return overhead.cpu_seconds(ru), int(m.group(1)) if m else 0
+    return runtime_driver.EmberRecord(args.ember, config, out, 999, pids, duration)
 
 
 # --- slowdown ------------------------------------------------------------------------
@@ -146,7 +119,7 @@ def one_run(args, work: Path, variant: str) -> dict:
     finally:
         wl.kill()
         if ember:
-            row_cpu, samples = ember.stop()
+            row_cpu, samples, _, _ = ember.stop()
     row["variant"] = variant
     if ember:
         row["ember_cpu_s"], row["samples"] = row_cpu, samples
@@ -195,7 +168,7 @@ def bpf_stats(args, work: Path) -> list[dict]:
                                   work / "bpf.json", [wl.pid])
                     time.sleep(args.stats_seconds)
                     progs = overhead.bpf_prog_stats(ember.proc.pid)
-                    _, samples = ember.stop()
+                    samples = ember.stop().samples
                 finally:
                     wl.kill()
                 for p in progs:
@@ -250,7 +223,7 @@ def userspace(args, work: Path) -> list[dict]:
                     time.sleep(0.5)  # past start-up: its JIT and the first names
                     ember = Ember(args, write_config(work, args.ember, node), out, [wl.pid],
                                   duration=seconds)
-                    cpu, samples = ember.stop(interrupt=False)
+                    cpu, samples, _, _ = ember.stop(interrupt=False)
                 finally:
                     wl.kill()
                 row = {"round": r, "node": node, "seconds": seconds, "ember_cpu_s": cpu,
@@ -291,7 +264,7 @@ def memory(args, work: Path) -> list[dict]:
                                   work / "memory.json", [wl.pid for wl in wls])
                     time.sleep(args.memory_seconds)
                     rss = ember.rss_kb()
-                    _, samples = ember.stop()
+                    samples = ember.stop().samples
                 finally:
                     for wl in wls:
                         wl.kill()
@@ -399,8 +372,7 @@ REPORTED_ARGS = ("rounds", "cycles", "functions", "stats_seconds", "user_seconds
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--ember", type=Path, required=True)
-    ap.add_argument("--rounds", type=int, default=5)
+    runtime_driver.add_common_arguments(ap)
     ap.add_argument("--cycles", type=int, default=300, help="fixed work (~4 s of CPU)")
     ap.add_argument("--functions", type=int, default=1000)
     ap.add_argument("--stats-seconds", type=int, default=4)
@@ -408,13 +380,6 @@ def main() -> int:
     ap.add_argument("--procs", type=int, default=4)
     ap.add_argument("--memory-rounds", type=int, default=2)
     ap.add_argument("--memory-seconds", type=int, default=6)
-    ap.add_argument("--wait-quiet", type=float, default=0, help="minutes, see bench/overhead")
-    ap.add_argument("--max-load", type=float, default=0.5)
-    ap.add_argument("--smoke", action="store_true",
-                    help="tiny durations, one round; writes neither the docs nor results/")
-    ap.add_argument("--doc", type=Path, default=REPO / "docs" / "benchmarks.md")
-    ap.add_argument("--from-results", type=Path,
-                    help="re-render the section from a saved results JSON, measuring nothing")
     args = ap.parse_args()
     args.user_seconds = [int(x) for x in args.user_seconds.split(",")]
     if args.smoke:
@@ -430,9 +395,7 @@ def main() -> int:
     if os.geteuid() != 0:
         sys.exit("bench/node needs root (BPF, bpf_stats)")
 
-    q = overhead.wait_quiet(args.wait_quiet, args.max_load) if args.wait_quiet else None
-    info = overhead.machine_info(argparse.Namespace(cc="cc"))
-    info["quiet"] = overhead.quiet_text(q, args)
+    info = runtime_driver.machine_before(args)
     with tempfile.TemporaryDirectory(prefix="ember-bench-node-") as tmp:
         work = args.work = Path(tmp)
         runs = slowdown(args, work)
@@ -443,14 +406,11 @@ def main() -> int:
     section = report(info, runs, progs, user, mem, args)
     print(section)
     if not args.smoke:
-        results = HERE / "results"
-        results.mkdir(exist_ok=True)
-        (results / "last-run.json").write_text(json.dumps(
-            {"info": info, "args": overhead.run_args(args, REPORTED_ARGS), "slowdown": runs,
-             "bpf": progs, "userspace": user, "memory": mem},
-            indent=1))
-        write_section(args.doc, section)
-        log(f"wrote {args.doc} and {results / 'last-run.json'}")
+        runtime_driver.save_run(HERE, args, {"info": info,
+                                             "args": overhead.run_args(args, REPORTED_ARGS),
+                                             "slowdown": runs, "bpf": progs, "userspace": user,
+                                             "memory": mem},
+                                section, BEGIN, END)
     return 0
 
 
