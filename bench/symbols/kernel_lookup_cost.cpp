@@ -1,5 +1,7 @@
 // What naming a kernel address costs with the table saved for this boot
 // (kernel_symbols_cache.hpp), and what the table holds in memory:
+//   0. the first start on a boot: the heap the plugin holds once it read
+//      kallsyms and saved the table,
 //   1. read: reading the saved table (thread CPU), the heap it keeps
 //      (mallinfo2) and the saved file's resident pages after it,
 //   2. find: KernelSymbols::find() of new addresses spread over the table,
@@ -101,8 +103,11 @@ int main(int argc, char** argv) {
   std::filesystem::path cache =
       std::filesystem::temp_directory_path() / ("ember-bench-ksyms-" + std::to_string(getpid()));
   ember::Options options{{"kallsyms_path", {kallsyms, ""}}, {"cache_dir", {cache.string(), ""}}};
+  std::size_t first_start_heap = 0;
+  long first_start_rss = 0;
   {
     // The first start on a boot reads kallsyms and saves the table.
+    std::size_t heap_before = heap_in_use();
     ember::testkit::FakeHost host;
     ember::native::NativePlugin plugin;
     if (ember::Status status = plugin.configure(options, host); !status) {
@@ -111,6 +116,8 @@ int main(int argc, char** argv) {
     }
     std::vector<ember::FrameHandle> frames;
     plugin.symbolize_kernel(std::vector<__u64>{addresses[0]}, frames);
+    first_start_heap = heap_in_use() - heap_before;
+    first_start_rss = status_kib("VmRSS:");
   }
   std::string saved = ember::native::saved_kernel_symbols_path(cache.string(), kallsyms);
   ember::native::KernelSymbolsKey key;
@@ -171,6 +178,8 @@ int main(int argc, char** argv) {
 
   std::printf("%s: %zu code symbols, saved table %ju KiB; %zu addresses (%zu named)\n",
               kallsyms.c_str(), symbols, saved_kib, addresses.size(), named);
+  std::printf("first start (kallsyms read, the table saved): heap %zu KiB, VmRSS %ld KiB while it runs\n",
+              first_start_heap / 1024, first_start_rss);
   std::printf("read the saved table:    %9.0f us, heap %zu KiB, file resident %zu KiB\n",
               static_cast<double>(read_cpu.count()) / 1000, heap / 1024, resident_read);
   std::printf("find(), new address:     %9.0f ns, file resident after %zu KiB\n",
