@@ -58,7 +58,12 @@ void KernelSymbolizer::load() {
   if (saved_path_.empty() || symbols_.restricted() || symbols_.size() == 0) return;
   if (Status status = save_kernel_symbols(saved_path_, key_.text, symbols_); !status) {
     host_.log(LogLevel::debug, "kernel symbols are not saved: " + status.message());
+    return;
   }
+  // Looked up from the file from now on, as the next start will: the parsed
+  // table (~5 MB for a distribution kernel) leaves the heap; what the saved
+  // table leaves out (BPF programs) is read from kallsyms when asked.
+  load_saved();
 }
 
 bool KernelSymbolizer::load_saved() {

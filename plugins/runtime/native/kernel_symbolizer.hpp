@@ -1,7 +1,8 @@
-// Names kernel frames: kallsyms is loaded on first use (from the copy saved
-// for this boot when there is one, kernel_symbols_cache.hpp, looked up in its
-// file), and frames are cached by address. When kallsyms hides addresses (kptr_restrict), it says
-// so once and names frames "[kernel]+0x...".
+// Names kernel frames: kallsyms is loaded on first use, from the copy saved
+// for this boot (kernel_symbols_cache.hpp, looked up in its file; the first
+// start on a boot parses kallsyms, saves it and then uses the saved copy),
+// and frames are cached by address. When kallsyms hides addresses
+// (kptr_restrict), it says so once and names frames "[kernel]+0x...".
 #pragma once
 
 #include <chrono>

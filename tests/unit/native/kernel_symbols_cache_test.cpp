@@ -215,6 +215,22 @@ TEST(KernelSymbolizer, SavedTableLookupsLeaveNoPagesOfItResident) {
   EXPECT_EQ(resident_kib_of(saved), 0u) << "the saved table's pages the lookups touched stayed";
 }
 
+TEST(KernelSymbolizer, FirstStartLooksUpTheTableItSaved) {
+  ScratchDir dir;
+  write(dir.file("kallsyms"), kCachedKallsyms);
+  ember::testkit::FakeHost host;
+  NativePlugin plugin;
+  ASSERT_TRUE(plugin.configure(saving_options(dir), host).is_ok());
+  EXPECT_EQ(kernel_frames(plugin, {0xffffffff81001010})[0]->name, "do_one_thing");
+  std::string saved = saved_kernel_symbols_path(dir.file("cache"), dir.file("kallsyms"));
+  EXPECT_EQ(host.count(LogLevel::debug, "kernel symbols read from " + saved), 1u)
+      << "the table parsed from kallsyms is kept in the heap";
+  EXPECT_EQ(kernel_frames(plugin, {0xffffffffc0a01010})[0]->name, "ext4_fill_super");
+  // Left out of the saved table, read from kallsyms again.
+  EXPECT_EQ(kernel_frames(plugin, {0xffffffffc0b00010})[0]->name,
+            "bpf_prog_6deef7357e7b4530_sample");
+}
+
 TEST(KernelSymbols, LoadKeepsOnlyTheSymbolsAsked) {
   ScratchDir dir;
   write(dir.file("kallsyms"), kCachedKallsyms);
