@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <functional>
+#include <memory_resource>
+#include <string>
 #include <unordered_set>
 
 namespace ember {
@@ -31,7 +33,11 @@ struct SameFrameContent {
 
 }  // namespace
 
-std::size_t Aggregator::StackHash::operator()(const std::vector<const Frame*>& stack) const {
+Aggregator::Aggregator() { start_window(); }
+
+void Aggregator::start_window() { open_.emplace(&memory_); }
+
+std::size_t Aggregator::StackHash::operator()(const StackKey& stack) const {
   std::size_t seed = stack.size();
   for (const Frame* frame : stack) seed = mix(seed, std::hash<const Frame*>()(frame));
   return seed;
@@ -56,17 +62,17 @@ void Aggregator::add(std::uint32_t pid, std::uint32_t tid, std::span<const Frame
   for (const FrameHandle& frame : root_first) scratch_.push_back(frame.get());
 
   auto [it, inserted] =
-      stack_ids_.try_emplace(scratch_, static_cast<std::uint32_t>(stacks_.size()));
+      open_->stack_ids.try_emplace(scratch_, static_cast<std::uint32_t>(stacks_.size()));
   if (inserted) {
     stacks_.push_back(&it->first);
-    for (const FrameHandle& frame : root_first) frames_.try_emplace(frame.get(), frame);
+    for (const FrameHandle& frame : root_first) open_->frames.try_emplace(frame.get(), frame);
   }
-  counts_[CountKey{it->second, pid, tid, label_set}] += count;
+  open_->counts[CountKey{it->second, pid, tid, label_set}] += count;
   sample_count_ += count;
 }
 
 void Aggregator::name_thread(std::uint32_t pid, std::uint32_t tid, const char* name) {
-  std::string& slot = thread_names_[std::uint64_t(pid) << 32 | tid];
+  std::pmr::string& slot = open_->thread_names[std::uint64_t(pid) << 32 | tid];
   if (slot != name) slot = name;
 }
 
@@ -74,51 +80,7 @@ Window Aggregator::take(std::int64_t start_ns, std::int64_t end_ns) {
   Window window;
   window.start_ns = start_ns;
   window.end_ns = end_ns;
-
-  // Frames equal in content (the same function named by two processes'
-  // caches) become one entry.
-  std::unordered_map<const Frame*, std::uint32_t, FrameContentHash, SameFrameContent> frame_index;
-  std::unordered_map<const Frame*, std::uint32_t> pointer_index;
-  frame_index.reserve(frames_.size());
-  pointer_index.reserve(frames_.size());
-  window.frames.reserve(frames_.size());
-  for (const auto& [pointer, handle] : frames_) {
-    auto [it, inserted] =
-        frame_index.try_emplace(pointer, static_cast<std::uint32_t>(window.frames.size()));
-    if (inserted) window.frames.push_back(*pointer);
-    pointer_index.emplace(pointer, it->second);
-  }
-
-  // The open window's parts are freed as the Window's are made, not after:
-  // the two are never whole at once (the close is the agent's peak).
-  frame_index = {};
-  frames_ = {};  // only the pointers are looked up from here on
-
-  stacks_.clear();  // pointed into stack_ids_, which empties below
-  window.stacks.resize(stack_ids_.size());
-  while (!stack_ids_.empty()) {
-    auto node = stack_ids_.extract(stack_ids_.begin());
-    std::vector<std::uint32_t>& indices = window.stacks[node.mapped()];
-    indices.reserve(node.key().size());
-    for (const Frame* frame : node.key()) indices.push_back(pointer_index.at(frame));
-  }
-  pointer_index = {};
-
-  window.samples.reserve(counts_.size());
-  std::unordered_set<std::uint64_t> threads;
-  while (!counts_.empty()) {
-    auto node = counts_.extract(counts_.begin());
-    const CountKey& key = node.key();
-    window.samples.push_back(StackCount{key.stack, key.pid, key.tid, node.mapped(), key.labels});
-    std::uint64_t thread = std::uint64_t(key.pid) << 32 | key.tid;
-    if (threads.insert(thread).second) {
-      auto name = thread_names_.find(thread);
-      window.threads.push_back(
-          ThreadInfo{key.pid, key.tid, name != thread_names_.end() ? std::move(name->second) : ""});
-    }
-  }
-  stack_ids_ = {};
-  counts_ = {};
+  fill(window);
 
   // Moved out of the index, which empties as they go, by id.
   window.label_sets.resize(label_sets_.size());
@@ -126,11 +88,57 @@ Window Aggregator::take(std::int64_t start_ns, std::int64_t end_ns) {
     auto node = label_set_ids_.extract(label_set_ids_.begin());
     window.label_sets[node.mapped() - 1] = std::move(node.key());
   }
-
   label_sets_.clear();
-  thread_names_.clear();
+
+  // Every piece of the open window goes back to the system at once (the
+  // frames it kept alive are let go here too).
+  stacks_.clear();  // pointed into the open window
+  open_.reset();
+  memory_.release();
+  start_window();
   sample_count_ = 0;
   return window;
+}
+
+// The frames, stacks, samples and threads of the open window.
+void Aggregator::fill(Window& window) {
+  const Open& open = *open_;
+
+  // Frames equal in content (the same function named by two processes'
+  // caches) become one entry. The indexes are the close's own bookkeeping:
+  // in the open window's chunks too.
+  std::pmr::unordered_map<const Frame*, std::uint32_t, FrameContentHash, SameFrameContent>
+      frame_index(&memory_);
+  std::pmr::unordered_map<const Frame*, std::uint32_t> pointer_index(&memory_);
+  frame_index.reserve(open.frames.size());
+  pointer_index.reserve(open.frames.size());
+  window.frames.reserve(open.frames.size());
+  for (const auto& [pointer, handle] : open.frames) {
+    auto [it, inserted] =
+        frame_index.try_emplace(pointer, static_cast<std::uint32_t>(window.frames.size()));
+    if (inserted) window.frames.push_back(*pointer);
+    pointer_index.emplace(pointer, it->second);
+  }
+
+  window.stacks.resize(open.stack_ids.size());
+  for (const auto& [key, id] : open.stack_ids) {
+    std::vector<std::uint32_t>& indices = window.stacks[id];
+    indices.reserve(key.size());
+    for (const Frame* frame : key) indices.push_back(pointer_index.at(frame));
+  }
+
+  window.samples.reserve(open.counts.size());
+  std::pmr::unordered_set<std::uint64_t> threads(&memory_);
+  for (const auto& [key, count] : open.counts) {
+    window.samples.push_back(StackCount{key.stack, key.pid, key.tid, count, key.labels});
+    std::uint64_t thread = std::uint64_t(key.pid) << 32 | key.tid;
+    if (threads.insert(thread).second) {
+      auto name = open.thread_names.find(thread);
+      window.threads.push_back(ThreadInfo{
+          key.pid, key.tid,
+          name != open.thread_names.end() ? std::string(name->second) : std::string()});
+    }
+  }
 }
 
 }  // namespace ember

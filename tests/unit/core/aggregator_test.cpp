@@ -153,5 +153,41 @@ TEST(Aggregator, ManyStacksKeepTheirFramesAndCountsThroughTake) {
   EXPECT_TRUE(dropped.expired());  // the aggregator let go of it
 }
 
+// The open window's nodes live in mapped chunks that all go back at the
+// close, not in the malloc heap between long-lived allocations.
+TEST(Aggregator, AClosedWindowsBookkeepingGoesBackWhole) {
+  Aggregator aggregator;
+  EXPECT_EQ(aggregator.open_window_bytes(), 0u);
+  std::vector<FrameHandle> pool;
+  for (int i = 0; i < 100; ++i) pool.push_back(make_frame("f" + std::to_string(i)));
+  constexpr int kStacks = 20000;
+  for (int i = 0; i < kStacks; ++i) {
+    std::vector<FrameHandle> stack{pool[i % 100], pool[i / 100 % 100], pool[i / 10000]};
+    const auto tid = static_cast<std::uint32_t>(i % 50);
+    aggregator.add(7, tid, stack);
+    aggregator.name_thread(7, tid, ("a thread name longer than a short string " + std::to_string(tid)).c_str());
+  }
+  // At least a map node and a key per distinct stack.
+  const std::size_t open_bytes = aggregator.open_window_bytes();
+  EXPECT_GT(open_bytes, kStacks * (sizeof(void*) * 3 + sizeof(std::uint32_t)));
+
+  Window window = aggregator.take(0, 1);
+  EXPECT_EQ(aggregator.open_window_bytes(), 0u);
+  // What the window holds is its own: read after the chunks went back.
+  ASSERT_EQ(window.stacks.size(), std::size_t{kStacks});
+  ASSERT_EQ(window.threads.size(), 50u);
+  for (const ThreadInfo& thread : window.threads) {
+    EXPECT_EQ(thread.name, "a thread name longer than a short string " + std::to_string(thread.tid));
+  }
+  EXPECT_EQ(window.frames.size(), 100u);
+
+  // The next window maps afresh, a little for a little.
+  aggregator.add(7, 1, pool);
+  EXPECT_GT(aggregator.open_window_bytes(), 0u);
+  EXPECT_LT(aggregator.open_window_bytes(), open_bytes);
+  EXPECT_EQ(aggregator.take(1, 2).total_samples(), 1u);
+  EXPECT_EQ(aggregator.open_window_bytes(), 0u);
+}
+
 }  // namespace
 }  // namespace ember
