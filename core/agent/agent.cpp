@@ -198,6 +198,7 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
       // system now, not at the window's close: under process churn the
       // heap would otherwise grow for a whole window.
       if (processes_.release_exited_handlers(horizon - 1000000000) > 0) malloc_trim(0);
+      processes_.forget_exits_before(horizon - 1000000000);
       forget_old_exec_images();
       next_cpu_check = now + 1000000000;
       if (progress_) report_progress_now(started, true);
@@ -284,9 +285,11 @@ void Agent::on_record(const void* data, std::size_t size) {
       capture(*sample_);
       return;
     case EMBER_RECORD_EXEC:
+      processes_.started(header->pid);
       on_process_start(header->pid, true);
       return;
     case EMBER_RECORD_FORK:  // tid: the parent's pid
+      processes_.started(header->pid);
       on_process_fork(header->pid, header->tid);
       return;
     case EMBER_RECORD_EXIT:

@@ -185,6 +185,10 @@ ProcessState& ProcessTable::get(std::uint32_t pid, bool& is_new) {
     slot = std::make_shared<ProcessState>();
     read(pid, *slot);
     if (labeler_) labeler_->label(slot->info);
+    if (auto exit = recent_exits_.find(pid); exit != recent_exits_.end()) {
+      slot->exited = true;
+      slot->info.exit_time_ns = exit->second;
+    }
   }
   return *slot;
 }
@@ -214,10 +218,15 @@ void ProcessTable::set_labeler(std::unique_ptr<ProcessLabeler> labeler) {
 }
 
 void ProcessTable::mark_exited(std::uint32_t pid, std::int64_t exit_time_ns) {
+  recent_exits_[pid] = exit_time_ns;
   if (ProcessState* state = find(pid)) {
     state->exited = true;
     state->info.exit_time_ns = exit_time_ns;
   }
+}
+
+void ProcessTable::forget_exits_before(std::int64_t time_ns) {
+  std::erase_if(recent_exits_, [&](const auto& exit) { return exit.second < time_ns; });
 }
 
 std::size_t ProcessTable::release_exited_handlers(std::int64_t exited_before_ns) {

@@ -102,7 +102,18 @@ class ProcessTable {
   // mappings (the same image), not what /proc shows of the child by now.
   ProcessState& fork(std::uint32_t pid, const ProcessState& parent);
 
+  // The exit record of pid (its wall-clock time). The exiting task runs on
+  // after it (the rest of do_exit; since Linux 6.16 that includes unmapping
+  // its memory): a sample taken then comes after the record, often as the
+  // first of a short-lived process. An entry get() makes for pid is made
+  // exited too, until started() says the pid is a new process or
+  // forget_exits_before() passes the exit's time; else it would stay
+  // tracked until the idle rule dropped it, five windows later.
   void mark_exited(std::uint32_t pid, std::int64_t exit_time_ns);
+  // An exec or fork record: pid runs (again, when the pid was reused).
+  void started(std::uint32_t pid) { recent_exits_.erase(pid); }
+  // Exits before this time (wall clock) no longer meet a sample.
+  void forget_exits_before(std::int64_t time_ns);
 
   // Destroys the runtime handlers (unwinder, symbol caches, interpreter
   // state) and mappings of processes that exited before `exited_before_ns`:
@@ -133,6 +144,7 @@ class ProcessTable {
   std::unordered_map<std::uint32_t, std::shared_ptr<ProcessState>> processes_;
   std::unique_ptr<ProcessLabeler> labeler_;
   ExecImageLookup exec_images_;
+  std::unordered_map<std::uint32_t, std::int64_t> recent_exits_;  // pid -> exit time
 
   void read(std::uint32_t pid, ProcessState& state);
 };

@@ -40,5 +40,41 @@ TEST(ProcessTable, ExitedProcessesLoseTheirHandlersButKeepTheirInfo) {
   EXPECT_EQ(table.release_exited_handlers(2000), 0u) << "released once";
 }
 
+// The exiting task runs on after its exit record (the rest of do_exit): a
+// sample taken then comes after the record, and may be the process' first.
+TEST(ProcessTable, AnEntryMadeAfterTheExitRecordIsExited) {
+  ProcessTable table;
+  const auto pid = static_cast<std::uint32_t>(getpid());
+  bool is_new = false;
+  table.mark_exited(pid, 1000);  // no entry yet: never sampled before
+  ProcessState& late = table.get(pid, is_new);
+  ASSERT_TRUE(is_new);
+  EXPECT_TRUE(late.exited);
+  EXPECT_EQ(late.info.exit_time_ns, 1000);
+  EXPECT_EQ(table.remove_exited_and_idle(0), std::vector<std::uint32_t>{pid})
+      << "forgotten at the close after its sample";
+
+  // Another sample from the exit path, after that close.
+  EXPECT_TRUE(table.get(pid, is_new).exited);
+  EXPECT_EQ(table.remove_exited_and_idle(0).size(), 1u);
+
+  // An exec or fork record: the pid is a new process.
+  table.started(pid);
+  EXPECT_FALSE(table.get(pid, is_new).exited);
+  EXPECT_TRUE(table.remove_exited_and_idle(0).empty());
+}
+
+TEST(ProcessTable, ExitsAreForgottenOnceNoSampleCanMeetThem) {
+  ProcessTable table;
+  const auto pid = static_cast<std::uint32_t>(getpid());
+  bool is_new = false;
+  table.mark_exited(pid, 1000);
+  table.forget_exits_before(1000);
+  EXPECT_TRUE(table.get(pid, is_new).exited) << "exited at 1000: not before it";
+  table.remove_exited_and_idle(0);
+  table.forget_exits_before(1001);
+  EXPECT_FALSE(table.get(pid, is_new).exited);
+}
+
 }  // namespace
 }  // namespace ember
