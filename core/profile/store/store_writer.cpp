@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -365,6 +366,7 @@ class StoreWriter::Impl {
   std::optional<Statement> find_kind, insert_kind, update_kind;
   std::optional<Statement> insert_window;
   WriteStats stats;                          // of the last write
+  SchemaMigration migration;                 // what open() did
   std::optional<std::int64_t> newest_hour;  // of the newest window written
   std::deque<std::int64_t> pending_hours;   // closed hours to roll up, oldest first
   std::set<std::int64_t> pending_spans;     // closed blocks to roll up once more
@@ -409,9 +411,14 @@ StoreOutcome StoreWriter::open(const std::string& path, std::unique_ptr<StoreWri
   StoreOutcome outcome = guarded(path, "open store", [&] {
     impl = std::make_unique<Impl>(path);
     impl->lock_writer();
-    check_store(impl->db, path);  // before anything writes to the file
+    impl->migration.from = check_store(impl->db, path);  // before anything writes to the file
     configure_connection(impl->db, true);
+    const auto started = std::chrono::steady_clock::now();
     migrate(impl->db);
+    impl->migration.wall_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::steady_clock::now() - started)
+                                  .count();
+    impl->migration.to = kSchemaVersion;
     // A truncated or damaged file is found now rather than at the first
     // write an hour into profiling.
     Statement check(impl->db.handle(), "PRAGMA quick_check");
@@ -431,6 +438,8 @@ StoreWriter::StoreWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 StoreWriter::~StoreWriter() = default;
 
 const std::string& StoreWriter::path() const { return impl_->path; }
+
+const SchemaMigration& StoreWriter::schema_migration() const { return impl_->migration; }
 
 StoreOutcome StoreWriter::write(const Window& window) {
   StoreOutcome outcome = guarded(impl_->path, "write a window to", [&] { impl_->write(window); });

@@ -51,11 +51,23 @@ struct WriteStats {
   std::uint64_t compared = 0;    // stored rows read and compared with a looked-up one
 };
 
+// What open() found and did to the file's schema: an older store is
+// migrated (every row rehashed, for some versions), which a user otherwise
+// sees only as a slow start.
+struct SchemaMigration {
+  std::int64_t from = 0;  // the file's version; 0: a new file
+  std::int64_t to = 0;    // the version it has now
+  std::int64_t wall_ns = 0;
+  bool migrated() const { return from > 0 && from < to; }
+};
+
 class StoreWriter {
  public:
   // Creates the file (and schema) when missing, migrates an older one.
   static StoreOutcome open(const std::string& path, std::unique_ptr<StoreWriter>& writer);
   ~StoreWriter();
+
+  const SchemaMigration& schema_migration() const;
 
   StoreOutcome write(const Window& window);
   const WriteStats& last_write() const;

@@ -94,6 +94,7 @@ void StoreSink::open_store() {
       } else {
         host_->log(LogLevel::info, "windows go to the store at " + active_path_);
       }
+      log_migration();
       last_problem_.clear();
       return;
     }
@@ -104,6 +105,18 @@ void StoreSink::open_store() {
       return;  // retried at the next window
     }
   }
+}
+
+// Migrating rewrites rows (rehashing them, for some versions): the user
+// learns why the first window was slow.
+void StoreSink::log_migration() {
+  const store::SchemaMigration& migration = writer_->schema_migration();
+  if (!migration.migrated()) return;
+  char seconds[32];
+  std::snprintf(seconds, sizeof(seconds), "%.2f", migration.wall_ns / 1e9);
+  host_->log(LogLevel::info, "migrated the store at " + active_path_ + " from schema version " +
+                                 std::to_string(migration.from) + " to " +
+                                 std::to_string(migration.to) + " in " + seconds + " s");
 }
 
 void StoreSink::make_private() {

@@ -50,6 +50,8 @@ class StoreSink final : public SinkPlugin {
   void write_beside(const std::string& problem);
   // Files of the store an older ember left readable are made private.
   void make_private();
+  // One info line when opening migrated an older store's schema.
+  void log_migration();
   // One failed open or write: what to do about it.
   void handle_problem(const store::StoreOutcome& outcome);
   // Drops the oldest held windows beyond max_held_windows, saying so.

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <regex>
 
 #include "ember/testing/fake_host.hpp"
 #include "option_units.hpp"
@@ -180,6 +181,44 @@ TEST(StoreSink, ANewerStoreIsLeftAloneAndWindowsGoBesideIt) {
   EXPECT_TRUE(store::test::read_bytes(path) == before) << "the newer store was modified";
   std::string line = host.find(LogLevel::error, "newer");
   EXPECT_NE(line.find(sibling), std::string::npos) << line;
+}
+
+// Migrating an older store rewrites its rows (schema 9 rehashes every one):
+// the log says which file, from and to which version, and how long it took.
+TEST(StoreSink, MigratingAnOlderStoreIsLoggedOnce) {
+  store::test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  {
+    testkit::FakeHost host;
+    StoreSink sink;
+    ASSERT_TRUE(sink.configure(options(path), host));
+    ASSERT_TRUE(sink.on_window(recent_window(0)));
+    ASSERT_TRUE(sink.close());
+    EXPECT_EQ(host.count(LogLevel::info, "migrated"), 0u) << "a new store was not migrated";
+  }
+  // What schema 8 wrote: 15-bit hashes.
+  store::test::execute(path,
+                       "UPDATE frames SET hash = hash & 32767; UPDATE stacks SET hash = hash & "
+                       "32767; UPDATE processes SET hash = hash & 32767; UPDATE threads SET hash "
+                       "= hash & 32767; PRAGMA user_version = 8;");
+  for (int run = 0; run < 2; ++run) {
+    SCOPED_TRACE(run == 0 ? "schema 8" : "migrated already");
+    testkit::FakeHost host;
+    StoreSink sink;
+    ASSERT_TRUE(sink.configure(options(path), host));
+    ASSERT_TRUE(sink.on_window(recent_window(1 + run)));
+    ASSERT_TRUE(sink.close());
+    EXPECT_EQ(store::test::query(path, "PRAGMA user_version"), store::kSchemaVersion);
+    EXPECT_EQ(host.count(LogLevel::info, "migrated"), run == 0 ? 1u : 0u);
+    if (run > 0) continue;
+    std::string line = host.find(LogLevel::info, "migrated");
+    EXPECT_NE(line.find(path), std::string::npos) << line;
+    EXPECT_NE(line.find("from schema version 8 to " + std::to_string(store::kSchemaVersion)),
+              std::string::npos)
+        << line;
+    EXPECT_TRUE(std::regex_search(line, std::regex(R"( in \d+\.\d\d s$)"))) << line;
+  }
+  EXPECT_EQ(windows_in(path), 3u);
 }
 
 TEST(StoreSink, AnUnwritableStoreHoldsWindowsInMemoryUntilItCanBeWritten) {
