@@ -31,9 +31,9 @@ ProcessSymbolizer::ProcessSymbolizer(const ProcessRef& process, std::shared_ptr<
       max_cached_frames_(options.max_cached_frames),
       last_refresh_(Clock::now()),
       lru_(lru ? std::move(lru) : std::make_shared<UnwindStateLru>()),
-      unwinder_(pid_, root_,
-                unwind_cache ? std::move(unwind_cache) : std::make_shared<UnwindObjectCache>(host),
-                host, options.stack_snapshot) {
+      unwind_cache_(unwind_cache ? std::move(unwind_cache)
+                                 : std::make_shared<UnwindObjectCache>(host)),
+      unwinder_(pid_, root_, unwind_cache_, host, options.stack_snapshot) {
   std::vector<Mapping> maps;
   if (process.mappings) {
     maps = *process.mappings;
@@ -62,8 +62,12 @@ void ProcessSymbolizer::drop_unwind_state() {
 
 void ProcessSymbolizer::unwind_user(const ember_sample& sample, NativeStack& stack) {
   // Every sample passes here, lookups or not: what the DWARF lookups of a
-  // burst left resident is given back once it is over.
+  // burst left resident is given back once it is over, and what exited
+  // processes' binaries left kept once its time is up.
   cache_->dwarf_pool().release_if_due();
+  const auto now = SymbolCache::Clock::now();
+  cache_->expire_kept(now);
+  unwind_cache_->expire_kept(now);
   use_unwind_state();
   if (std::string report = lru_->report_if_due(Clock::now()); !report.empty()) {
     host_.log(LogLevel::debug, report);

@@ -87,6 +87,7 @@ class ProcessSymbolizer final : public ProcessHandler, private UnwindStateLru::M
   std::unordered_map<std::uint64_t, ChainHandle> unmapped_;
   Clock::time_point last_refresh_;
   std::shared_ptr<UnwindStateLru> lru_;
+  std::shared_ptr<UnwindObjectCache> unwind_cache_;
   UserStackUnwinder unwinder_;
 };
 

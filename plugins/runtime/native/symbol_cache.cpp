@@ -288,9 +288,13 @@ std::shared_ptr<const BinarySymbols> SymbolCache::get(const MappedFile& file,
                                                       const std::string& path,
                                                       const std::string& root) {
   std::string identity = file.identity().key();
+  std::shared_ptr<const BinarySymbols> pushed_out;  // let go after the lock
   {
     std::lock_guard lock(mutex_);
-    if (auto known = lookup(by_identity_, identity)) return known;
+    if (auto known = lookup(by_identity_, identity)) {
+      pushed_out = kept_.touch(known, Clock::now());
+      return known;
+    }
   }
   // Read outside the lock: a big binary takes a while, other processes need not wait.
   std::shared_ptr<const BinarySymbols> entry = read(file, path, root);
@@ -312,7 +316,15 @@ std::shared_ptr<const BinarySymbols> SymbolCache::get(const MappedFile& file,
   }
   by_identity_[identity] = entry;
   if (++inserts_since_sweep_ >= 256) sweep();
+  pushed_out = kept_.touch(entry, Clock::now());
   return entry;
+}
+
+void SymbolCache::expire_kept(Clock::time_point now) {
+  if (!kept_.expiry_due(now)) return;
+  std::vector<std::shared_ptr<const BinarySymbols>> expired;  // let go after the lock
+  std::lock_guard lock(mutex_);
+  expired = kept_.expire(now);
 }
 
 void SymbolCache::sweep() {

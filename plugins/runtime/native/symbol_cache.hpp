@@ -2,7 +2,9 @@
 // the same object. An object is known by its build id, or by its file
 // identity (device, inode, size, mtime) when it has none; a second key, the
 // identity of each file opened, lets the next process skip reading the file.
-// Entries live as long as some handler holds them.
+// Entries live as long as some handler holds them, and the 256 most recently
+// asked for a further 10 s (recent_objects.hpp): the next short-lived
+// process of the same programs finds them read.
 //
 // An object's functions come from its own .symtab/.dynsym plus, when it was
 // stripped, its separate debug file's .symtab or its MiniDebugInfo. With
@@ -36,6 +38,7 @@
 #include "frame_names.hpp"
 #include "mapped_file.hpp"
 #include "native_options.hpp"
+#include "recent_objects.hpp"
 
 namespace ember::native {
 
@@ -110,6 +113,8 @@ class BinarySymbols {
 
 class SymbolCache {
  public:
+  using Clock = RecentObjects<BinarySymbols>::Clock;
+
   SymbolCache(Host& host, const NativeOptions& options);
 
   // The symbols of `file` (opened for `path`, the name the process uses;
@@ -118,7 +123,12 @@ class SymbolCache {
   std::shared_ptr<const BinarySymbols> get(const MappedFile& file, const std::string& path,
                                            const std::string& root);
 
-  // Entries some handler still holds (for tests and metrics).
+  // Lets go of the entries no handler asked for in the last 10 s; cheap
+  // when none is due (for every sample).
+  void expire_kept(Clock::time_point now = Clock::now());
+
+  // Entries some handler, or the recently asked for, still hold (for tests
+  // and metrics).
   std::size_t live_entries();
   DwarfPool& dwarf_pool() { return *dwarf_pool_; }
   // Null when debuginfod is off.
@@ -140,6 +150,7 @@ class SymbolCache {
   Entries by_build_id_;
   std::unordered_set<std::string> reported_;  // identities whose failure was logged
   std::size_t inserts_since_sweep_ = 0;
+  RecentObjects<BinarySymbols> kept_{256, std::chrono::seconds(10)};
 };
 
 }  // namespace ember::native

@@ -5,11 +5,15 @@ namespace ember::native {
 std::shared_ptr<const UnwindObject> UnwindObjectCache::get(const MappedFile& file,
                                                            const std::string& path) {
   std::string identity = file.identity().key();
+  std::shared_ptr<const UnwindObject> pushed_out;  // let go after the lock
   {
     std::lock_guard lock(mutex_);
     if (failed_.count(identity)) return nullptr;
     if (auto it = by_identity_.find(identity); it != by_identity_.end()) {
-      if (auto known = it->second.lock()) return known;
+      if (auto known = it->second.lock()) {
+        pushed_out = kept_.touch(known, Clock::now());
+        return known;
+      }
     }
   }
   std::unique_ptr<UnwindObject> opened;
@@ -39,7 +43,15 @@ std::shared_ptr<const UnwindObject> UnwindObjectCache::get(const MappedFile& fil
       std::erase_if(*entries, [](const auto& item) { return item.second.expired(); });
     }
   }
+  pushed_out = kept_.touch(entry, Clock::now());
   return entry;
+}
+
+void UnwindObjectCache::expire_kept(Clock::time_point now) {
+  if (!kept_.expiry_due(now)) return;
+  std::vector<std::shared_ptr<const UnwindObject>> expired;  // let go after the lock
+  std::lock_guard lock(mutex_);
+  expired = kept_.expire(now);
 }
 
 }  // namespace ember::native

@@ -223,6 +223,7 @@ void expect_fallback(Alt alt, const std::string& why) {
   // The next object with that alt file does not ask for it again.
   std::size_t fetches = cache.debuginfod()->fetches();
   symbols.reset();
+  cache.expire_kept(SymbolCache::Clock::now() + std::chrono::seconds(10));  // read anew
   auto again = stripped_inlined_dwz(cache);
   OuterWorkNames named_again = outer_work_names(*again);
   EXPECT_EQ(named_again.mix_inlined, 0u);

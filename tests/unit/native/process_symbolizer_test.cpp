@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -240,7 +241,7 @@ TEST_F(NativeHandlerTest, SteadyStateReturnsTheCachedFrame) {
   EXPECT_EQ(first.get(), second.get());
 }
 
-TEST_F(NativeHandlerTest, SymbolsAreSharedAcrossProcessesAndFreedWithTheirHandlers) {
+TEST_F(NativeHandlerTest, SymbolsAreSharedAcrossProcessesAndFreed10sAfterTheirHandlers) {
   {
     FixtureProcess one(fixture_path("ember_fixture_pie"));
     FixtureProcess two(fixture_path("ember_fixture_pie"));
@@ -254,6 +255,11 @@ TEST_F(NativeHandlerTest, SymbolsAreSharedAcrossProcessesAndFreedWithTheirHandle
     unwind(*second, {two.address("lib_static")});
     EXPECT_EQ(plugin_->symbol_cache()->live_entries(), 2u) << "the executable and the library";
   }
+  // The next short-lived process of the same program finds them read.
+  EXPECT_EQ(plugin_->symbol_cache()->live_entries(), 2u) << "kept after the handlers went";
+  plugin_->symbol_cache()->expire_kept(SymbolCache::Clock::now() + std::chrono::seconds(9));
+  EXPECT_EQ(plugin_->symbol_cache()->live_entries(), 2u) << "kept for 10 s";
+  plugin_->symbol_cache()->expire_kept(SymbolCache::Clock::now() + std::chrono::seconds(10));
   EXPECT_EQ(plugin_->symbol_cache()->live_entries(), 0u);
 }
 
