@@ -38,8 +38,12 @@ function drive(seconds) {  // line-drive
   // CPU seconds, not wall time: a busy machine slows the run, not the count.
   const budget = seconds * 1e6;
   while (cpuMicros() - start < budget) {
+    // fibRecurse's argument varies so that a round's length does too: a
+    // round as long as a whole number of sampling periods (~2 ms at 999 Hz)
+    // would be sampled at the same points of it round after round.
+    const n = 23 + Math.floor(Math.random() * 5);
     const t0 = cpuMicros();
-    sink += runTask(0, 26);
+    sink += runTask(0, n);
     const t1 = cpuMicros();
     sink += runTask(1, rounds);
     const t2 = cpuMicros();
