@@ -93,6 +93,7 @@ void DwarfPool::close_idle(Clock::time_point now) {
 
 void DwarfPool::release_locked(Clock::time_point now) {
   close_idle(now);
+  enforce_budget(true);
   if (pending_.load(std::memory_order_relaxed)) {
     for (std::uint64_t id : recent_) entries_.at(id).source->release_file_pages();
     if (trim_pending_) malloc_trim(0);
@@ -123,20 +124,26 @@ bool DwarfPool::lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<Source
   Clock::time_point now = now_();
   entry.last_lookup = now;
   pending_.store(true, std::memory_order_relaxed);
-  enforce_budget();
+  // The memory budget is kept at the release, once a second: closed at
+  // once, a file over it was opened again (and libdw read its aranges and
+  // line tables again) at the next lookup of a new address, hundreds of
+  // times a second when the live binaries' DWARF exceeds the budget.
+  enforce_budget(false);
   if (release_.due(now)) release_locked(now);
   return found;
 }
 
-void DwarfPool::enforce_budget() {
+void DwarfPool::enforce_budget(bool memory) {
   std::size_t total = 0;
-  for (std::uint64_t id : recent_) total += entries_.at(id).source->memory_estimate();
-  while (!recent_.empty() && (total > budget_ || recent_.size() > max_open_)) {
+  if (memory) {
+    for (std::uint64_t id : recent_) total += entries_.at(id).source->memory_estimate();
+  }
+  while (!recent_.empty() && ((memory && total > budget_) || recent_.size() > max_open_)) {
     // The file just used is the most recent, so it goes last; alone over
     // budget it is closed too: its result is out, and memory stays bounded.
     std::uint64_t oldest = recent_.back();
     Entry& entry = entries_.at(oldest);
-    total -= entry.source->memory_estimate();
+    if (memory) total -= entry.source->memory_estimate();
     close(entry);
   }
 }

@@ -99,7 +99,9 @@ class DwarfPool {
 
   Status open(Entry& entry, std::string& note);
   void close(Entry& entry);
-  void enforce_budget();
+  // Closes the least recently used beyond max_open, and with `memory`
+  // beyond the memory budget too.
+  void enforce_budget(bool memory);
   void close_idle(Clock::time_point now);
   void release_locked(Clock::time_point now);
 

@@ -257,9 +257,18 @@ TEST(DwarfPool, HandlesBeyondTheLimitsAreClosedAndReopenedOnUse) {
   ASSERT_FALSE(out.empty());
   EXPECT_EQ(out.back().name, "outer_work");
 
-  DwarfPool no_room(1, 32);  // one byte: every handle is closed after its lookup
+  // One byte: every handle is closed at the release after its lookup (once
+  // a second), not at the lookup: a file over the budget is not reopened
+  // for every new address.
+  auto fake_now = DwarfPool::Clock::time_point(std::chrono::hours(1));
+  DwarfPool no_room(1, 32, nullptr, std::chrono::seconds(1), std::chrono::seconds(0),
+                    [&] { return fake_now; });
   std::uint64_t c = no_room.add(by_id, identity_of(by_id));
   EXPECT_TRUE(no_room.lookup(c, outer.address, out, error));
+  EXPECT_TRUE(no_room.lookup(c, outer.address + 1, out, error));
+  EXPECT_EQ(no_room.open_count(), 1u) << "over the budget until the release";
+  fake_now += std::chrono::seconds(1);
+  no_room.release_if_due();
   EXPECT_EQ(no_room.open_count(), 0u);
   EXPECT_EQ(no_room.memory_estimate(), 0u);
   EXPECT_TRUE(no_room.lookup(c, outer.address, out, error));
