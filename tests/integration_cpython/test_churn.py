@@ -109,6 +109,14 @@ class Churn(CpythonTestCase):
                    f"churn {started}")
         print("\n" + summary)
         self.assertGreater(samples, 0, summary + "\n" + stderr)
+        if os.environ.get("EMBER_IT_SANITIZED") == "1":
+            # A Debug+ASan agent takes 10 s to attach to every process under
+            # this churn on a 2-CPU host and names samples several times
+            # slower: it runs the exit and churn paths under the sanitizers
+            # here, and every sample is still accounted for (above); the
+            # losses and the duration are the release build's checks.
+            print("sanitizer build: lost share and duration not checked")
+            return
         self.assertLess(share, MAX_LOST_SHARE, summary + "\n" + stderr)
         self.assertLessEqual(abs(took - DURATION), 1.0, summary + "\n" + stderr)
 
