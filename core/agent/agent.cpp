@@ -147,11 +147,15 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
   while (!stop.load()) {
     if (extended && profiled_samples_ >= min_samples_) break;
     if (monotonic_ns() >= deadline) {
-      if (extended) {
-        logger_->warn("only {} of the {} samples asked for within {:.1f} s", profiled_samples_,
-                      min_samples_, max_seconds_);
+      if (profiled_samples_ >= min_samples_) break;
+      if (extended || deadline == last_deadline) {
+        // Setting up can take all the time allowed (a sanitizer build, a
+        // host attaching hundreds of processes): say so, not just "short".
+        logger_->warn("only {} of the {} samples asked for within {:.1f} s (setting up took "
+                      "{:.1f} s of it)",
+                      profiled_samples_, min_samples_, max_seconds_, (started - origin) / 1e9);
+        break;
       }
-      if (extended || deadline == last_deadline || profiled_samples_ >= min_samples_) break;
       logger_->info("{} of {} samples after {:.1f} s: recording on, for at most {:.1f} s more",
                     profiled_samples_, min_samples_, duration_seconds,
                     (last_deadline - deadline) / 1e9);

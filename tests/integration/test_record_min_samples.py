@@ -3,9 +3,11 @@
 profile holds N samples (at most 4 x the duration), so a test's statistics
 hold on a busy machine.
 
-One spin thread at 99 Hz gives at most ~50 samples in 0.5 s: asking for 120
+One spin thread at 99 Hz gives at most ~100 samples in 1 s: asking for 150
 must record on, and stop once they are in (or, on a machine that busy, say
-how many it got within 2 s).
+how many it got within 4 s). A second, not half of one: the sanitizer
+build's agent takes up to 1.6 s to set up, which would leave half a second's
+duration no time to record on in.
 """
 import os
 import unittest
@@ -13,8 +15,8 @@ import unittest
 import ember_it as it
 
 FREQUENCY = 99
-DURATION = 0.5
-WANTED = 120
+DURATION = 1.0
+WANTED = 150
 
 
 class RecordMinSamples(unittest.TestCase):
