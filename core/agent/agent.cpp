@@ -204,6 +204,7 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
       if (processes_.release_exited_handlers(horizon - 1000000000) > 0) malloc_trim(0);
       processes_.forget_exits_before(horizon - 1000000000);
       forget_old_exec_images();
+      resume_setups();
       next_cpu_check = now + 1000000000;
       if (progress_) report_progress_now(started, true);
     }
@@ -539,6 +540,16 @@ void Agent::after_loader(ProcessState& process, std::uint64_t user_ip) {
   if (process.has_interpreter() || !at || at->path != process.loader_path) {
     process.loader_path.clear();
     sampler_->set_process_flags(process.info.pid, EMBER_PROCESS_WAKE_READER, false);
+  }
+}
+
+void Agent::resume_setups() {
+  std::vector<std::shared_ptr<ProcessState>> waiting;
+  processes_.setting_up(waiting);
+  for (const auto& process : waiting) {
+    Status refreshed =
+        guarded_call("refreshing runtime plugins", [&] { runtimes_->refresh(*process); });
+    if (!refreshed) logger_->error("pid {}: {}", process->info.pid, refreshed.message());
   }
 }
 

@@ -109,6 +109,9 @@ class Agent {
   void on_process_start(std::uint32_t pid, bool exec);
   void on_process_fork(std::uint32_t pid, std::uint32_t parent);
   void after_loader(ProcessState& process, std::uint64_t user_ip);
+  // Once a second: processes with a handler still setting up (a VM starting)
+  // are refreshed, their maps changed or not.
+  void resume_setups();
   bool watch_loader(ProcessState& process);
   void start_deferred(ProcessState& process);
   void attach_running_processes();

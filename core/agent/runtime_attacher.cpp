@@ -107,6 +107,27 @@ void RuntimeAttacher::attach(ProcessState& process) {
     }
   }
   process.code_claims.collect(process.handlers);
+  note_setting_up(process);
+}
+
+void RuntimeAttacher::note_setting_up(ProcessState& process) {
+  process.setting_up = false;
+  for (const AttachedRuntime& runtime : process.runtimes) {
+    if (runtime.abi_minor >= kSettingUpMinor && runtime.handler->setting_up()) {
+      process.setting_up = true;
+    }
+  }
+}
+
+void RuntimeAttacher::retry_setting_up(ProcessState& process) {
+  ProcessRef ref = ref_of(process);
+  for (const AttachedRuntime& runtime : process.runtimes) {
+    if (runtime.abi_minor >= kSettingUpMinor && runtime.handler->setting_up()) {
+      runtime.handler->on_mappings_changed(ref);
+    }
+  }
+  process.code_claims.collect(process.handlers);
+  note_setting_up(process);
 }
 
 bool RuntimeAttacher::refresh(ProcessState& process) {
@@ -119,7 +140,10 @@ bool RuntimeAttacher::refresh(ProcessState& process) {
       return false;
     }
   }
-  if (mappings == process.mappings) return true;
+  if (mappings == process.mappings) {
+    if (process.setting_up) retry_setting_up(process);
+    return true;
+  }
   if (alive) {
     // A child known as a copy of its parent may have exec'd since: plugins
     // attach to the new image under its own names, not the parent's.
@@ -149,6 +173,7 @@ bool RuntimeAttacher::refresh(ProcessState& process) {
   }
   std::vector<std::string> attached = attach_claimers(process, ref, code);
   process.code_claims.collect(process.handlers);
+  note_setting_up(process);
   process.code_names.forget_changed(process.mappings);
 
   auto logger = component_logger("agent");
@@ -181,8 +206,9 @@ std::vector<std::string> RuntimeAttacher::attach_claimers(
       if (process.runtime(claim.runtime->name)) continue;  // one handler per plugin
       auto handler = claim.runtime->plugin->attach(ref, claim.data);
       if (!handler) continue;
-      process.runtimes.push_back(
-          AttachedRuntime{claim.runtime->name, handler.get(), claim.runtime->host->program_slot()});
+      process.runtimes.push_back(AttachedRuntime{claim.runtime->name, handler.get(),
+                                                 claim.runtime->host->program_slot(),
+                                                 claim.runtime->abi_minor});
       process.handlers.push_back(std::move(handler));
       attached.push_back(claim.runtime->name);
     }

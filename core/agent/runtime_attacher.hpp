@@ -29,9 +29,11 @@ class RuntimeAttacher {
   // Re-reads the process' mappings. When they changed: tells its handlers,
   // probes the executable file mappings it did not have with every probing
   // plugin, attaches those that claim one and are not attached yet, and asks
-  // every handler for its code ranges again. Returns false when the maps
-  // cannot be read (the process is gone, and what it mapped since its exec
-  // is not known either).
+  // every handler for its code ranges again. When they did not, handlers
+  // still setting up (ProcessState::setting_up) get on_mappings_changed all
+  // the same: the agent calls this once a second for their processes.
+  // Returns false when the maps cannot be read (the process is gone, and
+  // what it mapped since its exec is not known either).
   bool refresh(ProcessState& process);
 
   // A sample of `process` ran code outside every mapping known of it (a
@@ -39,6 +41,9 @@ class RuntimeAttacher {
   // process. Returns whether the maps were read.
   static constexpr std::int64_t kUnknownCodeInterval = 200'000'000;  // ns
   bool refresh_for_unknown_code(ProcessState& process, std::int64_t now_ns);
+
+  // The ABI minor from which plugins implement ProcessHandler::setting_up.
+  static constexpr std::uint32_t kSettingUpMinor = 2;
 
   // True when some plugin probes binaries (an interpreter plugin is enabled).
   bool probes_binaries() const { return !probing_.empty(); }
@@ -66,6 +71,10 @@ class RuntimeAttacher {
   std::vector<std::string> attach_claimers(ProcessState& process, const ProcessRef& ref,
                                            const std::vector<const Mapping*>& mappings);
   void learn_executable(const ProcessState& process);
+  // Sets process.setting_up from its handlers.
+  static void note_setting_up(ProcessState& process);
+  // on_mappings_changed for the handlers still setting up, maps unchanged.
+  static void retry_setting_up(ProcessState& process);
 
   PluginSet& plugins_;
   std::vector<PluginInstance<RuntimePlugin>*> probing_;            // plugins that probe binaries

@@ -252,6 +252,13 @@ std::vector<std::uint32_t> ProcessTable::clear() {
   return pids;
 }
 
+void ProcessTable::setting_up(std::vector<std::shared_ptr<ProcessState>>& out) const {
+  out.clear();
+  for (const auto& [pid, state] : processes_) {
+    if (state->setting_up && !state->exited) out.push_back(state);
+  }
+}
+
 void ProcessTable::sampled_since(std::uint64_t since, std::vector<std::uint32_t>& out) const {
   out.clear();
   for (const auto& [pid, state] : processes_) {

@@ -27,6 +27,7 @@ struct AttachedRuntime {
   std::string plugin;  // its name: [runtime.<plugin>]
   ProcessHandler* handler = nullptr;
   std::uint32_t program = 0;  // its BPF program slot, 0 without one
+  std::uint32_t abi_minor = 0;  // the ABI minor its plugin was built for
 };
 
 struct ProcessState {
@@ -47,6 +48,8 @@ struct ProcessState {
   // (walk garbage, not asked about again until the maps change).
   std::int64_t unknown_code_read_ns = 0;
   std::unordered_set<std::uint64_t> unmapped_pcs;
+  // A handler said setting_up(): its maps are re-read once a second.
+  bool setting_up = false;
   // Set after exec while the dynamic loader (this file) may still be mapping
   // the libraries an interpreter plugin would claim.
   std::string loader_path;
@@ -132,6 +135,9 @@ class ProcessTable {
   // Forgets every process (their runtime handlers are destroyed); returns
   // their pids.
   std::vector<std::uint32_t> clear();
+
+  // Live processes with a handler still setting up (ProcessState::setting_up).
+  void setting_up(std::vector<std::shared_ptr<ProcessState>>& out) const;
 
   // Profiled (not filtered out) processes with a sample in window `since` or later.
   void sampled_since(std::uint64_t since, std::vector<std::uint32_t>& out) const;

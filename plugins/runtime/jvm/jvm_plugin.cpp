@@ -60,19 +60,23 @@ class JvmHandler final : public ProcessHandler {
                                    std::to_string(vm_.cache_bytes()) + " bytes");
   }
 
-  // A VM still starting (libjvm.so just loaded) has no code cache yet: it
-  // is read at a later mapping change, which its code cache's first code
-  // brings.
+  // A VM still starting (libjvm.so just loaded) has no vmStructs tables or
+  // code cache yet: read again at the next mapping change, or the host's
+  // next look while setting_up() says so (it may have mapped all it will).
   void on_mappings_changed(const ProcessRef& process) override {
     if (vm_.ready() || vm_.unsupported() || !process.mappings) return;
     auto bias = libjvm_bias(data_->jvm, *process.mappings, data_->path);
     if (!bias) return;
     Status status = vm_.refresh(data_->jvm.symbols, *bias);
     if (!status) {
-      // Not set up yet is expected while the VM starts; a missing field is final.
-      host_.log(vm_.unsupported() ? LogLevel::warn : LogLevel::debug,
-                "pid " + std::to_string(pid_) + ": " + status.message() +
-                    (vm_.unsupported() ? "; its Java code is profiled as native code" : ""));
+      // Not set up yet is expected while the VM starts (said once per
+      // reason, not at every look); a missing field is final.
+      if (vm_.unsupported() || status.message() != waiting_for_) {
+        host_.log(vm_.unsupported() ? LogLevel::warn : LogLevel::debug,
+                  "pid " + std::to_string(pid_) + ": " + status.message() +
+                      (vm_.unsupported() ? "; its Java code is profiled as native code" : ""));
+      }
+      waiting_for_ = status.message();
       return;
     }
     host_.log(LogLevel::info, "pid " + std::to_string(pid_) + ": HotSpot " +
@@ -80,6 +84,8 @@ class JvmHandler final : public ProcessHandler {
                                   ", code cache of " + std::to_string(vm_.heaps().size()) +
                                   " heaps");
   }
+
+  bool setting_up() const override { return !vm_.ready() && !vm_.unsupported(); }
 
   void code_ranges(std::vector<CodeRange>& ranges) const override {
     // Code at an address changes without a mapping change: not cacheable.
@@ -111,6 +117,7 @@ class JvmHandler final : public ProcessHandler {
   std::uint32_t pid_;
   std::shared_ptr<const JvmBinaryData> data_;
   HostMemory memory_;
+  std::string waiting_for_;  // why the VM could not be read at the last look
   // Its caches change as it is asked (unwind_rule is const in the SDK).
   mutable JvmProcess vm_;
 };

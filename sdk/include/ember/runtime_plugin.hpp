@@ -33,7 +33,8 @@
 //    groups replace) and keeps the others (builtins, C extensions, libc). So
 //    every runtime merges with native code the same way.
 //
-// 5. Refresh and detach: mapping changes reach on_mappings_changed; the
+// 5. Refresh and detach: mapping changes reach on_mappings_changed (as does
+//    a re-read about once a second while a handler says setting_up()); the
 //    handler's destructor runs when the process has exited and the window
 //    holding its last samples has closed. It must clear its BPF state.
 //
@@ -266,6 +267,15 @@ class ProcessHandler {
     for (const NativeFrame& frame : frames) pcs.push_back(frame.pc);
     symbolize_addresses(pcs, named);
   }
+
+  // Still setting up (ABI 6.2): true while what this handler needs in its
+  // process is not there yet and no mapping change may come when it is (a
+  // VM whose tables fill in after its last mmap, then idles or runs code it
+  // had mapped already). The host then re-reads the maps about once a
+  // second and calls on_mappings_changed, changed or not, and code_ranges
+  // after it, until this says false. Asked after attach and after every
+  // on_mappings_changed; only on plugins built for ABI 6.2 or later.
+  virtual bool setting_up() const { return false; }
 };
 
 class RuntimePlugin {

@@ -188,5 +188,100 @@ TEST(RuntimeAttacher, UnchangedMapsAreNotPassedOn) {
   waitpid(child, nullptr, 0);
 }
 
+// A VM still starting: its handler says setting_up() until `ready`, and
+// claims the libc it was attached for only then.
+class StartingVmHandler final : public ProcessHandler {
+ public:
+  StartingVmHandler(Counts& counts, const bool& ready) : counts_(counts), ready_(ready) {}
+  void on_mappings_changed(const ProcessRef& process) override {
+    ++counts_.mappings_changed;
+    if (ready_) mappings_ = *process.mappings;
+  }
+  bool setting_up() const override { return mappings_.empty(); }
+  void code_ranges(std::vector<CodeRange>& ranges) const override {
+    for (const Mapping& m : mappings_) {
+      if (m.executable && base_name(m.path) == "libc.so.6") ranges.push_back(CodeRange{m.start, m.end});
+    }
+  }
+
+ private:
+  Counts& counts_;
+  const bool& ready_;
+  std::vector<Mapping> mappings_;
+};
+
+class StartingVmRuntime final : public RuntimePlugin {
+ public:
+  StartingVmRuntime(Counts& counts, const bool& ready) : counts_(counts), ready_(ready) {}
+  std::string_view name() const override { return "vm"; }
+  Status configure(const Options&, Host&) override { return Status::ok(); }
+  std::shared_ptr<const BinaryData> probe(const BinaryRef& binary) override {
+    return base_name(binary.path) == "libc.so.6" ? std::make_shared<Claimed>() : nullptr;
+  }
+  std::unique_ptr<ProcessHandler> attach(const ProcessRef&,
+                                         std::shared_ptr<const BinaryData>) override {
+    ++counts_.attached;
+    return std::make_unique<StartingVmHandler>(counts_, ready_);
+  }
+
+ private:
+  Counts& counts_;
+  const bool& ready_;
+};
+
+TEST(RuntimeAttacher, AHandlerSettingUpIsToldOfUnchangedMapsUntilItIsSetUp) {
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  for (const std::uint32_t minor : {RuntimeAttacher::kSettingUpMinor, 1u}) {
+    SCOPED_TRACE("a plugin built for ABI minor " + std::to_string(minor));
+    Counts counts;
+    bool ready = false;
+    PluginSet plugins;
+    auto plugin = std::make_unique<StartingVmRuntime>(counts, ready);
+    plugins.runtimes.push_back(PluginInstance<RuntimePlugin>{
+        "vm", nullptr, std::make_unique<HostHandle>("runtime.vm", nullptr), std::move(plugin),
+        minor});
+    RuntimeAttacher attacher(plugins);
+    ProcessState process;
+    read_process(static_cast<std::uint32_t>(child), process);
+    attacher.attach(process);
+    ASSERT_EQ(counts.attached, 1);
+    EXPECT_TRUE(process.code_claims.empty());
+    if (minor < RuntimeAttacher::kSettingUpMinor) {
+      // Its vtable has no setting_up(): never asked, never told of unchanged maps.
+      EXPECT_FALSE(process.setting_up);
+      EXPECT_TRUE(attacher.refresh(process));
+      EXPECT_EQ(counts.mappings_changed, 0);
+      continue;
+    }
+    EXPECT_TRUE(process.setting_up);
+    EXPECT_TRUE(attacher.refresh(process));
+    EXPECT_EQ(counts.mappings_changed, 1) << "told though the maps are the same";
+    EXPECT_TRUE(process.setting_up);
+    EXPECT_TRUE(process.code_claims.empty());
+
+    ready = true;
+    EXPECT_TRUE(attacher.refresh(process));
+    EXPECT_EQ(counts.mappings_changed, 2);
+    EXPECT_FALSE(process.setting_up);
+    const Mapping* libc = nullptr;
+    for (const Mapping& m : process.mappings) {
+      if (m.executable && base_name(m.path) == "libc.so.6") libc = &m;
+    }
+    ASSERT_NE(libc, nullptr);
+    EXPECT_NE(process.code_claims.find(libc->start), nullptr) << "its code ranges asked again";
+
+    EXPECT_TRUE(attacher.refresh(process));
+    EXPECT_EQ(counts.mappings_changed, 2) << "set up: unchanged maps are not passed on again";
+    EXPECT_EQ(counts.attached, 1);
+  }
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+}
+
 }  // namespace
 }  // namespace ember
