@@ -292,6 +292,17 @@ def start(test, argv, ready="ready", **popen_kwargs):
     return w
 
 
+def start_emberd(test, config, log_path, **popen_kwargs):
+    """emberd --config `config` in the background, its log (stderr) written
+    to `log_path`; killed at the test's cleanup if still running."""
+    emberd = os.path.join(os.path.dirname(EMBER), "emberd")
+    with open(log_path, "w") as log:
+        agent = subprocess.Popen([emberd, "--config", config], stdout=subprocess.DEVNULL,
+                                 stderr=log, stdin=subprocess.DEVNULL, **popen_kwargs)
+    test.addCleanup(lambda: agent.poll() is None and agent.kill())
+    return agent
+
+
 def config_file(test, body, agent="", plugin_dirs=()):
     """A config file in a scratch directory: an [agent] table with
     `plugin_dirs` (added to the built-in one) and the `agent` keys, then

@@ -24,7 +24,6 @@ import unittest
 
 import ember_it as it
 
-EMBERD = os.path.join(os.path.dirname(it.EMBER), "emberd")
 WINDOW_S = 5  # the idle rule would drop them after 5 windows: well after the check
 CHILDREN = 400
 TRACKED = re.compile(r"memory: .*?; (\d+) processes tracked")
@@ -67,10 +66,7 @@ path = "{os.path.join(tmp, 'ember.db')}"
         self.assertEqual(forker.stdout.readline().strip(), "ready")
 
         log_path = os.path.join(tmp, "emberd.log")
-        with open(log_path, "w") as log:
-            agent = subprocess.Popen([EMBERD, "--config", config], stdout=subprocess.DEVNULL,
-                                     stderr=log, stdin=subprocess.DEVNULL)
-        self.addCleanup(lambda: agent.poll() is None and agent.kill())
+        agent = it.start_emberd(self, config, log_path)
         # Two closes: the processes the agent sees running are all tracked.
         before = self.wait_closes(log_path, 2, agent)
 

@@ -19,13 +19,11 @@ absent when none of its code ran.
 """
 import os
 import shutil
-import subprocess
 import time
 import unittest
 
 import ember_it as it
 
-EMBERD = os.path.join(os.path.dirname(it.EMBER), "emberd")
 PLUGIN_FILE = "ember_sink_marker.so"
 
 
@@ -68,10 +66,7 @@ enabled = {str(enabled).lower()}
 required = {str(required).lower()}
 """)
         env = dict(os.environ, EMBER_IT_PLUGIN_MARKER=self.marker)
-        with open(self.log_path, "w") as log:
-            agent = subprocess.Popen([EMBERD, "--config", config], stdout=subprocess.DEVNULL,
-                                     stderr=log, stdin=subprocess.DEVNULL, env=env)
-        self.addCleanup(lambda: agent.poll() is None and agent.kill())
+        agent = it.start_emberd(self, config, self.log_path, env=env)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and agent.poll() is None:
             if os.path.isdir(self.windows) and any(n.endswith(".folded")

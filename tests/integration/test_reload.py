@@ -33,13 +33,11 @@ import json
 import os
 import re
 import signal
-import subprocess
 import time
 import unittest
 
 import ember_it as it
 
-EMBERD = os.path.join(os.path.dirname(it.EMBER), "emberd")
 PYTHON = "/usr/bin/python3.11"  # Debian's, always installed (scripts/install-deps.sh)
 FREQUENCY = 99
 BURNER = """
@@ -238,12 +236,7 @@ class Reload(unittest.TestCase):
                              self.messages(fragment)[-1])
 
     def start_emberd(self):
-        log = open(self.log_path, "w")
-        self.emberd = subprocess.Popen([EMBERD, "--config", self.path], stdout=subprocess.DEVNULL,
-                                       stderr=log, stdin=subprocess.DEVNULL,
-                                       start_new_session=True)
-        log.close()
-        self.addCleanup(lambda: self.emberd.poll() is None and self.emberd.kill())
+        self.emberd = it.start_emberd(self, self.path, self.log_path, start_new_session=True)
 
     def test_sighup_reloads_runtimes_and_sinks_and_keeps_a_good_config(self):
         w = it.start(self, [it.copy_workload(self, "spin", "it_reload"), 90])

@@ -24,7 +24,6 @@ import unittest
 
 import ember_it as it
 
-EMBERD = os.path.join(os.path.dirname(it.EMBER), "emberd")
 STORE_DUMP = os.environ.get("EMBER_IT_STORE_DUMP", "")
 WINDOW_S = 2
 DONE = re.compile(r"done: (\d+) samples, (\d+) lost to a full ring buffer, (\d+) malformed "
@@ -58,10 +57,7 @@ path = "{store}"
         self.addCleanup(lambda: (spinners.kill(), spinners.wait()))
         self.assertEqual(spinners.stdout.readline().strip(), b"ready")
         log_path = os.path.join(tmp, "emberd.log")
-        with open(log_path, "w") as log:
-            agent = subprocess.Popen([EMBERD, "--config", config], stdout=subprocess.DEVNULL,
-                                     stderr=log, stdin=subprocess.DEVNULL)
-        self.addCleanup(lambda: agent.poll() is None and agent.kill())
+        agent = it.start_emberd(self, config, log_path)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and agent.poll() is None:
             with open(log_path) as f:

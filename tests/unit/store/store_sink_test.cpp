@@ -54,6 +54,15 @@ std::uint64_t windows_in(const std::string& path) {
   return opened ? reader->summary().windows : 0;
 }
 
+// One window (the index-th) through a sink of its own into the store at
+// `path`: configured, written, closed; what it logged in `host`.
+void write_one_window(const std::string& path, int index, testkit::FakeHost& host) {
+  StoreSink sink;
+  ASSERT_TRUE(sink.configure(options(path), host));
+  ASSERT_TRUE(sink.on_window(recent_window(index)));
+  ASSERT_TRUE(sink.close());
+}
+
 TEST(RetentionOptions, AgesAndSizesWithUnits) {
   EXPECT_EQ(parse_age("7d"), 7LL * 86400 * 1'000'000'000);
   EXPECT_EQ(parse_age("90s"), 90LL * 1'000'000'000);
@@ -108,10 +117,7 @@ TEST(StoreSink, ADamagedStoreIsMovedAsideAndANewOneStarted) {
   std::ofstream(path) << std::string("SQLite format 3\0", 16) << std::string(4080, 'x');
   std::string damaged = store::test::read_bytes(path);
   testkit::FakeHost host;
-  StoreSink sink;
-  ASSERT_TRUE(sink.configure(options(path), host));
-  ASSERT_TRUE(sink.on_window(recent_window(0)));
-  ASSERT_TRUE(sink.close());
+  ASSERT_NO_FATAL_FAILURE(write_one_window(path, 0, host));
   EXPECT_EQ(windows_in(path), 1u);
   std::string line = host.find(LogLevel::error, "moved it to");
   ASSERT_FALSE(line.empty());
@@ -139,10 +145,7 @@ TEST(StoreSink, ADirectoryOrAForeignFileIsNeverMoved) {
       std::ofstream(path) << "an admin's notes, not a store";
     }
     testkit::FakeHost host;
-    StoreSink sink;
-    ASSERT_TRUE(sink.configure(options(path), host));
-    ASSERT_TRUE(sink.on_window(recent_window(0)));
-    ASSERT_TRUE(sink.close());
+    ASSERT_NO_FATAL_FAILURE(write_one_window(path, 0, host));
     std::string sibling = dir.file("ember-schema" + std::to_string(store::kSchemaVersion) + ".db");
     EXPECT_EQ(windows_in(sibling), 1u);
     EXPECT_EQ(fs::is_directory(path), directory);
@@ -164,18 +167,12 @@ TEST(StoreSink, ANewerStoreIsLeftAloneAndWindowsGoBesideIt) {
   std::string path = dir.file("ember.db");
   {
     testkit::FakeHost host;
-    StoreSink sink;
-    ASSERT_TRUE(sink.configure(options(path), host));
-    ASSERT_TRUE(sink.on_window(recent_window(0)));
-    ASSERT_TRUE(sink.close());
+    ASSERT_NO_FATAL_FAILURE(write_one_window(path, 0, host));
   }
   store::test::execute(path, "PRAGMA user_version = 99");
   std::string before = store::test::read_bytes(path);
   testkit::FakeHost host;
-  StoreSink sink;
-  ASSERT_TRUE(sink.configure(options(path), host));
-  ASSERT_TRUE(sink.on_window(recent_window(1)));
-  ASSERT_TRUE(sink.close());
+  ASSERT_NO_FATAL_FAILURE(write_one_window(path, 1, host));
   std::string sibling = dir.file("ember-schema" + std::to_string(store::kSchemaVersion) + ".db");
   EXPECT_EQ(windows_in(sibling), 1u);
   EXPECT_TRUE(store::test::read_bytes(path) == before) << "the newer store was modified";
@@ -190,10 +187,7 @@ TEST(StoreSink, MigratingAnOlderStoreIsLoggedOnce) {
   std::string path = dir.file("ember.db");
   {
     testkit::FakeHost host;
-    StoreSink sink;
-    ASSERT_TRUE(sink.configure(options(path), host));
-    ASSERT_TRUE(sink.on_window(recent_window(0)));
-    ASSERT_TRUE(sink.close());
+    ASSERT_NO_FATAL_FAILURE(write_one_window(path, 0, host));
     EXPECT_EQ(host.count(LogLevel::info, "migrated"), 0u) << "a new store was not migrated";
   }
   // What schema 8 wrote: 15-bit hashes.
@@ -204,10 +198,7 @@ TEST(StoreSink, MigratingAnOlderStoreIsLoggedOnce) {
   for (int run = 0; run < 2; ++run) {
     SCOPED_TRACE(run == 0 ? "schema 8" : "migrated already");
     testkit::FakeHost host;
-    StoreSink sink;
-    ASSERT_TRUE(sink.configure(options(path), host));
-    ASSERT_TRUE(sink.on_window(recent_window(1 + run)));
-    ASSERT_TRUE(sink.close());
+    ASSERT_NO_FATAL_FAILURE(write_one_window(path, 1 + run, host));
     EXPECT_EQ(store::test::query(path, "PRAGMA user_version"), store::kSchemaVersion);
     EXPECT_EQ(host.count(LogLevel::info, "migrated"), run == 0 ? 1u : 0u);
     if (run > 0) continue;
