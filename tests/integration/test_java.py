@@ -127,7 +127,9 @@ class JavaNames(unittest.TestCase):
             ["/bin/sh", "-c", 'read go; exec "$@"', "sh", JAVA] + java_args,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             start_new_session=True)
-        self.addCleanup(lambda: shell.poll() is None and shell.kill())
+        # Killed and reaped: a JVM left a zombie is reaped by the next test's
+        # Popen, its CPU time then counted in that test's RUSAGE_CHILDREN.
+        self.addCleanup(lambda: shell.poll() is None and (shell.kill(), shell.wait()))
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         ember = it.Background(it.record_args(output=out, pids=[shell.pid], frequency=FREQUENCY,
                                              config=self.config()), output=out,
