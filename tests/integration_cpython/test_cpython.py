@@ -165,7 +165,12 @@ class CpythonTest(CpythonTestCase):
             theirs = sum(w for names, _, w in thread.stacks if other in names)
             print(f"{label} {name}: {thread.total} samples, {it.share(python, thread.total):.1f}% "
                   f"with Python frames, {it.share(mine, thread.total):.1f}% in {function}")
-            self.assertGreater(thread.total, 150, f"{label} {name}: too few samples")
+            # Keeping up is the release build's check: the sanitizer build's
+            # agent falls behind on a loaded 2-CPU host (78-144 samples per
+            # thread in some runs, at eaae67f as at f4b8bb0), and still has
+            # enough for the shares below to mean something.
+            least = 50 if os.environ.get("EMBER_IT_SANITIZED") == "1" else 150
+            self.assertGreater(thread.total, least, f"{label} {name}: too few samples")
             self.assertGreaterEqual(it.share(python, thread.total), 98.0,
                                     f"{label} {name}:\n" + it.summarize(thread.stacks))
             self.assertGreaterEqual(it.share(mine, thread.total), 98.0,
