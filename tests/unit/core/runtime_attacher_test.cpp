@@ -163,29 +163,39 @@ TEST(RuntimeAttacher, AChildThatExecdIsAttachedUnderItsNewProgramsNames) {
   waitpid(child, nullptr, 0);
 }
 
-TEST(RuntimeAttacher, UnchangedMapsAreNotPassedOn) {
-  // A paused child: its maps stay as they are (this process' own change
-  // with every allocation).
-  pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    pause();
-    _exit(0);
+// A paused child: its maps stay as they are (this process' own change
+// with every allocation). Killed and reaped at the end of the scope.
+struct PausedChild {
+  PausedChild() : pid(fork()) {
+    if (pid == 0) {
+      pause();
+      _exit(0);
+    }
   }
+  ~PausedChild() {
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  }
+  pid_t pid;
+};
+
+TEST(RuntimeAttacher, UnchangedMapsAreNotPassedOn) {
+  PausedChild child;
+  ASSERT_GT(child.pid, 0);
   Counts counts;
   PluginSet plugins;
   plugins.runtimes.push_back(instance(std::make_unique<FakeRuntime>("", counts)));
   RuntimeAttacher attacher(plugins);
   {
     ProcessState process;
-    read_process(static_cast<std::uint32_t>(child), process);
+    read_process(static_cast<std::uint32_t>(child.pid), process);
     attacher.attach(process);
     EXPECT_TRUE(attacher.refresh(process));
     EXPECT_TRUE(attacher.refresh(process));
     EXPECT_EQ(counts.mappings_changed, 0);
   }
-  kill(child, SIGKILL);
-  waitpid(child, nullptr, 0);
 }
 
 // A VM still starting: its handler says setting_up() until `ready`, and
@@ -230,12 +240,8 @@ class StartingVmRuntime final : public RuntimePlugin {
 };
 
 TEST(RuntimeAttacher, AHandlerSettingUpIsToldOfUnchangedMapsUntilItIsSetUp) {
-  pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    pause();
-    _exit(0);
-  }
+  PausedChild child;
+  ASSERT_GT(child.pid, 0);
   for (const std::uint32_t minor : {RuntimeAttacher::kSettingUpMinor, 1u}) {
     SCOPED_TRACE("a plugin built for ABI minor " + std::to_string(minor));
     Counts counts;
@@ -247,7 +253,7 @@ TEST(RuntimeAttacher, AHandlerSettingUpIsToldOfUnchangedMapsUntilItIsSetUp) {
         minor});
     RuntimeAttacher attacher(plugins);
     ProcessState process;
-    read_process(static_cast<std::uint32_t>(child), process);
+    read_process(static_cast<std::uint32_t>(child.pid), process);
     attacher.attach(process);
     ASSERT_EQ(counts.attached, 1);
     EXPECT_TRUE(process.code_claims.empty());
@@ -279,8 +285,6 @@ TEST(RuntimeAttacher, AHandlerSettingUpIsToldOfUnchangedMapsUntilItIsSetUp) {
     EXPECT_EQ(counts.mappings_changed, 2) << "set up: unchanged maps are not passed on again";
     EXPECT_EQ(counts.attached, 1);
   }
-  kill(child, SIGKILL);
-  waitpid(child, nullptr, 0);
 }
 
 }  // namespace
