@@ -16,6 +16,7 @@
 
 #include "ember/proc_maps.hpp"
 #include "file_pages.hpp"
+#include "line_table.hpp"
 
 namespace ember::native {
 namespace {
@@ -114,36 +115,45 @@ void collect_inlined(Dwarf_Die* parent, std::uint64_t vaddr, std::vector<Dwarf_D
   } while (dwarf_siblingof(&child, &child) == 0);
 }
 
-// Estimated heap per unit: its decoded line table, abbreviations and our
-// function index. Units without a readable line-program size count kDefaultUnitCost.
+// Estimated heap per unit: its line table, abbreviations and our function
+// index. A line table libdw decodes (one LineTable does not read) is about
+// kLineTableExpansion times its program; without a readable program size
+// the unit counts kDefaultUnitCost.
 constexpr std::size_t kLineTableExpansion = 12;
 constexpr std::size_t kUnitOverhead = 8 * 1024;
 constexpr std::size_t kDefaultUnitCost = 256 * 1024;
 
 // The size of the line program at `offset` of .debug_line, from its unit_length.
-std::size_t line_program_size(Elf_Data* lines, Dwarf_Word offset) {
-  if (!lines || !lines->d_buf || offset + 12 > lines->d_size) return 0;
-  const auto* bytes = static_cast<const unsigned char*>(lines->d_buf) + offset;
+std::size_t line_program_size(std::string_view lines, Dwarf_Word offset) {
+  if (offset + 12 > lines.size()) return 0;
+  const char* bytes = lines.data() + offset;
   std::uint32_t length32;
   std::memcpy(&length32, bytes, 4);
   if (length32 < 0xfffffff0u) return length32;
   std::uint64_t length64;
   std::memcpy(&length64, bytes + 4, 8);
-  return length64 < lines->d_size ? static_cast<std::size_t>(length64) : 0;
+  return length64 < lines.size() ? static_cast<std::size_t>(length64) : 0;
 }
 
-// .debug_line as stored, or nullptr when it is absent or compressed.
-Elf_Data* line_section(Dwarf* dwarf) {
+// The sections line programs read, as libdw left them: a compressed
+// section is inflated at dwarf_begin, so its data is the inflated bytes.
+LineSections line_sections(Dwarf* dwarf) {
+  LineSections sections;
   Elf* elf = dwarf_getelf(dwarf);
   std::size_t names = 0;
-  if (!elf || elf_getshdrstrndx(elf, &names) != 0) return nullptr;
+  if (!elf || elf_getshdrstrndx(elf, &names) != 0) return sections;
   for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
     GElf_Shdr shdr;
-    if (!gelf_getshdr(scn, &shdr) || (shdr.sh_flags & SHF_COMPRESSED)) continue;
-    const char* name = elf_strptr(elf, names, shdr.sh_name);
-    if (name && std::strcmp(name, ".debug_line") == 0) return elf_rawdata(scn, nullptr);
+    const char* name = gelf_getshdr(scn, &shdr) ? elf_strptr(elf, names, shdr.sh_name) : nullptr;
+    if (!name || shdr.sh_type == SHT_NOBITS || (shdr.sh_flags & SHF_COMPRESSED)) continue;
+    std::string_view* into = nullptr;
+    if (std::strcmp(name, ".debug_line") == 0) into = &sections.line;
+    else if (std::strcmp(name, ".debug_line_str") == 0) into = &sections.line_str;
+    else if (std::strcmp(name, ".debug_str") == 0) into = &sections.str;
+    Elf_Data* data = into ? elf_getdata(scn, nullptr) : nullptr;
+    if (data && data->d_buf) *into = {static_cast<const char*>(data->d_buf), data->d_size};
   }
-  return nullptr;
+  return sections;
 }
 
 // Bytes of debug sections libdw holds on the heap: a compressed section
@@ -241,11 +251,16 @@ struct DwarfSource::Impl {
   std::unique_ptr<DwarfFile> alt;
   DwarfFile file;
   Dwarf* dwarf = nullptr;  // file's
-  Elf_Data* lines = nullptr;
+  LineSections sections;
   std::size_t memory = 0;
   bool units_indexed = false;
   std::vector<DieRange> units;  // sorted; built when .debug_aranges fail
-  std::unordered_map<Dwarf_Off, std::vector<DieRange>> functions;  // by unit, sorted
+  // What lookups read of a unit, kept while the handle is open.
+  struct UnitIndex {
+    std::vector<DieRange> functions;  // sorted
+    std::unique_ptr<LineTable> lines;  // null: no line program, or libdw reads it
+  };
+  std::unordered_map<Dwarf_Off, UnitIndex> unit_indexes;  // by unit
 
   // The file pages lookups touched (a unit's DIEs, line program, strings)
   // count in the agent's RSS for as long as the handle is open, though the
@@ -271,14 +286,24 @@ struct DwarfSource::Impl {
     memory += units.capacity() * sizeof(DieRange);
   }
 
-  std::size_t unit_cost(Dwarf_Die& unit) const {
+  // The unit's line table, when it has one LineTable reads; its cost
+  // (estimated for one libdw will decode) is counted.
+  std::unique_ptr<LineTable> read_lines(Dwarf_Die& unit) {
     Dwarf_Attribute attribute;
     Dwarf_Word offset = 0;
     if (dwarf_formudata(dwarf_attr(&unit, DW_AT_stmt_list, &attribute), &offset) != 0) {
-      return kUnitOverhead;  // no line table
+      memory += kUnitOverhead;  // no line table
+      return nullptr;
     }
-    std::size_t size = line_program_size(lines, offset);
-    return size ? kUnitOverhead + size * kLineTableExpansion : kDefaultUnitCost;
+    std::string why;
+    std::unique_ptr<LineTable> table = LineTable::read(sections, offset, why);
+    if (table) {
+      memory += kUnitOverhead + table->memory();
+    } else {
+      std::size_t size = line_program_size(sections.line, offset);
+      memory += size ? kUnitOverhead + size * kLineTableExpansion : kDefaultUnitCost;
+    }
+    return table;
   }
 
   bool find_unit(std::uint64_t vaddr, Dwarf_Die& unit) {
@@ -288,15 +313,21 @@ struct DwarfSource::Impl {
     return range && dwarf_offdie(dwarf, range->die, &unit);
   }
 
-  bool find_function(Dwarf_Die& unit, std::uint64_t vaddr, Dwarf_Die& function) {
-    auto [it, inserted] = functions.try_emplace(dwarf_dieoffset(&unit));
+  UnitIndex& index_of(Dwarf_Die& unit) {
+    auto [it, inserted] = unit_indexes.try_emplace(dwarf_dieoffset(&unit));
     if (inserted) {
-      index_functions(&unit, it->second);
-      sort_ranges(it->second);
-      it->second.shrink_to_fit();
-      memory += unit_cost(unit) + it->second.capacity() * sizeof(DieRange);
+      UnitIndex& index = it->second;
+      index_functions(&unit, index.functions);
+      sort_ranges(index.functions);
+      index.functions.shrink_to_fit();
+      memory += index.functions.capacity() * sizeof(DieRange);
+      index.lines = read_lines(unit);
     }
-    const DieRange* range = find_range(it->second, vaddr);
+    return it->second;
+  }
+
+  bool find_function(const UnitIndex& index, std::uint64_t vaddr, Dwarf_Die& function) {
+    const DieRange* range = find_range(index.functions, vaddr);
     return range && dwarf_offdie(dwarf, range->die, &function);
   }
 };
@@ -314,7 +345,7 @@ Status DwarfSource::open(const std::string& path, const std::string& alt_path,
   auto impl = std::make_unique<Impl>();
   if (Status opened = impl->file.open(path); !opened) return opened;
   impl->dwarf = impl->file.dwarf;
-  impl->lines = line_section(impl->dwarf);
+  impl->sections = line_sections(impl->dwarf);
   impl->memory += impl->file.find_mapping_and_inflated();
   if (!alt_path.empty()) {
     auto alt = std::make_unique<DwarfFile>();
@@ -338,20 +369,37 @@ bool DwarfSource::lookup(std::uint64_t vaddr, std::vector<SourceFunction>& out) 
   out.clear();
   Dwarf_Die unit;
   if (!impl_->find_unit(vaddr, unit)) return false;
+  const Impl::UnitIndex& index = impl_->index_of(unit);
   std::vector<Dwarf_Die> chain(1);
-  if (impl_->find_function(unit, vaddr, chain[0])) {
+  if (impl_->find_function(index, vaddr, chain[0])) {
     collect_inlined(&chain[0], vaddr, chain);
   } else {
     chain.clear();
   }
+  const char* directory = string_attribute(&unit, DW_AT_comp_dir);
+  // File names by the unit's numbering: the line table's, else libdw's
+  // (which decodes the unit's whole line program for them).
   Dwarf_Files* files = nullptr;
   std::size_t file_count = 0;
-  if (chain.size() > 1 && dwarf_getsrcfiles(&unit, &files, &file_count) != 0) files = nullptr;
+  auto file_name = [&](std::uint64_t number) -> std::string {
+    if (index.lines) {
+      const std::string* name = index.lines->file_name(number);
+      return name ? full_path(name->c_str(), directory) : std::string();
+    }
+    if (!files && dwarf_getsrcfiles(&unit, &files, &file_count) != 0) return {};
+    const char* name = number < file_count ? dwarf_filesrc(files, number, nullptr, nullptr) : nullptr;
+    return name ? full_path(name, directory) : std::string();
+  };
 
-  const char* directory = string_attribute(&unit, DW_AT_comp_dir);
   // The innermost function is where the line table says the address is.
   SourceFunction leaf;
-  if (Dwarf_Line* line = dwarf_getsrc_die(&unit, vaddr)) {
+  LineTable::Row row;
+  if (index.lines) {
+    if (index.lines->find(vaddr, row)) {
+      leaf.file = file_name(row.file);
+      leaf.line = row.line;
+    }
+  } else if (Dwarf_Line* line = dwarf_getsrc_die(&unit, vaddr)) {
     if (const char* file = dwarf_linesrc(line, nullptr, nullptr)) {
       leaf.file = full_path(file, directory);
     }
@@ -375,11 +423,8 @@ bool DwarfSource::lookup(std::uint64_t vaddr, std::vector<SourceFunction>& out) 
     frame.inlined = dwarf_tag(caller) == DW_TAG_inlined_subroutine;
     Dwarf_Attribute attribute;
     Dwarf_Word value = 0;
-    if (files && dwarf_formudata(dwarf_attr(callee, DW_AT_call_file, &attribute), &value) == 0 &&
-        value < file_count) {
-      if (const char* file = dwarf_filesrc(files, value, nullptr, nullptr)) {
-        frame.file = full_path(file, directory);
-      }
+    if (dwarf_formudata(dwarf_attr(callee, DW_AT_call_file, &attribute), &value) == 0) {
+      frame.file = file_name(value);
     }
     if (dwarf_formudata(dwarf_attr(callee, DW_AT_call_line, &attribute), &value) == 0) {
       frame.line = static_cast<std::uint32_t>(value);
@@ -389,7 +434,7 @@ bool DwarfSource::lookup(std::uint64_t vaddr, std::vector<SourceFunction>& out) 
   return true;
 }
 
-std::size_t DwarfSource::units_read() const { return impl_->functions.size(); }
+std::size_t DwarfSource::units_read() const { return impl_->unit_indexes.size(); }
 
 std::size_t DwarfSource::memory_estimate() const { return impl_->memory; }
 

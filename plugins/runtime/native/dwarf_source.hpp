@@ -6,11 +6,14 @@
 // the line of the inlined call). DWARF that dwz compressed is read with
 // its alt file.
 //
-// libdw keeps what a lookup read (the unit's line table, abbreviations)
-// until the handle is closed; memory_estimate() lets the owner close and
-// reopen the handle to bound that. The file is mapped (by libelf); the pages
-// lookups touched stay resident until release_file_pages(), which the owner
-// calls now and then (DwarfPool: at most once a second, and when idle).
+// Line programs are read by LineTable (line_table.hpp): a sparse index per
+// unit, a few percent of the rows libdw would decode; libdw decodes only the
+// ones LineTable refuses. libdw keeps what lookups read (abbreviations, the
+// units' DIEs it walked, those line tables) until the handle is closed;
+// memory_estimate() lets the owner close and reopen the handle to bound that.
+// The file is mapped (by libelf); the pages lookups touched stay resident
+// until release_file_pages(), which the owner calls now and then (DwarfPool:
+// at most once a second, and when idle).
 #pragma once
 
 #include <cstddef>
@@ -54,10 +57,10 @@ class DwarfSource {
   // Compilation units whose lines this handle has read.
   std::size_t units_read() const;
   // Heap bytes libdw and this handle hold: compressed debug sections
-  // inflated at open, and, estimated from the units read, their line tables
-  // (about ten times their encoded size: measured on libpython3.12, 2.9 MB
-  // of .debug_line, 28 MB of heap). The file's own pages are not counted:
-  // release_file_pages() drops them.
+  // inflated at open, and per unit read its line index (or, for a line
+  // program libdw decodes, about twelve times its encoded size: measured on
+  // libpython3.12, 2.9 MB of .debug_line, 28 MB of heap) and function index.
+  // The file's own pages are not counted: release_file_pages() drops them.
   std::size_t memory_estimate() const;
 
  private:

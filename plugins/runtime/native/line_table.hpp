@@ -1,0 +1,96 @@
+// One compilation unit's line program (.debug_line, DWARF 2 to 5), indexed
+// for lookups by address without decoding it into rows. libdw decodes a
+// unit's whole program into a sorted row array at its first lookup and keeps
+// it until the handle closes: ~12 times the encoded size (an interpreter's
+// main loop unit alone is megabytes), so a few interpreters' tables filled
+// the DWARF budget and every reopen decoded them again. Here one pass over
+// the program keeps every 32nd row (address, file, line and where the
+// program goes on after it); a lookup decodes at most 32 rows from the
+// checkpoint before the address.
+//
+// The row at an address is the last one at or before it in the sequence
+// holding it, as llvm-symbolizer picks. Programs it does not read (VLIW
+// op indexes, string forms that point elsewhere) are refused at read():
+// the caller asks libdw instead.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ember::native {
+
+// The sections a line program's header points into.
+struct LineSections {
+  std::string_view line;      // .debug_line
+  std::string_view line_str;  // .debug_line_str (DWARF 5)
+  std::string_view str;       // .debug_str
+};
+
+class LineTable {
+ public:
+  struct Row {
+    std::uint32_t file = 0;  // index into file_name()
+    std::uint32_t line = 0;
+  };
+
+  // The program at `offset` of sections.line; null when it is malformed or
+  // uses what this reader does not (`why` says which).
+  static std::unique_ptr<LineTable> read(const LineSections& sections, std::uint64_t offset,
+                                         std::string& why);
+
+  // The row for `vaddr`; false when no sequence covers it.
+  bool find(std::uint64_t vaddr, Row& out) const;
+
+  // File `index` as the unit numbers them (the line program's file register,
+  // DW_AT_call_file): its directory joined in front when the name is
+  // relative, which may itself be relative to the unit's compilation
+  // directory. Null for an index the table does not have.
+  const std::string* file_name(std::uint64_t index) const;
+
+  // Heap this table holds.
+  std::size_t memory() const;
+
+  // Rows the program has (for tests and estimates).
+  std::size_t rows() const { return rows_; }
+
+ private:
+  struct Header {
+    unsigned min_instruction_length = 1;
+    int line_base = 0;
+    unsigned line_range = 1;
+    unsigned opcode_base = 1;
+    std::vector<std::uint8_t> standard_lengths;
+    unsigned version = 0;
+  };
+  // Where the program goes on after a row, and the row.
+  struct Checkpoint {
+    std::uint64_t address;
+    std::uint32_t offset;  // in program_
+    std::uint32_t file;
+    std::uint32_t line;
+  };
+  struct Sequence {
+    std::uint64_t low;
+    std::uint64_t high;  // the end_sequence row's address
+    std::uint32_t first;  // checkpoints_[first, first + count)
+    std::uint32_t count;
+  };
+  class Decoder;
+
+  LineTable() = default;
+  bool read_header(const LineSections& sections, std::uint64_t offset, std::string& why);
+  bool index(std::string& why);
+
+  std::string_view program_;  // the program's opcodes, in the mapped section
+  Header header_;
+  std::vector<std::string> files_;
+  std::vector<Checkpoint> checkpoints_;
+  std::vector<Sequence> sequences_;  // sorted by low
+  std::size_t rows_ = 0;
+};
+
+}  // namespace ember::native
