@@ -17,6 +17,22 @@ std::string FileIdentity::key() const {
          std::to_string(mtime_ns);
 }
 
+std::string path_outliving_root(const std::string& path, const std::string& root,
+                                const FileIdentity& identity) {
+  if (root.empty() || path.size() <= root.size() || !path.starts_with(root) ||
+      path[root.size()] != '/') {
+    return path;
+  }
+  std::string own = path.substr(root.size());
+  struct stat st;
+  if (::stat(own.c_str(), &st) != 0 || static_cast<std::uint64_t>(st.st_dev) != identity.device ||
+      static_cast<std::uint64_t>(st.st_ino) != identity.inode ||
+      static_cast<std::uint64_t>(st.st_size) != identity.size) {
+    return path;
+  }
+  return own;
+}
+
 MappedFile::~MappedFile() {
   if (fd_ >= 0) ::close(fd_);
 }

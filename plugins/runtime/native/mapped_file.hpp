@@ -23,6 +23,14 @@ struct FileIdentity {
   std::string key() const;
 };
 
+// `path`, found through `root` ("/proc/PID/root"), as the agent's own view
+// names it when that is the same file (device, inode, size): a path kept to
+// reopen the file later (DWARF handles are closed and reopened) must outlive
+// the process whose root it went through. Otherwise (a container's own
+// file, or no root) `path` itself.
+std::string path_outliving_root(const std::string& path, const std::string& root,
+                                const FileIdentity& identity);
+
 // An open file descriptor, closed on destruction.
 class MappedFile {
  public:

@@ -274,6 +274,9 @@ std::shared_ptr<const BinarySymbols> SymbolCache::read(const MappedFile& file,
                                        "), the names dwz moved there stay missing");
       }
     }
+    // Reopened by path after the process that led to it may be gone.
+    dwarf_path = path_outliving_root(dwarf_path, root, dwarf_identity);
+    if (alt.found()) alt.path = path_outliving_root(alt.path, root, alt.identity);
     sources.dwarf_id = dwarf_pool_->add(dwarf_path, dwarf_identity, alt);
   }
   // The last source: asked in the background, taken in by a later lookup.

@@ -7,7 +7,10 @@
 #include <gelf.h>
 #include <gtest/gtest.h>
 #include <libelf.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cstdio>
 #include <cstring>
@@ -151,6 +154,40 @@ TEST(SourceLines, DebugFileInsideTheProcessRootComesFirst) {
   expect_outer_work_lines(*symbols, debug_file_under(inside.string()));
   EXPECT_EQ(host.count(LogLevel::debug, "debug file " + root.path().string()), 1u)
       << "the copy inside the root was used";
+}
+
+std::string nobid_debug_file();
+
+// A debug file found through a process' root is kept by the path the agent
+// itself sees it at: its handle, closed while the process is gone, reopens.
+TEST(SourceLines, DebugFileFoundThroughAProcessRootReopensAfterTheProcessExits) {
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  const std::string root = "/proc/" + std::to_string(child) + "/root";
+  ember::testkit::FakeHost host;
+  NativeOptions options;
+  options.debug_dirs = {EMBER_INLINED_DEBUG_ROOT};
+  options.max_open_debug_files = 1;  // a second file's lookup closes the first
+  SymbolCache cache(host, options);
+  auto symbols = symbols_of(cache, EMBER_INLINED_HOT, root);
+  ASSERT_TRUE(symbols->has_dwarf());
+  EXPECT_EQ(host.count(LogLevel::debug, "debug file " + root), 1u) << "found through the root";
+  const std::string debug_file = debug_file_under(EMBER_INLINED_DEBUG_ROOT);
+  NmFunction outer = nm_function(debug_file, "outer_work");
+  ASSERT_TRUE(symbols->frames(outer.address, "inlined_hot"));
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+
+  auto other = symbols_of(cache, EMBER_INLINED_NOBID);
+  NmFunction other_outer = nm_function(nobid_debug_file(), "outer_work");
+  ASSERT_TRUE(other->frames(other_outer.address, "inlined_hot_nobid"));
+  EXPECT_EQ(cache.dwarf_pool().open_count(), 1u);
+  expect_outer_work_lines(*symbols, debug_file);  // its addresses but the first: reopened
+  EXPECT_EQ(host.count(LogLevel::debug, "gone or was replaced"), 0u);
 }
 
 TEST(SourceLines, StrippedBinaryWithoutItsDebugFileHasNoNames) {
