@@ -14,6 +14,8 @@
 #include <map>
 #include <mutex>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "install_layout.hpp"
 
@@ -36,6 +38,10 @@ std::map<std::pair<std::string, FileIdentity>, Status>& trials() {
 
 struct Pipe {
   int read = -1, write = -1;
+  Pipe() = default;
+  Pipe(Pipe&& other) noexcept
+      : read(std::exchange(other.read, -1)), write(std::exchange(other.write, -1)) {}
+  Pipe& operator=(Pipe&&) = delete;
   ~Pipe() {
     if (read >= 0) ::close(read);
     if (write >= 0) ::close(write);
@@ -67,37 +73,49 @@ std::string signal_text(int signal) {
   return "signal " + std::to_string(signal) + (name ? std::string(" (") + name + ")" : "");
 }
 
-Status run_trial(const std::string& path, const std::string& checker) {
+// A child loading one plugin, and the pipe it answers on.
+struct Trial {
+  std::string path;
+  pid_t child = -1;
   Pipe result;
+};
+
+Status start_trial(const std::string& path, const std::string& checker, Trial& trial) {
+  trial.path = path;
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     return Status::error("plugin " + path + ": cannot try loading it: pipe: " + std::strerror(errno));
   }
-  result.read = fds[0];
-  result.write = fds[1];
+  trial.result.read = fds[0];
+  trial.result.write = fds[1];
   posix_spawn_file_actions_t actions;
   ::posix_spawn_file_actions_init(&actions);
   // Its result on fd 3; what its constructors print goes nowhere.
-  ::posix_spawn_file_actions_adddup2(&actions, result.write, 3);
+  ::posix_spawn_file_actions_adddup2(&actions, trial.result.write, 3);
   ::posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   ::posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   std::string argv0 = "ember-plugin-load-check";
   char* argv[] = {argv0.data(), const_cast<char*>(path.c_str()), nullptr};
-  pid_t child = -1;
-  int spawned = ::posix_spawn(&child, checker.c_str(), &actions, nullptr, argv, environ);
+  int spawned = ::posix_spawn(&trial.child, checker.c_str(), &actions, nullptr, argv, environ);
   ::posix_spawn_file_actions_destroy(&actions);
+  ::close(trial.result.write);
+  trial.result.write = -1;
   if (spawned != 0) {
+    trial.child = -1;
     return Status::error("plugin " + path + ": not loaded: cannot run the plugin load checker " +
                          checker + ": " + std::strerror(spawned) +
                          " (it is installed beside the plugin directory)");
   }
-  ::close(result.write);
-  result.write = -1;
+  return Status::ok();
+}
+
+Status finish_trial(Trial& trial) {
+  const std::string& path = trial.path;
   std::string answer;
-  const bool finished = read_until_closed(result.read, answer);
-  if (!finished) ::kill(child, SIGKILL);
+  const bool finished = read_until_closed(trial.result.read, answer);
+  if (!finished) ::kill(trial.child, SIGKILL);
   int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  while (::waitpid(trial.child, &status, 0) < 0 && errno == EINTR) {
   }
   if (!finished) {
     return Status::error("plugin " + path + ": not loaded: it was still loading after " +
@@ -117,24 +135,52 @@ Status run_trial(const std::string& path, const std::string& checker) {
                        " without an answer (a constructor that calls exit?)");
 }
 
+using TrialKey = std::pair<std::string, FileIdentity>;
+
+// The key a file's answer is kept under; false when it cannot be read.
+bool trial_key(const std::string& path, TrialKey& key, Status& error) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    error = Status::error("plugin " + path + ": " + std::strerror(errno));
+    return false;
+  }
+  key = std::make_pair(path, FileIdentity{info.st_dev, info.st_ino, info.st_size,
+                                          info.st_mtim.tv_sec, info.st_mtim.tv_nsec});
+  return true;
+}
+
 }  // namespace
 
 std::string default_plugin_load_checker() {
   return ember_lib_path("ember-plugin-load-check");
 }
 
-Status trial_load_plugin(const std::string& path, const std::string& checker) {
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) {
-    return Status::error("plugin " + path + ": " + std::strerror(errno));
+void trial_load_plugins(const std::vector<std::string>& paths, const std::string& checker) {
+  std::lock_guard lock(trials_mutex);
+  std::vector<std::pair<TrialKey, Trial>> running;
+  for (const std::string& path : paths) {
+    TrialKey key;
+    Status error = Status::ok();
+    if (!trial_key(path, key, error) || trials().count(key)) continue;
+    running.emplace_back(key, Trial{});
+    if (Status started = start_trial(path, checker, running.back().second); !started) {
+      trials().emplace(key, started);
+      running.pop_back();
+    }
   }
-  const auto key = std::make_pair(
-      path, FileIdentity{info.st_dev, info.st_ino, info.st_size, info.st_mtim.tv_sec,
-                         info.st_mtim.tv_nsec});
+  for (auto& [key, trial] : running) trials().emplace(key, finish_trial(trial));
+}
+
+Status trial_load_plugin(const std::string& path, const std::string& checker) {
+  TrialKey key;
+  Status error = Status::ok();
+  if (!trial_key(path, key, error)) return error;
   std::lock_guard lock(trials_mutex);
   auto known = trials().find(key);
   if (known != trials().end()) return known->second;
-  Status answer = run_trial(path, checker);
+  Trial trial;
+  Status answer = start_trial(path, checker, trial);
+  if (answer) answer = finish_trial(trial);
   trials().emplace(key, answer);
   return answer;
 }

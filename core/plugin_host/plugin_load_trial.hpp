@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "ember/status.hpp"
 
@@ -22,5 +23,11 @@ std::string default_plugin_load_checker();
 // run the child again for a file that did not change.
 Status trial_load_plugin(const std::string& path,
                          const std::string& checker = default_plugin_load_checker());
+
+// Runs the trials of `paths` not yet answered side by side, one child each,
+// and keeps their answers for trial_load_plugin: an agent starting beside a
+// busy host's load waits for the slowest child, not for the sum of them.
+void trial_load_plugins(const std::vector<std::string>& paths,
+                        const std::string& checker = default_plugin_load_checker());
 
 }  // namespace ember

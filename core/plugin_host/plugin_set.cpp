@@ -7,6 +7,8 @@
 #include "check_host.hpp"
 #include "guarded_call.hpp"
 #include "logging.hpp"
+#include "plugin_file_trust.hpp"
+#include "plugin_load_trial.hpp"
 
 namespace ember {
 namespace {
@@ -151,6 +153,15 @@ RuntimePlugin* PluginSet::native() const {
 std::vector<LoadedLibrary> load_plugins_of(const Config& config) {
   auto logger = component_logger("plugins");
   const std::vector<std::string> directories = plugin_directories(config.plugin_dirs);
+  // Every trusted plugin's trial first, side by side.
+  std::vector<std::string> trusted;
+  for (PluginType type : {PluginType::runtime, PluginType::sink}) {
+    for (const auto& [name, table] : type == PluginType::runtime ? config.runtimes : config.sinks) {
+      const std::string path = table.enabled ? find_plugin_file(directories, type, name) : "";
+      if (!path.empty() && check_plugin_file_chain_trusted(path)) trusted.push_back(path);
+    }
+  }
+  trial_load_plugins(trusted);
   std::vector<LoadedLibrary> libraries;
   for (PluginType type : {PluginType::runtime, PluginType::sink}) {
     for (const auto& [name, table] : type == PluginType::runtime ? config.runtimes : config.sinks) {

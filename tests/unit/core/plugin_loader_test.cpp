@@ -8,7 +8,10 @@
 #include <fstream>
 #include <unistd.h>
 
+#include <vector>
+
 #include "plugin_host/plugin_file_trust.hpp"
+#include "plugin_host/plugin_load_trial.hpp"
 #include "scratch_dir.hpp"
 
 namespace ember {
@@ -126,6 +129,40 @@ TEST(PluginFiles, ACrashWhileLoadingIsAnErrorNamingThePlugin) {
             std::string::npos)
       << status.message();
   EXPECT_NE(status.message().find("signal 6"), std::string::npos) << status.message();
+}
+
+// The trials run side by side: each child of this checker answers "ok" only
+// once it has seen all three children start, so trials run one after the
+// other would each answer that it ran alone.
+TEST(PluginFiles, TrialsOfSeveralPluginsRunSideBySideAndTheirAnswersAreKept) {
+  ScratchDir dir("ember_plugin_side_by_side");
+  auto started = dir.path() / "started";
+  std::filesystem::create_directory(started);
+  auto checker = dir.path() / "checker.sh";
+  std::ofstream(checker) << "#!/bin/sh\n"
+                            "touch \"" << started.string() << "/$$\"\n"
+                            "for i in $(seq 100); do\n"
+                            "  if [ \"$(ls \"" << started.string() << "\" | wc -l)\" -ge 3 ]; then\n"
+                            "    echo ok >&3; exit 0\n"
+                            "  fi\n"
+                            "  sleep 0.1\n"
+                            "done\n"
+                            "echo \"plugin $1: its trial ran alone\" >&3\n";
+  std::filesystem::permissions(checker, std::filesystem::perms(0755));
+  std::vector<std::string> plugins;
+  for (const char* name : {"a", "b", "c"}) {
+    auto sub = dir.path() / name;
+    std::filesystem::create_directory(sub);
+    plugins.push_back(copy_files_plugin(sub).string());
+  }
+  trial_load_plugins(plugins, checker.string());
+  for (const std::string& plugin : plugins) {
+    Status status = trial_load_plugin(plugin, checker.string());
+    EXPECT_TRUE(status) << status.message();
+  }
+  std::size_t children = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(started)) ++children;
+  EXPECT_EQ(children, 3u) << "an answer kept is not asked again";
 }
 
 TEST(PluginFiles, AMissingCheckerRefusesThePlugin) {
