@@ -7,8 +7,8 @@
 // its alt file.
 //
 // Line programs are read by LineTable (line_table.hpp): a sparse index per
-// unit, a few percent of the rows libdw would decode; libdw decodes only the
-// ones LineTable refuses. libdw keeps what lookups read (abbreviations, the
+// unit (libpython3.12's 155 units: 1.7 MB, where libdw's decoded tables take
+// 28 MB); libdw decodes only the ones LineTable refuses. libdw keeps what lookups read (abbreviations, the
 // units' DIEs it walked, those line tables) until the handle is closed;
 // memory_estimate() lets the owner close and reopen the handle to bound that.
 // The file is mapped (by libelf); the pages lookups touched stay resident
