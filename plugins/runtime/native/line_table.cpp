@@ -61,7 +61,7 @@ class Reader {
       if (shift < 64) value |= static_cast<std::int64_t>(std::uint64_t{byte & 0x7fu} << shift);
       shift += 7;
     } while (byte & 0x80);
-    if (shift < 64 && (byte & 0x40)) value |= -(std::int64_t{1} << shift);
+    if (shift < 64 && (byte & 0x40)) value |= static_cast<std::int64_t>(~std::uint64_t{0} << shift);
     return value;
   }
   std::string_view cstr() {
@@ -75,6 +75,7 @@ class Reader {
     at_ = end + 1;
     return text;
   }
+  void fail() { ok_ = false; }
   void skip(std::uint64_t size) {
     if (!ok_ || bytes_.size() - at_ < size) ok_ = false;
     else at_ += size;
@@ -160,6 +161,12 @@ bool read_formats(Reader& in, std::vector<EntryFormat>& formats) {
   return in.ok();
 }
 
+// Entries without a format read no bytes: a count of them would loop on
+// nothing.
+bool entries_readable(const std::vector<EntryFormat>& formats, std::uint64_t count) {
+  return count == 0 || !formats.empty();
+}
+
 }  // namespace
 
 // The line program's state machine (DWARF 5, 6.2.5), from a checkpoint:
@@ -195,8 +202,12 @@ class LineTable::Decoder {
       switch (opcode) {
         case 0: {
           std::uint64_t length = in_.uleb();
-          std::uint64_t end = in_.at() + length;
           if (length == 0) break;
+          if (length > program_size_ - in_.at()) {
+            in_.fail();  // runs past the program
+            break;
+          }
+          std::uint64_t end = in_.at() + length;
           std::uint8_t extended = in_.u8();
           if (extended == DW_LNE_end_sequence) {
             state_.end_sequence = true;
@@ -322,6 +333,10 @@ bool LineTable::read_header(const LineSections& sections, std::uint64_t offset,
     }
     std::vector<std::string_view> directories;
     std::uint64_t count = in.uleb();
+    if (!entries_readable(formats, count)) {
+      why = "directories without a format";
+      return false;
+    }
     for (std::uint64_t i = 0; i < count && in.ok(); ++i) {
       std::string_view path;
       std::uint64_t unused = 0;
@@ -334,6 +349,10 @@ bool LineTable::read_header(const LineSections& sections, std::uint64_t offset,
       return false;
     }
     count = in.uleb();
+    if (!entries_readable(formats, count)) {
+      why = "files without a format";
+      return false;
+    }
     for (std::uint64_t i = 0; i < count && in.ok(); ++i) {
       std::string_view path;
       std::uint64_t directory = 0;

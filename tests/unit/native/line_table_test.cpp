@@ -72,6 +72,21 @@ class Program {
     return program;
   }
 
+  // DWARF 5 with its directory and file tables as given, byte for byte.
+  static Program v5_tables(const std::string& tables) {
+    Program program(5);
+    program.header_ = tables;
+    return program;
+  }
+
+  // An extended opcode whose length says `length`, with nothing after it.
+  Program& extended_claiming(std::uint64_t length, std::uint8_t opcode) {
+    program_ += '\0';
+    uleb(length);
+    program_ += static_cast<char>(opcode);
+    return *this;
+  }
+
   Program& set_address(std::uint64_t address) {
     extended(DW_LNE_set_address, std::string(reinterpret_cast<const char*>(&address), 8));
     return *this;
@@ -312,6 +327,18 @@ TEST(LineTable, MalformedProgramsAreRefusedWithAReason) {
   std::uint32_t length = static_cast<std::uint32_t>(truncated.size() - 4);
   std::memcpy(truncated.data(), &length, 4);
   EXPECT_TRUE(refused(truncated));
+  // Lengths and counts that would have the reader loop or seek backwards.
+  Program huge = Program::v4({}, {{"a.c", 0}});
+  huge.set_address(0x1000).copy().extended_claiming(~std::uint64_t{0}, DW_LNE_set_discriminator);
+  EXPECT_TRUE(refused(huge.bytes()));
+  std::string no_formats;
+  no_formats += '\0';                 // directory formats: none
+  no_formats += "\xff\xff\xff\xff\x0f";  // yet 2^32-1 directories
+  no_formats += '\0';
+  no_formats += '\0';
+  Program formatless = Program::v5_tables(no_formats);
+  formatless.set_address(0x1000).copy().advance_pc(4).end_sequence();
+  EXPECT_TRUE(refused(formatless.bytes()));
 }
 
 // libdw's row for every row address of this program's own DWARF.
