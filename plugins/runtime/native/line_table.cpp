@@ -148,6 +148,7 @@ bool read_entry(Reader& in, const std::vector<EntryFormat>& formats, const LineS
       directory = value;
     }
   }
+  if (!in.ok()) why = "truncated directory or file table";
   return in.ok();
 }
 
