@@ -38,7 +38,8 @@ class LineTable {
   };
 
   // The program at `offset` of sections.line; null when it is malformed or
-  // uses what this reader does not (`why` says which).
+  // uses what this reader does not (`why` says which). The program is read
+  // in place: sections.line must outlive the table.
   static std::unique_ptr<LineTable> read(const LineSections& sections, std::uint64_t offset,
                                          std::string& why);
 
