@@ -152,20 +152,39 @@ bool read_entry(Reader& in, const std::vector<EntryFormat>& formats, const LineS
   return in.ok();
 }
 
-bool read_formats(Reader& in, std::vector<EntryFormat>& formats) {
-  unsigned count = in.u8();
-  for (unsigned i = 0; i < count && in.ok(); ++i) {
+// A DWARF 5 directory or file table: its entry formats, then its entries.
+struct Entry {
+  std::string_view path;
+  std::uint64_t directory = 0;
+};
+
+bool read_entry_table(Reader& in, const LineSections& sections, unsigned offset_size,
+                      const std::string& what, std::vector<Entry>& entries, std::string& why) {
+  std::vector<EntryFormat> formats;
+  unsigned format_count = in.u8();
+  for (unsigned i = 0; i < format_count && in.ok(); ++i) {
     std::uint64_t content = in.uleb();
     std::uint64_t form = in.uleb();
     formats.push_back({content, form});
   }
-  return in.ok();
-}
-
-// Entries without a format read no bytes: a count of them would loop on
-// nothing.
-bool entries_readable(const std::vector<EntryFormat>& formats, std::uint64_t count) {
-  return count == 0 || !formats.empty();
+  std::uint64_t count = in.uleb();
+  if (!in.ok()) {
+    why = "truncated " + what + " formats";
+    return false;
+  }
+  // Entries without a format read no bytes: a count of them would loop on nothing.
+  if (count > 0 && formats.empty()) {
+    why = what + " entries without a format";
+    return false;
+  }
+  for (std::uint64_t i = 0; i < count && in.ok(); ++i) {
+    Entry entry;
+    if (!read_entry(in, formats, sections, offset_size, entry.path, entry.directory, why)) {
+      return false;
+    }
+    entries.push_back(entry);
+  }
+  return true;
 }
 
 }  // namespace
@@ -283,12 +302,12 @@ bool LineTable::read_header(const LineSections& sections, std::uint64_t offset,
     why = "line program runs past .debug_line";
     return false;
   }
-  header_.version = in.u16();
-  if (header_.version < 2 || header_.version > 5) {
-    why = "line table version " + std::to_string(header_.version);
+  const unsigned version = in.u16();
+  if (version < 2 || version > 5) {
+    why = "line table version " + std::to_string(version);
     return false;
   }
-  if (header_.version >= 5) {
+  if (version >= 5) {
     in.u8();  // address size: DW_LNE_set_address's length says it too
     if (in.u8() != 0) {
       why = "segmented addresses";
@@ -298,7 +317,7 @@ bool LineTable::read_header(const LineSections& sections, std::uint64_t offset,
   std::uint64_t header_length = in.fixed(offset_size);
   const std::uint64_t program_begin = in.at() + header_length;
   header_.min_instruction_length = in.u8();
-  if (header_.version >= 4 && in.u8() != 1) {
+  if (version >= 4 && in.u8() != 1) {
     why = "VLIW line table (more than one operation per instruction)";
     return false;
   }
@@ -312,7 +331,7 @@ bool LineTable::read_header(const LineSections& sections, std::uint64_t offset,
   }
   for (unsigned i = 1; i < header_.opcode_base; ++i) header_.standard_lengths.push_back(in.u8());
 
-  if (header_.version < 5) {
+  if (version < 5) {
     // Directory 0 is the compilation directory: the caller joins it.
     std::vector<std::string_view> directories{{}};
     for (std::string_view name = in.cstr(); in.ok() && !name.empty(); name = in.cstr()) {
@@ -327,39 +346,17 @@ bool LineTable::read_header(const LineSections& sections, std::uint64_t offset,
                                                       : std::string(name));
     }
   } else {
-    std::vector<EntryFormat> formats;
-    if (!read_formats(in, formats)) {
-      why = "truncated directory formats";
+    // Directory 0 is the compilation directory itself.
+    std::vector<Entry> directories;
+    std::vector<Entry> files;
+    if (!read_entry_table(in, sections, offset_size, "directory", directories, why) ||
+        !read_entry_table(in, sections, offset_size, "file", files, why)) {
       return false;
     }
-    std::vector<std::string_view> directories;
-    std::uint64_t count = in.uleb();
-    if (!entries_readable(formats, count)) {
-      why = "directories without a format";
-      return false;
-    }
-    for (std::uint64_t i = 0; i < count && in.ok(); ++i) {
-      std::string_view path;
-      std::uint64_t unused = 0;
-      if (!read_entry(in, formats, sections, offset_size, path, unused, why)) return false;
-      directories.push_back(path);
-    }
-    formats.clear();
-    if (!read_formats(in, formats)) {
-      why = "truncated file formats";
-      return false;
-    }
-    count = in.uleb();
-    if (!entries_readable(formats, count)) {
-      why = "files without a format";
-      return false;
-    }
-    for (std::uint64_t i = 0; i < count && in.ok(); ++i) {
-      std::string_view path;
-      std::uint64_t directory = 0;
-      if (!read_entry(in, formats, sections, offset_size, path, directory, why)) return false;
-      files_.push_back(directory < directories.size() ? joined(directories[directory], path)
-                                                      : std::string(path));
+    for (const Entry& file : files) {
+      files_.push_back(file.directory < directories.size()
+                           ? joined(directories[file.directory].path, file.path)
+                           : std::string(file.path));
     }
   }
   if (!in.ok() || program_begin > unit_end) {

@@ -65,7 +65,6 @@ class LineTable {
     unsigned line_range = 1;
     unsigned opcode_base = 1;
     std::vector<std::uint8_t> standard_lengths;
-    unsigned version = 0;
   };
   // Where the program goes on after a row, and the row.
   struct Checkpoint {
