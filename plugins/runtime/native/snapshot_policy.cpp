@@ -47,4 +47,11 @@ bool needs_full_snapshot(SnapshotMode mode, std::span<const MappedCode> code) {
   return false;
 }
 
+bool CheapPathJudge::truncated_too_often(bool truncated) {
+  if (samples_ == kWindow) samples_ = truncated_ = 0;
+  ++samples_;
+  truncated_ += truncated;
+  return truncated_ * 20 > kWindow;
+}
+
 }  // namespace ember::native

@@ -14,6 +14,7 @@
 // they counted, every process on Debian would pay for full snapshots.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,5 +40,26 @@ struct MappedCode {
 };
 
 bool needs_full_snapshot(SnapshotMode mode, std::span<const MappedCode> code);
+
+// The samples' say in "auto" mode: an object judged to keep frame pointers
+// may still hold hot functions without them (a Rust binary whose std has
+// frame pointers and whose own code hasn't; glue between an interpreter and
+// a native extension). More than 1 in 20 of a window of 64 cheap-path
+// stacks ending truncated moves the process to full snapshots, decided at
+// the stack that makes it more, not at the window's end: every sample taken
+// meanwhile on the cheap path is one whose stack is cut short.
+class CheapPathJudge {
+ public:
+  static constexpr std::uint32_t kWindow = 64;
+
+  // Counts one cheap-path stack; true once the process should move.
+  bool truncated_too_often(bool truncated);
+  std::uint32_t samples() const { return samples_; }
+  std::uint32_t truncated() const { return truncated_; }
+
+ private:
+  std::uint32_t samples_ = 0;
+  std::uint32_t truncated_ = 0;
+};
 
 }  // namespace ember::native

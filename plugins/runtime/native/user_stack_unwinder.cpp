@@ -28,7 +28,9 @@ void UserStackUnwinder::set_maps(std::shared_ptr<const std::vector<Mapping>> map
   for (const auto& [path, object] : objects) {
     code.push_back({path, object && object->has_eh_frame() ? &object->frame_pointers() : nullptr});
   }
-  set_full_snapshot(full_by_evidence_ || needs_full_snapshot(mode_, code));
+  bool full = full_by_evidence_ || needs_full_snapshot(mode_, code);
+  on_probation_ = !full && mode_ == SnapshotMode::automatic && !judged_;
+  set_full_snapshot(full);
 }
 
 void UserStackUnwinder::drop_state() {
@@ -38,33 +40,36 @@ void UserStackUnwinder::drop_state() {
 }
 
 void UserStackUnwinder::set_full_snapshot(bool full) {
-  if (full == full_snapshot_ && flag_set_) return;
-  if (Status status = host_.set_process_flags(pid_, EMBER_PROCESS_STACK_SNAPSHOT, full); !status) {
+  bool copy_whole = full || on_probation_;
+  full_snapshot_ = full;
+  if (full) dwarf_.set_cache_entries(1024);
+  if (copy_whole == copies_whole_stack_ && flag_set_) return;
+  if (Status status = host_.set_process_flags(pid_, EMBER_PROCESS_STACK_SNAPSHOT, copy_whole);
+      !status) {
     host_.log(LogLevel::debug, "pid " + std::to_string(pid_) +
                                    ": cannot set the stack snapshot flag: " + status.message());
   }
-  full_snapshot_ = full;
+  copies_whole_stack_ = copy_whole;
   flag_set_ = true;
-  if (full) dwarf_.set_cache_entries(1024);
 }
 
 void UserStackUnwinder::judge_cheap_path(bool truncated) {
-  constexpr std::uint32_t kWindow = 64;
-  ++cheap_samples_;
-  cheap_truncated_ += truncated;
-  // Most stacks truncated: no need to wait for the whole window.
-  bool clear = cheap_samples_ >= 16 && cheap_truncated_ * 2 >= cheap_samples_;
-  if (cheap_samples_ < kWindow && !clear) return;
-  if (clear || cheap_truncated_ * 20 > cheap_samples_) {
-    host_.log(LogLevel::info, "pid " + std::to_string(pid_) + ": " +
-                                  std::to_string(cheap_truncated_) + " of " +
-                                  std::to_string(cheap_samples_) +
-                                  " stacks ended in code without frame pointers: "
-                                  "switching to full stack snapshots");
-    full_by_evidence_ = true;
-    set_full_snapshot(true);
+  bool moves = judge_.truncated_too_often(truncated);
+  if (!moves && judge_.samples() < CheapPathJudge::kWindow) return;
+  bool was_on_probation = on_probation_;
+  judged_ = true;
+  on_probation_ = false;
+  if (!moves) {
+    if (was_on_probation) set_full_snapshot(false);
+    return;
   }
-  cheap_samples_ = cheap_truncated_ = 0;
+  host_.log(LogLevel::info, "pid " + std::to_string(pid_) + ": " +
+                                std::to_string(judge_.truncated()) + " of " +
+                                std::to_string(judge_.samples()) +
+                                " stacks ended in code without frame pointers: "
+                                "switching to full stack snapshots");
+  full_by_evidence_ = true;
+  set_full_snapshot(true);
 }
 
 void UserStackUnwinder::frame_pointer_chain(const ember_sample& sample) {
@@ -154,6 +159,26 @@ bool UserStackUnwinder::append_frame_pointer_walk(const ember_sample& sample, st
 
 void UserStackUnwinder::unwind(const ember_sample& sample, std::vector<NativeFrame>& frames,
                                bool& truncated) {
+  bool cheap = !full_snapshot_;
+  std::size_t start = frames.size();
+  unwind_as(sample, !cheap, frames, truncated);
+  if (!cheap || mode_ != SnapshotMode::automatic) return;
+  bool retry = on_probation_ && truncated;
+  judge_cheap_path(truncated);
+  if (!retry) return;
+  // On probation the snapshot is whole: what the cheap path cuts short,
+  // CFI may take to the root.
+  std::vector<NativeFrame> whole;
+  bool whole_truncated = false;
+  unwind_as(sample, true, whole, whole_truncated);
+  if (whole_truncated) return;
+  frames.resize(start);
+  frames.insert(frames.end(), whole.begin(), whole.end());
+  truncated = false;
+}
+
+void UserStackUnwinder::unwind_as(const ember_sample& sample, bool full,
+                                  std::vector<NativeFrame>& frames, bool& truncated) {
   truncated = false;
   chain_.clear();
   if (!(sample.flags & EMBER_SAMPLE_HAS_SNAPSHOT) || sample.snapshot_size == 0) {
@@ -165,7 +190,7 @@ void UserStackUnwinder::unwind(const ember_sample& sample, std::vector<NativeFra
   // On the cheap path, hand over to the frame-pointer walk at the first
   // frame that keeps a frame pointer; on the full path, only where CFI stops.
   DwarfUnwinder::StopAt stop;
-  if (!full_snapshot_) {
+  if (!full) {
     stop = [&](const std::vector<UnwoundFrame>& unwound) {
       if (unwound.size() < 2) return false;
       continuation = frame_pointer_continuation(unwound.back());
@@ -176,7 +201,7 @@ void UserStackUnwinder::unwind(const ember_sample& sample, std::vector<NativeFra
   if (end == UnwindEnd::failed && frames_.size() <= 1) {
     // No CFI for the sampled code (JIT code its plugin gives no unwind rule
     // for, vdso): the frame-pointer walk is all there is.
-    truncated = !append_frame_pointer_walk(sample, 0, frames) || full_snapshot_;
+    truncated = !append_frame_pointer_walk(sample, 0, frames) || full;
     return;
   }
   // A frame's CFA is the sp its caller unwound to. Above frame 0 an exact
@@ -196,7 +221,6 @@ void UserStackUnwinder::unwind(const ember_sample& sample, std::vector<NativeFra
   } else {
     truncated = end == UnwindEnd::failed;
   }
-  if (!full_snapshot_ && mode_ == SnapshotMode::automatic) judge_cheap_path(truncated);
 }
 
 }  // namespace ember::native

@@ -42,11 +42,14 @@ class UserStackUnwinder {
   ~UserStackUnwinder();
 
   // New mappings: re-decides the snapshot path and tells the sampler.
-  // In "auto" mode the samples have a say too: an object judged to keep
-  // frame pointers may still hold hot functions without them (a Rust binary
-  // whose std has frame pointers and whose own code hasn't), so when more
-  // than 1 in 20 cheap-path samples end truncated, the process moves to the
-  // full snapshot for good.
+  // In "auto" mode the samples have a say too (CheapPathJudge): a process
+  // whose cheap-path stacks end truncated too often moves to the full
+  // snapshot for good. Until the judge has seen its first window, a process
+  // the objects put on the cheap path is on probation: the sampler copies
+  // its whole stack, each sample is unwound as on the cheap path, and one
+  // that ends truncated there is unwound whole by CFI instead. Its first
+  // stacks are complete however long the judging takes (a worker running
+  // behind as the process starts working).
   void set_maps(std::shared_ptr<const std::vector<Mapping>> maps);
   void set_maps(const std::vector<Mapping>& maps) {
     set_maps(std::make_shared<const std::vector<Mapping>>(maps));
@@ -64,6 +67,9 @@ class UserStackUnwinder {
   void unwind(const ember_sample& sample, std::vector<NativeFrame>& frames, bool& truncated);
 
  private:
+  // `full`: CFI to the end; else hands over to the frame-pointer walk.
+  void unwind_as(const ember_sample& sample, bool full, std::vector<NativeFrame>& frames,
+                 bool& truncated);
   // Where the frame-pointer walk (sample.user_frames) continues the CFI
   // frames after `frame`, or 0 when it cannot be trusted to.
   std::size_t frame_pointer_continuation(const UnwoundFrame& frame) const;
@@ -83,11 +89,13 @@ class UserStackUnwinder {
   Host& host_;
   SnapshotMode mode_;
   DwarfUnwinder dwarf_;
-  bool full_snapshot_ = false;
+  bool full_snapshot_ = false;       // unwound by CFI to the end
+  bool copies_whole_stack_ = false;  // the flag the sampler has
   bool flag_set_ = false;
   bool full_by_evidence_ = false;
-  std::uint32_t cheap_samples_ = 0;
-  std::uint32_t cheap_truncated_ = 0;
+  bool on_probation_ = false;
+  bool judged_ = false;  // the judge has seen a whole window or moved it
+  CheapPathJudge judge_;
   std::vector<UnwoundFrame> frames_;
   std::vector<std::uint64_t> chain_;  // rbp values the frame-pointer walk went through
   const ember_sample* sample_ = nullptr;

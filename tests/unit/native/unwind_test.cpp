@@ -186,6 +186,31 @@ TEST(CfiScanTest, TruncatedSectionIsAnErrorNamingTheOffset) {
   EXPECT_EQ(scan.fdes, 0u);
 }
 
+TEST(SnapshotPolicyTest, CheapPathJudgeMovesAtTheStackThatTipsTheWindow) {
+  // 1 in 20 of a 64-stack window: the 4th truncated stack tips it, at once.
+  CheapPathJudge judge;
+  std::vector<bool> verdicts;
+  for (int i = 0; i < 12; ++i) verdicts.push_back(judge.truncated_too_often(i % 3 == 2));
+  EXPECT_EQ(std::count(verdicts.begin(), verdicts.end(), true), 1);
+  EXPECT_TRUE(verdicts[11]);  // truncated stacks 2, 5, 8 and 11
+  EXPECT_EQ(judge.samples(), 12u);
+  EXPECT_EQ(judge.truncated(), 4u);
+}
+
+TEST(SnapshotPolicyTest, CheapPathJudgeForgetsEachWindow) {
+  // Three truncated stacks at the end of one window and one at the start
+  // of the next are 1 in 20 of neither.
+  CheapPathJudge judge;
+  for (std::uint32_t i = 0; i < CheapPathJudge::kWindow; ++i) {
+    EXPECT_FALSE(judge.truncated_too_often(i + 3 >= CheapPathJudge::kWindow)) << i;
+  }
+  EXPECT_FALSE(judge.truncated_too_often(true));
+  EXPECT_EQ(judge.samples(), 1u);
+  for (std::uint32_t i = 1; i < 3 * CheapPathJudge::kWindow; ++i) {
+    EXPECT_FALSE(judge.truncated_too_often(false)) << i;
+  }
+}
+
 TEST(SnapshotPolicyTest, RuntimeLibrariesDoNotForceTheFullSnapshot) {
   FramePointerScan with_fp, without_fp;
   with_fp.fdes = 10;
