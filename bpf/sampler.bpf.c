@@ -33,6 +33,11 @@ const volatile __u64 max_pending_bytes = 0;
 // hide its caller from the frame-pointer walk). 0 = off.
 const volatile __u32 stack_snapshot_bytes = 16384;
 const volatile __u32 leaf_snapshot_bytes = 1024;
+// Half the ring: with more than this pending, a process on the full snapshot
+// gets the leaf copy. A reader running behind costs stacks cut where the leaf
+// copy ends before it costs whole samples; counted in snapshots_cut.
+const volatile __u64 snapshot_cut_pending_bytes = ~0ull;
+__u64 snapshots_cut = 0;
 // Entries of a user stack, as kernel.perf_event_max_stack bounds the kernel's
 // walk: the sampler's own walk stops where the kernel's would.
 const volatile __u32 max_user_frames = EMBER_MAX_USER_FRAMES;
@@ -310,6 +315,11 @@ int ember_sample_cpu(struct bpf_perf_event_data *ctx)
 		__u32 want = runtime && (runtime->flags & EMBER_PROCESS_STACK_SNAPSHOT)
 				     ? stack_snapshot_bytes
 				     : leaf_snapshot_bytes;
+		if (want > leaf_snapshot_bytes &&
+		    bpf_ringbuf_query(&ember_events, BPF_RB_AVAIL_DATA) > snapshot_cut_pending_bytes) {
+			want = leaf_snapshot_bytes;
+			__sync_fetch_and_add(&snapshots_cut, 1);
+		}
 		if (want > EMBER_MAX_STACK_SNAPSHOT)
 			want = EMBER_MAX_STACK_SNAPSHOT;
 		// On the main thread nothing above the initial stack pointer (argc,

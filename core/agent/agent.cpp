@@ -255,6 +255,10 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
       stats.samples + retired_stats_.samples, stats.lost + retired_stats_.lost, malformed_records_,
       stats.events_lost + retired_stats_.events_lost, queue_drops_.samples.load(),
       queue_drops_.events.load(), unnamed_at_stop_, kStopDrainNs / 1000000);
+  if (std::uint64_t cut = stats.snapshots_cut + retired_stats_.snapshots_cut; cut > 0) {
+    logger_->info("{} samples got only the leaf stack copy: the ring buffer was over half full",
+                  cut);
+  }
   logger_->debug("record queue: at most {:.1f} of {:.1f} MiB used", queue_->peak_bytes() / 1048576.0,
                  queue_->capacity_bytes() / 1048576.0);
   if (execs_attached_ + execs_deferred_ > 0) {
@@ -614,6 +618,13 @@ void Agent::close_window(std::int64_t end_ns) {
         "{} samples lost in this window: the ring buffer was full "
         "(raise [sampler] ring_buffer_kib)",
         window->lost_samples);
+  }
+  if (stats.snapshots_cut > snapshots_cut_reported_) {
+    logger_->info(
+        "{} samples in this window got only the leaf stack copy, so their stacks may end "
+        "[truncated]: the ring buffer was over half full (raise [sampler] ring_buffer_kib)",
+        stats.snapshots_cut - snapshots_cut_reported_);
+    snapshots_cut_reported_ = stats.snapshots_cut;
   }
   // The queue's and the stop's losses are the worker's: a bigger ring
   // would not have kept them.

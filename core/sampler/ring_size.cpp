@@ -20,12 +20,15 @@ std::uint32_t ring_bytes_for(std::uint32_t ring_buffer_kib, std::uint32_t freque
     per_second += std::uint64_t{frequency_hz} * (stack_snapshot_bytes + kRecordOverhead);
   }
   // The reader is woken once a quarter of the ring is pending and polls every
-  // 100 ms anyway; a quarter of a second covers a reader scheduled late on a
-  // busy host, or busy attaching to a new process' binaries.
-  std::uint64_t quarter_second = per_second / 4;
+  // 100 ms anyway. Past half the ring pending the sampler copies only leaf
+  // stacks (snapshot_cut_pending_bytes): an eighth of a second of this rate
+  // fills half a ring of twice that, and the other half takes leaf-only
+  // samples for longer still, so a reader scheduled late on a busy host
+  // loses stacks' roots before it loses samples.
+  std::uint64_t eighth_second = per_second / 8;
   std::uint64_t bytes = std::uint64_t{ring_buffer_kib} * 1024;
   std::uint64_t room = 4ull * largest_record_bytes(stack_snapshot_bytes, leaf_snapshot_bytes);
-  while ((bytes < quarter_second || bytes < room) && bytes < kMax) bytes *= 2;
+  while ((bytes < eighth_second || bytes < room) && bytes < kMax) bytes *= 2;
   return static_cast<std::uint32_t>(bytes);
 }
 

@@ -77,6 +77,7 @@ Status Sampler::open(const SamplerOptions& options, std::unique_ptr<Sampler>& ou
   skeleton->rodata->max_pending_bytes =
       sampler->ring_bytes_ -
       largest_record_bytes(options.stack_snapshot_bytes, options.leaf_snapshot_bytes);
+  skeleton->rodata->snapshot_cut_pending_bytes = sampler->ring_bytes_ / 2;
   skeleton->rodata->stack_snapshot_bytes = options.stack_snapshot_bytes;
   skeleton->rodata->leaf_snapshot_bytes = options.leaf_snapshot_bytes;
   skeleton->rodata->max_user_frames = kernel_user_stack_depth();
@@ -186,6 +187,7 @@ SamplerStats Sampler::stats() const {
   stats.skipped_self = sum(EMBER_STAT_SKIPPED_SELF);
   stats.tail_call_failed = sum(EMBER_STAT_TAIL_CALL_FAILED);
   stats.events_lost = sum(EMBER_STAT_EVENTS_LOST);
+  stats.snapshots_cut = __atomic_load_n(&skeleton_->bss->snapshots_cut, __ATOMIC_RELAXED);
   return stats;
 }
 

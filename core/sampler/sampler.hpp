@@ -35,6 +35,9 @@ struct SamplerStats {
   std::uint64_t skipped_self = 0;
   std::uint64_t tail_call_failed = 0;
   std::uint64_t events_lost = 0;
+  // Samples of processes on the full snapshot that got the leaf copy: the
+  // ring was over half full.
+  std::uint64_t snapshots_cut = 0;
 };
 
 class Sampler {
