@@ -76,9 +76,10 @@ void DwarfPool::release_if_due() {
     return;
   }
   Clock::time_point now = now_();
-  if (!release_.due(now)) return;
+  bool housekeeping = release_.due(now);
+  if (!pages_.due(now) && !housekeeping) return;
   std::lock_guard lock(mutex_);
-  release_locked(now);
+  release_locked(now, housekeeping);
 }
 
 void DwarfPool::close_idle(Clock::time_point now) {
@@ -91,15 +92,16 @@ void DwarfPool::close_idle(Clock::time_point now) {
   }
 }
 
-void DwarfPool::release_locked(Clock::time_point now) {
-  close_idle(now);
-  enforce_budget(true);
-  if (pending_.load(std::memory_order_relaxed)) {
-    for (std::uint64_t id : recent_) entries_.at(id).source->release_file_pages();
-    if (trim_pending_) malloc_trim(0);
-    trim_pending_ = false;
-    pending_.store(false, std::memory_order_relaxed);
+void DwarfPool::release_locked(Clock::time_point now, bool housekeeping) {
+  if (housekeeping) {
+    close_idle(now);
+    enforce_budget(true);
   }
+  if (!pending_.load(std::memory_order_relaxed)) return;
+  for (std::uint64_t id : recent_) entries_.at(id).source->release_file_pages();
+  if (housekeeping && trim_pending_) malloc_trim(0);
+  if (housekeeping) trim_pending_ = false;
+  pending_.store(trim_pending_, std::memory_order_relaxed);  // a trim still waits
 }
 
 bool DwarfPool::lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<SourceFunction>& out,
@@ -129,7 +131,8 @@ bool DwarfPool::lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<Source
   // line tables again) at the next lookup of a new address, hundreds of
   // times a second when the live binaries' DWARF exceeds the budget.
   enforce_budget(false);
-  if (release_.due(now)) release_locked(now);
+  bool housekeeping = release_.due(now);
+  if (pages_.due(now) || housekeeping) release_locked(now, housekeeping);
   return found;
 }
 

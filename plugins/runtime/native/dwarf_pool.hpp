@@ -10,12 +10,14 @@
 // and left open it held its line tables until the budget pushed it out.
 //
 // What lookups leave behind in the agent's memory is given back on a clock,
-// not after each lookup: the debug files' pages they touched (released at
-// most once per release interval, and by release_if_due() when no lookup
-// comes) and the heap closed handles freed (trimmed as often). A new
-// process' first samples bring hundreds of lookups a second; releasing after
-// each made every lookup fault the file back, and trimming after each close
-// walked the whole heap.
+// not after each lookup: the heap closed handles freed (trimmed at most once
+// per release interval, with the idle closes and the budget) and the debug
+// files' pages they touched (ten times as often; both also by
+// release_if_due() when no lookup comes). A new process' first samples bring
+// hundreds of lookups a second; releasing after each made every lookup fault
+// the file back, and trimming after each close walked the whole heap. Once a
+// second let a burst's pages pile up: the kernel maps 64 KiB around every
+// page a DIE walk touches, 7-10 MB of a libpython's DWARF within a second.
 #pragma once
 
 #include <atomic>
@@ -58,7 +60,8 @@ class DwarfPool {
         copies_(std::move(copies)),
         idle_close_(idle_close),
         now_(std::move(now)),
-        release_(release_interval, now_()) {}
+        release_(release_interval, now_()),
+        pages_(release_interval / 10, now_()) {}
 
   // A DWARF file known by its path and, to be sure a reopen finds the same
   // bytes, its identity; with `alt`, when found, the dwz alt file its
@@ -76,10 +79,10 @@ class DwarfPool {
   bool lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<SourceFunction>& out,
               std::string& error);
 
-  // Closes the handles idle for the idle interval, releases the file pages
-  // lookups touched and trims the heap closed handles freed, when a release
-  // interval has passed since the last release. Cheap when nothing is open
-  // or pending: callers may call it per sample.
+  // Closes the handles idle for the idle interval and trims the heap closed
+  // handles freed, when a release interval has passed since the last
+  // release; releases the file pages lookups touched when a tenth of it has.
+  // Cheap when nothing is open or pending: callers may call it per sample.
   void release_if_due();
 
   // For tests and metrics.
@@ -103,7 +106,8 @@ class DwarfPool {
   // beyond the memory budget too.
   void enforce_budget(bool memory);
   void close_idle(Clock::time_point now);
-  void release_locked(Clock::time_point now);
+  // With `housekeeping`, the idle closes, the budget and the trim too.
+  void release_locked(Clock::time_point now, bool housekeeping);
 
   std::size_t budget_;
   std::size_t max_open_;
@@ -115,9 +119,10 @@ class DwarfPool {
   std::atomic<bool> pending_{false};
   std::atomic<bool> any_open_{false};  // idle handles may need closing
   bool trim_pending_ = false;
-  // When the next release is due: the file pages', and the idle closes and
-  // the trim that come with it (read without the lock).
+  // When the next releases are due (read without the lock): the idle
+  // closes, budget and trim; the file pages.
   FilePagesRelease release_;
+  FilePagesRelease pages_;
   std::uint64_t next_id_ = 1;
   std::unordered_map<std::uint64_t, Entry> entries_;
   std::list<std::uint64_t> recent_;  // open entries, most recently used first

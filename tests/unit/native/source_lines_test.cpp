@@ -402,6 +402,29 @@ TEST(DwarfPool, TouchedFilePagesAreReleasedOncePerInterval) {
 }
 
 
+// The pages go back at a tenth of the release interval; the idle closes
+// (and the trim) wait for the whole interval.
+TEST(DwarfPool, FilePagesGoBackBeforeTheIdleCloses) {
+  std::string by_id = debug_file_under(EMBER_INLINED_DEBUG_ROOT);
+  NmFunction outer = nm_function(by_id, "outer_work");
+  static DwarfPool::Clock::time_point fake_now{};
+  fake_now = DwarfPool::Clock::time_point(std::chrono::hours(1));
+  DwarfPool pool(std::size_t{64} << 20, 8, nullptr, std::chrono::seconds(1),
+                 std::chrono::milliseconds(50), [] { return fake_now; });
+  std::uint64_t id = pool.add(by_id, identity_of(by_id));
+  std::vector<SourceFunction> out;
+  std::string error;
+  ASSERT_TRUE(pool.lookup(id, outer.address, out, error)) << error;
+  EXPECT_GT(resident_kib_of(by_id), 0u);
+  fake_now += std::chrono::milliseconds(150);
+  pool.release_if_due();
+  EXPECT_EQ(resident_kib_of(by_id), 0u) << "pages kept past a tenth of the interval";
+  EXPECT_EQ(pool.open_count(), 1u) << "closed before the release interval";
+  fake_now += std::chrono::seconds(1);
+  pool.release_if_due();
+  EXPECT_EQ(pool.open_count(), 0u);
+}
+
 // A handle no lookup used for the idle interval is closed at the next
 // release, on the pool's clock; the others stay; a closed one reopens.
 TEST(DwarfPool, AFileIdleForTheIntervalIsClosed) {
