@@ -13,7 +13,8 @@
 // memory_estimate() lets the owner close and reopen the handle to bound that.
 // The file is mapped (by libelf); the pages lookups touched stay resident
 // until release_file_pages(), which the owner calls now and then (DwarfPool:
-// at most once a second, and when idle).
+// at most ten times a second, and when idle); a lookup's own bulk reads (the
+// walk over the units' headers, a unit's DIEs) give theirs back at once.
 #pragma once
 
 #include <cstddef>
