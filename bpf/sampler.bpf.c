@@ -315,11 +315,6 @@ int ember_sample_cpu(struct bpf_perf_event_data *ctx)
 		__u32 want = runtime && (runtime->flags & EMBER_PROCESS_STACK_SNAPSHOT)
 				     ? stack_snapshot_bytes
 				     : leaf_snapshot_bytes;
-		if (want > leaf_snapshot_bytes &&
-		    bpf_ringbuf_query(&ember_events, BPF_RB_AVAIL_DATA) > snapshot_cut_pending_bytes) {
-			want = leaf_snapshot_bytes;
-			__sync_fetch_and_add(&snapshots_cut, 1);
-		}
 		if (want > EMBER_MAX_STACK_SNAPSHOT)
 			want = EMBER_MAX_STACK_SNAPSHOT;
 		// On the main thread nothing above the initial stack pointer (argc,
@@ -327,6 +322,12 @@ int ember_sample_cpu(struct bpf_perf_event_data *ctx)
 		__u64 top = BPF_CORE_READ(task, mm, start_stack);
 		if (top >= sample->user_sp && top - sample->user_sp + 64 < want)
 			want = top - sample->user_sp + 64;
+		// Counted only where the leaf copy is less than the stack.
+		if (want > leaf_snapshot_bytes &&
+		    bpf_ringbuf_query(&ember_events, BPF_RB_AVAIL_DATA) > snapshot_cut_pending_bytes) {
+			want = leaf_snapshot_bytes;
+			__sync_fetch_and_add(&snapshots_cut, 1);
+		}
 		if (want) {
 			sample->snapshot_size =
 				copy_stack(sample->stack_snapshot, sample->user_sp, want);
