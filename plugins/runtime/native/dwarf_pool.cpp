@@ -99,8 +99,10 @@ void DwarfPool::release_locked(Clock::time_point now, bool housekeeping) {
   }
   if (!pending_.load(std::memory_order_relaxed)) return;
   for (std::uint64_t id : recent_) entries_.at(id).source->release_file_pages();
-  if (housekeeping && trim_pending_) malloc_trim(0);
-  if (housekeeping) trim_pending_ = false;
+  if (housekeeping) {
+    if (trim_pending_) malloc_trim(0);
+    trim_pending_ = false;
+  }
   pending_.store(trim_pending_, std::memory_order_relaxed);  // a trim still waits
 }
 

@@ -257,7 +257,7 @@ struct DwarfSource::Impl {
   LineSections sections;
   std::size_t memory = 0;
   bool units_indexed = false;
-  std::vector<DieRange> units;  // sorted; built when .debug_aranges fail
+  std::vector<DieRange> units;  // sorted; built at the first lookup
   // What lookups read of a unit, kept while the handle is open.
   struct UnitIndex {
     std::vector<DieRange> functions;  // sorted

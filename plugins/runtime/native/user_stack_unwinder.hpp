@@ -54,7 +54,6 @@ class UserStackUnwinder {
   void set_maps(const std::vector<Mapping>& maps) {
     set_maps(std::make_shared<const std::vector<Mapping>>(maps));
   }
-  bool full_snapshot() const { return full_snapshot_; }
   // Whether the code at `pc` has CFI.
   bool has_cfi(std::uint64_t pc) { return dwarf_.has_cfi(pc); }
 
