@@ -150,8 +150,12 @@ static __always_inline __u64 find_tstate(struct cpython_process_config *config, 
 	return walk.tstate;
 }
 
-struct frame_walk {
-	const struct cpython_process_config *config;
+/* How far the frame walk got. Kept in a map, not on the stack: the verifier
+ * knows stack values exactly, so each frame count would be another state of
+ * the loop body to verify (about 90k instructions, 80 ms of every agent's
+ * start); a map value's fields are unknown to it, and one pass proves the
+ * body for every count. */
+struct frame_progress {
 	__u64 frame;
 	__u64 cframe;  /* 3.11: the _PyCFrame of the eval call whose frames come next */
 	__u32 count;
@@ -162,9 +166,21 @@ struct frame_walk {
 	__u8 failed;
 };
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct frame_progress);
+} cpython_walks SEC(".maps");
+
+struct frame_walk {
+	const struct cpython_process_config *config;
+	struct frame_progress *progress;
+};
+
 /* Closes the group of the frames recorded since the last one with its eval
  * call's anchor, a struct that call keeps on its C stack. */
-static __always_inline void close_group(struct ember_sample *sample, struct frame_walk *walk,
+static __always_inline void close_group(struct ember_sample *sample, struct frame_progress *walk,
 					__u64 anchor)
 {
 	__u32 index = walk->anchors;
@@ -197,8 +213,9 @@ static __always_inline void read_code_and_previous(const struct cpython_offsets 
 
 static long frame_step(__u64 index, void *data)
 {
-	struct frame_walk *walk = data;
-	const struct cpython_offsets *off = &walk->config->offsets;
+	struct frame_walk *context = data;
+	const struct cpython_offsets *off = &context->config->offsets;
+	struct frame_progress *walk = context->progress;
 	(void)index;
 	if (!walk->frame)
 		return 1;
@@ -386,22 +403,26 @@ int cpython_walk(struct bpf_perf_event_data *ctx)
 	if (!frame)
 		return ember_submit(ctx);
 
-	struct frame_walk walk = {
-		.config = config,
+	__u32 zero = 0;
+	struct frame_progress *walk = bpf_map_lookup_elem(&cpython_walks, &zero);
+	if (!walk)
+		return ember_submit(ctx);
+	*walk = (struct frame_progress){
 		.frame = frame,
 		.cframe = off->frame_model == CPYTHON_FRAMES_311 ? cframe : 0,
 		.max = config->max_frames,
 	};
+	struct frame_walk context = {.config = config, .progress = walk};
 	/* Shim frames take iterations too: one per eval call at most. */
-	bpf_loop(2 * EMBER_MAX_RUNTIME_FRAMES + 2, frame_step, &walk, 0);
+	bpf_loop(2 * EMBER_MAX_RUNTIME_FRAMES + 2, frame_step, &context, 0);
 	sample = ember_current_sample();
 	if (!sample)
 		return 0;
-	sample->runtime_frame_count = walk.count;
-	sample->runtime_anchor_count = walk.anchors;
-	if (walk.truncated || (walk.frame && !walk.failed))
+	sample->runtime_frame_count = walk->count;
+	sample->runtime_anchor_count = walk->anchors;
+	if (walk->truncated || (walk->frame && !walk->failed))
 		sample->flags |= EMBER_SAMPLE_RUNTIME_TRUNCATED;
-	if (walk.failed)
+	if (walk->failed)
 		sample->flags |= EMBER_SAMPLE_RUNTIME_FAILED;
 	return ember_submit(ctx);
 }

@@ -67,18 +67,34 @@ static __always_inline __u64 slot(const __u64 *window, __s32 offset)
 	return window[index];
 }
 
-struct frame_walk {
-	const struct node_offsets *off;
+/* How far the frame walk got. Kept in a map, not on the stack: the verifier
+ * knows stack values exactly, so each frame count would be another state of
+ * the loop body to verify; a map value's fields are unknown to it, and one
+ * pass proves the body for every count. */
+struct frame_progress {
 	__u32 native_count;
 	__u32 count;
 	__u32 max;
 	__u8 truncated;
 };
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct frame_progress);
+} node_walks SEC(".maps");
+
+struct frame_walk {
+	const struct node_offsets *off;
+	struct frame_progress *progress;
+};
+
 static long frame_step(__u64 index, void *data)
 {
-	struct frame_walk *walk = data;
-	const struct node_offsets *off = walk->off;
+	struct frame_walk *context = data;
+	const struct node_offsets *off = context->off;
+	struct frame_progress *walk = context->progress;
 	if (index >= walk->native_count || index >= EMBER_MAX_USER_FRAMES)
 		return 1;
 	__u32 count = walk->count;
@@ -148,18 +164,22 @@ int node_walk(struct bpf_perf_event_data *ctx)
 	if (!config || !(sample->flags & EMBER_SAMPLE_HAS_FRAME_ADDRESSES))
 		return ember_submit(ctx);
 
-	struct frame_walk walk = {
-		.off = &config->offsets,
+	__u32 zero = 0;
+	struct frame_progress *walk = bpf_map_lookup_elem(&node_walks, &zero);
+	if (!walk)
+		return ember_submit(ctx);
+	*walk = (struct frame_progress){
 		.native_count = sample->user_frame_count,
 		.max = config->max_frames,
 	};
-	bpf_loop(EMBER_MAX_USER_FRAMES, frame_step, &walk, 0);
+	struct frame_walk context = {.off = &config->offsets, .progress = walk};
+	bpf_loop(EMBER_MAX_USER_FRAMES, frame_step, &context, 0);
 	sample = ember_current_sample();
 	if (!sample)
 		return 0;
-	sample->runtime_frame_count = walk.count;
-	sample->runtime_anchor_count = walk.count;
-	if (walk.truncated)
+	sample->runtime_frame_count = walk->count;
+	sample->runtime_anchor_count = walk->count;
+	if (walk->truncated)
 		sample->flags |= EMBER_SAMPLE_RUNTIME_TRUNCATED;
 	return ember_submit(ctx);
 }
