@@ -18,6 +18,7 @@
 #include "ember/elf_file.hpp"
 #include "ember/option_reader.hpp"
 #include "ember/plugin.hpp"
+#include "lazy_bpf_program.hpp"
 
 namespace ember::cpython {
 namespace {
@@ -213,8 +214,6 @@ class CpythonHandler final : public ProcessHandler {
 
 class CpythonPlugin final : public RuntimePlugin {
  public:
-  ~CpythonPlugin() override { cpython_bpf::destroy(skeleton_); }
-
   std::string_view name() const override { return "cpython"; }
 
   Status configure(const Options& options, Host& host) override {
@@ -223,21 +222,13 @@ class CpythonPlugin final : public RuntimePlugin {
     max_frames_ = static_cast<std::uint32_t>(
         reader.get_int("max_frames", EMBER_MAX_RUNTIME_FRAMES, 1, EMBER_MAX_RUNTIME_FRAMES));
     if (auto status = reader.finish(); !status) return status;
-
-    skeleton_ = cpython_bpf::open();
-    if (!skeleton_) return Status::error("cannot open the CPython BPF object");
-    for (auto* map : {skeleton_->maps.ember_scratch, skeleton_->maps.ember_programs,
-                      skeleton_->maps.ember_stats}) {
-      int fd = host.bpf_map_fd(bpf_map__name(map));
-      if (fd < 0 || bpf_map__reuse_fd(map, fd) != 0) {
-        return Status::error(std::string("cannot share the sampler's map ") + bpf_map__name(map));
-      }
+    // Loaded now, not at the first Python: an interpreter starts running its
+    // script ~20 ms after exec, and loading takes longer (`ember record --
+    // python3 app.py` lost a twentieth of a 1 s script's Python frames).
+    if (auto status = walker_.load(host); !status) {
+      return Status::error("the CPython frame walker: " + status.message());
     }
-    if (int err = cpython_bpf::load(skeleton_); err != 0) {
-      return Status::error("cannot load the CPython BPF walker (error " + std::to_string(err) +
-                           "); run with debug logs for the verifier's output");
-    }
-    return host.register_bpf_program(bpf_program__fd(skeleton_->progs.cpython_walk), slot_);
+    return Status::ok();
   }
 
   std::shared_ptr<const BinaryData> probe(const BinaryRef& binary) override {
@@ -294,6 +285,7 @@ class CpythonPlugin final : public RuntimePlugin {
                      "; not profiling its Python frames");
       return nullptr;
     }
+    if (!walker_.ready(*host_)) return nullptr;
     cpython_process_config config{};
     if (binary->info.runtime_address) config.runtime_address = binary->info.runtime_address + *bias;
     if (binary->info.tstate_current_address) {
@@ -304,8 +296,9 @@ class CpythonPlugin final : public RuntimePlugin {
     ObjectTypes types{binary->info.code_type_address + *bias, binary->info.str_type_address + *bias,
                       binary->info.bytes_type_address + *bias};
     auto handler = std::make_unique<CpythonHandler>(
-        *host_, process.pid, bpf_map__fd(skeleton_->maps.cpython_processes), binary, types);
-    if (auto status = handler->start(config, slot_); !status) {
+        *host_, process.pid, bpf_map__fd(walker_.skeleton()->maps.cpython_processes), binary,
+        types);
+    if (auto status = handler->start(config, walker_.slot()); !status) {
       host_->log(LogLevel::warn, status.message());
       return nullptr;
     }
@@ -314,8 +307,9 @@ class CpythonPlugin final : public RuntimePlugin {
 
  private:
   Host* host_ = nullptr;
-  cpython_bpf* skeleton_ = nullptr;
-  std::uint32_t slot_ = 0;
+  LazyBpfProgram<cpython_bpf> walker_{
+      [](cpython_bpf* skeleton) { return skeleton->progs.cpython_walk; },
+      "the CPython frame walker", "Python processes are profiled as native code"};
   std::uint32_t max_frames_ = EMBER_MAX_RUNTIME_FRAMES;
 };
 

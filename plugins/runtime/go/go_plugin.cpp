@@ -31,6 +31,7 @@
 #include "go_labels.skel.h"
 #include "goroutine_layout.hpp"
 #include "label_map.hpp"
+#include "lazy_bpf_program.hpp"
 
 namespace ember::go {
 namespace {
@@ -117,12 +118,12 @@ class GoObjects {
   std::map<std::string, std::shared_ptr<const GoBinaryData>> by_file_;
 };
 
-// The BPF label finder, loaded once per plugin; absent without a sampler.
-struct LabelProgram {
-  go_labels_bpf* skeleton = nullptr;
-  std::uint32_t slot = 0;
-  int processes_fd() const { return bpf_map__fd(skeleton->maps.go_processes); }
-};
+// The BPF label finder, loaded at the first Go executable attached.
+using LabelProgram = LazyBpfProgram<go_labels_bpf>;
+
+int label_processes_fd(const LabelProgram& program) {
+  return bpf_map__fd(program.skeleton()->maps.go_processes);
+}
 
 class GoHandler final : public ProcessHandler {
  public:
@@ -146,16 +147,16 @@ class GoHandler final : public ProcessHandler {
     for (const auto& data : objects_in_use_) data->release_pages_if_due();
     if (!labels_) return;
     host_.set_process_program(pid_, 0);
-    bpf_map_delete_elem(labels_->processes_fd(), &pid_);
+    bpf_map_delete_elem(label_processes_fd(*labels_), &pid_);
   }
 
   // Has the label finder run for this process' samples.
   Status read_labels(const LabelProgram& program, const go_labels_config& config) {
-    if (bpf_map_update_elem(program.processes_fd(), &pid_, &config, BPF_ANY) != 0) {
+    if (bpf_map_update_elem(label_processes_fd(program), &pid_, &config, BPF_ANY) != 0) {
       return Status::error("cannot write the goroutine layout of pid " + std::to_string(pid_));
     }
-    if (auto status = host_.set_process_program(pid_, program.slot); !status) {
-      bpf_map_delete_elem(program.processes_fd(), &pid_);
+    if (auto status = host_.set_process_program(pid_, program.slot()); !status) {
+      bpf_map_delete_elem(label_processes_fd(program), &pid_);
       return status;
     }
     labels_ = &program;
@@ -163,7 +164,7 @@ class GoHandler final : public ProcessHandler {
   }
 
   void labels(const ember_sample& sample, std::vector<Label>& out) override {
-    if (!labels_ || sample.runtime_program != labels_->slot || sample.runtime_frame_count < 1) {
+    if (!labels_ || sample.runtime_program != labels_->slot() || sample.runtime_frame_count < 1) {
       return;
     }
     const std::vector<Label>& found = label_maps_.labels(sample.runtime_frames[0].word0);
@@ -278,8 +279,6 @@ class GoHandler final : public ProcessHandler {
 
 class GoPlugin final : public RuntimePlugin {
  public:
-  ~GoPlugin() override { go_labels_bpf::destroy(labels_.skeleton); }
-
   std::string_view name() const override { return "go"; }
 
   Status configure(const Options& options, Host& host) override {
@@ -287,14 +286,7 @@ class GoPlugin final : public RuntimePlugin {
     objects_ = std::make_unique<GoObjects>(host);
     OptionReader reader(options, "runtime.go");
     if (auto status = reader.finish(); !status) return status;
-    if (auto status = host.register_frame_kind(frame_kind::go, kGoColor); !status) return status;
-    // Names need no BPF: without the label finder Go code is named all the same.
-    if (auto status = load_label_program(host); !status) {
-      host.log(LogLevel::warn, "goroutine labels are not read: " + status.message());
-      go_labels_bpf::destroy(labels_.skeleton);
-      labels_.skeleton = nullptr;
-    }
-    return Status::ok();
+    return host.register_frame_kind(frame_kind::go, kGoColor);
   }
 
   std::shared_ptr<const BinaryData> probe(const BinaryRef& binary) override {
@@ -310,38 +302,19 @@ class GoPlugin final : public RuntimePlugin {
     auto binary = std::dynamic_pointer_cast<const GoBinaryData>(data);
     if (!binary) return nullptr;
     auto handler = std::make_unique<GoHandler>(*host_, *objects_, process, binary);
-    if (labels_.skeleton) {
-      std::string why;
-      auto config = label_config(process, *binary, why);
-      Status status = config ? handler->read_labels(labels_, *config) : Status::error(why);
-      if (!status) {
-        host_->log(LogLevel::info, "pid " + std::to_string(process.pid) +
-                                       ": goroutine labels are not read: " + status.message());
-      }
+    // Names need no BPF: without the label finder Go code is named all the same.
+    std::string why;
+    auto config = label_config(process, *binary, why);
+    Status status = config ? Status::ok() : Status::error(why);
+    if (config && labels_.ready(*host_)) status = handler->read_labels(labels_, *config);
+    if (!status) {
+      host_->log(LogLevel::info, "pid " + std::to_string(process.pid) +
+                                     ": goroutine labels are not read: " + status.message());
     }
     return handler;
   }
 
  private:
-  Status load_label_program(Host& host) {
-    // The program writes into the sampler's sample and ends in its submit
-    // program: it must use the sampler's maps, not copies of its own.
-    labels_.skeleton = go_labels_bpf::open();
-    if (!labels_.skeleton) return Status::error("cannot open the BPF object");
-    for (auto* map : {labels_.skeleton->maps.ember_scratch, labels_.skeleton->maps.ember_programs,
-                      labels_.skeleton->maps.ember_stats}) {
-      int fd = host.bpf_map_fd(bpf_map__name(map));
-      if (fd < 0 || bpf_map__reuse_fd(map, fd) != 0) {
-        return Status::error(std::string("cannot share the sampler's map ") + bpf_map__name(map));
-      }
-    }
-    if (int err = go_labels_bpf::load(labels_.skeleton); err != 0) {
-      return Status::error("cannot load the BPF program (error " + std::to_string(err) + ")");
-    }
-    return host.register_bpf_program(bpf_program__fd(labels_.skeleton->progs.go_labels),
-                                     labels_.slot);
-  }
-
   // Where this process keeps its labels, or why that is not known.
   static std::optional<go_labels_config> label_config(const ProcessRef& process,
                                                       const GoBinaryData& binary,
@@ -371,7 +344,8 @@ class GoPlugin final : public RuntimePlugin {
 
   Host* host_ = nullptr;
   std::unique_ptr<GoObjects> objects_;
-  LabelProgram labels_;
+  LabelProgram labels_{[](go_labels_bpf* skeleton) { return skeleton->progs.go_labels; },
+                       "the goroutine label finder", "goroutine labels are not read"};
 };
 
 std::shared_ptr<GoBinaryData> read_go_object(const std::string& path, const std::string& open_path,

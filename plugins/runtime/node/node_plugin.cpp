@@ -24,6 +24,7 @@
 #include "ember/perf_map.hpp"
 #include "ember/plugin.hpp"
 #include "ember/runtime_plugin.hpp"
+#include "lazy_bpf_program.hpp"
 #include "node.skel.h"
 #include "v8_heap.hpp"
 #include "v8_layout.hpp"
@@ -259,8 +260,6 @@ class NodeHandler final : public ProcessHandler {
 
 class NodePlugin final : public RuntimePlugin {
  public:
-  ~NodePlugin() override { node_bpf::destroy(skeleton_); }
-
   std::string_view name() const override { return "node"; }
 
   Status configure(const Options& options, Host& host) override {
@@ -270,24 +269,7 @@ class NodePlugin final : public RuntimePlugin {
         reader.get_int("max_frames", EMBER_MAX_RUNTIME_FRAMES, 1, EMBER_MAX_RUNTIME_FRAMES));
     use_perf_map_ = reader.get_bool("perf_map", true);
     if (auto status = reader.finish(); !status) return status;
-    if (auto status = host.register_frame_kind(frame_kind::node, kNodeColor); !status) {
-      return status;
-    }
-
-    skeleton_ = node_bpf::open();
-    if (!skeleton_) return Status::error("cannot open the Node.js BPF object");
-    for (auto* map : {skeleton_->maps.ember_scratch, skeleton_->maps.ember_programs,
-                      skeleton_->maps.ember_stats}) {
-      int fd = host.bpf_map_fd(bpf_map__name(map));
-      if (fd < 0 || bpf_map__reuse_fd(map, fd) != 0) {
-        return Status::error(std::string("cannot share the sampler's map ") + bpf_map__name(map));
-      }
-    }
-    if (int err = node_bpf::load(skeleton_); err != 0) {
-      return Status::error("cannot load the Node.js BPF frame finder (error " +
-                           std::to_string(err) + "); run with debug logs for the verifier's output");
-    }
-    return host.register_bpf_program(bpf_program__fd(skeleton_->progs.node_walk), slot_);
+    return host.register_frame_kind(frame_kind::node, kNodeColor);
   }
 
   std::shared_ptr<const BinaryData> probe(const BinaryRef& binary) override {
@@ -353,13 +335,14 @@ class NodePlugin final : public RuntimePlugin {
     if (binary->builtins_start) {
       builtins = {binary->builtins_start + *bias, binary->builtins_end + *bias};
     }
+    if (!walker_.ready(*host_)) return nullptr;
     node_process_config config{};
     config.offsets = bpf_offsets(binary->layout);
     config.max_frames = max_frames_;
     auto handler = std::make_unique<NodeHandler>(*host_, process,
-                                                 bpf_map__fd(skeleton_->maps.node_processes),
+                                                 bpf_map__fd(walker_.skeleton()->maps.node_processes),
                                                  binary, builtins, use_perf_map_);
-    if (auto status = handler->start(config, slot_); !status) {
+    if (auto status = handler->start(config, walker_.slot()); !status) {
       host_->log(LogLevel::warn, status.message());
       return nullptr;
     }
@@ -368,8 +351,9 @@ class NodePlugin final : public RuntimePlugin {
 
  private:
   Host* host_ = nullptr;
-  node_bpf* skeleton_ = nullptr;
-  std::uint32_t slot_ = 0;
+  LazyBpfProgram<node_bpf> walker_{[](node_bpf* skeleton) { return skeleton->progs.node_walk; },
+                                   "the Node.js frame finder",
+                                   "node processes are profiled as native code"};
   std::uint32_t max_frames_ = EMBER_MAX_RUNTIME_FRAMES;
   bool use_perf_map_ = true;
 };
