@@ -76,10 +76,15 @@ void DwarfPool::release_if_due() {
     return;
   }
   Clock::time_point now = now_();
-  bool housekeeping = release_.due(now);
-  if (!pages_.due(now) && !housekeeping) return;
+  bool housekeeping = false;
+  if (!release_due(now, housekeeping)) return;
   std::lock_guard lock(mutex_);
   release_locked(now, housekeeping);
+}
+
+bool DwarfPool::release_due(Clock::time_point now, bool& housekeeping) {
+  housekeeping = release_.due(now);
+  return pages_.due(now) || housekeeping;
 }
 
 void DwarfPool::close_idle(Clock::time_point now) {
@@ -133,8 +138,8 @@ bool DwarfPool::lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<Source
   // line tables again) at the next lookup of a new address, hundreds of
   // times a second when the live binaries' DWARF exceeds the budget.
   enforce_budget(false);
-  bool housekeeping = release_.due(now);
-  if (pages_.due(now) || housekeeping) release_locked(now, housekeeping);
+  bool housekeeping = false;
+  if (release_due(now, housekeeping)) release_locked(now, housekeeping);
   return found;
 }
 

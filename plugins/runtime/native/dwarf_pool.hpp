@@ -106,6 +106,10 @@ class DwarfPool {
   // beyond the memory budget too.
   void enforce_budget(bool memory);
   void close_idle(Clock::time_point now);
+  // Whether the file pages' release is due at `now` (each due answer is
+  // taken: the next is an interval later), and whether the once-a-second
+  // housekeeping is too.
+  bool release_due(Clock::time_point now, bool& housekeeping);
   // With `housekeeping`, the idle closes, the budget and the trim too.
   void release_locked(Clock::time_point now, bool housekeeping);
 

@@ -167,13 +167,17 @@ void UserStackUnwinder::unwind(const ember_sample& sample, std::vector<NativeFra
   judge_cheap_path(truncated);
   if (!retry) return;
   // On probation the snapshot is whole: what the cheap path cuts short,
-  // CFI may take to the root.
-  std::vector<NativeFrame> whole;
+  // CFI may take to the root. Unwound after the cheap frames, which it
+  // replaces only if it got further.
+  const std::size_t cheap_end = frames.size();
   bool whole_truncated = false;
-  unwind_as(sample, true, whole, whole_truncated);
-  if (whole_truncated) return;
-  frames.resize(start);
-  frames.insert(frames.end(), whole.begin(), whole.end());
+  unwind_as(sample, true, frames, whole_truncated);
+  if (whole_truncated) {
+    frames.resize(cheap_end);
+    return;
+  }
+  frames.erase(frames.begin() + static_cast<std::ptrdiff_t>(start),
+               frames.begin() + static_cast<std::ptrdiff_t>(cheap_end));
   truncated = false;
 }
 

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -276,6 +277,14 @@ std::string nobid_debug_file() {
       .string();
 }
 
+// The pool's clock, moved by the test; it starts an hour in.
+struct FakeClock {
+  DwarfPool::Clock::time_point now = DwarfPool::Clock::time_point(std::chrono::hours(1));
+  std::function<DwarfPool::Clock::time_point()> source() {
+    return [this] { return now; };
+  }
+};
+
 TEST(DwarfPool, HandlesBeyondTheLimitsAreClosedAndReopenedOnUse) {
   std::string by_id = debug_file_under(EMBER_INLINED_DEBUG_ROOT);
   std::string by_link = nobid_debug_file();
@@ -297,14 +306,14 @@ TEST(DwarfPool, HandlesBeyondTheLimitsAreClosedAndReopenedOnUse) {
   // One byte: every handle is closed at the release after its lookup (once
   // a second), not at the lookup: a file over the budget is not reopened
   // for every new address.
-  auto fake_now = DwarfPool::Clock::time_point(std::chrono::hours(1));
+  FakeClock clock;
   DwarfPool no_room(1, 32, nullptr, std::chrono::seconds(1), std::chrono::seconds(0),
-                    [&] { return fake_now; });
+                    clock.source());
   std::uint64_t c = no_room.add(by_id, identity_of(by_id));
   EXPECT_TRUE(no_room.lookup(c, outer.address, out, error));
   EXPECT_TRUE(no_room.lookup(c, outer.address + 1, out, error));
   EXPECT_EQ(no_room.open_count(), 1u) << "over the budget until the release";
-  fake_now += std::chrono::seconds(1);
+  clock.now += std::chrono::seconds(1);
   no_room.release_if_due();
   EXPECT_EQ(no_room.open_count(), 0u);
   EXPECT_EQ(no_room.memory_estimate(), 0u);
@@ -407,20 +416,19 @@ TEST(DwarfPool, TouchedFilePagesAreReleasedOncePerInterval) {
 TEST(DwarfPool, FilePagesGoBackBeforeTheIdleCloses) {
   std::string by_id = debug_file_under(EMBER_INLINED_DEBUG_ROOT);
   NmFunction outer = nm_function(by_id, "outer_work");
-  static DwarfPool::Clock::time_point fake_now{};
-  fake_now = DwarfPool::Clock::time_point(std::chrono::hours(1));
+  FakeClock clock;
   DwarfPool pool(std::size_t{64} << 20, 8, nullptr, std::chrono::seconds(1),
-                 std::chrono::milliseconds(50), [] { return fake_now; });
+                 std::chrono::milliseconds(50), clock.source());
   std::uint64_t id = pool.add(by_id, identity_of(by_id));
   std::vector<SourceFunction> out;
   std::string error;
   ASSERT_TRUE(pool.lookup(id, outer.address, out, error)) << error;
   EXPECT_GT(resident_kib_of(by_id), 0u);
-  fake_now += std::chrono::milliseconds(150);
+  clock.now += std::chrono::milliseconds(150);
   pool.release_if_due();
   EXPECT_EQ(resident_kib_of(by_id), 0u) << "pages kept past a tenth of the interval";
   EXPECT_EQ(pool.open_count(), 1u) << "closed before the release interval";
-  fake_now += std::chrono::seconds(1);
+  clock.now += std::chrono::seconds(1);
   pool.release_if_due();
   EXPECT_EQ(pool.open_count(), 0u);
 }
@@ -432,28 +440,27 @@ TEST(DwarfPool, AFileIdleForTheIntervalIsClosed) {
   std::string by_link = nobid_debug_file();
   NmFunction outer = nm_function(by_id, "outer_work");
   NmFunction outer_link = nm_function(by_link, "outer_work");
-  static DwarfPool::Clock::time_point fake_now{};
-  fake_now = DwarfPool::Clock::time_point(std::chrono::hours(1));
+  FakeClock clock;
   DwarfPool pool(std::size_t{64} << 20, 8, nullptr, std::chrono::seconds(1),
-                 std::chrono::seconds(30), [] { return fake_now; });
+                 std::chrono::seconds(30), clock.source());
   std::uint64_t a = pool.add(by_id, identity_of(by_id));
   std::uint64_t b = pool.add(by_link, identity_of(by_link));
   std::vector<SourceFunction> out;
   std::string error;
   ASSERT_TRUE(pool.lookup(a, outer.address, out, error)) << error;
-  fake_now += std::chrono::seconds(20);
+  clock.now += std::chrono::seconds(20);
   ASSERT_TRUE(pool.lookup(b, outer_link.address, out, error)) << error;
   EXPECT_EQ(pool.open_count(), 2u);
 
-  fake_now += std::chrono::seconds(9);  // a: 29 s idle
+  clock.now += std::chrono::seconds(9);  // a: 29 s idle
   pool.release_if_due();
   EXPECT_EQ(pool.open_count(), 2u) << "closed before the interval";
-  fake_now += std::chrono::seconds(2);  // a: 31 s, b: 11 s
+  clock.now += std::chrono::seconds(2);  // a: 31 s, b: 11 s
   pool.release_if_due();
   EXPECT_EQ(pool.open_count(), 1u) << "the idle file stays open";
   EXPECT_LT(pool.memory_estimate(), std::size_t{64} << 20);
 
-  fake_now += std::chrono::seconds(30);  // b too
+  clock.now += std::chrono::seconds(30);  // b too
   pool.release_if_due();
   EXPECT_EQ(pool.open_count(), 0u);
   EXPECT_EQ(pool.memory_estimate(), 0u);
@@ -464,10 +471,10 @@ TEST(DwarfPool, AFileIdleForTheIntervalIsClosed) {
   EXPECT_EQ(pool.open_count(), 1u);
 
   DwarfPool never(std::size_t{64} << 20, 8, nullptr, std::chrono::seconds(1),
-                  DwarfPool::Clock::duration::zero(), [] { return fake_now; });
+                  DwarfPool::Clock::duration::zero(), clock.source());
   std::uint64_t c = never.add(by_id, identity_of(by_id));
   ASSERT_TRUE(never.lookup(c, outer.address, out, error)) << error;
-  fake_now += std::chrono::hours(5);
+  clock.now += std::chrono::hours(5);
   never.release_if_due();
   EXPECT_EQ(never.open_count(), 1u) << "an idle interval of zero closes nothing";
 }
