@@ -21,6 +21,12 @@ runtime.goexit between them (cgocallback is stepped by its frame pointer).
 
 With no --config, `ember record` names go_hot's Go code all the same.
 
+go_clock (stripped) loops on time.Since: Go reads the clock through the
+vDSO on the g0 stack, so those samples' caller chain crosses stacks. At
+least 95% of its samples must reach main.spin (the frames past
+runtime.nanotime1 used to be whatever g0's stack held), and at least a
+fifth must be in the clock read.
+
 Two Go objects in one process: go_plugin_host (stripped) loads go_plug.so,
 a stripped Go plugin, and spends about half its time in each. The plugin's
 hot function must be a go frame of the plugin's module, below main.main and
@@ -237,6 +243,25 @@ class GoShares(unittest.TestCase):
         self.assertGreaterEqual(it.share(named, total), 80.0,
                                 "Go code unnamed without a config:\n"
                                 + it.summarize(stacks) + res.describe())
+
+    def test_clock_reads_reach_their_caller(self):
+        out = os.path.join(it.scratch_dir(self), "clock.folded")
+        w = it.start(self, [it.workload("go_clock"), 60])
+        res = it.record(self, out, pids=[w.pid], duration=2, frequency=FREQUENCY)
+        w.stop()
+        stacks = it.parse_folded(out)
+        total = sum(count for _, count in stacks)
+        in_vdso = sum(count for frames, count in stacks
+                      if "runtime.nanotime1" in frames and "main.spin" in frames)
+        spin = sum(count for frames, count in stacks if "main.spin" in frames)
+        print(f"\ngo_clock: {it.share(spin, total):.1f}% of {total} samples in main.spin, "
+              f"{it.share(in_vdso, total):.1f}% through runtime.nanotime1")
+        self.assertGreaterEqual(it.share(spin, total), 95.0,
+                                "clock reads not tied to main.spin:\n"
+                                + it.summarize(stacks) + res.describe())
+        self.assertGreaterEqual(it.share(in_vdso, total), 20.0,
+                                "the workload no longer reads the clock much:\n"
+                                + it.summarize(stacks))
 
     def test_two_go_objects_in_one_process(self):
         config = it.config_file(self, "[runtime.native]\nenabled = true\n"

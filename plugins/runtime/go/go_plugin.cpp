@@ -59,6 +59,13 @@ constexpr std::string_view kCallback = "runtime.cgocallback";
 constexpr std::string_view kSwitchMarker = "runtime.systemstack_switch";
 constexpr std::string_view kLibraryEntry = "_rt0_amd64_lib";
 
+// The clock reads call the vDSO on the g0 stack: past their prologue they
+// move sp there (the pcsp table does not know), so their caller is found by
+// the frame pointer, which still points at their frame on the goroutine
+// stack. By sp a sample in the vDSO went on with whatever g0's stack held.
+constexpr std::string_view kVdsoCallers[] = {"runtime.nanotime1", "runtime.walltime",
+                                             "runtime.walltime1"};
+
 class GoBinaryData final : public BinaryData {
  public:
   std::string path;    // as processes name it
@@ -67,6 +74,7 @@ class GoBinaryData final : public BinaryData {
   // Link-time [entry, end) of kCallback and kSwitchMarker, when present.
   std::pair<std::uint64_t, std::uint64_t> callback{0, 0};
   std::pair<std::uint64_t, std::uint64_t> switch_marker{0, 0};
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> vdso_callers;  // kVdsoCallers'
   bool library = false;  // a Go library's code, C -> Go callbacks come from C threads
 
   // The file's pages naming and unwinding touched (its tables are read in
@@ -222,6 +230,11 @@ class GoHandler final : public ProcessHandler {
       }
       auto delta = code.data->binary.table.sp_delta(link_pc);
       if (!delta || *delta > (1 << 24)) return false;
+      if (*delta > 0 && std::any_of(code.data->vdso_callers.begin(), code.data->vdso_callers.end(),
+                                    [&](const auto& range) { return within(link_pc, range); })) {
+        rule = UnwindRule{UnwindRule::CfaBase::bp, 16, -8, true, -16};
+        return true;
+      }
       // The callback's frame on the goroutine stack never saved an rbp.
       rule = UnwindRule{UnwindRule::CfaBase::sp, *delta + 8, -8, *delta > 0 && !callback, -16};
       return true;
@@ -373,6 +386,9 @@ std::shared_ptr<GoBinaryData> read_go_object(const std::string& path, const std:
     if (name == kCallback) data->callback = range;
     if (name == kSwitchMarker) data->switch_marker = range;
     if (name == kLibraryEntry) data->library = true;
+    for (std::string_view caller : kVdsoCallers) {
+      if (name == caller) data->vdso_callers.push_back(range);
+    }
   }
   // Finding the markers read every function's name.
   FilePagesRelease::release(data->binary.file.mapping(), data->binary.file.mapping_size());

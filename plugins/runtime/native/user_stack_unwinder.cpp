@@ -86,9 +86,13 @@ void UserStackUnwinder::frame_pointer_chain(const ember_sample& sample) {
 }
 
 std::size_t UserStackUnwinder::frame_pointer_continuation(const UnwoundFrame& frame) const {
-  if (!frame.bp_known || frame.bp < frame.sp) return 0;
+  if (!frame.bp_known) return 0;
   auto at = std::find(chain_.begin(), chain_.end(), frame.bp);
   if (at == chain_.end()) return 0;
+  // rbp below sp is on another stack: only code whose plugin takes its CFA
+  // from rbp (it moved sp to another stack, as Go's vDSO calls do) goes on
+  // from there.
+  const bool bp_below_sp = frame.bp < frame.sp;
   // rbp is this function's own frame only if its CFI says it keeps one, or,
   // for code without CFI (Go), the unwind rule of the plugin claiming it
   // puts the saved rbp and the return address right above rbp.
@@ -96,10 +100,12 @@ std::size_t UserStackUnwinder::frame_pointer_continuation(const UnwoundFrame& fr
   std::uint64_t bias = 0;
   const UnwindObject* object = const_cast<DwarfUnwinder&>(dwarf_).object_at(pc, &bias);
   bool rbp_frame = object && object->frame_pointers().rbp_frame_at(pc - bias);
+  if (rbp_frame && bp_below_sp) return 0;
   if (!rbp_frame) {
     UnwindRule rule;
     if (!host_.unwind_rule(pid_, pc, rule) || !rule.saves_bp ||
-        rule.saved_bp_offset != -16 || rule.return_address_offset != -8) {
+        rule.saved_bp_offset != -16 || rule.return_address_offset != -8 ||
+        (bp_below_sp && rule.cfa_base != UnwindRule::CfaBase::bp)) {
       return 0;
     }
     std::uint64_t base = rule.cfa_base == UnwindRule::CfaBase::sp ? frame.sp : frame.bp;
