@@ -230,13 +230,17 @@ class GoShares(unittest.TestCase):
         self.assertGreaterEqual(it.share(connected, hot), 95.0,
                                 "Go frames not connected to the Python caller:\n" + describe)
 
-    def test_no_config_names_go(self):
-        out = os.path.join(it.scratch_dir(self), "no_config.folded")
-        w = it.start(self, [it.workload("go_hot"), 60])
+    def record_folded(self, workload):
+        """([(frames, count)], total, result) of 2 s of `workload`, no config."""
+        out = os.path.join(it.scratch_dir(self), workload + ".folded")
+        w = it.start(self, [it.workload(workload), 60])
         res = it.record(self, out, pids=[w.pid], duration=2, frequency=FREQUENCY)
         w.stop()
         stacks = it.parse_folded(out)
-        total = sum(count for _, count in stacks)
+        return stacks, sum(count for _, count in stacks), res
+
+    def test_no_config_names_go(self):
+        stacks, total, res = self.record_folded("go_hot")
         named = sum(count for frames, count in stacks
                     if "main.hotA" in frames or "main.hotB" in frames)
         print(f"\nno config: {it.share(named, total):.1f}% of {total} samples in main.hotA/B")
@@ -245,12 +249,7 @@ class GoShares(unittest.TestCase):
                                 + it.summarize(stacks) + res.describe())
 
     def test_clock_reads_reach_their_caller(self):
-        out = os.path.join(it.scratch_dir(self), "clock.folded")
-        w = it.start(self, [it.workload("go_clock"), 60])
-        res = it.record(self, out, pids=[w.pid], duration=2, frequency=FREQUENCY)
-        w.stop()
-        stacks = it.parse_folded(out)
-        total = sum(count for _, count in stacks)
+        stacks, total, res = self.record_folded("go_clock")
         in_vdso = sum(count for frames, count in stacks
                       if "runtime.nanotime1" in frames and "main.spin" in frames)
         spin = sum(count for frames, count in stacks if "main.spin" in frames)

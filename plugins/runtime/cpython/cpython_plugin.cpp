@@ -285,7 +285,6 @@ class CpythonPlugin final : public RuntimePlugin {
                      "; not profiling its Python frames");
       return nullptr;
     }
-    if (!walker_.ready(*host_)) return nullptr;
     cpython_process_config config{};
     if (binary->info.runtime_address) config.runtime_address = binary->info.runtime_address + *bias;
     if (binary->info.tstate_current_address) {

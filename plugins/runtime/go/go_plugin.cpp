@@ -71,10 +71,11 @@ class GoBinaryData final : public BinaryData {
   std::string path;    // as processes name it
   std::string module;  // its file name, the frames' module
   GoBinary binary;
-  // Link-time [entry, end) of kCallback and kSwitchMarker, when present.
+  // Link-time [entry, end) of kCallback, kSwitchMarker and the kVdsoCallers
+  // the binary has, when present.
   std::pair<std::uint64_t, std::uint64_t> callback{0, 0};
   std::pair<std::uint64_t, std::uint64_t> switch_marker{0, 0};
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> vdso_callers;  // kVdsoCallers'
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> vdso_callers;
   bool library = false;  // a Go library's code, C -> Go callbacks come from C threads
 
   // The file's pages naming and unwinding touched (its tables are read in
