@@ -6,6 +6,8 @@
 #include <string>
 #include <unordered_set>
 
+#include "ember/frame_interner.hpp"
+
 namespace ember {
 namespace {
 
@@ -13,18 +15,10 @@ std::size_t mix(std::size_t seed, std::size_t value) {
   return seed ^ (value + 0x9e3779b97f4a7c15ull + (seed << 6) + (seed >> 2));
 }
 
-// Frames by content, through pointers to the interned frames: the index
+// Frames by content, through pointers to the window's frames: the index
 // holds no copy of a frame's strings (a busy window names ~100k frames).
 struct FrameContentHash {
-  std::size_t operator()(const Frame* pointer) const {
-    const Frame& frame = *pointer;
-    std::size_t seed = std::hash<std::string>()(frame.name);
-    seed = mix(seed, std::hash<std::string>()(frame.module));
-    seed = mix(seed, std::hash<std::string>()(frame.file));
-    seed = mix(seed, frame.line);
-    seed = mix(seed, std::hash<std::string>()(frame.kind));
-    return mix(seed, frame.inlined);
-  }
+  std::size_t operator()(const Frame* pointer) const { return frame_content_hash(*pointer); }
 };
 
 struct SameFrameContent {

@@ -16,6 +16,7 @@
 #include "cpython.skel.h"
 #include "detect.hpp"
 #include "ember/elf_file.hpp"
+#include "ember/frame_interner.hpp"
 #include "ember/option_reader.hpp"
 #include "ember/plugin.hpp"
 #include "lazy_bpf_program.hpp"
@@ -64,9 +65,11 @@ struct FrameKeyHash {
 class CpythonHandler final : public ProcessHandler {
  public:
   CpythonHandler(Host& host, std::uint32_t pid, int config_map_fd,
-                 std::shared_ptr<const CpythonBinaryData> binary, ObjectTypes types)
+                 std::shared_ptr<const CpythonBinaryData> binary, ObjectTypes types,
+                 std::shared_ptr<FrameInterner> interner)
       : host_(host),
         pid_(pid),
+        interner_(std::move(interner)),
         config_map_fd_(config_map_fd),
         // 2.7's eval loop is PyEval_EvalFrameEx; 3.x's PyEval_EvalFrameEx
         // only forwards to _PyEval_EvalFrameDefault.
@@ -159,10 +162,10 @@ class CpythonHandler final : public ProcessHandler {
       if (info) {
         // Another live object is at that address: not remembered, a
         // later sample of the address is read again.
-        return std::make_shared<const Frame>(std::move(f));
+        return interner_->intern(std::move(f));
       }
     }
-    auto handle = std::make_shared<const Frame>(std::move(f));
+    FrameHandle handle = interner_->intern(std::move(f));
     frames_.emplace(key, handle);
     return handle;
   }
@@ -200,6 +203,7 @@ class CpythonHandler final : public ProcessHandler {
 
   Host& host_;
   std::uint32_t pid_;
+  std::shared_ptr<FrameInterner> interner_;  // the plugin's: shared by every Python
   int config_map_fd_;
   std::string_view eval_function_;
   std::shared_ptr<const CpythonBinaryData> binary_;  // shared by the binary's processes
@@ -296,7 +300,7 @@ class CpythonPlugin final : public RuntimePlugin {
                       binary->info.bytes_type_address + *bias};
     auto handler = std::make_unique<CpythonHandler>(
         *host_, process.pid, bpf_map__fd(walker_.skeleton()->maps.cpython_processes), binary,
-        types);
+        types, interner_);
     if (auto status = handler->start(config, walker_.slot()); !status) {
       host_->log(LogLevel::warn, status.message());
       return nullptr;
@@ -310,6 +314,7 @@ class CpythonPlugin final : public RuntimePlugin {
       [](cpython_bpf* skeleton) { return skeleton->progs.cpython_walk; },
       "the CPython frame walker", "Python processes are profiled as native code"};
   std::uint32_t max_frames_ = EMBER_MAX_RUNTIME_FRAMES;
+  std::shared_ptr<FrameInterner> interner_ = std::make_shared<FrameInterner>();
 };
 
 }  // namespace

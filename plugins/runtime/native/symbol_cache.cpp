@@ -128,23 +128,23 @@ ChainHandle BinarySymbols::source_chain(std::uint64_t vaddr, std::string_view mo
   chain->reserve(scratch_.size());
   for (std::size_t i = 0; i < scratch_.size(); ++i) {
     const SourceFunction& source = scratch_[i];
-    auto frame = std::make_shared<Frame>();
+    Frame frame;
     // The outermost function keeps its symbol's name, as without DWARF, so
     // a profile names it the same with or without debug info.
     std::string symbol = i + 1 == scratch_.size() && function ? function_name(*function, module) : "";
     if (!symbol.empty()) {
-      frame->name = display_name(symbol);
+      frame.name = display_name(symbol);
     } else if (!source.name.empty()) {
-      frame->name = display_name(source.name);
+      frame.name = display_name(source.name);
     } else {
-      frame->name = std::string(module) + "+" + hex(vaddr);
+      frame.name = std::string(module) + "+" + hex(vaddr);
     }
-    frame->module = std::string(module);
-    frame->file = source.file;
-    frame->line = source.line;
-    frame->kind = frame_kind::native;
-    frame->inlined = source.inlined;
-    chain->push_back(std::move(frame));
+    frame.module = std::string(module);
+    frame.file = source.file;
+    frame.line = source.line;
+    frame.kind = frame_kind::native;
+    frame.inlined = source.inlined;
+    chain->push_back(source_frames_.intern(std::move(frame)));
   }
   return chain;
 }

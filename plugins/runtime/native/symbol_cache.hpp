@@ -34,6 +34,7 @@
 #include "ember/elf_file.hpp"
 #include "ember/elf_function_table.hpp"
 #include "ember/frame.hpp"
+#include "ember/frame_interner.hpp"
 #include "ember/host.hpp"
 #include "frame_names.hpp"
 #include "mapped_file.hpp"
@@ -107,6 +108,8 @@ class BinarySymbols {
   mutable std::mutex mutex_;
   mutable std::unordered_map<std::size_t, ChainHandle> by_function_;
   mutable std::unordered_map<std::uint64_t, ChainHandle> by_address_;  // with DWARF only
+  // The addresses of one line (of one inlined call) name one frame.
+  mutable FrameInterner source_frames_;
   mutable std::vector<SourceFunction> scratch_;
   mutable bool names_unreadable_ = false;  // and said so
 };

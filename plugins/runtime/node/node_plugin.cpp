@@ -20,6 +20,7 @@
 
 #include "bpf/node_bpf.h"
 #include "ember/elf_file.hpp"
+#include "ember/frame_interner.hpp"
 #include "ember/option_reader.hpp"
 #include "ember/perf_map.hpp"
 #include "ember/plugin.hpp"
@@ -79,9 +80,11 @@ struct Range {
 class NodeHandler final : public ProcessHandler {
  public:
   NodeHandler(Host& host, const ProcessRef& process, int config_map_fd,
-              std::shared_ptr<const NodeBinaryData> binary, Range builtins, bool use_perf_map)
+              std::shared_ptr<const NodeBinaryData> binary, Range builtins, bool use_perf_map,
+              std::shared_ptr<FrameInterner> interner)
       : host_(host),
         pid_(process.pid),
+        interner_(std::move(interner)),
         config_map_fd_(config_map_fd),
         binary_(std::move(binary)),
         builtins_(builtins),
@@ -213,7 +216,7 @@ class NodeHandler final : public ProcessHandler {
     f.module = function->script.empty() ? binary_->module : function->script;
     f.file = function->script;
     f.line = function->line;
-    auto handle = std::make_shared<const Frame>(std::move(f));
+    FrameHandle handle = interner_->intern(std::move(f));
     frames_.emplace(key, handle);
     return handle;
   }
@@ -241,6 +244,7 @@ class NodeHandler final : public ProcessHandler {
 
   Host& host_;
   std::uint32_t pid_;
+  std::shared_ptr<FrameInterner> interner_;  // the plugin's: shared by every node process
   int config_map_fd_;
   std::shared_ptr<const NodeBinaryData> binary_;
   Range builtins_;
@@ -341,7 +345,7 @@ class NodePlugin final : public RuntimePlugin {
     config.max_frames = max_frames_;
     auto handler = std::make_unique<NodeHandler>(*host_, process,
                                                  bpf_map__fd(walker_.skeleton()->maps.node_processes),
-                                                 binary, builtins, use_perf_map_);
+                                                 binary, builtins, use_perf_map_, interner_);
     if (auto status = handler->start(config, walker_.slot()); !status) {
       host_->log(LogLevel::warn, status.message());
       return nullptr;
@@ -356,6 +360,7 @@ class NodePlugin final : public RuntimePlugin {
                                    "node processes are profiled as native code"};
   std::uint32_t max_frames_ = EMBER_MAX_RUNTIME_FRAMES;
   bool use_perf_map_ = true;
+  std::shared_ptr<FrameInterner> interner_ = std::make_shared<FrameInterner>();
 };
 
 }  // namespace
