@@ -220,6 +220,14 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
         next_close_ = now + window_ns_;
       }
       if (metrics_ns_) next_metrics_ = monotonic_ns() + metrics_ns_;
+    } else if (window_too_big()) {
+      // Under process churn most stacks of a window are new ones (each
+      // process' start-up): closed early, the open window and the copy
+      // the sinks write stay bounded. The next still ends on schedule.
+      logger_->debug("window closed early: its bookkeeping took {:.1f} MiB ([agent] max_window_mb)",
+                     aggregator_.open_window_bytes() / 1048576.0);
+      close_window(realtime_ns());
+      if (metrics_ns_) next_metrics_ = monotonic_ns() + metrics_ns_;
     } else if (now >= next_metrics_) {
       step_metrics();
       next_metrics_ += metrics_ns_;
@@ -587,6 +595,11 @@ bool Agent::filtered_out(const ProcessState& process) const {
   };
   if (!include_.empty() && std::none_of(include_.begin(), include_.end(), matches)) return true;
   return std::any_of(exclude_.begin(), exclude_.end(), matches);
+}
+
+bool Agent::window_too_big() const {
+  return config_.max_window_mb &&
+         aggregator_.open_window_bytes() >= std::size_t{config_.max_window_mb} << 20;
 }
 
 void Agent::schedule(std::int64_t now) {

@@ -120,6 +120,7 @@ class Agent {
   void step_metrics();
   void handle_reload();
   void schedule(std::int64_t now);  // window and metrics deadlines from now
+  bool window_too_big() const;       // the open window past [agent] max_window_mb
   void replace_sinks(const std::set<std::string>& closing,
                      std::vector<PluginInstance<SinkPlugin>> added, const Config& next);
   // agent_sinks.cpp

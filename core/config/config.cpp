@@ -77,6 +77,7 @@ void read_agent(const toml::table& table, Errors& errors, Config& out) {
                                 out.priority + "\"");
   }
   reader.read_uint32("window_seconds", out.window_seconds, 1, 3600);
+  reader.read_uint32("max_window_mb", out.max_window_mb, 0, 4096);
   reader.read_uint32("metrics_interval_ms", out.metrics_interval_ms, 0, 3600000);
   if (out.metrics_interval_ms != 0 && out.metrics_interval_ms < 100) {
     reader.fail("metrics_interval_ms", "must be 0 (no metrics) or between 100 and 3600000, got " +
