@@ -9,7 +9,9 @@ this one under other malloc settings; the first peer is what ratios are to):
   record   `ember record --frequency HZ --output OUT` (the files sink merges the
            whole run into OUT at exit)
   agent    `emberd --config C --frequency HZ`, C being configs/ember.toml with its
-           store and profile directory moved into a scratch directory
+           store and profile directory moved into a scratch directory (the
+           config of the tree that ember was built from, as its build
+           directory's CMakeCache.txt says, so an older peer knows its keys)
 
 Once all say they are sampling (and --settle seconds), it runs --procs short
 processes one after another (--churn, `python3 -c pass` by default; several
@@ -143,8 +145,22 @@ class Launched:
                 "cpu_s": float(fields["utime"]) + float(fields["stime"])}
 
 
-def agent_config(work: Path, tag: str, exclude: list[str] | None = None) -> Path:
-    text = (REPO / "configs" / "ember.toml").read_text()
+def source_tree(ember: Path) -> Path:
+    """The source tree `ember` was built from (its build directory's
+    CMakeCache.txt says), else this one: a peer built from an older tree
+    gets that tree's shipped config, whose keys it knows."""
+    cache = ember.resolve().parent.parent / "CMakeCache.txt"
+    if cache.exists():
+        m = re.search(r"^CMAKE_HOME_DIRECTORY:INTERNAL=(.+)$", cache.read_text(errors="replace"),
+                      re.M)
+        if m and (Path(m.group(1)) / "configs" / "ember.toml").exists():
+            return Path(m.group(1))
+    return REPO
+
+
+def agent_config(work: Path, tag: str, exclude: list[str] | None = None,
+                 tree: Path = REPO) -> Path:
+    text = (tree / "configs" / "ember.toml").read_text()
     if exclude:
         text = text.replace("\nexclude = []\n", f"\nexclude = {json.dumps(exclude)}\n", 1)
     text = text.replace('"/var/lib/ember/ember.db"', json.dumps(str(work / f"{tag}.db")))
@@ -172,7 +188,8 @@ def ember_command(ember: Path, mode: str, hz: str, work: Path, tag: str,
         return [str(ember), "record", "--config", str(config), "--frequency", hz,
                 "--log-level", "debug", "--output", str(work / f"{tag}.folded")]
     emberd = ember.parent / "emberd"
-    return [str(emberd), "--config", str(agent_config(work, tag, exclude)), "--frequency", hz,
+    config = agent_config(work, tag, exclude, source_tree(ember))
+    return [str(emberd), "--config", str(config), "--frequency", hz,
             "--log-level", "debug"]
 
 
@@ -255,7 +272,7 @@ def run_mode(mode: str, args, work: Path) -> dict:
             "median_second_half_mb": median([m for _, m in half]),
             "slope_mb_per_100": slope_per_100(pts),
             "slope_second_half_mb_per_100": slope_per_100(half),
-            "samples": one.samples,
+            "rss_readings": one.samples,  # (seconds, processes run, kB)
         }
         if tag == "perf":
             continue
@@ -314,7 +331,7 @@ def table(results: list[dict], args, head: str) -> str:
             x = r[tag]
             peak = x["peak_kb"] / 1024
             lost = (f"{x['lost']} of {x['samples']} ({100 * x['lost'] / max(x['samples'], 1):.2f}%)"
-                    if "samples" in x else "–")
+                    if "lost" in x else "–")
             ring = f"{x['lost_ring']}" if "lost_ring" in x else "–"
             if "longest_ring_read_ms" in x:
                 ring += f", {x['longest_ring_read_ms']:.0f} ms"

@@ -22,6 +22,7 @@ TEST(ConfigTest, EmptyTextGivesDefaults) {
   EXPECT_EQ(config.source, "ember.toml");
   EXPECT_EQ(config.frequency_hz, 99u);
   EXPECT_EQ(config.window_seconds, 60u);
+  EXPECT_EQ(config.max_window_mb, 4u);
   EXPECT_EQ(config.ring_buffer_kib, 1024u);
   EXPECT_EQ(config.log_level, "info");
   EXPECT_EQ(config.event, "cpu-clock");
@@ -36,6 +37,7 @@ TEST(ConfigTest, ReadsEverySection) {
 plugin_dirs = ["/opt/ember/plugins", "/usr/lib/ember"]
 log_level = "debug"
 window_seconds = 10
+max_window_mb = 0
 
 [sampler]
 event = "cycles"
@@ -52,6 +54,7 @@ exclude = ["^ember$"]
   EXPECT_EQ(config.plugin_dirs, (std::vector<std::string>{"/opt/ember/plugins", "/usr/lib/ember"}));
   EXPECT_EQ(config.log_level, "debug");
   EXPECT_EQ(config.window_seconds, 10u);
+  EXPECT_EQ(config.max_window_mb, 0u);
   EXPECT_EQ(config.event, "cycles");
   EXPECT_EQ(config.frequency_hz, 999u);
   EXPECT_EQ(config.ring_buffer_kib, 64u);
@@ -75,6 +78,8 @@ TEST(ConfigTest, OutOfRangeValue) {
             "ember.toml:3:1: sampler.frequency_hz: must be between 1 and 10000, got 0");
   EXPECT_EQ(parse_error("[agent]\nwindow_seconds = 3601\n"),
             "ember.toml:2:1: agent.window_seconds: must be between 1 and 3600, got 3601");
+  EXPECT_EQ(parse_error("[agent]\nmax_window_mb = 4097\n"),
+            "ember.toml:2:1: agent.max_window_mb: must be between 0 and 4096, got 4097");
 }
 
 TEST(ConfigTest, WrongType) {
@@ -355,6 +360,7 @@ TEST(ConfigTest, TheShippedDefaultConfigLoads) {
   EXPECT_EQ(config.plugin_dirs, builtin.plugin_dirs);
   EXPECT_EQ(config.log_level, builtin.log_level);
   EXPECT_EQ(config.window_seconds, builtin.window_seconds);
+  EXPECT_EQ(config.max_window_mb, builtin.max_window_mb);
   EXPECT_EQ(config.event, builtin.event);
   EXPECT_EQ(config.frequency_hz, builtin.frequency_hz);
   EXPECT_EQ(config.ring_buffer_kib, builtin.ring_buffer_kib);
