@@ -183,8 +183,9 @@ def profilers_excluded(binaries: list[Path]) -> list[str]:
 def ember_command(ember: Path, mode: str, hz: str, work: Path, tag: str,
                   exclude: list[str]) -> list[str]:
     if mode == "record":
-        config = work / f"{tag}-record.toml"
-        config.write_text(f"[processes]\nexclude = {json.dumps(exclude)}\n")
+        # The shipped config with the exclusions: a config of only the
+        # exclusions would enable no runtime plugin.
+        config = agent_config(work, f"{tag}-record", exclude, source_tree(ember))
         return [str(ember), "record", "--config", str(config), "--frequency", hz,
                 "--log-level", "debug", "--output", str(work / f"{tag}.folded")]
     emberd = ember.parent / "emberd"
