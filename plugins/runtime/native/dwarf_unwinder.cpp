@@ -205,7 +205,7 @@ int DwarfUnwinder::find_proc_info(void* address_space, std::uint64_t ip, void* p
   if (!mapping) return -UNW_ENOINFO;
   MappedObject& entry = open(index);
   if (!entry.object || !entry.bias || !entry.object->search_table()) return -UNW_ENOINFO;
-  const UnwindObject::SearchTable& table = *entry.object->search_table();
+  const UnwindObject::SearchTable table = entry.object->search_span(ip - *entry.bias);
   unw_dyn_info_t info;
   std::memset(&info, 0, sizeof(info));
   info.format = UNW_INFO_FORMAT_REMOTE_TABLE;

@@ -123,6 +123,19 @@ bool UnwindObject::read_cached(std::uint64_t offset, std::uint8_t* out, std::siz
   return true;
 }
 
+UnwindObject::SearchTable UnwindObject::search_span(std::uint64_t vaddr) const {
+  const SearchTable& table = *search_table_;
+  const std::int64_t relative = static_cast<std::int64_t>(vaddr - table.header_vaddr);
+  // The last span starting at or before `vaddr` (the first when none does:
+  // the search then finds nothing, as it would in the whole table).
+  auto after = std::upper_bound(search_index_.begin(), search_index_.end(), relative,
+                                [](std::int64_t value, std::int32_t start) { return value < start; });
+  const std::uint64_t span = after == search_index_.begin() ? 0 : after - search_index_.begin() - 1;
+  const std::uint64_t first = span * kSearchSpan;
+  return SearchTable{table.header_vaddr, table.table_vaddr + first * 8,
+                     std::min(kSearchSpan, table.entries - first)};
+}
+
 std::optional<std::uint64_t> UnwindObject::load_bias(std::uint64_t map_start,
                                                      std::uint64_t map_offset) const {
   // The kernel maps a segment from its page-aligned file offset, so a mapping
@@ -233,6 +246,12 @@ Status UnwindObject::parse(const std::string& name) {
         if (12 + std::uint64_t{count} * 8 <= bytes.size()) {
           search_table_ = SearchTable{shdr.sh_addr, shdr.sh_addr + 12, count};
           regions_.push_back({shdr.sh_offset, shdr.sh_size});
+          search_index_.reserve((count + kSearchSpan - 1) / kSearchSpan);
+          for (std::uint64_t entry = 0; entry < count; entry += kSearchSpan) {
+            std::int32_t start;
+            std::memcpy(&start, bytes.data() + 12 + entry * 8, 4);
+            search_index_.push_back(start);
+          }
         }
       }
     } else if (which == ".eh_frame") {

@@ -52,6 +52,14 @@ class UnwindObject {
   };
   const std::optional<SearchTable>& search_table() const { return search_table_; }
 
+  // The part of the search table that holds the entry for link-time
+  // address `vaddr`, if any: at most kSearchSpan entries, picked from an
+  // index of every kSearchSpan-th entry's start made at open. libunwind's
+  // binary search of it reads a block or two of the file, not one per probe.
+  // Requires search_table().
+  SearchTable search_span(std::uint64_t vaddr) const;
+  static constexpr std::uint64_t kSearchSpan = 64;
+
   // Whether the code at file offset `offset` is a signal return trampoline,
   // `mov $15, %rax; syscall` (rt_sigreturn): found once, by a scan of the
   // executable segments at the first question (not at open: a large
@@ -103,6 +111,7 @@ class UnwindObject {
   std::string build_id_;
   std::vector<Segment> segments_;
   std::optional<SearchTable> search_table_;
+  std::vector<std::int32_t> search_index_;  // every kSearchSpan-th entry's start, datarel
   std::vector<Region> code_;  // the executable segments, in the file
   mutable std::once_flag signal_returns_found_;
   mutable std::vector<std::uint64_t> signal_returns_;  // file offsets, sorted

@@ -123,6 +123,42 @@ TEST(UnwindObjectTest, UnwindTablesReadOnDemandAreTheFileBytesAtAnyOffsetAndSize
   ::close(fd);
 }
 
+// Whatever address libunwind's search of the whole .eh_frame_hdr table
+// would find an entry for, the span search_span picks holds that entry;
+// before the first entry, the first span (nothing found either way).
+TEST(UnwindObjectTest, TheSearchSpanHoldsTheEntryTheWholeTableWouldFind) {
+  Dl_info info;
+  ASSERT_TRUE(dladdr(reinterpret_cast<void*>(&::getpid), &info));  // the C library
+  auto object = open_object(info.dli_fname);
+  ASSERT_TRUE(object && object->search_table()) << info.dli_fname;
+  const UnwindObject::SearchTable& table = *object->search_table();
+  ASSERT_GT(table.entries, 4 * UnwindObject::kSearchSpan) << "a table of several spans";
+  // The table as loaded in this process: (start, FDE) pairs of datarel words.
+  const auto* base = static_cast<const std::uint8_t*>(info.dli_fbase);
+  std::vector<std::int32_t> starts(table.entries);
+  for (std::uint64_t i = 0; i < table.entries; ++i) {
+    std::memcpy(&starts[i], base + table.table_vaddr + i * 8, 4);
+  }
+  ASSERT_TRUE(std::is_sorted(starts.begin(), starts.end()));
+  auto check = [&](std::int64_t relative) {
+    const std::uint64_t vaddr = table.header_vaddr + relative;
+    UnwindObject::SearchTable span = object->search_span(vaddr);
+    EXPECT_EQ(span.header_vaddr, table.header_vaddr);
+    auto after = std::upper_bound(starts.begin(), starts.end(), relative);
+    const std::uint64_t found = after == starts.begin() ? 0 : after - starts.begin() - 1;
+    const std::uint64_t first = (span.table_vaddr - table.table_vaddr) / 8;
+    EXPECT_LE(first, found) << "at " << relative;
+    EXPECT_LT(found, first + span.entries) << "at " << relative;
+    EXPECT_LE(span.entries, UnwindObject::kSearchSpan);
+  };
+  check(starts.front() - 1);
+  for (std::int32_t start : starts) {
+    check(start);
+    check(std::int64_t{start} + 1);
+  }
+  check(std::int64_t{starts.back()} + 4096);
+}
+
 // A minimal ELF file: one executable PT_LOAD over the whole file, no
 // sections, with rt_sigreturn trampolines at `at`.
 std::string elf_with_trampolines(const std::string& path, std::size_t size,
