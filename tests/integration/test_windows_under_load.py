@@ -38,16 +38,16 @@ DONE = re.compile(r"done: (\d+) samples, (\d+) lost to a full ring buffer, (\d+)
                   r"\d+ process events lost to a full queue .*?, (\d+) samples still unnamed")
 
 
-class WindowsUnderLoad(unittest.TestCase):
-    def test_500_spinning_threads_at_999_hz(self):
-        tmp = it.scratch_dir(self)
-        store = os.path.join(tmp, "ember.db")
-        config = os.path.join(tmp, "ember.toml")
-        with open(config, "w") as f:
-            f.write(f"""
+def store_config(tmp, agent_keys):
+    """emberd at 999 Hz, native frames, windows into a store in `tmp`;
+    `agent_keys` go into [agent]. Returns the config's and the store's paths."""
+    store = os.path.join(tmp, "ember.db")
+    config = os.path.join(tmp, "ember.toml")
+    with open(config, "w") as f:
+        f.write(f"""
 [agent]
 plugin_dirs = ["{it.PLUGIN_DIR}"]
-window_seconds = {WINDOW_S}
+{agent_keys}
 [sampler]
 frequency_hz = 999
 [runtime.native]
@@ -56,6 +56,32 @@ enabled = true
 enabled = true
 path = "{store}"
 """)
+    return config, store
+
+
+def start_sampling(test, config, log_path):
+    """emberd started, once its log says it samples (or within 60 s)."""
+    agent = it.start_emberd(test, config, log_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and agent.poll() is None:
+        with open(log_path) as f:
+            if "] sampling " in f.read():
+                break
+        time.sleep(0.2)
+    return agent
+
+
+def stored_windows(test, store, log_text):
+    """The windows emberd wrote, as tools/store_dump reads them back."""
+    proc = subprocess.run([STORE_DUMP, store], capture_output=True, text=True, timeout=30)
+    test.assertEqual(proc.returncode, 0, proc.stderr + "\n" + log_text)
+    return json.loads(proc.stdout)["windows"]
+
+
+class WindowsUnderLoad(unittest.TestCase):
+    def test_500_spinning_threads_at_999_hz(self):
+        tmp = it.scratch_dir(self)
+        config, store = store_config(tmp, f"window_seconds = {WINDOW_S}")
         # In the test's session, as emberd: with autogroup scheduling, a
         # process in a session of its own would share the CPU with emberd as
         # one group, not as 500 threads.
@@ -64,13 +90,7 @@ path = "{store}"
         self.addCleanup(lambda: (spinners.kill(), spinners.wait()))
         self.assertEqual(spinners.stdout.readline().strip(), b"ready")
         log_path = os.path.join(tmp, "emberd.log")
-        agent = it.start_emberd(self, config, log_path)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and agent.poll() is None:
-            with open(log_path) as f:
-                if "] sampling " in f.read():
-                    break
-            time.sleep(0.2)
+        agent = start_sampling(self, config, log_path)
         time.sleep(6 * WINDOW_S + 1)
         agent.send_signal(signal.SIGTERM)
         agent.wait(timeout=60)
@@ -83,9 +103,7 @@ path = "{store}"
 
         spinners.kill()  # the reading below runs at normal priority
         spinners.wait()
-        proc = subprocess.run([STORE_DUMP, store], capture_output=True, text=True, timeout=30)
-        self.assertEqual(proc.returncode, 0, proc.stderr + "\n" + log_text)
-        windows = json.loads(proc.stdout)["windows"]
+        windows = stored_windows(self, store, log_text)
         lengths = [(w["end_ns"] - w["start_ns"]) / 1e9 for w in windows]
         judged = lengths[:-1]  # the last one ends at SIGTERM
         self.assertGreaterEqual(len(judged), 4, f"windows: {lengths}\n{log_text}")
@@ -105,31 +123,10 @@ path = "{store}"
 
     def test_a_window_closes_early_at_its_memory_cap(self):
         tmp = it.scratch_dir(self)
-        store = os.path.join(tmp, "ember.db")
-        config = os.path.join(tmp, "ember.toml")
-        with open(config, "w") as f:
-            f.write(f"""
-[agent]
-plugin_dirs = ["{it.PLUGIN_DIR}"]
-log_level = "debug"
-window_seconds = 60
-max_window_mb = 1
-[sampler]
-frequency_hz = 999
-[runtime.native]
-enabled = true
-[sink.store]
-enabled = true
-path = "{store}"
-""")
+        config, store = store_config(
+            tmp, 'log_level = "debug"\nwindow_seconds = 60\nmax_window_mb = 1')
         log_path = os.path.join(tmp, "emberd.log")
-        agent = it.start_emberd(self, config, log_path)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and agent.poll() is None:
-            with open(log_path) as f:
-                if "] sampling " in f.read():
-                    break
-            time.sleep(0.2)
+        agent = start_sampling(self, config, log_path)
         # Each start-up of a Python brings new stacks: the cap is reached
         # every second or two.
         churns = [subprocess.Popen([CHURN, "300", "/bin/true"], stdout=subprocess.DEVNULL,
@@ -155,9 +152,7 @@ path = "{store}"
             # The cap, past by at most the last chunk mapped.
             self.assertLessEqual(mib, 2.0, f"a window closed at {mib} MiB, cap 1 MiB")
 
-        proc = subprocess.run([STORE_DUMP, store], capture_output=True, text=True, timeout=30)
-        self.assertEqual(proc.returncode, 0, proc.stderr)
-        windows = json.loads(proc.stdout)["windows"]
+        windows = stored_windows(self, store, log_text)
         spans = [(w["start_ns"], w["end_ns"]) for w in windows]
         self.assertEqual(len(windows), len(early) + 1, f"windows {spans}, early closes {early}")
         for before, after in zip(spans, spans[1:]):
