@@ -172,7 +172,13 @@ Status UploadSink::on_window(const Window& window) {
                                  "the server takes windows again");
       }
     }
-    wake_.notify_one();
+    {
+      // Under the sender's lock: it looks at the spool under it and then
+      // waits, and a wake in between would leave this window waiting for the
+      // next one.
+      std::lock_guard<std::mutex> lock(mutex_);
+      wake_.notify_one();
+    }
     return Status::ok();
   } catch (const std::exception& e) {
     return Status::error(std::string(kSection) + ": " + e.what());
@@ -185,7 +191,7 @@ void UploadSink::send_loop() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || spool_.entries() > 0; });
+      wake_.wait(lock, [&] { bool r = stopping_ || spool_.entries() > 0; if (!r) std::this_thread::sleep_for(std::chrono::milliseconds(20)); return r; });
       if (stopping_) return;
     }
     const bool sent = send_oldest();
