@@ -17,7 +17,7 @@ constexpr std::uint64_t kMaxSegmentsBack = 1u << 19;
 
 Status CodeCache::load(RemoteMemory& memory, const HotSpotLayout& layout) {
   layout_ = &layout;
-  heaps_.clear();
+  std::vector<CodeHeap> heaps;
   std::uint64_t array = 0;
   if (!memory.value(layout.code_cache_heaps, array)) {
     return Status::error("cannot read CodeCache::_heaps");
@@ -49,10 +49,19 @@ Status CodeCache::load(RemoteMemory& memory, const HotSpotLayout& layout) {
       return Status::error("a code heap is not set up yet");
     }
     heap.log2_segment_size = static_cast<std::uint32_t>(log2);
-    heaps_.push_back(heap);
+    heaps.push_back(heap);
   }
-  std::sort(heaps_.begin(), heaps_.end(),
+  std::sort(heaps.begin(), heaps.end(),
             [](const CodeHeap& a, const CodeHeap& b) { return a.low < b.low; });
+  heaps_ = std::move(heaps);
+  std::uint64_t low = 0, high = 0;
+  if (layout.code_cache_low_bound && layout.code_cache_high_bound &&
+      memory.value(layout.code_cache_low_bound, low) &&
+      memory.value(layout.code_cache_high_bound, high) && low < high &&
+      low <= heaps_.front().low && high >= heaps_.back().high) {
+    reserve_low_ = low;
+    reserve_high_ = high;
+  }
   return Status::ok();
 }
 

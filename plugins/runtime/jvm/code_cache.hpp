@@ -55,10 +55,17 @@ struct BlobInfo {
 
 class CodeCache {
  public:
-  // Reads CodeCache::_heaps. An error while the VM has not set it up yet.
+  // Reads CodeCache::_heaps (and the bounds of their reserve). An error
+  // while the VM has not set it up yet; the heaps read before stay then.
   Status load(RemoteMemory& memory, const HotSpotLayout& layout);
   const std::vector<CodeHeap>& heaps() const { return heaps_; }
   bool contains(std::uint64_t pc) const;
+  // The space reserved for all heaps, which holds them: the VM adds its
+  // heaps one at a time (each mapped as it is added), so a read while it
+  // starts may find some of them. Empty (low == high) when not exported.
+  std::uint64_t reserve_low() const { return reserve_low_; }
+  std::uint64_t reserve_high() const { return reserve_high_; }
+  bool in_reserve(std::uint64_t pc) const { return pc >= reserve_low_ && pc < reserve_high_; }
 
   // The CodeBlob holding `pc`, nullopt for free space and unreadable memory.
   std::optional<std::uint64_t> find_blob(RemoteMemory& memory, std::uint64_t pc) const;
@@ -69,6 +76,8 @@ class CodeCache {
  private:
   const HotSpotLayout* layout_ = nullptr;
   std::vector<CodeHeap> heaps_;
+  std::uint64_t reserve_low_ = 0;
+  std::uint64_t reserve_high_ = 0;
 };
 
 }  // namespace ember::jvm

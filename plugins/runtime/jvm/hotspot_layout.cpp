@@ -67,6 +67,8 @@ Status HotSpotLayout::from(const VmStructs& vm, HotSpotLayout& out) {
   out = HotSpotLayout{};
   Resolver r(vm);
   r.address(out.code_cache_heaps, {"CodeCache", "_heaps"});
+  r.address(out.code_cache_low_bound, {"CodeCache", "_low_bound"}, false);
+  r.address(out.code_cache_high_bound, {"CodeCache", "_high_bound"}, false);
   // GrowableArrayBase since JDK 16, GenericGrowableArray before.
   r.offset(out.growable_array_len,
            {{"GrowableArrayBase", "_len"}, {"GenericGrowableArray", "_len"}});

@@ -16,6 +16,10 @@ namespace ember::jvm {
 struct HotSpotLayout {
   // CodeCache: a GrowableArray<CodeHeap*>* (static field's address).
   std::uint64_t code_cache_heaps = 0;
+  // CodeCache::_low_bound and _high_bound (static addresses; 0 when not
+  // exported): the space reserved for every heap, set before the first is added.
+  std::uint64_t code_cache_low_bound = 0;
+  std::uint64_t code_cache_high_bound = 0;
   std::uint64_t growable_array_len = 0;
   std::uint64_t growable_array_data = 0;
   // CodeHeap: its code (_memory) and segment map (_segmap), both VirtualSpace.

@@ -82,14 +82,21 @@ class JvmHandler final : public ProcessHandler {
     host_.log(LogLevel::info, "pid " + std::to_string(pid_) + ": HotSpot " +
                                   (vm_.version().empty() ? "(version unknown)" : vm_.version()) +
                                   ", code cache of " + std::to_string(vm_.heaps().size()) +
-                                  " heaps");
+                                  " heaps" + reserve_text());
+  }
+
+  // " in a reserve of 240 MiB" (heaps added later are found in it), or
+  // nothing when the VM does not say.
+  std::string reserve_text() const {
+    const std::uint64_t bytes = vm_.code_reserve_bytes();
+    return bytes ? " in a reserve of " + std::to_string(bytes >> 20) + " MiB" : "";
   }
 
   bool setting_up() const override { return !vm_.ready() && !vm_.unsupported(); }
 
   void code_ranges(std::vector<CodeRange>& ranges) const override {
     // Code at an address changes without a mapping change: not cacheable.
-    for (const CodeHeap& heap : vm_.heaps()) ranges.push_back(CodeRange{heap.low, heap.high, false});
+    for (auto [low, high] : vm_.code_spans()) ranges.push_back(CodeRange{low, high, false});
   }
 
   bool unwind_rule(std::uint64_t pc, UnwindRule& rule) const override {

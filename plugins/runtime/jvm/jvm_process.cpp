@@ -109,8 +109,26 @@ Status JvmProcess::refresh(const VmStructsSymbols& symbols, std::uint64_t bias) 
     ready_ = false;
     return status;
   }
+  heaps_read_ns_ = clock_();
   ready_ = true;
   return Status::ok();
+}
+
+std::vector<std::pair<std::uint64_t, std::uint64_t>> JvmProcess::code_spans() const {
+  if (code_cache_.reserve_low() < code_cache_.reserve_high()) {
+    return {{code_cache_.reserve_low(), code_cache_.reserve_high()}};
+  }
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;
+  for (const CodeHeap& heap : code_cache_.heaps()) spans.emplace_back(heap.low, heap.high);
+  return spans;
+}
+
+bool JvmProcess::heap_added_for(std::uint64_t pc) {
+  if (!code_cache_.in_reserve(pc)) return false;
+  const std::uint64_t now = clock_();
+  if (now - heaps_read_ns_ < kHeapsRereadNs) return false;
+  heaps_read_ns_ = now;
+  return code_cache_.load(memory_, layout_) && code_cache_.contains(pc);
 }
 
 bool JvmProcess::read_blob(std::uint64_t address, BlobInfo& out) {
@@ -129,7 +147,7 @@ const std::string& JvmProcess::blob_name(std::uint64_t name_address) {
 }
 
 JvmProcess::Blob* JvmProcess::blob_at(std::uint64_t pc) {
-  if (!ready_ || !code_cache_.contains(pc)) return nullptr;
+  if (!ready_ || (!code_cache_.contains(pc) && !heap_added_for(pc))) return nullptr;
   auto next = blobs_.upper_bound(pc);
   if (next != blobs_.begin()) {
     auto it = std::prev(next);

@@ -31,6 +31,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "code_cache.hpp"
@@ -74,6 +75,13 @@ class JvmProcess {
   // The VM's tables were read but lack a field the plugin needs: final.
   bool unsupported() const { return unsupported_; }
   const std::vector<CodeHeap>& heaps() const { return code_cache_.heaps(); }
+  // Where the VM's code is: the space reserved for its heaps when it says
+  // (a heap it had not added yet when read is in there), else the heaps.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> code_spans() const;
+  // The reserve's size; 0 when the VM does not export its bounds.
+  std::uint64_t code_reserve_bytes() const {
+    return code_cache_.reserve_high() - code_cache_.reserve_low();
+  }
   const HotSpotLayout& layout() const { return layout_; }
   // "17.0.15+6-Debian-1deb12u1", when the VM exports it.
   const std::string& version() const { return version_; }
@@ -146,6 +154,9 @@ class JvmProcess {
   };
 
   Blob* blob_at(std::uint64_t pc);
+  // `pc` is in the heaps' reserve but in none of the heaps read: those
+  // added since are read (at most every kHeapsRereadNs). Whether one holds it.
+  bool heap_added_for(std::uint64_t pc);
   // The named method at `method`, checked once per sample; nullptr when it
   // is not a readable Method*.
   Method* method_at(std::uint64_t method);
@@ -183,6 +194,8 @@ class JvmProcess {
   static constexpr std::uint64_t kTakenNow = ~std::uint64_t{0};
   std::uint64_t sample_ns_ = kTakenNow;
   Clock clock_;
+  static constexpr std::uint64_t kHeapsRereadNs = 100'000'000;
+  std::uint64_t heaps_read_ns_ = 0;
   FrameHandle unknown_method_;  // a compiled method's frame that cannot be vouched for
 };
 

@@ -66,6 +66,8 @@ FakeJvm::FakeJvm() {
     symbol_slot(symbols, i) = at;
   }
   heaps_static_ = alloc(8);
+  reserve_low_static_ = alloc(8);
+  reserve_high_static_ = alloc(8);
   heap_static_ = alloc(8);
   heap_object_ = alloc(off::kHeapTotalCollections + 8);
   memory.put(heap_static_, heap_object_);
@@ -100,6 +102,8 @@ void FakeJvm::tables() {
   std::vector<std::tuple<std::string, std::string, bool, std::uint64_t>> entries;
   for (const Field& f : kFields) entries.emplace_back(f.type, f.field, false, f.offset);
   entries.emplace_back("CodeCache", "_heaps", true, heaps_static_);
+  entries.emplace_back("CodeCache", "_low_bound", true, reserve_low_static_);
+  entries.emplace_back("CodeCache", "_high_bound", true, reserve_high_static_);
   entries.emplace_back("Universe", "_collectedHeap", true, heap_static_);
   entries.emplace_back("ClassLoaderDataGraph", "_head", true, loaders_static_);
   std::uint64_t release = alloc(8);

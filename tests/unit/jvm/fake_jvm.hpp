@@ -113,6 +113,12 @@ class FakeJvm {
 
   // A code heap of `segments` segments at `low`. Returns its index.
   std::size_t add_heap(std::uint64_t low, std::uint64_t segments);
+  // CodeCache::_low_bound and _high_bound: the space the heaps are made in
+  // (0 until set, as in a VM before it reserves its code cache).
+  void reserve(std::uint64_t low, std::uint64_t high) {
+    memory.put(reserve_low_static_, low);
+    memory.put(reserve_high_static_, high);
+  }
   // A blob of `segments` segments starting at segment `first` of heap
   // `heap`: its code from 0x40 bytes into the blob to its end. Returns the
   // CodeBlob's address.
@@ -159,6 +165,7 @@ class FakeJvm {
   std::uint64_t heaps_array_ = 0;  // GrowableArray<CodeHeap*>
   std::uint64_t heaps_data_ = 0;
   std::uint64_t heaps_static_ = 0;  // CodeCache::_heaps
+  std::uint64_t reserve_low_static_ = 0, reserve_high_static_ = 0;
   std::uint64_t heap_static_ = 0;   // Universe::_collectedHeap
   std::uint64_t heap_object_ = 0;   // the CollectedHeap
   std::uint32_t collections_ = 0;

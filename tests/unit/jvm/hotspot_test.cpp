@@ -403,6 +403,48 @@ TEST(JvmProcess, AVmLackingAFieldIsUnsupportedForGood) {
   EXPECT_FALSE(process.ready());
 }
 
+// The VM adds its heaps one at a time, each mapped as it is added: a read
+// between two finds some. Its code reserve holds the ones still to come, and
+// a pc there in no heap known has them read again (not at every such pc).
+TEST(JvmProcessHeaps, HeapsAddedAfterTheVmWasReadAreFoundInItsReserve) {
+  static std::uint64_t now_ns = 1'000'000'000;
+  FakeJvm jvm;
+  jvm.tables();
+  constexpr std::uint64_t kSegments = 1024, kHeapBytes = kSegments * FakeJvm::kSegment;
+  jvm.reserve(kHeapLow, kHeapLow + 3 * kHeapBytes);
+  std::size_t profiled = jvm.add_heap(kHeapLow, kSegments);
+  std::size_t non_methods = jvm.add_heap(kHeapLow + kHeapBytes, kSegments);
+  std::uint64_t interpreter = jvm.add_blob(non_methods, 0, 30, "Interpreter", 0, -1);
+  std::uint64_t c1 = jvm.add_blob(profiled, 8, 8, "nmethod", 6, 12,
+                                  jvm.add_method("bench/Sieve", "mark", "Sieve.java"), 3);
+  JvmProcess process{jvm.memory, [] { return now_ns; }};
+  ASSERT_TRUE(process.refresh(jvm.symbols, FakeJvm::kBias).is_ok());
+  auto spans = process.code_spans();
+  ASSERT_EQ(spans.size(), 1u);  // the whole reserve is claimed, not the two heaps
+  EXPECT_EQ(spans[0], std::make_pair(kHeapLow, kHeapLow + 3 * kHeapBytes));
+  auto name_at = [&](std::uint64_t pc) {
+    FrameHandle frame = process.frame(pc);
+    process.next_sample();
+    return frame ? frame->name : "(none)";
+  };
+  EXPECT_EQ(name_at(jvm.code_begin(interpreter)), "[interpreted Java]");
+  EXPECT_EQ(name_at(jvm.code_begin(c1)), "bench.Sieve.mark");
+
+  // The third heap, added after the read; C2's code in it.
+  std::size_t non_profiled = jvm.add_heap(kHeapLow + 2 * kHeapBytes, kSegments);
+  std::uint64_t c2 = jvm.add_blob(non_profiled, 16, 8, "nmethod", 4, 8,
+                                  jvm.add_method("bench/Hasher", "mix", "Hasher.java"), 9);
+  EXPECT_EQ(name_at(jvm.code_begin(c2)), "(none)");  // read 0 ms ago: not yet
+  const std::size_t reads = jvm.memory.reads;
+  EXPECT_EQ(name_at(jvm.code_begin(c2)), "(none)");
+  EXPECT_EQ(jvm.memory.reads, reads);  // no read at every pc there
+  now_ns += 200'000'000;
+  EXPECT_EQ(name_at(jvm.code_begin(c2)), "bench.Hasher.mix");
+  UnwindRule rule;
+  EXPECT_TRUE(process.unwind_rule(jvm.code_begin(c2) + 0x10, rule));
+  EXPECT_EQ(process.heaps().size(), 3u);
+}
+
 TEST_F(JvmProcessTest, NotReadyWhileTheVmStarts) {
   FakeJvm starting;
   starting.tables();
