@@ -31,9 +31,11 @@ namespace ember::store {
 namespace {
 
 // Heap for the rows remembered per table (IdCache); a row not remembered is
-// looked up in the table's hash index.
-constexpr std::size_t kLargeTableCacheBytes = std::size_t{4} << 20;  // frames, stacks
-constexpr std::size_t kSmallTableCacheBytes = std::size_t{1} << 20;
+// looked up in the table's hash index (in hash order, so a window's lookups
+// read the index front to back once): twice this budget cost ~10% less CPU
+// per window written and ~7 MB more of the agent's heap.
+constexpr std::size_t kLargeTableCacheBytes = std::size_t{2} << 20;  // frames, stacks
+constexpr std::size_t kSmallTableCacheBytes = std::size_t{256} << 10;
 constexpr std::size_t kNone = SIZE_MAX;
 
 struct DedupTable {
