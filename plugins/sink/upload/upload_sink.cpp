@@ -191,7 +191,7 @@ void UploadSink::send_loop() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { bool r = stopping_ || spool_.entries() > 0; if (!r) std::this_thread::sleep_for(std::chrono::milliseconds(20)); return r; });
+      wake_.wait(lock, [&] { return stopping_ || spool_.entries() > 0; });
       if (stopping_) return;
     }
     const bool sent = send_oldest();
