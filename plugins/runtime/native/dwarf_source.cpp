@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "ember/proc_maps.hpp"
 #include "file_pages.hpp"
@@ -122,9 +123,24 @@ void collect_inlined(Dwarf_Die* parent, std::uint64_t vaddr, std::vector<Dwarf_D
 constexpr std::size_t kLineTableExpansion = 12;
 constexpr std::size_t kUnitOverhead = 8 * 1024;
 constexpr std::size_t kDefaultUnitCost = 256 * 1024;
-// What libdw keeps of a unit whose DIE only was read (walking the units'
-// ranges): its unit and abbreviations. libpython3.12's 155 units: 0.5 MB.
-constexpr std::size_t kUnitRangesCost = 3 * 1024;
+// What libdw keeps of every unit once one lookup ran: its record of the unit,
+// ~1 KB (libpython3.12's 155 units and libc6-dbg's 2,063 alike).
+constexpr std::size_t kUnitCost = 1024;
+
+// Bytes of a section as libdw reads it (inflated if it was compressed).
+std::size_t section_bytes(Dwarf* dwarf, const char* wanted) {
+  Elf* elf = dwarf_getelf(dwarf);
+  std::size_t names = 0;
+  if (!elf || elf_getshdrstrndx(elf, &names) != 0) return 0;
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr shdr;
+    const char* name = gelf_getshdr(scn, &shdr) ? elf_strptr(elf, names, shdr.sh_name) : nullptr;
+    if (!name || std::strcmp(name, wanted) != 0 || shdr.sh_type == SHT_NOBITS) continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    return data ? data->d_size : 0;
+  }
+  return 0;
+}
 
 // The size of the line program at `offset` of .debug_line, from its unit_length.
 std::size_t line_program_size(std::string_view lines, Dwarf_Word offset) {
@@ -275,29 +291,74 @@ struct DwarfSource::Impl {
     if (alt) alt->release_file_pages();
   }
 
-  // Units from their DIEs' ranges, not from .debug_aranges (LLVM, clang's
-  // and rustc's, does not write them): loading those, libdw reads every
-  // unit's header, a page or more apart each, and the kernel maps 64 KiB
-  // around every page read, 5.8 MB of a libpython's 9 MB .debug_info at its
-  // first lookup. This walk reads the same headers but gives the pages back
-  // as it goes.
+  // Units by address, from one of two sources, whichever costs libdw less
+  // heap (measured on libc6-dbg, libpython3.12, ember's own C++, at -O2 and
+  // -O0): .debug_aranges, which libdw copies whole (~3 bytes per byte of
+  // the table; LLVM writes none), or each unit DIE's ranges, which costs the
+  // abbreviations read to decode it (~2 bytes per byte of .debug_abbrev:
+  // 1.25 MB for libc6-dbg, against 0.1 MB for its table). A unit the table
+  // does not name (a type-only unit, or one another compiler built) has its
+  // DIE read. Both walks read every unit's header, a page or more apart
+  // each, and the kernel maps 64 KiB around every page read (5.8 MB of
+  // libpython3.12's 9 MB .debug_info at its first lookup): the pages go back
+  // as the walk goes.
   void index_units() {
-    constexpr Dwarf_Off kReleaseEvery = 1 << 20;
     units_indexed = true;
-    Dwarf_CU* cu = nullptr;
-    Dwarf_Die unit;
+    std::vector<Dwarf_Off> unit_dies;
+    Dwarf_Off offset = 0;
+    Dwarf_Off next = 0;
+    std::size_t header_size = 0;
+    while (dwarf_nextcu(dwarf, offset, &next, &header_size, nullptr, nullptr, nullptr) == 0) {
+      unit_dies.push_back(offset + header_size);
+      offset = next;
+    }
+    memory += unit_dies.size() * kUnitCost;
+    const std::size_t table_cost = 3 * section_bytes(dwarf, ".debug_aranges");
+    const std::size_t dies_cost = 2 * section_bytes(dwarf, ".debug_abbrev");
+    std::unordered_set<Dwarf_Off> named;
+    if (table_cost > 0 && table_cost < dies_cost) {
+      named = add_aranges();
+      memory += table_cost;
+    }
+    release_file_pages();
+    constexpr Dwarf_Off kReleaseEvery = 1 << 20;
     Dwarf_Off released_at = 0;
-    while (dwarf_get_units(dwarf, cu, &cu, nullptr, nullptr, &unit, nullptr) == 0) {
+    std::size_t dies_read = 0;
+    for (Dwarf_Off die_offset : unit_dies) {
+      Dwarf_Die unit;
+      if (named.count(die_offset) || !dwarf_offdie(dwarf, die_offset, &unit)) continue;
       add_ranges(&unit, units);
-      memory += kUnitRangesCost;
-      if (Dwarf_Off at = dwarf_dieoffset(&unit); at - released_at >= kReleaseEvery) {
+      ++dies_read;
+      if (die_offset - released_at >= kReleaseEvery) {
         release_file_pages();
-        released_at = at;
+        released_at = die_offset;
       }
     }
     release_file_pages();
+    if (!unit_dies.empty()) memory += dies_cost * dies_read / unit_dies.size();
     sort_ranges(units);
+    units.shrink_to_fit();
     memory += units.capacity() * sizeof(DieRange);
+  }
+
+  // The ranges .debug_aranges gives; returns the units (DIE offsets) it names.
+  std::unordered_set<Dwarf_Off> add_aranges() {
+    std::unordered_set<Dwarf_Off> named;
+    Dwarf_Aranges* aranges = nullptr;
+    std::size_t count = 0;
+    if (dwarf_getaranges(dwarf, &aranges, &count) != 0) return named;
+    for (std::size_t i = 0; i < count; ++i) {
+      Dwarf_Addr start = 0;
+      Dwarf_Word length = 0;
+      Dwarf_Off die = 0;
+      if (dwarf_getarangeinfo(dwarf_onearange(aranges, i), &start, &length, &die) != 0 ||
+          length == 0) {
+        continue;
+      }
+      units.push_back({start, start + length, die});
+      named.insert(die);
+    }
+    return named;
   }
 
   // The unit's line table, when it has one LineTable reads; its cost
