@@ -8,6 +8,7 @@
 #include "ember/private_files.hpp"
 #include "ember/plugin.hpp"
 #include "made_private_message.hpp"
+#include "option_units.hpp"
 #include "output_file.hpp"
 #include "runtime_view.hpp"
 #include "speedscope_writer.hpp"
@@ -71,6 +72,21 @@ Status FilesSink::configure(const Options& options, Host& host) {
                           "code they run) or \"native\" (every frame), got \"" + view + "\"");
     }
     runtime_view_ = view == "runtime";
+    std::string max_age = reader.get_string("max_age", "7d");
+    std::string max_size = reader.get_string("max_size", "1GiB");
+    if (auto age = parse_age(max_age)) {
+      limits_.max_age_ns = *age;
+    } else {
+      reader.fail("max_age", "\"" + max_age + "\" is not an age: a number with s, m, h or d " +
+                                 "(\"7d\", \"12h\"), or \"0\" to keep profiles of any age");
+    }
+    if (auto size = parse_size(max_size)) {
+      limits_.max_bytes = *size;
+    } else {
+      reader.fail("max_size", "\"" + max_size +
+                                  "\" is not a size: a number with B, KB, MB, GB, KiB, MiB or "
+                                  "GiB (\"1GiB\", \"500MB\"), or \"0\" for no limit");
+    }
 
     if (!path_.empty() && !directory_.empty()) {
       reader.fail("directory",
@@ -85,6 +101,9 @@ Status FilesSink::configure(const Options& options, Host& host) {
         reader.fail("formats",
                     "applies to directory only: with path, the extension picks the "
                     "format");
+      } else if (options.count("max_age") || options.count("max_size")) {
+        reader.fail(options.count("max_age") ? "max_age" : "max_size",
+                    "applies to directory only: with path, the one file is the whole run");
       } else if (!profile_format_of_path(path_, path_format_)) {
         reader.fail("path", "cannot tell the format of \"" + path_ + "\" from its extension; use " +
                                 std::string(kProfileExtensions));
@@ -181,6 +200,7 @@ Status FilesSink::write_window(const Window& window) {
   Window viewed;
   const Window& profile = shown(window, viewed);  // once for every format
   Status result = Status::ok();
+  std::vector<std::string> written_paths;
   for (ProfileFormat format : formats_) {
     std::string path =
         (std::filesystem::path(directory_) / (stem + std::string(extension_of(format)))).string();
@@ -188,8 +208,24 @@ Status FilesSink::write_window(const Window& window) {
     if (!written && result)
       result = Status::error(std::string(kSection) + ": " + written.message());
     if (written) host_->log(LogLevel::debug, "wrote " + path);
+    written_paths.push_back(std::move(path));
   }
+  prune(written_paths);
   return result;
+}
+
+void FilesSink::prune(const std::vector<std::string>& written) {
+  Pruned pruned = prune_profiles(directory_, limits_, written);
+  if (pruned.files) {
+    host_->log(LogLevel::debug, "removed " + std::to_string(pruned.files) + " old profile file(s), " +
+                                    std::to_string(pruned.bytes >> 10) + " KiB ([" +
+                                    std::string(kSection) + "] max_age, max_size)");
+  }
+  if (!pruned.error.empty() && !prune_error_logged_) {
+    prune_error_logged_ = true;  // once: it would repeat at every window
+    host_->log(LogLevel::warn, std::string(kSection) + ": cannot remove old profiles: " +
+                                   pruned.error);
+  }
 }
 
 void FilesSink::make_old_files_private() {

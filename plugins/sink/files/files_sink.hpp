@@ -6,7 +6,9 @@
 //                                   (folded: kept as compact lines, written in
 //                                   pieces; others: one merged Window)
 //   directory = "..." + formats     one file per window per format, named from
-//                                   the window start (ember-20261125T190512Z.folded)
+//                                   the window start (ember-20261125T190512Z.folded),
+//                                   kept within max_age and max_size
+//                                   (profile_retention.hpp)
 // thread_frames = true adds a "<thread>/<tid>" frame to collapsed stacks;
 // flame = true puts an SVG's root at the bottom.
 // view = "runtime" (the default) writes the runtime view (runtime_view.hpp),
@@ -20,6 +22,7 @@
 
 #include "ember/sink_plugin.hpp"
 #include "collapsed_lines.hpp"
+#include "profile_retention.hpp"
 #include "profile_format.hpp"
 #include "window_merger.hpp"
 
@@ -37,6 +40,9 @@ class FilesSink final : public SinkPlugin {
   // Profiles an older ember left readable in directory_ get the mode and
   // group of new ones (ember/private_files.hpp), once per run.
   void make_old_files_private();
+  // Removes what max_age and max_size leave no room for; `written`: the
+  // window just written, which stays.
+  void prune(const std::vector<std::string>& written);
   Status write_merged();
   // The window as the files show it: its runtime view (kept in `viewed`)
   // unless view = "native" or there is nothing to fold.
@@ -51,6 +57,7 @@ class FilesSink final : public SinkPlugin {
   formats::ProfileFormat path_format_ = formats::ProfileFormat::folded;
   std::string directory_;  // directory mode
   std::vector<formats::ProfileFormat> formats_;
+  ProfileLimits limits_;  // directory mode
   bool thread_frames_ = false;
   bool runtime_view_ = true;
   bool flame_ = false;
@@ -58,6 +65,7 @@ class FilesSink final : public SinkPlugin {
   std::unique_ptr<formats::CollapsedLines> folded_;  // path mode, folded
   bool closed_ = false;
   bool made_old_files_private_ = false;
+  bool prune_error_logged_ = false;
 };
 
 }  // namespace ember::files

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -14,6 +15,7 @@
 #include "collapsed_writer.hpp"
 #include "output_file.hpp"
 #include "runtime_view.hpp"
+#include "utc_time.hpp"
 #include "window_merger.hpp"
 #include "sample_windows.hpp"
 #include "scratch_dir.hpp"
@@ -193,6 +195,76 @@ TEST_F(FilesSinkTest, DirectoryModeDefaultsToBothFormats) {
   ASSERT_TRUE(sink.on_window(test::later_window()));
   EXPECT_EQ(list_dir(dir_), (std::vector<std::string>{"ember-20261125T190612Z.folded",
                                                       "ember-20261125T190612Z.speedscope.json"}));
+}
+
+std::uintmax_t profile_bytes(const fs::path& dir) {
+  std::uintmax_t total = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().filename().string().starts_with("ember-")) total += entry.file_size();
+  }
+  return total;
+}
+
+TEST_F(FilesSinkTest, DirectoryModeKeepsItsProfilesUnderMaxSize) {
+  FilesSink sink;
+  ASSERT_TRUE(configure(sink, {{"directory", opt(dir_.string())},
+                               {"formats", opt(std::vector<std::string>{"folded"})},
+                               {"max_size", opt(std::string("3000B"))}}));
+  std::ofstream(dir_ / "notes.txt") << std::string(5000, 'x');  // not the sink's
+  Window window = test::later_window();
+  std::uintmax_t one_window = 0;
+  for (int minute = 0; minute < 100; ++minute) {
+    window.start_ns += 60'000'000'000;
+    window.end_ns += 60'000'000'000;
+    ASSERT_TRUE(sink.on_window(window));
+    if (minute == 0) one_window = profile_bytes(dir_);
+  }
+  ASSERT_GT(one_window, 0u);
+  ASSERT_LT(one_window * 4, 3000u) << "the test wants room for a few windows";
+  EXPECT_LE(profile_bytes(dir_), 3000u);
+  EXPECT_GT(profile_bytes(dir_), 3000u - 2 * one_window) << "kept what fits";
+  std::vector<std::string> names = list_dir(dir_);
+  EXPECT_EQ(names.back(), "notes.txt");
+  EXPECT_EQ(names[names.size() - 2], "ember-" + formats::utc_compact(window.start_ns) + ".folded")
+      << "the newest window stays";
+  EXPECT_EQ(fs::file_size(dir_ / "notes.txt"), 5000u);
+}
+
+TEST_F(FilesSinkTest, DirectoryModeRemovesProfilesOlderThanMaxAge) {
+  FilesSink sink;
+  ASSERT_TRUE(configure(sink, {{"directory", opt(dir_.string())},
+                               {"formats", opt(std::vector<std::string>{"folded"})},
+                               {"max_age", opt(std::string("1d"))}}));
+  const auto two_days_ago = fs::file_time_type::clock::now() - std::chrono::hours(48);
+  for (const char* name : {"ember-20200101T000000Z.folded", "old-notes.txt"}) {
+    std::ofstream(dir_ / name) << "old";
+    fs::last_write_time(dir_ / name, two_days_ago);
+  }
+  std::ofstream(dir_ / "ember-20200102T000000Z.folded") << "recent";  // written now
+  ASSERT_TRUE(sink.on_window(test::later_window()));
+  EXPECT_EQ(list_dir(dir_), (std::vector<std::string>{"ember-20200102T000000Z.folded",
+                                                      "ember-20261125T190612Z.folded",
+                                                      "old-notes.txt"}));
+}
+
+TEST_F(FilesSinkTest, RetentionValuesAreCheckedAndApplyToDirectoryOnly) {
+  FilesSink sink;
+  Status bad_age = configure(sink, {{"directory", opt(dir_.string())},
+                                    {"max_age", opt(std::string("a week"), "ember.toml:9:1")}});
+  EXPECT_FALSE(bad_age);
+  EXPECT_NE(bad_age.message().find("max_age"), std::string::npos) << bad_age.message();
+  EXPECT_NE(bad_age.message().find("\"a week\" is not an age"), std::string::npos)
+      << bad_age.message();
+  Status bad_size = configure(sink, {{"directory", opt(dir_.string())},
+                                     {"max_size", opt(std::string("lots"))}});
+  EXPECT_FALSE(bad_size);
+  EXPECT_NE(bad_size.message().find("\"lots\" is not a size"), std::string::npos)
+      << bad_size.message();
+  Status with_path = configure(sink, {{"path", opt((dir_ / "run.folded").string())},
+                                      {"max_size", opt(std::string("1GiB"))}});
+  EXPECT_FALSE(with_path);
+  EXPECT_NE(with_path.message().find("applies to directory only"), std::string::npos)
+      << with_path.message();
 }
 
 TEST_F(FilesSinkTest, DirectoryModeRecreatesARemovedDirectory) {
