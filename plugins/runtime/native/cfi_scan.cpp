@@ -6,115 +6,12 @@
 #include <string>
 #include <unordered_map>
 
+#include "eh_frame_reader.hpp"
+
 namespace ember::native {
 namespace {
 
 constexpr std::uint64_t kRbp = 6;  // DWARF register number on x86-64
-
-// DW_EH_PE_* pointer encodings.
-constexpr std::uint8_t kOmit = 0xff;
-constexpr std::uint8_t kPcrel = 0x10;
-
-class Reader {
- public:
-  Reader(std::span<const std::uint8_t> data, std::size_t pos, std::size_t end)
-      : data_(data), pos_(pos), end_(end) {}
-
-  bool ok() const { return ok_; }
-  std::size_t pos() const { return pos_; }
-  bool at_end() const { return pos_ >= end_; }
-
-  std::uint64_t fixed(std::size_t size) {
-    if (!ok_ || end_ - pos_ < size || pos_ > end_) return fail();
-    std::uint64_t value = 0;
-    std::memcpy(&value, data_.data() + pos_, size);  // little endian host and target
-    pos_ += size;
-    return value;
-  }
-  std::int64_t signed_fixed(std::size_t size) {
-    std::uint64_t value = fixed(size);
-    unsigned shift = static_cast<unsigned>(64 - 8 * size);
-    return shift ? static_cast<std::int64_t>(value << shift) >> shift
-                 : static_cast<std::int64_t>(value);
-  }
-  std::uint64_t uleb() {
-    std::uint64_t value = 0;
-    for (unsigned shift = 0; shift < 64; shift += 7) {
-      std::uint64_t byte = fixed(1);
-      if (!ok_) return 0;
-      value |= (byte & 0x7f) << shift;
-      if (!(byte & 0x80)) return value;
-    }
-    return fail();
-  }
-  std::int64_t sleb() {
-    std::int64_t value = 0;
-    unsigned shift = 0;
-    std::uint64_t byte = 0;
-    do {
-      byte = fixed(1);
-      if (!ok_ || shift >= 64) return static_cast<std::int64_t>(fail());
-      value |= static_cast<std::int64_t>(byte & 0x7f) << shift;
-      shift += 7;
-    } while (byte & 0x80);
-    if (shift < 64 && (byte & 0x40)) value |= -(std::int64_t{1} << shift);
-    return value;
-  }
-  void skip(std::uint64_t size) {
-    if (!ok_ || size > end_ - pos_) {
-      fail();
-      return;
-    }
-    pos_ += size;
-  }
-  // A DW_EH_PE-encoded pointer; `field_vaddr` is where it sits (for pcrel).
-  std::uint64_t pointer(std::uint8_t encoding, std::uint64_t field_vaddr) {
-    std::uint64_t value = 0;
-    switch (encoding & 0x0f) {
-      case 0x00:
-        value = fixed(8);
-        break;
-      case 0x01:
-        value = uleb();
-        break;
-      case 0x02:
-        value = fixed(2);
-        break;
-      case 0x03:
-        value = fixed(4);
-        break;
-      case 0x04:
-        value = fixed(8);
-        break;
-      case 0x09:
-        value = static_cast<std::uint64_t>(sleb());
-        break;
-      case 0x0a:
-        value = static_cast<std::uint64_t>(signed_fixed(2));
-        break;
-      case 0x0b:
-        value = static_cast<std::uint64_t>(signed_fixed(4));
-        break;
-      case 0x0c:
-        value = fixed(8);
-        break;
-      default:
-        return fail();
-    }
-    if ((encoding & 0x70) == kPcrel) value += field_vaddr;
-    return value;
-  }
-  std::uint64_t fail() {
-    ok_ = false;
-    return 0;
-  }
-
- private:
-  std::span<const std::uint8_t> data_;
-  std::size_t pos_;
-  std::size_t end_;
-  bool ok_ = true;
-};
 
 struct Cie {
   std::uint8_t fde_encoding = 0;  // absptr
@@ -123,7 +20,7 @@ struct Cie {
 };
 
 // Walks CFA instructions; true when one makes rbp the CFA register.
-bool moves_cfa_to_rbp(Reader& in, std::uint8_t fde_encoding) {
+bool moves_cfa_to_rbp(EhFrameReader& in, std::uint8_t fde_encoding) {
   while (!in.at_end() && in.ok()) {
     std::uint8_t op = static_cast<std::uint8_t>(in.fixed(1));
     switch (op >> 6) {
@@ -201,7 +98,7 @@ bool moves_cfa_to_rbp(Reader& in, std::uint8_t fde_encoding) {
   return false;
 }
 
-std::optional<Cie> read_cie(Reader& in) {
+std::optional<Cie> read_cie(EhFrameReader& in) {
   Cie cie;
   std::uint64_t version = in.fixed(1);
   std::string augmentation;
@@ -258,28 +155,28 @@ Status scan_eh_frame(std::span<const std::uint8_t> section, std::uint64_t vaddr,
     return Status::error(std::string(".eh_frame: ") + what + " at offset " + std::to_string(at));
   };
   while (section.size() - pos >= 4) {
-    Reader header(section, pos, section.size());
+    EhFrameReader header(section, pos, section.size());
     std::uint64_t length = header.fixed(4);
     if (length == 0) break;  // terminator
     if (length == 0xffffffff) length = header.fixed(8);
     std::size_t body = header.pos();
     if (!header.ok() || length > section.size() - body) return bad(pos, "entry overruns");
     std::size_t end = body + length;
-    Reader in(section, body, end);
+    EhFrameReader in(section, body, end);
     std::uint64_t id = in.fixed(4);
     if (id == 0) {
-      Reader cie_in(section, in.pos(), end);
+      EhFrameReader cie_in(section, in.pos(), end);
       cies[pos] = read_cie(cie_in);
     } else {
       if (id > body) return bad(pos, "FDE points before the section");
       std::size_t cie_offset = body - id;
       auto known = cies.find(cie_offset);
       if (known == cies.end()) {
-        Reader cie_header(section, cie_offset, section.size());
+        EhFrameReader cie_header(section, cie_offset, section.size());
         std::uint64_t cie_length = cie_header.fixed(4);
         if (!cie_header.ok() || cie_length == 0xffffffff || cie_length > section.size())
           return bad(pos, "bad CIE pointer");
-        Reader cie_in(section, cie_header.pos() + 4,
+        EhFrameReader cie_in(section, cie_header.pos() + 4,
                       std::min(section.size(), cie_header.pos() + cie_length));
         known = cies.emplace(cie_offset, read_cie(cie_in)).first;
       }

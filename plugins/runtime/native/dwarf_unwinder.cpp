@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "cfi_rule.hpp"
 #include "mapped_file.hpp"
 
 // Not in libunwind's public headers, but exported: the .eh_frame_hdr binary
@@ -294,6 +295,38 @@ bool DwarfUnwinder::step_over_signal_return(const UnwoundFrame& frame, Registers
   return caller.ip != 0;
 }
 
+bool DwarfUnwinder::step_by_cfi(const UnwoundFrame& frame, Registers& caller, bool& bx_saved) {
+  if (!own_cfi_) return false;
+  // A return address is looked up one byte back: the call may be the
+  // function's last instruction.
+  const std::uint64_t pc = frame.exact ? frame.ip : frame.ip - 1;
+  std::uint64_t bias = 0;
+  const UnwindObject* object = object_at(pc, &bias);
+  CfiRule rule;
+  if (!object || cfi_rule_at(*object, pc - bias, rule) != CfiLookup::found) return false;
+  if (rule.cfa_base == CfiRule::Base::bp && !frame.bp_known) return false;
+  const std::uint64_t cfa =
+      (rule.cfa_base == CfiRule::Base::sp ? frame.sp : frame.bp) + static_cast<std::uint64_t>(rule.cfa_offset);
+  auto at = [cfa](std::int64_t offset) { return cfa + static_cast<std::uint64_t>(offset); };
+  if (rule.return_address_undefined) {  // the outermost frame
+    caller = Registers{};
+    return true;
+  }
+  Registers next;
+  next.sp = cfa;
+  if (!read_word(at(rule.return_address_offset), next.ip)) return false;
+  if (rule.bp == CfiRule::Saved::at_offset) {
+    if (!read_word(at(rule.bp_offset), next.bp)) return false;
+  } else {
+    if (!frame.bp_known) return false;
+    next.bp = frame.bp;
+  }
+  bx_saved = rule.bx == CfiRule::Saved::at_offset;
+  if (bx_saved && !read_word(at(rule.bx_offset), next.bx)) return false;
+  caller = next;
+  return true;
+}
+
 bool DwarfUnwinder::step_over_return(const UnwoundFrame& frame, Registers& caller) {
   // GCC's CFI at the `ret` after `pop %rbp` still says rbp is saved at
   // CFA-16, below sp and so outside the snapshot: libunwind would lose rbp
@@ -352,16 +385,18 @@ UnwindEnd DwarfUnwinder::unwind(const ember_sample& sample, std::size_t max_fram
       bool signal = step_over_signal_return(frame, caller);
       bool stepped = signal || (exact_pc && step_over_return(frame, caller));
       if (signal) frames.back().exact = true;  // named at the trampoline, not the code before it
+      bool bx_saved = signal;
+      if (!stepped) stepped = step_by_cfi(frame, caller, bx_saved);
       if (!stepped) {
         RuleStep rule = step_by_rule(frame, caller);
         if (rule == RuleStep::failed) break;
         stepped = rule == RuleStep::stepped;
       }
       if (stepped) {
-        // A `ret` or a plugin's rule leaves rbx as the frame had it (asked
-        // of libunwind only now: a word it reads is one more the replay of
-        // this stack depends on).
-        if (!signal) {
+        // A `ret`, a plugin's rule or CFI that keeps rbx leaves it as the
+        // frame had it (asked of libunwind only now: a word it reads is one
+        // more the replay of this stack depends on).
+        if (!bx_saved) {
           caller.bx_known = unw_get_reg(&cursor, UNW_X86_64_RBX, &value) == 0;
           caller.bx = caller.bx_known ? value : 0;
         }

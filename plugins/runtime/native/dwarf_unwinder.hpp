@@ -2,8 +2,10 @@
 // API, over the stack snapshot the sampler copied: registers and stack come
 // from the sample record, .eh_frame_hdr / .eh_frame and code from the mapped
 // ELF files (UnwindObject, shared by build id), never from the live process.
-// libunwind caches the unwind rules per IP, and a sample whose registers and
-// stack words are an earlier one's replays its frames (unwind_memo.hpp).
+// A frame whose CFI rule is of the common forms is stepped here
+// (cfi_rule.hpp); libunwind steps the others, caching their rules per IP.
+// A sample whose registers and stack words are an earlier one's replays its
+// frames (unwind_memo.hpp).
 // A frame whose code has no CFI (a JIT's) is stepped over by the rule of the
 // plugin that owns the code (Host::unwind_rule), when one does.
 // Called from one thread at a time.
@@ -51,6 +53,11 @@ class DwarfUnwinder {
   using StopAt = std::function<bool(const std::vector<UnwoundFrame>& frames)>;
   UnwindEnd unwind(const ember_sample& sample, std::size_t max_frames,
                    std::vector<UnwoundFrame>& frames, const StopAt& stop = {});
+
+  // Whether frames whose CFI rule is of the common forms are stepped here
+  // (cfi_rule.hpp) rather than by libunwind; on unless turned off (tests
+  // compare the two).
+  void set_own_cfi(bool on) { own_cfi_ = on; }
 
   // libunwind's per-IP cache of unwind rules: its default (128 entries) is
   // enough for the first frames of the cheap path; a process unwound whole
@@ -115,6 +122,10 @@ class DwarfUnwinder {
   // reads are not in the snapshot (the stack goes on, unknown here).
   enum class RuleStep { none, stepped, failed };
   RuleStep step_by_rule(const UnwoundFrame& frame, Registers& caller);
+  // The caller of `frame` by its CFI rule read here, when the rule is of
+  // the forms followed and every word it reads is there; `bx_saved`: rbx
+  // was restored too (else it is the frame's). False leaves it to libunwind.
+  bool step_by_cfi(const UnwoundFrame& frame, Registers& caller, bool& bx_saved);
   // The interrupted code's registers when `frame` is a signal return
   // trampoline (sampled at it, or returned to).
   bool step_over_signal_return(const UnwoundFrame& frame, Registers& caller);
@@ -132,6 +143,7 @@ class DwarfUnwinder {
   std::vector<MappedObject> objects_;
   std::size_t last_mapping_ = 0;
   std::size_t cache_entries_ = 0;  // 0: libunwind's default
+  bool own_cfi_ = true;
   const ember_sample* sample_ = nullptr;
   Registers registers_;
   UnwindMemo memo_;

@@ -87,6 +87,16 @@ bool UnwindObject::read(std::uint64_t offset, void* out, std::size_t size) const
   return pread(fd_, out, size, static_cast<off_t>(offset)) == static_cast<ssize_t>(size);
 }
 
+bool UnwindObject::read_vaddr(std::uint64_t vaddr, void* out, std::size_t size) const {
+  for (const Segment& segment : segments_) {
+    if (vaddr >= segment.vaddr && vaddr - segment.vaddr <= segment.filesz &&
+        size <= segment.filesz - (vaddr - segment.vaddr)) {
+      return read(segment.offset + (vaddr - segment.vaddr), out, size);
+    }
+  }
+  return false;
+}
+
 bool UnwindObject::in_region(std::uint64_t offset, std::size_t size) const {
   for (const Region& region : regions_) {
     if (offset >= region.offset && offset - region.offset <= region.size &&

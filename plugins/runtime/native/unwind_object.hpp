@@ -37,6 +37,9 @@ class UnwindObject {
 
   // Copies `size` bytes at file offset `offset`; false beyond the file.
   bool read(std::uint64_t offset, void* out, std::size_t size) const;
+  // Copies `size` bytes at link-time address `vaddr`, from the PT_LOAD
+  // segment's file contents holding them all; false when none does.
+  bool read_vaddr(std::uint64_t vaddr, void* out, std::size_t size) const;
 
   // The bias of a mapping of this file at `map_start` with file offset
   // `map_offset` (runtime address - link-time vaddr); nullopt when no

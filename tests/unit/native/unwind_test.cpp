@@ -14,12 +14,15 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "cfi_rule.hpp"
 #include "cfi_scan.hpp"
 #include "dwarf_unwinder.hpp"
+#include "frame_names.hpp"
 #include "ember/elf_file.hpp"
 #include "ember/proc_maps.hpp"
 #include "scratch_dir.hpp"
@@ -600,6 +603,171 @@ TEST(DwarfUnwinderReturnTest, RbxIsKeptOverAFrameSampledOnItsRet) {
   EXPECT_EQ(frames[2].ip, truth.into_caller);
   EXPECT_EQ(frames[3].ip, truth.into_test);
   dlclose(library);
+}
+
+// A CIE (version 1, code alignment 1, data alignment -8, the return
+// address in r16, absolute 8-byte FDE addresses) and an FDE for
+// [0x1000, 0x1100) with `fde_instructions`, as evaluate_cfi takes them.
+struct SyntheticCfi {
+  std::vector<std::uint8_t> cie, fde;
+};
+SyntheticCfi synthetic_cfi(const std::string& augmentation,
+                           const std::vector<std::uint8_t>& fde_instructions) {
+  SyntheticCfi out;
+  auto add = [](std::vector<std::uint8_t>& to, std::initializer_list<int> bytes) {
+    for (int byte : bytes) to.push_back(static_cast<std::uint8_t>(byte));
+  };
+  add(out.cie, {0, 0, 0, 0, 1});  // CIE id, version
+  for (char c : augmentation) out.cie.push_back(static_cast<std::uint8_t>(c));
+  add(out.cie, {0, 1, 0x78, 16, 1, 0x00});  // "\0", 1, -8, r16, aug data: absptr
+  add(out.cie, {0x0c, 7, 8, 0x90, 1});      // def_cfa rsp+8; r16 at cfa-8
+  add(out.fde, {4, 0, 0, 0});               // the CIE pointer (not followed here)
+  for (std::uint64_t value : {std::uint64_t{0x1000}, std::uint64_t{0x100}}) {
+    for (int i = 0; i < 8; ++i) out.fde.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
+  }
+  out.fde.push_back(0);  // augmentation data: none
+  for (std::uint8_t byte : fde_instructions) out.fde.push_back(byte);
+  return out;
+}
+
+TEST(CfiRuleTest, TheRowAtEachPcAndTheFormsLeftToLibunwind) {
+  // push rbp (1 byte); mov rbp, rsp (3 bytes): the usual prologue.
+  SyntheticCfi prologue = synthetic_cfi("zR", {0x41, 0x0e, 16, 0x86, 2, 0x43, 0x0d, 6});
+  CfiRule rule;
+  auto at = [&](const SyntheticCfi& cfi, std::uint64_t pc) {
+    rule = CfiRule{};
+    return evaluate_cfi(cfi.cie, cfi.fde, 0x500, pc, rule);
+  };
+  ASSERT_EQ(at(prologue, 0x1000), CfiLookup::found);
+  EXPECT_EQ(rule.cfa_base, CfiRule::Base::sp);
+  EXPECT_EQ(rule.cfa_offset, 8);
+  EXPECT_EQ(rule.return_address_offset, -8);
+  EXPECT_EQ(rule.bp, CfiRule::Saved::same);
+  for (std::uint64_t pc : {0x1001, 0x1003}) {
+    ASSERT_EQ(at(prologue, pc), CfiLookup::found) << pc;
+    EXPECT_EQ(rule.cfa_base, CfiRule::Base::sp) << pc;
+    EXPECT_EQ(rule.cfa_offset, 16) << pc;
+    EXPECT_EQ(rule.bp, CfiRule::Saved::at_offset) << pc;
+    EXPECT_EQ(rule.bp_offset, -16) << pc;
+  }
+  ASSERT_EQ(at(prologue, 0x10ff), CfiLookup::found);
+  EXPECT_EQ(rule.cfa_base, CfiRule::Base::bp);
+  EXPECT_EQ(rule.cfa_offset, 16);
+  EXPECT_EQ(at(prologue, 0x0fff), CfiLookup::no_fde);
+  EXPECT_EQ(at(prologue, 0x1100), CfiLookup::no_fde);
+
+  // An epilogue inside the function: remember_state, leave, restore_state
+  // brings the CFA back to rbp+16 for the code after it.
+  SyntheticCfi epilogue = synthetic_cfi(
+      "zR", {0x41, 0x0e, 16, 0x86, 2, 0x43, 0x0d, 6, 0x44, 0x0a, 0xc6, 0x0c, 7, 8, 0x41, 0x0b});
+  ASSERT_EQ(at(epilogue, 0x1008), CfiLookup::found);
+  EXPECT_EQ(rule.cfa_base, CfiRule::Base::sp);
+  EXPECT_EQ(rule.cfa_offset, 8);
+  EXPECT_EQ(rule.bp, CfiRule::Saved::same);
+  ASSERT_EQ(at(epilogue, 0x1009), CfiLookup::found);
+  EXPECT_EQ(rule.cfa_base, CfiRule::Base::bp);
+  EXPECT_EQ(rule.cfa_offset, 16);
+  EXPECT_EQ(rule.bp, CfiRule::Saved::at_offset);
+
+  // The outermost frame says its return address is undefined.
+  ASSERT_EQ(at(synthetic_cfi("zR", {0x07, 16}), 0x1000), CfiLookup::found);
+  EXPECT_TRUE(rule.return_address_undefined);
+  // Left to libunwind: a CFA computed by an expression, a signal frame's
+  // CIE, rbp kept in another register, an unknown instruction.
+  EXPECT_EQ(at(synthetic_cfi("zR", {0x0f, 2, 0x77, 8}), 0x1000), CfiLookup::unsupported);
+  EXPECT_EQ(at(synthetic_cfi("zRS", {}), 0x1000), CfiLookup::unsupported);
+  EXPECT_EQ(at(synthetic_cfi("zR", {0x09, 6, 3}), 0x1000), CfiLookup::unsupported);
+  EXPECT_EQ(at(synthetic_cfi("zR", {0x1c}), 0x1000), CfiLookup::unsupported);
+  // Rules of registers the step does not use change nothing.
+  ASSERT_EQ(at(synthetic_cfi("zR", {0x09, 12, 13, 0x8c, 3}), 0x1000), CfiLookup::found);
+  EXPECT_EQ(rule.cfa_offset, 8);
+}
+
+// Every FDE's first address in `object` (link-time), from its
+// .eh_frame_hdr table, in order.
+std::vector<std::uint64_t> fde_starts(const UnwindObject& object) {
+  std::vector<std::uint64_t> starts;
+  const auto& table = object.search_table();
+  if (!table) return starts;
+  std::vector<std::int32_t> entries(table->entries * 2);
+  if (!object.read_vaddr(table->table_vaddr, entries.data(), entries.size() * 4)) return starts;
+  for (std::size_t i = 0; i < table->entries; ++i) {
+    starts.push_back(table->header_vaddr + static_cast<std::uint64_t>(std::int64_t{entries[2 * i]}));
+  }
+  return starts;
+}
+
+// The caller ember's own CFI stepping finds is libunwind's, at pcs spread
+// over every function of libc and of this program: a stack of words that
+// each tell where they were read from, so a wrong offset shows.
+TEST(DwarfUnwinderCfiTest, OwnStepsFindLibunwindsCallerInEveryFunctionOfLibcAndThisProgram) {
+  ember::testkit::FakeHost host;
+  auto own = unwinder_of_this_process(host);
+  auto libunwind_only = unwinder_of_this_process(host);
+  libunwind_only->set_own_cfi(false);
+  auto sample = std::make_unique<ember_sample>();
+  sample->flags = EMBER_SAMPLE_HAS_SNAPSHOT;
+  sample->snapshot_size = 16384;
+  sample->user_sp = 0x7ff000000000;
+  sample->user_bp = sample->user_sp + 4096;
+  sample->user_bx = 0x5200000000000000;
+  for (std::uint64_t offset = 0; offset < sample->snapshot_size; offset += 8) {
+    std::uint64_t word = 0x5100000000000000 | offset;
+    std::memcpy(sample->stack_snapshot + offset, &word, 8);
+  }
+  std::vector<Mapping> maps;
+  ASSERT_TRUE(read_proc_maps(static_cast<std::uint32_t>(getpid()), maps));
+  const std::string self =
+      "/" + std::filesystem::read_symlink("/proc/self/exe").filename().string();
+  for (const std::string& wanted : {std::string("/libc.so.6"), self}) {
+    const Mapping* code = nullptr;
+    for (const Mapping& m : maps) {
+      if (m.executable && m.path.ends_with(wanted)) code = &m;
+    }
+    ASSERT_TRUE(code) << wanted;
+    std::uint64_t bias = 0;
+    const UnwindObject* object = own->object_at(code->start, &bias);
+    ASSERT_TRUE(object) << wanted;
+    std::vector<std::uint64_t> starts = fde_starts(*object);
+    ASSERT_GT(starts.size(), 100u) << wanted;
+    std::size_t pcs = 0, stepped_here = 0, without_fde = 0, compared = 0;
+    std::vector<std::string> differences;
+    std::vector<UnwoundFrame> mine, theirs;
+    for (std::size_t i = 0; i + 1 < starts.size(); ++i) {
+      std::uint64_t length = std::min<std::uint64_t>(starts[i + 1] - starts[i], 4096);
+      for (std::uint64_t part = 0; part < 8 && part < length; ++part) {
+        std::uint64_t vaddr = starts[i] + length * part / 8;
+        ++pcs;
+        CfiRule rule;
+        CfiLookup lookup = cfi_rule_at(*object, vaddr, rule);
+        stepped_here += lookup == CfiLookup::found;
+        without_fde += lookup == CfiLookup::no_fde;
+        sample->user_ip = vaddr + bias;
+        UnwindEnd mine_end = own->unwind(*sample, 2, mine);
+        UnwindEnd their_end = libunwind_only->unwind(*sample, 2, theirs);
+        bool same = mine.size() == theirs.size() && (mine.size() < 2 || their_end == mine_end);
+        if (same && mine.size() == 2) {
+          ++compared;
+          same = mine[1].ip == theirs[1].ip && mine[1].sp == theirs[1].sp &&
+                 mine[1].bp_known == theirs[1].bp_known && mine[1].bp == theirs[1].bp;
+        }
+        if (!same && differences.size() < 10) {
+          auto frame = [](const std::vector<UnwoundFrame>& f) {
+            return f.size() < 2 ? std::string("(no caller)")
+                                : "ip " + hex(f[1].ip) + " sp " + hex(f[1].sp) + " bp " + hex(f[1].bp);
+          };
+          differences.push_back(wanted + "+" + hex(vaddr) + ": ember " + frame(mine) +
+                                ", libunwind " + frame(theirs));
+        }
+      }
+    }
+    std::printf("%s: %zu pcs (%zu in no FDE), %zu stepped by ember's own rule, %zu callers "
+                "compared\n", wanted.c_str(), pcs, without_fde, stepped_here, compared);
+    EXPECT_TRUE(differences.empty()) << ::testing::PrintToString(differences);
+    EXPECT_GT(stepped_here * 100, (pcs - without_fde) * 95)
+        << wanted << ": most rules are of the common forms";
+    EXPECT_GT(compared * 2, pcs) << wanted;
+  }
 }
 
 }  // namespace
