@@ -312,6 +312,9 @@ bool DwarfUnwinder::step_by_cfi(const UnwoundFrame& frame, Registers& caller, bo
     caller = Registers{};
     return true;
   }
+  // The caller's frame is above this one; a CFA at or below sp is a stack
+  // that is not what the rule expects (libunwind then decides).
+  if (cfa <= frame.sp) return false;
   Registers next;
   next.sp = cfa;
   if (!read_word(at(rule.return_address_offset), next.ip)) return false;
