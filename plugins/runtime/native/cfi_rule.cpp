@@ -251,15 +251,14 @@ bool saved(const RegisterRule& from, CfiRule::Saved& kind, std::int64_t& offset)
 }
 
 // An entry's bytes after its length word, at link-time `vaddr` (where its
-// length word is); empty when unreadable or of a form not followed (64-bit
-// lengths, entries over 64 KiB).
-std::vector<std::uint8_t> read_entry(const UnwindObject& object, std::uint64_t vaddr) {
+// length word is), into `bytes`; false when unreadable or of a form not
+// followed (64-bit lengths, entries over 64 KiB).
+bool read_entry(const UnwindObject& object, std::uint64_t vaddr, std::vector<std::uint8_t>& bytes) {
   constexpr std::uint32_t kMaxEntry = 64 * 1024;
   std::uint32_t length = 0;
-  if (!object.read_vaddr(vaddr, &length, 4) || length == 0 || length > kMaxEntry) return {};
-  std::vector<std::uint8_t> bytes(length);
-  if (!object.read_vaddr(vaddr + 4, bytes.data(), length)) return {};
-  return bytes;
+  if (!object.read_vaddr(vaddr, &length, 4) || length < 4 || length > kMaxEntry) return false;
+  bytes.resize(length);
+  return object.read_vaddr(vaddr + 4, bytes.data(), length);
 }
 
 }  // namespace
@@ -318,13 +317,14 @@ CfiLookup cfi_rule_at(const UnwindObject& object, std::uint64_t vaddr, CfiRule& 
   if (low == 0) return CfiLookup::no_fde;
   const std::uint64_t fde_vaddr = span.header_vaddr + static_cast<std::uint64_t>(
                                                           static_cast<std::int64_t>(entries[2 * (low - 1) + 1]));
-  std::vector<std::uint8_t> fde = read_entry(object, fde_vaddr);
-  if (fde.size() < 4) return CfiLookup::unsupported;
+  // Kept per thread: a step allocates nothing once they have grown.
+  thread_local std::vector<std::uint8_t> fde;
+  thread_local std::vector<std::uint8_t> cie;
+  if (!read_entry(object, fde_vaddr, fde)) return CfiLookup::unsupported;
   std::uint32_t cie_pointer = 0;
   std::memcpy(&cie_pointer, fde.data(), 4);
   if (cie_pointer == 0 || cie_pointer > fde_vaddr + 4) return CfiLookup::unsupported;
-  std::vector<std::uint8_t> cie = read_entry(object, fde_vaddr + 4 - cie_pointer);
-  if (cie.empty()) return CfiLookup::unsupported;
+  if (!read_entry(object, fde_vaddr + 4 - cie_pointer, cie)) return CfiLookup::unsupported;
   return evaluate_cfi(cie, fde, fde_vaddr + 4, vaddr, rule);
 }
 
