@@ -1,6 +1,7 @@
 #include "cfi_rule.hpp"
 
 #include <array>
+#include <climits>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -239,15 +240,21 @@ bool run(EhFrameReader& in, const CieFields& cie, std::uint64_t pc, std::uint64_
   return in.ok();
 }
 
-bool saved(const RegisterRule& from, CfiRule::Saved& kind, std::int64_t& offset) {
+// An offset the rule holds; false for one beyond ±2 GiB (no real frame).
+bool narrow(std::int64_t wide, std::int32_t& out) {
+  if (wide < INT32_MIN || wide > INT32_MAX) return false;
+  out = static_cast<std::int32_t>(wide);
+  return true;
+}
+
+bool saved(const RegisterRule& from, CfiRule::Saved& kind, std::int32_t& offset) {
   if (from.kind == RegisterRule::Kind::same) {
     kind = CfiRule::Saved::same;
     return true;
   }
   if (from.kind != RegisterRule::Kind::at_offset) return false;
   kind = CfiRule::Saved::at_offset;
-  offset = from.offset;
-  return true;
+  return narrow(from.offset, offset);
 }
 
 // An entry's bytes after its length word, at link-time `vaddr` (where its
@@ -285,11 +292,13 @@ CfiLookup evaluate_cfi(std::span<const std::uint8_t> cie_bytes, std::span<const 
 
   if (row.cfa == CfaRow::Cfa::unsupported) return CfiLookup::unsupported;
   rule.cfa_base = row.cfa == CfaRow::Cfa::sp ? CfiRule::Base::sp : CfiRule::Base::bp;
-  rule.cfa_offset = row.cfa_offset;
+  if (!narrow(row.cfa_offset, rule.cfa_offset)) return CfiLookup::unsupported;
   rule.return_address_undefined = row.return_address.kind == RegisterRule::Kind::undefined;
   if (!rule.return_address_undefined) {
-    if (row.return_address.kind != RegisterRule::Kind::at_offset) return CfiLookup::unsupported;
-    rule.return_address_offset = row.return_address.offset;
+    if (row.return_address.kind != RegisterRule::Kind::at_offset ||
+        !narrow(row.return_address.offset, rule.return_address_offset)) {
+      return CfiLookup::unsupported;
+    }
   }
   if (!saved(row.bp, rule.bp, rule.bp_offset) || !saved(row.bx, rule.bx, rule.bx_offset)) {
     return CfiLookup::unsupported;
@@ -297,7 +306,24 @@ CfiLookup evaluate_cfi(std::span<const std::uint8_t> cie_bytes, std::span<const 
   return CfiLookup::found;
 }
 
-CfiLookup cfi_rule_at(const UnwindObject& object, std::uint64_t vaddr, CfiRule& rule) {
+bool CfiRuleCache::find(std::uint64_t vaddr, CfiLookup& lookup, CfiRule& rule) const {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(vaddr);
+  if (it == entries_.end()) return false;
+  lookup = it->second.lookup;
+  rule = it->second.rule;
+  return true;
+}
+
+void CfiRuleCache::add(std::uint64_t vaddr, CfiLookup lookup, const CfiRule& rule) const {
+  std::lock_guard lock(mutex_);
+  if (entries_.size() >= kEntries) entries_.clear();
+  entries_.emplace(vaddr, Entry{lookup, rule});
+}
+
+namespace {
+
+CfiLookup read_rule(const UnwindObject& object, std::uint64_t vaddr, CfiRule& rule) {
   if (!object.search_table()) return CfiLookup::no_fde;
   const UnwindObject::SearchTable span = object.search_span(vaddr);
   if (span.entries == 0) return CfiLookup::no_fde;
@@ -326,6 +352,16 @@ CfiLookup cfi_rule_at(const UnwindObject& object, std::uint64_t vaddr, CfiRule& 
   if (cie_pointer == 0 || cie_pointer > fde_vaddr + 4) return CfiLookup::unsupported;
   if (!read_entry(object, fde_vaddr + 4 - cie_pointer, cie)) return CfiLookup::unsupported;
   return evaluate_cfi(cie, fde, fde_vaddr + 4, vaddr, rule);
+}
+
+}  // namespace
+
+CfiLookup cfi_rule_at(const UnwindObject& object, std::uint64_t vaddr, CfiRule& rule) {
+  CfiLookup lookup = CfiLookup::no_fde;
+  if (object.cfi_rules().find(vaddr, lookup, rule)) return lookup;
+  lookup = read_rule(object, vaddr, rule);
+  object.cfi_rules().add(vaddr, lookup, rule);
+  return lookup;
 }
 
 }  // namespace ember::native

@@ -10,7 +10,9 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <span>
+#include <unordered_map>
 
 namespace ember::native {
 
@@ -20,19 +22,38 @@ struct CfiRule {
   enum class Base : std::uint8_t { sp, bp };
   enum class Saved : std::uint8_t { same, at_offset };
   Base cfa_base = Base::sp;
-  std::int64_t cfa_offset = 8;
-  bool return_address_undefined = false;  // the outermost frame (_start, clone)
-  std::int64_t return_address_offset = -8;
   Saved bp = Saved::same;
-  std::int64_t bp_offset = 0;
   Saved bx = Saved::same;
-  std::int64_t bx_offset = 0;
+  bool return_address_undefined = false;  // the outermost frame (_start, clone)
+  std::int32_t cfa_offset = 8;
+  std::int32_t return_address_offset = -8;
+  std::int32_t bp_offset = 0;
+  std::int32_t bx_offset = 0;
 };
 
-enum class CfiLookup { found, no_fde, unsupported };
+enum class CfiLookup : std::uint8_t { found, no_fde, unsupported };
+
+// Rules by link-time pc, kept with the object for every process that maps
+// it (a new process of a known binary steps from the first sample without
+// reading its tables), at most kEntries, all forgotten at once when full:
+// the pcs samples land on again and again are few.
+class CfiRuleCache {
+ public:
+  static constexpr std::size_t kEntries = 4096;
+  bool find(std::uint64_t vaddr, CfiLookup& lookup, CfiRule& rule) const;
+  void add(std::uint64_t vaddr, CfiLookup lookup, const CfiRule& rule) const;
+
+ private:
+  struct Entry {
+    CfiLookup lookup;
+    CfiRule rule;
+  };
+  mutable std::mutex mutex_;  // processes are unwound on several threads
+  mutable std::unordered_map<std::uint64_t, Entry> entries_;
+};
 
 // The rule at link-time address `vaddr` of `object`, from its FDE found
-// through the .eh_frame_hdr search table.
+// through the .eh_frame_hdr search table, or from the object's cache.
 CfiLookup cfi_rule_at(const UnwindObject& object, std::uint64_t vaddr, CfiRule& rule);
 
 // The rule at `pc` of the FDE `fde` (its bytes from the CIE pointer on, the

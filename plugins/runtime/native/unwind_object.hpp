@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "cfi_rule.hpp"
 #include "cfi_scan.hpp"
 #include "ember/status.hpp"
 
@@ -73,6 +74,9 @@ class UnwindObject {
     return std::binary_search(signal_returns_.begin(), signal_returns_.end(), offset);
   }
 
+  // The CFI rules found at its pcs (cfi_rule.hpp).
+  const CfiRuleCache& cfi_rules() const { return cfi_rules_; }
+
   // Which functions keep frame pointers; empty without .eh_frame.
   const FramePointerScan& frame_pointers() const { return frame_pointers_; }
   bool has_eh_frame() const { return has_eh_frame_; }
@@ -119,6 +123,7 @@ class UnwindObject {
   mutable std::once_flag signal_returns_found_;
   mutable std::vector<std::uint64_t> signal_returns_;  // file offsets, sorted
   FramePointerScan frame_pointers_;
+  CfiRuleCache cfi_rules_;
   bool has_eh_frame_ = false;
 };
 
