@@ -64,4 +64,24 @@ std::optional<std::int64_t> parse_size(const std::string& text) {
   return std::nullopt;
 }
 
+AgeAndSize read_age_and_size(OptionReader& reader, const std::string& kept) {
+  AgeAndSize limits;
+  std::string max_age = reader.get_string("max_age", "7d");
+  std::string max_size = reader.get_string("max_size", "1GiB");
+  if (auto age = parse_age(max_age)) {
+    limits.max_age_ns = *age;
+  } else {
+    reader.fail("max_age", "\"" + max_age + "\" is not an age: a number with s, m, h or d " +
+                               "(\"7d\", \"12h\"), or \"0\" to keep " + kept + " of any age");
+  }
+  if (auto size = parse_size(max_size)) {
+    limits.max_bytes = *size;
+  } else {
+    reader.fail("max_size", "\"" + max_size +
+                                "\" is not a size: a number with B, KB, MB, GB, KiB, MiB or "
+                                "GiB (\"1GiB\", \"500MB\"), or \"0\" for no limit");
+  }
+  return limits;
+}
+
 }  // namespace ember::formats

@@ -60,38 +60,17 @@ struct CieFields {
 bool parse_cie(std::span<const std::uint8_t> bytes, CieFields& cie) {
   EhFrameReader in(bytes, 0, bytes.size());
   if (in.fixed(4) != 0) return false;  // not a CIE
-  const std::uint64_t version = in.fixed(1);
-  std::string augmentation;
-  for (std::uint64_t c = in.fixed(1); in.ok() && c != 0; c = in.fixed(1)) {
-    augmentation.push_back(static_cast<char>(c));
-  }
-  if (version != 1 && version != 3) return false;
-  cie.code_align = in.uleb();
-  cie.data_align = in.sleb();
-  const std::uint64_t return_register = version == 1 ? in.fixed(1) : in.uleb();
-  if (return_register != kRegReturnAddress) return false;
-  if (!augmentation.empty()) {
-    if (augmentation[0] != 'z') return false;  // "eh" and other old forms
-    cie.has_augmentation_data = true;
-    const std::uint64_t length = in.uleb();
-    const std::size_t data_end = in.pos() + length;
-    for (char c : augmentation.substr(1)) {
-      if (c == 'R') {
-        cie.fde_encoding = static_cast<std::uint8_t>(in.fixed(1));
-      } else if (c == 'P') {
-        auto encoding = static_cast<std::uint8_t>(in.fixed(1));
-        in.pointer(encoding & 0x7f, 0);
-      } else if (c == 'L') {
-        in.fixed(1);
-      } else if (c == 'S') {
-        return false;  // a signal frame: libunwind restores every register
-      } else if (c != 'B' && c != 'G') {
-        return false;
-      }
-    }
-    if (!in.ok() || in.pos() > data_end) return false;
-    in.skip(data_end - in.pos());
-  }
+  CieHeader header;
+  if (!read_cie_header(in, header)) return false;
+  if (header.version != 1 && header.version != 3) return false;
+  if (!header.augmentation.empty() && !header.has_augmentation_data) return false;  // "eh"
+  // A signal frame's CIE: libunwind restores every register of its frames.
+  if (header.signal_frame || header.unknown_augmentation) return false;
+  if (header.return_register != kRegReturnAddress) return false;
+  cie.code_align = header.code_align;
+  cie.data_align = header.data_align;
+  cie.fde_encoding = header.fde_encoding;
+  cie.has_augmentation_data = header.has_augmentation_data;
   cie.instructions = in.pos();
   // FDE addresses absolute or pc-relative, as every x86-64 linker writes them.
   const std::uint8_t application = cie.fde_encoding & 0x70;

@@ -100,37 +100,10 @@ bool moves_cfa_to_rbp(EhFrameReader& in, std::uint8_t fde_encoding) {
 
 std::optional<Cie> read_cie(EhFrameReader& in) {
   Cie cie;
-  std::uint64_t version = in.fixed(1);
-  std::string augmentation;
-  for (std::uint64_t c = in.fixed(1); in.ok() && c != 0; c = in.fixed(1)) {
-    augmentation.push_back(static_cast<char>(c));
-  }
-  in.uleb();  // code alignment
-  in.sleb();  // data alignment
-  if (version == 1) {
-    in.fixed(1);
-  } else {
-    in.uleb();  // return address register
-  }
-  if (!augmentation.empty() && augmentation[0] == 'z') {
-    cie.has_augmentation_data = true;
-    std::uint64_t length = in.uleb();
-    std::size_t data_end = in.pos() + length;
-    for (char c : augmentation.substr(1)) {
-      if (c == 'R') {
-        cie.fde_encoding = static_cast<std::uint8_t>(in.fixed(1));
-      } else if (c == 'P') {
-        auto encoding = static_cast<std::uint8_t>(in.fixed(1));
-        in.pointer(encoding & 0x7f, 0);
-      } else if (c == 'L') {
-        in.fixed(1);
-      } else {
-        break;  // S, B, G carry no data; anything else: trust the length
-      }
-    }
-    if (!in.ok() || in.pos() > data_end) return std::nullopt;
-    in.skip(data_end - in.pos());
-  }
+  CieHeader header;
+  if (!read_cie_header(in, header)) return std::nullopt;
+  cie.fde_encoding = header.fde_encoding;
+  cie.has_augmentation_data = header.has_augmentation_data;
   if (!in.ok()) return std::nullopt;
   cie.rbp_cfa = moves_cfa_to_rbp(in, cie.fde_encoding);
   if (!in.ok()) return std::nullopt;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <string>
 
 namespace ember::native {
 
@@ -114,5 +115,54 @@ class EhFrameReader {
   std::size_t end_;
   bool ok_ = true;
 };
+
+// A CIE's fields before its initial instructions, read from just after its
+// id; `in` is left at those instructions. Of the 'z' augmentation data: the
+// FDEs' pointer encoding, and whether 'S' marks the CIE's frames as signal
+// frames; letters not known here (other than 'B' and 'G', which carry no
+// data) end the reading of it, and its length skips the rest.
+struct CieHeader {
+  std::uint64_t version = 0;
+  std::string augmentation;
+  std::uint64_t code_align = 0;
+  std::int64_t data_align = 0;
+  std::uint64_t return_register = 0;
+  std::uint8_t fde_encoding = 0;  // absptr
+  bool has_augmentation_data = false;
+  bool signal_frame = false;
+  bool unknown_augmentation = false;
+};
+
+inline bool read_cie_header(EhFrameReader& in, CieHeader& cie) {
+  cie.version = in.fixed(1);
+  for (std::uint64_t c = in.fixed(1); in.ok() && c != 0; c = in.fixed(1)) {
+    cie.augmentation.push_back(static_cast<char>(c));
+  }
+  cie.code_align = in.uleb();
+  cie.data_align = in.sleb();
+  cie.return_register = cie.version == 1 ? in.fixed(1) : in.uleb();
+  if (cie.augmentation.empty() || cie.augmentation[0] != 'z') return in.ok();
+  cie.has_augmentation_data = true;
+  const std::uint64_t length = in.uleb();
+  const std::size_t data_end = in.pos() + length;
+  for (char c : cie.augmentation.substr(1)) {
+    if (c == 'R') {
+      cie.fde_encoding = static_cast<std::uint8_t>(in.fixed(1));
+    } else if (c == 'P') {
+      auto encoding = static_cast<std::uint8_t>(in.fixed(1));
+      in.pointer(encoding & 0x7f, 0);
+    } else if (c == 'L') {
+      in.fixed(1);
+    } else if (c == 'S') {
+      cie.signal_frame = true;
+    } else if (c != 'B' && c != 'G') {
+      cie.unknown_augmentation = true;
+      break;
+    }
+  }
+  if (!in.ok() || in.pos() > data_end) return false;
+  in.skip(data_end - in.pos());
+  return in.ok();
+}
 
 }  // namespace ember::native

@@ -72,21 +72,8 @@ Status FilesSink::configure(const Options& options, Host& host) {
                           "code they run) or \"native\" (every frame), got \"" + view + "\"");
     }
     runtime_view_ = view == "runtime";
-    std::string max_age = reader.get_string("max_age", "7d");
-    std::string max_size = reader.get_string("max_size", "1GiB");
-    if (auto age = parse_age(max_age)) {
-      limits_.max_age_ns = *age;
-    } else {
-      reader.fail("max_age", "\"" + max_age + "\" is not an age: a number with s, m, h or d " +
-                                 "(\"7d\", \"12h\"), or \"0\" to keep profiles of any age");
-    }
-    if (auto size = parse_size(max_size)) {
-      limits_.max_bytes = *size;
-    } else {
-      reader.fail("max_size", "\"" + max_size +
-                                  "\" is not a size: a number with B, KB, MB, GB, KiB, MiB or "
-                                  "GiB (\"1GiB\", \"500MB\"), or \"0\" for no limit");
-    }
+    const AgeAndSize limits = read_age_and_size(reader, "profiles");
+    limits_ = {limits.max_age_ns, limits.max_bytes};
 
     if (!path_.empty() && !directory_.empty()) {
       reader.fail("directory",

@@ -17,8 +17,6 @@ namespace ember::store_sink {
 namespace {
 
 constexpr std::string_view kSection = "sink.store";
-using formats::parse_age;
-using formats::parse_size;
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -51,23 +49,11 @@ Status StoreSink::configure(const Options& options, Host& host) {
     host_ = &host;
     OptionReader reader(options, std::string(kSection));
     path_ = reader.get_string("path", "/var/lib/ember/ember.db");
-    std::string max_age = reader.get_string("max_age", "7d");
-    std::string max_size = reader.get_string("max_size", "1GiB");
+    const formats::AgeAndSize limits = formats::read_age_and_size(reader, "windows");
+    retention_.max_age_ns = limits.max_age_ns;
+    retention_.max_bytes = limits.max_bytes;
     max_held_ = static_cast<std::size_t>(reader.get_int("max_held_windows", 60, 1, 100000));
     if (path_.empty()) reader.fail("path", "is empty: name the store's file");
-    if (auto age = parse_age(max_age)) {
-      retention_.max_age_ns = *age;
-    } else {
-      reader.fail("max_age", "\"" + max_age + "\" is not an age: a number with s, m, h or d " +
-                                 "(\"7d\", \"12h\"), or \"0\" to keep windows of any age");
-    }
-    if (auto size = parse_size(max_size)) {
-      retention_.max_bytes = *size;
-    } else {
-      reader.fail("max_size", "\"" + max_size +
-                                  "\" is not a size: a number with B, KB, MB, GB, KiB, MiB or "
-                                  "GiB (\"1GiB\", \"500MB\"), or \"0\" for no limit");
-    }
     Status status = reader.finish();
     if (!status) return status;
     active_path_ = path_;
