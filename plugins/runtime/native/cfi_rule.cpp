@@ -103,7 +103,9 @@ bool run(EhFrameReader& in, const CieFields& cie, std::uint64_t pc, std::uint64_
     if (RegisterRule* rule = row.tracked(reg)) *rule = *initial.tracked(reg);
   };
   auto def_cfa = [&](std::uint64_t reg, std::int64_t offset) {
-    row.cfa = reg == kRegRsp ? CfaRow::Cfa::sp : reg == kRegRbp ? CfaRow::Cfa::bp : CfaRow::Cfa::unsupported;
+    row.cfa = reg == kRegRsp   ? CfaRow::Cfa::sp
+              : reg == kRegRbp ? CfaRow::Cfa::bp
+                               : CfaRow::Cfa::unsupported;
     row.cfa_offset = offset;
   };
   while (!in.at_end() && in.ok()) {
@@ -205,7 +207,10 @@ bool run(EhFrameReader& in, const CieFields& cie, std::uint64_t pc, std::uint64_
       case 0x14:    // val_offset
       case 0x15: {  // val_offset_sf
         std::uint64_t reg = in.uleb();
-        if (op == 0x14) in.uleb(); else in.sleb();
+        if (op == 0x14)
+          in.uleb();
+        else
+          in.sleb();
         set_kind(reg, RegisterRule::Kind::unsupported);
         break;
       }
@@ -317,11 +322,15 @@ CfiLookup read_rule(const UnwindObject& object, std::uint64_t vaddr, CfiRule& ru
   std::size_t high = span.entries;
   while (low < high) {
     std::size_t middle = (low + high) / 2;
-    if (entries[2 * middle] <= relative) low = middle + 1; else high = middle;
+    if (entries[2 * middle] <= relative)
+      low = middle + 1;
+    else
+      high = middle;
   }
   if (low == 0) return CfiLookup::no_fde;
-  const std::uint64_t fde_vaddr = span.header_vaddr + static_cast<std::uint64_t>(
-                                                          static_cast<std::int64_t>(entries[2 * (low - 1) + 1]));
+  const std::uint64_t fde_vaddr =
+      span.header_vaddr +
+      static_cast<std::uint64_t>(static_cast<std::int64_t>(entries[2 * (low - 1) + 1]));
   // Kept per thread: a step allocates nothing once they have grown.
   thread_local std::vector<std::uint8_t> fde;
   thread_local std::vector<std::uint8_t> cie;

@@ -150,7 +150,7 @@ Status scan_eh_frame(std::span<const std::uint8_t> section, std::uint64_t vaddr,
         if (!cie_header.ok() || cie_length == 0xffffffff || cie_length > section.size())
           return bad(pos, "bad CIE pointer");
         EhFrameReader cie_in(section, cie_header.pos() + 4,
-                      std::min(section.size(), cie_header.pos() + cie_length));
+                             std::min(section.size(), cie_header.pos() + cie_length));
         known = cies.emplace(cie_offset, read_cie(cie_in)).first;
       }
       if (!known->second) return bad(cie_offset, "unreadable CIE");

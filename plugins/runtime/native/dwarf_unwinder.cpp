@@ -305,8 +305,8 @@ bool DwarfUnwinder::step_by_cfi(const UnwoundFrame& frame, Registers& caller, bo
   CfiRule rule;
   if (!object || cfi_rule_at(*object, pc - bias, rule) != CfiLookup::found) return false;
   if (rule.cfa_base == CfiRule::Base::bp && !frame.bp_known) return false;
-  const std::uint64_t cfa =
-      (rule.cfa_base == CfiRule::Base::sp ? frame.sp : frame.bp) + static_cast<std::uint64_t>(rule.cfa_offset);
+  const std::uint64_t cfa = (rule.cfa_base == CfiRule::Base::sp ? frame.sp : frame.bp) +
+                            static_cast<std::uint64_t>(rule.cfa_offset);
   auto at = [cfa](std::int64_t offset) { return cfa + static_cast<std::uint64_t>(offset); };
   if (rule.return_address_undefined) {  // the outermost frame
     caller = Registers{};

@@ -5,8 +5,8 @@
 #include <filesystem>
 
 #include "ember/option_reader.hpp"
-#include "ember/private_files.hpp"
 #include "ember/plugin.hpp"
+#include "ember/private_files.hpp"
 #include "made_private_message.hpp"
 #include "option_units.hpp"
 #include "output_file.hpp"
@@ -204,14 +204,14 @@ Status FilesSink::write_window(const Window& window) {
 void FilesSink::prune(const std::vector<std::string>& written) {
   Pruned pruned = prune_profiles(directory_, limits_, written);
   if (pruned.files) {
-    host_->log(LogLevel::debug, "removed " + std::to_string(pruned.files) + " old profile file(s), " +
-                                    std::to_string(pruned.bytes >> 10) + " KiB ([" +
-                                    std::string(kSection) + "] max_age, max_size)");
+    host_->log(LogLevel::debug, "removed " + std::to_string(pruned.files) +
+                                    " old profile file(s), " + std::to_string(pruned.bytes >> 10) +
+                                    " KiB ([" + std::string(kSection) + "] max_age, max_size)");
   }
   if (!pruned.error.empty() && !prune_error_logged_) {
     prune_error_logged_ = true;  // once: it would repeat at every window
-    host_->log(LogLevel::warn, std::string(kSection) + ": cannot remove old profiles: " +
-                                   pruned.error);
+    host_->log(LogLevel::warn,
+               std::string(kSection) + ": cannot remove old profiles: " + pruned.error);
   }
 }
 

@@ -20,10 +20,10 @@
 #include <string_view>
 #include <vector>
 
-#include "ember/sink_plugin.hpp"
 #include "collapsed_lines.hpp"
-#include "profile_retention.hpp"
+#include "ember/sink_plugin.hpp"
 #include "profile_format.hpp"
+#include "profile_retention.hpp"
 #include "window_merger.hpp"
 
 namespace ember::files {

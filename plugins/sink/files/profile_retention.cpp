@@ -39,8 +39,7 @@ Pruned prune_profiles(const std::string& directory, const ProfileLimits& limits,
   if (limits.max_age_ns <= 0 && limits.max_bytes <= 0) return pruned;
   std::vector<ProfileFile> files;
   std::error_code error;
-  for (fs::directory_iterator it(directory, error), end; !error && it != end;
-       it.increment(error)) {
+  for (fs::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
     const fs::path& path = it->path();
     if (!path.filename().string().starts_with("ember-")) continue;
     std::error_code stat_error;
@@ -57,8 +56,8 @@ Pruned prune_profiles(const std::string& directory, const ProfileLimits& limits,
 
   std::uintmax_t total = 0;
   for (const ProfileFile& file : files) total += file.bytes;
-  const auto oldest_kept = fs::file_time_type::clock::now() -
-                           std::chrono::nanoseconds(limits.max_age_ns);
+  const auto oldest_kept =
+      fs::file_time_type::clock::now() - std::chrono::nanoseconds(limits.max_age_ns);
   for (const ProfileFile& file : files) {
     if (file.kept) continue;
     bool too_old = limits.max_age_ns > 0 && file.written < oldest_kept;

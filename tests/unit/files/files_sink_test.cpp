@@ -9,16 +9,16 @@
 #include <fstream>
 #include <sstream>
 
+#include "collapsed_writer.hpp"
 #include "ember/plugin.hpp"
 #include "ember/testing/fake_host.hpp"
 #include "mini_json.hpp"
-#include "collapsed_writer.hpp"
 #include "output_file.hpp"
 #include "runtime_view.hpp"
-#include "utc_time.hpp"
-#include "window_merger.hpp"
 #include "sample_windows.hpp"
 #include "scratch_dir.hpp"
+#include "utc_time.hpp"
+#include "window_merger.hpp"
 
 namespace ember::files {
 namespace {
@@ -242,9 +242,9 @@ TEST_F(FilesSinkTest, DirectoryModeRemovesProfilesOlderThanMaxAge) {
   }
   std::ofstream(dir_ / "ember-20200102T000000Z.folded") << "recent";  // written now
   ASSERT_TRUE(sink.on_window(test::later_window()));
-  EXPECT_EQ(list_dir(dir_), (std::vector<std::string>{"ember-20200102T000000Z.folded",
-                                                      "ember-20261125T190612Z.folded",
-                                                      "old-notes.txt"}));
+  EXPECT_EQ(list_dir(dir_),
+            (std::vector<std::string>{"ember-20200102T000000Z.folded",
+                                      "ember-20261125T190612Z.folded", "old-notes.txt"}));
 }
 
 TEST_F(FilesSinkTest, RetentionValuesAreCheckedAndApplyToDirectoryOnly) {
@@ -255,8 +255,8 @@ TEST_F(FilesSinkTest, RetentionValuesAreCheckedAndApplyToDirectoryOnly) {
   EXPECT_NE(bad_age.message().find("max_age"), std::string::npos) << bad_age.message();
   EXPECT_NE(bad_age.message().find("\"a week\" is not an age"), std::string::npos)
       << bad_age.message();
-  Status bad_size = configure(sink, {{"directory", opt(dir_.string())},
-                                     {"max_size", opt(std::string("lots"))}});
+  Status bad_size =
+      configure(sink, {{"directory", opt(dir_.string())}, {"max_size", opt(std::string("lots"))}});
   EXPECT_FALSE(bad_size);
   EXPECT_NE(bad_size.message().find("\"lots\" is not a size"), std::string::npos)
       << bad_size.message();

@@ -4,9 +4,7 @@
  * .debug_aranges). */
 int unit_without_aranges(int x);
 
-__attribute__((noinline)) int unit_with_aranges(int x) {
-  return unit_without_aranges(x) + 2;
-}
+__attribute__((noinline)) int unit_with_aranges(int x) { return unit_without_aranges(x) + 2; }
 
 int main(int argc, char** argv) {
   (void)argv;

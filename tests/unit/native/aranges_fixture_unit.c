@@ -27,7 +27,7 @@ struct JOIN(shape_, UNIT) {
 __attribute__((noinline)) int JOIN(small_unit_, UNIT)(FILE* f, struct stat* st,
                                                       pthread_mutex_t* mutex,
                                                       struct sigaction* action, struct tm* t,
-                                                      struct JOIN(shape_, UNIT)* shape) {
+                                                      struct JOIN(shape_, UNIT) * shape) {
   char text[64];
   snprintf(text, sizeof text, "%ld %d %p %d %f", (long)st->st_size, t->tm_year, (void*)mutex,
            action->sa_flags, shape->size.radius);

@@ -4,32 +4,31 @@
 // Expected lines come from the LINE: markers in its source; function ranges
 // from `nm -S` of the debug file.
 #include <fcntl.h>
-#include <malloc.h>
 #include <gelf.h>
 #include <gtest/gtest.h>
 #include <libelf.h>
+#include <malloc.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <regex>
 
 #include "debug_file_finder.hpp"
 #include "dwarf_pool.hpp"
 #include "dwarf_source.hpp"
+#include "ember/testing/fake_host.hpp"
 #include "identity_of.hpp"
 #include "resident_pages.hpp"
 #include "scratch_dir.hpp"
 #include "symbol_cache.hpp"
-#include "ember/testing/fake_host.hpp"
 
 namespace ember::native {
 namespace {
@@ -411,7 +410,8 @@ std::size_t heap_in_use() {
 std::string describe(const std::vector<SourceFunction>& functions) {
   std::string text;
   for (const SourceFunction& f : functions) {
-    text += f.name + (f.inlined ? " (inlined) " : " ") + f.file + ":" + std::to_string(f.line) + "; ";
+    text +=
+        f.name + (f.inlined ? " (inlined) " : " ") + f.file + ":" + std::to_string(f.line) + "; ";
   }
   return text;
 }
@@ -442,8 +442,8 @@ TEST(DwarfSource, UnitsFromArangesAndFromTheirDiesGiveTheSameFunctions) {
   std::size_t table_heap = first_lookup_heap(*by_table, main_function.address, out);
   // Measured: 32 KB less for the fixture's 66 units.
   EXPECT_LT(table_heap + 256 * 64, dies_heap) << "units' DIEs read though the table names them";
-  for (std::string name : {"unit_with_aranges", "unit_without_aranges", "small_unit_1",
-                           "small_unit_64"}) {
+  for (std::string name :
+       {"unit_with_aranges", "unit_without_aranges", "small_unit_1", "small_unit_64"}) {
     NmFunction function = nm_function(fixture, name);
     ASSERT_GT(function.size, 0u) << name;
     ASSERT_TRUE(by_table->lookup(function.address, out)) << name;
@@ -463,8 +463,8 @@ TEST(DwarfSource, UnitsFromArangesAndFromTheirDiesGiveTheSameFunctions) {
   ScratchDir dir;
   std::string self = fs::read_symlink("/proc/self/exe").string();
   std::string without = (dir.path() / "without_aranges").string();
-  std::string command = std::string(EMBER_OBJCOPY) + " --remove-section=.debug_aranges '" +
-                        self + "' '" + without + "'";
+  std::string command = std::string(EMBER_OBJCOPY) + " --remove-section=.debug_aranges '" + self +
+                        "' '" + without + "'";
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
   ASSERT_TRUE(DwarfSource::open(self, by_table).is_ok());
   ASSERT_TRUE(DwarfSource::open(without, by_dies).is_ok());

@@ -22,12 +22,12 @@
 #include "cfi_rule.hpp"
 #include "cfi_scan.hpp"
 #include "dwarf_unwinder.hpp"
-#include "frame_names.hpp"
 #include "ember/elf_file.hpp"
 #include "ember/proc_maps.hpp"
+#include "ember/testing/fake_host.hpp"
+#include "frame_names.hpp"
 #include "scratch_dir.hpp"
 #include "snapshot_policy.hpp"
-#include "ember/testing/fake_host.hpp"
 #include "unwind_chain.hpp"
 #include "unwind_object.hpp"
 
@@ -692,7 +692,8 @@ std::vector<std::uint64_t> fde_starts(const UnwindObject& object) {
   std::vector<std::int32_t> entries(table->entries * 2);
   if (!object.read_vaddr(table->table_vaddr, entries.data(), entries.size() * 4)) return starts;
   for (std::size_t i = 0; i < table->entries; ++i) {
-    starts.push_back(table->header_vaddr + static_cast<std::uint64_t>(std::int64_t{entries[2 * i]}));
+    starts.push_back(table->header_vaddr +
+                     static_cast<std::uint64_t>(std::int64_t{entries[2 * i]}));
   }
   return starts;
 }
@@ -753,16 +754,19 @@ TEST(DwarfUnwinderCfiTest, OwnStepsFindLibunwindsCallerInEveryFunctionOfLibcAndT
         }
         if (!same && differences.size() < 10) {
           auto frame = [](const std::vector<UnwoundFrame>& f) {
-            return f.size() < 2 ? std::string("(no caller)")
-                                : "ip " + hex(f[1].ip) + " sp " + hex(f[1].sp) + " bp " + hex(f[1].bp);
+            return f.size() < 2
+                       ? std::string("(no caller)")
+                       : "ip " + hex(f[1].ip) + " sp " + hex(f[1].sp) + " bp " + hex(f[1].bp);
           };
           differences.push_back(wanted + "+" + hex(vaddr) + ": ember " + frame(mine) +
                                 ", libunwind " + frame(theirs));
         }
       }
     }
-    std::printf("%s: %zu pcs (%zu in no FDE), %zu stepped by ember's own rule, %zu callers "
-                "compared\n", wanted.c_str(), pcs, without_fde, stepped_here, compared);
+    std::printf(
+        "%s: %zu pcs (%zu in no FDE), %zu stepped by ember's own rule, %zu callers "
+        "compared\n",
+        wanted.c_str(), pcs, without_fde, stepped_here, compared);
     EXPECT_TRUE(differences.empty()) << ::testing::PrintToString(differences);
     EXPECT_GT(stepped_here * 100, (pcs - without_fde) * 95)
         << wanted << ": most rules are of the common forms";
