@@ -83,9 +83,10 @@ LineTable LineTable::decode_locations(std::span<const std::uint8_t> table,
       entry_line = as_line(line);
     }
     if (!cursor.ok()) break;
-    out.ranges_.push_back(LineRange{unit, unit + length, entry_line});
+    out.add(LineRange{unit, unit + length, entry_line});
     unit += length;
   }
+  out.ranges_.shrink_to_fit();
   return out;
 }
 
@@ -104,8 +105,9 @@ LineTable LineTable::decode_linetable_310(std::span<const std::uint8_t> table,
       entry_line = as_line(line);
     }
     // Empty ranges only move the line (CPython skips them when looking up).
-    if (end > start) out.ranges_.push_back(LineRange{start, end, entry_line});
+    if (end > start) out.add(LineRange{start, end, entry_line});
   }
+  out.ranges_.shrink_to_fit();
   return out;
 }
 
@@ -117,13 +119,22 @@ LineTable LineTable::decode_lnotab(std::span<const std::uint8_t> table, std::int
   for (std::size_t i = 0; i + 1 < table.size(); i += 2) {
     std::uint32_t delta = table[i];
     if (delta > 0) {
-      out.ranges_.push_back(LineRange{address, address + delta, as_line(line)});
+      out.add(LineRange{address, address + delta, as_line(line)});
       address += delta;
     }
     line += signed_line_deltas ? static_cast<std::int8_t>(table[i + 1]) : table[i + 1];
   }
-  out.ranges_.push_back(LineRange{address, UINT32_MAX, as_line(line)});
+  out.add(LineRange{address, UINT32_MAX, as_line(line)});
+  out.ranges_.shrink_to_fit();
   return out;
+}
+
+void LineTable::add(const LineRange& range) {
+  if (!ranges_.empty() && ranges_.back().end == range.start && ranges_.back().line == range.line) {
+    ranges_.back().end = range.end;
+    return;
+  }
+  ranges_.push_back(range);
 }
 
 std::int32_t LineTable::line_at(std::int64_t index) const {

@@ -52,6 +52,12 @@ class LineTable {
   const std::vector<LineRange>& ranges() const { return ranges_; }
 
  private:
+  // Appends `range`, or extends the last range when it goes on the same
+  // line: a 3.11+ table has an entry per few instructions, most of them
+  // "same line as before", and every code object a process ran keeps its
+  // table (kept exact-size once decoded).
+  void add(const LineRange& range);
+
   std::vector<LineRange> ranges_;
 };
 

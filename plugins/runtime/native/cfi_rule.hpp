@@ -4,9 +4,9 @@
 // left as they are. These are the forms compilers emit for ordinary code.
 // Anything else (a CFA in another register or computed by an expression, a
 // tracked register kept in another register, a signal frame's CIE) is
-// `unsupported`, and libunwind steps that frame as before: it has its own
-// rule cache, but takes a lock that blocks signals around it, two syscalls
-// per step (30% of the agent's CPU under process churn, by perf).
+// `unsupported`, and libunwind steps that frame, without a cache (its cache
+// took a lock that blocks signals around it, two syscalls per step: 30% of
+// the agent's CPU under process churn, by perf, before these rules).
 #pragma once
 
 #include <cstdint>

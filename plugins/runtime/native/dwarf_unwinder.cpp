@@ -90,13 +90,10 @@ DwarfUnwinder::DwarfUnwinder(std::uint32_t pid, std::string root,
                              std::shared_ptr<UnwindObjectCache> cache, Host& host)
     : pid_(pid), root_(std::move(root)), cache_(std::move(cache)), host_(host) {}
 
-DwarfUnwinder::~DwarfUnwinder() {
-  if (address_space_) unw_destroy_addr_space(static_cast<unw_addr_space_t>(address_space_));
-}
+DwarfUnwinder::~DwarfUnwinder() = default;
 
 void DwarfUnwinder::set_maps(std::shared_ptr<const std::vector<Mapping>> shared) {
-  // Keep objects of mappings that did not move; cached rules of IPs in
-  // changed code would be wrong, so libunwind's cache starts over.
+  // Keep objects of mappings that did not move.
   const std::vector<Mapping>& maps = *shared;
   std::vector<MappedObject> objects(maps.size());
   for (std::size_t i = 0; i < maps.size(); ++i) {
@@ -111,23 +108,12 @@ void DwarfUnwinder::set_maps(std::shared_ptr<const std::vector<Mapping>> shared)
   objects_ = std::move(objects);
   last_mapping_ = 0;
   memo_.clear();
-  if (address_space_) unw_flush_cache(static_cast<unw_addr_space_t>(address_space_), 0, 0);
 }
 
 void DwarfUnwinder::drop_state() {
-  if (address_space_) unw_destroy_addr_space(static_cast<unw_addr_space_t>(address_space_));
-  address_space_ = nullptr;
   memo_.release();
   objects_ = {};
   last_mapping_ = 0;
-}
-
-void DwarfUnwinder::set_cache_entries(std::size_t entries) {
-  if (entries == cache_entries_) return;
-  cache_entries_ = entries;
-  if (address_space_ && entries) {
-    unw_set_cache_size(static_cast<unw_addr_space_t>(address_space_), entries, 0);
-  }
 }
 
 const Mapping* DwarfUnwinder::mapping_at(std::uint64_t address, std::size_t& index) {
@@ -222,14 +208,23 @@ int DwarfUnwinder::find_proc_info(void* address_space, std::uint64_t ip, void* p
 }
 
 void* DwarfUnwinder::address_space() {
-  if (!address_space_) {
-    unw_addr_space_t space = unw_create_addr_space(&accessors, 0);
-    if (!space) return nullptr;
-    unw_set_caching_policy(space, UNW_CACHE_GLOBAL);
-    if (cache_entries_) unw_set_cache_size(space, cache_entries_, 0);
-    address_space_ = space;
-  }
-  return address_space_;
+  // One per thread, for every process: without a cache nothing in it is a
+  // process' (the accessors get the unwinder as their argument). A cache
+  // per process cost ~27 KB each, ~1,024 entries more on the full snapshot,
+  // for the few frames (CFA expressions, signal frames) stepped here by
+  // libunwind, which then re-reads their rule.
+  struct SharedSpace {
+    unw_addr_space_t space = nullptr;
+    SharedSpace() {
+      space = unw_create_addr_space(&accessors, 0);
+      if (space) unw_set_caching_policy(space, UNW_CACHE_NONE);
+    }
+    ~SharedSpace() {
+      if (space) unw_destroy_addr_space(space);
+    }
+  };
+  thread_local SharedSpace shared;
+  return shared.space;
 }
 
 bool DwarfUnwinder::has_cfi(std::uint64_t pc) {
@@ -355,13 +350,13 @@ UnwindEnd DwarfUnwinder::unwind(const ember_sample& sample, std::size_t max_fram
     // That unwind was stopped here and this one is not: go on for real.
     frames.clear();
   }
-  if (!address_space()) return UnwindEnd::failed;
+  auto space = static_cast<unw_addr_space_t>(address_space());
+  if (!space) return UnwindEnd::failed;
   sample_ = &sample;
   registers_ = {sample.user_ip, sample.user_sp, sample.user_bp, sample.user_bx};
   memo_.begin(sample, max_frames);
   unw_cursor_t cursor;
   UnwindEnd end = UnwindEnd::failed;
-  auto space = static_cast<unw_addr_space_t>(address_space_);
   bool exact_pc = true;  // the first frame's ip was sampled, the others are return addresses
   if (unw_init_remote(&cursor, space, this) == 0) {
     while (frames.size() < max_frames) {

@@ -3,7 +3,7 @@
 // from the sample record, .eh_frame_hdr / .eh_frame and code from the mapped
 // ELF files (UnwindObject, shared by build id), never from the live process.
 // A frame whose CFI rule is of the common forms is stepped here
-// (cfi_rule.hpp); libunwind steps the others, caching their rules per IP.
+// (cfi_rule.hpp); libunwind steps the others, reading their rule each time.
 // A sample whose registers and stack words are an earlier one's replays its
 // frames (unwind_memo.hpp).
 // A frame whose code has no CFI (a JIT's) is stepped over by the rule of the
@@ -59,11 +59,6 @@ class DwarfUnwinder {
   // compare the two).
   void set_own_cfi(bool on) { own_cfi_ = on; }
 
-  // libunwind's per-IP cache of unwind rules: its default (128 entries) is
-  // enough for the first frames of the cheap path; a process unwound whole
-  // visits more return addresses.
-  void set_cache_entries(std::size_t entries);
-
   // Reads 8 bytes of the snapshot (while unwinding) or of a mapped file; for
   // the accessors.
   bool read_word(std::uint64_t address, std::uint64_t& value);
@@ -101,11 +96,10 @@ class DwarfUnwinder {
   // Stacks remembered for replay; for tests.
   std::size_t memo_entries() const { return memo_.size(); }
 
-  // Frees what the next unwind rebuilds: libunwind's address space and its
-  // rule cache, the replay memo, the mappings' objects (unwind_state_lru.hpp).
-  // Not while unwinding.
+  // Frees what the next unwind rebuilds: the replay memo, the mappings'
+  // objects (unwind_state_lru.hpp). Not while unwinding.
   void drop_state();
-  bool holds_state() const { return address_space_ || memo_.size() || !objects_.empty(); }
+  bool holds_state() const { return memo_.size() || !objects_.empty(); }
 
  private:
   struct MappedObject {
@@ -114,8 +108,8 @@ class DwarfUnwinder {
     std::optional<std::uint64_t> bias;
   };
   const Mapping* mapping_at(std::uint64_t address, std::size_t& index);
-  // libunwind's address space over these accessors, created on first use.
-  void* address_space();
+  // libunwind's address space over these accessors, uncached, this thread's.
+  static void* address_space();
   MappedObject& open(std::size_t index);
   // The caller of `frame` by the rule of the plugin owning its code, when
   // the code has no CFI: `stepped`, or `failed` when the words the rule
@@ -137,12 +131,10 @@ class DwarfUnwinder {
   std::string root_;
   std::shared_ptr<UnwindObjectCache> cache_;
   Host& host_;
-  void* address_space_ = nullptr;  // unw_addr_space_t, created on first use
   std::shared_ptr<const std::vector<Mapping>> maps_ =
       std::make_shared<const std::vector<Mapping>>();
   std::vector<MappedObject> objects_;
   std::size_t last_mapping_ = 0;
-  std::size_t cache_entries_ = 0;  // 0: libunwind's default
   bool own_cfi_ = true;
   const ember_sample* sample_ = nullptr;
   Registers registers_;

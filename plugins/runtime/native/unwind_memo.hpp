@@ -2,9 +2,9 @@
 // only on its registers, the stack words it reads and the mapped files: a
 // sample whose registers and every word an earlier unwind read are the same
 // unwinds to the same frames, so those are replayed instead. A hot loop is
-// sampled at the same few stacks again and again, and a libunwind step is
-// not cheap here: its rule cache takes a lock that blocks signals, two
-// sigprocmask calls per frame, ~3/4 of the step's time (Debian's libunwind 1.6).
+// sampled at the same few stacks again and again, and every step reads the
+// frame's rule (from the object's rule cache, or libunwind's reading of
+// .eh_frame) and stack words.
 // Forgotten when the mappings change (the caller clears it).
 #pragma once
 

@@ -1,6 +1,5 @@
-// Which processes keep their unwind state (libunwind's address space and
-// rule cache, the replay memo, the objects of their mappings, the named
-// addresses): the `capacity` most recently used. Under process churn a host
+// Which processes keep their unwind state (the replay memo, the objects of
+// their mappings, the named addresses): the `capacity` most recently used. Under process churn a host
 // attaches thousands of processes a minute, each kept until the window it was
 // sampled in closes, and their caches (up to ~1 MB each on full snapshots)
 // were most of the agent's growth; the least recently used process' state is

@@ -42,7 +42,6 @@ void UserStackUnwinder::drop_state() {
 void UserStackUnwinder::set_full_snapshot(bool full) {
   bool copy_whole = full || on_probation_;
   full_snapshot_ = full;
-  if (full) dwarf_.set_cache_entries(1024);
   if (copy_whole == copies_whole_stack_ && flag_set_) return;
   if (Status status = host_.set_process_flags(pid_, EMBER_PROCESS_STACK_SNAPSHOT, copy_whole);
       !status) {

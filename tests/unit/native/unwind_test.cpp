@@ -317,7 +317,6 @@ TEST_F(DwarfUnwinderTest, UnwindsCodeWithoutFramePointersFromTheSnapshot) {
   auto sample = std::make_unique<ember_sample>();
   ember_test::ChainTruth truth;
   ember_test::capture_chain(*sample, 16384, truth);
-  unwinder_->set_cache_entries(1024);  // as for a process on full snapshots
   std::vector<UnwoundFrame> frames;
   UnwindEnd end = unwinder_->unwind(*sample, 512, frames);
   ASSERT_GE(frames.size(), 4u) << "unwind ended " << static_cast<int>(end);
