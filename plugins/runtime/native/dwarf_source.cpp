@@ -458,7 +458,7 @@ bool DwarfSource::lookup(std::uint64_t vaddr, std::vector<SourceFunction>& out) 
   std::size_t file_count = 0;
   auto file_name = [&](std::uint64_t number) -> std::string {
     if (index.lines) {
-      const std::string* name = index.lines->file_name(number);
+      std::optional<std::string> name = index.lines->file_name(number);
       return name ? full_path(name->c_str(), directory) : std::string();
     }
     if (!files && dwarf_getsrcfiles(&unit, &files, &file_count) != 0) return {};

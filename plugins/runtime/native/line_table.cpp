@@ -342,8 +342,7 @@ bool LineTable::read_header(const LineSections& sections, std::uint64_t offset,
       std::uint64_t directory = in.uleb();
       in.uleb();  // modification time
       in.uleb();  // length
-      files_.push_back(directory < directories.size() ? joined(directories[directory], name)
-                                                      : std::string(name));
+      files_.push_back(File{directory < directories.size() ? directories[directory] : "", name});
     }
   } else {
     // Directory 0 is the compilation directory itself.
@@ -354,9 +353,8 @@ bool LineTable::read_header(const LineSections& sections, std::uint64_t offset,
       return false;
     }
     for (const Entry& file : files) {
-      files_.push_back(file.directory < directories.size()
-                           ? joined(directories[file.directory].path, file.path)
-                           : std::string(file.path));
+      files_.push_back(File{
+          file.directory < directories.size() ? directories[file.directory].path : "", file.path});
     }
   }
   if (!in.ok() || program_begin > unit_end) {
@@ -439,16 +437,15 @@ bool LineTable::find(std::uint64_t vaddr, Row& out) const {
   return true;
 }
 
-const std::string* LineTable::file_name(std::uint64_t index) const {
-  if (index >= files_.size() || files_[index].empty()) return nullptr;
-  return &files_[index];
+std::optional<std::string> LineTable::file_name(std::uint64_t index) const {
+  if (index >= files_.size() || files_[index].name.empty()) return std::nullopt;
+  return joined(files_[index].directory, files_[index].name);
 }
 
 std::size_t LineTable::memory() const {
   std::size_t total = sizeof(LineTable) + checkpoints_.capacity() * sizeof(Checkpoint) +
                       sequences_.capacity() * sizeof(Sequence) +
-                      files_.capacity() * sizeof(std::string) + header_.standard_lengths.size();
-  for (const std::string& file : files_) total += file.capacity();
+                      files_.capacity() * sizeof(File) + header_.standard_lengths.size();
   return total;
 }
 

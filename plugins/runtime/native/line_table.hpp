@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,8 +50,8 @@ class LineTable {
   // File `index` as the unit numbers them (the line program's file register,
   // DW_AT_call_file): its directory joined in front when the name is
   // relative, which may itself be relative to the unit's compilation
-  // directory. Null for an index the table does not have.
-  const std::string* file_name(std::uint64_t index) const;
+  // directory. None for an index the table does not have.
+  std::optional<std::string> file_name(std::uint64_t index) const;
 
   // Heap this table holds.
   std::size_t memory() const;
@@ -87,7 +88,15 @@ class LineTable {
 
   std::string_view program_;  // the program's opcodes, in the mapped section
   Header header_;
-  std::vector<std::string> files_;
+  // A file's directory and name, in the sections (as the program is): a
+  // unit names tens of files, of which a lookup wants one or two, and the
+  // tables of every unit looked up in libc6-dbg and libpython held 1.8 MB
+  // of joined paths.
+  struct File {
+    std::string_view directory;
+    std::string_view name;  // empty: no such file
+  };
+  std::vector<File> files_;
   std::vector<Checkpoint> checkpoints_;
   std::vector<Sequence> sequences_;  // sorted by low
   std::size_t rows_ = 0;

@@ -227,14 +227,14 @@ TEST(LineTable, EachOpcodeMovesTheAddressAndLineAsTheStandardSays) {
                      {0x1126, 1, "include/b.h"}}) {
     LineTable::Row row = row_at(*table, e.vaddr);
     EXPECT_EQ(row.line, e.line) << std::hex << e.vaddr;
-    const std::string* file = table->file_name(row.file);
+    std::optional<std::string> file = table->file_name(row.file);
     ASSERT_TRUE(file) << std::hex << e.vaddr;
     EXPECT_EQ(*file, e.file) << std::hex << e.vaddr;
   }
   LineTable::Row row;
   EXPECT_FALSE(table->find(0x1127, row));
-  EXPECT_EQ(table->file_name(0), nullptr);  // DWARF 4 numbers files from 1
-  EXPECT_EQ(table->file_name(3), nullptr);
+  EXPECT_FALSE(table->file_name(0));  // DWARF 4 numbers files from 1
+  EXPECT_FALSE(table->file_name(3));
 }
 
 TEST(LineTable, SeveralRowsAtOneAddressGiveTheLastOne) {
@@ -411,7 +411,7 @@ TEST(LineTable, GivesLibdwsRowForEveryRowOfThisProgram) {
       LineTable::Row row;
       ASSERT_TRUE(table->find(address, row)) << std::hex << address;
       ASSERT_EQ(row.line, static_cast<std::uint32_t>(expected_line)) << std::hex << address;
-      const std::string* file = table->file_name(row.file);
+      std::optional<std::string> file = table->file_name(row.file);
       ASSERT_TRUE(file && expected_file) << std::hex << address;
       // libdw joins the compilation directory in front of relative names.
       std::string libdw_file = expected_file;
