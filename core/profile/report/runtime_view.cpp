@@ -1,6 +1,5 @@
 #include "runtime_view.hpp"
 
-#include <iterator>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -206,6 +205,41 @@ std::uint64_t view_stacks(const FrameRoles& roles, const std::vector<std::uint32
   return changed_samples;
 }
 
+// The frames the view's stacks name, in order (the input's `input_count`,
+// taken by `take(i)`, then the grouped ones), the stacks renumbered to them:
+// a runtime's folded internals are in no stack of the view (in a Python
+// service's window, most of its native frames), and a view of a kept window
+// would otherwise copy every one. An index past the input's frames stays
+// past the view's. Grown once, to its size.
+template <typename Take>
+std::vector<Frame> shown_frames(std::vector<std::vector<std::uint32_t>>& stacks,
+                                std::size_t input_count, std::vector<Frame>& grouped, Take take) {
+  constexpr std::uint32_t kNotShown = UINT32_MAX;
+  const std::size_t total = input_count + grouped.size();
+  std::vector<std::uint32_t> renumbered(total, kNotShown);
+  for (const auto& stack : stacks) {
+    for (std::uint32_t f : stack) {
+      if (f < total) renumbered[f] = 0;
+    }
+  }
+  std::uint32_t shown = 0;
+  for (std::uint32_t& number : renumbered) {
+    if (number != kNotShown) number = shown++;
+  }
+  std::vector<Frame> frames;
+  frames.reserve(shown);
+  for (std::size_t i = 0; i < total; ++i) {
+    if (renumbered[i] == kNotShown) continue;
+    frames.push_back(i < input_count ? take(i) : std::move(grouped[i - input_count]));
+  }
+  for (auto& stack : stacks) {
+    for (std::uint32_t& f : stack) {
+      if (f < total) f = renumbered[f];
+    }
+  }
+  return frames;
+}
+
 }  // namespace
 
 RuntimeView runtime_view(Window window) {
@@ -223,10 +257,10 @@ RuntimeView runtime_view(Window window) {
   out.samples.clear();
   std::vector<std::uint32_t> shown_as;
   std::vector<Frame> grouped = group_unnamed(out.frames, roles, shown_as);
-  // Grown once to its size: a push_back past capacity would double it.
-  out.frames.reserve(out.frames.size() + grouped.size());
-  std::move(grouped.begin(), grouped.end(), std::back_inserter(out.frames));
   view.changed_samples = view_stacks(roles, shown_as, stacks, samples, out);
+  std::vector<Frame> frames = std::move(out.frames);
+  out.frames = shown_frames(out.stacks, frames.size(), grouped,
+                            [&](std::size_t i) { return std::move(frames[i]); });
   return view;
 }
 
@@ -256,10 +290,9 @@ RuntimeView runtime_view_of(const Window& window) {
   out.label_sets = window.label_sets;
   std::vector<std::uint32_t> shown_as;
   std::vector<Frame> grouped = group_unnamed(window.frames, roles, shown_as);
-  out.frames.reserve(window.frames.size() + grouped.size());
-  out.frames.insert(out.frames.end(), window.frames.begin(), window.frames.end());
-  std::move(grouped.begin(), grouped.end(), std::back_inserter(out.frames));
   view.changed_samples = view_stacks(roles, shown_as, window.stacks, window.samples, out);
+  out.frames = shown_frames(out.stacks, window.frames.size(), grouped,
+                            [&](std::size_t i) { return window.frames[i]; });
   return view;
 }
 

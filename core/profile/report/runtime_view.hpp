@@ -23,12 +23,14 @@ struct RuntimeView {
   std::uint64_t changed_samples = 0;  // samples with a frame folded or grouped
 };
 
+// The view's frames are those its stacks show (folded internals go).
 // Takes the window by value: one with nothing to fold or group (a native
 // program with every frame named) comes back as it went in, uncopied.
 RuntimeView runtime_view(Window window);
 
 // The same view of a window the caller keeps (a sink's shared window): only
-// its frames and metadata are copied, never its stacks and samples.
+// the frames its stacks show and its metadata are copied, never its stacks
+// and samples.
 RuntimeView runtime_view_of(const Window& window);
 
 // Whether runtime_view would change anything in `window` (cheap: frames only).

@@ -55,6 +55,27 @@ TEST(RuntimeViewTest, InterpreterInternalsFoldIntoThePythonFrameCallingThem) {
   EXPECT_EQ(view.window.samples[4].tid, 8u);
 }
 
+TEST(RuntimeViewTest, TheViewHoldsOnlyTheFramesItsStacksShow) {
+  const Window recorded = python_service_window();
+  for (const RuntimeView& view : {runtime_view(recorded), runtime_view_of(recorded)}) {
+    const Window& w = view.window;
+    std::vector<bool> shown(w.frames.size());
+    for (const auto& stack : w.stacks) {
+      for (std::uint32_t f : stack) {
+        ASSERT_LT(f, w.frames.size());
+        shown[f] = true;
+      }
+    }
+    for (std::size_t i = 0; i < w.frames.size(); ++i) {
+      EXPECT_TRUE(shown[i]) << w.frames[i].name << " is in no stack of the view";
+      EXPECT_NE(w.frames[i].name, "builtin_max");  // folded into select_top_naive
+      EXPECT_NE(w.frames[i].name, "PyIter_Next");
+    }
+    EXPECT_LT(w.frames.size(), recorded.frames.size());
+    EXPECT_EQ(w.frames.capacity(), w.frames.size());
+  }
+}
+
 TEST(RuntimeViewTest, TheCulpritIsTheFirstPythonRowBySelf) {
   FunctionTable native = function_table(python_service_window());
   FunctionTable runtime = function_table(runtime_view(python_service_window()).window);
