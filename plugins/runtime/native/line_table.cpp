@@ -444,8 +444,8 @@ std::optional<std::string> LineTable::file_name(std::uint64_t index) const {
 
 std::size_t LineTable::memory() const {
   std::size_t total = sizeof(LineTable) + checkpoints_.capacity() * sizeof(Checkpoint) +
-                      sequences_.capacity() * sizeof(Sequence) +
-                      files_.capacity() * sizeof(File) + header_.standard_lengths.size();
+                      sequences_.capacity() * sizeof(Sequence) + files_.capacity() * sizeof(File) +
+                      header_.standard_lengths.size();
   return total;
 }
 

@@ -1,10 +1,11 @@
 // Which processes keep their unwind state (the replay memo, the objects of
-// their mappings, the named addresses): the `capacity` most recently used. Under process churn a host
-// attaches thousands of processes a minute, each kept until the window it was
-// sampled in closes, and their caches (up to ~1 MB each on full snapshots)
-// were most of the agent's growth; the least recently used process' state is
-// dropped, counted, and rebuilt on its next sample, from the shared caches
-// (UnwindObjectCache, SymbolCache) and its maps, which it keeps.
+// their mappings, the named addresses): the `capacity` most recently used.
+// Under process churn a host attaches thousands of processes a minute, each
+// kept until the window it was sampled in closes, and their caches (up to
+// ~1 MB each on full snapshots) were most of the agent's growth; the least
+// recently used process' state is dropped, counted, and rebuilt on its next
+// sample, from the shared caches (UnwindObjectCache, SymbolCache) and its
+// maps, which it keeps.
 // A member is used and dropped from one thread at a time (the host's
 // reader); the lock covers a member destroyed on another thread.
 #pragma once

@@ -53,12 +53,11 @@ TEST(LineTable, HandMadeLocationEntries) {
 TEST(LineTable, EntriesOnOneLineKeepOneRange) {
   // Line 21 for 3 + 2 + 8 units (a long form, then two short forms that
   // keep the line), line 22 for 1, then 2 units with no location.
-  const std::vector<std::uint8_t> table = {
-      0x80 | (14 << 3) | 2, 2, 0, 1, 5,  // +1, columns
-      0x80 | (0 << 3) | 1, 7,            // short form, same line
-      0x80 | (3 << 3) | 7, 9,            // short form, same line
-      0x80 | (11 << 3) | 0, 1, 2,        // one-line form, +1
-      0x80 | (15 << 3) | 1};             // no location
+  const std::vector<std::uint8_t> table = {0x80 | (14 << 3) | 2, 2, 0, 1, 5,  // +1, columns
+                                           0x80 | (0 << 3) | 1,  7,     // short form, same line
+                                           0x80 | (3 << 3) | 7,  9,     // short form, same line
+                                           0x80 | (11 << 3) | 0, 1, 2,  // one-line form, +1
+                                           0x80 | (15 << 3) | 1};       // no location
   LineTable lines = LineTable::decode_locations(table, 20);
   ASSERT_EQ(lines.ranges().size(), 3u);
   for (int unit = 0; unit < 13; ++unit) EXPECT_EQ(lines.line_at(unit), 21) << unit;
