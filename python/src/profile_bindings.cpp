@@ -206,7 +206,7 @@ void bind_profile(py::module_& m) {
           [](const ProfileData& p) {
             py::gil_scoped_release release;
             if (!report::runtime_view_changes(*p.window)) return p;  // shares the window
-            return make(report::runtime_view(*p.window).window, p.has_processes);
+            return make(report::runtime_view_of(*p.window).window, p.has_processes);
           },
           "The runtime view (`ember report` without --native): interpreter internals "
           "folded into the Python/Java/JavaScript frame calling them, a module's "
