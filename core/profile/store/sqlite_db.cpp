@@ -85,6 +85,13 @@ Database::Database(const std::string& path, int flags) {
 
 Database::~Database() { sqlite3_close_v2(db_); }
 
+std::size_t Database::cache_bytes() const {
+  int used = 0;
+  int highwater = 0;
+  sqlite3_db_status(db_, SQLITE_DBSTATUS_CACHE_USED, &used, &highwater, 0);
+  return static_cast<std::size_t>(used);
+}
+
 void Database::check(int code, std::string_view what) const {
   if (code == SQLITE_OK || code == SQLITE_ROW || code == SQLITE_DONE) return;
   throw SqliteError(sqlite3_extended_errcode(db_), std::string(what) + ": " + sqlite3_errmsg(db_));

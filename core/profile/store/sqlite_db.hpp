@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -63,6 +64,11 @@ class Database {
   std::int64_t query_int(std::string_view sql);  // first column of the first row, 0 if none
   std::int64_t changes() const { return sqlite3_changes64(db_); }
   std::int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
+  // Bytes of heap the connection's page cache holds now.
+  std::size_t cache_bytes() const;
+  // Frees the page cache's unused pages (all, outside a statement): they are
+  // read again from the file, most likely from the kernel's page cache.
+  void release_cache() { sqlite3_db_release_memory(db_); }
 
   // Throws SqliteError with `what` and SQLite's message when `code` is an error.
   void check(int code, std::string_view what) const;

@@ -443,6 +443,10 @@ StoreWriter::~StoreWriter() = default;
 
 const std::string& StoreWriter::path() const { return impl_->path; }
 
+void StoreWriter::release_cache() { impl_->db.release_cache(); }
+
+std::size_t StoreWriter::cache_bytes() const { return impl_->db.cache_bytes(); }
+
 const SchemaMigration& StoreWriter::schema_migration() const { return impl_->migration; }
 
 StoreOutcome StoreWriter::write(const Window& window) {

@@ -87,6 +87,13 @@ class StoreWriter {
   StoreOutcome enforce_retention(const RetentionPolicy& policy, std::int64_t now_ns,
                                  RetentionResult& result);
 
+  // SQLite's page cache (up to ~2 MB) is the writer's to keep between
+  // windows or give back: an agent writes a window a minute, and the pages
+  // it would keep are read again from the file (the kernel's page cache)
+  // at a fraction of the window's cost.
+  void release_cache();
+  std::size_t cache_bytes() const;
+
   const std::string& path() const;
 
   class Impl;

@@ -267,6 +267,7 @@ Status StoreSink::on_window(const Window& window) {
       }
       apply_retention();
       roll_up();
+      if (writer_) writer_->release_cache();  // seconds to a minute till the next
       return Status::ok();
     }
     return Status::error(std::string(kSection) + ": window not stored yet, " +

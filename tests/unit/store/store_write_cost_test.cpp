@@ -69,6 +69,25 @@ TEST(StoreWriteCost, ABigWindowReadsAboutOneStoredRowPerRowItLooksUp) {
   EXPECT_EQ(test::query(path, "SELECT count(*) FROM stacks"), 85'000);
 }
 
+// The agent's writer gives SQLite's page cache back between windows; the
+// next window reads its pages from the file again and finds its rows.
+TEST(StoreWriteCost, TheWriterGivesItsPageCacheBackAndWritesOnAfterward) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  std::unique_ptr<StoreWriter> writer;
+  ASSERT_TRUE(StoreWriter::open(path, writer).ok());
+  ASSERT_TRUE(writer->write(window_of_stacks(kStart, 0, 20'000)).ok());
+  const std::size_t held = writer->cache_bytes();
+  EXPECT_GT(held, 256u << 10) << "a 20,000-stack window should leave pages cached";
+
+  writer->release_cache();
+  EXPECT_LT(writer->cache_bytes(), held / 10);
+
+  ASSERT_TRUE(writer->write(window_of_stacks(kStart + kMinute, 15'000, 10'000)).ok());
+  EXPECT_EQ(writer->last_write().added, 5'000u);
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM stacks"), 25'000);
+}
+
 TEST(StoreWriteCost, AStoreWithFifteenBitHashesFindsItsRowsAgainOnceMigrated) {
   test::ScratchDir dir;
   std::string path = dir.file("ember.db");
