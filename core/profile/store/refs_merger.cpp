@@ -82,7 +82,7 @@ class ThreadMerge {
 
 }  // namespace
 
-void sum_threads(std::vector<StoredSample>& samples) {
+std::vector<StoredSample> threads_summed(const std::vector<StoredSample>& samples) {
   // A blob's samples come sorted by (pid, tid, stack), each once: a
   // process' threads are sorted runs, merged. A damaged blob's are sorted.
   auto out_of_order = [](const StoredSample& a, const StoredSample& b) { return !kBefore(a, b); };
@@ -104,21 +104,24 @@ void sum_threads(std::vector<StoredSample>& samples) {
       thread_merge.merge(slices, summed);
     }
     for (StoredSample& s : summed) s.tid = 0;
-    samples = std::move(summed);
-    return;
+    return summed;
   }
-  for (StoredSample& s : samples) s.tid = 0;
-  std::sort(samples.begin(), samples.end(), kBefore);
+  std::vector<StoredSample> summed = samples;
+  for (StoredSample& s : summed) s.tid = 0;
+  std::sort(summed.begin(), summed.end(), kBefore);
   std::size_t kept = 0;
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    if (kept != 0 && !before(samples[kept - 1], samples[i])) {
-      samples[kept - 1].count += samples[i].count;
+  for (std::size_t i = 0; i < summed.size(); ++i) {
+    if (kept != 0 && !before(summed[kept - 1], summed[i])) {
+      summed[kept - 1].count += summed[i].count;
     } else {
-      samples[kept++] = samples[i];
+      summed[kept++] = summed[i];
     }
   }
-  samples.resize(kept);
+  summed.resize(kept);
+  return summed;
 }
+
+void sum_threads(std::vector<StoredSample>& samples) { samples = threads_summed(samples); }
 
 void RefsMerger::add(WindowRefs refs) {
   std::vector<StoredSample>& samples = refs.samples;
@@ -219,11 +222,13 @@ std::vector<std::int64_t> RefsMerger::newest_last(const std::vector<std::int64_t
   return out;
 }
 
-WindowRefs RefsMerger::refs() {
+WindowRefs RefsMerger::take_refs() {
   WindowRefs refs;
   refs.process_ids = process_ids();
   refs.thread_ids = thread_ids();
-  refs.samples = samples();
+  samples();  // merges what is left
+  refs.samples = std::move(merged_);
+  *this = RefsMerger();
   return refs;
 }
 

@@ -24,6 +24,8 @@ namespace ember::store {
 // stack id), sorted by them (a rollup's per-process samples, and what a read
 // without threads makes of the parts that have none).
 void sum_threads(std::vector<StoredSample>& samples);
+// The same, into a new vector: `samples` stays as it is.
+std::vector<StoredSample> threads_summed(const std::vector<StoredSample>& samples);
 
 class RefsMerger {
  public:
@@ -36,8 +38,9 @@ class RefsMerger {
   // The merged samples, each (pid, tid, stack id) once, sorted by them.
   const std::vector<StoredSample>& samples();
 
-  // The merged references (a rollup's samples blob).
-  WindowRefs refs();
+  // The merged references (a rollup's samples blob), moved out: the merger
+  // is empty after (a busy hour's merge is millions of rows, not copied).
+  WindowRefs take_refs();
 
  private:
   static std::vector<std::int64_t> newest_last(const std::vector<std::int64_t>& ids);

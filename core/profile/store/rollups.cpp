@@ -100,11 +100,13 @@ void build_rollup(Database& db, std::int64_t hour_ns) {
   Window coarse;
   coarse.start_ns = start;
   metrics.finish(coarse.host_metrics, coarse.process_metrics);
-  WindowRefs per_thread = merger.refs();
+  // Under process churn an hour merges into millions of rows that hardly
+  // sum (every pid new): each is held once per form, never copied.
+  WindowRefs per_thread = merger.take_refs();
   WindowRefs per_process;
   per_process.process_ids = per_thread.process_ids;
-  per_process.samples = per_thread.samples;
-  sum_threads(per_process.samples);
+  per_process.samples = threads_summed(per_thread.samples);
+  std::string thread_blob = encode_refs(std::move(per_thread), IdOrder::kept);
   Statement insert(db.handle(),
                    "INSERT OR REPLACE INTO rollups (hour_ns, windows, start_ns, end_ns, "
                    "frequency_hz, lost_samples, host, samples, metrics, blob_format, "
@@ -116,7 +118,7 @@ void build_rollup(Database& db, std::int64_t hour_ns) {
       .bind(5, frequency)
       .bind(6, lost)
       .bind(7, host)
-      .bind_blob(8, encode_refs(std::move(per_thread), IdOrder::kept))
+      .bind_blob(8, thread_blob)
       .bind_blob(9, encode_metrics(coarse))
       .bind(10, kBlobFormat)
       .bind_blob(11, encode_refs(std::move(per_process), IdOrder::kept));
@@ -163,7 +165,7 @@ bool build_span_rollup(Database& db, std::int64_t span_ns) {
   insert.bind(1, span_ns)
       .bind(2, rolled)
       .bind(3, windows)
-      .bind_blob(4, encode_refs(merger.refs(), IdOrder::kept))
+      .bind_blob(4, encode_refs(merger.take_refs(), IdOrder::kept))
       .bind(5, kBlobFormat)
       .run();
   return true;

@@ -53,7 +53,7 @@ TEST(RefsMerger, SumsEveryKeyOfEveryPartInKeyOrder) {
     merger.add(std::move(refs));
   }
   expect_merged(merger, truth);
-  EXPECT_EQ(merger.refs().samples.size(), truth.size());
+  EXPECT_EQ(merger.take_refs().samples.size(), truth.size());
 }
 
 TEST(RefsMerger, PartsMergedInBatchesAsTheyComeSumTheSame) {
