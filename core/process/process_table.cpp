@@ -234,12 +234,15 @@ std::size_t ProcessTable::release_exited_handlers(std::int64_t exited_before_ns)
   for (auto& [pid, state] : processes_) {
     if (!state->exited || state->info.exit_time_ns >= exited_before_ns) continue;
     if (state->handlers.empty() && state->mappings.empty()) continue;
+    // Fresh objects, not clear(): a cleared container keeps its memory (and
+    // `= {}` on a vector is a clear) until the window's close drops the entry.
     state->native = nullptr;
-    state->runtimes.clear();
-    state->code_claims.clear();
-    state->code_names.clear();
-    state->handlers.clear();
-    state->mappings = {};
+    state->runtimes = std::vector<AttachedRuntime>();
+    state->code_claims = CodeClaims();
+    state->code_names = AddressNames();
+    state->handlers = std::vector<std::unique_ptr<ProcessHandler>>();
+    state->mappings = std::vector<Mapping>();
+    state->unmapped_pcs = std::unordered_set<std::uint64_t>();
     ++released;
   }
   return released;

@@ -208,7 +208,7 @@ void RefsMerger::merge() {
 
 const std::vector<StoredSample>& RefsMerger::samples() {
   if (!parts_.empty()) merge();
-  spare_ = {};  // no merge after the last
+  spare_ = std::vector<StoredSample>();  // no merge after the last
   return merged_;
 }
 
