@@ -200,6 +200,9 @@ void RefsMerger::merge() {
     }
     thread_merge.merge(slices, out);
   }
+  // Every row of the merge so far is kept: what is beyond it is new.
+  new_share_ =
+      static_cast<double>(out.size() - merged_.size()) / static_cast<double>(pending_rows_);
   spare_ = std::move(merged_);
   merged_ = std::move(out);
   parts_.clear();

@@ -65,7 +65,7 @@ std::int64_t hour_of(std::int64_t time_ns) { return bucket_start(kHourRollups, t
 
 std::int64_t span_of(std::int64_t time_ns) { return bucket_start(kSpanRollups, time_ns); }
 
-void build_rollup(Database& db, std::int64_t hour_ns) {
+bool build_rollup(Database& db, std::int64_t hour_ns) {
   Statement windows(db.handle(),
                     "SELECT start_ns, end_ns, frequency_hz, lost_samples, host, samples, metrics, "
                     "blob_format FROM windows WHERE start_ns >= ?1 AND start_ns < ?2 "
@@ -86,6 +86,10 @@ void build_rollup(Database& db, std::int64_t hour_ns) {
     lost += windows.int64(3);
     host = windows.text(4);
     merger.add(decode_refs(windows.blob(5), windows.int64(7)));
+    if (merger.hardly_sums()) {
+      count = 0;  // left to its windows
+      break;
+    }
     host_steps.clear();
     process_steps.clear();
     decode_metrics(windows.blob(6), windows.int64(7), window_start, host_steps, process_steps);
@@ -95,13 +99,13 @@ void build_rollup(Database& db, std::int64_t hour_ns) {
   if (count == 0) {
     Statement remove(db.handle(), "DELETE FROM rollups WHERE hour_ns = ?1");
     remove.bind(1, hour_ns).run();
-    return;
+    return false;
   }
   Window coarse;
   coarse.start_ns = start;
   metrics.finish(coarse.host_metrics, coarse.process_metrics);
-  // Under process churn an hour merges into millions of rows that hardly
-  // sum (every pid new): each is held once per form, never copied.
+  // A busy hour merges into millions of rows: each is held once per form,
+  // never copied.
   WindowRefs per_thread = merger.take_refs();
   WindowRefs per_process;
   per_process.process_ids = per_thread.process_ids;
@@ -123,6 +127,7 @@ void build_rollup(Database& db, std::int64_t hour_ns) {
       .bind(10, kBlobFormat)
       .bind_blob(11, encode_refs(std::move(per_process), IdOrder::kept));
   insert.run();
+  return true;
 }
 
 bool build_span_rollup(Database& db, std::int64_t span_ns) {
@@ -151,6 +156,10 @@ bool build_span_rollup(Database& db, std::int64_t span_ns) {
     ++rolled;
     windows += hours.int64(1);
     merger.add(decode_refs(hours.blob(2), hours.int64(3)));
+    if (merger.hardly_sums()) {
+      complete = false;  // left to its hours
+      break;
+    }
   }
   hours.reset();
   complete = complete && rolled > 0 && rolled == static_cast<std::int64_t>(windows_of_hour.size());

@@ -35,13 +35,16 @@ std::int64_t hour_of(std::int64_t time_ns);
 std::int64_t span_of(std::int64_t time_ns);
 
 // (Re)builds the rollup of the windows starting in [hour_ns, hour_ns + 1 h);
-// deletes it when the hour has none. Part of the caller's transaction.
-void build_rollup(Database& db, std::int64_t hour_ns);
+// deletes it when the hour has none, or when its samples hardly sum (see
+// RefsMerger::hardly_sums: the hour is left to its windows). Returns whether
+// one was written. Part of the caller's transaction.
+bool build_rollup(Database& db, std::int64_t hour_ns);
 
 // (Re)builds the span rollup of the block starting at `span_ns` from its
 // hourly rollups when every hour of it that holds windows has an up-to-date
-// rollup with per-process samples; deletes it otherwise. Returns whether one
-// was written. Part of the caller's transaction.
+// rollup with per-process samples and their samples sum; deletes it
+// otherwise. Returns whether one was written. Part of the caller's
+// transaction.
 bool build_span_rollup(Database& db, std::int64_t span_ns);
 
 // Deletes the rollup of the hour `time_ns` is in, if any, and its block's

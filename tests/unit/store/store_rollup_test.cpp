@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <span>
 #include <tuple>
@@ -371,6 +372,49 @@ TEST(StoreRollups, AWindowLateForItsHourDropsTheRollupUntilTheHourIsRolledUpAgai
   }
   EXPECT_EQ(test::query(path, "SELECT windows FROM rollups ORDER BY hour_ns LIMIT 1"), 5);
   expect_rollups_read_like_windows(dir, path);
+}
+
+// Windows 0 to 4 (19:05 to 20:05: hour 19 closed) where `add_threads(i, w)`
+// gives window i more samples.
+void write_hour(const std::string& path, const std::function<void(int, Window&)>& add_threads) {
+  std::unique_ptr<StoreWriter> writer;
+  ASSERT_TRUE(StoreWriter::open(path, writer).ok());
+  for (int i = 0; i <= 4; ++i) {
+    Window w = varied_window(i);
+    if (i < 4) add_threads(i, w);
+    ASSERT_TRUE(writer->write(w).ok());
+    ASSERT_TRUE(writer->roll_up().ok());
+  }
+}
+
+// One sample of stack 0 for each of `count` one-thread processes from `first_pid`.
+void add_processes(Window& w, std::uint32_t first_pid, std::uint32_t count) {
+  for (std::uint32_t pid = first_pid; pid < first_pid + count; ++pid) {
+    w.samples.push_back({0, pid, pid, 1});
+  }
+}
+
+TEST(StoreRollups, AnHourWhoseSamplesHardlySumIsLeftToItsWindows) {
+  test::ScratchDir dir;
+  const std::string hour_19 = " WHERE hour_ns = " + std::to_string(hour_of(kStart));
+  // Process churn: 70,000 new processes in each window, every row new.
+  std::string churn = dir.file("churn.db");
+  write_hour(churn, [](int i, Window& w) { add_processes(w, 1'000'000 + i * 70'000, 70'000); });
+  EXPECT_EQ(test::query(churn, "SELECT count(*) FROM rollups" + hour_19), 0);
+  EXPECT_EQ(test::query(churn, "SELECT count(*) FROM rollups"), 0);
+  Window read = read_range(churn, 0, INT64_MAX);
+  std::size_t churned = 0;
+  for (const StackCount& s : read.samples) churned += s.pid >= 1'000'000;
+  EXPECT_EQ(churned, 280'000u);
+
+  // As many rows where most sum: 150,000 processes in every window and
+  // 50,000 new ones in each.
+  std::string summing = dir.file("summing.db");
+  write_hour(summing, [](int i, Window& w) {
+    add_processes(w, 1'000'000, 150'000);
+    add_processes(w, 2'000'000 + i * 50'000, 50'000);
+  });
+  EXPECT_EQ(test::query(summing, "SELECT windows FROM rollups" + hour_19), 4);
 }
 
 TEST(StoreRollups, RetentionDropsTheRollupsOfHoursItTookWindowsFrom) {
