@@ -154,23 +154,27 @@ std::optional<ApiResponse> read_selection(const ApiRequest& request, const Selec
     return std::nullopt;
   }
   auto select = [&](Window& selected) {
-    if (filter.empty()) {
-      selected = *read;
-      return Status::ok();
-    }
     return report::select_samples(*read, range, filter, "from", selected);
   };
   status = request.cache.windows.get(
       selected_key,
       [&](SharedWindow& made) {
-        Window selected;
-        if (Status kept = select(selected); !kept) return kept;
-        if (!native) {
-          report::RuntimeView view = report::runtime_view(std::move(selected));
-          request.cache.view_changed.put(selected_key, view.changed_samples);
-          selected = std::move(view.window);
+        report::RuntimeView view;
+        if (filter.empty()) {
+          // The runtime view of the read itself (a native one was served
+          // above): a copy of the read first held every stack twice.
+          view = report::runtime_view_of(*read);
+        } else {
+          Window selected;
+          if (Status kept = select(selected); !kept) return kept;
+          if (native) {
+            made = std::make_shared<const Window>(std::move(selected));
+            return Status::ok();
+          }
+          view = report::runtime_view(std::move(selected));
         }
-        made = std::make_shared<const Window>(std::move(selected));
+        request.cache.view_changed.put(selected_key, view.changed_samples);
+        made = std::make_shared<const Window>(std::move(view.window));
         return Status::ok();
       },
       out);
