@@ -514,6 +514,30 @@ TEST(StoreRollups, AClosedBlockIsRolledUpOnceMoreAndReadLikeItsWindows) {
       << "a read per thread takes the hours";
 }
 
+TEST(StoreRollups, ABlockWhoseHoursHardlySumIsLeftToItsHours) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  {
+    std::unique_ptr<StoreWriter> writer;
+    ASSERT_TRUE(StoreWriter::open(path, writer).ok());
+    // One window an hour from 19:05 to 00:05, each but the last with
+    // 100,000 new processes: every hour rolls up, their block hardly sums.
+    for (int i = 0; i <= 20; i += 4) {
+      Window w = varied_window(i);
+      if (i < 20) add_processes(w, 1'000'000 + i * 25'000, 100'000);
+      ASSERT_TRUE(writer->write(w).ok());
+      while (writer->roll_up_pending()) ASSERT_TRUE(writer->roll_up().ok());
+    }
+  }
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM rollups"), 5);
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM span_rollups"), 0);
+  const std::int64_t block = span_of(kStart);
+  Window read = read_range(path, block, block + kSpanNs, true);
+  std::size_t churned = 0;
+  for (const StackCount& s : read.samples) churned += s.pid >= 1'000'000;
+  EXPECT_EQ(churned, 500'000u);
+}
+
 TEST(StoreRollups, ALateWindowOrRetentionDropsTheBlocksSpanRollup) {
   test::ScratchDir dir;
   std::string path = dir.file("ember.db");
