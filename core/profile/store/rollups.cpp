@@ -65,7 +65,7 @@ std::int64_t hour_of(std::int64_t time_ns) { return bucket_start(kHourRollups, t
 
 std::int64_t span_of(std::int64_t time_ns) { return bucket_start(kSpanRollups, time_ns); }
 
-bool build_rollup(Database& db, std::int64_t hour_ns) {
+void build_rollup(Database& db, std::int64_t hour_ns) {
   Statement windows(db.handle(),
                     "SELECT start_ns, end_ns, frequency_hz, lost_samples, host, samples, metrics, "
                     "blob_format FROM windows WHERE start_ns >= ?1 AND start_ns < ?2 "
@@ -99,7 +99,7 @@ bool build_rollup(Database& db, std::int64_t hour_ns) {
   if (count == 0) {
     Statement remove(db.handle(), "DELETE FROM rollups WHERE hour_ns = ?1");
     remove.bind(1, hour_ns).run();
-    return false;
+    return;
   }
   Window coarse;
   coarse.start_ns = start;
@@ -127,7 +127,6 @@ bool build_rollup(Database& db, std::int64_t hour_ns) {
       .bind(10, kBlobFormat)
       .bind_blob(11, encode_refs(std::move(per_process), IdOrder::kept));
   insert.run();
-  return true;
 }
 
 bool build_span_rollup(Database& db, std::int64_t span_ns) {

@@ -36,9 +36,9 @@ std::int64_t span_of(std::int64_t time_ns);
 
 // (Re)builds the rollup of the windows starting in [hour_ns, hour_ns + 1 h);
 // deletes it when the hour has none, or when its samples hardly sum (see
-// RefsMerger::hardly_sums: the hour is left to its windows). Returns whether
-// one was written. Part of the caller's transaction.
-bool build_rollup(Database& db, std::int64_t hour_ns);
+// RefsMerger::hardly_sums: the hour is left to its windows). Part of the
+// caller's transaction.
+void build_rollup(Database& db, std::int64_t hour_ns);
 
 // (Re)builds the span rollup of the block starting at `span_ns` from its
 // hourly rollups when every hour of it that holds windows has an up-to-date
