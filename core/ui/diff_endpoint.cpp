@@ -24,8 +24,10 @@ ApiResponse diff_endpoint(ApiRequest& request) {
   std::int64_t limit = request.query.number("limit", 1, 100'000, 100);
   const bool with_tree = request.query.number("tree", 0, 1, 1) != 0;
   if (auto bad = rejected(request.query)) return *bad;
-  // The table alone names no processes: each stack's samples will do.
+  // The table alone names no processes: each stack's samples will do; the
+  // tree's roots are process names.
   after_selection.stacks = before_selection.stacks = !with_tree;
+  after_selection.names = before_selection.names = with_tree;
 
   SharedWindow before, after;
   std::uint64_t before_changed = 0, after_changed = 0;

@@ -68,6 +68,7 @@ Status read_range(const ApiRequest& request, const report::TimeRange& range, Sha
                       : detail == ReadDetail::counts  ? " counts"
                       : detail == ReadDetail::stacks  ? " per stack"
                       : detail == ReadDetail::samples ? " process samples"
+                      : detail == ReadDetail::names   ? " process names"
                                                       : " per process");
   }
   auto read = [&](SharedWindow& made) {
@@ -81,6 +82,8 @@ Status read_range(const ApiRequest& request, const report::TimeRange& range, Sha
             ? store.read_per_process(range.from_ns, range.to_ns, *window)
         : detail == ReadDetail::samples
             ? store.read_process_samples(range.from_ns, range.to_ns, *window)
+        : detail == ReadDetail::names
+            ? store.read_process_names(range.from_ns, range.to_ns, *window)
         : detail == ReadDetail::stacks ? store.read_per_stack(range.from_ns, range.to_ns, *window)
                                        : store.read(range.from_ns, range.to_ns, *window);
     made = std::move(window);
@@ -93,11 +96,13 @@ Status read_range(const ApiRequest& request, const report::TimeRange& range, Sha
   std::vector<const std::string*> fuller;
   if (detail != ReadDetail::threads) fuller.push_back(&covered);
   if (detail == ReadDetail::metrics || detail == ReadDetail::counts ||
-      detail == ReadDetail::stacks || detail == ReadDetail::samples) {
+      detail == ReadDetail::stacks || detail == ReadDetail::samples ||
+      detail == ReadDetail::names) {
     fuller.push_back(&per_process);
   }
   // Without metrics: what serves everything but a chart.
-  if (detail == ReadDetail::counts || detail == ReadDetail::stacks) {
+  if (detail == ReadDetail::counts || detail == ReadDetail::stacks ||
+      detail == ReadDetail::names) {
     fuller.push_back(&process_samples);
   }
   for (const std::string* more : fuller) {
@@ -111,6 +116,7 @@ Status read_range(const ApiRequest& request, const report::TimeRange& range, Sha
                         : detail == ReadDetail::stacks    ? "stacks " + covered
                         : detail == ReadDetail::processes ? per_process
                         : detail == ReadDetail::samples   ? process_samples
+                        : detail == ReadDetail::names     ? "process names " + covered
                                                           : covered;
   return request.cache.windows.get(kept_as, read, out);
 }
@@ -138,6 +144,7 @@ std::optional<ApiResponse> read_selection(const ApiRequest& request, const Selec
   // view needs stacks only).
   ReadDetail detail = selection.threads || !filter.threads.empty()   ? ReadDetail::threads
                       : selection.counts && filter.empty() && native ? ReadDetail::counts
+                      : selection.names && filter.empty()             ? ReadDetail::names
                       : selection.stacks && filter.empty() && request.store.sums_per_stack()
                           ? ReadDetail::stacks
                       : selection.metrics ? ReadDetail::processes

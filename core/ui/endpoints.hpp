@@ -28,6 +28,10 @@ struct Selection {
   // filter names threads, each process' threads come summed
   // (StoreReader::read_per_process): the same flame graph and tables.
   bool threads = false;
+  // Only each process' name (a flame graph's roots): the processes of one
+  // name come folded into one (StoreReader::read_process_names) when
+  // nothing is filtered.
+  bool names = false;
   // Only each process' sample count (a target list's): no stacks are read
   // (StoreReader::read_process_counts) when nothing is filtered.
   bool counts = false;
@@ -41,9 +45,9 @@ struct Selection {
 
 // How much of a range read_range reads (StoreReader): samples per thread,
 // summed per process (with the metrics, or without: `samples`), summed per
-// stack alone, counted per process without stacks, or the metrics and
-// processes only.
-enum class ReadDetail { threads, processes, samples, stacks, counts, metrics };
+// process name (`names`), summed per stack alone, counted per process
+// without stacks, or the metrics and processes only.
+enum class ReadDetail { threads, processes, samples, names, stacks, counts, metrics };
 
 // The common parameters (docs/api.md): `from`, `to`, the filters and, with
 // `with_view`, `view`.
@@ -53,8 +57,8 @@ Selection selection_of(ApiRequest& request, bool with_view = true);
 // in the request's cache for the next request covering the same windows;
 // `key`, when given, is set to what the read covers. With less `detail`, a
 // read per process or without samples (StoreReader::read_per_process,
-// read_process_samples, read_process_counts, read_metrics), unless a read
-// with more of the range is kept.
+// read_process_samples, read_process_names, read_process_counts,
+// read_metrics), unless a read with more of the range is kept.
 Status read_range(const ApiRequest& request, const report::TimeRange& range, SharedWindow& out,
                   std::string* key = nullptr, ReadDetail detail = ReadDetail::threads);
 

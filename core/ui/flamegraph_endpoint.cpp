@@ -8,6 +8,7 @@ namespace ember::ui {
 
 ApiResponse flamegraph_endpoint(ApiRequest& request) {
   Selection selection = selection_of(request);
+  selection.names = true;  // its roots are process names
   std::string focus = request.query.text("focus");
   FlameLimits limits = flame_limits(request.query);
   if (auto bad = rejected(request.query)) return *bad;

@@ -48,6 +48,12 @@ Status StoreWhenReady::read_process_samples(std::int64_t from_ns, std::int64_t t
       [&](const store::StoreReader& r) { return r.read_process_samples(from_ns, to_ns, merged); });
 }
 
+Status StoreWhenReady::read_process_names(std::int64_t from_ns, std::int64_t to_ns,
+                                          Window& merged) const {
+  return reading(
+      [&](const store::StoreReader& r) { return r.read_process_names(from_ns, to_ns, merged); });
+}
+
 Status StoreWhenReady::read_process_counts(std::int64_t from_ns, std::int64_t to_ns,
                                            Window& merged) const {
   return reading(

@@ -24,6 +24,8 @@ class StoreWhenReady final : public store::StoreReader {
   Status read_per_process(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
   Status read_process_samples(std::int64_t from_ns, std::int64_t to_ns,
                               Window& merged) const override;
+  Status read_process_names(std::int64_t from_ns, std::int64_t to_ns,
+                            Window& merged) const override;
   Status read_process_counts(std::int64_t from_ns, std::int64_t to_ns,
                              Window& merged) const override;
   Status windows(std::int64_t from_ns, std::int64_t to_ns,

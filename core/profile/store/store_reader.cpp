@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "byte_codec.hpp"
+#include "process_names.hpp"
 #include "refs_merger.hpp"
 #include "rollups.hpp"
 #include "row_index.hpp"
@@ -35,6 +36,8 @@ class SqliteStoreReader final : public StoreReader {
   Status read_per_process(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const override;
   Status read_process_samples(std::int64_t from_ns, std::int64_t to_ns,
                               Window& merged) const override;
+  Status read_process_names(std::int64_t from_ns, std::int64_t to_ns,
+                            Window& merged) const override;
   Status read_process_counts(std::int64_t from_ns, std::int64_t to_ns,
                              Window& merged) const override;
   Status windows(std::int64_t from_ns, std::int64_t to_ns,
@@ -47,11 +50,14 @@ class SqliteStoreReader final : public StoreReader {
   // Whether a merge decodes the parts' metrics (their blobs are not even read
   // without).
   enum class Metrics { with, without };
+  // Each process as it is, or those of one name folded (read_process_names).
+  enum class Processes { each, by_name };
   void merge(std::int64_t from_ns, std::int64_t to_ns, Samples samples, Metrics metrics,
-             Window& merged) const;
+             Processes processes, Window& merged) const;
   // merge() guarded: on an error `merged` is left empty.
   Status read_merged(std::int64_t from_ns, std::int64_t to_ns, Samples samples,
-                     Window& merged, Metrics metrics = Metrics::with) const;
+                     Window& merged, Metrics metrics = Metrics::with,
+                     Processes processes = Processes::each) const;
 
   std::string path_;
   std::unique_ptr<Database> db_;
@@ -209,6 +215,13 @@ Status StoreReader::read_per_process(std::int64_t from_ns, std::int64_t to_ns,
   return status;
 }
 
+Status StoreReader::read_process_names(std::int64_t from_ns, std::int64_t to_ns,
+                                       Window& merged) const {
+  Status status = read_process_samples(from_ns, to_ns, merged);
+  if (status) fold_by_name(merged);
+  return status;
+}
+
 void sum_threads(Window& window) {
   std::vector<StackCount>& samples = window.samples;
   for (StackCount& s : samples) s.tid = 0;
@@ -228,9 +241,11 @@ void sum_threads(Window& window) {
 }
 
 Status SqliteStoreReader::read_merged(std::int64_t from_ns, std::int64_t to_ns, Samples samples,
-                                      Window& merged, Metrics metrics) const {
+                                      Window& merged, Metrics metrics,
+                                      Processes processes) const {
   merged = Window{};
-  Status status = guarded(path_, [&] { merge(from_ns, to_ns, samples, metrics, merged); });
+  Status status =
+      guarded(path_, [&] { merge(from_ns, to_ns, samples, metrics, processes, merged); });
   if (!status) merged = Window{};
   return status;
 }
@@ -252,6 +267,12 @@ Status SqliteStoreReader::read_per_process(std::int64_t from_ns, std::int64_t to
 Status SqliteStoreReader::read_process_samples(std::int64_t from_ns, std::int64_t to_ns,
                                                Window& merged) const {
   return read_merged(from_ns, to_ns, Samples::per_process, merged, Metrics::without);
+}
+
+Status SqliteStoreReader::read_process_names(std::int64_t from_ns, std::int64_t to_ns,
+                                             Window& merged) const {
+  return read_merged(from_ns, to_ns, Samples::per_process, merged, Metrics::without,
+                     Processes::by_name);
 }
 
 Status SqliteStoreReader::read_process_counts(std::int64_t from_ns, std::int64_t to_ns,
@@ -369,7 +390,7 @@ void sort_by_id(std::vector<Row>& rows, std::vector<std::int64_t>& ids) {
 }  // namespace
 
 void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples wanted,
-                              Metrics metrics, Window& merged) const {
+                              Metrics metrics, Processes processes, Window& merged) const {
   Transaction snapshot(*db_, false);  // one consistent view while the agent writes
   std::int64_t version = db_->query_int("PRAGMA user_version");
   bool has_rollups = version >= 3;
@@ -452,7 +473,18 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
   // Processes and threads: once per pid / (pid, tid), the newest row winning.
   std::map<std::uint32_t, std::size_t> process_index;
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> thread_index;
-  {
+  NameFold fold;
+  if (processes == Processes::by_name) {
+    // Only each row's name: no ProcessInfo per pid is ever built.
+    Statement row(db_->handle(), "SELECT pid, comm FROM processes WHERE id = ?1");
+    for (std::int64_t id : merger.process_ids()) {
+      row.bind(1, id);
+      if (!row.step()) throw CorruptBlob("a window refers to a missing process row");
+      fold.add(static_cast<std::uint32_t>(row.int64(0)), row.text(1));
+      row.reset();
+    }
+    merged.processes = fold.finish();
+  } else {
     Statement row(db_->handle(), std::string("SELECT ") +
                                      (version >= 4 ? kProcessColumns : kProcessColumnsBefore4) +
                                      " FROM processes WHERE id = ?1");
@@ -599,6 +631,7 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
     merged.samples.push_back(
         StackCount{stack_index.at(s.stack_id), s.pid, s.tid, s.count, labels_of(s.stack_id)});
   }
+  if (processes == Processes::by_name) fold_samples(fold, merged);
 }
 
 }  // namespace ember::store

@@ -70,6 +70,16 @@ class StoreReader {
     return read_per_process(from_ns, to_ns, merged);
   }
 
+  // The same as read_process_samples with the processes of one name folded
+  // into one (process_names.hpp): each distinct non-empty comm is one
+  // process, the lowest pid of those that had it, every other field empty,
+  // holding their samples; a process without a name is one of its own.
+  // What a flame graph of everything draws (its roots are process names):
+  // a churning host's half hour is hundreds of thousands of processes of a
+  // few dozen names. By default a read_process_samples, folded.
+  virtual Status read_process_names(std::int64_t from_ns, std::int64_t to_ns,
+                                    Window& merged) const;
+
   // The samples counted per process without their stacks: a read per
   // process whose `stacks` and `frames` are empty, each (pid, labels) once
   // with stack 0. What a list of the range's targets needs, without decoding

@@ -1,0 +1,88 @@
+#include "process_names.hpp"
+
+#include <algorithm>
+
+#include "store_reader.hpp"
+
+namespace ember::store {
+
+void NameFold::add(std::uint32_t pid, std::string_view comm) {
+  constexpr std::uint32_t kUnnamed = ~0u;
+  std::uint32_t index = kUnnamed;
+  if (!comm.empty()) {
+    auto [it, inserted] =
+        name_index_.try_emplace(std::string(comm), static_cast<std::uint32_t>(names_.size()));
+    if (inserted) names_.emplace_back(comm);
+    index = it->second;
+  }
+  rows_.emplace_back(pid, index);
+}
+
+std::vector<ProcessInfo> NameFold::finish() {
+  // The last row of each pid wins: a stable sort keeps rows in the order added.
+  std::stable_sort(rows_.begin(), rows_.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> last;  // (pid, name index)
+  for (std::size_t i = 0; i < rows_.size(); ++i) {
+    if (i + 1 < rows_.size() && rows_[i + 1].first == rows_[i].first) continue;
+    last.push_back(rows_[i]);
+  }
+  rows_ = {};
+  // By pid: the first of a name is its lowest.
+  std::vector<std::uint32_t> first_pid(names_.size(), 0);
+  std::vector<bool> seen(names_.size(), false);
+  std::vector<ProcessInfo> processes;
+  auto fold_into = [&processes](std::uint32_t pid, std::string comm) {
+    ProcessInfo folded;
+    folded.pid = pid;
+    folded.comm = std::move(comm);
+    processes.push_back(std::move(folded));
+  };
+  pids_.clear();
+  pids_.reserve(last.size());
+  for (const auto& [pid, index] : last) {
+    if (index >= names_.size()) {  // unnamed: its own
+      pids_.emplace_back(pid, pid);
+      fold_into(pid, "");
+      continue;
+    }
+    if (!seen[index]) {
+      seen[index] = true;
+      first_pid[index] = pid;
+      fold_into(pid, names_[index]);
+    }
+    pids_.emplace_back(pid, first_pid[index]);
+  }
+  return processes;
+}
+
+std::uint32_t NameFold::pid_for(std::uint32_t pid) const {
+  auto it = std::lower_bound(pids_.begin(), pids_.end(), pid,
+                             [](const auto& entry, std::uint32_t p) { return entry.first < p; });
+  return it != pids_.end() && it->first == pid ? it->second : pid;
+}
+
+void fold_samples(const NameFold& fold, Window& window) {
+  // Samples come by pid: one lookup a run.
+  std::uint32_t last_pid = 0, last_for = 0;
+  bool looked_up = false;
+  for (StackCount& s : window.samples) {
+    if (!looked_up || s.pid != last_pid) {
+      last_pid = s.pid;
+      last_for = fold.pid_for(s.pid);
+      looked_up = true;
+    }
+    s.pid = last_for;
+  }
+  sum_threads(window);
+  window.samples.shrink_to_fit();
+}
+
+void fold_by_name(Window& window) {
+  NameFold fold;
+  for (const ProcessInfo& p : window.processes) fold.add(p.pid, p.comm);
+  window.processes = fold.finish();
+  fold_samples(fold, window);
+}
+
+}  // namespace ember::store

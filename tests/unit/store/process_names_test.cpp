@@ -1,0 +1,152 @@
+// A read folded by process name (StoreReader::read_process_names) draws the
+// flame graph the read per process draws, with one process per name.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "flame_tree.hpp"
+#include "process_names.hpp"
+#include "store_reader.hpp"
+#include "store_windows.hpp"
+#include "store_writer.hpp"
+#include "test_files.hpp"
+
+namespace ember::store {
+namespace {
+
+using test::kMinute;
+using test::kStart;
+
+// Window `i` (15 minutes from kStart + i * 15 min): the two processes of
+// full_window, 20 short-lived `true`s and 10 `python3.12`s of their own
+// pids, pid 300 named after i's parity (a pid reused under another name),
+// pid 400 without a name.
+Window churn_window(int i) {
+  Window w = test::full_window(kStart + i * 15 * kMinute);
+  w.end_ns = w.start_ns + 15 * kMinute;
+  auto add = [&](std::uint32_t pid, const std::string& comm, std::uint32_t stack,
+                 std::uint64_t count) {
+    w.processes.push_back(test::process(pid, comm));
+    w.threads.push_back({pid, pid, comm});
+    w.samples.push_back({stack, pid, pid, count});
+  };
+  const std::uint32_t base = static_cast<std::uint32_t>(i);
+  for (std::uint32_t n = 0; n < 20; ++n) add(1000 + base * 20 + n, "true", n % 2 ? 2 : 4, 1 + n % 3);
+  for (std::uint32_t n = 0; n < 10; ++n) add(5000 + base * 10 + n, "python3.12", n % 2, 2 + n);
+  add(300, i % 2 ? "cron-odd" : "cron-even", 3, 7);
+  add(400, "", 0, 3);
+  return w;
+}
+
+std::string write_store(const test::ScratchDir& dir, int windows) {
+  std::string path = dir.file("ember.db");
+  std::unique_ptr<StoreWriter> writer;
+  StoreOutcome opened = StoreWriter::open(path, writer);
+  EXPECT_TRUE(opened.ok()) << opened.message;
+  for (int i = 0; i < windows && writer; ++i) {
+    StoreOutcome written = writer->write(churn_window(i));
+    EXPECT_TRUE(written.ok()) << written.message;
+    EXPECT_TRUE(writer->roll_up().ok());
+  }
+  return path;
+}
+
+void expect_same_tree(const Window& a, const Window& b) {
+  formats::FlameTree tree_a = formats::build_flame_tree(a), tree_b = formats::build_flame_tree(b);
+  ASSERT_EQ(tree_a.nodes.size(), tree_b.nodes.size());
+  for (std::size_t i = 0; i < tree_a.nodes.size(); ++i) {
+    const formats::FlameNode &x = tree_a.nodes[i], &y = tree_b.nodes[i];
+    EXPECT_EQ(std::tie(tree_a.functions[x.function].name, x.self, x.total, x.children),
+              std::tie(tree_b.functions[y.function].name, y.self, y.total, y.children))
+        << i;
+  }
+}
+
+TEST(ProcessNames, AReadFoldedByNameDrawsTheFlameGraphOfTheReadPerProcess) {
+  test::ScratchDir dir;
+  std::string path = write_store(dir, 9);  // 19:05 to 21:20: two hours rolled up
+  ASSERT_GE(test::query(path, "SELECT count(*) FROM rollups"), 1);
+  std::unique_ptr<StoreReader> reader;
+  ASSERT_TRUE(StoreReader::open(path, reader));
+  const std::int64_t end = kStart + 9 * 15 * kMinute;
+  for (auto [from, to] : std::vector<std::pair<std::int64_t, std::int64_t>>{
+           {0, INT64_MAX}, {kStart + 40 * kMinute, end - 20 * kMinute}, {kStart, kStart + 1}}) {
+    SCOPED_TRACE("from " + std::to_string(from) + " to " + std::to_string(to));
+    Window each, names;
+    ASSERT_TRUE(reader->read_process_samples(from, to, each));
+    ASSERT_TRUE(reader->read_process_names(from, to, names));
+    expect_same_tree(names, each);
+    EXPECT_EQ(names.total_samples(), each.total_samples());
+    EXPECT_LT(names.samples.size(), each.samples.size()) << "rows of one name summed";
+
+    // One process per name, the lowest pid of those its newest row gave
+    // it; the unnamed one alone; nothing but pid and name.
+    std::map<std::string, std::uint32_t> lowest;
+    for (const ProcessInfo& p : each.processes) {
+      if (p.comm.empty()) continue;
+      auto [it, inserted] = lowest.try_emplace(p.comm, p.pid);
+      if (!inserted) it->second = std::min(it->second, p.pid);
+    }
+    std::map<std::string, std::uint32_t> folded;
+    std::set<std::uint32_t> unnamed;
+    for (const ProcessInfo& p : names.processes) {
+      EXPECT_TRUE(p.exe.empty() && p.cmdline.empty() && p.container_id.empty() &&
+                  p.container_name.empty() && p.pod_name.empty() && p.cgroup_id == 0)
+          << p.pid;
+      if (p.comm.empty()) {
+        unnamed.insert(p.pid);
+      } else {
+        EXPECT_TRUE(folded.emplace(p.comm, p.pid).second) << p.comm << " twice";
+      }
+    }
+    EXPECT_EQ(folded, lowest);
+    EXPECT_EQ(unnamed, std::set<std::uint32_t>{400});
+    for (const StackCount& s : names.samples) {
+      EXPECT_EQ(s.tid, 0u);
+      EXPECT_TRUE(unnamed.count(s.pid) ||
+                  std::any_of(folded.begin(), folded.end(),
+                              [&](const auto& name) { return name.second == s.pid; }))
+          << "a sample of pid " << s.pid << ", which no folded process is";
+    }
+
+    // The fold of any reader's read (StoreReader's default) is the same.
+    fold_by_name(each);
+    ASSERT_EQ(each.processes.size(), names.processes.size());
+    for (std::size_t i = 0; i < each.processes.size(); ++i) {
+      EXPECT_EQ(std::tie(each.processes[i].pid, each.processes[i].comm),
+                std::tie(names.processes[i].pid, names.processes[i].comm));
+    }
+    ASSERT_EQ(each.samples.size(), names.samples.size());
+    for (std::size_t i = 0; i < each.samples.size(); ++i) {
+      EXPECT_EQ(std::tie(each.samples[i].pid, each.samples[i].stack, each.samples[i].count),
+                std::tie(names.samples[i].pid, names.samples[i].stack, names.samples[i].count));
+    }
+  }
+}
+
+// The newest row of a reused pid names it, as in every read.
+TEST(ProcessNames, AReusedPidIsFoldedUnderItsNewestName) {
+  NameFold fold;
+  fold.add(300, "cron-even");
+  fold.add(7, "cron-odd");
+  fold.add(300, "cron-odd");
+  fold.add(9, "cron-even");
+  fold.add(12, "");
+  std::vector<ProcessInfo> processes = fold.finish();
+  ASSERT_EQ(processes.size(), 3u);  // by pid: 7, 9, then the unnamed 12
+  EXPECT_EQ(processes[0].pid, 7u);
+  EXPECT_EQ(processes[0].comm, "cron-odd");
+  EXPECT_EQ(processes[1].pid, 9u);
+  EXPECT_EQ(processes[1].comm, "cron-even");
+  EXPECT_EQ(processes[2].pid, 12u);
+  EXPECT_EQ(processes[2].comm, "");
+  EXPECT_EQ(fold.pid_for(300), 7u);
+  EXPECT_EQ(fold.pid_for(9), 9u);
+  EXPECT_EQ(fold.pid_for(12), 12u);
+  EXPECT_EQ(fold.pid_for(55), 55u) << "a pid no row named stands for itself";
+}
+
+}  // namespace
+}  // namespace ember::store
