@@ -40,6 +40,7 @@ struct ApiCaches {
   // Per runtime-view selection kept, the samples the view changed (a
   // number: more are kept than windows, so a kept view keeps its count).
   LruCache<std::uint64_t> view_changed;
+  std::uint64_t store_reads = 0;  // reads of the store so far
 };
 
 // What every endpoint gets.

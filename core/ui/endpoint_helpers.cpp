@@ -57,12 +57,114 @@ std::optional<ApiResponse> rejected(ApiQuery& query) {
   return error_response(400, checked.message());
 }
 
-Status read_range(const ApiRequest& request, const report::TimeRange& range, SharedWindow& out,
-                  std::string* key, ReadDetail detail) {
+namespace {
+
+// The range's stored windows as a read's key (read_key), or an error.
+Status covered_by(const ApiRequest& request, const report::TimeRange& range,
+                  std::string& covered) {
   std::vector<store::WindowSpan> spans;
   Status listed = request.store.windows(range.from_ns, range.to_ns, spans);
-  if (!listed) return listed;
-  std::string covered = read_key(spans);
+  if (listed) covered = read_key(spans);
+  return listed;
+}
+
+// The read of `range` with `detail`, from the store.
+Status read_store(const ApiRequest& request, const report::TimeRange& range, ReadDetail detail,
+                  Window& window) {
+  const store::StoreReader& store = request.store;
+  const std::int64_t from = range.from_ns, to = range.to_ns;
+  ++request.cache.store_reads;
+  return detail == ReadDetail::metrics     ? store.read_metrics(from, to, window)
+         : detail == ReadDetail::counts    ? store.read_process_counts(from, to, window)
+         : detail == ReadDetail::processes ? store.read_per_process(from, to, window)
+         : detail == ReadDetail::samples   ? store.read_process_samples(from, to, window)
+         : detail == ReadDetail::names     ? store.read_process_names(from, to, window)
+         : detail == ReadDetail::stacks    ? store.read_per_stack(from, to, window)
+                                           : store.read(from, to, window);
+}
+
+// The key a read of `covered` with `detail` is kept under.
+std::string kept_key(const std::string& covered, ReadDetail detail) {
+  return detail == ReadDetail::metrics     ? "metrics " + covered
+         : detail == ReadDetail::counts    ? "counts " + covered
+         : detail == ReadDetail::stacks    ? "stacks " + covered
+         : detail == ReadDetail::processes ? "processes " + covered
+         : detail == ReadDetail::samples   ? "process samples " + covered
+         : detail == ReadDetail::names     ? "process names " + covered
+                                           : covered;
+}
+
+// A kept read of `covered` that serves `detail`: its own, or one with more
+// detail, which holds what one with less would.
+const SharedWindow* kept_read(const ApiRequest& request, const std::string& covered,
+                              ReadDetail detail) {
+  std::vector<ReadDetail> serving;
+  if (detail != ReadDetail::threads) serving.push_back(ReadDetail::threads);
+  if (detail == ReadDetail::metrics || detail == ReadDetail::counts ||
+      detail == ReadDetail::stacks || detail == ReadDetail::samples ||
+      detail == ReadDetail::names) {
+    serving.push_back(ReadDetail::processes);
+  }
+  // Without metrics: what serves everything but a chart.
+  if (detail == ReadDetail::counts || detail == ReadDetail::stacks ||
+      detail == ReadDetail::names) {
+    serving.push_back(ReadDetail::samples);
+  }
+  serving.push_back(detail);
+  for (ReadDetail more : serving) {
+    if (const SharedWindow* kept = request.cache.windows.find(kept_key(covered, more))) {
+      return kept;
+    }
+  }
+  return nullptr;
+}
+
+// A runtime view of everything by process name (a flame graph's) kept, not
+// the read it is made of: unless a read of the range is kept already (a
+// native view's, an export's), the read is made into the view in place, so a
+// range of a churning host (~400,000 stacks in a half hour) is not held
+// twice. False when it leaves the selection to read_selection's general way.
+bool view_names_in_place(const ApiRequest& request, const report::TimeRange& range,
+                         const std::string& filter, SharedWindow& out, std::string* key,
+                         std::uint64_t* view_changed, std::optional<ApiResponse>& answer) {
+  std::string covered;
+  if (Status listed = covered_by(request, range, covered); !listed) {
+    answer = error_response(500, listed.message());
+    return true;
+  }
+  if (covered.empty() || kept_read(request, covered, ReadDetail::names)) return false;
+  const std::string selected_key = covered + " process names|" + filter + "|runtime";
+  if (key) *key = selected_key;
+  const SharedWindow* kept_view = request.cache.windows.find(selected_key);
+  const std::uint64_t* kept_count = request.cache.view_changed.find(selected_key);
+  if (kept_view && kept_count) {
+    out = *kept_view;
+    if (view_changed) *view_changed = *kept_count;
+    return true;
+  }
+  Window read;
+  if (Status status = read_store(request, range, ReadDetail::names, read); !status) {
+    answer = error_response(500, status.message());
+    return true;
+  }
+  if (Status status = report::check_samples_read(read, request.summary, range); !status) {
+    answer = error_response(404, status.message());
+    return true;
+  }
+  report::RuntimeView view = report::runtime_view(std::move(read));
+  request.cache.view_changed.put(selected_key, view.changed_samples);
+  out = std::make_shared<const Window>(std::move(view.window));
+  request.cache.windows.put(selected_key, out);
+  if (view_changed) *view_changed = view.changed_samples;
+  return true;
+}
+
+}  // namespace
+
+Status read_range(const ApiRequest& request, const report::TimeRange& range, SharedWindow& out,
+                  std::string* key, ReadDetail detail) {
+  std::string covered;
+  if (Status listed = covered_by(request, range, covered); !listed) return listed;
   if (key) {
     *key = covered + (detail == ReadDetail::threads   ? ""
                       : detail == ReadDetail::counts  ? " counts"
@@ -73,52 +175,16 @@ Status read_range(const ApiRequest& request, const report::TimeRange& range, Sha
   }
   auto read = [&](SharedWindow& made) {
     auto window = std::make_shared<Window>();
-    const store::StoreReader& store = request.store;
-    Status status =
-        detail == ReadDetail::metrics ? store.read_metrics(range.from_ns, range.to_ns, *window)
-        : detail == ReadDetail::counts
-            ? store.read_process_counts(range.from_ns, range.to_ns, *window)
-        : detail == ReadDetail::processes
-            ? store.read_per_process(range.from_ns, range.to_ns, *window)
-        : detail == ReadDetail::samples
-            ? store.read_process_samples(range.from_ns, range.to_ns, *window)
-        : detail == ReadDetail::names
-            ? store.read_process_names(range.from_ns, range.to_ns, *window)
-        : detail == ReadDetail::stacks ? store.read_per_stack(range.from_ns, range.to_ns, *window)
-                                       : store.read(range.from_ns, range.to_ns, *window);
+    Status status = read_store(request, range, detail, *window);
     made = std::move(window);
     return status;
   };
   if (covered.empty()) return read(out);  // nothing stored there: nothing to keep
-  // A kept read with more detail holds what one with less would.
-  const std::string per_process = "processes " + covered;
-  const std::string process_samples = "process samples " + covered;
-  std::vector<const std::string*> fuller;
-  if (detail != ReadDetail::threads) fuller.push_back(&covered);
-  if (detail == ReadDetail::metrics || detail == ReadDetail::counts ||
-      detail == ReadDetail::stacks || detail == ReadDetail::samples ||
-      detail == ReadDetail::names) {
-    fuller.push_back(&per_process);
+  if (const SharedWindow* kept = kept_read(request, covered, detail)) {
+    out = *kept;
+    return Status::ok();
   }
-  // Without metrics: what serves everything but a chart.
-  if (detail == ReadDetail::counts || detail == ReadDetail::stacks ||
-      detail == ReadDetail::names) {
-    fuller.push_back(&process_samples);
-  }
-  for (const std::string* more : fuller) {
-    if (const SharedWindow* kept = request.cache.windows.find(*more)) {
-      out = *kept;
-      return Status::ok();
-    }
-  }
-  std::string kept_as = detail == ReadDetail::metrics     ? "metrics " + covered
-                        : detail == ReadDetail::counts    ? "counts " + covered
-                        : detail == ReadDetail::stacks    ? "stacks " + covered
-                        : detail == ReadDetail::processes ? per_process
-                        : detail == ReadDetail::samples   ? process_samples
-                        : detail == ReadDetail::names     ? "process names " + covered
-                                                          : covered;
-  return request.cache.windows.get(kept_as, read, out);
+  return request.cache.windows.get(kept_key(covered, detail), read, out);
 }
 
 Selection selection_of(ApiRequest& request, bool with_view) {
@@ -149,6 +215,12 @@ std::optional<ApiResponse> read_selection(const ApiRequest& request, const Selec
                           ? ReadDetail::stacks
                       : selection.metrics ? ReadDetail::processes
                                           : ReadDetail::samples;
+  if (detail == ReadDetail::names && !native) {
+    std::optional<ApiResponse> answer;
+    if (view_names_in_place(request, range, filter_key(filter), out, key, view_changed, answer)) {
+      return answer;
+    }
+  }
   status = read_range(request, range, read, &covered, detail);
   if (!status) return error_response(500, status.message());
   status = report::check_samples_read(*read, request.summary, range);

@@ -32,10 +32,11 @@ class LruCache {
     return nullptr;
   }
 
-  // Keeps `value` under `key`; the least recently used goes when more than
-  // `capacity` are kept.
+  // Keeps `value` under `key` (instead of a value kept there); the least
+  // recently used goes when more than `capacity` are kept.
   void put(const std::string& key, Value value) {
     if (capacity_ == 0) return;
+    entries_.remove_if([&](const auto& entry) { return entry.first == key; });
     entries_.emplace_front(key, std::move(value));
     while (entries_.size() > capacity_) entries_.pop_back();
   }

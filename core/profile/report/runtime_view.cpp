@@ -159,8 +159,11 @@ std::vector<Frame> group_unnamed(const std::vector<Frame>& frames, const FrameRo
 
 // The view's stacks and samples into `out` (whose frames are the input's,
 // then the grouped ones), from the input's; returns the samples changed.
+// With `owned` (the input's stacks, the view's to take), each stack's vector
+// becomes its view's: a big window is not held twice while it is viewed.
 std::uint64_t view_stacks(const FrameRoles& roles, const std::vector<std::uint32_t>& shown_as,
                           const std::vector<std::vector<std::uint32_t>>& stacks,
+                          std::vector<std::vector<std::uint32_t>>* owned,
                           const std::vector<StackCount>& samples, Window& out) {
   const std::size_t frames = shown_as.size();
   std::uint64_t changed_samples = 0;
@@ -192,7 +195,13 @@ std::uint64_t view_stacks(const FrameRoles& roles, const std::vector<std::uint32
         cut.push_back(shown_as[f]);
       }
       changed[sample.stack] = cut != stack;
-      out.stacks.push_back(cut);
+      if (owned) {
+        std::vector<std::uint32_t>& taken = (*owned)[sample.stack];  // `stack`, read no more
+        if (changed[sample.stack]) taken.assign(cut.begin(), cut.end());
+        out.stacks.push_back(std::move(taken));
+      } else {
+        out.stacks.push_back(cut);
+      }
       auto [it, added] = ids.insert(static_cast<std::uint32_t>(out.stacks.size() - 1));
       if (!added) out.stacks.pop_back();  // the same view as an earlier stack's
       id = *it;
@@ -257,7 +266,7 @@ RuntimeView runtime_view(Window window) {
   out.samples.clear();
   std::vector<std::uint32_t> shown_as;
   std::vector<Frame> grouped = group_unnamed(out.frames, roles, shown_as);
-  view.changed_samples = view_stacks(roles, shown_as, stacks, samples, out);
+  view.changed_samples = view_stacks(roles, shown_as, stacks, &stacks, samples, out);
   std::vector<Frame> frames = std::move(out.frames);
   out.frames = shown_frames(out.stacks, frames.size(), grouped,
                             [&](std::size_t i) { return std::move(frames[i]); });
@@ -290,7 +299,8 @@ RuntimeView runtime_view_of(const Window& window) {
   out.label_sets = window.label_sets;
   std::vector<std::uint32_t> shown_as;
   std::vector<Frame> grouped = group_unnamed(window.frames, roles, shown_as);
-  view.changed_samples = view_stacks(roles, shown_as, window.stacks, window.samples, out);
+  view.changed_samples =
+      view_stacks(roles, shown_as, window.stacks, nullptr, window.samples, out);
   out.frames = shown_frames(out.stacks, window.frames.size(), grouped,
                             [&](std::size_t i) { return window.frames[i]; });
   return view;

@@ -62,6 +62,32 @@ std::uint32_t NameFold::pid_for(std::uint32_t pid) const {
   return it != pids_.end() && it->first == pid ? it->second : pid;
 }
 
+void fold_rows(const NameFold& fold, std::vector<StoredSample>& rows) {
+  std::uint32_t last_pid = 0, last_for = 0;
+  bool looked_up = false;
+  for (StoredSample& s : rows) {  // rows come by pid: one lookup a run
+    if (!looked_up || s.pid != last_pid) {
+      last_pid = s.pid;
+      last_for = fold.pid_for(s.pid);
+      looked_up = true;
+    }
+    s.pid = last_for;
+  }
+  auto key = [](const StoredSample& s) { return std::pair(s.pid, s.stack_id); };
+  std::sort(rows.begin(), rows.end(),
+            [&](const StoredSample& a, const StoredSample& b) { return key(a) < key(b); });
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (kept != 0 && key(rows[kept - 1]) == key(rows[i])) {
+      rows[kept - 1].count += rows[i].count;
+    } else {
+      rows[kept++] = rows[i];
+    }
+  }
+  rows.resize(kept);
+  rows.shrink_to_fit();
+}
+
 void fold_samples(const NameFold& fold, Window& window) {
   // Samples come by pid: one lookup a run.
   std::uint32_t last_pid = 0, last_for = 0;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ember/window.hpp"
+#include "window_blobs.hpp"
 
 namespace ember::store {
 
@@ -35,6 +36,10 @@ class NameFold {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> rows_;  // (pid, name index) as added
   std::vector<std::pair<std::uint32_t, std::uint32_t>> pids_;  // (pid, pid for it), by pid
 };
+
+// Merged rows (StoredSample, tid 0) moved to their folded process and
+// summed per (pid, stack id), sorted by them, in place.
+void fold_rows(const NameFold& fold, std::vector<StoredSample>& rows);
 
 // `window`'s samples moved to their folded process (pid_for) and summed per
 // (pid, stack, labels), tid 0, sorted by them; `threads` emptied.

@@ -229,10 +229,15 @@ WindowRefs RefsMerger::take_refs() {
   WindowRefs refs;
   refs.process_ids = process_ids();
   refs.thread_ids = thread_ids();
-  samples();  // merges what is left
-  refs.samples = std::move(merged_);
-  *this = RefsMerger();
+  refs.samples = take_samples();
   return refs;
+}
+
+std::vector<StoredSample> RefsMerger::take_samples() {
+  samples();  // merges what is left
+  std::vector<StoredSample> taken = std::move(merged_);
+  *this = RefsMerger();
+  return taken;
 }
 
 }  // namespace ember::store

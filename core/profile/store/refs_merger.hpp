@@ -47,6 +47,8 @@ class RefsMerger {
   // The merged references (a rollup's samples blob), moved out: the merger
   // is empty after (a busy hour's merge is millions of rows, not copied).
   WindowRefs take_refs();
+  // The merged samples alone, moved out likewise.
+  std::vector<StoredSample> take_samples();
 
  private:
   static std::vector<std::int64_t> newest_last(const std::vector<std::int64_t>& ids);

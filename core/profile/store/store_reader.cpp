@@ -524,7 +524,15 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
   // Stacks, then their frames, each in store id order (the same merged
   // Window whether it came from rollups or windows): store ids -> dense
   // indices of the merged window.
-  const std::vector<StoredSample>& samples = merger.samples();
+  // By name, the merged rows move to their folded processes first: far
+  // fewer rows are looked up and converted.
+  std::vector<StoredSample> folded;
+  if (processes == Processes::by_name) {
+    folded = merger.take_samples();
+    fold_rows(fold, folded);
+  }
+  const std::vector<StoredSample>& samples =
+      processes == Processes::by_name ? folded : merger.samples();
   RowIndex stack_index(db_->query_int("SELECT max(id) FROM stacks"), samples.size());
   for (const StoredSample& s : samples) stack_index.want(s.stack_id);
   // Each stack is decoded into its own vector of merged.stacks, holding
@@ -631,7 +639,6 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
     merged.samples.push_back(
         StackCount{stack_index.at(s.stack_id), s.pid, s.tid, s.count, labels_of(s.stack_id)});
   }
-  if (processes == Processes::by_name) fold_samples(fold, merged);
 }
 
 }  // namespace ember::store

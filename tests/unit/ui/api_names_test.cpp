@@ -1,0 +1,100 @@
+// The flame graph of everything reads the processes folded by name and, in
+// the runtime view, makes that read into its view in place: the answers are
+// those of a kept read of every process and thread.
+#include <gtest/gtest.h>
+
+#include "api.hpp"
+#include "flame_reader.hpp"
+#include "mini_json.hpp"
+#include "python_service_window.hpp"
+#include "scratch_dir.hpp"
+#include "store_writer.hpp"
+#include "story_windows.hpp"
+
+namespace ember::ui::test {
+namespace {
+
+using ember::test::kS;
+using ember::test::kT0;
+
+// Minute `i`: python_service_window's process run by three pids of one
+// name, a fourth under another name, each a different share of it.
+Window service_minute(int i) {
+  Window w = ember::test::python_service_window();
+  w.start_ns = kT0 + i * 60 * kS;
+  w.end_ns = w.start_ns + 60 * kS;
+  const std::vector<StackCount> one = w.samples;
+  w.samples.clear();
+  w.processes.clear();
+  w.threads.clear();
+  const std::uint32_t pids[] = {7, 8, 9, 40};
+  for (std::uint32_t pid : pids) {
+    const std::uint32_t n = pid + static_cast<std::uint32_t>(i);  // pids differ in counts
+    ProcessInfo p;
+    p.pid = pid + static_cast<std::uint32_t>(100 * i);  // new pids each minute
+    p.comm = pid == 40 ? "worker" : "python3.11";
+    p.exe = "/usr/bin/" + p.comm;
+    p.cmdline = "python3 server.py --port " + std::to_string(8000 + pid);
+    w.processes.push_back(p);
+    w.threads.push_back({p.pid, p.pid, p.comm});
+    w.threads.push_back({p.pid, p.pid + 1, "gc"});
+    for (StackCount s : one) {
+      s.tid = s.tid == 7 ? p.pid : p.pid + 1;
+      s.pid = p.pid;
+      s.count = s.count * n % 97 + 1;
+      w.samples.push_back(s);
+    }
+  }
+  return w;
+}
+
+class FoldedFlameGraphs : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string path = (scratch_.path() / "ember.db").string();
+    std::unique_ptr<store::StoreWriter> writer;
+    store::StoreOutcome opened = store::StoreWriter::open(path, writer);
+    ASSERT_TRUE(opened.ok()) << opened.message;
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(writer->write(service_minute(i)).ok());
+    writer.reset();
+    ASSERT_TRUE(store::StoreReader::open(path, reader_));
+    api_ = std::make_unique<Api>(*reader_, [] { return kT0 + 3600 * kS; });
+  }
+
+  ApiResponse get(const std::string& path, const Params& params = {}) {
+    return api_->handle(path, params);
+  }
+
+  ember::test::ScratchDir scratch_{"ember-ui-names-test"};
+  std::unique_ptr<store::StoreReader> reader_;
+  std::unique_ptr<Api> api_;
+};
+
+TEST_F(FoldedFlameGraphs, AnswerAsAKeptReadOfEveryProcessDoes) {
+  const Params kept_read{{"format", "folded"}, {"threads", "1"}};  // an export: every thread
+  const std::vector<std::pair<std::string, Params>> asked = {
+      {"/api/v1/flamegraph", {}},
+      {"/api/v1/flamegraph", {{"view", "native"}}},
+      {"/api/v1/flamegraph", {{"focus", "select_top_naive"}}},
+      {"/api/v1/diff", {{"base_from", "2026-11-25T19:05:00Z"}, {"base_to", "2026-11-25T19:07:00Z"}}},
+  };
+  for (const auto& [path, params] : asked) {
+    SCOPED_TRACE(path + (params.empty() ? "" : " " + params.begin()->second));
+    api_->forget_when_idle(std::chrono::seconds(0));
+    ApiResponse folded = get(path, params);
+    ASSERT_EQ(folded.status, 200) << folded.body;
+    EXPECT_EQ(get(path, params).body, folded.body) << "asked again: the kept view";
+    api_->forget_when_idle(std::chrono::seconds(0));
+    ASSERT_EQ(get("/api/v1/export", kept_read).status, 200);
+    EXPECT_EQ(get(path, params).body, folded.body) << "from a kept read of every process";
+  }
+  // Each name once at the root.
+  ApiResponse answer = get("/api/v1/flamegraph");
+  ReadNode all = read_tree(ember::test::JsonParser::parse(answer.body));
+  ASSERT_EQ(all.children.size(), 2u);
+  EXPECT_EQ(all.children[0].name, "python3.11");  // three pids a minute: the biggest
+  EXPECT_EQ(all.children[1].name, "worker");
+}
+
+}  // namespace
+}  // namespace ember::ui::test
