@@ -60,8 +60,7 @@ std::optional<ApiResponse> rejected(ApiQuery& query) {
 namespace {
 
 // The range's stored windows as a read's key (read_key), or an error.
-Status covered_by(const ApiRequest& request, const report::TimeRange& range,
-                  std::string& covered) {
+Status covered_by(const ApiRequest& request, const report::TimeRange& range, std::string& covered) {
   std::vector<store::WindowSpan> spans;
   Status listed = request.store.windows(range.from_ns, range.to_ns, spans);
   if (listed) covered = read_key(spans);
@@ -106,8 +105,7 @@ const SharedWindow* kept_read(const ApiRequest& request, const std::string& cove
     serving.push_back(ReadDetail::processes);
   }
   // Without metrics: what serves everything but a chart.
-  if (detail == ReadDetail::counts || detail == ReadDetail::stacks ||
-      detail == ReadDetail::names) {
+  if (detail == ReadDetail::counts || detail == ReadDetail::stacks || detail == ReadDetail::names) {
     serving.push_back(ReadDetail::samples);
   }
   serving.push_back(detail);
@@ -210,7 +208,7 @@ std::optional<ApiResponse> read_selection(const ApiRequest& request, const Selec
   // view needs stacks only).
   ReadDetail detail = selection.threads || !filter.threads.empty()   ? ReadDetail::threads
                       : selection.counts && filter.empty() && native ? ReadDetail::counts
-                      : selection.names && filter.empty()             ? ReadDetail::names
+                      : selection.names && filter.empty()            ? ReadDetail::names
                       : selection.stacks && filter.empty() && request.store.sums_per_stack()
                           ? ReadDetail::stacks
                       : selection.metrics ? ReadDetail::processes

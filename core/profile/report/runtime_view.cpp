@@ -299,8 +299,7 @@ RuntimeView runtime_view_of(const Window& window) {
   out.label_sets = window.label_sets;
   std::vector<std::uint32_t> shown_as;
   std::vector<Frame> grouped = group_unnamed(window.frames, roles, shown_as);
-  view.changed_samples =
-      view_stacks(roles, shown_as, window.stacks, nullptr, window.samples, out);
+  view.changed_samples = view_stacks(roles, shown_as, window.stacks, nullptr, window.samples, out);
   out.frames = shown_frames(out.stacks, window.frames.size(), grouped,
                             [&](std::size_t i) { return window.frames[i]; });
   return view;

@@ -55,9 +55,8 @@ class SqliteStoreReader final : public StoreReader {
   void merge(std::int64_t from_ns, std::int64_t to_ns, Samples samples, Metrics metrics,
              Processes processes, Window& merged) const;
   // merge() guarded: on an error `merged` is left empty.
-  Status read_merged(std::int64_t from_ns, std::int64_t to_ns, Samples samples,
-                     Window& merged, Metrics metrics = Metrics::with,
-                     Processes processes = Processes::each) const;
+  Status read_merged(std::int64_t from_ns, std::int64_t to_ns, Samples samples, Window& merged,
+                     Metrics metrics = Metrics::with, Processes processes = Processes::each) const;
 
   std::string path_;
   std::unique_ptr<Database> db_;
@@ -241,8 +240,7 @@ void sum_threads(Window& window) {
 }
 
 Status SqliteStoreReader::read_merged(std::int64_t from_ns, std::int64_t to_ns, Samples samples,
-                                      Window& merged, Metrics metrics,
-                                      Processes processes) const {
+                                      Window& merged, Metrics metrics, Processes processes) const {
   merged = Window{};
   Status status =
       guarded(path_, [&] { merge(from_ns, to_ns, samples, metrics, processes, merged); });

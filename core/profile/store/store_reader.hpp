@@ -77,8 +77,7 @@ class StoreReader {
   // What a flame graph of everything draws (its roots are process names):
   // a churning host's half hour is hundreds of thousands of processes of a
   // few dozen names. By default a read_process_samples, folded.
-  virtual Status read_process_names(std::int64_t from_ns, std::int64_t to_ns,
-                                    Window& merged) const;
+  virtual Status read_process_names(std::int64_t from_ns, std::int64_t to_ns, Window& merged) const;
 
   // The samples counted per process without their stacks: a read per
   // process whose `stacks` and `frames` are empty, each (pid, labels) once

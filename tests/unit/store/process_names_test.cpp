@@ -1,5 +1,7 @@
 // A read folded by process name (StoreReader::read_process_names) draws the
 // flame graph the read per process draws, with one process per name.
+#include "process_names.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -7,7 +9,6 @@
 #include <tuple>
 
 #include "flame_tree.hpp"
-#include "process_names.hpp"
 #include "store_reader.hpp"
 #include "store_windows.hpp"
 #include "store_writer.hpp"
@@ -33,7 +34,8 @@ Window churn_window(int i) {
     w.samples.push_back({stack, pid, pid, count});
   };
   const std::uint32_t base = static_cast<std::uint32_t>(i);
-  for (std::uint32_t n = 0; n < 20; ++n) add(1000 + base * 20 + n, "true", n % 2 ? 2 : 4, 1 + n % 3);
+  for (std::uint32_t n = 0; n < 20; ++n)
+    add(1000 + base * 20 + n, "true", n % 2 ? 2 : 4, 1 + n % 3);
   for (std::uint32_t n = 0; n < 10; ++n) add(5000 + base * 10 + n, "python3.12", n % 2, 2 + n);
   add(300, i % 2 ? "cron-odd" : "cron-even", 3, 7);
   add(400, "", 0, 3);

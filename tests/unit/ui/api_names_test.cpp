@@ -76,7 +76,8 @@ TEST_F(FoldedFlameGraphs, AnswerAsAKeptReadOfEveryProcessDoes) {
       {"/api/v1/flamegraph", {}},
       {"/api/v1/flamegraph", {{"view", "native"}}},
       {"/api/v1/flamegraph", {{"focus", "select_top_naive"}}},
-      {"/api/v1/diff", {{"base_from", "2026-11-25T19:05:00Z"}, {"base_to", "2026-11-25T19:07:00Z"}}},
+      {"/api/v1/diff",
+       {{"base_from", "2026-11-25T19:05:00Z"}, {"base_to", "2026-11-25T19:07:00Z"}}},
   };
   for (const auto& [path, params] : asked) {
     SCOPED_TRACE(path + (params.empty() ? "" : " " + params.begin()->second));
