@@ -3,6 +3,7 @@
 #include "endpoints.hpp"
 #include "focus.hpp"
 #include "report.hpp"
+#include "report_filter.hpp"
 #include "runtime_view.hpp"
 
 namespace ember::ui {
@@ -157,6 +158,63 @@ bool view_names_in_place(const ApiRequest& request, const report::TimeRange& ran
   return true;
 }
 
+// A filtered selection of processes (not threads) from a read of those
+// processes alone: unless a read of the range is kept already, only the
+// processes the filter keeps are read (a churning host's half hour is
+// ~360,000 processes; a picked target a few), and only the selection is
+// kept. False when it leaves the selection to read_selection's general way,
+// as when nothing matches: that error lists the range's processes.
+bool select_in_store(const ApiRequest& request, const report::TimeRange& range,
+                     const report::ReportFilter& filter, bool native, SharedWindow& out,
+                     std::string* key, std::uint64_t* view_changed,
+                     std::optional<ApiResponse>& answer) {
+  std::string covered;
+  if (Status listed = covered_by(request, range, covered); !listed) {
+    answer = error_response(500, listed.message());
+    return true;
+  }
+  if (covered.empty() || kept_read(request, covered, ReadDetail::samples)) return false;
+  const std::string selected_key =
+      covered + " process samples|" + filter_key(filter) + (native ? "|native" : "|runtime");
+  const SharedWindow* kept_view = request.cache.windows.find(selected_key);
+  const std::uint64_t* kept_count = request.cache.view_changed.find(selected_key);
+  if (kept_view && (native || kept_count)) {
+    if (key) *key = selected_key;
+    out = *kept_view;
+    if (view_changed) *view_changed = native ? 0 : *kept_count;
+    return true;
+  }
+  Window selected;
+  {
+    Window read;
+    ++request.cache.store_reads;
+    Status status = request.store.read_process_samples_of(
+        range.from_ns, range.to_ns,
+        [&filter](const ProcessInfo* p, std::uint32_t pid) {
+          return report::process_matches(filter, p, pid);
+        },
+        read);
+    if (!status) {
+      answer = error_response(500, status.message());
+      return true;
+    }
+    if (!report::select_samples(read, range, filter, "from", selected)) return false;
+  }
+  if (key) *key = selected_key;
+  std::uint64_t changed = 0;
+  if (native) {
+    out = std::make_shared<const Window>(std::move(selected));
+  } else {
+    report::RuntimeView view = report::runtime_view(std::move(selected));
+    changed = view.changed_samples;
+    request.cache.view_changed.put(selected_key, changed);
+    out = std::make_shared<const Window>(std::move(view.window));
+  }
+  request.cache.windows.put(selected_key, out);
+  if (view_changed) *view_changed = changed;
+  return true;
+}
+
 }  // namespace
 
 Status read_range(const ApiRequest& request, const report::TimeRange& range, SharedWindow& out,
@@ -216,6 +274,15 @@ std::optional<ApiResponse> read_selection(const ApiRequest& request, const Selec
   if (detail == ReadDetail::names && !native) {
     std::optional<ApiResponse> answer;
     if (view_names_in_place(request, range, filter_key(filter), out, key, view_changed, answer)) {
+      return answer;
+    }
+  }
+  const bool filters_processes = !filter.pids.empty() || !filter.processes.empty() ||
+                                 !filter.containers.empty() || !filter.services.empty() ||
+                                 !filter.pods.empty() || !filter.cmdlines.empty();
+  if (detail == ReadDetail::samples && filters_processes) {
+    std::optional<ApiResponse> answer;
+    if (select_in_store(request, range, filter, native, out, key, view_changed, answer)) {
       return answer;
     }
   }

@@ -54,6 +54,13 @@ Status StoreWhenReady::read_process_names(std::int64_t from_ns, std::int64_t to_
       [&](const store::StoreReader& r) { return r.read_process_names(from_ns, to_ns, merged); });
 }
 
+Status StoreWhenReady::read_process_samples_of(std::int64_t from_ns, std::int64_t to_ns,
+                                               const ProcessWanted& wanted, Window& merged) const {
+  return reading([&](const store::StoreReader& r) {
+    return r.read_process_samples_of(from_ns, to_ns, wanted, merged);
+  });
+}
+
 Status StoreWhenReady::read_process_counts(std::int64_t from_ns, std::int64_t to_ns,
                                            Window& merged) const {
   return reading(

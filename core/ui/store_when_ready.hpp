@@ -26,6 +26,8 @@ class StoreWhenReady final : public store::StoreReader {
                               Window& merged) const override;
   Status read_process_names(std::int64_t from_ns, std::int64_t to_ns,
                             Window& merged) const override;
+  Status read_process_samples_of(std::int64_t from_ns, std::int64_t to_ns,
+                                 const ProcessWanted& wanted, Window& merged) const override;
   Status read_process_counts(std::int64_t from_ns, std::int64_t to_ns,
                              Window& merged) const override;
   Status windows(std::int64_t from_ns, std::int64_t to_ns,

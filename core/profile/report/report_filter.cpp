@@ -15,6 +15,14 @@ bool any_of_or_empty(const std::vector<T>& wanted, auto&& matches) {
   return wanted.empty() || std::any_of(wanted.begin(), wanted.end(), matches);
 }
 
+bool thread_matches(const ReportFilter& filter, const std::string* name, std::uint32_t tid) {
+  return any_of_or_empty(filter.threads, [&](const std::string& wanted) {
+    return (name && wanted == *name) || wanted == std::to_string(tid);
+  });
+}
+
+}  // namespace
+
 bool process_matches(const ReportFilter& filter, const ProcessInfo* p, std::uint32_t pid) {
   if (!any_of_or_empty(filter.pids, [&](std::uint32_t want) { return want == pid; })) return false;
   if (filter.processes.empty() && filter.containers.empty() && filter.services.empty() &&
@@ -38,14 +46,6 @@ bool process_matches(const ReportFilter& filter, const ProcessInfo* p, std::uint
            return p->cmdline.find(part) != std::string::npos;
          });
 }
-
-bool thread_matches(const ReportFilter& filter, const std::string* name, std::uint32_t tid) {
-  return any_of_or_empty(filter.threads, [&](const std::string& wanted) {
-    return (name && wanted == *name) || wanted == std::to_string(tid);
-  });
-}
-
-}  // namespace
 
 std::string ReportFilter::describe() const {
   std::string out;

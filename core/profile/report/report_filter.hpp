@@ -53,6 +53,11 @@ Status parse_kind(const std::string& name, std::string& out);
 // `text` as a --label filter, "key=value" with a non-empty key.
 Status parse_label(const std::string& text, std::string& out);
 
+// Whether `filter`'s process part (pids, processes, containers, services,
+// pods, cmdlines) keeps process `pid`, described by `process` (nullptr when
+// no row describes it: only a filter of pids alone keeps it).
+bool process_matches(const ReportFilter& filter, const ProcessInfo* process, std::uint32_t pid);
+
 // `window` with only the samples `filter` keeps, and only their processes and
 // threads. Frames and stacks are left as they are.
 Window apply_filter(const Window& window, const ReportFilter& filter);

@@ -38,6 +38,8 @@ class SqliteStoreReader final : public StoreReader {
                               Window& merged) const override;
   Status read_process_names(std::int64_t from_ns, std::int64_t to_ns,
                             Window& merged) const override;
+  Status read_process_samples_of(std::int64_t from_ns, std::int64_t to_ns,
+                                 const ProcessWanted& wanted, Window& merged) const override;
   Status read_process_counts(std::int64_t from_ns, std::int64_t to_ns,
                              Window& merged) const override;
   Status windows(std::int64_t from_ns, std::int64_t to_ns,
@@ -52,11 +54,13 @@ class SqliteStoreReader final : public StoreReader {
   enum class Metrics { with, without };
   // Each process as it is, or those of one name folded (read_process_names).
   enum class Processes { each, by_name };
+  // With `wanted`, only the processes it keeps.
   void merge(std::int64_t from_ns, std::int64_t to_ns, Samples samples, Metrics metrics,
-             Processes processes, Window& merged) const;
+             Processes processes, const ProcessWanted* wanted, Window& merged) const;
   // merge() guarded: on an error `merged` is left empty.
   Status read_merged(std::int64_t from_ns, std::int64_t to_ns, Samples samples, Window& merged,
-                     Metrics metrics = Metrics::with, Processes processes = Processes::each) const;
+                     Metrics metrics = Metrics::with, Processes processes = Processes::each,
+                     const ProcessWanted* wanted = nullptr) const;
 
   std::string path_;
   std::unique_ptr<Database> db_;
@@ -221,6 +225,26 @@ Status StoreReader::read_process_names(std::int64_t from_ns, std::int64_t to_ns,
   return status;
 }
 
+Status StoreReader::read_process_samples_of(std::int64_t from_ns, std::int64_t to_ns,
+                                            const ProcessWanted& wanted, Window& merged) const {
+  Status status = read_process_samples(from_ns, to_ns, merged);
+  if (status) keep_processes(merged, wanted);
+  return status;
+}
+
+void keep_processes(Window& window, const StoreReader::ProcessWanted& wanted) {
+  std::unordered_map<std::uint32_t, bool> kept;  // pid -> wanted
+  for (const ProcessInfo& p : window.processes) kept[p.pid] = wanted(&p, p.pid);
+  auto keeps = [&](std::uint32_t pid) {
+    auto [it, inserted] = kept.try_emplace(pid, false);
+    if (inserted) it->second = wanted(nullptr, pid);
+    return it->second;
+  };
+  std::erase_if(window.processes, [&](const ProcessInfo& p) { return !kept[p.pid]; });
+  std::erase_if(window.samples, [&](const StackCount& s) { return !keeps(s.pid); });
+  std::erase_if(window.threads, [&](const ThreadInfo& t) { return !keeps(t.pid); });
+}
+
 void sum_threads(Window& window) {
   std::vector<StackCount>& samples = window.samples;
   for (StackCount& s : samples) s.tid = 0;
@@ -240,10 +264,11 @@ void sum_threads(Window& window) {
 }
 
 Status SqliteStoreReader::read_merged(std::int64_t from_ns, std::int64_t to_ns, Samples samples,
-                                      Window& merged, Metrics metrics, Processes processes) const {
+                                      Window& merged, Metrics metrics, Processes processes,
+                                      const ProcessWanted* wanted) const {
   merged = Window{};
   Status status =
-      guarded(path_, [&] { merge(from_ns, to_ns, samples, metrics, processes, merged); });
+      guarded(path_, [&] { merge(from_ns, to_ns, samples, metrics, processes, wanted, merged); });
   if (!status) merged = Window{};
   return status;
 }
@@ -271,6 +296,13 @@ Status SqliteStoreReader::read_process_names(std::int64_t from_ns, std::int64_t 
                                              Window& merged) const {
   return read_merged(from_ns, to_ns, Samples::per_process, merged, Metrics::without,
                      Processes::by_name);
+}
+
+Status SqliteStoreReader::read_process_samples_of(std::int64_t from_ns, std::int64_t to_ns,
+                                                  const ProcessWanted& wanted,
+                                                  Window& merged) const {
+  return read_merged(from_ns, to_ns, Samples::per_process, merged, Metrics::without,
+                     Processes::each, &wanted);
 }
 
 Status SqliteStoreReader::read_process_counts(std::int64_t from_ns, std::int64_t to_ns,
@@ -388,7 +420,8 @@ void sort_by_id(std::vector<Row>& rows, std::vector<std::int64_t>& ids) {
 }  // namespace
 
 void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples wanted,
-                              Metrics metrics, Processes processes, Window& merged) const {
+                              Metrics metrics, Processes processes,
+                              const ProcessWanted* wanted_processes, Window& merged) const {
   Transaction snapshot(*db_, false);  // one consistent view while the agent writes
   std::int64_t version = db_->query_int("PRAGMA user_version");
   bool has_rollups = version >= 3;
@@ -472,6 +505,14 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
   std::map<std::uint32_t, std::size_t> process_index;
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> thread_index;
   NameFold fold;
+  // With wanted_processes: every pid a row describes, with the place of its
+  // first row among them (a read of every process puts the pid there).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> row_pids;
+  auto row_of = [&row_pids](std::uint32_t pid) {
+    auto it = std::lower_bound(row_pids.begin(), row_pids.end(), pid,
+                               [](const auto& row, std::uint32_t p) { return row.first < p; });
+    return it != row_pids.end() && it->first == pid ? &*it : nullptr;
+  };
   if (processes == Processes::by_name) {
     // Only each row's name: no ProcessInfo per pid is ever built.
     Statement row(db_->handle(), "SELECT pid, comm FROM processes WHERE id = ?1");
@@ -486,17 +527,40 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
     Statement row(db_->handle(), std::string("SELECT ") +
                                      (version >= 4 ? kProcessColumns : kProcessColumnsBefore4) +
                                      " FROM processes WHERE id = ?1");
+    // With wanted_processes, a pid's newest row decides whether it stays
+    // (one it drops is marked, then erased).
+    std::vector<bool> dropped;  // by index in merged.processes
     for (std::int64_t id : merger.process_ids()) {
       row.bind(1, id);
       if (!row.step()) throw CorruptBlob("a window refers to a missing process row");
       ProcessInfo process = read_process(row, 0);
       row.reset();
-      auto [it, inserted] = process_index.try_emplace(process.pid, merged.processes.size());
-      if (inserted) {
+      const std::uint32_t pid = process.pid;
+      const bool keep = !wanted_processes || (*wanted_processes)(&process, pid);
+      if (wanted_processes) row_pids.emplace_back(pid, static_cast<std::uint32_t>(row_pids.size()));
+      auto it = process_index.find(pid);
+      if (it == process_index.end()) {
+        if (!keep) continue;
+        process_index.emplace(pid, merged.processes.size());
         merged.processes.push_back(std::move(process));
+        dropped.push_back(false);
       } else {
-        merged.processes[it->second] = std::move(process);
+        if (keep) merged.processes[it->second] = std::move(process);
+        dropped[it->second] = !keep;
       }
+    }
+    if (wanted_processes) {
+      std::size_t i = 0;
+      std::erase_if(merged.processes, [&](const ProcessInfo&) { return dropped[i++]; });
+      std::stable_sort(row_pids.begin(), row_pids.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      row_pids.erase(std::unique(row_pids.begin(), row_pids.end(),
+                                 [](const auto& a, const auto& b) { return a.first == b.first; }),
+                     row_pids.end());
+      std::stable_sort(merged.processes.begin(), merged.processes.end(),
+                       [&](const ProcessInfo& a, const ProcessInfo& b) {
+                         return row_of(a.pid)->second < row_of(b.pid)->second;
+                       });
     }
   }
   {
@@ -522,15 +586,37 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
   // Stacks, then their frames, each in store id order (the same merged
   // Window whether it came from rollups or windows): store ids -> dense
   // indices of the merged window.
-  // By name, the merged rows move to their folded processes first: far
-  // fewer rows are looked up and converted.
-  std::vector<StoredSample> folded;
+  // By name, the merged rows move to their folded processes first; with
+  // wanted_processes, the rows of the others go: far fewer rows are looked
+  // up and converted.
+  std::vector<StoredSample> taken;
   if (processes == Processes::by_name) {
-    folded = merger.take_samples();
-    fold_rows(fold, folded);
+    taken = merger.take_samples();
+    fold_rows(fold, taken);
+  } else if (wanted_processes) {
+    taken = merger.take_samples();
+    std::vector<std::uint32_t> kept;
+    for (const ProcessInfo& p : merged.processes) kept.push_back(p.pid);
+    std::sort(kept.begin(), kept.end());
+    auto keeps = [&](std::uint32_t pid) {
+      if (std::binary_search(kept.begin(), kept.end(), pid)) return true;
+      // A pid no row describes: what a filter of pids alone makes of it.
+      return !row_of(pid) && (*wanted_processes)(nullptr, pid);
+    };
+    std::uint32_t last_pid = 0;
+    bool looked_up = false, last_kept = false;
+    std::erase_if(taken, [&](const StoredSample& s) {  // rows come by pid: one lookup a run
+      if (!looked_up || s.pid != last_pid) {
+        last_pid = s.pid;
+        last_kept = keeps(s.pid);
+        looked_up = true;
+      }
+      return !last_kept;
+    });
+    taken.shrink_to_fit();
   }
   const std::vector<StoredSample>& samples =
-      processes == Processes::by_name ? folded : merger.samples();
+      processes == Processes::by_name || wanted_processes ? taken : merger.samples();
   RowIndex stack_index(db_->query_int("SELECT max(id) FROM stacks"), samples.size());
   for (const StoredSample& s : samples) stack_index.want(s.stack_id);
   // Each stack is decoded into its own vector of merged.stacks, holding

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,6 +71,18 @@ class StoreReader {
     return read_per_process(from_ns, to_ns, merged);
   }
 
+  // Which processes a read keeps, judged on each pid's newest row
+  // (`process` nullptr for a pid no row describes).
+  using ProcessWanted = std::function<bool(const ProcessInfo* process, std::uint32_t pid)>;
+
+  // The same as read_process_samples with only the processes `wanted` keeps
+  // and their samples (stacks and frames only theirs): what a flame graph of
+  // one target needs, without every process of the range (a churning host's
+  // half hour is hundreds of thousands). By default a read_process_samples,
+  // the rest dropped (keep_processes).
+  virtual Status read_process_samples_of(std::int64_t from_ns, std::int64_t to_ns,
+                                         const ProcessWanted& wanted, Window& merged) const;
+
   // The same as read_process_samples with the processes of one name folded
   // into one (process_names.hpp): each distinct non-empty comm is one
   // process, the lowest pid of those that had it, every other field empty,
@@ -109,5 +122,9 @@ class StoreReader {
 // with the same pid, stack and labels become one, with tid 0, sorted by
 // them; `threads` is emptied.
 void sum_threads(Window& window);
+
+// `window` with only the processes `wanted` keeps and their samples and
+// threads (frames and stacks as they are).
+void keep_processes(Window& window, const StoreReader::ProcessWanted& wanted);
 
 }  // namespace ember::store

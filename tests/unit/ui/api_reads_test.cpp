@@ -1,6 +1,7 @@
-// The flame graph of everything reads the processes folded by name and, in
-// the runtime view, makes that read into its view in place: the answers are
-// those of a kept read of every process and thread.
+// A flame graph of everything reads the processes folded by name and, in the
+// runtime view, makes that read into its view in place; one of a picked
+// target reads only its processes. The answers are those of a kept read of
+// every process and thread.
 #include <gtest/gtest.h>
 
 #include "api.hpp"
@@ -48,7 +49,7 @@ Window service_minute(int i) {
   return w;
 }
 
-class FoldedFlameGraphs : public ::testing::Test {
+class ReadsOfSomeProcesses : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string path = (scratch_.path() / "ember.db").string();
@@ -70,7 +71,7 @@ class FoldedFlameGraphs : public ::testing::Test {
   std::unique_ptr<Api> api_;
 };
 
-TEST_F(FoldedFlameGraphs, AnswerAsAKeptReadOfEveryProcessDoes) {
+TEST_F(ReadsOfSomeProcesses, AnswerAsAKeptReadOfEveryProcessDoes) {
   const Params kept_read{{"format", "folded"}, {"threads", "1"}};  // an export: every thread
   const std::vector<std::pair<std::string, Params>> asked = {
       {"/api/v1/flamegraph", {}},
@@ -95,6 +96,34 @@ TEST_F(FoldedFlameGraphs, AnswerAsAKeptReadOfEveryProcessDoes) {
   ASSERT_EQ(all.children.size(), 2u);
   EXPECT_EQ(all.children[0].name, "python3.11");  // three pids a minute: the biggest
   EXPECT_EQ(all.children[1].name, "worker");
+}
+
+TEST_F(ReadsOfSomeProcesses, ASelectionAnswersAsAKeptReadOfEveryProcessDoes) {
+  const Params kept_read{{"format", "folded"}, {"threads", "1"}};
+  const std::vector<std::pair<std::string, Params>> asked = {
+      {"/api/v1/flamegraph", {{"process", "python3.11"}}},
+      {"/api/v1/flamegraph", {{"process", "worker"}, {"view", "native"}}},
+      {"/api/v1/flamegraph", {{"pid", "108"}}},
+      {"/api/v1/flamegraph", {{"cmdline", "--port 8040"}, {"focus", "handle"}}},
+      {"/api/v1/functions", {{"process", "python3.11"}}},
+      {"/api/v1/diff", {{"process", "worker"}, {"base_process", "python3.11"}}},
+      {"/api/v1/flamegraph", {{"pid", "999"}}},  // no samples: the error names the processes
+  };
+  for (const auto& [path, params] : asked) {
+    SCOPED_TRACE(path + " " + params.begin()->first + "=" + params.begin()->second);
+    api_->forget_when_idle(std::chrono::seconds(0));
+    ApiResponse selected = get(path, params);
+    EXPECT_EQ(selected.status, params.begin()->second == "999" ? 404 : 200) << selected.body;
+    EXPECT_EQ(get(path, params).body, selected.body) << "asked again: the kept selection";
+    api_->forget_when_idle(std::chrono::seconds(0));
+    ASSERT_EQ(get("/api/v1/export", kept_read).status, 200);
+    EXPECT_EQ(get(path, params).body, selected.body) << "from a kept read of every process";
+  }
+  // Only the python3.11 processes: the three of each minute.
+  ReadNode tree = read_tree(
+      ember::test::JsonParser::parse(get("/api/v1/flamegraph", {{"process", "python3.11"}}).body));
+  ASSERT_EQ(tree.children.size(), 1u);
+  EXPECT_EQ(tree.children[0].name, "python3.11");
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
-// A read folded by process name (StoreReader::read_process_names) draws the
-// flame graph the read per process draws, with one process per name.
-#include "process_names.hpp"
-
+// Reads of some processes: folded by name (StoreReader::read_process_names),
+// drawing the flame graph the read per process draws with one process per
+// name, and of the processes a filter keeps (read_process_samples_of).
 #include <gtest/gtest.h>
 
 #include <map>
@@ -9,6 +8,7 @@
 #include <tuple>
 
 #include "flame_tree.hpp"
+#include "process_names.hpp"
 #include "store_reader.hpp"
 #include "store_windows.hpp"
 #include "store_writer.hpp"
@@ -23,7 +23,7 @@ using test::kStart;
 // Window `i` (15 minutes from kStart + i * 15 min): the two processes of
 // full_window, 20 short-lived `true`s and 10 `python3.12`s of their own
 // pids, pid 300 named after i's parity (a pid reused under another name),
-// pid 400 without a name.
+// pid 400 without a name, pid 77 without a row.
 Window churn_window(int i) {
   Window w = test::full_window(kStart + i * 15 * kMinute);
   w.end_ns = w.start_ns + 15 * kMinute;
@@ -39,6 +39,7 @@ Window churn_window(int i) {
   for (std::uint32_t n = 0; n < 10; ++n) add(5000 + base * 10 + n, "python3.12", n % 2, 2 + n);
   add(300, i % 2 ? "cron-odd" : "cron-even", 3, 7);
   add(400, "", 0, 3);
+  w.samples.push_back({1, 77, 77, 5});
   return w;
 }
 
@@ -107,7 +108,7 @@ TEST(ProcessNames, AReadFoldedByNameDrawsTheFlameGraphOfTheReadPerProcess) {
     EXPECT_EQ(unnamed, std::set<std::uint32_t>{400});
     for (const StackCount& s : names.samples) {
       EXPECT_EQ(s.tid, 0u);
-      EXPECT_TRUE(unnamed.count(s.pid) ||
+      EXPECT_TRUE(unnamed.count(s.pid) || s.pid == 77 ||
                   std::any_of(folded.begin(), folded.end(),
                               [&](const auto& name) { return name.second == s.pid; }))
           << "a sample of pid " << s.pid << ", which no folded process is";
@@ -148,6 +149,52 @@ TEST(ProcessNames, AReusedPidIsFoldedUnderItsNewestName) {
   EXPECT_EQ(fold.pid_for(9), 9u);
   EXPECT_EQ(fold.pid_for(12), 12u);
   EXPECT_EQ(fold.pid_for(55), 55u) << "a pid no row named stands for itself";
+}
+
+// Only the processes a filter keeps, judged on each pid's newest row, come
+// back with their samples, stacks and frames: what the read of every process
+// gives for them.
+TEST(ProcessReads, AReadOfSomeProcessesIsTheirPartOfTheReadOfAll) {
+  test::ScratchDir dir;
+  std::string path = write_store(dir, 9);
+  std::unique_ptr<StoreReader> reader;
+  ASSERT_TRUE(StoreReader::open(path, reader));
+  // python3.12, the reused pid 300 while its newest row is cron-even, pid
+  // 400 (unnamed), and pid 77, which no row describes.
+  const StoreReader::ProcessWanted wanted = [](const ProcessInfo* p, std::uint32_t pid) {
+    if (!p) return pid == 77;
+    return p->comm == "python3.12" || p->comm == "cron-even" || pid == 400;
+  };
+  const std::int64_t end = kStart + 9 * 15 * kMinute;
+  // Whether pid 300's newest row in the range is cron-even (even windows).
+  for (auto [from, to, reused_kept] : std::vector<std::tuple<std::int64_t, std::int64_t, bool>>{
+           {0, INT64_MAX, true},
+           {kStart + 40 * kMinute, end - 20 * kMinute, false},  // windows 2 to 7
+           {kStart, kStart + 1, true}}) {
+    SCOPED_TRACE("from " + std::to_string(from) + " to " + std::to_string(to));
+    Window all, some;
+    ASSERT_TRUE(reader->read_process_samples(from, to, all));
+    ASSERT_TRUE(reader->read_process_samples_of(from, to, wanted, some));
+    EXPECT_LT(some.stacks.size(), all.stacks.size()) << "only the stacks of their samples";
+    keep_processes(all, wanted);
+    ASSERT_FALSE(all.processes.empty());
+    EXPECT_EQ(test::profile_of(some), test::profile_of(all));
+    ASSERT_EQ(some.processes.size(), all.processes.size());
+    std::set<std::uint32_t> pids;
+    for (std::size_t i = 0; i < some.processes.size(); ++i) {
+      EXPECT_EQ(some.processes[i].pid, all.processes[i].pid);
+      EXPECT_EQ(some.processes[i].comm, all.processes[i].comm);
+      EXPECT_EQ(some.processes[i].cmdline, all.processes[i].cmdline);
+      pids.insert(some.processes[i].pid);
+    }
+    EXPECT_EQ(pids.count(400), 1u);
+    EXPECT_EQ(pids.count(300), reused_kept ? 1u : 0u);
+    std::uint64_t of_77 = 0;
+    for (const StackCount& s : some.samples) of_77 += s.pid == 77 ? s.count : 0;
+    EXPECT_GT(of_77, 0u) << "a pid without a row, which the filter keeps";
+    EXPECT_EQ(std::tie(some.start_ns, some.end_ns, some.frequency_hz, some.lost_samples),
+              std::tie(all.start_ns, all.end_ns, all.frequency_hz, all.lost_samples));
+  }
 }
 
 }  // namespace
