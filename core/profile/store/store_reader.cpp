@@ -12,7 +12,7 @@
 #include <unordered_map>
 
 #include "byte_codec.hpp"
-#include "process_names.hpp"
+#include "process_reads.hpp"
 #include "refs_merger.hpp"
 #include "rollups.hpp"
 #include "row_index.hpp"
@@ -505,14 +505,8 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
   std::map<std::uint32_t, std::size_t> process_index;
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> thread_index;
   NameFold fold;
-  // With wanted_processes: every pid a row describes, with the place of its
-  // first row among them (a read of every process puts the pid there).
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> row_pids;
-  auto row_of = [&row_pids](std::uint32_t pid) {
-    auto it = std::lower_bound(row_pids.begin(), row_pids.end(), pid,
-                               [](const auto& row, std::uint32_t p) { return row.first < p; });
-    return it != row_pids.end() && it->first == pid ? &*it : nullptr;
-  };
+  std::optional<ProcessSelection> selection;
+  if (wanted_processes) selection.emplace(*wanted_processes);
   if (processes == Processes::by_name) {
     // Only each row's name: no ProcessInfo per pid is ever built.
     Statement row(db_->handle(), "SELECT pid, comm FROM processes WHERE id = ?1");
@@ -527,41 +521,23 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
     Statement row(db_->handle(), std::string("SELECT ") +
                                      (version >= 4 ? kProcessColumns : kProcessColumnsBefore4) +
                                      " FROM processes WHERE id = ?1");
-    // With wanted_processes, a pid's newest row decides whether it stays
-    // (one it drops is marked, then erased).
-    std::vector<bool> dropped;  // by index in merged.processes
     for (std::int64_t id : merger.process_ids()) {
       row.bind(1, id);
       if (!row.step()) throw CorruptBlob("a window refers to a missing process row");
       ProcessInfo process = read_process(row, 0);
       row.reset();
-      const std::uint32_t pid = process.pid;
-      const bool keep = !wanted_processes || (*wanted_processes)(&process, pid);
-      if (wanted_processes) row_pids.emplace_back(pid, static_cast<std::uint32_t>(row_pids.size()));
-      auto it = process_index.find(pid);
-      if (it == process_index.end()) {
-        if (!keep) continue;
-        process_index.emplace(pid, merged.processes.size());
+      if (selection) {
+        selection->add(std::move(process));
+        continue;
+      }
+      auto [it, inserted] = process_index.try_emplace(process.pid, merged.processes.size());
+      if (inserted) {
         merged.processes.push_back(std::move(process));
-        dropped.push_back(false);
       } else {
-        if (keep) merged.processes[it->second] = std::move(process);
-        dropped[it->second] = !keep;
+        merged.processes[it->second] = std::move(process);
       }
     }
-    if (wanted_processes) {
-      std::size_t i = 0;
-      std::erase_if(merged.processes, [&](const ProcessInfo&) { return dropped[i++]; });
-      std::stable_sort(row_pids.begin(), row_pids.end(),
-                       [](const auto& a, const auto& b) { return a.first < b.first; });
-      row_pids.erase(std::unique(row_pids.begin(), row_pids.end(),
-                                 [](const auto& a, const auto& b) { return a.first == b.first; }),
-                     row_pids.end());
-      std::stable_sort(merged.processes.begin(), merged.processes.end(),
-                       [&](const ProcessInfo& a, const ProcessInfo& b) {
-                         return row_of(a.pid)->second < row_of(b.pid)->second;
-                       });
-    }
+    if (selection) merged.processes = selection->finish();
   }
   {
     Statement row(db_->handle(),
@@ -593,30 +569,12 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
   if (processes == Processes::by_name) {
     taken = merger.take_samples();
     fold_rows(fold, taken);
-  } else if (wanted_processes) {
+  } else if (selection) {
     taken = merger.take_samples();
-    std::vector<std::uint32_t> kept;
-    for (const ProcessInfo& p : merged.processes) kept.push_back(p.pid);
-    std::sort(kept.begin(), kept.end());
-    auto keeps = [&](std::uint32_t pid) {
-      if (std::binary_search(kept.begin(), kept.end(), pid)) return true;
-      // A pid no row describes: what a filter of pids alone makes of it.
-      return !row_of(pid) && (*wanted_processes)(nullptr, pid);
-    };
-    std::uint32_t last_pid = 0;
-    bool looked_up = false, last_kept = false;
-    std::erase_if(taken, [&](const StoredSample& s) {  // rows come by pid: one lookup a run
-      if (!looked_up || s.pid != last_pid) {
-        last_pid = s.pid;
-        last_kept = keeps(s.pid);
-        looked_up = true;
-      }
-      return !last_kept;
-    });
-    taken.shrink_to_fit();
+    keep_rows(*selection, taken);
   }
   const std::vector<StoredSample>& samples =
-      processes == Processes::by_name || wanted_processes ? taken : merger.samples();
+      processes == Processes::by_name || selection ? taken : merger.samples();
   RowIndex stack_index(db_->query_int("SELECT max(id) FROM stacks"), samples.size());
   for (const StoredSample& s : samples) stack_index.want(s.stack_id);
   // Each stack is decoded into its own vector of merged.stacks, holding

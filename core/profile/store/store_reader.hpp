@@ -84,7 +84,7 @@ class StoreReader {
                                          const ProcessWanted& wanted, Window& merged) const;
 
   // The same as read_process_samples with the processes of one name folded
-  // into one (process_names.hpp): each distinct non-empty comm is one
+  // into one (process_reads.hpp): each distinct non-empty comm is one
   // process, the lowest pid of those that had it, every other field empty,
   // holding their samples; a process without a name is one of its own.
   // What a flame graph of everything draws (its roots are process names):

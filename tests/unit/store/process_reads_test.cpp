@@ -1,6 +1,8 @@
 // Reads of some processes: folded by name (StoreReader::read_process_names),
 // drawing the flame graph the read per process draws with one process per
 // name, and of the processes a filter keeps (read_process_samples_of).
+#include "process_reads.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -8,7 +10,6 @@
 #include <tuple>
 
 #include "flame_tree.hpp"
-#include "process_names.hpp"
 #include "store_reader.hpp"
 #include "store_windows.hpp"
 #include "store_writer.hpp"

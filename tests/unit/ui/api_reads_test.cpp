@@ -126,5 +126,36 @@ TEST_F(ReadsOfSomeProcesses, ASelectionAnswersAsAKeptReadOfEveryProcessDoes) {
   EXPECT_EQ(tree.children[0].name, "python3.11");
 }
 
+// Single processes become targets only when they make the list: a shorter
+// list is the start of a longer one, whatever the search.
+TEST_F(ReadsOfSomeProcesses, TargetListsOfAnyLengthAgree) {
+  // Each search, and how many single processes it matches (4 a minute).
+  for (auto [search, processes] : std::vector<std::pair<std::string, std::size_t>>{
+           {"", 20}, {"python", 20}, {"(PID 1", 4}, {"worker", 5}}) {
+    SCOPED_TRACE("q=" + search);
+    ApiResponse all = get("/api/v1/targets", {{"q", search}, {"limit", "10000"}});
+    ASSERT_EQ(all.status, 200) << all.body;
+    const ember::test::Json whole = ember::test::JsonParser::parse(all.body);
+    const std::size_t matched = static_cast<std::size_t>(whole["matched"].number);
+    ASSERT_EQ(whole["targets"].size(), matched);
+    std::size_t pids = 0;
+    for (const ember::test::Json& t : whole["targets"].array) pids += t["param"].text == "pid";
+    EXPECT_EQ(pids, processes);
+    for (std::size_t limit : {1, 2, 3, 7, 12}) {
+      const ember::test::Json part = ember::test::JsonParser::parse(
+          get("/api/v1/targets", {{"q", search}, {"limit", std::to_string(limit)}}).body);
+      EXPECT_EQ(part["matched"].number, whole["matched"].number) << limit;
+      ASSERT_EQ(part["targets"].size(), std::min(limit, matched)) << limit;
+      for (std::size_t i = 0; i < part["targets"].size(); ++i) {
+        for (const char* field : {"param", "value", "label"}) {
+          EXPECT_EQ(part["targets"][i][field].text, whole["targets"][i][field].text)
+              << limit << " #" << i;
+        }
+        EXPECT_EQ(part["targets"][i]["samples"].number, whole["targets"][i]["samples"].number);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ember::ui::test

@@ -1,8 +1,6 @@
-#include "process_names.hpp"
+#include "process_reads.hpp"
 
 #include <algorithm>
-
-#include "store_reader.hpp"
 
 namespace ember::store {
 
@@ -60,6 +58,68 @@ std::uint32_t NameFold::pid_for(std::uint32_t pid) const {
   auto it = std::lower_bound(pids_.begin(), pids_.end(), pid,
                              [](const auto& entry, std::uint32_t p) { return entry.first < p; });
   return it != pids_.end() && it->first == pid ? it->second : pid;
+}
+
+void ProcessSelection::add(ProcessInfo process) {
+  const std::uint32_t pid = process.pid;
+  const bool keep = wanted_(&process, pid);
+  rows_.emplace_back(pid, static_cast<std::uint32_t>(rows_.size()));
+  auto it = index_.find(pid);
+  if (it == index_.end()) {
+    if (!keep) return;
+    index_.emplace(pid, processes_.size());
+    processes_.push_back(std::move(process));
+    dropped_.push_back(false);
+    return;
+  }
+  if (keep) processes_[it->second] = std::move(process);
+  dropped_[it->second] = !keep;  // the newest row decides
+}
+
+std::vector<ProcessInfo> ProcessSelection::finish() {
+  std::size_t i = 0;
+  std::erase_if(processes_, [&](const ProcessInfo&) { return dropped_[i++]; });
+  // Each pid's first row: a stable sort keeps rows in the order added.
+  std::stable_sort(rows_.begin(), rows_.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  rows_.erase(std::unique(rows_.begin(), rows_.end(),
+                          [](const auto& a, const auto& b) { return a.first == b.first; }),
+              rows_.end());
+  auto place = [this](std::uint32_t pid) {
+    return std::lower_bound(rows_.begin(), rows_.end(), pid,
+                            [](const auto& row, std::uint32_t p) { return row.first < p; })
+        ->second;
+  };
+  std::stable_sort(
+      processes_.begin(), processes_.end(),
+      [&](const ProcessInfo& a, const ProcessInfo& b) { return place(a.pid) < place(b.pid); });
+  for (const ProcessInfo& p : processes_) kept_.push_back(p.pid);
+  std::sort(kept_.begin(), kept_.end());
+  index_ = {};
+  dropped_ = {};
+  return std::move(processes_);
+}
+
+bool ProcessSelection::keeps(std::uint32_t pid) const {
+  if (std::binary_search(kept_.begin(), kept_.end(), pid)) return true;
+  auto row = std::lower_bound(rows_.begin(), rows_.end(), pid,
+                              [](const auto& r, std::uint32_t p) { return r.first < p; });
+  const bool described = row != rows_.end() && row->first == pid;
+  return !described && wanted_(nullptr, pid);
+}
+
+void keep_rows(const ProcessSelection& selection, std::vector<StoredSample>& rows) {
+  std::uint32_t last_pid = 0;
+  bool looked_up = false, last_kept = false;
+  std::erase_if(rows, [&](const StoredSample& s) {  // rows come by pid: one lookup a run
+    if (!looked_up || s.pid != last_pid) {
+      last_pid = s.pid;
+      last_kept = selection.keeps(s.pid);
+      looked_up = true;
+    }
+    return !last_kept;
+  });
+  rows.shrink_to_fit();
 }
 
 void fold_rows(const NameFold& fold, std::vector<StoredSample>& rows) {
