@@ -389,14 +389,15 @@ class CpuTracker:
         self._stop.set()
         self._thread.join()
 
-    def between(self, start_ns, end_ns):
-        """{tid: on-CPU ns} from the snapshots nearest to start_ns and end_ns."""
+    def between(self, start_ns, end_ns, max_slack_ns=200_000_000):
+        """{tid: on-CPU ns} from the snapshots nearest to start_ns and end_ns,
+        which must be within max_slack_ns of them."""
         if not self.snapshots:
             raise AssertionError(f"no CPU snapshots of pid {self.pid}")
         first = min(self.snapshots, key=lambda s: abs(s[0] - start_ns))
         last = min(self.snapshots, key=lambda s: abs(s[0] - end_ns))
         slack = max(abs(first[0] - start_ns), abs(last[0] - end_ns))
-        if slack > 200_000_000:
+        if slack > max_slack_ns:
             raise AssertionError(f"CPU snapshots miss ember's window by {slack / 1e6:.0f} ms "
                                  f"(window {start_ns}..{end_ns}, snapshots "
                                  f"{self.snapshots[0][0]}..{self.snapshots[-1][0]})")

@@ -124,9 +124,13 @@ class CpythonTest(CpythonTestCase):
         marks = marker_lines(THREADS)
         profile = it.Speedscope(output)
         window = (profile.ember.get("start_ns"), profile.ember.get("end_ns"))
+        # The sanitizer build's run only prints the CPU truth (check_threads),
+        # and its trackers stall on a loaded host (a 295 ms gap once).
+        sanitized = os.environ.get("EMBER_IT_SANITIZED") == "1"
         for label, proc in procs:
             with self.subTest(label):
-                cpu_ns = trackers[proc.pid].between(*window)
+                cpu_ns = trackers[proc.pid].between(
+                    *window, max_slack_ns=2_000_000_000 if sanitized else 200_000_000)
                 tids = self.check_threads(label, proc, profile, marks, res, cpu_ns)
                 self.check_thread_roots(label, proc, profile, tids)
 

@@ -2,7 +2,28 @@
 
 #include <algorithm>
 
+#include "summed_rows.hpp"
+
 namespace ember::store {
+namespace {
+
+// Each row's pid replaced by the one its process is folded into (rows come
+// by pid: one lookup a run).
+template <typename Row>
+void fold_pids(const NameFold& fold, std::vector<Row>& rows) {
+  std::uint32_t last_pid = 0, last_for = 0;
+  bool looked_up = false;
+  for (Row& row : rows) {
+    if (!looked_up || row.pid != last_pid) {
+      last_pid = row.pid;
+      last_for = fold.pid_for(row.pid);
+      looked_up = true;
+    }
+    row.pid = last_for;
+  }
+}
+
+}  // namespace
 
 void NameFold::add(std::uint32_t pid, std::string_view comm) {
   constexpr std::uint32_t kUnnamed = ~0u;
@@ -123,43 +144,13 @@ void keep_rows(const ProcessSelection& selection, std::vector<StoredSample>& row
 }
 
 void fold_rows(const NameFold& fold, std::vector<StoredSample>& rows) {
-  std::uint32_t last_pid = 0, last_for = 0;
-  bool looked_up = false;
-  for (StoredSample& s : rows) {  // rows come by pid: one lookup a run
-    if (!looked_up || s.pid != last_pid) {
-      last_pid = s.pid;
-      last_for = fold.pid_for(s.pid);
-      looked_up = true;
-    }
-    s.pid = last_for;
-  }
-  auto key = [](const StoredSample& s) { return std::pair(s.pid, s.stack_id); };
-  std::sort(rows.begin(), rows.end(),
-            [&](const StoredSample& a, const StoredSample& b) { return key(a) < key(b); });
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    if (kept != 0 && key(rows[kept - 1]) == key(rows[i])) {
-      rows[kept - 1].count += rows[i].count;
-    } else {
-      rows[kept++] = rows[i];
-    }
-  }
-  rows.resize(kept);
+  fold_pids(fold, rows);
+  sum_rows_by(rows, [](const StoredSample& s) { return std::pair(s.pid, s.stack_id); });
   rows.shrink_to_fit();
 }
 
 void fold_samples(const NameFold& fold, Window& window) {
-  // Samples come by pid: one lookup a run.
-  std::uint32_t last_pid = 0, last_for = 0;
-  bool looked_up = false;
-  for (StackCount& s : window.samples) {
-    if (!looked_up || s.pid != last_pid) {
-      last_pid = s.pid;
-      last_for = fold.pid_for(s.pid);
-      looked_up = true;
-    }
-    s.pid = last_for;
-  }
+  fold_pids(fold, window.samples);
   sum_threads(window);
   window.samples.shrink_to_fit();
 }

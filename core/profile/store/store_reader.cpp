@@ -20,6 +20,7 @@
 #include "schema.hpp"
 #include "sqlite_db.hpp"
 #include "store_writer.hpp"
+#include "summed_rows.hpp"
 #include "window_blobs.hpp"
 
 namespace ember::store {
@@ -246,20 +247,9 @@ void keep_processes(Window& window, const StoreReader::ProcessWanted& wanted) {
 }
 
 void sum_threads(Window& window) {
-  std::vector<StackCount>& samples = window.samples;
-  for (StackCount& s : samples) s.tid = 0;
-  auto key = [](const StackCount& s) { return std::tie(s.pid, s.stack, s.labels); };
-  std::sort(samples.begin(), samples.end(),
-            [&](const StackCount& a, const StackCount& b) { return key(a) < key(b); });
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    if (kept != 0 && key(samples[kept - 1]) == key(samples[i])) {
-      samples[kept - 1].count += samples[i].count;
-    } else {
-      samples[kept++] = samples[i];
-    }
-  }
-  samples.resize(kept);
+  for (StackCount& s : window.samples) s.tid = 0;
+  sum_rows_by(window.samples,
+              [](const StackCount& s) { return std::tie(s.pid, s.stack, s.labels); });
   window.threads.clear();
 }
 

@@ -9,7 +9,7 @@
 #include <set>
 #include <tuple>
 
-#include "flame_tree.hpp"
+#include "same_flame_tree.hpp"
 #include "store_reader.hpp"
 #include "store_windows.hpp"
 #include "store_writer.hpp"
@@ -57,17 +57,6 @@ std::string write_store(const test::ScratchDir& dir, int windows) {
   return path;
 }
 
-void expect_same_tree(const Window& a, const Window& b) {
-  formats::FlameTree tree_a = formats::build_flame_tree(a), tree_b = formats::build_flame_tree(b);
-  ASSERT_EQ(tree_a.nodes.size(), tree_b.nodes.size());
-  for (std::size_t i = 0; i < tree_a.nodes.size(); ++i) {
-    const formats::FlameNode &x = tree_a.nodes[i], &y = tree_b.nodes[i];
-    EXPECT_EQ(std::tie(tree_a.functions[x.function].name, x.self, x.total, x.children),
-              std::tie(tree_b.functions[y.function].name, y.self, y.total, y.children))
-        << i;
-  }
-}
-
 TEST(ProcessNames, AReadFoldedByNameDrawsTheFlameGraphOfTheReadPerProcess) {
   test::ScratchDir dir;
   std::string path = write_store(dir, 9);  // 19:05 to 21:20: two hours rolled up
@@ -81,7 +70,7 @@ TEST(ProcessNames, AReadFoldedByNameDrawsTheFlameGraphOfTheReadPerProcess) {
     Window each, names;
     ASSERT_TRUE(reader->read_process_samples(from, to, each));
     ASSERT_TRUE(reader->read_process_names(from, to, names));
-    expect_same_tree(names, each);
+    test::expect_same_flame_tree(names, each);
     EXPECT_EQ(names.total_samples(), each.total_samples());
     EXPECT_LT(names.samples.size(), each.samples.size()) << "rows of one name summed";
 

@@ -9,9 +9,9 @@
 #include <span>
 #include <tuple>
 
-#include "flame_tree.hpp"
 #include "rollups.hpp"
 #include "rows.hpp"
+#include "same_flame_tree.hpp"
 #include "schema.hpp"
 #include "store_reader.hpp"
 #include "store_reads.hpp"
@@ -106,15 +106,7 @@ void expect_same_profile(const Window& a, const Window& b) {
               std::tie(b.threads[i].pid, b.threads[i].tid, b.threads[i].name));
   }
   EXPECT_EQ(test::profile_of(a), test::profile_of(b));
-  // The same flame graph, node by node.
-  formats::FlameTree tree_a = formats::build_flame_tree(a), tree_b = formats::build_flame_tree(b);
-  ASSERT_EQ(tree_a.nodes.size(), tree_b.nodes.size());
-  for (std::size_t i = 0; i < tree_a.nodes.size(); ++i) {
-    const formats::FlameNode &x = tree_a.nodes[i], &y = tree_b.nodes[i];
-    EXPECT_EQ(std::tie(tree_a.functions[x.function].name, x.self, x.total, x.children),
-              std::tie(tree_b.functions[y.function].name, y.self, y.total, y.children))
-        << i;
-  }
+  test::expect_same_flame_tree(a, b);
 }
 
 using Ranges = std::vector<std::pair<std::int64_t, std::int64_t>>;
