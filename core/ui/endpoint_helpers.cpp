@@ -118,64 +118,38 @@ const SharedWindow* kept_read(const ApiRequest& request, const std::string& cove
   return nullptr;
 }
 
-// A runtime view of everything by process name (a flame graph's) kept, not
-// the read it is made of: unless a read of the range is kept already (a
-// native view's, an export's), the read is made into the view in place, so a
-// range of a churning host (~400,000 stacks in a half hour) is not held
-// twice. False when it leaves the selection to read_selection's general way.
-bool view_names_in_place(const ApiRequest& request, const report::TimeRange& range,
-                         const std::string& filter, SharedWindow& out, std::string* key,
-                         std::uint64_t* view_changed, std::optional<ApiResponse>& answer) {
-  std::string covered;
-  if (Status listed = covered_by(request, range, covered); !listed) {
-    answer = error_response(500, listed.message());
-    return true;
-  }
-  if (covered.empty() || kept_read(request, covered, ReadDetail::names)) return false;
-  const std::string selected_key = covered + " process names|" + filter + "|runtime";
-  if (key) *key = selected_key;
-  const SharedWindow* kept_view = request.cache.windows.find(selected_key);
-  const std::uint64_t* kept_count = request.cache.view_changed.find(selected_key);
-  if (kept_view && kept_count) {
-    out = *kept_view;
-    if (view_changed) *view_changed = *kept_count;
-    return true;
-  }
-  Window read;
-  if (Status status = read_store(request, range, ReadDetail::names, read); !status) {
-    answer = error_response(500, status.message());
-    return true;
-  }
-  if (Status status = report::check_samples_read(read, request.summary, range); !status) {
-    answer = error_response(404, status.message());
-    return true;
-  }
-  report::RuntimeView view = report::runtime_view(std::move(read));
-  request.cache.view_changed.put(selected_key, view.changed_samples);
-  out = std::make_shared<const Window>(std::move(view.window));
-  request.cache.windows.put(selected_key, out);
-  if (view_changed) *view_changed = view.changed_samples;
-  return true;
+// The key read_range gives a read of `covered` with `detail`.
+std::string read_key_of(const std::string& covered, ReadDetail detail) {
+  return covered + (detail == ReadDetail::threads   ? ""
+                    : detail == ReadDetail::counts  ? " counts"
+                    : detail == ReadDetail::stacks  ? " per stack"
+                    : detail == ReadDetail::samples ? " process samples"
+                    : detail == ReadDetail::names   ? " process names"
+                                                    : " per process");
 }
 
-// A filtered selection of processes (not threads) from a read of those
-// processes alone: unless a read of the range is kept already, only the
-// processes the filter keeps are read (a churning host's half hour is
-// ~360,000 processes; a picked target a few), and only the selection is
-// kept. False when it leaves the selection to read_selection's general way,
-// as when nothing matches: that error lists the range's processes.
-bool select_in_store(const ApiRequest& request, const report::TimeRange& range,
-                     const report::ReportFilter& filter, bool native, SharedWindow& out,
-                     std::string* key, std::uint64_t* view_changed,
-                     std::optional<ApiResponse>& answer) {
+// A selection made of a read nobody keeps, and only the selection kept:
+// with `names`, everything folded by name (a flame graph's), the runtime view
+// made of the read in place; otherwise the processes a filter of processes
+// keeps, read alone. A churning host's half hour is ~360,000 processes and
+// ~400,000 stacks: neither is held twice, nor every process for a few. False
+// when it leaves the selection to read_selection's general way: a read of
+// the range is kept already, or nothing matches (that error lists the
+// range's processes).
+bool select_from_own_read(const ApiRequest& request, const Selection& selection, ReadDetail detail,
+                          SharedWindow& out, std::string* key, std::uint64_t* view_changed,
+                          std::optional<ApiResponse>& answer) {
+  const report::TimeRange& range = selection.range;
+  const report::ReportFilter& filter = selection.filter;
+  const bool native = selection.native;
   std::string covered;
   if (Status listed = covered_by(request, range, covered); !listed) {
     answer = error_response(500, listed.message());
     return true;
   }
-  if (covered.empty() || kept_read(request, covered, ReadDetail::samples)) return false;
+  if (covered.empty() || kept_read(request, covered, detail)) return false;
   const std::string selected_key =
-      covered + " process samples|" + filter_key(filter) + (native ? "|native" : "|runtime");
+      read_key_of(covered, detail) + '|' + filter_key(filter) + (native ? "|native" : "|runtime");
   const SharedWindow* kept_view = request.cache.windows.find(selected_key);
   const std::uint64_t* kept_count = request.cache.view_changed.find(selected_key);
   if (kept_view && (native || kept_count)) {
@@ -188,17 +162,28 @@ bool select_in_store(const ApiRequest& request, const report::TimeRange& range,
   {
     Window read;
     ++request.cache.store_reads;
-    Status status = request.store.read_process_samples_of(
-        range.from_ns, range.to_ns,
-        [&filter](const ProcessInfo* p, std::uint32_t pid) {
-          return report::process_matches(filter, p, pid);
-        },
-        read);
+    const store::StoreReader& store = request.store;
+    Status status = detail == ReadDetail::names
+                        ? store.read_process_names(range.from_ns, range.to_ns, read)
+                        : store.read_process_samples_of(
+                              range.from_ns, range.to_ns,
+                              [&filter](const ProcessInfo* p, std::uint32_t pid) {
+                                return report::process_matches(filter, p, pid);
+                              },
+                              read);
     if (!status) {
       answer = error_response(500, status.message());
       return true;
     }
-    if (!report::select_samples(read, range, filter, "from", selected)) return false;
+    if (filter.empty()) {
+      if (status = report::check_samples_read(read, request.summary, range); !status) {
+        answer = error_response(404, status.message());
+        return true;
+      }
+      selected = std::move(read);
+    } else if (!report::select_samples(read, range, filter, "from", selected)) {
+      return false;
+    }
   }
   if (key) *key = selected_key;
   std::uint64_t changed = 0;
@@ -221,14 +206,7 @@ Status read_range(const ApiRequest& request, const report::TimeRange& range, Sha
                   std::string* key, ReadDetail detail) {
   std::string covered;
   if (Status listed = covered_by(request, range, covered); !listed) return listed;
-  if (key) {
-    *key = covered + (detail == ReadDetail::threads   ? ""
-                      : detail == ReadDetail::counts  ? " counts"
-                      : detail == ReadDetail::stacks  ? " per stack"
-                      : detail == ReadDetail::samples ? " process samples"
-                      : detail == ReadDetail::names   ? " process names"
-                                                      : " per process");
-  }
+  if (key) *key = read_key_of(covered, detail);
   auto read = [&](SharedWindow& made) {
     auto window = std::make_shared<Window>();
     Status status = read_store(request, range, detail, *window);
@@ -271,18 +249,13 @@ std::optional<ApiResponse> read_selection(const ApiRequest& request, const Selec
                           ? ReadDetail::stacks
                       : selection.metrics ? ReadDetail::processes
                                           : ReadDetail::samples;
-  if (detail == ReadDetail::names && !native) {
-    std::optional<ApiResponse> answer;
-    if (view_names_in_place(request, range, filter_key(filter), out, key, view_changed, answer)) {
-      return answer;
-    }
-  }
   const bool filters_processes = !filter.pids.empty() || !filter.processes.empty() ||
                                  !filter.containers.empty() || !filter.services.empty() ||
                                  !filter.pods.empty() || !filter.cmdlines.empty();
-  if (detail == ReadDetail::samples && filters_processes) {
+  if ((detail == ReadDetail::names && !native) ||
+      (detail == ReadDetail::samples && filters_processes)) {
     std::optional<ApiResponse> answer;
-    if (select_in_store(request, range, filter, native, out, key, view_changed, answer)) {
+    if (select_from_own_read(request, selection, detail, out, key, view_changed, answer)) {
       return answer;
     }
   }
