@@ -304,6 +304,7 @@ void Agent::on_record(const void* data, std::size_t size) {
     case EMBER_RECORD_EXEC:
       processes_.started(header->pid);
       on_process_start(header->pid, true);
+      name_from_exec(header->pid, header->comm);
       return;
     case EMBER_RECORD_FORK:  // tid: the parent's pid
       processes_.started(header->pid);
@@ -521,6 +522,15 @@ void Agent::on_process_start(std::uint32_t pid, bool exec) {
     return;
   }
   watch_loader(process);
+}
+
+// A program that exits within a millisecond is often gone from /proc when its
+// exec record is read: the record's name (the new image's) is what is left.
+void Agent::name_from_exec(std::uint32_t pid, const char (&comm)[EMBER_COMM_LEN]) {
+  ProcessState* process = processes_.find(pid);
+  if (process && process->info.comm.empty()) {
+    process->info.comm.assign(comm, strnlen(comm, EMBER_COMM_LEN));
+  }
 }
 
 // A dynamically linked program: its loader maps the interpreter's library

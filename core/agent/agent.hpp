@@ -107,6 +107,7 @@ class Agent {
   ExecImageLookup exec_image_lookup();
   void forget_old_exec_images();
   void on_process_start(std::uint32_t pid, bool exec);
+  void name_from_exec(std::uint32_t pid, const char (&comm)[EMBER_COMM_LEN]);
   void on_process_fork(std::uint32_t pid, std::uint32_t parent);
   void after_loader(ProcessState& process, std::uint64_t user_ip);
   // Once a second: processes with a handler still setting up (a VM starting)

@@ -7,7 +7,9 @@ child), and its files are often gone from /proc by the time they are read.
 Their stacks must still be complete, and `[truncated]` (a stack deeper than
 the limits) rare: nothing here is deep. That includes the samples of a
 process that exited before the agent read its /proc/PID/maps: the kernel's
-mmap records of it give its mappings.
+mmap records of it give its mappings. And each sample is under its
+process's name: a process gone from /proc before its exec record was read
+is named by that record, not left as `[pid N]`.
 
 Truth: the tools' stacks end at a program's or the loader's entry
 (`_start`, `__libc_start_main`, `_dl_start`, or the unnamed entry stub of
@@ -64,6 +66,9 @@ class ShortLivedTools(unittest.TestCase):
         self.assertLess(it.share(cut, total), 1.0,
                         f"{cut} of {total} samples [truncated] ({gone} of them at a leaf in no "
                         "known mapping):\n" + it.summarize(truncated))
+        unnamed = [(f, c) for f, c in stacks if f and f[0].startswith("[pid ")]
+        self.assertEqual(sum(c for _, c in unnamed), 0,
+                         "samples under a process without a name:\n" + it.summarize(unnamed))
         broken = [([t] + f, c) for t, f, c in tools if not complete(t, f)]
         self.assertLess(it.share(sum(c for _, c in broken), tool_samples), 2.0,
                         f"{sum(c for _, c in broken)} of {tool_samples} samples of the tools do "
