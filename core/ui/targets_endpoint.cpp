@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "endpoints.hpp"
+#include "window_process_key.hpp"
 
 namespace ember::ui {
 namespace {
@@ -25,8 +26,8 @@ std::string lower(std::string text) {
 }
 
 std::vector<Target> targets_of(const Window& window) {
-  std::map<std::uint32_t, std::uint64_t> per_pid;
-  for (const StackCount& s : window.samples) per_pid[s.pid] += s.count;
+  std::map<std::uint32_t, std::uint64_t> per_process;  // by window_process_key
+  for (const StackCount& s : window.samples) per_process[window_process_key(s)] += s.count;
   std::map<std::tuple<std::string, std::string>, Target> targets;
   auto add = [&](const std::string& param, const std::string& value, const std::string& label,
                  std::uint64_t samples) {
@@ -39,8 +40,8 @@ std::vector<Target> targets_of(const Window& window) {
     ++t.processes;
   };
   for (const ProcessInfo& p : window.processes) {
-    auto found = per_pid.find(p.pid);
-    if (found == per_pid.end()) continue;
+    auto found = per_process.find(window_process_key(p));
+    if (found == per_process.end()) continue;
     std::uint64_t n = found->second;
     add("service", p.service, p.service, n);
     add("process", p.comm, p.comm, n);

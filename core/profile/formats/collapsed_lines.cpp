@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "process_name.hpp"
+#include "window_process_key.hpp"
 
 namespace ember::formats {
 
@@ -48,7 +49,9 @@ std::uint32_t CollapsedLines::intern_appended_stack() {
 }
 
 void CollapsedLines::add(const Window& window) {
-  for (const ProcessInfo& process : window.processes) comms_[process.pid] = process.comm;
+  for (const ProcessInfo& process : window.processes) {
+    comms_[window_process_key(process)] = process.comm;
+  }
   if (options_.thread_frames) {
     for (const ThreadInfo& thread : window.threads) {
       thread_names_[std::uint64_t{thread.pid} << 32 | thread.tid] = thread.name;
@@ -81,8 +84,8 @@ void CollapsedLines::add(const Window& window) {
       id = intern_appended_stack();
     }
     // What a line's prefix shows decides what tells lines apart.
-    Key key{options_.process_frames ? sample.pid : 0, options_.thread_frames ? sample.tid : 0,
-            static_cast<std::uint32_t>(id)};
+    Key key{options_.process_frames ? window_process_key(sample) : 0,
+            options_.thread_frames ? sample.tid : 0, static_cast<std::uint32_t>(id)};
     counts_[key] += sample.count;
     total_ += sample.count;
   }
@@ -150,10 +153,10 @@ Status CollapsedLines::write(const std::function<Status(std::string_view)>& out)
       auto process = comms_.find(key.pid);
       prefix = process != comms_.end() && !process->second.empty()
                    ? collapsed_name(process->second)
-                   : unnamed_process_name(key.pid);
+                   : unnamed_process_name(pid_of_key(key.pid));
     }
     if (options_.thread_frames) {
-      auto thread = thread_names_.find(std::uint64_t{key.pid} << 32 | key.tid);
+      auto thread = thread_names_.find(std::uint64_t{pid_of_key(key.pid)} << 32 | key.tid);
       std::string name = thread != thread_names_.end() ? collapsed_name(thread->second) : "";
       prefix += ";" + name + "/" + std::to_string(key.tid);
     }

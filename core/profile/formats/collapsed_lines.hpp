@@ -79,7 +79,7 @@ class CollapsedLines {
   std::unordered_set<std::uint32_t, StackHash, StackEqual> stack_ids_{
       0, StackHash{this}, StackEqual{this}};
   std::unordered_map<Key, std::uint64_t, KeyHash> counts_;
-  std::unordered_map<std::uint32_t, std::string> comms_;               // pid -> comm
+  std::unordered_map<std::uint32_t, std::string> comms_;               // window_process_key -> comm
   std::unordered_map<std::uint64_t, std::string> thread_names_;        // pid << 32 | tid
 };
 

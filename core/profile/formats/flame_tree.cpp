@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "process_name.hpp"
+#include "window_process_key.hpp"
 
 namespace ember::formats {
 namespace {
@@ -62,7 +63,7 @@ class FunctionNumbering {
 // places in drawing order.
 struct WindowIds {
   std::vector<std::uint32_t> frame;
-  std::unordered_map<std::uint32_t, std::uint32_t> process;  // pid -> id
+  std::unordered_map<std::uint32_t, std::uint32_t> process;  // window_process_key -> id
   std::uint32_t unknown = 0;                                 // a frame index out of range
 
   void rank(const std::vector<std::uint32_t>& rank_of) {
@@ -82,15 +83,17 @@ WindowIds number_window(const Window& window, FunctionNumbering& numbering,
                                      f.file, f.module, f.line));
   }
   for (const ProcessInfo& p : window.processes) {
-    if (!p.comm.empty()) ids.process[p.pid] = numbering.id(p.comm, "process", "", "", 0);
+    if (!p.comm.empty()) {
+      ids.process[window_process_key(p)] = numbering.id(p.comm, "process", "", "", 0);
+    }
   }
-  const StackCount* previous = nullptr;  // samples come by pid: one lookup a process
+  const StackCount* previous = nullptr;  // samples come by process: one lookup a process
   for (const StackCount& s : window.samples) {
-    if (previous && previous->pid == s.pid) continue;
+    if (previous && window_process_key(*previous) == window_process_key(s)) continue;
     previous = &s;
-    if (ids.process.count(s.pid)) continue;
+    if (ids.process.count(window_process_key(s))) continue;
     owned.push_back(unnamed_process_name(s.pid));
-    ids.process[s.pid] = numbering.id(owned.back(), "process", "", "", 0);
+    ids.process[window_process_key(s)] = numbering.id(owned.back(), "process", "", "", 0);
   }
   return ids;
 }
@@ -114,13 +117,13 @@ void add_paths(const Window& window, const WindowIds& ids, bool base, std::vecto
   std::vector<std::pair<std::uint32_t, std::uint32_t>> first(window.stacks.size(), {kNone, 0});
   std::unordered_map<std::uint64_t, std::uint32_t> shared;  // process << 32 | stack
   paths.reserve(paths.size() + window.stacks.size());
-  std::uint32_t last_pid = 0, process = 0;  // samples come by pid: one lookup a process
+  std::uint32_t last_key = 0, process = 0;  // samples come by process: one lookup a process
   bool looked_up = false;
   for (const StackCount& s : window.samples) {
     if (s.count == 0 || s.stack >= window.stacks.size()) continue;
-    if (!looked_up || s.pid != last_pid) {
-      process = ids.process.at(s.pid);
-      last_pid = s.pid;
+    if (!looked_up || window_process_key(s) != last_key) {
+      last_key = window_process_key(s);
+      process = ids.process.at(last_key);
       looked_up = true;
     }
     auto& [first_process, first_path] = first[s.stack];

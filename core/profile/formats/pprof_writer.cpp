@@ -11,6 +11,7 @@
 #include "gzip.hpp"
 #include "profile.pb.h"
 #include "utf8.hpp"
+#include "window_process_key.hpp"
 
 #ifndef EMBER_VERSION
 #define EMBER_VERSION "unknown"
@@ -53,7 +54,9 @@ class ProfileBuilder {
     profile_.add_comment(strings_.index("ember " EMBER_VERSION));
     if (!window_.host.empty()) profile_.add_comment(strings_.index("host " + window_.host));
 
-    for (const ProcessInfo& process : window_.processes) processes_[process.pid] = &process;
+    for (const ProcessInfo& process : window_.processes) {
+      processes_[window_process_key(process)] = &process;
+    }
     for (const ThreadInfo& thread : window_.threads) threads_[{thread.pid, thread.tid}] = &thread;
 
     for (const StackCount& count : window_.samples) {
@@ -156,7 +159,7 @@ class ProfileBuilder {
                   const std::vector<std::uint32_t>& stack) {
     add_num(sample, "pid", count.pid);
     add_num(sample, "tid", count.tid);
-    if (auto it = processes_.find(count.pid); it != processes_.end()) {
+    if (auto it = processes_.find(window_process_key(count)); it != processes_.end()) {
       const ProcessInfo& p = *it->second;
       add_str(sample, "process", p.comm);
       add_str(sample, "container", p.container_name.empty() ? p.container_id : p.container_name);
@@ -187,7 +190,7 @@ class ProfileBuilder {
   const Window& window_;
   pb::Profile& profile_;
   StringTable strings_;
-  std::map<std::uint32_t, const ProcessInfo*> processes_;
+  std::map<std::uint32_t, const ProcessInfo*> processes_;  // by window_process_key
   std::map<std::pair<std::uint32_t, std::uint32_t>, const ThreadInfo*> threads_;
   std::map<std::vector<std::uint32_t>, std::uint64_t> locations_;
   std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> functions_;

@@ -9,6 +9,7 @@
 
 #include "json_string.hpp"
 #include "utc_time.hpp"
+#include "window_process_key.hpp"
 
 #ifndef EMBER_VERSION
 #define EMBER_VERSION "unknown"
@@ -77,10 +78,13 @@ void append_frames(std::string& out, const Window& window, Spill& spill) {
   out += "]}";
 }
 
-// Profiles by (pid, tid): the order people look for them in.
+// Profiles by (pid, tid): the order people look for them in (the processes
+// that shared a pid apart).
 std::map<ThreadKey, Profile> build_profiles(const Window& window) {
-  std::map<std::uint32_t, std::string> comms;
-  for (const ProcessInfo& process : window.processes) comms[process.pid] = process.comm;
+  std::map<std::uint32_t, std::string> comms;  // window_process_key -> comm
+  for (const ProcessInfo& process : window.processes) {
+    comms[window_process_key(process)] = process.comm;
+  }
   std::map<ThreadKey, std::string> thread_names;
   for (const ThreadInfo& thread : window.threads)
     thread_names[{thread.pid, thread.tid}] = thread.name;
@@ -89,11 +93,11 @@ std::map<ThreadKey, Profile> build_profiles(const Window& window) {
   std::map<ThreadKey, Profile> profiles;
   for (const StackCount& sample : window.samples) {
     if (sample.count == 0 || sample.stack >= window.stacks.size()) continue;
-    ThreadKey key{sample.pid, sample.tid};
-    Profile& profile = profiles[key];
+    Profile& profile = profiles[{window_process_key(sample), sample.tid}];
     if (profile.name.empty()) {
-      profile.name = or_unknown(comms[sample.pid]) + " (pid " + std::to_string(sample.pid) +
-                     ") / " + or_unknown(thread_names[key]) + " (tid " +
+      profile.name = or_unknown(comms[window_process_key(sample)]) + " (pid " +
+                     std::to_string(sample.pid) + ") / " +
+                     or_unknown(thread_names[{sample.pid, sample.tid}]) + " (tid " +
                      std::to_string(sample.tid) + ")";
     }
     profile.weights[sample.stack] += sample.count;

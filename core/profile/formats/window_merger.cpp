@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "window_process_key.hpp"
+
 namespace ember::formats {
 
 std::size_t FrameHash::operator()(const Frame& frame) const {
@@ -84,10 +86,11 @@ void WindowMerger::add(const Window& window) {
   for (const StackCount& sample : window.samples) {
     std::uint32_t stack = stack_map.at(sample.stack);
     std::uint32_t labels = sample.labels ? label_map.at(sample.labels - 1) : 0;
-    auto [it, inserted] = sample_index_.try_emplace({stack, sample.pid, sample.tid, labels},
-                                                    merged_.samples.size());
+    auto [it, inserted] = sample_index_.try_emplace(
+        {stack, window_process_key(sample), sample.tid, labels}, merged_.samples.size());
     if (inserted) {
-      merged_.samples.push_back(StackCount{stack, sample.pid, sample.tid, sample.count, labels});
+      merged_.samples.push_back(
+          StackCount{stack, sample.pid, sample.tid, sample.count, labels, sample.instance});
     } else {
       merged_.samples[it->second].count += sample.count;
     }
@@ -95,7 +98,8 @@ void WindowMerger::add(const Window& window) {
 
   // The latest window knows a process or thread best (exit time, thread name).
   for (const ProcessInfo& process : window.processes) {
-    auto [it, inserted] = process_index_.try_emplace(process.pid, merged_.processes.size());
+    auto [it, inserted] =
+        process_index_.try_emplace(window_process_key(process), merged_.processes.size());
     if (inserted) {
       merged_.processes.push_back(process);
     } else {

@@ -36,11 +36,11 @@ class WindowMerger {
   std::size_t windows_ = 0;
   std::unordered_map<Frame, std::uint32_t, FrameHash> frame_ids_;
   std::map<std::vector<std::uint32_t>, std::uint32_t> stack_ids_;
-  // (stack, pid, tid, labels) -> index in merged_.samples
+  // (stack, window_process_key, tid, labels) -> index in merged_.samples
   std::map<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t, std::uint32_t>, std::size_t>
       sample_index_;
   std::map<std::vector<Label>, std::uint32_t> label_set_ids_;  // -> StackCount::labels
-  std::map<std::uint32_t, std::size_t> process_index_;                           // pid
+  std::map<std::uint32_t, std::size_t> process_index_;         // window_process_key
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> thread_index_;  // pid, tid
 };
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "process_name.hpp"
+#include "window_process_key.hpp"
 #include "window_without_samples.hpp"
 
 namespace ember::report {
@@ -22,7 +23,7 @@ Window cut_window(const Window& window, Keep&& keep, CutOf&& cut_of) {
   // Stack index -> its cut stack's index in out.stacks (or none).
   std::vector<std::int64_t> cut(window.stacks.size(), -2);  // -2: not yet cut
   std::map<std::vector<std::uint32_t>, std::uint32_t> ids;
-  std::set<std::uint32_t> pids;
+  std::set<std::uint32_t> processes;  // window_process_key
   std::set<std::pair<std::uint32_t, std::uint32_t>> threads;
   for (const StackCount& sample : window.samples) {
     if (sample.stack >= window.stacks.size() || !keep(sample)) continue;
@@ -42,11 +43,11 @@ Window cut_window(const Window& window, Keep&& keep, CutOf&& cut_of) {
     StackCount kept = sample;
     kept.stack = static_cast<std::uint32_t>(id);
     out.samples.push_back(kept);
-    pids.insert(sample.pid);
+    processes.insert(window_process_key(sample));
     threads.insert({sample.pid, sample.tid});
   }
   for (const ProcessInfo& p : window.processes) {
-    if (pids.count(p.pid)) out.processes.push_back(p);
+    if (processes.count(window_process_key(p))) out.processes.push_back(p);
   }
   for (const ThreadInfo& t : window.threads) {
     if (threads.count({t.pid, t.tid})) out.threads.push_back(t);
@@ -73,14 +74,15 @@ Window focus_window(const Window& window, std::string_view function_name) {
 
 Window zoom_window(const Window& window, const std::vector<std::string>& path) {
   if (path.empty()) return window;
-  std::unordered_map<std::uint32_t, std::string_view> comms;  // as the flame graph names them
+  // As the flame graph names them, by window_process_key.
+  std::unordered_map<std::uint32_t, std::string_view> comms;
   for (const ProcessInfo& p : window.processes) {
-    if (!p.comm.empty()) comms[p.pid] = p.comm;
+    if (!p.comm.empty()) comms[window_process_key(p)] = p.comm;
   }
   return cut_window(
       window,
       [&](const StackCount& sample) {
-        auto comm = comms.find(sample.pid);
+        auto comm = comms.find(window_process_key(sample));
         return comm != comms.end() ? comm->second == path.front()
                                    : formats::unnamed_process_name(sample.pid) == path.front();
       },

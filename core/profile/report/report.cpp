@@ -12,6 +12,7 @@
 #include "runtime_view.hpp"
 #include "time_spec.hpp"
 #include "utc_time.hpp"
+#include "window_process_key.hpp"
 
 namespace ember::report {
 namespace {
@@ -152,14 +153,15 @@ Status no_windows() {
 
 std::string window_holds(const Window& window) {
   std::set<std::string> services, containers, pods;
-  std::map<std::uint32_t, std::uint64_t> per_pid;
-  for (const StackCount& s : window.samples) per_pid[s.pid] += s.count;
+  std::map<std::uint32_t, std::uint64_t> per_process;  // by window_process_key
+  for (const StackCount& s : window.samples) per_process[window_process_key(s)] += s.count;
   // The named processes with the most samples: a host's thousands of
   // short-lived nameless ones would bury what the next try should name.
   std::vector<std::pair<std::uint64_t, const ProcessInfo*>> named;
   for (const ProcessInfo& p : window.processes) {
-    if (!per_pid.count(p.pid)) continue;
-    if (!p.comm.empty()) named.emplace_back(per_pid[p.pid], &p);
+    auto samples = per_process.find(window_process_key(p));
+    if (samples == per_process.end()) continue;
+    if (!p.comm.empty()) named.emplace_back(samples->second, &p);
     if (!p.service.empty()) services.insert(p.service);
     if (!p.container_name.empty()) containers.insert(p.container_name);
     if (!p.container_id.empty()) containers.insert(p.container_id.substr(0, 12));

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "window_process_key.hpp"
 #include "window_without_samples.hpp"
 
 namespace ember::report {
@@ -89,11 +90,11 @@ namespace {
 // Calls keep(sample) for each sample `filter` keeps, in order.
 template <typename Keep>
 void for_each_kept(const Window& window, const ReportFilter& filter, Keep&& keep) {
-  std::map<std::uint32_t, const ProcessInfo*> processes;
-  for (const ProcessInfo& p : window.processes) processes[p.pid] = &p;
+  std::map<std::uint32_t, const ProcessInfo*> processes;  // by window_process_key
+  for (const ProcessInfo& p : window.processes) processes[window_process_key(p)] = &p;
   std::map<std::pair<std::uint32_t, std::uint32_t>, const std::string*> thread_names;
   for (const ThreadInfo& t : window.threads) thread_names[{t.pid, t.tid}] = &t.name;
-  std::map<std::uint32_t, bool> pid_kept;
+  std::map<std::uint32_t, bool> process_kept;  // by window_process_key
   std::vector<char> stack_kept(window.stacks.size(), filter.kinds.empty());
   if (!filter.kinds.empty()) {
     for (std::size_t s = 0; s < window.stacks.size(); ++s) {
@@ -125,9 +126,9 @@ void for_each_kept(const Window& window, const ReportFilter& filter, Keep&& keep
         continue;
       }
     }
-    auto [it, inserted] = pid_kept.try_emplace(sample.pid, false);
+    auto [it, inserted] = process_kept.try_emplace(window_process_key(sample), false);
     if (inserted) {
-      auto p = processes.find(sample.pid);
+      auto p = processes.find(window_process_key(sample));
       it->second = process_matches(filter, p == processes.end() ? nullptr : p->second, sample.pid);
     }
     if (!it->second) continue;
@@ -148,13 +149,14 @@ std::set<std::uint32_t> selected_pids(const Window& window, const ReportFilter& 
 
 Window apply_filter(const Window& window, const ReportFilter& filter) {
   Window out = window_without_samples(window, true);
-  std::set<std::uint32_t> pids;
+  std::set<std::uint32_t> pids, keys;
   for_each_kept(window, filter, [&](const StackCount& sample) {
     out.samples.push_back(sample);
     pids.insert(sample.pid);
+    keys.insert(window_process_key(sample));
   });
   for (const ProcessInfo& p : window.processes) {
-    if (pids.count(p.pid)) out.processes.push_back(p);
+    if (keys.count(window_process_key(p))) out.processes.push_back(p);
   }
   for (const ThreadInfo& t : window.threads) {
     if (pids.count(t.pid) && thread_matches(filter, &t.name, t.tid)) out.threads.push_back(t);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "summed_rows.hpp"
+#include "window_process_key.hpp"
 
 namespace ember::store {
 namespace {
@@ -35,6 +36,10 @@ void NameFold::add(std::uint32_t pid, std::string_view comm) {
     index = it->second;
   }
   rows_.emplace_back(pid, index);
+}
+
+void NameFold::rekey(const std::function<std::uint32_t(std::uint32_t)>& to) {
+  for (auto& row : rows_) row.first = to(row.first);
 }
 
 std::vector<ProcessInfo> NameFold::finish() {
@@ -81,15 +86,15 @@ std::uint32_t NameFold::pid_for(std::uint32_t pid) const {
   return it != pids_.end() && it->first == pid ? it->second : pid;
 }
 
-void ProcessSelection::add(ProcessInfo process) {
-  const std::uint32_t pid = process.pid;
-  const bool keep = wanted_(&process, pid);
-  rows_.emplace_back(pid, static_cast<std::uint32_t>(rows_.size()));
-  auto it = index_.find(pid);
+void ProcessSelection::add(ProcessInfo process, std::uint32_t key) {
+  const bool keep = wanted_(&process, process.pid);
+  rows_.emplace_back(key, static_cast<std::uint32_t>(rows_.size()));
+  auto it = index_.find(key);
   if (it == index_.end()) {
     if (!keep) return;
-    index_.emplace(pid, processes_.size());
+    index_.emplace(key, processes_.size());
     processes_.push_back(std::move(process));
+    keys_.push_back(key);
     dropped_.push_back(false);
     return;
   }
@@ -97,36 +102,46 @@ void ProcessSelection::add(ProcessInfo process) {
   dropped_[it->second] = !keep;  // the newest row decides
 }
 
-std::vector<ProcessInfo> ProcessSelection::finish() {
-  std::size_t i = 0;
-  std::erase_if(processes_, [&](const ProcessInfo&) { return dropped_[i++]; });
-  // Each pid's first row: a stable sort keeps rows in the order added.
+std::vector<ProcessInfo> ProcessSelection::finish(std::vector<std::uint32_t>& keys) {
+  // Each process with its key, the dropped ones out.
+  std::vector<std::pair<ProcessInfo, std::uint32_t>> kept;
+  for (std::size_t i = 0; i < processes_.size(); ++i) {
+    if (!dropped_[i]) kept.emplace_back(std::move(processes_[i]), keys_[i]);
+  }
+  processes_ = {};
+  keys_ = {};
+  // Each key's first row: a stable sort keeps rows in the order added.
   std::stable_sort(rows_.begin(), rows_.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   rows_.erase(std::unique(rows_.begin(), rows_.end(),
                           [](const auto& a, const auto& b) { return a.first == b.first; }),
               rows_.end());
-  auto place = [this](std::uint32_t pid) {
-    return std::lower_bound(rows_.begin(), rows_.end(), pid,
-                            [](const auto& row, std::uint32_t p) { return row.first < p; })
+  auto place = [this](std::uint32_t key) {
+    return std::lower_bound(rows_.begin(), rows_.end(), key,
+                            [](const auto& row, std::uint32_t k) { return row.first < k; })
         ->second;
   };
-  std::stable_sort(
-      processes_.begin(), processes_.end(),
-      [&](const ProcessInfo& a, const ProcessInfo& b) { return place(a.pid) < place(b.pid); });
-  for (const ProcessInfo& p : processes_) kept_.push_back(p.pid);
+  std::stable_sort(kept.begin(), kept.end(),
+                   [&](const auto& a, const auto& b) { return place(a.second) < place(b.second); });
+  std::vector<ProcessInfo> processes;
+  keys.clear();
+  for (auto& [process, key] : kept) {
+    processes.push_back(std::move(process));
+    keys.push_back(key);
+    kept_.push_back(key);
+  }
   std::sort(kept_.begin(), kept_.end());
   index_ = {};
   dropped_ = {};
-  return std::move(processes_);
+  return processes;
 }
 
-bool ProcessSelection::keeps(std::uint32_t pid) const {
-  if (std::binary_search(kept_.begin(), kept_.end(), pid)) return true;
-  auto row = std::lower_bound(rows_.begin(), rows_.end(), pid,
-                              [](const auto& r, std::uint32_t p) { return r.first < p; });
-  const bool described = row != rows_.end() && row->first == pid;
-  return !described && wanted_(nullptr, pid);
+bool ProcessSelection::keeps(std::uint32_t key) const {
+  if (std::binary_search(kept_.begin(), kept_.end(), key)) return true;
+  auto row = std::lower_bound(rows_.begin(), rows_.end(), key,
+                              [](const auto& r, std::uint32_t k) { return r.first < k; });
+  const bool described = row != rows_.end() && row->first == key;
+  return !described && wanted_(nullptr, pid_of_key(key));
 }
 
 void keep_rows(const ProcessSelection& selection, std::vector<StoredSample>& rows) {
@@ -150,15 +165,27 @@ void fold_rows(const NameFold& fold, std::vector<StoredSample>& rows) {
 }
 
 void fold_samples(const NameFold& fold, Window& window) {
+  for (StackCount& s : window.samples) {
+    s.pid = window_process_key(s);
+    s.instance = 0;
+  }
   fold_pids(fold, window.samples);
+  for (StackCount& s : window.samples) {
+    s.instance = instance_of_key(s.pid);
+    s.pid = pid_of_key(s.pid);
+  }
   sum_threads(window);
   window.samples.shrink_to_fit();
 }
 
 void fold_by_name(Window& window) {
   NameFold fold;
-  for (const ProcessInfo& p : window.processes) fold.add(p.pid, p.comm);
+  for (const ProcessInfo& p : window.processes) fold.add(window_process_key(p), p.comm);
   window.processes = fold.finish();
+  for (ProcessInfo& p : window.processes) {
+    p.instance = instance_of_key(p.pid);
+    p.pid = pid_of_key(p.pid);
+  }
   fold_samples(fold, window);
 }
 

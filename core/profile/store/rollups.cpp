@@ -6,6 +6,7 @@
 #include <string>
 
 #include "metrics_downsampling.hpp"
+#include "pid_instances.hpp"
 #include "refs_merger.hpp"
 #include "window_blobs.hpp"
 
@@ -72,6 +73,7 @@ void build_rollup(Database& db, std::int64_t hour_ns) {
                     "ORDER BY start_ns, id");
   windows.bind(1, hour_ns).bind(2, hour_ns + kHourNs);
   RefsMerger merger;
+  PidInstances instances(db);  // a reused pid's programs stay apart
   MetricsDownsampler metrics(hour_ns);
   std::int64_t count = 0, start = 0, end = 0, frequency = 0, lost = 0;
   std::string host;
@@ -85,7 +87,9 @@ void build_rollup(Database& db, std::int64_t hour_ns) {
     frequency = std::max(frequency, windows.int64(2));
     lost += windows.int64(3);
     host = windows.text(4);
-    merger.add(decode_refs(windows.blob(5), windows.int64(7)));
+    WindowRefs refs = decode_refs(windows.blob(5), windows.int64(7));
+    instances.key_samples(refs);
+    merger.add(std::move(refs));
     if (merger.hardly_sums()) {
       count = 0;  // left to its windows
       break;
@@ -107,6 +111,7 @@ void build_rollup(Database& db, std::int64_t hour_ns) {
   // A busy hour merges into millions of rows: each is held once per form,
   // never copied.
   WindowRefs per_thread = merger.take_refs();
+  instances.to_part_keys(per_thread);
   WindowRefs per_process;
   per_process.process_ids = per_thread.process_ids;
   per_process.samples = threads_summed(per_thread.samples);
@@ -144,6 +149,7 @@ bool build_span_rollup(Database& db, std::int64_t span_ns) {
                   "ORDER BY hour_ns");
   hours.bind(1, span_ns).bind(2, span_ns + kSpanNs);
   RefsMerger merger;
+  PidInstances instances(db);
   std::int64_t rolled = 0, windows = 0;
   bool complete = true;
   while (hours.step()) {
@@ -154,7 +160,9 @@ bool build_span_rollup(Database& db, std::int64_t span_ns) {
     }
     ++rolled;
     windows += hours.int64(1);
-    merger.add(decode_refs(hours.blob(2), hours.int64(3)));
+    WindowRefs refs = decode_refs(hours.blob(2), hours.int64(3));
+    instances.key_samples(refs);
+    merger.add(std::move(refs));
     if (merger.hardly_sums()) {
       complete = false;  // left to its hours
       break;
@@ -167,13 +175,15 @@ bool build_span_rollup(Database& db, std::int64_t span_ns) {
     remove.bind(1, span_ns).run();
     return false;
   }
+  WindowRefs spanned = merger.take_refs();
+  instances.to_part_keys(spanned);
   Statement insert(db.handle(),
                    "INSERT OR REPLACE INTO span_rollups (span_ns, hours, windows, "
                    "process_samples, blob_format) VALUES (?1, ?2, ?3, ?4, ?5)");
   insert.bind(1, span_ns)
       .bind(2, rolled)
       .bind(3, windows)
-      .bind_blob(4, encode_refs(merger.take_refs(), IdOrder::kept))
+      .bind_blob(4, encode_refs(std::move(spanned), IdOrder::kept))
       .bind(5, kBlobFormat)
       .run();
   return true;

@@ -10,8 +10,10 @@
 #include <optional>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "byte_codec.hpp"
+#include "pid_instances.hpp"
 #include "process_reads.hpp"
 #include "refs_merger.hpp"
 #include "rollups.hpp"
@@ -22,6 +24,7 @@
 #include "store_writer.hpp"
 #include "summed_rows.hpp"
 #include "window_blobs.hpp"
+#include "window_process_key.hpp"
 
 namespace ember::store {
 namespace {
@@ -234,22 +237,31 @@ Status StoreReader::read_process_samples_of(std::int64_t from_ns, std::int64_t t
 }
 
 void keep_processes(Window& window, const StoreReader::ProcessWanted& wanted) {
-  std::unordered_map<std::uint32_t, bool> kept;  // pid -> wanted
-  for (const ProcessInfo& p : window.processes) kept[p.pid] = wanted(&p, p.pid);
-  auto keeps = [&](std::uint32_t pid) {
-    auto [it, inserted] = kept.try_emplace(pid, false);
-    if (inserted) it->second = wanted(nullptr, pid);
+  std::unordered_map<std::uint32_t, bool> kept;  // process key -> wanted
+  for (const ProcessInfo& p : window.processes) kept[window_process_key(p)] = wanted(&p, p.pid);
+  auto keeps = [&](std::uint32_t key) {
+    auto [it, inserted] = kept.try_emplace(key, false);
+    if (inserted) it->second = wanted(nullptr, pid_of_key(key));
     return it->second;
   };
-  std::erase_if(window.processes, [&](const ProcessInfo& p) { return !kept[p.pid]; });
-  std::erase_if(window.samples, [&](const StackCount& s) { return !keeps(s.pid); });
-  std::erase_if(window.threads, [&](const ThreadInfo& t) { return !keeps(t.pid); });
+  // A thread is kept with any process of its pid.
+  std::unordered_set<std::uint32_t> kept_pids;
+  for (const auto& [key, keep] : kept) {
+    if (keep) kept_pids.insert(pid_of_key(key));
+  }
+  std::erase_if(window.processes,
+                [&](const ProcessInfo& p) { return !kept[window_process_key(p)]; });
+  std::erase_if(window.samples, [&](const StackCount& s) { return !keeps(window_process_key(s)); });
+  std::erase_if(window.threads, [&](const ThreadInfo& t) {
+    return !kept_pids.count(t.pid) && !keeps(window_process_key(t.pid, 0));
+  });
 }
 
 void sum_threads(Window& window) {
   for (StackCount& s : window.samples) s.tid = 0;
-  sum_rows_by(window.samples,
-              [](const StackCount& s) { return std::tie(s.pid, s.stack, s.labels); });
+  sum_rows_by(window.samples, [](const StackCount& s) {
+    return std::make_tuple(window_process_key(s), s.stack, s.labels);
+  });
   window.threads.clear();
 }
 
@@ -453,6 +465,7 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
   }
 
   RefsMerger merger;
+  PidInstances instances(*db_);
   bool any = false;
   for (std::size_t p = 0; p < parts.size(); ++p) {
     const Part& part = parts[p];
@@ -461,6 +474,7 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
       if (!span_samples->step()) throw CorruptBlob("a span rollup went missing during the read");
       WindowRefs refs;
       decode_refs(span_samples->blob(0), span_samples->int64(1), refs, with_samples);
+      instances.key_samples(refs);
       merger.add(std::move(refs));
       span_samples->reset();
     }
@@ -482,6 +496,7 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
         if (!summed) sum_threads(refs.samples);
         refs.thread_ids.clear();
       }
+      instances.key_samples(refs);
       merger.add(std::move(refs));
     }
     if (metrics == Metrics::with) {
@@ -491,8 +506,10 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
     row.reset();
   }
 
-  // Processes and threads: once per pid / (pid, tid), the newest row winning.
-  std::map<std::uint32_t, std::size_t> process_index;
+  // Processes: once per pid and name (PidInstances), the newest row
+  // winning; threads once per (pid, tid).
+  std::map<std::uint32_t, std::size_t> process_index;  // by key
+  std::vector<std::uint32_t> process_keys;             // of merged.processes
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> thread_index;
   NameFold fold;
   std::optional<ProcessSelection> selection;
@@ -503,10 +520,16 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
     for (std::int64_t id : merger.process_ids()) {
       row.bind(1, id);
       if (!row.step()) throw CorruptBlob("a window refers to a missing process row");
-      fold.add(static_cast<std::uint32_t>(row.int64(0)), row.text(1));
+      const std::string comm = row.text(1);
+      fold.add(instances.key_of_row(static_cast<std::uint32_t>(row.int64(0)), comm), comm);
       row.reset();
     }
+    fold.rekey([&](std::uint32_t key) { return instances.final_key(key); });
     merged.processes = fold.finish();
+    for (ProcessInfo& p : merged.processes) {  // the fold's pids are process keys
+      p.instance = instance_of_key(p.pid);
+      p.pid = pid_of_key(p.pid);
+    }
   } else {
     Statement row(db_->handle(), std::string("SELECT ") +
                                      (version >= 4 ? kProcessColumns : kProcessColumnsBefore4) +
@@ -516,18 +539,25 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
       if (!row.step()) throw CorruptBlob("a window refers to a missing process row");
       ProcessInfo process = read_process(row, 0);
       row.reset();
+      const std::uint32_t key = instances.key_of_row(process.pid, process.comm);
       if (selection) {
-        selection->add(std::move(process));
+        selection->add(std::move(process), key);
         continue;
       }
-      auto [it, inserted] = process_index.try_emplace(process.pid, merged.processes.size());
+      auto [it, inserted] = process_index.try_emplace(key, merged.processes.size());
       if (inserted) {
         merged.processes.push_back(std::move(process));
+        process_keys.push_back(key);
       } else {
         merged.processes[it->second] = std::move(process);
       }
     }
-    if (selection) merged.processes = selection->finish();
+    if (selection) merged.processes = selection->finish(process_keys);
+  }
+  for (std::size_t i = 0; i < merged.processes.size(); ++i) {
+    if (i < process_keys.size()) {
+      merged.processes[i].instance = instance_of_key(instances.final_key(process_keys[i]));
+    }
   }
   {
     Statement row(db_->handle(),
@@ -555,16 +585,26 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
   // By name, the merged rows move to their folded processes first; with
   // wanted_processes, the rows of the others go: far fewer rows are looked
   // up and converted.
+  // Each row's key becomes its process key (a reused pid's other programs
+  // apart from its newest).
+  auto to_process_keys = [&](std::vector<StoredSample>& rows) {
+    if (!instances.any_reused()) return;
+    for (StoredSample& s : rows) s.pid = instances.final_key(s.pid);
+    sum_rows_by(rows, [](const StoredSample& s) { return std::tie(s.pid, s.tid, s.stack_id); });
+  };
   std::vector<StoredSample> taken;
+  const bool take = processes == Processes::by_name || selection || instances.any_reused();
+  if (take) taken = merger.take_samples();
   if (processes == Processes::by_name) {
-    taken = merger.take_samples();
+    to_process_keys(taken);
     fold_rows(fold, taken);
   } else if (selection) {
-    taken = merger.take_samples();
     keep_rows(*selection, taken);
+    to_process_keys(taken);
+  } else {
+    to_process_keys(taken);
   }
-  const std::vector<StoredSample>& samples =
-      processes == Processes::by_name || selection ? taken : merger.samples();
+  const std::vector<StoredSample>& samples = take ? taken : merger.samples();
   RowIndex stack_index(db_->query_int("SELECT max(id) FROM stacks"), samples.size());
   for (const StoredSample& s : samples) stack_index.want(s.stack_id);
   // Each stack is decoded into its own vector of merged.stacks, holding
@@ -622,7 +662,8 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
       per_labels[labels_of(samples[i].stack_id)] += samples[i].count;
       if (i + 1 < samples.size() && samples[i + 1].pid == samples[i].pid) continue;
       for (const auto& [labels, count] : per_labels) {
-        merged.samples.push_back(StackCount{0, samples[i].pid, 0, count, labels});
+        merged.samples.push_back(StackCount{0, pid_of_key(samples[i].pid), 0, count, labels,
+                                            instance_of_key(samples[i].pid)});
       }
       per_labels.clear();
     }
@@ -668,8 +709,8 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
   // follow store ids): the order does not depend on the parts.
   merged.samples.reserve(samples.size());
   for (const StoredSample& s : samples) {
-    merged.samples.push_back(
-        StackCount{stack_index.at(s.stack_id), s.pid, s.tid, s.count, labels_of(s.stack_id)});
+    merged.samples.push_back(StackCount{stack_index.at(s.stack_id), pid_of_key(s.pid), s.tid,
+                                        s.count, labels_of(s.stack_id), instance_of_key(s.pid)});
   }
 }
 

@@ -24,6 +24,12 @@ struct ProcessInfo {
   std::string pod_uid;            // Kubernetes pod, from the cgroup path
   std::string service;            // label from the config's service rules, or empty
   std::string pod_name;  // Kubernetes pod: the runtime's state files, else HOSTNAME (ABI 4)
+  // Which of the processes that had this pid (ABI 6.4): a window read from
+  // a store over a range in which the pid was reused by another program
+  // holds one ProcessInfo per program, 0 the newest, 1 and up the others.
+  // A sample is of the process with its pid and instance. Always 0 in a
+  // window the agent closes.
+  std::uint32_t instance = 0;
 };
 
 struct ThreadInfo {
@@ -48,6 +54,7 @@ struct StackCount {
   std::uint32_t tid = 0;
   std::uint64_t count = 0;
   std::uint32_t labels = 0;  // 1 + index into Window::label_sets; 0: none (ABI 5)
+  std::uint32_t instance = 0;  // ProcessInfo::instance of its process (ABI 6.4)
 };
 
 // Host utilisation over one metrics step (default 1 s) ending at time_ns.

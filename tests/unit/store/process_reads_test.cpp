@@ -73,9 +73,25 @@ TEST(ProcessNames, AReadFoldedByNameDrawsTheFlameGraphOfTheReadPerProcess) {
     test::expect_same_flame_tree(names, each);
     EXPECT_EQ(names.total_samples(), each.total_samples());
     EXPECT_LT(names.samples.size(), each.samples.size()) << "rows of one name summed";
+    // The reused pid 300's samples are under the name it had in each window
+    // (7 a window), not all under its newest one.
+    std::map<std::string, std::uint64_t> per_name;
+    for (const StackCount& s : names.samples) {
+      for (const ProcessInfo& p : names.processes) {
+        if (p.pid == s.pid && p.instance == s.instance) per_name[p.comm] += s.count;
+      }
+    }
+    std::uint64_t odd = 0, even = 0;
+    for (int i = 0; i < 9; ++i) {
+      const std::int64_t start = kStart + i * 15 * kMinute;
+      if (start + 15 * kMinute <= from || start >= to) continue;
+      (i % 2 ? odd : even) += 7;
+    }
+    EXPECT_EQ(per_name["cron-odd"], odd);
+    EXPECT_EQ(per_name["cron-even"], even);
 
-    // One process per name, the lowest pid of those its newest row gave
-    // it; the unnamed one alone; nothing but pid and name.
+    // One process per name, the lowest pid of those that had it; the
+    // unnamed one alone; nothing but pid, instance and name.
     std::map<std::string, std::uint32_t> lowest;
     for (const ProcessInfo& p : each.processes) {
       if (p.comm.empty()) continue;
@@ -108,19 +124,23 @@ TEST(ProcessNames, AReadFoldedByNameDrawsTheFlameGraphOfTheReadPerProcess) {
     fold_by_name(each);
     ASSERT_EQ(each.processes.size(), names.processes.size());
     for (std::size_t i = 0; i < each.processes.size(); ++i) {
-      EXPECT_EQ(std::tie(each.processes[i].pid, each.processes[i].comm),
-                std::tie(names.processes[i].pid, names.processes[i].comm));
+      EXPECT_EQ(
+          std::tie(each.processes[i].pid, each.processes[i].instance, each.processes[i].comm),
+          std::tie(names.processes[i].pid, names.processes[i].instance, names.processes[i].comm));
     }
     ASSERT_EQ(each.samples.size(), names.samples.size());
     for (std::size_t i = 0; i < each.samples.size(); ++i) {
-      EXPECT_EQ(std::tie(each.samples[i].pid, each.samples[i].stack, each.samples[i].count),
-                std::tie(names.samples[i].pid, names.samples[i].stack, names.samples[i].count));
+      EXPECT_EQ(std::tie(each.samples[i].pid, each.samples[i].instance, each.samples[i].stack,
+                         each.samples[i].count),
+                std::tie(names.samples[i].pid, names.samples[i].instance, names.samples[i].stack,
+                         names.samples[i].count));
     }
   }
 }
 
-// The newest row of a reused pid names it, as in every read.
-TEST(ProcessNames, AReusedPidIsFoldedUnderItsNewestName) {
+// A pid added twice is folded under its last name (a store read adds each
+// name of a reused pid under a key of its own).
+TEST(ProcessNames, APidAddedTwiceIsFoldedUnderItsLastName) {
   NameFold fold;
   fold.add(300, "cron-even");
   fold.add(7, "cron-odd");
@@ -141,26 +161,27 @@ TEST(ProcessNames, AReusedPidIsFoldedUnderItsNewestName) {
   EXPECT_EQ(fold.pid_for(55), 55u) << "a pid no row named stands for itself";
 }
 
-// Only the processes a filter keeps, judged on each pid's newest row, come
+// Only the processes a filter keeps, each judged on its newest row, come
 // back with their samples, stacks and frames: what the read of every process
-// gives for them.
+// gives for them. A reused pid's programs are judged apart.
 TEST(ProcessReads, AReadOfSomeProcessesIsTheirPartOfTheReadOfAll) {
   test::ScratchDir dir;
   std::string path = write_store(dir, 9);
   std::unique_ptr<StoreReader> reader;
   ASSERT_TRUE(StoreReader::open(path, reader));
-  // python3.12, the reused pid 300 while its newest row is cron-even, pid
-  // 400 (unnamed), and pid 77, which no row describes.
+  // python3.12, pid 300 while it is cron-even, pid 400 (unnamed), and pid
+  // 77, which no row describes.
   const StoreReader::ProcessWanted wanted = [](const ProcessInfo* p, std::uint32_t pid) {
     if (!p) return pid == 77;
     return p->comm == "python3.12" || p->comm == "cron-even" || pid == 400;
   };
   const std::int64_t end = kStart + 9 * 15 * kMinute;
-  // Whether pid 300's newest row in the range is cron-even (even windows).
-  for (auto [from, to, reused_kept] : std::vector<std::tuple<std::int64_t, std::int64_t, bool>>{
-           {0, INT64_MAX, true},
-           {kStart + 40 * kMinute, end - 20 * kMinute, false},  // windows 2 to 7
-           {kStart, kStart + 1, true}}) {
+  // The samples of pid 300 while it was cron-even (7 in each even window).
+  for (auto [from, to, cron_even] :
+       std::vector<std::tuple<std::int64_t, std::int64_t, std::uint64_t>>{
+           {0, INT64_MAX, 5 * 7},
+           {kStart + 40 * kMinute, end - 20 * kMinute, 3 * 7},  // windows 2 to 7
+           {kStart, kStart + 1, 7}}) {
     SCOPED_TRACE("from " + std::to_string(from) + " to " + std::to_string(to));
     Window all, some;
     ASSERT_TRUE(reader->read_process_samples(from, to, all));
@@ -178,9 +199,17 @@ TEST(ProcessReads, AReadOfSomeProcessesIsTheirPartOfTheReadOfAll) {
       pids.insert(some.processes[i].pid);
     }
     EXPECT_EQ(pids.count(400), 1u);
-    EXPECT_EQ(pids.count(300), reused_kept ? 1u : 0u);
-    std::uint64_t of_77 = 0;
-    for (const StackCount& s : some.samples) of_77 += s.pid == 77 ? s.count : 0;
+    std::uint64_t of_77 = 0, of_300 = 0;
+    for (const StackCount& s : some.samples) {
+      of_77 += s.pid == 77 ? s.count : 0;
+      of_300 += s.pid == 300 ? s.count : 0;
+    }
+    EXPECT_EQ(of_300, cron_even);
+    for (const ProcessInfo& p : some.processes) {
+      if (p.pid == 300) {
+        EXPECT_EQ(p.comm, "cron-even");
+      }
+    }
     EXPECT_GT(of_77, 0u) << "a pid without a row, which the filter keeps";
     EXPECT_EQ(std::tie(some.start_ns, some.end_ns, some.frequency_hz, some.lost_samples),
               std::tie(all.start_ns, all.end_ns, all.frequency_hz, all.lost_samples));

@@ -139,13 +139,13 @@ void expect_read_per_process_like_summed_read(const std::string& path,
   }
 }
 
-// Samples per (pid, labels): what a read of counts keeps.
-std::map<std::pair<std::uint32_t, std::vector<Label>>, std::uint64_t> process_counts(
-    const Window& w) {
-  std::map<std::pair<std::uint32_t, std::vector<Label>>, std::uint64_t> out;
+// Samples per (process, labels): what a read of counts keeps.
+using ProcessLabels = std::tuple<std::uint32_t, std::uint32_t, std::vector<Label>>;
+std::map<ProcessLabels, std::uint64_t> process_counts(const Window& w) {
+  std::map<ProcessLabels, std::uint64_t> out;
   for (const StackCount& s : w.samples) {
     std::span<const Label> labels = w.labels_of(s);
-    out[{s.pid, std::vector<Label>(labels.begin(), labels.end())}] += s.count;
+    out[{s.pid, s.instance, std::vector<Label>(labels.begin(), labels.end())}] += s.count;
   }
   return out;
 }

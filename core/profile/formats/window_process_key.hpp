@@ -1,0 +1,32 @@
+// A window's process as one number: its pid, with its instance
+// (ProcessInfo::instance: which of the programs that had the pid over a
+// store read's range) above the pid's bits. Maps of a window's processes are
+// keyed by it, so two processes that shared a pid stay apart.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "ember/window.hpp"
+
+namespace ember {
+
+// pid_max is at most 2^22 (PID_MAX_LIMIT on 64-bit Linux).
+inline constexpr unsigned kProcessKeyPidBits = 22;
+inline constexpr std::uint32_t kProcessKeyPidMask = (1u << kProcessKeyPidBits) - 1;
+// Instances past this share it (more programs than that under one pid in one read).
+inline constexpr std::uint32_t kMaxProcessInstance = (1u << (32 - kProcessKeyPidBits)) - 1;
+
+inline std::uint32_t window_process_key(std::uint32_t pid, std::uint32_t instance) {
+  return std::min(instance, kMaxProcessInstance) << kProcessKeyPidBits | (pid & kProcessKeyPidMask);
+}
+inline std::uint32_t window_process_key(const ProcessInfo& process) {
+  return window_process_key(process.pid, process.instance);
+}
+inline std::uint32_t window_process_key(const StackCount& sample) {
+  return window_process_key(sample.pid, sample.instance);
+}
+inline std::uint32_t pid_of_key(std::uint32_t key) { return key & kProcessKeyPidMask; }
+inline std::uint32_t instance_of_key(std::uint32_t key) { return key >> kProcessKeyPidBits; }
+
+}  // namespace ember
