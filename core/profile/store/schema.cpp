@@ -186,9 +186,19 @@ void rehash_for_version_9(Database& db) {
   }
 }
 
+// Version 10: rollups keep a reused pid's programs apart (pid_instances.hpp:
+// a sample's pid carries the place of its process's name among the rollup's
+// rows of that pid). Those built before merged them by pid: they go, and the
+// writer rolls the closed hours and blocks up again, one per window written;
+// until then reads take their windows.
+constexpr const char* kVersion10 = R"(
+DELETE FROM rollups;
+DELETE FROM span_rollups;
+)";
+
 // kMigrations[n] brings version n to n + 1.
 constexpr const char* kMigrations[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5,
-                                       kVersion6, kVersion7, kVersion8, kVersion9};
+                                       kVersion6, kVersion7, kVersion8, kVersion9, kVersion10};
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
 }  // namespace

@@ -10,7 +10,7 @@
 
 namespace ember::store {
 
-inline constexpr std::int64_t kSchemaVersion = 9;
+inline constexpr std::int64_t kSchemaVersion = 10;
 inline constexpr std::int64_t kApplicationId = 0x656d6272;  // "embr"
 
 // Why a file cannot be used as a store; thrown by the checks below.

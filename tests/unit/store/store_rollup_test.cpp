@@ -571,11 +571,41 @@ TEST(StoreRollups, AVersion7StoreIsReadAsItIsAndGetsItsSpanRollupsAfterItsMigrat
 
   int rolled = 0;
   roll_up_all(path, rolled);
-  EXPECT_EQ(rolled, 1);
+  EXPECT_EQ(rolled, rollups + 1) << "schema 10 rolls every hour up again, then the block";
   EXPECT_EQ(test::query(path, "PRAGMA user_version"), kSchemaVersion);
   EXPECT_EQ(test::query(path, "SELECT count(*) FROM span_rollups"), 1);
   EXPECT_EQ(test::query(path, "SELECT count(*) FROM windows"), windows);
   EXPECT_EQ(test::query(path, "SELECT count(*) FROM rollups"), rollups);
+  expect_same_profile(read_range(path, 0, INT64_MAX, true), before);
+  expect_same_profile(read_range(path, 0, INT64_MAX), before_threads);
+  expect_rollups_read_like_windows(dir, path, ranges_over_a_block());
+}
+
+// Rollups from before schema 10 merged their hour's samples by pid, a
+// reused pid's programs together: the migration drops them and they are
+// rolled up again. Here the old rollups are stood in for by wrong ones (each
+// hour holding another hour's samples).
+TEST(StoreRollups, AVersion9StoresRollupsAreRolledUpAgainAfterItsMigration) {
+  test::ScratchDir dir;
+  std::string path = dir.file("ember.db");
+  write_windows(path, 0, kWindowsOverABlock);
+  Window before = read_range(path, 0, INT64_MAX, true);
+  Window before_threads = read_range(path, 0, INT64_MAX);
+  long long rollups = test::query(path, "SELECT count(*) FROM rollups");
+  ASSERT_GE(rollups, 2);
+  ASSERT_EQ(test::query(path, "SELECT count(*) FROM span_rollups"), 1);
+  test::execute(path,
+                "UPDATE rollups SET samples = (SELECT samples FROM rollups ORDER BY hour_ns "
+                "LIMIT 1), process_samples = (SELECT process_samples FROM rollups ORDER BY "
+                "hour_ns LIMIT 1); UPDATE span_rollups SET process_samples = (SELECT "
+                "process_samples FROM rollups ORDER BY hour_ns LIMIT 1); PRAGMA user_version = 9");
+
+  int rolled = 0;
+  roll_up_all(path, rolled);
+  EXPECT_EQ(rolled, rollups + 1) << "every hour and the block rolled up again";
+  EXPECT_EQ(test::query(path, "PRAGMA user_version"), kSchemaVersion);
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM rollups"), rollups);
+  EXPECT_EQ(test::query(path, "SELECT count(*) FROM span_rollups"), 1);
   expect_same_profile(read_range(path, 0, INT64_MAX, true), before);
   expect_same_profile(read_range(path, 0, INT64_MAX), before_threads);
   expect_rollups_read_like_windows(dir, path, ranges_over_a_block());
