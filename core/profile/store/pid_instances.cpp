@@ -22,21 +22,24 @@ constexpr std::size_t kRowKeysKept = 1 << 16;
 
 }  // namespace
 
-PidInstances::PidInstances(Database& db)
-    : row_(db.handle(), "SELECT pid, comm FROM processes WHERE id = ?1") {}
+PidInstances::PidInstances(Database& db, NewKey on_new_key)
+    : row_(db.handle(), "SELECT pid, comm FROM processes WHERE id = ?1"),
+      on_new_key_(std::move(on_new_key)) {}
 
-std::uint32_t PidInstances::slot_of(std::uint32_t pid, std::string_view comm, Names*& names) {
+std::uint32_t PidInstances::slot_of(std::uint32_t pid, std::string_view comm, bool& added) {
   const std::uint32_t hash = name_hash(comm);
   auto [it, inserted] = pids_.try_emplace(pid);
-  names = &it->second;
+  Names& names = it->second;
+  added = inserted;
   if (inserted) {
-    names->first_name = hash;
+    names.first_name = hash;
     return 0;
   }
-  if (names->first_name == hash) return 0;
+  if (names.first_name == hash) return 0;
   const std::uint64_t other = std::uint64_t{pid} << 32 | hash;
-  auto [slot, added] = other_names_.try_emplace(other, names->slots);
-  if (added) ++names->slots;
+  auto [slot, new_slot] = other_names_.try_emplace(other, names.slots);
+  if (new_slot) ++names.slots;
+  added = new_slot && slot->second <= kMaxProcessInstance;
   return std::min(slot->second, kMaxProcessInstance);
 }
 
@@ -47,8 +50,9 @@ std::uint32_t PidInstances::key_of_row_id(std::int64_t id) {
   const auto pid = static_cast<std::uint32_t>(row_.int64(0));
   const std::string comm = row_.text(1);
   row_.reset();
-  Names* names = nullptr;
-  const std::uint32_t key = window_process_key(pid, slot_of(pid, comm, names));
+  bool added = false;
+  const std::uint32_t key = window_process_key(pid, slot_of(pid, comm, added));
+  if (added && on_new_key_) on_new_key_(key, comm);
   if (row_keys_.size() >= kRowKeysKept) row_keys_.clear();
   row_keys_.emplace(id, key);
   return key;
@@ -59,6 +63,7 @@ void PidInstances::map_part(const std::vector<std::int64_t>& process_ids) {
   part_more_.clear();
   for (std::int64_t id : process_ids) {
     const std::uint32_t key = key_of_row_id(id), pid = pid_of_key(key);
+    pids_[pid].newest = instance_of_key(key);
     auto [first, added] = part_first_.try_emplace(pid, key);
     if (added || first->second == key) continue;
     std::uint32_t slot = 1;
@@ -111,9 +116,9 @@ void PidInstances::to_part_keys(WindowRefs& refs) {
 }
 
 std::uint32_t PidInstances::key_of_row(std::uint32_t pid, std::string_view comm) {
-  Names* names = nullptr;
-  const std::uint32_t slot = slot_of(pid, comm, names);
-  names->newest = slot;
+  bool added = false;
+  const std::uint32_t slot = slot_of(pid, comm, added);
+  pids_[pid].newest = slot;
   return window_process_key(pid, slot);
 }
 

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -32,10 +33,14 @@ namespace ember::store {
 
 class PidInstances {
  public:
-  explicit PidInstances(Database& db);
+  // `on_new_key`, when given, hears of each process the first time a part's
+  // row names it (its key and name): a read by name needs no other pass
+  // over the rows.
+  using NewKey = std::function<void(std::uint32_t key, std::string_view comm)>;
+  explicit PidInstances(Database& db, NewKey on_new_key = {});
 
   // The part's samples' part keys replaced by their keys (its rows:
-  // `refs.process_ids`).
+  // `refs.process_ids`, the last row of a pid its newest so far).
   void key_samples(WindowRefs& refs);
   // The reverse, for a merge about to be stored as a part (a rollup): keys
   // to part keys by `refs.process_ids`, the samples sorted again.
@@ -56,14 +61,15 @@ class PidInstances {
     std::uint32_t slots = 1;       // names seen
     std::uint32_t newest = 0;      // slot of the newest row's name
   };
-  std::uint32_t slot_of(std::uint32_t pid, std::string_view comm, Names*& names);
+  std::uint32_t slot_of(std::uint32_t pid, std::string_view comm, bool& added);
   std::uint32_t key_of_row_id(std::int64_t id);
-  // part key -> key of the part's rows (part_keys_; a pid's first name in
-  // part_first_, the others, rare, in part_more_).
+  // part key -> key of the part's rows (a pid's first name in part_first_,
+  // the others, rare, in part_more_).
   void map_part(const std::vector<std::int64_t>& process_ids);
   std::uint32_t part_key_of(std::uint32_t key) const;  // after map_part
 
-  Statement row_;                                             // (pid, comm) of a process row
+  Statement row_;  // (pid, comm) of a process row
+  NewKey on_new_key_;
   std::unordered_map<std::int64_t, std::uint32_t> row_keys_;  // row id -> key, bounded
   std::unordered_map<std::uint32_t, Names> pids_;
   std::unordered_map<std::uint64_t, std::uint32_t> other_names_;    // (pid, name hash) -> slot

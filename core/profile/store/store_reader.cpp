@@ -465,7 +465,14 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
   }
 
   RefsMerger merger;
-  PidInstances instances(*db_);
+  // By name, each process's name is all a read needs of its rows: the fold
+  // hears of each as the parts' rows are keyed.
+  NameFold fold;
+  PidInstances instances(
+      *db_, processes == Processes::by_name
+                ? PidInstances::NewKey(
+                      [&fold](std::uint32_t key, std::string_view comm) { fold.add(key, comm); })
+                : PidInstances::NewKey());
   bool any = false;
   for (std::size_t p = 0; p < parts.size(); ++p) {
     const Part& part = parts[p];
@@ -511,19 +518,10 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
   std::map<std::uint32_t, std::size_t> process_index;  // by key
   std::vector<std::uint32_t> process_keys;             // of merged.processes
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> thread_index;
-  NameFold fold;
   std::optional<ProcessSelection> selection;
   if (wanted_processes) selection.emplace(*wanted_processes);
   if (processes == Processes::by_name) {
-    // Only each row's name: no ProcessInfo per pid is ever built.
-    Statement row(db_->handle(), "SELECT pid, comm FROM processes WHERE id = ?1");
-    for (std::int64_t id : merger.process_ids()) {
-      row.bind(1, id);
-      if (!row.step()) throw CorruptBlob("a window refers to a missing process row");
-      const std::string comm = row.text(1);
-      fold.add(instances.key_of_row(static_cast<std::uint32_t>(row.int64(0)), comm), comm);
-      row.reset();
-    }
+    // No ProcessInfo per pid is ever built.
     fold.rekey([&](std::uint32_t key) { return instances.final_key(key); });
     merged.processes = fold.finish();
     for (ProcessInfo& p : merged.processes) {  // the fold's pids are process keys
