@@ -78,8 +78,9 @@ std::string view_note(std::uint64_t changed, std::uint64_t samples) {
   if (changed == 0) return "";
   char line[200];
   std::snprintf(line, sizeof line,
-                "runtime view: interpreter internals folded into their callers in %.1f%% of "
-                "samples (--native shows every native frame)\n",
+                "runtime view: interpreter internals folded into their callers, or a module's "
+                "unsymbolized frames shown as one, in %.1f%% of samples (--native shows every "
+                "native frame)\n",
                 100.0 * static_cast<double>(changed) /
                     static_cast<double>(std::max<std::uint64_t>(samples, 1)));
   return line;
