@@ -29,4 +29,12 @@ inline std::uint32_t window_process_key(const StackCount& sample) {
 inline std::uint32_t pid_of_key(std::uint32_t key) { return key & kProcessKeyPidMask; }
 inline std::uint32_t instance_of_key(std::uint32_t key) { return key >> kProcessKeyPidBits; }
 
+// A ProcessInfo's or StackCount's pid and instance set from a key (a read
+// that keyed its processes by their keys in `pid` turns them back so).
+template <typename Process>
+void set_pid_and_instance(Process& process, std::uint32_t key) {
+  process.pid = pid_of_key(key);
+  process.instance = instance_of_key(key);
+}
+
 }  // namespace ember

@@ -170,10 +170,7 @@ void fold_samples(const NameFold& fold, Window& window) {
     s.instance = 0;
   }
   fold_pids(fold, window.samples);
-  for (StackCount& s : window.samples) {
-    s.instance = instance_of_key(s.pid);
-    s.pid = pid_of_key(s.pid);
-  }
+  for (StackCount& s : window.samples) set_pid_and_instance(s, s.pid);
   sum_threads(window);
   window.samples.shrink_to_fit();
 }
@@ -182,10 +179,7 @@ void fold_by_name(Window& window) {
   NameFold fold;
   for (const ProcessInfo& p : window.processes) fold.add(window_process_key(p), p.comm);
   window.processes = fold.finish();
-  for (ProcessInfo& p : window.processes) {
-    p.instance = instance_of_key(p.pid);
-    p.pid = pid_of_key(p.pid);
-  }
+  for (ProcessInfo& p : window.processes) set_pid_and_instance(p, p.pid);
   fold_samples(fold, window);
 }
 

@@ -524,10 +524,8 @@ void SqliteStoreReader::merge(std::int64_t from_ns, std::int64_t to_ns, Samples 
     // No ProcessInfo per pid is ever built.
     fold.rekey([&](std::uint32_t key) { return instances.final_key(key); });
     merged.processes = fold.finish();
-    for (ProcessInfo& p : merged.processes) {  // the fold's pids are process keys
-      p.instance = instance_of_key(p.pid);
-      p.pid = pid_of_key(p.pid);
-    }
+    // The fold's pids are process keys.
+    for (ProcessInfo& p : merged.processes) set_pid_and_instance(p, p.pid);
   } else {
     Statement row(db_->handle(), std::string("SELECT ") +
                                      (version >= 4 ? kProcessColumns : kProcessColumnsBefore4) +
