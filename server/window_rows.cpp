@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "byte_codec.hpp"
+#include "window_process_key.hpp"
 
 namespace ember::server {
 namespace {
@@ -132,15 +133,15 @@ WindowRows window_rows(const Window& window, const IngestParams& params, const s
       std::clamp<std::int64_t>((end_ns - start_ns) / kNsPerMs, 0, UINT32_MAX);
   const std::uint32_t rate = window.frequency_hz ? window.frequency_hz : params.sample_rate;
 
-  std::unordered_map<std::uint32_t, const ProcessInfo*> processes;
-  for (const ProcessInfo& p : window.processes) processes.emplace(p.pid, &p);
+  std::unordered_map<std::uint32_t, const ProcessInfo*> processes;  // by window_process_key
+  for (const ProcessInfo& p : window.processes) processes.emplace(window_process_key(p), &p);
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::string_view> threads;
   for (const ThreadInfo& t : window.threads) threads.emplace(std::pair{t.pid, t.tid}, t.name);
   const ProcessInfo none;
   std::vector<std::string_view> keys, values;
   for (const StackCount& s : window.samples) {
     if (s.count == 0 || s.stack >= window.stacks.size()) continue;
-    auto it = processes.find(s.pid);
+    auto it = processes.find(window_process_key(s));
     const ProcessInfo& p = it == processes.end() ? none : *it->second;
     const std::string& service =
         !p.service.empty() ? p.service : (window.processes.empty() ? params.app : p.service);

@@ -411,12 +411,14 @@ void Agent::name_pending(std::int64_t deadline) {
       stacks_->finish(pending.stack, *pending.process, stack_);
     });
     if (built) {
-      aggregator_.add(pending.pid, pending.tid, stack_, 1, pending.labels);
+      const std::uint32_t key =
+          window_programs_.key_of(*pending.process, processes_.find(pending.pid));
+      aggregator_.add(key, pending.tid, stack_, 1, pending.labels);
       ++profiled_samples_;
       if (progress_) note_sampled_pid(pending.pid);
       char thread_name[EMBER_COMM_LEN + 1] = {};
       std::copy_n(pending.comm, EMBER_COMM_LEN, thread_name);
-      aggregator_.name_thread(pending.pid, pending.tid, thread_name);
+      aggregator_.name_thread(key, pending.tid, thread_name);
     } else if (plugin_failures_++ == 0) {
       logger_->error("{} (logged once; the sample is dropped)", built.message());
     }
@@ -448,6 +450,10 @@ ProcessState& Agent::process_for(std::uint32_t pid, bool replace) {
     }
   }
   bool is_new = replace;
+  // Its samples so far in the window stay its own.
+  if (const ProcessState* leaving = replace ? processes_.find(pid) : nullptr) {
+    window_programs_.leaving(*leaving);
+  }
   ProcessState& process = parent    ? processes_.fork(pid, *parent)
                           : replace ? processes_.replace(pid)
                                     : processes_.get(pid, is_new);
@@ -659,12 +665,9 @@ void Agent::close_window(std::int64_t end_ns) {
     queue_lost_reported_ = queue_lost;
   }
 
+  window_programs_.fill(*window, processes_);
   std::unordered_set<std::uint32_t> pids;
   for (const StackCount& count : window->samples) pids.insert(count.pid);
-  for (std::uint32_t pid : pids) {
-    ProcessState* process = processes_.find(pid);
-    if (process) window->processes.push_back(process->info);
-  }
   if (config_.metrics_interval_ms) {
     // The step that ends the window, unless one just did (a sliver of a step
     // measures nothing but tick rounding).

@@ -24,6 +24,7 @@
 #include "sampler/sampler.hpp"
 #include "sink_runner.hpp"
 #include "stack_builder.hpp"
+#include "window_programs.hpp"
 
 namespace spdlog {
 class logger;
@@ -168,6 +169,7 @@ class Agent {
   QueueDrops queue_drops_;
   std::unique_ptr<ReaderThread> reader_;  // after what it uses: stopped first
   Aggregator aggregator_;
+  WindowPrograms window_programs_;  // the open window's programs of each pid
   std::vector<std::regex> include_;
   std::vector<std::regex> exclude_;
   MetricsCollector metrics_;

@@ -53,6 +53,7 @@ SinkEntry sink_entry(const PluginInstance<SinkPlugin>& instance, const Config& c
   entry.name = instance.name;
   entry.plugin = instance.plugin.get();
   entry.settings.priority = config.priority;
+  entry.settings.one_process_per_pid = instance.abi_minor < kAgentInstancesMinor;
   auto table = config.sinks.find(instance.name);
   if (table != config.sinks.end()) {
     entry.settings.queue_windows = table->second.queue_windows;

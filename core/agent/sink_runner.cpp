@@ -26,6 +26,15 @@ std::shared_ptr<const Window> with_release_hook(std::shared_ptr<const Window> wi
       });
 }
 
+// The window as sinks built before ABI 6.5 got it: one process per pid,
+// the newest program's, with the samples of all.
+std::shared_ptr<const Window> one_process_per_pid(const Window& window) {
+  auto folded = std::make_shared<Window>(window);
+  std::erase_if(folded->processes, [](const ProcessInfo& p) { return p.instance != 0; });
+  for (StackCount& sample : folded->samples) sample.instance = 0;
+  return folded;
+}
+
 }  // namespace
 
 SinkRunner::SinkRunner(std::vector<SinkEntry> sinks, std::function<void()> after_window)
@@ -52,7 +61,17 @@ void SinkRunner::submit(std::shared_ptr<const Window> window, bool last) {
   if (after_window_ && !workers_.empty()) {
     window = with_release_hook(std::move(window), after_window_);
   }
-  for (auto& worker : workers_) worker->submit(window, bytes, samples, last);
+  const bool programs_apart = std::any_of(window->processes.begin(), window->processes.end(),
+                                          [](const ProcessInfo& p) { return p.instance != 0; });
+  std::shared_ptr<const Window> folded;  // made for the first sink that needs it
+  for (auto& worker : workers_) {
+    if (programs_apart && worker->settings().one_process_per_pid) {
+      if (!folded) folded = one_process_per_pid(*window);
+      worker->submit(folded, bytes, samples, last);
+    } else {
+      worker->submit(window, bytes, samples, last);
+    }
+  }
 }
 
 std::size_t SinkRunner::queued_bytes() const {

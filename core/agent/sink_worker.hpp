@@ -14,12 +14,19 @@
 
 namespace ember {
 
+// From this ABI minor on, a window the agent closes may hold a pid's
+// programs apart (ProcessInfo::instance).
+inline constexpr std::uint32_t kAgentInstancesMinor = 5;
+
 struct SinkSettings {
   std::size_t queue_windows = 8;  // waiting windows before the oldest is dropped
   std::size_t queue_bytes = std::size_t{32} << 20;  // their estimated bytes, the same
   std::chrono::milliseconds flush_timeout{10000};  // deliver, flush and close at shutdown
   bool keeps_history = false;  // SinkPlugin::keeps_history: drops are errors
   std::string priority = "normal";  // [agent] priority: the thread runs at set_helper_priority
+  // Built before ABI 6.5: a window holds one process per pid, as then (its
+  // pids' other programs of the window folded into their newest).
+  bool one_process_per_pid = false;
 };
 
 // What a sink has done, for the status log.

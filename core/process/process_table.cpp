@@ -183,6 +183,7 @@ ProcessState& ProcessTable::get(std::uint32_t pid, bool& is_new) {
   is_new = !slot;
   if (is_new) {
     slot = std::make_shared<ProcessState>();
+    slot->serial = ++entries_made_;
     read(pid, *slot);
     if (labeler_) labeler_->label(slot->info);
     if (auto exit = recent_exits_.find(pid); exit != recent_exits_.end()) {
@@ -196,6 +197,7 @@ ProcessState& ProcessTable::get(std::uint32_t pid, bool& is_new) {
 ProcessState& ProcessTable::replace(std::uint32_t pid) {
   auto& slot = processes_[pid];
   slot = std::make_shared<ProcessState>();
+  slot->serial = ++entries_made_;
   read(pid, *slot);
   if (labeler_) labeler_->label(slot->info);
   return *slot;
@@ -204,6 +206,7 @@ ProcessState& ProcessTable::replace(std::uint32_t pid) {
 ProcessState& ProcessTable::fork(std::uint32_t pid, const ProcessState& parent) {
   auto& slot = processes_[pid];
   slot = std::make_shared<ProcessState>();
+  slot->serial = ++entries_made_;
   slot->info = parent.info;
   slot->info.pid = pid;
   slot->info.exit_time_ns = 0;

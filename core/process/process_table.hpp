@@ -36,6 +36,7 @@ struct ProcessState {
   bool filtered_out = false;  // [processes] include/exclude said no
   bool exited = false;
   std::uint64_t last_sampled_window = 0;  // Agent's window counter
+  std::uint64_t serial = 0;  // the table's count of entries made: which program of a pid
   // Handlers of the runtime plugins attached to it, in attach order
   // (destroyed with the entry).
   std::vector<std::unique_ptr<ProcessHandler>> handlers;
@@ -151,6 +152,7 @@ class ProcessTable {
   std::unique_ptr<ProcessLabeler> labeler_;
   ExecImageLookup exec_images_;
   std::unordered_map<std::uint32_t, std::int64_t> recent_exits_;  // pid -> exit time
+  std::uint64_t entries_made_ = 0;
 
   void read(std::uint32_t pid, ProcessState& state);
 };

@@ -9,7 +9,8 @@ the limits) rare: nothing here is deep. That includes the samples of a
 process that exited before the agent read its /proc/PID/maps: the kernel's
 mmap records of it give its mappings. And each sample is under its
 process's name: a process gone from /proc before its exec record was read
-is named by that record, not left as `[pid N]`.
+is named by that record, not left as `[pid N]`; the shell's child before
+its exec is the shell, not the tool it becomes.
 
 Truth: the tools' stacks end at a program's or the loader's entry
 (`_start`, `__libc_start_main`, `_dl_start`, or the unnamed entry stub of
@@ -26,6 +27,9 @@ ROUNDS = 250
 TOOLS = ("readlink", "basename", "dirname")
 ROOTS = {"_start", "__libc_start_main", "__libc_start_call_main", "_dl_start", "_dl_start_user"}
 IN_EXEC = "bprm_execve" + it.KERNEL_SUFFIX
+# Debian's bash is stripped: its dynamic symbols, else its module.
+SHELL = {"bash [no symbols]", "parse_and_execute", "execute_command", "execute_command_internal",
+         "make_child"}
 
 
 def complete(tool, frames):
@@ -69,6 +73,10 @@ class ShortLivedTools(unittest.TestCase):
         unnamed = [(f, c) for f, c in stacks if f and f[0].startswith("[pid ")]
         self.assertEqual(sum(c for _, c in unnamed), 0,
                          "samples under a process without a name:\n" + it.summarize(unnamed))
+        forked = [([t] + f, c) for t, f, c in tools if SHELL.intersection(f)]
+        self.assertEqual(sum(c for _, c in forked), 0,
+                         "the shell's child before its exec, under the tool it became:\n" +
+                         it.summarize(forked))
         broken = [([t] + f, c) for t, f, c in tools if not complete(t, f)]
         self.assertLess(it.share(sum(c for _, c in broken), tool_samples), 2.0,
                         f"{sum(c for _, c in broken)} of {tool_samples} samples of the tools do "

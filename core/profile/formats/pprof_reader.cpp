@@ -9,6 +9,7 @@
 #include "gzip.hpp"
 #include "profile.pb.h"
 #include "window_builder.hpp"
+#include "window_process_key.hpp"
 
 namespace ember::formats {
 namespace {
@@ -45,7 +46,7 @@ class Reader {
     for (const pb::Mapping& m : profile_.mapping()) mappings_[m.id()] = &m;
     for (const pb::Location& l : profile_.location()) locations_[l.id()] = &l;
 
-    std::map<std::uint32_t, ProcessInfo> processes;
+    std::map<std::uint32_t, ProcessInfo> processes;  // by window_process_key
     std::map<std::pair<std::uint32_t, std::uint32_t>, ThreadInfo> threads;
     std::vector<std::uint32_t> frames;
     for (const pb::Sample& sample : profile_.sample()) {
@@ -56,7 +57,7 @@ class Reader {
       }
       std::int64_t count = sample.value(value);
       if (count <= 0) continue;
-      std::uint32_t pid = 0, tid = 0;
+      std::uint32_t pid = 0, tid = 0, instance = 0;
       ProcessInfo process;
       std::string thread, kind;
       int kinds = 0;
@@ -66,6 +67,8 @@ class Reader {
         const std::string& text = str(label.str());
         if (key == "pid") pid = static_cast<std::uint32_t>(label.num());
         else if (key == "tid") tid = static_cast<std::uint32_t>(label.num());
+        else if (key == "instance")
+          instance = static_cast<std::uint32_t>(label.num());
         else if (key == "process") process.comm = text;
         else if (key == "container") process.container_name = text;
         else if (key == "container_id") process.container_id = text;
@@ -94,9 +97,12 @@ class Reader {
       if (!bad_.empty()) return Status::error(bad_);
       if (container_is_id(process)) process.container_name.clear();
       process.pid = pid;
-      processes.try_emplace(pid, process);
+      process.instance = instance;
+      // Built by process key; turned back into pid and instance below.
+      const std::uint32_t key = window_process_key(process);
+      processes.try_emplace(key, process);
       if (!thread.empty()) threads.try_emplace({pid, tid}, ThreadInfo{pid, tid, thread});
-      builder_.add(frames, static_cast<std::uint64_t>(count), pid, tid, std::move(labels));
+      builder_.add(frames, static_cast<std::uint64_t>(count), key, tid, std::move(labels));
     }
     Window& window = builder_.window();
     window.start_ns = profile_.time_nanos();
@@ -110,8 +116,9 @@ class Reader {
     if (profile_.period() > 0 && str(profile_.period_type().unit()) == "nanoseconds") {
       window.frequency_hz = static_cast<std::uint32_t>(1e9 / profile_.period() + 0.5);
     }
-    for (auto& [pid, process] : processes) {
-      if (pid != 0 || !process.comm.empty()) window.processes.push_back(process);
+    for (StackCount& sample : window.samples) set_pid_and_instance(sample, sample.pid);
+    for (auto& [key, process] : processes) {
+      if (key != 0 || !process.comm.empty()) window.processes.push_back(process);
     }
     for (auto& [key, thread] : threads) window.threads.push_back(thread);
     // ember's own metrics fields, when an agent's upload sink wrote them.

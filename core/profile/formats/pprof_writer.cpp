@@ -159,6 +159,8 @@ class ProfileBuilder {
                   const std::vector<std::uint32_t>& stack) {
     add_num(sample, "pid", count.pid);
     add_num(sample, "tid", count.tid);
+    // Another program the pid ran (StackCount::instance): only when not 0.
+    if (count.instance != 0) add_num(sample, "instance", count.instance);
     if (auto it = processes_.find(window_process_key(count)); it != processes_.end()) {
       const ProcessInfo& p = *it->second;
       add_str(sample, "process", p.comm);

@@ -22,6 +22,31 @@ constexpr std::size_t kRowKeysKept = 1 << 16;
 
 }  // namespace
 
+std::unordered_map<std::uint32_t, std::uint32_t> window_part_keys(
+    const Window& window, const std::vector<std::int64_t>& row_ids) {
+  std::unordered_map<std::uint32_t, std::uint32_t> part_keys;
+  std::vector<std::uint32_t> pids;  // of a process other than instance 0
+  for (const ProcessInfo& process : window.processes) {
+    if (process.instance != 0) pids.push_back(process.pid);
+  }
+  for (std::uint32_t pid : pids) {
+    std::vector<std::pair<std::int64_t, std::size_t>> rows;  // (row id, process)
+    for (std::size_t i = 0; i < window.processes.size() && i < row_ids.size(); ++i) {
+      if (window.processes[i].pid == pid) rows.emplace_back(row_ids[i], i);
+    }
+    std::sort(rows.begin(), rows.end());
+    std::vector<std::string_view> names;  // the slots, by row id as a read meets them
+    for (const auto& [row, i] : rows) {
+      const ProcessInfo& process = window.processes[i];
+      auto name = std::find(names.begin(), names.end(), process.comm);
+      const auto slot = static_cast<std::uint32_t>(name - names.begin());
+      if (name == names.end()) names.push_back(process.comm);
+      part_keys.emplace(window_process_key(process), window_process_key(pid, slot));
+    }
+  }
+  return part_keys;
+}
+
 PidInstances::PidInstances(Database& db, NewKey on_new_key)
     : row_(db.handle(), "SELECT pid, comm FROM processes WHERE id = ?1"),
       on_new_key_(std::move(on_new_key)) {}

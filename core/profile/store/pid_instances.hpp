@@ -13,10 +13,13 @@
 //
 // A part's samples carry part keys: the pid, with the slot of its name
 // among the part's rows of that pid (process_ids order, first come first).
-// A window has one row per pid, so its samples carry plain pids; a rollup,
-// whose samples merge many windows', stores them as part keys (to_part_keys)
-// and is read back through its rows as a window is. A part's pid without a
-// row of its own (a window whose process the agent had lost) stays as it is.
+// A window mostly has one row per pid, so its samples carry plain pids; a
+// pid that ran two programs in it (a shell's child before and after its
+// exec) has a row for each and its samples part keys (window_part_keys). A
+// rollup, whose samples merge many windows', stores them as part keys
+// (to_part_keys) and is read back through its rows as a window is. A part's
+// pid without a row of its own (a window whose process the agent had lost)
+// stays as it is.
 #pragma once
 
 #include <cstdint>
@@ -26,10 +29,17 @@
 #include <utility>
 #include <vector>
 
+#include "ember/window.hpp"
 #include "sqlite_db.hpp"
 #include "window_blobs.hpp"
 
 namespace ember::store {
+
+// An agent window's sample keys (window_process_key) -> their part keys,
+// for the pids with more than one process in it; `row_ids`: the window's
+// processes' rows, in its order (the window's part lists them sorted).
+std::unordered_map<std::uint32_t, std::uint32_t> window_part_keys(
+    const Window& window, const std::vector<std::int64_t>& row_ids);
 
 class PidInstances {
  public:

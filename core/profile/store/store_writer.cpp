@@ -15,17 +15,21 @@
 #include <optional>
 #include <set>
 #include <stdexcept>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
 #include "byte_codec.hpp"
 #include "garbage.hpp"
 #include "id_cache.hpp"
+#include "pid_instances.hpp"
 #include "rollups.hpp"
 #include "rows.hpp"
 #include "schema.hpp"
 #include "sqlite_db.hpp"
+#include "summed_rows.hpp"
 #include "window_blobs.hpp"
+#include "window_process_key.hpp"
 
 namespace ember::store {
 namespace {
@@ -301,13 +305,23 @@ class StoreWriter::Impl {
     refs.thread_ids = intern_all(
         *threads, keys, [](const Statement& row) { return thread_key(read_thread(row, 1)); },
         [&](Statement& s, int first, std::size_t i) { bind_thread(s, first, window.threads[i]); });
+    // A pid that ran two programs in the window: their samples by part key.
+    const auto part_keys = window_part_keys(window, refs.process_ids);
     refs.samples.reserve(window.samples.size());
     for (const StackCount& sample : window.samples) {
       std::size_t row = sample.stack;
       if (sample.labels != 0) {
         row = labelled_rows.at({sample.stack, label_set_ids.at(sample.labels - 1)});
       }
-      refs.samples.push_back(StoredSample{stack_ids.at(row), sample.pid, sample.tid, sample.count});
+      std::uint32_t pid = sample.pid;
+      if (auto key = part_keys.find(window_process_key(sample)); key != part_keys.end()) {
+        pid = key->second;
+      }
+      refs.samples.push_back(StoredSample{stack_ids.at(row), pid, sample.tid, sample.count});
+    }
+    if (!part_keys.empty()) {  // two programs of one name are one process
+      sum_rows_by(refs.samples,
+                  [](const StoredSample& s) { return std::tie(s.pid, s.tid, s.stack_id); });
     }
     insert_window->bind(1, window.start_ns)
         .bind(2, window.end_ns)

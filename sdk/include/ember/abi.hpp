@@ -52,7 +52,7 @@
 namespace ember {
 
 inline constexpr std::uint32_t kAbiMajor = 6;
-inline constexpr std::uint32_t kAbiMinor = 4;
+inline constexpr std::uint32_t kAbiMinor = 5;
 // The major under its ABI 4 name (what `ember_abi_version` holds).
 inline constexpr std::uint32_t kAbiVersion = kAbiMajor;
 

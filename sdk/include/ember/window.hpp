@@ -27,8 +27,10 @@ struct ProcessInfo {
   // Which of the processes that had this pid (ABI 6.4): a window read from
   // a store over a range in which the pid was reused by another program
   // holds one ProcessInfo per program, 0 the newest, 1 and up the others.
-  // A sample is of the process with its pid and instance. Always 0 in a
-  // window the agent closes.
+  // A sample is of the process with its pid and instance. Since ABI 6.5 a
+  // window the agent closes does too, for a pid that ran two programs in it
+  // (a shell's child before and after its exec, a pid reused); sinks built
+  // for an older minor get one process per pid, as before.
   std::uint32_t instance = 0;
 };
 

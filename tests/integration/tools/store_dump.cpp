@@ -9,6 +9,7 @@
 
 #include "json_string.hpp"
 #include "store_reader.hpp"
+#include "window_process_key.hpp"
 
 namespace {
 
@@ -40,9 +41,9 @@ void append_window(std::string& out, const ember::Window& w) {
     std::uint64_t samples = 0;
     std::map<std::string, std::uint64_t> self, total;
   };
-  std::map<std::uint32_t, PerProcess> by_pid;
+  std::map<std::uint32_t, PerProcess> by_process;  // window_process_key
   for (const auto& s : w.samples) {
-    PerProcess& p = by_pid[s.pid];
+    PerProcess& p = by_process[ember::window_process_key(s)];
     p.samples += s.count;
     const auto& stack = w.stacks.at(s.stack);
     if (!stack.empty()) p.self[w.frames.at(stack.back()).name] += s.count;
@@ -60,7 +61,7 @@ void append_window(std::string& out, const ember::Window& w) {
   for (const auto& info : w.processes) {
     if (!first) out += ",";
     first = false;
-    const PerProcess& p = by_pid[info.pid];
+    const PerProcess& p = by_process[ember::window_process_key(info)];
     out += "{\"pid\":" + std::to_string(info.pid) + ",\"comm\":";
     append_json_string(out, info.comm);
     out += ",\"exe\":";

@@ -36,6 +36,7 @@ class FakeSink : public SinkPlugin {
     changed_.notify_all();
     changed_.wait(lock, [&] { return !hold_windows_; });
     got_.push_back(window.start_ns);
+    last_ = window;
     nices_.push_back(::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid))));
     changed_.notify_all();
     return Status::ok();
@@ -82,6 +83,10 @@ class FakeSink : public SinkPlugin {
     std::lock_guard<std::mutex> lock(mutex_);
     return closed_;
   }
+  Window last() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return last_;
+  }
 
  private:
   std::mutex mutex_;
@@ -91,6 +96,7 @@ class FakeSink : public SinkPlugin {
   int entered_ = 0;
   bool closed_ = false;
   std::vector<std::int64_t> got_;
+  Window last_;
   std::vector<int> nices_;
 };
 
@@ -115,6 +121,38 @@ SinkEntry entry(const std::string& name, FakeSink& sink, std::size_t queue,
   e.settings.queue_windows = queue;
   e.settings.flush_timeout = flush_timeout;
   return e;
+}
+
+// A pid that ran two programs in the window (a shell's child, then what it
+// exec'd): a sink built for ABI 6.5 gets both processes, an older one the
+// window as 6.4 made it, one process per pid, the newest, with all samples.
+TEST(SinkRunner, ASinkBuiltBeforeAgentWindowsHeldInstancesGetsOneProcessPerPid) {
+  FakeSink current, old;
+  SinkEntry old_entry = entry("old", old, 8);
+  old_entry.settings.one_process_per_pid = true;
+  auto window = std::make_shared<Window>();
+  ProcessInfo shell, tool;
+  shell.pid = tool.pid = 7;
+  shell.comm = "sh";
+  shell.instance = 1;
+  tool.comm = "make";
+  window->processes = {shell, tool};
+  window->stacks = {{}};
+  window->samples = {StackCount{0, 7, 7, 3, 0, 1}, StackCount{0, 7, 7, 5, 0, 0}};
+  {
+    SinkRunner runner({entry("current", current, 8), old_entry});
+    runner.submit(window);
+    ASSERT_TRUE(current.wait_for_windows(1));
+    ASSERT_TRUE(old.wait_for_windows(1));
+  }
+  Window apart = current.last(), folded = old.last();
+  ASSERT_EQ(apart.processes.size(), 2u);
+  EXPECT_EQ(apart.samples[0].instance, 1u);
+  ASSERT_EQ(folded.processes.size(), 1u);
+  EXPECT_EQ(folded.processes[0].comm, "make");
+  EXPECT_EQ(folded.total_samples(), 8u);
+  for (const StackCount& s : folded.samples) EXPECT_EQ(s.instance, 0u);
+  EXPECT_EQ(window->processes.size(), 2u) << "the agent's window is not changed";
 }
 
 TEST(SinkRunner, ASlowSinkNeitherStallsTheStoreNorHoldsMoreThanItsQueue) {

@@ -91,6 +91,33 @@ TEST(PprofReaderTest, ReadsBackEachProcesssExecutableAndCommandLine) {
   EXPECT_EQ(seen[300].second, "nginx: worker \xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
+// A pid that ran two programs (a shell's child, then what it exec'd): each
+// sample comes back under its own program, as the fleet server stores it.
+TEST(PprofReaderTest, APidsTwoProgramsComeBackApart) {
+  Window window = sample_window();
+  ProcessInfo shell;
+  shell.pid = 100;
+  shell.comm = "sh";
+  shell.instance = 1;
+  window.processes.insert(window.processes.begin(), shell);
+  StackCount before_exec = window.samples.at(0);
+  before_exec.pid = 100;
+  before_exec.instance = 1;
+  before_exec.count = 3;
+  window.samples.push_back(before_exec);
+  Window back;
+  Status read = read_pprof(gunzip(pprof_gzip(window)), back);
+  ASSERT_TRUE(read) << read.message();
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::string> names;
+  for (const ProcessInfo& p : back.processes) names[{p.pid, p.instance}] = p.comm;
+  EXPECT_EQ((names[{100, 1}]), "sh");
+  EXPECT_EQ((names[{100, 0}]), "python3");
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> counts, wanted;
+  for (const StackCount& s : back.samples) counts[{s.pid, s.instance}] += s.count;
+  for (const StackCount& s : window.samples) wanted[{s.pid, s.instance}] += s.count;
+  EXPECT_EQ(counts, wanted);
+}
+
 TEST(PprofReaderTest, AnEndPastWhatNanosecondsHoldIsAnError) {
   // Found by the fuzz target: time_nanos + duration_nanos overflowed.
   pb::Profile profile = written_profile();

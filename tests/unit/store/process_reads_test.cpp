@@ -24,7 +24,9 @@ using test::kStart;
 // Window `i` (15 minutes from kStart + i * 15 min): the two processes of
 // full_window, 20 short-lived `true`s and 10 `python3.12`s of their own
 // pids, pid 300 named after i's parity (a pid reused under another name),
-// pid 400 without a name, pid 77 without a row.
+// pid 400 without a name, pid 77 without a row, and pid 600 a shell's child
+// that exec'd `make` in the window (two processes of one pid, as the agent
+// closes such a window).
 Window churn_window(int i) {
   Window w = test::full_window(kStart + i * 15 * kMinute);
   w.end_ns = w.start_ns + 15 * kMinute;
@@ -41,6 +43,12 @@ Window churn_window(int i) {
   add(300, i % 2 ? "cron-odd" : "cron-even", 3, 7);
   add(400, "", 0, 3);
   w.samples.push_back({1, 77, 77, 5});
+  w.processes.push_back(test::process(600, "sh"));
+  w.processes.back().instance = 1;
+  w.processes.push_back(test::process(600, "make"));
+  w.threads.push_back({600, 600, "make"});
+  w.samples.push_back({2, 600, 600, 4, 0, 1});
+  w.samples.push_back({0, 600, 600, 6, 0, 0});
   return w;
 }
 
@@ -81,14 +89,18 @@ TEST(ProcessNames, AReadFoldedByNameDrawsTheFlameGraphOfTheReadPerProcess) {
         if (p.pid == s.pid && p.instance == s.instance) per_name[p.comm] += s.count;
       }
     }
-    std::uint64_t odd = 0, even = 0;
+    std::uint64_t odd = 0, even = 0, windows = 0;
     for (int i = 0; i < 9; ++i) {
       const std::int64_t start = kStart + i * 15 * kMinute;
       if (start + 15 * kMinute <= from || start >= to) continue;
       (i % 2 ? odd : even) += 7;
+      ++windows;
     }
     EXPECT_EQ(per_name["cron-odd"], odd);
     EXPECT_EQ(per_name["cron-even"], even);
+    // The shell's child before its exec and `make` after it, apart.
+    EXPECT_EQ(per_name["sh"], 4 * windows);
+    EXPECT_EQ(per_name["make"], 6 * windows);
 
     // One process per name, the lowest pid of those that had it; the
     // unnamed one alone; nothing but pid, instance and name.
@@ -169,19 +181,20 @@ TEST(ProcessReads, AReadOfSomeProcessesIsTheirPartOfTheReadOfAll) {
   std::string path = write_store(dir, 9);
   std::unique_ptr<StoreReader> reader;
   ASSERT_TRUE(StoreReader::open(path, reader));
-  // python3.12, pid 300 while it is cron-even, pid 400 (unnamed), and pid
-  // 77, which no row describes.
+  // python3.12, pid 300 while it is cron-even, pid 400 (unnamed), pid 77,
+  // which no row describes, and pid 600 while it was the shell.
   const StoreReader::ProcessWanted wanted = [](const ProcessInfo* p, std::uint32_t pid) {
     if (!p) return pid == 77;
-    return p->comm == "python3.12" || p->comm == "cron-even" || pid == 400;
+    return p->comm == "python3.12" || p->comm == "cron-even" || p->comm == "sh" || pid == 400;
   };
   const std::int64_t end = kStart + 9 * 15 * kMinute;
-  // The samples of pid 300 while it was cron-even (7 in each even window).
-  for (auto [from, to, cron_even] :
-       std::vector<std::tuple<std::int64_t, std::int64_t, std::uint64_t>>{
-           {0, INT64_MAX, 5 * 7},
-           {kStart + 40 * kMinute, end - 20 * kMinute, 3 * 7},  // windows 2 to 7
-           {kStart, kStart + 1, 7}}) {
+  // The samples of pid 300 while it was cron-even (7 in each even window),
+  // of the windows read.
+  for (auto [from, to, cron_even, windows] :
+       std::vector<std::tuple<std::int64_t, std::int64_t, std::uint64_t, std::uint64_t>>{
+           {0, INT64_MAX, 5 * 7, 9},
+           {kStart + 40 * kMinute, end - 20 * kMinute, 3 * 7, 6},  // windows 2 to 7
+           {kStart, kStart + 1, 7, 1}}) {
     SCOPED_TRACE("from " + std::to_string(from) + " to " + std::to_string(to));
     Window all, some;
     ASSERT_TRUE(reader->read_process_samples(from, to, all));
@@ -199,12 +212,14 @@ TEST(ProcessReads, AReadOfSomeProcessesIsTheirPartOfTheReadOfAll) {
       pids.insert(some.processes[i].pid);
     }
     EXPECT_EQ(pids.count(400), 1u);
-    std::uint64_t of_77 = 0, of_300 = 0;
+    std::uint64_t of_77 = 0, of_300 = 0, of_600 = 0;
     for (const StackCount& s : some.samples) {
       of_77 += s.pid == 77 ? s.count : 0;
       of_300 += s.pid == 300 ? s.count : 0;
+      of_600 += s.pid == 600 ? s.count : 0;
     }
     EXPECT_EQ(of_300, cron_even);
+    EXPECT_EQ(of_600, 4 * windows) << "the shell's, not make's";
     for (const ProcessInfo& p : some.processes) {
       if (p.pid == 300) {
         EXPECT_EQ(p.comm, "cron-even");
