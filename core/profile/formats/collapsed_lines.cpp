@@ -9,7 +9,7 @@
 namespace ember::formats {
 
 std::size_t CollapsedLines::KeyHash::operator()(const Key& key) const {
-  std::uint64_t h = (std::uint64_t{key.pid} << 32 | key.tid) * 0x9e3779b97f4a7c15ULL;
+  std::uint64_t h = (std::uint64_t{key.process} << 32 | key.tid) * 0x9e3779b97f4a7c15ULL;
   return h ^ (key.stack + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
 }
 
@@ -49,9 +49,7 @@ std::uint32_t CollapsedLines::intern_appended_stack() {
 }
 
 void CollapsedLines::add(const Window& window) {
-  for (const ProcessInfo& process : window.processes) {
-    comms_[window_process_key(process)] = process.comm;
-  }
+  const RunPrograms::Keys processes = programs_.add(window);
   if (options_.thread_frames) {
     for (const ThreadInfo& thread : window.threads) {
       thread_names_[std::uint64_t{thread.pid} << 32 | thread.tid] = thread.name;
@@ -84,7 +82,7 @@ void CollapsedLines::add(const Window& window) {
       id = intern_appended_stack();
     }
     // What a line's prefix shows decides what tells lines apart.
-    Key key{options_.process_frames ? window_process_key(sample) : 0,
+    Key key{options_.process_frames ? RunPrograms::key_of(processes, sample) : 0,
             options_.thread_frames ? sample.tid : 0, static_cast<std::uint32_t>(id)};
     counts_[key] += sample.count;
     total_ += sample.count;
@@ -144,19 +142,17 @@ Status CollapsedLines::write(const std::function<Status(std::string_view)>& out)
   // Each distinct prefix once; a line refers to it by index.
   std::vector<std::string> prefixes;
   std::unordered_map<std::string, std::uint32_t> prefix_index;
-  std::unordered_map<std::uint64_t, std::uint32_t> prefix_of;  // pid << 32 | tid
+  std::unordered_map<std::uint64_t, std::uint32_t> prefix_of;  // process << 32 | tid
   auto prefix_id = [&](const Key& key) {
-    auto [known, added] = prefix_of.try_emplace(std::uint64_t{key.pid} << 32 | key.tid, 0);
+    auto [known, added] = prefix_of.try_emplace(std::uint64_t{key.process} << 32 | key.tid, 0);
     if (!added) return known->second;
     std::string prefix;
     if (options_.process_frames) {
-      auto process = comms_.find(key.pid);
-      prefix = process != comms_.end() && !process->second.empty()
-                   ? collapsed_name(process->second)
-                   : unnamed_process_name(pid_of_key(key.pid));
+      std::string_view comm = programs_.name(key.process);
+      prefix = !comm.empty() ? collapsed_name(comm) : unnamed_process_name(pid_of_key(key.process));
     }
     if (options_.thread_frames) {
-      auto thread = thread_names_.find(std::uint64_t{pid_of_key(key.pid)} << 32 | key.tid);
+      auto thread = thread_names_.find(std::uint64_t{pid_of_key(key.process)} << 32 | key.tid);
       std::string name = thread != thread_names_.end() ? collapsed_name(thread->second) : "";
       prefix += ";" + name + "/" + std::to_string(key.tid);
     }

@@ -17,6 +17,7 @@
 #include "collapsed_writer.hpp"
 #include "ember/status.hpp"
 #include "ember/window.hpp"
+#include "run_programs.hpp"
 
 namespace ember::formats {
 
@@ -27,8 +28,9 @@ class CollapsedLines {
   CollapsedLines(const CollapsedLines&) = delete;
   CollapsedLines& operator=(const CollapsedLines&) = delete;
 
-  // Adds the window's samples. Names come from the latest window that has the
-  // process (thread), as merge_windows keeps them.
+  // Adds the window's samples. A process is a pid and a name over the run
+  // (RunPrograms), as merge_windows keeps them; thread names come from the
+  // latest window that has the thread.
   void add(const Window& window);
 
   // The samples the lines will count.
@@ -46,7 +48,7 @@ class CollapsedLines {
 
  private:
   struct Key {
-    std::uint32_t pid, tid, stack;
+    std::uint32_t process, tid, stack;  // process: a RunPrograms key
     bool operator==(const Key&) const = default;
   };
   struct KeyHash {
@@ -79,8 +81,8 @@ class CollapsedLines {
   std::unordered_set<std::uint32_t, StackHash, StackEqual> stack_ids_{
       0, StackHash{this}, StackEqual{this}};
   std::unordered_map<Key, std::uint64_t, KeyHash> counts_;
-  std::unordered_map<std::uint32_t, std::string> comms_;               // window_process_key -> comm
-  std::unordered_map<std::uint64_t, std::string> thread_names_;        // pid << 32 | tid
+  RunPrograms programs_;
+  std::unordered_map<std::uint64_t, std::string> thread_names_;  // pid << 32 | tid
 };
 
 }  // namespace ember::formats

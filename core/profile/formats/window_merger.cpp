@@ -83,14 +83,16 @@ void WindowMerger::add(const Window& window) {
     label_map.push_back(it->second);
   }
 
+  const RunPrograms::Keys run_keys = programs_.add(window);
   for (const StackCount& sample : window.samples) {
     std::uint32_t stack = stack_map.at(sample.stack);
     std::uint32_t labels = sample.labels ? label_map.at(sample.labels - 1) : 0;
-    auto [it, inserted] = sample_index_.try_emplace(
-        {stack, window_process_key(sample), sample.tid, labels}, merged_.samples.size());
+    const std::uint32_t key = RunPrograms::key_of(run_keys, sample);
+    auto [it, inserted] =
+        sample_index_.try_emplace({stack, key, sample.tid, labels}, merged_.samples.size());
     if (inserted) {
-      merged_.samples.push_back(
-          StackCount{stack, sample.pid, sample.tid, sample.count, labels, sample.instance});
+      merged_.samples.push_back(StackCount{stack, 0, sample.tid, sample.count, labels});
+      set_pid_and_instance(merged_.samples.back(), key);
     } else {
       merged_.samples[it->second].count += sample.count;
     }
@@ -98,13 +100,14 @@ void WindowMerger::add(const Window& window) {
 
   // The latest window knows a process or thread best (exit time, thread name).
   for (const ProcessInfo& process : window.processes) {
-    auto [it, inserted] =
-        process_index_.try_emplace(window_process_key(process), merged_.processes.size());
+    const std::uint32_t key = run_keys.at(window_process_key(process));
+    auto [it, inserted] = process_index_.try_emplace(key, merged_.processes.size());
     if (inserted) {
       merged_.processes.push_back(process);
     } else {
       merged_.processes[it->second] = process;
     }
+    set_pid_and_instance(merged_.processes[it->second], key);
   }
   for (const ThreadInfo& thread : window.threads) {
     auto [it, inserted] =
@@ -117,10 +120,23 @@ void WindowMerger::add(const Window& window) {
   }
 }
 
+Window WindowMerger::take() {
+  // Instances were the places of the names; now 0 for each pid's newest.
+  for (StackCount& sample : merged_.samples) {
+    sample.instance = programs_.instance(window_process_key(sample));
+  }
+  for (ProcessInfo& process : merged_.processes) {
+    process.instance = programs_.instance(window_process_key(process));
+  }
+  Window merged = std::move(merged_);
+  *this = WindowMerger();
+  return merged;
+}
+
 Window merge_windows(std::span<const Window> windows) {
   WindowMerger merger;
   for (const Window& window : windows) merger.add(window);
-  return merger.merged();
+  return merger.take();
 }
 
 }  // namespace ember::formats

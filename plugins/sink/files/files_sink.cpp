@@ -242,7 +242,7 @@ Status FilesSink::write_merged() {
     samples = folded_->total_samples();
     written = write_lines(path_, *folded_);
   } else {
-    const Window& merged = merger_.merged();
+    const Window merged = merger_.take();
     samples = merged.total_samples();
     std::string name = std::filesystem::path(path_).filename().string();
     Window viewed;

@@ -6,10 +6,54 @@
 #include <span>
 #include <tuple>
 
+#include "collapsed_lines.hpp"
 #include "sample_windows.hpp"
 
 namespace ember::formats {
 namespace {
+
+// A pid that came back for another program in a later window (pid_max 32768
+// on a busy host) is two processes of the merge, each with its samples.
+TEST(WindowMergerTest, APidReusedInALaterWindowIsAnotherProcess) {
+  auto window_of = [](std::int64_t start, const std::string& comm, std::uint64_t count) {
+    Window w;
+    w.start_ns = start;
+    w.end_ns = start + 10;
+    w.frames = {test::frame(comm + "_main")};
+    w.stacks = {{0}};
+    ProcessInfo process;
+    process.pid = 300;
+    process.comm = comm;
+    w.processes = {process};
+    w.samples = {{0, 300, 300, count}};
+    return w;
+  };
+  WindowMerger merger;
+  merger.add(window_of(0, "python3", 5));
+  merger.add(window_of(10, "true", 2));
+  merger.add(window_of(20, "python3", 1));  // the same pid and name: the same process
+  merger.add(window_of(30, "true", 3));
+  const Window w = merger.take();
+  std::map<std::uint32_t, std::string> names;  // by instance
+  for (const ProcessInfo& p : w.processes) {
+    EXPECT_EQ(p.pid, 300u);
+    names[p.instance] = p.comm;
+  }
+  EXPECT_EQ(names, (std::map<std::uint32_t, std::string>{{0, "true"}, {1, "python3"}}))
+      << "the newest program instance 0";
+  std::map<std::string, std::uint64_t> samples;
+  for (const StackCount& s : w.samples) {
+    samples[names[s.instance] + " in " + w.frames[w.stacks[s.stack][0]].name] += s.count;
+  }
+  EXPECT_EQ(samples, (std::map<std::string, std::uint64_t>{{"python3 in python3_main", 6},
+                                                           {"true in true_main", 5}}));
+  // The folded text of the run says the same.
+  CollapsedLines lines;
+  for (std::int64_t start : {0, 10, 20, 30}) {
+    lines.add(window_of(start, start % 20 ? "true" : "python3", 1));
+  }
+  EXPECT_EQ(lines.text(), "python3;python3_main 2\ntrue;true_main 2\n");
+}
 
 TEST(WindowMergerTest, DeduplicatesFramesAndStacksAndSumsCounts) {
   WindowMerger merger;
@@ -17,7 +61,8 @@ TEST(WindowMergerTest, DeduplicatesFramesAndStacksAndSumsCounts) {
   merger.add(test::sample_window());
   merger.add(test::later_window());
   EXPECT_FALSE(merger.empty());
-  const Window& w = merger.merged();
+  const Window w = merger.take();
+  EXPECT_TRUE(merger.empty()) << "taken: it starts again";
 
   EXPECT_EQ(w.start_ns, test::sample_window().start_ns);
   EXPECT_EQ(w.end_ns, test::later_window().end_ns);

@@ -35,7 +35,7 @@ class MemoryStore : public store::StoreReader {
     for (const Window& w : windows_) {
       if (w.start_ns < to_ns && w.end_ns > from_ns) merger.add(w);
     }
-    merged = merger.merged();
+    merged = merger.take();
     return Status::ok();
   }
 
