@@ -35,10 +35,11 @@ std::vector<Target> targets_of(const Window& window) {
     Target& t = targets[{param, value}];
     t.param = param;
     t.value = value;
-    t.label = label;
+    if (!label.empty()) t.label = label;
     t.samples += samples;
     ++t.processes;
   };
+  std::map<std::uint32_t, std::vector<const ProcessInfo*>> pid_programs;
   for (const ProcessInfo& p : window.processes) {
     auto found = per_process.find(window_process_key(p));
     if (found == per_process.end()) continue;
@@ -49,10 +50,29 @@ std::vector<Target> targets_of(const Window& window) {
         p.container_name.empty() ? p.container_id.substr(0, 12) : p.container_name;
     add("container", container, container, n);
     add("pod", p.pod_name, p.pod_name, n);
-    std::string pid = std::to_string(p.pid);
-    std::string label = p.comm + " (pid " + pid + ")";
-    if (!p.cmdline.empty()) label += " " + p.cmdline.substr(0, 120);
-    add("pid", pid, label, n);
+    add("pid", std::to_string(p.pid), "", n);
+    pid_programs[p.pid].push_back(&p);
+  }
+  // A pid is one target whatever it ran (a shell's child, then what it
+  // exec'd; a pid reused): labelled by its newest program, naming the others.
+  for (const auto& [pid, programs] : pid_programs) {
+    const ProcessInfo* newest = programs.front();
+    for (const ProcessInfo* p : programs) {
+      if (p->instance == 0) newest = p;
+    }
+    std::string label = newest->comm + " (pid " + std::to_string(pid) + ")";
+    if (!newest->cmdline.empty()) label += " " + newest->cmdline.substr(0, 120);
+    std::vector<std::string_view> others;
+    for (const ProcessInfo* p : programs) {
+      if (p->comm != newest->comm &&
+          std::find(others.begin(), others.end(), p->comm) == others.end()) {
+        others.push_back(p->comm);
+      }
+    }
+    for (std::size_t i = 0; i < others.size(); ++i) {
+      label += (i == 0 ? "; before it " : ", ") + std::string(others[i]);
+    }
+    targets[{"pid", std::to_string(pid)}].label = std::move(label);
   }
   // Hosts, where samples carry a host label (the fleet server's do): picked
   // as label=host=NAME.

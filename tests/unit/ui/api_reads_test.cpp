@@ -4,6 +4,8 @@
 // every process and thread.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "api.hpp"
 #include "flame_reader.hpp"
 #include "mini_json.hpp"
@@ -155,6 +157,53 @@ TEST_F(ReadsOfSomeProcesses, TargetListsOfAnyLengthAgree) {
       }
     }
   }
+}
+
+// A pid that ran two programs in the range (a shell's child, then what it
+// exec'd) is one pid target, labelled by its newest program and naming the
+// other; each program is under its own name.
+TEST(PidTargets, APidThatRanTwoProgramsIsOneTargetNamingBoth) {
+  ember::test::ScratchDir scratch{"ember-ui-pid-test"};
+  const std::string path = (scratch.path() / "ember.db").string();
+  Window w = ember::test::python_service_window();
+  w.start_ns = kT0;
+  w.end_ns = kT0 + 60 * kS;
+  StackCount sample = w.samples.at(0);
+  w.samples.clear();
+  w.threads.clear();
+  ProcessInfo shell, tool;
+  shell.pid = tool.pid = 60;
+  shell.comm = "sh";
+  shell.instance = 1;
+  tool.comm = "make";
+  tool.cmdline = "make -j2";
+  w.processes = {shell, tool};
+  sample.pid = sample.tid = 60;
+  sample.count = 3;
+  sample.instance = 1;
+  w.samples.push_back(sample);
+  sample.count = 5;
+  sample.instance = 0;
+  w.samples.push_back(sample);
+  {
+    std::unique_ptr<store::StoreWriter> writer;
+    ASSERT_TRUE(store::StoreWriter::open(path, writer).ok());
+    ASSERT_TRUE(writer->write(w).ok());
+  }
+  std::unique_ptr<store::StoreReader> reader;
+  ASSERT_TRUE(store::StoreReader::open(path, reader));
+  Api api(*reader, [] { return kT0 + 3600 * kS; });
+  ApiResponse answer = api.handle("/api/v1/targets", {});
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  std::map<std::string, std::pair<std::string, double>> targets;  // param=value -> label, samples
+  const ember::test::Json listed = ember::test::JsonParser::parse(answer.body);
+  for (const ember::test::Json& t : listed["targets"].array) {
+    targets[t["param"].text + "=" + t["value"].text] = {t["label"].text, t["samples"].number};
+  }
+  EXPECT_EQ(targets["pid=60"],
+            (std::pair<std::string, double>{"make (pid 60) make -j2; before it sh", 8}));
+  EXPECT_EQ(targets["process=sh"].second, 3);
+  EXPECT_EQ(targets["process=make"].second, 5);
 }
 
 }  // namespace
