@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "clickhouse_schema.hpp"
@@ -182,6 +183,7 @@ struct SampleColumns {
     const bool labels = detail != FleetDetail::metrics;
     add("host", &host);
     add("pid", &pid);
+    add("process", &process);  // a pid another program reused is another process
     if (per_thread) add("tid", &tid);
     if (stacks) add("stack_id", &stack_id);
     if (labels) add("label_set", &label_set);
@@ -189,7 +191,7 @@ struct SampleColumns {
   }
   std::vector<std::string> grouped;
   std::string names;  // as a SELECT list and the ORDER BY
-  std::size_t host = 0, pid = 0, tid = 0, stack_id = 0, label_set = 0, thread = 0;
+  std::size_t host = 0, pid = 0, process = 0, tid = 0, stack_id = 0, label_set = 0, thread = 0;
 
  private:
   void add(const char* name, std::size_t* at) {
@@ -204,14 +206,15 @@ struct SampleColumns {
 constexpr const char* kProcessAttributes[] = {"service", "container", "pod",
                                               "process", "exe",       "cmdline"};
 
-// Each process's attributes (host, pid, then kProcessAttributes): those of
-// its first row in the order a read with `columns` took its rows in when
-// they came with them (the sample columns, then the attributes), i.e. of the
-// least such tuple among its rows. Each part of the read gives each
-// process's distinct attributes with the least sample columns they come
-// with (one row a process, as a rule: a pid reused or a process renamed in
-// the range gives more), summed where it is read (on a cluster, on the
-// shards) as summed_samples does; the least of those is the process's.
+// Each process's attributes (host, pid, process, when it last ran, then
+// kProcessAttributes): those of its first row in the order a read with
+// `columns` took its rows in when they came with them (the sample columns,
+// then the attributes), i.e. of the least such tuple among its rows. A
+// process is a host's pid and name (`process`): a pid another program reused
+// is another process. Each part of the read gives each process's distinct
+// attributes with the least sample columns they come with (one row a
+// process, as a rule), summed where it is read (on a cluster, on the shards)
+// as summed_samples does; the least of those is the process's.
 std::string process_attributes(const FleetSelection& s, const SampleColumns& columns) {
   std::string attributes;
   for (const char* column : kProcessAttributes) {
@@ -229,8 +232,9 @@ std::string process_attributes(const FleetSelection& s, const SampleColumns& col
     return "tuple(" + (out.empty() ? "0" : out) + ")";
   };
   auto part = [&](bool rollup, const std::string& table, const std::string& filter) {
-    return "SELECT host, pid, " + attributes + ", min(" + first(rollup) + ") AS first FROM " +
-           table + " WHERE " + filter + " GROUP BY host, pid, " + attributes;
+    return "SELECT host, pid, " + attributes + ", min(" + first(rollup) + ") AS first, max(" +
+           (rollup ? "hour" : "ts") + ") AS last_ts FROM " + table + " WHERE " + filter +
+           " GROUP BY host, pid, " + attributes;
   };
   const std::string hours = rollup_hours(s, "hour");
   std::string parts = part(false, "samples",
@@ -243,12 +247,12 @@ std::string process_attributes(const FleetSelection& s, const SampleColumns& col
                                       in_list("service", s.services) +
                                       in_list("process", s.processes));
   }
-  std::string out = "SELECT host, pid";
+  std::string out = "SELECT host, pid, process, toUInt64(max(last_ts))";
   for (const char* column : kProcessAttributes) {
     out += std::string(", argMin(") + column + ", tuple(first, " + attributes + ")) AS " + column +
            "_first";
   }
-  return out + " FROM (" + parts + ") GROUP BY host, pid";
+  return out + " FROM (" + parts + ") GROUP BY host, pid, process";
 }
 
 std::vector<std::string> split(const std::string& text, char separator) {
@@ -389,15 +393,39 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
   std::vector<std::string> hosts;
   std::uint32_t spare_pid = kFirstSparePid;
   std::set<std::pair<std::uint32_t, std::uint32_t>> threads;  // (pid, tid) named
+  std::set<std::pair<std::uint32_t, std::uint32_t>> listed;   // (pid, instance)
   const SampleColumns columns(detail);
-  std::map<std::pair<std::string, std::uint32_t>, std::vector<std::string>> attributes;
+  struct Program {
+    std::uint64_t last = 0;               // when it last ran (s)
+    std::uint32_t instance = 0;           // ProcessInfo::instance
+    std::vector<std::string> attributes;  // kProcessAttributes' order
+  };
+  using ProgramKey = std::tuple<std::string, std::uint32_t, std::string>;  // host, pid, process
+  std::map<ProgramKey, Program> programs;
   if (!query(clickhouse, process_attributes(selection, columns), read,
              [&](std::vector<std::string> f) {
-               if (f.size() < 2 + std::size(kProcessAttributes)) return;
-               attributes[{f[0], static_cast<std::uint32_t>(number(f[1]))}].assign(
-                   std::make_move_iterator(f.begin() + 2), std::make_move_iterator(f.end()));
+               if (f.size() < 4 + std::size(kProcessAttributes)) return;
+               Program& program = programs[{f[0], static_cast<std::uint32_t>(number(f[1])), f[2]}];
+               program.last = number(f[3]);
+               program.attributes.assign(std::make_move_iterator(f.begin() + 4),
+                                         std::make_move_iterator(f.end()));
              })) {
     return read;
+  }
+  // A pid's programs: the newest instance 0, the others 1 and up as they ran.
+  for (auto first = programs.begin(); first != programs.end();) {
+    auto end = first;
+    std::vector<Program*> of_pid;
+    while (end != programs.end() && std::get<0>(end->first) == std::get<0>(first->first) &&
+           std::get<1>(end->first) == std::get<1>(first->first)) {
+      of_pid.push_back(&(end++)->second);
+    }
+    std::stable_sort(of_pid.begin(), of_pid.end(),
+                     [](const Program* a, const Program* b) { return a->last < b->last; });
+    for (std::size_t i = 0; i + 1 < of_pid.size(); ++i) {
+      of_pid[i]->instance = static_cast<std::uint32_t>(i + 1);
+    }
+    first = end;
   }
   if (!query(clickhouse,
              "SELECT " + columns.names + ", c FROM (" +
@@ -419,10 +447,16 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
       auto [owner, first] = pid_host.try_emplace(original, host);
       if (original == 0 || (!first && owner->second != host)) entry->second = spare_pid++;
       pid_host.try_emplace(entry->second, host);
+      if (std::find(hosts.begin(), hosts.end(), host) == hosts.end()) hosts.push_back(host);
+    }
+    auto program = programs.find({host, original, f[columns.process]});
+    const std::uint32_t instance = program != programs.end() ? program->second.instance : 0;
+    if (listed.emplace(entry->second, instance).second) {
       ProcessInfo process;
       process.pid = entry->second;
-      if (auto known = attributes.find({host, original}); known != attributes.end()) {
-        std::vector<std::string>& a = known->second;  // kProcessAttributes' order
+      process.instance = instance;
+      if (program != programs.end() && program->second.attributes.size() >= 6) {
+        std::vector<std::string>& a = program->second.attributes;  // kProcessAttributes' order
         process.service = std::move(a[0]);
         process.container_name = std::move(a[1]);
         process.pod_name = std::move(a[2]);
@@ -431,7 +465,6 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
         process.cmdline = std::move(a[5]);
       }
       window.processes.push_back(std::move(process));
-      if (std::find(hosts.begin(), hosts.end(), host) == hosts.end()) hosts.push_back(host);
     }
     const auto tid = columns.tid ? static_cast<std::uint32_t>(number(f[columns.tid])) : 0;
     if (columns.thread && !f[columns.thread].empty() &&
@@ -450,6 +483,7 @@ FleetRead read_fleet_window(const ClickHouse& clickhouse, const FleetSelection& 
     StackCount count;
     count.stack = stack_index_of;
     count.pid = entry->second;
+    count.instance = instance;
     count.tid = tid;
     count.count = number(f.back());
     window.samples.push_back(count);

@@ -401,6 +401,33 @@ class FleetServer(unittest.TestCase):
         self.assertNotEqual(other.returncode, 0, other.describe())
         self.assertIn("no samples", other.stderr)
 
+    def test_a_pid_that_ran_two_programs_is_two_processes(self):
+        """A shell's child before and after its exec is two processes of one
+        pid in the agent's windows (ProcessInfo::instance); the server stores
+        each sample's process, and its reads keep them apart: no `true` with
+        the shell's frames, no `bash` with the tool's."""
+        tmp = it.scratch_dir(self)
+        profile = os.path.join(tmp, "loop.pb.gz")
+        loop = "for i in $(seq 3000); do /bin/true; done"
+        res = it.record(self, profile, frequency=999, extra=["--", "bash", "-c", loop])
+        self.assertEqual(res.returncode, 0, res.describe())
+        with open(profile, "rb") as f:
+            status, text = post(self.url, f.read(),
+                                params="name=loop.cpu%7Bhost%3Dit-exec-split%7D&format=pprof")
+        self.assertEqual(status, 200, text)
+        folded = self.report("--host", "it-exec-split", "--format", "folded")
+        self.assertEqual(folded.returncode, 0, folded.describe())
+        lines = [(l.rsplit(" ", 1)[0].split(";"), int(l.rsplit(" ", 1)[1]))
+                 for l in folded.stdout.splitlines() if l.strip()]
+        shell = {"bash [no symbols]", "parse_and_execute", "execute_command_internal"}
+        tool = {"true [no symbols]"}
+        in_true = sum(c for f, c in lines if f[0] == "true" and shell.intersection(f))
+        in_bash = sum(c for f, c in lines if f[0] == "bash" and tool.intersection(f))
+        self.assertEqual((in_true, in_bash), (0, 0),
+                         "samples under the other program of their pid\n" + folded.stdout[-3000:])
+        self.assertGreater(sum(c for f, c in lines if f[0] == "bash"), 0, folded.stdout[-3000:])
+        self.assertGreater(sum(c for f, c in lines if f[0] == "true"), 0, folded.stdout[-3000:])
+
     def test_a_server_started_before_clickhouse_waits_for_it(self):
         status, text = self.early_ingest
         self.assertEqual(status, 503, text)
