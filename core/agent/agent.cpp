@@ -411,8 +411,7 @@ void Agent::name_pending(std::int64_t deadline) {
       stacks_->finish(pending.stack, *pending.process, stack_);
     });
     if (built) {
-      const std::uint32_t key =
-          window_programs_.key_of(*pending.process, processes_.find(pending.pid));
+      const std::uint32_t key = window_programs_.key_of(*pending.process);
       aggregator_.add(key, pending.tid, stack_, 1, pending.labels);
       ++profiled_samples_;
       if (progress_) note_sampled_pid(pending.pid);

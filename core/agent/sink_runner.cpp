@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <tuple>
 
 #include "logging.hpp"
 #include "window_bytes.hpp"
@@ -27,12 +28,32 @@ std::shared_ptr<const Window> with_release_hook(std::shared_ptr<const Window> wi
 }
 
 // The window as sinks built before ABI 6.5 got it: one process per pid,
-// the newest program's, with the samples of all.
-std::shared_ptr<const Window> one_process_per_pid(const Window& window) {
-  auto folded = std::make_shared<Window>(window);
+// the newest program's, with the samples of all (one count per pid, thread,
+// stack and labels, as the agent counted them then). It holds `window`, so
+// the window's release hook runs once both are freed.
+std::shared_ptr<const Window> one_process_per_pid(std::shared_ptr<const Window> window) {
+  auto folded = std::make_unique<Window>(*window);
   std::erase_if(folded->processes, [](const ProcessInfo& p) { return p.instance != 0; });
-  for (StackCount& sample : folded->samples) sample.instance = 0;
-  return folded;
+  std::vector<StackCount>& samples = folded->samples;
+  for (StackCount& sample : samples) sample.instance = 0;
+  const auto key = [](const StackCount& s) { return std::tie(s.pid, s.tid, s.stack, s.labels); };
+  std::sort(samples.begin(), samples.end(),
+            [&](const StackCount& a, const StackCount& b) { return key(a) < key(b); });
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    if (kept > 0 && key(samples[kept - 1]) == key(samples[i])) {
+      samples[kept - 1].count += samples[i].count;
+    } else {
+      samples[kept++] = samples[i];
+    }
+  }
+  samples.resize(kept);
+  const Window* shared = folded.get();
+  return std::shared_ptr<const Window>(
+      shared, [folded = std::move(folded), window = std::move(window)](const Window*) mutable {
+        folded.reset();
+        window.reset();
+      });
 }
 
 }  // namespace
@@ -66,7 +87,7 @@ void SinkRunner::submit(std::shared_ptr<const Window> window, bool last) {
   std::shared_ptr<const Window> folded;  // made for the first sink that needs it
   for (auto& worker : workers_) {
     if (programs_apart && worker->settings().one_process_per_pid) {
-      if (!folded) folded = one_process_per_pid(*window);
+      if (!folded) folded = one_process_per_pid(window);
       worker->submit(folded, bytes, samples, last);
     } else {
       worker->submit(window, bytes, samples, last);

@@ -12,7 +12,7 @@ void WindowPrograms::keep(Program& program, const ProcessState& state) {
   if (!program.left) program.left = std::make_unique<ProcessInfo>(state.info);
 }
 
-std::uint32_t WindowPrograms::key_of(const ProcessState& program, const ProcessState* current) {
+std::uint32_t WindowPrograms::key_of(const ProcessState& program) {
   const std::uint32_t pid = program.info.pid;
   auto [it, added] = pids_.try_emplace(pid);
   Programs& programs = it->second;
@@ -36,7 +36,7 @@ std::uint32_t WindowPrograms::key_of(const ProcessState& program, const ProcessS
   }
   // Named after its pid moved on (an exec while the sample waited): the
   // window's close would not find it in the table.
-  if (&program != current) keep(*found, program);
+  if (program.left_table) keep(*found, program);
   return window_process_key(pid, slot);
 }
 

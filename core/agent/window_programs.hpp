@@ -19,8 +19,8 @@ class WindowPrograms {
  public:
   // The key (window_process_key) a sample of `program` is counted under: the
   // pid for the pid's first program of the window, the pid with a slot above
-  // its bits for each other. `current`: the table's entry for the pid now.
-  std::uint32_t key_of(const ProcessState& program, const ProcessState* current);
+  // its bits for each other.
+  std::uint32_t key_of(const ProcessState& program);
 
   // `program` is about to leave the table (its pid exec'd or came back for
   // another process): what it is, kept when it had samples in the window.

@@ -196,6 +196,7 @@ ProcessState& ProcessTable::get(std::uint32_t pid, bool& is_new) {
 
 ProcessState& ProcessTable::replace(std::uint32_t pid) {
   auto& slot = processes_[pid];
+  if (slot) slot->left_table = true;
   slot = std::make_shared<ProcessState>();
   slot->serial = ++entries_made_;
   read(pid, *slot);
@@ -205,6 +206,7 @@ ProcessState& ProcessTable::replace(std::uint32_t pid) {
 
 ProcessState& ProcessTable::fork(std::uint32_t pid, const ProcessState& parent) {
   auto& slot = processes_[pid];
+  if (slot) slot->left_table = true;
   slot = std::make_shared<ProcessState>();
   slot->serial = ++entries_made_;
   slot->info = parent.info;
@@ -253,7 +255,10 @@ std::size_t ProcessTable::release_exited_handlers(std::int64_t exited_before_ns)
 
 std::vector<std::uint32_t> ProcessTable::clear() {
   std::vector<std::uint32_t> pids;
-  for (const auto& [pid, state] : processes_) pids.push_back(pid);
+  for (const auto& [pid, state] : processes_) {
+    pids.push_back(pid);
+    state->left_table = true;
+  }
   processes_.clear();
   return pids;
 }
@@ -277,6 +282,7 @@ std::vector<std::uint32_t> ProcessTable::remove_exited_and_idle(std::uint64_t id
   for (auto it = processes_.begin(); it != processes_.end();) {
     if (it->second->exited || it->second->last_sampled_window < idle_before) {
       removed.push_back(it->first);
+      it->second->left_table = true;
       it = processes_.erase(it);
     } else {
       ++it;

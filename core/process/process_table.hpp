@@ -37,6 +37,9 @@ struct ProcessState {
   bool exited = false;
   std::uint64_t last_sampled_window = 0;  // Agent's window counter
   std::uint64_t serial = 0;  // the table's count of entries made: which program of a pid
+  // Out of the table (replaced by its pid's next program, removed, or the
+  // table cleared) while a sample still holds it.
+  bool left_table = false;
   // Handlers of the runtime plugins attached to it, in attach order
   // (destroyed with the entry).
   std::vector<std::unique_ptr<ProcessHandler>> handlers;

@@ -29,6 +29,23 @@ inline std::uint32_t window_process_key(const StackCount& sample) {
 inline std::uint32_t pid_of_key(std::uint32_t key) { return key & kProcessKeyPidMask; }
 inline std::uint32_t instance_of_key(std::uint32_t key) { return key >> kProcessKeyPidBits; }
 
+// A pid's programs over a range take slots in the order their names came
+// (a name's slot: slot_of_name). Shown as instances, the newest comes first:
+// 0 for the slot `newest`, then the others in the order they came.
+inline std::uint32_t instance_of_slot(std::uint32_t slot, std::uint32_t newest) {
+  return slot == newest ? 0 : slot < newest ? slot + 1 : slot;
+}
+
+// The slot of `name` among a pid's `names` (in the order they came), added
+// when new; past kMaxProcessInstance the names share the last slot.
+template <typename Names, typename Name>
+std::uint32_t slot_of_name(Names& names, const Name& name) {
+  auto found = std::find(names.begin(), names.end(), name);
+  const auto slot = static_cast<std::uint32_t>(found - names.begin());
+  if (found == names.end()) names.emplace_back(name);
+  return std::min(slot, kMaxProcessInstance);
+}
+
 // A ProcessInfo's or StackCount's pid and instance set from a key (a read
 // that keyed its processes by their keys in `pid` turns them back so).
 template <typename Process>

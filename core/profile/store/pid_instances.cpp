@@ -38,10 +38,8 @@ std::unordered_map<std::uint32_t, std::uint32_t> window_part_keys(
     std::vector<std::string_view> names;  // the slots, by row id as a read meets them
     for (const auto& [row, i] : rows) {
       const ProcessInfo& process = window.processes[i];
-      auto name = std::find(names.begin(), names.end(), process.comm);
-      const auto slot = static_cast<std::uint32_t>(name - names.begin());
-      if (name == names.end()) names.push_back(process.comm);
-      part_keys.emplace(window_process_key(process), window_process_key(pid, slot));
+      part_keys.emplace(window_process_key(process),
+                        window_process_key(pid, slot_of_name(names, process.comm)));
     }
   }
   return part_keys;
@@ -153,9 +151,7 @@ std::uint32_t PidInstances::final_key(std::uint32_t key) const {
   auto names = pids_.find(pid);
   if (names == pids_.end() || names->second.slots == 1) return key;
   // The newest name first, then the others in the order they came.
-  const std::uint32_t slot = instance_of_key(key), newest = names->second.newest;
-  const std::uint32_t instance = slot == newest ? 0 : slot < newest ? slot + 1 : slot;
-  return window_process_key(pid, instance);
+  return window_process_key(pid, instance_of_slot(instance_of_key(key), names->second.newest));
 }
 
 }  // namespace ember::store

@@ -35,7 +35,7 @@ struct Sampled {
   void sample(const ProcessState& program, const std::string& leaf, const char* thread, int times) {
     const std::uint32_t pid = program.info.pid;
     for (int i = 0; i < times; ++i) {
-      const std::uint32_t key = programs.key_of(program, table.find(pid));
+      const std::uint32_t key = programs.key_of(program);
       aggregator.add(key, pid, stack_of(leaf));
       aggregator.name_thread(key, pid, thread);
     }
@@ -100,6 +100,19 @@ TEST(WindowPrograms, AProgramThatLeftAfterItsSamplesKeepsItsName) {
   EXPECT_EQ(samples_of(window, kOther, 0), 2u);
   ASSERT_EQ(window.threads.size(), 1u);
   EXPECT_EQ(window.threads[0].pid, kOther);
+}
+
+TEST(WindowPrograms, ASampleNamedAfterItsProgramWasRemovedKeepsItsName) {
+  Sampled host;
+  ProcessState& gone = host.exec(kOther, "xz");
+  std::shared_ptr<ProcessState> held = host.table.share(kOther);  // as a pending sample holds it
+  gone.exited = true;
+  ASSERT_EQ(host.table.remove_exited_and_idle(0), std::vector<std::uint32_t>{kOther});
+  host.sample(*held, "compress", "xz", 3);
+  Window window = host.close();
+  ASSERT_EQ(window.processes.size(), 1u) << "the table no longer has it";
+  EXPECT_EQ(window.processes[0].comm, "xz");
+  EXPECT_EQ(samples_of(window, kOther, 0), 3u);
 }
 
 }  // namespace
