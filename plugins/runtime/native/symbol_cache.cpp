@@ -124,8 +124,8 @@ ChainHandle BinarySymbols::source_chain(std::uint64_t vaddr, std::string_view mo
     return nullptr;
   }
   if (!error.empty()) host_->log(LogLevel::debug, error);  // its alt file was left out
-  auto chain = std::make_shared<FrameChain>();
-  chain->reserve(scratch_.size());
+  FrameChain chain;
+  chain.reserve(scratch_.size());
   for (std::size_t i = 0; i < scratch_.size(); ++i) {
     const SourceFunction& source = scratch_[i];
     Frame frame;
@@ -144,9 +144,9 @@ ChainHandle BinarySymbols::source_chain(std::uint64_t vaddr, std::string_view mo
     frame.line = source.line;
     frame.kind = frame_kind::native;
     frame.inlined = source.inlined;
-    chain->push_back(source_frames_.intern(std::move(frame)));
+    chain.push_back(source_frames_.intern(std::move(frame)));
   }
-  return chain;
+  return source_chains_.intern(std::move(chain));
 }
 
 ChainHandle BinarySymbols::frames(std::uint64_t vaddr, std::string_view module) const {

@@ -29,6 +29,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "chain_interner.hpp"
 #include "debuginfod_fetcher.hpp"
 #include "dwarf_pool.hpp"
 #include "ember/elf_file.hpp"
@@ -108,8 +109,10 @@ class BinarySymbols {
   mutable std::mutex mutex_;
   mutable std::unordered_map<std::size_t, ChainHandle> by_function_;
   mutable std::unordered_map<std::uint64_t, ChainHandle> by_address_;  // with DWARF only
-  // The addresses of one line (of one inlined call) name one frame.
+  // The addresses of one line (of one inlined call) name one frame, and
+  // share one chain.
   mutable FrameInterner source_frames_;
+  mutable ChainInterner source_chains_;
   mutable std::vector<SourceFunction> scratch_;
   mutable bool names_unreadable_ = false;  // and said so
 };

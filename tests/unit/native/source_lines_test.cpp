@@ -20,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <regex>
+#include <vector>
 
 #include "debug_file_finder.hpp"
 #include "dwarf_pool.hpp"
@@ -108,9 +109,15 @@ void expect_outer_work_lines(const BinarySymbols& symbols, const std::string& de
   ASSERT_GT(outer.size, 0u) << "no outer_work in " << debug_file;
   std::size_t inlined = 0;
   std::size_t at_body = 0;
+  std::map<std::vector<const Frame*>, const FrameChain*> chain_of_frames;
   for (std::uint64_t vaddr = outer.address; vaddr < outer.address + outer.size; ++vaddr) {
     ChainHandle chain = symbols.frames(vaddr, "inlined_hot");
     ASSERT_TRUE(chain) << hex(vaddr);
+    std::vector<const Frame*> frames;
+    for (const FrameHandle& frame : *chain) frames.push_back(frame.get());
+    auto [shared, first] = chain_of_frames.try_emplace(frames, chain.get());
+    EXPECT_TRUE(first || shared->second == chain.get())
+        << hex(vaddr) << ": the addresses of one line share one chain";
     ASSERT_TRUE(chain->size() == 1 || chain->size() == 2) << chain->size();
     const Frame& function = *chain->back();
     EXPECT_EQ(function.name, "outer_work");
@@ -132,6 +139,7 @@ void expect_outer_work_lines(const BinarySymbols& symbols, const std::string& de
     }
     EXPECT_EQ(symbols.frames(vaddr, "inlined_hot").get(), chain.get()) << "cached per address";
   }
+  EXPECT_LT(chain_of_frames.size(), outer.size / 2) << "lines of one address each?";
   EXPECT_GT(inlined, 0u) << "no address of outer_work is in the inlined loop";
   EXPECT_GT(at_body, 0u) << "no address is at the loop body's line";
 }
