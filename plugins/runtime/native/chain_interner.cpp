@@ -9,8 +9,8 @@ namespace {
 std::size_t chain_hash(const FrameChain& chain) {
   std::size_t seed = chain.size();
   for (const FrameHandle& frame : chain) {
-    seed ^= std::hash<const Frame*>()(frame.get()) + 0x9e3779b97f4a7c15ull + (seed << 6) +
-            (seed >> 2);
+    seed ^=
+        std::hash<const Frame*>()(frame.get()) + 0x9e3779b97f4a7c15ull + (seed << 6) + (seed >> 2);
   }
   return seed;
 }

@@ -19,11 +19,11 @@
 // not on the host: that alt file is asked for by its build id.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <atomic>
 #include <optional>
 #include <string>
 #include <unordered_map>
