@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "logging.hpp"
+#include "profile/store/summed_rows.hpp"
 #include "window_bytes.hpp"
 
 namespace ember {
@@ -34,20 +35,9 @@ std::shared_ptr<const Window> with_release_hook(std::shared_ptr<const Window> wi
 std::shared_ptr<const Window> one_process_per_pid(std::shared_ptr<const Window> window) {
   auto folded = std::make_unique<Window>(*window);
   std::erase_if(folded->processes, [](const ProcessInfo& p) { return p.instance != 0; });
-  std::vector<StackCount>& samples = folded->samples;
-  for (StackCount& sample : samples) sample.instance = 0;
-  const auto key = [](const StackCount& s) { return std::tie(s.pid, s.tid, s.stack, s.labels); };
-  std::sort(samples.begin(), samples.end(),
-            [&](const StackCount& a, const StackCount& b) { return key(a) < key(b); });
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    if (kept > 0 && key(samples[kept - 1]) == key(samples[i])) {
-      samples[kept - 1].count += samples[i].count;
-    } else {
-      samples[kept++] = samples[i];
-    }
-  }
-  samples.resize(kept);
+  for (StackCount& sample : folded->samples) sample.instance = 0;
+  store::sum_rows_by(folded->samples,
+                     [](const StackCount& s) { return std::tie(s.pid, s.tid, s.stack, s.labels); });
   const Window* shared = folded.get();
   return std::shared_ptr<const Window>(
       shared, [folded = std::move(folded), window = std::move(window)](const Window*) mutable {

@@ -17,9 +17,6 @@ class ChainInterner {
   // or `chain` made one.
   ChainHandle intern(FrameChain chain);
 
-  // Entries, live or not yet swept (for tests).
-  std::size_t size() const { return entries_.size(); }
-
  private:
   void sweep();
 
