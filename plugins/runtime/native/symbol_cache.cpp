@@ -53,6 +53,7 @@ void BinarySymbols::take_fetched_debug_file() const {
     // Function keys and chains came from the tables just replaced.
     by_function_.clear();
     by_address_.clear();
+    source_chains_.clear();
   }
   sources_.fetched.reset();
 }
@@ -68,6 +69,7 @@ void BinarySymbols::take_fetched_alt_file() const {
     alt.identity = file.identity;
     sources_.dwarf->set_alt(sources_.dwarf_id, std::move(alt));
     by_address_.clear();  // named without the alt file's names
+    source_chains_.clear();
   }
   sources_.fetched_alt.reset();
 }
@@ -113,40 +115,41 @@ ChainHandle BinarySymbols::function_chain(const Function& function, std::string_
   return chain;
 }
 
-ChainHandle BinarySymbols::source_chain(std::uint64_t vaddr, std::string_view module,
-                                        const std::optional<Function>& function) const {
+std::optional<std::uint32_t> BinarySymbols::source_chain(
+    std::uint64_t vaddr, std::string_view module, const std::optional<Function>& function) const {
   std::string error;
   bool found = sources_.dwarf->lookup(sources_.dwarf_id, vaddr, scratch_, error);
-  if (!found) {
-    if (!error.empty()) {
-      host_->log(LogLevel::debug, "no source lines, frames keep function names: " + error);
-    }
-    return nullptr;
+  if (!found && !error.empty()) {
+    host_->log(LogLevel::debug, "no source lines, frames keep function names: " + error);
   }
-  if (!error.empty()) host_->log(LogLevel::debug, error);  // its alt file was left out
-  FrameChain chain;
-  chain.reserve(scratch_.size());
+  if (found && !error.empty()) host_->log(LogLevel::debug, error);  // its alt file was left out
+  // The outermost function keeps its symbol's name, as without DWARF, so a
+  // profile names it the same with or without debug info. Addresses DWARF
+  // does not cover (PLT, start-up code) are their function alone.
+  std::string symbol = function ? function_name(*function, module) : "";
+  if (!found) {
+    if (symbol.empty()) return std::nullopt;
+    SourceChains::Site site{.name = source_chains_.name_id(display_name(symbol))};
+    return source_chains_.add({&site, 1});
+  }
+  std::vector<SourceChains::Site> sites;
+  sites.reserve(scratch_.size());
   for (std::size_t i = 0; i < scratch_.size(); ++i) {
     const SourceFunction& source = scratch_[i];
-    Frame frame;
-    // The outermost function keeps its symbol's name, as without DWARF, so
-    // a profile names it the same with or without debug info.
-    std::string symbol = i + 1 == scratch_.size() && function ? function_name(*function, module) : "";
-    if (!symbol.empty()) {
-      frame.name = display_name(symbol);
+    std::string name;
+    if (i + 1 == scratch_.size() && !symbol.empty()) {
+      name = display_name(symbol);
     } else if (!source.name.empty()) {
-      frame.name = display_name(source.name);
+      name = display_name(source.name);
     } else {
-      frame.name = std::string(module) + "+" + hex(vaddr);
+      name = std::string(module) + "+" + hex(vaddr);
     }
-    frame.module = std::string(module);
-    frame.file = source.file;
-    frame.line = source.line;
-    frame.kind = frame_kind::native;
-    frame.inlined = source.inlined;
-    chain.push_back(source_frames_.intern(std::move(frame)));
+    sites.push_back({.name = source_chains_.name_id(name),
+                     .file = source_chains_.file_id(source.file),
+                     .line = source.line,
+                     .inlined = source.inlined});
   }
-  return source_chains_.intern(std::move(chain));
+  return source_chains_.add(sites);
 }
 
 ChainHandle BinarySymbols::frames(std::uint64_t vaddr, std::string_view module) const {
@@ -156,18 +159,17 @@ ChainHandle BinarySymbols::frames(std::uint64_t vaddr, std::string_view module) 
     std::optional<Function> function = find_function(vaddr);
     return function ? function_chain(*function, module) : nullptr;
   }
-  auto it = by_address_.find(vaddr);
-  if (it != by_address_.end() && it->second->back()->module == module) return it->second;
-  std::optional<Function> function = find_function(vaddr);
-  ChainHandle chain = source_chain(vaddr, module, function);
-  // Addresses DWARF does not cover (PLT, start-up code) are remembered too,
-  // so they are not looked up again.
-  if (!chain && function) chain = function_chain(*function, module);
-  if (chain && it == by_address_.end()) {
-    if (by_address_.size() >= max_cached_) by_address_.clear();
-    by_address_.emplace(vaddr, chain);
+  if (auto it = by_address_.find(vaddr); it != by_address_.end()) {
+    return source_chains_.frames(it->second, module);
   }
-  return chain;
+  if (by_address_.size() >= max_cached_) {
+    by_address_.clear();
+    source_chains_.clear();
+  }
+  std::optional<std::uint32_t> chain = source_chain(vaddr, module, find_function(vaddr));
+  if (!chain) return nullptr;
+  by_address_.emplace(vaddr, *chain);
+  return source_chains_.frames(*chain, module);
 }
 
 SymbolCache::SymbolCache(Host& host, const NativeOptions& options)

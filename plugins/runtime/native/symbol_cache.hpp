@@ -29,18 +29,17 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "chain_interner.hpp"
 #include "debuginfod_fetcher.hpp"
 #include "dwarf_pool.hpp"
 #include "ember/elf_file.hpp"
 #include "ember/elf_function_table.hpp"
 #include "ember/frame.hpp"
-#include "ember/frame_interner.hpp"
 #include "ember/host.hpp"
 #include "frame_names.hpp"
 #include "mapped_file.hpp"
 #include "native_options.hpp"
 #include "recent_objects.hpp"
+#include "source_chains.hpp"
 
 namespace ember::native {
 
@@ -91,8 +90,10 @@ class BinarySymbols {
   // Empty when its name cannot be read (the file changed since it was opened).
   std::string function_name(const Function& function, std::string_view module) const;
   ChainHandle function_chain(const Function& function, std::string_view module) const;
-  ChainHandle source_chain(std::uint64_t vaddr, std::string_view module,
-                           const std::optional<Function>& function) const;
+  // The id in source_chains_ of the frames DWARF gives `vaddr`, or of its
+  // function's frame where DWARF does not cover it.
+  std::optional<std::uint32_t> source_chain(std::uint64_t vaddr, std::string_view module,
+                                            const std::optional<Function>& function) const;
   // Takes in the fetched debug file (or alt file) once it is there (under mutex_).
   void take_fetched() const;
   void take_fetched_debug_file() const;
@@ -108,11 +109,10 @@ class BinarySymbols {
   Host* host_ = nullptr;
   mutable std::mutex mutex_;
   mutable std::unordered_map<std::size_t, ChainHandle> by_function_;
-  mutable std::unordered_map<std::uint64_t, ChainHandle> by_address_;  // with DWARF only
-  // The addresses of one line (of one inlined call) name one frame, and
-  // share one chain.
-  mutable FrameInterner source_frames_;
-  mutable ChainInterner source_chains_;
+  // With DWARF only: each address's chain in source_chains_, where the
+  // addresses of one line (of one inlined call) share one.
+  mutable std::unordered_map<std::uint64_t, std::uint32_t> by_address_;
+  mutable SourceChains source_chains_;
   mutable std::vector<SourceFunction> scratch_;
   mutable bool names_unreadable_ = false;  // and said so
 };

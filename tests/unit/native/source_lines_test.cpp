@@ -110,9 +110,11 @@ void expect_outer_work_lines(const BinarySymbols& symbols, const std::string& de
   std::size_t inlined = 0;
   std::size_t at_body = 0;
   std::map<std::vector<const Frame*>, const FrameChain*> chain_of_frames;
+  std::vector<ChainHandle> held;  // chains live while held, as a window holds them
   for (std::uint64_t vaddr = outer.address; vaddr < outer.address + outer.size; ++vaddr) {
     ChainHandle chain = symbols.frames(vaddr, "inlined_hot");
     ASSERT_TRUE(chain) << hex(vaddr);
+    held.push_back(chain);
     std::vector<const Frame*> frames;
     for (const FrameHandle& frame : *chain) frames.push_back(frame.get());
     auto [shared, first] = chain_of_frames.try_emplace(frames, chain.get());
