@@ -16,7 +16,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <vector>
 
 #include "ember/frame_interner.hpp"
 #include "frame_names.hpp"
@@ -79,8 +78,9 @@ class SourceChains {
 
   Strings names_;
   Strings files_;
-  std::vector<Site> sites_;
-  std::vector<Chain> chains_;
+  // Deques: they grow by blocks, with no doubled capacity and no copy.
+  std::deque<Site> sites_;
+  std::deque<Chain> chains_;
   std::unordered_multimap<std::size_t, std::uint32_t> by_content_;  // hash -> chain id
   FrameInterner frames_;
 };
