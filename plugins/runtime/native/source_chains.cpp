@@ -50,8 +50,8 @@ std::uint32_t SourceChains::add(std::span<const Site> sites) {
     }
   }
   auto id = static_cast<std::uint32_t>(chains_.size());
-  chains_.push_back(Chain{static_cast<std::uint32_t>(sites_.size()),
-                          static_cast<std::uint32_t>(sites.size()), {}});
+  chains_.push_back(Chain{
+      static_cast<std::uint32_t>(sites_.size()), static_cast<std::uint32_t>(sites.size()), {}});
   sites_.insert(sites_.end(), sites.begin(), sites.end());
   by_content_.emplace(content, id);
   if (chains_.size() % kSweepEvery == 0) {
