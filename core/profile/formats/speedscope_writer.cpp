@@ -183,12 +183,16 @@ void append_ember_metadata(std::string& out, const Window& window, Spill& spill)
   out += ",\"processes\":[";
   std::vector<const ProcessInfo*> processes;
   for (const ProcessInfo& process : window.processes) processes.push_back(&process);
-  std::sort(processes.begin(), processes.end(),
-            [](const ProcessInfo* a, const ProcessInfo* b) { return a->pid < b->pid; });
+  // By pid; the programs a pid ran, oldest first: the newest (instance 0)
+  // is the last entry of its pid.
+  std::sort(processes.begin(), processes.end(), [](const ProcessInfo* a, const ProcessInfo* b) {
+    return a->pid != b->pid ? a->pid < b->pid : a->instance > b->instance;
+  });
   for (std::size_t i = 0; i < processes.size(); ++i) {
     const ProcessInfo& p = *processes[i];
     if (i) out += ',';
     out += "{\"pid\":" + std::to_string(p.pid) + ',';
+    if (p.instance) out += "\"instance\":" + std::to_string(p.instance) + ',';
     append_key(out, "comm");
     append_json_string(out, p.comm);
     out += ',';

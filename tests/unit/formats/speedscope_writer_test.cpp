@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "mini_json.hpp"
 #include "sample_windows.hpp"
@@ -92,6 +95,44 @@ TEST(SpeedscopeWriterTest, OneProfilePerThread) {
 
   EXPECT_EQ(names(doc, profiles[3]["samples"][0]),
             (std::vector<std::string>{"main", "weird;name\nx"}));
+}
+
+// A pid that ran two programs (a child before and after its exec): a
+// profile and a processes entry each, the older one with its instance and
+// listed first, so a reader keeping the last entry per pid has the newest.
+TEST(SpeedscopeWriterTest, APidThatRanTwoProgramsHasAnEntryEachNewestLast) {
+  Window w = test::sample_window();
+  ProcessInfo before = w.processes[1];  // pid 200, python3
+  ASSERT_EQ(before.pid, 200u);
+  w.processes[1].comm = "gzip";
+  w.processes[1].exe = "/usr/bin/gzip";
+  before.instance = 1;
+  w.processes.push_back(before);  // after the newest: the writer orders them
+  StackCount pre_exec = w.samples.front();
+  pre_exec.pid = 200;
+  pre_exec.tid = 200;
+  pre_exec.instance = 1;
+  pre_exec.count = 1;
+  w.samples.push_back(pre_exec);
+
+  Json doc = JsonParser::parse(speedscope_json(w));
+  std::vector<std::string> of_pid;
+  for (const Json& profile : doc["profiles"].array) {
+    if (profile["name"].text.find("(pid 200)") != std::string::npos) {
+      of_pid.push_back(profile["name"].text.substr(0, profile["name"].text.find(' ')));
+    }
+  }
+  std::sort(of_pid.begin(), of_pid.end());
+  EXPECT_EQ(of_pid, (std::vector<std::string>{"gzip", "python3"}));
+
+  std::vector<std::pair<std::string, double>> entries;  // (comm, instance) of pid 200
+  for (const Json& process : doc["ember"]["processes"].array) {
+    if (process["pid"].number != 200) continue;
+    // Absent for the newest program (instance 0).
+    entries.emplace_back(process["comm"].text,
+                         process.has("instance") ? process["instance"].number : 0);
+  }
+  EXPECT_EQ(entries, (std::vector<std::pair<std::string, double>>{{"python3", 1}, {"gzip", 0}}));
 }
 
 TEST(SpeedscopeWriterTest, FramesCarryFileAndLineWhenKnown) {
