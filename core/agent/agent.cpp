@@ -200,8 +200,13 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
       }
       // What they held (unwind tables, symbol caches) goes back to the
       // system now, not at the window's close: under process churn the
-      // heap would otherwise grow for a whole window.
-      if (processes_.release_exited_handlers(horizon - 1000000000) > 0) malloc_trim(0);
+      // heap would otherwise grow for a whole window. The window keeps
+      // what it lists of those it has samples of.
+      if (auto gone = processes_.remove_exited(horizon - 1000000000); !gone.empty()) {
+        for (const auto& program : gone) window_programs_.leaving(*program);
+        gone.clear();
+        malloc_trim(0);
+      }
       processes_.forget_exits_before(horizon - 1000000000);
       forget_old_exec_images();
       resume_setups();

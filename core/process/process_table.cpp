@@ -234,23 +234,20 @@ void ProcessTable::forget_exits_before(std::int64_t time_ns) {
   std::erase_if(recent_exits_, [&](const auto& exit) { return exit.second < time_ns; });
 }
 
-std::size_t ProcessTable::release_exited_handlers(std::int64_t exited_before_ns) {
-  std::size_t released = 0;
-  for (auto& [pid, state] : processes_) {
-    if (!state->exited || state->info.exit_time_ns >= exited_before_ns) continue;
-    if (state->handlers.empty() && state->mappings.empty()) continue;
-    // Fresh objects, not clear(): a cleared container keeps its memory (and
-    // `= {}` on a vector is a clear) until the window's close drops the entry.
-    state->native = nullptr;
-    state->runtimes = std::vector<AttachedRuntime>();
-    state->code_claims = CodeClaims();
-    state->code_names = AddressNames();
-    state->handlers = std::vector<std::unique_ptr<ProcessHandler>>();
-    state->mappings = std::vector<Mapping>();
-    state->unmapped_pcs = std::unordered_set<std::uint64_t>();
-    ++released;
+std::vector<std::shared_ptr<ProcessState>> ProcessTable::remove_exited(
+    std::int64_t exited_before_ns) {
+  std::vector<std::shared_ptr<ProcessState>> removed;
+  for (auto it = processes_.begin(); it != processes_.end();) {
+    const ProcessState& state = *it->second;
+    if (state.exited && state.info.exit_time_ns < exited_before_ns) {
+      it->second->left_table = true;
+      removed.push_back(std::move(it->second));
+      it = processes_.erase(it);
+    } else {
+      ++it;
+    }
   }
-  return released;
+  return removed;
 }
 
 std::vector<std::uint32_t> ProcessTable::clear() {

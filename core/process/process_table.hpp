@@ -122,13 +122,15 @@ class ProcessTable {
   // Exits before this time (wall clock) no longer meet a sample.
   void forget_exits_before(std::int64_t time_ns);
 
-  // Destroys the runtime handlers (unwinder, symbol caches, interpreter
-  // state) and mappings of processes that exited before `exited_before_ns`:
-  // their entries stay until the window closes, for its process list, but a
-  // busy host starts thousands of short processes per window (compilers) and
-  // their handlers were the agent's growth. The caller leaves a margin for
-  // samples still queued behind the exit. Returns how many were released.
-  std::size_t release_exited_handlers(std::int64_t exited_before_ns);
+  // Takes the processes that exited before `exited_before_ns` out of the
+  // table and returns them; their runtime handlers (unwinder, symbol caches,
+  // interpreter state) and mappings go when the last holder lets go. A busy
+  // host starts thousands of short processes a window (compilers, shell
+  // tools): kept until the window closed, their entries were the agent's
+  // growth, so the caller keeps what the window lists of them
+  // (WindowPrograms::leaving). The caller leaves a margin for samples still
+  // queued behind the exit.
+  std::vector<std::shared_ptr<ProcessState>> remove_exited(std::int64_t exited_before_ns);
 
   // Drops exited processes (their windows have closed) and those without a
   // sample since window `idle_before` (a missed exit, or idle: re-read if

@@ -12,7 +12,7 @@ struct CountedHandler : ProcessHandler {
   int& destroyed;
 };
 
-TEST(ProcessTable, ExitedProcessesLoseTheirHandlersButKeepTheirInfo) {
+TEST(ProcessTable, ExitedProcessesLeaveTheTableWithTheirHandlers) {
   ProcessTable table;
   bool is_new = false;
   const auto pid = static_cast<std::uint32_t>(getpid());
@@ -24,20 +24,21 @@ TEST(ProcessTable, ExitedProcessesLoseTheirHandlersButKeepTheirInfo) {
   ASSERT_FALSE(process.mappings.empty()) << "this process' maps were read";
   std::string comm = process.info.comm;
 
-  EXPECT_EQ(table.release_exited_handlers(2000), 0u) << "still running";
+  EXPECT_TRUE(table.remove_exited(2000).empty()) << "still running";
   table.mark_exited(pid, 1000);
-  EXPECT_EQ(table.release_exited_handlers(1000), 0u) << "exited too recently";
-  EXPECT_EQ(destroyed, 0);
+  EXPECT_TRUE(table.remove_exited(1000).empty()) << "exited too recently";
+  EXPECT_NE(table.find(pid), nullptr);
 
-  EXPECT_EQ(table.release_exited_handlers(2000), 1u);
+  std::vector<std::shared_ptr<ProcessState>> gone = table.remove_exited(2000);
+  ASSERT_EQ(gone.size(), 1u);
+  EXPECT_EQ(table.find(pid), nullptr);
+  EXPECT_TRUE(gone[0]->left_table);
+  EXPECT_EQ(gone[0]->info.comm, comm) << "for the window's process list";
+  EXPECT_EQ(gone[0]->info.exit_time_ns, 1000);
+  EXPECT_EQ(destroyed, 0) << "a holder still has it";
+  gone.clear();
   EXPECT_EQ(destroyed, 1);
-  ProcessState* kept = table.find(pid);
-  ASSERT_NE(kept, nullptr) << "the window still lists it";
-  EXPECT_EQ(kept->native, nullptr);
-  EXPECT_TRUE(kept->mappings.empty());
-  EXPECT_EQ(kept->info.comm, comm);
-  EXPECT_EQ(kept->info.exit_time_ns, 1000);
-  EXPECT_EQ(table.release_exited_handlers(2000), 0u) << "released once";
+  EXPECT_TRUE(table.remove_exited(2000).empty()) << "removed once";
 }
 
 // The exiting task runs on after its exit record (the rest of do_exit): a

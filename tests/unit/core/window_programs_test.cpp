@@ -115,5 +115,25 @@ TEST(WindowPrograms, ASampleNamedAfterItsProgramWasRemovedKeepsItsName) {
   EXPECT_EQ(samples_of(window, kOther, 0), 3u);
 }
 
+// The agent takes exited processes out of the table a second after their
+// exit, before the window closes.
+TEST(WindowPrograms, AProcessRemovedAfterItsExitIsStillListed) {
+  Sampled host;
+  host.sample(host.exec(kOther, "cc1"), "parse", "cc1", 4);
+  host.table.mark_exited(kOther, 1000);
+  host.exec(kChild, "true");  // exited too, never sampled
+  host.table.mark_exited(kChild, 1000);
+  std::vector<std::shared_ptr<ProcessState>> gone = host.table.remove_exited(2000);
+  ASSERT_EQ(gone.size(), 2u);
+  for (const auto& program : gone) host.programs.leaving(*program);
+  gone.clear();
+  Window window = host.close();
+  ASSERT_EQ(window.processes.size(), 1u) << "only the one with samples";
+  EXPECT_EQ(window.processes[0].pid, kOther);
+  EXPECT_EQ(window.processes[0].comm, "cc1");
+  EXPECT_EQ(window.processes[0].exit_time_ns, 1000);
+  EXPECT_EQ(samples_of(window, kOther, 0), 4u);
+}
+
 }  // namespace
 }  // namespace ember
