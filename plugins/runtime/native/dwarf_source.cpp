@@ -22,11 +22,17 @@
 namespace ember::native {
 namespace {
 
-// An address range and the DIE it belongs to (a unit or a function).
+// An address range and the DIE it belongs to (a unit or a function), in
+// 16 bytes: the functions of every unit looked up are kept (tens of
+// thousands for an interpreter). A range of 4 GiB or more, or a DIE 4 GiB
+// or more into the section, is left out (no real object has either): its
+// addresses keep the symbol table's names.
 struct DieRange {
   std::uint64_t low;
-  std::uint64_t high;
-  Dwarf_Off die;
+  std::uint32_t size;
+  std::uint32_t die;
+
+  std::uint64_t high() const { return low + size; }
 };
 
 void sort_ranges(std::vector<DieRange>& ranges) {
@@ -41,9 +47,17 @@ const DieRange* find_range(const std::vector<DieRange>& ranges, std::uint64_t va
                                 [](std::uint64_t a, const DieRange& r) { return a < r.low; });
   for (int steps = 0; after != ranges.begin() && steps < 8; ++steps) {
     --after;
-    if (vaddr < after->high) return &*after;
+    if (vaddr < after->high()) return &*after;
   }
   return nullptr;
+}
+
+void add_range(std::uint64_t low, std::uint64_t high, Dwarf_Off die,
+               std::vector<DieRange>& ranges) {
+  constexpr std::uint64_t kMax = UINT32_MAX;
+  if (low < high && high - low <= kMax && die <= kMax) {
+    ranges.push_back({low, static_cast<std::uint32_t>(high - low), static_cast<std::uint32_t>(die)});
+  }
 }
 
 void add_ranges(Dwarf_Die* die, std::vector<DieRange>& ranges) {
@@ -52,7 +66,7 @@ void add_ranges(Dwarf_Die* die, std::vector<DieRange>& ranges) {
   Dwarf_Addr high;
   ptrdiff_t offset = 0;
   while ((offset = dwarf_ranges(die, offset, &base, &low, &high)) > 0) {
-    if (low < high) ranges.push_back({low, high, dwarf_dieoffset(die)});
+    add_range(low, high, dwarf_dieoffset(die), ranges);
   }
 }
 
@@ -355,7 +369,7 @@ struct DwarfSource::Impl {
           length == 0) {
         continue;
       }
-      units.push_back({start, start + length, die});
+      add_range(start, start + length, die, units);
       named.insert(die);
     }
     return named;

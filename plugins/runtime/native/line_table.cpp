@@ -373,24 +373,33 @@ bool LineTable::index(std::string& why) {
   Decoder decoder(*this, 0, Decoder::State{});
   Decoder::State row;
   std::size_t in_sequence = 0;
+  // Checkpoints keep their address as 32 bits from the sequence's start: a
+  // sequence whose rows go below it or 4 GiB past it (a discarded one whose
+  // tombstone address wrapped) is left out.
+  bool spans = true;
   while (decoder.next(row)) {
     ++rows_;
+    if (in_sequence > 0 && (row.address < sequences_.back().low ||
+                            row.address - sequences_.back().low > UINT32_MAX)) {
+      spans = false;
+    }
     if (row.end_sequence) {
       if (in_sequence > 0) {
         Sequence& sequence = sequences_.back();
-        sequence.high = std::max(row.address, sequence.low);
+        sequence.high = spans ? std::max(row.address, sequence.low) : sequence.low;
         sequence.count = static_cast<std::uint32_t>(checkpoints_.size() - sequence.first);
       }
       in_sequence = 0;
+      spans = true;
       continue;
     }
     if (in_sequence == 0) {
       sequences_.push_back({row.address, row.address,
                             static_cast<std::uint32_t>(checkpoints_.size()), 0});
     }
-    if (in_sequence % kRowsPerCheckpoint == 0) {
-      checkpoints_.push_back({row.address, static_cast<std::uint32_t>(decoder.offset()), row.file,
-                              row.line});
+    if (in_sequence % kRowsPerCheckpoint == 0 && spans) {
+      checkpoints_.push_back({static_cast<std::uint32_t>(row.address - sequences_.back().low),
+                              static_cast<std::uint32_t>(decoder.offset()), row.file, row.line});
     }
     ++in_sequence;
   }
@@ -422,11 +431,12 @@ bool LineTable::find(std::uint64_t vaddr, Row& out) const {
   if (!sequence) return false;
   auto first = checkpoints_.begin() + sequence->first;
   auto last = first + sequence->count;
-  auto checkpoint = std::upper_bound(first, last, vaddr, [](std::uint64_t a, const Checkpoint& c) {
+  const std::uint64_t from_low = vaddr - sequence->low;
+  auto checkpoint = std::upper_bound(first, last, from_low, [](std::uint64_t a, const Checkpoint& c) {
                       return a < c.address;
                     }) - 1;
   Decoder::State best;
-  best.address = checkpoint->address;
+  best.address = sequence->low + checkpoint->address;
   best.file = checkpoint->file;
   best.line = checkpoint->line;
   Decoder decoder(*this, checkpoint->offset, best);

@@ -69,8 +69,8 @@ class LineTable {
   };
   // Where the program goes on after a row, and the row.
   struct Checkpoint {
-    std::uint64_t address;
-    std::uint32_t offset;  // in program_
+    std::uint32_t address;  // from its sequence's low
+    std::uint32_t offset;   // in program_
     std::uint32_t file;
     std::uint32_t line;
   };

@@ -267,6 +267,29 @@ TEST(LineTable, SequencesAreFoundInAnyOrderAndDiscardedOnesCoverNothing) {
   EXPECT_FALSE(table->find(0x3010, row));  // between sequences
 }
 
+// Rows keep their address as 32 bits from their sequence's start.
+TEST(LineTable, SequencesGoingBackOrOver4GiBCoverNothing) {
+  Program program = Program::v4({}, {{"a.c", 0}});
+  program.set_address(0x5000).advance_line(99).copy().advance_pc(0x10).end_sequence();  // line 100
+  // Discarded: the tombstone address -1 wraps to 0xf.
+  program.set_address(~std::uint64_t{0}).advance_line(100).copy().advance_pc(0x10).end_sequence();
+  program.set_address(0x7000).advance_line(100).copy();
+  program.set_address(0x6000).copy().advance_pc(0x10).end_sequence();  // goes back
+  program.set_address(0x1000).copy();
+  program.set_address(0x1000 + (std::uint64_t{1} << 32) + 0x10).copy().end_sequence();
+  program.set_address(0x3000).advance_line(299).copy().advance_pc(0x10).end_sequence();  // line 300
+  const std::string bytes = program.bytes();
+  auto table = read_table(bytes);
+  ASSERT_TRUE(table);
+  EXPECT_EQ(row_at(*table, 0x5008).line, 100u);
+  EXPECT_EQ(row_at(*table, 0x3008).line, 300u);
+  LineTable::Row row;
+  for (std::uint64_t vaddr : {std::uint64_t{0x8}, std::uint64_t{0x6008}, std::uint64_t{0x7008},
+                              std::uint64_t{0x1008}, std::uint64_t{0x100001000}}) {
+    EXPECT_FALSE(table->find(vaddr, row)) << std::hex << vaddr;
+  }
+}
+
 TEST(LineTable, Dwarf5FilesComeFromLineStrWithTheirDirectories) {
   std::string line_str = "padding";
   line_str += '\0';
