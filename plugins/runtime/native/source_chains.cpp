@@ -1,6 +1,7 @@
 #include "source_chains.hpp"
 
 #include <functional>
+#include <optional>
 
 namespace ember::native {
 namespace {
@@ -12,10 +13,13 @@ constexpr std::size_t kSweepEvery = 4096;
 }  // namespace
 
 std::uint32_t SourceChains::Strings::id(std::string_view text) {
-  if (auto it = ids_.find(text); it != ids_.end()) return it->second;
+  const auto hash = static_cast<std::uint32_t>(std::hash<std::string_view>{}(text));
+  std::optional<std::uint32_t> known =
+      ids_.find_if(hash, [&](std::uint32_t id) { return texts_[id] == text; });
+  if (known) return *known;
   auto id = static_cast<std::uint32_t>(texts_.size());
-  const std::string& kept = texts_.emplace_back(text);
-  ids_.emplace(kept, id);
+  texts_.emplace_back(text);
+  ids_.insert(hash, id);
   return id;
 }
 
@@ -41,19 +45,18 @@ std::size_t SourceChains::hash(std::span<const Site> sites) const {
 }
 
 std::uint32_t SourceChains::add(std::span<const Site> sites) {
-  const std::size_t content = hash(sites);
-  for (auto [it, last] = by_content_.equal_range(content); it != last; ++it) {
-    const Chain& chain = chains_[it->second];
-    if (std::equal(sites.begin(), sites.end(), sites_.begin() + chain.first,
-                   sites_.begin() + chain.first + chain.count)) {
-      return it->second;
-    }
-  }
+  const auto content = static_cast<std::uint32_t>(hash(sites));
+  std::optional<std::uint32_t> same = by_content_.find_if(content, [&](std::uint32_t id) {
+    const Chain& chain = chains_[id];
+    return std::equal(sites.begin(), sites.end(), sites_.begin() + chain.first,
+                      sites_.begin() + chain.first + chain.count);
+  });
+  if (same) return *same;
   auto id = static_cast<std::uint32_t>(chains_.size());
   chains_.push_back(Chain{
       static_cast<std::uint32_t>(sites_.size()), static_cast<std::uint32_t>(sites.size()), {}});
   sites_.insert(sites_.end(), sites.begin(), sites.end());
-  by_content_.emplace(content, id);
+  by_content_.insert(content, id);
   if (chains_.size() % kSweepEvery == 0) {
     for (Chain& chain : chains_) {
       if (chain.live.expired()) chain.live.reset();

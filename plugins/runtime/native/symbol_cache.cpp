@@ -159,8 +159,8 @@ ChainHandle BinarySymbols::frames(std::uint64_t vaddr, std::string_view module) 
     std::optional<Function> function = find_function(vaddr);
     return function ? function_chain(*function, module) : nullptr;
   }
-  if (auto it = by_address_.find(vaddr); it != by_address_.end()) {
-    return source_chains_.frames(it->second, module);
+  if (std::optional<std::uint32_t> known = by_address_.find(vaddr)) {
+    return source_chains_.frames(*known, module);
   }
   if (by_address_.size() >= max_cached_) {
     by_address_.clear();
@@ -168,7 +168,7 @@ ChainHandle BinarySymbols::frames(std::uint64_t vaddr, std::string_view module) 
   }
   std::optional<std::uint32_t> chain = source_chain(vaddr, module, find_function(vaddr));
   if (!chain) return nullptr;
-  by_address_.emplace(vaddr, *chain);
+  by_address_.insert(vaddr, *chain);
   return source_chains_.frames(*chain, module);
 }
 

@@ -38,6 +38,7 @@
 #include "frame_names.hpp"
 #include "mapped_file.hpp"
 #include "native_options.hpp"
+#include "packed_hash_table.hpp"
 #include "recent_objects.hpp"
 #include "source_chains.hpp"
 
@@ -111,7 +112,7 @@ class BinarySymbols {
   mutable std::unordered_map<std::size_t, ChainHandle> by_function_;
   // With DWARF only: each address's chain in source_chains_, where the
   // addresses of one line (of one inlined call) share one.
-  mutable std::unordered_map<std::uint64_t, std::uint32_t> by_address_;
+  mutable PackedHashTable<std::uint64_t> by_address_;
   mutable SourceChains source_chains_;
   mutable std::vector<SourceFunction> scratch_;
   mutable bool names_unreadable_ = false;  // and said so
