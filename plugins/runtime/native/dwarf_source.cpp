@@ -56,7 +56,8 @@ void add_range(std::uint64_t low, std::uint64_t high, Dwarf_Off die,
                std::vector<DieRange>& ranges) {
   constexpr std::uint64_t kMax = UINT32_MAX;
   if (low < high && high - low <= kMax && die <= kMax) {
-    ranges.push_back({low, static_cast<std::uint32_t>(high - low), static_cast<std::uint32_t>(die)});
+    ranges.push_back(
+        {low, static_cast<std::uint32_t>(high - low), static_cast<std::uint32_t>(die)});
   }
 }
 

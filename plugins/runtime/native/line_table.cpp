@@ -379,8 +379,8 @@ bool LineTable::index(std::string& why) {
   bool spans = true;
   while (decoder.next(row)) {
     ++rows_;
-    if (in_sequence > 0 && (row.address < sequences_.back().low ||
-                            row.address - sequences_.back().low > UINT32_MAX)) {
+    if (in_sequence > 0 &&
+        (row.address < sequences_.back().low || row.address - sequences_.back().low > UINT32_MAX)) {
       spans = false;
     }
     if (row.end_sequence) {
@@ -432,9 +432,10 @@ bool LineTable::find(std::uint64_t vaddr, Row& out) const {
   auto first = checkpoints_.begin() + sequence->first;
   auto last = first + sequence->count;
   const std::uint64_t from_low = vaddr - sequence->low;
-  auto checkpoint = std::upper_bound(first, last, from_low, [](std::uint64_t a, const Checkpoint& c) {
-                      return a < c.address;
-                    }) - 1;
+  auto after = std::upper_bound(first, last, from_low, [](std::uint64_t a, const Checkpoint& c) {
+    return a < c.address;
+  });
+  auto checkpoint = after - 1;
   Decoder::State best;
   best.address = sequence->low + checkpoint->address;
   best.file = checkpoint->file;

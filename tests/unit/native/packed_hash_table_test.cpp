@@ -27,7 +27,9 @@ TEST(PackedHashTable, FindsEveryAddressAcrossGrowthAndNothingElse) {
 
 TEST(PackedHashTable, EntriesSharingAKeyAreEachVisited) {
   PackedHashTable<std::uint32_t> table;
-  for (std::uint32_t value = 0; value < 40; ++value) table.insert(value % 4 == 0 ? 1000 : value, value);
+  for (std::uint32_t value = 0; value < 40; ++value) {
+    table.insert(value % 4 == 0 ? 1000 : value, value);
+  }
   std::set<std::uint32_t> seen;
   auto picked = table.find_if(1000, [&](std::uint32_t value) {
     seen.insert(value);
