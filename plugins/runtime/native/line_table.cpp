@@ -432,9 +432,9 @@ bool LineTable::find(std::uint64_t vaddr, Row& out) const {
   auto first = checkpoints_.begin() + sequence->first;
   auto last = first + sequence->count;
   const std::uint64_t from_low = vaddr - sequence->low;
-  auto after = std::upper_bound(first, last, from_low,
-                                [](std::uint64_t a, const Checkpoint& c) { return a < c.address; });
-  auto checkpoint = after - 1;
+  auto next = std::upper_bound(first, last, from_low,
+                               [](std::uint64_t a, const Checkpoint& c) { return a < c.address; });
+  auto checkpoint = next - 1;
   Decoder::State best;
   best.address = sequence->low + checkpoint->address;
   best.file = checkpoint->file;
