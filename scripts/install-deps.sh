@@ -10,12 +10,15 @@ packages=(
   libbpf-dev bpftool libelf-dev zlib1g-dev
   # core libraries
   libboost-dev libboost-filesystem-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
-  libdw-dev libunwind-dev liblzma-dev libiberty-dev
+  libunwind-dev liblzma-dev libiberty-dev
   # debuginfod: the client library (dlopened when turned on) and its header;
   # the server for the integration test
   libdebuginfod-dev libdebuginfod1 debuginfod
   # dwz, to build debug files split as Debian's -dbgsym packages are (tests)
   dwz
+  # the tests' reference DWARF reader (libdw) and a distribution's debug file
+  # with thousands of units to check ember's reader against (libc6-dbg)
+  libdw-dev libc6-dbg
   # the local store and exports (pprof is protobuf)
   libsqlite3-dev sqlite3 protobuf-compiler libprotobuf-dev
   # `ember ui`'s HTTP server; the upload sink's HTTP(S) client

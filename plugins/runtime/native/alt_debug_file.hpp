@@ -2,10 +2,10 @@
 // packages: the debug file names it in .gnu_debugaltlink (a path and the
 // alt file's build id) and points into it for what it shares with the
 // package's other debug files: strings, the abstract functions its inlined
-// calls name, types. libdw looks for it only at that path and under the
-// host's /usr/lib/debug/.build-id; the native plugin finds it itself (inside
-// the process' root too), or has it fetched by build id from debuginfod,
-// and hands it to libdw (DwarfSource::open).
+// calls name, types. The native plugin finds it (at that path, under the
+// debug dirs' .build-id trees, inside the process' root too), or has it
+// fetched by build id from debuginfod, and opens it with the debug file
+// (DwarfSource::open).
 #pragma once
 
 #include <string>
@@ -32,7 +32,7 @@ AltDebugFile linked_alt_file(const DebugLinks& links);
 // Every path looked at for the alt file of the DWARF at `dwarf_path`, in
 // order: the link's path (inside each root when absolute, else beside the
 // DWARF's file), then <root><debug dir>/.build-id/xx/yyyy.debug for each
-// debug dir and /usr/lib/debug, where libdw looks.
+// debug dir and /usr/lib/debug, where distributions install alt files.
 std::vector<std::string> alt_file_candidates(const std::string& dwarf_path,
                                              const std::vector<std::string>& roots,
                                              const std::vector<std::string>& debug_dirs,

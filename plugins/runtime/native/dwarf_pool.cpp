@@ -64,9 +64,9 @@ void DwarfPool::close(Entry& entry) {
   entry.source.reset();
   recent_.erase(entry.recent);
   any_open_.store(!recent_.empty(), std::memory_order_relaxed);
-  // libdw frees line tables in many pieces; without a trim the heap keeps
-  // them and the budget would bound nothing the RSS shows (trimmed by the
-  // next release).
+  // A handle frees its indexes and inflated sections in many pieces;
+  // without a trim the heap keeps them and the budget would bound nothing
+  // the RSS shows (trimmed by the next release).
   trim_pending_ = true;
   pending_.store(true, std::memory_order_relaxed);
 }
@@ -134,8 +134,8 @@ bool DwarfPool::lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<Source
   entry.last_lookup = now;
   pending_.store(true, std::memory_order_relaxed);
   // The memory budget is kept at the release, once a second: closed at
-  // once, a file over it was opened again (and libdw read its aranges and
-  // line tables again) at the next lookup of a new address, hundreds of
+  // once, a file over it was opened again (and its units and line tables
+  // read again) at the next lookup of a new address, hundreds of
   // times a second when the live binaries' DWARF exceeds the budget.
   enforce_budget(false);
   bool housekeeping = false;

@@ -1,5 +1,5 @@
 // Every object's open DWARF handle under one memory budget. A handle grows
-// with the units it has read (libdw keeps their line tables), so when the
+// with the units it has read (it keeps their indexes), so when the
 // estimated total passes the budget the least recently used handles are
 // closed; a closed handle is reopened from its path on its next lookup,
 // which is rare: the frames of each address are cached above this.

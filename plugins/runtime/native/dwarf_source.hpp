@@ -1,16 +1,17 @@
-// Source lines and inlined calls of one ELF object's DWARF, read with libdw:
-// the object itself or its separate debug file. One lookup turns a
-// link-time address into its functions, innermost first: the inlined
-// functions the address is in, then the function they were inlined into,
-// each with the file and line it is at (for an inlined function's callers:
-// the line of the inlined call). DWARF that dwz compressed is read with
-// its alt file.
+// Source lines and inlined calls of one ELF object's DWARF: the object
+// itself or its separate debug file. One lookup turns a link-time address
+// into its functions, innermost first: the inlined functions the address is
+// in, then the function they were inlined into, each with the file and line
+// it is at (for an inlined function's callers: the line of the inlined
+// call). DWARF that dwz compressed is read with its alt file.
 //
-// Line programs are read by LineTable (line_table.hpp): a sparse index per
-// unit (libpython3.12's 155 units: 1.7 MB, where libdw's decoded tables take
-// 28 MB); libdw decodes only the ones LineTable refuses. libdw keeps what lookups read (abbreviations, the
-// units' DIEs it walked, those line tables) until the handle is closed;
-// memory_estimate() lets the owner close and reopen the handle to bound that.
+// DIEs are read in place by dwarf_dies.hpp and line programs by LineTable
+// (line_table.hpp: a sparse index per unit; libpython3.12's 155 units take
+// 1.7 MB, where libdw's decoded tables took 28 MB). What the handle keeps
+// is, per unit looked up, its function ranges and line index, and the
+// units' ranges: memory_estimate() lets the owner close and reopen the
+// handle to bound that. A unit whose line program LineTable refuses has
+// function names without lines.
 // The file is mapped (by libelf); the pages lookups touched stay resident
 // until release_file_pages(), which the owner calls now and then (DwarfPool:
 // at most ten times a second, and when idle); a lookup's own bulk reads (the
@@ -39,8 +40,8 @@ class DwarfSource {
   // Opens `path`; a file without DWARF is an error.
   static Status open(const std::string& path, std::unique_ptr<DwarfSource>& out);
   // Opens `path` with `alt_path`, the dwz alt file its DWARF points into
-  // (alt_debug_file.hpp), given to libdw. An alt file libdw cannot read is
-  // left out, and `note` says so: what dwz moved there stays unnamed.
+  // (alt_debug_file.hpp). An alt file that cannot be read is left out, and
+  // `note` says so: what dwz moved there stays unnamed.
   static Status open(const std::string& path, const std::string& alt_path,
                      std::unique_ptr<DwarfSource>& out, std::string& note);
   ~DwarfSource();
@@ -57,11 +58,10 @@ class DwarfSource {
 
   // Compilation units whose lines this handle has read.
   std::size_t units_read() const;
-  // Heap bytes libdw and this handle hold: compressed debug sections
-  // inflated at open, and per unit read its line index (or, for a line
-  // program libdw decodes, about twelve times its encoded size: measured on
-  // libpython3.12, 2.9 MB of .debug_line, 28 MB of heap) and function index.
-  // The file's own pages are not counted: release_file_pages() drops them.
+  // Heap bytes this handle holds: compressed debug sections inflated at
+  // open, the units' ranges, per unit read its line index and function
+  // index, and the few units kept open with their abbreviations. The file's
+  // own pages are not counted: release_file_pages() drops them.
   std::size_t memory_estimate() const;
 
  private:

@@ -11,7 +11,7 @@
 // The row at an address is the last one at or before it in the sequence
 // holding it, as llvm-symbolizer picks. Programs it does not read (VLIW
 // op indexes, string forms that point elsewhere) are refused at read():
-// the caller asks libdw instead.
+// the unit then has no lines.
 #pragma once
 
 #include <cstddef>

@@ -265,8 +265,8 @@ std::shared_ptr<const BinarySymbols> SymbolCache::read(const MappedFile& file,
     }
   }
   if (options_.lines && !dwarf_path.empty()) {
-    // libdw looks for a dwz alt file only on the host, and not beside an
-    // uncompressed copy: found here and handed to it, or fetched.
+    // The dwz alt file: found here (inside the process' root too) and
+    // opened with the DWARF, or fetched.
     if (alt.wanted() && !find_alt_file(dwarf_path, roots, options_.debug_dirs, alt)) {
       if (fetcher_) {
         sources.fetched_alt = fetcher_->request(alt.build_id);
