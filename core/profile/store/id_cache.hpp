@@ -1,103 +1,117 @@
 // Row ids the store writer already knows, by the row's content, within a
-// byte budget: two generations, the older dropped when the newer fills its
-// half, a hit in the older moved to the newer. Rows of exited processes and
-// stacks no longer sampled leave after a while instead of staying for the
-// agent's life (what made the writer's memory grow by tens of MB an hour on
-// a host with process churn); a miss costs a lookup in the table's index.
+// byte budget: two generations, the older dropped when the newer fills, a
+// hit in the older moved to the newer. Rows of exited processes and stacks
+// no longer sampled leave after a while instead of staying for the agent's
+// life (what made the writer's memory grow by tens of MB an hour on a host
+// with process churn); a miss costs a lookup in the table's index.
 //
-// A generation's rows are made while a window is written, between that
-// write's short-lived strings and rows, and all die together: they live in
-// chunks of their own (a monotonic resource), handed back whole when the
-// generation is dropped, not as small pieces spread over the malloc heap
-// where the freed space stays resident.
+// A row is remembered by a 128-bit digest of its content, not the content
+// (frames' names and paths, ~100 bytes, were most of the cache): the
+// table's own 64-bit hash and a SipHash under a key drawn at start, so two
+// rows that differ are taken for one only by chance (one in 2^64 per pair)
+// and never by a name a program chose. A generation is one flat array of
+// 24-byte slots, filled to 3/4, given back whole when dropped.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
-#include <memory_resource>
 #include <optional>
-#include <string>
 #include <string_view>
-#include <unordered_map>
+
+#include "byte_codec.hpp"
+#include "keyed_hash.hpp"
 
 namespace ember::store {
 
 class IdCache {
  public:
-  // Chunks come from `upstream` (the default resource: new and delete).
-  explicit IdCache(std::size_t budget_bytes,
-                   std::pmr::memory_resource* upstream = std::pmr::get_default_resource())
-      : half_(budget_bytes / 2), upstream_(upstream), newer_(make_generation(0)) {}
+  explicit IdCache(std::size_t budget_bytes, HashKey key = HashKey::random())
+      : capacity_(slots_for(budget_bytes)), key_(key) {}
 
-  std::optional<std::int64_t> find(const std::string& key) {
-    if (auto it = newer_->rows.find(std::string_view(key)); it != newer_->rows.end()) {
-      return it->second;
-    }
-    if (!older_) return std::nullopt;
-    auto it = older_->rows.find(std::string_view(key));
-    if (it == older_->rows.end()) return std::nullopt;
-    std::int64_t id = it->second;
-    older_->bytes -= cost(key);
-    older_->rows.erase(it);
-    insert(key, id);
+  std::optional<std::int64_t> find(std::string_view content) {
+    const Digest digest = digest_of(content);
+    if (Slot* slot = newer_.find(digest); slot && slot->used()) return slot->id;
+    Slot* old = older_.find(digest);
+    if (!old || !old->used()) return std::nullopt;
+    const std::int64_t id = old->id;
+    insert(digest, id);  // before a roll can drop the older generation
     return id;
   }
 
-  void insert(const std::string& key, std::int64_t id) {
-    if (newer_->rows.count(std::string_view(key))) return;
-    if (newer_->bytes + cost(key) > half_) {
-      const std::size_t rows = newer_->rows.size();
-      older_.reset();  // its chunks go back first
-      older_ = std::move(newer_);
-      newer_ = make_generation(rows);
-    }
-    newer_->rows.emplace(std::string_view(key), id);
-    newer_->bytes += cost(key);
-  }
+  void insert(std::string_view content, std::int64_t id) { insert(digest_of(content), id); }
 
   void clear() {
-    older_.reset();
-    newer_.reset();
-    newer_ = make_generation(0);
+    newer_ = Generation();
+    older_ = Generation();
   }
 
-  // Estimated heap: keys, their nodes and bucket slots.
-  std::size_t bytes() const { return newer_->bytes + (older_ ? older_->bytes : 0); }
-  std::size_t size() const { return newer_->rows.size() + (older_ ? older_->rows.size() : 0); }
+  // Heap held: the generations' arrays.
+  std::size_t bytes() const { return (newer_.capacity() + older_.capacity()) * sizeof(Slot); }
+  std::size_t size() const { return newer_.count + older_.count; }
 
  private:
-  struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>()(key); }
+  struct Digest {
+    std::uint64_t a;
+    std::uint64_t b;
+  };
+  struct Slot {
+    Digest digest{0, 0};  // {0, 0}: empty (a real digest never is: see digest_of)
+    std::int64_t id = 0;
+    bool used() const { return digest.a != 0 || digest.b != 0; }
   };
   struct Generation {
-    Generation(std::size_t first_chunk, std::pmr::memory_resource* upstream)
-        : memory(first_chunk, upstream), rows(&memory) {}
-    std::pmr::monotonic_buffer_resource memory;
-    std::pmr::unordered_map<std::pmr::string, std::int64_t, KeyHash, std::equal_to<>> rows;
-    std::size_t bytes = 0;
+    std::unique_ptr<Slot[]> slots;
+    std::size_t mask = 0;  // capacity - 1 (a power of two); 0: no array yet
+    std::size_t count = 0;
+
+    std::size_t capacity() const { return slots ? mask + 1 : 0; }
+    // The slot holding `digest`, or the empty one where it would go; null
+    // without an array.
+    Slot* find(const Digest& digest) {
+      if (!slots) return nullptr;
+      for (std::size_t at = digest.b & mask;; at = (at + 1) & mask) {
+        Slot& slot = slots[at];
+        if (!slot.used() || (slot.digest.a == digest.a && slot.digest.b == digest.b)) return &slot;
+      }
+    }
   };
 
-  // Sized for as many rows as the generation before held: no rehash as
-  // it fills (the monotonic resource would keep every outgrown bucket array).
-  std::unique_ptr<Generation> make_generation(std::size_t rows) const {
-    auto generation = std::make_unique<Generation>(kFirstChunkBytes, upstream_);
-    if (rows > 0) generation->rows.reserve(rows);
-    return generation;
+  // Each generation gets half the budget, rounded down to a power of two.
+  static std::size_t slots_for(std::size_t budget_bytes) {
+    std::size_t slots = 16;
+    while (slots * 2 * sizeof(Slot) * 2 <= budget_bytes) slots *= 2;
+    return slots;
   }
 
-  static std::size_t cost(const std::string& key) {
-    constexpr std::size_t kNode = sizeof(void*) * 2 + sizeof(std::pmr::string) +
-                                  sizeof(std::int64_t) + sizeof(std::size_t);
-    return kNode + (key.size() > 15 ? key.size() + 1 : 0);
+  Digest digest_of(std::string_view content) const {
+    Digest digest{stable_hash(content), keyed_hash(content, key_)};
+    if (digest.a == 0 && digest.b == 0) digest.b = 1;
+    return digest;
   }
 
-  static constexpr std::size_t kFirstChunkBytes = 64 * 1024;
-  std::size_t half_;
-  std::pmr::memory_resource* upstream_;
-  std::unique_ptr<Generation> newer_, older_;
+  void insert(const Digest& digest, std::int64_t id) {
+    if (!newer_.slots) {
+      newer_.slots = std::make_unique<Slot[]>(capacity_);
+      newer_.mask = capacity_ - 1;
+    }
+    Slot* slot = newer_.find(digest);
+    if (slot->used()) return;
+    if (4 * (newer_.count + 1) > 3 * capacity_) {
+      older_ = std::move(newer_);  // the oldest generation's array goes back here
+      newer_ = Generation();
+      insert(digest, id);
+      return;
+    }
+    slot->digest = digest;
+    slot->id = id;
+    ++newer_.count;
+  }
+
+  std::size_t capacity_;
+  HashKey key_;
+  Generation newer_;
+  Generation older_;
 };
 
 }  // namespace ember::store

@@ -36,12 +36,12 @@ namespace {
 
 // Heap for the rows remembered per table (IdCache); a row not remembered is
 // looked up in the table's hash index (in hash order, so a window's lookups
-// read the index front to back once). Against twice this budget: 1.08x the
-// CPU per window written (bench/store, 20 short-lived processes a window)
-// and the same agent CPU per sample under Python churn (bench/footprint),
-// for ~2 MB less of its RSS; four times: 0.87-0.93x for ~7 MB more.
-constexpr std::size_t kLargeTableCacheBytes = std::size_t{1} << 20;  // frames, stacks
-constexpr std::size_t kSmallTableCacheBytes = std::size_t{256} << 10;
+// read the index front to back once). 6,144 rows a generation for frames
+// and stacks, 1,536 for the others: about twice what budgets of 1 MB and
+// 256 KB held when the cache kept each row's content (with half as many:
+// 1.08x the CPU per window written, bench/store).
+constexpr std::size_t kLargeTableCacheBytes = std::size_t{512} << 10;  // frames, stacks
+constexpr std::size_t kSmallTableCacheBytes = std::size_t{128} << 10;
 constexpr std::size_t kNone = SIZE_MAX;
 
 struct DedupTable {

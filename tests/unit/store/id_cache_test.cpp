@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <memory_resource>
 #include <string>
+
+#include "keyed_hash.hpp"
 
 namespace ember::store {
 namespace {
@@ -17,10 +17,12 @@ TEST(IdCacheTest, StaysWithinItsBudgetWhileRowsKeepComing) {
     cache.insert(row(i), i);
     ASSERT_LE(cache.bytes(), std::size_t{64} << 10) << "after " << i;
   }
-  EXPECT_GT(cache.size(), 100u);
-  EXPECT_LT(cache.size(), 1000u);
+  // Two generations of 1,024 slots, each filled to 3/4.
+  EXPECT_GT(cache.size(), 768u);
+  EXPECT_LE(cache.size(), 1536u);
   EXPECT_FALSE(cache.find(row(0)));  // long gone
   EXPECT_EQ(cache.find(row(99999)), 99999);
+  for (int i = 99999; i > 99999 - 768; --i) ASSERT_EQ(cache.find(row(i)), i) << i;
 }
 
 TEST(IdCacheTest, RowsStillUsedOutliveTheGenerationsThatDropTheRest) {
@@ -37,49 +39,26 @@ TEST(IdCacheTest, RowsStillUsedOutliveTheGenerationsThatDropTheRest) {
   EXPECT_EQ(cache.bytes(), 0u);
 }
 
-// Counts what is taken from it and given back, for the cache's chunks.
-class CountingResource : public std::pmr::memory_resource {
- public:
-  std::size_t held = 0;
-  std::size_t most = 0;
-  std::size_t allocations = 0;
+// Rows are remembered by digest: each of many similar rows finds its own
+// id, and rows never inserted find none.
+TEST(IdCacheTest, EveryRowFindsItsOwnIdAndNoOther) {
+  IdCache cache(std::size_t{16} << 20);
+  constexpr int kRows = 150000;  // within one generation of 262,144 slots
+  for (int i = 0; i < kRows; ++i) cache.insert(row(i), i);
+  EXPECT_EQ(cache.size(), std::size_t{kRows});
+  for (int i = 0; i < kRows; ++i) ASSERT_EQ(cache.find(row(i)), i) << i;
+  for (int i = kRows; i < 2 * kRows; ++i) ASSERT_FALSE(cache.find(row(i))) << i;
+}
 
- private:
-  void* do_allocate(std::size_t bytes, std::size_t alignment) override {
-    held += bytes;
-    most = std::max(most, held);
-    ++allocations;
-    return std::pmr::new_delete_resource()->allocate(bytes, alignment);
-  }
-  void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override {
-    held -= bytes;
-    std::pmr::new_delete_resource()->deallocate(p, bytes, alignment);
-  }
-  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
-    return this == &other;
-  }
-};
-
-// Rows live in a few big chunks per generation that go back whole when the
-// generation is dropped: not thousands of small heap pieces.
-TEST(IdCacheTest, ADroppedGenerationGoesBackInWholeChunks) {
-  CountingResource chunks;
-  constexpr std::size_t kBudget = 256 << 10;
-  {
-    IdCache cache(kBudget, &chunks);
-    for (int i = 0; i < 100000; ++i) cache.insert(row(i), i);
-    EXPECT_GT(chunks.held, kBudget / 4);  // the rows are in the chunks
-    // A few chunks per generation, not one per row: 100,000 rows went through.
-    EXPECT_LT(chunks.allocations, 1000u);
-    // Two generations of about half the budget each, with their chunks'
-    // slack and bucket arrays: dropped generations were given back.
-    EXPECT_LT(chunks.most, 3 * kBudget);
-    cache.clear();
-    EXPECT_EQ(chunks.held, 0u);
-    cache.insert(row(1), 1);
-    EXPECT_EQ(cache.find(row(1)), 1);
-  }
-  EXPECT_EQ(chunks.held, 0u);
+// SipHash-2-4's reference vectors (key 00 01 .. 0f, message 00 01 .. n-1).
+TEST(KeyedHashTest, GivesSipHashReferenceValues) {
+  const HashKey key{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};
+  std::string message;
+  for (int i = 0; i < 15; ++i) message += static_cast<char>(i);
+  EXPECT_EQ(keyed_hash("", key), 0x726fdb47dd0e0e31ULL);
+  EXPECT_EQ(keyed_hash(std::string_view(message).substr(0, 8), key), 0x93f5f5799a932462ULL);
+  EXPECT_EQ(keyed_hash(message, key), 0xa129ca6149be45e5ULL);
+  EXPECT_NE(keyed_hash(message, HashKey{1, 2}), keyed_hash(message, key));
 }
 
 }  // namespace
