@@ -75,6 +75,19 @@ class DwarfBytes {
     at_ = end + 1;
     return text;
   }
+  // A unit's initial length: 32-bit, or 0xffffffff and 64-bit (the 64-bit
+  // DWARF format, whose offsets are 8 bytes). False at the reserved values.
+  bool initial_length(std::uint64_t& length, unsigned& offset_size) {
+    offset_size = 4;
+    length = fixed(4);
+    if (length == 0xffffffffu) {
+      offset_size = 8;
+      length = fixed(8);
+    } else if (length >= 0xfffffff0u) {
+      ok_ = false;
+    }
+    return ok_;
+  }
   void fail() { ok_ = false; }
   void skip(std::uint64_t size) {
     if (!ok_ || bytes_.size() - at_ < size)

@@ -331,14 +331,8 @@ bool unit_extent(std::string_view info, std::uint64_t offset, std::uint64_t& fir
                  std::uint64_t& next) {
   DwarfBytes in(info, offset);
   unsigned offset_size = 4;
-  std::uint64_t length = in.fixed(4);
-  if (length == 0xffffffffu) {
-    offset_size = 8;
-    length = in.fixed(8);
-  } else if (length >= 0xfffffff0u) {
-    return false;
-  }
-  if (!in.ok() || length > info.size() - in.at()) return false;
+  std::uint64_t length = 0;
+  if (!in.initial_length(length, offset_size) || length > info.size() - in.at()) return false;
   next = in.at() + length;
   std::uint16_t version = in.u16();
   if (version < 2 || version > 5) return false;
@@ -363,10 +357,10 @@ std::unique_ptr<DwarfUnit> DwarfUnit::open(const DwarfFile& file, std::uint64_t 
   const std::string_view info = file.sections.info;
   if (!unit_extent(info, offset, unit->first_die, unit->end)) return nullptr;
   DwarfBytes in(info, offset);
-  if (in.fixed(4) == 0xffffffffu) {
-    unit->offset_size = 8;
-    in.skip(8);
-  }
+  std::uint64_t length = 0;
+  unsigned offset_size = 4;
+  in.initial_length(length, offset_size);
+  unit->offset_size = static_cast<std::uint8_t>(offset_size);
   unit->version = in.u16();
   std::uint64_t abbrev_offset = 0;
   if (unit->version < 5) {

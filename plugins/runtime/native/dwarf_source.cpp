@@ -257,12 +257,8 @@ std::vector<std::uint64_t> read_aranges(std::string_view aranges, std::vector<Di
   while (in.ok() && in.at() < aranges.size()) {
     const std::uint64_t set = in.at();
     unsigned offset_size = 4;
-    std::uint64_t length = in.fixed(4);
-    if (length == 0xffffffffu) {
-      offset_size = 8;
-      length = in.fixed(8);
-    }
-    if (!in.ok() || length > aranges.size() - in.at()) break;
+    std::uint64_t length = 0;
+    if (!in.initial_length(length, offset_size) || length > aranges.size() - in.at()) break;
     const std::uint64_t end = in.at() + length;
     in.u16();  // version
     std::uint64_t unit = in.fixed(offset_size);

@@ -207,12 +207,9 @@ bool LineTable::read_header(const LineSections& sections, std::uint64_t offset,
                             std::string& why) {
   DwarfBytes in(sections.line, offset);
   unsigned offset_size = 4;
-  std::uint64_t length = in.fixed(4);
-  if (length == 0xffffffffu) {
-    offset_size = 8;
-    length = in.fixed(8);
-  } else if (length >= 0xfffffff0u) {
-    why = "reserved unit length";
+  std::uint64_t length = 0;
+  if (!in.initial_length(length, offset_size)) {
+    why = "reserved or truncated unit length";
     return false;
   }
   const std::uint64_t unit_end = in.at() + length;

@@ -14,6 +14,7 @@
 
 #include "dwarf_source.hpp"
 #include "ember/elf_file.hpp"
+#include "frames_text.hpp"
 #include "libdw_functions.hpp"
 #include "nm_functions.hpp"
 
@@ -21,15 +22,6 @@ namespace ember::native {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string frames_text(const std::vector<SourceFunction>& functions) {
-  std::string text;
-  for (const SourceFunction& f : functions) {
-    text +=
-        f.name + (f.inlined ? " (inlined) " : " ") + f.file + ":" + std::to_string(f.line) + "; ";
-  }
-  return text;
-}
 
 struct Compared {
   std::size_t addresses = 0;

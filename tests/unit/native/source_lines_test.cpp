@@ -26,6 +26,7 @@
 #include "dwarf_pool.hpp"
 #include "dwarf_source.hpp"
 #include "ember/testing/fake_host.hpp"
+#include "frames_text.hpp"
 #include "identity_of.hpp"
 #include "nm_functions.hpp"
 #include "resident_pages.hpp"
@@ -378,15 +379,6 @@ TEST(DwarfSource, InflatedSectionsAreInTheEstimateAndFilePagesAreReleased) {
   }
 }
 
-std::string describe(const std::vector<SourceFunction>& functions) {
-  std::string text;
-  for (const SourceFunction& f : functions) {
-    text +=
-        f.name + (f.inlined ? " (inlined) " : " ") + f.file + ":" + std::to_string(f.line) + "; ";
-  }
-  return text;
-}
-
 // Units are found through .debug_aranges, and through their unit DIE's
 // ranges where the table leaves them out: both give the same functions.
 TEST(DwarfSource, UnitsFromArangesAndFromTheirDiesGiveTheSameFunctions) {
@@ -406,7 +398,7 @@ TEST(DwarfSource, UnitsFromArangesAndFromTheirDiesGiveTheSameFunctions) {
     ASSERT_TRUE(by_dies->lookup(function.address, expected)) << name;
     ASSERT_FALSE(out.empty()) << name;
     EXPECT_EQ(out.back().name, name);
-    EXPECT_EQ(describe(out), describe(expected));
+    EXPECT_EQ(frames_text(out), frames_text(expected));
     std::string file = name == "unit_with_aranges"      ? "/aranges_fixture_main.c"
                        : name == "unit_without_aranges" ? "/aranges_fixture_other.c"
                                                         : "/aranges_fixture_unit.c";
@@ -431,7 +423,7 @@ TEST(DwarfSource, UnitsFromArangesAndFromTheirDiesGiveTheSameFunctions) {
     std::uint64_t vaddr = function.address + function.size / 2;
     bool in_dies = by_dies->lookup(vaddr, expected);
     ASSERT_EQ(by_table->lookup(vaddr, out), in_dies) << name;
-    ASSERT_EQ(describe(out), describe(expected)) << name;
+    ASSERT_EQ(frames_text(out), frames_text(expected)) << name;
     found += in_dies && !out.empty() && !out.back().name.empty();
   }
   EXPECT_GT(found, 1000u) << "functions of this program named from its DWARF";
