@@ -129,12 +129,16 @@ bool read_value(DwarfBytes& in, const DwarfUnit& unit, unsigned form, std::int64
 template <typename Visit>
 std::uint64_t walk_attributes(const Die& die, Visit&& visit) {
   DwarfBytes in(die.unit->file->sections.info, die.attributes);
-  const Abbreviations::Attribute* attributes =
-      die.unit->abbreviations.attributes(*die.abbreviation);
+  const Abbreviations& abbreviations = die.unit->abbreviations;
+  const Abbreviations::Attribute* attributes = abbreviations.attributes(*die.abbreviation);
   AttributeValue value;
   for (unsigned i = 0; i < die.abbreviation->count; ++i) {
     const Abbreviations::Attribute& attribute = attributes[i];
-    if (!read_value(in, *die.unit, attribute.form, attribute.implicit_const, value)) return 0;
+    const std::int64_t implicit_const =
+        attribute.form == DW_FORM_implicit_const
+            ? abbreviations.implicit_const(die.abbreviation->first + i)
+            : 0;
+    if (!read_value(in, *die.unit, attribute.form, implicit_const, value)) return 0;
     if (visit(attribute.name, value)) return 0;
   }
   return in.ok() ? in.at() : 0;
@@ -283,6 +287,7 @@ const std::vector<std::uint64_t>& DwarfFile::unit_offsets() const {
 bool Abbreviations::read(std::string_view section, std::uint64_t offset) {
   entries_.clear();
   attributes_.clear();
+  implicit_consts_.clear();
   dense_ = true;
   DwarfBytes in(section, offset);
   for (;;) {
@@ -299,9 +304,10 @@ bool Abbreviations::read(std::string_view section, std::uint64_t offset) {
       std::uint64_t form = in.uleb();
       if (!in.ok() || name > 0xffff || form > 0xffff) return false;
       if (name == 0 && form == 0) break;
-      std::int64_t implicit_const = form == DW_FORM_implicit_const ? in.sleb() : 0;
-      attributes_.push_back(
-          {static_cast<std::uint16_t>(name), static_cast<std::uint16_t>(form), implicit_const});
+      if (form == DW_FORM_implicit_const) {
+        implicit_consts_.emplace_back(static_cast<std::uint32_t>(attributes_.size()), in.sleb());
+      }
+      attributes_.push_back({static_cast<std::uint16_t>(name), static_cast<std::uint16_t>(form)});
       if (++entry.count == 0) return false;  // over 65,535 attributes
     }
     if (code != entries_.size() + 1) dense_ = false;
@@ -313,6 +319,7 @@ bool Abbreviations::read(std::string_view section, std::uint64_t offset) {
   }
   entries_.shrink_to_fit();
   attributes_.shrink_to_fit();
+  implicit_consts_.shrink_to_fit();
   return true;
 }
 
@@ -323,8 +330,15 @@ const Abbreviations::Entry* Abbreviations::find(std::uint64_t code) const {
   return it != entries_.end() && it->code == code ? &*it : nullptr;
 }
 
+std::int64_t Abbreviations::implicit_const(std::uint32_t index) const {
+  auto it = std::lower_bound(implicit_consts_.begin(), implicit_consts_.end(), index,
+                             [](const auto& entry, std::uint32_t i) { return entry.first < i; });
+  return it != implicit_consts_.end() && it->first == index ? it->second : 0;
+}
+
 std::size_t Abbreviations::memory() const {
-  return entries_.capacity() * sizeof(Entry) + attributes_.capacity() * sizeof(Attribute);
+  return entries_.capacity() * sizeof(Entry) + attributes_.capacity() * sizeof(Attribute) +
+         implicit_consts_.capacity() * sizeof(implicit_consts_[0]);
 }
 
 bool unit_extent(std::string_view info, std::uint64_t offset, std::uint64_t& first_die,

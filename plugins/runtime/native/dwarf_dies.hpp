@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ember::native {
@@ -52,13 +53,13 @@ struct DwarfFile {
   mutable std::vector<std::uint64_t> units_;
 };
 
-// One unit's abbreviation table, decoded.
+// One unit's abbreviation table, decoded: 4 bytes an attribute (a C++
+// unit's table has thousands), DW_FORM_implicit_const's values apart.
 class Abbreviations {
  public:
   struct Attribute {
     std::uint16_t name;
     std::uint16_t form;
-    std::int64_t implicit_const;  // DW_FORM_implicit_const's value
   };
   struct Entry {
     std::uint64_t code;
@@ -72,11 +73,15 @@ class Abbreviations {
   bool read(std::string_view section, std::uint64_t offset);
   const Entry* find(std::uint64_t code) const;
   const Attribute* attributes(const Entry& entry) const { return &attributes_[entry.first]; }
+  // The value of attribute `index` (entry.first + its position), whose form
+  // is DW_FORM_implicit_const.
+  std::int64_t implicit_const(std::uint32_t index) const;
   std::size_t memory() const;
 
  private:
   std::vector<Entry> entries_;  // by code; entries_[code - 1] when codes run 1, 2, ...
   std::vector<Attribute> attributes_;
+  std::vector<std::pair<std::uint32_t, std::int64_t>> implicit_consts_;  // by attribute index
   bool dense_ = true;
 };
 

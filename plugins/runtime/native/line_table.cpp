@@ -205,6 +205,7 @@ std::unique_ptr<LineTable> LineTable::read(const LineSections& sections, std::ui
 
 bool LineTable::read_header(const LineSections& sections, std::uint64_t offset,
                             std::string& why) {
+  sections_ = sections;
   DwarfBytes in(sections.line, offset);
   unsigned offset_size = 4;
   std::uint64_t length = 0;
@@ -252,12 +253,13 @@ bool LineTable::read_header(const LineSections& sections, std::uint64_t offset,
     for (std::string_view name = in.cstr(); in.ok() && !name.empty(); name = in.cstr()) {
       directories.push_back(name);
     }
-    files_.emplace_back();  // file 0: none before DWARF 5
+    files_.push_back(File{kNoString, kNoString});  // file 0: none before DWARF 5
     for (std::string_view name = in.cstr(); in.ok() && !name.empty(); name = in.cstr()) {
       std::uint64_t directory = in.uleb();
       in.uleb();  // modification time
       in.uleb();  // length
-      files_.push_back(File{directory < directories.size() ? directories[directory] : "", name});
+      files_.push_back(
+          File{ref_of(directory < directories.size() ? directories[directory] : ""), ref_of(name)});
     }
   } else {
     // Directory 0 is the compilation directory itself.
@@ -268,10 +270,12 @@ bool LineTable::read_header(const LineSections& sections, std::uint64_t offset,
       return false;
     }
     for (const Entry& file : files) {
-      files_.push_back(File{
-          file.directory < directories.size() ? directories[file.directory].path : "", file.path});
+      files_.push_back(
+          File{ref_of(file.directory < directories.size() ? directories[file.directory].path : ""),
+               ref_of(file.path)});
     }
   }
+  files_.shrink_to_fit();
   if (!in.ok() || program_begin > unit_end) {
     why = "truncated line table header";
     return false;
@@ -362,9 +366,30 @@ bool LineTable::find(std::uint64_t vaddr, Row& out) const {
   return true;
 }
 
+LineTable::StringRef LineTable::ref_of(std::string_view text) const {
+  constexpr std::uint64_t kMaxOffset = (std::uint64_t{1} << 30) - 1;
+  if (text.empty()) return kNoString;
+  const std::string_view sections[] = {sections_.line, sections_.line_str, sections_.str};
+  for (std::uint32_t which = 0; which < 3; ++which) {
+    const std::string_view section = sections[which];
+    if (text.data() >= section.data() && text.data() < section.data() + section.size()) {
+      auto offset = static_cast<std::uint64_t>(text.data() - section.data());
+      return offset <= kMaxOffset ? (which << 30) | static_cast<std::uint32_t>(offset) : kNoString;
+    }
+  }
+  return kNoString;
+}
+
+std::string_view LineTable::string_of(StringRef ref) const {
+  if (ref == kNoString) return {};
+  const std::string_view sections[] = {sections_.line, sections_.line_str, sections_.str};
+  const std::uint32_t which = ref >> 30;
+  return which < 3 ? string_at(sections[which], ref & ((1u << 30) - 1)) : std::string_view();
+}
+
 std::optional<std::string> LineTable::file_name(std::uint64_t index) const {
-  if (index >= files_.size() || files_[index].name.empty()) return std::nullopt;
-  return joined(files_[index].directory, files_[index].name);
+  if (index >= files_.size() || files_[index].name == kNoString) return std::nullopt;
+  return joined(string_of(files_[index].directory), string_of(files_[index].name));
 }
 
 std::size_t LineTable::memory() const {
