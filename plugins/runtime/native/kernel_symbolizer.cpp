@@ -15,33 +15,39 @@ void KernelSymbolizer::symbolize(std::span<const __u64> addresses,
     // A return address may be the first byte of the next function (after a
     // call to a noreturn function): look up the call instruction instead.
     if (i > 0 && address > 0) --address;
-    auto it = frames_.find(address);
-    if (it == frames_.end()) {
-      if (frames_.size() >= max_cached_frames_) {
-        frames_.clear();
-        functions_.clear();
+    std::optional<std::uint32_t> known = by_address_.find(address);
+    if (!known) {
+      if (by_address_.size() >= max_cached_frames_) {
+        by_address_.clear();
+        by_function_.clear();
+        frames_ = std::vector<FrameHandle>();
       }
-      it = frames_.emplace(address, resolve(address)).first;
+      known = resolve(address);
+      by_address_.insert(address, *known);
     }
-    leaf_first.push_back(it->second);
+    leaf_first.push_back(frames_[*known]);
   }
 }
 
-FrameHandle KernelSymbolizer::resolve(std::uint64_t address) {
+std::uint32_t KernelSymbolizer::resolve(std::uint64_t address) {
   const KernelSymbols* table = &symbols_;
   if (from_saved_ && !saved_covers(address)) {
     table = &outside_;
     if (!outside_.find(address)) load_outside();
   }
   auto found = table->find(address);
-  if (!found) return offset_frame("[kernel]", address, frame_kind::kernel);
-  // Every address of one function shares its frame.
-  FrameHandle& frame = functions_[found->address];
-  if (!frame) {
-    frame = named_frame(std::move(found->name), found->module.empty() ? "vmlinux" : found->module,
-                        frame_kind::kernel);
+  const auto next = static_cast<std::uint32_t>(frames_.size());
+  if (!found) {
+    frames_.push_back(offset_frame("[kernel]", address, frame_kind::kernel));
+    return next;
   }
-  return frame;
+  // Every address of one function shares its frame.
+  if (std::optional<std::uint32_t> known = by_function_.find(found->address)) return *known;
+  frames_.push_back(named_frame(std::move(found->name),
+                                found->module.empty() ? "vmlinux" : found->module,
+                                frame_kind::kernel));
+  by_function_.insert(found->address, next);
+  return next;
 }
 
 void KernelSymbolizer::load() {
@@ -108,7 +114,7 @@ void KernelSymbolizer::load_outside() {
     return;
   }
   outside_ = std::move(read);
-  functions_.clear();  // an address may name another program now
+  by_function_.clear();  // an address may name another program now
 }
 
 void KernelSymbolizer::load_live() {

@@ -11,7 +11,6 @@
 #include <mutex>
 #include <optional>
 #include <span>
-#include <unordered_map>
 #include <vector>
 
 #include "ember/bpf/sample.h"
@@ -20,6 +19,7 @@
 #include "kernel_symbols.hpp"
 #include "kernel_symbols_cache.hpp"
 #include "native_options.hpp"
+#include "packed_hash_table.hpp"
 
 namespace ember::native {
 
@@ -35,7 +35,8 @@ class KernelSymbolizer {
   void symbolize(std::span<const __u64> addresses, std::vector<FrameHandle>& leaf_first);
 
  private:
-  FrameHandle resolve(std::uint64_t address);
+  // The index in frames_ of the frame naming `address`.
+  std::uint32_t resolve(std::uint64_t address);
   void load();
   bool load_saved();
   void load_live();
@@ -59,8 +60,13 @@ class KernelSymbolizer {
   KernelSymbols symbols_;
   KernelSymbols outside_;  // beside a saved table: what it does not cover
   std::optional<std::chrono::steady_clock::time_point> outside_read_;
-  std::unordered_map<std::uint64_t, FrameHandle> frames_;     // by address
-  std::unordered_map<std::uint64_t, FrameHandle> functions_;  // by symbol address
+  // Each kernel function's frame, and each unnamed address's; indexed by
+  // address and by symbol address in packed tables (12 bytes a slot: the
+  // return addresses of a busy host's kernel stacks run to tens of
+  // thousands, for the agent's life).
+  std::vector<FrameHandle> frames_;
+  PackedHashTable<std::uint64_t> by_address_;
+  PackedHashTable<std::uint64_t> by_function_;  // by symbol address
 };
 
 }  // namespace ember::native
