@@ -29,8 +29,20 @@ class IdCache {
   explicit IdCache(std::size_t budget_bytes, HashKey key = HashKey::random())
       : capacity_(slots_for(budget_bytes)), key_(key) {}
 
-  std::optional<std::int64_t> find(std::string_view content) {
-    const Digest digest = digest_of(content);
+  struct Digest {
+    std::uint64_t a;  // stable_hash() of the content: the table's own hash
+    std::uint64_t b;
+  };
+
+  // A row's digest, computed once where both find() and insert() need it.
+  Digest digest_of(std::string_view content) const {
+    Digest digest{stable_hash(content), keyed_hash(content, key_)};
+    if (digest.a == 0 && digest.b == 0) digest.b = 1;
+    return digest;
+  }
+
+  std::optional<std::int64_t> find(std::string_view content) { return find(digest_of(content)); }
+  std::optional<std::int64_t> find(const Digest& digest) {
     if (Slot* slot = newer_.find(digest); slot && slot->used()) return slot->id;
     Slot* old = older_.find(digest);
     if (!old || !old->used()) return std::nullopt;
@@ -40,6 +52,23 @@ class IdCache {
   }
 
   void insert(std::string_view content, std::int64_t id) { insert(digest_of(content), id); }
+  void insert(const Digest& digest, std::int64_t id) {
+    if (!newer_.slots) {
+      newer_.slots = std::make_unique<Slot[]>(capacity_);
+      newer_.mask = capacity_ - 1;
+    }
+    Slot* slot = newer_.find(digest);
+    if (slot->used()) return;
+    if (4 * (newer_.count + 1) > 3 * capacity_) {
+      older_ = std::move(newer_);  // the oldest generation's array goes back here
+      newer_ = Generation();
+      insert(digest, id);
+      return;
+    }
+    slot->digest = digest;
+    slot->id = id;
+    ++newer_.count;
+  }
 
   void clear() {
     newer_ = Generation();
@@ -51,10 +80,6 @@ class IdCache {
   std::size_t size() const { return newer_.count + older_.count; }
 
  private:
-  struct Digest {
-    std::uint64_t a;
-    std::uint64_t b;
-  };
   struct Slot {
     Digest digest{0, 0};  // {0, 0}: empty (a real digest never is: see digest_of)
     std::int64_t id = 0;
@@ -82,30 +107,6 @@ class IdCache {
     std::size_t slots = 16;
     while (slots * 2 * sizeof(Slot) * 2 <= budget_bytes) slots *= 2;
     return slots;
-  }
-
-  Digest digest_of(std::string_view content) const {
-    Digest digest{stable_hash(content), keyed_hash(content, key_)};
-    if (digest.a == 0 && digest.b == 0) digest.b = 1;
-    return digest;
-  }
-
-  void insert(const Digest& digest, std::int64_t id) {
-    if (!newer_.slots) {
-      newer_.slots = std::make_unique<Slot[]>(capacity_);
-      newer_.mask = capacity_ - 1;
-    }
-    Slot* slot = newer_.find(digest);
-    if (slot->used()) return;
-    if (4 * (newer_.count + 1) > 3 * capacity_) {
-      older_ = std::move(newer_);  // the oldest generation's array goes back here
-      newer_ = Generation();
-      insert(digest, id);
-      return;
-    }
-    slot->digest = digest;
-    slot->id = id;
-    ++newer_.count;
   }
 
   std::size_t capacity_;

@@ -205,8 +205,6 @@ std::vector<Label> decode_labels(std::string_view blob) {
   return labels;
 }
 
-std::int64_t dedup_hash(std::string_view key) {
-  return static_cast<std::int64_t>(stable_hash(key)) & kDedupHashMask;
-}
+std::int64_t dedup_hash(std::string_view key) { return dedup_hash_of(stable_hash(key)); }
 
 }  // namespace ember::store

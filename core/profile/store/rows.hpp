@@ -87,5 +87,9 @@ std::vector<Label> decode_labels(std::string_view blob);
 // told apart by content.
 std::int64_t dedup_hash(std::string_view key);
 inline constexpr std::int64_t kDedupHashMask = 0x7fffffff;
+// The same from the key's stable_hash(), when that is at hand.
+inline std::int64_t dedup_hash_of(std::uint64_t stable) {
+  return static_cast<std::int64_t>(stable) & kDedupHashMask;
+}
 
 }  // namespace ember::store

@@ -155,11 +155,13 @@ class StoreWriter::Impl {
     std::vector<std::int64_t> ids(keys.size(), 0);
     stats.rows += keys.size();
     std::vector<std::pair<std::int64_t, std::size_t>> unknown;  // (hash, index)
+    std::vector<IdCache::Digest> digests(keys.size());
     for (std::size_t i = 0; i < keys.size(); ++i) {
-      if (auto id = table.cache.find(keys[i])) {
+      digests[i] = table.cache.digest_of(keys[i]);
+      if (auto id = table.cache.find(digests[i])) {
         ids[i] = *id;
       } else {
-        unknown.emplace_back(dedup_hash(keys[i]), i);
+        unknown.emplace_back(dedup_hash_of(digests[i].a), i);
       }
     }
     std::sort(unknown.begin(), unknown.end());
@@ -207,7 +209,7 @@ class StoreWriter::Impl {
         table.insert.run();
         ids[i] = db.last_insert_id();
       }
-      table.cache.insert(keys[i], ids[i]);
+      table.cache.insert(digests[i], ids[i]);
     }
     return ids;
   }

@@ -183,8 +183,7 @@ bool address_at(const DwarfUnit& unit, std::uint64_t index, std::uint64_t& out) 
 }
 
 // DWARF 2-4 range list at `offset` of .debug_ranges.
-void read_ranges(const DwarfUnit& unit, std::uint64_t offset,
-                 const std::function<void(std::uint64_t, std::uint64_t)>& range) {
+void read_ranges(const DwarfUnit& unit, std::uint64_t offset, const RangeVisitor& range) {
   DwarfBytes in(unit.file->sections.ranges, offset);
   const std::uint64_t all_ones = unit.address_size == 8
                                      ? ~std::uint64_t{0}
@@ -196,20 +195,18 @@ void read_ranges(const DwarfUnit& unit, std::uint64_t offset,
     if (!in.ok() || (begin == 0 && end == 0)) return;
     if (begin == all_ones) {
       base = end;
-    } else if (begin < end) {
-      range(base + begin, base + end);
+    } else if (begin < end && !range(base + begin, base + end)) {
+      return;
     }
   }
 }
 
 // DWARF 5 range list at `offset` of .debug_rnglists.
-void read_rnglist(const DwarfUnit& unit, std::uint64_t offset,
-                  const std::function<void(std::uint64_t, std::uint64_t)>& range) {
+void read_rnglist(const DwarfUnit& unit, std::uint64_t offset, const RangeVisitor& range) {
   DwarfBytes in(unit.file->sections.rnglists, offset);
   std::uint64_t base = unit.base_address;
-  auto add = [&](std::uint64_t low, std::uint64_t high) {
-    if (low < high) range(low, high);
-  };
+  // False once the visitor is done.
+  auto add = [&](std::uint64_t low, std::uint64_t high) { return low >= high || range(low, high); };
   while (in.ok()) {
     std::uint64_t low = 0;
     std::uint64_t high = 0;
@@ -221,16 +218,16 @@ void read_rnglist(const DwarfUnit& unit, std::uint64_t offset,
         break;
       case DW_RLE_startx_endx:
         if (!address_at(unit, in.uleb(), low) || !address_at(unit, in.uleb(), high)) return;
-        add(low, high);
+        if (!add(low, high)) return;
         break;
       case DW_RLE_startx_length:
         if (!address_at(unit, in.uleb(), low)) return;
-        add(low, low + in.uleb());
+        if (!add(low, low + in.uleb())) return;
         break;
       case DW_RLE_offset_pair:
         low = in.uleb();
         high = in.uleb();
-        add(base + low, base + high);
+        if (!add(base + low, base + high)) return;
         break;
       case DW_RLE_base_address:
         base = in.fixed(unit.address_size);
@@ -238,11 +235,11 @@ void read_rnglist(const DwarfUnit& unit, std::uint64_t offset,
       case DW_RLE_start_end:
         low = in.fixed(unit.address_size);
         high = in.fixed(unit.address_size);
-        add(low, high);
+        if (!add(low, high)) return;
         break;
       case DW_RLE_start_length:
         low = in.fixed(unit.address_size);
-        add(low, low + in.uleb());
+        if (!add(low, low + in.uleb())) return;
         break;
       default:
         return;
@@ -523,8 +520,7 @@ bool address_value(const DwarfUnit& unit, const AttributeValue& value, std::uint
   }
 }
 
-void for_each_range(const Die& die,
-                    const std::function<void(std::uint64_t, std::uint64_t)>& range) {
+void for_each_range(const Die& die, const RangeVisitor& range) {
   const DwarfUnit& unit = *die.unit;
   AttributeValue low_pc;
   AttributeValue high_pc;
@@ -572,7 +568,8 @@ void for_each_range(const Die& die,
 bool has_address(const Die& die, std::uint64_t vaddr) {
   bool found = false;
   for_each_range(die, [&](std::uint64_t low, std::uint64_t high) {
-    found = found || (vaddr >= low && vaddr < high);
+    found = vaddr >= low && vaddr < high;
+    return !found;
   });
   return found;
 }

@@ -146,9 +146,11 @@ bool constant_value(const AttributeValue& value, std::uint64_t& out);
 // As an address (DW_FORM_addr, the addrx forms).
 bool address_value(const DwarfUnit& unit, const AttributeValue& value, std::uint64_t& out);
 
+// Takes a range [low, high); returns false to be given no more.
+using RangeVisitor = std::function<bool(std::uint64_t low, std::uint64_t high)>;
 // The address ranges of `die` (low_pc/high_pc or DW_AT_ranges), each given
-// to `range(low, high)`; empty ranges are left out.
-void for_each_range(const Die& die, const std::function<void(std::uint64_t, std::uint64_t)>& range);
+// to `range` until it returns false; empty ranges are left out.
+void for_each_range(const Die& die, const RangeVisitor& range);
 // Whether a range of `die` holds `vaddr`.
 bool has_address(const Die& die, std::uint64_t vaddr);
 

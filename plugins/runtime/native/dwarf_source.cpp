@@ -70,8 +70,10 @@ void add_range(std::uint64_t low, std::uint64_t high, std::uint64_t die,
 }
 
 void add_ranges(const Die& die, std::uint64_t id, std::vector<DieRange>& ranges) {
-  for_each_range(die,
-                 [&](std::uint64_t low, std::uint64_t high) { add_range(low, high, id, ranges); });
+  for_each_range(die, [&](std::uint64_t low, std::uint64_t high) {
+    add_range(low, high, id, ranges);
+    return true;
+  });
 }
 
 // The out-of-line functions of a unit, searched once per unit instead of
