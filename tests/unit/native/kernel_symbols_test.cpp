@@ -3,14 +3,15 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
 
-#include "kernel_frames.hpp"
-#include "scratch_dir.hpp"
-#include "native_plugin.hpp"
 #include "ember/testing/fake_host.hpp"
+#include "kernel_frames.hpp"
+#include "native_plugin.hpp"
+#include "scratch_dir.hpp"
 
 namespace ember::native {
 namespace {
@@ -98,6 +99,42 @@ TEST(KernelSymbolizer, ReturnAddressAtTheStartOfTheNextFunction) {
   // One frame object per function, whatever the address inside it.
   EXPECT_EQ(kernel_frames(plugin, {0xffffffffc0a02010})[0].get(), frames[2].get());
   EXPECT_EQ(kernel_frames(plugin, {0xffffffffc0a02400})[0].get(), frames[2].get());
+}
+
+// Thousands of functions through a cache of 64 addresses: every address is
+// named by its own function whichever generation of the cache it lands in
+// (the cache is emptied every ~20 lookups here).
+TEST(KernelSymbolizer, ManyFunctionsThroughASmallCacheKeepTheirNames) {
+  constexpr int kFunctions = 3000;
+  constexpr std::uint64_t kBase = 0xffffffff81000000;
+  std::string text = "ffffffff81000000 T _text\n";
+  for (int i = 0; i < kFunctions; ++i) {
+    char line[64];
+    std::snprintf(line, sizeof(line), "%016llx t function_%d\n",
+                  static_cast<unsigned long long>(kBase + 0x100 * (i + 1)), i);
+    text += line;
+  }
+  text += "ffffffff81200000 T _etext\n";
+  ember::test::ScratchDir dir("ember-kallsyms");
+  std::string path = write_temp(dir, text);
+  ember::testkit::FakeHost host;
+  NativePlugin plugin;
+  ASSERT_TRUE(plugin
+                  .configure({{"kallsyms_path", {path, ""}},
+                              {"cache_dir", {std::string(), ""}},
+                              {"max_cached_frames", {std::int64_t{64}, ""}}},
+                             host)
+                  .is_ok());
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int i = 0; i < kFunctions; i += 7) {
+      const std::uint64_t start = kBase + 0x100 * (i + 1);
+      // The leaf at the function's first byte, return addresses inside it.
+      auto frames = kernel_frames(plugin, {start, start + 0x11, start + 0xff});
+      ASSERT_EQ(frames.size(), 3u);
+      const std::string name = "function_" + std::to_string(i);
+      for (const auto& frame : frames) ASSERT_EQ(frame->name, name) << "pass " << pass;
+    }
+  }
 }
 
 // Symbols of the running kernel whose address no other code symbol shares.
