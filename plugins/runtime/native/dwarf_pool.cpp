@@ -103,7 +103,7 @@ void DwarfPool::release_locked(Clock::time_point now, bool housekeeping) {
     enforce_budget(true);
   }
   if (!pending_.load(std::memory_order_relaxed)) return;
-  for (std::uint64_t id : recent_) entries_.at(id).source->release_file_pages();
+  release_pages_locked();
   if (housekeeping) {
     if (trim_pending_) malloc_trim(0);
     trim_pending_ = false;
@@ -139,8 +139,17 @@ bool DwarfPool::lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<Source
   // times a second when the live binaries' DWARF exceeds the budget.
   enforce_budget(false);
   bool housekeeping = false;
-  if (release_due(now, housekeeping)) release_locked(now, housekeeping);
+  if (release_due(now, housekeeping)) {
+    release_locked(now, housekeeping);
+  } else if (resident_.bytes() > resident_at_release_ + kBurstBytes) {
+    release_pages_locked();
+  }
   return found;
+}
+
+void DwarfPool::release_pages_locked() {
+  for (std::uint64_t id : recent_) entries_.at(id).source->release_file_pages();
+  resident_at_release_ = resident_.bytes();
 }
 
 void DwarfPool::enforce_budget(bool memory) {

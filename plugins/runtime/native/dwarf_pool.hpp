@@ -12,12 +12,15 @@
 // What lookups leave behind in the agent's memory is given back on a clock,
 // not after each lookup: the heap closed handles freed (trimmed at most once
 // per release interval, with the idle closes and the budget) and the debug
-// files' pages they touched (ten times as often; both also by
-// release_if_due() when no lookup comes). A new process' first samples bring
-// hundreds of lookups a second; releasing after each made every lookup fault
-// the file back, and trimming after each close walked the whole heap. Once a
-// second let a burst's pages pile up: the kernel maps 64 KiB around every
-// page a DIE walk touches, 7-10 MB of a libpython's DWARF within a second.
+// files' pages they touched (ten times as often, or at once after a lookup
+// when the agent's resident file pages have grown by kBurstBytes since the
+// last release; both also by release_if_due() when no lookup comes). A new
+// process' first samples bring hundreds of lookups a second; releasing
+// after each made every lookup fault the file back, and trimming after each
+// close walked the whole heap.
+// A tenth of a second alone let a burst's pages pile up: the kernel maps
+// 64 KiB around every page a lookup touches, ~0.5 MB a lookup, 10-13 MB of
+// libpython's and libc's DWARF within 0.1 s, and more at the agent's start.
 #pragma once
 
 #include <atomic>
@@ -36,6 +39,7 @@
 #include "dwarf_source.hpp"
 #include "file_pages.hpp"
 #include "mapped_file.hpp"
+#include "resident_file_pages.hpp"
 #include "uncompressed_debug.hpp"
 
 namespace ember::native {
@@ -47,6 +51,7 @@ class DwarfPool {
   using Clock = std::chrono::steady_clock;
   static constexpr Clock::duration kReleaseInterval = std::chrono::seconds(1);
   static constexpr Clock::duration kIdleClose = std::chrono::seconds(10);
+  static constexpr std::size_t kBurstBytes = std::size_t{2} << 20;
 
   // `idle_close` zero: handles are closed only past the budget. `now` is
   // the clock (tests pass their own).
@@ -61,7 +66,8 @@ class DwarfPool {
         idle_close_(idle_close),
         now_(std::move(now)),
         release_(release_interval, now_()),
-        pages_(release_interval / 10, now_()) {}
+        pages_(release_interval / 10, now_()),
+        resident_at_release_(resident_.bytes()) {}
 
   // A DWARF file known by its path and, to be sure a reopen finds the same
   // bytes, its identity; with `alt`, when found, the dwz alt file its
@@ -112,6 +118,8 @@ class DwarfPool {
   bool release_due(Clock::time_point now, bool& housekeeping);
   // With `housekeeping`, the idle closes, the budget and the trim too.
   void release_locked(Clock::time_point now, bool housekeeping);
+  // The open files' pages.
+  void release_pages_locked();
 
   std::size_t budget_;
   std::size_t max_open_;
@@ -127,6 +135,10 @@ class DwarfPool {
   // closes, budget and trim; the file pages.
   FilePagesRelease release_;
   FilePagesRelease pages_;
+  // The agent's resident file pages at the last release of the files'
+  // pages: a burst of lookups that maps in kBurstBytes more releases at once.
+  ResidentFilePages resident_;
+  std::size_t resident_at_release_ = 0;
   std::uint64_t next_id_ = 1;
   std::unordered_map<std::uint64_t, Entry> entries_;
   std::list<std::uint64_t> recent_;  // open entries, most recently used first

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -457,6 +458,35 @@ TEST(DwarfPool, TouchedFilePagesAreReleasedOncePerInterval) {
   EXPECT_EQ(out.back().name, "outer_work");
 }
 
+// Lookups of many new addresses between two timed releases (an hour apart
+// here) give the file's pages back once they have mapped in 2 MiB more: the
+// kernel maps 64 KiB around each page read, and this program's 16 MB of
+// DWARF would otherwise be resident by the end.
+TEST(DwarfPool, ABurstOfLookupsGivesItsPagesBackPastTwoMegabytes) {
+  ScratchDir dir;
+  const std::string copy = dir.file("program");  // mapped by the pool alone
+  fs::copy_file(fs::read_symlink("/proc/self/exe"), copy);
+  std::map<std::string, NmFunction> functions = nm_functions(copy);
+  ASSERT_GT(functions.size(), 3000u);
+  DwarfPool pool(std::size_t{1} << 30, 4, nullptr, std::chrono::hours(1));
+  std::uint64_t id = pool.add(copy, identity_of(copy));
+  std::vector<SourceFunction> out;
+  std::string error;
+  std::size_t looked_up = 0;
+  std::size_t named = 0;
+  std::size_t most_kib = 0;
+  std::size_t step = functions.size() / 1500;
+  std::size_t index = 0;
+  for (const auto& [name, function] : functions) {
+    if (index++ % step != 0) continue;
+    named += pool.lookup(id, function.address, out, error) && !out.empty();
+    if (++looked_up % 10 == 0) most_kib = std::max(most_kib, resident_kib_of(copy));
+  }
+  EXPECT_GT(named, 1000u) << error;
+  // The burst's 2 MiB, what one lookup maps past it, and the first lookup's
+  // walk over every unit header (given back every MiB of it).
+  EXPECT_LE(most_kib, 5u * 1024) << "of " << fs::file_size(copy) / 1024 << " KiB";
+}
 
 // The pages go back at a tenth of the release interval; the idle closes
 // (and the trim) wait for the whole interval.
