@@ -3,6 +3,8 @@
 #include <malloc.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+
 namespace ember::native {
 
 namespace {
@@ -141,8 +143,12 @@ bool DwarfPool::lookup(std::uint64_t id, std::uint64_t vaddr, std::vector<Source
   bool housekeeping = false;
   if (release_due(now, housekeeping)) {
     release_locked(now, housekeeping);
-  } else if (resident_.bytes() > resident_at_release_ + kBurstBytes) {
-    release_pages_locked();
+  } else {
+    // Other mappings' pages go too (code paged out, the Go plugin's
+    // releases): the growth counts from the lowest reading since.
+    const std::size_t resident = resident_.bytes();
+    resident_at_release_ = std::min(resident_at_release_, resident);
+    if (resident - resident_at_release_ > burst_bytes_) release_pages_locked();
   }
   return found;
 }

@@ -54,12 +54,15 @@ class DwarfPool {
   static constexpr std::size_t kBurstBytes = std::size_t{2} << 20;
 
   // `idle_close` zero: handles are closed only past the budget. `now` is
-  // the clock (tests pass their own).
+  // the clock (tests pass their own). `burst_bytes`: resident file pages
+  // grown since the last release that release the files' pages at once
+  // (any file's: code faulting in counts too).
   DwarfPool(std::size_t budget_bytes, std::size_t max_open,
             std::shared_ptr<UncompressedDebugFiles> copies = nullptr,
             Clock::duration release_interval = kReleaseInterval,
             Clock::duration idle_close = kIdleClose,
-            std::function<Clock::time_point()> now = &Clock::now)
+            std::function<Clock::time_point()> now = &Clock::now,
+            std::size_t burst_bytes = kBurstBytes)
       : budget_(budget_bytes),
         max_open_(max_open),
         copies_(std::move(copies)),
@@ -67,6 +70,7 @@ class DwarfPool {
         now_(std::move(now)),
         release_(release_interval, now_()),
         pages_(release_interval / 10, now_()),
+        burst_bytes_(burst_bytes),
         resident_at_release_(resident_.bytes()) {}
 
   // A DWARF file known by its path and, to be sure a reopen finds the same
@@ -136,7 +140,8 @@ class DwarfPool {
   FilePagesRelease release_;
   FilePagesRelease pages_;
   // The agent's resident file pages at the last release of the files'
-  // pages: a burst of lookups that maps in kBurstBytes more releases at once.
+  // pages: a burst of lookups that maps in burst_bytes_ more releases at once.
+  std::size_t burst_bytes_;
   ResidentFilePages resident_;
   std::size_t resident_at_release_ = 0;
   std::uint64_t next_id_ = 1;
