@@ -56,8 +56,8 @@ void ProcessSymbolizer::use_unwind_state() {
 
 void ProcessSymbolizer::drop_unwind_state() {
   unwinder_.drop_state();
-  std::unordered_map<std::uint64_t, ChainHandle>().swap(frames_);
-  std::unordered_map<std::uint64_t, ChainHandle>().swap(unmapped_);
+  ChainCache().swap(frames_);
+  ChainCache().swap(unmapped_);
 }
 
 void ProcessSymbolizer::unwind_user(const ember_sample& sample, NativeStack& stack) {
@@ -146,7 +146,9 @@ void ProcessSymbolizer::symbolize_native(std::uint64_t pc, std::vector<FrameHand
   use_unwind_state();
   try {
     ChainHandle chain = resolve(pc);
-    leaf_first.insert(leaf_first.end(), chain->begin(), chain->end());
+    // Each frame handed out keeps its chain alive (an aliasing handle): the
+    // chain stays in the cache for as long as a window holds any of them.
+    for (const FrameHandle& frame : *chain) leaf_first.emplace_back(chain, frame.get());
   } catch (const std::exception& error) {
     host_.log(LogLevel::error, std::string("symbolizing a user frame failed: ") + error.what());
     leaf_first.push_back(offset_frame("[unknown]", pc, frame_kind::native));
@@ -154,9 +156,9 @@ void ProcessSymbolizer::symbolize_native(std::uint64_t pc, std::vector<FrameHand
 }
 
 ChainHandle ProcessSymbolizer::resolve(std::uint64_t address) {
-  if (auto it = frames_.find(address); it != frames_.end()) return it->second;
-  if (auto it = unmapped_.find(address); it != unmapped_.end()) {
-    if (!could_be_mapped(address) || !refresh_due()) return it->second;
+  if (ChainHandle known = cached(frames_, address)) return known;
+  if (ChainHandle known = cached(unmapped_, address)) {
+    if (!could_be_mapped(address) || !refresh_due()) return known;
     refresh_maps();
   }
   const Mapping* mapping = find_mapping(*maps_, address);
@@ -248,10 +250,15 @@ void ProcessSymbolizer::set_maps(std::vector<Mapping> maps) {
   objects_ = std::move(objects);
 }
 
-void ProcessSymbolizer::remember(std::unordered_map<std::uint64_t, ChainHandle>& cache,
-                                 std::uint64_t address, const ChainHandle& chain) {
+ChainHandle ProcessSymbolizer::cached(const ChainCache& cache, std::uint64_t address) {
+  auto it = cache.find(address);
+  return it == cache.end() ? nullptr : it->second.lock();
+}
+
+void ProcessSymbolizer::remember(ChainCache& cache, std::uint64_t address,
+                                 const ChainHandle& chain) {
   if (cache.size() >= max_cached_frames_) cache.clear();
-  cache.emplace(address, chain);
+  cache.insert_or_assign(address, chain);
 }
 
 }  // namespace ember::native

@@ -68,8 +68,14 @@ class ProcessSymbolizer final : public ProcessHandler, private UnwindStateLru::M
   bool refresh_due() const;
   void refresh_maps();
   void set_maps(std::vector<Mapping> maps);
-  void remember(std::unordered_map<std::uint64_t, ChainHandle>& cache, std::uint64_t address,
-                const ChainHandle& chain);
+  // Frames by address, while some holder (a window, a sample being named)
+  // keeps them: a process' cache alone kept every frame it ever named
+  // alive, up to max_cached_frames of them, for the process' life. One
+  // that has expired is named again: its object's symbols keep what the
+  // DWARF said of every address, so that is a lookup in a table.
+  using ChainCache = std::unordered_map<std::uint64_t, std::weak_ptr<const FrameChain>>;
+  static ChainHandle cached(const ChainCache& cache, std::uint64_t address);
+  void remember(ChainCache& cache, std::uint64_t address, const ChainHandle& chain);
 
   std::uint32_t pid_;
   std::string root_;
@@ -82,9 +88,9 @@ class ProcessSymbolizer final : public ProcessHandler, private UnwindStateLru::M
   std::shared_ptr<const std::vector<Mapping>> maps_ =
       std::make_shared<const std::vector<Mapping>>();
   std::vector<ObjectState> objects_;
-  std::unordered_map<std::uint64_t, ChainHandle> frames_;
+  ChainCache frames_;
   // Addresses outside every mapping: retried after the next maps refresh.
-  std::unordered_map<std::uint64_t, ChainHandle> unmapped_;
+  ChainCache unmapped_;
   Clock::time_point last_refresh_;
   std::shared_ptr<UnwindStateLru> lru_;
   std::shared_ptr<UnwindObjectCache> unwind_cache_;

@@ -218,6 +218,27 @@ TEST(MappedFile, DeletedOrMissingFilesComeFromMapFiles) {
   EXPECT_FALSE(status.is_ok());
 }
 
+// A process' cache of frames by address keeps none alive by itself: once
+// no window or sample holds a frame it goes, and the address is named again.
+TEST_F(NativeHandlerTest, CachedFramesGoOnceNothingElseHoldsThem) {
+  FixtureProcess process(fixture_path("ember_fixture_pie"));
+  auto handler = attach(process);
+  std::weak_ptr<const Frame> unmapped = unwind(*handler, {0x10})[0];
+  std::weak_ptr<const Frame> heap;
+  std::vector<Mapping> maps;
+  ASSERT_TRUE(read_proc_maps(process.pid(), maps).is_ok());
+  for (const Mapping& mapping : maps) {
+    if (mapping.path == "[heap]" || mapping.path == "[stack]") {
+      heap = unwind(*handler, {mapping.start + 0x20})[0];
+    }
+  }
+  EXPECT_TRUE(unmapped.expired());
+  EXPECT_TRUE(heap.expired());
+  EXPECT_EQ(name_of(*handler, 0x10), "[unknown]+0x10");
+  FrameHandle held = unwind(*handler, {0x10})[0];
+  EXPECT_EQ(unwind(*handler, {0x10})[0].get(), held.get()) << "held: the cache hands it out";
+}
+
 TEST_F(NativeHandlerTest, SpecialMappingsKeepTheirNames) {
   FixtureProcess process(fixture_path("ember_fixture_pie"));
   std::vector<Mapping> maps;
