@@ -9,8 +9,8 @@
 // so after a new process' first seconds its DWARF is seldom looked up again,
 // and left open it held its line tables until the budget pushed it out.
 //
-// What lookups leave behind in the agent's memory is given back on a clock,
-// not after each lookup: the heap closed handles freed (trimmed at most once
+// What lookups leave behind in the agent's memory is given back on a clock
+// (or past a burst), not after every lookup: the heap closed handles freed (trimmed at most once
 // per release interval, with the idle closes and the budget) and the debug
 // files' pages they touched (ten times as often, or at once after a lookup
 // when the agent's resident file pages have grown by kBurstBytes since the
