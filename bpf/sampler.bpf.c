@@ -33,11 +33,18 @@ const volatile __u64 max_pending_bytes = 0;
 // hide its caller from the frame-pointer walk). 0 = off.
 const volatile __u32 stack_snapshot_bytes = 16384;
 const volatile __u32 leaf_snapshot_bytes = 1024;
-// Half the ring: with more than this pending, a process on the full snapshot
-// gets the leaf copy. A reader running behind costs stacks cut where the leaf
-// copy ends before it costs whole samples; counted in snapshots_cut.
+// A reader running behind costs stack copies before it costs whole samples.
+// Past a quarter of the ring pending, a process on the full snapshot gets the
+// leaf copy (its stack may end [truncated] where the copy ends; counted in
+// snapshots_cut). Past half, every other process gets no copy: its stack is
+// the frame-pointer walk alone, which misses the caller of a leaf that keeps
+// no frame pointer (counted in leaf_copies_dropped). Those on the full
+// snapshot keep the leaf copy: a walk by frame pointers through code without
+// them would make up frames.
 const volatile __u64 snapshot_cut_pending_bytes = ~0ull;
+const volatile __u64 leaf_copy_drop_pending_bytes = ~0ull;
 __u64 snapshots_cut = 0;
+__u64 leaf_copies_dropped = 0;
 // Entries of a user stack, as kernel.perf_event_max_stack bounds the kernel's
 // walk: the sampler's own walk stops where the kernel's would.
 const volatile __u32 max_user_frames = EMBER_MAX_USER_FRAMES;
@@ -322,11 +329,15 @@ int ember_sample_cpu(struct bpf_perf_event_data *ctx)
 		__u64 top = BPF_CORE_READ(task, mm, start_stack);
 		if (top >= sample->user_sp && top - sample->user_sp + 64 < want)
 			want = top - sample->user_sp + 64;
-		// Counted only where the leaf copy is less than the stack.
-		if (want > leaf_snapshot_bytes &&
-		    bpf_ringbuf_query(&ember_events, BPF_RB_AVAIL_DATA) > snapshot_cut_pending_bytes) {
+		// Counted only where the copy would have been smaller than the stack.
+		__u64 pending = bpf_ringbuf_query(&ember_events, BPF_RB_AVAIL_DATA);
+		if (want > leaf_snapshot_bytes && pending > snapshot_cut_pending_bytes) {
 			want = leaf_snapshot_bytes;
 			__sync_fetch_and_add(&snapshots_cut, 1);
+		} else if (want > 0 && pending > leaf_copy_drop_pending_bytes &&
+			   !(runtime && (runtime->flags & EMBER_PROCESS_STACK_SNAPSHOT))) {
+			want = 0;
+			__sync_fetch_and_add(&leaf_copies_dropped, 1);
 		}
 		if (want) {
 			sample->snapshot_size =

@@ -198,6 +198,7 @@ class Agent {
   std::uint64_t window_number_ = 1;
   std::uint64_t lost_reported_ = 0;
   std::uint64_t snapshots_cut_reported_ = 0;
+  std::uint64_t leaf_copies_dropped_reported_ = 0;
   std::uint64_t queue_lost_reported_ = 0;  // queue_drops_.samples in closed windows
   std::uint64_t unnamed_at_stop_ = 0;      // left by drain_until()
   std::uint64_t malformed_records_ = 0;

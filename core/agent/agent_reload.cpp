@@ -169,8 +169,10 @@ Status Agent::reload(const Config& next) {
       retired_stats_.lost += old.lost;
       retired_stats_.events_lost += old.events_lost;
       retired_stats_.snapshots_cut += old.snapshots_cut;
+      retired_stats_.leaf_copies_dropped += old.leaf_copies_dropped;
       lost_reported_ = 0;
       snapshots_cut_reported_ = 0;
+      leaf_copies_dropped_reported_ = 0;
       running.clear();  // frees their slots in the old sampler, before it goes
       sampler_ = std::move(sampler);
     } else {

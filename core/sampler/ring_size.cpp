@@ -19,16 +19,18 @@ std::uint32_t ring_bytes_for(std::uint32_t ring_buffer_kib, std::uint32_t freque
   if (stack_snapshot_bytes > 0) {
     per_second += std::uint64_t{frequency_hz} * (stack_snapshot_bytes + kRecordOverhead);
   }
-  // The reader is woken once a quarter of the ring is pending and polls every
-  // 100 ms anyway. Past half the ring pending the sampler copies only leaf
-  // stacks (snapshot_cut_pending_bytes): an eighth of a second of this rate
-  // fills half a ring of twice that, and the other half takes leaf-only
-  // samples for longer still, so a reader scheduled late on a busy host
-  // loses stacks' roots before it loses samples.
-  std::uint64_t eighth_second = per_second / 8;
+  // The reader is woken once an eighth of the ring is pending and polls
+  // every 100 ms anyway. Past a quarter pending the sampler cuts full
+  // snapshots to the leaf copy, past half it drops the leaf copies of
+  // processes on the frame-pointer walk (sampler.bpf.c): a sixteenth of a
+  // second of this rate fills a quarter of a ring of four times that, and
+  // the rest takes ever smaller samples for far longer, so a reader
+  // scheduled late on a busy host loses stacks' roots and leaves' callers
+  // before it loses samples.
+  std::uint64_t sixteenth_second = per_second / 16;
   std::uint64_t bytes = std::uint64_t{ring_buffer_kib} * 1024;
   std::uint64_t room = 4ull * largest_record_bytes(stack_snapshot_bytes, leaf_snapshot_bytes);
-  while ((bytes < eighth_second || bytes < room) && bytes < kMax) bytes *= 2;
+  while ((bytes < sixteenth_second || bytes < room) && bytes < kMax) bytes *= 2;
   return static_cast<std::uint32_t>(bytes);
 }
 

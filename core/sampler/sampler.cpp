@@ -71,13 +71,15 @@ Status Sampler::open(const SamplerOptions& options, std::unique_ptr<Sampler>& ou
                                         static_cast<std::uint32_t>(cpus),
                                         options.stack_snapshot_bytes, options.leaf_snapshot_bytes);
   bpf_map__set_max_entries(skeleton->maps.ember_events, sampler->ring_bytes_);
-  // Wake the reader early only when a quarter of the buffer is pending.
-  skeleton->rodata->wakeup_bytes = sampler->ring_bytes_ / 4;
+  // Wake the reader early only when an eighth of the buffer is pending,
+  // before any stack copy is cut (a quarter, then half: sampler.bpf.c).
+  skeleton->rodata->wakeup_bytes = sampler->ring_bytes_ / 8;
   // ring_bytes_for() makes the ring at least four largest records.
   skeleton->rodata->max_pending_bytes =
       sampler->ring_bytes_ -
       largest_record_bytes(options.stack_snapshot_bytes, options.leaf_snapshot_bytes);
-  skeleton->rodata->snapshot_cut_pending_bytes = sampler->ring_bytes_ / 2;
+  skeleton->rodata->snapshot_cut_pending_bytes = sampler->ring_bytes_ / 4;
+  skeleton->rodata->leaf_copy_drop_pending_bytes = sampler->ring_bytes_ / 2;
   skeleton->rodata->stack_snapshot_bytes = options.stack_snapshot_bytes;
   skeleton->rodata->leaf_snapshot_bytes = options.leaf_snapshot_bytes;
   skeleton->rodata->max_user_frames = kernel_user_stack_depth();
@@ -188,6 +190,8 @@ SamplerStats Sampler::stats() const {
   stats.tail_call_failed = sum(EMBER_STAT_TAIL_CALL_FAILED);
   stats.events_lost = sum(EMBER_STAT_EVENTS_LOST);
   stats.snapshots_cut = __atomic_load_n(&skeleton_->bss->snapshots_cut, __ATOMIC_RELAXED);
+  stats.leaf_copies_dropped =
+      __atomic_load_n(&skeleton_->bss->leaf_copies_dropped, __ATOMIC_RELAXED);
   return stats;
 }
 
