@@ -274,8 +274,7 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
   }
   if (std::uint64_t dropped = stats.leaf_copies_dropped + retired_stats_.leaf_copies_dropped;
       dropped > 0) {
-    logger_->info("{} samples got no leaf stack copy: the ring buffer was over half full",
-                  dropped);
+    logger_->info("{} samples got no leaf stack copy: the ring buffer was over half full", dropped);
   }
   logger_->debug("record queue: at most {:.1f} of {:.1f} MiB used", queue_->peak_bytes() / 1048576.0,
                  queue_->capacity_bytes() / 1048576.0);
