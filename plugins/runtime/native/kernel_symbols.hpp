@@ -46,7 +46,11 @@ class KernelSymbols {
   // The table as bytes and back, for a copy saved for this boot
   // (kernel_symbols_cache.hpp). Symbols of BPF programs and ftrace
   // trampolines come and go while the kernel runs: they are left out.
-  std::string serialize() const;
+  // The bytes go to `write` in pieces of about 64 KiB, the names at once
+  // from where they are: the ~5 MB table is never in the heap twice.
+  // False as soon as `write` returns false.
+  using ByteSink = std::function<bool(std::string_view)>;
+  bool serialize(const ByteSink& write) const;
   // The table serialize() wrote from `offset` to the end of the open file
   // `fd` (kept open through a duplicate), used from the file: it is checked
   // whole once and every kIndexStride-th symbol's address kept in the heap;

@@ -124,13 +124,18 @@ Status save_kernel_symbols(const std::string& file, const std::string& key,
   std::string temporary = file + ".tmp." + std::to_string(::getpid());
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::error("cannot create " + temporary + ": " + std::strerror(errno));
-  std::string bytes(kCacheMagic);
+  std::string header(kCacheMagic);
   auto length = static_cast<std::uint32_t>(key.size());
-  bytes.append(reinterpret_cast<const char*>(&length), sizeof(length));
-  bytes += key;
-  bytes.resize(header_size(key.size()), '\0');
-  bytes += symbols.serialize();
-  Status status = write_all(fd, bytes, temporary);
+  header.append(reinterpret_cast<const char*>(&length), sizeof(length));
+  header += key;
+  header.resize(header_size(key.size()), '\0');
+  Status status = write_all(fd, header, temporary);
+  if (status) {
+    symbols.serialize([&](std::string_view piece) {
+      status = write_all(fd, piece, temporary);
+      return static_cast<bool>(status);
+    });
+  }
   if (::close(fd) != 0 && status) {
     status = Status::error("cannot write " + temporary + ": " + std::strerror(errno));
   }

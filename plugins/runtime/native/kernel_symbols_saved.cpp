@@ -102,10 +102,18 @@ KernelSymbols::InFile::~InFile() {
   if (fd >= 0) ::close(fd);
 }
 
-std::string KernelSymbols::serialize() const {
+bool KernelSymbols::serialize(const ByteSink& write) const {
+  constexpr std::size_t kPieceBytes = 64 * 1024;
   std::vector<bool> transient(modules_.size());
   for (std::size_t i = 0; i < modules_.size(); ++i) transient[i] = is_transient_module(modules_[i]);
   std::string out(kSymbolsMagic);
+  std::uint64_t written = 0;  // before `out`
+  const auto pass_on = [&] {
+    written += out.size();
+    bool ok = write(out);
+    out.clear();
+    return ok;
+  };
   put(out, static_cast<std::uint8_t>(restricted_));
   put(out, static_cast<std::uint32_t>(image_text_.size()));
   for (auto [start, end] : image_text_) {
@@ -116,20 +124,21 @@ std::string KernelSymbols::serialize() const {
   for (const std::string& module : modules_) {
     put(out, static_cast<std::uint32_t>(module.size()));
     out += module;
+    if (out.size() >= kPieceBytes && !pass_on()) return false;
   }
   std::uint64_t kept = 0;
   for (const Symbol& symbol : symbols_) kept += !transient[symbol.module];
-  out.append((8 - out.size() % 8) % 8, '\0');
+  out.append((8 - (written + out.size()) % 8) % 8, '\0');
   put(out, kept);
   for (const Symbol& symbol : symbols_) {
     if (transient[symbol.module]) continue;
     put(out, symbol.address);
     put(out, symbol.name);
     put(out, symbol.module);
+    if (out.size() >= kPieceBytes && !pass_on()) return false;
   }
   put(out, static_cast<std::uint64_t>(names_.size()));
-  out.append(names_.data(), names_.size());
-  return out;
+  return pass_on() && write(std::string_view(names_.data(), names_.size()));
 }
 
 Status KernelSymbols::read_saved(int fd, std::uint64_t offset, KernelSymbols& out) {

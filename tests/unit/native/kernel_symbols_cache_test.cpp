@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -50,6 +51,52 @@ TEST(KernelSymbolsCache, SavedTableReadsBackWithoutTransientSymbols) {
             (std::pair<std::uint64_t, std::uint64_t>{0xffffffff81000000, 0xffffffff81002000}));
   Status other = read_saved_kernel_symbols(dir.file("kallsyms"), "key 2", read);
   EXPECT_NE(other.message().find("another boot"), std::string::npos) << other.message();
+}
+
+TEST(KernelSymbolsCache, ABigTableIsSavedInPiecesNotCopiedWhole) {
+  // 50,000 functions: a distribution kernel's table is ~5 MB, and made
+  // whole in a string (twice, with the file's header) it was the agent's
+  // highest heap on its first start.
+  std::string kallsyms = "ffffffff81000000 T _stext\n";
+  for (int i = 0; i < 50000; ++i) {
+    char line[96];
+    std::snprintf(line, sizeof line, "%016llx t a_kernel_function_named_%d\n",
+                  0xffffffff81001000ull + 16ull * i, i);
+    kallsyms += line;
+  }
+  kallsyms += "ffffffff81200000 T _etext\n";
+  KernelSymbols symbols = KernelSymbols::parse(kallsyms);
+  std::size_t pieces = 0;
+  std::size_t total = 0;
+  std::size_t largest_before_names = 0;
+  std::size_t last = 0;
+  ASSERT_TRUE(symbols.serialize([&](std::string_view piece) {
+    largest_before_names = std::max(largest_before_names, last);
+    last = piece.size();
+    total += piece.size();
+    ++pieces;
+    return true;
+  }));
+  EXPECT_GT(total, 50000u * 16 + 50000u * 25);
+  EXPECT_GT(pieces, 10u);
+  EXPECT_LE(largest_before_names, 64u * 1024 + 16);
+
+  // Saved through the pieces, every function reads back.
+  ScratchDir dir;
+  ASSERT_TRUE(save_kernel_symbols(dir.file("kallsyms"), "key", symbols).is_ok());
+  KernelSymbols read;
+  ASSERT_TRUE(read_saved_kernel_symbols(dir.file("kallsyms"), "key", read).is_ok());
+  EXPECT_EQ(read.size(), symbols.size());
+  for (int i : {0, 1, 4095, 4096, 25000, 49999}) {
+    auto found = read.find(0xffffffff81001004ull + 16ull * i);
+    ASSERT_TRUE(found) << i;
+    EXPECT_EQ(found->name, "a_kernel_function_named_" + std::to_string(i));
+  }
+
+  // A sink that refuses stops the writing at once.
+  pieces = 0;
+  EXPECT_FALSE(symbols.serialize([&](std::string_view) { return ++pieces < 3; }));
+  EXPECT_EQ(pieces, 3u);
 }
 
 // The reason a damaged file was refused; "" when it was read.
