@@ -42,7 +42,7 @@ struct Config {
   std::string log_level = "info";            // trace, debug, info, warn, error, off
   std::string log_format = "text";           // "text" or "json" (one object per line)
   std::uint32_t window_seconds = 60;         // 1 .. 3600
-  std::uint32_t max_window_mb = 2;           // 0 (no limit) .. 4096: a window closes early past it
+  std::uint32_t max_window_mb = 1;           // 0 (no limit) .. 4096: a window closes early past it
   // The reading threads' scheduling (reader_priority.hpp): "realtime"
   // (SCHED_FIFO 1, the ring's reader 2), "high" (nice -10) or "normal".
   std::string priority = "realtime";

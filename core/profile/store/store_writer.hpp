@@ -87,7 +87,7 @@ class StoreWriter {
   StoreOutcome enforce_retention(const RetentionPolicy& policy, std::int64_t now_ns,
                                  RetentionResult& result);
 
-  // SQLite's page cache (up to ~2 MB) is the writer's to keep between
+  // SQLite's page cache (up to 512 KiB) is the writer's to keep between
   // windows or give back: an agent writes a window a minute, and the pages
   // it would keep are read again from the file (the kernel's page cache)
   // at a fraction of the window's cost.

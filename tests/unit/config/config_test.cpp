@@ -22,7 +22,7 @@ TEST(ConfigTest, EmptyTextGivesDefaults) {
   EXPECT_EQ(config.source, "ember.toml");
   EXPECT_EQ(config.frequency_hz, 99u);
   EXPECT_EQ(config.window_seconds, 60u);
-  EXPECT_EQ(config.max_window_mb, 2u);
+  EXPECT_EQ(config.max_window_mb, 1u);
   EXPECT_EQ(config.ring_buffer_kib, 1024u);
   EXPECT_EQ(config.log_level, "info");
   EXPECT_EQ(config.event, "cpu-clock");
