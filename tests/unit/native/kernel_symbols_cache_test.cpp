@@ -9,10 +9,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "ember/testing/fake_host.hpp"
 #include "kernel_frames.hpp"
 #include "native_plugin.hpp"
 #include "resident_pages.hpp"
-#include "ember/testing/fake_host.hpp"
 #include "scratch_dir.hpp"
 
 namespace ember::native {
