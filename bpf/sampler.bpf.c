@@ -34,9 +34,9 @@ const volatile __u64 max_pending_bytes = 0;
 const volatile __u32 stack_snapshot_bytes = 16384;
 const volatile __u32 leaf_snapshot_bytes = 1024;
 // A reader running behind costs stack copies before it costs whole samples.
-// Past a quarter of the ring pending, a process on the full snapshot gets the
-// leaf copy (its stack may end [truncated] where the copy ends; counted in
-// snapshots_cut). Past half, every other process gets no copy: its stack is
+// Past half the ring pending, a process on the full snapshot gets the leaf
+// copy (its stack may end [truncated] where the copy ends; counted in
+// snapshots_cut). Past three quarters, every other process gets no copy: its stack is
 // the frame-pointer walk alone, which misses the caller of a leaf that keeps
 // no frame pointer (counted in leaf_copies_dropped). Those on the full
 // snapshot keep the leaf copy: a walk by frame pointers through code without

@@ -270,11 +270,12 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
       queue_drops_.events.load(), unnamed_at_stop_, kStopDrainNs / 1000000);
   if (std::uint64_t cut = stats.snapshots_cut + retired_stats_.snapshots_cut; cut > 0) {
     logger_->info(
-        "{} samples got only the leaf stack copy: the ring buffer was over a quarter full", cut);
+        "{} samples got only the leaf stack copy: the ring buffer was over half full", cut);
   }
   if (std::uint64_t dropped = stats.leaf_copies_dropped + retired_stats_.leaf_copies_dropped;
       dropped > 0) {
-    logger_->info("{} samples got no leaf stack copy: the ring buffer was over half full", dropped);
+    logger_->info("{} samples got no leaf stack copy: the ring buffer was over three quarters full",
+                  dropped);
   }
   logger_->debug("record queue: at most {:.1f} of {:.1f} MiB used", queue_->peak_bytes() / 1048576.0,
                  queue_->capacity_bytes() / 1048576.0);
@@ -659,16 +660,16 @@ void Agent::close_window(std::int64_t end_ns) {
   if (stats.snapshots_cut > snapshots_cut_reported_) {
     logger_->info(
         "{} samples in this window got only the leaf stack copy, so their stacks may end "
-        "[truncated]: the ring buffer was over a quarter full (raise [sampler] "
+        "[truncated]: the ring buffer was over half full (raise [sampler] "
         "ring_buffer_kib)",
         stats.snapshots_cut - snapshots_cut_reported_);
     snapshots_cut_reported_ = stats.snapshots_cut;
   }
   if (stats.leaf_copies_dropped > leaf_copies_dropped_reported_) {
     logger_->info(
-        "{} samples in this window got no leaf stack copy, so the caller of a leaf function "
-        "without a frame pointer may be missing from them: the ring buffer was over half full "
-        "(raise [sampler] ring_buffer_kib)",
+        "{} samples in this window got no leaf stack copy, so their stacks may miss the caller "
+        "of a leaf function without a frame pointer, or end [truncated] there: the ring "
+        "buffer was over three quarters full (raise [sampler] ring_buffer_kib)",
         stats.leaf_copies_dropped - leaf_copies_dropped_reported_);
     leaf_copies_dropped_reported_ = stats.leaf_copies_dropped;
   }

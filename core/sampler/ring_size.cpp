@@ -19,14 +19,14 @@ std::uint32_t ring_bytes_for(std::uint32_t ring_buffer_kib, std::uint32_t freque
   if (stack_snapshot_bytes > 0) {
     per_second += std::uint64_t{frequency_hz} * (stack_snapshot_bytes + kRecordOverhead);
   }
-  // The reader is woken once an eighth of the ring is pending and polls
-  // every 100 ms anyway. Past a quarter pending the sampler cuts full
-  // snapshots to the leaf copy, past half it drops the leaf copies of
+  // The reader is woken once a sixteenth of the ring is pending and polls
+  // every 100 ms anyway. Past half pending the sampler cuts full snapshots
+  // to the leaf copy, past three quarters it drops the leaf copies of
   // processes on the frame-pointer walk (sampler.bpf.c): a sixteenth of a
   // second of this rate fills a quarter of a ring of four times that, and
-  // the rest takes ever smaller samples for far longer, so a reader
-  // scheduled late on a busy host loses stacks' roots and leaves' callers
-  // before it loses samples.
+  // the rest takes ever smaller samples for longer, so a reader scheduled
+  // late on a busy host loses stacks' roots and leaves' callers before it
+  // loses samples.
   std::uint64_t sixteenth_second = per_second / 16;
   std::uint64_t bytes = std::uint64_t{ring_buffer_kib} * 1024;
   std::uint64_t room = 4ull * largest_record_bytes(stack_snapshot_bytes, leaf_snapshot_bytes);

@@ -10,9 +10,9 @@ namespace ember {
 // process unwound by DWARF CFI. The ring cannot grow after load and every
 // byte of it is in the agent's RSS: it is sized for what samples carry, not
 // for the worst case held long (a quarter second of full snapshots on every
-// CPU took 16 MiB at 999 Hz on 2 CPUs; 2 now). Past a quarter full the
-// sampler cuts stack copies, and past half drops the leaf copies of
-// frame-pointer stacks, so the rest lasts far longer than its size says.
+// CPU took 16 MiB at 999 Hz on 2 CPUs; 2 now). Past half full the
+// sampler cuts stack copies, and past three quarters drops the leaf copies
+// of frame-pointer stacks, so the rest lasts longer than its size says.
 // It also holds four of the largest records, so one always fits.
 std::uint32_t ring_bytes_for(std::uint32_t ring_buffer_kib, std::uint32_t frequency_hz,
                              std::uint32_t cpus, std::uint32_t stack_snapshot_bytes,

@@ -71,15 +71,17 @@ Status Sampler::open(const SamplerOptions& options, std::unique_ptr<Sampler>& ou
                                         static_cast<std::uint32_t>(cpus),
                                         options.stack_snapshot_bytes, options.leaf_snapshot_bytes);
   bpf_map__set_max_entries(skeleton->maps.ember_events, sampler->ring_bytes_);
-  // Wake the reader early only when an eighth of the buffer is pending,
-  // before any stack copy is cut (a quarter, then half: sampler.bpf.c).
-  skeleton->rodata->wakeup_bytes = sampler->ring_bytes_ / 8;
+  // Wake the reader early only when a sixteenth of the buffer is pending,
+  // well before any stack copy is cut (half, then three quarters:
+  // sampler.bpf.c): 16 KiB snapshots on both CPUs at 999 Hz fill the half
+  // in ~30 ms, and a reader a few ms late must not cut them.
+  skeleton->rodata->wakeup_bytes = sampler->ring_bytes_ / 16;
   // ring_bytes_for() makes the ring at least four largest records.
   skeleton->rodata->max_pending_bytes =
       sampler->ring_bytes_ -
       largest_record_bytes(options.stack_snapshot_bytes, options.leaf_snapshot_bytes);
-  skeleton->rodata->snapshot_cut_pending_bytes = sampler->ring_bytes_ / 4;
-  skeleton->rodata->leaf_copy_drop_pending_bytes = sampler->ring_bytes_ / 2;
+  skeleton->rodata->snapshot_cut_pending_bytes = sampler->ring_bytes_ / 2;
+  skeleton->rodata->leaf_copy_drop_pending_bytes = sampler->ring_bytes_ / 4 * 3;
   skeleton->rodata->stack_snapshot_bytes = options.stack_snapshot_bytes;
   skeleton->rodata->leaf_snapshot_bytes = options.leaf_snapshot_bytes;
   skeleton->rodata->max_user_frames = kernel_user_stack_depth();

@@ -36,10 +36,10 @@ struct SamplerStats {
   std::uint64_t tail_call_failed = 0;
   std::uint64_t events_lost = 0;
   // Samples of processes on the full snapshot that got the leaf copy: the
-  // ring was over a quarter full.
+  // ring was over half full.
   std::uint64_t snapshots_cut = 0;
   // Samples of other processes that got no leaf copy: the ring was over
-  // half full.
+  // three quarters full.
   std::uint64_t leaf_copies_dropped = 0;
 };
 

@@ -13,8 +13,8 @@ TEST(RingBytes, OneCpuOfFullSnapshotsNotAllOfThem) {
   // bench/overhead and bench/dwarf: 999 Hz on 2 CPUs, 16 KiB snapshots. A
   // quarter second of full snapshots on every CPU took 16 MiB, all of it in
   // the agent's RSS; a sixteenth of a second of one CPU's snapshots plus
-  // leaf copies on every CPU fits in 2 MiB (the smaller copies taken past a
-  // quarter full hold a stopped reader's samples for longer).
+  // leaf copies on every CPU fits in 2 MiB (the smaller copies taken past
+  // half full hold a stopped reader's samples for longer).
   std::uint32_t bytes = ring_bytes_for(1024, 999, 2, 16384, 1024);
   EXPECT_TRUE(power_of_two(bytes));
   EXPECT_LE(bytes, 2 * kMiB);
