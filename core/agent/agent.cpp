@@ -269,8 +269,8 @@ Status Agent::run(const std::atomic<bool>& stop, double duration_seconds) {
       stats.events_lost + retired_stats_.events_lost, queue_drops_.samples.load(),
       queue_drops_.events.load(), unnamed_at_stop_, kStopDrainNs / 1000000);
   if (std::uint64_t cut = stats.snapshots_cut + retired_stats_.snapshots_cut; cut > 0) {
-    logger_->info(
-        "{} samples got only the leaf stack copy: the ring buffer was over half full", cut);
+    logger_->info("{} samples got only the leaf stack copy: the ring buffer was over half full",
+                  cut);
   }
   if (std::uint64_t dropped = stats.leaf_copies_dropped + retired_stats_.leaf_copies_dropped;
       dropped > 0) {
