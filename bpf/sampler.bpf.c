@@ -36,11 +36,12 @@ const volatile __u32 leaf_snapshot_bytes = 1024;
 // A reader running behind costs stack copies before it costs whole samples.
 // Past half the ring pending, a process on the full snapshot gets the leaf
 // copy (its stack may end [truncated] where the copy ends; counted in
-// snapshots_cut). Past three quarters, every other process gets no copy: its stack is
-// the frame-pointer walk alone, which misses the caller of a leaf that keeps
-// no frame pointer (counted in leaf_copies_dropped). Those on the full
-// snapshot keep the leaf copy: a walk by frame pointers through code without
-// them would make up frames.
+// snapshots_cut). Past three quarters, every other process gets no copy:
+// its stack is the frame-pointer walk alone, which misses the caller of a
+// leaf that keeps no frame pointer, and stops where code without them is
+// (counted in leaf_copies_dropped). Those on the full snapshot keep the leaf
+// copy: a walk by frame pointers through code without them would make up
+// frames.
 const volatile __u64 snapshot_cut_pending_bytes = ~0ull;
 const volatile __u64 leaf_copy_drop_pending_bytes = ~0ull;
 __u64 snapshots_cut = 0;
