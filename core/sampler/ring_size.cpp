@@ -19,19 +19,18 @@ std::uint32_t ring_bytes_for(std::uint32_t ring_buffer_kib, std::uint32_t freque
   if (stack_snapshot_bytes > 0) {
     per_second += std::uint64_t{frequency_hz} * (stack_snapshot_bytes + kRecordOverhead);
   }
-  // The reader is woken once a sixteenth of the ring is pending and polls
-  // every 100 ms anyway. Past half pending the sampler cuts full snapshots
-  // to the leaf copy, past three quarters it drops the leaf copies of
-  // processes on the frame-pointer walk (sampler.bpf.c): an eighth of a
-  // second of this rate fills half a ring of twice that, and the rest takes
-  // ever smaller samples for longer, so a reader scheduled late on a busy
-  // host loses stacks' roots and leaves' callers before it loses samples.
-  // (A ring half this size, cut past a quarter or past half, cut threads'
-  // stacks while 11 Pythons kept both CPUs on 16 KiB snapshots at 999 Hz.)
-  std::uint64_t eighth_second = per_second / 8;
+  // The reader is woken once a sixteenth of the ring is pending and looks
+  // every 5 ms anyway (reader_thread.cpp). Past half pending the sampler
+  // cuts full snapshots to the leaf copy, past three quarters it drops the
+  // leaf copies of processes on the frame-pointer walk (sampler.bpf.c), so
+  // a reader scheduled late on a busy host loses stacks' roots and leaves'
+  // callers before it loses samples. With 16 KiB snapshots on both CPUs at
+  // 999 Hz half of this ring is ~30 ms of samples; a cut stack that still
+  // reached its thread's start is whole (stack_builder.cpp).
+  std::uint64_t sixteenth_second = per_second / 16;
   std::uint64_t bytes = std::uint64_t{ring_buffer_kib} * 1024;
   std::uint64_t room = 4ull * largest_record_bytes(stack_snapshot_bytes, leaf_snapshot_bytes);
-  while ((bytes < eighth_second || bytes < room) && bytes < kMax) bytes *= 2;
+  while ((bytes < sixteenth_second || bytes < room) && bytes < kMax) bytes *= 2;
   return static_cast<std::uint32_t>(bytes);
 }
 

@@ -5,12 +5,12 @@
 namespace ember {
 
 // The ring buffer's size in bytes: ring_buffer_kib, raised (to a power of
-// two) until it holds an eighth of a second of samples: a leaf-stack copy
+// two) until it holds a sixteenth of a second of samples: a leaf-stack copy
 // on every CPU, and a full stack snapshot on one of them, the case of a
 // process unwound by DWARF CFI. The ring cannot grow after load and every
 // byte of it is in the agent's RSS: it is sized for what samples carry, not
 // for the worst case held long (a quarter second of full snapshots on every
-// CPU took 16 MiB at 999 Hz on 2 CPUs; 4 now). Past half full the
+// CPU took 16 MiB at 999 Hz on 2 CPUs; 2 now). Past half full the
 // sampler cuts stack copies, and past three quarters drops the leaf copies
 // of frame-pointer stacks, so the rest lasts longer than its size says.
 // It also holds four of the largest records, so one always fits.

@@ -74,7 +74,7 @@ Status Sampler::open(const SamplerOptions& options, std::unique_ptr<Sampler>& ou
   // Wake the reader early only when a sixteenth of the buffer is pending,
   // well before any stack copy is cut (half, then three quarters:
   // sampler.bpf.c): 16 KiB snapshots on both CPUs at 999 Hz fill the half
-  // of a 4 MiB ring in ~60 ms, and a reader late must not cut them.
+  // in ~30 ms, and a reader a few ms late must not cut them.
   skeleton->rodata->wakeup_bytes = sampler->ring_bytes_ / 16;
   // ring_bytes_for() makes the ring at least four largest records.
   skeleton->rodata->max_pending_bytes =

@@ -2,16 +2,16 @@
 """A reader that falls behind costs stack copies before it costs samples.
 
 The agent is stopped (SIGSTOP) as a host that starves it would, while one
-busy process is sampled at 999 Hz. Its ring is 4 MiB at 999 Hz on this
+busy process is sampled at 999 Hz. Its ring is 2 MiB at 999 Hz on this
 machine. Past half of it pending, a process on the full 16 KiB snapshot gets
 only the leaf copy; past three quarters, a process on the frame-pointer walk
 gets no copy at all; the rest holds those smaller samples for longer.
 
 - deep_stack (no frame pointers, a stack deeper than the 16 KiB snapshot):
-  ~17 MB a second onto the ring, half of it full in 0.12 s; stopped 0.8 s,
-  its later samples carry the leaf copy.
+  ~17 MB a second onto the ring, half of it full in 0.06 s; stopped 0.6 s,
+  its later samples carry the leaf copy (the ring holds ~0.85 s of them).
 - spinners (one thread, frame pointers: the leaf copy of 1 KiB a sample):
-  stopped 5 s, longer than the ring holds such samples (~3,500 of them);
+  stopped 2.5 s, longer than the ring holds such samples (~1,700 of them);
   past three quarters full they carry no copy, and no sample is lost.
 
 Truth: the agent's own counts and its profile. The smaller copies are
@@ -71,10 +71,10 @@ class RingPressure(unittest.TestCase):
                                 "samples that lost their leaf:\n" + it.summarize(stacks))
 
     def test_stopped_reader_cuts_snapshots_before_losing_samples(self):
-        self.record_stopped([it.workload("deep_stack"), "60", "2000"], 0.8, CUT, "spin")
+        self.record_stopped([it.workload("deep_stack"), "60", "2000"], 0.6, CUT, "spin")
 
     def test_stopped_reader_drops_leaf_copies_before_losing_samples(self):
-        self.record_stopped([it.workload("spinners"), "1", "60"], 5.0, DROPPED, "spin")
+        self.record_stopped([it.workload("spinners"), "1", "60"], 2.5, DROPPED, "spin")
 
 
 if __name__ == "__main__":
