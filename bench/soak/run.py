@@ -11,11 +11,13 @@ profile files moved into a scratch directory) at its default frequency or
   threads    one Python process starts and joins threads without pause, each
              living a few milliseconds to a few hundred
 
-Every --interval seconds (10) it reads the agent's RSS, open fds and CPU time
+Every --interval seconds (2) it reads the agent's RSS, open fds and CPU time
 from /proc; at the end, the samples and losses from the agent's last log line
 and the lost samples of each window from its log. Reported: each series at its
 start, end and peak and its least-squares slope per hour, over the whole run
-and over its second half (after warm-up: what "flat" is judged by).
+and over its second half (after warm-up: what "flat" is judged by); RSS also
+as each minute's median (its level: a window's close lifts RSS for a moment
+while the sinks write it, which single readings catch at random).
 
     sudo bench/soak/run.py --ember build/bin/ember                 # 30 minutes
     sudo bench/soak/run.py --ember build/bin/ember --minutes 5 --freq 999
@@ -33,6 +35,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -113,6 +116,17 @@ def series_summary(points: list[tuple[float, float]]) -> dict:
             "slope_second_half_per_hour": slope_per_hour(half)}
 
 
+def minute_medians(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Each whole minute's median reading, at the minute's middle: a window's
+    close lifts RSS for a moment while the sinks write it, and single
+    readings catch those moments at random."""
+    minutes: dict[int, list[float]] = {}
+    for t, v in points:
+        minutes.setdefault(int(t // 60), []).append(v)
+    last = int(points[-1][0] // 60) if points else 0
+    return [(60 * m + 30, statistics.median(vs)) for m, vs in sorted(minutes.items()) if m < last]
+
+
 def run(args, work: Path) -> dict:
     subprocess.run(["cc", "-O2", "-o", str(work / "rusage_run"),
                     str(REPO / "bench" / "overhead" / "rusage_run.c")], check=True)
@@ -186,6 +200,7 @@ def run(args, work: Path) -> dict:
         "warnings": warnings,
         "windows_with_losses": len(window_losses), "largest_window_loss": max(window_losses, default=0),
         "rss_mb": series_summary([(t, kb / 1024) for t, kb, _, _ in samples]),
+        "rss_level_mb": series_summary(minute_medians([(t, kb / 1024) for t, kb, _, _ in samples])),
         "fds": series_summary([(t, fds) for t, _, fds, _ in samples]),
         "cpu_pct": series_summary(cpu_pct),
         "series": samples,
@@ -204,14 +219,17 @@ def table(r: dict, args, head: str) -> str:
              f"({r['processes_started'] / (r['minutes'] * 60):.0f}/s), "
              f"{r['pythons_started']} fresh Pythons, one process starting and joining threads "
              f"throughout. Read every {args.interval:g} s; slope = least squares per hour "
-             "(second half: after the first half's warm-up). "
+             "(second half: after the first half's warm-up); RSS also as each whole "
+             "minute's median (its level between the moments a window's close lifts it). "
              f"{lost}; agent CPU {r['cpu_s']:.0f} s in all, peak RSS "
              f"{r['peak_rss_kb'] / 1024:.1f} MB.", "",
              "| series | start | end | peak | slope per hour | slope per hour, 2nd half |",
              "|---|---:|---:|---:|---:|---:|"]
     tail = [f"- {count} × `{message}`" for message, count in
             sorted(r["warnings"].items(), key=lambda kv: -kv[1])[:8]]
-    for key, label, fmt in (("rss_mb", "RSS, MB", "{:.1f}"), ("fds", "open fds", "{:.0f}"),
+    for key, label, fmt in (("rss_mb", "RSS, MB", "{:.1f}"),
+                            ("rss_level_mb", "RSS, each minute's median, MB", "{:.1f}"),
+                            ("fds", "open fds", "{:.0f}"),
                             ("cpu_pct", "agent CPU, % of one CPU", "{:.2f}")):
         s = r[key]
         lines.append(f"| {label} | {fmt.format(s['start'])} | {fmt.format(s['end'])} | "
@@ -229,7 +247,7 @@ def main() -> int:
     p.add_argument("--freq", type=int, default=0, help="sampling frequency (default: the config's)")
     p.add_argument("--rate", type=int, default=200, help="short processes a second")
     p.add_argument("--python-every", type=float, default=2.0)
-    p.add_argument("--interval", type=float, default=10.0)
+    p.add_argument("--interval", type=float, default=2.0)
     p.add_argument("--doc", action="store_true", help="write the table to docs/benchmarks.md")
     args = p.parse_args()
     if os.geteuid() != 0:

@@ -52,6 +52,11 @@ void WindowPrograms::leaving(const ProcessState& program) {
 
 void WindowPrograms::fill(Window& window, ProcessTable& table) {
   std::unordered_map<std::uint32_t, std::uint32_t> instances;  // key -> instance, pids run twice
+  // Grown once: under churn a window holds a thousand programs or more, and
+  // grown by doubling the array was held twice over while it moved.
+  std::size_t programs_count = window.processes.size();
+  for (const auto& entry : pids_) programs_count += 1 + entry.second.more.size();
+  window.processes.reserve(programs_count);
   for (const auto& [pid, programs] : pids_) {
     const ProcessState* current = table.find(pid);
     // Slots in the order the programs ran (the table's serials; samples are
