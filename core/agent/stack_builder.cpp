@@ -1,7 +1,6 @@
 #include "stack_builder.hpp"
 
 #include <algorithm>
-#include <string_view>
 
 #include "frame_group_merge.hpp"
 
@@ -16,19 +15,6 @@ bool could_be_mapped(std::uint64_t address) {
 
 // Walk garbage remembered per process, at most.
 constexpr std::size_t kMaxUnmappedPcs = 1024;
-
-// Where a thread begins (glibc's start_thread, its clone and clone3 under
-// any alias, musl's __clone): nothing is rootward of it.
-bool is_thread_start(std::string_view name) {
-  if (name == "start_thread") return true;
-  for (std::string_view clone : {"clone", "clone3"}) {
-    if (name.size() >= clone.size() && name.substr(name.size() - clone.size()) == clone &&
-        (name.size() == clone.size() || name[name.size() - clone.size() - 1] == '_')) {
-      return true;
-    }
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -166,11 +152,7 @@ void StackBuilder::name_user_stack(const CapturedStack& captured, ProcessState& 
     }
     user_cfas_.resize(user_frames_.size(), frames[i].cfa);  // its inlined functions' too
   }
-  // A stack that reached its thread's start is whole, though the unwinder
-  // could not step past it: the copy of a stack the sampler cut to the leaf
-  // copy (a full ring) ends there when the frame-pointer walk went on.
-  if (captured.native.truncated &&
-      (user_frames_.empty() || !is_thread_start(user_frames_.back()->name))) {
+  if (captured.native.truncated) {
     user_frames_.push_back(truncated_);
     user_cfas_.push_back(0);
   }

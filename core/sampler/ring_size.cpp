@@ -26,7 +26,8 @@ std::uint32_t ring_bytes_for(std::uint32_t ring_buffer_kib, std::uint32_t freque
   // a reader scheduled late on a busy host loses stacks' roots and leaves'
   // callers before it loses samples. With 16 KiB snapshots on both CPUs at
   // 999 Hz half of this ring is ~30 ms of samples; a cut stack that still
-  // reached its thread's start is whole (stack_builder.cpp).
+  // reached its thread's start is whole (the native runtime's
+  // process_symbolizer.cpp).
   std::uint64_t sixteenth_second = per_second / 16;
   std::uint64_t bytes = std::uint64_t{ring_buffer_kib} * 1024;
   std::uint64_t room = 4ull * largest_record_bytes(stack_snapshot_bytes, leaf_snapshot_bytes);

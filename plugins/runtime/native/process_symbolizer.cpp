@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 #include <exception>
+#include <span>
 #include <string_view>
 
 #include "frame_names.hpp"
@@ -16,6 +17,13 @@ bool same_mapping(const Mapping& a, const Mapping& b) {
          a.dev_major == b.dev_major && a.dev_minor == b.dev_minor && a.deleted == b.deleted &&
          a.executable == b.executable && a.path == b.path;
 }
+
+// glibc's clone and clone3 under their aliases (musl's is __clone).
+constexpr std::array<std::string_view, 6> kClones = {"clone3", "__clone3", "__GI___clone3",
+                                                     "clone",  "__clone",  "__GI___clone"};
+// Where a thread begins: nothing is rootward of these.
+constexpr std::array<std::string_view, 7> kThreadStarts = {
+    "start_thread", "clone3", "__clone3", "__GI___clone3", "clone", "__clone", "__GI___clone"};
 
 }  // namespace
 
@@ -87,7 +95,23 @@ void ProcessSymbolizer::unwind_user(const ember_sample& sample, NativeStack& sta
   // Index 0 is the exact IP; the others are return addresses, which point
   // past the call and may already be in the next function.
   for (std::size_t i = first + 1; i < stack.leaf_first.size(); ++i) --stack.leaf_first[i].pc;
+  // A stack that reached its thread's start is whole, though the unwinder
+  // could not step past it: a copy the sampler cut to the leaf copy (a full
+  // ring) ends there when the frame-pointer walk went on.
+  if (stack.truncated && stack.leaf_first.size() > first &&
+      in_function(stack.leaf_first.back().pc, kThreadStarts)) {
+    stack.truncated = false;
+  }
   open_objects_of(stack.leaf_first);
+}
+
+// Whether `pc` is in one of `names` (or a function inlined into it); cached:
+// a lookup for all but the first time an address is asked.
+bool ProcessSymbolizer::in_function(std::uint64_t pc, std::span<const std::string_view> names) {
+  ChainHandle chain = resolve(pc);
+  return std::any_of(chain->begin(), chain->end(), [&](const FrameHandle& frame) {
+    return std::find(names.begin(), names.end(), frame->name) != names.end();
+  });
 }
 
 // clone and clone3 return to the same instruction, after their syscall, in
@@ -100,14 +124,8 @@ void ProcessSymbolizer::unwind_user(const ember_sample& sample, NativeStack& sta
 // word at sp a return address into code (clone3 pushes nothing before its
 // syscall).
 bool ProcessSymbolizer::at_thread_start(const ember_sample& sample) {
-  static constexpr std::array<std::string_view, 6> kStarts = {
-      "clone3", "__clone3", "__GI___clone3", "clone", "__clone", "__GI___clone"};
   std::uint64_t ip = sample.user_ip;
-  ChainHandle chain = resolve(ip);  // cached: a lookup for all but the first sample there
-  bool in_clone = std::any_of(chain->begin(), chain->end(), [](const FrameHandle& frame) {
-    return std::find(kStarts.begin(), kStarts.end(), frame->name) != kStarts.end();
-  });
-  if (!in_clone || unwinder_.has_cfi(ip)) return false;
+  if (!in_function(ip, kClones) || unwinder_.has_cfi(ip)) return false;
   std::uint64_t top = 0;
   std::uint64_t size = std::min<std::uint64_t>(sample.snapshot_size, EMBER_MAX_STACK_SNAPSHOT);
   if (size >= sizeof(top)) {

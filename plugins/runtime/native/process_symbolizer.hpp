@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -65,6 +67,7 @@ class ProcessSymbolizer final : public ProcessHandler, private UnwindStateLru::M
   void open_objects_of(const std::vector<NativeFrame>& frames);
   // Whether the sample is a new thread's first instructions (see .cpp).
   bool at_thread_start(const ember_sample& sample);
+  bool in_function(std::uint64_t pc, std::span<const std::string_view> names);
   bool refresh_due() const;
   void refresh_maps();
   void set_maps(std::vector<Mapping> maps);

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <map>
 
 #include "agent/stack_builder.hpp"
 
@@ -22,7 +21,7 @@ std::string hex(std::uint64_t value) {
   return text;
 }
 
-// The native role: the stack is `pcs`; names "native@<pc>", or `names[pc]`.
+// The native role: the stack is `pcs`; names "native@<pc>".
 class FakeNative final : public ProcessHandler {
  public:
   void unwind_user(const ember_sample&, NativeStack& stack) override {
@@ -33,11 +32,8 @@ class FakeNative final : public ProcessHandler {
   }
   void symbolize_native(std::uint64_t pc, std::vector<FrameHandle>& out) override {
     ++named;
-    auto name = names.find(pc);
-    out.push_back(
-        frame(name != names.end() ? name->second : "native@" + hex(pc), frame_kind::native));
+    out.push_back(frame("native@" + hex(pc), frame_kind::native));
   }
-  std::map<std::uint64_t, std::string> names;
   std::vector<std::uint64_t> pcs;
   std::vector<std::uint64_t> cfas;
   bool truncated = false;
@@ -314,22 +310,6 @@ TEST_F(StackRoutingTest, TheNativeUnwinderSaysWhetherTheUserStackGoesOn) {
   native_->truncated = true;
   EXPECT_EQ(build(builder),
             (std::vector<std::string>{"[truncated]", "native@400030", "native@400020"}));
-}
-
-TEST_F(StackRoutingTest, AStackThatReachedItsThreadsStartIsWholeThoughTheUnwinderStopped) {
-  // A copy cut short by a full ring ends where the frame-pointer walk
-  // reached the thread's start; only a stack ending elsewhere goes on.
-  native_->pcs = {kProgram + 0x20, kProgram + 0x30};
-  native_->truncated = true;
-  StackBuilder builder(nullptr);
-  for (const char* start : {"start_thread", "__GI___clone3", "__clone", "clone3"}) {
-    native_->names[kProgram + 0x30] = start;
-    EXPECT_EQ(build(builder), (std::vector<std::string>{start, "native@400020"}));
-  }
-  for (const char* other : {"thread_main", "clone_tree", "myclone3"}) {
-    native_->names[kProgram + 0x30] = other;
-    EXPECT_EQ(build(builder), (std::vector<std::string>{"[truncated]", other, "native@400020"}));
-  }
 }
 
 }  // namespace

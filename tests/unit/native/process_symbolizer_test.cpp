@@ -411,5 +411,29 @@ TEST_F(NativeHandlerTest, ANewThreadSampledBeforeItsStartCodeIsOneFrame) {
   }
 }
 
+TEST_F(NativeHandlerTest, AStackThatReachedItsThreadsStartIsWholeThoughTheWalkWasCut) {
+  // A copy the sampler cut to the leaf copy (a full ring) ends where the
+  // frame-pointer walk reached the thread's start; only a stack ending
+  // elsewhere goes on.
+  FixtureProcess process(fixture_path("ember_fixture_pie"));
+  auto handler = attach(process);
+  std::uint64_t in_clone3 = after_clone3_syscall(*handler, process.pid());
+  ASSERT_NE(in_clone3, 0u) << "no clone3 named in the fixture's libc (libc6-dbg has its symbols)";
+  std::uint64_t compute_return = process.address("compute_int") + 1;
+  for (std::uint64_t root : {in_clone3 + 1, compute_return}) {
+    auto sample = std::make_unique<ember_sample>();
+    sample->user_ip = process.address("spin");
+    sample->flags = EMBER_SAMPLE_USER_TRUNCATED;  // the walk ended at its bound
+    sample->user_frame_count = 3;
+    sample->user_frames[0] = sample->user_ip;
+    sample->user_frames[1] = compute_return;
+    sample->user_frames[2] = root;
+    NativeStack stack;
+    handler->unwind_user(*sample, stack);
+    ASSERT_EQ(stack.leaf_first.size(), 3u);
+    EXPECT_EQ(stack.truncated, root == compute_return) << std::hex << "root " << root;
+  }
+}
+
 }  // namespace
 }  // namespace ember::native
